@@ -1,0 +1,138 @@
+"""The clinical facts CP.PHAR.418 reads, as plain typed values with the FHIR references they rest on.
+
+This module is the contract between fact extraction (``clinical.extract``) and the criteria tree
+(``policy``). Three-valued truth is encoded in ``Fact.value``:
+
+* ``True`` / a number / a date: the data shows it;
+* ``False``: the data shows it is not so. For facts an EHR routinely holds as structured data
+  (diagnoses, birth date, drug administrations and orders, coverage) absence is ``False``
+  (CONTRACT §2, "When a fact is absent from the data");
+* ``None``: the data cannot settle it (seldom-structured facts, or a value that cannot be computed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Fact(Generic[T]):
+    """A value (``None`` = unknown) with its evidence (``Type/id`` references) and a one-line reason."""
+
+    value: T | None
+    evidence: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class DoseTotal:
+    """A cumulative dose in mg/m²: the part that could be computed plus the parts that could not.
+
+    A dose that cannot be converted (an mg dose with no BSA, height or weight) is unknown, never zero
+    (CONTRACT §3), so a total is only fully known when ``unknown_parts == 0``; a known part that
+    already reaches a threshold settles it all the same.
+    """
+
+    known_mg_m2: float = 0.0
+    unknown_parts: int = 0
+    evidence: tuple[str, ...] = ()
+    unknown_evidence: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def value(self) -> float | None:
+        """The total when every part is known, else ``None``."""
+        return self.known_mg_m2 if self.unknown_parts == 0 else None
+
+    def reaches(self, threshold_mg_m2: float) -> bool | None:
+        """``True`` if the known part alone reaches the threshold, ``False`` if the fully known total
+        does not, ``None`` if unknown parts could still carry it over."""
+        if self.known_mg_m2 >= threshold_mg_m2:
+            return True
+        return False if self.unknown_parts == 0 else None
+
+
+@dataclass(frozen=True)
+class DoseLine:
+    """One administered or planned anthracycline dose as counted in a total (for the card's detail)."""
+
+    reference: str
+    agent: str
+    when: date | None
+    mg_m2: float | None
+    doxorubicin_equivalent_mg_m2: float | None
+    bsa_m2: float | None = None
+    bsa_source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ExtravasationDay:
+    """Dexrazoxane planned on one day of an extravasation course (I.B.4)."""
+
+    day: int
+    mg: float | None
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClinicalFacts:
+    """Everything the policy reads about one dexrazoxane order."""
+
+    order: str
+    approval_start: date
+
+    age_years: Fact[int] = field(default_factory=lambda: Fact(None))
+    line_of_business: Fact[str] = field(default_factory=lambda: Fact(None))
+    coverage: Fact[str] = field(default_factory=lambda: Fact(None))  # "Coverage/<id>" used
+
+    # Prescriber (I.A.2, I.B.2)
+    prescriber_onc_or_hem: Fact[bool] = field(default_factory=lambda: Fact(None))
+    prescriber_oncologist: Fact[bool] = field(default_factory=lambda: Fact(None))
+    consult_onc_or_hem: Fact[bool] = field(default_factory=lambda: Fact(None))
+    consult_oncologist: Fact[bool] = field(default_factory=lambda: Fact(None))
+
+    # Doses (mg/m²)
+    bsa_m2: Fact[float] = field(default_factory=lambda: Fact(None))
+    cumulative_doxorubicin: DoseTotal = field(default_factory=DoseTotal)
+    cumulative_anthracycline: DoseTotal = field(default_factory=DoseTotal)
+    planned_doxorubicin: DoseTotal = field(default_factory=DoseTotal)
+    planned_anthracycline: DoseTotal = field(default_factory=DoseTotal)
+    dose_lines: tuple[DoseLine, ...] = ()
+    last_planned_doxorubicin_date: Fact[date] = field(default_factory=lambda: Fact(None))
+    concurrent_doxorubicin: Fact[bool] = field(default_factory=lambda: Fact(None))
+    doxorubicin_dose_mg_m2: Fact[float] = field(default_factory=lambda: Fact(None))
+    dexrazoxane_dose_mg_m2: Fact[float] = field(default_factory=lambda: Fact(None))
+    dexrazoxane_dose_mg: Fact[float] = field(default_factory=lambda: Fact(None))
+    dose_ratio: Fact[float] = field(default_factory=lambda: Fact(None))
+    extravasation_course: tuple[ExtravasationDay, ...] = ()
+    prior_dexrazoxane_cardioprotection: Fact[bool] = field(default_factory=lambda: Fact(None))
+
+    # Diagnoses (structured: absence is False)
+    metastatic_breast_cancer: Fact[bool] = field(default_factory=lambda: Fact(None))
+    acute_lymphoblastic_leukemia: Fact[bool] = field(default_factory=lambda: Fact(None))
+    ph_positive: Fact[bool] = field(default_factory=lambda: Fact(None))  # None: no Ph status recorded
+    relapsed_or_refractory: Fact[bool] = field(default_factory=lambda: Fact(None))
+    aggressive_mature_b_cell_lymphoma: Fact[bool] = field(default_factory=lambda: Fact(None))
+    hodgkin_lymphoma: Fact[bool] = field(default_factory=lambda: Fact(None))
+    wilms_tumor: Fact[bool] = field(default_factory=lambda: Fact(None))
+    neuroblastoma: Fact[bool] = field(default_factory=lambda: Fact(None))
+    soft_tissue_sarcoma: Fact[bool] = field(default_factory=lambda: Fact(None))
+    anthracycline_extravasation: Fact[bool] = field(default_factory=lambda: Fact(None))
+
+    # Seldom structured: absence is None
+    dasatinib_or_imatinib: Fact[bool] = field(default_factory=lambda: Fact(None))
+    dfci_all_protocol: Fact[bool] = field(default_factory=lambda: Fact(None))  # DFCI 11-001 or 16-001
+    cog_aall1331: Fact[bool] = field(default_factory=lambda: Fact(None))
+    heart_radiation: Fact[bool] = field(default_factory=lambda: Fact(None))
+
+    # Answers a clinician already gave in a completed QuestionnaireResponse to our template (§6),
+    # keyed by criterion id, for criteria no other data can settle (e.g. "II.A.3").
+    documented: dict[str, Fact[bool]] = field(default_factory=dict)
+
+    # What could not be read, for the determination's notes (never PHI).
+    problems: tuple[str, ...] = ()

@@ -1,0 +1,43 @@
+"""The few things that can go wrong with a call, named for what went wrong.
+
+Each carries the HTTP status of CONTRACT §1; ``app`` maps them to an OperationOutcome in one place.
+An unmet business rule is never one of these: it is a 200 with a decision.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    status: int = 500
+    code: str = "exception"  # OperationOutcome.issue.code (FHIR R4 IssueType)
+
+    def __init__(self, message: str, *, expression: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expression = expression
+
+
+class InvalidRequest(ServiceError):
+    """The body is not JSON, or lacks what CDS Hooks requires."""
+
+    status = 400
+    code = "invalid"
+
+
+class Unauthorized(ServiceError):
+    """Missing or bad client JWT while authentication is on."""
+
+    status = 401
+    code = "security"
+
+
+class UnknownService(ServiceError):
+    status = 404
+    code = "not-found"
+
+
+class MissingData(ServiceError):
+    """Data the decision cannot do without is neither prefetched nor reachable on fhirServer."""
+
+    status = 412
+    code = "not-found"

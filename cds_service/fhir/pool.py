@@ -1,0 +1,115 @@
+"""The FHIR resources of one hook request, indexed for lookup.
+
+Everything the service reads about a patient (draft orders, prefetch values, what the data layer
+fetched) lands in one ``ResourcePool`` of plain JSON dicts. Resources stay dicts: full
+fhir.resources validation costs ~0.4 ms per resource (reference/perf-and-tools.md §2), so facts are
+read through light views instead, and only what the service emits is validated.
+
+Lenient by design (CONTRACT §7): anything that is not a JSON object with a ``resourceType`` is
+skipped and noted in ``problems``; it never rejects the rest of the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Resource = dict[str, Any]
+
+
+def reference_of(resource: Resource) -> str:
+    """``Type/id`` of a resource (``Type/#n`` style is never produced; id-less resources get ``Type``)."""
+    rtype = str(resource.get("resourceType", "Resource"))
+    rid = resource.get("id")
+    return f"{rtype}/{rid}" if rid else rtype
+
+
+@dataclass
+class ResourcePool:
+    """Resources by type, deduplicated by ``Type/id``; the later copy of a resource wins."""
+
+    _by_type: dict[str, dict[str, Resource]] = field(default_factory=dict)
+    _by_full_url: dict[str, Resource] = field(default_factory=dict)
+    _anonymous: int = 0
+    problems: list[str] = field(default_factory=list)
+    # The orders being signed (CDS Hooks order-sign ``context.draftOrders``), also indexed above.
+    draft_orders: list[Resource] = field(default_factory=list)
+    patient_id: str | None = None
+
+    def add(self, item: Any, *, source: str = "") -> None:
+        """Add a resource or a Bundle (its entries, recursively); note and skip what is not a resource."""
+        if not isinstance(item, dict) or not isinstance(item.get("resourceType"), str):
+            self.problems.append(f"{source or 'input'}: not a FHIR resource, ignored")
+            return
+        if item["resourceType"] == "Bundle":
+            entries = item.get("entry")
+            if entries is None:
+                return
+            if not isinstance(entries, list):
+                self.problems.append(f"{source or 'Bundle'}: entry is not a list, ignored")
+                return
+            for index, entry in enumerate(entries):
+                where = f"{source or 'Bundle'}.entry[{index}]"
+                if not isinstance(entry, dict) or "resource" not in entry:
+                    self.problems.append(f"{where}: no resource, ignored")
+                    continue
+                self.add(entry["resource"], source=where)
+                full_url = entry.get("fullUrl")
+                if isinstance(full_url, str) and isinstance(entry["resource"], dict):
+                    self._by_full_url[full_url] = entry["resource"]
+            return
+        rtype = item["resourceType"]
+        rid = item.get("id")
+        if not isinstance(rid, str) or not rid:
+            self._anonymous += 1
+            rid = f"#anonymous-{self._anonymous}"
+        self._by_type.setdefault(rtype, {})[rid] = item
+
+    def add_draft_orders(self, bundle: Any) -> None:
+        """Index ``context.draftOrders`` (a Bundle, possibly without ``type``) and remember its resources."""
+        before = {id(r) for r in self._all()}
+        self.add(bundle, source="context.draftOrders")
+        self.draft_orders.extend(r for r in self._all() if id(r) not in before)
+
+    def _all(self) -> Iterator[Resource]:
+        for resources in self._by_type.values():
+            yield from resources.values()
+
+    def add_all(self, items: Iterable[Any], *, source: str = "") -> None:
+        for item in items:
+            self.add(item, source=source)
+
+    def of_type(self, *types: str) -> list[Resource]:
+        """Every resource of the given types, in insertion order."""
+        found: list[Resource] = []
+        for rtype in types:
+            found.extend(self._by_type.get(rtype, {}).values())
+        return found
+
+    def get(self, rtype: str, rid: str) -> Resource | None:
+        return self._by_type.get(rtype, {}).get(rid)
+
+    def types(self) -> Iterator[str]:
+        return iter(self._by_type)
+
+    def resolve(self, reference: Any, *, within: Resource | None = None) -> Resource | None:
+        """Resolve a FHIR Reference (dict) or reference string.
+
+        ``#id`` looks in ``within.contained``; ``Type/id`` and absolute URLs ending in ``Type/id`` look
+        in the pool; a ``fullUrl`` (e.g. ``urn:uuid:...``) is matched as given.
+        """
+        ref = reference.get("reference") if isinstance(reference, dict) else reference
+        if not isinstance(ref, str) or not ref:
+            return None
+        if ref.startswith("#"):
+            for contained in (within or {}).get("contained") or []:
+                if isinstance(contained, dict) and contained.get("id") == ref[1:]:
+                    return contained
+            return None
+        if ref in self._by_full_url:
+            return self._by_full_url[ref]
+        parts = ref.split("/_history/")[0].rstrip("/").split("/")
+        if len(parts) >= 2:
+            return self.get(parts[-2], parts[-1])
+        return None

@@ -1,0 +1,44 @@
+"""CDS Hooks 2.0 order-sign request, as a wire model: strict on what the spec requires, lenient on the rest.
+
+Required (CDS Hooks 2.0 §Calling a CDS Service; order-sign context): ``hook``, ``hookInstance``,
+``context.userId``, ``context.patientId``, ``context.draftOrders``. Everything else, including unknown
+fields and extensions, is accepted (reference/cds-hooks-spec.md §7). FHIR content stays plain JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class FhirAuthorization(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int | None = None
+    scope: str | None = None
+    subject: str | None = None
+    patient: str | None = None
+
+
+class OrderSignContext(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    userId: str
+    patientId: str
+    encounterId: str | None = None
+    draftOrders: dict[str, Any]
+
+
+class HookRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    hook: str
+    hookInstance: str
+    fhirServer: str | None = None
+    fhirAuthorization: FhirAuthorization | None = None
+    context: OrderSignContext
+    prefetch: dict[str, Any] | None = None
+    extension: dict[str, Any] | None = None

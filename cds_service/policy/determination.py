@@ -1,0 +1,63 @@
+"""The determination for one dexrazoxane order: the data of CONTRACT §4."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from cds_service.clinical.facts import ClinicalFacts
+from cds_service.policy.outcome import Outcome
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    DENY = "deny"
+    PEND = "pend"
+    NOT_APPLICABLE = "not-applicable"
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    """One evaluated node of the policy tree."""
+
+    id: str
+    text: str
+    outcome: Outcome
+    reason: str
+    evidence: tuple[str, ...] = ()
+    children: tuple[CriterionResult, ...] = ()
+
+    def walk(self) -> list[CriterionResult]:
+        """This node and every descendant, depth first."""
+        nodes = [self]
+        for child in self.children:
+            nodes.extend(child.walk())
+        return nodes
+
+
+@dataclass(frozen=True)
+class ApprovalPeriod:
+    start: date
+    end: date  # inclusive
+
+
+@dataclass(frozen=True)
+class DocumentationRequest:
+    criterion: str
+    request: str  # plain words: what to send
+
+
+@dataclass(frozen=True)
+class Determination:
+    order: str  # "MedicationRequest/<id>"
+    decision: Decision
+    pathway: str | None  # "I.A" | "I.B" | "II.A" | None
+    criteria: CriterionResult | None
+    facts: ClinicalFacts | None
+    approval: ApprovalPeriod | None = None
+    documentation: tuple[DocumentationRequest, ...] = ()
+    off_label_policies: tuple[str, ...] = ()  # I.C.2 referral named on a deny
+    reason: str = ""  # one line: why this decision (e.g. why not applicable)
+    order_resource: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -1,0 +1,53 @@
+"""One typed settings object, read from the environment (pydantic-settings).
+
+The ``CDS_*`` names of CONTRACT §1 are part of the contract; the rest are ours and documented in the
+README. Defaults are the embedded local-run defaults: authentication off, CORS open for the sandbox.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CDS_", extra="ignore")
+
+    # CONTRACT §1
+    public_base_url: str = "http://127.0.0.1:8080"
+    auth_required: bool = False
+    # issuer -> JWKS (URL or file path). Empty by default: the sandbox is trusted only when configured.
+    trusted_issuers: dict[str, str] = Field(default_factory=dict)
+    allow_unauthenticated_fhir: bool = False
+
+    # JWT checks (CDS Hooks 2.0 "Trusting CDS Clients")
+    jwt_leeway_seconds: int = 60
+    jwt_max_lifetime_seconds: int = 3600  # jti replay memory; best practice: "no more than an hour"
+    jwks_cache_seconds: int = 3600
+
+    # CORS: the CDS Hooks sandbox runs in a browser
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+
+    # FHIR data layer (CONTRACT §3, §7)
+    fhir_query_timeout_seconds: float = 2.0
+    fhir_total_timeout_seconds: float = 4.0
+    fhir_page_cap: int = 10
+
+    # Payer identity on cards (CRD §resp-4: the insurer's name) and line-of-business mapping:
+    # payer/plan identifier value -> "commercial" | "marketplace" | "medicaid" | "medicare".
+    health_plan_name: str = "Health Plan"
+    line_of_business_map: dict[str, str] = Field(default_factory=dict)
+
+    # Where the feedback log goes (append-only JSON lines, no PHI); empty disables it.
+    feedback_log_path: str = "var/feedback.jsonl"
+
+    def model_post_init(self, __context: Any) -> None:
+        self.public_base_url = self.public_base_url.rstrip("/")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
