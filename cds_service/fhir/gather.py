@@ -12,7 +12,7 @@ from cds_service.settings import Settings
 async def gather_resources(
     request: HookRequest, *, settings: Settings, http: httpx.AsyncClient
 ) -> ResourcePool:
-    pool = ResourcePool(patient_id=request.context.patientId)
+    pool = ResourcePool(patient_id=request.context.patientId, user_reference=request.context.userId)
     pool.add_draft_orders(request.context.draftOrders)
     for key, value in (request.prefetch or {}).items():
         if value is not None:

@@ -36,6 +36,7 @@ class ResourcePool:
     # The orders being signed (CDS Hooks order-sign ``context.draftOrders``), also indexed above.
     draft_orders: list[Resource] = field(default_factory=list)
     patient_id: str | None = None
+    user_reference: str | None = None  # context.userId, e.g. "Practitioner/abc" (the signing clinician)
 
     def add(self, item: Any, *, source: str = "") -> None:
         """Add a resource or a Bundle (its entries, recursively); note and skip what is not a resource."""
