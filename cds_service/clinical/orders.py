@@ -1,9 +1,19 @@
-"""Which draft orders are dexrazoxane. (First cut: none recognised yet.)"""
+"""Which draft orders are dexrazoxane (CONTRACT §2: one determination per dexrazoxane order)."""
 
 from __future__ import annotations
 
+from cds_service.clinical.codes import Agent
+from cds_service.clinical.drugs import agent_of
 from cds_service.fhir.pool import Resource, ResourcePool
+
+# R4/STU3 MedicationRequest; DSTU2 MedicationOrder (the sandbox still sends it, CONTRACT §7).
+MEDICATION_ORDER_TYPES = ("MedicationRequest", "MedicationOrder")
 
 
 def dexrazoxane_orders(pool: ResourcePool) -> list[Resource]:
-    return []
+    """The draft orders being signed that are dexrazoxane, in the order the EHR sent them."""
+    return [
+        order
+        for order in pool.draft_orders
+        if order.get("resourceType") in MEDICATION_ORDER_TYPES and agent_of(order, pool) is Agent.DEXRAZOXANE
+    ]

@@ -1,0 +1,110 @@
+"""Which drug a medication resource is about: RxNorm, ATC, HCPCS, then name text (CONTRACT §3 "Drugs").
+
+Works on any resource that names a medication the FHIR R4/STU3/DSTU2 way (``medicationCodeableConcept``
+or ``medicationReference``: MedicationRequest, MedicationOrder, MedicationAdministration,
+MedicationStatement, MedicationDispense) and on a Medication itself (``code``, then its ingredients).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cds_service.clinical.codes import (
+    ATC,
+    ATC_CODES,
+    HCPCS,
+    HCPCS_CODES,
+    LIPOSOMAL_MARKERS,
+    NAME_PATTERNS,
+    RXNORM,
+    RXNORM_CODES,
+    Agent,
+)
+from cds_service.clinical.fhir_read import codings, concept_text, dicts
+from cds_service.fhir.pool import Resource, ResourcePool
+
+_WORD_PATTERNS = tuple(
+    (agent, re.compile(r"\b(?:" + "|".join(names) + r")", re.IGNORECASE)) for agent, names in NAME_PATTERNS
+)
+_LIPOSOMAL = re.compile("|".join(LIPOSOMAL_MARKERS), re.IGNORECASE)
+
+
+def _by_code(concept: Any) -> Agent | None:
+    """The agent a coding names, trying RxNorm, then ATC, then HCPCS."""
+    found: dict[str, Agent] = {}
+    for system, code in codings(concept):
+        if system == RXNORM and code in RXNORM_CODES:
+            found.setdefault("rxnorm", RXNORM_CODES[code])
+        elif system == ATC and code.upper() in ATC_CODES:
+            found.setdefault("atc", ATC_CODES[code.upper()])
+        elif system in HCPCS and code.upper() in HCPCS_CODES:
+            found.setdefault("hcpcs", HCPCS_CODES[code.upper()])
+    for source in ("rxnorm", "atc", "hcpcs"):
+        if source in found:
+            return found[source]
+    return None
+
+
+def _by_name(text: str) -> Agent | None:
+    for agent, pattern in _WORD_PATTERNS:
+        if pattern.search(text):
+            return agent
+    return None
+
+
+def agent_of_concept(concept: Any) -> Agent | None:
+    """The agent a CodeableConcept names: by code first, by name text as the last resort.
+
+    Doxorubicin codes (RxNorm 3639, ATC L01DB01) do not tell the liposomal product from the
+    conventional one, so a liposomal marker in the name turns doxorubicin into liposomal doxorubicin.
+    """
+    text = concept_text(concept)
+    agent = _by_code(concept) or _by_name(text)
+    if agent is Agent.DOXORUBICIN and _LIPOSOMAL.search(text):
+        return Agent.LIPOSOMAL_DOXORUBICIN
+    return agent
+
+
+def agent_of_medication(medication: Resource) -> Agent | None:
+    """A Medication resource's agent from its ``code``, else from its (single-agent) ingredients."""
+    agent = agent_of_concept(medication.get("code"))
+    if agent is not None:
+        return agent
+    for ingredient in dicts(medication.get("ingredient")):
+        # R4 itemCodeableConcept; R5 item.concept; DSTU2/STU3 item (a Reference) is not followed.
+        item = ingredient.get("itemCodeableConcept") or (ingredient.get("item") or {}).get("concept")
+        agent = agent_of_concept(item)
+        if agent is not None:
+            return agent
+    return None
+
+
+def medication_of(resource: Resource, pool: ResourcePool) -> Resource | None:
+    """The Medication a ``medicationReference`` points to (``#contained``, the pool or a fullUrl)."""
+    reference = resource.get("medicationReference")
+    if reference is None and isinstance(resource.get("medication"), dict):
+        reference = resource["medication"].get("reference")  # R5 CodeableReference
+    if reference is None:
+        return None
+    found = pool.resolve(reference, within=resource)
+    return found if found is not None and found.get("resourceType") == "Medication" else None
+
+
+def agent_of(resource: Resource, pool: ResourcePool) -> Agent | None:
+    """The agent of a medication-bearing resource or of a Medication."""
+    if resource.get("resourceType") == "Medication":
+        return agent_of_medication(resource)
+    concept = resource.get("medicationCodeableConcept")
+    if concept is None and isinstance(resource.get("medication"), dict):
+        concept = resource["medication"].get("concept")  # R5 CodeableReference
+    agent = agent_of_concept(concept) if concept is not None else None
+    if agent is not None:
+        return agent
+    medication = medication_of(resource, pool)
+    if medication is not None:
+        return agent_of_medication(medication)
+    reference = resource.get("medicationReference")
+    if isinstance(reference, dict) and isinstance(reference.get("display"), str):
+        return _by_name(reference["display"].lower())
+    return None

@@ -1,0 +1,108 @@
+"""Light, lenient readers over FHIR JSON dicts: codings, dates, quantities.
+
+Every function accepts whatever the wire holds (CONTRACT §7: a ``category`` sent as an object instead
+of a list, a missing element, a wrong type) and answers ``None`` or an empty sequence instead of raising.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+
+def as_list(value: Any) -> list[Any]:
+    """A FHIR repeating element as a list (a lone object or scalar becomes a one-item list)."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def dicts(value: Any) -> Iterator[dict[str, Any]]:
+    """The JSON objects of a repeating element, skipping anything else."""
+    for item in as_list(value):
+        if isinstance(item, dict):
+            yield item
+
+
+def codings(concepts: Any) -> Iterator[tuple[str, str]]:
+    """``(system, code)`` of every coding in one CodeableConcept or a list of them (codes stripped)."""
+    for concept in dicts(concepts):
+        for coding in dicts(concept.get("coding")):
+            system, code = coding.get("system"), coding.get("code")
+            if isinstance(system, str) and isinstance(code, str) and code.strip():
+                yield system.strip(), code.strip()
+
+
+def concept_text(concepts: Any) -> str:
+    """Lower-cased ``text`` and coding ``display`` of CodeableConcept(s), for the last-resort name match."""
+    parts: list[str] = []
+    for concept in dicts(concepts):
+        if isinstance(concept.get("text"), str):
+            parts.append(concept["text"])
+        for coding in dicts(concept.get("coding")):
+            if isinstance(coding.get("display"), str):
+                parts.append(coding["display"])
+    return " ".join(parts).lower()
+
+
+def has_code(concepts: Any, systems: Iterable[str], codes: frozenset[str] | set[str]) -> bool:
+    """Whether any coding is in one of ``systems`` with a code in ``codes``."""
+    wanted = set(systems)
+    return any(system in wanted and code in codes for system, code in codings(concepts))
+
+
+def parse_date(value: Any) -> date | None:
+    """The calendar date of a FHIR date, dateTime or instant (``YYYY``/``YYYY-MM`` read as the 1st)."""
+    if not isinstance(value, str) or len(value) < 4:
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 4:
+            return date(int(text), 1, 1)
+        if len(text) == 7:
+            return date(int(text[:4]), int(text[5:7]), 1)
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """A FHIR date/dateTime/instant as an aware datetime (UTC when no offset; dates at midnight)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if len(text) <= 10:
+        day = parse_date(text)
+        return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        day = parse_date(text)
+        return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def number(value: Any) -> float | None:
+    """A JSON number (not a bool) as float."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def quantity(value: Any) -> tuple[float, str] | None:
+    """``(value, unit)`` of a Quantity, the unit from ``code`` (UCUM) else ``unit``, as written."""
+    if not isinstance(value, dict):
+        return None
+    amount = number(value.get("value"))
+    unit = value.get("code") if isinstance(value.get("code"), str) else value.get("unit")
+    if amount is None or not isinstance(unit, str):
+        return None
+    return amount, unit.strip()
+
+
+def status_of(resource: dict[str, Any]) -> str:
+    status = resource.get("status")
+    return status.strip().lower() if isinstance(status, str) else ""

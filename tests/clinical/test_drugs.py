@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cds_service.clinical.codes import ATC, HCPCS, RXNORM, Agent
+from cds_service.clinical.drugs import agent_of, agent_of_concept
+from cds_service.fhir.pool import ResourcePool
+
+
+def concept(system: str, code: str, display: str = "") -> dict[str, Any]:
+    coding = {"system": system, "code": code}
+    if display:
+        coding["display"] = display
+    return {"coding": [coding]}
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "agent"),
+    [
+        (RXNORM, "3639", Agent.DOXORUBICIN),
+        (RXNORM, "1790099", Agent.DOXORUBICIN),
+        (RXNORM, "3995", Agent.EPIRUBICIN),
+        (RXNORM, "5650", Agent.IDARUBICIN),
+        (RXNORM, "1736590", Agent.DEXRAZOXANE),
+        (RXNORM, "475342", Agent.DASATINIB),
+        (RXNORM, "282388", Agent.IMATINIB),
+        (ATC, "V03AF02", Agent.DEXRAZOXANE),
+        (ATC, "L01DB02", Agent.DAUNORUBICIN),
+        (ATC, "L01DB07", Agent.MITOXANTRONE),
+        (HCPCS[0], "J1190", Agent.DEXRAZOXANE),
+        (HCPCS[1], "J9000", Agent.DOXORUBICIN),
+        (HCPCS[0], "J9001", Agent.LIPOSOMAL_DOXORUBICIN),
+        (HCPCS[0], "J9178", Agent.EPIRUBICIN),
+    ],
+)
+def test_codes_name_their_agent(system: str, code: str, agent: Agent) -> None:
+    assert agent_of_concept(concept(system, code)) is agent
+
+
+def test_a_code_in_the_wrong_system_is_not_read() -> None:
+    assert agent_of_concept(concept("http://example.org/local", "J1190")) is None
+    assert agent_of_concept(concept(RXNORM, "J1190")) is None
+
+
+def test_name_text_is_the_last_resort() -> None:
+    assert agent_of_concept({"text": "Dexrazoxane 500 mg/m2 IV"}) is Agent.DEXRAZOXANE
+    assert agent_of_concept({"text": "Adriamycin"}) is Agent.DOXORUBICIN
+    assert agent_of_concept({"text": "Sprycel 100 mg"}) is Agent.DASATINIB
+    assert agent_of_concept({"text": "cyclophosphamide"}) is None
+
+
+def test_a_code_beats_a_misleading_name() -> None:
+    assert agent_of_concept(concept(RXNORM, "3995", "doxorubicin")) is Agent.EPIRUBICIN
+
+
+def test_liposomal_doxorubicin_is_told_apart_by_name() -> None:
+    assert (
+        agent_of_concept(concept(ATC, "L01DB01", "Caelyx pegylated liposomal")) is Agent.LIPOSOMAL_DOXORUBICIN
+    )
+    assert agent_of_concept({"text": "DOXOrubicin liposomal (Doxil)"}) is Agent.LIPOSOMAL_DOXORUBICIN
+    assert agent_of_concept(concept(RXNORM, "3639", "DOXOrubicin")) is Agent.DOXORUBICIN
+
+
+def test_medication_reference_resolves_from_contained_and_pool() -> None:
+    pool = ResourcePool()
+    pool.add({"resourceType": "Medication", "id": "m1", "code": concept(ATC, "V03AF02")})
+    contained = {
+        "resourceType": "MedicationRequest",
+        "contained": [{"resourceType": "Medication", "id": "med", "code": concept(HCPCS[0], "J9000")}],
+        "medicationReference": {"reference": "#med"},
+    }
+    pooled = {"resourceType": "MedicationRequest", "medicationReference": {"reference": "Medication/m1"}}
+    by_ingredient = {
+        "resourceType": "Medication",
+        "ingredient": [{"itemCodeableConcept": concept(RXNORM, "3995")}],
+    }
+    assert agent_of(contained, pool) is Agent.DOXORUBICIN
+    assert agent_of(pooled, pool) is Agent.DEXRAZOXANE
+    assert agent_of(by_ingredient, pool) is Agent.EPIRUBICIN
+
+
+def test_unresolvable_reference_falls_back_to_its_display() -> None:
+    order = {
+        "resourceType": "MedicationOrder",
+        "medicationReference": {"reference": "Medication/x", "display": "Zinecard"},
+    }
+    assert agent_of(order, ResourcePool()) is Agent.DEXRAZOXANE
+    assert agent_of({"resourceType": "MedicationRequest"}, ResourcePool()) is None
