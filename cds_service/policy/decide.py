@@ -1,18 +1,68 @@
-"""Determination for one dexrazoxane order. (First cut: pends everything; the criteria tree replaces it.)"""
+"""The determination for one dexrazoxane order: pathway, criteria tree, decision, approval period,
+documentation to request and the off-label referral (CONTRACT §2)."""
 
 from __future__ import annotations
 
 from cds_service.clinical.facts import ClinicalFacts
 from cds_service.fhir.pool import Resource
-from cds_service.policy.determination import Decision, Determination
+from cds_service.policy.approval import approval_period
+from cds_service.policy.cp_phar_418 import POLICY, POLICY_ID
+from cds_service.policy.determination import Decision, Determination, DocumentationRequest
+from cds_service.policy.outcome import Outcome
+from cds_service.policy.pathway import EXTRAVASATION, select_pathway
+from cds_service.policy.referral import LINES_OF_BUSINESS_OUTSIDE_POLICY, off_label_policies
+
+_DECISION = {Outcome.MET: Decision.APPROVE, Outcome.NOT_MET: Decision.DENY, Outcome.UNKNOWN: Decision.PEND}
 
 
 def determine(facts: ClinicalFacts, order: Resource) -> Determination:
+    line_of_business = facts.line_of_business.value
+    if line_of_business in LINES_OF_BUSINESS_OUTSIDE_POLICY:
+        return Determination(
+            order=facts.order,
+            decision=Decision.NOT_APPLICABLE,
+            pathway=None,
+            criteria=None,
+            facts=facts,
+            reason=(
+                f"{POLICY_ID} covers Commercial, HIM/ICHRA and Medicaid members; this coverage is "
+                f"{line_of_business.capitalize()}"
+            ),
+            order_resource=order,
+        )
+
+    pathway = select_pathway(facts)
+    evaluated = POLICY.evaluate(pathway, facts)
+    criteria = evaluated.result
+    decision = _DECISION[criteria.outcome]
+    related = []
+    if pathway == EXTRAVASATION:
+        related.append(POLICY.evaluate("II.B", facts).result)
+    referral: tuple[str, ...] = ()
+    if decision is Decision.DENY:
+        referral = off_label_policies(line_of_business)
+        related.extend((POLICY.evaluate("I.C", facts).result, POLICY.evaluate("III", facts).result))
     return Determination(
         order=facts.order,
-        decision=Decision.PEND,
-        pathway=None,
-        criteria=None,
+        decision=decision,
+        pathway=pathway,
+        criteria=criteria,
         facts=facts,
+        approval=approval_period(facts, pathway) if decision is Decision.APPROVE else None,
+        documentation=tuple(
+            DocumentationRequest(node.id, node.documentation) for node in evaluated.open_questions
+        ),
+        off_label_policies=referral,
+        reason=_reason(decision, pathway, criteria.reason, referral),
+        related=tuple(related),
         order_resource=order,
     )
+
+
+def _reason(decision: Decision, pathway: str, tree_reason: str, referral: tuple[str, ...]) -> str:
+    section = POLICY[pathway].text
+    if decision is Decision.APPROVE:
+        return f"{pathway} {section}: every criterion is met"
+    if decision is Decision.DENY:
+        return f"{pathway} {section}: {tree_reason}; off-label review under {', '.join(referral)}"
+    return f"{pathway} {section}: nothing fails, but documentation is needed ({tree_reason})"

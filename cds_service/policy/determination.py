@@ -60,4 +60,7 @@ class Determination:
     documentation: tuple[DocumentationRequest, ...] = ()
     off_label_policies: tuple[str, ...] = ()  # I.C.2 referral named on a deny
     reason: str = ""  # one line: why this decision (e.g. why not applicable)
+    # Policy sections shown beside the pathway, not deciding it: II.B on I.B (no re-authorization),
+    # I.C and III on a deny (where the request is referred).
+    related: tuple[CriterionResult, ...] = ()
     order_resource: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

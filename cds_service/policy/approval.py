@@ -1,0 +1,32 @@
+"""The approval period of an approved order (CONTRACT §2, "Approval period"); end dates are inclusive."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+from cds_service.clinical.facts import ClinicalFacts
+from cds_service.policy import thresholds as t
+from cds_service.policy.determination import ApprovalPeriod
+from cds_service.policy.pathway import EXTRAVASATION
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` calendar months later, clamped to the month's last day (Jan 31 → Feb 28)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def approval_period(facts: ClinicalFacts, pathway: str) -> ApprovalPeriod:
+    """I.B: 3 days. I.A / II.A: "12 months or duration of doxorubicin therapy, whichever is less":
+    start + 12 calendar months - 1 day, or the last planned doxorubicin dose when that is earlier
+    (never before the start)."""
+    start = facts.approval_start
+    if pathway == EXTRAVASATION:
+        return ApprovalPeriod(start, start + timedelta(days=t.EXTRAVASATION_APPROVAL_DAYS - 1))
+    end = add_months(start, t.CARDIOPROTECTION_APPROVAL_MONTHS) - timedelta(days=1)
+    last_dose = facts.last_planned_doxorubicin_date.value
+    if last_dose is not None:
+        end = max(start, min(end, last_dose))
+    return ApprovalPeriod(start, end)

@@ -1,0 +1,316 @@
+"""The named evaluators the CP.PHAR.418 leaves are bound to: each reads ``ClinicalFacts`` and says
+met / not met / unknown with a one-line reason and the FHIR references it rests on.
+
+Reading the facts (CONTRACT §2): ``Fact.value`` True → met, False → not met, None → unknown;
+``DoseTotal.reaches`` likewise. Whether an absent fact is False or None is decided by extraction
+(structured data: False; seldom-structured data: None), so these functions never guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from cds_service.clinical.facts import ClinicalFacts, DoseTotal, Fact
+from cds_service.policy import thresholds as t
+from cds_service.policy.outcome import Outcome, all_of, any_of
+from cds_service.policy.tree import Evaluator, Verdict
+
+
+def _evidence(*verdicts: Verdict) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(ref for verdict in verdicts for ref in verdict.evidence))
+
+
+def both(*parts: Verdict) -> Verdict:
+    """Every part of a compound criterion ("X, and Y") under "must meet all"."""
+    outcome = all_of(part.outcome for part in parts)
+    return Verdict(outcome, "; ".join(part.reason for part in parts), _evidence(*parts))
+
+
+def either(*parts: Verdict) -> Verdict:
+    """A criterion met by any of its parts ("X or Y")."""
+    outcome = any_of(part.outcome for part in parts)
+    return Verdict(outcome, "; ".join(part.reason for part in parts), _evidence(*parts))
+
+
+def fact(value: Fact[bool], yes: str, no: str, unknown: str) -> Verdict:
+    """A yes/no fact, worded for the reader; the extraction's own reason follows when it has one."""
+    said = unknown if value.value is None else yes if value.value else no
+    reason = f"{said} ({value.reason})" if value.reason else said
+    return Verdict(Outcome.of(value.value), reason, value.evidence)
+
+
+def _mg(value: float) -> str:
+    return f"{value:g}"
+
+
+def reaches(total: DoseTotal, threshold: t.Threshold, what: str) -> Verdict:
+    """A cumulative dose against an inclusive "≥" threshold; a known part that reaches it settles it."""
+    reached = total.reaches(threshold.value)
+    limit = f"{_mg(threshold.value)} {threshold.unit}"
+    known = f"{_mg(round(total.known_mg_m2, 1))} mg/m²"
+    if reached is None:
+        reason = (
+            f"{what} known so far {known} < {limit}, and {total.unknown_parts} dose(s) cannot be "
+            "converted to mg/m²"
+        )
+    else:
+        reason = f"{what} {known} {'≥' if reached else '<'} {limit}"
+    return Verdict(Outcome.of(reached), reason, total.evidence + total.unknown_evidence)
+
+
+def age_at_least(facts: ClinicalFacts, threshold: t.Threshold) -> Verdict:
+    age = facts.age_years
+    if age.value is None:
+        return Verdict(Outcome.UNKNOWN, f"age unknown ({age.reason or 'no birth date'})", age.evidence)
+    ok = age.value >= threshold.value
+    sign = "≥" if ok else "<"
+    return Verdict(Outcome.of(ok), f"age {age.value} {sign} {_mg(threshold.value)}", age.evidence)
+
+
+def pediatric(facts: ClinicalFacts) -> Verdict:
+    age = facts.age_years
+    if age.value is None:
+        return Verdict(Outcome.UNKNOWN, f"age unknown ({age.reason or 'no birth date'})", age.evidence)
+    ok = age.value < t.PEDIATRIC_AGE_BELOW.value
+    word = "pediatric" if ok else "not pediatric"
+    return Verdict(Outcome.of(ok), f"age {age.value}: {word}", age.evidence)
+
+
+def diagnosis(value: Fact[bool], name: str) -> Verdict:
+    return fact(value, f"{name} recorded", f"no {name} recorded", f"{name} cannot be read from the data")
+
+
+def prescribed_for_doxorubicin_cardiomyopathy(facts: ClinicalFacts) -> Verdict:
+    """I.A.1. Reached only on the cardiomyopathy pathways (no anthracycline extravasation), so the
+    purpose is settled by the patient's doxorubicin: exposure so far or a doxorubicin order. Neither
+    recorded (administrations and orders are routinely structured) means not met."""
+    exposure = tuple(
+        dict.fromkeys(
+            facts.cumulative_doxorubicin.evidence
+            + facts.cumulative_doxorubicin.unknown_evidence
+            + facts.planned_doxorubicin.evidence
+            + facts.planned_doxorubicin.unknown_evidence
+            + facts.concurrent_doxorubicin.evidence
+        )
+    )
+    if exposure or facts.concurrent_doxorubicin.value:
+        return Verdict(Outcome.MET, "cardioprotection for a patient receiving doxorubicin", exposure)
+    if facts.concurrent_doxorubicin.value is False:
+        return Verdict(Outcome.NOT_MET, "no doxorubicin administered or ordered")
+    return Verdict(Outcome.UNKNOWN, "whether the patient receives doxorubicin cannot be read from the data")
+
+
+def onc_or_hem_prescriber_or_consult(facts: ClinicalFacts) -> Verdict:
+    return either(
+        fact(
+            facts.prescriber_onc_or_hem,
+            "prescriber is an oncologist or hematologist",
+            "prescriber is not an oncologist or hematologist",
+            "prescriber specialty not recorded",
+        ),
+        fact(
+            facts.consult_onc_or_hem,
+            "oncology/hematology consultation recorded",
+            "no oncology/hematology consultation",
+            "no oncology/hematology consultation recorded",
+        ),
+    )
+
+
+def oncologist_prescriber_or_consult(facts: ClinicalFacts) -> Verdict:
+    """I.B.2 names an oncologist only: a hematologist alone does not meet it."""
+    return either(
+        fact(
+            facts.prescriber_oncologist,
+            "prescriber is an oncologist",
+            "prescriber is not an oncologist",
+            "prescriber specialty not recorded",
+        ),
+        fact(
+            facts.consult_oncologist,
+            "oncology consultation recorded",
+            "no oncology consultation",
+            "no oncology consultation recorded",
+        ),
+    )
+
+
+def adult_with_cumulative_doxorubicin(facts: ClinicalFacts) -> Verdict:
+    return both(
+        age_at_least(facts, t.ADULT_AGE),
+        reaches(facts.cumulative_doxorubicin, t.CUMULATIVE_DOXORUBICIN_ADULT, "cumulative doxorubicin"),
+    )
+
+
+def pediatric_all(facts: ClinicalFacts) -> Verdict:
+    return both(pediatric(facts), diagnosis(facts.acute_lymphoblastic_leukemia, "ALL"))
+
+
+def _anthracycline_or_heart_radiation(facts: ClinicalFacts) -> Verdict:
+    return either(
+        reaches(
+            facts.planned_anthracycline,
+            t.ANTICIPATED_ANTHRACYCLINE_ALL,
+            "anticipated cumulative anthracycline (doxorubicin equivalents)",
+        ),
+        fact(
+            facts.heart_radiation,
+            "radiation with potential impact to the heart recorded",
+            "no radiation with potential impact to the heart",
+            "no radiation to chest, abdomen, spine or total body recorded",
+        ),
+    )
+
+
+def ph_negative_dfci_protocol(facts: ClinicalFacts) -> Verdict:
+    ph = facts.ph_positive
+    ph_negative = Fact(None if ph.value is None else not ph.value, ph.evidence, ph.reason)
+    return both(
+        fact(ph_negative, "Ph-negative", "Ph-positive", "Ph status not recorded"),
+        fact(
+            facts.dfci_all_protocol,
+            "on DFCI ALL Protocol 11-001 or 16-001",
+            "not on DFCI ALL Protocol 11-001 or 16-001",
+            "no DFCI 11-001/16-001 enrollment recorded",
+        ),
+        _anthracycline_or_heart_radiation(facts),
+    )
+
+
+def relapsed_ph_positive_cog_aall1331(facts: ClinicalFacts) -> Verdict:
+    return both(
+        fact(
+            facts.relapsed_or_refractory,
+            "relapsed or refractory",
+            "not relapsed or refractory",
+            "relapse status not recorded",
+        ),
+        fact(facts.ph_positive, "Ph-positive", "Ph-negative", "Ph status not recorded"),
+        fact(
+            facts.dasatinib_or_imatinib,
+            "with dasatinib or imatinib",
+            "no dasatinib or imatinib",
+            "no dasatinib or imatinib recorded",
+        ),
+        fact(
+            facts.cog_aall1331,
+            "on COG AALL1331",
+            "not on COG AALL1331",
+            "no COG AALL1331 enrollment recorded",
+        ),
+        _anthracycline_or_heart_radiation(facts),
+    )
+
+
+def pediatric_aggressive_b_cell_lymphoma(facts: ClinicalFacts) -> Verdict:
+    lymphoma = diagnosis(facts.aggressive_mature_b_cell_lymphoma, "aggressive mature B-cell lymphoma")
+    return both(pediatric(facts), lymphoma)
+
+
+def pediatric_hodgkin_lymphoma(facts: ClinicalFacts) -> Verdict:
+    return both(pediatric(facts), diagnosis(facts.hodgkin_lymphoma, "Hodgkin lymphoma"))
+
+
+def wilms_with_planned_doxorubicin(facts: ClinicalFacts) -> Verdict:
+    return both(
+        diagnosis(facts.wilms_tumor, "Wilms tumor"),
+        reaches(facts.planned_doxorubicin, t.PLANNED_DOXORUBICIN_WILMS, "planned cumulative doxorubicin"),
+    )
+
+
+def neuroblastoma(facts: ClinicalFacts) -> Verdict:
+    return diagnosis(facts.neuroblastoma, "neuroblastoma")
+
+
+def sarcoma_with_planned_doxorubicin(facts: ClinicalFacts) -> Verdict:
+    return both(
+        diagnosis(facts.soft_tissue_sarcoma, "soft tissue sarcoma"),
+        reaches(facts.planned_doxorubicin, t.PLANNED_DOXORUBICIN_SARCOMA, "planned cumulative doxorubicin"),
+    )
+
+
+def concurrent_doxorubicin(facts: ClinicalFacts) -> Verdict:
+    return fact(
+        facts.concurrent_doxorubicin,
+        "doxorubicin ordered alongside",
+        "no active or draft doxorubicin order",
+        "whether doxorubicin continues cannot be read from the data",
+    )
+
+
+def dose_ratio_within_limit(facts: ClinicalFacts) -> Verdict:
+    ratio = facts.dose_ratio
+    evidence = tuple(
+        dict.fromkeys(
+            ratio.evidence + facts.dexrazoxane_dose_mg_m2.evidence + facts.doxorubicin_dose_mg_m2.evidence
+        )
+    )
+    if ratio.value is None:
+        why = ratio.reason or "the dexrazoxane or doxorubicin dose cannot be expressed in mg/m²"
+        return Verdict(Outcome.UNKNOWN, f"dose ratio unknown: {why}", evidence)
+    ok = ratio.value <= t.MAX_DOSE_RATIO.value
+    doses = ""
+    dexrazoxane, doxorubicin = facts.dexrazoxane_dose_mg_m2.value, facts.doxorubicin_dose_mg_m2.value
+    if dexrazoxane is not None and doxorubicin is not None:
+        doses = f" (dexrazoxane {_mg(dexrazoxane)} mg/m² : doxorubicin {_mg(doxorubicin)} mg/m²)"
+    sign = "≤" if ok else ">"
+    limit = _mg(t.MAX_DOSE_RATIO.value)
+    return Verdict(Outcome.of(ok), f"ratio {_mg(round(ratio.value, 2))}:1 {sign} {limit}:1{doses}", evidence)
+
+
+def documented_only(facts: ClinicalFacts) -> Verdict:
+    """Criteria no FHIR data records (CONTRACT §2): unknown until the prescriber documents them."""
+    return Verdict(Outcome.UNKNOWN, "not recorded in FHIR data; the prescriber must document it")
+
+
+def anthracycline_extravasation(facts: ClinicalFacts) -> Verdict:
+    return diagnosis(facts.anthracycline_extravasation, "anthracycline extravasation")
+
+
+def adult(facts: ClinicalFacts) -> Verdict:
+    return age_at_least(facts, t.ADULT_AGE)
+
+
+def extravasation_daily_caps(facts: ClinicalFacts) -> Verdict:
+    """I.B.4: every course day within its cap; a day beyond the third has no cap, so it is not met."""
+    course = facts.extravasation_course
+    evidence = tuple(dict.fromkeys(ref for day in course for ref in day.evidence))
+    if not course:
+        return Verdict(Outcome.UNKNOWN, "the daily doses of the course cannot be read from the order")
+    parts: list[Verdict] = []
+    for day in sorted(course, key=lambda d: d.day):
+        cap = t.EXTRAVASATION_DAILY_CAP_MG.get(day.day)
+        if cap is None:
+            parts.append(Verdict(Outcome.NOT_MET, f"day {day.day} is beyond the 3-day course"))
+        elif day.mg is None:
+            parts.append(Verdict(Outcome.UNKNOWN, f"day {day.day} dose unknown in mg"))
+        else:
+            ok = day.mg <= cap.value
+            sign = "≤" if ok else ">"
+            parts.append(
+                Verdict(Outcome.of(ok), f"day {day.day} {_mg(day.mg)} mg {sign} {_mg(cap.value)} mg")
+            )
+    combined = both(*parts)
+    return Verdict(combined.outcome, combined.reason, evidence)
+
+
+EVALUATORS: Mapping[str, Evaluator] = {
+    "prescribed_for_doxorubicin_cardiomyopathy": prescribed_for_doxorubicin_cardiomyopathy,
+    "onc_or_hem_prescriber_or_consult": onc_or_hem_prescriber_or_consult,
+    "oncologist_prescriber_or_consult": oncologist_prescriber_or_consult,
+    "adult_with_cumulative_doxorubicin": adult_with_cumulative_doxorubicin,
+    "pediatric_all": pediatric_all,
+    "ph_negative_dfci_protocol": ph_negative_dfci_protocol,
+    "relapsed_ph_positive_cog_aall1331": relapsed_ph_positive_cog_aall1331,
+    "pediatric_aggressive_b_cell_lymphoma": pediatric_aggressive_b_cell_lymphoma,
+    "pediatric_hodgkin_lymphoma": pediatric_hodgkin_lymphoma,
+    "wilms_with_planned_doxorubicin": wilms_with_planned_doxorubicin,
+    "neuroblastoma": neuroblastoma,
+    "sarcoma_with_planned_doxorubicin": sarcoma_with_planned_doxorubicin,
+    "concurrent_doxorubicin": concurrent_doxorubicin,
+    "dose_ratio_within_limit": dose_ratio_within_limit,
+    "documented_only": documented_only,
+    "anthracycline_extravasation": anthracycline_extravasation,
+    "adult": adult,
+    "extravasation_daily_caps": extravasation_daily_caps,
+}

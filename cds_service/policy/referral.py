@@ -1,0 +1,21 @@
+"""Where a request outside CP.PHAR.418's covered uses is referred (I.C.2 and III): the off-label use
+policy of the member's line of business, or all three when the line of business is unknown."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+# CP.PHAR.418 I.C.2 / II.C.2: "CP.CPA.09 for commercial, HIM.PA.154 for health insurance
+# marketplace/ICHRA, and CP.PMN.53 for Medicaid".
+OFF_LABEL_POLICY_BY_LINE_OF_BUSINESS: MappingProxyType[str, str] = MappingProxyType(
+    {"commercial": "CP.CPA.09", "marketplace": "HIM.PA.154", "medicaid": "CP.PMN.53"}
+)
+
+# CP.PHAR.418 header: "Line of Business: Commercial, HIM/ICHRA, Medicaid". Medicare is outside it.
+LINES_OF_BUSINESS_OUTSIDE_POLICY = frozenset({"medicare"})
+
+
+def off_label_policies(line_of_business: str | None) -> tuple[str, ...]:
+    """The off-label use policy for the line of business; every one when it is unknown."""
+    known = OFF_LABEL_POLICY_BY_LINE_OF_BUSINESS.get(line_of_business or "")
+    return (known,) if known else tuple(OFF_LABEL_POLICY_BY_LINE_OF_BUSINESS.values())

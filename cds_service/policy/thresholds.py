@@ -1,0 +1,54 @@
+"""The numbers CP.PHAR.418 decides with, each naming where it comes from.
+
+Boundaries are inclusive where the policy says "≥" or "does not exceed" (CONTRACT §2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class Threshold:
+    value: float
+    unit: str
+    source: str
+
+
+ADULT_AGE = Threshold(18, "years", "CP.PHAR.418 I.A.3.a and I.B.3: Age ≥ 18 years")
+# "Pediatric" in I.A.3.b.i-iii means under 18 on the approval start (CONTRACT §3, "Age").
+PEDIATRIC_AGE_BELOW = Threshold(18, "years", "CONTRACT §3 Age: pediatric means under 18")
+
+CUMULATIVE_DOXORUBICIN_ADULT = Threshold(
+    300, "mg/m2", "CP.PHAR.418 I.A.3.a: cumulative doxorubicin dose of ≥ 300 mg/m²"
+)
+ANTICIPATED_ANTHRACYCLINE_ALL = Threshold(
+    250, "mg/m2", "CP.PHAR.418 I.A.3.b.i.1/2: anticipated cumulative anthracycline dose ≥ 250 mg/m²"
+)
+PLANNED_DOXORUBICIN_WILMS = Threshold(
+    150, "mg/m2", "CP.PHAR.418 I.A.3.b.iv: planned cumulative dose of doxorubicin ≥ 150 mg/m²"
+)
+PLANNED_DOXORUBICIN_SARCOMA = Threshold(
+    250, "mg/m2", "CP.PHAR.418 I.A.3.b.vi: planned cumulative dose of doxorubicin ≥ 250 mg/m²"
+)
+MAX_DOSE_RATIO = Threshold(
+    10,
+    "dexrazoxane:doxorubicin",
+    "CP.PHAR.418 I.A.5.a and II.A.4.a: does not exceed 10 times the doxorubicin dose",
+)
+
+# I.B.4: "Dose does not exceed 2,000 mg per day on days 1 and 2, and 1,000 mg on day 3."
+EXTRAVASATION_DAILY_CAP_MG: MappingProxyType[int, Threshold] = MappingProxyType(
+    {
+        1: Threshold(2000, "mg", "CP.PHAR.418 I.B.4: 2,000 mg per day on day 1"),
+        2: Threshold(2000, "mg", "CP.PHAR.418 I.B.4: 2,000 mg per day on day 2"),
+        3: Threshold(1000, "mg", "CP.PHAR.418 I.B.4: 1,000 mg on day 3"),
+    }
+)
+
+# Approval durations (CP.PHAR.418 I.A / II.A "12 months or duration of doxorubicin therapy, whichever is
+# less"; I.B "3 days"), as CONTRACT §2 computes them: end = start + 12 calendar months - 1 day, or
+# start + 2 days, both inclusive.
+CARDIOPROTECTION_APPROVAL_MONTHS = 12
+EXTRAVASATION_APPROVAL_DAYS = 3

@@ -1,0 +1,214 @@
+"""A policy as a tree of criteria: checked once when it is built, evaluated once per order.
+
+Nodes are "must meet all" (``ALL``) or "one of" (``ONE_OF``) branches and leaves. A leaf names the
+evaluator that reads the clinical facts; a branch may also carry a *qualifier*, a condition stated in
+the branch's own words and combined with its children under "must meet all" (e.g. I.A.3.b.i
+"Pediatric acute lymphoblastic leukemia (ALL) and one of the following (1 or 2)").
+
+Outcomes are three-valued and every child is evaluated (CONTRACT §2), so a card can list everything
+that is unmet or undocumented. A clinician's documented answer (``ClinicalFacts.documented``, keyed by
+criterion id) settles a leaf or a qualifier only where the data left it unknown, never overturning a
+data-derived ``not_met``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cds_service.clinical.facts import ClinicalFacts
+from cds_service.policy.determination import CriterionResult
+from cds_service.policy.outcome import Outcome, all_of, any_of
+
+
+class Kind(StrEnum):
+    ALL = "must meet all"
+    ONE_OF = "one of"
+    LEAF = "leaf"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What an evaluator says about one criterion."""
+
+    outcome: Outcome
+    reason: str
+    evidence: tuple[str, ...] = ()
+
+
+Evaluator = Callable[[ClinicalFacts], Verdict]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One node as written in the policy: its id, its words, how it is decided and what settles it."""
+
+    id: str
+    text: str
+    kind: Kind
+    children: tuple[Criterion, ...] = ()
+    evaluator: str | None = None  # a leaf's evaluator, or a branch's qualifier
+    documentation: str = ""  # what to send when the data cannot settle it, in plain words
+
+    def walk(self) -> Iterator[Criterion]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+class PolicyTreeError(Exception):
+    """The policy tree is malformed; raised when the tree is built, never while deciding."""
+
+
+class DuplicateCriterionId(PolicyTreeError):
+    pass
+
+
+class MisnumberedCriterion(PolicyTreeError):
+    pass
+
+
+class UnboundEvaluator(PolicyTreeError):
+    pass
+
+
+class InvalidNodeKind(PolicyTreeError):
+    pass
+
+
+# The policy numbers its levels I. → A. → 1. → a. → i. → 1. (CP.PHAR.418 "Policy/Criteria").
+_ROOT = re.compile(r"^(?:[IVX]+)(?:\.[A-Z])?$")
+_LEVELS: tuple[tuple[str, ...], ...] = (
+    tuple(str(n) for n in range(1, 21)),
+    tuple("abcdefghijklmnopqrstuvwxyz"),
+    ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"),
+    tuple(str(n) for n in range(1, 21)),
+)
+
+
+@dataclass(frozen=True)
+class PolicyTree:
+    """Checked roots by id, with their evaluators bound."""
+
+    roots: Mapping[str, Criterion]
+    evaluators: Mapping[str, Evaluator]
+    index: Mapping[str, Criterion]
+
+    def __getitem__(self, criterion_id: str) -> Criterion:
+        return self.index[criterion_id]
+
+    def ids(self) -> list[str]:
+        return list(self.index)
+
+    def evaluate(self, criterion_id: str, facts: ClinicalFacts) -> TreeResult:
+        """Evaluate one section for one order, with the criteria whose answer would settle it."""
+        undetermined: set[str] = set()
+        result = _evaluate(self[criterion_id], facts, self.evaluators, undetermined)
+        return TreeResult(result, tuple(self[i] for i in _open_questions(result, undetermined)))
+
+
+@dataclass(frozen=True)
+class TreeResult:
+    result: CriterionResult
+    # Leaves and qualifiers the data left unknown that could still change the section's outcome:
+    # those on a path of unknown nodes from the root (a met or not-met branch is settled already).
+    open_questions: tuple[Criterion, ...]
+
+
+def _open_questions(result: CriterionResult, undetermined: set[str]) -> list[str]:
+    if result.outcome is not Outcome.UNKNOWN:
+        return []
+    found = [result.id] if result.id in undetermined else []
+    for child in result.children:
+        found.extend(_open_questions(child, undetermined))
+    return found
+
+
+def build_tree(roots: tuple[Criterion, ...], evaluators: Mapping[str, Evaluator]) -> PolicyTree:
+    """Check the tree (ids unique and numbered as the policy numbers them, every node kind valid,
+    every leaf and qualifier bound to a known evaluator) and bind it; raise a ``PolicyTreeError``."""
+    seen: set[str] = set()
+    for root in roots:
+        if not _ROOT.match(root.id):
+            raise MisnumberedCriterion(f"{root.id!r} is not a policy section id (e.g. 'I.A', 'III')")
+        _check(root, depth=0, evaluators=evaluators, seen=seen)
+    index = {node.id: node for root in roots for node in root.walk()}
+    return PolicyTree({root.id: root for root in roots}, dict(evaluators), index)
+
+
+def _check(node: Criterion, *, depth: int, evaluators: Mapping[str, Evaluator], seen: set[str]) -> None:
+    if node.id in seen:
+        raise DuplicateCriterionId(f"criterion id {node.id!r} appears twice")
+    seen.add(node.id)
+    if not isinstance(node.kind, Kind):
+        raise InvalidNodeKind(f"{node.id}: unknown node kind {node.kind!r}")
+    if not node.text.strip():
+        raise InvalidNodeKind(f"{node.id}: a criterion needs the policy's words")
+    if node.kind is Kind.LEAF:
+        if node.children:
+            raise InvalidNodeKind(f"{node.id}: a leaf cannot have children")
+        if node.evaluator is None:
+            raise UnboundEvaluator(f"{node.id}: leaf has no evaluator")
+    elif node.kind is Kind.ONE_OF and len(node.children) < 2:
+        raise InvalidNodeKind(f"{node.id}: a 'one of' node needs at least two children")
+    elif node.kind is Kind.ALL and not node.children:
+        raise InvalidNodeKind(f"{node.id}: a 'must meet all' node needs children")
+    if node.evaluator is not None and node.evaluator not in evaluators:
+        raise UnboundEvaluator(f"{node.id}: no evaluator named {node.evaluator!r}")
+    if node.children and depth >= len(_LEVELS):
+        raise MisnumberedCriterion(f"{node.id}: the policy has no numbering this deep")
+    for position, child in enumerate(node.children):
+        expected = f"{node.id}.{_LEVELS[depth][position]}"
+        if child.id != expected:
+            raise MisnumberedCriterion(f"{child.id!r} under {node.id} should be {expected!r}")
+        _check(child, depth=depth + 1, evaluators=evaluators, seen=seen)
+
+
+def _evaluate(
+    node: Criterion, facts: ClinicalFacts, evaluators: Mapping[str, Evaluator], undetermined: set[str]
+) -> CriterionResult:
+    children = tuple(_evaluate(child, facts, evaluators, undetermined) for child in node.children)
+    own = _settle(node, evaluators[node.evaluator](facts), facts) if node.evaluator else None
+    if own is not None and own.outcome is Outcome.UNKNOWN:
+        undetermined.add(node.id)
+    if node.kind is Kind.LEAF:
+        assert own is not None
+        return CriterionResult(node.id, node.text, own.outcome, own.reason, own.evidence)
+    combined = (all_of if node.kind is Kind.ALL else any_of)(child.outcome for child in children)
+    outcome = all_of([own.outcome, combined]) if own else combined
+    reason = _branch_reason(node, outcome, children, own)
+    return CriterionResult(node.id, node.text, outcome, reason, own.evidence if own else (), children)
+
+
+def _settle(node: Criterion, verdict: Verdict, facts: ClinicalFacts) -> Verdict:
+    """Let a documented answer settle what the data left unknown (never a data-derived not_met)."""
+    answer = facts.documented.get(node.id)
+    if verdict.outcome is not Outcome.UNKNOWN or answer is None or answer.value is None:
+        return verdict
+    said = "yes" if answer.value else "no"
+    reason = f"documented by the clinician ({said}); the data alone: {verdict.reason}"
+    return Verdict(Outcome.of(answer.value), reason, verdict.evidence + answer.evidence)
+
+
+def _branch_reason(
+    node: Criterion, outcome: Outcome, children: tuple[CriterionResult, ...], own: Verdict | None
+) -> str:
+    def ids(wanted: Outcome) -> str:
+        return ", ".join(child.id for child in children if child.outcome is wanted)
+
+    parts: list[str] = []
+    if own is not None and own.outcome is not Outcome.MET:
+        parts.append(own.reason)
+    if outcome is Outcome.MET:
+        if own is not None:
+            parts.append(own.reason)
+        met = ids(Outcome.MET)
+        parts.append(f"met by {met}" if node.kind is Kind.ONE_OF else "every criterion met")
+    elif outcome is Outcome.NOT_MET:
+        if not_met := ids(Outcome.NOT_MET):
+            parts.append(f"not met: {not_met}" if node.kind is Kind.ALL else "none of the options met")
+    elif unknown := ids(Outcome.UNKNOWN):
+        parts.append(f"cannot be settled from the data: {unknown}")
+    return "; ".join(parts)
