@@ -41,3 +41,10 @@ class MissingData(ServiceError):
 
     status = 412
     code = "not-found"
+
+
+class NotFound(ServiceError):
+    """A FHIR resource this service serves (the DTR Questionnaire) does not exist."""
+
+    status = 404
+    code = "not-found"

@@ -1,7 +1,72 @@
-"""DTR documentation template endpoints (CONTRACT §6). (First cut: no routes yet.)"""
+"""DTR documentation template endpoints (CONTRACT §1, §6): read the Questionnaire, and
+`$questionnaire-package` (type-level on Questionnaire per the DTR OperationDefinition; also at the FHIR base,
+as the DTR narrative writes it). Errors are `cds_service.errors` classes: the app answers them with an
+OperationOutcome.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-router = APIRouter()
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+
+from cds_service.dtr.package import parse_package_request, questionnaire_package
+from cds_service.dtr.questionnaire import QUESTIONNAIRE_ID, questionnaire
+from cds_service.dtr.store import DeterminationStore
+from cds_service.errors import InvalidRequest, NotFound
+from cds_service.settings import Settings, get_settings
+
+FHIR_JSON = "application/fhir+json"
+STORE_ATTRIBUTE = "determination_store"  # app.state.determination_store
+
+router = APIRouter(prefix="/fhir", tags=["DTR"])
+
+
+def determination_store(request: Request) -> DeterminationStore:
+    """The app's store (`app.state.determination_store`), created on first use if the app set none."""
+    store = getattr(request.app.state, STORE_ATTRIBUTE, None)
+    if not isinstance(store, DeterminationStore):
+        store = DeterminationStore()
+        setattr(request.app.state, STORE_ATTRIBUTE, store)
+    return store
+
+
+def _fhir(resource: dict[str, Any]) -> Response:
+    return Response(content=orjson.dumps(resource), media_type=FHIR_JSON)
+
+
+def _questionnaire(settings: Settings) -> dict[str, Any]:
+    return questionnaire(public_base_url=settings.public_base_url, publisher=settings.health_plan_name)
+
+
+@router.get("/Questionnaire/{questionnaire_id}")
+async def read_questionnaire(
+    questionnaire_id: str, settings: Annotated[Settings, Depends(get_settings)]
+) -> Response:
+    if questionnaire_id != QUESTIONNAIRE_ID:
+        raise NotFound(
+            f"Questionnaire/{questionnaire_id} is not known here", expression=("Questionnaire.id",)
+        )
+    return _fhir(_questionnaire(settings))
+
+
+@router.post("/Questionnaire/$questionnaire-package")
+@router.post("/$questionnaire-package")
+async def package(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_settings)],
+    store: Annotated[DeterminationStore, Depends(determination_store)],
+) -> Response:
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as error:
+        raise InvalidRequest("the body is not JSON") from error
+    parameters = questionnaire_package(
+        parse_package_request(body),
+        questionnaire=_questionnaire(settings),
+        store=store,
+        now=datetime.now(UTC),
+    )
+    return _fhir(parameters)

@@ -1,16 +1,128 @@
-"""The order-sign response. (First cut: no cards; the cards/CRD work fills it in.)"""
+"""The order-sign response: per dexrazoxane determination, a coverage-information system action and the
+cards (CONTRACT §5), shaped by the request's CRD version and configuration."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+import structlog
+
+from cds_service.dtr.questionnaire import questionnaire_canonical
 from cds_service.evaluation import Evaluation
 from cds_service.hooks.request import HookRequest
+from cds_service.policy.determination import Decision, Determination
+from cds_service.response.assertion_ids import assertion_scope, coverage_assertion_id, satisfied_pa_id
+from cds_service.response.cards import (
+    DECISION_WORDS,
+    external_reference_card,
+    instructions_card,
+    propose_alternate_card,
+)
+from cds_service.response.configuration import ResponseOptions, response_options
+from cds_service.response.coverage_information import coverage_information
+from cds_service.response.crd_terms import CardType
+from cds_service.response.dose_proposal import dose_proposal
+from cds_service.response.fhir_validation import r4_problem
+from cds_service.response.order_update import coverage_update
+from cds_service.response.policy_reference import POLICY_ID
 from cds_service.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+# Cards in this order of priority when `max-cards` cuts the list: what the decision is, how to fix the
+# dose, then where the policy is.
+_INSTRUCTIONS, _PROPOSAL, _REFERENCE = 0, 1, 2
+
+NO_COVERAGE_NOTE = (
+    "_No active coverage was found for the patient, so no coverage information is attached to the order._"
+)
+
+
+def _invalid_order_note(problem: str) -> str:
+    return (
+        f"_The draft order is not valid FHIR R4 ({problem}), so the coverage information could not be "
+        "attached to it; the decision above stands._"
+    )
+
+
+def _coverage_action(
+    determination: Determination,
+    *,
+    request: HookRequest,
+    options: ResponseOptions,
+    questionnaire: str,
+    today: date,
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The system action, or the note the card carries instead."""
+    facts = determination.facts
+    coverage = facts.coverage.value if facts is not None else None
+    if coverage is None:
+        return None, NO_COVERAGE_NOTE
+    scope = assertion_scope(request)
+    extension = coverage_information(
+        determination,
+        coverage=coverage,
+        assertion_id=coverage_assertion_id(determination.order, coverage, scope=scope),
+        pa_id=satisfied_pa_id(determination.order, coverage, scope=scope),
+        questionnaire=questionnaire,
+        today=today,
+        version=options.version,
+    )
+    if extension is None:
+        return None, None
+    update = coverage_update(
+        determination.order_resource,
+        extension,
+        description=f"Record {POLICY_ID} coverage information on the dexrazoxane order "
+        f"({DECISION_WORDS[determination.decision]})",
+    )
+    if update.problem is not None:
+        log.warning("coverage_information_not_attached", problem=update.problem)
+        return None, _invalid_order_note(update.problem)
+    return update.action, None
+
+
+def _cards(
+    determination: Determination, *, options: ResponseOptions, notes: tuple[str, ...], settings: Settings
+) -> list[tuple[int, dict[str, Any]]]:
+    plan, version = settings.health_plan_name, options.version
+    if determination.facts is None:
+        return []  # not a dexrazoxane order that was assessed: no card (CONTRACT §2)
+    cards: list[tuple[int, dict[str, Any]]] = []
+    if options.wants(CardType.COVERAGE_INFO):
+        cards.append(
+            (_INSTRUCTIONS, instructions_card(determination, notes=notes, health_plan=plan, version=version))
+        )
+    if determination.decision is Decision.NOT_APPLICABLE:
+        return cards
+    proposal = dose_proposal(determination.facts, determination.order_resource)
+    wanted = options.wants(CardType.THERAPY_ALTERNATIVES_REQ)
+    if proposal is not None and wanted and r4_problem(proposal.order) is None:
+        card = propose_alternate_card(determination, proposal, health_plan=plan, version=version)
+        cards.append((_PROPOSAL, card))
+    if options.wants(CardType.GUIDELINE):
+        cards.append((_REFERENCE, external_reference_card(determination, health_plan=plan, version=version)))
+    return cards
 
 
 def build_response(
     evaluation: Evaluation, request: HookRequest, *, settings: Settings, today: date
 ) -> dict[str, Any]:
-    return {"cards": []}
+    options = response_options(request)
+    questionnaire = questionnaire_canonical(settings.public_base_url)
+    ranked: list[tuple[int, dict[str, Any]]] = []
+    system_actions: list[dict[str, Any]] = []
+    for determination in evaluation.determinations:
+        notes: tuple[str, ...] = ()
+        if options.coverage_info and determination.decision is not Decision.NOT_APPLICABLE:
+            action, note = _coverage_action(
+                determination, request=request, options=options, questionnaire=questionnaire, today=today
+            )
+            if action is not None:
+                system_actions.append(action)
+            notes = (note,) if note else ()
+        ranked.extend(_cards(determination, options=options, notes=notes, settings=settings))
+    ranked.sort(key=lambda item: item[0])  # stable: orders keep their sequence within a priority
+    # `systemActions` always present, even empty: the Inferno CRD kit requires it on order-sign (3.6.05).
+    return {"cards": [card for _, card in ranked[: options.max_cards]], "systemActions": system_actions}

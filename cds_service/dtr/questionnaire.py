@@ -1,0 +1,81 @@
+"""The FHIR R4 Questionnaire for CP.PHAR.418 (CONTRACT §6), to the DTR minimum: `subjectType` Patient and
+every item with `linkId`, `type` and `text` (DTR DTRQuestionnaireBase.fsh; reference/davinci-crd.md §4).
+References to it are version-specific (DTR §oper-16), hence `questionnaire_canonical` with `|version`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cds_service.dtr.questionnaire_items import COMPUTED_GROUP, COMPUTED_ITEMS, PATHWAY_QUESTIONS
+from cds_service.response.policy_reference import POLICY_ID, POLICY_TITLE
+
+QUESTIONNAIRE_ID = "cp-phar-418-dexrazoxane"
+# The policy's last review (05.26) and this template's revision of it.
+QUESTIONNAIRE_VERSION = "2026.05.1"
+QUESTIONNAIRE_DATE = "2026-05-01"
+DTR_STD_QUESTIONNAIRE = "http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/dtr-std-questionnaire"
+
+
+def questionnaire_url(public_base_url: str) -> str:
+    return f"{public_base_url.rstrip('/')}/fhir/Questionnaire/{QUESTIONNAIRE_ID}"
+
+
+def questionnaire_canonical(public_base_url: str) -> str:
+    return f"{questionnaire_url(public_base_url)}|{QUESTIONNAIRE_VERSION}"
+
+
+def _items() -> list[dict[str, Any]]:
+    groups: list[dict[str, Any]] = [
+        {
+            "linkId": "instructions",
+            "type": "display",
+            "text": f"Answer for the pathway that applies to this order. {POLICY_ID}: provider must "
+            "submit documentation (such as office chart notes, lab results or other clinical information) "
+            "supporting that member has met all approval criteria.",
+        }
+    ]
+    groups += [
+        {
+            "linkId": pathway.link_id,
+            "type": "group",
+            "text": pathway.text,
+            "item": [
+                {"linkId": criterion, "type": "boolean", "text": f"{criterion}. {words}"}
+                for criterion, words in pathway.criteria
+            ],
+        }
+        for pathway in PATHWAY_QUESTIONS
+    ]
+    link_id, text = COMPUTED_GROUP
+    groups.append(
+        {
+            "linkId": link_id,
+            "type": "group",
+            "text": text,
+            "item": [
+                {"linkId": item.link_id, "type": item.type, "text": item.text, "readOnly": True}
+                | ({"repeats": True} if item.link_id == "diagnoses" else {})
+                for item in COMPUTED_ITEMS
+            ],
+        }
+    )
+    return groups
+
+
+def questionnaire(*, public_base_url: str, publisher: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Questionnaire",
+        "id": QUESTIONNAIRE_ID,
+        "meta": {"profile": [DTR_STD_QUESTIONNAIRE]},
+        "url": questionnaire_url(public_base_url),
+        "version": QUESTIONNAIRE_VERSION,
+        "name": "CPPHAR418Dexrazoxane",
+        "title": f"Dexrazoxane prior authorization documentation ({POLICY_TITLE})",
+        "status": "active",
+        "subjectType": ["Patient"],
+        "date": QUESTIONNAIRE_DATE,
+        "publisher": publisher,
+        "description": f"Documentation for the criteria of {POLICY_ID} that the EHR data could not settle.",
+        "item": _items(),
+    }

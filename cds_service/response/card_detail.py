@@ -1,0 +1,146 @@
+"""The markdown `detail` of the Instructions card: the criteria tree, the doses it rests on, and what
+follows from the decision (the approval period, the documentation still needed, or the off-label referral).
+
+CRD §dev-24: a card about some of the draft orders names the order; CONTRACT §5: criteria with outcome and
+evidence, the cumulative dose with the administrations it sums.
+"""
+
+from __future__ import annotations
+
+from cds_service.clinical.facts import ClinicalFacts, DoseTotal, Fact
+from cds_service.policy.determination import CriterionResult, Decision, Determination
+from cds_service.policy.outcome import Outcome
+from cds_service.response.policy_reference import POLICY_ID
+
+OUTCOME_WORDS: dict[Outcome, str] = {
+    Outcome.MET: "met",
+    Outcome.NOT_MET: "not met",
+    Outcome.UNKNOWN: "not documented",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def criteria_lines(node: CriterionResult, depth: int = 0) -> list[str]:
+    line = f"{'  ' * depth}- **{node.id}** {node.text}: **{OUTCOME_WORDS[node.outcome]}**"
+    if node.reason:
+        line += f". {node.reason}"
+    if node.evidence:
+        line += f" (evidence: {', '.join(node.evidence)})"
+    lines = [line]
+    for child in node.children:
+        lines.extend(criteria_lines(child, depth + 1))
+    return lines
+
+
+def _total(label: str, total: DoseTotal) -> str:
+    text = f"- {label}: **{total.known_mg_m2:g} mg/m²**"
+    if total.unknown_parts:
+        text += f" counted, plus {total.unknown_parts} dose(s) that could not be converted to mg/m²"
+        if total.unknown_evidence:
+            text += f" ({', '.join(total.unknown_evidence)})"
+    if total.evidence:
+        text += f"; sums {', '.join(total.evidence)}"
+    return text
+
+
+def _per_dose(label: str, fact: Fact[float], unit: str) -> str | None:
+    if fact.value is None:
+        return None
+    return f"- {label}: {fact.value:g}{unit}" + (f" ({', '.join(fact.evidence)})" if fact.evidence else "")
+
+
+def dose_lines(facts: ClinicalFacts) -> list[str]:
+    lines: list[str] = []
+    bsa = facts.bsa_m2
+    if bsa.value is not None:
+        source = f" ({bsa.reason})" if bsa.reason else ""
+        evidence = f"; {', '.join(bsa.evidence)}" if bsa.evidence else ""
+        lines.append(f"- BSA used: **{bsa.value:.2f} m²**{source}{evidence}")
+    elif bsa.reason:
+        lines.append(f"- BSA: unknown ({bsa.reason})")
+    for label, total in (
+        ("Cumulative doxorubicin administered", facts.cumulative_doxorubicin),
+        ("Cumulative anthracycline administered (doxorubicin equivalents)", facts.cumulative_anthracycline),
+        ("Planned cumulative doxorubicin", facts.planned_doxorubicin),
+        ("Planned cumulative anthracycline (doxorubicin equivalents)", facts.planned_anthracycline),
+    ):
+        if total.known_mg_m2 or total.unknown_parts or total.evidence:
+            lines.append(_total(label, total))
+    for per_dose in (
+        _per_dose("Dexrazoxane per dose", facts.dexrazoxane_dose_mg_m2, " mg/m²"),
+        _per_dose("Doxorubicin per dose", facts.doxorubicin_dose_mg_m2, " mg/m²"),
+        _per_dose("Dexrazoxane : doxorubicin ratio", facts.dose_ratio, ":1"),
+    ):
+        if per_dose is not None:
+            lines.append(per_dose)
+    if facts.dose_lines:
+        lines += [
+            "",
+            "| Date | Agent | mg/m² | Doxorubicin equivalent mg/m² | BSA m² | Record |",
+            "|---|---|---|---|---|---|",
+        ]
+        for dose in facts.dose_lines:
+            bsa_used = f"{dose.bsa_m2:.2f}" if dose.bsa_m2 is not None else ""
+            if dose.bsa_source:
+                bsa_used += f" ({dose.bsa_source})"
+            cells = (
+                dose.when.isoformat() if dose.when else "unknown",
+                dose.agent,
+                f"{dose.mg_m2:g}" if dose.mg_m2 is not None else "unknown",
+                f"{dose.doxorubicin_equivalent_mg_m2:g}"
+                if dose.doxorubicin_equivalent_mg_m2 is not None
+                else "",
+                bsa_used,
+                dose.reference + (f" ({dose.note})" if dose.note else ""),
+            )
+            lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+    return lines
+
+
+def outcome_lines(determination: Determination) -> list[str]:
+    decision = determination.decision
+    if decision is Decision.APPROVE and determination.approval is not None:
+        period = determination.approval
+        return [
+            "### Approval",
+            f"Approved from **{period.start.isoformat()}** through **{period.end.isoformat()}** (inclusive). "
+            "Keep the chart notes that support these criteria: the policy asks for them on review.",
+        ]
+    if decision is Decision.PEND:
+        lines = ["### Documentation needed", "Send with the prior authorization request:"]
+        lines += [f"- **{doc.criterion}**: {doc.request}" for doc in determination.documentation]
+        if not determination.documentation:
+            lines.append("- the chart notes supporting every criterion listed as not documented above")
+        return lines
+    if decision is Decision.DENY:
+        lines = ["### Not covered under this policy"]
+        if determination.off_label_policies:
+            lines.append(
+                "Off-label use is reviewed under the off-label use policy of the line of business (I.C.2): "
+                + ", ".join(determination.off_label_policies)
+                + "."
+            )
+        return lines
+    return []
+
+
+def instructions_detail(determination: Determination, *, notes: tuple[str, ...] = ()) -> str:
+    pathway = f", pathway {determination.pathway}" if determination.pathway else ""
+    lines = [f"**Dexrazoxane order {determination.order}** ({POLICY_ID}{pathway})."]
+    if determination.reason:
+        lines += ["", determination.reason]
+    if determination.criteria is not None:
+        lines += ["", "### Criteria", *criteria_lines(determination.criteria)]
+    if determination.facts is not None:
+        doses = dose_lines(determination.facts)
+        if doses:
+            lines += ["", "### Doses", *doses]
+    outcome = outcome_lines(determination)
+    if outcome:
+        lines += ["", *outcome]
+    if notes:
+        lines += ["", *notes]
+    return "\n".join(lines)

@@ -1,0 +1,141 @@
+"""The cards for one determination (CONTRACT §5; CRD cards.md, reference/davinci-crd.md §2).
+
+Every card has a `uuid`, a summary under 140 characters naming dexrazoxane and the decision, an indicator
+(info for approve and not-applicable, warning for pend and deny: §resp-1 keeps `critical` for clinical harm),
+and a `source` naming the health plan (§resp-4) with a CRD card-type topic (§resp-5) and the policy url.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from cds_service.policy.determination import Decision, Determination
+from cds_service.response.card_detail import instructions_detail
+from cds_service.response.crd_terms import CardType, CrdVersion, card_topic
+from cds_service.response.dose_proposal import DoseProposal
+from cds_service.response.policy_reference import POLICY_ID, POLICY_TITLE, POLICY_URL
+
+SUMMARY_LIMIT = 140  # CDS Hooks 2.0 Card.summary: "<140 characters"
+
+INDICATOR: dict[Decision, str] = {
+    Decision.APPROVE: "info",
+    Decision.NOT_APPLICABLE: "info",
+    Decision.PEND: "warning",
+    Decision.DENY: "warning",
+}
+
+DECISION_WORDS: dict[Decision, str] = {
+    Decision.APPROVE: "approved",
+    Decision.DENY: "not covered",
+    Decision.PEND: "needs prior authorization",
+    Decision.NOT_APPLICABLE: "not reviewed",
+}
+
+
+def _summary(text: str) -> str:
+    return text if len(text) < SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 2].rstrip() + "…"
+
+
+def _card(
+    determination: Determination,
+    *,
+    card_type: CardType,
+    summary: str,
+    indicator: str,
+    detail: str,
+    health_plan: str,
+    version: CrdVersion,
+) -> dict[str, Any]:
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": _summary(summary),
+        "indicator": indicator,
+        "detail": detail,
+        "source": {"label": health_plan, "url": POLICY_URL, "topic": card_topic(card_type, version)},
+        # CRD §dev-25: which of the draft orders the card is about.
+        "extension": {"davinci-crd.associated-resource": [{"reference": determination.order}]},
+    }
+
+
+def decision_summary(determination: Determination) -> str:
+    decision = determination.decision
+    if decision is Decision.APPROVE:
+        through = f" through {determination.approval.end.isoformat()}" if determination.approval else ""
+        return f"Dexrazoxane approved under {POLICY_ID}{through}: no prior authorization request needed"
+    if decision is Decision.PEND:
+        count = len(determination.documentation)
+        what = f"{count} criteria" if count > 1 else "a criterion" if count == 1 else "criteria"
+        return f"Dexrazoxane needs prior authorization: document {what} of {POLICY_ID}"
+    if decision is Decision.DENY:
+        referral = f"; off-label review under {', '.join(determination.off_label_policies)}"
+        return f"Dexrazoxane not covered: {POLICY_ID} criteria not met" + (
+            referral if determination.off_label_policies else ""
+        )
+    return f"Dexrazoxane not reviewed: {POLICY_ID} does not apply to this coverage"
+
+
+def instructions_card(
+    determination: Determination, *, notes: tuple[str, ...], health_plan: str, version: CrdVersion
+) -> dict[str, Any]:
+    """The Instructions card: markdown detail, no links, no suggestions (CRD instructions model)."""
+    return _card(
+        determination,
+        card_type=CardType.COVERAGE_INFO,
+        summary=decision_summary(determination),
+        indicator=INDICATOR[determination.decision],
+        detail=instructions_detail(determination, notes=notes),
+        health_plan=health_plan,
+        version=version,
+    )
+
+
+def external_reference_card(
+    determination: Determination, *, health_plan: str, version: CrdVersion
+) -> dict[str, Any]:
+    """The External Reference card: the policy, as an absolute link (CRD §resp-17: not a PA portal)."""
+    card = _card(
+        determination,
+        card_type=CardType.GUIDELINE,
+        summary=f"Dexrazoxane {DECISION_WORDS[determination.decision]}: read payer policy {POLICY_ID}",
+        indicator="info",
+        detail=f"The criteria applied to {determination.order} are those of {POLICY_TITLE}, "
+        "including the documentation the plan may ask for and the approval durations.",
+        health_plan=health_plan,
+        version=version,
+    )
+    card["links"] = [{"label": POLICY_TITLE, "url": POLICY_URL, "type": "absolute"}]
+    return card
+
+
+def propose_alternate_card(
+    determination: Determination, proposal: DoseProposal, *, health_plan: str, version: CrdVersion
+) -> dict[str, Any]:
+    """Propose Alternate Request: one suggestion that `update`s the draft to the largest covered dose."""
+    card = _card(
+        determination,
+        card_type=CardType.THERAPY_ALTERNATIVES_REQ,
+        summary=f"Dexrazoxane dose above the {POLICY_ID} limit ({proposal.rule}): "
+        f"{DECISION_WORDS[determination.decision]} as ordered",
+        indicator="warning",
+        detail=f"The ordered dose exceeds what {POLICY_ID} {proposal.rule} allows. "
+        f"The largest dose the policy allows: {proposal.summary}.",
+        health_plan=health_plan,
+        version=version,
+    )
+    card["selectionBehavior"] = "at-most-one"
+    card["suggestions"] = [
+        {
+            "uuid": str(uuid.uuid4()),
+            "label": "Change to the largest dose the policy allows",
+            "isRecommended": True,
+            "actions": [
+                {
+                    "type": "update",
+                    "description": f"Change the dexrazoxane order to {proposal.summary}",
+                    "resource": proposal.order,
+                }
+            ],
+        }
+    ]
+    return card

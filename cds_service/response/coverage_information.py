@@ -1,0 +1,117 @@
+"""The CRD `ext-coverage-information` extension for one determination (CONTRACT §2 mapping, §5).
+
+By default the output keeps to what both CRD 2.0.1 (the Inferno kit's profile) and CRD 2.2 accept
+(reference/davinci-crd.md §1.6); 2.2-only elements (doc-needed on an approval, expiry-date, detail) are added
+only when the client asks for 2.2.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from cds_service.policy.determination import Decision, Determination
+from cds_service.policy.outcome import Outcome
+from cds_service.response.crd_terms import COVERAGE_INFORMATION_URL, DEXRAZOXANE_BILLING_CODE, CrdVersion
+from cds_service.response.policy_reference import POLICY_ID, POLICY_URL
+
+# THO crd-coverage-detail (reference/davinci-crd.md §1.1, "Detail codes").
+COVERAGE_DETAIL_SYSTEM = "http://terminology.hl7.org/CodeSystem/crd-coverage-detail"
+
+
+def _sub(url: str, value_type: str, value: Any) -> dict[str, Any]:
+    return {"url": url, value_type: value}
+
+
+def _criteria_with(determination: Determination, outcome: Outcome) -> list[str]:
+    if determination.criteria is None:
+        return []
+    return [
+        node.id for node in determination.criteria.walk() if node.outcome is outcome and not node.children
+    ]
+
+
+def assertion_reason(determination: Determination) -> str:
+    """One sentence, for the `reason` text (invariants crd-ci-q7/q8 want a reason with text)."""
+    pathway = f" pathway {determination.pathway}" if determination.pathway else ""
+    if determination.decision is Decision.APPROVE:
+        period = determination.approval
+        through = f" from {period.start.isoformat()} through {period.end.isoformat()}" if period else ""
+        return (
+            f"Meets {POLICY_ID}{pathway} from the EHR data: covered{through}; "
+            "no prior authorization request needed."
+        )
+    if determination.decision is Decision.DENY:
+        unmet = ", ".join(_criteria_with(determination, Outcome.NOT_MET)) or "a required criterion"
+        referral = (
+            f" Off-label use is reviewed under {', '.join(determination.off_label_policies)}."
+            if determination.off_label_policies
+            else ""
+        )
+        return f"Does not meet {POLICY_ID}{pathway}: {unmet} not met.{referral}"
+    undocumented = [doc.criterion for doc in determination.documentation] or _criteria_with(
+        determination, Outcome.UNKNOWN
+    )
+    listed = ", ".join(undocumented) or "some criteria"
+    return (
+        f"Prior authorization needed: {POLICY_ID}{pathway} criteria {listed} cannot be settled from the "
+        "EHR data; complete the documentation template."
+    )
+
+
+def coverage_information(
+    determination: Determination,
+    *,
+    coverage: str,
+    assertion_id: str,
+    pa_id: str,
+    questionnaire: str,
+    today: date,
+    version: CrdVersion,
+) -> dict[str, Any] | None:
+    """The extension for an approve, deny or pend; None for not-applicable (no coverage assertion)."""
+    decision = determination.decision
+    if decision is Decision.NOT_APPLICABLE:
+        return None
+    subs: list[dict[str, Any]] = [_sub("coverage", "valueReference", {"reference": coverage})]
+    if decision is Decision.APPROVE:
+        subs.append(_sub("covered", "valueCode", "covered"))
+        subs.append(_sub("pa-needed", "valueCode", "satisfied"))
+        if version is CrdVersion.V2_2:
+            # Keep the chart notes the policy asks for ("Provider must submit documentation ...").
+            subs.append(_sub("doc-needed", "valueCode", "clinical"))
+            subs.append(_sub("doc-purpose", "valueCode", "retain-doc"))
+    elif decision is Decision.DENY:
+        subs.append(_sub("covered", "valueCode", "not-covered"))  # crd-ci-q2: no pa-needed
+    else:
+        subs.append(_sub("covered", "valueCode", "covered"))
+        subs.append(_sub("pa-needed", "valueCode", "auth-needed"))
+        subs.append(_sub("doc-needed", "valueCode", "clinical"))
+        subs.append(_sub("doc-purpose", "valueCode", "withpa"))
+    subs.append(_sub("billingCode", "valueCoding", dict(DEXRAZOXANE_BILLING_CODE)))
+    subs.append(_sub("reason", "valueCodeableConcept", {"text": assertion_reason(determination)}))
+    if version is CrdVersion.V2_2:
+        subs.append(
+            {
+                "url": "detail",
+                "extension": [
+                    _sub("category", "valueCode", "cat-other"),
+                    _sub(
+                        "code",
+                        "valueCodeableConcept",
+                        {"coding": [{"system": COVERAGE_DETAIL_SYSTEM, "code": "policy-link"}]},
+                    ),
+                    _sub("value", "valueUrl", POLICY_URL),
+                ],
+            }
+        )
+    if decision is Decision.PEND:
+        subs.append(_sub("questionnaire", "valueCanonical", questionnaire))
+    subs.append(_sub("date", "valueDate", today.isoformat()))
+    subs.append(_sub("coverage-assertion-id", "valueString", assertion_id))
+    if decision is Decision.APPROVE:
+        subs.append(_sub("satisfied-pa-id", "valueString", pa_id))
+        if version is CrdVersion.V2_2 and determination.approval is not None:
+            # "if the payer knows of an expiry date, they must share it" (CoverageInformation.fsh, 2.1+).
+            subs.append(_sub("expiry-date", "valueDate", determination.approval.end.isoformat()))
+    return {"url": COVERAGE_INFORMATION_URL, "extension": subs}
