@@ -1,20 +1,225 @@
-"""Gather the request's FHIR data into a pool. (First cut: draft orders and prefetch only.)"""
+"""Gather the FHIR data of one hook call into a pool: the prefetch first, ``fhirServer`` for the rest.
+
+Order of work (CONTRACT §3):
+
+1. ``context.draftOrders`` and every usable prefetch value go into the pool;
+2. the draft orders' ``medicationReference`` is resolved (contained, pool, else fetched), since which
+   drug an order is can hang on it;
+3. only if a draft order is dexrazoxane: every prefetch key that is absent (or came as an
+   OperationOutcome), the next pages of paged prefetch Bundles and the supplementary queries are fetched
+   at once; then, in up to ``FOLLOW_UP_ROUNDS`` rounds, the references still unresolved (Medications,
+   ResearchStudies, the prescriber's Practitioner/PractitionerRole);
+4. a required key (``required_keys``) that is in neither place raises ``MissingData`` (412).
+
+A failed query is noted in ``pool.problems`` and its data counts as unavailable; nothing a FHIR server
+does turns into a 500 or a hang (``client``, ``fetch_session``).
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
 import httpx
 
-from cds_service.fhir.pool import ResourcePool
+from cds_service.clinical.orders import dexrazoxane_orders
+from cds_service.errors import MissingData
+from cds_service.fhir.client import Fetched, FhirClient
+from cds_service.fhir.fetch_session import FetchSession, Query
+from cds_service.fhir.pool import Resource, ResourcePool
+from cds_service.fhir.prefetch import PrefetchState, classify, next_link
+from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
+from cds_service.fhir.references import missing_references, roles_wanted, searches_for
+from cds_service.fhir.required_keys import REQUIRED_KEYS
+from cds_service.fhir.supplementary_queries import SUPPLEMENTARY_QUERIES
+from cds_service.fhir.tokens import relative_reference, render, token_values
 from cds_service.hooks.request import HookRequest
 from cds_service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# Requester -> PractitionerRole -> Practitioner is the longest chain followed; a third round is slack
+# for a server that leaves out an _include.
+FOLLOW_UP_ROUNDS = 3
+# Searches sent to fhirServer ask for this page size, so that a long administration history fits in
+# few pages under the page cap (10 by default: 2,000 resources). Servers may answer with fewer.
+PAGE_SIZE = 200
+
+ALL_QUERIES: dict[str, str] = {**PREFETCH_TEMPLATES, **SUPPLEMENTARY_QUERIES}
+
+
+@dataclass
+class _Server:
+    client: FhirClient | None
+    unusable_because: str = ""
+
+
+def _server(request: HookRequest, settings: Settings, http: httpx.AsyncClient) -> _Server:
+    """The FHIR server this call may query, or why it may not (CDS Hooks 2.0 S2 L483)."""
+    base = (request.fhirServer or "").strip()
+    if not base:
+        return _Server(None, "the request names no fhirServer")
+    if not base.startswith(("https://", "http://")):
+        return _Server(None, "fhirServer is not an http(s) URL")
+    token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
+    if token is None and not settings.allow_unauthenticated_fhir:
+        return _Server(
+            None, "fhirServer came without fhirAuthorization and CDS_ALLOW_UNAUTHENTICATED_FHIR is off"
+        )
+    client = FhirClient(
+        http,
+        base,
+        access_token=token,
+        query_timeout_seconds=settings.fhir_query_timeout_seconds,
+        page_cap=settings.fhir_page_cap,
+    )
+    return _Server(client)
+
+
+def _with_page_size(query: str) -> str:
+    if "?" not in query or "_count=" in query:
+        return query
+    return f"{query}&_count={PAGE_SIZE}"
+
+
+def _for_fhir_version(query: str, pool: ResourcePool) -> str:
+    """DSTU2 has MedicationOrder where R4 has MedicationRequest: a DSTU2 draft order (the sandbox's
+    default server, reference/cds-hooks-spec.md §8) says which one the client's server knows."""
+    if query.startswith("MedicationRequest?") and any(
+        order.get("resourceType") == "MedicationOrder" for order in pool.draft_orders
+    ):
+        return "MedicationOrder?" + query.removeprefix("MedicationRequest?")
+    return query
+
+
+class _Gathering:
+    def __init__(self, request: HookRequest, settings: Settings, http: httpx.AsyncClient) -> None:
+        context = request.context
+        self.pool = ResourcePool(patient_id=context.patientId, user_reference=context.userId)
+        self.prefetch: Mapping[str, Any] = request.prefetch or {}
+        self.tokens = token_values(context.model_dump())
+        self.server = _server(request, settings, http)
+        self.session = FetchSession(settings.fhir_total_timeout_seconds)
+        self.asked: set[str] = set()
+        self.unavailable: dict[str, str] = {}  # prefetch key -> why its data could not be had
+        self._told_no_server = False
+        self.pool.add_draft_orders(context.draftOrders)
+
+    def note(self, problem: str) -> None:
+        self.pool.problems.append(problem)
+        logger.warning("fhir data: %s", problem)
+
+    def no_server(self) -> str:
+        if not self._told_no_server:
+            self._told_no_server = True
+            self.note(f"data beyond the prefetch not read: {self.server.unusable_because}")
+        return self.server.unusable_because
+
+    def take_prefetch(self) -> None:
+        for key, value in self.prefetch.items():
+            state = classify(self.prefetch, key)
+            if state is PrefetchState.PRESENT:
+                self.pool.add(value, source=f"prefetch.{key}")
+            elif state is PrefetchState.ERROR:
+                self.note(f"prefetch.{key}: the client sent an OperationOutcome instead of data")
+            elif state is PrefetchState.UNREADABLE:
+                self.note(f"prefetch.{key}: not a FHIR resource, ignored")
+
+    async def run(self, queries: list[Query]) -> list[Fetched]:
+        results = await self.session.run(queries)
+        for fetched in results:
+            self.pool.add_all(fetched.resources, source=f"fhirServer.{fetched.label}")
+            self.pool.problems.extend(fetched.problems)
+        return results
+
+    def search(self, label: str, query: str) -> Query | None:
+        """A read (``Type/id``) or search not asked before in this call, ready to run."""
+        client = self.server.client
+        read = relative_reference(query)
+        query = query if read else _with_page_size(query)
+        if client is None or query in self.asked:
+            return None
+        self.asked.add(query)
+        if read is not None:
+            return label, partial(client.read, label, query, expect=read[0])
+        return label, partial(client.search, label, query)
+
+    async def resolve_references(self, orders: list[Resource], *, draft_only: bool) -> None:
+        rounds = 1 if draft_only else FOLLOW_UP_ROUNDS
+        for _ in range(rounds):
+            client = self.server.client
+            owns = client.owns if client is not None else (lambda _url: False)
+            wanted = missing_references(self.pool, orders, owns, draft_only=draft_only)
+            searches = searches_for(wanted)
+            if not draft_only:
+                searches += [
+                    ("PractitionerRole of the prescriber", f"PractitionerRole?practitioner={pid}")
+                    for pid in sorted(roles_wanted(self.pool, orders))
+                ]
+            if searches and client is None:
+                self.no_server()
+                return
+            queries = [q for q in (self.search(label, query) for label, query in searches) if q is not None]
+            if not queries:
+                return
+            await self.run(queries)
+
+    async def fill_prefetch_gaps(self) -> None:
+        """Fetch every absent key and the rest of every paged one, all at once."""
+        queries: list[Query] = []
+        for key, template in ALL_QUERIES.items():
+            state = classify(self.prefetch, key)
+            if state is PrefetchState.NO_DATA:
+                continue
+            client = self.server.client
+            if state is PrefetchState.PRESENT:
+                if next_link(self.prefetch[key]) is None:
+                    continue
+                if client is None:
+                    self.unavailable[key] = "its prefetch is paged: " + self.no_server()
+                    continue
+                queries.append((key, partial(client.rest_of, key, self.prefetch[key])))
+                continue
+            query = render(template, self.tokens)
+            if query is None:
+                self.unavailable[key] = "its template cannot be filled from the hook context"
+                continue
+            if client is None:
+                self.unavailable[key] = self.no_server()
+                continue
+            ready = self.search(key, _for_fhir_version(query, self.pool))
+            if ready is not None:
+                queries.append(ready)
+        for fetched in await self.run(queries):
+            if not fetched.complete:
+                self.unavailable[fetched.label] = "; ".join(fetched.problems)
+
+    def require(self) -> None:
+        """412 when data the decision cannot do without is in neither place (``required_keys``)."""
+        missing = [key for key in REQUIRED_KEYS if key in self.unavailable]
+        if missing:
+            detail = "; ".join(f"{key} ({self.unavailable[key]})" for key in missing)
+            raise MissingData(
+                "Data the dexrazoxane decision needs is neither prefetched nor readable on fhirServer: "
+                + detail,
+                expression=tuple(f"prefetch.{key}" for key in missing),
+            )
 
 
 async def gather_resources(
     request: HookRequest, *, settings: Settings, http: httpx.AsyncClient
 ) -> ResourcePool:
-    pool = ResourcePool(patient_id=request.context.patientId, user_reference=request.context.userId)
-    pool.add_draft_orders(request.context.draftOrders)
-    for key, value in (request.prefetch or {}).items():
-        if value is not None:
-            pool.add(value, source=f"prefetch.{key}")
-    return pool
+    """The pool of everything this call knows about the patient (see the module docstring)."""
+    gathering = _Gathering(request, settings, http)
+    gathering.take_prefetch()
+    await gathering.resolve_references(gathering.pool.draft_orders, draft_only=True)
+    orders = dexrazoxane_orders(gathering.pool)
+    if not orders:
+        return gathering.pool
+    await gathering.fill_prefetch_gaps()
+    await gathering.resolve_references(orders, draft_only=False)
+    gathering.require()
+    return gathering.pool

@@ -1,0 +1,140 @@
+"""Reads and searches on the client's ``fhirServer``, bounded and fault-tolerant (CONTRACT §3, §7).
+
+One ``FhirClient`` per hook call, over the injected ``httpx.AsyncClient``. Every request carries the
+call's bearer token and is bounded by ``fhir_query_timeout_seconds``; a search follows ``Bundle.link``
+``next`` up to ``fhir_page_cap`` pages and stops at a link it has already read. Faults (4xx/5xx, a
+timeout, a transport error, bad JSON, an answer that is not the FHIR resource asked for) come back as a
+``Fetched`` with ``complete=False`` and a one-line problem: never an exception, never a token, a URL or
+a patient id in the text (queries are named by their prefetch key or resource type only).
+
+``next`` links are followed only when they point at ``fhirServer`` itself: the bearer token is scoped
+to that server (S2 L487-490) and must not travel to a URL a response names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import httpx
+import orjson
+
+from cds_service.fhir.pool import Resource
+from cds_service.fhir.prefetch import next_link
+
+_ACCEPT = "application/fhir+json, application/json;q=0.9"
+
+
+@dataclass
+class Fetched:
+    """What one query produced: the Bundles/resources read, whether that is all of it, what went wrong."""
+
+    label: str
+    resources: list[Resource] = field(default_factory=list)
+    complete: bool = True
+    problems: list[str] = field(default_factory=list)
+
+    def fail(self, problem: str) -> Fetched:
+        self.complete = False
+        self.problems.append(problem)
+        return self
+
+
+class FhirClient:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        *,
+        access_token: str | None,
+        query_timeout_seconds: float,
+        page_cap: int,
+    ) -> None:
+        self._http = http
+        self._base = base_url.rstrip("/") + "/"
+        self._headers = {"Accept": _ACCEPT}
+        if access_token:
+            self._headers["Authorization"] = f"Bearer {access_token}"
+        self._timeout = query_timeout_seconds
+        self._page_cap = max(1, page_cap)
+
+    def owns(self, url: str) -> bool:
+        """Whether an absolute or relative URL lies on this FHIR server."""
+        return urljoin(self._base, url).startswith(self._base)
+
+    async def read(self, label: str, path: str, *, expect: str) -> Fetched:
+        """``GET {fhirServer}/{path}``, expecting a resource of type ``expect``."""
+        fetched = Fetched(label)
+        body = await self._get(fetched, urljoin(self._base, path), expect=expect)
+        if body is not None:
+            fetched.resources.append(body)
+        return fetched
+
+    async def search(self, label: str, query: str) -> Fetched:
+        """``GET {fhirServer}/{query}`` and every ``next`` page after it."""
+        return await self._pages(Fetched(label), urljoin(self._base, query))
+
+    async def rest_of(self, label: str, first_page: Resource) -> Fetched:
+        """The pages after a Bundle the client already sent (a paged prefetch value)."""
+        fetched = Fetched(label)
+        url = next_link(first_page)
+        if url is None:
+            return fetched
+        if not self.owns(url):
+            return fetched.fail(f"{label}: the next page link points outside fhirServer; not followed")
+        return await self._pages(fetched, urljoin(self._base, url), pages_read=1)
+
+    async def _pages(self, fetched: Fetched, url: str, *, pages_read: int = 0) -> Fetched:
+        seen = {url}
+        while True:
+            page = await self._get(fetched, url, expect="Bundle")
+            if page is None:
+                return fetched
+            fetched.resources.append(page)
+            pages_read += 1
+            following = next_link(page)
+            if following is None:
+                return fetched
+            following = urljoin(self._base, following)
+            if not self.owns(following):
+                return fetched.fail(
+                    f"{fetched.label}: the next page link points outside fhirServer; not followed"
+                )
+            if following in seen:
+                # A server that links back to a page already read has shown every page it has.
+                fetched.problems.append(f"{fetched.label}: next links loop; stopped after {pages_read} pages")
+                return fetched
+            if pages_read >= self._page_cap:
+                return fetched.fail(
+                    f"{fetched.label}: more pages than the page cap ({self._page_cap}); stopped"
+                )
+            seen.add(following)
+            url = following
+
+    async def _get(self, fetched: Fetched, url: str, *, expect: str) -> Resource | None:
+        label = fetched.label
+        try:
+            async with asyncio.timeout(self._timeout):
+                response = await self._http.get(url, headers=self._headers, timeout=self._timeout)
+        except TimeoutError:
+            fetched.fail(f"{label}: fhirServer did not answer within {self._timeout:g} s")
+            return None
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+            # The exception text can carry the URL (and so the patient id): only its kind is kept.
+            fetched.fail(f"{label}: fhirServer unreachable ({type(exc).__name__})")
+            return None
+        if not response.is_success:
+            fetched.fail(f"{label}: fhirServer answered HTTP {response.status_code}")
+            return None
+        try:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            fetched.fail(f"{label}: fhirServer answered with something that is not JSON")
+            return None
+        rtype = body.get("resourceType") if isinstance(body, dict) else None
+        if rtype != expect:
+            what = "an OperationOutcome" if rtype == "OperationOutcome" else "no FHIR " + expect
+            fetched.fail(f"{label}: fhirServer answered with {what}")
+            return None
+        return body  # type: ignore[no-any-return]

@@ -1,0 +1,60 @@
+"""Concurrent rounds of FHIR queries under one deadline for the whole hook call (CONTRACT §3, §7).
+
+Independent queries of a round run at once, so a round costs about its slowest query, not the sum. The
+first round starts the clock of ``fhir_total_timeout_seconds``; a query still running when it runs out is
+cancelled and reported as unavailable, and later rounds get only what is left, so no FHIR server, however
+slow, holds the hook beyond that budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from cds_service.fhir.client import Fetched
+
+logger = logging.getLogger(__name__)
+
+Query = tuple[str, Callable[[], Awaitable[Fetched]]]
+
+
+class FetchSession:
+    def __init__(self, total_timeout_seconds: float) -> None:
+        self._budget = total_timeout_seconds
+        self._deadline: float | None = None
+        self.queries_sent = 0
+
+    def _remaining(self) -> float:
+        now = asyncio.get_running_loop().time()
+        if self._deadline is None:
+            self._deadline = now + self._budget
+        return self._deadline - now
+
+    async def run(self, queries: Sequence[Query]) -> list[Fetched]:
+        """Run the queries concurrently; each result in the order given, failed if out of time."""
+        if not queries:
+            return []
+        remaining = self._remaining()
+        if remaining <= 0:
+            return [self._out_of_time(label) for label, _ in queries]
+        tasks = [asyncio.ensure_future(start()) for _, start in queries]
+        self.queries_sent += len(tasks)
+        _, pending = await asyncio.wait(tasks, timeout=remaining)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+        results = [
+            self._out_of_time(label) if task in pending else task.result()
+            for (label, _), task in zip(queries, tasks, strict=True)
+        ]
+        for fetched in results:
+            for problem in fetched.problems:
+                logger.warning("fhir data: %s", problem)
+        return results
+
+    def _out_of_time(self, label: str) -> Fetched:
+        return Fetched(label).fail(
+            f"{label}: not finished within the total FHIR budget of {self._budget:g} s"
+        )

@@ -1,0 +1,28 @@
+"""FHIR searches the decision reads beyond the advertised prefetch (CONTRACT §3, "Also read").
+
+These are not advertised in discovery (every extra key costs the client time against the ~500 ms budget
+of CDS Hooks 2.0, S2 L230), but a client that prefetches one under the same key is used as is. Each is
+fetched from ``fhirServer`` only for a dexrazoxane order, and none is required: the facts they carry
+are "seldom structured" (CONTRACT §2), so their absence leaves the criteria unknown, not unmet.
+"""
+
+from __future__ import annotations
+
+# BCR-ABL1 fusion transcript results (Ph status): reference/clinical-codes.md §4.4 and the LOINC row of
+# its summary table (46434-7, 55147-3, 50195-7, 82905-1).
+BCR_ABL1_LOINC = ("46434-7", "55147-3", "50195-7", "82905-1")
+
+SUPPLEMENTARY_QUERIES: dict[str, str] = {
+    # Referrals ("in consultation with" an oncologist/hematologist) and planned radiation.
+    "serviceRequests": "ServiceRequest?patient={{context.patientId}}",
+    # Protocol enrollment (DFCI 11-001, DFCI 16-001, COG AALL1331); the studies come along by _include,
+    # and any a server leaves out are read by id afterwards (fhir.references).
+    "researchSubjects": "ResearchSubject?patient={{context.patientId}}&_include=ResearchSubject:study",
+    "carePlans": "CarePlan?patient={{context.patientId}}",
+    "bcrAbl1Observations": (
+        "Observation?patient={{context.patientId}}&code="
+        + ",".join(f"http://loinc.org|{c}" for c in BCR_ABL1_LOINC)
+    ),
+    # Documentation a clinician already completed (the DTR Questionnaire, CONTRACT §6).
+    "questionnaireResponses": "QuestionnaireResponse?patient={{context.patientId}}",
+}

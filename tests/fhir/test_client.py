@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import respx
+
+from cds_service.fhir.client import FhirClient
+
+BASE = "https://fhir.example.org/r4"
+TOKEN = "secret-token-abc"
+
+
+def searchset(*ids: str, next_url: str | None = None) -> dict[str, object]:
+    bundle: dict[str, object] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": {"resourceType": "Condition", "id": i}} for i in ids],
+    }
+    if next_url:
+        bundle["link"] = [{"relation": "self", "url": "ignored"}, {"relation": "next", "url": next_url}]
+    return bundle
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+def client_for(http: httpx.AsyncClient, *, timeout: float = 0.5, page_cap: int = 5) -> FhirClient:
+    return FhirClient(http, BASE, access_token=TOKEN, query_timeout_seconds=timeout, page_cap=page_cap)
+
+
+@respx.mock
+async def test_search_follows_next_links_and_sends_the_bearer_token(http: httpx.AsyncClient) -> None:
+    route = respx.get(f"{BASE}/Condition").mock(
+        side_effect=[
+            httpx.Response(200, json=searchset("c1", next_url=f"{BASE}/Condition?page=2")),
+            httpx.Response(200, json=searchset("c2", next_url=f"{BASE}/Condition?page=3")),
+            httpx.Response(200, json=searchset("c3")),
+        ]
+    )
+    fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert fetched.complete and fetched.problems == []
+    assert [page["entry"][0]["resource"]["id"] for page in fetched.resources] == ["c1", "c2", "c3"]
+    assert route.call_count == 3
+    assert all(call.request.headers["Authorization"] == f"Bearer {TOKEN}" for call in route.calls)
+    assert route.calls[0].request.url.params["patient"] == "p1"
+
+
+@respx.mock
+async def test_a_relative_next_link_is_read_on_the_same_server(http: httpx.AsyncClient) -> None:
+    respx.get(f"{BASE}/Condition", params={"patient": "p1"}).mock(
+        return_value=httpx.Response(200, json=searchset("c1", next_url="Condition?patient=p1&page=2"))
+    )
+    respx.get(f"{BASE}/Condition", params={"page": "2"}).mock(
+        return_value=httpx.Response(200, json=searchset("c2"))
+    )
+    fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert fetched.complete
+    assert len(fetched.resources) == 2
+
+
+@respx.mock
+async def test_next_links_that_loop_stop_after_the_pages_already_read(http: httpx.AsyncClient) -> None:
+    route = respx.get(f"{BASE}/Condition").mock(
+        side_effect=[
+            httpx.Response(200, json=searchset("c1", next_url=f"{BASE}/Condition?page=2")),
+            httpx.Response(200, json=searchset("c2", next_url=f"{BASE}/Condition?page=2")),
+        ]
+    )
+    fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert route.call_count == 2
+    assert fetched.complete  # every distinct page was read
+    assert fetched.problems == ["conditions: next links loop; stopped after 2 pages"]
+
+
+@respx.mock
+async def test_paging_stops_at_the_page_cap_and_says_the_data_is_incomplete(http: httpx.AsyncClient) -> None:
+    counter = iter(range(100))
+
+    def endless(request: httpx.Request) -> httpx.Response:
+        n = next(counter)
+        return httpx.Response(200, json=searchset(f"c{n}", next_url=f"{BASE}/Condition?page={n + 1}"))
+
+    route = respx.get(f"{BASE}/Condition").mock(side_effect=endless)
+    fetched = await client_for(http, page_cap=3).search("conditions", "Condition?patient=p1")
+    assert route.call_count == 3
+    assert not fetched.complete
+    assert fetched.problems == ["conditions: more pages than the page cap (3); stopped"]
+
+
+@respx.mock
+async def test_a_next_link_to_another_host_is_not_followed_with_the_token(http: httpx.AsyncClient) -> None:
+    respx.get(f"{BASE}/Condition").mock(
+        return_value=httpx.Response(
+            200, json=searchset("c1", next_url="https://elsewhere.example.com/x?page=2")
+        )
+    )
+    elsewhere = respx.get(host="elsewhere.example.com").mock(
+        return_value=httpx.Response(200, json=searchset())
+    )
+    fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert not elsewhere.called
+    assert not fetched.complete
+    assert "outside fhirServer" in fetched.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("response", "problem"),
+    [
+        (
+            httpx.Response(401, json={"resourceType": "OperationOutcome"}),
+            "conditions: fhirServer answered HTTP 401",
+        ),
+        (httpx.Response(500, text="boom"), "conditions: fhirServer answered HTTP 500"),
+        (
+            httpx.Response(200, text="<html>login</html>"),
+            "conditions: fhirServer answered with something that is not JSON",
+        ),
+        (httpx.Response(200, json=["not", "fhir"]), "conditions: fhirServer answered with no FHIR Bundle"),
+        (
+            httpx.Response(200, json={"resourceType": "Patient", "id": "x"}),
+            "conditions: fhirServer answered with no FHIR Bundle",
+        ),
+        (
+            httpx.Response(200, json={"resourceType": "OperationOutcome", "issue": []}),
+            "conditions: fhirServer answered with an OperationOutcome",
+        ),
+    ],
+)
+async def test_a_faulty_answer_is_an_unavailable_query_with_a_problem(
+    http: httpx.AsyncClient, response: httpx.Response, problem: str
+) -> None:
+    with respx.mock:
+        respx.get(f"{BASE}/Condition").mock(return_value=response)
+        fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert not fetched.complete
+    assert fetched.resources == []
+    assert fetched.problems == [problem]
+
+
+@respx.mock
+async def test_a_query_that_outlasts_its_timeout_is_abandoned(http: httpx.AsyncClient) -> None:
+    async def never_answers(request: httpx.Request) -> httpx.Response:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    respx.get(f"{BASE}/Condition").mock(side_effect=never_answers)
+    fetched = await client_for(http, timeout=0.05).search("conditions", "Condition?patient=p1")
+    assert not fetched.complete
+    assert fetched.problems == ["conditions: fhirServer did not answer within 0.05 s"]
+
+
+@respx.mock
+async def test_a_transport_error_names_its_kind_but_not_the_url(http: httpx.AsyncClient) -> None:
+    respx.get(f"{BASE}/Condition").mock(
+        side_effect=httpx.ConnectError(f"cannot reach {BASE}/Condition?patient=p1")
+    )
+    fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert fetched.problems == ["conditions: fhirServer unreachable (ConnectError)"]
+    assert "p1" not in fetched.problems[0] and TOKEN not in fetched.problems[0]
+
+
+@respx.mock
+async def test_a_read_expects_the_type_it_asked_for(http: httpx.AsyncClient) -> None:
+    respx.get(f"{BASE}/Patient/p1").mock(
+        return_value=httpx.Response(200, json={"resourceType": "Patient", "id": "p1"})
+    )
+    respx.get(f"{BASE}/Practitioner/u1").mock(
+        return_value=httpx.Response(404, json={"resourceType": "OperationOutcome"})
+    )
+    client = client_for(http)
+    patient = await client.read("patient", "Patient/p1", expect="Patient")
+    practitioner = await client.read("practitioner", "Practitioner/u1", expect="Practitioner")
+    assert patient.complete and patient.resources == [{"resourceType": "Patient", "id": "p1"}]
+    assert not practitioner.complete and practitioner.problems == [
+        "practitioner: fhirServer answered HTTP 404"
+    ]
+
+
+@respx.mock
+async def test_without_a_token_no_authorization_header_is_sent(http: httpx.AsyncClient) -> None:
+    route = respx.get(f"{BASE}/Condition").mock(return_value=httpx.Response(200, json=searchset()))
+    client = FhirClient(http, BASE, access_token=None, query_timeout_seconds=0.5, page_cap=5)
+    await client.search("conditions", "Condition?patient=p1")
+    assert "Authorization" not in route.calls[0].request.headers
+
+
+async def test_the_pages_after_a_prefetched_bundle_are_read_from_its_next_link(
+    http: httpx.AsyncClient,
+) -> None:
+    with respx.mock:
+        respx.get(f"{BASE}/Condition", params={"page": "2"}).mock(
+            return_value=httpx.Response(200, json=searchset("c2"))
+        )
+        fetched = await client_for(http).rest_of(
+            "conditions", searchset("c1", next_url=f"{BASE}/Condition?page=2")
+        )
+    assert fetched.complete
+    assert [page["entry"][0]["resource"]["id"] for page in fetched.resources] == ["c2"]

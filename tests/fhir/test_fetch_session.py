@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import partial
+
+import pytest
+
+from cds_service.fhir.client import Fetched
+from cds_service.fhir.fetch_session import FetchSession
+
+
+async def test_queries_of_a_round_run_at_the_same_time() -> None:
+    # Each query waits until all of them have started: run one after another, the first would wait
+    # for ever and the round would end on the deadline with every query failed.
+    n = 5
+    started = 0
+    everyone_in = asyncio.Event()
+
+    async def query(label: str) -> Fetched:
+        nonlocal started
+        started += 1
+        if started == n:
+            everyone_in.set()
+        await everyone_in.wait()
+        return Fetched(label)
+
+    session = FetchSession(total_timeout_seconds=1.0)
+    results = await session.run([(f"q{i}", partial(query, f"q{i}")) for i in range(n)])
+    assert [r.label for r in results] == [f"q{i}" for i in range(n)]
+    assert all(r.complete and not r.problems for r in results)
+
+
+async def test_the_total_budget_cancels_what_is_still_running(caplog: pytest.LogCaptureFixture) -> None:
+    cancelled: list[str] = []
+
+    async def fast(label: str) -> Fetched:
+        return Fetched(label, resources=[{"resourceType": "Patient", "id": "p"}])
+
+    async def hangs(label: str) -> Fetched:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(label)
+            raise
+        raise AssertionError("unreachable")
+
+    session = FetchSession(total_timeout_seconds=0.05)
+    with caplog.at_level(logging.WARNING):
+        results = await session.run([("fast", partial(fast, "fast")), ("slow", partial(hangs, "slow"))])
+    assert results[0].complete and results[0].resources
+    assert not results[1].complete
+    assert results[1].problems == ["slow: not finished within the total FHIR budget of 0.05 s"]
+    assert cancelled == ["slow"]
+    assert "slow: not finished" in caplog.text
+
+
+async def test_a_later_round_gets_only_what_is_left_of_the_budget() -> None:
+    async def hangs(label: str) -> Fetched:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    session = FetchSession(total_timeout_seconds=0.05)
+    await session.run([("first", partial(hangs, "first"))])
+    later = await session.run([("second", partial(hangs, "second"))])
+    assert later[0].problems == ["second: not finished within the total FHIR budget of 0.05 s"]
