@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from cds_service.dtr.questionnaire_items import COMPUTED_GROUP, COMPUTED_ITEMS, PATHWAY_QUESTIONS
-from cds_service.response.policy_reference import POLICY_ID, POLICY_TITLE
+from cds_service.policy.cp_phar_418 import POLICY_ID, POLICY_TITLE
 
 QUESTIONNAIRE_ID = "cp-phar-418-dexrazoxane"
 # The policy's last review (05.26) and this template's revision of it.
@@ -41,7 +41,7 @@ def _items() -> list[dict[str, Any]]:
             "type": "group",
             "text": pathway.text,
             "item": [
-                {"linkId": criterion, "type": "boolean", "text": f"{criterion}. {words}"}
+                {"linkId": criterion, "prefix": criterion, "type": "boolean", "text": words}
                 for criterion, words in pathway.criteria
             ],
         }
@@ -71,7 +71,7 @@ def questionnaire(*, public_base_url: str, publisher: str) -> dict[str, Any]:
         "url": questionnaire_url(public_base_url),
         "version": QUESTIONNAIRE_VERSION,
         "name": "CPPHAR418Dexrazoxane",
-        "title": f"Dexrazoxane prior authorization documentation ({POLICY_TITLE})",
+        "title": f"Dexrazoxane prior authorization documentation ({POLICY_TITLE}, {POLICY_ID})",
         "status": "active",
         "subjectType": ["Patient"],
         "date": QUESTIONNAIRE_DATE,

@@ -1,27 +1,31 @@
 """What the CP.PHAR.418 documentation template asks: one yes/no question per criterion the EHR data may
-leave `unknown` (CONTRACT §2), in the policy's own words (policy/CP.PHAR.418-dexrazoxane.md), grouped by
-pathway; and the values the service computes, shown read-only.
+leave `unknown` (CONTRACT §2), in the policy's own words (the criteria tree, `policy.cp_phar_418`), grouped
+by pathway; and the values the service computes, shown read-only.
 
 Criteria that structured data always settles (I.A.4 and II.A.2 concurrent doxorubicin, I.B.1 the
-extravasation diagnosis) are not asked: their absence from the record decides them.
+extravasation diagnosis) are not asked: their absence from the record decides them. Branches are asked
+only where they carry a condition of their own (I.A.3.b.i "Pediatric ALL").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-_RATIO = (
-    "Dose does not exceed 10 times the dose of doxorubicin (e.g., dexrazoxane 500 mg/m² for member receiving "
-    "doxorubicin 50 mg/m²) given with each doxorubicin dose"
-)
-_LITERATURE = (
-    "Dose is supported by practice guidelines or peer-reviewed literature for the relevant off-label use "
-    "(prescriber must submit supporting evidence)"
-)
-_ANTICIPATED = (
-    "with an anticipated cumulative anthracycline dose ≥ 250 mg/m² of doxorubicin equivalent or radiation "
-    "with potential impact to the heart (e.g., radiation to chest, abdomen, spine, or total body irradiation)"
-)
+from cds_service.policy.cp_phar_418 import POLICY
+
+# (group linkId, pathway root criterion, the criteria asked)
+_ASKED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "pathway-I.A",
+        "I.A",
+        (
+            "I.A.1", "I.A.2", "I.A.3.a", "I.A.3.b.i", "I.A.3.b.i.1", "I.A.3.b.i.2", "I.A.3.b.ii",
+            "I.A.3.b.iii", "I.A.3.b.iv", "I.A.3.b.v", "I.A.3.b.vi", "I.A.5.a", "I.A.5.b",
+        ),
+    ),
+    ("pathway-I.B", "I.B", ("I.B.2", "I.B.3", "I.B.4")),
+    ("pathway-II.A", "II.A", ("II.A.1.a", "II.A.1.b", "II.A.3", "II.A.4.a", "II.A.4.b")),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -31,76 +35,13 @@ class PathwayQuestions:
     criteria: tuple[tuple[str, str], ...]  # (criterion id = linkId, the policy's words)
 
 
-PATHWAY_QUESTIONS: tuple[PathwayQuestions, ...] = (
+PATHWAY_QUESTIONS: tuple[PathwayQuestions, ...] = tuple(
     PathwayQuestions(
-        "pathway-I.A",
-        "I.A. Doxorubicin-Induced Cardiomyopathy, initial approval (must meet all)",
-        (
-            (
-                "I.A.1",
-                "Prescribed to reduce the incidence or severity of cardiomyopathy associated with "
-                "doxorubicin",
-            ),
-            ("I.A.2", "Prescribed by or in consultation with an oncologist or hematologist"),
-            (
-                "I.A.3.a",
-                "Age ≥ 18 years, and member has received a cumulative doxorubicin dose of ≥ 300 mg/m²",
-            ),
-            (
-                "I.A.3.b.i.1",
-                "Pediatric ALL, Ph-negative: as part of the DFCI ALL Protocol 11-001 or 16-001 in members "
-                + _ANTICIPATED,
-            ),
-            (
-                "I.A.3.b.i.2",
-                "Pediatric ALL, relapsed or refractory Ph-positive: in combination with dasatinib (Sprycel®) "
-                f"or imatinib (Gleevec®) as part of COG AALL1331 regimen {_ANTICIPATED}",
-            ),
-            ("I.A.3.b.ii", "Pediatric aggressive mature B-cell lymphomas"),
-            ("I.A.3.b.iii", "Pediatric Hodgkin lymphoma"),
-            (
-                "I.A.3.b.iv",
-                "Wilms Tumor (nephroblastoma), and member has a planned cumulative dose of doxorubicin "
-                "≥ 150 mg/m²",
-            ),
-            ("I.A.3.b.v", "Neuroblastoma"),
-            (
-                "I.A.3.b.vi",
-                "Soft tissue sarcoma, and member has a planned cumulative dose of doxorubicin ≥ 250 mg/m²",
-            ),
-            ("I.A.5.a", _RATIO),
-            ("I.A.5.b", _LITERATURE),
-        ),
-    ),
-    PathwayQuestions(
-        "pathway-I.B",
-        "I.B. Anthracycline-Induced Extravasation (off-label) (must meet all)",
-        (
-            ("I.B.2", "Prescribed by or in consultation with an oncologist"),
-            ("I.B.3", "Age ≥ 18 years"),
-            ("I.B.4", "Dose does not exceed 2,000 mg per day on days 1 and 2, and 1,000 mg on day 3"),
-        ),
-    ),
-    PathwayQuestions(
-        "pathway-II.A",
-        "II.A. Doxorubicin-Induced Cardiomyopathy, continued therapy (must meet all)",
-        (
-            (
-                "II.A.1.a",
-                "Currently receiving medication via Centene benefit or member has previously met initial "
-                "approval criteria",
-            ),
-            (
-                "II.A.1.b",
-                "Member is currently receiving medication and is enrolled in a state and product with "
-                "continuity of care regulations (refer to state specific addendums for CC.PHARM.03A and "
-                "CC.PHARM.03B)",
-            ),
-            ("II.A.3", "Member is responding positively to therapy"),
-            ("II.A.4.a", _RATIO),
-            ("II.A.4.b", _LITERATURE),
-        ),
-    ),
+        link_id,
+        f"{root}. {POLICY[root].text}",
+        tuple((criterion, POLICY[criterion].text) for criterion in asked),
+    )
+    for link_id, root, asked in _ASKED
 )
 
 CRITERION_LINK_IDS: frozenset[str] = frozenset(

@@ -8,9 +8,9 @@ evidence, the cumulative dose with the administrations it sums.
 from __future__ import annotations
 
 from cds_service.clinical.facts import ClinicalFacts, DoseTotal, Fact
+from cds_service.policy.cp_phar_418 import POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination
 from cds_service.policy.outcome import Outcome
-from cds_service.response.policy_reference import POLICY_ID
 
 OUTCOME_WORDS: dict[Outcome, str] = {
     Outcome.MET: "met",

@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from cds_service.policy.cp_phar_418 import POLICY_ID, POLICY_TITLE, POLICY_URL
 from cds_service.policy.determination import Decision, Determination
 from cds_service.response.card_detail import instructions_detail
 from cds_service.response.crd_terms import CardType, CrdVersion, card_topic
 from cds_service.response.dose_proposal import DoseProposal
-from cds_service.response.policy_reference import POLICY_ID, POLICY_TITLE, POLICY_URL
 
+POLICY_LINK_LABEL = f"{POLICY_TITLE} ({POLICY_ID})"
 SUMMARY_LIMIT = 140  # CDS Hooks 2.0 Card.summary: "<140 characters"
 
 INDICATOR: dict[Decision, str] = {
@@ -99,12 +100,12 @@ def external_reference_card(
         card_type=CardType.GUIDELINE,
         summary=f"Dexrazoxane {DECISION_WORDS[determination.decision]}: read payer policy {POLICY_ID}",
         indicator="info",
-        detail=f"The criteria applied to {determination.order} are those of {POLICY_TITLE}, "
+        detail=f"The criteria applied to {determination.order} are those of {POLICY_LINK_LABEL}, "
         "including the documentation the plan may ask for and the approval durations.",
         health_plan=health_plan,
         version=version,
     )
-    card["links"] = [{"label": POLICY_TITLE, "url": POLICY_URL, "type": "absolute"}]
+    card["links"] = [{"label": POLICY_LINK_LABEL, "url": POLICY_URL, "type": "absolute"}]
     return card
 
 

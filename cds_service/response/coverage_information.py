@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from cds_service.policy.cp_phar_418 import POLICY_ID, POLICY_URL
 from cds_service.policy.determination import Decision, Determination
 from cds_service.policy.outcome import Outcome
 from cds_service.response.crd_terms import COVERAGE_INFORMATION_URL, DEXRAZOXANE_BILLING_CODE, CrdVersion
-from cds_service.response.policy_reference import POLICY_ID, POLICY_URL
 
 # THO crd-coverage-detail (reference/davinci-crd.md §1.1, "Detail codes").
 COVERAGE_DETAIL_SYSTEM = "http://terminology.hl7.org/CodeSystem/crd-coverage-detail"

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from cds_service.clinical.facts import ClinicalFacts
-from cds_service.response.policy_reference import (
-    EXTRAVASATION_DAILY_CAP_MG,
-    MAX_DEXRAZOXANE_TO_DOXORUBICIN_RATIO,
-)
+from cds_service.policy.thresholds import EXTRAVASATION_DAILY_CAP_MG, MAX_DOSE_RATIO
 
 _UNIT_ALIASES = {"mg/m2": "mg/m2", "mg/m^2": "mg/m2", "mg/m²": "mg/m2", "mg": "mg", "g": "g"}
 _MG_PER_UNIT = {"mg": 1.0, "g": 1000.0}
+
+
+def _daily_cap(day: int) -> float:
+    cap = EXTRAVASATION_DAILY_CAP_MG.get(day)
+    return math.inf if cap is None else cap.value
 
 
 @dataclass(frozen=True)
@@ -97,9 +99,9 @@ def _course_days(instructions: list[Any]) -> list[range]:
 
 def _ratio_proposal(facts: ClinicalFacts, order: dict[str, Any]) -> DoseProposal | None:
     ratio, doxorubicin = facts.dose_ratio.value, facts.doxorubicin_dose_mg_m2.value
-    if ratio is None or doxorubicin is None or ratio <= MAX_DEXRAZOXANE_TO_DOXORUBICIN_RATIO:
+    if ratio is None or doxorubicin is None or ratio <= MAX_DOSE_RATIO.value:
         return None
-    limit_mg_m2 = MAX_DEXRAZOXANE_TO_DOXORUBICIN_RATIO * doxorubicin
+    limit_mg_m2 = MAX_DOSE_RATIO.value * doxorubicin
     proposed = copy.deepcopy(order)
     instructions = proposed.get("dosageInstruction") or []
     if not _capped(proposed, [(None, limit_mg_m2)] * len(instructions), facts.bsa_m2.value):
@@ -115,18 +117,14 @@ def _ratio_proposal(facts: ClinicalFacts, order: dict[str, Any]) -> DoseProposal
 
 
 def _extravasation_proposal(facts: ClinicalFacts, order: dict[str, Any]) -> DoseProposal | None:
-    over = [
-        day
-        for day in facts.extravasation_course
-        if day.mg is not None and day.mg > EXTRAVASATION_DAILY_CAP_MG.get(day.day, math.inf)
-    ]
+    over = [day for day in facts.extravasation_course if day.mg is not None and day.mg > _daily_cap(day.day)]
     if not over:
         return None
     proposed = copy.deepcopy(order)
     instructions = proposed.get("dosageInstruction") or []
     limits: list[tuple[float | None, float | None]] = []
     for days in _course_days(instructions):
-        caps = [EXTRAVASATION_DAILY_CAP_MG[day] for day in days if day in EXTRAVASATION_DAILY_CAP_MG]
+        caps = [_daily_cap(day) for day in days if day in EXTRAVASATION_DAILY_CAP_MG]
         limits.append((min(caps) if caps else None, None))
     if not _capped(proposed, limits, facts.bsa_m2.value):
         return None

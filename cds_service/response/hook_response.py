@@ -11,6 +11,7 @@ import structlog
 from cds_service.dtr.questionnaire import questionnaire_canonical
 from cds_service.evaluation import Evaluation
 from cds_service.hooks.request import HookRequest
+from cds_service.policy.cp_phar_418 import POLICY_ID
 from cds_service.policy.determination import Decision, Determination
 from cds_service.response.assertion_ids import assertion_scope, coverage_assertion_id, satisfied_pa_id
 from cds_service.response.cards import (
@@ -25,7 +26,6 @@ from cds_service.response.crd_terms import CardType
 from cds_service.response.dose_proposal import dose_proposal
 from cds_service.response.fhir_validation import r4_problem
 from cds_service.response.order_update import coverage_update
-from cds_service.response.policy_reference import POLICY_ID
 from cds_service.settings import Settings
 
 log = structlog.get_logger(__name__)
