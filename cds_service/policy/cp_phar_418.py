@@ -18,7 +18,7 @@ from cds_service.policy.tree import Criterion, Evaluator, Kind, PolicyTree, Verd
 POLICY_ID = "CP.PHAR.418"
 POLICY_TITLE = "Clinical Policy: Dexrazoxane"
 # The published policy document (Centene clinical pharmacy policies are published as PDFs by id).
-POLICY_URL = "https://www.centene.com/content/dam/centene/policies/pharmacy-policies/CP.PHAR.418.pdf"
+POLICY_URL = "https://www.centene.com/content/dam/centene/policies/clinical-policies/CP.PHAR.418.pdf"
 POLICY_LAST_REVIEW = "05.26"
 
 ALL, ONE_OF, LEAF = Kind.ALL, Kind.ONE_OF, Kind.LEAF
