@@ -122,3 +122,102 @@ NAME_PATTERNS: tuple[tuple[Agent, tuple[str, ...]], ...] = (
     (Agent.DASATINIB, ("dasatinib", "sprycel", "phyrago")),
     (Agent.IMATINIB, ("imatinib", "gleevec", "glivec", "imkeldi")),
 )
+
+# LOINC, clinical-codes §3.2: body height, body weight (and weight measured), body surface area (and its
+# derived / measured variants, all in m2).
+HEIGHT_LOINC = frozenset({"8302-2"})
+WEIGHT_LOINC = frozenset({"29463-7", "3141-9"})
+BSA_LOINC = frozenset({"8277-6", "3140-1", "3139-3"})
+
+# Diagnoses, clinical-codes §4. ICD-10-CM codes are compared without their dot, by prefix
+# ("C50" matches C50.911); all ICD-10-CM below are [V] against the CMS April 2026 tabular (§4.1).
+ICD_BREAST = ("C50",)
+ICD_METASTASIS = ("C77", "C78", "C79")
+ICD_ALL = ("C910",)  # C91.00 / C91.01 / C91.02 only (C91.A is Burkitt-type, C91.1 CLL)
+ICD_ALL_RELAPSE = ("C9102",)
+# Burkitt C83.7-, DLBCL C83.3-, primary mediastinal LBCL C85.2-, and leukemic Burkitt C91.A- (mature
+# B-cell leukemia Burkitt-type, the excludes1 of C83.7: the same disease in NCCN's pediatric aggressive
+# mature B-cell lymphoma guideline).
+ICD_AGGRESSIVE_B_CELL = ("C837", "C833", "C852", "C91A")
+ICD_HODGKIN = ("C81",)
+ICD_KIDNEY = ("C64",)  # Wilms only in a child (see diagnoses.py)
+ICD_ADRENAL_MEDULLA = ("C741",)  # neuroblastoma only in a child (see diagnoses.py)
+ICD_SOFT_TISSUE = ("C49", "C48")
+ICD_GIST = ("C49A",)  # gastrointestinal stromal tumour: not a doxorubicin soft tissue sarcoma
+ICD_ANTHRACYCLINE_EXTRAVASATION = ("T80810",)
+
+# SNOMED CT disorders, clinical-codes §4.3 ([V] unless marked).
+SCT_BREAST = frozenset({"254837009", "372137005"})
+SCT_METASTATIC = frozenset({"128462008"})
+SCT_PH_POSITIVE_ALL = frozenset({"426955004", "450950002"})  # [V-weak] PEDSnet OMOP codeset
+SCT_ALL = frozenset({"91857003", "277571004"}) | SCT_PH_POSITIVE_ALL
+# Burkitt 118617000, mediastinal LBCL 128801005, DLBCL 413990004: all [V-weak] (§4.3)
+SCT_AGGRESSIVE_B_CELL = frozenset({"118617000", "128801005", "413990004"})
+SCT_HODGKIN = frozenset({"118599009"})
+SCT_WILMS = frozenset({"302849000", "25081006"})  # disorder; morphology (nephroblastoma)
+SCT_NEUROBLASTOMA = frozenset({"432328008", "87364003"})  # disorder; morphology
+# No SNOMED code for anthracycline extravasation could be verified: ICD-10-CM only.
+
+# Ph status as a result (clinical-codes §4.4): BCR-ABL1 fusion transcript LOINC codes [V].
+LOINC_BCR_ABL1 = frozenset({"46434-7", "55147-3", "50195-7", "82905-1"})
+# Answers meaning "found" / "not found": LOINC LA9633-4 Present [V] (clinical-codes §4.4); SNOMED CT
+# qualifiers 10828004 Positive, 260373001 Detected, 260385009 Negative, 260415000 Not detected (seen with
+# these displays across public FHIR lab examples); HL7 v3 ObservationInterpretation POS / DET / NEG / ND.
+# LOINC's "Absent" answer is unverified and left out.
+POSITIVE_ANSWERS = frozenset({"LA9633-4", "10828004", "260373001", "POS", "DET"})
+NEGATIVE_ANSWERS = frozenset({"260385009", "260415000", "NEG", "ND"})
+
+# Prescriber specialty, clinical-codes §5 ([V]: NUCC v21.1 expansion; SNOMED occupations).
+# "Oncologist" (I.B.2) is a physician who treats cancer with drugs: medical oncology, hematology &
+# oncology, pediatric hematology-oncology, gynecologic oncology. Surgical and radiation oncologists do not
+# prescribe anthracyclines or manage their extravasation, so they are not read as "oncologist" here.
+NUCC_ONCOLOGIST = frozenset({"207RX0202X", "207RH0003X", "2080P0207X", "207VX0201X"})
+# "Oncologist or hematologist" (I.A.2) adds clinical hematology (not laboratory hematology, 207ZH0000X).
+NUCC_ONC_OR_HEM = NUCC_ONCOLOGIST | frozenset({"207RH0000X"})
+# SNOMED CT occupations: medical oncologist 310512001, clinical oncologist 309295000. No clinical
+# hematologist occupation code could be verified (18850004 is the laboratory hematologist).
+SCT_ONCOLOGIST = frozenset({"310512001", "309295000"})
+SCT_ONC_OR_HEM = SCT_ONCOLOGIST
+
+# Protocols, clinical-codes §7: DFCI ALL Consortium 11-001 and 16-001 (NCT03020030 [V]); COG AALL1331
+# (NCT02101853 [V]). The NCT number of DFCI 11-001 is unverified: it is matched by its name only.
+DFCI_PROTOCOL_NUMBERS = ("11-001", "16-001")
+DFCI_NAMES = ("DFCI", "DANA-FARBER", "DANA FARBER", "ALL CONSORTIUM")
+DFCI_NCT = frozenset({"NCT03020030"})
+COG_AALL1331_NAMES = ("AALL1331",)
+COG_AALL1331_NCT = frozenset({"NCT02101853"})
+
+# Radiation with potential impact to the heart, clinical-codes §8 ([V]: HL7 mCODE radiotherapy profiles
+# and RadiotherapyTreatmentLocationVS). Radiotherapy procedures: radiotherapy 108290001, course of
+# treatment 1217123003, teleradiotherapy 33195004, brachytherapy 152198000, electron 45643008, proton
+# 10611004, neutron 80347004 teleradiotherapy.
+SCT_RADIOTHERAPY = frozenset(
+    {"108290001", "1217123003", "33195004", "152198000", "45643008", "10611004", "80347004"}
+)
+CPT_RADIATION_RANGE = (77261, 77799)  # CPT radiation oncology section (§8.3)
+SCT_CHEST_SITES = frozenset(
+    {
+        "78904004",
+        "72410000",
+        "80891009",
+        "76848001",
+        "59652004",
+        "41801008",
+        "39607008",
+        "76752008",
+        "62683002",
+    }
+)
+SCT_ABDOMEN_SITES = frozenset({"75093004", "35783009", "10200004", "64033007"})
+SCT_SPINE_SITES = frozenset(
+    {"2748008", "50800009", "54785003", "60051002", "11478001", "61853006", "35769007", "73903008"}
+)
+SCT_WHOLE_BODY = frozenset({"38266002"})
+SCT_HEART_IMPACT_SITES = SCT_CHEST_SITES | SCT_ABDOMEN_SITES | SCT_SPINE_SITES | SCT_WHOLE_BODY
+
+# Line of business from Coverage.type in the Source of Payment Typology (CONTRACT §3): first digit.
+SOPT_LINE_OF_BUSINESS = {"1": "medicare", "2": "medicaid", "5": "commercial", "6": "commercial"}
+LINES_OF_BUSINESS = frozenset({"commercial", "marketplace", "medicaid", "medicare"})
+
+# Our documentation template (workstream D): Questionnaire id cp-phar-418-dexrazoxane.
+QUESTIONNAIRE_MARKER = "cp-phar-418"

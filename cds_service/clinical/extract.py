@@ -1,15 +1,148 @@
-"""Facts from the FHIR resources of a request. (First cut: nothing read yet.)"""
+"""The clinical facts of one dexrazoxane order, from the FHIR resources of a request (CONTRACT §2, §3).
+
+Pure: no I/O and no clock; "today" is passed in and only stands in for a missing order date.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
 
-from cds_service.clinical.facts import ClinicalFacts
+from cds_service.clinical import diagnoses as dx
+from cds_service.clinical.administrations import counted_administrations
+from cds_service.clinical.bsa import BodySurfaceArea
+from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
+from cds_service.clinical.coverage import line_of_business
+from cds_service.clinical.dates import age_in_years
+from cds_service.clinical.documentation import documented_answers
+from cds_service.clinical.doses import dose_line, dose_on, total
+from cds_service.clinical.facts import ClinicalFacts, Fact
+from cds_service.clinical.fhir_read import parse_date
+from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
+from cds_service.clinical.protocols import protocol_facts
+from cds_service.clinical.radiation import heart_radiation
+from cds_service.clinical.regimen import doses_to_come, orders_in_play
+from cds_service.clinical.schedule import order_date
+from cds_service.clinical.therapy import (
+    concurrent_doxorubicin,
+    dexrazoxane_dose,
+    extravasation_course,
+    prior_dexrazoxane_cardioprotection,
+    tyrosine_kinase_inhibitor,
+)
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+
+_AGENTS_READ = ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS | {Agent.DEXRAZOXANE}
+
+
+def patient_age(pool: ResourcePool, start: date) -> Fact[int]:
+    patient = pool.get("Patient", pool.patient_id) if pool.patient_id else None
+    patients = [patient] if patient is not None else pool.of_type("Patient")[:1]
+    if not patients:
+        return Fact(None, (), "no Patient in the data")
+    birth = parse_date(patients[0].get("birthDate"))
+    reference = reference_of(patients[0])
+    if birth is None:
+        return Fact(None, (reference,), "the Patient has no birth date")
+    return Fact(age_in_years(birth, start), (reference,), f"age on {start.isoformat()}")
 
 
 def extract_facts(
     pool: ResourcePool, order: Resource, *, today: date, line_of_business_map: Mapping[str, str]
 ) -> ClinicalFacts:
-    return ClinicalFacts(order=reference_of(order), approval_start=today)
+    start = order_date(order) or today
+    age = patient_age(pool, start)
+    body = BodySurfaceArea(pool.of_type("Observation"))
+    current_bsa = body.on(start)
+
+    administrations = counted_administrations(pool, _AGENTS_READ)
+    anthracycline_given = [a for a in administrations if a.agent in ANTHRACYCLINES]
+    given = [
+        dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start) for a in anthracycline_given
+    ]
+    orders = orders_in_play(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS)
+    anthracycline_orders = [o for o in orders if o.agent in ANTHRACYCLINES]
+    to_come = doses_to_come(anthracycline_orders, anthracycline_given, body, start=start)
+    given.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference))
+
+    dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa)
+    concurrent, doxorubicin_mg_m2, last_doxorubicin = concurrent_doxorubicin(
+        anthracycline_orders, current_bsa
+    )
+    ratio: Fact[float] = Fact(None, (), "needs both per-dose amounts in mg/m2")
+    if dexrazoxane_mg_m2.value is not None and doxorubicin_mg_m2.value:
+        ratio = Fact(
+            dexrazoxane_mg_m2.value / doxorubicin_mg_m2.value,
+            dexrazoxane_mg_m2.evidence + doxorubicin_mg_m2.evidence,
+            "dexrazoxane mg/m2 per dose / doxorubicin mg/m2 per dose",
+        )
+
+    diagnoses = dx.recorded_diagnoses(pool, order)
+    extravasation = dx.anthracycline_extravasation(pool, order, start)
+    onset = dx.extravasation_onset(pool, extravasation.evidence) if extravasation.value else None
+    observations = pool.of_type("Observation")
+    onc_or_hem, oncologist = prescriber_facts(order, pool)
+    consult_onc_or_hem, consult_oncologist = consultation_facts(pool)
+    dfci, cog = protocol_facts(pool)
+    lob, coverage = line_of_business(pool, order, line_of_business_map)
+
+    problems = tuple(f"{d.reference}: {d.note}" for d in given + to_come if d.mg_m2 is None and d.note)
+    return ClinicalFacts(
+        order=reference_of(order),
+        approval_start=start,
+        age_years=age,
+        line_of_business=lob,
+        coverage=coverage,
+        prescriber_onc_or_hem=onc_or_hem,
+        prescriber_oncologist=oncologist,
+        consult_onc_or_hem=consult_onc_or_hem,
+        consult_oncologist=consult_oncologist,
+        bsa_m2=Fact(
+            current_bsa.m2, current_bsa.evidence, f"BSA ({current_bsa.source}) nearest {start.isoformat()}"
+        )
+        if current_bsa
+        else Fact(None, (), "no BSA, height or weight charted"),
+        cumulative_doxorubicin=total(given, DOXORUBICINS, equivalents=False, what="administered doxorubicin"),
+        cumulative_anthracycline=total(
+            given,
+            ANTHRACYCLINES,
+            equivalents=True,
+            what="administered anthracycline (doxorubicin equivalents)",
+        ),
+        planned_doxorubicin=total(
+            given + to_come, DOXORUBICINS, equivalents=False, what="administered and planned doxorubicin"
+        ),
+        planned_anthracycline=total(
+            given + to_come,
+            ANTHRACYCLINES,
+            equivalents=True,
+            what="administered and planned anthracycline (doxorubicin equivalents)",
+        ),
+        dose_lines=tuple(dose_line(d) for d in given + to_come),
+        last_planned_doxorubicin_date=last_doxorubicin,
+        concurrent_doxorubicin=concurrent,
+        doxorubicin_dose_mg_m2=doxorubicin_mg_m2,
+        dexrazoxane_dose_mg_m2=dexrazoxane_mg_m2,
+        dexrazoxane_dose_mg=dexrazoxane_mg,
+        dose_ratio=ratio,
+        extravasation_course=extravasation_course(order, administrations, body, start=start, onset=onset)
+        if extravasation.value
+        else (),
+        prior_dexrazoxane_cardioprotection=prior_dexrazoxane_cardioprotection(pool, administrations, start),
+        metastatic_breast_cancer=dx.metastatic_breast_cancer(diagnoses),
+        acute_lymphoblastic_leukemia=dx.acute_lymphoblastic_leukemia(diagnoses),
+        ph_positive=dx.ph_positive(diagnoses, observations),
+        relapsed_or_refractory=dx.relapsed_or_refractory(diagnoses),
+        aggressive_mature_b_cell_lymphoma=dx.aggressive_mature_b_cell_lymphoma(diagnoses),
+        hodgkin_lymphoma=dx.hodgkin_lymphoma(diagnoses),
+        wilms_tumor=dx.wilms_tumor(diagnoses, age.value),
+        neuroblastoma=dx.neuroblastoma(diagnoses, age.value),
+        soft_tissue_sarcoma=dx.soft_tissue_sarcoma(diagnoses),
+        anthracycline_extravasation=extravasation,
+        dasatinib_or_imatinib=tyrosine_kinase_inhibitor(administrations, orders),
+        dfci_all_protocol=dfci,
+        cog_aall1331=cog,
+        heart_radiation=heart_radiation(pool),
+        documented=documented_answers(pool),
+        problems=problems,
+    )

@@ -106,3 +106,8 @@ def quantity(value: Any) -> tuple[float, str] | None:
 def status_of(resource: dict[str, Any]) -> str:
     status = resource.get("status")
     return status.strip().lower() if isinstance(status, str) else ""
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """A JSON object, or an empty one for anything else (a missing or malformed element)."""
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,88 @@
+"""Drug administrations that count (CONTRACT §3 "Administered dose"), read from MedicationAdministration
+in its R4, STU3 and DSTU2 shapes.
+
+Counted: ``completed`` and ``in-progress``; ``stopped`` only when a dose is recorded (what was given
+before the stop). Never: ``not-done`` (or DSTU2 ``wasNotGiven`` / STU3 ``notGiven``), ``entered-in-error``,
+``on-hold``, ``unknown``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from cds_service.clinical.codes import Agent
+from cds_service.clinical.drugs import agent_of
+from cds_service.clinical.fhir_read import obj, parse_date, quantity, status_of
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+
+COUNTED_STATUSES = frozenset({"completed", "in-progress"})
+
+
+@dataclass(frozen=True)
+class Administration:
+    resource: Resource
+    reference: str
+    agent: Agent
+    status: str
+    when: date | None
+    amount: tuple[float, str] | None
+    request: str | None  # "Type/id" of the order it fulfils, when it names one
+
+
+def _when(resource: Resource) -> date | None:
+    # R4/STU3 effective[x]; DSTU2 effectiveTime[x]
+    for key in ("effectiveDateTime", "effectiveTimeDateTime"):
+        if key in resource:
+            return parse_date(resource[key])
+    for key in ("effectivePeriod", "effectiveTimePeriod"):
+        period = obj(resource.get(key))
+        if period:
+            return parse_date(period.get("start") or period.get("end"))
+    return None
+
+
+def _amount(resource: Resource) -> tuple[float, str] | None:
+    dosage = obj(resource.get("dosage"))
+    return quantity(dosage.get("dose")) or quantity(dosage.get("quantity"))  # DSTU2: dosage.quantity
+
+
+def request_reference(reference: Any, pool: ResourcePool, within: Resource) -> str | None:
+    """``Type/id`` of a referenced order (resolved when it is in the pool, else read from the string)."""
+    found = pool.resolve(reference, within=within)
+    if found is not None:
+        return reference_of(found)
+    ref = obj(reference).get("reference")
+    if not isinstance(ref, str) or "/" not in ref:
+        return None
+    parts = ref.split("/_history/")[0].rstrip("/").split("/")
+    return f"{parts[-2]}/{parts[-1]}"
+
+
+def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> list[Administration]:
+    """Administrations of ``agents`` that count toward a total, in no particular order."""
+    found: list[Administration] = []
+    for resource in pool.of_type("MedicationAdministration"):
+        status = status_of(resource)
+        if resource.get("wasNotGiven") is True or resource.get("notGiven") is True:
+            continue
+        amount = _amount(resource)
+        if status not in COUNTED_STATUSES and not (status == "stopped" and amount is not None):
+            continue
+        agent = agent_of(resource, pool)
+        if agent is None or agent not in agents:
+            continue
+        request = resource.get("request") or resource.get("prescription")
+        found.append(
+            Administration(
+                resource=resource,
+                reference=reference_of(resource),
+                agent=agent,
+                status=status,
+                when=_when(resource),
+                amount=amount,
+                request=request_reference(request, pool, resource) if request else None,
+            )
+        )
+    return found

@@ -1,0 +1,300 @@
+"""Diagnoses the policy names, from Condition and the order's reason (CONTRACT §3 "Diagnoses").
+
+A Condition counts when its clinicalStatus is active, recurrence or relapse (a Condition sent without
+any clinicalStatus counts too: DSTU2 and many EHR exports leave it out) and its verificationStatus is
+not entered-in-error or refuted. The order's ``reasonCode`` and ``reasonReference`` (DSTU2
+``reasonCodeableConcept``) count as diagnoses as well. Diagnoses are routinely structured, so the
+absence of a qualifying code is ``False`` (CONTRACT §2), except where a code alone cannot tell (Wilms
+or neuroblastoma by ICD site when the age is unknown) or where CONTRACT §3 makes absence unknown
+(Ph status, relapse).
+
+Disambiguation where ICD-10-CM has no specific code (clinical-codes §4.1):
+
+* Wilms tumour: SNOMED CT nephroblastoma, or ICD-10-CM C64 (kidney) in a patient under 18, where
+  nephroblastoma is by far the most common renal malignancy and renal cell carcinoma is rare.
+* Neuroblastoma: SNOMED CT neuroblastoma, or ICD-10-CM C74.1 (adrenal medulla) in a patient under 18.
+  The other typical primary sites (C47, C38, C48.0, C74.9) are not read: in a child they are as often
+  sarcomas or adrenocortical tumours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from cds_service.clinical import codes
+from cds_service.clinical.facts import Fact
+from cds_service.clinical.fhir_read import codings, dicts, obj, parse_date, status_of
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+
+PEDIATRIC_AGE = 18  # CONTRACT §3: "pediatric means under 18"
+EXTRAVASATION_WINDOW = timedelta(days=7)  # CONTRACT §2 pathways: onset in the 7 days before the order
+
+_ACTIVE = frozenset({"active", "recurrence", "relapse"})
+_RELAPSE = frozenset({"recurrence", "relapse"})
+_NOT_TRUE = frozenset({"entered-in-error", "refuted"})
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One coded diagnosis: a Condition, or the order's own reason."""
+
+    icd: frozenset[str]  # ICD-10-CM codes, upper case, without the dot
+    snomed: frozenset[str]
+    reference: str
+    clinical_status: str
+    onset: date | None
+
+    def icd_starts(self, prefixes: Iterable[str]) -> bool:
+        return any(code.startswith(prefix) for code in self.icd for prefix in prefixes)
+
+
+def _status_code(value: Any) -> str:
+    """R4 CodeableConcept status, or STU3/DSTU2 plain code."""
+    if isinstance(value, str):
+        return value.strip().lower()
+    for _system, code in codings(value):
+        return code.lower()
+    return ""
+
+
+def _diagnosis(concepts: Any, reference: str, status: str = "", onset: date | None = None) -> Diagnosis:
+    icd: set[str] = set()
+    snomed: set[str] = set()
+    for system, code in codings(concepts):
+        if system == codes.ICD10CM:
+            icd.add(code.upper().replace(".", ""))
+        elif system == codes.SNOMED:
+            snomed.add(code)
+    return Diagnosis(frozenset(icd), frozenset(snomed), reference, status, onset)
+
+
+def _onset(condition: Resource) -> date | None:
+    return (
+        parse_date(condition.get("onsetDateTime"))
+        or parse_date(obj(condition.get("onsetPeriod")).get("start"))
+        or parse_date(
+            condition.get("recordedDate") or condition.get("assertedDate") or condition.get("dateRecorded")
+        )
+    )
+
+
+def condition_counts(condition: Resource) -> bool:
+    status = _status_code(condition.get("clinicalStatus"))
+    verification = _status_code(condition.get("verificationStatus"))
+    return (status in _ACTIVE or status == "") and verification not in _NOT_TRUE
+
+
+def _condition_diagnosis(condition: Resource) -> Diagnosis:
+    return _diagnosis(
+        condition.get("code"),
+        reference_of(condition),
+        _status_code(condition.get("clinicalStatus")),
+        _onset(condition),
+    )
+
+
+def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
+    """The order's own reasons: coded reasons, and the Conditions its reasonReference points to."""
+    found: list[Diagnosis] = []
+    reference = reference_of(order)
+    for concept in dicts(order.get("reasonCode")) or dicts(order.get("reasonCodeableConcept")):
+        found.append(_diagnosis(concept, reference))
+    for target in dicts(order.get("reasonReference")):
+        condition = pool.resolve(target, within=order)
+        if (
+            condition is not None
+            and condition.get("resourceType") == "Condition"
+            and _status_code(condition.get("verificationStatus")) not in _NOT_TRUE
+        ):
+            found.append(_condition_diagnosis(condition))
+    return found
+
+
+def recorded_diagnoses(pool: ResourcePool, order: Resource) -> list[Diagnosis]:
+    """Every diagnosis that counts: active Conditions and the order's reasons."""
+    found = [_condition_diagnosis(c) for c in pool.of_type("Condition") if condition_counts(c)]
+    return found + order_reasons(order, pool)
+
+
+def _found(matches: list[Diagnosis], what: str) -> Fact[bool]:
+    if matches:
+        refs = tuple(dict.fromkeys(m.reference for m in matches))
+        return Fact(True, refs, f"{what} recorded")
+    return Fact(False, (), f"no {what} diagnosis recorded")
+
+
+def _matching(
+    diagnoses: Iterable[Diagnosis], icd: Iterable[str] = (), snomed: frozenset[str] = frozenset()
+) -> list[Diagnosis]:
+    icd = tuple(icd)
+    return [d for d in diagnoses if d.icd_starts(icd) or d.snomed & snomed]
+
+
+def metastatic_breast_cancer(diagnoses: list[Diagnosis]) -> Fact[bool]:
+    """Breast cancer (C50 / SNOMED) plus a metastasis (C77-C79 / SNOMED metastatic neoplasm)."""
+    breast = _matching(diagnoses, codes.ICD_BREAST, codes.SCT_BREAST)
+    metastasis = _matching(diagnoses, codes.ICD_METASTASIS, codes.SCT_METASTATIC)
+    if breast and metastasis:
+        return _found(breast + metastasis, "metastatic breast cancer")
+    if breast:
+        return Fact(False, tuple(d.reference for d in breast), "breast cancer recorded with no metastasis")
+    return Fact(False, (), "no breast cancer diagnosis recorded")
+
+
+def acute_lymphoblastic_leukemia(diagnoses: list[Diagnosis]) -> Fact[bool]:
+    return _found(_matching(diagnoses, codes.ICD_ALL, codes.SCT_ALL), "acute lymphoblastic leukemia")
+
+
+def relapsed_or_refractory(diagnoses: list[Diagnosis]) -> Fact[bool]:
+    """C91.02, or an ALL Condition whose clinicalStatus is relapse/recurrence; else unknown (seldom coded)."""
+    all_diagnoses = _matching(diagnoses, codes.ICD_ALL, codes.SCT_ALL)
+    relapsed = [
+        d for d in all_diagnoses if d.icd_starts(codes.ICD_ALL_RELAPSE) or d.clinical_status in _RELAPSE
+    ]
+    if relapsed:
+        return Fact(True, tuple(d.reference for d in relapsed), "ALL in relapse recorded")
+    return Fact(None, (), "relapsed/refractory status is not recorded as structured data")
+
+
+def aggressive_mature_b_cell_lymphoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
+    return _found(
+        _matching(diagnoses, codes.ICD_AGGRESSIVE_B_CELL, codes.SCT_AGGRESSIVE_B_CELL),
+        "aggressive mature B-cell lymphoma (Burkitt, DLBCL, PMBCL)",
+    )
+
+
+def hodgkin_lymphoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
+    return _found(_matching(diagnoses, codes.ICD_HODGKIN, codes.SCT_HODGKIN), "Hodgkin lymphoma")
+
+
+def _by_site_in_child(
+    diagnoses: list[Diagnosis], snomed: frozenset[str], icd_site: tuple[str, ...], age: int | None, what: str
+) -> Fact[bool]:
+    specific = _matching(diagnoses, snomed=snomed)
+    if specific:
+        return _found(specific, what)
+    by_site = _matching(diagnoses, icd_site)
+    if not by_site:
+        return _found([], what)
+    refs = tuple(d.reference for d in by_site)
+    if age is None:
+        return Fact(
+            None, refs, f"{what}: ICD-10-CM site code only, and no age to tell it from an adult tumour"
+        )
+    if age < PEDIATRIC_AGE:
+        return Fact(True, refs, f"{what}: ICD-10-CM site code in a patient under {PEDIATRIC_AGE}")
+    return Fact(False, refs, f"ICD-10-CM site code in an adult does not indicate {what}")
+
+
+def wilms_tumor(diagnoses: list[Diagnosis], age: int | None) -> Fact[bool]:
+    return _by_site_in_child(diagnoses, codes.SCT_WILMS, codes.ICD_KIDNEY, age, "Wilms tumor")
+
+
+def neuroblastoma(diagnoses: list[Diagnosis], age: int | None) -> Fact[bool]:
+    return _by_site_in_child(
+        diagnoses, codes.SCT_NEUROBLASTOMA, codes.ICD_ADRENAL_MEDULLA, age, "neuroblastoma"
+    )
+
+
+def soft_tissue_sarcoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
+    """C49 (not GIST, C49.A) or C48 (retroperitoneum / peritoneum)."""
+    matches = [
+        d
+        for d in _matching(diagnoses, codes.ICD_SOFT_TISSUE)
+        if not all(
+            code.startswith(codes.ICD_GIST) for code in d.icd if code.startswith(codes.ICD_SOFT_TISSUE)
+        )
+    ]
+    return _found(matches, "soft tissue sarcoma")
+
+
+def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date) -> Fact[bool]:
+    """The order's reason is T80.810-, or a Condition with it has its onset in the 7 days before the order."""
+    by_reason = _matching(order_reasons(order, pool), codes.ICD_ANTHRACYCLINE_EXTRAVASATION)
+    if by_reason:
+        return Fact(
+            True, tuple(d.reference for d in by_reason), "the order's reason is anthracycline extravasation"
+        )
+    undated: list[str] = []
+    for condition in pool.of_type("Condition"):
+        if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
+            continue
+        diagnosis = _condition_diagnosis(condition)
+        if not diagnosis.icd_starts(codes.ICD_ANTHRACYCLINE_EXTRAVASATION):
+            continue
+        if diagnosis.onset is None:
+            undated.append(diagnosis.reference)
+        elif start - EXTRAVASATION_WINDOW <= diagnosis.onset <= start:
+            return Fact(
+                True, (diagnosis.reference,), f"anthracycline extravasation on {diagnosis.onset.isoformat()}"
+            )
+    if undated:
+        return Fact(None, tuple(undated), "anthracycline extravasation recorded without an onset date")
+    return Fact(False, (), "no anthracycline extravasation in the 7 days before the order")
+
+
+def extravasation_onset(pool: ResourcePool, evidence: tuple[str, ...]) -> date | None:
+    """The onset of the extravasation a Fact rests on, when a Condition gives it."""
+    for reference in evidence:
+        condition = pool.resolve(reference)
+        if condition is not None and condition.get("resourceType") == "Condition":
+            return _onset(condition)
+    return None
+
+
+def _is_bcr_abl1(observation: Resource) -> bool:
+    return any(s == codes.LOINC and c in codes.LOINC_BCR_ABL1 for s, c in codings(observation.get("code")))
+
+
+def _bcr_abl1_result(observation: Resource) -> bool | None:
+    """Positive / negative / unreadable, from the value first, then the interpretation."""
+    answer = {
+        code.upper() if code.isalpha() else code
+        for _s, code in codings(observation.get("valueCodeableConcept"))
+    }
+    if answer & codes.POSITIVE_ANSWERS:
+        return True
+    if answer & codes.NEGATIVE_ANSWERS:
+        return False
+    value = obj(observation.get("valueQuantity")).get("value")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value > 0
+    text = observation.get("valueString")
+    if isinstance(text, str):
+        lowered = text.strip().lower()
+        if lowered.startswith(("not detected", "negative", "absent", "undetected")):
+            return False
+        if lowered.startswith(("detected", "positive", "present")):
+            return True
+    interpretation = {code.upper() for _s, code in codings(observation.get("interpretation"))}
+    if interpretation & codes.POSITIVE_ANSWERS:
+        return True
+    if interpretation & codes.NEGATIVE_ANSWERS:
+        return False
+    return None
+
+
+def ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) -> Fact[bool]:
+    """Ph+: SNOMED Ph+ ALL or any positive BCR-ABL1 result (a later negative one is a treated leukemia,
+    not a Ph-negative one); Ph-: negative BCR-ABL1 results only; neither recorded: unknown."""
+    coded = _matching(diagnoses, snomed=codes.SCT_PH_POSITIVE_ALL)
+    if coded:
+        return Fact(True, tuple(d.reference for d in coded), "Philadelphia chromosome-positive ALL recorded")
+    positive: list[str] = []
+    negative: list[str] = []
+    for observation in observations:
+        if status_of(observation) in {"entered-in-error", "cancelled"} or not _is_bcr_abl1(observation):
+            continue
+        result = _bcr_abl1_result(observation)
+        if result is True:
+            positive.append(reference_of(observation))
+        elif result is False:
+            negative.append(reference_of(observation))
+    if positive:
+        return Fact(True, tuple(positive), "BCR-ABL1 fusion detected")
+    if negative:
+        return Fact(False, tuple(negative), "BCR-ABL1 fusion not detected")
+    return Fact(None, (), "no Ph status recorded (no Ph+ diagnosis, no BCR-ABL1 result)")

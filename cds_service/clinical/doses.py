@@ -1,0 +1,139 @@
+"""Anthracycline doses in mg/m², administered and planned, and the cumulative totals they sum to.
+
+CONTRACT §3: ``mg/m2`` is taken as is; ``mg`` or ``g`` is divided by the BSA of that date (``bsa``); a
+dose that cannot be converted is an unknown part of a total, never zero. Cumulative doxorubicin is
+conventional plus liposomal doxorubicin; cumulative anthracycline is every agent times its
+doxorubicin-equivalence factor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from cds_service.clinical.bsa import BodySurfaceArea, Bsa
+from cds_service.clinical.codes import Agent
+from cds_service.clinical.facts import DoseLine, DoseTotal
+from cds_service.clinical.units import to_mg, to_mg_per_m2
+
+# Doxorubicin-equivalence (isotoxic) factors for late cardiotoxicity: Feijen EAM et al., JAMA Oncol
+# 2019;5(6):864-871 as adopted by IGHG 2023 / PanCare ("Doxorubicin x1; Daunorubicin x0.6; Epirubicin
+# x0.8; Idarubicin x5 (COG guideline); Mitoxantrone x10"), clinical-codes §2. Liposomal doxorubicin has no
+# published factor; it counts as doxorubicin (factor 1), as CONTRACT §3 counts it in the doxorubicin total.
+DOXORUBICIN_EQUIVALENCE: dict[Agent, float] = {
+    Agent.DOXORUBICIN: 1.0,
+    Agent.LIPOSOMAL_DOXORUBICIN: 1.0,
+    Agent.DAUNORUBICIN: 0.6,
+    Agent.EPIRUBICIN: 0.8,
+    Agent.IDARUBICIN: 5.0,
+    Agent.MITOXANTRONE: 10.0,
+}
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One anthracycline dose counted in a total: given (an administration) or still to come (an order)."""
+
+    reference: str
+    agent: Agent
+    when: date | None
+    mg_m2: float | None
+    bsa: Bsa | None = None
+    planned: bool = False
+    note: str = ""
+
+    @property
+    def doxorubicin_equivalent_mg_m2(self) -> float | None:
+        if self.mg_m2 is None:
+            return None
+        return self.mg_m2 * DOXORUBICIN_EQUIVALENCE.get(self.agent, 0.0)
+
+
+def convert_dose(amount: tuple[float, str] | None, bsa: Bsa | None) -> tuple[float | None, Bsa | None, str]:
+    """``(mg/m², BSA used, note)`` for an amount as written; mg/m² is ``None`` when it cannot be had."""
+    if amount is None:
+        return None, None, "no dose recorded"
+    value, unit = amount
+    per_m2 = to_mg_per_m2(value, unit)
+    if per_m2 is not None:
+        return per_m2, None, ""
+    mg = to_mg(value, unit)
+    if mg is None:
+        return None, None, f"dose unit {unit!r} cannot be converted to mg/m2"
+    if bsa is None:
+        return None, None, "mg dose with no BSA, height or weight charted"
+    return mg / bsa.m2, bsa, ""
+
+
+def mg_from_mg_m2(amount: tuple[float, str] | None, bsa: Bsa | None) -> float | None:
+    """The absolute mg of an amount written in mg or mg/m² (the latter through ``bsa``)."""
+    if amount is None:
+        return None
+    mg = to_mg(*amount)
+    if mg is not None:
+        return mg
+    per_m2 = to_mg_per_m2(*amount)
+    return per_m2 * bsa.m2 if per_m2 is not None and bsa is not None else None
+
+
+def dose_on(
+    reference: str,
+    agent: Agent,
+    when: date | None,
+    amount: tuple[float, str] | None,
+    body: BodySurfaceArea,
+    *,
+    fallback: date,
+    planned: bool = False,
+) -> Dose:
+    """A dose converted with the BSA nearest its date (``fallback``, the approval start, when undated).
+
+    A planned dose is converted with the current BSA, the one nearest the approval start (``fallback``):
+    a future dose is prescribed on what the patient measures now.
+    """
+    mg_m2, bsa, note = convert_dose(amount, body.on(fallback if planned else (when or fallback)))
+    if planned and bsa is not None:
+        note = note or "planned mg dose converted with the current BSA"
+    return Dose(reference, agent, when, mg_m2, bsa, planned, note)
+
+
+def total(doses: Iterable[Dose], agents: frozenset[Agent], *, equivalents: bool, what: str) -> DoseTotal:
+    """The cumulative mg/m² of ``agents`` (times the equivalence factor when ``equivalents``)."""
+    known = 0.0
+    evidence: list[str] = []
+    unknown: list[str] = []
+    for dose in doses:
+        if dose.agent not in agents:
+            continue
+        value = dose.doxorubicin_equivalent_mg_m2 if equivalents else dose.mg_m2
+        if value is None:
+            unknown.append(dose.reference)
+        else:
+            known += value
+            evidence.append(dose.reference)
+    reason = f"{what}: {known:.2f} mg/m2 from {len(evidence)} dose(s)"
+    if unknown:
+        reason += f"; {len(unknown)} dose(s) could not be converted to mg/m2"
+    return DoseTotal(
+        known_mg_m2=round(known, 6),
+        unknown_parts=len(unknown),
+        evidence=tuple(dict.fromkeys(evidence)),
+        unknown_evidence=tuple(dict.fromkeys(unknown)),
+        reason=reason,
+    )
+
+
+def dose_line(dose: Dose) -> DoseLine:
+    return DoseLine(
+        reference=dose.reference,
+        agent=dose.agent.value,
+        when=dose.when,
+        mg_m2=None if dose.mg_m2 is None else round(dose.mg_m2, 2),
+        doxorubicin_equivalent_mg_m2=None
+        if dose.doxorubicin_equivalent_mg_m2 is None
+        else round(dose.doxorubicin_equivalent_mg_m2, 2),
+        bsa_m2=None if dose.bsa is None else round(dose.bsa.m2, 4),
+        bsa_source=dose.bsa.source if dose.bsa else "",
+        note=("planned" + (f"; {dose.note}" if dose.note else "")) if dose.planned else dose.note,
+    )

@@ -1,0 +1,98 @@
+"""ClinicalFacts as the JSON ``facts`` object of the determination (CONTRACT §4).
+
+Numbers are rounded to 2 decimals; what the data cannot give is ``null``. A cumulative total is its
+value only when every part is known (``DoseTotal.value``); its known part and the number of unknown
+parts are given beside it, so a reader sees what a threshold was decided on.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from cds_service.clinical.facts import ClinicalFacts, DoseTotal, Fact
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _plain(fact: Fact[Any]) -> Any:
+    value = fact.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return _number(value)
+    return value
+
+
+def _total(name: str, dose_total: DoseTotal) -> dict[str, Any]:
+    return {
+        f"{name}_mg_m2": _number(dose_total.value),
+        f"{name}_known_mg_m2": _number(dose_total.known_mg_m2),
+        f"{name}_unknown_parts": dose_total.unknown_parts,
+    }
+
+
+_FLAGS = (
+    "metastatic_breast_cancer",
+    "acute_lymphoblastic_leukemia",
+    "ph_positive",
+    "relapsed_or_refractory",
+    "aggressive_mature_b_cell_lymphoma",
+    "hodgkin_lymphoma",
+    "wilms_tumor",
+    "neuroblastoma",
+    "soft_tissue_sarcoma",
+    "anthracycline_extravasation",
+    "prior_dexrazoxane_cardioprotection",
+    "concurrent_doxorubicin",
+    "dasatinib_or_imatinib",
+    "dfci_all_protocol",
+    "cog_aall1331",
+    "heart_radiation",
+    "prescriber_onc_or_hem",
+    "prescriber_oncologist",
+    "consult_onc_or_hem",
+    "consult_oncologist",
+)
+
+
+def facts_to_json(facts: ClinicalFacts) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "approval_start": facts.approval_start.isoformat(),
+        "age_years": _plain(facts.age_years),
+        "line_of_business": _plain(facts.line_of_business),
+        "coverage": _plain(facts.coverage),
+        "bsa_m2": _plain(facts.bsa_m2),
+        **_total("cumulative_doxorubicin", facts.cumulative_doxorubicin),
+        **_total("cumulative_anthracycline", facts.cumulative_anthracycline),
+        **_total("planned_doxorubicin", facts.planned_doxorubicin),
+        **_total("planned_anthracycline", facts.planned_anthracycline),
+        "dexrazoxane_dose_mg_m2": _plain(facts.dexrazoxane_dose_mg_m2),
+        "dexrazoxane_dose_mg": _plain(facts.dexrazoxane_dose_mg),
+        "doxorubicin_dose_mg_m2": _plain(facts.doxorubicin_dose_mg_m2),
+        "dose_ratio": _plain(facts.dose_ratio),
+        "last_planned_doxorubicin_date": _plain(facts.last_planned_doxorubicin_date),
+    }
+    for name in _FLAGS:
+        result[name] = _plain(getattr(facts, name))
+    result["extravasation_course"] = [
+        {"day": day.day, "mg": _number(day.mg), "evidence": list(day.evidence)}
+        for day in facts.extravasation_course
+    ]
+    result["dose_lines"] = [
+        {
+            "reference": line.reference,
+            "agent": line.agent,
+            "date": line.when.isoformat() if line.when else None,
+            "mg_m2": _number(line.mg_m2),
+            "doxorubicin_equivalent_mg_m2": _number(line.doxorubicin_equivalent_mg_m2),
+            "bsa_m2": _number(line.bsa_m2),
+            "bsa_source": line.bsa_source or None,
+            "note": line.note or None,
+        }
+        for line in facts.dose_lines
+    ]
+    result["documented"] = {criterion: fact.value for criterion, fact in sorted(facts.documented.items())}
+    return result

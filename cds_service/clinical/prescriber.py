@@ -1,0 +1,141 @@
+"""Prescriber specialty and oncology/hematology consultation (I.A.2, I.B.2; CONTRACT §3).
+
+The prescriber is the order's requester (R4 ``requester``, STU3 ``requester.agent``, DSTU2
+``prescriber``), else the signing user (``context.userId``). Specialty is read from NUCC taxonomy or
+SNOMED CT occupation codes on PractitionerRole.specialty / .code and Practitioner.qualification.code,
+including the PractitionerRoles that point at the prescribing Practitioner. A degree code (v2-0360
+"MD") is not a specialty: with no NUCC or SNOMED code recorded, the specialty is unknown.
+
+Consultation: an active or completed ServiceRequest whose performer (resolved) or performerType has an
+oncology or hematology code. Consultations are seldom structured: none found is unknown, not "no".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cds_service.clinical import codes
+from cds_service.clinical.facts import Fact
+from cds_service.clinical.fhir_read import codings, dicts, status_of
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+
+_CONSULT_STATUSES = frozenset({"active", "completed"})
+
+
+@dataclass(frozen=True)
+class _Specialties:
+    nucc: frozenset[str]
+    snomed: frozenset[str]
+    evidence: tuple[str, ...]
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.nucc or self.snomed)
+
+    def oncologist(self) -> bool:
+        return bool(self.nucc & codes.NUCC_ONCOLOGIST or self.snomed & codes.SCT_ONCOLOGIST)
+
+    def onc_or_hem(self) -> bool:
+        return bool(self.nucc & codes.NUCC_ONC_OR_HEM or self.snomed & codes.SCT_ONC_OR_HEM)
+
+
+def _codes_of(concepts: Any, nucc: set[str], snomed: set[str]) -> None:
+    for system, code in codings(concepts):
+        if system == codes.NUCC:
+            nucc.add(code.upper())
+        elif system == codes.SNOMED:
+            snomed.add(code)
+
+
+def _references_practitioner(role: Resource, practitioner: Resource, pool: ResourcePool) -> bool:
+    return pool.resolve(role.get("practitioner"), within=role) is practitioner
+
+
+def _specialties(who: Resource, pool: ResourcePool) -> _Specialties:
+    nucc: set[str] = set()
+    snomed: set[str] = set()
+    evidence = [reference_of(who)]
+    people: list[Resource] = []
+    roles: list[Resource] = []
+    if who.get("resourceType") == "PractitionerRole":
+        roles.append(who)
+        practitioner = pool.resolve(who.get("practitioner"), within=who)
+        if practitioner is not None:
+            people.append(practitioner)
+    elif who.get("resourceType") == "Practitioner":
+        people.append(who)
+        roles.extend(r for r in pool.of_type("PractitionerRole") if _references_practitioner(r, who, pool))
+    for role in roles:
+        _codes_of(role.get("specialty"), nucc, snomed)
+        _codes_of(role.get("code"), nucc, snomed)
+    for person in people:
+        for qualification in dicts(person.get("qualification")):
+            _codes_of(qualification.get("code"), nucc, snomed)
+        # DSTU2 Practitioner carried its roles inline: practitionerRole[].specialty / .role
+        for inline in dicts(person.get("practitionerRole")):
+            _codes_of(inline.get("specialty"), nucc, snomed)
+            _codes_of(inline.get("role"), nucc, snomed)
+    evidence.extend(reference_of(r) for r in roles + people)
+    return _Specialties(frozenset(nucc), frozenset(snomed), tuple(dict.fromkeys(evidence)))
+
+
+def prescriber_of(order: Resource, pool: ResourcePool) -> Resource | None:
+    requester = order.get("requester")
+    if isinstance(requester, dict) and "agent" in requester:  # STU3
+        requester = requester["agent"]
+    requester = requester or order.get("prescriber")  # DSTU2 MedicationOrder
+    found = pool.resolve(requester, within=order) if requester else None
+    if found is None and pool.user_reference:
+        found = pool.resolve(pool.user_reference)
+    if found is not None and found.get("resourceType") in ("Practitioner", "PractitionerRole"):
+        return found
+    return None
+
+
+def prescriber_facts(order: Resource, pool: ResourcePool) -> tuple[Fact[bool], Fact[bool]]:
+    """``(oncologist or hematologist, oncologist)`` for the prescriber."""
+    who = prescriber_of(order, pool)
+    if who is None:
+        unknown: Fact[bool] = Fact(None, (), "the prescriber is not in the data")
+        return unknown, unknown
+    found = _specialties(who, pool)
+    if not found.recorded:
+        unknown = Fact(None, found.evidence, "the prescriber has no recorded specialty")
+        return unknown, unknown
+    return (
+        Fact(found.onc_or_hem(), found.evidence, "prescriber specialty (NUCC / SNOMED CT)"),
+        Fact(found.oncologist(), found.evidence, "prescriber specialty (NUCC / SNOMED CT)"),
+    )
+
+
+def consultation_facts(pool: ResourcePool) -> tuple[Fact[bool], Fact[bool]]:
+    """``(consult with oncology or hematology, consult with oncology)`` from referrals."""
+    onc_or_hem: list[str] = []
+    oncologist: list[str] = []
+    for request in pool.of_type("ServiceRequest", "ReferralRequest"):
+        if status_of(request) not in _CONSULT_STATUSES:
+            continue
+        nucc: set[str] = set()
+        snomed: set[str] = set()
+        _codes_of(request.get("performerType"), nucc, snomed)
+        evidence = [reference_of(request)]
+        for performer in dicts(request.get("performer")) or dicts(request.get("recipient")):
+            who = pool.resolve(performer, within=request)
+            if who is not None and who.get("resourceType") in ("Practitioner", "PractitionerRole"):
+                found = _specialties(who, pool)
+                nucc |= found.nucc
+                snomed |= found.snomed
+                evidence.extend(found.evidence)
+        specialties = _Specialties(frozenset(nucc), frozenset(snomed), tuple(evidence))
+        if specialties.onc_or_hem():
+            onc_or_hem.extend(evidence)
+        if specialties.oncologist():
+            oncologist.extend(evidence)
+
+    def fact(refs: list[str], what: str) -> Fact[bool]:
+        if refs:
+            return Fact(True, tuple(dict.fromkeys(refs)), f"referral to {what}")
+        return Fact(None, (), f"no referral to {what} recorded (consultations are seldom structured)")
+
+    return fact(onc_or_hem, "oncology or hematology"), fact(oncologist, "oncology")

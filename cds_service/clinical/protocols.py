@@ -1,0 +1,101 @@
+"""Protocol enrollment: DFCI ALL 11-001 / 16-001 and COG AALL1331 (CONTRACT §3; clinical-codes §7).
+
+Read from ResearchSubject -> ResearchStudy (identifier values, title, protocol names) and from CarePlan
+``instantiatesUri`` / ``instantiatesCanonical`` / ``title`` / ``description``. Enrollment is seldom
+structured: found is ``True``, not found is unknown (``None``), never ``False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cds_service.clinical import codes
+from cds_service.clinical.facts import Fact
+from cds_service.clinical.fhir_read import as_list, dicts, status_of
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+
+# ResearchSubject statuses meaning "on the protocol" (R4 research-subject-status; R5 "active").
+_ON_STUDY = frozenset(
+    {
+        "",
+        "on-study",
+        "on-study-intervention",
+        "on-study-observation",
+        "pending-on-study",
+        "follow-up",
+        "active",
+    }
+)
+_CAREPLAN_IN_FORCE = frozenset({"", "active", "completed", "on-hold", "draft"})
+
+
+def _strings(value: Any) -> Iterator[str]:
+    for item in as_list(value):
+        if isinstance(item, str):
+            yield item
+
+
+def _study_text(study: Resource) -> str:
+    parts = [
+        value for identifier in dicts(study.get("identifier")) for value in _strings(identifier.get("value"))
+    ]
+    parts += list(_strings(study.get("title"))) + list(_strings(study.get("name")))
+    parts += [value for ref in dicts(study.get("protocol")) for value in _strings(ref.get("display"))]
+    return " ".join(parts).upper()
+
+
+def _careplan_text(plan: Resource) -> str:
+    parts = list(_strings(plan.get("instantiatesUri"))) + list(_strings(plan.get("instantiatesCanonical")))
+    parts += list(_strings(plan.get("title"))) + list(_strings(plan.get("description")))
+    return " ".join(parts).upper()
+
+
+def names_dfci(text: str) -> bool:
+    if any(nct in text for nct in codes.DFCI_NCT):
+        return True
+    return any(number in text for number in codes.DFCI_PROTOCOL_NUMBERS) and any(
+        name in text for name in codes.DFCI_NAMES
+    )
+
+
+def names_cog_aall1331(text: str) -> bool:
+    return any(name in text for name in codes.COG_AALL1331_NAMES) or any(
+        nct in text for nct in codes.COG_AALL1331_NCT
+    )
+
+
+def _enrollment_texts(pool: ResourcePool) -> Iterator[tuple[str, tuple[str, ...]]]:
+    for subject in pool.of_type("ResearchSubject"):
+        if status_of(subject) not in _ON_STUDY:
+            continue
+        study = pool.resolve(subject.get("study"), within=subject)
+        if study is not None:
+            yield _study_text(study), (reference_of(subject), reference_of(study))
+        else:
+            display = (
+                subject.get("study", {}).get("display") if isinstance(subject.get("study"), dict) else None
+            )
+            if isinstance(display, str):
+                yield display.upper(), (reference_of(subject),)
+    for plan in pool.of_type("CarePlan"):
+        if status_of(plan) in _CAREPLAN_IN_FORCE:
+            yield _careplan_text(plan), (reference_of(plan),)
+
+
+def _fact(evidence: list[str], what: str) -> Fact[bool]:
+    if evidence:
+        return Fact(True, tuple(dict.fromkeys(evidence)), f"enrolled in {what}")
+    return Fact(None, (), f"no enrollment in {what} recorded (seldom structured)")
+
+
+def protocol_facts(pool: ResourcePool) -> tuple[Fact[bool], Fact[bool]]:
+    """``(DFCI ALL 11-001 or 16-001, COG AALL1331)``."""
+    dfci: list[str] = []
+    cog: list[str] = []
+    for text, evidence in _enrollment_texts(pool):
+        if names_dfci(text):
+            dfci.extend(evidence)
+        if names_cog_aall1331(text):
+            cog.extend(evidence)
+    return _fact(dfci, "DFCI ALL Protocol 11-001 or 16-001"), _fact(cog, "COG AALL1331")

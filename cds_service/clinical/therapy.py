@@ -1,0 +1,193 @@
+"""The regimen around the dexrazoxane order: its own dose, the concurrent doxorubicin, earlier
+dexrazoxane, the extravasation course and TKIs (CONTRACT §2 pathways, §3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from cds_service.clinical import diagnoses as dx
+from cds_service.clinical.administrations import Administration
+from cds_service.clinical.bsa import BodySurfaceArea, Bsa
+from cds_service.clinical.codes import (
+    ICD10CM,
+    ICD_ANTHRACYCLINE_EXTRAVASATION,
+    TYROSINE_KINASE_INHIBITORS,
+    Agent,
+)
+from cds_service.clinical.dates import add_months
+from cds_service.clinical.doses import convert_dose, mg_from_mg_m2
+from cds_service.clinical.facts import ExtravasationDay, Fact
+from cds_service.clinical.fhir_read import codings, dicts
+from cds_service.clinical.regimen import OrderInPlay, current_order_date
+from cds_service.clinical.schedule import dose_amount, planned_schedule
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+
+PRIOR_DEXRAZOXANE_MONTHS = 12  # CONTRACT §2: dexrazoxane in the 12 months before the order -> II.A
+EXTRAVASATION_COURSE_DAYS = 3  # Totect labelling: once daily for 3 days (clinical-codes §6)
+
+
+def _first_amount(order: Resource) -> tuple[float, str] | None:
+    for dosage in dicts(order.get("dosageInstruction")):
+        amount = dose_amount(dosage)
+        if amount is not None:
+            return amount
+    return None
+
+
+def dexrazoxane_dose(order: Resource, bsa: Bsa | None) -> tuple[Fact[float], Fact[float]]:
+    """``(mg/m² per dose, mg per dose)`` of the order; each side converted through the current BSA."""
+    reference = reference_of(order)
+    amount = _first_amount(order)
+    evidence = (reference,) + (bsa.evidence if bsa else ())
+    mg_m2, used, note = convert_dose(amount, bsa)
+    mg = mg_from_mg_m2(amount, bsa)
+    per_m2: Fact[float] = Fact(mg_m2, evidence if used else (reference,), note or "dose per m2 of the order")
+    absolute: Fact[float] = Fact(
+        mg, evidence, "dose in mg of the order" if mg is not None else note or "no BSA"
+    )
+    return per_m2, absolute
+
+
+def concurrent_doxorubicin(
+    orders: Iterable[OrderInPlay], bsa: Bsa | None
+) -> tuple[Fact[bool], Fact[float], Fact[date]]:
+    """``(concurrent conventional doxorubicin, its mg/m² per dose, its last planned dose date)``.
+
+    The draft order signed together with the dexrazoxane wins, then the latest written active one. The
+    last planned date is the latest over every concurrent order, unknown when any has no dated end.
+    """
+    doxorubicin = [o for o in orders if o.agent is Agent.DOXORUBICIN]
+    if not doxorubicin:
+        none: Fact[float] = Fact(None, (), "no concurrent doxorubicin order")
+        return (
+            Fact(False, (), "no draft or active doxorubicin order"),
+            none,
+            Fact(None, (), "no doxorubicin order"),
+        )
+    doxorubicin.sort(key=lambda o: (o.draft, current_order_date(o)), reverse=True)
+    chosen = doxorubicin[0]
+    references = tuple(o.reference for o in doxorubicin)
+    concurrent = Fact(True, references, "draft or active doxorubicin order")
+    amount = chosen.schedule.doses[0].amount if chosen.schedule.doses else _first_amount(chosen.resource)
+    mg_m2, used, note = convert_dose(amount, bsa)
+    per_dose: Fact[float] = Fact(
+        mg_m2, (chosen.reference,) + (used.evidence if used else ()), note or "doxorubicin dose per m2"
+    )
+    last_dates = [o.schedule.last_date for o in doxorubicin]
+    if any(o.schedule.open_ended for o in doxorubicin) or any(d is None for d in last_dates):
+        last: Fact[date] = Fact(None, references, "a doxorubicin order has no dated end")
+    else:
+        last = Fact(max(d for d in last_dates if d is not None), references, "last planned doxorubicin dose")
+    return concurrent, per_dose, last
+
+
+def _for_extravasation(administration: Administration, pool: ResourcePool, onsets: list[date]) -> bool:
+    resource = administration.resource
+    reasons = [resource.get("reasonCode"), resource.get("reasonGiven")]
+    if any(
+        system == ICD10CM and code.upper().replace(".", "").startswith(ICD_ANTHRACYCLINE_EXTRAVASATION)
+        for system, code in codings([c for r in reasons for c in dicts(r)])
+    ):
+        return True
+    for target in dicts(resource.get("reasonReference")):
+        condition = pool.resolve(target, within=resource)
+        if condition is not None and any(
+            system == ICD10CM and code.upper().replace(".", "").startswith(ICD_ANTHRACYCLINE_EXTRAVASATION)
+            for system, code in codings(condition.get("code"))
+        ):
+            return True
+    when = administration.when
+    return when is not None and any(
+        onset <= when < onset + timedelta(days=EXTRAVASATION_COURSE_DAYS) for onset in onsets
+    )
+
+
+def _extravasation_onsets(pool: ResourcePool) -> list[date]:
+    onsets: list[date] = []
+    for condition in pool.of_type("Condition"):
+        diagnosis = dx.Diagnosis(
+            frozenset(
+                code.upper().replace(".", "")
+                for system, code in codings(condition.get("code"))
+                if system == ICD10CM
+            ),
+            frozenset(),
+            reference_of(condition),
+            "",
+            None,
+        )
+        if diagnosis.icd_starts(ICD_ANTHRACYCLINE_EXTRAVASATION):
+            onset = dx.extravasation_onset(pool, (reference_of(condition),))
+            if onset is not None:
+                onsets.append(onset)
+    return onsets
+
+
+def prior_dexrazoxane_cardioprotection(
+    pool: ResourcePool, administrations: Iterable[Administration], start: date
+) -> Fact[bool]:
+    """A completed dexrazoxane administration in the 12 months before the order, not for extravasation."""
+    window_start = add_months(start, -PRIOR_DEXRAZOXANE_MONTHS)
+    onsets = _extravasation_onsets(pool)
+    found = [
+        a.reference
+        for a in administrations
+        if a.agent is Agent.DEXRAZOXANE
+        and a.status == "completed"
+        and a.when is not None
+        and window_start <= a.when < start
+        and not _for_extravasation(a, pool, onsets)
+    ]
+    if found:
+        return Fact(True, tuple(found), "dexrazoxane for cardioprotection in the 12 months before the order")
+    return Fact(False, (), "no dexrazoxane for cardioprotection in the 12 months before the order")
+
+
+def extravasation_course(
+    order: Resource,
+    administrations: Iterable[Administration],
+    body: BodySurfaceArea,
+    *,
+    start: date,
+    onset: date | None,
+) -> tuple[ExtravasationDay, ...]:
+    """mg of dexrazoxane per course day: doses already given since the extravasation, plus this order's,
+    one per day from its timing (day 1 = the first dose of the course). mg/m² go through the BSA."""
+    since = onset if onset is not None else start - timedelta(days=EXTRAVASATION_COURSE_DAYS - 1)
+    entries: list[tuple[date, float | None, str]] = [
+        (a.when, mg_from_mg_m2(a.amount, body.on(a.when)), a.reference)
+        for a in administrations
+        if a.agent is Agent.DEXRAZOXANE and a.when is not None and since <= a.when < start
+    ]
+    reference = reference_of(order)
+    current = body.on(start)
+    next_day = start
+    for dose in planned_schedule(order).doses:
+        when = dose.when if dose.when is not None else next_day
+        entries.append((when, mg_from_mg_m2(dose.amount, current), reference))
+        next_day = when + timedelta(days=1)
+    if not entries:
+        return ()
+    first = min(when for when, _mg, _ref in entries)
+    by_day: dict[int, tuple[float | None, list[str]]] = {}
+    for when, mg, ref in sorted(entries, key=lambda e: e[0]):
+        day = (when - first).days + 1
+        total_mg, refs = by_day.get(day, (0.0, []))
+        by_day[day] = (None if total_mg is None or mg is None else total_mg + mg, [*refs, ref])
+    return tuple(
+        ExtravasationDay(day, None if mg is None else round(mg, 2), tuple(dict.fromkeys(refs)))
+        for day, (mg, refs) in sorted(by_day.items())
+    )
+
+
+def tyrosine_kinase_inhibitor(
+    administrations: Iterable[Administration], orders: Iterable[OrderInPlay]
+) -> Fact[bool]:
+    """Dasatinib or imatinib administered, or in a draft or active order; none found is unknown."""
+    found = [a.reference for a in administrations if a.agent in TYROSINE_KINASE_INHIBITORS]
+    found += [o.reference for o in orders if o.agent in TYROSINE_KINASE_INHIBITORS]
+    if found:
+        return Fact(True, tuple(dict.fromkeys(found)), "dasatinib or imatinib given or ordered")
+    return Fact(None, (), "no dasatinib or imatinib recorded")
