@@ -1,0 +1,379 @@
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from fake_fhir_server import FakeFhirServer
+from request_fixtures import TOKEN, hook_request, load_json, server_resources
+
+from cds_service.errors import MissingData
+from cds_service.fhir.gather import gather_resources
+from cds_service.fhir.pool import ResourcePool
+from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
+from cds_service.fhir.supplementary_queries import SUPPLEMENTARY_QUERIES
+from cds_service.settings import Settings
+
+HOST = "ehr.example.org"
+PATIENT_ID = "pat-dxr-1"
+OPERATION_OUTCOME = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "timeout"}]}
+
+
+@pytest.fixture
+def fake(dexrazoxane_body: dict[str, Any]) -> FakeFhirServer:
+    return FakeFhirServer(dexrazoxane_body["fhirServer"], server_resources(dexrazoxane_body))
+
+
+async def gather(
+    body: dict[str, Any], settings: Settings, fake: FakeFhirServer | None = None
+) -> ResourcePool:
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+        if fake is not None:
+            router.route(host=HOST).mock(side_effect=fake.handle)
+        async with httpx.AsyncClient() as http:
+            return await gather_resources(hook_request(body), settings=settings, http=http)
+
+
+def resource_types(fake: FakeFhirServer) -> list[str]:
+    return sorted(path.strip("/").split("/")[0] for path in fake.paths)
+
+
+async def test_a_full_prefetch_reads_only_what_no_prefetch_key_carries(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+) -> None:
+    pool = await gather(dexrazoxane_body, settings, fake)
+    # The supplementary queries, and the Medication one administration names by reference.
+    assert resource_types(fake) == sorted(
+        [
+            "CarePlan",
+            "Medication",
+            "Observation",
+            "QuestionnaireResponse",
+            "ResearchSubject",
+            "ServiceRequest",
+        ]
+    )
+    assert pool.get("Medication", "med-doxorubicin") is not None
+    assert len(pool.of_type("MedicationAdministration")) == 6
+    assert pool.problems == []
+    assert all(request.headers["Authorization"] == f"Bearer {TOKEN}" for request in fake.requests)
+
+
+async def test_without_prefetch_every_key_is_read_from_fhir_server(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+) -> None:
+    del dexrazoxane_body["prefetch"]
+    pool = await gather(dexrazoxane_body, settings, fake)
+    assert len(fake.requests) == len(PREFETCH_TEMPLATES) + len(SUPPLEMENTARY_QUERIES) + 1
+    assert "/Patient/pat-dxr-1" in fake.paths and "/Practitioner/prac-onc-1" in fake.paths
+    assert pool.get("Patient", PATIENT_ID) is not None
+    assert pool.get("PractitionerRole", "role-onc-1") is not None
+    assert pool.problems == []
+
+
+async def test_a_null_key_means_no_data_and_is_never_fetched(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+) -> None:
+    dexrazoxane_body["prefetch"]["procedures"] = None
+    dexrazoxane_body["prefetch"]["conditions"] = None  # required, but "no data" is an answer
+    pool = await gather(dexrazoxane_body, settings, fake)
+    assert "Procedure" not in resource_types(fake) and "Condition" not in resource_types(fake)
+    assert pool.of_type("Condition") == []
+
+
+async def test_an_operation_outcome_in_place_of_a_prefetch_value_is_fetched_instead(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+) -> None:
+    dexrazoxane_body["prefetch"]["conditions"] = OPERATION_OUTCOME
+    pool = await gather(dexrazoxane_body, settings, fake)
+    assert "Condition" in resource_types(fake)
+    assert {c["id"] for c in pool.of_type("Condition")} == {"cond-breast", "cond-liver-mets"}
+    assert pool.of_type("OperationOutcome") == []
+    assert pool.problems == ["prefetch.conditions: the client sent an OperationOutcome instead of data"]
+
+
+async def test_a_paged_prefetch_bundle_is_completed_from_its_next_link(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+) -> None:
+    administrations = dexrazoxane_body["prefetch"]["medicationAdministrations"]
+    first_page = copy.deepcopy(administrations)
+    first_page["entry"] = first_page["entry"][:2]
+    first_page["link"] = [
+        {
+            "relation": "next",
+            "url": f"https://{HOST}/fhir/MedicationAdministration?patient={PATIENT_ID}&_offset=2",
+        }
+    ]
+    dexrazoxane_body["prefetch"]["medicationAdministrations"] = first_page
+    pool = await gather(dexrazoxane_body, settings, fake)
+    assert len(pool.of_type("MedicationAdministration")) == 6
+    assert pool.problems == []
+
+
+async def test_a_paged_prefetch_without_a_usable_server_is_missing_data(
+    dexrazoxane_body: dict[str, Any], settings: Settings
+) -> None:
+    dexrazoxane_body["prefetch"]["medicationAdministrations"]["link"] = [
+        {"relation": "next", "url": f"https://{HOST}/fhir/MedicationAdministration?page=2"}
+    ]
+    del dexrazoxane_body["fhirServer"], dexrazoxane_body["fhirAuthorization"]
+    with pytest.raises(MissingData) as raised:
+        await gather(dexrazoxane_body, settings)
+    assert raised.value.expression == ("prefetch.medicationAdministrations",)
+    assert "its prefetch is paged" in raised.value.message
+
+
+async def test_missing_required_data_with_no_server_is_a_412_naming_each_key(
+    dexrazoxane_body: dict[str, Any], settings: Settings
+) -> None:
+    for key in ("conditions", "medicationRequests", "observations"):
+        del dexrazoxane_body["prefetch"][key]
+    del dexrazoxane_body["fhirServer"], dexrazoxane_body["fhirAuthorization"]
+    with pytest.raises(MissingData) as raised:
+        await gather(dexrazoxane_body, settings)
+    assert raised.value.status == 412
+    # observations is not required: without it the BSA, hence mg doses, are unknown (a pend), not a deny.
+    assert raised.value.expression == ("prefetch.conditions", "prefetch.medicationRequests")
+    assert "the request names no fhirServer" in raised.value.message
+    assert PATIENT_ID not in raised.value.message
+
+
+async def test_missing_optional_data_is_noted_and_the_rest_is_evaluated(
+    dexrazoxane_body: dict[str, Any], settings: Settings
+) -> None:
+    for key in ("observations", "coverage", "procedures", "practitioner", "practitionerRoles"):
+        del dexrazoxane_body["prefetch"][key]
+    del dexrazoxane_body["fhirServer"], dexrazoxane_body["fhirAuthorization"]
+    pool = await gather(dexrazoxane_body, settings)
+    assert pool.problems == ["data beyond the prefetch not read: the request names no fhirServer"]
+    assert len(pool.of_type("MedicationAdministration")) == 6
+
+
+async def test_no_dexrazoxane_order_means_no_fetch_and_no_412(settings: Settings) -> None:
+    body = load_json("sandbox-r4-no-medication.json")
+    body["fhirAuthorization"] = {"access_token": TOKEN, "token_type": "Bearer"}
+    fake = FakeFhirServer(body["fhirServer"])
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+        route = router.route(host="launch.smarthealthit.org").mock(side_effect=fake.handle)
+        async with httpx.AsyncClient() as http:
+            pool = await gather_resources(hook_request(body), settings=settings, http=http)
+    assert not route.called
+    assert len(pool.draft_orders) == 1
+
+
+def failing(fake: FakeFhirServer, status: int, *paths: str) -> Callable[[httpx.Request], httpx.Response]:
+    """The fake server, but searches on ``paths`` answer ``status``."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(paths):
+            return httpx.Response(status, json=OPERATION_OUTCOME)
+        return fake.handle(request)
+
+    return handle
+
+
+@pytest.mark.parametrize("status", [401, 500])
+async def test_a_failing_required_query_is_a_412(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer, status: int
+) -> None:
+    del dexrazoxane_body["prefetch"]["conditions"], dexrazoxane_body["prefetch"]["observations"]
+    with respx.mock as router:
+        router.route(host=HOST).mock(side_effect=failing(fake, status, "/Condition", "/Observation"))
+        async with httpx.AsyncClient() as http:
+            with pytest.raises(MissingData) as raised:
+                await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+    assert raised.value.expression == ("prefetch.conditions",)
+    assert f"conditions (conditions: fhirServer answered HTTP {status})" in raised.value.message
+
+
+@pytest.mark.parametrize("status", [401, 500])
+async def test_a_failing_optional_query_is_a_problem_and_the_rest_is_evaluated(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer, status: int
+) -> None:
+    del dexrazoxane_body["prefetch"]["observations"]
+    with respx.mock as router:
+        router.route(host=HOST).mock(side_effect=failing(fake, status, "/Observation"))
+        async with httpx.AsyncClient() as http:
+            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+    assert pool.problems == [
+        f"observations: fhirServer answered HTTP {status}",
+        f"bcrAbl1Observations: fhirServer answered HTTP {status}",
+    ]
+    assert len(pool.of_type("Condition")) == 2
+
+
+async def test_a_server_that_answers_slowly_is_bounded_by_the_total_timeout(
+    dexrazoxane_body: dict[str, Any], fake: FakeFhirServer
+) -> None:
+    settings = Settings(fhir_query_timeout_seconds=5.0, fhir_total_timeout_seconds=0.2)
+    del dexrazoxane_body["prefetch"]["observations"]
+
+    async def slow_observations(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/Observation"):
+            await asyncio.Event().wait()  # never answers; only the total budget ends it
+        return fake.handle(request)
+
+    with respx.mock as router:
+        router.route(host=HOST).mock(side_effect=slow_observations)
+        async with httpx.AsyncClient() as http:
+            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+    assert "observations: not finished within the total FHIR budget of 0.2 s" in pool.problems
+    assert len(pool.of_type("Condition")) == 2  # what answered in time is kept
+
+
+async def test_the_first_round_of_queries_is_in_flight_at_once(
+    dexrazoxane_body: dict[str, Any], fake: FakeFhirServer
+) -> None:
+    # Every query of the first round waits until all of them have arrived. Sent one after another,
+    # the first would wait out its 0.5 s timeout and every query would fail.
+    settings = Settings(fhir_query_timeout_seconds=0.5, fhir_total_timeout_seconds=2.0)
+    del dexrazoxane_body["prefetch"]
+    first_round = len(PREFETCH_TEMPLATES) + len(SUPPLEMENTARY_QUERIES)
+    arrived = 0
+    all_in = asyncio.Event()
+
+    async def barrier(request: httpx.Request) -> httpx.Response:
+        nonlocal arrived
+        if not request.url.path.endswith("/Medication"):
+            arrived += 1
+            if arrived == first_round:
+                all_in.set()
+            await all_in.wait()
+        return fake.handle(request)
+
+    with respx.mock as router:
+        router.route(host=HOST).mock(side_effect=barrier)
+        async with httpx.AsyncClient() as http:
+            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+    assert pool.problems == []
+    assert arrived == first_round
+
+
+async def test_without_fhir_authorization_the_server_is_queried_only_when_allowed(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+) -> None:
+    del dexrazoxane_body["fhirAuthorization"], dexrazoxane_body["prefetch"]["medicationRequests"]
+    with pytest.raises(MissingData) as raised:
+        await gather(dexrazoxane_body, settings, fake)
+    assert "CDS_ALLOW_UNAUTHENTICATED_FHIR is off" in raised.value.message
+    assert fake.requests == []
+
+    open_settings = settings.model_copy(update={"allow_unauthenticated_fhir": True})
+    pool = await gather(dexrazoxane_body, open_settings, fake)
+    assert pool.get("MedicationRequest", "mr-dox-1") is not None
+    assert fake.requests and all("Authorization" not in r.headers for r in fake.requests)
+
+
+async def test_no_token_or_patient_id_in_problems_or_logs(
+    dexrazoxane_body: dict[str, Any], settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    del dexrazoxane_body["prefetch"]["observations"], dexrazoxane_body["prefetch"]["procedures"]
+
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"failed {request.url} with {request.headers.get('Authorization')}")
+
+    with caplog.at_level(logging.DEBUG), respx.mock as router:
+        router.route(host=HOST).mock(side_effect=fail)
+        async with httpx.AsyncClient() as http:
+            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+    assert pool.problems  # the failures are reported...
+    text = " ".join(pool.problems) + caplog.text
+    assert "observations: fhirServer unreachable (ConnectError)" in text
+    for secret in (TOKEN, PATIENT_ID):  # ...without the token or the patient id
+        assert secret not in text
+
+
+async def test_a_draft_orders_medication_reference_is_read_before_deciding_what_the_order_is(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+) -> None:
+    order = dexrazoxane_body["context"]["draftOrders"]["entry"][0]["resource"]
+    del order["medicationCodeableConcept"]
+    order["medicationReference"] = {"reference": "Medication/med-dxr"}
+    fake.add({"resourceType": "Medication", "id": "med-dxr", "code": {"text": "Dexrazoxane 500 mg vial"}})
+    del dexrazoxane_body["prefetch"]["conditions"]
+    pool = await gather(dexrazoxane_body, settings, fake)
+    assert pool.get("Medication", "med-dxr") is not None
+    assert "Condition" in resource_types(fake)  # recognised as dexrazoxane, so the gaps were filled
+
+
+async def test_a_practitioner_role_user_is_read_by_id_and_user_templates_are_skipped(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+) -> None:
+    del dexrazoxane_body["prefetch"]
+    dexrazoxane_body["context"]["userId"] = "PractitionerRole/role-onc-1"
+    order = dexrazoxane_body["context"]["draftOrders"]["entry"][0]["resource"]
+    order["requester"] = {"reference": "PractitionerRole/role-onc-1"}
+    pool = await gather(dexrazoxane_body, settings, fake)
+    assert "/Practitioner/prac-onc-1" not in fake.paths  # the read template needs userPractitionerId
+    asked = [str(r.url) for r in fake.requests]
+    assert any("PractitionerRole?_id=role-onc-1" in url for url in asked)
+    assert any("Practitioner?_id=prac-onc-1" in url for url in asked)  # the role's practitioner
+    assert pool.get("PractitionerRole", "role-onc-1") is not None
+    assert pool.get("Practitioner", "prac-onc-1") is not None
+
+
+async def test_a_requester_practitioner_gets_its_roles_searched(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+) -> None:
+    order = dexrazoxane_body["context"]["draftOrders"]["entry"][0]["resource"]
+    order["requester"] = {"reference": "Practitioner/prac-other"}
+    fake.add({"resourceType": "Practitioner", "id": "prac-other"})
+    pool = await gather(dexrazoxane_body, settings, fake)
+    asked = [str(r.url) for r in fake.requests]
+    assert any("Practitioner?_id=prac-other" in url for url in asked)
+    assert any("PractitionerRole?practitioner=prac-other" in url for url in asked)
+    assert pool.get("Practitioner", "prac-other") is not None
+
+
+async def test_a_research_study_the_server_did_not_include_is_read_by_id(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+) -> None:
+    fake.add(
+        {
+            "resourceType": "ResearchSubject",
+            "id": "rs-1",
+            "status": "on-study",
+            "individual": {"reference": f"Patient/{PATIENT_ID}"},
+            "study": {"reference": "ResearchStudy/dfci-16-001"},
+        },
+        {
+            "resourceType": "ResearchStudy",
+            "id": "dfci-16-001",
+            "title": "DFCI ALL Consortium Protocol 16-001",
+        },
+    )
+    pool = await gather(dexrazoxane_body, settings, fake)
+    assert pool.get("ResearchStudy", "dfci-16-001") is not None
+
+
+async def test_a_dstu2_draft_order_asks_for_medication_orders(settings: Settings) -> None:
+    body = load_json("sandbox-dstu2-medicationorder.json")
+    fake = FakeFhirServer(body["fhirServer"])
+    open_settings = settings.model_copy(update={"allow_unauthenticated_fhir": True})
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+        router.route(host="launch.smarthealthit.org").mock(side_effect=fake.handle)
+        async with httpx.AsyncClient() as http:
+            await gather_resources(hook_request(body), settings=open_settings, http=http)
+    assert "/MedicationOrder" in fake.paths and "/MedicationRequest" not in fake.paths
+
+
+async def test_unreadable_prefetch_values_and_entries_are_noted_not_fatal(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+) -> None:
+    prefetch = dexrazoxane_body["prefetch"]
+    prefetch["procedures"] = ["not", "a", "resource"]
+    prefetch["conditions"]["entry"].append({"fullUrl": "urn:uuid:broken"})
+    prefetch["conditions"]["entry"].append("garbage")
+    prefetch["encounter"] = {"resourceType": "Encounter", "id": "enc-1"}  # a key we did not ask for
+    pool = await gather(dexrazoxane_body, settings, fake)
+    assert "prefetch.procedures: not a FHIR resource, ignored" in pool.problems
+    assert "prefetch.conditions.entry[2]: no resource, ignored" in pool.problems
+    assert "prefetch.conditions.entry[3]: no resource, ignored" in pool.problems
+    assert "Procedure" in resource_types(fake)  # unreadable counts as absent: fetched
+    assert len(pool.of_type("Condition")) == 2
+    assert pool.get("Encounter", "enc-1") is not None
