@@ -1,0 +1,129 @@
+"""Every order-sign request example of /work/shared/spec and the sandbox's shapes are processed without an
+error: gathered, decided, and answered 200 by the app (CONTRACT §7, reference/cds-hooks-spec.md §8)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from fake_fhir_server import FakeFhirServer
+from request_fixtures import REQUESTS, hook_request, load_json
+
+from cds_service.errors import MissingData
+from cds_service.evaluation import decide_all
+from cds_service.fhir.gather import gather_resources
+from cds_service.hooks.discovery import SERVICE_ID
+from cds_service.policy.determination import Decision
+from cds_service.settings import Settings
+
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec"
+TODAY = date(2026, 11, 28)
+
+
+def _requests_in(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        if value.get("hook") == "order-sign" and "context" in value:
+            yield value
+            return
+        for item in value.values():
+            yield from _requests_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _requests_in(item)
+
+
+def spec_order_sign_requests() -> list[Any]:
+    found = []
+    for path in sorted(SPEC.rglob("*.json")):
+        for index, body in enumerate(_requests_in(json.loads(path.read_text()))):
+            found.append(pytest.param(body, id=f"{path.relative_to(SPEC)}#{index}"))
+    return found
+
+
+SPEC_REQUESTS = spec_order_sign_requests()
+SANDBOX_SHAPES = sorted(p.name for p in REQUESTS.glob("sandbox-*.json"))
+
+
+def test_the_spec_examples_are_found() -> None:
+    # CRD 2.2.1 CRDServiceRequest(3); Inferno's fixture (2 copies), prefetch example and presets (2).
+    assert len(SPEC_REQUESTS) == 7
+
+
+def open_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"allow_unauthenticated_fhir": True})
+
+
+def empty_server(body: dict[str, Any]) -> FakeFhirServer:
+    return FakeFhirServer(body.get("fhirServer") or "https://unused.example.org/fhir")
+
+
+@pytest.mark.parametrize("body", SPEC_REQUESTS)
+async def test_each_spec_example_is_gathered_and_decided(body: dict[str, Any], settings: Settings) -> None:
+    fake = empty_server(body)
+    with respx.mock(assert_all_called=False) as router:
+        router.route().mock(side_effect=fake.handle)
+        async with httpx.AsyncClient() as http:
+            pool = await gather_resources(hook_request(body), settings=settings, http=http)
+    assert pool.draft_orders
+    assert decide_all(pool, today=TODAY, settings=settings) == []  # none of them orders dexrazoxane
+
+
+@pytest.mark.parametrize("name", SANDBOX_SHAPES)
+async def test_each_sandbox_shape_is_gathered_and_decided(name: str, settings: Settings) -> None:
+    body = load_json(name)
+    fake = empty_server(body)
+    with respx.mock(assert_all_called=False) as router:
+        router.route().mock(side_effect=fake.handle)
+        async with httpx.AsyncClient() as http:
+            pool = await gather_resources(hook_request(body), settings=open_settings(settings), http=http)
+    determinations = decide_all(pool, today=TODAY, settings=settings)
+    expected = 0 if "no-medication" in name else 1  # the sandbox orders carry dexrazoxane RxCUIs
+    assert len(determinations) == expected
+    assert all(d.decision in set(Decision) for d in determinations)
+
+
+async def test_the_dstu2_sandbox_request_needs_the_open_server_setting(settings: Settings) -> None:
+    # The sandbox cannot prefetch MedicationRequest from its DSTU2 server and sends no fhirAuthorization:
+    # with open servers off, the orders the decision needs are in neither place.
+    body = load_json("sandbox-dstu2-medicationorder.json")
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(MissingData) as raised:
+            await gather_resources(hook_request(body), settings=settings, http=http)
+    assert raised.value.expression == ("prefetch.medicationRequests",)
+
+
+ALL_BODIES = [*SPEC_REQUESTS, *(pytest.param(load_json(name), id=name) for name in SANDBOX_SHAPES)]
+
+
+@pytest.mark.parametrize("body", ALL_BODIES)
+async def test_the_app_answers_each_request_with_200(
+    body: dict[str, Any], make_settings: Any, serve_app: Any
+) -> None:
+    fake = empty_server(body)
+    settings = make_settings(allow_unauthenticated_fhir=True)
+    with respx.mock(assert_all_called=False) as router:
+        router.route(host=httpx.URL(fake.base).host).mock(side_effect=fake.handle)
+        router.route(host="testserver").pass_through()
+        async with httpx.AsyncClient() as fhir_http, serve_app(settings, http_client=fhir_http) as client:
+            response = await client.post(f"/cds-services/{SERVICE_ID}", json=body)
+    assert response.status_code == 200, response.text
+    assert "cards" in response.json()
+
+
+async def test_the_app_answers_412_with_an_operation_outcome_when_required_data_is_unreachable(
+    make_settings: Any, serve_app: Any
+) -> None:
+    body = load_json("sandbox-dstu2-medicationorder.json")
+    async with serve_app(make_settings(allow_unauthenticated_fhir=False)) as client:
+        response = await client.post(f"/cds-services/{SERVICE_ID}", json=body)
+    assert response.status_code == 412
+    outcome = response.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert "medicationRequests" in json.dumps(outcome)
+    assert "smart-1288992" not in response.text
