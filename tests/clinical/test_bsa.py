@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cds_service.clinical.bsa import BodySurfaceArea, mosteller_m2
+from tests.clinical.builders import bsa, height, weight
+
+
+def test_mosteller_by_hand() -> None:
+    # sqrt(162 cm x 72 kg / 3600) = sqrt(3.24) = 1.8
+    assert mosteller_m2(162, 72) == pytest.approx(1.8)
+
+
+def test_height_and_weight_nearest_in_time() -> None:
+    body = BodySurfaceArea(
+        [
+            height("h1", "2026-01-01", 162),
+            weight("w-old", "2026-01-01", 90),
+            weight("w-new", "2026-06-01", 72),
+        ]
+    )
+    found = body.on(date(2026, 6, 10))
+    assert found is not None
+    assert found.m2 == pytest.approx(1.8)
+    assert found.source == "mosteller"
+    assert found.evidence == ("Observation/h1", "Observation/w-new")
+    earlier = body.on(date(2026, 1, 5))
+    assert earlier is not None
+    assert earlier.m2 == pytest.approx(mosteller_m2(162, 90))
+
+
+def test_imperial_units() -> None:
+    # 64 in = 162.56 cm, 160 lb = 72.5748 kg: sqrt(162.56 x 72.5748 / 3600) = 1.8103
+    body = BodySurfaceArea(
+        [height("h", "2026-05-01", 64, "[in_i]"), weight("w", "2026-05-01", 160, "[lb_av]")]
+    )
+    found = body.on(date(2026, 5, 1))
+    assert found is not None
+    assert found.m2 == pytest.approx(1.8103, abs=1e-4)
+
+
+def test_charted_bsa_is_preferred_over_height_and_weight() -> None:
+    body = BodySurfaceArea(
+        [height("h", "2026-05-01", 162), weight("w", "2026-05-01", 72), bsa("b", "2026-01-01", 1.95)]
+    )
+    found = body.on(date(2026, 5, 1))
+    assert found is not None
+    assert (found.m2, found.source, found.evidence) == (1.95, "observation", ("Observation/b",))
+
+
+def test_no_bsa_without_both_height_and_weight() -> None:
+    assert BodySurfaceArea([height("h", "2026-05-01", 162)]).on(date(2026, 5, 1)) is None
+    assert BodySurfaceArea([]).on(date(2026, 5, 1)) is None
+
+
+def test_entered_in_error_and_unit_less_observations_are_not_read() -> None:
+    wrong = weight("w-bad", "2026-05-02", 40)
+    wrong["status"] = "entered-in-error"
+    unitless = weight("w-nounit", "2026-05-02", 45)
+    del unitless["valueQuantity"]["code"], unitless["valueQuantity"]["unit"]
+    body = BodySurfaceArea([height("h", "2026-05-01", 162), weight("w", "2026-04-01", 72), wrong, unitless])
+    found = body.on(date(2026, 5, 2))
+    assert found is not None
+    assert found.m2 == pytest.approx(1.8)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cds_service.clinical.bsa import Bsa
+from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, Agent
+from cds_service.clinical.doses import DOXORUBICIN_EQUIVALENCE, Dose, convert_dose, mg_from_mg_m2, total
+
+BSA = Bsa(1.8, "observation", ("Observation/b",))
+
+
+def test_equivalence_factors_are_feijen_2019_ighg() -> None:
+    assert DOXORUBICIN_EQUIVALENCE == {
+        Agent.DOXORUBICIN: 1.0,
+        Agent.LIPOSOMAL_DOXORUBICIN: 1.0,
+        Agent.DAUNORUBICIN: 0.6,
+        Agent.EPIRUBICIN: 0.8,
+        Agent.IDARUBICIN: 5.0,
+        Agent.MITOXANTRONE: 10.0,
+    }
+
+
+def test_mg_is_divided_by_the_bsa() -> None:
+    assert convert_dose((90, "mg"), BSA) == (pytest.approx(50), BSA, "")
+    assert convert_dose((0.09, "g"), BSA)[0] == pytest.approx(50)
+
+
+def test_mg_per_m2_is_taken_as_is() -> None:
+    assert convert_dose((50, "mg/m2"), None) == (50, None, "")
+
+
+def test_what_cannot_be_converted_is_unknown_not_zero() -> None:
+    assert convert_dose((90, "mg"), None)[0] is None
+    assert convert_dose((1.5, "mg/kg"), BSA)[0] is None
+    assert convert_dose(None, BSA)[0] is None
+
+
+def test_mg_from_either_unit() -> None:
+    assert mg_from_mg_m2((500, "mg/m2"), BSA) == pytest.approx(900)
+    assert mg_from_mg_m2((900, "mg"), None) == 900
+    assert mg_from_mg_m2((500, "mg/m2"), None) is None
+
+
+def test_totals_sum_known_parts_and_count_unknown_ones() -> None:
+    doses = [
+        Dose("MedicationAdministration/a", Agent.DOXORUBICIN, date(2026, 1, 1), 50.0),
+        Dose("MedicationAdministration/b", Agent.EPIRUBICIN, date(2026, 2, 1), 100.0),
+        Dose("MedicationAdministration/c", Agent.DOXORUBICIN, date(2026, 3, 1), None),
+        Dose("MedicationAdministration/d", Agent.IDARUBICIN, date(2026, 3, 1), 10.0),
+    ]
+    doxorubicin = total(doses, DOXORUBICINS, equivalents=False, what="dox")
+    assert (doxorubicin.known_mg_m2, doxorubicin.unknown_parts, doxorubicin.value) == (50, 1, None)
+    assert doxorubicin.unknown_evidence == ("MedicationAdministration/c",)
+    # 50 x 1 + 100 x 0.8 + 10 x 5 = 180
+    anthracycline = total(doses, ANTHRACYCLINES, equivalents=True, what="anthracycline")
+    assert anthracycline.known_mg_m2 == pytest.approx(180)
+    assert anthracycline.reaches(150) is True
+    assert anthracycline.reaches(250) is None

@@ -1,0 +1,315 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cds_service.clinical.extract import extract_facts
+from cds_service.clinical.facts import ClinicalFacts
+from cds_service.clinical.orders import dexrazoxane_orders
+from cds_service.fhir.pool import Resource, ResourcePool
+from tests.clinical.builders import (
+    DEXRAZOXANE,
+    DOXORUBICIN,
+    EPIRUBICIN,
+    LIPOSOMAL_DOXORUBICIN,
+    administration,
+    bsa,
+    condition,
+    height,
+    medication_request,
+    patient,
+    pool_from_request_file,
+    pool_of,
+    timing,
+    weight,
+)
+
+TODAY = date(2026, 11, 28)
+
+
+def facts_of(pool: ResourcePool, order: Resource | None = None, **kwargs: Any) -> ClinicalFacts:
+    order = order or dexrazoxane_orders(pool)[0]
+    return extract_facts(pool, order, today=TODAY, line_of_business_map=kwargs.get("lob_map", {}))
+
+
+def dexrazoxane_order(**kwargs: Any) -> Resource:
+    return medication_request("dex", DEXRAZOXANE, kwargs.pop("dose", (500, "mg/m2")), **kwargs)
+
+
+def test_fixture_metastatic_breast_cancer_worked_by_hand() -> None:
+    """54-year-old woman (born 1972-03-15, order 2026-10-05); height 162 cm, weight 72 kg, so
+    BSA = sqrt(162 x 72 / 3600) = 1.8 m2. Six doxorubicin doses: three of 50 mg/m2, three of 90 mg
+    (90 / 1.8 = 50 mg/m2): 300 mg/m2. A not-done and an entered-in-error dose do not count. The draft
+    doxorubicin order plans two more 90 mg doses (50 mg/m2 each, 5 and 26 October): 400 mg/m2 planned.
+    Dexrazoxane 500 mg/m2 (900 mg), ratio 500 / 50 = 10."""
+    facts = facts_of(pool_from_request_file("metastatic-breast-six-doses.json"))
+    assert facts.order == "MedicationRequest/dex-order"
+    assert facts.approval_start == date(2026, 10, 5)
+    assert facts.age_years.value == 54
+    assert facts.bsa_m2.value == pytest.approx(1.8)
+    assert facts.cumulative_doxorubicin.value == pytest.approx(300)
+    assert facts.cumulative_anthracycline.value == pytest.approx(300)
+    assert len(facts.cumulative_doxorubicin.evidence) == 6
+    assert "MedicationAdministration/dox-7" not in facts.cumulative_doxorubicin.evidence
+    assert "MedicationAdministration/dox-8" not in facts.cumulative_doxorubicin.evidence
+    assert facts.planned_doxorubicin.value == pytest.approx(400)
+    assert facts.planned_anthracycline.value == pytest.approx(400)
+    assert facts.dexrazoxane_dose_mg_m2.value == 500
+    assert facts.dexrazoxane_dose_mg.value == pytest.approx(900)
+    assert facts.doxorubicin_dose_mg_m2.value == pytest.approx(50)
+    assert facts.dose_ratio.value == pytest.approx(10)
+    assert facts.concurrent_doxorubicin.value is True
+    assert facts.last_planned_doxorubicin_date.value == date(2026, 10, 26)
+    assert facts.metastatic_breast_cancer.value is True
+    assert facts.acute_lymphoblastic_leukemia.value is False
+    assert facts.anthracycline_extravasation.value is False
+    assert facts.prior_dexrazoxane_cardioprotection.value is False
+    assert facts.prescriber_oncologist.value is True
+    assert facts.prescriber_onc_or_hem.value is True
+    assert facts.line_of_business.value == "commercial"
+    assert facts.coverage.value == "Coverage/cov-1"
+    assert len(facts.dose_lines) == 8  # six given, two planned
+    assert [line.mg_m2 for line in facts.dose_lines] == [50.0] * 8
+
+
+def test_epirubicin_is_an_anthracycline_not_doxorubicin() -> None:
+    pool = pool_of(
+        patient(),
+        administration("dox", DOXORUBICIN, "2026-06-01", (100, "mg/m2")),
+        administration("epi", EPIRUBICIN, "2026-07-01", (100, "mg/m2")),
+        drafts=[dexrazoxane_order()],
+    )
+    facts = facts_of(pool)
+    assert facts.cumulative_doxorubicin.value == pytest.approx(100)
+    assert facts.cumulative_anthracycline.value == pytest.approx(180)  # 100 + 100 x 0.8
+
+
+def test_liposomal_doxorubicin_counts_in_totals_but_is_not_concurrent_doxorubicin() -> None:
+    pool = pool_of(
+        patient(),
+        administration("lipo", LIPOSOMAL_DOXORUBICIN, "2026-06-01", (50, "mg/m2")),
+        drafts=[
+            dexrazoxane_order(),
+            medication_request("lipo-next", LIPOSOMAL_DOXORUBICIN, (50, "mg/m2"), timing_=timing(count=1)),
+        ],
+    )
+    facts = facts_of(pool)
+    assert facts.cumulative_doxorubicin.value == pytest.approx(50)
+    assert facts.planned_doxorubicin.value == pytest.approx(100)
+    assert facts.concurrent_doxorubicin.value is False
+
+
+def test_an_mg_dose_without_bsa_is_an_unknown_part() -> None:
+    pool = pool_of(
+        patient(),
+        administration("a", DOXORUBICIN, "2026-06-01", (300, "mg/m2")),
+        administration("b", DOXORUBICIN, "2026-07-01", (90, "mg")),
+        drafts=[dexrazoxane_order()],
+    )
+    total = facts_of(pool).cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts, total.value) == (300, 1, None)
+    assert total.reaches(300) is True
+    assert facts_of(pool).bsa_m2.value is None
+
+
+def test_mg_converted_with_the_bsa_of_each_dose_date() -> None:
+    pool = pool_of(
+        patient(),
+        bsa("b1", "2026-01-01", 2.0),
+        bsa("b2", "2026-06-01", 1.5),
+        administration("a", DOXORUBICIN, "2026-01-02", (100, "mg")),  # 50 mg/m2 with 2.0
+        administration("b", DOXORUBICIN, "2026-06-02", (75, "mg")),  # 50 mg/m2 with 1.5
+        drafts=[dexrazoxane_order()],
+    )
+    assert facts_of(pool).cumulative_doxorubicin.value == pytest.approx(100)
+
+
+def test_active_order_counts_only_doses_still_to_come() -> None:
+    active = medication_request(
+        "dox-active",
+        DOXORUBICIN,
+        (50, "mg/m2"),
+        status="active",
+        authored="2026-06-01",
+        timing_=timing(count=6, period=21, start="2026-06-01"),
+    )
+    given = [
+        administration(f"a{i}", DOXORUBICIN, day, (50, "mg/m2"), request="MedicationRequest/dox-active")
+        for i, day in enumerate(["2026-06-01", "2026-06-22", "2026-07-13", "2026-08-03"])
+    ]
+    facts = facts_of(pool_of(patient(), active, *given, drafts=[dexrazoxane_order(authored="2026-08-24")]))
+    assert facts.cumulative_doxorubicin.value == pytest.approx(200)
+    assert facts.planned_doxorubicin.value == pytest.approx(300)  # 6 doses in all, none twice
+    assert facts.concurrent_doxorubicin.value is True
+    assert facts.last_planned_doxorubicin_date.value == date(2026, 9, 14)
+
+
+def test_active_order_without_references_counts_doses_from_the_approval_start() -> None:
+    active = medication_request(
+        "dox-active",
+        DOXORUBICIN,
+        (50, "mg/m2"),
+        status="active",
+        authored="2026-06-01",
+        timing_=timing(count=6, period=21, start="2026-06-01"),
+    )
+    given = [administration("a", DOXORUBICIN, "2026-06-01", (50, "mg/m2"))]
+    facts = facts_of(pool_of(patient(), active, *given, drafts=[dexrazoxane_order(authored="2026-08-24")]))
+    # doses on 24 Aug and 14 Sep are still to come
+    assert facts.planned_doxorubicin.value == pytest.approx(150)
+
+
+def test_age_in_whole_years_on_the_order_date_and_unknown_without_birth_date() -> None:
+    born = pool_of(patient("2008-10-06"), drafts=[dexrazoxane_order(authored="2026-10-05")])
+    assert facts_of(born).age_years.value == 17
+    unborn = pool_of(patient(None), drafts=[dexrazoxane_order()])
+    assert facts_of(unborn).age_years.value is None
+
+
+def test_approval_start_is_today_without_an_order_date() -> None:
+    facts = facts_of(pool_of(patient(), drafts=[dexrazoxane_order(authored=None)]))
+    assert facts.approval_start == TODAY
+
+
+def test_dexrazoxane_mg_order_converted_with_current_bsa() -> None:
+    pool = pool_of(
+        patient(),
+        height("h", "2026-09-01", 162),
+        weight("w", "2026-09-01", 72),
+        drafts=[
+            dexrazoxane_order(dose=(900, "mg")),
+            medication_request("dox", DOXORUBICIN, (60, "mg/m2"), timing_=timing(count=1)),
+        ],
+    )
+    facts = facts_of(pool)
+    assert facts.dexrazoxane_dose_mg_m2.value == pytest.approx(500)
+    assert facts.dose_ratio.value == pytest.approx(500 / 60)
+
+
+def test_no_doxorubicin_order_is_no_concurrent_doxorubicin() -> None:
+    facts = facts_of(pool_of(patient(), drafts=[dexrazoxane_order()]))
+    assert facts.concurrent_doxorubicin.value is False
+    assert facts.dose_ratio.value is None
+
+
+def test_prior_dexrazoxane_in_the_last_12_months_not_for_extravasation() -> None:
+    recent = administration("dex-1", DEXRAZOXANE, "2026-03-01", (500, "mg/m2"))
+    old = administration("dex-0", DEXRAZOXANE, "2025-09-01", (500, "mg/m2"))
+    facts = facts_of(pool_of(patient(), recent, old, drafts=[dexrazoxane_order()]))
+    assert facts.prior_dexrazoxane_cardioprotection.value is True
+    assert facts.prior_dexrazoxane_cardioprotection.evidence == ("MedicationAdministration/dex-1",)
+
+    for_extravasation = administration("dex-x", DEXRAZOXANE, "2026-03-01", (1000, "mg/m2"))
+    for_extravasation["reasonCode"] = [
+        {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "T80.810A"}]}
+    ]
+    after_onset = administration("dex-y", DEXRAZOXANE, "2026-04-02", (1000, "mg/m2"))
+    facts = facts_of(
+        pool_of(
+            patient(),
+            for_extravasation,
+            after_onset,
+            condition("extrav", "T80.810A", onset="2026-04-01"),
+            drafts=[dexrazoxane_order()],
+        )
+    )
+    assert facts.prior_dexrazoxane_cardioprotection.value is False
+
+
+def test_extravasation_course_in_mg_per_day() -> None:
+    order = dexrazoxane_order(
+        dose=(1000, "mg/m2"),
+        authored="2026-10-05",
+        timing_=timing(count=2, period=1, start="2026-10-05"),
+        reasonCode=[{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "T80.810A"}]}],
+    )
+    pool = pool_of(patient(), bsa("b", "2026-10-01", 2.1), drafts=[order])
+    facts = facts_of(pool)
+    assert facts.anthracycline_extravasation.value is True
+    assert [(d.day, d.mg) for d in facts.extravasation_course] == [(1, 2100.0), (2, 2100.0)]
+
+
+def test_extravasation_condition_within_seven_days() -> None:
+    order = dexrazoxane_order(authored="2026-10-05")
+    near = pool_of(patient(), condition("x", "T80.810A", onset="2026-10-01"), drafts=[order])
+    assert facts_of(near).anthracycline_extravasation.value is True
+    far = pool_of(patient(), condition("x", "T80.810A", onset="2026-09-20"), drafts=[order])
+    assert facts_of(far).anthracycline_extravasation.value is False
+
+
+# Property tests -------------------------------------------------------------------------------
+
+doses_mg_m2 = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=300), st.floats(min_value=10, max_value=90)), max_size=12
+)
+
+
+def day_of_2026(offset: int) -> str:
+    return date.fromordinal(date(2026, 1, 1).toordinal() + offset).isoformat()
+
+
+def _administrations(doses: list[tuple[int, float]], *, in_mg: bool) -> list[Resource]:
+    return [
+        administration(
+            f"a{i}",
+            DOXORUBICIN,
+            (
+                date(2026, 1, 1).toordinal() + day and date.fromordinal(date(2026, 1, 1).toordinal() + day)
+            ).isoformat(),
+            (value * 1.8, "mg") if in_mg else (value, "mg/m2"),
+        )
+        for i, (day, value) in enumerate(doses)
+    ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(doses_mg_m2)
+def test_the_same_dose_in_mg_or_mg_m2_gives_the_same_total(doses: list[tuple[int, float]]) -> None:
+    common = (patient(), bsa("b", "2026-01-01", 1.8))
+    in_m2 = facts_of(pool_of(*common, *_administrations(doses, in_mg=False), drafts=[dexrazoxane_order()]))
+    in_mg = facts_of(pool_of(*common, *_administrations(doses, in_mg=True), drafts=[dexrazoxane_order()]))
+    assert in_mg.cumulative_doxorubicin.value == pytest.approx(in_m2.cumulative_doxorubicin.value)
+
+
+@settings(max_examples=40, deadline=None)
+@given(doses_mg_m2, st.randoms(use_true_random=False))
+def test_totals_do_not_depend_on_resource_order(doses: list[tuple[int, float]], random: Any) -> None:
+    resources = [patient(), height("h", "2026-01-01", 162), weight("w", "2026-03-01", 72)]
+    resources += _administrations(doses, in_mg=True)
+    shuffled = list(resources)
+    random.shuffle(shuffled)
+    first = facts_of(pool_of(*resources, drafts=[dexrazoxane_order()]))
+    second = facts_of(pool_of(*shuffled, drafts=[dexrazoxane_order()]))
+    assert second.cumulative_doxorubicin.known_mg_m2 == pytest.approx(
+        first.cumulative_doxorubicin.known_mg_m2
+    )
+    assert second.planned_anthracycline.known_mg_m2 == pytest.approx(first.planned_anthracycline.known_mg_m2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    doses_mg_m2, st.integers(min_value=0, max_value=300), st.floats(min_value=0, max_value=90), st.booleans()
+)
+def test_adding_an_administration_never_lowers_a_total(
+    doses: list[tuple[int, float]], day: int, value: float, epirubicin: bool
+) -> None:
+    resources = [patient(), bsa("b", "2026-01-01", 1.8), *_administrations(doses, in_mg=False)]
+    before = facts_of(pool_of(*resources, drafts=[dexrazoxane_order()]))
+    extra = administration(
+        "extra",
+        EPIRUBICIN if epirubicin else DOXORUBICIN,
+        day_of_2026(day),
+        (value, "mg/m2"),
+    )
+    after = facts_of(pool_of(*resources, extra, drafts=[dexrazoxane_order()]))
+    for name in (
+        "cumulative_doxorubicin",
+        "cumulative_anthracycline",
+        "planned_doxorubicin",
+        "planned_anthracycline",
+    ):
+        assert getattr(after, name).known_mg_m2 >= getattr(before, name).known_mg_m2 - 1e-9
