@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
+from cds_service.app_state import Runtime
 from cds_service.dtr.package import parse_package_request, questionnaire_package
 from cds_service.dtr.questionnaire import QUESTIONNAIRE_ID, questionnaire
 from cds_service.dtr.store import DeterminationStore
@@ -33,6 +34,12 @@ def determination_store(request: Request) -> DeterminationStore:
     return store
 
 
+def app_settings(request: Request) -> Settings:
+    """The running app's settings (`app.state.runtime`), else those of the environment."""
+    runtime = getattr(request.app.state, "runtime", None)
+    return runtime.settings if isinstance(runtime, Runtime) else get_settings()
+
+
 def _fhir(resource: dict[str, Any]) -> Response:
     return Response(content=orjson.dumps(resource), media_type=FHIR_JSON)
 
@@ -43,7 +50,7 @@ def _questionnaire(settings: Settings) -> dict[str, Any]:
 
 @router.get("/Questionnaire/{questionnaire_id}")
 async def read_questionnaire(
-    questionnaire_id: str, settings: Annotated[Settings, Depends(get_settings)]
+    questionnaire_id: str, settings: Annotated[Settings, Depends(app_settings)]
 ) -> Response:
     if questionnaire_id != QUESTIONNAIRE_ID:
         raise NotFound(
@@ -56,7 +63,7 @@ async def read_questionnaire(
 @router.post("/$questionnaire-package")
 async def package(
     request: Request,
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: Annotated[Settings, Depends(app_settings)],
     store: Annotated[DeterminationStore, Depends(determination_store)],
 ) -> Response:
     try:

@@ -134,6 +134,10 @@ def instructions_detail(determination: Determination, *, notes: tuple[str, ...] 
         lines += ["", determination.reason]
     if determination.criteria is not None:
         lines += ["", "### Criteria", *criteria_lines(determination.criteria)]
+    if determination.related:
+        lines += ["", "### Related sections of the policy"]
+        for section in determination.related:
+            lines += criteria_lines(section)
     if determination.facts is not None:
         doses = dose_lines(determination.facts)
         if doses:

@@ -83,6 +83,8 @@ def _max_cards(config: dict[str, Any]) -> int:
 
 def _version(requested: Any) -> CrdVersion:
     # "2.2" per CRD 2.2's major.minor pattern (deviations.md); a patch level ("2.2.1") is the same version.
+    if isinstance(requested, float):
+        requested = str(requested)  # a JSON number 2.2 where a string is due: the intent is plain
     if isinstance(requested, str) and requested.strip().split(".")[:2] == ["2", "2"]:
         return CrdVersion.V2_2
     return CrdVersion.SAFE

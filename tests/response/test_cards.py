@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from cds_service.policy.determination import Determination
+from cds_service.response.cards import (
+    SUMMARY_LIMIT,
+    decision_summary,
+    external_reference_card,
+    instructions_card,
+    propose_alternate_card,
+)
+from cds_service.response.crd_terms import CrdVersion
+from cds_service.response.dose_proposal import dose_proposal
+from tests.response.determinations import approve, deny, medicare, over_ratio, pend
+
+PLAN = "Example Health Plan"
+
+
+def card_for(determination: Determination) -> dict[str, object]:
+    return instructions_card(determination, notes=(), health_plan=PLAN, version=CrdVersion.SAFE)
+
+
+@pytest.mark.parametrize(
+    ("make", "indicator", "words"),
+    [
+        (approve, "info", "approved"),
+        (pend, "warning", "prior authorization"),
+        (deny, "warning", "not covered"),
+        (medicare, "info", "not reviewed"),
+    ],
+)
+def test_summary_names_dexrazoxane_and_the_decision_with_its_indicator(
+    make: Callable[[], Determination], indicator: str, words: str
+) -> None:
+    card = card_for(make())
+    assert card["indicator"] == indicator
+    summary = str(card["summary"])
+    assert summary.startswith("Dexrazoxane") and words in summary and len(summary) < SUMMARY_LIMIT
+
+
+def test_a_long_summary_is_cut_below_the_limit() -> None:
+    determination = deny()
+    long = Determination(
+        **{**determination.__dict__, "off_label_policies": ("CP.CPA.09", "HIM.PA.154", "CP.PMN.53") * 10}
+    )
+    assert len(decision_summary(long)) >= SUMMARY_LIMIT
+    assert len(str(card_for(long)["summary"])) < SUMMARY_LIMIT
+
+
+def test_instructions_detail_lists_the_criteria_doses_bsa_and_approval() -> None:
+    card = card_for(approve())
+    detail = str(card["detail"])
+    assert "links" not in card and "suggestions" not in card
+    assert "MedicationRequest/dex-1" in detail
+    assert "- **I.A** " in detail and "  - **I.A.2** words of I.A.2: **met**" in detail
+    assert "PractitionerRole/onc-1" in detail  # evidence
+    assert "BSA used: **1.80 m²**" in detail
+    assert "Cumulative doxorubicin administered: **300 mg/m²**" in detail
+    assert "MedicationAdministration/a1, MedicationAdministration/a2" in detail
+    assert (
+        "| 2026-09-01 | doxorubicin | 150 | 150 | 1.80 (Observation/bsa-1) | MedicationAdministration/a1 |"
+        in detail
+    )
+    assert "**2026-11-28** through **2027-01-30**" in detail
+
+
+def test_a_pend_lists_the_documentation_criterion_by_criterion() -> None:
+    detail = str(card_for(pend())["detail"])
+    assert "**I.A.2** words of I.A.2: **not documented**" in detail
+    assert "### Documentation needed" in detail
+    assert "- **I.A.2**: Send the prescriber's specialty." in detail
+
+
+def test_a_deny_names_the_unmet_criterion_and_the_off_label_policy() -> None:
+    detail = str(card_for(deny())["detail"])
+    assert "**I.A.4** words of I.A.4: **not met**" in detail
+    assert "CP.CPA.09" in detail
+
+
+def test_the_external_reference_card_links_the_policy_absolutely() -> None:
+    card = external_reference_card(approve(), health_plan=PLAN, version=CrdVersion.SAFE)
+    (link,) = card["links"]
+    assert link["type"] == "absolute" and link["url"].startswith("https://")
+    assert card["source"] == {
+        "label": PLAN,
+        "url": link["url"],
+        "topic": {
+            "system": "http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp",
+            "code": "guideline",
+            "display": "Guideline",
+        },
+    }
+
+
+def test_the_propose_alternate_card_has_one_update_suggestion_with_uuids() -> None:
+    determination = over_ratio()
+    proposal = dose_proposal(determination.facts, determination.order_resource)
+    assert proposal is not None
+    card = propose_alternate_card(determination, proposal, health_plan=PLAN, version=CrdVersion.SAFE)
+    (suggestion,) = card["suggestions"]
+    (action,) = suggestion["actions"]
+    assert card["selectionBehavior"] == "at-most-one"
+    assert suggestion["uuid"] != card["uuid"]
+    assert action["type"] == "update" and action["resource"]["id"] == "dex-1"
+    assert "500 mg/m²" in action["description"]

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from cds_service.clinical.facts import Fact
+from cds_service.response.dose_proposal import dose_proposal
+from cds_service.response.fhir_validation import r4_problem
+from tests.response.determinations import (
+    draft_order,
+    extravasation_order,
+    facts,
+    over_extravasation_cap,
+    over_ratio,
+)
+
+
+def dose(order: dict[str, Any], index: int = 0) -> Any:
+    return order["dosageInstruction"][index]["doseAndRate"][0]["doseQuantity"]["value"]
+
+
+def test_a_dose_over_10_to_1_is_proposed_at_10_times_doxorubicin_in_mg_m2() -> None:
+    determination = over_ratio()
+    proposal = dose_proposal(determination.facts, determination.order_resource)
+    assert proposal is not None
+    assert dose(proposal.order) == 500
+    assert (
+        determination.order_resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 600
+    )
+    unchanged = {k: v for k, v in proposal.order.items() if k != "dosageInstruction"}
+    assert unchanged == {k: v for k, v in determination.order_resource.items() if k != "dosageInstruction"}
+    assert proposal.order["medicationCodeableConcept"]["text"]
+    assert r4_problem(proposal.order) is None
+
+
+def test_an_mg_order_is_proposed_in_mg_through_the_bsa_rounded_down() -> None:
+    order = draft_order(value=1200, unit="mg")
+    order_facts = facts(bsa_m2=Fact(1.83), dexrazoxane_dose_mg_m2=Fact(655.7), dose_ratio=Fact(13.1))
+    proposal = dose_proposal(order_facts, order)
+    assert proposal is not None
+    assert dose(proposal.order) == 915  # 10 x 50 mg/m2 x 1.83 m2
+    assert proposal.order["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["unit"] == "mg"
+
+
+def test_an_mg_order_without_a_bsa_gets_no_proposal() -> None:
+    order = draft_order(value=1200, unit="mg")
+    assert dose_proposal(facts(bsa_m2=Fact(None), dose_ratio=Fact(13.1)), order) is None
+
+
+def test_a_dose_within_the_ratio_gets_no_proposal() -> None:
+    assert dose_proposal(facts(), draft_order()) is None
+
+
+def test_an_extravasation_course_over_its_daily_caps_is_capped_per_day() -> None:
+    determination = over_extravasation_cap()
+    proposal = dose_proposal(determination.facts, determination.order_resource)
+    assert proposal is not None
+    assert (dose(proposal.order, 0), dose(proposal.order, 1)) == (2000, 1000)
+    assert proposal.rule == "I.B.4"
+    assert r4_problem(proposal.order) is None
+
+
+def test_an_extravasation_course_within_its_caps_gets_no_proposal() -> None:
+    determination = over_extravasation_cap()
+    within = replace(
+        determination.facts,
+        extravasation_course=tuple(
+            replace(day, mg=min(day.mg or 0, 1000.0)) for day in determination.facts.extravasation_course
+        ),
+    )
+    assert dose_proposal(within, extravasation_order((1000, 500))) is None

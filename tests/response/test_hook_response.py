@@ -1,0 +1,188 @@
+"""The order-sign response as a CRD client and the Inferno CRD server kit see it (reference/davinci-crd.md
+§5.3, checks 3.6.05 to 3.6.12), for approve, deny and pend, in the 2.0.1-safe and 2.2 shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from cds_service.clinical.facts import Fact
+from cds_service.policy.determination import Determination
+from cds_service.response.configuration import REQUESTED_VERSION_KEY
+from cds_service.response.crd_terms import COVERAGE_INFORMATION_URL, CrdVersion
+from cds_service.response.hook_response import build_response
+from cds_service.settings import Settings
+from tests.response import inferno_checks
+from tests.response.determinations import (
+    COVERAGE,
+    TODAY,
+    approve,
+    deny,
+    draft_order,
+    evaluation,
+    hook_request,
+    medicare,
+    over_extravasation_cap,
+    over_ratio,
+    pend,
+)
+
+SETTINGS = Settings(health_plan_name="Example Health Plan", public_base_url="https://payer.example.org/")
+DECISIONS: list[Callable[..., Determination]] = [approve, deny, pend]
+
+
+def respond(*determinations: Determination, extension: dict[str, Any] | None = None) -> dict[str, Any]:
+    request = hook_request(*(d.order_resource for d in determinations), extension=extension)
+    return build_response(evaluation(*determinations), request, settings=SETTINGS, today=TODAY)
+
+
+@pytest.mark.parametrize("make", DECISIONS)
+def test_3_6_05_response_shape_and_cards(make: Callable[..., Determination]) -> None:
+    inferno_checks.check_response_shape(respond(make()))
+
+
+@pytest.mark.parametrize("make", [*DECISIONS, over_ratio])
+def test_3_6_06_optional_card_fields(make: Callable[..., Determination]) -> None:
+    inferno_checks.check_optional_fields(respond(make()))
+
+
+@pytest.mark.parametrize("make", DECISIONS)
+def test_3_6_07_an_external_reference_card_links_the_policy(make: Callable[..., Determination]) -> None:
+    (card,) = inferno_checks.external_reference_cards(respond(make()))
+    assert card["links"][0]["url"].startswith("https://")
+    assert "CP.PHAR.418" in card["links"][0]["label"]
+
+
+@pytest.mark.parametrize("make", DECISIONS)
+def test_3_6_09_an_instructions_card(make: Callable[..., Determination]) -> None:
+    (card,) = inferno_checks.instructions_cards(respond(make()))
+    assert "I.A.2" in card["detail"]
+
+
+@pytest.mark.parametrize("make", DECISIONS)
+def test_3_6_10_coverage_information_received(make: Callable[..., Determination]) -> None:
+    assert len(inferno_checks.coverage_information_actions(respond(make()))) == 1
+
+
+@pytest.mark.parametrize("version", list(CrdVersion))
+@pytest.mark.parametrize("make", DECISIONS)
+def test_3_6_11_coverage_information_validates(
+    make: Callable[..., Determination], version: CrdVersion
+) -> None:
+    response = respond(make(), extension={REQUESTED_VERSION_KEY: version.value})
+    inferno_checks.check_coverage_information(response, version)
+
+
+def test_3_6_11_assertion_ids_are_stable_per_order_and_coverage_and_distinct_otherwise() -> None:
+    def assertion_ids(response: dict[str, Any]) -> list[str]:
+        return [
+            sub["valueString"]
+            for action in response["systemActions"]
+            for sub in action["resource"]["extension"][-1]["extension"]
+            if sub["url"] == "coverage-assertion-id"
+        ]
+
+    first, second = approve(draft_order("dex-1")), approve(draft_order("dex-2"))
+    other_coverage = approve(draft_order("dex-1"), coverage=Fact("Coverage/cov-2"))
+    response = respond(first, second)
+    inferno_checks.check_coverage_information(response)
+    assert assertion_ids(respond(first)) == assertion_ids(respond(approve(draft_order("dex-1"))))
+    assert len(set(assertion_ids(response))) == 2
+    assert assertion_ids(respond(other_coverage)) != assertion_ids(respond(first))
+
+
+@pytest.mark.parametrize("make", [over_ratio, over_extravasation_cap])
+def test_3_6_12_propose_alternate_updates_a_draft_order(make: Callable[[], Determination]) -> None:
+    determination = make()
+    response = respond(determination)
+    (update,) = inferno_checks.check_propose_alternate(response, [determination.order_resource])
+    (card,) = [c for c in response["cards"] if c.get("suggestions")]
+    assert card["selectionBehavior"] == "at-most-one"
+    assert card["source"]["topic"]["code"] == "therapy-alternatives-req"
+    assert (
+        update["resource"]["medicationCodeableConcept"]
+        == determination.order_resource["medicationCodeableConcept"]
+    )
+
+
+def test_the_system_action_echoes_the_draft_but_for_the_extension() -> None:
+    determination = pend()
+    (action,) = respond(determination)["systemActions"]
+    resource = action["resource"]
+    assert {k: v for k, v in resource.items() if k != "extension"} == determination.order_resource
+    assert [e["url"] for e in resource["extension"]] == [COVERAGE_INFORMATION_URL]
+
+
+def test_no_coverage_means_cards_but_no_system_action() -> None:
+    response = respond(pend(coverage=Fact(None)))
+    assert response["systemActions"] == []
+    (card,) = inferno_checks.instructions_cards(response)
+    assert "No active coverage" in card["detail"]
+
+
+def test_an_invalid_r4_draft_gets_cards_and_the_reason_instead_of_a_system_action() -> None:
+    order = {**draft_order(), "category": {"text": "outpatient"}}
+    response = respond(approve(order))
+    assert response["systemActions"] == []
+    (card,) = inferno_checks.instructions_cards(response)
+    assert "not valid FHIR R4" in card["detail"] and "category" in card["detail"]
+
+
+def test_a_medicare_order_gets_one_info_card_and_no_coverage_information() -> None:
+    response = respond(medicare())
+    assert response["systemActions"] == []
+    (card,) = response["cards"]
+    assert card["indicator"] == "info"
+    assert "Dexrazoxane" in card["summary"] and "not reviewed" in card["summary"]
+    assert "Medicare" in card["detail"]
+
+
+def test_an_order_that_was_not_assessed_gets_no_card() -> None:
+    response = respond(replace(medicare(), facts=None))
+    assert response == {"cards": [], "systemActions": []}
+
+
+def test_coverage_info_false_suppresses_the_system_action_and_the_coverage_card() -> None:
+    config = {"davinci-crd.configuration": {"coverage-info": False}}
+    response = respond(pend(), extension=config)
+    assert response["systemActions"] == []
+    assert [card["source"]["topic"]["code"] for card in response["cards"]] == ["guideline"]
+
+
+def test_max_cards_keeps_the_most_important_cards() -> None:
+    response = respond(over_ratio(), extension={"davinci-crd.configuration": {"max-cards": 2}})
+    assert [card["source"]["topic"]["code"] for card in response["cards"]] == [
+        "coverage-info",
+        "therapy-alternatives-req",
+    ]
+    assert respond(pend(), extension={"davinci-crd.configuration": {"max-cards": 0}})["cards"] == []
+
+
+def test_topics_use_the_temp_system_by_default_and_the_tho_system_under_2_2() -> None:
+    default = respond(approve())["cards"][0]["source"]["topic"]["system"]
+    v2_2 = respond(approve(), extension={REQUESTED_VERSION_KEY: "2.2"})["cards"][0]["source"]["topic"][
+        "system"
+    ]
+    assert default == "http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp"
+    assert v2_2 == "http://terminology.hl7.org/CodeSystem/cdshooks-card-type"
+
+
+def test_a_pend_points_at_the_questionnaire_built_from_the_public_base_url() -> None:
+    (action,) = respond(pend())["systemActions"]
+    subs = {sub["url"]: sub for sub in action["resource"]["extension"][0]["extension"]}
+    assert subs["questionnaire"]["valueCanonical"] == (
+        "https://payer.example.org/fhir/Questionnaire/cp-phar-418-dexrazoxane|2026.05.1"
+    )
+    assert subs["coverage"]["valueReference"] == {"reference": COVERAGE}
+
+
+def test_every_card_names_the_plan_and_links_the_policy() -> None:
+    for card in respond(over_ratio())["cards"]:
+        assert card["source"]["label"] == "Example Health Plan"
+        assert card["source"]["url"].startswith("https://")
+        assert card["extension"]["davinci-crd.associated-resource"] == [
+            {"reference": "MedicationRequest/dex-1"}
+        ]

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from cds_service.response.crd_terms import COVERAGE_INFORMATION_URL
+from cds_service.response.fhir_validation import r4_problem
+from cds_service.response.order_update import coverage_update, with_coverage_information
+from tests.response.determinations import draft_order
+
+
+def info(assertion_id: str) -> dict[str, Any]:
+    return {
+        "url": COVERAGE_INFORMATION_URL,
+        "extension": [
+            {"url": "coverage", "valueReference": {"reference": "Coverage/c"}},
+            {"url": "covered", "valueCode": "covered"},
+            {"url": "pa-needed", "valueCode": "auth-needed"},
+            {"url": "date", "valueDate": "2026-11-28"},
+            {"url": "coverage-assertion-id", "valueString": assertion_id},
+        ],
+    }
+
+
+def test_the_update_is_the_draft_unchanged_but_for_the_appended_extension() -> None:
+    draft = draft_order()
+    received = copy.deepcopy(draft)
+    update = coverage_update(draft, info("a"), description="Record coverage information")
+    assert update.action is not None and update.problem is None
+    assert update.action["type"] == "update"
+    assert update.action["description"]
+    resource = update.action["resource"]
+    assert {k: v for k, v in resource.items() if k != "extension"} == received
+    assert resource["extension"] == [info("a")]
+    assert draft == received  # the draft itself is not mutated
+    assert r4_problem(resource) is None
+
+
+def test_other_extensions_stay_and_our_earlier_assertion_is_replaced() -> None:
+    other = {"url": "http://example.org/ehr-flag", "valueBoolean": True}
+    draft = {**draft_order(), "extension": [other, info("a"), info("from-another-coverage")]}
+    updated = with_coverage_information(draft, info("a"))
+    assert updated["extension"] == [other, info("from-another-coverage"), info("a")]
+
+
+def test_a_draft_that_is_not_valid_r4_gets_no_action_and_a_reason_without_values() -> None:
+    draft = {**draft_order(), "category": {"text": "sandbox sends an object"}}
+    update = coverage_update(draft, info("a"), description="x")
+    assert update.action is None
+    assert update.problem is not None and "category" in update.problem
+    assert "sandbox sends an object" not in update.problem
+
+
+def test_a_dstu2_medication_order_gets_no_action() -> None:
+    draft = {**draft_order(), "resourceType": "MedicationOrder"}
+    update = coverage_update(draft, info("a"), description="x")
+    assert update.action is None
+    assert update.problem == "MedicationOrder is not an R4 resource type"
