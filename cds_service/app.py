@@ -1,0 +1,120 @@
+"""The ASGI app: CDS Hooks endpoints, DTR routes, health, CORS and OperationOutcome errors.
+
+``uvicorn`` runs ``create_app`` as a factory with no arguments (settings from the environment);
+tests pass settings and an HTTP client of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+import httpx
+import structlog
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from cds_service import __version__
+from cds_service.app_state import HTTP_LIMITS, HTTP_TIMEOUT, Runtime, runtime_of
+from cds_service.dtr.routes import router as dtr_router
+from cds_service.hooks.errors import UnhandledErrorMiddleware, install_error_handling, outcome_response
+from cds_service.hooks.routes import json_response
+from cds_service.hooks.routes import router as hooks_router
+from cds_service.logging_setup import configure_logging
+from cds_service.settings import Settings, get_settings
+from cds_service.warmup import warm_up_models
+
+log = structlog.get_logger("cds_service.app")
+
+# The browser-based CDS Hooks sandbox sends Authorization and a JSON Content-Type, so every call is
+# preceded by a preflight (reference/cds-hooks-spec.md §8); no cookies, hence no credentials.
+CORS_METHODS = ["GET", "POST", "OPTIONS"]
+CORS_HEADERS = ["Authorization", "Content-Type"]
+
+
+def _announce_security(settings: Settings) -> None:
+    if not settings.auth_required:
+        log.warning(
+            "authentication_off",
+            message="CDS_AUTH_REQUIRED is false: any caller can use this service. "
+            "Set CDS_AUTH_REQUIRED=true and CDS_TRUSTED_ISSUERS for anything but local testing.",
+        )
+    elif not settings.trusted_issuers:
+        log.warning(
+            "no_trusted_issuers", message="CDS_AUTH_REQUIRED is true but CDS_TRUSTED_ISSUERS is empty"
+        )
+    if settings.allow_unauthenticated_fhir:
+        log.warning("unauthenticated_fhir_allowed", message="fhirServer is queried without fhirAuthorization")
+
+
+async def _warm_up(runtime: Runtime) -> None:
+    try:
+        await anyio.to_thread.run_sync(warm_up_models)
+    except Exception as exc:  # a broken install: stay not-ready, say why
+        log.error("warm_up_failed", error=type(exc).__name__)
+        return
+    runtime.ready.set()
+    log.info("ready")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    runtime = runtime_of_app(app)
+    if runtime.http_client is None:
+        runtime.http_client = httpx.AsyncClient(limits=HTTP_LIMITS, timeout=HTTP_TIMEOUT)
+        runtime.owns_http_client = True
+    _announce_security(runtime.settings)
+    # Warm up in the background: liveness answers at once, readiness once the models are loaded.
+    warm_up = asyncio.create_task(_warm_up(runtime))
+    try:
+        yield
+    finally:
+        await asyncio.gather(warm_up, return_exceptions=True)
+        await runtime.close()
+
+
+def runtime_of_app(app: FastAPI) -> Runtime:
+    runtime = app.state.runtime
+    assert isinstance(runtime, Runtime)
+    return runtime
+
+
+def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClient | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging()
+    app = FastAPI(
+        title="Dexrazoxane CDS Hooks service (CP.PHAR.418)",
+        version=__version__,
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.runtime = Runtime(settings, http_client=http_client)
+    install_error_handling(app)
+    # Added first, so it sits inside CORS: even a 500 carries the CORS headers a browser needs.
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=CORS_METHODS,
+        allow_headers=CORS_HEADERS,
+        allow_credentials=False,
+        max_age=600,
+    )
+    app.include_router(hooks_router)
+    app.include_router(dtr_router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        return json_response({"status": "ok"})
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        if not runtime_of(request).ready.is_set():
+            return outcome_response(503, "Warming up", code="transient")
+        return json_response({"status": "ready"})
+
+    return app

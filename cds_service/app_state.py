@@ -1,0 +1,63 @@
+"""What one running app holds beyond its routes: settings, the shared HTTP client, the client-token
+verifier, the feedback log and readiness. Kept on ``app.state.runtime``; handlers reach it through
+``runtime_of(request)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import httpx
+from starlette.requests import HTTPConnection
+
+from cds_service.auth.client_token import ClientTokenVerifier
+from cds_service.auth.jwks import JwksCache
+from cds_service.auth.replay import ReplayGuard
+from cds_service.hooks.feedback import FeedbackLog
+from cds_service.settings import Settings
+
+# Connection pool for FHIR servers and JWKS endpoints; per-request timeouts are set by the callers.
+HTTP_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+HTTP_TIMEOUT = httpx.Timeout(10.0)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    http_client: httpx.AsyncClient | None = None
+    owns_http_client: bool = False
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    verifier: ClientTokenVerifier = field(init=False)
+    feedback_log: FeedbackLog = field(init=False)
+
+    def __post_init__(self) -> None:
+        jwks = JwksCache(
+            self.settings.trusted_issuers, self.http, ttl_seconds=self.settings.jwks_cache_seconds
+        )
+        self.verifier = ClientTokenVerifier(
+            jwks,
+            ReplayGuard(),
+            leeway_seconds=self.settings.jwt_leeway_seconds,
+            max_lifetime_seconds=self.settings.jwt_max_lifetime_seconds,
+        )
+        self.feedback_log = FeedbackLog(self.settings.feedback_log_path)
+
+    def http(self) -> httpx.AsyncClient:
+        """The shared client; created on first use when no lifespan ran and none was injected."""
+        if self.http_client is None:
+            self.http_client = httpx.AsyncClient(limits=HTTP_LIMITS, timeout=HTTP_TIMEOUT)
+            self.owns_http_client = True
+        return self.http_client
+
+    async def close(self) -> None:
+        if self.owns_http_client and self.http_client is not None:
+            await self.http_client.aclose()
+            self.http_client = None
+            self.owns_http_client = False
+
+
+def runtime_of(connection: HTTPConnection) -> Runtime:
+    runtime = connection.app.state.runtime
+    assert isinstance(runtime, Runtime)
+    return runtime

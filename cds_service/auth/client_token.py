@@ -1,0 +1,134 @@
+"""Verify a CDS client's JWT (CDS Hooks 2.0 "Trusting CDS Clients", reference/cds-hooks-spec.md §6, §8).
+
+Checks, in order, each with the name that is logged when it fails (the token never is):
+
+- ``header``: the token parses, ``typ`` (when sent) is JWT;
+- ``alg``: ES384 or RS384, the two the spec recommends; ``none`` and HMAC "SHALL NOT be used";
+- ``kid``: present; ``iss``: a trusted issuer (``CDS_TRUSTED_ISSUERS``);
+- ``jku``: when sent, equal to the issuer's configured JWKS URL. For an issuer whose keys are configured as
+  a file (keys exchanged out of band, never fetched from ``jku``) it must be an https URL on the issuer's
+  own origin, as the sandbox's is;
+- ``key``: the issuer's JWKS holds ``kid`` (after one refresh) for the same algorithm;
+- ``signature`` (``token`` when otherwise malformed), ``aud`` (the URL called, built from
+  ``CDS_PUBLIC_BASE_URL``), ``exp``, ``iat``, and the required claims ``iss aud exp iat jti``
+  (``claims``), with ``CDS_JWT_LEEWAY_SECONDS`` leeway;
+- ``lifetime``: exp - iat at most ``CDS_JWT_MAX_LIFETIME_SECONDS``, so the replay memory covers it;
+- ``replay``: a ``jti`` already used by that issuer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+
+from cds_service.auth.jwks import JwksCache, is_url
+from cds_service.auth.replay import ReplayGuard
+
+# CDS Hooks 2.0: "both ES384 and RS384 are RECOMMENDED"; asymmetric only.
+ALLOWED_ALGORITHMS: frozenset[str] = frozenset({"ES384", "RS384"})
+REQUIRED_CLAIMS: tuple[str, ...] = ("iss", "aud", "exp", "iat", "jti")
+
+
+class AuthenticationFailed(Exception):
+    """A client token failed ``check``. The check name is for the log; the caller only learns 401."""
+
+    def __init__(self, check: str) -> None:
+        super().__init__(check)
+        self.check = check
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+class ClientTokenVerifier:
+    def __init__(
+        self,
+        jwks: JwksCache,
+        replay: ReplayGuard,
+        *,
+        leeway_seconds: int,
+        max_lifetime_seconds: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.jwks = jwks
+        self.replay = replay
+        self.leeway = leeway_seconds
+        self.max_lifetime = max_lifetime_seconds
+        self._clock = clock
+
+    def _check_jku(self, header: dict[str, Any], issuer: str, location: str) -> None:
+        jku = header.get("jku")
+        if jku is None:
+            return
+        if not isinstance(jku, str):
+            raise AuthenticationFailed("jku")
+        if is_url(location):
+            if jku != location:
+                raise AuthenticationFailed("jku")
+        elif not (jku.startswith("https://") and _origin(jku) == _origin(issuer)):
+            raise AuthenticationFailed("jku")
+
+    async def verify(self, token: str, *, audience: str) -> dict[str, Any]:
+        """The verified claims, or ``AuthenticationFailed``."""
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise AuthenticationFailed("header") from None
+        typ = header.get("typ")
+        if typ is not None and (not isinstance(typ, str) or typ.upper() != "JWT"):
+            raise AuthenticationFailed("header")
+        alg = header.get("alg")
+        if alg not in ALLOWED_ALGORITHMS:
+            raise AuthenticationFailed("alg")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise AuthenticationFailed("kid")
+        issuer = unverified.get("iss")
+        location = self.jwks.location(issuer) if isinstance(issuer, str) else None
+        if not isinstance(issuer, str) or location is None:
+            raise AuthenticationFailed("iss")
+        self._check_jku(header, issuer, location)
+
+        key = await self.jwks.key(issuer, kid)
+        if key is None or key.alg not in (None, alg):
+            raise AuthenticationFailed("key")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key.jwk.key,
+                algorithms=[alg],
+                audience=audience,
+                issuer=issuer,
+                leeway=self.leeway,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
+        except jwt.InvalidSignatureError:
+            raise AuthenticationFailed("signature") from None
+        except jwt.InvalidAudienceError:
+            raise AuthenticationFailed("aud") from None
+        except jwt.ExpiredSignatureError:
+            raise AuthenticationFailed("exp") from None
+        except (jwt.ImmatureSignatureError, jwt.InvalidIssuedAtError):
+            raise AuthenticationFailed("iat") from None
+        except jwt.MissingRequiredClaimError:
+            raise AuthenticationFailed("claims") from None
+        except jwt.InvalidKeyError:
+            raise AuthenticationFailed("key") from None
+        except jwt.PyJWTError:
+            raise AuthenticationFailed("token") from None
+
+        exp, iat, jti = claims["exp"], claims["iat"], claims["jti"]
+        if not isinstance(jti, str) or not jti:
+            raise AuthenticationFailed("claims")
+        if exp - iat > self.max_lifetime:
+            raise AuthenticationFailed("lifetime")
+        if not self.replay.first_use(issuer, jti, remember_until=float(exp) + self.leeway):
+            raise AuthenticationFailed("replay")
+        return claims

@@ -1,0 +1,41 @@
+"""The FastAPI dependency that guards discovery, the service and feedback when ``CDS_AUTH_REQUIRED``.
+
+CDS Hooks 2.0: with authentication required, every call carries ``Authorization: Bearer <JWT>`` whose
+``aud`` is "the URL of the CDS Service endpoint being invoked". That URL is built from
+``CDS_PUBLIC_BASE_URL`` and the path called, never from the request's own URL, which behind a
+TLS-terminating proxy reads ``http://`` (reference/cds-hooks-spec.md §6).
+"""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import Request
+
+from cds_service.app_state import runtime_of
+from cds_service.auth.client_token import AuthenticationFailed
+from cds_service.errors import Unauthorized
+
+log = structlog.get_logger("cds_service.auth")
+
+
+def audience_for(base_url: str, request: Request) -> str:
+    path: str = request.scope["path"]
+    root_path: str = request.scope.get("root_path", "")
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    return base_url.rstrip("/") + path
+
+
+async def authenticate_client(request: Request) -> None:
+    runtime = runtime_of(request)
+    if not runtime.settings.auth_required:
+        return
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    try:
+        if scheme.lower() != "bearer" or not token:
+            raise AuthenticationFailed("bearer")
+        await runtime.verifier.verify(token, audience=audience_for(runtime.settings.public_base_url, request))
+    except AuthenticationFailed as failed:
+        log.warning("client_token_rejected", check=failed.check, route=request.scope.get("path"))
+        raise Unauthorized("Authentication failed") from None

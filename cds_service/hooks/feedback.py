@@ -1,0 +1,141 @@
+"""CDS Hooks 2.0 feedback (§Feedback): validated, then recorded as append-only JSON lines without PHI.
+
+A feedback item is ``card`` (the card's uuid), ``outcome`` accepted | overridden, ``acceptedSuggestions``
+(required for accepted), an optional ``overrideReason`` {reason: Coding, userComment} and
+``outcomeTimestamp`` (reference/cds-hooks-spec.md §5). The free-text ``userComment`` may hold anything a
+clinician typed, so only the fact that one was given is recorded. A client may send the same feedback
+more than once (spec: "may receive feedback for the same card instance multiple times"): each item is
+recorded once per process, and carries a stable ``id`` so a reader can drop repeats across restarts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio.to_thread
+import orjson
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from cds_service.errors import InvalidRequest
+
+# How many feedback ids one process remembers for de-duplication.
+_REMEMBERED_IDS = 10_000
+
+
+class AcceptedSuggestion(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(min_length=1)
+
+
+class Coding(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(min_length=1)
+    system: str = Field(min_length=1)
+    display: str | None = None
+
+
+class OverrideReason(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    reason: Coding | None = None
+    userComment: str | None = None
+
+
+class FeedbackItem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    card: str = Field(min_length=1)
+    outcome: Literal["accepted", "overridden"]
+    acceptedSuggestions: list[AcceptedSuggestion] | None = None
+    overrideReason: OverrideReason | None = None
+    outcomeTimestamp: AwareDatetime
+
+    @model_validator(mode="after")
+    def _accepted_names_its_suggestions(self) -> FeedbackItem:
+        if self.outcome == "accepted" and not self.acceptedSuggestions:
+            raise ValueError("acceptedSuggestions is required for accepted outcomes")
+        return self
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    feedback: list[FeedbackItem] = Field(min_length=1)
+
+
+def parse_feedback(body: bytes) -> list[FeedbackItem]:
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise InvalidRequest("The body is not valid JSON") from None
+    try:
+        return FeedbackRequest.model_validate(payload).feedback
+    except ValidationError as exc:
+        fields = tuple(".".join(str(p) for p in error["loc"]) or "feedback" for error in exc.errors())
+        raise InvalidRequest("Invalid CDS Hooks feedback: " + ", ".join(fields), expression=fields) from None
+
+
+def feedback_record(service_id: str, item: FeedbackItem) -> dict[str, Any]:
+    """What is kept of one item: identifiers the service issued, codes, times; never free text."""
+    record: dict[str, Any] = {
+        "service": service_id,
+        "card": item.card,
+        "outcome": item.outcome,
+        "outcomeTimestamp": item.outcomeTimestamp.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+    }
+    if item.acceptedSuggestions:
+        record["acceptedSuggestions"] = sorted(s.id for s in item.acceptedSuggestions)
+    if item.overrideReason is not None:
+        if item.overrideReason.reason is not None:
+            record["overrideReason"] = {
+                "system": item.overrideReason.reason.system,
+                "code": item.overrideReason.reason.code,
+            }
+        record["userComment"] = bool(item.overrideReason.userComment)
+    record["id"] = hashlib.sha256(orjson.dumps(record, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+    return record
+
+
+class FeedbackLog:
+    """Append-only JSON-lines file; an empty path records nothing (feedback is still answered 200)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path) if path else None
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    async def record(self, service_id: str, items: list[FeedbackItem]) -> list[dict[str, Any]]:
+        """Append the items not recorded before; return the records written."""
+        fresh: list[dict[str, Any]] = []
+        for item in items:
+            record = feedback_record(service_id, item)
+            if record["id"] in self._seen:
+                continue
+            self._seen[record["id"]] = None
+            while len(self._seen) > _REMEMBERED_IDS:
+                self._seen.popitem(last=False)
+            record["received"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+            fresh.append(record)
+        if fresh and self.path is not None:
+            try:
+                await anyio.to_thread.run_sync(self._append, fresh)
+            except OSError:
+                for record in fresh:  # not written: a retry by the client must be able to record it
+                    self._seen.pop(record["id"], None)
+                raise
+        return fresh
+
+    def _append(self, records: list[dict[str, Any]]) -> None:
+        assert self.path is not None
+        data = b"".join(orjson.dumps(r) + b"\n" for r in records)
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("ab") as handle:
+                handle.write(data)

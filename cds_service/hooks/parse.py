@@ -1,0 +1,62 @@
+"""Read an order-sign call's body: strict on what CDS Hooks 2.0 requires, lenient on everything else.
+
+400 (``InvalidRequest``) when the body is not a JSON object, when ``hook``, ``hookInstance``,
+``context.userId``, ``context.patientId`` or ``context.draftOrders`` is missing, null, empty or of the
+wrong JSON type (CDS Hooks 2.0 §Calling a CDS Service, order-sign context; JSON elements "SHALL NOT be
+empty"), or when the hook is not ``order-sign``. The FHIR content itself is not judged here (CONTRACT §7).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from cds_service.errors import InvalidRequest
+from cds_service.hooks.discovery import HOOK
+from cds_service.hooks.request import HookRequest
+
+# Required string fields, as paths into the body: present but empty is as good as missing.
+_REQUIRED_TEXT: tuple[tuple[str, ...], ...] = (
+    ("hook",),
+    ("hookInstance",),
+    ("context", "userId"),
+    ("context", "patientId"),
+)
+
+
+def _describe(error: Any) -> tuple[str, str]:
+    field = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "missing":
+        return field, f"{field} is required"
+    expected = {"dict_type": "a JSON object", "string_type": "a string", "int_type": "an integer"}
+    return field, f"{field} must be {expected.get(error['type'], 'valid')}"
+
+
+def parse_hook_request(body: bytes) -> HookRequest:
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise InvalidRequest("The body is not valid JSON") from None
+    if not isinstance(payload, dict):
+        raise InvalidRequest("The body must be a JSON object (a CDS Hooks request)")
+    try:
+        request = HookRequest.model_validate(payload)
+    except ValidationError as exc:
+        described = [_describe(error) for error in exc.errors()]
+        raise InvalidRequest(
+            "; ".join(message for _, message in described), expression=tuple(field for field, _ in described)
+        ) from None
+    for path in _REQUIRED_TEXT:
+        value: Any = payload
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, str) and not value.strip():
+            field = ".".join(path)
+            raise InvalidRequest(f"{field} must not be empty", expression=(field,))
+    if request.hook != HOOK:
+        raise InvalidRequest(
+            f"This service answers the {HOOK} hook, not {request.hook[:64]!r}", expression=("hook",)
+        )
+    return request

@@ -1,0 +1,88 @@
+"""CDS Hooks 2.0 endpoints (CONTRACT §1): discovery, the order-sign service and its feedback.
+
+The CDS Hooks sandbox builds a service URL as ``{discovery URL}/{id}``, so a discovery URL typed with a
+trailing slash leads to ``/cds-services//{id}`` (reference/cds-hooks-spec.md §8): both spellings route.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import date
+from typing import Any
+
+import orjson
+import structlog
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from cds_service.app_state import runtime_of
+from cds_service.auth.dependency import authenticate_client
+from cds_service.errors import ServiceError, UnknownService
+from cds_service.evaluation import evaluate_hook
+from cds_service.hooks.discovery import SERVICE_ID, discovery_document
+from cds_service.hooks.feedback import parse_feedback
+from cds_service.hooks.parse import parse_hook_request
+from cds_service.response.hook_response import build_response
+
+log = structlog.get_logger("cds_service.hooks")
+
+router = APIRouter(dependencies=[Depends(authenticate_client)])
+
+
+def json_response(content: Any) -> Response:
+    return Response(orjson.dumps(content), media_type="application/json")
+
+
+def _known_service(service_id: str) -> None:
+    if service_id != SERVICE_ID:
+        raise UnknownService("No CDS service with this id; see GET /cds-services", expression=("id",))
+
+
+@router.get("/cds-services", summary="CDS Hooks discovery")
+@router.get("/cds-services/", include_in_schema=False)
+async def discovery() -> Response:
+    return json_response(discovery_document())
+
+
+@router.post("/cds-services/{service_id}", summary="The dexrazoxane order-sign service")
+@router.post("/cds-services//{service_id}", include_in_schema=False)
+async def call_service(service_id: str, request: Request) -> Response:
+    started = time.perf_counter()
+    _known_service(service_id)
+    runtime = runtime_of(request)
+    fields: dict[str, Any] = {"service": service_id}
+    status = 500
+    try:
+        hook_request = parse_hook_request(await request.body())
+        fields["hook_instance"] = hook_request.hookInstance
+        today = date.today()
+        evaluation = await evaluate_hook(
+            hook_request, settings=runtime.settings, http=runtime.http(), today=today
+        )
+        fields["orders"] = len(evaluation.pool.draft_orders)
+        fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
+        response = build_response(evaluation, hook_request, settings=runtime.settings, today=today)
+        fields["cards"] = len(response.get("cards") or [])
+        status = 200
+        return json_response(response)
+    except ServiceError as error:
+        status = error.status
+        raise
+    finally:
+        log.info(
+            "hook_call",
+            status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            **fields,
+        )
+
+
+@router.post("/cds-services/{service_id}/feedback", summary="CDS Hooks feedback")
+@router.post("/cds-services//{service_id}/feedback", include_in_schema=False)
+async def feedback(service_id: str, request: Request) -> Response:
+    _known_service(service_id)
+    items = parse_feedback(await request.body())
+    written = await runtime_of(request).feedback_log.record(service_id, items)
+    log.info("feedback", service=service_id, items=len(items), recorded=len(written))
+    return json_response({})

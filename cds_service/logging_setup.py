@@ -1,0 +1,53 @@
+"""Structured logs: one JSON object per line on stdout (structlog).
+
+Tokens, JWTs, patient and user identifiers are never passed to a log call (best practices in
+reference/cds-hooks-spec.md §2.1, §6); as a second guard, fields with such names are dropped before
+rendering, whoever logs them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+# Field names that would carry a secret or an identifier; removed from every event.
+SENSITIVE_FIELDS: frozenset[str] = frozenset(
+    {
+        "access_token",
+        "authorization",
+        "fhirauthorization",
+        "jwt",
+        "token",
+        "patient",
+        "patientid",
+        "patient_id",
+        "user",
+        "userid",
+        "user_id",
+        "subject",
+    }
+)
+
+
+def drop_sensitive_fields(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for name in [key for key in event if key.lower() in SENSITIVE_FIELDS]:
+        del event[name]
+    return event
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            drop_sensitive_fields,
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(),
+        cache_logger_on_first_use=False,
+    )

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import orjson
+import pytest
+
+from cds_service.errors import InvalidRequest
+from cds_service.hooks.discovery import SERVICE_ID
+from cds_service.hooks.feedback import FeedbackLog, feedback_record, parse_feedback
+from tests.conftest import ServeApp
+
+ACCEPTED = {
+    "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
+    "outcome": "accepted",
+    "acceptedSuggestions": [{"id": "e56e1945-20b3-4393-8503-a1a20fd73152"}],
+    "outcomeTimestamp": "2026-11-28T07:30:00.52Z",
+}
+OVERRIDDEN = {
+    "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
+    "outcome": "overridden",
+    "overrideReason": {
+        "reason": {
+            "code": "reason-code-provided-by-service",
+            "system": "http://example.org/cds-services/fhir/CodeSystem/override-reasons",
+        },
+        "userComment": "Jane Roe (MRN 4471) tolerated it before",
+    },
+    "outcomeTimestamp": "2026-11-28T07:31:00Z",
+}
+
+
+def body(*items: dict[str, Any]) -> bytes:
+    return orjson.dumps({"feedback": list(items)})
+
+
+def test_valid_feedback_parses() -> None:
+    items = parse_feedback(body(ACCEPTED, OVERRIDDEN))
+    assert [item.outcome for item in items] == ["accepted", "overridden"]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {**ACCEPTED, "outcome": "ignored"},
+        {key: value for key, value in ACCEPTED.items() if key != "acceptedSuggestions"},
+        {**ACCEPTED, "acceptedSuggestions": []},
+        {**ACCEPTED, "acceptedSuggestions": [{}]},
+        {key: value for key, value in ACCEPTED.items() if key != "card"},
+        {key: value for key, value in ACCEPTED.items() if key != "outcomeTimestamp"},
+        {**ACCEPTED, "outcomeTimestamp": "yesterday"},
+        {**ACCEPTED, "outcomeTimestamp": "2026-11-28T07:30:00"},  # no zone: not RFC 3339
+        {**OVERRIDDEN, "overrideReason": {"reason": {"code": "x"}}},
+    ],
+    ids=[
+        "outcome",
+        "no-suggestions",
+        "empty-suggestions",
+        "suggestion-without-id",
+        "no-card",
+        "no-timestamp",
+        "bad-timestamp",
+        "naive-timestamp",
+        "reason-without-system",
+    ],
+)
+def test_invalid_feedback_is_refused(item: dict[str, Any]) -> None:
+    with pytest.raises(InvalidRequest):
+        parse_feedback(body(item))
+
+
+@pytest.mark.parametrize("raw", [b"nope", b"{}", b'{"feedback": []}', b"[]"])
+def test_a_body_that_is_not_feedback_is_refused(raw: bytes) -> None:
+    with pytest.raises(InvalidRequest):
+        parse_feedback(raw)
+
+
+def test_the_record_keeps_no_free_text() -> None:
+    (item,) = parse_feedback(body(OVERRIDDEN))
+    record = feedback_record(SERVICE_ID, item)
+    assert record["userComment"] is True
+    assert record["overrideReason"] == {
+        "system": "http://example.org/cds-services/fhir/CodeSystem/override-reasons",
+        "code": "reason-code-provided-by-service",
+    }
+    assert "Jane" not in orjson.dumps(record).decode()
+
+
+async def test_the_log_appends_each_item_once(tmp_path: Path) -> None:
+    log = FeedbackLog(str(tmp_path / "deep" / "folder" / "feedback.jsonl"))
+    items = parse_feedback(body(ACCEPTED, OVERRIDDEN))
+    assert len(await log.record(SERVICE_ID, items)) == 2
+    assert await log.record(SERVICE_ID, items) == []
+    lines = (tmp_path / "deep" / "folder" / "feedback.jsonl").read_bytes().splitlines()
+    assert [orjson.loads(line)["outcome"] for line in lines] == ["accepted", "overridden"]
+
+
+async def test_an_empty_path_records_nothing(tmp_path: Path) -> None:
+    log = FeedbackLog("")
+    assert len(await log.record(SERVICE_ID, parse_feedback(body(ACCEPTED)))) == 1
+
+
+async def test_feedback_is_answered_200_and_logged_without_phi(
+    serve_app: ServeApp, make_settings: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = make_settings()
+    async with serve_app(settings) as client:
+        first = await client.post(f"/cds-services/{SERVICE_ID}/feedback", content=body(ACCEPTED, OVERRIDDEN))
+        again = await client.post(f"/cds-services/{SERVICE_ID}/feedback", content=body(ACCEPTED, OVERRIDDEN))
+        sandbox_path = await client.post(f"/cds-services//{SERVICE_ID}/feedback", content=body(ACCEPTED))
+    assert (first.status_code, first.json()) == (200, {})
+    assert (again.status_code, again.json()) == (200, {})
+    assert sandbox_path.status_code == 200
+    recorded = await anyio.Path(settings.feedback_log_path).read_text()
+    assert len(recorded.splitlines()) == 2
+    assert "Jane" not in recorded and "4471" not in recorded
+    assert "Jane" not in capsys.readouterr().out
+
+
+async def test_invalid_feedback_gets_an_operation_outcome(serve_app: ServeApp, make_settings: Any) -> None:
+    async with serve_app(make_settings()) as client:
+        response = await client.post(
+            f"/cds-services/{SERVICE_ID}/feedback", content=body({**ACCEPTED, "outcome": "maybe"})
+        )
+    assert response.status_code == 400
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert "feedback.0.outcome" in response.json()["issue"][0]["expression"]
+
+
+async def test_feedback_for_an_unknown_service_is_404(serve_app: ServeApp, make_settings: Any) -> None:
+    async with serve_app(make_settings()) as client:
+        response = await client.post("/cds-services/nope/feedback", content=body(ACCEPTED))
+    assert response.status_code == 404
+    assert response.json()["resourceType"] == "OperationOutcome"

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import orjson
+import pytest
+
+from cds_service.errors import InvalidRequest
+from cds_service.hooks.parse import parse_hook_request
+from tests.conftest import SPEC_DIR
+
+EXAMPLE: dict[str, Any] = orjson.loads((SPEC_DIR / "cds-hooks" / "order_sign_hook_request.json").read_bytes())
+
+
+def without(path: tuple[str, ...]) -> dict[str, Any]:
+    body = copy.deepcopy(EXAMPLE)
+    target = body
+    for part in path[:-1]:
+        target = target[part]
+    del target[path[-1]]
+    return body
+
+
+def with_value(path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    body = copy.deepcopy(EXAMPLE)
+    target = body
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    return body
+
+
+def refusal(body: Any) -> InvalidRequest:
+    raw = body if isinstance(body, bytes) else orjson.dumps(body)
+    with pytest.raises(InvalidRequest) as refused:
+        parse_hook_request(raw)
+    return refused.value
+
+
+REQUIRED = [
+    ("hook",),
+    ("hookInstance",),
+    ("context",),
+    ("context", "userId"),
+    ("context", "patientId"),
+    ("context", "draftOrders"),
+]
+
+
+def test_the_example_request_parses() -> None:
+    request = parse_hook_request(orjson.dumps(EXAMPLE))
+    assert request.hook == "order-sign"
+    assert request.context.patientId == EXAMPLE["context"]["patientId"]
+
+
+@pytest.mark.parametrize("path", REQUIRED, ids=".".join)
+def test_a_missing_required_field_is_named(path: tuple[str, ...]) -> None:
+    refused = refusal(without(path))
+    assert ".".join(path) in refused.expression
+    assert ".".join(path) in refused.message
+
+
+@pytest.mark.parametrize("path", REQUIRED, ids=".".join)
+def test_a_null_required_field_is_named(path: tuple[str, ...]) -> None:
+    assert ".".join(path) in refusal(with_value(path, None)).expression
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in REQUIRED if p[-1] not in {"context", "draftOrders"}], ids=".".join
+)
+def test_an_empty_required_string_is_refused(path: tuple[str, ...]) -> None:
+    assert refusal(with_value(path, "  ")).expression == (".".join(path),)
+
+
+def test_draft_orders_must_be_an_object() -> None:
+    refused = refusal(with_value(("context", "draftOrders"), "MedicationRequest/1"))
+    assert refused.expression == ("context.draftOrders",)
+    assert "JSON object" in refused.message
+
+
+def test_another_hook_is_refused() -> None:
+    assert refusal(with_value(("hook",), "patient-view")).expression == ("hook",)
+
+
+@pytest.mark.parametrize("body", [b"", b"{not json", b"[]", b"42", b'"order-sign"'])
+def test_a_body_that_is_not_a_json_object_is_refused(body: bytes) -> None:
+    assert refusal(body).status == 400
+
+
+def test_unknown_fields_and_extensions_are_accepted() -> None:
+    body = with_value(("extension",), {"com.example.thing": {"a": 1}})
+    body["somethingNew"] = [1, 2]
+    body["context"]["selections"] = ["MedicationRequest/1"]
+    assert parse_hook_request(orjson.dumps(body)).extension == {"com.example.thing": {"a": 1}}
+
+
+def test_a_sandbox_style_request_without_bundle_type_or_encounter_parses() -> None:
+    body = {
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "hook": "order-sign",
+        "fhirServer": "https://launch.smarthealthit.org/v/r2/fhir",
+        "context": {
+            "patientId": "smart-1288992",
+            "userId": "Practitioner/example",
+            "draftOrders": {
+                "resourceType": "Bundle",
+                "entry": [{"resource": {"resourceType": "MedicationOrder"}}],
+            },
+        },
+    }
+    assert parse_hook_request(orjson.dumps(body)).context.encounterId is None

@@ -1,0 +1,147 @@
+"""The order-sign service over HTTP: the spec's example requests, refusals and the call log."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import respx
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+from cds_service.hooks.discovery import SERVICE_ID
+from tests.conftest import SPEC_DIR, ServeApp, empty_fhir_server
+
+SERVICE = f"/cds-services/{SERVICE_ID}"
+
+
+def order_sign_examples() -> list[tuple[str, dict[str, Any]]]:
+    """Every order-sign request among the spec examples (CDS Hooks, CRD IG 2.2.1, Inferno presets)."""
+    examples: list[tuple[str, dict[str, Any]]] = []
+    for path in sorted(SPEC_DIR.rglob("*.json")):
+        document = orjson.loads(path.read_bytes())
+        candidates = document if isinstance(document, list) else [document]
+        for index, candidate in enumerate(candidates):
+            if (
+                isinstance(candidate, dict)
+                and candidate.get("hook") == "order-sign"
+                and "context" in candidate
+            ):
+                name = str(path.relative_to(SPEC_DIR)) + (f"[{index}]" if isinstance(document, list) else "")
+                examples.append((name, candidate))
+    return examples
+
+
+EXAMPLES = order_sign_examples()
+BASE_EXAMPLE = dict(EXAMPLES)["cds-hooks/order_sign_hook_request.json"]
+
+
+def test_the_spec_holds_the_examples_the_brief_names() -> None:
+    names = {name for name, _ in EXAMPLES}
+    assert {
+        "cds-hooks/order_sign_hook_request.json",
+        "cds-hooks/order-sign-request.json",
+        "davinci-crd/crd-ig-2.2.1/CRDServiceRequest.json",
+        "davinci-crd/crd-ig-2.2.1/CRDServiceRequest3.json",
+        "davinci-crd/inferno-crd-test-kit/presets-extracted/ri_crd_server.order_sign_request_bodies.json[0]",
+        "davinci-crd/inferno-crd-test-kit/presets-extracted/ri_crd_server.order_sign_request_bodies.json[1]",
+    } <= names
+
+
+@pytest.fixture
+def fhir_servers() -> Any:
+    """Any fhirServer the examples name answers from the stub; nothing leaves the machine."""
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as mock:
+        for server in {example.get("fhirServer") for _, example in EXAMPLES} - {None}:
+            mock.route(url__startswith=server).mock(side_effect=empty_fhir_server)
+        yield mock
+
+
+@pytest.mark.parametrize("example", [e for _, e in EXAMPLES], ids=[n for n, _ in EXAMPLES])
+async def test_every_spec_example_is_answered_200(
+    serve_app: ServeApp, make_settings: Any, fhir_servers: Any, example: dict[str, Any]
+) -> None:
+    async with serve_app(make_settings()) as client:
+        response = await client.post(SERVICE, content=orjson.dumps(example))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert isinstance(body["cards"], list)
+    assert isinstance(body.get("systemActions", []), list)
+
+
+async def test_the_sandbox_double_slash_path_is_served(
+    serve_app: ServeApp, make_settings: Any, fhir_servers: Any
+) -> None:
+    async with serve_app(make_settings()) as client:
+        response = await client.post(f"/cds-services//{SERVICE_ID}", content=orjson.dumps(BASE_EXAMPLE))
+    assert response.status_code == 200
+
+
+def broken(path: tuple[str, ...]) -> dict[str, Any]:
+    body = copy.deepcopy(BASE_EXAMPLE)
+    target = body
+    for part in path[:-1]:
+        target = target[part]
+    del target[path[-1]]
+    return body
+
+
+def assert_outcome(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    OperationOutcome.model_validate(body)
+    return body
+
+
+@pytest.mark.parametrize(
+    "field", ["hook", "hookInstance", "context", "context.userId", "context.patientId", "context.draftOrders"]
+)
+async def test_a_request_missing_a_required_field_is_400(
+    serve_app: ServeApp, make_settings: Any, field: str
+) -> None:
+    async with serve_app(make_settings()) as client:
+        response = await client.post(SERVICE, content=orjson.dumps(broken(tuple(field.split(".")))))
+    assert field in assert_outcome(response, 400)["issue"][0]["expression"]
+
+
+async def test_a_malformed_body_is_400(serve_app: ServeApp, make_settings: Any) -> None:
+    async with serve_app(make_settings()) as client:
+        response = await client.post(SERVICE, content=b'{"hook": "order-sign",')
+    assert_outcome(response, 400)
+
+
+async def test_another_hook_is_400(serve_app: ServeApp, make_settings: Any) -> None:
+    async with serve_app(make_settings()) as client:
+        response = await client.post(SERVICE, content=orjson.dumps({**BASE_EXAMPLE, "hook": "patient-view"}))
+    assert assert_outcome(response, 400)["issue"][0]["expression"] == ["hook"]
+
+
+async def test_an_unknown_service_id_is_404(serve_app: ServeApp, make_settings: Any) -> None:
+    async with serve_app(make_settings()) as client:
+        response = await client.post("/cds-services/no-such-service", content=orjson.dumps(BASE_EXAMPLE))
+    assert_outcome(response, 404)
+
+
+async def test_each_call_is_logged_once_without_tokens_or_identifiers(
+    serve_app: ServeApp, make_settings: Any, fhir_servers: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = copy.deepcopy(BASE_EXAMPLE)
+    request["context"]["patientId"] = "patient-secret-4471"
+    request["context"]["userId"] = "Practitioner/user-secret-9911"
+    request["fhirAuthorization"]["access_token"] = "fhir-token-secret-5cc1"
+    async with serve_app(make_settings()) as client:
+        capsys.readouterr()
+        response = await client.post(SERVICE, content=orjson.dumps(request))
+    assert response.status_code == 200
+    output = capsys.readouterr()
+    lines = [orjson.loads(line) for line in output.out.splitlines() if line.startswith("{")]
+    (call,) = [line for line in lines if line["event"] == "hook_call"]
+    assert call["service"] == SERVICE_ID
+    assert call["hook_instance"] == request["hookInstance"]
+    assert call["status"] == 200
+    assert call["orders"] == len(request["context"]["draftOrders"]["entry"])
+    assert isinstance(call["decisions"], dict) and call["duration_ms"] >= 0
+    for secret in ("patient-secret-4471", "user-secret-9911", "fhir-token-secret-5cc1"):
+        assert secret not in output.out and secret not in output.err

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from cds_service.app import create_app
+from cds_service.hooks.discovery import SERVICE_ID
+from tests.conftest import ServeApp
+
+SANDBOX = "https://sandbox.cds-hooks.org"
+ROUTES = [
+    ("GET", "/cds-services"),
+    ("POST", f"/cds-services/{SERVICE_ID}"),
+    ("POST", f"/cds-services/{SERVICE_ID}/feedback"),
+    ("POST", f"/cds-services//{SERVICE_ID}"),
+]
+
+
+def in_process(app: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+async def test_liveness_always_and_readiness_only_after_warm_up(make_settings: Any) -> None:
+    app = create_app(make_settings())
+    async with in_process(app) as client:
+        assert (await client.get("/healthz")).status_code == 200
+        not_ready = await client.get("/readyz")  # no lifespan has run: nothing warmed up
+        assert not_ready.status_code == 503
+        assert not_ready.json()["resourceType"] == "OperationOutcome"
+        async with app.router.lifespan_context(app):
+            await app.state.runtime.ready.wait()
+            assert (await client.get("/readyz")).status_code == 200
+            assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_the_lifespan_owns_a_client_when_none_is_injected(make_settings: Any) -> None:
+    app = create_app(make_settings())
+    async with app.router.lifespan_context(app):
+        client = app.state.runtime.http_client
+        assert isinstance(client, httpx.AsyncClient) and not client.is_closed
+    assert client.is_closed
+
+
+async def test_an_injected_client_is_used_and_left_open(make_settings: Any) -> None:
+    async with httpx.AsyncClient() as injected:
+        app = create_app(make_settings(), http_client=injected)
+        async with app.router.lifespan_context(app):
+            assert app.state.runtime.http() is injected
+        assert not injected.is_closed
+
+
+async def test_start_up_warns_loudly_when_authentication_is_off(
+    make_settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(make_settings())
+    async with app.router.lifespan_context(app):
+        pass
+    warnings = [
+        orjson.loads(line) for line in capsys.readouterr().out.splitlines() if "authentication_off" in line
+    ]
+    assert warnings and warnings[0]["level"] == "warning"
+
+
+async def test_no_warning_about_authentication_when_it_is_on(
+    make_settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(make_settings(auth_required=True, trusted_issuers={"https://ehr.example": "/dev/null"}))
+    async with app.router.lifespan_context(app):
+        pass
+    assert "authentication_off" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("auth_required", [False, True], ids=["auth-off", "auth-on"])
+@pytest.mark.parametrize(
+    ("method", "path"), ROUTES, ids=["discovery", "service", "feedback", "service-double-slash"]
+)
+async def test_a_sandbox_preflight_succeeds(
+    serve_app: ServeApp, make_settings: Any, method: str, path: str, auth_required: bool
+) -> None:
+    async with serve_app(make_settings(auth_required=auth_required)) as client:
+        response = await client.options(
+            path,
+            headers={
+                "Origin": SANDBOX,
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] in {"*", SANDBOX}
+    assert method in response.headers["access-control-allow-methods"]
+    allowed = {h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")}
+    assert {"authorization", "content-type"} <= allowed
+    assert "access-control-allow-credentials" not in response.headers
+
+
+async def test_answers_and_errors_carry_the_cors_header(serve_app: ServeApp, make_settings: Any) -> None:
+    async with serve_app(make_settings()) as client:
+        ok = await client.get("/cds-services", headers={"Origin": SANDBOX})
+        refused = await client.post(
+            f"/cds-services/{SERVICE_ID}", content=b"nope", headers={"Origin": SANDBOX}
+        )
+    assert ok.headers["access-control-allow-origin"] == "*"
+    assert refused.status_code == 400
+    assert refused.headers["access-control-allow-origin"] == "*"
+
+
+async def test_cors_origins_come_from_settings(serve_app: ServeApp, make_settings: Any) -> None:
+    async with serve_app(make_settings(cors_origins=[SANDBOX])) as client:
+        allowed = await client.get("/cds-services", headers={"Origin": SANDBOX})
+        other = await client.get("/cds-services", headers={"Origin": "https://evil.example"})
+    assert allowed.headers["access-control-allow-origin"] == SANDBOX
+    assert "access-control-allow-origin" not in other.headers
+
+
+async def test_the_dtr_routes_are_mounted(make_settings: Any) -> None:
+    from cds_service.dtr.routes import router
+
+    served = set(create_app(make_settings()).openapi()["paths"])
+    assert {
+        getattr(route, "path", None) for route in router.routes if getattr(route, "include_in_schema", True)
+    } <= served
