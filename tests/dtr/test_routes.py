@@ -1,0 +1,119 @@
+"""The DTR endpoints through the service's app (`cds_service.app.create_app`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from cds_service.app import create_app
+from cds_service.dtr.routes import STORE_ATTRIBUTE
+from cds_service.dtr.store import DeterminationStore, record_determinations
+from cds_service.response.fhir_validation import r4_problem
+from cds_service.settings import Settings
+from tests.response.determinations import hook_request, pend
+
+BASE = "https://payer.example.org"
+COVERAGE = {
+    "resourceType": "Coverage",
+    "id": "cov-1",
+    "status": "active",
+    "beneficiary": {"reference": "Patient/pat-1"},
+    "payor": [{"display": "Plan"}],
+}
+
+
+@pytest.fixture
+def app(make_settings: Callable[..., Settings]) -> FastAPI:
+    return create_app(make_settings(public_base_url=BASE, health_plan_name="Example Health Plan"))
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+def assert_outcome(response: httpx.Response, status: int) -> None:
+    assert response.status_code == status
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    assert r4_problem(body) is None
+
+
+async def test_the_questionnaire_is_served_as_fhir_json(client: httpx.AsyncClient) -> None:
+    response = await client.get("/fhir/Questionnaire/cp-phar-418-dexrazoxane")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    body = response.json()
+    assert r4_problem(body) is None
+    assert body["url"] == f"{BASE}/fhir/Questionnaire/cp-phar-418-dexrazoxane"
+    assert body["publisher"] == "Example Health Plan"
+
+
+async def test_an_unknown_questionnaire_is_a_404_operation_outcome(client: httpx.AsyncClient) -> None:
+    assert_outcome(await client.get("/fhir/Questionnaire/something-else"), 404)
+
+
+def package_body(*parameter: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "coverage", "resource": COVERAGE}, *parameter],
+    }
+
+
+@pytest.mark.parametrize(
+    "path", ["/fhir/Questionnaire/$questionnaire-package", "/fhir/$questionnaire-package"]
+)
+async def test_the_package_for_a_recorded_order_sign_call_is_prefilled(
+    app: FastAPI, client: httpx.AsyncClient, path: str
+) -> None:
+    store = DeterminationStore()
+    setattr(app.state, STORE_ATTRIBUTE, store)
+    (assertion_id,) = record_determinations(store, [pend()], hook_request(pend().order_resource))
+    response = await client.post(path, json=package_body({"name": "context", "valueString": assertion_id}))
+    assert response.status_code == 200
+    body = response.json()
+    assert r4_problem(body) is None
+    bundle = body["parameter"][0]["resource"]
+    assert [entry["resource"]["resourceType"] for entry in bundle["entry"]] == [
+        "Questionnaire",
+        "QuestionnaireResponse",
+    ]
+    assert bundle["entry"][1]["resource"]["item"]
+
+
+async def test_without_a_known_context_the_response_is_unfilled(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/fhir/Questionnaire/$questionnaire-package",
+        json=package_body({"name": "context", "valueString": "unknown"}),
+    )
+    assert response.status_code == 200
+    assert "item" not in response.json()["parameter"][0]["resource"]["entry"][1]["resource"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"not json", b'{"resourceType": "Parameters", "parameter": []}', b'{"resourceType": "Patient"}'],
+)
+async def test_bad_parameters_are_a_400_operation_outcome(client: httpx.AsyncClient, content: bytes) -> None:
+    response = await client.post(
+        "/fhir/Questionnaire/$questionnaire-package",
+        content=content,
+        headers={"content-type": "application/json"},
+    )
+    assert_outcome(response, 400)
+
+
+async def test_the_store_is_created_on_first_use_when_the_app_set_none(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    assert getattr(app.state, STORE_ATTRIBUTE, None) is None
+    await client.post(
+        "/fhir/$questionnaire-package", json=package_body({"name": "context", "valueString": "x"})
+    )
+    assert isinstance(getattr(app.state, STORE_ATTRIBUTE), DeterminationStore)
