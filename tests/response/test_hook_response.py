@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import pytest
 
 from cds_service.clinical.facts import Fact
+from cds_service.policy.decide import determine
 from cds_service.policy.determination import Determination
 from cds_service.response.configuration import REQUESTED_VERSION_KEY
 from cds_service.response.crd_terms import COVERAGE_INFORMATION_URL, CrdVersion
@@ -23,6 +25,7 @@ from tests.response.determinations import (
     deny,
     draft_order,
     evaluation,
+    facts,
     hook_request,
     medicare,
     over_extravasation_cap,
@@ -186,3 +189,36 @@ def test_every_card_names_the_plan_and_links_the_policy() -> None:
         assert card["extension"]["davinci-crd.associated-resource"] == [
             {"reference": "MedicationRequest/dex-1"}
         ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "decision"),
+    [
+        ({}, "approve"),
+        ({"prescriber_onc_or_hem": Fact(None)}, "pend"),
+        ({"concurrent_doxorubicin": Fact(False)}, "deny"),
+    ],
+)
+def test_determinations_of_the_policy_tree_give_valid_responses(
+    changes: dict[str, Any], decision: str
+) -> None:
+    """End to end from ClinicalFacts through the real CP.PHAR.418 tree (workstream C) to the response."""
+    order = draft_order()
+    decided = determine(
+        facts(
+            prescriber_onc_or_hem=Fact(True, ("PractitionerRole/onc-1",)),
+            prior_dexrazoxane_cardioprotection=Fact(False),
+            last_planned_doxorubicin_date=Fact(date(2027, 1, 30)),
+            **changes,
+        ),
+        order,
+    )
+    assert decided.decision == decision
+    for version in CrdVersion:
+        response = respond(decided, extension={REQUESTED_VERSION_KEY: version.value})
+        inferno_checks.check_response_shape(response)
+        inferno_checks.check_optional_fields(response)
+        inferno_checks.check_coverage_information(response, version)
+        assert inferno_checks.instructions_cards(response) and inferno_checks.external_reference_cards(
+            response
+        )
