@@ -26,7 +26,7 @@ from typing import Any
 
 from cds_service.clinical import codes
 from cds_service.clinical.facts import Fact
-from cds_service.clinical.fhir_read import codings, dicts, obj, parse_date, status_of
+from cds_service.clinical.fhir_read import codings, dicts, obj, parse_date, plain_codes, status_of
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 PEDIATRIC_AGE = 18  # CONTRACT §3: "pediatric means under 18"
@@ -55,8 +55,10 @@ def _status_code(value: Any) -> str:
     """R4 CodeableConcept status, or STU3/DSTU2 plain code."""
     if isinstance(value, str):
         return value.strip().lower()
-    for _system, code in codings(value):
-        return code.lower()
+    for concept in dicts(value):
+        for coding in dicts(concept.get("coding")):
+            if isinstance(coding.get("code"), str):
+                return str(coding["code"]).strip().lower()
     return ""
 
 
@@ -269,7 +271,7 @@ def _bcr_abl1_result(observation: Resource) -> bool | None:
             return False
         if lowered.startswith(("detected", "positive", "present")):
             return True
-    interpretation = {code.upper() for _s, code in codings(observation.get("interpretation"))}
+    interpretation = {code.upper() for code in plain_codes(observation.get("interpretation"))}
     if interpretation & codes.POSITIVE_ANSWERS:
         return True
     if interpretation & codes.NEGATIVE_ANSWERS:

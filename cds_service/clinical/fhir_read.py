@@ -111,3 +111,13 @@ def status_of(resource: dict[str, Any]) -> str:
 def obj(value: Any) -> dict[str, Any]:
     """A JSON object, or an empty one for anything else (a missing or malformed element)."""
     return value if isinstance(value, dict) else {}
+
+
+def plain_codes(concepts: Any) -> set[str]:
+    """Every coding's code whatever its system (for status and answer codes sent without a system)."""
+    return {
+        coding["code"].strip()
+        for concept in dicts(concepts)
+        for coding in dicts(concept.get("coding"))
+        if isinstance(coding.get("code"), str)
+    }

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from cds_service.clinical import diagnoses as dx
+from cds_service.clinical.codes import ICD10CM, SNOMED
+from cds_service.fhir.pool import Resource
+from tests.clinical.builders import (
+    DEXRAZOXANE,
+    condition,
+    medication_request,
+    observation,
+    pool_of,
+    snomed_condition,
+)
+
+
+def recorded(*conditions: Resource, order: Resource | None = None) -> list[dx.Diagnosis]:
+    order = order or medication_request("dex", DEXRAZOXANE, (500, "mg/m2"))
+    return dx.recorded_diagnoses(pool_of(*conditions, order), order)
+
+
+def test_metastatic_breast_cancer_needs_breast_and_metastasis() -> None:
+    both = recorded(condition("b", "C50.911"), condition("m", "C79.51"))
+    fact = dx.metastatic_breast_cancer(both)
+    assert fact.value is True
+    assert fact.evidence == ("Condition/b", "Condition/m")
+    assert dx.metastatic_breast_cancer(recorded(condition("b", "C50.911"))).value is False
+    assert dx.metastatic_breast_cancer(
+        recorded(snomed_condition("b", "254837009"), snomed_condition("m", "128462008"))
+    ).value
+
+
+def test_inactive_refuted_and_entered_in_error_conditions_do_not_count() -> None:
+    assert not dx.hodgkin_lymphoma(recorded(condition("h", "C81.10", status="resolved"))).value
+    assert not dx.hodgkin_lymphoma(recorded(condition("h", "C81.10", verification="refuted"))).value
+    assert not dx.hodgkin_lymphoma(recorded(condition("h", "C81.10", verification="entered-in-error"))).value
+    assert dx.hodgkin_lymphoma(recorded(condition("h", "C81.10", status="recurrence"))).value is True
+
+
+def test_the_orders_reason_counts_as_a_diagnosis() -> None:
+    order = medication_request(
+        "dex", DEXRAZOXANE, (500, "mg/m2"), reasonCode=[{"coding": [{"system": ICD10CM, "code": "C83.70"}]}]
+    )
+    assert dx.aggressive_mature_b_cell_lymphoma(recorded(order=order)).value is True
+
+
+def test_all_ph_status_and_relapse() -> None:
+    plain = recorded(condition("a", "C91.00"))
+    assert dx.acute_lymphoblastic_leukemia(plain).value is True
+    assert dx.relapsed_or_refractory(plain).value is None
+    assert dx.ph_positive(plain, []).value is None
+    assert dx.relapsed_or_refractory(recorded(condition("a", "C91.02"))).value is True
+    assert dx.relapsed_or_refractory(recorded(condition("a", "C91.00", status="relapse"))).value is True
+    ph = recorded(snomed_condition("ph", "426955004"))
+    assert dx.acute_lymphoblastic_leukemia(ph).value is True
+    assert dx.ph_positive(ph, []).value is True
+    assert not dx.acute_lymphoblastic_leukemia(recorded(condition("cml", "C92.10"))).value
+
+
+def bcr_abl1(rid: str, **value: object) -> Resource:
+    resource = observation(rid, "46434-7", "2026-05-01", 0, "%")
+    del resource["valueQuantity"]
+    resource.update(value)
+    return resource
+
+
+def test_bcr_abl1_results_decide_ph_status() -> None:
+    positive = bcr_abl1("p", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "10828004"}]})
+    negative = bcr_abl1("n", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
+    ratio = bcr_abl1("r", valueQuantity={"value": 0.35, "unit": "%"})
+    zero = bcr_abl1("z", valueQuantity={"value": 0, "unit": "%"})
+    by_interpretation = bcr_abl1("i", interpretation=[{"coding": [{"code": "NEG"}]}])
+    assert dx.ph_positive([], [negative]).value is False
+    assert dx.ph_positive([], [ratio]).value is True
+    assert dx.ph_positive([], [zero, by_interpretation]).value is False
+    # a negative result after a positive one is a treated Ph+ leukemia, not a Ph-negative one
+    assert dx.ph_positive([], [positive, negative]).value is True
+
+
+def test_wilms_and_neuroblastoma_by_snomed_or_by_site_in_a_child() -> None:
+    assert dx.wilms_tumor(recorded(snomed_condition("w", "302849000")), 40).value is True
+    kidney = recorded(condition("k", "C64.1"))
+    assert dx.wilms_tumor(kidney, 4).value is True
+    assert dx.wilms_tumor(kidney, 60).value is False
+    assert dx.wilms_tumor(kidney, None).value is None
+    assert dx.neuroblastoma(recorded(snomed_condition("n", "432328008")), 3).value is True
+    assert dx.neuroblastoma(recorded(condition("n", "C74.10")), 3).value is True
+    assert dx.neuroblastoma(recorded(condition("n", "C47.4")), 3).value is False
+
+
+def test_soft_tissue_sarcoma_but_not_gist() -> None:
+    assert dx.soft_tissue_sarcoma(recorded(condition("s", "C49.4"))).value is True
+    assert dx.soft_tissue_sarcoma(recorded(condition("s", "C48.0"))).value is True
+    assert dx.soft_tissue_sarcoma(recorded(condition("g", "C49.A2"))).value is False
+
+
+def test_no_structured_diagnosis_is_false() -> None:
+    nothing = recorded()
+    for fact in (
+        dx.metastatic_breast_cancer(nothing),
+        dx.acute_lymphoblastic_leukemia(nothing),
+        dx.aggressive_mature_b_cell_lymphoma(nothing),
+        dx.hodgkin_lymphoma(nothing),
+        dx.soft_tissue_sarcoma(nothing),
+        dx.wilms_tumor(nothing, 5),
+        dx.neuroblastoma(nothing, 5),
+    ):
+        assert fact.value is False

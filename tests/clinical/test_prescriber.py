@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from typing import Any
+
+from cds_service.clinical.codes import NUCC, SNOMED
+from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
+from cds_service.fhir.pool import Resource
+from tests.clinical.builders import DEXRAZOXANE, medication_request, pool_of
+
+
+def role(rid: str, practitioner: str, system: str, code: str) -> Resource:
+    return {
+        "resourceType": "PractitionerRole",
+        "id": rid,
+        "practitioner": {"reference": practitioner},
+        "specialty": [{"coding": [{"system": system, "code": code}]}],
+    }
+
+
+def order(**extra: Any) -> Resource:
+    return medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), **extra)
+
+
+PRACTITIONER = {"resourceType": "Practitioner", "id": "doc"}
+
+
+def test_requester_practitioner_read_through_its_roles() -> None:
+    dex = order(requester={"reference": "Practitioner/doc"})
+    pool = pool_of(PRACTITIONER, role("r", "Practitioner/doc", NUCC, "207RX0202X"), dex)
+    onc_or_hem, oncologist = prescriber_facts(dex, pool)
+    assert (onc_or_hem.value, oncologist.value) == (True, True)
+    assert "PractitionerRole/r" in oncologist.evidence
+
+
+def test_hematologist_is_onc_or_hem_but_not_oncologist() -> None:
+    dex = order(requester={"reference": "PractitionerRole/r"})
+    pool = pool_of(PRACTITIONER, role("r", "Practitioner/doc", NUCC, "207RH0000X"), dex)
+    onc_or_hem, oncologist = prescriber_facts(dex, pool)
+    assert (onc_or_hem.value, oncologist.value) == (True, False)
+
+
+def test_signing_user_when_the_order_names_no_requester() -> None:
+    dex = order()
+    pool = pool_of(
+        PRACTITIONER, role("r", "Practitioner/doc", SNOMED, "310512001"), dex, user="Practitioner/doc"
+    )
+    assert prescriber_facts(dex, pool)[1].value is True
+
+
+def test_qualification_code_and_no_specialty_recorded() -> None:
+    qualified = {
+        "resourceType": "Practitioner",
+        "id": "doc",
+        "qualification": [{"code": {"coding": [{"system": NUCC, "code": "2080P0207X"}]}}],
+    }
+    dex = order(requester={"reference": "Practitioner/doc"})
+    assert prescriber_facts(dex, pool_of(qualified, dex))[1].value is True
+    degree_only = {
+        "resourceType": "Practitioner",
+        "id": "doc",
+        "qualification": [
+            {"code": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0360", "code": "MD"}]}}
+        ],
+    }
+    assert prescriber_facts(dex, pool_of(degree_only, dex))[0].value is None
+    assert prescriber_facts(dex, pool_of(dex))[0].value is None
+
+
+def test_other_specialty_is_not_an_oncologist() -> None:
+    dex = order(requester={"reference": "Practitioner/doc"})
+    pool = pool_of(PRACTITIONER, role("r", "Practitioner/doc", NUCC, "207R00000X"), dex)
+    assert prescriber_facts(dex, pool)[0].value is False
+
+
+def test_referral_to_oncology_by_performer_type_or_performer() -> None:
+    by_type = {
+        "resourceType": "ServiceRequest",
+        "id": "ref",
+        "status": "completed",
+        "performerType": {"coding": [{"system": NUCC, "code": "207RX0202X"}]},
+    }
+    consult_onc_or_hem, consult_oncologist = consultation_facts(pool_of(by_type))
+    assert (consult_onc_or_hem.value, consult_oncologist.value) == (True, True)
+    by_performer = {
+        "resourceType": "ServiceRequest",
+        "id": "ref",
+        "status": "active",
+        "performer": [{"reference": "PractitionerRole/hem"}],
+    }
+    pool = pool_of(by_performer, role("hem", "Practitioner/x", NUCC, "207RH0000X"))
+    assert [f.value for f in consultation_facts(pool)] == [True, None]
+    revoked = dict(by_type, status="revoked")
+    assert [f.value for f in consultation_facts(pool_of(revoked))] == [None, None]
