@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import date
+
+from cds_service.clinical.administrations import counted_administrations
+from cds_service.clinical.codes import ANTHRACYCLINES, Agent
+from tests.clinical.builders import DOXORUBICIN, administration, pool_of
+
+
+def references(*resources: dict[str, object]) -> list[str]:
+    return sorted(a.reference for a in counted_administrations(pool_of(*resources), ANTHRACYCLINES))
+
+
+def test_statuses_that_count() -> None:
+    assert references(
+        administration("done", DOXORUBICIN, "2026-01-01", (50, "mg/m2")),
+        administration("running", DOXORUBICIN, "2026-01-01", (50, "mg/m2"), status="in-progress"),
+        administration("stopped-dose", DOXORUBICIN, "2026-01-01", (20, "mg/m2"), status="stopped"),
+        administration("stopped-none", DOXORUBICIN, "2026-01-01", None, status="stopped"),
+        administration("not-done", DOXORUBICIN, "2026-01-01", (50, "mg/m2"), status="not-done"),
+        administration("error", DOXORUBICIN, "2026-01-01", (50, "mg/m2"), status="entered-in-error"),
+        administration("hold", DOXORUBICIN, "2026-01-01", (50, "mg/m2"), status="on-hold"),
+    ) == [
+        "MedicationAdministration/done",
+        "MedicationAdministration/running",
+        "MedicationAdministration/stopped-dose",
+    ]
+
+
+def test_dstu2_shape() -> None:
+    dstu2 = {
+        "resourceType": "MedicationAdministration",
+        "id": "old",
+        "status": "completed",
+        "medicationCodeableConcept": DOXORUBICIN,
+        "effectiveTimePeriod": {"start": "2016-04-01T10:00:00Z", "end": "2016-04-01T11:00:00Z"},
+        "dosage": {"quantity": {"value": 90, "unit": "mg", "code": "mg"}},
+        "prescription": {"reference": "MedicationOrder/mo"},
+    }
+    not_given = dict(dstu2, id="skipped", wasNotGiven=True)
+    [found] = counted_administrations(pool_of(dstu2, not_given), ANTHRACYCLINES)
+    assert (found.agent, found.when, found.amount, found.request) == (
+        Agent.DOXORUBICIN,
+        date(2016, 4, 1),
+        (90, "mg"),
+        "MedicationOrder/mo",
+    )

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from cds_service.clinical.coverage import line_of_business
+from cds_service.fhir.pool import Resource
+from tests.clinical.builders import DEXRAZOXANE, medication_request, pool_of
+
+ORDER = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"))
+
+
+def coverage(rid: str, sopt: str | None, *, status: str = "active", plan: str | None = None) -> Resource:
+    resource: Resource = {
+        "resourceType": "Coverage",
+        "id": rid,
+        "status": status,
+        "payor": [{"reference": "Organization/payer"}],
+    }
+    if sopt:
+        resource["type"] = {"coding": [{"system": "https://nahdo.org/sopt", "code": sopt}]}
+    if plan:
+        resource["class"] = [{"type": {"coding": [{"code": "plan"}]}, "value": plan}]
+    return resource
+
+
+PAYER = {"resourceType": "Organization", "id": "payer", "identifier": [{"value": "PAYER-42"}]}
+
+
+def test_sopt_first_digit() -> None:
+    for code, expected in (("1", "medicare"), ("21", "medicaid"), ("51", "commercial"), ("6", "commercial")):
+        lob, used = line_of_business(pool_of(coverage("c", code), ORDER), ORDER, {})
+        assert (lob.value, used.value) == (expected, "Coverage/c")
+    assert line_of_business(pool_of(coverage("c", "9"), ORDER), ORDER, {})[0].value is None
+
+
+def test_the_configured_map_wins_plan_before_payer() -> None:
+    pool = pool_of(PAYER, coverage("c", "51", plan="HIM-SILVER"), ORDER)
+    assert line_of_business(pool, ORDER, {"HIM-SILVER": "marketplace"})[0].value == "marketplace"
+    assert line_of_business(pool, ORDER, {"PAYER-42": "Medicaid"})[0].value == "medicaid"
+    assert line_of_business(pool, ORDER, {"PAYER-42": "not a line"})[0].value == "commercial"
+
+
+def test_only_active_coverage_and_the_orders_insurance_first() -> None:
+    cancelled = coverage("old", "1", status="cancelled")
+    assert line_of_business(pool_of(cancelled, ORDER), ORDER, {})[1].value is None
+    named = medication_request(
+        "dex", DEXRAZOXANE, (500, "mg/m2"), insurance=[{"reference": "Coverage/second"}]
+    )
+    pool = pool_of(coverage("first", "1"), coverage("second", "21"), named)
+    assert line_of_business(pool, named, {})[0].value == "medicaid"
