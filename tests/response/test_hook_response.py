@@ -206,10 +206,12 @@ def test_determinations_of_the_policy_tree_give_valid_responses(
     order = draft_order()
     decided = determine(
         facts(
-            prescriber_onc_or_hem=Fact(True, ("PractitionerRole/onc-1",)),
-            prior_dexrazoxane_cardioprotection=Fact(False),
-            last_planned_doxorubicin_date=Fact(date(2027, 1, 30)),
-            **changes,
+            **{
+                "prescriber_onc_or_hem": Fact(True, ("PractitionerRole/onc-1",)),
+                "prior_dexrazoxane_cardioprotection": Fact(False),
+                "last_planned_doxorubicin_date": Fact(date(2027, 1, 30)),
+                **changes,
+            }
         ),
         order,
     )
