@@ -14,10 +14,14 @@ from collections.abc import Mapping
 from typing import Any
 
 _TOKEN = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
-# FHIR R4 id datatype (http://hl7.org/fhir/R4/datatypes.html#id); a value outside it never reaches a URL,
-# so a crafted context value cannot add query parameters or path segments.
-_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-_RELATIVE_REFERENCE = re.compile(r"([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})")
+# An id goes into a URL only if it is made of RFC 3986 "unreserved" characters, so a crafted context value
+# cannot add query parameters or path segments. That is the FHIR R4 id alphabet
+# (http://hl7.org/fhir/R4/datatypes.html#id) plus "_" and "~", and up to 256 characters rather than 64:
+# lenient toward servers whose ids overstep the spec a little (CONTRACT §7), never toward URL syntax.
+# At least one letter or digit, so "." and ".." cannot climb the URL path.
+_ID = r"(?=[\-._~]*[A-Za-z0-9])[A-Za-z0-9\-._~]{1,256}"
+_FHIR_ID = re.compile(_ID)
+_RELATIVE_REFERENCE = re.compile(rf"([A-Z][A-Za-z]+)/({_ID})")
 
 # CDS Hooks 2.0 user tokens (S2 L313-319): the FHIR id of the user, by the type userId names.
 USER_TOKENS: dict[str, str] = {
@@ -60,7 +64,7 @@ def render(template: str, values: Mapping[str, str]) -> str | None:
 
 
 def fhir_id(value: str) -> str | None:
-    """``value`` if it is a valid FHIR id, else ``None``."""
+    """``value`` if it is safe to use as a FHIR id in a URL, else ``None``."""
     return value if _FHIR_ID.fullmatch(value) else None
 
 

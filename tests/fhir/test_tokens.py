@@ -39,3 +39,9 @@ def test_tokens_tolerate_spaces_inside_the_braces_and_unknown_tokens_block_the_t
     values = token_values({"userId": "Practitioner/abc", "patientId": "p-1"})
     assert render("Patient/{{ context.patientId }}", values) == "Patient/p-1"
     assert render("Encounter/{{context.encounterId}}", values) is None
+
+
+def test_dot_segments_are_not_ids() -> None:
+    assert "context.patientId" not in token_values({"userId": "Practitioner/abc", "patientId": ".."})
+    assert "userPractitionerId" not in token_values({"userId": "Practitioner/..", "patientId": "p"})
+    assert token_values({"userId": "Practitioner/a_b~1", "patientId": ".p."})["context.patientId"] == ".p."
