@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -133,3 +134,13 @@ def test_keys_without_kid_or_not_for_signing_are_ignored() -> None:
     assert list(keys_from_jwks(document)) == ["ec-1"]
     assert keys_from_jwks({"keys": "not a list"}) == {}
     assert keys_from_jwks([]) == {}
+
+
+def test_the_readme_trusts_the_sandbox_with_values_that_work() -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    values = [json.loads(v) for v in re.findall(r"CDS_TRUSTED_ISSUERS='(\{.*?\})'", readme)]
+    sandbox = [v["https://sandbox.cds-hooks.org"] for v in values if "https://sandbox.cds-hooks.org" in v]
+    assert "https://sandbox.cds-hooks.org/.well-known/jwks.json" in sandbox
+    (packaged,) = [location for location in sandbox if not location.startswith("https://")]
+    assert (root / packaged).resolve() == SANDBOX_JWKS.resolve()

@@ -110,3 +110,8 @@ def test_a_sandbox_style_request_without_bundle_type_or_encounter_parses() -> No
         },
     }
     assert parse_hook_request(orjson.dumps(body)).context.encounterId is None
+
+
+def test_a_fhir_authorization_without_its_token_is_refused() -> None:
+    body = with_value(("fhirAuthorization",), {"token_type": "Bearer"})
+    assert refusal(body).expression == ("fhirAuthorization.access_token",)
