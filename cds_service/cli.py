@@ -30,10 +30,27 @@ def main(argv: list[str] | None = None) -> int:
 
         uvicorn.run("cds_service.app:create_app", factory=True, host=args.host, port=args.port)
         return 0
-    from cds_service.report import evaluate_file
+    return _evaluate(args.request, as_json=args.json, today=args.today)
+
+
+def _evaluate(path: Path, *, as_json: bool, today: date | None) -> int:
+    """Exit 0 with the determinations on stdout; 2 with one line on stderr for a file that is not a
+    readable hook request; 1 for a request whose data could not be gathered."""
+    from cds_service.errors import ServiceError
+    from cds_service.report import RequestFileError, evaluate_path, no_dexrazoxane_message, render
     from cds_service.settings import get_settings
 
-    print(evaluate_file(args.request, as_json=args.json, settings=get_settings(), today=args.today))
+    try:
+        result = evaluate_path(path, settings=get_settings(), today=today or date.today())
+    except RequestFileError as error:
+        print(f"cds-service evaluate: {error}", file=sys.stderr)
+        return 2
+    except ServiceError as error:
+        print(f"cds-service evaluate: {path}: {error.message}", file=sys.stderr)
+        return 1
+    if as_json and not result.determinations:
+        print(no_dexrazoxane_message(result), file=sys.stderr)
+    print(render(result, as_json=as_json))
     return 0
 
 

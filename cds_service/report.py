@@ -1,28 +1,85 @@
-"""`cds-service evaluate`: evaluate one hook request file offline and print the determination (CONTRACT §4).
-(First cut: prints the decisions only; the criteria-tree work renders the tree and the JSON.)"""
+"""`cds-service evaluate`: evaluate one hook request file offline and print the determinations (CONTRACT §4).
+
+What the prefetch lacks is fetched from the request's ``fhirServer`` by the orchestrator, as in the
+service. A file that cannot be read as a CDS Hooks request raises ``RequestFileError`` with one line
+saying why, for the command line to print without a traceback.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import httpx
 import orjson
+from pydantic import ValidationError
 
 from cds_service.evaluation import evaluate_hook
 from cds_service.hooks.request import HookRequest
+from cds_service.policy.determination import Determination
+from cds_service.policy.render import determination_to_json, determination_to_text
 from cds_service.settings import Settings
 
 
-def evaluate_file(path: Path, *, as_json: bool, settings: Settings, today: date | None = None) -> str:
-    request = HookRequest.model_validate(orjson.loads(path.read_bytes()))
+class RequestFileError(Exception):
+    """The file is missing, not JSON, or not a CDS Hooks request."""
 
-    async def run() -> list[str]:
+
+@dataclass(frozen=True)
+class FileEvaluation:
+    determinations: list[Determination]
+    draft_orders: int  # how many draft orders the request carried (dexrazoxane or not)
+
+
+def load_request(path: Path) -> HookRequest:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise RequestFileError(f"{path}: cannot read the file ({error.strerror or error})") from None
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise RequestFileError(f"{path}: not JSON ({error})") from None
+    if not isinstance(body, dict):
+        raise RequestFileError(f"{path}: not a CDS Hooks request (the JSON is not an object)")
+    try:
+        return HookRequest.model_validate(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise RequestFileError(f"{path}: not a CDS Hooks request ({where}: {first['msg']})") from None
+
+
+def evaluate_path(path: Path, *, settings: Settings, today: date) -> FileEvaluation:
+    request = load_request(path)
+
+    async def run() -> FileEvaluation:
         async with httpx.AsyncClient() as http:
-            evaluation = await evaluate_hook(
-                request, settings=settings, http=http, today=today or date.today()
-            )
-        return [f"{d.order}: {d.decision}" for d in evaluation.determinations]
+            evaluation = await evaluate_hook(request, settings=settings, http=http, today=today)
+        return FileEvaluation(evaluation.determinations, len(evaluation.pool.draft_orders))
 
-    return "\n".join(asyncio.run(run()))
+    return asyncio.run(run())
+
+
+def no_dexrazoxane_message(result: FileEvaluation) -> str:
+    return (
+        f"No dexrazoxane order among the {result.draft_orders} draft order(s): nothing for CP.PHAR.418 "
+        "to decide."
+    )
+
+
+def render(result: FileEvaluation, *, as_json: bool) -> str:
+    """Text trees one after another, or JSON: one object for one order, a list for several (or none)."""
+    if as_json:
+        documents = [determination_to_json(d) for d in result.determinations]
+        payload = documents[0] if len(documents) == 1 else documents
+        return orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode()
+    if not result.determinations:
+        return no_dexrazoxane_message(result)
+    return "\n\n".join(determination_to_text(d) for d in result.determinations)
+
+
+def evaluate_file(path: Path, *, as_json: bool, settings: Settings, today: date | None = None) -> str:
+    return render(evaluate_path(path, settings=settings, today=today or date.today()), as_json=as_json)

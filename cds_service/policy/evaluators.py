@@ -33,10 +33,11 @@ def either(*parts: Verdict) -> Verdict:
 
 
 def fact(value: Fact[bool], yes: str, no: str, unknown: str) -> Verdict:
-    """A yes/no fact, worded for the reader; the extraction's own reason follows when it has one."""
-    said = unknown if value.value is None else yes if value.value else no
-    reason = f"{said} ({value.reason})" if value.reason else said
-    return Verdict(Outcome.of(value.value), reason, value.evidence)
+    """A yes/no fact, worded for the reader. When the data cannot settle it, the extraction's own
+    reason says why (e.g. "the prescriber has no recorded specialty"); the evidence shows the rest."""
+    if value.value is None:
+        return Verdict(Outcome.UNKNOWN, value.reason or unknown, value.evidence)
+    return Verdict(Outcome.of(value.value), yes if value.value else no, value.evidence)
 
 
 def _mg(value: float) -> str:

@@ -21,16 +21,16 @@ ADULT_AGE = Threshold(18, "years", "CP.PHAR.418 I.A.3.a and I.B.3: Age ≥ 18 ye
 PEDIATRIC_AGE_BELOW = Threshold(18, "years", "CONTRACT §3 Age: pediatric means under 18")
 
 CUMULATIVE_DOXORUBICIN_ADULT = Threshold(
-    300, "mg/m2", "CP.PHAR.418 I.A.3.a: cumulative doxorubicin dose of ≥ 300 mg/m²"
+    300, "mg/m²", "CP.PHAR.418 I.A.3.a: cumulative doxorubicin dose of ≥ 300 mg/m²"
 )
 ANTICIPATED_ANTHRACYCLINE_ALL = Threshold(
-    250, "mg/m2", "CP.PHAR.418 I.A.3.b.i.1/2: anticipated cumulative anthracycline dose ≥ 250 mg/m²"
+    250, "mg/m²", "CP.PHAR.418 I.A.3.b.i.1/2: anticipated cumulative anthracycline dose ≥ 250 mg/m²"
 )
 PLANNED_DOXORUBICIN_WILMS = Threshold(
-    150, "mg/m2", "CP.PHAR.418 I.A.3.b.iv: planned cumulative dose of doxorubicin ≥ 150 mg/m²"
+    150, "mg/m²", "CP.PHAR.418 I.A.3.b.iv: planned cumulative dose of doxorubicin ≥ 150 mg/m²"
 )
 PLANNED_DOXORUBICIN_SARCOMA = Threshold(
-    250, "mg/m2", "CP.PHAR.418 I.A.3.b.vi: planned cumulative dose of doxorubicin ≥ 250 mg/m²"
+    250, "mg/m²", "CP.PHAR.418 I.A.3.b.vi: planned cumulative dose of doxorubicin ≥ 250 mg/m²"
 )
 MAX_DOSE_RATIO = Threshold(
     10,
