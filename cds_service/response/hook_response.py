@@ -24,7 +24,6 @@ from cds_service.response.configuration import ResponseOptions, response_options
 from cds_service.response.coverage_information import coverage_information
 from cds_service.response.crd_terms import CardType
 from cds_service.response.dose_proposal import dose_proposal
-from cds_service.response.fhir_validation import r4_problem
 from cds_service.response.order_update import coverage_update
 from cds_service.settings import Settings
 
@@ -97,8 +96,10 @@ def _cards(
     if determination.decision is Decision.NOT_APPLICABLE:
         return cards
     proposal = dose_proposal(determination.facts, determination.order_resource)
-    wanted = options.wants(CardType.THERAPY_ALTERNATIVES_REQ)
-    if proposal is not None and wanted and r4_problem(proposal.order) is None:
+    # The suggestion is the client's own draft with one dose changed, applied by the client to that draft:
+    # it keeps the draft's shape even where that is not valid R4 (the sandbox's `category` object), unlike
+    # the coverage-information record, which must meet the CRD profile.
+    if proposal is not None and options.wants(CardType.THERAPY_ALTERNATIVES_REQ):
         card = propose_alternate_card(determination, proposal, health_plan=plan, version=version)
         cards.append((_PROPOSAL, card))
     if options.wants(CardType.GUIDELINE):

@@ -224,3 +224,14 @@ def test_determinations_of_the_policy_tree_give_valid_responses(
         assert inferno_checks.instructions_cards(response) and inferno_checks.external_reference_cards(
             response
         )
+
+
+def test_a_sandbox_shaped_draft_still_gets_the_dose_proposal_in_its_own_shape() -> None:
+    order = {**draft_order(value=600), "category": {"text": "outpatient"}}
+    response = respond(over_ratio(order))
+    assert response["systemActions"] == []
+    (card,) = [c for c in response["cards"] if c.get("suggestions")]
+    resource = card["suggestions"][0]["actions"][0]["resource"]
+    assert resource["category"] == {"text": "outpatient"}
+    assert resource["medicationCodeableConcept"]["coding"][0]["code"] == "3277"
+    assert resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 500
