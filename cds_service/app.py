@@ -31,7 +31,9 @@ from cds_service.warmup import warm_up_models
 log = structlog.get_logger("cds_service.app")
 
 # The browser-based CDS Hooks sandbox sends Authorization and a JSON Content-Type, so every call is
-# preceded by a preflight (reference/cds-hooks-spec.md §8); no cookies, hence no credentials.
+# preceded by a preflight (reference/cds-hooks-spec.md §8); no cookies, hence no credentials. The public
+# sandbox calling a service on 127.0.0.1 makes Chrome ask for Private Network Access in that preflight:
+# allowed, for the origins CORS allows anyway.
 CORS_METHODS = ["GET", "POST", "OPTIONS"]
 CORS_HEADERS = ["Authorization", "Content-Type"]
 
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
         allow_methods=CORS_METHODS,
         allow_headers=CORS_HEADERS,
         allow_credentials=False,
+        allow_private_network=True,
         max_age=600,
     )
     app.include_router(hooks_router)

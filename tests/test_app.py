@@ -97,6 +97,23 @@ async def test_a_sandbox_preflight_succeeds(
     assert "access-control-allow-credentials" not in response.headers
 
 
+async def test_the_public_sandbox_may_call_a_service_on_the_local_network(
+    serve_app: ServeApp, make_settings: Any
+) -> None:
+    async with serve_app(make_settings()) as client:
+        response = await client.options(
+            f"/cds-services/{SERVICE_ID}",
+            headers={
+                "Origin": SANDBOX,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+                "Access-Control-Request-Private-Network": "true",
+            },
+        )
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-private-network"] == "true"
+
+
 async def test_answers_and_errors_carry_the_cors_header(serve_app: ServeApp, make_settings: Any) -> None:
     async with serve_app(make_settings()) as client:
         ok = await client.get("/cds-services", headers={"Origin": SANDBOX})
