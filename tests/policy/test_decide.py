@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from datetime import date
+
+from policy_facts import adult_on_doxorubicin, documented
+
+from cds_service.clinical.facts import DoseTotal, ExtravasationDay, Fact
+from cds_service.policy.decide import determine
+from cds_service.policy.determination import Decision
+from cds_service.policy.outcome import Outcome
+
+ORDER = {"resourceType": "MedicationRequest", "id": "dex"}
+
+
+def test_met_pathway_approves_with_the_approval_period() -> None:
+    det = determine(adult_on_doxorubicin(), ORDER)
+    assert (det.decision, det.pathway) == (Decision.APPROVE, "I.A")
+    assert det.criteria is not None and det.criteria.outcome is Outcome.MET
+    assert det.approval is not None and (det.approval.start, det.approval.end) == (
+        date(2026, 11, 28),
+        date(2027, 1, 30),
+    )
+    assert det.documentation == () and det.off_label_policies == () and det.related == ()
+    assert det.order_resource is ORDER
+
+
+def test_an_unmet_criterion_denies_and_names_the_off_label_policy() -> None:
+    det = determine(
+        adult_on_doxorubicin(concurrent_doxorubicin=Fact(False), line_of_business=Fact("medicaid")), ORDER
+    )
+    assert det.decision is Decision.DENY
+    assert det.approval is None and det.documentation == ()
+    assert det.off_label_policies == ("CP.PMN.53",)
+    assert [node.id for node in det.related] == ["I.C", "III"]
+    assert "not met: I.A.4" in det.reason and "CP.PMN.53" in det.reason
+
+
+def test_an_unsettled_criterion_pends_with_what_to_send() -> None:
+    facts = adult_on_doxorubicin(prescriber_onc_or_hem=Fact(None), dose_ratio=Fact(10.5))
+    det = determine(facts, ORDER)
+    assert det.decision is Decision.PEND and det.approval is None
+    assert [d.criterion for d in det.documentation] == ["I.A.2", "I.A.5.b"]
+    assert det.documentation[0].request.startswith("Send the prescriber's specialty")
+
+
+def test_deny_wins_over_pend_and_asks_for_nothing() -> None:
+    facts = adult_on_doxorubicin(prescriber_onc_or_hem=Fact(None), cumulative_doxorubicin=DoseTotal(100.0))
+    det = determine(facts, ORDER)
+    assert det.decision is Decision.DENY and det.documentation == ()
+
+
+def test_medicare_is_not_applicable_without_a_tree() -> None:
+    det = determine(adult_on_doxorubicin(line_of_business=Fact("medicare")), ORDER)
+    assert (det.decision, det.pathway, det.criteria, det.approval) == (
+        Decision.NOT_APPLICABLE,
+        None,
+        None,
+        None,
+    )
+    assert "Medicare" in det.reason
+
+
+def test_unknown_line_of_business_is_decided_and_a_deny_names_all_three_policies() -> None:
+    det = determine(
+        adult_on_doxorubicin(line_of_business=Fact(None), concurrent_doxorubicin=Fact(False)), ORDER
+    )
+    assert det.off_label_policies == ("CP.CPA.09", "HIM.PA.154", "CP.PMN.53")
+
+
+def test_extravasation_is_judged_on_i_b_with_ii_b_beside_it() -> None:
+    course = tuple(ExtravasationDay(d, mg) for d, mg in ((1, 2000.0), (2, 2000.0), (3, 1000.0)))
+    facts = adult_on_doxorubicin(
+        anthracycline_extravasation=Fact(True),
+        prior_dexrazoxane_cardioprotection=Fact(True),
+        extravasation_course=course,
+    )
+    det = determine(facts, ORDER)
+    assert (det.decision, det.pathway) == (Decision.APPROVE, "I.B")
+    assert [(n.id, n.outcome) for n in det.related] == [("II.B", Outcome.MET)]
+    assert det.approval is not None and det.approval.end == date(2026, 11, 30)
+
+
+def test_continued_therapy_pends_until_response_is_documented() -> None:
+    facts = adult_on_doxorubicin(prior_dexrazoxane_cardioprotection=Fact(True))
+    pend = determine(facts, ORDER)
+    assert (pend.decision, pend.pathway) == (Decision.PEND, "II.A")
+    assert [d.criterion for d in pend.documentation] == ["II.A.3"]
+    approve = determine(
+        adult_on_doxorubicin(
+            prior_dexrazoxane_cardioprotection=Fact(True), documented=documented(II_A_3=True)
+        ),
+        ORDER,
+    )
+    assert approve.decision is Decision.APPROVE
+    assert approve.approval is not None and approve.approval.end == date(2027, 1, 30)

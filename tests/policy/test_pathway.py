@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import pytest
+from policy_facts import adult_on_doxorubicin
+
+from cds_service.clinical.facts import Fact
+from cds_service.policy.pathway import select_pathway
+
+
+@pytest.mark.parametrize(
+    ("extravasation", "prior_dexrazoxane", "expected"),
+    [
+        (True, True, "I.B"),  # extravasation is judged on I.B even after earlier dexrazoxane (II.B)
+        (True, False, "I.B"),
+        (False, True, "II.A"),
+        (None, True, "II.A"),
+        (False, False, "I.A"),
+        (None, None, "I.A"),
+    ],
+)
+def test_pathway(extravasation: bool | None, prior_dexrazoxane: bool | None, expected: str) -> None:
+    facts = adult_on_doxorubicin(
+        anthracycline_extravasation=Fact(extravasation),
+        prior_dexrazoxane_cardioprotection=Fact(prior_dexrazoxane),
+    )
+    assert select_pathway(facts) == expected
