@@ -47,6 +47,8 @@ class ResourcePool:
             entries = item.get("entry")
             if entries is None:
                 return
+            if isinstance(entries, dict):
+                entries = [entries]  # one entry sent as an object where a list belongs (CONTRACT §7)
             if not isinstance(entries, list):
                 self.problems.append(f"{source or 'Bundle'}: entry is not a list, ignored")
                 return
@@ -62,6 +64,8 @@ class ResourcePool:
             return
         rtype = item["resourceType"]
         rid = item.get("id")
+        if isinstance(rid, int) and not isinstance(rid, bool):
+            rid = item["id"] = str(rid)  # a numeric id, as some servers send it, still resolves "Type/123"
         if not isinstance(rid, str) or not rid:
             self._anonymous += 1
             rid = f"#anonymous-{self._anonymous}"
@@ -104,7 +108,10 @@ class ResourcePool:
         if not isinstance(ref, str) or not ref:
             return None
         if ref.startswith("#"):
-            for contained in (within or {}).get("contained") or []:
+            contained_list = (within or {}).get("contained") or []
+            if isinstance(contained_list, dict):
+                contained_list = [contained_list]  # one contained resource sent as an object
+            for contained in contained_list:
                 if isinstance(contained, dict) and contained.get("id") == ref[1:]:
                     return contained
             return None

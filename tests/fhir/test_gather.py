@@ -10,6 +10,9 @@ import httpx
 import pytest
 import respx
 from fake_fhir_server import FakeFhirServer
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_profile
+from hypothesis import strategies as st
 from request_fixtures import TOKEN, hook_request, load_json, server_resources
 
 from cds_service.errors import MissingData
@@ -377,3 +380,71 @@ async def test_unreadable_prefetch_values_and_entries_are_noted_not_fatal(
     assert "Procedure" in resource_types(fake)  # unreadable counts as absent: fetched
     assert len(pool.of_type("Condition")) == 2
     assert pool.get("Encounter", "enc-1") is not None
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+RESOURCE_TYPES = st.sampled_from(
+    [
+        "Bundle",
+        "Patient",
+        "Condition",
+        "MedicationRequest",
+        "MedicationOrder",
+        "OperationOutcome",
+        "Medication",
+    ]
+)
+FHIRISH = st.recursive(
+    JSON,
+    lambda children: st.fixed_dictionaries(
+        {"resourceType": RESOURCE_TYPES},
+        optional={
+            "id": JSON,
+            "entry": st.lists(st.fixed_dictionaries({}, optional={"resource": children, "fullUrl": JSON}))
+            | children,
+            "link": JSON,
+            "medicationReference": st.fixed_dictionaries({"reference": st.text(max_size=20)}) | JSON,
+            "requester": JSON,
+            "contained": JSON,
+        },
+    ),
+    max_leaves=8,
+)
+
+
+@settings_profile(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    draft_entries=st.lists(FHIRISH, max_size=3),
+    prefetch=st.dictionaries(
+        st.sampled_from([*PREFETCH_TEMPLATES, "other"]), FHIRISH | st.none(), max_size=5
+    ),
+)
+def test_whatever_the_client_sends_gather_answers_a_pool_or_a_412(
+    dexrazoxane_body: dict[str, Any], settings: Settings, draft_entries: list[Any], prefetch: dict[str, Any]
+) -> None:
+    body = copy.deepcopy(dexrazoxane_body)
+    del body["fhirServer"], body["fhirAuthorization"]
+    body["context"]["draftOrders"]["entry"].extend({"resource": entry} for entry in draft_entries)
+    body["prefetch"] = prefetch
+
+    def no_network(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("no fhirServer in this request: nothing may be fetched")
+
+    async def run() -> ResourcePool:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(no_network)) as http:
+            return await gather_resources(hook_request(body), settings=settings, http=http)
+
+    try:
+        pool = asyncio.run(run())
+    except MissingData as missing:
+        assert missing.expression
+    else:
+        assert pool.draft_orders

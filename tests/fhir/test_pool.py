@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from cds_service.fhir.pool import ResourcePool, reference_of
+
+
+def test_a_bundle_without_type_and_a_dstu2_order_are_indexed_as_draft_orders() -> None:
+    pool = ResourcePool()
+    pool.add_draft_orders(
+        {
+            "resourceType": "Bundle",
+            "entry": [{"resource": {"resourceType": "MedicationOrder", "id": "order-123"}}],
+        }
+    )
+    assert [reference_of(r) for r in pool.draft_orders] == ["MedicationOrder/order-123"]
+    assert pool.resolve("MedicationOrder/order-123") is pool.draft_orders[0]
+
+
+def test_one_unreadable_entry_is_noted_and_the_good_ones_kept() -> None:
+    pool = ResourcePool()
+    pool.add(
+        {
+            "resourceType": "Bundle",
+            "entry": [
+                {"resource": {"resourceType": "Condition", "id": "c1"}},
+                "garbage",
+                {"resource": {"id": "no-type"}},
+                {"fullUrl": "urn:uuid:x"},
+                {"resource": {"resourceType": "Condition", "id": "c2", "unknownElement": {"x": 1}}},
+            ],
+        },
+        source="prefetch.conditions",
+    )
+    assert [c["id"] for c in pool.of_type("Condition")] == ["c1", "c2"]
+    assert pool.problems == [
+        "prefetch.conditions.entry[1]: no resource, ignored",
+        "prefetch.conditions.entry[2]: not a FHIR resource, ignored",
+        "prefetch.conditions.entry[3]: no resource, ignored",
+    ]
+
+
+def test_an_entry_object_where_a_list_belongs_is_read_as_one_entry() -> None:
+    pool = ResourcePool()
+    pool.add({"resourceType": "Bundle", "entry": {"resource": {"resourceType": "Patient", "id": "p"}}})
+    assert pool.get("Patient", "p") is not None
+    assert pool.problems == []
+
+
+def test_a_numeric_id_still_resolves() -> None:
+    pool = ResourcePool()
+    pool.add({"resourceType": "Practitioner", "id": 123})
+    assert pool.resolve({"reference": "Practitioner/123"}) is not None
+
+
+def test_contained_resources_resolve_from_a_list_or_a_lone_object() -> None:
+    pool = ResourcePool()
+    medication = {"resourceType": "Medication", "id": "m"}
+    as_list = {"resourceType": "MedicationRequest", "contained": [medication]}
+    as_object = {"resourceType": "MedicationRequest", "contained": medication}
+    assert pool.resolve({"reference": "#m"}, within=as_list) is medication
+    assert pool.resolve({"reference": "#m"}, within=as_object) is medication
+
+
+def test_absolute_urls_and_full_urls_resolve() -> None:
+    pool = ResourcePool()
+    pool.add(
+        {
+            "resourceType": "Bundle",
+            "entry": [{"fullUrl": "urn:uuid:1", "resource": {"resourceType": "Medication", "id": "m1"}}],
+        }
+    )
+    assert pool.resolve("urn:uuid:1") is not None
+    assert pool.resolve("https://ehr.example.org/fhir/Medication/m1/_history/3") is not None
