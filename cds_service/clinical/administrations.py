@@ -8,9 +8,8 @@ before the stop). Never: ``not-done`` (or DSTU2 ``wasNotGiven`` / STU3 ``notGive
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from cds_service.clinical.codes import Agent
 from cds_service.clinical.drugs import agent_of
@@ -20,8 +19,7 @@ from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 COUNTED_STATUSES = frozenset({"completed", "in-progress"})
 
 
-@dataclass(frozen=True)
-class Administration:
+class Administration(NamedTuple):
     resource: Resource
     reference: str
     agent: Agent

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from cds_service.clinical.codes import BSA_LOINC, HEIGHT_LOINC, LOINC, WEIGHT_LOINC
 from cds_service.clinical.fhir_read import codings, parse_datetime, quantity, status_of
@@ -22,15 +22,13 @@ from cds_service.fhir.pool import Resource, reference_of
 _NOT_A_RESULT = frozenset({"entered-in-error", "cancelled", "registered"})
 
 
-@dataclass(frozen=True)
-class Bsa:
+class Bsa(NamedTuple):
     m2: float
     source: str  # "observation" | "mosteller"
     evidence: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Reading:
+class _Reading(NamedTuple):
     when: datetime
     value: float
     reference: str
@@ -58,19 +56,33 @@ class _Series:
         if not self._readings:
             return None
         index = bisect_left(self._times, when)
-        candidates = self._readings[max(0, index - 1) : index + 1]
+        if index == 0:
+            return self._readings[0]
+        if index == len(self._readings):
+            return self._readings[-1]
+        before, after = self._readings[index - 1], self._readings[index]
         # Ties go to the earlier reading: what was charted before the dose was what the dose was based on.
-        return min(candidates, key=lambda r: abs((r.when - when).total_seconds()))
+        return before if when - before.when <= after.when - when else after
 
 
-def _readings(
-    observations: Iterable[Resource], codes: frozenset[str], convert: Callable[[float, str], float | None]
-) -> list[_Reading]:
-    found: list[_Reading] = []
+_KINDS: tuple[tuple[str, frozenset[str], Callable[[float, str], float | None]], ...] = (
+    ("bsa", BSA_LOINC, to_m2),
+    ("height", HEIGHT_LOINC, to_cm),
+    ("weight", WEIGHT_LOINC, to_kg),
+)
+
+
+def _readings(observations: Iterable[Resource]) -> dict[str, list[_Reading]]:
+    """Height, weight and BSA readings, read in one pass over the observations."""
+    found: dict[str, list[_Reading]] = {kind: [] for kind, _codes, _convert in _KINDS}
     for observation in observations:
-        if status_of(observation) in _NOT_A_RESULT:
+        loinc = {code for system, code in codings(observation.get("code")) if system == LOINC}
+        if not loinc:
             continue
-        if not any(system == LOINC and code in codes for system, code in codings(observation.get("code"))):
+        kind = next(((name, convert) for name, codes, convert in _KINDS if loinc & codes), None)
+        if kind is None:
+            continue
+        if status_of(observation) in _NOT_A_RESULT:
             continue
         when = parse_datetime(observation.get("effectiveDateTime") or observation.get("issued"))
         if when is None and isinstance(observation.get("effectivePeriod"), dict):
@@ -78,9 +90,9 @@ def _readings(
         read = quantity(observation.get("valueQuantity"))
         if when is None or read is None:
             continue
-        value = convert(*read)
+        value = kind[1](*read)
         if value is not None and value > 0:
-            found.append(_Reading(when, value, reference_of(observation)))
+            found[kind[0]].append(_Reading(when, value, reference_of(observation)))
     return found
 
 
@@ -88,10 +100,10 @@ class BodySurfaceArea:
     """BSA lookups over one patient's height, weight and BSA Observations."""
 
     def __init__(self, observations: Iterable[Resource]) -> None:
-        observations = list(observations)
-        self._bsa = _Series(_readings(observations, BSA_LOINC, to_m2))
-        self._height = _Series(_readings(observations, HEIGHT_LOINC, to_cm))
-        self._weight = _Series(_readings(observations, WEIGHT_LOINC, to_kg))
+        readings = _readings(observations)
+        self._bsa = _Series(readings["bsa"])
+        self._height = _Series(readings["height"])
+        self._weight = _Series(readings["weight"])
 
     def on(self, when: date | datetime) -> Bsa | None:
         """The BSA for a dose on ``when``; ``None`` when neither a BSA nor a height and weight is charted."""

@@ -9,8 +9,8 @@ doxorubicin-equivalence factor.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from cds_service.clinical.bsa import BodySurfaceArea, Bsa
 from cds_service.clinical.codes import Agent
@@ -31,8 +31,7 @@ DOXORUBICIN_EQUIVALENCE: dict[Agent, float] = {
 }
 
 
-@dataclass(frozen=True)
-class Dose:
+class Dose(NamedTuple):
     """One anthracycline dose counted in a total: given (an administration) or still to come (an order)."""
 
     reference: str

@@ -8,6 +8,7 @@ MedicationStatement, MedicationDispense) and on a Medication itself (``code``, t
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from cds_service.clinical.codes import (
@@ -59,6 +60,31 @@ def agent_of_concept(concept: Any) -> Agent | None:
     Doxorubicin codes (RxNorm 3639, ATC L01DB01) do not tell the liposomal product from the
     conventional one, so a liposomal marker in the name turns doxorubicin into liposomal doxorubicin.
     """
+    if not isinstance(concept, dict):
+        return None
+    return _agent_of_key(_concept_key(concept))
+
+
+def _concept_key(concept: dict[str, Any]) -> tuple[Any, ...]:
+    """A hashable image of what recognition reads, so the same coding is recognised once per process
+    (a patient's hundreds of administrations share a handful of drug codings)."""
+    codings_key = tuple(
+        (c.get("system"), c.get("code"), c.get("display")) for c in dicts(concept.get("coding"))
+    )
+    text = concept.get("text")
+    return (codings_key, text if isinstance(text, str) else None)
+
+
+@lru_cache(maxsize=4096)
+def _agent_of_key(key: tuple[Any, ...]) -> Agent | None:
+    codings_key, text_value = key
+    concept = {
+        "coding": [
+            {k: v for k, v in (("system", s), ("code", c), ("display", d)) if v is not None}
+            for s, c, d in codings_key
+        ],
+        "text": text_value,
+    }
     text = concept_text(concept)
     agent = _by_code(concept) or _by_name(text)
     if agent is Agent.DOXORUBICIN and _LIPOSOMAL.search(text):
