@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from cds_service.cli import main
+
+POLICY_CASES = Path(__file__).resolve().parents[1] / "fhir_fixtures" / "policy"
+PEND = POLICY_CASES / "I.A.2-pend-internist-without-consultation.json"
+
+
+def test_evaluate_prints_the_json_determination(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(PEND), "--json", "--today", "2026-11-28"]) == 0
+    document = orjson.loads(capsys.readouterr().out)
+    assert (document["decision"], document["pathway"]) == ("pend", "I.A")
+    assert [d["criterion"] for d in document["documentation"]] == ["I.A.2"]
+
+
+def test_evaluate_prints_the_readable_tree(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(PEND), "--today", "2026-11-28"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[1] == "Decision: PEND on I.A"
+    assert "  - I.A.2: Send the prescriber's specialty" in out
+    assert "  [?] I.A.2 Prescribed by or in consultation with an oncologist or hematologist" in out
+
+
+@pytest.mark.parametrize("content", [b"", b"{", b'{"hook": "order-sign", "hookInstance": "x"}'])
+def test_a_bad_file_exits_2_with_one_line_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    assert main(["evaluate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("cds-service evaluate: ") and captured.err.count("\n") == 1
+    assert "Traceback" not in captured.err
+
+
+def test_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(tmp_path / "nowhere.json")]) == 2
+    assert "cannot read the file" in capsys.readouterr().err
+
+
+def test_data_that_cannot_be_gathered_exits_1_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body: dict[str, Any] = orjson.loads(PEND.read_bytes())
+    del body["prefetch"]  # and no fhirServer to read it from: 412 in the service
+    path = tmp_path / "no-data.json"
+    path.write_bytes(orjson.dumps(body))
+    assert main(["evaluate", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"cds-service evaluate: {path}: ") and captured.err.count("\n") == 1
+
+
+def test_no_dexrazoxane_order_with_json_prints_an_empty_list_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body: dict[str, Any] = orjson.loads(PEND.read_bytes())
+    entries = body["context"]["draftOrders"]["entry"]
+    body["context"]["draftOrders"]["entry"] = [e for e in entries if e["resource"]["id"] != "dexrazoxane"]
+    path = tmp_path / "no-dexrazoxane.json"
+    path.write_bytes(orjson.dumps(body))
+    assert main(["evaluate", str(path), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert orjson.loads(captured.out) == []
+    assert "No dexrazoxane order" in captured.err
