@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
+import httpx
 import pytest
 
+from cds_service.app import create_app
 from cds_service.clinical.facts import Fact
 from cds_service.policy.decide import determine
 from cds_service.policy.determination import Determination
@@ -17,6 +20,7 @@ from cds_service.response.configuration import REQUESTED_VERSION_KEY
 from cds_service.response.crd_terms import COVERAGE_INFORMATION_URL, CrdVersion
 from cds_service.response.hook_response import build_response
 from cds_service.settings import Settings
+from tests.conftest import REPO_ROOT
 from tests.response import inferno_checks
 from tests.response.determinations import (
     COVERAGE,
@@ -235,3 +239,33 @@ def test_a_sandbox_shaped_draft_still_gets_the_dose_proposal_in_its_own_shape() 
     assert resource["category"] == {"text": "outpatient"}
     assert resource["medicationCodeableConcept"]["coding"][0]["code"] == "3277"
     assert resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 500
+
+
+FIXTURES = {
+    path.stem: path.read_bytes()
+    for path in sorted((REPO_ROOT / "fhir_fixtures").rglob("*.json"))
+    if not path.name.endswith(".expect.json") and json.loads(path.read_bytes()).get("hook") == "order-sign"
+}
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+async def test_every_order_sign_fixture_answers_what_a_crd_client_expects(
+    name: str, make_settings: Callable[..., Settings]
+) -> None:
+    """Through the app: each fixture request answers 200 with a response that passes the Inferno
+    order-sign checks, or 412 with an OperationOutcome when its data is out of reach (CONTRACT §1)."""
+    # A fixture's fhirServer is never reached: the FHIR server answers that it holds nothing more.
+    fhir = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(404)))
+    app = create_app(make_settings(), http_client=fhir)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with fhir, httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        (service,) = (await client.get("/cds-services")).json()["services"]
+        response = await client.post(f"/cds-services/{service['id']}", content=FIXTURES[name])
+    if response.status_code == 412:
+        assert response.json()["resourceType"] == "OperationOutcome"
+        return
+    assert response.status_code == 200
+    body = response.json()
+    inferno_checks.check_response_shape(body)
+    inferno_checks.check_optional_fields(body)
+    inferno_checks.check_coverage_information(body)
