@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from datetime import date
+from functools import cache
 from typing import Any
 
 import orjson
@@ -39,10 +40,16 @@ def _known_service(service_id: str) -> None:
         raise UnknownService("No CDS service with this id; see GET /cds-services", expression=("id",))
 
 
+@cache
+def _discovery_body() -> bytes:
+    # The document is fixed once the modules are loaded: serialise it once.
+    return orjson.dumps(discovery_document())
+
+
 @router.get("/cds-services", summary="CDS Hooks discovery")
 @router.get("/cds-services/", include_in_schema=False)
 async def discovery() -> Response:
-    return json_response(discovery_document())
+    return Response(_discovery_body(), media_type="application/json")
 
 
 @router.post("/cds-services/{service_id}", summary="The dexrazoxane order-sign service")
