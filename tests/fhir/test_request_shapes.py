@@ -3,6 +3,7 @@ error: gathered, decided, and answered 200 by the app (CONTRACT §7, reference/c
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -18,6 +19,7 @@ from request_fixtures import REQUESTS, hook_request, load_json
 from cds_service.errors import MissingData
 from cds_service.evaluation import decide_all
 from cds_service.fhir.gather import gather_resources
+from cds_service.fhir.required_keys import REQUIRED_KEYS
 from cds_service.hooks.discovery import SERVICE_ID
 from cds_service.policy.determination import Decision
 from cds_service.settings import Settings
@@ -127,3 +129,50 @@ async def test_the_app_answers_412_with_an_operation_outcome_when_required_data_
     assert outcome["resourceType"] == "OperationOutcome"
     assert "medicationRequests" in json.dumps(outcome)
     assert "smart-1288992" not in response.text
+
+
+def looping_bundle(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(
+        200,
+        json={
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "link": [{"relation": "next", "url": str(request.url)}],
+        },
+    )
+
+
+async def hangs(request: httpx.Request) -> httpx.Response:
+    await asyncio.Event().wait()
+    raise AssertionError("unreachable")
+
+
+FAULTS = {
+    "http-500": lambda request: httpx.Response(500, text="Internal Server Error"),
+    "http-401": lambda request: httpx.Response(401, json={"resourceType": "OperationOutcome", "issue": []}),
+    "not-json": lambda request: httpx.Response(200, text="<html>maintenance</html>"),
+    "not-fhir": lambda request: httpx.Response(200, json={"hello": "world"}),
+    "connect-error": httpx.ConnectError("refused"),
+    "looping-next": looping_bundle,
+    "hangs": hangs,
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize(
+    "required_prefetched", [True, False], ids=["required-prefetched", "nothing-prefetched"]
+)
+async def test_no_fault_of_the_fhir_server_makes_the_hook_hang_or_answer_500(
+    make_settings: Any, serve_app: Any, fault: str, required_prefetched: bool
+) -> None:
+    body = load_json("dexrazoxane-full-prefetch.json")
+    keep = REQUIRED_KEYS if required_prefetched else ()
+    body["prefetch"] = {key: value for key, value in body["prefetch"].items() if key in keep}
+    settings = make_settings(fhir_query_timeout_seconds=0.2, fhir_total_timeout_seconds=0.4)
+    with respx.mock(assert_all_called=False) as router:
+        router.route(host=httpx.URL(body["fhirServer"]).host).mock(side_effect=FAULTS[fault])
+        async with httpx.AsyncClient() as fhir_http, serve_app(settings, http_client=fhir_http) as client:
+            response = await client.post(f"/cds-services/{SERVICE_ID}", json=body)
+    # With the required data prefetched the hook decides on what it has; without it, a 412 says why.
+    assert response.status_code == (200 if required_prefetched else 412), response.text
+    assert "fixture-access-token-not-a-secret" not in response.text
