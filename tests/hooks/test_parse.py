@@ -5,6 +5,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cds_service.errors import InvalidRequest
 from cds_service.hooks.parse import parse_hook_request
@@ -115,3 +117,47 @@ def test_a_sandbox_style_request_without_bundle_type_or_encounter_parses() -> No
 def test_a_fhir_authorization_without_its_token_is_refused() -> None:
     body = with_value(("fhirAuthorization",), {"token_type": "Bearer"})
     assert refusal(body).expression == ("fhirAuthorization.access_token",)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["hook", "hookInstance", "context", "prefetch", "fhirServer", "fhirAuthorization", "x"]
+        ),
+        JSON_VALUES,
+    )
+)
+def test_any_json_object_parses_or_is_refused_as_invalid(body: dict[str, Any]) -> None:
+    try:
+        parse_hook_request(orjson.dumps(body))
+    except InvalidRequest as refused:
+        assert refused.status == 400 and refused.message
+
+
+@given(
+    st.fixed_dictionaries(
+        {"userId": JSON_VALUES, "patientId": JSON_VALUES, "draftOrders": JSON_VALUES},
+        optional={"encounterId": JSON_VALUES},
+    )
+)
+def test_any_context_parses_or_is_refused_as_invalid(context: dict[str, Any]) -> None:
+    body = {**EXAMPLE, "context": context}
+    try:
+        request = parse_hook_request(orjson.dumps(body))
+    except InvalidRequest as refused:
+        assert refused.expression and all(field.startswith("context") for field in refused.expression)
+    else:
+        assert isinstance(request.context.draftOrders, dict) and request.context.patientId.strip()
