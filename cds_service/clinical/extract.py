@@ -67,7 +67,7 @@ def extract_facts(
 
     dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa)
     concurrent, doxorubicin_mg_m2, last_doxorubicin = concurrent_doxorubicin(
-        anthracycline_orders, current_bsa
+        anthracycline_orders, to_come, current_bsa, start=start
     )
     ratio: Fact[float] = Fact(None, (), "needs both per-dose amounts in mg/m2")
     if dexrazoxane_mg_m2.value is not None and doxorubicin_mg_m2.value:

@@ -17,7 +17,7 @@ from cds_service.clinical.codes import (
     Agent,
 )
 from cds_service.clinical.dates import add_months
-from cds_service.clinical.doses import convert_dose, mg_from_mg_m2
+from cds_service.clinical.doses import Dose, convert_dose, mg_from_mg_m2
 from cds_service.clinical.facts import ExtravasationDay, Fact
 from cds_service.clinical.fhir_read import codings, dicts
 from cds_service.clinical.regimen import OrderInPlay, current_order_date
@@ -51,35 +51,45 @@ def dexrazoxane_dose(order: Resource, bsa: Bsa | None) -> tuple[Fact[float], Fac
 
 
 def concurrent_doxorubicin(
-    orders: Iterable[OrderInPlay], bsa: Bsa | None
+    orders: Iterable[OrderInPlay], to_come: Iterable[Dose], bsa: Bsa | None, *, start: date
 ) -> tuple[Fact[bool], Fact[float], Fact[date]]:
     """``(concurrent conventional doxorubicin, its mg/m² per dose, its last planned dose date)``.
 
-    The draft order signed together with the dexrazoxane wins, then the latest written active one. The
-    last planned date is the latest over every concurrent order, unknown when any has no dated end.
+    Concurrent: a draft doxorubicin order, or an active one with doses still to come (an active order
+    whose count is used up is finished therapy, not continuing). The draft order signed with the
+    dexrazoxane gives the per-dose amount, else the latest written active one. The last planned date is
+    the latest dose still to come over those orders; unknown when a dose to come is undated, or when an
+    active order still has doses to come but its schedule dates have all passed (a delayed regimen).
     """
-    doxorubicin = [o for o in orders if o.agent is Agent.DOXORUBICIN]
+    remaining: dict[str, list[Dose]] = {}
+    for dose in to_come:
+        remaining.setdefault(dose.reference, []).append(dose)
+    doxorubicin = [
+        o for o in orders if o.agent is Agent.DOXORUBICIN and (o.draft or o.reference in remaining)
+    ]
     if not doxorubicin:
         none: Fact[float] = Fact(None, (), "no concurrent doxorubicin order")
         return (
-            Fact(False, (), "no draft or active doxorubicin order"),
+            Fact(False, (), "no draft doxorubicin order and no active one with doses still to come"),
             none,
             Fact(None, (), "no doxorubicin order"),
         )
     doxorubicin.sort(key=lambda o: (o.draft, current_order_date(o)), reverse=True)
     chosen = doxorubicin[0]
     references = tuple(o.reference for o in doxorubicin)
-    concurrent = Fact(True, references, "draft or active doxorubicin order")
+    concurrent = Fact(True, references, "draft or active doxorubicin order with doses to come")
     amount = chosen.schedule.doses[0].amount if chosen.schedule.doses else _first_amount(chosen.resource)
     mg_m2, used, note = convert_dose(amount, bsa)
     per_dose: Fact[float] = Fact(
         mg_m2, (chosen.reference,) + (used.evidence if used else ()), note or "doxorubicin dose per m2"
     )
-    last_dates = [o.schedule.last_date for o in doxorubicin]
-    if any(o.schedule.open_ended for o in doxorubicin) or any(d is None for d in last_dates):
-        last: Fact[date] = Fact(None, references, "a doxorubicin order has no dated end")
+    dates = [d.when for o in doxorubicin for d in remaining.get(o.reference, [])]
+    if not dates or any(d is None for d in dates):
+        last: Fact[date] = Fact(None, references, "a doxorubicin dose to come has no date")
+    elif max(d for d in dates if d is not None) < start:
+        last = Fact(None, references, "doxorubicin doses remain but their scheduled dates have passed")
     else:
-        last = Fact(max(d for d in last_dates if d is not None), references, "last planned doxorubicin dose")
+        last = Fact(max(d for d in dates if d is not None), references, "last planned doxorubicin dose")
     return concurrent, per_dose, last
 
 
