@@ -238,6 +238,27 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
     return Fact(False, (), "no anthracycline extravasation in the 7 days before the order")
 
 
+def extravasation_onsets(pool: ResourcePool) -> list[date]:
+    """Onset dates of every anthracycline extravasation Condition (not entered-in-error or refuted)."""
+    onsets: list[date] = []
+    for condition in pool.of_type("Condition"):
+        if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
+            continue
+        diagnosis = _condition_diagnosis(condition)
+        if diagnosis.onset is not None and diagnosis.icd_starts(codes.ICD_ANTHRACYCLINE_EXTRAVASATION):
+            onsets.append(diagnosis.onset)
+    return onsets
+
+
+def is_extravasation_reason(concepts: Any) -> bool:
+    """Whether CodeableConcept(s) carry ICD-10-CM T80.810-."""
+    return any(
+        system == codes.ICD10CM
+        and code.upper().replace(".", "").startswith(codes.ICD_ANTHRACYCLINE_EXTRAVASATION)
+        for system, code in codings(concepts)
+    )
+
+
 def extravasation_onset(pool: ResourcePool, evidence: tuple[str, ...]) -> date | None:
     """The onset of the extravasation a Fact rests on, when a Condition gives it."""
     for reference in evidence:

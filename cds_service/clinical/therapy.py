@@ -11,15 +11,13 @@ from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea, Bsa
 from cds_service.clinical.codes import (
-    ICD10CM,
-    ICD_ANTHRACYCLINE_EXTRAVASATION,
     TYROSINE_KINASE_INHIBITORS,
     Agent,
 )
 from cds_service.clinical.dates import add_months
 from cds_service.clinical.doses import Dose, convert_dose, mg_from_mg_m2
 from cds_service.clinical.facts import ExtravasationDay, Fact
-from cds_service.clinical.fhir_read import codings, dicts
+from cds_service.clinical.fhir_read import dicts
 from cds_service.clinical.regimen import OrderInPlay, current_order_date
 from cds_service.clinical.schedule import dose_amount, planned_schedule
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
@@ -94,19 +92,13 @@ def concurrent_doxorubicin(
 
 
 def _for_extravasation(administration: Administration, pool: ResourcePool, onsets: list[date]) -> bool:
+    """Given for an extravasation: its reason says so, or it falls in the 3 days from an extravasation."""
     resource = administration.resource
-    reasons = [resource.get("reasonCode"), resource.get("reasonGiven")]
-    if any(
-        system == ICD10CM and code.upper().replace(".", "").startswith(ICD_ANTHRACYCLINE_EXTRAVASATION)
-        for system, code in codings([c for r in reasons for c in dicts(r)])
-    ):
+    if dx.is_extravasation_reason([*dicts(resource.get("reasonCode")), *dicts(resource.get("reasonGiven"))]):
         return True
     for target in dicts(resource.get("reasonReference")):
         condition = pool.resolve(target, within=resource)
-        if condition is not None and any(
-            system == ICD10CM and code.upper().replace(".", "").startswith(ICD_ANTHRACYCLINE_EXTRAVASATION)
-            for system, code in codings(condition.get("code"))
-        ):
+        if condition is not None and dx.is_extravasation_reason(condition.get("code")):
             return True
     when = administration.when
     return when is not None and any(
@@ -114,33 +106,12 @@ def _for_extravasation(administration: Administration, pool: ResourcePool, onset
     )
 
 
-def _extravasation_onsets(pool: ResourcePool) -> list[date]:
-    onsets: list[date] = []
-    for condition in pool.of_type("Condition"):
-        diagnosis = dx.Diagnosis(
-            frozenset(
-                code.upper().replace(".", "")
-                for system, code in codings(condition.get("code"))
-                if system == ICD10CM
-            ),
-            frozenset(),
-            reference_of(condition),
-            "",
-            None,
-        )
-        if diagnosis.icd_starts(ICD_ANTHRACYCLINE_EXTRAVASATION):
-            onset = dx.extravasation_onset(pool, (reference_of(condition),))
-            if onset is not None:
-                onsets.append(onset)
-    return onsets
-
-
 def prior_dexrazoxane_cardioprotection(
     pool: ResourcePool, administrations: Iterable[Administration], start: date
 ) -> Fact[bool]:
     """A completed dexrazoxane administration in the 12 months before the order, not for extravasation."""
     window_start = add_months(start, -PRIOR_DEXRAZOXANE_MONTHS)
-    onsets = _extravasation_onsets(pool)
+    onsets = dx.extravasation_onsets(pool)
     found = [
         a.reference
         for a in administrations
