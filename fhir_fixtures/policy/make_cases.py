@@ -883,6 +883,12 @@ def cases() -> list[Case]:
             expect("pend", criteria={"I.A.2": U}, documentation=["I.A.2"]),
             specialty="internal medicine",
         ),
+        Case(
+            "I.A.2-deny-documented-no-oncology-involvement",
+            expect("deny", criteria={"I.A.2": N}, off_label_policies=["CP.CPA.09"]),
+            specialty="internal medicine",
+            documented={"I.A.2": False},
+        ),
         # I.A.4: used concurrently with doxorubicin
         Case(
             "I.A.4-deny-no-doxorubicin-ordered",
@@ -899,6 +905,13 @@ def cases() -> list[Case]:
             ),
             draft=[],
             active=[Doses("doxorubicin", 4, 50)],
+        ),
+        Case(
+            # a clinician's answer settles only what the data left unknown
+            "I.A.4-deny-documented-answer-never-overturns-the-data",
+            expect("deny", criteria={"I.A.4": N}, off_label_policies=["CP.CPA.09"]),
+            draft=[],
+            documented={"I.A.4": True},
         ),
         # I.A.5: dexrazoxane at most 10 times the doxorubicin dose, or supported by literature
         Case(
@@ -1049,6 +1062,18 @@ def cases() -> list[Case]:
             ),
             prior_dexrazoxane=True,
             administered=[given("doxorubicin", 5, 50)],
+        ),
+        Case(
+            "II.A-approve-benefit-and-response-documented",
+            expect(
+                "approve",
+                "II.A",
+                criteria={"II.A.1": M, "II.A.1.a": M, "II.A.3": M},
+                approval=(START, LAST_DOX),
+            ),
+            prior_dexrazoxane=True,
+            administered=[given("doxorubicin", 5, 50)],
+            documented={"II.A.1.a": True, "II.A.3": True},
         ),
         Case(
             "II.A.4-pend-ratio-10.2",
