@@ -7,7 +7,7 @@ from cds_service.clinical.facts import ClinicalFacts
 from cds_service.fhir.pool import Resource
 from cds_service.policy.approval import approval_period
 from cds_service.policy.cp_phar_418 import POLICY, POLICY_ID
-from cds_service.policy.determination import Decision, Determination, DocumentationRequest
+from cds_service.policy.determination import CriterionResult, Decision, Determination, DocumentationRequest
 from cds_service.policy.outcome import Outcome
 from cds_service.policy.pathway import EXTRAVASATION, select_pathway
 from cds_service.policy.referral import LINES_OF_BUSINESS_OUTSIDE_POLICY, off_label_policies
@@ -35,7 +35,7 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
     evaluated = POLICY.evaluate(pathway, facts)
     criteria = evaluated.result
     decision = _DECISION[criteria.outcome]
-    related = []
+    related: list[CriterionResult] = []
     if pathway == EXTRAVASATION:
         related.append(POLICY.evaluate("II.B", facts).result)
     referral: tuple[str, ...] = ()
