@@ -135,7 +135,7 @@ class _Gathering:
             self.pool.problems.extend(fetched.problems)
         return results
 
-    def search(self, label: str, query: str) -> Query | None:
+    def prepare(self, label: str, query: str) -> Query | None:
         """A read (``Type/id``) or search not asked before in this call, ready to run."""
         client = self.server.client
         read = relative_reference(query)
@@ -162,7 +162,7 @@ class _Gathering:
             if searches and client is None:
                 self.no_server()
                 return
-            queries = [q for q in (self.search(label, query) for label, query in searches) if q is not None]
+            queries = [q for q in (self.prepare(label, query) for label, query in searches) if q is not None]
             if not queries:
                 return
             await self.run(queries)
@@ -190,7 +190,7 @@ class _Gathering:
             if client is None:
                 self.unavailable[key] = self.no_server()
                 continue
-            ready = self.search(key, _for_fhir_version(query, self.pool))
+            ready = self.prepare(key, _for_fhir_version(query, self.pool))
             if ready is not None:
                 queries.append(ready)
         for fetched in await self.run(queries):
