@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -50,7 +52,14 @@ def _evaluate(path: Path, *, as_json: bool, today: date | None) -> int:
         return 1
     if as_json and not result.determinations:
         print(no_dexrazoxane_message(result), file=sys.stderr)
-    print(render(result, as_json=as_json))
+    try:
+        print(render(result, as_json=as_json), flush=True)
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): not a failure. Point stdout at devnull so the
+        # interpreter's own flush at exit does not raise again (Python docs, "Note on SIGPIPE").
+        with contextlib.suppress(OSError, ValueError):
+            stdout = sys.stdout.fileno()
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout)
     return 0
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,22 @@ def test_no_dexrazoxane_order_with_json_prints_an_empty_list_and_says_why(
     captured = capsys.readouterr()
     assert orjson.loads(captured.out) == []
     assert "No dexrazoxane order" in captured.err
+
+
+class _ClosedPipe:
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("fileno")
+
+
+def test_a_reader_that_stops_early_is_not_an_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdout", _ClosedPipe())
+    assert main(["evaluate", str(PEND), "--today", "2026-11-28"]) == 0
+    assert capsys.readouterr().err == ""
