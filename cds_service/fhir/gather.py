@@ -32,7 +32,7 @@ from cds_service.fhir.fetch_session import FetchSession, Query
 from cds_service.fhir.pool import Resource, ResourcePool
 from cds_service.fhir.prefetch import PrefetchState, classify, next_link
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
-from cds_service.fhir.references import missing_references, roles_wanted, searches_for
+from cds_service.fhir.references import missing_references, queries_for, roles_wanted
 from cds_service.fhir.required_keys import REQUIRED_KEYS
 from cds_service.fhir.supplementary_queries import SUPPLEMENTARY_QUERIES
 from cds_service.fhir.tokens import relative_reference, render, token_values
@@ -153,16 +153,18 @@ class _Gathering:
             client = self.server.client
             owns = client.owns if client is not None else (lambda _url: False)
             wanted = missing_references(self.pool, orders, owns, draft_only=draft_only)
-            searches = searches_for(wanted)
+            follow_ups = queries_for(wanted)
             if not draft_only:
-                searches += [
+                follow_ups += [
                     ("PractitionerRole of the prescriber", f"PractitionerRole?practitioner={pid}")
                     for pid in sorted(roles_wanted(self.pool, orders))
                 ]
-            if searches and client is None:
+            if follow_ups and client is None:
                 self.no_server()
                 return
-            queries = [q for q in (self.prepare(label, query) for label, query in searches) if q is not None]
+            queries = [
+                q for q in (self.prepare(label, query) for label, query in follow_ups) if q is not None
+            ]
             if not queries:
                 return
             await self.run(queries)

@@ -3,9 +3,9 @@
 CONTRACT §3: ``medicationReference`` is resolved "from ``contained``, the prefetch or the server"; the
 prescriber's specialty comes from PractitionerRole or Practitioner; protocol enrollment from the
 ResearchStudy a ResearchSubject names. What the pool already holds (by ``#id``, ``Type/id``, an absolute
-URL or a ``fullUrl``) is never fetched again; what is missing is grouped by type into one
-``Type?_id=a,b,...`` search per type (a single round trip however many administrations point at the same
-few Medications).
+URL or a ``fullUrl``) is never fetched again. What is missing is read (``GET Type/id``, which every FHIR
+server supports) when a type has a few ids, and searched by ``Type?_id=a,b,...`` when it has many (an
+administration history whose every entry names its own Medication), so the round trips stay few.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ MEDICATION_BEARING = (
     "MedicationStatement",
 )
 PRESCRIBER_TYPES = ("Practitioner", "PractitionerRole")
+# Up to this many ids of one type are read one by one (concurrently); more are searched by _id.
+MAX_READS_PER_TYPE = 5
 # FHIR servers accept comma-separated token values (OR); kept short so URLs stay well under 2 kB.
 IDS_PER_SEARCH = 40
 
@@ -114,11 +116,14 @@ def roles_wanted(pool: ResourcePool, orders: Iterable[Resource]) -> set[str]:
     return ids
 
 
-def searches_for(wanted: dict[str, set[str]]) -> list[tuple[str, str]]:
-    """``(label, query)`` pairs: ``Type?_id=...`` in chunks, ids sorted for stable URLs."""
+def queries_for(wanted: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """``(label, query)``: ``Type/id`` reads, or ``Type?_id=...`` searches in chunks (ids sorted)."""
     queries: list[tuple[str, str]] = []
     for rtype in sorted(wanted):
         ids = sorted(i for i in wanted[rtype] if fhir_id(i))
+        if len(ids) <= MAX_READS_PER_TYPE:
+            queries.extend((f"{rtype} by id", f"{rtype}/{i}") for i in ids)
+            continue
         for start in range(0, len(ids), IDS_PER_SEARCH):
             chunk = ",".join(ids[start : start + IDS_PER_SEARCH])
             queries.append((f"{rtype} by id", f"{rtype}?_id={chunk}"))
