@@ -21,7 +21,7 @@ import httpx
 import orjson
 
 from cds_service.fhir.pool import Resource
-from cds_service.fhir.prefetch import next_link
+from cds_service.fhir.prefetch import next_link, reports_error
 
 _ACCEPT = "application/fhir+json, application/json;q=0.9"
 
@@ -91,6 +91,8 @@ class FhirClient:
             page = await self._get(fetched, url, expect="Bundle")
             if page is None:
                 return fetched
+            if reports_error(page):
+                return fetched.fail(f"{fetched.label}: fhirServer reported an error inside the search result")
             fetched.resources.append(page)
             pages_read += 1
             following = next_link(page)

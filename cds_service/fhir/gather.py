@@ -124,7 +124,7 @@ class _Gathering:
             if state is PrefetchState.PRESENT:
                 self.pool.add(value, source=f"prefetch.{key}")
             elif state is PrefetchState.ERROR:
-                self.note(f"prefetch.{key}: the client sent an OperationOutcome instead of data")
+                self.note(f"prefetch.{key}: the client reported an error (OperationOutcome) instead of data")
             elif state is PrefetchState.UNREADABLE:
                 self.note(f"prefetch.{key}: not a FHIR resource, ignored")
 

@@ -6,7 +6,9 @@ A client MAY honour any subset of the templates; for each key the service reads 
 * ``NO_DATA``: ``null``, "the CDS Client has no data to populate a template prefetch key" (S2 L280):
   an answer, so it is never fetched;
 * ``ERROR``: an OperationOutcome in place of the data, the client's way to report a failed prefetch
-  (S2 L280): treated as absent;
+  (S2 L280), or a Bundle carrying one with an ``error``/``fatal`` issue (a search that failed part-way,
+  FHIR R4 search.html "outcome" entries): treated as absent, since an empty or partial result read as
+  complete would make a routinely structured fact look absent and deny wrongly (CONTRACT §2);
 * ``ABSENT``: the client chose not to, or could not, prefetch it: fetched from ``fhirServer``.
 
 Anything else under a key (a list, a string, a dict without ``resourceType``) cannot be read; it is
@@ -39,9 +41,23 @@ def classify(prefetch: Mapping[str, Any] | None, key: str) -> PrefetchState:
         return PrefetchState.NO_DATA
     if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
         return PrefetchState.UNREADABLE
-    if value["resourceType"] == "OperationOutcome":
+    if value["resourceType"] == "OperationOutcome" or reports_error(value):
         return PrefetchState.ERROR
     return PrefetchState.PRESENT
+
+
+def reports_error(bundle: Resource) -> bool:
+    """Whether a Bundle holds an OperationOutcome with an ``error`` or ``fatal`` issue."""
+    if bundle.get("resourceType") != "Bundle" or not isinstance(bundle.get("entry"), list):
+        return False
+    for entry in bundle["entry"]:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome":
+            issues = resource.get("issue")
+            for issue in issues if isinstance(issues, list) else [issues]:
+                if isinstance(issue, dict) and issue.get("severity") in ("error", "fatal"):
+                    return True
+    return False
 
 
 def next_link(bundle: Resource) -> str | None:

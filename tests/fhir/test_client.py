@@ -202,3 +202,20 @@ async def test_the_pages_after_a_prefetched_bundle_are_read_from_its_next_link(
         )
     assert fetched.complete
     assert [page["entry"][0]["resource"]["id"] for page in fetched.resources] == ["c2"]
+
+
+@respx.mock
+async def test_a_search_page_reporting_an_error_makes_the_query_incomplete(http: httpx.AsyncClient) -> None:
+    page = searchset("c1")
+    page["entry"].append(  # type: ignore[attr-defined]
+        {
+            "resource": {
+                "resourceType": "OperationOutcome",
+                "issue": [{"severity": "fatal", "code": "exception"}],
+            }
+        }
+    )
+    respx.get(f"{BASE}/Condition").mock(return_value=httpx.Response(200, json=page))
+    fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert not fetched.complete
+    assert fetched.problems == ["conditions: fhirServer reported an error inside the search result"]

@@ -97,7 +97,23 @@ async def test_an_operation_outcome_in_place_of_a_prefetch_value_is_fetched_inst
     assert "Condition" in resource_types(fake)
     assert {c["id"] for c in pool.of_type("Condition")} == {"cond-breast", "cond-liver-mets"}
     assert pool.of_type("OperationOutcome") == []
-    assert pool.problems == ["prefetch.conditions: the client sent an OperationOutcome instead of data"]
+    assert pool.problems == [
+        "prefetch.conditions: the client reported an error (OperationOutcome) instead of data"
+    ]
+
+
+async def test_a_prefetch_bundle_reporting_an_error_is_fetched_instead(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+) -> None:
+    # An empty Condition list read as complete would deny for want of a diagnosis (CONTRACT §2).
+    dexrazoxane_body["prefetch"]["conditions"] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": OPERATION_OUTCOME, "search": {"mode": "outcome"}}],
+    }
+    pool = await gather(dexrazoxane_body, settings, fake)
+    assert "Condition" in resource_types(fake)
+    assert len(pool.of_type("Condition")) == 2
 
 
 async def test_a_paged_prefetch_bundle_is_completed_from_its_next_link(

@@ -34,3 +34,20 @@ def test_next_link_reads_the_next_relation_only() -> None:
     assert next_link({"resourceType": "Bundle", "link": {"relation": "next", "url": "c"}}) == "c"
     assert next_link({"resourceType": "Bundle"}) is None
     assert next_link({"resourceType": "Patient", "link": [{"relation": "next", "url": "d"}]}) is None
+
+
+def outcome_entry(severity: str) -> dict[str, object]:
+    return {
+        "resource": {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": severity, "code": "too-costly"}],
+        },
+        "search": {"mode": "outcome"},
+    }
+
+
+def test_a_bundle_reporting_an_error_is_an_error_and_a_warning_is_not() -> None:
+    failed = {"resourceType": "Bundle", "type": "searchset", "entry": [outcome_entry("error")]}
+    warned = {"resourceType": "Bundle", "type": "searchset", "entry": [outcome_entry("warning")]}
+    assert classify({"conditions": failed}, "conditions") is PrefetchState.ERROR
+    assert classify({"conditions": warned}, "conditions") is PrefetchState.PRESENT
