@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio.to_thread
 import httpx
@@ -20,6 +21,7 @@ from starlette.responses import Response
 
 from cds_service import __version__
 from cds_service.app_state import HTTP_LIMITS, HTTP_TIMEOUT, Runtime, runtime_of
+from cds_service.auth.jwks import is_url
 from cds_service.dtr.routes import router as dtr_router
 from cds_service.hooks.errors import UnhandledErrorMiddleware, install_error_handling, outcome_response
 from cds_service.hooks.routes import json_response
@@ -49,6 +51,10 @@ def _announce_security(settings: Settings) -> None:
         log.warning(
             "no_trusted_issuers", message="CDS_AUTH_REQUIRED is true but CDS_TRUSTED_ISSUERS is empty"
         )
+    for issuer, location in settings.trusted_issuers.items():
+        if not is_url(location) and not Path(location).is_file():
+            # A relative path is read from the working directory: say so now, not at the first 401.
+            log.warning("jwks_file_missing", issuer=issuer, path=location, cwd=str(Path.cwd()))
     if settings.allow_unauthenticated_fhir:
         log.warning("unauthenticated_fhir_allowed", message="fhirServer is queried without fhirAuthorization")
 

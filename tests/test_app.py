@@ -73,6 +73,22 @@ async def test_no_warning_about_authentication_when_it_is_on(
     assert "authentication_off" not in capsys.readouterr().out
 
 
+async def test_start_up_warns_about_a_trusted_issuer_whose_key_file_is_missing(
+    make_settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    issuers = {
+        "https://ehr.example": "no/such/jwks.json",
+        "https://other.example": "https://other.example/jwks",
+    }
+    app = create_app(make_settings(auth_required=True, trusted_issuers=issuers))
+    async with app.router.lifespan_context(app):
+        pass
+    missing = [
+        orjson.loads(line) for line in capsys.readouterr().out.splitlines() if "jwks_file_missing" in line
+    ]
+    assert [event["issuer"] for event in missing] == ["https://ehr.example"]
+
+
 @pytest.mark.parametrize("auth_required", [False, True], ids=["auth-off", "auth-on"])
 @pytest.mark.parametrize(
     ("method", "path"), ROUTES, ids=["discovery", "service", "feedback", "service-double-slash"]

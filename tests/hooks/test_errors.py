@@ -84,6 +84,12 @@ async def test_a_bug_is_a_500_without_internals(
     assert "secret-id-123" not in logged
 
 
+async def test_a_500_still_carries_the_cors_header(client: httpx.AsyncClient) -> None:
+    response = await client.get("/test/bug", headers={"Origin": "https://sandbox.cds-hooks.org"})
+    assert response.status_code == 500
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
 async def test_unknown_routes_and_methods_are_operation_outcomes(client: httpx.AsyncClient) -> None:
     assert_outcome(await client.get("/no/such/route"), 404, "not-found")
     response = await client.delete("/cds-services")
