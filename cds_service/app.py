@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cds_service import __version__
-from cds_service.app_state import HTTP_LIMITS, HTTP_TIMEOUT, Runtime, runtime_of
+from cds_service.app_state import Runtime, runtime_of
 from cds_service.auth.jwks import is_url
 from cds_service.dtr.routes import router as dtr_router
 from cds_service.hooks.errors import UnhandledErrorMiddleware, install_error_handling, outcome_response
@@ -72,9 +72,7 @@ async def _warm_up(runtime: Runtime) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime = runtime_of_app(app)
-    if runtime.http_client is None:
-        runtime.http_client = httpx.AsyncClient(limits=HTTP_LIMITS, timeout=HTTP_TIMEOUT)
-        runtime.owns_http_client = True
+    runtime.http()  # one client for the app's life (FHIR servers, JWKS), unless one was injected
     _announce_security(runtime.settings)
     # Warm up in the background: liveness answers at once, readiness once the models are loaded.
     warm_up = asyncio.create_task(_warm_up(runtime))
