@@ -12,7 +12,7 @@ import respx
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from cds_service.hooks.discovery import SERVICE_ID
-from tests.conftest import SPEC_DIR, ServeApp, empty_fhir_server
+from tests.conftest import REPO_ROOT, SPEC_DIR, ServeApp, empty_fhir_server
 
 SERVICE = f"/cds-services/{SERVICE_ID}"
 
@@ -145,3 +145,39 @@ async def test_each_call_is_logged_once_without_tokens_or_identifiers(
     assert isinstance(call["decisions"], dict) and call["duration_ms"] >= 0
     for secret in ("patient-secret-4471", "user-secret-9911", "fhir-token-secret-5cc1"):
         assert secret not in output.out and secret not in output.err
+
+
+COVERAGE_INFORMATION = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information"
+PEND_CASE = REPO_ROOT / "fhir_fixtures" / "policy" / "I.A.2-pend-internist-without-consultation.json"
+
+
+async def test_a_pended_order_is_prefilled_in_the_dtr_package_that_follows(
+    serve_app: ServeApp, make_settings: Any
+) -> None:
+    hook_request = orjson.loads(PEND_CASE.read_bytes())
+    async with serve_app(make_settings()) as client:
+        hook = await client.post(SERVICE, content=orjson.dumps(hook_request))
+        assert hook.status_code == 200, hook.text
+        (action,) = hook.json()["systemActions"]
+        (coverage_information,) = [
+            e for e in action["resource"]["extension"] if e["url"] == COVERAGE_INFORMATION
+        ]
+        parts = {e["url"]: e for e in coverage_information["extension"]}
+        assert parts["doc-needed"]["valueCode"] == "clinical"
+        coverage = hook_request["prefetch"]["coverage"]["entry"][0]["resource"]
+        package = await client.post(
+            "/fhir/Questionnaire/$questionnaire-package",
+            content=orjson.dumps(
+                {
+                    "resourceType": "Parameters",
+                    "parameter": [
+                        {"name": "coverage", "resource": coverage},
+                        {"name": "context", "valueString": parts["coverage-assertion-id"]["valueString"]},
+                    ],
+                }
+            ),
+        )
+    assert package.status_code == 200, package.text
+    bundle = package.json()["parameter"][0]["resource"]
+    response = bundle["entry"][1]["resource"]
+    assert response["resourceType"] == "QuestionnaireResponse" and response["item"]
