@@ -2,7 +2,8 @@
 
 Order of work (CONTRACT §3):
 
-1. ``context.draftOrders`` and every usable prefetch value go into the pool;
+1. ``context.draftOrders`` and every usable prefetch value go into the pool (never another patient's
+   resources, ``patient_scope``);
 2. the draft orders' ``medicationReference`` is resolved (contained, pool, else fetched), since which
    drug an order is can hang on it;
 3. only if a draft order is dexrazoxane: every prefetch key that is absent (or came as an
@@ -29,6 +30,7 @@ from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.errors import MissingData
 from cds_service.fhir.client import Fetched, FhirClient
 from cds_service.fhir.fetch_session import FetchSession, Query
+from cds_service.fhir.patient_scope import only_this_patient
 from cds_service.fhir.pool import Resource, ResourcePool
 from cds_service.fhir.prefetch import PrefetchState, classify, next_link
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
@@ -118,11 +120,18 @@ class _Gathering:
             self.note(f"data beyond the prefetch not read: {self.server.unusable_because}")
         return self.server.unusable_because
 
+    def add(self, value: Resource, *, source: str) -> None:
+        """Into the pool, without resources that name another patient (``patient_scope``)."""
+        kept, dropped = only_this_patient(value, self.pool.patient_id or "")
+        if dropped:
+            self.note(f"{source}: {dropped} resource(s) of another patient ignored")
+        self.pool.add(kept, source=source)
+
     def take_prefetch(self) -> None:
         for key, value in self.prefetch.items():
             state = classify(self.prefetch, key)
             if state is PrefetchState.PRESENT:
-                self.pool.add(value, source=f"prefetch.{key}")
+                self.add(value, source=f"prefetch.{key}")
             elif state is PrefetchState.ERROR:
                 self.note(f"prefetch.{key}: the client reported an error (OperationOutcome) instead of data")
             elif state is PrefetchState.UNREADABLE:
@@ -131,8 +140,9 @@ class _Gathering:
     async def run(self, queries: list[Query]) -> list[Fetched]:
         results = await self.session.run(queries)
         for fetched in results:
-            self.pool.add_all(fetched.resources, source=f"fhirServer.{fetched.label}")
             self.pool.problems.extend(fetched.problems)
+            for resource in fetched.resources:
+                self.add(resource, source=f"fhirServer.{fetched.label}")
         return results
 
     def prepare(self, label: str, query: str) -> Query | None:

@@ -369,6 +369,42 @@ async def test_a_research_study_the_server_did_not_include_is_read_by_id(
     assert pool.get("ResearchStudy", "dfci-16-001") is not None
 
 
+async def test_a_server_ignoring_the_patient_parameter_cannot_lend_another_patients_data(
+    dexrazoxane_body: dict[str, Any],
+    settings: Settings,
+    fake: FakeFhirServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Servers may ignore a search parameter they do not support and answer every patient's resources.
+    fake.add(
+        {
+            "resourceType": "ResearchSubject",
+            "id": "rs-other",
+            "individual": {"reference": "Patient/someone-else"},
+            "study": {"reference": "ResearchStudy/dfci-16-001"},
+        },
+        {
+            "resourceType": "ResearchStudy",
+            "id": "dfci-16-001",
+            "title": "DFCI ALL Consortium Protocol 16-001",
+        },
+    )
+
+    def ignores_patient(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/ResearchSubject"):
+            return httpx.Response(200, json=fake.search("ResearchSubject", []))
+        return fake.handle(request)
+
+    with caplog.at_level(logging.WARNING), respx.mock as router:
+        router.route(host=HOST).mock(side_effect=ignores_patient)
+        async with httpx.AsyncClient() as http:
+            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+    assert pool.of_type("ResearchSubject") == []
+    assert pool.get("ResearchStudy", "dfci-16-001") is None  # never asked for: no subject names it
+    assert "fhirServer.researchSubjects: 1 resource(s) of another patient ignored" in pool.problems
+    assert "someone-else" not in caplog.text
+
+
 async def test_a_dstu2_draft_order_asks_for_medication_orders(settings: Settings) -> None:
     body = load_json("sandbox-dstu2-medicationorder.json")
     fake = FakeFhirServer(body["fhirServer"])
