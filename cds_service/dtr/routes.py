@@ -25,7 +25,7 @@ STORE_ATTRIBUTE = "determination_store"  # app.state.determination_store
 router = APIRouter(prefix="/fhir", tags=["DTR"])
 
 
-def determination_store(request: Request) -> DeterminationStore:
+def store_for(request: Request) -> DeterminationStore:
     """The app's store (`app.state.determination_store`), created on first use if the app set none."""
     store = getattr(request.app.state, STORE_ATTRIBUTE, None)
     if not isinstance(store, DeterminationStore):
@@ -34,7 +34,12 @@ def determination_store(request: Request) -> DeterminationStore:
     return store
 
 
-def app_settings(request: Request) -> Settings:
+# Dependencies are async so FastAPI runs them on the event loop, not in its threadpool.
+async def determination_store(request: Request) -> DeterminationStore:
+    return store_for(request)
+
+
+async def app_settings(request: Request) -> Settings:
     """The running app's settings (`app.state.runtime`), else those of the environment."""
     runtime = getattr(request.app.state, "runtime", None)
     return runtime.settings if isinstance(runtime, Runtime) else get_settings()

@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from cds_service.app_state import runtime_of
 from cds_service.auth.dependency import authenticate_client
-from cds_service.dtr.routes import determination_store
+from cds_service.dtr.routes import store_for
 from cds_service.dtr.store import record_determinations
 from cds_service.errors import ServiceError, UnknownService
 from cds_service.evaluation import evaluate_hook
@@ -72,7 +72,7 @@ async def call_service(service_id: str, request: Request) -> Response:
         fields["orders"] = len(evaluation.pool.draft_orders)
         fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
         # DTR's $questionnaire-package pre-fills from what was decided here (CONTRACT §6).
-        record_determinations(determination_store(request), evaluation.determinations, hook_request)
+        record_determinations(store_for(request), evaluation.determinations, hook_request)
         response = build_response(evaluation, hook_request, settings=runtime.settings, today=today)
         fields["cards"] = len(response.get("cards") or [])
         status = 200
