@@ -111,8 +111,9 @@ class _Gathering:
         self.pool.add_draft_orders(context.draftOrders)
 
     def note(self, problem: str) -> None:
+        """A gap in what the client sent (the server's faults are logged as warnings by the session)."""
         self.pool.problems.append(problem)
-        logger.warning("fhir data: %s", problem)
+        logger.info("fhir data: %s", problem)
 
     def no_server(self) -> str:
         if not self._told_no_server:

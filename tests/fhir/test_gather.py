@@ -395,13 +395,14 @@ async def test_a_server_ignoring_the_patient_parameter_cannot_lend_another_patie
             return httpx.Response(200, json=fake.search("ResearchSubject", []))
         return fake.handle(request)
 
-    with caplog.at_level(logging.WARNING), respx.mock as router:
+    with caplog.at_level(logging.INFO), respx.mock as router:
         router.route(host=HOST).mock(side_effect=ignores_patient)
         async with httpx.AsyncClient() as http:
             pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert pool.of_type("ResearchSubject") == []
     assert pool.get("ResearchStudy", "dfci-16-001") is None  # never asked for: no subject names it
     assert "fhirServer.researchSubjects: 1 resource(s) of another patient ignored" in pool.problems
+    assert "1 resource(s) of another patient ignored" in caplog.text
     assert "someone-else" not in caplog.text
 
 
