@@ -26,7 +26,9 @@ from cds_service.clinical.schedule import order_date
 from cds_service.clinical.therapy import (
     concurrent_doxorubicin,
     dexrazoxane_dose,
+    dose_ratio,
     extravasation_course,
+    first_amount,
     prior_dexrazoxane_cardioprotection,
     tyrosine_kinase_inhibitor,
 )
@@ -66,16 +68,8 @@ def extract_facts(
     given.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference))
 
     dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa)
-    concurrent, doxorubicin_mg_m2, last_doxorubicin = concurrent_doxorubicin(
-        anthracycline_orders, to_come, current_bsa, start=start
-    )
-    ratio: Fact[float] = Fact(None, (), "needs both per-dose amounts in mg/m2")
-    if dexrazoxane_mg_m2.value is not None and doxorubicin_mg_m2.value:
-        ratio = Fact(
-            dexrazoxane_mg_m2.value / doxorubicin_mg_m2.value,
-            dexrazoxane_mg_m2.evidence + doxorubicin_mg_m2.evidence,
-            "dexrazoxane mg/m2 per dose / doxorubicin mg/m2 per dose",
-        )
+    doxorubicin = concurrent_doxorubicin(anthracycline_orders, to_come, current_bsa, start=start)
+    ratio = dose_ratio(first_amount(order), dexrazoxane_mg_m2, doxorubicin)
 
     diagnoses = dx.recorded_diagnoses(pool, order)
     extravasation = dx.anthracycline_extravasation(pool, order, start)
@@ -119,9 +113,9 @@ def extract_facts(
             what="administered and planned anthracycline (doxorubicin equivalents)",
         ),
         dose_lines=tuple(dose_line(d) for d in given + to_come),
-        last_planned_doxorubicin_date=last_doxorubicin,
-        concurrent_doxorubicin=concurrent,
-        doxorubicin_dose_mg_m2=doxorubicin_mg_m2,
+        last_planned_doxorubicin_date=doxorubicin.last_planned,
+        concurrent_doxorubicin=doxorubicin.concurrent,
+        doxorubicin_dose_mg_m2=doxorubicin.per_dose_mg_m2,
         dexrazoxane_dose_mg_m2=dexrazoxane_mg_m2,
         dexrazoxane_dose_mg=dexrazoxane_mg,
         dose_ratio=ratio,

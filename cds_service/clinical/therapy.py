@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.administrations import Administration
@@ -20,13 +21,14 @@ from cds_service.clinical.facts import ExtravasationDay, Fact
 from cds_service.clinical.fhir_read import dicts
 from cds_service.clinical.regimen import OrderInPlay, current_order_date
 from cds_service.clinical.schedule import dose_amount, planned_schedule
+from cds_service.clinical.units import to_mg
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 PRIOR_DEXRAZOXANE_MONTHS = 12  # CONTRACT §2: dexrazoxane in the 12 months before the order -> II.A
 EXTRAVASATION_COURSE_DAYS = 3  # Totect labelling: once daily for 3 days (clinical-codes §6)
 
 
-def _first_amount(order: Resource) -> tuple[float, str] | None:
+def first_amount(order: Resource) -> tuple[float, str] | None:
     for dosage in dicts(order.get("dosageInstruction")):
         amount = dose_amount(dosage)
         if amount is not None:
@@ -37,7 +39,7 @@ def _first_amount(order: Resource) -> tuple[float, str] | None:
 def dexrazoxane_dose(order: Resource, bsa: Bsa | None) -> tuple[Fact[float], Fact[float]]:
     """``(mg/m² per dose, mg per dose)`` of the order; each side converted through the current BSA."""
     reference = reference_of(order)
-    amount = _first_amount(order)
+    amount = first_amount(order)
     evidence = (reference,) + (bsa.evidence if bsa else ())
     mg_m2, used, note = convert_dose(amount, bsa)
     mg = mg_from_mg_m2(amount, bsa)
@@ -48,10 +50,17 @@ def dexrazoxane_dose(order: Resource, bsa: Bsa | None) -> tuple[Fact[float], Fac
     return per_m2, absolute
 
 
+class ConcurrentDoxorubicin(NamedTuple):
+    concurrent: Fact[bool]
+    per_dose_mg_m2: Fact[float]
+    last_planned: Fact[date]
+    per_dose_as_written: tuple[float, str] | None = None
+
+
 def concurrent_doxorubicin(
     orders: Iterable[OrderInPlay], to_come: Iterable[Dose], bsa: Bsa | None, *, start: date
-) -> tuple[Fact[bool], Fact[float], Fact[date]]:
-    """``(concurrent conventional doxorubicin, its mg/m² per dose, its last planned dose date)``.
+) -> ConcurrentDoxorubicin:
+    """The concurrent conventional doxorubicin, its mg/m² per dose and its last planned dose date.
 
     Concurrent: a draft doxorubicin order, or an active one with doses still to come (an active order
     whose count is used up is finished therapy, not continuing). The draft order signed with the
@@ -67,7 +76,7 @@ def concurrent_doxorubicin(
     ]
     if not doxorubicin:
         none: Fact[float] = Fact(None, (), "no concurrent doxorubicin order")
-        return (
+        return ConcurrentDoxorubicin(
             Fact(False, (), "no draft doxorubicin order and no active one with doses still to come"),
             none,
             Fact(None, (), "no doxorubicin order"),
@@ -76,7 +85,7 @@ def concurrent_doxorubicin(
     chosen = doxorubicin[0]
     references = tuple(o.reference for o in doxorubicin)
     concurrent = Fact(True, references, "draft or active doxorubicin order with doses to come")
-    amount = chosen.schedule.doses[0].amount if chosen.schedule.doses else _first_amount(chosen.resource)
+    amount = chosen.schedule.doses[0].amount if chosen.schedule.doses else first_amount(chosen.resource)
     mg_m2, used, note = convert_dose(amount, bsa)
     per_dose: Fact[float] = Fact(
         mg_m2, (chosen.reference,) + (used.evidence if used else ()), note or "doxorubicin dose per m2"
@@ -88,7 +97,35 @@ def concurrent_doxorubicin(
         last = Fact(None, references, "doxorubicin doses remain but their scheduled dates have passed")
     else:
         last = Fact(max(d for d in dates if d is not None), references, "last planned doxorubicin dose")
-    return concurrent, per_dose, last
+    return ConcurrentDoxorubicin(concurrent, per_dose, last, amount)
+
+
+def dose_ratio(
+    dexrazoxane_as_written: tuple[float, str] | None,
+    dexrazoxane_mg_m2: Fact[float],
+    doxorubicin: ConcurrentDoxorubicin,
+) -> Fact[float]:
+    """Dexrazoxane ÷ doxorubicin per dose (I.A.5.a / II.A.4.a), compared in mg/m² (CONTRACT §3).
+
+    When both doses are written in mg and no BSA is charted, the ratio is still known: the same
+    patient's BSA divides both amounts, so it cancels out. A pharmacist would decide from it.
+    """
+    evidence = dexrazoxane_mg_m2.evidence + doxorubicin.per_dose_mg_m2.evidence
+    if dexrazoxane_mg_m2.value is not None and doxorubicin.per_dose_mg_m2.value:
+        return Fact(
+            dexrazoxane_mg_m2.value / doxorubicin.per_dose_mg_m2.value,
+            evidence,
+            "dexrazoxane mg/m2 per dose / doxorubicin mg/m2 per dose",
+        )
+    dexrazoxane_mg = to_mg(*dexrazoxane_as_written) if dexrazoxane_as_written else None
+    doxorubicin_mg = to_mg(*doxorubicin.per_dose_as_written) if doxorubicin.per_dose_as_written else None
+    if dexrazoxane_mg is not None and doxorubicin_mg:
+        return Fact(
+            dexrazoxane_mg / doxorubicin_mg,
+            evidence,
+            "dexrazoxane mg per dose / doxorubicin mg per dose (the BSA cancels out of the ratio)",
+        )
+    return Fact(None, evidence, "needs both per-dose amounts in mg/m2, or both in mg")
 
 
 def _for_extravasation(administration: Administration, pool: ResourcePool, onsets: list[date]) -> bool:

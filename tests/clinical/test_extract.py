@@ -313,3 +313,34 @@ def test_adding_an_administration_never_lowers_a_total(
         "planned_anthracycline",
     ):
         assert getattr(after, name).known_mg_m2 >= getattr(before, name).known_mg_m2 - 1e-9
+
+
+def test_dose_ratio_of_two_mg_doses_needs_no_bsa() -> None:
+    """Dexrazoxane 900 mg with doxorubicin 90 mg and nothing charted to compute a BSA: both doses are
+    divided by the same BSA, so the ratio is 10 all the same (a pharmacist would not pend it)."""
+    facts = facts_of(
+        pool_of(
+            patient(),
+            drafts=[
+                dexrazoxane_order(dose=(900, "mg")),
+                medication_request("dox-order", DOXORUBICIN, (90, "mg")),
+            ],
+        )
+    )
+    assert facts.bsa_m2.value is None
+    assert facts.dexrazoxane_dose_mg_m2.value is None
+    assert facts.dose_ratio.value == pytest.approx(10)
+    assert "MedicationRequest/dox-order" in facts.dose_ratio.evidence
+
+
+def test_dose_ratio_stays_unknown_when_only_one_dose_is_in_mg_and_no_bsa() -> None:
+    facts = facts_of(
+        pool_of(
+            patient(),
+            drafts=[
+                dexrazoxane_order(dose=(900, "mg")),
+                medication_request("dox-order", DOXORUBICIN, (50, "mg/m2")),
+            ],
+        )
+    )
+    assert facts.dose_ratio.value is None
