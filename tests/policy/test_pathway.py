@@ -24,3 +24,11 @@ def test_pathway(extravasation: bool | None, prior_dexrazoxane: bool | None, exp
         prior_dexrazoxane_cardioprotection=Fact(prior_dexrazoxane),
     )
     assert select_pathway(facts) == expected
+
+
+def test_an_extravasation_recorded_without_a_date_is_judged_on_i_b() -> None:
+    facts = adult_on_doxorubicin(
+        anthracycline_extravasation=Fact(None, ("Condition/x",), "recorded without an onset date"),
+        prior_dexrazoxane_cardioprotection=Fact(True),
+    )
+    assert select_pathway(facts) == "I.B"
