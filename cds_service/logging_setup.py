@@ -8,6 +8,7 @@ rendering, whoever logs them.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -39,6 +40,25 @@ def drop_sensitive_fields(_: Any, __: str, event: MutableMapping[str, Any]) -> M
 
 
 def configure_logging(level: int = logging.INFO) -> None:
+    """structlog for our events; the standard-library loggers under ``cds_service`` (the FHIR data
+    layer logs through them) are rendered to the same JSON lines, through the same field filter."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_log_level,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+                drop_sensitive_fields,
+            ],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.JSONRenderer(),
+            ],
+        )
+    )
+    package_logger = logging.getLogger("cds_service")
+    package_logger.handlers[:] = [handler]
+    package_logger.setLevel(level)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 import orjson
 import pytest
 import structlog
@@ -23,3 +25,14 @@ def test_events_are_json_lines_and_sensitive_fields_are_dropped(capsys: pytest.C
     assert "timestamp" in event
     for secret in ("p-1", "t-1", "Bearer x", '"j"'):
         assert secret not in line
+
+
+def test_standard_library_loggers_of_the_package_write_the_same_json_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging()
+    logging.getLogger("cds_service.fhir.gather").warning("fhir data: %s", "conditions: timeout")
+    (line,) = capsys.readouterr().out.splitlines()
+    event = orjson.loads(line)
+    assert event["event"] == "fhir data: conditions: timeout"
+    assert event["level"] == "warning" and "timestamp" in event
