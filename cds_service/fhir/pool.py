@@ -38,8 +38,16 @@ class ResourcePool:
     patient_id: str | None = None
     user_reference: str | None = None  # context.userId, e.g. "Practitioner/abc" (the signing clinician)
 
-    def add(self, item: Any, *, source: str = "") -> None:
-        """Add a resource or a Bundle (its entries, recursively); note and skip what is not a resource."""
+    def add(self, item: Any, *, source: str = "") -> list[Resource]:
+        """Add a resource or a Bundle (its entries, recursively); note and skip what is not a resource.
+
+        Returns the resources added, in the order they were sent.
+        """
+        added: list[Resource] = []
+        self._add(item, source, added)
+        return added
+
+    def _add(self, item: Any, source: str, added: list[Resource]) -> None:
         if not isinstance(item, dict) or not isinstance(item.get("resourceType"), str):
             self.problems.append(f"{source or 'input'}: not a FHIR resource, ignored")
             return
@@ -57,7 +65,7 @@ class ResourcePool:
                 if not isinstance(entry, dict) or "resource" not in entry:
                     self.problems.append(f"{where}: no resource, ignored")
                     continue
-                self.add(entry["resource"], source=where)
+                self._add(entry["resource"], where, added)
                 full_url = entry.get("fullUrl")
                 if isinstance(full_url, str) and isinstance(entry["resource"], dict):
                     self._by_full_url[full_url] = entry["resource"]
@@ -70,16 +78,12 @@ class ResourcePool:
             self._anonymous += 1
             rid = f"#anonymous-{self._anonymous}"
         self._by_type.setdefault(rtype, {})[rid] = item
+        added.append(item)
 
     def add_draft_orders(self, bundle: Any) -> None:
-        """Index ``context.draftOrders`` (a Bundle, possibly without ``type``) and remember its resources."""
-        before = {id(r) for r in self._all()}
-        self.add(bundle, source="context.draftOrders")
-        self.draft_orders.extend(r for r in self._all() if id(r) not in before)
-
-    def _all(self) -> Iterator[Resource]:
-        for resources in self._by_type.values():
-            yield from resources.values()
+        """Index ``context.draftOrders`` (a Bundle, possibly without ``type``) and remember its resources,
+        in the order the EHR sent them."""
+        self.draft_orders.extend(self.add(bundle, source="context.draftOrders"))
 
     def add_all(self, items: Iterable[Any], *, source: str = "") -> None:
         for item in items:

@@ -70,3 +70,18 @@ def test_absolute_urls_and_full_urls_resolve() -> None:
     )
     assert pool.resolve("urn:uuid:1") is not None
     assert pool.resolve("https://ehr.example.org/fhir/Medication/m1/_history/3") is not None
+
+
+def test_draft_orders_keep_the_order_the_ehr_sent() -> None:
+    pool = ResourcePool()
+    pool.add_draft_orders(
+        {
+            "resourceType": "Bundle",
+            "entry": [
+                {"resource": {"resourceType": "MedicationRequest", "id": "b"}},
+                {"resource": {"resourceType": "NutritionOrder", "id": "n"}},
+                {"resource": {"resourceType": "MedicationRequest", "id": "a"}},
+            ],
+        }
+    )
+    assert [r["id"] for r in pool.draft_orders] == ["b", "n", "a"]
