@@ -6,9 +6,9 @@ import copy
 from typing import Any
 
 import pytest
-from request_fixtures import DEXRAZOXANE_REQUEST, load_json
 
 from cds_service.settings import Settings
+from tests.fhir.request_fixtures import DEXRAZOXANE_REQUEST, load_json
 
 
 @pytest.fixture

@@ -9,11 +9,9 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from fake_fhir_server import FakeFhirServer
 from hypothesis import HealthCheck, given
 from hypothesis import settings as settings_profile
 from hypothesis import strategies as st
-from request_fixtures import TOKEN, hook_request, load_json, server_resources
 
 from cds_service.errors import MissingData
 from cds_service.fhir.gather import gather_resources
@@ -21,6 +19,8 @@ from cds_service.fhir.pool import ResourcePool
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
 from cds_service.fhir.supplementary_queries import SUPPLEMENTARY_QUERIES
 from cds_service.settings import Settings
+from tests.fhir.fake_fhir_server import FakeFhirServer
+from tests.fhir.request_fixtures import TOKEN, hook_request, load_json, server_resources
 
 HOST = "ehr.example.org"
 PATIENT_ID = "pat-dxr-1"

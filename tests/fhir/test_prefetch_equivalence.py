@@ -11,14 +11,14 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from fake_fhir_server import FakeFhirServer
-from request_fixtures import hook_request, server_resources
 
 from cds_service.evaluation import decide_all
 from cds_service.fhir.gather import gather_resources
 from cds_service.policy.determination import Determination
 from cds_service.policy.render import determination_to_json
 from cds_service.settings import Settings
+from tests.fhir.fake_fhir_server import FakeFhirServer
+from tests.fhir.request_fixtures import hook_request, server_resources
 
 TODAY = date(2026, 11, 28)
 

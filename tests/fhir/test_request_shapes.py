@@ -13,8 +13,6 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from fake_fhir_server import FakeFhirServer
-from request_fixtures import REQUESTS, hook_request, load_json
 
 from cds_service.errors import MissingData
 from cds_service.evaluation import decide_all
@@ -23,6 +21,8 @@ from cds_service.fhir.required_keys import REQUIRED_KEYS
 from cds_service.hooks.discovery import SERVICE_ID
 from cds_service.policy.determination import Decision
 from cds_service.settings import Settings
+from tests.fhir.fake_fhir_server import FakeFhirServer
+from tests.fhir.request_fixtures import REQUESTS, hook_request, load_json
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec"
 TODAY = date(2026, 11, 28)

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from policy_facts import adult_on_doxorubicin
 
 from cds_service.clinical.facts import Fact
 from cds_service.policy.approval import add_months, approval_period
+from tests.policy.policy_facts import adult_on_doxorubicin
 
 
 @pytest.mark.parametrize(

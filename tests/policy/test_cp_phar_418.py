@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from policy_facts import adult_on_doxorubicin
-
 from cds_service.clinical.facts import DoseTotal, Fact
 from cds_service.policy.cp_phar_418 import POLICY, POLICY_URL
 from cds_service.policy.outcome import Outcome
 from cds_service.policy.tree import Kind
+from tests.policy.policy_facts import adult_on_doxorubicin
 
 # CONTRACT §2, "Criterion ids follow the policy's numbering"
 CONTRACT_IDS = [

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from policy_facts import adult_on_doxorubicin, documented
-
 from cds_service.clinical.facts import DoseTotal, ExtravasationDay, Fact
 from cds_service.policy.decide import determine
 from cds_service.policy.determination import Decision
 from cds_service.policy.outcome import Outcome
+from tests.policy.policy_facts import adult_on_doxorubicin, documented
 
 ORDER = {"resourceType": "MedicationRequest", "id": "dex"}
 

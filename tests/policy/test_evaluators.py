@@ -3,11 +3,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from policy_facts import NO, adult_on_doxorubicin
 
 from cds_service.clinical.facts import ClinicalFacts, DoseTotal, ExtravasationDay, Fact
 from cds_service.policy import evaluators as ev
 from cds_service.policy.outcome import Outcome
+from tests.policy.policy_facts import NO, adult_on_doxorubicin
 
 MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
 

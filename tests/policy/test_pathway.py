@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from policy_facts import adult_on_doxorubicin
 
 from cds_service.clinical.facts import Fact
 from cds_service.policy.pathway import select_pathway
+from tests.policy.policy_facts import adult_on_doxorubicin
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from policy_facts import adult_on_doxorubicin
-
 from cds_service.clinical.facts import Fact
 from cds_service.policy.decide import determine
 from cds_service.policy.render import determination_to_json, determination_to_text
+from tests.policy.policy_facts import adult_on_doxorubicin
 
 ORDER = {"resourceType": "MedicationRequest", "id": "dex"}
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from policy_facts import adult_on_doxorubicin, documented
 
 from cds_service.clinical.facts import ClinicalFacts, Fact
 from cds_service.policy.outcome import Outcome
@@ -19,6 +18,7 @@ from cds_service.policy.tree import (
     Verdict,
     build_tree,
 )
+from tests.policy.policy_facts import adult_on_doxorubicin, documented
 
 ALL, ONE_OF, LEAF = Kind.ALL, Kind.ONE_OF, Kind.LEAF
 
