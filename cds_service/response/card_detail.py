@@ -113,7 +113,7 @@ def outcome_lines(determination: Determination) -> list[str]:
         lines = ["### Documentation needed", "Send with the prior authorization request:"]
         lines += [f"- **{doc.criterion}**: {doc.request}" for doc in determination.documentation]
         if not determination.documentation:
-            lines.append("- the chart notes supporting every criterion listed as not documented above")
+            lines.append("- the chart notes supporting every criterion listed as not documented below")
         return lines
     if decision is Decision.DENY:
         lines = ["### Not covered under this policy"]
@@ -132,6 +132,10 @@ def instructions_detail(determination: Determination, *, notes: tuple[str, ...] 
     lines = [f"**Dexrazoxane order {determination.order}** ({POLICY_ID}{pathway})."]
     if determination.reason:
         lines += ["", determination.reason]
+    # What the clinician acts on (the approval period, what to send) comes before the evidence.
+    outcome = outcome_lines(determination)
+    if outcome:
+        lines += ["", *outcome]
     if determination.criteria is not None:
         lines += ["", "### Criteria", *criteria_lines(determination.criteria)]
     if determination.related:
@@ -142,9 +146,6 @@ def instructions_detail(determination: Determination, *, notes: tuple[str, ...] 
         doses = dose_lines(determination.facts)
         if doses:
             lines += ["", "### Doses", *doses]
-    outcome = outcome_lines(determination)
-    if outcome:
-        lines += ["", *outcome]
     if notes:
         lines += ["", *notes]
     return "\n".join(lines)

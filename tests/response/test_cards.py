@@ -72,6 +72,8 @@ def test_a_pend_lists_the_documentation_criterion_by_criterion() -> None:
     assert "**I.A.2** words of I.A.2: **not documented**" in detail
     assert "### Documentation needed" in detail
     assert "- **I.A.2**: Send the prescriber's specialty." in detail
+    # what to send comes before the evidence the clinician scrolls through
+    assert detail.index("### Documentation needed") < detail.index("### Criteria")
 
 
 def test_a_deny_names_the_unmet_criterion_and_the_off_label_policy() -> None:
