@@ -12,6 +12,10 @@ from cds_service.policy.outcome import Outcome
 from cds_service.policy.pathway import EXTRAVASATION, select_pathway
 from cds_service.policy.referral import LINES_OF_BUSINESS_OUTSIDE_POLICY, off_label_policies
 
+DOXORUBICIN_SCHEDULE_REQUEST = (
+    "Send the doxorubicin schedule (the date of each remaining dose): the approval lasts 12 months or the "
+    "duration of doxorubicin therapy, whichever is less."
+)
 _DECISION = {Outcome.MET: Decision.APPROVE, Outcome.NOT_MET: Decision.DENY, Outcome.UNKNOWN: Decision.PEND}
 
 
@@ -35,6 +39,20 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
     evaluated = POLICY.evaluate(pathway, facts)
     criteria = evaluated.result
     decision = _DECISION[criteria.outcome]
+    documentation = [DocumentationRequest(node.id, node.documentation) for node in evaluated.open_questions]
+    tree_reason = criteria.reason
+    if (
+        decision is Decision.APPROVE
+        and pathway != EXTRAVASATION
+        and facts.last_planned_doxorubicin_date.value is None
+    ):
+        # "12 months or duration of doxorubicin therapy, whichever is less" (I.A, II.A approval duration):
+        # without the date of the last doxorubicin dose no approval period can honour it, and a 12-month
+        # default could outlast the therapy. Ask for the schedule instead.
+        decision = Decision.PEND
+        unreadable = facts.last_planned_doxorubicin_date.reason or "the doxorubicin schedule cannot be read"
+        tree_reason = f"every criterion is met, but {unreadable}"
+        documentation.append(DocumentationRequest(pathway, DOXORUBICIN_SCHEDULE_REQUEST))
     related: list[CriterionResult] = []
     if pathway == EXTRAVASATION:
         related.append(POLICY.evaluate("II.B", facts).result)
@@ -49,11 +67,9 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         criteria=criteria,
         facts=facts,
         approval=approval_period(facts, pathway) if decision is Decision.APPROVE else None,
-        documentation=tuple(
-            DocumentationRequest(node.id, node.documentation) for node in evaluated.open_questions
-        ),
+        documentation=tuple(documentation),
         off_label_policies=referral,
-        reason=_reason(decision, pathway, criteria.reason, referral),
+        reason=_reason(decision, pathway, tree_reason, referral),
         related=tuple(related),
         order_resource=order,
     )

@@ -92,3 +92,34 @@ def test_continued_therapy_pends_until_response_is_documented() -> None:
     )
     assert approve.decision is Decision.APPROVE
     assert approve.approval is not None and approve.approval.end == date(2027, 1, 30)
+
+
+def test_met_criteria_pend_when_the_end_of_doxorubicin_therapy_cannot_be_read() -> None:
+    """I.A approval duration: "12 months or duration of doxorubicin therapy, whichever is less". With no
+    date for the last doxorubicin dose the approval cannot honour it, so the schedule is asked for."""
+    facts = adult_on_doxorubicin(
+        last_planned_doxorubicin_date=Fact(
+            None, ("MedicationRequest/dox",), "a doxorubicin dose to come has no date"
+        )
+    )
+    det = determine(facts, ORDER)
+    assert det.criteria is not None and det.criteria.outcome is Outcome.MET
+    assert det.decision is Decision.PEND and det.approval is None
+    assert [d.criterion for d in det.documentation] == ["I.A"]
+    assert "doxorubicin schedule" in det.documentation[0].request
+    assert "a doxorubicin dose to come has no date" in det.reason
+
+
+def test_an_extravasation_approval_needs_no_doxorubicin_schedule() -> None:
+    facts = adult_on_doxorubicin(
+        anthracycline_extravasation=Fact(True, ("Condition/x",)),
+        extravasation_course=(
+            ExtravasationDay(1, 1800.0),
+            ExtravasationDay(2, 1800.0),
+            ExtravasationDay(3, 900.0),
+        ),
+        last_planned_doxorubicin_date=Fact(None),
+    )
+    det = determine(facts, ORDER)
+    assert (det.pathway, det.decision, det.documentation) == ("I.B", Decision.APPROVE, ())
+    assert det.approval is not None and det.approval.end == date(2026, 11, 30)
