@@ -59,18 +59,24 @@ def request_reference(reference: Any, pool: ResourcePool, within: Resource) -> s
 
 
 def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> list[Administration]:
-    """Administrations of ``agents`` that count toward a total, in no particular order."""
+    """Administrations of ``agents`` that count toward a total, in no particular order.
+
+    Each resource is read once, cheapest test first: the status settles most of those that do not count
+    before the drug or the dose is looked at (a long history is hundreds of these per hook call).
+    """
     found: list[Administration] = []
     for resource in pool.of_type("MedicationAdministration"):
-        status = status_of(resource)
         if resource.get("wasNotGiven") is True or resource.get("notGiven") is True:
             continue
-        amount = _amount(resource)
-        if status not in COUNTED_STATUSES and not (status == "stopped" and amount is not None):
+        status = status_of(resource)
+        amount = _amount(resource) if status == "stopped" else None
+        if status not in COUNTED_STATUSES and amount is None:
             continue
         agent = agent_of(resource, pool)
         if agent is None or agent not in agents:
             continue
+        if status != "stopped":
+            amount = _amount(resource)
         request = resource.get("request") or resource.get("prescription")
         found.append(
             Administration(

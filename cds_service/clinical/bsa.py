@@ -49,20 +49,21 @@ class _Series:
     """Readings of one kind sorted by time, for nearest-in-time lookup."""
 
     def __init__(self, readings: Iterable[_Reading]) -> None:
-        self._readings = sorted(readings, key=lambda r: (r.when, r.reference))
-        self._times = [r.when for r in self._readings]
+        self.readings = sorted(readings, key=lambda r: (r.when, r.reference))
+        # Between two neighbouring readings, a moment up to the midpoint (floored to the microsecond) is
+        # nearer the earlier one, ties included: what was charted before the dose was what the dose was
+        # based on. ``when - before <= after - when`` is ``when <= floor((before + after) / 2)`` in whole
+        # microseconds, so one bisection over the midpoints finds the nearest reading, no arithmetic.
+        self._midpoints = [
+            before.when + (after.when - before.when) // 2
+            for before, after in zip(self.readings, self.readings[1:], strict=False)
+        ]
 
-    def nearest(self, when: datetime) -> _Reading | None:
-        if not self._readings:
+    def nearest(self, when: datetime) -> int | None:
+        """The index in ``readings`` of the reading nearest ``when``; ``None`` when there is none."""
+        if not self.readings:
             return None
-        index = bisect_left(self._times, when)
-        if index == 0:
-            return self._readings[0]
-        if index == len(self._readings):
-            return self._readings[-1]
-        before, after = self._readings[index - 1], self._readings[index]
-        # Ties go to the earlier reading: what was charted before the dose was what the dose was based on.
-        return before if when - before.when <= after.when - when else after
+        return bisect_left(self._midpoints, when)
 
 
 _KINDS: tuple[tuple[str, frozenset[str], Callable[[float, str], float | None]], ...] = (
@@ -72,11 +73,19 @@ _KINDS: tuple[tuple[str, frozenset[str], Callable[[float, str], float | None]], 
 )
 
 
+_BODY_LOINC = frozenset().union(*(codes for _name, codes, _convert in _KINDS))
+
+
 def _readings(observations: Iterable[Resource]) -> dict[str, list[_Reading]]:
     """Height, weight and BSA readings, read in one pass over the observations."""
     found: dict[str, list[_Reading]] = {kind: [] for kind, _codes, _convert in _KINDS}
     for observation in observations:
-        loinc = {code for system, code in codings(observation.get("code")) if system == LOINC}
+        # Only the body-size codes are kept: most of a patient's Observations are labs, dropped here.
+        loinc = {
+            code
+            for system, code in codings(observation.get("code"))
+            if system == LOINC and code in _BODY_LOINC
+        }
         if not loinc:
             continue
         kind = next(((name, convert) for name, codes, convert in _KINDS if loinc & codes), None)
@@ -104,16 +113,26 @@ class BodySurfaceArea:
         self._bsa = _Series(readings["bsa"])
         self._height = _Series(readings["height"])
         self._weight = _Series(readings["weight"])
+        # Doses between two charted heights and weights share one Mosteller BSA: worked out once.
+        self._mosteller: dict[tuple[int, int], Bsa] = {}
 
     def on(self, when: date | datetime) -> Bsa | None:
         """The BSA for a dose on ``when``; ``None`` when neither a BSA nor a height and weight is charted."""
         moment = _moment(when)
         charted = self._bsa.nearest(moment)
         if charted is not None:
-            return Bsa(charted.value, "observation", (charted.reference,))
+            reading = self._bsa.readings[charted]
+            return Bsa(reading.value, "observation", (reading.reference,))
         height, weight = self._height.nearest(moment), self._weight.nearest(moment)
         if height is None or weight is None:
             return None
+        found = self._mosteller.get((height, weight))
+        if found is None:
+            found = self._mosteller[height, weight] = self._mosteller_bsa(height, weight)
+        return found
+
+    def _mosteller_bsa(self, height_index: int, weight_index: int) -> Bsa:
+        height, weight = self._height.readings[height_index], self._weight.readings[weight_index]
         return Bsa(
             mosteller_m2(height.value, weight.value), "mosteller", (height.reference, weight.reference)
         )

@@ -13,7 +13,7 @@ from datetime import date
 from typing import NamedTuple
 
 from cds_service.clinical.bsa import BodySurfaceArea, Bsa
-from cds_service.clinical.codes import Agent
+from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, Agent
 from cds_service.clinical.facts import DoseLine, DoseTotal
 from cds_service.clinical.units import to_mg, to_mg_per_m2
 
@@ -91,48 +91,120 @@ def dose_on(
     A planned dose is converted with the current BSA, the one nearest the approval start (``fallback``):
     a future dose is prescribed on what the patient measures now.
     """
+    if amount is not None:
+        per_m2 = to_mg_per_m2(*amount)
+        if per_m2 is not None:
+            # Written per m², so no BSA is used: skip the lookup (half a long history, or more).
+            return Dose(reference, agent, when, per_m2, None, planned, "")
     mg_m2, bsa, note = convert_dose(amount, body.on(fallback if planned else (when or fallback)))
     if planned and bsa is not None:
         note = note or "planned mg dose converted with the current BSA"
     return Dose(reference, agent, when, mg_m2, bsa, planned, note)
 
 
+class _RunningTotal:
+    """One cumulative dose being summed dose by dose.
+
+    The administered-and-planned totals carry on from the administered ones, so all four totals of a
+    request come from one pass over the doses; adding the same floats in the same order as a fresh sum
+    over ``given + to_come`` gives the same result to the last bit.
+    """
+
+    def __init__(self, agents: frozenset[Agent], *, equivalents: bool) -> None:
+        self.agents = agents
+        self.equivalents = equivalents
+        self.known = 0.0
+        self.evidence: list[str] = []
+        self.unknown: list[str] = []
+
+    def add(self, dose: Dose, equivalent_mg_m2: float | None) -> None:
+        """Count ``dose``; ``equivalent_mg_m2`` is its doxorubicin equivalent, worked out by the caller."""
+        if dose.agent not in self.agents:
+            return
+        value = equivalent_mg_m2 if self.equivalents else dose.mg_m2
+        if value is None:
+            self.unknown.append(dose.reference)
+        else:
+            self.known += value
+            self.evidence.append(dose.reference)
+
+    def result(self, what: str) -> DoseTotal:
+        known, evidence, unknown = self.known, self.evidence, self.unknown
+        reason = f"{what}: {known:.2f} mg/m2 from {len(evidence)} dose(s)"
+        if unknown:
+            reason += f"; {len(unknown)} dose(s) could not be converted to mg/m2"
+        return DoseTotal(
+            known_mg_m2=round(known, 6),
+            unknown_parts=len(unknown),
+            evidence=tuple(dict.fromkeys(evidence)),
+            unknown_evidence=tuple(dict.fromkeys(unknown)),
+            reason=reason,
+        )
+
+
 def total(doses: Iterable[Dose], agents: frozenset[Agent], *, equivalents: bool, what: str) -> DoseTotal:
     """The cumulative mg/m² of ``agents`` (times the equivalence factor when ``equivalents``)."""
-    known = 0.0
-    evidence: list[str] = []
-    unknown: list[str] = []
+    running = _RunningTotal(agents, equivalents=equivalents)
     for dose in doses:
-        if dose.agent not in agents:
-            continue
-        value = dose.doxorubicin_equivalent_mg_m2 if equivalents else dose.mg_m2
-        if value is None:
-            unknown.append(dose.reference)
-        else:
-            known += value
-            evidence.append(dose.reference)
-    reason = f"{what}: {known:.2f} mg/m2 from {len(evidence)} dose(s)"
-    if unknown:
-        reason += f"; {len(unknown)} dose(s) could not be converted to mg/m2"
-    return DoseTotal(
-        known_mg_m2=round(known, 6),
-        unknown_parts=len(unknown),
-        evidence=tuple(dict.fromkeys(evidence)),
-        unknown_evidence=tuple(dict.fromkeys(unknown)),
-        reason=reason,
+        running.add(dose, dose.doxorubicin_equivalent_mg_m2)
+    return running.result(what)
+
+
+class Totals(NamedTuple):
+    cumulative_doxorubicin: DoseTotal
+    cumulative_anthracycline: DoseTotal
+    planned_doxorubicin: DoseTotal
+    planned_anthracycline: DoseTotal
+    lines: tuple[DoseLine, ...]  # every dose, given then to come, for the card's detail
+
+
+def totals(given: Iterable[Dose], to_come: Iterable[Dose]) -> Totals:
+    """Administered and administered-and-planned doxorubicin and anthracycline totals, with the dose
+    lines, in one pass: each dose's equivalent is worked out once for its two totals and its line."""
+    doxorubicin = _RunningTotal(DOXORUBICINS, equivalents=False)
+    anthracycline = _RunningTotal(ANTHRACYCLINES, equivalents=True)
+    lines: list[DoseLine] = []
+
+    def count(doses: Iterable[Dose]) -> None:
+        for dose in doses:
+            equivalent = dose.doxorubicin_equivalent_mg_m2
+            doxorubicin.add(dose, equivalent)
+            anthracycline.add(dose, equivalent)
+            lines.append(_line(dose, equivalent))
+
+    count(given)
+    cumulative_doxorubicin = doxorubicin.result("administered doxorubicin")
+    cumulative_anthracycline = anthracycline.result("administered anthracycline (doxorubicin equivalents)")
+    count(to_come)
+    return Totals(
+        cumulative_doxorubicin,
+        cumulative_anthracycline,
+        doxorubicin.result("administered and planned doxorubicin"),
+        anthracycline.result("administered and planned anthracycline (doxorubicin equivalents)"),
+        tuple(lines),
     )
 
 
 def dose_line(dose: Dose) -> DoseLine:
+    return _line(dose, dose.doxorubicin_equivalent_mg_m2)
+
+
+def _line(dose: Dose, equivalent_mg_m2: float | None) -> DoseLine:
+    mg_m2 = None if dose.mg_m2 is None else round(dose.mg_m2, 2)
+    if equivalent_mg_m2 is None:
+        rounded_equivalent = None
+    elif equivalent_mg_m2 == dose.mg_m2:
+        rounded_equivalent = mg_m2  # factor 1 (doxorubicin, the usual case): same number, rounded once
+    else:
+        rounded_equivalent = round(equivalent_mg_m2, 2)
+    bsa = dose.bsa
     return DoseLine(
         reference=dose.reference,
         agent=dose.agent.value,
         when=dose.when,
-        mg_m2=None if dose.mg_m2 is None else round(dose.mg_m2, 2),
-        doxorubicin_equivalent_mg_m2=None
-        if dose.doxorubicin_equivalent_mg_m2 is None
-        else round(dose.doxorubicin_equivalent_mg_m2, 2),
-        bsa_m2=None if dose.bsa is None else round(dose.bsa.m2, 4),
-        bsa_source=dose.bsa.source if dose.bsa else "",
+        mg_m2=mg_m2,
+        doxorubicin_equivalent_mg_m2=rounded_equivalent,
+        bsa_m2=None if bsa is None else round(bsa.m2, 4),
+        bsa_source=bsa.source if bsa else "",
         note=("planned" + (f"; {dose.note}" if dose.note else "")) if dose.planned else dose.note,
     )

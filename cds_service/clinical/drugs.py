@@ -22,7 +22,7 @@ from cds_service.clinical.codes import (
     RXNORM_CODES,
     Agent,
 )
-from cds_service.clinical.fhir_read import codings, concept_text, dicts
+from cds_service.clinical.fhir_read import as_list, codings, concept_text, dicts
 from cds_service.fhir.pool import Resource, ResourcePool
 
 _WORD_PATTERNS = tuple(
@@ -68,8 +68,14 @@ def agent_of_concept(concept: Any) -> Agent | None:
 def _concept_key(concept: dict[str, Any]) -> tuple[Any, ...]:
     """A hashable image of what recognition reads, so the same coding is recognised once per process
     (a patient's hundreds of administrations share a handful of drug codings)."""
+    # A list comprehension over as_list, not the dicts() generator: this runs once per medication
+    # resource, and building the key is most of what recognising a drug costs once the cache is warm.
     codings_key = tuple(
-        (c.get("system"), c.get("code"), c.get("display")) for c in dicts(concept.get("coding"))
+        [
+            (c.get("system"), c.get("code"), c.get("display"))
+            for c in as_list(concept.get("coding"))
+            if isinstance(c, dict)
+        ]
     )
     text = concept.get("text")
     return (codings_key, text if isinstance(text, str) else None)

@@ -11,11 +11,11 @@ from datetime import date
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.administrations import counted_administrations
 from cds_service.clinical.bsa import BodySurfaceArea
-from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
+from cds_service.clinical.codes import ANTHRACYCLINES, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
 from cds_service.clinical.dates import age_in_years
 from cds_service.clinical.documentation import documented_answers
-from cds_service.clinical.doses import dose_line, dose_on, total
+from cds_service.clinical.doses import dose_on, totals
 from cds_service.clinical.facts import ClinicalFacts, Fact
 from cds_service.clinical.fhir_read import parse_date
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
@@ -81,6 +81,7 @@ def extract_facts(
     lob, coverage = line_of_business(pool, order, line_of_business_map)
 
     problems = tuple(f"{d.reference}: {d.note}" for d in given + to_come if d.mg_m2 is None and d.note)
+    summed = totals(given, to_come)
     return ClinicalFacts(
         order=reference_of(order),
         approval_start=start,
@@ -96,23 +97,11 @@ def extract_facts(
         )
         if current_bsa
         else Fact(None, (), "no BSA, height or weight charted"),
-        cumulative_doxorubicin=total(given, DOXORUBICINS, equivalents=False, what="administered doxorubicin"),
-        cumulative_anthracycline=total(
-            given,
-            ANTHRACYCLINES,
-            equivalents=True,
-            what="administered anthracycline (doxorubicin equivalents)",
-        ),
-        planned_doxorubicin=total(
-            given + to_come, DOXORUBICINS, equivalents=False, what="administered and planned doxorubicin"
-        ),
-        planned_anthracycline=total(
-            given + to_come,
-            ANTHRACYCLINES,
-            equivalents=True,
-            what="administered and planned anthracycline (doxorubicin equivalents)",
-        ),
-        dose_lines=tuple(dose_line(d) for d in given + to_come),
+        cumulative_doxorubicin=summed.cumulative_doxorubicin,
+        cumulative_anthracycline=summed.cumulative_anthracycline,
+        planned_doxorubicin=summed.planned_doxorubicin,
+        planned_anthracycline=summed.planned_anthracycline,
+        dose_lines=summed.lines,
         last_planned_doxorubicin_date=doxorubicin.last_planned,
         concurrent_doxorubicin=doxorubicin.concurrent,
         doxorubicin_dose_mg_m2=doxorubicin.per_dose_mg_m2,

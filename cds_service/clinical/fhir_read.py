@@ -96,11 +96,15 @@ def quantity(value: Any) -> tuple[float, str] | None:
     """``(value, unit)`` of a Quantity, the unit from ``code`` (UCUM) else ``unit``, as written."""
     if not isinstance(value, dict):
         return None
-    amount = number(value.get("value"))
-    unit = value.get("code") if isinstance(value.get("code"), str) else value.get("unit")
-    if amount is None or not isinstance(unit, str):
+    # ``number`` inlined and each key read once: every dose and every vital sign passes through here.
+    amount = value.get("value")
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)):
         return None
-    return amount, unit.strip()
+    code = value.get("code")
+    unit = code if isinstance(code, str) else value.get("unit")
+    if not isinstance(unit, str):
+        return None
+    return float(amount), unit.strip()
 
 
 def status_of(resource: dict[str, Any]) -> str:
