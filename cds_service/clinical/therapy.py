@@ -4,7 +4,7 @@ dexrazoxane, the extravasation course and TKIs (CONTRACT §2 pathways, §3).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -28,21 +28,36 @@ PRIOR_DEXRAZOXANE_MONTHS = 12  # CONTRACT §2: dexrazoxane in the 12 months befo
 EXTRAVASATION_COURSE_DAYS = 3  # Totect labelling: once daily for 3 days (clinical-codes §6)
 
 
-def first_amount(order: Resource) -> tuple[float, str] | None:
-    for dosage in dicts(order.get("dosageInstruction")):
-        amount = dose_amount(dosage)
-        if amount is not None:
-            return amount
-    return None
+def order_amounts(order: Resource) -> tuple[tuple[float, str], ...]:
+    """Every per-dose amount the order writes, one per dosage line that has one, as written."""
+    amounts = (dose_amount(dosage) for dosage in dicts(order.get("dosageInstruction")))
+    return tuple(amount for amount in amounts if amount is not None)
+
+
+def _extreme_mg_m2(
+    amounts: tuple[tuple[float, str], ...], bsa: Bsa | None, pick: Callable[[list[float]], float]
+) -> tuple[float | None, Bsa | None, str]:
+    """The largest (``pick=max``) or smallest per-dose amount in mg/m²; unknown when any amount is,
+    since the unknown one could be the extreme."""
+    if not amounts:
+        return None, None, "no dose recorded"
+    converted = [convert_dose(amount, bsa) for amount in amounts]
+    for mg_m2, _, note in converted:
+        if mg_m2 is None:
+            return None, None, note
+    used = next((bsa_used for _, bsa_used, _ in converted if bsa_used is not None), None)
+    return pick([mg_m2 for mg_m2, _, _ in converted if mg_m2 is not None]), used, ""
 
 
 def dexrazoxane_dose(order: Resource, bsa: Bsa | None) -> tuple[Fact[float], Fact[float]]:
-    """``(mg/m² per dose, mg per dose)`` of the order; each side converted through the current BSA."""
+    """``(mg/m² per dose, mg per dose)`` of the order, each the largest its dosage lines write (the
+    dose the 10:1 ratio and the extravasation caps must hold for); converted through the current BSA."""
     reference = reference_of(order)
-    amount = first_amount(order)
+    amounts = order_amounts(order)
     evidence = (reference,) + (bsa.evidence if bsa else ())
-    mg_m2, used, note = convert_dose(amount, bsa)
-    mg = mg_from_mg_m2(amount, bsa)
+    mg_m2, used, note = _extreme_mg_m2(amounts, bsa, max)
+    in_mg = [mg_from_mg_m2(amount, bsa) for amount in amounts]
+    mg = max(m for m in in_mg if m is not None) if in_mg and None not in in_mg else None
     per_m2: Fact[float] = Fact(mg_m2, evidence if used else (reference,), note or "dose per m2 of the order")
     absolute: Fact[float] = Fact(
         mg, evidence, "dose in mg of the order" if mg is not None else note or "no BSA"
@@ -54,7 +69,7 @@ class ConcurrentDoxorubicin(NamedTuple):
     concurrent: Fact[bool]
     per_dose_mg_m2: Fact[float]
     last_planned: Fact[date]
-    per_dose_as_written: tuple[float, str] | None = None
+    per_dose_as_written: tuple[tuple[float, str], ...] = ()
 
 
 def concurrent_doxorubicin(
@@ -85,10 +100,14 @@ def concurrent_doxorubicin(
     chosen = doxorubicin[0]
     references = tuple(o.reference for o in doxorubicin)
     concurrent = Fact(True, references, "draft or active doxorubicin order with doses to come")
-    amount = chosen.schedule.doses[0].amount if chosen.schedule.doses else first_amount(chosen.resource)
-    mg_m2, used, note = convert_dose(amount, bsa)
+    # The smallest dose: dexrazoxane is given with each doxorubicin dose (I.A.5.a), so the ratio must hold
+    # for the smallest one too.
+    amounts = order_amounts(chosen.resource)
+    mg_m2, used, note = _extreme_mg_m2(amounts, bsa, min)
     per_dose: Fact[float] = Fact(
-        mg_m2, (chosen.reference,) + (used.evidence if used else ()), note or "doxorubicin dose per m2"
+        mg_m2,
+        (chosen.reference,) + (used.evidence if used else ()),
+        note or ("smallest doxorubicin dose per m2" if len(set(amounts)) > 1 else "doxorubicin dose per m2"),
     )
     dates = [d.when for o in doxorubicin for d in remaining.get(o.reference, [])]
     if not dates or any(d is None for d in dates):
@@ -97,18 +116,20 @@ def concurrent_doxorubicin(
         last = Fact(None, references, "doxorubicin doses remain but their scheduled dates have passed")
     else:
         last = Fact(max(d for d in dates if d is not None), references, "last planned doxorubicin dose")
-    return ConcurrentDoxorubicin(concurrent, per_dose, last, amount)
+    return ConcurrentDoxorubicin(concurrent, per_dose, last, amounts)
 
 
 def dose_ratio(
-    dexrazoxane_as_written: tuple[float, str] | None,
+    dexrazoxane_as_written: tuple[tuple[float, str], ...],
     dexrazoxane_mg_m2: Fact[float],
     doxorubicin: ConcurrentDoxorubicin,
 ) -> Fact[float]:
-    """Dexrazoxane ÷ doxorubicin per dose (I.A.5.a / II.A.4.a), compared in mg/m² (CONTRACT §3).
+    """Dexrazoxane ÷ doxorubicin per dose (I.A.5.a / II.A.4.a), compared in mg/m² (CONTRACT §3): the
+    largest dexrazoxane dose over the smallest doxorubicin dose, since the policy's 10:1 holds "with each
+    doxorubicin dose".
 
-    When both doses are written in mg and no BSA is charted, the ratio is still known: the same
-    patient's BSA divides both amounts, so it cancels out. A pharmacist would decide from it.
+    When both are written in mg and no BSA is charted, the ratio is still known: the same patient's BSA
+    divides both amounts, so it cancels out. A pharmacist would decide from it.
     """
     evidence = dexrazoxane_mg_m2.evidence + doxorubicin.per_dose_mg_m2.evidence
     if dexrazoxane_mg_m2.value is not None and doxorubicin.per_dose_mg_m2.value:
@@ -117,11 +138,13 @@ def dose_ratio(
             evidence,
             "dexrazoxane mg/m2 per dose / doxorubicin mg/m2 per dose",
         )
-    dexrazoxane_mg = to_mg(*dexrazoxane_as_written) if dexrazoxane_as_written else None
-    doxorubicin_mg = to_mg(*doxorubicin.per_dose_as_written) if doxorubicin.per_dose_as_written else None
-    if dexrazoxane_mg is not None and doxorubicin_mg:
+    dexrazoxane_mg = [to_mg(*amount) for amount in dexrazoxane_as_written]
+    doxorubicin_mg = [to_mg(*amount) for amount in doxorubicin.per_dose_as_written]
+    if dexrazoxane_mg and doxorubicin_mg and None not in dexrazoxane_mg + doxorubicin_mg:
+        largest = max(m for m in dexrazoxane_mg if m is not None)
+        smallest = min(m for m in doxorubicin_mg if m is not None)
         return Fact(
-            dexrazoxane_mg / doxorubicin_mg,
+            largest / smallest if smallest else None,
             evidence,
             "dexrazoxane mg per dose / doxorubicin mg per dose (the BSA cancels out of the ratio)",
         )

@@ -344,3 +344,44 @@ def test_dose_ratio_stays_unknown_when_only_one_dose_is_in_mg_and_no_bsa() -> No
         )
     )
     assert facts.dose_ratio.value is None
+
+
+def _two_dose_lines(order: Resource, first: tuple[float, str], second: tuple[float, str]) -> Resource:
+    """The order written as two dosage lines (e.g. a first dose, then the rest of the cycle)."""
+    line = order["dosageInstruction"][0]
+    order["dosageInstruction"] = [
+        {**line, "doseAndRate": [{"doseQuantity": {"value": first[0], "unit": first[1], "code": first[1]}}]},
+        {
+            **line,
+            "doseAndRate": [{"doseQuantity": {"value": second[0], "unit": second[1], "code": second[1]}}],
+        },
+    ]
+    return order
+
+
+def test_the_ratio_holds_for_the_largest_dexrazoxane_dose_of_the_order() -> None:
+    """Policy I.A.5.a: the dose does not exceed 10 times doxorubicin "given with each doxorubicin dose":
+    a later 1,000 mg/m2 line against 50 mg/m2 doxorubicin is 20:1, whatever the first line says."""
+    dex = _two_dose_lines(dexrazoxane_order(), (300, "mg/m2"), (1000, "mg/m2"))
+    facts = facts_of(
+        pool_of(patient(), drafts=[dex, medication_request("dox-order", DOXORUBICIN, (50, "mg/m2"))])
+    )
+    assert facts.dexrazoxane_dose_mg_m2.value == pytest.approx(1000)
+    assert facts.dose_ratio.value == pytest.approx(20)
+
+
+def test_the_ratio_holds_for_the_smallest_doxorubicin_dose_of_the_order() -> None:
+    dox = _two_dose_lines(medication_request("dox-order", DOXORUBICIN, None), (50, "mg/m2"), (25, "mg/m2"))
+    facts = facts_of(pool_of(patient(), drafts=[dexrazoxane_order(), dox]))
+    assert facts.doxorubicin_dose_mg_m2.value == pytest.approx(25)
+    assert facts.dose_ratio.value == pytest.approx(20)
+
+
+def test_a_dose_line_that_cannot_be_converted_leaves_the_ratio_unknown() -> None:
+    """The unconvertible line could be the largest dose: the ratio is not computed from the others."""
+    dex = _two_dose_lines(dexrazoxane_order(), (500, "mg/m2"), (900, "mg"))
+    facts = facts_of(
+        pool_of(patient(), drafts=[dex, medication_request("dox-order", DOXORUBICIN, (50, "mg/m2"))])
+    )
+    assert facts.dexrazoxane_dose_mg_m2.value is None
+    assert facts.dose_ratio.value is None
