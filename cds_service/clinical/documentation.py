@@ -4,11 +4,17 @@ Questionnaire ``cp-phar-418-dexrazoxane``: item ``linkId`` = criterion id, answe
 Read from QuestionnaireResponses with status completed or amended whose ``questionnaire`` canonical
 contains ``cp-phar-418``; nested items are walked. When several responses answer the same criterion,
 the most recently authored wins.
+
+An answer must be about this request: the response names the order (DTR's ``qr-context`` extension,
+``basedOn`` or ``partOf``), or it was authored in the ``ANSWER_VALID_DAYS`` before the order. An older
+answer is not reused: "responding positively to therapy" (II.A.3) must be current, and literature support
+(I.A.5.b) is for the dose now requested (CP.PHAR.418 asks for documentation supporting this request).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 from cds_service.clinical.codes import QUESTIONNAIRE_MARKER
@@ -17,6 +23,33 @@ from cds_service.clinical.fhir_read import dicts, parse_datetime, status_of
 from cds_service.fhir.pool import ResourcePool, reference_of
 
 _FINAL = frozenset({"completed", "amended"})
+ANSWER_VALID_DAYS = 30  # our choice: a month covers a PA cycle; older answers are asked again
+
+
+def _references(value: Any) -> Iterator[str]:
+    """Every ``reference`` string anywhere in the value (extensions, basedOn, partOf, ...)."""
+    if isinstance(value, dict):
+        ref = value.get("reference")
+        if isinstance(ref, str):
+            yield ref
+        for key, child in value.items():
+            if key != "item":
+                yield from _references(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _references(child)
+
+
+def _names_order(response: dict[str, Any], order_reference: str) -> bool:
+    linking = [response.get("extension"), response.get("basedOn"), response.get("partOf")]
+    return any(ref == order_reference or ref.endswith("/" + order_reference) for ref in _references(linking))
+
+
+def _current(response: dict[str, Any], order_reference: str, start: date) -> bool:
+    if _names_order(response, order_reference):
+        return True
+    authored = parse_datetime(response.get("authored"))
+    return authored is not None and authored.date() >= start - timedelta(days=ANSWER_VALID_DAYS)
 
 
 def _boolean_answers(items: Any) -> Iterator[tuple[str, bool]]:
@@ -29,13 +62,15 @@ def _boolean_answers(items: Any) -> Iterator[tuple[str, bool]]:
         yield from _boolean_answers(item.get("item"))
 
 
-def documented_answers(pool: ResourcePool) -> dict[str, Fact[bool]]:
+def documented_answers(pool: ResourcePool, order_reference: str, start: date) -> dict[str, Fact[bool]]:
+    """Criterion id → the clinician's answer, from responses about this order (see the module doc)."""
     responses = [
         r
         for r in pool.of_type("QuestionnaireResponse")
         if status_of(r) in _FINAL
         and isinstance(r.get("questionnaire"), str)
         and QUESTIONNAIRE_MARKER in r["questionnaire"].lower()
+        and _current(r, order_reference, start)
     ]
     responses.sort(
         key=lambda r: (parse_datetime(r.get("authored")) is not None, parse_datetime(r.get("authored")))

@@ -28,7 +28,7 @@ from cds_service.clinical.therapy import (
     dexrazoxane_dose,
     dose_ratio,
     extravasation_course,
-    first_amount,
+    order_amounts,
     prior_dexrazoxane_cardioprotection,
     tyrosine_kinase_inhibitor,
 )
@@ -69,7 +69,7 @@ def extract_facts(
 
     dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa)
     doxorubicin = concurrent_doxorubicin(anthracycline_orders, to_come, current_bsa, start=start)
-    ratio = dose_ratio(first_amount(order), dexrazoxane_mg_m2, doxorubicin)
+    ratio = dose_ratio(order_amounts(order), dexrazoxane_mg_m2, doxorubicin)
 
     diagnoses = dx.recorded_diagnoses(pool, order)
     extravasation = dx.anthracycline_extravasation(pool, order, start)
@@ -126,6 +126,6 @@ def extract_facts(
         dfci_all_protocol=dfci,
         cog_aall1331=cog,
         heart_radiation=heart_radiation(pool),
-        documented=documented_answers(pool),
+        documented=documented_answers(pool, reference_of(order), start),
         problems=problems,
     )
