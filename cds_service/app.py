@@ -55,6 +55,12 @@ def _announce_security(settings: Settings) -> None:
         if not is_url(location) and not Path(location).is_file():
             # A relative path is read from the working directory: say so now, not at the first 401.
             log.warning("jwks_file_missing", issuer=issuer, path=location, cwd=str(Path.cwd()))
+    if settings.assertion_secret is None or not settings.assertion_secret.get_secret_value():
+        log.warning(
+            "assertion_secret_unset",
+            message="CDS_ASSERTION_SECRET is not set: a random key is used, so coverage-assertion-id and "
+            "satisfied-pa-id change when the service restarts and earlier DTR contexts are no longer found.",
+        )
     if settings.allow_unauthenticated_fhir:
         log.warning("unauthenticated_fhir_allowed", message="fhirServer is queried without fhirAuthorization")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # payer/plan identifier value -> "commercial" | "marketplace" | "medicaid" | "medicare".
     health_plan_name: str = "Health Plan"
     line_of_business_map: dict[str, str] = Field(default_factory=dict)
+
+    # HMAC key of coverage-assertion-id / satisfied-pa-id (the DTR pre-fill key). Unset: a random key per
+    # process, so the ids change when the service restarts.
+    assertion_secret: SecretStr | None = None
 
     # Where the feedback log goes (append-only JSON lines, no PHI); empty disables it.
     feedback_log_path: str = "var/feedback.jsonl"

@@ -156,3 +156,15 @@ async def test_the_dtr_routes_are_mounted(make_settings: Any) -> None:
     assert {
         getattr(route, "path", None) for route in router.routes if getattr(route, "include_in_schema", True)
     } <= served
+
+
+async def test_start_up_warns_when_the_assertion_secret_is_unset(
+    make_settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for secret, warned in ((None, True), ("configured", False)):
+        app = create_app(make_settings(assertion_secret=secret))
+        async with app.router.lifespan_context(app):
+            pass
+        out = capsys.readouterr().out
+        assert ("assertion_secret_unset" in out) is warned
+        assert "configured" not in out

@@ -13,6 +13,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
 from cds_service.app_state import Runtime
+from cds_service.auth.dependency import authenticate_client
 from cds_service.dtr.package import parse_package_request, questionnaire_package
 from cds_service.dtr.questionnaire import QUESTIONNAIRE_ID, questionnaire
 from cds_service.dtr.store import DeterminationStore
@@ -22,7 +23,9 @@ from cds_service.settings import Settings, get_settings
 FHIR_JSON = "application/fhir+json"
 STORE_ATTRIBUTE = "determination_store"  # app.state.determination_store
 
-router = APIRouter(prefix="/fhir", tags=["DTR"])
+# DTR is reached with the same client JWT as the CDS Hooks routes when CDS_AUTH_REQUIRED is true (the
+# pre-filled QuestionnaireResponse carries patient data); `aud` is CDS_PUBLIC_BASE_URL + the path called.
+router = APIRouter(prefix="/fhir", tags=["DTR"], dependencies=[Depends(authenticate_client)])
 
 
 def store_for(request: Request) -> DeterminationStore:

@@ -57,7 +57,7 @@ class DeterminationStore:
 
 
 def record_determinations(
-    store: DeterminationStore, determinations: Iterable[Determination], request: HookRequest
+    store: DeterminationStore, determinations: Iterable[Determination], request: HookRequest, *, key: bytes
 ) -> list[str]:
     """Keep every determination that carries a coverage assertion; returns the assertion ids recorded."""
     scope = assertion_scope(request)
@@ -66,7 +66,7 @@ def record_determinations(
         coverage = determination.facts.coverage.value if determination.facts is not None else None
         if coverage is None or determination.decision is Decision.NOT_APPLICABLE:
             continue
-        assertion_id = coverage_assertion_id(determination.order, coverage, scope=scope)
+        assertion_id = coverage_assertion_id(determination.order, coverage, scope=scope, key=key)
         store.put(assertion_id, determination)
         recorded.append(assertion_id)
     return recorded

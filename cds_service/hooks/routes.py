@@ -26,6 +26,7 @@ from cds_service.evaluation import evaluate_hook
 from cds_service.hooks.discovery import SERVICE_ID, discovery_document
 from cds_service.hooks.feedback import parse_feedback
 from cds_service.hooks.parse import parse_hook_request
+from cds_service.response.assertion_ids import assertion_key
 from cds_service.response.hook_response import build_response
 
 log = structlog.get_logger("cds_service.hooks")
@@ -72,7 +73,12 @@ async def call_service(service_id: str, request: Request) -> Response:
         fields["orders"] = len(evaluation.pool.draft_orders)
         fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
         # DTR's $questionnaire-package pre-fills from what was decided here (CONTRACT §6).
-        record_determinations(store_for(request), evaluation.determinations, hook_request)
+        record_determinations(
+            store_for(request),
+            evaluation.determinations,
+            hook_request,
+            key=assertion_key(runtime.settings),
+        )
         response = build_response(evaluation, hook_request, settings=runtime.settings, today=today)
         fields["cards"] = len(response.get("cards") or [])
         status = 200

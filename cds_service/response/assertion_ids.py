@@ -2,20 +2,34 @@
 `satisfied-pa-id`).
 
 DTR §spec-47 uses (coverage, coverage-assertion-id) as the key for replacing an assertion, so the id is the
-same every time the same order is assessed against the same coverage: a name-based UUID (RFC 4122 v5) of
-the order and coverage references. Local ids like `MedicationRequest/1` repeat across EHRs and patients, so
-the name also carries the FHIR server and the patient: two patients never share an assertion id (the DTR
-store hands out pre-filled answers by this id).
+same every time the same order is assessed against the same coverage. Local ids like `MedicationRequest/1`
+repeat across EHRs and patients, so what is identified also carries the FHIR server and the patient: two
+patients never share an assertion id.
+
+The DTR store hands out pre-filled answers by the assertion id, so the id must not be computable by anyone
+from the public identifiers it is derived from: it is an HMAC-SHA256 keyed by a server secret
+(``CDS_ASSERTION_SECRET``; unset, a random secret per process, and the ids then change across restarts).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import uuid
 
 from cds_service.hooks.request import HookRequest
+from cds_service.settings import Settings
 
-_ASSERTION_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:cp-phar-418:coverage-assertion-id")
-_PA_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:cp-phar-418:satisfied-pa-id")
+# Used when CDS_ASSERTION_SECRET is unset: ids are stable within this process only.
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
+def assertion_key(settings: Settings) -> bytes:
+    """The HMAC key: the configured secret, else this process's random one."""
+    if settings.assertion_secret is not None and settings.assertion_secret.get_secret_value():
+        return settings.assertion_secret.get_secret_value().encode()
+    return _PROCESS_KEY
 
 
 def assertion_scope(request: HookRequest) -> str:
@@ -23,11 +37,16 @@ def assertion_scope(request: HookRequest) -> str:
     return f"{request.fhirServer or ''}|{request.context.patientId}"
 
 
-def coverage_assertion_id(order: str, coverage: str, *, scope: str) -> str:
-    return str(uuid.uuid5(_ASSERTION_NAMESPACE, f"{scope}|{order}|{coverage}"))
+def _digest(purpose: str, order: str, coverage: str, *, scope: str, key: bytes) -> bytes:
+    message = "\x1f".join((purpose, scope, order, coverage)).encode()
+    return hmac.new(key, message, hashlib.sha256).digest()
 
 
-def satisfied_pa_id(order: str, coverage: str, *, scope: str) -> str:
+def coverage_assertion_id(order: str, coverage: str, *, scope: str, key: bytes) -> str:
+    return str(uuid.UUID(bytes=_digest("coverage-assertion-id", order, coverage, scope=scope, key=key)[:16]))
+
+
+def satisfied_pa_id(order: str, coverage: str, *, scope: str, key: bytes) -> str:
     # CRD §resp-32: distinct per coverage; under CMS enforcement discretion it goes into the X12 837
     # prior-authorization REF segment (at most 50 characters), hence the compact form.
-    return "CP418-" + uuid.uuid5(_PA_NAMESPACE, f"{scope}|{order}|{coverage}").hex[:20].upper()
+    return "CP418-" + _digest("satisfied-pa-id", order, coverage, scope=scope, key=key).hex()[:20].upper()

@@ -13,7 +13,12 @@ from cds_service.evaluation import Evaluation
 from cds_service.hooks.request import HookRequest
 from cds_service.policy.cp_phar_418 import POLICY_ID
 from cds_service.policy.determination import Decision, Determination
-from cds_service.response.assertion_ids import assertion_scope, coverage_assertion_id, satisfied_pa_id
+from cds_service.response.assertion_ids import (
+    assertion_key,
+    assertion_scope,
+    coverage_assertion_id,
+    satisfied_pa_id,
+)
 from cds_service.response.cards import (
     DECISION_WORDS,
     external_reference_card,
@@ -52,6 +57,7 @@ def _coverage_action(
     options: ResponseOptions,
     questionnaire: str,
     today: date,
+    key: bytes,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The system action, or the note the card carries instead."""
     facts = determination.facts
@@ -62,8 +68,8 @@ def _coverage_action(
     extension = coverage_information(
         determination,
         coverage=coverage,
-        assertion_id=coverage_assertion_id(determination.order, coverage, scope=scope),
-        pa_id=satisfied_pa_id(determination.order, coverage, scope=scope),
+        assertion_id=coverage_assertion_id(determination.order, coverage, scope=scope, key=key),
+        pa_id=satisfied_pa_id(determination.order, coverage, scope=scope, key=key),
         questionnaire=questionnaire,
         today=today,
         version=options.version,
@@ -112,13 +118,19 @@ def build_response(
 ) -> dict[str, Any]:
     options = response_options(request)
     questionnaire = questionnaire_canonical(settings.public_base_url)
+    key = assertion_key(settings)
     ranked: list[tuple[int, dict[str, Any]]] = []
     system_actions: list[dict[str, Any]] = []
     for determination in evaluation.determinations:
         notes: tuple[str, ...] = ()
         if options.coverage_info and determination.decision is not Decision.NOT_APPLICABLE:
             action, note = _coverage_action(
-                determination, request=request, options=options, questionnaire=questionnaire, today=today
+                determination,
+                request=request,
+                options=options,
+                questionnaire=questionnaire,
+                today=today,
+                key=key,
             )
             if action is not None:
                 system_actions.append(action)

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from cds_service.app import create_app
 from cds_service.dtr.routes import STORE_ATTRIBUTE
 from cds_service.dtr.store import DeterminationStore, record_determinations
+from cds_service.response.assertion_ids import assertion_key
 from cds_service.response.fhir_validation import r4_problem
 from cds_service.settings import Settings
 from tests.response.determinations import hook_request, pend
@@ -74,7 +75,9 @@ async def test_the_package_for_a_recorded_order_sign_call_is_prefilled(
 ) -> None:
     store = DeterminationStore()
     setattr(app.state, STORE_ATTRIBUTE, store)
-    (assertion_id,) = record_determinations(store, [pend()], hook_request(pend().order_resource))
+    (assertion_id,) = record_determinations(
+        store, [pend()], hook_request(pend().order_resource), key=assertion_key(app.state.runtime.settings)
+    )
     response = await client.post(path, json=package_body({"name": "context", "valueString": assertion_id}))
     assert response.status_code == 200
     body = response.json()
@@ -117,3 +120,47 @@ async def test_the_store_is_created_on_first_use_when_the_app_set_none(
         "/fhir/$questionnaire-package", json=package_body({"name": "context", "valueString": "x"})
     )
     assert isinstance(getattr(app.state, STORE_ATTRIBUTE), DeterminationStore)
+
+
+DTR_ROUTES = [
+    ("GET", "/fhir/Questionnaire/cp-phar-418-dexrazoxane"),
+    ("POST", "/fhir/Questionnaire/$questionnaire-package"),
+    ("POST", "/fhir/$questionnaire-package"),
+]
+
+
+@pytest.fixture
+def auth_app(make_settings: Callable[..., Settings]) -> FastAPI:
+    from tests.auth.tokens import BASE_URL, ISSUER, JWKS_URL
+
+    return create_app(
+        make_settings(auth_required=True, public_base_url=BASE_URL, trusted_issuers={ISSUER: JWKS_URL})
+    )
+
+
+@pytest.mark.parametrize(("method", "path"), DTR_ROUTES, ids=["questionnaire", "package", "package-at-base"])
+async def test_with_authentication_required_dtr_needs_the_client_jwt(
+    auth_app: FastAPI, method: str, path: str
+) -> None:
+    # The pre-filled QuestionnaireResponse carries patient data: DTR is guarded like the CDS Hooks routes.
+    import respx
+
+    from tests.auth.tokens import BASE_URL, JWKS_URL, ec_key, jwks, mint
+
+    body = package_body({"name": "context", "valueString": "x"}) if method == "POST" else None
+    transport = httpx.ASGITransport(app=auth_app, raise_app_exceptions=False)
+    with respx.mock(assert_all_called=False) as network:
+        network.get(JWKS_URL).mock(return_value=httpx.Response(200, json=jwks(ec_key())))
+        network.route(host="testserver").pass_through()
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            refused = await client.request(method, path, json=body)
+            wrong_aud = await client.request(
+                method, path, json=body, headers={"Authorization": f"Bearer {mint(ec_key(), BASE_URL)}"}
+            )
+            token = mint(ec_key(), BASE_URL + path)
+            accepted = await client.request(
+                method, path, json=body, headers={"Authorization": f"Bearer {token}"}
+            )
+    assert_outcome(refused, 401)
+    assert_outcome(wrong_aud, 401)
+    assert accepted.status_code == 200, accepted.text

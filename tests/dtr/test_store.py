@@ -41,7 +41,11 @@ def test_recording_keys_by_the_coverage_assertion_id_of_the_response() -> None:
     store = DeterminationStore()
     request = hook_request(draft_order())
     no_coverage = replace(pend(draft_order("dex-2")), facts=replace(pend().facts, coverage=Fact(None)))
-    recorded = record_determinations(store, [pend(), medicare(draft_order("dex-3")), no_coverage], request)
-    expected = coverage_assertion_id("MedicationRequest/dex-1", COVERAGE, scope=assertion_scope(request))
+    recorded = record_determinations(
+        store, [pend(), medicare(draft_order("dex-3")), no_coverage], request, key=b"k"
+    )
+    expected = coverage_assertion_id(
+        "MedicationRequest/dex-1", COVERAGE, scope=assertion_scope(request), key=b"k"
+    )
     assert recorded == [expected]
     assert store.get(expected) == pend()
