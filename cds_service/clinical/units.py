@@ -27,7 +27,10 @@ _DOSE_MG_M2 = {"mg/m2": 1.0, "mg/m^2": 1.0, "mg/m²": 1.0, "g/m2": 1000.0, "ug/m
 
 
 def _convert(value: float, unit: str, table: dict[str, float]) -> float | None:
-    factor = table.get(unit.strip()) or table.get(unit.strip().lower())
+    # The unit as written first: it is nearly always the UCUM code itself, and every dose of a long
+    # history comes through here. No table key has surrounding spaces, so this finds what the
+    # stripped lookup would.
+    factor = table.get(unit) or table.get(unit.strip()) or table.get(unit.strip().lower())
     return value * factor if factor is not None else None
 
 
