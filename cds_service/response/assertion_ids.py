@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 from cds_service.hooks.request import HookRequest
 from cds_service.settings import Settings
@@ -32,9 +33,20 @@ def assertion_key(settings: Settings) -> bytes:
     return _PROCESS_KEY
 
 
+def normalised_server(fhir_server: str | None) -> str:
+    """One spelling per FHIR base, so the ids stay the same for the same order and coverage: scheme and host
+    lower-case (RFC 3986 §6.2.2.1), no trailing slash (the same base written as `.../fhir/`)."""
+    if not fhir_server:
+        return ""
+    parts = urlsplit(fhir_server.strip())
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, parts.fragment)
+    )
+
+
 def assertion_scope(request: HookRequest) -> str:
     """What makes local references unique: the EHR's FHIR server and the patient."""
-    return f"{request.fhirServer or ''}|{request.context.patientId}"
+    return f"{normalised_server(request.fhirServer)}|{request.context.patientId}"
 
 
 def _digest(purpose: str, order: str, coverage: str, *, scope: str, key: bytes) -> bytes:

@@ -61,3 +61,22 @@ def test_the_key_is_the_configured_secret_else_one_random_key_per_process() -> N
     assert "s3cret" not in repr(Settings(assertion_secret="s3cret"))
     unset = assertion_key(Settings(assertion_secret=None))
     assert len(unset) >= 32 and unset == assertion_key(Settings(assertion_secret=None))
+
+
+def test_spellings_of_the_same_fhir_server_give_the_same_ids() -> None:
+    def ids(fhir_server: str) -> tuple[str, str]:
+        request = hook_request(draft_order()).model_copy(update={"fhirServer": fhir_server})
+        scope = assertion_scope(request)
+        return (
+            coverage_assertion_id("MedicationRequest/1", "Coverage/a", scope=scope, key=KEY),
+            satisfied_pa_id("MedicationRequest/1", "Coverage/a", scope=scope, key=KEY),
+        )
+
+    same = {
+        ids("https://ehr.example.org/fhir"),
+        ids("https://ehr.example.org/fhir/"),
+        ids("HTTPS://EHR.Example.org/fhir"),
+    }
+    assert len(same) == 1
+    assert ids("https://ehr.example.org/FHIR") not in same  # the path is case-sensitive
+    assert ids("https://other.example.org/fhir") not in same
