@@ -144,7 +144,13 @@ ICD_KIDNEY = ("C64",)  # Wilms only in a child (see diagnoses.py)
 ICD_ADRENAL_MEDULLA = ("C741",)  # neuroblastoma only in a child (see diagnoses.py)
 ICD_SOFT_TISSUE = ("C49", "C48")
 ICD_GIST = ("C49A",)  # gastrointestinal stromal tumour: not a doxorubicin soft tissue sarcoma
-ICD_ANTHRACYCLINE_EXTRAVASATION = ("T80810",)
+# T80.810- is "Extravasation of vesicant antineoplastic chemotherapy": ANY vesicant (vincristine,
+# vinorelbine, dactinomycin, mechlorethamine... as well as the anthracyclines), so the code alone does not
+# make an anthracycline extravasation (diagnoses.anthracycline_extravasation asks for the anthracycline).
+# 7th character A (initial) and D (subsequent encounter) are the event; S (sequela) is a late effect, never
+# a reason to start dexrazoxane.
+ICD_CHEMOTHERAPY_EXTRAVASATION = "T80810"
+ICD_EXTRAVASATION_SEQUELA = "T80810S"
 
 # SNOMED CT disorders, clinical-codes §4.3 ([V] unless marked).
 SCT_BREAST = frozenset({"254837009", "372137005"})

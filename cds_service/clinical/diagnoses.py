@@ -25,16 +25,28 @@ from datetime import date, timedelta
 from typing import Any
 
 from cds_service.clinical import codes
+from cds_service.clinical.codes import ANTHRACYCLINES
+from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import codings, dicts, obj, parse_date, plain_codes, status_of
+from cds_service.clinical.orders import MEDICATION_ORDER_TYPES
+from cds_service.clinical.schedule import order_date
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 PEDIATRIC_AGE = 18  # CONTRACT §3: "pediatric means under 18"
 EXTRAVASATION_WINDOW = timedelta(days=7)  # CONTRACT §2 pathways: onset in the 7 days before the order
+# I.B.1 asks for an ANTHRACYCLINE extravasation, but T80.810 codes any vesicant antineoplastic. An
+# anthracycline extravasates during its infusion and is recognised then or within hours to days
+# (dexrazoxane has to start within 6 hours of it, Totect label), so an anthracycline given or ordered in
+# the week up to the onset ties the extravasation to it; a week also covers an onset charted late, yet
+# stays short of the previous 21-day cycle, whose drug could not have caused today's extravasation.
+ANTHRACYCLINE_EXPOSURE_WINDOW = timedelta(days=7)
 
 _ACTIVE = frozenset({"active", "recurrence", "relapse"})
 _RELAPSE = frozenset({"recurrence", "relapse"})
 _NOT_TRUE = frozenset({"entered-in-error", "refuted"})
+_NOT_GIVEN = frozenset({"not-done", "entered-in-error"})
+_NOT_ORDERED = frozenset({"cancelled", "entered-in-error", "draft"})
 
 
 @dataclass(frozen=True)
@@ -213,48 +225,124 @@ def soft_tissue_sarcoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
     return _found(matches, "soft tissue sarcoma")
 
 
+def _extravasation_event(code: str) -> bool:
+    """ICD-10-CM T80.810 at its initial or subsequent encounter (or without its 7th character), never
+    the sequela T80.810S."""
+    return code.startswith(codes.ICD_CHEMOTHERAPY_EXTRAVASATION) and not code.startswith(
+        codes.ICD_EXTRAVASATION_SEQUELA
+    )
+
+
+def _is_extravasation(diagnosis: Diagnosis) -> bool:
+    return any(_extravasation_event(code) for code in diagnosis.icd)
+
+
+def _administered_on(administration: Resource) -> date | None:
+    """R4/STU3 ``effective[x]``, DSTU2 ``effectiveTime[x]``."""
+    for key in ("effectiveDateTime", "effectiveTimeDateTime"):
+        if key in administration:
+            return parse_date(administration[key])
+    for key in ("effectivePeriod", "effectiveTimePeriod"):
+        period = obj(administration.get(key))
+        if period:
+            return parse_date(period.get("start") or period.get("end"))
+    return None
+
+
+def anthracycline_exposure(pool: ResourcePool, on: date) -> tuple[str, ...]:
+    """Anthracycline administrations and orders dated in the ``ANTHRACYCLINE_EXPOSURE_WINDOW`` up to
+    ``on`` (the extravasation's onset, else the order date).
+
+    An administration counts whatever its status but not-done / entered-in-error: an infusion that
+    extravasated is often charted as stopped, with no dose. An order counts by its ``authoredOn``
+    unless it is cancelled, entered-in-error or a draft (a draft being signed now was not yet given).
+    """
+    since = on - ANTHRACYCLINE_EXPOSURE_WINDOW
+    found: list[str] = []
+    for administration in pool.of_type("MedicationAdministration"):
+        if administration.get("wasNotGiven") is True or administration.get("notGiven") is True:
+            continue
+        if status_of(administration) in _NOT_GIVEN:
+            continue
+        when = _administered_on(administration)
+        if when is not None and since <= when <= on and agent_of(administration, pool) in ANTHRACYCLINES:
+            found.append(reference_of(administration))
+    drafts = {id(order) for order in pool.draft_orders}
+    for order in pool.of_type(*MEDICATION_ORDER_TYPES):
+        if id(order) in drafts or status_of(order) in _NOT_ORDERED:
+            continue
+        when = order_date(order)
+        if when is not None and since <= when <= on and agent_of(order, pool) in ANTHRACYCLINES:
+            found.append(reference_of(order))
+    return tuple(dict.fromkeys(found))
+
+
 def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date) -> Fact[bool]:
-    """The order's reason is T80.810-, or a Condition with it has its onset in the 7 days before the order."""
-    by_reason = _matching(order_reasons(order, pool), codes.ICD_ANTHRACYCLINE_EXTRAVASATION)
-    if by_reason:
-        return Fact(
-            True, tuple(d.reference for d in by_reason), "the order's reason is anthracycline extravasation"
-        )
+    """I.B.1 "Diagnosis of anthracycline-induced extravasation".
+
+    A T80.810 event (not its sequela) is the order's reason, or a Condition with its onset in the 7 days
+    before the order; and an anthracycline was given or ordered in the 7 days up to that extravasation
+    (its onset, else the order date). T80.810 with no anthracycline recorded is unknown: the vesicant
+    may have been another drug (a vinca alkaloid, dactinomycin...), so the prescriber documents which.
+    A T80.810 Condition with no onset date is unknown too (the order pends for the date).
+    """
+    candidates: list[tuple[Diagnosis, date]] = [
+        (d, d.onset or start) for d in order_reasons(order, pool) if _is_extravasation(d)
+    ]
     undated: list[str] = []
     for condition in pool.of_type("Condition"):
         if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
             continue
         diagnosis = _condition_diagnosis(condition)
-        if not diagnosis.icd_starts(codes.ICD_ANTHRACYCLINE_EXTRAVASATION):
+        if not _is_extravasation(diagnosis):
             continue
         if diagnosis.onset is None:
             undated.append(diagnosis.reference)
         elif start - EXTRAVASATION_WINDOW <= diagnosis.onset <= start:
+            candidates.append((diagnosis, diagnosis.onset))
+    without_anthracycline: list[str] = []
+    for diagnosis, on in candidates:
+        exposure = anthracycline_exposure(pool, on)
+        if exposure:
             return Fact(
-                True, (diagnosis.reference,), f"anthracycline extravasation on {diagnosis.onset.isoformat()}"
+                True,
+                (diagnosis.reference, *exposure),
+                f"extravasation (T80.810) on {on.isoformat()} with an anthracycline given or ordered in "
+                f"the {ANTHRACYCLINE_EXPOSURE_WINDOW.days} days before",
             )
+        without_anthracycline.append(diagnosis.reference)
+    reasons: list[str] = []
+    if without_anthracycline:
+        reasons.append(
+            "extravasation of a vesicant antineoplastic (T80.810) recorded, but no anthracycline given or "
+            f"ordered in the {ANTHRACYCLINE_EXPOSURE_WINDOW.days} days before it: the vesicant may be "
+            "another drug"
+        )
     if undated:
-        return Fact(None, tuple(undated), "anthracycline extravasation recorded without an onset date")
+        reasons.append("extravasation (T80.810) recorded without an onset date")
+    if reasons:
+        return Fact(None, tuple(dict.fromkeys(without_anthracycline + undated)), "; ".join(reasons))
     return Fact(False, (), "no anthracycline extravasation in the 7 days before the order")
 
 
 def extravasation_onsets(pool: ResourcePool) -> list[date]:
-    """Onset dates of every anthracycline extravasation Condition (not entered-in-error or refuted)."""
+    """Onset dates of every chemotherapy extravasation Condition (T80.810 event, not its sequela; not
+    entered-in-error or refuted), whatever the drug: a dexrazoxane dose around one was not given for
+    cardioprotection."""
     onsets: list[date] = []
     for condition in pool.of_type("Condition"):
         if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
             continue
         diagnosis = _condition_diagnosis(condition)
-        if diagnosis.onset is not None and diagnosis.icd_starts(codes.ICD_ANTHRACYCLINE_EXTRAVASATION):
+        if diagnosis.onset is not None and _is_extravasation(diagnosis):
             onsets.append(diagnosis.onset)
     return onsets
 
 
 def is_extravasation_reason(concepts: Any) -> bool:
-    """Whether CodeableConcept(s) carry ICD-10-CM T80.810-."""
+    """Whether CodeableConcept(s) carry an ICD-10-CM T80.810 event code (not the sequela)."""
     return any(
-        system == codes.ICD10CM
-        and code.upper().replace(".", "").startswith(codes.ICD_ANTHRACYCLINE_EXTRAVASATION)
+        system == codes.ICD10CM and _extravasation_event(code.upper().replace(".", ""))
         for system, code in codings(concepts)
     )
 

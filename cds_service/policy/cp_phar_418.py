@@ -220,7 +220,10 @@ I_B = Criterion(
             "Diagnosis of anthracycline-induced extravasation",
             LEAF,
             evaluator="anthracycline_extravasation",
-            documentation="Send the diagnosis of anthracycline-induced extravasation.",
+            documentation=(
+                "Send the diagnosis of anthracycline-induced extravasation with its date, naming the "
+                "anthracycline that extravasated (the administration record)."
+            ),
         ),
         Criterion(
             "I.B.2",

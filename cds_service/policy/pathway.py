@@ -13,9 +13,12 @@ def select_pathway(facts: ClinicalFacts) -> str:
     """I.B for an anthracycline extravasation (never re-authorized, II.B: each request is judged on I.B);
     else II.A when the patient already had dexrazoxane for cardioprotection; else I.A.
 
-    An extravasation the data cannot place in time (a Condition with no onset or recorded date) is judged
-    on I.B too: its I.B.1 is then unknown, so the order pends for the date instead of being denied on
-    cardioprotection criteria it was never meant to meet.
+    An extravasation the data cannot settle is judged on I.B too, whenever a record of it is the evidence
+    (an unknown fact with evidence): a T80.810 Condition with no onset or recorded date, or a T80.810
+    with no anthracycline given or ordered in the week before it (the vesicant may be another drug). Its
+    I.B.1 is then unknown, so the order pends for the documentation instead of being denied on
+    cardioprotection criteria it was never meant to meet. A sequela code (T80.810S) is no extravasation
+    record at all: it leaves the fact ``False`` with no evidence.
     """
     extravasation = facts.anthracycline_extravasation
     if extravasation.value or (extravasation.value is None and extravasation.evidence):

@@ -513,7 +513,8 @@ EXTRAVASATION = {
     "diagnoses": ["extravasation"],
     "extravasation_onset": days(-1),
     "dexrazoxane_reason": "extravasation",
-    "administered": [given("doxorubicin", 3, 60)],
+    # the third doxorubicin dose is the infusion that extravasated: T80.810 alone names no anthracycline
+    "administered": [given("doxorubicin", 3, 60, last=days(-1))],
     "draft": [],
     "dexrazoxane": [
         Doses("dexrazoxane", 2, 2000, "mg", every=1),
@@ -1021,7 +1022,18 @@ def cases() -> list[Case]:
         Case(
             "I.B.1-approve-extravasation-condition-2-days-before-no-order-reason",
             expect("approve", "I.B", criteria={"I.B.1": M}, approval=(START, days(2).isoformat())),
-            **{**EXTRAVASATION, "dexrazoxane_reason": None, "extravasation_onset": days(-2)},
+            **{
+                **EXTRAVASATION,
+                "dexrazoxane_reason": None,
+                "extravasation_onset": days(-2),
+                "administered": [given("doxorubicin", 3, 60, last=days(-2))],
+            },
+        ),
+        Case(
+            "I.B.1-pend-extravasation-with-no-anthracycline-in-the-week-before",
+            # T80.810 is any vesicant antineoplastic; the last doxorubicin was three weeks before it
+            expect("pend", "I.B", criteria={"I.B": U, "I.B.1": U, "I.B.2": M, "I.B.3": M}),
+            **{**EXTRAVASATION, "administered": [given("doxorubicin", 3, 60)]},
         ),
         # II.A: continued cardioprotection after dexrazoxane in the last 12 months
         Case(

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from datetime import date
+
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.codes import ICD10CM, SNOMED
+from cds_service.clinical.facts import Fact
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import (
     DEXRAZOXANE,
+    DOXORUBICIN,
+    EPIRUBICIN,
+    administration,
     condition,
     medication_request,
     observation,
@@ -105,3 +111,52 @@ def test_no_structured_diagnosis_is_false() -> None:
         dx.neuroblastoma(nothing, 5),
     ):
         assert fact.value is False
+
+
+ORDER_DATE = date(2026, 10, 5)
+VINCRISTINE = {"text": "vinCRIStine sulfate injection"}
+
+
+def extravasation(*resources: Resource, order: Resource | None = None) -> Fact[bool]:
+    order = order or medication_request("dex", DEXRAZOXANE, (1000, "mg/m2"), authored="2026-10-05")
+    return dx.anthracycline_extravasation(pool_of(*resources, drafts=[order]), order, ORDER_DATE)
+
+
+def test_t80_810_is_any_vesicant_so_it_needs_an_anthracycline_in_the_week_before() -> None:
+    """T80.810 codes the extravasation of any vesicant antineoplastic: an anthracycline given or ordered
+    in the 7 days up to the onset makes it anthracycline-induced; none recorded leaves it unknown."""
+    onset = condition("x", "T80.810A", onset="2026-10-03")
+    alone = extravasation(onset, administration("v", VINCRISTINE, "2026-10-03", (2, "mg")))
+    assert alone.value is None
+    assert alone.evidence == ("Condition/x",)
+    assert "another drug" in alone.reason
+    # the infusion that extravasated, charted as stopped with no dose, ties it to the anthracycline
+    stopped = administration("dox", DOXORUBICIN, "2026-10-03", None, status="stopped")
+    found = extravasation(onset, stopped)
+    assert found.value is True
+    assert found.evidence == ("Condition/x", "MedicationAdministration/dox")
+    # an order authored in the window counts; one 8 days before the onset does not
+    ordered = medication_request("epi", EPIRUBICIN, (90, "mg/m2"), status="completed", authored="2026-09-27")
+    assert extravasation(onset, ordered).value is True
+    early = medication_request("epi", EPIRUBICIN, (90, "mg/m2"), status="completed", authored="2026-09-25")
+    assert extravasation(onset, early).value is None
+    not_given = administration("dox", DOXORUBICIN, "2026-10-03", (60, "mg/m2"), status="not-done")
+    assert extravasation(onset, not_given).value is None
+
+
+def test_the_orders_extravasation_reason_also_needs_the_anthracycline() -> None:
+    reason = [{"coding": [{"system": ICD10CM, "code": "T80.810A"}]}]
+    order = medication_request("dex", DEXRAZOXANE, (1000, "mg/m2"), authored="2026-10-05", reasonCode=reason)
+    assert extravasation(order=order).value is None
+    given = administration("dox", DOXORUBICIN, "2026-10-05", (60, "mg/m2"))
+    assert extravasation(given, order=order).value is True
+
+
+def test_a_sequela_code_is_never_an_extravasation() -> None:
+    given = administration("dox", DOXORUBICIN, "2026-10-03", (60, "mg/m2"))
+    sequela = extravasation(condition("x", "T80.810S", onset="2026-10-03"), given)
+    assert sequela.value is False
+    assert sequela.evidence == ()
+    subsequent = extravasation(condition("x", "T80.810D", onset="2026-10-03"), given)
+    assert subsequent.value is True
+    assert not dx.is_extravasation_reason({"coding": [{"system": ICD10CM, "code": "T80.810S"}]})

@@ -227,7 +227,8 @@ def test_extravasation_course_in_mg_per_day() -> None:
         timing_=timing(count=2, period=1, start="2026-10-05"),
         reasonCode=[{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "T80.810A"}]}],
     )
-    pool = pool_of(patient(), bsa("b", "2026-10-01", 2.1), drafts=[order])
+    infusion = administration("dox", DOXORUBICIN, "2026-10-05", None, status="stopped")
+    pool = pool_of(patient(), bsa("b", "2026-10-01", 2.1), infusion, drafts=[order])
     facts = facts_of(pool)
     assert facts.anthracycline_extravasation.value is True
     assert [(d.day, d.mg) for d in facts.extravasation_course] == [(1, 2100.0), (2, 2100.0)]
@@ -235,9 +236,10 @@ def test_extravasation_course_in_mg_per_day() -> None:
 
 def test_extravasation_condition_within_seven_days() -> None:
     order = dexrazoxane_order(authored="2026-10-05")
-    near = pool_of(patient(), condition("x", "T80.810A", onset="2026-10-01"), drafts=[order])
+    given = administration("dox", DOXORUBICIN, "2026-10-01", (60, "mg/m2"))
+    near = pool_of(patient(), given, condition("x", "T80.810A", onset="2026-10-01"), drafts=[order])
     assert facts_of(near).anthracycline_extravasation.value is True
-    far = pool_of(patient(), condition("x", "T80.810A", onset="2026-09-20"), drafts=[order])
+    far = pool_of(patient(), given, condition("x", "T80.810A", onset="2026-09-20"), drafts=[order])
     assert facts_of(far).anthracycline_extravasation.value is False
 
 
