@@ -58,6 +58,20 @@ def request_reference(reference: Any, pool: ResourcePool, within: Resource) -> s
     return f"{parts[-2]}/{parts[-1]}"
 
 
+def _request_of(resource: Resource, pool: ResourcePool, seen: dict[str, str | None]) -> str | None:
+    """The order an administration fulfils; a course's administrations all name the same few orders, so
+    each reference string is resolved once (``#contained`` ones depend on the resource: never shared)."""
+    request = resource.get("request") or resource.get("prescription")
+    if not request:
+        return None
+    ref = request.get("reference") if isinstance(request, dict) else None
+    if not isinstance(ref, str) or ref.startswith("#"):
+        return request_reference(request, pool, resource)
+    if ref not in seen:
+        seen[ref] = request_reference(request, pool, resource)
+    return seen[ref]
+
+
 def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> list[Administration]:
     """Administrations of ``agents`` that count toward a total, in no particular order.
 
@@ -65,6 +79,7 @@ def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> lis
     before the drug or the dose is looked at (a long history is hundreds of these per hook call).
     """
     found: list[Administration] = []
+    requests: dict[str, str | None] = {}
     for resource in pool.of_type("MedicationAdministration"):
         if resource.get("wasNotGiven") is True or resource.get("notGiven") is True:
             continue
@@ -77,7 +92,6 @@ def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> lis
             continue
         if status != "stopped":
             amount = _amount(resource)
-        request = resource.get("request") or resource.get("prescription")
         found.append(
             Administration(
                 resource=resource,
@@ -86,7 +100,7 @@ def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> lis
                 status=status,
                 when=_when(resource),
                 amount=amount,
-                request=request_reference(request, pool, resource) if request else None,
+                request=_request_of(resource, pool, requests),
             )
         )
     return found
