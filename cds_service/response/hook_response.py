@@ -29,7 +29,7 @@ from cds_service.response.configuration import ResponseOptions, response_options
 from cds_service.response.coverage_information import coverage_information
 from cds_service.response.crd_terms import CardType
 from cds_service.response.dose_proposal import dose_proposal
-from cds_service.response.order_update import coverage_update
+from cds_service.response.order_update import NO_ID_PROBLEM, coverage_update
 from cds_service.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -43,7 +43,15 @@ NO_COVERAGE_NOTE = (
 )
 
 
+NO_ORDER_ID_NOTE = (
+    "_The draft order has no `id`, so the EHR could not match an update to it: the coverage information "
+    "was not attached to the order; the decision above stands._"
+)
+
+
 def _invalid_order_note(problem: str) -> str:
+    if problem == NO_ID_PROBLEM:
+        return NO_ORDER_ID_NOTE
     return (
         f"_The draft order is not valid FHIR R4 ({problem}), so the coverage information could not be "
         "attached to it; the decision above stands._"
@@ -103,8 +111,8 @@ def _cards(
         return cards
     proposal = dose_proposal(determination.facts, determination.order_resource)
     # The suggestion is the client's own draft with one dose changed, applied by the client to that draft:
-    # it keeps the draft's shape even where that is not valid R4 (the sandbox's `category` object), unlike
-    # the coverage-information record, which must meet the CRD profile.
+    # it keeps the draft's shape even where that is not valid R4 (the sandbox's `category` object), as the
+    # coverage-information update does.
     if proposal is not None and options.wants(CardType.THERAPY_ALTERNATIVES_REQ):
         card = propose_alternate_card(determination, proposal, health_plan=plan, version=version)
         cards.append((_PROPOSAL, card))

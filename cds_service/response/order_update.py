@@ -1,9 +1,13 @@
 """The coverage-information system action: the draft order echoed unchanged but for the extension.
 
-CRD §resp-37: the updated resource changes nothing but coverage-information extensions; §resp-47: it complies
-with the CRD profiles. A draft that is not valid FHIR R4 (the CDS Hooks sandbox sends `category` as an object;
-DSTU2 sends `MedicationOrder`) cannot be echoed as a valid R4 update without changing other elements, so it
-gets no system action: the cards still come and say why.
+CRD §resp-29 / §hook-16: one coverage-information update per in-scope order; §resp-37: the updated resource
+changes nothing but coverage-information extensions; §found-33: elements the service does not expect are
+ignored. So every R4 MedicationRequest draft with an `id` gets its update, echoed exactly as received with
+the extension appended, even when the draft itself is not valid R4 (the CDS Hooks sandbox sends `category`
+as an object; an EHR may send an element R4 does not have): what this service adds, the extension, is
+validated on its own (on a minimal valid MedicationRequest carrying it), and an invalid draft is only logged,
+by element path. No update for a DSTU2 `MedicationOrder` (CRD is R4) nor for a draft without an `id` (the
+EHR could not match the update to its order): the cards still come and say why.
 """
 
 from __future__ import annotations
@@ -11,8 +15,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
+
 from cds_service.response.crd_terms import COVERAGE_INFORMATION_URL
 from cds_service.response.fhir_validation import r4_problem
+
+log = structlog.get_logger(__name__)
+
+# What the extension is validated on: the least a valid R4 MedicationRequest needs.
+_MINIMAL_ORDER: dict[str, Any] = {
+    "resourceType": "MedicationRequest",
+    "status": "draft",
+    "intent": "order",
+    "medicationCodeableConcept": {"text": "dexrazoxane"},
+    "subject": {"reference": "Patient/p"},
+}
+
+NO_ID_PROBLEM = "the draft order has no id"
 
 
 @dataclass(frozen=True)
@@ -45,8 +64,18 @@ def _assertion_id(extension: dict[str, Any]) -> str | None:
 
 
 def coverage_update(order: dict[str, Any], extension: dict[str, Any], *, description: str) -> OrderUpdate:
+    resource_type = order.get("resourceType")
+    if resource_type != "MedicationRequest":
+        return OrderUpdate(action=None, problem=f"{resource_type} is not an R4 resource type")
+    order_id = order.get("id")
+    if not isinstance(order_id, str) or not order_id:
+        return OrderUpdate(action=None, problem=NO_ID_PROBLEM)
+    own_problem = r4_problem({**_MINIMAL_ORDER, "extension": [extension]})
+    if own_problem is not None:  # a bug of ours: never send an invalid extension
+        return OrderUpdate(action=None, problem=own_problem)
+    draft_problem = r4_problem(order)
+    if draft_problem is not None:
+        # Element paths and error kinds only: no values, so no PHI.
+        log.info("draft_order_not_r4", problem=draft_problem)
     updated = with_coverage_information(order, extension)
-    problem = r4_problem(updated)
-    if problem is not None:
-        return OrderUpdate(action=None, problem=problem)
     return OrderUpdate(action={"type": "update", "description": description, "resource": updated})

@@ -130,12 +130,32 @@ def test_no_coverage_means_cards_but_no_system_action() -> None:
     assert "No active coverage" in card["detail"]
 
 
-def test_an_invalid_r4_draft_gets_cards_and_the_reason_instead_of_a_system_action() -> None:
-    order = {**draft_order(), "category": {"text": "outpatient"}}
+def test_an_invalid_r4_draft_still_gets_its_coverage_information_system_action() -> None:
+    order = {**draft_order(), "category": {"text": "outpatient"}, "unknownThing": 1}
+    response = respond(approve(order))
+    (action,) = response["systemActions"]
+    assert {k: v for k, v in action["resource"].items() if k != "extension"} == order
+    assert [e["url"] for e in action["resource"]["extension"]] == [COVERAGE_INFORMATION_URL]
+    (card,) = inferno_checks.instructions_cards(response)
+    assert "not valid FHIR R4" not in card["detail"]
+
+
+def test_a_draft_without_an_id_gets_cards_saying_why_there_is_no_system_action() -> None:
+    order = {k: v for k, v in draft_order().items() if k != "id"}
+    response = build_response(
+        evaluation(approve(order)), hook_request(draft_order()), settings=SETTINGS, today=TODAY
+    )
+    assert response["systemActions"] == []
+    (card,) = inferno_checks.instructions_cards(response)
+    assert "no `id`" in card["detail"]
+
+
+def test_a_dstu2_medication_order_gets_no_system_action() -> None:
+    order = {**draft_order(), "resourceType": "MedicationOrder"}
     response = respond(approve(order))
     assert response["systemActions"] == []
     (card,) = inferno_checks.instructions_cards(response)
-    assert "not valid FHIR R4" in card["detail"] and "category" in card["detail"]
+    assert "MedicationOrder" in card["detail"]
 
 
 def test_a_medicare_order_gets_one_info_card_and_no_coverage_information() -> None:
@@ -233,7 +253,8 @@ def test_determinations_of_the_policy_tree_give_valid_responses(
 def test_a_sandbox_shaped_draft_still_gets_the_dose_proposal_in_its_own_shape() -> None:
     order = {**draft_order(value=600), "category": {"text": "outpatient"}}
     response = respond(over_ratio(order))
-    assert response["systemActions"] == []
+    (action,) = response["systemActions"]
+    assert action["resource"]["category"] == {"text": "outpatient"}
     (card,) = [c for c in response["cards"] if c.get("suggestions")]
     resource = card["suggestions"][0]["actions"][0]["resource"]
     assert resource["category"] == {"text": "outpatient"}

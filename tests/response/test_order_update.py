@@ -3,9 +3,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from cds_service.response.crd_terms import COVERAGE_INFORMATION_URL
 from cds_service.response.fhir_validation import r4_problem
-from cds_service.response.order_update import coverage_update, with_coverage_information
+from cds_service.response.order_update import NO_ID_PROBLEM, coverage_update, with_coverage_information
 from tests.response.determinations import draft_order
 
 
@@ -43,12 +45,37 @@ def test_other_extensions_stay_and_our_earlier_assertion_is_replaced() -> None:
     assert updated["extension"] == [other, info("from-another-coverage"), info("a")]
 
 
-def test_a_draft_that_is_not_valid_r4_gets_no_action_and_a_reason_without_values() -> None:
-    draft = {**draft_order(), "category": {"text": "sandbox sends an object"}}
+@pytest.mark.parametrize(
+    "odd",
+    [{"unknownThing": 1}, {"category": {"text": "sandbox sends an object"}}],
+    ids=["unknown-element", "sandbox-category-object"],
+)
+def test_a_draft_that_is_not_valid_r4_still_gets_its_update_echoed_exactly(
+    odd: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # CRD §resp-29/§hook-16: one coverage-information per in-scope order; §found-33: ignore the unexpected.
+    draft = {**draft_order(), **odd}
+    received = copy.deepcopy(draft)
     update = coverage_update(draft, info("a"), description="x")
-    assert update.action is None
-    assert update.problem is not None and "category" in update.problem
-    assert "sandbox sends an object" not in update.problem
+    assert update.action is not None and update.problem is None
+    resource = update.action["resource"]
+    assert {k: v for k, v in resource.items() if k != "extension"} == received
+    assert resource["extension"] == [info("a")]
+    logged = capsys.readouterr().out
+    assert "draft_order_not_r4" in logged
+    assert "sandbox sends an object" not in logged
+
+
+def test_a_draft_without_an_id_gets_no_action() -> None:
+    draft = {k: v for k, v in draft_order().items() if k != "id"}
+    update = coverage_update(draft, info("a"), description="x")
+    assert update.action is None and update.problem == NO_ID_PROBLEM
+
+
+def test_an_invalid_extension_is_never_sent() -> None:
+    bad = {**info("a"), "extension": [{"url": "covered", "valueCode": 3}]}
+    update = coverage_update(draft_order(), bad, description="x")
+    assert update.action is None and update.problem is not None
 
 
 def test_a_dstu2_medication_order_gets_no_action() -> None:
