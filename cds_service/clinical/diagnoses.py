@@ -44,6 +44,10 @@ ANTHRACYCLINE_EXPOSURE_WINDOW = timedelta(days=7)
 
 _ACTIVE = frozenset({"active", "recurrence", "relapse"})
 _RELAPSE = frozenset({"recurrence", "relapse"})
+# An extravasation is an event, not a disease in remission: only a current record of it (active,
+# recurrence, relapse, or no clinicalStatus at all) is one dexrazoxane could be ordered for. A resolved,
+# inactive or remission record is a past extravasation and must not divert a cardioprotection order to I.B.
+_CURRENT_EVENT = frozenset({"", "active", "recurrence", "relapse"})
 _NOT_TRUE = frozenset({"entered-in-error", "refuted"})
 _NOT_GIVEN = frozenset({"not-done", "entered-in-error"})
 _NOT_ORDERED = frozenset({"cancelled", "entered-in-error", "draft"})
@@ -284,7 +288,9 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
     before the order; and an anthracycline was given or ordered in the 7 days up to that extravasation
     (its onset, else the order date). T80.810 with no anthracycline recorded is unknown: the vesicant
     may have been another drug (a vinca alkaloid, dactinomycin...), so the prescriber documents which.
-    A T80.810 Condition with no onset date is unknown too (the order pends for the date).
+    A T80.810 Condition with no onset date is unknown too (the order pends for the date). Only current
+    Conditions count (clinicalStatus active, recurrence, relapse or none): a resolved or inactive one is
+    a past extravasation, whether dated or not.
     """
     candidates: list[tuple[Diagnosis, date]] = [
         (d, d.onset or start) for d in order_reasons(order, pool) if _is_extravasation(d)
@@ -294,7 +300,7 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
         if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
             continue
         diagnosis = _condition_diagnosis(condition)
-        if not _is_extravasation(diagnosis):
+        if diagnosis.clinical_status not in _CURRENT_EVENT or not _is_extravasation(diagnosis):
             continue
         if diagnosis.onset is None:
             undated.append(diagnosis.reference)

@@ -160,3 +160,19 @@ def test_a_sequela_code_is_never_an_extravasation() -> None:
     subsequent = extravasation(condition("x", "T80.810D", onset="2026-10-03"), given)
     assert subsequent.value is True
     assert not dx.is_extravasation_reason({"coding": [{"system": ICD10CM, "code": "T80.810S"}]})
+
+
+def test_only_a_current_extravasation_record_counts() -> None:
+    """A resolved / inactive / remission T80.810 Condition is a past extravasation: no evidence, so it
+    cannot send a cardioprotection order to I.B (policy.pathway), dated or not."""
+    for status in ("resolved", "inactive", "remission"):
+        undated = extravasation(condition("x", "T80.810A", status=status))
+        assert (undated.value, undated.evidence) == (False, ())
+        given = administration("dox", DOXORUBICIN, "2026-10-03", (60, "mg/m2"))
+        dated = extravasation(condition("x", "T80.810A", status=status, onset="2026-10-03"), given)
+        assert (dated.value, dated.evidence) == (False, ())
+    for status in ("active", "recurrence"):
+        assert extravasation(condition("x", "T80.810A", status=status)).evidence == ("Condition/x",)
+    no_status = condition("x", "T80.810A")
+    del no_status["clinicalStatus"]
+    assert extravasation(no_status).evidence == ("Condition/x",)

@@ -11,6 +11,7 @@ from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.facts import ClinicalFacts
 from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.fhir.pool import Resource, ResourcePool
+from cds_service.policy.pathway import select_pathway
 from tests.clinical.builders import (
     DEXRAZOXANE,
     DOXORUBICIN,
@@ -387,3 +388,11 @@ def test_a_dose_line_that_cannot_be_converted_leaves_the_ratio_unknown() -> None
     )
     assert facts.dexrazoxane_dose_mg_m2.value is None
     assert facts.dose_ratio.value is None
+
+
+def test_a_resolved_undated_extravasation_leaves_a_cardioprotection_order_on_i_a() -> None:
+    old = condition("x", "T80.810A", status="resolved")
+    given = administration("dox", DOXORUBICIN, "2026-09-14", (50, "mg/m2"))
+    facts = facts_of(pool_of(patient(), given, old, drafts=[dexrazoxane_order()]))
+    assert facts.anthracycline_extravasation.evidence == ()
+    assert select_pathway(facts) == "I.A"
