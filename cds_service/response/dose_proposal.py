@@ -4,7 +4,9 @@ Two limits: I.A.5.a / II.A.4.a, dexrazoxane ≤ 10 times the doxorubicin dose gi
 extravasation course, ≤ 2,000 mg on days 1 and 2 and ≤ 1,000 mg on day 3. The proposal keeps the order's own
 dose unit (mg/m², mg or g, converting with the BSA the facts used) and rounds down, so it never exceeds the
 limit; every other element of the draft stays as it was (the CDS Hooks sandbox applies a suggestion only when
-`medicationCodeableConcept` keeps its text and first coding).
+`medicationCodeableConcept` keeps its text and first coding), except the free text of each instruction the
+proposal changes: `dosageInstruction.text` and `patientInstruction` still state the old dose, and a signed
+order must not contradict itself, so they are dropped (the structured dose is what the EHR renders).
 """
 
 from __future__ import annotations
@@ -65,6 +67,16 @@ def _in_unit(limit_mg: float | None, limit_mg_m2: float | None, unit: str, bsa: 
     return None if limit_mg is None else _round_down(limit_mg / per_unit, 0 if unit == "mg" else 3)
 
 
+FREE_TEXT_ELEMENTS = ("text", "patientInstruction")
+
+
+def _drop_free_text(instruction: dict[str, Any]) -> None:
+    """The instruction's free text describes the dose as ordered: once the dose changes, it would contradict
+    the structured elements."""
+    for element in FREE_TEXT_ELEMENTS:
+        instruction.pop(element, None)
+
+
 def _capped(
     order: dict[str, Any], limits: list[tuple[float | None, float | None]], bsa: float | None
 ) -> bool:
@@ -73,6 +85,7 @@ def _capped(
     for instruction, (limit_mg, limit_mg_m2) in zip(
         order.get("dosageInstruction") or [], limits, strict=False
     ):
+        lowered = False
         for quantity in _dose_quantities(instruction):
             unit, value = _unit(quantity), quantity.get("value")
             if unit is None or not isinstance(value, int | float):
@@ -80,7 +93,10 @@ def _capped(
             allowed = _in_unit(limit_mg, limit_mg_m2, unit, bsa)
             if allowed is not None and value > allowed:
                 quantity["value"] = int(allowed) if allowed == int(allowed) else allowed
-                changed = True
+                lowered = True
+        if lowered:
+            _drop_free_text(instruction)
+            changed = True
     return changed
 
 

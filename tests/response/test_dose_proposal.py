@@ -69,3 +69,25 @@ def test_an_extravasation_course_within_its_caps_gets_no_proposal() -> None:
         ),
     )
     assert dose_proposal(within, extravasation_order((1000, 500))) is None
+
+
+def test_a_changed_instruction_loses_the_free_text_that_states_the_old_dose() -> None:
+    # A signed order must not say "600 mg/m2" in its text and 500 in its doseQuantity.
+    order = draft_order(value=600)
+    order["dosageInstruction"][0]["text"] = "600 mg/m2 IV with each doxorubicin dose"
+    order["dosageInstruction"][0]["patientInstruction"] = "You will get 600 mg/m2"
+    unchanged_second = {
+        "text": "kept: this instruction is not changed",
+        "patientInstruction": "kept too",
+        "doseAndRate": [{"doseQuantity": {"value": 100, "unit": "mg/m2", "code": "mg/m2"}}],
+    }
+    order["dosageInstruction"].append(unchanged_second)
+    determination = over_ratio(order)
+    proposal = dose_proposal(determination.facts, determination.order_resource)
+    assert proposal is not None
+    changed, kept = proposal.order["dosageInstruction"]
+    assert dose(proposal.order) == 500
+    assert "text" not in changed and "patientInstruction" not in changed
+    assert kept == unchanged_second
+    assert order["dosageInstruction"][0]["text"].startswith("600")  # the draft itself is not touched
+    assert r4_problem(proposal.order) is None
