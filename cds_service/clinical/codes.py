@@ -142,7 +142,12 @@ ICD_AGGRESSIVE_B_CELL = ("C837", "C833", "C852", "C91A")
 ICD_HODGKIN = ("C81",)
 ICD_KIDNEY = ("C64",)  # Wilms only in a child (see diagnoses.py)
 ICD_ADRENAL_MEDULLA = ("C741",)  # neuroblastoma only in a child (see diagnoses.py)
-ICD_SOFT_TISSUE = ("C49", "C48")
+# Soft tissue sarcoma: C49.- (connective and soft tissue) and C48.0 (retroperitoneum, where the tumour is
+# a sarcoma far more often than not). C48.1-C48.8 (peritoneum) are mostly peritoneal carcinomatosis and
+# primary peritoneal carcinoma (clinical-codes §4.1: "ICD cannot distinguish sarcoma histology from
+# carcinoma at many sites"), so they are not read. No SNOMED CT soft tissue sarcoma disorder code could be
+# verified (clinical-codes §4.3 [UNVERIFIED]; rhabdomyosarcoma 30924005 is [V-weak], likely morphology).
+ICD_SOFT_TISSUE = ("C49", "C480")
 ICD_GIST = ("C49A",)  # gastrointestinal stromal tumour: not a doxorubicin soft tissue sarcoma
 # T80.810- is "Extravasation of vesicant antineoplastic chemotherapy": ANY vesicant (vincristine,
 # vinorelbine, dactinomycin, mechlorethamine... as well as the anthracyclines), so the code alone does not

@@ -217,15 +217,13 @@ def neuroblastoma(diagnoses: list[Diagnosis], age: int | None) -> Fact[bool]:
     )
 
 
+def _soft_tissue_sarcoma_code(code: str) -> bool:
+    return code.startswith(codes.ICD_SOFT_TISSUE) and not code.startswith(codes.ICD_GIST)
+
+
 def soft_tissue_sarcoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    """C49 (not GIST, C49.A) or C48 (retroperitoneum / peritoneum)."""
-    matches = [
-        d
-        for d in _matching(diagnoses, codes.ICD_SOFT_TISSUE)
-        if not all(
-            code.startswith(codes.ICD_GIST) for code in d.icd if code.startswith(codes.ICD_SOFT_TISSUE)
-        )
-    ]
+    """C49 (not GIST, C49.A) or C48.0 (retroperitoneum); not C48.1-C48.8 (peritoneum: mostly carcinoma)."""
+    matches = [d for d in diagnoses if any(_soft_tissue_sarcoma_code(code) for code in d.icd)]
     return _found(matches, "soft tissue sarcoma")
 
 

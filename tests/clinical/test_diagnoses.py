@@ -99,6 +99,14 @@ def test_soft_tissue_sarcoma_but_not_gist() -> None:
     assert dx.soft_tissue_sarcoma(recorded(condition("g", "C49.A2"))).value is False
 
 
+def test_peritoneal_codes_are_not_soft_tissue_sarcoma() -> None:
+    """C48.1-C48.8 (peritoneum) are mostly peritoneal carcinoma; only C48.0 (retroperitoneum) is read."""
+    for code in ("C48.1", "C48.2", "C48.8"):
+        assert dx.soft_tissue_sarcoma(recorded(condition("p", code))).value is False
+    assert dx.soft_tissue_sarcoma(recorded(condition("r", "C48.0"))).value is True
+    assert dx.soft_tissue_sarcoma(recorded(condition("s", "C49.9"))).value is True
+
+
 def test_no_structured_diagnosis_is_false() -> None:
     nothing = recorded()
     for fact in (
