@@ -22,6 +22,9 @@ from typing import Any
 import httpx
 import respx
 
+# The repository this bench sits in comes first, ahead of the venv's editable install, so a copy of the
+# tree (an older commit, for a before/after comparison) measures its own code.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "fhir"))
 
 from fake_fhir_server import FakeFhirServer
