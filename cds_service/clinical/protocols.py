@@ -1,8 +1,17 @@
 """Protocol enrollment: DFCI ALL 11-001 / 16-001 and COG AALL1331 (CONTRACT §3; clinical-codes §7).
 
-Read from ResearchSubject -> ResearchStudy (identifier values, title, protocol names) and from CarePlan
-``instantiatesUri`` / ``instantiatesCanonical`` / ``title`` / ``description``. Enrollment is seldom
-structured: found is ``True``, not found is unknown (``None``), never ``False``.
+Enrollment means the patient is on the study now, read from structured status, never from free text:
+
+* a ResearchSubject whose status is on study (R4 ``on-study``, ``on-study-intervention``,
+  ``on-study-observation``; STU3 ``active``), pointing at a ResearchStudy whose identifier values, title,
+  name or protocol names the protocol. Not ``candidate``, ``eligible``, ``screening``, ``pending-on-study``
+  (not started), ``follow-up`` (treatment over), ``ineligible``, ``withdrawn``, ``off-study`` or a
+  ResearchSubject with no status;
+* an active CarePlan (not a proposal) naming the protocol in ``instantiatesUri``,
+  ``instantiatesCanonical`` or ``title``. Its ``description`` is narrative ("declined DFCI 16-001,
+  treated per standard arm") and is not read: no text is parsed for negations, so none is trusted.
+
+Enrollment is seldom structured: found is ``True``, not found is unknown (``None``), never ``False``.
 """
 
 from __future__ import annotations
@@ -15,19 +24,11 @@ from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import as_list, dicts, status_of
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
-# ResearchSubject statuses meaning "on the protocol" (R4 research-subject-status; R5 "active").
-_ON_STUDY = frozenset(
-    {
-        "",
-        "on-study",
-        "on-study-intervention",
-        "on-study-observation",
-        "pending-on-study",
-        "follow-up",
-        "active",
-    }
-)
-_CAREPLAN_IN_FORCE = frozenset({"", "active", "completed", "on-hold", "draft"})
+# ResearchSubject statuses meaning "on the protocol now" (R4 research-subject-status; STU3 "active":
+# "currently being monitored and/or subject to treatment as part of the study").
+_ON_STUDY = frozenset({"on-study", "on-study-intervention", "on-study-observation", "active"})
+_CAREPLAN_IN_FORCE = frozenset({"active"})
+_NOT_A_PLAN = frozenset({"proposal"})  # CarePlan.intent: a suggestion, not the plan being followed
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -47,7 +48,7 @@ def _study_text(study: Resource) -> str:
 
 def _careplan_text(plan: Resource) -> str:
     parts = list(_strings(plan.get("instantiatesUri"))) + list(_strings(plan.get("instantiatesCanonical")))
-    parts += list(_strings(plan.get("title"))) + list(_strings(plan.get("description")))
+    parts += list(_strings(plan.get("title")))
     return " ".join(parts).upper()
 
 
@@ -79,7 +80,8 @@ def _enrollment_texts(pool: ResourcePool) -> Iterator[tuple[str, tuple[str, ...]
             if isinstance(display, str):
                 yield display.upper(), (reference_of(subject),)
     for plan in pool.of_type("CarePlan"):
-        if status_of(plan) in _CAREPLAN_IN_FORCE:
+        intent = plan.get("intent")
+        if status_of(plan) in _CAREPLAN_IN_FORCE and not (isinstance(intent, str) and intent in _NOT_A_PLAN):
             yield _careplan_text(plan), (reference_of(plan),)
 
 

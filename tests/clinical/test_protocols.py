@@ -44,3 +44,37 @@ def test_cog_aall1331_from_a_careplan() -> None:
 def test_withdrawn_subjects_and_no_enrollment_are_unknown() -> None:
     assert protocol_facts(pool_of(*enrollment("withdrawn", title="COG AALL1331")))[1].value is None
     assert [f.value for f in protocol_facts(pool_of())] == [None, None]
+
+
+def careplan(**fields: object) -> Resource:
+    return {"resourceType": "CarePlan", "id": "cp", "intent": "plan", **fields}
+
+
+def test_only_a_subject_on_study_is_enrolled() -> None:
+    """On study means now: not a candidate, an eligible or pending subject, one in follow-up after
+    treatment, nor a subject with no status."""
+    for status in ("on-study", "on-study-intervention", "on-study-observation"):
+        assert protocol_facts(pool_of(*enrollment(status, title="COG AALL1331")))[1].value is True
+    for status in ("", "candidate", "eligible", "pending-on-study", "follow-up", "ineligible", "off-study"):
+        assert protocol_facts(pool_of(*enrollment(status, title="COG AALL1331")))[1].value is None
+
+
+def test_a_careplan_counts_when_active_and_naming_the_protocol_in_its_structured_fields() -> None:
+    named = {"title": "DFCI ALL Consortium Protocol 16-001 induction"}
+    assert protocol_facts(pool_of(careplan(status="active", **named)))[0].value is True
+    canonical = {"instantiatesCanonical": ["https://example.org/PlanDefinition/NCT03020030"]}
+    assert protocol_facts(pool_of(careplan(status="active", **canonical)))[0].value is True
+    for status in ("draft", "on-hold", "completed", "revoked"):
+        assert protocol_facts(pool_of(careplan(status=status, **named)))[0].value is None
+    proposal = careplan(status="active", intent="proposal", **named)
+    assert protocol_facts(pool_of(proposal))[0].value is None
+
+
+def test_careplan_description_free_text_is_never_read() -> None:
+    """A refusal in the narrative ("declined DFCI 16-001") once read as enrollment."""
+    refused = careplan(
+        status="active",
+        title="Induction chemotherapy",
+        description="Family declined enrollment on DFCI ALL Consortium Protocol 16-001 (NCT03020030).",
+    )
+    assert protocol_facts(pool_of(refused))[0].value is None
