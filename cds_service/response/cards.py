@@ -116,11 +116,11 @@ def propose_alternate_card(
     card = _card(
         determination,
         card_type=CardType.THERAPY_ALTERNATIVES_REQ,
-        summary=f"Dexrazoxane dose above the {POLICY_ID} limit ({proposal.rule}): "
+        summary=f"Dexrazoxane {proposal.exceeds} above the {POLICY_ID} limit ({proposal.rule}): "
         f"{DECISION_WORDS[determination.decision]} as ordered",
         indicator="warning",
-        detail=f"The ordered dose exceeds what {POLICY_ID} {proposal.rule} allows. "
-        f"The largest dose the policy allows: {proposal.summary}.",
+        detail=f"The ordered {proposal.exceeds} exceeds what {POLICY_ID} {proposal.rule} allows. "
+        f"The largest {proposal.exceeds} the policy allows: {proposal.summary}.",
         health_plan=health_plan,
         version=version,
     )
@@ -128,7 +128,7 @@ def propose_alternate_card(
     card["suggestions"] = [
         {
             "uuid": str(uuid.uuid4()),
-            "label": "Change to the largest dose the policy allows",
+            "label": f"Change to the largest {proposal.exceeds} the policy allows",
             "isRecommended": True,
             "actions": [
                 {

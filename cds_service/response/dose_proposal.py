@@ -1,11 +1,14 @@
 """The largest dose CP.PHAR.418 allows, as an update of the draft order (Propose Alternate Request card).
 
 Two limits: I.A.5.a / II.A.4.a, dexrazoxane ≤ 10 times the doxorubicin dose given with it; I.B.4, for an
-extravasation course, ≤ 2,000 mg on days 1 and 2 and ≤ 1,000 mg on day 3. The proposal keeps the order's own
-dose unit (mg/m², mg or g, converting with the BSA the facts used) and rounds down, so it never exceeds the
-limit; every other element of the draft stays as it was (the CDS Hooks sandbox applies a suggestion only when
-`medicationCodeableConcept` keeps its text and first coding), except the free text of each instruction the
-proposal changes: `dosageInstruction.text` and `patientInstruction` still state the old dose, and a signed
+extravasation course, ≤ 2,000 mg on days 1 and 2 and ≤ 1,000 mg on day 3, and no day after the third (the
+approval covers 3 days). A course running past day 3 is trimmed: `timing.repeat.count` lowered, or
+`boundsPeriod.end` moved to day 3, or an instruction wholly past day 3 removed; an order whose doses cannot be
+dated that way (timing events, undated or open-ended doses) gets no proposal. The proposal keeps the order's
+own dose unit (mg/m², mg or g, converting with the BSA the facts used) and rounds down, so it never exceeds
+the limit; every other element of the draft stays as it was (the CDS Hooks sandbox applies a suggestion only
+when `medicationCodeableConcept` keeps its text and first coding), except the free text of each instruction
+the proposal changes: `dosageInstruction.text` and `patientInstruction` still state the old dose, and a signed
 order must not contradict itself, so they are dropped (the structured dose is what the EHR renders).
 """
 
@@ -15,9 +18,11 @@ import copy
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from cds_service.clinical.facts import ClinicalFacts
+from cds_service.clinical.schedule import planned_schedule
 from cds_service.policy.thresholds import EXTRAVASATION_DAILY_CAP_MG, MAX_DOSE_RATIO
 
 _UNIT_ALIASES = {"mg/m2": "mg/m2", "mg/m^2": "mg/m2", "mg/m²": "mg/m2", "mg": "mg", "g": "g"}
@@ -34,6 +39,7 @@ class DoseProposal:
     order: dict[str, Any]
     summary: str  # what changes, in words
     rule: str  # the criterion that sets the limit
+    exceeds: str = "dose"  # what of the order is over the limit: "dose", "course length" or both
 
 
 def _unit(quantity: dict[str, Any]) -> str | None:
@@ -132,24 +138,111 @@ def _ratio_proposal(facts: ClinicalFacts, order: dict[str, Any]) -> DoseProposal
     )
 
 
+COURSE_DAYS = max(EXTRAVASATION_DAILY_CAP_MG)  # I.B.4 caps days 1 to 3; the approval is 3 days
+
+
+def _dates(order: dict[str, Any], instruction: Any) -> list[date] | None:
+    """The dates `instruction` plans, or None when one cannot be dated."""
+    schedule = planned_schedule({**order, "dosageInstruction": [instruction]})
+    dates = [dose.when for dose in schedule.doses]
+    if schedule.open_ended or any(when is None for when in dates):
+        return None
+    return [when for when in dates if when is not None]
+
+
+def _trim_instruction(instruction: dict[str, Any], dates: list[date], last: date) -> dict[str, Any] | None:
+    """`instruction` planning no dose after `last`, or None when its timing cannot say so."""
+    repeat = ((instruction.get("timing") or {}).get("repeat")) or {}
+    count = repeat.get("count")
+    kept = [when for when in dates if when <= last]
+    trimmed = copy.deepcopy(instruction)
+    new_repeat = trimmed["timing"]["repeat"] if repeat else {}
+    if isinstance(count, int) and not isinstance(count, bool) and count == len(dates):
+        new_repeat["count"] = len(kept)
+        new_repeat.pop("countMax", None)
+    elif count is None and "countMax" not in repeat and isinstance(repeat.get("boundsPeriod"), dict):
+        if not repeat["boundsPeriod"].get("end"):
+            return None
+        new_repeat["boundsPeriod"]["end"] = last.isoformat()
+    else:
+        return None
+    _drop_free_text(trimmed)
+    return trimmed
+
+
+def _trimmed_course(facts: ClinicalFacts, order: dict[str, Any]) -> tuple[dict[str, Any], int] | None:
+    """The order with no dose after course day 3 and the number of course days it had, or None when it
+    cannot be trimmed. An order within the 3 days comes back as it is."""
+    last_day = max((day.day for day in facts.extravasation_course), default=0)
+    if last_day <= COURSE_DAYS:
+        return order, last_day
+    instructions = order.get("dosageInstruction")
+    own_days = [day.day for day in facts.extravasation_course if facts.order in day.evidence]
+    if not isinstance(instructions, list) or not own_days:
+        return None
+    dated = [_dates(order, instruction) for instruction in instructions]
+    if any(dates is None for dates in dated):
+        return None
+    all_dates = [when for dates in dated if dates for when in dates]
+    if not all_dates:
+        return None
+    # Day 1 of the course: the order's first dose is on its first course day.
+    first = min(all_dates) - timedelta(days=min(own_days) - 1)
+    last = first + timedelta(days=COURSE_DAYS - 1)
+    trimmed: list[Any] = []
+    for instruction, dates in zip(instructions, dated, strict=True):
+        assert dates is not None
+        if all(when <= last for when in dates):
+            trimmed.append(instruction)
+        elif any(when <= last for when in dates):
+            if not isinstance(instruction, dict):
+                return None
+            shortened = _trim_instruction(instruction, dates, last)
+            if shortened is None:
+                return None
+            trimmed.append(shortened)
+        # else: wholly after day 3, removed
+    if not trimmed:
+        return None
+    proposed = {**copy.deepcopy(order), "dosageInstruction": copy.deepcopy(trimmed)}
+    check = [_dates(proposed, instruction) for instruction in trimmed]
+    if any(dates is None or any(when > last for when in dates) for dates in check):
+        return None
+    return proposed, last_day
+
+
 def _extravasation_proposal(facts: ClinicalFacts, order: dict[str, Any]) -> DoseProposal | None:
     over = [day for day in facts.extravasation_course if day.mg is not None and day.mg > _daily_cap(day.day)]
-    if not over:
+    if not over and all(day.day <= COURSE_DAYS for day in facts.extravasation_course):
         return None
-    proposed = copy.deepcopy(order)
+    course = _trimmed_course(facts, order)
+    if course is None:
+        return None
+    trimmed, ordered_days = course
+    proposed = copy.deepcopy(trimmed)
     instructions = proposed.get("dosageInstruction") or []
     limits: list[tuple[float | None, float | None]] = []
     for days in _course_days(instructions):
         caps = [_daily_cap(day) for day in days if day in EXTRAVASATION_DAILY_CAP_MG]
         limits.append((min(caps) if caps else None, None))
-    if not _capped(proposed, limits, facts.bsa_m2.value):
+    capped = _capped(proposed, limits, facts.bsa_m2.value)
+    shortened = ordered_days > COURSE_DAYS
+    if not capped and not shortened:
         return None
+    over_caps = [day for day in over if day.day <= COURSE_DAYS and day.mg is not None]
+    changes, exceeds = [], []
+    if capped and over_caps:
+        exceeds.append("dose")
+        changes.append(
+            "dexrazoxane at most 2,000 mg on days 1 and 2 and 1,000 mg on day 3 (ordered: "
+            + ", ".join(f"day {day.day} {day.mg:,.0f} mg" for day in over_caps if day.mg is not None)
+            + ")"
+        )
+    if shortened:
+        exceeds.append("course length")
+        changes.append(f"a {COURSE_DAYS}-day course (ordered: {ordered_days} days)")
     return DoseProposal(
-        order=proposed,
-        summary="dexrazoxane at most 2,000 mg on days 1 and 2 and 1,000 mg on day 3 (ordered: "
-        + ", ".join(f"day {day.day} {day.mg:,.0f} mg" for day in over if day.mg is not None)
-        + ")",
-        rule="I.B.4",
+        order=proposed, summary=", ".join(changes), rule="I.B.4", exceeds=" and ".join(exceeds)
     )
 
 

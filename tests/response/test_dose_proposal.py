@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from typing import Any
 
-from cds_service.clinical.facts import Fact
+from cds_service.clinical.facts import ExtravasationDay, Fact
 from cds_service.response.dose_proposal import dose_proposal
 from cds_service.response.fhir_validation import r4_problem
 from tests.response.determinations import (
@@ -91,3 +92,61 @@ def test_a_changed_instruction_loses_the_free_text_that_states_the_old_dose() ->
     assert kept == unchanged_second
     assert order["dosageInstruction"][0]["text"].startswith("600")  # the draft itself is not touched
     assert r4_problem(proposal.order) is None
+
+
+def fourth_day(order: dict[str, Any], course: tuple[float, ...] = (2000, 2000, 1000, 1000)) -> Any:
+    ref = f"MedicationRequest/{order['id']}"
+    days = tuple(ExtravasationDay(i + 1, mg, (ref,)) for i, mg in enumerate(course))
+    return facts(ref, extravasation_course=days, anthracycline_extravasation=Fact(True))
+
+
+def dated_extravasation_order(third_count: int = 2) -> dict[str, Any]:
+    """Days 1-2 at 2,000 mg from 2026-11-28, then 1,000 mg daily for `third_count` days from 2026-11-30."""
+    order = extravasation_order((2000, 1000))
+    first, third = order["dosageInstruction"]
+    first["timing"]["repeat"]["boundsPeriod"] = {"start": "2026-11-28"}
+    third["timing"]["repeat"].update({"boundsPeriod": {"start": "2026-11-30"}, "count": third_count})
+    third["text"] = f"1000 mg IV daily, {third_count} doses"
+    return order
+
+
+def test_an_extravasation_course_with_a_fourth_day_is_trimmed_to_three_days_by_its_count() -> None:
+    order = dated_extravasation_order()
+    proposal = dose_proposal(fourth_day(order), order)
+    assert proposal is not None and proposal.rule == "I.B.4"
+    first, third = proposal.order["dosageInstruction"]
+    assert first == order["dosageInstruction"][0]
+    assert third["timing"]["repeat"]["count"] == 1 and dose(proposal.order, 1) == 1000
+    assert "text" not in third  # "2 doses" no longer true
+    assert "3-day course" in proposal.summary and proposal.exceeds == "course length"
+    assert r4_problem(proposal.order) is None
+
+
+def test_a_fourth_day_set_by_bounds_period_end_is_trimmed_by_moving_the_end() -> None:
+    order = dated_extravasation_order()
+    repeat = order["dosageInstruction"][1]["timing"]["repeat"]
+    del repeat["count"]
+    repeat["boundsPeriod"]["end"] = "2026-12-01"
+    proposal = dose_proposal(fourth_day(order), order)
+    assert proposal is not None
+    assert proposal.order["dosageInstruction"][1]["timing"]["repeat"]["boundsPeriod"]["end"] == "2026-11-30"
+
+
+def test_an_instruction_wholly_after_day_three_is_removed_and_over_caps_are_capped_too() -> None:
+    order = dated_extravasation_order(third_count=1)
+    order["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 2200
+    fourth = copy.deepcopy(order["dosageInstruction"][1])
+    fourth["timing"]["repeat"]["boundsPeriod"]["start"] = "2026-12-01"
+    order["dosageInstruction"].append(fourth)
+    proposal = dose_proposal(fourth_day(order, (2200, 2200, 1000, 1000)), order)
+    assert proposal is not None
+    assert len(proposal.order["dosageInstruction"]) == 2
+    assert (dose(proposal.order, 0), dose(proposal.order, 1)) == (2000, 1000)
+    assert proposal.exceeds == "dose and course length"
+
+
+def test_a_fourth_day_the_order_shape_cannot_trim_gets_no_proposal() -> None:
+    order = dated_extravasation_order()
+    del order["dosageInstruction"][1]["timing"]["repeat"]["boundsPeriod"]  # undated: day unknown
+    order["dosageInstruction"][1]["timing"] = {"event": ["2026-11-30", "2026-12-01"]}
+    assert dose_proposal(fourth_day(order), order) is None
