@@ -6,6 +6,11 @@ SNOMED CT occupation codes on PractitionerRole.specialty / .code and Practitione
 including the PractitionerRoles that point at the prescribing Practitioner. A degree code (v2-0360
 "MD") is not a specialty: with no NUCC or SNOMED code recorded, the specialty is unknown.
 
+A PractitionerRole grants its specialty only while it is in force: not ``active: false``, and its
+``period`` (when given) covering the date that matters (the order date for the prescriber, the referral
+date for a consultation). An expired or not-yet-started role is read as if absent: with nothing else
+recorded, the specialty is unknown, not "not an oncologist".
+
 Consultation: an active or completed ServiceRequest whose performer (resolved) or performerType has an
 oncology or hematology code. Consultations are seldom structured: none found is unknown, not "no".
 """
@@ -13,11 +18,13 @@ oncology or hematology code. Consultations are seldom structured: none found is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from cds_service.clinical import codes
 from cds_service.clinical.facts import Fact
-from cds_service.clinical.fhir_read import codings, dicts, status_of
+from cds_service.clinical.fhir_read import codings, dicts, obj, parse_date, status_of
+from cds_service.clinical.schedule import order_date
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 _CONSULT_STATUSES = frozenset({"active", "completed"})
@@ -48,24 +55,42 @@ def _codes_of(concepts: Any, nucc: set[str], snomed: set[str]) -> None:
             snomed.add(code)
 
 
+def role_in_force(role: Resource, on: date | None) -> bool:
+    """Not ``active: false``, and a ``period`` that neither ended before ``on`` nor starts after it (no
+    date to compare with: only the ``active`` flag is read)."""
+    if role.get("active") is False:
+        return False
+    if on is None:
+        return True
+    period = obj(role.get("period"))
+    start, end = parse_date(period.get("start")), parse_date(period.get("end"))
+    return not ((start is not None and start > on) or (end is not None and end < on))
+
+
 def _references_practitioner(role: Resource, practitioner: Resource, pool: ResourcePool) -> bool:
     return pool.resolve(role.get("practitioner"), within=role) is practitioner
 
 
-def _specialties(who: Resource, pool: ResourcePool) -> _Specialties:
+def _specialties(who: Resource, pool: ResourcePool, on: date | None) -> _Specialties:
+    """Specialty codes of a Practitioner or PractitionerRole, from the roles in force ``on`` that date."""
     nucc: set[str] = set()
     snomed: set[str] = set()
     evidence = [reference_of(who)]
     people: list[Resource] = []
     roles: list[Resource] = []
     if who.get("resourceType") == "PractitionerRole":
-        roles.append(who)
+        if role_in_force(who, on):
+            roles.append(who)
         practitioner = pool.resolve(who.get("practitioner"), within=who)
         if practitioner is not None:
             people.append(practitioner)
     elif who.get("resourceType") == "Practitioner":
         people.append(who)
-        roles.extend(r for r in pool.of_type("PractitionerRole") if _references_practitioner(r, who, pool))
+        roles.extend(
+            r
+            for r in pool.of_type("PractitionerRole")
+            if _references_practitioner(r, who, pool) and role_in_force(r, on)
+        )
     for role in roles:
         _codes_of(role.get("specialty"), nucc, snomed)
         _codes_of(role.get("code"), nucc, snomed)
@@ -74,6 +99,8 @@ def _specialties(who: Resource, pool: ResourcePool) -> _Specialties:
             _codes_of(qualification.get("code"), nucc, snomed)
         # DSTU2 Practitioner carried its roles inline: practitionerRole[].specialty / .role
         for inline in dicts(person.get("practitionerRole")):
+            if not role_in_force(inline, on):
+                continue
             _codes_of(inline.get("specialty"), nucc, snomed)
             _codes_of(inline.get("role"), nucc, snomed)
     evidence.extend(reference_of(r) for r in roles + people)
@@ -93,15 +120,22 @@ def prescriber_of(order: Resource, pool: ResourcePool) -> Resource | None:
     return None
 
 
-def prescriber_facts(order: Resource, pool: ResourcePool) -> tuple[Fact[bool], Fact[bool]]:
-    """``(oncologist or hematologist, oncologist)`` for the prescriber."""
+def prescriber_facts(
+    order: Resource, pool: ResourcePool, on: date | None = None
+) -> tuple[Fact[bool], Fact[bool]]:
+    """``(oncologist or hematologist, oncologist)`` for the prescriber, from the roles in force on
+    ``on`` (the approval start; by default the order's own date)."""
     who = prescriber_of(order, pool)
     if who is None:
         unknown: Fact[bool] = Fact(None, (), "the prescriber is not in the data")
         return unknown, unknown
-    found = _specialties(who, pool)
+    found = _specialties(who, pool, on or order_date(order))
     if not found.recorded:
-        unknown = Fact(None, found.evidence, "the prescriber has no recorded specialty")
+        unknown = Fact(
+            None,
+            found.evidence,
+            "the prescriber has no recorded specialty (in a PractitionerRole in force on the order date)",
+        )
         return unknown, unknown
     return (
         Fact(found.onc_or_hem(), found.evidence, "prescriber specialty (NUCC / SNOMED CT)"),
@@ -123,7 +157,7 @@ def consultation_facts(pool: ResourcePool) -> tuple[Fact[bool], Fact[bool]]:
         for performer in dicts(request.get("performer")) or dicts(request.get("recipient")):
             who = pool.resolve(performer, within=request)
             if who is not None and who.get("resourceType") in ("Practitioner", "PractitionerRole"):
-                found = _specialties(who, pool)
+                found = _specialties(who, pool, order_date(request))
                 nucc |= found.nucc
                 snomed |= found.snomed
                 evidence.extend(found.evidence)

@@ -91,3 +91,32 @@ def test_referral_to_oncology_by_performer_type_or_performer() -> None:
     assert [f.value for f in consultation_facts(pool)] == [True, None]
     revoked = dict(by_type, status="revoked")
     assert [f.value for f in consultation_facts(pool_of(revoked))] == [None, None]
+
+
+def test_an_inactive_or_expired_role_grants_no_specialty() -> None:
+    """The order is authored 2026-10-05: a role with active false, or a period that ended before it or
+    starts after it, is not the prescriber's specialty on that date (unknown, not 'not an oncologist')."""
+    dex = order(requester={"reference": "Practitioner/doc"})
+    for change in (
+        {"active": False},
+        {"period": {"start": "2019-07-01", "end": "2026-06-30"}},
+        {"period": {"start": "2026-11-01"}},
+    ):
+        stale = {**role("r", "Practitioner/doc", NUCC, "207RX0202X"), **change}
+        onc_or_hem, oncologist = prescriber_facts(dex, pool_of(PRACTITIONER, stale, dex))
+        assert (onc_or_hem.value, oncologist.value) == (None, None), change
+        assert "PractitionerRole/r" not in oncologist.evidence
+    current = {
+        **role("r", "Practitioner/doc", NUCC, "207RX0202X"),
+        "active": True,
+        "period": {"start": "2019-07-01", "end": "2026-10-05"},
+    }
+    assert prescriber_facts(dex, pool_of(PRACTITIONER, current, dex))[1].value is True
+    # the requester itself an expired role: its specialty does not count either
+    by_role = order(requester={"reference": "PractitionerRole/r"})
+    expired = {**role("r", "Practitioner/doc", NUCC, "207RX0202X"), "period": {"end": "2025-12-31"}}
+    assert prescriber_facts(by_role, pool_of(PRACTITIONER, expired, by_role))[1].value is None
+    # an expired oncology role beside a current internal-medicine one: not an oncologist
+    internist = role("im", "Practitioner/doc", NUCC, "207R00000X")
+    pool = pool_of(PRACTITIONER, internist, {**expired, "id": "old"}, dex)
+    assert prescriber_facts(dex, pool)[1].value is False
