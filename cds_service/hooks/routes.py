@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 import structlog
 from fastapi import APIRouter, Depends, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from cds_service.app_state import runtime_of
@@ -93,6 +94,20 @@ async def call_service(service_id: str, request: Request) -> Response:
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
             **fields,
         )
+
+
+# Any other method on a service URL: an unknown id is 404 whatever the method (not 405, which would say the
+# service exists); a known id answers 405 naming the one method it has.
+OTHER_METHODS = ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@router.api_route("/cds-services/{service_id}", methods=OTHER_METHODS, include_in_schema=False)
+@router.api_route("/cds-services//{service_id}", methods=OTHER_METHODS, include_in_schema=False)
+@router.api_route("/cds-services/{service_id}/feedback", methods=OTHER_METHODS, include_in_schema=False)
+@router.api_route("/cds-services//{service_id}/feedback", methods=OTHER_METHODS, include_in_schema=False)
+async def other_method(service_id: str) -> Response:
+    _known_service(service_id)
+    raise StarletteHTTPException(405, headers={"Allow": "POST"})
 
 
 @router.post("/cds-services/{service_id}/feedback", summary="CDS Hooks feedback")

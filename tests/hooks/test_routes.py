@@ -181,3 +181,23 @@ async def test_a_pended_order_is_prefilled_in_the_dtr_package_that_follows(
     bundle = package.json()["parameter"][0]["resource"]
     response = bundle["entry"][1]["resource"]
     assert response["resourceType"] == "QuestionnaireResponse" and response["item"]
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "POST"])
+@pytest.mark.parametrize("path", ["/cds-services/nope", "/cds-services//nope", "/cds-services/nope/feedback"])
+async def test_an_unknown_service_id_is_404_whatever_the_method(
+    serve_app: ServeApp, make_settings: Any, method: str, path: str
+) -> None:
+    async with serve_app(make_settings()) as client:
+        response = await client.request(method, path, content=b"{}")
+    assert_outcome(response, 404)
+
+
+@pytest.mark.parametrize("path", [SERVICE, f"{SERVICE}/feedback"])
+async def test_a_known_service_id_with_get_stays_405(
+    serve_app: ServeApp, make_settings: Any, path: str
+) -> None:
+    async with serve_app(make_settings()) as client:
+        response = await client.get(path)
+    assert_outcome(response, 405)
+    assert response.headers["allow"] == "POST"
