@@ -15,6 +15,7 @@ import anyio.to_thread
 import httpx
 import structlog
 from fastapi import FastAPI
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -36,8 +37,27 @@ log = structlog.get_logger("cds_service.app")
 # preceded by a preflight (reference/cds-hooks-spec.md §8); no cookies, hence no credentials. The public
 # sandbox calling a service on 127.0.0.1 makes Chrome ask for Private Network Access in that preflight:
 # allowed, for the origins CORS allows anyway.
+# Any request header is allowed: EHRs add their own (`X-Epic-Client-ID`, tracing headers), and a preflight
+# refusing one blocks the call. Safe without credentials: headers carry no ambient authority here.
 CORS_METHODS = ["GET", "POST", "OPTIONS"]
-CORS_HEADERS = ["Authorization", "Content-Type"]
+CORS_HEADERS = ["*"]
+
+
+class OutcomeCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS middleware, but a refused preflight (origin, method) answers an OperationOutcome
+    like every other non-2xx, keeping the CORS headers Starlette set."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        text = bytes(response.body).decode(errors="replace") or "Disallowed CORS preflight"
+        headers = {
+            key: value
+            for key, value in response.headers.items()
+            if key.lower() not in {"content-length", "content-type"}
+        }
+        return outcome_response(response.status_code, text, code="forbidden", headers=headers)
 
 
 def _announce_security(settings: Settings) -> None:
@@ -109,7 +129,7 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
     # Added first, so it sits inside CORS: even a 500 carries the CORS headers a browser needs.
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(
-        CORSMiddleware,
+        OutcomeCORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=CORS_METHODS,
         allow_headers=CORS_HEADERS,

@@ -168,3 +168,38 @@ async def test_start_up_warns_when_the_assertion_secret_is_unset(
         out = capsys.readouterr().out
         assert ("assertion_secret_unset" in out) is warned
         assert "configured" not in out
+
+
+async def test_a_preflight_asking_for_an_ehr_custom_header_succeeds(
+    serve_app: ServeApp, make_settings: Any
+) -> None:
+    async with serve_app(make_settings()) as client:
+        response = await client.options(
+            f"/cds-services/{SERVICE_ID}",
+            headers={
+                "Origin": "https://x.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "x-epic-client-id,authorization,content-type",
+            },
+        )
+    assert response.status_code == 200
+    allowed = {h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")}
+    assert {"x-epic-client-id", "authorization", "content-type"} <= allowed
+
+
+@pytest.mark.parametrize(
+    ("origin", "method"), [("https://evil.example", "POST"), (SANDBOX, "DELETE")], ids=["origin", "method"]
+)
+async def test_a_refused_preflight_is_an_operation_outcome(
+    serve_app: ServeApp, make_settings: Any, origin: str, method: str
+) -> None:
+    async with serve_app(make_settings(cors_origins=[SANDBOX])) as client:
+        response = await client.options(
+            f"/cds-services/{SERVICE_ID}",
+            headers={"Origin": origin, "Access-Control-Request-Method": method},
+        )
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    assert body["issue"][0]["code"] == "forbidden"
