@@ -8,6 +8,12 @@ absence of a qualifying code is ``False`` (CONTRACT §2), except where a code al
 or neuroblastoma by ICD site when the age is unknown) or where CONTRACT §3 makes absence unknown
 (Ph status, relapse).
 
+A diagnosis whose verificationStatus is unconfirmed, provisional or differential is a working
+hypothesis: no pharmacist approves on it, and nor is it absent. Every fact below reads it the same way
+(``_found``): a confirmed match (or one with no verificationStatus) settles the fact; tentative matches
+alone make it unknown (``None``) with those Conditions as evidence, so the criterion pends until the
+diagnosis is confirmed.
+
 Disambiguation where ICD-10-CM has no specific code (clinical-codes §4.1):
 
 * Wilms tumour: SNOMED CT nephroblastoma, or ICD-10-CM C64 (kidney) in a patient under 18, where
@@ -49,6 +55,9 @@ _RELAPSE = frozenset({"recurrence", "relapse"})
 # inactive or remission record is a past extravasation and must not divert a cardioprotection order to I.B.
 _CURRENT_EVENT = frozenset({"", "active", "recurrence", "relapse"})
 _NOT_TRUE = frozenset({"entered-in-error", "refuted"})
+# CONTRACT §3 drops only entered-in-error and refuted; these are recorded but not yet established
+# (R4 unconfirmed / provisional / differential; STU3 and DSTU2 provisional / differential).
+_TENTATIVE = frozenset({"unconfirmed", "provisional", "differential"})
 _NOT_GIVEN = frozenset({"not-done", "entered-in-error"})
 _NOT_ORDERED = frozenset({"cancelled", "entered-in-error", "draft"})
 
@@ -62,6 +71,12 @@ class Diagnosis:
     reference: str
     clinical_status: str
     onset: date | None
+    verification: str = ""  # the Condition's verificationStatus code ("" for the order's reasonCode)
+
+    @property
+    def tentative(self) -> bool:
+        """Recorded as unconfirmed, provisional or differential: not yet a diagnosis to approve on."""
+        return self.verification in _TENTATIVE
 
     def icd_starts(self, prefixes: Iterable[str]) -> bool:
         return any(code.startswith(prefix) for code in self.icd for prefix in prefixes)
@@ -78,7 +93,9 @@ def _status_code(value: Any) -> str:
     return ""
 
 
-def _diagnosis(concepts: Any, reference: str, status: str = "", onset: date | None = None) -> Diagnosis:
+def _diagnosis(
+    concepts: Any, reference: str, status: str = "", onset: date | None = None, verification: str = ""
+) -> Diagnosis:
     icd: set[str] = set()
     snomed: set[str] = set()
     for system, code in codings(concepts):
@@ -86,7 +103,7 @@ def _diagnosis(concepts: Any, reference: str, status: str = "", onset: date | No
             icd.add(code.upper().replace(".", ""))
         elif system == codes.SNOMED:
             snomed.add(code)
-    return Diagnosis(frozenset(icd), frozenset(snomed), reference, status, onset)
+    return Diagnosis(frozenset(icd), frozenset(snomed), reference, status, onset, verification)
 
 
 def _onset(condition: Resource) -> date | None:
@@ -111,6 +128,7 @@ def _condition_diagnosis(condition: Resource) -> Diagnosis:
         reference_of(condition),
         _status_code(condition.get("clinicalStatus")),
         _onset(condition),
+        _status_code(condition.get("verificationStatus")),
     )
 
 
@@ -137,11 +155,40 @@ def recorded_diagnoses(pool: ResourcePool, order: Resource) -> list[Diagnosis]:
     return found + order_reasons(order, pool)
 
 
+def _references(matches: Iterable[Diagnosis]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.reference for m in matches))
+
+
+def _tentative(matches: list[Diagnosis], what: str) -> Fact[bool]:
+    """Unknown: ``what`` is recorded, but only as unconfirmed / provisional / differential."""
+    statuses = "/".join(sorted({m.verification for m in matches}))
+    return Fact(
+        None,
+        _references(matches),
+        f"{what} recorded only as a {statuses} diagnosis: it pends until the diagnosis is confirmed",
+    )
+
+
 def _found(matches: list[Diagnosis], what: str) -> Fact[bool]:
+    """``True`` on a confirmed match; unknown on tentative matches only; ``False`` on none."""
+    confirmed = [m for m in matches if not m.tentative]
+    if confirmed:
+        return Fact(True, _references(confirmed), f"{what} recorded")
     if matches:
-        refs = tuple(dict.fromkeys(m.reference for m in matches))
-        return Fact(True, refs, f"{what} recorded")
+        return _tentative(matches, what)
     return Fact(False, (), f"no {what} diagnosis recorded")
+
+
+def _any_of(*facts: Fact[bool]) -> Fact[bool]:
+    """Three-valued "or" of diagnosis facts: the first ``True``, else every unknown one, else ``False``."""
+    for fact in facts:
+        if fact.value:
+            return fact
+    unknown = [fact for fact in facts if fact.value is None]
+    if unknown:
+        evidence = tuple(dict.fromkeys(ref for fact in unknown for ref in fact.evidence))
+        return Fact(None, evidence, "; ".join(fact.reason for fact in unknown))
+    return next((fact for fact in facts if fact.evidence), facts[-1])
 
 
 def _matching(
@@ -153,13 +200,17 @@ def _matching(
 
 def metastatic_breast_cancer(diagnoses: list[Diagnosis]) -> Fact[bool]:
     """Breast cancer (C50 / SNOMED) plus a metastasis (C77-C79 / SNOMED metastatic neoplasm)."""
-    breast = _matching(diagnoses, codes.ICD_BREAST, codes.SCT_BREAST)
-    metastasis = _matching(diagnoses, codes.ICD_METASTASIS, codes.SCT_METASTATIC)
-    if breast and metastasis:
-        return _found(breast + metastasis, "metastatic breast cancer")
-    if breast:
-        return Fact(False, tuple(d.reference for d in breast), "breast cancer recorded with no metastasis")
-    return Fact(False, (), "no breast cancer diagnosis recorded")
+    breast = _found(_matching(diagnoses, codes.ICD_BREAST, codes.SCT_BREAST), "breast cancer")
+    metastasis = _found(_matching(diagnoses, codes.ICD_METASTASIS, codes.SCT_METASTATIC), "metastasis")
+    if breast.value is False:
+        return breast
+    if metastasis.value is False:
+        return Fact(False, breast.evidence, "breast cancer recorded with no metastasis")
+    evidence = breast.evidence + metastasis.evidence
+    if breast.value and metastasis.value:
+        return Fact(True, evidence, "metastatic breast cancer recorded")
+    reasons = [fact.reason for fact in (breast, metastasis) if fact.value is None]
+    return Fact(None, evidence, "; ".join(reasons))
 
 
 def acute_lymphoblastic_leukemia(diagnoses: list[Diagnosis]) -> Fact[bool]:
@@ -173,7 +224,7 @@ def relapsed_or_refractory(diagnoses: list[Diagnosis]) -> Fact[bool]:
         d for d in all_diagnoses if d.icd_starts(codes.ICD_ALL_RELAPSE) or d.clinical_status in _RELAPSE
     ]
     if relapsed:
-        return Fact(True, tuple(d.reference for d in relapsed), "ALL in relapse recorded")
+        return _found(relapsed, "ALL in relapse")  # True, or unknown when only tentative
     return Fact(None, (), "relapsed/refractory status is not recorded as structured data")
 
 
@@ -191,20 +242,26 @@ def hodgkin_lymphoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
 def _by_site_in_child(
     diagnoses: list[Diagnosis], snomed: frozenset[str], icd_site: tuple[str, ...], age: int | None, what: str
 ) -> Fact[bool]:
-    specific = _matching(diagnoses, snomed=snomed)
-    if specific:
-        return _found(specific, what)
-    by_site = _matching(diagnoses, icd_site)
+    specific = _found(_matching(diagnoses, snomed=snomed), what)
+    if specific.value:
+        return specific
+    return _any_of(specific, _by_site(_matching(diagnoses, icd_site), age, what))
+
+
+def _by_site(by_site: list[Diagnosis], age: int | None, what: str) -> Fact[bool]:
     if not by_site:
-        return _found([], what)
-    refs = tuple(d.reference for d in by_site)
+        return Fact(False, (), f"no {what} diagnosis recorded")
+    refs = _references(by_site)
+    if age is not None and age >= PEDIATRIC_AGE:
+        return Fact(False, refs, f"ICD-10-CM site code in an adult does not indicate {what}")
+    if all(d.tentative for d in by_site):
+        return _tentative(by_site, f"{what} (ICD-10-CM site code)")
     if age is None:
         return Fact(
             None, refs, f"{what}: ICD-10-CM site code only, and no age to tell it from an adult tumour"
         )
-    if age < PEDIATRIC_AGE:
-        return Fact(True, refs, f"{what}: ICD-10-CM site code in a patient under {PEDIATRIC_AGE}")
-    return Fact(False, refs, f"ICD-10-CM site code in an adult does not indicate {what}")
+    confirmed = _references(d for d in by_site if not d.tentative)
+    return Fact(True, confirmed, f"{what}: ICD-10-CM site code in a patient under {PEDIATRIC_AGE}")
 
 
 def wilms_tumor(diagnoses: list[Diagnosis], age: int | None) -> Fact[bool]:
@@ -293,7 +350,7 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
     candidates: list[tuple[Diagnosis, date]] = [
         (d, d.onset or start) for d in order_reasons(order, pool) if _is_extravasation(d)
     ]
-    undated: list[str] = []
+    undated: list[Diagnosis] = []
     for condition in pool.of_type("Condition"):
         if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
             continue
@@ -301,11 +358,14 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
         if diagnosis.clinical_status not in _CURRENT_EVENT or not _is_extravasation(diagnosis):
             continue
         if diagnosis.onset is None:
-            undated.append(diagnosis.reference)
+            undated.append(diagnosis)
         elif start - EXTRAVASATION_WINDOW <= diagnosis.onset <= start:
             candidates.append((diagnosis, diagnosis.onset))
     without_anthracycline: list[str] = []
+    tentative: list[Diagnosis] = [d for d, _on in candidates if d.tentative]
     for diagnosis, on in candidates:
+        if diagnosis.tentative:
+            continue
         exposure = anthracycline_exposure(pool, on)
         if exposure:
             return Fact(
@@ -324,8 +384,11 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
         )
     if undated:
         reasons.append("extravasation (T80.810) recorded without an onset date")
+    if tentative:
+        reasons.append(_tentative(tentative, "extravasation (T80.810)").reason)
     if reasons:
-        return Fact(None, tuple(dict.fromkeys(without_anthracycline + undated)), "; ".join(reasons))
+        evidence = without_anthracycline + [d.reference for d in undated + tentative]
+        return Fact(None, tuple(dict.fromkeys(evidence)), "; ".join(reasons))
     return Fact(False, (), "no anthracycline extravasation in the 7 days before the order")
 
 
@@ -395,9 +458,9 @@ def _bcr_abl1_result(observation: Resource) -> bool | None:
 def ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) -> Fact[bool]:
     """Ph+: SNOMED Ph+ ALL or any positive BCR-ABL1 result (a later negative one is a treated leukemia,
     not a Ph-negative one); Ph-: negative BCR-ABL1 results only; neither recorded: unknown."""
-    coded = _matching(diagnoses, snomed=codes.SCT_PH_POSITIVE_ALL)
-    if coded:
-        return Fact(True, tuple(d.reference for d in coded), "Philadelphia chromosome-positive ALL recorded")
+    coded = _found(_matching(diagnoses, snomed=codes.SCT_PH_POSITIVE_ALL), "Ph-positive ALL")
+    if coded.value:
+        return Fact(True, coded.evidence, "Philadelphia chromosome-positive ALL recorded")
     positive: list[str] = []
     negative: list[str] = []
     for observation in observations:
@@ -412,4 +475,6 @@ def ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) ->
         return Fact(True, tuple(positive), "BCR-ABL1 fusion detected")
     if negative:
         return Fact(False, tuple(negative), "BCR-ABL1 fusion not detected")
+    if coded.value is None:
+        return coded  # a tentative Ph+ ALL diagnosis and no result: unknown, with that Condition
     return Fact(None, (), "no Ph status recorded (no Ph+ diagnosis, no BCR-ABL1 result)")

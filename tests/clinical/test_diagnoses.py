@@ -184,3 +184,52 @@ def test_only_a_current_extravasation_record_counts() -> None:
     no_status = condition("x", "T80.810A")
     del no_status["clinicalStatus"]
     assert extravasation(no_status).evidence == ("Condition/x",)
+
+
+def test_a_tentative_diagnosis_is_unknown_not_met_nor_absent() -> None:
+    """verificationStatus unconfirmed / provisional / differential: the fact is unknown, with the
+    Condition as evidence and a reason, for every diagnosis the policy names."""
+    for status in ("unconfirmed", "provisional", "differential"):
+        hodgkin = dx.hodgkin_lymphoma(recorded(condition("h", "C81.10", verification=status)))
+        assert (hodgkin.value, hodgkin.evidence) == (None, ("Condition/h",))
+        assert status in hodgkin.reason
+    maybe = {"verification": "differential"}
+    checks = [
+        (dx.acute_lymphoblastic_leukemia, condition("d", "C91.00", **maybe)),
+        (dx.aggressive_mature_b_cell_lymphoma, condition("d", "C83.70", **maybe)),
+        (dx.soft_tissue_sarcoma, condition("d", "C49.4", **maybe)),
+        (dx.relapsed_or_refractory, condition("d", "C91.02", **maybe)),
+        (lambda d: dx.wilms_tumor(d, 40), snomed_condition("d", "302849000", **maybe)),
+        (lambda d: dx.wilms_tumor(d, 4), condition("d", "C64.1", **maybe)),
+        (lambda d: dx.neuroblastoma(d, 3), snomed_condition("d", "432328008", **maybe)),
+        (lambda d: dx.ph_positive(d, []), snomed_condition("d", "426955004", **maybe)),
+    ]
+    for read, resource in checks:
+        fact = read(recorded(resource))
+        assert (fact.value, fact.evidence) == (None, ("Condition/d",)), resource["code"]
+        assert "differential" in fact.reason
+    # a confirmed record beside a tentative one settles it; so does a Condition with no verificationStatus
+    both = recorded(condition("h1", "C81.10", verification="provisional"), condition("h2", "C81.10"))
+    assert dx.hodgkin_lymphoma(both).evidence == ("Condition/h2",)
+    unstated = condition("h", "C81.10")
+    del unstated["verificationStatus"]
+    assert dx.hodgkin_lymphoma(recorded(unstated)).value is True
+    # an adult's site code still says no Wilms tumor, tentative or not
+    assert dx.wilms_tumor(recorded(condition("k", "C64.1", **maybe)), 60).value is False
+
+
+def test_a_tentative_breast_cancer_or_metastasis_makes_metastatic_breast_cancer_unknown() -> None:
+    provisional = {"verification": "provisional"}
+    fact = dx.metastatic_breast_cancer(
+        recorded(condition("b", "C50.911"), condition("m", "C79.51", **provisional))
+    )
+    assert (fact.value, fact.evidence) == (None, ("Condition/b", "Condition/m"))
+    no_metastasis = dx.metastatic_breast_cancer(recorded(condition("b", "C50.911", **provisional)))
+    assert no_metastasis.value is False
+
+
+def test_a_tentative_extravasation_is_unknown_and_still_judged_on_i_b() -> None:
+    given = administration("dox", DOXORUBICIN, "2026-10-03", (60, "mg/m2"))
+    fact = extravasation(condition("x", "T80.810A", onset="2026-10-03", verification="provisional"), given)
+    assert (fact.value, fact.evidence) == (None, ("Condition/x",))
+    assert "provisional" in fact.reason
