@@ -100,8 +100,14 @@ def dose_lines(facts: ClinicalFacts) -> list[str]:
     return lines
 
 
-def outcome_lines(determination: Determination) -> list[str]:
+def outcome_lines(determination: Determination, *, pa_to_submit: bool = False) -> list[str]:
     decision = determination.decision
+    if decision is Decision.APPROVE and pa_to_submit:
+        return [
+            "### Prior authorization to submit",
+            f"The {POLICY_ID} criteria are met per the EHR data. Submit the prior authorization request with "
+            "the chart notes that support the criteria below.",
+        ]
     if decision is Decision.APPROVE and determination.approval is not None:
         period = determination.approval
         return [
@@ -127,13 +133,15 @@ def outcome_lines(determination: Determination) -> list[str]:
     return []
 
 
-def instructions_detail(determination: Determination, *, notes: tuple[str, ...] = ()) -> str:
+def instructions_detail(
+    determination: Determination, *, notes: tuple[str, ...] = (), pa_to_submit: bool = False
+) -> str:
     pathway = f", pathway {determination.pathway}" if determination.pathway else ""
     lines = [f"**Dexrazoxane order {determination.order}** ({POLICY_ID}{pathway})."]
     if determination.reason:
         lines += ["", determination.reason]
     # What the clinician acts on (the approval period, what to send) comes before the evidence.
-    outcome = outcome_lines(determination)
+    outcome = outcome_lines(determination, pa_to_submit=pa_to_submit)
     if outcome:
         lines += ["", *outcome]
     if determination.criteria is not None:

@@ -59,8 +59,10 @@ def _card(
     }
 
 
-def decision_summary(determination: Determination) -> str:
+def decision_summary(determination: Determination, *, pa_to_submit: bool = False) -> str:
     decision = determination.decision
+    if decision is Decision.APPROVE and pa_to_submit:
+        return f"Dexrazoxane meets {POLICY_ID} per the EHR data: submit the prior authorization request"
     if decision is Decision.APPROVE:
         through = f" through {determination.approval.end.isoformat()}" if determination.approval else ""
         return f"Dexrazoxane approved under {POLICY_ID}{through}: no prior authorization request needed"
@@ -77,15 +79,22 @@ def decision_summary(determination: Determination) -> str:
 
 
 def instructions_card(
-    determination: Determination, *, notes: tuple[str, ...], health_plan: str, version: CrdVersion
+    determination: Determination,
+    *,
+    notes: tuple[str, ...],
+    health_plan: str,
+    version: CrdVersion,
+    pa_to_submit: bool = False,
 ) -> dict[str, Any]:
-    """The Instructions card: markdown detail, no links, no suggestions (CRD instructions model)."""
+    """The Instructions card: markdown detail, no links, no suggestions (CRD instructions model).
+    `pa_to_submit`: the client wants no unsolicited determination (CRD §found-35), so an approve says the
+    criteria are met and the prior authorization request is still to be sent."""
     return _card(
         determination,
         card_type=CardType.COVERAGE_INFO,
-        summary=decision_summary(determination),
+        summary=decision_summary(determination, pa_to_submit=pa_to_submit),
         indicator=INDICATOR[determination.decision],
-        detail=instructions_detail(determination, notes=notes),
+        detail=instructions_detail(determination, notes=notes, pa_to_submit=pa_to_submit),
         health_plan=health_plan,
         version=version,
     )

@@ -18,6 +18,7 @@ from cds_service.response.crd_terms import CardType, CrdVersion
 CONFIGURATION_KEY = "davinci-crd.configuration"
 REQUESTED_VERSION_KEY = "davinci-crd.requestedVersion"
 MAX_CARDS_DEFAULT = 10
+UNSOLICITED_DETERM = "unsolicited-determ"  # CRD §found-35
 
 CONFIGURATION_OPTIONS: list[dict[str, Any]] = [
     {
@@ -43,6 +44,15 @@ CONFIGURATION_OPTIONS: list[dict[str, Any]] = [
         "default": True,
     },
     {
+        "code": UNSOLICITED_DETERM,
+        "type": "boolean",
+        "name": "Unsolicited determinations",
+        "description": "Whether an order that meets CP.PHAR.418 is answered with a prior authorization "
+        "already satisfied (a satisfied-pa-id); false: the criteria met are reported and the prior "
+        "authorization request must still be submitted",
+        "default": True,
+    },
+    {
         "code": "max-cards",
         "type": "integer",
         "name": "Maximum cards",
@@ -59,6 +69,8 @@ class ResponseOptions:
     version: CrdVersion = CrdVersion.SAFE
     max_cards: int = MAX_CARDS_DEFAULT
     card_types: frozenset[CardType] = frozenset(CardType)
+    # CRD §found-35: false, the client does not want PA-satisfied determinations it did not request.
+    unsolicited_determ: bool = True
 
     def wants(self, card_type: CardType) -> bool:
         return card_type in self.card_types
@@ -98,4 +110,5 @@ def response_options(request: HookRequest) -> ResponseOptions:
         version=_version(extension.get(REQUESTED_VERSION_KEY)),
         max_cards=_max_cards(config),
         card_types=frozenset(card_type for card_type in CardType if _boolean(config, card_type.value)),
+        unsolicited_determ=_boolean(config, UNSOLICITED_DETERM),
     )

@@ -31,9 +31,14 @@ def _criteria_with(determination: Determination, outcome: Outcome) -> list[str]:
     ]
 
 
-def assertion_reason(determination: Determination) -> str:
+def assertion_reason(determination: Determination, *, unsolicited_determ: bool = True) -> str:
     """One sentence, for the `reason` text (invariants crd-ci-q7/q8 want a reason with text)."""
     pathway = f" pathway {determination.pathway}" if determination.pathway else ""
+    if determination.decision is Decision.APPROVE and not unsolicited_determ:
+        return (
+            f"The {POLICY_ID}{pathway} criteria are met per the EHR data; the prior authorization request "
+            "must still be submitted (no unsolicited determination was requested)."
+        )
     if determination.decision is Decision.APPROVE:
         period = determination.approval
         through = f" from {period.start.isoformat()} through {period.end.isoformat()}" if period else ""
@@ -68,13 +73,19 @@ def coverage_information(
     questionnaire: str,
     today: date,
     version: CrdVersion,
+    unsolicited_determ: bool = True,
 ) -> dict[str, Any] | None:
-    """The extension for an approve, deny or pend; None for not-applicable (no coverage assertion)."""
+    """The extension for an approve, deny or pend; None for not-applicable (no coverage assertion).
+
+    `unsolicited_determ` false (CRD §found-35): an approve is not answered with the PA satisfied; it is
+    reported like a pend (auth-needed, clinical documentation with the PA, the questionnaire), the reason
+    saying the criteria are met."""
     decision = determination.decision
     if decision is Decision.NOT_APPLICABLE:
         return None
+    satisfied = decision is Decision.APPROVE and unsolicited_determ
     subs: list[dict[str, Any]] = [_sub("coverage", "valueReference", {"reference": coverage})]
-    if decision is Decision.APPROVE:
+    if satisfied:
         subs.append(_sub("covered", "valueCode", "covered"))
         subs.append(_sub("pa-needed", "valueCode", "satisfied"))
         if version is CrdVersion.V2_2:
@@ -89,7 +100,8 @@ def coverage_information(
         subs.append(_sub("doc-needed", "valueCode", "clinical"))
         subs.append(_sub("doc-purpose", "valueCode", "withpa"))
     subs.append(_sub("billingCode", "valueCoding", dict(DEXRAZOXANE_BILLING_CODE)))
-    subs.append(_sub("reason", "valueCodeableConcept", {"text": assertion_reason(determination)}))
+    reason = assertion_reason(determination, unsolicited_determ=unsolicited_determ)
+    subs.append(_sub("reason", "valueCodeableConcept", {"text": reason}))
     if version is CrdVersion.V2_2:
         subs.append(
             {
@@ -105,11 +117,11 @@ def coverage_information(
                 ],
             }
         )
-    if decision is Decision.PEND:
+    if decision is Decision.PEND or (decision is Decision.APPROVE and not satisfied):
         subs.append(_sub("questionnaire", "valueCanonical", questionnaire))
     subs.append(_sub("date", "valueDate", today.isoformat()))
     subs.append(_sub("coverage-assertion-id", "valueString", assertion_id))
-    if decision is Decision.APPROVE:
+    if satisfied:
         subs.append(_sub("satisfied-pa-id", "valueString", pa_id))
         if version is CrdVersion.V2_2 and determination.approval is not None:
             # "if the payer knows of an expiry date, they must share it" (CoverageInformation.fsh, 2.1+).

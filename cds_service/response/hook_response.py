@@ -81,6 +81,7 @@ def _coverage_action(
         questionnaire=questionnaire,
         today=today,
         version=options.version,
+        unsolicited_determ=options.unsolicited_determ,
     )
     if extension is None:
         return None, None
@@ -105,7 +106,16 @@ def _cards(
     cards: list[tuple[int, dict[str, Any]]] = []
     if options.wants(CardType.COVERAGE_INFO):
         cards.append(
-            (_INSTRUCTIONS, instructions_card(determination, notes=notes, health_plan=plan, version=version))
+            (
+                _INSTRUCTIONS,
+                instructions_card(
+                    determination,
+                    notes=notes,
+                    health_plan=plan,
+                    version=version,
+                    pa_to_submit=not options.unsolicited_determ,
+                ),
+            )
         )
     if determination.decision is Decision.NOT_APPLICABLE:
         return cards

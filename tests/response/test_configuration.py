@@ -79,3 +79,13 @@ def test_a_configuration_that_is_not_an_object_is_ignored() -> None:
 )
 def test_the_requested_crd_version(requested: Any, version: CrdVersion) -> None:
     assert options_for({"davinci-crd.requestedVersion": requested}).version is version
+
+
+def test_unsolicited_determ_is_offered_and_read() -> None:
+    by_code = {option["code"]: option for option in CONFIGURATION_OPTIONS}
+    assert by_code["unsolicited-determ"]["type"] == "boolean"
+    assert by_code["unsolicited-determ"]["default"] is True
+    assert options_for(None).unsolicited_determ is True
+    no = options_for({"davinci-crd.configuration": {"unsolicited-determ": False}})
+    assert no.unsolicited_determ is False
+    assert options_for({"davinci-crd.configuration": {"unsolicited-determ": "no"}}).unsolicited_determ is True

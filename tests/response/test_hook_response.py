@@ -290,3 +290,35 @@ async def test_every_order_sign_fixture_answers_what_a_crd_client_expects(
     inferno_checks.check_response_shape(body)
     inferno_checks.check_optional_fields(body)
     inferno_checks.check_coverage_information(body)
+
+
+@pytest.mark.parametrize("version", [None, "2.2"])
+def test_unsolicited_determ_false_turns_an_approve_into_a_pa_to_submit(version: str | None) -> None:
+    # CRD §found-35: the client wants no PA-satisfied determination it did not request.
+    extension: dict[str, Any] = {"davinci-crd.configuration": {"unsolicited-determ": False}}
+    if version:
+        extension[REQUESTED_VERSION_KEY] = version
+    response = respond(approve(), extension=extension)
+    crd_version = CrdVersion.V2_2 if version else CrdVersion.SAFE
+    inferno_checks.check_coverage_information(response, crd_version)
+    (action,) = response["systemActions"]
+    (info,) = action["resource"]["extension"]
+    subs = {sub["url"]: sub for sub in info["extension"]}
+    assert subs["covered"]["valueCode"] == "covered"
+    assert subs["pa-needed"]["valueCode"] == "auth-needed"
+    assert subs["doc-needed"]["valueCode"] == "clinical"
+    assert subs["doc-purpose"]["valueCode"] == "withpa"
+    assert "questionnaire" in subs
+    assert "satisfied-pa-id" not in subs and "expiry-date" not in subs
+    reason = subs["reason"]["valueCodeableConcept"]["text"]
+    assert "criteria are met" in reason and "prior authorization request must" in reason
+    (card,) = inferno_checks.instructions_cards(response)
+    assert "no prior authorization request needed" not in card["summary"]
+    assert "submit the prior authorization request" in card["summary"]
+
+
+def test_unsolicited_determ_true_keeps_the_satisfied_approval() -> None:
+    response = respond(approve(), extension={"davinci-crd.configuration": {"unsolicited-determ": True}})
+    (action,) = response["systemActions"]
+    subs = {sub["url"]: sub for sub in action["resource"]["extension"][0]["extension"]}
+    assert subs["pa-needed"]["valueCode"] == "satisfied" and "satisfied-pa-id" in subs
