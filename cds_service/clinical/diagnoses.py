@@ -1,7 +1,8 @@
 """Diagnoses the policy names, from Condition and the order's reason (CONTRACT §3 "Diagnoses").
 
-A Condition counts when its clinicalStatus is active, recurrence or relapse (a Condition sent without
-any clinicalStatus counts too: DSTU2 and many EHR exports leave it out) and its verificationStatus is
+A Condition counts when its clinicalStatus is active, recurrence, relapse or remission (a Condition
+sent without any clinicalStatus counts too: DSTU2 and many EHR exports leave it out) and its
+verificationStatus is
 not entered-in-error or refuted. The order's ``reasonCode`` and ``reasonReference`` (DSTU2
 ``reasonCodeableConcept``) count as diagnoses as well. Diagnoses are routinely structured, so the
 absence of a qualifying code is ``False`` (CONTRACT §2), except where a code alone cannot tell (Wilms
@@ -48,7 +49,13 @@ EXTRAVASATION_WINDOW = timedelta(days=7)  # CONTRACT §2 pathways: onset in the 
 # stays short of the previous 21-day cycle, whose drug could not have caused today's extravasation.
 ANTHRACYCLINE_EXPOSURE_WINDOW = timedelta(days=7)
 
-_ACTIVE = frozenset({"active", "recurrence", "relapse"})
+# Every diagnosis the policy lists is a cancer treated in courses that go on in remission: pediatric ALL
+# protocols give doxorubicin in delayed intensification, after remission (C91.01), and Hodgkin, B-cell
+# lymphoma, Wilms and sarcoma regimens continue their anthracycline after a complete response.
+# ICD-10-CM's own "in remission" codes (C91.01, C81.-A, C83.-A, C85.2A) already count by their prefix, so
+# clinicalStatus remission counts too: the doxorubicin criteria, not the diagnosis, say whether the
+# anthracycline goes on. resolved and inactive (the cancer is over) do not.
+_CURRENT_DISEASE = frozenset({"active", "recurrence", "relapse", "remission"})
 _RELAPSE = frozenset({"recurrence", "relapse"})
 # An extravasation is an event, not a disease in remission: only a current record of it (active,
 # recurrence, relapse, or no clinicalStatus at all) is one dexrazoxane could be ordered for. A resolved,
@@ -119,7 +126,7 @@ def _onset(condition: Resource) -> date | None:
 def condition_counts(condition: Resource) -> bool:
     status = _status_code(condition.get("clinicalStatus"))
     verification = _status_code(condition.get("verificationStatus"))
-    return (status in _ACTIVE or status == "") and verification not in _NOT_TRUE
+    return (status in _CURRENT_DISEASE or status == "") and verification not in _NOT_TRUE
 
 
 def _condition_diagnosis(condition: Resource) -> Diagnosis:
@@ -150,7 +157,7 @@ def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
 
 
 def recorded_diagnoses(pool: ResourcePool, order: Resource) -> list[Diagnosis]:
-    """Every diagnosis that counts: active Conditions and the order's reasons."""
+    """Every diagnosis that counts: current Conditions (remission included) and the order's reasons."""
     found = [_condition_diagnosis(c) for c in pool.of_type("Condition") if condition_counts(c)]
     return found + order_reasons(order, pool)
 

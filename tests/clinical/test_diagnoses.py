@@ -233,3 +233,18 @@ def test_a_tentative_extravasation_is_unknown_and_still_judged_on_i_b() -> None:
     fact = extravasation(condition("x", "T80.810A", onset="2026-10-03", verification="provisional"), given)
     assert (fact.value, fact.evidence) == (None, ("Condition/x",))
     assert "provisional" in fact.reason
+
+
+def test_a_cancer_in_remission_still_counts_resolved_and_inactive_do_not() -> None:
+    """Pediatric ALL protocols give doxorubicin after remission (delayed intensification): ALL with
+    clinicalStatus remission, or coded C91.01, is still the ALL of I.A.3.b.i; so for every cancer listed."""
+    assert dx.acute_lymphoblastic_leukemia(recorded(condition("a", "C91.00", status="remission"))).value
+    assert dx.acute_lymphoblastic_leukemia(recorded(condition("a", "C91.01", status="remission"))).value
+    assert dx.acute_lymphoblastic_leukemia(recorded(condition("a", "C91.01"))).value
+    assert dx.hodgkin_lymphoma(recorded(condition("h", "C81.1A", status="remission"))).value
+    remission = dx.relapsed_or_refractory(recorded(condition("a", "C91.01", status="remission")))
+    assert remission.value is None  # in remission is not relapsed
+    for status in ("resolved", "inactive"):
+        assert (
+            dx.acute_lymphoblastic_leukemia(recorded(condition("a", "C91.01", status=status))).value is False
+        )
