@@ -7,7 +7,10 @@ evidence, the cumulative dose with the administrations it sums.
 
 from __future__ import annotations
 
-from cds_service.clinical.facts import ClinicalFacts, DoseTotal, Fact
+from collections.abc import Sequence
+from datetime import date
+
+from cds_service.clinical.facts import ClinicalFacts, DoseLine, DoseTotal, Fact
 from cds_service.policy.cp_phar_418 import POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination
 from cds_service.policy.outcome import Outcome
@@ -19,6 +22,18 @@ OUTCOME_WORDS: dict[Outcome, str] = {
 }
 
 
+# Bounds on what the card lists, so a long history (thousands of administrations) cannot blow up `detail`;
+# totals are always computed over everything.
+MAX_DOSE_ROWS = 20
+MAX_EVIDENCE = 10
+
+
+def listed(items: Sequence[str], limit: int = MAX_EVIDENCE) -> str:
+    """The first `limit` items, comma-separated, then how many more there are."""
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -28,7 +43,7 @@ def criteria_lines(node: CriterionResult, depth: int = 0) -> list[str]:
     if node.reason:
         line += f". {node.reason}"
     if node.evidence:
-        line += f" (evidence: {', '.join(node.evidence)})"
+        line += f" (evidence: {listed(node.evidence)})"
     lines = [line]
     for child in node.children:
         lines.extend(criteria_lines(child, depth + 1))
@@ -40,16 +55,16 @@ def _total(label: str, total: DoseTotal) -> str:
     if total.unknown_parts:
         text += f" counted, plus {total.unknown_parts} dose(s) that could not be converted to mg/m²"
         if total.unknown_evidence:
-            text += f" ({', '.join(total.unknown_evidence)})"
+            text += f" ({listed(total.unknown_evidence)})"
     if total.evidence:
-        text += f"; sums {', '.join(total.evidence)}"
+        text += f"; sums {listed(total.evidence)}"
     return text
 
 
 def _per_dose(label: str, fact: Fact[float], unit: str) -> str | None:
     if fact.value is None:
         return None
-    return f"- {label}: {fact.value:g}{unit}" + (f" ({', '.join(fact.evidence)})" if fact.evidence else "")
+    return f"- {label}: {fact.value:g}{unit}" + (f" ({listed(fact.evidence)})" if fact.evidence else "")
 
 
 def dose_lines(facts: ClinicalFacts) -> list[str]:
@@ -57,7 +72,7 @@ def dose_lines(facts: ClinicalFacts) -> list[str]:
     bsa = facts.bsa_m2
     if bsa.value is not None:
         source = f" ({bsa.reason})" if bsa.reason else ""
-        evidence = f"; {', '.join(bsa.evidence)}" if bsa.evidence else ""
+        evidence = f"; {listed(bsa.evidence)}" if bsa.evidence else ""
         lines.append(f"- BSA used: **{bsa.value:.2f} m²**{source}{evidence}")
     elif bsa.reason:
         lines.append(f"- BSA: unknown ({bsa.reason})")
@@ -82,7 +97,8 @@ def dose_lines(facts: ClinicalFacts) -> list[str]:
             "| Date | Agent | mg/m² | Doxorubicin equivalent mg/m² | BSA m² | Record |",
             "|---|---|---|---|---|---|",
         ]
-        for dose in facts.dose_lines:
+        shown = _most_recent(facts.dose_lines, MAX_DOSE_ROWS)
+        for dose in shown:
             bsa_used = f"{dose.bsa_m2:.2f}" if dose.bsa_m2 is not None else ""
             if dose.bsa_source:
                 bsa_used += f" ({dose.bsa_source})"
@@ -97,7 +113,19 @@ def dose_lines(facts: ClinicalFacts) -> list[str]:
                 dose.reference + (f" ({dose.note})" if dose.note else ""),
             )
             lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+        hidden = len(facts.dose_lines) - len(shown)
+        if hidden:
+            lines += ["", f"… and {hidden} more earlier dose(s), counted in the totals above."]
     return lines
+
+
+def _most_recent(doses: Sequence[DoseLine], limit: int) -> list[DoseLine]:
+    """The `limit` latest doses (undated ones count as oldest), in the order the facts list them."""
+    if len(doses) <= limit:
+        return list(doses)
+    ranked = sorted(range(len(doses)), key=lambda i: (doses[i].when is not None, doses[i].when or date.min))
+    keep = set(ranked[-limit:])
+    return [dose for i, dose in enumerate(doses) if i in keep]
 
 
 def outcome_lines(determination: Determination, *, pa_to_submit: bool = False) -> list[str]:
