@@ -31,6 +31,12 @@ _LITERATURE_WORDS = (
     "Dose is supported by practice guidelines or peer-reviewed literature for the relevant off-label use "
     "(prescriber must submit supporting evidence)"
 )
+# The policy's footnote to I.A.5 and II.A.4 (the asterisk after "(a or b)"). It qualifies the regimen the
+# dose is given with, and no FHIR data records whether a regimen is FDA-approved or NCCN-recommended, so it
+# is shown with the node's words (cards, JSON, questionnaire) and not evaluated as a criterion of its own:
+# a leaf for it could only ever be unknown and would pend every request.
+REGIMEN_FOOTNOTE = "*Prescribed regimen must be FDA-approved or recommended by NCCN"
+_DOSE_OPTIONS_WORDS = f"Request meets one of the following (a or b)* ({REGIMEN_FOOTNOTE})"
 _RATIO_DOCUMENTATION = (
     "Send the per-dose doxorubicin and dexrazoxane amounts in mg/m² (or the patient's height and weight "
     "for doses ordered in mg)."
@@ -188,7 +194,7 @@ I_A = Criterion(
         ),
         Criterion(
             "I.A.5",
-            "Request meets one of the following (a or b)",
+            _DOSE_OPTIONS_WORDS,
             ONE_OF,
             (
                 Criterion(
@@ -340,7 +346,7 @@ II_A = Criterion(
         ),
         Criterion(
             "II.A.4",
-            "Request meets one of the following (a or b)",
+            _DOSE_OPTIONS_WORDS,
             ONE_OF,
             (
                 Criterion(

@@ -64,3 +64,16 @@ def test_i_c_refers_a_denied_request_to_the_off_label_policy() -> None:
     assert i_c.children[1].reason.endswith("CP.PMN.53")
     iii = POLICY.evaluate("III", medicaid).result
     assert iii.outcome is Outcome.UNKNOWN and "CP.PMN.53" in iii.reason
+
+
+def test_the_regimen_footnote_of_i_a_5_and_ii_a_4_is_shown_with_their_words_not_evaluated() -> None:
+    """The policy's asterisk: '*Prescribed regimen must be FDA-approved or recommended by NCCN'. No data
+    can settle it, so it is part of the node's words and adds no criterion (the outcome is unchanged)."""
+    footnote = "*Prescribed regimen must be FDA-approved or recommended by NCCN"
+    for node_id in ("I.A.5", "II.A.4"):
+        node = POLICY[node_id]
+        assert node.text.startswith("Request meets one of the following (a or b)*")
+        assert footnote in node.text
+        assert node.kind is Kind.ONE_OF and node.evaluator is None
+        assert [child.id for child in node.children] == [f"{node_id}.a", f"{node_id}.b"]
+    assert POLICY.evaluate("I.A.5", adult_on_doxorubicin()).result.outcome is Outcome.MET
