@@ -7,6 +7,7 @@ evidence, the cumulative dose with the administrations it sums.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -20,6 +21,22 @@ OUTCOME_WORDS: dict[Outcome, str] = {
     Outcome.NOT_MET: "not met",
     Outcome.UNKNOWN: "not documented",
 }
+# On an approval, a criterion the data does not settle was not needed (an alternative of it is met): saying
+# "not documented" would invite needless charting.
+NOT_NEEDED = "not needed"
+
+# Raw outcome values that policy reason texts may quote, e.g. "judged on the initial criteria I.B (not_met)".
+_RAW_OUTCOME = re.compile(r"\b(" + "|".join(re.escape(o.value) for o in Outcome) + r")\b(?=\))")
+
+
+def in_words(text: str) -> str:
+    """`text` with raw outcome values ("(not_met)", "(unknown)") phrased in words."""
+    return _RAW_OUTCOME.sub(lambda match: OUTCOME_WORDS[Outcome(match.group(1))], text)
+
+
+def mg_m2(value: float) -> str:
+    """mg/m² in the card: one decimal at most, the same everywhere."""
+    return f"{value:.1f}".removesuffix(".0")
 
 
 # Bounds on what the card lists, so a long history (thousands of administrations) cannot blow up `detail`;
@@ -38,20 +55,24 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def criteria_lines(node: CriterionResult, depth: int = 0) -> list[str]:
+def criteria_lines(node: CriterionResult, depth: int = 0, *, approved: bool = False) -> list[str]:
+    """The criteria tree in markdown. `approved`: undocumented criteria read "not needed", their
+    sub-criteria collapsed."""
+    if approved and node.outcome is Outcome.UNKNOWN:
+        return [f"{'  ' * depth}- **{node.id}** {node.text}: **{NOT_NEEDED}**"]
     line = f"{'  ' * depth}- **{node.id}** {node.text}: **{OUTCOME_WORDS[node.outcome]}**"
     if node.reason:
-        line += f". {node.reason}"
+        line += f". {in_words(node.reason)}"
     if node.evidence:
         line += f" (evidence: {listed(node.evidence)})"
     lines = [line]
     for child in node.children:
-        lines.extend(criteria_lines(child, depth + 1))
+        lines.extend(criteria_lines(child, depth + 1, approved=approved))
     return lines
 
 
 def _total(label: str, total: DoseTotal) -> str:
-    text = f"- {label}: **{total.known_mg_m2:g} mg/m²**"
+    text = f"- {label}: **{mg_m2(total.known_mg_m2)} mg/m²**"
     if total.unknown_parts:
         text += f" counted, plus {total.unknown_parts} dose(s) that could not be converted to mg/m²"
         if total.unknown_evidence:
@@ -64,7 +85,7 @@ def _total(label: str, total: DoseTotal) -> str:
 def _per_dose(label: str, fact: Fact[float], unit: str) -> str | None:
     if fact.value is None:
         return None
-    return f"- {label}: {fact.value:g}{unit}" + (f" ({listed(fact.evidence)})" if fact.evidence else "")
+    return f"- {label}: {mg_m2(fact.value)}{unit}" + (f" ({listed(fact.evidence)})" if fact.evidence else "")
 
 
 def dose_lines(facts: ClinicalFacts) -> list[str]:
@@ -92,12 +113,11 @@ def dose_lines(facts: ClinicalFacts) -> list[str]:
         if per_dose is not None:
             lines.append(per_dose)
     if facts.dose_lines:
-        lines += [
-            "",
-            "| Date | Agent | mg/m² | Doxorubicin equivalent mg/m² | BSA m² | Record |",
-            "|---|---|---|---|---|---|",
-        ]
         shown = _most_recent(facts.dose_lines, MAX_DOSE_ROWS)
+        with_bsa = any(dose.bsa_m2 is not None or dose.bsa_source for dose in shown)
+        header = ["Date", "Agent", "mg/m²", "Doxorubicin equivalent mg/m²", *(["BSA m²"] if with_bsa else [])]
+        header.append("Record")
+        lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for dose in shown:
             bsa_used = f"{dose.bsa_m2:.2f}" if dose.bsa_m2 is not None else ""
             if dose.bsa_source:
@@ -105,11 +125,11 @@ def dose_lines(facts: ClinicalFacts) -> list[str]:
             cells = (
                 dose.when.isoformat() if dose.when else "unknown",
                 dose.agent,
-                f"{dose.mg_m2:g}" if dose.mg_m2 is not None else "unknown",
-                f"{dose.doxorubicin_equivalent_mg_m2:g}"
+                mg_m2(dose.mg_m2) if dose.mg_m2 is not None else "unknown",
+                mg_m2(dose.doxorubicin_equivalent_mg_m2)
                 if dose.doxorubicin_equivalent_mg_m2 is not None
                 else "",
-                bsa_used,
+                *([bsa_used] if with_bsa else []),
                 dose.reference + (f" ({dose.note})" if dose.note else ""),
             )
             lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
@@ -167,17 +187,18 @@ def instructions_detail(
     pathway = f", pathway {determination.pathway}" if determination.pathway else ""
     lines = [f"**Dexrazoxane order {determination.order}** ({POLICY_ID}{pathway})."]
     if determination.reason:
-        lines += ["", determination.reason]
+        lines += ["", in_words(determination.reason)]
     # What the clinician acts on (the approval period, what to send) comes before the evidence.
     outcome = outcome_lines(determination, pa_to_submit=pa_to_submit)
     if outcome:
         lines += ["", *outcome]
+    approved = determination.decision is Decision.APPROVE
     if determination.criteria is not None:
-        lines += ["", "### Criteria", *criteria_lines(determination.criteria)]
+        lines += ["", "### Criteria", *criteria_lines(determination.criteria, approved=approved)]
     if determination.related:
         lines += ["", "### Related sections of the policy"]
         for section in determination.related:
-            lines += criteria_lines(section)
+            lines += criteria_lines(section, approved=approved)
     if determination.facts is not None:
         doses = dose_lines(determination.facts)
         if doses:

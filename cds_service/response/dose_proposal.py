@@ -119,7 +119,7 @@ def _course_days(instructions: list[Any]) -> list[range]:
     return days
 
 
-def _ratio_proposal(facts: ClinicalFacts, order: dict[str, Any]) -> DoseProposal | None:
+def _ratio_proposal(facts: ClinicalFacts, order: dict[str, Any], pathway: str | None) -> DoseProposal | None:
     ratio, doxorubicin = facts.dose_ratio.value, facts.doxorubicin_dose_mg_m2.value
     if ratio is None or doxorubicin is None or ratio <= MAX_DOSE_RATIO.value:
         return None
@@ -131,10 +131,11 @@ def _ratio_proposal(facts: ClinicalFacts, order: dict[str, Any]) -> DoseProposal
     return DoseProposal(
         order=proposed,
         summary=(
-            f"dexrazoxane {limit_mg_m2:g} mg/m² per dose: 10 times the doxorubicin dose of "
-            f"{doxorubicin:g} mg/m² (ordered ratio {ratio:.1f}:1)"
+            f"dexrazoxane {_one_decimal(limit_mg_m2)} mg/m² per dose: 10 times the doxorubicin dose of "
+            f"{_one_decimal(doxorubicin)} mg/m² (ordered ratio {ratio:.1f}:1)"
         ),
-        rule="I.A.5.a / II.A.4.a",
+        # The same limit sits in I.A.5.a (initial) and II.A.4.a (continued therapy): name the one in use.
+        rule="II.A.4.a" if pathway is not None and pathway.startswith("II") else "I.A.5.a",
     )
 
 
@@ -246,9 +247,15 @@ def _extravasation_proposal(facts: ClinicalFacts, order: dict[str, Any]) -> Dose
     )
 
 
-def dose_proposal(facts: ClinicalFacts | None, order: dict[str, Any]) -> DoseProposal | None:
+def _one_decimal(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def dose_proposal(
+    facts: ClinicalFacts | None, order: dict[str, Any], pathway: str | None = None
+) -> DoseProposal | None:
     """The draft with its dose lowered to the policy's limit, or None when the dose is within it (or the
     limit cannot be expressed in the order's unit)."""
     if facts is None or not order:
         return None
-    return _extravasation_proposal(facts, order) or _ratio_proposal(facts, order)
+    return _extravasation_proposal(facts, order) or _ratio_proposal(facts, order, pathway)

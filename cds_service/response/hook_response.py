@@ -119,7 +119,7 @@ def _cards(
         )
     if determination.decision is Decision.NOT_APPLICABLE:
         return cards
-    proposal = dose_proposal(determination.facts, determination.order_resource)
+    proposal = dose_proposal(determination.facts, determination.order_resource, determination.pathway)
     # The suggestion is the client's own draft with one dose changed, applied by the client to that draft:
     # it keeps the draft's shape even where that is not valid R4 (the sandbox's `category` object), as the
     # coverage-information update does.

@@ -3,9 +3,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from cds_service.clinical.facts import DoseLine, DoseTotal
+from cds_service.clinical.facts import DoseLine, DoseTotal, Fact
+from cds_service.policy.determination import CriterionResult
+from cds_service.policy.outcome import Outcome
 from cds_service.response.card_detail import MAX_DOSE_ROWS, instructions_detail, listed
-from tests.response.determinations import approve
+from tests.response.determinations import approve, deny, pend
 
 
 def test_a_long_list_shows_its_first_items_and_how_many_more() -> None:
@@ -36,3 +38,53 @@ def test_thousands_of_administrations_keep_the_detail_small_and_the_totals_exact
     assert len(rows) == MAX_DOSE_ROWS
     assert "ma4999" in detail and "| MedicationAdministration/ma0 |" not in detail  # the most recent rows
     assert f"… and {5000 - MAX_DOSE_ROWS} more" in detail
+
+
+def node(criterion: str, outcome: Outcome, reason: str = "", *children: CriterionResult) -> CriterionResult:
+    return CriterionResult(criterion, f"words of {criterion}", outcome, reason, (), tuple(children))
+
+
+def test_raw_outcome_values_in_reasons_are_phrased_in_words() -> None:
+    reason = "no re-authorization: judged on the initial criteria I.B (not_met)"
+    criteria = node("II", Outcome.NOT_MET, reason, node("II.A", Outcome.UNKNOWN, "I.A (unknown)"))
+    determination = replace(deny(), criteria=criteria, reason="the data does not show I.A met (unknown)")
+    detail = instructions_detail(determination)
+    assert "(not_met)" not in detail and "(unknown)" not in detail
+    assert "criteria I.B (not met)" in detail and "I.A met (not documented)" in detail
+
+
+def test_on_an_approval_alternatives_that_were_not_needed_read_not_needed_and_collapse() -> None:
+    alternatives = node(
+        "I.A.3",
+        Outcome.MET,
+        "",
+        node("I.A.3.a", Outcome.MET),
+        node("I.A.3.b", Outcome.UNKNOWN, "no protocol recorded", node("I.A.3.b.i", Outcome.UNKNOWN)),
+    )
+    approved = instructions_detail(replace(approve(), criteria=alternatives))
+    assert "**I.A.3.b** words of I.A.3.b: **not needed**" in approved
+    assert "I.A.3.b.i" not in approved and "not documented" not in approved
+    assert "no protocol recorded" not in approved
+    pended = instructions_detail(replace(pend(), criteria=alternatives))
+    assert "**I.A.3.b** words of I.A.3.b: **not documented**" in pended and "I.A.3.b.i" in pended
+
+
+def test_mg_m2_is_rounded_to_one_decimal_everywhere_and_no_empty_bsa_column() -> None:
+    determination = approve()
+    assert determination.facts is not None
+    lines = (DoseLine("MedicationAdministration/a1", "epirubicin", date(2026, 9, 1), 83.33333, 55.55555),)
+    facts = replace(
+        determination.facts,
+        dose_lines=lines,
+        cumulative_doxorubicin=DoseTotal(299.99999),
+        dexrazoxane_dose_mg_m2=Fact(166.66666),
+    )
+    detail = instructions_detail(replace(determination, facts=facts))
+    assert "**300 mg/m²**" in detail and "Dexrazoxane per dose: 166.7 mg/m²" in detail
+    assert "| 2026-09-01 | epirubicin | 83.3 | 55.6 | MedicationAdministration/a1 |" in detail
+    assert "BSA m²" not in detail
+    assert "99999" not in detail and "5555" not in detail and "6666" not in detail
+
+
+def test_a_dose_table_with_a_bsa_keeps_its_column() -> None:
+    assert "| BSA m² |" in instructions_detail(approve())

@@ -150,3 +150,11 @@ def test_a_fourth_day_the_order_shape_cannot_trim_gets_no_proposal() -> None:
     del order["dosageInstruction"][1]["timing"]["repeat"]["boundsPeriod"]  # undated: day unknown
     order["dosageInstruction"][1]["timing"] = {"event": ["2026-11-30", "2026-12-01"]}
     assert dose_proposal(fourth_day(order), order) is None
+
+
+def test_the_ratio_proposal_names_only_the_pathway_in_use() -> None:
+    determination = over_ratio()
+    initial = dose_proposal(determination.facts, determination.order_resource, "I.A")
+    continued = dose_proposal(determination.facts, determination.order_resource, "II.A")
+    assert initial is not None and continued is not None
+    assert initial.rule == "I.A.5.a" and continued.rule == "II.A.4.a"
