@@ -39,10 +39,19 @@ def drop_sensitive_fields(_: Any, __: str, event: MutableMapping[str, Any]) -> M
     return event
 
 
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``sys.stdout`` as it is when a record is emitted, not as it was at set-up: a server
+    (or a test harness) may replace the stream after logging is configured."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout
+        super().emit(record)
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     """structlog for our events; the standard-library loggers under ``cds_service`` (the FHIR data
     layer logs through them) are rendered to the same JSON lines, through the same field filter."""
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[
