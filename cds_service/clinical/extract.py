@@ -73,9 +73,14 @@ def extract_facts(
 
     diagnoses = dx.recorded_diagnoses(pool, order)
     extravasation = dx.anthracycline_extravasation(pool, order, start)
-    onset = dx.extravasation_onset(pool, extravasation.evidence) if extravasation.value else None
+    # The order goes to I.B also when extravasation is unknown but recorded (policy/pathway.py): its
+    # course is then read too, so I.B.4 is decided from the doses rather than left unknown.
+    on_extravasation_pathway = extravasation.value is True or (
+        extravasation.value is None and bool(extravasation.evidence)
+    )
+    onset = dx.extravasation_onset(pool, extravasation.evidence) if on_extravasation_pathway else None
     observations = pool.of_type("Observation")
-    onc_or_hem, oncologist = prescriber_facts(order, pool)
+    onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
     consult_onc_or_hem, consult_oncologist = consultation_facts(pool)
     dfci, cog = protocol_facts(pool)
     lob, coverage = line_of_business(pool, order, line_of_business_map)
@@ -109,7 +114,7 @@ def extract_facts(
         dexrazoxane_dose_mg=dexrazoxane_mg,
         dose_ratio=ratio,
         extravasation_course=extravasation_course(order, administrations, body, start=start, onset=onset)
-        if extravasation.value
+        if on_extravasation_pathway
         else (),
         prior_dexrazoxane_cardioprotection=prior_dexrazoxane_cardioprotection(pool, administrations, start),
         metastatic_breast_cancer=dx.metastatic_breast_cancer(diagnoses),

@@ -244,6 +244,19 @@ def test_extravasation_condition_within_seven_days() -> None:
     assert facts_of(far).anthracycline_extravasation.value is False
 
 
+def test_an_extravasation_of_unknown_drug_still_has_its_course_read() -> None:
+    """T80.810 with no anthracycline recorded leaves I.B.1 unknown, but the order is judged on I.B
+    all the same: its course is read so that I.B.4 is decided from the doses."""
+    order = dexrazoxane_order(
+        dose=(1000, "mg/m2"),
+        timing_=timing(count=3, period=1, start="2026-10-05"),
+        reasonCode=[{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "T80.810A"}]}],
+    )
+    facts = facts_of(pool_of(patient(), bsa("b", "2026-10-01", 2.1), drafts=[order]))
+    assert facts.anthracycline_extravasation.value is None
+    assert [(d.day, d.mg) for d in facts.extravasation_course] == [(1, 2100.0), (2, 2100.0), (3, 2100.0)]
+
+
 # Property tests -------------------------------------------------------------------------------
 
 doses_mg_m2 = st.lists(
