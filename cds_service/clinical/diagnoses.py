@@ -36,7 +36,7 @@ from cds_service.clinical.codes import ANTHRACYCLINES
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import codings, dicts, obj, parse_date, plain_codes, status_of
-from cds_service.clinical.orders import MEDICATION_ORDER_TYPES
+from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, prohibits
 from cds_service.clinical.schedule import order_date
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
@@ -335,7 +335,7 @@ def anthracycline_exposure(pool: ResourcePool, on: date) -> tuple[str, ...]:
             found.append(reference_of(administration))
     drafts = {id(order) for order in pool.draft_orders}
     for order in pool.of_type(*MEDICATION_ORDER_TYPES):
-        if id(order) in drafts or status_of(order) in _NOT_ORDERED:
+        if id(order) in drafts or prohibits(order) or status_of(order) in _NOT_ORDERED:
             continue
         when = order_date(order)
         if when is not None and since <= when <= on and agent_of(order, pool) in ANTHRACYCLINES:

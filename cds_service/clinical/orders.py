@@ -10,10 +10,17 @@ from cds_service.fhir.pool import Resource, ResourcePool
 MEDICATION_ORDER_TYPES = ("MedicationRequest", "MedicationOrder")
 
 
+def prohibits(order: Resource) -> bool:
+    """An R4 ``doNotPerform`` order forbids the drug: it is neither therapy nor a request to cover."""
+    return order.get("doNotPerform") is True
+
+
 def dexrazoxane_orders(pool: ResourcePool) -> list[Resource]:
     """The draft orders being signed that are dexrazoxane, in the order the EHR sent them."""
     return [
         order
         for order in pool.draft_orders
-        if order.get("resourceType") in MEDICATION_ORDER_TYPES and agent_of(order, pool) is Agent.DEXRAZOXANE
+        if order.get("resourceType") in MEDICATION_ORDER_TYPES
+        and not prohibits(order)
+        and agent_of(order, pool) is Agent.DEXRAZOXANE
     ]

@@ -409,3 +409,15 @@ def test_a_resolved_undated_extravasation_leaves_a_cardioprotection_order_on_i_a
     facts = facts_of(pool_of(patient(), given, old, drafts=[dexrazoxane_order()]))
     assert facts.anthracycline_extravasation.evidence == ()
     assert select_pathway(facts) == "I.A"
+
+
+def test_a_do_not_perform_doxorubicin_order_is_no_concurrent_doxorubicin() -> None:
+    forbidden = medication_request("dox-order", DOXORUBICIN, (50, "mg/m2"), doNotPerform=True)
+    facts = facts_of(pool_of(patient(), drafts=[dexrazoxane_order(), forbidden]))
+    assert facts.concurrent_doxorubicin.value is False
+    assert facts.planned_doxorubicin.value == 0
+
+
+def test_a_do_not_perform_dexrazoxane_order_asks_for_no_determination() -> None:
+    pool = pool_of(patient(), drafts=[dexrazoxane_order(doNotPerform=True)])
+    assert dexrazoxane_orders(pool) == []
