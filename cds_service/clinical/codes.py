@@ -115,6 +115,8 @@ LIPOSOMAL_MARKERS = ("liposom", "doxil", "lipodox", "caelyx", "myocet", "pegylat
 NAME_PATTERNS: tuple[tuple[Agent, tuple[str, ...]], ...] = (
     (Agent.DEXRAZOXANE, ("dexrazoxane", "zinecard", "totect", "cardioxane", "savene")),
     (Agent.DOXORUBICIN, ("doxorubicin", "adriamycin", "rubex")),
+    # Brand names of liposomal doxorubicin, recognised on their own (a "Doxil" administration).
+    (Agent.LIPOSOMAL_DOXORUBICIN, ("doxil", "lipodox", "caelyx", "myocet")),
     (Agent.DAUNORUBICIN, ("daunorubicin", "daunomycin", "cerubidine", "vyxeos", "daunoxome")),
     (Agent.EPIRUBICIN, ("epirubicin", "ellence")),
     (Agent.IDARUBICIN, ("idarubicin", "idamycin")),

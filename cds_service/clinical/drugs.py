@@ -43,6 +43,10 @@ def _by_code(concept: Any) -> Agent | None:
             found.setdefault("hcpcs", HCPCS_CODES[code.upper()])
     for source in ("rxnorm", "atc", "hcpcs"):
         if source in found:
+            # RxNorm 3639 and ATC L01DB01 do not tell liposomal doxorubicin from conventional; a liposomal
+            # code beside them (HCPCS J9001) does, and "concurrent doxorubicin" must be conventional.
+            if found[source] is Agent.DOXORUBICIN and Agent.LIPOSOMAL_DOXORUBICIN in found.values():
+                return Agent.LIPOSOMAL_DOXORUBICIN
             return found[source]
     return None
 

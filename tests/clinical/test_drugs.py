@@ -88,3 +88,20 @@ def test_unresolvable_reference_falls_back_to_its_display() -> None:
     }
     assert agent_of(order, ResourcePool()) is Agent.DEXRAZOXANE
     assert agent_of({"resourceType": "MedicationRequest"}, ResourcePool()) is None
+
+
+def test_a_liposomal_code_beside_the_doxorubicin_ingredient_makes_it_liposomal() -> None:
+    """RxNorm 3639 names doxorubicin whatever the formulation; HCPCS J9001 (all lipid formulations)
+    beside it says which, and liposomal doxorubicin never counts as concurrent doxorubicin."""
+    both = {
+        "coding": [
+            {"system": RXNORM, "code": "3639"},
+            {"system": HCPCS[0], "code": "J9001"},
+        ]
+    }
+    assert agent_of_concept(both) is Agent.LIPOSOMAL_DOXORUBICIN
+
+
+def test_liposomal_brand_names_alone_are_liposomal_doxorubicin() -> None:
+    for name in ("Doxil 20 mg/10 mL", "LIPODOX", "Caelyx", "Myocet"):
+        assert agent_of_concept({"text": name}) is Agent.LIPOSOMAL_DOXORUBICIN, name
