@@ -13,11 +13,10 @@ from cds_service.clinical.administrations import counted_administrations
 from cds_service.clinical.bsa import BodySurfaceArea
 from cds_service.clinical.codes import ANTHRACYCLINES, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
-from cds_service.clinical.dates import age_in_years
+from cds_service.clinical.dates import age_on
 from cds_service.clinical.documentation import documented_answers
 from cds_service.clinical.doses import dose_on, totals
 from cds_service.clinical.facts import ClinicalFacts, Fact
-from cds_service.clinical.fhir_read import parse_date
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
@@ -42,11 +41,8 @@ def patient_age(pool: ResourcePool, start: date) -> Fact[int]:
     patients = [patient] if patient is not None else pool.of_type("Patient")[:1]
     if not patients:
         return Fact(None, (), "no Patient in the data")
-    birth = parse_date(patients[0].get("birthDate"))
-    reference = reference_of(patients[0])
-    if birth is None:
-        return Fact(None, (reference,), "the Patient has no birth date")
-    return Fact(age_in_years(birth, start), (reference,), f"age on {start.isoformat()}")
+    age, reason = age_on(patients[0].get("birthDate"), start)
+    return Fact(age, (reference_of(patients[0]),), reason)
 
 
 def extract_facts(
