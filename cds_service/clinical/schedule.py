@@ -72,6 +72,15 @@ def _dates(start: date, interval_days: float, count: int) -> list[date]:
     return [start + timedelta(days=int(i * interval_days)) for i in range(count)]
 
 
+def _duration_end(start: date | None, duration: dict[str, Any]) -> date | None:
+    """The last day of a ``boundsDuration`` from ``start`` (12 weeks from day 0 ends on day 83)."""
+    value = number(duration.get("value"))
+    unit = duration.get("code") or duration.get("unit")
+    if start is None or value is None or value <= 0 or not isinstance(unit, str) or unit not in _UNIT_DAYS:
+        return None
+    return start + timedelta(days=max(value * _UNIT_DAYS[unit] - 1, 0))
+
+
 def _dosage_doses(dosage: dict[str, Any], fallback: date | None) -> tuple[list[PlannedDose], bool]:
     amount = dose_amount(dosage)
     timing = obj(dosage.get("timing"))
@@ -79,7 +88,7 @@ def _dosage_doses(dosage: dict[str, Any], fallback: date | None) -> tuple[list[P
     events = sorted(d for d in (parse_date(e) for e in timing.get("event") or []) if d is not None)
     bounds = obj(repeat.get("boundsPeriod"))
     start = parse_date(bounds.get("start")) or (events[0] if events else None) or fallback
-    end = parse_date(bounds.get("end"))
+    end = parse_date(bounds.get("end")) or _duration_end(start, obj(repeat.get("boundsDuration")))
     interval = _interval_days(repeat)
     count_value = number(repeat.get("count")) or number(repeat.get("countMax"))
 

@@ -79,3 +79,32 @@ def test_events_are_dates() -> None:
         "o", DOXORUBICIN, (50, "mg/m2"), timing_={"event": ["2026-11-02", "2026-10-12T09:00:00Z"]}
     )
     assert [d.when for d in planned_schedule(order).doses] == [date(2026, 10, 12), date(2026, 11, 2)]
+
+
+def test_bounds_duration_ends_the_schedule() -> None:
+    """Every 21 days for 12 weeks from 5 October: days 0, 21, 42 and 63 (day 84 is past the 12 weeks)."""
+    order = {
+        "resourceType": "MedicationRequest",
+        "authoredOn": "2026-10-05",
+        "dosageInstruction": [
+            {
+                "timing": {
+                    "repeat": {
+                        "frequency": 1,
+                        "period": 21,
+                        "periodUnit": "d",
+                        "boundsDuration": {"value": 12, "unit": "weeks", "code": "wk"},
+                    }
+                },
+                "doseAndRate": [{"doseQuantity": {"value": 50, "code": "mg/m2"}}],
+            }
+        ],
+    }
+    schedule = planned_schedule(order)
+    assert not schedule.open_ended
+    assert [d.when for d in schedule.doses] == [
+        date(2026, 10, 5),
+        date(2026, 10, 26),
+        date(2026, 11, 16),
+        date(2026, 12, 7),
+    ]
