@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from cds_service.clinical.codes import Agent
 from cds_service.clinical.drugs import agent_of
-from cds_service.clinical.fhir_read import obj, parse_date, quantity, status_of
+from cds_service.clinical.fhir_read import dose_quantity, obj, parse_date, status_of
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 COUNTED_STATUSES = frozenset({"completed", "in-progress"})
@@ -43,7 +43,7 @@ def _when(resource: Resource) -> date | None:
 
 def _amount(resource: Resource) -> tuple[float, str] | None:
     dosage = obj(resource.get("dosage"))
-    return quantity(dosage.get("dose")) or quantity(dosage.get("quantity"))  # DSTU2: dosage.quantity
+    return dose_quantity(dosage.get("dose")) or dose_quantity(dosage.get("quantity"))  # DSTU2: quantity
 
 
 def request_reference(reference: Any, pool: ResourcePool, within: Resource) -> str | None:

@@ -107,6 +107,13 @@ def quantity(value: Any) -> tuple[float, str] | None:
     return float(amount), unit.strip()
 
 
+def dose_quantity(value: Any) -> tuple[float, str] | None:
+    """A drug amount: a Quantity with a positive value. Zero or a negative number is a charting error,
+    never a dose: read as no recorded dose (unknown), so no ratio or cap is ever met on it."""
+    found = quantity(value)
+    return found if found is not None and found[0] > 0 else None
+
+
 def status_of(resource: dict[str, Any]) -> str:
     status = resource.get("status")
     return status.strip().lower() if isinstance(status, str) else ""

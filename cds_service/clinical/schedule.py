@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from cds_service.clinical.fhir_read import dicts, number, obj, parse_date, quantity
+from cds_service.clinical.fhir_read import dicts, dose_quantity, number, obj, parse_date
 from cds_service.fhir.pool import Resource
 
 # Bound on doses read from one dosage, so a malformed count cannot blow up the hot path.
@@ -53,10 +53,10 @@ def order_date(order: Resource) -> date | None:
 def dose_amount(dosage: dict[str, Any]) -> tuple[float, str] | None:
     """The per-dose amount of one dosage: R4 ``doseAndRate[].doseQuantity``, STU3/DSTU2 ``doseQuantity``."""
     for dose_and_rate in dicts(dosage.get("doseAndRate")):
-        found = quantity(dose_and_rate.get("doseQuantity"))
+        found = dose_quantity(dose_and_rate.get("doseQuantity"))
         if found is not None:
             return found
-    return quantity(dosage.get("doseQuantity"))
+    return dose_quantity(dosage.get("doseQuantity"))
 
 
 def _interval_days(repeat: dict[str, Any]) -> float | None:

@@ -421,3 +421,19 @@ def test_a_do_not_perform_doxorubicin_order_is_no_concurrent_doxorubicin() -> No
 def test_a_do_not_perform_dexrazoxane_order_asks_for_no_determination() -> None:
     pool = pool_of(patient(), drafts=[dexrazoxane_order(doNotPerform=True)])
     assert dexrazoxane_orders(pool) == []
+
+
+@pytest.mark.parametrize("value", [0, -500])
+def test_a_zero_or_negative_dexrazoxane_dose_is_no_dose(value: float) -> None:
+    """A charting error must never meet the 10:1 ratio (a -500 mg/m2 dose is 'at most' 10 times anything)."""
+    facts = facts_of(
+        pool_of(
+            patient(),
+            drafts=[
+                dexrazoxane_order(dose=(value, "mg/m2")),
+                medication_request("dox-order", DOXORUBICIN, (50, "mg/m2")),
+            ],
+        )
+    )
+    assert facts.dexrazoxane_dose_mg_m2.value is None
+    assert facts.dose_ratio.value is None
