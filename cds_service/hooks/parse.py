@@ -3,7 +3,8 @@
 400 (``InvalidRequest``) when the body is not a JSON object, when ``hook``, ``hookInstance``,
 ``context.userId``, ``context.patientId`` or ``context.draftOrders`` is missing, null, empty or of the
 wrong JSON type (CDS Hooks 2.0 §Calling a CDS Service, order-sign context; JSON elements "SHALL NOT be
-empty"), or when the hook is not ``order-sign``. The FHIR content itself is not judged here (CONTRACT §7).
+empty"), when ``context.patientId`` is not a bare FHIR id, or when the hook is not ``order-sign``.
+The FHIR content itself is not judged here (CONTRACT §7).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import orjson
 from pydantic import ValidationError
 
 from cds_service.errors import InvalidRequest
+from cds_service.fhir.tokens import fhir_id
 from cds_service.hooks.discovery import HOOK
 from cds_service.hooks.request import HookRequest
 
@@ -55,6 +57,13 @@ def parse_hook_request(body: bytes) -> HookRequest:
         if isinstance(value, str) and not value.strip():
             field = ".".join(path)
             raise InvalidRequest(f"{field} must not be empty", expression=(field,))
+    if fhir_id(request.context.patientId) is None:
+        # "The FHIR Patient.id of the current patient" (order-sign context): a bare id. "Patient/123" or
+        # " 123" would match no prefetched resource, and the absence of all data would read as a deny.
+        raise InvalidRequest(
+            "context.patientId must be a FHIR Patient.id (no resource type, no spaces)",
+            expression=("context.patientId",),
+        )
     if request.hook != HOOK:
         raise InvalidRequest(
             f"This service answers the {HOOK} hook, not {request.hook[:64]!r}", expression=("hook",)

@@ -81,6 +81,12 @@ def test_draft_orders_must_be_an_object() -> None:
     assert "JSON object" in refused.message
 
 
+@pytest.mark.parametrize("patient_id", ["Patient/123", " 123", "12 3", "a/b"])
+def test_a_patient_id_that_is_not_a_bare_fhir_id_is_refused(patient_id: str) -> None:
+    refused = refusal(with_value(("context", "patientId"), patient_id))
+    assert refused.expression == ("context.patientId",)
+
+
 def test_another_hook_is_refused() -> None:
     assert refusal(with_value(("hook",), "patient-view")).expression == ("hook",)
 
