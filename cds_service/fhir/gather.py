@@ -107,6 +107,8 @@ class _Gathering:
         self.session = FetchSession(settings.fhir_total_timeout_seconds)
         self.asked: set[str] = set()
         self.unavailable: dict[str, str] = {}  # prefetch key -> why its data could not be had
+        # prefetch keys whose every resource named another patient: read again, as if absent
+        self.rejected: set[str] = set()
         self._told_no_server = False
         self.pool.add_draft_orders(context.draftOrders)
 
@@ -121,18 +123,25 @@ class _Gathering:
             self.note(f"data beyond the prefetch not read: {self.server.unusable_because}")
         return self.server.unusable_because
 
-    def add(self, value: Resource, *, source: str) -> None:
-        """Into the pool, without resources that name another patient (``patient_scope``)."""
+    def add(self, value: Resource, *, source: str) -> int:
+        """Into the pool, without resources that name another patient (``patient_scope``); returns how
+        many were dropped."""
         kept, dropped = only_this_patient(value, self.pool.patient_id or "")
         if dropped:
             self.note(f"{source}: {dropped} resource(s) of another patient ignored")
-        self.pool.add(kept, source=source)
+        added = self.pool.add(kept, source=source)
+        if dropped and not added:
+            return -dropped  # everything named another patient
+        return dropped
 
     def take_prefetch(self) -> None:
         for key, value in self.prefetch.items():
             state = classify(self.prefetch, key)
             if state is PrefetchState.PRESENT:
-                self.add(value, source=f"prefetch.{key}")
+                if self.add(value, source=f"prefetch.{key}") < 0:
+                    # Data about someone else is no data about this patient: it is read again rather
+                    # than taken as "nothing recorded", which would read as not_met (a wrong deny).
+                    self.rejected.add(key)
             elif state is PrefetchState.ERROR:
                 self.note(f"prefetch.{key}: the client reported an error (OperationOutcome) instead of data")
             elif state is PrefetchState.UNREADABLE:
@@ -188,7 +197,7 @@ class _Gathering:
             if state is PrefetchState.NO_DATA:
                 continue
             client = self.server.client
-            if state is PrefetchState.PRESENT:
+            if state is PrefetchState.PRESENT and key not in self.rejected:
                 if next_link(self.prefetch[key]) is None:
                     continue
                 if client is None:

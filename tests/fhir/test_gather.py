@@ -162,6 +162,24 @@ async def test_missing_required_data_with_no_server_is_a_412_naming_each_key(
     assert PATIENT_ID not in raised.value.message
 
 
+async def test_a_prefetch_about_another_patient_is_no_data_about_this_one(
+    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+) -> None:
+    """context.patientId names a patient the prefetch is not about: its resources are dropped, and the
+    required keys are read again rather than taken as "nothing recorded" (which would deny)."""
+    dexrazoxane_body["context"]["patientId"] = "someone-else"
+    no_server = copy.deepcopy(dexrazoxane_body)
+    del no_server["fhirServer"], no_server["fhirAuthorization"]
+    with pytest.raises(MissingData) as raised:
+        await gather(no_server, settings)
+    assert "prefetch.patient" in raised.value.expression
+    assert "prefetch.medicationAdministrations" in raised.value.expression
+
+    with pytest.raises(MissingData):  # the server knows no such patient either (404)
+        await gather(dexrazoxane_body, settings, fake)
+    assert "/Patient/someone-else" in fake.paths
+
+
 async def test_missing_optional_data_is_noted_and_the_rest_is_evaluated(
     dexrazoxane_body: dict[str, Any], settings: Settings
 ) -> None:
