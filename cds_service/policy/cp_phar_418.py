@@ -395,14 +395,16 @@ def _previously_met_initial_criteria(facts: ClinicalFacts) -> Verdict:
         return Verdict(Outcome.MET, "the data meets the initial approval criteria I.A")
     return Verdict(
         Outcome.UNKNOWN,
-        f"the data does not show I.A met ({initial.outcome}); receipt via the plan's benefit is not recorded",
+        f"the data does not show I.A met (I.A {initial.outcome.words}); receipt via the plan's benefit "
+        "is not recorded",
     )
 
 
 def _judged_on_initial_extravasation_criteria(facts: ClinicalFacts) -> Verdict:
     initial = POLICY.evaluate("I.B", facts).result
     return Verdict(
-        initial.outcome, f"no re-authorization: judged on the initial criteria I.B ({initial.outcome})"
+        initial.outcome,
+        f"no re-authorization: judged on the initial criteria I.B (I.B {initial.outcome.words})",
     )
 
 

@@ -11,6 +11,11 @@ class Outcome(StrEnum):
     NOT_MET = "not_met"
     UNKNOWN = "unknown"
 
+    @property
+    def words(self) -> str:
+        """The outcome as a reason sentence says it ("not met", not "not_met")."""
+        return {"met": "met", "not_met": "not met", "unknown": "not settled by the data"}[self.value]
+
     @classmethod
     def of(cls, value: bool | None) -> Outcome:
         if value is None:

@@ -7,7 +7,6 @@ evidence, the cumulative dose with the administrations it sums.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -24,14 +23,6 @@ OUTCOME_WORDS: dict[Outcome, str] = {
 # On an approval, a criterion the data does not settle was not needed (an alternative of it is met): saying
 # "not documented" would invite needless charting.
 NOT_NEEDED = "not needed"
-
-# Raw outcome values that policy reason texts may quote, e.g. "judged on the initial criteria I.B (not_met)".
-_RAW_OUTCOME = re.compile(r"\b(" + "|".join(re.escape(o.value) for o in Outcome) + r")\b(?=\))")
-
-
-def in_words(text: str) -> str:
-    """`text` with raw outcome values ("(not_met)", "(unknown)") phrased in words."""
-    return _RAW_OUTCOME.sub(lambda match: OUTCOME_WORDS[Outcome(match.group(1))], text)
 
 
 def mg_m2(value: float) -> str:
@@ -62,7 +53,7 @@ def criteria_lines(node: CriterionResult, depth: int = 0, *, approved: bool = Fa
         return [f"{'  ' * depth}- **{node.id}** {node.text}: **{NOT_NEEDED}**"]
     line = f"{'  ' * depth}- **{node.id}** {node.text}: **{OUTCOME_WORDS[node.outcome]}**"
     if node.reason:
-        line += f". {in_words(node.reason)}"
+        line += f". {node.reason}"
     if node.evidence:
         line += f" (evidence: {listed(node.evidence)})"
     lines = [line]
@@ -187,7 +178,7 @@ def instructions_detail(
     pathway = f", pathway {determination.pathway}" if determination.pathway else ""
     lines = [f"**Dexrazoxane order {determination.order}** ({POLICY_ID}{pathway})."]
     if determination.reason:
-        lines += ["", in_words(determination.reason)]
+        lines += ["", determination.reason]
     # What the clinician acts on (the approval period, what to send) comes before the evidence.
     outcome = outcome_lines(determination, pa_to_submit=pa_to_submit)
     if outcome:

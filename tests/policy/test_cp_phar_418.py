@@ -77,3 +77,11 @@ def test_the_regimen_footnote_of_i_a_5_and_ii_a_4_is_shown_with_their_words_not_
         assert node.kind is Kind.ONE_OF and node.evaluator is None
         assert [child.id for child in node.children] == [f"{node_id}.a", f"{node_id}.b"]
     assert POLICY.evaluate("I.A.5", adult_on_doxorubicin()).result.outcome is Outcome.MET
+
+
+def test_reasons_quote_outcomes_in_words_never_as_raw_values() -> None:
+    """A clinician reads these reasons on the card: "not met", never "not_met"."""
+    for facts in (adult_on_doxorubicin(), adult_on_doxorubicin(concurrent_doxorubicin=Fact(False))):
+        for section in ("II.A", "II.B"):
+            for node in POLICY.evaluate(section, facts).result.walk():
+                assert "not_met" not in node.reason and "(unknown)" not in node.reason, node.id

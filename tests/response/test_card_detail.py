@@ -7,7 +7,7 @@ from cds_service.clinical.facts import DoseLine, DoseTotal, Fact
 from cds_service.policy.determination import CriterionResult
 from cds_service.policy.outcome import Outcome
 from cds_service.response.card_detail import MAX_DOSE_ROWS, instructions_detail, listed
-from tests.response.determinations import approve, deny, pend
+from tests.response.determinations import approve, pend
 
 
 def test_a_long_list_shows_its_first_items_and_how_many_more() -> None:
@@ -42,15 +42,6 @@ def test_thousands_of_administrations_keep_the_detail_small_and_the_totals_exact
 
 def node(criterion: str, outcome: Outcome, reason: str = "", *children: CriterionResult) -> CriterionResult:
     return CriterionResult(criterion, f"words of {criterion}", outcome, reason, (), tuple(children))
-
-
-def test_raw_outcome_values_in_reasons_are_phrased_in_words() -> None:
-    reason = "no re-authorization: judged on the initial criteria I.B (not_met)"
-    criteria = node("II", Outcome.NOT_MET, reason, node("II.A", Outcome.UNKNOWN, "I.A (unknown)"))
-    determination = replace(deny(), criteria=criteria, reason="the data does not show I.A met (unknown)")
-    detail = instructions_detail(determination)
-    assert "(not_met)" not in detail and "(unknown)" not in detail
-    assert "criteria I.B (not met)" in detail and "I.A met (not documented)" in detail
 
 
 def test_on_an_approval_alternatives_that_were_not_needed_read_not_needed_and_collapse() -> None:
