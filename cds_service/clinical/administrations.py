@@ -29,8 +29,8 @@ class Administration(NamedTuple):
     request: str | None  # "Type/id" of the order it fulfils, when it names one
 
 
-def _when(resource: Resource) -> date | None:
-    # R4/STU3 effective[x]; DSTU2 effectiveTime[x]
+def administered_on(resource: Resource) -> date | None:
+    """The day of a MedicationAdministration: R4/STU3 ``effective[x]``, DSTU2 ``effectiveTime[x]``."""
     for key in ("effectiveDateTime", "effectiveTimeDateTime"):
         if key in resource:
             return parse_date(resource[key])
@@ -98,7 +98,7 @@ def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> lis
                 reference=reference_of(resource),
                 agent=agent,
                 status=status,
-                when=_when(resource),
+                when=administered_on(resource),
                 amount=amount,
                 request=_request_of(resource, pool, requests),
             )

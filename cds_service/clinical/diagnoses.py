@@ -32,6 +32,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from cds_service.clinical import codes
+from cds_service.clinical.administrations import administered_on
 from cds_service.clinical.codes import ANTHRACYCLINES
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import Fact
@@ -303,18 +304,6 @@ def _is_extravasation(diagnosis: Diagnosis) -> bool:
     return any(_extravasation_event(code) for code in diagnosis.icd)
 
 
-def _administered_on(administration: Resource) -> date | None:
-    """R4/STU3 ``effective[x]``, DSTU2 ``effectiveTime[x]``."""
-    for key in ("effectiveDateTime", "effectiveTimeDateTime"):
-        if key in administration:
-            return parse_date(administration[key])
-    for key in ("effectivePeriod", "effectiveTimePeriod"):
-        period = obj(administration.get(key))
-        if period:
-            return parse_date(period.get("start") or period.get("end"))
-    return None
-
-
 def anthracycline_exposure(pool: ResourcePool, on: date) -> tuple[str, ...]:
     """Anthracycline administrations and orders dated in the ``ANTHRACYCLINE_EXPOSURE_WINDOW`` up to
     ``on`` (the extravasation's onset, else the order date).
@@ -330,7 +319,7 @@ def anthracycline_exposure(pool: ResourcePool, on: date) -> tuple[str, ...]:
             continue
         if status_of(administration) in _NOT_GIVEN:
             continue
-        when = _administered_on(administration)
+        when = administered_on(administration)
         if when is not None and since <= when <= on and agent_of(administration, pool) in ANTHRACYCLINES:
             found.append(reference_of(administration))
     drafts = {id(order) for order in pool.draft_orders}
