@@ -25,10 +25,20 @@ from cds_service.clinical.codes import (
 from cds_service.clinical.fhir_read import as_list, codings, concept_text, dicts
 from cds_service.fhir.pool import Resource, ResourcePool
 
-_WORD_PATTERNS = tuple(
-    (agent, re.compile(r"\b(?:" + "|".join(names) + r")", re.IGNORECASE)) for agent, names in NAME_PATTERNS
+# A name counts only where a medication's name starts: after at most a quantity, a form or a formulation
+# word ("10 ML doxorubicin hydrochloride 2 MG/ML Injection", the RxNorm SCD style; "Injection, doxorubicin
+# hydrochloride, 10 mg", the HCPCS style). A drug merely mentioned later ("ondansetron - pre-doxorubicin",
+# "R-CHOP: prednisone ... doxorubicin") is another drug.
+_LEADING = (
+    r"^(?:[\s,;:()\-]*(?:\d[\d.,/]*\s*(?:ml|mg|mcg|g|l|units?)?\b"
+    r"|injection|inj\.?|iv|intravenous|for|pegylated|liposomal|liposome|lipid))*[\s,;:()\-]*"
 )
-_LIPOSOMAL = re.compile("|".join(LIPOSOMAL_MARKERS), re.IGNORECASE)
+_WORD_PATTERNS = tuple(
+    (agent, re.compile(_LEADING + r"(?:" + "|".join(names) + r")", re.IGNORECASE))
+    for agent, names in NAME_PATTERNS
+)
+# "non-liposomal", "not Doxil": a negated marker says conventional doxorubicin.
+_LIPOSOMAL = re.compile(r"(?<!non-)(?<!non )(?<!not )(?:" + "|".join(LIPOSOMAL_MARKERS) + ")", re.IGNORECASE)
 
 
 def _by_code(concept: Any) -> Agent | None:
@@ -51,10 +61,12 @@ def _by_code(concept: Any) -> Agent | None:
     return None
 
 
-def _by_name(text: str) -> Agent | None:
-    for agent, pattern in _WORD_PATTERNS:
-        if pattern.search(text):
-            return agent
+def _by_name(names: list[str]) -> Agent | None:
+    """The agent a name (``text`` or a coding's ``display``) starts with."""
+    for name in names:
+        for agent, pattern in _WORD_PATTERNS:
+            if pattern.match(name):
+                return agent
     return None
 
 
@@ -96,7 +108,8 @@ def _agent_of_key(key: tuple[Any, ...]) -> Agent | None:
         "text": text_value,
     }
     text = concept_text(concept)
-    agent = _by_code(concept) or _by_name(text)
+    names = [n for n in [text_value, *(d for _s, _c, d in codings_key)] if isinstance(n, str)]
+    agent = _by_code(concept) or _by_name(names)
     if agent is Agent.DOXORUBICIN and _LIPOSOMAL.search(text):
         return Agent.LIPOSOMAL_DOXORUBICIN
     return agent
@@ -142,5 +155,5 @@ def agent_of(resource: Resource, pool: ResourcePool) -> Agent | None:
         return agent_of_medication(medication)
     reference = resource.get("medicationReference")
     if isinstance(reference, dict) and isinstance(reference.get("display"), str):
-        return _by_name(reference["display"].lower())
+        return _by_name([reference["display"]])
     return None

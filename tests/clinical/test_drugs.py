@@ -105,3 +105,23 @@ def test_a_liposomal_code_beside_the_doxorubicin_ingredient_makes_it_liposomal()
 def test_liposomal_brand_names_alone_are_liposomal_doxorubicin() -> None:
     for name in ("Doxil 20 mg/10 mL", "LIPODOX", "Caelyx", "Myocet"):
         assert agent_of_concept({"text": name}) is Agent.LIPOSOMAL_DOXORUBICIN, name
+
+
+def test_a_drug_mentioned_after_another_drugs_name_is_not_that_drug() -> None:
+    """Name text is the last resort, and only where the medication's name starts."""
+    ondansetron = {
+        "coding": [{"system": RXNORM, "code": "26225", "display": "ondansetron"}],
+        "text": "ondansetron - pre-doxorubicin",
+    }
+    assert agent_of_concept(ondansetron) is None
+    assert agent_of_concept({"text": "R-CHOP: prednisone 100 mg (with doxorubicin)"}) is None
+    assert (
+        agent_of_concept({"text": "10 ML doxorubicin hydrochloride 2 MG/ML Injection"}) is Agent.DOXORUBICIN
+    )
+    assert agent_of_concept({"text": "Injection, doxorubicin hydrochloride, 10 mg"}) is Agent.DOXORUBICIN
+    assert agent_of_concept({"text": "pegylated liposomal doxorubicin"}) is Agent.LIPOSOMAL_DOXORUBICIN
+
+
+def test_a_negated_liposomal_marker_is_conventional_doxorubicin() -> None:
+    for text in ("DOXOrubicin HCl (non-liposomal)", "DOXOrubicin (NOT Doxil)"):
+        assert agent_of_concept(concept(RXNORM, "3639", text)) is Agent.DOXORUBICIN, text
