@@ -5,8 +5,14 @@ the doses still to come, so nothing counts twice with the administrations alread
 
 * when administrations reference the order (``request``, DSTU2/STU3 ``prescription``), its schedule less
   that many doses (the earliest ones are the ones given);
-* otherwise the doses scheduled from the approval start on;
+* otherwise the doses scheduled from the approval start on, less any on or before the latest recorded
+  administration of the same drug (a dose given on the day, not linked to its order, is not counted again);
+* a dose the schedule dated before the approval start and not recorded as given (the order still active)
+  may be delayed or may never come: an unknown part, so it can neither meet a threshold nor deny on one;
 * a dose whose date is unknown, or an open-ended schedule, is an unknown part of the planned total.
+
+An ``instance-order`` (one occurrence of a parent order, FHIR R4 MedicationRequest.intent) whose parent is
+in play is not counted beside it: its dose is one of the parent's.
 """
 
 from __future__ import annotations
@@ -48,7 +54,17 @@ def orders_in_play(pool: ResourcePool, agents: frozenset[Agent]) -> list[OrderIn
         if agent is None or agent not in agents:
             continue
         found.append(OrderInPlay(order, reference_of(order), agent, draft, planned_schedule(order)))
-    return found
+    in_play = {order.reference for order in found}
+    return [order for order in found if not _occurrence_of(order.resource, in_play)]
+
+
+def _occurrence_of(order: Resource, parents: set[str]) -> bool:
+    if order.get("intent") != "instance-order":
+        return False
+    based_on = [b.get("reference") for b in order.get("basedOn") or [] if isinstance(b, dict)]
+    return any(
+        isinstance(ref, str) and ref.split("/_history/")[0].endswith(tuple(parents)) for ref in based_on
+    )
 
 
 def doses_to_come(
@@ -59,7 +75,12 @@ def doses_to_come(
     start: date,
 ) -> list[Dose]:
     """The planned doses of ``orders`` not yet given, converted to mg/m² with the current BSA."""
+    administrations = list(administrations)
     given = Counter(a.request for a in administrations if a.request)
+    last_given: dict[Agent, date] = {}
+    for a in administrations:
+        if a.when is not None and a.when > last_given.get(a.agent, date.min):
+            last_given[a.agent] = a.when
     planned: list[Dose] = []
     for order in orders:
         if order.schedule.open_ended:
@@ -71,7 +92,21 @@ def doses_to_come(
             if given[order.reference]:
                 doses = doses[given[order.reference] :]
             else:
-                doses = [d for d in doses if d.when is None or d.when >= start]
+                given_until = last_given.get(order.agent, date.min)
+                doses = [d for d in doses if d.when is None or (d.when > given_until and d.when >= start)]
+            overdue = [d for d in doses if d.when is not None and d.when < start]
+            doses = [d for d in doses if d.when is None or d.when >= start]
+            planned.extend(
+                Dose(
+                    order.reference,
+                    order.agent,
+                    d.when,
+                    None,
+                    planned=True,
+                    note="scheduled before the approval start, not recorded as given: delayed or abandoned",
+                )
+                for d in overdue
+            )
         for planned_dose in doses:
             if planned_dose.when is None and not order.draft and not given[order.reference]:
                 planned.append(
