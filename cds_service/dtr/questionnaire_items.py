@@ -3,8 +3,9 @@ leave `unknown` (CONTRACT §2), in the policy's own words (the criteria tree, `p
 by pathway; and the values the service computes, shown read-only.
 
 Criteria that structured data always settles (I.A.4 and II.A.2 concurrent doxorubicin, I.B.1 the
-extravasation diagnosis) are not asked: their absence from the record decides them. Branches are asked
-only where they carry a condition of their own (I.A.3.b.i "Pediatric ALL").
+extravasation diagnosis) are not asked: their absence from the record decides them. Nor are those only the
+plan's own records settle (II.A.1: benefit history, continuity of care), which no clinician's answer can.
+Branches are asked only where they carry a condition of their own (I.A.3.b.i "Pediatric ALL").
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ _ASKED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ),
     ),
     ("pathway-I.B", "I.B", ("I.B.2", "I.B.3", "I.B.4")),
-    ("pathway-II.A", "II.A", ("II.A.1.a", "II.A.1.b", "II.A.3", "II.A.4.a", "II.A.4.b")),
+    ("pathway-II.A", "II.A", ("II.A.3", "II.A.4.a", "II.A.4.b")),
 )  # fmt: skip
 
 

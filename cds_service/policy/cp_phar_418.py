@@ -311,10 +311,10 @@ II_A = Criterion(
                     LEAF,
                     evaluator="previously_met_initial_criteria",
                     documentation=(
-                        "Confirm that the member currently receives dexrazoxane through the health plan's "
-                        "benefit or previously met the initial approval criteria (the prior authorization or "
-                        "chart notes)."
+                        "Send the earlier prior authorization number, or the chart notes showing the initial "
+                        "approval criteria were met: the health plan checks them against its own records."
                     ),
+                    attestable=False,
                 ),
                 Criterion(
                     "II.A.1.b",
@@ -324,9 +324,11 @@ II_A = Criterion(
                     LEAF,
                     evaluator="documented_only",
                     documentation=(
-                        "Confirm that the member currently receives dexrazoxane and is enrolled in a state "
-                        "and product with continuity-of-care regulations."
+                        "Send evidence that the member currently receives dexrazoxane; the health plan "
+                        "checks the member's enrollment in a state and product with continuity-of-care "
+                        "regulations."
                     ),
+                    attestable=False,
                 ),
             ),
         ),

@@ -51,6 +51,9 @@ class Criterion:
     children: tuple[Criterion, ...] = ()
     evaluator: str | None = None  # a leaf's evaluator, or a branch's qualifier
     documentation: str = ""  # what to send when the data cannot settle it, in plain words
+    # Whether a clinician's answer in our template may settle it. Not for facts only the plan's own
+    # records hold (II.A.1: the member's benefit history, continuity-of-care enrollment).
+    attestable: bool = True
 
     def walk(self) -> Iterator[Criterion]:
         yield self
@@ -185,7 +188,12 @@ def _evaluate(
 def _settle(node: Criterion, verdict: Verdict, facts: ClinicalFacts) -> Verdict:
     """Let a documented answer settle what the data left unknown (never a data-derived not_met)."""
     answer = facts.documented.get(node.id)
-    if verdict.outcome is not Outcome.UNKNOWN or answer is None or answer.value is None:
+    if (
+        not node.attestable
+        or verdict.outcome is not Outcome.UNKNOWN
+        or answer is None
+        or answer.value is None
+    ):
         return verdict
     said = "yes" if answer.value else "no"
     reason = f"documented by the clinician ({said}); the data alone: {verdict.reason}"

@@ -1076,12 +1076,14 @@ def cases() -> list[Case]:
             administered=[given("doxorubicin", 5, 50)],
         ),
         Case(
-            "II.A-approve-benefit-and-response-documented",
+            # II.A.1 is the plan's own record (benefit history, continuity of care): a clinician's "yes"
+            # cannot settle it, so the plan's pharmacist checks it.
+            "II.A-pend-benefit-attested-by-the-clinician-is-checked-by-the-plan",
             expect(
-                "approve",
+                "pend",
                 "II.A",
-                criteria={"II.A.1": M, "II.A.1.a": M, "II.A.3": M},
-                approval=(START, LAST_DOX),
+                criteria={"II.A.1": U, "II.A.1.a": U, "II.A.3": M},
+                documentation=["II.A.1.a", "II.A.1.b"],
             ),
             prior_dexrazoxane=True,
             administered=[given("doxorubicin", 5, 50)],

@@ -123,3 +123,18 @@ def test_an_extravasation_approval_needs_no_doxorubicin_schedule() -> None:
     det = determine(facts, ORDER)
     assert (det.pathway, det.decision, det.documentation) == ("I.B", Decision.APPROVE, ())
     assert det.approval is not None and det.approval.end == date(2026, 11, 30)
+
+
+def test_a_clinicians_yes_cannot_settle_what_only_the_plans_records_hold() -> None:
+    """II.A.1 (benefit history, continuity of care) is the plan's record: the documented "yes" is not
+    taken, so a continuation the data does not show under I.A pends for the plan's pharmacist."""
+    facts = adult_on_doxorubicin(
+        prior_dexrazoxane_cardioprotection=Fact(True, ("MedicationAdministration/dex-1",)),
+        cumulative_doxorubicin=DoseTotal(100.0, 0, ("MedicationAdministration/d1",)),
+        documented=documented(II_A_1_a=True, II_A_1_b=True, II_A_3=True),
+    )
+    det = determine(facts, ORDER)
+    assert (det.pathway, det.decision) == ("II.A", Decision.PEND)
+    assert det.criteria is not None
+    outcomes = {node.id: node.outcome for node in det.criteria.walk()}
+    assert outcomes["II.A.1.a"] is Outcome.UNKNOWN and outcomes["II.A.3"] is Outcome.MET
