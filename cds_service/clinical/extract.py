@@ -123,7 +123,7 @@ def extract_facts(
         neuroblastoma=dx.neuroblastoma(diagnoses, age.value),
         soft_tissue_sarcoma=dx.soft_tissue_sarcoma(diagnoses),
         anthracycline_extravasation=extravasation,
-        dasatinib_or_imatinib=tyrosine_kinase_inhibitor(administrations, orders),
+        dasatinib_or_imatinib=tyrosine_kinase_inhibitor(administrations, orders, start=start),
         dfci_all_protocol=dfci,
         cog_aall1331=cog,
         heart_radiation=heart_radiation(pool),

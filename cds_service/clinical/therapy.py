@@ -223,12 +223,23 @@ def extravasation_course(
     )
 
 
+# "In combination with dasatinib or imatinib" (I.A.3.b.i.2) is current therapy: an active or draft order,
+# or an administration in this window before the order (oral TKIs are given daily; our choice of window).
+TKI_CURRENT_WITHIN_DAYS = 30
+
+
 def tyrosine_kinase_inhibitor(
-    administrations: Iterable[Administration], orders: Iterable[OrderInPlay]
+    administrations: Iterable[Administration], orders: Iterable[OrderInPlay], *, start: date
 ) -> Fact[bool]:
-    """Dasatinib or imatinib administered, or in a draft or active order; none found is unknown."""
-    found = [a.reference for a in administrations if a.agent in TYROSINE_KINASE_INHIBITORS]
+    """Dasatinib or imatinib in a draft or active order, or given in the 30 days before the order; none
+    found is unknown (a TKI given years ago is not "in combination")."""
+    since = start - timedelta(days=TKI_CURRENT_WITHIN_DAYS)
+    found = [
+        a.reference
+        for a in administrations
+        if a.agent in TYROSINE_KINASE_INHIBITORS and a.when is not None and since <= a.when <= start
+    ]
     found += [o.reference for o in orders if o.agent in TYROSINE_KINASE_INHIBITORS]
     if found:
-        return Fact(True, tuple(dict.fromkeys(found)), "dasatinib or imatinib given or ordered")
-    return Fact(None, (), "no dasatinib or imatinib recorded")
+        return Fact(True, tuple(dict.fromkeys(found)), "dasatinib or imatinib ordered or recently given")
+    return Fact(None, (), "no current dasatinib or imatinib recorded")

@@ -99,3 +99,13 @@ def test_an_instance_order_of_a_parent_in_play_is_not_counted_beside_it() -> Non
     dex = medication_request("dex", DEXRAZOXANE, (600, "mg/m2"), authored="2026-08-20")
     facts = facts_of(pool_of(patient(), parent, occurrence, *given(6), drafts=[dex]))
     assert facts.planned_doxorubicin.value == 480  # the parent's 8 doses, not 9
+
+
+def test_a_tki_given_years_ago_is_not_in_combination() -> None:
+    """I.A.3.b.i.2 "in combination with dasatinib or imatinib": current therapy only."""
+    imatinib = {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "282388"}]}
+    dex = medication_request("dex", DEXRAZOXANE, (600, "mg/m2"), authored="2026-11-28")
+    old = administration("tki-2019", imatinib, "2019-03-01", (340, "mg"))
+    assert facts_of(pool_of(patient(), old, drafts=[dex])).dasatinib_or_imatinib.value is None
+    recent = administration("tki", imatinib, "2026-11-20", (340, "mg"))
+    assert facts_of(pool_of(patient(), recent, drafts=[dex])).dasatinib_or_imatinib.value is True
