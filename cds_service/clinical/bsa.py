@@ -10,13 +10,19 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 from cds_service.clinical.codes import BSA_LOINC, HEIGHT_LOINC, LOINC, WEIGHT_LOINC
 from cds_service.clinical.fhir_read import codings, parse_datetime, quantity, status_of
 from cds_service.clinical.units import to_cm, to_kg, to_m2
 from cds_service.fhir.pool import Resource, reference_of
+
+# How far from a dose a measurement may be and still size it (our choice; CONTRACT §3 says "nearest in
+# time" but not how near). A weight or a charted BSA from more than half a year away, or a height from
+# more than a year away (a child grows), would misstate the mg/m² a threshold is compared against.
+MAX_WEIGHT_DISTANCE = timedelta(days=180)  # weight and charted BSA
+MAX_HEIGHT_DISTANCE = timedelta(days=365)  # adult height is stable; a child grows a few cm a year
 
 # Observation statuses that are not a measurement (FHIR R4 observation-status).
 _NOT_A_RESULT = frozenset({"entered-in-error", "cancelled", "registered"})
@@ -59,11 +65,12 @@ class _Series:
             for before, after in zip(self.readings, self.readings[1:], strict=False)
         ]
 
-    def nearest(self, when: datetime) -> int | None:
-        """The index in ``readings`` of the reading nearest ``when``; ``None`` when there is none."""
+    def nearest(self, when: datetime, within: timedelta) -> int | None:
+        """The index in ``readings`` of the reading nearest ``when``, if no further than ``within``."""
         if not self.readings:
             return None
-        return bisect_left(self._midpoints, when)
+        index = bisect_left(self._midpoints, when)
+        return index if abs(self.readings[index].when - when) <= within else None
 
 
 _KINDS: tuple[tuple[str, frozenset[str], Callable[[float, str], float | None]], ...] = (
@@ -117,13 +124,15 @@ class BodySurfaceArea:
         self._mosteller: dict[tuple[int, int], Bsa] = {}
 
     def on(self, when: date | datetime) -> Bsa | None:
-        """The BSA for a dose on ``when``; ``None`` when neither a BSA nor a height and weight is charted."""
+        """The BSA for a dose on ``when``; ``None`` when neither a BSA nor a height and weight is charted
+        near enough to it (``MAX_WEIGHT_DISTANCE``, ``MAX_HEIGHT_DISTANCE``)."""
         moment = _moment(when)
-        charted = self._bsa.nearest(moment)
+        charted = self._bsa.nearest(moment, MAX_WEIGHT_DISTANCE)
         if charted is not None:
             reading = self._bsa.readings[charted]
             return Bsa(reading.value, "observation", (reading.reference,))
-        height, weight = self._height.nearest(moment), self._weight.nearest(moment)
+        height = self._height.nearest(moment, MAX_HEIGHT_DISTANCE)
+        weight = self._weight.nearest(moment, MAX_WEIGHT_DISTANCE)
         if height is None or weight is None:
             return None
         found = self._mosteller.get((height, weight))

@@ -64,3 +64,17 @@ def test_entered_in_error_and_unit_less_observations_are_not_read() -> None:
     found = body.on(date(2026, 5, 2))
     assert found is not None
     assert found.m2 == pytest.approx(1.8)
+
+
+def test_a_measurement_too_far_from_the_dose_does_not_size_it() -> None:
+    """A child's height from five years ago, or a weight from last year, would misstate the BSA: no BSA
+    (the dose is an unknown part) rather than a wrong one."""
+    old_height = BodySurfaceArea([height("h", "2021-11-01", 110), weight("w", "2026-11-27", 35)])
+    assert old_height.on(date(2026, 11, 28)) is None
+    old_weight = BodySurfaceArea([height("h", "2026-06-01", 170), weight("w", "2025-03-01", 50)])
+    assert old_weight.on(date(2026, 11, 28)) is None
+    stale_bsa = BodySurfaceArea(
+        [bsa("b", "2025-01-01", 1.5), height("h", "2026-06-01", 170), weight("w", "2026-11-01", 68)]
+    )
+    found = stale_bsa.on(date(2026, 11, 28))
+    assert found is not None and found.source == "mosteller"  # the fresher height and weight are used
