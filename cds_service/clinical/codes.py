@@ -231,6 +231,15 @@ SCT_HEART_IMPACT_SITES = SCT_CHEST_SITES | SCT_ABDOMEN_SITES | SCT_SPINE_SITES |
 # Line of business from Coverage.type in the Source of Payment Typology (CONTRACT §3): first digit.
 SOPT_LINE_OF_BUSINESS = {"1": "medicare", "2": "medicaid", "5": "commercial", "6": "commercial"}
 LINES_OF_BUSINESS = frozenset({"commercial", "marketplace", "medicaid", "medicare"})
+# How a payer may spell them in CDS_LINE_OF_BUSINESS_MAP: the policy says "HIM/ICHRA" for marketplace.
+LINE_OF_BUSINESS_SYNONYMS = {
+    **{name: name for name in LINES_OF_BUSINESS},
+    "him": "marketplace",
+    "ichra": "marketplace",
+    "him/ichra": "marketplace",
+    "exchange": "marketplace",
+    "health insurance marketplace": "marketplace",
+}
 
 # Our documentation template (workstream D): Questionnaire id cp-phar-418-dexrazoxane.
 QUESTIONNAIRE_MARKER = "cp-phar-418"

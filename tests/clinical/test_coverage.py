@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from cds_service.clinical.coverage import line_of_business
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import DEXRAZOXANE, medication_request, pool_of
@@ -46,3 +48,21 @@ def test_only_active_coverage_and_the_orders_insurance_first() -> None:
     )
     pool = pool_of(coverage("first", "1"), coverage("second", "21"), named)
     assert line_of_business(pool, named, {})[0].value == "medicaid"
+
+
+def test_the_policys_spelling_him_ichra_maps_to_marketplace() -> None:
+    pool = pool_of(PAYER, coverage("c", "51", plan="SILVER-1"), ORDER)
+    for spelling in ("HIM", "ichra", "HIM/ICHRA"):
+        assert line_of_business(pool, ORDER, {"SILVER-1": spelling})[0].value == "marketplace", spelling
+
+
+def test_the_coverage_in_force_first_in_order_of_benefits_is_used() -> None:
+    """An expired Medicaid plan left 'active' is not the member's coverage today; a dual-eligible member
+    with Medicare first is a Medicare member (outside the policy)."""
+    expired = {**coverage("old", "21"), "period": {"start": "2020-01-01", "end": "2023-12-31"}}
+    current = {**coverage("now", "51"), "period": {"start": "2024-01-01"}}
+    lob, used = line_of_business(pool_of(expired, current, ORDER), ORDER, {}, date(2026, 11, 28))
+    assert (lob.value, used.value) == ("commercial", "Coverage/now")
+    medicaid = {**coverage("mcd", "21"), "order": 2}
+    medicare = {**coverage("mcr", "1"), "order": 1}
+    assert line_of_business(pool_of(medicaid, medicare, ORDER), ORDER, {})[0].value == "medicare"
