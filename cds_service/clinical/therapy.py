@@ -138,17 +138,36 @@ def dose_ratio(
             evidence,
             "dexrazoxane mg/m2 per dose / doxorubicin mg/m2 per dose",
         )
-    dexrazoxane_mg = [to_mg(*amount) for amount in dexrazoxane_as_written]
-    doxorubicin_mg = [to_mg(*amount) for amount in doxorubicin.per_dose_as_written]
-    if dexrazoxane_mg and doxorubicin_mg and None not in dexrazoxane_mg + doxorubicin_mg:
-        largest = max(m for m in dexrazoxane_mg if m is not None)
-        smallest = min(m for m in doxorubicin_mg if m is not None)
+    same_basis = _on_one_basis(dexrazoxane_as_written, doxorubicin.per_dose_as_written)
+    if same_basis is not None:
+        largest, smallest, basis = same_basis
         return Fact(
-            largest / smallest if smallest else None,
+            largest / smallest,
             evidence,
-            "dexrazoxane mg per dose / doxorubicin mg per dose (the BSA cancels out of the ratio)",
+            f"dexrazoxane {basis} per dose / doxorubicin {basis} per dose (the same divisor cancels out)",
         )
-    return Fact(None, evidence, "needs both per-dose amounts in mg/m2, or both in mg")
+    return Fact(
+        None, evidence, "needs both per-dose amounts in mg/m2, or both on one other basis (mg, mg/kg)"
+    )
+
+
+def _on_one_basis(
+    dexrazoxane: tuple[tuple[float, str], ...], doxorubicin: tuple[tuple[float, str], ...]
+) -> tuple[float, float, str] | None:
+    """``(largest dexrazoxane, smallest doxorubicin, basis)`` when both are written as absolute amounts
+    (mg) or on one other shared basis such as mg/kg: the patient's BSA or weight divides both alike."""
+    if not dexrazoxane or not doxorubicin:
+        return None
+    in_mg = [to_mg(*amount) for amount in dexrazoxane + doxorubicin]
+    if None not in in_mg:
+        values, basis = [m for m in in_mg if m is not None], "mg"
+    else:
+        units = {unit.strip().lower() for _value, unit in dexrazoxane + doxorubicin}
+        if len(units) != 1:
+            return None
+        values, basis = [value for value, _unit in dexrazoxane + doxorubicin], units.pop()
+    largest, smallest = max(values[: len(dexrazoxane)]), min(values[len(dexrazoxane) :])
+    return (largest, smallest, basis) if smallest > 0 else None
 
 
 def _for_extravasation(administration: Administration, pool: ResourcePool, onsets: list[date]) -> bool:

@@ -438,3 +438,18 @@ def test_a_zero_or_negative_dexrazoxane_dose_is_no_dose(value: float) -> None:
     )
     assert facts.dexrazoxane_dose_mg_m2.value is None
     assert facts.dose_ratio.value is None
+
+
+def test_dose_ratio_of_two_mg_per_kg_doses_needs_no_weight() -> None:
+    """An infant's regimen in mg/kg: dexrazoxane 10 mg/kg with doxorubicin 1 mg/kg is 10:1 whatever the
+    weight, which divides both."""
+    facts = facts_of(
+        pool_of(
+            patient(birth_date="2026-03-01"),
+            drafts=[
+                dexrazoxane_order(dose=(10, "mg/kg")),
+                medication_request("dox-order", DOXORUBICIN, (1, "mg/kg")),
+            ],
+        )
+    )
+    assert facts.dose_ratio.value == pytest.approx(10)
