@@ -54,6 +54,11 @@ def has_code(concepts: Any, systems: Iterable[str], codes: frozenset[str] | set[
     return any(system in wanted and code in codes for system, code in codings(concepts))
 
 
+# Dates outside these years are typing errors in clinical data (and "0001-01-01" would overflow the
+# calendar arithmetic of windows and approval periods): read as no date.
+_PLAUSIBLE_YEARS = range(1800, 2300)
+
+
 def parse_date(value: Any) -> date | None:
     """The calendar date of a FHIR date, dateTime or instant (``YYYY``/``YYYY-MM`` read as the 1st)."""
     if not isinstance(value, str) or len(value) < 4:
@@ -61,12 +66,14 @@ def parse_date(value: Any) -> date | None:
     text = value.strip()
     try:
         if len(text) == 4:
-            return date(int(text), 1, 1)
-        if len(text) == 7:
-            return date(int(text[:4]), int(text[5:7]), 1)
-        return date.fromisoformat(text[:10])
+            found = date(int(text), 1, 1)
+        elif len(text) == 7:
+            found = date(int(text[:4]), int(text[5:7]), 1)
+        else:
+            found = date.fromisoformat(text[:10])
     except ValueError:
         return None
+    return found if found.year in _PLAUSIBLE_YEARS else None
 
 
 def parse_datetime(value: Any) -> datetime | None:

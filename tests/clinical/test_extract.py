@@ -453,3 +453,9 @@ def test_dose_ratio_of_two_mg_per_kg_doses_needs_no_weight() -> None:
         )
     )
     assert facts.dose_ratio.value == pytest.approx(10)
+
+
+def test_an_implausible_order_date_is_no_date() -> None:
+    """authoredOn 0001-01-01 is a typing error: the approval starts today, and no window arithmetic fails."""
+    facts = facts_of(pool_of(patient(), drafts=[dexrazoxane_order(authored="0001-01-01")]))
+    assert facts.approval_start == TODAY
