@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     fhir_query_timeout_seconds: float = 2.0
     fhir_total_timeout_seconds: float = 4.0
     fhir_page_cap: int = 10
+    # fhirServer base URLs that may be queried (a fhirServer equal to one, or under one followed by "/").
+    # Empty: any public http(s) server is (local testing); see fhir/server_url.py.
+    fhir_server_allowlist: list[str] = Field(default_factory=list)
+    # Most HTTP requests sent to fhirServer in one hook call (pages included); the rest are not sent.
+    fhir_max_requests: int = 50
 
     # Payer identity on cards (CRD §resp-4: the insurer's name) and line-of-business mapping:
     # payer/plan identifier value -> "commercial" | "marketplace" | "medicaid" | "medicare".

@@ -2,7 +2,9 @@
 
 One ``FhirClient`` per hook call, over the injected ``httpx.AsyncClient``. Every request carries the
 call's bearer token and is bounded by ``fhir_query_timeout_seconds``; a search follows ``Bundle.link``
-``next`` up to ``fhir_page_cap`` pages and stops at a link it has already read. Faults (4xx/5xx, a
+``next`` up to ``fhir_page_cap`` pages and stops at a link it has already read. At most
+``fhir_max_requests`` requests are sent per call (pages included): a query past that cap is not sent and
+fails like any other. Faults (4xx/5xx, a
 timeout, a transport error, bad JSON, an answer that is not the FHIR resource asked for) come back as a
 ``Fetched`` with ``complete=False`` and a one-line problem: never an exception, never a token, a URL or
 a patient id in the text (queries are named by their prefetch key or resource type only).
@@ -50,6 +52,7 @@ class FhirClient:
         access_token: str | None,
         query_timeout_seconds: float,
         page_cap: int,
+        max_requests: int = 50,
     ) -> None:
         self._http = http
         self._base = base_url.rstrip("/") + "/"
@@ -58,6 +61,8 @@ class FhirClient:
             self._headers["Authorization"] = f"Bearer {access_token}"
         self._timeout = query_timeout_seconds
         self._page_cap = max(1, page_cap)
+        self._max_requests = max_requests
+        self.requests_sent = 0
 
     def owns(self, url: str) -> bool:
         """Whether an absolute or relative URL lies on this FHIR server."""
@@ -116,6 +121,12 @@ class FhirClient:
 
     async def _get(self, fetched: Fetched, url: str, *, expect: str) -> Resource | None:
         label = fetched.label
+        if self.requests_sent >= self._max_requests:
+            fetched.fail(
+                f"{label}: not sent, this call reached its cap of {self._max_requests} fhirServer requests"
+            )
+            return None
+        self.requests_sent += 1
         try:
             async with asyncio.timeout(self._timeout):
                 response = await self._http.get(url, headers=self._headers, timeout=self._timeout)

@@ -36,6 +36,7 @@ from cds_service.fhir.prefetch import PrefetchState, classify, next_link
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
 from cds_service.fhir.references import missing_references, queries_for, roles_wanted
 from cds_service.fhir.required_keys import REQUIRED_KEYS
+from cds_service.fhir.server_url import server_refusal
 from cds_service.fhir.supplementary_queries import SUPPLEMENTARY_QUERIES
 from cds_service.fhir.tokens import relative_reference, render, token_values
 from cds_service.hooks.request import HookRequest
@@ -52,6 +53,12 @@ PAGE_SIZE = 200
 
 ALL_QUERIES: dict[str, str] = {**PREFETCH_TEMPLATES, **SUPPLEMENTARY_QUERIES}
 
+# What a 412 says of a key fhirServer was asked for: coarse on purpose. The precise fault (HTTP status,
+# timeout, connection refused, why the URL was refused) is in pool.problems and the logs only, so that the
+# answer to a caller who chose fhirServer is no port scanner of the service's network.
+NO_USABLE_SERVER = "no usable fhirServer"
+SERVER_FAILED = "fhirServer could not provide it"
+
 
 @dataclass
 class _Server:
@@ -64,8 +71,11 @@ def _server(request: HookRequest, settings: Settings, http: httpx.AsyncClient) -
     base = (request.fhirServer or "").strip()
     if not base:
         return _Server(None, "the request names no fhirServer")
-    if not base.startswith(("https://", "http://")):
-        return _Server(None, "fhirServer is not an http(s) URL")
+    refusal = server_refusal(
+        base, allowlist=settings.fhir_server_allowlist, allow_http=settings.allow_unauthenticated_fhir
+    )
+    if refusal is not None:
+        return _Server(None, refusal)
     token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
     if token is None and not settings.allow_unauthenticated_fhir:
         return _Server(
@@ -77,6 +87,7 @@ def _server(request: HookRequest, settings: Settings, http: httpx.AsyncClient) -
         access_token=token,
         query_timeout_seconds=settings.fhir_query_timeout_seconds,
         page_cap=settings.fhir_page_cap,
+        max_requests=settings.fhir_max_requests,
     )
     return _Server(client)
 
@@ -106,7 +117,8 @@ class _Gathering:
         self.server = _server(request, settings, http)
         self.session = FetchSession(settings.fhir_total_timeout_seconds)
         self.asked: set[str] = set()
-        self.unavailable: dict[str, str] = {}  # prefetch key -> why its data could not be had
+        # prefetch key -> why its data could not be had, in the coarse words of a 412
+        self.unavailable: dict[str, str] = {}
         # prefetch keys whose every resource named another patient: read again, as if absent
         self.rejected: set[str] = set()
         self._told_no_server = False
@@ -118,10 +130,11 @@ class _Gathering:
         logger.info("fhir data: %s", problem)
 
     def no_server(self) -> str:
+        """Notes (once) why fhirServer is not used; returns the coarse reason a 412 may give."""
         if not self._told_no_server:
             self._told_no_server = True
             self.note(f"data beyond the prefetch not read: {self.server.unusable_because}")
-        return self.server.unusable_because
+        return NO_USABLE_SERVER
 
     def add(self, value: Resource, *, source: str) -> int:
         """Into the pool, without resources that name another patient (``patient_scope``); returns how
@@ -217,7 +230,7 @@ class _Gathering:
                 queries.append(ready)
         for fetched in await self.run(queries):
             if not fetched.complete:
-                self.unavailable[fetched.label] = "; ".join(fetched.problems)
+                self.unavailable[fetched.label] = SERVER_FAILED
 
     def require(self) -> None:
         """412 when data the decision cannot do without is in neither place (``required_keys``)."""

@@ -148,17 +148,18 @@ async def test_a_paged_prefetch_without_a_usable_server_is_missing_data(
 
 
 async def test_missing_required_data_with_no_server_is_a_412_naming_each_key(
-    dexrazoxane_body: dict[str, Any], settings: Settings
+    dexrazoxane_body: dict[str, Any], settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     for key in ("conditions", "medicationRequests", "observations"):
         del dexrazoxane_body["prefetch"][key]
     del dexrazoxane_body["fhirServer"], dexrazoxane_body["fhirAuthorization"]
-    with pytest.raises(MissingData) as raised:
+    with caplog.at_level(logging.INFO), pytest.raises(MissingData) as raised:
         await gather(dexrazoxane_body, settings)
     assert raised.value.status == 412
     # observations is not required: without it the BSA, hence mg doses, are unknown (a pend), not a deny.
     assert raised.value.expression == ("prefetch.conditions", "prefetch.medicationRequests")
-    assert "the request names no fhirServer" in raised.value.message
+    assert "conditions (no usable fhirServer)" in raised.value.message
+    assert "the request names no fhirServer" in caplog.text  # the precise reason: logs only
     assert PATIENT_ID not in raised.value.message
 
 
@@ -216,16 +217,23 @@ def failing(fake: FakeFhirServer, status: int, *paths: str) -> Callable[[httpx.R
 
 @pytest.mark.parametrize("status", [401, 500])
 async def test_a_failing_required_query_is_a_412(
-    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer, status: int
+    dexrazoxane_body: dict[str, Any],
+    settings: Settings,
+    fake: FakeFhirServer,
+    status: int,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     del dexrazoxane_body["prefetch"]["conditions"], dexrazoxane_body["prefetch"]["observations"]
-    with respx.mock as router:
+    with caplog.at_level(logging.WARNING), respx.mock as router:
         router.route(host=HOST).mock(side_effect=failing(fake, status, "/Condition", "/Observation"))
         async with httpx.AsyncClient() as http:
             with pytest.raises(MissingData) as raised:
                 await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert raised.value.expression == ("prefetch.conditions",)
-    assert f"conditions (conditions: fhirServer answered HTTP {status})" in raised.value.message
+    # The 412 is coarse (no port-scan oracle for whoever chose fhirServer); the status is logged.
+    assert "conditions (fhirServer could not provide it)" in raised.value.message
+    assert str(status) not in raised.value.message
+    assert f"conditions: fhirServer answered HTTP {status}" in caplog.text
 
 
 @pytest.mark.parametrize("status", [401, 500])
@@ -292,12 +300,16 @@ async def test_the_first_round_of_queries_is_in_flight_at_once(
 
 
 async def test_without_fhir_authorization_the_server_is_queried_only_when_allowed(
-    dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
+    dexrazoxane_body: dict[str, Any],
+    settings: Settings,
+    fake: FakeFhirServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     del dexrazoxane_body["fhirAuthorization"], dexrazoxane_body["prefetch"]["medicationRequests"]
-    with pytest.raises(MissingData) as raised:
+    with caplog.at_level(logging.INFO), pytest.raises(MissingData) as raised:
         await gather(dexrazoxane_body, settings, fake)
-    assert "CDS_ALLOW_UNAUTHENTICATED_FHIR is off" in raised.value.message
+    assert "medicationRequests (no usable fhirServer)" in raised.value.message
+    assert "CDS_ALLOW_UNAUTHENTICATED_FHIR is off" in caplog.text
     assert fake.requests == []
 
     open_settings = settings.model_copy(update={"allow_unauthenticated_fhir": True})
@@ -518,3 +530,126 @@ def test_whatever_the_client_sends_gather_answers_a_pool_or_a_412(
         assert missing.expression
     else:
         assert pool.draft_orders
+
+
+def recording_transport(sent: list[httpx.Request]) -> httpx.MockTransport:
+    def record(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset", "entry": []})
+
+    return httpx.MockTransport(record)
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        "http://127.0.0.1:6379/",
+        "https://169.254.169.254/latest/meta-data",
+        "https://0x7f000001/",
+        "https://[::1]/",
+        "https://localhost/admin",
+        "https://user@ehr.example.org/fhir",
+        "gopher://127.0.0.1/",
+        "http://[::1",
+    ],
+)
+async def test_an_internal_or_malformed_fhir_server_is_never_queried(
+    dexrazoxane_body: dict[str, Any], settings: Settings, server: str
+) -> None:
+    """SSRF: whoever calls the hook chooses fhirServer; the service does not reach its own network."""
+    dexrazoxane_body["fhirServer"] = server
+    del dexrazoxane_body["prefetch"]["observations"]
+    open_settings = settings.model_copy(update={"allow_unauthenticated_fhir": True})
+    sent: list[httpx.Request] = []
+    async with httpx.AsyncClient(transport=recording_transport(sent)) as http:
+        pool = await gather_resources(hook_request(dexrazoxane_body), settings=open_settings, http=http)
+    assert sent == []
+    assert len(pool.problems) == 1 and pool.problems[0].startswith("data beyond the prefetch not read: ")
+
+
+async def test_with_an_allowlist_only_a_listed_fhir_server_is_queried(
+    dexrazoxane_body: dict[str, Any], settings: Settings
+) -> None:
+    del dexrazoxane_body["prefetch"]["observations"]
+    listed = settings.model_copy(update={"fhir_server_allowlist": [dexrazoxane_body["fhirServer"]]})
+    elsewhere = settings.model_copy(update={"fhir_server_allowlist": ["https://other.example.org/fhir"]})
+    sent: list[httpx.Request] = []
+    async with httpx.AsyncClient(transport=recording_transport(sent)) as http:
+        pool = await gather_resources(hook_request(dexrazoxane_body), settings=elsewhere, http=http)
+        assert sent == []
+        assert pool.problems == [
+            "data beyond the prefetch not read: fhirServer is not in CDS_FHIR_SERVER_ALLOWLIST"
+        ]
+        await gather_resources(hook_request(dexrazoxane_body), settings=listed, http=http)
+        assert sent and {r.url.host for r in sent} == {HOST}
+
+
+async def test_a_required_key_from_a_refused_server_is_a_coarse_412(
+    dexrazoxane_body: dict[str, Any], settings: Settings
+) -> None:
+    dexrazoxane_body["fhirServer"] = "https://10.0.0.5:8500/"
+    del dexrazoxane_body["prefetch"]["conditions"]
+    with pytest.raises(MissingData) as raised:
+        await gather(dexrazoxane_body, settings)
+    assert raised.value.message.endswith("conditions (no usable fhirServer)")
+
+
+async def test_outbound_requests_stop_at_the_cap_and_the_rest_is_a_problem(
+    dexrazoxane_body: dict[str, Any], settings: Settings
+) -> None:
+    del dexrazoxane_body["prefetch"]
+    capped = settings.model_copy(update={"fhir_max_requests": 3})
+    sent: list[httpx.Request] = []
+    async with httpx.AsyncClient(transport=recording_transport(sent)) as http:
+        with pytest.raises(MissingData):
+            await gather_resources(hook_request(dexrazoxane_body), settings=capped, http=http)
+    assert len(sent) == 3
+
+
+async def test_the_request_cap_counts_pages(dexrazoxane_body: dict[str, Any], settings: Settings) -> None:
+    del dexrazoxane_body["prefetch"]["observations"]
+    capped = settings.model_copy(update={"fhir_max_requests": 4, "fhir_page_cap": 100})
+    sent: list[httpx.Request] = []
+
+    def endless(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        following = f"https://{HOST}/fhir/Observation?page={len(sent)}"
+        return httpx.Response(
+            200,
+            json={
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "entry": [],
+                "link": [{"relation": "next", "url": following}],
+            },
+        )
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(endless)) as http:
+        pool = await gather_resources(hook_request(dexrazoxane_body), settings=capped, http=http)
+    assert len(sent) == 4
+    assert any("cap of 4 fhirServer requests" in problem for problem in pool.problems)
+
+
+async def test_the_412_says_the_same_whatever_the_server_did(
+    dexrazoxane_body: dict[str, Any], settings: Settings
+) -> None:
+    """No port-scan oracle: a 404, a refused connection and a timeout read alike in the 412."""
+    del dexrazoxane_body["prefetch"]["conditions"]
+
+    def answer_404(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, text="nope")
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    def time_out(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out")
+
+    messages = set()
+    for handler in (answer_404, refuse, time_out):
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            with pytest.raises(MissingData) as raised:
+                await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+        messages.add(raised.value.message)
+    assert len(messages) == 1
+    assert messages.pop().endswith("conditions (fhirServer could not provide it)")

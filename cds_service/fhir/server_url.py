@@ -1,0 +1,110 @@
+"""Whether a request's ``fhirServer`` may be queried at all: the service's guard against SSRF.
+
+The hook caller chooses ``fhirServer``, and the service sends requests there: without a guard, anyone who
+can call the service can make it reach what only it can reach (a cloud metadata endpoint, an internal
+admin port, localhost). Two modes:
+
+- ``CDS_FHIR_SERVER_ALLOWLIST`` set (production): a ``fhirServer`` is queried only when it equals an
+  allowed base URL or starts with one followed by ``/``. Nothing else is.
+- the allowlist empty (local testing): refused are anything that is not an http(s) URL, ``http`` unless
+  ``CDS_ALLOW_UNAUTHENTICATED_FHIR`` (CDS Hooks 2.0: production data over https), a URL with userinfo
+  (``user@host``), ``localhost`` / ``*.localhost``, and an IP literal that is not a global unicast address
+  (loopback, private, link-local, multicast, reserved, unspecified), in any spelling the resolver accepts
+  (``0x7f000001``, ``2130706433``, ``0177.0.0.1``, ``127.1``, ``[::1]``, ``[::ffff:127.0.0.1]``). A host
+  *name* that resolves to an internal address is not caught: only the allowlist protects against that.
+
+Either way, a URL that does not parse, carries whitespace, control characters or a backslash, or has
+``.``/``..`` path segments is refused. The reason returned is for ``pool.problems`` and the logs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+import httpx
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_v4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host denotes without a DNS lookup, in every form the C resolver accepts."""
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    try:
+        # inet_aton reads the legacy forms getaddrinfo would connect to: 2130706433, 0x7f000001,
+        # 0177.0.0.1, 127.1. Whitespace was refused before, so nothing trails the number.
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+def _internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_v4(address)
+        if embedded is not None:
+            return _internal(embedded)
+    return (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+def allowed_by(base: str, allowlist: Sequence[str]) -> bool:
+    """``base`` equals an allowed base URL or lies under one (the allowed URL followed by ``/``)."""
+    return any(
+        base.rstrip("/") == allowed.rstrip("/") or base.startswith(allowed.rstrip("/") + "/")
+        for allowed in allowlist
+        if allowed.strip()
+    )
+
+
+def server_refusal(base: str, *, allowlist: Sequence[str], allow_http: bool) -> str | None:
+    """Why ``base`` (a stripped, non-empty ``fhirServer``) must not be queried; ``None`` if it may."""
+    if any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in base):
+        return "fhirServer is not a well-formed URL"
+    try:
+        parts = urlsplit(base)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+        # What the HTTP client will connect to: it maps some non-ASCII spellings (IDNA), such as
+        # ideographic full stops, to ASCII ones, so the checks below read its host as well.
+        sent = httpx.URL(base)
+    except (ValueError, httpx.InvalidURL):
+        return "fhirServer is not a well-formed URL"
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http") or not parts.hostname:
+        return "fhirServer is not an http(s) URL"
+    if any(segment in (".", "..") for segment in parts.path.split("/")):
+        return "fhirServer is not a well-formed URL"
+    if any(a.strip() for a in allowlist):
+        if allowed_by(base, allowlist):
+            return None
+        return "fhirServer is not in CDS_FHIR_SERVER_ALLOWLIST"
+    if "@" in parts.netloc or sent.userinfo:
+        return "fhirServer carries userinfo (user@host)"
+    if scheme == "http" and not allow_http:
+        return "fhirServer is http, not https, and CDS_ALLOW_UNAUTHENTICATED_FHIR is off"
+    for host in {parts.hostname.rstrip(".").lower(), sent.host.rstrip(".").lower()}:
+        if host in ("", "localhost") or host.endswith(".localhost"):
+            return "fhirServer names localhost"
+        address = _ip_literal(host)
+        if address is not None and _internal(address):
+            return "fhirServer is an internal, loopback or reserved IP address"
+    return None
