@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     fhir_server_allowlist: list[str] = Field(default_factory=list)
     # Most HTTP requests sent to fhirServer in one hook call (pages included); the rest are not sent.
     fhir_max_requests: int = 50
+    # Largest FHIR response body read (decoded bytes); a larger one is a failed query.
+    fhir_max_response_bytes: int = 20 * 1024 * 1024
 
     # Payer identity on cards (CRD §resp-4: the insurer's name) and line-of-business mapping:
     # payer/plan identifier value -> "commercial" | "marketplace" | "medicaid" | "medicare".

@@ -4,7 +4,8 @@ One ``FhirClient`` per hook call, over the injected ``httpx.AsyncClient``. Every
 call's bearer token and is bounded by ``fhir_query_timeout_seconds``; a search follows ``Bundle.link``
 ``next`` up to ``fhir_page_cap`` pages and stops at a link it has already read. At most
 ``fhir_max_requests`` requests are sent per call (pages included): a query past that cap is not sent and
-fails like any other. Faults (4xx/5xx, a
+fails like any other. A response body is streamed and dropped once it passes ``fhir_max_response_bytes``
+(a failed query). Faults (4xx/5xx, a
 timeout, a transport error, bad JSON, an answer that is not the FHIR resource asked for) come back as a
 ``Fetched`` with ``complete=False`` and a one-line problem: never an exception, never a token, a URL or
 a patient id in the text (queries are named by their prefetch key or resource type only).
@@ -53,6 +54,7 @@ class FhirClient:
         query_timeout_seconds: float,
         page_cap: int,
         max_requests: int = 50,
+        max_response_bytes: int = 20 * 1024 * 1024,
     ) -> None:
         self._http = http
         self._base = base_url.rstrip("/") + "/"
@@ -63,6 +65,7 @@ class FhirClient:
         self._page_cap = max(1, page_cap)
         self._max_requests = max_requests
         self.requests_sent = 0
+        self._max_bytes = max_response_bytes
 
     def owns(self, url: str) -> bool:
         """Whether an absolute or relative URL lies on this FHIR server."""
@@ -128,8 +131,14 @@ class FhirClient:
             return None
         self.requests_sent += 1
         try:
-            async with asyncio.timeout(self._timeout):
-                response = await self._http.get(url, headers=self._headers, timeout=self._timeout)
+            async with (
+                asyncio.timeout(self._timeout),
+                self._http.stream("GET", url, headers=self._headers, timeout=self._timeout) as response,
+            ):
+                if not response.is_success:
+                    fetched.fail(f"{label}: fhirServer answered HTTP {response.status_code}")
+                    return None
+                content = await self._read_capped(response)
         except TimeoutError:
             fetched.fail(f"{label}: fhirServer did not answer within {self._timeout:g} s")
             return None
@@ -137,11 +146,11 @@ class FhirClient:
             # The exception text can carry the URL (and so the patient id): only its kind is kept.
             fetched.fail(f"{label}: fhirServer unreachable ({type(exc).__name__})")
             return None
-        if not response.is_success:
-            fetched.fail(f"{label}: fhirServer answered HTTP {response.status_code}")
+        if content is None:
+            fetched.fail(f"{label}: fhirServer answered more than {self._max_bytes} bytes; not read")
             return None
         try:
-            body = orjson.loads(response.content)
+            body = orjson.loads(content)
         except orjson.JSONDecodeError:
             fetched.fail(f"{label}: fhirServer answered with something that is not JSON")
             return None
@@ -151,3 +160,16 @@ class FhirClient:
             fetched.fail(f"{label}: fhirServer answered with {what}")
             return None
         return body  # type: ignore[no-any-return]
+
+    async def _read_capped(self, response: httpx.Response) -> bytes | None:
+        """The (decoded) body, or ``None`` as soon as it passes ``max_response_bytes``: a server cannot
+        make the service hold more than that per response, whatever it declares or compresses."""
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self._max_bytes:
+            return None
+        content = bytearray()
+        async for chunk in response.aiter_bytes():
+            content += chunk
+            if len(content) > self._max_bytes:
+                return None
+        return bytes(content)

@@ -88,6 +88,7 @@ def _server(request: HookRequest, settings: Settings, http: httpx.AsyncClient) -
         query_timeout_seconds=settings.fhir_query_timeout_seconds,
         page_cap=settings.fhir_page_cap,
         max_requests=settings.fhir_max_requests,
+        max_response_bytes=settings.fhir_max_response_bytes,
     )
     return _Server(client)
 

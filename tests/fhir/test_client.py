@@ -219,3 +219,45 @@ async def test_a_search_page_reporting_an_error_makes_the_query_incomplete(http:
     fetched = await client_for(http).search("conditions", "Condition?patient=p1")
     assert not fetched.complete
     assert fetched.problems == ["conditions: fhirServer reported an error inside the search result"]
+
+
+async def test_an_answer_past_the_byte_cap_is_not_read_to_its_end() -> None:
+    """A server streaming without end (or a decompression bomb) costs at most the cap in memory."""
+    chunks_sent = 0
+
+    async def endless() -> AsyncIterator[bytes]:
+        nonlocal chunks_sent
+        yield b'{"resourceType": "Bundle", "type": "searchset", "pad": "'
+        while True:
+            chunks_sent += 1
+            yield b"A" * 1000
+
+    def stream(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=endless())
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(stream)) as http:
+        client = FhirClient(
+            http, BASE, access_token=TOKEN, query_timeout_seconds=5, page_cap=5, max_response_bytes=10_000
+        )
+        fetched = await client.search("conditions", "Condition?patient=p1")
+    assert not fetched.complete and fetched.resources == []
+    assert fetched.problems == ["conditions: fhirServer answered more than 10000 bytes; not read"]
+    assert chunks_sent < 20
+
+
+@respx.mock
+async def test_an_answer_declared_past_the_byte_cap_is_refused_and_one_at_the_cap_is_read(
+    http: httpx.AsyncClient,
+) -> None:
+    body = searchset("c1")
+    size = len(httpx.Response(200, json=body).content)
+    respx.get(f"{BASE}/Condition").mock(return_value=httpx.Response(200, json=body))
+    at_cap = FhirClient(
+        http, BASE, access_token=None, query_timeout_seconds=1, page_cap=1, max_response_bytes=size
+    )
+    assert (await at_cap.search("conditions", "Condition")).complete
+    below = FhirClient(
+        http, BASE, access_token=None, query_timeout_seconds=1, page_cap=1, max_response_bytes=size - 1
+    )
+    fetched = await below.search("conditions", "Condition")
+    assert not fetched.complete and fetched.resources == []
