@@ -17,6 +17,10 @@ from cds_service.errors import Unauthorized
 
 log = structlog.get_logger("cds_service.auth")
 
+# Longest bearer token looked at. A CDS client JWT is well under 2 KiB; parsing a megabyte of base64 and
+# JSON costs seconds of CPU before any check could fail, so a longer token is refused unread.
+MAX_TOKEN_CHARS = 16 * 1024
+
 
 def audience_for(base_url: str, request: Request) -> str:
     path: str = request.scope["path"]
@@ -35,6 +39,8 @@ async def authenticate_client(request: Request) -> None:
     try:
         if scheme.lower() != "bearer" or not token:
             raise AuthenticationFailed("bearer")
+        if len(token) > MAX_TOKEN_CHARS:
+            raise AuthenticationFailed("size")
         await runtime.verifier.verify(token, audience=audience_for(runtime.settings.public_base_url, request))
     except AuthenticationFailed as failed:
         log.warning("client_token_rejected", check=failed.check, route=request.scope.get("path"))

@@ -193,3 +193,18 @@ def test_authentication_is_off_and_no_issuer_trusted_by_default(monkeypatch: pyt
     settings = Settings()
     assert settings.trusted_issuers == {}
     assert settings.auth_required is False
+
+
+async def test_a_token_longer_than_16_kib_is_refused_unread(
+    serve_app: ServeApp, auth_settings: Settings, network: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Parsing a huge token costs seconds of CPU before any check: refused on its length alone,
+    even when it is otherwise valid."""
+    audience = BASE_URL + "/cds-services"
+    long_token = mint(ec_key(), audience, pad="A" * 16_500)
+    fits = mint(ec_key(), audience, pad="A" * 8_000)
+    assert len(long_token) > 16 * 1024 > len(fits)
+    async with serve_app(auth_settings) as client:
+        assert_refused(await call(client, "GET", "/cds-services", None, long_token))
+        assert (await call(client, "GET", "/cds-services", None, fits)).status_code == 200
+    assert '"check": "size"' in capsys.readouterr().out
