@@ -6,6 +6,11 @@ A feedback item is ``card`` (the card's uuid), ``outcome`` accepted | overridden
 clinician typed, so only the fact that one was given is recorded. A client may send the same feedback
 more than once (spec: "may receive feedback for the same card instance multiple times"): each item is
 recorded once per process, and carries a stable ``id`` so a reader can drop repeats across restarts.
+
+Bounded: at most ``MAX_ITEMS`` items per request and ``MAX_SUGGESTIONS`` accepted suggestions per item;
+the strings that are recorded (card and suggestion ids, reason code and system) at most ``MAX_ID_CHARS``
+characters; anything beyond is a 400. Lines are written off the event loop; a log that cannot be written
+is logged as an error and the feedback is still answered 200 (it was received).
 """
 
 from __future__ import annotations
@@ -19,25 +24,34 @@ from typing import Any, Literal
 
 import anyio.to_thread
 import orjson
+import structlog
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cds_service.errors import InvalidRequest
 
+log = structlog.get_logger("cds_service.feedback")
+
 # How many feedback ids one process remembers for de-duplication.
 _REMEMBERED_IDS = 10_000
+# Bounds of one request (cards and suggestion ids are uuids; codes are short).
+MAX_ITEMS = 100
+MAX_SUGGESTIONS = 100
+MAX_ID_CHARS = 256
+# How many invalid fields a 400 names.
+_FIELDS_NAMED = 10
 
 
 class AcceptedSuggestion(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=MAX_ID_CHARS)
 
 
 class Coding(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    code: str = Field(min_length=1)
-    system: str = Field(min_length=1)
+    code: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    system: str = Field(min_length=1, max_length=MAX_ID_CHARS)
     display: str | None = None
 
 
@@ -51,9 +65,9 @@ class OverrideReason(BaseModel):
 class FeedbackItem(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    card: str = Field(min_length=1)
+    card: str = Field(min_length=1, max_length=MAX_ID_CHARS)
     outcome: Literal["accepted", "overridden"]
-    acceptedSuggestions: list[AcceptedSuggestion] | None = None
+    acceptedSuggestions: list[AcceptedSuggestion] | None = Field(default=None, max_length=MAX_SUGGESTIONS)
     overrideReason: OverrideReason | None = None
     outcomeTimestamp: AwareDatetime
 
@@ -67,7 +81,7 @@ class FeedbackItem(BaseModel):
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    feedback: list[FeedbackItem] = Field(min_length=1)
+    feedback: list[FeedbackItem] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 def parse_feedback(body: bytes) -> list[FeedbackItem]:
@@ -78,8 +92,18 @@ def parse_feedback(body: bytes) -> list[FeedbackItem]:
     try:
         return FeedbackRequest.model_validate(payload).feedback
     except ValidationError as exc:
-        fields = tuple(".".join(str(p) for p in error["loc"]) or "feedback" for error in exc.errors())
-        raise InvalidRequest("Invalid CDS Hooks feedback: " + ", ".join(fields), expression=fields) from None
+        errors = exc.errors()
+        fields = tuple(".".join(str(p) for p in error["loc"]) or "feedback" for error in errors)
+        named = fields[:_FIELDS_NAMED]
+        text = "Invalid CDS Hooks feedback: " + ", ".join(
+            f"{field} (at most {error['ctx']['max_length']})"
+            if error["type"] in ("too_long", "string_too_long")
+            else field
+            for field, error in zip(named, errors, strict=False)
+        )
+        if len(fields) > len(named):
+            text += f" and {len(fields) - len(named)} more"
+        raise InvalidRequest(text, expression=named) from None
 
 
 def feedback_record(service_id: str, item: FeedbackItem) -> dict[str, Any]:
@@ -126,10 +150,12 @@ class FeedbackLog:
         if fresh and self.path is not None:
             try:
                 await anyio.to_thread.run_sync(self._append, fresh)
-            except OSError:
+            except OSError as exc:
                 for record in fresh:  # not written: a retry by the client must be able to record it
                     self._seen.pop(record["id"], None)
-                raise
+                # The feedback was received; the operator's log is what failed: said here, not as a 500.
+                log.error("feedback_not_recorded", error=type(exc).__name__, items=len(fresh))
+                return []
         return fresh
 
     def _append(self, records: list[dict[str, Any]]) -> None:

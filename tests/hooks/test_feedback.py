@@ -134,3 +134,66 @@ async def test_feedback_for_an_unknown_service_is_404(serve_app: ServeApp, make_
         response = await client.post("/cds-services/nope/feedback", content=body(ACCEPTED))
     assert response.status_code == 404
     assert response.json()["resourceType"] == "OperationOutcome"
+
+
+LONG = "x" * 257
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {**OVERRIDDEN, "card": LONG},
+        {**ACCEPTED, "acceptedSuggestions": [{"id": LONG}]},
+        {**ACCEPTED, "acceptedSuggestions": [{"id": f"s{i}"} for i in range(101)]},
+        {**OVERRIDDEN, "overrideReason": {"reason": {"code": LONG, "system": "http://example.org"}}},
+        {**OVERRIDDEN, "overrideReason": {"reason": {"code": "c", "system": LONG}}},
+    ],
+    ids=["card", "suggestion-id", "suggestions", "code", "system"],
+)
+def test_a_recorded_string_or_list_past_its_bound_is_refused(item: dict[str, Any]) -> None:
+    with pytest.raises(InvalidRequest) as raised:
+        parse_feedback(body(item))
+    assert "at most" in raised.value.message
+
+
+def test_strings_at_their_bound_are_recorded() -> None:
+    item = {**OVERRIDDEN, "card": "x" * 256}
+    assert feedback_record(SERVICE_ID, parse_feedback(body(item))[0])["card"] == "x" * 256
+
+
+def test_at_most_100_items_per_request() -> None:
+    assert len(parse_feedback(body(*[OVERRIDDEN] * 100))) == 100
+    with pytest.raises(InvalidRequest) as raised:
+        parse_feedback(body(*[OVERRIDDEN] * 101))
+    assert raised.value.expression == ("feedback",)
+    assert "feedback (at most 100)" in raised.value.message
+
+
+def test_a_400_names_at_most_ten_fields() -> None:
+    with pytest.raises(InvalidRequest) as raised:
+        parse_feedback(body(*[{**OVERRIDDEN, "outcome": "maybe"}] * 50))
+    assert len(raised.value.expression) == 10
+    assert raised.value.message.endswith(" and 40 more")
+
+
+async def test_an_unwritable_log_is_an_error_in_the_logs_and_still_a_200(
+    serve_app: ServeApp, make_settings: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Feedback was received: a log path that cannot be written (here a folder) is the operator's
+    problem, logged, never a 500 to the EHR."""
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    async with serve_app(make_settings(feedback_log_path=str(folder))) as client:
+        response = await client.post(f"/cds-services/{SERVICE_ID}/feedback", content=body(OVERRIDDEN))
+    assert (response.status_code, response.json()) == (200, {})
+    logged = capsys.readouterr().out
+    assert '"event": "feedback_not_recorded"' in logged and '"level": "error"' in logged
+
+
+async def test_an_item_not_written_is_written_when_sent_again(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.jsonl"
+    path.mkdir()
+    log = FeedbackLog(str(path))
+    assert await log.record(SERVICE_ID, parse_feedback(body(OVERRIDDEN))) == []
+    path.rmdir()
+    assert len(await log.record(SERVICE_ID, parse_feedback(body(OVERRIDDEN)))) == 1
