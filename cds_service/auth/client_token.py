@@ -2,7 +2,8 @@
 
 Checks, in order, each with the name that is logged when it fails (the token never is):
 
-- ``header``: the token parses, ``typ`` (when sent) is JWT;
+- ``header``: the token parses, ``alg``, ``kid``, ``typ`` and ``jku`` (when sent) are strings, ``typ``
+  (when sent) is JWT;
 - ``alg``: ES384 or RS384, the two the spec recommends; ``none`` and HMAC "SHALL NOT be used";
 - ``kid``: present; ``iss``: a trusted issuer (``CDS_TRUSTED_ISSUERS``);
 - ``jku``: when sent, equal to the issuer's configured JWKS URL. For an issuer whose keys are configured as
@@ -11,13 +12,15 @@ Checks, in order, each with the name that is logged when it fails (the token nev
 - ``key``: the issuer's JWKS holds ``kid`` (after one refresh) for the same algorithm;
 - ``signature`` (``token`` when otherwise malformed), ``aud`` (the URL called, built from
   ``CDS_PUBLIC_BASE_URL``), ``exp``, ``iat``, and the required claims ``iss aud exp iat jti``
-  (``claims``), with ``CDS_JWT_LEEWAY_SECONDS`` leeway;
+  (``claims``), with ``CDS_JWT_LEEWAY_SECONDS`` leeway; ``exp``, ``iat`` and ``nbf`` (when sent) are
+  finite JSON numbers, not strings or booleans (``claims``);
 - ``lifetime``: exp - iat at most ``CDS_JWT_MAX_LIFETIME_SECONDS``, so the replay memory covers it;
 - ``replay``: a ``jti`` already used by that issuer.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +34,14 @@ from cds_service.auth.replay import ReplayGuard
 # CDS Hooks 2.0: "both ES384 and RS384 are RECOMMENDED"; asymmetric only.
 ALLOWED_ALGORITHMS: frozenset[str] = frozenset({"ES384", "RS384"})
 REQUIRED_CLAIMS: tuple[str, ...] = ("iss", "aud", "exp", "iat", "jti")
+# Header parameters read here: any of them sent as another JSON type than a string is a malformed token.
+STRING_HEADERS: tuple[str, ...] = ("alg", "kid", "typ", "jku")
+NUMERIC_CLAIMS: tuple[str, ...] = ("exp", "iat", "nbf")
+
+
+def _is_number(value: Any) -> bool:
+    """A finite JSON number; ``True`` is an int to Python, and PyJWT would read ``"123"`` as one."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class AuthenticationFailed(Exception):
@@ -81,6 +92,12 @@ class ClientTokenVerifier:
             unverified = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise AuthenticationFailed("header") from None
+        if not isinstance(unverified, dict):
+            raise AuthenticationFailed("header")
+        if any(name in header and not isinstance(header[name], str) for name in STRING_HEADERS):
+            raise AuthenticationFailed("header")
+        if any(name in unverified and not _is_number(unverified[name]) for name in NUMERIC_CLAIMS):
+            raise AuthenticationFailed("claims")
         typ = header.get("typ")
         if typ is not None and (not isinstance(typ, str) or typ.upper() != "JWT"):
             raise AuthenticationFailed("header")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import json
 import time
 from pathlib import Path
@@ -169,3 +170,52 @@ async def test_an_issuer_with_a_key_file_accepts_a_jku_on_its_own_origin_only(tm
     assert await rejected(verifier, token) == "jku"
     token = mint(ec_key(), AUD, header={"jku": "http://ehr.example.org/.well-known/jwks.json"})
     assert await rejected(verifier, token) == "jku"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": ["ES384"]},
+        {"alg": {"a": 1}},
+        {"alg": 1},
+        {"kid": ["ec-1"]},
+        {"kid": {"x": 1}},
+        {"typ": ["JWT"]},
+        {"jku": [JWKS_URL]},
+    ],
+    ids=["alg-list", "alg-object", "alg-number", "kid-list", "kid-object", "typ-list", "jku-list"],
+)
+async def test_a_header_parameter_that_is_not_a_string_is_refused(
+    verifier: ClientTokenVerifier, header: dict[str, object]
+) -> None:
+    """Was a 500: an unhashable ``alg`` broke the algorithm lookup."""
+    signed = mint(ec_key(), AUD)
+    _, payload, signature = signed.split(".")
+    fields = {"alg": "ES384", "typ": "JWT", "kid": "ec-1", **header}
+    forged = base64.urlsafe_b64encode(json.dumps(fields).encode()).rstrip(b"=").decode()
+    assert await rejected(verifier, f"{forged}.{payload}.{signature}") == "header"
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        {"exp": str(int(time.time()) + 300)},
+        {"iat": str(int(time.time()))},
+        {"exp": True},
+        {"iat": False},
+        {"exp": [1]},
+    ],
+    ids=["exp-string", "iat-string", "exp-true", "iat-false", "exp-list"],
+)
+async def test_exp_and_iat_must_be_numbers(verifier: ClientTokenVerifier, claim: dict[str, object]) -> None:
+    """A validly signed token with ``"exp": "1700000000"`` was a 500 (``exp - iat`` on strings)."""
+    assert await rejected(verifier, mint(ec_key(), AUD, **claim)) == "claims"
+
+
+async def test_an_infinite_exp_is_refused(verifier: ClientTokenVerifier) -> None:
+    token = mint(ec_key(), AUD)
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    text = json.dumps(claims).replace(f'"exp": {claims["exp"]}', '"exp": 1e400')
+    forged = base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+    assert await rejected(verifier, f"{header}.{forged}.{signature}") == "claims"
