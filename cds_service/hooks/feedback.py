@@ -28,6 +28,7 @@ import structlog
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cds_service.errors import InvalidRequest
+from cds_service.hooks.parse import check_depth
 
 log = structlog.get_logger("cds_service.feedback")
 
@@ -89,6 +90,7 @@ def parse_feedback(body: bytes) -> list[FeedbackItem]:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise InvalidRequest("The body is not valid JSON") from None
+    check_depth(payload)
     try:
         return FeedbackRequest.model_validate(payload).feedback
     except ValidationError as exc:

@@ -3,8 +3,9 @@
 400 (``InvalidRequest``) when the body is not a JSON object, when ``hook``, ``hookInstance``,
 ``context.userId``, ``context.patientId`` or ``context.draftOrders`` is missing, null, empty or of the
 wrong JSON type (CDS Hooks 2.0 §Calling a CDS Service, order-sign context; JSON elements "SHALL NOT be
-empty"), when ``context.patientId`` is not a bare FHIR id, or when the hook is not ``order-sign``.
-The FHIR content itself is not judged here (CONTRACT §7).
+empty"), when ``context.patientId`` is not a bare FHIR id, when the hook is not ``order-sign``, or when
+the JSON nests deeper than ``MAX_JSON_DEPTH`` (real FHIR stays far below; deeper would break validation
+and orjson's 255-level output limit downstream). The FHIR content itself is not judged here (CONTRACT §7).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from cds_service.errors import InvalidRequest
 from cds_service.fhir.tokens import fhir_id
 from cds_service.hooks.discovery import HOOK
 from cds_service.hooks.request import HookRequest
+
+# Deepest JSON nesting accepted (objects and arrays); a hook request is about 15 levels deep.
+MAX_JSON_DEPTH = 64
 
 # Required string fields, as paths into the body: present but empty is as good as missing.
 _REQUIRED_TEXT: tuple[tuple[str, ...], ...] = (
@@ -36,6 +40,24 @@ def _describe(error: Any) -> tuple[str, str]:
     return field, f"{field} must be {expected.get(error['type'], 'valid')}"
 
 
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and arrays in ``value`` nest more than ``limit`` levels (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return False
+
+
+def check_depth(payload: Any) -> None:
+    if nested_deeper_than(payload, MAX_JSON_DEPTH):
+        raise InvalidRequest(f"The body nests JSON deeper than {MAX_JSON_DEPTH} levels")
+
+
 def parse_hook_request(body: bytes) -> HookRequest:
     try:
         payload = orjson.loads(body)
@@ -43,6 +65,7 @@ def parse_hook_request(body: bytes) -> HookRequest:
         raise InvalidRequest("The body is not valid JSON") from None
     if not isinstance(payload, dict):
         raise InvalidRequest("The body must be a JSON object (a CDS Hooks request)")
+    check_depth(payload)
     try:
         request = HookRequest.model_validate(payload)
     except ValidationError as exc:

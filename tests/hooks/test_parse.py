@@ -167,3 +167,26 @@ def test_any_context_parses_or_is_refused_as_invalid(context: dict[str, Any]) ->
         assert refused.expression and all(field.startswith("context") for field in refused.expression)
     else:
         assert isinstance(request.context.draftOrders, dict) and request.context.patientId.strip()
+
+
+def nested(depth: int) -> Any:
+    """``depth`` levels of objects and arrays, as FHIR extensions nest."""
+    value: Any = {"url": "x"}
+    for _ in range((depth - 1) // 2):
+        value = {"extension": [value]}
+    return value
+
+
+def test_json_nested_deeper_than_64_levels_is_refused() -> None:
+    order = EXAMPLE["context"]["draftOrders"]["entry"][0]["resource"]
+    deep = with_value(
+        ("context", "draftOrders", "entry"), [{"resource": {**order, "extension": [nested(200)]}}]
+    )
+    assert "deeper than 64 levels" in refusal(deep).message
+    assert "deeper than 64" in refusal(with_value(("prefetch",), {"x": nested(200)})).message
+
+
+def test_nesting_up_to_the_limit_is_accepted() -> None:
+    # the top-level object, "extension", and a 62-level value: 64 levels
+    assert parse_hook_request(orjson.dumps({**EXAMPLE, "extension": {"x": nested(62)}}))
+    assert "deeper" in refusal({**EXAMPLE, "extension": {"x": nested(64)}}).message

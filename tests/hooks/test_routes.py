@@ -201,3 +201,18 @@ async def test_a_known_service_id_with_get_stays_405(
         response = await client.get(path)
     assert_outcome(response, 405)
     assert response.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize("where", ["draft-order", "feedback"])
+async def test_deeply_nested_json_is_400_not_500(serve_app: ServeApp, make_settings: Any, where: str) -> None:
+    """250 levels in a draft order passed parsing and broke validation or orjson's 255-level dump: a 500."""
+    deep = "[" * 250 + "]" * 250
+    if where == "draft-order":
+        path, body = SERVICE, orjson.dumps(BASE_EXAMPLE).replace(b'"context":{', b'"context":{"deep":@,', 1)
+    else:
+        path = f"{SERVICE}/feedback"
+        item = b'{"card":"c","outcome":"overridden","outcomeTimestamp":"2026-01-01T00:00:00Z","x":@}'
+        body = b'{"feedback":[' + item + b"]}"
+    async with serve_app(make_settings()) as client:
+        response = await client.post(path, content=body.replace(b"@", deep.encode()))
+    assert "deeper than 64 levels" in assert_outcome(response, 400)["issue"][0]["details"]["text"]
