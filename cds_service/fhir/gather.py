@@ -66,6 +66,12 @@ class _Server:
     unusable_because: str = ""
 
 
+def _sendable(token: str) -> bool:
+    """A bearer token is visible ASCII (RFC 6750 b64token is narrower still): anything else cannot go in
+    an Authorization header, and a CR/LF would split it."""
+    return bool(token) and all("!" <= ch <= "~" for ch in token)
+
+
 def _server(request: HookRequest, settings: Settings, http: httpx.AsyncClient) -> _Server:
     """The FHIR server this call may query, or why it may not (CDS Hooks 2.0 S2 L483)."""
     base = (request.fhirServer or "").strip()
@@ -77,6 +83,8 @@ def _server(request: HookRequest, settings: Settings, http: httpx.AsyncClient) -
     if refusal is not None:
         return _Server(None, refusal)
     token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
+    if token is not None and not _sendable(token):
+        return _Server(None, "fhirAuthorization.access_token cannot be sent in an HTTP header")
     if token is None and not settings.allow_unauthenticated_fhir:
         return _Server(
             None, "fhirServer came without fhirAuthorization and CDS_ALLOW_UNAUTHENTICATED_FHIR is off"

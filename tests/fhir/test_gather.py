@@ -653,3 +653,19 @@ async def test_the_412_says_the_same_whatever_the_server_did(
         messages.add(raised.value.message)
     assert len(messages) == 1
     assert messages.pop().endswith("conditions (fhirServer could not provide it)")
+
+
+@pytest.mark.parametrize("token", ["t\u00f6ken", "tok en", "tok\r\nX-Injected: 1", ""])
+async def test_an_access_token_that_cannot_be_sent_makes_the_server_unusable(
+    dexrazoxane_body: dict[str, Any], settings: Settings, token: str
+) -> None:
+    """A non-ASCII token was a UnicodeEncodeError building the headers: a 500."""
+    dexrazoxane_body["fhirAuthorization"]["access_token"] = token
+    del dexrazoxane_body["prefetch"]["observations"]
+    sent: list[httpx.Request] = []
+    async with httpx.AsyncClient(transport=recording_transport(sent)) as http:
+        pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+    assert sent == []
+    assert pool.problems == [
+        "data beyond the prefetch not read: fhirAuthorization.access_token cannot be sent in an HTTP header"
+    ]
