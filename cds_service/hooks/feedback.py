@@ -25,7 +25,15 @@ from typing import Any, Literal
 import anyio.to_thread
 import orjson
 import structlog
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cds_service.errors import InvalidRequest
 from cds_service.hooks.parse import check_depth
@@ -71,6 +79,16 @@ class FeedbackItem(BaseModel):
     acceptedSuggestions: list[AcceptedSuggestion] | None = Field(default=None, max_length=MAX_SUGGESTIONS)
     overrideReason: OverrideReason | None = None
     outcomeTimestamp: AwareDatetime
+
+    @field_validator("outcomeTimestamp")
+    @classmethod
+    def _representable_in_utc(cls, value: datetime) -> datetime:
+        # Recorded in UTC: 9999-12-31T23:59:59-14:00 is past the last datetime there (OverflowError).
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("outcomeTimestamp is out of range") from None
+        return value
 
     @model_validator(mode="after")
     def _accepted_names_its_suggestions(self) -> FeedbackItem:

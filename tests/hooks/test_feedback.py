@@ -197,3 +197,17 @@ async def test_an_item_not_written_is_written_when_sent_again(tmp_path: Path) ->
     assert await log.record(SERVICE_ID, parse_feedback(body(OVERRIDDEN))) == []
     path.rmdir()
     assert len(await log.record(SERVICE_ID, parse_feedback(body(OVERRIDDEN)))) == 1
+
+
+@pytest.mark.parametrize("timestamp", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+async def test_a_timestamp_past_the_representable_utc_range_is_400(
+    serve_app: ServeApp, make_settings: Any, timestamp: str
+) -> None:
+    """Was an OverflowError converting to UTC: a 500."""
+    async with serve_app(make_settings()) as client:
+        response = await client.post(
+            f"/cds-services/{SERVICE_ID}/feedback",
+            content=body({**OVERRIDDEN, "outcomeTimestamp": timestamp}),
+        )
+    assert response.status_code == 400
+    assert response.json()["issue"][0]["expression"] == ["feedback.0.outcomeTimestamp"]
