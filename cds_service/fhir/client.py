@@ -68,8 +68,11 @@ class FhirClient:
         self._max_bytes = max_response_bytes
 
     def owns(self, url: str) -> bool:
-        """Whether an absolute or relative URL lies on this FHIR server."""
-        return urljoin(self._base, url).startswith(self._base)
+        """Whether an absolute or relative URL lies on this FHIR server (not if it does not parse)."""
+        try:
+            return urljoin(self._base, url).startswith(self._base)
+        except ValueError:
+            return False
 
     async def read(self, label: str, path: str, *, expect: str) -> Fetched:
         """``GET {fhirServer}/{path}``, expecting a resource of type ``expect``."""
@@ -106,11 +109,11 @@ class FhirClient:
             following = next_link(page)
             if following is None:
                 return fetched
-            following = urljoin(self._base, following)
             if not self.owns(following):
                 return fetched.fail(
                     f"{fetched.label}: the next page link points outside fhirServer; not followed"
                 )
+            following = urljoin(self._base, following)
             if following in seen:
                 # A server that links back to a page already read has shown every page it has.
                 fetched.problems.append(f"{fetched.label}: next links loop; stopped after {pages_read} pages")
@@ -145,6 +148,9 @@ class FhirClient:
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
             # The exception text can carry the URL (and so the patient id): only its kind is kept.
             fetched.fail(f"{label}: fhirServer unreachable ({type(exc).__name__})")
+            return None
+        except Exception as exc:  # anything else a request can raise (bad URL, header encoding...)
+            fetched.fail(f"{label}: the query failed ({type(exc).__name__})")
             return None
         if content is None:
             fetched.fail(f"{label}: fhirServer answered more than {self._max_bytes} bytes; not read")

@@ -3,7 +3,8 @@
 Independent queries of a round run at once, so a round costs about its slowest query, not the sum. The
 first round starts the clock of ``fhir_total_timeout_seconds``; a query still running when it runs out is
 cancelled and reported as unavailable, and later rounds get only what is left, so no FHIR server, however
-slow, holds the hook beyond that budget.
+slow, holds the hook beyond that budget. A query that raises is a failed query too (its exception type
+only in the problem), and every task's exception is retrieved.
 """
 
 from __future__ import annotations
@@ -46,13 +47,25 @@ class FetchSession:
         if pending:
             await asyncio.wait(pending)
         results = [
-            self._out_of_time(label) if task in pending else task.result()
+            self._out_of_time(label) if task in pending else self._result(label, task)
             for (label, _), task in zip(queries, tasks, strict=True)
         ]
         for fetched in results:
             for problem in fetched.problems:
                 logger.warning("fhir data: %s", problem)
         return results
+
+    @staticmethod
+    def _result(label: str, task: asyncio.Future[Fetched]) -> Fetched:
+        """Every task's outcome is retrieved, so no "Task exception was never retrieved" traceback (which
+        bypasses the log filter and can print a URL with the patient id) is ever printed; an exception
+        becomes a failed query named by its type only."""
+        if task.cancelled():
+            return Fetched(label).fail(f"{label}: the query was cancelled")
+        failure = task.exception()
+        if failure is not None:
+            return Fetched(label).fail(f"{label}: the query failed ({type(failure).__name__})")
+        return task.result()
 
     def _out_of_time(self, label: str) -> Fetched:
         return Fetched(label).fail(

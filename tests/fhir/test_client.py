@@ -261,3 +261,23 @@ async def test_an_answer_declared_past_the_byte_cap_is_refused_and_one_at_the_ca
     )
     fetched = await below.search("conditions", "Condition")
     assert not fetched.complete and fetched.resources == []
+
+
+async def test_any_exception_of_a_request_is_a_failed_query_named_by_its_type() -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise UnicodeEncodeError("ascii", f"{request.url}", 0, 1, "not ascii")
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(broken)) as http:
+        fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert fetched.problems == ["conditions: the query failed (UnicodeEncodeError)"]
+
+
+@respx.mock
+async def test_a_next_link_that_does_not_parse_is_not_followed(http: httpx.AsyncClient) -> None:
+    respx.get(f"{BASE}/Condition").mock(
+        return_value=httpx.Response(200, json=searchset("c1", next_url="http://[::1/Condition?page=2"))
+    )
+    fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert not fetched.complete
+    assert fetched.problems == ["conditions: the next page link points outside fhirServer; not followed"]
+    assert not client_for(http).owns("http://[::1")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from functools import partial
 
@@ -64,3 +65,31 @@ async def test_a_later_round_gets_only_what_is_left_of_the_budget() -> None:
     await session.run([("first", partial(hangs, "first"))])
     later = await session.run([("second", partial(hangs, "second"))])
     assert later[0].problems == ["second: not finished within the total FHIR budget of 0.05 s"]
+
+
+async def test_a_query_that_raises_is_a_failed_query_and_no_exception_is_left_unretrieved() -> None:
+    """One failing task used to raise out of the round, leaving its siblings' exceptions unretrieved:
+    asyncio then printed "Task exception was never retrieved" tracebacks, URL and patient id included."""
+    unretrieved: list[dict[str, object]] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _loop, context: unretrieved.append(context))
+
+    async def fails(label: str) -> Fetched:
+        raise ValueError(f"https://ehr.example.org/fhir/Condition?patient=secret-{label}")
+
+    async def works(label: str) -> Fetched:
+        return Fetched(label)
+
+    session = FetchSession(total_timeout_seconds=1.0)
+    try:
+        results = await session.run(
+            [("a", partial(fails, "a")), ("b", partial(works, "b")), ("c", partial(fails, "c"))]
+        )
+        gc.collect()
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(None)
+    assert [r.complete for r in results] == [False, True, False]
+    assert results[0].problems == ["a: the query failed (ValueError)"]
+    assert results[2].problems == ["c: the query failed (ValueError)"]
+    assert unretrieved == []
