@@ -19,11 +19,13 @@ from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cds_service import __version__
 from cds_service.app_state import Runtime, runtime_of
 from cds_service.auth.jwks import is_url
 from cds_service.dtr.routes import router as dtr_router
+from cds_service.errors import PayloadTooLarge
 from cds_service.hooks.errors import UnhandledErrorMiddleware, install_error_handling, outcome_response
 from cds_service.hooks.routes import json_response
 from cds_service.hooks.routes import router as hooks_router
@@ -58,6 +60,55 @@ class OutcomeCORSMiddleware(CORSMiddleware):
             if key.lower() not in {"content-length", "content-type"}
         }
         return outcome_response(response.status_code, text, code="forbidden", headers=headers)
+
+
+class BodyLimitMiddleware:
+    """Refuses a request body over ``max_bytes`` with a 413 OperationOutcome (pure ASGI: the body is not
+    buffered here). A declared ``Content-Length`` over the limit is refused before anything is read; a body
+    without one (chunked) is counted as it streams, and the read that passes the limit raises
+    ``PayloadTooLarge``, which the app's error handling answers."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self) -> Response:
+        return outcome_response(
+            413, f"The request body is larger than {self.max_bytes} bytes", code=PayloadTooLarge.code
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "").strip()
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large()(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes")
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except PayloadTooLarge:  # read outside a route's error handling
+            if started:
+                raise
+            await self._too_large()(scope, receive, send)
 
 
 def _announce_security(settings: Settings) -> None:
@@ -126,7 +177,9 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
     )
     app.state.runtime = Runtime(settings, http_client=http_client)
     install_error_handling(app)
-    # Added first, so it sits inside CORS: even a 500 carries the CORS headers a browser needs.
+    # Innermost: a 413 raised while a route reads the body goes through the app's error handling.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Added before CORS, so it sits inside CORS: even a 500 carries the CORS headers a browser needs.
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(
         OutcomeCORSMiddleware,

@@ -48,3 +48,10 @@ class NotFound(ServiceError):
 
     status = 404
     code = "not-found"
+
+
+class PayloadTooLarge(ServiceError):
+    """The request body is larger than ``CDS_MAX_BODY_BYTES``."""
+
+    status = 413
+    code = "too-long"

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     jwt_max_lifetime_seconds: int = 3600  # jti replay memory; best practice: "no more than an hour"
     jwks_cache_seconds: int = 3600
 
+    # Largest request body accepted (bytes); a larger one is answered 413 before it is parsed.
+    max_body_bytes: int = 10 * 1024 * 1024
+
     # CORS: the CDS Hooks sandbox runs in a browser
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
 

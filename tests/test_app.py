@@ -203,3 +203,53 @@ async def test_a_refused_preflight_is_an_operation_outcome(
     body = response.json()
     assert body["resourceType"] == "OperationOutcome"
     assert body["issue"][0]["code"] == "forbidden"
+
+
+BODY_ROUTES = [
+    f"/cds-services/{SERVICE_ID}",
+    f"/cds-services/{SERVICE_ID}/feedback",
+    "/fhir/Questionnaire/$questionnaire-package",
+]
+
+
+def assert_too_large(response: httpx.Response) -> None:
+    assert response.status_code == 413, response.text
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    assert body["issue"][0]["code"] == "too-long"
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
+async def test_a_body_declared_over_the_limit_is_413_unread(
+    serve_app: ServeApp, make_settings: Any, path: str
+) -> None:
+    async with serve_app(make_settings(max_body_bytes=1000)) as client:
+        response = await client.post(path, content=b" " * 1001, headers={"Origin": SANDBOX})
+        assert_too_large(response)
+        at_limit = await client.post(path, content=b" " * 1000, headers={"Origin": SANDBOX})
+        assert at_limit.status_code == 400  # read and parsed: not JSON
+
+
+@pytest.mark.parametrize("path", BODY_ROUTES)
+async def test_a_streamed_body_over_the_limit_is_413(
+    serve_app: ServeApp, make_settings: Any, path: str
+) -> None:
+    """No Content-Length (chunked): the bytes are counted as they arrive."""
+    chunks_read = 0
+
+    async def endless() -> Any:
+        nonlocal chunks_read
+        while chunks_read < 1000:
+            chunks_read += 1
+            yield b" " * 100
+
+    async with serve_app(make_settings(max_body_bytes=1000)) as client:
+        response = await client.post(path, content=endless(), headers={"Origin": SANDBOX})
+    assert "content-length" not in response.request.headers
+    assert_too_large(response)
+    assert chunks_read < 20  # not read to the end
+
+
+async def test_the_default_body_limit_is_10_mib(make_settings: Any) -> None:
+    assert make_settings().max_body_bytes == 10 * 1024 * 1024

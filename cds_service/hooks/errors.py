@@ -34,6 +34,7 @@ _ISSUE_CODE_BY_STATUS: dict[int, str] = {
     405: "not-supported",
     406: "not-supported",
     412: "not-found",
+    413: "too-long",
     415: "not-supported",
     422: "invalid",
     500: "exception",
