@@ -169,11 +169,17 @@ def runtime_of_app(app: FastAPI) -> Runtime:
 def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClient | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging()
+    # The API docs are a development aid: with authentication on they would be the one unauthenticated
+    # description of the service, so they are not served.
+    docs = not settings.auth_required
     app = FastAPI(
         title="Dexrazoxane CDS Hooks service (CP.PHAR.418)",
         version=__version__,
         lifespan=lifespan,
         redirect_slashes=False,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.runtime = Runtime(settings, http_client=http_client)
     install_error_handling(app)

@@ -6,6 +6,14 @@ An unmet business rule is never one of these: it is a 200 with a decision.
 
 from __future__ import annotations
 
+# Longest piece of a client's own text quoted back in an error body.
+QUOTE_CHARS = 64
+
+
+def clip(text: str, limit: int = QUOTE_CHARS) -> str:
+    """``text`` as it may be quoted in an error body or a log line: at most ``limit`` characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
 
 class ServiceError(Exception):
     status: int = 500

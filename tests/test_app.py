@@ -253,3 +253,12 @@ async def test_a_streamed_body_over_the_limit_is_413(
 
 async def test_the_default_body_limit_is_10_mib(make_settings: Any) -> None:
     assert make_settings().max_body_bytes == 10 * 1024 * 1024
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json"])
+async def test_api_docs_are_served_only_with_authentication_off(make_settings: Any, path: str) -> None:
+    """With authentication on they would be the one unauthenticated description of the service."""
+    async with in_process(create_app(make_settings())) as client:
+        assert (await client.get(path)).status_code == 200
+    async with in_process(create_app(make_settings(auth_required=True))) as client:
+        assert (await client.get(path)).status_code == 404

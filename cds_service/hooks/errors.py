@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cds_service.errors import ServiceError, Unauthorized
+from cds_service.errors import QUOTE_CHARS, ServiceError, Unauthorized, clip
 
 log = structlog.get_logger("cds_service.errors")
 
@@ -45,10 +45,20 @@ _ISSUE_CODE_BY_STATUS: dict[int, str] = {
 AUTH_FAILED_TEXT = "Authentication failed"
 
 
+# Backstops on every error body, whatever raised it: messages quote a client's text clipped (``clip``),
+# but no body may grow with what a client sent.
+MAX_TEXT_CHARS = 1024
+MAX_EXPRESSIONS = 20
+
+
 def operation_outcome(code: str, text: str, *, expression: tuple[str, ...] = ()) -> dict[str, Any]:
-    issue: dict[str, Any] = {"severity": "error", "code": code, "details": {"text": text}}
+    issue: dict[str, Any] = {
+        "severity": "error",
+        "code": code,
+        "details": {"text": clip(text, MAX_TEXT_CHARS)},
+    }
     if expression:
-        issue["expression"] = list(expression)
+        issue["expression"] = [clip(e, QUOTE_CHARS) for e in expression[:MAX_EXPRESSIONS]]
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from cds_service.errors import InvalidRequest
+from cds_service.errors import InvalidRequest, clip
 from cds_service.fhir.tokens import fhir_id
 from cds_service.hooks.discovery import HOOK
 from cds_service.hooks.request import HookRequest
@@ -89,6 +89,6 @@ def parse_hook_request(body: bytes) -> HookRequest:
         )
     if request.hook != HOOK:
         raise InvalidRequest(
-            f"This service answers the {HOOK} hook, not {request.hook[:64]!r}", expression=("hook",)
+            f"This service answers the {HOOK} hook, not {clip(request.hook)!r}", expression=("hook",)
         )
     return request

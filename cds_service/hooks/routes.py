@@ -22,7 +22,7 @@ from cds_service.app_state import runtime_of
 from cds_service.auth.dependency import authenticate_client
 from cds_service.dtr.routes import store_for
 from cds_service.dtr.store import record_determinations
-from cds_service.errors import ServiceError, UnknownService
+from cds_service.errors import ServiceError, UnknownService, clip
 from cds_service.evaluation import evaluate_hook
 from cds_service.hooks.discovery import SERVICE_ID, discovery_document
 from cds_service.hooks.feedback import parse_feedback
@@ -31,6 +31,9 @@ from cds_service.response.assertion_ids import assertion_key
 from cds_service.response.hook_response import build_response
 
 log = structlog.get_logger("cds_service.hooks")
+
+# Longest hookInstance written to the log.
+HOOK_INSTANCE_LOGGED = 128
 
 router = APIRouter(dependencies=[Depends(authenticate_client)])
 
@@ -66,7 +69,8 @@ async def call_service(service_id: str, request: Request) -> Response:
     status = 500
     try:
         hook_request = parse_hook_request(await request.body())
-        fields["hook_instance"] = hook_request.hookInstance
+        # A UUID by the spec; any string in practice: bounded so a caller cannot flood the log.
+        fields["hook_instance"] = clip(hook_request.hookInstance, HOOK_INSTANCE_LOGGED)
         today = date.today()
         evaluation = await evaluate_hook(
             hook_request, settings=runtime.settings, http=runtime.http(), today=today

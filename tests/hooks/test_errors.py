@@ -100,3 +100,12 @@ async def test_unknown_routes_and_methods_are_operation_outcomes(client: httpx.A
 def test_every_service_error_status_is_an_error_status() -> None:
     for error in ServiceError.__subclasses__():
         assert 400 <= error.status < 600
+
+
+def test_no_error_body_grows_with_what_a_client_sent() -> None:
+    """Backstop for every error, whatever raised it: bounded text, expressions and their count."""
+    outcome = operation_outcome("invalid", "y" * 100_000, expression=tuple("z" * 1000 for _ in range(500)))
+    issue = outcome["issue"][0]
+    assert len(issue["details"]["text"]) == 1024
+    assert len(issue["expression"]) == 20 and all(len(e) == 64 for e in issue["expression"])
+    OperationOutcome.model_validate(outcome)

@@ -216,3 +216,24 @@ async def test_deeply_nested_json_is_400_not_500(serve_app: ServeApp, make_setti
     async with serve_app(make_settings()) as client:
         response = await client.post(path, content=body.replace(b"@", deep.encode()))
     assert "deeper than 64 levels" in assert_outcome(response, 400)["issue"][0]["details"]["text"]
+
+
+async def test_a_long_hook_instance_is_logged_clipped_to_128_characters(
+    serve_app: ServeApp, make_settings: Any, fhir_servers: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = {**BASE_EXAMPLE, "hookInstance": "h" * 100_000}
+    async with serve_app(make_settings()) as client:
+        capsys.readouterr()
+        assert (await client.post(SERVICE, content=orjson.dumps(request))).status_code == 200
+    lines = [orjson.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    (call,) = [line for line in lines if line["event"] == "hook_call"]
+    assert len(call["hook_instance"]) == 128 and call["hook_instance"].startswith("hhh")
+
+
+async def test_a_client_string_is_quoted_in_an_error_clipped_to_64_characters(
+    serve_app: ServeApp, make_settings: Any
+) -> None:
+    async with serve_app(make_settings()) as client:
+        response = await client.post(SERVICE, content=orjson.dumps({**BASE_EXAMPLE, "hook": "x" * 10_000}))
+    text = assert_outcome(response, 400)["issue"][0]["details"]["text"]
+    assert "x" * 63 + "\u2026" in text and "x" * 64 not in text
