@@ -41,7 +41,17 @@ async def authenticate_client(request: Request) -> None:
             raise AuthenticationFailed("bearer")
         if len(token) > MAX_TOKEN_CHARS:
             raise AuthenticationFailed("size")
-        await runtime.verifier.verify(token, audience=audience_for(runtime.settings.public_base_url, request))
+        claims = await runtime.verifier.verify(
+            token, audience=audience_for(runtime.settings.public_base_url, request)
+        )
     except AuthenticationFailed as failed:
         log.warning("client_token_rejected", check=failed.check, route=request.scope.get("path"))
         raise Unauthorized("Authentication failed") from None
+    request.state.client_issuer = str(claims["iss"])
+
+
+def client_of(request: Request) -> str:
+    """The verified issuer of the caller's JWT; "" when authentication is off. What one caller is told
+    (a coverage assertion, its pre-filled answers) is bound to it, so another caller cannot reach it."""
+    issuer = getattr(request.state, "client_issuer", "")
+    return issuer if isinstance(issuer, str) else ""

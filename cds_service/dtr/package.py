@@ -14,7 +14,7 @@ from typing import Any
 
 from cds_service.dtr.prefill import questionnaire_response
 from cds_service.dtr.store import DeterminationStore
-from cds_service.errors import InvalidRequest, NotFound
+from cds_service.errors import InvalidRequest, NotFound, clip
 from cds_service.policy.determination import Determination
 
 
@@ -51,7 +51,7 @@ def parse_package_request(body: Any) -> PackageRequest:
             resource = parameter.get("resource")
             if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
                 raise InvalidRequest(
-                    f"parameter '{name}' must carry a resource", expression=(f"parameter.{name}",)
+                    f"parameter '{clip(name)}' must carry a resource", expression=(f"parameter.{clip(name)}",)
                 )
             (coverages if name == "coverage" else orders).append(resource)
         elif name == "questionnaire":
@@ -82,12 +82,14 @@ def parse_package_request(body: Any) -> PackageRequest:
     )
 
 
-def _known_determination(request: PackageRequest, store: DeterminationStore) -> Determination | None:
+def _known_determination(
+    request: PackageRequest, store: DeterminationStore, client: str
+) -> Determination | None:
     """The stored determination for `context`, only when it is about the Coverage the client sent: an
     assertion id alone never hands out another member's pre-filled answers."""
     if request.context is None:
         return None
-    determination = store.get(request.context)
+    determination = store.get(request.context, client)
     if determination is None or determination.facts is None:
         return None
     if determination.facts.coverage.value != _resource_reference(request.coverage):
@@ -114,12 +116,13 @@ def questionnaire_package(
     questionnaire: dict[str, Any],
     store: DeterminationStore,
     now: datetime,
+    client: str = "",
 ) -> dict[str, Any]:
     url, version = questionnaire["url"], questionnaire["version"]
     wanted = {canonical.split("|", 1)[0] for canonical in request.questionnaires}
     if wanted and url not in wanted:
-        raise NotFound(f"no Questionnaire {', '.join(sorted(wanted))} here; this server has {url}")
-    determination = _known_determination(request, store)
+        raise NotFound(f"no Questionnaire {clip(', '.join(sorted(wanted)))} here; this server has {url}")
+    determination = _known_determination(request, store, client)
     orders = [ref for ref in (_resource_reference(order) for order in request.orders) if ref]
     if determination is not None and not orders:
         orders = [determination.order]

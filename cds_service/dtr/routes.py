@@ -13,11 +13,11 @@ import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
 from cds_service.app_state import Runtime
-from cds_service.auth.dependency import authenticate_client
+from cds_service.auth.dependency import authenticate_client, client_of
 from cds_service.dtr.package import parse_package_request, questionnaire_package
 from cds_service.dtr.questionnaire import QUESTIONNAIRE_ID, questionnaire
 from cds_service.dtr.store import DeterminationStore
-from cds_service.errors import InvalidRequest, NotFound
+from cds_service.errors import InvalidRequest, NotFound, clip
 from cds_service.settings import Settings, get_settings
 
 FHIR_JSON = "application/fhir+json"
@@ -62,7 +62,7 @@ async def read_questionnaire(
 ) -> Response:
     if questionnaire_id != QUESTIONNAIRE_ID:
         raise NotFound(
-            f"Questionnaire/{questionnaire_id} is not known here", expression=("Questionnaire.id",)
+            f"Questionnaire/{clip(questionnaire_id)} is not known here", expression=("Questionnaire.id",)
         )
     return _fhir(_questionnaire(settings))
 
@@ -83,5 +83,6 @@ async def package(
         questionnaire=_questionnaire(settings),
         store=store,
         now=datetime.now(UTC),
+        client=client_of(request),
     )
     return _fhir(parameters)

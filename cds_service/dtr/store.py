@@ -31,42 +31,48 @@ class DeterminationStore:
         self._max_entries = max_entries
         self._ttl = ttl_seconds
         self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, Determination]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[float, str, Determination]] = OrderedDict()
         self._lock = Lock()
 
-    def put(self, assertion_id: str, determination: Determination) -> None:
+    def put(self, assertion_id: str, determination: Determination, client: str = "") -> None:
         with self._lock:
             self._entries.pop(assertion_id, None)
-            self._entries[assertion_id] = (self._clock() + self._ttl, determination)
+            self._entries[assertion_id] = (self._clock() + self._ttl, client, determination)
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)
 
-    def get(self, assertion_id: str) -> Determination | None:
+    def get(self, assertion_id: str, client: str = "") -> Determination | None:
+        """The determination recorded under ``assertion_id`` for the same ``client`` (JWT issuer)."""
         with self._lock:
             entry = self._entries.get(assertion_id)
             if entry is None:
                 return None
-            expires, determination = entry
+            expires, recorded_for, determination = entry
             if self._clock() >= expires:
                 del self._entries[assertion_id]
                 return None
-            return determination
+            return determination if recorded_for == client else None
 
     def __len__(self) -> int:
         return len(self._entries)
 
 
 def record_determinations(
-    store: DeterminationStore, determinations: Iterable[Determination], request: HookRequest, *, key: bytes
+    store: DeterminationStore,
+    determinations: Iterable[Determination],
+    request: HookRequest,
+    *,
+    key: bytes,
+    client: str = "",
 ) -> list[str]:
     """Keep every determination that carries a coverage assertion; returns the assertion ids recorded."""
-    scope = assertion_scope(request)
+    scope = assertion_scope(request, client)
     recorded = []
     for determination in determinations:
         coverage = determination.facts.coverage.value if determination.facts is not None else None
         if coverage is None or determination.decision is Decision.NOT_APPLICABLE:
             continue
         assertion_id = coverage_assertion_id(determination.order, coverage, scope=scope, key=key)
-        store.put(assertion_id, determination)
+        store.put(assertion_id, determination, client)
         recorded.append(assertion_id)
     return recorded

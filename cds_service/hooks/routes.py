@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from cds_service.app_state import runtime_of
-from cds_service.auth.dependency import authenticate_client
+from cds_service.auth.dependency import authenticate_client, client_of
 from cds_service.dtr.routes import store_for
 from cds_service.dtr.store import record_determinations
 from cds_service.errors import ServiceError, UnknownService, clip
@@ -83,8 +83,11 @@ async def call_service(service_id: str, request: Request) -> Response:
             evaluation.determinations,
             hook_request,
             key=assertion_key(runtime.settings),
+            client=client_of(request),
         )
-        response = build_response(evaluation, hook_request, settings=runtime.settings, today=today)
+        response = build_response(
+            evaluation, hook_request, settings=runtime.settings, today=today, client=client_of(request)
+        )
         fields["cards"] = len(response.get("cards") or [])
         status = 200
         return json_response(response)

@@ -38,15 +38,19 @@ def normalised_server(fhir_server: str | None) -> str:
     lower-case (RFC 3986 §6.2.2.1), no trailing slash (the same base written as `.../fhir/`)."""
     if not fhir_server:
         return ""
-    parts = urlsplit(fhir_server.strip())
+    try:
+        parts = urlsplit(fhir_server.strip())
+    except ValueError:  # not a URL ("http://[::1"): the same text is still the same scope
+        return fhir_server.strip()
     return urlunsplit(
         (parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, parts.fragment)
     )
 
 
-def assertion_scope(request: HookRequest) -> str:
-    """What makes local references unique: the EHR's FHIR server and the patient."""
-    return f"{normalised_server(request.fhirServer)}|{request.context.patientId}"
+def assertion_scope(request: HookRequest, client: str = "") -> str:
+    """What makes local references unique: the calling client (its verified JWT issuer, so that one
+    client can never reach or overwrite another's assertion), the EHR's FHIR server and the patient."""
+    return f"{client}|{normalised_server(request.fhirServer)}|{request.context.patientId}"
 
 
 def _digest(purpose: str, order: str, coverage: str, *, scope: str, key: bytes) -> bytes:

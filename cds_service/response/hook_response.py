@@ -66,13 +66,14 @@ def _coverage_action(
     questionnaire: str,
     today: date,
     key: bytes,
+    client: str,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The system action, or the note the card carries instead."""
     facts = determination.facts
     coverage = facts.coverage.value if facts is not None else None
     if coverage is None:
         return None, NO_COVERAGE_NOTE
-    scope = assertion_scope(request)
+    scope = assertion_scope(request, client)
     extension = coverage_information(
         determination,
         coverage=coverage,
@@ -132,8 +133,10 @@ def _cards(
 
 
 def build_response(
-    evaluation: Evaluation, request: HookRequest, *, settings: Settings, today: date
+    evaluation: Evaluation, request: HookRequest, *, settings: Settings, today: date, client: str = ""
 ) -> dict[str, Any]:
+    """The order-sign response; ``client`` is the caller's verified JWT issuer ("" without authentication),
+    which the coverage assertions are bound to (``assertion_ids``)."""
     options = response_options(request)
     questionnaire = questionnaire_canonical(settings.public_base_url)
     key = assertion_key(settings)
@@ -149,6 +152,7 @@ def build_response(
                 questionnaire=questionnaire,
                 today=today,
                 key=key,
+                client=client,
             )
             if action is not None:
                 system_actions.append(action)

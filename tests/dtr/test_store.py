@@ -49,3 +49,13 @@ def test_recording_keys_by_the_coverage_assertion_id_of_the_response() -> None:
     )
     assert recorded == [expected]
     assert store.get(expected) == pend()
+
+
+def test_a_determination_is_handed_only_to_the_client_it_was_recorded_for() -> None:
+    """Bound to the caller's verified JWT issuer: one EHR (or anyone minting its identifiers) can neither
+    read nor overwrite what another was told."""
+    store = DeterminationStore()
+    store.put("a", pend(), "https://ehr-one.example")
+    assert store.get("a", "https://ehr-one.example") == pend()
+    assert store.get("a", "https://ehr-two.example") is None
+    assert store.get("a") is None

@@ -237,3 +237,25 @@ async def test_a_client_string_is_quoted_in_an_error_clipped_to_64_characters(
         response = await client.post(SERVICE, content=orjson.dumps({**BASE_EXAMPLE, "hook": "x" * 10_000}))
     text = assert_outcome(response, 400)["issue"][0]["details"]["text"]
     assert "x" * 63 + "\u2026" in text and "x" * 64 not in text
+
+
+async def test_a_fhir_server_that_is_not_a_url_is_never_a_500(
+    serve_app: ServeApp, make_settings: Any
+) -> None:
+    """A dexrazoxane request naming "http://[::1" as its FHIR server and prefetching everything: decided
+    from the prefetch (the unparseable server is not queried, nor does it break the assertion ids)."""
+    body = orjson.loads(
+        (REPO_ROOT / "fhir_fixtures/policy/I.A.3.a-approve-adult-cumulative-300.json").read_bytes()
+    )
+    body["fhirServer"] = "http://[::1"
+    body["fhirAuthorization"] = {
+        "access_token": "t",
+        "token_type": "Bearer",
+        "expires_in": 60,
+        "scope": "x",
+        "subject": "s",
+    }
+    async with serve_app(make_settings()) as client:
+        response = await client.post(SERVICE, json=body)
+    assert response.status_code == 200
+    assert response.json()["systemActions"]

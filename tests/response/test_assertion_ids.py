@@ -80,3 +80,20 @@ def test_spellings_of_the_same_fhir_server_give_the_same_ids() -> None:
     assert len(same) == 1
     assert ids("https://ehr.example.org/FHIR") not in same  # the path is case-sensitive
     assert ids("https://other.example.org/fhir") not in same
+
+
+def test_ids_are_bound_to_the_calling_client() -> None:
+    request = hook_request(draft_order())
+    one = coverage_assertion_id(
+        "MedicationRequest/1", "Coverage/a", scope=assertion_scope(request, "https://ehr-one"), key=KEY
+    )
+    two = coverage_assertion_id(
+        "MedicationRequest/1", "Coverage/a", scope=assertion_scope(request, "https://ehr-two"), key=KEY
+    )
+    assert one != two
+
+
+def test_a_fhir_server_that_is_not_a_url_still_gives_a_scope() -> None:
+    request = hook_request(draft_order())
+    request.fhirServer = "http://[::1"
+    assert assertion_scope(request).endswith("|http://[::1|" + request.context.patientId)
