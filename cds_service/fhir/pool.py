@@ -32,6 +32,7 @@ class ResourcePool:
     _by_type: dict[str, dict[str, Resource]] = field(default_factory=dict)
     _by_full_url: dict[str, Resource] = field(default_factory=dict)
     _anonymous: int = 0
+    _draft_keys: set[tuple[str, str]] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     # The orders being signed (CDS Hooks order-sign ``context.draftOrders``), also indexed above.
     draft_orders: list[Resource] = field(default_factory=list)
@@ -77,13 +78,23 @@ class ResourcePool:
         if not isinstance(rid, str) or not rid:
             self._anonymous += 1
             rid = f"#anonymous-{self._anonymous}"
+        if (rtype, rid) in self._draft_keys:
+            # The order being signed, as the client holds it now, wins over a copy of it in a prefetch
+            # or search result (an earlier status would make it read as an active order).
+            return
         self._by_type.setdefault(rtype, {})[rid] = item
         added.append(item)
 
     def add_draft_orders(self, bundle: Any) -> None:
         """Index ``context.draftOrders`` (a Bundle, possibly without ``type``) and remember its resources,
         in the order the EHR sent them."""
-        self.draft_orders.extend(self.add(bundle, source="context.draftOrders"))
+        added = self.add(bundle, source="context.draftOrders")
+        self.draft_orders.extend(added)
+        self._draft_keys.update(
+            (str(order["resourceType"]), str(order["id"]))
+            for order in added
+            if isinstance(order.get("id"), str)
+        )
 
     def add_all(self, items: Iterable[Any], *, source: str = "") -> None:
         for item in items:

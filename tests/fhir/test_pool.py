@@ -85,3 +85,12 @@ def test_draft_orders_keep_the_order_the_ehr_sent() -> None:
         }
     )
     assert [r["id"] for r in pool.draft_orders] == ["b", "n", "a"]
+
+
+def test_a_copy_of_a_draft_order_in_the_prefetch_does_not_replace_it() -> None:
+    pool = ResourcePool()
+    draft = {"resourceType": "MedicationRequest", "id": "dox", "status": "draft"}
+    pool.add_draft_orders({"resourceType": "Bundle", "entry": [{"resource": draft}]})
+    pool.add({"resourceType": "MedicationRequest", "id": "dox", "status": "active"}, source="prefetch.x")
+    assert pool.get("MedicationRequest", "dox") is draft
+    assert pool.draft_orders == [draft]
