@@ -9,8 +9,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cds_service.clinical.coverage import normalized_line_of_business
 
 
 class Settings(BaseSettings):
@@ -50,6 +52,20 @@ class Settings(BaseSettings):
     # payer/plan identifier value -> "commercial" | "marketplace" | "medicaid" | "medicare".
     health_plan_name: str = "Health Plan"
     line_of_business_map: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("line_of_business_map")
+    @classmethod
+    def _known_lines_of_business(cls, mapping: dict[str, str]) -> dict[str, str]:
+        """A value the policy does not know would be ignored silently, and the plan judged by its SOPT type
+        (a marketplace plan as commercial, naming the wrong off-label policy): refuse it at start-up."""
+        normalized = {key: normalized_line_of_business(value) for key, value in mapping.items()}
+        unknown = sorted(key for key, value in normalized.items() if value is None)
+        if unknown:
+            raise ValueError(
+                f"CDS_LINE_OF_BUSINESS_MAP: {', '.join(unknown)} must map to commercial, marketplace "
+                "(HIM, ICHRA), medicaid or medicare"
+            )
+        return {key: value for key, value in normalized.items() if value is not None}
 
     # HMAC key of coverage-assertion-id / satisfied-pa-id (the DTR pre-fill key). Unset: a random key per
     # process, so the ids change when the service restarts.
