@@ -54,7 +54,18 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
 
 
 def check_depth(payload: Any) -> None:
-    if nested_deeper_than(payload, MAX_JSON_DEPTH):
+    """400 for JSON nested deeper than ``MAX_JSON_DEPTH``. The prefetch, most of a large request's bytes,
+    is only read (never echoed back), so it is held to orjson's own 255-level limit, which re-encoding it
+    checks at C speed; walking it in Python cost as much as parsing the request."""
+    if isinstance(payload, dict) and isinstance(payload.get("prefetch"), dict | list):
+        rest = {key: value for key, value in payload.items() if key != "prefetch"}
+        try:
+            orjson.dumps(payload["prefetch"])
+        except TypeError:  # orjson: "Recursion limit reached" (JSONEncodeError is a TypeError too)
+            raise InvalidRequest("The prefetch nests JSON too deep") from None
+    else:
+        rest = payload
+    if nested_deeper_than(rest, MAX_JSON_DEPTH):
         raise InvalidRequest(f"The body nests JSON deeper than {MAX_JSON_DEPTH} levels")
 
 
