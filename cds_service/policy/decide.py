@@ -39,7 +39,14 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
     evaluated = POLICY.evaluate(pathway, facts)
     criteria = evaluated.result
     decision = _DECISION[criteria.outcome]
-    documentation = [DocumentationRequest(node.id, node.documentation) for node in evaluated.open_questions]
+    # What to send, and what exactly the data left open for that criterion.
+    open_reasons = {node.id: node.reason for node in criteria.walk()}
+    documentation = [
+        DocumentationRequest(node.id, f"{node.documentation} Still open: {open_reasons[node.id]}.")
+        if open_reasons.get(node.id)
+        else DocumentationRequest(node.id, node.documentation)
+        for node in evaluated.open_questions
+    ]
     tree_reason = criteria.reason
     if (
         decision is Decision.APPROVE

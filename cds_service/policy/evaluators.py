@@ -20,16 +20,22 @@ def _evidence(*verdicts: Verdict) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ref for verdict in verdicts for ref in verdict.evidence))
 
 
+def _deciding(outcome: Outcome, parts: tuple[Verdict, ...]) -> str:
+    """The reasons of the parts that decide the outcome: a reader sees why, not every part's story
+    (an unmet alternative beside a met one, or settled parts beside what is still open)."""
+    return "; ".join(part.reason for part in parts if part.outcome is outcome)
+
+
 def both(*parts: Verdict) -> Verdict:
     """Every part of a compound criterion ("X, and Y") under "must meet all"."""
     outcome = all_of(part.outcome for part in parts)
-    return Verdict(outcome, "; ".join(part.reason for part in parts), _evidence(*parts))
+    return Verdict(outcome, _deciding(outcome, parts), _evidence(*parts))
 
 
 def either(*parts: Verdict) -> Verdict:
     """A criterion met by any of its parts ("X or Y")."""
     outcome = any_of(part.outcome for part in parts)
-    return Verdict(outcome, "; ".join(part.reason for part in parts), _evidence(*parts))
+    return Verdict(outcome, _deciding(outcome, parts), _evidence(*parts))
 
 
 def fact(value: Fact[bool], yes: str, no: str, unknown: str) -> Verdict:
@@ -291,8 +297,9 @@ def extravasation_daily_caps(facts: ClinicalFacts) -> Verdict:
             parts.append(
                 Verdict(Outcome.of(ok), f"day {day.day} {_mg(day.mg)} mg {sign} {_mg(cap.value)} mg")
             )
-    combined = both(*parts)
-    return Verdict(combined.outcome, combined.reason, evidence)
+    # Every day is shown, the ones within their cap too: the course reads day by day.
+    outcome = all_of(part.outcome for part in parts)
+    return Verdict(outcome, "; ".join(part.reason for part in parts), evidence)
 
 
 EVALUATORS: Mapping[str, Evaluator] = {

@@ -138,3 +138,14 @@ def test_a_clinicians_yes_cannot_settle_what_only_the_plans_records_hold() -> No
     assert det.criteria is not None
     outcomes = {node.id: node.outcome for node in det.criteria.walk()}
     assert outcomes["II.A.1.a"] is Outcome.UNKNOWN and outcomes["II.A.3"] is Outcome.MET
+
+
+def test_a_documentation_request_says_what_is_still_open() -> None:
+    det = determine(
+        adult_on_doxorubicin(prescriber_onc_or_hem=Fact(None, (), "no recorded specialty")), ORDER
+    )
+    (request,) = det.documentation
+    assert request.criterion == "I.A.2"
+    assert request.request.endswith(
+        "Still open: no recorded specialty; no oncology/hematology consultation recorded."
+    )

@@ -7,6 +7,7 @@ import pytest
 from cds_service.clinical.facts import ClinicalFacts, DoseTotal, ExtravasationDay, Fact
 from cds_service.policy import evaluators as ev
 from cds_service.policy.outcome import Outcome
+from cds_service.policy.tree import Verdict
 from tests.policy.policy_facts import NO, adult_on_doxorubicin
 
 MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
@@ -300,3 +301,14 @@ def test_unknown_facts_give_the_extraction_reason() -> None:
 
 def test_every_evaluator_is_registered_under_its_name() -> None:
     assert all(ev.EVALUATORS[name].__name__ == name for name in ev.EVALUATORS)
+
+
+def test_reasons_name_only_the_parts_that_decide() -> None:
+    """A met "X or Y" reads why it is met, not also the alternative that is not; an open "X and Y" reads
+    what is still open, not the parts already settled."""
+    met = ev.either(
+        Verdict(Outcome.MET, "prescriber is an oncologist"), Verdict(Outcome.UNKNOWN, "no referral")
+    )
+    assert met.reason == "prescriber is an oncologist"
+    open_ = ev.both(Verdict(Outcome.MET, "relapsed"), Verdict(Outcome.UNKNOWN, "no TKI recorded"))
+    assert open_.reason == "no TKI recorded"
