@@ -424,7 +424,8 @@ def _is_bcr_abl1(observation: Resource) -> bool:
 
 
 def _bcr_abl1_result(observation: Resource) -> bool | None:
-    """Positive / negative / unreadable, from the value first, then the interpretation."""
+    """Positive / negative / unreadable: a coded answer first, then the lab's interpretation, then the
+    value (a ratio below the detection limit, ``comparator`` "<", is not detected), then its text."""
     answer = {
         code.upper() if code.isalpha() else code
         for _s, code in codings(observation.get("valueCodeableConcept"))
@@ -433,8 +434,16 @@ def _bcr_abl1_result(observation: Resource) -> bool | None:
         return True
     if answer & codes.NEGATIVE_ANSWERS:
         return False
-    value = obj(observation.get("valueQuantity")).get("value")
+    interpretation = {code.upper() for code in plain_codes(observation.get("interpretation"))}
+    if interpretation & codes.POSITIVE_ANSWERS:
+        return True
+    if interpretation & codes.NEGATIVE_ANSWERS:
+        return False
+    quantity = obj(observation.get("valueQuantity"))
+    value = quantity.get("value")
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if quantity.get("comparator") in ("<", "<="):
+            return False
         return value > 0
     text = observation.get("valueString")
     if isinstance(text, str):
@@ -443,11 +452,6 @@ def _bcr_abl1_result(observation: Resource) -> bool | None:
             return False
         if lowered.startswith(("detected", "positive", "present")):
             return True
-    interpretation = {code.upper() for code in plain_codes(observation.get("interpretation"))}
-    if interpretation & codes.POSITIVE_ANSWERS:
-        return True
-    if interpretation & codes.NEGATIVE_ANSWERS:
-        return False
     return None
 
 

@@ -82,6 +82,15 @@ def test_bcr_abl1_results_decide_ph_status() -> None:
     assert dx.ph_positive([], [positive, negative]).value is True
 
 
+def test_a_ratio_below_the_detection_limit_is_not_detected_and_the_lab_interpretation_wins() -> None:
+    below = bcr_abl1("b", valueQuantity={"value": 0.001, "comparator": "<", "unit": "%"})
+    assert dx.ph_positive([], [below]).value is False
+    flagged = bcr_abl1(
+        "f", valueQuantity={"value": 0, "unit": "%"}, interpretation=[{"coding": [{"code": "POS"}]}]
+    )
+    assert dx.ph_positive([], [flagged]).value is True
+
+
 def test_wilms_and_neuroblastoma_by_snomed_or_by_site_in_a_child() -> None:
     assert dx.wilms_tumor(recorded(snomed_condition("w", "302849000")), 40).value is True
     kidney = recorded(condition("k", "C64.1"))
