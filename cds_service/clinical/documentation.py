@@ -6,7 +6,8 @@ contains ``cp-phar-418``; nested items are walked. When several responses answer
 the most recently authored wins.
 
 An answer must be about this request: the response names the order (DTR's ``qr-context`` extension,
-``basedOn`` or ``partOf``), or it was authored in the ``ANSWER_VALID_DAYS`` before the order. An older
+``basedOn`` or ``partOf``), or it names no order and was authored in the ``ANSWER_VALID_DAYS`` before
+the order. An older
 answer is not reused: "responding positively to therapy" (II.A.3) must be current, and literature support
 (I.A.5.b) is for the dose now requested (CP.PHAR.418 asks for documentation supporting this request).
 """
@@ -40,14 +41,16 @@ def _references(value: Any) -> Iterator[str]:
             yield from _references(child)
 
 
-def _names_order(response: dict[str, Any], order_reference: str) -> bool:
+def _named_orders(response: dict[str, Any]) -> list[str]:
     linking = [response.get("extension"), response.get("basedOn"), response.get("partOf")]
-    return any(ref == order_reference or ref.endswith("/" + order_reference) for ref in _references(linking))
+    return [ref for ref in _references(linking) if "MedicationRequest/" in ref or "MedicationOrder/" in ref]
 
 
 def _current(response: dict[str, Any], order_reference: str, start: date) -> bool:
-    if _names_order(response, order_reference):
-        return True
+    named = _named_orders(response)
+    if named:
+        # An answer written for another order (an earlier dose's literature support) is not this one's.
+        return any(ref == order_reference or ref.endswith("/" + order_reference) for ref in named)
     authored = parse_datetime(response.get("authored"))
     return authored is not None and authored.date() >= start - timedelta(days=ANSWER_VALID_DAYS)
 

@@ -163,7 +163,9 @@ def _on_one_basis(
         values, basis = [m for m in in_mg if m is not None], "mg"
     else:
         units = {unit.strip().lower() for _value, unit in dexrazoxane + doxorubicin}
-        if len(units) != 1:
+        # Only a mass per body weight is a shared divisor; "mL" or "{vial}" of two drugs at different
+        # strengths say nothing about their mg ratio.
+        if len(units) != 1 or next(iter(units)) not in PER_WEIGHT_UNITS:
             return None
         values, basis = [value for value, _unit in dexrazoxane + doxorubicin], units.pop()
     largest, smallest = max(values[: len(dexrazoxane)]), min(values[len(dexrazoxane) :])
@@ -241,6 +243,8 @@ def extravasation_course(
         for day, (mg, refs) in sorted(by_day.items())
     )
 
+
+PER_WEIGHT_UNITS = frozenset({"mg/kg", "g/kg", "ug/kg", "mcg/kg"})
 
 # "In combination with dasatinib or imatinib" (I.A.3.b.i.2) is current therapy: an active or draft order,
 # or an administration in this window before the order (oral TKIs are given daily; our choice of window).

@@ -74,3 +74,10 @@ def test_an_answer_that_names_this_order_counts_whenever_it_was_authored() -> No
     other = response("other-order", {"I.A.2": True}, authored="2025-03-01")
     other["basedOn"] = [{"reference": "MedicationRequest/another"}]
     assert set(documented_answers(pool_of(linked, other), ORDER, START)) == {"II.A.3"}
+
+
+def test_a_recent_answer_written_for_another_order_does_not_settle_this_one() -> None:
+    """Literature support for an earlier 500 mg/m2 order is not support for today's 750 mg/m2."""
+    other = response("other", {"I.A.5.b": True}, authored="2026-09-25")
+    other["basedOn"] = [{"reference": "MedicationRequest/old-dz"}]
+    assert documented_answers(pool_of(other), ORDER, START) == {}

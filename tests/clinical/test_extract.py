@@ -459,3 +459,17 @@ def test_an_implausible_order_date_is_no_date() -> None:
     """authoredOn 0001-01-01 is a typing error: the approval starts today, and no window arithmetic fails."""
     facts = facts_of(pool_of(patient(), drafts=[dexrazoxane_order(authored="0001-01-01")]))
     assert facts.approval_start == TODAY
+
+
+def test_volumes_of_two_drugs_give_no_ratio() -> None:
+    """50 mL of dexrazoxane and 25 mL of doxorubicin: different strengths, so no mg ratio."""
+    facts = facts_of(
+        pool_of(
+            patient(),
+            drafts=[
+                dexrazoxane_order(dose=(50, "mL")),
+                medication_request("dox-order", DOXORUBICIN, (25, "mL")),
+            ],
+        )
+    )
+    assert facts.dose_ratio.value is None
