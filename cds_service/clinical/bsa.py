@@ -78,6 +78,9 @@ _KINDS: tuple[tuple[str, frozenset[str], Callable[[float, str], float | None]], 
     ("height", HEIGHT_LOINC, to_cm),
     ("weight", WEIGHT_LOINC, to_kg),
 )
+# Human ranges, a premature newborn to the tallest and heaviest adults (our choice): outside them a value
+# is a charting slip ("70 g" for 70 kg made a BSA of 0.06 m² and a 3,500 mg/m² cumulative dose).
+_PLAUSIBLE = {"bsa": (0.1, 3.5), "height": (30.0, 250.0), "weight": (0.4, 350.0)}
 
 
 _BODY_LOINC = frozenset().union(*(codes for _name, codes, _convert in _KINDS))
@@ -107,7 +110,8 @@ def _readings(observations: Iterable[Resource]) -> dict[str, list[_Reading]]:
         if when is None or read is None:
             continue
         value = kind[1](*read)
-        if value is not None and value > 0:
+        low, high = _PLAUSIBLE[kind[0]]
+        if value is not None and low <= value <= high:
             found[kind[0]].append(_Reading(when, value, reference_of(observation)))
     return found
 

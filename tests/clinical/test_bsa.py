@@ -78,3 +78,10 @@ def test_a_measurement_too_far_from_the_dose_does_not_size_it() -> None:
     )
     found = stale_bsa.on(date(2026, 11, 28))
     assert found is not None and found.source == "mosteller"  # the fresher height and weight are used
+
+
+def test_an_implausible_measurement_is_a_charting_slip_not_a_size() -> None:
+    """A weight of "70 g" (for 70 kg) or a BSA of 190 m² sizes no dose."""
+    slip = BodySurfaceArea([height("h", "2026-11-01", 165), weight("w", "2026-11-01", 70, "g")])
+    assert slip.on(date(2026, 11, 28)) is None
+    assert BodySurfaceArea([bsa("b", "2026-11-01", 190)]).on(date(2026, 11, 28)) is None
