@@ -59,6 +59,7 @@ def extract_facts(
         dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start) for a in anthracycline_given
     ]
     orders = orders_in_play(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS)
+    dexrazoxane_in_play = orders_in_play(pool, frozenset({Agent.DEXRAZOXANE}))
     anthracycline_orders = [o for o in orders if o.agent in ANTHRACYCLINES]
     to_come = doses_to_come(anthracycline_orders, anthracycline_given, body, start=start)
     given.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference))
@@ -109,7 +110,14 @@ def extract_facts(
         dexrazoxane_dose_mg_m2=dexrazoxane_mg_m2,
         dexrazoxane_dose_mg=dexrazoxane_mg,
         dose_ratio=ratio,
-        extravasation_course=extravasation_course(order, administrations, body, start=start, onset=onset)
+        extravasation_course=extravasation_course(
+            order,
+            administrations,
+            body,
+            start=start,
+            onset=onset,
+            other_orders=[o for o in dexrazoxane_in_play if o.resource is not order],
+        )
         if on_extravasation_pathway
         else (),
         prior_dexrazoxane_cardioprotection=prior_dexrazoxane_cardioprotection(pool, administrations, start),

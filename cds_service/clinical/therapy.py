@@ -214,22 +214,34 @@ def extravasation_course(
     *,
     start: date,
     onset: date | None,
+    other_orders: Iterable[OrderInPlay] = (),
 ) -> tuple[ExtravasationDay, ...]:
-    """mg of dexrazoxane per course day: doses already given since the extravasation, plus this order's,
-    one per day from its timing (day 1 = the first dose of the course). mg/m² go through the BSA."""
+    """mg of dexrazoxane per course day: doses already given since the extravasation (the order's own
+    day included, unless given under this order), plus this order's and the other dexrazoxane orders'
+    (draft or active) still to come, one per day from their timing (day 1 = the first dose of the
+    course). mg/m² go through the BSA. Every dose of the course counts toward its day's cap (I.B.4)."""
     since = onset if onset is not None else start - timedelta(days=EXTRAVASATION_COURSE_DAYS - 1)
+    reference = reference_of(order)
     entries: list[tuple[date, float | None, str]] = [
         (a.when, mg_from_mg_m2(a.amount, body.on(a.when)), a.reference)
         for a in administrations
-        if a.agent is Agent.DEXRAZOXANE and a.when is not None and since <= a.when < start
+        if a.agent is Agent.DEXRAZOXANE
+        and a.when is not None
+        and since <= a.when <= start
+        and a.request != reference
     ]
-    reference = reference_of(order)
     current = body.on(start)
-    next_day = start
-    for dose in planned_schedule(order).doses:
-        when = dose.when if dose.when is not None else next_day
-        entries.append((when, mg_from_mg_m2(dose.amount, current), reference))
-        next_day = when + timedelta(days=1)
+    # A day on which a dose was recorded under an order is that dose, not one more to come.
+    given_on = {(a.request, a.when) for a in administrations if a.agent is Agent.DEXRAZOXANE and a.request}
+    planned = [(reference, planned_schedule(order))]
+    planned += [(o.reference, o.schedule) for o in other_orders]
+    for source, schedule in planned:
+        next_day = start
+        for dose in schedule.doses:
+            when = dose.when if dose.when is not None else next_day
+            if source == reference or (when >= start and (source, when) not in given_on):
+                entries.append((when, mg_from_mg_m2(dose.amount, current), source))
+            next_day = when + timedelta(days=1)
     if not entries:
         return ()
     first = min(when for when, _mg, _ref in entries)

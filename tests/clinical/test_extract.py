@@ -473,3 +473,23 @@ def test_volumes_of_two_drugs_give_no_ratio() -> None:
         )
     )
     assert facts.dose_ratio.value is None
+
+
+EXTRAVASATION_REASON = [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "T80.810A"}]}]
+
+
+def test_the_course_counts_a_dose_given_on_the_order_day_and_the_other_orders_of_the_course() -> None:
+    """Day 1 was given this morning (2,000 mg); this order plans 2,000 mg on days 2 and 3, and another
+    draft adds 500 mg on day 3: day 3 carries 2,500 mg against its 1,000 mg cap (I.B.4)."""
+    infusion = administration("dox", DOXORUBICIN, "2026-10-05", None, status="stopped")
+    given_today = administration("dz-1", DEXRAZOXANE, "2026-10-05", (2000, "mg"))
+    order = dexrazoxane_order(
+        dose=(2000, "mg"),
+        timing_=timing(count=2, period=1, start="2026-10-06"),
+        reasonCode=EXTRAVASATION_REASON,
+    )
+    extra = medication_request(
+        "dex-extra", DEXRAZOXANE, (500, "mg"), timing_=timing(count=1, start="2026-10-07")
+    )
+    facts = facts_of(pool_of(patient(), infusion, given_today, drafts=[order, extra]), order)
+    assert [(d.day, d.mg) for d in facts.extravasation_course] == [(1, 2000.0), (2, 2000.0), (3, 2500.0)]
