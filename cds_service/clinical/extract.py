@@ -23,6 +23,7 @@ from cds_service.clinical.radiation import heart_radiation
 from cds_service.clinical.regimen import doses_to_come, orders_in_play
 from cds_service.clinical.schedule import order_date
 from cds_service.clinical.therapy import (
+    combined_dexrazoxane,
     concurrent_doxorubicin,
     dexrazoxane_dose,
     dose_ratio,
@@ -59,14 +60,19 @@ def extract_facts(
         dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start) for a in anthracycline_given
     ]
     orders = orders_in_play(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS)
-    dexrazoxane_in_play = orders_in_play(pool, frozenset({Agent.DEXRAZOXANE}))
     anthracycline_orders = [o for o in orders if o.agent in ANTHRACYCLINES]
     to_come = doses_to_come(anthracycline_orders, anthracycline_given, body, start=start)
     given.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference))
 
+    dexrazoxane_in_play = orders_in_play(pool, frozenset({Agent.DEXRAZOXANE}))
     dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa)
     doxorubicin = concurrent_doxorubicin(anthracycline_orders, to_come, current_bsa, start=start)
-    ratio = dose_ratio(order_amounts(order), dexrazoxane_mg_m2, doxorubicin)
+    signed_together = [o for o in dexrazoxane_in_play if o.draft and o.resource is not order]
+    ratio = dose_ratio(
+        order_amounts(order),
+        combined_dexrazoxane(dexrazoxane_mg_m2, [o.resource for o in signed_together], current_bsa),
+        doxorubicin,
+    )
 
     diagnoses = dx.recorded_diagnoses(pool, order)
     extravasation = dx.anthracycline_extravasation(pool, order, start)

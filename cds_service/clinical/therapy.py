@@ -65,6 +65,21 @@ def dexrazoxane_dose(order: Resource, bsa: Bsa | None) -> tuple[Fact[float], Fac
     return per_m2, absolute
 
 
+def combined_dexrazoxane(
+    this_order: Fact[float], signed_together: list[Resource], bsa: Bsa | None
+) -> Fact[float]:
+    """The dexrazoxane given with a doxorubicin dose when other dexrazoxane orders are signed with this
+    one: their largest doses add up (two 500 mg/m² orders with 50 mg/m² doxorubicin are 20:1)."""
+    if not signed_together:
+        return this_order
+    others = [dexrazoxane_dose(order, bsa)[0] for order in signed_together]
+    evidence = this_order.evidence + tuple(ref for other in others for ref in other.evidence)
+    if this_order.value is None or any(other.value is None for other in others):
+        return Fact(None, evidence, "another dexrazoxane order signed with this one has no dose in mg/m2")
+    total = this_order.value + sum(other.value for other in others if other.value is not None)
+    return Fact(total, evidence, "dexrazoxane orders signed together: their doses add up")
+
+
 class ConcurrentDoxorubicin(NamedTuple):
     concurrent: Fact[bool]
     per_dose_mg_m2: Fact[float]

@@ -493,3 +493,13 @@ def test_the_course_counts_a_dose_given_on_the_order_day_and_the_other_orders_of
     )
     facts = facts_of(pool_of(patient(), infusion, given_today, drafts=[order, extra]), order)
     assert [(d.day, d.mg) for d in facts.extravasation_course] == [(1, 2000.0), (2, 2000.0), (3, 2500.0)]
+
+
+def test_two_dexrazoxane_orders_signed_together_add_up_against_the_doxorubicin_dose() -> None:
+    """Two 500 mg/m2 dexrazoxane drafts with 50 mg/m2 doxorubicin: 1,000 mg/m2 is given with the dose,
+    20:1, whichever of the two orders is judged."""
+    second = medication_request("dex-2", DEXRAZOXANE, (500, "mg/m2"))
+    dox = medication_request("dox-order", DOXORUBICIN, (50, "mg/m2"))
+    pool = pool_of(patient(), drafts=[dexrazoxane_order(), second, dox])
+    for order in dexrazoxane_orders(pool):
+        assert facts_of(pool, order).dose_ratio.value == pytest.approx(20)
