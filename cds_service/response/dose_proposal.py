@@ -212,9 +212,27 @@ def _trimmed_course(facts: ClinicalFacts, order: dict[str, Any]) -> tuple[dict[s
     return proposed, last_day
 
 
+def _only_this_order_from_day_one(facts: ClinicalFacts, order: dict[str, Any]) -> bool:
+    """Whether the course is this order's alone, and each of its dosage lines falls on days of one cap.
+
+    Only then does capping the order's own lines give a course within I.B.4 without lowering a dose that
+    was within its cap: with a dose already given or another order in the course, or one line over days 1
+    to 3 (2,000 and 1,000 mg caps), a capped copy could still exceed a day or halve an allowed one. No
+    proposal is better than a wrong one; the card still names each day's cap."""
+    if any(day.evidence != (facts.order,) for day in facts.extravasation_course):
+        return False
+    for days in _course_days(order.get("dosageInstruction") or []):
+        caps = {_daily_cap(day) for day in days if day in EXTRAVASATION_DAILY_CAP_MG}
+        if len(caps) > 1:
+            return False
+    return True
+
+
 def _extravasation_proposal(facts: ClinicalFacts, order: dict[str, Any]) -> DoseProposal | None:
     over = [day for day in facts.extravasation_course if day.mg is not None and day.mg > _daily_cap(day.day)]
     if not over and all(day.day <= COURSE_DAYS for day in facts.extravasation_course):
+        return None
+    if not _only_this_order_from_day_one(facts, order):
         return None
     course = _trimmed_course(facts, order)
     if course is None:

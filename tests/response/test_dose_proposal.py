@@ -158,3 +158,35 @@ def test_the_ratio_proposal_names_only_the_pathway_in_use() -> None:
     continued = dose_proposal(determination.facts, determination.order_resource, "II.A")
     assert initial is not None and continued is not None
     assert initial.rule == "I.A.5.a" and continued.rule == "II.A.4.a"
+
+
+def test_no_extravasation_proposal_when_the_course_is_not_this_orders_alone() -> None:
+    """Day 1 given yesterday: capping this order's own lines from "day 1" would still break day 3's cap
+    (or lower an allowed day), so no proposal rather than a wrong one."""
+    determination = over_extravasation_cap()
+    assert determination.facts is not None
+    started = replace(
+        determination.facts,
+        extravasation_course=(
+            ExtravasationDay(1, 2000.0, ("MedicationAdministration/given-yesterday",)),
+            *(replace(day, day=day.day + 1) for day in determination.facts.extravasation_course),
+        ),
+    )
+    assert dose_proposal(started, determination.order_resource) is None
+
+
+def test_no_extravasation_proposal_that_would_halve_allowed_days() -> None:
+    """One line of 1,900 mg for days 1 to 3: capping the line at day 3's 1,000 mg would halve days 1-2,
+    which are allowed 2,000 mg."""
+    order = extravasation_order((1900, 1900))
+    order["dosageInstruction"] = order["dosageInstruction"][:1]
+    order["dosageInstruction"][0]["timing"] = {
+        "repeat": {"count": 3, "frequency": 1, "period": 1, "periodUnit": "d"}
+    }
+    course = tuple(ExtravasationDay(day, 1900.0, (f"MedicationRequest/{order['id']}",)) for day in (1, 2, 3))
+    order_facts = facts(
+        order=f"MedicationRequest/{order['id']}",
+        anthracycline_extravasation=Fact(True),
+        extravasation_course=course,
+    )
+    assert dose_proposal(order_facts, order) is None
