@@ -8,6 +8,10 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cds_service.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,27 +32,69 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
-        import uvicorn
-
-        uvicorn.run("cds_service.app:create_app", factory=True, host=args.host, port=args.port)
-        return 0
+        return _serve(args.host, args.port)
     return _evaluate(args.request, as_json=args.json, today=args.today)
+
+
+def _settings_or_exit() -> Settings:
+    """The settings, or one line naming the CDS_* variable that is wrong (not a traceback)."""
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from cds_service.settings import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as error:
+        wrong = "; ".join(
+            f"CDS_{'_'.join(str(part) for part in e['loc'][:1]).upper()}: {e['msg']}" for e in error.errors()
+        )
+        raise SystemExit(f"cds-service: invalid configuration: {wrong}") from None
+    except SettingsError as error:
+        # pydantic-settings names the field, not the variable: say which variable and what it expects
+        raise SystemExit(
+            f"cds-service: invalid configuration: {error} (lists and maps are JSON, e.g. "
+            "CDS_CORS_ORIGINS='[\"https://sandbox.cds-hooks.org\"]')"
+        ) from None
+
+
+def _serve(host: str, port: int) -> int:
+    import uvicorn
+
+    # Without CDS_PUBLIC_BASE_URL the service is reached where it listens: the DTR canonical URLs and the
+    # JWT audience follow --host/--port (0.0.0.0 listens everywhere; it is reached as 127.0.0.1 here).
+    if "CDS_PUBLIC_BASE_URL" not in os.environ:
+        reached_as = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison
+        os.environ["CDS_PUBLIC_BASE_URL"] = f"http://{reached_as}:{port}"
+    _settings_or_exit()
+    # uvicorn's own lines go through the service's JSON log handler (configure_logging), and the access
+    # log is off: the service writes one hook_call line per call itself, without the client's address.
+    uvicorn.run(
+        "cds_service.app:create_app", factory=True, host=host, port=port, log_config=None, access_log=False
+    )
+    return 0
 
 
 def _evaluate(path: Path, *, as_json: bool, today: date | None) -> int:
     """Exit 0 with the determinations on stdout; 2 with one line on stderr for a file that is not a
     readable hook request; 1 for a request whose data could not be gathered."""
-    from cds_service.errors import ServiceError
+    from cds_service.errors import MissingData, ServiceError
     from cds_service.report import RequestFileError, evaluate_path, no_dexrazoxane_message, render
-    from cds_service.settings import get_settings
 
+    settings = _settings_or_exit()
     try:
-        result = evaluate_path(path, settings=get_settings(), today=today or date.today())
+        result = evaluate_path(path, settings=settings, today=today or date.today())
     except RequestFileError as error:
         print(f"cds-service evaluate: {error}", file=sys.stderr)
         return 2
     except ServiceError as error:
         print(f"cds-service evaluate: {path}: {error.message}", file=sys.stderr)
+        if isinstance(error, MissingData):
+            print(
+                "cds-service evaluate: add the missing keys to the file's prefetch, or give it a fhirServer "
+                "with fhirAuthorization (an open test server: set CDS_ALLOW_UNAUTHENTICATED_FHIR=true)",
+                file=sys.stderr,
+            )
         return 1
     if as_json and not result.determinations:
         print(no_dexrazoxane_message(result), file=sys.stderr)

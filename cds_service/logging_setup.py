@@ -68,6 +68,12 @@ def configure_logging(level: int = logging.INFO) -> None:
     package_logger = logging.getLogger("cds_service")
     package_logger.handlers[:] = [handler]
     package_logger.setLevel(level)
+    # The server's own lines (start-up, shutdown, errors) as JSON too: one format for a log shipper.
+    for name in ("uvicorn", "uvicorn.error"):
+        server_logger = logging.getLogger(name)
+        server_logger.handlers[:] = [handler]
+        server_logger.setLevel(level)
+        server_logger.propagate = False
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -55,7 +55,9 @@ def test_data_that_cannot_be_gathered_exits_1_with_one_line(
     path.write_bytes(orjson.dumps(body))
     assert main(["evaluate", str(path)]) == 1
     captured = capsys.readouterr()
-    assert captured.err.startswith(f"cds-service evaluate: {path}: ") and captured.err.count("\n") == 1
+    first, hint = captured.err.splitlines()
+    assert first.startswith(f"cds-service evaluate: {path}: ")
+    assert "CDS_ALLOW_UNAUTHENTICATED_FHIR" in hint  # how to get the data in, not only that it is missing
 
 
 def test_no_dexrazoxane_order_with_json_prints_an_empty_list_and_says_why(
@@ -89,3 +91,35 @@ def test_a_reader_that_stops_early_is_not_an_error(
     monkeypatch.setattr("sys.stdout", _ClosedPipe())
     assert main(["evaluate", str(PEND), "--today", "2026-11-28"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_a_misconfigured_variable_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from cds_service.settings import get_settings
+
+    get_settings.cache_clear()
+    monkeypatch.setenv("CDS_LINE_OF_BUSINESS_MAP", '{"PLAN": "gold"}')
+    try:
+        with pytest.raises(SystemExit) as exited:
+            main(["evaluate", str(tmp_path / "any.json")])
+    finally:
+        get_settings.cache_clear()
+    message = str(exited.value)
+    assert message.startswith("cds-service: invalid configuration: CDS_LINE_OF_BUSINESS_MAP")
+    assert "\n" not in message
+
+
+def test_serve_without_a_public_base_url_is_reached_where_it_listens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The DTR canonical URLs and the JWT audience follow --port when CDS_PUBLIC_BASE_URL is not set."""
+    import uvicorn
+
+    from cds_service.settings import Settings
+
+    seen: dict[str, object] = {}
+    monkeypatch.setenv("CDS_PUBLIC_BASE_URL", "recorded so that teardown removes what serve sets")
+    monkeypatch.delenv("CDS_PUBLIC_BASE_URL")
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    assert main(["serve", "--host", "0.0.0.0", "--port", "9123"]) == 0
+    assert Settings().public_base_url == "http://127.0.0.1:9123"
+    assert seen["port"] == 9123 and seen["access_log"] is False

@@ -36,3 +36,10 @@ def test_standard_library_loggers_of_the_package_write_the_same_json_lines(
     event = orjson.loads(line)
     assert event["event"] == "fhir data: conditions: timeout"
     assert event["level"] == "warning" and "timestamp" in event
+
+
+def test_the_servers_own_lines_are_json_too(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging()
+    logging.getLogger("uvicorn.error").info("Started server process [%d]", 42)
+    (line,) = capsys.readouterr().out.splitlines()
+    assert orjson.loads(line)["event"] == "Started server process [42]"
