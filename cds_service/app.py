@@ -111,6 +111,23 @@ class BodyLimitMiddleware:
             await self._too_large()(scope, receive, send)
 
 
+def auth_configuration_problem(settings: Settings) -> str | None:
+    """Why authentication, when required, cannot accept any client: then the service is not ready (an
+    orchestrator sees it) rather than ready and answering 401 to every call."""
+    if not settings.auth_required:
+        return None
+    if not settings.trusted_issuers:
+        return "CDS_AUTH_REQUIRED is true but CDS_TRUSTED_ISSUERS is empty"
+    missing = [
+        issuer
+        for issuer, location in settings.trusted_issuers.items()
+        if not is_url(location) and not Path(location).is_file()
+    ]
+    if len(missing) == len(settings.trusted_issuers):
+        return "no JWKS file of CDS_TRUSTED_ISSUERS exists (paths are relative to the working directory)"
+    return None
+
+
 def _announce_security(settings: Settings) -> None:
     if not settings.auth_required:
         log.warning(
@@ -205,7 +222,11 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> Response:
-        if not runtime_of(request).ready.is_set():
+        runtime = runtime_of(request)
+        problem = auth_configuration_problem(runtime.settings)
+        if problem is not None:
+            return outcome_response(503, f"Not ready: {problem}", code="security")
+        if not runtime.ready.is_set():
             return outcome_response(503, "Warming up", code="transient")
         return json_response({"status": "ready"})
 

@@ -262,3 +262,20 @@ async def test_api_docs_are_served_only_with_authentication_off(make_settings: A
         assert (await client.get(path)).status_code == 200
     async with in_process(create_app(make_settings(auth_required=True))) as client:
         assert (await client.get(path)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("issuers", "why"),
+    [({}, "CDS_TRUSTED_ISSUERS is empty"), ({"https://ehr.example": "no/such/jwks.json"}, "no JWKS file")],
+)
+async def test_required_authentication_that_can_accept_no_client_is_not_ready(
+    make_settings: Any, issuers: dict[str, str], why: str
+) -> None:
+    """Ready and answering 401 to every call would hide the mistake from an orchestrator."""
+    app = create_app(make_settings(auth_required=True, trusted_issuers=issuers))
+    async with app.router.lifespan_context(app):
+        await app.state.runtime.ready.wait()
+        async with in_process(app) as client:
+            answer = await client.get("/readyz")
+    assert answer.status_code == 503
+    assert why in answer.json()["issue"][0]["details"]["text"]
