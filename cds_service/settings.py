@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     health_plan_name: str = "Health Plan"
     line_of_business_map: dict[str, str] = Field(default_factory=dict)
 
+    @field_validator("trusted_issuers")
+    @classmethod
+    def _jwks_over_https(cls, issuers: dict[str, str]) -> dict[str, str]:
+        """A JWK Set is a trust anchor: fetched over plain http, anyone on the path could swap the keys."""
+        plain = sorted(issuer for issuer, location in issuers.items() if location.startswith("http://"))
+        if plain:
+            raise ValueError(f"CDS_TRUSTED_ISSUERS: the JWKS of {', '.join(plain)} must be https or a file")
+        return issuers
+
     @field_validator("line_of_business_map")
     @classmethod
     def _known_lines_of_business(cls, mapping: dict[str, str]) -> dict[str, str]:
