@@ -35,7 +35,7 @@ from pydantic import (
     model_validator,
 )
 
-from cds_service.errors import InvalidRequest
+from cds_service.errors import InvalidRequest, clip
 from cds_service.hooks.parse import check_depth
 
 log = structlog.get_logger("cds_service.feedback")
@@ -115,10 +115,12 @@ def parse_feedback(body: bytes) -> list[FeedbackItem]:
         errors = exc.errors()
         fields = tuple(".".join(str(p) for p in error["loc"]) or "feedback" for error in errors)
         named = fields[:_FIELDS_NAMED]
-        text = "Invalid CDS Hooks feedback: " + ", ".join(
+        text = "Invalid CDS Hooks feedback: " + "; ".join(
             f"{field} (at most {error['ctx']['max_length']})"
             if error["type"] in ("too_long", "string_too_long")
-            else field
+            # the rule that failed, in its own words ("acceptedSuggestions is required for accepted
+            # outcomes"), clipped: pydantic's message, never the client's value
+            else f"{field}: {clip(str(error['msg']).removeprefix('Value error, '))}"
             for field, error in zip(named, errors, strict=False)
         )
         if len(fields) > len(named):

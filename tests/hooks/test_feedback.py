@@ -71,6 +71,17 @@ def test_invalid_feedback_is_refused(item: dict[str, Any]) -> None:
         parse_feedback(body(item))
 
 
+def test_a_refusal_says_which_rule_failed_without_echoing_values() -> None:
+    missing = {key: value for key, value in ACCEPTED.items() if key != "acceptedSuggestions"}
+    with pytest.raises(InvalidRequest) as refused:
+        parse_feedback(body(missing))
+    assert "acceptedSuggestions is required for accepted outcomes" in refused.value.message
+    with pytest.raises(InvalidRequest) as naive:
+        parse_feedback(body({**OVERRIDDEN, "outcomeTimestamp": "2026-11-28T07:30:00"}))
+    assert "outcomeTimestamp" in naive.value.message and "timezone" in naive.value.message
+    assert "Jane Roe" not in naive.value.message
+
+
 @pytest.mark.parametrize("raw", [b"nope", b"{}", b'{"feedback": []}', b"[]"])
 def test_a_body_that_is_not_feedback_is_refused(raw: bytes) -> None:
     with pytest.raises(InvalidRequest):
