@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cds_service.app_state import Runtime
 from cds_service.auth.dependency import authenticate_client, client_of
@@ -25,6 +26,8 @@ STORE_ATTRIBUTE = "determination_store"  # app.state.determination_store
 
 # DTR is reached with the same client JWT as the CDS Hooks routes when CDS_AUTH_REQUIRED is true (the
 # pre-filled QuestionnaireResponse carries patient data); `aud` is CDS_PUBLIC_BASE_URL + the path called.
+PACKAGE_OPERATION = "$questionnaire-package"
+
 router = APIRouter(prefix="/fhir", tags=["DTR"], dependencies=[Depends(authenticate_client)])
 
 
@@ -60,6 +63,9 @@ def _questionnaire(settings: Settings) -> dict[str, Any]:
 async def read_questionnaire(
     questionnaire_id: str, settings: Annotated[Settings, Depends(app_settings)]
 ) -> Response:
+    if questionnaire_id == PACKAGE_OPERATION:
+        # GET on the operation's URL: the operation exists (POST), so 405 as on /fhir/$questionnaire-package
+        raise StarletteHTTPException(405, headers={"Allow": "POST"})
     if questionnaire_id != QUESTIONNAIRE_ID:
         raise NotFound(
             f"Questionnaire/{clip(questionnaire_id)} is not known here", expression=("Questionnaire.id",)

@@ -15,6 +15,7 @@ from cds_service.dtr.store import DeterminationStore, record_determinations
 from cds_service.response.assertion_ids import assertion_key
 from cds_service.response.fhir_validation import r4_problem
 from cds_service.settings import Settings
+from tests.conftest import ServeApp
 from tests.response.determinations import hook_request, pend
 
 BASE = "https://payer.example.org"
@@ -164,3 +165,13 @@ async def test_with_authentication_required_dtr_needs_the_client_jwt(
     assert_outcome(refused, 401)
     assert_outcome(wrong_aud, 401)
     assert accepted.status_code == 200, accepted.text
+
+
+async def test_get_on_the_package_operation_is_405_on_both_paths(
+    serve_app: ServeApp, make_settings: Any
+) -> None:
+    async with serve_app(make_settings()) as client:
+        for path in ("/fhir/Questionnaire/$questionnaire-package", "/fhir/$questionnaire-package"):
+            answer = await client.get(path)
+            assert answer.status_code == 405, path
+            assert answer.headers["allow"] == "POST"
