@@ -332,18 +332,18 @@ def test_adding_an_administration_never_lowers_a_total(
         assert getattr(after, name).known_mg_m2 >= getattr(before, name).known_mg_m2 - 1e-9
 
 
+def with_doxorubicin(
+    dexrazoxane: tuple[float, str], doxorubicin: tuple[float, str], birth_date: str = "1972-03-15"
+) -> ClinicalFacts:
+    """Facts of a dexrazoxane draft signed with a doxorubicin draft, nothing else charted."""
+    drafts = [dexrazoxane_order(dose=dexrazoxane), medication_request("dox-order", DOXORUBICIN, doxorubicin)]
+    return facts_of(pool_of(patient(birth_date), drafts=drafts))
+
+
 def test_dose_ratio_of_two_mg_doses_needs_no_bsa() -> None:
     """Dexrazoxane 900 mg with doxorubicin 90 mg and nothing charted to compute a BSA: both doses are
     divided by the same BSA, so the ratio is 10 all the same (a pharmacist would not pend it)."""
-    facts = facts_of(
-        pool_of(
-            patient(),
-            drafts=[
-                dexrazoxane_order(dose=(900, "mg")),
-                medication_request("dox-order", DOXORUBICIN, (90, "mg")),
-            ],
-        )
-    )
+    facts = with_doxorubicin((900, "mg"), (90, "mg"))
     assert facts.bsa_m2.value is None
     assert facts.dexrazoxane_dose_mg_m2.value is None
     assert facts.dose_ratio.value == pytest.approx(10)
@@ -351,15 +351,7 @@ def test_dose_ratio_of_two_mg_doses_needs_no_bsa() -> None:
 
 
 def test_dose_ratio_stays_unknown_when_only_one_dose_is_in_mg_and_no_bsa() -> None:
-    facts = facts_of(
-        pool_of(
-            patient(),
-            drafts=[
-                dexrazoxane_order(dose=(900, "mg")),
-                medication_request("dox-order", DOXORUBICIN, (50, "mg/m2")),
-            ],
-        )
-    )
+    facts = with_doxorubicin((900, "mg"), (50, "mg/m2"))
     assert facts.dose_ratio.value is None
 
 
@@ -427,15 +419,7 @@ def test_a_do_not_perform_dexrazoxane_order_asks_for_no_determination() -> None:
 @pytest.mark.parametrize("value", [0, -500])
 def test_a_zero_or_negative_dexrazoxane_dose_is_no_dose(value: float) -> None:
     """A charting error must never meet the 10:1 ratio (a -500 mg/m2 dose is 'at most' 10 times anything)."""
-    facts = facts_of(
-        pool_of(
-            patient(),
-            drafts=[
-                dexrazoxane_order(dose=(value, "mg/m2")),
-                medication_request("dox-order", DOXORUBICIN, (50, "mg/m2")),
-            ],
-        )
-    )
+    facts = with_doxorubicin((value, "mg/m2"), (50, "mg/m2"))
     assert facts.dexrazoxane_dose_mg_m2.value is None
     assert facts.dose_ratio.value is None
 
@@ -443,15 +427,7 @@ def test_a_zero_or_negative_dexrazoxane_dose_is_no_dose(value: float) -> None:
 def test_dose_ratio_of_two_mg_per_kg_doses_needs_no_weight() -> None:
     """An infant's regimen in mg/kg: dexrazoxane 10 mg/kg with doxorubicin 1 mg/kg is 10:1 whatever the
     weight, which divides both."""
-    facts = facts_of(
-        pool_of(
-            patient(birth_date="2026-03-01"),
-            drafts=[
-                dexrazoxane_order(dose=(10, "mg/kg")),
-                medication_request("dox-order", DOXORUBICIN, (1, "mg/kg")),
-            ],
-        )
-    )
+    facts = with_doxorubicin((10, "mg/kg"), (1, "mg/kg"), birth_date="2026-03-01")
     assert facts.dose_ratio.value == pytest.approx(10)
 
 
@@ -463,15 +439,7 @@ def test_an_implausible_order_date_is_no_date() -> None:
 
 def test_volumes_of_two_drugs_give_no_ratio() -> None:
     """50 mL of dexrazoxane and 25 mL of doxorubicin: different strengths, so no mg ratio."""
-    facts = facts_of(
-        pool_of(
-            patient(),
-            drafts=[
-                dexrazoxane_order(dose=(50, "mL")),
-                medication_request("dox-order", DOXORUBICIN, (25, "mL")),
-            ],
-        )
-    )
+    facts = with_doxorubicin((50, "mL"), (25, "mL"))
     assert facts.dose_ratio.value is None
 
 
