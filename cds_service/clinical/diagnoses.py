@@ -124,10 +124,24 @@ def _onset(condition: Resource) -> date | None:
     )
 
 
-def condition_counts(condition: Resource) -> bool:
+def _abated_before(condition: Resource, on: date | None) -> bool:
+    """An ``abatement[x]`` date before ``on``: the disease ended (R4 con-4 allows remission + abatement)."""
+    if on is None:
+        return False
+    abated = parse_date(condition.get("abatementDateTime")) or parse_date(
+        obj(condition.get("abatementPeriod")).get("end")
+    )
+    return abated is not None and abated < on
+
+
+def condition_counts(condition: Resource, on: date | None = None) -> bool:
     status = _status_code(condition.get("clinicalStatus"))
     verification = _status_code(condition.get("verificationStatus"))
-    return (status in _CURRENT_DISEASE or status == "") and verification not in _NOT_TRUE
+    return (
+        (status in _CURRENT_DISEASE or status == "")
+        and verification not in _NOT_TRUE
+        and not _abated_before(condition, on)
+    )
 
 
 def _condition_diagnosis(condition: Resource) -> Diagnosis:
@@ -157,9 +171,10 @@ def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
     return found
 
 
-def recorded_diagnoses(pool: ResourcePool, order: Resource) -> list[Diagnosis]:
-    """Every diagnosis that counts: current Conditions (remission included) and the order's reasons."""
-    found = [_condition_diagnosis(c) for c in pool.of_type("Condition") if condition_counts(c)]
+def recorded_diagnoses(pool: ResourcePool, order: Resource, on: date | None = None) -> list[Diagnosis]:
+    """Every diagnosis that counts on ``on``: current Conditions (remission included, not abated before
+    then) and the order's reasons."""
+    found = [_condition_diagnosis(c) for c in pool.of_type("Condition") if condition_counts(c, on)]
     return found + order_reasons(order, pool)
 
 
@@ -343,9 +358,16 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
     Conditions count (clinicalStatus active, recurrence, relapse or none): a resolved or inactive one is
     a past extravasation, whether dated or not.
     """
-    candidates: list[tuple[Diagnosis, date]] = [
-        (d, d.onset or start) for d in order_reasons(order, pool) if _is_extravasation(d)
-    ]
+    candidates: list[tuple[Diagnosis, date]] = []
+    for reason in order_reasons(order, pool):
+        if not _is_extravasation(reason):
+            continue
+        if reason.reference.startswith("Condition/") and (
+            reason.clinical_status not in _CURRENT_EVENT
+            or (reason.onset is not None and not start - EXTRAVASATION_WINDOW <= reason.onset <= start)
+        ):
+            continue  # a Condition named as the reason is held to the same current-event rules
+        candidates.append((reason, reason.onset or start))
     undated: list[Diagnosis] = []
     for condition in pool.of_type("Condition"):
         if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:

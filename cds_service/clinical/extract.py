@@ -74,7 +74,7 @@ def extract_facts(
         doxorubicin,
     )
 
-    diagnoses = dx.recorded_diagnoses(pool, order)
+    diagnoses = dx.recorded_diagnoses(pool, order, start)
     extravasation = dx.anthracycline_extravasation(pool, order, start)
     # The order goes to I.B also when extravasation is unknown but recorded (policy/pathway.py): its
     # course is then read too, so I.B.4 is decided from the doses rather than left unknown.

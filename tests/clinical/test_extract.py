@@ -471,3 +471,21 @@ def test_two_dexrazoxane_orders_signed_together_add_up_against_the_doxorubicin_d
     pool = pool_of(patient(), drafts=[dexrazoxane_order(), second, dox])
     for order in dexrazoxane_orders(pool):
         assert facts_of(pool, order).dose_ratio.value == pytest.approx(20)
+
+
+def test_an_extravasation_named_as_the_reason_is_held_to_the_current_event_rules() -> None:
+    """reasonReference to a resolved T80.810 Condition, or one from September, is not I.B.1 today."""
+    infusion = administration("dox", DOXORUBICIN, "2026-09-20", (60, "mg/m2"))
+    for status, onset in (("resolved", "2026-10-04"), ("active", "2026-09-20")):
+        old = condition("x", "T80.810A", status=status, onset=onset)
+        order = dexrazoxane_order(reasonReference=[{"reference": "Condition/x"}])
+        facts = facts_of(pool_of(patient(), infusion, old, drafts=[order]))
+        assert not facts.anthracycline_extravasation.value, (status, onset)
+
+
+def test_a_cancer_that_abated_before_the_order_is_not_the_indication() -> None:
+    """A childhood Hodgkin lymphoma in remission since 2021 (abatementDateTime) is not what today's
+    doxorubicin is prescribed for."""
+    hodgkin = {**condition("h", "C81.10", status="remission"), "abatementDateTime": "2021-03-01"}
+    facts = facts_of(pool_of(patient("2014-01-01"), hodgkin, drafts=[dexrazoxane_order()]))
+    assert facts.hodgkin_lymphoma.value is False
