@@ -1,7 +1,8 @@
 """Orders still in play (the draft orders being signed and active orders) and the doses they have to come.
 
-CONTRACT §3 "Planned / anticipated cumulative dose": every dose of a draft order; for an active order only
-the doses still to come, so nothing counts twice with the administrations already recorded:
+CONTRACT §3 "Planned / anticipated cumulative dose": every dose of a draft order; for an active order (or a
+draft being re-signed, which administrations already reference) only the doses still to come, so nothing
+counts twice with the administrations already recorded:
 
 * when administrations reference the order (``request``, DSTU2/STU3 ``prescription``), its schedule less
   that many doses (the earliest ones are the ones given);
@@ -88,7 +89,9 @@ def doses_to_come(
                 Dose(order.reference, order.agent, None, None, planned=True, note="open-ended schedule")
             )
         doses = list(order.schedule.doses)
-        if not order.draft:
+        # A draft that administrations already reference is an order being re-signed: its given doses
+        # are in the administered total, so it is read like an active order (nothing counts twice).
+        if not order.draft or given[order.reference]:
             if given[order.reference]:
                 doses = doses[given[order.reference] :]
             else:

@@ -109,3 +109,23 @@ def test_a_tki_given_years_ago_is_not_in_combination() -> None:
     assert facts_of(pool_of(patient(), old, drafts=[dex])).dasatinib_or_imatinib.value is None
     recent = administration("tki", imatinib, "2026-11-20", (340, "mg"))
     assert facts_of(pool_of(patient(), recent, drafts=[dex])).dasatinib_or_imatinib.value is True
+
+
+def test_a_re_signed_doxorubicin_order_does_not_count_its_given_doses_again() -> None:
+    """The active order comes back in draftOrders (re-signed after a change) with two of its four doses
+    already given under it: 2 given + 2 to come, not 2 given + 4."""
+    resigned = medication_request(
+        "dox",
+        DOXORUBICIN,
+        (50, "mg/m2"),
+        status="active",
+        authored="2026-10-17",
+        timing_=timing(count=4, period=21, start="2026-10-17"),
+    )
+    given_under = [
+        administration(f"g{i}", DOXORUBICIN, day, (50, "mg/m2"), request="MedicationRequest/dox")
+        for i, day in enumerate(["2026-10-17", "2026-11-07"])
+    ]
+    dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored="2026-11-28")
+    facts = facts_of(pool_of(patient(), *given_under, drafts=[dex, resigned]))
+    assert facts.planned_doxorubicin.value == 200
