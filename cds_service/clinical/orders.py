@@ -15,6 +15,12 @@ def prohibits(order: Resource) -> bool:
     return order.get("doNotPerform") is True
 
 
+def not_going_ahead(request: Resource) -> bool:
+    """A prohibition, or a mere ``proposal`` (R4 request intent: a suggestion nobody has acted on): neither
+    is therapy, a planned radiation course or a consultation."""
+    return prohibits(request) or request.get("intent") == "proposal"
+
+
 def dexrazoxane_orders(pool: ResourcePool) -> list[Resource]:
     """The draft orders being signed that are dexrazoxane, in the order the EHR sent them."""
     return [

@@ -24,6 +24,7 @@ from typing import Any
 from cds_service.clinical import codes
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import codings, dicts, obj, parse_date, status_of
+from cds_service.clinical.orders import not_going_ahead
 from cds_service.clinical.schedule import order_date
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
@@ -148,7 +149,7 @@ def consultation_facts(pool: ResourcePool) -> tuple[Fact[bool], Fact[bool]]:
     onc_or_hem: list[str] = []
     oncologist: list[str] = []
     for request in pool.of_type("ServiceRequest", "ReferralRequest"):
-        if status_of(request) not in _CONSULT_STATUSES:
+        if status_of(request) not in _CONSULT_STATUSES or not_going_ahead(request):
             continue
         nucc: set[str] = set()
         snomed: set[str] = set()

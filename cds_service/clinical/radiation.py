@@ -13,6 +13,7 @@ from __future__ import annotations
 from cds_service.clinical import codes
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import as_list, codings, status_of
+from cds_service.clinical.orders import not_going_ahead
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 _DONE = frozenset({"completed", "in-progress"})
@@ -48,7 +49,7 @@ def heart_radiation(pool: ResourcePool) -> Fact[bool]:
     ] + [
         reference_of(r)
         for r in pool.of_type("ServiceRequest")
-        if status_of(r) in _PLANNED and is_radiotherapy(r) and near_heart(r)
+        if status_of(r) in _PLANNED and not not_going_ahead(r) and is_radiotherapy(r) and near_heart(r)
     ]
     if evidence:
         return Fact(True, tuple(evidence), "radiotherapy to the chest, abdomen, spine or total body")

@@ -29,7 +29,7 @@ from cds_service.clinical.codes import Agent
 from cds_service.clinical.doses import Dose, dose_on
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.fhir_read import status_of
-from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, prohibits
+from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead
 from cds_service.clinical.schedule import PlannedSchedule, order_date, planned_schedule
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
@@ -44,12 +44,13 @@ class OrderInPlay:
 
 
 def orders_in_play(pool: ResourcePool, agents: frozenset[Agent]) -> list[OrderInPlay]:
-    """Draft orders (any status) and active orders of ``agents``, each once; never a ``doNotPerform``."""
+    """Draft orders (any status) and active orders of ``agents``, each once; never a prohibition or a
+    proposal (``not_going_ahead``)."""
     drafts = {id(order) for order in pool.draft_orders}
     found: list[OrderInPlay] = []
     for order in pool.of_type(*MEDICATION_ORDER_TYPES):
         draft = id(order) in drafts
-        if prohibits(order) or (not draft and status_of(order) != "active"):
+        if not_going_ahead(order) or (not draft and status_of(order) != "active"):
             continue
         agent = agent_of(order, pool)
         if agent is None or agent not in agents:

@@ -489,3 +489,9 @@ def test_a_cancer_that_abated_before_the_order_is_not_the_indication() -> None:
     hodgkin = {**condition("h", "C81.10", status="remission"), "abatementDateTime": "2021-03-01"}
     facts = facts_of(pool_of(patient("2014-01-01"), hodgkin, drafts=[dexrazoxane_order()]))
     assert facts.hodgkin_lymphoma.value is False
+
+
+def test_a_proposed_doxorubicin_order_is_no_concurrent_doxorubicin() -> None:
+    proposal = medication_request("dox-order", DOXORUBICIN, (50, "mg/m2"), status="active", intent="proposal")
+    facts = facts_of(pool_of(patient(), proposal, drafts=[dexrazoxane_order()]))
+    assert facts.concurrent_doxorubicin.value is False

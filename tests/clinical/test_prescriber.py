@@ -120,3 +120,14 @@ def test_an_inactive_or_expired_role_grants_no_specialty() -> None:
     internist = role("im", "Practitioner/doc", NUCC, "207R00000X")
     pool = pool_of(PRACTITIONER, internist, {**expired, "id": "old"}, dex)
     assert prescriber_facts(dex, pool)[1].value is False
+
+
+def test_a_prohibited_or_merely_proposed_referral_is_no_consultation() -> None:
+    referral = {
+        "resourceType": "ServiceRequest",
+        "id": "ref",
+        "status": "active",
+        "performerType": {"coding": [{"system": NUCC, "code": "207RX0202X"}]},
+    }
+    for change in ({"doNotPerform": True}, {"intent": "proposal"}):
+        assert [f.value for f in consultation_facts(pool_of({**referral, **change}))] == [None, None], change

@@ -32,3 +32,9 @@ def test_other_sites_missing_sites_and_not_done_are_unknown() -> None:
     not_radiation = radiotherapy("Procedure", "completed", (CPT, "71045"), "39607008")
     for resource in (brain, no_site, not_done, not_radiation):
         assert heart_radiation(pool_of(resource)).value is None
+
+
+def test_a_prohibited_or_merely_proposed_course_is_no_planned_radiation() -> None:
+    planned = radiotherapy("ServiceRequest", "active", (CPT, "77402"), "38266002")
+    for change in ({"doNotPerform": True}, {"intent": "proposal"}):
+        assert heart_radiation(pool_of({**planned, **change})).value is None, change
