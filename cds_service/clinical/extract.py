@@ -85,7 +85,7 @@ def extract_facts(
     observations = pool.of_type("Observation")
     onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
     consult_onc_or_hem, consult_oncologist = consultation_facts(pool)
-    dfci, cog = protocol_facts(pool)
+    dfci, cog = protocol_facts(pool, start)
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)
 
     problems = tuple(f"{d.reference}: {d.note}" for d in given + to_come if d.mg_m2 is None and d.note)

@@ -17,11 +17,12 @@ Enrollment is seldom structured: found is ``True``, not found is unknown (``None
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from cds_service.clinical import codes
 from cds_service.clinical.facts import Fact
-from cds_service.clinical.fhir_read import as_list, dicts, status_of
+from cds_service.clinical.fhir_read import as_list, dicts, obj, parse_date, status_of
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 # ResearchSubject statuses meaning "on the protocol now" (R4 research-subject-status; STU3 "active":
@@ -66,9 +67,15 @@ def names_cog_aall1331(text: str) -> bool:
     )
 
 
-def _enrollment_texts(pool: ResourcePool) -> Iterator[tuple[str, tuple[str, ...]]]:
+def _ended_before(resource: Resource, on: date | None) -> bool:
+    """A ``period`` that ended before ``on``: enrollment then, not now."""
+    end = parse_date(obj(resource.get("period")).get("end"))
+    return on is not None and end is not None and end < on
+
+
+def _enrollment_texts(pool: ResourcePool, on: date | None) -> Iterator[tuple[str, tuple[str, ...]]]:
     for subject in pool.of_type("ResearchSubject"):
-        if status_of(subject) not in _ON_STUDY:
+        if status_of(subject) not in _ON_STUDY or _ended_before(subject, on):
             continue
         study = pool.resolve(subject.get("study"), within=subject)
         if study is not None:
@@ -81,7 +88,11 @@ def _enrollment_texts(pool: ResourcePool) -> Iterator[tuple[str, tuple[str, ...]
                 yield display.upper(), (reference_of(subject),)
     for plan in pool.of_type("CarePlan"):
         intent = plan.get("intent")
-        if status_of(plan) in _CAREPLAN_IN_FORCE and not (isinstance(intent, str) and intent in _NOT_A_PLAN):
+        if (
+            status_of(plan) in _CAREPLAN_IN_FORCE
+            and not (isinstance(intent, str) and intent in _NOT_A_PLAN)
+            and not _ended_before(plan, on)
+        ):
             yield _careplan_text(plan), (reference_of(plan),)
 
 
@@ -91,11 +102,11 @@ def _fact(evidence: list[str], what: str) -> Fact[bool]:
     return Fact(None, (), f"no enrollment in {what} recorded (seldom structured)")
 
 
-def protocol_facts(pool: ResourcePool) -> tuple[Fact[bool], Fact[bool]]:
-    """``(DFCI ALL 11-001 or 16-001, COG AALL1331)``."""
+def protocol_facts(pool: ResourcePool, on: date | None = None) -> tuple[Fact[bool], Fact[bool]]:
+    """``(DFCI ALL 11-001 or 16-001, COG AALL1331)`` enrollment in force on ``on`` (the approval start)."""
     dfci: list[str] = []
     cog: list[str] = []
-    for text, evidence in _enrollment_texts(pool):
+    for text, evidence in _enrollment_texts(pool, on):
         if names_dfci(text):
             dfci.extend(evidence)
         if names_cog_aall1331(text):

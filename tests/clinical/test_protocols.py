@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import pool_of
@@ -78,3 +80,10 @@ def test_careplan_description_free_text_is_never_read() -> None:
         description="Family declined enrollment on DFCI ALL Consortium Protocol 16-001 (NCT03020030).",
     )
     assert protocol_facts(pool_of(refused))[0].value is None
+
+
+def test_an_enrollment_whose_period_ended_before_the_order_is_not_enrollment_now() -> None:
+    subject, study = enrollment("on-study", title="DFCI ALL Consortium Protocol 16-001")
+    ended = {**subject, "period": {"start": "2022-01-01", "end": "2024-06-30"}}
+    assert protocol_facts(pool_of(ended, study), date(2026, 11, 28))[0].value is None
+    assert protocol_facts(pool_of(subject, study), date(2026, 11, 28))[0].value is True
