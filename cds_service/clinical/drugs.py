@@ -118,6 +118,13 @@ def _agent_of_key(key: tuple[Any, ...]) -> Agent | None:
 def agent_of_medication(medication: Resource) -> Agent | None:
     """A Medication resource's agent from its ``code``, else from its (single-agent) ingredients."""
     agent = agent_of_concept(medication.get("code"))
+    if agent is Agent.DOXORUBICIN:
+        # The code names the ingredient; the ingredient's own name or the dose form may say liposomal.
+        details = [medication.get("form")] + [
+            ingredient.get("itemCodeableConcept") for ingredient in dicts(medication.get("ingredient"))
+        ]
+        if _LIPOSOMAL.search(concept_text([d for d in details if isinstance(d, dict)])):
+            return Agent.LIPOSOMAL_DOXORUBICIN
     if agent is not None:
         return agent
     for ingredient in dicts(medication.get("ingredient")):
@@ -155,5 +162,5 @@ def agent_of(resource: Resource, pool: ResourcePool) -> Agent | None:
         return agent_of_medication(medication)
     reference = resource.get("medicationReference")
     if isinstance(reference, dict) and isinstance(reference.get("display"), str):
-        return _by_name([reference["display"]])
+        return agent_of_concept({"text": reference["display"]})  # the same liposomal reading as a name
     return None

@@ -125,3 +125,17 @@ def test_a_drug_mentioned_after_another_drugs_name_is_not_that_drug() -> None:
 def test_a_negated_liposomal_marker_is_conventional_doxorubicin() -> None:
     for text in ("DOXOrubicin HCl (non-liposomal)", "DOXOrubicin (NOT Doxil)"):
         assert agent_of_concept(concept(RXNORM, "3639", text)) is Agent.DOXORUBICIN, text
+
+
+def test_liposomal_named_only_in_a_reference_display_or_a_medications_ingredient() -> None:
+    order = {
+        "resourceType": "MedicationRequest",
+        "medicationReference": {"reference": "Medication/gone", "display": "DOXOrubicin liposomal 2 mg/mL"},
+    }
+    assert agent_of(order, ResourcePool()) is Agent.LIPOSOMAL_DOXORUBICIN
+    medication = {
+        "resourceType": "Medication",
+        "code": {"coding": [{"system": RXNORM, "code": "3639"}]},
+        "ingredient": [{"itemCodeableConcept": {"text": "doxorubicin hydrochloride liposomal"}}],
+    }
+    assert agent_of(medication, ResourcePool()) is Agent.LIPOSOMAL_DOXORUBICIN
