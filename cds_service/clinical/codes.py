@@ -53,6 +53,18 @@ ANTHRACYCLINES = frozenset(
     }
 )
 DOXORUBICINS = frozenset({Agent.DOXORUBICIN, Agent.LIPOSOMAL_DOXORUBICIN})
+
+# Largest credible single dose, mg/m² (our bound: about twice the highest labelled single dose, e.g.
+# doxorubicin 60-75 mg/m² every 21 days, idarubicin 12, mitoxantrone 12-14; clinical-codes §6). Above
+# it a charted dose is a slip ("50 g" for 50 mg), an unknown part of a total, never 28,000 mg/m².
+MAX_SINGLE_DOSE_MG_M2: dict[Agent, float] = {
+    Agent.DOXORUBICIN: 150.0,
+    Agent.LIPOSOMAL_DOXORUBICIN: 100.0,
+    Agent.DAUNORUBICIN: 150.0,
+    Agent.EPIRUBICIN: 200.0,
+    Agent.IDARUBICIN: 30.0,
+    Agent.MITOXANTRONE: 30.0,
+}
 TYROSINE_KINASE_INHIBITORS = frozenset({Agent.DASATINIB, Agent.IMATINIB})
 
 # RxNorm, ingredient (IN) and clinical-drug (SCD) concepts, clinical-codes §1.1.

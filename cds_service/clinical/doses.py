@@ -13,7 +13,7 @@ from datetime import date
 from typing import NamedTuple
 
 from cds_service.clinical.bsa import BodySurfaceArea, Bsa
-from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, Agent
+from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, MAX_SINGLE_DOSE_MG_M2, Agent
 from cds_service.clinical.facts import DoseLine, DoseTotal
 from cds_service.clinical.units import to_mg, to_mg_per_m2
 
@@ -95,11 +95,20 @@ def dose_on(
         per_m2 = to_mg_per_m2(*amount)
         if per_m2 is not None:
             # Written per m², so no BSA is used: skip the lookup (half a long history, or more).
-            return Dose(reference, agent, when, per_m2, None, planned, "")
+            return _credible(Dose(reference, agent, when, per_m2, None, planned, ""))
     mg_m2, bsa, note = convert_dose(amount, body.on(fallback if planned else (when or fallback)))
     if planned and bsa is not None:
         note = note or "planned mg dose converted with the current BSA"
-    return Dose(reference, agent, when, mg_m2, bsa, planned, note)
+    return _credible(Dose(reference, agent, when, mg_m2, bsa, planned, note))
+
+
+def _credible(dose: Dose) -> Dose:
+    """The dose, or an unknown part when it is above any credible single dose (``MAX_SINGLE_DOSE_MG_M2``)."""
+    limit = MAX_SINGLE_DOSE_MG_M2.get(dose.agent)
+    if dose.mg_m2 is None or limit is None or dose.mg_m2 <= limit:
+        return dose
+    note = f"{dose.mg_m2:.0f} mg/m2 in one dose is not credible (a charting slip?): not counted"
+    return dose._replace(mg_m2=None, note=note)
 
 
 class _RunningTotal:

@@ -21,7 +21,7 @@ _MASS_KG = {
 # factor to square metres
 _AREA_M2 = {"m2": 1.0, "m^2": 1.0, "m²": 1.0, "cm2": 0.0001}
 # drug amount, factor to milligrams
-_DOSE_MG = {"mg": 1.0, "g": 1000.0, "ug": 0.001, "mcg": 0.001, "µg": 0.001, "kg": 1_000_000.0}
+_DOSE_MG = {"mg": 1.0, "g": 1000.0, "ug": 0.001, "mcg": 0.001, "µg": 0.001}
 # drug amount per body surface area, factor to mg/m²
 _DOSE_MG_M2 = {"mg/m2": 1.0, "mg/m^2": 1.0, "mg/m²": 1.0, "g/m2": 1000.0, "ug/m2": 0.001, "mcg/m2": 0.001}
 

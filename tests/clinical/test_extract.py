@@ -107,7 +107,8 @@ def test_liposomal_doxorubicin_counts_in_totals_but_is_not_concurrent_doxorubici
 def test_an_mg_dose_without_bsa_is_an_unknown_part() -> None:
     pool = pool_of(
         patient(),
-        administration("a", DOXORUBICIN, "2026-06-01", (300, "mg/m2")),
+        administration("a", DOXORUBICIN, "2026-05-01", (150, "mg/m2")),
+        administration("a2", DOXORUBICIN, "2026-06-01", (150, "mg/m2")),
         administration("b", DOXORUBICIN, "2026-07-01", (90, "mg")),
         drafts=[dexrazoxane_order()],
     )
@@ -495,3 +496,14 @@ def test_a_proposed_doxorubicin_order_is_no_concurrent_doxorubicin() -> None:
     proposal = medication_request("dox-order", DOXORUBICIN, (50, "mg/m2"), status="active", intent="proposal")
     facts = facts_of(pool_of(patient(), proposal, drafts=[dexrazoxane_order()]))
     assert facts.concurrent_doxorubicin.value is False
+
+
+def test_an_incredible_single_dose_is_an_unknown_part_not_a_total() -> None:
+    """Three 50 mg/m2 doses and one charted '50 g' (for 50 mg): not 28,000 mg/m2 and an approval."""
+    doses = [administration(f"a{i}", DOXORUBICIN, f"2026-0{i + 6}-01", (50, "mg/m2")) for i in range(3)]
+    slip = administration("slip", DOXORUBICIN, "2026-09-01", (50, "g"))
+    facts = facts_of(
+        pool_of(patient(), bsa("b", "2026-08-01", 1.8), *doses, slip, drafts=[dexrazoxane_order()])
+    )
+    assert facts.cumulative_doxorubicin.known_mg_m2 == pytest.approx(150)
+    assert facts.cumulative_doxorubicin.unknown_parts == 1
