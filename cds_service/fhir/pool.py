@@ -88,13 +88,19 @@ class ResourcePool:
     def add_draft_orders(self, bundle: Any) -> None:
         """Index ``context.draftOrders`` (a Bundle, possibly without ``type``) and remember its resources,
         in the order the EHR sent them."""
-        added = self.add(bundle, source="context.draftOrders")
+        added: list[Resource] = []
+        for order in self.add(bundle, source="context.draftOrders"):
+            rid = order.get("id")
+            key = (str(order["resourceType"]), rid)
+            if isinstance(rid, str) and key in self._draft_keys:
+                # The same order twice is one order: one determination, not two that disagree.
+                self.problems.append(f"context.draftOrders: {key[0]} sent twice, the first copy used")
+                continue
+            if isinstance(rid, str):
+                self._draft_keys.add((key[0], rid))
+                self._by_type[key[0]][rid] = order
+            added.append(order)
         self.draft_orders.extend(added)
-        self._draft_keys.update(
-            (str(order["resourceType"]), str(order["id"]))
-            for order in added
-            if isinstance(order.get("id"), str)
-        )
 
     def add_all(self, items: Iterable[Any], *, source: str = "") -> None:
         for item in items:

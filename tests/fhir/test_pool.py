@@ -94,3 +94,13 @@ def test_a_copy_of_a_draft_order_in_the_prefetch_does_not_replace_it() -> None:
     pool.add({"resourceType": "MedicationRequest", "id": "dox", "status": "active"}, source="prefetch.x")
     assert pool.get("MedicationRequest", "dox") is draft
     assert pool.draft_orders == [draft]
+
+
+def test_the_same_draft_order_sent_twice_is_one_order() -> None:
+    pool = ResourcePool()
+    first = {"resourceType": "MedicationRequest", "id": "dex", "status": "draft"}
+    second = {"resourceType": "MedicationRequest", "id": "dex", "status": "draft", "note": [{"text": "copy"}]}
+    pool.add_draft_orders({"resourceType": "Bundle", "entry": [{"resource": first}, {"resource": second}]})
+    assert pool.draft_orders == [first]
+    assert pool.get("MedicationRequest", "dex") is first
+    assert pool.problems == ["context.draftOrders: MedicationRequest sent twice, the first copy used"]
