@@ -241,7 +241,19 @@ SCT_WHOLE_BODY = frozenset({"38266002"})
 SCT_HEART_IMPACT_SITES = SCT_CHEST_SITES | SCT_ABDOMEN_SITES | SCT_SPINE_SITES | SCT_WHOLE_BODY
 
 # Line of business from Coverage.type in the Source of Payment Typology (CONTRACT §3): first digit.
-SOPT_LINE_OF_BUSINESS = {"1": "medicare", "2": "medicaid", "5": "commercial", "6": "commercial"}
+# SOPT first digit (PHDSC Source of Payment Typology): 1 Medicare, 2 Medicaid, 3 other government (TRICARE,
+# VA, Indian Health Service...), 4 Department of Corrections, 5 private insurance, 6 Blue Cross/Blue
+# Shield, 8 no payment from an organization (self-pay). 7 (managed care, unspecified) and 9 (other) say
+# nothing of the line of business. 3, 4 and 8 are outside the policy's "Commercial, HIM/ICHRA, Medicaid".
+SOPT_LINE_OF_BUSINESS = {
+    "1": "medicare",
+    "2": "medicaid",
+    "3": "other-government",
+    "4": "other-government",
+    "5": "commercial",
+    "6": "commercial",
+    "8": "self-pay",
+}
 LINES_OF_BUSINESS = frozenset({"commercial", "marketplace", "medicaid", "medicare"})
 # How a payer may spell them in CDS_LINE_OF_BUSINESS_MAP: the policy says "HIM/ICHRA" for marketplace.
 LINE_OF_BUSINESS_SYNONYMS = {

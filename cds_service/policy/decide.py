@@ -10,7 +10,11 @@ from cds_service.policy.cp_phar_418 import POLICY, POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination, DocumentationRequest
 from cds_service.policy.outcome import Outcome
 from cds_service.policy.pathway import EXTRAVASATION, select_pathway
-from cds_service.policy.referral import LINES_OF_BUSINESS_OUTSIDE_POLICY, off_label_policies
+from cds_service.policy.referral import (
+    LINE_OF_BUSINESS_WORDS,
+    LINES_OF_BUSINESS_OUTSIDE_POLICY,
+    off_label_policies,
+)
 
 DOXORUBICIN_SCHEDULE_REQUEST = (
     "Send the doxorubicin schedule (the date of each remaining dose): the approval lasts 12 months or the "
@@ -30,7 +34,7 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
             facts=facts,
             reason=(
                 f"{POLICY_ID} covers Commercial, HIM/ICHRA and Medicaid members; this coverage is "
-                f"{line_of_business.capitalize()}"
+                f"{LINE_OF_BUSINESS_WORDS.get(line_of_business, line_of_business)}"
             ),
             order_resource=order,
         )

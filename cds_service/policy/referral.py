@@ -11,8 +11,16 @@ OFF_LABEL_POLICY_BY_LINE_OF_BUSINESS: MappingProxyType[str, str] = MappingProxyT
     {"commercial": "CP.CPA.09", "marketplace": "HIM.PA.154", "medicaid": "CP.PMN.53"}
 )
 
-# CP.PHAR.418 header: "Line of Business: Commercial, HIM/ICHRA, Medicaid". Medicare is outside it.
-LINES_OF_BUSINESS_OUTSIDE_POLICY = frozenset({"medicare"})
+# CP.PHAR.418 header: "Line of Business: Commercial, HIM/ICHRA, Medicaid". Medicare is outside it
+# (CONTRACT §2), and so are other government programs and self-pay (SOPT 3, 4, 8).
+LINES_OF_BUSINESS_OUTSIDE_POLICY = frozenset({"medicare", "other-government", "self-pay"})
+LINE_OF_BUSINESS_WORDS = MappingProxyType(
+    {
+        "medicare": "Medicare",
+        "other-government": "another government program (TRICARE, VA, corrections...)",
+        "self-pay": "self-pay",
+    }
+)
 
 
 def off_label_policies(line_of_business: str | None) -> tuple[str, ...]:

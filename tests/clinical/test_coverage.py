@@ -66,3 +66,13 @@ def test_the_coverage_in_force_first_in_order_of_benefits_is_used() -> None:
     medicaid = {**coverage("mcd", "21"), "order": 2}
     medicare = {**coverage("mcr", "1"), "order": 1}
     assert line_of_business(pool_of(medicaid, medicare, ORDER), ORDER, {})[0].value == "medicare"
+
+
+def test_tricare_va_corrections_and_self_pay_are_named_not_unknown() -> None:
+    for code, expected in (
+        ("311", "other-government"),
+        ("32", "other-government"),
+        ("4", "other-government"),
+        ("81", "self-pay"),
+    ):
+        assert line_of_business(pool_of(coverage("c", code), ORDER), ORDER, {})[0].value == expected

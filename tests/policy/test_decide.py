@@ -149,3 +149,9 @@ def test_a_documentation_request_says_what_is_still_open() -> None:
     assert request.request.endswith(
         "Still open: no recorded specialty; no oncology/hematology consultation recorded."
     )
+
+
+def test_other_government_programs_and_self_pay_are_outside_the_policy() -> None:
+    for line in ("other-government", "self-pay"):
+        det = determine(adult_on_doxorubicin(line_of_business=Fact(line)), ORDER)
+        assert det.decision is Decision.NOT_APPLICABLE, line
