@@ -46,7 +46,15 @@ def active_coverage(pool: ResourcePool, order: Resource, on: date | None = None)
         if found is not None and found.get("resourceType") == "Coverage" and _in_force(found, on):
             return found
     in_force = [coverage for coverage in pool.of_type("Coverage") if _in_force(coverage, on)]
-    return min(in_force, key=_benefit_order) if in_force else None
+    return min(in_force, key=_primary_first) if in_force else None
+
+
+def _primary_first(coverage: Resource) -> tuple[float, int, str]:
+    """Order of benefits; between Coverages that do not say theirs, Medicare first (it is primary for
+    dual-eligible members, and outside this policy: a tie never becomes an approval under it), then by id
+    so the choice does not depend on the order the Bundle lists them in."""
+    medicare = any(system in codes.SOPT and code[:1] == "1" for system, code in codings(coverage.get("type")))
+    return _benefit_order(coverage), 0 if medicare else 1, str(coverage.get("id", ""))
 
 
 def _identifier_values(coverage: Resource, pool: ResourcePool) -> Iterator[str]:

@@ -76,3 +76,9 @@ def test_tricare_va_corrections_and_self_pay_are_named_not_unknown() -> None:
         ("81", "self-pay"),
     ):
         assert line_of_business(pool_of(coverage("c", code), ORDER), ORDER, {})[0].value == expected
+
+
+def test_coverages_that_do_not_say_their_order_are_chosen_alike_whatever_the_bundle_order() -> None:
+    commercial, medicare = coverage("a-commercial", "51"), coverage("b-medicare", "1")
+    for listed in ((commercial, medicare), (medicare, commercial)):
+        assert line_of_business(pool_of(*listed, ORDER), ORDER, {})[0].value == "medicare"
