@@ -22,7 +22,7 @@ from cds_service.fhir.pool import Resource, reference_of
 # time" but not how near). A weight or a charted BSA from more than half a year away, or a height from
 # more than a year away (a child grows), would misstate the mg/m² a threshold is compared against.
 MAX_WEIGHT_DISTANCE = timedelta(days=180)  # weight and charted BSA
-MAX_HEIGHT_DISTANCE = timedelta(days=365)  # adult height is stable; a child grows a few cm a year
+MAX_HEIGHT_DISTANCE = timedelta(days=365)  # a child grows a few cm a year; an adult's height is not bounded
 
 # Observation statuses that are not a measurement (FHIR R4 observation-status).
 _NOT_A_RESULT = frozenset({"entered-in-error", "cancelled", "registered"})
@@ -119,8 +119,10 @@ def _readings(observations: Iterable[Resource]) -> dict[str, list[_Reading]]:
 class BodySurfaceArea:
     """BSA lookups over one patient's height, weight and BSA Observations."""
 
-    def __init__(self, observations: Iterable[Resource]) -> None:
+    def __init__(self, observations: Iterable[Resource], *, adult: bool = False) -> None:
         readings = _readings(observations)
+        # An adult's height does not change: a height charted at diagnosis years ago still sizes a dose.
+        self._height_distance = timedelta.max if adult else MAX_HEIGHT_DISTANCE
         self._bsa = _Series(readings["bsa"])
         self._height = _Series(readings["height"])
         self._weight = _Series(readings["weight"])
@@ -135,7 +137,7 @@ class BodySurfaceArea:
         if charted is not None:
             reading = self._bsa.readings[charted]
             return Bsa(reading.value, "observation", (reading.reference,))
-        height = self._height.nearest(moment, MAX_HEIGHT_DISTANCE)
+        height = self._height.nearest(moment, self._height_distance)
         weight = self._weight.nearest(moment, MAX_WEIGHT_DISTANCE)
         if height is None or weight is None:
             return None

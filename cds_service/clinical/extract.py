@@ -34,6 +34,10 @@ from cds_service.clinical.therapy import (
 )
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
+# From this age height is taken as stable (bsa.MAX_HEIGHT_DISTANCE applies below it); our choice, the
+# policy's own adult age (I.A.3.a).
+ADULT_HEIGHT_AGE = 18
+
 _AGENTS_READ = ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS | {Agent.DEXRAZOXANE}
 
 
@@ -51,7 +55,7 @@ def extract_facts(
 ) -> ClinicalFacts:
     start = order_date(order) or today
     age = patient_age(pool, start)
-    body = BodySurfaceArea(pool.of_type("Observation"))
+    body = BodySurfaceArea(pool.of_type("Observation"), adult=(age.value or 0) >= ADULT_HEIGHT_AGE)
     current_bsa = body.on(start)
 
     administrations = counted_administrations(pool, _AGENTS_READ)

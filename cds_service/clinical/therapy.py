@@ -205,14 +205,15 @@ def _for_extravasation(administration: Administration, pool: ResourcePool, onset
 def prior_dexrazoxane_cardioprotection(
     pool: ResourcePool, administrations: Iterable[Administration], start: date
 ) -> Fact[bool]:
-    """A completed dexrazoxane administration in the 12 months before the order, not for extravasation."""
+    """A dexrazoxane administration that counts (completed, in progress, or stopped after a recorded dose:
+    ``counted_administrations``) in the 12 months before the order, not for extravasation. The patient is
+    then already receiving dexrazoxane: continued therapy (II.A), with its "responding positively"."""
     window_start = add_months(start, -PRIOR_DEXRAZOXANE_MONTHS)
     onsets = dx.extravasation_onsets(pool)
     found = [
         a.reference
         for a in administrations
         if a.agent is Agent.DEXRAZOXANE
-        and a.status == "completed"
         and a.when is not None
         and window_start <= a.when < start
         and not _for_extravasation(a, pool, onsets)

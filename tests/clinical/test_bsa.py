@@ -85,3 +85,9 @@ def test_an_implausible_measurement_is_a_charting_slip_not_a_size() -> None:
     slip = BodySurfaceArea([height("h", "2026-11-01", 165), weight("w", "2026-11-01", 70, "g")])
     assert slip.on(date(2026, 11, 28)) is None
     assert BodySurfaceArea([bsa("b", "2026-11-01", 190)]).on(date(2026, 11, 28)) is None
+
+
+def test_an_adults_height_from_years_ago_still_sizes_a_dose() -> None:
+    readings = [height("h", "2024-10-01", 165), weight("w", "2026-11-20", 70)]
+    assert BodySurfaceArea(readings, adult=True).on(date(2026, 11, 28)) is not None
+    assert BodySurfaceArea(readings).on(date(2026, 11, 28)) is None  # a child's would be stale

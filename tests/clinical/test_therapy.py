@@ -129,3 +129,13 @@ def test_a_re_signed_doxorubicin_order_does_not_count_its_given_doses_again() ->
     dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored="2026-11-28")
     facts = facts_of(pool_of(patient(), *given_under, drafts=[dex, resigned]))
     assert facts.planned_doxorubicin.value == 200
+
+
+def test_dexrazoxane_in_progress_or_stopped_after_a_dose_is_prior_therapy() -> None:
+    """Already receiving dexrazoxane: continued therapy (II.A), whatever the last dose's status says."""
+    for status in ("in-progress", "stopped"):
+        earlier = administration("dz", DEXRAZOXANE, "2026-11-07", (500, "mg/m2"), status=status)
+        dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored="2026-11-28")
+        assert facts_of(pool_of(patient(), earlier, drafts=[dex])).prior_dexrazoxane_cardioprotection.value, (
+            status
+        )
