@@ -74,7 +74,7 @@ def extract_facts(
     signed_together = [o for o in dexrazoxane_in_play if o.draft and o.resource is not order]
     ratio = dose_ratio(
         order_amounts(order),
-        combined_dexrazoxane(dexrazoxane_mg_m2, [o.resource for o in signed_together], current_bsa),
+        combined_dexrazoxane(dexrazoxane_mg_m2, order, [o.resource for o in signed_together], current_bsa),
         doxorubicin,
     )
 

@@ -12,6 +12,7 @@ from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea, Bsa
 from cds_service.clinical.codes import (
+    MAX_SINGLE_DOSE_MG_M2,
     TYROSINE_KINASE_INHIBITORS,
     Agent,
 )
@@ -65,11 +66,25 @@ def dexrazoxane_dose(order: Resource, bsa: Bsa | None) -> tuple[Fact[float], Fac
     return per_m2, absolute
 
 
+def _dose_days(order: Resource) -> set[date] | None:
+    """The days an order's doses fall on; ``None`` when any is undated (it may fall on any day)."""
+    dates = [dose.when for dose in planned_schedule(order).doses]
+    return None if any(when is None for when in dates) else {when for when in dates if when is not None}
+
+
 def combined_dexrazoxane(
-    this_order: Fact[float], signed_together: list[Resource], bsa: Bsa | None
+    this_order: Fact[float], this_order_resource: Resource, signed_together: list[Resource], bsa: Bsa | None
 ) -> Fact[float]:
     """The dexrazoxane given with a doxorubicin dose when other dexrazoxane orders are signed with this
-    one: their largest doses add up (two 500 mg/m² orders with 50 mg/m² doxorubicin are 20:1)."""
+    one for the same day: their largest doses add up (two 500 mg/m² orders with 50 mg/m² doxorubicin on
+    one day are 20:1). One order per cycle, signed together, falls on different days and adds nothing."""
+    days = _dose_days(this_order_resource)
+
+    def same_day(other: Resource) -> bool:
+        theirs = _dose_days(other)
+        return days is None or theirs is None or bool(days & theirs)
+
+    signed_together = [other for other in signed_together if same_day(other)]
     if not signed_together:
         return this_order
     others = [dexrazoxane_dose(order, bsa)[0] for order in signed_together]
@@ -119,6 +134,10 @@ def concurrent_doxorubicin(
     # for the smallest one too.
     amounts = order_amounts(chosen.resource)
     mg_m2, used, note = _extreme_mg_m2(amounts, bsa, min)
+    highest, _, _ = _extreme_mg_m2(amounts, bsa, max)
+    if highest is not None and highest > MAX_SINGLE_DOSE_MG_M2[Agent.DOXORUBICIN]:
+        # a charting slip in the order (500 for 50 mg/m²) would make any dexrazoxane dose look "within 10:1"
+        mg_m2, used, note = None, None, f"a doxorubicin dose of {highest:.0f} mg/m2 is not credible"
     per_dose: Fact[float] = Fact(
         mg_m2,
         (chosen.reference,) + (used.evidence if used else ()),
@@ -279,6 +298,15 @@ PER_WEIGHT_UNITS = frozenset({"mg/kg", "g/kg", "ug/kg", "mcg/kg"})
 TKI_CURRENT_WITHIN_DAYS = 30
 
 
+def _runs_to(order: OrderInPlay, start: date) -> bool:
+    """Whether an order's schedule reaches ``start``: one whose every dated dose (or bounds) ended before
+    is past therapy, whatever its status still says. Undated or open-ended schedules are taken as current."""
+    dates = [dose.when for dose in order.schedule.doses]
+    if order.schedule.open_ended or not dates or any(when is None for when in dates):
+        return True
+    return max(when for when in dates if when is not None) >= start
+
+
 def tyrosine_kinase_inhibitor(
     administrations: Iterable[Administration], orders: Iterable[OrderInPlay], *, start: date
 ) -> Fact[bool]:
@@ -290,7 +318,7 @@ def tyrosine_kinase_inhibitor(
         for a in administrations
         if a.agent in TYROSINE_KINASE_INHIBITORS and a.when is not None and since <= a.when <= start
     ]
-    found += [o.reference for o in orders if o.agent in TYROSINE_KINASE_INHIBITORS]
+    found += [o.reference for o in orders if o.agent in TYROSINE_KINASE_INHIBITORS and _runs_to(o, start)]
     if found:
         return Fact(True, tuple(dict.fromkeys(found)), "dasatinib or imatinib ordered or recently given")
     return Fact(None, (), "no current dasatinib or imatinib recorded")

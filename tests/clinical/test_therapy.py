@@ -139,3 +139,42 @@ def test_dexrazoxane_in_progress_or_stopped_after_a_dose_is_prior_therapy() -> N
         assert facts_of(pool_of(patient(), earlier, drafts=[dex])).prior_dexrazoxane_cardioprotection.value, (
             status
         )
+
+
+def test_a_stale_active_tki_order_is_not_current_therapy() -> None:
+    imatinib = {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "282388"}]}
+    stale = medication_request(
+        "tki",
+        imatinib,
+        (340, "mg"),
+        status="active",
+        authored="2023-01-10",
+        timing_=timing(period=1, start="2023-01-10", end="2024-01-09"),
+    )
+    dex = medication_request("dex", DEXRAZOXANE, (600, "mg/m2"), authored="2026-11-28")
+    assert facts_of(pool_of(patient(), stale, drafts=[dex])).dasatinib_or_imatinib.value is None
+
+
+def test_an_incredible_doxorubicin_dose_gives_no_ratio() -> None:
+    """500 mg/m2 of doxorubicin (a slip for 50) would make 1,000 mg/m2 of dexrazoxane look like 2:1."""
+    dex = medication_request("dex", DEXRAZOXANE, (1000, "mg/m2"), authored="2026-11-28")
+    slip = medication_request("dox-d", DOXORUBICIN, (500, "mg/m2"), authored="2026-11-28")
+    assert facts_of(pool_of(patient(), drafts=[dex, slip])).dose_ratio.value is None
+
+
+def test_one_dexrazoxane_order_per_cycle_signed_together_does_not_add_up() -> None:
+    """Cycle 1 and cycle 2 signed in one session: each 500 mg/m2 with its own 50 mg/m2 doxorubicin, 10:1."""
+    cycle = [("2026-11-28", "1"), ("2026-12-19", "2")]
+    drafts = [
+        medication_request(
+            f"dex-{n}", DEXRAZOXANE, (500, "mg/m2"), authored="2026-11-28", timing_=timing(count=1, start=day)
+        )
+        for day, n in cycle
+    ] + [
+        medication_request(
+            f"dox-{n}", DOXORUBICIN, (50, "mg/m2"), authored="2026-11-28", timing_=timing(count=1, start=day)
+        )
+        for day, n in cycle
+    ]
+    pool = pool_of(patient(), drafts=drafts)
+    assert facts_of(pool).dose_ratio.value == 10
