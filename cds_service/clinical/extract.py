@@ -50,6 +50,18 @@ def patient_age(pool: ResourcePool, start: date) -> Fact[int]:
     return Fact(age, (reference_of(patients[0]),), reason)
 
 
+def _ph_status(ph_positive: Fact[bool], tki: Fact[bool]) -> Fact[bool]:
+    """A negative BCR-ABL1 result while on dasatinib or imatinib is a molecular response of a Ph+
+    leukemia, not Ph-negative ALL (I.A.3.b.i.1): the status is then unknown, for the chart to settle."""
+    if ph_positive.value is False and tki.value:
+        return Fact(
+            None,
+            ph_positive.evidence + tki.evidence,
+            "BCR-ABL1 negative while on dasatinib or imatinib: a response to a TKI, not Ph-negative ALL",
+        )
+    return ph_positive
+
+
 def extract_facts(
     pool: ResourcePool, order: Resource, *, today: date, line_of_business_map: Mapping[str, str]
 ) -> ClinicalFacts:
@@ -92,6 +104,7 @@ def extract_facts(
     dfci, cog = protocol_facts(pool, start)
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)
 
+    tki = tyrosine_kinase_inhibitor(administrations, orders, start=start)
     problems = tuple(f"{d.reference}: {d.note}" for d in given + to_come if d.mg_m2 is None and d.note)
     summed = totals(given, to_come)
     return ClinicalFacts(
@@ -133,7 +146,7 @@ def extract_facts(
         prior_dexrazoxane_cardioprotection=prior_dexrazoxane_cardioprotection(pool, administrations, start),
         metastatic_breast_cancer=dx.metastatic_breast_cancer(diagnoses),
         acute_lymphoblastic_leukemia=dx.acute_lymphoblastic_leukemia(diagnoses),
-        ph_positive=dx.ph_positive(diagnoses, observations),
+        ph_positive=_ph_status(dx.ph_positive(diagnoses, observations), tki),
         relapsed_or_refractory=dx.relapsed_or_refractory(diagnoses),
         aggressive_mature_b_cell_lymphoma=dx.aggressive_mature_b_cell_lymphoma(diagnoses),
         hodgkin_lymphoma=dx.hodgkin_lymphoma(diagnoses),
@@ -141,7 +154,7 @@ def extract_facts(
         neuroblastoma=dx.neuroblastoma(diagnoses, age.value),
         soft_tissue_sarcoma=dx.soft_tissue_sarcoma(diagnoses),
         anthracycline_extravasation=extravasation,
-        dasatinib_or_imatinib=tyrosine_kinase_inhibitor(administrations, orders, start=start),
+        dasatinib_or_imatinib=tki,
         dfci_all_protocol=dfci,
         cog_aall1331=cog,
         heart_radiation=heart_radiation(pool),

@@ -301,6 +301,10 @@ TKI_CURRENT_WITHIN_DAYS = 30
 def _runs_to(order: OrderInPlay, start: date) -> bool:
     """Whether an order's schedule reaches ``start``: one whose every dated dose (or bounds) ended before
     is past therapy, whatever its status still says. Undated or open-ended schedules are taken as current."""
+    if not any(
+        isinstance(d, dict) and d.get("timing") for d in order.resource.get("dosageInstruction") or []
+    ):
+        return True  # no schedule written: an active order is taken as running
     dates = [dose.when for dose in order.schedule.doses]
     if order.schedule.open_ended or not dates or any(when is None for when in dates):
         return True

@@ -178,3 +178,20 @@ def test_one_dexrazoxane_order_per_cycle_signed_together_does_not_add_up() -> No
     ]
     pool = pool_of(patient(), drafts=drafts)
     assert facts_of(pool).dose_ratio.value == 10
+
+
+def test_a_negative_bcr_abl1_on_a_tki_is_not_ph_negative_all() -> None:
+    dasatinib = {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "475342"}]}
+    on_tki = medication_request("tki", dasatinib, (60, "mg/m2"), status="active", authored="2026-05-10")
+    negative = {
+        "resourceType": "Observation",
+        "id": "bcr",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "46434-7"}]},
+        "effectiveDateTime": "2026-06-01",
+        "interpretation": [{"coding": [{"code": "NEG"}]}],
+    }
+    dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored="2026-11-28")
+    facts = facts_of(pool_of(patient("2014-01-01"), on_tki, negative, drafts=[dex]))
+    assert facts.ph_positive.value is None
+    assert facts_of(pool_of(patient("2014-01-01"), negative, drafts=[dex])).ph_positive.value is False
