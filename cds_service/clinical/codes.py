@@ -253,6 +253,8 @@ SOPT_LINE_OF_BUSINESS = {
     "5": "commercial",
     "6": "commercial",
     "8": "self-pay",
+    # 361 State CHIP: children's coverage run with (or as) Medicaid; the pediatric indications' members
+    "361": "medicaid",
 }
 LINES_OF_BUSINESS = frozenset({"commercial", "marketplace", "medicaid", "medicare"})
 # How a payer may spell them in CDS_LINE_OF_BUSINESS_MAP: the policy says "HIM/ICHRA" for marketplace.

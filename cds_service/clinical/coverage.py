@@ -35,26 +35,41 @@ def _in_force(coverage: Resource, on: date | None) -> bool:
     return on is None or ((start is None or start <= on) and (end is None or on <= end))
 
 
+# A Coverage that does not state its place in the order of benefits ranks between one stated primary (1)
+# and one stated secondary (2): a Medicare plan that says it is secondary does not outrank a commercial
+# plan that says nothing.
+_UNSTATED_ORDER = 1.5
+
+
 def _benefit_order(coverage: Resource) -> float:
     order = coverage.get("order")
-    return order if isinstance(order, int) and not isinstance(order, bool) and order > 0 else float("inf")
+    return order if isinstance(order, int) and not isinstance(order, bool) and order > 0 else _UNSTATED_ORDER
 
 
-def active_coverage(pool: ResourcePool, order: Resource, on: date | None = None) -> Resource | None:
+def _named_by_order(pool: ResourcePool, order: Resource, on: date | None) -> Resource | None:
     for insurance in dicts(order.get("insurance")):
         found = pool.resolve(insurance, within=order)
         if found is not None and found.get("resourceType") == "Coverage" and _in_force(found, on):
             return found
+    return None
+
+
+def primary_candidates(pool: ResourcePool, order: Resource, on: date | None = None) -> list[Resource]:
+    """The Coverage the order names, else the in-force Coverages first in order of benefits (several when
+    none says which comes first), by id so the Bundle's order does not matter."""
+    named = _named_by_order(pool, order, on)
+    if named is not None:
+        return [named]
     in_force = [coverage for coverage in pool.of_type("Coverage") if _in_force(coverage, on)]
-    return min(in_force, key=_primary_first) if in_force else None
+    if not in_force:
+        return []
+    best = min(_benefit_order(coverage) for coverage in in_force)
+    return sorted((c for c in in_force if _benefit_order(c) == best), key=lambda c: str(c.get("id", "")))
 
 
-def _primary_first(coverage: Resource) -> tuple[float, int, str]:
-    """Order of benefits; between Coverages that do not say theirs, Medicare first (it is primary for
-    dual-eligible members, and outside this policy: a tie never becomes an approval under it), then by id
-    so the choice does not depend on the order the Bundle lists them in."""
-    medicare = any(system in codes.SOPT and code[:1] == "1" for system, code in codings(coverage.get("type")))
-    return _benefit_order(coverage), 0 if medicare else 1, str(coverage.get("id", ""))
+def active_coverage(pool: ResourcePool, order: Resource, on: date | None = None) -> Resource | None:
+    candidates = primary_candidates(pool, order, on)
+    return candidates[0] if candidates else None
 
 
 def _identifier_values(coverage: Resource, pool: ResourcePool) -> Iterator[str]:
@@ -74,20 +89,37 @@ def _identifier_values(coverage: Resource, pool: ResourcePool) -> Iterator[str]:
 def line_of_business(
     pool: ResourcePool, order: Resource, line_of_business_map: Mapping[str, str], on: date | None = None
 ) -> tuple[Fact[str], Fact[str]]:
-    """``(line of business, "Coverage/<id>")`` of the Coverage in force on ``on`` (the approval start)."""
-    coverage = active_coverage(pool, order, on)
-    if coverage is None:
+    """``(line of business, "Coverage/<id>")`` of the Coverage in force on ``on`` (the approval start).
+
+    Several Coverages, none first in order of benefits, that name different lines of business leave the
+    line of business unknown: the policy is applied (naming every off-label policy on a deny) rather than
+    one plan picked by chance, and never silently "not applicable"."""
+    candidates = primary_candidates(pool, order, on)
+    if not candidates:
         return Fact(None, (), "no active Coverage in the data"), Fact(None, (), "no active Coverage")
-    reference = reference_of(coverage)
+    lines = [_line_of(coverage, pool, line_of_business_map) for coverage in candidates]
+    reference = reference_of(candidates[0])
     used: Fact[str] = Fact(reference, (reference,), "active Coverage")
+    if len({line.value for line in lines}) > 1:
+        references = tuple(reference_of(coverage) for coverage in candidates)
+        return Fact(
+            None,
+            references,
+            "several active Coverages, none first in order of benefits, differ in line of business",
+        ), used
+    return lines[0], used
+
+
+def _line_of(coverage: Resource, pool: ResourcePool, line_of_business_map: Mapping[str, str]) -> Fact[str]:
+    reference = reference_of(coverage)
     for value in _identifier_values(coverage, pool):
         mapped = normalized_line_of_business(line_of_business_map.get(value))
         if mapped is not None:
-            return Fact(mapped, (reference,), f"configured for payer/plan identifier {value}"), used
+            return Fact(mapped, (reference,), f"configured for payer/plan identifier {value}")
     for system, code in codings(coverage.get("type")):
-        if system in codes.SOPT and code[:1] in codes.SOPT_LINE_OF_BUSINESS:
-            return (
-                Fact(codes.SOPT_LINE_OF_BUSINESS[code[:1]], (reference,), f"Coverage.type SOPT {code}"),
-                used,
-            )
-    return Fact(None, (reference,), "Coverage has no mapped payer/plan and no SOPT type"), used
+        if system not in codes.SOPT:
+            continue
+        for prefix in (code[:3], code[:1]):  # the more specific SOPT prefix first (361 State CHIP)
+            if prefix in codes.SOPT_LINE_OF_BUSINESS:
+                return Fact(codes.SOPT_LINE_OF_BUSINESS[prefix], (reference,), f"Coverage.type SOPT {code}")
+    return Fact(None, (reference,), "Coverage has no mapped payer/plan and no SOPT type")

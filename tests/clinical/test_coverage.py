@@ -79,6 +79,19 @@ def test_tricare_va_corrections_and_self_pay_are_named_not_unknown() -> None:
 
 
 def test_coverages_that_do_not_say_their_order_are_chosen_alike_whatever_the_bundle_order() -> None:
+    """Commercial and Medicare, neither saying which is primary: the line of business is unknown (the
+    policy applies, naming every off-label policy), whatever order the Bundle lists them in."""
     commercial, medicare = coverage("a-commercial", "51"), coverage("b-medicare", "1")
     for listed in ((commercial, medicare), (medicare, commercial)):
-        assert line_of_business(pool_of(*listed, ORDER), ORDER, {})[0].value == "medicare"
+        lob, used = line_of_business(pool_of(*listed, ORDER), ORDER, {})
+        assert (lob.value, used.value) == (None, "Coverage/a-commercial")
+
+
+def test_a_medicare_plan_that_says_it_is_secondary_does_not_outrank_an_unordered_commercial_plan() -> None:
+    secondary_medicare = {**coverage("mcr", "1"), "order": 2}
+    lob, _ = line_of_business(pool_of(coverage("com", "51"), secondary_medicare, ORDER), ORDER, {})
+    assert lob.value == "commercial"
+
+
+def test_state_chip_is_medicaid() -> None:
+    assert line_of_business(pool_of(coverage("c", "361"), ORDER), ORDER, {})[0].value == "medicaid"
