@@ -114,6 +114,9 @@ def _dosage_doses(dosage: dict[str, Any], fallback: date | None) -> tuple[list[P
         return [PlannedDose(d, amount) for d in events[:_MAX_DOSES]], False
     if repeat and (interval is not None or "boundsDuration" in repeat):
         return [], True
+    if timing.get("code") and not repeat:
+        # A coded frequency alone ("Q3W"): repeated doses on dates the order does not give.
+        return [], True
     return [PlannedDose(start, amount)], False
 
 

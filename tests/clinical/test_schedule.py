@@ -108,3 +108,11 @@ def test_bounds_duration_ends_the_schedule() -> None:
         date(2026, 11, 16),
         date(2026, 12, 7),
     ]
+
+
+def test_a_coded_frequency_alone_is_an_open_ended_schedule() -> None:
+    """timing.code Q3W with no repeat: several doses on dates the order does not give, not one dose."""
+    order = medication_request("o", DOXORUBICIN, (60, "mg/m2"))
+    order["dosageInstruction"][0]["timing"] = {"code": {"text": "Q3W"}}
+    schedule = planned_schedule(order)
+    assert schedule.open_ended and schedule.doses == ()
