@@ -4,8 +4,9 @@ dexrazoxane, the extravasation course and TKIs (CONTRACT §2 pathways, §3).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from cds_service.clinical import diagnoses as dx
@@ -19,7 +20,7 @@ from cds_service.clinical.codes import (
 from cds_service.clinical.dates import add_months
 from cds_service.clinical.doses import Dose, convert_dose, mg_from_mg_m2
 from cds_service.clinical.facts import ExtravasationDay, Fact
-from cds_service.clinical.fhir_read import dicts
+from cds_service.clinical.fhir_read import dicts, parse_datetime
 from cds_service.clinical.regimen import OrderInPlay, current_order_date
 from cds_service.clinical.schedule import dose_amount, planned_schedule
 from cds_service.clinical.units import to_mg
@@ -242,6 +243,35 @@ def prior_dexrazoxane_cardioprotection(
     return Fact(False, (), "no dexrazoxane for cardioprotection in the 12 months before the order")
 
 
+_OFFSET = re.compile(r"T\d\d:\d\d(?::\d\d(?:\.\d+)?)?([+-]\d\d:\d\d)$")
+
+
+def _course_clock(
+    order: Resource, administrations: list[Administration]
+) -> Callable[[Administration], date | None]:
+    """The calendar day of each dose, read on one clock: course days are counted in the patient's local
+    time, not in whatever zone each system wrote (20:00 at -05:00 charted as 01:00Z the next day would
+    put two days' doses on one). The clock is the order's own offset, else the offset the administrations
+    are charted in; a dose charted as a bare date keeps its date."""
+    offsets = [
+        match.group(1)
+        for text in [order.get("authoredOn"), *(a.resource.get("effectiveDateTime") for a in administrations)]
+        if isinstance(text, str) and (match := _OFFSET.search(text.strip()))
+    ]
+    if not offsets:
+        return lambda a: a.when
+    zone = datetime.fromisoformat(f"2000-01-01T00:00:00{offsets[0]}").tzinfo
+
+    def day(a: Administration) -> date | None:
+        text = a.resource.get("effectiveDateTime")
+        if not isinstance(text, str) or len(text.strip()) <= 10:
+            return a.when
+        moment = parse_datetime(text)
+        return moment.astimezone(zone).date() if moment is not None else a.when
+
+    return day
+
+
 def extravasation_course(
     order: Resource,
     administrations: Iterable[Administration],
@@ -257,17 +287,16 @@ def extravasation_course(
     course). mg/m² go through the BSA. Every dose of the course counts toward its day's cap (I.B.4)."""
     since = onset if onset is not None else start - timedelta(days=EXTRAVASATION_COURSE_DAYS - 1)
     reference = reference_of(order)
-    entries: list[tuple[date, float | None, str]] = [
-        (a.when, mg_from_mg_m2(a.amount, body.on(a.when)), a.reference)
-        for a in administrations
-        if a.agent is Agent.DEXRAZOXANE
-        and a.when is not None
-        and since <= a.when <= start
-        and a.request != reference
-    ]
+    administrations = [a for a in administrations if a.agent is Agent.DEXRAZOXANE]
+    local = _course_clock(order, administrations)
+    entries: list[tuple[date, float | None, str]] = []
+    for a in administrations:
+        given_day = local(a)
+        if given_day is not None and since <= given_day <= start and a.request != reference:
+            entries.append((given_day, mg_from_mg_m2(a.amount, body.on(given_day)), a.reference))
     current = body.on(start)
     # A day on which a dose was recorded under an order is that dose, not one more to come.
-    given_on = {(a.request, a.when) for a in administrations if a.agent is Agent.DEXRAZOXANE and a.request}
+    given_on = {(a.request, local(a)) for a in administrations if a.request}
     planned = [(reference, planned_schedule(order))]
     planned += [(o.reference, o.schedule) for o in other_orders]
     for source, schedule in planned:

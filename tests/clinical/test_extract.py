@@ -507,3 +507,16 @@ def test_an_incredible_single_dose_is_an_unknown_part_not_a_total() -> None:
     )
     assert facts.cumulative_doxorubicin.known_mg_m2 == pytest.approx(150)
     assert facts.cumulative_doxorubicin.unknown_parts == 1
+
+
+def test_course_days_are_read_on_the_patients_clock_whatever_zone_each_dose_was_charted_in() -> None:
+    """Day 1 at 20:00 -05:00 on 3 October, charted in UTC (01:00Z on the 4th); day 2 at 20:00 -05:00 on
+    the 4th, charted locally; this order plans 2,000 mg on the 5th: that is day 3, over its 1,000 mg cap."""
+    infusion = administration("dox", DOXORUBICIN, "2026-10-03", None, status="stopped")
+    day_1 = administration("dz-1", DEXRAZOXANE, "2026-10-04T01:00:00Z", (2000, "mg"))
+    day_2 = administration("dz-2", DEXRAZOXANE, "2026-10-04T20:00:00-05:00", (2000, "mg"))
+    order = dexrazoxane_order(
+        dose=(2000, "mg"), timing_=timing(count=1, start="2026-10-05"), reasonCode=EXTRAVASATION_REASON
+    )
+    facts = facts_of(pool_of(patient(), infusion, day_1, day_2, drafts=[order]), order)
+    assert [(d.day, d.mg) for d in facts.extravasation_course] == [(1, 2000.0), (2, 2000.0), (3, 2000.0)]
