@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import sys
 from datetime import date
@@ -82,6 +83,11 @@ def _evaluate(path: Path, *, as_json: bool, today: date | None) -> int:
     from cds_service.report import RequestFileError, evaluate_path, no_dexrazoxane_message, render
 
     settings = _settings_or_exit()
+    # stdout carries the determination only: what the data layer logs (a FHIR server's faults) goes to
+    # stderr, warnings and worse.
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(logging.WARNING)
+    logging.getLogger("cds_service").handlers[:] = [stderr]
     try:
         result = evaluate_path(path, settings=settings, today=today or date.today())
     except RequestFileError as error:

@@ -16,6 +16,7 @@ from cds_service.clinical.coverage import line_of_business
 from cds_service.clinical.dates import age_on
 from cds_service.clinical.documentation import documented_answers
 from cds_service.clinical.doses import dose_on, totals
+from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
@@ -104,7 +105,12 @@ def extract_facts(
     dfci, cog = protocol_facts(pool, start)
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)
 
-    tki = tyrosine_kinase_inhibitor(administrations, orders, start=start)
+    tki = tyrosine_kinase_inhibitor(
+        administrations,
+        orders,
+        start=start,
+        statements=[(s, agent_of(s, pool)) for s in pool.of_type("MedicationStatement")],
+    )
     problems = tuple(f"{d.reference}: {d.note}" for d in given + to_come if d.mg_m2 is None and d.note)
     summed = totals(given, to_come)
     return ClinicalFacts(

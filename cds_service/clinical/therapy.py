@@ -20,7 +20,7 @@ from cds_service.clinical.codes import (
 from cds_service.clinical.dates import add_months
 from cds_service.clinical.doses import Dose, convert_dose, mg_from_mg_m2
 from cds_service.clinical.facts import ExtravasationDay, Fact
-from cds_service.clinical.fhir_read import dicts, parse_datetime
+from cds_service.clinical.fhir_read import dicts, parse_datetime, status_of
 from cds_service.clinical.regimen import OrderInPlay, current_order_date
 from cds_service.clinical.schedule import dose_amount, planned_schedule
 from cds_service.clinical.units import to_mg
@@ -341,7 +341,11 @@ def _runs_to(order: OrderInPlay, start: date) -> bool:
 
 
 def tyrosine_kinase_inhibitor(
-    administrations: Iterable[Administration], orders: Iterable[OrderInPlay], *, start: date
+    administrations: Iterable[Administration],
+    orders: Iterable[OrderInPlay],
+    *,
+    start: date,
+    statements: Iterable[tuple[Resource, Agent | None]] = (),
 ) -> Fact[bool]:
     """Dasatinib or imatinib in a draft or active order, or given in the 30 days before the order; none
     found is unknown (a TKI given years ago is not "in combination")."""
@@ -352,6 +356,12 @@ def tyrosine_kinase_inhibitor(
         if a.agent in TYROSINE_KINASE_INHIBITORS and a.when is not None and since <= a.when <= start
     ]
     found += [o.reference for o in orders if o.agent in TYROSINE_KINASE_INHIBITORS and _runs_to(o, start)]
+    # Home oral TKIs are often charted only as an active MedicationStatement (what the patient takes).
+    found += [
+        reference_of(statement)
+        for statement, agent in statements
+        if agent in TYROSINE_KINASE_INHIBITORS and status_of(statement) == "active"
+    ]
     if found:
         return Fact(True, tuple(dict.fromkeys(found)), "dasatinib or imatinib ordered or recently given")
     return Fact(None, (), "no current dasatinib or imatinib recorded")

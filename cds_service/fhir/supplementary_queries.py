@@ -23,6 +23,8 @@ SUPPLEMENTARY_QUERIES: dict[str, str] = {
         "Observation?patient={{context.patientId}}&code="
         + ",".join(f"http://loinc.org|{c}" for c in BCR_ABL1_LOINC)
     ),
+    # Home oral dasatinib or imatinib, often charted only as what the patient takes (I.A.3.b.i.2).
+    "medicationStatements": "MedicationStatement?patient={{context.patientId}}&status=active",
     # Documentation a clinician already completed (the DTR Questionnaire, CONTRACT §6).
     "questionnaireResponses": "QuestionnaireResponse?patient={{context.patientId}}",
 }

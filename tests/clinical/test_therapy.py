@@ -195,3 +195,15 @@ def test_a_negative_bcr_abl1_on_a_tki_is_not_ph_negative_all() -> None:
     facts = facts_of(pool_of(patient("2014-01-01"), on_tki, negative, drafts=[dex]))
     assert facts.ph_positive.value is None
     assert facts_of(pool_of(patient("2014-01-01"), negative, drafts=[dex])).ph_positive.value is False
+
+
+def test_an_active_medication_statement_of_dasatinib_is_current_therapy() -> None:
+    statement = {
+        "resourceType": "MedicationStatement",
+        "id": "home-tki",
+        "status": "active",
+        "medicationCodeableConcept": {"text": "Sprycel 100 mg tablet"},
+        "subject": {"reference": "Patient/p"},
+    }
+    dex = medication_request("dex", DEXRAZOXANE, (600, "mg/m2"), authored="2026-11-28")
+    assert facts_of(pool_of(patient(), statement, drafts=[dex])).dasatinib_or_imatinib.value is True

@@ -55,6 +55,7 @@ async def test_a_full_prefetch_reads_only_what_no_prefetch_key_carries(
         [
             "CarePlan",
             "Medication",
+            "MedicationStatement",
             "Observation",
             "QuestionnaireResponse",
             "ResearchSubject",
