@@ -257,6 +257,9 @@ SOPT_LINE_OF_BUSINESS = {
     "361": "medicaid",
 }
 LINES_OF_BUSINESS = frozenset({"commercial", "marketplace", "medicaid", "medicare"})
+# CP.PHAR.418 header: "Line of Business: Commercial, HIM/ICHRA, Medicaid". Medicare is outside it
+# (CONTRACT §2), and so are other government programs and self-pay (SOPT 3*, 4*, 8*).
+LINES_OUTSIDE_POLICY = frozenset({"medicare", "other-government", "self-pay"})
 # How a payer may spell them in CDS_LINE_OF_BUSINESS_MAP: the policy says "HIM/ICHRA" for marketplace.
 LINE_OF_BUSINESS_SYNONYMS = {
     **{name: name for name in LINES_OF_BUSINESS},

@@ -98,9 +98,16 @@ def line_of_business(
     if not candidates:
         return Fact(None, (), "no active Coverage in the data"), Fact(None, (), "no active Coverage")
     lines = [_line_of(coverage, pool, line_of_business_map) for coverage in candidates]
+    if any(line.value != "self-pay" for line in lines):
+        # Self-pay beside a plan is no competing payer: the plan decides.
+        kept = [(c, line) for c, line in zip(candidates, lines, strict=True) if line.value != "self-pay"]
+        candidates, lines = [c for c, _ in kept], [line for _, line in kept]
     reference = reference_of(candidates[0])
     used: Fact[str] = Fact(reference, (reference,), "active Coverage")
-    if len({line.value for line in lines}) > 1:
+    values = {line.value for line in lines}
+    if len(values) > 1 and all(value in codes.LINES_OUTSIDE_POLICY for value in values):
+        return lines[0], used  # whichever is primary, the member is outside the policy
+    if len(values) > 1:
         references = tuple(reference_of(coverage) for coverage in candidates)
         return Fact(
             None,

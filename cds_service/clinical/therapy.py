@@ -289,15 +289,22 @@ def extravasation_course(
     reference = reference_of(order)
     administrations = [a for a in administrations if a.agent is Agent.DEXRAZOXANE]
     local = _course_clock(order, administrations)
+    own_schedule = planned_schedule(order)
+    own_days = {dose.when for dose in own_schedule.doses if dose.when is not None}
     entries: list[tuple[date, float | None, str]] = []
     for a in administrations:
         given_day = local(a)
-        if given_day is not None and since <= given_day <= start and a.request != reference:
-            entries.append((given_day, mg_from_mg_m2(a.amount, body.on(given_day)), a.reference))
+        # A dose given under this very order is left out only when the order still schedules that day
+        # (it is counted there); a re-signed order whose schedule moved on keeps its given doses.
+        if given_day is None or not since <= given_day <= start:
+            continue
+        if a.request == reference and given_day in own_days:
+            continue
+        entries.append((given_day, mg_from_mg_m2(a.amount, body.on(given_day)), a.reference))
     current = body.on(start)
     # A day on which a dose was recorded under an order is that dose, not one more to come.
     given_on = {(a.request, local(a)) for a in administrations if a.request}
-    planned = [(reference, planned_schedule(order))]
+    planned = [(reference, own_schedule)]
     planned += [(o.reference, o.schedule) for o in other_orders]
     for source, schedule in planned:
         next_day = start

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from cds_service.clinical.codes import LINES_OUTSIDE_POLICY
+
 # CP.PHAR.418 I.C.2 / II.C.2: "CP.CPA.09 for commercial, HIM.PA.154 for health insurance
 # marketplace/ICHRA, and CP.PMN.53 for Medicaid".
 OFF_LABEL_POLICY_BY_LINE_OF_BUSINESS: MappingProxyType[str, str] = MappingProxyType(
     {"commercial": "CP.CPA.09", "marketplace": "HIM.PA.154", "medicaid": "CP.PMN.53"}
 )
 
-# CP.PHAR.418 header: "Line of Business: Commercial, HIM/ICHRA, Medicaid". Medicare is outside it
-# (CONTRACT §2), and so are other government programs and self-pay (SOPT 3, 4, 8).
-LINES_OF_BUSINESS_OUTSIDE_POLICY = frozenset({"medicare", "other-government", "self-pay"})
+# The lines of business the policy does not cover (clinical.codes names the source).
+LINES_OF_BUSINESS_OUTSIDE_POLICY = LINES_OUTSIDE_POLICY
 LINE_OF_BUSINESS_WORDS = MappingProxyType(
     {
         "medicare": "Medicare",

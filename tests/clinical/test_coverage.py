@@ -95,3 +95,13 @@ def test_a_medicare_plan_that_says_it_is_secondary_does_not_outrank_an_unordered
 
 def test_state_chip_is_medicaid() -> None:
     assert line_of_business(pool_of(coverage("c", "361"), ORDER), ORDER, {})[0].value == "medicaid"
+
+
+def test_two_unordered_coverages_both_outside_the_policy_stay_outside() -> None:
+    lob, _ = line_of_business(pool_of(coverage("a", "1"), coverage("b", "311"), ORDER), ORDER, {})
+    assert lob.value in ("medicare", "other-government")
+
+
+def test_self_pay_beside_a_plan_is_no_competing_payer() -> None:
+    lob, used = line_of_business(pool_of(coverage("a", "81"), coverage("b", "51"), ORDER), ORDER, {})
+    assert (lob.value, used.value) == ("commercial", "Coverage/b")

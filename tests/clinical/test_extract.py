@@ -520,3 +520,17 @@ def test_course_days_are_read_on_the_patients_clock_whatever_zone_each_dose_was_
     )
     facts = facts_of(pool_of(patient(), infusion, day_1, day_2, drafts=[order]), order)
     assert [(d.day, d.mg) for d in facts.extravasation_course] == [(1, 2000.0), (2, 2000.0), (3, 2000.0)]
+
+
+def test_a_re_signed_extravasation_order_keeps_the_dose_given_under_it_on_an_unscheduled_day() -> None:
+    """Day 1 (2,000 mg) was given yesterday under this order; re-signed, it now plans 2,000 mg today and
+    tomorrow: tomorrow is course day 3, over its 1,000 mg cap."""
+    infusion = administration("dox", DOXORUBICIN, "2026-10-04", None, status="stopped")
+    order = dexrazoxane_order(
+        dose=(2000, "mg"),
+        timing_=timing(count=2, period=1, start="2026-10-05"),
+        reasonCode=EXTRAVASATION_REASON,
+    )
+    given = administration("dz-1", DEXRAZOXANE, "2026-10-04", (2000, "mg"), request="MedicationRequest/dex")
+    facts = facts_of(pool_of(patient(), infusion, given, drafts=[order]), order)
+    assert [(d.day, d.mg) for d in facts.extravasation_course] == [(1, 2000.0), (2, 2000.0), (3, 2000.0)]
