@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, timedelta
+from datetime import timedelta
 
+from cds_service.clinical.dates import add_months
 from cds_service.clinical.facts import ClinicalFacts
 from cds_service.policy import thresholds as t
 from cds_service.policy.determination import ApprovalPeriod
 from cds_service.policy.pathway import EXTRAVASATION
-
-
-def add_months(start: date, months: int) -> date:
-    """The same day ``months`` calendar months later, clamped to the month's last day (Jan 31 → Feb 28)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def approval_period(facts: ClinicalFacts, pathway: str) -> ApprovalPeriod:

@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
+from cds_service.clinical.dates import add_months
 from cds_service.clinical.facts import Fact
-from cds_service.policy.approval import add_months, approval_period
+from cds_service.policy.approval import approval_period
 from tests.policy.policy_facts import adult_on_doxorubicin
 
 
