@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from cds_service.clinical.codes import Agent
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.fhir_read import dose_quantity, obj, parse_date, status_of
-from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
 COUNTED_STATUSES = frozenset({"completed", "in-progress"})
 
@@ -52,10 +52,7 @@ def request_reference(reference: Any, pool: ResourcePool, within: Resource) -> s
     if found is not None:
         return reference_of(found)
     ref = obj(reference).get("reference")
-    if not isinstance(ref, str) or "/" not in ref:
-        return None
-    parts = ref.split("/_history/")[0].rstrip("/").split("/")
-    return f"{parts[-2]}/{parts[-1]}"
+    return relative_part(ref) if isinstance(ref, str) else None
 
 
 def _request_of(resource: Resource, pool: ResourcePool, seen: dict[str, str | None]) -> str | None:

@@ -18,6 +18,13 @@ from typing import Any
 Resource = dict[str, Any]
 
 
+def relative_part(reference: str) -> str | None:
+    """``Type/id`` of a reference string: relative, or absolute ending in ``Type/id`` (a version
+    ``/_history/n`` dropped); ``None`` when it has no such part."""
+    parts = reference.split("/_history/")[0].rstrip("/").split("/")
+    return f"{parts[-2]}/{parts[-1]}" if len(parts) >= 2 else None
+
+
 def reference_of(resource: Resource) -> str:
     """``Type/id`` of a resource (``Type/#n`` style is never produced; id-less resources get ``Type``)."""
     rtype = str(resource.get("resourceType", "Resource"))
@@ -138,7 +145,8 @@ class ResourcePool:
             return None
         if ref in self._by_full_url:
             return self._by_full_url[ref]
-        parts = ref.split("/_history/")[0].rstrip("/").split("/")
-        if len(parts) >= 2:
-            return self.get(parts[-2], parts[-1])
-        return None
+        relative = relative_part(ref)
+        if relative is None:
+            return None
+        rtype, rid = relative.split("/")
+        return self.get(rtype, rid)
