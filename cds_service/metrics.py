@@ -1,0 +1,56 @@
+"""The service's Prometheus metrics, defined once so every module counts into the same series.
+
+Names follow Prometheus conventions (``_seconds`` histograms, ``_total`` counters). Label values are
+small closed sets (outcomes, decisions, statuses, reasons): never a patient, order or client identifier.
+The exposition (``/metrics``) and multi-process collection under ``serve --workers N`` live with the
+routes; this module only declares what is measured.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+# Buckets for in-process work measured in milliseconds to seconds (a hook is a few ms to ~1 s).
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+HOOK_LATENCY = Histogram(
+    "cds_hook_duration_seconds",
+    "Time to answer an order-sign hook, by outcome (ok, shed, deadline, client_error, server_error).",
+    ["outcome"],
+    buckets=_LATENCY_BUCKETS,
+)
+DECISIONS = Counter(
+    "cds_decisions_total",
+    "Determinations made, by decision and pathway (pathway 'none' when no pathway applies).",
+    ["decision", "pathway"],
+)
+FHIR_QUERIES = Histogram(
+    "cds_fhir_query_duration_seconds",
+    "Time of each FHIR server query (all its pages), by status (ok, incomplete, http_error, timeout, error).",
+    ["status"],
+    buckets=_LATENCY_BUCKETS,
+)
+STORE_LATENCY = Histogram(
+    "cds_store_operation_duration_seconds",
+    "Time of each store operation, by operation.",
+    ["operation"],
+    buckets=_LATENCY_BUCKETS,
+)
+STORE_ERRORS = Counter("cds_store_errors_total", "Store operations that failed, by operation.", ["operation"])
+STORE_PURGED = Counter(
+    "cds_store_purged_rows_total", "Expired rows removed by retention, by table.", ["table"]
+)
+HTTP_ERRORS = Counter(
+    "cds_http_errors_total",
+    "Non-2xx answers, by status code and reason (the OperationOutcome issue code).",
+    ["status", "reason"],
+)
+HOOKS_SHED = Counter(
+    "cds_hooks_shed_total", "Hooks refused with 503 because the in-flight bound was reached."
+)
+HOOKS_ABANDONED = Counter("cds_hooks_abandoned_total", "Hooks abandoned after the hook deadline passed.")
+FEEDBACK_FLAGGED = Counter(
+    "cds_feedback_flagged_total",
+    "Feedback items recorded although imperfect, by flag (e.g. accepted_without_suggestions).",
+    ["flag"],
+)
