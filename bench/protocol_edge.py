@@ -4,9 +4,9 @@ Run: .venv/bin/python bench/protocol_edge.py [--runs N] > /dev/null   (figures o
 
 The calls go through the ASGI app in-process (httpx.ASGITransport, no sockets), so the figures are the
 edge's own CPU cost: routing, CORS, the auth dependency, orjson, the evaluation and the response. The
-hook request is the spec's order_sign_hook_request.json (not dexrazoxane: no FHIR data is fetched; its
-fhirServer is mocked with respx anyway). Prints figures only; the machine is noisy
-(reference/perf-and-tools.md), so compare medians from one run.
+hook request is the Inferno CRD test kit's order_sign_hook_request.json (fhir_fixtures/spec/; not
+dexrazoxane: no FHIR data is fetched; its fhirServer is mocked with respx anyway). Prints figures only;
+the machine is noisy (2 shared cores), so compare medians from one run.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from cds_service.hooks.discovery import SERVICE_ID
 from cds_service.hooks.parse import parse_hook_request
 from cds_service.settings import Settings
 from tests.auth.tokens import BASE_URL, ISSUER, JWKS_URL, ec_key, jwks, mint, rsa_key
-from tests.conftest import SPEC_DIR, empty_fhir_server
+from tests.conftest import ORDER_SIGN_EXAMPLE, empty_fhir_server
 
-REQUEST = (SPEC_DIR / "cds-hooks" / "order_sign_hook_request.json").read_bytes()
+REQUEST = ORDER_SIGN_EXAMPLE.read_bytes()
 SERVICE = f"/cds-services/{SERVICE_ID}"
 
 

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cds_service import __version__
 from cds_service.app_state import Runtime, runtime_of
 from cds_service.auth.jwks import is_url
+from cds_service.clinical.coverage import line_of_business_map_problem
 from cds_service.dtr.routes import router as dtr_router
 from cds_service.errors import PayloadTooLarge
 from cds_service.hooks.errors import UnhandledErrorMiddleware, install_error_handling, outcome_response
@@ -185,6 +186,10 @@ def runtime_of_app(app: FastAPI) -> Runtime:
 
 def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClient | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # Settings carry the map as written; the domain reads it, and refuses what it cannot read at start-up.
+    lob_problem = line_of_business_map_problem(settings.line_of_business_map)
+    if lob_problem is not None:
+        raise ValueError(f"CDS_LINE_OF_BUSINESS_MAP: {lob_problem}")
     configure_logging()
     # The API docs are a development aid: with authentication on they would be the one unauthenticated
     # description of the service, so they are not served.

@@ -42,10 +42,11 @@ def _settings_or_exit() -> Settings:
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
+    from cds_service.clinical.coverage import line_of_business_map_problem
     from cds_service.settings import get_settings
 
     try:
-        return get_settings()
+        settings = get_settings()
     except ValidationError as error:
         wrong = "; ".join(
             f"CDS_{'_'.join(str(part) for part in e['loc'][:1]).upper()}: {e['msg']}" for e in error.errors()
@@ -57,6 +58,11 @@ def _settings_or_exit() -> Settings:
             f"cds-service: invalid configuration: {error} (lists and maps are JSON, e.g. "
             "CDS_CORS_ORIGINS='[\"https://sandbox.cds-hooks.org\"]')"
         ) from None
+    # The domain reads the line-of-business map's values (settings keep them as written).
+    problem = line_of_business_map_problem(settings.line_of_business_map)
+    if problem is not None:
+        raise SystemExit(f"cds-service: invalid configuration: CDS_LINE_OF_BUSINESS_MAP: {problem}")
+    return settings
 
 
 def _serve(host: str, port: int) -> int:

@@ -1,8 +1,11 @@
 """`cds-service evaluate`: evaluate one hook request file offline and print the determinations (CONTRACT §4).
 
 What the prefetch lacks is fetched from the request's ``fhirServer`` by the orchestrator, as in the
-service. A file that cannot be read as a CDS Hooks request raises ``RequestFileError`` with one line
-saying why, for the command line to print without a traceback.
+service. The file is read with the service's own request parser (``hooks.parse``), so the command
+refuses exactly the requests the endpoint answers 400, in the same words; a file that cannot be read or
+is refused raises ``RequestFileError`` with one line saying why, for the command line to print without
+a traceback. The endpoint's body-size limit (413) is not applied: it guards a server against remote
+callers, and a file on the user's own disk is no such threat.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from pathlib import Path
 
 import httpx
 import orjson
-from pydantic import ValidationError
 
+from cds_service.errors import InvalidRequest, clip
 from cds_service.evaluation import evaluate_hook
+from cds_service.hooks.errors import MAX_TEXT_CHARS
+from cds_service.hooks.parse import parse_hook_request
 from cds_service.hooks.request import HookRequest
 from cds_service.policy.determination import Determination
 from cds_service.policy.render import determination_to_json, determination_to_text
@@ -24,7 +29,7 @@ from cds_service.settings import Settings
 
 
 class RequestFileError(Exception):
-    """The file is missing, not JSON, or not a CDS Hooks request."""
+    """The file cannot be read, or the service would refuse it as a request (400)."""
 
 
 @dataclass(frozen=True)
@@ -39,17 +44,10 @@ def load_request(path: Path) -> HookRequest:
     except OSError as error:
         raise RequestFileError(f"{path}: cannot read the file ({error.strerror or error})") from None
     try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise RequestFileError(f"{path}: not JSON ({error})") from None
-    if not isinstance(body, dict):
-        raise RequestFileError(f"{path}: not a CDS Hooks request (the JSON is not an object)")
-    try:
-        return HookRequest.model_validate(body)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise RequestFileError(f"{path}: not a CDS Hooks request ({where}: {first['msg']})") from None
+        return parse_hook_request(raw)
+    except InvalidRequest as error:
+        # The endpoint's OperationOutcome details.text, word for word (one line, bounded alike).
+        raise RequestFileError(f"{path}: {clip(error.message, MAX_TEXT_CHARS)}") from None
 
 
 def evaluate_path(path: Path, *, settings: Settings, today: date) -> FileEvaluation:

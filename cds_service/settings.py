@@ -2,6 +2,8 @@
 
 The ``CDS_*`` names of CONTRACT §1 are part of the contract; the rest are ours and documented in the
 README. Defaults are the embedded local-run defaults: authentication off, CORS open for the sandbox.
+Settings carry plain values and import nothing of the domain (the bottom layer, tests/test_layers.py):
+the domain interprets them, e.g. ``clinical.coverage`` reads the line-of-business map's spellings.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from cds_service.clinical.coverage import normalized_line_of_business
 
 
 class Settings(BaseSettings):
@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     fhir_max_response_bytes: int = 20 * 1024 * 1024
 
     # Payer identity on cards (CRD §resp-4: the insurer's name) and line-of-business mapping:
-    # payer/plan identifier value -> "commercial" | "marketplace" | "medicaid" | "medicare".
+    # payer/plan identifier value -> "commercial" | "marketplace" | "medicaid" | "medicare", as written
+    # (spellings such as "HIM/ICHRA" are the domain's to read; a value it cannot read is refused at
+    # start-up by clinical.coverage.line_of_business_map_problem, called from the app and the CLI).
     health_plan_name: str = "Health Plan"
     line_of_business_map: dict[str, str] = Field(default_factory=dict)
 
@@ -61,20 +63,6 @@ class Settings(BaseSettings):
         if plain:
             raise ValueError(f"CDS_TRUSTED_ISSUERS: the JWKS of {', '.join(plain)} must be https or a file")
         return issuers
-
-    @field_validator("line_of_business_map")
-    @classmethod
-    def _known_lines_of_business(cls, mapping: dict[str, str]) -> dict[str, str]:
-        """A value the policy does not know would be ignored silently, and the plan judged by its SOPT type
-        (a marketplace plan as commercial, naming the wrong off-label policy): refuse it at start-up."""
-        normalized = {key: normalized_line_of_business(value) for key, value in mapping.items()}
-        unknown = sorted(key for key, value in normalized.items() if value is None)
-        if unknown:
-            raise ValueError(
-                f"CDS_LINE_OF_BUSINESS_MAP: {', '.join(unknown)} must map to commercial, marketplace "
-                "(HIM, ICHRA), medicaid or medicare"
-            )
-        return {key: value for key, value in normalized.items() if value is not None}
 
     # HMAC key of coverage-assertion-id / satisfied-pa-id (the DTR pre-fill key). Unset: a random key per
     # process, so the ids change when the service restarts.

@@ -1,5 +1,5 @@
-"""Shared test fixtures: where the read-only spec files are, settings for a test, and the app served
-in-process with its lifespan running."""
+"""Shared test fixtures: where the specifications' example files are, settings for a test, and the app
+served in-process with its lifespan running."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from cds_service.app import create_app
 from cds_service.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# The read-only ground truth (CONTRACT, spec/, reference/) sits beside the repository, here and in CI.
-SHARED_DIR = REPO_ROOT.parent / "shared"
-SPEC_DIR = SHARED_DIR / "spec"
+# The CDS Hooks and Da Vinci CRD published examples the tests read, copied into the repository
+# (fhir_fixtures/SOURCES.md names where each came from).
+SPEC_DIR = REPO_ROOT / "fhir_fixtures" / "spec"
+# The Inferno CRD test kit's order-sign request: an R4 MedicationRequest draft (not dexrazoxane).
+ORDER_SIGN_EXAMPLE = SPEC_DIR / "inferno-crd-test-kit" / "order_sign_hook_request.json"
 
 
 def empty_fhir_server(request: httpx.Request) -> httpx.Response:

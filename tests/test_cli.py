@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import functools
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +10,9 @@ import orjson
 import pytest
 
 from cds_service.cli import main
+from cds_service.hooks.discovery import SERVICE_ID
+from cds_service.settings import Settings
+from tests.conftest import ORDER_SIGN_EXAMPLE, ServeApp
 
 POLICY_CASES = Path(__file__).resolve().parents[1] / "fhir_fixtures" / "policy"
 PEND = POLICY_CASES / "I.A.2-pend-internist-without-consultation.json"
@@ -123,3 +128,62 @@ def test_serve_without_a_public_base_url_is_reached_where_it_listens(monkeypatch
     assert main(["serve", "--host", "0.0.0.0", "--port", "9123"]) == 0
     assert Settings().public_base_url == "http://127.0.0.1:9123"
     assert seen["port"] == 9123 and seen["access_log"] is False
+
+
+def _spec_example() -> dict[str, Any]:
+    body: dict[str, Any] = orjson.loads(ORDER_SIGN_EXAMPLE.read_bytes())
+    return body
+
+
+def _changed(path: tuple[str, ...], value: Any) -> bytes:
+    body = _spec_example()
+    target = body
+    for part in path[:-1]:
+        target = target[part]
+    if value is _REMOVE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return orjson.dumps(body)
+
+
+_REMOVE = object()
+
+# Requests the endpoint answers 400: the command must refuse each of them in the same words.
+REFUSED: dict[str, bytes] = {
+    "hook order-select": _changed(("hook",), "order-select"),
+    "patientId Patient/x": _changed(("context", "patientId"), "Patient/x"),
+    "patientId with a space": _changed(("context", "patientId"), " 123"),
+    "hookInstance missing": _changed(("hookInstance",), _REMOVE),
+    "userId empty": _changed(("context", "userId"), ""),
+    "draftOrders a string": _changed(("context", "draftOrders"), "MedicationRequest/1"),
+    "patientId null": _changed(("context", "patientId"), None),
+    "fhirAuthorization without access_token": _changed(("fhirAuthorization",), {"token_type": "Bearer"}),
+    "not JSON": b'{"hook": ',
+    "a JSON array": b"[]",
+    "nested too deep": orjson.dumps(
+        {**_spec_example(), "extension": {"x": functools.reduce(lambda v, _: [v], range(70), [])}}
+    ),
+}
+
+
+@pytest.mark.parametrize("name", REFUSED)
+async def test_evaluate_refuses_what_the_endpoint_refuses_in_the_same_words(
+    name: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    make_settings: Callable[..., Settings],
+    serve_app: ServeApp,
+) -> None:
+    body = REFUSED[name]
+    async with serve_app(make_settings()) as client:
+        answer = await client.post(f"/cds-services/{SERVICE_ID}", content=body)
+    assert answer.status_code == 400
+    (issue,) = answer.json()["issue"]
+    capsys.readouterr()  # drop the app's own log lines
+    path = tmp_path / "request.json"
+    path.write_bytes(body)
+    assert main(["evaluate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"cds-service evaluate: {path}: {issue['details']['text']}\n"

@@ -30,9 +30,9 @@ def approve_request() -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("content", "says"),
     [
-        (b"{not json", "not JSON"),
-        (b"[1, 2]", "the JSON is not an object"),
-        (b'{"hook": "order-sign"}', "not a CDS Hooks request (hookInstance: Field required)"),
+        (b"{not json", "The body is not valid JSON"),
+        (b"[1, 2]", "The body must be a JSON object (a CDS Hooks request)"),
+        (b'{"hook": "order-sign"}', "hookInstance is required; context is required"),
     ],
 )
 def test_a_bad_file_is_one_clear_line(tmp_path: Path, content: bytes, says: str) -> None:

@@ -1,6 +1,6 @@
 """Code systems and code lists the facts are read with, each naming its source.
 
-"clinical-codes" below is /work/shared/reference/clinical-codes.md (section given), which carries the
+"clinical-codes" below is the project's digest of clinical code systems (section given), which carries the
 primary sources and a confidence tag per code. Codes that digest marks [UNVERIFIED] are left out unless
 this module names where they were confirmed; the drugs concerned are then matched by ATC, HCPCS and name.
 """

@@ -27,6 +27,16 @@ def normalized_line_of_business(value: object) -> str | None:
     return codes.LINE_OF_BUSINESS_SYNONYMS.get(value.strip().lower()) if isinstance(value, str) else None
 
 
+def line_of_business_map_problem(mapping: Mapping[str, str]) -> str | None:
+    """Why a configured plan -> line-of-business map cannot be used, or None. A value the policy does not
+    know would be ignored silently and the plan judged by its SOPT type (a marketplace plan as commercial,
+    naming the wrong off-label policy), so the app and the CLI refuse it at start-up."""
+    unknown = sorted(key for key, value in mapping.items() if normalized_line_of_business(value) is None)
+    if not unknown:
+        return None
+    return f"{', '.join(unknown)} must map to commercial, marketplace (HIM, ICHRA), medicaid or medicare"
+
+
 def _in_force(coverage: Resource, on: date | None) -> bool:
     if status_of(coverage) not in _IN_FORCE:
         return False

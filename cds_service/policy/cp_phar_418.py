@@ -1,10 +1,10 @@
 """CP.PHAR.418 (Dexrazoxane) as a criteria tree: ids and words as the policy writes them.
 
-Source: /work/shared/policy/CP.PHAR.418-dexrazoxane.md (last review 05.26), ids as CONTRACT §2 joins
-them. The tree is checked when this module is imported (``build_tree``), so a malformed edit fails at
-start-up, not while deciding. I.A, I.B and II.A are the pathways decided per order; II.B is shown
-beside I.B (extravasation is never re-authorized, so each request is judged on I.B); I.C and III are
-shown beside a deny, naming where the request is referred.
+Source: Centene clinical policy CP.PHAR.418 Dexrazoxane (last review 05.26; ``POLICY_URL``), ids joined
+by dots as docs/decisions.md says. The tree is checked when this module is imported (``build_tree``), so
+a malformed edit fails at start-up, not while deciding. I.A, I.B and II.A are the pathways decided per
+order; II.B is shown beside I.B (extravasation is never re-authorized, so each request is judged on I.B);
+I.C and III are shown beside a deny, naming where the request is referred.
 """
 
 from __future__ import annotations

@@ -25,9 +25,9 @@ from tests.auth.tokens import (
     rsa_key,
     unsigned,
 )
-from tests.conftest import SPEC_DIR, ServeApp, empty_fhir_server
+from tests.conftest import ORDER_SIGN_EXAMPLE, ServeApp, empty_fhir_server
 
-EXAMPLE = orjson.loads((SPEC_DIR / "cds-hooks" / "order_sign_hook_request.json").read_bytes())
+EXAMPLE = orjson.loads(ORDER_SIGN_EXAMPLE.read_bytes())
 FEEDBACK = {
     "feedback": [
         {

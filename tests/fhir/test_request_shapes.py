@@ -1,5 +1,5 @@
-"""Every order-sign request example of /work/shared/spec and the sandbox's shapes are processed without an
-error: gathered, decided, and answered 200 by the app (CONTRACT §7, reference/cds-hooks-spec.md §8)."""
+"""Every order-sign request example of the specifications (fhir_fixtures/spec/) and the sandbox's shapes are
+processed without an error: gathered, decided, and answered 200 by the app (CONTRACT §7)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import asyncio
 import json
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,10 +20,10 @@ from cds_service.fhir.required_keys import REQUIRED_KEYS
 from cds_service.hooks.discovery import SERVICE_ID
 from cds_service.policy.determination import Decision
 from cds_service.settings import Settings
+from tests.conftest import SPEC_DIR
 from tests.fhir.fake_fhir_server import FakeFhirServer
 from tests.fhir.request_fixtures import REQUESTS, hook_request, load_json
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec"
 TODAY = date(2026, 11, 28)
 
 
@@ -42,9 +41,9 @@ def _requests_in(value: Any) -> Iterator[dict[str, Any]]:
 
 def spec_order_sign_requests() -> list[Any]:
     found = []
-    for path in sorted(SPEC.rglob("*.json")):
+    for path in sorted(SPEC_DIR.rglob("*.json")):
         for index, body in enumerate(_requests_in(json.loads(path.read_text()))):
-            found.append(pytest.param(body, id=f"{path.relative_to(SPEC)}#{index}"))
+            found.append(pytest.param(body, id=f"{path.relative_to(SPEC_DIR)}#{index}"))
     return found
 
 
@@ -53,8 +52,8 @@ SANDBOX_SHAPES = sorted(p.name for p in REQUESTS.glob("sandbox-*.json"))
 
 
 def test_the_spec_examples_are_found() -> None:
-    # CRD 2.2.1 CRDServiceRequest(3); Inferno's fixture (2 copies), prefetch example and presets (2).
-    assert len(SPEC_REQUESTS) == 7
+    # CRD 2.2.1 CRDServiceRequest(3); Inferno's fixture, prefetch example and presets (2).
+    assert len(SPEC_REQUESTS) == 6
 
 
 def open_settings(settings: Settings) -> Settings:

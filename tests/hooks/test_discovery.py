@@ -14,7 +14,7 @@ from cds_service.hooks.discovery import SERVICE_ID, discovery_document, service_
 from cds_service.response.configuration import CONFIGURATION_OPTIONS
 from tests.conftest import SPEC_DIR, ServeApp
 
-MODEL = orjson.loads((SPEC_DIR / "cds-hooks" / "structuredefinition-CDSHooksServices.json").read_bytes())
+MODEL = orjson.loads((SPEC_DIR / "fhir-tools-ig" / "structuredefinition-CDSHooksServices.json").read_bytes())
 JSON_PROPERTY_KEY = "http://hl7.org/fhir/tools/StructureDefinition/json-property-key"
 # FHIR primitive patterns (R4 datatypes): `code` has no leading/trailing or double whitespace.
 PRIMITIVE_PATTERNS = {"string": re.compile(r"^[\s\S]+$"), "code": re.compile(r"^[^\s]+( [^\s]+)*$")}

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from cds_service.errors import InvalidRequest
 from cds_service.hooks.parse import parse_hook_request
-from tests.conftest import SPEC_DIR
+from tests.conftest import ORDER_SIGN_EXAMPLE
 
-EXAMPLE: dict[str, Any] = orjson.loads((SPEC_DIR / "cds-hooks" / "order_sign_hook_request.json").read_bytes())
+EXAMPLE: dict[str, Any] = orjson.loads(ORDER_SIGN_EXAMPLE.read_bytes())
 
 
 def without(path: tuple[str, ...]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ SERVICE = f"/cds-services/{SERVICE_ID}"
 
 
 def order_sign_examples() -> list[tuple[str, dict[str, Any]]]:
-    """Every order-sign request among the spec examples (CDS Hooks, CRD IG 2.2.1, Inferno presets)."""
+    """Every order-sign request among the spec examples (CRD IG 2.2.1, the Inferno CRD test kit)."""
     examples: list[tuple[str, dict[str, Any]]] = []
     for path in sorted(SPEC_DIR.rglob("*.json")):
         document = orjson.loads(path.read_bytes())
@@ -35,18 +35,18 @@ def order_sign_examples() -> list[tuple[str, dict[str, Any]]]:
 
 
 EXAMPLES = order_sign_examples()
-BASE_EXAMPLE = dict(EXAMPLES)["cds-hooks/order_sign_hook_request.json"]
+BASE_EXAMPLE = dict(EXAMPLES)["inferno-crd-test-kit/order_sign_hook_request.json"]
 
 
 def test_the_spec_holds_the_examples_the_brief_names() -> None:
     names = {name for name, _ in EXAMPLES}
     assert {
-        "cds-hooks/order_sign_hook_request.json",
-        "cds-hooks/order-sign-request.json",
-        "davinci-crd/crd-ig-2.2.1/CRDServiceRequest.json",
-        "davinci-crd/crd-ig-2.2.1/CRDServiceRequest3.json",
-        "davinci-crd/inferno-crd-test-kit/presets-extracted/ri_crd_server.order_sign_request_bodies.json[0]",
-        "davinci-crd/inferno-crd-test-kit/presets-extracted/ri_crd_server.order_sign_request_bodies.json[1]",
+        "inferno-crd-test-kit/order_sign_hook_request.json",
+        "inferno-crd-test-kit/order-sign-request.json",
+        "davinci-crd-2.2.1/CRDServiceRequest.json",
+        "davinci-crd-2.2.1/CRDServiceRequest3.json",
+        "inferno-crd-test-kit/ri_crd_server.order_sign_request_bodies.json[0]",
+        "inferno-crd-test-kit/ri_crd_server.order_sign_request_bodies.json[1]",
     } <= names
 
 

@@ -262,10 +262,15 @@ def test_a_sandbox_shaped_draft_still_gets_the_dose_proposal_in_its_own_shape() 
     assert resource["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 500
 
 
+def _is_order_sign(document: Any) -> bool:
+    # fhir_fixtures/spec/ also holds a list of requests and a StructureDefinition.
+    return isinstance(document, dict) and document.get("hook") == "order-sign"
+
+
 FIXTURES = {
     path.stem: path.read_bytes()
     for path in sorted((REPO_ROOT / "fhir_fixtures").rglob("*.json"))
-    if not path.name.endswith(".expect.json") and json.loads(path.read_bytes()).get("hook") == "order-sign"
+    if not path.name.endswith(".expect.json") and _is_order_sign(json.loads(path.read_bytes()))
 }
 
 

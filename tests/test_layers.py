@@ -1,0 +1,182 @@
+"""Imports point one way: edge -> evaluation -> domain -> settings/errors/metrics (issue 10, Part 2).
+
+Every ``import`` of a ``cds_service`` module inside ``cds_service`` (top level, in functions and under
+``TYPE_CHECKING`` alike) is read from the source with ``ast`` and checked against ``LAYERS``: a module may
+import its own unit (the package or module it belongs to) and any unit on a lower layer, nothing on its
+own layer or above. The finer layers inside the edge and the domain spell out the flow README describes:
+the edge parses the wire, evaluation runs gather -> facts -> decide -> record -> respond.
+
+``DEBTS`` lists, edge by edge, the upward imports the code still has: the remaining work of issue 10.
+The list can only shrink: a new upward import fails ``test_no_import_points_upward``, and an entry that
+no longer exists fails ``test_every_listed_debt_still_exists`` (delete it from the list).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = REPO_ROOT / "cds_service"
+
+# Top to bottom. Each entry is a unit: a module or package prefix; the longest prefix names a module's
+# unit. Units on one layer may not import each other (they are independent).
+LAYERS: tuple[tuple[str, ...], ...] = (
+    # edge: entry points
+    ("cds_service.__main__",),
+    ("cds_service.cli",),
+    ("cds_service.app",),
+    ("cds_service.report", "cds_service.warmup", "cds_service.logging_setup"),
+    # edge: routes, then the FastAPI dependency reaching the runtime, then the runtime object
+    ("cds_service.hooks.routes",),
+    ("cds_service.dtr.routes",),
+    ("cds_service.app_state",),
+    # edge: the CDS Hooks wire (request, parsing, discovery, feedback, errors) and client authentication
+    ("cds_service.hooks", "cds_service.auth"),
+    # one hook end to end
+    ("cds_service.evaluation",),
+    # domain: respond, record (DTR), decide, facts, FHIR data
+    ("cds_service.response",),
+    ("cds_service.dtr",),
+    ("cds_service.policy",),
+    ("cds_service.clinical",),
+    ("cds_service.fhir",),
+    # bottom: plain values and shared vocabulary
+    ("cds_service.settings", "cds_service.errors", "cds_service.metrics", "cds_service"),
+)
+
+# Upward imports that remain (importer module, imported module), each a named debt of issue 10 Part 2.
+DEBTS: frozenset[tuple[str, str]] = frozenset(
+    {
+        # The FastAPI dependency reaches the runtime directly: auth <-> app_state import each other.
+        # Remedy: Depends aliases in one deps.py above app_state.
+        ("cds_service.auth.dependency", "cds_service.app_state"),
+        # The wire model HookRequest travels below the edge. Remedy: the edge parses it into plain values
+        # (patient id, user id, drafts, prefetch, server, token) that evaluation and fhir/ take.
+        ("cds_service.evaluation", "cds_service.hooks.request"),
+        ("cds_service.fhir.gather", "cds_service.hooks.request"),
+        ("cds_service.response.assertion_ids", "cds_service.hooks.request"),
+        ("cds_service.response.configuration", "cds_service.hooks.request"),
+        ("cds_service.response.hook_response", "cds_service.hooks.request"),
+        ("cds_service.dtr.store", "cds_service.hooks.request"),
+        # fhir/ finds the dexrazoxane orders by calling clinical/. Remedy: evaluation finds the orders
+        # once and hands them to gather.
+        ("cds_service.fhir.gather", "cds_service.clinical.orders"),
+        # The response builder takes the evaluation result type. Remedy: hand it plain determinations.
+        ("cds_service.response.hook_response", "cds_service.evaluation"),
+        # DTR's store computes assertion ids with response/ (response -> dtr -> response loop). Remedy:
+        # assertion ids computed once per order by evaluation and handed to both.
+        ("cds_service.dtr.store", "cds_service.response.assertion_ids"),
+    }
+)
+
+
+def _unit_ranks() -> dict[str, tuple[int, str]]:
+    return {unit: (rank, unit) for rank, layer in enumerate(LAYERS) for unit in layer}
+
+
+def unit_of(module: str) -> str:
+    units = _unit_ranks()
+    candidate = module
+    # The package itself (its __init__: the version) is a unit of its own, not a catch-all for new modules.
+    while candidate not in units or (candidate == "cds_service" != module):
+        if "." not in candidate:
+            raise AssertionError(f"{module} is on no layer: add it to LAYERS in tests/test_layers.py")
+        candidate = candidate.rsplit(".", 1)[0]
+    return candidate
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO_ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def package_modules() -> dict[str, Path]:
+    return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _resolve(name: str, modules: dict[str, Path]) -> str:
+    """The module an imported name lives in (``from cds_service.x import y``: ``y`` may be a module)."""
+    while name not in modules and "." in name:
+        name = name.rsplit(".", 1)[0]
+    return name
+
+
+def imports_of(module: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    found: set[str] = set()
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            names = [f"{source}.{alias.name}" for alias in node.names] or [source]
+        else:
+            continue
+        found |= {_resolve(name, modules) for name in names if name.split(".")[0] == "cds_service"}
+    return found - {module}
+
+
+@functools.cache
+def import_graph() -> frozenset[tuple[str, str]]:
+    modules = package_modules()
+    return frozenset(
+        (module, imported)
+        for module, path in modules.items()
+        for imported in imports_of(module, path, modules)
+    )
+
+
+def upward_imports() -> set[tuple[str, str]]:
+    ranks = _unit_ranks()
+    upward = set()
+    for importer, imported in import_graph():
+        source, target = unit_of(importer), unit_of(imported)
+        if source != target and ranks[target][0] <= ranks[source][0]:
+            upward.add((importer, imported))
+    return upward
+
+
+def test_every_module_is_on_a_layer() -> None:
+    for module in package_modules():
+        unit_of(module)  # raises naming the module
+
+
+def test_a_module_on_no_layer_is_named() -> None:
+    with pytest.raises(AssertionError, match=r"cds_service\.newcomer is on no layer"):
+        unit_of("cds_service.newcomer")
+
+
+def test_the_graph_is_read() -> None:
+    # The reader sees the imports the README's code map names (guards against a reader that finds none).
+    graph = import_graph()
+    assert ("cds_service.hooks.routes", "cds_service.evaluation") in graph
+    assert ("cds_service.policy.decide", "cds_service.clinical.facts") in graph
+    assert ("cds_service.cli", "cds_service.report") in graph  # imported inside a function
+
+
+def test_no_import_points_upward() -> None:
+    new = sorted(upward_imports() - DEBTS)
+    assert not new, "imports against the layers (importer -> imported), see LAYERS:\n" + "\n".join(
+        f"  {importer} -> {imported}" for importer, imported in new
+    )
+
+
+def test_every_listed_debt_still_exists() -> None:
+    paid = sorted(DEBTS - upward_imports())
+    assert not paid, "no longer imported upward: delete from DEBTS:\n" + "\n".join(
+        f"  {importer} -> {imported}" for importer, imported in paid
+    )
+
+
+def test_settings_import_nothing_of_the_domain() -> None:
+    assert {imported for importer, imported in import_graph() if importer == "cds_service.settings"} == set()
