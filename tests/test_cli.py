@@ -123,3 +123,11 @@ def test_serve_without_a_public_base_url_is_reached_where_it_listens(monkeypatch
     assert main(["serve", "--host", "0.0.0.0", "--port", "9123"]) == 0
     assert Settings().public_base_url == "http://127.0.0.1:9123"
     assert seen["port"] == 9123 and seen["access_log"] is False
+
+
+@pytest.mark.parametrize("workers", ["0", "-1", "two"])
+def test_serve_refuses_a_worker_count_below_one(workers: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--workers", workers])
+    assert exit_.value.code == 2
+    assert "--workers" in capsys.readouterr().err
