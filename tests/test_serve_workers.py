@@ -1,4 +1,5 @@
-"""`cds-service serve --workers 2` as a real process: /metrics on either worker reports both workers' sum."""
+"""`cds-service serve --workers 2` as a real process: /metrics on either worker reports both workers' sum,
+and keeps a killed worker's counts."""
 
 from __future__ import annotations
 
@@ -138,6 +139,18 @@ def test_metrics_on_any_worker_report_the_sum_of_both(two_workers: Server, tmp_p
             samples = parse(client.get("/metrics").text)
         assert value(samples, "cds_decisions_total", **DECIDED) == sent
         assert value(samples, "cds_hook_duration_seconds_count", outcome="ok") == sent
+
+    # A worker killed outright is replaced by uvicorn; what it counted stays in the sums.
+    killed = int(next(name for name, n in by_worker.items() if n > 0).removeprefix("counter_"))
+    os.kill(killed, signal.SIGKILL)
+    deadline = time.monotonic() + START_DEADLINE_SECONDS
+    while len(list(two_workers.metrics_dir.glob("counter_*.db"))) < 3:
+        assert time.monotonic() < deadline, "no worker replaced the one killed"
+        time.sleep(0.2)
+    for _ in range(6):
+        with httpx.Client(base_url=two_workers.base_url) as client:
+            samples = parse(client.get("/metrics").text)
+        assert value(samples, "cds_decisions_total", **DECIDED) == sent
 
     two_workers.process.send_signal(signal.SIGTERM)
     assert two_workers.process.wait(timeout=30) == 0
