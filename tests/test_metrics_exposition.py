@@ -217,8 +217,15 @@ async def test_every_declared_series_is_exposed_and_no_identifier_is(
     assert "order-select" not in text
 
 
+def no_sample_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset for the test, and unset again after it whatever the test sets (``delenv`` of an unset
+    variable records nothing to undo)."""
+    monkeypatch.setenv(MULTIPROC_ENV, "")
+    monkeypatch.delenv(MULTIPROC_ENV)
+
+
 def test_one_worker_needs_no_sample_directory(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
+    no_sample_directory(monkeypatch)
     assert prepare_multiprocess_dir(1) is None
     assert MULTIPROC_ENV not in os.environ
 
@@ -226,7 +233,7 @@ def test_one_worker_needs_no_sample_directory(monkeypatch: pytest.MonkeyPatch) -
 def test_several_workers_get_a_fresh_directory_named_before_they_start(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
+    no_sample_directory(monkeypatch)
     created = prepare_multiprocess_dir(2)
     try:
         assert created is not None and created.is_dir() and not any(created.iterdir())
