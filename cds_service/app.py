@@ -31,6 +31,7 @@ from cds_service.hooks.errors import UnhandledErrorMiddleware, install_error_han
 from cds_service.hooks.routes import json_response
 from cds_service.hooks.routes import router as hooks_router
 from cds_service.logging_setup import configure_logging
+from cds_service.metrics_exposition import exposition, mark_worker_exited, show_known_series
 from cds_service.settings import Settings, get_settings
 from cds_service.warmup import warm_up_models
 
@@ -176,6 +177,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         await asyncio.gather(warm_up, return_exceptions=True)
         await runtime.close()
+        mark_worker_exited()
 
 
 def runtime_of_app(app: FastAPI) -> Runtime:
@@ -204,6 +206,7 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
         openapi_url="/openapi.json" if docs else None,
     )
     app.state.runtime = Runtime(settings, http_client=http_client)
+    show_known_series()
     install_error_handling(app)
     # Innermost: a 413 raised while a route reads the body goes through the app's error handling.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -230,9 +233,18 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
         runtime = runtime_of(request)
         problem = auth_configuration_problem(runtime.settings)
         if problem is not None:
-            return outcome_response(503, f"Not ready: {problem}", code="security")
+            return outcome_response(503, f"Not ready: {problem}", code="security", counted=False)
         if not runtime.ready.is_set():
-            return outcome_response(503, "Warming up", code="transient")
+            return outcome_response(503, "Warming up", code="transient", counted=False)
         return json_response({"status": "ready"})
+
+    # Served like /healthz, without the client JWT (a Prometheus scraper holds none): the series carry
+    # counts and timings by closed label sets only, no patient, order, user or client identifier. Keep
+    # it off the public ingress (README, "Metrics").
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        # In multiprocess mode this reads every worker's sample files: off the event loop.
+        body, content_type = await anyio.to_thread.run_sync(exposition)
+        return Response(body, media_type=content_type)
 
     return app

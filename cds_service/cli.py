@@ -21,6 +21,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the CDS Hooks endpoints")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        help="worker processes (uvicorn workers); /metrics on any of them reports the sum of all",
+    )
     evaluate = commands.add_parser("evaluate", help="evaluate one hook request file offline")
     evaluate.add_argument("request", type=Path, help="a CDS Hooks order-sign request (JSON)")
     evaluate.add_argument("--json", action="store_true", help="print the determination as JSON (CONTRACT §4)")
@@ -30,10 +36,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
-        return _serve(args.host, args.port)
+        return _serve(args.host, args.port, args.workers)
     return _evaluate(args.request, as_json=args.json, today=args.today)
 
 
@@ -65,8 +78,12 @@ def _settings_or_exit() -> Settings:
     return settings
 
 
-def _serve(host: str, port: int) -> int:
+def _serve(host: str, port: int, workers: int = 1) -> int:
+    import shutil
+
     import uvicorn
+
+    from cds_service.metrics_exposition import prepare_multiprocess_dir
 
     # Without CDS_PUBLIC_BASE_URL the service is reached where it listens: the DTR canonical URLs and the
     # JWT audience follow --host/--port (0.0.0.0 listens everywhere; it is reached as 127.0.0.1 here).
@@ -74,11 +91,24 @@ def _serve(host: str, port: int) -> int:
         reached_as = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison
         os.environ["CDS_PUBLIC_BASE_URL"] = f"http://{reached_as}:{port}"
     _settings_or_exit()
-    # uvicorn's own lines go through the service's JSON log handler (configure_logging), and the access
-    # log is off: the service writes one hook_call line per call itself, without the client's address.
-    uvicorn.run(
-        "cds_service.app:create_app", factory=True, host=host, port=port, log_config=None, access_log=False
-    )
+    # Several workers count into files that /metrics sums: the directory is named in the environment
+    # before uvicorn spawns them (each imports prometheus-client afresh and reads it then).
+    created = prepare_multiprocess_dir(workers)
+    try:
+        # uvicorn's own lines go through the service's JSON log handler (configure_logging), and the access
+        # log is off: the service writes one hook_call line per call itself, without the client's address.
+        uvicorn.run(
+            "cds_service.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            access_log=False,
+        )
+    finally:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
     return 0
 
 

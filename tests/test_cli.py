@@ -187,3 +187,11 @@ async def test_evaluate_refuses_what_the_endpoint_refuses_in_the_same_words(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == f"cds-service evaluate: {path}: {issue['details']['text']}\n"
+
+
+@pytest.mark.parametrize("workers", ["0", "-1", "two"])
+def test_serve_refuses_a_worker_count_below_one(workers: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--workers", workers])
+    assert exit_.value.code == 2
+    assert "--workers" in capsys.readouterr().err

@@ -17,7 +17,10 @@ to that server (S2 L487-490) and must not travel to a URL a response names.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Concatenate, ParamSpec
 from urllib.parse import urljoin
 
 import httpx
@@ -25,6 +28,7 @@ import orjson
 
 from cds_service.fhir.pool import Resource
 from cds_service.fhir.prefetch import next_link, reports_error
+from cds_service.metrics import FHIR_QUERIES
 
 _ACCEPT = "application/fhir+json, application/json;q=0.9"
 
@@ -37,11 +41,37 @@ class Fetched:
     resources: list[Resource] = field(default_factory=list)
     complete: bool = True
     problems: list[str] = field(default_factory=list)
+    failure: str | None = None  # the first failure's kind: the ``status`` label of the query's metric
 
-    def fail(self, problem: str) -> Fetched:
+    def fail(self, problem: str, kind: str = "incomplete") -> Fetched:
         self.complete = False
         self.problems.append(problem)
+        self.failure = self.failure or kind
         return self
+
+    @property
+    def status(self) -> str:
+        """ok, or why not: incomplete (a cap or a link not followed), http_error, timeout, error."""
+        return "ok" if self.complete else self.failure or "incomplete"
+
+
+_P = ParamSpec("_P")
+
+
+def _measured(
+    query: Callable[Concatenate[FhirClient, _P], Awaitable[Fetched]],
+) -> Callable[Concatenate[FhirClient, _P], Awaitable[Fetched]]:
+    """Times one query (all its pages) into ``cds_fhir_query_duration_seconds`` by status; a call that
+    had nothing to ask (no next page) is not a query."""
+
+    async def measured(client: FhirClient, /, *args: _P.args, **kwargs: _P.kwargs) -> Fetched:
+        started, sent = time.perf_counter(), client.requests_sent
+        fetched = await query(client, *args, **kwargs)
+        if client.requests_sent > sent or not fetched.complete:
+            FHIR_QUERIES.labels(status=fetched.status).observe(time.perf_counter() - started)
+        return fetched
+
+    return measured
 
 
 class FhirClient:
@@ -74,6 +104,7 @@ class FhirClient:
         except ValueError:
             return False
 
+    @_measured
     async def read(self, label: str, path: str, *, expect: str) -> Fetched:
         """``GET {fhirServer}/{path}``, expecting a resource of type ``expect``."""
         fetched = Fetched(label)
@@ -82,10 +113,12 @@ class FhirClient:
             fetched.resources.append(body)
         return fetched
 
+    @_measured
     async def search(self, label: str, query: str) -> Fetched:
         """``GET {fhirServer}/{query}`` and every ``next`` page after it."""
         return await self._pages(Fetched(label), urljoin(self._base, query))
 
+    @_measured
     async def rest_of(self, label: str, first_page: Resource) -> Fetched:
         """The pages after a Bundle the client already sent (a paged prefetch value)."""
         fetched = Fetched(label)
@@ -103,7 +136,9 @@ class FhirClient:
             if page is None:
                 return fetched
             if reports_error(page):
-                return fetched.fail(f"{fetched.label}: fhirServer reported an error inside the search result")
+                return fetched.fail(
+                    f"{fetched.label}: fhirServer reported an error inside the search result", "error"
+                )
             fetched.resources.append(page)
             pages_read += 1
             following = next_link(page)
@@ -139,31 +174,32 @@ class FhirClient:
                 self._http.stream("GET", url, headers=self._headers, timeout=self._timeout) as response,
             ):
                 if not response.is_success:
-                    fetched.fail(f"{label}: fhirServer answered HTTP {response.status_code}")
+                    fetched.fail(f"{label}: fhirServer answered HTTP {response.status_code}", "http_error")
                     return None
                 content = await self._read_capped(response)
         except TimeoutError:
-            fetched.fail(f"{label}: fhirServer did not answer within {self._timeout:g} s")
+            fetched.fail(f"{label}: fhirServer did not answer within {self._timeout:g} s", "timeout")
             return None
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
             # The exception text can carry the URL (and so the patient id): only its kind is kept.
-            fetched.fail(f"{label}: fhirServer unreachable ({type(exc).__name__})")
+            kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "error"
+            fetched.fail(f"{label}: fhirServer unreachable ({type(exc).__name__})", kind)
             return None
         except Exception as exc:  # anything else a request can raise (bad URL, header encoding...)
-            fetched.fail(f"{label}: the query failed ({type(exc).__name__})")
+            fetched.fail(f"{label}: the query failed ({type(exc).__name__})", "error")
             return None
         if content is None:
-            fetched.fail(f"{label}: fhirServer answered more than {self._max_bytes} bytes; not read")
+            fetched.fail(f"{label}: fhirServer answered more than {self._max_bytes} bytes; not read", "error")
             return None
         try:
             body = orjson.loads(content)
         except orjson.JSONDecodeError:
-            fetched.fail(f"{label}: fhirServer answered with something that is not JSON")
+            fetched.fail(f"{label}: fhirServer answered with something that is not JSON", "error")
             return None
         rtype = body.get("resourceType") if isinstance(body, dict) else None
         if rtype != expect:
             what = "an OperationOutcome" if rtype == "OperationOutcome" else "no FHIR " + expect
-            fetched.fail(f"{label}: fhirServer answered with {what}")
+            fetched.fail(f"{label}: fhirServer answered with {what}", "error")
             return None
         return body  # type: ignore[no-any-return]
 

@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cds_service.errors import QUOTE_CHARS, ServiceError, Unauthorized, clip
+from cds_service.metrics import HTTP_ERRORS
 
 log = structlog.get_logger("cds_service.errors")
 
@@ -69,10 +70,15 @@ def outcome_response(
     code: str | None = None,
     expression: tuple[str, ...] = (),
     headers: dict[str, str] | None = None,
+    counted: bool = True,
 ) -> Response:
-    body = operation_outcome(
-        code or _ISSUE_CODE_BY_STATUS.get(status, "processing"), text, expression=expression
-    )
+    """The OperationOutcome answer, counted in ``cds_http_errors_total`` by status and issue code (a
+    closed set, never the client's text). ``counted=False`` only for the readiness probe's 503: a state
+    the orchestrator polls, not an error a client met."""
+    issue_code = code or _ISSUE_CODE_BY_STATUS.get(status, "processing")
+    if counted:
+        HTTP_ERRORS.labels(status=str(status), reason=issue_code).inc()
+    body = operation_outcome(issue_code, text, expression=expression)
     return Response(orjson.dumps(body), status_code=status, media_type=FHIR_JSON, headers=headers)
 
 

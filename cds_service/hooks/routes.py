@@ -27,6 +27,8 @@ from cds_service.evaluation import evaluate_hook
 from cds_service.hooks.discovery import SERVICE_ID, discovery_document
 from cds_service.hooks.feedback import parse_feedback
 from cds_service.hooks.parse import parse_hook_request
+from cds_service.metrics import DECISIONS, HOOK_LATENCY
+from cds_service.metrics_exposition import NO_PATHWAY
 from cds_service.response.assertion_ids import assertion_key
 from cds_service.response.hook_response import build_response
 
@@ -40,6 +42,13 @@ router = APIRouter(dependencies=[Depends(authenticate_client)])
 
 def json_response(content: Any) -> Response:
     return Response(orjson.dumps(content), media_type="application/json")
+
+
+def hook_outcome(status: int) -> str:
+    """The ``outcome`` label of ``cds_hook_duration_seconds`` for an answered status."""
+    if status < 400:
+        return "ok"
+    return "client_error" if status < 500 else "server_error"
 
 
 def _known_service(service_id: str) -> None:
@@ -77,6 +86,10 @@ async def call_service(service_id: str, request: Request) -> Response:
         )
         fields["orders"] = len(evaluation.pool.draft_orders)
         fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
+        for determination in evaluation.determinations:
+            DECISIONS.labels(
+                decision=str(determination.decision), pathway=determination.pathway or NO_PATHWAY
+            ).inc()
         # DTR's $questionnaire-package pre-fills from what was decided here (CONTRACT §6).
         record_determinations(
             store_for(request),
@@ -95,6 +108,7 @@ async def call_service(service_id: str, request: Request) -> Response:
         status = error.status
         raise
     finally:
+        HOOK_LATENCY.labels(outcome=hook_outcome(status)).observe(time.perf_counter() - started)
         log.info(
             "hook_call",
             status=status,
