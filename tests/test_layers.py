@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # edge: the CDS Hooks wire (request, parsing, discovery, feedback, errors) and client authentication
     ("cds_service.hooks", "cds_service.auth"),
     # one hook end to end
-    ("cds_service.evaluation",),
+    ("cds_service.evaluation", "cds_service.metrics_exposition"),
     # domain: respond, record (DTR), decide, facts, FHIR data
     ("cds_service.response",),
     ("cds_service.dtr",),
