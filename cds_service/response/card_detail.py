@@ -260,7 +260,10 @@ def needed_lines(determination: Determination) -> list[str]:
 def instructions_detail(
     determination: Determination, *, notes: tuple[str, ...] = (), pa_to_submit: bool = False
 ) -> str:
-    lines = lead_lines(determination, pa_to_submit=pa_to_submit)
+    lead = lead_lines(determination, pa_to_submit=pa_to_submit)
+    lines = [lead[0]]
+    for line in lead[1:]:  # the decision and what to do: separate paragraphs, seen at a glance
+        lines += ["", line]
     if determination.reason and determination.criteria is None:  # the criteria below say it otherwise
         lines += ["", determination.reason]
     needed = needed_lines(determination)

@@ -108,14 +108,14 @@ def test_an_open_criterion_shows_what_is_open_the_options_failed_beside_it_and_n
 
 
 def test_the_detail_leads_with_the_decision_and_the_one_thing_to_do() -> None:
-    approved = instructions_detail(approve()).splitlines()
+    approved = instructions_detail(approve()).split("\n\n")
     assert approved[0].startswith("**Approved** from **2026-11-28** through **2027-01-30**")
     assert approved[1].startswith("**To do:** nothing")
-    pended = instructions_detail(pend()).splitlines()
+    pended = instructions_detail(pend()).split("\n\n")
     assert pended[0].startswith("**Prior authorization needed**") and pended[1].startswith("**To do:** send")
-    denied = instructions_detail(deny()).splitlines()
+    denied = instructions_detail(deny()).split("\n\n")
     assert denied[0].startswith("**Not covered**") and "CP.CPA.09" in denied[1]
-    submit = instructions_detail(approve(), pa_to_submit=True).splitlines()
+    submit = instructions_detail(approve(), pa_to_submit=True).split("\n\n")
     assert submit[0].startswith("**Criteria met**") and "submit the prior authorization" in submit[1]
 
 
