@@ -40,12 +40,6 @@ def mg_m2(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
-def listed(items: Sequence[str], limit: int = 10) -> str:
-    """The first `limit` items, comma-separated, then how many more there are."""
-    shown = ", ".join(items[:limit])
-    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
-
-
 def clipped(text: str, limit: int) -> str:
     """``text`` cut at a word boundary to at most ``limit`` characters, with "…" when cut."""
     if len(text) <= limit:

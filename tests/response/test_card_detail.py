@@ -6,13 +6,8 @@ from datetime import date, timedelta
 from cds_service.clinical.facts import DoseLine, DoseTotal, Fact
 from cds_service.policy.determination import CriterionResult
 from cds_service.policy.outcome import Outcome
-from cds_service.response.card_detail import clipped, deciding_lines, instructions_detail, listed
+from cds_service.response.card_detail import clipped, deciding_lines, instructions_detail
 from tests.response.determinations import approve, deny, pend
-
-
-def test_a_long_list_shows_its_first_items_and_how_many_more() -> None:
-    assert listed(["a", "b"]) == "a, b"
-    assert listed([str(i) for i in range(25)]) == "0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 15 more"
 
 
 def test_long_words_are_cut_at_a_word_boundary() -> None:

@@ -186,6 +186,26 @@ def test_a_tester_signs_approve_pend_and_deny_orders_in_a_browser(
     assert (dismissed_uuid, "overridden") in outcomes
     assert (proposal_uuid, "accepted") in outcomes
 
+    # The order form edits the draft: the dose brought to 10:1 by hand approves too.
+    _sign(page, PEND_RATIO)
+    page.fill("#dose-value", "500")
+    page.dispatch_event("#dose-value", "change")
+    assert '"value": 500' in page.locator("#request").input_value()
+    page.click("#sign")
+    expect(page.locator(".card").first.locator("h3")).to_contain_text("Dexrazoxane approved")
+
+    # Card Markdown is rendered without letting markup or script URLs through.
+    rendered = page.evaluate(
+        "renderMarkdown('<img src=x onerror=alert(1)> **bold** [a](javascript:alert(1)) [b](https://x.org/?q=1&r=\"2)')"
+    )
+    assert "<img" not in rendered and 'href="javascript' not in rendered
+    assert "[a](javascript:alert(1))" in rendered  # left as text
+    assert "&lt;img src=x onerror=alert(1)&gt; <strong>bold</strong>" in rendered
+    assert (
+        '<a href="https://x.org/?q=1&amp;r=&quot;2" target="_blank" rel="noopener noreferrer">b</a>'
+        in rendered
+    )
+
     # The documentation form: the pre-filled $questionnaire-package, readable.
     _sign(page, PEND_RATIO)
     page.click("button.questionnaire-open")
