@@ -30,7 +30,7 @@ OUTCOME_WORDS: dict[Outcome, str] = {
 # the tree keeps them whole. Shorter on an approval, where there is nothing to act on.
 CRITERION_WORDS = 60
 REASON_WORDS = 200
-APPROVED_LIMITS = (36, 200)
+APPROVED_LIMITS = (36, 120)
 # Beside criteria still open, failed options are shown with their reason up to this many, else by id.
 MAX_FAILED_SHOWN = 2
 
@@ -115,15 +115,19 @@ def deciding_lines(
 
 
 def _total(label: str, total: DoseTotal, facts: ClinicalFacts, *, noun: str) -> str:
-    """ "Cumulative doxorubicin administered: **300 mg/m²** (6 administrations, 2026-07-30 to 2026-11-12)"."""
+    """The total, how many records it sums and over which dates (CONTRACT §5): "Cumulative doxorubicin
+    administered: **300 mg/m²** (6 administrations, 2026-07-30 to 2026-11-12)"."""
     summed = set(total.evidence)
     lines = [line for line in facts.dose_lines if line.reference in summed]
     count = len(lines) or len(summed)
     text = f"- {label}: **{mg_m2(total.known_mg_m2)} mg/m²**"
     if count:
         dated = [line.when for line in lines if line.when is not None]
-        last = f", last {max(dated).isoformat()}" if dated else ""
-        text += f" ({count} {noun}{'' if count == 1 else 's'}{last})"
+        span = ""
+        if dated:
+            first, last = min(dated).isoformat(), max(dated).isoformat()
+            span = f", {first}" if first == last else f", {first} to {last}"
+        text += f" ({count} {noun}{'' if count == 1 else 's'}{span})"
     if total.unknown_parts:
         text += f", plus {total.unknown_parts} dose(s) that could not be converted to mg/m²"
         notes = sorted({line.note for line in facts.dose_lines if line.mg_m2 is None and line.note})

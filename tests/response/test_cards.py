@@ -57,7 +57,10 @@ def test_instructions_detail_lists_the_deciding_criteria_the_evidence_summary_an
     assert "MedicationRequest/dex-1" in detail
     assert "- **I.A** " in detail and "  - **I.A.2** words of I.A.2: **met**" in detail
     assert "BSA used: **1.80 m²**" in detail
-    assert "Cumulative doxorubicin administered: **300 mg/m²** (2 administrations, last 2026-10-01)" in detail
+    assert (
+        "Cumulative doxorubicin administered: **300 mg/m²** (2 administrations, 2026-09-01 to 2026-10-01)"
+        in detail
+    )
     assert "**2026-11-28** through **2027-01-30**" in detail
 
 
