@@ -67,13 +67,15 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         "CDS_FEEDBACK_LOG_PATH": str(feedback_log),
         "CDS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cds_service", "serve", "--port", str(port)],
-        cwd=REPO_ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path_factory.mktemp("log") / "service.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cds_service", "serve", "--port", str(port)],
+            cwd=REPO_ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -84,7 +86,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the service did not start")
+                raise RuntimeError(f"the service did not start: {log.read_text()[-2000:]}")
             time.sleep(0.1)
         yield Service(base_url, feedback_log)
     finally:
