@@ -33,6 +33,8 @@ from cds_service.hooks.routes import router as hooks_router
 from cds_service.logging_setup import configure_logging
 from cds_service.metrics_exposition import exposition, mark_worker_exited, show_known_series
 from cds_service.settings import Settings, get_settings
+from cds_service.tester.routes import data_router as tester_data_router
+from cds_service.tester.routes import page_router as tester_page_router
 from cds_service.warmup import warm_up_models
 
 log = structlog.get_logger("cds_service.app")
@@ -223,6 +225,10 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
     )
     app.include_router(hooks_router)
     app.include_router(dtr_router)
+    # The tester page is a development aid, like the API docs (see tester/routes.py).
+    if not settings.auth_required or settings.tester_enabled:
+        app.include_router(tester_page_router)
+        app.include_router(tester_data_router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

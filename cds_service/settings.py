@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # Where the feedback log goes (append-only JSON lines, no PHI); empty disables it.
     feedback_log_path: str = "var/feedback.jsonl"
 
+    # The tester page (GET /tester) and its development-only endpoints: always served when authentication
+    # is off; with authentication on, only when this is true.
+    tester_enabled: bool = False
+
     def model_post_init(self, __context: Any) -> None:
         self.public_base_url = self.public_base_url.rstrip("/")
 

@@ -72,6 +72,18 @@ class _Series:
         index = bisect_left(self._midpoints, when)
         return index if abs(self.readings[index].when - when) <= within else None
 
+    def too_far(self, name: str, when: datetime, within: timedelta) -> str | None:
+        """Why this series gives no reading for ``when``: "weight not charted", "weight charted, but older
+        than 180 days"; ``None`` when a reading is near enough."""
+        if not self.readings:
+            return f"{name} not charted"
+        if self.nearest(when, within) is not None:
+            return None
+        older = self.readings[bisect_left(self._midpoints, when)].when < when
+        if older:
+            return f"{name} charted, but older than {within.days} days"
+        return f"{name} charted, but only more than {within.days} days later"
+
 
 _KINDS: tuple[tuple[str, frozenset[str], Callable[[float, str], float | None]], ...] = (
     ("bsa", BSA_LOINC, to_m2),
@@ -145,6 +157,19 @@ class BodySurfaceArea:
         if found is None:
             found = self._mosteller[height, weight] = self._mosteller_bsa(height, weight)
         return found
+
+    def missing_reason(self, when: date | datetime) -> str:
+        """Why ``on(when)`` is ``None``: nothing charted, or charted but too far from ``when`` (issue 12: a
+        card said "no BSA, height or weight charted" of measurements charted but out of date)."""
+        if not (self._bsa.readings or self._height.readings or self._weight.readings):
+            return "no BSA, height or weight charted"
+        moment = _moment(when)
+        reasons = [
+            self._bsa.too_far("BSA", moment, MAX_WEIGHT_DISTANCE) if self._bsa.readings else None,
+            self._height.too_far("height", moment, self._height_distance),
+            self._weight.too_far("weight", moment, MAX_WEIGHT_DISTANCE),
+        ]
+        return "; ".join(reason for reason in reasons if reason)
 
     def _mosteller_bsa(self, height_index: int, weight_index: int) -> Bsa:
         height, weight = self._height.readings[height_index], self._weight.readings[weight_index]

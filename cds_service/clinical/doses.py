@@ -49,6 +49,9 @@ class Dose(NamedTuple):
         return self.mg_m2 * DOXORUBICIN_EQUIVALENCE.get(self.agent, 0.0)
 
 
+NO_BSA = "mg dose with no BSA, height or weight charted"
+
+
 def convert_dose(amount: tuple[float, str] | None, bsa: Bsa | None) -> tuple[float | None, Bsa | None, str]:
     """``(mg/m², BSA used, note)`` for an amount as written; mg/m² is ``None`` when it cannot be had."""
     if amount is None:
@@ -61,7 +64,7 @@ def convert_dose(amount: tuple[float, str] | None, bsa: Bsa | None) -> tuple[flo
     if mg is None:
         return None, None, f"dose unit {unit!r} cannot be converted to mg/m2"
     if bsa is None:
-        return None, None, "mg dose with no BSA, height or weight charted"
+        return None, None, NO_BSA
     return mg / bsa.m2, bsa, ""
 
 
@@ -96,7 +99,10 @@ def dose_on(
         if per_m2 is not None:
             # Written per m², so no BSA is used: skip the lookup (half a long history, or more).
             return _credible(Dose(reference, agent, when, per_m2, None, planned, ""))
-    mg_m2, bsa, note = convert_dose(amount, body.on(fallback if planned else (when or fallback)))
+    on = fallback if planned else (when or fallback)
+    mg_m2, bsa, note = convert_dose(amount, body.on(on))
+    if note == NO_BSA:
+        note = f"mg dose: {body.missing_reason(on)}"  # not charted, or charted too far from the dose
     if planned and bsa is not None:
         note = note or "planned mg dose converted with the current BSA"
     return _credible(Dose(reference, agent, when, mg_m2, bsa, planned, note))

@@ -127,7 +127,7 @@ def extract_facts(
             current_bsa.m2, current_bsa.evidence, f"BSA ({current_bsa.source}) nearest {start.isoformat()}"
         )
         if current_bsa
-        else Fact(None, (), "no BSA, height or weight charted"),
+        else Fact(None, (), body.missing_reason(start)),
         cumulative_doxorubicin=summed.cumulative_doxorubicin,
         cumulative_anthracycline=summed.cumulative_anthracycline,
         planned_doxorubicin=summed.planned_doxorubicin,

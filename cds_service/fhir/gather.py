@@ -36,7 +36,7 @@ from cds_service.fhir.prefetch import PrefetchState, classify, next_link
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
 from cds_service.fhir.references import missing_references, queries_for, roles_wanted
 from cds_service.fhir.required_keys import REQUIRED_KEYS
-from cds_service.fhir.server_url import server_refusal
+from cds_service.fhir.server_url import server_refusal, settings_to_allow
 from cds_service.fhir.supplementary_queries import SUPPLEMENTARY_QUERIES
 from cds_service.fhir.tokens import relative_reference, render, token_values
 from cds_service.hooks.request import HookRequest
@@ -64,6 +64,8 @@ SERVER_FAILED = "fhirServer could not provide it"
 class _Server:
     client: FhirClient | None
     unusable_because: str = ""
+    # The settings that would make fhirServer usable (named in a 412; see server_url.settings_to_allow).
+    allowed_by: tuple[str, ...] = ()
 
 
 def _sendable(token: str) -> bool:
@@ -77,17 +79,25 @@ def _server(request: HookRequest, settings: Settings, http: httpx.AsyncClient) -
     base = (request.fhirServer or "").strip()
     if not base:
         return _Server(None, "the request names no fhirServer")
+    token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
+    allowed_by = settings_to_allow(
+        base,
+        allowlist=settings.fhir_server_allowlist,
+        allow_unauthenticated=settings.allow_unauthenticated_fhir,
+        authorized=token is not None,
+    )
     refusal = server_refusal(
         base, allowlist=settings.fhir_server_allowlist, allow_http=settings.allow_unauthenticated_fhir
     )
     if refusal is not None:
-        return _Server(None, refusal)
-    token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
+        return _Server(None, refusal, allowed_by or ())
     if token is not None and not _sendable(token):
         return _Server(None, "fhirAuthorization.access_token cannot be sent in an HTTP header")
     if token is None and not settings.allow_unauthenticated_fhir:
         return _Server(
-            None, "fhirServer came without fhirAuthorization and CDS_ALLOW_UNAUTHENTICATED_FHIR is off"
+            None,
+            "fhirServer came without fhirAuthorization and CDS_ALLOW_UNAUTHENTICATED_FHIR is off",
+            allowed_by or (),
         )
     client = FhirClient(
         http,
@@ -246,6 +256,8 @@ class _Gathering:
         missing = [key for key in REQUIRED_KEYS if key in self.unavailable]
         if missing:
             detail = "; ".join(f"{key} ({self.unavailable[key]})" for key in missing)
+            if self.server.client is None and self.server.allowed_by:
+                detail += f". fhirServer would be read with {' and '.join(self.server.allowed_by)} set"
             raise MissingData(
                 "Data the dexrazoxane decision needs is neither prefetched nor readable on fhirServer: "
                 + detail,

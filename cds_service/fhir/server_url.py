@@ -103,8 +103,35 @@ def server_refusal(base: str, *, allowlist: Sequence[str], allow_http: bool) -> 
         return "fhirServer is http, not https, and CDS_ALLOW_UNAUTHENTICATED_FHIR is off"
     for host in {parts.hostname.rstrip(".").lower(), sent.host.rstrip(".").lower()}:
         if host in ("", "localhost") or host.endswith(".localhost"):
-            return "fhirServer names localhost"
+            return "fhirServer names localhost (CDS_FHIR_SERVER_ALLOWLIST can allow it)"
         address = _ip_literal(host)
         if address is not None and _internal(address):
-            return "fhirServer is an internal, loopback or reserved IP address"
+            return (
+                "fhirServer is an internal, loopback or reserved IP address "
+                "(CDS_FHIR_SERVER_ALLOWLIST can allow it)"
+            )
     return None
+
+
+ALLOW_UNAUTHENTICATED = "CDS_ALLOW_UNAUTHENTICATED_FHIR=true"
+ALLOWLIST = "CDS_FHIR_SERVER_ALLOWLIST"
+
+
+def settings_to_allow(
+    base: str, *, allowlist: Sequence[str], allow_unauthenticated: bool, authorized: bool
+) -> tuple[str, ...] | None:
+    """The settings that would let the service query ``base``: ``()`` when it already may, ``None`` when
+    no setting would (a malformed or non-http(s) URL). ``authorized``: the request sent fhirAuthorization.
+
+    Said in a refusal (issue 12: a tester with a local FHIR server saw only "no usable fhirServer") by the
+    settings' names only, never the URL, so it tells the caller nothing about the network it did not
+    already choose.
+    """
+    if server_refusal(base, allowlist=[base], allow_http=True) is not None:
+        return None  # refused whatever the settings: not a well-formed http(s) URL
+    needed: list[str] = []
+    if (urlsplit(base).scheme.lower() == "http" or not authorized) and not allow_unauthenticated:
+        needed.append(ALLOW_UNAUTHENTICATED)
+    if server_refusal(base, allowlist=allowlist, allow_http=True) is not None:
+        needed.append(ALLOWLIST)
+    return tuple(needed)

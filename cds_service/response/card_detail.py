@@ -1,16 +1,22 @@
-"""The markdown `detail` of the Instructions card: the criteria tree, the doses it rests on, and what
-follows from the decision (the approval period, the documentation still needed, or the off-label referral).
+"""The markdown `detail` of the Instructions card, written for a clinician who gives it seconds at order
+signing (issue 12): the decision and the one thing to do first, then what is still needed, then the
+criteria of the deciding path only, then the evidence summarised (count, total, dates), not listed.
 
-CRD §dev-24: a card about some of the draft orders names the order; CONTRACT §5: criteria with outcome and
-evidence, the cumulative dose with the administrations it sums.
+The whole tree with every reference stays in the determination JSON (CONTRACT §4), `cds-service
+evaluate` and the tester page. CONTRACT §5 asks the detail to list "the criteria with their outcome and
+evidence (cumulative dose with the administrations it sums)": the deciding criteria with their outcome
+and reason, and each cumulative dose with how many administrations it sums and over which dates.
+CRD §dev-24: a card about some of the draft orders names the order.
+
+Size (issue 12): under ~1,500 characters for an approve, ~2,500 for a pend (tests/response/
+test_card_brevity.py holds every fixture to it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
-from cds_service.clinical.facts import ClinicalFacts, DoseLine, DoseTotal, Fact
+from cds_service.clinical.facts import ClinicalFacts, DoseTotal
 from cds_service.policy.cp_phar_418 import POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination
 from cds_service.policy.outcome import Outcome
@@ -20,9 +26,13 @@ OUTCOME_WORDS: dict[Outcome, str] = {
     Outcome.NOT_MET: "not met",
     Outcome.UNKNOWN: "not documented",
 }
-# On an approval, a criterion the data does not settle was not needed (an alternative of it is met): saying
-# "not documented" would invite needless charting.
-NOT_NEEDED = "not needed"
+# A criterion's policy words and its reason are cut at these lengths in the card (whole words, then "…");
+# the tree keeps them whole. Shorter on an approval, where there is nothing to act on.
+CRITERION_WORDS = 60
+REASON_WORDS = 200
+APPROVED_LIMITS = (36, 120)
+# Beside criteria still open, failed options are shown with their reason up to this many, else by id.
+MAX_FAILED_SHOWN = 2
 
 
 def mg_m2(value: float) -> str:
@@ -30,170 +40,241 @@ def mg_m2(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
-# Bounds on what the card lists, so a long history (thousands of administrations) cannot blow up `detail`;
-# totals are always computed over everything.
-MAX_DOSE_ROWS = 20
-MAX_EVIDENCE = 10
+def clipped(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with "…" when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:(")
+    return cut + "…"
 
 
-def listed(items: Sequence[str], limit: int = MAX_EVIDENCE) -> str:
-    """The first `limit` items, comma-separated, then how many more there are."""
-    shown = ", ".join(items[:limit])
-    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
+# The parts of a branch's reason that only restate its children's outcomes (policy/tree.py
+# ``_branch_reason``): the card shows those children, so it leaves these out.
+_STRUCTURAL = ("met by ", "every criterion met", "not met: ", "none of the options met", "cannot be settled")
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def own_reason(node: CriterionResult, *, expanded: bool = True) -> str:
+    """The reason, without what the children shown beneath it (``expanded``) already say."""
+    if not node.children or not expanded:
+        return node.reason
+    return "; ".join(part for part in node.reason.split("; ") if not part.startswith(_STRUCTURAL))
 
 
-def criteria_lines(node: CriterionResult, depth: int = 0, *, approved: bool = False) -> list[str]:
-    """The criteria tree in markdown. `approved`: undocumented criteria read "not needed", their
-    sub-criteria collapsed."""
-    if approved and node.outcome is Outcome.UNKNOWN:
-        return [f"{'  ' * depth}- **{node.id}** {node.text}: **{NOT_NEEDED}**"]
-    line = f"{'  ' * depth}- **{node.id}** {node.text}: **{OUTCOME_WORDS[node.outcome]}**"
-    if node.reason:
-        line += f". {node.reason}"
-    if node.evidence:
-        line += f" (evidence: {listed(node.evidence)})"
-    lines = [line]
-    for child in node.children:
-        lines.extend(criteria_lines(child, depth + 1, approved=approved))
+def _line(node: CriterionResult, depth: int, limits: tuple[int, int], *, expanded: bool = True) -> str:
+    words = clipped(node.text, limits[0])
+    line = f"{'  ' * depth}- **{node.id}** {words}: **{OUTCOME_WORDS[node.outcome]}**"
+    reason = own_reason(node, expanded=expanded)
+    if reason:
+        line += f". {clipped(reason, limits[1])}"
+    return line
+
+
+def _ids(nodes: Sequence[CriterionResult]) -> str:
+    return ", ".join(node.id for node in nodes)
+
+
+def deciding_lines(
+    node: CriterionResult, depth: int = 0, limits: tuple[int, int] = (CRITERION_WORDS, REASON_WORDS)
+) -> list[str]:
+    """The criteria that decide ``node``'s outcome, in markdown.
+
+    - met: its met children; when some sibling is not met (a "one of"), only the first option that met it;
+    - not met: the children that failed it; when every child failed (a "one of" with no option met), each
+      option on one line, not expanded;
+    - not documented: the children still open, expanded; the options that failed beside them; one line
+      naming those already met.
+    """
+    children = node.children
+    lines = [_line(node, depth, limits, expanded=bool(children))]
+    if not children:
+        return lines
+    met = [c for c in children if c.outcome is Outcome.MET]
+    failed = [c for c in children if c.outcome is Outcome.NOT_MET]
+    open_ = [c for c in children if c.outcome is Outcome.UNKNOWN]
+    if node.outcome is Outcome.MET:
+        shown = met if len(met) == len(children) else met[:1]
+        for child in shown:
+            lines += deciding_lines(child, depth + 1, limits)
+    elif node.outcome is Outcome.NOT_MET:
+        if len(failed) == len(children) and len(children) > 1:
+            lines += [_line(child, depth + 1, limits, expanded=False) for child in failed]
+        else:
+            for child in failed:
+                lines += deciding_lines(child, depth + 1, limits)
+    else:
+        for child in open_:
+            lines += deciding_lines(child, depth + 1, limits)
+        # Options already failed beside those still open (a "one of"): why the open ones matter.
+        if 0 < len(failed) <= MAX_FAILED_SHOWN:
+            lines += [_line(child, depth + 1, limits, expanded=False) for child in failed]
+        elif failed:
+            lines.append(f"{'  ' * (depth + 1)}- not met: {_ids(failed)}")
+        if met:
+            lines.append(f"{'  ' * (depth + 1)}- met: {_ids(met)}")
     return lines
 
 
-def _total(label: str, total: DoseTotal) -> str:
+def _total(label: str, total: DoseTotal, facts: ClinicalFacts, *, noun: str) -> str:
+    """The total, how many records it sums and over which dates (CONTRACT §5): "Cumulative doxorubicin
+    administered: **300 mg/m²** (6 administrations, 2026-07-30 to 2026-11-12)"."""
+    summed = set(total.evidence)
+    lines = [line for line in facts.dose_lines if line.reference in summed]
+    count = len(lines) or len(summed)
     text = f"- {label}: **{mg_m2(total.known_mg_m2)} mg/m²**"
+    if count:
+        dated = [line.when for line in lines if line.when is not None]
+        span = ""
+        if dated:
+            first, last = min(dated).isoformat(), max(dated).isoformat()
+            span = f", {first}" if first == last else f", {first} to {last}"
+        text += f" ({count} {noun}{'' if count == 1 else 's'}{span})"
     if total.unknown_parts:
-        text += f" counted, plus {total.unknown_parts} dose(s) that could not be converted to mg/m²"
-        if total.unknown_evidence:
-            text += f" ({listed(total.unknown_evidence)})"
-    if total.evidence:
-        text += f"; sums {listed(total.evidence)}"
+        text += f", plus {total.unknown_parts} dose(s) that could not be converted to mg/m²"
+        notes = sorted({line.note for line in facts.dose_lines if line.mg_m2 is None and line.note})
+        if notes:
+            text += f" ({clipped(notes[0], 80)})"
     return text
 
 
-def _per_dose(label: str, fact: Fact[float], unit: str) -> str | None:
-    if fact.value is None:
-        return None
-    return f"- {label}: {mg_m2(fact.value)}{unit}" + (f" ({listed(fact.evidence)})" if fact.evidence else "")
+def _differs(total: DoseTotal, other: DoseTotal) -> bool:
+    return (total.known_mg_m2, total.unknown_parts) != (other.known_mg_m2, other.unknown_parts)
 
 
-def dose_lines(facts: ClinicalFacts) -> list[str]:
+def dose_lines(facts: ClinicalFacts, deciding: str = "") -> list[str]:
+    """The doses the decision rests on, summarised; every record is in the determination JSON.
+    ``deciding``: the text of the deciding criteria; the anthracycline and planned totals are shown when
+    those criteria speak of them (the cumulative doxorubicin always is: CONTRACT §5)."""
     lines: list[str] = []
     bsa = facts.bsa_m2
     if bsa.value is not None:
-        source = f" ({bsa.reason})" if bsa.reason else ""
-        evidence = f"; {listed(bsa.evidence)}" if bsa.evidence else ""
-        lines.append(f"- BSA used: **{bsa.value:.2f} m²**{source}{evidence}")
-    elif bsa.reason:
+        lines.append(f"- BSA used: **{bsa.value:.2f} m²**" + (f" ({bsa.reason})" if bsa.reason else ""))
+    elif bsa.reason and any(line.mg_m2 is None for line in facts.dose_lines):
+        # Only when a dose needed one: doses written per m² use no BSA.
         lines.append(f"- BSA: unknown ({bsa.reason})")
-    for label, total in (
-        ("Cumulative doxorubicin administered", facts.cumulative_doxorubicin),
-        ("Cumulative anthracycline administered (doxorubicin equivalents)", facts.cumulative_anthracycline),
-        ("Planned cumulative doxorubicin", facts.planned_doxorubicin),
-        ("Planned cumulative anthracycline (doxorubicin equivalents)", facts.planned_anthracycline),
-    ):
-        if total.known_mg_m2 or total.unknown_parts or total.evidence:
-            lines.append(_total(label, total))
-    for per_dose in (
-        _per_dose("Dexrazoxane per dose", facts.dexrazoxane_dose_mg_m2, " mg/m²"),
-        _per_dose("Doxorubicin per dose", facts.doxorubicin_dose_mg_m2, " mg/m²"),
-        _per_dose("Dexrazoxane : doxorubicin ratio", facts.dose_ratio, ":1"),
-    ):
-        if per_dose is not None:
-            lines.append(per_dose)
-    if facts.dose_lines:
-        shown = _most_recent(facts.dose_lines, MAX_DOSE_ROWS)
-        with_bsa = any(dose.bsa_m2 is not None or dose.bsa_source for dose in shown)
-        header = ["Date", "Agent", "mg/m²", "Doxorubicin equivalent mg/m²", *(["BSA m²"] if with_bsa else [])]
-        header.append("Record")
-        lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        for dose in shown:
-            bsa_used = f"{dose.bsa_m2:.2f}" if dose.bsa_m2 is not None else ""
-            if dose.bsa_source:
-                bsa_used += f" ({dose.bsa_source})"
-            cells = (
-                dose.when.isoformat() if dose.when else "unknown",
-                dose.agent,
-                mg_m2(dose.mg_m2) if dose.mg_m2 is not None else "unknown",
-                mg_m2(dose.doxorubicin_equivalent_mg_m2)
-                if dose.doxorubicin_equivalent_mg_m2 is not None
-                else "",
-                *([bsa_used] if with_bsa else []),
-                dose.reference + (f" ({dose.note})" if dose.note else ""),
-            )
-            lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
-        hidden = len(facts.dose_lines) - len(shown)
-        if hidden:
-            lines += ["", f"… and {hidden} more earlier dose(s), counted in the totals above."]
+    wanted = deciding.lower() or "anthracycline planned anticipated"
+    totals = (
+        ("Cumulative doxorubicin administered", facts.cumulative_doxorubicin, "administration", True),
+        (
+            "Cumulative anthracycline (doxorubicin eq.)",
+            facts.cumulative_anthracycline,
+            "administration",
+            "anthracycline" in wanted
+            and _differs(facts.cumulative_anthracycline, facts.cumulative_doxorubicin),
+        ),
+        (
+            "Planned cumulative doxorubicin",
+            facts.planned_doxorubicin,
+            "dose",
+            "planned" in wanted
+            or (
+                "anticipated" in wanted
+                and not _differs(facts.planned_anthracycline, facts.planned_doxorubicin)
+            ),
+        ),
+        (
+            "Planned cumulative anthracycline (doxorubicin eq.)",
+            facts.planned_anthracycline,
+            "dose",
+            ("anticipated" in wanted or ("planned" in wanted and "anthracycline" in wanted))
+            and _differs(facts.planned_anthracycline, facts.planned_doxorubicin),
+        ),
+    )
+    for label, total, noun, relevant in totals:
+        if relevant and (total.known_mg_m2 or total.unknown_parts or total.evidence):
+            lines.append(_total(label, total, facts, noun=noun))
+    per_dose = [
+        f"{label} {mg_m2(fact.value)} mg/m²"
+        for label, fact in (
+            ("dexrazoxane", facts.dexrazoxane_dose_mg_m2),
+            ("doxorubicin", facts.doxorubicin_dose_mg_m2),
+        )
+        if fact.value is not None
+    ]
+    if per_dose and "ratio" not in wanted:  # else a criterion shown says it already
+        ratio = facts.dose_ratio.value
+        lines.append(
+            "- Per dose: " + ", ".join(per_dose) + (f" (ratio {mg_m2(ratio)}:1)" if ratio is not None else "")
+        )
     return lines
 
 
-def _most_recent(doses: Sequence[DoseLine], limit: int) -> list[DoseLine]:
-    """The `limit` latest doses (undated ones count as oldest), in the order the facts list them."""
-    if len(doses) <= limit:
-        return list(doses)
-    ranked = sorted(range(len(doses)), key=lambda i: (doses[i].when is not None, doses[i].when or date.min))
-    keep = set(ranked[-limit:])
-    return [dose for i, dose in enumerate(doses) if i in keep]
+def _words_shown(criteria: CriterionResult | None, detail: str) -> str:
+    """The whole words and reasons of the criteria the detail shows (it shows them cut)."""
+    if criteria is None:
+        return ""
+    return " ".join(f"{n.text} {n.reason}" for n in criteria.walk() if f"**{n.id}**" in detail)
 
 
-def outcome_lines(determination: Determination, *, pa_to_submit: bool = False) -> list[str]:
+def lead_lines(determination: Determination, *, pa_to_submit: bool = False) -> list[str]:
+    """The decision and the one thing to do."""
     decision = determination.decision
+    where = f"{POLICY_ID}" + (f" {determination.pathway}" if determination.pathway else "")
+    order = determination.order
     if decision is Decision.APPROVE and pa_to_submit:
         return [
-            "### Prior authorization to submit",
-            f"The {POLICY_ID} criteria are met per the EHR data. Submit the prior authorization request with "
-            "the chart notes that support the criteria below.",
+            f"**Criteria met** per the EHR data ({where}; {order}).",
+            "**To do:** submit the prior authorization request with the chart notes supporting the criteria "
+            "below.",
         ]
-    if decision is Decision.APPROVE and determination.approval is not None:
+    if decision is Decision.APPROVE:
         period = determination.approval
+        through = (
+            f" from **{period.start.isoformat()}** through **{period.end.isoformat()}**" if period else ""
+        )
         return [
-            "### Approval",
-            f"Approved from **{period.start.isoformat()}** through **{period.end.isoformat()}** (inclusive). "
-            "Keep the chart notes that support these criteria: the policy asks for them on review.",
+            f"**Approved**{through} ({where}; {order}).",
+            "**To do:** nothing; keep the supporting chart notes.",
         ]
     if decision is Decision.PEND:
-        lines = ["### Documentation needed", "Send with the prior authorization request:"]
-        lines += [f"- **{doc.criterion}**: {doc.request}" for doc in determination.documentation]
-        if not determination.documentation:
-            lines.append("- the chart notes supporting every criterion listed as not documented below")
-        return lines
+        return [
+            f"**Prior authorization needed** ({where}; {order}).",
+            "**To do:** send the documentation below with the prior authorization request.",
+        ]
     if decision is Decision.DENY:
-        lines = ["### Not covered under this policy"]
+        lines = [f"**Not covered** under {where} ({order})."]
         if determination.off_label_policies:
             lines.append(
-                "Off-label use is reviewed under the off-label use policy of the line of business (I.C.2): "
-                + ", ".join(determination.off_label_policies)
-                + "."
+                "**To do:** request an off-label review under the line of business's off-label use policy "
+                f"(I.C.2): {', '.join(determination.off_label_policies)}."
             )
         return lines
-    return []
+    return [f"{order} ({where})."]
+
+
+def needed_lines(determination: Determination) -> list[str]:
+    if determination.decision is not Decision.PEND:
+        return []
+    lines = ["### Still needed"]
+    # What is still open about each is said once, on its criterion below.
+    lines += [
+        f"- **{doc.criterion}**: {doc.request.split(' Still open: ')[0]}"
+        for doc in determination.documentation
+    ]
+    if not determination.documentation:
+        lines.append("- the chart notes supporting every criterion listed as not documented below")
+    return lines
 
 
 def instructions_detail(
     determination: Determination, *, notes: tuple[str, ...] = (), pa_to_submit: bool = False
 ) -> str:
-    pathway = f", pathway {determination.pathway}" if determination.pathway else ""
-    lines = [f"**Dexrazoxane order {determination.order}** ({POLICY_ID}{pathway})."]
-    if determination.reason:
+    lead = lead_lines(determination, pa_to_submit=pa_to_submit)
+    lines = [lead[0]]
+    for line in lead[1:]:  # the decision and what to do: separate paragraphs, seen at a glance
+        lines += ["", line]
+    if determination.reason and determination.criteria is None:  # the criteria below say it otherwise
         lines += ["", determination.reason]
-    # What the clinician acts on (the approval period, what to send) comes before the evidence.
-    outcome = outcome_lines(determination, pa_to_submit=pa_to_submit)
-    if outcome:
-        lines += ["", *outcome]
-    approved = determination.decision is Decision.APPROVE
+    needed = needed_lines(determination)
+    if needed:
+        lines += ["", *needed]
     if determination.criteria is not None:
-        lines += ["", "### Criteria", *criteria_lines(determination.criteria, approved=approved)]
-    if determination.related:
-        lines += ["", "### Related sections of the policy"]
-        for section in determination.related:
-            lines += criteria_lines(section, approved=approved)
+        approved = determination.decision is Decision.APPROVE
+        limits = APPROVED_LIMITS if approved else (CRITERION_WORDS, REASON_WORDS)
+        lines += ["", "### Deciding criteria", *deciding_lines(determination.criteria, limits=limits)]
     if determination.facts is not None:
-        doses = dose_lines(determination.facts)
+        doses = dose_lines(determination.facts, _words_shown(determination.criteria, "\n".join(lines)))
         if doses:
-            lines += ["", "### Doses", *doses]
+            lines += ["", "### Evidence", *doses]
     if notes:
         lines += ["", *notes]
     return "\n".join(lines)

@@ -592,7 +592,26 @@ async def test_a_required_key_from_a_refused_server_is_a_coarse_412(
     del dexrazoxane_body["prefetch"]["conditions"]
     with pytest.raises(MissingData) as raised:
         await gather(dexrazoxane_body, settings)
-    assert raised.value.message.endswith("conditions (no usable fhirServer)")
+    # Coarse: the setting that would allow it is named (issue 12), the address is not echoed.
+    assert raised.value.message.endswith(
+        "conditions (no usable fhirServer). fhirServer would be read with CDS_FHIR_SERVER_ALLOWLIST set"
+    )
+    assert "10.0.0.5" not in raised.value.message and "8500" not in raised.value.message
+
+
+async def test_a_local_open_fhir_server_refused_names_both_settings_that_would_allow_it(
+    dexrazoxane_body: dict[str, Any], settings: Settings
+) -> None:
+    # What a tester hit: the sandbox against a FHIR server on 127.0.0.1, no fhirAuthorization.
+    dexrazoxane_body["fhirServer"] = "http://127.0.0.1:8081/fhir"
+    del dexrazoxane_body["fhirAuthorization"]
+    del dexrazoxane_body["prefetch"]["conditions"]
+    with pytest.raises(MissingData) as raised:
+        await gather(dexrazoxane_body, settings)
+    assert raised.value.message.endswith(
+        "fhirServer would be read with CDS_ALLOW_UNAUTHENTICATED_FHIR=true and CDS_FHIR_SERVER_ALLOWLIST set"
+    )
+    assert "127.0.0.1" not in raised.value.message
 
 
 async def test_outbound_requests_stop_at_the_cap_and_the_rest_is_a_problem(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from cds_service.fhir.server_url import allowed_by, server_refusal
+from cds_service.fhir.server_url import allowed_by, server_refusal, settings_to_allow
 
 ALLOWLIST = ["https://ehr.example.org/fhir", "https://other.example.com/r4/"]
 
@@ -98,3 +98,45 @@ def test_allowed_by_matches_whole_path_segments() -> None:
     assert allowed_by("https://a.example/fhir/x", ["https://a.example/fhir"])
     assert not allowed_by("https://a.example/fhir2", ["https://a.example/fhir"])
     assert not allowed_by("https://a.example/fhir", ["", "  "])
+
+
+@pytest.mark.parametrize(
+    ("base", "allowlist", "allow_unauthenticated", "authorized", "needed"),
+    [
+        ("https://ehr.example.org/fhir", [], False, True, ()),
+        ("https://ehr.example.org/fhir", [], False, False, ("CDS_ALLOW_UNAUTHENTICATED_FHIR=true",)),
+        ("http://ehr.example.org/fhir", [], False, True, ("CDS_ALLOW_UNAUTHENTICATED_FHIR=true",)),
+        ("http://ehr.example.org/fhir", [], True, False, ()),
+        ("https://127.0.0.1:8443/fhir", [], False, True, ("CDS_FHIR_SERVER_ALLOWLIST",)),
+        (
+            "http://localhost:8080/fhir",
+            [],
+            False,
+            False,
+            ("CDS_ALLOW_UNAUTHENTICATED_FHIR=true", "CDS_FHIR_SERVER_ALLOWLIST"),
+        ),
+        ("http://localhost:8080/fhir", ["http://localhost:8080/fhir"], True, False, ()),
+        (
+            "https://ehr.example.org/fhir",
+            ["https://other.example.org"],
+            False,
+            True,
+            ("CDS_FHIR_SERVER_ALLOWLIST",),
+        ),
+        ("ftp://ehr.example.org/fhir", [], True, True, None),
+        ("https://ehr.example.org/../fhir", [], True, True, None),
+    ],
+)
+def test_a_refusal_can_name_the_settings_that_would_allow_the_server(
+    base: str,
+    allowlist: list[str],
+    allow_unauthenticated: bool,
+    authorized: bool,
+    needed: tuple[str, ...] | None,
+) -> None:
+    assert (
+        settings_to_allow(
+            base, allowlist=allowlist, allow_unauthenticated=allow_unauthenticated, authorized=authorized
+        )
+        == needed
+    )

@@ -50,18 +50,15 @@ def test_a_long_summary_is_cut_below_the_limit() -> None:
     assert len(str(card_for(long)["summary"])) < SUMMARY_LIMIT
 
 
-def test_instructions_detail_lists_the_criteria_doses_bsa_and_approval() -> None:
+def test_instructions_detail_lists_the_deciding_criteria_the_evidence_summary_and_approval() -> None:
     card = card_for(approve())
     detail = str(card["detail"])
     assert "links" not in card and "suggestions" not in card
     assert "MedicationRequest/dex-1" in detail
     assert "- **I.A** " in detail and "  - **I.A.2** words of I.A.2: **met**" in detail
-    assert "PractitionerRole/onc-1" in detail  # evidence
     assert "BSA used: **1.80 m²**" in detail
-    assert "Cumulative doxorubicin administered: **300 mg/m²**" in detail
-    assert "MedicationAdministration/a1, MedicationAdministration/a2" in detail
     assert (
-        "| 2026-09-01 | doxorubicin | 150 | 150 | 1.80 (Observation/bsa-1) | MedicationAdministration/a1 |"
+        "Cumulative doxorubicin administered: **300 mg/m²** (2 administrations, 2026-09-01 to 2026-10-01)"
         in detail
     )
     assert "**2026-11-28** through **2027-01-30**" in detail
@@ -70,10 +67,10 @@ def test_instructions_detail_lists_the_criteria_doses_bsa_and_approval() -> None
 def test_a_pend_lists_the_documentation_criterion_by_criterion() -> None:
     detail = str(card_for(pend())["detail"])
     assert "**I.A.2** words of I.A.2: **not documented**" in detail
-    assert "### Documentation needed" in detail
+    assert "### Still needed" in detail
     assert "- **I.A.2**: Send the prescriber's specialty." in detail
-    # what to send comes before the evidence the clinician scrolls through
-    assert detail.index("### Documentation needed") < detail.index("### Criteria")
+    # what to send comes before the criteria and the evidence
+    assert detail.index("### Still needed") < detail.index("### Deciding criteria")
 
 
 def test_a_deny_names_the_unmet_criterion_and_the_off_label_policy() -> None:

@@ -66,7 +66,8 @@ def test_3_6_07_an_external_reference_card_links_the_policy(make: Callable[..., 
 @pytest.mark.parametrize("make", DECISIONS)
 def test_3_6_09_an_instructions_card(make: Callable[..., Determination]) -> None:
     (card,) = inferno_checks.instructions_cards(respond(make()))
-    assert "I.A.2" in card["detail"]
+    # The deciding criteria with their outcome (CONTRACT §5); the pathway's root is always among them.
+    assert "- **I.A** " in card["detail"] and "### Deciding criteria" in card["detail"]
 
 
 @pytest.mark.parametrize("make", DECISIONS)

@@ -1,0 +1,446 @@
+// The tester page: pick or paste an order-sign request, edit the dexrazoxane order, Sign, and see what an
+// EHR shows. It calls only this service: the hook, its feedback, DTR $questionnaire-package, and the
+// development-only /tester endpoints. Text from the service is inserted as text, or through the escaping
+// Markdown renderer (markdown.js); never as raw HTML.
+"use strict";
+
+(function () {
+  const SERVICE = "/cds-services/dexrazoxane-order-sign";
+  const COVERAGE_INFORMATION = "ext-coverage-information";
+  // How a dexrazoxane order names its drug (RxNorm products, HCPCS, ATC, the name), as the service reads it.
+  const DEXRAZOXANE_MARKS = ["dexraz", "zinecard", "totect", "1736585", "1736590", "j1190", "v03af02"];
+  const $ = function (id) { return document.getElementById(id); };
+
+  function element(tag, attributes, children) {
+    const node = document.createElement(tag);
+    Object.entries(attributes || {}).forEach(function ([key, value]) {
+      if (key === "text") node.textContent = value;
+      else if (key === "className") node.className = value;
+      else node.setAttribute(key, value);
+    });
+    (children || []).forEach(function (child) { if (child) node.appendChild(child); });
+    return node;
+  }
+
+  function headers() {
+    const result = { "Content-Type": "application/json" };
+    const token = $("token").value.trim();
+    if (token) result.Authorization = "Bearer " + token;
+    return result;
+  }
+
+  async function call(method, path, body) {
+    const response = await fetch(path, {
+      method: method, headers: headers(), body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let json = null;
+    try { json = text ? JSON.parse(text) : null; } catch (error) { json = null; }
+    return { status: response.status, ok: response.ok, json: json, text: text };
+  }
+
+  function problem(result) {
+    const issue = result.json && Array.isArray(result.json.issue) ? result.json.issue[0] : null;
+    const text = issue ? ((issue.details && issue.details.text) || issue.diagnostics || "") : result.text;
+    return "HTTP " + result.status + (text ? ": " + text : "");
+  }
+
+  function setStatus(text, isError) {
+    $("status").textContent = text;
+    $("status").className = isError ? "error" : "";
+  }
+
+  // ---- the request and its dexrazoxane order ----
+
+  function readRequest() {
+    try {
+      const request = JSON.parse($("request").value);
+      return request && typeof request === "object" ? request : null;
+    } catch (error) { return null; }
+  }
+
+  function writeRequest(request) { $("request").value = JSON.stringify(request, null, 2); }
+
+  function draftEntries(request) {
+    const bundle = request && request.context ? request.context.draftOrders : null;
+    if (!bundle || !bundle.entry) return [];
+    return Array.isArray(bundle.entry) ? bundle.entry : [bundle.entry];
+  }
+
+  function isDexrazoxane(order) {
+    const named = JSON.stringify([order.medicationCodeableConcept, order.medicationReference,
+      order.medication, order.contained]).toLowerCase();
+    return DEXRAZOXANE_MARKS.some(function (mark) { return named.includes(mark); });
+  }
+
+  function dexrazoxaneOrder(request) {
+    const entry = draftEntries(request).find(function (e) { return e && e.resource && isDexrazoxane(e.resource); });
+    return entry ? entry.resource : null;
+  }
+
+  // The dose and timing the form edits: R4 doseAndRate[0].doseQuantity, DSTU2/STU3 doseQuantity.
+  function dosage(order, create) {
+    if (!Array.isArray(order.dosageInstruction) || !order.dosageInstruction.length) {
+      if (!create) return null;
+      order.dosageInstruction = [{}];
+    }
+    return order.dosageInstruction[0];
+  }
+
+  function doseQuantity(order, create) {
+    const instruction = dosage(order, create);
+    if (!instruction) return null;
+    if (instruction.doseQuantity || order.resourceType === "MedicationOrder") {
+      if (!instruction.doseQuantity && create) instruction.doseQuantity = {};
+      return instruction.doseQuantity || null;
+    }
+    if (!Array.isArray(instruction.doseAndRate) || !instruction.doseAndRate.length) {
+      if (!create) return null;
+      instruction.doseAndRate = [{}];
+    }
+    if (!instruction.doseAndRate[0].doseQuantity && create) instruction.doseAndRate[0].doseQuantity = {};
+    return instruction.doseAndRate[0].doseQuantity || null;
+  }
+
+  function repeat(order, create) {
+    const instruction = dosage(order, create);
+    if (!instruction) return null;
+    if (!instruction.timing && create) instruction.timing = {};
+    if (instruction.timing && !instruction.timing.repeat && create) instruction.timing.repeat = {};
+    return instruction.timing ? instruction.timing.repeat || null : null;
+  }
+
+  function fillForm() {
+    const order = dexrazoxaneOrder(readRequest());
+    $("order-form").disabled = !order;
+    $("order-ref").textContent = order ? order.resourceType + "/" + (order.id || "(no id)") : "(none in the request)";
+    const quantity = order ? doseQuantity(order, false) : null;
+    const timing = order ? repeat(order, false) : null;
+    $("dose-value").value = quantity && quantity.value !== undefined ? quantity.value : "";
+    $("dose-unit").value = quantity ? quantity.unit || quantity.code || "" : "";
+    $("timing-count").value = timing && timing.count !== undefined ? timing.count : "";
+    $("timing-period").value = timing && timing.period !== undefined ? timing.period : "";
+    $("timing-unit").value = timing && timing.periodUnit ? timing.periodUnit : "";
+  }
+
+  function numberOrNull(text) { return text.trim() === "" ? null : Number(text); }
+
+  function setOrDelete(target, key, value) {
+    if (value === null || value === "") delete target[key]; else target[key] = value;
+  }
+
+  function formChanged() {
+    const request = readRequest();
+    const order = dexrazoxaneOrder(request);
+    if (!order) return;
+    const quantity = doseQuantity(order, true);
+    setOrDelete(quantity, "value", numberOrNull($("dose-value").value));
+    const unit = $("dose-unit").value.trim();
+    setOrDelete(quantity, "unit", unit);
+    if (quantity.system === "http://unitsofmeasure.org" || !quantity.system) {
+      setOrDelete(quantity, "code", unit);
+      if (unit) quantity.system = "http://unitsofmeasure.org";
+    }
+    const timing = repeat(order, true);
+    setOrDelete(timing, "count", numberOrNull($("timing-count").value));
+    setOrDelete(timing, "period", numberOrNull($("timing-period").value));
+    setOrDelete(timing, "periodUnit", $("timing-unit").value);
+    // The free text would contradict the edited dose: drop it, as the service's own proposals do.
+    delete dosage(order, true).text;
+    writeRequest(request);
+  }
+
+  // ---- scenarios ----
+
+  async function loadScenarios() {
+    const result = await call("GET", "/tester/scenarios");
+    if (!result.ok || !Array.isArray(result.json)) { setStatus("Scenarios: " + problem(result), true); return; }
+    result.json.forEach(function (scenario) {
+      $("scenario").appendChild(element("option", {
+        value: scenario.name, text: scenario.name + "  [" + scenario.expected + "]",
+      }));
+    });
+  }
+
+  async function pickScenario() {
+    const name = $("scenario").value;
+    if (!name) return;
+    const result = await call("GET", "/tester/scenarios/" + name.split("/").map(encodeURIComponent).join("/"));
+    if (!result.ok) { setStatus("Scenario: " + problem(result), true); return; }
+    writeRequest(result.json);
+    fillForm();
+    setStatus("Scenario loaded: sign it.");
+  }
+
+  // ---- signing and what comes back ----
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+      return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
+    });
+  }
+
+  let current = null;  // { request, response, determinations }
+
+  async function sign() {
+    const request = readRequest();
+    if (!request) { setStatus("The request is not JSON.", true); return; }
+    request.hookInstance = uuid();
+    setStatus("Signing…");
+    const started = performance.now();
+    const hook = await call("POST", SERVICE, request);
+    const elapsed = Math.round(performance.now() - started);
+    const determination = await call("POST", "/tester/determination", request);
+    $("response-json").textContent = hook.text;
+    $("determination-json").textContent = determination.text;
+    $("timing").textContent = "POST " + SERVICE + ": HTTP " + hook.status + " in " + elapsed + " ms";
+    $("questionnaire").replaceChildren();
+    if (!hook.ok) {
+      $("cards").replaceChildren(element("p", { className: "error", text: problem(hook) }));
+      $("coverage").replaceChildren();
+      setStatus("Refused: " + problem(hook), true);
+      return;
+    }
+    current = { request: request, response: hook.json, determinations: determination.ok ? determination.json : [] };
+    renderCards(hook.json.cards || []);
+    renderCoverage(hook.json.systemActions || [], current.determinations);
+    renderCriteria(current.determinations);
+    setStatus("Signed: HTTP " + hook.status + " in " + elapsed + " ms.");
+  }
+
+  function link(url, label) {
+    if (!/^https?:\/\//i.test(url || "")) return element("span", { text: label });
+    return element("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: label });
+  }
+
+  function renderCards(cards) {
+    const box = $("cards");
+    box.replaceChildren();
+    if (!cards.length) box.appendChild(element("p", { className: "muted", text: "No cards." }));
+    cards.forEach(function (card) {
+      const indicator = ["info", "warning", "critical"].includes(card.indicator) ? card.indicator : "info";
+      const node = element("article", { className: "card " + indicator, "data-indicator": indicator, "data-uuid": card.uuid || "" }, [
+        element("h3", {}, [element("span", { className: "indicator " + indicator, text: indicator }),
+          document.createTextNode(card.summary || "")]),
+        card.source ? element("div", { className: "source" }, [
+          document.createTextNode("Source: "), link(card.source.url, card.source.label || "")]) : null,
+      ]);
+      if (card.detail) {
+        const detail = element("div", { className: "detail" });
+        detail.innerHTML = window.renderMarkdown(card.detail);  // escaped first: see markdown.js
+        node.appendChild(detail);
+      }
+      const actions = element("div", { className: "actions" });
+      (card.links || []).forEach(function (l) { actions.appendChild(link(l.url, l.label || l.url)); });
+      (card.suggestions || []).forEach(function (suggestion) {
+        const button = element("button", { type: "button", className: "suggestion", text: suggestion.label || "Apply" });
+        button.addEventListener("click", function () { applySuggestion(card, suggestion, node); });
+        actions.appendChild(button);
+      });
+      const dismiss = element("button", { type: "button", className: "dismiss", text: "Dismiss" });
+      dismiss.addEventListener("click", function () { dismissCard(card, node); });
+      actions.appendChild(dismiss);
+      node.appendChild(actions);
+      box.appendChild(node);
+    });
+  }
+
+  async function sendFeedback(item) {
+    item.outcomeTimestamp = new Date().toISOString();
+    const result = await call("POST", SERVICE + "/feedback", { feedback: [item] });
+    $("feedback").appendChild(element("li", {
+      className: result.ok ? "" : "error",
+      text: item.outcome + " card " + item.card + ": " + (result.ok ? "recorded (HTTP " + result.status + ")" : problem(result)),
+    }));
+  }
+
+  function applySuggestion(card, suggestion, node) {
+    const request = readRequest();
+    if (!request || !request.context || !request.context.draftOrders) return;
+    const bundle = request.context.draftOrders;
+    const entries = draftEntries(request);
+    (suggestion.actions || []).forEach(function (action) {
+      const resource = action.resource;
+      const same = function (e) {
+        return e && e.resource && resource && e.resource.resourceType === resource.resourceType && e.resource.id === resource.id;
+      };
+      if (action.type === "update" && resource) {
+        const index = entries.findIndex(same);
+        if (index >= 0) entries[index].resource = resource; else entries.push({ resource: resource });
+      } else if (action.type === "create" && resource) {
+        entries.push({ resource: resource });
+      } else if (action.type === "delete" && action.resourceId) {
+        const gone = entries.findIndex(function (e) {
+          return e && e.resource && action.resourceId === e.resource.resourceType + "/" + e.resource.id;
+        });
+        if (gone >= 0) entries.splice(gone, 1);
+      }
+    });
+    bundle.entry = entries;
+    writeRequest(request);
+    fillForm();
+    node.classList.add("accepted");
+    setStatus("Suggestion applied to the order: sign again.");
+    sendFeedback({ card: card.uuid, outcome: "accepted", acceptedSuggestions: [{ id: suggestion.uuid }] });
+  }
+
+  function dismissCard(card, node) {
+    node.classList.add("dismissed");
+    sendFeedback({ card: card.uuid, outcome: "overridden" });
+  }
+
+  // ---- coverage information (Da Vinci CRD ext-coverage-information), decoded ----
+
+  function subValue(sub) {
+    const key = Object.keys(sub).find(function (k) { return k.startsWith("value"); });
+    const value = key ? sub[key] : undefined;
+    if (value && typeof value === "object") {
+      return value.reference || value.text || value.code || JSON.stringify(value);
+    }
+    return value === undefined ? "" : String(value);
+  }
+
+  function renderCoverage(actions, determinations) {
+    const box = $("coverage");
+    box.replaceChildren();
+    actions.forEach(function (action) {
+      const resource = action.resource || {};
+      (resource.extension || []).filter(function (e) { return (e.url || "").endsWith(COVERAGE_INFORMATION); })
+        .forEach(function (extension) {
+          const values = {};
+          (extension.extension || []).forEach(function (sub) {
+            values[sub.url] = values[sub.url] ? values[sub.url] + ", " + subValue(sub) : subValue(sub);
+          });
+          const reference = resource.resourceType + "/" + resource.id;
+          const determination = (determinations || []).find(function (d) { return d.order === reference; });
+          const approval = determination && determination.approval
+            ? determination.approval.start + " to " + determination.approval.end : "";
+          const rows = [
+            ["Order", reference], ["Decision", determination ? determination.decision : ""],
+            ["Covered", values.covered], ["PA needed", values["pa-needed"]],
+            ["Documentation", [values["doc-needed"], values["doc-purpose"]].filter(Boolean).join(", ")],
+            ["Reason", values.reason], ["Assertion id", values["coverage-assertion-id"]],
+            ["Satisfied PA id", values["satisfied-pa-id"]], ["Approval period", approval],
+            ["Coverage", values.coverage],
+          ].filter(function (row) { return row[1]; });
+          const table = element("table", { className: "coverage" }, [element("caption", {
+            text: "Coverage information (system action " + (action.type || "") + ")" })]);
+          rows.forEach(function (row) {
+            table.appendChild(element("tr", { "data-field": row[0] }, [
+              element("th", { text: row[0] }), element("td", { text: row[1] })]));
+          });
+          box.appendChild(table);
+          if (values.questionnaire) {
+            const open = element("button", { type: "button", className: "questionnaire-open", text: "Open the documentation form" });
+            open.addEventListener("click", function () { openQuestionnaire(resource, values); });
+            box.appendChild(open);
+          }
+        });
+    });
+  }
+
+  // ---- DTR: the pre-filled $questionnaire-package, as a readable form ----
+
+  function findResource(value, type, id) {
+    if (!value || typeof value !== "object") return null;
+    if (value.resourceType === type && value.id === id) return value;
+    for (const child of Object.values(value)) {
+      const found = findResource(child, type, id);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  async function openQuestionnaire(order, values) {
+    const [type, id] = (values.coverage || "").split("/");
+    const coverage = findResource(current && current.request.prefetch, type, id) || { resourceType: "Coverage", id: id };
+    const parameters = { resourceType: "Parameters", parameter: [
+      { name: "coverage", resource: coverage }, { name: "order", resource: order },
+      { name: "questionnaire", valueCanonical: values.questionnaire },
+      { name: "context", valueString: values["coverage-assertion-id"] },
+    ] };
+    const result = await call("POST", "/fhir/Questionnaire/$questionnaire-package", parameters);
+    const box = $("questionnaire");
+    if (!result.ok) { box.replaceChildren(element("p", { className: "error", text: problem(result) })); return; }
+    const bundle = (result.json.parameter || []).map(function (p) { return p.resource; }).find(Boolean) || {};
+    const resources = (bundle.entry || []).map(function (e) { return e.resource; });
+    const questionnaire = resources.find(function (r) { return r && r.resourceType === "Questionnaire"; });
+    const response = resources.find(function (r) { return r && r.resourceType === "QuestionnaireResponse"; });
+    const answers = {};
+    (function collect(items) {
+      (items || []).forEach(function (item) { answers[item.linkId] = item.answer; collect(item.item); });
+    })(response ? response.item : []);
+    const form = element("form", { className: "questionnaire" }, [
+      element("h3", { text: questionnaire ? questionnaire.title || questionnaire.name || "Questionnaire" : "Questionnaire" })]);
+    (function render(items, parent) {
+      (items || []).forEach(function (item) {
+        if (item.type === "group") {
+          const group = element("fieldset", {}, [element("legend", { text: item.text || item.linkId })]);
+          render(item.item, group);
+          parent.appendChild(group);
+          return;
+        }
+        const answer = (answers[item.linkId] || [])[0];
+        const label = element("label", { text: item.linkId + " " + (item.text || "") + " " });
+        if (item.type === "boolean") {
+          const select = element("select", { name: item.linkId }, [
+            element("option", { value: "", text: "—" }), element("option", { value: "true", text: "yes" }),
+            element("option", { value: "false", text: "no" })]);
+          if (answer && answer.valueBoolean !== undefined) select.value = String(answer.valueBoolean);
+          label.appendChild(select);
+        } else {
+          const shown = answer ? subValue(answer) : "";
+          const input = element("input", { name: item.linkId, value: shown });
+          input.readOnly = Boolean(item.readOnly);
+          label.appendChild(input);
+        }
+        parent.appendChild(label);
+      });
+    })(questionnaire ? questionnaire.item : [], form);
+    box.replaceChildren(form);
+  }
+
+  // ---- the whole criteria tree (the determination JSON) ----
+
+  const MARKS = { met: "✓ met", not_met: "✗ not met", unknown: "? unknown" };
+
+  function treeNode(node) {
+    const item = element("li", {}, [
+      element("span", { className: "outcome " + node.outcome, text: "[" + (MARKS[node.outcome] || node.outcome) + "] " }),
+      element("strong", { text: node.id + " " }), document.createTextNode(node.text || ""),
+    ]);
+    if (node.reason) item.appendChild(element("div", { className: "muted", text: node.reason }));
+    if (node.evidence && node.evidence.length) {
+      item.appendChild(element("div", { className: "evidence", text: "evidence: " + node.evidence.join(", ") }));
+    }
+    if (node.children && node.children.length) {
+      item.appendChild(element("ul", { className: "tree" }, node.children.map(treeNode)));
+    }
+    return item;
+  }
+
+  function renderCriteria(determinations) {
+    const box = $("criteria");
+    box.replaceChildren();
+    if (!determinations || !determinations.length) {
+      box.appendChild(element("p", { className: "muted", text: "No dexrazoxane order: nothing decided." }));
+    }
+    (determinations || []).forEach(function (d) {
+      box.appendChild(element("h4", { text: d.order + ": " + String(d.decision).toUpperCase() + (d.pathway ? " on " + d.pathway : "") }));
+      if (d.reason) box.appendChild(element("p", { text: d.reason }));
+      const roots = (d.criteria ? [d.criteria] : []).concat(d.related || []);
+      box.appendChild(element("ul", { className: "tree" }, roots.map(treeNode)));
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    $("scenario").addEventListener("change", pickScenario);
+    $("request").addEventListener("change", fillForm);
+    ["dose-value", "dose-unit", "timing-count", "timing-period", "timing-unit"].forEach(function (id) {
+      $(id).addEventListener("change", formChanged);
+    });
+    $("sign").addEventListener("click", sign);
+    loadScenarios();
+  });
+})();

@@ -1,0 +1,220 @@
+"""The tester page in a real browser (issue 12): Debian's chromium driven by Playwright for Python, against
+the real service (uvicorn on a free loopback port, authentication off) started as a subprocess.
+
+`scripts/test` installs chromium (scripts/ensure-apt); Playwright's own browser download is never used.
+The test also takes the README's screenshot: into a temporary folder, or over docs/tester.png when
+``CDS_UPDATE_SCREENSHOT=1`` is set (so an ordinary run leaves the work tree clean).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect, sync_playwright
+
+from tests.conftest import REPO_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+README_SCREENSHOT = REPO_ROOT / "docs" / "tester.png"
+APPROVE = "policy/I.A.3.a-approve-adult-cumulative-300"
+PEND_RATIO = "policy/I.A.5-pend-ratio-10.2"  # pends on a 10.2:1 ratio; the proposed dose approves
+DENY = "policy/I.A.3.a-deny-cumulative-299"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Service:
+    def __init__(self, base_url: str, feedback_log: Path) -> None:
+        self.base_url = base_url
+        self.feedback_log = feedback_log
+
+    def feedback_records(self) -> list[dict[str, object]]:
+        if not self.feedback_log.exists():
+            return []
+        return [orjson.loads(line) for line in self.feedback_log.read_bytes().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    port = _free_port()
+    feedback_log = tmp_path_factory.mktemp("var") / "feedback.jsonl"
+    environment = {
+        **os.environ,
+        "CDS_AUTH_REQUIRED": "false",
+        "CDS_FEEDBACK_LOG_PATH": str(feedback_log),
+        "CDS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    log = tmp_path_factory.mktemp("log") / "service.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cds_service", "serve", "--port", str(port)],
+            cwd=REPO_ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base_url}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the service did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield Service(base_url, feedback_log)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    # A fresh profile (--user-data-dir, which Playwright sets from user_data_dir) for every run.
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            user_data_dir=profile,
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def _sign(page: Page, scenario: str) -> None:
+    page.select_option("#scenario", scenario)
+    expect(page.locator("#status")).to_have_text("Scenario loaded: sign it.")
+    page.click("#sign")
+    expect(page.locator("#status")).to_contain_text("Signed: HTTP 200")
+
+
+def _coverage(page: Page, field: str) -> str:
+    return page.locator(f'table.coverage tr[data-field="{field}"] td').inner_text()
+
+
+def test_a_tester_signs_approve_pend_and_deny_orders_in_a_browser(
+    browser: BrowserContext, service: Service, tmp_path: Path
+) -> None:
+    page = browser.new_page()
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{service.base_url}/tester")
+    expect(page.locator(f'#scenario option[value="{PEND_RATIO}"]')).to_have_text(f"{PEND_RATIO}  [pend]")
+
+    # Deny: a warning card, not covered.
+    _sign(page, DENY)
+    instructions = page.locator(".card").first
+    expect(instructions).to_have_attribute("data-indicator", "warning")
+    expect(instructions.locator("h3")).to_contain_text("Dexrazoxane not covered")
+    assert _coverage(page, "Covered") == "not-covered"
+    assert _coverage(page, "Decision") == "deny"
+
+    # Pend on the dose ratio: the proposed dose, applied and signed again, approves.
+    _sign(page, PEND_RATIO)
+    expect(page.locator(".card").first.locator("h3")).to_contain_text("needs prior authorization")
+    assert _coverage(page, "PA needed") == "auth-needed"
+    assert _coverage(page, "Documentation") == "clinical, withpa"
+    assert page.locator("#dose-value").input_value() == "510"
+    proposal = page.locator(".card", has=page.locator("button.suggestion"))
+    proposal_uuid = proposal.get_attribute("data-uuid")
+    proposal.locator("button.suggestion").click()
+    expect(page.locator("#feedback")).to_contain_text(f"accepted card {proposal_uuid}: recorded")
+    assert page.locator("#dose-value").input_value() == "500"
+    page.click("#sign")
+    expect(page.locator("#status")).to_contain_text("Signed: HTTP 200")
+    expect(page.locator(".card").first.locator("h3")).to_contain_text("Dexrazoxane approved")
+    assert _coverage(page, "PA needed") == "satisfied"
+
+    # Approve: an info card, the decoded coverage decision, the whole tree beside it.
+    _sign(page, APPROVE)
+    card = page.locator(".card").first
+    expect(card).to_have_attribute("data-indicator", "info")
+    expect(card.locator("h3")).to_contain_text("Dexrazoxane approved under CP.PHAR.418")
+    expect(card.locator(".detail")).to_contain_text("Approved from")
+    assert _coverage(page, "Covered") == "covered"
+    assert _coverage(page, "Approval period").count(" to ") == 1
+    assert _coverage(page, "Satisfied PA id")
+    expect(page.locator("#criteria")).to_contain_text("I.A.3.b.i.1")  # the tree keeps every branch
+    expect(page.locator("#criteria")).to_contain_text("MedicationAdministration/")
+    page.locator("#developer summary").click()
+    expect(page.locator("#timing")).to_contain_text("HTTP 200 in")
+    page.locator("#developer summary").click()
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot = (
+        README_SCREENSHOT if os.environ.get("CDS_UPDATE_SCREENSHOT") == "1" else tmp_path / "tester.png"
+    )
+    page.screenshot(path=str(screenshot))
+    assert screenshot.stat().st_size > 10_000  # a rendered page, not an empty canvas
+
+    # Dismissing a card sends `overridden` feedback, and the service records it.
+    dismissed = page.locator(".card").nth(1)
+    dismissed_uuid = dismissed.get_attribute("data-uuid")
+    dismissed.locator("button.dismiss").click()
+    expect(page.locator("#feedback")).to_contain_text(f"overridden card {dismissed_uuid}: recorded")
+    outcomes = {(record["card"], record["outcome"]) for record in service.feedback_records()}
+    assert (dismissed_uuid, "overridden") in outcomes
+    assert (proposal_uuid, "accepted") in outcomes
+
+    # The order form edits the draft: the dose brought to 10:1 by hand approves too.
+    _sign(page, PEND_RATIO)
+    page.fill("#dose-value", "500")
+    page.dispatch_event("#dose-value", "change")
+    assert '"value": 500' in page.locator("#request").input_value()
+    page.click("#sign")
+    expect(page.locator(".card").first.locator("h3")).to_contain_text("Dexrazoxane approved")
+
+    # Card Markdown is rendered without letting markup or script URLs through.
+    rendered = page.evaluate(
+        "renderMarkdown('<img src=x onerror=alert(1)> **bold** [a](javascript:alert(1)) [b](https://x.org/?q=1&r=\"2)')"
+    )
+    assert "<img" not in rendered and 'href="javascript' not in rendered
+    assert "[a](javascript:alert(1))" in rendered  # left as text
+    assert "&lt;img src=x onerror=alert(1)&gt; <strong>bold</strong>" in rendered
+    assert (
+        '<a href="https://x.org/?q=1&amp;r=&quot;2" target="_blank" rel="noopener noreferrer">b</a>'
+        in rendered
+    )
+
+    # The documentation form: the pre-filled $questionnaire-package, readable.
+    _sign(page, PEND_RATIO)
+    page.click("button.questionnaire-open")
+    expect(page.locator("form.questionnaire")).to_contain_text("I.A.5.b")
+
+    assert errors == []

@@ -1,0 +1,99 @@
+"""The tester page's routes: served only when authentication is off or CDS_TESTER_ENABLED; the
+determination endpoint answers what `cds-service evaluate --json` answers; scenarios moved to today keep
+their expected decision."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import httpx
+import pytest
+
+from cds_service.evaluation import evaluate_hook
+from cds_service.hooks.request import HookRequest
+from cds_service.policy.render import determination_to_json
+from cds_service.settings import Settings
+from cds_service.tester.scenarios import find_scenario, list_scenarios, scenario_request, shift_dates
+from tests.conftest import ServeApp
+
+PEND = "policy/I.A.5-pend-ratio-10.2"
+
+
+async def test_the_page_and_its_files_are_served_with_authentication_off(
+    serve_app: ServeApp, make_settings: Callable[..., Settings]
+) -> None:
+    async with serve_app(make_settings()) as client:
+        page = await client.get("/tester")
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        for name in ("tester.js", "markdown.js", "tester.css"):
+            assert (await client.get(f"/tester/static/{name}")).status_code == 200
+        assert (await client.get("/tester/static/..%2Fscenarios.py")).status_code == 404
+        listed = (await client.get("/tester/scenarios")).json()
+        assert {"name": PEND, "expected": "pend"} in listed
+        assert (await client.get("/tester/scenarios/policy/..%2F..%2Fpyproject")).status_code == 404
+        assert (await client.get("/tester/scenarios/requests/README")).status_code == 404
+        assert (await client.get("/tester/scenarios/policy/no-such-case")).status_code == 404
+
+
+async def test_nothing_of_the_tester_is_served_when_authentication_is_required(
+    serve_app: ServeApp, make_settings: Callable[..., Settings]
+) -> None:
+    async with serve_app(make_settings(auth_required=True)) as client:
+        for path in ("/tester", "/tester/static/tester.js", "/tester/scenarios"):
+            assert (await client.get(path)).status_code == 404
+        assert (await client.post("/tester/determination", content=b"{}")).status_code == 404
+
+
+async def test_enabled_with_authentication_the_data_endpoints_need_the_client_jwt(
+    serve_app: ServeApp, make_settings: Callable[..., Settings]
+) -> None:
+    async with serve_app(make_settings(auth_required=True, tester_enabled=True)) as client:
+        assert (await client.get("/tester")).status_code == 200
+        assert (await client.get("/tester/scenarios")).status_code == 401
+        assert (await client.post("/tester/determination", content=b"{}")).status_code == 401
+
+
+async def test_the_determination_endpoint_answers_the_contract_json_of_the_hook_evaluation(
+    serve_app: ServeApp, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings()
+    scenario = find_scenario(PEND)
+    assert scenario is not None
+    request = scenario_request(scenario, today=date.today())
+    async with serve_app(settings) as client:
+        answer = await client.post("/tester/determination", json=request)
+        refused = await client.post("/tester/determination", json={"hook": "order-sign"})
+    async with httpx.AsyncClient() as http:
+        evaluation = await evaluate_hook(
+            HookRequest.model_validate(request), settings=settings, http=http, today=date.today()
+        )
+    assert answer.status_code == 200
+    assert answer.json() == [determination_to_json(d) for d in evaluation.determinations]
+    assert answer.json()[0]["decision"] == "pend"
+    assert refused.status_code == 400  # the hook's own validation
+
+
+def test_dates_move_by_whole_days_keeping_time_offset_and_partial_dates() -> None:
+    moved = shift_dates(
+        {"a": "2026-11-28", "b": ["2026-11-28T10:00:00-05:00", "2008", "2008-11"], "c": 3, "d": "id-2026"},
+        date(2026, 12, 3) - date(2026, 11, 28),
+    )
+    assert moved == {
+        "a": "2026-12-03",
+        "b": ["2026-12-03T10:00:00-05:00", "2008", "2008-11"],
+        "c": 3,
+        "d": "id-2026",
+    }
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 3), date(2027, 6, 15)])
+async def test_every_scenario_moved_to_another_day_keeps_its_expected_decision(today: date) -> None:
+    scenarios = list_scenarios()
+    assert len(scenarios) > 60
+    async with httpx.AsyncClient() as http:
+        for scenario in scenarios:
+            request = HookRequest.model_validate(scenario_request(scenario, today=today))
+            evaluation = await evaluate_hook(request, settings=Settings(), http=http, today=today)
+            assert [str(d.decision) for d in evaluation.determinations] == [scenario.expected], scenario.name
