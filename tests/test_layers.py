@@ -32,7 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cds_service.report", "cds_service.warmup", "cds_service.logging_setup"),
     # edge: routes, then the FastAPI dependency reaching the runtime, then the runtime object
     ("cds_service.hooks.routes",),
-    ("cds_service.dtr.routes",),
+    ("cds_service.dtr.routes", "cds_service.tester"),
     ("cds_service.app_state",),
     # edge: the CDS Hooks wire (request, parsing, discovery, feedback, errors) and client authentication
     ("cds_service.hooks", "cds_service.auth"),
