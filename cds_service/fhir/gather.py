@@ -12,6 +12,13 @@ Order of work (CONTRACT §3):
    ResearchStudies, the prescriber's Practitioner/PractitionerRole);
 4. a required key (``required_keys``) that is in neither place raises ``MissingData`` (412).
 
+A partial read (CONTRACT §2.1, "A partial read is not a record"): a search whose paging could not be
+completed (``client``), a prefetch Bundle whose ``total`` is above its entries, or whose ``next`` pages
+could not be read, is noted in ``pool.incomplete`` under what it feeds (its prefetch key, else its
+resource types), so the facts it feeds are unknown (``clinical.partial_reads``), never decided on what
+was read. A prefetch Bundle short of its ``total`` is searched again whole on ``fhirServer`` when one is
+usable. A partial read of a required key, or of a resource type a required key holds, is a 412.
+
 A failed query is noted in ``pool.problems`` and its data counts as unavailable; nothing a FHIR server
 does turns into a 500 or a hang (``client``, ``fetch_session``).
 """
@@ -28,14 +35,14 @@ import httpx
 
 from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.errors import MissingData
-from cds_service.fhir.client import Fetched, FhirClient
+from cds_service.fhir.client import Fetched, FhirClient, matches_in, total_of
 from cds_service.fhir.fetch_session import FetchSession, Query
 from cds_service.fhir.patient_scope import only_this_patient
 from cds_service.fhir.pool import Resource, ResourcePool
 from cds_service.fhir.prefetch import PrefetchState, classify, next_link
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
 from cds_service.fhir.references import missing_references, queries_for, roles_wanted
-from cds_service.fhir.required_keys import REQUIRED_KEYS
+from cds_service.fhir.required_keys import REQUIRED_KEYS, REQUIRED_TYPES
 from cds_service.fhir.server_url import server_refusal
 from cds_service.fhir.supplementary_queries import SUPPLEMENTARY_QUERIES
 from cds_service.fhir.tokens import relative_reference, render, token_values
@@ -47,9 +54,6 @@ logger = logging.getLogger(__name__)
 # Requester -> PractitionerRole -> Practitioner is the longest chain followed; a third round is slack
 # for a server that leaves out an _include.
 FOLLOW_UP_ROUNDS = 3
-# Searches sent to fhirServer ask for this page size, so that a long administration history fits in
-# few pages under the page cap (10 by default: 2,000 resources). Servers may answer with fewer.
-PAGE_SIZE = 200
 
 ALL_QUERIES: dict[str, str] = {**PREFETCH_TEMPLATES, **SUPPLEMENTARY_QUERIES}
 
@@ -58,6 +62,8 @@ ALL_QUERIES: dict[str, str] = {**PREFETCH_TEMPLATES, **SUPPLEMENTARY_QUERIES}
 # answer to a caller who chose fhirServer is no port scanner of the service's network.
 NO_USABLE_SERVER = "no usable fhirServer"
 SERVER_FAILED = "fhirServer could not provide it"
+# A paging problem (loop, caps, total above the entries read) is about the data, not the network: said.
+INCOMPLETE = "its search could not be read whole"
 
 
 @dataclass
@@ -97,14 +103,40 @@ def _server(request: HookRequest, settings: Settings, http: httpx.AsyncClient) -
         page_cap=settings.fhir_page_cap,
         max_requests=settings.fhir_max_requests,
         max_response_bytes=settings.fhir_max_response_bytes,
+        max_entries=settings.fhir_max_entries,
     )
     return _Server(client)
 
 
-def _with_page_size(query: str) -> str:
+def _with_page_size(query: str, size: int) -> str:
+    """Searches ask for big pages (``_count``): a 500-dose history in one round trip, not 100. Servers
+    may answer with fewer."""
     if "?" not in query or "_count=" in query:
         return query
-    return f"{query}&_count={PAGE_SIZE}"
+    return f"{query}&_count={size}"
+
+
+def _types_in(value: Resource) -> set[str]:
+    """The resource types a resource or Bundle holds (a Bundle's entries, one level)."""
+    if value.get("resourceType") != "Bundle":
+        return {str(value.get("resourceType"))}
+    entries = value.get("entry")
+    entries = [entries] if isinstance(entries, dict) else entries if isinstance(entries, list) else []
+    return {
+        e["resource"]["resourceType"]
+        for e in entries
+        if isinstance(e, dict)
+        and isinstance(e.get("resource"), dict)
+        and isinstance(e["resource"].get("resourceType"), str)
+        and e["resource"]["resourceType"] != "OperationOutcome"
+    }
+
+
+def _short_of_total(bundle: Resource) -> str | None:
+    """Why a prefetch Bundle without a ``next`` link is partial: its ``total`` above its matches."""
+    total = total_of(bundle) if bundle.get("resourceType") == "Bundle" else None
+    read = matches_in(bundle)
+    return f"total {total} above the {read} entries sent" if total is not None and total > read else None
 
 
 def _for_fhir_version(query: str, pool: ResourcePool) -> str:
@@ -130,6 +162,9 @@ class _Gathering:
         self.unavailable: dict[str, str] = {}
         # prefetch keys whose every resource named another patient: read again, as if absent
         self.rejected: set[str] = set()
+        # search label -> the resource types it reads (searches whose partial read feeds facts)
+        self.search_types: dict[str, set[str]] = {}
+        self.page_size = settings.fhir_page_size
         self._told_no_server = False
         self.pool.add_draft_orders(context.draftOrders)
 
@@ -168,6 +203,17 @@ class _Gathering:
                 self.note(f"prefetch.{key}: the client reported an error (OperationOutcome) instead of data")
             elif state is PrefetchState.UNREADABLE:
                 self.note(f"prefetch.{key}: not a FHIR resource, ignored")
+            if state is PrefetchState.PRESENT and key not in ALL_QUERIES:
+                # A key we did not advertise is used as sent; nothing fetches the rest of it.
+                short = "it has a next page" if next_link(value) is not None else _short_of_total(value)
+                if short is not None:
+                    self.partial(key, _types_in(value), f"prefetch.{key} incomplete: {short}")
+
+    def partial(self, label: str, types: set[str], reason: str) -> None:
+        """Note a partial read under what it feeds: its prefetch key if we know the key, and its types."""
+        self.note(reason)
+        self.pool.mark_incomplete([label] if label in ALL_QUERIES else [], reason)
+        self.pool.mark_incomplete(sorted(types), reason)
 
     async def run(self, queries: list[Query]) -> list[Fetched]:
         results = await self.session.run(queries)
@@ -175,18 +221,27 @@ class _Gathering:
             self.pool.problems.extend(fetched.problems)
             for resource in fetched.resources:
                 self.add(resource, source=f"fhirServer.{fetched.label}")
+            types = self.search_types.get(fetched.label)
+            if not fetched.complete and types is not None:
+                types = types | {t for r in fetched.resources for t in _types_in(r)}
+                what = min(types) if len(types) == 1 else fetched.label
+                reason = f"{what} search incomplete: {fetched.incomplete_because}"
+                self.pool.mark_incomplete([fetched.label] if fetched.label in ALL_QUERIES else [], reason)
+                self.pool.mark_incomplete(sorted(types), reason)
         return results
 
     def prepare(self, label: str, query: str) -> Query | None:
         """A read (``Type/id``) or search not asked before in this call, ready to run."""
         client = self.server.client
         read = relative_reference(query)
-        query = query if read else _with_page_size(query)
+        query = query if read else _with_page_size(query, self.page_size)
         if client is None or query in self.asked:
             return None
         self.asked.add(query)
         if read is not None:
             return label, partial(client.read, label, query, expect=read[0])
+        if "_id=" not in query:  # a search by id only resolves references: an id not found stays unresolved
+            self.search_types[label] = {query.split("?", 1)[0]}
         return label, partial(client.search, label, query)
 
     async def resolve_references(self, orders: list[Resource], *, draft_only: bool) -> None:
@@ -219,15 +274,31 @@ class _Gathering:
             if state is PrefetchState.NO_DATA:
                 continue
             client = self.server.client
+            query = render(template, self.tokens)
             if state is PrefetchState.PRESENT and key not in self.rejected:
-                if next_link(self.prefetch[key]) is None:
+                value = self.prefetch[key]
+                types = _types_in(value) | {template.split("?", 1)[0]}
+                if next_link(value) is None:
+                    short = _short_of_total(value)
+                    if short is None:
+                        continue
+                    if client is None or query is None:
+                        # Nothing can read the rest: the Bundle stays, partial (CONTRACT §2.1).
+                        self.partial(key, types, f"prefetch.{key} incomplete: {short}")
+                        self.unavailable[key] = f"its prefetch Bundle is partial ({short})"
+                        continue
+                    # Read the search whole; the prefetch's entries are the same resources again.
+                    ready = self.prepare(key, _for_fhir_version(query, self.pool))
+                    if ready is not None:
+                        queries.append(ready)
                     continue
                 if client is None:
+                    self.partial(key, types, f"prefetch.{key} incomplete: its next page cannot be read")
                     self.unavailable[key] = "its prefetch is paged: " + self.no_server()
                     continue
-                queries.append((key, partial(client.rest_of, key, self.prefetch[key])))
+                self.search_types[key] = types
+                queries.append((key, partial(client.rest_of, key, value)))
                 continue
-            query = render(template, self.tokens)
             if query is None:
                 self.unavailable[key] = "its template cannot be filled from the hook context"
                 continue
@@ -239,10 +310,18 @@ class _Gathering:
                 queries.append(ready)
         for fetched in await self.run(queries):
             if not fetched.complete:
-                self.unavailable[fetched.label] = SERVER_FAILED
+                self.unavailable[fetched.label] = (
+                    f"{INCOMPLETE} ({fetched.incomplete_because})" if fetched.paging else SERVER_FAILED
+                )
 
     def require(self) -> None:
-        """412 when data the decision cannot do without is in neither place (``required_keys``)."""
+        """412 when data the decision cannot do without is in neither place (``required_keys``), or was
+        read only in part: a partial read of a required key, or of a resource type one holds, however
+        it came (CONTRACT §2.1: "or a 412 when the key is required")."""
+        for rtype, key in REQUIRED_TYPES.items():
+            for feeds in (key, rtype):
+                if feeds in self.pool.incomplete and key not in self.unavailable:
+                    self.unavailable[key] = self.pool.incomplete[feeds]
         missing = [key for key in REQUIRED_KEYS if key in self.unavailable]
         if missing:
             detail = "; ".join(f"{key} ({self.unavailable[key]})" for key in missing)

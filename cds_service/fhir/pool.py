@@ -45,6 +45,13 @@ class ResourcePool:
     draft_orders: list[Resource] = field(default_factory=list)
     patient_id: str | None = None
     user_reference: str | None = None  # context.userId, e.g. "Practitioner/abc" (the signing clinician)
+    # Resource type -> why its read is partial (CONTRACT §2.1 "A partial read is not a record"): a
+    # search or prefetch Bundle of that type could not be read whole, so what the type feeds is unknown.
+    incomplete: dict[str, str] = field(default_factory=dict)
+
+    def mark_incomplete(self, rtypes: Iterable[str], reason: str) -> None:
+        for rtype in rtypes:
+            self.incomplete.setdefault(rtype, reason)
 
     def add(self, item: Any, *, source: str = "") -> list[Resource]:
         """Add a resource or a Bundle (its entries, recursively); note and skip what is not a resource.
