@@ -37,7 +37,7 @@ from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.errors import MissingData
 from cds_service.fhir.client import Fetched, FhirClient, matches_in, total_of
 from cds_service.fhir.fetch_session import FetchSession, Query
-from cds_service.fhir.patient_scope import only_this_patient
+from cds_service.fhir.patient_scope import PatientScope
 from cds_service.fhir.pool import Resource, ResourcePool
 from cds_service.fhir.prefetch import PrefetchState, classify, next_link
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
@@ -135,8 +135,10 @@ def _types_in(value: Resource) -> set[str]:
 def _short_of_total(bundle: Resource) -> str | None:
     """Why a prefetch Bundle without a ``next`` link is partial: its ``total`` above its matches."""
     total = total_of(bundle) if bundle.get("resourceType") == "Bundle" else None
+    if total is None:
+        return None
     read = matches_in(bundle)
-    return f"total {total} above the {read} entries sent" if total is not None and total > read else None
+    return f"total {total} above the {read} entries sent" if total > read else None
 
 
 def _for_fhir_version(query: str, pool: ResourcePool) -> str:
@@ -165,6 +167,9 @@ class _Gathering:
         # search label -> the resource types it reads (searches whose partial read feeds facts)
         self.search_types: dict[str, set[str]] = {}
         self.page_size = settings.fhir_page_size
+        self.scope = PatientScope(context.patientId)
+        # prefetch key -> its state, read once (a Bundle's entries are walked to find an error outcome)
+        self.states: dict[str, PrefetchState] = {}
         self._told_no_server = False
         self.pool.add_draft_orders(context.draftOrders)
 
@@ -181,19 +186,27 @@ class _Gathering:
         return NO_USABLE_SERVER
 
     def add(self, value: Resource, *, source: str) -> int:
-        """Into the pool, without resources that name another patient (``patient_scope``); returns how
-        many were dropped."""
-        kept, dropped = only_this_patient(value, self.pool.patient_id or "")
+        """Into the pool, without resources that name another patient (``patient_scope``, in the same
+        pass that indexes them); returns how many were dropped."""
+        dropped = 0
+
+        def other_patients(resource: Resource) -> bool:
+            nonlocal dropped
+            if self.scope.belongs_to_other_patient(resource):
+                dropped += 1
+                return True
+            return False
+
+        added = self.pool.add(value, source=source, skip=other_patients)
         if dropped:
             self.note(f"{source}: {dropped} resource(s) of another patient ignored")
-        added = self.pool.add(kept, source=source)
         if dropped and not added:
             return -dropped  # everything named another patient
         return dropped
 
     def take_prefetch(self) -> None:
         for key, value in self.prefetch.items():
-            state = classify(self.prefetch, key)
+            state = self.states[key] = classify(self.prefetch, key)
             if state is PrefetchState.PRESENT:
                 if self.add(value, source=f"prefetch.{key}") < 0:
                     # Data about someone else is no data about this patient: it is read again rather
@@ -270,7 +283,7 @@ class _Gathering:
         """Fetch every absent key and the rest of every paged one, all at once."""
         queries: list[Query] = []
         for key, template in ALL_QUERIES.items():
-            state = classify(self.prefetch, key)
+            state = self.states.get(key, PrefetchState.ABSENT)
             if state is PrefetchState.NO_DATA:
                 continue
             client = self.server.client
