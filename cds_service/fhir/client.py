@@ -48,8 +48,10 @@ class Fetched:
     # Matches read (Bundle entries that are not _include'd or outcome entries) and the first page's total.
     matches: int = 0
     total: int | None = None
-    # The read stopped on a paging problem (loop, caps, off-server next link, total above what was read),
-    # not a fault: what it says may be told to the caller.
+    # The read stopped on a paging problem (loop, caps, off-server next link, total above what was read,
+    # a page after the first failed), not on the first request: ``incomplete_because`` may be told to the
+    # caller. A fault's own words (HTTP status, timeout) never are: no port scanner for whoever chose
+    # fhirServer (fhir.gather).
     paging: bool = False
 
     def fail(self, problem: str) -> Fetched:
@@ -170,8 +172,9 @@ class FhirClient:
             page = await self._get(fetched, url, expect="Bundle")
             if page is None:
                 if pages_read:
-                    why = fetched.incomplete_because
-                    fetched.incomplete_because = f"page {pages_read + 1} failed ({why})"
+                    # Said without its cause (kept in problems, logged only): pages were read, not all.
+                    fetched.paging = True
+                    fetched.incomplete_because = f"page {pages_read + 1} failed"
                 return fetched
             if reports_error(page):
                 return fetched.fail(f"{label}: fhirServer reported an error inside the search result")

@@ -238,7 +238,8 @@ class _Gathering:
             if not fetched.complete and types is not None:
                 types = types | {t for r in fetched.resources for t in _types_in(r)}
                 what = min(types) if len(types) == 1 else fetched.label
-                reason = f"{what} search incomplete: {fetched.incomplete_because}"
+                why = fetched.incomplete_because if fetched.paging else SERVER_FAILED
+                reason = f"{what} search incomplete: {why}"
                 self.pool.mark_incomplete([fetched.label] if fetched.label in ALL_QUERIES else [], reason)
                 self.pool.mark_incomplete(sorted(types), reason)
         return results

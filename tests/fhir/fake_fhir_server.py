@@ -7,7 +7,8 @@ recorded so tests can assert what was asked (and with which headers).
 Servers misbehave in paging (CONTRACT §2.1, issue 13); ``paging_faults`` (resource type -> fault) plays
 one per type, after real entries: ``"loop"`` (page 2 links back to page 1), ``"reuse-page-id"`` (page 2
 links to itself: the id of the page after it is the one it was read by), ``"total-above"`` (``total``
-above what the pages hold, no more pages), ``"fail-page-2"`` (pages after the first answer HTTP 500).
+above what the pages hold, no more pages), ``"fail-page-2"`` (pages after the first answer HTTP 500),
+``"fail"`` (every search of the type answers HTTP 500).
 ``max_page_size`` caps ``_count`` as real servers do.
 """
 
@@ -68,7 +69,9 @@ class FakeFhirServer:
             return httpx.Response(404, json={"resourceType": "OperationOutcome", "issue": []})
         params = list(request.url.params.multi_items())
         fault = self.paging_faults.get(parts[0])
-        if fault == "fail-page-2" and any(k == "_offset" and v != "0" for k, v in params):
+        if fault == "fail" or (
+            fault == "fail-page-2" and any(k == "_offset" and v != "0" for k, v in params)
+        ):
             return httpx.Response(500, json={"resourceType": "OperationOutcome", "issue": []})
         return httpx.Response(200, json=self.search(parts[0], params))
 

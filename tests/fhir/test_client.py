@@ -135,9 +135,11 @@ async def test_a_page_that_fails_mid_way_makes_the_read_partial(http: httpx.Asyn
         ]
     )
     fetched = await client_for(http).search("conditions", "Condition?patient=p1")
-    assert not fetched.complete and not fetched.paging  # a fault: the caller is told coarsely
+    assert not fetched.complete and fetched.paging
     assert len(fetched.resources) == 1
-    assert fetched.incomplete_because == "page 2 failed (fhirServer answered HTTP 503)"
+    # the fault's own words stay in the problems (logged), not in what the caller is told
+    assert fetched.incomplete_because == "page 2 failed"
+    assert fetched.problems == ["conditions: fhirServer answered HTTP 503"]
 
 
 @respx.mock
