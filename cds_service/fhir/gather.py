@@ -222,11 +222,12 @@ class _Gathering:
                 if short is not None:
                     self.partial(key, _types_in(value), f"prefetch.{key} incomplete: {short}")
 
-    def partial(self, label: str, types: set[str], reason: str) -> None:
-        """Note a partial read under what it feeds: its prefetch key if we know the key, and its types."""
-        self.note(reason)
-        self.pool.mark_incomplete([label] if label in ALL_QUERIES else [], reason)
-        self.pool.mark_incomplete(sorted(types), reason)
+    def partial(self, label: str, types: set[str], reason: str, *, noted: bool = False) -> None:
+        """Note a partial read under what it feeds: its prefetch key if we know the key (the BCR-ABL1
+        search feeds the Ph status, not the body measures), else every resource type it holds."""
+        if not noted:
+            self.note(reason)
+        self.pool.mark_incomplete([label] if label in ALL_QUERIES else sorted(types), reason)
 
     async def run(self, queries: list[Query]) -> list[Fetched]:
         results = await self.session.run(queries)
@@ -239,9 +240,8 @@ class _Gathering:
                 types = types | {t for r in fetched.resources for t in _types_in(r)}
                 what = min(types) if len(types) == 1 else fetched.label
                 why = fetched.incomplete_because if fetched.paging else SERVER_FAILED
-                reason = f"{what} search incomplete: {why}"
-                self.pool.mark_incomplete([fetched.label] if fetched.label in ALL_QUERIES else [], reason)
-                self.pool.mark_incomplete(sorted(types), reason)
+                # its problems are in pool.problems already (logged by the session)
+                self.partial(fetched.label, types, f"{what} search incomplete: {why}", noted=True)
         return results
 
     def prepare(self, label: str, query: str) -> Query | None:
@@ -340,8 +340,8 @@ class _Gathering:
         if missing:
             detail = "; ".join(f"{key} ({self.unavailable[key]})" for key in missing)
             raise MissingData(
-                "Data the dexrazoxane decision needs is neither prefetched nor readable on fhirServer: "
-                + detail,
+                "Data the dexrazoxane decision needs is neither prefetched nor readable on fhirServer, "
+                "or was read only in part: " + detail,
                 expression=tuple(f"prefetch.{key}" for key in missing),
             )
 

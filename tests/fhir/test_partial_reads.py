@@ -155,6 +155,31 @@ async def test_a_partial_body_measure_read_leaves_the_doses_unknown(fault: str) 
     assert "Observation search incomplete" in reasons(document)
 
 
+async def test_a_partial_read_feeds_only_what_its_query_feeds() -> None:
+    # The BCR-ABL1 search is partial: the Ph status is unknown, the body measures (another query of the
+    # same resource type, read whole) still size the doses, and the approval stands.
+    body, _ = request_without()
+    body["prefetch"].pop("bcrAbl1Observations")
+    results = [
+        {
+            "resourceType": "Observation",
+            "id": f"bcr-abl1-{i}",
+            "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "46434-7"}]},
+            "subject": {"reference": "Patient/pat"},
+            "valueCodeableConcept": {"text": "not detected"},
+        }
+        for i in range(3)
+    ]
+    fake = FakeFhirServer(SERVER, results, max_page_size=1, paging_faults={"Observation": "loop"})
+    evaluation = await evaluate(body, fake)
+    document = decided(evaluation)
+    assert document["decision"] == "approve"
+    assert document["facts"]["cumulative_doxorubicin_mg_m2"] == 300.0
+    ph = evaluation.determinations[0].facts.ph_positive
+    assert ph.value is None and ph.reason.startswith("Observation search incomplete: paging loop after page")
+
+
 async def test_a_prefetch_bundle_short_of_its_total_is_read_again_whole() -> None:
     body, _ = request_without()
     administrations = body["prefetch"]["medicationAdministrations"]
