@@ -296,15 +296,16 @@ class _Gathering:
                     short = _short_of_total(value)
                     if short is None:
                         continue
-                    if client is None or query is None:
+                    # Read the search whole; the prefetch's entries are the same resources again.
+                    ready = None
+                    if client is not None and query is not None:
+                        ready = self.prepare(key, _for_fhir_version(query, self.pool))
+                    if ready is None:
                         # Nothing can read the rest: the Bundle stays, partial (CONTRACT §2.1).
                         self.partial(key, types, f"prefetch.{key} incomplete: {short}")
                         self.unavailable[key] = f"its prefetch Bundle is partial ({short})"
                         continue
-                    # Read the search whole; the prefetch's entries are the same resources again.
-                    ready = self.prepare(key, _for_fhir_version(query, self.pool))
-                    if ready is not None:
-                        queries.append(ready)
+                    queries.append(ready)
                     continue
                 if client is None:
                     self.partial(key, types, f"prefetch.{key} incomplete: its next page cannot be read")
