@@ -94,18 +94,20 @@ def matches_in(bundle: Resource) -> int:
     if not isinstance(entries, list):
         return 0
     found = 0
-    for entry in entries:
+    for entry in entries:  # runs over every prefetched Bundle: kept to the few lookups it needs
         if not isinstance(entry, dict):
             continue
         search = entry.get("search")
-        mode = search.get("mode") if isinstance(search, dict) else None
+        if isinstance(search, dict) and search.get("mode") in _NOT_MATCHES:
+            continue
         resource = entry.get("resource")
-        if mode in ("include", "outcome") or (
-            isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome"
-        ):
+        if isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome":
             continue
         found += 1
     return found
+
+
+_NOT_MATCHES = ("include", "outcome")
 
 
 class FhirClient:

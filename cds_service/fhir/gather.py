@@ -291,7 +291,6 @@ class _Gathering:
             query = render(template, self.tokens)
             if state is PrefetchState.PRESENT and key not in self.rejected:
                 value = self.prefetch[key]
-                types = _types_in(value) | {template.split("?", 1)[0]}
                 if next_link(value) is None:
                     short = _short_of_total(value)
                     if short is None:
@@ -302,16 +301,16 @@ class _Gathering:
                         ready = self.prepare(key, _for_fhir_version(query, self.pool))
                     if ready is None:
                         # Nothing can read the rest: the Bundle stays, partial (CONTRACT §2.1).
-                        self.partial(key, types, f"prefetch.{key} incomplete: {short}")
+                        self.partial(key, set(), f"prefetch.{key} incomplete: {short}")
                         self.unavailable[key] = f"its prefetch Bundle is partial ({short})"
                         continue
                     queries.append(ready)
                     continue
                 if client is None:
-                    self.partial(key, types, f"prefetch.{key} incomplete: its next page cannot be read")
+                    self.partial(key, set(), f"prefetch.{key} incomplete: its next page cannot be read")
                     self.unavailable[key] = "its prefetch is paged: " + self.no_server()
                     continue
-                self.search_types[key] = types
+                self.search_types[key] = _types_in(value) | {template.split("?", 1)[0]}
                 queries.append((key, partial(client.rest_of, key, value)))
                 continue
             if query is None:
