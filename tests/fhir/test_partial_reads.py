@@ -19,9 +19,11 @@ import pytest
 
 from cds_service.errors import MissingData
 from cds_service.evaluation import Evaluation, evaluate_hook
+from cds_service.hooks.discovery import SERVICE_ID
 from cds_service.hooks.request import HookRequest
 from cds_service.policy.render import determination_to_json
 from cds_service.settings import Settings
+from tests.conftest import ServeApp
 from tests.fhir.fake_fhir_server import FakeFhirServer
 
 CASE = Path(__file__).resolve().parents[2] / "fhir_fixtures/policy/I.A.3.a-approve-adult-cumulative-300.json"
@@ -218,3 +220,23 @@ async def test_a_key_we_did_not_advertise_with_a_next_page_feeds_nothing_decided
     document = decided(await evaluate(body))
     assert document["decision"] == "pend"
     assert "prefetch.allCoverages incomplete: it has a next page" in reasons(document)
+
+
+async def test_over_http_a_looping_history_is_a_412_operation_outcome_naming_the_key(
+    serve_app: ServeApp, make_settings: Any
+) -> None:
+    body, held = request_without("medicationAdministrations")
+    fake = FakeFhirServer(
+        SERVER, held, max_page_size=2, paging_faults={"MedicationAdministration": "reuse-page-id"}
+    )
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(fake.handle)) as fhir_http,
+        serve_app(make_settings(), http_client=fhir_http) as client,
+    ):
+        answer = await client.post(f"/cds-services/{SERVICE_ID}", json=body)
+    assert answer.status_code == 412
+    outcome = answer.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    issue = outcome["issue"][0]
+    assert issue["expression"] == ["prefetch.medicationAdministrations"]
+    assert "paging loop after page" in issue["details"]["text"]
