@@ -27,6 +27,7 @@ from cds_service.auth.jwks import is_url
 from cds_service.clinical.coverage import line_of_business_map_problem
 from cds_service.dtr.routes import router as dtr_router
 from cds_service.errors import PayloadTooLarge
+from cds_service.gc_tuning import tune_gc
 from cds_service.hooks.errors import UnhandledErrorMiddleware, install_error_handling, outcome_response
 from cds_service.hooks.routes import json_response
 from cds_service.hooks.routes import router as hooks_router
@@ -163,6 +164,8 @@ async def _warm_up(runtime: Runtime) -> None:
     except Exception as exc:  # a broken install: stay not-ready, say why
         log.error("warm_up_failed", error=type(exc).__name__)
         return
+    if runtime.settings.gc_tuning:
+        tune_gc()  # after warm-up, so what it loaded is frozen too (cds_service/gc_tuning.py)
     runtime.ready.set()
     log.info("ready")
 

@@ -13,6 +13,7 @@ import httpx
 
 from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.orders import dexrazoxane_orders
+from cds_service.clinical.partial_reads import unknown_where_partial
 from cds_service.fhir.gather import gather_resources
 from cds_service.fhir.pool import ResourcePool, reference_of
 from cds_service.hooks.request import HookRequest
@@ -31,7 +32,10 @@ def decide_all(pool: ResourcePool, *, today: date, settings: Settings) -> list[D
     """The pure part: a determination for every dexrazoxane order among the draft orders."""
     return [
         determine(
-            extract_facts(pool, order, today=today, line_of_business_map=settings.line_of_business_map),
+            unknown_where_partial(
+                extract_facts(pool, order, today=today, line_of_business_map=settings.line_of_business_map),
+                pool.incomplete,
+            ),
             order,
         )
         for order in dexrazoxane_orders(pool)

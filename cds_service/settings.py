@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     fhir_query_timeout_seconds: float = 2.0
     fhir_total_timeout_seconds: float = 4.0
     fhir_page_cap: int = 10
+    # Searches ask for pages this big (_count): a 500-dose history is one round trip, not 100.
+    fhir_page_size: int = 1000
+    # Most matches read per search (pages together); past it the read is partial (CONTRACT §2.1).
+    fhir_max_entries: int = 10_000
+    # Freeze start-up's objects and raise the young GC threshold once warmed up (cds_service/gc_tuning.py).
+    gc_tuning: bool = True
     # fhirServer base URLs that may be queried (a fhirServer equal to one, or under one followed by "/").
     # Empty: any public http(s) server is (local testing); see fhir/server_url.py.
     fhir_server_allowlist: list[str] = Field(default_factory=list)

@@ -136,3 +136,7 @@ class ClinicalFacts:
 
     # What could not be read, for the determination's notes (never PHI).
     problems: tuple[str, ...] = ()
+
+    # Why no approve or deny can be given whatever the criteria say: the line of business was read only
+    # in part (a Coverage not read can put the member outside the policy), CONTRACT §2.1.
+    undecidable: str = ""

@@ -10,6 +10,12 @@ timeout, a transport error, bad JSON, an answer that is not the FHIR resource as
 ``Fetched`` with ``complete=False`` and a one-line problem: never an exception, never a token, a URL or
 a patient id in the text (queries are named by their prefetch key or resource type only).
 
+A search whose paging cannot be completed is *partial* (CONTRACT §2.1, "A partial read is not a
+record"): a ``next`` link already read (a loop, or a page id the server reuses), the page cap, the
+entry cap (``max_entries``, matches read), a ``next`` link off the server, or a ``Bundle.total`` above
+the matches read. Its ``Fetched`` keeps what was read but says ``complete=False`` with
+``incomplete_because``, so what it feeds is unknown (or a 412 for a required key), never decided on.
+
 ``next`` links are followed only when they point at ``fhirServer`` itself: the bearer token is scoped
 to that server (S2 L487-490) and must not travel to a URL a response names.
 """
@@ -42,17 +48,78 @@ class Fetched:
     complete: bool = True
     problems: list[str] = field(default_factory=list)
     failure: str | None = None  # the first failure's kind: the ``status`` label of the query's metric
+    # Why the read is not the whole result (the first fault or paging problem), for the facts it feeds.
+    incomplete_because: str = ""
+    # Matches read (Bundle entries that are not _include'd or outcome entries) and the first page's total.
+    matches: int = 0
+    total: int | None = None
+    # The read stopped on a paging problem (loop, caps, off-server next link, total above what was read,
+    # a page after the first failed), not on the first request: ``incomplete_because`` may be told to the
+    # caller. A fault's own words (HTTP status, timeout) never are: no port scanner for whoever chose
+    # fhirServer (fhir.gather).
+    paging: bool = False
 
     def fail(self, problem: str, kind: str = "incomplete") -> Fetched:
+        """``problem`` starts with the label; ``incomplete_because`` keeps the rest; ``kind`` is the
+        ``status`` label of the query's metric."""
         self.complete = False
         self.problems.append(problem)
         self.failure = self.failure or kind
+        if not self.incomplete_because:
+            self.incomplete_because = problem.removeprefix(f"{self.label}: ")
         return self
 
     @property
     def status(self) -> str:
         """ok, or why not: incomplete (a cap or a link not followed), http_error, timeout, error."""
         return "ok" if self.complete else self.failure or "incomplete"
+
+    def truncate(self, problem: str) -> Fetched:
+        """A paging problem: what was read is kept, but it is not the whole result."""
+        self.paging = True
+        return self.fail(problem)
+
+    def count(self, page: Resource, *, first: bool) -> None:
+        """Count a page's matches; the first page's ``total`` is the server's count of them all."""
+        self.matches += matches_in(page)
+        if first:
+            self.total = total_of(page)
+
+    def check_total(self) -> Fetched:
+        """Partial when the server said there are more matches than were read (FHIR R4 Bundle.total)."""
+        if self.complete and self.total is not None and self.total > self.matches:
+            self.truncate(f"{self.label}: total {self.total} above the {self.matches} entries read")
+        return self
+
+
+def total_of(bundle: Resource) -> int | None:
+    total = bundle.get("total")
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
+def matches_in(bundle: Resource) -> int:
+    """Entries of a searchset page that are matches: not ``search.mode`` include/outcome, and not an
+    OperationOutcome (FHIR R4 search.html: ``total`` counts matches only)."""
+    entries = bundle.get("entry")
+    if isinstance(entries, dict):
+        entries = [entries]
+    if not isinstance(entries, list):
+        return 0
+    found = 0
+    for entry in entries:  # runs over every prefetched Bundle: kept to the few lookups it needs
+        if not isinstance(entry, dict):
+            continue
+        search = entry.get("search")
+        if isinstance(search, dict) and search.get("mode") in _NOT_MATCHES:
+            continue
+        resource = entry.get("resource")
+        if isinstance(resource, dict) and resource.get("resourceType") == "OperationOutcome":
+            continue
+        found += 1
+    return found
+
+
+_NOT_MATCHES = ("include", "outcome")
 
 
 _P = ParamSpec("_P")
@@ -85,6 +152,7 @@ class FhirClient:
         page_cap: int,
         max_requests: int = 50,
         max_response_bytes: int = 20 * 1024 * 1024,
+        max_entries: int = 10_000,
     ) -> None:
         self._http = http
         self._base = base_url.rstrip("/") + "/"
@@ -96,6 +164,7 @@ class FhirClient:
         self._max_requests = max_requests
         self.requests_sent = 0
         self._max_bytes = max_response_bytes
+        self._max_entries = max(1, max_entries)
 
     def owns(self, url: str) -> bool:
         """Whether an absolute or relative URL lies on this FHIR server (not if it does not parse)."""
@@ -116,46 +185,57 @@ class FhirClient:
     @_measured
     async def search(self, label: str, query: str) -> Fetched:
         """``GET {fhirServer}/{query}`` and every ``next`` page after it."""
-        return await self._pages(Fetched(label), urljoin(self._base, query))
+        fetched = await self._pages(Fetched(label), urljoin(self._base, query))
+        return fetched.check_total()
 
     @_measured
     async def rest_of(self, label: str, first_page: Resource) -> Fetched:
-        """The pages after a Bundle the client already sent (a paged prefetch value)."""
+        """The pages after a Bundle the client already sent (a paged prefetch value); its matches and
+        ``total`` count toward whether the whole result was read."""
         fetched = Fetched(label)
+        fetched.count(first_page, first=True)
         url = next_link(first_page)
         if url is None:
-            return fetched
+            return fetched.check_total()
         if not self.owns(url):
-            return fetched.fail(f"{label}: the next page link points outside fhirServer; not followed")
-        return await self._pages(fetched, urljoin(self._base, url), pages_read=1)
+            return fetched.truncate(f"{label}: the next page link points outside fhirServer; not followed")
+        return (await self._pages(fetched, urljoin(self._base, url), pages_read=1)).check_total()
 
     async def _pages(self, fetched: Fetched, url: str, *, pages_read: int = 0) -> Fetched:
+        label = fetched.label
         seen = {url}
         while True:
             page = await self._get(fetched, url, expect="Bundle")
             if page is None:
+                if pages_read:
+                    # Said without its cause (kept in problems, logged only): pages were read, not all.
+                    fetched.paging = True
+                    fetched.incomplete_because = f"page {pages_read + 1} failed"
                 return fetched
             if reports_error(page):
                 return fetched.fail(
-                    f"{fetched.label}: fhirServer reported an error inside the search result", "error"
+                    f"{label}: fhirServer reported an error inside the search result", "error"
                 )
             fetched.resources.append(page)
+            fetched.count(page, first=pages_read == 0)
             pages_read += 1
             following = next_link(page)
             if following is None:
                 return fetched
             if not self.owns(following):
-                return fetched.fail(
-                    f"{fetched.label}: the next page link points outside fhirServer; not followed"
+                return fetched.truncate(
+                    f"{label}: the next page link points outside fhirServer; not followed"
                 )
             following = urljoin(self._base, following)
             if following in seen:
-                # A server that links back to a page already read has shown every page it has.
-                fetched.problems.append(f"{fetched.label}: next links loop; stopped after {pages_read} pages")
-                return fetched
+                # A link back to a page already read (a loop, or a page id the server reuses) says
+                # nothing of the pages not yet read: the result is partial, not complete (CONTRACT §2.1).
+                return fetched.truncate(f"{label}: paging loop after page {pages_read}")
             if pages_read >= self._page_cap:
-                return fetched.fail(
-                    f"{fetched.label}: more pages than the page cap ({self._page_cap}); stopped"
+                return fetched.truncate(f"{label}: more pages than the page cap ({self._page_cap}); stopped")
+            if fetched.matches >= self._max_entries:
+                return fetched.truncate(
+                    f"{label}: more entries than the entry cap ({self._max_entries}); stopped"
                 )
             seen.add(following)
             url = following

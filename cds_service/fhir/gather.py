@@ -12,6 +12,13 @@ Order of work (CONTRACT §3):
    ResearchStudies, the prescriber's Practitioner/PractitionerRole);
 4. a required key (``required_keys``) that is in neither place raises ``MissingData`` (412).
 
+A partial read (CONTRACT §2.1, "A partial read is not a record"): a search whose paging could not be
+completed (``client``), a prefetch Bundle whose ``total`` is above its entries, or whose ``next`` pages
+could not be read, is noted in ``pool.incomplete`` under what it feeds (its prefetch key, else its
+resource types), so the facts it feeds are unknown (``clinical.partial_reads``), never decided on what
+was read. A prefetch Bundle short of its ``total`` is searched again whole on ``fhirServer`` when one is
+usable. A partial read of a required key, or of a resource type a required key holds, is a 412.
+
 A failed query is noted in ``pool.problems`` and its data counts as unavailable; nothing a FHIR server
 does turns into a 500 or a hang (``client``, ``fetch_session``).
 """
@@ -28,14 +35,14 @@ import httpx
 
 from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.errors import MissingData
-from cds_service.fhir.client import Fetched, FhirClient
+from cds_service.fhir.client import Fetched, FhirClient, matches_in, total_of
 from cds_service.fhir.fetch_session import FetchSession, Query
-from cds_service.fhir.patient_scope import only_this_patient
+from cds_service.fhir.patient_scope import PatientScope
 from cds_service.fhir.pool import Resource, ResourcePool
 from cds_service.fhir.prefetch import PrefetchState, classify, next_link
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
 from cds_service.fhir.references import missing_references, queries_for, roles_wanted
-from cds_service.fhir.required_keys import REQUIRED_KEYS
+from cds_service.fhir.required_keys import REQUIRED_KEYS, REQUIRED_TYPES
 from cds_service.fhir.server_url import server_refusal, settings_to_allow
 from cds_service.fhir.supplementary_queries import SUPPLEMENTARY_QUERIES
 from cds_service.fhir.tokens import relative_reference, render, token_values
@@ -47,9 +54,6 @@ logger = logging.getLogger(__name__)
 # Requester -> PractitionerRole -> Practitioner is the longest chain followed; a third round is slack
 # for a server that leaves out an _include.
 FOLLOW_UP_ROUNDS = 3
-# Searches sent to fhirServer ask for this page size, so that a long administration history fits in
-# few pages under the page cap (10 by default: 2,000 resources). Servers may answer with fewer.
-PAGE_SIZE = 200
 
 ALL_QUERIES: dict[str, str] = {**PREFETCH_TEMPLATES, **SUPPLEMENTARY_QUERIES}
 
@@ -58,6 +62,8 @@ ALL_QUERIES: dict[str, str] = {**PREFETCH_TEMPLATES, **SUPPLEMENTARY_QUERIES}
 # answer to a caller who chose fhirServer is no port scanner of the service's network.
 NO_USABLE_SERVER = "no usable fhirServer"
 SERVER_FAILED = "fhirServer could not provide it"
+# A paging problem (loop, caps, total above the entries read) is about the data, not the network: said.
+INCOMPLETE = "its search could not be read whole"
 
 
 @dataclass
@@ -107,14 +113,42 @@ def _server(request: HookRequest, settings: Settings, http: httpx.AsyncClient) -
         page_cap=settings.fhir_page_cap,
         max_requests=settings.fhir_max_requests,
         max_response_bytes=settings.fhir_max_response_bytes,
+        max_entries=settings.fhir_max_entries,
     )
     return _Server(client)
 
 
-def _with_page_size(query: str) -> str:
+def _with_page_size(query: str, size: int) -> str:
+    """Searches ask for big pages (``_count``): a 500-dose history in one round trip, not 100. Servers
+    may answer with fewer."""
     if "?" not in query or "_count=" in query:
         return query
-    return f"{query}&_count={PAGE_SIZE}"
+    return f"{query}&_count={size}"
+
+
+def _types_in(value: Resource) -> set[str]:
+    """The resource types a resource or Bundle holds (a Bundle's entries, one level)."""
+    if value.get("resourceType") != "Bundle":
+        return {str(value.get("resourceType"))}
+    entries = value.get("entry")
+    entries = [entries] if isinstance(entries, dict) else entries if isinstance(entries, list) else []
+    return {
+        e["resource"]["resourceType"]
+        for e in entries
+        if isinstance(e, dict)
+        and isinstance(e.get("resource"), dict)
+        and isinstance(e["resource"].get("resourceType"), str)
+        and e["resource"]["resourceType"] != "OperationOutcome"
+    }
+
+
+def _short_of_total(bundle: Resource) -> str | None:
+    """Why a prefetch Bundle without a ``next`` link is partial: its ``total`` above its matches."""
+    total = total_of(bundle) if bundle.get("resourceType") == "Bundle" else None
+    if total is None:
+        return None
+    read = matches_in(bundle)
+    return f"total {total} above the {read} entries sent" if total > read else None
 
 
 def _for_fhir_version(query: str, pool: ResourcePool) -> str:
@@ -140,6 +174,12 @@ class _Gathering:
         self.unavailable: dict[str, str] = {}
         # prefetch keys whose every resource named another patient: read again, as if absent
         self.rejected: set[str] = set()
+        # search label -> the resource types it reads (searches whose partial read feeds facts)
+        self.search_types: dict[str, set[str]] = {}
+        self.page_size = settings.fhir_page_size
+        self.scope = PatientScope(context.patientId)
+        # prefetch key -> its state, read once (a Bundle's entries are walked to find an error outcome)
+        self.states: dict[str, PrefetchState] = {}
         self._told_no_server = False
         self.pool.add_draft_orders(context.draftOrders)
 
@@ -156,19 +196,27 @@ class _Gathering:
         return NO_USABLE_SERVER
 
     def add(self, value: Resource, *, source: str) -> int:
-        """Into the pool, without resources that name another patient (``patient_scope``); returns how
-        many were dropped."""
-        kept, dropped = only_this_patient(value, self.pool.patient_id or "")
+        """Into the pool, without resources that name another patient (``patient_scope``, in the same
+        pass that indexes them); returns how many were dropped."""
+        dropped = 0
+
+        def other_patients(resource: Resource) -> bool:
+            nonlocal dropped
+            if self.scope.belongs_to_other_patient(resource):
+                dropped += 1
+                return True
+            return False
+
+        added = self.pool.add(value, source=source, skip=other_patients)
         if dropped:
             self.note(f"{source}: {dropped} resource(s) of another patient ignored")
-        added = self.pool.add(kept, source=source)
         if dropped and not added:
             return -dropped  # everything named another patient
         return dropped
 
     def take_prefetch(self) -> None:
         for key, value in self.prefetch.items():
-            state = classify(self.prefetch, key)
+            state = self.states[key] = classify(self.prefetch, key)
             if state is PrefetchState.PRESENT:
                 if self.add(value, source=f"prefetch.{key}") < 0:
                     # Data about someone else is no data about this patient: it is read again rather
@@ -178,6 +226,18 @@ class _Gathering:
                 self.note(f"prefetch.{key}: the client reported an error (OperationOutcome) instead of data")
             elif state is PrefetchState.UNREADABLE:
                 self.note(f"prefetch.{key}: not a FHIR resource, ignored")
+            if state is PrefetchState.PRESENT and key not in ALL_QUERIES:
+                # A key we did not advertise is used as sent; nothing fetches the rest of it.
+                short = "it has a next page" if next_link(value) is not None else _short_of_total(value)
+                if short is not None:
+                    self.partial(key, _types_in(value), f"prefetch.{key} incomplete: {short}")
+
+    def partial(self, label: str, types: set[str], reason: str, *, noted: bool = False) -> None:
+        """Note a partial read under what it feeds: its prefetch key if we know the key (the BCR-ABL1
+        search feeds the Ph status, not the body measures), else every resource type it holds."""
+        if not noted:
+            self.note(reason)
+        self.pool.mark_incomplete([label] if label in ALL_QUERIES else sorted(types), reason)
 
     async def run(self, queries: list[Query]) -> list[Fetched]:
         results = await self.session.run(queries)
@@ -185,18 +245,27 @@ class _Gathering:
             self.pool.problems.extend(fetched.problems)
             for resource in fetched.resources:
                 self.add(resource, source=f"fhirServer.{fetched.label}")
+            types = self.search_types.get(fetched.label)
+            if not fetched.complete and types is not None:
+                types = types | {t for r in fetched.resources for t in _types_in(r)}
+                what = min(types) if len(types) == 1 else fetched.label
+                why = fetched.incomplete_because if fetched.paging else SERVER_FAILED
+                # its problems are in pool.problems already (logged by the session)
+                self.partial(fetched.label, types, f"{what} search incomplete: {why}", noted=True)
         return results
 
     def prepare(self, label: str, query: str) -> Query | None:
         """A read (``Type/id``) or search not asked before in this call, ready to run."""
         client = self.server.client
         read = relative_reference(query)
-        query = query if read else _with_page_size(query)
+        query = query if read else _with_page_size(query, self.page_size)
         if client is None or query in self.asked:
             return None
         self.asked.add(query)
         if read is not None:
             return label, partial(client.read, label, query, expect=read[0])
+        if "_id=" not in query:  # a search by id only resolves references: an id not found stays unresolved
+            self.search_types[label] = {query.split("?", 1)[0]}
         return label, partial(client.search, label, query)
 
     async def resolve_references(self, orders: list[Resource], *, draft_only: bool) -> None:
@@ -225,19 +294,35 @@ class _Gathering:
         """Fetch every absent key and the rest of every paged one, all at once."""
         queries: list[Query] = []
         for key, template in ALL_QUERIES.items():
-            state = classify(self.prefetch, key)
+            state = self.states.get(key, PrefetchState.ABSENT)
             if state is PrefetchState.NO_DATA:
                 continue
             client = self.server.client
+            query = render(template, self.tokens)
             if state is PrefetchState.PRESENT and key not in self.rejected:
-                if next_link(self.prefetch[key]) is None:
+                value = self.prefetch[key]
+                if next_link(value) is None:
+                    short = _short_of_total(value)
+                    if short is None:
+                        continue
+                    # Read the search whole; the prefetch's entries are the same resources again.
+                    ready = None
+                    if client is not None and query is not None:
+                        ready = self.prepare(key, _for_fhir_version(query, self.pool))
+                    if ready is None:
+                        # Nothing can read the rest: the Bundle stays, partial (CONTRACT §2.1).
+                        self.partial(key, set(), f"prefetch.{key} incomplete: {short}")
+                        self.unavailable[key] = f"its prefetch Bundle is partial ({short})"
+                        continue
+                    queries.append(ready)
                     continue
                 if client is None:
+                    self.partial(key, set(), f"prefetch.{key} incomplete: its next page cannot be read")
                     self.unavailable[key] = "its prefetch is paged: " + self.no_server()
                     continue
-                queries.append((key, partial(client.rest_of, key, self.prefetch[key])))
+                self.search_types[key] = _types_in(value) | {template.split("?", 1)[0]}
+                queries.append((key, partial(client.rest_of, key, value)))
                 continue
-            query = render(template, self.tokens)
             if query is None:
                 self.unavailable[key] = "its template cannot be filled from the hook context"
                 continue
@@ -249,18 +334,26 @@ class _Gathering:
                 queries.append(ready)
         for fetched in await self.run(queries):
             if not fetched.complete:
-                self.unavailable[fetched.label] = SERVER_FAILED
+                self.unavailable[fetched.label] = (
+                    f"{INCOMPLETE} ({fetched.incomplete_because})" if fetched.paging else SERVER_FAILED
+                )
 
     def require(self) -> None:
-        """412 when data the decision cannot do without is in neither place (``required_keys``)."""
+        """412 when data the decision cannot do without is in neither place (``required_keys``), or was
+        read only in part: a partial read of a required key, or of a resource type one holds, however
+        it came (CONTRACT §2.1: "or a 412 when the key is required")."""
+        for rtype, key in REQUIRED_TYPES.items():
+            for feeds in (key, rtype):
+                if feeds in self.pool.incomplete and key not in self.unavailable:
+                    self.unavailable[key] = self.pool.incomplete[feeds]
         missing = [key for key in REQUIRED_KEYS if key in self.unavailable]
         if missing:
             detail = "; ".join(f"{key} ({self.unavailable[key]})" for key in missing)
             if self.server.client is None and self.server.allowed_by:
                 detail += f". fhirServer would be read with {' and '.join(self.server.allowed_by)} set"
             raise MissingData(
-                "Data the dexrazoxane decision needs is neither prefetched nor readable on fhirServer: "
-                + detail,
+                "Data the dexrazoxane decision needs is neither prefetched nor readable on fhirServer, "
+                "or was read only in part: " + detail,
                 expression=tuple(f"prefetch.{key}" for key in missing),
             )
 

@@ -25,9 +25,10 @@ def _names_other_patient(ref: str, patient_id: str) -> bool:
     return parts[-1] != patient_id
 
 
-class _Scope:
+class PatientScope:
     """Tells one patient's resources from others', reading each distinct reference once: the hundreds of
-    resources of a search result name their patient in the same few words."""
+    resources of a search result name their patient in the same few words. One per hook call, so every
+    prefetch value and search result shares what it has read."""
 
     def __init__(self, patient_id: str) -> None:
         self.patient_id = patient_id
@@ -51,12 +52,12 @@ class _Scope:
 
 
 def belongs_to_other_patient(resource: Resource, patient_id: str) -> bool:
-    return _Scope(patient_id).belongs_to_other_patient(resource)
+    return PatientScope(patient_id).belongs_to_other_patient(resource)
 
 
 def only_this_patient(value: Resource, patient_id: str) -> tuple[Resource, int]:
     """``value`` (a resource or a Bundle) without another patient's resources, and how many were dropped."""
-    scope = _Scope(patient_id)
+    scope = PatientScope(patient_id)
     if value.get("resourceType") != "Bundle" or not isinstance(value.get("entry"), list):
         if isinstance(value.get("resourceType"), str) and scope.belongs_to_other_patient(value):
             return {"resourceType": "Bundle", "type": "searchset", "entry": []}, 1

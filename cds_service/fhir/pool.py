@@ -11,7 +11,7 @@ skipped and noted in ``problems``; it never rejects the rest of the request.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,17 +45,30 @@ class ResourcePool:
     draft_orders: list[Resource] = field(default_factory=list)
     patient_id: str | None = None
     user_reference: str | None = None  # context.userId, e.g. "Practitioner/abc" (the signing clinician)
+    # Resource type -> why its read is partial (CONTRACT §2.1 "A partial read is not a record"): a
+    # search or prefetch Bundle of that type could not be read whole, so what the type feeds is unknown.
+    incomplete: dict[str, str] = field(default_factory=dict)
 
-    def add(self, item: Any, *, source: str = "") -> list[Resource]:
-        """Add a resource or a Bundle (its entries, recursively); note and skip what is not a resource.
+    def mark_incomplete(self, rtypes: Iterable[str], reason: str) -> None:
+        for rtype in rtypes:
+            self.incomplete.setdefault(rtype, reason)
+
+    def add(
+        self, item: Any, *, source: str = "", skip: Callable[[Resource], bool] | None = None
+    ) -> list[Resource]:
+        """Add a resource or a Bundle (its entries, recursively); note and skip what is not a resource,
+        and the resources ``skip`` refuses (another patient's: ``fhir.patient_scope``, checked in the
+        same pass that indexes them).
 
         Returns the resources added, in the order they were sent.
         """
         added: list[Resource] = []
-        self._add(item, source, added)
+        self._add(item, source, added, skip)
         return added
 
-    def _add(self, item: Any, source: str, added: list[Resource]) -> None:
+    def _add(
+        self, item: Any, source: str, added: list[Resource], skip: Callable[[Resource], bool] | None
+    ) -> None:
         if not isinstance(item, dict) or not isinstance(item.get("resourceType"), str):
             self.problems.append(f"{source or 'input'}: not a FHIR resource, ignored")
             return
@@ -73,10 +86,12 @@ class ResourcePool:
                 if not isinstance(entry, dict) or "resource" not in entry:
                     self.problems.append(f"{where}: no resource, ignored")
                     continue
-                self._add(entry["resource"], where, added)
+                self._add(entry["resource"], where, added, skip)
                 full_url = entry.get("fullUrl")
                 if isinstance(full_url, str) and isinstance(entry["resource"], dict):
                     self._by_full_url[full_url] = entry["resource"]
+            return
+        if skip is not None and skip(item):
             return
         rtype = item["resourceType"]
         rid = item.get("id")

@@ -20,3 +20,17 @@ client says there is no such data, which is an answer.
 from __future__ import annotations
 
 REQUIRED_KEYS: tuple[str, ...] = ("patient", "conditions", "medicationAdministrations", "medicationRequests")
+
+# The resource types those keys hold. A partial read of one (a search that could not be paged whole, a
+# prefetch Bundle short of its total, under any key) is a 412 naming the key, not a pend: these types
+# feed pathway selection (prior dexrazoxane → II.A, an extravasation Condition → I.B) and the criteria
+# whose absence reads as not_met, so a partial read of them cannot even pick the criteria to pend on,
+# and CONTRACT §2.1 gives "a 412 when the key is required" (CDS Hooks 2.0 S2 L282: the data needed
+# could not be had). Partial reads of every other key pend (``clinical.partial_reads``).
+REQUIRED_TYPES: dict[str, str] = {
+    "Patient": "patient",
+    "Condition": "conditions",
+    "MedicationAdministration": "medicationAdministrations",
+    "MedicationRequest": "medicationRequests",
+    "MedicationOrder": "medicationRequests",
+}

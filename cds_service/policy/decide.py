@@ -20,6 +20,10 @@ DOXORUBICIN_SCHEDULE_REQUEST = (
     "Send the doxorubicin schedule (the date of each remaining dose): the approval lasts 12 months or the "
     "duration of doxorubicin therapy, whichever is less."
 )
+COVERAGE_REQUEST = (
+    "Send the patient's current Coverage (all of it: the search for it could not be read whole), or "
+    "sign again once fhirServer answers it in full."
+)
 _DECISION = {Outcome.MET: Decision.APPROVE, Outcome.NOT_MET: Decision.DENY, Outcome.UNKNOWN: Decision.PEND}
 
 
@@ -64,6 +68,11 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         unreadable = facts.last_planned_doxorubicin_date.reason or "the doxorubicin schedule cannot be read"
         tree_reason = f"every criterion is met, but {unreadable}"
         documentation.append(DocumentationRequest(pathway, DOXORUBICIN_SCHEDULE_REQUEST))
+    if facts.undecidable and decision in (Decision.APPROVE, Decision.DENY):
+        # CONTRACT §2.1 "A partial read is not a record": never a deny or an approve on what was read.
+        decision = Decision.PEND
+        tree_reason = f"whether {POLICY_ID} applies is not known: {facts.undecidable}"
+        documentation.append(DocumentationRequest(pathway, COVERAGE_REQUEST))
     related: list[CriterionResult] = []
     if pathway == EXTRAVASATION:
         related.append(POLICY.evaluate("II.B", facts).result)

@@ -137,6 +137,8 @@ class Case:
     extravasation_onset: date | None = None
     prior_dexrazoxane: bool = False
     tki_order: str | None = None  # "dasatinib" | "imatinib": an active order
+    # prefetch keys whose Bundle reports a total above the entries it holds (CONTRACT §2.1)
+    short_of_total: tuple[str, ...] = ()
 
 
 def bundle(resources: list[Json]) -> Json:
@@ -415,7 +417,7 @@ def request(case: Case) -> Json:
                 }
             ]
         )
-    return {
+    found: Json = {
         "hook": "order-sign",
         "hookInstance": str(uuid.uuid5(uuid.NAMESPACE_URL, f"cp-phar-418/{case.name}")),
         "context": {
@@ -448,6 +450,9 @@ def request(case: Case) -> Json:
             "questionnaireResponses": bundle(questionnaire_responses(case)),
         },
     }
+    for key in case.short_of_total:
+        found["prefetch"][key]["total"] += 1
+    return found
 
 
 def expect(
@@ -557,6 +562,18 @@ def cases() -> list[Case]:
                 off_label_policies=["CP.CPA.09"],
             ),
             administered=[given("doxorubicin", 5, 50), given("doxorubicin", 1, 49, last=days(-7))],
+        ),
+        Case(
+            # CONTRACT §2.1 "A partial read is not a record": the client's Coverage Bundle says 2 and
+            # holds 1, and there is no fhirServer to read the rest; the one not read could be Medicare.
+            "partial-read-pend-coverage-bundle-total-above-entries",
+            expect(
+                "pend",
+                criteria={"I.A": M},
+                facts={"line_of_business": None, "cumulative_doxorubicin_mg_m2": 300.0},
+                documentation=["I.A"],
+            ),
+            short_of_total=("coverage",),
         ),
         Case(
             "I.A.3.a-pend-mg-doses-without-body-measures",

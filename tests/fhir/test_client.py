@@ -53,11 +53,12 @@ async def test_search_follows_next_links_and_sends_the_bearer_token(http: httpx.
 
 @respx.mock
 async def test_a_relative_next_link_is_read_on_the_same_server(http: httpx.AsyncClient) -> None:
-    respx.get(f"{BASE}/Condition", params={"patient": "p1"}).mock(
-        return_value=httpx.Response(200, json=searchset("c1", next_url="Condition?patient=p1&page=2"))
-    )
+    # The more specific route first: respx answers with the first route that matches.
     respx.get(f"{BASE}/Condition", params={"page": "2"}).mock(
         return_value=httpx.Response(200, json=searchset("c2"))
+    )
+    respx.get(f"{BASE}/Condition", params={"patient": "p1"}).mock(
+        return_value=httpx.Response(200, json=searchset("c1", next_url="Condition?patient=p1&page=2"))
     )
     fetched = await client_for(http).search("conditions", "Condition?patient=p1")
     assert fetched.complete
@@ -65,7 +66,7 @@ async def test_a_relative_next_link_is_read_on_the_same_server(http: httpx.Async
 
 
 @respx.mock
-async def test_next_links_that_loop_stop_after_the_pages_already_read(http: httpx.AsyncClient) -> None:
+async def test_next_links_that_loop_make_the_read_partial(http: httpx.AsyncClient) -> None:
     route = respx.get(f"{BASE}/Condition").mock(
         side_effect=[
             httpx.Response(200, json=searchset("c1", next_url=f"{BASE}/Condition?page=2")),
@@ -74,8 +75,71 @@ async def test_next_links_that_loop_stop_after_the_pages_already_read(http: http
     )
     fetched = await client_for(http).search("conditions", "Condition?patient=p1")
     assert route.call_count == 2
-    assert fetched.complete  # every distinct page was read
-    assert fetched.problems == ["conditions: next links loop; stopped after 2 pages"]
+    # A link back to a page already read says nothing of the pages not read (CONTRACT §2.1).
+    assert not fetched.complete and fetched.paging
+    assert len(fetched.resources) == 2  # what was read is kept, marked partial
+    assert fetched.problems == ["conditions: paging loop after page 2"]
+    assert fetched.incomplete_because == "paging loop after page 2"
+
+
+@respx.mock
+async def test_a_total_above_the_entries_read_makes_the_read_partial(http: httpx.AsyncClient) -> None:
+    first = searchset("c1", "c2", next_url=f"{BASE}/Condition?page=2")
+    first["total"] = 5
+    last = searchset("c3")
+    last["entry"].append(  # type: ignore[attr-defined]
+        {"resource": {"resourceType": "Practitioner", "id": "x"}, "search": {"mode": "include"}}
+    )
+    respx.get(f"{BASE}/Condition").mock(
+        side_effect=[httpx.Response(200, json=first), httpx.Response(200, json=last)]
+    )
+    fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert not fetched.complete
+    # an _include'd entry is no match: 3 of 5 were read
+    assert fetched.problems == ["conditions: total 5 above the 3 entries read"]
+
+
+@respx.mock
+async def test_a_total_equal_to_the_entries_read_is_complete(http: httpx.AsyncClient) -> None:
+    page = searchset("c1", "c2")
+    page["total"] = 2
+    respx.get(f"{BASE}/Condition").mock(return_value=httpx.Response(200, json=page))
+    fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert fetched.complete and fetched.problems == []
+
+
+@respx.mock
+async def test_paging_stops_at_the_entry_cap(http: httpx.AsyncClient) -> None:
+    counter = iter(range(100))
+
+    def endless(request: httpx.Request) -> httpx.Response:
+        n = next(counter)
+        return httpx.Response(
+            200, json=searchset(f"a{n}", f"b{n}", next_url=f"{BASE}/Condition?page={n + 1}")
+        )
+
+    respx.get(f"{BASE}/Condition").mock(side_effect=endless)
+    client = FhirClient(http, BASE, access_token=TOKEN, query_timeout_seconds=0.5, page_cap=50, max_entries=5)
+    fetched = await client.search("conditions", "Condition?patient=p1")
+    assert len(fetched.resources) == 3  # 6 matches read, past the cap of 5
+    assert not fetched.complete and fetched.paging
+    assert fetched.problems == ["conditions: more entries than the entry cap (5); stopped"]
+
+
+@respx.mock
+async def test_a_page_that_fails_mid_way_makes_the_read_partial(http: httpx.AsyncClient) -> None:
+    respx.get(f"{BASE}/Condition").mock(
+        side_effect=[
+            httpx.Response(200, json=searchset("c1", next_url=f"{BASE}/Condition?page=2")),
+            httpx.Response(503, text="busy"),
+        ]
+    )
+    fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert not fetched.complete and fetched.paging
+    assert len(fetched.resources) == 1
+    # the fault's own words stay in the problems (logged), not in what the caller is told
+    assert fetched.incomplete_because == "page 2 failed"
+    assert fetched.problems == ["conditions: fhirServer answered HTTP 503"]
 
 
 @respx.mock

@@ -1,0 +1,109 @@
+"""Facts fed by a partial read are unknown (CONTRACT §2.1, "A partial read is not a record").
+
+A search whose paging could not be completed, or a prefetch Bundle short of its ``total``, holds some of
+the patient's resources of that kind, not all: a Coverage not read can be the primary payer, a BSA not
+read can be the one nearest a dose, a QuestionnaireResponse not read can be the latest answer. So
+everything such a read feeds is made unknown, with a reason naming the query, and the decision pends:
+never a deny or an approve on what was read. The fhir layer notes the read in ``ResourcePool.incomplete``
+under its prefetch key (when it is one we advertise or read) and its resource types; this module maps
+each to the facts it feeds.
+
+The required keys (Patient, Condition, MedicationAdministration, MedicationRequest) are not here: a
+partial read of them is a 412 before any fact is read (``fhir.required_keys``). Medications read by id
+only resolve references; one not found already leaves its drug unknown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from cds_service.clinical.facts import ClinicalFacts, DoseTotal, ExtravasationDay, Fact
+
+# Every fact sized in mg/m² or mg through a BSA, height or weight (clinical.bsa reads every Observation).
+_BODY_MEASURE_FACTS = (
+    "bsa_m2",
+    "cumulative_doxorubicin",
+    "cumulative_anthracycline",
+    "planned_doxorubicin",
+    "planned_anthracycline",
+    "doxorubicin_dose_mg_m2",
+    "dexrazoxane_dose_mg_m2",
+    "dexrazoxane_dose_mg",
+    "dose_ratio",
+    "extravasation_course",
+)
+_PRESCRIBER_FACTS = ("prescriber_onc_or_hem", "prescriber_oncologist")
+_CONSULT_FACTS = ("consult_onc_or_hem", "consult_oncologist")
+_PROTOCOL_FACTS = ("dfci_all_protocol", "cog_aall1331")
+_PLANNED_FACTS = ("planned_doxorubicin", "planned_anthracycline", "last_planned_doxorubicin_date")
+
+# What each read feeds: prefetch keys (fhir.prefetch_templates, fhir.supplementary_queries) and, for a
+# read under a key we do not know, its resource types.
+FEEDS: dict[str, tuple[str, ...]] = {
+    "coverage": ("line_of_business", "coverage"),
+    "Coverage": ("line_of_business", "coverage"),
+    "practitioner": _PRESCRIBER_FACTS,
+    "practitionerRoles": _PRESCRIBER_FACTS,
+    "Practitioner": _PRESCRIBER_FACTS,
+    "PractitionerRole": _PRESCRIBER_FACTS,
+    "observations": _BODY_MEASURE_FACTS,
+    "bcrAbl1Observations": ("ph_positive",),
+    "Observation": (*_BODY_MEASURE_FACTS, "ph_positive"),
+    "procedures": ("heart_radiation",),
+    "Procedure": ("heart_radiation",),
+    # referrals (I.A.2, I.B.2) and planned radiation
+    "serviceRequests": (*_CONSULT_FACTS, "heart_radiation"),
+    "ServiceRequest": (*_CONSULT_FACTS, "heart_radiation"),
+    "ReferralRequest": _CONSULT_FACTS,
+    "researchSubjects": _PROTOCOL_FACTS,
+    "ResearchSubject": _PROTOCOL_FACTS,
+    "ResearchStudy": _PROTOCOL_FACTS,
+    # a CarePlan names a protocol, and (CONTRACT §2.1) its activities plan doxorubicin
+    "carePlans": (*_PROTOCOL_FACTS, *_PLANNED_FACTS),
+    "CarePlan": (*_PROTOCOL_FACTS, *_PLANNED_FACTS),
+    # a TKI not read also makes a negative BCR-ABL1 result unreadable (a response, not Ph-negative)
+    "medicationStatements": ("dasatinib_or_imatinib", "ph_positive"),
+    "MedicationStatement": ("dasatinib_or_imatinib", "ph_positive"),
+    # the latest answer wins, so an answer not read can overturn one read
+    "questionnaireResponses": ("documented",),
+    "QuestionnaireResponse": ("documented",),
+}
+
+
+def _unknown(value: Any, reason: str) -> Any:
+    if isinstance(value, Fact):
+        return Fact(None, value.evidence, reason)
+    if isinstance(value, DoseTotal):
+        # The known part may rest on a BSA or a plan not read: none of it is counted as known.
+        return DoseTotal(
+            0.0,
+            max(1, value.unknown_parts),
+            (),
+            value.evidence + value.unknown_evidence,
+            reason,
+        )
+    if isinstance(value, tuple):  # the extravasation course: the days stay, their mg are unknown
+        return tuple(ExtravasationDay(d.day, None, d.evidence) for d in value)
+    if isinstance(value, dict):  # documented answers: none is taken
+        return {}
+    raise TypeError(f"no unknown form for {type(value).__name__}")
+
+
+def unknown_where_partial(facts: ClinicalFacts, incomplete: Mapping[str, str]) -> ClinicalFacts:
+    """``facts`` with every fact a partial read feeds made unknown, its reason naming the read."""
+    changes: dict[str, Any] = {}
+    reasons: list[str] = []
+    for read, reason in incomplete.items():
+        fed = [name for name in FEEDS.get(read, ()) if name not in changes]
+        for name in fed:
+            changes[name] = _unknown(getattr(facts, name), reason)
+        if fed and reason not in reasons:
+            reasons.append(reason)
+    if not changes:
+        return facts
+    if "line_of_business" in changes:
+        # Not a criterion but whether the policy applies at all (Medicare is outside it): only a pend.
+        changes["undecidable"] = changes["line_of_business"].reason
+    return dataclasses.replace(facts, **changes, problems=facts.problems + tuple(reasons))
