@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cds_service.__main__",),
     ("cds_service.cli",),
     ("cds_service.app",),
-    ("cds_service.report", "cds_service.warmup", "cds_service.logging_setup"),
+    ("cds_service.report", "cds_service.warmup", "cds_service.logging_setup", "cds_service.gc_tuning"),
     # edge: routes, then the FastAPI dependency reaching the runtime, then the runtime object
     ("cds_service.hooks.routes",),
     ("cds_service.dtr.routes", "cds_service.tester"),
