@@ -34,7 +34,7 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
             facts=facts,
             reason=(
                 f"{POLICY_ID} covers Commercial, HIM/ICHRA and Medicaid members; this coverage is "
-                f"{LINE_OF_BUSINESS_WORDS.get(line_of_business, line_of_business)}"
+                f"{LINE_OF_BUSINESS_WORDS.get(line_of_business, line_of_business)}" + _read_from_text(facts)
             ),
             order_resource=order,
         )
@@ -45,13 +45,22 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
     decision = _DECISION[criteria.outcome]
     # What to send, and what exactly the data left open for that criterion.
     open_reasons = {node.id: node.reason for node in criteria.walk()}
+    # Evidence received for a criterion the payer reviews is not asked for again (CONTRACT §2.1).
+    under_review = tuple(
+        node.id for node in evaluated.open_questions if facts.submitted_evidence.get(node.id)
+    )
     documentation = [
         DocumentationRequest(node.id, f"{node.documentation} Still open: {open_reasons[node.id]}.")
         if open_reasons.get(node.id)
         else DocumentationRequest(node.id, node.documentation)
         for node in evaluated.open_questions
+        if node.id not in under_review
     ]
     tree_reason = criteria.reason
+    if decision is Decision.PEND and under_review:
+        tree_reason += (
+            f"; supporting evidence for {', '.join(under_review)} received, awaiting the payer's review"
+        )
     if (
         decision is Decision.APPROVE
         and pathway != EXTRAVASATION
@@ -82,8 +91,15 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         off_label_policies=referral,
         reason=_reason(decision, pathway, tree_reason, referral),
         related=tuple(related),
+        evidence_under_review=under_review if decision is Decision.PEND else (),
         order_resource=order,
     )
+
+
+def _read_from_text(facts: ClinicalFacts) -> str:
+    """Say so when the line of business was read from the Coverage's text (CONTRACT §2.1)."""
+    reason = facts.line_of_business.reason
+    return f" ({reason})" if "read from Coverage text" in reason else ""
 
 
 def _reason(decision: Decision, pathway: str, tree_reason: str, referral: tuple[str, ...]) -> str:

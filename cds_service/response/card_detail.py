@@ -14,6 +14,7 @@ from cds_service.clinical.facts import ClinicalFacts, DoseLine, DoseTotal, Fact
 from cds_service.policy.cp_phar_418 import POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination
 from cds_service.policy.outcome import Outcome
+from cds_service.policy.referral import line_of_business_note
 
 OUTCOME_WORDS: dict[Outcome, str] = {
     Outcome.MET: "met",
@@ -154,11 +155,22 @@ def outcome_lines(determination: Determination, *, pa_to_submit: bool = False) -
             f"Approved from **{period.start.isoformat()}** through **{period.end.isoformat()}** (inclusive). "
             "Keep the chart notes that support these criteria: the policy asks for them on review.",
         ]
+    if decision is Decision.PEND and determination.evidence_under_review and not determination.documentation:
+        return [
+            "### Evidence received",
+            "The supporting evidence for "
+            + ", ".join(determination.evidence_under_review)
+            + " was received and awaits the payer's review: nothing more to send.",
+        ]
     if decision is Decision.PEND:
         lines = ["### Documentation needed", "Send with the prior authorization request:"]
         lines += [f"- **{doc.criterion}**: {doc.request}" for doc in determination.documentation]
         if not determination.documentation:
             lines.append("- the chart notes supporting every criterion listed as not documented below")
+        lines += [
+            f"- **{criterion}**: evidence received, awaiting the payer's review"
+            for criterion in determination.evidence_under_review
+        ]
         return lines
     if decision is Decision.DENY:
         lines = ["### Not covered under this policy"]
@@ -179,6 +191,10 @@ def instructions_detail(
     lines = [f"**Dexrazoxane order {determination.order}** ({POLICY_ID}{pathway})."]
     if determination.reason:
         lines += ["", determination.reason]
+    if determination.decision is not Decision.NOT_APPLICABLE and (
+        unknown_line := line_of_business_note(determination.facts)
+    ):
+        lines += ["", unknown_line]
     # What the clinician acts on (the approval period, what to send) comes before the evidence.
     outcome = outcome_lines(determination, pa_to_submit=pa_to_submit)
     if outcome:

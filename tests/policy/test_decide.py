@@ -69,6 +69,7 @@ def test_unknown_line_of_business_is_decided_and_a_deny_names_all_three_policies
 def test_extravasation_is_judged_on_i_b_with_ii_b_beside_it() -> None:
     course = tuple(ExtravasationDay(d, mg) for d, mg in ((1, 2000.0), (2, 2000.0), (3, 1000.0)))
     facts = adult_on_doxorubicin(
+        order_purpose=Fact("extravasation"),
         anthracycline_extravasation=Fact(True),
         prior_dexrazoxane_cardioprotection=Fact(True),
         extravasation_course=course,
@@ -113,6 +114,7 @@ def test_met_criteria_pend_when_the_end_of_doxorubicin_therapy_cannot_be_read() 
 def test_an_extravasation_approval_needs_no_doxorubicin_schedule() -> None:
     facts = adult_on_doxorubicin(
         anthracycline_extravasation=Fact(True, ("Condition/x",)),
+        extravasation_course_order=Fact(True),
         extravasation_course=(
             ExtravasationDay(1, 1800.0),
             ExtravasationDay(2, 1800.0),
