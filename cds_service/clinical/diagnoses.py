@@ -324,10 +324,11 @@ def _by_site(
     if specific.value is None:
         return specific
     if ruled_out:
+        charted = "; ".join(dict.fromkeys(repr(d.text[:60]) for d in ruled_out))
         return Fact(
             False,
             _references(ruled_out),
-            f"the cancer recorded at that site is another histology, not {what}",
+            f"the cancer coded at that site is charted as another histology ({charted}), not {what}",
         )
     return specific
 

@@ -72,9 +72,10 @@ class Named:
         concepts = _medication_concepts(resource, pool)
         before = len(self.others)
         self.add_text(concept_text(concepts), reference)
-        for system, code in codings(concepts):
-            if system == codes.ATC and code.upper().startswith(codes.OTHER_VESICANT_ATC_PREFIXES):
-                self.others.setdefault(f"ATC {code.upper()}", reference)
+        if len(self.others) == before:  # no name: the ATC class says it
+            for system, code in codings(concepts):
+                if system == codes.ATC and code.upper().startswith(codes.OTHER_VESICANT_ATC_PREFIXES):
+                    self.others.setdefault(f"ATC {code.upper()}", reference)
         return len(self.others) > before
 
     @property

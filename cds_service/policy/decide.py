@@ -9,7 +9,7 @@ from cds_service.policy.approval import approval_period
 from cds_service.policy.cp_phar_418 import POLICY, POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination, DocumentationRequest
 from cds_service.policy.outcome import Outcome
-from cds_service.policy.pathway import EXTRAVASATION, select_pathway
+from cds_service.policy.pathway import EXTRAVASATION, pathway_reason, select_pathway
 from cds_service.policy.referral import (
     LINE_OF_BUSINESS_WORDS,
     LINES_OF_BUSINESS_OUTSIDE_POLICY,
@@ -89,11 +89,21 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         approval=approval_period(facts, pathway) if decision is Decision.APPROVE else None,
         documentation=tuple(documentation),
         off_label_policies=referral,
-        reason=_reason(decision, pathway, tree_reason, referral),
+        reason=_reason(decision, pathway, tree_reason, referral) + _why_here(facts, pathway, decision),
         related=tuple(related),
         evidence_under_review=under_review if decision is Decision.PEND else (),
         order_resource=order,
     )
+
+
+def _why_here(facts: ClinicalFacts, pathway: str, decision: Decision) -> str:
+    """The pathway's rule when an extravasation is in play, and where an I.B approval starts."""
+    parts = [why] if (why := pathway_reason(facts, pathway)) else []
+    if pathway == EXTRAVASATION and decision is Decision.APPROVE and facts.course_first_day.value:
+        parts.append(
+            f"3 days from {facts.course_first_day.value.isoformat()}, {facts.course_first_day.reason}"
+        )
+    return f" [{'; '.join(parts)}]" if parts else ""
 
 
 def _read_from_text(facts: ClinicalFacts) -> str:

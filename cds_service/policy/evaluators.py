@@ -84,7 +84,12 @@ def pediatric(facts: ClinicalFacts) -> Verdict:
 
 
 def diagnosis(value: Fact[bool], name: str) -> Verdict:
-    return fact(value, f"{name} recorded", f"no {name} recorded", f"{name} cannot be read from the data")
+    """A diagnosis; when records settle it, their own reason says how (a site code read with its
+    histology, another histology ruling it out, the drug given at an extravasation's onset)."""
+    verdict = fact(value, f"{name} recorded", f"no {name} recorded", f"{name} cannot be read from the data")
+    if value.value is not None and value.evidence and value.reason and not value.reason.endswith(" recorded"):
+        return Verdict(verdict.outcome, value.reason, verdict.evidence)
+    return verdict
 
 
 def prescribed_for_doxorubicin_cardiomyopathy(facts: ClinicalFacts) -> Verdict:

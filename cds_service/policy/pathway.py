@@ -34,3 +34,28 @@ def select_pathway(facts: ClinicalFacts) -> str:
     if facts.prior_dexrazoxane_cardioprotection.value:
         return CONTINUED_CARDIOPROTECTION
     return INITIAL_CARDIOPROTECTION
+
+
+def pathway_reason(facts: ClinicalFacts, pathway: str) -> str:
+    """Why the order is judged where it is, when an extravasation is in play (else empty): the reader
+    sees which rule of CONTRACT §2 chose the pathway."""
+    purpose = facts.order_purpose
+    extravasation = facts.anthracycline_extravasation
+    recorded = extravasation.value is True or bool(extravasation.evidence)
+    if pathway == EXTRAVASATION and purpose.value == "extravasation":
+        return purpose.reason
+    if pathway == EXTRAVASATION:
+        course = facts.extravasation_course_order.reason
+        return (
+            "no reason on the order; an extravasation is recorded and the order is an extravasation "
+            f"course ({course})"
+        )
+    if purpose.value == "cardioprotection" and recorded:
+        return f"{purpose.reason}, so not the extravasation pathway"
+    if recorded:
+        course = facts.extravasation_course_order.reason or "not an extravasation course"
+        return (
+            f"an extravasation is recorded, but the order is not an extravasation course ({course}): "
+            "cardioprotection"
+        )
+    return ""
