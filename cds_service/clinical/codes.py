@@ -163,9 +163,10 @@ ICD_GIST = ("C49A",)  # gastrointestinal stromal tumour: not a doxorubicin soft 
 # with the rest of C74 (CONTRACT §2.1: "adrenal C74.*"); soft-tissue sites add the orbit C69.6, the heart
 # and mediastinum C38.0-C38.3 and the ill-defined regions C76.- (head, thorax, abdomen, pelvis, limbs),
 # where sarcomas are coded when no tissue is named.
-ICD_SITE_WILMS = ("C64",)
-ICD_SITE_NEUROBLASTOMA = ("C74", "C47", "C480", "C381", "C382", "C383")
-ICD_SITE_SOFT_TISSUE = ("C49", "C48", "C47", "C696", "C76", "C380", "C381", "C382", "C383")
+# C80 (malignant neoplasm without specification of site) rules none of them out either.
+ICD_SITE_WILMS = ("C64", "C80")
+ICD_SITE_NEUROBLASTOMA = ("C74", "C47", "C480", "C381", "C382", "C383", "C80")
+ICD_SITE_SOFT_TISSUE = ("C49", "C48", "C47", "C696", "C76", "C380", "C381", "C382", "C383", "C80")
 # SNOMED CT equivalents of those site-only codes, all [V-weak]: malignant tumor of kidney 363518003 (seen in
 # several public code tables, e.g. a cancer-type table "renal: 363518003 Malignant tumor of kidney"),
 # primary malignant neoplasm of kidney 93849006 (an ICD-to-SNOMED table "C64: 93849006"), primary malignant
@@ -179,6 +180,8 @@ SCT_SITE_SOFT_TISSUE = frozenset({"399981008", "363492001"})
 HISTOLOGY_WILMS = ("wilms", "nephroblastoma")
 HISTOLOGY_NEUROBLASTOMA = ("neuroblastoma",)  # ganglioneuroblastoma contains it
 HISTOLOGY_SOFT_TISSUE_SARCOMA = ("sarcoma",)  # rhabdomyosarcoma, liposarcoma, leiomyosarcoma...
+# Sarcomas that are not soft tissue sarcomas (bone, Kaposi) or not sarcomas (carcinosarcoma).
+NOT_SOFT_TISSUE_SARCOMA = ("osteosarcoma", "kaposi", "carcinosarcoma", "chondrosarcoma of bone")
 OTHER_HISTOLOGY = (
     "carcinoma",
     "lymphoma",
@@ -223,7 +226,25 @@ OTHER_VESICANT_NAMES = (
     "oxaliplatin",
     "mitoxantrone",
     "novantrone",
+    # US brand names of the same drugs
     "oncovin",
+    "vincasar",
+    "marqibo",
+    "velban",
+    "navelbine",
+    "cosmegen",
+    "mutamycin",
+    "jelmyto",
+    "mustargen",
+    "yondelis",
+    "taxol",
+    "abraxane",
+    "taxotere",
+    "zanosar",
+    "treanda",
+    "bendeka",
+    "belrapzo",
+    "eloxatin",
 )
 OTHER_VESICANT_ATC_PREFIXES = ("L01CA", "L01DA", "L01DC03", "L01AA05", "L01CX01", "L01CD", "L01DB07")
 # The anthracyclines of I.B.1: doxorubicin (liposomal too), daunorubicin, epirubicin, idarubicin.

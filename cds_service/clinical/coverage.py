@@ -79,7 +79,7 @@ def _identifier_values(coverage: Resource, pool: ResourcePool) -> Iterator[str]:
     for plan_class in dicts(coverage.get("class")):
         if isinstance(plan_class.get("value"), str):
             yield plan_class["value"]
-    for payor in dicts(coverage.get("payor")) or dicts(coverage.get("insurer")):
+    for payor in [*dicts(coverage.get("payor")), *dicts(coverage.get("insurer"))]:
         inline = payor.get("identifier")
         if isinstance(inline, dict) and isinstance(inline.get("value"), str):
             yield inline["value"]
@@ -153,17 +153,32 @@ _TEXT_LINES = (
 )
 
 
+# STU3 Coverage.grouping (group, plan, subPlan... and their displays); DSTU2 plan / subPlan / group strings.
+_PLAN_TEXT_KEYS = frozenset(
+    {
+        "group",
+        "groupDisplay",
+        "subGroup",
+        "subGroupDisplay",
+        "plan",
+        "planDisplay",
+        "subPlan",
+        "subPlanDisplay",
+    }
+)
+
+
 def _coverage_texts(coverage: Resource, pool: ResourcePool) -> Iterator[tuple[str, str]]:
-    """``(where, text)``: ``type.text`` and displays, ``payor`` display (and the payer's name), and each
-    ``class`` name and value."""
-    for where, concept in (("type", coverage.get("type")),):
-        for text in (
-            obj(concept).get("text"),
-            *(c.get("display") for c in dicts(obj(concept).get("coding"))),
-        ):
-            if isinstance(text, str):
-                yield where, text
-    for payor in dicts(coverage.get("payor")) or dicts(coverage.get("insurer")):
+    """``(where, text)``: ``type`` text and displays (DSTU2's type is a Coding), ``payor`` display (and
+    the payer's name; STU3 ``insurer``, DSTU2 ``issuer``), each ``class`` name and value, and the STU3 /
+    DSTU2 plan and group texts."""
+    concept = obj(coverage.get("type"))
+    displays = [c.get("display") for c in dicts(concept.get("coding"))]
+    for text in (concept.get("text"), concept.get("display"), *displays):
+        if isinstance(text, str):
+            yield "type", text
+    payors = [payor for key in ("payor", "insurer", "issuer") for payor in dicts(coverage.get(key))]
+    for payor in payors:
         if isinstance(payor.get("display"), str):
             yield "payor", payor["display"]
         organization = pool.resolve(payor, within=coverage)
@@ -173,6 +188,9 @@ def _coverage_texts(coverage: Resource, pool: ResourcePool) -> Iterator[tuple[st
         for key in ("name", "value"):
             if isinstance(plan_class.get(key), str):
                 yield f"class.{key}", plan_class[key]
+    for key, value in [*obj(coverage.get("grouping")).items(), *coverage.items()]:
+        if key in _PLAN_TEXT_KEYS and isinstance(value, str):
+            yield key, value
 
 
 def _line_from_text(coverage: Resource, pool: ResourcePool, reference: str) -> Fact[str]:

@@ -170,7 +170,8 @@ def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
     """The order's own reasons: coded reasons, and the Conditions its reasonReference points to."""
     found: list[Diagnosis] = []
     reference = reference_of(order)
-    for concept in dicts(order.get("reasonCode")) or dicts(order.get("reasonCodeableConcept")):
+    # R4/STU3 reasonCode, DSTU2 reasonCodeableConcept (a generator is always truthy: read both)
+    for concept in [*dicts(order.get("reasonCode")), *dicts(order.get("reasonCodeableConcept"))]:
         found.append(_diagnosis(concept, reference))
     for target in dicts(order.get("reasonReference")):
         condition = pool.resolve(target, within=order)
@@ -278,8 +279,11 @@ def _names(text: str, words: Iterable[str]) -> bool:
     return any(word in text for word in words)
 
 
-def _other_histology(text: str, own: tuple[str, ...]) -> bool:
-    """Whether ``text`` names a histology other than the indication's own words."""
+def _other_histology(text: str, own: tuple[str, ...], excluded: tuple[str, ...] = ()) -> bool:
+    """Whether ``text`` names a histology other than the indication's own words (``excluded``: words
+    that contain the indication's yet name another tumour, "osteosarcoma")."""
+    if _names(text, excluded):
+        return True
     for word in own:
         text = text.replace(word, " ")
     return _names(text, codes.OTHER_HISTOLOGY)
@@ -293,6 +297,7 @@ def _by_site(
     histology: tuple[str, ...],
     what: str,
     excluded_icd: tuple[str, ...] = (),
+    excluded_words: tuple[str, ...] = (),
 ) -> Fact[bool]:
     """Site codes are not histology (CONTRACT §2.1). A specific code settles the indication; a cancer
     coded only by a site where it occurs leaves it unknown, unless the record names the histology: the
@@ -305,21 +310,31 @@ def _by_site(
         for d in _matching(diagnoses, site_icd, site_snomed)
         if not (d.icd and all(code.startswith(excluded_icd) for code in d.icd) and excluded_icd)
     ]
-    named = [d for d in site_coded if _names(d.text, histology) and not _other_histology(d.text, histology)]
+
+    def other(d: Diagnosis) -> bool:
+        return _other_histology(d.text, histology, excluded_words)
+
+    named = [d for d in site_coded if _names(d.text, histology) and not other(d)]
     if named:
         found = _found(named, what)
         if found.value:
             return Fact(True, found.evidence, f"{what} named in the site-coded diagnosis")
         return _any_of(specific, found)
-    open_records = [d for d in site_coded if not _other_histology(d.text, histology)]
+    open_records = [d for d in site_coded if not other(d)]
     ruled_out = [d for d in site_coded if d not in open_records]
-    if open_records:
-        site: Fact[bool] = Fact(
-            None,
-            _references(open_records),
-            f"coded by site only: {what} cannot be ruled out (a site code is not a histology; send the "
-            "pathology)",
-        )
+    # A record whose code is none of these but whose text names the indication ("Rhabdomyosarcoma"
+    # under an unrecognised code) does not rule it out either.
+    in_text = [d for d in diagnoses if d not in site_coded and _names(d.text, histology) and not other(d)]
+    if open_records or in_text:
+        reasons = []
+        if open_records:
+            reasons.append(
+                f"coded by site only: {what} cannot be ruled out (a site code is not a histology; send the "
+                "pathology)"
+            )
+        if in_text:
+            reasons.append(f"{what} named in a diagnosis's text under a code that does not say it")
+        site: Fact[bool] = Fact(None, _references(open_records + in_text), "; ".join(reasons))
         return _any_of(specific, site)
     if specific.value is None:
         return specific
@@ -375,6 +390,7 @@ def soft_tissue_sarcoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
         codes.HISTOLOGY_SOFT_TISSUE_SARCOMA,
         "soft tissue sarcoma",
         excluded_icd=codes.ICD_GIST,
+        excluded_words=codes.NOT_SOFT_TISSUE_SARCOMA,
     )
 
 
@@ -464,6 +480,7 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
     recorded = [(d, on) for d, on in candidates if d.reference.startswith("Condition/")]
     if recorded or undated:
         candidates = recorded
+    candidates.sort(key=lambda c: (c[1], c[0].reference))  # the same answer whatever the Bundle's order
     tentative: list[Diagnosis] = [d for d, _on in candidates if d.tentative]
     verdicts = [_drug_verdict(d, on, pool) for d, on in candidates if not d.tentative]
     for verdict in verdicts:

@@ -99,28 +99,44 @@ def _criterion_of(link: str) -> str | None:
     return None
 
 
-def _attached(answer: dict[str, Any], response_reference: str) -> list[str]:
+def _attached(
+    answer: dict[str, Any], response: dict[str, Any], response_reference: str, pool: ResourcePool
+) -> list[str]:
     found: list[str] = []
     attachment = answer.get("valueAttachment")
     if isinstance(attachment, dict) and attachment:
         title = attachment.get("title") or attachment.get("url") or "an attachment"
         found.append(f"{response_reference} ({str(title)[:80]})")
     target = answer.get("valueReference")
-    if isinstance(target, dict) and "DocumentReference/" in str(target.get("reference", "")):
-        found.append(str(target["reference"]))
+    if not isinstance(target, dict):
+        return found
+    reference = target.get("reference")
+    resolved = pool.resolve(target, within=response) if isinstance(reference, str) else None
+    if isinstance(reference, str) and (
+        "DocumentReference/" in reference
+        or (resolved is not None and resolved.get("resourceType") == "DocumentReference")
+    ):
+        found.append(reference if not reference.startswith("#") else f"{response_reference} ({reference})")
+    elif reference is None and target.get("type") == "DocumentReference":
+        found.append(
+            f"{response_reference} (DocumentReference {str(target.get('display', ''))[:60]})".strip()
+        )
     return found
 
 
-def _evidence_items(items: Any, reference: str, within: str | None) -> Iterator[tuple[str, str]]:
+def _evidence_items(
+    items: Any, response: dict[str, Any], pool: ResourcePool, within: str | None
+) -> Iterator[tuple[str, str]]:
+    reference = reference_of(response)
     for item in dicts(items):
         link = item.get("linkId")
         criterion = (_criterion_of(link) if isinstance(link, str) else None) or within
         for answer in dicts(item.get("answer")):
             if criterion is not None:
-                for found in _attached(answer, reference):
+                for found in _attached(answer, response, reference, pool):
                     yield criterion, found
-            yield from _evidence_items(answer.get("item"), reference, criterion)
-        yield from _evidence_items(item.get("item"), reference, criterion)
+            yield from _evidence_items(answer.get("item"), response, pool, criterion)
+        yield from _evidence_items(item.get("item"), response, pool, criterion)
 
 
 def submitted_evidence(pool: ResourcePool, order_reference: str, start: date) -> dict[str, tuple[str, ...]]:
@@ -135,6 +151,6 @@ def submitted_evidence(pool: ResourcePool, order_reference: str, start: date) ->
             or not _current(response, order_reference, start)
         ):
             continue
-        for criterion, evidence in _evidence_items(response.get("item"), reference_of(response), None):
+        for criterion, evidence in _evidence_items(response.get("item"), response, pool, None):
             found.setdefault(criterion, []).append(evidence)
     return {criterion: tuple(sorted(set(refs))) for criterion, refs in found.items()}

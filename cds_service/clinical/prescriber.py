@@ -207,7 +207,7 @@ def consultation_facts(pool: ResourcePool, on: date | None = None) -> tuple[Fact
         snomed: set[str] = set()
         _codes_of(request.get("performerType"), nucc, snomed)
         evidence = [reference_of(request)]
-        for performer in dicts(request.get("performer")) or dicts(request.get("recipient")):
+        for performer in [*dicts(request.get("performer")), *dicts(request.get("recipient"))]:
             who = pool.resolve(performer, within=request)
             if who is not None and who.get("resourceType") in ("Practitioner", "PractitionerRole"):
                 found = _specialties(who, pool, order_date(request))

@@ -53,30 +53,38 @@ class Named:
     anthracyclines: dict[str, str] = field(default_factory=dict)  # name -> reference
     others: dict[str, str] = field(default_factory=dict)
 
+    @staticmethod
+    def _keep(found: dict[str, str], name: str, reference: str) -> None:
+        """One record per drug name, the same whatever order the records come in."""
+        found[name] = min(found.get(name, reference), reference)
+
     def add_text(self, text: str, reference: str) -> None:
         for match in _ANTHRACYCLINE.finditer(text):
-            self.anthracyclines.setdefault(match.group(1).lower(), reference)
+            self._keep(self.anthracyclines, match.group(1).lower(), reference)
         for match in _OTHER_VESICANT.finditer(text):
-            self.others.setdefault(match.group(1).lower(), reference)
+            self._keep(self.others, match.group(1).lower(), reference)
 
-    def add_drug(self, resource: Resource, pool: ResourcePool) -> bool:
-        """Classify a medication-bearing resource; ``False`` when it is neither kind."""
+    def add_drug(self, resource: Resource, pool: ResourcePool) -> None:
+        """Classify a medication-bearing resource: its agent, else its names, else its ATC class."""
         reference = reference_of(resource)
         agent = agent_of(resource, pool)
         if agent in codes.EXTRAVASATION_ANTHRACYCLINES:
-            self.anthracyclines.setdefault(str(agent), reference)
-            return True
+            self._keep(self.anthracyclines, str(agent), reference)
+            return
         if agent is codes.Agent.MITOXANTRONE:
-            self.others.setdefault(str(agent), reference)
-            return True
+            self._keep(self.others, str(agent), reference)
+            return
         concepts = _medication_concepts(resource, pool)
-        before = len(self.others)
-        self.add_text(concept_text(concepts), reference)
-        if len(self.others) == before:  # no name: the ATC class says it
+        own = Named()
+        own.add_text(concept_text(concepts), reference)
+        if not own.found:  # no name: the ATC class says it
             for system, code in codings(concepts):
                 if system == codes.ATC and code.upper().startswith(codes.OTHER_VESICANT_ATC_PREFIXES):
-                    self.others.setdefault(f"ATC {code.upper()}", reference)
-        return len(self.others) > before
+                    own._keep(own.others, f"ATC {code.upper()}", reference)
+        for name, ref in own.anthracyclines.items():
+            self._keep(self.anthracyclines, name, ref)
+        for name, ref in own.others.items():
+            self._keep(self.others, name, ref)
 
     @property
     def found(self) -> bool:

@@ -150,3 +150,15 @@ def test_text_naming_two_lines_or_none_leaves_it_unknown() -> None:
     assert lob.value is None and "more than one line of business" in lob.reason
     for text in ("Non-Medicaid commercial PPO", "Employer group PPO", "Exchanged card on file 2026"):
         assert line_of_business(pool_of(texted(type={"text": text}), ORDER), ORDER, {})[0].value is None, text
+
+
+def test_dstu2_and_stu3_plan_texts_are_read_too() -> None:
+    dstu2 = {
+        **coverage("c", None),
+        "type": {"system": "http://example.org/x", "code": "X", "display": "Medicaid HMO"},
+    }
+    assert line_of_business(pool_of(dstu2, ORDER), ORDER, {})[0].value == "medicaid"
+    stu3 = {**texted(), "grouping": {"plan": "P-1", "planDisplay": "Medicare Advantage Gold"}}
+    assert line_of_business(pool_of(stu3, ORDER), ORDER, {})[0].value == "medicare"
+    issuer = {**coverage("c", None), "payor": [], "issuer": {"display": "Marketplace Silver Plan"}}
+    assert line_of_business(pool_of(issuer, ORDER), ORDER, {})[0].value == "marketplace"

@@ -314,3 +314,21 @@ def test_a_cancer_in_remission_still_counts_resolved_and_inactive_do_not() -> No
         assert (
             dx.acute_lymphoblastic_leukemia(recorded(condition("a", "C91.01", status=status))).value is False
         )
+
+
+def test_a_record_that_rules_nothing_out_leaves_the_indication_unknown() -> None:
+    """An unspecified primary (C80.1), or a name in the text under a code that does not say it, is not a
+    recorded cancer that rules Wilms, neuroblastoma or sarcoma out."""
+    unspecified = recorded(condition("u", "C80.1"))
+    assert [dx.wilms_tumor(unspecified).value, dx.neuroblastoma(unspecified).value] == [None, None]
+    assert dx.soft_tissue_sarcoma(unspecified).value is None
+    rhabdo = recorded(named("r", "30924005", "Embryonal rhabdomyosarcoma", system=SNOMED))
+    fact = dx.soft_tissue_sarcoma(rhabdo)
+    assert (fact.value, fact.evidence) == (None, ("Condition/r",))
+    assert "named in a diagnosis's text" in fact.reason
+    # bone and Kaposi sarcomas are other tumours
+    for text, code in (("Osteosarcoma of left femur", "C40.22"), ("Kaposi sarcoma of skin", "C46.0")):
+        assert dx.soft_tissue_sarcoma(recorded(named("b", code, text))).value is False, text
+    assert (
+        dx.soft_tissue_sarcoma(recorded(named("o", "C49.22", "Osteosarcoma, extraskeletal"))).value is False
+    )

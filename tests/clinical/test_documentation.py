@@ -130,3 +130,14 @@ def test_evidence_nested_under_the_criterion_counts_and_stale_or_other_responses
     draft = with_answers("draft", document, status="in-progress")
     elsewhere = with_answers("other", document, link="II.A.3")  # not a criterion the payer reviews
     assert submitted_evidence(pool_of(stale, draft, elsewhere), ORDER, START) == {}
+
+
+def test_a_contained_or_typed_document_reference_is_evidence_too() -> None:
+    contained = with_answers("qr", [{"valueReference": {"reference": "#lit"}}])
+    contained["contained"] = [{"resourceType": "DocumentReference", "id": "lit", "status": "current"}]
+    typed = with_answers("qr2", [{"valueReference": {"type": "DocumentReference", "display": "NCCN"}}])
+    binary = with_answers("qr3", [{"valueReference": {"reference": "Patient/p"}}])
+    found = submitted_evidence(pool_of(contained, typed, binary), ORDER, START)
+    assert found == {
+        "I.A.5.b": ("QuestionnaireResponse/qr (#lit)", "QuestionnaireResponse/qr2 (DocumentReference NCCN)")
+    }

@@ -49,3 +49,10 @@ def test_the_course_starts_on_the_orders_first_scheduled_day() -> None:
     assert course_first_day(later, START).value == date(2026, 10, 6)
     untimed = medication_request("dex", DEXRAZOXANE, (1000, "mg/m2"))
     assert course_first_day(untimed, START).value == date(2026, 10, 5)
+
+
+def test_a_dstu2_reason_is_read_too() -> None:
+    order = medication_request(
+        "dex", DEXRAZOXANE, (1000, "mg/m2"), reasonCodeableConcept=reason("T80.810A")[0]
+    )
+    assert order_purpose(order, pool_of(order)).value == "extravasation"

@@ -170,3 +170,15 @@ def test_a_consultation_is_about_this_therapy() -> None:
     recent = {**base, "id": "new", "authoredOn": "2026-09-01"}
     both = consultation_facts(pool_of({**base, "authoredOn": "2020-01-01"}, recent), on)[0]
     assert (both.value, both.evidence) == (True, ("ServiceRequest/new",))
+
+
+def test_a_stu3_referral_names_its_recipient() -> None:
+    referral = {
+        "resourceType": "ReferralRequest",
+        "id": "ref",
+        "status": "active",
+        "authoredOn": "2026-09-01",
+        "recipient": [{"reference": "PractitionerRole/onc"}],
+    }
+    pool = pool_of(referral, role("onc", "Practitioner/x", NUCC, "207RX0202X"))
+    assert [f.value for f in consultation_facts(pool, date(2026, 10, 5))] == [True, True]
