@@ -46,6 +46,7 @@ def determination_to_json(det: Determination) -> dict[str, Any]:
         "documentation": [{"criterion": d.criterion, "request": d.request} for d in det.documentation],
         "off_label_policies": list(det.off_label_policies),
         "related": [criterion_to_json(node) for node in det.related],
+        "evidence_under_review": list(det.evidence_under_review),
     }
 
 

@@ -253,7 +253,16 @@ def cases() -> list[RecordCase]:
         RecordCase(
             Case(
                 "2.1-evidence-pend-literature-attached-awaits-the-payers-review",
-                expect("pend", criteria={"I.A.5.a": N, "I.A.5.b": U}, documentation=[]),
+                expect(
+                    "pend",
+                    criteria={"I.A.5.a": N, "I.A.5.b": U},
+                    documentation=[],
+                    facts={
+                        "submitted_evidence": {
+                            "I.A.5.b": ["QuestionnaireResponse/documentation (Dexrazoxane dosing review)"]
+                        }
+                    },
+                ),
                 dexrazoxane=[Doses("dexrazoxane", 4, 510)],
                 documented={"I.A.5.b": True},
             ),
@@ -302,7 +311,17 @@ def cases() -> list[RecordCase]:
         RecordCase(
             Case(
                 "2.1-line-of-business-not-applicable-medicare-advantage-in-payor-display",
-                expect("not-applicable", None, facts={"line_of_business": "medicare"}),
+                expect(
+                    "not-applicable",
+                    None,
+                    facts={
+                        "line_of_business": "medicare",
+                        "line_of_business_reason": (
+                            "line of business read from Coverage text: payor "
+                            "'Sunshine Health Medicare Advantage PPO'"
+                        ),
+                    },
+                ),
             ),
             coverage_text(payor=[{"display": "Sunshine Health Medicare Advantage PPO"}]),
         ),
@@ -320,7 +339,13 @@ def cases() -> list[RecordCase]:
         RecordCase(
             Case(
                 "2.1-pathway-approve-repeating-cardioprotection-after-an-extravasation-4-days-ago",
-                expect("approve", "I.A", criteria={"I.A": M}, approval=(START, "2027-01-30")),
+                expect(
+                    "approve",
+                    "I.A",
+                    criteria={"I.A": M},
+                    approval=(START, "2027-01-30"),
+                    facts={"order_purpose": None, "extravasation_course_order": False},
+                ),
                 diagnoses=["metastatic breast cancer", "extravasation"],
                 extravasation_onset=days(-4),
             ),
@@ -329,7 +354,11 @@ def cases() -> list[RecordCase]:
             Case(
                 "2.1-pathway-approve-3-day-course-starting-the-day-after-signing",
                 expect(
-                    "approve", "I.B", criteria={"I.B": M}, approval=(days(1).isoformat(), days(3).isoformat())
+                    "approve",
+                    "I.B",
+                    criteria={"I.B": M},
+                    approval=(days(1).isoformat(), days(3).isoformat()),
+                    facts={"order_purpose": "extravasation", "course_first_day": days(1).isoformat()},
                 ),
                 **EXTRAVASATION,
             ),
