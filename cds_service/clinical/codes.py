@@ -180,6 +180,9 @@ SCT_SITE_SOFT_TISSUE = frozenset({"399981008", "363492001"})
 HISTOLOGY_WILMS = ("wilms", "nephroblastoma")
 HISTOLOGY_NEUROBLASTOMA = ("neuroblastoma",)  # ganglioneuroblastoma contains it
 HISTOLOGY_SOFT_TISSUE_SARCOMA = ("sarcoma",)  # rhabdomyosarcoma, liposarcoma, leiomyosarcoma...
+# Words that make a charted histology a question, not a finding ("rule out Wilms", "suspected
+# neuroblastoma"): such text settles nothing (the record stays a site code only).
+UNCERTAIN_HISTOLOGY = ("rule out", "r/o", "suspect", "possible", "probable", "likely", "?", "versus", " vs")
 # Sarcomas that are not soft tissue sarcomas (bone, Kaposi) or not sarcomas (carcinosarcoma).
 NOT_SOFT_TISSUE_SARCOMA = ("osteosarcoma", "kaposi", "carcinosarcoma", "chondrosarcoma of bone")
 OTHER_HISTOLOGY = (

@@ -314,13 +314,17 @@ def _by_site(
     def other(d: Diagnosis) -> bool:
         return _other_histology(d.text, histology, excluded_words)
 
-    named = [d for d in site_coded if _names(d.text, histology) and not other(d)]
+    def uncertain(d: Diagnosis) -> bool:
+        return _names(d.text, codes.UNCERTAIN_HISTOLOGY)
+
+    named = [d for d in site_coded if _names(d.text, histology) and not other(d) and not uncertain(d)]
     if named:
         found = _found(named, what)
         if found.value:
             return Fact(True, found.evidence, f"{what} named in the site-coded diagnosis")
         return _any_of(specific, found)
-    open_records = [d for d in site_coded if not other(d)]
+    # a histology charted as a question neither settles nor rules out
+    open_records = [d for d in site_coded if d not in named and (uncertain(d) or not other(d))]
     ruled_out = [d for d in site_coded if d not in open_records]
     # A record whose code is none of these but whose text names the indication ("Rhabdomyosarcoma"
     # under an unrecognised code) does not rule it out either.

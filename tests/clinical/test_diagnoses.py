@@ -332,3 +332,9 @@ def test_a_record_that_rules_nothing_out_leaves_the_indication_unknown() -> None
     assert (
         dx.soft_tissue_sarcoma(recorded(named("o", "C49.22", "Osteosarcoma, extraskeletal"))).value is False
     )
+
+
+def test_a_histology_charted_as_a_question_settles_nothing() -> None:
+    for text in ("Rule out Wilms tumor", "Suspected nephroblastoma", "Wilms tumor vs renal cell carcinoma?"):
+        fact = dx.wilms_tumor(recorded(named("k", "C64.1", text)))
+        assert (fact.value, fact.evidence) == (None, ("Condition/k",)), text
