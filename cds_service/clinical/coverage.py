@@ -139,14 +139,15 @@ def _line_of(coverage: Resource, pool: ResourcePool, line_of_business_map: Mappi
 # Marketplace plan. Words, case-insensitive, not after "non-" ("non-Medicaid"). Medi-Cal is California's
 # Medicaid and CHIP is read as Medicaid (as SOPT 361 is); "Medicare Advantage", "Medicare Part D" and
 # "Medicare Supplement" name Medicare. Marketplace plans: "Marketplace", "Exchange", "HIM", "ICHRA" (the
-# policy's own "HIM/ICHRA"), "ACA". Text naming two lines ("Medicare-Medicaid Plan", a dual) decides none.
+# policy's own "HIM/ICHRA"); not "ACA" (an employer plan is "ACA-compliant" too). Text naming two lines
+# ("Medicare-Medicaid Plan", a dual) decides none.
 _TEXT_LINES = (
     ("medicare", re.compile(r"(?<!non-)(?<!non )\bmedicare\b", re.IGNORECASE)),
     ("medicaid", re.compile(r"(?<!non-)(?<!non )\b(?:medicaid|medi-cal|chip)\b", re.IGNORECASE)),
     (
         "marketplace",
         re.compile(
-            r"(?<!non-)(?<!non )\b(?:marketplace|exchange|him|ichra|aca|health insurance marketplace)\b",
+            r"(?<!non-)(?<!non )\b(?:marketplace|exchange|him|ichra|health insurance marketplace)\b",
             re.IGNORECASE,
         ),
     ),

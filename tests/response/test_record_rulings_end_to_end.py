@@ -49,6 +49,8 @@ async def test_attached_literature_is_received_and_awaits_the_payers_review() ->
     assert found["pa-needed"] == ["auth-needed"]
     assert "doc-needed" not in found and "questionnaire" not in found
     assert invariant_violations(extension) == []
+    assert response["cards"][0]["summary"].endswith("evidence received, awaiting CP.PHAR.418 review")
+    assert len(response["cards"][0]["summary"]) < 140
     detail = response["cards"][0]["detail"]
     assert "### Evidence received" in detail
     assert "I.A.5.b was received and awaits the payer's review" in detail
