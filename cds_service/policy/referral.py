@@ -32,11 +32,20 @@ def off_label_policies(line_of_business: str | None) -> tuple[str, ...]:
 
 
 def line_of_business_note(facts: ClinicalFacts | None) -> str:
-    """The sentence a card and the text report carry when the line of business is unknown (CONTRACT
-    §2.1): the policy is applied, and a deny names every off-label policy."""
-    if facts is None or facts.line_of_business.value is not None:
+    """The sentence a card and the text report carry when the line of business is unknown (the policy is
+    applied, and a deny names every off-label policy) or was read from the Coverage's text (CONTRACT
+    §2.1)."""
+    if facts is None:
         return ""
-    why = facts.line_of_business.reason or "it cannot be read from the Coverage"
+    line = facts.line_of_business
+    if line.value is not None:
+        # CONTRACT §2.1: a line of business read from the Coverage's own text says so
+        return (
+            f"Line of business {line.value}: {line.reason}."
+            if "read from Coverage text" in line.reason
+            else ""
+        )
+    why = line.reason or "it cannot be read from the Coverage"
     return (
         f"Line of business unknown ({why}): the policy is applied as for Commercial, HIM/ICHRA and "
         "Medicaid members (Medicare and other government programs are outside it)."

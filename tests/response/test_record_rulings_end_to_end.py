@@ -63,8 +63,14 @@ async def test_a_tick_with_nothing_attached_still_asks_for_the_evidence() -> Non
     assert "a tick is not evidence" in response["cards"][0]["detail"]
 
 
-async def test_an_unknown_line_of_business_is_said_on_the_card() -> None:
+async def test_an_unknown_line_of_business_or_one_read_from_text_is_said_on_the_card() -> None:
     response = await respond("I.C.2-deny-no-coverage-names-every-off-label-policy")
     assert "Line of business unknown (no active Coverage in the data)" in response["cards"][0]["detail"]
-    known = await respond("2.1-line-of-business-deny-medicaid-in-class-value-names-cp-pmn-53")
-    assert "Line of business unknown" not in known["cards"][0]["detail"]
+    from_text = await respond("2.1-line-of-business-deny-medicaid-in-class-value-names-cp-pmn-53")
+    assert "Line of business unknown" not in from_text["cards"][0]["detail"]
+    assert (
+        "Line of business medicaid: line of business read from Coverage text"
+        in from_text["cards"][0]["detail"]
+    )
+    coded = await respond("I.C.2-deny-medicaid-refers-to-cp-pmn-53")
+    assert "Line of business" not in coded["cards"][0]["detail"]
