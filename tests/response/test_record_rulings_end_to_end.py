@@ -15,6 +15,7 @@ from cds_service.hooks.request import HookRequest
 from cds_service.response.coverage_invariants import invariant_violations
 from cds_service.response.hook_response import build_response
 from cds_service.settings import Settings
+from tests.response.inferno_checks import check_coverage_information, check_response_shape
 
 POLICY_CASES = Path(__file__).resolve().parents[2] / "fhir_fixtures" / "policy"
 TODAY = date(2026, 11, 28)
@@ -49,6 +50,8 @@ async def test_attached_literature_is_received_and_awaits_the_payers_review() ->
     assert found["pa-needed"] == ["auth-needed"]
     assert "doc-needed" not in found and "questionnaire" not in found
     assert invariant_violations(extension) == []
+    check_response_shape(response)
+    check_coverage_information(response)
     assert response["cards"][0]["summary"].endswith("evidence received, awaiting CP.PHAR.418 review")
     assert len(response["cards"][0]["summary"]) < 140
     detail = response["cards"][0]["detail"]
