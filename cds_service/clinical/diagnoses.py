@@ -406,7 +406,7 @@ def _extravasation_event(code: str) -> bool:
     )
 
 
-def _is_extravasation(diagnosis: Diagnosis) -> bool:
+def is_extravasation_diagnosis(diagnosis: Diagnosis) -> bool:
     return any(_extravasation_event(code) for code in diagnosis.icd)
 
 
@@ -460,7 +460,7 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
     """
     candidates: list[tuple[Diagnosis, date]] = []
     for reason in order_reasons(order, pool):
-        if not _is_extravasation(reason):
+        if not is_extravasation_diagnosis(reason):
             continue
         if reason.reference.startswith("Condition/") and (
             reason.clinical_status not in _CURRENT_EVENT
@@ -473,7 +473,7 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
         if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
             continue
         diagnosis = _condition_diagnosis(condition)
-        if diagnosis.clinical_status not in _CURRENT_EVENT or not _is_extravasation(diagnosis):
+        if diagnosis.clinical_status not in _CURRENT_EVENT or not is_extravasation_diagnosis(diagnosis):
             continue
         if diagnosis.onset is None:
             undated.append(diagnosis)
@@ -517,7 +517,7 @@ def extravasation_onsets(pool: ResourcePool) -> list[date]:
         if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
             continue
         diagnosis = _condition_diagnosis(condition)
-        if diagnosis.onset is not None and _is_extravasation(diagnosis):
+        if diagnosis.onset is not None and is_extravasation_diagnosis(diagnosis):
             onsets.append(diagnosis.onset)
     return onsets
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 from cds_service.clinical import codes
-from cds_service.clinical.diagnoses import order_reasons
+from cds_service.clinical.diagnoses import is_extravasation_diagnosis, order_reasons
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.orders import prohibits
@@ -41,16 +41,10 @@ _SNOMED_CANCERS = (
 )
 
 
-def _extravasation_code(code: str) -> bool:
-    return code.startswith(codes.ICD_CHEMOTHERAPY_EXTRAVASATION) and not code.startswith(
-        codes.ICD_EXTRAVASATION_SEQUELA
-    )
-
-
 def order_purpose(order: Resource, pool: ResourcePool) -> Fact[str]:
     """``extravasation`` / ``cardioprotection`` from the order's reason; unknown when it gives none."""
     reasons = order_reasons(order, pool)
-    extravasation = [r for r in reasons if any(_extravasation_code(code) for code in r.icd)]
+    extravasation = [r for r in reasons if is_extravasation_diagnosis(r)]
     if extravasation:
         refs = tuple(dict.fromkeys(r.reference for r in extravasation))
         return Fact(EXTRAVASATION, refs, "the order's reason is an extravasation (T80.810)")
