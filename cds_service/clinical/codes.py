@@ -154,15 +154,106 @@ ICD_ALL_RELAPSE = ("C9102",)
 # mature B-cell lymphoma guideline).
 ICD_AGGRESSIVE_B_CELL = ("C837", "C833", "C852", "C91A")
 ICD_HODGKIN = ("C81",)
-ICD_KIDNEY = ("C64",)  # Wilms only in a child (see diagnoses.py)
-ICD_ADRENAL_MEDULLA = ("C741",)  # neuroblastoma only in a child (see diagnoses.py)
-# Soft tissue sarcoma: C49.- (connective and soft tissue) and C48.0 (retroperitoneum, where the tumour is
-# a sarcoma far more often than not). C48.1-C48.8 (peritoneum) are mostly peritoneal carcinomatosis and
-# primary peritoneal carcinoma (clinical-codes §4.1: "ICD cannot distinguish sarcoma histology from
-# carcinoma at many sites"), so they are not read. No SNOMED CT soft tissue sarcoma disorder code could be
-# verified (clinical-codes §4.3 [UNVERIFIED]; rhabdomyosarcoma 30924005 is [V-weak], likely morphology).
-ICD_SOFT_TISSUE = ("C49", "C480")
 ICD_GIST = ("C49A",)  # gastrointestinal stromal tumour: not a doxorubicin soft tissue sarcoma
+# Site codes are not histology (CONTRACT §2.1): a cancer coded only by a site where the policy's indication
+# occurs leaves that indication unknown, not absent. ICD-10-CM sites from clinical-codes §4.1 ("Wilms:
+# C64.1/.2/.9, no Wilms-specific code"; "Neuroblastoma: no single code. Typical primaries C74.1-, C74.9-,
+# C47.-, C38.1-C38.3, C48.0"; "Soft-tissue sarcoma: C49.-, C48.0-C48.8, plus site-specific primaries";
+# "ICD cannot distinguish sarcoma histology from carcinoma at many sites"). C74.0 (adrenal cortex) is read
+# with the rest of C74 (CONTRACT §2.1: "adrenal C74.*"); soft-tissue sites add the orbit C69.6, the heart
+# and mediastinum C38.0-C38.3 and the ill-defined regions C76.- (head, thorax, abdomen, pelvis, limbs),
+# where sarcomas are coded when no tissue is named.
+# C80 (malignant neoplasm without specification of site) rules none of them out either.
+ICD_SITE_WILMS = ("C64", "C80")
+ICD_SITE_NEUROBLASTOMA = ("C74", "C47", "C480", "C381", "C382", "C383", "C80")
+ICD_SITE_SOFT_TISSUE = ("C49", "C48", "C47", "C696", "C76", "C380", "C381", "C382", "C383", "C80")
+# SNOMED CT equivalents of those site-only codes, all [V-weak]: malignant tumor of kidney 363518003 (seen in
+# several public code tables, e.g. a cancer-type table "renal: 363518003 Malignant tumor of kidney"),
+# primary malignant neoplasm of kidney 93849006 (an ICD-to-SNOMED table "C64: 93849006"), primary malignant
+# neoplasm of adrenal gland 93665005 (an OncoTree-derived FSH value set), malignant neoplasm of connective
+# tissue 399981008 ("C49: 399981008") and of peritoneum 363492001. They only ever make a criterion unknown.
+SCT_SITE_WILMS = frozenset({"363518003", "93849006"})
+SCT_SITE_NEUROBLASTOMA = frozenset({"93665005"})
+SCT_SITE_SOFT_TISSUE = frozenset({"399981008", "363492001"})
+# Histology named in a site-coded Condition's text (code.text, coding display, an mCODE histology
+# extension): the indication's own words settle it; another histology rules it out for that record.
+HISTOLOGY_WILMS = ("wilms", "nephroblastoma")
+HISTOLOGY_NEUROBLASTOMA = ("neuroblastoma",)  # ganglioneuroblastoma contains it
+HISTOLOGY_SOFT_TISSUE_SARCOMA = ("sarcoma",)  # rhabdomyosarcoma, liposarcoma, leiomyosarcoma...
+# Words that make a charted histology a question, not a finding ("rule out Wilms", "suspected
+# neuroblastoma"): such text settles nothing (the record stays a site code only).
+UNCERTAIN_HISTOLOGY = ("rule out", "r/o", "suspect", "possible", "probable", "likely", "?", "versus", " vs")
+# Sarcomas that are not soft tissue sarcomas (bone, Kaposi) or not sarcomas (carcinosarcoma).
+NOT_SOFT_TISSUE_SARCOMA = ("osteosarcoma", "kaposi", "carcinosarcoma", "chondrosarcoma of bone")
+OTHER_HISTOLOGY = (
+    "carcinoma",
+    "lymphoma",
+    "leukemia",
+    "leukaemia",
+    "melanoma",
+    "mesothelioma",
+    "stromal tumo",
+    "gist",
+    "pheochromocytoma",
+    "paraganglioma",
+    "germ cell",
+    "teratoma",
+    "seminoma",
+    "glioma",
+    "blastoma",
+    "sarcoma",
+    "wilms",
+    "rhabdoid",
+)
+# Anthracycline-induced means the anthracycline extravasated (CONTRACT §2.1). The vesicants and irritants
+# that are not anthracyclines, by name and ATC (WHO ATC classes L01CA vinca alkaloids, L01DA actinomycines,
+# L01DC03 mitomycin, L01AA05 chlormethine, L01CX01 trabectedin, L01CD taxanes); mitoxantrone
+# (L01DB07) is an anthracenedione, not an anthracycline (Agent.MITOXANTRONE is read as such).
+OTHER_VESICANT_NAMES = (
+    "vincristine",
+    "vinblastine",
+    "vinorelbine",
+    "vindesine",
+    "vinflunine",
+    "dactinomycin",
+    "actinomycin",
+    "mitomycin",
+    "mechlorethamine",
+    "chlormethine",
+    "trabectedin",
+    "paclitaxel",
+    "docetaxel",
+    "amsacrine",
+    "streptozocin",
+    "bendamustine",
+    "oxaliplatin",
+    "mitoxantrone",
+    "novantrone",
+    # US brand names of the same drugs
+    "oncovin",
+    "vincasar",
+    "marqibo",
+    "velban",
+    "navelbine",
+    "cosmegen",
+    "mutamycin",
+    "jelmyto",
+    "mustargen",
+    "yondelis",
+    "taxol",
+    "abraxane",
+    "taxotere",
+    "zanosar",
+    "treanda",
+    "bendeka",
+    "belrapzo",
+    "eloxatin",
+)
+OTHER_VESICANT_ATC_PREFIXES = ("L01CA", "L01DA", "L01DC03", "L01AA05", "L01CX01", "L01CD", "L01DB07")
+# The anthracyclines of I.B.1: doxorubicin (liposomal too), daunorubicin, epirubicin, idarubicin.
+EXTRAVASATION_ANTHRACYCLINES = frozenset(
+    {Agent.DOXORUBICIN, Agent.LIPOSOMAL_DOXORUBICIN, Agent.DAUNORUBICIN, Agent.EPIRUBICIN, Agent.IDARUBICIN}
+)
 # T80.810- is "Extravasation of vesicant antineoplastic chemotherapy": ANY vesicant (vincristine,
 # vinorelbine, dactinomycin, mechlorethamine... as well as the anthracyclines), so the code alone does not
 # make an anthracycline extravasation (diagnoses.anthracycline_extravasation asks for the anthracycline).

@@ -6,11 +6,14 @@ member with Medicare first and Medicaid second is a Medicare member.
 Its line of business comes from the configured map first (payer / plan identifier value -> line of
 business; plan values, ``Coverage.class[].value``, are tried before payer identifiers, being the more
 specific), then from ``Coverage.type`` in the Source of Payment Typology. HIM/ICHRA ("marketplace")
-can only come from the map: SOPT does not tell a marketplace plan from other commercial insurance.
+can only come from the map or the text: SOPT does not tell a marketplace plan from other commercial
+insurance. When neither decides, the Coverage's own text (``type.text``, ``payor`` display,
+``class.name`` / ``value``) naming Medicare, Medicaid or a Marketplace plan decides (CONTRACT §2.1).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 
@@ -86,7 +89,7 @@ def _identifier_values(coverage: Resource, pool: ResourcePool) -> Iterator[str]:
     for plan_class in dicts(coverage.get("class")):
         if isinstance(plan_class.get("value"), str):
             yield plan_class["value"]
-    for payor in dicts(coverage.get("payor")) or dicts(coverage.get("insurer")):
+    for payor in [*dicts(coverage.get("payor")), *dicts(coverage.get("insurer"))]:
         inline = payor.get("identifier")
         if isinstance(inline, dict) and isinstance(inline.get("value"), str):
             yield inline["value"]
@@ -139,4 +142,82 @@ def _line_of(coverage: Resource, pool: ResourcePool, line_of_business_map: Mappi
         for prefix in (code[:3], code[:1]):  # the more specific SOPT prefix first (361 State CHIP)
             if prefix in codes.SOPT_LINE_OF_BUSINESS:
                 return Fact(codes.SOPT_LINE_OF_BUSINESS[prefix], (reference,), f"Coverage.type SOPT {code}")
-    return Fact(None, (reference,), "Coverage has no mapped payer/plan and no SOPT type")
+    return _line_from_text(coverage, pool, reference)
+
+
+# CONTRACT §2.1 "Line of business, last resort": the Coverage's own text naming Medicare, Medicaid or a
+# Marketplace plan. Words, case-insensitive, not after "non-" ("non-Medicaid"). Medi-Cal is California's
+# Medicaid and CHIP is read as Medicaid (as SOPT 361 is); "Medicare Advantage", "Medicare Part D" and
+# "Medicare Supplement" name Medicare. Marketplace plans: "Marketplace", "Exchange", "HIM", "ICHRA" (the
+# policy's own "HIM/ICHRA"); not "ACA" (an employer plan is "ACA-compliant" too). Text naming two lines
+# ("Medicare-Medicaid Plan", a dual) decides none.
+_TEXT_LINES = (
+    ("medicare", re.compile(r"(?<!non-)(?<!non )\bmedicare\b", re.IGNORECASE)),
+    ("medicaid", re.compile(r"(?<!non-)(?<!non )\b(?:medicaid|medi-cal|chip)\b", re.IGNORECASE)),
+    (
+        "marketplace",
+        re.compile(
+            r"(?<!non-)(?<!non )\b(?:marketplace|exchange|him|ichra|health insurance marketplace)\b",
+            re.IGNORECASE,
+        ),
+    ),
+)
+
+
+# STU3 Coverage.grouping (group, plan, subPlan... and their displays); DSTU2 plan / subPlan / group strings.
+_PLAN_TEXT_KEYS = frozenset(
+    {
+        "group",
+        "groupDisplay",
+        "subGroup",
+        "subGroupDisplay",
+        "plan",
+        "planDisplay",
+        "subPlan",
+        "subPlanDisplay",
+    }
+)
+
+
+def _coverage_texts(coverage: Resource, pool: ResourcePool) -> Iterator[tuple[str, str]]:
+    """``(where, text)``: ``type`` text and displays (DSTU2's type is a Coding), ``payor`` display (and
+    the payer's name; STU3 ``insurer``, DSTU2 ``issuer``), each ``class`` name and value, and the STU3 /
+    DSTU2 plan and group texts."""
+    concept = obj(coverage.get("type"))
+    displays = [c.get("display") for c in dicts(concept.get("coding"))]
+    for text in (concept.get("text"), concept.get("display"), *displays):
+        if isinstance(text, str):
+            yield "type", text
+    payors = [payor for key in ("payor", "insurer", "issuer") for payor in dicts(coverage.get(key))]
+    for payor in payors:
+        if isinstance(payor.get("display"), str):
+            yield "payor", payor["display"]
+        organization = pool.resolve(payor, within=coverage)
+        if organization is not None and isinstance(organization.get("name"), str):
+            yield "payor", organization["name"]
+    for plan_class in dicts(coverage.get("class")):
+        for key in ("name", "value"):
+            if isinstance(plan_class.get(key), str):
+                yield f"class.{key}", plan_class[key]
+    for key, value in [*obj(coverage.get("grouping")).items(), *coverage.items()]:
+        if key in _PLAN_TEXT_KEYS and isinstance(value, str):
+            yield key, value
+
+
+def _line_from_text(coverage: Resource, pool: ResourcePool, reference: str) -> Fact[str]:
+    found: dict[str, str] = {}
+    for where, text in _coverage_texts(coverage, pool):
+        for line, pattern in _TEXT_LINES:
+            if pattern.search(text):
+                found.setdefault(line, f"{where} {text.strip()[:60]!r}")
+    if len(found) == 1:
+        line, quoted = next(iter(found.items()))
+        return Fact(line, (reference,), f"line of business read from Coverage text: {quoted}")
+    if found:
+        named = "; ".join(f"{line} ({quoted})" for line, quoted in sorted(found.items()))
+        return Fact(None, (reference,), f"the Coverage text names more than one line of business: {named}")
+    return Fact(
+        None,
+        (reference,),
+        "Coverage has no mapped payer/plan, no SOPT type and no text naming a line of business",
+    )

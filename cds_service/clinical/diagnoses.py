@@ -5,9 +5,8 @@ sent without any clinicalStatus counts too: DSTU2 and many EHR exports leave it 
 verificationStatus is
 not entered-in-error or refuted. The order's ``reasonCode`` and ``reasonReference`` (DSTU2
 ``reasonCodeableConcept``) count as diagnoses as well. Diagnoses are routinely structured, so the
-absence of a qualifying code is ``False`` (CONTRACT §2), except where a code alone cannot tell (Wilms
-or neuroblastoma by ICD site when the age is unknown) or where CONTRACT §3 makes absence unknown
-(Ph status, relapse).
+absence of a qualifying code is ``False`` (CONTRACT §2), except where a code alone cannot tell (a
+cancer coded by site only, below) or where CONTRACT §3 makes absence unknown (Ph status, relapse).
 
 A diagnosis whose verificationStatus is unconfirmed, provisional or differential is a working
 hypothesis: no pharmacist approves on it, and nor is it absent. Every fact below reads it the same way
@@ -15,13 +14,10 @@ hypothesis: no pharmacist approves on it, and nor is it absent. Every fact below
 alone make it unknown (``None``) with those Conditions as evidence, so the criterion pends until the
 diagnosis is confirmed.
 
-Disambiguation where ICD-10-CM has no specific code (clinical-codes §4.1):
-
-* Wilms tumour: SNOMED CT nephroblastoma, or ICD-10-CM C64 (kidney) in a patient under 18, where
-  nephroblastoma is by far the most common renal malignancy and renal cell carcinoma is rare.
-* Neuroblastoma: SNOMED CT neuroblastoma, or ICD-10-CM C74.1 (adrenal medulla) in a patient under 18.
-  The other typical primary sites (C47, C38, C48.0, C74.9) are not read: in a child they are as often
-  sarcomas or adrenocortical tumours.
+Site codes are not histology (CONTRACT §2.1, clinical-codes §4.1): ICD-10-CM has no Wilms,
+neuroblastoma or soft tissue sarcoma code, so a cancer coded only by a site where one of them occurs
+(kidney, adrenal, soft tissue, the orbit...) leaves that indication unknown at any age, unless the
+record names the histology; only recorded cancers that rule it out make it ``False``.
 """
 
 from __future__ import annotations
@@ -31,24 +27,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from cds_service.clinical import codes
-from cds_service.clinical.administrations import administered_on
-from cds_service.clinical.codes import ANTHRACYCLINES
-from cds_service.clinical.drugs import agent_of
+from cds_service.clinical import codes, vesicants
 from cds_service.clinical.facts import Fact
-from cds_service.clinical.fhir_read import codings, dicts, obj, parse_date, plain_codes, status_of
-from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, prohibits
-from cds_service.clinical.schedule import order_date
+from cds_service.clinical.fhir_read import (
+    codings,
+    concept_text,
+    dicts,
+    obj,
+    parse_date,
+    plain_codes,
+    status_of,
+)
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
-PEDIATRIC_AGE = 18  # CONTRACT §3: "pediatric means under 18"
 EXTRAVASATION_WINDOW = timedelta(days=7)  # CONTRACT §2 pathways: onset in the 7 days before the order
-# I.B.1 asks for an ANTHRACYCLINE extravasation, but T80.810 codes any vesicant antineoplastic. An
-# anthracycline extravasates during its infusion and is recognised then or within hours to days
-# (dexrazoxane has to start within 6 hours of it, Totect label), so an anthracycline given or ordered in
-# the week up to the onset ties the extravasation to it; a week also covers an onset charted late, yet
-# stays short of the previous 21-day cycle, whose drug could not have caused today's extravasation.
-ANTHRACYCLINE_EXPOSURE_WINDOW = timedelta(days=7)
 
 # Every diagnosis the policy lists is a cancer treated in courses that go on in remission: pediatric ALL
 # protocols give doxorubicin in delayed intensification, after remission (C91.01), and Hodgkin, B-cell
@@ -80,6 +72,7 @@ class Diagnosis:
     clinical_status: str
     onset: date | None
     verification: str = ""  # the Condition's verificationStatus code ("" for the order's reasonCode)
+    text: str = ""  # lower-cased code text and displays, and a histology extension's (site codes)
 
     @property
     def tentative(self) -> bool:
@@ -102,16 +95,34 @@ def _status_code(value: Any) -> str:
 
 
 def _diagnosis(
-    concepts: Any, reference: str, status: str = "", onset: date | None = None, verification: str = ""
+    concepts: Any,
+    reference: str,
+    status: str = "",
+    onset: date | None = None,
+    verification: str = "",
+    histology: Any = None,
 ) -> Diagnosis:
     icd: set[str] = set()
     snomed: set[str] = set()
-    for system, code in codings(concepts):
+    for system, code in codings([*dicts(concepts), *dicts(histology)]):
         if system == codes.ICD10CM:
             icd.add(code.upper().replace(".", ""))
         elif system == codes.SNOMED:
             snomed.add(code)
-    return Diagnosis(frozenset(icd), frozenset(snomed), reference, status, onset, verification)
+    text = " ".join(part for part in (concept_text(concepts), concept_text(histology)) if part)
+    return Diagnosis(frozenset(icd), frozenset(snomed), reference, status, onset, verification, text)
+
+
+def _histology(condition: Resource) -> list[dict[str, Any]]:
+    """The morphology a Condition records beside its site code: an extension whose url names histology or
+    morphology (mCODE ``mcode-histology-morphology-behavior``), as CodeableConcepts."""
+    return [
+        extension["valueCodeableConcept"]
+        for extension in dicts(condition.get("extension"))
+        if isinstance(extension.get("url"), str)
+        and ("histology" in extension["url"].lower() or "morphology" in extension["url"].lower())
+        and isinstance(extension.get("valueCodeableConcept"), dict)
+    ]
 
 
 def _onset(condition: Resource) -> date | None:
@@ -151,6 +162,7 @@ def _condition_diagnosis(condition: Resource) -> Diagnosis:
         _status_code(condition.get("clinicalStatus")),
         _onset(condition),
         _status_code(condition.get("verificationStatus")),
+        _histology(condition),
     )
 
 
@@ -158,7 +170,8 @@ def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
     """The order's own reasons: coded reasons, and the Conditions its reasonReference points to."""
     found: list[Diagnosis] = []
     reference = reference_of(order)
-    for concept in dicts(order.get("reasonCode")) or dicts(order.get("reasonCodeableConcept")):
+    # R4/STU3 reasonCode, DSTU2 reasonCodeableConcept (a generator is always truthy: read both)
+    for concept in [*dicts(order.get("reasonCode")), *dicts(order.get("reasonCodeableConcept"))]:
         found.append(_diagnosis(concept, reference))
     for target in dicts(order.get("reasonReference")):
         condition = pool.resolve(target, within=order)
@@ -262,49 +275,127 @@ def hodgkin_lymphoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
     return _found(_matching(diagnoses, codes.ICD_HODGKIN, codes.SCT_HODGKIN), "Hodgkin lymphoma")
 
 
-def _by_site_in_child(
-    diagnoses: list[Diagnosis], snomed: frozenset[str], icd_site: tuple[str, ...], age: int | None, what: str
+def _names(text: str, words: Iterable[str]) -> bool:
+    return any(word in text for word in words)
+
+
+def _other_histology(text: str, own: tuple[str, ...], excluded: tuple[str, ...] = ()) -> bool:
+    """Whether ``text`` names a histology other than the indication's own words (``excluded``: words
+    that contain the indication's yet name another tumour, "osteosarcoma")."""
+    if _names(text, excluded):
+        return True
+    for word in own:
+        text = text.replace(word, " ")
+    return _names(text, codes.OTHER_HISTOLOGY)
+
+
+def _by_site(
+    diagnoses: list[Diagnosis],
+    specific: Fact[bool],
+    site_icd: tuple[str, ...],
+    site_snomed: frozenset[str],
+    histology: tuple[str, ...],
+    what: str,
+    excluded_icd: tuple[str, ...] = (),
+    excluded_words: tuple[str, ...] = (),
 ) -> Fact[bool]:
-    specific = _found(_matching(diagnoses, snomed=snomed), what)
+    """Site codes are not histology (CONTRACT §2.1). A specific code settles the indication; a cancer
+    coded only by a site where it occurs leaves it unknown, unless the record names the histology: the
+    indication's own words (code text, display, a histology extension) settle it, another histology
+    ("renal cell carcinoma") rules that record out. ``False`` needs recorded cancers that rule it out."""
     if specific.value:
         return specific
-    return _any_of(specific, _by_site(_matching(diagnoses, icd_site), age, what))
+    site_coded = [
+        d
+        for d in _matching(diagnoses, site_icd, site_snomed)
+        if not (d.icd and all(code.startswith(excluded_icd) for code in d.icd) and excluded_icd)
+    ]
 
+    def other(d: Diagnosis) -> bool:
+        return _other_histology(d.text, histology, excluded_words)
 
-def _by_site(by_site: list[Diagnosis], age: int | None, what: str) -> Fact[bool]:
-    if not by_site:
-        return Fact(False, (), f"no {what} diagnosis recorded")
-    refs = _references(by_site)
-    if age is not None and age >= PEDIATRIC_AGE:
-        return Fact(False, refs, f"ICD-10-CM site code in an adult does not indicate {what}")
-    if all(d.tentative for d in by_site):
-        return _tentative(by_site, f"{what} (ICD-10-CM site code)")
-    if age is None:
+    def uncertain(d: Diagnosis) -> bool:
+        return _names(d.text, codes.UNCERTAIN_HISTOLOGY)
+
+    named = [d for d in site_coded if _names(d.text, histology) and not other(d) and not uncertain(d)]
+    if named:
+        found = _found(named, what)
+        if found.value:
+            return Fact(True, found.evidence, f"{what} named in the site-coded diagnosis")
+        return _any_of(specific, found)
+    # a histology charted as a question neither settles nor rules out
+    open_records = [d for d in site_coded if d not in named and (uncertain(d) or not other(d))]
+    ruled_out = [d for d in site_coded if d not in open_records]
+    # A record whose code is none of these but whose text names the indication ("Rhabdomyosarcoma"
+    # under an unrecognised code) does not rule it out either.
+    in_text = [d for d in diagnoses if d not in site_coded and _names(d.text, histology) and not other(d)]
+    if open_records or in_text:
+        reasons = []
+        if open_records:
+            reasons.append(
+                f"coded by site only: {what} cannot be ruled out (a site code is not a histology; send the "
+                "pathology)"
+            )
+        if in_text:
+            reasons.append(f"{what} named in a diagnosis's text under a code that does not say it")
+        site: Fact[bool] = Fact(None, _references(open_records + in_text), "; ".join(reasons))
+        return _any_of(specific, site)
+    if specific.value is None:
+        return specific
+    if ruled_out:
+        charted = "; ".join(dict.fromkeys(repr(d.text[:60]) for d in ruled_out))
         return Fact(
-            None, refs, f"{what}: ICD-10-CM site code only, and no age to tell it from an adult tumour"
+            False,
+            _references(ruled_out),
+            f"the cancer coded at that site is charted as another histology ({charted}), not {what}",
         )
-    confirmed = _references(d for d in by_site if not d.tentative)
-    return Fact(True, confirmed, f"{what}: ICD-10-CM site code in a patient under {PEDIATRIC_AGE}")
+    return specific
 
 
-def wilms_tumor(diagnoses: list[Diagnosis], age: int | None) -> Fact[bool]:
-    return _by_site_in_child(diagnoses, codes.SCT_WILMS, codes.ICD_KIDNEY, age, "Wilms tumor")
-
-
-def neuroblastoma(diagnoses: list[Diagnosis], age: int | None) -> Fact[bool]:
-    return _by_site_in_child(
-        diagnoses, codes.SCT_NEUROBLASTOMA, codes.ICD_ADRENAL_MEDULLA, age, "neuroblastoma"
+def wilms_tumor(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
+    """Wilms: SNOMED nephroblastoma; a kidney site code (C64, or its SNOMED equivalent) at any age is
+    unknown unless the record names the histology. ``age`` no longer decides (CONTRACT §2.1)."""
+    specific = _found(_matching(diagnoses, snomed=codes.SCT_WILMS), "Wilms tumor")
+    return _by_site(
+        diagnoses, specific, codes.ICD_SITE_WILMS, codes.SCT_SITE_WILMS, codes.HISTOLOGY_WILMS, "Wilms tumor"
     )
 
 
-def _soft_tissue_sarcoma_code(code: str) -> bool:
-    return code.startswith(codes.ICD_SOFT_TISSUE) and not code.startswith(codes.ICD_GIST)
+def neuroblastoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
+    """Neuroblastoma: SNOMED neuroblastoma; adrenal (C74.*), peripheral and autonomic nerve (C47.*),
+    retroperitoneal (C48.0) and mediastinal (C38.1-C38.3) site codes are unknown at any age unless the
+    record names the histology."""
+    specific = _found(_matching(diagnoses, snomed=codes.SCT_NEUROBLASTOMA), "neuroblastoma")
+    return _by_site(
+        diagnoses,
+        specific,
+        codes.ICD_SITE_NEUROBLASTOMA,
+        codes.SCT_SITE_NEUROBLASTOMA,
+        codes.HISTOLOGY_NEUROBLASTOMA,
+        "neuroblastoma",
+    )
 
 
 def soft_tissue_sarcoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    """C49 (not GIST, C49.A) or C48.0 (retroperitoneum); not C48.1-C48.8 (peritoneum: mostly carcinoma)."""
-    matches = [d for d in diagnoses if any(_soft_tissue_sarcoma_code(code) for code in d.icd)]
-    return _found(matches, "soft tissue sarcoma")
+    """No ICD-10-CM or verified SNOMED CT code names soft tissue sarcoma (clinical-codes §4.1, §4.3): a
+    soft-tissue site code (C49.*, C48.*, C47.*, the orbit C69.6, C38.0-C38.3, C76.*) leaves it unknown
+    unless the record names a sarcoma; GIST (C49.A) is another tumour and rules it out."""
+    gist = _matching(diagnoses, codes.ICD_GIST)
+    specific = (
+        Fact(False, _references(gist), "gastrointestinal stromal tumour (C49.A) is not a soft tissue sarcoma")
+        if gist
+        else Fact(False, (), "no soft tissue sarcoma diagnosis recorded")
+    )
+    return _by_site(
+        diagnoses,
+        specific,
+        codes.ICD_SITE_SOFT_TISSUE,
+        codes.SCT_SITE_SOFT_TISSUE,
+        codes.HISTOLOGY_SOFT_TISSUE_SARCOMA,
+        "soft tissue sarcoma",
+        excluded_icd=codes.ICD_GIST,
+        excluded_words=codes.NOT_SOFT_TISSUE_SARCOMA,
+    )
 
 
 def _extravasation_event(code: str) -> bool:
@@ -315,52 +406,61 @@ def _extravasation_event(code: str) -> bool:
     )
 
 
-def _is_extravasation(diagnosis: Diagnosis) -> bool:
+def is_extravasation_diagnosis(diagnosis: Diagnosis) -> bool:
     return any(_extravasation_event(code) for code in diagnosis.icd)
 
 
-def anthracycline_exposure(pool: ResourcePool, on: date) -> tuple[str, ...]:
-    """Anthracycline administrations and orders dated in the ``ANTHRACYCLINE_EXPOSURE_WINDOW`` up to
-    ``on`` (the extravasation's onset, else the order date).
-
-    An administration counts whatever its status but not-done / entered-in-error: an infusion that
-    extravasated is often charted as stopped, with no dose. An order counts by its ``authoredOn``
-    unless it is cancelled, entered-in-error or a draft (a draft being signed now was not yet given).
-    """
-    since = on - ANTHRACYCLINE_EXPOSURE_WINDOW
-    found: list[str] = []
-    for administration in pool.of_type("MedicationAdministration"):
-        if administration.get("wasNotGiven") is True or administration.get("notGiven") is True:
-            continue
-        if status_of(administration) in _NOT_GIVEN:
-            continue
-        when = administered_on(administration)
-        if when is not None and since <= when <= on and agent_of(administration, pool) in ANTHRACYCLINES:
-            found.append(reference_of(administration))
-    drafts = {id(order) for order in pool.draft_orders}
-    for order in pool.of_type(*MEDICATION_ORDER_TYPES):
-        if id(order) in drafts or prohibits(order) or status_of(order) in _NOT_ORDERED:
-            continue
-        when = order_date(order)
-        if when is not None and since <= when <= on and agent_of(order, pool) in ANTHRACYCLINES:
-            found.append(reference_of(order))
-    return tuple(dict.fromkeys(found))
+def _drug_verdict(diagnosis: Diagnosis, on: date, pool: ResourcePool) -> Fact[bool]:
+    """I.B.1 for one extravasation record: the drug it names decides, else the drugs given at the onset
+    (the onset day or the day before): an anthracycline only → ``True``; only other vesicants → ``False``;
+    both, or neither identified → unknown (CONTRACT §2.1)."""
+    record = pool.resolve(diagnosis.reference) if diagnosis.reference.startswith("Condition/") else None
+    named = vesicants.named_by_record(record, diagnosis.text, diagnosis.reference, pool)
+    source = "named in the extravasation record"
+    if not named.found:
+        named = vesicants.given_at_onset(pool, on)
+        source = f"given at the onset ({(on - vesicants.ONSET_WINDOW).isoformat()} or {on.isoformat()})"
+    evidence = tuple(
+        dict.fromkeys((diagnosis.reference, *named.anthracyclines.values(), *named.others.values()))
+    )
+    anthracyclines, others = ", ".join(named.anthracyclines), ", ".join(named.others)
+    if named.anthracyclines and not named.others:
+        return Fact(True, evidence, f"extravasation (T80.810) on {on.isoformat()}: {anthracyclines} {source}")
+    if named.others and not named.anthracyclines:
+        return Fact(
+            False,
+            evidence,
+            f"{others}, not an anthracycline, {source}: the extravasation on {on.isoformat()} is not "
+            "anthracycline-induced",
+        )
+    if named.found:
+        return Fact(
+            None,
+            evidence,
+            f"both an anthracycline ({anthracyclines}) and another vesicant ({others}) {source}: which "
+            "extravasated is not recorded",
+        )
+    return Fact(
+        None,
+        evidence,
+        f"extravasation of a vesicant antineoplastic (T80.810) on {on.isoformat()}, but no drug is named and "
+        "no anthracycline or other vesicant is recorded as given on the onset day or the day before",
+    )
 
 
 def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date) -> Fact[bool]:
     """I.B.1 "Diagnosis of anthracycline-induced extravasation".
 
     A T80.810 event (not its sequela) is the order's reason, or a Condition with its onset in the 7 days
-    before the order; and an anthracycline was given or ordered in the 7 days up to that extravasation
-    (its onset, else the order date). T80.810 with no anthracycline recorded is unknown: the vesicant
-    may have been another drug (a vinca alkaloid, dactinomycin...), so the prescriber documents which.
-    A T80.810 Condition with no onset date is unknown too (the order pends for the date). Only current
-    Conditions count (clinicalStatus active, recurrence, relapse or none): a resolved or inactive one is
-    a past extravasation, whether dated or not.
+    before the order; and the anthracycline extravasated (``_drug_verdict``). A T80.810 Condition with no
+    onset date is unknown (the order pends for the date). Only current Conditions count (clinicalStatus
+    active, recurrence, relapse or none): a resolved or inactive one is a past extravasation, whether
+    dated or not. Any anthracycline-induced record settles it; else any unknown one leaves it unknown;
+    else those recorded as another drug's make it ``False`` with their evidence.
     """
     candidates: list[tuple[Diagnosis, date]] = []
     for reason in order_reasons(order, pool):
-        if not _is_extravasation(reason):
+        if not is_extravasation_diagnosis(reason):
             continue
         if reason.reference.startswith("Condition/") and (
             reason.clinical_status not in _CURRENT_EVENT
@@ -373,40 +473,38 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
         if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
             continue
         diagnosis = _condition_diagnosis(condition)
-        if diagnosis.clinical_status not in _CURRENT_EVENT or not _is_extravasation(diagnosis):
+        if diagnosis.clinical_status not in _CURRENT_EVENT or not is_extravasation_diagnosis(diagnosis):
             continue
         if diagnosis.onset is None:
             undated.append(diagnosis)
         elif start - EXTRAVASATION_WINDOW <= diagnosis.onset <= start:
             candidates.append((diagnosis, diagnosis.onset))
-    without_anthracycline: list[str] = []
+    # A bare reasonCode is the order's word that an extravasation happened, dated by the order: when a
+    # Condition records the event, that record (its date, the drug it names) is what I.B.1 reads.
+    recorded = [(d, on) for d, on in candidates if d.reference.startswith("Condition/")]
+    if recorded or undated:
+        candidates = recorded
+    candidates.sort(key=lambda c: (c[1], c[0].reference))  # the same answer whatever the Bundle's order
     tentative: list[Diagnosis] = [d for d, _on in candidates if d.tentative]
-    for diagnosis, on in candidates:
-        if diagnosis.tentative:
-            continue
-        exposure = anthracycline_exposure(pool, on)
-        if exposure:
-            return Fact(
-                True,
-                (diagnosis.reference, *exposure),
-                f"extravasation (T80.810) on {on.isoformat()} with an anthracycline given or ordered in "
-                f"the {ANTHRACYCLINE_EXPOSURE_WINDOW.days} days before",
-            )
-        without_anthracycline.append(diagnosis.reference)
-    reasons: list[str] = []
-    if without_anthracycline:
-        reasons.append(
-            "extravasation of a vesicant antineoplastic (T80.810) recorded, but no anthracycline given or "
-            f"ordered in the {ANTHRACYCLINE_EXPOSURE_WINDOW.days} days before it: the vesicant may be "
-            "another drug"
-        )
+    verdicts = [_drug_verdict(d, on, pool) for d, on in candidates if not d.tentative]
+    for verdict in verdicts:
+        if verdict.value:
+            return verdict
+    reasons = [verdict.reason for verdict in verdicts if verdict.value is None]
+    evidence = [ref for verdict in verdicts if verdict.value is None for ref in verdict.evidence]
     if undated:
         reasons.append("extravasation (T80.810) recorded without an onset date")
     if tentative:
         reasons.append(_tentative(tentative, "extravasation (T80.810)").reason)
     if reasons:
-        evidence = without_anthracycline + [d.reference for d in undated + tentative]
-        return Fact(None, tuple(dict.fromkeys(evidence)), "; ".join(reasons))
+        evidence += [d.reference for d in undated + tentative]
+        return Fact(None, tuple(dict.fromkeys(evidence)), "; ".join(dict.fromkeys(reasons)))
+    if verdicts:
+        return Fact(
+            False,
+            tuple(dict.fromkeys(ref for verdict in verdicts for ref in verdict.evidence)),
+            "; ".join(dict.fromkeys(verdict.reason for verdict in verdicts)),
+        )
     return Fact(False, (), "no anthracycline extravasation in the 7 days before the order")
 
 
@@ -419,7 +517,7 @@ def extravasation_onsets(pool: ResourcePool) -> list[date]:
         if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
             continue
         diagnosis = _condition_diagnosis(condition)
-        if diagnosis.onset is not None and _is_extravasation(diagnosis):
+        if diagnosis.onset is not None and is_extravasation_diagnosis(diagnosis):
             onsets.append(diagnosis.onset)
     return onsets
 

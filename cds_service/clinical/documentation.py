@@ -84,3 +84,73 @@ def documented_answers(pool: ResourcePool, order_reference: str, start: date) ->
         for link, value in _boolean_answers(response.get("item")):
             found[link] = Fact(value, (reference,), "documented in the CP.PHAR.418 questionnaire")
     return found
+
+
+# CONTRACT §2.1 "Evidence the payer must review is never settled by a tick": I.A.5.b and II.A.4.b
+# ("prescriber must submit supporting evidence"). Evidence is a ``valueAttachment`` or a reference to a
+# DocumentReference in the clinician's answer to that criterion (or in an item nested under it).
+PAYER_REVIEWED_CRITERIA = ("I.A.5.b", "II.A.4.b")
+
+
+def _criterion_of(link: str) -> str | None:
+    for criterion in PAYER_REVIEWED_CRITERIA:
+        if link == criterion or link.startswith((criterion + ".", criterion + "-", criterion + "_")):
+            return criterion
+    return None
+
+
+def _attached(
+    answer: dict[str, Any], response: dict[str, Any], response_reference: str, pool: ResourcePool
+) -> list[str]:
+    found: list[str] = []
+    attachment = answer.get("valueAttachment")
+    if isinstance(attachment, dict) and attachment:
+        title = attachment.get("title") or attachment.get("url") or "an attachment"
+        found.append(f"{response_reference} ({str(title)[:80]})")
+    target = answer.get("valueReference")
+    if not isinstance(target, dict):
+        return found
+    reference = target.get("reference")
+    resolved = pool.resolve(target, within=response) if isinstance(reference, str) else None
+    if isinstance(reference, str) and (
+        "DocumentReference/" in reference
+        or (resolved is not None and resolved.get("resourceType") == "DocumentReference")
+    ):
+        found.append(reference if not reference.startswith("#") else f"{response_reference} ({reference})")
+    elif reference is None and target.get("type") == "DocumentReference":
+        found.append(
+            f"{response_reference} (DocumentReference {str(target.get('display', ''))[:60]})".strip()
+        )
+    return found
+
+
+def _evidence_items(
+    items: Any, response: dict[str, Any], pool: ResourcePool, within: str | None
+) -> Iterator[tuple[str, str]]:
+    reference = reference_of(response)
+    for item in dicts(items):
+        link = item.get("linkId")
+        criterion = (_criterion_of(link) if isinstance(link, str) else None) or within
+        for answer in dicts(item.get("answer")):
+            if criterion is not None:
+                for found in _attached(answer, response, reference, pool):
+                    yield criterion, found
+            yield from _evidence_items(answer.get("item"), response, pool, criterion)
+        yield from _evidence_items(item.get("item"), response, pool, criterion)
+
+
+def submitted_evidence(pool: ResourcePool, order_reference: str, start: date) -> dict[str, tuple[str, ...]]:
+    """Criterion id → the evidence attached to the clinician's answer (attachments, DocumentReferences),
+    from responses about this order (the same ones ``documented_answers`` reads)."""
+    found: dict[str, list[str]] = {}
+    for response in pool.of_type("QuestionnaireResponse"):
+        if (
+            status_of(response) not in _FINAL
+            or not isinstance(response.get("questionnaire"), str)
+            or QUESTIONNAIRE_MARKER not in response["questionnaire"].lower()
+            or not _current(response, order_reference, start)
+        ):
+            continue
+        for criterion, evidence in _evidence_items(response.get("item"), response, pool, None):
+            found.setdefault(criterion, []).append(evidence)
+    return {criterion: tuple(sorted(set(refs))) for criterion, refs in found.items()}

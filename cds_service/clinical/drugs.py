@@ -81,6 +81,11 @@ def agent_of_concept(concept: Any) -> Agent | None:
     return _agent_of_key(_concept_key(concept))
 
 
+def _text(value: Any) -> str | None:
+    """A coding element as the key holds it: a string, else nothing (a malformed object is unhashable)."""
+    return value if isinstance(value, str) else None
+
+
 def _concept_key(concept: dict[str, Any]) -> tuple[Any, ...]:
     """A hashable image of what recognition reads, so the same coding is recognised once per process
     (a patient's hundreds of administrations share a handful of drug codings)."""
@@ -88,7 +93,7 @@ def _concept_key(concept: dict[str, Any]) -> tuple[Any, ...]:
     # resource, and building the key is most of what recognising a drug costs once the cache is warm.
     codings_key = tuple(
         [
-            (c.get("system"), c.get("code"), c.get("display"))
+            (_text(c.get("system")), _text(c.get("code")), _text(c.get("display")))
             for c in as_list(concept.get("coding"))
             if isinstance(c, dict)
         ]

@@ -14,10 +14,11 @@ from cds_service.clinical.bsa import BodySurfaceArea
 from cds_service.clinical.codes import ANTHRACYCLINES, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
 from cds_service.clinical.dates import age_on
-from cds_service.clinical.documentation import documented_answers
+from cds_service.clinical.documentation import documented_answers, submitted_evidence
 from cds_service.clinical.doses import dose_on, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
+from cds_service.clinical.order_purpose import course_first_day, extravasation_course_order, order_purpose
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
@@ -101,7 +102,7 @@ def extract_facts(
     onset = dx.extravasation_onset(pool, extravasation.evidence) if on_extravasation_pathway else None
     observations = pool.of_type("Observation")
     onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
-    consult_onc_or_hem, consult_oncologist = consultation_facts(pool)
+    consult_onc_or_hem, consult_oncologist = consultation_facts(pool, start)
     dfci, cog = protocol_facts(pool, start)
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)
 
@@ -149,6 +150,9 @@ def extract_facts(
         )
         if on_extravasation_pathway
         else (),
+        order_purpose=order_purpose(order, pool),
+        extravasation_course_order=extravasation_course_order(order, pool),
+        course_first_day=course_first_day(order, start),
         prior_dexrazoxane_cardioprotection=prior_dexrazoxane_cardioprotection(pool, administrations, start),
         metastatic_breast_cancer=dx.metastatic_breast_cancer(diagnoses),
         acute_lymphoblastic_leukemia=dx.acute_lymphoblastic_leukemia(diagnoses),
@@ -165,5 +169,6 @@ def extract_facts(
         cog_aall1331=cog,
         heart_radiation=heart_radiation(pool),
         documented=documented_answers(pool, reference_of(order), start),
+        submitted_evidence=submitted_evidence(pool, reference_of(order), start),
         problems=problems,
     )

@@ -110,6 +110,11 @@ class ClinicalFacts:
     dexrazoxane_dose_mg: Fact[float] = field(default_factory=lambda: Fact(None))
     dose_ratio: Fact[float] = field(default_factory=lambda: Fact(None))
     extravasation_course: tuple[ExtravasationDay, ...] = ()
+    # What the order shows it is for (CONTRACT §2 "Pathways"): its reason ("extravasation" /
+    # "cardioprotection", None when it gives none), its shape, and its first day (the I.B approval start).
+    order_purpose: Fact[str] = field(default_factory=lambda: Fact(None))
+    extravasation_course_order: Fact[bool] = field(default_factory=lambda: Fact(None))
+    course_first_day: Fact[date] = field(default_factory=lambda: Fact(None))
     prior_dexrazoxane_cardioprotection: Fact[bool] = field(default_factory=lambda: Fact(None))
 
     # Diagnoses (structured: absence is False)
@@ -133,6 +138,9 @@ class ClinicalFacts:
     # Answers a clinician already gave in a completed QuestionnaireResponse to our template (§6),
     # keyed by criterion id, for criteria no other data can settle (e.g. "II.A.3").
     documented: dict[str, Fact[bool]] = field(default_factory=dict)
+    # Evidence attached to the answer of a criterion the payer must review (I.A.5.b, II.A.4.b: CONTRACT
+    # §2.1), keyed by criterion id: what was received, never a settled criterion.
+    submitted_evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     # What could not be read, for the determination's notes (never PHI).
     problems: tuple[str, ...] = ()

@@ -95,4 +95,13 @@ def facts_to_json(facts: ClinicalFacts) -> dict[str, Any]:
         for line in facts.dose_lines
     ]
     result["documented"] = {criterion: fact.value for criterion, fact in sorted(facts.documented.items())}
+    # CONTRACT §2.1 / §2: how the line of business was read, the evidence received for the payer's review,
+    # and what the order shows it is for (its reason, its shape, its first day).
+    result["line_of_business_reason"] = facts.line_of_business.reason or None
+    result["submitted_evidence"] = {
+        criterion: list(evidence) for criterion, evidence in sorted(facts.submitted_evidence.items())
+    }
+    result["order_purpose"] = _plain(facts.order_purpose)
+    result["extravasation_course_order"] = _plain(facts.extravasation_course_order)
+    result["course_first_day"] = _plain(facts.course_first_day)
     return result

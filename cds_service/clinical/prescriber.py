@@ -12,7 +12,9 @@ date for a consultation). An expired or not-yet-started role is read as if absen
 recorded, the specialty is unknown, not "not an oncologist".
 
 Consultation: an active or completed ServiceRequest whose performer (resolved) or performerType has an
-oncology or hematology code. Consultations are seldom structured: none found is unknown, not "no".
+oncology or hematology code, about this therapy (CONTRACT §2.1): authored within the 12 months before the
+order, or with a period covering the order date; an older or undated one is named but not counted.
+Consultations are seldom structured: none found is unknown, not "no".
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from datetime import date
 from typing import Any
 
 from cds_service.clinical import codes
+from cds_service.clinical.dates import add_months
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import codings, dicts, obj, parse_date, status_of
 from cds_service.clinical.orders import not_going_ahead
@@ -144,10 +147,59 @@ def prescriber_facts(
     )
 
 
-def consultation_facts(pool: ResourcePool) -> tuple[Fact[bool], Fact[bool]]:
-    """``(consult with oncology or hematology, consult with oncology)`` from referrals."""
+# CONTRACT §2.1 "A consultation is about this therapy": a referral authored within the 12 months before
+# the order, or whose period covers the order date.
+CONSULTATION_MONTHS = 12
+
+
+def _referral_dates(request: Resource) -> tuple[date | None, date | None, date | None]:
+    """``(authored, period start, period end)``: R4/STU3 ``authoredOn`` (else ``occurrenceDateTime``, the
+    consultation's own date), DSTU2 ``dateSent`` / ``date``; the period is ``occurrencePeriod`` (DSTU2
+    ``fulfillmentTime``)."""
+    authored = (
+        order_date(request)
+        or parse_date(request.get("dateSent"))
+        or parse_date(request.get("date"))
+        or parse_date(request.get("occurrenceDateTime"))
+    )
+    period = obj(request.get("occurrencePeriod") or request.get("fulfillmentTime"))
+    return authored, parse_date(period.get("start")), parse_date(period.get("end"))
+
+
+def _about_this_therapy(request: Resource, on: date | None) -> str:
+    """Empty when the referral counts for an order dated ``on``, else why it does not."""
+    if on is None:
+        return ""
+    authored, start, end = _referral_dates(request)
+    if (
+        (start is not None or end is not None)
+        and (start is None or start <= on)
+        and (end is None or on <= end)
+    ):
+        return ""
+    since = add_months(on, -CONSULTATION_MONTHS)
+    if authored is not None and authored >= since:
+        return ""
+    if authored is not None:
+        return (
+            f"referral authored {authored.isoformat()}, more than {CONSULTATION_MONTHS} months before the "
+            f"order ({on.isoformat()}): not a consultation about this therapy"
+        )
+    if end is not None:
+        return f"referral period ended {end.isoformat()}, before the order ({on.isoformat()})"
+    if start is not None:
+        return f"referral period starts {start.isoformat()}, after the order ({on.isoformat()})"
+    return "referral has no date: whether it is about this therapy cannot be told"
+
+
+def consultation_facts(pool: ResourcePool, on: date | None = None) -> tuple[Fact[bool], Fact[bool]]:
+    """``(consult with oncology or hematology, consult with oncology)`` from referrals about this therapy:
+    authored within the 12 months before ``on`` (the order date) or with a period covering it. An older
+    one is named, but leaves the fact unknown (CONTRACT §2.1)."""
     onc_or_hem: list[str] = []
     oncologist: list[str] = []
+    stale_onc_or_hem: list[tuple[str, str]] = []
+    stale_oncologist: list[tuple[str, str]] = []
     for request in pool.of_type("ServiceRequest", "ReferralRequest"):
         if status_of(request) not in _CONSULT_STATUSES or not_going_ahead(request):
             continue
@@ -155,7 +207,7 @@ def consultation_facts(pool: ResourcePool) -> tuple[Fact[bool], Fact[bool]]:
         snomed: set[str] = set()
         _codes_of(request.get("performerType"), nucc, snomed)
         evidence = [reference_of(request)]
-        for performer in dicts(request.get("performer")) or dicts(request.get("recipient")):
+        for performer in [*dicts(request.get("performer")), *dicts(request.get("recipient"))]:
             who = pool.resolve(performer, within=request)
             if who is not None and who.get("resourceType") in ("Practitioner", "PractitionerRole"):
                 found = _specialties(who, pool, order_date(request))
@@ -163,14 +215,28 @@ def consultation_facts(pool: ResourcePool) -> tuple[Fact[bool], Fact[bool]]:
                 snomed |= found.snomed
                 evidence.extend(found.evidence)
         specialties = _Specialties(frozenset(nucc), frozenset(snomed), tuple(evidence))
-        if specialties.onc_or_hem():
-            onc_or_hem.extend(evidence)
-        if specialties.oncologist():
-            oncologist.extend(evidence)
+        why_not = _about_this_therapy(request, on)
+        for wanted, counted, stale in (
+            (specialties.onc_or_hem(), onc_or_hem, stale_onc_or_hem),
+            (specialties.oncologist(), oncologist, stale_oncologist),
+        ):
+            if wanted and why_not:
+                stale.append((reference_of(request), why_not))
+            elif wanted:
+                counted.extend(evidence)
 
-    def fact(refs: list[str], what: str) -> Fact[bool]:
+    def fact(refs: list[str], stale: list[tuple[str, str]], what: str) -> Fact[bool]:
         if refs:
             return Fact(True, tuple(dict.fromkeys(refs)), f"referral to {what}")
+        if stale:
+            return Fact(
+                None,
+                tuple(dict.fromkeys(ref for ref, _why in stale)),
+                "; ".join(dict.fromkeys(why for _ref, why in stale)),
+            )
         return Fact(None, (), f"no referral to {what} recorded (consultations are seldom structured)")
 
-    return fact(onc_or_hem, "oncology or hematology"), fact(oncologist, "oncology")
+    return (
+        fact(onc_or_hem, stale_onc_or_hem, "oncology or hematology"),
+        fact(oncologist, stale_oncologist, "oncology"),
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cds_service.clinical.documentation import PAYER_REVIEWED_CRITERIA
 from cds_service.dtr.questionnaire_items import COMPUTED_GROUP, COMPUTED_ITEMS, PATHWAY_QUESTIONS
 from cds_service.policy.cp_phar_418 import POLICY_ID, POLICY_TITLE
 
@@ -23,6 +24,25 @@ def questionnaire_url(public_base_url: str) -> str:
 
 def questionnaire_canonical(public_base_url: str) -> str:
     return f"{questionnaire_url(public_base_url)}|{QUESTIONNAIRE_VERSION}"
+
+
+def _evidence_item(criterion: str) -> dict[str, Any]:
+    """Where the policy asks the prescriber to submit evidence (I.A.5.b, II.A.4.b), a place to attach it:
+    the tick alone is never evidence (CONTRACT §2.1); what is attached goes to the payer's review."""
+    if criterion not in PAYER_REVIEWED_CRITERIA:
+        return {}
+    return {
+        "item": [
+            {
+                "linkId": f"{criterion}.evidence",
+                "type": "attachment",
+                "text": (
+                    "Attach the practice guideline or peer-reviewed literature (the health plan reviews it)"
+                ),
+                "repeats": True,
+            }
+        ]
+    }
 
 
 def _items() -> list[dict[str, Any]]:
@@ -42,6 +62,7 @@ def _items() -> list[dict[str, Any]]:
             "text": pathway.text,
             "item": [
                 {"linkId": criterion, "prefix": criterion, "type": "boolean", "text": words}
+                | _evidence_item(criterion)
                 for criterion, words in pathway.criteria
             ],
         }

@@ -12,12 +12,15 @@ from cds_service.policy.pathway import EXTRAVASATION
 
 
 def approval_period(facts: ClinicalFacts, pathway: str) -> ApprovalPeriod:
-    """I.B: 3 days. I.A / II.A: "12 months or duration of doxorubicin therapy, whichever is less":
-    start + 12 calendar months - 1 day, or the last planned doxorubicin dose when that is earlier
-    (never before the start)."""
+    """I.B: 3 days from the course's first dose. I.A / II.A: "12 months or duration of doxorubicin
+    therapy, whichever is less": start + 12 calendar months - 1 day, or the last planned doxorubicin
+    dose when that is earlier (never before the start)."""
     start = facts.approval_start
     if pathway == EXTRAVASATION:
-        return ApprovalPeriod(start, start + timedelta(days=t.EXTRAVASATION_APPROVAL_DAYS - 1))
+        # "starts on the course's first dose date (the order's first scheduled day, else authoredOn) and
+        # ends 2 days later" (CONTRACT §2): an order signed the day before its course covers the course.
+        first = facts.course_first_day.value or start
+        return ApprovalPeriod(first, first + timedelta(days=t.EXTRAVASATION_APPROVAL_DAYS - 1))
     end = add_months(start, t.CARDIOPROTECTION_APPROVAL_MONTHS) - timedelta(days=1)
     last_dose = facts.last_planned_doxorubicin_date.value
     if last_dose is not None:

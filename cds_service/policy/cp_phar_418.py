@@ -208,8 +208,11 @@ I_A = Criterion(
                     "I.A.5.b",
                     _LITERATURE_WORDS,
                     LEAF,
-                    evaluator="documented_only",
+                    evaluator="supporting_evidence_initial",
                     documentation=_LITERATURE_DOCUMENTATION,
+                    # Reviewed by the payer, never settled by a tick (CONTRACT §2.1); the evaluator
+                    # reads the answer and what is attached to it.
+                    attestable=False,
                 ),
             ),
         ),
@@ -362,8 +365,11 @@ II_A = Criterion(
                     "II.A.4.b",
                     _LITERATURE_WORDS,
                     LEAF,
-                    evaluator="documented_only",
+                    evaluator="supporting_evidence_continued",
                     documentation=_LITERATURE_DOCUMENTATION,
+                    # Reviewed by the payer, never settled by a tick (CONTRACT §2.1); the evaluator
+                    # reads the answer and what is attached to it.
+                    attestable=False,
                 ),
             ),
         ),

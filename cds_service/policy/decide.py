@@ -9,7 +9,7 @@ from cds_service.policy.approval import approval_period
 from cds_service.policy.cp_phar_418 import POLICY, POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination, DocumentationRequest
 from cds_service.policy.outcome import Outcome
-from cds_service.policy.pathway import EXTRAVASATION, select_pathway
+from cds_service.policy.pathway import EXTRAVASATION, pathway_reason, select_pathway
 from cds_service.policy.referral import (
     LINE_OF_BUSINESS_WORDS,
     LINES_OF_BUSINESS_OUTSIDE_POLICY,
@@ -38,7 +38,7 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
             facts=facts,
             reason=(
                 f"{POLICY_ID} covers Commercial, HIM/ICHRA and Medicaid members; this coverage is "
-                f"{LINE_OF_BUSINESS_WORDS.get(line_of_business, line_of_business)}"
+                f"{LINE_OF_BUSINESS_WORDS.get(line_of_business, line_of_business)}" + _read_from_text(facts)
             ),
             order_resource=order,
         )
@@ -49,13 +49,22 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
     decision = _DECISION[criteria.outcome]
     # What to send, and what exactly the data left open for that criterion.
     open_reasons = {node.id: node.reason for node in criteria.walk()}
+    # Evidence received for a criterion the payer reviews is not asked for again (CONTRACT §2.1).
+    under_review = tuple(
+        node.id for node in evaluated.open_questions if facts.submitted_evidence.get(node.id)
+    )
     documentation = [
         DocumentationRequest(node.id, f"{node.documentation} Still open: {open_reasons[node.id]}.")
         if open_reasons.get(node.id)
         else DocumentationRequest(node.id, node.documentation)
         for node in evaluated.open_questions
+        if node.id not in under_review
     ]
     tree_reason = criteria.reason
+    if decision is Decision.PEND and under_review:
+        tree_reason += (
+            f"; supporting evidence for {', '.join(under_review)} received, awaiting the payer's review"
+        )
     if (
         decision is Decision.APPROVE
         and pathway != EXTRAVASATION
@@ -89,10 +98,27 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         approval=approval_period(facts, pathway) if decision is Decision.APPROVE else None,
         documentation=tuple(documentation),
         off_label_policies=referral,
-        reason=_reason(decision, pathway, tree_reason, referral),
+        reason=_reason(decision, pathway, tree_reason, referral) + _why_here(facts, pathway, decision),
         related=tuple(related),
+        evidence_under_review=under_review if decision is Decision.PEND else (),
         order_resource=order,
     )
+
+
+def _why_here(facts: ClinicalFacts, pathway: str, decision: Decision) -> str:
+    """The pathway's rule when an extravasation is in play, and where an I.B approval starts."""
+    parts = [why] if (why := pathway_reason(facts, pathway)) else []
+    if pathway == EXTRAVASATION and decision is Decision.APPROVE and facts.course_first_day.value:
+        parts.append(
+            f"3 days from {facts.course_first_day.value.isoformat()}, {facts.course_first_day.reason}"
+        )
+    return f" [{'; '.join(parts)}]" if parts else ""
+
+
+def _read_from_text(facts: ClinicalFacts) -> str:
+    """Say so when the line of business was read from the Coverage's text (CONTRACT §2.1)."""
+    reason = facts.line_of_business.reason
+    return f" ({reason})" if "read from Coverage text" in reason else ""
 
 
 def _reason(decision: Decision, pathway: str, tree_reason: str, referral: tuple[str, ...]) -> str:

@@ -84,7 +84,12 @@ def pediatric(facts: ClinicalFacts) -> Verdict:
 
 
 def diagnosis(value: Fact[bool], name: str) -> Verdict:
-    return fact(value, f"{name} recorded", f"no {name} recorded", f"{name} cannot be read from the data")
+    """A diagnosis; when records settle it, their own reason says how (a site code read with its
+    histology, another histology ruling it out, the drug given at an extravasation's onset)."""
+    verdict = fact(value, f"{name} recorded", f"no {name} recorded", f"{name} cannot be read from the data")
+    if value.value is not None and value.evidence and value.reason and not value.reason.endswith(" recorded"):
+        return Verdict(verdict.outcome, value.reason, verdict.evidence)
+    return verdict
 
 
 def prescribed_for_doxorubicin_cardiomyopathy(facts: ClinicalFacts) -> Verdict:
@@ -270,6 +275,46 @@ def documented_only(facts: ClinicalFacts) -> Verdict:
     return Verdict(Outcome.UNKNOWN, "not recorded in FHIR data; the prescriber must document it")
 
 
+def _supporting_evidence(facts: ClinicalFacts, criterion: str) -> Verdict:
+    """I.A.5.b / II.A.4.b "prescriber must submit supporting evidence": evidence the payer must review is
+    never settled by a tick (CONTRACT §2.1). Attached evidence (an attachment, a DocumentReference) stays
+    unknown, received and awaiting the payer's review; a "yes" with nothing attached is no evidence; only
+    the prescriber's own "no" settles it (not met)."""
+    attached = facts.submitted_evidence.get(criterion, ())
+    answer = facts.documented.get(criterion)
+    answered = answer.evidence if answer is not None else ()
+    if attached:
+        return Verdict(
+            Outcome.UNKNOWN,
+            f"supporting evidence received ({', '.join(attached)}): it awaits the payer's review, "
+            "the service never settles it",
+            tuple(dict.fromkeys(answered + attached)),
+        )
+    if answer is not None and answer.value is False:
+        return Verdict(
+            Outcome.NOT_MET,
+            "the prescriber answered that no practice guideline or peer-reviewed literature supports "
+            "the dose",
+            answered,
+        )
+    if answer is not None and answer.value:
+        return Verdict(
+            Outcome.UNKNOWN,
+            "answered yes with nothing attached: a tick is not evidence; the prescriber must submit the "
+            "guideline or literature",
+            answered,
+        )
+    return Verdict(Outcome.UNKNOWN, "not recorded in FHIR data; the prescriber must submit the evidence")
+
+
+def supporting_evidence_initial(facts: ClinicalFacts) -> Verdict:
+    return _supporting_evidence(facts, "I.A.5.b")
+
+
+def supporting_evidence_continued(facts: ClinicalFacts) -> Verdict:
+    return _supporting_evidence(facts, "II.A.4.b")
+
+
 def anthracycline_extravasation(facts: ClinicalFacts) -> Verdict:
     return diagnosis(facts.anthracycline_extravasation, "anthracycline extravasation")
 
@@ -318,6 +363,8 @@ EVALUATORS: Mapping[str, Evaluator] = {
     "concurrent_doxorubicin": concurrent_doxorubicin,
     "dose_ratio_within_limit": dose_ratio_within_limit,
     "documented_only": documented_only,
+    "supporting_evidence_initial": supporting_evidence_initial,
+    "supporting_evidence_continued": supporting_evidence_continued,
     "anthracycline_extravasation": anthracycline_extravasation,
     "adult": adult,
     "extravasation_daily_caps": extravasation_daily_caps,

@@ -10,19 +10,52 @@ INITIAL_CARDIOPROTECTION = "I.A"
 
 
 def select_pathway(facts: ClinicalFacts) -> str:
-    """I.B for an anthracycline extravasation (never re-authorized, II.B: each request is judged on I.B);
-    else II.A when the patient already had dexrazoxane for cardioprotection; else I.A.
+    """The order's own purpose decides first (CONTRACT §2): its reason an extravasation → I.B; its reason
+    the cancer or cardioprotection → the cardiomyopathy pathways. Without a reason, I.B only when an
+    extravasation is recorded in the 7 days before the order *and* the order is an extravasation course
+    (one run of at most 3 consecutive days, not repeating, not signed with a doxorubicin order); a
+    repeating order, or one signed together with doxorubicin, is cardioprotection. I.B is never
+    re-authorized (II.B): each request is judged on I.B. Cardiomyopathy: II.A when the patient already
+    had dexrazoxane for cardioprotection, else I.A.
 
-    An extravasation the data cannot settle is judged on I.B too, whenever a record of it is the evidence
-    (an unknown fact with evidence): a T80.810 Condition with no onset or recorded date, or a T80.810
-    with no anthracycline given or ordered in the week before it (the vesicant may be another drug). Its
-    I.B.1 is then unknown, so the order pends for the documentation instead of being denied on
-    cardioprotection criteria it was never meant to meet. A sequela code (T80.810S) is no extravasation
-    record at all: it leaves the fact ``False`` with no evidence.
+    An extravasation counts as recorded whenever a record of it is the evidence, settled or not (no
+    onset date, no drug identified, another drug's): I.B.1 then says which, so the order is judged on
+    what it was meant for.
     """
+    purpose = facts.order_purpose.value
+    if purpose == "extravasation":
+        return EXTRAVASATION
     extravasation = facts.anthracycline_extravasation
-    if extravasation.value or (extravasation.value is None and extravasation.evidence):
+    # A T80.810 record in the window, whatever drug it turns out to be: a vincristine extravasation
+    # treated with a 3-day course is judged (and not met) on I.B.1, not on cardioprotection criteria.
+    recorded = extravasation.value is True or bool(extravasation.evidence)
+    if purpose is None and recorded and facts.extravasation_course_order.value:
         return EXTRAVASATION
     if facts.prior_dexrazoxane_cardioprotection.value:
         return CONTINUED_CARDIOPROTECTION
     return INITIAL_CARDIOPROTECTION
+
+
+def pathway_reason(facts: ClinicalFacts, pathway: str) -> str:
+    """Why the order is judged where it is, when an extravasation is in play (else empty): the reader
+    sees which rule of CONTRACT §2 chose the pathway."""
+    purpose = facts.order_purpose
+    extravasation = facts.anthracycline_extravasation
+    recorded = extravasation.value is True or bool(extravasation.evidence)
+    if pathway == EXTRAVASATION and purpose.value == "extravasation":
+        return purpose.reason
+    if pathway == EXTRAVASATION:
+        course = facts.extravasation_course_order.reason
+        return (
+            "no reason on the order; an extravasation is recorded and the order is an extravasation "
+            f"course ({course})"
+        )
+    if purpose.value == "cardioprotection" and recorded:
+        return f"{purpose.reason}, so not the extravasation pathway"
+    if recorded:
+        course = facts.extravasation_course_order.reason or "not an extravasation course"
+        return (
+            f"an extravasation is recorded, but the order is not an extravasation course ({course}): "
+            "cardioprotection"
+        )
+    return ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from cds_service.clinical.codes import LINES_OUTSIDE_POLICY
+from cds_service.clinical.facts import ClinicalFacts
 
 # CP.PHAR.418 I.C.2 / II.C.2: "CP.CPA.09 for commercial, HIM.PA.154 for health insurance
 # marketplace/ICHRA, and CP.PMN.53 for Medicaid".
@@ -28,3 +29,24 @@ def off_label_policies(line_of_business: str | None) -> tuple[str, ...]:
     """The off-label use policy for the line of business; every one when it is unknown."""
     known = OFF_LABEL_POLICY_BY_LINE_OF_BUSINESS.get(line_of_business or "")
     return (known,) if known else tuple(OFF_LABEL_POLICY_BY_LINE_OF_BUSINESS.values())
+
+
+def line_of_business_note(facts: ClinicalFacts | None) -> str:
+    """The sentence a card and the text report carry when the line of business is unknown (the policy is
+    applied, and a deny names every off-label policy) or was read from the Coverage's text (CONTRACT
+    §2.1)."""
+    if facts is None:
+        return ""
+    line = facts.line_of_business
+    if line.value is not None:
+        # CONTRACT §2.1: a line of business read from the Coverage's own text says so
+        return (
+            f"Line of business {line.value}: {line.reason}."
+            if "read from Coverage text" in line.reason
+            else ""
+        )
+    why = line.reason or "it cannot be read from the Coverage"
+    return (
+        f"Line of business unknown ({why}): the policy is applied as for Commercial, HIM/ICHRA and "
+        "Medicaid members (Medicare and other government programs are outside it)."
+    )

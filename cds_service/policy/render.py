@@ -8,6 +8,7 @@ from cds_service.clinical.facts_json import facts_to_json
 from cds_service.policy.cp_phar_418 import POLICY_ID, POLICY_LAST_REVIEW, POLICY_TITLE, POLICY_URL
 from cds_service.policy.determination import CriterionResult, Determination
 from cds_service.policy.outcome import Outcome
+from cds_service.policy.referral import line_of_business_note
 
 MARKS = {Outcome.MET: "[✓]", Outcome.NOT_MET: "[✗]", Outcome.UNKNOWN: "[?]"}
 
@@ -45,6 +46,7 @@ def determination_to_json(det: Determination) -> dict[str, Any]:
         "documentation": [{"criterion": d.criterion, "request": d.request} for d in det.documentation],
         "off_label_policies": list(det.off_label_policies),
         "related": [criterion_to_json(node) for node in det.related],
+        "evidence_under_review": list(det.evidence_under_review),
     }
 
 
@@ -70,6 +72,12 @@ def determination_to_text(det: Determination) -> str:
         )
     if det.reason:
         lines.append(f"Why: {det.reason}")
+    if det.criteria and (unknown_line := line_of_business_note(det.facts)):
+        lines.append(unknown_line)
+    if det.evidence_under_review:
+        lines.append(
+            f"Evidence received, awaiting the payer's review: {', '.join(det.evidence_under_review)}"
+        )
     if det.off_label_policies:
         lines.append(f"Off-label review (I.C.2): {', '.join(det.off_label_policies)}")
     if det.documentation:

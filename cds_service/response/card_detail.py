@@ -20,6 +20,7 @@ from cds_service.clinical.facts import ClinicalFacts, DoseTotal
 from cds_service.policy.cp_phar_418 import POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination
 from cds_service.policy.outcome import Outcome
+from cds_service.policy.referral import line_of_business_note
 
 OUTCOME_WORDS: dict[Outcome, str] = {
     Outcome.MET: "met",
@@ -225,6 +226,13 @@ def lead_lines(determination: Determination, *, pa_to_submit: bool = False) -> l
             f"**Approved**{through} ({where}; {order}).",
             "**To do:** nothing; keep the supporting chart notes.",
         ]
+    if decision is Decision.PEND and determination.evidence_under_review and not determination.documentation:
+        return [
+            f"**Evidence received** ({where}; {order}).",
+            "**To do:** nothing more to send: the supporting evidence for "
+            + ", ".join(determination.evidence_under_review)
+            + " awaits the payer's review.",
+        ]
     if decision is Decision.PEND:
         return [
             f"**Prior authorization needed** ({where}; {order}).",
@@ -244,6 +252,8 @@ def lead_lines(determination: Determination, *, pa_to_submit: bool = False) -> l
 def needed_lines(determination: Determination) -> list[str]:
     if determination.decision is not Decision.PEND:
         return []
+    if determination.evidence_under_review and not determination.documentation:
+        return []  # the lead says the evidence awaits the payer's review and nothing more is needed
     lines = ["### Still needed"]
     # What is still open about each is said once, on its criterion below.
     lines += [
@@ -252,6 +262,10 @@ def needed_lines(determination: Determination) -> list[str]:
     ]
     if not determination.documentation:
         lines.append("- the chart notes supporting every criterion listed as not documented below")
+    lines += [
+        f"- **{criterion}**: evidence received, awaiting the payer's review"
+        for criterion in determination.evidence_under_review
+    ]
     return lines
 
 
@@ -264,6 +278,10 @@ def instructions_detail(
         lines += ["", line]
     if determination.reason and determination.criteria is None:  # the criteria below say it otherwise
         lines += ["", determination.reason]
+    if determination.decision is not Decision.NOT_APPLICABLE and (
+        unknown_line := line_of_business_note(determination.facts)
+    ):
+        lines += ["", unknown_line]
     needed = needed_lines(determination)
     if needed:
         lines += ["", *needed]

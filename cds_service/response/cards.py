@@ -66,6 +66,9 @@ def decision_summary(determination: Determination, *, pa_to_submit: bool = False
     if decision is Decision.APPROVE:
         through = f" through {determination.approval.end.isoformat()}" if determination.approval else ""
         return f"Dexrazoxane approved under {POLICY_ID}{through}: no prior authorization request needed"
+    if decision is Decision.PEND and determination.evidence_under_review and not determination.documentation:
+        # CONTRACT §2.1: the evidence is with the payer; nothing is left to document
+        return f"Dexrazoxane needs prior authorization: evidence received, awaiting {POLICY_ID} review"
     if decision is Decision.PEND:
         count = len(determination.documentation)
         what = f"{count} criteria" if count > 1 else "a criterion" if count == 1 else "criteria"

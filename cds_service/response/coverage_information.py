@@ -31,6 +31,16 @@ def _criteria_with(determination: Determination, outcome: Outcome) -> list[str]:
     ]
 
 
+def _awaiting_review_only(determination: Determination) -> bool:
+    """A pend with nothing left to send: the evidence is with the payer (CONTRACT §2.1), so
+    coverage-information says auth-needed without doc-needed (and so without a questionnaire, crd-ci-q1)."""
+    return (
+        determination.decision is Decision.PEND
+        and bool(determination.evidence_under_review)
+        and not determination.documentation
+    )
+
+
 def assertion_reason(determination: Determination, *, unsolicited_determ: bool = True) -> str:
     """One sentence, for the `reason` text (invariants crd-ci-q7/q8 want a reason with text)."""
     pathway = f" pathway {determination.pathway}" if determination.pathway else ""
@@ -54,6 +64,11 @@ def assertion_reason(determination: Determination, *, unsolicited_determ: bool =
             else ""
         )
         return f"Does not meet {POLICY_ID}{pathway}: {unmet} not met.{referral}"
+    if _awaiting_review_only(determination):
+        return (
+            f"Prior authorization needed: {POLICY_ID}{pathway} supporting evidence for "
+            f"{', '.join(determination.evidence_under_review)} was received and awaits the payer's review."
+        )
     undocumented = [doc.criterion for doc in determination.documentation] or _criteria_with(
         determination, Outcome.UNKNOWN
     )
@@ -94,6 +109,9 @@ def coverage_information(
             subs.append(_sub("doc-purpose", "valueCode", "retain-doc"))
     elif decision is Decision.DENY:
         subs.append(_sub("covered", "valueCode", "not-covered"))  # crd-ci-q2: no pa-needed
+    elif _awaiting_review_only(determination):
+        subs.append(_sub("covered", "valueCode", "covered"))
+        subs.append(_sub("pa-needed", "valueCode", "auth-needed"))
     else:
         subs.append(_sub("covered", "valueCode", "covered"))
         subs.append(_sub("pa-needed", "valueCode", "auth-needed"))
@@ -117,7 +135,9 @@ def coverage_information(
                 ],
             }
         )
-    if decision is Decision.PEND or (decision is Decision.APPROVE and not satisfied):
+    if (decision is Decision.PEND and not _awaiting_review_only(determination)) or (
+        decision is Decision.APPROVE and not satisfied
+    ):
         subs.append(_sub("questionnaire", "valueCanonical", questionnaire))
     subs.append(_sub("date", "valueDate", today.isoformat()))
     subs.append(_sub("coverage-assertion-id", "valueString", assertion_id))

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from cds_service.clinical.facts import ClinicalFacts
+from cds_service.clinical.fhir_read import obj
 from cds_service.clinical.schedule import planned_schedule
 from cds_service.policy.thresholds import EXTRAVASATION_DAILY_CAP_MG, MAX_DOSE_RATIO
 
@@ -111,7 +112,8 @@ def _course_days(instructions: list[Any]) -> list[range]:
     absent), in `sequence` order as written."""
     days, first = [], 1
     for instruction in instructions:
-        repeat = ((instruction or {}).get("timing") or {}).get("repeat") or {}
+        # imperfect drafts (CONTRACT §7): any of these may be a list or a string instead of an object
+        repeat = obj(obj(obj(instruction).get("timing")).get("repeat"))
         count = repeat.get("count")
         span = count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 1
         days.append(range(first, first + span))

@@ -955,8 +955,9 @@ def cases() -> list[Case]:
             body={"bsa": 2.0},
         ),
         Case(
-            "I.A.5-approve-ratio-10.2-literature-documented",
-            expect("approve", criteria={"I.A.5.a": N, "I.A.5.b": M}, approval=(START, LAST_DOX)),
+            # CONTRACT §2.1: a ticked "literature supports the dose" with nothing attached is no evidence
+            "I.A.5-pend-ratio-10.2-literature-ticked-nothing-attached",
+            expect("pend", criteria={"I.A.5.a": N, "I.A.5.b": U}, documentation=["I.A.5.b"]),
             dexrazoxane=[Doses("dexrazoxane", 4, 510)],
             documented={"I.A.5.b": True},
         ),
@@ -1151,7 +1152,8 @@ def cases() -> list[Case]:
 
 def main() -> None:
     for old in HERE.glob("*.json"):
-        old.unlink()
+        if not old.name.startswith("2.1-"):  # CONTRACT §2.1 cases have their own scripts
+            old.unlink()
     for case in cases():
         (HERE / f"{case.name}.json").write_text(
             json.dumps(request(case), indent=2, ensure_ascii=False) + "\n"

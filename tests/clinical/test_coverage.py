@@ -105,3 +105,60 @@ def test_two_unordered_coverages_both_outside_the_policy_stay_outside() -> None:
 def test_self_pay_beside_a_plan_is_no_competing_payer() -> None:
     lob, used = line_of_business(pool_of(coverage("a", "81"), coverage("b", "51"), ORDER), ORDER, {})
     assert (lob.value, used.value) == ("commercial", "Coverage/b")
+
+
+def texted(rid: str = "c", **changes: object) -> Resource:
+    """A Coverage whose type carries no SOPT code: only its own text can say the line of business."""
+    return {**coverage(rid, None), "type": {"text": "Health plan"}, **changes}
+
+
+def test_line_of_business_from_the_coverages_own_text_as_last_resort() -> None:
+    """CONTRACT §2.1: type.text, payor display and class name/value naming Medicare, Medicaid or a
+    Marketplace plan decide when no mapping or SOPT code does; the reason says it was read from text."""
+    cases = [
+        (texted(type={"text": "Medicare Advantage HMO"}), "medicare"),
+        (texted(payor=[{"display": "Sunshine Health Medicare Advantage PPO"}]), "medicare"),
+        (texted(**{"class": [{"value": "MEDICAID"}]}), "medicaid"),
+        (texted(**{"class": [{"name": "Medi-Cal Managed Care"}]}), "medicaid"),
+        (texted(**{"class": [{"name": "Ambetter Silver (Health Insurance Marketplace)"}]}), "marketplace"),
+        (
+            texted(
+                type={"coding": [{"system": "https://nahdo.org/sopt", "code": "9", "display": "MEDICAID"}]}
+            ),
+            "medicaid",
+        ),
+    ]
+    for resource, expected in cases:
+        lob, _used = line_of_business(pool_of(resource, ORDER), ORDER, {})
+        assert lob.value == expected, resource
+        assert lob.reason.startswith("line of business read from Coverage text"), lob.reason
+    # the payer's own Organization name is its text too
+    pool = pool_of({**PAYER, "name": "State Medicaid Agency"}, texted(), ORDER)
+    assert line_of_business(pool, ORDER, {})[0].value == "medicaid"
+
+
+def test_coverage_text_decides_nothing_a_code_or_the_map_already_decides() -> None:
+    commercial = {**coverage("c", "51"), "payor": [{"display": "Medicare Supplement Plan F"}]}
+    assert line_of_business(pool_of(commercial, ORDER), ORDER, {})[0].value == "commercial"
+    mapped = {**texted(), "class": [{"value": "PLAN-7"}], "payor": [{"display": "Medicare"}]}
+    assert line_of_business(pool_of(mapped, ORDER), ORDER, {"PLAN-7": "commercial"})[0].value == "commercial"
+
+
+def test_text_naming_two_lines_or_none_leaves_it_unknown() -> None:
+    dual = texted(type={"text": "Medicare-Medicaid Plan (MMP)"})
+    lob = line_of_business(pool_of(dual, ORDER), ORDER, {})[0]
+    assert lob.value is None and "more than one line of business" in lob.reason
+    for text in ("Non-Medicaid commercial PPO", "Employer group PPO", "Exchanged card on file 2026"):
+        assert line_of_business(pool_of(texted(type={"text": text}), ORDER), ORDER, {})[0].value is None, text
+
+
+def test_dstu2_and_stu3_plan_texts_are_read_too() -> None:
+    dstu2 = {
+        **coverage("c", None),
+        "type": {"system": "http://example.org/x", "code": "X", "display": "Medicaid HMO"},
+    }
+    assert line_of_business(pool_of(dstu2, ORDER), ORDER, {})[0].value == "medicaid"
+    stu3 = {**texted(), "grouping": {"plan": "P-1", "planDisplay": "Medicare Advantage Gold"}}
+    assert line_of_business(pool_of(stu3, ORDER), ORDER, {})[0].value == "medicare"
+    issuer = {**coverage("c", None), "payor": [], "issuer": {"display": "Marketplace Silver Plan"}}
+    assert line_of_business(pool_of(issuer, ORDER), ORDER, {})[0].value == "marketplace"

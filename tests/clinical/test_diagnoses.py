@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.codes import ICD10CM, SNOMED
@@ -91,29 +92,63 @@ def test_a_ratio_below_the_detection_limit_is_not_detected_and_the_lab_interpret
     assert dx.ph_positive([], [flagged]).value is True
 
 
-def test_wilms_and_neuroblastoma_by_snomed_or_by_site_in_a_child() -> None:
-    assert dx.wilms_tumor(recorded(snomed_condition("w", "302849000")), 40).value is True
-    kidney = recorded(condition("k", "C64.1"))
-    assert dx.wilms_tumor(kidney, 4).value is True
-    assert dx.wilms_tumor(kidney, 60).value is False
-    assert dx.wilms_tumor(kidney, None).value is None
-    assert dx.neuroblastoma(recorded(snomed_condition("n", "432328008")), 3).value is True
-    assert dx.neuroblastoma(recorded(condition("n", "C74.10")), 3).value is True
-    assert dx.neuroblastoma(recorded(condition("n", "C47.4")), 3).value is False
+def named(rid: str, code: str, text: str, **kwargs: Any) -> Resource:
+    resource = condition(rid, code, **kwargs)
+    resource["code"]["text"] = text
+    return resource
 
 
-def test_soft_tissue_sarcoma_but_not_gist() -> None:
-    assert dx.soft_tissue_sarcoma(recorded(condition("s", "C49.4"))).value is True
-    assert dx.soft_tissue_sarcoma(recorded(condition("s", "C48.0"))).value is True
-    assert dx.soft_tissue_sarcoma(recorded(condition("g", "C49.A2"))).value is False
+def test_site_codes_are_not_histology_at_any_age() -> None:
+    """CONTRACT §2.1: a cancer coded only by its site leaves the indication there unknown (not met,
+    not absent), at any age; the histology named on the record settles it or rules it out."""
+    assert dx.wilms_tumor(recorded(snomed_condition("w", "302849000"))).value is True
+    for age in (4, 60, None):
+        kidney = dx.wilms_tumor(recorded(condition("k", "C64.1")), age)
+        assert (kidney.value, kidney.evidence) == (None, ("Condition/k",))
+        assert "coded by site only: Wilms tumor cannot be ruled out" in kidney.reason
+    assert dx.wilms_tumor(recorded(named("k", "C64.1", "Wilms tumour, right kidney"))).value is True
+    rcc = dx.wilms_tumor(recorded(named("k", "C64.1", "Clear cell renal cell carcinoma")))
+    assert (rcc.value, rcc.evidence) == (False, ("Condition/k",))
+    assert dx.neuroblastoma(recorded(snomed_condition("n", "432328008"))).value is True
+    for code in ("C74.10", "C74.00", "C74.92", "C47.4", "C48.0", "C38.3"):
+        assert dx.neuroblastoma(recorded(condition("n", code))).value is None, code
+    assert dx.neuroblastoma(recorded(named("n", "C74.10", "Neuroblastoma of adrenal medulla"))).value is True
+    assert dx.neuroblastoma(recorded(named("n", "C74.10", "Pheochromocytoma, malignant"))).value is False
+    # the SNOMED CT site-only equivalents read the same
+    assert dx.wilms_tumor(recorded(snomed_condition("k", "363518003"))).value is None
+    assert dx.neuroblastoma(recorded(snomed_condition("a", "93665005"))).value is None
+    assert dx.soft_tissue_sarcoma(recorded(snomed_condition("s", "399981008"))).value is None
+    # a cancer elsewhere rules them out: no site code where they occur
+    breast = recorded(condition("b", "C50.911"))
+    assert [dx.wilms_tumor(breast).value, dx.neuroblastoma(breast).value] == [False, False]
+    assert dx.soft_tissue_sarcoma(breast).value is False
 
 
-def test_peritoneal_codes_are_not_soft_tissue_sarcoma() -> None:
-    """C48.1-C48.8 (peritoneum) are mostly peritoneal carcinoma; only C48.0 (retroperitoneum) is read."""
-    for code in ("C48.1", "C48.2", "C48.8"):
-        assert dx.soft_tissue_sarcoma(recorded(condition("p", code))).value is False
-    assert dx.soft_tissue_sarcoma(recorded(condition("r", "C48.0"))).value is True
-    assert dx.soft_tissue_sarcoma(recorded(condition("s", "C49.9"))).value is True
+def test_a_histology_extension_names_the_tumour() -> None:
+    kidney = condition("k", "C64.1")
+    kidney["extension"] = [
+        {
+            "url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior",
+            "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "25081006"}]},
+        }
+    ]
+    assert dx.wilms_tumor(recorded(kidney)).value is True
+
+
+def test_soft_tissue_sarcoma_by_site_is_unknown_and_gist_rules_it_out() -> None:
+    for code in ("C49.4", "C48.0", "C48.1", "C47.5", "C69.61", "C76.2", "C38.0"):
+        fact = dx.soft_tissue_sarcoma(recorded(condition("s", code)))
+        assert (fact.value, fact.evidence) == (None, ("Condition/s",)), code
+    assert dx.soft_tissue_sarcoma(recorded(named("s", "C69.60", "Embryonal rhabdomyosarcoma of orbit"))).value
+    gist = dx.soft_tissue_sarcoma(recorded(condition("g", "C49.A2")))
+    assert (gist.value, gist.evidence) == (False, ("Condition/g",))
+    peritoneal = recorded(named("p", "C48.2", "Primary peritoneal serous carcinoma"))
+    assert dx.soft_tissue_sarcoma(peritoneal).value is False
+
+
+def test_a_site_code_beside_a_specific_code_is_settled_by_the_specific_one() -> None:
+    both = recorded(condition("k", "C64.1"), snomed_condition("w", "302849000"))
+    assert dx.wilms_tumor(both).evidence == ("Condition/w",)
 
 
 def test_no_structured_diagnosis_is_false() -> None:
@@ -139,26 +174,48 @@ def extravasation(*resources: Resource, order: Resource | None = None) -> Fact[b
     return dx.anthracycline_extravasation(pool_of(*resources, drafts=[order]), order, ORDER_DATE)
 
 
-def test_t80_810_is_any_vesicant_so_it_needs_an_anthracycline_in_the_week_before() -> None:
-    """T80.810 codes the extravasation of any vesicant antineoplastic: an anthracycline given or ordered
-    in the 7 days up to the onset makes it anthracycline-induced; none recorded leaves it unknown."""
+def test_anthracycline_induced_means_the_anthracycline_given_at_the_onset() -> None:
+    """CONTRACT §2.1: T80.810 is any vesicant antineoplastic. The drug given on the onset day or the day
+    before decides: an anthracycline only → met; other vesicants only → not met; both → unknown."""
     onset = condition("x", "T80.810A", onset="2026-10-03")
-    alone = extravasation(onset, administration("v", VINCRISTINE, "2026-10-03", (2, "mg")))
-    assert alone.value is None
-    assert alone.evidence == ("Condition/x",)
-    assert "another drug" in alone.reason
+    vincristine = administration("v", VINCRISTINE, "2026-10-03", (2, "mg"))
+    alone = extravasation(onset, vincristine)
+    assert alone.value is False
+    assert alone.evidence == ("Condition/x", "MedicationAdministration/v")
+    assert "vincristine, not an anthracycline, given at the onset" in alone.reason
+    mitoxantrone = {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01DB07"}]}
+    assert extravasation(onset, administration("m", mitoxantrone, "2026-10-02", (20, "mg"))).value is False
     # the infusion that extravasated, charted as stopped with no dose, ties it to the anthracycline
     stopped = administration("dox", DOXORUBICIN, "2026-10-03", None, status="stopped")
     found = extravasation(onset, stopped)
     assert found.value is True
     assert found.evidence == ("Condition/x", "MedicationAdministration/dox")
-    # an order authored in the window counts; one 8 days before the onset does not
-    ordered = medication_request("epi", EPIRUBICIN, (90, "mg/m2"), status="completed", authored="2026-09-27")
-    assert extravasation(onset, ordered).value is True
-    early = medication_request("epi", EPIRUBICIN, (90, "mg/m2"), status="completed", authored="2026-09-25")
+    day_before = administration("epi", EPIRUBICIN, "2026-10-02", (90, "mg/m2"))
+    assert extravasation(onset, day_before).value is True
+    both = extravasation(onset, stopped, vincristine)
+    assert both.value is None and "both an anthracycline" in both.reason
+    # two days before the onset is not "at the onset"; an order is not a dose given
+    early = administration("dox", DOXORUBICIN, "2026-10-01", (60, "mg/m2"))
     assert extravasation(onset, early).value is None
+    ordered = medication_request("epi", EPIRUBICIN, (90, "mg/m2"), status="completed", authored="2026-10-03")
+    assert extravasation(onset, ordered).value is None
     not_given = administration("dox", DOXORUBICIN, "2026-10-03", (60, "mg/m2"), status="not-done")
     assert extravasation(onset, not_given).value is None
+
+
+def test_a_condition_that_names_the_drug_decides() -> None:
+    stopped = administration("dox", DOXORUBICIN, "2026-10-03", None, status="stopped")
+    vinca = named("x", "T80.810A", "Vincristine extravasation, left forearm", onset="2026-10-03")
+    assert extravasation(vinca, stopped).value is False
+    doxorubicin = named("x", "T80.810A", "Extravasation of doxorubicin", onset="2026-10-03")
+    assert extravasation(doxorubicin).value is True
+    noted = condition("x", "T80.810A", onset="2026-10-03")
+    noted["note"] = [{"text": "Daunorubicin infiltrated at the port site"}]
+    assert extravasation(noted).value is True
+    by_evidence = condition("x", "T80.810A", onset="2026-10-03")
+    by_evidence["evidence"] = [{"detail": [{"reference": "MedicationAdministration/v"}]}]
+    vincristine = administration("v", VINCRISTINE, "2026-10-01", (2, "mg"))
+    assert extravasation(by_evidence, vincristine, stopped).value is False
 
 
 def test_the_orders_extravasation_reason_also_needs_the_anthracycline() -> None:
@@ -206,10 +263,10 @@ def test_a_tentative_diagnosis_is_unknown_not_met_nor_absent() -> None:
     checks = [
         (dx.acute_lymphoblastic_leukemia, condition("d", "C91.00", **maybe)),
         (dx.aggressive_mature_b_cell_lymphoma, condition("d", "C83.70", **maybe)),
-        (dx.soft_tissue_sarcoma, condition("d", "C49.4", **maybe)),
+        (dx.soft_tissue_sarcoma, named("d", "C49.4", "Leiomyosarcoma", **maybe)),
         (dx.relapsed_or_refractory, condition("d", "C91.02", **maybe)),
         (lambda d: dx.wilms_tumor(d, 40), snomed_condition("d", "302849000", **maybe)),
-        (lambda d: dx.wilms_tumor(d, 4), condition("d", "C64.1", **maybe)),
+        (lambda d: dx.wilms_tumor(d, 4), named("d", "C64.1", "Nephroblastoma", **maybe)),
         (lambda d: dx.neuroblastoma(d, 3), snomed_condition("d", "432328008", **maybe)),
         (lambda d: dx.ph_positive(d, []), snomed_condition("d", "426955004", **maybe)),
     ]
@@ -223,8 +280,8 @@ def test_a_tentative_diagnosis_is_unknown_not_met_nor_absent() -> None:
     unstated = condition("h", "C81.10")
     del unstated["verificationStatus"]
     assert dx.hodgkin_lymphoma(recorded(unstated)).value is True
-    # an adult's site code still says no Wilms tumor, tentative or not
-    assert dx.wilms_tumor(recorded(condition("k", "C64.1", **maybe)), 60).value is False
+    # a site code is unknown at any age, tentative or not
+    assert dx.wilms_tumor(recorded(condition("k", "C64.1", **maybe)), 60).value is None
 
 
 def test_a_tentative_breast_cancer_or_metastasis_makes_metastatic_breast_cancer_unknown() -> None:
@@ -257,3 +314,27 @@ def test_a_cancer_in_remission_still_counts_resolved_and_inactive_do_not() -> No
         assert (
             dx.acute_lymphoblastic_leukemia(recorded(condition("a", "C91.01", status=status))).value is False
         )
+
+
+def test_a_record_that_rules_nothing_out_leaves_the_indication_unknown() -> None:
+    """An unspecified primary (C80.1), or a name in the text under a code that does not say it, is not a
+    recorded cancer that rules Wilms, neuroblastoma or sarcoma out."""
+    unspecified = recorded(condition("u", "C80.1"))
+    assert [dx.wilms_tumor(unspecified).value, dx.neuroblastoma(unspecified).value] == [None, None]
+    assert dx.soft_tissue_sarcoma(unspecified).value is None
+    rhabdo = recorded(named("r", "30924005", "Embryonal rhabdomyosarcoma", system=SNOMED))
+    fact = dx.soft_tissue_sarcoma(rhabdo)
+    assert (fact.value, fact.evidence) == (None, ("Condition/r",))
+    assert "named in a diagnosis's text" in fact.reason
+    # bone and Kaposi sarcomas are other tumours
+    for text, code in (("Osteosarcoma of left femur", "C40.22"), ("Kaposi sarcoma of skin", "C46.0")):
+        assert dx.soft_tissue_sarcoma(recorded(named("b", code, text))).value is False, text
+    assert (
+        dx.soft_tissue_sarcoma(recorded(named("o", "C49.22", "Osteosarcoma, extraskeletal"))).value is False
+    )
+
+
+def test_a_histology_charted_as_a_question_settles_nothing() -> None:
+    for text in ("Rule out Wilms tumor", "Suspected nephroblastoma", "Wilms tumor vs renal cell carcinoma?"):
+        fact = dx.wilms_tumor(recorded(named("k", "C64.1", text)))
+        assert (fact.value, fact.evidence) == (None, ("Condition/k",)), text

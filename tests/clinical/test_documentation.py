@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from cds_service.clinical.documentation import documented_answers
+from cds_service.clinical.documentation import documented_answers, submitted_evidence
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import pool_of
 
@@ -81,3 +81,63 @@ def test_a_recent_answer_written_for_another_order_does_not_settle_this_one() ->
     other = response("other", {"I.A.5.b": True}, authored="2026-09-25")
     other["basedOn"] = [{"reference": "MedicationRequest/old-dz"}]
     assert documented_answers(pool_of(other), ORDER, START) == {}
+
+
+def with_answers(rid: str, answers: list[dict[str, Any]], link: str = "I.A.5.b", **extra: Any) -> Resource:
+    resource = response(rid, {}, **extra)
+    resource["item"][0]["item"] = [{"linkId": link, "answer": answers}]
+    return resource
+
+
+def test_evidence_is_an_attachment_or_a_document_reference_in_the_answer() -> None:
+    """CONTRACT §2.1: what a payer reviews is what the clinician attached, never the tick itself."""
+    tick = {"valueBoolean": True}
+    attachment = {"valueAttachment": {"contentType": "application/pdf", "title": "NCCN excerpt"}}
+    document = {"valueReference": {"reference": "DocumentReference/lit-1"}}
+    pool = pool_of(
+        with_answers("qr", [tick, attachment]),
+        with_answers("qr2", [tick, document], link="II.A.4.b"),
+        with_answers("tick-only", [tick], link="II.A.4.b"),
+    )
+    found = submitted_evidence(pool, ORDER, START)
+    assert found == {
+        "I.A.5.b": ("QuestionnaireResponse/qr (NCCN excerpt)",),
+        "II.A.4.b": ("DocumentReference/lit-1",),
+    }
+
+
+def test_evidence_nested_under_the_criterion_counts_and_stale_or_other_responses_do_not() -> None:
+    nested = response("nested", {})
+    nested["item"][0]["item"] = [
+        {
+            "linkId": "I.A.5.b",
+            "answer": [
+                {
+                    "valueBoolean": True,
+                    "item": [
+                        {
+                            "linkId": "I.A.5.b.file",
+                            "answer": [{"valueReference": {"reference": "DocumentReference/d"}}],
+                        }
+                    ],
+                }
+            ],
+        }
+    ]
+    assert submitted_evidence(pool_of(nested), ORDER, START) == {"I.A.5.b": ("DocumentReference/d",)}
+    document = [{"valueReference": {"reference": "DocumentReference/d"}}]
+    stale = with_answers("old", document, authored="2025-01-01")
+    draft = with_answers("draft", document, status="in-progress")
+    elsewhere = with_answers("other", document, link="II.A.3")  # not a criterion the payer reviews
+    assert submitted_evidence(pool_of(stale, draft, elsewhere), ORDER, START) == {}
+
+
+def test_a_contained_or_typed_document_reference_is_evidence_too() -> None:
+    contained = with_answers("qr", [{"valueReference": {"reference": "#lit"}}])
+    contained["contained"] = [{"resourceType": "DocumentReference", "id": "lit", "status": "current"}]
+    typed = with_answers("qr2", [{"valueReference": {"type": "DocumentReference", "display": "NCCN"}}])
+    binary = with_answers("qr3", [{"valueReference": {"reference": "Patient/p"}}])
+    found = submitted_evidence(pool_of(contained, typed, binary), ORDER, START)
+    assert found == {
+        "I.A.5.b": ("QuestionnaireResponse/qr (#lit)", "QuestionnaireResponse/qr2 (DocumentReference NCCN)")
+    }

@@ -139,3 +139,11 @@ def test_liposomal_named_only_in_a_reference_display_or_a_medications_ingredient
         "ingredient": [{"itemCodeableConcept": {"text": "doxorubicin hydrochloride liposomal"}}],
     }
     assert agent_of(medication, ResourcePool()) is Agent.LIPOSOMAL_DOXORUBICIN
+
+
+def test_a_malformed_coding_is_read_as_absent_not_a_crash() -> None:
+    concept = {
+        "coding": [{"system": {"x": 1}, "code": ["3639"], "display": {"a": "b"}}],
+        "text": "doxorubicin",
+    }
+    assert agent_of_concept(concept) is Agent.DOXORUBICIN

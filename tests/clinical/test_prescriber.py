@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from cds_service.clinical.codes import NUCC, SNOMED
+from cds_service.clinical.facts import Fact
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import DEXRAZOXANE, medication_request, pool_of
@@ -131,3 +133,52 @@ def test_a_prohibited_or_merely_proposed_referral_is_no_consultation() -> None:
     }
     for change in ({"doNotPerform": True}, {"intent": "proposal"}):
         assert [f.value for f in consultation_facts(pool_of({**referral, **change}))] == [None, None], change
+
+
+def test_a_consultation_is_about_this_therapy() -> None:
+    """CONTRACT §2.1: a referral counts when authored within the 12 months before the order or its period
+    covers the order date; an older (or undated) one is named but leaves the consultation unknown."""
+    on = date(2026, 10, 5)
+    base = {
+        "resourceType": "ServiceRequest",
+        "id": "ref",
+        "status": "completed",
+        "performerType": {"coding": [{"system": NUCC, "code": "207RX0202X"}]},
+    }
+
+    def consult(**dates: Any) -> Fact[bool]:
+        return consultation_facts(pool_of({**base, **dates}), on)[0]
+
+    assert consult(authoredOn="2025-10-05").value is True  # 12 months to the day
+    old = consult(authoredOn="2023-01-05")
+    assert (old.value, old.evidence) == (None, ("ServiceRequest/ref",))
+    assert old.reason.startswith("referral authored 2023-01-05, more than 12 months before the order")
+    assert consult(authoredOn="2025-10-04").value is None
+    covering = {"start": "2023-01-05", "end": "2027-01-05"}
+    assert consult(authoredOn="2023-01-05", occurrencePeriod=covering).value is True
+    assert consult(occurrencePeriod={"start": "2026-09-01"}).value is True  # open-ended period
+    ended = consult(occurrencePeriod={"start": "2024-01-01", "end": "2024-06-30"})
+    assert ended.value is None and "ended 2024-06-30" in ended.reason
+    assert consult(occurrenceDateTime="2026-06-01").value is True  # only the consultation's own date
+    assert consult(occurrenceDateTime="2024-06-01").value is None
+    undated = consult()
+    assert undated.value is None and "no date" in undated.reason
+    # DSTU2 ReferralRequest: dateSent, fulfillmentTime
+    dstu2 = {**base, "resourceType": "ReferralRequest", "dateSent": "2026-09-20"}
+    assert consultation_facts(pool_of(dstu2), on)[0].value is True
+    # a recent referral beside an old one counts
+    recent = {**base, "id": "new", "authoredOn": "2026-09-01"}
+    both = consultation_facts(pool_of({**base, "authoredOn": "2020-01-01"}, recent), on)[0]
+    assert (both.value, both.evidence) == (True, ("ServiceRequest/new",))
+
+
+def test_a_stu3_referral_names_its_recipient() -> None:
+    referral = {
+        "resourceType": "ReferralRequest",
+        "id": "ref",
+        "status": "active",
+        "authoredOn": "2026-09-01",
+        "recipient": [{"reference": "PractitionerRole/onc"}],
+    }
+    pool = pool_of(referral, role("onc", "Practitioner/x", NUCC, "207RX0202X"))
+    assert [f.value for f in consultation_facts(pool, date(2026, 10, 5))] == [True, True]

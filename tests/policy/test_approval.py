@@ -42,3 +42,12 @@ def test_an_end_before_the_start_is_held_to_the_start() -> None:
 def test_extravasation_is_three_days_inclusive() -> None:
     period = approval_period(adult_on_doxorubicin(), "I.B")
     assert (period.start, period.end) == (date(2026, 11, 28), date(2026, 11, 30))
+
+
+def test_an_extravasation_approval_runs_three_days_from_the_courses_first_dose() -> None:
+    """CONTRACT §2: I.B starts on the order's first scheduled day (else its date) and ends 2 days later."""
+    signed_the_day_before = adult_on_doxorubicin(course_first_day=Fact(date(2026, 11, 29)))
+    period = approval_period(signed_the_day_before, "I.B")
+    assert (period.start, period.end) == (date(2026, 11, 29), date(2026, 12, 1))
+    period = approval_period(adult_on_doxorubicin(), "I.B")  # no schedule read: the order date
+    assert (period.start, period.end) == (date(2026, 11, 28), date(2026, 11, 30))

@@ -69,6 +69,7 @@ def test_unknown_line_of_business_is_decided_and_a_deny_names_all_three_policies
 def test_extravasation_is_judged_on_i_b_with_ii_b_beside_it() -> None:
     course = tuple(ExtravasationDay(d, mg) for d, mg in ((1, 2000.0), (2, 2000.0), (3, 1000.0)))
     facts = adult_on_doxorubicin(
+        order_purpose=Fact("extravasation"),
         anthracycline_extravasation=Fact(True),
         prior_dexrazoxane_cardioprotection=Fact(True),
         extravasation_course=course,
@@ -113,6 +114,7 @@ def test_met_criteria_pend_when_the_end_of_doxorubicin_therapy_cannot_be_read() 
 def test_an_extravasation_approval_needs_no_doxorubicin_schedule() -> None:
     facts = adult_on_doxorubicin(
         anthracycline_extravasation=Fact(True, ("Condition/x",)),
+        extravasation_course_order=Fact(True),
         extravasation_course=(
             ExtravasationDay(1, 1800.0),
             ExtravasationDay(2, 1800.0),
@@ -155,3 +157,35 @@ def test_other_government_programs_and_self_pay_are_outside_the_policy() -> None
     for line in ("other-government", "self-pay"):
         det = determine(adult_on_doxorubicin(line_of_business=Fact(line)), ORDER)
         assert det.decision is Decision.NOT_APPLICABLE, line
+
+
+def test_evidence_received_is_not_asked_for_again_and_the_reason_says_it_awaits_review() -> None:
+    facts = adult_on_doxorubicin(
+        dose_ratio=Fact(20.0),
+        documented=documented(**{"I_A_5_b": True}),
+        submitted_evidence={"I.A.5.b": ("DocumentReference/lit",)},
+    )
+    det = determine(facts, ORDER)
+    assert (det.decision, det.documentation, det.evidence_under_review) == (Decision.PEND, (), ("I.A.5.b",))
+    assert "supporting evidence for I.A.5.b received, awaiting the payer's review" in det.reason
+
+
+def test_the_reason_says_the_line_of_business_was_read_from_text() -> None:
+    lob = Fact(
+        "medicare", ("Coverage/c",), "line of business read from Coverage text: type 'Medicare Advantage'"
+    )
+    det = determine(adult_on_doxorubicin(line_of_business=lob), ORDER)
+    assert det.decision is Decision.NOT_APPLICABLE
+    assert "(line of business read from Coverage text: type 'Medicare Advantage')" in det.reason
+
+
+def test_the_reason_names_the_pathway_rule_when_an_extravasation_is_in_play() -> None:
+    facts = adult_on_doxorubicin(
+        anthracycline_extravasation=Fact(None, ("Condition/x",), "no drug identified"),
+        extravasation_course_order=Fact(
+            False, ("MedicationRequest/dex",), "signed together with a doxorubicin order"
+        ),
+    )
+    det = determine(facts, ORDER)
+    assert det.pathway == "I.A"
+    assert "the order is not an extravasation course (signed together with a doxorubicin order)" in det.reason

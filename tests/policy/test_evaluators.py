@@ -312,3 +312,34 @@ def test_reasons_name_only_the_parts_that_decide() -> None:
     assert met.reason == "prescriber is an oncologist"
     open_ = ev.both(Verdict(Outcome.MET, "relapsed"), Verdict(Outcome.UNKNOWN, "no TKI recorded"))
     assert open_.reason == "no TKI recorded"
+
+
+def test_evidence_the_payer_reviews_is_never_settled_by_a_tick() -> None:
+    """CONTRACT §2.1: I.A.5.b / II.A.4.b are never met by the service."""
+    for criterion, read in (
+        ("I.A.5.b", ev.supporting_evidence_initial),
+        ("II.A.4.b", ev.supporting_evidence_continued),
+    ):
+        tick = Fact(True, ("QuestionnaireResponse/qr",))
+        ticked = read(adult_on_doxorubicin(documented={criterion: tick}))
+        assert ticked.outcome is Outcome.UNKNOWN and "a tick is not evidence" in ticked.reason
+        attached = read(
+            adult_on_doxorubicin(
+                documented={criterion: tick}, submitted_evidence={criterion: ("DocumentReference/lit",)}
+            )
+        )
+        assert attached.outcome is Outcome.UNKNOWN
+        assert "received (DocumentReference/lit): it awaits the payer's review" in attached.reason
+        assert attached.evidence == ("QuestionnaireResponse/qr", "DocumentReference/lit")
+        said_no = read(
+            adult_on_doxorubicin(documented={criterion: Fact(False, ("QuestionnaireResponse/qr",))})
+        )
+        assert said_no.outcome is Outcome.NOT_MET
+        assert read(adult_on_doxorubicin()).outcome is Outcome.UNKNOWN
+
+
+def test_a_diagnosis_settled_by_its_records_says_how() -> None:
+    ruled_out = Fact(False, ("Condition/k",), "charted as another histology, not Wilms tumor")
+    verdict = ev.diagnosis(ruled_out, "Wilms tumor")
+    assert (verdict.outcome, verdict.reason) == (Outcome.NOT_MET, ruled_out.reason)
+    assert ev.diagnosis(Fact(False), "Wilms tumor").reason == "no Wilms tumor recorded"

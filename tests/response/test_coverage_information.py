@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -106,3 +107,20 @@ def test_not_applicable_has_no_coverage_information() -> None:
         version=CrdVersion.SAFE,
     )
     assert extension is None
+
+
+@pytest.mark.parametrize("version", list(CrdVersion))
+def test_evidence_awaiting_the_payers_review_is_auth_needed_without_doc_needed(version: CrdVersion) -> None:
+    """CONTRACT §2.1: the evidence was received; nothing more to send, so no doc-needed, no doc-purpose
+    and no questionnaire (crd-ci-q1), and the reason says it awaits the payer's review."""
+    under_review = replace(pend(), documentation=(), evidence_under_review=("I.A.5.b",))
+    extension = build(under_review, version)
+    found = values(extension)
+    assert found["covered"] == ["covered"]
+    assert found["pa-needed"] == ["auth-needed"]
+    assert "doc-needed" not in found and "doc-purpose" not in found and "questionnaire" not in found
+    assert "I.A.5.b was received and awaits the payer's review" in found["reason"][0]["text"]
+    assert invariant_violations(extension, version=version) == []
+    # with something else still to send, the documentation is asked for as usual
+    still_open = replace(pend(), evidence_under_review=("I.A.5.b",))
+    assert values(build(still_open, version))["doc-needed"] == ["clinical"]

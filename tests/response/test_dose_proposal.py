@@ -190,3 +190,12 @@ def test_no_extravasation_proposal_that_would_halve_allowed_days() -> None:
         extravasation_course=course,
     )
     assert dose_proposal(order_facts, order) is None
+
+
+def test_a_malformed_timing_in_an_extravasation_draft_is_no_crash() -> None:
+    """Imperfect drafts (CONTRACT §7): a `timing` or `repeat` sent as a list or a string reads as absent."""
+    determination = over_extravasation_cap()
+    for broken in ([{"repeat": {"count": 2}}], "daily", {"repeat": ["count", 2]}):
+        order = copy.deepcopy(determination.order_resource)
+        order["dosageInstruction"][0]["timing"] = broken
+        dose_proposal(determination.facts, order, "I.B")  # no exception

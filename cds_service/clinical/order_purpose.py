@@ -1,0 +1,100 @@
+"""What a dexrazoxane order is for, as the order itself shows it (CONTRACT §2 "Pathways").
+
+* Its reason: an extravasation (ICD-10-CM T80.810, not the sequela) says extravasation; a cancer (any
+  ICD-10-CM C code or a SNOMED CT cancer the policy names), drug-induced cardiomyopathy (I42.7) or words
+  of cardioprotection say cardioprotection. Both: extravasation (the cancer is the context of the event).
+* Its shape, read only when it gives no reason: an extravasation course is one run of at most 3
+  consecutive days, not repeating, and not signed together with a doxorubicin order.
+* The first day of that course: the order's first scheduled day, else its date (the I.B approval start).
+
+Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cds_service.clinical import codes
+from cds_service.clinical.diagnoses import is_extravasation_diagnosis, order_reasons
+from cds_service.clinical.drugs import agent_of
+from cds_service.clinical.facts import Fact
+from cds_service.clinical.orders import prohibits
+from cds_service.clinical.schedule import order_date, planned_schedule
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+
+EXTRAVASATION = "extravasation"
+CARDIOPROTECTION = "cardioprotection"
+# "one run of at most 3 consecutive days" (CONTRACT §2; Totect: once daily for 3 days)
+COURSE_DAYS = 3
+_CARDIOPROTECTION_WORDS = ("cardioprotect", "cardiomyopathy", "cardiotoxic")
+_DRUG_INDUCED_CARDIOMYOPATHY = "I427"
+_SNOMED_CANCERS = (
+    codes.SCT_BREAST
+    | codes.SCT_ALL
+    | codes.SCT_AGGRESSIVE_B_CELL
+    | codes.SCT_HODGKIN
+    | codes.SCT_WILMS
+    | codes.SCT_NEUROBLASTOMA
+    | codes.SCT_SITE_WILMS
+    | codes.SCT_SITE_NEUROBLASTOMA
+    | codes.SCT_SITE_SOFT_TISSUE
+)
+
+
+def order_purpose(order: Resource, pool: ResourcePool) -> Fact[str]:
+    """``extravasation`` / ``cardioprotection`` from the order's reason; unknown when it gives none."""
+    reasons = order_reasons(order, pool)
+    extravasation = [r for r in reasons if is_extravasation_diagnosis(r)]
+    if extravasation:
+        refs = tuple(dict.fromkeys(r.reference for r in extravasation))
+        return Fact(EXTRAVASATION, refs, "the order's reason is an extravasation (T80.810)")
+    cardioprotection = [
+        r
+        for r in reasons
+        if any(code.startswith("C") or code.startswith(_DRUG_INDUCED_CARDIOMYOPATHY) for code in r.icd)
+        or r.snomed & _SNOMED_CANCERS
+        or any(word in r.text for word in _CARDIOPROTECTION_WORDS)
+    ]
+    if cardioprotection:
+        refs = tuple(dict.fromkeys(r.reference for r in cardioprotection))
+        return Fact(CARDIOPROTECTION, refs, "the order's reason is the cancer or cardioprotection")
+    return Fact(None, (), "the order gives no reason the pathway can be read from")
+
+
+def _signed_with_doxorubicin(order: Resource, pool: ResourcePool) -> tuple[str, ...]:
+    return tuple(
+        reference_of(other)
+        for other in pool.draft_orders
+        if other is not order and not prohibits(other) and agent_of(other, pool) in codes.DOXORUBICINS
+    )
+
+
+def extravasation_course_order(order: Resource, pool: ResourcePool) -> Fact[bool]:
+    """Whether the order is shaped as an extravasation course: one run of at most 3 consecutive days,
+    not repeating, not signed together with a doxorubicin order."""
+    reference = reference_of(order)
+    doxorubicin = _signed_with_doxorubicin(order, pool)
+    if doxorubicin:
+        return Fact(False, (reference, *doxorubicin), "signed together with a doxorubicin order")
+    schedule = planned_schedule(order)
+    if schedule.open_ended:
+        return Fact(False, (reference,), "a repeating order with no end")
+    days = sorted({dose.when for dose in schedule.doses if dose.when is not None})
+    undated = sum(1 for dose in schedule.doses if dose.when is None)
+    span = (days[-1] - days[0]).days + 1 if days else 0
+    consecutive = span == len(days)
+    if consecutive and span + undated <= COURSE_DAYS:
+        return Fact(True, (reference,), f"one run of {max(span, 1)} day(s), at most {COURSE_DAYS}")
+    if not consecutive:
+        return Fact(False, (reference,), "doses on days that are not consecutive (a repeating order)")
+    return Fact(
+        False, (reference,), f"{span + undated} days of doses, more than one {COURSE_DAYS}-day course"
+    )
+
+
+def course_first_day(order: Resource, start: date) -> Fact[date]:
+    """The I.B approval start: the order's first scheduled day, else its date (``start``)."""
+    days = [dose.when for dose in planned_schedule(order).doses if dose.when is not None]
+    if days:
+        return Fact(min(days), (reference_of(order),), "the order's first scheduled day")
+    return Fact(order_date(order) or start, (reference_of(order),), "the order's date")

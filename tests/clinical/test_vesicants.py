@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import date
+
+from cds_service.clinical import vesicants
+from tests.clinical.builders import DOXORUBICIN, administration, pool_of
+
+ONSET = date(2026, 10, 3)
+ATC = "http://www.whocc.no/atc"
+
+
+def drug(code: str, text: str) -> dict[str, object]:
+    return {"coding": [{"system": ATC, "code": code}], "text": text}
+
+
+def test_given_at_the_onset_is_the_onset_day_or_the_day_before() -> None:
+    on_day = administration("a", DOXORUBICIN, "2026-10-03T10:00:00Z", (60, "mg/m2"))
+    day_before = administration("b", drug("L01CA02", "Vincristine"), "2026-10-02", (1.4, "mg/m2"))
+    two_days = administration("c", drug("L01DB03", "Epirubicin"), "2026-10-01", (90, "mg/m2"))
+    after = administration("d", drug("L01DB02", "Daunorubicin"), "2026-10-04", (45, "mg/m2"))
+    found = vesicants.given_at_onset(pool_of(on_day, day_before, two_days, after), ONSET)
+    assert found.anthracyclines == {"doxorubicin": "MedicationAdministration/a"}
+    assert found.others == {"vincristine": "MedicationAdministration/b"}
+
+
+def test_mitoxantrone_and_vesicants_known_only_by_atc_are_other_vesicants() -> None:
+    mitoxantrone = administration("m", drug("L01DB07", "Novantrone"), "2026-10-03", (12, "mg/m2"))
+    vinorelbine = administration("v", {"coding": [{"system": ATC, "code": "L01CA04"}]}, "2026-10-03", None)
+    found = vesicants.given_at_onset(pool_of(mitoxantrone, vinorelbine), ONSET)
+    assert not found.anthracyclines
+    assert set(found.others) == {"mitoxantrone", "ATC L01CA04"}
+
+
+def test_a_drug_neither_anthracycline_nor_vesicant_is_not_named() -> None:
+    ondansetron = administration("o", {"text": "Ondansetron 8 mg"}, "2026-10-03", (8, "mg"))
+    not_done = administration("x", DOXORUBICIN, "2026-10-03", (60, "mg/m2"), status="not-done")
+    assert not vesicants.given_at_onset(pool_of(ondansetron, not_done), ONSET).found
+
+
+def test_the_record_names_the_drug_in_text_notes_or_evidence() -> None:
+    record = {
+        "resourceType": "Condition",
+        "id": "x",
+        "note": [{"text": "Idarubicin infiltration at the PICC site"}],
+        "evidence": [{"code": [{"text": "Adriamycin extravasation"}]}],
+    }
+    named = vesicants.named_by_record(record, "extravasation of vesicant", "Condition/x", pool_of(record))
+    assert set(named.anthracyclines) == {"idarubicin", "adriamycin"}
+    assert not named.others
