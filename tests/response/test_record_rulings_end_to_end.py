@@ -55,8 +55,8 @@ async def test_attached_literature_is_received_and_awaits_the_payers_review() ->
     assert response["cards"][0]["summary"].endswith("evidence received, awaiting CP.PHAR.418 review")
     assert len(response["cards"][0]["summary"]) < 140
     detail = response["cards"][0]["detail"]
-    assert "### Evidence received" in detail
-    assert "I.A.5.b was received and awaits the payer's review" in detail
+    assert detail.startswith("**Evidence received**")
+    assert "nothing more to send: the supporting evidence for I.A.5.b awaits the payer's review" in detail
 
 
 async def test_a_tick_with_nothing_attached_still_asks_for_the_evidence() -> None:
