@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cds_service import __version__
 from cds_service.app_state import Runtime, runtime_of
 from cds_service.auth.jwks import is_url
+from cds_service.claims_api import router as claims_router
 from cds_service.dtr.routes import router as dtr_router
 from cds_service.errors import PayloadTooLarge
 from cds_service.hooks.errors import UnhandledErrorMiddleware, install_error_handling, outcome_response
@@ -31,6 +32,8 @@ from cds_service.hooks.routes import json_response
 from cds_service.hooks.routes import router as hooks_router
 from cds_service.logging_setup import configure_logging
 from cds_service.settings import Settings, get_settings
+from cds_service.store.protocol import Store, StoreUnavailable
+from cds_service.store.schedule import keep_migrated, purge_on_schedule
 from cds_service.warmup import warm_up_models
 
 log = structlog.get_logger("cds_service.app")
@@ -170,10 +173,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     _announce_security(runtime.settings)
     # Warm up in the background: liveness answers at once, readiness once the models are loaded.
     warm_up = asyncio.create_task(_warm_up(runtime))
+    # Migrate the store (retried while the database is unreachable: the service answers meanwhile, not
+    # ready), then purge expired rows on the CDS_PURGE_INTERVAL_SECONDS schedule.
+    store_tasks = [
+        asyncio.create_task(keep_migrated(runtime.store, runtime.store_migrated)),
+        asyncio.create_task(purge_on_schedule(runtime.store, runtime.settings.purge_interval_seconds)),
+    ]
     try:
         yield
     finally:
-        await asyncio.gather(warm_up, return_exceptions=True)
+        for task in store_tasks:
+            task.cancel()
+        await asyncio.gather(warm_up, *store_tasks, return_exceptions=True)
         await runtime.close()
 
 
@@ -183,7 +194,12 @@ def runtime_of_app(app: FastAPI) -> Runtime:
     return runtime
 
 
-def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClient | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    http_client: httpx.AsyncClient | None = None,
+    store: Store | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
     configure_logging()
     # The API docs are a development aid: with authentication on they would be the one unauthenticated
@@ -198,7 +214,7 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
     )
-    app.state.runtime = Runtime(settings, http_client=http_client)
+    app.state.runtime = Runtime(settings, http_client=http_client, given_store=store)
     install_error_handling(app)
     # Innermost: a 413 raised while a route reads the body goes through the app's error handling.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -215,6 +231,8 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
     )
     app.include_router(hooks_router)
     app.include_router(dtr_router)
+    if settings.claims_api_tokens:  # no token configured: the claims route does not exist
+        app.include_router(claims_router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
@@ -228,6 +246,14 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
             return outcome_response(503, f"Not ready: {problem}", code="security")
         if not runtime.ready.is_set():
             return outcome_response(503, "Warming up", code="transient")
+        # Not ready while the database is unreachable: an orchestrator sends traffic to replicas that can
+        # keep what they decide (issue 11).
+        if not runtime.store_migrated.is_set():
+            return outcome_response(503, "Not ready: the store is not migrated yet", code="transient")
+        try:
+            await runtime.store.ping()
+        except StoreUnavailable:
+            return outcome_response(503, "Not ready: the store is unreachable", code="transient")
         return json_response({"status": "ready"})
 
     return app

@@ -21,6 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the CDS Hooks endpoints")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    commands.add_parser("migrate", help="bring the store's schema to the latest migration, then exit")
     evaluate = commands.add_parser("evaluate", help="evaluate one hook request file offline")
     evaluate.add_argument("request", type=Path, help="a CDS Hooks order-sign request (JSON)")
     evaluate.add_argument("--json", action="store_true", help="print the determination as JSON (CONTRACT §4)")
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args.host, args.port)
+    if args.command == "migrate":
+        return _migrate()
     return _evaluate(args.request, as_json=args.json, today=args.today)
 
 
@@ -73,6 +76,30 @@ def _serve(host: str, port: int) -> int:
     uvicorn.run(
         "cds_service.app:create_app", factory=True, host=host, port=port, log_config=None, access_log=False
     )
+    return 0
+
+
+def _migrate() -> int:
+    """Exit 0 once the schema is current; 1 with one line on stderr when the database cannot be reached."""
+    import asyncio
+
+    from cds_service.store.protocol import StoreUnavailable
+    from cds_service.store.sql import SqlStore
+
+    async def run() -> None:
+        store = SqlStore.from_settings(settings)
+        try:
+            await store.migrate()
+        finally:
+            await store.close()
+
+    settings = _settings_or_exit()
+    try:
+        asyncio.run(run())
+    except StoreUnavailable as error:
+        print(f"cds-service: {error}", file=sys.stderr)
+        return 1
+    print("cds-service: the store's schema is current")
     return 0
 
 

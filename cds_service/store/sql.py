@@ -1,0 +1,191 @@
+"""The store over SQLAlchemy 2 Core (async): one implementation for SQLite and PostgreSQL.
+
+Every operation is timed (STORE_LATENCY), bounded by ``CDS_STORE_TIMEOUT_SECONDS`` and, when it fails,
+counted (STORE_ERRORS) and raised as ``StoreUnavailable``: the callers decide how to degrade. The schema is
+migrated on first use when start-up has not done it yet (tests, a database that came up late).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from cds_service.metrics import STORE_ERRORS, STORE_LATENCY
+from cds_service.settings import Settings
+from cds_service.store import migrate, schema
+from cds_service.store.engine import create_engine
+from cds_service.store.protocol import StoreUnavailable
+from cds_service.store.records import DeterminationRecord, FeedbackRecord
+
+# What a failing database raises through SQLAlchemy and its drivers (connection refused, timeouts).
+_FAILURES = (SQLAlchemyError, OSError, TimeoutError, ConnectionError)
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands times back without a zone: they were written in UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _insert(dialect: str, table: Any) -> Any:
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+class SqlStore:
+    def __init__(self, engine: AsyncEngine, *, timeout_seconds: float) -> None:
+        self.engine = engine
+        self.timeout = timeout_seconds
+        self.dialect = engine.dialect.name
+        self._migrated = False
+        self._migrating = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SqlStore:
+        return cls(create_engine(settings), timeout_seconds=settings.store_timeout_seconds)
+
+    @asynccontextmanager
+    async def _operation(self, name: str) -> AsyncIterator[None]:
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.timeout):
+                yield
+        except _FAILURES as error:
+            STORE_ERRORS.labels(name).inc()
+            raise StoreUnavailable(f"store {name} failed: {type(error).__name__}") from error
+        finally:
+            STORE_LATENCY.labels(name).observe(time.perf_counter() - started)
+
+    async def _upgrade(self) -> None:
+        async with self._migrating:
+            if not self._migrated:
+                await migrate.upgrade(self.engine)
+                self._migrated = True
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
+        if not self._migrated:
+            await self._upgrade()
+        async with self.engine.begin() as connection:
+            yield connection
+
+    async def migrate(self) -> None:
+        async with self._operation("migrate"):
+            await self._upgrade()
+
+    async def save_determinations(self, records: Sequence[DeterminationRecord]) -> None:
+        if not records:
+            return
+        rows = [
+            {
+                "assertion_id": r.assertion_id,
+                "order_ref": r.order,
+                "patient_id": r.patient_id,
+                "coverage": r.coverage,
+                "decision": r.decision,
+                "pathway": r.pathway,
+                "approval_start": r.approval_start,
+                "approval_end": r.approval_end,
+                "criteria": r.criteria,
+                "determination": r.determination,
+                "prefill": r.prefill,
+                "client": r.client,
+                "satisfied_pa_id": r.satisfied_pa_id,
+                "created_at": r.created_at,
+                "expires_at": r.expires_at,
+            }
+            for r in records
+        ]
+        statement = _insert(self.dialect, schema.determinations)
+        # The same order assessed again against the same coverage keeps its id (DTR §spec-47): the latest
+        # determination replaces the earlier one.
+        statement = statement.on_conflict_do_update(
+            index_elements=[schema.determinations.c.assertion_id],
+            set_={name: statement.excluded[name] for name in rows[0] if name != "assertion_id"},
+        )
+        async with self._operation("save_determinations"), self._transaction() as connection:
+            await connection.execute(statement, rows)
+
+    async def determination(self, assertion_id: str, *, now: datetime) -> DeterminationRecord | None:
+        table = schema.determinations
+        query = select(table).where(table.c.assertion_id == assertion_id, table.c.expires_at > now)
+        async with self._operation("read_determination"), self._transaction() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        if row is None:
+            return None
+        return DeterminationRecord(
+            assertion_id=row["assertion_id"],
+            order=row["order_ref"],
+            patient_id=row["patient_id"],
+            coverage=row["coverage"],
+            decision=row["decision"],
+            pathway=row["pathway"],
+            approval_start=row["approval_start"],
+            approval_end=row["approval_end"],
+            criteria=row["criteria"],
+            determination=row["determination"],
+            prefill=row["prefill"],
+            client=row["client"],
+            satisfied_pa_id=row["satisfied_pa_id"],
+            created_at=_utc(row["created_at"]),
+            expires_at=_utc(row["expires_at"]),
+        )
+
+    async def record_feedback(self, records: Sequence[FeedbackRecord]) -> list[str]:
+        if not records:
+            return []
+        table = schema.feedback
+        statement = (
+            _insert(self.dialect, table)
+            .on_conflict_do_nothing(index_elements=[table.c.id])
+            .returning(table.c.id)
+        )
+        recorded: list[str] = []
+        async with self._operation("record_feedback"), self._transaction() as connection:
+            for r in records:  # one statement each: RETURNING names exactly the rows inserted
+                result = await connection.execute(
+                    statement,
+                    {
+                        "id": r.id,
+                        "service": r.service,
+                        "record": r.record,
+                        "received_at": r.received_at,
+                        "expires_at": r.expires_at,
+                    },
+                )
+                recorded.extend(str(value) for value in result.scalars())
+        return recorded
+
+    async def first_use(self, issuer: str, jti: str, *, expires_at: datetime, now: datetime) -> bool:
+        table = schema.jtis
+        statement = _insert(self.dialect, table).values(issuer=issuer, jti=jti, expires_at=expires_at)
+        # A row left by a token that has expired (not purged yet) no longer protects anything: take it over.
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.issuer, table.c.jti],
+            set_={"expires_at": statement.excluded.expires_at},
+            where=table.c.expires_at <= now,
+        ).returning(table.c.jti)
+        async with self._operation("first_use"), self._transaction() as connection:
+            return (await connection.execute(statement)).first() is not None
+
+    async def purge(self, now: datetime) -> dict[str, int]:
+        purged: dict[str, int] = {}
+        async with self._operation("purge"), self._transaction() as connection:
+            for table in (schema.determinations, schema.feedback, schema.jtis):
+                result = await connection.execute(delete(table).where(table.c.expires_at <= now))
+                purged[table.name] = int(result.rowcount or 0)
+        return purged
+
+    async def ping(self) -> None:
+        async with self._operation("ping"), self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
