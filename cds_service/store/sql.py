@@ -46,6 +46,12 @@ class SqlStore:
         self.dialect = engine.dialect.name
         self._migrated = False
         self._migrating = asyncio.Lock()
+        # On PostgreSQL every operation is one statement (an upsert, an insert, a delete per table), atomic
+        # by itself: autocommit saves the BEGIN and COMMIT round trips. SQLite keeps explicit transactions
+        # (BEGIN IMMEDIATE, engine.py).
+        self._statements = (
+            engine.execution_options(isolation_level="AUTOCOMMIT") if self.dialect == "postgresql" else engine
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SqlStore:
@@ -73,7 +79,7 @@ class SqlStore:
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
         if not self._migrated:
             await self._upgrade()
-        async with self.engine.begin() as connection:
+        async with self._statements.begin() as connection:
             yield connection
 
     async def migrate(self) -> None:
