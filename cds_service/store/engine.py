@@ -50,10 +50,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+# Execution option of operations that are one statement: SQLite runs it atomically by itself, no BEGIN.
+SINGLE_STATEMENT = "cds_single_statement"
+
+
 def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE: the write lock is taken at BEGIN, so two writers (workers, a migration) queue on the busy
     # timeout instead of one failing when its read lock cannot be upgraded (SQLAlchemy's pysqlite recipe).
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if not connection.get_execution_options().get(SINGLE_STATEMENT):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -79,7 +84,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
     if url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, json_serializer=_json, connect_args={"timeout": timeout})
+    # No rollback when a connection returns to the pool: every use ends its own transaction (an aiosqlite
+    # call is a hop to the driver's thread, and this one would be a no-op).
+    engine = create_async_engine(
+        url, json_serializer=_json, connect_args={"timeout": timeout}, pool_reset_on_return=None
+    )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from cds_service.metrics import STORE_ERRORS, STORE_LATENCY
 from cds_service.settings import Settings
 from cds_service.store import migrate, schema
-from cds_service.store.engine import create_engine
+from cds_service.store.engine import SINGLE_STATEMENT, create_engine
 from cds_service.store.protocol import StoreUnavailable
 from cds_service.store.records import DeterminationRecord, FeedbackRecord
 
@@ -39,6 +39,28 @@ def _insert(dialect: str, table: Any) -> Any:
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
+def _save_statement(dialect: str) -> Any:
+    # The same order assessed again against the same coverage keeps its id (DTR §spec-47): the latest
+    # determination replaces the earlier one.
+    table = schema.determinations
+    statement = _insert(dialect, table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.assertion_id],
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name != "assertion_id"},
+    )
+
+
+def _first_use_statement(dialect: str) -> Any:
+    # A row left by a token that has expired (not purged yet) no longer protects anything: take it over.
+    table = schema.jtis
+    statement = _insert(dialect, table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.issuer, table.c.jti],
+        set_={"expires_at": statement.excluded.expires_at},
+        where=table.c.expires_at <= bindparam("now"),
+    ).returning(table.c.jti)
+
+
 class SqlStore:
     def __init__(self, engine: AsyncEngine, *, timeout_seconds: float) -> None:
         self.engine = engine
@@ -46,11 +68,16 @@ class SqlStore:
         self.dialect = engine.dialect.name
         self._migrated = False
         self._migrating = asyncio.Lock()
-        # On PostgreSQL every operation is one statement (an upsert, an insert, a delete per table), atomic
-        # by itself: autocommit saves the BEGIN and COMMIT round trips. SQLite keeps explicit transactions
-        # (BEGIN IMMEDIATE, engine.py).
+        # Every operation but a migration is single statements (an upsert, an insert per item, a delete per
+        # table), each atomic by itself: run without BEGIN and COMMIT round trips (PostgreSQL autocommit;
+        # SQLite without its BEGIN IMMEDIATE, engine.py). Migrations keep their one transaction.
+        # Built once: building an upsert (its EXCLUDED alias) costs more CPU than executing it.
+        self._save = _save_statement(self.dialect)
+        self._first_use = _first_use_statement(self.dialect)
         self._statements = (
-            engine.execution_options(isolation_level="AUTOCOMMIT") if self.dialect == "postgresql" else engine
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.dialect == "postgresql"
+            else engine.execution_options(**{SINGLE_STATEMENT: True})
         )
 
     @classmethod
@@ -109,15 +136,8 @@ class SqlStore:
             }
             for r in records
         ]
-        statement = _insert(self.dialect, schema.determinations)
-        # The same order assessed again against the same coverage keeps its id (DTR §spec-47): the latest
-        # determination replaces the earlier one.
-        statement = statement.on_conflict_do_update(
-            index_elements=[schema.determinations.c.assertion_id],
-            set_={name: statement.excluded[name] for name in rows[0] if name != "assertion_id"},
-        )
         async with self._operation("save_determinations"), self._transaction() as connection:
-            await connection.execute(statement, rows)
+            await connection.execute(self._save, rows)
 
     async def determination(self, assertion_id: str, *, now: datetime) -> DeterminationRecord | None:
         table = schema.determinations
@@ -170,16 +190,11 @@ class SqlStore:
         return recorded
 
     async def first_use(self, issuer: str, jti: str, *, expires_at: datetime, now: datetime) -> bool:
-        table = schema.jtis
-        statement = _insert(self.dialect, table).values(issuer=issuer, jti=jti, expires_at=expires_at)
-        # A row left by a token that has expired (not purged yet) no longer protects anything: take it over.
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.issuer, table.c.jti],
-            set_={"expires_at": statement.excluded.expires_at},
-            where=table.c.expires_at <= now,
-        ).returning(table.c.jti)
         async with self._operation("first_use"), self._transaction() as connection:
-            return (await connection.execute(statement)).first() is not None
+            result = await connection.execute(
+                self._first_use, {"issuer": issuer, "jti": jti, "expires_at": expires_at, "now": now}
+            )
+            return result.first() is not None
 
     async def purge(self, now: datetime) -> dict[str, int]:
         purged: dict[str, int] = {}
