@@ -28,6 +28,11 @@ from cds_service.store.records import DeterminationRecord, FeedbackRecord
 
 # What a failing database raises through SQLAlchemy and its drivers (connection refused, timeouts).
 _FAILURES = (SQLAlchemyError, OSError, TimeoutError, ConnectionError)
+# After a failure, operations fail at once for this long instead of each waiting out the timeout again (a
+# database that swallows packets would otherwise cost every hook CDS_STORE_TIMEOUT_SECONDS, twice with
+# authentication on). A ping (readiness, every few seconds) always tries, and closes this as soon as the
+# database answers.
+FAIL_FAST_SECONDS = 5.0
 
 
 def _utc(value: datetime) -> datetime:
@@ -67,6 +72,7 @@ class SqlStore:
         self.timeout = timeout_seconds
         self.dialect = engine.dialect.name
         self._migrated = False
+        self._failing_until = 0.0  # time.monotonic() before which operations fail fast
         self._migrating = asyncio.Lock()
         # Every operation but a migration is single statements (an upsert, an insert per item, a delete per
         # table), each atomic by itself: run without BEGIN and COMMIT round trips (PostgreSQL autocommit;
@@ -85,16 +91,24 @@ class SqlStore:
         return cls(create_engine(settings), timeout_seconds=settings.store_timeout_seconds)
 
     @asynccontextmanager
-    async def _operation(self, name: str) -> AsyncIterator[None]:
+    async def _operation(self, name: str, *, probe: bool = False) -> AsyncIterator[None]:
+        if not probe and time.monotonic() < self._failing_until:
+            STORE_ERRORS.labels(name).inc()
+            raise StoreUnavailable(
+                f"store {name} skipped: the database failed in the last {FAIL_FAST_SECONDS:g} s"
+            )
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout):
                 yield
         except _FAILURES as error:
             STORE_ERRORS.labels(name).inc()
+            self._failing_until = time.monotonic() + FAIL_FAST_SECONDS
             raise StoreUnavailable(f"store {name} failed: {type(error).__name__}") from error
         finally:
             STORE_LATENCY.labels(name).observe(time.perf_counter() - started)
+        if probe:
+            self._failing_until = 0.0
 
     async def _upgrade(self) -> None:
         async with self._migrating:
@@ -110,7 +124,7 @@ class SqlStore:
             yield connection
 
     async def migrate(self) -> None:
-        async with self._operation("migrate"):
+        async with self._operation("migrate", probe=True):
             await self._upgrade()
 
     async def save_determinations(self, records: Sequence[DeterminationRecord]) -> None:
@@ -205,7 +219,7 @@ class SqlStore:
         return purged
 
     async def ping(self) -> None:
-        async with self._operation("ping"), self.engine.connect() as connection:
+        async with self._operation("ping", probe=True), self._statements.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     async def close(self) -> None:

@@ -7,6 +7,7 @@ import gc
 import tracemalloc
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import orjson
 import pytest
@@ -247,6 +248,53 @@ async def test_a_database_that_never_answers_is_bounded_by_the_store_timeout() -
         server.close()
         await server.wait_closed()
     assert accepted  # it did reach the server
+
+
+async def test_after_a_failure_operations_fail_fast() -> None:
+    """A hung database costs one operation its timeout; the next ones fail at once (the hung server sees
+    no second connection)."""
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def hang(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    hung = SqlStore.from_settings(
+        Settings(database_url=f"postgresql://cds@127.0.0.1:{port}/cds", store_timeout_seconds=0.3)
+    )
+    try:
+        with pytest.raises(StoreUnavailable, match="failed"):
+            await hung.first_use("iss", "a", expires_at=NOW, now=NOW)
+        with pytest.raises(StoreUnavailable, match="skipped"):
+            await hung.first_use("iss", "b", expires_at=NOW, now=NOW)
+        with pytest.raises(StoreUnavailable, match="skipped"):
+            await record_determinations(hung, [pend()], hook_request(draft_order()), key=KEY, now=NOW)
+        assert len(accepted) == 1
+    finally:
+        await hung.close()
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_ping_that_gets_through_ends_failing_fast(tmp_path: Path) -> None:
+    """The SQLite file's folder disappears (a volume unmounted): operations fail, then fail fast; once it is
+    back, a ping (readiness, which always tries) lets them through again."""
+    folder = tmp_path / "data"
+    store = SqlStore.from_settings(Settings(data_dir=str(folder)))
+    try:
+        folder.rmdir()
+        with pytest.raises(StoreUnavailable, match="failed"):
+            await store.determination("x", now=NOW)
+        folder.mkdir()
+        with pytest.raises(StoreUnavailable, match="skipped"):
+            await store.determination("x", now=NOW)
+        await store.ping()
+        assert await store.determination("x", now=NOW) is None
+    finally:
+        await store.close()
 
 
 def test_an_unsupported_database_url_is_refused() -> None:
