@@ -74,12 +74,12 @@ class SqlStore:
         self._migrated = False
         self._failing_until = 0.0  # time.monotonic() before which operations fail fast
         self._migrating = asyncio.Lock()
-        # Every operation but a migration is single statements (an upsert, an insert per item, a delete per
-        # table), each atomic by itself: run without BEGIN and COMMIT round trips (PostgreSQL autocommit;
-        # SQLite without its BEGIN IMMEDIATE, engine.py). Migrations keep their one transaction.
         # Built once: building an upsert (its EXCLUDED alias) costs more CPU than executing it.
         self._save = _save_statement(self.dialect)
         self._first_use = _first_use_statement(self.dialect)
+        # Every operation but a migration is single statements (an upsert, an insert per item, a delete per
+        # table), each atomic by itself: run without BEGIN and COMMIT round trips (PostgreSQL autocommit;
+        # SQLite without its BEGIN IMMEDIATE, engine.py). Migrations keep their one transaction.
         self._statements = (
             engine.execution_options(isolation_level="AUTOCOMMIT")
             if self.dialect == "postgresql"
