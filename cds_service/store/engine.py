@@ -30,7 +30,12 @@ def database_url(settings: Settings) -> URL:
         backend = url.drivername.split("+", 1)[0]
         if backend not in _ASYNC_DRIVERS:
             raise ValueError(f"CDS_DATABASE_URL: {backend} is not supported (postgresql or sqlite)")
-        return url.set(drivername=_ASYNC_DRIVERS[backend])
+        url = url.set(drivername=_ASYNC_DRIVERS[backend])
+        if "sslmode" in url.query:
+            # libpq's spelling, as hosted PostgreSQL hands URLs out; asyncpg takes the same modes as `ssl`.
+            mode = url.query["sslmode"]
+            url = url.difference_update_query(["sslmode"]).update_query_dict({"ssl": mode})
+        return url
     return URL.create("sqlite+aiosqlite", database=str(Path(settings.data_dir) / SQLITE_FILE))
 
 

@@ -25,7 +25,7 @@ from cds_service.store.protocol import StoreUnavailable
 from cds_service.store.schedule import purge_once
 from cds_service.store.sql import SqlStore
 from tests.response.determinations import COVERAGE, approve, draft_order, hook_request, medicare, pend
-from tests.store.postgres import closed_port
+from tests.store.postgres import PostgresServer, closed_port
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 KEY = b"k"
@@ -308,3 +308,13 @@ def test_without_a_database_url_the_store_is_a_file_under_the_data_dir() -> None
     url = database_url(Settings(data_dir="somewhere/var"))
     assert (url.drivername, url.database) == ("sqlite+aiosqlite", "somewhere/var/cds-service.sqlite3")
     assert database_url(Settings(database_url="postgresql://u:p@db/cds")).drivername == "postgresql+asyncpg"
+    hosted = database_url(Settings(database_url="postgres://u:p@db/cds?sslmode=require"))
+    assert (hosted.drivername, dict(hosted.query)) == ("postgresql+asyncpg", {"ssl": "require"})
+
+
+async def test_a_libpq_sslmode_in_the_url_reaches_asyncpg(postgres: PostgresServer) -> None:
+    store = SqlStore.from_settings(Settings(database_url=postgres.url + "?sslmode=disable"))
+    try:
+        await store.ping()
+    finally:
+        await store.close()
