@@ -40,7 +40,7 @@ async def measure(runs: int, administrations: int, tuned: bool) -> None:
     body = big_request(administrations)
     del body["fhirServer"], body["fhirAuthorization"]
     raw = orjson.dumps(body)
-    app = create_app(Settings(feedback_log_path="", gc_tuning=tuned))
+    app = create_app(Settings(gc_tuning=tuned))
     logging.getLogger("cds_service").setLevel(logging.WARNING)
     pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
     started: list[float] = []

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import logging
 import statistics
+import tempfile
 import time
 
 import httpx
@@ -26,7 +27,7 @@ async def main(runs: int, administrations: int) -> None:
     body = big_request(administrations)
     del body["fhirServer"], body["fhirAuthorization"]  # full prefetch: nothing to fetch
     raw = orjson.dumps(body)
-    app = create_app(Settings(feedback_log_path=""))
+    app = create_app(Settings(data_dir=tempfile.mkdtemp()))
     logging.getLogger("cds_service").setLevel(logging.WARNING)
     timings: list[float] = []
     async with app.router.lifespan_context(app):

@@ -177,7 +177,7 @@ def loads_ms(raw: bytes) -> float:
 
 # The servers' logs (one JSON line per hook call) would bury the figures.
 QUIET: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-SERVICE_ENV = {"CDS_FEEDBACK_LOG_PATH": "", "CDS_LOG_LEVEL": "WARNING"}
+SERVICE_ENV = {"CDS_LOG_LEVEL": "WARNING"}  # the store: the default SQLite file under var/
 
 
 async def full_prefetch(sizes: list[int], runs: dict[int, int]) -> None:

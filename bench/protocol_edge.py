@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -69,7 +70,7 @@ async def main(runs: int) -> None:
             auth_required=auth,
             public_base_url=BASE_URL,
             trusted_issuers={ISSUER: JWKS_URL},
-            feedback_log_path="",
+            data_dir=tempfile.mkdtemp(),
         )
         with respx.mock(assert_all_called=False) as mock:
             mock.get(JWKS_URL).mock(return_value=httpx.Response(200, json=jwks(ec_key(), rsa_key())))

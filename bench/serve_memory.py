@@ -84,7 +84,7 @@ def main(workers: int, hooks: int, concurrency: int, administrations: int) -> No
         port = probe.getsockname()[1]
     with tempfile.TemporaryDirectory() as scratch:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CDS_")}
-        env["CDS_FEEDBACK_LOG_PATH"] = str(Path(scratch) / "feedback.jsonl")
+        env["CDS_DATA_DIR"] = scratch
         server = subprocess.Popen(
             [sys.executable, "-m", "cds_service", "serve", "--workers", str(workers), "--port", str(port)],
             env=env,

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cds_service import __version__
 from cds_service.app_state import Runtime, runtime_of
 from cds_service.auth.jwks import is_url
+from cds_service.claims_api import router as claims_router
 from cds_service.clinical.coverage import line_of_business_map_problem
 from cds_service.dtr.routes import router as dtr_router
 from cds_service.errors import PayloadTooLarge
@@ -34,6 +35,8 @@ from cds_service.hooks.routes import router as hooks_router
 from cds_service.logging_setup import configure_logging
 from cds_service.metrics_exposition import exposition, mark_worker_exited, show_known_series
 from cds_service.settings import Settings, get_settings
+from cds_service.store.protocol import Store, StoreUnavailable
+from cds_service.store.schedule import keep_migrated, purge_on_schedule
 from cds_service.tester.routes import data_router as tester_data_router
 from cds_service.tester.routes import page_router as tester_page_router
 from cds_service.warmup import warm_up_models
@@ -177,10 +180,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     _announce_security(runtime.settings)
     # Warm up in the background: liveness answers at once, readiness once the models are loaded.
     warm_up = asyncio.create_task(_warm_up(runtime))
+    # Migrate the store (retried while the database is unreachable: the service answers meanwhile, not
+    # ready), then purge expired rows on the CDS_PURGE_INTERVAL_SECONDS schedule.
+    store_tasks = [
+        asyncio.create_task(keep_migrated(runtime.store, runtime.store_migrated)),
+        asyncio.create_task(purge_on_schedule(runtime.store, runtime.settings.purge_interval_seconds)),
+    ]
     try:
         yield
     finally:
-        await asyncio.gather(warm_up, return_exceptions=True)
+        for task in store_tasks:
+            task.cancel()
+        await asyncio.gather(warm_up, *store_tasks, return_exceptions=True)
         await runtime.close()
         mark_worker_exited()
 
@@ -191,7 +202,12 @@ def runtime_of_app(app: FastAPI) -> Runtime:
     return runtime
 
 
-def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClient | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    http_client: httpx.AsyncClient | None = None,
+    store: Store | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
     # Settings carry the map as written; the domain reads it, and refuses what it cannot read at start-up.
     lob_problem = line_of_business_map_problem(settings.line_of_business_map)
@@ -210,7 +226,7 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
     )
-    app.state.runtime = Runtime(settings, http_client=http_client)
+    app.state.runtime = Runtime(settings, http_client=http_client, given_store=store)
     show_known_series()
     install_error_handling(app)
     # Innermost: a 413 raised while a route reads the body goes through the app's error handling.
@@ -232,6 +248,8 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
     if not settings.auth_required or settings.tester_enabled:
         app.include_router(tester_page_router)
         app.include_router(tester_data_router)
+    if settings.claims_api_tokens:  # no token configured: the claims route does not exist
+        app.include_router(claims_router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
@@ -245,6 +263,18 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
             return outcome_response(503, f"Not ready: {problem}", code="security", counted=False)
         if not runtime.ready.is_set():
             return outcome_response(503, "Warming up", code="transient", counted=False)
+        # Not ready while the database is unreachable: an orchestrator sends traffic to replicas that can
+        # keep what they decide (issue 11).
+        if not runtime.store_migrated.is_set():
+            return outcome_response(
+                503, "Not ready: the store is not migrated yet", code="transient", counted=False
+            )
+        try:
+            await runtime.store.ping()
+        except StoreUnavailable:
+            return outcome_response(
+                503, "Not ready: the store is unreachable", code="transient", counted=False
+            )
         return json_response({"status": "ready"})
 
     # Served like /healthz, without the client JWT (a Prometheus scraper holds none): the series carry

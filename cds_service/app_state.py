@@ -1,12 +1,12 @@
-"""What one running app holds beyond its routes: settings, the shared HTTP client, the client-token
-verifier, the feedback log and readiness. Kept on ``app.state.runtime``; handlers reach it through
-``runtime_of(request)``.
+"""What one running app holds beyond its routes: settings, the shared HTTP client, the store, the
+client-token verifier, the feedback log and readiness. Kept on ``app.state.runtime``; handlers reach it
+through ``runtime_of(request)``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 import httpx
 from starlette.requests import HTTPConnection
@@ -16,6 +16,8 @@ from cds_service.auth.jwks import JwksCache
 from cds_service.auth.replay import ReplayGuard
 from cds_service.hooks.feedback import FeedbackLog
 from cds_service.settings import Settings
+from cds_service.store.protocol import Store
+from cds_service.store.sql import SqlStore
 
 # Connection pool for FHIR servers and JWKS endpoints; per-request timeouts are set by the callers.
 HTTP_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
@@ -28,20 +30,26 @@ class Runtime:
     http_client: httpx.AsyncClient | None = None
     owns_http_client: bool = False
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # The store (issue 11): the one handed in, else from the settings (engines connect lazily).
+    given_store: InitVar[Store | None] = None
+    store: Store = field(init=False)
+    # Set once the schema is migrated (start-up, retried while the database is unreachable).
+    store_migrated: asyncio.Event = field(default_factory=asyncio.Event)
     verifier: ClientTokenVerifier = field(init=False)
     feedback_log: FeedbackLog = field(init=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, given_store: Store | None) -> None:
+        self.store = given_store if given_store is not None else SqlStore.from_settings(self.settings)
         jwks = JwksCache(
             self.settings.trusted_issuers, self.http, ttl_seconds=self.settings.jwks_cache_seconds
         )
         self.verifier = ClientTokenVerifier(
             jwks,
-            ReplayGuard(),
+            ReplayGuard(self.store),
             leeway_seconds=self.settings.jwt_leeway_seconds,
             max_lifetime_seconds=self.settings.jwt_max_lifetime_seconds,
         )
-        self.feedback_log = FeedbackLog(self.settings.feedback_log_path)
+        self.feedback_log = FeedbackLog(self.store, retention_days=self.settings.retention_days)
 
     def http(self) -> httpx.AsyncClient:
         """The shared client; created on first use when no lifespan ran and none was injected."""
@@ -51,6 +59,7 @@ class Runtime:
         return self.http_client
 
     async def close(self) -> None:
+        await self.store.close()
         if self.owns_http_client and self.http_client is not None:
             await self.http_client.aclose()
             self.http_client = None

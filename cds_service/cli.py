@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         help="worker processes (uvicorn workers); /metrics on any of them reports the sum of all",
     )
+    commands.add_parser("migrate", help="bring the store's schema to the latest migration, then exit")
     evaluate = commands.add_parser("evaluate", help="evaluate one hook request file offline")
     evaluate.add_argument("request", type=Path, help="a CDS Hooks order-sign request (JSON)")
     evaluate.add_argument("--json", action="store_true", help="print the determination as JSON (CONTRACT §4)")
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args.host, args.port, args.workers)
+    if args.command == "migrate":
+        return _migrate()
     return _evaluate(args.request, as_json=args.json, today=args.today)
 
 
@@ -109,6 +112,30 @@ def _serve(host: str, port: int, workers: int = 1) -> int:
     finally:
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)
+    return 0
+
+
+def _migrate() -> int:
+    """Exit 0 once the schema is current; 1 with one line on stderr when the database cannot be reached."""
+    import asyncio
+
+    from cds_service.store.protocol import StoreUnavailable
+    from cds_service.store.sql import SqlStore
+
+    async def run() -> None:
+        store = SqlStore.from_settings(settings)
+        try:
+            await store.migrate()
+        finally:
+            await store.close()
+
+    settings = _settings_or_exit()
+    try:
+        asyncio.run(run())
+    except StoreUnavailable as error:
+        print(f"cds-service: {error}", file=sys.stderr)
+        return 1
+    print("cds-service: the store's schema is current")
     return 0
 
 

@@ -74,8 +74,20 @@ class Settings(BaseSettings):
     # process, so the ids change when the service restarts.
     assertion_secret: SecretStr | None = None
 
-    # Where the feedback log goes (append-only JSON lines, no PHI); empty disables it.
-    feedback_log_path: str = "var/feedback.jsonl"
+    # The store (README "Store"): PostgreSQL when CDS_DATABASE_URL names one (postgresql://user:pw@host/db),
+    # else an SQLite file under CDS_DATA_DIR (relative to the working directory; created when missing).
+    database_url: SecretStr | None = None
+    data_dir: str = "var"
+    # Bound on one store operation (pool wait, connect, statement): a slow or down database costs a hook at
+    # most this, and the hook still answers.
+    store_timeout_seconds: float = 2.0
+    # How long a determination (and a feedback record) is kept after its approval period ends (or after it
+    # was made, without one): claims arrive after the service date, within the payer's timely-filing limit.
+    retention_days: int = 365
+    # How often expired rows (determinations, feedback, JWT ids) are purged; 0 disables the schedule.
+    purge_interval_seconds: float = 3600.0
+    # Bearer tokens of the payer's claim system for GET /coverage-assertions/{id}; empty: no such route.
+    claims_api_tokens: list[SecretStr] = Field(default_factory=list)
 
     # The tester page (GET /tester) and its development-only endpoints: always served when authentication
     # is off; with authentication on, only when this is true.

@@ -35,10 +35,10 @@ def empty_fhir_server(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    """Settings for one test: embedded defaults, a feedback log under tmp_path, overrides as given."""
+    """Settings for one test: embedded defaults, the SQLite store under tmp_path, overrides as given."""
 
     def build(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {"feedback_log_path": str(tmp_path / "var" / "feedback.jsonl")}
+        values: dict[str, Any] = {"data_dir": str(tmp_path / "var")}
         values.update(overrides)
         return Settings(**values)
 
@@ -60,6 +60,7 @@ def serve_app() -> ServeApp:
         app = create_app(settings, http_client=http_client)
         async with app.router.lifespan_context(app):
             await app.state.runtime.ready.wait()
+            await app.state.runtime.store_migrated.wait()
             transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
                 yield client

@@ -32,6 +32,7 @@ async def test_liveness_always_and_readiness_only_after_warm_up(make_settings: A
         assert not_ready.json()["resourceType"] == "OperationOutcome"
         async with app.router.lifespan_context(app):
             await app.state.runtime.ready.wait()
+            await app.state.runtime.store_migrated.wait()
             assert (await client.get("/readyz")).status_code == 200
             assert (await client.get("/healthz")).status_code == 200
 

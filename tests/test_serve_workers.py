@@ -70,7 +70,7 @@ def two_workers(tmp_path: Path) -> Iterator[Server]:
     env = {key: val for key, val in os.environ.items() if not key.startswith("CDS_")}
     env |= {
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-        "CDS_FEEDBACK_LOG_PATH": str(tmp_path / "feedback.jsonl"),
+        "CDS_DATA_DIR": str(tmp_path / "var"),
     }
     log = tmp_path / "serve.log"
     with log.open("wb") as out:

@@ -146,6 +146,6 @@ class ClientTokenVerifier:
             raise AuthenticationFailed("claims")
         if exp - iat > self.max_lifetime:
             raise AuthenticationFailed("lifetime")
-        if not self.replay.first_use(issuer, jti, remember_until=float(exp) + self.leeway):
+        if not await self.replay.first_use(issuer, jti, remember_until=float(exp) + self.leeway):
             raise AuthenticationFailed("replay")
         return claims

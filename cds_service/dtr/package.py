@@ -13,9 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from cds_service.dtr.prefill import questionnaire_response
-from cds_service.dtr.store import DeterminationStore
 from cds_service.errors import InvalidRequest, NotFound, clip
-from cds_service.policy.determination import Determination
+from cds_service.store.records import DeterminationRecord
 
 
 @dataclass(frozen=True)
@@ -82,25 +81,23 @@ def parse_package_request(body: Any) -> PackageRequest:
     )
 
 
-def _known_determination(
-    request: PackageRequest, store: DeterminationStore, client: str
-) -> Determination | None:
-    """The stored determination for `context`, only when it is about the Coverage the client sent: an
-    assertion id alone never hands out another member's pre-filled answers."""
-    if request.context is None:
+def known_determination(
+    request: PackageRequest, stored: DeterminationRecord | None, client: str
+) -> DeterminationRecord | None:
+    """The stored determination for `context`, only when it was recorded for the same client (JWT issuer)
+    and is about the Coverage the client sent: an assertion id alone never hands out another member's
+    pre-filled answers."""
+    if stored is None or stored.client != client:
         return None
-    determination = store.get(request.context, client)
-    if determination is None or determination.facts is None:
+    if stored.coverage != _resource_reference(request.coverage):
         return None
-    if determination.facts.coverage.value != _resource_reference(request.coverage):
-        return None
-    return determination
+    return stored
 
 
-def _subject(request: PackageRequest, determination: Determination | None) -> str | None:
-    candidates = [determination.order_resource] if determination is not None else []
-    candidates += list(request.orders)
-    for order in candidates:
+def _subject(request: PackageRequest, stored: DeterminationRecord | None) -> str | None:
+    if stored is not None and isinstance(stored.prefill.get("subject"), str):
+        return str(stored.prefill["subject"])
+    for order in request.orders:
         subject = order.get("subject")
         if isinstance(subject, dict) and isinstance(subject.get("reference"), str):
             return str(subject["reference"])
@@ -114,22 +111,24 @@ def questionnaire_package(
     request: PackageRequest,
     *,
     questionnaire: dict[str, Any],
-    store: DeterminationStore,
+    stored: DeterminationRecord | None,
     now: datetime,
     client: str = "",
 ) -> dict[str, Any]:
+    """The package; ``stored`` is what the store holds under the request's `context` (None: nothing)."""
     url, version = questionnaire["url"], questionnaire["version"]
     wanted = {canonical.split("|", 1)[0] for canonical in request.questionnaires}
     if wanted and url not in wanted:
         raise NotFound(f"no Questionnaire {clip(', '.join(sorted(wanted)))} here; this server has {url}")
-    determination = _known_determination(request, store, client)
+    known = known_determination(request, stored, client)
     orders = [ref for ref in (_resource_reference(order) for order in request.orders) if ref]
-    if determination is not None and not orders:
-        orders = [determination.order]
+    if known is not None and not orders:
+        orders = [known.order]
+    answers = known.prefill.get("answers", {}) if known is not None else {}
     response = questionnaire_response(
         canonical=f"{url}|{version}",
-        determination=determination,
-        subject=_subject(request, determination),
+        answers=answers if isinstance(answers, dict) else {},
+        subject=_subject(request, known),
         orders=orders,
         authored=now,
     )

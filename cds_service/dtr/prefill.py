@@ -88,19 +88,24 @@ def _answered_items(answers: dict[str, list[dict[str, Any]]]) -> list[dict[str, 
     return items
 
 
+def prefill_answers(determination: Determination) -> dict[str, list[dict[str, Any]]]:
+    """Answers by linkId: what the service computed and a "yes" per criterion met. Plain JSON: this is
+    what the store keeps for DTR (dtr/store.py), not the determination itself."""
+    answers: dict[str, list[dict[str, Any]]] = {}
+    if determination.facts is not None:
+        answers.update(computed_answers(determination.facts))
+    answers.update({criterion: [{"valueBoolean": True}] for criterion in met_criteria(determination)})
+    return answers
+
+
 def questionnaire_response(
     *,
     canonical: str,
-    determination: Determination | None,
+    answers: dict[str, list[dict[str, Any]]],
     subject: str | None,
     orders: list[str],
     authored: datetime,
 ) -> dict[str, Any]:
-    answers: dict[str, list[dict[str, Any]]] = {}
-    if determination is not None:
-        if determination.facts is not None:
-            answers.update(computed_answers(determination.facts))
-        answers.update({criterion: [{"valueBoolean": True}] for criterion in met_criteria(determination)})
     response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": str(uuid.uuid4()),

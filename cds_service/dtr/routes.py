@@ -10,19 +10,22 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
+import structlog
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cds_service.app_state import Runtime
+from cds_service.app_state import Runtime, runtime_of
 from cds_service.auth.dependency import authenticate_client, client_of
 from cds_service.dtr.package import parse_package_request, questionnaire_package
 from cds_service.dtr.questionnaire import QUESTIONNAIRE_ID, questionnaire
-from cds_service.dtr.store import DeterminationStore
 from cds_service.errors import InvalidRequest, NotFound, clip
 from cds_service.settings import Settings, get_settings
+from cds_service.store.protocol import StoreUnavailable
+from cds_service.store.records import DeterminationRecord
+
+log = structlog.get_logger("cds_service.dtr")
 
 FHIR_JSON = "application/fhir+json"
-STORE_ATTRIBUTE = "determination_store"  # app.state.determination_store
 
 # DTR is reached with the same client JWT as the CDS Hooks routes when CDS_AUTH_REQUIRED is true (the
 # pre-filled QuestionnaireResponse carries patient data); `aud` is CDS_PUBLIC_BASE_URL + the path called.
@@ -31,18 +34,16 @@ PACKAGE_OPERATION = "$questionnaire-package"
 router = APIRouter(prefix="/fhir", tags=["DTR"], dependencies=[Depends(authenticate_client)])
 
 
-def store_for(request: Request) -> DeterminationStore:
-    """The app's store (`app.state.determination_store`), created on first use if the app set none."""
-    store = getattr(request.app.state, STORE_ATTRIBUTE, None)
-    if not isinstance(store, DeterminationStore):
-        store = DeterminationStore()
-        setattr(request.app.state, STORE_ATTRIBUTE, store)
-    return store
-
-
-# Dependencies are async so FastAPI runs them on the event loop, not in its threadpool.
-async def determination_store(request: Request) -> DeterminationStore:
-    return store_for(request)
+async def stored_determination(request: Request, context: str | None) -> DeterminationRecord | None:
+    """What the store holds under the package's `context`; with the store down, nothing (the package is
+    still answered, unfilled: the clinician can type the answers) and the failure is logged."""
+    if context is None:
+        return None
+    try:
+        return await runtime_of(request).store.determination(context, now=datetime.now(UTC))
+    except StoreUnavailable as error:
+        log.error("prefill_not_read", error=str(error))
+        return None
 
 
 async def app_settings(request: Request) -> Settings:
@@ -78,16 +79,16 @@ async def read_questionnaire(
 async def package(
     request: Request,
     settings: Annotated[Settings, Depends(app_settings)],
-    store: Annotated[DeterminationStore, Depends(determination_store)],
 ) -> Response:
     try:
         body = orjson.loads(await request.body())
     except orjson.JSONDecodeError as error:
         raise InvalidRequest("the body is not JSON") from error
+    package_request = parse_package_request(body)
     parameters = questionnaire_package(
-        parse_package_request(body),
+        package_request,
         questionnaire=_questionnaire(settings),
-        store=store,
+        stored=await stored_determination(request, package_request.context),
         now=datetime.now(UTC),
         client=client_of(request),
     )

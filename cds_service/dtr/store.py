@@ -1,78 +1,112 @@
-"""Determinations kept for DTR pre-filling, keyed by CRD coverage-assertion-id (CONTRACT §6).
+"""Determinations recorded by coverage-assertion-id (CONTRACT §4, §6; issue 11), in the service's store.
 
-In memory, bounded and expiring: DTR follows the order-sign call within minutes, and the payer keeps what it
-needs for audit elsewhere (CRD §sec-5/6: data used only for the decision, retained for DTR context). The app
-holds one store on `app.state`; the order-sign handler calls `record_determinations` after deciding.
+The order-sign handler records every determination that carries a coverage assertion before it answers,
+so an assertion the EHR receives is already durable and every replica can pre-fill its DTR
+`$questionnaire-package` and answer the claim system. What is kept is plain data (the §4 JSON, the pre-fill
+answers, metadata): no Determination object stays in memory (issue 13 item 2).
+
+Retention: a determination is kept ``CDS_RETENTION_DAYS`` after its approval period ends (after it was made,
+without one), the window in which the claim it supports can arrive.
 """
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from threading import Lock
+from collections.abc import Iterable
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
+from cds_service.dtr.prefill import prefill_answers
 from cds_service.hooks.request import HookRequest
 from cds_service.policy.determination import Decision, Determination
-from cds_service.response.assertion_ids import assertion_scope, coverage_assertion_id
-
-DEFAULT_MAX_ENTRIES = 10_000
-DEFAULT_TTL_SECONDS = 24 * 3600.0  # CRD allows the order-sign call to precede DTR by a working day
-
-
-class DeterminationStore:
-    def __init__(
-        self,
-        *,
-        max_entries: int = DEFAULT_MAX_ENTRIES,
-        ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._max_entries = max_entries
-        self._ttl = ttl_seconds
-        self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, str, Determination]] = OrderedDict()
-        self._lock = Lock()
-
-    def put(self, assertion_id: str, determination: Determination, client: str = "") -> None:
-        with self._lock:
-            self._entries.pop(assertion_id, None)
-            self._entries[assertion_id] = (self._clock() + self._ttl, client, determination)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
-
-    def get(self, assertion_id: str, client: str = "") -> Determination | None:
-        """The determination recorded under ``assertion_id`` for the same ``client`` (JWT issuer)."""
-        with self._lock:
-            entry = self._entries.get(assertion_id)
-            if entry is None:
-                return None
-            expires, recorded_for, determination = entry
-            if self._clock() >= expires:
-                del self._entries[assertion_id]
-                return None
-            return determination if recorded_for == client else None
-
-    def __len__(self) -> int:
-        return len(self._entries)
+from cds_service.policy.render import determination_to_json
+from cds_service.response.assertion_ids import assertion_scope, coverage_assertion_id, satisfied_pa_id
+from cds_service.store.protocol import Store
+from cds_service.store.records import DeterminationRecord
 
 
-def record_determinations(
-    store: DeterminationStore,
+def _subject(determination: Determination) -> str | None:
+    subject = determination.order_resource.get("subject")
+    if isinstance(subject, dict) and isinstance(subject.get("reference"), str):
+        return str(subject["reference"])
+    return None
+
+
+def expiry(determination: Determination, *, now: datetime, retention_days: int) -> datetime:
+    start = now
+    if determination.approval is not None:
+        start = max(now, datetime.combine(determination.approval.end + timedelta(days=1), time(), UTC))
+    return start + timedelta(days=retention_days)
+
+
+def determination_records(
+    determinations: Iterable[Determination],
+    request: HookRequest,
+    *,
+    key: bytes,
+    client: str,
+    now: datetime,
+    retention_days: int,
+) -> list[DeterminationRecord]:
+    """One record per determination that carries a coverage assertion (a Coverage, a decision)."""
+    scope = assertion_scope(request, client)
+    records = []
+    for determination in determinations:
+        coverage = determination.facts.coverage.value if determination.facts is not None else None
+        if coverage is None or determination.decision is Decision.NOT_APPLICABLE:
+            continue
+        approval = determination.approval
+        prefill: dict[str, Any] = {
+            "subject": _subject(determination),
+            "answers": prefill_answers(determination),
+        }
+        records.append(
+            DeterminationRecord(
+                assertion_id=coverage_assertion_id(determination.order, coverage, scope=scope, key=key),
+                order=determination.order,
+                patient_id=request.context.patientId,
+                coverage=coverage,
+                decision=str(determination.decision),
+                pathway=determination.pathway,
+                approval_start=approval.start if approval else None,
+                approval_end=approval.end if approval else None,
+                criteria={
+                    node.id: str(node.outcome)
+                    for node in (determination.criteria.walk() if determination.criteria else [])
+                },
+                determination=determination_to_json(determination),
+                prefill=prefill,
+                client=client,
+                satisfied_pa_id=(
+                    satisfied_pa_id(determination.order, coverage, scope=scope, key=key)
+                    if determination.decision is Decision.APPROVE
+                    else None
+                ),
+                created_at=now,
+                expires_at=expiry(determination, now=now, retention_days=retention_days),
+            )
+        )
+    return records
+
+
+async def record_determinations(
+    store: Store,
     determinations: Iterable[Determination],
     request: HookRequest,
     *,
     key: bytes,
     client: str = "",
+    now: datetime | None = None,
+    retention_days: int = 365,
 ) -> list[str]:
-    """Keep every determination that carries a coverage assertion; returns the assertion ids recorded."""
-    scope = assertion_scope(request, client)
-    recorded = []
-    for determination in determinations:
-        coverage = determination.facts.coverage.value if determination.facts is not None else None
-        if coverage is None or determination.decision is Decision.NOT_APPLICABLE:
-            continue
-        assertion_id = coverage_assertion_id(determination.order, coverage, scope=scope, key=key)
-        store.put(assertion_id, determination, client)
-        recorded.append(assertion_id)
-    return recorded
+    """Store (committed) every determination that carries a coverage assertion; the assertion ids.
+    Raises ``StoreUnavailable`` when the database fails: the caller decides what the hook then says."""
+    records = determination_records(
+        determinations,
+        request,
+        key=key,
+        client=client,
+        now=now or datetime.now(UTC),
+        retention_days=retention_days,
+    )
+    await store.save_determinations(records)
+    return [record.assertion_id for record in records]

@@ -1,28 +1,24 @@
-"""CDS Hooks 2.0 feedback (§Feedback): validated, then recorded as append-only JSON lines without PHI.
+"""CDS Hooks 2.0 feedback (§Feedback): validated, then recorded in the service's store without PHI.
 
 A feedback item is ``card`` (the card's uuid), ``outcome`` accepted | overridden, ``acceptedSuggestions``
 (required for accepted), an optional ``overrideReason`` {reason: Coding, userComment} and
 ``outcomeTimestamp`` (reference/cds-hooks-spec.md §5). The free-text ``userComment`` may hold anything a
 clinician typed, so only the fact that one was given is recorded. A client may send the same feedback
 more than once (spec: "may receive feedback for the same card instance multiple times"): each item is
-recorded once per process, and carries a stable ``id`` so a reader can drop repeats across restarts.
+recorded once: it carries a stable ``id``, the store's key.
 
 Bounded: at most ``MAX_ITEMS`` items per request and ``MAX_SUGGESTIONS`` accepted suggestions per item;
 the strings that are recorded (card and suggestion ids, reason code and system) at most ``MAX_ID_CHARS``
-characters; anything beyond is a 400. Lines are written off the event loop; a log that cannot be written
-is logged as an error and the feedback is still answered 200 (it was received).
+characters; anything beyond is a 400. A store that cannot be reached is logged as an error and the
+feedback is still answered 200 (it was received).
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-import anyio.to_thread
 import orjson
 import structlog
 from pydantic import (
@@ -37,11 +33,11 @@ from pydantic import (
 
 from cds_service.errors import InvalidRequest, clip
 from cds_service.hooks.parse import check_depth
+from cds_service.store.protocol import Store, StoreUnavailable
+from cds_service.store.records import FeedbackRecord
 
 log = structlog.get_logger("cds_service.feedback")
 
-# How many feedback ids one process remembers for de-duplication.
-_REMEMBERED_IDS = 10_000
 # Bounds of one request (cards and suggestion ids are uuids; codes are short).
 MAX_ITEMS = 100
 MAX_SUGGESTIONS = 100
@@ -150,40 +146,31 @@ def feedback_record(service_id: str, item: FeedbackItem) -> dict[str, Any]:
 
 
 class FeedbackLog:
-    """Append-only JSON-lines file; an empty path records nothing (feedback is still answered 200)."""
+    """Records feedback items in the service's store (issue 11: shared by every replica, kept across
+    restarts). The item's stable id is the row's primary key, so feedback sent twice, to any replica, is
+    recorded once. Kept ``CDS_RETENTION_DAYS``."""
 
-    def __init__(self, path: str) -> None:
-        self.path = Path(path) if path else None
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, store: Store, *, retention_days: int) -> None:
+        self.store = store
+        self.retention = timedelta(days=retention_days)
 
     async def record(self, service_id: str, items: list[FeedbackItem]) -> list[dict[str, Any]]:
-        """Append the items not recorded before; return the records written."""
-        fresh: list[dict[str, Any]] = []
+        """Record the items not recorded before; return the records written."""
+        now = datetime.now(UTC)
+        received = now.isoformat().replace("+00:00", "Z")
+        records: dict[str, dict[str, Any]] = {}
         for item in items:
             record = feedback_record(service_id, item)
-            if record["id"] in self._seen:
-                continue
-            self._seen[record["id"]] = None
-            while len(self._seen) > _REMEMBERED_IDS:
-                self._seen.popitem(last=False)
-            record["received"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-            fresh.append(record)
-        if fresh and self.path is not None:
-            try:
-                await anyio.to_thread.run_sync(self._append, fresh)
-            except OSError as exc:
-                for record in fresh:  # not written: a retry by the client must be able to record it
-                    self._seen.pop(record["id"], None)
-                # The feedback was received; the operator's log is what failed: said here, not as a 500.
-                log.error("feedback_not_recorded", error=type(exc).__name__, items=len(fresh))
-                return []
-        return fresh
-
-    def _append(self, records: list[dict[str, Any]]) -> None:
-        assert self.path is not None
-        data = b"".join(orjson.dumps(r) + b"\n" for r in records)
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("ab") as handle:
-                handle.write(data)
+            records.setdefault(record["id"], {**record, "received": received})
+        try:
+            written = await self.store.record_feedback(
+                [
+                    FeedbackRecord(key, service_id, record, now, now + self.retention)
+                    for key, record in records.items()
+                ]
+            )
+        except StoreUnavailable as error:
+            # The feedback was received; the operator's store is what failed: said here, not as a 500.
+            log.error("feedback_not_recorded", error=str(error), items=len(records))
+            return []
+        return [records[key] for key in written]

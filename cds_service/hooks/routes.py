@@ -20,7 +20,6 @@ from starlette.responses import Response
 
 from cds_service.app_state import runtime_of
 from cds_service.auth.dependency import authenticate_client, client_of
-from cds_service.dtr.routes import store_for
 from cds_service.dtr.store import record_determinations
 from cds_service.errors import ServiceError, UnknownService, clip
 from cds_service.evaluation import evaluate_hook
@@ -31,6 +30,7 @@ from cds_service.metrics import DECISIONS, HOOK_LATENCY
 from cds_service.metrics_exposition import NO_PATHWAY
 from cds_service.response.assertion_ids import assertion_key
 from cds_service.response.hook_response import build_response
+from cds_service.store.protocol import StoreUnavailable
 
 log = structlog.get_logger("cds_service.hooks")
 
@@ -90,14 +90,22 @@ async def call_service(service_id: str, request: Request) -> Response:
             DECISIONS.labels(
                 decision=str(determination.decision), pathway=determination.pathway or NO_PATHWAY
             ).inc()
-        # DTR's $questionnaire-package pre-fills from what was decided here (CONTRACT §6).
-        record_determinations(
-            store_for(request),
-            evaluation.determinations,
-            hook_request,
-            key=assertion_key(runtime.settings),
-            client=client_of(request),
-        )
+        # Stored (committed) before the answer leaves: a coverage assertion the EHR holds is one the claim
+        # system and every replica's DTR can find (issue 11). With the store down the hook still answers
+        # the same determination (the clinician is not failed); the assertion is then not on record, which
+        # the log and cds_store_errors_total say, and re-signing the order records it under the same id.
+        try:
+            await record_determinations(
+                runtime.store,
+                evaluation.determinations,
+                hook_request,
+                key=assertion_key(runtime.settings),
+                client=client_of(request),
+                retention_days=runtime.settings.retention_days,
+            )
+        except StoreUnavailable as error:
+            fields["stored"] = False
+            log.error("determinations_not_stored", error=str(error))
         response = build_response(
             evaluation, hook_request, settings=runtime.settings, today=today, client=client_of(request)
         )

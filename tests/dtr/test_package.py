@@ -7,10 +7,11 @@ import pytest
 
 from cds_service.dtr.package import parse_package_request, questionnaire_package
 from cds_service.dtr.questionnaire import questionnaire
-from cds_service.dtr.store import DeterminationStore
+from cds_service.dtr.store import determination_records
 from cds_service.errors import InvalidRequest, NotFound
 from cds_service.response.fhir_validation import r4_problem
-from tests.response.determinations import draft_order, pend
+from cds_service.store.records import DeterminationRecord
+from tests.response.determinations import draft_order, hook_request, pend
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 QUESTIONNAIRE = questionnaire(public_base_url="https://payer.example.org", publisher="Example Health Plan")
@@ -35,9 +36,19 @@ def context(value: str) -> dict[str, Any]:
     return {"name": "context", "valueString": value}
 
 
-def package(body: dict[str, Any], store: DeterminationStore) -> dict[str, Any]:
+def stored(client: str = "") -> DeterminationRecord:
+    """What the store holds for pend() after an order-sign call by ``client``."""
+    (record,) = determination_records(
+        [pend()], hook_request(draft_order()), key=b"k", client=client, now=NOW, retention_days=1
+    )
+    return record
+
+
+def package(
+    body: dict[str, Any], record: DeterminationRecord | None = None, client: str = ""
+) -> dict[str, Any]:
     return questionnaire_package(
-        parse_package_request(body), questionnaire=QUESTIONNAIRE, store=store, now=NOW
+        parse_package_request(body), questionnaire=QUESTIONNAIRE, stored=record, now=NOW, client=client
     )
 
 
@@ -51,9 +62,7 @@ def response_of(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_a_known_context_for_the_same_coverage_is_prefilled() -> None:
-    store = DeterminationStore()
-    store.put("assert-1", pend())
-    result = package(parameters(coverage(), context("assert-1")), store)
+    result = package(parameters(coverage(), context("assert-1")), stored())
     assert r4_problem(result) is None
     response = response_of(result)
     assert response["subject"] == {"reference": "Patient/pat-1"}
@@ -62,16 +71,21 @@ def test_a_known_context_for_the_same_coverage_is_prefilled() -> None:
 
 
 def test_a_context_for_another_coverage_is_not_prefilled() -> None:
-    store = DeterminationStore()
-    store.put("assert-1", pend())
-    result = package(parameters(coverage({**COVERAGE, "id": "someone-else"}), context("assert-1")), store)
+    result = package(parameters(coverage({**COVERAGE, "id": "someone-else"}), context("assert-1")), stored())
     assert "item" not in response_of(result)
 
 
+def test_a_context_recorded_for_another_client_is_not_prefilled() -> None:
+    """Bound to the caller's verified JWT issuer: one EHR cannot read what another was told."""
+    record = stored("https://ehr-one.example")
+    body = parameters(coverage(), context("assert-1"))
+    assert "item" in response_of(package(body, record, "https://ehr-one.example"))
+    assert "item" not in response_of(package(body, record, "https://ehr-two.example"))
+    assert "item" not in response_of(package(body, record))
+
+
 def test_an_order_without_context_gets_an_unfilled_response() -> None:
-    result = package(
-        parameters(coverage(), {"name": "order", "resource": draft_order()}), DeterminationStore()
-    )
+    result = package(parameters(coverage(), {"name": "order", "resource": draft_order()}))
     response = response_of(result)
     assert "item" not in response
     assert response["extension"][0]["valueReference"] == {"reference": "MedicationRequest/dex-1"}
@@ -79,10 +93,10 @@ def test_an_order_without_context_gets_an_unfilled_response() -> None:
 
 def test_asking_for_our_questionnaire_by_canonical_works_and_another_is_not_found() -> None:
     ours = {"name": "questionnaire", "valueCanonical": QUESTIONNAIRE["url"] + "|" + QUESTIONNAIRE["version"]}
-    assert response_of(package(parameters(coverage(), ours), DeterminationStore()))
+    assert response_of(package(parameters(coverage(), ours)))
     other = {"name": "questionnaire", "valueCanonical": "https://elsewhere.example.org/Questionnaire/x"}
     with pytest.raises(NotFound):
-        package(parameters(coverage(), other), DeterminationStore())
+        package(parameters(coverage(), other))
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cds_service.clinical.facts import DoseTotal, Fact
-from cds_service.dtr.prefill import questionnaire_response
+from cds_service.dtr.prefill import prefill_answers, questionnaire_response
 from cds_service.response.fhir_validation import r4_problem
 from tests.response.determinations import approve, pend
 
@@ -19,7 +19,7 @@ def answers(response: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 def test_the_response_is_prefilled_with_computed_values_and_met_criteria() -> None:
     response = questionnaire_response(
         canonical=CANONICAL,
-        determination=pend(),
+        answers=prefill_answers(pend()),
         subject="Patient/pat-1",
         orders=["MedicationRequest/dex-1"],
         authored=NOW,
@@ -46,7 +46,7 @@ def test_criteria_not_met_are_left_blank_and_partial_totals_are_not_shown() -> N
     )
     found = answers(
         questionnaire_response(
-            canonical=CANONICAL, determination=determination, subject=None, orders=[], authored=NOW
+            canonical=CANONICAL, answers=prefill_answers(determination), subject=None, orders=[], authored=NOW
         )
     )
     assert (
@@ -55,8 +55,6 @@ def test_criteria_not_met_are_left_blank_and_partial_totals_are_not_shown() -> N
 
 
 def test_without_a_determination_the_response_is_unfilled() -> None:
-    response = questionnaire_response(
-        canonical=CANONICAL, determination=None, subject=None, orders=[], authored=NOW
-    )
+    response = questionnaire_response(canonical=CANONICAL, answers={}, subject=None, orders=[], authored=NOW)
     assert r4_problem(response) is None
     assert "item" not in response

@@ -10,8 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from cds_service.app import create_app
-from cds_service.dtr.routes import STORE_ATTRIBUTE
-from cds_service.dtr.store import DeterminationStore, record_determinations
+from cds_service.dtr.store import record_determinations
 from cds_service.response.assertion_ids import assertion_key
 from cds_service.response.fhir_validation import r4_problem
 from cds_service.settings import Settings
@@ -36,7 +35,10 @@ def app(make_settings: Callable[..., Settings]) -> FastAPI:
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+    ):
         yield http
 
 
@@ -74,10 +76,11 @@ def package_body(*parameter: dict[str, Any]) -> dict[str, Any]:
 async def test_the_package_for_a_recorded_order_sign_call_is_prefilled(
     app: FastAPI, client: httpx.AsyncClient, path: str
 ) -> None:
-    store = DeterminationStore()
-    setattr(app.state, STORE_ATTRIBUTE, store)
-    (assertion_id,) = record_determinations(
-        store, [pend()], hook_request(pend().order_resource), key=assertion_key(app.state.runtime.settings)
+    (assertion_id,) = await record_determinations(
+        app.state.runtime.store,
+        [pend()],
+        hook_request(pend().order_resource),
+        key=assertion_key(app.state.runtime.settings),
     )
     response = await client.post(path, json=package_body({"name": "context", "valueString": assertion_id}))
     assert response.status_code == 200
@@ -113,16 +116,6 @@ async def test_bad_parameters_are_a_400_operation_outcome(client: httpx.AsyncCli
     assert_outcome(response, 400)
 
 
-async def test_the_store_is_created_on_first_use_when_the_app_set_none(
-    app: FastAPI, client: httpx.AsyncClient
-) -> None:
-    assert getattr(app.state, STORE_ATTRIBUTE, None) is None
-    await client.post(
-        "/fhir/$questionnaire-package", json=package_body({"name": "context", "valueString": "x"})
-    )
-    assert isinstance(getattr(app.state, STORE_ATTRIBUTE), DeterminationStore)
-
-
 DTR_ROUTES = [
     ("GET", "/fhir/Questionnaire/cp-phar-418-dexrazoxane"),
     ("POST", "/fhir/Questionnaire/$questionnaire-package"),
@@ -153,7 +146,10 @@ async def test_with_authentication_required_dtr_needs_the_client_jwt(
     with respx.mock(assert_all_called=False) as network:
         network.get(JWKS_URL).mock(return_value=httpx.Response(200, json=jwks(ec_key())))
         network.route(host="testserver").pass_through()
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with (
+            auth_app.router.lifespan_context(auth_app),
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+        ):
             refused = await client.request(method, path, json=body)
             wrong_aud = await client.request(
                 method, path, json=body, headers={"Authorization": f"Bearer {mint(ec_key(), BASE_URL)}"}

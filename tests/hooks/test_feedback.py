@@ -1,16 +1,21 @@
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-import anyio
+import httpx
 import orjson
 import pytest
 
+from cds_service.app import create_app
 from cds_service.errors import InvalidRequest
 from cds_service.hooks.discovery import SERVICE_ID
-from cds_service.hooks.feedback import FeedbackLog, feedback_record, parse_feedback
+from cds_service.hooks.feedback import feedback_record, parse_feedback
+from cds_service.store.engine import SQLITE_FILE
 from tests.conftest import ServeApp
+from tests.store.postgres import closed_port
 
 ACCEPTED = {
     "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
@@ -99,20 +104,6 @@ def test_the_record_keeps_no_free_text() -> None:
     assert "Jane" not in orjson.dumps(record).decode()
 
 
-async def test_the_log_appends_each_item_once(tmp_path: Path) -> None:
-    log = FeedbackLog(str(tmp_path / "deep" / "folder" / "feedback.jsonl"))
-    items = parse_feedback(body(ACCEPTED, OVERRIDDEN))
-    assert len(await log.record(SERVICE_ID, items)) == 2
-    assert await log.record(SERVICE_ID, items) == []
-    lines = (tmp_path / "deep" / "folder" / "feedback.jsonl").read_bytes().splitlines()
-    assert [orjson.loads(line)["outcome"] for line in lines] == ["accepted", "overridden"]
-
-
-async def test_an_empty_path_records_nothing(tmp_path: Path) -> None:
-    log = FeedbackLog("")
-    assert len(await log.record(SERVICE_ID, parse_feedback(body(ACCEPTED)))) == 1
-
-
 async def test_feedback_is_answered_200_and_logged_without_phi(
     serve_app: ServeApp, make_settings: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -124,8 +115,10 @@ async def test_feedback_is_answered_200_and_logged_without_phi(
     assert (first.status_code, first.json()) == (200, {})
     assert (again.status_code, again.json()) == (200, {})
     assert sandbox_path.status_code == 200
-    recorded = await anyio.Path(settings.feedback_log_path).read_text()
-    assert len(recorded.splitlines()) == 2
+    with closing(sqlite3.connect(Path(settings.data_dir) / SQLITE_FILE)) as database:
+        rows = [row[0] for row in database.execute("SELECT record FROM feedback")]
+    assert len(rows) == 2  # the same items sent again are recorded once
+    recorded = "".join(rows)
     assert "Jane" not in recorded and "4471" not in recorded
     assert "Jane" not in capsys.readouterr().out
 
@@ -187,27 +180,24 @@ def test_a_400_names_at_most_ten_fields() -> None:
     assert raised.value.message.endswith(" and 40 more")
 
 
-async def test_an_unwritable_log_is_an_error_in_the_logs_and_still_a_200(
-    serve_app: ServeApp, make_settings: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+async def test_an_unreachable_store_is_an_error_in_the_logs_and_still_a_200(
+    serve_app: ServeApp, make_settings: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Feedback was received: a log path that cannot be written (here a folder) is the operator's
-    problem, logged, never a 500 to the EHR."""
-    folder = tmp_path / "a-folder"
-    folder.mkdir()
-    async with serve_app(make_settings(feedback_log_path=str(folder))) as client:
+    """Feedback was received: a database that cannot be reached is the operator's problem, logged,
+    never a 500 to the EHR."""
+    down = make_settings(
+        database_url=f"postgresql://cds@127.0.0.1:{closed_port()}/cds", store_timeout_seconds=1
+    )
+    app = create_app(down)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
         response = await client.post(f"/cds-services/{SERVICE_ID}/feedback", content=body(OVERRIDDEN))
     assert (response.status_code, response.json()) == (200, {})
     logged = capsys.readouterr().out
     assert '"event": "feedback_not_recorded"' in logged and '"level": "error"' in logged
-
-
-async def test_an_item_not_written_is_written_when_sent_again(tmp_path: Path) -> None:
-    path = tmp_path / "feedback.jsonl"
-    path.mkdir()
-    log = FeedbackLog(str(path))
-    assert await log.record(SERVICE_ID, parse_feedback(body(OVERRIDDEN))) == []
-    path.rmdir()
-    assert len(await log.record(SERVICE_ID, parse_feedback(body(OVERRIDDEN)))) == 1
 
 
 @pytest.mark.parametrize("timestamp", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])

@@ -285,7 +285,11 @@ async def test_every_order_sign_fixture_answers_what_a_crd_client_expects(
     fhir = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(404)))
     app = create_app(make_settings(), http_client=fhir)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with fhir, httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with (
+        fhir,
+        app.router.lifespan_context(app),  # the lifespan closes the store it opens
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
         (service,) = (await client.get("/cds-services")).json()["services"]
         response = await client.post(f"/cds-services/{service['id']}", content=FIXTURES[name])
     if response.status_code == 412:

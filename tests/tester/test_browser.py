@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -48,24 +50,28 @@ def _free_port() -> int:
 
 
 class Service:
-    def __init__(self, base_url: str, feedback_log: Path) -> None:
+    def __init__(self, base_url: str, data_dir: Path) -> None:
         self.base_url = base_url
-        self.feedback_log = feedback_log
+        self.data_dir = data_dir
 
     def feedback_records(self) -> list[dict[str, object]]:
-        if not self.feedback_log.exists():
+        """The feedback items the service stored, read from its SQLite store (the embedded default)."""
+        database = self.data_dir / "cds-service.sqlite3"
+        if not database.exists():
             return []
-        return [orjson.loads(line) for line in self.feedback_log.read_bytes().splitlines() if line.strip()]
+        with closing(sqlite3.connect(database)) as connection:
+            rows = connection.execute("SELECT record FROM feedback").fetchall()
+        return [orjson.loads(record) for (record,) in rows]
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     port = _free_port()
-    feedback_log = tmp_path_factory.mktemp("var") / "feedback.jsonl"
+    data_dir = tmp_path_factory.mktemp("var")
     environment = {
         **os.environ,
         "CDS_AUTH_REQUIRED": "false",
-        "CDS_FEEDBACK_LOG_PATH": str(feedback_log),
+        "CDS_DATA_DIR": str(data_dir),
         "CDS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
     log = tmp_path_factory.mktemp("log") / "service.log"
@@ -89,7 +95,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the service did not start: {log.read_text()[-2000:]}")
             time.sleep(0.1)
-        yield Service(base_url, feedback_log)
+        yield Service(base_url, data_dir)
     finally:
         process.terminate()
         process.wait(timeout=30)

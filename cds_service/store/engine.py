@@ -1,0 +1,99 @@
+"""The database URL and engine from the settings: PostgreSQL (asyncpg) when ``CDS_DATABASE_URL`` names
+one, else an SQLite file (aiosqlite) under ``CDS_DATA_DIR``. Every wait is bounded by
+``CDS_STORE_TIMEOUT_SECONDS``: pool checkout, connect, and each statement (PostgreSQL ``statement_timeout``;
+SQLite's busy timeout)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import URL, event, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from cds_service.settings import Settings
+
+SQLITE_FILE = "cds-service.sqlite3"
+# Driver names accepted in CDS_DATABASE_URL, and the async driver used for each backend.
+_ASYNC_DRIVERS = {
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+
+def database_url(settings: Settings) -> URL:
+    """The URL to connect to, with the async driver of its backend (a plain ``postgresql://`` works)."""
+    if settings.database_url is not None and settings.database_url.get_secret_value():
+        url = make_url(settings.database_url.get_secret_value())
+        backend = url.drivername.split("+", 1)[0]
+        if backend not in _ASYNC_DRIVERS:
+            raise ValueError(f"CDS_DATABASE_URL: {backend} is not supported (postgresql or sqlite)")
+        url = url.set(drivername=_ASYNC_DRIVERS[backend])
+        if "sslmode" in url.query:
+            # libpq's spelling, as hosted PostgreSQL hands URLs out; asyncpg takes the same modes as `ssl`.
+            mode = url.query["sslmode"]
+            url = url.difference_update_query(["sslmode"]).update_query_dict({"ssl": mode})
+        return url
+    return URL.create("sqlite+aiosqlite", database=str(Path(settings.data_dir) / SQLITE_FILE))
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL: readers do not block the writer (several workers on one file). synchronous=FULL: a commit is on
+    # disk before the hook answers, so a crash or power loss after the response loses no assertion.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+    # The driver would open transactions itself, and not before DDL or SELECT: transactions are begun
+    # below instead, so a migration's read of its version and its CREATEs are one transaction.
+    dbapi_connection.isolation_level = None
+
+
+# Execution option of operations that are one statement: SQLite runs it atomically by itself, no BEGIN.
+SINGLE_STATEMENT = "cds_single_statement"
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE: the write lock is taken at BEGIN, so two writers (workers, a migration) queue on the busy
+    # timeout instead of one failing when its read lock cannot be upgraded (SQLAlchemy's pysqlite recipe).
+    if not connection.get_execution_options().get(SINGLE_STATEMENT):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    url = database_url(settings)
+    timeout = settings.store_timeout_seconds
+    if url.get_backend_name() == "postgresql":
+        return create_async_engine(
+            url,
+            pool_size=5,
+            max_overflow=10,
+            pool_timeout=timeout,
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            json_serializer=_json,
+            connect_args={
+                "timeout": timeout,  # asyncpg: connection establishment
+                "command_timeout": timeout,  # asyncpg: each statement, client side
+                "server_settings": {
+                    "statement_timeout": str(int(timeout * 1000)),
+                    "application_name": "cds-service",
+                },
+            },
+        )
+    if url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    # No rollback when a connection returns to the pool: every use ends its own transaction (an aiosqlite
+    # call is a hop to the driver's thread, and this one would be a no-op).
+    engine = create_async_engine(
+        url, json_serializer=_json, connect_args={"timeout": timeout}, pool_reset_on_return=None
+    )
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine

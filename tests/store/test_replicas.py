@@ -1,0 +1,172 @@
+"""Two service processes (uvicorn, as deployed) on one PostgreSQL: what one replica was told, the other
+knows; a token replayed to the other is refused; a replica killed mid-load loses nothing it answered."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from cds_service.hooks.discovery import SERVICE_ID
+from tests.auth.tokens import BASE_URL, ISSUER, ec_key, jwks, mint
+from tests.store.conftest import fresh_database
+from tests.store.hook_requests import assertion_ids, hook_body, hook_bytes
+from tests.store.postgres import PostgresServer, free_port
+
+SERVICE = f"/cds-services/{SERVICE_ID}"
+PACKAGE = "/fhir/Questionnaire/$questionnaire-package"
+CLAIMS = {"Authorization": "Bearer claims-token"}
+
+
+class Replica:
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.env, self.cwd = env, cwd
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "uvicorn", "cds_service.app:create_app", "--factory"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
+        self.process = subprocess.Popen(
+            command, env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "the service exited at start-up"
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("the service did not become ready within 60 s")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+async def database(postgres: PostgresServer) -> str:
+    return await fresh_database(postgres)
+
+
+@pytest.fixture
+def replicas(database: str, tmp_path: Path) -> Iterator[Callable[[], Replica]]:
+    (tmp_path / "jwks.json").write_bytes(orjson.dumps(jwks(ec_key())))
+    env = {
+        **os.environ,
+        "CDS_DATABASE_URL": database,
+        "CDS_AUTH_REQUIRED": "true",
+        "CDS_TRUSTED_ISSUERS": orjson.dumps({ISSUER: str(tmp_path / "jwks.json")}).decode(),
+        "CDS_PUBLIC_BASE_URL": BASE_URL,  # both behind one load balancer: one audience
+        "CDS_ASSERTION_SECRET": "shared-by-every-replica",
+        "CDS_CLAIMS_API_TOKENS": '["claims-token"]',
+    }
+    started: list[Replica] = []
+
+    def start() -> Replica:
+        replica = Replica(env, tmp_path)
+        started.append(replica)
+        replica.start()
+        return replica
+
+    try:
+        yield start
+    finally:
+        for replica in started:
+            replica.stop()
+
+
+def bearer(path: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint(ec_key(), BASE_URL + path)}"}
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield client
+
+
+async def test_two_replicas_share_assertions_prefill_and_replay_refusal(
+    replicas: Callable[[], Replica], http: httpx.AsyncClient
+) -> None:
+    first, second = replicas(), replicas()
+    token = bearer(SERVICE)
+    answered = await http.post(first.url + SERVICE, content=hook_bytes(), headers=token)
+    replayed = await http.post(second.url + SERVICE, content=hook_bytes(), headers=token)
+    assert answered.status_code == 200, answered.text
+    assert replayed.status_code == 401  # the jti was recorded by the first replica
+
+    (assertion_id,) = assertion_ids(answered.json())
+    coverage = hook_body()["prefetch"]["coverage"]["entry"][0]["resource"]
+    package = await http.post(
+        second.url + PACKAGE,
+        headers=bearer(PACKAGE),
+        json={
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "coverage", "resource": coverage},
+                {"name": "context", "valueString": assertion_id},
+            ],
+        },
+    )
+    assert package.status_code == 200, package.text
+    assert package.json()["parameter"][0]["resource"]["entry"][1]["resource"]["item"]  # pre-filled
+
+    found = await http.get(f"{second.url}/coverage-assertions/{assertion_id}", headers=CLAIMS)
+    assert found.status_code == 200
+    assert found.json()["decision"] == "approve" and found.json()["client"] == ISSUER
+
+
+async def test_a_replica_killed_mid_load_loses_no_assertion_it_answered(
+    replicas: Callable[[], Replica], http: httpx.AsyncClient
+) -> None:
+    victim = replicas()
+
+    async def sign(n: int) -> list[str]:
+        answer = await http.post(
+            victim.url + SERVICE, content=hook_bytes(f"dex-{n}"), headers=bearer(SERVICE)
+        )
+        assert answer.status_code == 200
+        return assertion_ids(answer.json())
+
+    tasks = [asyncio.create_task(sign(n)) for n in range(60)]
+    answered: list[str] = []
+    pending: set[asyncio.Task[list[str]]] = set(tasks)
+    while pending and len(answered) < 10:  # kill once some answers are out and others are in flight
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            answered.extend(task.result())
+    victim.kill()
+    for outcome in await asyncio.gather(*pending, return_exceptions=True):
+        if isinstance(outcome, list):
+            answered.extend(outcome)  # answered just before the kill
+    assert len(answered) >= 10 and pending  # some calls were cut off by the kill
+
+    restarted = replicas()
+    for assertion_id in answered:
+        found = await http.get(f"{restarted.url}/coverage-assertions/{assertion_id}", headers=CLAIMS)
+        assert found.status_code == 200, assertion_id

@@ -1,0 +1,320 @@
+"""The store against SQLite and a real PostgreSQL (``store`` fixture: both backends)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import tracemalloc
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+from prometheus_client import REGISTRY
+
+from cds_service.clinical.facts import Fact
+from cds_service.dtr.prefill import prefill_answers
+from cds_service.dtr.store import determination_records, record_determinations
+from cds_service.hooks.discovery import SERVICE_ID
+from cds_service.hooks.feedback import FeedbackLog, parse_feedback
+from cds_service.policy.render import determination_to_json
+from cds_service.response.assertion_ids import assertion_scope, coverage_assertion_id, satisfied_pa_id
+from cds_service.settings import Settings
+from cds_service.store.protocol import StoreUnavailable
+from cds_service.store.schedule import purge_once
+from cds_service.store.sql import SqlStore
+from tests.response.determinations import COVERAGE, approve, draft_order, hook_request, medicare, pend
+from tests.store.postgres import PostgresServer, closed_port
+
+NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+KEY = b"k"
+
+
+def sample(name: str, labels: dict[str, str]) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_a_determination_is_stored_with_its_metadata_and_read_back(store: SqlStore) -> None:
+    request = hook_request(draft_order())
+    determination = approve()
+    recorded = await record_determinations(store, [determination], request, key=KEY, client="iss", now=NOW)
+    expected_id = coverage_assertion_id(
+        "MedicationRequest/dex-1", COVERAGE, scope=assertion_scope(request, "iss"), key=KEY
+    )
+    assert recorded == [expected_id]
+    stored = await store.determination(expected_id, now=NOW)
+    assert stored is not None
+    assert (stored.order, stored.patient_id, stored.coverage) == (
+        "MedicationRequest/dex-1",
+        "pat-1",
+        COVERAGE,
+    )
+    assert (stored.decision, stored.pathway, stored.client) == ("approve", "I.A", "iss")
+    assert determination.approval is not None
+    assert (stored.approval_start, stored.approval_end) == (
+        determination.approval.start,
+        determination.approval.end,
+    )
+    assert stored.criteria["I.A"] == "met"
+    assert stored.determination == determination_to_json(determination)
+    assert stored.prefill == {"subject": "Patient/pat-1", "answers": prefill_answers(determination)}
+    assert stored.satisfied_pa_id == satisfied_pa_id(
+        "MedicationRequest/dex-1", COVERAGE, scope=assertion_scope(request, "iss"), key=KEY
+    )
+    assert stored.created_at == NOW
+    # kept for the retention after the approval period ends: the claim comes after the service date
+    assert stored.expires_at == datetime.combine(
+        determination.approval.end + timedelta(days=366), datetime.min.time(), UTC
+    )
+
+
+async def test_only_determinations_with_a_coverage_assertion_are_stored(store: SqlStore) -> None:
+    request = hook_request(draft_order())
+    no_coverage = replace(pend(draft_order("dex-2")), facts=replace(pend().facts, coverage=Fact(None)))
+    recorded = await record_determinations(
+        store, [pend(), medicare(draft_order("dex-3")), no_coverage], request, key=KEY, now=NOW
+    )
+    assert len(recorded) == 1
+    stored = await store.determination(recorded[0], now=NOW)
+    assert stored is not None and stored.decision == "pend" and stored.satisfied_pa_id is None
+
+
+async def test_the_same_order_assessed_again_replaces_its_assertion(store: SqlStore) -> None:
+    request = hook_request(draft_order())
+    (first,) = await record_determinations(store, [pend()], request, key=KEY, now=NOW)
+    (again,) = await record_determinations(store, [approve()], request, key=KEY, now=NOW)
+    assert first == again
+    stored = await store.determination(first, now=NOW)
+    assert stored is not None and stored.decision == "approve"
+
+
+async def test_an_expired_determination_is_not_found_and_is_purged(store: SqlStore) -> None:
+    (assertion_id,) = await record_determinations(
+        store, [pend()], hook_request(draft_order()), key=KEY, now=NOW, retention_days=1
+    )
+    assert await store.determination(assertion_id, now=NOW + timedelta(hours=23)) is not None
+    assert await store.determination(assertion_id, now=NOW + timedelta(days=1)) is None
+    assert await store.determination("unknown", now=NOW) is None
+    before = sample("cds_store_purged_rows_total", {"table": "determinations"})
+    assert await store.purge(NOW + timedelta(hours=23)) == {"determinations": 0, "feedback": 0, "jtis": 0}
+    await store.purge(NOW)  # nothing expired yet
+    purged = await purge_once(store)  # now: long after 2026-11-29
+    assert purged["determinations"] == 1
+    assert sample("cds_store_purged_rows_total", {"table": "determinations"}) == before + 1
+
+
+async def test_a_jti_is_refused_the_second_time_even_by_another_replica(database_url: str) -> None:
+    """Two stores on one database stand for two replicas: of many simultaneous first uses of one jti,
+    exactly one wins (the primary key decides, atomically)."""
+    replicas = [SqlStore.from_settings(Settings(database_url=database_url)) for _ in range(2)]
+    try:
+        await asyncio.gather(*(replica.migrate() for replica in replicas))
+        expires = NOW + timedelta(minutes=5)
+        attempts = [
+            replicas[n % 2].first_use("https://ehr.example", "jti-1", expires_at=expires, now=NOW)
+            for n in range(10)
+        ]
+        assert sorted(await asyncio.gather(*attempts)) == [False] * 9 + [True]
+        assert await replicas[1].first_use("https://other.example", "jti-1", expires_at=expires, now=NOW)
+    finally:
+        for replica in replicas:
+            await replica.close()
+
+
+async def test_a_jti_whose_token_expired_can_be_used_again(store: SqlStore) -> None:
+    expires = NOW + timedelta(minutes=5)
+    assert await store.first_use("iss", "j", expires_at=expires, now=NOW)
+    assert not await store.first_use("iss", "j", expires_at=expires, now=NOW + timedelta(minutes=4))
+    later = expires + timedelta(seconds=1)
+    assert await store.first_use("iss", "j", expires_at=later + timedelta(minutes=5), now=later)
+    assert (await store.purge(later + timedelta(minutes=6)))["jtis"] == 1
+
+
+ACCEPTED = {
+    "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
+    "outcome": "accepted",
+    "acceptedSuggestions": [{"id": "e56e1945-20b3-4393-8503-a1a20fd73152"}],
+    "outcomeTimestamp": "2026-11-28T07:30:00.52Z",
+}
+OVERRIDDEN = {
+    "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
+    "outcome": "overridden",
+    "overrideReason": {"userComment": "Jane Doe's chart says so"},
+    "outcomeTimestamp": "2026-11-28T07:31:00Z",
+}
+
+
+async def test_feedback_is_recorded_once_whichever_replica_receives_it(database_url: str) -> None:
+    replicas = [SqlStore.from_settings(Settings(database_url=database_url)) for _ in range(2)]
+    try:
+        logs = [FeedbackLog(replica, retention_days=30) for replica in replicas]
+        items = parse_feedback(orjson.dumps({"feedback": [ACCEPTED, OVERRIDDEN]}))
+        written = await logs[0].record(SERVICE_ID, items)
+        assert [record["outcome"] for record in written] == ["accepted", "overridden"]
+        assert "Jane" not in str(written)
+        assert await logs[1].record(SERVICE_ID, items) == []
+        assert await logs[0].record(SERVICE_ID, [*items, items[0]]) == []
+    finally:
+        for replica in replicas:
+            await replica.close()
+
+
+async def test_migrating_again_or_from_two_replicas_at_once_is_harmless(database_url: str) -> None:
+    replicas = [SqlStore.from_settings(Settings(database_url=database_url)) for _ in range(3)]
+    try:
+        await asyncio.gather(*(replica.migrate() for replica in replicas))
+        await replicas[0].migrate()
+        await replicas[0].ping()
+    finally:
+        for replica in replicas:
+            await replica.close()
+
+
+async def test_nothing_per_determination_stays_in_memory(store: SqlStore) -> None:
+    """Issue 13 item 2: after many distinct heavy determinations the process holds no more memory than
+    after a few (the store keeps rows in the database, nothing in the process)."""
+    heavy = pend()
+
+    async def record(first: int, count: int) -> None:
+        for n in range(first, first + count):
+            order = draft_order(f"dex-{n}")
+            determination = replace(heavy, order=f"MedicationRequest/dex-{n}", order_resource=order)
+            await record_determinations(store, [determination], hook_request(order), key=KEY, now=NOW)
+
+    await record(0, 50)  # warm-up: pools, statement caches, lazily imported code
+    gc.collect()
+    tracemalloc.start()
+    try:
+        await record(50, 50)
+        gc.collect()
+        after_few, _ = tracemalloc.get_traced_memory()
+        await record(100, 400)
+        gc.collect()
+        after_many, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    per_determination = len(str(determination_to_json(heavy)))
+    # 400 more determinations kept in memory would be 400 x (their JSON, several kB): growth stays under
+    # the size of ten of them.
+    assert after_many - after_few < 10 * per_determination
+
+
+async def test_records_are_plain_data_about_the_assertion() -> None:
+    (record,) = determination_records(
+        [pend()], hook_request(draft_order()), key=KEY, client="", now=NOW, retention_days=30
+    )
+    assert record.approval_start is None and record.expires_at == NOW + timedelta(days=30)
+    assert record.criteria and all(v in ("met", "not_met", "unknown") for v in record.criteria.values())
+
+
+async def test_a_database_that_is_down_fails_fast_and_is_counted() -> None:
+    store = SqlStore.from_settings(
+        Settings(database_url=f"postgresql://cds@127.0.0.1:{closed_port()}/cds", store_timeout_seconds=1)
+    )
+    before = sample("cds_store_errors_total", {"operation": "save_determinations"})
+    try:
+        with pytest.raises(StoreUnavailable) as failure:
+            await record_determinations(store, [pend()], hook_request(draft_order()), key=KEY, now=NOW)
+        assert "127.0.0.1" not in str(failure.value)  # says what failed, never where the database is
+        with pytest.raises(StoreUnavailable):
+            await store.ping()
+    finally:
+        await store.close()
+    assert sample("cds_store_errors_total", {"operation": "save_determinations"}) == before + 1
+
+
+async def test_a_database_that_never_answers_is_bounded_by_the_store_timeout() -> None:
+    """A server that accepts the connection and then says nothing (a hung database): the operation gives
+    up after CDS_STORE_TIMEOUT_SECONDS instead of holding the hook."""
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def hang(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    store = SqlStore.from_settings(
+        Settings(database_url=f"postgresql://cds@127.0.0.1:{port}/cds", store_timeout_seconds=0.3)
+    )
+    try:
+        async with asyncio.timeout(10):  # the test's own guard: the store must give up long before
+            with pytest.raises(StoreUnavailable):
+                await store.determination("x", now=NOW)
+    finally:
+        await store.close()
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+    assert accepted  # it did reach the server
+
+
+async def test_after_a_failure_operations_fail_fast() -> None:
+    """A hung database costs one operation its timeout; the next ones fail at once (the hung server sees
+    no second connection)."""
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def hang(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    hung = SqlStore.from_settings(
+        Settings(database_url=f"postgresql://cds@127.0.0.1:{port}/cds", store_timeout_seconds=0.3)
+    )
+    try:
+        with pytest.raises(StoreUnavailable, match="failed"):
+            await hung.first_use("iss", "a", expires_at=NOW, now=NOW)
+        with pytest.raises(StoreUnavailable, match="skipped"):
+            await hung.first_use("iss", "b", expires_at=NOW, now=NOW)
+        with pytest.raises(StoreUnavailable, match="skipped"):
+            await record_determinations(hung, [pend()], hook_request(draft_order()), key=KEY, now=NOW)
+        assert len(accepted) == 1
+    finally:
+        await hung.close()
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_ping_that_gets_through_ends_failing_fast(tmp_path: Path) -> None:
+    """The SQLite file's folder disappears (a volume unmounted): operations fail, then fail fast; once it is
+    back, a ping (readiness, which always tries) lets them through again."""
+    folder = tmp_path / "data"
+    store = SqlStore.from_settings(Settings(data_dir=str(folder)))
+    try:
+        folder.rmdir()
+        with pytest.raises(StoreUnavailable, match="failed"):
+            await store.determination("x", now=NOW)
+        folder.mkdir()
+        with pytest.raises(StoreUnavailable, match="skipped"):
+            await store.determination("x", now=NOW)
+        await store.ping()
+        assert await store.determination("x", now=NOW) is None
+    finally:
+        await store.close()
+
+
+def test_an_unsupported_database_url_is_refused() -> None:
+    with pytest.raises(ValueError, match="mysql"):
+        SqlStore.from_settings(Settings(database_url="mysql://db/cds"))
+
+
+def test_without_a_database_url_the_store_is_a_file_under_the_data_dir() -> None:
+    from cds_service.store.engine import database_url
+
+    url = database_url(Settings(data_dir="somewhere/var"))
+    assert (url.drivername, url.database) == ("sqlite+aiosqlite", "somewhere/var/cds-service.sqlite3")
+    assert database_url(Settings(database_url="postgresql://u:p@db/cds")).drivername == "postgresql+asyncpg"
+    hosted = database_url(Settings(database_url="postgres://u:p@db/cds?sslmode=require"))
+    assert (hosted.drivername, dict(hosted.query)) == ("postgresql+asyncpg", {"ssl": "require"})
+
+
+async def test_a_libpq_sslmode_in_the_url_reaches_asyncpg(postgres: PostgresServer) -> None:
+    store = SqlStore.from_settings(Settings(database_url=postgres.url + "?sslmode=disable"))
+    try:
+        await store.ping()
+    finally:
+        await store.close()
