@@ -26,6 +26,7 @@ async def _ready(settings: Any) -> None:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         await app.state.runtime.ready.wait()
+        await app.state.runtime.store_migrated.wait()  # readiness also waits for the store's schema
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://testserver"
         ) as client:

@@ -29,7 +29,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cds_service.__main__",),
     ("cds_service.cli",),
     ("cds_service.app",),
-    ("cds_service.report", "cds_service.warmup", "cds_service.logging_setup", "cds_service.gc_tuning"),
+    (
+        "cds_service.report",
+        "cds_service.warmup",
+        "cds_service.logging_setup",
+        "cds_service.gc_tuning",
+        "cds_service.claims_api",
+    ),
     # edge: routes, then the FastAPI dependency reaching the runtime, then the runtime object
     ("cds_service.hooks.routes",),
     ("cds_service.dtr.routes", "cds_service.tester"),
@@ -44,6 +50,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cds_service.policy",),
     ("cds_service.clinical",),
     ("cds_service.fhir",),
+    # storage: the SQL store behind its Protocol (plain records in, plain records out)
+    ("cds_service.store",),
     # bottom: plain values and shared vocabulary
     ("cds_service.settings", "cds_service.errors", "cds_service.metrics", "cds_service"),
 )
