@@ -4,16 +4,25 @@ in its R4, STU3 and DSTU2 shapes.
 Counted: ``completed`` and ``in-progress``; ``stopped`` only when a dose is recorded (what was given
 before the stop). Never: ``not-done`` (or DSTU2 ``wasNotGiven`` / STU3 ``notGiven``), ``entered-in-error``,
 ``on-hold``, ``unknown``.
+
+CONTRACT §2.1 then refines what counts:
+
+* "One dose is counted once": records of the same drug, the same dose and the same start time to the
+  minute are one dose whatever their ids (``merge_duplicates``);
+* "Given means given by then": one dated after the order date (or today) is a charting slip, an unknown
+  part of a total and never a dose (``given_by``).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any, NamedTuple
 
 from cds_service.clinical.codes import Agent
 from cds_service.clinical.drugs import agent_of
-from cds_service.clinical.fhir_read import dose_quantity, obj, parse_date, status_of
+from cds_service.clinical.fhir_read import dose_quantity, obj, parse_date, parse_datetime, status_of
+from cds_service.clinical.units import to_mg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
 COUNTED_STATUSES = frozenset({"completed", "in-progress"})
@@ -27,6 +36,10 @@ class Administration(NamedTuple):
     when: date | None
     amount: tuple[float, str] | None
     request: str | None  # "Type/id" of the order it fulfils, when it names one
+    # The start as written: an instant when a time is charted, else None (a bare date has no minute).
+    moment: datetime | None = None
+    # Every record merged into this one dose (this one included), when more than one (§2.1).
+    merged: tuple[str, ...] = ()
 
 
 def administered_on(resource: Resource) -> date | None:
@@ -39,6 +52,26 @@ def administered_on(resource: Resource) -> date | None:
         if period:
             return parse_date(period.get("start") or period.get("end"))
     return None
+
+
+def _start_text(resource: Resource) -> str | None:
+    for key in ("effectiveDateTime", "effectiveTimeDateTime"):
+        if isinstance(resource.get(key), str):
+            return str(resource[key])
+    for key in ("effectivePeriod", "effectiveTimePeriod"):
+        period = obj(resource.get(key))
+        text = period.get("start") or period.get("end")
+        if isinstance(text, str):
+            return text
+    return None
+
+
+def administered_at(resource: Resource) -> datetime | None:
+    """The instant a dose started, when a time of day is charted (a bare date gives none)."""
+    text = _start_text(resource)
+    if text is None or len(text.strip()) <= 10:
+        return None
+    return parse_datetime(text)
 
 
 def _amount(resource: Resource) -> tuple[float, str] | None:
@@ -98,6 +131,86 @@ def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> lis
                 when=administered_on(resource),
                 amount=amount,
                 request=_request_of(resource, pool, requests),
+                moment=administered_at(resource),
             )
         )
     return found
+
+
+def _same_dose_key(amount: tuple[float, str] | None) -> tuple[str, float] | None:
+    """The dose on one scale, so "500 mg" and "0.5 g" are the same dose."""
+    if amount is None:
+        return None
+    mg = to_mg(*amount)
+    if mg is not None:
+        return "mg", round(mg, 6)
+    per_m2 = to_mg_per_m2(*amount)
+    if per_m2 is not None:
+        return "mg/m2", round(per_m2, 6)
+    return amount[1].strip().lower(), round(amount[0], 6)
+
+
+def merge_duplicates(administrations: Iterable[Administration]) -> list[Administration]:
+    """One administration per dose (CONTRACT §2.1 "One dose is counted once"): records of the same drug
+    with the same dose and the same start time, to the minute and on one clock (an offset is the same
+    instant), are one dose whatever their ids or statuses. The record kept is the first by reference, so
+    the result does not depend on the order the records came in; ``merged`` names every record merged.
+
+    Records with no time of day (a bare date) have no minute to compare: they are left apart here and
+    ``same_day_undated`` says which could be one dose."""
+    groups: dict[tuple[Any, ...], list[Administration]] = {}
+    kept: list[Administration] = []
+    for administration in administrations:
+        key = _same_dose_key(administration.amount)
+        if administration.moment is None or key is None:
+            kept.append(administration)
+            continue
+        minute = administration.moment.astimezone(UTC).replace(second=0, microsecond=0)
+        groups.setdefault((administration.agent, key, minute), []).append(administration)
+    for group in groups.values():
+        group.sort(key=lambda a: a.reference)
+        first = group[0]
+        if len(group) > 1:
+            first = first._replace(merged=tuple(a.reference for a in group))
+        kept.append(first)
+    return kept
+
+
+def same_day_undated(administrations: Iterable[Administration]) -> dict[str, str]:
+    """Records charted with a bare date that repeat another record of the same drug and dose on that
+    day: with no time, one dose charted twice cannot be told from two doses. Maps each such record
+    (all but the first by reference) to the record it may repeat; the caller counts it as an unknown
+    part, never as a dose and never as zero."""
+    by_day: dict[tuple[Any, ...], list[Administration]] = {}
+    for a in administrations:
+        key = _same_dose_key(a.amount)
+        if key is not None and a.when is not None:
+            by_day.setdefault((a.agent, key, a.when), []).append(a)
+    found: dict[str, str] = {}
+    for group in by_day.values():
+        if len(group) < 2 or all(a.moment is not None for a in group):
+            continue
+        group.sort(key=lambda a: a.reference)
+        found.update({a.reference: group[0].reference for a in group[1:] if a.moment is None})
+    return found
+
+
+def order_day_clock(order_written: Any) -> tzinfo | None:
+    """The zone of the order's ``authoredOn`` when it carries a time and offset, else ``None``."""
+    if not isinstance(order_written, str) or len(order_written.strip()) <= 10:
+        return None
+    moment = parse_datetime(order_written)
+    return moment.tzinfo if moment is not None else None
+
+
+def given_by(administration: Administration, cutoff: date, clock: tzinfo | None) -> bool | None:
+    """Whether a dose was given on or before ``cutoff`` (the order date, or today if earlier): CONTRACT
+    §2.1 "Given means given by then". Read on the order's clock when it has one (a dose at 20:00 -05:00
+    charted as 01:00Z the next day was given on the order date), else on the date as charted; a dose
+    later the same day counts. ``None`` when the dose is undated."""
+    if administration.moment is not None and clock is not None:
+        end_of_day = datetime.combine(cutoff, time.max, tzinfo=clock)
+        return administration.moment <= end_of_day
+    if administration.when is None:
+        return None
+    return administration.when <= cutoff

@@ -9,21 +9,30 @@ from collections.abc import Mapping
 from datetime import date
 
 from cds_service.clinical import diagnoses as dx
-from cds_service.clinical.administrations import counted_administrations
+from cds_service.clinical.administrations import (
+    Administration,
+    counted_administrations,
+    given_by,
+    merge_duplicates,
+    order_day_clock,
+    same_day_undated,
+)
 from cds_service.clinical.bsa import BodySurfaceArea
+from cds_service.clinical.care_plans import care_plan_doses, planned_activities, regimen_stated
 from cds_service.clinical.codes import ANTHRACYCLINES, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
 from cds_service.clinical.dates import age_on
 from cds_service.clinical.documentation import documented_answers
-from cds_service.clinical.doses import dose_on, totals
+from cds_service.clinical.doses import Dose, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
-from cds_service.clinical.regimen import doses_to_come, orders_in_play
+from cds_service.clinical.regimen import doses_to_come, extent_not_stated, orders_in_play, read_orders
 from cds_service.clinical.schedule import order_date
 from cds_service.clinical.therapy import (
+    accompanied_orders,
     combined_dexrazoxane,
     concurrent_doxorubicin,
     dexrazoxane_dose,
@@ -63,6 +72,45 @@ def _ph_status(ph_positive: Fact[bool], tki: Fact[bool]) -> Fact[bool]:
     return ph_positive
 
 
+class _Given:
+    """The administrations that count by the order date (CONTRACT §2.1), and the anthracycline doses
+    they and the ones that do not count make: a dose dated after the order, or one charted again on the
+    same day with no time, is an unknown part of a total, never a dose and never zero."""
+
+    def __init__(self, pool: ResourcePool, order: Resource, start: date, today: date) -> None:
+        cutoff = min(start, today)
+        clock = order_day_clock(order.get("authoredOn"))
+        every = merge_duplicates(counted_administrations(pool, _AGENTS_READ))
+        self.counted: list[Administration] = []
+        self.after: list[Administration] = []
+        for administration in every:
+            (self.after if given_by(administration, cutoff, clock) is False else self.counted).append(
+                administration
+            )
+        self.repeats = same_day_undated(self.counted)
+
+    def anthracycline_doses(self, body: BodySurfaceArea, start: date) -> list[Dose]:
+        doses: list[Dose] = []
+        for a in self.counted:
+            if a.agent not in ANTHRACYCLINES:
+                continue
+            if a.reference in self.repeats:
+                note = f"charted again on the same day with no time (may repeat {self.repeats[a.reference]})"
+                doses.append(Dose(a.reference, a.agent, a.when, None, note=note + ": not counted"))
+                continue
+            dose = dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start)
+            if a.merged:
+                note = merged_note(a.merged) + (f"; {dose.note}" if dose.note else "")
+                dose = dose._replace(merged=a.merged, note=note)
+            doses.append(dose)
+        doses += [
+            Dose(a.reference, a.agent, a.when, None, note="dated after the order: not counted")
+            for a in self.after
+            if a.agent in ANTHRACYCLINES
+        ]
+        return doses
+
+
 def extract_facts(
     pool: ResourcePool, order: Resource, *, today: date, line_of_business_map: Mapping[str, str]
 ) -> ClinicalFacts:
@@ -71,20 +119,38 @@ def extract_facts(
     body = BodySurfaceArea(pool.of_type("Observation"), adult=(age.value or 0) >= ADULT_HEIGHT_AGE)
     current_bsa = body.on(start)
 
-    administrations = counted_administrations(pool, _AGENTS_READ)
-    anthracycline_given = [a for a in administrations if a.agent in ANTHRACYCLINES]
-    given = [
-        dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start) for a in anthracycline_given
+    by_then = _Given(pool, order, start, today)
+    administrations = by_then.counted
+    anthracycline_given = [
+        a for a in administrations if a.agent in ANTHRACYCLINES and a.reference not in by_then.repeats
     ]
-    orders = orders_in_play(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS)
+    given = by_then.anthracycline_doses(body, start)
+    read = read_orders(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS)
+    orders = read.in_play
     anthracycline_orders = [o for o in orders if o.agent in ANTHRACYCLINES]
-    to_come = doses_to_come(anthracycline_orders, anthracycline_given, body, start=start)
+    ordered_to_come = doses_to_come(anthracycline_orders, anthracycline_given, body, start=start)
+    activities = planned_activities(pool, ANTHRACYCLINES)
+    to_come = (
+        ordered_to_come
+        + care_plan_doses(activities, ordered_to_come, anthracycline_given, body, start=start)
+        + extent_not_stated(anthracycline_orders, regimen_stated(activities))
+    )
     given.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference))
+    to_come.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference, d.note))
 
     dexrazoxane_in_play = orders_in_play(pool, frozenset({Agent.DEXRAZOXANE}))
     dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa)
-    doxorubicin = concurrent_doxorubicin(anthracycline_orders, to_come, current_bsa, start=start)
-    signed_together = [o for o in dexrazoxane_in_play if o.draft and o.resource is not order]
+    doxorubicin = concurrent_doxorubicin(
+        anthracycline_orders,
+        ordered_to_come,
+        current_bsa,
+        start=start,
+        accompanies=accompanied_orders(order),
+        set_aside=read.set_aside,
+    )
+    signed_together = [
+        o for o in dexrazoxane_in_play if o.draft and not o.on_hold and o.resource is not order
+    ]
     ratio = dose_ratio(
         order_amounts(order),
         combined_dexrazoxane(dexrazoxane_mg_m2, order, [o.resource for o in signed_together], current_bsa),
