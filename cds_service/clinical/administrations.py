@@ -190,7 +190,8 @@ def same_day_undated(administrations: Iterable[Administration]) -> dict[str, str
     for group in by_day.values():
         if len(group) < 2 or all(a.moment is not None for a in group):
             continue
-        group.sort(key=lambda a: a.reference)
+        # A record with a time is the one kept (it says when); among bare dates, the first by reference.
+        group.sort(key=lambda a: (a.moment is None, a.reference))
         found.update({a.reference: group[0].reference for a in group[1:] if a.moment is None})
     return found
 

@@ -34,6 +34,7 @@ class Bsa(NamedTuple):
     m2: float
     source: str  # "observation" | "mosteller"
     evidence: tuple[str, ...]
+    note: str = ""  # why this BSA and not another, when a charted one was passed over (§2.1)
 
 
 class Weight(NamedTuple):
@@ -146,15 +147,20 @@ class BodySurfaceArea:
         charted = self._bsa.nearest(moment, MAX_WEIGHT_DISTANCE)
         height = self._height.nearest(moment, self._height_distance)
         weight = self._weight.nearest(moment, MAX_WEIGHT_DISTANCE)
+        passed_over = ""
         if charted is not None:
             reading = self._bsa.readings[charted]
             if height is None or weight is None or not self._measured_nearer(moment, reading, height, weight):
                 return Bsa(reading.value, "observation", (reading.reference,))
+            passed_over = reading.reference
         if height is None or weight is None:
             return None
         found = self._mosteller.get((height, weight))
         if found is None:
             found = self._mosteller[height, weight] = self._mosteller_bsa(height, weight)
+        if passed_over:
+            note = f"sized by a height and weight measured nearer than the charted BSA ({passed_over})"
+            return found._replace(note=note)
         return found
 
     def _measured_nearer(self, moment: datetime, charted: _Reading, height: int, weight: int) -> bool:

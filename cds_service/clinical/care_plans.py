@@ -125,5 +125,6 @@ def care_plan_doses(
                 fallback=start,
                 planned=True,
             )
-            doses.append(dose._replace(note=dose.note or "planned in the CarePlan"))
+            remark = "; ".join(r for r in (f"planned in {activity.reference}", dose.remark) if r)
+            doses.append(dose._replace(note=dose.note or "planned in the CarePlan", remark=remark))
     return doses

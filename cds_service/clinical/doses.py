@@ -45,6 +45,7 @@ class Dose(NamedTuple):
     note: str = ""
     merged: tuple[str, ...] = ()  # every record merged into this dose (CONTRACT §2.1), when several
     weight: Weight | None = None  # the weight an mg/kg dose was converted with
+    remark: str = ""  # a §2.1 ruling at work on this dose, said in its total's reason
 
     @property
     def doxorubicin_equivalent_mg_m2(self) -> float | None:
@@ -117,7 +118,13 @@ def dose_on(
     mg_m2, bsa, note = convert_dose(amount, body.on(on), weight)
     if planned and bsa is not None:
         note = note or "planned mg dose converted with the current BSA"
-    return _credible(Dose(reference, agent, when, mg_m2, bsa, planned, note, weight=weight))
+    remarks = []
+    if weight is not None and mg_m2 is not None:
+        remarks.append("in mg/kg, converted with the weight nearest in time, then the BSA")
+    if bsa is not None and bsa.note:
+        remarks.append(bsa.note)
+    dose = Dose(reference, agent, when, mg_m2, bsa, planned, note, weight=weight, remark="; ".join(remarks))
+    return _credible(dose)
 
 
 def _credible(dose: Dose) -> Dose:
@@ -145,6 +152,7 @@ class _RunningTotal:
         self.unknown: list[str] = []
         self.unknown_reasons: list[str] = []
         self.merges: list[tuple[str, ...]] = []
+        self.remarks: dict[str, int] = {}
 
     def add(self, dose: Dose, equivalent_mg_m2: float | None) -> None:
         """Count ``dose``; ``equivalent_mg_m2`` is its doxorubicin equivalent, worked out by the caller."""
@@ -159,6 +167,8 @@ class _RunningTotal:
             self.evidence.extend(dose.merged or (dose.reference,))
             if dose.merged:
                 self.merges.append(dose.merged)
+            if dose.remark:
+                self.remarks[dose.remark] = self.remarks.get(dose.remark, 0) + 1
 
     def result(self, what: str) -> DoseTotal:
         known, evidence, unknown = self.known, self.evidence, self.unknown
@@ -176,6 +186,7 @@ class _RunningTotal:
             reason=reason,
             unknown_reasons=tuple(dict.fromkeys(self.unknown_reasons)),
             merged=tuple(merged_note(merged) for merged in self.merges),
+            remarks=tuple(f"{count} dose(s) {remark}" for remark, count in sorted(self.remarks.items())),
         )
 
 

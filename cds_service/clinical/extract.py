@@ -6,7 +6,8 @@ Pure: no I/O and no clock; "today" is passed in and only stands in for a missing
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.administrations import (
@@ -19,7 +20,7 @@ from cds_service.clinical.administrations import (
 )
 from cds_service.clinical.bsa import BodySurfaceArea
 from cds_service.clinical.care_plans import care_plan_doses, planned_activities, regimen_stated
-from cds_service.clinical.codes import ANTHRACYCLINES, TYROSINE_KINASE_INHIBITORS, Agent
+from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
 from cds_service.clinical.dates import age_on
 from cds_service.clinical.documentation import documented_answers
@@ -83,10 +84,12 @@ class _Given:
         every = merge_duplicates(counted_administrations(pool, _AGENTS_READ))
         self.counted: list[Administration] = []
         self.after: list[Administration] = []
+        self.on_the_day: set[str] = set()  # given on the order date itself: counted, and said so
         for administration in every:
-            (self.after if given_by(administration, cutoff, clock) is False else self.counted).append(
-                administration
-            )
+            by_then = given_by(administration, cutoff, clock)
+            (self.after if by_then is False else self.counted).append(administration)
+            if by_then and not given_by(administration, cutoff - timedelta(days=1), clock):
+                self.on_the_day.add(administration.reference)
         self.repeats = same_day_undated(self.counted)
 
     def anthracycline_doses(self, body: BodySurfaceArea, start: date) -> list[Dose]:
@@ -102,6 +105,9 @@ class _Given:
             if a.merged:
                 note = merged_note(a.merged) + (f"; {dose.note}" if dose.note else "")
                 dose = dose._replace(merged=a.merged, note=note)
+            if a.reference in self.on_the_day:
+                remark = "; ".join(r for r in ("given on the order date: counted", dose.remark) if r)
+                dose = dose._replace(remark=remark)
             doses.append(dose)
         doses += [
             Dose(a.reference, a.agent, a.when, None, note="dated after the order: not counted")
@@ -146,7 +152,7 @@ def extract_facts(
         current_bsa,
         start=start,
         accompanies=accompanied_orders(order),
-        set_aside=read.set_aside,
+        set_aside=tuple(note for agent, note in read.set_aside if agent is Agent.DOXORUBICIN),
     )
     signed_together = [
         o for o in dexrazoxane_in_play if o.draft and not o.on_hold and o.resource is not order
@@ -179,6 +185,9 @@ def extract_facts(
     )
     problems = tuple(f"{d.reference}: {d.note}" for d in given + to_come if d.mg_m2 is None and d.note)
     summed = totals(given, to_come)
+    # Orders set aside (cancelled drafts, replaced orders) are named on the planned totals (§2.1).
+    doxorubicin_aside = tuple(note for agent, note in read.set_aside if agent in DOXORUBICINS)
+    anthracycline_aside = tuple(note for agent, note in read.set_aside if agent in ANTHRACYCLINES)
     return ClinicalFacts(
         order=reference_of(order),
         approval_start=start,
@@ -196,8 +205,8 @@ def extract_facts(
         else Fact(None, (), "no BSA, height or weight charted"),
         cumulative_doxorubicin=summed.cumulative_doxorubicin,
         cumulative_anthracycline=summed.cumulative_anthracycline,
-        planned_doxorubicin=summed.planned_doxorubicin,
-        planned_anthracycline=summed.planned_anthracycline,
+        planned_doxorubicin=replace(summed.planned_doxorubicin, set_aside=doxorubicin_aside),
+        planned_anthracycline=replace(summed.planned_anthracycline, set_aside=anthracycline_aside),
         dose_lines=summed.lines,
         last_planned_doxorubicin_date=doxorubicin.last_planned,
         concurrent_doxorubicin=doxorubicin.concurrent,

@@ -46,6 +46,8 @@ class DoseTotal:
     # several records were merged into ("2 records of one dose merged (...)"): CONTRACT §2.1.
     unknown_reasons: tuple[str, ...] = ()
     merged: tuple[str, ...] = ()
+    set_aside: tuple[str, ...] = ()  # orders not counted and why ("... is cancelled: not therapy")
+    remarks: tuple[str, ...] = ()  # how counted doses were read ("6 dose(s) in mg/kg, converted ...")
 
     @property
     def value(self) -> float | None:

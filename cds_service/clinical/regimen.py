@@ -63,7 +63,8 @@ class OrderInPlay:
 @dataclass(frozen=True)
 class OrdersRead:
     in_play: list[OrderInPlay]
-    set_aside: tuple[str, ...]  # "<ref>: why it is not therapy", for the reasons of the nodes it touches
+    # (drug, "<ref> ...: why it is not therapy"), for the reasons of the nodes it touches
+    set_aside: tuple[tuple[Agent, str], ...]
 
 
 def orders_in_play(pool: ResourcePool, agents: frozenset[Agent]) -> list[OrderInPlay]:
@@ -98,7 +99,7 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
     another in play replaces (CONTRACT §2.1 "Orders in play")."""
     drafts = {id(order) for order in pool.draft_orders}
     candidates: list[tuple[Resource, bool, str]] = []
-    set_aside: list[str] = []
+    set_aside: list[tuple[Agent, str]] = []
     for order in pool.of_type(*MEDICATION_ORDER_TYPES):
         draft = id(order) in drafts
         status = status_of(order)
@@ -109,7 +110,7 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
         if draft and status not in THERAPY_STATUSES | UNSETTLED_STATUSES:
             agent = agent_of(order, pool)
             if agent is not None and agent in agents:
-                set_aside.append(f"{reference_of(order)} is {status}: not therapy")
+                set_aside.append((agent, f"{reference_of(order)} is {status}: not therapy"))
             continue
         candidates.append((order, draft, status))
     replaced_by = _replacements([reference_of(order) for order, _, _ in candidates], candidates)
@@ -120,7 +121,9 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
             continue
         reference = reference_of(order)
         if reference in replaced_by:
-            set_aside.append(f"{reference} is replaced by {replaced_by[reference]}: adds no doses of its own")
+            set_aside.append(
+                (agent, f"{reference} is replaced by {replaced_by[reference]}: adds no doses of its own")
+            )
             continue
         replaces = tuple(sorted(r for r, by in replaced_by.items() if by == reference))
         found.append(
@@ -136,7 +139,7 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
         )
     in_play = {order.reference for order in found}
     kept = [order for order in found if not _occurrence_of(order.resource, in_play)]
-    return OrdersRead(kept, tuple(sorted(set_aside)))
+    return OrdersRead(kept, tuple(sorted(set_aside, key=lambda note: note[1])))
 
 
 def _replacements(references: list[str], candidates: list[tuple[Resource, bool, str]]) -> dict[str, str]:
