@@ -171,7 +171,9 @@ def merge_duplicates(administrations: Iterable[Administration]) -> list[Administ
         group.sort(key=lambda a: a.reference)
         first = group[0]
         if len(group) > 1:
-            first = first._replace(merged=tuple(a.reference for a in group))
+            # The dose keeps the order link any of its records has: it is a dose given under that order.
+            request = first.request or next((a.request for a in group if a.request), None)
+            first = first._replace(merged=tuple(a.reference for a in group), request=request)
         kept.append(first)
     return kept
 

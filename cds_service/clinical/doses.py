@@ -82,13 +82,18 @@ def convert_dose(
     return mg / bsa.m2, bsa, ""
 
 
-def mg_from_mg_m2(amount: tuple[float, str] | None, bsa: Bsa | None) -> float | None:
-    """The absolute mg of an amount written in mg or mg/m² (the latter through ``bsa``)."""
+def mg_from_mg_m2(
+    amount: tuple[float, str] | None, bsa: Bsa | None, weight: Weight | None = None
+) -> float | None:
+    """The absolute mg of an amount written in mg, mg/kg (through ``weight``) or mg/m² (through ``bsa``)."""
     if amount is None:
         return None
     mg = to_mg(*amount)
     if mg is not None:
         return mg
+    per_kg = to_mg_per_kg(*amount)
+    if per_kg is not None:
+        return per_kg * weight.kg if weight is not None else None
     per_m2 = to_mg_per_m2(*amount)
     return per_m2 * bsa.m2 if per_m2 is not None and bsa is not None else None
 

@@ -124,6 +124,7 @@ def extract_facts(
     age = patient_age(pool, start)
     body = BodySurfaceArea(pool.of_type("Observation"), adult=(age.value or 0) >= ADULT_HEIGHT_AGE)
     current_bsa = body.on(start)
+    current_weight = body.weight_on(start)  # for doses ordered in mg/kg (CONTRACT §2.1)
 
     by_then = _Given(pool, order, start, today)
     administrations = by_then.counted
@@ -145,13 +146,14 @@ def extract_facts(
     to_come.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference, d.note))
 
     dexrazoxane_in_play = orders_in_play(pool, frozenset({Agent.DEXRAZOXANE}))
-    dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa)
+    dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa, current_weight)
     doxorubicin = concurrent_doxorubicin(
         anthracycline_orders,
         ordered_to_come,
         current_bsa,
         start=start,
         accompanies=accompanied_orders(order),
+        weight=current_weight,
         set_aside=tuple(note for agent, note in read.set_aside if agent is Agent.DOXORUBICIN),
     )
     signed_together = [
@@ -159,7 +161,9 @@ def extract_facts(
     ]
     ratio = dose_ratio(
         order_amounts(order),
-        combined_dexrazoxane(dexrazoxane_mg_m2, order, [o.resource for o in signed_together], current_bsa),
+        combined_dexrazoxane(
+            dexrazoxane_mg_m2, order, [o.resource for o in signed_together], current_bsa, current_weight
+        ),
         doxorubicin,
     )
 

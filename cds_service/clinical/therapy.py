@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.administrations import Administration
-from cds_service.clinical.bsa import BodySurfaceArea, Bsa
+from cds_service.clinical.bsa import BodySurfaceArea, Bsa, Weight
 from cds_service.clinical.codes import (
     MAX_SINGLE_DOSE_MG_M2,
     TYROSINE_KINASE_INHIBITORS,
@@ -38,13 +38,16 @@ def order_amounts(order: Resource) -> tuple[tuple[float, str], ...]:
 
 
 def _extreme_mg_m2(
-    amounts: tuple[tuple[float, str], ...], bsa: Bsa | None, pick: Callable[[list[float]], float]
+    amounts: tuple[tuple[float, str], ...],
+    bsa: Bsa | None,
+    pick: Callable[[list[float]], float],
+    weight: Weight | None = None,
 ) -> tuple[float | None, Bsa | None, str]:
     """The largest (``pick=max``) or smallest per-dose amount in mg/m²; unknown when any amount is,
     since the unknown one could be the extreme."""
     if not amounts:
         return None, None, "no dose recorded"
-    converted = [convert_dose(amount, bsa) for amount in amounts]
+    converted = [convert_dose(amount, bsa, weight) for amount in amounts]
     for mg_m2, _, note in converted:
         if mg_m2 is None:
             return None, None, note
@@ -52,14 +55,16 @@ def _extreme_mg_m2(
     return pick([mg_m2 for mg_m2, _, _ in converted if mg_m2 is not None]), used, ""
 
 
-def dexrazoxane_dose(order: Resource, bsa: Bsa | None) -> tuple[Fact[float], Fact[float]]:
+def dexrazoxane_dose(
+    order: Resource, bsa: Bsa | None, weight: Weight | None = None
+) -> tuple[Fact[float], Fact[float]]:
     """``(mg/m² per dose, mg per dose)`` of the order, each the largest its dosage lines write (the
     dose the 10:1 ratio and the extravasation caps must hold for); converted through the current BSA."""
     reference = reference_of(order)
     amounts = order_amounts(order)
     evidence = (reference,) + (bsa.evidence if bsa else ())
-    mg_m2, used, note = _extreme_mg_m2(amounts, bsa, max)
-    in_mg = [mg_from_mg_m2(amount, bsa) for amount in amounts]
+    mg_m2, used, note = _extreme_mg_m2(amounts, bsa, max, weight)
+    in_mg = [mg_from_mg_m2(amount, bsa, weight) for amount in amounts]
     mg = max(m for m in in_mg if m is not None) if in_mg and None not in in_mg else None
     per_m2: Fact[float] = Fact(mg_m2, evidence if used else (reference,), note or "dose per m2 of the order")
     absolute: Fact[float] = Fact(
@@ -75,7 +80,11 @@ def _dose_days(order: Resource) -> set[date] | None:
 
 
 def combined_dexrazoxane(
-    this_order: Fact[float], this_order_resource: Resource, signed_together: list[Resource], bsa: Bsa | None
+    this_order: Fact[float],
+    this_order_resource: Resource,
+    signed_together: list[Resource],
+    bsa: Bsa | None,
+    weight: Weight | None = None,
 ) -> Fact[float]:
     """The dexrazoxane given with a doxorubicin dose when other dexrazoxane orders are signed with this
     one for the same day: their largest doses add up (two 500 mg/m² orders with 50 mg/m² doxorubicin on
@@ -89,7 +98,7 @@ def combined_dexrazoxane(
     signed_together = [other for other in signed_together if same_day(other)]
     if not signed_together:
         return this_order
-    others = [dexrazoxane_dose(order, bsa)[0] for order in signed_together]
+    others = [dexrazoxane_dose(order, bsa, weight)[0] for order in signed_together]
     evidence = this_order.evidence + tuple(ref for other in others for ref in other.evidence)
     if this_order.value is None or any(other.value is None for other in others):
         return Fact(None, evidence, "another dexrazoxane order signed with this one has no dose in mg/m2")
@@ -130,6 +139,7 @@ def concurrent_doxorubicin(
     start: date,
     accompanies: frozenset[str] = frozenset(),
     set_aside: tuple[str, ...] = (),
+    weight: Weight | None = None,
 ) -> ConcurrentDoxorubicin:
     """The concurrent conventional doxorubicin, its mg/m² per dose and its last planned dose date.
 
@@ -172,8 +182,8 @@ def concurrent_doxorubicin(
     # The smallest dose: dexrazoxane is given with each doxorubicin dose (I.A.5.a), so the ratio must hold
     # for the smallest one too.
     amounts = tuple(sorted({amount for o in sizing for amount in order_amounts(o.resource)}))
-    mg_m2, used, note = _extreme_mg_m2(amounts, bsa, min)
-    highest, _, _ = _extreme_mg_m2(amounts, bsa, max)
+    mg_m2, used, note = _extreme_mg_m2(amounts, bsa, min, weight)
+    highest, _, _ = _extreme_mg_m2(amounts, bsa, max, weight)
     if highest is not None and highest > MAX_SINGLE_DOSE_MG_M2[Agent.DOXORUBICIN]:
         # a charting slip in the order (500 for 50 mg/m²) would make any dexrazoxane dose look "within 10:1"
         mg_m2, used, note = None, None, f"a doxorubicin dose of {highest:.0f} mg/m2 is not credible"
@@ -354,8 +364,10 @@ def extravasation_course(
             continue
         if a.request == reference and given_day in own_days:
             continue
-        entries.append((given_day, mg_from_mg_m2(a.amount, body.on(given_day)), a.reference))
-    current = body.on(start)
+        entries.append(
+            (given_day, mg_from_mg_m2(a.amount, body.on(given_day), body.weight_on(given_day)), a.reference)
+        )
+    current, current_weight = body.on(start), body.weight_on(start)
     # A day on which a dose was recorded under an order is that dose, not one more to come.
     given_on = {(a.request, local(a)) for a in administrations if a.request}
     planned = [(reference, own_schedule)]
@@ -365,7 +377,7 @@ def extravasation_course(
         for dose in schedule.doses:
             when = dose.when if dose.when is not None else next_day
             if source == reference or (when >= start and (source, when) not in given_on):
-                entries.append((when, mg_from_mg_m2(dose.amount, current), source))
+                entries.append((when, mg_from_mg_m2(dose.amount, current, current_weight), source))
             next_day = when + timedelta(days=1)
     if not entries:
         return ()

@@ -20,11 +20,13 @@ from tests.clinical.builders import (
     EPIRUBICIN,
     LIPOSOMAL_DOXORUBICIN,
     administration,
+    height,
     medication_request,
     patient,
     pool_of,
     quantity,
     timing,
+    weight,
 )
 
 TODAY = date(2026, 11, 28)
@@ -224,3 +226,27 @@ def test_an_active_care_plan_adds_the_doses_beyond_the_ordered_ones_and_states_t
     for inactive in ("draft", "completed", "revoked"):
         ignored = facts_of(pool_of(patient(), care_plan(6, status=inactive), drafts=[DEX, first_cycle]))
         assert ignored.planned_doxorubicin.known_mg_m2 == 25
+
+
+def test_an_order_in_mg_per_kg_is_converted_with_the_current_weight_then_the_bsa() -> None:
+    dex = medication_request("dex", DEXRAZOXANE, (12.5, "mg/kg"), authored="2026-11-28")
+    body = [height("h", "2026-11-27", 180), weight("w", "2026-11-27", 80)]  # BSA 2.0 m²
+    facts = facts_of(pool_of(patient(), *body, drafts=[dex, doxorubicin("dox", 50)]))
+    # 12.5 mg/kg x 80 kg = 1000 mg / 2.0 m² = 500 mg/m²: 10:1 with 50 mg/m² doxorubicin
+    assert facts.dexrazoxane_dose_mg.value == 1000
+    assert facts.dexrazoxane_dose_mg_m2.value == 500
+    assert facts.dose_ratio.value == 10
+
+
+def test_merged_records_keep_the_order_link_any_of_them_has() -> None:
+    # two doses, undated: only the link tells that one of them was given
+    active = medication_request(
+        "dox", DOXORUBICIN, (50, "mg/m2"), status="active", authored="2026-11-01", timing_=timing(count=2)
+    )
+    linked = administration(
+        "b", DOXORUBICIN, "2026-11-28T09:00:00Z", (50, "mg/m2"), request="MedicationRequest/dox"
+    )
+    copy = administration("a", DOXORUBICIN, "2026-11-28T09:00:10Z", (50, "mg/m2"))
+    facts = facts_of(pool_of(patient(), active, linked, copy, drafts=[DEX]))
+    # one dose given under the order, one to come: 100 (unlinked, the undated dose to come is unknown)
+    assert facts.planned_doxorubicin.value == 100
