@@ -161,7 +161,7 @@ def merge_duplicates(administrations: Iterable[Administration]) -> list[Administ
     groups: dict[tuple[Any, ...], list[Administration]] = {}
     kept: list[Administration] = []
     for administration in administrations:
-        key = _same_dose_key(administration.amount)
+        key = _same_dose_key(administration.amount) if administration.moment is not None else None
         if administration.moment is None or key is None:
             kept.append(administration)
             continue
@@ -183,13 +183,22 @@ def same_day_undated(administrations: Iterable[Administration]) -> dict[str, str
     day: with no time, one dose charted twice cannot be told from two doses. Maps each such record
     (all but the first by reference) to the record it may repeat; the caller counts it as an unknown
     part, never as a dose and never as zero."""
+    # Grouped by drug and day first: most days hold one dose, and only a day with several needs the
+    # doses compared (a long history is hundreds of records per hook call).
     by_day: dict[tuple[Any, ...], list[Administration]] = {}
     for a in administrations:
-        key = _same_dose_key(a.amount)
-        if key is not None and a.when is not None:
-            by_day.setdefault((a.agent, key, a.when), []).append(a)
+        if a.when is not None:
+            by_day.setdefault((a.agent, a.when), []).append(a)
+    by_dose: dict[tuple[Any, ...], list[Administration]] = {}
+    for day, on_the_day in by_day.items():
+        if len(on_the_day) < 2 or all(a.moment is not None for a in on_the_day):
+            continue
+        for a in on_the_day:
+            key = _same_dose_key(a.amount)
+            if key is not None:
+                by_dose.setdefault((*day, key), []).append(a)
     found: dict[str, str] = {}
-    for group in by_day.values():
+    for group in by_dose.values():
         if len(group) < 2 or all(a.moment is not None for a in group):
             continue
         # A record with a time is the one kept (it says when); among bare dates, the first by reference.
