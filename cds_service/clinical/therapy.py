@@ -370,14 +370,16 @@ def extravasation_course(
     current, current_weight = body.on(start), body.weight_on(start)
     # A day on which a dose was recorded under an order is that dose, not one more to come.
     given_on = {(a.request, local(a)) for a in administrations if a.request}
-    planned = [(reference, own_schedule)]
-    planned += [(o.reference, o.schedule) for o in other_orders]
-    for source, schedule in planned:
+    planned = [(reference, own_schedule, False)]
+    planned += [(o.reference, o.schedule, o.on_hold) for o in other_orders]
+    for source, schedule, on_hold in planned:
         next_day = start
         for dose in schedule.doses:
             when = dose.when if dose.when is not None else next_day
             if source == reference or (when >= start and (source, when) not in given_on):
-                entries.append((when, mg_from_mg_m2(dose.amount, current, current_weight), source))
+                # An order on hold may resume on its days: their dose is unknown, never absent (§2.1).
+                mg = None if on_hold else mg_from_mg_m2(dose.amount, current, current_weight)
+                entries.append((when, mg, source))
             next_day = when + timedelta(days=1)
     if not entries:
         return ()

@@ -250,3 +250,32 @@ def test_merged_records_keep_the_order_link_any_of_them_has() -> None:
     facts = facts_of(pool_of(patient(), active, linked, copy, drafts=[DEX]))
     # one dose given under the order, one to come: 100 (unlinked, the undated dose to come is unknown)
     assert facts.planned_doxorubicin.value == 100
+
+
+def test_an_on_hold_dexrazoxane_order_leaves_its_course_days_unknown_and_a_replaced_one_adds_nothing() -> (
+    None
+):
+    reason = [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "T80.810A"}]}]
+    own = medication_request(
+        "dex",
+        DEXRAZOXANE,
+        (1000, "mg"),
+        authored="2026-11-28",
+        timing_=timing(count=2, period=1, start="2026-11-28"),
+        reasonCode=reason,
+    )
+    other = medication_request(
+        "dex-other",
+        DEXRAZOXANE,
+        (500, "mg"),
+        status="on-hold",
+        authored="2026-11-28",
+        timing_=timing(count=1, period=1, start="2026-11-29"),
+    )
+    facts = facts_of(pool_of(patient(), other, drafts=[own]))
+    assert [(d.day, d.mg) for d in facts.extravasation_course] == [(1, 1000.0), (2, None)]
+    # the same order re-signed (priorPrescription): the old one's days are not counted twice
+    old = {**other, "id": "dex-old", "status": "active"}
+    resigned = {**own, "priorPrescription": {"reference": "MedicationRequest/dex-old"}}
+    again = facts_of(pool_of(patient(), old, drafts=[resigned]))
+    assert [(d.day, d.mg) for d in again.extravasation_course] == [(1, 1000.0), (2, 1000.0)]
