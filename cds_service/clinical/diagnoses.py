@@ -379,6 +379,9 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
             undated.append(diagnosis)
         elif start - EXTRAVASATION_WINDOW <= diagnosis.onset <= start:
             candidates.append((diagnosis, diagnosis.onset))
+    # The latest extravasation first (ties by reference), never the first listed: the fact's evidence and
+    # the course's onset must not depend on resource order (CONTRACT §2.1).
+    candidates.sort(key=lambda found: (found[1], found[0].reference), reverse=True)
     without_anthracycline: list[str] = []
     tentative: list[Diagnosis] = [d for d, _on in candidates if d.tentative]
     for diagnosis, on in candidates:

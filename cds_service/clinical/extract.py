@@ -174,7 +174,11 @@ def extract_facts(
     on_extravasation_pathway = extravasation.value is True or (
         extravasation.value is None and bool(extravasation.evidence)
     )
-    onset = dx.extravasation_onset(pool, extravasation.evidence) if on_extravasation_pathway else None
+    # The latest onset among the Conditions the fact rests on, not the first listed: the course treats the
+    # current extravasation, whatever order the Conditions came in (CONTRACT §2.1).
+    onsets = [dx.extravasation_onset(pool, (reference,)) for reference in extravasation.evidence]
+    known_onsets = [found for found in onsets if found is not None]
+    onset = max(known_onsets) if on_extravasation_pathway and known_onsets else None
     observations = pool.of_type("Observation")
     onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
     consult_onc_or_hem, consult_oncologist = consultation_facts(pool)

@@ -279,3 +279,24 @@ def test_an_on_hold_dexrazoxane_order_leaves_its_course_days_unknown_and_a_repla
     resigned = {**own, "priorPrescription": {"reference": "MedicationRequest/dex-old"}}
     again = facts_of(pool_of(patient(), old, drafts=[resigned]))
     assert [(d.day, d.mg) for d in again.extravasation_course] == [(1, 1000.0), (2, 1000.0)]
+
+
+def test_the_extravasation_course_does_not_depend_on_the_order_of_its_conditions() -> None:
+    from tests.clinical.builders import condition
+
+    order = medication_request(
+        "dex",
+        DEXRAZOXANE,
+        (1000, "mg"),
+        authored="2026-11-28",
+        timing_=timing(count=2, period=1, start="2026-11-28"),
+    )
+    given = administration("dex-given", DEXRAZOXANE, "2026-11-26T10:00:00Z", (1000, "mg"))
+    dox = administration("dox", DOXORUBICIN, "2026-11-22T10:00:00Z", (60, "mg/m2"))
+    early = condition("x-early", "T80.810A", onset="2026-11-22")
+    late = condition("x-late", "T80.810A", onset="2026-11-27")
+    courses = [
+        facts_of(pool_of(patient(), dox, given, *conditions, drafts=[order])).extravasation_course
+        for conditions in ((early, late), (late, early))
+    ]
+    assert courses[0] == courses[1]
