@@ -239,6 +239,22 @@ def bsa_charted_further_than_height_and_weight(body: Json) -> None:
         _add(body, "observations", resource)
 
 
+def messy_record(body: Json) -> None:
+    """Several rulings at once, for the shuffle property to move around: a dose charted twice in another
+    offset, a dose charted after the order, a cancelled 40 mg/m² doxorubicin draft, an on-hold 45 mg/m²
+    doxorubicin order beside the running draft, an epirubicin history."""
+    same_dose_charted_twice(body)
+    dose_charted_after_the_order(body)
+    cancelled = copy.deepcopy(_draft(body, "doxorubicin-draft"))
+    cancelled.update({"id": "doxorubicin-draft-cancelled", "status": "cancelled"})
+    cancelled["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 40
+    body["context"]["draftOrders"]["entry"].insert(1, {"resource": cancelled})
+    held = copy.deepcopy(_draft(body, "doxorubicin-draft"))
+    held.update({"id": "doxorubicin-on-hold", "status": "on-hold"})
+    held["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 45
+    _add(body, "medicationRequests", held)
+
+
 # --- cases -------------------------------------------------------------------------------------------
 
 
@@ -373,6 +389,27 @@ def cases() -> list[Edited]:
                 ),
             ),
             two_doxorubicin_orders(larger_first=False, named="doxorubicin-draft"),
+        ),
+        # All at once, in any order: 250 mg/m² given (one of the five charted twice: one dose), one dose
+        # charted after the order (unknown part), epirubicin beside it (not doxorubicin). The cancelled
+        # 40 mg/m² draft and the on-hold 45 mg/m² order do not size the ratio: 500 / 50 = 10, met. The
+        # running draft is concurrent. 250 known < 300 with a part unknown: pend on I.A.3.a only.
+        Edited(
+            Case(
+                "2.1-resource-order-pend-several-rulings-at-once-in-any-order",
+                expect(
+                    "pend",
+                    criteria={"I.A.3.a": U, "I.A.4": M, "I.A.5.a": M},
+                    facts={
+                        "cumulative_doxorubicin_mg_m2": None,
+                        "doxorubicin_dose_mg_m2": 50.0,
+                        "dose_ratio": 10.0,
+                    },
+                    documentation=["I.A.3.a"],
+                ),
+                administered=[given("doxorubicin", 5, 50), given("epirubicin", 2, 50, last=days(-130))],
+            ),
+            messy_record,
         ),
         # Planned totals need a known extent: Wilms, 50 given, the first cycle ordered as one 25 mg/m²
         # dose with no count or bounds, no CarePlan: 75 < 150 is not a deny but unknown: pend.
