@@ -17,11 +17,12 @@ in play is not counted beside it: its dose is one of the parent's.
 
 CONTRACT §2.1 "Orders in play": only ``draft``/``active`` orders are therapy (a draft being signed with
 any other status is set aside, and says so); an order that another order in play replaces
-(``priorPrescription``, or a ``replaces`` reference or extension) adds no doses of its own, and the doses
-given under it count against its replacement; an ``on-hold`` (or ``unknown``) order is kept with its
-doses to come an unknown part. "Planned totals need a known extent": an order in play that does not state
-how many doses it plans (``repeat.count``, ``boundsPeriod`` end, ``boundsDuration``, or dated events)
-adds an unknown part, unless an active CarePlan states the regimen of its drug (``clinical.care_plans``).
+(``priorPrescription``, or a ``replaces`` reference or extension) adds no doses of its own, and its
+replacement is read as a re-signed order (its doses to come by their dates); an ``on-hold`` (or
+``unknown``) order is kept with its doses to come an unknown part. "Planned totals need a known extent":
+an order in play that does not state how many doses it plans (``repeat.count``, ``boundsPeriod`` end,
+``boundsDuration``, or dated events) adds an unknown part, unless an active CarePlan states the regimen
+of its drug (``clinical.care_plans``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from cds_service.clinical.doses import Dose, dose_on
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.fhir_read import dicts, obj, status_of
 from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead
-from cds_service.clinical.schedule import PlannedSchedule, order_date, planned_schedule, states_extent
+from cds_service.clinical.schedule import PlannedSchedule, planned_schedule, states_extent
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
 # FHIR R4 medicationrequest-status (DSTU2 MedicationOrder shares these codes). A draft order being signed
@@ -57,7 +58,7 @@ class OrderInPlay:
     draft: bool
     schedule: PlannedSchedule
     on_hold: bool = False  # on-hold or unknown status: whether and when its doses come is unknown
-    replaces: tuple[str, ...] = ()  # the orders in play it replaces, whose given doses are its own
+    replaces: tuple[str, ...] = ()  # the orders in play it replaces: it is read as re-signed
 
 
 @dataclass(frozen=True)
@@ -190,8 +191,13 @@ def doses_to_come(
             last_given[a.agent] = a.when
     planned: list[Dose] = []
     for order in orders:
-        # Doses given under an order it replaces are its own doses given (nothing counts twice).
-        given = {order.reference: linked[order.reference] + sum(linked[r] for r in order.replaces)}
+        own_given = linked[order.reference]
+        # A draft that administrations already reference, or one replacing another order, is an order
+        # being re-signed: its given doses (or the replaced order's) are in the administered total, so it
+        # is read like an active order (nothing counts twice). Whether a replacing order restates the
+        # whole regimen or only what remains, its dates tell: doses dated before the approval start or
+        # on or before the last dose given are not doses to come.
+        resigned = not order.draft or bool(own_given) or bool(order.replaces)
         if order.on_hold:
             planned.append(
                 Dose(
@@ -209,11 +215,9 @@ def doses_to_come(
                 Dose(order.reference, order.agent, None, None, planned=True, note="open-ended schedule")
             )
         doses = list(order.schedule.doses)
-        # A draft that administrations already reference is an order being re-signed: its given doses
-        # are in the administered total, so it is read like an active order (nothing counts twice).
-        if not order.draft or given[order.reference]:
-            if given[order.reference]:
-                doses = doses[given[order.reference] :]
+        if resigned:
+            if own_given:
+                doses = doses[own_given:]
             else:
                 given_until = last_given.get(order.agent, date.min)
                 doses = [d for d in doses if d.when is None or (d.when > given_until and d.when >= start)]
@@ -231,7 +235,7 @@ def doses_to_come(
                 for d in overdue
             )
         for planned_dose in doses:
-            if planned_dose.when is None and not order.draft and not given[order.reference]:
+            if planned_dose.when is None and resigned and not own_given:
                 planned.append(
                     Dose(
                         order.reference,
@@ -239,7 +243,7 @@ def doses_to_come(
                         None,
                         None,
                         planned=True,
-                        note="undated dose of an active order: cannot tell whether already given",
+                        note="undated dose of an active or re-signed order: whether already given is unknown",
                     )
                 )
                 continue
@@ -278,8 +282,3 @@ def extent_not_stated(orders: Iterable[OrderInPlay], stated_by_care_plan: frozen
         and order.agent not in stated_by_care_plan
         and not states_extent(order.resource)
     ]
-
-
-def current_order_date(order: OrderInPlay) -> date:
-    """For choosing among several orders: the latest written wins (undated ones last)."""
-    return order_date(order.resource) or date.min

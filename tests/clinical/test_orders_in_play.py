@@ -300,3 +300,34 @@ def test_the_extravasation_course_does_not_depend_on_the_order_of_its_conditions
         for conditions in ((early, late), (late, early))
     ]
     assert courses[0] == courses[1]
+
+
+def test_a_replacing_order_that_lists_only_the_remaining_doses_keeps_them() -> None:
+    old = medication_request(
+        "old",
+        DOXORUBICIN,
+        (50, "mg/m2"),
+        status="active",
+        authored="2026-09-19",
+        timing_=timing(count=6, period=21, start="2026-09-19"),
+    )
+    given = [
+        administration(
+            f"a{i}", DOXORUBICIN, f"{day}T09:00:00Z", (50, "mg/m2"), request="MedicationRequest/old"
+        )
+        for i, day in enumerate(["2026-09-19", "2026-10-10", "2026-10-31", "2026-11-21"])
+    ]
+    remaining = medication_request(
+        "new",
+        DOXORUBICIN,
+        (50, "mg/m2"),
+        authored="2026-11-28",
+        timing_=timing(count=2, period=21, start="2026-12-12"),
+        priorPrescription={"reference": "MedicationRequest/old"},
+    )
+    facts = facts_of(pool_of(patient(), old, *given, drafts=[DEX, remaining]))
+    assert facts.planned_doxorubicin.value == 300  # 4 given + the 2 the new order lists
+    restated = {**remaining, "dosageInstruction": old["dosageInstruction"]}
+    again = facts_of(pool_of(patient(), old, *given, drafts=[DEX, restated]))
+    # the whole regimen restated: its doses up to the last given are history, not doses to come
+    assert again.planned_doxorubicin.value == 300
