@@ -15,7 +15,7 @@ CONTRACT §2.1 then refines what counts:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any, NamedTuple
 
@@ -150,31 +150,62 @@ def _same_dose_key(amount: tuple[float, str] | None) -> tuple[str, float] | None
     return amount[1].strip().lower(), round(amount[0], 6)
 
 
-def merge_duplicates(administrations: Iterable[Administration]) -> list[Administration]:
+# Two amounts on different scales (mg beside mg/m²) are the same dose when they agree within this, once
+# both are in mg/m² (our choice: rounding to 0.1 mg/m² or to the whole mg moves a dose less than 0.5 %).
+SAME_DOSE_TOLERANCE = 0.005
+
+
+def _same_dose(
+    one: Administration, other: Administration, per_m2: Callable[[Administration], float | None] | None
+) -> bool:
+    key = _same_dose_key(one.amount)
+    if key is not None and key == _same_dose_key(other.amount):
+        return True
+    if per_m2 is None or one.amount is None or other.amount is None:
+        return False
+    first, second = per_m2(one), per_m2(other)
+    if first is None or second is None or max(first, second) <= 0:
+        return False
+    return abs(first - second) <= SAME_DOSE_TOLERANCE * max(first, second)
+
+
+def merge_duplicates(
+    administrations: Iterable[Administration],
+    per_m2: Callable[[Administration], float | None] | None = None,
+) -> list[Administration]:
     """One administration per dose (CONTRACT §2.1 "One dose is counted once"): records of the same drug
     with the same dose and the same start time, to the minute and on one clock (an offset is the same
-    instant), are one dose whatever their ids or statuses. The record kept is the first by reference, so
-    the result does not depend on the order the records came in; ``merged`` names every record merged.
+    instant), are one dose whatever their ids or statuses. The same dose is the same amount on one scale
+    (500 mg = 0.5 g), or, through ``per_m2`` (the dose in mg/m² on its date), "90 mg" beside "50 mg/m²"
+    for a patient of 1.8 m². The record kept is the first by reference, so the result does not depend
+    on the order the records came in; ``merged`` names every record merged.
 
     Records with no time of day (a bare date) have no minute to compare: they are left apart here and
     ``same_day_undated`` says which could be one dose."""
-    groups: dict[tuple[Any, ...], list[Administration]] = {}
+    by_minute: dict[tuple[Any, ...], list[Administration]] = {}
     kept: list[Administration] = []
     for administration in administrations:
-        key = _same_dose_key(administration.amount) if administration.moment is not None else None
-        if administration.moment is None or key is None:
+        if administration.moment is None or administration.amount is None:
             kept.append(administration)
             continue
         minute = administration.moment.astimezone(UTC).replace(second=0, microsecond=0)
-        groups.setdefault((administration.agent, key, minute), []).append(administration)
-    for group in groups.values():
-        group.sort(key=lambda a: a.reference)
-        first = group[0]
-        if len(group) > 1:
-            # The dose keeps the order link any of its records has: it is a dose given under that order.
-            request = first.request or next((a.request for a in group if a.request), None)
-            first = first._replace(merged=tuple(a.reference for a in group), request=request)
-        kept.append(first)
+        by_minute.setdefault((administration.agent, minute), []).append(administration)
+    for at_that_minute in by_minute.values():
+        at_that_minute.sort(key=lambda a: a.reference)
+        doses: list[list[Administration]] = []
+        for administration in at_that_minute:
+            same = next((dose for dose in doses if _same_dose(dose[0], administration, per_m2)), None)
+            if same is None:
+                doses.append([administration])
+            else:
+                same.append(administration)
+        for group in doses:
+            first = group[0]
+            if len(group) > 1:
+                # The dose keeps the order link any of its records has: a dose given under that order.
+                request = first.request or next((a.request for a in group if a.request), None)
+                first = first._replace(merged=tuple(a.reference for a in group), request=request)
+            kept.append(first)
     return kept
 
 

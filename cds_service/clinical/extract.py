@@ -78,17 +78,25 @@ class _Given:
     they and the ones that do not count make: a dose dated after the order, or one charted again on the
     same day with no time, is an unknown part of a total, never a dose and never zero."""
 
-    def __init__(self, pool: ResourcePool, order: Resource, start: date, today: date) -> None:
+    def __init__(
+        self, pool: ResourcePool, order: Resource, start: date, today: date, body: BodySurfaceArea
+    ) -> None:
         cutoff = min(start, today)
         clock = order_day_clock(order.get("authoredOn"))
-        every = merge_duplicates(counted_administrations(pool, _AGENTS_READ))
+
+        def per_m2(a: Administration) -> float | None:
+            return dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start).mg_m2
+
+        every = merge_duplicates(counted_administrations(pool, _AGENTS_READ), per_m2)
         self.counted: list[Administration] = []
         self.after: list[Administration] = []
         self.on_the_day: set[str] = set()  # given on the order date itself: counted, and said so
         for administration in every:
             by_then = given_by(administration, cutoff, clock)
             (self.after if by_then is False else self.counted).append(administration)
-            if by_then and not given_by(administration, cutoff - timedelta(days=1), clock):
+            # (a dose charted two days or more before the cut-off is not on the order date, whatever clock)
+            recent = administration.when is None or administration.when >= cutoff - timedelta(days=2)
+            if by_then and recent and not given_by(administration, cutoff - timedelta(days=1), clock):
                 self.on_the_day.add(administration.reference)
         self.repeats = same_day_undated(self.counted)
 
@@ -126,7 +134,7 @@ def extract_facts(
     current_bsa = body.on(start)
     current_weight = body.weight_on(start)  # for doses ordered in mg/kg (CONTRACT §2.1)
 
-    by_then = _Given(pool, order, start, today)
+    by_then = _Given(pool, order, start, today, body)
     administrations = by_then.counted
     anthracycline_given = [
         a for a in administrations if a.agent in ANTHRACYCLINES and a.reference not in by_then.repeats

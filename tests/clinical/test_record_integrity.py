@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import pytest
+
 from cds_service.clinical.administrations import (
     counted_administrations,
     given_by,
@@ -201,4 +203,19 @@ def test_merged_records_are_all_named_in_the_totals_evidence() -> None:
     )
     assert facts.cumulative_doxorubicin.merged == (
         "2 records of one dose merged (MedicationAdministration/a, MedicationAdministration/b)",
+    )
+
+
+def test_one_dose_charted_in_mg_and_in_mg_per_m2_is_merged_through_the_bsa() -> None:
+    # 90 mg for a patient of 1.8 m² (162 cm, 72 kg) is 50 mg/m²: the pump's record and the nurse's
+    facts = _facts(
+        height("h", "2026-11-01", 162),
+        weight("w", "2026-11-01", 72),
+        administration("nurse", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2")),
+        administration("pump", DOXORUBICIN, "2026-11-07T09:00:40Z", (90, "mg")),
+        administration("other", DOXORUBICIN, "2026-11-07T09:00:00Z", (60, "mg")),
+    )
+    assert facts.cumulative_doxorubicin.known_mg_m2 == pytest.approx(50 + 60 / 1.8)
+    assert facts.cumulative_doxorubicin.merged == (
+        "2 records of one dose merged (MedicationAdministration/nurse, MedicationAdministration/pump)",
     )
