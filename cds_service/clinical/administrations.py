@@ -209,32 +209,35 @@ def merge_duplicates(
     return kept
 
 
-def same_day_undated(administrations: Iterable[Administration]) -> dict[str, str]:
+def same_day_undated(
+    administrations: Iterable[Administration],
+    per_m2: Callable[[Administration], float | None] | None = None,
+) -> dict[str, str]:
     """Records charted with a bare date that repeat another record of the same drug and dose on that
-    day: with no time, one dose charted twice cannot be told from two doses. Maps each such record
-    (all but the first by reference) to the record it may repeat; the caller counts it as an unknown
-    part, never as a dose and never as zero."""
+    day (the same dose as ``merge_duplicates`` reads it): with no time, one dose charted twice cannot be
+    told from two doses. Maps each such record to the record it may repeat (a timed record first, else
+    the first by reference); the caller counts it as an unknown part, never as a dose and never as zero."""
     # Grouped by drug and day first: most days hold one dose, and only a day with several needs the
     # doses compared (a long history is hundreds of records per hook call).
     by_day: dict[tuple[Any, ...], list[Administration]] = {}
     for a in administrations:
-        if a.when is not None:
+        if a.when is not None and a.amount is not None:
             by_day.setdefault((a.agent, a.when), []).append(a)
-    by_dose: dict[tuple[Any, ...], list[Administration]] = {}
-    for day, on_the_day in by_day.items():
+    found: dict[str, str] = {}
+    for on_the_day in by_day.values():
         if len(on_the_day) < 2 or all(a.moment is not None for a in on_the_day):
             continue
-        for a in on_the_day:
-            key = _same_dose_key(a.amount)
-            if key is not None:
-                by_dose.setdefault((*day, key), []).append(a)
-    found: dict[str, str] = {}
-    for group in by_dose.values():
-        if len(group) < 2 or all(a.moment is not None for a in group):
-            continue
         # A record with a time is the one kept (it says when); among bare dates, the first by reference.
-        group.sort(key=lambda a: (a.moment is None, a.reference))
-        found.update({a.reference: group[0].reference for a in group[1:] if a.moment is None})
+        on_the_day.sort(key=lambda a: (a.moment is None, a.reference))
+        doses: list[list[Administration]] = []
+        for a in on_the_day:
+            same = next((dose for dose in doses if _same_dose(dose[0], a, per_m2)), None)
+            if same is None:
+                doses.append([a])
+            elif a.moment is None:
+                found[a.reference] = same[0].reference
+            else:
+                same.append(a)
     return found
 
 

@@ -98,7 +98,7 @@ class _Given:
             recent = administration.when is None or administration.when >= cutoff - timedelta(days=2)
             if by_then and recent and not given_by(administration, cutoff - timedelta(days=1), clock):
                 self.on_the_day.add(administration.reference)
-        self.repeats = same_day_undated(self.counted)
+        self.repeats = same_day_undated(self.counted, per_m2)
 
     def anthracycline_doses(self, body: BodySurfaceArea, start: date) -> list[Dose]:
         doses: list[Dose] = []
