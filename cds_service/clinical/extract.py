@@ -92,6 +92,9 @@ class _Given:
         self.after: list[Administration] = []
         self.on_the_day: set[str] = set()  # given on the order date itself: counted, and said so
         for administration in every:
+            if clock is not None and administration.moment is not None:
+                # Days on the order's clock: the evening dose charted in UTC is a dose of that day.
+                administration = administration._replace(when=administration.moment.astimezone(clock).date())
             by_then = given_by(administration, cutoff, clock)
             (self.after if by_then is False else self.counted).append(administration)
             # (a dose charted two days or more before the cut-off is not on the order date, whatever clock)

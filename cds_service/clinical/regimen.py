@@ -185,12 +185,16 @@ def doses_to_come(
     """The planned doses of ``orders`` not yet given, converted to mg/m² with the current BSA."""
     administrations = list(administrations)
     linked = Counter(a.request for a in administrations if a.request)
+    # Doses given on a day, linked to no order: a new draft's dose on that day is the one already given
+    # (a dose given on the order date, later than the order, is not counted a second time as to come).
+    unlinked_on = Counter((a.agent, a.when) for a in administrations if not a.request and a.when is not None)
     last_given: dict[Agent, date] = {}
     for a in administrations:
         if a.when is not None and a.when > last_given.get(a.agent, date.min):
             last_given[a.agent] = a.when
     planned: list[Dose] = []
-    for order in orders:
+    # By reference, so two drafts on one day take the given doses in an order that is always the same.
+    for order in sorted(orders, key=lambda o: o.reference):
         own_given = linked[order.reference]
         # A draft that administrations already reference, or one replacing another order, is an order
         # being re-signed: its given doses (or the replaced order's) are in the administered total, so it
@@ -215,6 +219,14 @@ def doses_to_come(
                 Dose(order.reference, order.agent, None, None, planned=True, note="open-ended schedule")
             )
         doses = list(order.schedule.doses)
+        if not resigned:
+            kept = []
+            for planned_dose in doses:
+                if planned_dose.when is not None and unlinked_on[order.agent, planned_dose.when] > 0:
+                    unlinked_on[order.agent, planned_dose.when] -= 1
+                    continue
+                kept.append(planned_dose)
+            doses = kept
         if resigned:
             if own_given:
                 doses = doses[own_given:]

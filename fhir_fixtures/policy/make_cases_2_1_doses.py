@@ -278,7 +278,8 @@ def cases() -> list[Edited]:
             dose_charted_after_the_order,
         ),
         # ... but a dose given on the order date counts, whatever the hour and the offset it is charted
-        # in: 250 + 50 = 300, approve.
+        # in: 250 + 50 = 300, approve. It is the first dose of the doxorubicin draft (four from today),
+        # so the planned total is 300 + 3 x 50 = 450, not 500.
         Edited(
             Case(
                 "2.1-given-by-then-approve-dose-given-later-on-the-order-day",
@@ -286,7 +287,7 @@ def cases() -> list[Edited]:
                     "approve",
                     criteria={"I.A.3.a": M},
                     approval=(START, LAST_DOX),
-                    facts={"cumulative_doxorubicin_mg_m2": 300.0},
+                    facts={"cumulative_doxorubicin_mg_m2": 300.0, "planned_doxorubicin_mg_m2": 450.0},
                 ),
                 administered=adult_250,
             ),

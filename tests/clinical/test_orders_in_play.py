@@ -331,3 +331,13 @@ def test_a_replacing_order_that_lists_only_the_remaining_doses_keeps_them() -> N
     again = facts_of(pool_of(patient(), old, *given, drafts=[DEX, restated]))
     # the whole regimen restated: its doses up to the last given are history, not doses to come
     assert again.planned_doxorubicin.value == 300
+
+
+def test_a_drafts_dose_already_given_on_its_day_is_not_counted_again() -> None:
+    # The draft's first dose (today) was given this evening, charted as 01:00Z tomorrow and linked to no
+    # order: on the order's clock it is today's dose, given; three doses remain to come.
+    dex = {**DEX, "authoredOn": "2026-11-28T08:00:00-05:00"}
+    evening = administration("evening", DOXORUBICIN, "2026-11-29T01:00:00Z", (50, "mg/m2"))
+    facts = facts_of(pool_of(patient(), evening, drafts=[dex, doxorubicin("dox", 50, count=4)]))
+    assert facts.cumulative_doxorubicin.value == 50
+    assert facts.planned_doxorubicin.value == 200
