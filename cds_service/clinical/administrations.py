@@ -4,16 +4,25 @@ in its R4, STU3 and DSTU2 shapes.
 Counted: ``completed`` and ``in-progress``; ``stopped`` only when a dose is recorded (what was given
 before the stop). Never: ``not-done`` (or DSTU2 ``wasNotGiven`` / STU3 ``notGiven``), ``entered-in-error``,
 ``on-hold``, ``unknown``.
+
+CONTRACT §2.1 then refines what counts:
+
+* "One dose is counted once": records of the same drug, the same dose and the same start time to the
+  minute are one dose whatever their ids (``merge_duplicates``);
+* "Given means given by then": one dated after the order date (or today) is a charting slip, an unknown
+  part of a total and never a dose (``given_by``).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any, NamedTuple
 
 from cds_service.clinical.codes import Agent
 from cds_service.clinical.drugs import agent_of
-from cds_service.clinical.fhir_read import dose_quantity, obj, parse_date, status_of
+from cds_service.clinical.fhir_read import dose_quantity, obj, parse_date, parse_datetime, status_of
+from cds_service.clinical.units import to_mg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
 COUNTED_STATUSES = frozenset({"completed", "in-progress"})
@@ -27,6 +36,10 @@ class Administration(NamedTuple):
     when: date | None
     amount: tuple[float, str] | None
     request: str | None  # "Type/id" of the order it fulfils, when it names one
+    # The start as written: an instant when a time is charted, else None (a bare date has no minute).
+    moment: datetime | None = None
+    # Every record merged into this one dose (this one included), when more than one (§2.1).
+    merged: tuple[str, ...] = ()
 
 
 def administered_on(resource: Resource) -> date | None:
@@ -39,6 +52,26 @@ def administered_on(resource: Resource) -> date | None:
         if period:
             return parse_date(period.get("start") or period.get("end"))
     return None
+
+
+def _start_text(resource: Resource) -> str | None:
+    for key in ("effectiveDateTime", "effectiveTimeDateTime"):
+        if isinstance(resource.get(key), str):
+            return str(resource[key])
+    for key in ("effectivePeriod", "effectiveTimePeriod"):
+        period = obj(resource.get(key))
+        text = period.get("start") or period.get("end")
+        if isinstance(text, str):
+            return text
+    return None
+
+
+def administered_at(resource: Resource) -> datetime | None:
+    """The instant a dose started, when a time of day is charted (a bare date gives none)."""
+    text = _start_text(resource)
+    if text is None or len(text.strip()) <= 10:
+        return None
+    return parse_datetime(text)
 
 
 def _amount(resource: Resource) -> tuple[float, str] | None:
@@ -98,6 +131,132 @@ def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> lis
                 when=administered_on(resource),
                 amount=amount,
                 request=_request_of(resource, pool, requests),
+                moment=administered_at(resource),
             )
         )
     return found
+
+
+def _same_dose_key(amount: tuple[float, str] | None) -> tuple[str, float] | None:
+    """The dose on one scale, so "500 mg" and "0.5 g" are the same dose."""
+    if amount is None:
+        return None
+    mg = to_mg(*amount)
+    if mg is not None:
+        return "mg", round(mg, 6)
+    per_m2 = to_mg_per_m2(*amount)
+    if per_m2 is not None:
+        return "mg/m2", round(per_m2, 6)
+    return amount[1].strip().lower(), round(amount[0], 6)
+
+
+# Two amounts on different scales (mg beside mg/m²) are the same dose when they agree within this, once
+# both are in mg/m² (our choice: rounding to 0.1 mg/m² or to the whole mg moves a dose less than 0.5 %).
+SAME_DOSE_TOLERANCE = 0.005
+
+
+def _same_dose(
+    one: Administration, other: Administration, per_m2: Callable[[Administration], float | None] | None
+) -> bool:
+    key = _same_dose_key(one.amount)
+    if key is not None and key == _same_dose_key(other.amount):
+        return True
+    if per_m2 is None or one.amount is None or other.amount is None:
+        return False
+    first, second = per_m2(one), per_m2(other)
+    if first is None or second is None or max(first, second) <= 0:
+        return False
+    return abs(first - second) <= SAME_DOSE_TOLERANCE * max(first, second)
+
+
+def merge_duplicates(
+    administrations: Iterable[Administration],
+    per_m2: Callable[[Administration], float | None] | None = None,
+) -> list[Administration]:
+    """One administration per dose (CONTRACT §2.1 "One dose is counted once"): records of the same drug
+    with the same dose and the same start time, to the minute and on one clock (an offset is the same
+    instant), are one dose whatever their ids or statuses. The same dose is the same amount on one scale
+    (500 mg = 0.5 g), or, through ``per_m2`` (the dose in mg/m² on its date), "90 mg" beside "50 mg/m²"
+    for a patient of 1.8 m². The record kept is the first by reference, so the result does not depend
+    on the order the records came in; ``merged`` names every record merged.
+
+    Records with no time of day (a bare date) have no minute to compare: they are left apart here and
+    ``same_day_undated`` says which could be one dose."""
+    by_minute: dict[tuple[Any, ...], list[Administration]] = {}
+    kept: list[Administration] = []
+    for administration in administrations:
+        if administration.moment is None or administration.amount is None:
+            kept.append(administration)
+            continue
+        minute = administration.moment.astimezone(UTC).replace(second=0, microsecond=0)
+        by_minute.setdefault((administration.agent, minute), []).append(administration)
+    for at_that_minute in by_minute.values():
+        at_that_minute.sort(key=lambda a: a.reference)
+        doses: list[list[Administration]] = []
+        for administration in at_that_minute:
+            same = next((dose for dose in doses if _same_dose(dose[0], administration, per_m2)), None)
+            if same is None:
+                doses.append([administration])
+            else:
+                same.append(administration)
+        for group in doses:
+            first = group[0]
+            if len(group) > 1:
+                # The dose keeps the order link any of its records has: a dose given under that order.
+                request = first.request or next((a.request for a in group if a.request), None)
+                first = first._replace(merged=tuple(a.reference for a in group), request=request)
+            kept.append(first)
+    return kept
+
+
+def same_day_undated(
+    administrations: Iterable[Administration],
+    per_m2: Callable[[Administration], float | None] | None = None,
+) -> dict[str, str]:
+    """Records charted with a bare date that repeat another record of the same drug and dose on that
+    day (the same dose as ``merge_duplicates`` reads it): with no time, one dose charted twice cannot be
+    told from two doses. Maps each such record to the record it may repeat (a timed record first, else
+    the first by reference); the caller counts it as an unknown part, never as a dose and never as zero."""
+    # Grouped by drug and day first: most days hold one dose, and only a day with several needs the
+    # doses compared (a long history is hundreds of records per hook call).
+    by_day: dict[tuple[Any, ...], list[Administration]] = {}
+    for a in administrations:
+        if a.when is not None and a.amount is not None:
+            by_day.setdefault((a.agent, a.when), []).append(a)
+    found: dict[str, str] = {}
+    for on_the_day in by_day.values():
+        if len(on_the_day) < 2 or all(a.moment is not None for a in on_the_day):
+            continue
+        # A record with a time is the one kept (it says when); among bare dates, the first by reference.
+        on_the_day.sort(key=lambda a: (a.moment is None, a.reference))
+        doses: list[list[Administration]] = []
+        for a in on_the_day:
+            same = next((dose for dose in doses if _same_dose(dose[0], a, per_m2)), None)
+            if same is None:
+                doses.append([a])
+            elif a.moment is None:
+                found[a.reference] = same[0].reference
+            else:
+                same.append(a)
+    return found
+
+
+def order_day_clock(order_written: Any) -> tzinfo | None:
+    """The zone of the order's ``authoredOn`` when it carries a time and offset, else ``None``."""
+    if not isinstance(order_written, str) or len(order_written.strip()) <= 10:
+        return None
+    moment = parse_datetime(order_written)
+    return moment.tzinfo if moment is not None else None
+
+
+def given_by(administration: Administration, cutoff: date, clock: tzinfo | None) -> bool | None:
+    """Whether a dose was given on or before ``cutoff`` (the order date, or today if earlier): CONTRACT
+    §2.1 "Given means given by then". Read on the order's clock when it has one (a dose at 20:00 -05:00
+    charted as 01:00Z the next day was given on the order date), else on the date as charted; a dose
+    later the same day counts. ``None`` when the dose is undated."""
+    if administration.moment is not None and clock is not None:
+        end_of_day = datetime.combine(cutoff, time.max, tzinfo=clock)
+        return administration.moment <= end_of_day
+    if administration.when is None:
+        return None
+    return administration.when <= cutoff

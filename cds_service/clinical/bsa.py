@@ -1,5 +1,7 @@
 """Body surface area on a date: a charted BSA nearest in time, else Mosteller from the height and weight
-nearest in time (CONTRACT §3 "Administered dose"; formula and LOINC codes: clinical-codes §3).
+nearest in time (CONTRACT §3 "Administered dose"; formula and LOINC codes: clinical-codes §3). When both
+are charted, the nearer in time wins (CONTRACT §2.1 "Nearest in time wins"): a Mosteller BSA from a
+height and weight measured nearer the dose than the charted BSA is used instead of it.
 
 The observations are indexed by time once per request, so converting hundreds of doses costs a bisection
 each, not a scan (CONTRACT: a patient with 500 administrations costs a few ms).
@@ -32,6 +34,14 @@ class Bsa(NamedTuple):
     m2: float
     source: str  # "observation" | "mosteller"
     evidence: tuple[str, ...]
+    note: str = ""  # why this BSA and not another, when a charted one was passed over (§2.1)
+
+
+class Weight(NamedTuple):
+    """A body weight in kg and the Observation it was read from (to convert mg/kg doses, §2.1)."""
+
+    kg: float
+    reference: str
 
 
 class _Reading(NamedTuple):
@@ -135,6 +145,7 @@ class BodySurfaceArea:
         readings = _readings(observations)
         # An adult's height does not change: a height charted at diagnosis years ago still sizes a dose.
         self._height_distance = timedelta.max if adult else MAX_HEIGHT_DISTANCE
+        self._adult = adult
         self._bsa = _Series(readings["bsa"])
         self._height = _Series(readings["height"])
         self._weight = _Series(readings["weight"])
@@ -146,16 +157,22 @@ class BodySurfaceArea:
         near enough to it (``MAX_WEIGHT_DISTANCE``, ``MAX_HEIGHT_DISTANCE``)."""
         moment = _moment(when)
         charted = self._bsa.nearest(moment, MAX_WEIGHT_DISTANCE)
-        if charted is not None:
-            reading = self._bsa.readings[charted]
-            return Bsa(reading.value, "observation", (reading.reference,))
         height = self._height.nearest(moment, self._height_distance)
         weight = self._weight.nearest(moment, MAX_WEIGHT_DISTANCE)
+        passed_over = ""
+        if charted is not None:
+            reading = self._bsa.readings[charted]
+            if height is None or weight is None or not self._measured_nearer(moment, reading, height, weight):
+                return Bsa(reading.value, "observation", (reading.reference,))
+            passed_over = reading.reference
         if height is None or weight is None:
             return None
         found = self._mosteller.get((height, weight))
         if found is None:
             found = self._mosteller[height, weight] = self._mosteller_bsa(height, weight)
+        if passed_over:
+            note = f"sized by a height and weight measured nearer than the charted BSA ({passed_over})"
+            return found._replace(note=note)
         return found
 
     def missing_reason(self, when: date | datetime) -> str:
@@ -170,6 +187,22 @@ class BodySurfaceArea:
             self._weight.too_far("weight", moment, MAX_WEIGHT_DISTANCE),
         ]
         return "; ".join(reason for reason in reasons if reason)
+
+    def _measured_nearer(self, moment: datetime, charted: _Reading, height: int, weight: int) -> bool:
+        """Whether the height and weight were measured nearer ``moment`` than the charted BSA (a tie keeps
+        the charted one). An adult's height is taken as stable, so only the weight's distance counts."""
+        weight_distance = abs(self._weight.readings[weight].when - moment)
+        height_distance = abs(self._height.readings[height].when - moment)
+        distance = weight_distance if self._adult else max(weight_distance, height_distance)
+        return distance < abs(charted.when - moment)
+
+    def weight_on(self, when: date | datetime) -> Weight | None:
+        """The weight nearest ``when`` (within ``MAX_WEIGHT_DISTANCE``), for an mg/kg dose (§2.1)."""
+        index = self._weight.nearest(_moment(when), MAX_WEIGHT_DISTANCE)
+        if index is None:
+            return None
+        reading = self._weight.readings[index]
+        return Weight(reading.value, reading.reference)
 
     def _mosteller_bsa(self, height_index: int, weight_index: int) -> Bsa:
         height, weight = self._height.readings[height_index], self._weight.readings[weight_index]

@@ -484,7 +484,9 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
     recorded = [(d, on) for d, on in candidates if d.reference.startswith("Condition/")]
     if recorded or undated:
         candidates = recorded
-    candidates.sort(key=lambda c: (c[1], c[0].reference))  # the same answer whatever the Bundle's order
+    # The latest extravasation first (ties by reference), never the first listed: the fact's evidence and
+    # the course's onset must not depend on resource order (CONTRACT §2.1).
+    candidates.sort(key=lambda c: (c[1], c[0].reference), reverse=True)
     tentative: list[Diagnosis] = [d for d, _on in candidates if d.tentative]
     verdicts = [_drug_verdict(d, on, pool) for d, on in candidates if not d.tentative]
     for verdict in verdicts:

@@ -75,8 +75,14 @@ def documented_answers(pool: ResourcePool, order_reference: str, start: date) ->
         and QUESTIONNAIRE_MARKER in r["questionnaire"].lower()
         and _current(r, order_reference, start)
     ]
+    # Authored time, then reference: responses authored at the same moment never depend on the order the
+    # EHR sent them in (CONTRACT §2.1 "Nothing depends on resource order").
     responses.sort(
-        key=lambda r: (parse_datetime(r.get("authored")) is not None, parse_datetime(r.get("authored")))
+        key=lambda r: (
+            parse_datetime(r.get("authored")) is not None,
+            parse_datetime(r.get("authored")),
+            reference_of(r),
+        )
     )
     found: dict[str, Fact[bool]] = {}
     for response in responses:  # oldest first, so later answers overwrite

@@ -1,7 +1,9 @@
 """Anthracycline doses in mg/m², administered and planned, and the cumulative totals they sum to.
 
 CONTRACT §3: ``mg/m2`` is taken as is; ``mg`` or ``g`` is divided by the BSA of that date (``bsa``); a
-dose that cannot be converted is an unknown part of a total, never zero. Cumulative doxorubicin is
+dose that cannot be converted is an unknown part of a total, never zero. CONTRACT §2.1: ``mg/kg`` is
+made mg with the weight nearest in time, then divided by the BSA; records merged into one dose are all
+named in its total's evidence. Cumulative doxorubicin is
 conventional plus liposomal doxorubicin; cumulative anthracycline is every agent times its
 doxorubicin-equivalence factor.
 """
@@ -12,10 +14,10 @@ from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple
 
-from cds_service.clinical.bsa import BodySurfaceArea, Bsa
+from cds_service.clinical.bsa import BodySurfaceArea, Bsa, Weight
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, MAX_SINGLE_DOSE_MG_M2, Agent
 from cds_service.clinical.facts import DoseLine, DoseTotal
-from cds_service.clinical.units import to_mg, to_mg_per_m2
+from cds_service.clinical.units import to_mg, to_mg_per_kg, to_mg_per_m2
 
 # Doxorubicin-equivalence (isotoxic) factors for late cardiotoxicity: Feijen EAM et al., JAMA Oncol
 # 2019;5(6):864-871 as adopted by IGHG 2023 / PanCare ("Doxorubicin x1; Daunorubicin x0.6; Epirubicin
@@ -41,6 +43,9 @@ class Dose(NamedTuple):
     bsa: Bsa | None = None
     planned: bool = False
     note: str = ""
+    merged: tuple[str, ...] = ()  # every record merged into this dose (CONTRACT §2.1), when several
+    weight: Weight | None = None  # the weight an mg/kg dose was converted with
+    remark: str = ""  # a §2.1 ruling at work on this dose, said in its total's reason
 
     @property
     def doxorubicin_equivalent_mg_m2(self) -> float | None:
@@ -52,8 +57,13 @@ class Dose(NamedTuple):
 NO_BSA = "mg dose with no BSA, height or weight charted"
 
 
-def convert_dose(amount: tuple[float, str] | None, bsa: Bsa | None) -> tuple[float | None, Bsa | None, str]:
-    """``(mg/m², BSA used, note)`` for an amount as written; mg/m² is ``None`` when it cannot be had."""
+def convert_dose(
+    amount: tuple[float, str] | None, bsa: Bsa | None, weight: Weight | None = None
+) -> tuple[float | None, Bsa | None, str]:
+    """``(mg/m², BSA used, note)`` for an amount as written; mg/m² is ``None`` when it cannot be had.
+
+    ``mg/kg`` (CONTRACT §2.1 "Doses per kilogram") is made mg with ``weight`` (the one nearest in time),
+    then divided by the BSA like any mg dose."""
     if amount is None:
         return None, None, "no dose recorded"
     value, unit = amount
@@ -61,20 +71,32 @@ def convert_dose(amount: tuple[float, str] | None, bsa: Bsa | None) -> tuple[flo
     if per_m2 is not None:
         return per_m2, None, ""
     mg = to_mg(value, unit)
+    per_kg = to_mg_per_kg(value, unit) if mg is None else None
+    if per_kg is not None:
+        if weight is None:
+            return None, None, "mg/kg dose with no weight charted near it"
+        mg = per_kg * weight.kg
     if mg is None:
         return None, None, f"dose unit {unit!r} cannot be converted to mg/m2"
     if bsa is None:
         return None, None, NO_BSA
+    if per_kg is not None and weight is not None:
+        return mg / bsa.m2, bsa, f"mg/kg dose converted with the weight {weight.kg:g} kg ({weight.reference})"
     return mg / bsa.m2, bsa, ""
 
 
-def mg_from_mg_m2(amount: tuple[float, str] | None, bsa: Bsa | None) -> float | None:
-    """The absolute mg of an amount written in mg or mg/m² (the latter through ``bsa``)."""
+def mg_from_mg_m2(
+    amount: tuple[float, str] | None, bsa: Bsa | None, weight: Weight | None = None
+) -> float | None:
+    """The absolute mg of an amount written in mg, mg/kg (through ``weight``) or mg/m² (through ``bsa``)."""
     if amount is None:
         return None
     mg = to_mg(*amount)
     if mg is not None:
         return mg
+    per_kg = to_mg_per_kg(*amount)
+    if per_kg is not None:
+        return per_kg * weight.kg if weight is not None else None
     per_m2 = to_mg_per_m2(*amount)
     return per_m2 * bsa.m2 if per_m2 is not None and bsa is not None else None
 
@@ -100,12 +122,19 @@ def dose_on(
             # Written per m², so no BSA is used: skip the lookup (half a long history, or more).
             return _credible(Dose(reference, agent, when, per_m2, None, planned, ""))
     on = fallback if planned else (when or fallback)
-    mg_m2, bsa, note = convert_dose(amount, body.on(on))
+    weight = body.weight_on(on) if amount is not None and to_mg_per_kg(*amount) is not None else None
+    mg_m2, bsa, note = convert_dose(amount, body.on(on), weight)
     if note == NO_BSA:
         note = f"mg dose: {body.missing_reason(on)}"  # not charted, or charted too far from the dose
     if planned and bsa is not None:
         note = note or "planned mg dose converted with the current BSA"
-    return _credible(Dose(reference, agent, when, mg_m2, bsa, planned, note))
+    remarks = []
+    if weight is not None and mg_m2 is not None:
+        remarks.append("in mg/kg, converted with the weight nearest in time, then the BSA")
+    if bsa is not None and bsa.note:
+        remarks.append(bsa.note)
+    dose = Dose(reference, agent, when, mg_m2, bsa, planned, note, weight=weight, remark="; ".join(remarks))
+    return _credible(dose)
 
 
 def _credible(dose: Dose) -> Dose:
@@ -131,6 +160,9 @@ class _RunningTotal:
         self.known = 0.0
         self.evidence: list[str] = []
         self.unknown: list[str] = []
+        self.unknown_reasons: list[str] = []
+        self.merges: list[tuple[str, ...]] = []
+        self.remarks: dict[str, int] = {}
 
     def add(self, dose: Dose, equivalent_mg_m2: float | None) -> None:
         """Count ``dose``; ``equivalent_mg_m2`` is its doxorubicin equivalent, worked out by the caller."""
@@ -139,22 +171,38 @@ class _RunningTotal:
         value = equivalent_mg_m2 if self.equivalents else dose.mg_m2
         if value is None:
             self.unknown.append(dose.reference)
+            self.unknown_reasons.append(f"{dose.reference}: {dose.note or 'dose unknown'}")
         else:
             self.known += value
-            self.evidence.append(dose.reference)
+            self.evidence.extend(dose.merged or (dose.reference,))
+            if dose.merged:
+                self.merges.append(dose.merged)
+            if dose.remark:
+                self.remarks[dose.remark] = self.remarks.get(dose.remark, 0) + 1
 
     def result(self, what: str) -> DoseTotal:
         known, evidence, unknown = self.known, self.evidence, self.unknown
-        reason = f"{what}: {known:.2f} mg/m2 from {len(evidence)} dose(s)"
+        counted = len(evidence) - sum(len(merged) - 1 for merged in self.merges)
+        reason = f"{what}: {known:.2f} mg/m2 from {counted} dose(s)"
+        for merged in self.merges:
+            reason += f"; {merged_note(merged)}"
         if unknown:
-            reason += f"; {len(unknown)} dose(s) could not be converted to mg/m2"
+            reason += f"; {len(unknown)} dose(s) unknown"
         return DoseTotal(
             known_mg_m2=round(known, 6),
             unknown_parts=len(unknown),
             evidence=tuple(dict.fromkeys(evidence)),
             unknown_evidence=tuple(dict.fromkeys(unknown)),
             reason=reason,
+            unknown_reasons=tuple(dict.fromkeys(self.unknown_reasons)),
+            merged=tuple(merged_note(merged) for merged in self.merges),
+            remarks=tuple(f"{count} dose(s) {remark}" for remark, count in sorted(self.remarks.items())),
         )
+
+
+def merged_note(merged: tuple[str, ...]) -> str:
+    """CONTRACT §2.1: the evidence names every record merged into one dose."""
+    return f"{len(merged)} records of one dose merged ({', '.join(merged)})"
 
 
 def total(doses: Iterable[Dose], agents: frozenset[Agent], *, equivalents: bool, what: str) -> DoseTotal:

@@ -6,25 +6,35 @@ Pure: no I/O and no clock; "today" is passed in and only stands in for a missing
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 from cds_service.clinical import diagnoses as dx
-from cds_service.clinical.administrations import counted_administrations
+from cds_service.clinical.administrations import (
+    Administration,
+    counted_administrations,
+    given_by,
+    merge_duplicates,
+    order_day_clock,
+    same_day_undated,
+)
 from cds_service.clinical.bsa import BodySurfaceArea
-from cds_service.clinical.codes import ANTHRACYCLINES, TYROSINE_KINASE_INHIBITORS, Agent
+from cds_service.clinical.care_plans import care_plan_doses, planned_activities, regimen_stated
+from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
 from cds_service.clinical.dates import age_on
 from cds_service.clinical.documentation import documented_answers, submitted_evidence
-from cds_service.clinical.doses import dose_on, totals
+from cds_service.clinical.doses import Dose, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
 from cds_service.clinical.order_purpose import course_first_day, extravasation_course_order, order_purpose
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
-from cds_service.clinical.regimen import doses_to_come, orders_in_play
+from cds_service.clinical.regimen import doses_to_come, extent_not_stated, orders_in_play, read_orders
 from cds_service.clinical.schedule import order_date
 from cds_service.clinical.therapy import (
+    accompanied_orders,
     combined_dexrazoxane,
     concurrent_doxorubicin,
     dexrazoxane_dose,
@@ -64,6 +74,61 @@ def _ph_status(ph_positive: Fact[bool], tki: Fact[bool]) -> Fact[bool]:
     return ph_positive
 
 
+class _Given:
+    """The administrations that count by the order date (CONTRACT §2.1), and the anthracycline doses
+    they and the ones that do not count make: a dose dated after the order, or one charted again on the
+    same day with no time, is an unknown part of a total, never a dose and never zero."""
+
+    def __init__(
+        self, pool: ResourcePool, order: Resource, start: date, today: date, body: BodySurfaceArea
+    ) -> None:
+        cutoff = min(start, today)
+        clock = order_day_clock(order.get("authoredOn"))
+
+        def per_m2(a: Administration) -> float | None:
+            return dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start).mg_m2
+
+        every = merge_duplicates(counted_administrations(pool, _AGENTS_READ), per_m2)
+        self.counted: list[Administration] = []
+        self.after: list[Administration] = []
+        self.on_the_day: set[str] = set()  # given on the order date itself: counted, and said so
+        for administration in every:
+            if clock is not None and administration.moment is not None:
+                # Days on the order's clock: the evening dose charted in UTC is a dose of that day.
+                administration = administration._replace(when=administration.moment.astimezone(clock).date())
+            by_then = given_by(administration, cutoff, clock)
+            (self.after if by_then is False else self.counted).append(administration)
+            # (a dose charted two days or more before the cut-off is not on the order date, whatever clock)
+            recent = administration.when is None or administration.when >= cutoff - timedelta(days=2)
+            if by_then and recent and not given_by(administration, cutoff - timedelta(days=1), clock):
+                self.on_the_day.add(administration.reference)
+        self.repeats = same_day_undated(self.counted, per_m2)
+
+    def anthracycline_doses(self, body: BodySurfaceArea, start: date) -> list[Dose]:
+        doses: list[Dose] = []
+        for a in self.counted:
+            if a.agent not in ANTHRACYCLINES:
+                continue
+            if a.reference in self.repeats:
+                note = f"charted again on the same day with no time (may repeat {self.repeats[a.reference]})"
+                doses.append(Dose(a.reference, a.agent, a.when, None, note=note + ": not counted"))
+                continue
+            dose = dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start)
+            if a.merged:
+                note = merged_note(a.merged) + (f"; {dose.note}" if dose.note else "")
+                dose = dose._replace(merged=a.merged, note=note)
+            if a.reference in self.on_the_day:
+                remark = "; ".join(r for r in ("given on the order date: counted", dose.remark) if r)
+                dose = dose._replace(remark=remark)
+            doses.append(dose)
+        doses += [
+            Dose(a.reference, a.agent, a.when, None, note="dated after the order: not counted")
+            for a in self.after
+            if a.agent in ANTHRACYCLINES
+        ]
+        return doses
+
+
 def extract_facts(
     pool: ResourcePool, order: Resource, *, today: date, line_of_business_map: Mapping[str, str]
 ) -> ClinicalFacts:
@@ -71,24 +136,46 @@ def extract_facts(
     age = patient_age(pool, start)
     body = BodySurfaceArea(pool.of_type("Observation"), adult=(age.value or 0) >= ADULT_HEIGHT_AGE)
     current_bsa = body.on(start)
+    current_weight = body.weight_on(start)  # for doses ordered in mg/kg (CONTRACT §2.1)
 
-    administrations = counted_administrations(pool, _AGENTS_READ)
-    anthracycline_given = [a for a in administrations if a.agent in ANTHRACYCLINES]
-    given = [
-        dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start) for a in anthracycline_given
+    by_then = _Given(pool, order, start, today, body)
+    administrations = by_then.counted
+    anthracycline_given = [
+        a for a in administrations if a.agent in ANTHRACYCLINES and a.reference not in by_then.repeats
     ]
-    orders = orders_in_play(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS)
+    given = by_then.anthracycline_doses(body, start)
+    read = read_orders(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS)
+    orders = read.in_play
     anthracycline_orders = [o for o in orders if o.agent in ANTHRACYCLINES]
-    to_come = doses_to_come(anthracycline_orders, anthracycline_given, body, start=start)
+    ordered_to_come = doses_to_come(anthracycline_orders, anthracycline_given, body, start=start)
+    activities = planned_activities(pool, ANTHRACYCLINES)
+    to_come = (
+        ordered_to_come
+        + care_plan_doses(activities, ordered_to_come, anthracycline_given, body, start=start)
+        + extent_not_stated(anthracycline_orders, regimen_stated(activities))
+    )
     given.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference))
+    to_come.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference, d.note))
 
     dexrazoxane_in_play = orders_in_play(pool, frozenset({Agent.DEXRAZOXANE}))
-    dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa)
-    doxorubicin = concurrent_doxorubicin(anthracycline_orders, to_come, current_bsa, start=start)
-    signed_together = [o for o in dexrazoxane_in_play if o.draft and o.resource is not order]
+    dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa, current_weight)
+    doxorubicin = concurrent_doxorubicin(
+        anthracycline_orders,
+        ordered_to_come,
+        current_bsa,
+        start=start,
+        accompanies=accompanied_orders(order),
+        weight=current_weight,
+        set_aside=tuple(note for agent, note in read.set_aside if agent is Agent.DOXORUBICIN),
+    )
+    signed_together = [
+        o for o in dexrazoxane_in_play if o.draft and not o.on_hold and o.resource is not order
+    ]
     ratio = dose_ratio(
         order_amounts(order),
-        combined_dexrazoxane(dexrazoxane_mg_m2, order, [o.resource for o in signed_together], current_bsa),
+        combined_dexrazoxane(
+            dexrazoxane_mg_m2, order, [o.resource for o in signed_together], current_bsa, current_weight
+        ),
         doxorubicin,
     )
 
@@ -99,7 +186,11 @@ def extract_facts(
     on_extravasation_pathway = extravasation.value is True or (
         extravasation.value is None and bool(extravasation.evidence)
     )
-    onset = dx.extravasation_onset(pool, extravasation.evidence) if on_extravasation_pathway else None
+    # The latest onset among the Conditions the fact rests on, not the first listed: the course treats the
+    # current extravasation, whatever order the Conditions came in (CONTRACT §2.1).
+    onsets = [dx.extravasation_onset(pool, (reference,)) for reference in extravasation.evidence]
+    known_onsets = [found for found in onsets if found is not None]
+    onset = max(known_onsets) if on_extravasation_pathway and known_onsets else None
     observations = pool.of_type("Observation")
     onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
     consult_onc_or_hem, consult_oncologist = consultation_facts(pool, start)
@@ -114,6 +205,9 @@ def extract_facts(
     )
     problems = tuple(f"{d.reference}: {d.note}" for d in given + to_come if d.mg_m2 is None and d.note)
     summed = totals(given, to_come)
+    # Orders set aside (cancelled drafts, replaced orders) are named on the planned totals (§2.1).
+    doxorubicin_aside = tuple(note for agent, note in read.set_aside if agent in DOXORUBICINS)
+    anthracycline_aside = tuple(note for agent, note in read.set_aside if agent in ANTHRACYCLINES)
     return ClinicalFacts(
         order=reference_of(order),
         approval_start=start,
@@ -131,8 +225,8 @@ def extract_facts(
         else Fact(None, (), body.missing_reason(start)),
         cumulative_doxorubicin=summed.cumulative_doxorubicin,
         cumulative_anthracycline=summed.cumulative_anthracycline,
-        planned_doxorubicin=summed.planned_doxorubicin,
-        planned_anthracycline=summed.planned_anthracycline,
+        planned_doxorubicin=replace(summed.planned_doxorubicin, set_aside=doxorubicin_aside),
+        planned_anthracycline=replace(summed.planned_anthracycline, set_aside=anthracycline_aside),
         dose_lines=summed.lines,
         last_planned_doxorubicin_date=doxorubicin.last_planned,
         concurrent_doxorubicin=doxorubicin.concurrent,

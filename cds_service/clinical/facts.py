@@ -42,6 +42,12 @@ class DoseTotal:
     evidence: tuple[str, ...] = ()
     unknown_evidence: tuple[str, ...] = ()
     reason: str = ""
+    # Why each unknown part is unknown ("<ref>: dated after the order: not counted"), and each dose that
+    # several records were merged into ("2 records of one dose merged (...)"): CONTRACT §2.1.
+    unknown_reasons: tuple[str, ...] = ()
+    merged: tuple[str, ...] = ()
+    set_aside: tuple[str, ...] = ()  # orders not counted and why ("... is cancelled: not therapy")
+    remarks: tuple[str, ...] = ()  # how counted doses were read ("6 dose(s) in mg/kg, converted ...")
 
     @property
     def value(self) -> float | None:

@@ -14,24 +14,40 @@ counts twice with the administrations already recorded:
 
 An ``instance-order`` (one occurrence of a parent order, FHIR R4 MedicationRequest.intent) whose parent is
 in play is not counted beside it: its dose is one of the parent's.
+
+CONTRACT §2.1 "Orders in play": only ``draft``/``active`` orders are therapy (a draft being signed with
+any other status is set aside, and says so); an order that another order in play replaces
+(``priorPrescription``, or a ``replaces`` reference or extension) adds no doses of its own, and its
+replacement is read as a re-signed order (its doses to come by their dates); an ``on-hold`` (or
+``unknown``) order is kept with its doses to come an unknown part. "Planned totals need a known extent":
+an order in play that does not state how many doses it plans (``repeat.count``, ``boundsPeriod`` end,
+``boundsDuration``, or dated events) adds an unknown part, unless an active CarePlan states the regimen
+of its drug (``clinical.care_plans``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea
 from cds_service.clinical.codes import Agent
 from cds_service.clinical.doses import Dose, dose_on
 from cds_service.clinical.drugs import agent_of
-from cds_service.clinical.fhir_read import status_of
+from cds_service.clinical.fhir_read import dicts, obj, status_of
 from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead
-from cds_service.clinical.schedule import PlannedSchedule, order_date, planned_schedule
-from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.clinical.schedule import PlannedSchedule, planned_schedule, states_extent
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
+
+# FHIR R4 medicationrequest-status (DSTU2 MedicationOrder shares these codes). A draft order being signed
+# with no status at all is taken as a draft.
+THERAPY_STATUSES = frozenset({"draft", "active", ""})
+# Not stopped, not going on either: its doses to come are unknown (CONTRACT §2.1 "on-hold").
+UNSETTLED_STATUSES = frozenset({"on-hold", "unknown"})
 
 
 @dataclass(frozen=True)
@@ -41,23 +57,113 @@ class OrderInPlay:
     agent: Agent
     draft: bool
     schedule: PlannedSchedule
+    on_hold: bool = False  # on-hold or unknown status: whether and when its doses come is unknown
+    replaces: tuple[str, ...] = ()  # the orders in play it replaces: it is read as re-signed
+
+
+@dataclass(frozen=True)
+class OrdersRead:
+    in_play: list[OrderInPlay]
+    # (drug, "<ref> ...: why it is not therapy"), for the reasons of the nodes it touches
+    set_aside: tuple[tuple[Agent, str], ...]
 
 
 def orders_in_play(pool: ResourcePool, agents: frozenset[Agent]) -> list[OrderInPlay]:
-    """Draft orders (any status) and active orders of ``agents``, each once; never a prohibition or a
-    proposal (``not_going_ahead``)."""
+    """The orders of ``agents`` in play (``read_orders``), on-hold ones included and flagged."""
+    return read_orders(pool, agents).in_play
+
+
+def _replaced_references(order: Resource) -> Iterator[str]:
+    """The orders this one says it replaces: R4 ``priorPrescription``; a ``replaces`` element (R5
+    MedicationRequest has none, but ServiceRequest-style linkage is sent); an extension whose url ends in
+    ``replaces`` or ``priorPrescription`` (R5 cross-version extensions)."""
+    targets: list[Any] = [order.get("priorPrescription"), *dicts(order.get("replaces"))]
+    if isinstance(order.get("replaces"), dict):
+        targets.append(order["replaces"])
+    for extension in dicts(order.get("extension")):
+        url = extension.get("url")
+        if isinstance(url, str) and url.rstrip("/").endswith(("replaces", "priorPrescription")):
+            targets.append(extension.get("valueReference"))
+    for target in targets:
+        ref = obj(target).get("reference")
+        part = relative_part(ref) if isinstance(ref, str) and not ref.startswith("#") else None
+        if part is not None:
+            yield part
+
+
+def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
+    """Orders of ``agents`` in play, each once, and those set aside with the reason why.
+
+    In play: draft orders being signed and active orders with status draft or active, plus on-hold ones
+    (flagged). Never a prohibition or a proposal (``not_going_ahead``); never a draft being signed whose
+    status says it is not going ahead (cancelled, stopped, completed, entered-in-error); never an order that
+    another in play replaces (CONTRACT §2.1 "Orders in play")."""
     drafts = {id(order) for order in pool.draft_orders}
-    found: list[OrderInPlay] = []
+    candidates: list[tuple[Resource, bool, str]] = []
+    set_aside: list[tuple[Agent, str]] = []
     for order in pool.of_type(*MEDICATION_ORDER_TYPES):
         draft = id(order) in drafts
-        if not_going_ahead(order) or (not draft and status_of(order) != "active"):
+        status = status_of(order)
+        if not_going_ahead(order):
             continue
+        if not draft and status not in {"active", *UNSETTLED_STATUSES}:
+            continue
+        if draft and status not in THERAPY_STATUSES | UNSETTLED_STATUSES:
+            agent = agent_of(order, pool)
+            if agent is not None and agent in agents:
+                set_aside.append((agent, f"{reference_of(order)} is {status}: not therapy"))
+            continue
+        candidates.append((order, draft, status))
+    replaced_by = _replacements([reference_of(order) for order, _, _ in candidates], candidates)
+    found: list[OrderInPlay] = []
+    for order, draft, status in candidates:
         agent = agent_of(order, pool)
         if agent is None or agent not in agents:
             continue
-        found.append(OrderInPlay(order, reference_of(order), agent, draft, planned_schedule(order)))
+        reference = reference_of(order)
+        if reference in replaced_by:
+            set_aside.append(
+                (agent, f"{reference} is replaced by {replaced_by[reference]}: adds no doses of its own")
+            )
+            continue
+        replaces = tuple(sorted(r for r, by in replaced_by.items() if by == reference))
+        found.append(
+            OrderInPlay(
+                order,
+                reference,
+                agent,
+                draft,
+                planned_schedule(order),
+                on_hold=status in UNSETTLED_STATUSES,
+                replaces=replaces,
+            )
+        )
     in_play = {order.reference for order in found}
-    return [order for order in found if not _occurrence_of(order.resource, in_play)]
+    kept = [order for order in found if not _occurrence_of(order.resource, in_play)]
+    return OrdersRead(kept, tuple(sorted(set_aside, key=lambda note: note[1])))
+
+
+def _replacements(references: list[str], candidates: list[tuple[Resource, bool, str]]) -> dict[str, str]:
+    """``{replaced: replacing}`` over the orders in play, following chains to the order that replaces
+    them all; orders that name each other in a loop are left as they are (nothing to tell which stands)."""
+    known = set(references)
+    direct: dict[str, str] = {}
+    for (order, _, _), reference in zip(candidates, references, strict=True):
+        for target in _replaced_references(order):
+            if target in known and target != reference:
+                # Two orders claiming to replace one: the first by reference, so resource order does not
+                # matter (either way the replaced order adds nothing).
+                direct[target] = min(direct.get(target, reference), reference)
+    final: dict[str, str] = {}
+    for target in direct:
+        seen = {target}
+        current = direct[target]
+        while current in direct and current not in seen:
+            seen.add(current)
+            current = direct[current]
+        if current not in seen:
+            final[target] = current
+    return final
 
 
 def _occurrence_of(order: Resource, parents: set[str]) -> bool:
@@ -78,23 +184,52 @@ def doses_to_come(
 ) -> list[Dose]:
     """The planned doses of ``orders`` not yet given, converted to mg/m² with the current BSA."""
     administrations = list(administrations)
-    given = Counter(a.request for a in administrations if a.request)
+    linked = Counter(a.request for a in administrations if a.request)
+    # Doses given on a day, linked to no order: a new draft's dose on that day is the one already given
+    # (a dose given on the order date, later than the order, is not counted a second time as to come).
+    unlinked_on = Counter((a.agent, a.when) for a in administrations if not a.request and a.when is not None)
     last_given: dict[Agent, date] = {}
     for a in administrations:
         if a.when is not None and a.when > last_given.get(a.agent, date.min):
             last_given[a.agent] = a.when
     planned: list[Dose] = []
-    for order in orders:
+    # By reference, so two drafts on one day take the given doses in an order that is always the same.
+    for order in sorted(orders, key=lambda o: o.reference):
+        own_given = linked[order.reference]
+        # A draft that administrations already reference, or one replacing another order, is an order
+        # being re-signed: its given doses (or the replaced order's) are in the administered total, so it
+        # is read like an active order (nothing counts twice). Whether a replacing order restates the
+        # whole regimen or only what remains, its dates tell: doses dated before the approval start or
+        # on or before the last dose given are not doses to come.
+        resigned = not order.draft or bool(own_given) or bool(order.replaces)
+        if order.on_hold:
+            planned.append(
+                Dose(
+                    order.reference,
+                    order.agent,
+                    None,
+                    None,
+                    planned=True,
+                    note="order on hold: its doses to come are unknown",
+                )
+            )
+            continue
         if order.schedule.open_ended:
             planned.append(
                 Dose(order.reference, order.agent, None, None, planned=True, note="open-ended schedule")
             )
         doses = list(order.schedule.doses)
-        # A draft that administrations already reference is an order being re-signed: its given doses
-        # are in the administered total, so it is read like an active order (nothing counts twice).
-        if not order.draft or given[order.reference]:
-            if given[order.reference]:
-                doses = doses[given[order.reference] :]
+        if not resigned:
+            kept = []
+            for planned_dose in doses:
+                if planned_dose.when is not None and unlinked_on[order.agent, planned_dose.when] > 0:
+                    unlinked_on[order.agent, planned_dose.when] -= 1
+                    continue
+                kept.append(planned_dose)
+            doses = kept
+        if resigned:
+            if own_given:
+                doses = doses[own_given:]
             else:
                 given_until = last_given.get(order.agent, date.min)
                 doses = [d for d in doses if d.when is None or (d.when > given_until and d.when >= start)]
@@ -112,7 +247,7 @@ def doses_to_come(
                 for d in overdue
             )
         for planned_dose in doses:
-            if planned_dose.when is None and not order.draft and not given[order.reference]:
+            if planned_dose.when is None and resigned and not own_given:
                 planned.append(
                     Dose(
                         order.reference,
@@ -120,7 +255,7 @@ def doses_to_come(
                         None,
                         None,
                         planned=True,
-                        note="undated dose of an active order: cannot tell whether already given",
+                        note="undated dose of an active or re-signed order: whether already given is unknown",
                     )
                 )
                 continue
@@ -138,6 +273,24 @@ def doses_to_come(
     return planned
 
 
-def current_order_date(order: OrderInPlay) -> date:
-    """For choosing among several orders: the latest written wins (undated ones last)."""
-    return order_date(order.resource) or date.min
+def extent_not_stated(orders: Iterable[OrderInPlay], stated_by_care_plan: frozenset[Agent]) -> list[Dose]:
+    """An unknown part for each order in play that does not state how many doses it plans, unless an
+    active CarePlan states the regimen of its drug (CONTRACT §2.1): a planned total below its threshold
+    is then ``unknown`` (pend for the treatment plan), never a deny. On-hold and open-ended orders are
+    unknown parts already."""
+    return [
+        Dose(
+            order.reference,
+            order.agent,
+            None,
+            None,
+            planned=True,
+            note="planned extent not stated: no repeat.count, boundsPeriod end or boundsDuration, "
+            "and no CarePlan states the regimen",
+        )
+        for order in orders
+        if not order.on_hold
+        and not order.schedule.open_ended
+        and order.agent not in stated_by_care_plan
+        and not states_extent(order.resource)
+    ]

@@ -133,3 +133,25 @@ def planned_schedule(order: Resource) -> PlannedSchedule:
         doses.append(PlannedDose(fallback, None))
     doses.sort(key=lambda d: (d.when is None, d.when or date.min))
     return PlannedSchedule(tuple(doses), open_ended)
+
+
+def states_extent(order: Resource) -> bool:
+    """Whether every dosage line of the order says how many doses it plans: ``repeat.count`` (or
+    ``countMax``), a ``boundsPeriod`` with an end, a ``boundsDuration``, or dated ``timing.event``s
+    (CONTRACT §2.1 "Planned totals need a known extent"). An order with no dosage line states none."""
+    dosages = list(dicts(order.get("dosageInstruction")))
+    if not dosages:
+        return False
+    for dosage in dosages:
+        timing = obj(dosage.get("timing"))
+        repeat = obj(timing.get("repeat"))
+        stated = (
+            number(repeat.get("count")) is not None
+            or number(repeat.get("countMax")) is not None
+            or parse_date(obj(repeat.get("boundsPeriod")).get("end")) is not None
+            or bool(obj(repeat.get("boundsDuration")))
+            or any(parse_date(event) is not None for event in timing.get("event") or [])
+        )
+        if not stated:
+            return False
+    return True

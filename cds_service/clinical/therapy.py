@@ -5,13 +5,14 @@ dexrazoxane, the extravasation course and TKIs (CONTRACT §2 pathways, §3).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.administrations import Administration
-from cds_service.clinical.bsa import BodySurfaceArea, Bsa
+from cds_service.clinical.bsa import BodySurfaceArea, Bsa, Weight
 from cds_service.clinical.codes import (
     MAX_SINGLE_DOSE_MG_M2,
     TYROSINE_KINASE_INHIBITORS,
@@ -21,10 +22,10 @@ from cds_service.clinical.dates import add_months
 from cds_service.clinical.doses import Dose, convert_dose, mg_from_mg_m2
 from cds_service.clinical.facts import ExtravasationDay, Fact
 from cds_service.clinical.fhir_read import dicts, parse_datetime, status_of
-from cds_service.clinical.regimen import OrderInPlay, current_order_date
+from cds_service.clinical.regimen import OrderInPlay
 from cds_service.clinical.schedule import dose_amount, planned_schedule
 from cds_service.clinical.units import to_mg
-from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
 PRIOR_DEXRAZOXANE_MONTHS = 12  # CONTRACT §2: dexrazoxane in the 12 months before the order -> II.A
 EXTRAVASATION_COURSE_DAYS = 3  # Totect labelling: once daily for 3 days (clinical-codes §6)
@@ -37,13 +38,16 @@ def order_amounts(order: Resource) -> tuple[tuple[float, str], ...]:
 
 
 def _extreme_mg_m2(
-    amounts: tuple[tuple[float, str], ...], bsa: Bsa | None, pick: Callable[[list[float]], float]
+    amounts: tuple[tuple[float, str], ...],
+    bsa: Bsa | None,
+    pick: Callable[[list[float]], float],
+    weight: Weight | None = None,
 ) -> tuple[float | None, Bsa | None, str]:
     """The largest (``pick=max``) or smallest per-dose amount in mg/m²; unknown when any amount is,
     since the unknown one could be the extreme."""
     if not amounts:
         return None, None, "no dose recorded"
-    converted = [convert_dose(amount, bsa) for amount in amounts]
+    converted = [convert_dose(amount, bsa, weight) for amount in amounts]
     for mg_m2, _, note in converted:
         if mg_m2 is None:
             return None, None, note
@@ -51,14 +55,16 @@ def _extreme_mg_m2(
     return pick([mg_m2 for mg_m2, _, _ in converted if mg_m2 is not None]), used, ""
 
 
-def dexrazoxane_dose(order: Resource, bsa: Bsa | None) -> tuple[Fact[float], Fact[float]]:
+def dexrazoxane_dose(
+    order: Resource, bsa: Bsa | None, weight: Weight | None = None
+) -> tuple[Fact[float], Fact[float]]:
     """``(mg/m² per dose, mg per dose)`` of the order, each the largest its dosage lines write (the
     dose the 10:1 ratio and the extravasation caps must hold for); converted through the current BSA."""
     reference = reference_of(order)
     amounts = order_amounts(order)
     evidence = (reference,) + (bsa.evidence if bsa else ())
-    mg_m2, used, note = _extreme_mg_m2(amounts, bsa, max)
-    in_mg = [mg_from_mg_m2(amount, bsa) for amount in amounts]
+    mg_m2, used, note = _extreme_mg_m2(amounts, bsa, max, weight)
+    in_mg = [mg_from_mg_m2(amount, bsa, weight) for amount in amounts]
     mg = max(m for m in in_mg if m is not None) if in_mg and None not in in_mg else None
     per_m2: Fact[float] = Fact(mg_m2, evidence if used else (reference,), note or "dose per m2 of the order")
     absolute: Fact[float] = Fact(
@@ -74,7 +80,11 @@ def _dose_days(order: Resource) -> set[date] | None:
 
 
 def combined_dexrazoxane(
-    this_order: Fact[float], this_order_resource: Resource, signed_together: list[Resource], bsa: Bsa | None
+    this_order: Fact[float],
+    this_order_resource: Resource,
+    signed_together: list[Resource],
+    bsa: Bsa | None,
+    weight: Weight | None = None,
 ) -> Fact[float]:
     """The dexrazoxane given with a doxorubicin dose when other dexrazoxane orders are signed with this
     one for the same day: their largest doses add up (two 500 mg/m² orders with 50 mg/m² doxorubicin on
@@ -88,7 +98,7 @@ def combined_dexrazoxane(
     signed_together = [other for other in signed_together if same_day(other)]
     if not signed_together:
         return this_order
-    others = [dexrazoxane_dose(order, bsa)[0] for order in signed_together]
+    others = [dexrazoxane_dose(order, bsa, weight)[0] for order in signed_together]
     evidence = this_order.evidence + tuple(ref for other in others for ref in other.evidence)
     if this_order.value is None or any(other.value is None for other in others):
         return Fact(None, evidence, "another dexrazoxane order signed with this one has no dose in mg/m2")
@@ -103,46 +113,95 @@ class ConcurrentDoxorubicin(NamedTuple):
     per_dose_as_written: tuple[tuple[float, str], ...] = ()
 
 
+def accompanied_orders(order: Resource) -> frozenset[str]:
+    """The orders the dexrazoxane order names as the ones it accompanies (CONTRACT §2.1 "unless the
+    dexrazoxane order names the doxorubicin order it accompanies"). FHIR R4 MedicationRequest has no
+    element for "given with"; the ones that can point at another request are ``basedOn`` (the plan or
+    order this one fulfils), ``supportingInformation`` (information supporting the order) and
+    ``reasonReference`` (R4 allows only Condition/Observation there, but EHRs send the chemotherapy
+    order). Any of them naming a doxorubicin order in play names it."""
+    found: set[str] = set()
+    for key in ("basedOn", "supportingInformation", "reasonReference"):
+        for target in dicts(order.get(key)):
+            ref = target.get("reference")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                part = relative_part(ref)
+                if part is not None:
+                    found.add(part)
+    return frozenset(found)
+
+
 def concurrent_doxorubicin(
-    orders: Iterable[OrderInPlay], to_come: Iterable[Dose], bsa: Bsa | None, *, start: date
+    orders: Iterable[OrderInPlay],
+    to_come: Iterable[Dose],
+    bsa: Bsa | None,
+    *,
+    start: date,
+    accompanies: frozenset[str] = frozenset(),
+    set_aside: tuple[str, ...] = (),
+    weight: Weight | None = None,
 ) -> ConcurrentDoxorubicin:
     """The concurrent conventional doxorubicin, its mg/m² per dose and its last planned dose date.
 
     Concurrent: a draft doxorubicin order, or an active one with doses still to come (an active order
-    whose count is used up is finished therapy, not continuing). The draft order signed with the
-    dexrazoxane gives the per-dose amount, else the latest written active one. The last planned date is
-    the latest dose still to come over those orders; unknown when a dose to come is undated, or when an
-    active order still has doses to come but its schedule dates have all passed (a delayed regimen).
+    whose count is used up is finished therapy, not continuing). An order on hold leaves concurrency
+    unknown when nothing else is concurrent (CONTRACT §2.1). The per-dose amount is the smallest over every
+    concurrent order (the ratio must hold with each doxorubicin dose, whichever order it comes from),
+    or over the orders the dexrazoxane order names when it names some: never "the first one found". The
+    last planned date is the latest dose still to come over those orders; unknown when a dose to come is
+    undated, or when an active order still has doses to come but its schedule dates have all passed.
     """
     remaining: dict[str, list[Dose]] = {}
     for dose in to_come:
         remaining.setdefault(dose.reference, []).append(dose)
-    doxorubicin = [
-        o for o in orders if o.agent is Agent.DOXORUBICIN and (o.draft or o.reference in remaining)
-    ]
+    doxorubicin_orders = [o for o in orders if o.agent is Agent.DOXORUBICIN]
+    doxorubicin = sorted(
+        (o for o in doxorubicin_orders if not o.on_hold and (o.draft or o.reference in remaining)),
+        key=lambda o: o.reference,
+    )
+    held = sorted(o.reference for o in doxorubicin_orders if o.on_hold)
+    aside = "; ".join(set_aside)
     if not doxorubicin:
-        none: Fact[float] = Fact(None, (), "no concurrent doxorubicin order")
-        return ConcurrentDoxorubicin(
-            Fact(False, (), "no draft doxorubicin order and no active one with doses still to come"),
-            none,
-            Fact(None, (), "no doxorubicin order"),
-        )
-    doxorubicin.sort(key=lambda o: (o.draft, current_order_date(o)), reverse=True)
-    chosen = doxorubicin[0]
+        none: Fact[float] = Fact(None, tuple(held), "no concurrent doxorubicin order")
+        if held:
+            concurrent: Fact[bool] = Fact(
+                None, tuple(held), "doxorubicin order on hold: whether it goes on is unknown"
+            )
+        else:
+            concurrent = Fact(
+                False,
+                (),
+                "no draft doxorubicin order and no active one with doses still to come"
+                + (f" ({aside})" if aside else ""),
+            )
+        return ConcurrentDoxorubicin(concurrent, none, Fact(None, (), "no doxorubicin order"))
     references = tuple(o.reference for o in doxorubicin)
     concurrent = Fact(True, references, "draft or active doxorubicin order with doses to come")
+    named = [o for o in doxorubicin if o.reference in accompanies]
+    sizing = named or doxorubicin
     # The smallest dose: dexrazoxane is given with each doxorubicin dose (I.A.5.a), so the ratio must hold
     # for the smallest one too.
-    amounts = order_amounts(chosen.resource)
-    mg_m2, used, note = _extreme_mg_m2(amounts, bsa, min)
-    highest, _, _ = _extreme_mg_m2(amounts, bsa, max)
+    amounts = tuple(sorted({amount for o in sizing for amount in order_amounts(o.resource)}))
+    mg_m2, used, note = _extreme_mg_m2(amounts, bsa, min, weight)
+    highest, _, _ = _extreme_mg_m2(amounts, bsa, max, weight)
     if highest is not None and highest > MAX_SINGLE_DOSE_MG_M2[Agent.DOXORUBICIN]:
         # a charting slip in the order (500 for 50 mg/m²) would make any dexrazoxane dose look "within 10:1"
         mg_m2, used, note = None, None, f"a doxorubicin dose of {highest:.0f} mg/m2 is not credible"
+    if named:
+        whose = f"the doxorubicin order the dexrazoxane order names ({', '.join(o.reference for o in named)})"
+    elif len(sizing) > 1:
+        whose = f"every doxorubicin order in play ({len(sizing)}); the smallest decides"
+    else:
+        whose = "the doxorubicin order in play"
     per_dose: Fact[float] = Fact(
         mg_m2,
-        (chosen.reference,) + (used.evidence if used else ()),
-        note or ("smallest doxorubicin dose per m2" if len(set(amounts)) > 1 else "doxorubicin dose per m2"),
+        tuple(o.reference for o in sizing) + (used.evidence if used else ()),
+        note
+        or (
+            f"smallest doxorubicin dose per m2 of {whose}"
+            if len(set(amounts)) > 1
+            else f"doxorubicin dose per m2 of {whose}"
+        ),
     )
     dates = [d.when for o in doxorubicin for d in remaining.get(o.reference, [])]
     if not dates or any(d is None for d in dates):
@@ -253,14 +312,19 @@ def _course_clock(
     time, not in whatever zone each system wrote (20:00 at -05:00 charted as 01:00Z the next day would
     put two days' doses on one). The clock is the order's own offset, else the offset the administrations
     are charted in; a dose charted as a bare date keeps its date."""
-    offsets = [
+    own = order.get("authoredOn")
+    own_offset = _OFFSET.search(own.strip()) if isinstance(own, str) else None
+    charted = Counter(
         match.group(1)
-        for text in [order.get("authoredOn"), *(a.resource.get("effectiveDateTime") for a in administrations)]
+        for text in (a.resource.get("effectiveDateTime") for a in administrations)
         if isinstance(text, str) and (match := _OFFSET.search(text.strip()))
-    ]
-    if not offsets:
+    )
+    if own_offset is None and not charted:
         return lambda a: a.when
-    zone = datetime.fromisoformat(f"2000-01-01T00:00:00{offsets[0]}").tzinfo
+    # The order's own offset, else the one most doses are charted in (ties by value): never the first
+    # found, so the resources' order does not move a dose to another day (CONTRACT §2.1).
+    offset = own_offset.group(1) if own_offset else min(charted, key=lambda o: (-charted[o], o))
+    zone = datetime.fromisoformat(f"2000-01-01T00:00:00{offset}").tzinfo
 
     def day(a: Administration) -> date | None:
         text = a.resource.get("effectiveDateTime")
@@ -300,18 +364,22 @@ def extravasation_course(
             continue
         if a.request == reference and given_day in own_days:
             continue
-        entries.append((given_day, mg_from_mg_m2(a.amount, body.on(given_day)), a.reference))
-    current = body.on(start)
+        entries.append(
+            (given_day, mg_from_mg_m2(a.amount, body.on(given_day), body.weight_on(given_day)), a.reference)
+        )
+    current, current_weight = body.on(start), body.weight_on(start)
     # A day on which a dose was recorded under an order is that dose, not one more to come.
     given_on = {(a.request, local(a)) for a in administrations if a.request}
-    planned = [(reference, own_schedule)]
-    planned += [(o.reference, o.schedule) for o in other_orders]
-    for source, schedule in planned:
+    planned = [(reference, own_schedule, False)]
+    planned += [(o.reference, o.schedule, o.on_hold) for o in other_orders]
+    for source, schedule, on_hold in planned:
         next_day = start
         for dose in schedule.doses:
             when = dose.when if dose.when is not None else next_day
             if source == reference or (when >= start and (source, when) not in given_on):
-                entries.append((when, mg_from_mg_m2(dose.amount, current), source))
+                # An order on hold may resume on its days: their dose is unknown, never absent (§2.1).
+                mg = None if on_hold else mg_from_mg_m2(dose.amount, current, current_weight)
+                entries.append((when, mg, source))
             next_day = when + timedelta(days=1)
     if not entries:
         return ()
@@ -362,7 +430,11 @@ def tyrosine_kinase_inhibitor(
         for a in administrations
         if a.agent in TYROSINE_KINASE_INHIBITORS and a.when is not None and since <= a.when <= start
     ]
-    found += [o.reference for o in orders if o.agent in TYROSINE_KINASE_INHIBITORS and _runs_to(o, start)]
+    found += [
+        o.reference
+        for o in orders
+        if o.agent in TYROSINE_KINASE_INHIBITORS and not o.on_hold and _runs_to(o, start)
+    ]
     # Home oral TKIs are often charted only as an active MedicationStatement (what the patient takes).
     found += [
         reference_of(statement)

@@ -22,6 +22,8 @@ _MASS_KG = {
 _AREA_M2 = {"m2": 1.0, "m^2": 1.0, "m²": 1.0, "cm2": 0.0001}
 # drug amount, factor to milligrams
 _DOSE_MG = {"mg": 1.0, "g": 1000.0, "ug": 0.001, "mcg": 0.001, "µg": 0.001}
+# drug amount per body weight, factor to mg/kg (CONTRACT §2.1 "Doses per kilogram")
+_DOSE_MG_KG = {"mg/kg": 1.0, "g/kg": 1000.0, "ug/kg": 0.001, "mcg/kg": 0.001}
 # drug amount per body surface area, factor to mg/m²
 _DOSE_MG_M2 = {"mg/m2": 1.0, "mg/m^2": 1.0, "mg/m²": 1.0, "g/m2": 1000.0, "ug/m2": 0.001, "mcg/m2": 0.001}
 
@@ -54,3 +56,8 @@ def to_mg(value: float, unit: str) -> float | None:
 def to_mg_per_m2(value: float, unit: str) -> float | None:
     """A BSA-normalised amount in mg/m², else ``None``."""
     return _convert(value, unit, _DOSE_MG_M2)
+
+
+def to_mg_per_kg(value: float, unit: str) -> float | None:
+    """A weight-normalised amount in mg/kg, else ``None``."""
+    return _convert(value, unit, _DOSE_MG_KG)

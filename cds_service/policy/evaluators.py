@@ -56,12 +56,11 @@ def reaches(total: DoseTotal, threshold: t.Threshold, what: str) -> Verdict:
     limit = f"{_mg(threshold.value)} {threshold.unit}"
     known = f"{_mg(round(total.known_mg_m2, 1))} mg/m²"
     if reached is None:
-        reason = (
-            f"{what} known so far {known} < {limit}, and {total.unknown_parts} dose(s) cannot be "
-            "converted to mg/m²"
-        )
+        reason = f"{what} known so far {known} < {limit}, and {total.unknown_parts} part(s) unknown"
     else:
         reason = f"{what} {known} {'≥' if reached else '<'} {limit}"
+    # What was merged or left out says what happened to the record (CONTRACT §2.1), met or not.
+    reason = "; ".join([reason, *total.merged, *total.remarks, *total.unknown_reasons, *total.set_aside])
     return Verdict(Outcome.of(reached), reason, total.evidence + total.unknown_evidence)
 
 
@@ -242,10 +241,15 @@ def sarcoma_with_planned_doxorubicin(facts: ClinicalFacts) -> Verdict:
 
 
 def concurrent_doxorubicin(facts: ClinicalFacts) -> Verdict:
+    """I.A.4 / II.A.2. When there is none, the reason names the orders set aside (CONTRACT §2.1
+    "Orders in play": a cancelled draft, a replaced order) so the reader sees why they do not count."""
+    concurrent = facts.concurrent_doxorubicin
     return fact(
-        facts.concurrent_doxorubicin,
+        concurrent,
         "doxorubicin ordered alongside",
-        "no active or draft doxorubicin order",
+        concurrent.reason
+        if concurrent.value is False and concurrent.reason
+        else "no active or draft doxorubicin order",
         "whether doxorubicin continues cannot be read from the data",
     )
 
@@ -267,7 +271,13 @@ def dose_ratio_within_limit(facts: ClinicalFacts) -> Verdict:
         doses = f" (dexrazoxane {_mg(dexrazoxane)} mg/m² : doxorubicin {_mg(doxorubicin)} mg/m²)"
     sign = "≤" if ok else ">"
     limit = _mg(t.MAX_DOSE_RATIO.value)
-    return Verdict(Outcome.of(ok), f"ratio {_mg(round(ratio.value, 2))}:1 {sign} {limit}:1{doses}", evidence)
+    reason = f"ratio {_mg(round(ratio.value, 2))}:1 {sign} {limit}:1{doses}"
+    sizing = facts.doxorubicin_dose_mg_m2.reason
+    if "smallest decides" in sizing or "names" in sizing:
+        # Several doxorubicin orders, or one named by the dexrazoxane order: say which set the divisor
+        # (CONTRACT §2.1 "Nothing depends on resource order").
+        reason += f"; {sizing}"
+    return Verdict(Outcome.of(ok), reason, evidence)
 
 
 def documented_only(facts: ClinicalFacts) -> Verdict:

@@ -1152,7 +1152,7 @@ def cases() -> list[Case]:
 
 def main() -> None:
     for old in HERE.glob("*.json"):
-        if not old.name.startswith("2.1-"):  # CONTRACT §2.1 cases have their own scripts
+        if not old.name.startswith("2.1-"):  # the §2.1 cases are written by make_cases_2_1_*.py
             old.unlink()
     for case in cases():
         (HERE / f"{case.name}.json").write_text(

@@ -41,13 +41,54 @@ def test_imperial_units() -> None:
     assert found.m2 == pytest.approx(1.8103, abs=1e-4)
 
 
-def test_charted_bsa_is_preferred_over_height_and_weight() -> None:
+def test_nearest_in_time_wins_between_a_charted_bsa_and_height_and_weight() -> None:
+    # CONTRACT §2.1 "Nearest in time wins": the height and weight of May 1 size a May 1 dose better
+    # than a BSA charted in January; a dose in January takes the January BSA.
     body = BodySurfaceArea(
         [height("h", "2026-05-01", 162), weight("w", "2026-05-01", 72), bsa("b", "2026-01-01", 1.95)]
     )
     found = body.on(date(2026, 5, 1))
     assert found is not None
-    assert (found.m2, found.source, found.evidence) == (1.95, "observation", ("Observation/b",))
+    assert (found.m2, found.source, found.evidence) == (
+        pytest.approx(1.8),
+        "mosteller",
+        ("Observation/h", "Observation/w"),
+    )
+    january = body.on(date(2026, 1, 2))
+    assert january is not None
+    assert (january.m2, january.source) == (1.95, "observation")
+
+
+def test_a_charted_bsa_as_near_as_the_measures_is_kept() -> None:
+    body = BodySurfaceArea(
+        [height("h", "2026-05-01", 162), weight("w", "2026-05-01", 72), bsa("b", "2026-05-01", 1.95)]
+    )
+    found = body.on(date(2026, 5, 3))
+    assert found is not None
+    assert (found.m2, found.source) == (1.95, "observation")
+
+
+def test_a_child_needs_both_height_and_weight_nearer_than_the_charted_bsa() -> None:
+    # A child's height from last year is older than the BSA charted in March: the BSA stays.
+    body = BodySurfaceArea(
+        [height("h", "2025-06-01", 120), weight("w", "2026-05-01", 24), bsa("b", "2026-03-01", 0.9)]
+    )
+    found = body.on(date(2026, 5, 1))
+    assert found is not None
+    assert found.source == "observation"
+    adult = BodySurfaceArea(
+        [height("h", "2025-06-01", 170), weight("w", "2026-05-01", 70), bsa("b", "2026-03-01", 1.9)],
+        adult=True,
+    )
+    used = adult.on(date(2026, 5, 1))
+    assert used is not None
+    assert used.source == "mosteller"
+
+
+def test_weight_nearest_in_time_for_mg_per_kg() -> None:
+    body = BodySurfaceArea([weight("w-old", "2026-01-01", 80), weight("w-new", "2026-05-01", 70)])
+    assert body.weight_on(date(2026, 4, 20)) == (70.0, "Observation/w-new")
+    assert body.weight_on(date(2025, 1, 1)) is None
 
 
 def test_no_bsa_without_both_height_and_weight() -> None:

@@ -141,3 +141,12 @@ def test_a_contained_or_typed_document_reference_is_evidence_too() -> None:
     assert found == {
         "I.A.5.b": ("QuestionnaireResponse/qr (#lit)", "QuestionnaireResponse/qr2 (DocumentReference NCCN)")
     }
+
+
+def test_responses_authored_at_the_same_moment_do_not_depend_on_their_order() -> None:
+    # CONTRACT §2.1 "Nothing depends on resource order": a tie is broken by reference, not by position.
+    a = response("a", {"II.A.3": False}, authored="2026-10-02")
+    b = response("b", {"II.A.3": True}, authored="2026-10-02")
+    first = documented_answers(pool_of(a, b), ORDER, START)["II.A.3"]
+    second = documented_answers(pool_of(b, a), ORDER, START)["II.A.3"]
+    assert first == second

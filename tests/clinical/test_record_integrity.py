@@ -1,0 +1,221 @@
+"""CONTRACT §2.1 dose rulings as read from the record (clinical/administrations.py, clinical/doses.py,
+clinical/units.py): given by then, one dose counted once, doses per kilogram."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from cds_service.clinical.administrations import (
+    counted_administrations,
+    given_by,
+    merge_duplicates,
+    order_day_clock,
+    same_day_undated,
+)
+from cds_service.clinical.bsa import BodySurfaceArea
+from cds_service.clinical.codes import ANTHRACYCLINES, Agent
+from cds_service.clinical.doses import convert_dose, dose_on
+from cds_service.clinical.extract import extract_facts
+from cds_service.clinical.facts import ClinicalFacts
+from cds_service.clinical.orders import dexrazoxane_orders
+from cds_service.clinical.units import to_mg_per_kg
+from cds_service.fhir.pool import Resource
+from tests.clinical.builders import (
+    DEXRAZOXANE,
+    DOXORUBICIN,
+    EPIRUBICIN,
+    administration,
+    height,
+    medication_request,
+    patient,
+    pool_of,
+    weight,
+)
+
+
+def test_records_of_one_dose_to_the_minute_are_merged_whatever_their_ids_seconds_or_offsets() -> None:
+    found = merge_duplicates(
+        counted_administrations(
+            pool_of(
+                administration("b", DOXORUBICIN, "2026-11-07T09:00:05Z", (50, "mg/m2")),
+                administration("a", DOXORUBICIN, "2026-11-07T04:00:59-05:00", (50, "mg/m2")),
+                administration("c", DOXORUBICIN, "2026-11-07T09:00:00+00:00", (0.05, "g/m2")),
+            ),
+            ANTHRACYCLINES,
+        )
+    )
+    assert len(found) == 1
+    assert found[0].reference == "MedicationAdministration/a"
+    assert found[0].merged == (
+        "MedicationAdministration/a",
+        "MedicationAdministration/b",
+        "MedicationAdministration/c",
+    )
+
+
+def test_another_minute_another_dose_or_another_drug_is_not_merged() -> None:
+    found = merge_duplicates(
+        counted_administrations(
+            pool_of(
+                administration("a", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2")),
+                administration("b", DOXORUBICIN, "2026-11-07T09:01:00Z", (50, "mg/m2")),
+                administration("c", DOXORUBICIN, "2026-11-07T09:00:00Z", (40, "mg/m2")),
+                administration("d", EPIRUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2")),
+            ),
+            ANTHRACYCLINES,
+        )
+    )
+    assert len(found) == 4
+    assert all(a.merged == () for a in found)
+
+
+def test_a_bare_date_repeating_a_dose_of_that_day_is_flagged_and_the_timed_record_kept() -> None:
+    found = counted_administrations(
+        pool_of(
+            administration("a-day", DOXORUBICIN, "2026-11-07", (50, "mg/m2")),
+            administration("b-timed", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2")),
+            administration("c-other-day", DOXORUBICIN, "2026-11-08", (50, "mg/m2")),
+        ),
+        ANTHRACYCLINES,
+    )
+    assert same_day_undated(found) == {"MedicationAdministration/a-day": "MedicationAdministration/b-timed"}
+
+
+def test_given_by_the_order_date_on_the_orders_clock() -> None:
+    [evening] = counted_administrations(
+        pool_of(administration("e", DOXORUBICIN, "2026-11-29T01:00:00Z", (50, "mg/m2"))), ANTHRACYCLINES
+    )
+    order_day = date(2026, 11, 28)
+    clock = order_day_clock("2026-11-28T08:00:00-05:00")
+    assert clock == timezone(timedelta(hours=-5))
+    assert given_by(evening, order_day, clock) is True  # 20:00 -05:00 on the order date
+    assert given_by(evening, order_day, None) is False  # no clock on the order: the date as charted
+    assert order_day_clock("2026-11-28") is None
+
+
+def test_given_by_compares_dates_and_leaves_an_undated_dose_undecided() -> None:
+    [later, same_day, undated] = sorted(
+        counted_administrations(
+            pool_of(
+                administration("a-later", DOXORUBICIN, "2026-12-01T09:00:00Z", (50, "mg/m2")),
+                administration("b-same-day", DOXORUBICIN, "2026-11-28T23:30:00Z", (50, "mg/m2")),
+                {
+                    "resourceType": "MedicationAdministration",
+                    "id": "c-undated",
+                    "status": "completed",
+                    "medicationCodeableConcept": DOXORUBICIN,
+                    "dosage": {"dose": {"value": 50, "unit": "mg/m2"}},
+                },
+            ),
+            ANTHRACYCLINES,
+        ),
+        key=lambda a: a.reference,
+    )
+    cutoff = date(2026, 11, 28)
+    assert (
+        given_by(later, cutoff, None),
+        given_by(same_day, cutoff, None),
+        given_by(undated, cutoff, None),
+    ) == (
+        False,
+        True,
+        None,
+    )
+    assert same_day.moment == datetime(2026, 11, 28, 23, 30, tzinfo=UTC)
+
+
+def test_mg_per_kg_is_converted_with_the_weight_nearest_in_time_then_the_bsa() -> None:
+    assert to_mg_per_kg(1.5, "mg/kg") == 1.5
+    assert to_mg_per_kg(1.5, "mg") is None
+    body = BodySurfaceArea(
+        [
+            height("h", "2026-06-01", 170),
+            weight("w-june", "2026-06-01", 70),
+            weight("w-nov", "2026-11-01", 60),
+        ],
+        adult=True,
+    )
+    dose = dose_on(
+        "MedicationAdministration/x",
+        Agent.DOXORUBICIN,
+        date(2026, 6, 2),
+        (1.4, "mg/kg"),
+        body,
+        fallback=date(2026, 11, 28),
+    )
+    # 1.4 x 70 = 98 mg; BSA sqrt(170 x 70 / 3600) = 1.81812: 53.90 mg/m²
+    assert dose.mg_m2 is not None
+    assert round(dose.mg_m2, 2) == 53.9
+    assert dose.weight is not None and dose.weight.reference == "Observation/w-june"
+    assert "weight nearest in time" in dose.remark
+    # no weight near: unknown, never zero
+    assert convert_dose((1.4, "mg/kg"), None, None)[0] is None
+    far = dose_on(
+        "MedicationAdministration/y",
+        Agent.DOXORUBICIN,
+        date(2025, 1, 1),
+        (1.4, "mg/kg"),
+        body,
+        fallback=date(2026, 11, 28),
+    )
+    assert far.mg_m2 is None
+
+
+def _facts(*resources: Resource, authored: str = "2026-11-28") -> ClinicalFacts:
+    dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored=authored)
+    pool = pool_of(patient(), *resources, drafts=[dex])
+    return extract_facts(pool, dexrazoxane_orders(pool)[0], today=date(2026, 11, 28), line_of_business_map={})
+
+
+def test_a_dose_dated_after_the_order_is_an_unknown_part_and_says_so() -> None:
+    facts = _facts(
+        administration("given", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2")),
+        administration("ahead", EPIRUBICIN, "2026-12-01T09:00:00Z", (50, "mg/m2")),
+    )
+    assert facts.cumulative_doxorubicin.value == 50
+    assert facts.cumulative_anthracycline.value is None
+    assert facts.cumulative_anthracycline.unknown_reasons == (
+        "MedicationAdministration/ahead: dated after the order: not counted",
+    )
+
+
+def test_dexrazoxane_dated_after_the_order_is_no_prior_therapy_and_today_caps_a_future_order() -> None:
+    later = _facts(administration("dex-ahead", DEXRAZOXANE, "2026-12-02T09:00:00Z", (500, "mg/m2")))
+    assert later.prior_dexrazoxane_cardioprotection.value is False
+    # an order written for next week, read today: a dose charted between today and then is not given yet
+    future = _facts(
+        administration("dox-ahead", DOXORUBICIN, "2026-12-01T09:00:00Z", (50, "mg/m2")), authored="2026-12-05"
+    )
+    assert future.cumulative_doxorubicin.value is None
+
+
+def test_merged_records_are_all_named_in_the_totals_evidence() -> None:
+    facts = _facts(
+        administration("a", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2")),
+        administration("b", DOXORUBICIN, "2026-11-07T09:00:30Z", (50, "mg/m2")),
+    )
+    assert facts.cumulative_doxorubicin.value == 50
+    assert facts.cumulative_doxorubicin.evidence == (
+        "MedicationAdministration/a",
+        "MedicationAdministration/b",
+    )
+    assert facts.cumulative_doxorubicin.merged == (
+        "2 records of one dose merged (MedicationAdministration/a, MedicationAdministration/b)",
+    )
+
+
+def test_one_dose_charted_in_mg_and_in_mg_per_m2_is_merged_through_the_bsa() -> None:
+    # 90 mg for a patient of 1.8 m² (162 cm, 72 kg) is 50 mg/m²: the pump's record and the nurse's
+    facts = _facts(
+        height("h", "2026-11-01", 162),
+        weight("w", "2026-11-01", 72),
+        administration("nurse", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2")),
+        administration("pump", DOXORUBICIN, "2026-11-07T09:00:40Z", (90, "mg")),
+        administration("other", DOXORUBICIN, "2026-11-07T09:00:00Z", (60, "mg")),
+    )
+    assert facts.cumulative_doxorubicin.known_mg_m2 == pytest.approx(50 + 60 / 1.8)
+    assert facts.cumulative_doxorubicin.merged == (
+        "2 records of one dose merged (MedicationAdministration/nurse, MedicationAdministration/pump)",
+    )
