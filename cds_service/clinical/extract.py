@@ -147,8 +147,10 @@ def extract_facts(
     read = read_orders(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS)
     orders = read.in_play
     anthracycline_orders = [o for o in orders if o.agent in ANTHRACYCLINES]
-    ordered_to_come = doses_to_come(anthracycline_orders, anthracycline_given, body, start=start)
     activities = planned_activities(pool, ANTHRACYCLINES)
+    ordered_to_come = doses_to_come(
+        anthracycline_orders, anthracycline_given, body, start=start, regimen_stated=regimen_stated(activities)
+    )
     to_come = (
         ordered_to_come
         + care_plan_doses(activities, ordered_to_come, anthracycline_given, body, start=start)

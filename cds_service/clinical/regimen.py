@@ -181,8 +181,13 @@ def doses_to_come(
     body: BodySurfaceArea,
     *,
     start: date,
+    regimen_stated: frozenset[Agent] = frozenset(),
 ) -> list[Dose]:
-    """The planned doses of ``orders`` not yet given, converted to mg/m² with the current BSA."""
+    """The planned doses of ``orders`` not yet given, converted to mg/m² with the current BSA.
+
+    An open-ended order is an unknown part of the planned total, unless an active CarePlan states the
+    regimen of its drug (``regimen_stated``): the CarePlan then says how many doses remain, and its doses
+    after the ordered ones are counted instead (CONTRACT §2.1 "Planned totals need a known extent")."""
     administrations = list(administrations)
     linked = Counter(a.request for a in administrations if a.request)
     # Doses given on a day, linked to no order: a new draft's dose on that day is the one already given
@@ -214,7 +219,7 @@ def doses_to_come(
                 )
             )
             continue
-        if order.schedule.open_ended:
+        if order.schedule.open_ended and order.agent not in regimen_stated:
             planned.append(
                 Dose(order.reference, order.agent, None, None, planned=True, note="open-ended schedule")
             )
