@@ -30,8 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "fhir"))
 from fake_fhir_server import FakeFhirServer
 from request_fixtures import load_json, server_resources
 
-from cds_service.evaluation import decide_all
-from cds_service.fhir.gather import gather_resources
+from cds_service.evaluation import decide_all, gather
 from cds_service.hooks.request import HookRequest
 from cds_service.settings import Settings
 
@@ -85,9 +84,10 @@ async def one_run(body: dict[str, Any], settings: Settings, fake: FakeFhirServer
         async with httpx.AsyncClient() as http:
             fake.requests.clear()
             started = time.perf_counter()
-            pool = await gather_resources(request, settings=settings, http=http)
+            result = await gather(request.source(), settings=settings, http=http)
+            pool = result.pool
             gathered = time.perf_counter()
-            determinations = decide_all(pool, today=TODAY, settings=settings)
+            determinations = decide_all(result, today=TODAY, settings=settings)
             decided = time.perf_counter()
     assert len(determinations) == 1 and not pool.problems, pool.problems
     gather_ms = (gathered - started) * 1000

@@ -47,6 +47,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # domain: respond, record (DTR), decide, facts, FHIR data
     ("cds_service.response",),
     ("cds_service.dtr",),
+    # the coverage assertion of each determination, computed once for the record and the response
+    ("cds_service.assertion_ids",),
     ("cds_service.policy",),
     ("cds_service.clinical",),
     ("cds_service.fhir",),
@@ -62,22 +64,6 @@ DEBTS: frozenset[tuple[str, str]] = frozenset(
         # The FastAPI dependency reaches the runtime directly: auth <-> app_state import each other.
         # Remedy: Depends aliases in one deps.py above app_state.
         ("cds_service.auth.dependency", "cds_service.app_state"),
-        # The wire model HookRequest travels below the edge. Remedy: the edge parses it into plain values
-        # (patient id, user id, drafts, prefetch, server, token) that evaluation and fhir/ take.
-        ("cds_service.evaluation", "cds_service.hooks.request"),
-        ("cds_service.fhir.gather", "cds_service.hooks.request"),
-        ("cds_service.response.assertion_ids", "cds_service.hooks.request"),
-        ("cds_service.response.configuration", "cds_service.hooks.request"),
-        ("cds_service.response.hook_response", "cds_service.hooks.request"),
-        ("cds_service.dtr.store", "cds_service.hooks.request"),
-        # fhir/ finds the dexrazoxane orders by calling clinical/. Remedy: evaluation finds the orders
-        # once and hands them to gather.
-        ("cds_service.fhir.gather", "cds_service.clinical.orders"),
-        # The response builder takes the evaluation result type. Remedy: hand it plain determinations.
-        ("cds_service.response.hook_response", "cds_service.evaluation"),
-        # DTR's store computes assertion ids with response/ (response -> dtr -> response loop). Remedy:
-        # assertion ids computed once per order by evaluation and handed to both.
-        ("cds_service.dtr.store", "cds_service.response.assertion_ids"),
     }
 )
 

@@ -28,7 +28,6 @@ from cds_service.hooks.feedback import parse_feedback
 from cds_service.hooks.parse import parse_hook_request
 from cds_service.metrics import DECISIONS, HOOK_LATENCY
 from cds_service.metrics_exposition import NO_PATHWAY
-from cds_service.response.assertion_ids import assertion_key
 from cds_service.response.hook_response import build_response
 from cds_service.store.protocol import StoreUnavailable
 
@@ -81,8 +80,9 @@ async def call_service(service_id: str, request: Request) -> Response:
         # A UUID by the spec; any string in practice: bounded so a caller cannot flood the log.
         fields["hook_instance"] = clip(hook_request.hookInstance, HOOK_INSTANCE_LOGGED)
         today = date.today()
+        client = client_of(request)
         evaluation = await evaluate_hook(
-            hook_request, settings=runtime.settings, http=runtime.http(), today=today
+            hook_request.source(), settings=runtime.settings, http=runtime.http(), today=today, client=client
         )
         fields["orders"] = len(evaluation.pool.draft_orders)
         fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
@@ -97,17 +97,16 @@ async def call_service(service_id: str, request: Request) -> Response:
         try:
             await record_determinations(
                 runtime.store,
-                evaluation.determinations,
-                hook_request,
-                key=assertion_key(runtime.settings),
-                client=client_of(request),
+                evaluation.assessed,
+                patient_id=hook_request.context.patientId,
+                client=client,
                 retention_days=runtime.settings.retention_days,
             )
         except StoreUnavailable as error:
             fields["stored"] = False
             log.error("determinations_not_stored", error=str(error))
         response = build_response(
-            evaluation, hook_request, settings=runtime.settings, today=today, client=client_of(request)
+            evaluation.assessed, hook_request.options(), settings=runtime.settings, today=today
         )
         fields["cards"] = len(response.get("cards") or [])
         status = 200

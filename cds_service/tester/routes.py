@@ -99,6 +99,6 @@ async def determination(request: Request) -> Response:
     runtime = runtime_of(request)
     hook_request = parse_hook_request(await request.body())
     evaluation = await evaluate_hook(
-        hook_request, settings=runtime.settings, http=runtime.http(), today=date.today()
+        hook_request.source(), settings=runtime.settings, http=runtime.http(), today=date.today()
     )
     return _json([determination_to_json(d) for d in evaluation.determinations])

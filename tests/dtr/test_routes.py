@@ -10,12 +10,12 @@ import pytest
 from fastapi import FastAPI
 
 from cds_service.app import create_app
+from cds_service.assertion_ids import assertion_key
 from cds_service.dtr.store import record_determinations
-from cds_service.response.assertion_ids import assertion_key
 from cds_service.response.fhir_validation import r4_problem
 from cds_service.settings import Settings
 from tests.conftest import ServeApp
-from tests.response.determinations import hook_request, pend
+from tests.response.determinations import PATIENT_ID, assessed, pend
 
 BASE = "https://payer.example.org"
 COVERAGE = {
@@ -78,9 +78,8 @@ async def test_the_package_for_a_recorded_order_sign_call_is_prefilled(
 ) -> None:
     (assertion_id,) = await record_determinations(
         app.state.runtime.store,
-        [pend()],
-        hook_request(pend().order_resource),
-        key=assertion_key(app.state.runtime.settings),
+        assessed(pend(), key=assertion_key(app.state.runtime.settings)),
+        patient_id=PATIENT_ID,
     )
     response = await client.post(path, json=package_body({"name": "context", "valueString": assertion_id}))
     assert response.status_code == 200

@@ -14,13 +14,12 @@ from hypothesis import settings as settings_profile
 from hypothesis import strategies as st
 
 from cds_service.errors import MissingData
-from cds_service.fhir.gather import gather_resources
 from cds_service.fhir.pool import ResourcePool
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
 from cds_service.fhir.supplementary_queries import SUPPLEMENTARY_QUERIES
 from cds_service.settings import Settings
 from tests.fhir.fake_fhir_server import FakeFhirServer
-from tests.fhir.request_fixtures import TOKEN, hook_request, load_json, server_resources
+from tests.fhir.request_fixtures import TOKEN, gather_pool, hook_request, load_json, server_resources
 
 HOST = "ehr.example.org"
 PATIENT_ID = "pat-dxr-1"
@@ -39,7 +38,7 @@ async def gather(
         if fake is not None:
             router.route(host=HOST).mock(side_effect=fake.handle)
         async with httpx.AsyncClient() as http:
-            return await gather_resources(hook_request(body), settings=settings, http=http)
+            return await gather_pool(hook_request(body), settings=settings, http=http)
 
 
 def resource_types(fake: FakeFhirServer) -> list[str]:
@@ -200,7 +199,7 @@ async def test_no_dexrazoxane_order_means_no_fetch_and_no_412(settings: Settings
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
         route = router.route(host="launch.smarthealthit.org").mock(side_effect=fake.handle)
         async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(body), settings=settings, http=http)
+            pool = await gather_pool(hook_request(body), settings=settings, http=http)
     assert not route.called
     assert len(pool.draft_orders) == 1
 
@@ -229,7 +228,7 @@ async def test_a_failing_required_query_is_a_412(
         router.route(host=HOST).mock(side_effect=failing(fake, status, "/Condition", "/Observation"))
         async with httpx.AsyncClient() as http:
             with pytest.raises(MissingData) as raised:
-                await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+                await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert raised.value.expression == ("prefetch.conditions",)
     # The 412 is coarse (no port-scan oracle for whoever chose fhirServer); the status is logged.
     assert "conditions (fhirServer could not provide it)" in raised.value.message
@@ -245,7 +244,7 @@ async def test_a_failing_optional_query_is_a_problem_and_the_rest_is_evaluated(
     with respx.mock as router:
         router.route(host=HOST).mock(side_effect=failing(fake, status, "/Observation"))
         async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+            pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert pool.problems == [
         f"observations: fhirServer answered HTTP {status}",
         f"bcrAbl1Observations: fhirServer answered HTTP {status}",
@@ -267,7 +266,7 @@ async def test_a_server_that_answers_slowly_is_bounded_by_the_total_timeout(
     with respx.mock as router:
         router.route(host=HOST).mock(side_effect=slow_observations)
         async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+            pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert "observations: not finished within the total FHIR budget of 0.2 s" in pool.problems
     assert len(pool.of_type("Condition")) == 2  # what answered in time is kept
 
@@ -295,7 +294,7 @@ async def test_the_first_round_of_queries_is_in_flight_at_once(
     with respx.mock as router:
         router.route(host=HOST).mock(side_effect=barrier)
         async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+            pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert pool.problems == []
     assert arrived == first_round
 
@@ -330,7 +329,7 @@ async def test_no_token_or_patient_id_in_problems_or_logs(
     with caplog.at_level(logging.DEBUG), respx.mock as router:
         router.route(host=HOST).mock(side_effect=fail)
         async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+            pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert pool.problems  # the failures are reported...
     text = " ".join(pool.problems) + caplog.text
     assert "observations: fhirServer unreachable (ConnectError)" in text
@@ -429,7 +428,7 @@ async def test_a_server_ignoring_the_patient_parameter_cannot_lend_another_patie
     with caplog.at_level(logging.INFO), respx.mock as router:
         router.route(host=HOST).mock(side_effect=ignores_patient)
         async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+            pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert pool.of_type("ResearchSubject") == []
     assert pool.get("ResearchStudy", "dfci-16-001") is None  # never asked for: no subject names it
     assert "fhirServer.researchSubjects: 1 resource(s) of another patient ignored" in pool.problems
@@ -444,7 +443,7 @@ async def test_a_dstu2_draft_order_asks_for_medication_orders(settings: Settings
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
         router.route(host="launch.smarthealthit.org").mock(side_effect=fake.handle)
         async with httpx.AsyncClient() as http:
-            await gather_resources(hook_request(body), settings=open_settings, http=http)
+            await gather_pool(hook_request(body), settings=open_settings, http=http)
     assert "/MedicationOrder" in fake.paths and "/MedicationRequest" not in fake.paths
 
 
@@ -523,7 +522,7 @@ def test_whatever_the_client_sends_gather_answers_a_pool_or_a_412(
 
     async def run() -> ResourcePool:
         async with httpx.AsyncClient(transport=httpx.MockTransport(no_network)) as http:
-            return await gather_resources(hook_request(body), settings=settings, http=http)
+            return await gather_pool(hook_request(body), settings=settings, http=http)
 
     try:
         pool = asyncio.run(run())
@@ -563,7 +562,7 @@ async def test_an_internal_or_malformed_fhir_server_is_never_queried(
     open_settings = settings.model_copy(update={"allow_unauthenticated_fhir": True})
     sent: list[httpx.Request] = []
     async with httpx.AsyncClient(transport=recording_transport(sent)) as http:
-        pool = await gather_resources(hook_request(dexrazoxane_body), settings=open_settings, http=http)
+        pool = await gather_pool(hook_request(dexrazoxane_body), settings=open_settings, http=http)
     assert sent == []
     assert len(pool.problems) == 1 and pool.problems[0].startswith("data beyond the prefetch not read: ")
 
@@ -576,12 +575,12 @@ async def test_with_an_allowlist_only_a_listed_fhir_server_is_queried(
     elsewhere = settings.model_copy(update={"fhir_server_allowlist": ["https://other.example.org/fhir"]})
     sent: list[httpx.Request] = []
     async with httpx.AsyncClient(transport=recording_transport(sent)) as http:
-        pool = await gather_resources(hook_request(dexrazoxane_body), settings=elsewhere, http=http)
+        pool = await gather_pool(hook_request(dexrazoxane_body), settings=elsewhere, http=http)
         assert sent == []
         assert pool.problems == [
             "data beyond the prefetch not read: fhirServer is not in CDS_FHIR_SERVER_ALLOWLIST"
         ]
-        await gather_resources(hook_request(dexrazoxane_body), settings=listed, http=http)
+        await gather_pool(hook_request(dexrazoxane_body), settings=listed, http=http)
         assert sent and {r.url.host for r in sent} == {HOST}
 
 
@@ -622,7 +621,7 @@ async def test_outbound_requests_stop_at_the_cap_and_the_rest_is_a_problem(
     sent: list[httpx.Request] = []
     async with httpx.AsyncClient(transport=recording_transport(sent)) as http:
         with pytest.raises(MissingData):
-            await gather_resources(hook_request(dexrazoxane_body), settings=capped, http=http)
+            await gather_pool(hook_request(dexrazoxane_body), settings=capped, http=http)
     assert len(sent) == 3
 
 
@@ -645,7 +644,7 @@ async def test_the_request_cap_counts_pages(dexrazoxane_body: dict[str, Any], se
         )
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(endless)) as http:
-        pool = await gather_resources(hook_request(dexrazoxane_body), settings=capped, http=http)
+        pool = await gather_pool(hook_request(dexrazoxane_body), settings=capped, http=http)
     assert len(sent) == 4
     assert any("cap of 4 fhirServer requests" in problem for problem in pool.problems)
 
@@ -669,7 +668,7 @@ async def test_the_412_says_the_same_whatever_the_server_did(
     for handler in (answer_404, refuse, time_out):
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
             with pytest.raises(MissingData) as raised:
-                await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+                await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
         messages.add(raised.value.message)
     assert len(messages) == 1
     assert messages.pop().endswith("conditions (fhirServer could not provide it)")
@@ -684,7 +683,7 @@ async def test_an_access_token_that_cannot_be_sent_makes_the_server_unusable(
     del dexrazoxane_body["prefetch"]["observations"]
     sent: list[httpx.Request] = []
     async with httpx.AsyncClient(transport=recording_transport(sent)) as http:
-        pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+        pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert sent == []
     assert pool.problems == [
         "data beyond the prefetch not read: fhirAuthorization.access_token cannot be sent in an HTTP header"

@@ -14,8 +14,7 @@ import pytest
 import respx
 
 from cds_service.errors import MissingData
-from cds_service.evaluation import decide_all
-from cds_service.fhir.gather import gather_resources
+from cds_service.evaluation import decide_all, gather
 from cds_service.fhir.required_keys import REQUIRED_KEYS
 from cds_service.hooks.discovery import SERVICE_ID
 from cds_service.policy.determination import Decision
@@ -70,9 +69,9 @@ async def test_each_spec_example_is_gathered_and_decided(body: dict[str, Any], s
     with respx.mock(assert_all_called=False) as router:
         router.route().mock(side_effect=fake.handle)
         async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(body), settings=settings, http=http)
-    assert pool.draft_orders
-    assert decide_all(pool, today=TODAY, settings=settings) == []  # none of them orders dexrazoxane
+            gathered = await gather(hook_request(body).source(), settings=settings, http=http)
+    assert gathered.pool.draft_orders
+    assert decide_all(gathered, today=TODAY, settings=settings) == []  # none of them orders dexrazoxane
 
 
 @pytest.mark.parametrize("name", SANDBOX_SHAPES)
@@ -82,8 +81,8 @@ async def test_each_sandbox_shape_is_gathered_and_decided(name: str, settings: S
     with respx.mock(assert_all_called=False) as router:
         router.route().mock(side_effect=fake.handle)
         async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(body), settings=open_settings(settings), http=http)
-    determinations = decide_all(pool, today=TODAY, settings=settings)
+            gathered = await gather(hook_request(body).source(), settings=open_settings(settings), http=http)
+    determinations = decide_all(gathered, today=TODAY, settings=settings)
     expected = 0 if "no-medication" in name else 1  # the sandbox orders carry dexrazoxane RxCUIs
     assert len(determinations) == expected
     assert all(d.decision in set(Decision) for d in determinations)
@@ -95,7 +94,7 @@ async def test_the_dstu2_sandbox_request_needs_the_open_server_setting(settings:
     body = load_json("sandbox-dstu2-medicationorder.json")
     async with httpx.AsyncClient() as http:
         with pytest.raises(MissingData) as raised:
-            await gather_resources(hook_request(body), settings=settings, http=http)
+            await gather(hook_request(body).source(), settings=settings, http=http)
     assert raised.value.expression == ("prefetch.medicationRequests",)
 
 

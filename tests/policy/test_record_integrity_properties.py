@@ -47,7 +47,7 @@ def _decide(body: dict[str, Any], today: date) -> list[dict[str, Any]]:
     async def run() -> list[dict[str, Any]]:
         async with httpx.AsyncClient(transport=httpx.MockTransport(_refuse)) as http:
             evaluation = await evaluate_hook(
-                HookRequest.model_validate(body), settings=Settings(), http=http, today=today
+                HookRequest.model_validate(body).source(), settings=Settings(), http=http, today=today
             )
         found = []
         for determination in evaluation.determinations:

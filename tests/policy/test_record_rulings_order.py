@@ -47,7 +47,7 @@ def _refuse(request: httpx.Request) -> httpx.Response:
 async def decide(body: dict[str, Any]) -> dict[str, Any]:
     async with httpx.AsyncClient(transport=httpx.MockTransport(_refuse)) as http:
         evaluation = await evaluate_hook(
-            HookRequest.model_validate(body), settings=Settings(), http=http, today=TODAY
+            HookRequest.model_validate(body).source(), settings=Settings(), http=http, today=TODAY
         )
     document = determination_to_json(evaluation.determinations[0])
 

@@ -56,7 +56,7 @@ def _determination(body: dict[str, Any], today: date) -> list[dict[str, Any]]:
     async def run() -> list[dict[str, Any]]:
         request = HookRequest.model_validate(body)
         async with httpx.AsyncClient(transport=httpx.MockTransport(_refuse)) as http:
-            evaluation = await evaluate_hook(request, settings=Settings(), http=http, today=today)
+            evaluation = await evaluate_hook(request.source(), settings=Settings(), http=http, today=today)
         found = []
         for determination in evaluation.determinations:
             document = determination_to_json(determination)
