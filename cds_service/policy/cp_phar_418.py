@@ -191,6 +191,7 @@ I_A = Criterion(
             LEAF,
             evaluator="concurrent_doxorubicin",
             documentation="Send the doxorubicin order that dexrazoxane will be given with.",
+            asked=False,  # structured data always settles it: its absence from the record decides
         ),
         Criterion(
             "I.A.5",
@@ -233,6 +234,7 @@ I_B = Criterion(
                 "Send the diagnosis of anthracycline-induced extravasation with its date, naming the "
                 "anthracycline that extravasated (the administration record)."
             ),
+            asked=False,  # structured data always settles it: its absence from the record decides
         ),
         Criterion(
             "I.B.2",
@@ -318,6 +320,7 @@ II_A = Criterion(
                         "approval criteria were met: the health plan checks them against its own records."
                     ),
                     attestable=False,
+                    asked=False,  # only the plan's own records settle it, no clinician's answer can
                 ),
                 Criterion(
                     "II.A.1.b",
@@ -332,6 +335,7 @@ II_A = Criterion(
                         "regulations."
                     ),
                     attestable=False,
+                    asked=False,  # only the plan's own records settle it, no clinician's answer can
                 ),
             ),
         ),
@@ -341,6 +345,7 @@ II_A = Criterion(
             LEAF,
             evaluator="concurrent_doxorubicin",
             documentation="Send the current doxorubicin order.",
+            asked=False,  # structured data always settles it: its absence from the record decides
         ),
         Criterion(
             "II.A.3",

@@ -54,6 +54,10 @@ class Criterion:
     # Whether a clinician's answer in our template may settle it. Not for facts only the plan's own
     # records hold (II.A.1: the member's benefit history, continuity-of-care enrollment).
     attestable: bool = True
+    # Whether the documentation template (the DTR questionnaire, ``dtr.questionnaire_items``) asks it, if
+    # it is decided at all (a leaf, or a branch's qualifier): not where structured data always settles it,
+    # nor where only the plan's own records can. Payer-reviewed criteria (not attestable) are still asked.
+    asked: bool = True
 
     def walk(self) -> Iterator[Criterion]:
         yield self
