@@ -55,7 +55,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # storage: the SQL store behind its Protocol (plain records in, plain records out)
     ("cds_service.store",),
     # bottom: plain values and shared vocabulary
-    ("cds_service.settings", "cds_service.errors", "cds_service.metrics", "cds_service"),
+    (
+        "cds_service.settings",
+        "cds_service.errors",
+        "cds_service.metrics",
+        "cds_service.thresholds",
+        "cds_service",
+    ),
 )
 
 # Upward imports that remain (importer module, imported module), each a named debt of issue 10 Part 2.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cds_service import thresholds as t
 from cds_service.clinical.facts import ClinicalFacts, DoseTotal, Fact
-from cds_service.policy import thresholds as t
 from cds_service.policy.outcome import Outcome, all_of, any_of
 from cds_service.policy.tree import Evaluator, Verdict
 
