@@ -26,13 +26,13 @@ does turns into a 500 or a hang (``client``, ``fetch_session``).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import httpx
+import structlog
 
 from cds_service.errors import MissingData
 from cds_service.fhir.client import Fetched, FhirClient, matches_in, total_of
@@ -49,7 +49,7 @@ from cds_service.fhir.supplementary_queries import SUPPLEMENTARY_QUERIES
 from cds_service.fhir.tokens import relative_reference, render, token_values
 from cds_service.settings import Settings
 
-logger = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 # Requester -> PractitionerRole -> Practitioner is the longest chain followed; a third round is slack
 # for a server that leaves out an _include.
@@ -188,7 +188,7 @@ class Gathering:
     def note(self, problem: str) -> None:
         """A gap in what the client sent (the server's faults are logged as warnings by the session)."""
         self.pool.problems.append(problem)
-        logger.info("fhir data: %s", problem)
+        log.info("fhir_data", problem=problem)
 
     def no_server(self) -> str:
         """Notes (once) why fhirServer is not used; returns the coarse reason a 412 may give."""

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ import respx
 from hypothesis import HealthCheck, given
 from hypothesis import settings as settings_profile
 from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
 from cds_service.errors import MissingData
 from cds_service.fhir.pool import ResourcePool
@@ -34,10 +34,10 @@ def fake(dexrazoxane_body: dict[str, Any]) -> FakeFhirServer:
 async def gather(
     body: dict[str, Any], settings: Settings, fake: FakeFhirServer | None = None
 ) -> ResourcePool:
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_mocked=True, assert_all_called=False) as router:
         if fake is not None:
             router.route(host=HOST).mock(side_effect=fake.handle)
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             return await gather_pool(hook_request(body), settings=settings, http=http)
 
 
@@ -148,18 +148,18 @@ async def test_a_paged_prefetch_without_a_usable_server_is_missing_data(
 
 
 async def test_missing_required_data_with_no_server_is_a_412_naming_each_key(
-    dexrazoxane_body: dict[str, Any], settings: Settings, caplog: pytest.LogCaptureFixture
+    dexrazoxane_body: dict[str, Any], settings: Settings
 ) -> None:
     for key in ("conditions", "medicationRequests", "observations"):
         del dexrazoxane_body["prefetch"][key]
     del dexrazoxane_body["fhirServer"], dexrazoxane_body["fhirAuthorization"]
-    with caplog.at_level(logging.INFO), pytest.raises(MissingData) as raised:
+    with capture_logs() as logs, pytest.raises(MissingData) as raised:
         await gather(dexrazoxane_body, settings)
     assert raised.value.status == 412
     # observations is not required: without it the BSA, hence mg doses, are unknown (a pend), not a deny.
     assert raised.value.expression == ("prefetch.conditions", "prefetch.medicationRequests")
     assert "conditions (no usable fhirServer)" in raised.value.message
-    assert "the request names no fhirServer" in caplog.text  # the precise reason: logs only
+    assert "the request names no fhirServer" in str(logs)  # the precise reason: logs only
     assert PATIENT_ID not in raised.value.message
 
 
@@ -196,9 +196,9 @@ async def test_no_dexrazoxane_order_means_no_fetch_and_no_412(settings: Settings
     body = load_json("sandbox-r4-no-medication.json")
     body["fhirAuthorization"] = {"access_token": TOKEN, "token_type": "Bearer"}
     fake = FakeFhirServer(body["fhirServer"])
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_mocked=True, assert_all_called=False) as router:
         route = router.route(host="launch.smarthealthit.org").mock(side_effect=fake.handle)
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             pool = await gather_pool(hook_request(body), settings=settings, http=http)
     assert not route.called
     assert len(pool.draft_orders) == 1
@@ -221,19 +221,18 @@ async def test_a_failing_required_query_is_a_412(
     settings: Settings,
     fake: FakeFhirServer,
     status: int,
-    caplog: pytest.LogCaptureFixture,
 ) -> None:
     del dexrazoxane_body["prefetch"]["conditions"], dexrazoxane_body["prefetch"]["observations"]
-    with caplog.at_level(logging.WARNING), respx.mock as router:
+    with capture_logs() as logs, respx.mock(using=None) as router:
         router.route(host=HOST).mock(side_effect=failing(fake, status, "/Condition", "/Observation"))
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             with pytest.raises(MissingData) as raised:
                 await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert raised.value.expression == ("prefetch.conditions",)
     # The 412 is coarse (no port-scan oracle for whoever chose fhirServer); the status is logged.
     assert "conditions (fhirServer could not provide it)" in raised.value.message
     assert str(status) not in raised.value.message
-    assert f"conditions: fhirServer answered HTTP {status}" in caplog.text
+    assert f"conditions: fhirServer answered HTTP {status}" in str(logs)
 
 
 @pytest.mark.parametrize("status", [401, 500])
@@ -241,9 +240,9 @@ async def test_a_failing_optional_query_is_a_problem_and_the_rest_is_evaluated(
     dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer, status: int
 ) -> None:
     del dexrazoxane_body["prefetch"]["observations"]
-    with respx.mock as router:
+    with respx.mock(using=None) as router:
         router.route(host=HOST).mock(side_effect=failing(fake, status, "/Observation"))
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert pool.problems == [
         f"observations: fhirServer answered HTTP {status}",
@@ -263,9 +262,9 @@ async def test_a_server_that_answers_slowly_is_bounded_by_the_total_timeout(
             await asyncio.Event().wait()  # never answers; only the total budget ends it
         return fake.handle(request)
 
-    with respx.mock as router:
+    with respx.mock(using=None) as router:
         router.route(host=HOST).mock(side_effect=slow_observations)
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert "observations: not finished within the total FHIR budget of 0.2 s" in pool.problems
     assert len(pool.of_type("Condition")) == 2  # what answered in time is kept
@@ -291,9 +290,9 @@ async def test_the_first_round_of_queries_is_in_flight_at_once(
             await all_in.wait()
         return fake.handle(request)
 
-    with respx.mock as router:
+    with respx.mock(using=None) as router:
         router.route(host=HOST).mock(side_effect=barrier)
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert pool.problems == []
     assert arrived == first_round
@@ -303,13 +302,12 @@ async def test_without_fhir_authorization_the_server_is_queried_only_when_allowe
     dexrazoxane_body: dict[str, Any],
     settings: Settings,
     fake: FakeFhirServer,
-    caplog: pytest.LogCaptureFixture,
 ) -> None:
     del dexrazoxane_body["fhirAuthorization"], dexrazoxane_body["prefetch"]["medicationRequests"]
-    with caplog.at_level(logging.INFO), pytest.raises(MissingData) as raised:
+    with capture_logs() as logs, pytest.raises(MissingData) as raised:
         await gather(dexrazoxane_body, settings, fake)
     assert "medicationRequests (no usable fhirServer)" in raised.value.message
-    assert "CDS_ALLOW_UNAUTHENTICATED_FHIR is off" in caplog.text
+    assert "CDS_ALLOW_UNAUTHENTICATED_FHIR is off" in str(logs)
     assert fake.requests == []
 
     open_settings = settings.model_copy(update={"allow_unauthenticated_fhir": True})
@@ -319,19 +317,19 @@ async def test_without_fhir_authorization_the_server_is_queried_only_when_allowe
 
 
 async def test_no_token_or_patient_id_in_problems_or_logs(
-    dexrazoxane_body: dict[str, Any], settings: Settings, caplog: pytest.LogCaptureFixture
+    dexrazoxane_body: dict[str, Any], settings: Settings
 ) -> None:
     del dexrazoxane_body["prefetch"]["observations"], dexrazoxane_body["prefetch"]["procedures"]
 
     def fail(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError(f"failed {request.url} with {request.headers.get('Authorization')}")
 
-    with caplog.at_level(logging.DEBUG), respx.mock as router:
+    with capture_logs() as logs, respx.mock(using=None) as router:
         router.route(host=HOST).mock(side_effect=fail)
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert pool.problems  # the failures are reported...
-    text = " ".join(pool.problems) + caplog.text
+    text = " ".join(pool.problems) + str(logs)
     assert "observations: fhirServer unreachable (ConnectError)" in text
     for secret in (TOKEN, PATIENT_ID):  # ...without the token or the patient id
         assert secret not in text
@@ -403,7 +401,6 @@ async def test_a_server_ignoring_the_patient_parameter_cannot_lend_another_patie
     dexrazoxane_body: dict[str, Any],
     settings: Settings,
     fake: FakeFhirServer,
-    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Servers may ignore a search parameter they do not support and answer every patient's resources.
     fake.add(
@@ -425,24 +422,24 @@ async def test_a_server_ignoring_the_patient_parameter_cannot_lend_another_patie
             return httpx.Response(200, json=fake.search("ResearchSubject", []))
         return fake.handle(request)
 
-    with caplog.at_level(logging.INFO), respx.mock as router:
+    with capture_logs() as logs, respx.mock(using=None) as router:
         router.route(host=HOST).mock(side_effect=ignores_patient)
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert pool.of_type("ResearchSubject") == []
     assert pool.get("ResearchStudy", "dfci-16-001") is None  # never asked for: no subject names it
     assert "fhirServer.researchSubjects: 1 resource(s) of another patient ignored" in pool.problems
-    assert "1 resource(s) of another patient ignored" in caplog.text
-    assert "someone-else" not in caplog.text
+    assert "1 resource(s) of another patient ignored" in str(logs)
+    assert "someone-else" not in str(logs)
 
 
 async def test_a_dstu2_draft_order_asks_for_medication_orders(settings: Settings) -> None:
     body = load_json("sandbox-dstu2-medicationorder.json")
     fake = FakeFhirServer(body["fhirServer"])
     open_settings = settings.model_copy(update={"allow_unauthenticated_fhir": True})
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_mocked=True, assert_all_called=False) as router:
         router.route(host="launch.smarthealthit.org").mock(side_effect=fake.handle)
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             await gather_pool(hook_request(body), settings=open_settings, http=http)
     assert "/MedicationOrder" in fake.paths and "/MedicationRequest" not in fake.paths
 
