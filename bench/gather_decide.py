@@ -79,9 +79,9 @@ Sample = tuple[float, float, float, int]
 async def one_run(body: dict[str, Any], settings: Settings, fake: FakeFhirServer) -> Sample:
     request = HookRequest.model_validate(body)
     server = TimedServer(fake)
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_called=False) as router:
         router.route(host=httpx.URL(fake.base).host).mock(side_effect=server.handle)
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             fake.requests.clear()
             started = time.perf_counter()
             result = await gather(request.source(), settings=settings, http=http)

@@ -25,9 +25,9 @@ TODAY = date(2026, 11, 28)
 async def determinations(
     body: dict[str, Any], settings: Settings, fake: FakeFhirServer
 ) -> list[Determination]:
-    with respx.mock(assert_all_mocked=True) as router:
+    with respx.mock(using=None, assert_all_mocked=True) as router:
         router.route(host=httpx.URL(fake.base).host).mock(side_effect=fake.handle)
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             gathered = await gather(hook_request(body).source(), settings=settings, http=http)
     assert gathered.pool.problems == []
     return decide_all(gathered, today=TODAY, settings=settings)

@@ -66,9 +66,9 @@ def empty_server(body: dict[str, Any]) -> FakeFhirServer:
 @pytest.mark.parametrize("body", SPEC_REQUESTS)
 async def test_each_spec_example_is_gathered_and_decided(body: dict[str, Any], settings: Settings) -> None:
     fake = empty_server(body)
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_called=False) as router:
         router.route().mock(side_effect=fake.handle)
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             gathered = await gather(hook_request(body).source(), settings=settings, http=http)
     assert gathered.pool.draft_orders
     assert decide_all(gathered, today=TODAY, settings=settings) == []  # none of them orders dexrazoxane
@@ -78,9 +78,9 @@ async def test_each_spec_example_is_gathered_and_decided(body: dict[str, Any], s
 async def test_each_sandbox_shape_is_gathered_and_decided(name: str, settings: Settings) -> None:
     body = load_json(name)
     fake = empty_server(body)
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_called=False) as router:
         router.route().mock(side_effect=fake.handle)
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             gathered = await gather(hook_request(body).source(), settings=open_settings(settings), http=http)
     determinations = decide_all(gathered, today=TODAY, settings=settings)
     expected = 0 if "no-medication" in name else 1  # the sandbox orders carry dexrazoxane RxCUIs
@@ -107,10 +107,13 @@ async def test_the_app_answers_each_request_with_200(
 ) -> None:
     fake = empty_server(body)
     settings = make_settings(allow_unauthenticated_fhir=True)
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_called=False) as router:
         router.route(host=httpx.URL(fake.base).host).mock(side_effect=fake.handle)
         router.route(host="testserver").pass_through()
-        async with httpx.AsyncClient() as fhir_http, serve_app(settings, http_client=fhir_http) as client:
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as fhir_http,
+            serve_app(settings, http_client=fhir_http) as client,
+        ):
             response = await client.post(f"/cds-services/{SERVICE_ID}", json=body)
     assert response.status_code == 200, response.text
     assert "cards" in response.json()
@@ -167,9 +170,12 @@ async def test_no_fault_of_the_fhir_server_makes_the_hook_hang_or_answer_500(
     keep = REQUIRED_KEYS if required_prefetched else ()
     body["prefetch"] = {key: value for key, value in body["prefetch"].items() if key in keep}
     settings = make_settings(fhir_query_timeout_seconds=0.2, fhir_total_timeout_seconds=0.4)
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_called=False) as router:
         router.route(host=httpx.URL(body["fhirServer"]).host).mock(side_effect=FAULTS[fault])
-        async with httpx.AsyncClient() as fhir_http, serve_app(settings, http_client=fhir_http) as client:
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as fhir_http,
+            serve_app(settings, http_client=fhir_http) as client,
+        ):
             response = await client.post(f"/cds-services/{SERVICE_ID}", json=body)
     # With the required data prefetched the hook decides on what it has; without it, a 412 says why.
     assert response.status_code == (200 if required_prefetched else 412), response.text
