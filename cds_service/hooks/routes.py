@@ -14,12 +14,12 @@ from typing import Any
 
 import orjson
 import structlog
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from cds_service.app_state import runtime_of
-from cds_service.auth.dependency import authenticate_client, client_of
+from cds_service.auth.dependency import client_of
+from cds_service.deps import AUTHENTICATED, RuntimeDep
 from cds_service.dtr.store import record_determinations
 from cds_service.errors import ServiceError, UnknownService, clip
 from cds_service.evaluation import evaluate_hook
@@ -36,7 +36,7 @@ log = structlog.get_logger("cds_service.hooks")
 # Longest hookInstance written to the log.
 HOOK_INSTANCE_LOGGED = 128
 
-router = APIRouter(dependencies=[Depends(authenticate_client)])
+router = APIRouter(dependencies=[AUTHENTICATED])
 
 
 def json_response(content: Any) -> Response:
@@ -69,10 +69,9 @@ async def discovery() -> Response:
 
 @router.post("/cds-services/{service_id}", summary="The dexrazoxane order-sign service")
 @router.post("/cds-services//{service_id}", include_in_schema=False)
-async def call_service(service_id: str, request: Request) -> Response:
+async def call_service(service_id: str, request: Request, runtime: RuntimeDep) -> Response:
     started = time.perf_counter()
     _known_service(service_id)
-    runtime = runtime_of(request)
     fields: dict[str, Any] = {"service": service_id}
     status = 500
     try:
@@ -140,9 +139,9 @@ async def other_method(service_id: str) -> Response:
 
 @router.post("/cds-services/{service_id}/feedback", summary="CDS Hooks feedback")
 @router.post("/cds-services//{service_id}/feedback", include_in_schema=False)
-async def feedback(service_id: str, request: Request) -> Response:
+async def feedback(service_id: str, request: Request, runtime: RuntimeDep) -> Response:
     _known_service(service_id)
     items = parse_feedback(await request.body())
-    written = await runtime_of(request).feedback_log.record(service_id, items)
+    written = await runtime.feedback_log.record(service_id, items)
     log.info("feedback", service=service_id, items=len(items), recorded=len(written))
     return json_response({})

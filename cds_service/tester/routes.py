@@ -21,11 +21,10 @@ from importlib import resources
 from typing import Final
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from cds_service.app_state import runtime_of
-from cds_service.auth.dependency import authenticate_client
+from cds_service.deps import AUTHENTICATED, RuntimeDep
 from cds_service.errors import NotFound
 from cds_service.evaluation import evaluate_hook
 from cds_service.hooks.parse import parse_hook_request
@@ -51,9 +50,7 @@ _PAGE_HEADERS: Final = {
 }
 
 page_router = APIRouter(include_in_schema=False)
-data_router = APIRouter(
-    prefix="/tester", include_in_schema=False, dependencies=[Depends(authenticate_client)]
-)
+data_router = APIRouter(prefix="/tester", include_in_schema=False, dependencies=[AUTHENTICATED])
 
 
 def _static(name: str) -> bytes:
@@ -94,9 +91,8 @@ async def scenario(folder: str, name: str) -> Response:
 
 
 @data_router.post("/determination")
-async def determination(request: Request) -> Response:
+async def determination(request: Request, runtime: RuntimeDep) -> Response:
     """The determinations (CONTRACT §4) of a posted order-sign request: what the hook decides, in full."""
-    runtime = runtime_of(request)
     hook_request = parse_hook_request(await request.body())
     evaluation = await evaluate_hook(
         hook_request.source(), settings=runtime.settings, http=runtime.http(), today=date.today()
