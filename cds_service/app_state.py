@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection
 from cds_service.auth.client_token import ClientTokenVerifier
 from cds_service.auth.jwks import JwksCache
 from cds_service.auth.replay import ReplayGuard
+from cds_service.hooks.admission import Admission
 from cds_service.hooks.feedback import FeedbackLog
 from cds_service.settings import Settings
 
@@ -30,6 +31,7 @@ class Runtime:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     verifier: ClientTokenVerifier = field(init=False)
     feedback_log: FeedbackLog = field(init=False)
+    admission: Admission = field(init=False)
 
     def __post_init__(self) -> None:
         jwks = JwksCache(
@@ -42,6 +44,7 @@ class Runtime:
             max_lifetime_seconds=self.settings.jwt_max_lifetime_seconds,
         )
         self.feedback_log = FeedbackLog(self.settings.feedback_log_path)
+        self.admission = Admission(self.settings.max_hooks_in_flight)
 
     def http(self) -> httpx.AsyncClient:
         """The shared client; created on first use when no lifespan ran and none was injected."""

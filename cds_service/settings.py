@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     # Largest request body accepted (bytes); a larger one is answered 413 before it is parsed.
     max_body_bytes: int = 10 * 1024 * 1024
 
+    # Admission control of order-sign hooks (hooks/admission.py, README "Under overload"): hooks in flight
+    # per worker before the next is refused with a 503, and the time after which an admitted hook's work is
+    # abandoned (503). The bound is derived from the capacity measured by bench/overload_bench.py; the
+    # deadline stays well under the 5 s CRD expects at p90, since EHRs often give up sooner.
+    max_hooks_in_flight: int = Field(default=4, ge=1)
+    hook_deadline_seconds: float = Field(default=3.0, gt=0)
+
     # CORS: the CDS Hooks sandbox runs in a browser
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
 

@@ -22,11 +22,13 @@ from cds_service.app_state import runtime_of
 from cds_service.auth.dependency import authenticate_client, client_of
 from cds_service.dtr.routes import store_for
 from cds_service.dtr.store import record_determinations
-from cds_service.errors import ServiceError, UnknownService, clip
-from cds_service.evaluation import evaluate_hook
+from cds_service.errors import HookDeadlineExceeded, Overloaded, ServiceError, UnknownService, clip
+from cds_service.evaluation import Evaluation, decide_all, gather_hook_data
+from cds_service.hooks.admission import HookDeadline
 from cds_service.hooks.discovery import SERVICE_ID, discovery_document
 from cds_service.hooks.feedback import parse_feedback
 from cds_service.hooks.parse import parse_hook_request
+from cds_service.metrics import HOOK_LATENCY
 from cds_service.response.assertion_ids import assertion_key
 from cds_service.response.hook_response import build_response
 
@@ -65,34 +67,47 @@ async def call_service(service_id: str, request: Request) -> Response:
     started = time.perf_counter()
     _known_service(service_id)
     runtime = runtime_of(request)
+    settings = runtime.settings
     fields: dict[str, Any] = {"service": service_id}
     status = 500
     try:
-        hook_request = parse_hook_request(await request.body())
-        # A UUID by the spec; any string in practice: bounded so a caller cannot flood the log.
-        fields["hook_instance"] = clip(hook_request.hookInstance, HOOK_INSTANCE_LOGGED)
-        today = date.today()
-        evaluation = await evaluate_hook(
-            hook_request, settings=runtime.settings, http=runtime.http(), today=today
-        )
-        fields["orders"] = len(evaluation.pool.draft_orders)
-        fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
-        # DTR's $questionnaire-package pre-fills from what was decided here (CONTRACT §6).
-        record_determinations(
-            store_for(request),
-            evaluation.determinations,
-            hook_request,
-            key=assertion_key(runtime.settings),
-            client=client_of(request),
-        )
-        response = build_response(
-            evaluation, hook_request, settings=runtime.settings, today=today, client=client_of(request)
-        )
+        # Admitted before the body is read, so a refusal costs next to nothing (hooks/admission.py).
+        with runtime.admission.admit():
+            deadline = HookDeadline(settings.hook_deadline_seconds)
+            body = await deadline.run("reading the body", request.body)
+            deadline.check("parsing")
+            hook_request = parse_hook_request(body)
+            # A UUID by the spec; any string in practice: bounded so a caller cannot flood the log.
+            fields["hook_instance"] = clip(hook_request.hookInstance, HOOK_INSTANCE_LOGGED)
+            today = date.today()
+            pool = await deadline.run(
+                "gathering FHIR data",
+                lambda: gather_hook_data(hook_request, settings=settings, http=runtime.http()),
+            )
+            deadline.check("deciding")
+            evaluation = Evaluation(decide_all(pool, today=today, settings=settings), pool)
+            fields["orders"] = len(evaluation.pool.draft_orders)
+            fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
+            deadline.check("responding")
+            # DTR's $questionnaire-package pre-fills from what was decided here (CONTRACT §6).
+            record_determinations(
+                store_for(request),
+                evaluation.determinations,
+                hook_request,
+                key=assertion_key(settings),
+                client=client_of(request),
+            )
+            response = build_response(
+                evaluation, hook_request, settings=settings, today=today, client=client_of(request)
+            )
         fields["cards"] = len(response.get("cards") or [])
         status = 200
         return json_response(response)
     except ServiceError as error:
         status = error.status
+        if isinstance(error, Overloaded | HookDeadlineExceeded):
+            outcome = "shed" if isinstance(error, Overloaded) else "deadline"
+            HOOK_LATENCY.labels(outcome).observe(time.perf_counter() - started)
         raise
     finally:
         log.info(
