@@ -2,10 +2,13 @@
 
 A feedback item is ``card`` (the card's uuid), ``outcome`` accepted | overridden, ``acceptedSuggestions``
 (required for accepted), an optional ``overrideReason`` {reason: Coding, userComment} and
-``outcomeTimestamp`` (reference/cds-hooks-spec.md §5). The free-text ``userComment`` may hold anything a
-clinician typed, so only the fact that one was given is recorded. A client may send the same feedback
-more than once (spec: "may receive feedback for the same card instance multiple times"): each item is
-recorded once per process, and carries a stable ``id`` so a reader can drop repeats across restarts.
+``outcomeTimestamp`` (reference/cds-hooks-spec.md §5). Feedback is data: only what cannot be recorded is
+refused (no card id, an unknown outcome, a bad timestamp, malformed JSON, past a bound); an accepted item
+without ``acceptedSuggestions`` is recorded with a flag and counted (``FEEDBACK_FLAGGED``, per item
+received). The free-text ``userComment`` may hold anything a clinician typed, so only the fact that one was
+given is recorded. A client may send the same feedback more than once (spec: "may receive feedback for the
+same card instance multiple times"): each item is recorded once per process, and carries a stable ``id``
+so a reader can drop repeats across restarts.
 
 Bounded: at most ``MAX_ITEMS`` items per request and ``MAX_SUGGESTIONS`` accepted suggestions per item;
 the strings that are recorded (card and suggestion ids, reason code and system) at most ``MAX_ID_CHARS``
@@ -32,11 +35,11 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from cds_service.errors import InvalidRequest, clip
 from cds_service.hooks.parse import check_depth
+from cds_service.metrics import FEEDBACK_FLAGGED
 
 log = structlog.get_logger("cds_service.feedback")
 
@@ -46,6 +49,8 @@ _REMEMBERED_IDS = 10_000
 MAX_ITEMS = 100
 MAX_SUGGESTIONS = 100
 MAX_ID_CHARS = 256
+# The flag of an accepted item that names no suggestion (FEEDBACK_FLAGGED's label, the record's "flags").
+ACCEPTED_WITHOUT_SUGGESTIONS = "accepted_without_suggestions"
 # How many invalid fields a 400 names.
 _FIELDS_NAMED = 10
 
@@ -90,11 +95,14 @@ class FeedbackItem(BaseModel):
             raise ValueError("outcomeTimestamp is out of range") from None
         return value
 
-    @model_validator(mode="after")
-    def _accepted_names_its_suggestions(self) -> FeedbackItem:
+    @property
+    def flags(self) -> list[str]:
+        """What the item lacks although it is recorded. The spec requires ``acceptedSuggestions`` for an
+        accepted outcome; an empty or missing one is a client's slip, not an attack, and the EHR's report is
+        still worth keeping (issue 14): recorded, flagged, counted."""
         if self.outcome == "accepted" and not self.acceptedSuggestions:
-            raise ValueError("acceptedSuggestions is required for accepted outcomes")
-        return self
+            return [ACCEPTED_WITHOUT_SUGGESTIONS]
+        return []
 
 
 class FeedbackRequest(BaseModel):
@@ -110,7 +118,7 @@ def parse_feedback(body: bytes) -> list[FeedbackItem]:
         raise InvalidRequest("The body is not valid JSON") from None
     check_depth(payload)
     try:
-        return FeedbackRequest.model_validate(payload).feedback
+        items = FeedbackRequest.model_validate(payload).feedback
     except ValidationError as exc:
         errors = exc.errors()
         fields = tuple(".".join(str(p) for p in error["loc"]) or "feedback" for error in errors)
@@ -126,6 +134,10 @@ def parse_feedback(body: bytes) -> list[FeedbackItem]:
         if len(fields) > len(named):
             text += f" and {len(fields) - len(named)} more"
         raise InvalidRequest(text, expression=named) from None
+    for item in items:
+        for flag in item.flags:
+            FEEDBACK_FLAGGED.labels(flag).inc()
+    return items
 
 
 def feedback_record(service_id: str, item: FeedbackItem) -> dict[str, Any]:
@@ -138,6 +150,8 @@ def feedback_record(service_id: str, item: FeedbackItem) -> dict[str, Any]:
     }
     if item.acceptedSuggestions:
         record["acceptedSuggestions"] = sorted(s.id for s in item.acceptedSuggestions)
+    if item.flags:
+        record["flags"] = item.flags
     if item.overrideReason is not None:
         if item.overrideReason.reason is not None:
             record["overrideReason"] = {

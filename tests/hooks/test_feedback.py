@@ -6,6 +6,7 @@ from typing import Any
 import anyio
 import orjson
 import pytest
+from prometheus_client import REGISTRY
 
 from cds_service.errors import InvalidRequest
 from cds_service.hooks.discovery import SERVICE_ID
@@ -45,8 +46,6 @@ def test_valid_feedback_parses() -> None:
     "item",
     [
         {**ACCEPTED, "outcome": "ignored"},
-        {key: value for key, value in ACCEPTED.items() if key != "acceptedSuggestions"},
-        {**ACCEPTED, "acceptedSuggestions": []},
         {**ACCEPTED, "acceptedSuggestions": [{}]},
         {key: value for key, value in ACCEPTED.items() if key != "card"},
         {key: value for key, value in ACCEPTED.items() if key != "outcomeTimestamp"},
@@ -56,8 +55,6 @@ def test_valid_feedback_parses() -> None:
     ],
     ids=[
         "outcome",
-        "no-suggestions",
-        "empty-suggestions",
         "suggestion-without-id",
         "no-card",
         "no-timestamp",
@@ -72,10 +69,9 @@ def test_invalid_feedback_is_refused(item: dict[str, Any]) -> None:
 
 
 def test_a_refusal_says_which_rule_failed_without_echoing_values() -> None:
-    missing = {key: value for key, value in ACCEPTED.items() if key != "acceptedSuggestions"}
     with pytest.raises(InvalidRequest) as refused:
-        parse_feedback(body(missing))
-    assert "acceptedSuggestions is required for accepted outcomes" in refused.value.message
+        parse_feedback(body({**ACCEPTED, "outcome": "ignored"}))
+    assert "feedback.0.outcome: Input should be 'accepted' or 'overridden'" in refused.value.message
     with pytest.raises(InvalidRequest) as naive:
         parse_feedback(body({**OVERRIDDEN, "outcomeTimestamp": "2026-11-28T07:30:00"}))
     assert "outcomeTimestamp" in naive.value.message and "timezone" in naive.value.message
@@ -222,3 +218,39 @@ async def test_a_timestamp_past_the_representable_utc_range_is_400(
         )
     assert response.status_code == 400
     assert response.json()["issue"][0]["expression"] == ["feedback.0.outcomeTimestamp"]
+
+
+WITHOUT_SUGGESTIONS = [
+    {**ACCEPTED, "acceptedSuggestions": []},
+    {key: value for key, value in ACCEPTED.items() if key != "acceptedSuggestions"},
+]
+
+
+@pytest.mark.parametrize("item", WITHOUT_SUGGESTIONS, ids=["empty-suggestions", "no-suggestions"])
+async def test_an_accepted_item_without_suggestions_is_recorded_flagged_and_counted(
+    serve_app: ServeApp, make_settings: Any, item: dict[str, Any]
+) -> None:
+    """The spec requires acceptedSuggestions for accepted outcomes; a client that leaves it empty still
+    reported an acceptance: kept (issue 14), flagged as lacking the suggestion ids."""
+    before = REGISTRY.get_sample_value("cds_feedback_flagged_total", {"flag": "accepted_without_suggestions"})
+    settings = make_settings()
+    async with serve_app(settings) as client:
+        response = await client.post(f"/cds-services/{SERVICE_ID}/feedback", content=body(item, OVERRIDDEN))
+    assert (response.status_code, response.json()) == (200, {})
+    records = [
+        orjson.loads(line)
+        for line in (await anyio.Path(settings.feedback_log_path).read_bytes()).splitlines()
+    ]
+    assert [(r["outcome"], r.get("flags")) for r in records] == [
+        ("accepted", ["accepted_without_suggestions"]),
+        ("overridden", None),
+    ]
+    assert "acceptedSuggestions" not in records[0]
+    after = REGISTRY.get_sample_value("cds_feedback_flagged_total", {"flag": "accepted_without_suggestions"})
+    assert after == (before or 0.0) + 1
+
+
+def test_an_accepted_item_with_its_suggestions_is_not_flagged() -> None:
+    (item,) = parse_feedback(body(ACCEPTED))
+    assert item.flags == []
+    assert "flags" not in feedback_record(SERVICE_ID, item)
