@@ -30,6 +30,7 @@ from cds_service.hooks.errors import UnhandledErrorMiddleware, install_error_han
 from cds_service.hooks.routes import json_response
 from cds_service.hooks.routes import router as hooks_router
 from cds_service.logging_setup import configure_logging
+from cds_service.openapi import install_openapi
 from cds_service.settings import Settings, get_settings
 from cds_service.warmup import warm_up_models
 
@@ -215,6 +216,7 @@ def create_app(settings: Settings | None = None, *, http_client: httpx.AsyncClie
     )
     app.include_router(hooks_router)
     app.include_router(dtr_router)
+    install_openapi(app)  # the real bodies and statuses, not FastAPI's inferred 422s
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

@@ -59,13 +59,24 @@ def _questionnaire(settings: Settings) -> dict[str, Any]:
     return questionnaire(public_base_url=settings.public_base_url, publisher=settings.health_plan_name)
 
 
+# Any other method on the operation's URLs: 405 naming the one it has (before the read route, which would
+# otherwise answer OPTIONS on /Questionnaire/$questionnaire-package with `Allow: GET`).
+@router.api_route(
+    f"/Questionnaire/{PACKAGE_OPERATION}",
+    methods=["GET", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    include_in_schema=False,
+)
+@router.api_route(
+    f"/{PACKAGE_OPERATION}", methods=["GET", "PUT", "PATCH", "DELETE", "OPTIONS"], include_in_schema=False
+)
+async def package_other_method() -> Response:
+    raise StarletteHTTPException(405, headers={"Allow": "POST"})
+
+
 @router.get("/Questionnaire/{questionnaire_id}")
 async def read_questionnaire(
     questionnaire_id: str, settings: Annotated[Settings, Depends(app_settings)]
 ) -> Response:
-    if questionnaire_id == PACKAGE_OPERATION:
-        # GET on the operation's URL: the operation exists (POST), so 405 as on /fhir/$questionnaire-package
-        raise StarletteHTTPException(405, headers={"Allow": "POST"})
     if questionnaire_id != QUESTIONNAIRE_ID:
         raise NotFound(
             f"Questionnaire/{clip(questionnaire_id)} is not known here", expression=("Questionnaire.id",)
