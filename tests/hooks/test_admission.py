@@ -77,6 +77,10 @@ def metric(name: str) -> float:
     return REGISTRY.get_sample_value(name) or 0.0
 
 
+def metric_with(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 async def test_the_hook_past_the_bound_is_503_with_retry_after_and_health_is_never_shed(
     make_settings: Any,
 ) -> None:
@@ -84,6 +88,7 @@ async def test_the_hook_past_the_bound_is_503_with_retry_after_and_health_is_nev
     settings = make_settings(max_hooks_in_flight=2, hook_deadline_seconds=60.0)
     body = hook_without_prefetch()
     shed_before = metric("cds_hooks_shed_total")
+    shed_timed_before = metric_with("cds_hook_duration_seconds_count", outcome="shed")
     async with served(settings, fhir) as (app, client):
         held = [asyncio.create_task(client.post(SERVICE, content=body)) for _ in range(2)]
         await until(lambda: app.state.runtime.admission.in_flight == 2 and fhir.received > 0)
@@ -95,6 +100,7 @@ async def test_the_hook_past_the_bound_is_503_with_retry_after_and_health_is_nev
         assert outcome["resourceType"] == "OperationOutcome"
         assert outcome["issue"][0]["code"] == "transient"
         assert metric("cds_hooks_shed_total") == shed_before + 1
+        assert metric_with("cds_hook_duration_seconds_count", outcome="shed") == shed_timed_before + 1
 
         # Never shed: liveness, readiness, discovery (and the feedback and DTR routes).
         for path in ("/healthz", "/readyz", "/cds-services", "/cds-services/"):
@@ -128,6 +134,7 @@ async def test_a_hook_past_its_deadline_is_abandoned_and_its_fhir_queries_cancel
         hook_deadline_seconds=0.2, fhir_query_timeout_seconds=600.0, fhir_total_timeout_seconds=600.0
     )
     abandoned_before = metric("cds_hooks_abandoned_total")
+    late_timed_before = metric_with("cds_hook_duration_seconds_count", outcome="deadline")
     async with served(settings, fhir) as (app, client):
         response = await client.post(SERVICE, content=hook_without_prefetch())
         assert response.status_code == 503
@@ -139,6 +146,7 @@ async def test_a_hook_past_its_deadline_is_abandoned_and_its_fhir_queries_cancel
         assert fhir.cancelled == fhir.received
         assert app.state.runtime.admission.in_flight == 0
     assert metric("cds_hooks_abandoned_total") == abandoned_before + 1
+    assert metric_with("cds_hook_duration_seconds_count", outcome="deadline") == late_timed_before + 1
 
 
 async def test_no_stage_starts_after_the_deadline() -> None:
