@@ -9,13 +9,17 @@ operation and of stateful steps. No FHIR server is ever queried: the allowlist n
 
 from __future__ import annotations
 
+from typing import Any
+
 import hypothesis
 import orjson
+import pytest
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
 from cds_service.app import create_app
 from cds_service.settings import Settings
+from tests.conftest import ServeApp
 
 CONFIG = SchemathesisConfig.from_dict(
     {
@@ -73,3 +77,17 @@ def test_the_document_has_no_422_and_names_its_operation_outcomes() -> None:
     assert shed["content"]["application/fhir+json"]["schema"] == {
         "$ref": "#/components/schemas/OperationOutcome"
     }
+
+
+@pytest.mark.parametrize(
+    "path", ["/fhir/$questionnaire-package", "/fhir/Questionnaire/$questionnaire-package"]
+)
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"])
+async def test_another_method_on_the_package_operation_names_the_documented_one(
+    serve_app: ServeApp, make_settings: Any, path: str, method: str
+) -> None:
+    """The read route (GET /fhir/Questionnaire/{id}) also matches the typed operation's URL: its Allow must
+    still be the operation's POST, as documented."""
+    async with serve_app(make_settings()) as client:
+        response = await client.request(method, path)
+    assert (response.status_code, response.headers["Allow"]) == (405, "POST")
