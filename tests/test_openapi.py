@@ -18,6 +18,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 
 from cds_service.app import create_app
+from cds_service.openapi import OPERATIONS
 from cds_service.settings import Settings
 from tests.conftest import ServeApp
 
@@ -49,6 +50,12 @@ Workflow.TestCase.settings = hypothesis.settings(
     max_examples=10, stateful_step_count=4, derandomize=True, deadline=None, database=None
 )
 TestWorkflow = Workflow.TestCase
+
+
+def test_every_operation_is_described() -> None:
+    """A route added without its description in cds_service/openapi.py would publish FastAPI's guess."""
+    served = {(path, method) for path, methods in SCHEMA.raw_schema["paths"].items() for method in methods}
+    assert served == set(OPERATIONS)
 
 
 def test_the_document_has_no_422_and_names_its_operation_outcomes() -> None:
