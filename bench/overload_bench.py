@@ -39,6 +39,8 @@ from cds_service.hooks.discovery import SERVICE_ID
 
 CAPACITY_LEVELS = (1, 2, 3, 4, 6, 8)
 KNEE = 0.9  # capacity: the fewest clients reaching this share of the best throughput
+WITHIN = 2.0  # issue 14: accepted p99 at most this many times the unloaded p99
+SHED_WITHIN_MS = 50.0  # issue 14: a refused hook gets its 503 within this
 
 
 @dataclass
@@ -201,6 +203,13 @@ async def main(seconds: float, administrations: int, capacity: int | None) -> No
             run = await load(server.url, body, factor * capacity, seconds)
             ratio = percentile(run.accepted, 0.99) / unloaded_p99
             print(f"   {factor}x: " + describe(run) + f"; accepted p99 = {ratio:.2f}x unloaded p99")
+            if factor > 1:
+                shed_p99 = percentile(run.shed, 0.99)
+                print(
+                    f"       issue 14 targets: accepted p99 within {WITHIN:g}x unloaded: "
+                    f"{'yes' if ratio <= WITHIN else 'no'}; 503 p99 within {SHED_WITHIN_MS:g} ms: "
+                    f"{'yes' if shed_p99 <= SHED_WITHIN_MS else 'no'} ({shed_p99:.1f} ms)"
+                )
     finally:
         server.stop()
 
