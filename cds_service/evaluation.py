@@ -42,6 +42,13 @@ def decide_all(pool: ResourcePool, *, today: date, settings: Settings) -> list[D
     ]
 
 
+async def gather_hook_data(
+    request: HookRequest, *, settings: Settings, http: httpx.AsyncClient
+) -> ResourcePool:
+    """The I/O part alone, so the service can bound it by the hook deadline (hooks/admission.py)."""
+    return await gather_resources(request, settings=settings, http=http)
+
+
 async def evaluate_hook(
     request: HookRequest, *, settings: Settings, http: httpx.AsyncClient, today: date
 ) -> Evaluation:
@@ -49,4 +56,4 @@ async def evaluate_hook(
     return Evaluation(decide_all(pool, today=today, settings=settings), pool)
 
 
-__all__ = ["Evaluation", "decide_all", "evaluate_hook", "reference_of"]
+__all__ = ["Evaluation", "decide_all", "evaluate_hook", "gather_hook_data", "reference_of"]

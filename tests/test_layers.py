@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "cds_service.logging_setup",
         "cds_service.gc_tuning",
         "cds_service.claims_api",
+        "cds_service.openapi",
     ),
     # edge: routes, then the FastAPI dependency reaching the runtime, then the runtime object
     ("cds_service.hooks.routes",),

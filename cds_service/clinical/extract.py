@@ -149,7 +149,11 @@ def extract_facts(
     anthracycline_orders = [o for o in orders if o.agent in ANTHRACYCLINES]
     activities = planned_activities(pool, ANTHRACYCLINES)
     ordered_to_come = doses_to_come(
-        anthracycline_orders, anthracycline_given, body, start=start, regimen_stated=regimen_stated(activities)
+        anthracycline_orders,
+        anthracycline_given,
+        body,
+        start=start,
+        regimen_stated=regimen_stated(activities),
     )
     to_come = (
         ordered_to_come

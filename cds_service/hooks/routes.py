@@ -21,8 +21,9 @@ from starlette.responses import Response
 from cds_service.app_state import runtime_of
 from cds_service.auth.dependency import authenticate_client, client_of
 from cds_service.dtr.store import record_determinations
-from cds_service.errors import ServiceError, UnknownService, clip
-from cds_service.evaluation import evaluate_hook
+from cds_service.errors import HookDeadlineExceeded, Overloaded, ServiceError, UnknownService, clip
+from cds_service.evaluation import Evaluation, decide_all, gather_hook_data
+from cds_service.hooks.admission import HookDeadline
 from cds_service.hooks.discovery import SERVICE_ID, discovery_document
 from cds_service.hooks.feedback import parse_feedback
 from cds_service.hooks.parse import parse_hook_request
@@ -74,49 +75,64 @@ async def call_service(service_id: str, request: Request) -> Response:
     started = time.perf_counter()
     _known_service(service_id)
     runtime = runtime_of(request)
+    settings = runtime.settings
     fields: dict[str, Any] = {"service": service_id}
     status = 500
+    outcome: str | None = None  # the latency histogram's label: shed, deadline, or from the status
     try:
-        hook_request = parse_hook_request(await request.body())
-        # A UUID by the spec; any string in practice: bounded so a caller cannot flood the log.
-        fields["hook_instance"] = clip(hook_request.hookInstance, HOOK_INSTANCE_LOGGED)
-        today = date.today()
-        evaluation = await evaluate_hook(
-            hook_request, settings=runtime.settings, http=runtime.http(), today=today
-        )
-        fields["orders"] = len(evaluation.pool.draft_orders)
-        fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
-        for determination in evaluation.determinations:
-            DECISIONS.labels(
-                decision=str(determination.decision), pathway=determination.pathway or NO_PATHWAY
-            ).inc()
-        # Stored (committed) before the answer leaves: a coverage assertion the EHR holds is one the claim
-        # system and every replica's DTR can find (issue 11). With the store down the hook still answers
-        # the same determination (the clinician is not failed); the assertion is then not on record, which
-        # the log and cds_store_errors_total say, and re-signing the order records it under the same id.
-        try:
-            await record_determinations(
-                runtime.store,
-                evaluation.determinations,
-                hook_request,
-                key=assertion_key(runtime.settings),
-                client=client_of(request),
-                retention_days=runtime.settings.retention_days,
+        # Admitted before the body is read, so a refusal costs next to nothing (hooks/admission.py).
+        with runtime.admission.admit():
+            deadline = HookDeadline(settings.hook_deadline_seconds)
+            body = await deadline.run("reading the body", request.body)
+            deadline.check("parsing")
+            hook_request = parse_hook_request(body)
+            # A UUID by the spec; any string in practice: bounded so a caller cannot flood the log.
+            fields["hook_instance"] = clip(hook_request.hookInstance, HOOK_INSTANCE_LOGGED)
+            today = date.today()
+            pool = await deadline.run(
+                "gathering FHIR data",
+                lambda: gather_hook_data(hook_request, settings=settings, http=runtime.http()),
             )
-        except StoreUnavailable as error:
-            fields["stored"] = False
-            log.error("determinations_not_stored", error=str(error))
-        response = build_response(
-            evaluation, hook_request, settings=runtime.settings, today=today, client=client_of(request)
-        )
+            deadline.check("deciding")
+            evaluation = Evaluation(decide_all(pool, today=today, settings=settings), pool)
+            fields["orders"] = len(evaluation.pool.draft_orders)
+            fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
+            for determination in evaluation.determinations:
+                DECISIONS.labels(
+                    decision=str(determination.decision), pathway=determination.pathway or NO_PATHWAY
+                ).inc()
+            deadline.check("responding")
+            # Stored (committed) before the answer leaves: a coverage assertion the EHR holds is one the
+            # claim system and every replica's DTR can find (issue 11). With the store down the hook still
+            # answers the same determination (the clinician is not failed); the assertion is then not on
+            # record, which the log and cds_store_errors_total say, and re-signing the order records it
+            # under the same id.
+            try:
+                await record_determinations(
+                    runtime.store,
+                    evaluation.determinations,
+                    hook_request,
+                    key=assertion_key(settings),
+                    client=client_of(request),
+                    retention_days=settings.retention_days,
+                )
+            except StoreUnavailable as error:
+                fields["stored"] = False
+                log.error("determinations_not_stored", error=str(error))
+            response = build_response(
+                evaluation, hook_request, settings=settings, today=today, client=client_of(request)
+            )
         fields["cards"] = len(response.get("cards") or [])
         status = 200
         return json_response(response)
     except ServiceError as error:
         status = error.status
+        if isinstance(error, Overloaded | HookDeadlineExceeded):
+            outcome = "shed" if isinstance(error, Overloaded) else "deadline"
         raise
     finally:
-        HOOK_LATENCY.labels(outcome=hook_outcome(status)).observe(time.perf_counter() - started)
+        outcome = outcome or hook_outcome(status)
+        HOOK_LATENCY.labels(outcome=outcome).observe(time.perf_counter() - started)
         log.info(
             "hook_call",
             status=status,
