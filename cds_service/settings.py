@@ -46,7 +46,9 @@ class Settings(BaseSettings):
 
     # FHIR data layer (CONTRACT §3, §7)
     fhir_query_timeout_seconds: float = 2.0
-    fhir_total_timeout_seconds: float = 4.0
+    # Under the hook deadline (3 s), leaving time to decide and store: a slow fhirServer ends in the answer
+    # that names what could not be read (a pend or a 412), not in a 503 that says nothing (README).
+    fhir_total_timeout_seconds: float = 2.5
     fhir_page_cap: int = 10
     # Searches ask for pages this big (_count): a 500-dose history is one round trip, not 100.
     fhir_page_size: int = 1000

@@ -202,6 +202,7 @@ def extract_facts(
     consult_onc_or_hem, consult_oncologist = consultation_facts(pool, start)
     dfci, cog = protocol_facts(pool, start)
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)
+    first_course_day = course_first_day(order, start)
 
     tki = tyrosine_kinase_inhibitor(
         administrations,
@@ -252,7 +253,12 @@ def extract_facts(
         else (),
         order_purpose=order_purpose(order, pool),
         extravasation_course_order=extravasation_course_order(order, pool),
-        course_first_day=course_first_day(order, start),
+        course_first_day=first_course_day,
+        age_on_course_start=(
+            patient_age(pool, first_course_day.value)
+            if first_course_day.value is not None and first_course_day.value != start
+            else Fact(None)
+        ),
         prior_dexrazoxane_cardioprotection=prior_dexrazoxane_cardioprotection(pool, administrations, start),
         metastatic_breast_cancer=dx.metastatic_breast_cancer(diagnoses),
         acute_lymphoblastic_leukemia=dx.acute_lymphoblastic_leukemia(diagnoses),
