@@ -225,6 +225,9 @@ def merge_duplicates(
         minute = administration.moment.timestamp() // 60
         by_minute.setdefault((administration.agent, minute), []).append(administration)
     for at_that_minute in by_minute.values():
+        if len(at_that_minute) == 1:
+            kept.append(at_that_minute[0])  # the usual minute: one record, nothing to compare
+            continue
         at_that_minute.sort(key=lambda a: a.reference)
         doses: list[list[Administration]] = []
         for administration in at_that_minute:
