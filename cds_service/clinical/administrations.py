@@ -161,7 +161,13 @@ def _same_dose_key(amount: tuple[float, str] | None) -> tuple[str, float] | None
     """The dose on one scale, so "500 mg" and "0.5 g" are the same dose."""
     if amount is None:
         return None
+    if len(amount[1]) > _CACHED_UNIT_CHARS:  # a unit as a caller wrote it: not pinned in the cache
+        return _scaled.__wrapped__(amount)
     return _scaled(amount)
+
+
+# UCUM units are a few characters ("mg/m2", "mg/kg", "[lb_av]"); a longer one is read, not cached.
+_CACHED_UNIT_CHARS = 32
 
 
 @lru_cache(maxsize=4096)

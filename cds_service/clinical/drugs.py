@@ -83,9 +83,10 @@ def agent_of_concept(concept: Any) -> Agent | None:
     try:
         raw = orjson.dumps(concept)
     except TypeError:  # orjson.JSONEncodeError: not JSON (an integer past 64 bits, say)
-        return _agent_of_key(_concept_key(concept))
+        return _agent_of_key.__wrapped__(_concept_key(concept))
     if len(raw) > _SEEN_MAX_BYTES:
-        return _agent_of_key(_concept_key(concept))
+        # Not cached anywhere: a caller's oversized text kept in a cache would pin megabytes per entry.
+        return _agent_of_key.__wrapped__(_concept_key(concept))
     try:
         return _SEEN[raw]
     except KeyError:

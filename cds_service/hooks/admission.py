@@ -23,10 +23,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import TypeVar
 
+import httpx
+
 from cds_service.errors import HookDeadlineExceeded, Overloaded
+from cds_service.evaluation import Evaluation, decide_all, gather_hook_data
+from cds_service.hooks.parse import parse_hook_request
+from cds_service.hooks.request import HookRequest
 from cds_service.metrics import HOOKS_ABANDONED, HOOKS_SHED
+from cds_service.settings import Settings
 
 T = TypeVar("T")
 
@@ -86,3 +93,24 @@ class HookDeadline:
                 return await work()
         except TimeoutError:
             raise self._exceeded(stage) from None
+
+
+async def evaluate_within(
+    deadline: HookDeadline,
+    read_body: Callable[[], Awaitable[bytes]],
+    *,
+    settings: Settings,
+    http: httpx.AsyncClient,
+    today: date,
+) -> tuple[HookRequest, Evaluation]:
+    """An admitted order-sign request read, parsed, gathered and decided within ``deadline``: the one
+    path of the hook route and of every other route that decides a hook (the tester's determination), so
+    none of them escapes the bound or the deadline."""
+    body = await deadline.run("reading the body", read_body)
+    deadline.check("parsing")
+    hook_request = parse_hook_request(body)
+    pool = await deadline.run(
+        "gathering FHIR data", lambda: gather_hook_data(hook_request, settings=settings, http=http)
+    )
+    deadline.check("deciding")
+    return hook_request, Evaluation(decide_all(pool, today=today, settings=settings), pool)

@@ -22,11 +22,9 @@ from cds_service.app_state import runtime_of
 from cds_service.auth.dependency import authenticate_client, client_of
 from cds_service.dtr.store import record_determinations
 from cds_service.errors import HookDeadlineExceeded, Overloaded, ServiceError, UnknownService, clip
-from cds_service.evaluation import Evaluation, decide_all, gather_hook_data
-from cds_service.hooks.admission import HookDeadline
+from cds_service.hooks.admission import HookDeadline, evaluate_within
 from cds_service.hooks.discovery import SERVICE_ID, discovery_document
 from cds_service.hooks.feedback import parse_feedback
-from cds_service.hooks.parse import parse_hook_request
 from cds_service.metrics import DECISIONS, HOOK_LATENCY
 from cds_service.metrics_exposition import NO_PATHWAY
 from cds_service.response.assertion_ids import assertion_key
@@ -83,18 +81,12 @@ async def call_service(service_id: str, request: Request) -> Response:
         # Admitted before the body is read, so a refusal costs next to nothing (hooks/admission.py).
         with runtime.admission.admit():
             deadline = HookDeadline(settings.hook_deadline_seconds)
-            body = await deadline.run("reading the body", request.body)
-            deadline.check("parsing")
-            hook_request = parse_hook_request(body)
+            today = date.today()
+            hook_request, evaluation = await evaluate_within(
+                deadline, request.body, settings=settings, http=runtime.http(), today=today
+            )
             # A UUID by the spec; any string in practice: bounded so a caller cannot flood the log.
             fields["hook_instance"] = clip(hook_request.hookInstance, HOOK_INSTANCE_LOGGED)
-            today = date.today()
-            pool = await deadline.run(
-                "gathering FHIR data",
-                lambda: gather_hook_data(hook_request, settings=settings, http=runtime.http()),
-            )
-            deadline.check("deciding")
-            evaluation = Evaluation(decide_all(pool, today=today, settings=settings), pool)
             fields["orders"] = len(evaluation.pool.draft_orders)
             fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
             for determination in evaluation.determinations:

@@ -27,8 +27,7 @@ from starlette.responses import Response
 from cds_service.app_state import runtime_of
 from cds_service.auth.dependency import authenticate_client
 from cds_service.errors import NotFound
-from cds_service.evaluation import evaluate_hook
-from cds_service.hooks.parse import parse_hook_request
+from cds_service.hooks.admission import HookDeadline, evaluate_within
 from cds_service.policy.render import determination_to_json
 from cds_service.tester.scenarios import find_scenario, list_scenarios, scenario_request
 
@@ -97,8 +96,12 @@ async def scenario(folder: str, name: str) -> Response:
 async def determination(request: Request) -> Response:
     """The determinations (CONTRACT §4) of a posted order-sign request: what the hook decides, in full."""
     runtime = runtime_of(request)
-    hook_request = parse_hook_request(await request.body())
-    evaluation = await evaluate_hook(
-        hook_request, settings=runtime.settings, http=runtime.http(), today=date.today()
-    )
-    return _json([determination_to_json(d) for d in evaluation.determinations])
+    # Admitted and bounded like the hook itself: the page calls this after every Sign, and it must not
+    # starve the order-sign service of its slots (hooks/admission.py).
+    with runtime.admission.admit():
+        deadline = HookDeadline(runtime.settings.hook_deadline_seconds)
+        _request, evaluation = await evaluate_within(
+            deadline, request.body, settings=runtime.settings, http=runtime.http(), today=date.today()
+        )
+        deadline.check("rendering")
+        return _json([determination_to_json(d) for d in evaluation.determinations])
