@@ -34,6 +34,7 @@ from cds_service.hooks.routes import json_response
 from cds_service.hooks.routes import router as hooks_router
 from cds_service.logging_setup import configure_logging
 from cds_service.metrics_exposition import exposition, mark_worker_exited, show_known_series
+from cds_service.openapi import install_openapi
 from cds_service.settings import Settings, get_settings
 from cds_service.store.protocol import Store, StoreUnavailable
 from cds_service.store.schedule import keep_migrated, purge_on_schedule
@@ -250,6 +251,7 @@ def create_app(
         app.include_router(tester_data_router)
     if settings.claims_api_tokens:  # no token configured: the claims route does not exist
         app.include_router(claims_router)
+    install_openapi(app)  # the real bodies and statuses, not FastAPI's inferred 422s
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection
 from cds_service.auth.client_token import ClientTokenVerifier
 from cds_service.auth.jwks import JwksCache
 from cds_service.auth.replay import ReplayGuard
+from cds_service.hooks.admission import Admission
 from cds_service.hooks.feedback import FeedbackLog
 from cds_service.settings import Settings
 from cds_service.store.protocol import Store
@@ -37,6 +38,7 @@ class Runtime:
     store_migrated: asyncio.Event = field(default_factory=asyncio.Event)
     verifier: ClientTokenVerifier = field(init=False)
     feedback_log: FeedbackLog = field(init=False)
+    admission: Admission = field(init=False)
 
     def __post_init__(self, given_store: Store | None) -> None:
         self.store = given_store if given_store is not None else SqlStore.from_settings(self.settings)
@@ -50,6 +52,7 @@ class Runtime:
             max_lifetime_seconds=self.settings.jwt_max_lifetime_seconds,
         )
         self.feedback_log = FeedbackLog(self.store, retention_days=self.settings.retention_days)
+        self.admission = Admission(self.settings.max_hooks_in_flight)
 
     def http(self) -> httpx.AsyncClient:
         """The shared client; created on first use when no lifespan ran and none was injected."""

@@ -63,3 +63,23 @@ class PayloadTooLarge(ServiceError):
 
     status = 413
     code = "too-long"
+
+
+class Overloaded(ServiceError):
+    """The worker already has its bound of hooks in flight (``CDS_MAX_HOOKS_IN_FLIGHT``): refused at once,
+    with ``Retry-After``, rather than queued past the EHR's timeout (hooks/admission.py)."""
+
+    status = 503
+    code = "transient"
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class HookDeadlineExceeded(ServiceError):
+    """An admitted hook was not answered within ``CDS_HOOK_DEADLINE_SECONDS``: its work is abandoned and
+    no decision is made (hooks/admission.py)."""
+
+    status = 503
+    code = "timeout"

@@ -73,9 +73,17 @@ async def evaluate_hook(
     """``client``: the caller's verified JWT issuer ("" without authentication), which the coverage
     assertions are bound to (``assertion_ids``)."""
     gathered = await gather(source, settings=settings, http=http)
+    return decided(gathered, source, today=today, settings=settings, client=client)
+
+
+def decided(
+    gathered: Gathered, source: Source, *, today: date, settings: Settings, client: str = ""
+) -> Evaluation:
+    """The pure part after gathering (``gather``, the I/O the service bounds by the hook deadline,
+    hooks/admission.py): decide every order, then compute each one's coverage assertion once."""
     determinations = decide_all(gathered, today=today, settings=settings)
     scope = assertion_scope(source.patient_id, source.server, client)
     return Evaluation(assess(determinations, scope=scope, key=assertion_key(settings)), gathered.pool)
 
 
-__all__ = ["Evaluation", "Gathered", "decide_all", "evaluate_hook", "gather", "reference_of"]
+__all__ = ["Evaluation", "Gathered", "decide_all", "decided", "evaluate_hook", "gather", "reference_of"]

@@ -33,12 +33,22 @@ class Settings(BaseSettings):
     # Largest request body accepted (bytes); a larger one is answered 413 before it is parsed.
     max_body_bytes: int = 10 * 1024 * 1024
 
+    # Admission control of order-sign hooks (hooks/admission.py, README "Under overload"): hooks in flight
+    # per worker before the next is refused with a 503, and the time after which an admitted hook's work is
+    # abandoned (503). The bound is the capacity bench/overload_bench.py measures for one worker with a heavy
+    # patient (2: the decision is CPU-bound; README "Under overload"); the deadline stays well under the 5 s
+    # CRD expects at p90, since EHRs often give up sooner.
+    max_hooks_in_flight: int = Field(default=2, ge=1)
+    hook_deadline_seconds: float = Field(default=3.0, gt=0)
+
     # CORS: the CDS Hooks sandbox runs in a browser
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
 
     # FHIR data layer (CONTRACT §3, §7)
     fhir_query_timeout_seconds: float = 2.0
-    fhir_total_timeout_seconds: float = 4.0
+    # Under the hook deadline (3 s), leaving time to decide and store: a slow fhirServer ends in the answer
+    # that names what could not be read (a pend or a 412), not in a 503 that says nothing (README).
+    fhir_total_timeout_seconds: float = 2.5
     fhir_page_cap: int = 10
     # Searches ask for pages this big (_count): a 500-dose history is one round trip, not 100.
     fhir_page_size: int = 1000

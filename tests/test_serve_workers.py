@@ -71,6 +71,7 @@ def two_workers(tmp_path: Path) -> Iterator[Server]:
     env |= {
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "CDS_DATA_DIR": str(tmp_path / "var"),
+        "CDS_MAX_HOOKS_IN_FLIGHT": "128",  # concurrent hooks are admitted: this test counts them
     }
     log = tmp_path / "serve.log"
     with log.open("wb") as out:

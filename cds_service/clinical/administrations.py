@@ -16,7 +16,8 @@ CONTRACT §2.1 then refines what counts:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import date, datetime, time, tzinfo
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from cds_service.clinical.codes import Agent
@@ -29,6 +30,10 @@ COUNTED_STATUSES = frozenset({"completed", "in-progress"})
 
 
 class Administration(NamedTuple):
+    """One administration, read once into what every consumer asks of it (the totals, the BSA lookups,
+    duplicate merging, given-by-then, concurrency, the extravasation course, prior dexrazoxane): a long
+    history is hundreds of these per hook call, and each consumer then reads fields, not JSON."""
+
     resource: Resource
     reference: str
     agent: Agent
@@ -40,6 +45,8 @@ class Administration(NamedTuple):
     moment: datetime | None = None
     # Every record merged into this one dose (this one included), when more than one (§2.1).
     merged: tuple[str, ...] = ()
+    # ``amount`` on one scale (``_same_dose_key``), worked out once: duplicate merging compares it.
+    dose_key: tuple[str, float] | None = None
 
 
 def administered_on(resource: Resource) -> date | None:
@@ -102,6 +109,15 @@ def _request_of(resource: Resource, pool: ResourcePool, seen: dict[str, str | No
     return seen[ref]
 
 
+def _start(resource: Resource) -> tuple[date | None, datetime | None]:
+    """``(administered_on, administered_at)`` of a resource, its start text read once in the usual case
+    (an R4 ``effectiveDateTime`` string, which both read first); any other shape through both."""
+    text = resource.get("effectiveDateTime")
+    if not isinstance(text, str):
+        return administered_on(resource), administered_at(resource)
+    return parse_date(text), (None if len(text.strip()) <= 10 else parse_datetime(text))
+
+
 def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> list[Administration]:
     """Administrations of ``agents`` that count toward a total, in no particular order.
 
@@ -111,7 +127,8 @@ def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> lis
     found: list[Administration] = []
     requests: dict[str, str | None] = {}
     for resource in pool.of_type("MedicationAdministration"):
-        if resource.get("wasNotGiven") is True or resource.get("notGiven") is True:
+        get = resource.get
+        if get("wasNotGiven") is True or get("notGiven") is True:
             continue
         status = status_of(resource)
         amount = _amount(resource) if status == "stopped" else None
@@ -122,16 +139,19 @@ def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> lis
             continue
         if status != "stopped":
             amount = _amount(resource)
+        when, moment = _start(resource)
         found.append(
             Administration(
-                resource=resource,
-                reference=reference_of(resource),
-                agent=agent,
-                status=status,
-                when=administered_on(resource),
-                amount=amount,
-                request=_request_of(resource, pool, requests),
-                moment=administered_at(resource),
+                resource,
+                reference_of(resource),
+                agent,
+                status,
+                when,
+                amount,
+                _request_of(resource, pool, requests),
+                moment,
+                (),
+                _same_dose_key(amount),
             )
         )
     return found
@@ -141,6 +161,18 @@ def _same_dose_key(amount: tuple[float, str] | None) -> tuple[str, float] | None
     """The dose on one scale, so "500 mg" and "0.5 g" are the same dose."""
     if amount is None:
         return None
+    if len(amount[1]) > _CACHED_UNIT_CHARS:  # a unit as a caller wrote it: not pinned in the cache
+        return _scaled.__wrapped__(amount)
+    return _scaled(amount)
+
+
+# UCUM units are a few characters ("mg/m2", "mg/kg", "[lb_av]"); a longer one is read, not cached.
+_CACHED_UNIT_CHARS = 32
+
+
+@lru_cache(maxsize=4096)
+def _scaled(amount: tuple[float, str]) -> tuple[str, float]:
+    # Cached on the amount as written: a course repeats a few doses ("50 mg/m2") hundreds of times.
     mg = to_mg(*amount)
     if mg is not None:
         return "mg", round(mg, 6)
@@ -148,6 +180,13 @@ def _same_dose_key(amount: tuple[float, str] | None) -> tuple[str, float] | None
     if per_m2 is not None:
         return "mg/m2", round(per_m2, 6)
     return amount[1].strip().lower(), round(amount[0], 6)
+
+
+def _dose_key(administration: Administration) -> tuple[str, float] | None:
+    """The record's ``dose_key`` (worked out when it was read), or worked out now for one built by hand."""
+    if administration.dose_key is None and administration.amount is not None:
+        return _same_dose_key(administration.amount)
+    return administration.dose_key
 
 
 # Two amounts on different scales (mg beside mg/m²) are the same dose when they agree within this, once
@@ -158,8 +197,8 @@ SAME_DOSE_TOLERANCE = 0.005
 def _same_dose(
     one: Administration, other: Administration, per_m2: Callable[[Administration], float | None] | None
 ) -> bool:
-    key = _same_dose_key(one.amount)
-    if key is not None and key == _same_dose_key(other.amount):
+    key = _dose_key(one)
+    if key is not None and key == _dose_key(other):
         return True
     if per_m2 is None or one.amount is None or other.amount is None:
         return False
@@ -188,9 +227,13 @@ def merge_duplicates(
         if administration.moment is None or administration.amount is None:
             kept.append(administration)
             continue
-        minute = administration.moment.astimezone(UTC).replace(second=0, microsecond=0)
+        # The minute since the epoch, on one clock whatever the offset (cheaper than a UTC datetime).
+        minute = administration.moment.timestamp() // 60
         by_minute.setdefault((administration.agent, minute), []).append(administration)
     for at_that_minute in by_minute.values():
+        if len(at_that_minute) == 1:
+            kept.append(at_that_minute[0])  # the usual minute: one record, nothing to compare
+            continue
         at_that_minute.sort(key=lambda a: a.reference)
         doses: list[list[Administration]] = []
         for administration in at_that_minute:

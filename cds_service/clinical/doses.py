@@ -183,9 +183,8 @@ class _RunningTotal:
     def result(self, what: str) -> DoseTotal:
         known, evidence, unknown = self.known, self.evidence, self.unknown
         counted = len(evidence) - sum(len(merged) - 1 for merged in self.merges)
-        reason = f"{what}: {known:.2f} mg/m2 from {counted} dose(s)"
-        for merged in self.merges:
-            reason += f"; {merged_note(merged)}"
+        notes = [merged_note(merged) for merged in self.merges]  # each written once, used twice
+        reason = f"{what}: {known:.2f} mg/m2 from {counted} dose(s)" + "".join(f"; {note}" for note in notes)
         if unknown:
             reason += f"; {len(unknown)} dose(s) unknown"
         return DoseTotal(
@@ -195,7 +194,7 @@ class _RunningTotal:
             unknown_evidence=tuple(dict.fromkeys(unknown)),
             reason=reason,
             unknown_reasons=tuple(dict.fromkeys(self.unknown_reasons)),
-            merged=tuple(merged_note(merged) for merged in self.merges),
+            merged=tuple(notes),
             remarks=tuple(f"{count} dose(s) {remark}" for remark, count in sorted(self.remarks.items())),
         )
 

@@ -86,13 +86,21 @@ class _Given:
         cutoff = min(start, today)
         clock = order_day_clock(order.get("authoredOn"))
 
+        # Duplicate merging asks for one record's mg/m² once per record it is compared with: worked out
+        # once for each set of what it depends on (the day may move to the order's clock below).
+        converted: dict[tuple[object, ...], float | None] = {}
+
         def per_m2(a: Administration) -> float | None:
-            return dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start).mg_m2
+            key = (a.reference, a.agent, a.when, a.amount)
+            if key not in converted:
+                converted[key] = dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start).mg_m2
+            return converted[key]
 
         every = merge_duplicates(counted_administrations(pool, _AGENTS_READ), per_m2)
         self.counted: list[Administration] = []
         self.after: list[Administration] = []
         self.on_the_day: set[str] = set()  # given on the order date itself: counted, and said so
+        day_before, two_days_before = cutoff - timedelta(days=1), cutoff - timedelta(days=2)
         for administration in every:
             if clock is not None and administration.moment is not None:
                 # Days on the order's clock: the evening dose charted in UTC is a dose of that day.
@@ -100,8 +108,8 @@ class _Given:
             by_then = given_by(administration, cutoff, clock)
             (self.after if by_then is False else self.counted).append(administration)
             # (a dose charted two days or more before the cut-off is not on the order date, whatever clock)
-            recent = administration.when is None or administration.when >= cutoff - timedelta(days=2)
-            if by_then and recent and not given_by(administration, cutoff - timedelta(days=1), clock):
+            recent = administration.when is None or administration.when >= two_days_before
+            if by_then and recent and not given_by(administration, day_before, clock):
                 self.on_the_day.add(administration.reference)
         self.repeats = same_day_undated(self.counted, per_m2)
 
@@ -149,17 +157,14 @@ def extract_facts(
     orders = read.in_play
     anthracycline_orders = [o for o in orders if o.agent in ANTHRACYCLINES]
     activities = planned_activities(pool, ANTHRACYCLINES)
+    stated = regimen_stated(activities)
     ordered_to_come = doses_to_come(
-        anthracycline_orders,
-        anthracycline_given,
-        body,
-        start=start,
-        regimen_stated=regimen_stated(activities),
+        anthracycline_orders, anthracycline_given, body, start=start, regimen_stated=stated
     )
     to_come = (
         ordered_to_come
         + care_plan_doses(activities, ordered_to_come, anthracycline_given, body, start=start)
-        + extent_not_stated(anthracycline_orders, regimen_stated(activities))
+        + extent_not_stated(anthracycline_orders, stated)
     )
     given.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference))
     to_come.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference, d.note))
@@ -203,6 +208,7 @@ def extract_facts(
     consult_onc_or_hem, consult_oncologist = consultation_facts(pool, start)
     dfci, cog = protocol_facts(pool, start)
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)
+    first_course_day = course_first_day(order, start)
 
     tki = tyrosine_kinase_inhibitor(
         administrations,
@@ -253,7 +259,12 @@ def extract_facts(
         else (),
         order_purpose=order_purpose(order, pool),
         extravasation_course_order=extravasation_course_order(order, pool),
-        course_first_day=course_first_day(order, start),
+        course_first_day=first_course_day,
+        age_on_course_start=(
+            patient_age(pool, first_course_day.value)
+            if first_course_day.value is not None and first_course_day.value != start
+            else Fact(None)
+        ),
         prior_dexrazoxane_cardioprotection=prior_dexrazoxane_cardioprotection(pool, administrations, start),
         metastatic_breast_cancer=dx.metastatic_breast_cancer(diagnoses),
         acute_lymphoblastic_leukemia=dx.acute_lymphoblastic_leukemia(diagnoses),

@@ -121,6 +121,9 @@ class ClinicalFacts:
     order_purpose: Fact[str] = field(default_factory=lambda: Fact(None))
     extravasation_course_order: Fact[bool] = field(default_factory=lambda: Fact(None))
     course_first_day: Fact[date] = field(default_factory=lambda: Fact(None))
+    # Age on the course's first day, the I.B approval start (CONTRACT §3: age on the approval start date),
+    # when that day is not the order's date (else ``age_years`` is that age: this stays empty).
+    age_on_course_start: Fact[int] = field(default_factory=lambda: Fact(None))
     prior_dexrazoxane_cardioprotection: Fact[bool] = field(default_factory=lambda: Fact(None))
 
     # Diagnoses (structured: absence is False)

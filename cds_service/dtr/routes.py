@@ -30,6 +30,7 @@ FHIR_JSON = "application/fhir+json"
 # DTR is reached with the same client JWT as the CDS Hooks routes when CDS_AUTH_REQUIRED is true (the
 # pre-filled QuestionnaireResponse carries patient data); `aud` is CDS_PUBLIC_BASE_URL + the path called.
 PACKAGE_OPERATION = "$questionnaire-package"
+OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 router = APIRouter(prefix="/fhir", tags=["DTR"], dependencies=[AUTHENTICATED])
 
@@ -54,18 +55,6 @@ def _questionnaire(settings: Settings) -> dict[str, Any]:
     return questionnaire(public_base_url=settings.public_base_url, publisher=settings.health_plan_name)
 
 
-@router.get("/Questionnaire/{questionnaire_id}")
-async def read_questionnaire(questionnaire_id: str, settings: SettingsDep) -> Response:
-    if questionnaire_id == PACKAGE_OPERATION:
-        # GET on the operation's URL: the operation exists (POST), so 405 as on /fhir/$questionnaire-package
-        raise StarletteHTTPException(405, headers={"Allow": "POST"})
-    if questionnaire_id != QUESTIONNAIRE_ID:
-        raise NotFound(
-            f"Questionnaire/{clip(questionnaire_id)} is not known here", expression=("Questionnaire.id",)
-        )
-    return _fhir(_questionnaire(settings))
-
-
 @router.post("/Questionnaire/$questionnaire-package")
 @router.post("/$questionnaire-package")
 async def package(
@@ -86,3 +75,25 @@ async def package(
         client=client_of(request),
     )
     return _fhir(parameters)
+
+
+# Any other method on the operation's URLs: 405 naming the one it has. Routes are matched in order: the
+# operation's POST first (so a method listed nowhere gets `Allow: POST`), then these, then the read route
+# (which would otherwise take GET and OPTIONS on /Questionnaire/$questionnaire-package and say `Allow: GET`).
+@router.api_route(
+    f"/Questionnaire/{PACKAGE_OPERATION}",
+    methods=OTHER_METHODS,
+    include_in_schema=False,
+)
+@router.api_route(f"/{PACKAGE_OPERATION}", methods=OTHER_METHODS, include_in_schema=False)
+async def package_other_method() -> Response:
+    raise StarletteHTTPException(405, headers={"Allow": "POST"})
+
+
+@router.get("/Questionnaire/{questionnaire_id}")
+async def read_questionnaire(questionnaire_id: str, settings: SettingsDep) -> Response:
+    if questionnaire_id != QUESTIONNAIRE_ID:
+        raise NotFound(
+            f"Questionnaire/{clip(questionnaire_id)} is not known here", expression=("Questionnaire.id",)
+        )
+    return _fhir(_questionnaire(settings))

@@ -42,7 +42,18 @@ class FetchSession:
             return [self._out_of_time(label) for label, _ in queries]
         tasks = [asyncio.ensure_future(start()) for _, start in queries]
         self.queries_sent += len(tasks)
-        _, pending = await asyncio.wait(tasks, timeout=remaining)
+        try:
+            _, pending = await asyncio.wait(tasks, timeout=remaining)
+        except asyncio.CancelledError:
+            # The hook was abandoned (its deadline, hooks/admission.py): stop the queries too, not just
+            # the waiting for them.
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks)
+            for task in tasks:
+                if not task.cancelled():
+                    task.exception()  # retrieved, so never printed as "never retrieved"
+            raise
         for task in pending:
             task.cancel()
         if pending:

@@ -82,15 +82,28 @@ class ResourcePool:
                 self.problems.append(f"{source or 'Bundle'}: entry is not a list, ignored")
                 return
             for index, entry in enumerate(entries):
-                where = f"{source or 'Bundle'}.entry[{index}]"
                 if not isinstance(entry, dict) or "resource" not in entry:
-                    self.problems.append(f"{where}: no resource, ignored")
+                    self.problems.append(f"{source or 'Bundle'}.entry[{index}]: no resource, ignored")
                     continue
-                self._add(entry["resource"], where, added, skip)
+                resource = entry["resource"]
+                if (
+                    isinstance(resource, dict)
+                    and isinstance(resource.get("resourceType"), str)
+                    and resource["resourceType"] != "Bundle"
+                ):
+                    # The usual entry, indexed straight away: no where-it-came-from text is written for
+                    # it (one per entry of a long history) unless there is a problem to name.
+                    self._index(resource, added, skip)
+                else:
+                    self._add(resource, f"{source or 'Bundle'}.entry[{index}]", added, skip)
                 full_url = entry.get("fullUrl")
-                if isinstance(full_url, str) and isinstance(entry["resource"], dict):
-                    self._by_full_url[full_url] = entry["resource"]
+                if isinstance(full_url, str) and isinstance(resource, dict):
+                    self._by_full_url[full_url] = resource
             return
+        self._index(item, added, skip)
+
+    def _index(self, item: Resource, added: list[Resource], skip: Callable[[Resource], bool] | None) -> None:
+        """Index one resource (a JSON object with a ``resourceType`` other than Bundle)."""
         if skip is not None and skip(item):
             return
         rtype = item["resourceType"]
@@ -104,7 +117,10 @@ class ResourcePool:
             # The order being signed, as the client holds it now, wins over a copy of it in a prefetch
             # or search result (an earlier status would make it read as an active order).
             return
-        self._by_type.setdefault(rtype, {})[rid] = item
+        by_id = self._by_type.get(rtype)
+        if by_id is None:
+            by_id = self._by_type[rtype] = {}
+        by_id[rid] = item
         added.append(item)
 
     def add_draft_orders(self, bundle: Any) -> None:

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cds_service.errors import QUOTE_CHARS, ServiceError, Unauthorized, clip
+from cds_service.errors import QUOTE_CHARS, Overloaded, ServiceError, Unauthorized, clip
 from cds_service.metrics import HTTP_ERRORS
 
 log = structlog.get_logger("cds_service.errors")
@@ -39,6 +39,7 @@ _ISSUE_CODE_BY_STATUS: dict[int, str] = {
     415: "not-supported",
     422: "invalid",
     500: "exception",
+    503: "transient",
 }
 
 # The one message every authentication failure gets: which check failed is logged, never answered
@@ -86,6 +87,9 @@ async def _service_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
     if isinstance(exc, Unauthorized):
         return outcome_response(401, AUTH_FAILED_TEXT, code=exc.code, headers={"WWW-Authenticate": "Bearer"})
+    if isinstance(exc, Overloaded):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
+        return outcome_response(exc.status, exc.message, code=exc.code, headers=headers)
     return outcome_response(exc.status, exc.message, code=exc.code, expression=exc.expression)
 
 

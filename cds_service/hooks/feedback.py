@@ -1,11 +1,14 @@
 """CDS Hooks 2.0 feedback (§Feedback): validated, then recorded in the service's store without PHI.
 
 A feedback item is ``card`` (the card's uuid), ``outcome`` accepted | overridden, ``acceptedSuggestions``
-(required for accepted), an optional ``overrideReason`` {reason: Coding, userComment} and
-``outcomeTimestamp`` (reference/cds-hooks-spec.md §5). The free-text ``userComment`` may hold anything a
-clinician typed, so only the fact that one was given is recorded. A client may send the same feedback
-more than once (spec: "may receive feedback for the same card instance multiple times"): each item is
-recorded once: it carries a stable ``id``, the store's key.
+(required for accepted), an optional ``overrideReason`` {reason: Coding, userComment} and ``outcomeTimestamp``
+(reference/cds-hooks-spec.md §5). Feedback is data: only what cannot be recorded is refused (no card id, an
+unknown outcome, malformed JSON, a wrong JSON type, past a bound); an accepted item without
+``acceptedSuggestions``, or an item without a readable ``outcomeTimestamp``, is recorded with a flag and
+counted (``FEEDBACK_FLAGGED``, per item received). The free-text ``userComment`` may hold anything a clinician
+typed, so only the fact that one was given is recorded. A client may send the same feedback more than once
+(spec: "may receive feedback for the same card instance multiple times"): each item is recorded once:
+it carries a stable ``id``, the store's key.
 
 Bounded: at most ``MAX_ITEMS`` items per request and ``MAX_SUGGESTIONS`` accepted suggestions per item;
 the strings that are recorded (card and suggestion ids, reason code and system) at most ``MAX_ID_CHARS``
@@ -16,7 +19,9 @@ feedback is still answered 200 (it was received).
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, Literal
 
 import orjson
@@ -26,13 +31,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
-    field_validator,
-    model_validator,
 )
 
 from cds_service.errors import InvalidRequest, clip
 from cds_service.hooks.parse import check_depth
+from cds_service.metrics import FEEDBACK_FLAGGED
 from cds_service.store.protocol import Store, StoreUnavailable
 from cds_service.store.records import FeedbackRecord
 
@@ -42,6 +47,16 @@ log = structlog.get_logger("cds_service.feedback")
 MAX_ITEMS = 100
 MAX_SUGGESTIONS = 100
 MAX_ID_CHARS = 256
+# The flag of an accepted item that names no suggestion (FEEDBACK_FLAGGED's label, the record's "flags").
+ACCEPTED_WITHOUT_SUGGESTIONS = "accepted_without_suggestions"
+# The flag of an item whose outcomeTimestamp is missing or unreadable (recorded without it).
+NO_OUTCOME_TIMESTAMP = "outcome_timestamp_unreadable"
+# RFC 3339 §5.6 date-time (a zone required). Checked before pydantic reads it, since pydantic also takes
+# Unix times and other ISO 8601 spellings that are not RFC 3339.
+RFC3339_DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
+_AWARE_DATETIME: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
 # How many invalid fields a 400 names.
 _FIELDS_NAMED = 10
 
@@ -74,23 +89,33 @@ class FeedbackItem(BaseModel):
     outcome: Literal["accepted", "overridden"]
     acceptedSuggestions: list[AcceptedSuggestion] | None = Field(default=None, max_length=MAX_SUGGESTIONS)
     overrideReason: OverrideReason | None = None
-    outcomeTimestamp: AwareDatetime
+    # RFC 3339 by the spec; one that is missing or cannot be read is no reason to lose the item: it is
+    # recorded without it, flagged (``outcome_time``).
+    outcomeTimestamp: Any = None
 
-    @field_validator("outcomeTimestamp")
-    @classmethod
-    def _representable_in_utc(cls, value: datetime) -> datetime:
-        # Recorded in UTC: 9999-12-31T23:59:59-14:00 is past the last datetime there (OverflowError).
+    @cached_property
+    def outcome_time(self) -> datetime | None:
+        """``outcomeTimestamp`` in UTC, or None when it is not an RFC 3339 date-time with a zone that UTC can
+        represent (9999-12-31T23:59:59-14:00 is past the last datetime there)."""
+        value = self.outcomeTimestamp
+        if not isinstance(value, str) or not RFC3339_DATE_TIME.fullmatch(value):
+            return None
         try:
-            value.astimezone(UTC)
-        except OverflowError:
-            raise ValueError("outcomeTimestamp is out of range") from None
-        return value
+            return _AWARE_DATETIME.validate_python(value).astimezone(UTC)
+        except (ValidationError, OverflowError):
+            return None
 
-    @model_validator(mode="after")
-    def _accepted_names_its_suggestions(self) -> FeedbackItem:
+    @property
+    def flags(self) -> list[str]:
+        """What the item lacks although it is recorded (issue 14: feedback is data, keep it). The spec
+        requires ``acceptedSuggestions`` for an accepted outcome and an ``outcomeTimestamp``; an item
+        without them is a client's slip, not an attack, and the EHR's report is still worth keeping."""
+        flags = []
         if self.outcome == "accepted" and not self.acceptedSuggestions:
-            raise ValueError("acceptedSuggestions is required for accepted outcomes")
-        return self
+            flags.append(ACCEPTED_WITHOUT_SUGGESTIONS)
+        if self.outcome_time is None:
+            flags.append(NO_OUTCOME_TIMESTAMP)
+        return flags
 
 
 class FeedbackRequest(BaseModel):
@@ -106,7 +131,7 @@ def parse_feedback(body: bytes) -> list[FeedbackItem]:
         raise InvalidRequest("The body is not valid JSON") from None
     check_depth(payload)
     try:
-        return FeedbackRequest.model_validate(payload).feedback
+        items = FeedbackRequest.model_validate(payload).feedback
     except ValidationError as exc:
         errors = exc.errors()
         fields = tuple(".".join(str(p) for p in error["loc"]) or "feedback" for error in errors)
@@ -122,6 +147,10 @@ def parse_feedback(body: bytes) -> list[FeedbackItem]:
         if len(fields) > len(named):
             text += f" and {len(fields) - len(named)} more"
         raise InvalidRequest(text, expression=named) from None
+    for item in items:
+        for flag in item.flags:
+            FEEDBACK_FLAGGED.labels(flag).inc()
+    return items
 
 
 def feedback_record(service_id: str, item: FeedbackItem) -> dict[str, Any]:
@@ -130,10 +159,13 @@ def feedback_record(service_id: str, item: FeedbackItem) -> dict[str, Any]:
         "service": service_id,
         "card": item.card,
         "outcome": item.outcome,
-        "outcomeTimestamp": item.outcomeTimestamp.astimezone(UTC).isoformat().replace("+00:00", "Z"),
     }
+    if item.outcome_time is not None:
+        record["outcomeTimestamp"] = item.outcome_time.isoformat().replace("+00:00", "Z")
     if item.acceptedSuggestions:
         record["acceptedSuggestions"] = sorted(s.id for s in item.acceptedSuggestions)
+    if item.flags:
+        record["flags"] = item.flags
     if item.overrideReason is not None:
         if item.overrideReason.reason is not None:
             record["overrideReason"] = {

@@ -16,14 +16,13 @@ from cds_service.response.configuration import ResponseOptions, response_options
 
 
 class FhirAuthorization(BaseModel):
+    """Only ``access_token`` is used (sent as a Bearer token to fhirServer). ``token_type``, ``expires_in``,
+    ``scope``, ``subject`` and ``patient`` are kept as sent, unjudged: a client's slip in a field the service
+    never reads is no reason to refuse the hook (and the OpenAPI document can say exactly what is checked)."""
+
     model_config = ConfigDict(extra="allow")
 
     access_token: str
-    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
-    expires_in: int | None = None
-    scope: str | None = None
-    subject: str | None = None
-    patient: str | None = None
 
 
 class OrderSignContext(BaseModel):

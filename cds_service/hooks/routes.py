@@ -21,11 +21,10 @@ from starlette.responses import Response
 from cds_service.auth.dependency import client_of
 from cds_service.deps import AUTHENTICATED, RuntimeDep
 from cds_service.dtr.store import record_determinations
-from cds_service.errors import ServiceError, UnknownService, clip
-from cds_service.evaluation import evaluate_hook
+from cds_service.errors import HookDeadlineExceeded, Overloaded, ServiceError, UnknownService, clip
+from cds_service.hooks.admission import HookDeadline, evaluate_within
 from cds_service.hooks.discovery import SERVICE_ID, discovery_document
 from cds_service.hooks.feedback import parse_feedback
-from cds_service.hooks.parse import parse_hook_request
 from cds_service.metrics import DECISIONS, HOOK_LATENCY
 from cds_service.metrics_exposition import NO_PATHWAY
 from cds_service.response.hook_response import build_response
@@ -72,49 +71,62 @@ async def discovery() -> Response:
 async def call_service(service_id: str, request: Request, runtime: RuntimeDep) -> Response:
     started = time.perf_counter()
     _known_service(service_id)
+    settings = runtime.settings
     fields: dict[str, Any] = {"service": service_id}
     status = 500
+    outcome: str | None = None  # the latency histogram's label: shed, deadline, or from the status
     try:
-        hook_request = parse_hook_request(await request.body())
-        # A UUID by the spec; any string in practice: bounded so a caller cannot flood the log.
-        fields["hook_instance"] = clip(hook_request.hookInstance, HOOK_INSTANCE_LOGGED)
-        today = date.today()
-        client = client_of(request)
-        evaluation = await evaluate_hook(
-            hook_request.source(), settings=runtime.settings, http=runtime.http(), today=today, client=client
-        )
-        fields["orders"] = len(evaluation.pool.draft_orders)
-        fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
-        for determination in evaluation.determinations:
-            DECISIONS.labels(
-                decision=str(determination.decision), pathway=determination.pathway or NO_PATHWAY
-            ).inc()
-        # Stored (committed) before the answer leaves: a coverage assertion the EHR holds is one the claim
-        # system and every replica's DTR can find (issue 11). With the store down the hook still answers
-        # the same determination (the clinician is not failed); the assertion is then not on record, which
-        # the log and cds_store_errors_total say, and re-signing the order records it under the same id.
-        try:
-            await record_determinations(
-                runtime.store,
-                evaluation.assessed,
-                patient_id=hook_request.context.patientId,
-                client=client,
-                retention_days=runtime.settings.retention_days,
+        # Admitted before the body is read, so a refusal costs next to nothing (hooks/admission.py).
+        with runtime.admission.admit():
+            deadline = HookDeadline(settings.hook_deadline_seconds)
+            today = date.today()
+            hook_request, evaluation = await evaluate_within(
+                deadline,
+                request.body,
+                settings=settings,
+                http=runtime.http(),
+                today=today,
+                client=client_of(request),
             )
-        except StoreUnavailable as error:
-            fields["stored"] = False
-            log.error("determinations_not_stored", error=str(error))
-        response = build_response(
-            evaluation.assessed, hook_request.options(), settings=runtime.settings, today=today
-        )
+            # A UUID by the spec; any string in practice: bounded so a caller cannot flood the log.
+            fields["hook_instance"] = clip(hook_request.hookInstance, HOOK_INSTANCE_LOGGED)
+            fields["orders"] = len(evaluation.pool.draft_orders)
+            fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
+            for determination in evaluation.determinations:
+                DECISIONS.labels(
+                    decision=str(determination.decision), pathway=determination.pathway or NO_PATHWAY
+                ).inc()
+            deadline.check("responding")
+            # Stored (committed) before the answer leaves: a coverage assertion the EHR holds is one the
+            # claim system and every replica's DTR can find (issue 11). With the store down the hook still
+            # answers the same determination (the clinician is not failed); the assertion is then not on
+            # record, which the log and cds_store_errors_total say, and re-signing the order records it
+            # under the same id.
+            try:
+                await record_determinations(
+                    runtime.store,
+                    evaluation.assessed,
+                    patient_id=hook_request.context.patientId,
+                    client=client_of(request),
+                    retention_days=settings.retention_days,
+                )
+            except StoreUnavailable as error:
+                fields["stored"] = False
+                log.error("determinations_not_stored", error=str(error))
+            response = build_response(
+                evaluation.assessed, hook_request.options(), settings=settings, today=today
+            )
         fields["cards"] = len(response.get("cards") or [])
         status = 200
         return json_response(response)
     except ServiceError as error:
         status = error.status
+        if isinstance(error, Overloaded | HookDeadlineExceeded):
+            outcome = "shed" if isinstance(error, Overloaded) else "deadline"
         raise
     finally:
-        HOOK_LATENCY.labels(outcome=hook_outcome(status)).observe(time.perf_counter() - started)
+        outcome = outcome or hook_outcome(status)
+        HOOK_LATENCY.labels(outcome=outcome).observe(time.perf_counter() - started)
         log.info(
             "hook_call",
             status=status,

@@ -289,7 +289,7 @@ I_B = Criterion(
             "I.B.3",
             "Age ≥ 18 years",
             LEAF,
-            evaluator=ev.adult,
+            evaluator=ev.adult_on_course_start,
             documentation="Send the patient's birth date.",
         ),
         Criterion(

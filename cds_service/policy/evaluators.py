@@ -62,8 +62,8 @@ def reaches(total: DoseTotal, threshold: t.Threshold, what: str) -> Verdict:
     return Verdict(Outcome.of(reached), reason, total.evidence + total.unknown_evidence)
 
 
-def age_at_least(facts: ClinicalFacts, threshold: t.Threshold) -> Verdict:
-    age = facts.age_years
+def age_at_least(facts: ClinicalFacts, threshold: t.Threshold, age: Fact[int] | None = None) -> Verdict:
+    age = facts.age_years if age is None else age
     if age.value is None:
         return Verdict(Outcome.UNKNOWN, f"age unknown ({age.reason or 'no birth date'})", age.evidence)
     ok = age.value >= threshold.value
@@ -327,8 +327,19 @@ def anthracycline_extravasation(facts: ClinicalFacts) -> Verdict:
     return diagnosis(facts.anthracycline_extravasation, "anthracycline extravasation")
 
 
-def adult(facts: ClinicalFacts) -> Verdict:
-    return age_at_least(facts, t.ADULT_AGE)
+def adult_on_course_start(facts: ClinicalFacts) -> Verdict:
+    """I.B.3: age on the I.B approval start, the course's first day (CONTRACT §2, §3), which may come after
+    the order is signed."""
+    on_course_start = facts.age_on_course_start
+    if not on_course_start.evidence:  # the course starts on the order's date: age_years is its age
+        return age_at_least(facts, t.ADULT_AGE)
+    verdict = age_at_least(facts, t.ADULT_AGE, on_course_start)
+    first = facts.course_first_day.value
+    if first is None or on_course_start.value is None:
+        return verdict
+    return Verdict(
+        verdict.outcome, f"{verdict.reason} on the course's first day {first.isoformat()}", verdict.evidence
+    )
 
 
 def extravasation_daily_caps(facts: ClinicalFacts) -> Verdict:

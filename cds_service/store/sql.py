@@ -14,9 +14,10 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy.exc
 from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cds_service.metrics import STORE_ERRORS, STORE_LATENCY
@@ -28,6 +29,38 @@ from cds_service.store.records import DeterminationRecord, FeedbackRecord
 
 # What a failing database raises through SQLAlchemy and its drivers (connection refused, timeouts).
 _FAILURES = (SQLAlchemyError, OSError, TimeoutError, ConnectionError)
+# Of those, what says the database (or the way to it) is down, not that one statement's data was refused:
+# only these start the fail-fast window, so one caller's bad data cannot stop every other hook's writes.
+_DOWN = (
+    OSError,
+    TimeoutError,
+    ConnectionError,
+    OperationalError,
+    InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+)
+
+
+def _database_down(error: BaseException) -> bool:
+    if isinstance(error, _DOWN):
+        return True
+    return isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error.orig, (OSError, TimeoutError, ConnectionError))
+    )
+
+
+def text_safe(value: Any) -> Any:
+    """``value`` with every NUL character in its strings replaced by U+FFFD: PostgreSQL refuses NUL in
+    text and JSONB, and any string a caller sends (an id, a display echoed in a reason) can carry one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {text_safe(key): text_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [text_safe(item) for item in value]
+    return value
+
+
 # After a failure, operations fail at once for this long instead of each waiting out the timeout again (a
 # database that swallows packets would otherwise cost every hook CDS_STORE_TIMEOUT_SECONDS, twice with
 # authentication on). A ping (readiness, every few seconds) always tries, and closes this as soon as the
@@ -103,7 +136,8 @@ class SqlStore:
                 yield
         except _FAILURES as error:
             STORE_ERRORS.labels(name).inc()
-            self._failing_until = time.monotonic() + FAIL_FAST_SECONDS
+            if _database_down(error):
+                self._failing_until = time.monotonic() + FAIL_FAST_SECONDS
             raise StoreUnavailable(f"store {name} failed: {type(error).__name__}") from error
         finally:
             STORE_LATENCY.labels(name).observe(time.perf_counter() - started)
@@ -151,11 +185,11 @@ class SqlStore:
             for r in records
         ]
         async with self._operation("save_determinations"), self._transaction() as connection:
-            await connection.execute(self._save, rows)
+            await connection.execute(self._save, [text_safe(row) for row in rows])
 
     async def determination(self, assertion_id: str, *, now: datetime) -> DeterminationRecord | None:
         table = schema.determinations
-        query = select(table).where(table.c.assertion_id == assertion_id, table.c.expires_at > now)
+        query = select(table).where(table.c.assertion_id == text_safe(assertion_id), table.c.expires_at > now)
         async with self._operation("read_determination"), self._transaction() as connection:
             row = (await connection.execute(query)).mappings().first()
         if row is None:
@@ -192,13 +226,15 @@ class SqlStore:
             for r in records:  # one statement each: RETURNING names exactly the rows inserted
                 result = await connection.execute(
                     statement,
-                    {
-                        "id": r.id,
-                        "service": r.service,
-                        "record": r.record,
-                        "received_at": r.received_at,
-                        "expires_at": r.expires_at,
-                    },
+                    text_safe(
+                        {
+                            "id": r.id,
+                            "service": r.service,
+                            "record": r.record,
+                            "received_at": r.received_at,
+                            "expires_at": r.expires_at,
+                        }
+                    ),
                 )
                 recorded.extend(str(value) for value in result.scalars())
         return recorded
@@ -206,7 +242,8 @@ class SqlStore:
     async def first_use(self, issuer: str, jti: str, *, expires_at: datetime, now: datetime) -> bool:
         async with self._operation("first_use"), self._transaction() as connection:
             result = await connection.execute(
-                self._first_use, {"issuer": issuer, "jti": jti, "expires_at": expires_at, "now": now}
+                self._first_use,
+                {"issuer": text_safe(issuer), "jti": text_safe(jti), "expires_at": expires_at, "now": now},
             )
             return result.first() is not None
 

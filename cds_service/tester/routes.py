@@ -26,8 +26,7 @@ from starlette.responses import Response
 
 from cds_service.deps import AUTHENTICATED, RuntimeDep
 from cds_service.errors import NotFound
-from cds_service.evaluation import evaluate_hook
-from cds_service.hooks.parse import parse_hook_request
+from cds_service.hooks.admission import HookDeadline, evaluate_within
 from cds_service.policy.render import determination_to_json
 from cds_service.tester.scenarios import find_scenario, list_scenarios, scenario_request
 
@@ -93,8 +92,12 @@ async def scenario(folder: str, name: str) -> Response:
 @data_router.post("/determination")
 async def determination(request: Request, runtime: RuntimeDep) -> Response:
     """The determinations (CONTRACT §4) of a posted order-sign request: what the hook decides, in full."""
-    hook_request = parse_hook_request(await request.body())
-    evaluation = await evaluate_hook(
-        hook_request.source(), settings=runtime.settings, http=runtime.http(), today=date.today()
-    )
-    return _json([determination_to_json(d) for d in evaluation.determinations])
+    # Admitted and bounded like the hook itself: the page calls this after every Sign, and it must not
+    # starve the order-sign service of its slots (hooks/admission.py).
+    with runtime.admission.admit():
+        deadline = HookDeadline(runtime.settings.hook_deadline_seconds)
+        _request, evaluation = await evaluate_within(
+            deadline, request.body, settings=runtime.settings, http=runtime.http(), today=date.today()
+        )
+        deadline.check("rendering")
+        return _json([determination_to_json(d) for d in evaluation.determinations])

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from cds_service.clinical import drugs
 from cds_service.clinical.codes import ATC, HCPCS, RXNORM, Agent
 from cds_service.clinical.drugs import agent_of, agent_of_concept
 from cds_service.fhir.pool import ResourcePool
@@ -147,3 +148,21 @@ def test_a_malformed_coding_is_read_as_absent_not_a_crash() -> None:
         "text": "doxorubicin",
     }
     assert agent_of_concept(concept) is Agent.DOXORUBICIN
+
+
+def test_a_coding_seen_again_names_the_same_agent_and_unusual_json_is_still_read() -> None:
+    """Recognition is cached on the coding's JSON (issue 13): the cached answer is the computed one, and a
+    concept too large for the cache, or not writable as JSON, is recognised without it."""
+    coding = {"coding": [{"system": RXNORM, "code": "3639", "display": "DOXOrubicin"}]}
+    liposomal = {"coding": [{"system": RXNORM, "code": "3639"}], "text": "Doxorubicin liposomal"}
+    for _ in range(2):
+        assert agent_of_concept(dict(coding)) is Agent.DOXORUBICIN
+        assert agent_of_concept(dict(liposomal)) is Agent.LIPOSOMAL_DOXORUBICIN
+    large = {**coding, "text": "doxorubicin " + "x" * 5000}
+    cached_before = drugs._agent_of_key.cache_info().currsize
+    assert agent_of_concept(large) is Agent.DOXORUBICIN
+    # Not kept in either cache: a caller's megabytes of text must not be pinned in memory (review finding).
+    assert drugs._agent_of_key.cache_info().currsize == cached_before
+    assert all(len(key) <= drugs._SEEN_MAX_BYTES for key in drugs._SEEN)
+    unwritable = {**coding, "extension": [{"valueInteger": 2**70}]}  # past 64 bits: orjson refuses it
+    assert agent_of_concept(unwritable) is Agent.DOXORUBICIN

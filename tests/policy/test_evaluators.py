@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -251,9 +252,18 @@ def test_i_b_1_and_i_b_3() -> None:
         )
         is MET
     )
-    assert outcome_of(ev.adult, adult_on_doxorubicin(age_years=Fact(18))) is MET
-    assert outcome_of(ev.adult, adult_on_doxorubicin(age_years=Fact(17))) is NOT_MET
-    assert outcome_of(ev.adult, adult_on_doxorubicin(age_years=Fact(None))) is UNKNOWN
+    adult = ev.adult_on_course_start
+    assert outcome_of(adult, adult_on_doxorubicin(age_years=Fact(18))) is MET
+    assert outcome_of(adult, adult_on_doxorubicin(age_years=Fact(17))) is NOT_MET
+    assert outcome_of(adult, adult_on_doxorubicin(age_years=Fact(None))) is UNKNOWN
+    # A course that starts after the order is signed: the age on its first day decides (CONTRACT §2, §3).
+    turned_18 = adult_on_doxorubicin(
+        age_years=Fact(17),
+        age_on_course_start=Fact(18, ("Patient/p",)),
+        course_first_day=Fact(date(2026, 11, 21)),
+    )
+    verdict = adult(turned_18)
+    assert verdict.outcome is MET and verdict.reason == "age 18 ≥ 18 on the course's first day 2026-11-21"
 
 
 def course(*doses: float | None) -> tuple[ExtravasationDay, ...]:

@@ -14,71 +14,23 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import httpx
-import orjson
 import pytest
 
-from cds_service.evaluation import evaluate_hook
-from cds_service.hooks.request import HookRequest
-from cds_service.policy.render import determination_to_json
-from cds_service.settings import Settings
+from tests.policy.offline import REQUEST_IDS, REQUESTS, case, decide
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fhir_fixtures"
-REQUESTS = sorted(
-    path.with_name(path.name.removesuffix(".expect.json") + ".json")
-    for path in FIXTURES.rglob("*.expect.json")
-)
 CLINIC = timezone(timedelta(hours=-5))
 
 
-def _refuse(request: httpx.Request) -> httpx.Response:
-    raise AssertionError(f"a fixture with full prefetch must not reach a FHIR server: {request.url}")
-
-
-def _outcomes(node: dict[str, Any] | None, into: dict[str, str]) -> dict[str, str]:
-    if node:
-        into[node["id"]] = node["outcome"]
-        for child in node["children"]:
-            _outcomes(child, into)
-    return into
-
-
 def _decide(body: dict[str, Any], today: date) -> list[dict[str, Any]]:
-    async def run() -> list[dict[str, Any]]:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(_refuse)) as http:
-            evaluation = await evaluate_hook(
-                HookRequest.model_validate(body).source(), settings=Settings(), http=http, today=today
-            )
-        found = []
-        for determination in evaluation.determinations:
-            document = determination_to_json(determination)
-            outcomes: dict[str, str] = {}
-            _outcomes(document["criteria"], outcomes)
-            found.append(
-                {
-                    "order": document["order"],
-                    "decision": document["decision"],
-                    "approval": document["approval"],
-                    "outcomes": outcomes,
-                    # the dose lines' notes say what was merged: the rest must not move
-                    "facts": {
-                        **document["facts"],
-                        "dose_lines": [
-                            {k: v for k, v in line.items() if k != "note"}
-                            for line in document["facts"].get("dose_lines") or []
-                        ],
-                    },
-                }
-            )
-        return found
-
-    return asyncio.run(run())
-
-
-def _case(request_path: Path) -> tuple[dict[str, Any], date]:
-    expect_path = request_path.with_name(request_path.name.removesuffix(".json") + ".expect.json")
-    today = date.fromisoformat(orjson.loads(expect_path.read_bytes())["today"])
-    return orjson.loads(request_path.read_bytes()), today
+    """The determination without each criterion's evidence or the dose lines' notes: those say what was
+    merged, which is the point of charting twice; the rest must not move."""
+    found = asyncio.run(decide(body, today, evidence=False))
+    for summary in found:
+        facts = summary["facts"]
+        facts["dose_lines"] = [
+            {k: v for k, v in line.items() if k != "note"} for line in facts.get("dose_lines") or []
+        ]
+    return found
 
 
 def _administrations(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -86,9 +38,9 @@ def _administrations(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [e["resource"] for e in bundle.get("entry") or [] if isinstance(e, dict) and "resource" in e]
 
 
-@pytest.mark.parametrize("request_path", REQUESTS, ids=[p.name.removesuffix(".json") for p in REQUESTS])
+@pytest.mark.parametrize("request_path", REQUESTS, ids=REQUEST_IDS)
 def test_every_timed_dose_charted_twice_is_still_one_dose(request_path: Path) -> None:
-    body, today = _case(request_path)
+    body, today = case(request_path)
     copies = []
     for resource in _administrations(body):
         when = resource.get("effectiveDateTime")
@@ -108,9 +60,9 @@ def test_every_timed_dose_charted_twice_is_still_one_dose(request_path: Path) ->
     assert _decide(doubled, today) == _decide(body, today)
 
 
-@pytest.mark.parametrize("request_path", REQUESTS, ids=[p.name.removesuffix(".json") for p in REQUESTS])
+@pytest.mark.parametrize("request_path", REQUESTS, ids=REQUEST_IDS)
 def test_a_dose_charted_after_the_order_never_makes_an_approval(request_path: Path) -> None:
-    body, today = _case(request_path)
+    body, today = case(request_path)
     before = _decide(body, today)
     slipped = copy.deepcopy(body)
     bundle = slipped["prefetch"].get("medicationAdministrations")

@@ -84,6 +84,8 @@ def replicas(database: str, tmp_path: Path) -> Iterator[Callable[[], Replica]]:
         "CDS_PUBLIC_BASE_URL": BASE_URL,  # both behind one load balancer: one audience
         "CDS_ASSERTION_SECRET": "shared-by-every-replica",
         "CDS_CLAIMS_API_TOKENS": '["claims-token"]',
+        # The SIGKILL test sends many hooks at once: admitted, not shed (see tests/hooks/test_admission.py)
+        "CDS_MAX_HOOKS_IN_FLIGHT": "128",
     }
     started: list[Replica] = []
 

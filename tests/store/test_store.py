@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import tracemalloc
 from dataclasses import replace
@@ -337,3 +338,27 @@ async def test_a_libpq_sslmode_in_the_url_reaches_asyncpg(postgres: PostgresServ
         await store.ping()
     finally:
         await store.close()
+
+
+async def test_a_nul_character_from_a_caller_is_stored_and_stops_no_other_write(store: SqlStore) -> None:
+    """PostgreSQL refuses NUL in text and JSONB; a caller's string can carry one (a feedback card id, a
+    display echoed in a reason). It is stored as U+FFFD, and a statement refused for its data (a too long
+    id on PostgreSQL) fails alone: the next write is stored, not skipped as if the database were down."""
+    log = FeedbackLog(store, retention_days=30)
+    items = parse_feedback(orjson.dumps({"feedback": [{**OVERRIDDEN, "card": "card\u0000x"}]}))
+    (written,) = await log.record(SERVICE_ID, items)
+    assert written["card"] == "card\u0000x"
+    assert await store.determination("id\u0000", now=NOW) is None
+
+    refused = replace(
+        determination_records(
+            assessed(approve(), key=KEY), patient_id=PATIENT_ID, client="", now=NOW, retention_days=30
+        )[0],
+        assertion_id="x" * 100,  # the column holds 64 characters: PostgreSQL refuses it, SQLite keeps it
+    )
+    with contextlib.suppress(StoreUnavailable):
+        await store.save_determinations([refused])
+    recorded = await record_determinations(
+        store, assessed(approve(draft_order("dex-after")), key=KEY), patient_id=PATIENT_ID, now=NOW
+    )
+    assert recorded and await store.determination(recorded[0], now=NOW) is not None

@@ -97,3 +97,20 @@ async def test_every_scenario_moved_to_another_day_keeps_its_expected_decision(t
             request = HookRequest.model_validate(scenario_request(scenario, today=today))
             evaluation = await evaluate_hook(request.source(), settings=Settings(), http=http, today=today)
             assert [str(d.decision) for d in evaluation.determinations] == [scenario.expected], scenario.name
+
+
+async def test_the_determination_endpoint_takes_a_hook_slot_like_the_hook(
+    serve_app: ServeApp, make_settings: Callable[..., Settings]
+) -> None:
+    """It decides a hook in full, so it is admitted like one: with every slot taken it is shed (503), and
+    the order-sign service's slots are not starved by a page that calls it after every Sign."""
+    scenario = find_scenario(PEND)
+    assert scenario is not None
+    request = scenario_request(scenario, today=date.today())
+    async with serve_app(make_settings(max_hooks_in_flight=1)) as client:
+        assert isinstance(client._transport, httpx.ASGITransport)
+        runtime = client._transport.app.state.runtime  # type: ignore[attr-defined]
+        with runtime.admission.admit():  # the one slot, taken as a hook in flight would take it
+            shed = await client.post("/tester/determination", json=request)
+        assert shed.status_code == 503 and shed.headers["Retry-After"] == "1"
+        assert (await client.post("/tester/determination", json=request)).status_code == 200
