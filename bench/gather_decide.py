@@ -30,8 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "fhir"))
 from fake_fhir_server import FakeFhirServer
 from request_fixtures import load_json, server_resources
 
-from cds_service.evaluation import decide_all
-from cds_service.fhir.gather import gather_resources
+from cds_service.evaluation import decide_all, gather
 from cds_service.hooks.request import HookRequest
 from cds_service.settings import Settings
 
@@ -80,14 +79,15 @@ Sample = tuple[float, float, float, int]
 async def one_run(body: dict[str, Any], settings: Settings, fake: FakeFhirServer) -> Sample:
     request = HookRequest.model_validate(body)
     server = TimedServer(fake)
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_called=False) as router:
         router.route(host=httpx.URL(fake.base).host).mock(side_effect=server.handle)
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             fake.requests.clear()
             started = time.perf_counter()
-            pool = await gather_resources(request, settings=settings, http=http)
+            result = await gather(request.source(), settings=settings, http=http)
+            pool = result.pool
             gathered = time.perf_counter()
-            determinations = decide_all(pool, today=TODAY, settings=settings)
+            determinations = decide_all(result, today=TODAY, settings=settings)
             decided = time.perf_counter()
     assert len(determinations) == 1 and not pool.problems, pool.problems
     gather_ms = (gathered - started) * 1000

@@ -24,8 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.facts import ClinicalFacts
-from cds_service.clinical.orders import dexrazoxane_orders
-from cds_service.fhir.gather import gather_resources
+from cds_service.evaluation import gather
 from cds_service.fhir.pool import Resource
 from cds_service.hooks.request import HookRequest
 from cds_service.policy.decide import determine
@@ -38,8 +37,8 @@ CASES = Path(__file__).resolve().parents[1] / "fhir_fixtures" / "policy"
 async def facts_of(body: bytes, today: date, settings: Settings) -> tuple[ClinicalFacts, Resource]:
     request = HookRequest.model_validate(orjson.loads(body))
     async with httpx.AsyncClient() as http:
-        pool = await gather_resources(request, settings=settings, http=http)
-    order = dexrazoxane_orders(pool)[0]
+        gathered = await gather(request.source(), settings=settings, http=http)
+    pool, order = gathered.pool, gathered.orders[0]
     return extract_facts(pool, order, today=today, line_of_business_map={}), order
 
 

@@ -72,10 +72,12 @@ async def main(runs: int) -> None:
             trusted_issuers={ISSUER: JWKS_URL},
             data_dir=tempfile.mkdtemp(),
         )
-        with respx.mock(assert_all_called=False) as mock:
+        with respx.mock(using=None, assert_all_called=False) as mock:
             mock.get(JWKS_URL).mock(return_value=httpx.Response(200, json=jwks(ec_key(), rsa_key())))
             mock.route(url__startswith="https://example/r4").mock(side_effect=empty_fhir_server)
-            app = create_app(settings)
+            app = create_app(
+                settings, http_client=httpx.AsyncClient(transport=httpx.MockTransport(mock.async_handler))
+            )
             async with app.router.lifespan_context(app):
                 await app.state.runtime.ready.wait()
                 transport = httpx.ASGITransport(app=app)

@@ -17,15 +17,15 @@ import structlog
 from fastapi import FastAPI
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cds_service import __version__
-from cds_service.app_state import Runtime, runtime_of
+from cds_service.app_state import Runtime
 from cds_service.auth.jwks import is_url
 from cds_service.claims_api import router as claims_router
 from cds_service.clinical.coverage import line_of_business_map_problem
+from cds_service.deps import RuntimeDep
 from cds_service.dtr.routes import router as dtr_router
 from cds_service.errors import PayloadTooLarge
 from cds_service.gc_tuning import tune_gc
@@ -258,8 +258,7 @@ def create_app(
         return json_response({"status": "ok"})
 
     @app.get("/readyz", include_in_schema=False)
-    async def readyz(request: Request) -> Response:
-        runtime = runtime_of(request)
+    async def readyz(runtime: RuntimeDep) -> Response:
         problem = auth_configuration_problem(runtime.settings)
         if problem is not None:
             return outcome_response(503, f"Not ready: {problem}", code="security", counted=False)

@@ -17,9 +17,10 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, Request
+from pydantic import SecretStr
 from starlette.responses import Response
 
-from cds_service.app_state import runtime_of
+from cds_service.deps import RuntimeDep
 from cds_service.errors import NotFound, Unauthorized
 from cds_service.hooks.errors import outcome_response
 from cds_service.hooks.routes import json_response
@@ -31,15 +32,12 @@ log = structlog.get_logger("cds_service.claims")
 router = APIRouter(tags=["Claims"])
 
 
-def _authorized(request: Request) -> bool:
+def _authorized(request: Request, tokens: list[SecretStr]) -> bool:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     presented = token.strip().encode()
     if scheme.lower() != "bearer" or not presented:
         return False
-    matches = [
-        hmac.compare_digest(presented, expected.get_secret_value().encode())
-        for expected in runtime_of(request).settings.claims_api_tokens
-    ]
+    matches = [hmac.compare_digest(presented, expected.get_secret_value().encode()) for expected in tokens]
     return any(matches)  # every token compared: the time taken does not say which one came close
 
 
@@ -70,12 +68,12 @@ def assertion_json(record: DeterminationRecord) -> dict[str, Any]:
 
 
 @router.get("/coverage-assertions/{assertion_id}", summary="A stored coverage assertion (claim system)")
-async def coverage_assertion(assertion_id: str, request: Request) -> Response:
-    if not _authorized(request):
+async def coverage_assertion(assertion_id: str, request: Request, runtime: RuntimeDep) -> Response:
+    if not _authorized(request, runtime.settings.claims_api_tokens):
         log.warning("claims_token_rejected")
         raise Unauthorized("Authentication failed")
     try:
-        record = await runtime_of(request).store.determination(assertion_id, now=datetime.now(UTC))
+        record = await runtime.store.determination(assertion_id, now=datetime.now(UTC))
     except StoreUnavailable as error:
         log.error("coverage_assertion_not_read", error=str(error))
         return outcome_response(503, "The store is unavailable; retry later", code="transient")

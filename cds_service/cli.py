@@ -142,15 +142,18 @@ def _migrate() -> int:
 def _evaluate(path: Path, *, as_json: bool, today: date | None) -> int:
     """Exit 0 with the determinations on stdout; 2 with one line on stderr for a file that is not a
     readable hook request; 1 for a request whose data could not be gathered."""
+    import structlog
+
     from cds_service.errors import MissingData, ServiceError
+    from cds_service.logging_setup import configure_logging
     from cds_service.report import RequestFileError, evaluate_path, no_dexrazoxane_message, render
 
     settings = _settings_or_exit()
-    # stdout carries the determination only: what the data layer logs (a FHIR server's faults) goes to
-    # stderr, warnings and worse.
-    stderr = logging.StreamHandler(sys.stderr)
-    stderr.setLevel(logging.WARNING)
-    logging.getLogger("cds_service").handlers[:] = [stderr]
+    # stdout carries the determination only: what the service logs (a FHIR server's faults) goes to
+    # stderr, warnings and worse, as JSON lines through the same field filter as the server's logs.
+    # (The logging set-up is restored afterwards: ``main`` may run inside another program, as in the tests.)
+    previous = structlog.get_config()
+    configure_logging(logging.WARNING, stderr=True)
     try:
         result = evaluate_path(path, settings=settings, today=today or date.today())
     except RequestFileError as error:
@@ -165,6 +168,8 @@ def _evaluate(path: Path, *, as_json: bool, today: date | None) -> int:
                 file=sys.stderr,
             )
         return 1
+    finally:
+        structlog.configure(**previous)
     if as_json and not result.determinations:
         print(no_dexrazoxane_message(result), file=sys.stderr)
     try:

@@ -1,7 +1,9 @@
-"""One hook call, end to end: gather the FHIR data, read the facts, decide per dexrazoxane order.
+"""One hook call, end to end: gather the FHIR data, find the dexrazoxane orders once, read the facts,
+decide per order, and compute each order's coverage assertion once for the record and the response.
 
-The only async step is gathering data (I/O at the edge); everything after it is the pure decision core,
-given "today" by the caller (DEVELOPERS.md, "How we write code" 1).
+The edge (``hooks/``) parses the wire and hands this a ``Source`` of plain values; nothing below it sees
+the CDS Hooks wire model. The only async step is gathering data (I/O at the edge); everything after it is
+the pure decision core, given "today" by the caller (DEVELOPERS.md, "How we write code" 1).
 """
 
 from __future__ import annotations
@@ -11,25 +13,48 @@ from datetime import date
 
 import httpx
 
+from cds_service.assertion_ids import Assessed, assertion_key, assertion_scope, assess
 from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.clinical.partial_reads import unknown_where_partial
-from cds_service.fhir.gather import gather_resources
-from cds_service.fhir.pool import ResourcePool, reference_of
-from cds_service.hooks.request import HookRequest
+from cds_service.fhir.gather import gather_draft_orders, gather_for_orders
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.fhir.source import Source
 from cds_service.policy.decide import determine
 from cds_service.policy.determination import Determination
 from cds_service.settings import Settings
 
 
 @dataclass(frozen=True)
+class Gathered:
+    """What one call knows about the patient, and the dexrazoxane orders among its draft orders."""
+
+    pool: ResourcePool
+    orders: list[Resource]
+
+
+@dataclass(frozen=True)
 class Evaluation:
-    determinations: list[Determination]
+    # each determination with its coverage assertion, in the order of the draft orders
+    assessed: list[Assessed]
     pool: ResourcePool
 
+    @property
+    def determinations(self) -> list[Determination]:
+        return [item.determination for item in self.assessed]
 
-def decide_all(pool: ResourcePool, *, today: date, settings: Settings) -> list[Determination]:
+
+async def gather(source: Source, *, settings: Settings, http: httpx.AsyncClient) -> Gathered:
+    """The draft orders first; which of them are dexrazoxane (asked once, here); then the rest of the data
+    for those orders (``fhir.gather``)."""
+    gathering = await gather_draft_orders(source, settings=settings, http=http)
+    orders = dexrazoxane_orders(gathering.pool)
+    return Gathered(await gather_for_orders(gathering, orders), orders)
+
+
+def decide_all(gathered: Gathered, *, today: date, settings: Settings) -> list[Determination]:
     """The pure part: a determination for every dexrazoxane order among the draft orders."""
+    pool = gathered.pool
     return [
         determine(
             unknown_where_partial(
@@ -38,22 +63,27 @@ def decide_all(pool: ResourcePool, *, today: date, settings: Settings) -> list[D
             ),
             order,
         )
-        for order in dexrazoxane_orders(pool)
+        for order in gathered.orders
     ]
 
 
-async def gather_hook_data(
-    request: HookRequest, *, settings: Settings, http: httpx.AsyncClient
-) -> ResourcePool:
-    """The I/O part alone, so the service can bound it by the hook deadline (hooks/admission.py)."""
-    return await gather_resources(request, settings=settings, http=http)
-
-
 async def evaluate_hook(
-    request: HookRequest, *, settings: Settings, http: httpx.AsyncClient, today: date
+    source: Source, *, settings: Settings, http: httpx.AsyncClient, today: date, client: str = ""
 ) -> Evaluation:
-    pool = await gather_resources(request, settings=settings, http=http)
-    return Evaluation(decide_all(pool, today=today, settings=settings), pool)
+    """``client``: the caller's verified JWT issuer ("" without authentication), which the coverage
+    assertions are bound to (``assertion_ids``)."""
+    gathered = await gather(source, settings=settings, http=http)
+    return decided(gathered, source, today=today, settings=settings, client=client)
 
 
-__all__ = ["Evaluation", "decide_all", "evaluate_hook", "gather_hook_data", "reference_of"]
+def decided(
+    gathered: Gathered, source: Source, *, today: date, settings: Settings, client: str = ""
+) -> Evaluation:
+    """The pure part after gathering (``gather``, the I/O the service bounds by the hook deadline,
+    hooks/admission.py): decide every order, then compute each one's coverage assertion once."""
+    determinations = decide_all(gathered, today=today, settings=settings)
+    scope = assertion_scope(source.patient_id, source.server, client)
+    return Evaluation(assess(determinations, scope=scope, key=assertion_key(settings)), gathered.pool)
+
+
+__all__ = ["Evaluation", "Gathered", "decide_all", "decided", "evaluate_hook", "gather", "reference_of"]

@@ -7,10 +7,11 @@ rendering, whoever logs them.
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO, cast
 
 import structlog
 
@@ -48,10 +49,28 @@ class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """structlog for our events; the standard-library loggers under ``cds_service`` (the FHIR data
-    layer logs through them) are rendered to the same JSON lines, through the same field filter."""
-    handler = _StdoutHandler()
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+class _Stderr(io.TextIOBase):
+    """``sys.stderr`` as it is when an event is written, for structlog (see ``_StdoutHandler``)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+def configure_logging(level: int = logging.INFO, *, stderr: bool = False) -> None:
+    """structlog for every module of ours (issue 10: one logging system); the standard-library loggers
+    (the server's, a library's under ``cds_service``) are rendered to the same JSON lines, through the
+    same field filter. Lines go to stdout; ``stderr=True`` sends them to the stderr of the moment (the
+    CLI, whose stdout is its answer)."""
+    handler = _StderrHandler() if stderr else _StdoutHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[
@@ -83,6 +102,6 @@ def configure_logging(level: int = logging.INFO) -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(),
+        logger_factory=structlog.PrintLoggerFactory(cast(TextIO, _Stderr()) if stderr else None),
         cache_logger_on_first_use=False,
     )

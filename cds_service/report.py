@@ -55,7 +55,7 @@ def evaluate_path(path: Path, *, settings: Settings, today: date) -> FileEvaluat
 
     async def run() -> FileEvaluation:
         async with httpx.AsyncClient() as http:
-            evaluation = await evaluate_hook(request, settings=settings, http=http, today=today)
+            evaluation = await evaluate_hook(request.source(), settings=settings, http=http, today=today)
         return FileEvaluation(evaluation.determinations, len(evaluation.pool.draft_orders))
 
     return asyncio.run(run())

@@ -40,6 +40,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # edge: routes, then the FastAPI dependency reaching the runtime, then the runtime object
     ("cds_service.hooks.routes",),
     ("cds_service.dtr.routes", "cds_service.tester"),
+    # the one way a handler reaches the runtime: FastAPI Depends aliases, the client-authentication guard
+    ("cds_service.deps",),
     ("cds_service.app_state",),
     # edge: the CDS Hooks wire (request, parsing, discovery, feedback, errors) and client authentication
     ("cds_service.hooks", "cds_service.auth"),
@@ -48,39 +50,26 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # domain: respond, record (DTR), decide, facts, FHIR data
     ("cds_service.response",),
     ("cds_service.dtr",),
+    # the coverage assertion of each determination, computed once for the record and the response
+    ("cds_service.assertion_ids",),
     ("cds_service.policy",),
     ("cds_service.clinical",),
     ("cds_service.fhir",),
     # storage: the SQL store behind its Protocol (plain records in, plain records out)
     ("cds_service.store",),
     # bottom: plain values and shared vocabulary
-    ("cds_service.settings", "cds_service.errors", "cds_service.metrics", "cds_service"),
+    (
+        "cds_service.settings",
+        "cds_service.errors",
+        "cds_service.metrics",
+        "cds_service.thresholds",
+        "cds_service",
+    ),
 )
 
 # Upward imports that remain (importer module, imported module), each a named debt of issue 10 Part 2.
-DEBTS: frozenset[tuple[str, str]] = frozenset(
-    {
-        # The FastAPI dependency reaches the runtime directly: auth <-> app_state import each other.
-        # Remedy: Depends aliases in one deps.py above app_state.
-        ("cds_service.auth.dependency", "cds_service.app_state"),
-        # The wire model HookRequest travels below the edge. Remedy: the edge parses it into plain values
-        # (patient id, user id, drafts, prefetch, server, token) that evaluation and fhir/ take.
-        ("cds_service.evaluation", "cds_service.hooks.request"),
-        ("cds_service.fhir.gather", "cds_service.hooks.request"),
-        ("cds_service.response.assertion_ids", "cds_service.hooks.request"),
-        ("cds_service.response.configuration", "cds_service.hooks.request"),
-        ("cds_service.response.hook_response", "cds_service.hooks.request"),
-        ("cds_service.dtr.store", "cds_service.hooks.request"),
-        # fhir/ finds the dexrazoxane orders by calling clinical/. Remedy: evaluation finds the orders
-        # once and hands them to gather.
-        ("cds_service.fhir.gather", "cds_service.clinical.orders"),
-        # The response builder takes the evaluation result type. Remedy: hand it plain determinations.
-        ("cds_service.response.hook_response", "cds_service.evaluation"),
-        # DTR's store computes assertion ids with response/ (response -> dtr -> response loop). Remedy:
-        # assertion ids computed once per order by evaluation and handed to both.
-        ("cds_service.dtr.store", "cds_service.response.assertion_ids"),
-    }
-)
+# None is left: a new one would have to be listed here, with its remedy, to pass.
+DEBTS: frozenset[tuple[str, str]] = frozenset()
 
 
 def _unit_ranks() -> dict[str, tuple[int, str]]:

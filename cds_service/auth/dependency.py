@@ -1,4 +1,5 @@
-"""The FastAPI dependency that guards discovery, the service and feedback when ``CDS_AUTH_REQUIRED``.
+"""Client authentication of one request, when ``CDS_AUTH_REQUIRED`` (the FastAPI dependency that runs it
+for discovery, the service and feedback is ``deps.authenticate_client``).
 
 CDS Hooks 2.0: with authentication required, every call carries ``Authorization: Bearer <JWT>`` whose
 ``aud`` is "the URL of the CDS Service endpoint being invoked". That URL is built from
@@ -11,9 +12,9 @@ from __future__ import annotations
 import structlog
 from fastapi import Request
 
-from cds_service.app_state import runtime_of
-from cds_service.auth.client_token import AuthenticationFailed
+from cds_service.auth.client_token import AuthenticationFailed, ClientTokenVerifier
 from cds_service.errors import Unauthorized
+from cds_service.settings import Settings
 
 log = structlog.get_logger("cds_service.auth")
 
@@ -30,9 +31,10 @@ def audience_for(base_url: str, request: Request) -> str:
     return base_url.rstrip("/") + path
 
 
-async def authenticate_client(request: Request) -> None:
-    runtime = runtime_of(request)
-    if not runtime.settings.auth_required:
+async def verify_client(request: Request, *, settings: Settings, verifier: ClientTokenVerifier) -> None:
+    """Raises ``Unauthorized`` unless the request carries a valid client JWT (authentication on); notes
+    the verified issuer on the request (``client_of``)."""
+    if not settings.auth_required:
         return
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()
@@ -41,9 +43,7 @@ async def authenticate_client(request: Request) -> None:
             raise AuthenticationFailed("bearer")
         if len(token) > MAX_TOKEN_CHARS:
             raise AuthenticationFailed("size")
-        claims = await runtime.verifier.verify(
-            token, audience=audience_for(runtime.settings.public_base_url, request)
-        )
+        claims = await verifier.verify(token, audience=audience_for(settings.public_base_url, request))
     except AuthenticationFailed as failed:
         log.warning("client_token_rejected", check=failed.check, route=request.scope.get("path"))
         raise Unauthorized("Authentication failed") from None

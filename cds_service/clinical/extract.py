@@ -45,10 +45,11 @@ from cds_service.clinical.therapy import (
     tyrosine_kinase_inhibitor,
 )
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.thresholds import ADULT_AGE
 
 # From this age height is taken as stable (bsa.MAX_HEIGHT_DISTANCE applies below it); our choice, the
 # policy's own adult age (I.A.3.a).
-ADULT_HEIGHT_AGE = 18
+ADULT_HEIGHT_AGE = int(ADULT_AGE.value)
 
 _AGENTS_READ = ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS | {Agent.DEXRAZOXANE}
 

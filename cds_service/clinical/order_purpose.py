@@ -21,11 +21,12 @@ from cds_service.clinical.facts import Fact
 from cds_service.clinical.orders import prohibits
 from cds_service.clinical.schedule import order_date, planned_schedule
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.thresholds import EXTRAVASATION_COURSE_DAYS
 
 EXTRAVASATION = "extravasation"
 CARDIOPROTECTION = "cardioprotection"
 # "one run of at most 3 consecutive days" (CONTRACT §2; Totect: once daily for 3 days)
-COURSE_DAYS = 3
+COURSE_DAYS = EXTRAVASATION_COURSE_DAYS
 _CARDIOPROTECTION_WORDS = ("cardioprotect", "cardiomyopathy", "cardiotoxic")
 _DRUG_INDUCED_CARDIOMYOPATHY = "I427"
 _SNOMED_CANCERS = (

@@ -26,9 +26,9 @@ from cds_service.clinical.regimen import OrderInPlay
 from cds_service.clinical.schedule import dose_amount, planned_schedule
 from cds_service.clinical.units import to_mg
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
+from cds_service.thresholds import EXTRAVASATION_COURSE_DAYS  # Totect: once daily for 3 days
 
 PRIOR_DEXRAZOXANE_MONTHS = 12  # CONTRACT §2: dexrazoxane in the 12 months before the order -> II.A
-EXTRAVASATION_COURSE_DAYS = 3  # Totect labelling: once daily for 3 days (clinical-codes §6)
 
 
 def order_amounts(order: Resource) -> tuple[tuple[float, str], ...]:

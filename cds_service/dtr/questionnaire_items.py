@@ -2,10 +2,12 @@
 leave `unknown` (CONTRACT §2), in the policy's own words (the criteria tree, `policy.cp_phar_418`), grouped
 by pathway; and the values the service computes, shown read-only.
 
-Criteria that structured data always settles (I.A.4 and II.A.2 concurrent doxorubicin, I.B.1 the
-extravasation diagnosis) are not asked: their absence from the record decides them. Nor are those only the
-plan's own records settle (II.A.1: benefit history, continuity of care), which no clinician's answer can.
-Branches are asked only where they carry a condition of their own (I.A.3.b.i "Pediatric ALL").
+The questions are derived from the tree: every decided node (a leaf, or a branch's qualifier) of the
+pathways' roots that the tree marks ``asked``, in the tree's order. Criteria that structured data always
+settles (I.A.4 and II.A.2 concurrent doxorubicin, I.B.1 the extravasation diagnosis) are not asked: their
+absence from the record decides them. Nor are those only the plan's own records settle (II.A.1: benefit
+history, continuity of care), which no clinician's answer can. Branches are asked only where they carry a
+condition of their own (I.A.3.b.i "Pediatric ALL").
 """
 
 from __future__ import annotations
@@ -14,19 +16,18 @@ from dataclasses import dataclass
 
 from cds_service.policy.cp_phar_418 import POLICY
 
+# The pathways a clinician documents (I.C, II.B and III are referrals or judged on other sections).
+_PATHWAYS = ("I.A", "I.B", "II.A")
+
+
+def _asked(root: str) -> tuple[str, ...]:
+    return tuple(node.id for node in POLICY[root].walk() if node.evaluator is not None and node.asked)
+
+
 # (group linkId, pathway root criterion, the criteria asked)
-_ASKED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (
-        "pathway-I.A",
-        "I.A",
-        (
-            "I.A.1", "I.A.2", "I.A.3.a", "I.A.3.b.i", "I.A.3.b.i.1", "I.A.3.b.i.2", "I.A.3.b.ii",
-            "I.A.3.b.iii", "I.A.3.b.iv", "I.A.3.b.v", "I.A.3.b.vi", "I.A.5.a", "I.A.5.b",
-        ),
-    ),
-    ("pathway-I.B", "I.B", ("I.B.2", "I.B.3", "I.B.4")),
-    ("pathway-II.A", "II.A", ("II.A.3", "II.A.4.a", "II.A.4.b")),
-)  # fmt: skip
+_ASKED: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
+    (f"pathway-{root}", root, _asked(root)) for root in _PATHWAYS
+)
 
 
 @dataclass(frozen=True)

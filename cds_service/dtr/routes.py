@@ -7,20 +7,20 @@ OperationOutcome.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
 import structlog
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cds_service.app_state import Runtime, runtime_of
-from cds_service.auth.dependency import authenticate_client, client_of
+from cds_service.auth.dependency import client_of
+from cds_service.deps import AUTHENTICATED, SettingsDep, StoreDep
 from cds_service.dtr.package import parse_package_request, questionnaire_package
 from cds_service.dtr.questionnaire import QUESTIONNAIRE_ID, questionnaire
 from cds_service.errors import InvalidRequest, NotFound, clip
-from cds_service.settings import Settings, get_settings
-from cds_service.store.protocol import StoreUnavailable
+from cds_service.settings import Settings
+from cds_service.store.protocol import Store, StoreUnavailable
 from cds_service.store.records import DeterminationRecord
 
 log = structlog.get_logger("cds_service.dtr")
@@ -32,25 +32,19 @@ FHIR_JSON = "application/fhir+json"
 PACKAGE_OPERATION = "$questionnaire-package"
 OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-router = APIRouter(prefix="/fhir", tags=["DTR"], dependencies=[Depends(authenticate_client)])
+router = APIRouter(prefix="/fhir", tags=["DTR"], dependencies=[AUTHENTICATED])
 
 
-async def stored_determination(request: Request, context: str | None) -> DeterminationRecord | None:
+async def stored_determination(store: Store, context: str | None) -> DeterminationRecord | None:
     """What the store holds under the package's `context`; with the store down, nothing (the package is
     still answered, unfilled: the clinician can type the answers) and the failure is logged."""
     if context is None:
         return None
     try:
-        return await runtime_of(request).store.determination(context, now=datetime.now(UTC))
+        return await store.determination(context, now=datetime.now(UTC))
     except StoreUnavailable as error:
         log.error("prefill_not_read", error=str(error))
         return None
-
-
-async def app_settings(request: Request) -> Settings:
-    """The running app's settings (`app.state.runtime`), else those of the environment."""
-    runtime = getattr(request.app.state, "runtime", None)
-    return runtime.settings if isinstance(runtime, Runtime) else get_settings()
 
 
 def _fhir(resource: dict[str, Any]) -> Response:
@@ -65,7 +59,8 @@ def _questionnaire(settings: Settings) -> dict[str, Any]:
 @router.post("/$questionnaire-package")
 async def package(
     request: Request,
-    settings: Annotated[Settings, Depends(app_settings)],
+    settings: SettingsDep,
+    store: StoreDep,
 ) -> Response:
     try:
         body = orjson.loads(await request.body())
@@ -75,7 +70,7 @@ async def package(
     parameters = questionnaire_package(
         package_request,
         questionnaire=_questionnaire(settings),
-        stored=await stored_determination(request, package_request.context),
+        stored=await stored_determination(store, package_request.context),
         now=datetime.now(UTC),
         client=client_of(request),
     )
@@ -96,9 +91,7 @@ async def package_other_method() -> Response:
 
 
 @router.get("/Questionnaire/{questionnaire_id}")
-async def read_questionnaire(
-    questionnaire_id: str, settings: Annotated[Settings, Depends(app_settings)]
-) -> Response:
+async def read_questionnaire(questionnaire_id: str, settings: SettingsDep) -> Response:
     if questionnaire_id != QUESTIONNAIRE_ID:
         raise NotFound(
             f"Questionnaire/{clip(questionnaire_id)} is not known here", expression=("Questionnaire.id",)

@@ -15,11 +15,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from cds_service.assertion_ids import Assessed
 from cds_service.dtr.prefill import prefill_answers
-from cds_service.hooks.request import HookRequest
 from cds_service.policy.determination import Decision, Determination
 from cds_service.policy.render import determination_to_json
-from cds_service.response.assertion_ids import assertion_scope, coverage_assertion_id, satisfied_pa_id
 from cds_service.store.protocol import Store
 from cds_service.store.records import DeterminationRecord
 
@@ -39,20 +38,18 @@ def expiry(determination: Determination, *, now: datetime, retention_days: int) 
 
 
 def determination_records(
-    determinations: Iterable[Determination],
-    request: HookRequest,
+    assessed: Iterable[Assessed],
     *,
-    key: bytes,
+    patient_id: str,
     client: str,
     now: datetime,
     retention_days: int,
 ) -> list[DeterminationRecord]:
-    """One record per determination that carries a coverage assertion (a Coverage, a decision)."""
-    scope = assertion_scope(request, client)
+    """One record per determination that carries a coverage assertion (a Coverage, a decision), under the
+    ids the response carries (``assertion_ids.assess``)."""
     records = []
-    for determination in determinations:
-        coverage = determination.facts.coverage.value if determination.facts is not None else None
-        if coverage is None or determination.decision is Decision.NOT_APPLICABLE:
+    for determination, assertion in ((a.determination, a.assertion) for a in assessed):
+        if assertion is None or determination.decision is Decision.NOT_APPLICABLE:
             continue
         approval = determination.approval
         prefill: dict[str, Any] = {
@@ -61,10 +58,10 @@ def determination_records(
         }
         records.append(
             DeterminationRecord(
-                assertion_id=coverage_assertion_id(determination.order, coverage, scope=scope, key=key),
+                assertion_id=assertion.assertion_id,
                 order=determination.order,
-                patient_id=request.context.patientId,
-                coverage=coverage,
+                patient_id=patient_id,
+                coverage=assertion.coverage,
                 decision=str(determination.decision),
                 pathway=determination.pathway,
                 approval_start=approval.start if approval else None,
@@ -76,11 +73,7 @@ def determination_records(
                 determination=determination_to_json(determination),
                 prefill=prefill,
                 client=client,
-                satisfied_pa_id=(
-                    satisfied_pa_id(determination.order, coverage, scope=scope, key=key)
-                    if determination.decision is Decision.APPROVE
-                    else None
-                ),
+                satisfied_pa_id=assertion.pa_id if determination.decision is Decision.APPROVE else None,
                 created_at=now,
                 expires_at=expiry(determination, now=now, retention_days=retention_days),
             )
@@ -90,10 +83,9 @@ def determination_records(
 
 async def record_determinations(
     store: Store,
-    determinations: Iterable[Determination],
-    request: HookRequest,
+    assessed: Iterable[Assessed],
     *,
-    key: bytes,
+    patient_id: str,
     client: str = "",
     now: datetime | None = None,
     retention_days: int = 365,
@@ -101,9 +93,8 @@ async def record_determinations(
     """Store (committed) every determination that carries a coverage assertion; the assertion ids.
     Raises ``StoreUnavailable`` when the database fails: the caller decides what the hook then says."""
     records = determination_records(
-        determinations,
-        request,
-        key=key,
+        assessed,
+        patient_id=patient_id,
         client=client,
         now=now or datetime.now(UTC),
         retention_days=retention_days,

@@ -10,12 +10,13 @@ only in the problem), and every task's exception is retrieved.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Sequence
+
+import structlog
 
 from cds_service.fhir.client import Fetched
 
-logger = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 Query = tuple[str, Callable[[], Awaitable[Fetched]]]
 
@@ -63,7 +64,7 @@ class FetchSession:
         ]
         for fetched in results:
             for problem in fetched.problems:
-                logger.warning("fhir data: %s", problem)
+                log.warning("fhir_data", problem=problem)
         return results
 
     @staticmethod

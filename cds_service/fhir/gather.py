@@ -6,10 +6,11 @@ Order of work (CONTRACT §3):
    resources, ``patient_scope``);
 2. the draft orders' ``medicationReference`` is resolved (contained, pool, else fetched), since which
    drug an order is can hang on it;
-3. only if a draft order is dexrazoxane: every prefetch key that is absent (or came as an
-   OperationOutcome), the next pages of paged prefetch Bundles and the supplementary queries are fetched
-   at once; then, in up to ``FOLLOW_UP_ROUNDS`` rounds, the references still unresolved (Medications,
-   ResearchStudies, the prescriber's Practitioner/PractitionerRole);
+3. only for the dexrazoxane orders among them, which the caller names (``evaluation`` asks
+   ``clinical.orders`` between ``gather_draft_orders`` and ``gather_for_orders``): every prefetch key
+   that is absent (or came as an OperationOutcome), the next pages of paged prefetch Bundles and the
+   supplementary queries are fetched at once; then, in up to ``FOLLOW_UP_ROUNDS`` rounds, the references
+   still unresolved (Medications, ResearchStudies, the prescriber's Practitioner/PractitionerRole);
 4. a required key (``required_keys``) that is in neither place raises ``MissingData`` (412).
 
 A partial read (CONTRACT §2.1, "A partial read is not a record"): a search whose paging could not be
@@ -25,15 +26,14 @@ does turns into a 500 or a hang (``client``, ``fetch_session``).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import httpx
+import structlog
 
-from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.errors import MissingData
 from cds_service.fhir.client import Fetched, FhirClient, matches_in, total_of
 from cds_service.fhir.fetch_session import FetchSession, Query
@@ -44,12 +44,12 @@ from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
 from cds_service.fhir.references import missing_references, queries_for, roles_wanted
 from cds_service.fhir.required_keys import REQUIRED_KEYS, REQUIRED_TYPES
 from cds_service.fhir.server_url import server_refusal, settings_to_allow
+from cds_service.fhir.source import Source
 from cds_service.fhir.supplementary_queries import SUPPLEMENTARY_QUERIES
 from cds_service.fhir.tokens import relative_reference, render, token_values
-from cds_service.hooks.request import HookRequest
 from cds_service.settings import Settings
 
-logger = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 # Requester -> PractitionerRole -> Practitioner is the longest chain followed; a third round is slack
 # for a server that leaves out an _include.
@@ -80,12 +80,12 @@ def _sendable(token: str) -> bool:
     return bool(token) and all("!" <= ch <= "~" for ch in token)
 
 
-def _server(request: HookRequest, settings: Settings, http: httpx.AsyncClient) -> _Server:
+def _server(source: Source, settings: Settings, http: httpx.AsyncClient) -> _Server:
     """The FHIR server this call may query, or why it may not (CDS Hooks 2.0 S2 L483)."""
-    base = (request.fhirServer or "").strip()
+    base = (source.server or "").strip()
     if not base:
         return _Server(None, "the request names no fhirServer")
-    token = request.fhirAuthorization.access_token if request.fhirAuthorization else None
+    token = source.token
     allowed_by = settings_to_allow(
         base,
         allowlist=settings.fhir_server_allowlist,
@@ -161,13 +161,15 @@ def _for_fhir_version(query: str, pool: ResourcePool) -> str:
     return query
 
 
-class _Gathering:
-    def __init__(self, request: HookRequest, settings: Settings, http: httpx.AsyncClient) -> None:
-        context = request.context
-        self.pool = ResourcePool(patient_id=context.patientId, user_reference=context.userId)
-        self.prefetch: Mapping[str, Any] = request.prefetch or {}
-        self.tokens = token_values(context.model_dump())
-        self.server = _server(request, settings, http)
+class Gathering:
+    """One call's gathering, in two steps (``gather_draft_orders``, then ``gather_for_orders``): which
+    draft orders the rest is gathered for is decided between them, by the caller (``evaluation``)."""
+
+    def __init__(self, source: Source, settings: Settings, http: httpx.AsyncClient) -> None:
+        self.pool = ResourcePool(patient_id=source.patient_id, user_reference=source.user_id)
+        self.prefetch: Mapping[str, Any] = source.prefetch
+        self.tokens = token_values(source.context)
+        self.server = _server(source, settings, http)
         self.session = FetchSession(settings.fhir_total_timeout_seconds)
         self.asked: set[str] = set()
         # prefetch key -> why its data could not be had, in the coarse words of a 412
@@ -177,16 +179,16 @@ class _Gathering:
         # search label -> the resource types it reads (searches whose partial read feeds facts)
         self.search_types: dict[str, set[str]] = {}
         self.page_size = settings.fhir_page_size
-        self.scope = PatientScope(context.patientId)
+        self.scope = PatientScope(source.patient_id)
         # prefetch key -> its state, read once (a Bundle's entries are walked to find an error outcome)
         self.states: dict[str, PrefetchState] = {}
         self._told_no_server = False
-        self.pool.add_draft_orders(context.draftOrders)
+        self.pool.add_draft_orders(source.draft_orders)
 
     def note(self, problem: str) -> None:
         """A gap in what the client sent (the server's faults are logged as warnings by the session)."""
         self.pool.problems.append(problem)
-        logger.info("fhir data: %s", problem)
+        log.info("fhir_data", problem=problem)
 
     def no_server(self) -> str:
         """Notes (once) why fhirServer is not used; returns the coarse reason a 412 may give."""
@@ -358,14 +360,18 @@ class _Gathering:
             )
 
 
-async def gather_resources(
-    request: HookRequest, *, settings: Settings, http: httpx.AsyncClient
-) -> ResourcePool:
-    """The pool of everything this call knows about the patient (see the module docstring)."""
-    gathering = _Gathering(request, settings, http)
+async def gather_draft_orders(source: Source, *, settings: Settings, http: httpx.AsyncClient) -> Gathering:
+    """Steps 1 and 2 (see the module docstring): the draft orders and prefetch in the pool, the draft
+    orders' medications resolved, so that the caller can tell which orders the rest is gathered for."""
+    gathering = Gathering(source, settings, http)
     gathering.take_prefetch()
     await gathering.resolve_references(gathering.pool.draft_orders, draft_only=True)
-    orders = dexrazoxane_orders(gathering.pool)
+    return gathering
+
+
+async def gather_for_orders(gathering: Gathering, orders: list[Resource]) -> ResourcePool:
+    """Steps 3 and 4 for the orders the decision is about (none: nothing more is read); the pool of
+    everything this call knows about the patient."""
     if not orders:
         return gathering.pool
     await gathering.fill_prefetch_gaps()

@@ -29,7 +29,7 @@ from typing import TypeVar
 import httpx
 
 from cds_service.errors import HookDeadlineExceeded, Overloaded
-from cds_service.evaluation import Evaluation, decide_all, gather_hook_data
+from cds_service.evaluation import Evaluation, decided, gather
 from cds_service.hooks.parse import parse_hook_request
 from cds_service.hooks.request import HookRequest
 from cds_service.metrics import HOOKS_ABANDONED, HOOKS_SHED
@@ -102,6 +102,7 @@ async def evaluate_within(
     settings: Settings,
     http: httpx.AsyncClient,
     today: date,
+    client: str = "",
 ) -> tuple[HookRequest, Evaluation]:
     """An admitted order-sign request read, parsed, gathered and decided within ``deadline``: the one
     path of the hook route and of every other route that decides a hook (the tester's determination), so
@@ -109,8 +110,7 @@ async def evaluate_within(
     body = await deadline.run("reading the body", read_body)
     deadline.check("parsing")
     hook_request = parse_hook_request(body)
-    pool = await deadline.run(
-        "gathering FHIR data", lambda: gather_hook_data(hook_request, settings=settings, http=http)
-    )
+    source = hook_request.source()
+    gathered = await deadline.run("gathering FHIR data", lambda: gather(source, settings=settings, http=http))
     deadline.check("deciding")
-    return hook_request, Evaluation(decide_all(pool, today=today, settings=settings), pool)
+    return hook_request, decided(gathered, source, today=today, settings=settings, client=client)

@@ -11,6 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from cds_service.fhir.source import Source
+from cds_service.response.configuration import ResponseOptions, response_options
+
 
 class FhirAuthorization(BaseModel):
     """Only ``access_token`` is used (sent as a Bearer token to fhirServer). ``token_type``, ``expires_in``,
@@ -41,3 +44,18 @@ class HookRequest(BaseModel):
     context: OrderSignContext
     prefetch: dict[str, Any] | None = None
     extension: dict[str, Any] | None = None
+
+    def source(self) -> Source:
+        """Where this call's patient data is, in plain values (what ``evaluation`` and ``fhir/`` take)."""
+        return Source(
+            patient_id=self.context.patientId,
+            user_id=self.context.userId,
+            draft_orders=self.context.draftOrders,
+            prefetch=self.prefetch or {},
+            server=self.fhirServer,
+            token=self.fhirAuthorization.access_token if self.fhirAuthorization else None,
+        )
+
+    def options(self) -> ResponseOptions:
+        """The response options the request's CRD extension asks for."""
+        return response_options(self.extension)

@@ -14,12 +14,12 @@ from typing import Any
 
 import orjson
 import structlog
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from cds_service.app_state import runtime_of
-from cds_service.auth.dependency import authenticate_client, client_of
+from cds_service.auth.dependency import client_of
+from cds_service.deps import AUTHENTICATED, RuntimeDep
 from cds_service.dtr.store import record_determinations
 from cds_service.errors import HookDeadlineExceeded, Overloaded, ServiceError, UnknownService, clip
 from cds_service.hooks.admission import HookDeadline, evaluate_within
@@ -27,7 +27,6 @@ from cds_service.hooks.discovery import SERVICE_ID, discovery_document
 from cds_service.hooks.feedback import parse_feedback
 from cds_service.metrics import DECISIONS, HOOK_LATENCY
 from cds_service.metrics_exposition import NO_PATHWAY
-from cds_service.response.assertion_ids import assertion_key
 from cds_service.response.hook_response import build_response
 from cds_service.store.protocol import StoreUnavailable
 
@@ -36,7 +35,7 @@ log = structlog.get_logger("cds_service.hooks")
 # Longest hookInstance written to the log.
 HOOK_INSTANCE_LOGGED = 128
 
-router = APIRouter(dependencies=[Depends(authenticate_client)])
+router = APIRouter(dependencies=[AUTHENTICATED])
 
 
 def json_response(content: Any) -> Response:
@@ -69,10 +68,9 @@ async def discovery() -> Response:
 
 @router.post("/cds-services/{service_id}", summary="The dexrazoxane order-sign service")
 @router.post("/cds-services//{service_id}", include_in_schema=False)
-async def call_service(service_id: str, request: Request) -> Response:
+async def call_service(service_id: str, request: Request, runtime: RuntimeDep) -> Response:
     started = time.perf_counter()
     _known_service(service_id)
-    runtime = runtime_of(request)
     settings = runtime.settings
     fields: dict[str, Any] = {"service": service_id}
     status = 500
@@ -83,7 +81,12 @@ async def call_service(service_id: str, request: Request) -> Response:
             deadline = HookDeadline(settings.hook_deadline_seconds)
             today = date.today()
             hook_request, evaluation = await evaluate_within(
-                deadline, request.body, settings=settings, http=runtime.http(), today=today
+                deadline,
+                request.body,
+                settings=settings,
+                http=runtime.http(),
+                today=today,
+                client=client_of(request),
             )
             # A UUID by the spec; any string in practice: bounded so a caller cannot flood the log.
             fields["hook_instance"] = clip(hook_request.hookInstance, HOOK_INSTANCE_LOGGED)
@@ -102,9 +105,8 @@ async def call_service(service_id: str, request: Request) -> Response:
             try:
                 await record_determinations(
                     runtime.store,
-                    evaluation.determinations,
-                    hook_request,
-                    key=assertion_key(settings),
+                    evaluation.assessed,
+                    patient_id=hook_request.context.patientId,
                     client=client_of(request),
                     retention_days=settings.retention_days,
                 )
@@ -112,7 +114,7 @@ async def call_service(service_id: str, request: Request) -> Response:
                 fields["stored"] = False
                 log.error("determinations_not_stored", error=str(error))
             response = build_response(
-                evaluation, hook_request, settings=settings, today=today, client=client_of(request)
+                evaluation.assessed, hook_request.options(), settings=settings, today=today
             )
         fields["cards"] = len(response.get("cards") or [])
         status = 200
@@ -149,9 +151,9 @@ async def other_method(service_id: str) -> Response:
 
 @router.post("/cds-services/{service_id}/feedback", summary="CDS Hooks feedback")
 @router.post("/cds-services//{service_id}/feedback", include_in_schema=False)
-async def feedback(service_id: str, request: Request) -> Response:
+async def feedback(service_id: str, request: Request, runtime: RuntimeDep) -> Response:
     _known_service(service_id)
     items = parse_feedback(await request.body())
-    written = await runtime_of(request).feedback_log.record(service_id, items)
+    written = await runtime.feedback_log.record(service_id, items)
     log.info("feedback", service=service_id, items=len(items), recorded=len(written))
     return json_response({})

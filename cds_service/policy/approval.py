@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from cds_service import thresholds as t
 from cds_service.clinical.dates import add_months
 from cds_service.clinical.facts import ClinicalFacts
-from cds_service.policy import thresholds as t
 from cds_service.policy.determination import ApprovalPeriod
 from cds_service.policy.pathway import EXTRAVASATION
 

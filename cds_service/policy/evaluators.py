@@ -8,12 +8,10 @@ Reading the facts (CONTRACT §2): ``Fact.value`` True → met, False → not met
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
+from cds_service import thresholds as t
 from cds_service.clinical.facts import ClinicalFacts, DoseTotal, Fact
-from cds_service.policy import thresholds as t
 from cds_service.policy.outcome import Outcome, all_of, any_of
-from cds_service.policy.tree import Evaluator, Verdict
+from cds_service.policy.tree import Verdict
 
 
 def _evidence(*verdicts: Verdict) -> tuple[str, ...]:
@@ -366,27 +364,3 @@ def extravasation_daily_caps(facts: ClinicalFacts) -> Verdict:
     # Every day is shown, the ones within their cap too: the course reads day by day.
     outcome = all_of(part.outcome for part in parts)
     return Verdict(outcome, "; ".join(part.reason for part in parts), evidence)
-
-
-EVALUATORS: Mapping[str, Evaluator] = {
-    "prescribed_for_doxorubicin_cardiomyopathy": prescribed_for_doxorubicin_cardiomyopathy,
-    "onc_or_hem_prescriber_or_consult": onc_or_hem_prescriber_or_consult,
-    "oncologist_prescriber_or_consult": oncologist_prescriber_or_consult,
-    "adult_with_cumulative_doxorubicin": adult_with_cumulative_doxorubicin,
-    "pediatric_all": pediatric_all,
-    "ph_negative_dfci_protocol": ph_negative_dfci_protocol,
-    "relapsed_ph_positive_cog_aall1331": relapsed_ph_positive_cog_aall1331,
-    "pediatric_aggressive_b_cell_lymphoma": pediatric_aggressive_b_cell_lymphoma,
-    "pediatric_hodgkin_lymphoma": pediatric_hodgkin_lymphoma,
-    "wilms_with_planned_doxorubicin": wilms_with_planned_doxorubicin,
-    "neuroblastoma": neuroblastoma,
-    "sarcoma_with_planned_doxorubicin": sarcoma_with_planned_doxorubicin,
-    "concurrent_doxorubicin": concurrent_doxorubicin,
-    "dose_ratio_within_limit": dose_ratio_within_limit,
-    "documented_only": documented_only,
-    "supporting_evidence_initial": supporting_evidence_initial,
-    "supporting_evidence_continued": supporting_evidence_continued,
-    "anthracycline_extravasation": anthracycline_extravasation,
-    "adult_on_course_start": adult_on_course_start,
-    "extravasation_daily_caps": extravasation_daily_caps,
-}

@@ -1,9 +1,10 @@
 """A policy as a tree of criteria: checked once when it is built, evaluated once per order.
 
-Nodes are "must meet all" (``ALL``) or "one of" (``ONE_OF``) branches and leaves. A leaf names the
-evaluator that reads the clinical facts; a branch may also carry a *qualifier*, a condition stated in
-the branch's own words and combined with its children under "must meet all" (e.g. I.A.3.b.i
-"Pediatric acute lymphoblastic leukemia (ALL) and one of the following (1 or 2)").
+Nodes are "must meet all" (``ALL``) or "one of" (``ONE_OF``) branches and leaves. A leaf holds the
+evaluator that reads the clinical facts (the function itself, not a name looked up in a registry); a
+branch may also carry a *qualifier*, a condition stated in the branch's own words and combined with its
+children under "must meet all" (e.g. I.A.3.b.i "Pediatric acute lymphoblastic leukemia (ALL) and one of
+the following (1 or 2)").
 
 Outcomes are three-valued and every child is evaluated (CONTRACT §2), so a card can list everything
 that is unmet or undocumented. A clinician's documented answer (``ClinicalFacts.documented``, keyed by
@@ -49,11 +50,15 @@ class Criterion:
     text: str
     kind: Kind
     children: tuple[Criterion, ...] = ()
-    evaluator: str | None = None  # a leaf's evaluator, or a branch's qualifier
+    evaluator: Evaluator | None = None  # a leaf's evaluator, or a branch's qualifier
     documentation: str = ""  # what to send when the data cannot settle it, in plain words
     # Whether a clinician's answer in our template may settle it. Not for facts only the plan's own
     # records hold (II.A.1: the member's benefit history, continuity-of-care enrollment).
     attestable: bool = True
+    # Whether the documentation template (the DTR questionnaire, ``dtr.questionnaire_items``) asks it, if
+    # it is decided at all (a leaf, or a branch's qualifier): not where structured data always settles it,
+    # nor where only the plan's own records can. Payer-reviewed criteria (not attestable) are still asked.
+    asked: bool = True
 
     def walk(self) -> Iterator[Criterion]:
         yield self
@@ -93,10 +98,9 @@ _LEVELS: tuple[tuple[str, ...], ...] = (
 
 @dataclass(frozen=True)
 class PolicyTree:
-    """Checked roots by id, with their evaluators bound."""
+    """Checked roots by id, and every node by id."""
 
     roots: Mapping[str, Criterion]
-    evaluators: Mapping[str, Evaluator]
     index: Mapping[str, Criterion]
 
     def __getitem__(self, criterion_id: str) -> Criterion:
@@ -108,7 +112,7 @@ class PolicyTree:
     def evaluate(self, criterion_id: str, facts: ClinicalFacts) -> TreeResult:
         """Evaluate one section for one order, with the criteria whose answer would settle it."""
         undetermined: set[str] = set()
-        result = _evaluate(self[criterion_id], facts, self.evaluators, undetermined)
+        result = _evaluate(self[criterion_id], facts, undetermined)
         return TreeResult(result, tuple(self[i] for i in _open_questions(result, undetermined)))
 
 
@@ -129,19 +133,19 @@ def _open_questions(result: CriterionResult, undetermined: set[str]) -> list[str
     return found
 
 
-def build_tree(roots: tuple[Criterion, ...], evaluators: Mapping[str, Evaluator]) -> PolicyTree:
+def build_tree(roots: tuple[Criterion, ...]) -> PolicyTree:
     """Check the tree (ids unique and numbered as the policy numbers them, every node kind valid,
-    every leaf and qualifier bound to a known evaluator) and bind it; raise a ``PolicyTreeError``."""
+    every leaf with an evaluator, every evaluator a function) and index it; raise a ``PolicyTreeError``."""
     seen: set[str] = set()
     for root in roots:
         if not _ROOT.match(root.id):
             raise MisnumberedCriterion(f"{root.id!r} is not a policy section id (e.g. 'I.A', 'III')")
-        _check(root, depth=0, evaluators=evaluators, seen=seen)
+        _check(root, depth=0, seen=seen)
     index = {node.id: node for root in roots for node in root.walk()}
-    return PolicyTree({root.id: root for root in roots}, dict(evaluators), index)
+    return PolicyTree({root.id: root for root in roots}, index)
 
 
-def _check(node: Criterion, *, depth: int, evaluators: Mapping[str, Evaluator], seen: set[str]) -> None:
+def _check(node: Criterion, *, depth: int, seen: set[str]) -> None:
     if node.id in seen:
         raise DuplicateCriterionId(f"criterion id {node.id!r} appears twice")
     seen.add(node.id)
@@ -158,22 +162,20 @@ def _check(node: Criterion, *, depth: int, evaluators: Mapping[str, Evaluator], 
         raise InvalidNodeKind(f"{node.id}: a 'one of' node needs at least two children")
     elif node.kind is Kind.ALL and not node.children:
         raise InvalidNodeKind(f"{node.id}: a 'must meet all' node needs children")
-    if node.evaluator is not None and node.evaluator not in evaluators:
-        raise UnboundEvaluator(f"{node.id}: no evaluator named {node.evaluator!r}")
+    if node.evaluator is not None and not callable(node.evaluator):
+        raise UnboundEvaluator(f"{node.id}: {node.evaluator!r} is not an evaluator function")
     if node.children and depth >= len(_LEVELS):
         raise MisnumberedCriterion(f"{node.id}: the policy has no numbering this deep")
     for position, child in enumerate(node.children):
         expected = f"{node.id}.{_LEVELS[depth][position]}"
         if child.id != expected:
             raise MisnumberedCriterion(f"{child.id!r} under {node.id} should be {expected!r}")
-        _check(child, depth=depth + 1, evaluators=evaluators, seen=seen)
+        _check(child, depth=depth + 1, seen=seen)
 
 
-def _evaluate(
-    node: Criterion, facts: ClinicalFacts, evaluators: Mapping[str, Evaluator], undetermined: set[str]
-) -> CriterionResult:
-    children = tuple(_evaluate(child, facts, evaluators, undetermined) for child in node.children)
-    own = _settle(node, evaluators[node.evaluator](facts), facts) if node.evaluator else None
+def _evaluate(node: Criterion, facts: ClinicalFacts, undetermined: set[str]) -> CriterionResult:
+    children = tuple(_evaluate(child, facts, undetermined) for child in node.children)
+    own = _settle(node, node.evaluator(facts), facts) if node.evaluator else None
     if own is not None and own.outcome is Outcome.UNKNOWN:
         undetermined.add(node.id)
     if node.kind is Kind.LEAF:

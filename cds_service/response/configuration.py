@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cds_service.hooks.request import HookRequest
 from cds_service.response.crd_terms import CardType, CrdVersion
 
 CONFIGURATION_KEY = "davinci-crd.configuration"
@@ -102,8 +101,9 @@ def _version(requested: Any) -> CrdVersion:
     return CrdVersion.SAFE
 
 
-def response_options(request: HookRequest) -> ResponseOptions:
-    extension = request.extension if isinstance(request.extension, dict) else {}
+def response_options(extension: Any) -> ResponseOptions:
+    """The options a request's ``extension`` (as sent: anything JSON) asks for."""
+    extension = extension if isinstance(extension, dict) else {}
     raw = extension.get(CONFIGURATION_KEY)
     config: dict[str, Any] = raw if isinstance(raw, dict) else {}
     return ResponseOptions(

@@ -24,10 +24,8 @@ from typing import Any
 from cds_service.clinical.facts import ClinicalFacts
 from cds_service.clinical.fhir_read import obj
 from cds_service.clinical.schedule import planned_schedule
-from cds_service.policy.thresholds import EXTRAVASATION_DAILY_CAP_MG, MAX_DOSE_RATIO
-
-_UNIT_ALIASES = {"mg/m2": "mg/m2", "mg/m^2": "mg/m2", "mg/m²": "mg/m2", "mg": "mg", "g": "g"}
-_MG_PER_UNIT = {"mg": 1.0, "g": 1000.0}
+from cds_service.clinical.units import to_mg, to_mg_per_m2
+from cds_service.thresholds import EXTRAVASATION_COURSE_DAYS, EXTRAVASATION_DAILY_CAP_MG, MAX_DOSE_RATIO
 
 
 def _daily_cap(day: int) -> float:
@@ -44,10 +42,17 @@ class DoseProposal:
 
 
 def _unit(quantity: dict[str, Any]) -> str | None:
+    """The dose's unit when a proposal can be written in it: mg/m² (any spelling), mg or g, read with the
+    facts' own unit tables (``clinical.units``)."""
     for key in ("code", "unit"):
         value = quantity.get(key)
-        if isinstance(value, str) and value.strip().lower() in _UNIT_ALIASES:
-            return _UNIT_ALIASES[value.strip().lower()]
+        if not isinstance(value, str):
+            continue
+        if to_mg_per_m2(1.0, value) == 1.0:
+            return "mg/m2"
+        per_unit = to_mg(1.0, value)
+        if per_unit in (1.0, 1000.0):
+            return "mg" if per_unit == 1.0 else "g"
     return None
 
 
@@ -68,7 +73,7 @@ def _in_unit(limit_mg: float | None, limit_mg_m2: float | None, unit: str, bsa: 
         if limit_mg_m2 is not None:
             return _round_down(limit_mg_m2, 1)
         return _round_down(limit_mg / bsa, 1) if limit_mg is not None and bsa else None
-    per_unit = _MG_PER_UNIT[unit]
+    per_unit = to_mg(1.0, unit) or 1.0  # "mg" or "g" (``_unit``)
     if limit_mg is None:
         limit_mg = limit_mg_m2 * bsa if limit_mg_m2 is not None and bsa else None
     return None if limit_mg is None else _round_down(limit_mg / per_unit, 0 if unit == "mg" else 3)
@@ -141,7 +146,7 @@ def _ratio_proposal(facts: ClinicalFacts, order: dict[str, Any], pathway: str | 
     )
 
 
-COURSE_DAYS = max(EXTRAVASATION_DAILY_CAP_MG)  # I.B.4 caps days 1 to 3; the approval is 3 days
+COURSE_DAYS = EXTRAVASATION_COURSE_DAYS  # I.B.4 caps days 1 to 3; the approval is 3 days
 
 
 def _dates(order: dict[str, Any], instruction: Any) -> list[date] | None:

@@ -3,29 +3,23 @@ cards (CONTRACT §5), shaped by the request's CRD version and configuration."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 import structlog
 
+from cds_service.assertion_ids import Assessed
 from cds_service.dtr.questionnaire import questionnaire_canonical
-from cds_service.evaluation import Evaluation
-from cds_service.hooks.request import HookRequest
 from cds_service.policy.cp_phar_418 import POLICY_ID
 from cds_service.policy.determination import Decision, Determination
-from cds_service.response.assertion_ids import (
-    assertion_key,
-    assertion_scope,
-    coverage_assertion_id,
-    satisfied_pa_id,
-)
 from cds_service.response.cards import (
     DECISION_WORDS,
     external_reference_card,
     instructions_card,
     propose_alternate_card,
 )
-from cds_service.response.configuration import ResponseOptions, response_options
+from cds_service.response.configuration import ResponseOptions
 from cds_service.response.coverage_information import coverage_information
 from cds_service.response.crd_terms import CardType
 from cds_service.response.dose_proposal import dose_proposal
@@ -59,26 +53,21 @@ def _invalid_order_note(problem: str) -> str:
 
 
 def _coverage_action(
-    determination: Determination,
+    assessed: Assessed,
     *,
-    request: HookRequest,
     options: ResponseOptions,
     questionnaire: str,
     today: date,
-    key: bytes,
-    client: str,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The system action, or the note the card carries instead."""
-    facts = determination.facts
-    coverage = facts.coverage.value if facts is not None else None
-    if coverage is None:
+    determination, assertion = assessed.determination, assessed.assertion
+    if assertion is None:
         return None, NO_COVERAGE_NOTE
-    scope = assertion_scope(request, client)
     extension = coverage_information(
         determination,
-        coverage=coverage,
-        assertion_id=coverage_assertion_id(determination.order, coverage, scope=scope, key=key),
-        pa_id=satisfied_pa_id(determination.order, coverage, scope=scope, key=key),
+        coverage=assertion.coverage,
+        assertion_id=assertion.assertion_id,
+        pa_id=assertion.pa_id,
         questionnaire=questionnaire,
         today=today,
         version=options.version,
@@ -133,27 +122,18 @@ def _cards(
 
 
 def build_response(
-    evaluation: Evaluation, request: HookRequest, *, settings: Settings, today: date, client: str = ""
+    assessed: Iterable[Assessed], options: ResponseOptions, *, settings: Settings, today: date
 ) -> dict[str, Any]:
-    """The order-sign response; ``client`` is the caller's verified JWT issuer ("" without authentication),
-    which the coverage assertions are bound to (``assertion_ids``)."""
-    options = response_options(request)
+    """The order-sign response to the determinations, each with the coverage assertion the DTR store
+    records (``assertion_ids.assess``), shaped by the request's options (``configuration``)."""
     questionnaire = questionnaire_canonical(settings.public_base_url)
-    key = assertion_key(settings)
     ranked: list[tuple[int, dict[str, Any]]] = []
     system_actions: list[dict[str, Any]] = []
-    for determination in evaluation.determinations:
+    for item in assessed:
+        determination = item.determination
         notes: tuple[str, ...] = ()
         if options.coverage_info and determination.decision is not Decision.NOT_APPLICABLE:
-            action, note = _coverage_action(
-                determination,
-                request=request,
-                options=options,
-                questionnaire=questionnaire,
-                today=today,
-                key=key,
-                client=client,
-            )
+            action, note = _coverage_action(item, options=options, questionnaire=questionnaire, today=today)
             if action is not None:
                 system_actions.append(action)
             notes = (note,) if note else ()

@@ -21,11 +21,10 @@ from importlib import resources
 from typing import Final
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from cds_service.app_state import runtime_of
-from cds_service.auth.dependency import authenticate_client
+from cds_service.deps import AUTHENTICATED, RuntimeDep
 from cds_service.errors import NotFound
 from cds_service.hooks.admission import HookDeadline, evaluate_within
 from cds_service.policy.render import determination_to_json
@@ -50,9 +49,7 @@ _PAGE_HEADERS: Final = {
 }
 
 page_router = APIRouter(include_in_schema=False)
-data_router = APIRouter(
-    prefix="/tester", include_in_schema=False, dependencies=[Depends(authenticate_client)]
-)
+data_router = APIRouter(prefix="/tester", include_in_schema=False, dependencies=[AUTHENTICATED])
 
 
 def _static(name: str) -> bytes:
@@ -93,9 +90,8 @@ async def scenario(folder: str, name: str) -> Response:
 
 
 @data_router.post("/determination")
-async def determination(request: Request) -> Response:
+async def determination(request: Request, runtime: RuntimeDep) -> Response:
     """The determinations (CONTRACT §4) of a posted order-sign request: what the hook decides, in full."""
-    runtime = runtime_of(request)
     # Admitted and bounded like the hook itself: the page calls this after every Sign, and it must not
     # starve the order-sign service of its slots (hooks/admission.py).
     with runtime.admission.admit():

@@ -57,10 +57,15 @@ def auth_settings(make_settings: Any) -> Settings:
 @pytest.fixture
 def network() -> Any:
     """The issuer's JWKS endpoint and the example's FHIR server; nothing else is reachable."""
-    with respx.mock(assert_all_called=False) as mock:
+    with respx.mock(using=None, assert_all_called=False) as mock:
         mock.get(JWKS_URL).mock(return_value=httpx.Response(200, json=jwks(ec_key(), rsa_key())))
         mock.route(url__startswith=EXAMPLE["fhirServer"]).mock(side_effect=empty_fhir_server)
         yield mock
+
+
+def through(network: respx.MockRouter) -> httpx.AsyncClient:
+    """The service's HTTP client, answered by the ``network`` routes (no global patching of httpx)."""
+    return httpx.AsyncClient(transport=httpx.MockTransport(network.async_handler))
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -86,22 +91,27 @@ def assert_refused(response: httpx.Response) -> None:
 async def test_a_good_token_passes(
     serve_app: ServeApp,
     auth_settings: Settings,
-    network: Any,
+    network: respx.MockRouter,
     key: SigningKey,
     method: str,
     path: str,
     body: bytes | None,
 ) -> None:
-    async with serve_app(auth_settings) as client:
+    async with serve_app(auth_settings, http_client=through(network)) as client:
         response = await call(client, method, path, body, mint(key, BASE_URL + path))
     assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ROUTES, ids=["discovery", "service", "feedback"])
 async def test_no_token_is_refused(
-    serve_app: ServeApp, auth_settings: Settings, network: Any, method: str, path: str, body: bytes | None
+    serve_app: ServeApp,
+    auth_settings: Settings,
+    network: respx.MockRouter,
+    method: str,
+    path: str,
+    body: bytes | None,
 ) -> None:
-    async with serve_app(auth_settings) as client:
+    async with serve_app(auth_settings, http_client=through(network)) as client:
         assert_refused(await call(client, method, path, body, None))
         response = await client.request(
             method, path, content=body, headers={"Authorization": "Basic dXNlcjpwdw=="}
@@ -130,12 +140,12 @@ BAD_TOKENS = {
 async def test_a_bad_token_is_refused_without_saying_why(
     serve_app: ServeApp,
     auth_settings: Settings,
-    network: Any,
+    network: respx.MockRouter,
     make_token: Any,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     token = make_token(BASE_URL + SERVICE_PATH)
-    async with serve_app(auth_settings) as client:
+    async with serve_app(auth_settings, http_client=through(network)) as client:
         assert_refused(await call(client, "POST", SERVICE_PATH, orjson.dumps(EXAMPLE), token))
     logged = capsys.readouterr().out
     assert "client_token_rejected" in logged
@@ -143,10 +153,10 @@ async def test_a_bad_token_is_refused_without_saying_why(
 
 
 async def test_a_replayed_token_is_refused(
-    serve_app: ServeApp, auth_settings: Settings, network: Any
+    serve_app: ServeApp, auth_settings: Settings, network: respx.MockRouter
 ) -> None:
     token = mint(ec_key(), BASE_URL + SERVICE_PATH)
-    async with serve_app(auth_settings) as client:
+    async with serve_app(auth_settings, http_client=through(network)) as client:
         first = await call(client, "POST", SERVICE_PATH, orjson.dumps(EXAMPLE), token)
         second = await call(client, "POST", SERVICE_PATH, orjson.dumps(EXAMPLE), token)
     assert first.status_code == 200
@@ -154,9 +164,9 @@ async def test_a_replayed_token_is_refused(
 
 
 async def test_the_jwks_is_fetched_once_for_many_calls(
-    serve_app: ServeApp, auth_settings: Settings, network: Any
+    serve_app: ServeApp, auth_settings: Settings, network: respx.MockRouter
 ) -> None:
-    async with serve_app(auth_settings) as client:
+    async with serve_app(auth_settings, http_client=through(network)) as client:
         for _ in range(3):
             response = await call(
                 client, "GET", "/cds-services", None, mint(ec_key(), BASE_URL + "/cds-services")
@@ -166,10 +176,10 @@ async def test_the_jwks_is_fetched_once_for_many_calls(
 
 
 async def test_the_sandbox_double_slash_url_is_its_own_audience(
-    serve_app: ServeApp, auth_settings: Settings, network: Any
+    serve_app: ServeApp, auth_settings: Settings, network: respx.MockRouter
 ) -> None:
     path = f"/cds-services//{SERVICE_ID}"
-    async with serve_app(auth_settings) as client:
+    async with serve_app(auth_settings, http_client=through(network)) as client:
         response = await call(client, "POST", path, orjson.dumps(EXAMPLE), mint(ec_key(), BASE_URL + path))
     assert response.status_code == 200
 
@@ -196,7 +206,10 @@ def test_authentication_is_off_and_no_issuer_trusted_by_default(monkeypatch: pyt
 
 
 async def test_a_token_longer_than_16_kib_is_refused_unread(
-    serve_app: ServeApp, auth_settings: Settings, network: Any, capsys: pytest.CaptureFixture[str]
+    serve_app: ServeApp,
+    auth_settings: Settings,
+    network: respx.MockRouter,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Parsing a huge token costs seconds of CPU before any check: refused on its length alone,
     even when it is otherwise valid."""
@@ -204,7 +217,7 @@ async def test_a_token_longer_than_16_kib_is_refused_unread(
     long_token = mint(ec_key(), audience, pad="A" * 16_500)
     fits = mint(ec_key(), audience, pad="A" * 8_000)
     assert len(long_token) > 16 * 1024 > len(fits)
-    async with serve_app(auth_settings) as client:
+    async with serve_app(auth_settings, http_client=through(network)) as client:
         assert_refused(await call(client, "GET", "/cds-services", None, long_token))
         assert (await call(client, "GET", "/cds-services", None, fits)).status_code == 200
     assert '"check": "size"' in capsys.readouterr().out

@@ -11,7 +11,7 @@ from cds_service.dtr.store import determination_records
 from cds_service.errors import InvalidRequest, NotFound
 from cds_service.response.fhir_validation import r4_problem
 from cds_service.store.records import DeterminationRecord
-from tests.response.determinations import draft_order, hook_request, pend
+from tests.response.determinations import PATIENT_ID, assessed, draft_order, pend
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 QUESTIONNAIRE = questionnaire(public_base_url="https://payer.example.org", publisher="Example Health Plan")
@@ -39,7 +39,11 @@ def context(value: str) -> dict[str, Any]:
 def stored(client: str = "") -> DeterminationRecord:
     """What the store holds for pend() after an order-sign call by ``client``."""
     (record,) = determination_records(
-        [pend()], hook_request(draft_order()), key=b"k", client=client, now=NOW, retention_days=1
+        assessed(pend(), key=b"k", client=client),
+        patient_id=PATIENT_ID,
+        client=client,
+        now=NOW,
+        retention_days=1,
     )
     return record
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+import respx
 from fastapi import FastAPI
 
 from cds_service.app import create_app
+from cds_service.assertion_ids import assertion_key
 from cds_service.dtr.store import record_determinations
-from cds_service.response.assertion_ids import assertion_key
 from cds_service.response.fhir_validation import r4_problem
 from cds_service.settings import Settings
 from tests.conftest import ServeApp
-from tests.response.determinations import hook_request, pend
+from tests.response.determinations import PATIENT_ID, assessed, pend
 
 BASE = "https://payer.example.org"
 COVERAGE = {
@@ -78,9 +79,8 @@ async def test_the_package_for_a_recorded_order_sign_call_is_prefilled(
 ) -> None:
     (assertion_id,) = await record_determinations(
         app.state.runtime.store,
-        [pend()],
-        hook_request(pend().order_resource),
-        key=assertion_key(app.state.runtime.settings),
+        assessed(pend(), key=assertion_key(app.state.runtime.settings)),
+        patient_id=PATIENT_ID,
     )
     response = await client.post(path, json=package_body({"name": "context", "valueString": assertion_id}))
     assert response.status_code == 200
@@ -124,11 +124,22 @@ DTR_ROUTES = [
 
 
 @pytest.fixture
-def auth_app(make_settings: Callable[..., Settings]) -> FastAPI:
+def network() -> Iterator[respx.MockRouter]:
+    """The issuer's JWKS endpoint, behind the service's HTTP client (no global patching of httpx)."""
+    from tests.auth.tokens import JWKS_URL, ec_key, jwks
+
+    with respx.mock(using=None, assert_all_called=False) as routes:
+        routes.get(JWKS_URL).mock(return_value=httpx.Response(200, json=jwks(ec_key())))
+        yield routes
+
+
+@pytest.fixture
+def auth_app(make_settings: Callable[..., Settings], network: respx.MockRouter) -> FastAPI:
     from tests.auth.tokens import BASE_URL, ISSUER, JWKS_URL
 
     return create_app(
-        make_settings(auth_required=True, public_base_url=BASE_URL, trusted_issuers={ISSUER: JWKS_URL})
+        make_settings(auth_required=True, public_base_url=BASE_URL, trusted_issuers={ISSUER: JWKS_URL}),
+        http_client=httpx.AsyncClient(transport=httpx.MockTransport(network.async_handler)),
     )
 
 
@@ -137,27 +148,20 @@ async def test_with_authentication_required_dtr_needs_the_client_jwt(
     auth_app: FastAPI, method: str, path: str
 ) -> None:
     # The pre-filled QuestionnaireResponse carries patient data: DTR is guarded like the CDS Hooks routes.
-    import respx
-
-    from tests.auth.tokens import BASE_URL, JWKS_URL, ec_key, jwks, mint
+    from tests.auth.tokens import BASE_URL, ec_key, mint
 
     body = package_body({"name": "context", "valueString": "x"}) if method == "POST" else None
     transport = httpx.ASGITransport(app=auth_app, raise_app_exceptions=False)
-    with respx.mock(assert_all_called=False) as network:
-        network.get(JWKS_URL).mock(return_value=httpx.Response(200, json=jwks(ec_key())))
-        network.route(host="testserver").pass_through()
-        async with (
-            auth_app.router.lifespan_context(auth_app),
-            httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-        ):
-            refused = await client.request(method, path, json=body)
-            wrong_aud = await client.request(
-                method, path, json=body, headers={"Authorization": f"Bearer {mint(ec_key(), BASE_URL)}"}
-            )
-            token = mint(ec_key(), BASE_URL + path)
-            accepted = await client.request(
-                method, path, json=body, headers={"Authorization": f"Bearer {token}"}
-            )
+    async with (
+        auth_app.router.lifespan_context(auth_app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        refused = await client.request(method, path, json=body)
+        wrong_aud = await client.request(
+            method, path, json=body, headers={"Authorization": f"Bearer {mint(ec_key(), BASE_URL)}"}
+        )
+        token = mint(ec_key(), BASE_URL + path)
+        accepted = await client.request(method, path, json=body, headers={"Authorization": f"Bearer {token}"})
     assert_outcome(refused, 401)
     assert_outcome(wrong_aud, 401)
     assert accepted.status_code == 200, accepted.text

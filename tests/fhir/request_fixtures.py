@@ -6,7 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from cds_service.evaluation import gather
+from cds_service.fhir.pool import ResourcePool
 from cds_service.hooks.request import HookRequest
+from cds_service.settings import Settings
 
 REQUESTS = Path(__file__).resolve().parents[2] / "fhir_fixtures" / "requests"
 DEXRAZOXANE_REQUEST = "dexrazoxane-full-prefetch.json"
@@ -37,3 +42,9 @@ def server_resources(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 def hook_request(body: dict[str, Any]) -> HookRequest:
     return HookRequest.model_validate(body)
+
+
+async def gather_pool(request: HookRequest, *, settings: Settings, http: httpx.AsyncClient) -> ResourcePool:
+    """What the service gathers for a request (``evaluation.gather``: draft orders, then the rest for the
+    dexrazoxane ones)."""
+    return (await gather(request.source(), settings=settings, http=http)).pool

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -25,8 +25,15 @@ def searchset(*ids: str, next_url: str | None = None) -> dict[str, object]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+def router() -> Iterator[respx.MockRouter]:
+    """The FHIR server's routes, handed to the client below (no global patching of httpx)."""
+    with respx.mock(using=None, assert_all_called=False) as routes:
+        yield routes
+
+
+@pytest.fixture
+async def http(router: respx.MockRouter) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as client:
         yield client
 
 
@@ -34,9 +41,10 @@ def client_for(http: httpx.AsyncClient, *, timeout: float = 0.5, page_cap: int =
     return FhirClient(http, BASE, access_token=TOKEN, query_timeout_seconds=timeout, page_cap=page_cap)
 
 
-@respx.mock
-async def test_search_follows_next_links_and_sends_the_bearer_token(http: httpx.AsyncClient) -> None:
-    route = respx.get(f"{BASE}/Condition").mock(
+async def test_search_follows_next_links_and_sends_the_bearer_token(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    route = router.get(f"{BASE}/Condition").mock(
         side_effect=[
             httpx.Response(200, json=searchset("c1", next_url=f"{BASE}/Condition?page=2")),
             httpx.Response(200, json=searchset("c2", next_url=f"{BASE}/Condition?page=3")),
@@ -51,13 +59,14 @@ async def test_search_follows_next_links_and_sends_the_bearer_token(http: httpx.
     assert route.calls[0].request.url.params["patient"] == "p1"
 
 
-@respx.mock
-async def test_a_relative_next_link_is_read_on_the_same_server(http: httpx.AsyncClient) -> None:
+async def test_a_relative_next_link_is_read_on_the_same_server(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
     # The more specific route first: respx answers with the first route that matches.
-    respx.get(f"{BASE}/Condition", params={"page": "2"}).mock(
+    router.get(f"{BASE}/Condition", params={"page": "2"}).mock(
         return_value=httpx.Response(200, json=searchset("c2"))
     )
-    respx.get(f"{BASE}/Condition", params={"patient": "p1"}).mock(
+    router.get(f"{BASE}/Condition", params={"patient": "p1"}).mock(
         return_value=httpx.Response(200, json=searchset("c1", next_url="Condition?patient=p1&page=2"))
     )
     fetched = await client_for(http).search("conditions", "Condition?patient=p1")
@@ -65,9 +74,10 @@ async def test_a_relative_next_link_is_read_on_the_same_server(http: httpx.Async
     assert len(fetched.resources) == 2
 
 
-@respx.mock
-async def test_next_links_that_loop_make_the_read_partial(http: httpx.AsyncClient) -> None:
-    route = respx.get(f"{BASE}/Condition").mock(
+async def test_next_links_that_loop_make_the_read_partial(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    route = router.get(f"{BASE}/Condition").mock(
         side_effect=[
             httpx.Response(200, json=searchset("c1", next_url=f"{BASE}/Condition?page=2")),
             httpx.Response(200, json=searchset("c2", next_url=f"{BASE}/Condition?page=2")),
@@ -82,15 +92,16 @@ async def test_next_links_that_loop_make_the_read_partial(http: httpx.AsyncClien
     assert fetched.incomplete_because == "paging loop after page 2"
 
 
-@respx.mock
-async def test_a_total_above_the_entries_read_makes_the_read_partial(http: httpx.AsyncClient) -> None:
+async def test_a_total_above_the_entries_read_makes_the_read_partial(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
     first = searchset("c1", "c2", next_url=f"{BASE}/Condition?page=2")
     first["total"] = 5
     last = searchset("c3")
     last["entry"].append(  # type: ignore[attr-defined]
         {"resource": {"resourceType": "Practitioner", "id": "x"}, "search": {"mode": "include"}}
     )
-    respx.get(f"{BASE}/Condition").mock(
+    router.get(f"{BASE}/Condition").mock(
         side_effect=[httpx.Response(200, json=first), httpx.Response(200, json=last)]
     )
     fetched = await client_for(http).search("conditions", "Condition?patient=p1")
@@ -99,17 +110,17 @@ async def test_a_total_above_the_entries_read_makes_the_read_partial(http: httpx
     assert fetched.problems == ["conditions: total 5 above the 3 entries read"]
 
 
-@respx.mock
-async def test_a_total_equal_to_the_entries_read_is_complete(http: httpx.AsyncClient) -> None:
+async def test_a_total_equal_to_the_entries_read_is_complete(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
     page = searchset("c1", "c2")
     page["total"] = 2
-    respx.get(f"{BASE}/Condition").mock(return_value=httpx.Response(200, json=page))
+    router.get(f"{BASE}/Condition").mock(return_value=httpx.Response(200, json=page))
     fetched = await client_for(http).search("conditions", "Condition?patient=p1")
     assert fetched.complete and fetched.problems == []
 
 
-@respx.mock
-async def test_paging_stops_at_the_entry_cap(http: httpx.AsyncClient) -> None:
+async def test_paging_stops_at_the_entry_cap(router: respx.MockRouter, http: httpx.AsyncClient) -> None:
     counter = iter(range(100))
 
     def endless(request: httpx.Request) -> httpx.Response:
@@ -118,7 +129,7 @@ async def test_paging_stops_at_the_entry_cap(http: httpx.AsyncClient) -> None:
             200, json=searchset(f"a{n}", f"b{n}", next_url=f"{BASE}/Condition?page={n + 1}")
         )
 
-    respx.get(f"{BASE}/Condition").mock(side_effect=endless)
+    router.get(f"{BASE}/Condition").mock(side_effect=endless)
     client = FhirClient(http, BASE, access_token=TOKEN, query_timeout_seconds=0.5, page_cap=50, max_entries=5)
     fetched = await client.search("conditions", "Condition?patient=p1")
     assert len(fetched.resources) == 3  # 6 matches read, past the cap of 5
@@ -126,9 +137,10 @@ async def test_paging_stops_at_the_entry_cap(http: httpx.AsyncClient) -> None:
     assert fetched.problems == ["conditions: more entries than the entry cap (5); stopped"]
 
 
-@respx.mock
-async def test_a_page_that_fails_mid_way_makes_the_read_partial(http: httpx.AsyncClient) -> None:
-    respx.get(f"{BASE}/Condition").mock(
+async def test_a_page_that_fails_mid_way_makes_the_read_partial(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    router.get(f"{BASE}/Condition").mock(
         side_effect=[
             httpx.Response(200, json=searchset("c1", next_url=f"{BASE}/Condition?page=2")),
             httpx.Response(503, text="busy"),
@@ -142,29 +154,31 @@ async def test_a_page_that_fails_mid_way_makes_the_read_partial(http: httpx.Asyn
     assert fetched.problems == ["conditions: fhirServer answered HTTP 503"]
 
 
-@respx.mock
-async def test_paging_stops_at_the_page_cap_and_says_the_data_is_incomplete(http: httpx.AsyncClient) -> None:
+async def test_paging_stops_at_the_page_cap_and_says_the_data_is_incomplete(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
     counter = iter(range(100))
 
     def endless(request: httpx.Request) -> httpx.Response:
         n = next(counter)
         return httpx.Response(200, json=searchset(f"c{n}", next_url=f"{BASE}/Condition?page={n + 1}"))
 
-    route = respx.get(f"{BASE}/Condition").mock(side_effect=endless)
+    route = router.get(f"{BASE}/Condition").mock(side_effect=endless)
     fetched = await client_for(http, page_cap=3).search("conditions", "Condition?patient=p1")
     assert route.call_count == 3
     assert not fetched.complete
     assert fetched.problems == ["conditions: more pages than the page cap (3); stopped"]
 
 
-@respx.mock
-async def test_a_next_link_to_another_host_is_not_followed_with_the_token(http: httpx.AsyncClient) -> None:
-    respx.get(f"{BASE}/Condition").mock(
+async def test_a_next_link_to_another_host_is_not_followed_with_the_token(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    router.get(f"{BASE}/Condition").mock(
         return_value=httpx.Response(
             200, json=searchset("c1", next_url="https://elsewhere.example.com/x?page=2")
         )
     )
-    elsewhere = respx.get(host="elsewhere.example.com").mock(
+    elsewhere = router.get(host="elsewhere.example.com").mock(
         return_value=httpx.Response(200, json=searchset())
     )
     fetched = await client_for(http).search("conditions", "Condition?patient=p1")
@@ -197,31 +211,32 @@ async def test_a_next_link_to_another_host_is_not_followed_with_the_token(http: 
     ],
 )
 async def test_a_faulty_answer_is_an_unavailable_query_with_a_problem(
-    http: httpx.AsyncClient, response: httpx.Response, problem: str
+    router: respx.MockRouter, http: httpx.AsyncClient, response: httpx.Response, problem: str
 ) -> None:
-    with respx.mock:
-        respx.get(f"{BASE}/Condition").mock(return_value=response)
-        fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    router.get(f"{BASE}/Condition").mock(return_value=response)
+    fetched = await client_for(http).search("conditions", "Condition?patient=p1")
     assert not fetched.complete
     assert fetched.resources == []
     assert fetched.problems == [problem]
 
 
-@respx.mock
-async def test_a_query_that_outlasts_its_timeout_is_abandoned(http: httpx.AsyncClient) -> None:
+async def test_a_query_that_outlasts_its_timeout_is_abandoned(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
     async def never_answers(request: httpx.Request) -> httpx.Response:
         await asyncio.Event().wait()
         raise AssertionError("unreachable")
 
-    respx.get(f"{BASE}/Condition").mock(side_effect=never_answers)
+    router.get(f"{BASE}/Condition").mock(side_effect=never_answers)
     fetched = await client_for(http, timeout=0.05).search("conditions", "Condition?patient=p1")
     assert not fetched.complete
     assert fetched.problems == ["conditions: fhirServer did not answer within 0.05 s"]
 
 
-@respx.mock
-async def test_a_transport_error_names_its_kind_but_not_the_url(http: httpx.AsyncClient) -> None:
-    respx.get(f"{BASE}/Condition").mock(
+async def test_a_transport_error_names_its_kind_but_not_the_url(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    router.get(f"{BASE}/Condition").mock(
         side_effect=httpx.ConnectError(f"cannot reach {BASE}/Condition?patient=p1")
     )
     fetched = await client_for(http).search("conditions", "Condition?patient=p1")
@@ -229,12 +244,13 @@ async def test_a_transport_error_names_its_kind_but_not_the_url(http: httpx.Asyn
     assert "p1" not in fetched.problems[0] and TOKEN not in fetched.problems[0]
 
 
-@respx.mock
-async def test_a_read_expects_the_type_it_asked_for(http: httpx.AsyncClient) -> None:
-    respx.get(f"{BASE}/Patient/p1").mock(
+async def test_a_read_expects_the_type_it_asked_for(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    router.get(f"{BASE}/Patient/p1").mock(
         return_value=httpx.Response(200, json={"resourceType": "Patient", "id": "p1"})
     )
-    respx.get(f"{BASE}/Practitioner/u1").mock(
+    router.get(f"{BASE}/Practitioner/u1").mock(
         return_value=httpx.Response(404, json={"resourceType": "OperationOutcome"})
     )
     client = client_for(http)
@@ -246,30 +262,32 @@ async def test_a_read_expects_the_type_it_asked_for(http: httpx.AsyncClient) -> 
     ]
 
 
-@respx.mock
-async def test_without_a_token_no_authorization_header_is_sent(http: httpx.AsyncClient) -> None:
-    route = respx.get(f"{BASE}/Condition").mock(return_value=httpx.Response(200, json=searchset()))
+async def test_without_a_token_no_authorization_header_is_sent(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    route = router.get(f"{BASE}/Condition").mock(return_value=httpx.Response(200, json=searchset()))
     client = FhirClient(http, BASE, access_token=None, query_timeout_seconds=0.5, page_cap=5)
     await client.search("conditions", "Condition?patient=p1")
     assert "Authorization" not in route.calls[0].request.headers
 
 
 async def test_the_pages_after_a_prefetched_bundle_are_read_from_its_next_link(
+    router: respx.MockRouter,
     http: httpx.AsyncClient,
 ) -> None:
-    with respx.mock:
-        respx.get(f"{BASE}/Condition", params={"page": "2"}).mock(
-            return_value=httpx.Response(200, json=searchset("c2"))
-        )
-        fetched = await client_for(http).rest_of(
-            "conditions", searchset("c1", next_url=f"{BASE}/Condition?page=2")
-        )
+    router.get(f"{BASE}/Condition", params={"page": "2"}).mock(
+        return_value=httpx.Response(200, json=searchset("c2"))
+    )
+    fetched = await client_for(http).rest_of(
+        "conditions", searchset("c1", next_url=f"{BASE}/Condition?page=2")
+    )
     assert fetched.complete
     assert [page["entry"][0]["resource"]["id"] for page in fetched.resources] == ["c2"]
 
 
-@respx.mock
-async def test_a_search_page_reporting_an_error_makes_the_query_incomplete(http: httpx.AsyncClient) -> None:
+async def test_a_search_page_reporting_an_error_makes_the_query_incomplete(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
     page = searchset("c1")
     page["entry"].append(  # type: ignore[attr-defined]
         {
@@ -279,7 +297,7 @@ async def test_a_search_page_reporting_an_error_makes_the_query_incomplete(http:
             }
         }
     )
-    respx.get(f"{BASE}/Condition").mock(return_value=httpx.Response(200, json=page))
+    router.get(f"{BASE}/Condition").mock(return_value=httpx.Response(200, json=page))
     fetched = await client_for(http).search("conditions", "Condition?patient=p1")
     assert not fetched.complete
     assert fetched.problems == ["conditions: fhirServer reported an error inside the search result"]
@@ -309,13 +327,13 @@ async def test_an_answer_past_the_byte_cap_is_not_read_to_its_end() -> None:
     assert chunks_sent < 20
 
 
-@respx.mock
 async def test_an_answer_declared_past_the_byte_cap_is_refused_and_one_at_the_cap_is_read(
+    router: respx.MockRouter,
     http: httpx.AsyncClient,
 ) -> None:
     body = searchset("c1")
     size = len(httpx.Response(200, json=body).content)
-    respx.get(f"{BASE}/Condition").mock(return_value=httpx.Response(200, json=body))
+    router.get(f"{BASE}/Condition").mock(return_value=httpx.Response(200, json=body))
     at_cap = FhirClient(
         http, BASE, access_token=None, query_timeout_seconds=1, page_cap=1, max_response_bytes=size
     )
@@ -336,9 +354,10 @@ async def test_any_exception_of_a_request_is_a_failed_query_named_by_its_type() 
     assert fetched.problems == ["conditions: the query failed (UnicodeEncodeError)"]
 
 
-@respx.mock
-async def test_a_next_link_that_does_not_parse_is_not_followed(http: httpx.AsyncClient) -> None:
-    respx.get(f"{BASE}/Condition").mock(
+async def test_a_next_link_that_does_not_parse_is_not_followed(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    router.get(f"{BASE}/Condition").mock(
         return_value=httpx.Response(200, json=searchset("c1", next_url="http://[::1/Condition?page=2"))
     )
     fetched = await client_for(http).search("conditions", "Condition?patient=p1")

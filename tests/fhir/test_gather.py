@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -12,15 +11,15 @@ import respx
 from hypothesis import HealthCheck, given
 from hypothesis import settings as settings_profile
 from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
 from cds_service.errors import MissingData
-from cds_service.fhir.gather import gather_resources
 from cds_service.fhir.pool import ResourcePool
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
 from cds_service.fhir.supplementary_queries import SUPPLEMENTARY_QUERIES
 from cds_service.settings import Settings
 from tests.fhir.fake_fhir_server import FakeFhirServer
-from tests.fhir.request_fixtures import TOKEN, hook_request, load_json, server_resources
+from tests.fhir.request_fixtures import TOKEN, gather_pool, hook_request, load_json, server_resources
 
 HOST = "ehr.example.org"
 PATIENT_ID = "pat-dxr-1"
@@ -35,11 +34,11 @@ def fake(dexrazoxane_body: dict[str, Any]) -> FakeFhirServer:
 async def gather(
     body: dict[str, Any], settings: Settings, fake: FakeFhirServer | None = None
 ) -> ResourcePool:
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_mocked=True, assert_all_called=False) as router:
         if fake is not None:
             router.route(host=HOST).mock(side_effect=fake.handle)
-        async with httpx.AsyncClient() as http:
-            return await gather_resources(hook_request(body), settings=settings, http=http)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
+            return await gather_pool(hook_request(body), settings=settings, http=http)
 
 
 def resource_types(fake: FakeFhirServer) -> list[str]:
@@ -149,18 +148,18 @@ async def test_a_paged_prefetch_without_a_usable_server_is_missing_data(
 
 
 async def test_missing_required_data_with_no_server_is_a_412_naming_each_key(
-    dexrazoxane_body: dict[str, Any], settings: Settings, caplog: pytest.LogCaptureFixture
+    dexrazoxane_body: dict[str, Any], settings: Settings
 ) -> None:
     for key in ("conditions", "medicationRequests", "observations"):
         del dexrazoxane_body["prefetch"][key]
     del dexrazoxane_body["fhirServer"], dexrazoxane_body["fhirAuthorization"]
-    with caplog.at_level(logging.INFO), pytest.raises(MissingData) as raised:
+    with capture_logs() as logs, pytest.raises(MissingData) as raised:
         await gather(dexrazoxane_body, settings)
     assert raised.value.status == 412
     # observations is not required: without it the BSA, hence mg doses, are unknown (a pend), not a deny.
     assert raised.value.expression == ("prefetch.conditions", "prefetch.medicationRequests")
     assert "conditions (no usable fhirServer)" in raised.value.message
-    assert "the request names no fhirServer" in caplog.text  # the precise reason: logs only
+    assert "the request names no fhirServer" in str(logs)  # the precise reason: logs only
     assert PATIENT_ID not in raised.value.message
 
 
@@ -197,10 +196,10 @@ async def test_no_dexrazoxane_order_means_no_fetch_and_no_412(settings: Settings
     body = load_json("sandbox-r4-no-medication.json")
     body["fhirAuthorization"] = {"access_token": TOKEN, "token_type": "Bearer"}
     fake = FakeFhirServer(body["fhirServer"])
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_mocked=True, assert_all_called=False) as router:
         route = router.route(host="launch.smarthealthit.org").mock(side_effect=fake.handle)
-        async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(body), settings=settings, http=http)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
+            pool = await gather_pool(hook_request(body), settings=settings, http=http)
     assert not route.called
     assert len(pool.draft_orders) == 1
 
@@ -222,19 +221,18 @@ async def test_a_failing_required_query_is_a_412(
     settings: Settings,
     fake: FakeFhirServer,
     status: int,
-    caplog: pytest.LogCaptureFixture,
 ) -> None:
     del dexrazoxane_body["prefetch"]["conditions"], dexrazoxane_body["prefetch"]["observations"]
-    with caplog.at_level(logging.WARNING), respx.mock as router:
+    with capture_logs() as logs, respx.mock(using=None) as router:
         router.route(host=HOST).mock(side_effect=failing(fake, status, "/Condition", "/Observation"))
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
             with pytest.raises(MissingData) as raised:
-                await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+                await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert raised.value.expression == ("prefetch.conditions",)
     # The 412 is coarse (no port-scan oracle for whoever chose fhirServer); the status is logged.
     assert "conditions (fhirServer could not provide it)" in raised.value.message
     assert str(status) not in raised.value.message
-    assert f"conditions: fhirServer answered HTTP {status}" in caplog.text
+    assert f"conditions: fhirServer answered HTTP {status}" in str(logs)
 
 
 @pytest.mark.parametrize("status", [401, 500])
@@ -242,10 +240,10 @@ async def test_a_failing_optional_query_is_a_problem_and_the_rest_is_evaluated(
     dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer, status: int
 ) -> None:
     del dexrazoxane_body["prefetch"]["observations"]
-    with respx.mock as router:
+    with respx.mock(using=None) as router:
         router.route(host=HOST).mock(side_effect=failing(fake, status, "/Observation"))
-        async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
+            pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert pool.problems == [
         f"observations: fhirServer answered HTTP {status}",
         f"bcrAbl1Observations: fhirServer answered HTTP {status}",
@@ -264,10 +262,10 @@ async def test_a_server_that_answers_slowly_is_bounded_by_the_total_timeout(
             await asyncio.Event().wait()  # never answers; only the total budget ends it
         return fake.handle(request)
 
-    with respx.mock as router:
+    with respx.mock(using=None) as router:
         router.route(host=HOST).mock(side_effect=slow_observations)
-        async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
+            pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert "observations: not finished within the total FHIR budget of 0.2 s" in pool.problems
     assert len(pool.of_type("Condition")) == 2  # what answered in time is kept
 
@@ -292,10 +290,10 @@ async def test_the_first_round_of_queries_is_in_flight_at_once(
             await all_in.wait()
         return fake.handle(request)
 
-    with respx.mock as router:
+    with respx.mock(using=None) as router:
         router.route(host=HOST).mock(side_effect=barrier)
-        async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
+            pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert pool.problems == []
     assert arrived == first_round
 
@@ -304,13 +302,12 @@ async def test_without_fhir_authorization_the_server_is_queried_only_when_allowe
     dexrazoxane_body: dict[str, Any],
     settings: Settings,
     fake: FakeFhirServer,
-    caplog: pytest.LogCaptureFixture,
 ) -> None:
     del dexrazoxane_body["fhirAuthorization"], dexrazoxane_body["prefetch"]["medicationRequests"]
-    with caplog.at_level(logging.INFO), pytest.raises(MissingData) as raised:
+    with capture_logs() as logs, pytest.raises(MissingData) as raised:
         await gather(dexrazoxane_body, settings, fake)
     assert "medicationRequests (no usable fhirServer)" in raised.value.message
-    assert "CDS_ALLOW_UNAUTHENTICATED_FHIR is off" in caplog.text
+    assert "CDS_ALLOW_UNAUTHENTICATED_FHIR is off" in str(logs)
     assert fake.requests == []
 
     open_settings = settings.model_copy(update={"allow_unauthenticated_fhir": True})
@@ -320,19 +317,19 @@ async def test_without_fhir_authorization_the_server_is_queried_only_when_allowe
 
 
 async def test_no_token_or_patient_id_in_problems_or_logs(
-    dexrazoxane_body: dict[str, Any], settings: Settings, caplog: pytest.LogCaptureFixture
+    dexrazoxane_body: dict[str, Any], settings: Settings
 ) -> None:
     del dexrazoxane_body["prefetch"]["observations"], dexrazoxane_body["prefetch"]["procedures"]
 
     def fail(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError(f"failed {request.url} with {request.headers.get('Authorization')}")
 
-    with caplog.at_level(logging.DEBUG), respx.mock as router:
+    with capture_logs() as logs, respx.mock(using=None) as router:
         router.route(host=HOST).mock(side_effect=fail)
-        async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
+            pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert pool.problems  # the failures are reported...
-    text = " ".join(pool.problems) + caplog.text
+    text = " ".join(pool.problems) + str(logs)
     assert "observations: fhirServer unreachable (ConnectError)" in text
     for secret in (TOKEN, PATIENT_ID):  # ...without the token or the patient id
         assert secret not in text
@@ -404,7 +401,6 @@ async def test_a_server_ignoring_the_patient_parameter_cannot_lend_another_patie
     dexrazoxane_body: dict[str, Any],
     settings: Settings,
     fake: FakeFhirServer,
-    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Servers may ignore a search parameter they do not support and answer every patient's resources.
     fake.add(
@@ -426,25 +422,25 @@ async def test_a_server_ignoring_the_patient_parameter_cannot_lend_another_patie
             return httpx.Response(200, json=fake.search("ResearchSubject", []))
         return fake.handle(request)
 
-    with caplog.at_level(logging.INFO), respx.mock as router:
+    with capture_logs() as logs, respx.mock(using=None) as router:
         router.route(host=HOST).mock(side_effect=ignores_patient)
-        async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
+            pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert pool.of_type("ResearchSubject") == []
     assert pool.get("ResearchStudy", "dfci-16-001") is None  # never asked for: no subject names it
     assert "fhirServer.researchSubjects: 1 resource(s) of another patient ignored" in pool.problems
-    assert "1 resource(s) of another patient ignored" in caplog.text
-    assert "someone-else" not in caplog.text
+    assert "1 resource(s) of another patient ignored" in str(logs)
+    assert "someone-else" not in str(logs)
 
 
 async def test_a_dstu2_draft_order_asks_for_medication_orders(settings: Settings) -> None:
     body = load_json("sandbox-dstu2-medicationorder.json")
     fake = FakeFhirServer(body["fhirServer"])
     open_settings = settings.model_copy(update={"allow_unauthenticated_fhir": True})
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_mocked=True, assert_all_called=False) as router:
         router.route(host="launch.smarthealthit.org").mock(side_effect=fake.handle)
-        async with httpx.AsyncClient() as http:
-            await gather_resources(hook_request(body), settings=open_settings, http=http)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
+            await gather_pool(hook_request(body), settings=open_settings, http=http)
     assert "/MedicationOrder" in fake.paths and "/MedicationRequest" not in fake.paths
 
 
@@ -523,7 +519,7 @@ def test_whatever_the_client_sends_gather_answers_a_pool_or_a_412(
 
     async def run() -> ResourcePool:
         async with httpx.AsyncClient(transport=httpx.MockTransport(no_network)) as http:
-            return await gather_resources(hook_request(body), settings=settings, http=http)
+            return await gather_pool(hook_request(body), settings=settings, http=http)
 
     try:
         pool = asyncio.run(run())
@@ -563,7 +559,7 @@ async def test_an_internal_or_malformed_fhir_server_is_never_queried(
     open_settings = settings.model_copy(update={"allow_unauthenticated_fhir": True})
     sent: list[httpx.Request] = []
     async with httpx.AsyncClient(transport=recording_transport(sent)) as http:
-        pool = await gather_resources(hook_request(dexrazoxane_body), settings=open_settings, http=http)
+        pool = await gather_pool(hook_request(dexrazoxane_body), settings=open_settings, http=http)
     assert sent == []
     assert len(pool.problems) == 1 and pool.problems[0].startswith("data beyond the prefetch not read: ")
 
@@ -576,12 +572,12 @@ async def test_with_an_allowlist_only_a_listed_fhir_server_is_queried(
     elsewhere = settings.model_copy(update={"fhir_server_allowlist": ["https://other.example.org/fhir"]})
     sent: list[httpx.Request] = []
     async with httpx.AsyncClient(transport=recording_transport(sent)) as http:
-        pool = await gather_resources(hook_request(dexrazoxane_body), settings=elsewhere, http=http)
+        pool = await gather_pool(hook_request(dexrazoxane_body), settings=elsewhere, http=http)
         assert sent == []
         assert pool.problems == [
             "data beyond the prefetch not read: fhirServer is not in CDS_FHIR_SERVER_ALLOWLIST"
         ]
-        await gather_resources(hook_request(dexrazoxane_body), settings=listed, http=http)
+        await gather_pool(hook_request(dexrazoxane_body), settings=listed, http=http)
         assert sent and {r.url.host for r in sent} == {HOST}
 
 
@@ -622,7 +618,7 @@ async def test_outbound_requests_stop_at_the_cap_and_the_rest_is_a_problem(
     sent: list[httpx.Request] = []
     async with httpx.AsyncClient(transport=recording_transport(sent)) as http:
         with pytest.raises(MissingData):
-            await gather_resources(hook_request(dexrazoxane_body), settings=capped, http=http)
+            await gather_pool(hook_request(dexrazoxane_body), settings=capped, http=http)
     assert len(sent) == 3
 
 
@@ -645,7 +641,7 @@ async def test_the_request_cap_counts_pages(dexrazoxane_body: dict[str, Any], se
         )
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(endless)) as http:
-        pool = await gather_resources(hook_request(dexrazoxane_body), settings=capped, http=http)
+        pool = await gather_pool(hook_request(dexrazoxane_body), settings=capped, http=http)
     assert len(sent) == 4
     assert any("cap of 4 fhirServer requests" in problem for problem in pool.problems)
 
@@ -669,7 +665,7 @@ async def test_the_412_says_the_same_whatever_the_server_did(
     for handler in (answer_404, refuse, time_out):
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
             with pytest.raises(MissingData) as raised:
-                await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+                await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
         messages.add(raised.value.message)
     assert len(messages) == 1
     assert messages.pop().endswith("conditions (fhirServer could not provide it)")
@@ -684,7 +680,7 @@ async def test_an_access_token_that_cannot_be_sent_makes_the_server_unusable(
     del dexrazoxane_body["prefetch"]["observations"]
     sent: list[httpx.Request] = []
     async with httpx.AsyncClient(transport=recording_transport(sent)) as http:
-        pool = await gather_resources(hook_request(dexrazoxane_body), settings=settings, http=http)
+        pool = await gather_pool(hook_request(dexrazoxane_body), settings=settings, http=http)
     assert sent == []
     assert pool.problems == [
         "data beyond the prefetch not read: fhirAuthorization.access_token cannot be sent in an HTTP header"

@@ -67,7 +67,7 @@ async def evaluate(body: dict[str, Any], fake: FakeFhirServer | None = None) -> 
     transport = httpx.MockTransport(fake.handle if fake is not None else refuse)
     async with httpx.AsyncClient(transport=transport) as http:
         return await evaluate_hook(
-            HookRequest.model_validate(body), settings=Settings(), http=http, today=TODAY
+            HookRequest.model_validate(body).source(), settings=Settings(), http=http, today=TODAY
         )
 
 

@@ -12,8 +12,7 @@ import httpx
 import pytest
 import respx
 
-from cds_service.evaluation import decide_all
-from cds_service.fhir.gather import gather_resources
+from cds_service.evaluation import decide_all, gather
 from cds_service.policy.determination import Determination
 from cds_service.policy.render import determination_to_json
 from cds_service.settings import Settings
@@ -26,12 +25,12 @@ TODAY = date(2026, 11, 28)
 async def determinations(
     body: dict[str, Any], settings: Settings, fake: FakeFhirServer
 ) -> list[Determination]:
-    with respx.mock(assert_all_mocked=True) as router:
+    with respx.mock(using=None, assert_all_mocked=True) as router:
         router.route(host=httpx.URL(fake.base).host).mock(side_effect=fake.handle)
-        async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(body), settings=settings, http=http)
-    assert pool.problems == []
-    return decide_all(pool, today=TODAY, settings=settings)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
+            gathered = await gather(hook_request(body).source(), settings=settings, http=http)
+    assert gathered.pool.problems == []
+    return decide_all(gathered, today=TODAY, settings=settings)
 
 
 def without_prefetch(body: dict[str, Any], *keep: str) -> dict[str, Any]:

@@ -14,8 +14,7 @@ import pytest
 import respx
 
 from cds_service.errors import MissingData
-from cds_service.evaluation import decide_all
-from cds_service.fhir.gather import gather_resources
+from cds_service.evaluation import decide_all, gather
 from cds_service.fhir.required_keys import REQUIRED_KEYS
 from cds_service.hooks.discovery import SERVICE_ID
 from cds_service.policy.determination import Decision
@@ -67,23 +66,23 @@ def empty_server(body: dict[str, Any]) -> FakeFhirServer:
 @pytest.mark.parametrize("body", SPEC_REQUESTS)
 async def test_each_spec_example_is_gathered_and_decided(body: dict[str, Any], settings: Settings) -> None:
     fake = empty_server(body)
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_called=False) as router:
         router.route().mock(side_effect=fake.handle)
-        async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(body), settings=settings, http=http)
-    assert pool.draft_orders
-    assert decide_all(pool, today=TODAY, settings=settings) == []  # none of them orders dexrazoxane
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
+            gathered = await gather(hook_request(body).source(), settings=settings, http=http)
+    assert gathered.pool.draft_orders
+    assert decide_all(gathered, today=TODAY, settings=settings) == []  # none of them orders dexrazoxane
 
 
 @pytest.mark.parametrize("name", SANDBOX_SHAPES)
 async def test_each_sandbox_shape_is_gathered_and_decided(name: str, settings: Settings) -> None:
     body = load_json(name)
     fake = empty_server(body)
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_called=False) as router:
         router.route().mock(side_effect=fake.handle)
-        async with httpx.AsyncClient() as http:
-            pool = await gather_resources(hook_request(body), settings=open_settings(settings), http=http)
-    determinations = decide_all(pool, today=TODAY, settings=settings)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
+            gathered = await gather(hook_request(body).source(), settings=open_settings(settings), http=http)
+    determinations = decide_all(gathered, today=TODAY, settings=settings)
     expected = 0 if "no-medication" in name else 1  # the sandbox orders carry dexrazoxane RxCUIs
     assert len(determinations) == expected
     assert all(d.decision in set(Decision) for d in determinations)
@@ -95,7 +94,7 @@ async def test_the_dstu2_sandbox_request_needs_the_open_server_setting(settings:
     body = load_json("sandbox-dstu2-medicationorder.json")
     async with httpx.AsyncClient() as http:
         with pytest.raises(MissingData) as raised:
-            await gather_resources(hook_request(body), settings=settings, http=http)
+            await gather(hook_request(body).source(), settings=settings, http=http)
     assert raised.value.expression == ("prefetch.medicationRequests",)
 
 
@@ -108,10 +107,13 @@ async def test_the_app_answers_each_request_with_200(
 ) -> None:
     fake = empty_server(body)
     settings = make_settings(allow_unauthenticated_fhir=True)
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_called=False) as router:
         router.route(host=httpx.URL(fake.base).host).mock(side_effect=fake.handle)
         router.route(host="testserver").pass_through()
-        async with httpx.AsyncClient() as fhir_http, serve_app(settings, http_client=fhir_http) as client:
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as fhir_http,
+            serve_app(settings, http_client=fhir_http) as client,
+        ):
             response = await client.post(f"/cds-services/{SERVICE_ID}", json=body)
     assert response.status_code == 200, response.text
     assert "cards" in response.json()
@@ -168,9 +170,12 @@ async def test_no_fault_of_the_fhir_server_makes_the_hook_hang_or_answer_500(
     keep = REQUIRED_KEYS if required_prefetched else ()
     body["prefetch"] = {key: value for key, value in body["prefetch"].items() if key in keep}
     settings = make_settings(fhir_query_timeout_seconds=0.2, fhir_total_timeout_seconds=0.4)
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock(using=None, assert_all_called=False) as router:
         router.route(host=httpx.URL(body["fhirServer"]).host).mock(side_effect=FAULTS[fault])
-        async with httpx.AsyncClient() as fhir_http, serve_app(settings, http_client=fhir_http) as client:
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as fhir_http,
+            serve_app(settings, http_client=fhir_http) as client,
+        ):
             response = await client.post(f"/cds-services/{SERVICE_ID}", json=body)
     # With the required data prefetched the hook decides on what it has; without it, a 412 says why.
     assert response.status_code == (200 if required_prefetched else 412), response.text

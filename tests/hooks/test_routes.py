@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -51,19 +52,21 @@ def test_the_spec_holds_the_examples_the_brief_names() -> None:
 
 
 @pytest.fixture
-def fhir_servers() -> Any:
-    """Any fhirServer the examples name answers from the stub; nothing leaves the machine."""
-    with respx.mock(assert_all_called=False, assert_all_mocked=True) as mock:
+async def fhir_servers() -> AsyncIterator[httpx.AsyncClient]:
+    """The service's HTTP client: any fhirServer the examples name answers from the stub; nothing leaves
+    the machine (respx's router behind the client, no global patching)."""
+    with respx.mock(using=None, assert_all_called=False, assert_all_mocked=True) as mock:
         for server in {example.get("fhirServer") for _, example in EXAMPLES} - {None}:
             mock.route(url__startswith=server).mock(side_effect=empty_fhir_server)
-        yield mock
+        async with httpx.AsyncClient(transport=httpx.MockTransport(mock.async_handler)) as http:
+            yield http
 
 
 @pytest.mark.parametrize("example", [e for _, e in EXAMPLES], ids=[n for n, _ in EXAMPLES])
 async def test_every_spec_example_is_answered_200(
-    serve_app: ServeApp, make_settings: Any, fhir_servers: Any, example: dict[str, Any]
+    serve_app: ServeApp, make_settings: Any, fhir_servers: httpx.AsyncClient, example: dict[str, Any]
 ) -> None:
-    async with serve_app(make_settings()) as client:
+    async with serve_app(make_settings(), http_client=fhir_servers) as client:
         response = await client.post(SERVICE, content=orjson.dumps(example))
     assert response.status_code == 200, response.text
     body = response.json()
@@ -72,9 +75,9 @@ async def test_every_spec_example_is_answered_200(
 
 
 async def test_the_sandbox_double_slash_path_is_served(
-    serve_app: ServeApp, make_settings: Any, fhir_servers: Any
+    serve_app: ServeApp, make_settings: Any, fhir_servers: httpx.AsyncClient
 ) -> None:
-    async with serve_app(make_settings()) as client:
+    async with serve_app(make_settings(), http_client=fhir_servers) as client:
         response = await client.post(f"/cds-services//{SERVICE_ID}", content=orjson.dumps(BASE_EXAMPLE))
     assert response.status_code == 200
 
@@ -125,13 +128,16 @@ async def test_an_unknown_service_id_is_404(serve_app: ServeApp, make_settings: 
 
 
 async def test_each_call_is_logged_once_without_tokens_or_identifiers(
-    serve_app: ServeApp, make_settings: Any, fhir_servers: Any, capsys: pytest.CaptureFixture[str]
+    serve_app: ServeApp,
+    make_settings: Any,
+    fhir_servers: httpx.AsyncClient,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     request = copy.deepcopy(BASE_EXAMPLE)
     request["context"]["patientId"] = "patient-secret-4471"
     request["context"]["userId"] = "Practitioner/user-secret-9911"
     request["fhirAuthorization"]["access_token"] = "fhir-token-secret-5cc1"
-    async with serve_app(make_settings()) as client:
+    async with serve_app(make_settings(), http_client=fhir_servers) as client:
         capsys.readouterr()
         response = await client.post(SERVICE, content=orjson.dumps(request))
     assert response.status_code == 200
@@ -219,10 +225,13 @@ async def test_deeply_nested_json_is_400_not_500(serve_app: ServeApp, make_setti
 
 
 async def test_a_long_hook_instance_is_logged_clipped_to_128_characters(
-    serve_app: ServeApp, make_settings: Any, fhir_servers: Any, capsys: pytest.CaptureFixture[str]
+    serve_app: ServeApp,
+    make_settings: Any,
+    fhir_servers: httpx.AsyncClient,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     request = {**BASE_EXAMPLE, "hookInstance": "h" * 100_000}
-    async with serve_app(make_settings()) as client:
+    async with serve_app(make_settings(), http_client=fhir_servers) as client:
         capsys.readouterr()
         assert (await client.post(SERVICE, content=orjson.dumps(request))).status_code == 200
     lines = [orjson.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]

@@ -61,7 +61,7 @@ async def decide(body: dict[str, Any], today: date, *, evidence: bool = True) ->
     ``evidence=False`` leaves out each criterion's evidence (for records that add references on purpose)."""
     async with httpx.AsyncClient(transport=httpx.MockTransport(_refuse)) as http:
         evaluation = await evaluate_hook(
-            HookRequest.model_validate(body), settings=Settings(), http=http, today=today
+            HookRequest.model_validate(body).source(), settings=Settings(), http=http, today=today
         )
     found = []
     for determination in evaluation.determinations:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from cds_service.clinical.facts import DoseTotal, Fact
+from cds_service.policy import evaluators as ev
 from cds_service.policy.cp_phar_418 import POLICY, POLICY_URL
 from cds_service.policy.outcome import Outcome
 from cds_service.policy.tree import Kind
@@ -28,7 +29,7 @@ def test_criteria_carry_the_policys_words() -> None:
         POLICY["I.B.4"].text == "Dose does not exceed 2,000 mg per day on days 1 and 2, and 1,000 mg on day 3"
     )
     assert POLICY["II.A.3"].text == "Member is responding positively to therapy"
-    assert POLICY["I.A.3.b.i"].kind is Kind.ONE_OF and POLICY["I.A.3.b.i"].evaluator == "pediatric_all"
+    assert POLICY["I.A.3.b.i"].kind is Kind.ONE_OF and POLICY["I.A.3.b.i"].evaluator is ev.pediatric_all
 
 
 def test_every_pathway_criterion_says_what_to_send_when_unknown() -> None:

@@ -62,7 +62,7 @@ async def test_fixture_case(expect_path: Path) -> None:
     request = HookRequest.model_validate(body)
     async with httpx.AsyncClient(transport=httpx.MockTransport(_refuse)) as http:
         evaluation = await evaluate_hook(
-            request, settings=Settings(), http=http, today=date.fromisoformat(expected["today"])
+            request.source(), settings=Settings(), http=http, today=date.fromisoformat(expected["today"])
         )
     assert len(evaluation.determinations) == 1, "each case holds one dexrazoxane order"
     document = determination_to_json(evaluation.determinations[0])

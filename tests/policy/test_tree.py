@@ -30,20 +30,19 @@ def constant(outcome: Outcome) -> Evaluator:
     return evaluate
 
 
-EVALUATORS = {str(o): constant(o) for o in Outcome}
-MET, NOT_MET, UNKNOWN = (str(o) for o in Outcome)
+MET, NOT_MET, UNKNOWN = (constant(o) for o in Outcome)
 
 
-def leaf(cid: str, evaluator: str | None = MET, documentation: str = "") -> Criterion:
+def leaf(cid: str, evaluator: Evaluator | None = MET, documentation: str = "") -> Criterion:
     return Criterion(cid, f"words of {cid}", LEAF, evaluator=evaluator, documentation=documentation)
 
 
-def node(cid: str, kind: Kind, *children: Criterion, qualifier: str | None = None) -> Criterion:
+def node(cid: str, kind: Kind, *children: Criterion, qualifier: Evaluator | None = None) -> Criterion:
     return Criterion(cid, f"words of {cid}", kind, tuple(children), evaluator=qualifier)
 
 
 def evaluate(root: Criterion, facts: ClinicalFacts | None = None) -> tuple[Outcome, list[str]]:
-    tree = build_tree((root,), EVALUATORS)
+    tree = build_tree((root,))
     done = tree.evaluate(root.id, facts or adult_on_doxorubicin())
     return done.result.outcome, [c.id for c in done.open_questions]
 
@@ -61,7 +60,9 @@ def evaluate(root: Criterion, facts: ClinicalFacts | None = None) -> tuple[Outco
         (ONE_OF, (NOT_MET, NOT_MET), Outcome.NOT_MET),
     ],
 )
-def test_branches_combine_three_valued(kind: Kind, children: tuple[str, str], expected: Outcome) -> None:
+def test_branches_combine_three_valued(
+    kind: Kind, children: tuple[Evaluator, Evaluator], expected: Outcome
+) -> None:
     root = node("I.A", kind, leaf("I.A.1", children[0]), leaf("I.A.2", children[1]))
     assert evaluate(root)[0] is expected
 
@@ -76,14 +77,8 @@ def test_every_child_is_evaluated_even_when_the_first_decides() -> None:
 
         return evaluate
 
-    tree = build_tree(
-        (node("I.A", ALL, leaf("I.A.1", "no"), leaf("I.A.2", "yes"), leaf("I.A.3", "maybe")),),
-        {
-            "no": recording(Outcome.NOT_MET),
-            "yes": recording(Outcome.MET),
-            "maybe": recording(Outcome.UNKNOWN),
-        },
-    )
+    no, yes, maybe = recording(Outcome.NOT_MET), recording(Outcome.MET), recording(Outcome.UNKNOWN)
+    tree = build_tree((node("I.A", ALL, leaf("I.A.1", no), leaf("I.A.2", yes), leaf("I.A.3", maybe)),))
     result = tree.evaluate("I.A", adult_on_doxorubicin()).result
     assert calls == ["not_met", "met", "unknown"]
     assert [child.outcome for child in result.children] == [Outcome.NOT_MET, Outcome.MET, Outcome.UNKNOWN]
@@ -104,7 +99,7 @@ def test_a_qualifier_joins_its_one_of_children_under_must_meet_all() -> None:
 
 
 def test_leaves_carry_reason_and_evidence() -> None:
-    tree = build_tree((node("I.A", ALL, leaf("I.A.1", MET)),), EVALUATORS)
+    tree = build_tree((node("I.A", ALL, leaf("I.A.1", MET)),))
     child = tree.evaluate("I.A", adult_on_doxorubicin()).result.children[0]
     assert (child.id, child.text, child.reason, child.evidence) == (
         "I.A.1",
@@ -117,7 +112,7 @@ def test_leaves_carry_reason_and_evidence() -> None:
 def test_documented_answer_settles_only_what_the_data_left_unknown() -> None:
     root = node("I.A", ALL, leaf("I.A.1", UNKNOWN), leaf("I.A.2", NOT_MET), leaf("I.A.3", UNKNOWN))
     facts = adult_on_doxorubicin(documented=documented(I_A_1=True, I_A_2=True, I_A_3=False))
-    result = build_tree((root,), EVALUATORS).evaluate("I.A", facts).result
+    result = build_tree((root,)).evaluate("I.A", facts).result
     first, second, third = result.children
     assert first.outcome is Outcome.MET and first.reason.startswith("documented by the clinician (yes)")
     assert "QuestionnaireResponse/qr" in first.evidence
@@ -157,8 +152,13 @@ MALFORMED: list[tuple[str, Callable[[], tuple[Criterion, ...]], type[PolicyTreeE
         MisnumberedCriterion,
     ),
     ("leaf without evaluator", lambda: (node("I.A", ALL, leaf("I.A.1", None)),), UnboundEvaluator),
-    ("unknown evaluator", lambda: (node("I.A", ALL, leaf("I.A.1", "nobody")),), UnboundEvaluator),
-    ("unknown qualifier", lambda: (node("I.A", ALL, leaf("I.A.1"), qualifier="nobody"),), UnboundEvaluator),
+    # A name where the function belongs (the tree once held names): refused when the tree is built.
+    ("evaluator not a function", lambda: (node("I.A", ALL, leaf("I.A.1", "nobody")),), UnboundEvaluator),  # type: ignore[arg-type]
+    (
+        "qualifier not a function",
+        lambda: (node("I.A", ALL, leaf("I.A.1"), qualifier="nobody"),),  # type: ignore[arg-type]
+        UnboundEvaluator,
+    ),
     (
         "leaf with children",
         lambda: (Criterion("I.A", "w", LEAF, (leaf("I.A.1"),), evaluator=MET),),
@@ -178,13 +178,12 @@ def test_malformed_trees_are_rejected_when_built(
     roots: Callable[[], tuple[Criterion, ...]], error: type[PolicyTreeError]
 ) -> None:
     with pytest.raises(error):
-        build_tree(roots(), EVALUATORS)
+        build_tree(roots())
 
 
 def test_a_well_formed_tree_indexes_every_node() -> None:
     tree = build_tree(
         (node("I.A", ALL, leaf("I.A.1"), node("I.A.2", ONE_OF, leaf("I.A.2.a"), leaf("I.A.2.b"))),),
-        EVALUATORS,
     )
     assert tree.ids() == ["I.A", "I.A.1", "I.A.2", "I.A.2.a", "I.A.2.b"]
     assert tree["I.A.2.b"].text == "words of I.A.2.b"

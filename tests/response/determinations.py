@@ -11,9 +11,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from cds_service.assertion_ids import Assessed, assertion_scope, assess
 from cds_service.clinical.facts import ClinicalFacts, DoseLine, DoseTotal, ExtravasationDay, Fact
-from cds_service.evaluation import Evaluation
-from cds_service.fhir.pool import ResourcePool
 from cds_service.hooks.request import HookRequest
 from cds_service.policy.determination import (
     ApprovalPeriod,
@@ -241,15 +240,19 @@ def over_extravasation_cap() -> Determination:
     )
 
 
+PATIENT_ID = "pat-1"
+FHIR_SERVER = "https://ehr.example.org/fhir"
+
+
 def hook_request(*orders: dict[str, Any], extension: dict[str, Any] | None = None) -> HookRequest:
     return HookRequest.model_validate(
         {
             "hook": "order-sign",
             "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
-            "fhirServer": "https://ehr.example.org/fhir",
+            "fhirServer": FHIR_SERVER,
             "context": {
                 "userId": "Practitioner/onc-1",
-                "patientId": "pat-1",
+                "patientId": PATIENT_ID,
                 "draftOrders": {
                     "resourceType": "Bundle",
                     "type": "collection",
@@ -261,5 +264,11 @@ def hook_request(*orders: dict[str, Any], extension: dict[str, Any] | None = Non
     )
 
 
-def evaluation(*determinations: Determination) -> Evaluation:
-    return Evaluation(list(determinations), ResourcePool())
+ASSERTION_KEY = b"test-assertion-key"
+
+
+def assessed(*determinations: Determination, key: bytes = ASSERTION_KEY, client: str = "") -> list[Assessed]:
+    """The determinations with their coverage assertions, as ``evaluation`` hands them on for the patient
+    and FHIR server of ``hook_request``."""
+    scope = assertion_scope(PATIENT_ID, FHIR_SERVER, client)
+    return assess(determinations, scope=scope, key=key)

@@ -1,19 +1,18 @@
 from __future__ import annotations
 
-from cds_service.response.assertion_ids import (
+from cds_service.assertion_ids import (
     assertion_key,
     assertion_scope,
     coverage_assertion_id,
     satisfied_pa_id,
 )
 from cds_service.settings import Settings
-from tests.response.determinations import draft_order, hook_request
 
 KEY = b"test-secret"
 
 
 def test_the_same_order_and_coverage_get_the_same_ids_every_time() -> None:
-    scope = assertion_scope(hook_request(draft_order()))
+    scope = assertion_scope("pat-1", "https://ehr.example.org/fhir")
     assert coverage_assertion_id(
         "MedicationRequest/1", "Coverage/a", scope=scope, key=KEY
     ) == coverage_assertion_id("MedicationRequest/1", "Coverage/a", scope=scope, key=KEY)
@@ -65,8 +64,7 @@ def test_the_key_is_the_configured_secret_else_one_random_key_per_process() -> N
 
 def test_spellings_of_the_same_fhir_server_give_the_same_ids() -> None:
     def ids(fhir_server: str) -> tuple[str, str]:
-        request = hook_request(draft_order()).model_copy(update={"fhirServer": fhir_server})
-        scope = assertion_scope(request)
+        scope = assertion_scope("pat-1", fhir_server)
         return (
             coverage_assertion_id("MedicationRequest/1", "Coverage/a", scope=scope, key=KEY),
             satisfied_pa_id("MedicationRequest/1", "Coverage/a", scope=scope, key=KEY),
@@ -83,17 +81,21 @@ def test_spellings_of_the_same_fhir_server_give_the_same_ids() -> None:
 
 
 def test_ids_are_bound_to_the_calling_client() -> None:
-    request = hook_request(draft_order())
+    server = "https://ehr.example.org/fhir"
     one = coverage_assertion_id(
-        "MedicationRequest/1", "Coverage/a", scope=assertion_scope(request, "https://ehr-one"), key=KEY
+        "MedicationRequest/1",
+        "Coverage/a",
+        scope=assertion_scope("pat-1", server, "https://ehr-one"),
+        key=KEY,
     )
     two = coverage_assertion_id(
-        "MedicationRequest/1", "Coverage/a", scope=assertion_scope(request, "https://ehr-two"), key=KEY
+        "MedicationRequest/1",
+        "Coverage/a",
+        scope=assertion_scope("pat-1", server, "https://ehr-two"),
+        key=KEY,
     )
     assert one != two
 
 
 def test_a_fhir_server_that_is_not_a_url_still_gives_a_scope() -> None:
-    request = hook_request(draft_order())
-    request.fhirServer = "http://[::1"
-    assert assertion_scope(request).endswith("|http://[::1|" + request.context.patientId)
+    assert assertion_scope("pat-1", "http://[::1").endswith("|http://[::1|pat-1")

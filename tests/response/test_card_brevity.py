@@ -31,8 +31,10 @@ async def test_the_instructions_card_is_short_and_the_determination_keeps_everyt
     settings = Settings()
     request = HookRequest.model_validate(scenario_request(scenario, today=scenario.today))
     async with httpx.AsyncClient() as http:
-        evaluation = await evaluate_hook(request, settings=settings, http=http, today=scenario.today)
-    response = build_response(evaluation, request, settings=settings, today=scenario.today, client="test")
+        evaluation = await evaluate_hook(
+            request.source(), settings=settings, http=http, today=scenario.today, client="test"
+        )
+    response = build_response(evaluation.assessed, request.options(), settings=settings, today=scenario.today)
     (determination,) = evaluation.determinations
     instructions = response["cards"][0]
     detail = str(instructions["detail"])

@@ -6,11 +6,10 @@ import pytest
 
 from cds_service.response.configuration import CONFIGURATION_OPTIONS, response_options
 from cds_service.response.crd_terms import CardType, CrdVersion
-from tests.response.determinations import draft_order, hook_request
 
 
 def options_for(extension: dict[str, Any] | None) -> Any:
-    return response_options(hook_request(draft_order(), extension=extension))
+    return response_options(extension)
 
 
 def test_discovery_offers_coverage_info_max_cards_and_one_boolean_per_card_type() -> None:

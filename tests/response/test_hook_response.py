@@ -26,9 +26,9 @@ from tests.response.determinations import (
     COVERAGE,
     TODAY,
     approve,
+    assessed,
     deny,
     draft_order,
-    evaluation,
     facts,
     hook_request,
     medicare,
@@ -43,7 +43,7 @@ DECISIONS: list[Callable[..., Determination]] = [approve, deny, pend]
 
 def respond(*determinations: Determination, extension: dict[str, Any] | None = None) -> dict[str, Any]:
     request = hook_request(*(d.order_resource for d in determinations), extension=extension)
-    return build_response(evaluation(*determinations), request, settings=SETTINGS, today=TODAY)
+    return build_response(assessed(*determinations), request.options(), settings=SETTINGS, today=TODAY)
 
 
 @pytest.mark.parametrize("make", DECISIONS)
@@ -144,7 +144,7 @@ def test_an_invalid_r4_draft_still_gets_its_coverage_information_system_action()
 def test_a_draft_without_an_id_gets_cards_saying_why_there_is_no_system_action() -> None:
     order = {k: v for k, v in draft_order().items() if k != "id"}
     response = build_response(
-        evaluation(approve(order)), hook_request(draft_order()), settings=SETTINGS, today=TODAY
+        assessed(approve(order)), hook_request(draft_order()).options(), settings=SETTINGS, today=TODAY
     )
     assert response["systemActions"] == []
     (card,) = inferno_checks.instructions_cards(response)

@@ -29,8 +29,8 @@ async def respond(name: str) -> dict[str, Any]:
     request = HookRequest.model_validate(orjson.loads((POLICY_CASES / f"{name}.json").read_bytes()))
     settings = Settings()
     async with httpx.AsyncClient(transport=httpx.MockTransport(_refuse)) as http:
-        evaluation = await evaluate_hook(request, settings=settings, http=http, today=TODAY)
-    return build_response(evaluation, request, settings=settings, today=TODAY)
+        evaluation = await evaluate_hook(request.source(), settings=settings, http=http, today=TODAY)
+    return build_response(evaluation.assessed, request.options(), settings=settings, today=TODAY)
 
 
 def coverage_subs(response: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[Any]]]:

@@ -16,7 +16,7 @@ from cds_service.dtr.store import record_determinations
 from cds_service.settings import get_settings
 from cds_service.store.schedule import purge_on_schedule
 from cds_service.store.sql import SqlStore
-from tests.response.determinations import draft_order, hook_request, pend
+from tests.response.determinations import PATIENT_ID, assessed, pend
 from tests.store.postgres import closed_port
 
 
@@ -56,9 +56,8 @@ def test_migrate_with_the_database_down_exits_1_with_one_line(
 async def test_expired_rows_are_purged_on_schedule(store: SqlStore) -> None:
     (assertion_id,) = await record_determinations(
         store,
-        [pend()],
-        hook_request(draft_order()),
-        key=b"k",
+        assessed(pend(), key=b"k"),
+        patient_id=PATIENT_ID,
         now=datetime.now(UTC) - timedelta(days=2),
         retention_days=1,
     )

@@ -57,10 +57,10 @@ async def test_the_ehr_s_hook_jwt_never_opens_the_claims_api(serve_app: ServeApp
         trusted_issuers={ISSUER: JWKS_URL},
         claims_api_tokens=[CLAIMS_TOKEN],
     )
-    with respx.mock(assert_all_called=False) as network:
+    with respx.mock(using=None, assert_all_called=False) as network:
         network.get(JWKS_URL).mock(return_value=httpx.Response(200, json=jwks(ec_key())))
-        network.route(host="testserver").pass_through()
-        async with serve_app(settings) as client:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(network.async_handler))
+        async with serve_app(settings, http_client=http) as client:
             hook = await client.post(
                 SERVICE,
                 content=hook_bytes(),

@@ -14,18 +14,27 @@ import orjson
 import pytest
 from prometheus_client import REGISTRY
 
+from cds_service.assertion_ids import assertion_scope, coverage_assertion_id, satisfied_pa_id
 from cds_service.clinical.facts import Fact
 from cds_service.dtr.prefill import prefill_answers
 from cds_service.dtr.store import determination_records, record_determinations
 from cds_service.hooks.discovery import SERVICE_ID
 from cds_service.hooks.feedback import FeedbackLog, parse_feedback
 from cds_service.policy.render import determination_to_json
-from cds_service.response.assertion_ids import assertion_scope, coverage_assertion_id, satisfied_pa_id
 from cds_service.settings import Settings
 from cds_service.store.protocol import StoreUnavailable
 from cds_service.store.schedule import purge_once
 from cds_service.store.sql import SqlStore
-from tests.response.determinations import COVERAGE, approve, draft_order, hook_request, medicare, pend
+from tests.response.determinations import (
+    COVERAGE,
+    FHIR_SERVER,
+    PATIENT_ID,
+    approve,
+    assessed,
+    draft_order,
+    medicare,
+    pend,
+)
 from tests.store.postgres import PostgresServer, closed_port
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
@@ -37,12 +46,12 @@ def sample(name: str, labels: dict[str, str]) -> float:
 
 
 async def test_a_determination_is_stored_with_its_metadata_and_read_back(store: SqlStore) -> None:
-    request = hook_request(draft_order())
     determination = approve()
-    recorded = await record_determinations(store, [determination], request, key=KEY, client="iss", now=NOW)
-    expected_id = coverage_assertion_id(
-        "MedicationRequest/dex-1", COVERAGE, scope=assertion_scope(request, "iss"), key=KEY
+    recorded = await record_determinations(
+        store, assessed(determination, key=KEY, client="iss"), patient_id=PATIENT_ID, client="iss", now=NOW
     )
+    scope = assertion_scope(PATIENT_ID, FHIR_SERVER, "iss")
+    expected_id = coverage_assertion_id("MedicationRequest/dex-1", COVERAGE, scope=scope, key=KEY)
     assert recorded == [expected_id]
     stored = await store.determination(expected_id, now=NOW)
     assert stored is not None
@@ -61,7 +70,7 @@ async def test_a_determination_is_stored_with_its_metadata_and_read_back(store: 
     assert stored.determination == determination_to_json(determination)
     assert stored.prefill == {"subject": "Patient/pat-1", "answers": prefill_answers(determination)}
     assert stored.satisfied_pa_id == satisfied_pa_id(
-        "MedicationRequest/dex-1", COVERAGE, scope=assertion_scope(request, "iss"), key=KEY
+        "MedicationRequest/dex-1", COVERAGE, scope=scope, key=KEY
     )
     assert stored.created_at == NOW
     # kept for the retention after the approval period ends: the claim comes after the service date
@@ -71,10 +80,12 @@ async def test_a_determination_is_stored_with_its_metadata_and_read_back(store: 
 
 
 async def test_only_determinations_with_a_coverage_assertion_are_stored(store: SqlStore) -> None:
-    request = hook_request(draft_order())
     no_coverage = replace(pend(draft_order("dex-2")), facts=replace(pend().facts, coverage=Fact(None)))
     recorded = await record_determinations(
-        store, [pend(), medicare(draft_order("dex-3")), no_coverage], request, key=KEY, now=NOW
+        store,
+        assessed(pend(), medicare(draft_order("dex-3")), no_coverage, key=KEY),
+        patient_id=PATIENT_ID,
+        now=NOW,
     )
     assert len(recorded) == 1
     stored = await store.determination(recorded[0], now=NOW)
@@ -82,9 +93,10 @@ async def test_only_determinations_with_a_coverage_assertion_are_stored(store: S
 
 
 async def test_the_same_order_assessed_again_replaces_its_assertion(store: SqlStore) -> None:
-    request = hook_request(draft_order())
-    (first,) = await record_determinations(store, [pend()], request, key=KEY, now=NOW)
-    (again,) = await record_determinations(store, [approve()], request, key=KEY, now=NOW)
+    (first,) = await record_determinations(store, assessed(pend(), key=KEY), patient_id=PATIENT_ID, now=NOW)
+    (again,) = await record_determinations(
+        store, assessed(approve(), key=KEY), patient_id=PATIENT_ID, now=NOW
+    )
     assert first == again
     stored = await store.determination(first, now=NOW)
     assert stored is not None and stored.decision == "approve"
@@ -92,7 +104,7 @@ async def test_the_same_order_assessed_again_replaces_its_assertion(store: SqlSt
 
 async def test_an_expired_determination_is_not_found_and_is_purged(store: SqlStore) -> None:
     (assertion_id,) = await record_determinations(
-        store, [pend()], hook_request(draft_order()), key=KEY, now=NOW, retention_days=1
+        store, assessed(pend(), key=KEY), patient_id=PATIENT_ID, now=NOW, retention_days=1
     )
     assert await store.determination(assertion_id, now=NOW + timedelta(hours=23)) is not None
     assert await store.determination(assertion_id, now=NOW + timedelta(days=1)) is None
@@ -181,7 +193,9 @@ async def test_nothing_per_determination_stays_in_memory(store: SqlStore) -> Non
         for n in range(first, first + count):
             order = draft_order(f"dex-{n}")
             determination = replace(heavy, order=f"MedicationRequest/dex-{n}", order_resource=order)
-            await record_determinations(store, [determination], hook_request(order), key=KEY, now=NOW)
+            await record_determinations(
+                store, assessed(determination, key=KEY), patient_id=PATIENT_ID, now=NOW
+            )
 
     await record(0, 50)  # warm-up: pools, statement caches, lazily imported code
     gc.collect()
@@ -208,7 +222,7 @@ async def test_nothing_per_determination_stays_in_memory(store: SqlStore) -> Non
 
 async def test_records_are_plain_data_about_the_assertion() -> None:
     (record,) = determination_records(
-        [pend()], hook_request(draft_order()), key=KEY, client="", now=NOW, retention_days=30
+        assessed(pend(), key=KEY), patient_id=PATIENT_ID, client="", now=NOW, retention_days=30
     )
     assert record.approval_start is None and record.expires_at == NOW + timedelta(days=30)
     assert record.criteria and all(v in ("met", "not_met", "unknown") for v in record.criteria.values())
@@ -221,7 +235,7 @@ async def test_a_database_that_is_down_fails_fast_and_is_counted() -> None:
     before = sample("cds_store_errors_total", {"operation": "save_determinations"})
     try:
         with pytest.raises(StoreUnavailable) as failure:
-            await record_determinations(store, [pend()], hook_request(draft_order()), key=KEY, now=NOW)
+            await record_determinations(store, assessed(pend(), key=KEY), patient_id=PATIENT_ID, now=NOW)
         assert "127.0.0.1" not in str(failure.value)  # says what failed, never where the database is
         with pytest.raises(StoreUnavailable):
             await store.ping()
@@ -275,7 +289,7 @@ async def test_after_a_failure_operations_fail_fast() -> None:
         with pytest.raises(StoreUnavailable, match="skipped"):
             await hung.first_use("iss", "b", expires_at=NOW, now=NOW)
         with pytest.raises(StoreUnavailable, match="skipped"):
-            await record_determinations(hung, [pend()], hook_request(draft_order()), key=KEY, now=NOW)
+            await record_determinations(hung, assessed(pend(), key=KEY), patient_id=PATIENT_ID, now=NOW)
         assert len(accepted) == 1
     finally:
         await hung.close()
@@ -338,14 +352,13 @@ async def test_a_nul_character_from_a_caller_is_stored_and_stops_no_other_write(
 
     refused = replace(
         determination_records(
-            [approve()], hook_request(draft_order()), key=KEY, client="", now=NOW, retention_days=30
+            assessed(approve(), key=KEY), patient_id=PATIENT_ID, client="", now=NOW, retention_days=30
         )[0],
         assertion_id="x" * 100,  # the column holds 64 characters: PostgreSQL refuses it, SQLite keeps it
     )
     with contextlib.suppress(StoreUnavailable):
         await store.save_determinations([refused])
-    request = hook_request(draft_order("dex-after"))
     recorded = await record_determinations(
-        store, [approve(draft_order("dex-after"))], request, key=KEY, now=NOW
+        store, assessed(approve(draft_order("dex-after")), key=KEY), patient_id=PATIENT_ID, now=NOW
     )
     assert recorded and await store.determination(recorded[0], now=NOW) is not None

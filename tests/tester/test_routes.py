@@ -67,7 +67,7 @@ async def test_the_determination_endpoint_answers_the_contract_json_of_the_hook_
         refused = await client.post("/tester/determination", json={"hook": "order-sign"})
     async with httpx.AsyncClient() as http:
         evaluation = await evaluate_hook(
-            HookRequest.model_validate(request), settings=settings, http=http, today=date.today()
+            HookRequest.model_validate(request).source(), settings=settings, http=http, today=date.today()
         )
     assert answer.status_code == 200
     assert answer.json() == [determination_to_json(d) for d in evaluation.determinations]
@@ -95,7 +95,7 @@ async def test_every_scenario_moved_to_another_day_keeps_its_expected_decision(t
     async with httpx.AsyncClient() as http:
         for scenario in scenarios:
             request = HookRequest.model_validate(scenario_request(scenario, today=today))
-            evaluation = await evaluate_hook(request, settings=Settings(), http=http, today=today)
+            evaluation = await evaluate_hook(request.source(), settings=Settings(), http=http, today=today)
             assert [str(d.decision) for d in evaluation.determinations] == [scenario.expected], scenario.name
 
 

@@ -9,6 +9,10 @@ patients never share an assertion id.
 The DTR store hands out pre-filled answers by the assertion id, so the id must not be computable by anyone
 from the public identifiers it is derived from: it is an HMAC-SHA256 keyed by a server secret
 (``CDS_ASSERTION_SECRET``; unset, a random secret per process, and the ids then change across restarts).
+
+The ids of an order are computed once per hook call (``evaluation``) and handed, as plain values, both to
+the DTR store that records them and to the response that carries them (issue 10): one computation, so the
+two can never disagree.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from cds_service.hooks.request import HookRequest
+from cds_service.policy.determination import Determination
 from cds_service.settings import Settings
 
 # Used when CDS_ASSERTION_SECRET is unset: ids are stable within this process only.
@@ -47,10 +53,10 @@ def normalised_server(fhir_server: str | None) -> str:
     )
 
 
-def assertion_scope(request: HookRequest, client: str = "") -> str:
+def assertion_scope(patient_id: str, fhir_server: str | None, client: str = "") -> str:
     """What makes local references unique: the calling client (its verified JWT issuer, so that one
     client can never reach or overwrite another's assertion), the EHR's FHIR server and the patient."""
-    return f"{client}|{normalised_server(request.fhirServer)}|{request.context.patientId}"
+    return f"{client}|{normalised_server(fhir_server)}|{patient_id}"
 
 
 def _digest(purpose: str, order: str, coverage: str, *, scope: str, key: bytes) -> bytes:
@@ -66,3 +72,38 @@ def satisfied_pa_id(order: str, coverage: str, *, scope: str, key: bytes) -> str
     # CRD §resp-32: distinct per coverage; under CMS enforcement discretion it goes into the X12 837
     # prior-authorization REF segment (at most 50 characters), hence the compact form.
     return "CP418-" + _digest("satisfied-pa-id", order, coverage, scope=scope, key=key).hex()[:20].upper()
+
+
+@dataclass(frozen=True)
+class CoverageAssertion:
+    """The identifiers under which an order's determination is asserted against its Coverage."""
+
+    coverage: str
+    assertion_id: str
+    pa_id: str
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """A determination with its coverage assertion (``None``: no Coverage was found, nothing to assert)."""
+
+    determination: Determination
+    assertion: CoverageAssertion | None
+
+
+def assess(determinations: Iterable[Determination], *, scope: str, key: bytes) -> list[Assessed]:
+    """Each determination with its assertion ids, computed once (``scope``: ``assertion_scope``)."""
+    assessed = []
+    for determination in determinations:
+        facts = determination.facts
+        coverage = facts.coverage.value if facts is not None else None
+        assertion = None
+        if coverage is not None:
+            order = determination.order
+            assertion = CoverageAssertion(
+                coverage,
+                coverage_assertion_id(order, coverage, scope=scope, key=key),
+                satisfied_pa_id(order, coverage, scope=scope, key=key),
+            )
+        assessed.append(Assessed(determination, assertion))
+    return assessed
