@@ -208,21 +208,10 @@ def doses_to_come(
         # on or before the last dose given are not doses to come.
         resigned = not order.draft or bool(own_given) or bool(order.replaces)
         if order.on_hold:
-            planned.append(
-                Dose(
-                    order.reference,
-                    order.agent,
-                    None,
-                    None,
-                    planned=True,
-                    note="order on hold: its doses to come are unknown",
-                )
-            )
+            planned.append(unknown_part(order, "order on hold: its doses to come are unknown"))
             continue
         if order.schedule.open_ended and order.agent not in regimen_stated:
-            planned.append(
-                Dose(order.reference, order.agent, None, None, planned=True, note="open-ended schedule")
-            )
+            planned.append(unknown_part(order, "open-ended schedule"))
         doses = list(order.schedule.doses)
         if not resigned:
             kept = []
@@ -241,26 +230,19 @@ def doses_to_come(
             overdue = [d for d in doses if d.when is not None and d.when < start]
             doses = [d for d in doses if d.when is None or d.when >= start]
             planned.extend(
-                Dose(
-                    order.reference,
-                    order.agent,
-                    d.when,
-                    None,
-                    planned=True,
-                    note="scheduled before the approval start, not recorded as given: delayed or abandoned",
+                unknown_part(
+                    order,
+                    "scheduled before the approval start, not recorded as given: delayed or abandoned",
+                    when=d.when,
                 )
                 for d in overdue
             )
         for planned_dose in doses:
             if planned_dose.when is None and resigned and not own_given:
                 planned.append(
-                    Dose(
-                        order.reference,
-                        order.agent,
-                        None,
-                        None,
-                        planned=True,
-                        note="undated dose of an active or re-signed order: whether already given is unknown",
+                    unknown_part(
+                        order,
+                        "undated dose of an active or re-signed order: whether already given is unknown",
                     )
                 )
                 continue
@@ -278,19 +260,21 @@ def doses_to_come(
     return planned
 
 
+def unknown_part(order: OrderInPlay, note: str, *, when: date | None = None) -> Dose:
+    """A planned dose of ``order`` whose mg/m² cannot be had: an unknown part of the planned total, never
+    zero, with ``note`` saying why."""
+    return Dose(order.reference, order.agent, when, None, planned=True, note=note)
+
+
 def extent_not_stated(orders: Iterable[OrderInPlay], stated_by_care_plan: frozenset[Agent]) -> list[Dose]:
     """An unknown part for each order in play that does not state how many doses it plans, unless an
     active CarePlan states the regimen of its drug (CONTRACT §2.1): a planned total below its threshold
     is then ``unknown`` (pend for the treatment plan), never a deny. On-hold and open-ended orders are
     unknown parts already."""
     return [
-        Dose(
-            order.reference,
-            order.agent,
-            None,
-            None,
-            planned=True,
-            note="planned extent not stated: no repeat.count, boundsPeriod end or boundsDuration, "
+        unknown_part(
+            order,
+            "planned extent not stated: no repeat.count, boundsPeriod end or boundsDuration, "
             "and no CarePlan states the regimen",
         )
         for order in orders
