@@ -93,6 +93,8 @@ async def main(runs: int) -> None:
             clients = {}
             for label, store in stores.items():
                 app = create_app(Settings(data_dir=tempfile.mkdtemp()), store=store)  # type: ignore[arg-type]
+                # create_app sets the service's log level (INFO): the hook lines would bury the figures.
+                logging.getLogger("cds_service").setLevel(logging.WARNING)
                 await stack.enter_async_context(app.router.lifespan_context(app))
                 await app.state.runtime.ready.wait()
                 await store.migrate()
