@@ -78,7 +78,6 @@ class Server:
         self.port = free_port()
         env = {
             **os.environ,
-            "CDS_FEEDBACK_LOG_PATH": "",
             "CDS_MAX_HOOKS_IN_FLIGHT": str(max_in_flight),
         }
         self.process = subprocess.Popen(
