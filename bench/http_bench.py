@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from typing import Any
 import httpx
 import orjson
 from fastapi import FastAPI, Request, Response
+
+from tests.local_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_PATH = "/cds-services/dexrazoxane-order-sign"
@@ -83,12 +84,6 @@ def fhir_app() -> Any:
             asked.append((url, arrived, time.monotonic()))
 
     return app
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pinned(*cpus: int) -> dict[str, Any]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "fhir"))
 
 from bench.gather_decide import big_request
 from cds_service.hooks.discovery import SERVICE_ID
+from tests.local_server import free_port
 
 CAPACITY_LEVELS = (1, 2, 3, 4, 6, 8)
 KNEE = 0.9  # capacity: the fewest clients reaching this share of the best throughput
@@ -62,13 +62,6 @@ def percentile(values: list[float], fraction: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Server:

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ import orjson
 
 from bench.gather_decide import big_request
 from cds_service.hooks.discovery import SERVICE_ID
+from tests.local_server import free_port, wait_ready
 
 
 def rss_mib(pid: int, field: str = "VmRSS") -> float:
@@ -109,9 +109,7 @@ def main(
     body = big_request(administrations)
     del body["fhirServer"], body["fhirAuthorization"]  # full prefetch: nothing to fetch
     raw = orjson.dumps(body)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CDS_")}
         env["CDS_DATA_DIR"] = scratch
@@ -123,13 +121,7 @@ def main(
         )
         base_url = f"http://127.0.0.1:{port}"
         try:
-            while True:
-                try:
-                    if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
+            wait_ready(base_url, server, seconds=90)
             time.sleep(1)  # let every worker finish its warm-up
             report(f"ready, {workers} worker(s)", server.pid)
             kind = "distinct patients" if distinct else "hooks"

@@ -7,7 +7,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from cds_service.hooks.discovery import SERVICE_ID
 from tests.conftest import REPO_ROOT
+from tests.local_server import free_port, wait_ready
 from tests.test_metrics_exposition import parse, value
 
 CASE = REPO_ROOT / "fhir_fixtures" / "policy" / "I.A.2-pend-internist-without-consultation.json"
@@ -37,27 +37,6 @@ class Server:
     base_url: str
     metrics_dir: Path
     process: subprocess.Popen[bytes]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_ready(server: Server, log: Path) -> None:
-    deadline = time.monotonic() + START_DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"serve exited with {server.process.returncode}: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{server.base_url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"serve --workers 2 was not ready in {START_DEADLINE_SECONDS} s: {log.read_text()[-2000:]}")
 
 
 @pytest.fixture
@@ -84,7 +63,7 @@ def two_workers(tmp_path: Path) -> Iterator[Server]:
         )
     server = Server(f"http://127.0.0.1:{port}", metrics_dir, process)
     try:
-        wait_ready(server, log)
+        wait_ready(server.base_url, process, seconds=START_DEADLINE_SECONDS, log=log)
         yield server
     finally:
         if process.poll() is None:

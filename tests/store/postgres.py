@@ -9,11 +9,12 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.local_server import free_port
 
 
 def _bin_dir() -> Path:
@@ -24,12 +25,6 @@ def _bin_dir() -> Path:
     if not candidates:
         raise RuntimeError("no PostgreSQL server programs (pg_ctl): run scripts/test, which installs them")
     return Path(candidates[-1]).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

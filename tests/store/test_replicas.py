@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -18,9 +17,10 @@ import pytest
 
 from cds_service.hooks.discovery import SERVICE_ID
 from tests.auth.tokens import BASE_URL, ISSUER, ec_key, jwks, mint
+from tests.local_server import free_port, wait_ready
 from tests.store.conftest import fresh_database
 from tests.store.hook_requests import assertion_ids, hook_body, hook_bytes
-from tests.store.postgres import PostgresServer, free_port
+from tests.store.postgres import PostgresServer
 
 SERVICE = f"/cds-services/{SERVICE_ID}"
 PACKAGE = "/fhir/Questionnaire/$questionnaire-package"
@@ -43,16 +43,7 @@ class Replica:
         self.process = subprocess.Popen(
             command, env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "the service exited at start-up"
-            try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError("the service did not become ready within 60 s")
+        wait_ready(self.url, self.process, seconds=60)
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -9,21 +9,19 @@ The test also takes the README's screenshot: into a temporary folder, or over do
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
-import httpx
 import orjson
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect, sync_playwright
 
 from tests.conftest import REPO_ROOT
+from tests.local_server import free_port, wait_ready
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -40,13 +38,6 @@ README_SCREENSHOT = REPO_ROOT / "docs" / "tester.png"
 APPROVE = "policy/I.A.3.a-approve-adult-cumulative-300"
 PEND_RATIO = "policy/I.A.5-pend-ratio-10.2"  # pends on a 10.2:1 ratio; the proposed dose approves
 DENY = "policy/I.A.3.a-deny-cumulative-299"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class Service:
@@ -66,7 +57,7 @@ class Service:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    port = _free_port()
+    port = free_port()
     data_dir = tmp_path_factory.mktemp("var")
     environment = {
         **os.environ,
@@ -85,16 +76,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base_url}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the service did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
+        wait_ready(base_url, process, seconds=60, log=log)
         yield Service(base_url, data_dir)
     finally:
         process.terminate()
