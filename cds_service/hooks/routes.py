@@ -20,16 +20,14 @@ from starlette.responses import Response
 
 from cds_service.auth.dependency import client_of
 from cds_service.deps import AUTHENTICATED, RuntimeDep
-from cds_service.dtr.store import record_determinations
 from cds_service.errors import HookDeadlineExceeded, Overloaded, ServiceError, UnknownService
-from cds_service.hooks.admission import HookDeadline, evaluate_within
+from cds_service.hooks.admission import HookDeadline
+from cds_service.hooks.answer import answer_order_sign
 from cds_service.hooks.discovery import SERVICE_ID, discovery_document
 from cds_service.hooks.feedback import parse_feedback
 from cds_service.log_context import logged_hook_instance
 from cds_service.metrics import DECISIONS, HOOK_LATENCY
 from cds_service.metrics_exposition import NO_PATHWAY
-from cds_service.response.hook_response import build_response
-from cds_service.store.protocol import StoreUnavailable
 
 log = structlog.get_logger("cds_service.hooks")
 
@@ -76,45 +74,27 @@ async def call_service(service_id: str, request: Request, runtime: RuntimeDep) -
     try:
         # Admitted before the body is read, so a refusal costs next to nothing (hooks/admission.py).
         with runtime.admission.admit():
-            deadline = HookDeadline(settings.hook_deadline_seconds)
-            today = date.today()
-            hook_request, evaluation = await evaluate_within(
-                deadline,
+            answer = await answer_order_sign(
+                HookDeadline(settings.hook_deadline_seconds),
                 request.body,
                 settings=settings,
                 http=runtime.http(),
-                today=today,
+                store=runtime.store,
+                today=date.today(),
                 client=client_of(request),
             )
-            # Bound to every line of the call once parsed (log_context); named here too, so the summary
-            # line carries it whatever the log context holds.
-            fields["hook_instance"] = logged_hook_instance(hook_request.hookInstance)
-            fields["orders"] = len(evaluation.pool.draft_orders)
-            fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
-            for determination in evaluation.determinations:
-                DECISIONS.labels(
-                    decision=str(determination.decision), pathway=determination.pathway or NO_PATHWAY
-                ).inc()
-            deadline.check("responding")
-            # Stored (committed) before the answer leaves: a coverage assertion the EHR holds is one the
-            # claim system and every replica's DTR can find (issue 11). With the store down the hook still
-            # answers the same determination (the clinician is not failed); the assertion is then not on
-            # record, which the log and cds_store_errors_total say, and re-signing the order records it
-            # under the same id.
-            try:
-                await record_determinations(
-                    runtime.store,
-                    evaluation.assessed,
-                    patient_id=hook_request.context.patientId,
-                    client=client_of(request),
-                    retention_days=settings.retention_days,
-                )
-            except StoreUnavailable as error:
-                fields["stored"] = False
-                log.error("determinations_not_stored", error=str(error))
-            response = build_response(
-                evaluation.assessed, hook_request.options(), settings=settings, today=today
-            )
+        evaluation, response = answer.evaluation, answer.response
+        # Bound to every line of the call once parsed (log_context); named here too, so the summary line
+        # carries it whatever the log context holds.
+        fields["hook_instance"] = logged_hook_instance(answer.request.hookInstance)
+        fields["orders"] = len(evaluation.pool.draft_orders)
+        fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
+        if not answer.stored:
+            fields["stored"] = False
+        for determination in evaluation.determinations:
+            DECISIONS.labels(
+                decision=str(determination.decision), pathway=determination.pathway or NO_PATHWAY
+            ).inc()
         fields["cards"] = len(response.get("cards") or [])
         status = 200
         return json_response(response)

@@ -6,6 +6,10 @@ feedback and DTR endpoints. Two helpers exist only for it:
 
 - ``GET /tester/scenarios`` and ``GET /tester/scenarios/{folder}/{name}``: the fixture requests, with the
   decision expected beside each, moved to today (``scenarios``);
+- ``POST /tester/sign``: what the page's Sign shows, from one evaluation: the hook's own answer (the same
+  function as the order-sign route: parsed, decided, recorded for DTR, the CDS Hooks response) with the
+  CONTRACT §4 determinations behind it, so the FHIR server is read once per Sign, not once for the cards
+  and again for the criteria;
 - ``POST /tester/determination``: the CONTRACT §4 determination JSON of a posted hook request, through the
   same parsing and evaluation as the hook (the whole criteria tree, every reference).
 
@@ -24,9 +28,11 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from cds_service.auth.dependency import client_of
 from cds_service.deps import AUTHENTICATED, RuntimeDep
 from cds_service.errors import NotFound
 from cds_service.hooks.admission import HookDeadline, evaluate_within
+from cds_service.hooks.answer import answer_order_sign
 from cds_service.policy.render import determination_to_json
 from cds_service.tester.scenarios import find_scenario, list_scenarios, scenario_request
 
@@ -101,3 +107,26 @@ async def determination(request: Request, runtime: RuntimeDep) -> Response:
         )
         deadline.check("rendering")
         return _json([determination_to_json(d) for d in evaluation.determinations])
+
+
+@data_router.post("/sign")
+async def sign(request: Request, runtime: RuntimeDep) -> Response:
+    """The order-sign answer of a posted request and the determinations it rests on, from one evaluation:
+    ``{"response": <the CDS Hooks response>, "determinations": [<CONTRACT §4 JSON>, ...]}``."""
+    # Admitted and bounded like the hook itself (hooks/admission.py).
+    with runtime.admission.admit():
+        answer = await answer_order_sign(
+            HookDeadline(runtime.settings.hook_deadline_seconds),
+            request.body,
+            settings=runtime.settings,
+            http=runtime.http(),
+            store=runtime.store,
+            today=date.today(),
+            client=client_of(request),
+        )
+    return _json(
+        {
+            "response": answer.response,
+            "determinations": [determination_to_json(d) for d in answer.evaluation.determinations],
+        }
+    )

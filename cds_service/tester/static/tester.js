@@ -6,6 +6,7 @@
 
 (function () {
   const SERVICE = "/cds-services/dexrazoxane-order-sign";
+  const SIGN = "/tester/sign";
   const COVERAGE_INFORMATION = "ext-coverage-information";
   // How a dexrazoxane order names its drug (RxNorm products, HCPCS, ATC, the name), as the service reads it.
   const DEXRAZOXANE_MARKS = ["dexraz", "zinecard", "totect", "1736585", "1736590", "j1190", "v03af02"];
@@ -189,12 +190,17 @@
     request.hookInstance = uuid();
     setStatus("Signing…");
     const started = performance.now();
-    const hook = await call("POST", SERVICE, request);
+    // One evaluation answers both the cards and the criteria tree (POST /tester/sign: the hook's own
+    // answer with its determinations), so the FHIR server is read once per Sign.
+    const signed = await call("POST", SIGN, request);
     const elapsed = Math.round(performance.now() - started);
-    const determination = await call("POST", "/tester/determination", request);
+    const hook = signed.ok
+      ? { status: signed.status, ok: true, json: signed.json.response, text: JSON.stringify(signed.json.response, null, 2) }
+      : signed;
+    const determinations = signed.ok ? signed.json.determinations : [];
     $("response-json").textContent = hook.text;
-    $("determination-json").textContent = determination.text;
-    $("timing").textContent = "POST " + SERVICE + ": HTTP " + hook.status + " in " + elapsed + " ms";
+    $("determination-json").textContent = signed.ok ? JSON.stringify(determinations, null, 2) : "";
+    $("timing").textContent = "POST " + SIGN + " (the " + SERVICE + " answer and its determinations): HTTP " + hook.status + " in " + elapsed + " ms";
     $("questionnaire").replaceChildren();
     if (!hook.ok) {
       $("cards").replaceChildren(element("p", { className: "error", text: problem(hook) }));
@@ -202,7 +208,7 @@
       setStatus("Refused: " + problem(hook), true);
       return;
     }
-    current = { request: request, response: hook.json, determinations: determination.ok ? determination.json : [] };
+    current = { request: request, response: hook.json, determinations: determinations };
     renderCards(hook.json.cards || []);
     renderCoverage(hook.json.systemActions || [], current.determinations);
     renderCriteria(current.determinations);
