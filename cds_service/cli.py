@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cds_service.settings import Settings
+    from cds_service.store.protocol import SchemaMigration
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -116,27 +117,47 @@ def _serve(host: str, port: int, workers: int = 1) -> int:
 
 
 def _migrate() -> int:
-    """Exit 0 once the schema is current; 1 with one line on stderr when the database cannot be reached."""
+    """Exit 0 once the schema is current, saying what was applied (from which revision to which) or that
+    nothing was; 1 with one line on stderr naming the cause when the database cannot be used."""
     import asyncio
 
     from cds_service.store.protocol import StoreUnavailable
     from cds_service.store.sql import SqlStore
 
-    async def run() -> None:
+    async def run() -> SchemaMigration:
         store = SqlStore.from_settings(settings)
         try:
-            await store.migrate()
+            return await store.migrate()
         finally:
             await store.close()
 
     settings = _settings_or_exit()
     try:
-        asyncio.run(run())
+        done = asyncio.run(run())
     except StoreUnavailable as error:
         print(f"cds-service: {error}", file=sys.stderr)
         return 1
-    print("cds-service: the store's schema is current")
+    print(f"cds-service: {migration_report(done, _store_named(settings))}")
     return 0
+
+
+def _store_named(settings: Settings) -> str:
+    """Which database, without its user or password: the SQLite file, or PostgreSQL's host and name."""
+    from cds_service.store.engine import database_url
+
+    url = database_url(settings)
+    if url.get_backend_name() == "sqlite":
+        return f"the SQLite store {url.database}"
+    where = f"{url.host}:{url.port}" if url.port else f"{url.host}"
+    return f"the PostgreSQL database {url.database} on {where}"
+
+
+def migration_report(done: SchemaMigration, store: str) -> str:
+    if not done.applied:
+        return f"{store} is already at revision {done.after}, the latest: nothing applied"
+    start = f"revision {done.before}" if done.before else "an empty database (no schema)"
+    applied = "; ".join(f"{revision} {description}".strip() for revision, description in done.applied)
+    return f"{store} migrated from {start} to revision {done.after} (applied: {applied})"
 
 
 def _evaluate(path: Path, *, as_json: bool, today: date | None) -> int:

@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from cds_service.cli import main
+from cds_service.cli import main, migration_report
 from cds_service.dtr.store import record_determinations
 from cds_service.settings import get_settings
+from cds_service.store.protocol import SchemaMigration
 from cds_service.store.schedule import purge_on_schedule
 from cds_service.store.sql import SqlStore
 from tests.response.determinations import PATIENT_ID, assessed, pend
-from tests.store.postgres import closed_port
+from tests.store.conftest import fresh_database
+from tests.store.postgres import PostgresServer, closed_port
 
 
 @pytest.fixture(autouse=True)
@@ -33,13 +35,56 @@ def test_migrate_creates_the_embedded_store_under_the_data_dir(
     monkeypatch.setenv("CDS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("CDS_DATABASE_URL", raising=False)
     assert main(["migrate"]) == 0
+    first = capsys.readouterr().out
     assert main(["migrate"]) == 0  # already current: nothing to do
+    second = capsys.readouterr().out
     with closing(sqlite3.connect(tmp_path / "data" / "cds-service.sqlite3")) as database:
         tables = {row[0] for row in database.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         (version,) = database.execute("SELECT version_num FROM alembic_version").fetchone()
     assert {"determinations", "feedback", "jtis", "alembic_version"} <= tables
     assert version == "0001"
-    assert "schema is current" in capsys.readouterr().out
+    store = f"the SQLite store {tmp_path / 'data' / 'cds-service.sqlite3'}"
+    assert first == (
+        f"cds-service: {store} migrated from an empty database (no schema) to revision 0001 "
+        "(applied: 0001 The store's first schema: determinations, feedback and JWT ids)\n"
+    )
+    assert second == f"cds-service: {store} is already at revision 0001, the latest: nothing applied\n"
+
+
+def test_a_migration_from_one_revision_to_another_names_both_and_each_step() -> None:
+    done = SchemaMigration("0001", "0003", (("0002", "feedback flags"), ("0003", "claims index")))
+    assert migration_report(done, "the store") == (
+        "the store migrated from revision 0001 to revision 0003 (applied: 0002 feedback flags; "
+        "0003 claims index)"
+    )
+
+
+async def test_migrate_on_postgresql_names_the_database_without_its_password(
+    postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = await fresh_database(postgres)
+    monkeypatch.setenv("CDS_DATABASE_URL", url.replace("postgres@", "postgres:pw-secret-77@"))
+    assert await asyncio.to_thread(main, ["migrate"]) == 0
+    out = capsys.readouterr().out
+    database = url.rsplit("/", 1)[1]
+    assert f"the PostgreSQL database {database} on 127.0.0.1:{postgres.port} migrated from an empty" in out
+    assert "pw-secret-77" not in out
+
+
+async def test_sslmode_require_against_a_server_without_tls_names_the_cause(
+    postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The throwaway server runs without TLS: libpq's sslmode=require cannot be met."""
+    url = await fresh_database(postgres)
+    monkeypatch.setenv(
+        "CDS_DATABASE_URL", url.replace("postgres@", "postgres:pw-secret-77@") + "?sslmode=require"
+    )
+    monkeypatch.setenv("CDS_STORE_TIMEOUT_SECONDS", "5")
+    assert await asyncio.to_thread(main, ["migrate"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("cds-service: store migrate failed: ConnectionError (")
+    assert "does not offer TLS" in err and "sslmode" in err
+    assert "pw-secret-77" not in err and "127.0.0.1" not in err
 
 
 def test_migrate_with_the_database_down_exits_1_with_one_line(
@@ -50,6 +95,7 @@ def test_migrate_with_the_database_down_exits_1_with_one_line(
     assert main(["migrate"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("cds-service: store migrate failed") and err.count("\n") == 1
+    assert "connection refused" in err
     assert "pw" not in err
 
 
