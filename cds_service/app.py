@@ -36,7 +36,7 @@ from cds_service.log_context import clear_call_context
 from cds_service.logging_setup import configure_logging
 from cds_service.metrics_exposition import exposition, mark_worker_exited, show_known_series
 from cds_service.openapi import install_openapi
-from cds_service.settings import Settings, get_settings
+from cds_service.settings import DEFAULT_HEALTH_PLAN_NAME, Settings, get_settings
 from cds_service.store.protocol import Store, StoreUnavailable
 from cds_service.store.schedule import keep_migrated, purge_on_schedule
 from cds_service.tester.routes import data_router as tester_data_router
@@ -179,6 +179,12 @@ def _announce_security(settings: Settings) -> None:
         )
     if settings.allow_unauthenticated_fhir:
         log.warning("unauthenticated_fhir_allowed", message="fhirServer is queried without fhirAuthorization")
+    if settings.auth_required and settings.health_plan_name == DEFAULT_HEALTH_PLAN_NAME:
+        log.warning(
+            "health_plan_name_unset",
+            message="CDS_HEALTH_PLAN_NAME is not set: every card names its source "
+            f"{DEFAULT_HEALTH_PLAN_NAME!r}",
+        )
 
 
 def readiness_problem(runtime: Runtime) -> tuple[str, str] | None:

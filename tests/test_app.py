@@ -332,3 +332,16 @@ async def test_ready_is_never_logged_while_required_authentication_can_accept_no
         assert (await client.get("/readyz")).status_code == 503
         seen += _events(capsys.readouterr().out)
     assert "ready" not in seen and seen.count("not_ready") == 1
+
+
+async def test_a_deployment_that_leaves_the_health_plan_name_unset_is_warned(
+    make_settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for settings, warned in (
+        (make_settings(auth_required=True), True),
+        (make_settings(auth_required=True, health_plan_name="Acme Health"), False),
+    ):
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            pass
+        assert ("health_plan_name_unset" in _events(capsys.readouterr().out)) is warned
