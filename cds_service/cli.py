@@ -1,4 +1,4 @@
-"""The `cds-service` command line (CONTRACT §1): `serve` and `evaluate`."""
+"""The `cds-service` command line: `serve`, `evaluate`, `migrate` and `dev-token`."""
 
 from __future__ import annotations
 
@@ -35,6 +35,31 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--today", type=date.fromisoformat, default=None, help="evaluate as of this date (YYYY-MM-DD)"
     )
+    dev_token = commands.add_parser(
+        "dev-token",
+        help="for local testing: print a signed CDS client JWT (makes the test client's key pair and JWK Set "
+        "on first use); refuses to run against a production configuration",
+        description="Prints on stdout a client JWT signed as CDS Hooks 2.0 asks (iss, sub, aud, exp, iat, "
+        "jti; ES384 or RS384), for one call to --audience. The test client's private key and public JWK Set "
+        "are files in --dir, made on first use and reused; start the service trusting the set (stderr says "
+        "how). Refused when CDS_AUTH_REQUIRED is true and CDS_TRUSTED_ISSUERS trusts any other client: "
+        "that is a production configuration.",
+    )
+    dev_token.add_argument(
+        "--audience",
+        default=None,
+        help="the URL the token is for, exactly as called (default: the order-sign service under "
+        "CDS_PUBLIC_BASE_URL); a token is good for one call",
+    )
+    dev_token.add_argument(
+        "--dir", type=Path, default=None, help="folder of the test client's keys (default: var/dev-client)"
+    )
+    dev_token.add_argument(
+        "--alg", choices=("ES384", "RS384"), default="ES384", help="algorithm of a new key (default: ES384)"
+    )
+    dev_token.add_argument(
+        "--lifetime", type=_positive_int, default=None, help="seconds the token is valid (default: 300)"
+    )
     return parser
 
 
@@ -51,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args.host, args.port, args.workers)
     if args.command == "migrate":
         return _migrate()
+    if args.command == "dev-token":
+        return _dev_token(args.audience, args.dir, args.alg, args.lifetime)
     return _evaluate(args.request, as_json=args.json, today=args.today)
 
 
@@ -158,6 +185,52 @@ def migration_report(done: SchemaMigration, store: str) -> str:
     start = f"revision {done.before}" if done.before else "an empty database (no schema)"
     applied = "; ".join(f"{revision} {description}".strip() for revision, description in done.applied)
     return f"{store} migrated from {start} to revision {done.after} (applied: {applied})"
+
+
+def _dev_token(audience: str | None, directory: Path | None, alg: str, lifetime: int | None) -> int:
+    """Exit 0 with the JWT on stdout (how to trust its key on stderr); 2 with one line on stderr when the
+    configuration is a production one or the keys cannot be used."""
+    from cds_service.auth.dev_client import (
+        DEFAULT_DIR,
+        DEFAULT_LIFETIME_SECONDS,
+        DEV_ISSUER,
+        JWKS_FILE,
+        DevClientRefused,
+        load_or_create,
+        mint,
+        production_configuration,
+    )
+    from cds_service.hooks.discovery import SERVICE_ID
+
+    settings = _settings_or_exit()
+    folder = directory or DEFAULT_DIR
+    refusal = production_configuration(settings, folder / JWKS_FILE)
+    if refusal is not None:
+        print(f"cds-service dev-token: refused, a production configuration: {refusal}", file=sys.stderr)
+        return 2
+    seconds = lifetime or DEFAULT_LIFETIME_SECONDS
+    if seconds > settings.jwt_max_lifetime_seconds:
+        print(
+            f"cds-service dev-token: --lifetime {seconds} is above CDS_JWT_MAX_LIFETIME_SECONDS "
+            f"({settings.jwt_max_lifetime_seconds}): the service would refuse the token",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        client, created = load_or_create(folder, alg=alg)
+    except (DevClientRefused, OSError) as error:
+        print(f"cds-service dev-token: {error}", file=sys.stderr)
+        return 2
+    target = audience or f"{settings.public_base_url}/cds-services/{SERVICE_ID}"
+    print(mint(client, target, lifetime_seconds=seconds), flush=True)
+    made = "made" if created else "reused"
+    print(
+        f"cds-service dev-token: {client.alg} key {made} in {folder}; a token for one call to {target}, "
+        f"valid {seconds} s. Start the service trusting it with:\n"
+        f'  CDS_AUTH_REQUIRED=true CDS_TRUSTED_ISSUERS=\'{{"{DEV_ISSUER}": "{client.jwks_path}"}}\'',
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _evaluate(path: Path, *, as_json: bool, today: date | None) -> int:
