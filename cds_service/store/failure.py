@@ -28,6 +28,10 @@ _CERTIFICATE = (
     "host named in CDS_DATABASE_URL)"
 )
 _HANDSHAKE = "the TLS handshake with the server failed"
+_TLS_FILE = (
+    "a TLS file CDS_DATABASE_URL names (sslrootcert, sslcert or sslkey) does not exist, cannot be read, or "
+    "is not a PEM certificate or key"
+)
 _REFUSED = "connection refused: nothing listens at the host and port of CDS_DATABASE_URL"
 _UNRESOLVED = "the host name of CDS_DATABASE_URL does not resolve"
 _TIMEOUT = "no answer within CDS_STORE_TIMEOUT_SECONDS"
@@ -68,8 +72,12 @@ def _phrase(error: BaseException) -> str | None:
         return _TLS_REFUSED
     if isinstance(error, ssl.SSLCertVerificationError):
         return _CERTIFICATE
+    if isinstance(error, ssl.SSLError) and getattr(error, "library", None) in ("PEM", "X509"):
+        return _TLS_FILE  # raised while loading a file into the SSL context, before any connection
     if isinstance(error, ssl.SSLError):
         return _HANDSHAKE
+    if isinstance(error, FileNotFoundError | PermissionError | IsADirectoryError):
+        return _TLS_FILE  # the only files a PostgreSQL connection opens are the TLS files of the URL
     if (cause := _asyncpg_cause(error)) is not None:
         return cause
     if isinstance(error, ConnectionRefusedError):

@@ -32,6 +32,7 @@ def raised(error: BaseException, *, within: BaseException) -> BaseException:
         ),
         (ssl.SSLCertVerificationError("certificate verify failed: db.internal"), "certificate could not be"),
         (ssl.SSLError("wrong version number"), "TLS handshake"),
+        (FileNotFoundError(2, "No such file", "secret-dir/db/ca.pem"), "TLS file"),
         (ConnectionRefusedError("Connect call failed ('10.0.0.5', 5432)"), "connection refused"),
         (socket.gaierror(-2, "Name or service not known"), "does not resolve"),
         (TimeoutError(), "CDS_STORE_TIMEOUT_SECONDS"),
@@ -39,7 +40,7 @@ def raised(error: BaseException, *, within: BaseException) -> BaseException:
         (asyncpg.exceptions.InvalidPasswordError('password failed for user "cds_admin"'), "user or password"),
         (
             asyncpg.exceptions.ClientConfigurationError(
-                'root certificate file "/home/x/root.crt" does not exist'
+                'root certificate file "secret-dir/ca.crt" does not exist'
             ),
             "sslrootcert",
         ),
@@ -49,7 +50,7 @@ def test_each_cause_is_named_through_the_chain_of_errors(error: BaseException, s
     wrapped = raised(error, within=OSError("wrapper"))
     cause = failure_cause(wrapped)
     assert cause.startswith("OSError (") and says in cause
-    for secret in ("db.internal", "10.0.0.5", "secret_db", "cds_admin", "/home/x"):
+    for secret in ("db.internal", "10.0.0.5", "secret_db", "cds_admin", "secret-dir"):
         assert secret not in cause
 
 

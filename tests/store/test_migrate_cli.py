@@ -10,6 +10,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from cds_service.cli import main, migration_report
 from cds_service.dtr.store import record_determinations
@@ -71,20 +75,57 @@ async def test_migrate_on_postgresql_names_the_database_without_its_password(
     assert "pw-secret-77" not in out
 
 
-async def test_sslmode_require_against_a_server_without_tls_names_the_cause(
-    postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The throwaway server runs without TLS: libpq's sslmode=require cannot be met."""
-    url = await fresh_database(postgres)
-    monkeypatch.setenv(
-        "CDS_DATABASE_URL", url.replace("postgres@", "postgres:pw-secret-77@") + "?sslmode=require"
+def self_signed_ca(path: Path) -> Path:
+    """A certificate authority's certificate (PEM), as a hosted database's CA bundle is."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test database CA")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
     )
+    path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("tls", "cause"),
+    [
+        ("sslmode=require", "does not offer TLS"),
+        ("sslmode=verify-full&sslrootcert={ca}", "does not offer TLS"),
+        ("sslmode=verify-full&sslrootcert={missing}", "TLS file CDS_DATABASE_URL names"),
+        ("sslmode=verify-ca&sslrootcert={garbage}", "TLS file CDS_DATABASE_URL names"),
+    ],
+)
+async def test_tls_settings_that_fail_name_the_cause(
+    postgres: PostgresServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    tls: str,
+    cause: str,
+) -> None:
+    """The throwaway server runs without TLS. libpq's TLS parameters (sslmode, and the files hosted
+    PostgreSQL hands out as sslrootcert) are honoured, and when they cannot be met the one line says why."""
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate")
+    files = {"ca": self_signed_ca(tmp_path / "ca.pem"), "missing": tmp_path / "none.pem", "garbage": garbage}
+    url = await fresh_database(postgres)
+    with_password = url.replace("postgres@", "postgres:pw-secret-77@")
+    monkeypatch.setenv("CDS_DATABASE_URL", f"{with_password}?{tls.format(**files)}")
     monkeypatch.setenv("CDS_STORE_TIMEOUT_SECONDS", "5")
     assert await asyncio.to_thread(main, ["migrate"]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("cds-service: store migrate failed: ConnectionError (")
-    assert "does not offer TLS" in err and "sslmode" in err
-    assert "pw-secret-77" not in err and "127.0.0.1" not in err
+    assert err.count("\n") == 1 and err.startswith("cds-service: store migrate failed: ")
+    assert cause in err
+    assert "pw-secret-77" not in err and "127.0.0.1" not in err and str(tmp_path) not in err
 
 
 def test_migrate_with_the_database_down_exits_1_with_one_line(

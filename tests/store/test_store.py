@@ -362,3 +362,19 @@ async def test_a_nul_character_from_a_caller_is_stored_and_stops_no_other_write(
         store, assessed(approve(draft_order("dex-after")), key=KEY), patient_id=PATIENT_ID, now=NOW
     )
     assert recorded and await store.determination(recorded[0], now=NOW) is not None
+
+
+def test_libpq_tls_files_in_the_url_become_the_drivers_ssl_context(tmp_path: Path) -> None:
+    """asyncpg takes no sslrootcert argument: the files leave the URL and make the SSLContext it is handed
+    (libpq's meaning: verify-full checks the chain and the host name)."""
+    from cds_service.store.engine import database_url, tls_files
+
+    settings = Settings(
+        database_url=f"postgresql://u:p@db/cds?sslmode=verify-full&sslrootcert={tmp_path}/ca.pem"
+    )
+    assert dict(database_url(settings).query) == {}
+    files = tls_files(settings)
+    assert files is not None and (files.mode, files.rootcert) == ("verify-full", f"{tmp_path}/ca.pem")
+    with pytest.raises(FileNotFoundError):
+        files.context()  # read on each connection: a missing file is a failed connection, named
+    assert tls_files(Settings(database_url="postgresql://u:p@db/cds?sslmode=require")) is None
