@@ -196,7 +196,7 @@ def readiness_problem(runtime: Runtime) -> tuple[str, str] | None:
     if not runtime.ready.is_set():
         return "transient", "Warming up"
     # Not ready while the database is unreachable: an orchestrator sends traffic to replicas that can
-    # keep what they decide (issue 11).
+    # keep what they decide (docs/operations.md, "Readiness").
     if not runtime.store_migrated.is_set():
         return "transient", "Not ready: the store is not migrated yet"
     return None

@@ -29,8 +29,21 @@ def _parser() -> argparse.ArgumentParser:
         help="worker processes (uvicorn workers); /metrics on any of them reports the sum of all",
     )
     commands.add_parser("migrate", help="bring the store's schema to the latest migration, then exit")
-    evaluate = commands.add_parser("evaluate", help="evaluate one hook request file offline")
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="evaluate one hook request file (no service needed) and print the determination",
+        description="Evaluates one order-sign request file as the service would and prints the "
+        "determination. By default what the file's prefetch lacks is read from its fhirServer, as the "
+        "service reads it; with --offline nothing is read from any network.",
+    )
     evaluate.add_argument("request", type=Path, help="a CDS Hooks order-sign request (JSON)")
+    evaluate.add_argument(
+        "--offline",
+        action="store_true",
+        help="make no network connection: the file's fhirServer is not queried, and what its prefetch lacks "
+        "is not read (not shown, named in the output); a key the decision cannot do without exits 1 "
+        "(default: read it from fhirServer)",
+    )
     evaluate.add_argument("--json", action="store_true", help="print the determination as JSON (CONTRACT §4)")
     evaluate.add_argument(
         "--today", type=date.fromisoformat, default=None, help="evaluate as of this date (YYYY-MM-DD)"
@@ -78,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate()
     if args.command == "dev-token":
         return _dev_token(args.audience, args.dir, args.alg, args.lifetime)
-    return _evaluate(args.request, as_json=args.json, today=args.today)
+    return _evaluate(args.request, as_json=args.json, today=args.today, offline=args.offline)
 
 
 def _settings_or_exit() -> Settings:
@@ -233,7 +246,7 @@ def _dev_token(audience: str | None, directory: Path | None, alg: str, lifetime:
     return 0
 
 
-def _evaluate(path: Path, *, as_json: bool, today: date | None) -> int:
+def _evaluate(path: Path, *, as_json: bool, today: date | None, offline: bool = False) -> int:
     """Exit 0 with the determinations on stdout; 2 with one line on stderr for a file that is not a
     readable hook request; 1 for a request whose data could not be gathered."""
     import structlog
@@ -249,13 +262,19 @@ def _evaluate(path: Path, *, as_json: bool, today: date | None) -> int:
     previous = structlog.get_config()
     configure_logging(logging.WARNING, stderr=True)
     try:
-        result = evaluate_path(path, settings=settings, today=today or date.today())
+        result = evaluate_path(path, settings=settings, today=today or date.today(), offline=offline)
     except RequestFileError as error:
         print(f"cds-service evaluate: {error}", file=sys.stderr)
         return 2
     except ServiceError as error:
         print(f"cds-service evaluate: {path}: {error.message}", file=sys.stderr)
-        if isinstance(error, MissingData):
+        if isinstance(error, MissingData) and offline:
+            print(
+                "cds-service evaluate: offline, so only the file is read: add the missing keys to its "
+                "prefetch, or evaluate without --offline to read them from its fhirServer",
+                file=sys.stderr,
+            )
+        elif isinstance(error, MissingData):
             print(
                 "cds-service evaluate: add the missing keys to the file's prefetch, or give it a fhirServer "
                 "with fhirAuthorization (an open test server: set CDS_ALLOW_UNAUTHENTICATED_FHIR=true)",
@@ -264,6 +283,8 @@ def _evaluate(path: Path, *, as_json: bool, today: date | None) -> int:
         return 1
     finally:
         structlog.configure(**previous)
+    if as_json and result.offline_note:
+        print(f"cds-service evaluate: {result.offline_note}", file=sys.stderr)
     if as_json and not result.determinations:
         print(no_dexrazoxane_message(result), file=sys.stderr)
     try:

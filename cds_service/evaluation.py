@@ -44,9 +44,9 @@ class Evaluation:
         return [item.determination for item in self.assessed]
 
 
-async def gather(source: Source, *, settings: Settings, http: httpx.AsyncClient) -> Gathered:
+async def gather(source: Source, *, settings: Settings, http: httpx.AsyncClient | None) -> Gathered:
     """The draft orders first; which of them are dexrazoxane (asked once, here); then the rest of the data
-    for those orders (``fhir.gather``)."""
+    for those orders (``fhir.gather``). ``http`` None: offline, nothing is read from ``fhirServer``."""
     gathering = await gather_draft_orders(source, settings=settings, http=http)
     orders = dexrazoxane_orders(gathering.pool)
     return Gathered(await gather_for_orders(gathering, orders), orders)
@@ -68,7 +68,7 @@ def decide_all(gathered: Gathered, *, today: date, settings: Settings) -> list[D
 
 
 async def evaluate_hook(
-    source: Source, *, settings: Settings, http: httpx.AsyncClient, today: date, client: str = ""
+    source: Source, *, settings: Settings, http: httpx.AsyncClient | None, today: date, client: str = ""
 ) -> Evaluation:
     """``client``: the caller's verified JWT issuer ("" without authentication), which the coverage
     assertions are bound to (``assertion_ids``)."""

@@ -48,9 +48,9 @@ async def answer_order_sign(
     )
     deadline.check("responding")
     # Stored (committed) before the answer leaves: a coverage assertion the EHR holds is one the claim
-    # system and every replica's DTR can find (issue 11). With the store down the hook still answers the
-    # same determination (the clinician is not failed); the assertion is then not on record, which the log
-    # and cds_store_errors_total say, and re-signing the order records it under the same id.
+    # system and every replica's DTR can find (README, "Store"). With the store down the hook still
+    # answers the same determination (the clinician is not failed); the assertion is then not on record,
+    # which the log and cds_store_errors_total say, and re-signing the order records it under the same id.
     stored = True
     try:
         await record_determinations(

@@ -75,8 +75,10 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         # default could outlast the therapy. Ask for the schedule instead.
         decision = Decision.PEND
         unreadable = facts.last_planned_doxorubicin_date.reason or "the doxorubicin schedule cannot be read"
-        tree_reason = f"every criterion is met, but {unreadable}"
-        documentation.append(DocumentationRequest(pathway, DOXORUBICIN_SCHEDULE_REQUEST))
+        tree_reason = f"every criterion it requires is met, but {unreadable}"
+        documentation.append(
+            DocumentationRequest(pathway, f"{DOXORUBICIN_SCHEDULE_REQUEST} Still open: {unreadable}.")
+        )
     if facts.undecidable and decision in (Decision.APPROVE, Decision.DENY):
         # CONTRACT §2.1 "A partial read is not a record": never a deny or an approve on what was read.
         decision = Decision.PEND
@@ -98,7 +100,8 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         approval=approval_period(facts, pathway) if decision is Decision.APPROVE else None,
         documentation=tuple(documentation),
         off_label_policies=referral,
-        reason=_reason(decision, pathway, tree_reason, referral) + _why_here(facts, pathway, decision),
+        reason=_reason(decision, pathway, tree_reason, referral, criteria, facts)
+        + _why_here(facts, pathway, decision),
         related=tuple(related),
         evidence_under_review=under_review if decision is Decision.PEND else (),
         order_resource=order,
@@ -121,10 +124,46 @@ def _read_from_text(facts: ClinicalFacts) -> str:
     return f" ({reason})" if "read from Coverage text" in reason else ""
 
 
-def _reason(decision: Decision, pathway: str, tree_reason: str, referral: tuple[str, ...]) -> str:
+def failed_options(criteria: CriterionResult) -> list[str]:
+    """Each option shown not met under a "one of" that is met or still open, said so, so that the summary
+    above the tree is true of every [✗] printed in it: "I.A.5.a not met, but I.A.5 can still be met by
+    I.A.5.b". Only the highest such options (what lies under a failed option failed with it)."""
+    said: list[str] = []
+
+    def walk(node: CriterionResult) -> None:
+        failed = [c.id for c in node.children if c.outcome is Outcome.NOT_MET]
+        if failed and node.outcome is not Outcome.NOT_MET:
+            if node.outcome is Outcome.MET:
+                met = [c.id for c in node.children if c.outcome is Outcome.MET]
+                said.append(f"{', '.join(failed)} not met, but {node.id} is met by {', '.join(met)}")
+            else:
+                still = [c.id for c in node.children if c.outcome is Outcome.UNKNOWN]
+                said.append(
+                    f"{', '.join(failed)} not met, but {node.id} can still be met by {', '.join(still)}"
+                )
+        for child in node.children:
+            if child.outcome is not Outcome.NOT_MET:
+                walk(child)
+
+    walk(criteria)
+    return said
+
+
+def _reason(
+    decision: Decision,
+    pathway: str,
+    tree_reason: str,
+    referral: tuple[str, ...],
+    criteria: CriterionResult,
+    facts: ClinicalFacts,
+) -> str:
+    """One line above the criteria tree, true of what is printed under it (docs/glossary.md words)."""
     section = POLICY[pathway].text
     if decision is Decision.APPROVE:
-        return f"{pathway} {section}: every criterion is met"
+        return f"{pathway} {section}: every criterion it requires is met"
     if decision is Decision.DENY:
         return f"{pathway} {section}: {tree_reason}; off-label review under {', '.join(referral)}"
-    return f"{pathway} {section}: nothing fails, but documentation is needed ({tree_reason})"
+    parts = [tree_reason, *failed_options(criteria)]
+    if facts.unread:
+        parts.append(f"not read in full: {', '.join(dict.fromkeys(u.key for u in facts.unread))}")
+    return f"{pathway} {section}: {'; '.join(parts)}"

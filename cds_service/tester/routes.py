@@ -8,8 +8,8 @@ feedback and DTR endpoints. Two helpers exist only for it:
   decision expected beside each, moved to today (``scenarios``);
 - ``POST /tester/sign``: what the page's Sign shows, from one evaluation: the hook's own answer (the same
   function as the order-sign route: parsed, decided, recorded for DTR, the CDS Hooks response) with the
-  CONTRACT §4 determinations behind it, so the FHIR server is read once per Sign, not once for the cards
-  and again for the criteria;
+  determinations behind it (docs/determination.md), so the FHIR server is read once per Sign, not once
+  for the cards and again for the criteria;
 - ``POST /tester/determination``: the CONTRACT §4 determination JSON of a posted hook request, through the
   same parsing and evaluation as the hook (the whole criteria tree, every reference).
 
@@ -112,7 +112,7 @@ async def determination(request: Request, runtime: RuntimeDep) -> Response:
 @data_router.post("/sign")
 async def sign(request: Request, runtime: RuntimeDep) -> Response:
     """The order-sign answer of a posted request and the determinations it rests on, from one evaluation:
-    ``{"response": <the CDS Hooks response>, "determinations": [<CONTRACT §4 JSON>, ...]}``."""
+    ``{"response": <the CDS Hooks response>, "determinations": [<determination JSON>, ...]}``."""
     # Admitted and bounded like the hook itself (hooks/admission.py).
     with runtime.admission.admit():
         answer = await answer_order_sign(

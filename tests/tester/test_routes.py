@@ -4,6 +4,8 @@ their expected decision."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -12,10 +14,11 @@ import pytest
 
 from cds_service.evaluation import evaluate_hook
 from cds_service.hooks.request import HookRequest
+from cds_service.policy.outcome import OUTCOME_WORDS
 from cds_service.policy.render import determination_to_json
 from cds_service.settings import Settings
 from cds_service.tester.scenarios import find_scenario, list_scenarios, scenario_request, shift_dates
-from tests.conftest import ServeApp
+from tests.conftest import REPO_ROOT, ServeApp
 
 PEND = "policy/I.A.5-pend-ratio-10.2"
 
@@ -141,3 +144,14 @@ async def test_the_determination_endpoint_takes_a_hook_slot_like_the_hook(
             shed = await client.post("/tester/determination", json=request)
         assert shed.status_code == 503 and shed.headers["Retry-After"] == "1"
         assert (await client.post("/tester/determination", json=request)).status_code == 200
+
+
+def test_the_page_shows_outcomes_in_the_words_of_the_glossary() -> None:
+    """One vocabulary (docs/glossary.md): the page's criteria tree says what the cards and the command
+    line say."""
+    script = (REPO_ROOT / "cds_service" / "tester" / "static" / "tester.js").read_text()
+    (marks,) = re.findall(r"const MARKS = (\{.*\});", script)
+    shown = json.loads(re.sub(r"(\w+):", r'"\1":', marks))
+    assert {value: text.split(" ", 1)[1] for value, text in shown.items()} == {
+        str(outcome): words for outcome, words in OUTCOME_WORDS.items()
+    }

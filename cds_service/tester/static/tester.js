@@ -409,7 +409,8 @@
 
   // ---- the whole criteria tree (the determination JSON) ----
 
-  const MARKS = { met: "✓ met", not_met: "✗ not met", unknown: "? unknown" };
+  // The outcome words of docs/glossary.md (policy/outcome.py OUTCOME_WORDS; a test holds them equal).
+  const MARKS = { met: "✓ met", not_met: "✗ not met", unknown: "? not shown — documentation needed" };
 
   function treeNode(node) {
     const item = element("li", {}, [
