@@ -151,7 +151,7 @@ _REMOVE = object()
 
 # Requests the endpoint answers 400: the command must refuse each of them in the same words.
 REFUSED: dict[str, bytes] = {
-    "hook order-select": _changed(("hook",), "order-select"),
+    "hook patient-view": _changed(("hook",), "patient-view"),
     "patientId Patient/x": _changed(("context", "patientId"), "Patient/x"),
     "patientId with a space": _changed(("context", "patientId"), " 123"),
     "hookInstance missing": _changed(("hookInstance",), _REMOVE),
