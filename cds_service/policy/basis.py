@@ -224,9 +224,15 @@ def _shown(value: Any) -> str:
 
 
 def _field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> Iterator[str]:
-    for name in sorted(set(before) | set(after)):
+    """Field by field, in the order the part lists them (the totals before their parts); a total's known
+    part is not repeated beside the total itself."""
+    names = list(dict.fromkeys([*after, *before]))
+    for name in names:
         old, new = before.get(name), after.get(name)
         if old == new:
+            continue
+        total = name.replace("_known_mg_m2", "_mg_m2")
+        if total != name and before.get(total) != after.get(total):
             continue
         words = name.replace("_mg_m2", " (mg/m²)").replace("_", " ")
         if isinstance(old, list) or isinstance(new, list):

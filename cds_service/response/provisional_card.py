@@ -19,7 +19,7 @@ from cds_service.policy.cp_phar_418 import POLICY, POLICY_ID, POLICY_URL
 from cds_service.policy.determination import Decision
 from cds_service.policy.outcome import Outcome
 from cds_service.policy.provisional import Provisional
-from cds_service.response.card_detail import clipped, mg_m2
+from cds_service.response.card_detail import clipped, dose_lines
 from cds_service.response.cards import INDICATOR, SUMMARY_LIMIT
 from cds_service.response.configuration import ResponseOptions
 from cds_service.response.crd_terms import CardType, card_topic
@@ -53,15 +53,8 @@ def provisional_summary(guidance: Provisional) -> str:
 
 
 def _record_lines(facts: ClinicalFacts) -> list[str]:
-    total = facts.cumulative_doxorubicin
-    given = f"**{mg_m2(total.known_mg_m2)} mg/m²**"
-    if total.unknown_parts:
-        given += f" known, {total.unknown_parts} dose(s) not converted"
-    lines = [f"- Cumulative doxorubicin so far: {given}"]
-    planned = facts.planned_doxorubicin
-    if planned.known_mg_m2 > total.known_mg_m2 or planned.unknown_parts > total.unknown_parts:
-        to_come = f"{mg_m2(planned.known_mg_m2)} mg/m²" + (" or more" if planned.unknown_parts else "")
-        lines.append(f"- Planned with the doxorubicin ordered: {to_come}")
+    """The doses given and planned as the order-sign card summarises them, and the line of business."""
+    lines = dose_lines(facts)
     if facts.line_of_business.value:
         lines.append(f"- Line of business: {facts.line_of_business.value}")
     return lines
