@@ -10,9 +10,9 @@ determination order-sign makes (``policy.decide``): there is no second decision 
   ``order_detail`` in the tree: I.A.5, II.A.4, I.B.4). They are not pended on: they are checked at
   signing. The likely decision is what the rest of the tree gives with them set aside (taken as met): a
   criterion not met elsewhere still denies, anything else open still pends, and otherwise the order is
-  likely approved provided its dose, once entered, is within the policy's limit. A pend the determination
-  adds beside the tree (the doxorubicin schedule that bounds the approval, a coverage read only in part)
-  stays a pend.
+  likely approved provided its dose, once entered, is within the policy's limit. What pends beside the
+  tree once it is met (the doxorubicin schedule that bounds the approval, a coverage read only in part:
+  ``policy.decide.pends_beside_the_tree``) pends here too.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from cds_service.clinical.therapy import order_amounts
 from cds_service.policy.cp_phar_418 import POLICY
+from cds_service.policy.decide import pends_beside_the_tree
 from cds_service.policy.determination import CriterionResult, Decision, Determination, DocumentationRequest
 from cds_service.policy.outcome import Outcome, all_of, any_of
 from cds_service.policy.tree import Kind
@@ -86,7 +87,12 @@ def provisional(determination: Determination) -> Provisional:
     if not aside:
         return Provisional(determination, determination.decision, (), determination.documentation)
     decision = _DECISION[_outcome_setting_aside(criteria, frozenset(aside))]
-    if any(doc.criterion == determination.pathway for doc in determination.documentation):
-        decision = Decision.PEND  # pended beside the tree: the schedule, a coverage read in part
-    documentation = tuple(doc for doc in determination.documentation if not _within(doc.criterion, aside))
-    return Provisional(determination, decision, aside, documentation)
+    documentation = [doc for doc in determination.documentation if not _within(doc.criterion, aside)]
+    if determination.facts is not None and determination.pathway is not None:
+        # What pends beside the tree (the doxorubicin schedule, a coverage read in part), as order-sign
+        # would find it once the tree is met.
+        for _why, request in pends_beside_the_tree(decision, determination.pathway, determination.facts):
+            decision = Decision.PEND
+            if request not in documentation:
+                documentation.append(request)
+    return Provisional(determination, decision, aside, tuple(documentation))
