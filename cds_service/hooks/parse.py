@@ -34,6 +34,8 @@ MAX_JSON_DEPTH = 64
 # Most orders one call may name (order-select's selections, order-dispatch's dispatchedOrders): an ordering
 # session holds a handful; each named order may cost a FHIR read.
 MAX_ORDERS_NAMED = 100
+# Longest dispatched order reference ("MedicationRequest/" and a FHIR id well within 256 characters).
+MAX_REFERENCE_CHARS = 256
 
 _MODELS: dict[str, type[HookCall]] = {
     ORDER_SIGN: HookRequest,
@@ -178,7 +180,7 @@ def _check_dispatched_orders(request: OrderDispatchRequest) -> None:
             expression=("context.dispatchedOrders",),
         )
     for index, reference in enumerate(orders):
-        if relative_reference(reference) is None:
+        if len(reference) > MAX_REFERENCE_CHARS or relative_reference(reference) is None:
             raise InvalidRequest(
                 f"context.dispatchedOrders[{index}] ({clip(reference)!r}) is not a reference "
                 "Type/id (e.g. MedicationRequest/123)",
