@@ -16,7 +16,7 @@ import respx
 
 from cds_service.hooks.discovery import DISPATCH_SERVICE_ID, SERVICE_ID
 from cds_service.store.protocol import StoreUnavailable
-from tests.conftest import REPO_ROOT, ServeApp
+from tests.conftest import REPO_ROOT, SPEC_DIR, ServeApp, empty_fhir_server
 from tests.fhir.fake_fhir_server import FakeFhirServer
 from tests.fhir.request_fixtures import TOKEN, load_json, server_resources
 from tests.hooks.test_routes import COVERAGE_INFORMATION, assert_outcome
@@ -320,3 +320,26 @@ async def test_dispatch_feedback_is_recorded(serve_app: ServeApp, make_settings:
     async with serve_app(make_settings()) as client:
         response = await client.post(f"{DISPATCH}/feedback", json={"feedback": [item]})
     assert response.status_code == 200
+
+
+async def test_the_published_order_dispatch_example_is_answered(
+    serve_app: ServeApp, make_settings: Any
+) -> None:
+    """The CRD IG 2.2.1 order-dispatch request: its two MedicationRequests are read from its fhirServer (here
+    a server holding them without a drug: not dexrazoxane), so the answer is 200 with nothing to assert."""
+    body = orjson.loads((SPEC_DIR / "davinci-crd-2.2.1" / "CRDServiceRequest2.json").read_bytes())
+    with respx.mock(using=None, assert_all_called=False, assert_all_mocked=True) as mock:
+        route = mock.route(url__startswith=body["fhirServer"]).mock(side_effect=empty_fhir_server)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(mock.async_handler)) as http:
+            settings = make_settings(
+                fhir_server_allowlist=[body["fhirServer"]], allow_unauthenticated_fhir=True
+            )
+            async with serve_app(settings, http_client=http) as client:
+                response = await client.post(DISPATCH, json=body)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"cards": [], "systemActions": []}
+    read = {call.request.url.path for call in route.calls}
+    assert {
+        "/some-payer/fhir/crd/MedicationRequest/1111",
+        "/some-payer/fhir/crd/MedicationRequest/2222",
+    } <= read

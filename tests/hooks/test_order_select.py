@@ -11,7 +11,7 @@ import pytest
 
 from cds_service.hooks.discovery import SELECT_SERVICE_ID, SERVICE_ID
 from cds_service.hooks.parse import MAX_ORDERS_NAMED
-from tests.conftest import REPO_ROOT, ServeApp
+from tests.conftest import REPO_ROOT, SPEC_DIR, ServeApp
 from tests.fhir.request_fixtures import load_json
 from tests.hooks.test_routes import assert_outcome
 from tests.hooks.workflow import as_select
@@ -182,3 +182,15 @@ async def test_select_feedback_is_recorded(serve_app: ServeApp, make_settings: A
     async with serve_app(make_settings()) as client:
         response = await client.post(f"{SELECT}/feedback", json={"feedback": [item]})
     assert response.status_code == 200
+
+
+async def test_the_published_order_select_example_is_answered(
+    serve_app: ServeApp, make_settings: Any
+) -> None:
+    """The Inferno CRD kit's order-select request (a NutritionOrder and a non-dexrazoxane MedicationRequest
+    selected): answered 200, with nothing to say about dexrazoxane."""
+    body = orjson.loads((SPEC_DIR / "inferno-crd-test-kit" / "order_select_hook_request.json").read_bytes())
+    async with serve_app(make_settings()) as client:
+        response = await client.post(SELECT, json=body)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"cards": []}
