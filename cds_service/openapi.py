@@ -60,7 +60,7 @@ REFERENCE = "^[A-Z][A-Za-z]+/[-._~]*[A-Za-z0-9][-._~A-Za-z0-9]*$"
 
 
 def _hook_request(hook: str, description: str, context: dict[str, Any]) -> dict[str, Any]:
-    """A CDS Hooks 2.0 request of ``hook``, as hooks/parse.py reads it (CONTRACT §1 lists what is
+    """A CDS Hooks 2.0 request of ``hook``, as hooks/parse.py reads it (hooks/request.py lists what is
     required); ``context`` as that hook's context is checked."""
     return {
         "type": "object",

@@ -18,7 +18,7 @@ from typing import Any
 Resource = dict[str, Any]
 
 # The resource types a medication order comes as: R4/STU3 MedicationRequest; DSTU2 MedicationOrder (the
-# sandbox still sends it, CONTRACT §7).
+# CDS Hooks sandbox still sends it).
 MEDICATION_ORDER_TYPES = ("MedicationRequest", "MedicationOrder")
 
 

@@ -1,4 +1,4 @@
-"""The CDS Hooks discovery document (CDS Hooks 2.0 §Discovery; CONTRACT §1, §3; docs/hooks.md).
+"""The CDS Hooks discovery document (CDS Hooks 2.0 §Discovery; docs/hooks.md, docs/prefetch.md).
 
 Three services, one per moment of a dexrazoxane order's life, all deciding with the same reading of the
 record and the same policy tree:

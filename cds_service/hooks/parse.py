@@ -12,7 +12,8 @@ hook:
 - order-dispatch: a ``dispatchedOrders`` entry that is not a relative reference ``Type/id`` (what is read
   from ``fhirServer``), or more than ``MAX_ORDERS_NAMED`` of them.
 
-The FHIR content itself is not judged here (CONTRACT §7).
+The FHIR content itself is not judged here: it is read leniently further on, where one bad entry never
+rejects the request (README "Endpoints").
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ def _told(assessed: list[Assessed]) -> list[tuple[str, str | None]]:
 
 async def _record(call: Call, assessed: list[Assessed], *, hook: str) -> dict[str, Any]:
     """Stored (committed) before the answer leaves: a coverage assertion the EHR holds is one the claim
-    system and every replica's DTR can find (issue 11). With the store down the hook still answers the
+    system and every replica's DTR can find. With the store down the hook still answers the
     same determination (the clinician is not failed); the assertion is then not on record, which the log
     and cds_store_errors_total say, and signing the order again records it under the same id."""
     try:

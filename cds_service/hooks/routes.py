@@ -1,4 +1,4 @@
-"""CDS Hooks 2.0 endpoints (CONTRACT §1): discovery, the three hook services (order-select, order-sign,
+"""CDS Hooks 2.0 endpoints: discovery, the three hook services (order-select, order-sign,
 order-dispatch: docs/hooks.md) and their feedback. Every service takes the same way: admitted, read, decided
 within the hook deadline (``hooks.admission``), then answered by its hook's responder (``hooks.responders``).
 

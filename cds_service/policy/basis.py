@@ -4,7 +4,8 @@ again").
 
 The decision is a pure function of the facts read from the record, the order and the coverage (policy.decide:
 facts in, determination out), so "nothing that decides it has changed" is defined on the determination
-itself, read the same way at every hook: its CONTRACT §4 JSON (``policy.render``), grouped into named parts,
+itself, read the same way at every hook: its JSON (``policy.render``, docs/determination.md), grouped
+into named parts,
 
 - ``decision``: the decision, pathway, approval period, the criteria documentation is asked for, the
   off-label policies named, the evidence awaiting the payer's review;

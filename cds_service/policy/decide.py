@@ -114,7 +114,8 @@ def pends_beside_the_tree(
             )
         )
     if facts.undecidable and not found and decision in (Decision.APPROVE, Decision.DENY):
-        # CONTRACT §2.1 "A partial read is not a record": never a deny or an approve on what was read.
+        # docs/facts.md "Record integrity": a partial read is not a record, so never a deny or an approve
+        # on what was read.
         found.append(
             (
                 f"whether {POLICY_ID} applies is not known: {facts.undecidable}",

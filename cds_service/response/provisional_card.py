@@ -76,8 +76,8 @@ def provisional_detail(guidance: Provisional) -> str:
     if guidance.at_signing:
         lines += [
             "",
-            f"**Checked at signing:** {', '.join(guidance.at_signing)}: the order has no dose yet, and these "
-            "criteria read it.",
+            f"**Checked at signing:** {', '.join(guidance.at_signing)}, which read the order's dose: none is "
+            "entered yet.",
         ]
     if guidance.decision is Decision.DENY and determination.criteria is not None:
         unmet = [
@@ -124,6 +124,6 @@ def provisional_response(
     cards = [
         provisional_card(item, health_plan=settings.health_plan_name, options=options)
         for item in guidance
-        if item.determination.facts is not None  # a dexrazoxane order that was assessed (CONTRACT §2)
+        if item.determination.facts is not None  # an order assessed as dexrazoxane: no card for any other
     ]
     return {"cards": cards[: options.max_cards]}

@@ -1,4 +1,4 @@
-"""What a determination rests on, and how to find an order's latest one (order-dispatch, issue 19).
+"""What a determination rests on, and how to find an order's latest one (order-dispatch, docs/hooks.md).
 
 Three nullable columns on ``determinations``: ``order_key`` (indexed: the order within its client, FHIR
 server and patient, ``assertion_ids.order_key``), ``basis`` (``policy.basis``: the digest of what decides
