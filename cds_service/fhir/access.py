@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cds_service.fhir.pool import MEDICATION_ORDER_TYPES
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
 from cds_service.fhir.references import MEDICATION_BEARING, PRESCRIBER_TYPES
 from cds_service.fhir.required_keys import REQUIRED_KEYS
@@ -51,6 +52,11 @@ REFERENCE_READS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     *((rtype, "rs", "the order's requester and the signing user", ()) for rtype in PRESCRIBER_TYPES),
     # DSTU2 has MedicationOrder where R4 has MedicationRequest (fhir.gather reads the one the draft uses).
     ("MedicationOrder", "s", "DSTU2: for a MedicationOrder draft", ("medicationRequests",)),
+    # order-dispatch names its orders by reference: read by id when the prefetch does not carry them.
+    *(
+        (rtype, "r", "order-dispatch: a dispatched order the prefetch lacks", ("medicationRequests",))
+        for rtype in MEDICATION_ORDER_TYPES
+    ),
 )
 
 
@@ -112,7 +118,7 @@ def type_access() -> list[TypeAccess]:
         interactions.setdefault(rtype, set()).update(letters)
         known = keys.setdefault(rtype, [])
         known.extend(key for key in carried_by if key not in known)
-        referenced[rtype] = why
+        referenced[rtype] = f"{referenced[rtype]}; {why}" if rtype in referenced else why
     return [
         TypeAccess(rtype, _letters(interactions[rtype]), tuple(keys[rtype]), referenced.get(rtype, ""))
         for rtype in interactions

@@ -6,12 +6,14 @@ feedback and DTR endpoints. Two helpers exist only for it:
 
 - ``GET /tester/scenarios`` and ``GET /tester/scenarios/{folder}/{name}``: the fixture requests, with the
   decision expected beside each, moved to today (``scenarios``);
-- ``POST /tester/sign``: what the page's Sign shows, from one evaluation: the hook's own answer (the same
-  function as the order-sign route: parsed, decided, recorded for DTR, the CDS Hooks response) with the
-  determinations behind it (docs/determination.md), so the FHIR server is read once per Sign, not once
-  for the cards and again for the criteria;
-- ``POST /tester/determination``: the CONTRACT §4 determination JSON of a posted hook request, through the
-  same parsing and evaluation as the hook (the whole criteria tree, every reference).
+- ``POST /tester/answer``: what the page shows after it fires a hook, from one evaluation: the answer of
+  the hook the posted request names (order-select, order-sign or order-dispatch: the same evaluation and
+  responder as its service, recording as it records) with the determinations behind it
+  (docs/determination.md), so the FHIR server is read once per hook fired, not once for the cards and again
+  for the criteria;
+- ``POST /tester/determination``: the determination JSON (docs/determination.md) of a posted hook
+  request (any of the three hooks), through the same parsing and evaluation as the hook (the whole
+  criteria tree, every reference).
 
 The app mounts these routes only when authentication is off or ``CDS_TESTER_ENABLED`` is true (``app``).
 The page and its files are static and carry no data; the data endpoints need the same client JWT as the
@@ -32,7 +34,7 @@ from cds_service.auth.dependency import client_of
 from cds_service.deps import AUTHENTICATED, RuntimeDep
 from cds_service.errors import NotFound
 from cds_service.hooks.admission import HookDeadline, evaluate_within
-from cds_service.hooks.answer import answer_order_sign
+from cds_service.hooks.responders import RESPONDERS, Call
 from cds_service.policy.render import determination_to_json
 from cds_service.tester.scenarios import find_scenario, list_scenarios, scenario_request
 
@@ -97,36 +99,48 @@ async def scenario(folder: str, name: str) -> Response:
 
 @data_router.post("/determination")
 async def determination(request: Request, runtime: RuntimeDep) -> Response:
-    """The determinations (CONTRACT §4) of a posted order-sign request: what the hook decides, in full."""
-    # Admitted and bounded like the hook itself: the page calls this after every Sign, and it must not
-    # starve the order-sign service of its slots (hooks/admission.py).
+    """The determinations (docs/determination.md) of a posted order-select, order-sign or order-dispatch
+    request (the hook its body names): what the hook decides, in full."""
+    # Admitted and bounded like the hooks themselves: the page calls this after every hook it fires, and it
+    # must not starve the hook services of their slots (hooks/admission.py).
     with runtime.admission.admit():
         deadline = HookDeadline(runtime.settings.hook_deadline_seconds)
         _request, evaluation = await evaluate_within(
-            deadline, request.body, settings=runtime.settings, http=runtime.http(), today=date.today()
+            deadline,
+            request.body,
+            settings=runtime.settings,
+            http=runtime.http(),
+            today=date.today(),
+            hook=None,
         )
         deadline.check("rendering")
         return _json([determination_to_json(d) for d in evaluation.determinations])
 
 
-@data_router.post("/sign")
-async def sign(request: Request, runtime: RuntimeDep) -> Response:
-    """The order-sign answer of a posted request and the determinations it rests on, from one evaluation:
-    ``{"response": <the CDS Hooks response>, "determinations": [<determination JSON>, ...]}``."""
-    # Admitted and bounded like the hook itself (hooks/admission.py).
+@data_router.post("/answer")
+async def answer(request: Request, runtime: RuntimeDep) -> Response:
+    """The answer of the hook a posted request names and the determinations it rests on, from one
+    evaluation: ``{"response": <the CDS Hooks response>, "determinations": [<determination JSON>, ...]}``."""
+    # Admitted and bounded like the hooks themselves (hooks/admission.py).
     with runtime.admission.admit():
-        answer = await answer_order_sign(
-            HookDeadline(runtime.settings.hook_deadline_seconds),
+        settings = runtime.settings
+        deadline = HookDeadline(settings.hook_deadline_seconds)
+        today = date.today()
+        hook_request, evaluation = await evaluate_within(
+            deadline,
             request.body,
-            settings=runtime.settings,
+            settings=settings,
             http=runtime.http(),
-            store=runtime.store,
-            today=date.today(),
+            today=today,
             client=client_of(request),
+            hook=None,
         )
+        deadline.check("responding")
+        call = Call(hook_request, evaluation, runtime.store, settings, client_of(request), today)
+        responded = await RESPONDERS[hook_request.hook](call)
     return _json(
         {
-            "response": answer.response,
-            "determinations": [determination_to_json(d) for d in answer.evaluation.determinations],
+            "response": responded.body,
+            "determinations": [determination_to_json(d) for d in evaluation.determinations],
         }
     )

@@ -47,7 +47,7 @@ async def test_nothing_of_the_tester_is_served_when_authentication_is_required(
         for path in ("/tester", "/tester/static/tester.js", "/tester/scenarios"):
             assert (await client.get(path)).status_code == 404
         assert (await client.post("/tester/determination", content=b"{}")).status_code == 404
-        assert (await client.post("/tester/sign", content=b"{}")).status_code == 404
+        assert (await client.post("/tester/answer", content=b"{}")).status_code == 404
 
 
 async def test_enabled_with_authentication_the_data_endpoints_need_the_client_jwt(
@@ -57,7 +57,7 @@ async def test_enabled_with_authentication_the_data_endpoints_need_the_client_jw
         assert (await client.get("/tester")).status_code == 200
         assert (await client.get("/tester/scenarios")).status_code == 401
         assert (await client.post("/tester/determination", content=b"{}")).status_code == 401
-        assert (await client.post("/tester/sign", content=b"{}")).status_code == 401
+        assert (await client.post("/tester/answer", content=b"{}")).status_code == 401
 
 
 async def test_the_determination_endpoint_answers_the_contract_json_of_the_hook_evaluation(
@@ -80,16 +80,16 @@ async def test_the_determination_endpoint_answers_the_contract_json_of_the_hook_
     assert refused.status_code == 400  # the hook's own validation
 
 
-async def test_sign_answers_what_the_hook_answers_with_the_determinations_behind_it(
+async def test_the_answer_is_what_the_hook_answers_with_the_determinations_behind_it(
     serve_app: ServeApp, make_settings: Callable[..., Settings]
 ) -> None:
     scenario = find_scenario(PEND)
     assert scenario is not None
     request = scenario_request(scenario, today=date.today())
     async with serve_app(make_settings()) as client:
-        signed = await client.post("/tester/sign", json=request)
+        signed = await client.post("/tester/answer", json=request)
         hook = await client.post("/cds-services/dexrazoxane-order-sign", json=request)
-        refused = await client.post("/tester/sign", json={"hook": "order-sign"})
+        refused = await client.post("/tester/answer", json={"hook": "order-sign"})
 
     def without_uuids(value: object) -> object:
         if isinstance(value, dict):
