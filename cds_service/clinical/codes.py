@@ -9,21 +9,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-# Code systems by canonical URI (CONTRACT §3: "every code system by its canonical URI").
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-ATC = "http://www.whocc.no/atc"
-# CMS publishes no canonical URI for HCPCS; both spellings occur (clinical-codes §1.3).
-HCPCS = (
-    "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
-    "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
-)
-LOINC = "http://loinc.org"
-SNOMED = "http://snomed.info/sct"
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-UCUM = "http://unitsofmeasure.org"
-NUCC = "http://nucc.org/provider-taxonomy"
-CPT = "http://www.ama-assn.org/go/cpt"
-SOPT = ("https://nahdo.org/sopt", "urn:oid:2.16.840.1.113883.3.221.5")
+from cds_service.clinical import code_systems
+
+# Code systems by canonical URI; every published identifier of each (OID, http/https...) is read as it
+# through the one alias table, clinical.code_systems (``fhir_read.codings`` canonicalises every coding).
+RXNORM = code_systems.RXNORM
+ATC = code_systems.ATC
+# CMS publishes no canonical URI for HCPCS; both spellings occur (clinical-codes §1.3): the alias table
+# reads either as the canonical one, kept here with its aliases for readers that test membership.
+HCPCS = code_systems.identifiers(code_systems.HCPCS)
+LOINC = code_systems.LOINC
+SNOMED = code_systems.SNOMED
+ICD10CM = code_systems.ICD10CM
+ICD10 = code_systems.ICD10
+UCUM = code_systems.UCUM
+NUCC = code_systems.NUCC
+CPT = code_systems.CPT
+SOPT = code_systems.identifiers(code_systems.SOPT)
 
 
 class Agent(StrEnum):

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+from cds_service.clinical.code_systems import canonical
+
 
 def as_list(value: Any) -> list[Any]:
     """A FHIR repeating element as a list (a lone object or scalar becomes a one-item list)."""
@@ -28,12 +30,14 @@ def dicts(value: Any) -> Iterator[dict[str, Any]]:
 
 
 def codings(concepts: Any) -> Iterator[tuple[str, str]]:
-    """``(system, code)`` of every coding in one CodeableConcept or a list of them (codes stripped)."""
+    """``(system, code)`` of every coding in one CodeableConcept or a list of them (codes stripped). The
+    system is the canonical URI of the code system it names by any of its published identifiers (an OID,
+    ``https`` for ``http``...: ``code_systems.canonical``), else as written (a system not read)."""
     for concept in dicts(concepts):
         for coding in dicts(concept.get("coding")):
             system, code = coding.get("system"), coding.get("code")
             if isinstance(system, str) and isinstance(code, str) and code.strip():
-                yield system.strip(), code.strip()
+                yield canonical(system) or system.strip(), code.strip()
 
 
 def concept_text(concepts: Any) -> str:
