@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from cds_service.clinical.code_systems import canonical
+from cds_service.clinical.units import KNOWN_UNITS, normalize
 
 
 def as_list(value: Any) -> list[Any]:
@@ -104,15 +105,22 @@ def number(value: Any) -> float | None:
 
 
 def quantity(value: Any) -> tuple[float, str] | None:
-    """``(value, unit)`` of a Quantity, the unit from ``code`` (UCUM) else ``unit``, as written."""
+    """``(value, unit)`` of a Quantity. The unit is the UCUM ``code`` when it is one the facts read, else
+    the ``unit`` text in any common spelling ("MG/M^2", "milligrams per square metre": ``units.normalize``),
+    else whatever was written (an unknown unit, said as such by the reader that cannot convert it)."""
     if not isinstance(value, dict):
         return None
     # ``number`` inlined and each key read once: every dose and every vital sign passes through here.
     amount = value.get("value")
     if isinstance(amount, bool) or not isinstance(amount, (int, float)):
         return None
-    code = value.get("code")
-    unit = code if isinstance(code, str) else value.get("unit")
+    code, text = value.get("code"), value.get("unit")
+    if isinstance(code, str) and code in KNOWN_UNITS:
+        return float(amount), code  # the usual case: a UCUM code as written
+    for written in (code, text):
+        if isinstance(written, str) and (unit := normalize(written)) is not None:
+            return float(amount), unit
+    unit = code if isinstance(code, str) else text
     if not isinstance(unit, str):
         return None
     return float(amount), unit.strip()
