@@ -177,6 +177,121 @@ ICD_SITE_SOFT_TISSUE = ("C49", "C48", "C47", "C696", "C76", "C380", "C381", "C38
 SCT_SITE_WILMS = frozenset({"363518003", "93849006"})
 SCT_SITE_NEUROBLASTOMA = frozenset({"93665005"})
 SCT_SITE_SOFT_TISSUE = frozenset({"399981008", "363492001"})
+# What a diagnosis the service cannot read by its code could be, read from its text (code.text, coding
+# display; lower case, matched as parts of words): only ever to leave an indication unknown, never to
+# meet it (docs/facts.md "What is not read"). Keys are the ClinicalFacts the words bear on. Sources: the
+# policy's own indications (CP.PHAR.418 I.A.3.b, I.B.1) in the words of their ICD-10-CM and SNOMED CT
+# titles (clinical-codes §4), their common abbreviations, and the Ph status words of §4.4.
+HISTOLOGY_WORDS: dict[str, tuple[str, ...]] = {
+    "metastatic_breast_cancer": ("breast", "metasta"),
+    "acute_lymphoblastic_leukemia": (
+        "lymphoblastic",
+        "acute lymphoid",
+        "acute lymphocytic",
+        "b-all",
+        "t-all",
+        "pre-b",
+        "precursor b",
+        "precursor t",
+    ),
+    "aggressive_mature_b_cell_lymphoma": (
+        "burkitt",
+        "large b-cell",
+        "large b cell",
+        "dlbcl",
+        "pmbcl",
+        "high-grade b",
+        "high grade b",
+    ),
+    "hodgkin_lymphoma": ("hodgkin",),
+    "wilms_tumor": ("wilms", "nephroblastoma"),
+    "neuroblastoma": ("neuroblastoma",),
+    "soft_tissue_sarcoma": ("sarcoma",),
+    "ph_positive": ("philadelphia", "bcr-abl", "bcr/abl", "bcr::abl", "t(9;22)", "ph+", "ph-positive"),
+    "anthracycline_extravasation": ("extravasat", "infiltrat"),
+}
+# Words that contain an indication's and name another disease ("non-Hodgkin lymphoma", "osteosarcoma").
+NOT_THE_HISTOLOGY: dict[str, tuple[str, ...]] = {
+    "hodgkin_lymphoma": ("non-hodgkin", "non hodgkin", "nonhodgkin"),
+    "soft_tissue_sarcoma": ("osteosarcoma", "kaposi", "carcinosarcoma", "chondrosarcoma of bone"),
+}
+# The indications a record nobody can read could be: every cancer the policy names (not Ph status or an
+# extravasation, which other records settle).
+CANCER_INDICATIONS = frozenset(
+    {
+        "metastatic_breast_cancer",
+        "acute_lymphoblastic_leukemia",
+        "aggressive_mature_b_cell_lymphoma",
+        "hodgkin_lymphoma",
+        "wilms_tumor",
+        "neuroblastoma",
+        "soft_tissue_sarcoma",
+    }
+)
+# Text naming a cancer without naming which: it could be any of them.
+CANCER_WORDS = (
+    "cancer",
+    "malignan",
+    "neoplas",
+    "tumor",
+    "tumour",
+    "carcinoma",
+    "leukemia",
+    "leukaemia",
+    "lymphoma",
+    "blastoma",
+    "metasta",
+    "oncolog",
+)
+# Text naming a cancer the policy does not name, by its histology or its site (a pharmacist reads it as
+# another disease): such a record bears on no indication.
+OTHER_CANCER_WORDS = (
+    "myeloid",
+    "myelogenous",
+    "myelomonocytic",
+    "promyelocytic",
+    "monocytic",
+    "chronic lymphocytic",
+    "hairy cell",
+    "follicular",
+    "mantle cell",
+    "marginal zone",
+    "t-cell",
+    "myeloma",
+    "melanoma",
+    "mesothelioma",
+    "glioma",
+    "glioblastoma",
+    "myelodysplastic",
+    "lung",
+    "bronch",
+    "colon",
+    "colorectal",
+    "rectum",
+    "rectal",
+    "prostat",
+    "pancrea",
+    "stomach",
+    "gastric",
+    "hepatocellular",
+    "ovar",
+    "cervix",
+    "cervical",
+    "endometri",
+    "uterine",
+    "bladder",
+    "thyroid",
+    "esophag",
+    "oesophag",
+    "skin",
+    "basal cell",
+    "squamous cell",
+    "brain",
+    "larynx",
+    "testi",
+)
+# Extravasation words that name a drug which is not an anthracycline are read by clinical.vesicants.
+
 # Histology named in a site-coded Condition's text (code.text, coding display, an mCODE histology
 # extension): the indication's own words settle it; another histology rules it out for that record.
 HISTOLOGY_WILMS = ("wilms", "nephroblastoma")
@@ -264,16 +379,74 @@ EXTRAVASATION_ANTHRACYCLINES = frozenset(
 ICD_CHEMOTHERAPY_EXTRAVASATION = "T80810"
 ICD_EXTRAVASATION_SEQUELA = "T80810S"
 
-# SNOMED CT disorders, clinical-codes §4.3 ([V] unless marked).
-SCT_BREAST = frozenset({"254837009", "372137005"})
+# SNOMED CT disorders, clinical-codes §4.3 ([V] unless marked), with the subtypes of each that the HL7
+# mCODE STU2 "Primary Cancer Disorder" value set expansion lists (SNOMED CT US 2021-09, [V]: "mCODE
+# expansion" below). SNOMED CT subtypes not listed here are read through their text (``HISTOLOGY_WORDS``):
+# never met on text, but never absent either.
+SCT_BREAST = frozenset(
+    {
+        "254837009",
+        "372137005",
+        # mCODE expansion: primary malignant neoplasm of the female / male breast and of its parts (areola,
+        # nipple, central portion, quadrants, ectopic breast tissue)
+        "93796005",
+        "93884005",
+        "93680004",
+        "93681000",
+        "93745008",
+        "93776002",
+        "93777006",
+        "93874009",
+        "93876006",
+        "93924008",
+        "93925009",
+        "94115006",
+        "94117003",
+    }
+)
 SCT_METASTATIC = frozenset({"128462008"})
 SCT_PH_POSITIVE_ALL = frozenset({"426955004", "450950002"})  # [V-weak] PEDSnet OMOP codeset
-SCT_ALL = frozenset({"91857003", "277571004"}) | SCT_PH_POSITIVE_ALL
-# Burkitt 118617000, mediastinal LBCL 128801005, DLBCL 413990004: all [V-weak] (§4.3)
-SCT_AGGRESSIVE_B_CELL = frozenset({"118617000", "128801005", "413990004"})
-SCT_HODGKIN = frozenset({"118599009"})
+# acute lymphoid leukemia 91857003, in remission 91856007 (mCODE expansion), B-cell ALL 277571004
+SCT_ALL = frozenset({"91857003", "91856007", "277571004"}) | SCT_PH_POSITIVE_ALL
+# Burkitt 118617000, mediastinal LBCL 128801005, DLBCL 413990004: all [V-weak] (§4.3); Burkitt's tumor of
+# lymph nodes of axilla/upper limb, head/face/neck, inguinal region/lower limb, and of an extranodal or
+# solid organ site (mCODE expansion).
+SCT_AGGRESSIVE_B_CELL = frozenset(
+    {"118617000", "128801005", "413990004", "92511007", "92512000", "92513005", "92516002"}
+)
+# Hodgkin's disease 118599009, and its subtypes by histology (lymphocytic depletion, lymphocytic-histiocytic
+# predominance, mixed cellularity, nodular sclerosis, granuloma, paragranuloma, sarcoma) and site listed in
+# the mCODE expansion.
+SCT_HODGKIN = frozenset(
+    {
+        "118599009",
+        *("93487009", "93488004", "93489007", "93492006", "93493001", "93494007", "93495008", "93496009"),
+        *("93497000", "93498005", "93500006", "93501005", "93505001", "93506000", "93507009", "93509007"),
+        *("93510002", "93514006", "93515007", "93516008", "93518009", "93519001", "93520007", "93521006"),
+        *("93522004", "93523009", "93524003", "93525002", "93526001", "93527005", "93528000", "93530003"),
+        *("93531004", "93532006", "93533001", "93534007", "93536009", "93537000", "93541001", "93542008"),
+        *("93543003", "93546006", "93547002", "93548007", "93549004", "93550004", "93551000", "93552007"),
+        *("93554008", "93555009"),
+    }
+)
 SCT_WILMS = frozenset({"302849000", "25081006"})  # disorder; morphology (nephroblastoma)
 SCT_NEUROBLASTOMA = frozenset({"432328008", "87364003"})  # disorder; morphology
+# Concepts that say a cancer is there but not its histology (mCODE expansion): malignant tumor 363346000,
+# leukemia 93143009 (in remission 93142004), acute leukemia 91855006 (in remission 91854005), lymphoid
+# leukemia in remission 93169003, malignant lymphoma of a site (93191005-93199007). Like an unspecific
+# ICD-10 code, one whose text names a qualifying histology leaves that indication unknown.
+SCT_UNSPECIFIC_CANCER = frozenset(
+    {
+        "363346000",
+        "93143009",
+        "93142004",
+        "91855006",
+        "91854005",
+        "93169003",
+        *("93191005", "93192003", "93193008", "93194002", "93195001", "93196000", "93197009"),
+        *("93198004", "93199007"),
+    }
+)
 # No SNOMED code for anthracycline extravasation could be verified: ICD-10-CM only.
 
 # Ph status as a result (clinical-codes §4.4): BCR-ABL1 fusion transcript LOINC codes [V].

@@ -21,11 +21,24 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Fact(Generic[T]):
-    """A value (``None`` = unknown) with its evidence (``Type/id`` references) and a one-line reason."""
+    """A value (``None`` = unknown) with its evidence (``Type/id`` references) and a one-line reason.
+
+    ``unread`` names the resources that could bear on the fact but that the reader could not read (a code
+    in a system or a code it does not know, a fact stated only in text or in an element it does not read
+    for it): "not read is not absent" (docs/decisions.md "What is not read"). A ``False`` with resources
+    unread is what the resources read show, not a fact to decide on: the policy reads it as unknown
+    (``settled``), and the reason says what could not be read.
+    """
 
     value: T | None
     evidence: tuple[str, ...] = ()
     reason: str = ""
+    unread: tuple[str, ...] = ()
+
+    @property
+    def settled(self) -> T | None:
+        """The value a criterion may be decided on: ``None`` for a ``False`` with resources unread."""
+        return None if self.value is False and self.unread else self.value
 
 
 @dataclass(frozen=True)

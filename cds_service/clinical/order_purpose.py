@@ -15,9 +15,10 @@ from __future__ import annotations
 from datetime import date
 
 from cds_service.clinical import codes
-from cds_service.clinical.diagnoses import is_extravasation_diagnosis, order_reasons
+from cds_service.clinical.diagnoses import Diagnosis, is_extravasation_diagnosis, order_reasons
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import Fact
+from cds_service.clinical.fhir_read import concept_text, dicts
 from cds_service.clinical.orders import prohibits
 from cds_service.clinical.schedule import order_date, planned_schedule
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
@@ -29,6 +30,7 @@ CARDIOPROTECTION = "cardioprotection"
 COURSE_DAYS = EXTRAVASATION_COURSE_DAYS
 _CARDIOPROTECTION_WORDS = ("cardioprotect", "cardiomyopathy", "cardiotoxic")
 _DRUG_INDUCED_CARDIOMYOPATHY = "I427"
+_EXTRAVASATION_FACT = "anthracycline_extravasation"
 _SNOMED_CANCERS = (
     codes.SCT_BREAST
     | codes.SCT_ALL
@@ -42,13 +44,56 @@ _SNOMED_CANCERS = (
 )
 
 
+def _stated_in_text(order: Resource, reasons: list[Diagnosis]) -> list[str]:
+    """Where the order says "extravasation" in words the service does not read as a code: a reason (a
+    reasonCode's text or display, a Condition named as the reason) whose codes say nothing of it, a note,
+    a dosage instruction's text."""
+    found = [
+        f"{r.reference} (reason {r.text[:80]!r})"
+        if r.reference != reference_of(order)
+        else f"its reason {r.text[:80]!r}"
+        for r in reasons
+        if _EXTRAVASATION_FACT in r.bears_on or (not r.icd and not r.snomed and _names_extravasation(r.text))
+    ]
+    notes = [note.get("text") for note in dicts(order.get("note"))]
+    for dosage in dicts(order.get("dosageInstruction")):
+        notes += [
+            dosage.get("text"),
+            dosage.get("patientInstruction"),
+            concept_text(dosage.get("additionalInstruction")),
+        ]
+    found += [
+        f"its note or instruction {text[:80]!r}"
+        for text in notes
+        if isinstance(text, str) and _names_extravasation(text.lower())
+    ]
+    return found
+
+
+def _names_extravasation(text: str) -> bool:
+    return any(word in text for word in codes.HISTOLOGY_WORDS[_EXTRAVASATION_FACT])
+
+
 def order_purpose(order: Resource, pool: ResourcePool) -> Fact[str]:
-    """``extravasation`` / ``cardioprotection`` from the order's reason; unknown when it gives none."""
+    """``extravasation`` / ``cardioprotection`` from the order's reason; unknown when it gives none, and
+    unknown with the order as unread when it says "extravasation" only in words (not read is not absent:
+    it must not be judged as plain cardioprotection)."""
     reasons = order_reasons(order, pool)
     extravasation = [r for r in reasons if is_extravasation_diagnosis(r)]
     if extravasation:
         refs = tuple(dict.fromkeys(r.reference for r in extravasation))
         return Fact(EXTRAVASATION, refs, "the order's reason is an extravasation (T80.810)")
+    in_words = _stated_in_text(order, reasons)
+    if in_words:
+        reference = reference_of(order)
+        return Fact(
+            None,
+            (),
+            f"{reference} names an extravasation only in words ({'; '.join(in_words)}), with no code the "
+            "service reads (ICD-10-CM T80.810): whether it is for an extravasation or for cardioprotection "
+            "is unknown",
+            (reference,),
+        )
     cardioprotection = [
         r
         for r in reasons
