@@ -28,6 +28,7 @@ from cds_service.clinical.doses import Dose, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
 from cds_service.clinical.order_purpose import course_first_day, extravasation_course_order, order_purpose
+from cds_service.clinical.outside_doses import outside_doses
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
@@ -153,6 +154,8 @@ def extract_facts(
         a for a in administrations if a.agent in ANTHRACYCLINES and a.reference not in by_then.repeats
     ]
     given = by_then.anthracycline_doses(body, start)
+    # Not read is not absent: anthracycline recorded where doses are not read is an unknown part
+    given += outside_doses(pool, by_then.counted, cutoff=min(start, today))
     read = read_orders(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS)
     orders = read.in_play
     anthracycline_orders = [o for o in orders if o.agent in ANTHRACYCLINES]

@@ -37,6 +37,12 @@ _BODY_MEASURE_FACTS = (
 _PRESCRIBER_FACTS = ("prescriber_onc_or_hem", "prescriber_oncologist")
 _CONSULT_FACTS = ("consult_onc_or_hem", "consult_oncologist")
 _PROTOCOL_FACTS = ("dfci_all_protocol", "cog_aall1331")
+_TOTALS = (
+    "cumulative_doxorubicin",
+    "cumulative_anthracycline",
+    "planned_doxorubicin",
+    "planned_anthracycline",
+)
 _PLANNED_FACTS = ("planned_doxorubicin", "planned_anthracycline", "last_planned_doxorubicin_date")
 
 # What each read feeds: prefetch keys (fhir.prefetch_templates, fhir.supplementary_queries) and, for a
@@ -51,8 +57,9 @@ FEEDS: dict[str, tuple[str, ...]] = {
     "observations": _BODY_MEASURE_FACTS,
     "bcrAbl1Observations": ("ph_positive",),
     "Observation": (*_BODY_MEASURE_FACTS, "ph_positive"),
-    "procedures": ("heart_radiation",),
-    "Procedure": ("heart_radiation",),
+    # radiation, and a chemotherapy procedure naming an anthracycline (clinical.outside_doses)
+    "procedures": ("heart_radiation", *_TOTALS),
+    "Procedure": ("heart_radiation", *_TOTALS),
     # referrals (I.A.2, I.B.2) and planned radiation
     "serviceRequests": (*_CONSULT_FACTS, "heart_radiation"),
     "ServiceRequest": (*_CONSULT_FACTS, "heart_radiation"),
@@ -63,9 +70,11 @@ FEEDS: dict[str, tuple[str, ...]] = {
     # a CarePlan names a protocol, and (CONTRACT §2.1) its activities plan doxorubicin
     "carePlans": (*_PROTOCOL_FACTS, *_PLANNED_FACTS),
     "CarePlan": (*_PROTOCOL_FACTS, *_PLANNED_FACTS),
-    # a TKI not read also makes a negative BCR-ABL1 result unreadable (a response, not Ph-negative)
-    "medicationStatements": ("dasatinib_or_imatinib", "ph_positive"),
-    "MedicationStatement": ("dasatinib_or_imatinib", "ph_positive"),
+    # a TKI not read also makes a negative BCR-ABL1 result unreadable (a response, not Ph-negative); an
+    # outside record of anthracycline not read is an unknown part of every total (clinical.outside_doses)
+    "medicationStatements": ("dasatinib_or_imatinib", "ph_positive", *_TOTALS),
+    "MedicationStatement": ("dasatinib_or_imatinib", "ph_positive", *_TOTALS),
+    "MedicationDispense": _TOTALS,
     # the latest answer wins, so an answer not read can overturn one read
     "questionnaireResponses": ("documented",),
     "QuestionnaireResponse": ("documented",),
