@@ -466,9 +466,19 @@ NUCC_ONCOLOGIST = frozenset({"207RX0202X", "207RH0003X", "2080P0207X", "207VX020
 # "Oncologist or hematologist" (I.A.2) adds clinical hematology (not laboratory hematology, 207ZH0000X).
 NUCC_ONC_OR_HEM = NUCC_ONCOLOGIST | frozenset({"207RH0000X"})
 # SNOMED CT occupations: medical oncologist 310512001, clinical oncologist 309295000. No clinical
-# hematologist occupation code could be verified (18850004 is the laboratory hematologist).
-SCT_ONCOLOGIST = frozenset({"310512001", "309295000"})
-SCT_ONC_OR_HEM = SCT_ONCOLOGIST
+# hematologist occupation code could be verified (18850004 is the laboratory hematologist). SNOMED CT
+# specialties (PractitionerRole.specialty, bound in FHIR R4 to the "Practice setting code value set"):
+# medical oncology 394593009, clinical oncology 394592004, gynecological oncology 408446006, pediatric
+# oncology 418002000 [V-weak], clinical haematology 394803006; surgical (419321007) and radiation
+# (419815003) oncology are left out as their NUCC codes are (above).
+SCT_ONCOLOGIST = frozenset({"310512001", "309295000", "394593009", "394592004", "408446006", "418002000"})
+SCT_ONC_OR_HEM = SCT_ONCOLOGIST | frozenset({"394803006"})
+# NUCC Health Care Provider Taxonomy codes are ten characters ending in X; a code of that form not listed
+# above is another specialty (the oncology and hematology codes of the v21.1 expansion are all listed,
+# clinical-codes §5.1). Words that make a specialty written in a system not read (or an unlisted SNOMED
+# CT concept) possibly oncology or hematology.
+NUCC_CODE_FORM = r"^[0-9]{3}[0-9A-Z]{6}X$"
+ONC_OR_HEM_WORDS = ("oncolog", "hematolog", "haematolog", "hem/onc", "hem-onc", "hemonc")
 
 # Protocols, clinical-codes §7: DFCI ALL Consortium 11-001 and 16-001 (NCT03020030 [V]); COG AALL1331
 # (NCT02101853 [V]). The NCT number of DFCI 11-001 is unverified: it is matched by its name only.
