@@ -28,11 +28,18 @@ from cds_service.clinical.doses import Dose, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
 from cds_service.clinical.order_purpose import course_first_day, extravasation_course_order, order_purpose
-from cds_service.clinical.outside_doses import outside_doses
+from cds_service.clinical.outside_doses import outside_doses, unidentified_orders
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
-from cds_service.clinical.regimen import doses_to_come, extent_not_stated, orders_in_play, read_orders
+from cds_service.clinical.regimen import (
+    THERAPY_STATUSES,
+    UNSETTLED_STATUSES,
+    doses_to_come,
+    extent_not_stated,
+    orders_in_play,
+    read_orders,
+)
 from cds_service.clinical.schedule import order_date
 from cds_service.clinical.therapy import (
     accompanied_orders,
@@ -164,10 +171,16 @@ def extract_facts(
     ordered_to_come = doses_to_come(
         anthracycline_orders, anthracycline_given, body, start=start, regimen_stated=stated
     )
+    # Not read is not absent: an order in play whose drug cannot be identified could be doxorubicin to come
+    unknown_drug_orders = unidentified_orders(pool, THERAPY_STATUSES | UNSETTLED_STATUSES)
     to_come = (
         ordered_to_come
         + care_plan_doses(activities, ordered_to_come, anthracycline_given, body, start=start)
         + extent_not_stated(anthracycline_orders, stated)
+        + [
+            Dose(reference, Agent.DOXORUBICIN, None, None, planned=True, note=f"{why}: its doses are unknown")
+            for reference, why in unknown_drug_orders
+        ]
     )
     given.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference))
     to_come.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference, d.note))
@@ -183,6 +196,16 @@ def extract_facts(
         weight=current_weight,
         set_aside=tuple(note for agent, note in read.set_aside if agent is Agent.DOXORUBICIN),
     )
+    if doxorubicin.concurrent.value is False and unknown_drug_orders:
+        concurrent = doxorubicin.concurrent
+        doxorubicin = doxorubicin._replace(
+            concurrent=Fact(
+                False,
+                concurrent.evidence,
+                concurrent.reason + "".join(f"; {ref}: {why}" for ref, why in unknown_drug_orders),
+                tuple(ref for ref, _why in unknown_drug_orders),
+            )
+        )
     signed_together = [
         o for o in dexrazoxane_in_play if o.draft and not o.on_hold and o.resource is not order
     ]

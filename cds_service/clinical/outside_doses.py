@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from cds_service.clinical.administrations import Administration
+from cds_service.clinical.administrations import COUNTED_STATUSES, Administration
 from cds_service.clinical.codes import ANTHRACYCLINES, Agent
 from cds_service.clinical.doses import Dose
-from cds_service.clinical.drugs import agent_of, agent_of_concept
+from cds_service.clinical.drugs import agent_of, agent_of_concept, unidentified
 from cds_service.clinical.fhir_read import as_list, dicts, obj, parse_date, status_of
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
@@ -115,4 +115,29 @@ def outside_doses(pool: ResourcePool, given: list[Administration], *, cutoff: da
             on = _first_date(procedure, "performedDateTime", "performedPeriod")
             if not _charted_here(agent, on, given):
                 add(procedure, agent, on, "a procedure naming it, with no administration charted here")
+    # An administration whose drug cannot be identified could be an anthracycline given here.
+    for administration in pool.of_type("MedicationAdministration"):
+        if status_of(administration) not in COUNTED_STATUSES or agent_of(administration, pool) is not None:
+            continue
+        why = unidentified(administration, pool)
+        on = _first_date(administration, "effectiveDateTime", "effectivePeriod")
+        if why and (on is None or on <= cutoff):
+            note = f"{why}: an unknown part of the total until its drug is sent"
+            found.append(Dose(reference_of(administration), Agent.DOXORUBICIN, on, None, note=note))
     return found
+
+
+def unidentified_orders(pool: ResourcePool, statuses: frozenset[str]) -> list[tuple[str, str]]:
+    """``(reference, why)`` of each order in play (``statuses``) whose drug cannot be identified but could
+    be an anthracycline (``drugs.unidentified``): it could be the concurrent doxorubicin, and its doses
+    to come an unknown part of the planned totals."""
+    drafts = {id(order) for order in pool.draft_orders}
+    found = []
+    for order in pool.of_type("MedicationRequest", "MedicationOrder"):
+        if order.get("doNotPerform") is True or order.get("intent") == "proposal":
+            continue
+        if id(order) not in drafts and status_of(order) not in statuses:
+            continue
+        if agent_of(order, pool) is None and (why := unidentified(order, pool)):
+            found.append((reference_of(order), why))
+    return sorted(found)
