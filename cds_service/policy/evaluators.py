@@ -92,7 +92,12 @@ def diagnosis(value: Fact[bool], name: str) -> Verdict:
 def prescribed_for_doxorubicin_cardiomyopathy(facts: ClinicalFacts) -> Verdict:
     """I.A.1. Reached only on the cardiomyopathy pathways (no anthracycline extravasation), so the
     purpose is settled by the patient's doxorubicin: exposure so far or a doxorubicin order. Neither
-    recorded (administrations and orders are routinely structured) means not met."""
+    recorded (administrations and orders are routinely structured) means not met. An order that names an
+    extravasation in words the service cannot read as a code leaves it unknown: it may not be for
+    cardioprotection at all (not read is not absent)."""
+    purpose = facts.order_purpose
+    if purpose.value is None and purpose.unread:
+        return Verdict(Outcome.UNKNOWN, purpose.reason, purpose.unread)
     exposure = tuple(
         dict.fromkeys(
             facts.cumulative_doxorubicin.evidence
