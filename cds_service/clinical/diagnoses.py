@@ -22,6 +22,7 @@ record names the histology; only recorded cancers that rule it out make it ``Fal
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -135,9 +136,17 @@ _SNOMED_READ = (
 _SNOMED_SITES = codes.SCT_SITE_WILMS | codes.SCT_SITE_NEUROBLASTOMA | codes.SCT_SITE_SOFT_TISSUE
 
 
+# "ALL", the abbreviation charted on its own ("ALL", "Ph-positive ALL", "ALL in relapse"): a short text
+# holding the word "all" names acute lymphoblastic leukemia (a longer one may use the English word).
+_ALL_ABBREVIATION = re.compile(r"(?:^|[\s(/+-])all(?:$|[\s)/,])")
+_SHORT_TEXT_WORDS = 5
+
+
 def _names_histology(text: str) -> frozenset[str]:
     """The facts whose histology (or Ph status, or extravasation) ``text`` names."""
     found = set()
+    if len(text.split()) <= _SHORT_TEXT_WORDS and _ALL_ABBREVIATION.search(text):
+        found.add("acute_lymphoblastic_leukemia")
     for fact, words in codes.HISTOLOGY_WORDS.items():
         cleaned = text
         for other in codes.NOT_THE_HISTOLOGY.get(fact, ()):
@@ -606,6 +615,17 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
         ):
             in_words.append(diagnosis)
     found = _anthracycline_extravasation(pool, order, start)
+    if found.value and in_words and not any(ref.startswith("Condition/") for ref in found.evidence):
+        # Met on the order's bare reason and the drugs given at onset, while the event's own record (which
+        # would decide, naming the drug) is not read: unknown, not met.
+        said = "; ".join(f"{d.reference}: {d.unread}" for d in in_words)
+        return Fact(
+            None,
+            found.evidence,
+            f"{found.reason}; but the extravasation is recorded only in words ({said}): the drug it names is "
+            "what I.B.1 reads",
+            _references(in_words),
+        )
     return _not_read(found, in_words, "anthracycline_extravasation", "an anthracycline extravasation")
 
 

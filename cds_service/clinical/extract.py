@@ -18,6 +18,7 @@ from cds_service.clinical.administrations import (
     order_day_clock,
     same_day_undated,
 )
+from cds_service.clinical.body_measures_not_read import measures_not_read, nearer_not_read
 from cds_service.clinical.bsa import BodySurfaceArea
 from cds_service.clinical.care_plans import care_plan_doses, planned_activities, regimen_stated
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
@@ -146,6 +147,16 @@ class _Given:
         return doses
 
 
+def _unsized(
+    doses: list[Dose], pool: ResourcePool, measures: list[tuple[str, date | None]], start: date
+) -> list[Dose]:
+    unsized = []
+    for dose in doses:
+        why = nearer_not_read(dose.bsa, start if dose.planned else (dose.when or start), pool, measures)
+        unsized.append(dose._replace(mg_m2=None, note=f"{why}: not counted") if why else dose)
+    return unsized
+
+
 def extract_facts(
     pool: ResourcePool, order: Resource, *, today: date, line_of_business_map: Mapping[str, str]
 ) -> ClinicalFacts:
@@ -182,6 +193,13 @@ def extract_facts(
             for reference, why in unknown_drug_orders
         ]
     )
+    # Not read is not absent: a dose sized through a BSA measured further from it than a body measure
+    # the service cannot read is an unknown part (clinical.body_measures_not_read)
+    measures = measures_not_read(pool)
+    if measures:
+        given, to_come = _unsized(given, pool, measures, start), _unsized(to_come, pool, measures, start)
+        if nearer_not_read(current_bsa, start, pool, measures):
+            current_bsa = None
     given.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference))
     to_come.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference, d.note))
 
