@@ -208,7 +208,8 @@ HISTOLOGY_WORDS: dict[str, tuple[str, ...]] = {
     "neuroblastoma": ("neuroblastoma",),
     "soft_tissue_sarcoma": ("sarcoma",),
     "ph_positive": ("philadelphia", "bcr-abl", "bcr/abl", "bcr::abl", "t(9;22)", "ph+", "ph-positive"),
-    "anthracycline_extravasation": ("extravasat", "infiltrat"),
+    # "extravasation" only: "infiltrating" names a carcinoma ("infiltrating ductal carcinoma")
+    "anthracycline_extravasation": ("extravasat",),
 }
 # Words that contain an indication's and name another disease ("non-Hodgkin lymphoma", "osteosarcoma").
 NOT_THE_HISTOLOGY: dict[str, tuple[str, ...]] = {

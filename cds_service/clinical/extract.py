@@ -105,7 +105,9 @@ class _Given:
                 converted[key] = dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start).mg_m2
             return converted[key]
 
-        every = merge_duplicates(counted_administrations(pool, _AGENTS_READ), per_m2)
+        # administrations that count but whose drug cannot be identified (clinical.outside_doses)
+        self.unidentified: list[Resource] = []
+        every = merge_duplicates(counted_administrations(pool, _AGENTS_READ, self.unidentified), per_m2)
         self.counted: list[Administration] = []
         self.after: list[Administration] = []
         self.on_the_day: set[str] = set()  # given on the order date itself: counted, and said so
@@ -173,7 +175,7 @@ def extract_facts(
     ]
     given = by_then.anthracycline_doses(body, start)
     # Not read is not absent: anthracycline recorded where doses are not read is an unknown part
-    given += outside_doses(pool, by_then.counted, cutoff=min(start, today))
+    given += outside_doses(pool, by_then.counted, cutoff=min(start, today), unidentified=by_then.unidentified)
     read = read_orders(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS)
     orders = read.in_play
     anthracycline_orders = [o for o in orders if o.agent in ANTHRACYCLINES]

@@ -24,7 +24,8 @@ from datetime import date, timedelta
 from cds_service.clinical.administrations import COUNTED_STATUSES, Administration
 from cds_service.clinical.codes import ANTHRACYCLINES, Agent
 from cds_service.clinical.doses import Dose
-from cds_service.clinical.drugs import agent_of, agent_of_concept, unidentified
+from cds_service.clinical.drugs import agent_of, agent_of_concept
+from cds_service.clinical.drugs import unidentified as unidentified_drug
 from cds_service.clinical.fhir_read import as_list, dicts, obj, parse_date, status_of
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
@@ -72,8 +73,16 @@ def _charted_here(agent: Agent, on: date | None, given: Iterable[Administration]
     )
 
 
-def outside_doses(pool: ResourcePool, given: list[Administration], *, cutoff: date) -> list[Dose]:
-    """One unknown part per outside record of an anthracycline given on or before ``cutoff``."""
+def outside_doses(
+    pool: ResourcePool,
+    given: list[Administration],
+    *,
+    cutoff: date,
+    unidentified: list[Resource] | None = None,
+) -> list[Dose]:
+    """One unknown part per outside record of an anthracycline given on or before ``cutoff``, and per
+    administration that counts but whose drug cannot be identified (``unidentified``, collected with the
+    administrations read; every MedicationAdministration is looked at when it is not given)."""
     found: list[Dose] = []
 
     def add(resource: Resource, agent: Agent, on: date | None, what: str) -> None:
@@ -116,10 +125,14 @@ def outside_doses(pool: ResourcePool, given: list[Administration], *, cutoff: da
             if not _charted_here(agent, on, given):
                 add(procedure, agent, on, "a procedure naming it, with no administration charted here")
     # An administration whose drug cannot be identified could be an anthracycline given here.
-    for administration in pool.of_type("MedicationAdministration"):
-        if status_of(administration) not in COUNTED_STATUSES or agent_of(administration, pool) is not None:
-            continue
-        why = unidentified(administration, pool)
+    if unidentified is None:
+        unidentified = [
+            a
+            for a in pool.of_type("MedicationAdministration")
+            if status_of(a) in COUNTED_STATUSES and agent_of(a, pool) is None
+        ]
+    for administration in unidentified:
+        why = unidentified_drug(administration, pool)
         on = _first_date(administration, "effectiveDateTime", "effectivePeriod")
         if why and (on is None or on <= cutoff):
             note = f"{why}: an unknown part of the total until its drug is sent"
@@ -138,6 +151,6 @@ def unidentified_orders(pool: ResourcePool, statuses: frozenset[str]) -> list[tu
             continue
         if id(order) not in drafts and status_of(order) not in statuses:
             continue
-        if agent_of(order, pool) is None and (why := unidentified(order, pool)):
+        if agent_of(order, pool) is None and (why := unidentified_drug(order, pool)):
             found.append((reference_of(order), why))
     return sorted(found)

@@ -108,8 +108,12 @@ def test_an_extravasation_stated_only_in_words_leaves_the_purpose_unknown() -> N
     purpose = order_purpose(order, pool_of(drafts=[order]))
     assert purpose.value is None and purpose.unread == ("MedicationRequest/dexrazoxane",)
     order["reasonCode"] = [{"text": "cardioprotection"}]
-    order["note"] = [{"text": "Totect protocol for the infiltration at the port"}]
+    order["note"] = [{"text": "Totect protocol for the extravasation at the port"}]
     assert order_purpose(order, pool_of(drafts=[order])).unread == ("MedicationRequest/dexrazoxane",)
+    # "infiltrating ductal carcinoma" is a cancer, not an infiltration of the drug
+    order["note"] = []
+    order["reasonCode"] = [{"text": "Infiltrating ductal carcinoma of the left breast"}]
+    assert order_purpose(order, pool_of(drafts=[order])).unread == ()
 
 
 def statement(status: str, **extra: Any) -> dict[str, Any]:
