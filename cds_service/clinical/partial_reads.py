@@ -44,6 +44,19 @@ _TOTALS = (
     "planned_anthracycline",
 )
 _PLANNED_FACTS = ("planned_doxorubicin", "planned_anthracycline", "last_planned_doxorubicin_date")
+# Reads that can hold anthracycline given elsewhere (clinical.outside_doses: statements, dispenses,
+# chemotherapy procedures): a partial read of one adds an unknown part to every total, its known part
+# kept (those doses were read where doses are read; what the read missed could only add to them).
+ADD_AN_UNKNOWN_PART: dict[str, tuple[str, ...]] = {
+    key: _TOTALS
+    for key in (
+        "medicationStatements",
+        "MedicationStatement",
+        "MedicationDispense",
+        "procedures",
+        "Procedure",
+    )
+}
 
 # What each read feeds: prefetch keys (fhir.prefetch_templates, fhir.supplementary_queries) and, for a
 # read under a key we do not know, its resource types.
@@ -57,9 +70,8 @@ FEEDS: dict[str, tuple[str, ...]] = {
     "observations": _BODY_MEASURE_FACTS,
     "bcrAbl1Observations": ("ph_positive",),
     "Observation": (*_BODY_MEASURE_FACTS, "ph_positive"),
-    # radiation, and a chemotherapy procedure naming an anthracycline (clinical.outside_doses)
-    "procedures": ("heart_radiation", *_TOTALS),
-    "Procedure": ("heart_radiation", *_TOTALS),
+    "procedures": ("heart_radiation",),
+    "Procedure": ("heart_radiation",),
     # referrals (I.A.2, I.B.2) and planned radiation
     "serviceRequests": (*_CONSULT_FACTS, "heart_radiation"),
     "ServiceRequest": (*_CONSULT_FACTS, "heart_radiation"),
@@ -70,11 +82,9 @@ FEEDS: dict[str, tuple[str, ...]] = {
     # a CarePlan names a protocol, and (CONTRACT §2.1) its activities plan doxorubicin
     "carePlans": (*_PROTOCOL_FACTS, *_PLANNED_FACTS),
     "CarePlan": (*_PROTOCOL_FACTS, *_PLANNED_FACTS),
-    # a TKI not read also makes a negative BCR-ABL1 result unreadable (a response, not Ph-negative); an
-    # outside record of anthracycline not read is an unknown part of every total (clinical.outside_doses)
-    "medicationStatements": ("dasatinib_or_imatinib", "ph_positive", *_TOTALS),
-    "MedicationStatement": ("dasatinib_or_imatinib", "ph_positive", *_TOTALS),
-    "MedicationDispense": _TOTALS,
+    # a TKI not read also makes a negative BCR-ABL1 result unreadable (a response, not Ph-negative)
+    "medicationStatements": ("dasatinib_or_imatinib", "ph_positive"),
+    "MedicationStatement": ("dasatinib_or_imatinib", "ph_positive"),
     # the latest answer wins, so an answer not read can overturn one read
     "questionnaireResponses": ("documented",),
     "QuestionnaireResponse": ("documented",),
@@ -110,6 +120,17 @@ def unknown_where_partial(facts: ClinicalFacts, incomplete: Mapping[str, str]) -
             changes[name] = _unknown(getattr(facts, name), reason)
         if fed and reason not in reasons:
             reasons.append(reason)
+    for read, reason in incomplete.items():
+        for name in ADD_AN_UNKNOWN_PART.get(read, ()):
+            total = changes.get(name, getattr(facts, name))
+            if isinstance(total, DoseTotal) and name not in changes:
+                changes[name] = dataclasses.replace(
+                    total,
+                    unknown_parts=total.unknown_parts + 1,
+                    unknown_reasons=(*total.unknown_reasons, f"{reason}: doses given elsewhere may be in it"),
+                )
+                if reason not in reasons:
+                    reasons.append(reason)
     if not changes:
         return facts
     if "line_of_business" in changes:

@@ -219,3 +219,22 @@ def test_a_specialty_not_read_that_could_be_oncology_is_unread() -> None:
     )
     onc_or_hem, _ = prescriber_facts(order, pool_of(local), on=ON)
     assert onc_or_hem.value is None and onc_or_hem.unread == ("PractitionerRole/r",)
+
+
+def test_a_partial_read_of_outside_records_adds_an_unknown_part_and_keeps_the_known() -> None:
+    from cds_service.clinical.facts import ClinicalFacts, DoseTotal
+    from cds_service.clinical.partial_reads import unknown_where_partial
+
+    facts = ClinicalFacts(
+        order="MedicationRequest/d",
+        approval_start=ON,
+        cumulative_doxorubicin=DoseTotal(300.0, evidence=("MedicationAdministration/a",)),
+    )
+    read = unknown_where_partial(facts, {"medicationStatements": "medicationStatements: search failed"})
+    total = read.cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts, total.reaches(300.0), total.reaches(350.0)) == (
+        300.0,
+        1,
+        True,
+        None,
+    )
