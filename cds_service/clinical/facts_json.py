@@ -31,6 +31,8 @@ def _total(name: str, dose_total: DoseTotal) -> dict[str, Any]:
         f"{name}_mg_m2": _number(dose_total.value),
         f"{name}_known_mg_m2": _number(dose_total.known_mg_m2),
         f"{name}_unknown_parts": dose_total.unknown_parts,
+        # the largest the total can be when a range in an order's timing leaves it open (else its value)
+        f"{name}_up_to_mg_m2": _number(dose_total.at_most),
     }
 
 
