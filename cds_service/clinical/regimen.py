@@ -319,7 +319,8 @@ def extent_not_stated(orders: Iterable[OrderInPlay], stated_by_care_plan: frozen
                     "and no CarePlan states the regimen",
                 )
             )
-        elif written := range_in_words(order_texts(order.resource)):
+        elif not order.schedule.optional and (written := range_in_words(order_texts(order.resource))):
+            # (a range the timing itself gives is read as a range: the words then add nothing)
             found.append(
                 unknown_part(
                     order,
