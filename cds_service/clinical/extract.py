@@ -229,7 +229,7 @@ def extract_facts(
     adult = (age.value or 0) >= ADULT_HEIGHT_AGE
     body = record.once(("body", adult), lambda: BodySurfaceArea(pool.of_type("Observation"), adult=adult))
     current_bsa = body.on(start)
-    current_weight = body.weight_on(start)  # for doses ordered in mg/kg (CONTRACT §2.1)
+    current_weight = body.weight_on(start)  # for doses ordered in mg/kg (docs/facts.md "Administrations")
 
     # What depends only on the order's date and clock is read once per date and clock.
     clock = order_day_clock(order.get("authoredOn"))
