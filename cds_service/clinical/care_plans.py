@@ -74,8 +74,8 @@ def planned_activities(pool: ResourcePool, agents: frozenset[Agent]) -> list[Pla
                 as_order["dosageInstruction"] = [dosage]
             stated = bool(as_order["dosageInstruction"]) and states_extent(as_order)
             schedule = planned_schedule(as_order) if stated else PlannedSchedule((), open_ended=True)
-            written = range_in_words([detail.get("description"), *texts])
-            found.append(PlannedActivity(reference_of(plan), agent, schedule, stated, written))
+            in_words = range_in_words([detail.get("description"), *texts])
+            found.append(PlannedActivity(reference_of(plan), agent, schedule, stated, in_words))
     return found
 
 

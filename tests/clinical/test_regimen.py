@@ -7,6 +7,7 @@ import copy
 from datetime import date
 from typing import Any
 
+from cds_service.clinical.care_plans import planned_activities
 from cds_service.clinical.codes import ANTHRACYCLINES
 from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.facts import ClinicalFacts
@@ -138,3 +139,24 @@ def test_a_long_chain_of_replacements_is_followed_once() -> None:
     read = read_orders(pool_of(*reversed(chain)), ANTHRACYCLINES)
     assert [o.reference for o in read.in_play] == ["MedicationRequest/o1999"]
     assert len(read.in_play[0].replaces) == 1999
+
+
+def test_every_activity_of_a_care_plan_is_dated_from_the_plan() -> None:
+    activity = {
+        "detail": {
+            "status": "scheduled",
+            "productCodeableConcept": DOXORUBICIN,
+            "dailyAmount": {"value": 25, "code": "mg/m2"},
+            "scheduledTiming": timing(count=2, period=21),
+        }
+    }
+    plan = {
+        "resourceType": "CarePlan",
+        "id": "plan",
+        "status": "active",
+        "intent": "plan",
+        "created": "2026-11-28",
+        "activity": [activity, copy.deepcopy(activity)],
+    }
+    found = planned_activities(pool_of(plan), ANTHRACYCLINES)
+    assert [[d.when for d in a.schedule.doses] for a in found] == [[TODAY, date(2026, 12, 19)]] * 2
