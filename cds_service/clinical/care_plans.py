@@ -22,7 +22,14 @@ from cds_service.clinical.codes import Agent
 from cds_service.clinical.doses import Dose, dose_on, optional_dose
 from cds_service.clinical.drugs import agent_of_concept, agent_of_medication
 from cds_service.clinical.fhir_read import dicts, obj, status_of
-from cds_service.clinical.schedule import PlannedSchedule, planned_schedule, range_in_words, states_extent
+from cds_service.clinical.limits import PLANNED_DOSES_PER_READ
+from cds_service.clinical.schedule import (
+    PlannedSchedule,
+    SchedulePlan,
+    range_in_words,
+    schedule_plan,
+    states_extent,
+)
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 # FHIR R4 care-plan-activity-status codes that plan nothing more.
@@ -50,8 +57,9 @@ def _agent(detail: dict[str, Any], plan: Resource, pool: ResourcePool) -> Agent 
 
 
 def planned_activities(pool: ResourcePool, agents: frozenset[Agent]) -> list[PlannedActivity]:
-    """The activities of active CarePlans that plan one of ``agents``, with their schedules."""
-    found: list[PlannedActivity] = []
+    """The activities of active CarePlans that plan one of ``agents``, with their schedules. Like the orders
+    in play, all of them together are listed only within ``limits.PLANNED_DOSES_PER_READ``."""
+    read: list[tuple[str, Agent, SchedulePlan | None, str]] = []
     for plan in pool.of_type("CarePlan"):
         if status_of(plan) != "active" or plan.get("intent") == "proposal":
             continue
@@ -73,10 +81,25 @@ def planned_activities(pool: ResourcePool, agents: frozenset[Agent]) -> list[Pla
                     dosage["doseAndRate"] = [{"doseQuantity": amount}]
                 as_order["dosageInstruction"] = [dosage]
             stated = bool(as_order["dosageInstruction"]) and states_extent(as_order)
-            schedule = planned_schedule(as_order) if stated else PlannedSchedule((), open_ended=True)
             in_words = range_in_words([detail.get("description"), *texts])
-            found.append(PlannedActivity(reference_of(plan), agent, schedule, stated, in_words))
-    return found
+            read.append((reference_of(plan), agent, schedule_plan(as_order) if stated else None, in_words))
+    planned = sum(found.size for _, _, found, _ in read if found is not None)
+    cap = PLANNED_DOSES_PER_READ.value
+    over = (
+        f"the CarePlans plan {planned} doses together, more than the {cap} read per request"
+        if planned > cap
+        else ""
+    )
+    return [
+        PlannedActivity(
+            reference,
+            agent,
+            found.schedule(unread=over) if found is not None else PlannedSchedule((), open_ended=True),
+            found is not None,
+            in_words,
+        )
+        for reference, agent, found, in_words in read
+    ]
 
 
 def _plan_texts(plan: Resource) -> list[Any]:

@@ -29,7 +29,8 @@ PLANNED_DOSES_PER_ORDER = Cap(
 
 PLANNED_DOSES_PER_READ = Cap(
     20_000,
-    "doses all the orders in play of one read plan together (the drugs one request reads orders for). "
+    "doses planned together by all the orders in play of one read (the anthracycline and TKI orders of a "
+    "request, or its dexrazoxane orders), or by all its CarePlan activities. "
     "Fifty orders of a full year of daily doses stay under it; a record holding more (thousands of "
     "active orders each at the per-order cap) has every planned total unknown, whatever the order of its "
     "resources, instead of millions of doses held in memory",

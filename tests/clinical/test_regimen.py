@@ -160,3 +160,22 @@ def test_every_activity_of_a_care_plan_is_dated_from_the_plan() -> None:
     }
     found = planned_activities(pool_of(plan), ANTHRACYCLINES)
     assert [[d.when for d in a.schedule.doses] for a in found] == [[TODAY, date(2026, 12, 19)]] * 2
+
+
+def test_the_doses_of_all_care_plan_activities_are_capped_together() -> None:
+    per_order = PLANNED_DOSES_PER_ORDER.value
+    activity = {
+        "detail": {
+            "status": "scheduled",
+            "productCodeableConcept": DOXORUBICIN,
+            "scheduledTiming": timing(count=per_order, period=1),
+        }
+    }
+    count = PLANNED_DOSES_PER_READ.value // per_order + 1
+    plan = {"resourceType": "CarePlan", "id": "plan", "status": "active", "intent": "plan"}
+    plan["created"] = "2026-11-28"
+    found = planned_activities(pool_of({**plan, "activity": [activity] * count}), ANTHRACYCLINES)
+    assert len(found) == count
+    assert all(a.schedule.doses == () and "CarePlans plan" in a.schedule.unread for a in found)
+    fewer = planned_activities(pool_of({**plan, "activity": [activity] * (count - 1)}), ANTHRACYCLINES)
+    assert all(len(a.schedule.doses) == per_order for a in fewer)
