@@ -357,8 +357,13 @@ def _read(timing: dict[str, Any], fallback: date | None) -> TimingRead:
     start = bounds_start or (dated[0] if dated else None) or fallback
 
     counted = _count_range(repeat)
-    spacing = _spacing(timing, repeat)
     bounds = _bounds(repeat, start)
+    try:
+        spacing = _spacing(timing, repeat)
+    except _Unreadable:
+        if counted is None or bounds is not None:
+            raise
+        spacing = None  # the count says how many; when, the spacing that cannot be read would have said
 
     if counted is not None:
         fewest, most = counted

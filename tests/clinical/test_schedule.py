@@ -241,9 +241,11 @@ def test_day_of_week_every_third_week() -> None:
 
 
 def test_day_of_week_that_cannot_be_placed_in_its_period_is_not_read() -> None:
-    repeat = {"count": 3, "frequency": 1, "period": 10, "periodUnit": "d", "dayOfWeek": ["mon"]}
-    schedule = planned_schedule(order_with(repeat))
+    repeat = {"frequency": 1, "period": 10, "periodUnit": "d", "dayOfWeek": ["mon"]}
+    schedule = planned_schedule(order_with({**repeat, "boundsDuration": {"value": 8, "code": "wk"}}))
     assert "dayOfWeek" in schedule.unread and schedule.doses == ()
+    # a count still says how many: the days it cannot place are left undated
+    assert days_of(planned_schedule(order_with({**repeat, "count": 3}))) == [None, None, None]
 
 
 def test_times_of_day_are_doses_a_day() -> None:
@@ -276,7 +278,7 @@ def test_a_frequency_that_disagrees_with_the_times_listed_is_a_range() -> None:
 
 
 def test_an_offset_of_a_day_or_more_is_not_a_time_of_the_event() -> None:
-    repeat = {"when": ["HS"], "offset": 1440, "count": 2}
+    repeat = {"when": ["HS"], "offset": 1440, "boundsDuration": {"value": 2, "code": "d"}}
     assert "offset" in planned_schedule(order_with(repeat)).unread
 
 
@@ -327,7 +329,10 @@ def test_a_duration_of_each_dose_does_not_change_the_doses() -> None:
         ({"count": -3}, "count"),
         ({"count": "4"}, "count"),
         ({"count": 4, "countMax": 2}, "countMax"),
-        ({"count": 2, "frequency": 1, "period": -1, "periodUnit": "d"}, "period"),
+        (
+            {"frequency": 1, "period": -1, "periodUnit": "d", "boundsDuration": {"value": 2, "code": "wk"}},
+            "period",
+        ),
         (
             {
                 "frequency": 1,
@@ -405,8 +410,11 @@ def test_a_period_of_1e15_days_falls_beyond_the_calendar() -> None:
 
 
 def test_a_frequency_of_1e_300_is_not_a_frequency() -> None:
-    schedule = planned_schedule(order_with({"count": 2, "frequency": 1e-300, "period": 1, "periodUnit": "d"}))
-    assert schedule.doses == () and "frequency" in schedule.unread
+    # a frequency is a whole number: with a count, the doses are counted but cannot be dated
+    repeat = {"frequency": 1e-300, "period": 1, "periodUnit": "d"}
+    assert days_of(planned_schedule(order_with({**repeat, "count": 2}))) == [None, None]
+    bounded = planned_schedule(order_with({**repeat, "boundsDuration": {"value": 2, "code": "wk"}}))
+    assert bounded.doses == () and "frequency" in bounded.unread
 
 
 def test_a_bounds_duration_of_1e7_years_with_a_count_is_the_count() -> None:
