@@ -179,3 +179,29 @@ def test_the_doses_of_all_care_plan_activities_are_capped_together() -> None:
     assert all(a.schedule.doses == () and "CarePlans plan" in a.schedule.unread for a in found)
     fewer = planned_activities(pool_of({**plan, "activity": [activity] * (count - 1)}), ANTHRACYCLINES)
     assert all(len(a.schedule.doses) == per_order for a in fewer)
+
+
+def test_a_care_plan_activity_whose_count_is_a_range_makes_the_total_a_range() -> None:
+    first_cycle = medication_request("dox", DOXORUBICIN, (25, "mg/m2"), authored="2026-11-28")
+    repeat = {**EVERY_21_DAYS, "count": 4, "countMax": 6}
+    plan = {
+        "resourceType": "CarePlan",
+        "id": "plan",
+        "status": "active",
+        "intent": "plan",
+        "created": "2026-11-28",
+        "activity": [
+            {
+                "detail": {
+                    "status": "scheduled",
+                    "productCodeableConcept": DOXORUBICIN,
+                    "dailyAmount": {"value": 25, "code": "mg/m2"},
+                    "scheduledTiming": {"repeat": repeat},
+                }
+            }
+        ],
+    }
+    planned = facts_of(pool_of(patient(), plan, drafts=[DEX, first_cycle])).planned_doxorubicin
+    # the order's dose today, then the plan's doses after it: 3 certain, 2 a range may add
+    assert (planned.known_mg_m2, planned.possible_mg_m2, planned.unknown_parts) == (100, 50, 0)
+    assert planned.reaches(150) is None and planned.reaches(151) is False
