@@ -38,10 +38,11 @@ PLANNED_DOSES_PER_READ = Cap(
 
 DEXRAZOXANE_ORDERS_PER_REQUEST = Cap(
     100,
-    "dexrazoxane orders decided in one order-sign request. Every order is read against every other one "
-    "signed with it (their doses on a shared day add up, CP.PHAR.418 I.A.5.a), so the work and the "
-    "evidence grow with the square of their number; a whole regimen signed at once is a few dozen orders "
-    "at most. A request with more is answered 400, naming the cap, before any data is fetched",
+    "dexrazoxane orders decided in one hook request (order-sign, order-select, order-dispatch). Every "
+    "order is read against every other one signed with it (their doses on a shared day add up, "
+    "CP.PHAR.418 I.A.5.a), so the work and the evidence grow with the square of their number; a whole "
+    "regimen signed at once is a few dozen orders at most. A request with more is answered 400, naming "
+    "the cap, before any data is fetched",
 )
 
 # A number read from the record larger than this, or a non-zero one smaller than its inverse, is not a

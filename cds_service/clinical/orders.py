@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from cds_service.clinical.codes import Agent
 from cds_service.clinical.drugs import agent_of
-from cds_service.fhir.pool import Resource, ResourcePool
+from cds_service.fhir.pool import MEDICATION_ORDER_TYPES, Resource, ResourcePool
 
-# R4/STU3 MedicationRequest; DSTU2 MedicationOrder (the sandbox still sends it, CONTRACT §7).
-MEDICATION_ORDER_TYPES = ("MedicationRequest", "MedicationOrder")
+__all__ = ["MEDICATION_ORDER_TYPES", "dexrazoxane_orders", "not_going_ahead", "prohibits"]
 
 
 def prohibits(order: Resource) -> bool:

@@ -65,23 +65,10 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         tree_reason += (
             f"; supporting evidence for {', '.join(under_review)} received, awaiting the payer's review"
         )
-    if (
-        decision is Decision.APPROVE
-        and pathway != EXTRAVASATION
-        and facts.last_planned_doxorubicin_date.value is None
-    ):
-        # "12 months or duration of doxorubicin therapy, whichever is less" (I.A, II.A approval duration):
-        # without the date of the last doxorubicin dose no approval period can honour it, and a 12-month
-        # default could outlast the therapy. Ask for the schedule instead.
+    for why, request in pends_beside_the_tree(decision, pathway, facts):
         decision = Decision.PEND
-        unreadable = facts.last_planned_doxorubicin_date.reason or "the doxorubicin schedule cannot be read"
-        tree_reason = f"every criterion is met, but {unreadable}"
-        documentation.append(DocumentationRequest(pathway, DOXORUBICIN_SCHEDULE_REQUEST))
-    if facts.undecidable and decision in (Decision.APPROVE, Decision.DENY):
-        # CONTRACT §2.1 "A partial read is not a record": never a deny or an approve on what was read.
-        decision = Decision.PEND
-        tree_reason = f"whether {POLICY_ID} applies is not known: {facts.undecidable}"
-        documentation.append(DocumentationRequest(pathway, COVERAGE_REQUEST))
+        tree_reason = why
+        documentation.append(request)
     related: list[CriterionResult] = []
     if pathway == EXTRAVASATION:
         related.append(POLICY.evaluate("II.B", facts).result)
@@ -103,6 +90,39 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         evidence_under_review=under_review if decision is Decision.PEND else (),
         order_resource=order,
     )
+
+
+def pends_beside_the_tree(
+    decision: Decision, pathway: str, facts: ClinicalFacts
+) -> list[tuple[str, DocumentationRequest]]:
+    """Why an approve or deny the tree gives still pends, each with what to send (none: it stands). Also
+    asked by order-select's likely decision (``policy.provisional``), so both say the same."""
+    found: list[tuple[str, DocumentationRequest]] = []
+    if (
+        decision is Decision.APPROVE
+        and pathway != EXTRAVASATION
+        and facts.last_planned_doxorubicin_date.value is None
+    ):
+        # "12 months or duration of doxorubicin therapy, whichever is less" (I.A, II.A approval duration):
+        # without the date of the last doxorubicin dose no approval period can honour it, and a 12-month
+        # default could outlast the therapy. Ask for the schedule instead.
+        unreadable = facts.last_planned_doxorubicin_date.reason or "the doxorubicin schedule cannot be read"
+        found.append(
+            (
+                f"every criterion is met, but {unreadable}",
+                DocumentationRequest(pathway, DOXORUBICIN_SCHEDULE_REQUEST),
+            )
+        )
+    if facts.undecidable and not found and decision in (Decision.APPROVE, Decision.DENY):
+        # docs/facts.md "Record integrity": a partial read is not a record, so never a deny or an approve
+        # on what was read.
+        found.append(
+            (
+                f"whether {POLICY_ID} applies is not known: {facts.undecidable}",
+                DocumentationRequest(pathway, COVERAGE_REQUEST),
+            )
+        )
+    return found
 
 
 def _why_here(facts: ClinicalFacts, pathway: str, decision: Decision) -> str:
