@@ -61,6 +61,16 @@ def administered_on(resource: Resource) -> date | None:
     return None
 
 
+def date_unreadable(resource: Resource) -> bool:
+    """Whether the administration writes when it was given but that cannot be read (``+99:99``, year 1,
+    a number): not the same as no date at all. Whether it was given by the order date is then unknown."""
+    written = [resource.get(key) for key in ("effectiveDateTime", "effectiveTimeDateTime")]
+    for key in ("effectivePeriod", "effectiveTimePeriod"):
+        period = obj(resource.get(key))
+        written.append(period.get("start") or period.get("end"))
+    return any(value is not None for value in written) and administered_on(resource) is None
+
+
 def _start_text(resource: Resource) -> str | None:
     for key in ("effectiveDateTime", "effectiveTimeDateTime"):
         if isinstance(resource.get(key), str):

@@ -549,3 +549,34 @@ LINE_OF_BUSINESS_SYNONYMS = {
 
 # Our documentation template (workstream D): Questionnaire id cp-phar-418-dexrazoxane.
 QUESTIONNAIRE_MARKER = "cp-phar-418"
+
+# FHIR R4 Timing.code: the timing-abbreviation value set (http://hl7.org/fhir/ValueSet/timing-abbreviation),
+# codes of HL7 v3 GTSAbbreviation, by each of its identifiers (the THO URI, the STU3 URI, the OID). Each
+# code as the (frequency, period, periodUnit) its definition states ("BID: two times a day", "QOD: every
+# other day", "WK: weekly"...); a code with structured repeat data beside it is read from that data instead
+# (FHIR R4 Timing.code: "either the code or the data may be used").
+GTS_ABBREVIATION = (
+    "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation",
+    "http://hl7.org/fhir/v3/GTSAbbreviation",
+    "urn:oid:2.16.840.1.113883.5.1022",
+)
+TIMING_ABBREVIATIONS: dict[str, tuple[int, int, str]] = {
+    "QD": (1, 1, "d"),
+    "AM": (1, 1, "d"),
+    "PM": (1, 1, "d"),
+    "BED": (1, 1, "d"),
+    "BID": (2, 1, "d"),
+    "TID": (3, 1, "d"),
+    "QID": (4, 1, "d"),
+    "QOD": (1, 2, "d"),
+    "Q1H": (1, 1, "h"),
+    "Q2H": (1, 2, "h"),
+    "Q3H": (1, 3, "h"),
+    "Q4H": (1, 4, "h"),
+    "Q6H": (1, 6, "h"),
+    "Q8H": (1, 8, "h"),
+    "WK": (1, 1, "wk"),
+    "MO": (1, 1, "mo"),
+}
+# FHIR R4 days-of-week codes (Timing.repeat.dayOfWeek), as Python's weekday numbers (Monday 0).
+DAYS_OF_WEEK: dict[str, int] = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}

@@ -290,18 +290,24 @@ def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
 _NOT_SIGNED = frozenset({"cancelled", "stopped", "completed", "entered-in-error"})
 
 
+def signed_orders(pool: ResourcePool) -> list[Resource]:
+    """The draft orders being signed (in play, not do-not-perform), in the request's order: the same list
+    for every dexrazoxane order of one request, so the diagnoses they carry can be read once per request."""
+    return [
+        other
+        for other in pool.draft_orders
+        if status_of(other) not in _NOT_SIGNED and other.get("doNotPerform") is not True
+    ]
+
+
 def recorded_diagnoses(pool: ResourcePool, order: Resource, on: date | None = None) -> list[Diagnosis]:
     """Every diagnosis that counts on ``on``: current Conditions (remission included, not abated before
     then), and the reasons of every order being signed: the draft orders are one request, so the cancer a
     doxorubicin order signed with the dexrazoxane order names is a diagnosis of this one too."""
     found = [_condition_diagnosis(c) for c in pool.of_type("Condition") if condition_counts(c, on)]
-    signed = [order] + [
-        other
-        for other in pool.draft_orders
-        if other is not order
-        and status_of(other) not in _NOT_SIGNED
-        and other.get("doNotPerform") is not True
-    ]
+    signed = signed_orders(pool)
+    if not any(each is order for each in signed):
+        signed = [order, *signed]  # an order read from the record, not among the drafts (order-dispatch)
     seen: set[str] = set()
     for each in signed:
         for reason in order_reasons(each, pool):

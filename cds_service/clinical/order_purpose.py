@@ -107,26 +107,35 @@ def order_purpose(order: Resource, pool: ResourcePool) -> Fact[str]:
     return Fact(None, (), "the order gives no reason the pathway can be read from")
 
 
-def _signed_with_doxorubicin(order: Resource, pool: ResourcePool) -> tuple[str, ...]:
+def signed_doxorubicin(pool: ResourcePool) -> tuple[str, ...]:
+    """The doxorubicin orders among the orders being signed (read once per request: it is the same for
+    every dexrazoxane order of it)."""
     return tuple(
         reference_of(other)
         for other in pool.draft_orders
-        if other is not order and not prohibits(other) and agent_of(other, pool) in codes.DOXORUBICINS
+        if not prohibits(other) and agent_of(other, pool) in codes.DOXORUBICINS
     )
 
 
-def extravasation_course_order(order: Resource, pool: ResourcePool) -> Fact[bool]:
+def extravasation_course_order(
+    order: Resource, pool: ResourcePool, doxorubicin_signed: tuple[str, ...] | None = None
+) -> Fact[bool]:
     """Whether the order is shaped as an extravasation course: one run of at most 3 consecutive days,
-    not repeating, not signed together with a doxorubicin order."""
+    not repeating, not signed together with a doxorubicin order (``doxorubicin_signed``, read from the
+    pool when not given)."""
     reference = reference_of(order)
-    doxorubicin = _signed_with_doxorubicin(order, pool)
+    doxorubicin = signed_doxorubicin(pool) if doxorubicin_signed is None else doxorubicin_signed
+    doxorubicin = tuple(other for other in doxorubicin if other != reference)
     if doxorubicin:
         return Fact(False, (reference, *doxorubicin), "signed together with a doxorubicin order")
     schedule = planned_schedule(order)
+    if schedule.unread:
+        return Fact(None, (reference,), f"the order's schedule cannot be read ({schedule.unread})")
     if schedule.open_ended:
         return Fact(False, (reference,), "a repeating order with no end")
-    days = sorted({dose.when for dose in schedule.doses if dose.when is not None})
-    undated = sum(1 for dose in schedule.doses if dose.when is None)
+    # The order as written: the doses a range in its timing allows count toward its shape too.
+    days = sorted({dose.when for dose in schedule.every_dose if dose.when is not None})
+    undated = sum(1 for dose in schedule.every_dose if dose.when is None)
     span = (days[-1] - days[0]).days + 1 if days else 0
     consecutive = span == len(days)
     if consecutive and span + undated <= COURSE_DAYS:
@@ -140,7 +149,7 @@ def extravasation_course_order(order: Resource, pool: ResourcePool) -> Fact[bool
 
 def course_first_day(order: Resource, start: date) -> Fact[date]:
     """The I.B approval start: the order's first scheduled day, else its date (``start``)."""
-    days = [dose.when for dose in planned_schedule(order).doses if dose.when is not None]
+    days = [dose.when for dose in planned_schedule(order).every_dose if dose.when is not None]
     if days:
         return Fact(min(days), (reference_of(order),), "the order's first scheduled day")
     return Fact(order_date(order) or start, (reference_of(order),), "the order's date")

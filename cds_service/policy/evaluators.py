@@ -53,8 +53,17 @@ def reaches(total: DoseTotal, threshold: t.Threshold, what: str) -> Verdict:
     reached = total.reaches(threshold.value)
     limit = f"{_mg(threshold.value)} {threshold.unit}"
     known = f"{_mg(round(total.known_mg_m2, 1))} mg/m²"
-    if reached is None:
+    most = total.at_most
+    if reached is None and total.unknown_parts == 0 and most is not None:
+        # A regimen whose length is a range (countMax, boundsRange...) that straddles the threshold.
+        reason = (
+            f"{what} from {known} to {_mg(round(most, 1))} mg/m² as the regimen's range goes: "
+            f"{limit} lies within it"
+        )
+    elif reached is None:
         reason = f"{what} known so far {known} < {limit}, and {total.unknown_parts} part(s) unknown"
+    elif reached is False and total.possible_parts and most is not None:
+        reason = f"{what} at most {_mg(round(most, 1))} mg/m² (the whole of the regimen's range) < {limit}"
     else:
         reason = f"{what} {known} {'≥' if reached else '<'} {limit}"
     # What was merged or left out says what happened to the record (CONTRACT §2.1), met or not.
