@@ -123,18 +123,47 @@ HCPCS_CODES: dict[str, Agent] = {
     "J9293": Agent.MITOXANTRONE,  # per 5 mg [V]
 }
 
-# Name text, the last resort (CONTRACT §3): generic and US brand names, lower case, matched as words.
+# Name text, the last resort (docs/facts.md "Drugs"): every name a drug the policy reads goes by, one table,
+# lower case, matched where a medication's name starts (clinical.drugs). Sources: the generic names and
+# their synonyms of the NCI Thesaurus / NCI Drug Dictionary (doxorubicin: Adriamycin, hydroxydaunorubicin,
+# 14-hydroxydaunorubicin, hydroxydaunomycin, the "H" of CHOP; daunorubicin: daunomycin, rubidomycin;
+# epirubicin: 4'-epidoxorubicin; idarubicin: 4-demethoxydaunorubicin; mitoxantrone: mitozantrone, its
+# INN spelling), and the brand names of the FDA labels (Adriamycin, Rubex, Doxil, Lipodox, Cerubidine,
+# Vyxeos, DaunoXome, Ellence, Idamycin, Novantrone, Zinecard, Totect, Sprycel, Phyrago, Gleevec, Imkeldi)
+# and the EU product information (Caelyx, Myocet, Pharmorubicin / Farmorubicin, Zavedos, Cardioxane,
+# Savene, Glivec). Hydroxydaunorubicin is doxorubicin, not daunorubicin: it contains "daunorubicin", so
+# names are matched from the start of the name (a name inside another is not read as it) and doxorubicin's
+# are tried first; tests/clinical/test_drugs.py checks every name of the table reads as its own drug.
 # Liposomal markers are checked before plain doxorubicin (Doxil label: "Do not substitute").
 LIPOSOMAL_MARKERS = ("liposom", "doxil", "lipodox", "caelyx", "myocet", "pegylated", "lipid")
 NAME_PATTERNS: tuple[tuple[Agent, tuple[str, ...]], ...] = (
     (Agent.DEXRAZOXANE, ("dexrazoxane", "zinecard", "totect", "cardioxane", "savene")),
-    (Agent.DOXORUBICIN, ("doxorubicin", "adriamycin", "rubex")),
+    (
+        Agent.DOXORUBICIN,
+        (
+            "doxorubicin",
+            "adriamycin",
+            "rubex",
+            "14-hydroxydaunorubicin",
+            "hydroxydaunorubicin",
+            "hydroxydaunomycin",
+        ),
+    ),
     # Brand names of liposomal doxorubicin, recognised on their own (a "Doxil" administration).
     (Agent.LIPOSOMAL_DOXORUBICIN, ("doxil", "lipodox", "caelyx", "myocet")),
-    (Agent.DAUNORUBICIN, ("daunorubicin", "daunomycin", "cerubidine", "vyxeos", "daunoxome")),
-    (Agent.EPIRUBICIN, ("epirubicin", "ellence")),
-    (Agent.IDARUBICIN, ("idarubicin", "idamycin")),
-    (Agent.MITOXANTRONE, ("mitoxantrone", "novantrone")),
+    (
+        Agent.DAUNORUBICIN,
+        ("daunorubicin", "daunomycin", "rubidomycin", "cerubidine", "vyxeos", "daunoxome"),
+    ),
+    (
+        Agent.EPIRUBICIN,
+        ("epirubicin", "4'-epidoxorubicin", "epidoxorubicin", "ellence", "pharmorubicin", "farmorubicin"),
+    ),
+    (
+        Agent.IDARUBICIN,
+        ("idarubicin", "4-demethoxydaunorubicin", "demethoxydaunorubicin", "idamycin", "zavedos"),
+    ),
+    (Agent.MITOXANTRONE, ("mitoxantrone", "mitozantrone", "novantrone")),
     (Agent.DASATINIB, ("dasatinib", "sprycel", "phyrago")),
     (Agent.IMATINIB, ("imatinib", "gleevec", "glivec", "imkeldi")),
 )

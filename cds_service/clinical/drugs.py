@@ -37,7 +37,7 @@ _LEADING = (
     r"|injection|inj\.?|iv|intravenous|for|pegylated|liposomal|liposome|lipid))*[\s,;:()\-]*"
 )
 _WORD_PATTERNS = tuple(
-    (agent, re.compile(_LEADING + r"(?:" + "|".join(names) + r")", re.IGNORECASE))
+    (agent, re.compile(_LEADING + r"(?:" + "|".join(map(re.escape, names)) + r")", re.IGNORECASE))
     for agent, names in NAME_PATTERNS
 )
 # "non-liposomal", "not Doxil": a negated marker says conventional doxorubicin.
@@ -200,7 +200,7 @@ def agent_of(resource: Resource, pool: ResourcePool) -> Agent | None:
 # Every name an anthracycline goes by (NAME_PATTERNS), anywhere in a text: a drug the service cannot
 # identify whose text mentions one could be it ("AC regimen: doxorubicin + cyclophosphamide").
 _ANTHRACYCLINE_MENTION = re.compile(
-    "|".join(name for agent, names in NAME_PATTERNS if agent in ANTHRACYCLINES for name in names),
+    "|".join(re.escape(name) for agent, names in NAME_PATTERNS if agent in ANTHRACYCLINES for name in names),
     re.IGNORECASE,
 )
 
