@@ -40,6 +40,7 @@ from cds_service.clinical.fhir_read import (
     status_of,
 )
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.thresholds import PEDIATRIC_AGE_BELOW
 
 EXTRAVASATION_WINDOW = timedelta(days=7)  # CONTRACT §2 pathways: onset in the 7 days before the order
 
@@ -132,8 +133,14 @@ _SNOMED_READ = (
     | codes.SCT_HODGKIN
     | codes.SCT_WILMS
     | codes.SCT_NEUROBLASTOMA
+    | codes.SCT_SOFT_TISSUE_SARCOMA
 )
-_SNOMED_SITES = codes.SCT_SITE_WILMS | codes.SCT_SITE_NEUROBLASTOMA | codes.SCT_SITE_SOFT_TISSUE
+_SNOMED_SITES = (
+    codes.SCT_SITE_WILMS
+    | codes.SCT_SITE_NEUROBLASTOMA
+    | codes.SCT_SITE_SOFT_TISSUE
+    | codes.SCT_PEDIATRIC_SITE_SOFT_TISSUE
+)
 
 
 # "ALL", the abbreviation charted on its own ("ALL", "Ph-positive ALL", "ALL in relapse"): a short text
@@ -525,21 +532,33 @@ def neuroblastoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bo
     return _not_read(found, diagnoses, "neuroblastoma", "neuroblastoma")
 
 
-def soft_tissue_sarcoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    """No ICD-10-CM or verified SNOMED CT code names soft tissue sarcoma (clinical-codes §4.1, §4.3): a
-    soft-tissue site code (C49.*, C48.*, C47.*, the orbit C69.6, C38.0-C38.3, C76.*) leaves it unknown
-    unless the record names a sarcoma; GIST (C49.A) is another tumour and rules it out."""
+def soft_tissue_sarcoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
+    """Soft tissue sarcoma is coded by its tissue: ICD-10-CM C49.0-C49.9 (malignant neoplasm of other
+    connective and soft tissue) or its SNOMED CT equivalents meet it; GIST (C49.A) is another tumour and
+    rules it out. A site where sarcomas arise (C48.*, C47.*, the orbit C69.6, C38.0-C38.3, C76.*; in a
+    child, or when the age is unknown, also the classic rhabdomyosarcoma sites: bladder, prostate,
+    parameningeal head and neck, paratesticular, female genital and biliary tract) leaves it unknown unless
+    the record names a sarcoma or another histology."""
     gist = _matching(diagnoses, codes.ICD_GIST)
-    specific = (
-        Fact(False, _references(gist), "gastrointestinal stromal tumour (C49.A) is not a soft tissue sarcoma")
-        if gist
-        else Fact(False, (), "no soft tissue sarcoma diagnosis recorded")
-    )
+    coded = _matching(diagnoses, codes.ICD_SOFT_TISSUE_SARCOMA, codes.SCT_SOFT_TISSUE_SARCOMA)
+    specific = _found(coded, "soft tissue sarcoma")
+    if specific.value:
+        specific = Fact(
+            True,
+            specific.evidence,
+            "soft tissue sarcoma recorded (malignant neoplasm of connective and soft tissue)",
+        )
+    elif specific.value is False and gist:
+        specific = Fact(
+            False, _references(gist), "gastrointestinal stromal tumour (C49.A) is not a soft tissue sarcoma"
+        )
+    child_or_unknown = age is None or age < PEDIATRIC_AGE_BELOW.value
     found = _by_site(
         diagnoses,
         specific,
-        codes.ICD_SITE_SOFT_TISSUE,
-        codes.SCT_SITE_SOFT_TISSUE,
+        codes.ICD_SITE_SOFT_TISSUE + (codes.ICD_PEDIATRIC_SITE_SOFT_TISSUE if child_or_unknown else ()),
+        codes.SCT_SITE_SOFT_TISSUE
+        | (codes.SCT_PEDIATRIC_SITE_SOFT_TISSUE if child_or_unknown else frozenset()),
         codes.HISTOLOGY_SOFT_TISSUE_SARCOMA,
         "soft tissue sarcoma",
         excluded_icd=codes.ICD_GIST,

@@ -320,7 +320,7 @@ def extract_facts(
         hodgkin_lymphoma=dx.hodgkin_lymphoma(diagnoses),
         wilms_tumor=dx.wilms_tumor(diagnoses, age.value),
         neuroblastoma=dx.neuroblastoma(diagnoses, age.value),
-        soft_tissue_sarcoma=dx.soft_tissue_sarcoma(diagnoses),
+        soft_tissue_sarcoma=dx.soft_tissue_sarcoma(diagnoses, age.value),
         anthracycline_extravasation=extravasation,
         dasatinib_or_imatinib=tki,
         dfci_all_protocol=dfci,
