@@ -452,6 +452,14 @@ EXTRAVASATION_ANTHRACYCLINES = frozenset(
 # a reason to start dexrazoxane.
 ICD_CHEMOTHERAPY_EXTRAVASATION = "T80810"
 ICD_EXTRAVASATION_SEQUELA = "T80810S"
+# Codes that could be an anthracycline extravasation but do not say so: WHO ICD-10 has no extravasation
+# code (T80.8 "Other complications following infusion, transfusion and therapeutic injection", T80.9
+# "Unspecified complication ..."), and ICD-10-CM's T80.8- other than T80.810 (T80.81 extravasation of a
+# vesicant agent, T80.818 of another vesicant agent, T80.89 other complications) and T80.9- name no
+# antineoplastic. Such a code whose text names an extravasation leaves I.B.1 unknown, and still selects
+# I.B for an extravasation course (docs/facts.md "What is not read"): the titles are those of the
+# tables in cds_service/data/icd10.json.
+ICD_EXTRAVASATION_UNSPECIFIC = ("T808", "T809")
 
 # SNOMED CT disorders, clinical-codes §4.3 ([V] unless marked), with the subtypes of each that the HL7
 # mCODE STU2 "Primary Cancer Disorder" value set expansion lists (SNOMED CT US 2021-09, [V]: "mCODE

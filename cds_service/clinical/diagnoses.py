@@ -182,7 +182,8 @@ def _reading(found: list[tuple[str, str]], text: str) -> tuple[str, frozenset[st
 
     Read: an ICD-10-CM or WHO ICD-10 code of the classification (clinical.icd10), a SNOMED CT concept of
     the policy's lists. A code that says a cancer is there but not its histology (a site, C80.1, C96.9,
-    C85.90; SNOMED "malignant tumor") is read, but leaves open the indications its text names. A record
+    C85.90; SNOMED "malignant tumor"), or a complication of an infusion but not the extravasated drug (WHO
+    T80.8, ICD-10-CM T80.8- other than T80.810), is read, but leaves open what its text names. A record
     with no code read at all (a system not read, a code not in its classification, a SNOMED CT concept not
     listed, no code) could be whatever its text says, or anything when it has none."""
     unspecific: list[str] = []
@@ -193,7 +194,7 @@ def _reading(found: list[tuple[str, str]], text: str) -> tuple[str, frozenset[st
             entry = icd10.lookup(system, code)
             if not entry.valid:
                 not_read.append(f"{entry.said()}, not a code of that classification")
-            elif entry.neoplasm and not entry.names_histology:
+            elif (entry.neoplasm and not entry.names_histology) or _unspecific_extravasation(code):
                 unspecific.append(entry.said())
             else:
                 read = True
@@ -211,7 +212,8 @@ def _reading(found: list[tuple[str, str]], text: str) -> tuple[str, frozenset[st
         if not named:
             return "", frozenset()
         return (
-            f"{', '.join(unspecific)} does not name a histology, and its text {text[:80]!r} names one",
+            f"{', '.join(unspecific)} does not name a histology or a drug, and its text {text[:80]!r} names "
+            "what it could be",
             named,
         )
     could_be = _could_be(text)
@@ -220,6 +222,15 @@ def _reading(found: list[tuple[str, str]], text: str) -> tuple[str, frozenset[st
     what = "; ".join(not_read) if not_read else "no code"
     said = f"text {text[:80]!r}" if text.strip() else "no text"
     return f"{what} ({said})", could_be
+
+
+def _unspecific_extravasation(code: str) -> bool:
+    """A complication of an infusion that could be an anthracycline extravasation but does not say so
+    (WHO T80.8, ICD-10-CM T80.8- other than T80.810, T80.9-): ``codes.ICD_EXTRAVASATION_UNSPECIFIC``."""
+    plain = code.upper().replace(".", "")
+    return plain.startswith(codes.ICD_EXTRAVASATION_UNSPECIFIC) and not plain.startswith(
+        codes.ICD_CHEMOTHERAPY_EXTRAVASATION
+    )
 
 
 def _histology(condition: Resource) -> list[dict[str, Any]]:

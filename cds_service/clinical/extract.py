@@ -28,7 +28,12 @@ from cds_service.clinical.documentation import documented_answers, submitted_evi
 from cds_service.clinical.doses import Dose, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
-from cds_service.clinical.order_purpose import course_first_day, extravasation_course_order, order_purpose
+from cds_service.clinical.order_purpose import (
+    course_first_day,
+    extravasation_course_order,
+    judged_as_extravasation,
+    order_purpose,
+)
 from cds_service.clinical.outside_doses import outside_doses, unidentified_orders
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
@@ -239,14 +244,17 @@ def extract_facts(
 
     diagnoses = dx.recorded_diagnoses(pool, order, start)
     extravasation = dx.anthracycline_extravasation(pool, order, start)
-    # The order goes to I.B also when extravasation is unknown but recorded (policy/pathway.py): its
-    # course is then read too, so I.B.4 is decided from the doses rather than left unknown.
-    on_extravasation_pathway = extravasation.value is True or (
-        extravasation.value is None and bool(extravasation.evidence)
-    )
-    # The latest onset among the Conditions the fact rests on, not the first listed: the course treats the
-    # current extravasation, whatever order the Conditions came in (CONTRACT §2.1).
-    onsets = [dx.extravasation_onset(pool, (reference,)) for reference in extravasation.evidence]
+    purpose = order_purpose(order, pool)
+    course_order = extravasation_course_order(order, pool)
+    # The course's daily doses are read whenever the order is judged on I.B, whatever I.B.1 says (every
+    # child is evaluated: I.B.4 is read even when the extravasation is another drug's or not read).
+    on_extravasation_pathway = judged_as_extravasation(purpose, extravasation, course_order)
+    # The latest onset among the Conditions the fact rests on (or could not read), not the first listed:
+    # the course treats the current extravasation, whatever order the Conditions came in.
+    onsets = [
+        dx.extravasation_onset(pool, (reference,))
+        for reference in (*extravasation.evidence, *extravasation.unread)
+    ]
     known_onsets = [found for found in onsets if found is not None]
     onset = max(known_onsets) if on_extravasation_pathway and known_onsets else None
     observations = pool.of_type("Observation")
@@ -303,8 +311,8 @@ def extract_facts(
         )
         if on_extravasation_pathway
         else (),
-        order_purpose=order_purpose(order, pool),
-        extravasation_course_order=extravasation_course_order(order, pool),
+        order_purpose=purpose,
+        extravasation_course_order=course_order,
         course_first_day=first_course_day,
         age_on_course_start=(
             patient_age(pool, first_course_day.value)

@@ -109,6 +109,23 @@ def order_purpose(order: Resource, pool: ResourcePool) -> Fact[str]:
     return Fact(None, (), "the order gives no reason the pathway can be read from")
 
 
+def extravasation_recorded(extravasation: Fact[bool]) -> bool:
+    """Whether a record of an extravasation is there, whatever I.B.1 makes of it: met, or a record as its
+    evidence (no onset date, no drug identified, another drug's), or one it could not read (a code that
+    names no drug with words that name an extravasation, a text only)."""
+    return extravasation.value is True or bool(extravasation.evidence or extravasation.unread)
+
+
+def judged_as_extravasation(purpose: Fact[str], extravasation: Fact[bool], course_order: Fact[bool]) -> bool:
+    """Whether the order is judged on I.B (docs/decisions.md "Pathways"): its reason is an extravasation;
+    or it gives none (or one the service cannot read), an extravasation is recorded (even one the service
+    cannot classify: not read is not absent), and the order is an extravasation course. The one rule the
+    pathway and the facts of the course both read."""
+    if purpose.value == EXTRAVASATION:
+        return True
+    return purpose.value is None and extravasation_recorded(extravasation) and bool(course_order.value)
+
+
 def _signed_with_doxorubicin(order: Resource, pool: ResourcePool) -> tuple[str, ...]:
     return tuple(
         reference_of(other)

@@ -10,7 +10,8 @@ from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.body_measures_not_read import measures_not_read
 from cds_service.clinical.codes import ICD10, ICD10CM, SNOMED, Agent
 from cds_service.clinical.drugs import unidentified
-from cds_service.clinical.order_purpose import order_purpose
+from cds_service.clinical.facts import Fact
+from cds_service.clinical.order_purpose import judged_as_extravasation, order_purpose
 from cds_service.clinical.outside_doses import outside_doses, unidentified_orders
 from cds_service.clinical.prescriber import prescriber_facts
 from cds_service.clinical.regimen import THERAPY_STATUSES
@@ -238,3 +239,40 @@ def test_a_partial_read_of_outside_records_adds_an_unknown_part_and_keeps_the_kn
         True,
         None,
     )
+
+
+def extravasation_in(code: str, system: str, text: str | None) -> dict[str, Any]:
+    found = coded("x", [{"system": system, "code": code}], text)
+    found["onsetDateTime"] = ON.isoformat()
+    return found
+
+
+def test_an_extravasation_under_a_code_that_names_no_drug_is_unread_beside_i_b_1() -> None:
+    # WHO ICD-10 has no extravasation code; ICD-10-CM T80.8- other than T80.810 names no antineoplastic
+    order = medication_request("dexrazoxane", DEXRAZOXANE, (1000, "mg/m2"))
+    for code, system in (("T80.8", ICD10), ("T80.818A", ICD10CM), ("T80.89XA", ICD10CM), ("T80.9", ICD10)):
+        record = extravasation_in(code, system, "Extravasation of doxorubicin, left forearm")
+        found = dx.anthracycline_extravasation(pool_of(record, drafts=[order]), order, ON)
+        assert (found.value, found.settled, found.unread) == (False, None, ("Condition/x",)), code
+        assert code in found.reason and "extravasation of doxorubicin" in found.reason
+    # the same codes with words of another complication are read as that complication
+    record = extravasation_in("T80.8", ICD10, "Phlebitis following infusion")
+    found = dx.anthracycline_extravasation(pool_of(record, drafts=[order]), order, ON)
+    assert (found.value, found.unread) == (False, ())
+    # the sequela of a T80.810 extravasation is a late effect, read as such whatever its words say
+    record = extravasation_in("T80.810S", ICD10CM, "Extravasation of doxorubicin, scarring")
+    found = dx.anthracycline_extravasation(pool_of(record, drafts=[order]), order, ON)
+    assert (found.value, found.unread) == (False, ())
+
+
+def test_a_recorded_extravasation_the_service_cannot_classify_still_selects_i_b_for_a_course() -> None:
+    unread = Fact(False, (), "no anthracycline extravasation", ("Condition/x",))
+    none: Fact[bool] = Fact(False, (), "no anthracycline extravasation in the 7 days before the order")
+    course, repeating = Fact(True, ("MedicationRequest/d",)), Fact(False, ("MedicationRequest/d",))
+    no_reason, in_words = Fact[str](None), Fact[str](None, (), "words", ("MedicationRequest/d",))
+    assert judged_as_extravasation(no_reason, unread, course)
+    assert judged_as_extravasation(in_words, unread, course)
+    assert not judged_as_extravasation(no_reason, unread, repeating)  # a repeating order: cardioprotection
+    assert not judged_as_extravasation(no_reason, none, course)  # nothing recorded
+    assert not judged_as_extravasation(Fact("cardioprotection"), unread, course)
+    assert judged_as_extravasation(Fact("extravasation"), none, repeating)  # the order's reason decides
