@@ -276,3 +276,77 @@ def test_a_recorded_extravasation_the_service_cannot_classify_still_selects_i_b_
     assert not judged_as_extravasation(no_reason, none, course)  # nothing recorded
     assert not judged_as_extravasation(Fact("cardioprotection"), unread, course)
     assert judged_as_extravasation(Fact("extravasation"), none, repeating)  # the order's reason decides
+
+
+def eob(rid: str, line: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "ExplanationOfBenefit",
+        "id": rid,
+        "status": "active",
+        "use": "claim",
+        "billablePeriod": {"start": "2026-08-06", "end": "2026-08-06"},
+        "item": [line],
+        **extra,
+    }
+
+
+J9000 = {"coding": [{"system": "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets", "code": "J9000"}]}
+
+
+def test_doxorubicin_billed_on_claims_is_an_unknown_part_of_the_totals() -> None:
+    from cds_service.clinical.administrations import counted_administrations
+
+    given = administration("a1", DOXORUBICIN, "2026-09-14T09:00:00Z", (50, "mg"))
+    ndc_detail = {
+        "sequence": 1,
+        "revenue": {"coding": [{"code": "0636"}]},
+        "detail": [
+            {
+                "sequence": 1,
+                "productOrService": {
+                    "coding": [{"system": "http://hl7.org/fhir/sid/ndc", "code": "0069-3030-20"}],
+                    "text": "Doxorubicin HCl 2 mg/mL",
+                },
+            }
+        ],
+    }
+    dstu2 = {
+        "resourceType": "Claim",
+        "id": "dstu2",
+        "item": [{"service": {"system": "urn:oid:2.16.840.1.113883.6.285", "code": "J9000"}}],
+    }
+    pool = pool_of(
+        eob("billed", {"sequence": 1, "productOrService": J9000, "servicedDate": "2026-08-06"}),
+        eob("detail", ndc_detail),
+        eob("cancelled", {"productOrService": J9000}, status="cancelled"),
+        eob("preauthorization", {"productOrService": J9000}, use="preauthorization"),
+        # billed for the dose charted here: that dose, not another
+        eob("charted-here", {"productOrService": J9000, "servicedDate": "2026-09-14"}),
+        eob("later", {"productOrService": J9000, "servicedDate": "2027-01-05"}),
+        eob("ondansetron", {"productOrService": {"text": "Ondansetron 8 mg"}}),
+        dstu2,
+        given,
+    )
+    doses = outside_doses(pool, counted_administrations(pool, frozenset({Agent.DOXORUBICIN})), cutoff=ON)
+    assert sorted(d.reference for d in doses) == [
+        "Claim/dstu2",
+        "ExplanationOfBenefit/billed",
+        "ExplanationOfBenefit/detail",
+    ]
+    billed = next(d for d in doses if d.reference == "ExplanationOfBenefit/billed")
+    assert billed.when == date(2026, 8, 6) and billed.mg_m2 is None and "billed on a claim" in billed.note
+
+
+def test_a_chemotherapy_procedure_that_used_a_medication_names_its_drug() -> None:
+    medication = {"resourceType": "Medication", "id": "m1", "code": DOXORUBICIN}
+    procedure = {
+        "resourceType": "Procedure",
+        "id": "p1",
+        "status": "completed",
+        "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "96409"}]},
+        "usedReference": [{"reference": "Medication/m1"}],
+        "performedDateTime": "2025-01-10",
+    }
+    by_display = {**procedure, "id": "p2", "usedReference": [{"display": "Adriamycin 60 mg/m2"}]}
+    doses = outside_doses(pool_of(medication, procedure, by_display), [], cutoff=ON)
+    assert sorted(d.reference for d in doses) == ["Procedure/p1", "Procedure/p2"]
