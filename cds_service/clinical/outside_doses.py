@@ -141,8 +141,8 @@ def outside_doses(
         if on is not None and on > cutoff:
             return
         note = (
-            f"{agent.value} recorded in {_a(str(resource.get('resourceType')))} ({what}), a record the service "
-            "does not read doses from: an unknown part of the total until the doses are sent"
+            f"{agent.value} recorded in {_a(str(resource.get('resourceType')))} ({what}), a record the "
+            "service does not read doses from: an unknown part of the total until the doses are sent"
         )
         found.append(Dose(reference_of(resource), agent, on, None, note=note))
 
