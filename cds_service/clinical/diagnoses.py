@@ -752,6 +752,34 @@ def extravasation_onset(pool: ResourcePool, evidence: tuple[str, ...]) -> date |
     return None
 
 
+# Result elements an Observation's component carries as the Observation itself does (FHIR R4
+# Observation.component: code, value[x], dataAbsentReason, interpretation).
+_COMPONENT_ELEMENTS = (
+    "code",
+    "valueCodeableConcept",
+    "valueQuantity",
+    "valueString",
+    "dataAbsentReason",
+    "interpretation",
+)
+
+
+def _results(observations: Iterable[Resource]) -> list[Resource]:
+    """Every result the Observations hold: each Observation, and each of its components as a result of
+    its own under the Observation's id and status (a BCR-ABL1 result reported as a component of a leukemia
+    panel is a result all the same: not read is not absent)."""
+    found: list[Resource] = []
+    for observation in observations:
+        found.append(observation)
+        for component in dicts(observation.get("component")):
+            view = {key: component[key] for key in _COMPONENT_ELEMENTS if key in component}
+            view.update(
+                resourceType="Observation", id=observation.get("id"), status=observation.get("status")
+            )
+            found.append(view)
+    return found
+
+
 def _is_bcr_abl1(observation: Resource) -> bool:
     return any(s == codes.LOINC and c in codes.LOINC_BCR_ABL1 for s, c in codings(observation.get("code")))
 
@@ -790,10 +818,11 @@ def _bcr_abl1_result(observation: Resource) -> bool | None:
 
 def ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) -> Fact[bool]:
     """Ph+: SNOMED Ph+ ALL or any positive BCR-ABL1 result (a later negative one is a treated leukemia,
-    not a Ph-negative one); Ph-: negative BCR-ABL1 results only; neither recorded: unknown. Beside it, what
-    could not be read (not read is not absent): a BCR-ABL1 result whose value cannot be read, an
-    Observation or a diagnosis naming BCR-ABL1 or the Philadelphia chromosome under a code not read."""
-    observations = list(observations)
+    not a Ph-negative one); Ph-: negative BCR-ABL1 results only; neither recorded: unknown. Results are
+    read in Observations and in their components. Beside it, what could not be read (not read is not
+    absent): a BCR-ABL1 result whose value cannot be read, an Observation or a diagnosis naming BCR-ABL1
+    or the Philadelphia chromosome under a code not read."""
+    observations = _results(observations)
     unread = [d for d in diagnoses if "ph_positive" in d.bears_on]
     found = _ph_positive(diagnoses, observations)
     if found.value:

@@ -375,3 +375,23 @@ def test_a_histology_charted_as_a_question_settles_nothing() -> None:
     for text in ("Rule out Wilms tumor", "Suspected nephroblastoma", "Wilms tumor vs renal cell carcinoma?"):
         fact = dx.wilms_tumor(recorded(named("k", "C64.1", text)))
         assert (fact.value, fact.evidence) == (None, ("Condition/k",)), text
+
+
+def test_a_bcr_abl1_result_reported_as_a_panels_component_is_read() -> None:
+    # A leukemia panel whose BCR-ABL1 result is a component: read as a result, so a positive one there is
+    # not lost behind a negative one reported on its own (which alone would read Ph-negative).
+    panel = observation("panel", "69548-6", "2026-05-01", 0, "1")  # any panel code the service does not list
+    del panel["valueQuantity"]
+    panel["component"] = [
+        {
+            "code": {"coding": [{"system": "http://loinc.org", "code": "46434-7"}]},
+            "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "10828004"}]},
+        }
+    ]
+    negative = bcr_abl1("neg", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
+    assert dx.ph_positive([], [negative]).value is False
+    both = dx.ph_positive([], [negative, panel])
+    assert (both.value, both.evidence) == (True, ("Observation/panel",))
+    unreadable = {**panel, "component": [{**panel["component"][0], "valueCodeableConcept": {"text": "see"}}]}
+    unread = dx.ph_positive([], [negative, unreadable])
+    assert (unread.value, unread.settled, unread.unread) == (False, None, ("Observation/panel",))
