@@ -216,3 +216,28 @@ def test_hydroxydaunorubicin_under_a_local_code_is_doxorubicin_not_an_unknown_dr
         },
     }
     assert agent_of(administration, ResourcePool()) is Agent.DOXORUBICIN
+
+
+def test_a_compounded_medication_is_read_by_the_medications_it_is_made_of() -> None:
+    doxorubicin = {"resourceType": "Medication", "id": "dox", "code": {"text": "doxorubicin 2 mg/mL"}}
+    saline = {"resourceType": "Medication", "id": "ns", "code": {"text": "sodium chloride 0.9%"}}
+    for ingredient in (
+        {"itemReference": {"reference": "Medication/dox"}},  # R4
+        {"item": {"reference": {"reference": "Medication/dox"}}},  # R5 CodeableReference
+        {"item": {"reference": "Medication/dox"}},  # STU3 / DSTU2 Reference
+    ):
+        bag = {
+            "resourceType": "Medication",
+            "id": "bag",
+            "code": {"text": "Chemotherapy bag 1"},
+            "ingredient": [{"itemReference": {"reference": "Medication/ns"}}, ingredient],
+        }
+        given = {
+            "resourceType": "MedicationAdministration",
+            "medicationReference": {"reference": "Medication/bag"},
+        }
+        pool = ResourcePool()
+        for resource in (doxorubicin, saline, bag):
+            pool.add(resource)
+        assert agent_of(given, pool) is Agent.DOXORUBICIN, ingredient
+        assert agent_of(bag, pool) is Agent.DOXORUBICIN
