@@ -311,7 +311,8 @@ _NOT_SIGNED = frozenset({"cancelled", "stopped", "completed", "entered-in-error"
 def recorded_diagnoses(pool: ResourcePool, order: Resource, on: date | None = None) -> list[Diagnosis]:
     """Every diagnosis that counts on ``on``: current Conditions (remission included, not abated before
     then), and the reasons of every order being signed: the draft orders are one request, so the cancer a
-    doxorubicin order signed with the dexrazoxane order names is a diagnosis of this one too."""
+    doxorubicin order signed with the dexrazoxane order names is a diagnosis of this one too. Beside
+    them, the diagnoses found only on claims, unread (``billed_diagnoses``)."""
     found = [_condition_diagnosis(c) for c in pool.of_type("Condition") if condition_counts(c, on)]
     signed = [order] + [
         other
@@ -320,6 +321,7 @@ def recorded_diagnoses(pool: ResourcePool, order: Resource, on: date | None = No
         and status_of(other) not in _NOT_SIGNED
         and other.get("doNotPerform") is not True
     ]
+    found += billed_diagnoses(pool)
     seen: set[str] = set()
     for each in signed:
         for reason in order_reasons(each, pool):
@@ -327,6 +329,50 @@ def recorded_diagnoses(pool: ResourcePool, order: Resource, on: date | None = No
             if key not in seen:
                 seen.add(key)
                 found.append(reason)
+    return found
+
+
+_CLAIM_TYPES = ("ExplanationOfBenefit", "Claim")
+_NOT_A_CLAIM = frozenset({"cancelled", "entered-in-error"})
+
+
+def billed_diagnoses(pool: ResourcePool) -> list[Diagnosis]:
+    """Diagnoses found only on claims (ExplanationOfBenefit / Claim ``diagnosis``), each as unread beside
+    the indications it would meet or leave open. A claim's diagnosis is a billing record, not a Condition
+    the clinician keeps: never one to meet an indication on, but not nothing either (not read is not
+    absent). One that points to a Condition (``diagnosisReference``) is that Condition, read as such."""
+    found: list[Diagnosis] = []
+    indications = {
+        "metastatic_breast_cancer": metastatic_breast_cancer,
+        "acute_lymphoblastic_leukemia": acute_lymphoblastic_leukemia,
+        "aggressive_mature_b_cell_lymphoma": aggressive_mature_b_cell_lymphoma,
+        "hodgkin_lymphoma": hodgkin_lymphoma,
+        "wilms_tumor": wilms_tumor,
+        "neuroblastoma": neuroblastoma,
+        "soft_tissue_sarcoma": soft_tissue_sarcoma,
+    }
+    for claim in pool.of_type(*_CLAIM_TYPES):
+        if status_of(claim) in _NOT_A_CLAIM:
+            continue
+        for entry in dicts(claim.get("diagnosis")):
+            concept = entry.get("diagnosisCodeableConcept")
+            if not isinstance(concept, dict):
+                continue
+            billed = _diagnosis(concept, reference_of(claim))
+            bears_on = billed.bears_on | frozenset(
+                name for name, fact in indications.items() if fact([billed]).value is not False
+            )
+            if bears_on:
+                codes_said = ", ".join(sorted(billed.icd | billed.snomed)) or "a code not read"
+                found.append(
+                    replace(
+                        billed,
+                        icd=frozenset(),
+                        snomed=frozenset(),
+                        unread=f"{codes_said} billed on a claim, not recorded as a Condition",
+                        bears_on=bears_on,
+                    )
+                )
     return found
 
 

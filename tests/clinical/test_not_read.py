@@ -350,3 +350,23 @@ def test_a_chemotherapy_procedure_that_used_a_medication_names_its_drug() -> Non
     by_display = {**procedure, "id": "p2", "usedReference": [{"display": "Adriamycin 60 mg/m2"}]}
     doses = outside_doses(pool_of(medication, procedure, by_display), [], cutoff=ON)
     assert sorted(d.reference for d in doses) == ["Procedure/p1", "Procedure/p2"]
+
+
+def test_a_diagnosis_found_only_on_a_claim_is_unread_beside_what_it_would_meet() -> None:
+    claim = eob(
+        "c1",
+        {"productOrService": {"text": "office visit"}},
+        diagnosis=[
+            {"sequence": 1, "diagnosisCodeableConcept": {"coding": [{"system": ICD10CM, "code": "C83.70"}]}},
+            {"sequence": 2, "diagnosisCodeableConcept": {"coding": [{"system": ICD10CM, "code": "C64.1"}]}},
+            {"sequence": 3, "diagnosisCodeableConcept": {"coding": [{"system": ICD10CM, "code": "I10"}]}},
+        ],
+    )
+    found = diagnoses_of(claim)
+    burkitt = dx.aggressive_mature_b_cell_lymphoma(found)
+    assert (burkitt.value, burkitt.settled, burkitt.unread) == (False, None, ("ExplanationOfBenefit/c1",))
+    assert "C837" in burkitt.reason and "billed on a claim" in burkitt.reason
+    assert dx.wilms_tumor(found).unread == ("ExplanationOfBenefit/c1",)  # a kidney site, billed
+    assert dx.hodgkin_lymphoma(found).unread == ()  # neither code could be Hodgkin
+    cancelled = eob("c2", {}, status="cancelled", diagnosis=claim["diagnosis"])
+    assert dx.aggressive_mature_b_cell_lymphoma(diagnoses_of(cancelled)).unread == ()
