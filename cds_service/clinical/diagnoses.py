@@ -23,7 +23,7 @@ record names the histology; only recorded cancers that rule it out make it ``Fal
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -308,7 +308,9 @@ def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
 _NOT_SIGNED = frozenset({"cancelled", "stopped", "completed", "entered-in-error"})
 
 
-def recorded_diagnoses(pool: ResourcePool, order: Resource, on: date | None = None) -> list[Diagnosis]:
+def recorded_diagnoses(
+    pool: ResourcePool, order: Resource, on: date | None = None, age: int | None = None
+) -> list[Diagnosis]:
     """Every diagnosis that counts on ``on``: current Conditions (remission included, not abated before
     then), and the reasons of every order being signed: the draft orders are one request, so the cancer a
     doxorubicin order signed with the dexrazoxane order names is a diagnosis of this one too. Beside
@@ -321,7 +323,7 @@ def recorded_diagnoses(pool: ResourcePool, order: Resource, on: date | None = No
         and status_of(other) not in _NOT_SIGNED
         and other.get("doNotPerform") is not True
     ]
-    found += billed_diagnoses(pool)
+    found += billed_diagnoses(pool, age)
     seen: set[str] = set()
     for each in signed:
         for reason in order_reasons(each, pool):
@@ -336,20 +338,20 @@ _CLAIM_TYPES = ("ExplanationOfBenefit", "Claim")
 _NOT_A_CLAIM = frozenset({"cancelled", "entered-in-error"})
 
 
-def billed_diagnoses(pool: ResourcePool) -> list[Diagnosis]:
+def billed_diagnoses(pool: ResourcePool, age: int | None = None) -> list[Diagnosis]:
     """Diagnoses found only on claims (ExplanationOfBenefit / Claim ``diagnosis``), each as unread beside
     the indications it would meet or leave open. A claim's diagnosis is a billing record, not a Condition
     the clinician keeps: never one to meet an indication on, but not nothing either (not read is not
     absent). One that points to a Condition (``diagnosisReference``) is that Condition, read as such."""
     found: list[Diagnosis] = []
-    indications = {
+    indications: dict[str, Callable[[list[Diagnosis]], Fact[bool]]] = {
         "metastatic_breast_cancer": metastatic_breast_cancer,
         "acute_lymphoblastic_leukemia": acute_lymphoblastic_leukemia,
         "aggressive_mature_b_cell_lymphoma": aggressive_mature_b_cell_lymphoma,
         "hodgkin_lymphoma": hodgkin_lymphoma,
         "wilms_tumor": wilms_tumor,
         "neuroblastoma": neuroblastoma,
-        "soft_tissue_sarcoma": soft_tissue_sarcoma,
+        "soft_tissue_sarcoma": lambda found: soft_tissue_sarcoma(found, age),
     }
     for claim in pool.of_type(*_CLAIM_TYPES):
         if status_of(claim) in _NOT_A_CLAIM:

@@ -242,7 +242,7 @@ def extract_facts(
         doxorubicin,
     )
 
-    diagnoses = dx.recorded_diagnoses(pool, order, start)
+    diagnoses = dx.recorded_diagnoses(pool, order, start, age.value)
     extravasation = dx.anthracycline_extravasation(pool, order, start)
     purpose = order_purpose(order, pool)
     course_order = extravasation_course_order(order, pool)

@@ -370,3 +370,13 @@ def test_a_diagnosis_found_only_on_a_claim_is_unread_beside_what_it_would_meet()
     assert dx.hodgkin_lymphoma(found).unread == ()  # neither code could be Hodgkin
     cancelled = eob("c2", {}, status="cancelled", diagnosis=claim["diagnosis"])
     assert dx.aggressive_mature_b_cell_lymphoma(diagnoses_of(cancelled)).unread == ()
+    # a billed bladder cancer is a rhabdomyosarcoma site in a child only, as a Condition would be
+    bladder = eob(
+        "c3",
+        {},
+        diagnosis=[{"diagnosisCodeableConcept": {"coding": [{"system": ICD10CM, "code": "C67.9"}]}}],
+    )
+    order = medication_request("dexrazoxane", DEXRAZOXANE, (500, "mg/m2"))
+    for age, unread in ((4, ("ExplanationOfBenefit/c3",)), (60, ())):
+        found = dx.recorded_diagnoses(pool_of(bladder, drafts=[order]), order, ON, age)
+        assert dx.soft_tissue_sarcoma(found, age).unread == unread, age
