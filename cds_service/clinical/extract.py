@@ -33,6 +33,7 @@ from cds_service.clinical.facts import ClinicalFacts, Fact
 from cds_service.clinical.order_purpose import (
     course_first_day,
     extravasation_course_order,
+    extravasation_recorded,
     judged_as_extravasation,
     order_purpose,
     signed_doxorubicin,
@@ -381,6 +382,17 @@ def extract_facts(
     course_order = extravasation_course_order(
         order, pool, record.once(("doxorubicin signed",), lambda: signed_doxorubicin(pool))
     )
+    if purpose.value is None and course_order.value is None and extravasation_recorded(extravasation):
+        # Not read is not absent: with no reason on the order and an extravasation recorded, its shape
+        # decides the pathway; a shape that cannot be read (a schedule beyond the caps) leaves the purpose
+        # unknown, so the order is neither judged nor denied as plain cardioprotection.
+        purpose = Fact(
+            None,
+            purpose.evidence,
+            f"an extravasation is recorded and {course_order.reason}: whether the order treats it or "
+            "protects the heart cannot be read",
+            course_order.evidence,
+        )
     # The course's daily doses are read whenever the order is judged on I.B, whatever I.B.1 says (every
     # child is evaluated: I.B.4 is read even when the extravasation is another drug's or not read).
     on_extravasation_pathway = judged_as_extravasation(purpose, extravasation, course_order)
