@@ -41,7 +41,26 @@ _BODY_MEASURE_FACTS = (
 _PRESCRIBER_FACTS = ("prescriber_onc_or_hem", "prescriber_oncologist")
 _CONSULT_FACTS = ("consult_onc_or_hem", "consult_oncologist")
 _PROTOCOL_FACTS = ("dfci_all_protocol", "cog_aall1331")
+_TOTALS = (
+    "cumulative_doxorubicin",
+    "cumulative_anthracycline",
+    "planned_doxorubicin",
+    "planned_anthracycline",
+)
 _PLANNED_FACTS = ("planned_doxorubicin", "planned_anthracycline", "last_planned_doxorubicin_date")
+# Reads that can hold anthracycline given elsewhere (clinical.outside_doses: statements, dispenses,
+# chemotherapy procedures): a partial read of one adds an unknown part to every total, its known part
+# kept (those doses were read where doses are read; what the read missed could only add to them).
+ADD_AN_UNKNOWN_PART: dict[str, tuple[str, ...]] = {
+    key: _TOTALS
+    for key in (
+        "medicationStatements",
+        "MedicationStatement",
+        "MedicationDispense",
+        "procedures",
+        "Procedure",
+    )
+}
 
 # What each read feeds: prefetch keys (fhir.prefetch_templates, fhir.supplementary_queries) and, for a
 # read under a key we do not know, its resource types.
@@ -102,6 +121,8 @@ FACT_WORDS: dict[str, str] = {
     "dasatinib_or_imatinib": "current dasatinib or imatinib",
     "documented": "the clinician's documented answers",
 }
+# What a partial read of outside records leaves open (ADD_AN_UNKNOWN_PART): every total keeps what was read.
+OUTSIDE_DOSES_WORDS = "doses given elsewhere (one more unknown part of every dose total)"
 # The queries a prefetch key stands for (the advertised templates and the searches read beside them).
 _QUERIES = {**PREFETCH_TEMPLATES, **SUPPLEMENTARY_QUERIES}
 
@@ -117,11 +138,6 @@ def to_read_it(read: str) -> str:
     return (
         f"send every {read} of the patient in the prefetch, or a fhirServer that answers their search in full"
     )
-
-
-def describe(read: str, reason: str, fed: list[str]) -> UnreadData:
-    words = tuple(dict.fromkeys(FACT_WORDS.get(name, name.replace("_", " ")) for name in fed))
-    return UnreadData(read, reason, words, to_read_it(read))
 
 
 def _unknown(value: Any, reason: str) -> Any:
@@ -148,12 +164,24 @@ def unknown_where_partial(facts: ClinicalFacts, incomplete: Mapping[str, str]) -
     changes: dict[str, Any] = {}
     unread: list[UnreadData] = []
     for read, reason in incomplete.items():
-        feeds = FEEDS.get(read, ())
-        for name in feeds:
+        for name in FEEDS.get(read, ()):
             if name not in changes:  # the first read not made whole names it
                 changes[name] = _unknown(getattr(facts, name), reason)
-        if feeds:  # every such read is named, even when an earlier one already left its facts unknown
-            unread.append(describe(read, reason, list(feeds)))
+    for read, reason in incomplete.items():
+        for name in ADD_AN_UNKNOWN_PART.get(read, ()):
+            total = changes.get(name, getattr(facts, name))
+            if isinstance(total, DoseTotal) and name not in changes:
+                changes[name] = dataclasses.replace(
+                    total,
+                    unknown_parts=total.unknown_parts + 1,
+                    unknown_reasons=(*total.unknown_reasons, f"{reason}: doses given elsewhere may be in it"),
+                )
+        # Every such read is named, even when an earlier one already left its facts unknown.
+        words = [FACT_WORDS.get(name, name.replace("_", " ")) for name in FEEDS.get(read, ())]
+        if read in ADD_AN_UNKNOWN_PART:
+            words.append(OUTSIDE_DOSES_WORDS)
+        if words:
+            unread.append(UnreadData(read, reason, tuple(dict.fromkeys(words)), to_read_it(read)))
     if not changes:
         return facts
     if "line_of_business" in changes:

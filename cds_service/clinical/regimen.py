@@ -36,11 +36,18 @@ from typing import Any
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea
 from cds_service.clinical.codes import Agent
-from cds_service.clinical.doses import Dose, dose_on
+from cds_service.clinical.doses import Dose, dose_on, optional_dose
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.fhir_read import dicts, obj, status_of
+from cds_service.clinical.limits import PLANNED_DOSES_PER_READ
 from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead
-from cds_service.clinical.schedule import PlannedSchedule, planned_schedule, states_extent
+from cds_service.clinical.schedule import (
+    PlannedSchedule,
+    order_texts,
+    range_in_words,
+    schedule_plan,
+    states_extent,
+)
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
 # FHIR R4 medicationrequest-status (DSTU2 MedicationOrder shares these codes). A draft order being signed
@@ -115,7 +122,10 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
             continue
         candidates.append((order, draft, status))
     replaced_by = _replacements([reference_of(order) for order, _, _ in candidates], candidates)
-    found: list[OrderInPlay] = []
+    replacing: dict[str, list[str]] = {}
+    for replaced, by in replaced_by.items():
+        replacing.setdefault(by, []).append(replaced)
+    kept_orders: list[tuple[Resource, bool, str, Agent, str]] = []
     for order, draft, status in candidates:
         agent = agent_of(order, pool)
         if agent is None or agent not in agents:
@@ -126,18 +136,29 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
                 (agent, f"{reference} is replaced by {replaced_by[reference]}: adds no doses of its own")
             )
             continue
-        replaces = tuple(sorted(r for r, by in replaced_by.items() if by == reference))
-        found.append(
-            OrderInPlay(
-                order,
-                reference,
-                agent,
-                draft,
-                planned_schedule(order),
-                on_hold=status in UNSETTLED_STATUSES,
-                replaces=replaces,
-            )
+        kept_orders.append((order, draft, status, agent, reference))
+    # How many doses the orders plan is known in closed form before any is listed: a record whose orders
+    # plan more than the read's cap together has none listed, whatever order its resources came in.
+    plans = [schedule_plan(order) for order, *_ in kept_orders]
+    planned = sum(plan.size for plan in plans)
+    cap = PLANNED_DOSES_PER_READ.value
+    over = (
+        f"the orders in play plan {planned} doses together, more than the {cap} read per request"
+        if planned > cap
+        else ""
+    )
+    found = [
+        OrderInPlay(
+            order,
+            reference,
+            agent,
+            draft,
+            plan.schedule(unread=over),
+            on_hold=status in UNSETTLED_STATUSES,
+            replaces=tuple(sorted(replacing.get(reference, ()))),
         )
+        for (order, draft, status, agent, reference), plan in zip(kept_orders, plans, strict=True)
+    ]
     in_play = {order.reference for order in found}
     kept = [order for order in found if not _occurrence_of(order.resource, in_play)]
     return OrdersRead(kept, tuple(sorted(set_aside, key=lambda note: note[1])))
@@ -154,25 +175,27 @@ def _replacements(references: list[str], candidates: list[tuple[Resource, bool, 
                 # Two orders claiming to replace one: the first by reference, so resource order does not
                 # matter (either way the replaced order adds nothing).
                 direct[target] = min(direct.get(target, reference), reference)
-    final: dict[str, str] = {}
+    # Each order's last replacement worked out once and shared along its chain: linear in the orders.
+    settled: dict[str, str | None] = {}  # replaced -> the order replacing it all (None: in a loop)
     for target in direct:
-        seen = {target}
-        current = direct[target]
-        while current in direct and current not in seen:
+        path: list[str] = []
+        seen: set[str] = set()
+        current = target
+        while current in direct and current not in settled and current not in seen:
             seen.add(current)
+            path.append(current)
             current = direct[current]
-        if current not in seen:
-            final[target] = current
-    return final
+        end = settled.get(current, None if current in seen else current)
+        for step in path:
+            settled[step] = end
+    return {target: end for target, end in settled.items() if end is not None}
 
 
 def _occurrence_of(order: Resource, parents: set[str]) -> bool:
     if order.get("intent") != "instance-order":
         return False
     based_on = [b.get("reference") for b in order.get("basedOn") or [] if isinstance(b, dict)]
-    return any(
-        isinstance(ref, str) and ref.split("/_history/")[0].endswith(tuple(parents)) for ref in based_on
-    )
+    return any(isinstance(ref, str) and relative_part(ref) in parents for ref in based_on)
 
 
 def doses_to_come(
@@ -210,25 +233,33 @@ def doses_to_come(
         if order.on_hold:
             planned.append(unknown_part(order, "order on hold: its doses to come are unknown"))
             continue
+        if order.schedule.unread:
+            planned.append(unknown_part(order, f"schedule not read: {order.schedule.unread}"))
+            continue
         if order.schedule.open_ended and order.agent not in regimen_stated:
             planned.append(unknown_part(order, "open-ended schedule"))
-        doses = list(order.schedule.doses)
+        # (dose, optional): the doses a range in the timing may add come after the certain ones.
+        doses = [(d, False) for d in order.schedule.doses] + [(d, True) for d in order.schedule.optional]
         if not resigned:
             kept = []
-            for planned_dose in doses:
+            for planned_dose, optional in doses:
                 if planned_dose.when is not None and unlinked_on[order.agent, planned_dose.when] > 0:
                     unlinked_on[order.agent, planned_dose.when] -= 1
                     continue
-                kept.append(planned_dose)
+                kept.append((planned_dose, optional))
             doses = kept
         if resigned:
             if own_given:
                 doses = doses[own_given:]
             else:
                 given_until = last_given.get(order.agent, date.min)
-                doses = [d for d in doses if d.when is None or (d.when > given_until and d.when >= start)]
-            overdue = [d for d in doses if d.when is not None and d.when < start]
-            doses = [d for d in doses if d.when is None or d.when >= start]
+                doses = [
+                    (d, optional)
+                    for d, optional in doses
+                    if d.when is None or (d.when > given_until and d.when >= start)
+                ]
+            overdue = [d for d, _ in doses if d.when is not None and d.when < start]
+            doses = [(d, optional) for d, optional in doses if d.when is None or d.when >= start]
             planned.extend(
                 unknown_part(
                     order,
@@ -237,7 +268,7 @@ def doses_to_come(
                 )
                 for d in overdue
             )
-        for planned_dose in doses:
+        for planned_dose, optional in doses:
             if planned_dose.when is None and resigned and not own_given:
                 planned.append(
                     unknown_part(
@@ -246,17 +277,16 @@ def doses_to_come(
                     )
                 )
                 continue
-            planned.append(
-                dose_on(
-                    order.reference,
-                    order.agent,
-                    planned_dose.when,
-                    planned_dose.amount,
-                    body,
-                    fallback=start,
-                    planned=True,
-                )
+            dose = dose_on(
+                order.reference,
+                order.agent,
+                planned_dose.when,
+                planned_dose.amount,
+                body,
+                fallback=start,
+                planned=True,
             )
+            planned.append(optional_dose(dose) if optional else dose)
     return planned
 
 
@@ -267,19 +297,35 @@ def unknown_part(order: OrderInPlay, note: str, *, when: date | None = None) -> 
 
 
 def extent_not_stated(orders: Iterable[OrderInPlay], stated_by_care_plan: frozenset[Agent]) -> list[Dose]:
-    """An unknown part for each order in play that does not state how many doses it plans, unless an
-    active CarePlan states the regimen of its drug (CONTRACT §2.1): a planned total below its threshold
-    is then ``unknown`` (pend for the treatment plan), never a deny. On-hold and open-ended orders are
-    unknown parts already."""
-    return [
-        unknown_part(
-            order,
-            "planned extent not stated: no repeat.count, boundsPeriod end or boundsDuration, "
-            "and no CarePlan states the regimen",
-        )
-        for order in orders
-        if not order.on_hold
-        and not order.schedule.open_ended
-        and order.agent not in stated_by_care_plan
-        and not states_extent(order.resource)
-    ]
+    """An unknown part for each order in play that does not state how many doses it plans, or whose
+    text writes the regimen's length as a range ("4 to 6 cycles": the structured timing cannot say how
+    many), unless an active CarePlan states the regimen of its drug (docs/facts.md "A planned total needs
+    a known extent"): a planned total below its threshold is then ``unknown`` (pend for the treatment
+    plan), never a deny. On-hold, open-ended and unread orders are unknown parts already."""
+    found: list[Dose] = []
+    for order in orders:
+        if (
+            order.on_hold
+            or order.schedule.open_ended
+            or order.schedule.unread
+            or order.agent in stated_by_care_plan
+        ):
+            continue
+        if not states_extent(order.resource):
+            found.append(
+                unknown_part(
+                    order,
+                    "planned extent not stated: no repeat.count, boundsPeriod end or boundsDuration, "
+                    "and no CarePlan states the regimen",
+                )
+            )
+        elif not order.schedule.optional and (written := range_in_words(order_texts(order.resource))):
+            # (a range the timing itself gives is read as a range: the words then add nothing)
+            found.append(
+                unknown_part(
+                    order,
+                    f"the regimen's length is written as a range ({written!r}): more doses may come "
+                    "than the timing counts",
+                )
+            )
+    return found

@@ -8,6 +8,7 @@ from cds_service.fhir.pool import Resource
 from cds_service.policy.approval import approval_period
 from cds_service.policy.cp_phar_418 import POLICY, POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination, DocumentationRequest
+from cds_service.policy.not_read import settled
 from cds_service.policy.outcome import Outcome
 from cds_service.policy.pathway import EXTRAVASATION, pathway_reason, select_pathway
 from cds_service.policy.referral import (
@@ -24,10 +25,15 @@ COVERAGE_REQUEST = (
     "Send the patient's current Coverage (all of it: the search for it could not be read whole), or "
     "sign again once fhirServer answers it in full."
 )
+PURPOSE_REQUEST = (
+    "Send the order's reason as a code: ICD-10-CM T80.810 for an anthracycline extravasation (with its "
+    "date and the drug that extravasated), or the cancer the doxorubicin treats for cardioprotection."
+)
 _DECISION = {Outcome.MET: Decision.APPROVE, Outcome.NOT_MET: Decision.DENY, Outcome.UNKNOWN: Decision.PEND}
 
 
 def determine(facts: ClinicalFacts, order: Resource) -> Determination:
+    facts = settled(facts)  # not read is not absent: a False with resources unread is unknown
     line_of_business = facts.line_of_business.value
     if line_of_business in LINES_OF_BUSINESS_OUTSIDE_POLICY:
         return Determination(
@@ -114,6 +120,16 @@ def pends_beside_the_tree(
                 DocumentationRequest(pathway, f"{DOXORUBICIN_SCHEDULE_REQUEST} Still open: {unreadable}."),
             )
         )
+    if (
+        facts.order_purpose.unread
+        and not found
+        and pathway != EXTRAVASATION
+        and decision in (Decision.APPROVE, Decision.DENY)
+    ):
+        # Not read is not absent (docs/decisions.md "What is not read"): an order that says
+        # "extravasation" only in words is not judged as plain cardioprotection (its I.A.1 is unknown),
+        # nor denied on cardioprotection criteria.
+        found.append((facts.order_purpose.reason, DocumentationRequest(pathway, PURPOSE_REQUEST)))
     if facts.undecidable and not found and decision in (Decision.APPROVE, Decision.DENY):
         # docs/facts.md "Record integrity": a partial read is not a record, so never a deny or an approve
         # on what was read.

@@ -1152,7 +1152,9 @@ def cases() -> list[Case]:
 
 def main() -> None:
     for old in HERE.glob("*.json"):
-        if not old.name.startswith("2.1-"):  # the §2.1 cases are written by make_cases_2_1_*.py
+        # the 2.1-* and 2.2-* cases are written by make_cases_2_1_*.py, make_record_cases.py,
+        # make_not_read_cases.py and make_cases_2_2_*.py
+        if not old.name.startswith(("2.1-", "2.2-")):
             old.unlink()
     for case in cases():
         (HERE / f"{case.name}.json").write_text(
