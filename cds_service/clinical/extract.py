@@ -22,12 +22,12 @@ from cds_service.clinical.bsa import BodySurfaceArea
 from cds_service.clinical.care_plans import care_plan_doses, planned_activities, regimen_stated
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
-from cds_service.clinical.dates import age_on
 from cds_service.clinical.documentation import documented_answers, submitted_evidence
 from cds_service.clinical.doses import Dose, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
 from cds_service.clinical.order_purpose import course_first_day, extravasation_course_order, order_purpose
+from cds_service.clinical.plausibility import Plausibility, the_patient, vital_status
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
@@ -54,13 +54,14 @@ ADULT_HEIGHT_AGE = int(ADULT_AGE.value)
 _AGENTS_READ = ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS | {Agent.DEXRAZOXANE}
 
 
-def patient_age(pool: ResourcePool, start: date) -> Fact[int]:
-    patient = pool.get("Patient", pool.patient_id) if pool.patient_id else None
-    patients = [patient] if patient is not None else pool.of_type("Patient")[:1]
-    if not patients:
+def patient_age(pool: ResourcePool, start: date, plausible: Plausibility | None = None) -> Fact[int]:
+    """The age on ``start``; unknown when the birth date cannot give one the record can vouch for
+    (``Plausibility.age_on``: a partial date allowing two ages, a day before birth, no human's age)."""
+    patient = the_patient(pool)
+    if patient is None:
         return Fact(None, (), "no Patient in the data")
-    age, reason = age_on(patients[0].get("birthDate"), start)
-    return Fact(age, (reference_of(patients[0]),), reason)
+    age, reason = (plausible or Plausibility(patient.get("birthDate"))).age_on(start)
+    return Fact(age, (reference_of(patient),), reason)
 
 
 def _ph_status(ph_positive: Fact[bool], tki: Fact[bool]) -> Fact[bool]:
@@ -81,7 +82,13 @@ class _Given:
     same day with no time, is an unknown part of a total, never a dose and never zero."""
 
     def __init__(
-        self, pool: ResourcePool, order: Resource, start: date, today: date, body: BodySurfaceArea
+        self,
+        pool: ResourcePool,
+        order: Resource,
+        start: date,
+        today: date,
+        body: BodySurfaceArea,
+        plausible: Plausibility,
     ) -> None:
         cutoff = min(start, today)
         clock = order_day_clock(order.get("authoredOn"))
@@ -97,6 +104,14 @@ class _Given:
             return converted[key]
 
         every = merge_duplicates(counted_administrations(pool, _AGENTS_READ), per_m2)
+        # Dated before the patient's birth: the record contradicts itself, so never a dose of any drug
+        # (docs/facts.md "Plausibility"); an anthracycline one is an unknown part of its totals.
+        self.before_birth = sorted(
+            (a for a in every if plausible.before_birth(a.when)), key=lambda a: a.reference
+        )
+        every = [a for a in every if not plausible.before_birth(a.when)]
+        born = plausible.earliest_birth.isoformat() if plausible.earliest_birth else ""
+        self.before_birth_note = f"dated before the birth date {born}: not counted"
         self.counted: list[Administration] = []
         self.after: list[Administration] = []
         self.on_the_day: set[str] = set()  # given on the order date itself: counted, and said so
@@ -135,6 +150,11 @@ class _Given:
             for a in self.after
             if a.agent in ANTHRACYCLINES
         ]
+        doses += [
+            Dose(a.reference, a.agent, a.when, None, note=self.before_birth_note)
+            for a in self.before_birth
+            if a.agent in ANTHRACYCLINES
+        ]
         return doses
 
 
@@ -142,12 +162,15 @@ def extract_facts(
     pool: ResourcePool, order: Resource, *, today: date, line_of_business_map: Mapping[str, str]
 ) -> ClinicalFacts:
     start = order_date(order) or today
-    age = patient_age(pool, start)
-    body = BodySurfaceArea(pool.of_type("Observation"), adult=(age.value or 0) >= ADULT_HEIGHT_AGE)
+    plausible = Plausibility.of(pool)
+    age = patient_age(pool, start, plausible)
+    body = BodySurfaceArea(
+        pool.of_type("Observation"), adult=(age.value or 0) >= ADULT_HEIGHT_AGE, plausibility=plausible
+    )
     current_bsa = body.on(start)
-    current_weight = body.weight_on(start)  # for doses ordered in mg/kg (CONTRACT §2.1)
+    current_weight = body.weight_on(start)  # for doses ordered in mg/kg (docs/facts.md "Doses")
 
-    by_then = _Given(pool, order, start, today, body)
+    by_then = _Given(pool, order, start, today, body, plausible)
     administrations = by_then.counted
     anthracycline_given = [
         a for a in administrations if a.agent in ANTHRACYCLINES and a.reference not in by_then.repeats
@@ -218,9 +241,19 @@ def extract_facts(
     )
     problems = tuple(f"{d.reference}: {d.note}" for d in given + to_come if d.mg_m2 is None and d.note)
     summed = totals(given, to_come)
-    # Orders set aside (cancelled drafts, replaced orders) are named on the planned totals (§2.1).
+    # Orders set aside (cancelled drafts, replaced orders) are named on the planned totals (docs/facts.md
+    # "Record integrity"), and measurements set aside as implausible on every total sized through a BSA.
     doxorubicin_aside = tuple(note for agent, note in read.set_aside if agent in DOXORUBICINS)
     anthracycline_aside = tuple(note for agent, note in read.set_aside if agent in ANTHRACYCLINES)
+
+    def measured_aside(doses: list[Dose], agents: frozenset[Agent]) -> tuple[str, ...]:
+        return body.set_aside if any(d.agent in agents and _body_sized(d) for d in doses) else ()
+
+    every_dose = given + to_come
+    before_birth = tuple(
+        f"{a.reference} set aside: dated {a.when.isoformat() if a.when else '?'}, before the birth date"
+        for a in by_then.before_birth
+    )
     return ClinicalFacts(
         order=reference_of(order),
         approval_start=start,
@@ -232,14 +265,26 @@ def extract_facts(
         consult_onc_or_hem=consult_onc_or_hem,
         consult_oncologist=consult_oncologist,
         bsa_m2=Fact(
-            current_bsa.m2, current_bsa.evidence, f"BSA ({current_bsa.source}) nearest {start.isoformat()}"
+            current_bsa.m2,
+            current_bsa.evidence,
+            "; ".join([f"BSA ({current_bsa.source}) nearest {start.isoformat()}", *body.set_aside]),
         )
         if current_bsa
-        else Fact(None, (), body.missing_reason(start)),
-        cumulative_doxorubicin=summed.cumulative_doxorubicin,
-        cumulative_anthracycline=summed.cumulative_anthracycline,
-        planned_doxorubicin=replace(summed.planned_doxorubicin, set_aside=doxorubicin_aside),
-        planned_anthracycline=replace(summed.planned_anthracycline, set_aside=anthracycline_aside),
+        else Fact(None, (), "; ".join([body.missing_reason(start), *body.set_aside])),
+        cumulative_doxorubicin=replace(
+            summed.cumulative_doxorubicin, set_aside=measured_aside(given, DOXORUBICINS)
+        ),
+        cumulative_anthracycline=replace(
+            summed.cumulative_anthracycline, set_aside=measured_aside(given, ANTHRACYCLINES)
+        ),
+        planned_doxorubicin=replace(
+            summed.planned_doxorubicin,
+            set_aside=doxorubicin_aside + measured_aside(every_dose, DOXORUBICINS),
+        ),
+        planned_anthracycline=replace(
+            summed.planned_anthracycline,
+            set_aside=anthracycline_aside + measured_aside(every_dose, ANTHRACYCLINES),
+        ),
         dose_lines=summed.lines,
         last_planned_doxorubicin_date=doxorubicin.last_planned,
         concurrent_doxorubicin=doxorubicin.concurrent,
@@ -261,7 +306,7 @@ def extract_facts(
         extravasation_course_order=extravasation_course_order(order, pool),
         course_first_day=first_course_day,
         age_on_course_start=(
-            patient_age(pool, first_course_day.value)
+            patient_age(pool, first_course_day.value, plausible)
             if first_course_day.value is not None and first_course_day.value != start
             else Fact(None)
         ),
@@ -283,4 +328,15 @@ def extract_facts(
         documented=documented_answers(pool, reference_of(order), start),
         submitted_evidence=submitted_evidence(pool, reference_of(order), start),
         problems=problems,
+        deceased=vital_status(the_patient(pool), start),
+        set_aside=body.set_aside + before_birth,
+    )
+
+
+def _body_sized(dose: Dose) -> bool:
+    """Whether a dose was converted through a BSA or a weight, or could not be for want of one."""
+    return (
+        dose.bsa is not None
+        or dose.weight is not None
+        or (dose.mg_m2 is None and dose.note.startswith(("mg dose", "mg/kg dose")))
     )
