@@ -31,7 +31,7 @@ from cds_service.clinical.plausibility import Plausibility, the_patient, vital_s
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
-from cds_service.clinical.regimen import doses_to_come, extent_not_stated, orders_in_play, read_orders
+from cds_service.clinical.regimen import doses_to_come, extent_not_stated, read_orders
 from cds_service.clinical.schedule import order_date
 from cds_service.clinical.therapy import (
     accompanied_orders,
@@ -192,7 +192,11 @@ def extract_facts(
     given.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference))
     to_come.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference, d.note))
 
-    dexrazoxane_in_play = orders_in_play(pool, frozenset({Agent.DEXRAZOXANE}))
+    dexrazoxane_read = read_orders(pool, frozenset({Agent.DEXRAZOXANE}))
+    # Orders linked to this one (it replaces, fulfils or belongs with them) are this therapy, not more of
+    # it: never added to its dose or its course (docs/facts.md "One dose, every link").
+    linked = dexrazoxane_read.graph.linked(reference_of(order))
+    dexrazoxane_in_play = [o for o in dexrazoxane_read.in_play if not (o.references & linked)]
     dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa, current_weight)
     doxorubicin = concurrent_doxorubicin(
         anthracycline_orders,

@@ -177,11 +177,13 @@ def concurrent_doxorubicin(
         return ConcurrentDoxorubicin(concurrent, none, Fact(None, (), "no doxorubicin order"))
     references = tuple(o.reference for o in doxorubicin)
     concurrent = Fact(True, references, "draft or active doxorubicin order with doses to come")
-    named = [o for o in doxorubicin if o.reference in accompanies]
+    named = [o for o in doxorubicin if o.references & accompanies]
     sizing = named or doxorubicin
     # The smallest dose: dexrazoxane is given with each doxorubicin dose (I.A.5.a), so the ratio must hold
-    # for the smallest one too.
-    amounts = tuple(sorted({amount for o in sizing for amount in order_amounts(o.resource)}))
+    # for the smallest one too, a cycle released at a reduced dose included (``OrderInPlay.resources``).
+    amounts = tuple(
+        sorted({amount for o in sizing for resource in o.resources for amount in order_amounts(resource)})
+    )
     mg_m2, used, note = _extreme_mg_m2(amounts, bsa, min, weight)
     highest, _, _ = _extreme_mg_m2(amounts, bsa, max, weight)
     if highest is not None and highest > MAX_SINGLE_DOSE_MG_M2[Agent.DOXORUBICIN]:
