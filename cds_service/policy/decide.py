@@ -24,6 +24,18 @@ COVERAGE_REQUEST = (
     "Send the patient's current Coverage (all of it: the search for it could not be read whole), or "
     "sign again once fhirServer answers it in full."
 )
+# What settles an unknown line of business (docs/decisions.md "Line of business unknown never approves or
+# denies"): asked under this key in the documentation list, the card and the DTR questionnaire.
+MEMBER_COVERAGE = "coverage"
+MEMBER_COVERAGE_REQUEST = (
+    "Send the member's coverage for this order: the health plan and its line of business (Commercial, "
+    "HIM/ICHRA marketplace, Medicaid, Medicare, another government program, or self-pay)."
+)
+VITAL_STATUS = "vital-status"
+VITAL_STATUS_REQUEST = (
+    "Correct the patient's record or confirm the patient is alive: no order is approved on a record "
+    "that says the patient has died."
+)
 _DECISION = {Outcome.MET: Decision.APPROVE, Outcome.NOT_MET: Decision.DENY, Outcome.UNKNOWN: Decision.PEND}
 
 
@@ -77,16 +89,34 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         unreadable = facts.last_planned_doxorubicin_date.reason or "the doxorubicin schedule cannot be read"
         tree_reason = f"every criterion is met, but {unreadable}"
         documentation.append(DocumentationRequest(pathway, DOXORUBICIN_SCHEDULE_REQUEST))
-    if facts.undecidable and decision in (Decision.APPROVE, Decision.DENY):
-        # CONTRACT §2.1 "A partial read is not a record": never a deny or an approve on what was read.
+    if_applies: Decision | None = None
+    if line_of_business is None:
+        # "Line of business unknown never approves or denies" (docs/decisions.md): with no Coverage, one
+        # naming no line of business or more than one, or one read only in part, whether the policy
+        # applies at all is not known (Medicare and self-pay are outside it). Pend for the member's
+        # coverage and say what the policy would decide if it applies.
+        if_applies = decision
+        why = facts.undecidable or facts.line_of_business.reason or "no line of business in the data"
+        tree_reason = (
+            f"whether {POLICY_ID} applies is not known ({why}); if it applies: {_WOULD[decision]} "
+            f"({tree_reason})"
+        )
         decision = Decision.PEND
-        tree_reason = f"whether {POLICY_ID} applies is not known: {facts.undecidable}"
-        documentation.append(DocumentationRequest(pathway, COVERAGE_REQUEST))
+        request = COVERAGE_REQUEST if facts.undecidable else MEMBER_COVERAGE_REQUEST
+        documentation.append(DocumentationRequest(MEMBER_COVERAGE, request))
+    held = "the member's coverage is needed" if if_applies is not None else ""
+    if facts.deceased.value:
+        # Not plausible is not a fact (docs/facts.md "Plausibility"): an order signed for a patient the
+        # record says has died conflicts with the record; it is neither approved nor denied on it.
+        held = "no decision on a record that says the patient has died"
+        tree_reason = f"{facts.deceased.reason}; criteria: {decision.value} ({tree_reason})"
+        decision = Decision.PEND
+        documentation.append(DocumentationRequest(VITAL_STATUS, VITAL_STATUS_REQUEST))
     related: list[CriterionResult] = []
     if pathway == EXTRAVASATION:
         related.append(POLICY.evaluate("II.B", facts).result)
     referral: tuple[str, ...] = ()
-    if decision is Decision.DENY:
+    if Decision.DENY in (decision, if_applies):
         referral = off_label_policies(line_of_business)
         related.extend((POLICY.evaluate("I.C", facts).result, POLICY.evaluate("III", facts).result))
     return Determination(
@@ -98,11 +128,20 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         approval=approval_period(facts, pathway) if decision is Decision.APPROVE else None,
         documentation=tuple(documentation),
         off_label_policies=referral,
-        reason=_reason(decision, pathway, tree_reason, referral) + _why_here(facts, pathway, decision),
+        reason=_reason(decision, pathway, tree_reason, referral, held=held)
+        + _why_here(facts, pathway, decision),
         related=tuple(related),
         evidence_under_review=under_review if decision is Decision.PEND else (),
         order_resource=order,
+        if_applies=if_applies,
     )
+
+
+_WOULD = {
+    Decision.APPROVE: "approve",
+    Decision.DENY: "deny",
+    Decision.PEND: "pend for documentation",
+}
 
 
 def _why_here(facts: ClinicalFacts, pathway: str, decision: Decision) -> str:
@@ -121,8 +160,19 @@ def _read_from_text(facts: ClinicalFacts) -> str:
     return f" ({reason})" if "read from Coverage text" in reason else ""
 
 
-def _reason(decision: Decision, pathway: str, tree_reason: str, referral: tuple[str, ...]) -> str:
+def _reason(
+    decision: Decision,
+    pathway: str,
+    tree_reason: str,
+    referral: tuple[str, ...],
+    *,
+    held: str = "",
+) -> str:
+    """``held``: why the order pends whatever its criteria say (the coverage unknown, the patient recorded
+    as deceased)."""
     section = POLICY[pathway].text
+    if held:
+        return f"{pathway} {section}: {held} ({tree_reason})"
     if decision is Decision.APPROVE:
         return f"{pathway} {section}: every criterion is met"
     if decision is Decision.DENY:

@@ -67,8 +67,15 @@ async def test_a_tick_with_nothing_attached_still_asks_for_the_evidence() -> Non
 
 
 async def test_an_unknown_line_of_business_or_one_read_from_text_is_said_on_the_card() -> None:
-    response = await respond("I.C.2-deny-no-coverage-names-every-off-label-policy")
-    assert "Line of business unknown (no active Coverage in the data)" in response["cards"][0]["detail"]
+    response = await respond("I.C.2-pend-no-coverage-would-deny-names-every-off-label-policy")
+    detail = response["cards"][0]["detail"]
+    assert "Line of business unknown (no active Coverage in the data)" in detail
+    # what CP.PHAR.418 would decide if it applies, naming every off-label policy for a deny
+    assert "it would deny the order (off-label review under CP.CPA.09 or HIM.PA.154 or CP.PMN.53" in detail
+    assert response["cards"][0]["summary"].startswith("Dexrazoxane needs the member's coverage")
+    assert "- **coverage**: Send the member's coverage" in detail
+    # no Coverage at all: CRD ties coverage-information to a Coverage, so none is emitted
+    assert response["systemActions"] == []
     from_text = await respond("2.1-line-of-business-deny-medicaid-in-class-value-names-cp-pmn-53")
     assert "Line of business unknown" not in from_text["cards"][0]["detail"]
     assert (
