@@ -7,10 +7,16 @@ total below its threshold be ``not_met`` even when the orders signed so far are 
 A plan and the orders for its cycles describe the same doses: the plan adds only the doses dated after
 the last dose the orders plan (or were given) for that drug, so nothing counts twice. A plan's doses
 dated before the approval start are history, not doses to come.
+
+A care plan named but not read (docs/facts.md "A care plan named but not read"): an active CarePlan whose
+title, description, activities or notes name an anthracycline in words, with no activity the service can
+read for that drug, plans doses of unknown number and size: an unknown part of the planned totals, so a
+total below its threshold is unknown (pend for the treatment plan), never not met.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -18,10 +24,10 @@ from typing import Any
 
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea
-from cds_service.clinical.codes import Agent
+from cds_service.clinical.codes import NAME_PATTERNS, Agent
 from cds_service.clinical.doses import Dose, dose_on
 from cds_service.clinical.drugs import agent_of_concept, agent_of_medication
-from cds_service.clinical.fhir_read import dicts, obj, status_of
+from cds_service.clinical.fhir_read import concept_text, dicts, obj, status_of
 from cds_service.clinical.schedule import PlannedSchedule, planned_schedule, states_extent
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
@@ -47,12 +53,18 @@ def _agent(detail: dict[str, Any], plan: Resource, pool: ResourcePool) -> Agent 
     return None
 
 
+def _active_plans(pool: ResourcePool) -> list[Resource]:
+    return [
+        plan
+        for plan in pool.of_type("CarePlan")
+        if status_of(plan) == "active" and plan.get("intent") != "proposal"
+    ]
+
+
 def planned_activities(pool: ResourcePool, agents: frozenset[Agent]) -> list[PlannedActivity]:
     """The activities of active CarePlans that plan one of ``agents``, with their schedules."""
     found: list[PlannedActivity] = []
-    for plan in pool.of_type("CarePlan"):
-        if status_of(plan) != "active" or plan.get("intent") == "proposal":
-            continue
+    for plan in _active_plans(pool):
         written = obj(plan.get("period")).get("start") or plan.get("created")
         for activity in dicts(plan.get("activity")):
             detail = obj(activity.get("detail"))
@@ -128,3 +140,58 @@ def care_plan_doses(
             remark = "; ".join(r for r in (f"planned in {activity.reference}", dose.remark) if r)
             doses.append(dose._replace(note=dose.note or "planned in the CarePlan", remark=remark))
     return doses
+
+
+# A drug named anywhere in a plan's words (not only where a medication's name starts, as ``drugs`` reads
+# an order): "AC: doxorubicin 60 mg/m2 and cyclophosphamide every 21 days" names doxorubicin.
+_NAMED = tuple(
+    (agent, re.compile(r"\b(?:" + "|".join(names) + r")\b", re.IGNORECASE)) for agent, names in NAME_PATTERNS
+)
+# A plan's words are read up to this many characters (a bound on the work; a plan's title, description and
+# notes are a few hundred).
+_MAX_PLAN_TEXT = 20_000
+
+
+def _plan_words(plan: Resource) -> str:
+    """The words of a CarePlan: title, description, notes, and each activity's description, code, outcome,
+    progress notes and reference display."""
+    parts: list[str] = [
+        str(plan.get(key)) for key in ("title", "description") if isinstance(plan.get(key), str)
+    ]
+    parts += [note["text"] for note in dicts(plan.get("note")) if isinstance(note.get("text"), str)]
+    for activity in dicts(plan.get("activity")):
+        detail = obj(activity.get("detail"))
+        if isinstance(detail.get("description"), str):
+            parts.append(detail["description"])
+        parts.append(concept_text(detail.get("code")))
+        parts.append(concept_text(activity.get("outcomeCodeableConcept")))
+        parts += [
+            note["text"] for note in dicts(activity.get("progress")) if isinstance(note.get("text"), str)
+        ]
+        display = obj(activity.get("reference")).get("display")
+        if isinstance(display, str):
+            parts.append(display)
+    text, size = [], 0
+    for part in parts:
+        if size >= _MAX_PLAN_TEXT:
+            break
+        text.append(part[: _MAX_PLAN_TEXT - size])
+        size += len(text[-1])
+    return " ".join(text)
+
+
+def named_but_not_read(
+    pool: ResourcePool, agents: frozenset[Agent], activities: Iterable[PlannedActivity]
+) -> list[Dose]:
+    """An unknown part of the planned totals for each active CarePlan that names one of ``agents`` in its
+    words but has no activity the service reads for that drug (its doses and extent cannot be read)."""
+    read = {(activity.reference, activity.agent) for activity in activities}
+    found: list[Dose] = []
+    for plan in _active_plans(pool):
+        reference = reference_of(plan)
+        words = _plan_words(plan)
+        for agent, pattern in _NAMED:
+            if agent in agents and (reference, agent) not in read and pattern.search(words):
+                note = f"the CarePlan names {agent.value}, but its doses and extent cannot be read"
+                found.append(Dose(reference, agent, None, None, planned=True, note=note))
+    return found

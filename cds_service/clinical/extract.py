@@ -19,7 +19,12 @@ from cds_service.clinical.administrations import (
     same_day_undated,
 )
 from cds_service.clinical.bsa import BodySurfaceArea
-from cds_service.clinical.care_plans import care_plan_doses, planned_activities, regimen_stated
+from cds_service.clinical.care_plans import (
+    care_plan_doses,
+    named_but_not_read,
+    planned_activities,
+    regimen_stated,
+)
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
 from cds_service.clinical.documentation import documented_answers, submitted_evidence
@@ -188,6 +193,7 @@ def extract_facts(
         ordered_to_come
         + care_plan_doses(activities, ordered_to_come, anthracycline_given, body, start=start)
         + extent_not_stated(anthracycline_orders, stated)
+        + named_but_not_read(pool, ANTHRACYCLINES, activities)
     )
     given.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference))
     to_come.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference, d.note))
