@@ -14,7 +14,8 @@ criterion or to size a dose. The rules live here, in one place, and the readers 
 * how far from a dose a height may be (``Plausibility.height_window``): a growing child's (under 18 at
   the dose) sizes only doses within a year of it;
 * records dated before the patient's birth (``Plausibility.before_birth``): an administration so dated is
-  never a dose.
+  never a dose;
+* a single dose no regimen gives (``dose_not_credible``, asked by ``clinical.doses`` and the ratio).
 
 Pure: the pool's Patient and the dates given; no clock.
 """
@@ -30,6 +31,7 @@ from statistics import median
 from types import MappingProxyType
 from typing import NamedTuple
 
+from cds_service.clinical.codes import MAX_SINGLE_DOSE_MG_M2, Agent
 from cds_service.clinical.dates import age_in_years, birth_date_bounds
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import parse_date
@@ -158,6 +160,15 @@ class Screened:
 
     kept: Mapping[str, list[Reading]]
     set_aside: tuple[str, ...]
+
+
+def dose_not_credible(agent: Agent, mg_m2: float | None) -> str:
+    """Why one dose of ``mg_m2`` is no dose of ``agent`` a regimen gives (above ``MAX_SINGLE_DOSE_MG_M2``,
+    about twice the highest labelled single dose: "50 g" charted for 50 mg), or "" when it is credible."""
+    limit = MAX_SINGLE_DOSE_MG_M2.get(agent)
+    if mg_m2 is None or limit is None or mg_m2 <= limit:
+        return ""
+    return f"{mg_m2:.0f} mg/m2 in one dose of {agent.value} is not credible (a charting slip?)"
 
 
 def vital_status(patient: Resource | None, on: date) -> Fact[bool]:
