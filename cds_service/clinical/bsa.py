@@ -150,6 +150,7 @@ class BodySurfaceArea:
         screened = (plausibility or Plausibility()).screen(_readings(observations))
         # What was set aside and why, for the reasons of every fact sized through a BSA.
         self.set_aside: tuple[str, ...] = screened.set_aside
+        self._aside = screened.aside_by_kind
         self._bsa = _Series(screened.kept["bsa"])
         self._height = _Series(screened.kept["height"])
         self._weight = _Series(screened.kept["weight"])
@@ -182,16 +183,24 @@ class BodySurfaceArea:
     def missing_reason(self, when: date | datetime) -> str:
         """Why ``on(when)`` is ``None``: nothing charted, or charted but too far from ``when`` (issue 12: a
         card said "no BSA, height or weight charted" of measurements charted but out of date)."""
-        aside = f" ({len(self.set_aside)} implausible measurement(s) set aside)" if self.set_aside else ""
-        if not (self._bsa.readings or self._height.readings or self._weight.readings):
-            return "no BSA, height or weight charted" + aside
+        if not (self._bsa.readings or self._height.readings or self._weight.readings or self.set_aside):
+            return "no BSA, height or weight charted"
         moment = _moment(when)
         reasons = [
-            self._bsa.too_far("BSA", moment, MAX_WEIGHT_DISTANCE) if self._bsa.readings else None,
-            self._height.too_far("height", moment, self._height_distance(moment)),
-            self._weight.too_far("weight", moment, MAX_WEIGHT_DISTANCE),
+            self._too_far("bsa", "BSA", moment, MAX_WEIGHT_DISTANCE)
+            if self._bsa.readings or self._aside.get("bsa")
+            else None,
+            self._too_far("height", "height", moment, self._height_distance(moment)),
+            self._too_far("weight", "weight", moment, MAX_WEIGHT_DISTANCE),
         ]
-        return "; ".join(reason for reason in reasons if reason) + aside
+        return "; ".join(reason for reason in reasons if reason)
+
+    def _too_far(self, kind: str, name: str, moment: datetime, within: timedelta) -> str | None:
+        series = {"bsa": self._bsa, "height": self._height, "weight": self._weight}[kind]
+        aside = self._aside.get(kind, 0)
+        if not series.readings and aside:
+            return f"no plausible {name} ({aside} set aside as implausible)"
+        return series.too_far(name, moment, within)
 
     def _height_distance(self, moment: datetime) -> timedelta:
         """How far from ``moment`` a height may be: a growing child's (under 18 on that day) within a

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
 from types import MappingProxyType
@@ -160,6 +160,7 @@ class Screened:
 
     kept: Mapping[str, list[Reading]]
     set_aside: tuple[str, ...]
+    aside_by_kind: Mapping[str, int] = field(default_factory=dict)
 
 
 def dose_not_credible(agent: Agent, mg_m2: float | None) -> str:
@@ -274,11 +275,13 @@ class Plausibility:
         outside the plausible range for the age, far from the patient's other measurements of its kind,
         or (a charted BSA) far from what the height and weight measured with it give."""
         notes: list[str] = []
+        counts = dict.fromkeys(_UNITS, 0)
         plausible: dict[str, list[Reading]] = {kind: [] for kind in _UNITS}
         for reading in readings:
             why = self._implausible(reading)
             if why:
                 notes.append(f"{reading.reference} set aside: {_shown(reading)} {why}")
+                counts[reading.kind] = counts.get(reading.kind, 0) + 1
             else:
                 plausible.setdefault(reading.kind, []).append(reading)
         kept: dict[str, list[Reading]] = {}
@@ -286,12 +289,14 @@ class Plausibility:
             found.sort(key=lambda r: (r.when, r.reference))
             outliers = self._outliers(found)
             notes += [note for _, note in outliers]
+            counts[kind] = counts.get(kind, 0) + len(outliers)
             aside = {reference for reference, _ in outliers}
             kept[kind] = [r for r in found if r.reference not in aside]
         for reference, note in _bsa_disagreements(kept["bsa"], kept["height"], kept["weight"]):
             notes.append(note)
+            counts["bsa"] += 1
             kept["bsa"] = [r for r in kept["bsa"] if r.reference != reference]
-        return Screened(kept, tuple(sorted(notes)))
+        return Screened(kept, tuple(sorted(notes)), MappingProxyType(counts))
 
     def _implausible(self, reading: Reading) -> str:
         day = reading.when.date()
@@ -345,7 +350,7 @@ _FIELDS = {"height": "height_cm", "weight": "weight_kg", "bsa": "bsa_m2"}
 
 
 def _number(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".") if value < 10 else f"{value:.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value < 10 else f"{value:.1f}".removesuffix(".0")
 
 
 def _shown(reading: Reading) -> str:
