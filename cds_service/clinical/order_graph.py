@@ -130,44 +130,93 @@ def order_graph(nodes: Sequence[OrderNode]) -> OrderGraph:
         key = _group_key(node.resource)
         if key is not None and node.agent is not None:
             groups.setdefault((key, node.agent), []).append(node)
+
+    def standing(reference: str) -> str:
+        """The order in play that stands for ``reference``: itself, or what replaces it in the end."""
+        return replaced_by.get(reference, reference)
+
+    def plan_of(node: OrderNode) -> tuple[str, str] | None:
+        """The order ``node`` releases doses of, and the link that says so: ``basedOn`` an order of its
+        drug (through any replacement of that order), else a shared ``groupIdentifier`` with a plan."""
+        parents = sorted(
+            root
+            for target in _references(dicts(node.resource.get("basedOn")))
+            if target in known
+            and (root := standing(target)) != node.reference
+            and known[root].agent is node.agent
+        )
+        if parents:
+            return parents[0], "basedOn"
+        key = _group_key(node.resource)
+        if key is None or node.agent is None or _intent(node.resource) in PLAN_INTENTS:
+            return None
+        plans = sorted(
+            standing(other.reference)
+            for other in groups.get((key, node.agent), [])
+            if _intent(other.resource) in PLAN_INTENTS
+            and standing(other.reference) != node.reference
+            and known[standing(other.reference)].agent is node.agent
+        )
+        return (plans[0], "groupIdentifier") if plans else None
+
     for node in nodes:
         if node.agent is None or node.reference in replaced_by:
             continue
-        parents = sorted(
-            target
-            for target in _references(dicts(node.resource.get("basedOn")))
-            if target in known
-            and target != node.reference
-            and known[target].agent is node.agent
-            and target not in replaced_by
-        )
-        if parents:
-            fulfils[node.reference] = (parents[0], "basedOn")
-            continue
-        key = _group_key(node.resource)
-        if key is None or _intent(node.resource) in PLAN_INTENTS:
-            continue
-        plans = sorted(
-            other.reference
-            for other in groups.get((key, node.agent), [])
-            if _intent(other.resource) in PLAN_INTENTS and other.reference not in replaced_by
-        )
-        if plans:
-            fulfils[node.reference] = (plans[0], "groupIdentifier")
+        found = plan_of(node)
+        if found is None:
+            # A re-order of a release is a release too: it inherits the plan of the order it replaces.
+            for old in sorted(o for o, new in replaced_by.items() if new == node.reference):
+                inherited = plan_of(known[old]) if known[old].agent is node.agent else None
+                if inherited is not None and inherited[0] != node.reference:
+                    found = (inherited[0], f"{inherited[1]}, through {old} it replaces")
+                    break
+        if found is not None:
+            fulfils[node.reference] = found
     fulfils = _to_roots(fulfils)
-    group = {
-        node.reference: key
-        for (key, _agent), members in groups.items()
-        if len(members) > 1
-        for node in members
+    # Siblings: orders that stand on their own (neither replaced nor fulfilling another) yet belong
+    # together: a shared groupIdentifier, or replacing the same order (two re-orders of one order).
+    standing_alone = {
+        node.reference
+        for node in nodes
         if node.reference not in fulfils and node.reference not in replaced_by
     }
-    # A group of one order left (the others fulfil it or were replaced) is no group.
-    counts: dict[str, int] = {}
-    for key in group.values():
-        counts[key] = counts.get(key, 0) + 1
-    group = {reference: key for reference, key in group.items() if counts[key] > 1}
-    return OrderGraph(replaced_by, fulfils, group)
+    sets = [
+        [node.reference for node in members if node.reference in standing_alone]
+        for members in groups.values()
+    ]
+    replacing: dict[str, set[str]] = {}
+    for node in nodes:
+        for target in replaced_references(node.resource):
+            if target in known and target != node.reference:
+                replacing.setdefault(target, set()).add(node.reference)
+    sets += [sorted(found & standing_alone) for found in replacing.values()]
+    return OrderGraph(replaced_by, fulfils, _sibling_keys(sets))
+
+
+def _sibling_keys(sets: Iterable[list[str]]) -> dict[str, str]:
+    """Each order in a set of two or more siblings, mapped to one key per connected set (sets sharing an
+    order are one set): the first reference in it, so the key does not depend on resource order."""
+    parent: dict[str, str] = {}
+
+    def root(reference: str) -> str:
+        while parent.setdefault(reference, reference) != reference:
+            reference = parent[reference]
+        return reference
+
+    for members in sets:
+        if len(members) < 2:
+            continue
+        first = root(members[0])
+        for other in members[1:]:
+            second = root(other)
+            if first != second:
+                low, high = sorted((first, second))
+                parent[high] = low
+                first = low
+    keys: dict[str, str] = {}
+    for reference in parent:
+        keys[reference] = root(reference)
+    return keys
 
 
 def _replacements(nodes: Sequence[OrderNode], known: Mapping[str, OrderNode]) -> dict[str, str]:

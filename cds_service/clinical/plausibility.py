@@ -127,7 +127,7 @@ HUMAN_RANGE = BodyRange(
 )
 
 # Agreement with the patient's other measurements of the same kind (our choice): a reading half or double
-# the median of the others near it is set aside. Real change is slower: an infant gains at most 1.9x its
+# most of the others near it is set aside. Real change is slower: an infant gains at most 1.9x its
 # weight in its first three months (WHO weight-for-age, birth to 3 months), an adult's height does not
 # change; pounds typed as kilograms are 2.2x, inches as centimetres 2.54x, a weight 10x the others 10x.
 AGREEMENT_FACTOR = 2.0
@@ -325,17 +325,17 @@ class Plausibility:
                 + readings[index + 1 : index + 1 + AGREEMENT_NEIGHBOURS]
                 if abs(other.when - reading.when) <= window
             ]
-            if not neighbours:
-                continue
-            typical = median(neighbours)
-            if typical > 0 and max(reading.value / typical, typical / reading.value) >= AGREEMENT_FACTOR:
+            far = [value for value in neighbours if _far(reading.value, value, AGREEMENT_FACTOR)]
+            # Most of the readings near it disagree: one outlier among several agreeing readings cannot set
+            # them aside, and of two readings that disagree neither can be trusted.
+            if far and len(far) * 2 > len(neighbours):
                 unit = _UNITS[reading.kind]
                 found.append(
                     (
                         reading.reference,
                         f"{reading.reference} set aside: {_shown(reading)} is far from the patient's other "
-                        f"{reading.kind} readings (median {_number(typical)} {unit} of {len(neighbours)} "
-                        "near it)",
+                        f"{reading.kind} readings ({len(far)} of {len(neighbours)} near it, median "
+                        f"{_number(median(neighbours))} {unit})",
                     )
                 )
         return found
@@ -358,6 +358,10 @@ def _shown(reading: Reading) -> str:
     return f"{reading.kind} {value} on {reading.when.date().isoformat()}"
 
 
+def _far(value: float, other: float, factor: float) -> bool:
+    return value > 0 and other > 0 and max(value / other, other / value) >= factor
+
+
 def _nearest(readings: list[Reading], when: datetime) -> Reading | None:
     near = [r for r in readings if abs(r.when - when) <= AGREEMENT_WINDOW]
     return min(near, key=lambda r: (abs(r.when - when), r.reference)) if near else None
@@ -374,7 +378,7 @@ def _bsa_disagreements(
         if height is None or weight is None:
             continue
         measured = _mosteller(height.value, weight.value)
-        if max(reading.value / measured, measured / reading.value) >= BSA_AGREEMENT_FACTOR:
+        if _far(reading.value, measured, BSA_AGREEMENT_FACTOR):
             found.append(
                 (
                     reading.reference,
