@@ -84,3 +84,23 @@ async def test_an_unknown_line_of_business_or_one_read_from_text_is_said_on_the_
     )
     coded = await respond("I.C.2-deny-medicaid-refers-to-cp-pmn-53")
     assert "Line of business" not in coded["cards"][0]["detail"]
+
+
+async def test_a_coverage_naming_no_line_of_business_is_answered_conditional() -> None:
+    response = await respond("2.2-line-of-business-pend-coverage-names-no-line-of-business")
+    extension, found = coverage_subs(response)
+    assert found["covered"] == ["conditional"] and found["pa-needed"] == ["conditional"]
+    assert found["info-needed"] == ["OTH"] and "questionnaire" not in found
+    assert invariant_violations(extension) == []
+    check_response_shape(response)
+    check_coverage_information(response)
+    assert response["cards"][0]["summary"] == (
+        "Dexrazoxane needs the member's coverage: CP.PHAR.418 would approve if it applies"
+    )
+
+
+async def test_a_record_that_cannot_vouch_for_a_measurement_names_it_on_the_card() -> None:
+    response = await respond("2.2-not-plausible-pend-adult-height-in-inches-in-the-centimetre-field")
+    detail = response["cards"][0]["detail"]
+    assert "Observation/height set aside: height 64.5 cm on 2026-11-27 is outside the plausible" in detail
+    assert "no plausible height (1 set aside as implausible)" in detail
