@@ -26,7 +26,7 @@ from cds_service.clinical.plausibility import GROWING_HEIGHT_WINDOW, Plausibilit
 from cds_service.clinical.units import to_cm, to_kg, to_m2
 from cds_service.fhir.pool import Resource, reference_of
 
-# How far from a dose a measurement may be and still size it (our choice; the contract says "nearest in
+# How far from a dose a measurement may be and still size it (our choice; the rule says "nearest in
 # time" but not how near). A weight or a charted BSA from more than half a year away, or a growing child's
 # height from more than a year away (``plausibility.GROWING_HEIGHT_WINDOW``), would misstate the mg/m² a
 # threshold is compared against; an adult's height is not bounded.
