@@ -45,6 +45,9 @@ class NoStore:
     async def determination(self, assertion_id: str, *, now: datetime) -> DeterminationRecord | None:
         return None
 
+    async def latest_for_order(self, order_key: str, *, now: datetime) -> DeterminationRecord | None:
+        return None
+
     async def record_feedback(self, records: Sequence[FeedbackRecord]) -> list[str]:
         return []
 

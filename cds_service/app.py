@@ -29,6 +29,7 @@ from cds_service.deps import RuntimeDep
 from cds_service.dtr.routes import router as dtr_router
 from cds_service.errors import PayloadTooLarge
 from cds_service.gc_tuning import tune_gc
+from cds_service.hooks.discovery import HOOKS
 from cds_service.hooks.errors import UnhandledErrorMiddleware, install_error_handling, outcome_response
 from cds_service.hooks.routes import json_response
 from cds_service.hooks.routes import router as hooks_router
@@ -228,7 +229,7 @@ def create_app(
         openapi_url="/openapi.json" if docs else None,
     )
     app.state.runtime = Runtime(settings, http_client=http_client, given_store=store)
-    show_known_series()
+    show_known_series(HOOKS)
     install_error_handling(app)
     # Innermost: a 413 raised while a route reads the body goes through the app's error handling.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

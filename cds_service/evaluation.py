@@ -45,10 +45,13 @@ class Evaluation:
 
 
 async def gather(source: Source, *, settings: Settings, http: httpx.AsyncClient) -> Gathered:
-    """The draft orders first; which of them are dexrazoxane (asked once, here); then the rest of the data
-    for those orders (``fhir.gather``)."""
+    """The draft orders first (order-dispatch's, read by reference); which of them are dexrazoxane (asked
+    once, here), of those the ones the call asks a decision for (order-select's selections); then the rest
+    of the data for those orders (``fhir.gather``)."""
     gathering = await gather_draft_orders(source, settings=settings, http=http)
     orders = dexrazoxane_orders(gathering.pool)
+    if source.decide_on is not None:  # order-select: the selected orders only, among every draft
+        orders = [order for order in orders if reference_of(order) in source.decide_on]
     return Gathered(await gather_for_orders(gathering, orders), orders)
 
 

@@ -22,7 +22,7 @@ from cds_service.errors import InvalidRequest, clip
 from cds_service.evaluation import evaluate_hook
 from cds_service.hooks.errors import MAX_TEXT_CHARS
 from cds_service.hooks.parse import parse_hook_request
-from cds_service.hooks.request import HookRequest
+from cds_service.hooks.request import HookCall
 from cds_service.policy.determination import Determination
 from cds_service.policy.render import determination_to_json, determination_to_text
 from cds_service.settings import Settings
@@ -38,13 +38,14 @@ class FileEvaluation:
     draft_orders: int  # how many draft orders the request carried (dexrazoxane or not)
 
 
-def load_request(path: Path) -> HookRequest:
+def load_request(path: Path) -> HookCall:
+    """The request in the file, of whichever hook it names (order-select, order-sign, order-dispatch)."""
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise RequestFileError(f"{path}: cannot read the file ({error.strerror or error})") from None
     try:
-        return parse_hook_request(raw)
+        return parse_hook_request(raw, None)
     except InvalidRequest as error:
         # The endpoint's OperationOutcome details.text, word for word (one line, bounded alike).
         raise RequestFileError(f"{path}: {clip(error.message, MAX_TEXT_CHARS)}") from None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from cds_service.clinical.codes import Agent
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.fhir_read import status_of
-from cds_service.fhir.pool import Resource, ResourcePool
+from cds_service.fhir.pool import MEDICATION_ORDER_TYPES, Resource, ResourcePool
 
-# R4/STU3 MedicationRequest; DSTU2 MedicationOrder (the sandbox still sends it, CONTRACT §7).
-MEDICATION_ORDER_TYPES = ("MedicationRequest", "MedicationOrder")
+__all__ = ["MEDICATION_ORDER_TYPES", "dexrazoxane_orders", "not_going_ahead", "prohibits"]
+
 # A draft whose status says it is not going ahead is not an order being signed: it gets no determination,
 # no card and no coverage-information (docs/decisions.md "The four decisions"). FHIR R4
 # medicationrequest-status.

@@ -34,11 +34,11 @@ from typing import Any
 import httpx
 import structlog
 
-from cds_service.errors import MissingData
+from cds_service.errors import MissingData, clip
 from cds_service.fhir.client import Fetched, FhirClient, matches_in, total_of
 from cds_service.fhir.fetch_session import FetchSession, Query
 from cds_service.fhir.patient_scope import PatientScope
-from cds_service.fhir.pool import Resource, ResourcePool
+from cds_service.fhir.pool import MEDICATION_ORDER_TYPES, Resource, ResourcePool
 from cds_service.fhir.prefetch import PrefetchState, classify, next_link
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
 from cds_service.fhir.references import missing_references, queries_for, roles_wanted
@@ -340,6 +340,48 @@ class Gathering:
                     f"{INCOMPLETE} ({fetched.incomplete_because})" if fetched.paging else SERVER_FAILED
                 )
 
+    async def read_named_orders(self, references: tuple[str, ...]) -> None:
+        """Orders named by reference (order-dispatch's ``context.dispatchedOrders``): each medication order
+        from the prefetch (an active order comes with ``medicationRequests``), else read from fhirServer by
+        id, then taken as the call's draft orders, in the order named. Other request types (a
+        ServiceRequest, a DeviceRequest) are not read: no dexrazoxane order is one of them. A medication
+        order in neither place is a 412 naming it: whether it is dexrazoxane, and so what to decide, cannot
+        be known without it (CDS Hooks 2.0 S2 L282)."""
+        named = [
+            (index, reference, parts)
+            for index, reference in enumerate(references)
+            if (parts := relative_reference(reference)) is not None and parts[0] in MEDICATION_ORDER_TYPES
+        ]
+        to_read = [item for item in named if self.pool.get(*item[2]) is None]
+        if to_read and self.server.client is not None:
+            queries = [
+                self.prepare(f"context.dispatchedOrders[{i}]", reference) for i, reference, _ in to_read
+            ]
+            await self.run([query for query in queries if query is not None])
+        found: list[Resource] = []
+        unread: list[tuple[int, str]] = []
+        for index, reference, parts in named:
+            order = self.pool.get(*parts)
+            if order is None:
+                unread.append((index, reference))
+            else:
+                found.append(order)
+        if unread:
+            why = SERVER_FAILED if self.server.client is not None else self.no_server()
+            raise MissingData(
+                "A dispatched order is neither in the prefetch nor readable on fhirServer ("
+                + ", ".join(f"{clip(reference)}: {why}" for _, reference in unread)
+                + "): which drug it orders cannot be known",
+                expression=tuple(f"context.dispatchedOrders[{index}]" for index, _ in unread),
+            )
+        self.pool.add_draft_orders(
+            {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [{"resource": order} for order in found],
+            }
+        )
+
     def require(self) -> None:
         """412 when data the decision cannot do without is in neither place (``required_keys``), or was
         read only in part: a partial read of a required key, or of a resource type one holds, however
@@ -361,10 +403,13 @@ class Gathering:
 
 
 async def gather_draft_orders(source: Source, *, settings: Settings, http: httpx.AsyncClient) -> Gathering:
-    """Steps 1 and 2 (see the module docstring): the draft orders and prefetch in the pool, the draft
-    orders' medications resolved, so that the caller can tell which orders the rest is gathered for."""
+    """Steps 1 and 2 (see the module docstring): the draft orders and prefetch in the pool (orders named by
+    reference read first), the draft orders' medications resolved, so that the caller can tell which
+    orders the rest is gathered for."""
     gathering = Gathering(source, settings, http)
     gathering.take_prefetch()
+    if source.order_references:
+        await gathering.read_named_orders(source.order_references)
     await gathering.resolve_references(gathering.pool.draft_orders, draft_only=True)
     return gathering
 

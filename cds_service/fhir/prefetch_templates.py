@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+# order-sign and order-select: their contexts carry userId, so the user tokens can be filled.
 PREFETCH_TEMPLATES: dict[str, str] = {
     "patient": "Patient/{{context.patientId}}",
     "coverage": "Coverage?patient={{context.patientId}}&status=active",
@@ -15,4 +16,12 @@ PREFETCH_TEMPLATES: dict[str, str] = {
         "&code=http://loinc.org|8302-2,http://loinc.org|29463-7,http://loinc.org|8277-6"
     ),
     "procedures": "Procedure?patient={{context.patientId}}",
+}
+
+# order-dispatch: its context has no userId (patientId, dispatchedOrders, performer, fulfillmentTasks), so
+# no user token can be filled and those templates are not advertised (the prescriber is read from the
+# order's requester instead). dispatchedOrders is an array, never a CDS Hooks 2.0 token: the dispatched
+# orders, active once signed, come with `medicationRequests`, else are read from fhirServer by id.
+DISPATCH_PREFETCH_TEMPLATES: dict[str, str] = {
+    key: template for key, template in PREFETCH_TEMPLATES.items() if "{{user" not in template
 }

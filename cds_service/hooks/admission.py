@@ -1,4 +1,5 @@
-"""Admission control of order-sign hooks: a bound on hooks in flight per worker, and a deadline per hook.
+"""Admission control of hooks (order-select, order-sign, order-dispatch alike): a bound on hooks in flight
+per worker, and a deadline per hook.
 
 Why (issue 14): with nothing bounding the queue, a few times the capacity makes every caller wait past its
 EHR's timeout while the service computes answers nobody reads (CRD expects an answer within 5 s at p90;
@@ -15,7 +16,9 @@ read. An admitted hook gets ``CDS_HOOK_DEADLINE_SECONDS``; past it the work is a
   GIL cost a third of the throughput under overload.)
 
 A hook abandoned is answered 503 (``HookDeadlineExceeded``): no decision, never a guessed one. Only the
-order-sign service is admitted here; discovery, health, readiness, feedback and DTR are never shed.
+hook services (and the tester's determination, which decides one) are admitted here; discovery, health,
+readiness, feedback and DTR are never shed. The three hooks share the bound and one deciding path
+(``evaluate_within``); the shed and abandoned counters say which hook.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ import httpx
 
 from cds_service.errors import HookDeadlineExceeded, Overloaded
 from cds_service.evaluation import Evaluation, decided, gather
+from cds_service.hooks.discovery import ORDER_SIGN
 from cds_service.hooks.parse import parse_hook_request
-from cds_service.hooks.request import HookRequest
+from cds_service.hooks.request import HookCall
 from cds_service.metrics import HOOKS_ABANDONED, HOOKS_SHED
 from cds_service.settings import Settings
 
@@ -50,10 +54,10 @@ class Admission:
         self.in_flight = 0
 
     @contextmanager
-    def admit(self) -> Iterator[None]:
+    def admit(self, hook: str = ORDER_SIGN) -> Iterator[None]:
         """Holds a slot for the block; raises ``Overloaded`` (503) when every slot is taken."""
         if self.in_flight >= self.max_in_flight:
-            HOOKS_SHED.inc()
+            HOOKS_SHED.labels(hook=hook).inc()
             raise Overloaded(
                 f"The service is at its bound of {self.max_in_flight} hooks in flight; retry later",
                 retry_after_seconds=RETRY_AFTER_SECONDS,
@@ -68,13 +72,14 @@ class Admission:
 class HookDeadline:
     """The moment an admitted hook's work is abandoned, on the event loop's clock."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, hook: str = ORDER_SIGN) -> None:
         self._loop = asyncio.get_running_loop()
         self.seconds = seconds
+        self.hook = hook
         self.at = self._loop.time() + seconds
 
     def _exceeded(self, stage: str) -> HookDeadlineExceeded:
-        HOOKS_ABANDONED.inc()
+        HOOKS_ABANDONED.labels(hook=self.hook).inc()
         return HookDeadlineExceeded(
             f"No answer within the hook deadline of {self.seconds:g} s (abandoned at {stage}); "
             "no decision was made"
@@ -103,13 +108,15 @@ async def evaluate_within(
     http: httpx.AsyncClient,
     today: date,
     client: str = "",
-) -> tuple[HookRequest, Evaluation]:
-    """An admitted order-sign request read, parsed, gathered and decided within ``deadline``: the one
-    path of the hook route and of every other route that decides a hook (the tester's determination), so
-    none of them escapes the bound or the deadline."""
+    hook: str | None = ORDER_SIGN,
+) -> tuple[HookCall, Evaluation]:
+    """An admitted request of ``hook`` (``None``: whichever served hook the body names) read, parsed,
+    gathered and decided within ``deadline``: the one path of every hook route and of every other route
+    that decides a hook (the tester's determination), so none of them escapes the bound or the deadline,
+    and the three hooks decide alike."""
     body = await deadline.run("reading the body", read_body)
     deadline.check("parsing")
-    hook_request = parse_hook_request(body)
+    hook_request = parse_hook_request(body, hook)
     source = hook_request.source()
     gathered = await deadline.run("gathering FHIR data", lambda: gather(source, settings=settings, http=http))
     deadline.check("deciding")

@@ -1,4 +1,6 @@
-"""CDS Hooks 2.0 endpoints (CONTRACT §1): discovery, the order-sign service and its feedback.
+"""CDS Hooks 2.0 endpoints: discovery, the three hook services (order-select, order-sign,
+order-dispatch: docs/hooks.md) and their feedback. Every service takes the same way: admitted, read, decided
+within the hook deadline (``hooks.admission``), then answered by its hook's responder (``hooks.responders``).
 
 The CDS Hooks sandbox builds a service URL as ``{discovery URL}/{id}``, so a discovery URL typed with a
 trailing slash leads to ``/cds-services//{id}`` (reference/cds-hooks-spec.md §8): both spellings route.
@@ -20,15 +22,13 @@ from starlette.responses import Response
 
 from cds_service.auth.dependency import client_of
 from cds_service.deps import AUTHENTICATED, RuntimeDep
-from cds_service.dtr.store import record_determinations
 from cds_service.errors import HookDeadlineExceeded, Overloaded, ServiceError, UnknownService, clip
 from cds_service.hooks.admission import HookDeadline, evaluate_within
-from cds_service.hooks.discovery import SERVICE_ID, discovery_document
+from cds_service.hooks.discovery import SERVICE_BY_ID, Service, discovery_document
 from cds_service.hooks.feedback import parse_feedback
+from cds_service.hooks.responders import RESPONDERS, Call
 from cds_service.metrics import DECISIONS, HOOK_LATENCY
 from cds_service.metrics_exposition import NO_PATHWAY
-from cds_service.response.hook_response import build_response
-from cds_service.store.protocol import StoreUnavailable
 
 log = structlog.get_logger("cds_service.hooks")
 
@@ -49,9 +49,11 @@ def hook_outcome(status: int) -> str:
     return "client_error" if status < 500 else "server_error"
 
 
-def _known_service(service_id: str) -> None:
-    if service_id != SERVICE_ID:
+def _known_service(service_id: str) -> Service:
+    service = SERVICE_BY_ID.get(service_id)
+    if service is None:
         raise UnknownService("No CDS service with this id; see GET /cds-services", expression=("id",))
+    return service
 
 
 @cache
@@ -66,19 +68,19 @@ async def discovery() -> Response:
     return Response(_discovery_body(), media_type="application/json")
 
 
-@router.post("/cds-services/{service_id}", summary="The dexrazoxane order-sign service")
+@router.post("/cds-services/{service_id}", summary="A dexrazoxane hook service")
 @router.post("/cds-services//{service_id}", include_in_schema=False)
 async def call_service(service_id: str, request: Request, runtime: RuntimeDep) -> Response:
     started = time.perf_counter()
-    _known_service(service_id)
+    service = _known_service(service_id)
     settings = runtime.settings
     fields: dict[str, Any] = {"service": service_id}
     status = 500
     outcome: str | None = None  # the latency histogram's label: shed, deadline, or from the status
     try:
         # Admitted before the body is read, so a refusal costs next to nothing (hooks/admission.py).
-        with runtime.admission.admit():
-            deadline = HookDeadline(settings.hook_deadline_seconds)
+        with runtime.admission.admit(service.hook):
+            deadline = HookDeadline(settings.hook_deadline_seconds, service.hook)
             today = date.today()
             hook_request, evaluation = await evaluate_within(
                 deadline,
@@ -87,38 +89,21 @@ async def call_service(service_id: str, request: Request, runtime: RuntimeDep) -
                 http=runtime.http(),
                 today=today,
                 client=client_of(request),
+                hook=service.hook,
             )
             # A UUID by the spec; any string in practice: bounded so a caller cannot flood the log.
             fields["hook_instance"] = clip(hook_request.hookInstance, HOOK_INSTANCE_LOGGED)
             fields["orders"] = len(evaluation.pool.draft_orders)
-            fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
-            for determination in evaluation.determinations:
-                DECISIONS.labels(
-                    decision=str(determination.decision), pathway=determination.pathway or NO_PATHWAY
-                ).inc()
             deadline.check("responding")
-            # Stored (committed) before the answer leaves: a coverage assertion the EHR holds is one the
-            # claim system and every replica's DTR can find (issue 11). With the store down the hook still
-            # answers the same determination (the clinician is not failed); the assertion is then not on
-            # record, which the log and cds_store_errors_total say, and re-signing the order records it
-            # under the same id.
-            try:
-                await record_determinations(
-                    runtime.store,
-                    evaluation.assessed,
-                    patient_id=hook_request.context.patientId,
-                    client=client_of(request),
-                    retention_days=settings.retention_days,
-                )
-            except StoreUnavailable as error:
-                fields["stored"] = False
-                log.error("determinations_not_stored", error=str(error))
-            response = build_response(
-                evaluation.assessed, hook_request.options(), settings=settings, today=today
-            )
-        fields["cards"] = len(response.get("cards") or [])
+            call = Call(hook_request, evaluation, runtime.store, settings, client_of(request), today)
+            responded = await RESPONDERS[service.hook](call)
+            fields["decisions"] = dict(Counter(decision for decision, _ in responded.decisions))
+            fields.update(responded.log)
+            for decision, pathway in responded.decisions:
+                DECISIONS.labels(hook=service.hook, decision=decision, pathway=pathway or NO_PATHWAY).inc()
+        fields["cards"] = len(responded.body.get("cards") or [])
         status = 200
-        return json_response(response)
+        return json_response(responded.body)
     except ServiceError as error:
         status = error.status
         if isinstance(error, Overloaded | HookDeadlineExceeded):
@@ -126,7 +111,7 @@ async def call_service(service_id: str, request: Request, runtime: RuntimeDep) -
         raise
     finally:
         outcome = outcome or hook_outcome(status)
-        HOOK_LATENCY.labels(outcome=outcome).observe(time.perf_counter() - started)
+        HOOK_LATENCY.labels(hook=service.hook, outcome=outcome).observe(time.perf_counter() - started)
         log.info(
             "hook_call",
             status=status,

@@ -77,41 +77,31 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         tree_reason += (
             f"; supporting evidence for {', '.join(under_review)} received, awaiting the payer's review"
         )
-    if (
-        decision is Decision.APPROVE
-        and pathway != EXTRAVASATION
-        and facts.last_planned_doxorubicin_date.value is None
-    ):
-        # "12 months or duration of doxorubicin therapy, whichever is less" (I.A, II.A approval duration):
-        # without the date of the last doxorubicin dose no approval period can honour it, and a 12-month
-        # default could outlast the therapy. Ask for the schedule instead.
-        decision = Decision.PEND
-        unreadable = facts.last_planned_doxorubicin_date.reason or "the doxorubicin schedule cannot be read"
-        tree_reason = f"every criterion is met, but {unreadable}"
-        documentation.append(DocumentationRequest(pathway, DOXORUBICIN_SCHEDULE_REQUEST))
+    # What pends beside the tree (docs/decisions.md): the doxorubicin schedule an approval needs, the
+    # member's coverage when the line of business is unknown, a record saying the patient has died.
+    held = ""
     if_applies: Decision | None = None
-    if line_of_business is None:
-        # "Line of business unknown never approves or denies" (docs/decisions.md): with no Coverage, one
-        # naming no line of business or more than one, or one read only in part, whether the policy
-        # applies at all is not known (Medicare and self-pay are outside it). Pend for the member's
-        # coverage and say what the policy would decide if it applies.
-        if_applies = decision
-        why = facts.undecidable or facts.line_of_business.reason or "no line of business in the data"
-        tree_reason = (
-            f"whether {POLICY_ID} applies is not known ({why}); if it applies: {_WOULD[decision]} "
-            f"({tree_reason})"
-        )
+    if (schedule := _schedule_unreadable(decision, pathway, facts)) is not None:
+        decision, (tree_reason, request) = Decision.PEND, schedule
+        documentation.append(request)
+    if (coverage := _coverage_unknown(facts)) is not None:
+        # "Line of business unknown never approves or denies": with no Coverage, one naming no line of
+        # business or more than one, or one read only in part, whether the policy applies at all is not
+        # known (Medicare and self-pay are outside it). Pend for the member's coverage and say what the
+        # policy would decide if it applies.
+        if_applies, held = decision, "the member's coverage is needed"
+        why, request = coverage
+        tree_reason = f"{why}; if it applies: {_WOULD[decision]} ({tree_reason})"
         decision = Decision.PEND
-        request = COVERAGE_REQUEST if facts.undecidable else MEMBER_COVERAGE_REQUEST
-        documentation.append(DocumentationRequest(MEMBER_COVERAGE, request))
-    held = "the member's coverage is needed" if if_applies is not None else ""
-    if facts.deceased.value:
+        documentation.append(request)
+    if (dead := _recorded_deceased(facts)) is not None:
         # Not plausible is not a fact (docs/facts.md "Plausibility"): an order signed for a patient the
         # record says has died conflicts with the record; it is neither approved nor denied on it.
         held = "no decision on a record that says the patient has died"
-        tree_reason = f"{facts.deceased.reason}; criteria: {decision.value} ({tree_reason})"
+        why, request = dead
+        tree_reason = f"{why}; criteria: {decision.value} ({tree_reason})"
         decision = Decision.PEND
-        documentation.append(DocumentationRequest(VITAL_STATUS, VITAL_STATUS_REQUEST))
+        documentation.append(request)
     related: list[CriterionResult] = []
     if pathway == EXTRAVASATION:
         related.append(POLICY.evaluate("II.B", facts).result)
@@ -142,6 +132,55 @@ _WOULD = {
     Decision.DENY: "deny",
     Decision.PEND: "pend for documentation",
 }
+
+
+def _schedule_unreadable(
+    decision: Decision, pathway: str, facts: ClinicalFacts
+) -> tuple[str, DocumentationRequest] | None:
+    """ "12 months or duration of doxorubicin therapy, whichever is less" (I.A, II.A approval duration):
+    without the date of the last doxorubicin dose no approval period can honour it, and a 12-month default
+    could outlast the therapy. An approval asks for the schedule instead."""
+    if (
+        decision is not Decision.APPROVE
+        or pathway == EXTRAVASATION
+        or facts.last_planned_doxorubicin_date.value is not None
+    ):
+        return None
+    unreadable = facts.last_planned_doxorubicin_date.reason or "the doxorubicin schedule cannot be read"
+    return f"every criterion is met, but {unreadable}", DocumentationRequest(
+        pathway, DOXORUBICIN_SCHEDULE_REQUEST
+    )
+
+
+def _coverage_unknown(facts: ClinicalFacts) -> tuple[str, DocumentationRequest] | None:
+    """Whether the policy applies is not known: the line of business is unknown (a Coverage read only in
+    part among the reasons: a partial read is not a record)."""
+    if facts.line_of_business.value is not None:
+        return None
+    why = facts.undecidable or facts.line_of_business.reason or "no line of business in the data"
+    request = COVERAGE_REQUEST if facts.undecidable else MEMBER_COVERAGE_REQUEST
+    return f"whether {POLICY_ID} applies is not known ({why})", DocumentationRequest(MEMBER_COVERAGE, request)
+
+
+def _recorded_deceased(facts: ClinicalFacts) -> tuple[str, DocumentationRequest] | None:
+    if not facts.deceased.value:
+        return None
+    return facts.deceased.reason, DocumentationRequest(VITAL_STATUS, VITAL_STATUS_REQUEST)
+
+
+def pends_beside_the_tree(
+    decision: Decision, pathway: str, facts: ClinicalFacts
+) -> list[tuple[str, DocumentationRequest]]:
+    """Why a decision the tree gives still pends, each with what to send (none: it stands): the
+    doxorubicin schedule an approval needs, the member's coverage when the line of business is unknown,
+    a record saying the patient has died. ``determine`` pends on the same; also asked by order-select's
+    likely decision (``policy.provisional``), so both say the same."""
+    found = [
+        _schedule_unreadable(decision, pathway, facts),
+        _coverage_unknown(facts),
+        _recorded_deceased(facts),
+    ]
+    return [pend for pend in found if pend is not None]
 
 
 def _why_here(facts: ClinicalFacts, pathway: str, decision: Decision) -> str:

@@ -59,6 +59,10 @@ class Criterion:
     # it is decided at all (a leaf, or a branch's qualifier): not where structured data always settles it,
     # nor where only the plan's own records can. Payer-reviewed criteria (not attestable) are still asked.
     asked: bool = True
+    # What of the order itself settles it, when only the order's own details do ("dose"): an order still
+    # being chosen may not state them yet, so order-select checks the criterion at signing instead of
+    # pending on it (``policy.provisional``).
+    order_detail: str = ""
 
     def walk(self) -> Iterator[Criterion]:
         yield self

@@ -286,10 +286,17 @@ def needed_lines(determination: Determination) -> list[str]:
 
 
 def instructions_detail(
-    determination: Determination, *, notes: tuple[str, ...] = (), pa_to_submit: bool = False
+    determination: Determination,
+    *,
+    notes: tuple[str, ...] = (),
+    pa_to_submit: bool = False,
+    preface: tuple[str, ...] = (),
 ) -> str:
+    """``preface``: said before everything else (order-dispatch: how the determination stands against the
+    one on record); ``notes``: after everything else."""
     lead = lead_lines(determination, pa_to_submit=pa_to_submit)
-    lines = [lead[0]]
+    lines = [*preface, ""] if preface else []
+    lines.append(lead[0])
     for line in lead[1:]:  # the decision and what to do: separate paragraphs, seen at a glance
         lines += ["", line]
     if determination.reason and determination.criteria is None:  # the criteria below say it otherwise

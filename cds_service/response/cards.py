@@ -98,16 +98,18 @@ def instructions_card(
     health_plan: str,
     version: CrdVersion,
     pa_to_submit: bool = False,
+    preface: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The Instructions card: markdown detail, no links, no suggestions (CRD instructions model).
     `pa_to_submit`: the client wants no unsolicited determination (CRD §found-35), so an approve says the
-    criteria are met and the prior authorization request is still to be sent."""
+    criteria are met and the prior authorization request is still to be sent. `preface`: what the detail
+    says first (order-dispatch: whether the determination changed since signing, and why)."""
     return _card(
         determination,
         card_type=CardType.COVERAGE_INFO,
         summary=decision_summary(determination, pa_to_submit=pa_to_submit),
         indicator=INDICATOR[determination.decision],
-        detail=instructions_detail(determination, notes=notes, pa_to_submit=pa_to_submit),
+        detail=instructions_detail(determination, notes=notes, pa_to_submit=pa_to_submit, preface=preface),
         health_plan=health_plan,
         version=version,
     )

@@ -24,6 +24,9 @@ class Store(Protocol):
     async def determination(self, assertion_id: str, *, now: datetime) -> DeterminationRecord | None:
         """The record, or None when unknown or expired at ``now``."""
 
+    async def latest_for_order(self, order_key: str, *, now: datetime) -> DeterminationRecord | None:
+        """The order's most recent unexpired record (``assertion_ids.order_key``), whatever its coverage."""
+
     async def record_feedback(self, records: Sequence[FeedbackRecord]) -> list[str]:
         """Insert those not recorded before (by id); the ids newly recorded."""
 

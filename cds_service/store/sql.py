@@ -99,6 +99,29 @@ def _first_use_statement(dialect: str) -> Any:
     ).returning(table.c.jti)
 
 
+def _determination_record(row: Any) -> DeterminationRecord:
+    return DeterminationRecord(
+        assertion_id=row["assertion_id"],
+        order=row["order_ref"],
+        patient_id=row["patient_id"],
+        coverage=row["coverage"],
+        decision=row["decision"],
+        pathway=row["pathway"],
+        approval_start=row["approval_start"],
+        approval_end=row["approval_end"],
+        criteria=row["criteria"],
+        determination=row["determination"],
+        prefill=row["prefill"],
+        client=row["client"],
+        satisfied_pa_id=row["satisfied_pa_id"],
+        created_at=_utc(row["created_at"]),
+        expires_at=_utc(row["expires_at"]),
+        order_key=row["order_key"],
+        basis=row["basis"],
+        hook=row["hook"],
+    )
+
+
 class SqlStore:
     def __init__(self, engine: AsyncEngine, *, timeout_seconds: float) -> None:
         self.engine = engine
@@ -181,6 +204,9 @@ class SqlStore:
                 "satisfied_pa_id": r.satisfied_pa_id,
                 "created_at": r.created_at,
                 "expires_at": r.expires_at,
+                "order_key": r.order_key,
+                "basis": r.basis,
+                "hook": r.hook,
             }
             for r in records
         ]
@@ -192,25 +218,19 @@ class SqlStore:
         query = select(table).where(table.c.assertion_id == text_safe(assertion_id), table.c.expires_at > now)
         async with self._operation("read_determination"), self._transaction() as connection:
             row = (await connection.execute(query)).mappings().first()
-        if row is None:
-            return None
-        return DeterminationRecord(
-            assertion_id=row["assertion_id"],
-            order=row["order_ref"],
-            patient_id=row["patient_id"],
-            coverage=row["coverage"],
-            decision=row["decision"],
-            pathway=row["pathway"],
-            approval_start=row["approval_start"],
-            approval_end=row["approval_end"],
-            criteria=row["criteria"],
-            determination=row["determination"],
-            prefill=row["prefill"],
-            client=row["client"],
-            satisfied_pa_id=row["satisfied_pa_id"],
-            created_at=_utc(row["created_at"]),
-            expires_at=_utc(row["expires_at"]),
+        return None if row is None else _determination_record(row)
+
+    async def latest_for_order(self, order_key: str, *, now: datetime) -> DeterminationRecord | None:
+        table = schema.determinations
+        query = (
+            select(table)
+            .where(table.c.order_key == text_safe(order_key), table.c.expires_at > now)
+            .order_by(table.c.created_at.desc(), table.c.assertion_id)
+            .limit(1)
         )
+        async with self._operation("read_order_determination"), self._transaction() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return None if row is None else _determination_record(row)
 
     async def record_feedback(self, records: Sequence[FeedbackRecord]) -> list[str]:
         if not records:

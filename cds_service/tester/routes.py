@@ -6,8 +6,9 @@ feedback and DTR endpoints. Two helpers exist only for it:
 
 - ``GET /tester/scenarios`` and ``GET /tester/scenarios/{folder}/{name}``: the fixture requests, with the
   decision expected beside each, moved to today (``scenarios``);
-- ``POST /tester/determination``: the CONTRACT §4 determination JSON of a posted hook request, through the
-  same parsing and evaluation as the hook (the whole criteria tree, every reference).
+- ``POST /tester/determination``: the determination JSON (docs/determination.md) of a posted hook
+  request (any of the three hooks), through the same parsing and evaluation as the hook (the whole
+  criteria tree, every reference).
 
 The app mounts these routes only when authentication is off or ``CDS_TESTER_ENABLED`` is true (``app``).
 The page and its files are static and carry no data; the data endpoints need the same client JWT as the
@@ -91,13 +92,19 @@ async def scenario(folder: str, name: str) -> Response:
 
 @data_router.post("/determination")
 async def determination(request: Request, runtime: RuntimeDep) -> Response:
-    """The determinations (CONTRACT §4) of a posted order-sign request: what the hook decides, in full."""
-    # Admitted and bounded like the hook itself: the page calls this after every Sign, and it must not
-    # starve the order-sign service of its slots (hooks/admission.py).
+    """The determinations (docs/determination.md) of a posted order-select, order-sign or order-dispatch
+    request (the hook its body names): what the hook decides, in full."""
+    # Admitted and bounded like the hooks themselves: the page calls this after every hook it fires, and it
+    # must not starve the hook services of their slots (hooks/admission.py).
     with runtime.admission.admit():
         deadline = HookDeadline(runtime.settings.hook_deadline_seconds)
         _request, evaluation = await evaluate_within(
-            deadline, request.body, settings=runtime.settings, http=runtime.http(), today=date.today()
+            deadline,
+            request.body,
+            settings=runtime.settings,
+            http=runtime.http(),
+            today=date.today(),
+            hook=None,
         )
         deadline.check("rendering")
         return _json([determination_to_json(d) for d in evaluation.determinations])
