@@ -15,8 +15,11 @@ import httpx
 
 from cds_service.assertion_ids import Assessed, assertion_key, assertion_scope, assess
 from cds_service.clinical.extract import extract_facts
+from cds_service.clinical.limits import DEXRAZOXANE_ORDERS_PER_REQUEST
 from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.clinical.partial_reads import unknown_where_partial
+from cds_service.clinical.record_index import RecordIndex
+from cds_service.errors import TooManyOrders
 from cds_service.fhir.gather import gather_draft_orders, gather_for_orders
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 from cds_service.fhir.source import Source
@@ -52,16 +55,33 @@ async def gather(source: Source, *, settings: Settings, http: httpx.AsyncClient)
     orders = dexrazoxane_orders(gathering.pool)
     if source.decide_on is not None:  # order-select: the selected orders only, among every draft
         orders = [order for order in orders if reference_of(order) in source.decide_on]
+    cap = DEXRAZOXANE_ORDERS_PER_REQUEST.value
+    if len(orders) > cap:
+        # Refused before any data is fetched: the orders are read against each other (clinical.limits).
+        raise TooManyOrders(
+            f"{len(orders)} dexrazoxane orders in one request: the service decides at most {cap} per "
+            "call; send them in smaller groups",
+            expression=("context.draftOrders",),
+        )
     return Gathered(await gather_for_orders(gathering, orders), orders)
 
 
 def decide_all(gathered: Gathered, *, today: date, settings: Settings) -> list[Determination]:
-    """The pure part: a determination for every dexrazoxane order among the draft orders."""
+    """The pure part: a determination for every dexrazoxane order among the draft orders. The record is
+    read once for all of them (``RecordIndex``), so the work grows with the number of orders, not its
+    square."""
     pool = gathered.pool
+    record = RecordIndex(pool)
     return [
         determine(
             unknown_where_partial(
-                extract_facts(pool, order, today=today, line_of_business_map=settings.line_of_business_map),
+                extract_facts(
+                    pool,
+                    order,
+                    today=today,
+                    line_of_business_map=settings.line_of_business_map,
+                    record=record,
+                ),
                 pool.incomplete,
             ),
             order,

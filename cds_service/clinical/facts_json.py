@@ -27,11 +27,16 @@ def _plain(fact: Fact[Any]) -> Any:
 
 
 def _total(name: str, dose_total: DoseTotal) -> dict[str, Any]:
-    return {
+    found = {
         f"{name}_mg_m2": _number(dose_total.value),
         f"{name}_known_mg_m2": _number(dose_total.known_mg_m2),
         f"{name}_unknown_parts": dose_total.unknown_parts,
     }
+    if dose_total.possible_parts:
+        # The largest the total can be when a range in an order's timing leaves it open (null with unknown
+        # parts). Only then: a determination without a range reads as it always did (and keeps its basis).
+        found[f"{name}_up_to_mg_m2"] = _number(dose_total.at_most)
+    return found
 
 
 _FLAGS = (

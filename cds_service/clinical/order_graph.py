@@ -20,6 +20,7 @@ Pure and bounded: one pass over the orders, each link followed at most once per 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,6 +28,7 @@ from typing import Any
 
 from cds_service.clinical.codes import Agent
 from cds_service.clinical.fhir_read import dicts, obj
+from cds_service.clinical.limits import PLANNED_DOSES_PER_ORDER
 from cds_service.clinical.schedule import PlannedDose, PlannedSchedule
 from cds_service.fhir.pool import Resource, relative_part
 
@@ -52,33 +54,41 @@ class OrderGraph:
     replaced_by: Mapping[str, str] = field(default_factory=dict)
     # fulfilling order -> the plan (or parent order) in play whose doses it releases, and how it says so
     fulfils: Mapping[str, tuple[str, str]] = field(default_factory=dict)
-    # order -> its group ("system|value" of groupIdentifier) when another order of its drug shares it
+    # order -> its siblings' key (a shared groupIdentifier, or replacing the same order), when it has some
     group: Mapping[str, str] = field(default_factory=dict)
+    # Each order's neighbours over every link, worked out once (``linked`` walks them).
+    _neighbours: dict[str, set[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _replacing: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _members: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        edges = [*self.replaced_by.items(), *((a, b) for a, (b, _) in self.fulfils.items())]
+        first_of: dict[str, str] = {}
+        for order, key in sorted(self.group.items()):
+            edges.append((first_of.setdefault(key, order), order))
+        for a, b in edges:
+            if a != b:
+                self._neighbours.setdefault(a, set()).add(b)
+                self._neighbours.setdefault(b, set()).add(a)
+        for old, new in self.replaced_by.items():
+            self._replacing.setdefault(new, []).append(old)
+        for child, (parent, _) in self.fulfils.items():
+            self._members.setdefault(parent, []).append(child)
 
     def replaces(self, reference: str) -> tuple[str, ...]:
         """The orders ``reference`` replaces, by reference."""
-        return tuple(sorted(old for old, new in self.replaced_by.items() if new == reference))
+        return tuple(sorted(self._replacing.get(reference, ())))
 
     def members(self, reference: str) -> tuple[str, ...]:
         """The orders that fulfil ``reference`` (whose doses it counts), by reference."""
-        return tuple(sorted(child for child, (parent, _) in self.fulfils.items() if parent == reference))
+        return tuple(sorted(self._members.get(reference, ())))
 
     def linked(self, reference: str) -> frozenset[str]:
         """Every order linked to ``reference`` by any link, directly or through others: the orders whose
         doses are not to be added to its own."""
-        neighbours: dict[str, set[str]] = {}
-        edges = [*self.replaced_by.items(), *((a, b) for a, (b, _) in self.fulfils.items())]
-        by_group: dict[str, list[str]] = {}
-        for order, group in self.group.items():
-            by_group.setdefault(group, []).append(order)
-        for orders in by_group.values():
-            edges += [(orders[0], other) for other in orders[1:]]
-        for a, b in edges:
-            neighbours.setdefault(a, set()).add(b)
-            neighbours.setdefault(b, set()).add(a)
         seen, todo = {reference}, [reference]
         while todo:
-            for other in neighbours.get(todo.pop(), ()):
+            for other in self._neighbours.get(todo.pop(), ()):
                 if other not in seen:
                     seen.add(other)
                     todo.append(other)
@@ -159,13 +169,16 @@ def order_graph(nodes: Sequence[OrderNode]) -> OrderGraph:
         )
         return (plans[0], "groupIdentifier") if plans else None
 
+    replaced_here: dict[str, list[str]] = {}
+    for old, new in replaced_by.items():
+        replaced_here.setdefault(new, []).append(old)
     for node in nodes:
         if node.agent is None or node.reference in replaced_by:
             continue
         found = plan_of(node)
         if found is None:
             # A re-order of a release is a release too: it inherits the plan of the order it replaces.
-            for old in sorted(o for o, new in replaced_by.items() if new == node.reference):
+            for old in sorted(replaced_here.get(node.reference, ())):
                 inherited = plan_of(known[old]) if known[old].agent is node.agent else None
                 if inherited is not None and inherited[0] != node.reference:
                     found = (inherited[0], f"{inherited[1]}, through {old} it replaces")
@@ -184,12 +197,12 @@ def order_graph(nodes: Sequence[OrderNode]) -> OrderGraph:
         [node.reference for node in members if node.reference in standing_alone]
         for members in groups.values()
     ]
-    replacing: dict[str, set[str]] = {}
+    claiming: dict[str, set[str]] = {}  # replaced order -> every order in play claiming to replace it
     for node in nodes:
         for target in replaced_references(node.resource):
             if target in known and target != node.reference:
-                replacing.setdefault(target, set()).add(node.reference)
-    sets += [sorted(found & standing_alone) for found in replacing.values()]
+                claiming.setdefault(target, set()).add(node.reference)
+    sets += [sorted(found & standing_alone) for found in claiming.values()]
     return OrderGraph(replaced_by, fulfils, _sibling_keys(sets))
 
 
@@ -227,33 +240,34 @@ def _replacements(nodes: Sequence[OrderNode], known: Mapping[str, OrderNode]) ->
         for target in replaced_references(node.resource):
             if target in known and target != node.reference:
                 # Two orders claiming to replace one: the first by reference, so resource order does not
-                # matter (either way the replaced order adds nothing).
+                # matter (either way the replaced order adds nothing; both are siblings, below).
                 direct[target] = min(direct.get(target, node.reference), node.reference)
-    final: dict[str, str] = {}
-    for target in direct:
-        seen = {target}
-        current = direct[target]
-        while current in direct and current not in seen:
+    return _chain_ends(direct)
+
+
+def _chain_ends(direct: Mapping[str, str]) -> dict[str, str]:
+    """Each key of ``direct`` mapped to the end of its chain, each end worked out once and shared along the
+    chain (linear in the orders); keys in a loop are left out."""
+    settled: dict[str, str | None] = {}  # key -> the end of its chain (None: in a loop)
+    for start in direct:
+        path: list[str] = []
+        seen: set[str] = set()
+        current = start
+        while current in direct and current not in settled and current not in seen:
             seen.add(current)
+            path.append(current)
             current = direct[current]
-        if current not in seen:
-            final[target] = current
-    return final
+        end = settled.get(current, None if current in seen else current)
+        for step in path:
+            settled[step] = end
+    return {key: end for key, end in settled.items() if end is not None}
 
 
 def _to_roots(fulfils: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """Each fulfilling order mapped to the root of its chain (a release of a release of a plan counts as
     the plan's); orders fulfilling each other in a loop are left counting their own doses."""
-    rooted: dict[str, tuple[str, str]] = {}
-    for child, (parent, how) in fulfils.items():
-        seen = {child}
-        current = parent
-        while current in fulfils and current not in seen:
-            seen.add(current)
-            current = fulfils[current][0]
-        if current not in seen:
-            rooted[child] = (current, how)
-    return rooted
+    ends = _chain_ends({child: parent for child, (parent, _) in fulfils.items()})
+    return {child: (end, fulfils[child][1]) for child, end in ends.items()}
 
 
 @dataclass(frozen=True)
@@ -270,31 +284,51 @@ def fulfilled_schedule(plan: PlannedSchedule, releases: Sequence[tuple[str, Plan
     """``plan``'s doses, each released one on its cycle's day with the released amount.
 
     A plan that states no doses of its own (open-ended) is an unknown part already: its releases' dated
-    doses are then counted as they are (known doses of the regimen whose extent is unknown)."""
-    released = sorted(
-        ((reference, dose) for reference, schedule in releases for dose in schedule.doses),
-        key=lambda item: (item[1].when is None, item[1].when or date.min, item[0]),
+    doses are then counted as they are (known doses of the regimen whose extent is unknown). A plan whose
+    schedule is not read is an unknown part as it stands: its releases add nothing to it. A release whose
+    schedule is not read, or a dose a range may add that no cycle matches, cannot be placed."""
+    if plan.unread or not releases:
+        return Fulfilled(plan)
+    released: list[tuple[str, PlannedDose, bool]] = []  # (order, dose, optional)
+    unplaced: list[tuple[str, PlannedDose]] = []
+    for reference, schedule in releases:
+        if schedule.unread:
+            unplaced.append((reference, PlannedDose(None, None)))
+            continue
+        released += [(reference, dose, False) for dose in schedule.doses]
+        released += [(reference, dose, True) for dose in schedule.optional]
+    released.sort(key=lambda item: (item[1].when is None, item[1].when or date.min, item[0], item[2]))
+    if not plan.doses and not plan.optional:
+        known = tuple(dose for _, dose, optional in released if dose.when is not None and not optional)
+        unplaced += [(ref, dose) for ref, dose, optional in released if dose.when is None or optional]
+        cap = PLANNED_DOSES_PER_ORDER.value
+        if len(known) > cap:
+            why = f"its releases plan {len(known)} doses, more than the {cap} read per order"
+            return Fulfilled(PlannedSchedule((), unread=why))
+        return Fulfilled(PlannedSchedule(known, plan.open_ended), tuple(unplaced))
+    certain, optional_doses = list(plan.doses), list(plan.optional)
+    # The plan's dated doses by day, each day's indices in order: a release takes the nearest free cycle.
+    cycles: list[tuple[date, int, int]] = sorted(
+        (dose.when, kind, index)
+        for kind, doses in ((0, certain), (1, optional_doses))
+        for index, dose in enumerate(doses)
+        if dose.when is not None
     )
-    if not plan.doses:
-        known = tuple(dose for _, dose in released if dose.when is not None)
-        unplaced = tuple(item for item in released if item[1].when is None)
-        return Fulfilled(PlannedSchedule(plan.doses + known, plan.open_ended), unplaced)
-    doses = list(plan.doses)
+    days = [when for when, _, _ in cycles]
     taken: set[int] = set()
-    unplaced_doses: list[tuple[str, PlannedDose]] = []
-    for reference, dose in released:
+    for reference, dose, _optional in released:
         if dose.when is None:
-            unplaced_doses.append((reference, dose))
+            unplaced.append((reference, dose))
             continue
-        candidates = [
-            (abs(planned.when - dose.when), planned.when, index)
-            for index, planned in enumerate(plan.doses)
-            if index not in taken and planned.when is not None and abs(planned.when - dose.when) <= SAME_CYCLE
-        ]
-        if not candidates:
-            unplaced_doses.append((reference, dose))
+        low, high = bisect_left(days, dose.when - SAME_CYCLE), bisect_right(days, dose.when + SAME_CYCLE)
+        free = [i for i in range(low, high) if i not in taken]
+        if not free:
+            unplaced.append((reference, dose))
             continue
-        _, _, index = min(candidates)
-        taken.add(index)
-        doses[index] = PlannedDose(dose.when, dose.amount or plan.doses[index].amount)
-    return Fulfilled(PlannedSchedule(tuple(doses), plan.open_ended), tuple(unplaced_doses))
+        day = dose.when
+        nearest = min(free, key=lambda i: (abs(days[i] - day), i))
+        taken.add(nearest)
+        _, kind, index = cycles[nearest]
+        target = certain if kind == 0 else optional_doses
+        target[index] = PlannedDose(dose.when, dose.amount or target[index].amount)
+    return Fulfilled(PlannedSchedule(tuple(certain), plan.open_ended, tuple(optional_doses)), tuple(unplaced))

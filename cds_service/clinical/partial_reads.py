@@ -37,7 +37,26 @@ _BODY_MEASURE_FACTS = (
 _PRESCRIBER_FACTS = ("prescriber_onc_or_hem", "prescriber_oncologist")
 _CONSULT_FACTS = ("consult_onc_or_hem", "consult_oncologist")
 _PROTOCOL_FACTS = ("dfci_all_protocol", "cog_aall1331")
+_TOTALS = (
+    "cumulative_doxorubicin",
+    "cumulative_anthracycline",
+    "planned_doxorubicin",
+    "planned_anthracycline",
+)
 _PLANNED_FACTS = ("planned_doxorubicin", "planned_anthracycline", "last_planned_doxorubicin_date")
+# Reads that can hold anthracycline given elsewhere (clinical.outside_doses: statements, dispenses,
+# chemotherapy procedures): a partial read of one adds an unknown part to every total, its known part
+# kept (those doses were read where doses are read; what the read missed could only add to them).
+ADD_AN_UNKNOWN_PART: dict[str, tuple[str, ...]] = {
+    key: _TOTALS
+    for key in (
+        "medicationStatements",
+        "MedicationStatement",
+        "MedicationDispense",
+        "procedures",
+        "Procedure",
+    )
+}
 
 # What each read feeds: prefetch keys (fhir.prefetch_templates, fhir.supplementary_queries) and, for a
 # read under a key we do not know, its resource types.
@@ -101,6 +120,17 @@ def unknown_where_partial(facts: ClinicalFacts, incomplete: Mapping[str, str]) -
             changes[name] = _unknown(getattr(facts, name), reason)
         if fed and reason not in reasons:
             reasons.append(reason)
+    for read, reason in incomplete.items():
+        for name in ADD_AN_UNKNOWN_PART.get(read, ()):
+            total = changes.get(name, getattr(facts, name))
+            if isinstance(total, DoseTotal) and name not in changes:
+                changes[name] = dataclasses.replace(
+                    total,
+                    unknown_parts=total.unknown_parts + 1,
+                    unknown_reasons=(*total.unknown_reasons, f"{reason}: doses given elsewhere may be in it"),
+                )
+                if reason not in reasons:
+                    reasons.append(reason)
     if not changes:
         return facts
     if "line_of_business" in changes:

@@ -35,6 +35,7 @@ from cds_service.clinical.codes import MAX_SINGLE_DOSE_MG_M2, Agent
 from cds_service.clinical.dates import age_in_years, birth_date_bounds
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import parse_date
+from cds_service.clinical.limits import MEASUREMENTS_COMPARED
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 from cds_service.thresholds import ADULT_AGE
 
@@ -132,9 +133,9 @@ HUMAN_RANGE = BodyRange(
 # change; pounds typed as kilograms are 2.2x, inches as centimetres 2.54x, a weight 10x the others 10x.
 AGREEMENT_FACTOR = 2.0
 # "Near": a weight or BSA within 90 days; a growing child's height within a year; an adult's height at
-# any time. At most this many readings on each side are compared (a bound on the work, ample for a median).
+# any time. At most ``limits.MEASUREMENTS_COMPARED`` readings on each side are compared.
 AGREEMENT_WINDOW = timedelta(days=90)
-AGREEMENT_NEIGHBOURS = 8
+AGREEMENT_NEIGHBOURS = MEASUREMENTS_COMPARED.value
 # A charted BSA further than this factor from the BSA its height and weight give (Mosteller, both measured
 # within ``AGREEMENT_WINDOW`` of it) is set aside: BSA formulas differ by under 15% (clinical-codes §3.1),
 # and a BSA capped at 2.0 m² stays within it up to an actual 3.0 m²; a height in inches gives 1.59x.

@@ -17,8 +17,8 @@ dose, every link"): an order that another order in play replaces (``priorPrescri
 reference or extension) adds no doses of its own, and its replacement is read as a re-signed order (its
 doses to come by their dates); an order that fulfils another (``basedOn``, an ``instance-order`` of its
 parent, an intent ``order`` sharing a ``groupIdentifier`` with an intent ``plan``) is counted within it,
-the released amount on its cycle's day; orders of one drug sharing a ``groupIdentifier`` plan one dose
-where they plan the same amount on the same day.
+the released amount on its cycle's day; orders of one drug sharing a ``groupIdentifier``, or replacing the
+same order, plan one dose where they plan the same amount on the same day.
 
 "Orders in play": only ``draft``/``active`` orders are therapy (a draft being signed with any other status
 is set aside, and says so); an ``on-hold`` (or ``unknown``) order is kept with its doses to come an unknown
@@ -38,12 +38,20 @@ from datetime import date
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea
 from cds_service.clinical.codes import Agent
-from cds_service.clinical.doses import Dose, dose_on
+from cds_service.clinical.doses import Dose, dose_on, optional_dose
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.fhir_read import status_of
+from cds_service.clinical.limits import PLANNED_DOSES_PER_READ
 from cds_service.clinical.order_graph import OrderGraph, OrderNode, fulfilled_schedule, order_graph
 from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead
-from cds_service.clinical.schedule import PlannedDose, PlannedSchedule, planned_schedule, states_extent
+from cds_service.clinical.schedule import (
+    PlannedDose,
+    PlannedSchedule,
+    order_texts,
+    range_in_words,
+    schedule_plan,
+    states_extent,
+)
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 # FHIR R4 medicationrequest-status (DSTU2 MedicationOrder shares these codes). A draft order being signed
@@ -66,7 +74,7 @@ class OrderInPlay:
     # (``order_graph.fulfilled_schedule``); a released dose matching none of its own is ``unplaced``.
     members: tuple[OrderNode, ...] = ()
     unplaced: tuple[tuple[str, PlannedDose], ...] = ()
-    group: str | None = None  # its groupIdentifier, when another order of its drug in play shares it
+    group: str | None = None  # its siblings' key (``OrderGraph.group``), when it has siblings in play
 
     @property
     def resources(self) -> tuple[Resource, ...]:
@@ -104,18 +112,18 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
             continue
         if not draft and status not in {"active", *UNSETTLED_STATUSES}:
             continue
-        agent = agent_of(order, pool)
         if draft and status not in THERAPY_STATUSES | UNSETTLED_STATUSES:
+            agent = agent_of(order, pool)
             if agent is not None and agent in agents:
                 set_aside.append((agent, f"{reference_of(order)} is {status}: not therapy"))
             continue
-        candidates.append((OrderNode(order, reference_of(order), agent), draft, status))
+        candidates.append((OrderNode(order, reference_of(order), agent_of(order, pool)), draft, status))
     graph = order_graph([node for node, _, _ in candidates])
     members: dict[str, list[OrderNode]] = {}
     for node, _, _ in candidates:
         if node.reference in graph.fulfils:
             members.setdefault(graph.fulfils[node.reference][0], []).append(node)
-    found: list[OrderInPlay] = []
+    kept_orders: list[tuple[OrderNode, bool, str, Agent]] = []
     for node, draft, status in candidates:
         agent, reference = node.agent, node.reference
         if agent is None or agent not in agents:
@@ -130,23 +138,44 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
                 (agent, f"{reference} fulfils {parent} ({how}): its doses are counted as {parent}'s, once")
             )
             continue
-        releases = sorted(members.get(reference, []), key=lambda m: m.reference)
-        schedule = planned_schedule(node.resource)
+        kept_orders.append((node, draft, status, agent))
+    releases = {
+        node.reference: sorted(members.get(node.reference, []), key=lambda m: m.reference)
+        for node, *_ in kept_orders
+    }
+    # How many doses the orders plan is known in closed form before any is listed: a record whose orders
+    # (their releases included) plan more than the read's cap together has none listed, whatever order its
+    # resources came in.
+    plans = {
+        each.reference: schedule_plan(each.resource)
+        for node, *_ in kept_orders
+        for each in (node, *releases[node.reference])
+    }
+    planned = sum(plan.size for plan in plans.values())
+    cap = PLANNED_DOSES_PER_READ.value
+    over = (
+        f"the orders in play plan {planned} doses together, more than the {cap} read per request"
+        if planned > cap
+        else ""
+    )
+    found: list[OrderInPlay] = []
+    for node, draft, status, agent in kept_orders:
         fulfilled = fulfilled_schedule(
-            schedule, [(member.reference, planned_schedule(member.resource)) for member in releases]
+            plans[node.reference].schedule(unread=over),
+            [(m.reference, plans[m.reference].schedule(unread=over)) for m in releases[node.reference]],
         )
         found.append(
             OrderInPlay(
                 node.resource,
-                reference,
+                node.reference,
                 agent,
                 draft,
                 fulfilled.schedule,
                 on_hold=status in UNSETTLED_STATUSES,
-                replaces=graph.replaces(reference),
-                members=tuple(releases),
+                replaces=graph.replaces(node.reference),
+                members=tuple(releases[node.reference]),
                 unplaced=fulfilled.unplaced,
-                group=graph.group.get(reference),
+                group=graph.group.get(node.reference),
             )
         )
     return OrdersRead(found, tuple(sorted(set_aside, key=lambda note: note[1])), graph)
@@ -188,25 +217,33 @@ def doses_to_come(
         if order.on_hold:
             planned.append(unknown_part(order, "order on hold: its doses to come are unknown"))
             continue
+        if order.schedule.unread:
+            planned.append(unknown_part(order, f"schedule not read: {order.schedule.unread}"))
+            continue
         if order.schedule.open_ended and order.agent not in regimen_stated:
             planned.append(unknown_part(order, "open-ended schedule"))
-        doses = list(order.schedule.doses)
+        # (dose, optional): the doses a range in the timing may add come after the certain ones.
+        doses = [(d, False) for d in order.schedule.doses] + [(d, True) for d in order.schedule.optional]
         if not resigned:
             kept = []
-            for planned_dose in doses:
+            for planned_dose, optional in doses:
                 if planned_dose.when is not None and unlinked_on[order.agent, planned_dose.when] > 0:
                     unlinked_on[order.agent, planned_dose.when] -= 1
                     continue
-                kept.append(planned_dose)
+                kept.append((planned_dose, optional))
             doses = kept
         if resigned:
             if own_given:
                 doses = doses[own_given:]
             else:
                 given_until = last_given.get(order.agent, date.min)
-                doses = [d for d in doses if d.when is None or (d.when > given_until and d.when >= start)]
-            overdue = [d for d in doses if d.when is not None and d.when < start]
-            doses = [d for d in doses if d.when is None or d.when >= start]
+                doses = [
+                    (d, optional)
+                    for d, optional in doses
+                    if d.when is None or (d.when > given_until and d.when >= start)
+                ]
+            overdue = [d for d, _ in doses if d.when is not None and d.when < start]
+            doses = [(d, optional) for d, optional in doses if d.when is None or d.when >= start]
             planned.extend(
                 unknown_part(
                     order,
@@ -224,7 +261,7 @@ def doses_to_come(
             )
             for member, dose in order.unplaced
         )
-        for planned_dose in doses:
+        for planned_dose, optional in doses:
             if planned_dose.when is None and resigned and not own_given:
                 planned.append(
                     unknown_part(
@@ -233,33 +270,33 @@ def doses_to_come(
                     )
                 )
                 continue
-            planned.append(
-                dose_on(
-                    order.reference,
-                    order.agent,
-                    planned_dose.when,
-                    planned_dose.amount,
-                    body,
-                    fallback=start,
-                    planned=True,
-                )
+            dose = dose_on(
+                order.reference,
+                order.agent,
+                planned_dose.when,
+                planned_dose.amount,
+                body,
+                fallback=start,
+                planned=True,
             )
+            planned.append(optional_dose(dose) if optional else dose)
     return _one_dose_per_group_day(planned, {o.reference: o.group for o in orders if o.group})
 
 
 def _one_dose_per_group_day(planned: list[Dose], groups: dict[str, str]) -> list[Dose]:
-    """Orders of one drug sharing a ``groupIdentifier`` (``order_graph``, "belongs with") that plan a
-    dose on the same day plan one dose when they plan the same amount; different amounts on one day
-    cannot be told apart (one dose changed, or two doses): an unknown part of the total, never both."""
-    by_day: dict[tuple[str, Agent, date], list[Dose]] = {}
+    """Sibling orders of one drug (``order_graph``, "belongs with": a shared ``groupIdentifier``, or
+    replacing the same order) that plan a dose on the same day plan one dose when they plan the same amount;
+    different amounts on one day cannot be told apart (one dose changed, or two doses): an unknown part of
+    the total, never both."""
+    by_day: dict[tuple[str, Agent, date, bool], list[Dose]] = {}
     kept: list[Dose] = []
     for dose in planned:
         group = groups.get(dose.reference)
         if group is None or dose.when is None:
             kept.append(dose)
             continue
-        by_day.setdefault((group, dose.agent, dose.when), []).append(dose)
-    for (_, agent, when), doses in by_day.items():
+        by_day.setdefault((group, dose.agent, dose.when, dose.optional), []).append(dose)
+    for (_, agent, when, _), doses in by_day.items():
         if len(doses) == 1:
             kept.append(doses[0])
             continue
@@ -267,10 +304,10 @@ def _one_dose_per_group_day(planned: list[Dose], groups: dict[str, str]) -> list
         names = ", ".join(dict.fromkeys(d.reference for d in doses))
         amounts = {None if d.mg_m2 is None else round(d.mg_m2, 2) for d in doses}
         if len(amounts) == 1 and None not in amounts:
-            remark = f"planned by {names} (one groupIdentifier) on the same day: counted once"
+            remark = f"planned by {names} (linked orders) on the same day: counted once"
             kept.append(doses[0]._replace(remark="; ".join(r for r in (doses[0].remark, remark) if r)))
             continue
-        note = f"{names} (one groupIdentifier) plan different doses on {when.isoformat()}: one or two"
+        note = f"{names} (linked orders) plan different doses on {when.isoformat()}: one or two"
         kept.append(Dose(doses[0].reference, agent, when, None, planned=True, note=note))
     return kept
 
@@ -282,19 +319,35 @@ def unknown_part(order: OrderInPlay, note: str, *, when: date | None = None) -> 
 
 
 def extent_not_stated(orders: Iterable[OrderInPlay], stated_by_care_plan: frozenset[Agent]) -> list[Dose]:
-    """An unknown part for each order in play that does not state how many doses it plans, unless an
-    active CarePlan states the regimen of its drug (CONTRACT §2.1): a planned total below its threshold
-    is then ``unknown`` (pend for the treatment plan), never a deny. On-hold and open-ended orders are
-    unknown parts already."""
-    return [
-        unknown_part(
-            order,
-            "planned extent not stated: no repeat.count, boundsPeriod end or boundsDuration, "
-            "and no CarePlan states the regimen",
-        )
-        for order in orders
-        if not order.on_hold
-        and not order.schedule.open_ended
-        and order.agent not in stated_by_care_plan
-        and not states_extent(order.resource)
-    ]
+    """An unknown part for each order in play that does not state how many doses it plans, or whose
+    text writes the regimen's length as a range ("4 to 6 cycles": the structured timing cannot say how
+    many), unless an active CarePlan states the regimen of its drug (docs/facts.md "A planned total needs
+    a known extent"): a planned total below its threshold is then ``unknown`` (pend for the treatment
+    plan), never a deny. On-hold, open-ended and unread orders are unknown parts already."""
+    found: list[Dose] = []
+    for order in orders:
+        if (
+            order.on_hold
+            or order.schedule.open_ended
+            or order.schedule.unread
+            or order.agent in stated_by_care_plan
+        ):
+            continue
+        if not states_extent(order.resource):
+            found.append(
+                unknown_part(
+                    order,
+                    "planned extent not stated: no repeat.count, boundsPeriod end or boundsDuration, "
+                    "and no CarePlan states the regimen",
+                )
+            )
+        elif not order.schedule.optional and (written := range_in_words(order_texts(order.resource))):
+            # (a range the timing itself gives is read as a range: the words then add nothing)
+            found.append(
+                unknown_part(
+                    order,
+                    f"the regimen's length is written as a range ({written!r}): more doses may come "
+                    "than the timing counts",
+                )
+            )
+    return found

@@ -103,7 +103,14 @@ _FACT_PARTS: dict[str, tuple[str, ...]] = {
     "therapy": ("dasatinib_or_imatinib", "dfci_all_protocol", "cog_aall1331", "heart_radiation"),
     "documentation": ("documented", "submitted_evidence"),
 }
-_NAMED_FACTS = frozenset(name for names in _FACT_PARTS.values() for name in names)
+# Facts written only when they apply, hashed in their part only then: a determination without them keeps the
+# digest it always had (the upper end of a planned total whose order's timing gives a range).
+_FACT_PARTS_WHEN_PRESENT: dict[str, tuple[str, ...]] = {
+    "doses": ("planned_doxorubicin_up_to_mg_m2", "planned_anthracycline_up_to_mg_m2"),
+}
+_NAMED_FACTS = frozenset(
+    name for parts in (_FACT_PARTS, _FACT_PARTS_WHEN_PRESENT) for names in parts.values() for name in names
+)
 OTHER_FACTS = "other facts"
 
 # How a part is named on a card when it changed.
@@ -167,6 +174,8 @@ def parts_of(document: Mapping[str, Any]) -> dict[str, Any]:
     }
     for part, names in _FACT_PARTS.items():
         parts[part] = {name: facts.get(name) for name in names}
+    for part, names in _FACT_PARTS_WHEN_PRESENT.items():
+        parts[part].update({name: facts[name] for name in names if name in facts})
     parts[OTHER_FACTS] = {name: value for name, value in facts.items() if name not in _NAMED_FACTS}
     return parts
 

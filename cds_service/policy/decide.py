@@ -8,6 +8,7 @@ from cds_service.fhir.pool import Resource
 from cds_service.policy.approval import approval_period
 from cds_service.policy.cp_phar_418 import POLICY, POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination, DocumentationRequest
+from cds_service.policy.not_read import settled
 from cds_service.policy.outcome import Outcome
 from cds_service.policy.pathway import EXTRAVASATION, pathway_reason, select_pathway
 from cds_service.policy.referral import (
@@ -23,6 +24,10 @@ DOXORUBICIN_SCHEDULE_REQUEST = (
 COVERAGE_REQUEST = (
     "Send the patient's current Coverage (all of it: the search for it could not be read whole), or "
     "sign again once fhirServer answers it in full."
+)
+PURPOSE_REQUEST = (
+    "Send the order's reason as a code: ICD-10-CM T80.810 for an anthracycline extravasation (with its "
+    "date and the drug that extravasated), or the cancer the doxorubicin treats for cardioprotection."
 )
 # What settles an unknown line of business (docs/decisions.md "Line of business unknown never approves or
 # denies"): asked under this key in the documentation list, the card and the DTR questionnaire.
@@ -40,6 +45,7 @@ _DECISION = {Outcome.MET: Decision.APPROVE, Outcome.NOT_MET: Decision.DENY, Outc
 
 
 def determine(facts: ClinicalFacts, order: Resource) -> Determination:
+    facts = settled(facts)  # not read is not absent: a False with resources unread is unknown
     line_of_business = facts.line_of_business.value
     if line_of_business in LINES_OF_BUSINESS_OUTSIDE_POLICY:
         return Determination(
@@ -83,6 +89,9 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
     if_applies: Decision | None = None
     if (schedule := _schedule_unreadable(decision, pathway, facts)) is not None:
         decision, (tree_reason, request) = Decision.PEND, schedule
+        documentation.append(request)
+    elif (purpose := _purpose_unread(decision, pathway, facts)) is not None:
+        decision, (tree_reason, request) = Decision.PEND, purpose
         documentation.append(request)
     if (coverage := _coverage_unknown(facts)) is not None:
         # "Line of business unknown never approves or denies": with no Coverage, one naming no line of
@@ -152,6 +161,21 @@ def _schedule_unreadable(
     )
 
 
+def _purpose_unread(
+    decision: Decision, pathway: str, facts: ClinicalFacts
+) -> tuple[str, DocumentationRequest] | None:
+    """Not read is not absent (docs/decisions.md "What is not read"): an order that says "extravasation"
+    only in words is not judged as plain cardioprotection (its I.A.1 is unknown), nor denied on
+    cardioprotection criteria."""
+    if (
+        not facts.order_purpose.unread
+        or pathway == EXTRAVASATION
+        or decision not in (Decision.APPROVE, Decision.DENY)
+    ):
+        return None
+    return facts.order_purpose.reason, DocumentationRequest(pathway, PURPOSE_REQUEST)
+
+
 def _coverage_unknown(facts: ClinicalFacts) -> tuple[str, DocumentationRequest] | None:
     """Whether the policy applies is not known: the line of business is unknown (a Coverage read only in
     part among the reasons: a partial read is not a record)."""
@@ -172,11 +196,13 @@ def pends_beside_the_tree(
     decision: Decision, pathway: str, facts: ClinicalFacts
 ) -> list[tuple[str, DocumentationRequest]]:
     """Why a decision the tree gives still pends, each with what to send (none: it stands): the
-    doxorubicin schedule an approval needs, the member's coverage when the line of business is unknown,
-    a record saying the patient has died. ``determine`` pends on the same; also asked by order-select's
-    likely decision (``policy.provisional``), so both say the same."""
+    doxorubicin schedule an approval needs, or an order purpose not read; the member's coverage when the
+    line of business is unknown; a record saying the patient has died. ``determine`` pends on the same;
+    also asked by order-select's likely decision (``policy.provisional``), so both say the same."""
+    schedule = _schedule_unreadable(decision, pathway, facts)
     found = [
-        _schedule_unreadable(decision, pathway, facts),
+        schedule,
+        _purpose_unread(decision, pathway, facts) if schedule is None else None,
         _coverage_unknown(facts),
         _recorded_deceased(facts),
     ]

@@ -53,8 +53,17 @@ def reaches(total: DoseTotal, threshold: t.Threshold, what: str) -> Verdict:
     reached = total.reaches(threshold.value)
     limit = f"{_mg(threshold.value)} {threshold.unit}"
     known = f"{_mg(round(total.known_mg_m2, 1))} mg/m²"
-    if reached is None:
+    most = total.at_most
+    if reached is None and total.unknown_parts == 0 and most is not None:
+        # A regimen whose length is a range (countMax, boundsRange...) that straddles the threshold.
+        reason = (
+            f"{what} from {known} to {_mg(round(most, 1))} mg/m² as the regimen's range goes: "
+            f"{limit} lies within it"
+        )
+    elif reached is None:
         reason = f"{what} known so far {known} < {limit}, and {total.unknown_parts} part(s) unknown"
+    elif reached is False and total.possible_parts and most is not None:
+        reason = f"{what} at most {_mg(round(most, 1))} mg/m² (the whole of the regimen's range) < {limit}"
     else:
         reason = f"{what} {known} {'≥' if reached else '<'} {limit}"
     # What was merged or left out says what happened to the record (CONTRACT §2.1), met or not.
@@ -92,7 +101,12 @@ def diagnosis(value: Fact[bool], name: str) -> Verdict:
 def prescribed_for_doxorubicin_cardiomyopathy(facts: ClinicalFacts) -> Verdict:
     """I.A.1. Reached only on the cardiomyopathy pathways (no anthracycline extravasation), so the
     purpose is settled by the patient's doxorubicin: exposure so far or a doxorubicin order. Neither
-    recorded (administrations and orders are routinely structured) means not met."""
+    recorded (administrations and orders are routinely structured) means not met. An order that names an
+    extravasation in words the service cannot read as a code leaves it unknown: it may not be for
+    cardioprotection at all (not read is not absent)."""
+    purpose = facts.order_purpose
+    if purpose.value is None and purpose.unread:
+        return Verdict(Outcome.UNKNOWN, purpose.reason, purpose.unread)
     exposure = tuple(
         dict.fromkeys(
             facts.cumulative_doxorubicin.evidence

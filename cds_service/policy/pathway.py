@@ -28,7 +28,7 @@ def select_pathway(facts: ClinicalFacts) -> str:
     extravasation = facts.anthracycline_extravasation
     # A T80.810 record in the window, whatever drug it turns out to be: a vincristine extravasation
     # treated with a 3-day course is judged (and not met) on I.B.1, not on cardioprotection criteria.
-    recorded = extravasation.value is True or bool(extravasation.evidence)
+    recorded = extravasation.value is True or bool(extravasation.evidence or extravasation.unread)
     if purpose is None and recorded and facts.extravasation_course_order.value:
         return EXTRAVASATION
     if facts.prior_dexrazoxane_cardioprotection.value:
@@ -41,7 +41,7 @@ def pathway_reason(facts: ClinicalFacts, pathway: str) -> str:
     sees which rule of CONTRACT §2 chose the pathway."""
     purpose = facts.order_purpose
     extravasation = facts.anthracycline_extravasation
-    recorded = extravasation.value is True or bool(extravasation.evidence)
+    recorded = extravasation.value is True or bool(extravasation.evidence or extravasation.unread)
     if pathway == EXTRAVASATION and purpose.value == "extravasation":
         return purpose.reason
     if pathway == EXTRAVASATION:

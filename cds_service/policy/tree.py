@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from cds_service.clinical.facts import ClinicalFacts
 from cds_service.policy.determination import CriterionResult
+from cds_service.policy.not_read import settled
 from cds_service.policy.outcome import Outcome, all_of, any_of
 
 
@@ -116,7 +117,8 @@ class PolicyTree:
     def evaluate(self, criterion_id: str, facts: ClinicalFacts) -> TreeResult:
         """Evaluate one section for one order, with the criteria whose answer would settle it."""
         undetermined: set[str] = set()
-        result = _evaluate(self[criterion_id], facts, undetermined)
+        # not read is not absent (policy.not_read): the same reading whoever asks for a section
+        result = _evaluate(self[criterion_id], settled(facts), undetermined)
         return TreeResult(result, tuple(self[i] for i in _open_questions(result, undetermined)))
 
 

@@ -129,6 +129,11 @@ def _total(label: str, total: DoseTotal, facts: ClinicalFacts, *, noun: str) -> 
             first, last = min(dated).isoformat(), max(dated).isoformat()
             span = f", {first}" if first == last else f", {first} to {last}"
         text += f" ({count} {noun}{'' if count == 1 else 's'}{span})"
+    if total.possible_parts:
+        most = total.known_mg_m2 + total.possible_mg_m2
+        text += (
+            f", up to {mg_m2(most)} mg/m² with the {total.possible_parts} dose(s) the regimen's range may add"
+        )
     if total.unknown_parts:
         text += f", plus {total.unknown_parts} dose(s) that could not be converted to mg/m²"
         notes = sorted({line.note for line in facts.dose_lines if line.mg_m2 is None and line.note})
@@ -138,7 +143,11 @@ def _total(label: str, total: DoseTotal, facts: ClinicalFacts, *, noun: str) -> 
 
 
 def _differs(total: DoseTotal, other: DoseTotal) -> bool:
-    return (total.known_mg_m2, total.unknown_parts) != (other.known_mg_m2, other.unknown_parts)
+    return (total.known_mg_m2, total.unknown_parts, total.possible_mg_m2) != (
+        other.known_mg_m2,
+        other.unknown_parts,
+        other.possible_mg_m2,
+    )
 
 
 def dose_lines(facts: ClinicalFacts, deciding: str = "") -> list[str]:

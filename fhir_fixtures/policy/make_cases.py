@@ -1159,8 +1159,8 @@ def cases() -> list[Case]:
 
 def main() -> None:
     for old in HERE.glob("*.json"):
-        # the §2.1 and §2.2 cases are written by make_cases_2_1_*.py, make_record_cases.py and
-        # make_cases_2_2.py
+        # the 2.1-* and 2.2-* cases are written by make_cases_2_1_*.py, make_record_cases.py,
+        # make_not_read_cases.py, make_cases_2_2_*.py and make_cases_2_2.py
         if not old.name.startswith(("2.1-", "2.2-")):
             old.unlink()
     for case in cases():
