@@ -123,18 +123,47 @@ HCPCS_CODES: dict[str, Agent] = {
     "J9293": Agent.MITOXANTRONE,  # per 5 mg [V]
 }
 
-# Name text, the last resort (CONTRACT §3): generic and US brand names, lower case, matched as words.
+# Name text, the last resort (docs/facts.md "Drugs"): every name a drug the policy reads goes by, one table,
+# lower case, matched where a medication's name starts (clinical.drugs). Sources: the generic names and
+# their synonyms of the NCI Thesaurus / NCI Drug Dictionary (doxorubicin: Adriamycin, hydroxydaunorubicin,
+# 14-hydroxydaunorubicin, hydroxydaunomycin, the "H" of CHOP; daunorubicin: daunomycin, rubidomycin;
+# epirubicin: 4'-epidoxorubicin; idarubicin: 4-demethoxydaunorubicin; mitoxantrone: mitozantrone, its
+# INN spelling), and the brand names of the FDA labels (Adriamycin, Rubex, Doxil, Lipodox, Cerubidine,
+# Vyxeos, DaunoXome, Ellence, Idamycin, Novantrone, Zinecard, Totect, Sprycel, Phyrago, Gleevec, Imkeldi)
+# and the EU product information (Caelyx, Myocet, Pharmorubicin / Farmorubicin, Zavedos, Cardioxane,
+# Savene, Glivec). Hydroxydaunorubicin is doxorubicin, not daunorubicin: it contains "daunorubicin", so
+# names are matched from the start of the name (a name inside another is not read as it) and doxorubicin's
+# are tried first; tests/clinical/test_drugs.py checks every name of the table reads as its own drug.
 # Liposomal markers are checked before plain doxorubicin (Doxil label: "Do not substitute").
 LIPOSOMAL_MARKERS = ("liposom", "doxil", "lipodox", "caelyx", "myocet", "pegylated", "lipid")
 NAME_PATTERNS: tuple[tuple[Agent, tuple[str, ...]], ...] = (
     (Agent.DEXRAZOXANE, ("dexrazoxane", "zinecard", "totect", "cardioxane", "savene")),
-    (Agent.DOXORUBICIN, ("doxorubicin", "adriamycin", "rubex")),
+    (
+        Agent.DOXORUBICIN,
+        (
+            "doxorubicin",
+            "adriamycin",
+            "rubex",
+            "14-hydroxydaunorubicin",
+            "hydroxydaunorubicin",
+            "hydroxydaunomycin",
+        ),
+    ),
     # Brand names of liposomal doxorubicin, recognised on their own (a "Doxil" administration).
     (Agent.LIPOSOMAL_DOXORUBICIN, ("doxil", "lipodox", "caelyx", "myocet")),
-    (Agent.DAUNORUBICIN, ("daunorubicin", "daunomycin", "cerubidine", "vyxeos", "daunoxome")),
-    (Agent.EPIRUBICIN, ("epirubicin", "ellence")),
-    (Agent.IDARUBICIN, ("idarubicin", "idamycin")),
-    (Agent.MITOXANTRONE, ("mitoxantrone", "novantrone")),
+    (
+        Agent.DAUNORUBICIN,
+        ("daunorubicin", "daunomycin", "rubidomycin", "cerubidine", "vyxeos", "daunoxome"),
+    ),
+    (
+        Agent.EPIRUBICIN,
+        ("epirubicin", "4'-epidoxorubicin", "epidoxorubicin", "ellence", "pharmorubicin", "farmorubicin"),
+    ),
+    (
+        Agent.IDARUBICIN,
+        ("idarubicin", "4-demethoxydaunorubicin", "demethoxydaunorubicin", "idamycin", "zavedos"),
+    ),
+    (Agent.MITOXANTRONE, ("mitoxantrone", "mitozantrone", "novantrone")),
     (Agent.DASATINIB, ("dasatinib", "sprycel", "phyrago")),
     (Agent.IMATINIB, ("imatinib", "gleevec", "glivec", "imkeldi")),
 )
@@ -157,26 +186,70 @@ ICD_ALL_RELAPSE = ("C9102",)
 ICD_AGGRESSIVE_B_CELL = ("C837", "C833", "C852", "C91A")
 ICD_HODGKIN = ("C81",)
 ICD_GIST = ("C49A",)  # gastrointestinal stromal tumour: not a doxorubicin soft tissue sarcoma
-# Site codes are not histology (CONTRACT §2.1): a cancer coded only by a site where the policy's indication
-# occurs leaves that indication unknown, not absent. ICD-10-CM sites from clinical-codes §4.1 ("Wilms:
-# C64.1/.2/.9, no Wilms-specific code"; "Neuroblastoma: no single code. Typical primaries C74.1-, C74.9-,
-# C47.-, C38.1-C38.3, C48.0"; "Soft-tissue sarcoma: C49.-, C48.0-C48.8, plus site-specific primaries";
-# "ICD cannot distinguish sarcoma histology from carcinoma at many sites"). C74.0 (adrenal cortex) is read
-# with the rest of C74 (CONTRACT §2.1: "adrenal C74.*"); soft-tissue sites add the orbit C69.6, the heart
-# and mediastinum C38.0-C38.3 and the ill-defined regions C76.- (head, thorax, abdomen, pelvis, limbs),
-# where sarcomas are coded when no tissue is named.
+# Soft tissue sarcoma is coded by its tissue: C49.0-C49.9 "Malignant neoplasm of other connective and soft
+# tissue" names the tissue, not a site, and is how a soft tissue sarcoma is coded (CP.PHAR.418 I.A.3.b.vi;
+# docs/facts.md "Record integrity"). C49.A, gastrointestinal stromal tumour, is a histology of its own,
+# "usually not a doxorubicin indication" (clinical-codes §4.1), and is read as GIST (ICD_GIST).
+ICD_SOFT_TISSUE_SARCOMA = ("C490", "C491", "C492", "C493", "C494", "C495", "C496", "C498", "C499")
+# Site codes are not histology (docs/facts.md "Record integrity"): a cancer coded only by a site where the
+# policy's indication occurs leaves that indication unknown, not absent. ICD-10-CM sites from
+# clinical-codes §4.1 ("Wilms: C64.1/.2/.9, no Wilms-specific code"; "Neuroblastoma: no single code.
+# Typical primaries C74.1-, C74.9-, C47.-, C38.1-C38.3, C48.0"; "Soft-tissue sarcoma: C49.-, C48.0-C48.8,
+# plus site-specific primaries"; "ICD cannot distinguish sarcoma histology from carcinoma at many sites").
+# C74.0 (adrenal cortex) is read with the rest of C74 (neuroblastoma: "adrenal C74.*"); soft-tissue sites
+# add the orbit C69.6, the heart and mediastinum C38.0-C38.3 and the ill-defined regions C76.- (head,
+# thorax, abdomen, pelvis, limbs), where sarcomas are coded when no tissue is named.
 # C80 (malignant neoplasm without specification of site) rules none of them out either.
 ICD_SITE_WILMS = ("C64", "C80")
 ICD_SITE_NEUROBLASTOMA = ("C74", "C47", "C480", "C381", "C382", "C383", "C80")
-ICD_SITE_SOFT_TISSUE = ("C49", "C48", "C47", "C696", "C76", "C380", "C381", "C382", "C383", "C80")
-# SNOMED CT equivalents of those site-only codes, all [V-weak]: malignant tumor of kidney 363518003 (seen in
+ICD_SITE_SOFT_TISSUE = ("C48", "C47", "C696", "C76", "C380", "C381", "C382", "C383", "C80")
+# In a child, rhabdomyosarcoma (the commonest soft tissue sarcoma of childhood) arises at the primary sites
+# of the IRS/COG site-based pretreatment staging (NCI PDQ "Childhood Rhabdomyosarcoma Treatment", health
+# professional version, "Stage information"): beside the orbit, soft tissue and ill-defined regions above,
+# the parameningeal head and neck (nasopharynx C11, nasal cavity and middle ear C30, accessory sinuses C31),
+# the bladder and prostate (C67, C61), the paratesticular region (epididymis and spermatic cord C63.0,
+# C63.1), the female genital tract (vulva C51, vagina C52, cervix C53, uterus C54, C55) and the biliary
+# tract (extrahepatic bile duct C24.0, biliary tract C24.8, C24.9). Under 18 (the policy's pediatric age),
+# where carcinoma at these sites is rare, such a code without histology leaves soft tissue sarcoma
+# unknown; in an adult it is read as the carcinoma it nearly always is. Bone (C40, C41) is not soft tissue:
+# osteosarcoma and Ewing sarcoma of bone are not the policy's soft tissue sarcoma.
+ICD_PEDIATRIC_SITE_SOFT_TISSUE = (
+    *("C11", "C30", "C31", "C67", "C61", "C630", "C631"),
+    *("C51", "C52", "C53", "C54", "C55", "C240", "C248", "C249"),
+)
+# SNOMED CT equivalents, from the HL7 mCODE STU2 "Primary Cancer Disorder" value set expansion (SNOMED CT
+# US 2021-09, [V]): primary malignant neoplasm of soft tissues of the abdomen, axilla, buttock, face, head,
+# hip, inguinal region, lower limb, neck, pelvis, perineum, shoulder, thorax, trunk (94050001-94063007): the
+# tissue, as C49, so they meet soft tissue sarcoma.
+SCT_SOFT_TISSUE_SARCOMA = frozenset(
+    {
+        *("94050001", "94051002", "94052009", "94053004", "94054005", "94055006", "94056007"),
+        *("94057003", "94058008", "94059000", "94060005", "94061009", "94062002", "94063007"),
+    }
+)
+# SNOMED CT site-only concepts, all [V-weak] unless marked: malignant tumor of kidney 363518003 (seen in
 # several public code tables, e.g. a cancer-type table "renal: 363518003 Malignant tumor of kidney"),
 # primary malignant neoplasm of kidney 93849006 (an ICD-to-SNOMED table "C64: 93849006"), primary malignant
-# neoplasm of adrenal gland 93665005 (an OncoTree-derived FSH value set), malignant neoplasm of connective
-# tissue 399981008 ("C49: 399981008") and of peritoneum 363492001. They only ever make a criterion unknown.
-SCT_SITE_WILMS = frozenset({"363518003", "93849006"})
-SCT_SITE_NEUROBLASTOMA = frozenset({"93665005"})
-SCT_SITE_SOFT_TISSUE = frozenset({"399981008", "363492001"})
+# neoplasm of adrenal gland 93665005 (an OncoTree-derived FSH value set), malignant neoplasm of peritoneum
+# 363492001, primary malignant neoplasm of orbit 93932000 (mCODE expansion, [V]). And, like C80, the
+# concepts that name no site and no histology: malignant tumor 363346000 (mCODE expansion, [V]) and
+# neoplasm and/or hamartoma 399981008 ([V]: the parent of the mCODE "histology morphology behavior" value
+# sets; earlier read here as "malignant neoplasm of connective tissue", which it is not). They only ever
+# make a criterion unknown.
+SCT_NO_SITE = frozenset({"363346000", "399981008"})
+SCT_SITE_WILMS = frozenset({"363518003", "93849006"}) | SCT_NO_SITE
+SCT_SITE_NEUROBLASTOMA = frozenset({"93665005"}) | SCT_NO_SITE
+SCT_SITE_SOFT_TISSUE = frozenset({"363492001", "93932000"}) | SCT_NO_SITE
+# The pediatric soft tissue sites above in SNOMED CT (mCODE expansion, [V]): primary malignant neoplasm of
+# the bladder 93689003 and its walls, trigone, ureteric orifice and neck (93675008, 93863000, 93972009,
+# 94109006, 94122003, 94124002), of the prostate 93974005, of the nasopharynx's walls (93674007, 93861003,
+# 93970001, 94078000) and of the middle ear 93894000.
+SCT_PEDIATRIC_SITE_SOFT_TISSUE = frozenset(
+    {
+        *("93689003", "93675008", "93863000", "93972009", "94109006", "94122003", "94124002"),
+        *("93974005", "93674007", "93861003", "93970001", "94078000", "93894000"),
+    }
+)
 # What a diagnosis the service cannot read by its code could be, read from its text (code.text, coding
 # display; lower case, matched as parts of words): only ever to leave an indication unknown, never to
 # meet it (docs/facts.md "What is not read"). Keys are the ClinicalFacts the words bear on. Sources: the
@@ -379,6 +452,14 @@ EXTRAVASATION_ANTHRACYCLINES = frozenset(
 # a reason to start dexrazoxane.
 ICD_CHEMOTHERAPY_EXTRAVASATION = "T80810"
 ICD_EXTRAVASATION_SEQUELA = "T80810S"
+# Codes that could be an anthracycline extravasation but do not say so: WHO ICD-10 has no extravasation
+# code (T80.8 "Other complications following infusion, transfusion and therapeutic injection", T80.9
+# "Unspecified complication ..."), and ICD-10-CM's T80.8- other than T80.810 (T80.81 extravasation of a
+# vesicant agent, T80.818 of another vesicant agent, T80.89 other complications) and T80.9- name no
+# antineoplastic. Such a code whose text names an extravasation leaves I.B.1 unknown, and still selects
+# I.B for an extravasation course (docs/facts.md "What is not read"): the titles are those of the
+# tables in cds_service/data/icd10.json.
+ICD_EXTRAVASATION_UNSPECIFIC = ("T808", "T809")
 
 # SNOMED CT disorders, clinical-codes §4.3 ([V] unless marked), with the subtypes of each that the HL7
 # mCODE STU2 "Primary Cancer Disorder" value set expansion lists (SNOMED CT US 2021-09, [V]: "mCODE

@@ -23,7 +23,7 @@ record names the histology; only recorded cancers that rule it out make it ``Fal
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -40,6 +40,7 @@ from cds_service.clinical.fhir_read import (
     status_of,
 )
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.thresholds import PEDIATRIC_AGE_BELOW
 
 EXTRAVASATION_WINDOW = timedelta(days=7)  # CONTRACT §2 pathways: onset in the 7 days before the order
 
@@ -132,8 +133,14 @@ _SNOMED_READ = (
     | codes.SCT_HODGKIN
     | codes.SCT_WILMS
     | codes.SCT_NEUROBLASTOMA
+    | codes.SCT_SOFT_TISSUE_SARCOMA
 )
-_SNOMED_SITES = codes.SCT_SITE_WILMS | codes.SCT_SITE_NEUROBLASTOMA | codes.SCT_SITE_SOFT_TISSUE
+_SNOMED_SITES = (
+    codes.SCT_SITE_WILMS
+    | codes.SCT_SITE_NEUROBLASTOMA
+    | codes.SCT_SITE_SOFT_TISSUE
+    | codes.SCT_PEDIATRIC_SITE_SOFT_TISSUE
+)
 
 
 # "ALL", the abbreviation charted on its own ("ALL", "Ph-positive ALL", "ALL in relapse"): a short text
@@ -175,7 +182,8 @@ def _reading(found: list[tuple[str, str]], text: str) -> tuple[str, frozenset[st
 
     Read: an ICD-10-CM or WHO ICD-10 code of the classification (clinical.icd10), a SNOMED CT concept of
     the policy's lists. A code that says a cancer is there but not its histology (a site, C80.1, C96.9,
-    C85.90; SNOMED "malignant tumor") is read, but leaves open the indications its text names. A record
+    C85.90; SNOMED "malignant tumor"), or a complication of an infusion but not the extravasated drug (WHO
+    T80.8, ICD-10-CM T80.8- other than T80.810), is read, but leaves open what its text names. A record
     with no code read at all (a system not read, a code not in its classification, a SNOMED CT concept not
     listed, no code) could be whatever its text says, or anything when it has none."""
     unspecific: list[str] = []
@@ -186,7 +194,7 @@ def _reading(found: list[tuple[str, str]], text: str) -> tuple[str, frozenset[st
             entry = icd10.lookup(system, code)
             if not entry.valid:
                 not_read.append(f"{entry.said()}, not a code of that classification")
-            elif entry.neoplasm and not entry.names_histology:
+            elif (entry.neoplasm and not entry.names_histology) or _unspecific_extravasation(code):
                 unspecific.append(entry.said())
             else:
                 read = True
@@ -204,7 +212,8 @@ def _reading(found: list[tuple[str, str]], text: str) -> tuple[str, frozenset[st
         if not named:
             return "", frozenset()
         return (
-            f"{', '.join(unspecific)} does not name a histology, and its text {text[:80]!r} names one",
+            f"{', '.join(unspecific)} does not name a histology or a drug, and its text {text[:80]!r} names "
+            "what it could be",
             named,
         )
     could_be = _could_be(text)
@@ -213,6 +222,15 @@ def _reading(found: list[tuple[str, str]], text: str) -> tuple[str, frozenset[st
     what = "; ".join(not_read) if not_read else "no code"
     said = f"text {text[:80]!r}" if text.strip() else "no text"
     return f"{what} ({said})", could_be
+
+
+def _unspecific_extravasation(code: str) -> bool:
+    """A complication of an infusion that could be an anthracycline extravasation but does not say so
+    (WHO T80.8, ICD-10-CM T80.8- other than T80.810, T80.9-): ``codes.ICD_EXTRAVASATION_UNSPECIFIC``."""
+    plain = code.upper().replace(".", "")
+    return plain.startswith(codes.ICD_EXTRAVASATION_UNSPECIFIC) and not plain.startswith(
+        codes.ICD_CHEMOTHERAPY_EXTRAVASATION
+    )
 
 
 def _histology(condition: Resource) -> list[dict[str, Any]]:
@@ -300,14 +318,18 @@ def signed_orders(pool: ResourcePool) -> list[Resource]:
     ]
 
 
-def recorded_diagnoses(pool: ResourcePool, order: Resource, on: date | None = None) -> list[Diagnosis]:
+def recorded_diagnoses(
+    pool: ResourcePool, order: Resource, on: date | None = None, age: int | None = None
+) -> list[Diagnosis]:
     """Every diagnosis that counts on ``on``: current Conditions (remission included, not abated before
     then), and the reasons of every order being signed: the draft orders are one request, so the cancer a
-    doxorubicin order signed with the dexrazoxane order names is a diagnosis of this one too."""
+    doxorubicin order signed with the dexrazoxane order names is a diagnosis of this one too. Beside
+    them, the diagnoses found only on claims, unread (``billed_diagnoses``)."""
     found = [_condition_diagnosis(c) for c in pool.of_type("Condition") if condition_counts(c, on)]
     signed = signed_orders(pool)
     if not any(each is order for each in signed):
         signed = [order, *signed]  # an order read from the record, not among the drafts (order-dispatch)
+    found += billed_diagnoses(pool, age)
     seen: set[str] = set()
     for each in signed:
         for reason in order_reasons(each, pool):
@@ -315,6 +337,50 @@ def recorded_diagnoses(pool: ResourcePool, order: Resource, on: date | None = No
             if key not in seen:
                 seen.add(key)
                 found.append(reason)
+    return found
+
+
+_CLAIM_TYPES = ("ExplanationOfBenefit", "Claim")
+_NOT_A_CLAIM = frozenset({"cancelled", "entered-in-error"})
+
+
+def billed_diagnoses(pool: ResourcePool, age: int | None = None) -> list[Diagnosis]:
+    """Diagnoses found only on claims (ExplanationOfBenefit / Claim ``diagnosis``), each as unread beside
+    the indications it would meet or leave open. A claim's diagnosis is a billing record, not a Condition
+    the clinician keeps: never one to meet an indication on, but not nothing either (not read is not
+    absent). One that points to a Condition (``diagnosisReference``) is that Condition, read as such."""
+    found: list[Diagnosis] = []
+    indications: dict[str, Callable[[list[Diagnosis]], Fact[bool]]] = {
+        "metastatic_breast_cancer": metastatic_breast_cancer,
+        "acute_lymphoblastic_leukemia": acute_lymphoblastic_leukemia,
+        "aggressive_mature_b_cell_lymphoma": aggressive_mature_b_cell_lymphoma,
+        "hodgkin_lymphoma": hodgkin_lymphoma,
+        "wilms_tumor": wilms_tumor,
+        "neuroblastoma": neuroblastoma,
+        "soft_tissue_sarcoma": lambda found: soft_tissue_sarcoma(found, age),
+    }
+    for claim in pool.of_type(*_CLAIM_TYPES):
+        if status_of(claim) in _NOT_A_CLAIM:
+            continue
+        for entry in dicts(claim.get("diagnosis")):
+            concept = entry.get("diagnosisCodeableConcept")
+            if not isinstance(concept, dict):
+                continue
+            billed = _diagnosis(concept, reference_of(claim))
+            bears_on = billed.bears_on | frozenset(
+                name for name, fact in indications.items() if fact([billed]).value is not False
+            )
+            if bears_on:
+                codes_said = ", ".join(sorted(billed.icd | billed.snomed)) or "a code not read"
+                found.append(
+                    replace(
+                        billed,
+                        icd=frozenset(),
+                        snomed=frozenset(),
+                        unread=f"{codes_said} billed on a claim, not recorded as a Condition",
+                        bears_on=bears_on,
+                    )
+                )
     return found
 
 
@@ -531,21 +597,33 @@ def neuroblastoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bo
     return _not_read(found, diagnoses, "neuroblastoma", "neuroblastoma")
 
 
-def soft_tissue_sarcoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    """No ICD-10-CM or verified SNOMED CT code names soft tissue sarcoma (clinical-codes §4.1, §4.3): a
-    soft-tissue site code (C49.*, C48.*, C47.*, the orbit C69.6, C38.0-C38.3, C76.*) leaves it unknown
-    unless the record names a sarcoma; GIST (C49.A) is another tumour and rules it out."""
+def soft_tissue_sarcoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
+    """Soft tissue sarcoma is coded by its tissue: ICD-10-CM C49.0-C49.9 (malignant neoplasm of other
+    connective and soft tissue) or its SNOMED CT equivalents meet it; GIST (C49.A) is another tumour and
+    rules it out. A site where sarcomas arise (C48.*, C47.*, the orbit C69.6, C38.0-C38.3, C76.*; in a
+    child, or when the age is unknown, also the classic rhabdomyosarcoma sites: bladder, prostate,
+    parameningeal head and neck, paratesticular, female genital and biliary tract) leaves it unknown unless
+    the record names a sarcoma or another histology."""
     gist = _matching(diagnoses, codes.ICD_GIST)
-    specific = (
-        Fact(False, _references(gist), "gastrointestinal stromal tumour (C49.A) is not a soft tissue sarcoma")
-        if gist
-        else Fact(False, (), "no soft tissue sarcoma diagnosis recorded")
-    )
+    coded = _matching(diagnoses, codes.ICD_SOFT_TISSUE_SARCOMA, codes.SCT_SOFT_TISSUE_SARCOMA)
+    specific = _found(coded, "soft tissue sarcoma")
+    if specific.value:
+        specific = Fact(
+            True,
+            specific.evidence,
+            "soft tissue sarcoma recorded (malignant neoplasm of connective and soft tissue)",
+        )
+    elif specific.value is False and gist:
+        specific = Fact(
+            False, _references(gist), "gastrointestinal stromal tumour (C49.A) is not a soft tissue sarcoma"
+        )
+    child_or_unknown = age is None or age < PEDIATRIC_AGE_BELOW.value
     found = _by_site(
         diagnoses,
         specific,
-        codes.ICD_SITE_SOFT_TISSUE,
-        codes.SCT_SITE_SOFT_TISSUE,
+        codes.ICD_SITE_SOFT_TISSUE + (codes.ICD_PEDIATRIC_SITE_SOFT_TISSUE if child_or_unknown else ()),
+        codes.SCT_SITE_SOFT_TISSUE
+        | (codes.SCT_PEDIATRIC_SITE_SOFT_TISSUE if child_or_unknown else frozenset()),
         codes.HISTOLOGY_SOFT_TISSUE_SARCOMA,
         "soft tissue sarcoma",
         excluded_icd=codes.ICD_GIST,
@@ -728,6 +806,34 @@ def extravasation_onset(pool: ResourcePool, evidence: tuple[str, ...]) -> date |
     return None
 
 
+# Result elements an Observation's component carries as the Observation itself does (FHIR R4
+# Observation.component: code, value[x], dataAbsentReason, interpretation).
+_COMPONENT_ELEMENTS = (
+    "code",
+    "valueCodeableConcept",
+    "valueQuantity",
+    "valueString",
+    "dataAbsentReason",
+    "interpretation",
+)
+
+
+def _results(observations: Iterable[Resource]) -> list[Resource]:
+    """Every result the Observations hold: each Observation, and each of its components as a result of
+    its own under the Observation's id and status (a BCR-ABL1 result reported as a component of a leukemia
+    panel is a result all the same: not read is not absent)."""
+    found: list[Resource] = []
+    for observation in observations:
+        found.append(observation)
+        for component in dicts(observation.get("component")):
+            view = {key: component[key] for key in _COMPONENT_ELEMENTS if key in component}
+            view.update(
+                resourceType="Observation", id=observation.get("id"), status=observation.get("status")
+            )
+            found.append(view)
+    return found
+
+
 def _is_bcr_abl1(observation: Resource) -> bool:
     return any(s == codes.LOINC and c in codes.LOINC_BCR_ABL1 for s, c in codings(observation.get("code")))
 
@@ -766,10 +872,11 @@ def _bcr_abl1_result(observation: Resource) -> bool | None:
 
 def ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) -> Fact[bool]:
     """Ph+: SNOMED Ph+ ALL or any positive BCR-ABL1 result (a later negative one is a treated leukemia,
-    not a Ph-negative one); Ph-: negative BCR-ABL1 results only; neither recorded: unknown. Beside it, what
-    could not be read (not read is not absent): a BCR-ABL1 result whose value cannot be read, an
-    Observation or a diagnosis naming BCR-ABL1 or the Philadelphia chromosome under a code not read."""
-    observations = list(observations)
+    not a Ph-negative one); Ph-: negative BCR-ABL1 results only; neither recorded: unknown. Results are
+    read in Observations and in their components. Beside it, what could not be read (not read is not
+    absent): a BCR-ABL1 result whose value cannot be read, an Observation or a diagnosis naming BCR-ABL1
+    or the Philadelphia chromosome under a code not read."""
+    observations = _results(observations)
     unread = [d for d in diagnoses if "ph_positive" in d.bears_on]
     found = _ph_positive(diagnoses, observations)
     if found.value:

@@ -37,7 +37,7 @@ _LEADING = (
     r"|injection|inj\.?|iv|intravenous|for|pegylated|liposomal|liposome|lipid))*[\s,;:()\-]*"
 )
 _WORD_PATTERNS = tuple(
-    (agent, re.compile(_LEADING + r"(?:" + "|".join(names) + r")", re.IGNORECASE))
+    (agent, re.compile(_LEADING + r"(?:" + "|".join(map(re.escape, names)) + r")", re.IGNORECASE))
     for agent, names in NAME_PATTERNS
 )
 # "non-liposomal", "not Doxil": a negated marker says conventional doxorubicin.
@@ -178,10 +178,31 @@ def medication_of(resource: Resource, pool: ResourcePool) -> Resource | None:
     return found if found is not None and found.get("resourceType") == "Medication" else None
 
 
+def _by_ingredient_reference(medication: Resource, pool: ResourcePool) -> Agent | None:
+    """The agent of a Medication whose ingredients are other Medications (a compounded bag: R4
+    ``itemReference``, R5 ``item.reference``, STU3/DSTU2 ``item`` as a Reference), one level deep: the
+    first ingredient Medication that names an agent."""
+    for ingredient in dicts(medication.get("ingredient")):
+        item = obj(ingredient.get("item"))
+        reference = (
+            ingredient.get("itemReference")
+            or item.get("reference")
+            or (item if "reference" in item else None)
+        )
+        if reference is None:
+            continue
+        found = pool.resolve(reference, within=medication)
+        if found is not None and found.get("resourceType") == "Medication":
+            agent = agent_of_medication(found)
+            if agent is not None:
+                return agent
+    return None
+
+
 def agent_of(resource: Resource, pool: ResourcePool) -> Agent | None:
-    """The agent of a medication-bearing resource or of a Medication."""
+    """The agent of a medication-bearing resource or of a Medication (its ingredients included)."""
     if resource.get("resourceType") == "Medication":
-        return agent_of_medication(resource)
+        return agent_of_medication(resource) or _by_ingredient_reference(resource, pool)
     concept = resource.get("medicationCodeableConcept")
     if concept is None and isinstance(resource.get("medication"), dict):
         concept = resource["medication"].get("concept")  # R5 CodeableReference
@@ -190,7 +211,7 @@ def agent_of(resource: Resource, pool: ResourcePool) -> Agent | None:
         return agent
     medication = medication_of(resource, pool)
     if medication is not None:
-        return agent_of_medication(medication)
+        return agent_of_medication(medication) or _by_ingredient_reference(medication, pool)
     reference = resource.get("medicationReference")
     if isinstance(reference, dict) and isinstance(reference.get("display"), str):
         return agent_of_concept({"text": reference["display"]})  # the same liposomal reading as a name
@@ -200,7 +221,7 @@ def agent_of(resource: Resource, pool: ResourcePool) -> Agent | None:
 # Every name an anthracycline goes by (NAME_PATTERNS), anywhere in a text: a drug the service cannot
 # identify whose text mentions one could be it ("AC regimen: doxorubicin + cyclophosphamide").
 _ANTHRACYCLINE_MENTION = re.compile(
-    "|".join(name for agent, names in NAME_PATTERNS if agent in ANTHRACYCLINES for name in names),
+    "|".join(re.escape(name) for agent, names in NAME_PATTERNS if agent in ANTHRACYCLINES for name in names),
     re.IGNORECASE,
 )
 

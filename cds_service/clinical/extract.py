@@ -37,6 +37,8 @@ from cds_service.clinical.facts import ClinicalFacts, Fact
 from cds_service.clinical.order_purpose import (
     course_first_day,
     extravasation_course_order,
+    extravasation_recorded,
+    judged_as_extravasation,
     order_purpose,
     signed_doxorubicin,
 )
@@ -286,7 +288,7 @@ class _Diagnosed(NamedTuple):
 
 
 def _diagnosed(pool: ResourcePool, order: Resource, start: date, age: int | None) -> _Diagnosed:
-    diagnoses = dx.recorded_diagnoses(pool, order, start)
+    diagnoses = dx.recorded_diagnoses(pool, order, start, age)
     return _Diagnosed(
         dx.metastatic_breast_cancer(diagnoses),
         dx.acute_lymphoblastic_leukemia(diagnoses),
@@ -296,7 +298,7 @@ def _diagnosed(pool: ResourcePool, order: Resource, start: date, age: int | None
         dx.hodgkin_lymphoma(diagnoses),
         dx.wilms_tumor(diagnoses, age),
         dx.neuroblastoma(diagnoses, age),
-        dx.soft_tissue_sarcoma(diagnoses),
+        dx.soft_tissue_sarcoma(diagnoses, age),
     )
 
 
@@ -406,14 +408,30 @@ def extract_facts(
         lambda: _diagnosed(pool, order, start, age.value),
     )
     extravasation = dx.anthracycline_extravasation(pool, order, start)
-    # The order goes to I.B also when extravasation is unknown but recorded (policy/pathway.py): its
-    # course is then read too, so I.B.4 is decided from the doses rather than left unknown.
-    on_extravasation_pathway = extravasation.value is True or (
-        extravasation.value is None and bool(extravasation.evidence)
+    purpose = order_purpose(order, pool)
+    course_order = extravasation_course_order(
+        order, pool, record.once(("doxorubicin signed",), lambda: signed_doxorubicin(pool))
     )
-    # The latest onset among the Conditions the fact rests on, not the first listed: the course treats the
-    # current extravasation, whatever order the Conditions came in (CONTRACT §2.1).
-    onsets = [dx.extravasation_onset(pool, (reference,)) for reference in extravasation.evidence]
+    if purpose.value is None and course_order.value is None and extravasation_recorded(extravasation):
+        # Not read is not absent: with no reason on the order and an extravasation recorded, its shape
+        # decides the pathway; a shape that cannot be read (a schedule beyond the caps) leaves the purpose
+        # unknown, so the order is neither judged nor denied as plain cardioprotection.
+        purpose = Fact(
+            None,
+            purpose.evidence,
+            f"an extravasation is recorded and {course_order.reason}: whether the order treats it or "
+            "protects the heart cannot be read",
+            course_order.evidence,
+        )
+    # The course's daily doses are read whenever the order is judged on I.B, whatever I.B.1 says (every
+    # child is evaluated: I.B.4 is read even when the extravasation is another drug's or not read).
+    on_extravasation_pathway = judged_as_extravasation(purpose, extravasation, course_order)
+    # The latest onset among the Conditions the fact rests on (or could not read), not the first listed:
+    # the course treats the current extravasation, whatever order the Conditions came in.
+    onsets = [
+        dx.extravasation_onset(pool, (reference,))
+        for reference in (*extravasation.evidence, *extravasation.unread)
+    ]
     known_onsets = [found for found in onsets if found is not None]
     onset = max(known_onsets) if on_extravasation_pathway and known_onsets else None
     onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
@@ -496,10 +514,8 @@ def extract_facts(
         )
         if on_extravasation_pathway
         else (),
-        order_purpose=order_purpose(order, pool),
-        extravasation_course_order=extravasation_course_order(
-            order, pool, record.once(("doxorubicin signed",), lambda: signed_doxorubicin(pool))
-        ),
+        order_purpose=purpose,
+        extravasation_course_order=course_order,
         course_first_day=first_course_day,
         age_on_course_start=(
             patient_age(pool, first_course_day.value, plausible)

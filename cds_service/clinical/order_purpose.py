@@ -41,6 +41,8 @@ _SNOMED_CANCERS = (
     | codes.SCT_SITE_WILMS
     | codes.SCT_SITE_NEUROBLASTOMA
     | codes.SCT_SITE_SOFT_TISSUE
+    | codes.SCT_SOFT_TISSUE_SARCOMA
+    | codes.SCT_PEDIATRIC_SITE_SOFT_TISSUE
 )
 
 
@@ -105,6 +107,23 @@ def order_purpose(order: Resource, pool: ResourcePool) -> Fact[str]:
         refs = tuple(dict.fromkeys(r.reference for r in cardioprotection))
         return Fact(CARDIOPROTECTION, refs, "the order's reason is the cancer or cardioprotection")
     return Fact(None, (), "the order gives no reason the pathway can be read from")
+
+
+def extravasation_recorded(extravasation: Fact[bool]) -> bool:
+    """Whether a record of an extravasation is there, whatever I.B.1 makes of it: met, or a record as its
+    evidence (no onset date, no drug identified, another drug's), or one it could not read (a code that
+    names no drug with words that name an extravasation, a text only)."""
+    return extravasation.value is True or bool(extravasation.evidence or extravasation.unread)
+
+
+def judged_as_extravasation(purpose: Fact[str], extravasation: Fact[bool], course_order: Fact[bool]) -> bool:
+    """Whether the order is judged on I.B (docs/decisions.md "Pathways"): its reason is an extravasation;
+    or it gives none (or one the service cannot read), an extravasation is recorded (even one the service
+    cannot classify: not read is not absent), and the order is an extravasation course. The one rule the
+    pathway and the facts of the course both read."""
+    if purpose.value == EXTRAVASATION:
+        return True
+    return purpose.value is None and extravasation_recorded(extravasation) and bool(course_order.value)
 
 
 def signed_doxorubicin(pool: ResourcePool) -> tuple[str, ...]:

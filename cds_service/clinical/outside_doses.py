@@ -4,7 +4,9 @@ docs/facts.md "What is not read").
 Doses are read from MedicationAdministration (``administrations``) and planned from orders and care plans.
 A patient's earlier doxorubicin is often recorded elsewhere: an outside course charted as a
 MedicationStatement ("outside records", what the patient reports or another provider gave), a
-MedicationDispense with no administration here, a chemotherapy Procedure naming the drug. Such a record
+MedicationDispense with no administration here, a chemotherapy Procedure naming the drug, a claim
+(ExplanationOfBenefit or Claim) whose lines bill the drug (HCPCS J9000, an NDC named by its text) for
+doses given elsewhere. Such a record
 is neither a dose nor nothing: each is an *unknown part* of the cumulative totals, named after its
 resource, so a total below its threshold is unknown (pend for the records), never a deny; a known part
 that reaches the threshold still meets it.
@@ -13,7 +15,14 @@ A record is not an outside dose when it is about a dose read here: it names (``p
 an administration in the data, or (a dispense, a procedure) an administration of the same drug is charted
 on its day or the day after. A statement of a drug not taken (``not-taken``, STU3/DSTU2 ``taken``/
 ``wasNotTaken``), only intended, or entered in error is not one either, nor is anything dated after the
-order.
+order. A claim counts only as the record of a service rendered (``use`` claim, not a preauthorization or
+predetermination; not cancelled, draft or entered in error).
+
+The service reads claims sent to it (under any prefetch key: the payer's own history, or an EHR that
+holds it) but does not ask the EHR's FHIR server for them: claims are the payer's records, which an EHR's
+FHIR server seldom holds (US Core has no claims; CARIN Blue Button is served by payers), so the query
+would fail or come back empty on nearly every hook, and a failed search would add an unknown part to
+every total (a partial read) for nothing the EHR could send.
 """
 
 from __future__ import annotations
@@ -30,6 +39,13 @@ from cds_service.clinical.fhir_read import as_list, dicts, obj, parse_date, stat
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 _NOT_A_DOSE = frozenset({"entered-in-error", "not-taken", "intended", "cancelled", "declined", "not-done"})
+_CLAIM_TYPES = ("ExplanationOfBenefit", "Claim")
+_NOT_A_CLAIM = frozenset({"cancelled", "draft", "entered-in-error"})
+# FHIR R4 Claim.use / ExplanationOfBenefit.use: "claim" is a service rendered; "preauthorization" and
+# "predetermination" ask about services to come.
+_NOT_RENDERED = frozenset({"preauthorization", "predetermination"})
+# A claim's lines: item, its detail, the detail's subDetail (FHIR R4 ExplanationOfBenefit.item), no deeper.
+_CLAIM_LINE_LEVELS = ("detail", "subDetail")
 _PROCEDURE_DONE = frozenset({"completed", "in-progress"})
 # A dispense or a procedure whose administration is charted here, on its day or the next.
 _SAME_DOSE_DAYS = timedelta(days=1)
@@ -46,6 +62,10 @@ def _first_date(resource: Resource, *keys: str) -> date | None:
     return None
 
 
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'AEIOU' else 'a'} {word}"
+
+
 def _names_administration(resource: Resource, pool: ResourcePool) -> bool:
     for key in ("partOf", "derivedFrom"):
         for target in dicts(resource.get(key)):
@@ -56,9 +76,41 @@ def _names_administration(resource: Resource, pool: ResourcePool) -> bool:
 
 
 def _procedure_agent(procedure: Resource, pool: ResourcePool) -> Agent | None:
-    """The anthracycline a Procedure names: its code (a chemotherapy procedure named after the drug) or
-    a code it used (``usedCode``), by code or by name."""
+    """The anthracycline a Procedure names: its code (a chemotherapy procedure named after the drug), a
+    code it used (``usedCode``) or a Medication it used (``usedReference``), by code or by name."""
     for concept in [procedure.get("code"), *as_list(procedure.get("usedCode"))]:
+        agent = agent_of_concept(concept)
+        if agent in ANTHRACYCLINES:
+            return agent
+    for reference in dicts(procedure.get("usedReference")):
+        used = pool.resolve(reference, within=procedure)
+        if used is not None and used.get("resourceType") == "Medication":
+            agent = agent_of(used, pool)
+        else:
+            display = reference.get("display")
+            agent = agent_of_concept({"text": display}) if isinstance(display, str) else None
+        if agent in ANTHRACYCLINES:
+            return agent
+    return None
+
+
+def _claim_lines(claim: Resource) -> list[Resource]:
+    """Every line of a claim: its items, their details and the details' subDetails."""
+    lines = list(dicts(claim.get("item")))
+    level = lines
+    for key in _CLAIM_LINE_LEVELS:
+        level = [line for parent in level for line in dicts(parent.get(key))]
+        lines += level
+    return lines
+
+
+def _billed_agent(line: Resource) -> Agent | None:
+    """The anthracycline a claim line bills: R4 ``productOrService``, STU3 ``service`` (a CodeableConcept)
+    or DSTU2 ``service`` (a Coding), by code (HCPCS J-codes, RxNorm, ATC) or by name."""
+    for key in ("productOrService", "service"):
+        concept = line.get(key)
+        if isinstance(concept, dict) and "code" in concept and "coding" not in concept:
+            concept = {"coding": [concept]}  # a DSTU2 Coding
         agent = agent_of_concept(concept)
         if agent in ANTHRACYCLINES:
             return agent
@@ -89,8 +141,8 @@ def outside_doses(
         if on is not None and on > cutoff:
             return
         note = (
-            f"{agent.value} recorded in a {resource.get('resourceType')} ({what}), a record the service "
-            "does not read doses from: an unknown part of the total until the doses are sent"
+            f"{agent.value} recorded in {_a(str(resource.get('resourceType')))} ({what}), a record the "
+            "service does not read doses from: an unknown part of the total until the doses are sent"
         )
         found.append(Dose(reference_of(resource), agent, on, None, note=note))
 
@@ -124,6 +176,20 @@ def outside_doses(
             on = _first_date(procedure, "performedDateTime", "performedPeriod")
             if not _charted_here(agent, on, given):
                 add(procedure, agent, on, "a procedure naming it, with no administration charted here")
+    for claim in pool.of_type(*_CLAIM_TYPES):
+        use = claim.get("use")
+        if status_of(claim) in _NOT_A_CLAIM or (
+            isinstance(use, str) and use.strip().lower() in _NOT_RENDERED
+        ):
+            continue
+        billed = _first_date(claim, "billablePeriod")
+        for line in _claim_lines(claim):
+            agent = _billed_agent(line)
+            if agent is None:
+                continue
+            on = _first_date(line, "servicedDate", "servicedPeriod") or billed
+            if not _charted_here(agent, on, given):
+                add(claim, agent, on, "billed on a claim, with no administration charted here")
     # An administration whose drug cannot be identified could be an anthracycline given here.
     if unidentified is None:
         unidentified = [

@@ -9,7 +9,9 @@ PREFETCH_TEMPLATES: dict[str, str] = {
     "practitioner": "Practitioner/{{userPractitionerId}}",
     "practitionerRoles": "PractitionerRole?practitioner={{userPractitionerId}}",
     "medicationAdministrations": "MedicationAdministration?patient={{context.patientId}}",
-    "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active",
+    # on-hold too: an order on hold may resume, so it makes concurrency and its doses to come unknown
+    # rather than absent (docs/facts.md "Record integrity", orders in play); the service must see it.
+    "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
     "conditions": "Condition?patient={{context.patientId}}",
     "observations": (
         "Observation?patient={{context.patientId}}"

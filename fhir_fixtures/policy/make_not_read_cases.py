@@ -47,6 +47,7 @@ ICD10CM_OID = "urn:oid:2.16.840.1.113883.6.90"
 RXNORM_OID = "urn:oid:2.16.840.1.113883.6.88"
 WHO_ICD10 = "http://hl7.org/fhir/sid/icd-10"
 NDC = "http://hl7.org/fhir/sid/ndc"
+HCPCS = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 CHILD = {"birth_date": "2016-02-14"}
 LAST_OF_TWO = days(21).isoformat()
 START, LAST_DOX = TODAY.isoformat(), "2027-01-30"  # four doses every 21 days from today
@@ -159,9 +160,106 @@ def requester_an_organization(body: Json) -> None:
 
 def specialty_in_snomed(body: Json) -> None:
     role = _entries(body, "practitionerRoles")[0]
-    role["specialty"] = [
-        {"coding": [{"system": SNOMED, "code": "394593009", "display": "Medical oncology"}]}
-    ]
+    role["specialty"] = [{"coding": [{"system": SNOMED, "code": "394593009", "display": "Medical oncology"}]}]
+
+
+def hydroxydaunorubicin_charted(body: Json) -> None:
+    """R-CHOP charted in a legacy module: the H of CHOP under a local code."""
+    for administration in _entries(body, "medicationAdministrations"):
+        administration["medicationCodeableConcept"] = {
+            "coding": [{"system": LOCAL, "code": "77110", "display": "HYDROXYDAUNORUBICIN (CHOP) INJ"}],
+            "text": "HYDROXYDAUNORUBICIN (CHOP) 50 MG/M2 IV PUSH",
+        }
+
+
+def _claim(rid: str, **extra: Any) -> Json:
+    return {
+        "resourceType": "ExplanationOfBenefit",
+        "id": rid,
+        "status": "active",
+        "use": "claim",
+        "patient": {"reference": "Patient/pat"},
+        "outcome": "complete",
+        **extra,
+    }
+
+
+def claims(*eobs: Json) -> Callable[[Json], None]:
+    def edit(body: Json) -> None:
+        body["prefetch"]["explanationOfBenefits"] = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": len(eobs),
+            "entry": [{"resource": eob} for eob in eobs],
+        }
+
+    return edit
+
+
+OUTSIDE_CLAIM = _claim(
+    "outside-claim",
+    billablePeriod={"start": "2019-03-01", "end": "2019-03-01"},
+    provider={"display": "Regional Cancer Center"},
+    item=[
+        {
+            "sequence": 1,
+            "productOrService": {
+                "coding": [
+                    {
+                        "system": HCPCS,
+                        "code": "J9000",
+                        "display": "Injection, doxorubicin hydrochloride, 10 mg",
+                    }
+                ]
+            },
+            "servicedDate": "2019-03-01",
+            "quantity": {"value": 11, "unit": "UN"},
+        }
+    ],
+)
+BILLED_BURKITT = _claim(
+    "billed-burkitt",
+    billablePeriod={"start": "2026-10-01", "end": "2026-10-01"},
+    diagnosis=[
+        {
+            "sequence": 1,
+            "diagnosisCodeableConcept": {
+                "coding": [
+                    {"system": ICD10, "code": "C83.70", "display": "Burkitt lymphoma, unspecified site"}
+                ]
+            },
+        }
+    ],
+    item=[{"sequence": 1, "productOrService": {"text": "Office visit"}, "servicedDate": "2026-10-01"}],
+)
+
+
+def bcr_abl1_positive_in_a_panel(body: Json) -> None:
+    """A leukemia panel whose BCR-ABL1 fusion result (positive) is a component, beside the negative result
+    reported on its own."""
+    body["prefetch"]["observations"].setdefault("entry", []).append(
+        {
+            "resource": {
+                "resourceType": "Observation",
+                "id": "leukemia-panel",
+                "status": "final",
+                "code": {"text": "Leukemia molecular panel"},
+                "subject": {"reference": "Patient/pat"},
+                "effectiveDateTime": "2026-09-01",
+                "component": [
+                    {
+                        "code": {
+                            "coding": [{"system": "http://loinc.org", "code": "46434-7"}],
+                            "text": "BCR-ABL1 fusion transcript",
+                        },
+                        "valueCodeableConcept": {
+                            "coding": [{"system": SNOMED, "code": "10828004", "display": "Positive"}]
+                        },
+                    }
+                ],
+            }
+        }
+    )
 
 
 HODGKIN_CHILD: dict[str, Any] = {**CHILD, "diagnoses": ["Hodgkin lymphoma"], **SMALL_CHILD_COURSE}
@@ -353,6 +451,192 @@ def cases() -> list[NotReadCase]:
             ),
             [doxorubicin_order_by_ndc_only],
             {"I.A.4": ["MedicationRequest/doxorubicin-draft", NDC]},
+        ),
+        # An extravasation under a code that names no drug (WHO ICD-10 has none; ICD-10-CM T80.8- other than
+        # T80.810), with words naming one: I.B for an extravasation course, I.B.1 unknown, I.B.4 read.
+        NotReadCase(
+            Case(
+                "2.2-not-read-pend-extravasation-in-who-t80.8-whose-text-names-doxorubicin",
+                expect(
+                    "pend",
+                    "I.B",
+                    criteria={"I.B.1": U, "I.B.2": M, "I.B.3": M, "I.B.4": M},
+                    documentation=["I.B.1"],
+                ),
+                **{**EXTRAVASATION, "dexrazoxane_reason": None},
+            ),
+            [
+                condition_code(
+                    [
+                        {
+                            "system": WHO_ICD10,
+                            "code": "T80.8",
+                            "display": "Other complications following infusion, transfusion and therapeutic "
+                            "injection",
+                        }
+                    ],
+                    "Extravasation of doxorubicin, left forearm (peripheral IV)",
+                )
+            ],
+            {"I.B.1": ["Condition/dx-1", "T80.8", "extravasation of doxorubicin"]},
+        ),
+        NotReadCase(
+            Case(
+                "2.2-not-read-pend-extravasation-in-icd-10-cm-t80.818-whose-text-names-doxorubicin",
+                expect("pend", "I.B", criteria={"I.B.1": U, "I.B.4": M}, documentation=["I.B.1"]),
+                **{**EXTRAVASATION, "dexrazoxane_reason": None},
+            ),
+            [
+                condition_code(
+                    [
+                        {
+                            "system": ICD10,
+                            "code": "T80.818A",
+                            "display": "Extravasation of other vesicant agent, initial encounter",
+                        }
+                    ],
+                    "Doxorubicin extravasation at the port site",
+                )
+            ],
+            {"I.B.1": ["Condition/dx-1", "T80.818A"]},
+        ),
+        # The same unspecific code naming another complication is read as that complication.
+        NotReadCase(
+            Case(
+                "2.2-not-read-deny-infusion-phlebitis-in-who-t80.8-is-not-an-extravasation",
+                expect("deny", "I.A", criteria={"I.A.4": N}, off_label_policies=["CP.CPA.09"]),
+                **{**EXTRAVASATION, "dexrazoxane_reason": None},
+            ),
+            [condition_code([{"system": WHO_ICD10, "code": "T80.8"}], "Phlebitis following infusion")],
+        ),
+        # Soft tissue sarcoma is coded by its tissue (C49.0-C49.9, and its SNOMED CT equivalents).
+        NotReadCase(
+            Case(
+                "2.2-not-read-approve-soft-tissue-sarcoma-coded-c49-without-histology",
+                expect("approve", criteria={"I.A.3.b.vi": M}, approval=(START, LAST_OF_TWO)),
+                **SARCOMA_COURSE,
+            ),
+            [
+                condition_code(
+                    [
+                        {
+                            "system": ICD10,
+                            "code": "C49.4",
+                            "display": "Malignant neoplasm of connective and soft tissue of abdomen",
+                        }
+                    ],
+                    None,
+                )
+            ],
+        ),
+        NotReadCase(
+            Case(
+                "2.2-not-read-approve-soft-tissue-sarcoma-by-snomed-soft-tissues-of-lower-limb",
+                expect("approve", criteria={"I.A.3.b.vi": M}, approval=(START, LAST_OF_TWO)),
+                **SARCOMA_COURSE,
+            ),
+            [
+                condition_code(
+                    [
+                        {
+                            "system": SNOMED,
+                            "code": "94057003",
+                            "display": "Primary malignant neoplasm of soft tissues of lower limb",
+                        }
+                    ],
+                    None,
+                )
+            ],
+        ),
+        # A child's bladder is a classic rhabdomyosarcoma site: a site code, not a histology.
+        NotReadCase(
+            Case(
+                "2.2-not-read-pend-childs-bladder-c67-without-histology",
+                expect("pend", criteria={"I.A.3.b.vi": U}, documentation=["I.A.3.b.vi"]),
+                **{
+                    **SARCOMA_COURSE,
+                    "birth_date": "2023-06-02",
+                    "specialty": "pediatric hematology-oncology",
+                },
+            ),
+            [
+                condition_code(
+                    [
+                        {
+                            "system": ICD10,
+                            "code": "C67.9",
+                            "display": "Malignant neoplasm of bladder, unspecified",
+                        }
+                    ],
+                    None,
+                )
+            ],
+            {"I.A.3.b.vi": ["coded by site only", "send the pathology"]},
+        ),
+        NotReadCase(
+            Case(
+                "2.2-not-read-deny-adults-bladder-c67-is-read-as-the-carcinoma-it-is",
+                expect("deny", criteria={"I.A.3.b.vi": N}, off_label_policies=["CP.CPA.09"]),
+                **SARCOMA_COURSE,
+            ),
+            [
+                condition_code(
+                    [
+                        {
+                            "system": ICD10,
+                            "code": "C67.9",
+                            "display": "Malignant neoplasm of bladder, unspecified",
+                        }
+                    ],
+                    None,
+                )
+            ],
+        ),
+        # Drug names: the H of CHOP is doxorubicin.
+        NotReadCase(
+            Case(
+                "2.2-not-read-approve-r-chop-doxorubicin-charted-as-hydroxydaunorubicin",
+                expect(
+                    "approve",
+                    criteria={"I.A.3.a": M},
+                    approval=(START, LAST_DOX),
+                    facts={"cumulative_doxorubicin_mg_m2": 300.0},
+                ),
+            ),
+            [hydroxydaunorubicin_charted],
+        ),
+        # Prior doxorubicin known only from claims: an outside record.
+        NotReadCase(
+            Case(
+                "2.2-not-read-pend-prior-doxorubicin-billed-on-a-claim",
+                expect(
+                    "pend",
+                    criteria={"I.A.3.a": U},
+                    facts={"cumulative_doxorubicin_mg_m2": None, "cumulative_doxorubicin_known_mg_m2": 250.0},
+                    documentation=["I.A.3.a"],
+                ),
+                administered=[given("doxorubicin", 5, 50)],
+            ),
+            [claims(OUTSIDE_CLAIM)],
+            {"I.A.3.a": ["ExplanationOfBenefit/outside-claim", "billed on a claim"]},
+        ),
+        NotReadCase(
+            Case(
+                "2.2-not-read-pend-burkitt-found-only-on-a-claim",
+                expect("pend", criteria={"I.A.3.b.ii": U}, documentation=["I.A.3.b.ii"]),
+                **BURKITT_CHILD,
+            ),
+            [no_conditions, claims(BILLED_BURKITT)],
+            {"I.A.3.b.ii": ["ExplanationOfBenefit/billed-burkitt", "billed on a claim"]},
+        ),
+        # A BCR-ABL1 result in a panel's component is a result: Ph-positive, so not the Ph-negative protocol.
+        NotReadCase(
+            Case(
+                "2.2-not-read-pend-ph-positive-reported-in-a-panel-component",
+                expect("pend", criteria={"I.A.3.b.i.1": N, "I.A.3.b.i.2": U}),
+                **ALL_CHILD,
+            ),
+            [bcr_abl1_positive_in_a_panel],
         ),
         # Who prescribes: the signing user when the requester is an Organization.
         NotReadCase(

@@ -10,7 +10,8 @@ from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.body_measures_not_read import measures_not_read
 from cds_service.clinical.codes import ICD10, ICD10CM, SNOMED, Agent
 from cds_service.clinical.drugs import unidentified
-from cds_service.clinical.order_purpose import order_purpose
+from cds_service.clinical.facts import Fact
+from cds_service.clinical.order_purpose import judged_as_extravasation, order_purpose
 from cds_service.clinical.outside_doses import outside_doses, unidentified_orders
 from cds_service.clinical.prescriber import prescriber_facts
 from cds_service.clinical.regimen import THERAPY_STATUSES
@@ -238,3 +239,144 @@ def test_a_partial_read_of_outside_records_adds_an_unknown_part_and_keeps_the_kn
         True,
         None,
     )
+
+
+def extravasation_in(code: str, system: str, text: str | None) -> dict[str, Any]:
+    found = coded("x", [{"system": system, "code": code}], text)
+    found["onsetDateTime"] = ON.isoformat()
+    return found
+
+
+def test_an_extravasation_under_a_code_that_names_no_drug_is_unread_beside_i_b_1() -> None:
+    # WHO ICD-10 has no extravasation code; ICD-10-CM T80.8- other than T80.810 names no antineoplastic
+    order = medication_request("dexrazoxane", DEXRAZOXANE, (1000, "mg/m2"))
+    for code, system in (("T80.8", ICD10), ("T80.818A", ICD10CM), ("T80.89XA", ICD10CM), ("T80.9", ICD10)):
+        record = extravasation_in(code, system, "Extravasation of doxorubicin, left forearm")
+        found = dx.anthracycline_extravasation(pool_of(record, drafts=[order]), order, ON)
+        assert (found.value, found.settled, found.unread) == (False, None, ("Condition/x",)), code
+        assert code in found.reason and "extravasation of doxorubicin" in found.reason
+    # the same codes with words of another complication are read as that complication
+    record = extravasation_in("T80.8", ICD10, "Phlebitis following infusion")
+    found = dx.anthracycline_extravasation(pool_of(record, drafts=[order]), order, ON)
+    assert (found.value, found.unread) == (False, ())
+    # the sequela of a T80.810 extravasation is a late effect, read as such whatever its words say
+    record = extravasation_in("T80.810S", ICD10CM, "Extravasation of doxorubicin, scarring")
+    found = dx.anthracycline_extravasation(pool_of(record, drafts=[order]), order, ON)
+    assert (found.value, found.unread) == (False, ())
+
+
+def test_a_recorded_extravasation_the_service_cannot_classify_still_selects_i_b_for_a_course() -> None:
+    unread = Fact(False, (), "no anthracycline extravasation", ("Condition/x",))
+    none: Fact[bool] = Fact(False, (), "no anthracycline extravasation in the 7 days before the order")
+    course, repeating = Fact(True, ("MedicationRequest/d",)), Fact(False, ("MedicationRequest/d",))
+    no_reason, in_words = Fact[str](None), Fact[str](None, (), "words", ("MedicationRequest/d",))
+    assert judged_as_extravasation(no_reason, unread, course)
+    assert judged_as_extravasation(in_words, unread, course)
+    assert not judged_as_extravasation(no_reason, unread, repeating)  # a repeating order: cardioprotection
+    assert not judged_as_extravasation(no_reason, none, course)  # nothing recorded
+    assert not judged_as_extravasation(Fact("cardioprotection"), unread, course)
+    assert judged_as_extravasation(Fact("extravasation"), none, repeating)  # the order's reason decides
+
+
+def eob(rid: str, line: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "ExplanationOfBenefit",
+        "id": rid,
+        "status": "active",
+        "use": "claim",
+        "billablePeriod": {"start": "2026-08-06", "end": "2026-08-06"},
+        "item": [line],
+        **extra,
+    }
+
+
+J9000 = {"coding": [{"system": "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets", "code": "J9000"}]}
+
+
+def test_doxorubicin_billed_on_claims_is_an_unknown_part_of_the_totals() -> None:
+    from cds_service.clinical.administrations import counted_administrations
+
+    given = administration("a1", DOXORUBICIN, "2026-09-14T09:00:00Z", (50, "mg"))
+    ndc_detail = {
+        "sequence": 1,
+        "revenue": {"coding": [{"code": "0636"}]},
+        "detail": [
+            {
+                "sequence": 1,
+                "productOrService": {
+                    "coding": [{"system": "http://hl7.org/fhir/sid/ndc", "code": "0069-3030-20"}],
+                    "text": "Doxorubicin HCl 2 mg/mL",
+                },
+            }
+        ],
+    }
+    dstu2 = {
+        "resourceType": "Claim",
+        "id": "dstu2",
+        "item": [{"service": {"system": "urn:oid:2.16.840.1.113883.6.285", "code": "J9000"}}],
+    }
+    pool = pool_of(
+        eob("billed", {"sequence": 1, "productOrService": J9000, "servicedDate": "2026-08-06"}),
+        eob("detail", ndc_detail),
+        eob("cancelled", {"productOrService": J9000}, status="cancelled"),
+        eob("preauthorization", {"productOrService": J9000}, use="preauthorization"),
+        # billed for the dose charted here: that dose, not another
+        eob("charted-here", {"productOrService": J9000, "servicedDate": "2026-09-14"}),
+        eob("later", {"productOrService": J9000, "servicedDate": "2027-01-05"}),
+        eob("ondansetron", {"productOrService": {"text": "Ondansetron 8 mg"}}),
+        dstu2,
+        given,
+    )
+    doses = outside_doses(pool, counted_administrations(pool, frozenset({Agent.DOXORUBICIN})), cutoff=ON)
+    assert sorted(d.reference for d in doses) == [
+        "Claim/dstu2",
+        "ExplanationOfBenefit/billed",
+        "ExplanationOfBenefit/detail",
+    ]
+    billed = next(d for d in doses if d.reference == "ExplanationOfBenefit/billed")
+    assert billed.when == date(2026, 8, 6) and billed.mg_m2 is None and "billed on a claim" in billed.note
+
+
+def test_a_chemotherapy_procedure_that_used_a_medication_names_its_drug() -> None:
+    medication = {"resourceType": "Medication", "id": "m1", "code": DOXORUBICIN}
+    procedure = {
+        "resourceType": "Procedure",
+        "id": "p1",
+        "status": "completed",
+        "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "96409"}]},
+        "usedReference": [{"reference": "Medication/m1"}],
+        "performedDateTime": "2025-01-10",
+    }
+    by_display = {**procedure, "id": "p2", "usedReference": [{"display": "Adriamycin 60 mg/m2"}]}
+    doses = outside_doses(pool_of(medication, procedure, by_display), [], cutoff=ON)
+    assert sorted(d.reference for d in doses) == ["Procedure/p1", "Procedure/p2"]
+
+
+def test_a_diagnosis_found_only_on_a_claim_is_unread_beside_what_it_would_meet() -> None:
+    claim = eob(
+        "c1",
+        {"productOrService": {"text": "office visit"}},
+        diagnosis=[
+            {"sequence": 1, "diagnosisCodeableConcept": {"coding": [{"system": ICD10CM, "code": "C83.70"}]}},
+            {"sequence": 2, "diagnosisCodeableConcept": {"coding": [{"system": ICD10CM, "code": "C64.1"}]}},
+            {"sequence": 3, "diagnosisCodeableConcept": {"coding": [{"system": ICD10CM, "code": "I10"}]}},
+        ],
+    )
+    found = diagnoses_of(claim)
+    burkitt = dx.aggressive_mature_b_cell_lymphoma(found)
+    assert (burkitt.value, burkitt.settled, burkitt.unread) == (False, None, ("ExplanationOfBenefit/c1",))
+    assert "C837" in burkitt.reason and "billed on a claim" in burkitt.reason
+    assert dx.wilms_tumor(found).unread == ("ExplanationOfBenefit/c1",)  # a kidney site, billed
+    assert dx.hodgkin_lymphoma(found).unread == ()  # neither code could be Hodgkin
+    cancelled = eob("c2", {}, status="cancelled", diagnosis=claim["diagnosis"])
+    assert dx.aggressive_mature_b_cell_lymphoma(diagnoses_of(cancelled)).unread == ()
+    # a billed bladder cancer is a rhabdomyosarcoma site in a child only, as a Condition would be
+    bladder = eob(
+        "c3",
+        {},
+        diagnosis=[{"diagnosisCodeableConcept": {"coding": [{"system": ICD10CM, "code": "C67.9"}]}}],
+    )
+    order = medication_request("dexrazoxane", DEXRAZOXANE, (500, "mg/m2"))
+    for age, unread in ((4, ("ExplanationOfBenefit/c3",)), (60, ())):
+        found = dx.recorded_diagnoses(pool_of(bladder, drafts=[order]), order, ON, age)
+        assert dx.soft_tissue_sarcoma(found, age).unread == unread, age
