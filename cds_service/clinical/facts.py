@@ -181,3 +181,9 @@ class ClinicalFacts:
     # Why no approve or deny can be given whatever the criteria say: the line of business was read only
     # in part (a Coverage not read can put the member outside the policy), CONTRACT §2.1.
     undecidable: str = ""
+
+    # Not plausible is not a fact (docs/facts.md "Plausibility"): whether the Patient is recorded as
+    # deceased (no approval, whatever the criteria say), and every measurement or record set aside as
+    # implausible, with why (each total, ratio and course sized through a BSA names them too).
+    deceased: Fact[bool] = field(default_factory=lambda: Fact(False))
+    set_aside: tuple[str, ...] = ()
