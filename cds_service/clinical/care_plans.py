@@ -7,10 +7,16 @@ total below its threshold be ``not_met`` even when the orders signed so far are 
 A plan and the orders for its cycles describe the same doses: the plan adds only the doses dated after
 the last dose the orders plan (or were given) for that drug, so nothing counts twice. A plan's doses
 dated before the approval start are history, not doses to come.
+
+A care plan named but not read (docs/facts.md "A care plan named but not read"): an active CarePlan whose
+title, description, activities or notes name an anthracycline in words, with no activity the service can
+read for that drug, plans doses of unknown number and size: an unknown part of the planned totals, so a
+total below its threshold is unknown (pend for the treatment plan), never not met.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -18,11 +24,11 @@ from typing import Any
 
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea
-from cds_service.clinical.codes import Agent
+from cds_service.clinical.codes import NAME_PATTERNS, Agent
 from cds_service.clinical.doses import Dose, dose_on, optional_dose
 from cds_service.clinical.drugs import agent_of_concept, agent_of_medication
-from cds_service.clinical.fhir_read import dicts, obj, status_of
-from cds_service.clinical.limits import PLANNED_DOSES_PER_READ
+from cds_service.clinical.fhir_read import concept_text, dicts, obj, status_of
+from cds_service.clinical.limits import CARE_PLAN_WORDS, PLANNED_DOSES_PER_READ
 from cds_service.clinical.schedule import (
     PlannedSchedule,
     SchedulePlan,
@@ -56,13 +62,19 @@ def _agent(detail: dict[str, Any], plan: Resource, pool: ResourcePool) -> Agent 
     return None
 
 
+def _active_plans(pool: ResourcePool) -> list[Resource]:
+    return [
+        plan
+        for plan in pool.of_type("CarePlan")
+        if status_of(plan) == "active" and plan.get("intent") != "proposal"
+    ]
+
+
 def planned_activities(pool: ResourcePool, agents: frozenset[Agent]) -> list[PlannedActivity]:
     """The activities of active CarePlans that plan one of ``agents``, with their schedules. Like the orders
     in play, all of them together are listed only within ``limits.PLANNED_DOSES_PER_READ``."""
     read: list[tuple[str, Agent, SchedulePlan | None, str]] = []
-    for plan in pool.of_type("CarePlan"):
-        if status_of(plan) != "active" or plan.get("intent") == "proposal":
-            continue
+    for plan in _active_plans(pool):
         written = obj(plan.get("period")).get("start") or plan.get("created")
         texts = _plan_texts(plan)
         for activity in dicts(plan.get("activity")):
@@ -172,3 +184,62 @@ def care_plan_doses(
             dose = dose._replace(note=dose.note or "planned in the CarePlan", remark=remark)
             doses.append(optional_dose(dose) if optional else dose)
     return doses
+
+
+# A drug named anywhere in a plan's words (not only where a medication's name starts, as ``drugs`` reads
+# an order): "AC: doxorubicin 60 mg/m2 and cyclophosphamide every 21 days" names doxorubicin.
+_NAMED = tuple(
+    (agent, re.compile(r"\b(?:" + "|".join(names) + r")\b", re.IGNORECASE)) for agent, names in NAME_PATTERNS
+)
+
+
+def _plan_words(plan: Resource) -> str:
+    """The words of a CarePlan: title, description, notes, and each activity's description, code, outcome,
+    progress notes and reference display; read up to ``limits.CARE_PLAN_WORDS`` characters."""
+    cap = CARE_PLAN_WORDS.value
+    text: list[str] = []
+    size = 0
+
+    def add(parts: Iterable[object]) -> bool:
+        nonlocal size
+        for part in parts:
+            if isinstance(part, str) and part:
+                text.append(part[: cap - size])
+                size += len(text[-1])
+                if size >= cap:
+                    return False
+        return True
+
+    notes = [note.get("text") for note in dicts(plan.get("note"))]
+    if not add([plan.get("title"), plan.get("description"), *notes]):
+        return " ".join(text)
+    for activity in dicts(plan.get("activity")):
+        detail = obj(activity.get("detail"))
+        progress = [note.get("text") for note in dicts(activity.get("progress"))]
+        parts = [
+            detail.get("description"),
+            concept_text(detail.get("code")),
+            concept_text(activity.get("outcomeCodeableConcept")),
+            obj(activity.get("reference")).get("display"),
+            *progress,
+        ]
+        if not add(parts):
+            break
+    return " ".join(text)
+
+
+def named_but_not_read(
+    pool: ResourcePool, agents: frozenset[Agent], activities: Iterable[PlannedActivity]
+) -> list[Dose]:
+    """An unknown part of the planned totals for each active CarePlan that names one of ``agents`` in its
+    words but has no activity the service reads for that drug (its doses and extent cannot be read)."""
+    read = {(activity.reference, activity.agent) for activity in activities}
+    found: list[Dose] = []
+    for plan in _active_plans(pool):
+        reference = reference_of(plan)
+        words = _plan_words(plan)
+        for agent, pattern in _NAMED:
+            if agent in agents and (reference, agent) not in read and pattern.search(words):
+                note = f"the CarePlan names {agent.value}, but its doses and extent cannot be read"
+                found.append(Dose(reference, agent, None, None, planned=True, note=note))
+    return found

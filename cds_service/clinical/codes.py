@@ -631,6 +631,27 @@ LINE_OF_BUSINESS_SYNONYMS = {
 # Our documentation template (workstream D): Questionnaire id cp-phar-418-dexrazoxane.
 QUESTIONNAIRE_MARKER = "cp-phar-418"
 
+# Self-pay in the standard code systems of Coverage.type, by every published identifier (a self-pay
+# member is outside the policy, "Line of business unknown never approves or denies" in docs/decisions.md):
+# - HL7 Coverage SelfPay Codes (THO; FHIR's Coverage.type value set "coverage-type" includes it): "pay",
+#   and "payconc" (a concession) added in THO 7; canonical URI, the STU3 / R4-ballot URI and both OIDs;
+# - HL7 v3 ActCode "PAY" (payment: "the guarantor, who may be the patient, pays the entire charge ... the
+#   patient wishes to self-pay"), by its canonical URI, the STU3 URI and its OID;
+# - SOPT 8* (no payment from an organization) is read with the other SOPT codes above.
+COVERAGE_SELFPAY = (
+    "http://terminology.hl7.org/CodeSystem/coverage-selfpay",
+    "http://hl7.org/fhir/coverage-selfpay",
+    "urn:oid:2.16.840.1.113883.4.642.1.1148",
+    "urn:oid:2.16.840.1.113883.4.642.1.526",
+)
+COVERAGE_SELFPAY_CODES = frozenset({"pay", "payconc"})
+V3_ACT_CODE = (
+    "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+    "http://hl7.org/fhir/v3/ActCode",
+    "urn:oid:2.16.840.1.113883.5.4",
+)
+V3_SELF_PAY_CODES = frozenset({"PAY"})
+
 # FHIR R4 Timing.code: the timing-abbreviation value set (http://hl7.org/fhir/ValueSet/timing-abbreviation),
 # codes of HL7 v3 GTSAbbreviation, by each of its identifiers (the THO URI, the STU3 URI, the OID). Each
 # code as the (frequency, period, periodUnit) its definition states ("BID: two times a day", "QOD: every

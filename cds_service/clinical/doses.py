@@ -15,8 +15,9 @@ from datetime import date
 from typing import NamedTuple
 
 from cds_service.clinical.bsa import BodySurfaceArea, Bsa, Weight
-from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, MAX_SINGLE_DOSE_MG_M2, Agent
+from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, Agent
 from cds_service.clinical.facts import DoseLine, DoseTotal
+from cds_service.clinical.plausibility import dose_not_credible
 from cds_service.clinical.units import to_mg, to_mg_per_kg, to_mg_per_m2
 
 # Doxorubicin-equivalence (isotoxic) factors for late cardiotoxicity: Feijen EAM et al., JAMA Oncol
@@ -148,12 +149,9 @@ def optional_dose(dose: Dose) -> Dose:
 
 
 def _credible(dose: Dose) -> Dose:
-    """The dose, or an unknown part when it is above any credible single dose (``MAX_SINGLE_DOSE_MG_M2``)."""
-    limit = MAX_SINGLE_DOSE_MG_M2.get(dose.agent)
-    if dose.mg_m2 is None or limit is None or dose.mg_m2 <= limit:
-        return dose
-    note = f"{dose.mg_m2:.0f} mg/m2 in one dose is not credible (a charting slip?): not counted"
-    return dose._replace(mg_m2=None, note=note)
+    """The dose, or an unknown part when no regimen gives it (``plausibility.dose_not_credible``)."""
+    why = dose_not_credible(dose.agent, dose.mg_m2)
+    return dose._replace(mg_m2=None, note=f"{why}: not counted") if why else dose
 
 
 class _RunningTotal:

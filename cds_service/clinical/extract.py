@@ -22,10 +22,14 @@ from cds_service.clinical.administrations import (
 )
 from cds_service.clinical.body_measures_not_read import measures_not_read, nearer_not_read
 from cds_service.clinical.bsa import BodySurfaceArea
-from cds_service.clinical.care_plans import care_plan_doses, planned_activities, regimen_stated
+from cds_service.clinical.care_plans import (
+    care_plan_doses,
+    named_but_not_read,
+    planned_activities,
+    regimen_stated,
+)
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
-from cds_service.clinical.dates import age_on
 from cds_service.clinical.documentation import documented_answers, submitted_evidence
 from cds_service.clinical.doses import Dose, Totals, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
@@ -39,6 +43,7 @@ from cds_service.clinical.order_purpose import (
     signed_doxorubicin,
 )
 from cds_service.clinical.outside_doses import outside_doses, unidentified_orders
+from cds_service.clinical.plausibility import Plausibility, the_patient, vital_status
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
@@ -50,7 +55,6 @@ from cds_service.clinical.regimen import (
     OrdersRead,
     doses_to_come,
     extent_not_stated,
-    orders_in_play,
     read_orders,
 )
 from cds_service.clinical.schedule import order_date
@@ -76,13 +80,14 @@ ADULT_HEIGHT_AGE = int(ADULT_AGE.value)
 _AGENTS_READ = ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS | {Agent.DEXRAZOXANE}
 
 
-def patient_age(pool: ResourcePool, start: date) -> Fact[int]:
-    patient = pool.get("Patient", pool.patient_id) if pool.patient_id else None
-    patients = [patient] if patient is not None else pool.of_type("Patient")[:1]
-    if not patients:
+def patient_age(pool: ResourcePool, start: date, plausible: Plausibility | None = None) -> Fact[int]:
+    """The age on ``start``; unknown when the birth date cannot give one the record can vouch for
+    (``Plausibility.age_on``: a partial date allowing two ages, a day before birth, no human's age)."""
+    patient = the_patient(pool)
+    if patient is None:
         return Fact(None, (), "no Patient in the data")
-    age, reason = age_on(patients[0].get("birthDate"), start)
-    return Fact(age, (reference_of(patients[0]),), reason)
+    age, reason = (plausible or Plausibility(patient.get("birthDate"))).age_on(start)
+    return Fact(age, (reference_of(patient),), reason)
 
 
 def _ph_status(ph_positive: Fact[bool], tki: Fact[bool]) -> Fact[bool]:
@@ -110,6 +115,7 @@ class _Given:
         today: date,
         body: BodySurfaceArea,
         unidentified: list[Resource],
+        plausible: Plausibility,
     ) -> None:
         cutoff = min(start, today)
         # administrations that count but whose drug cannot be identified (clinical.outside_doses)
@@ -126,6 +132,14 @@ class _Given:
             return converted[key]
 
         every = merge_duplicates(administrations, per_m2)
+        # Dated before the patient's birth: the record contradicts itself, so never a dose of any drug
+        # (docs/facts.md "Plausibility"); an anthracycline one is an unknown part of its totals.
+        self.before_birth = sorted(
+            (a for a in every if plausible.before_birth(a.when)), key=lambda a: a.reference
+        )
+        every = [a for a in every if not plausible.before_birth(a.when)]
+        born = plausible.earliest_birth.isoformat() if plausible.earliest_birth else ""
+        self.before_birth_note = f"dated before the birth date {born}: not counted"
         self.counted: list[Administration] = []
         self.after: list[Administration] = []
         self.unreadable: list[Administration] = []  # a date written that cannot be read
@@ -171,6 +185,11 @@ class _Given:
         doses += [
             Dose(a.reference, a.agent, None, None, note="its date cannot be read: not counted")
             for a in self.unreadable
+            if a.agent in ANTHRACYCLINES
+        ]
+        doses += [
+            Dose(a.reference, a.agent, a.when, None, note=self.before_birth_note)
+            for a in self.before_birth
             if a.agent in ANTHRACYCLINES
         ]
         return doses
@@ -228,6 +247,7 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
             Dose(reference, Agent.DOXORUBICIN, None, None, planned=True, note=f"{why}: its doses are unknown")
             for reference, why in _unknown_drug_orders(record)
         ]
+        + named_but_not_read(pool, ANTHRACYCLINES, activities)
     )
     # Not read is not absent: a dose sized through a BSA measured further from it than a body measure
     # the service cannot read is an unknown part (clinical.body_measures_not_read)
@@ -303,9 +323,13 @@ def extract_facts(
         unreadable_date = (
             f"{reference_of(order)}: its date {str(written)[:40]!r} cannot be read: read as of today",
         )
-    age = patient_age(pool, start)
+    plausible = record.once(("plausibility",), lambda: Plausibility.of(pool))
+    age = patient_age(pool, start, plausible)
     adult = (age.value or 0) >= ADULT_HEIGHT_AGE
-    body = record.once(("body", adult), lambda: BodySurfaceArea(pool.of_type("Observation"), adult=adult))
+    body = record.once(
+        ("body", adult),
+        lambda: BodySurfaceArea(pool.of_type("Observation"), adult=adult, plausibility=plausible),
+    )
     current_bsa = body.on(start)
     measures = _measures_not_read(record)
     if measures and nearer_not_read(current_bsa, start, pool, measures):
@@ -316,14 +340,20 @@ def extract_facts(
     clock = order_day_clock(order.get("authoredOn"))
     context = (start, today, clock, adult)
     every, unidentified = record.once(("administrations",), lambda: _administrations(pool))
-    by_then = record.once(("given", context), lambda: _Given(every, clock, start, today, body, unidentified))
+    by_then = record.once(
+        ("given", context), lambda: _Given(every, clock, start, today, body, unidentified, plausible)
+    )
     doses = record.once(("doses", context), lambda: _doses(record, by_then, body, start, today))
     administrations, read, orders = doses.administrations, doses.read, doses.read.in_play
     given, to_come, summed = doses.given, doses.to_come, doses.summed
 
-    dexrazoxane_in_play = record.once(
-        ("dexrazoxane orders",), lambda: orders_in_play(pool, frozenset({Agent.DEXRAZOXANE}))
+    dexrazoxane_read = record.once(
+        ("dexrazoxane orders",), lambda: read_orders(pool, frozenset({Agent.DEXRAZOXANE}))
     )
+    # Orders linked to this one (it replaces, fulfils or belongs with them) are this therapy, not more of
+    # it: never added to its dose or its course (docs/facts.md "One dose, every link").
+    linked = dexrazoxane_read.graph.linked(reference_of(order))
+    dexrazoxane_in_play = [o for o in dexrazoxane_read.in_play if not (o.references & linked)]
     dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa, current_weight)
     accompanies = accompanied_orders(order)
     doxorubicin = record.once(
@@ -422,9 +452,20 @@ def extract_facts(
     problems = unreadable_date + tuple(
         f"{d.reference}: {d.note}" for d in given + to_come if d.mg_m2 is None and d.note
     )
-    # Orders set aside (cancelled drafts, replaced orders) are named on the planned totals (§2.1).
+    # Orders set aside (cancelled drafts, replaced orders, releases counted in their plans) are named on
+    # the planned totals, and measurements set aside as implausible on every total sized through a BSA
+    # (docs/facts.md "Record integrity", "Plausibility").
     doxorubicin_aside = tuple(note for agent, note in read.set_aside if agent in DOXORUBICINS)
     anthracycline_aside = tuple(note for agent, note in read.set_aside if agent in ANTHRACYCLINES)
+
+    def measured_aside(doses: list[Dose], agents: frozenset[Agent]) -> tuple[str, ...]:
+        return body.set_aside if any(d.agent in agents and _body_sized(d) for d in doses) else ()
+
+    every_dose = given + to_come
+    before_birth = tuple(
+        f"{a.reference} set aside: dated {a.when.isoformat() if a.when else '?'}, before the birth date"
+        for a in by_then.before_birth
+    )
     return ClinicalFacts(
         order=reference_of(order),
         approval_start=start,
@@ -436,14 +477,26 @@ def extract_facts(
         consult_onc_or_hem=consult_onc_or_hem,
         consult_oncologist=consult_oncologist,
         bsa_m2=Fact(
-            current_bsa.m2, current_bsa.evidence, f"BSA ({current_bsa.source}) nearest {start.isoformat()}"
+            current_bsa.m2,
+            current_bsa.evidence,
+            "; ".join([f"BSA ({current_bsa.source}) nearest {start.isoformat()}", *body.set_aside]),
         )
         if current_bsa
-        else Fact(None, (), body.missing_reason(start)),
-        cumulative_doxorubicin=summed.cumulative_doxorubicin,
-        cumulative_anthracycline=summed.cumulative_anthracycline,
-        planned_doxorubicin=replace(summed.planned_doxorubicin, set_aside=doxorubicin_aside),
-        planned_anthracycline=replace(summed.planned_anthracycline, set_aside=anthracycline_aside),
+        else Fact(None, (), "; ".join([body.missing_reason(start), *body.set_aside])),
+        cumulative_doxorubicin=replace(
+            summed.cumulative_doxorubicin, set_aside=measured_aside(given, DOXORUBICINS)
+        ),
+        cumulative_anthracycline=replace(
+            summed.cumulative_anthracycline, set_aside=measured_aside(given, ANTHRACYCLINES)
+        ),
+        planned_doxorubicin=replace(
+            summed.planned_doxorubicin,
+            set_aside=doxorubicin_aside + measured_aside(every_dose, DOXORUBICINS),
+        ),
+        planned_anthracycline=replace(
+            summed.planned_anthracycline,
+            set_aside=anthracycline_aside + measured_aside(every_dose, ANTHRACYCLINES),
+        ),
         dose_lines=summed.lines,
         last_planned_doxorubicin_date=doxorubicin.last_planned,
         concurrent_doxorubicin=doxorubicin.concurrent,
@@ -465,7 +518,7 @@ def extract_facts(
         extravasation_course_order=course_order,
         course_first_day=first_course_day,
         age_on_course_start=(
-            patient_age(pool, first_course_day.value)
+            patient_age(pool, first_course_day.value, plausible)
             if first_course_day.value is not None and first_course_day.value != start
             else Fact(None)
         ),
@@ -490,4 +543,15 @@ def extract_facts(
         documented=documented_answers(pool, reference_of(order), start),
         submitted_evidence=submitted_evidence(pool, reference_of(order), start),
         problems=problems,
+        deceased=vital_status(the_patient(pool), start),
+        set_aside=body.set_aside + before_birth,
+    )
+
+
+def _body_sized(dose: Dose) -> bool:
+    """Whether a dose was converted through a BSA or a weight, or could not be for want of one."""
+    return (
+        dose.bsa is not None
+        or dose.weight is not None
+        or (dose.mg_m2 is None and dose.note.startswith(("mg dose", "mg/kg dose")))
     )

@@ -197,3 +197,8 @@ class ClinicalFacts:
     # The reads that left facts unknown (partial or not made), for the cards, the coverage-information
     # reason and the determination to name, with what would let them complete.
     unread: tuple[UnreadData, ...] = ()
+    # Not plausible is not a fact (docs/facts.md "Plausibility"): whether the Patient is recorded as
+    # deceased (no approval, whatever the criteria say), and every measurement or record set aside as
+    # implausible, with why (each total, ratio and course sized through a BSA names them too).
+    deceased: Fact[bool] = field(default_factory=lambda: Fact(False))
+    set_aside: tuple[str, ...] = ()

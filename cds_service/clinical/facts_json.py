@@ -109,4 +109,8 @@ def facts_to_json(facts: ClinicalFacts) -> dict[str, Any]:
     result["order_purpose"] = _plain(facts.order_purpose)
     result["extravasation_course_order"] = _plain(facts.extravasation_course_order)
     result["course_first_day"] = _plain(facts.course_first_day)
+    # Not plausible is not a fact (docs/facts.md "Plausibility"): the Patient recorded as deceased, and
+    # every measurement or record set aside as implausible, with why.
+    result["deceased"] = _plain(facts.deceased)
+    result["set_aside"] = list(facts.set_aside)
     return result

@@ -50,3 +50,17 @@ DEXRAZOXANE_ORDERS_PER_REQUEST = Cap(
 # magnitude): read as unreadable, so no product or quotient the service forms from it can overflow to
 # infinity or vanish to zero.
 LARGEST_MAGNITUDE = 1e12
+
+MEASUREMENTS_COMPARED = Cap(
+    8,
+    "readings of a kind compared on each side of a body measurement when it is checked against the "
+    'patient\'s others (docs/facts.md "Plausibility"): a median of up to sixteen neighbours is ample to '
+    "tell one slip from a trend, and a daily weight over years stays linear in its readings",
+)
+
+CARE_PLAN_WORDS = Cap(
+    20_000,
+    "characters of one CarePlan's words (title, description, notes, activities) read for a drug it names "
+    '(docs/facts.md "A care plan named but not read"): a plan\'s words are a few hundred; beyond the cap '
+    "the rest is not read, and a drug named only there is not found",
+)

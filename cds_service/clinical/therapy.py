@@ -14,7 +14,6 @@ from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea, Bsa, Weight
 from cds_service.clinical.codes import (
-    MAX_SINGLE_DOSE_MG_M2,
     TYROSINE_KINASE_INHIBITORS,
     Agent,
 )
@@ -22,6 +21,7 @@ from cds_service.clinical.dates import add_months
 from cds_service.clinical.doses import Dose, convert_dose, mg_from_mg_m2
 from cds_service.clinical.facts import ExtravasationDay, Fact
 from cds_service.clinical.fhir_read import dicts, parse_datetime, status_of
+from cds_service.clinical.plausibility import dose_not_credible
 from cds_service.clinical.regimen import OrderInPlay
 from cds_service.clinical.schedule import dose_amount, planned_schedule
 from cds_service.clinical.units import to_mg
@@ -179,16 +179,18 @@ def concurrent_doxorubicin(
         return ConcurrentDoxorubicin(concurrent, none, Fact(None, (), "no doxorubicin order"))
     references = tuple(o.reference for o in doxorubicin)
     concurrent = Fact(True, references, "draft or active doxorubicin order with doses to come")
-    named = [o for o in doxorubicin if o.reference in accompanies]
+    named = [o for o in doxorubicin if o.references & accompanies]
     sizing = named or doxorubicin
     # The smallest dose: dexrazoxane is given with each doxorubicin dose (I.A.5.a), so the ratio must hold
-    # for the smallest one too.
-    amounts = tuple(sorted({amount for o in sizing for amount in order_amounts(o.resource)}))
+    # for the smallest one too, a cycle released at a reduced dose included (``OrderInPlay.resources``).
+    amounts = tuple(
+        sorted({amount for o in sizing for resource in o.resources for amount in order_amounts(resource)})
+    )
     mg_m2, used, note = _extreme_mg_m2(amounts, bsa, min, weight)
     highest, _, _ = _extreme_mg_m2(amounts, bsa, max, weight)
-    if highest is not None and highest > MAX_SINGLE_DOSE_MG_M2[Agent.DOXORUBICIN]:
+    if highest is not None and (slip := dose_not_credible(Agent.DOXORUBICIN, highest)):
         # a charting slip in the order (500 for 50 mg/m²) would make any dexrazoxane dose look "within 10:1"
-        mg_m2, used, note = None, None, f"a doxorubicin dose of {highest:.0f} mg/m2 is not credible"
+        mg_m2, used, note = None, None, slip
     if named:
         whose = f"the doxorubicin order the dexrazoxane order names ({', '.join(o.reference for o in named)})"
     elif len(sizing) > 1:

@@ -8,7 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from cds_service.clinical.documentation import PAYER_REVIEWED_CRITERIA
-from cds_service.dtr.questionnaire_items import COMPUTED_GROUP, COMPUTED_ITEMS, PATHWAY_QUESTIONS
+from cds_service.dtr.questionnaire_items import (
+    COMPUTED_GROUP,
+    COMPUTED_ITEMS,
+    COVERAGE_GROUP,
+    COVERAGE_ITEM,
+    PATHWAY_QUESTIONS,
+)
 from cds_service.policy.cp_phar_418 import POLICY_ID, POLICY_TITLE
 from cds_service.policy.outcome import NOT_SHOWN
 
@@ -70,6 +76,17 @@ def _items() -> list[dict[str, Any]]:
         }
         for pathway in PATHWAY_QUESTIONS
     ]
+    link_id, text = COVERAGE_GROUP
+    groups.append(
+        {
+            "linkId": link_id,
+            "type": "group",
+            "text": text,
+            "item": [
+                {"linkId": COVERAGE_ITEM.link_id, "type": COVERAGE_ITEM.type, "text": COVERAGE_ITEM.text}
+            ],
+        }
+    )
     link_id, text = COMPUTED_GROUP
     groups.append(
         {

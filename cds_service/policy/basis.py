@@ -8,17 +8,18 @@ itself, read the same way at every hook: its JSON (``policy.render``, docs/deter
 into named parts,
 
 - ``decision``: the decision, pathway, approval period, the criteria documentation is asked for, the
-  off-label policies named, the evidence awaiting the payer's review;
+  off-label policies named, the evidence awaiting the payer's review, what the policy would decide if it
+  applies (the line of business unknown);
 - ``criteria``: every criterion's outcome with the references it rests on (its evidence), sorted;
 - ``coverage``: the Coverage read and the line of business read from it;
 - ``order``: what the dexrazoxane order itself says: its date (the approval start), its per-dose amount,
   its purpose, its course shape and days;
 - ``doses``: every anthracycline dose counted (each with the record it comes from, its date, its mg/m² and
   the BSA used), the totals, the BSA, the concurrent doxorubicin and its per-dose amount, the ratio, the
-  last planned doxorubicin date, prior dexrazoxane;
-- ``patient``, ``diagnoses``, ``prescriber``, ``therapy``, ``documentation``: age; the diagnoses; who
-  prescribes and who was consulted; TKIs, protocol enrollment, heart radiation; the clinician's answers
-  and the evidence attached to them;
+  last planned doxorubicin date, prior dexrazoxane, the measurements and records set aside as implausible;
+- ``patient``, ``diagnoses``, ``prescriber``, ``therapy``, ``documentation``: age and vital status; the
+  diagnoses; who prescribes and who was consulted; TKIs, protocol enrollment, heart radiation; the
+  clinician's answers and the evidence attached to them;
 - ``other facts``: any fact not named above (a fact added later is never silently left out);
 
 each part hashed (SHA-256 over its JSON with sorted keys), the parts hashed together into the digest.
@@ -45,7 +46,7 @@ import orjson
 
 # Bumped when the parts or what they hold change: a stored basis of another version is recomputed from
 # the stored determination JSON instead of compared.
-BASIS_VERSION = 1
+BASIS_VERSION = 2
 
 _FACT_PARTS: dict[str, tuple[str, ...]] = {
     "coverage": ("coverage", "line_of_business", "line_of_business_reason"),
@@ -78,8 +79,9 @@ _FACT_PARTS: dict[str, tuple[str, ...]] = {
         "last_planned_doxorubicin_date",
         "concurrent_doxorubicin",
         "prior_dexrazoxane_cardioprotection",
+        "set_aside",
     ),
-    "patient": ("age_years",),
+    "patient": ("age_years", "deceased"),
     "diagnoses": (
         "metastatic_breast_cancer",
         "acute_lymphoblastic_leukemia",
@@ -166,6 +168,7 @@ def parts_of(document: Mapping[str, Any]) -> dict[str, Any]:
             ),
             "off_label_policies": sorted(document.get("off_label_policies") or []),
             "evidence_under_review": sorted(document.get("evidence_under_review") or []),
+            "if_policy_applies": document.get("if_policy_applies"),
         },
         "criteria": _criteria(document),
     }

@@ -266,6 +266,15 @@ def concurrent_doxorubicin(facts: ClinicalFacts) -> Verdict:
     )
 
 
+def _measurements_set_aside(facts: ClinicalFacts, evidence: tuple[str, ...], sized: bool) -> str:
+    """The body measurements set aside as implausible (docs/facts.md "Plausibility"), for the reason of a
+    criterion sized through a BSA (``sized``: its evidence names one, or it could not be sized)."""
+    if not sized and not any(ref.startswith("Observation/") for ref in evidence):
+        return ""
+    aside = [note for note in facts.set_aside if note.startswith("Observation/")]
+    return "".join(f"; {note}" for note in aside)
+
+
 def dose_ratio_within_limit(facts: ClinicalFacts) -> Verdict:
     ratio = facts.dose_ratio
     evidence = tuple(
@@ -273,9 +282,10 @@ def dose_ratio_within_limit(facts: ClinicalFacts) -> Verdict:
             ratio.evidence + facts.dexrazoxane_dose_mg_m2.evidence + facts.doxorubicin_dose_mg_m2.evidence
         )
     )
+    aside = _measurements_set_aside(facts, evidence, ratio.value is None)
     if ratio.value is None:
         why = ratio.reason or "the dexrazoxane or doxorubicin dose cannot be expressed in mg/m²"
-        return Verdict(Outcome.UNKNOWN, f"dose ratio unknown: {why}", evidence)
+        return Verdict(Outcome.UNKNOWN, f"dose ratio unknown: {why}{aside}", evidence)
     ok = ratio.value <= t.MAX_DOSE_RATIO.value
     doses = ""
     dexrazoxane, doxorubicin = facts.dexrazoxane_dose_mg_m2.value, facts.doxorubicin_dose_mg_m2.value
@@ -289,7 +299,7 @@ def dose_ratio_within_limit(facts: ClinicalFacts) -> Verdict:
         # Several doxorubicin orders, or one named by the dexrazoxane order: say which set the divisor
         # (CONTRACT §2.1 "Nothing depends on resource order").
         reason += f"; {sizing}"
-    return Verdict(Outcome.of(ok), reason, evidence)
+    return Verdict(Outcome.of(ok), reason + aside, evidence)
 
 
 def documented_only(facts: ClinicalFacts) -> Verdict:
@@ -377,4 +387,5 @@ def extravasation_daily_caps(facts: ClinicalFacts) -> Verdict:
             )
     # Every day is shown, the ones within their cap too: the course reads day by day.
     outcome = all_of(part.outcome for part in parts)
-    return Verdict(outcome, "; ".join(part.reason for part in parts), evidence)
+    aside = _measurements_set_aside(facts, evidence, any(day.mg is None for day in course))
+    return Verdict(outcome, "; ".join(part.reason for part in parts) + aside, evidence)

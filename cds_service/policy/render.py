@@ -59,6 +59,8 @@ def determination_to_json(det: Determination) -> dict[str, Any]:
             }
             for u in (det.facts.unread if det.facts else ())
         ],
+        # what the policy would decide if it applies, when the line of business is unknown
+        "if_policy_applies": str(det.if_applies) if det.if_applies is not None else None,
     }
 
 
@@ -84,7 +86,7 @@ def determination_to_text(det: Determination) -> str:
         )
     if det.reason:
         lines.append(f"Why: {det.reason}")
-    if det.criteria and (unknown_line := line_of_business_note(det.facts)):
+    if det.criteria and (unknown_line := line_of_business_note(det.facts, det.if_applies)):
         lines.append(unknown_line)
     if det.evidence_under_review:
         lines.append(

@@ -264,6 +264,22 @@ def lead_lines(determination: Determination, *, pa_to_submit: bool = False) -> l
             f"**Approved**{through} ({where}; {order}).",
             "**To do:** nothing; keep the supporting chart notes.",
         ]
+    facts = determination.facts
+    if decision is Decision.PEND and facts is not None and facts.deceased.value:
+        return [
+            f"**Not decided** ({where}; {order}): {facts.deceased.reason}.",
+            "**To do:** correct the patient's record, or confirm the patient is alive and sign again.",
+        ]
+    if decision is Decision.PEND and determination.if_applies is not None:
+        return [
+            f"**Coverage needed** ({where}; {order}).",
+            "**To do:** send the member's coverage (health plan and line of business)"
+            + (
+                " with the documentation below."
+                if determination.if_applies is Decision.PEND
+                else "; the criteria are settled below."
+            ),
+        ]
     if decision is Decision.PEND and determination.evidence_under_review and not determination.documentation:
         return [
             f"**Evidence received** ({where}; {order}).",
@@ -345,7 +361,7 @@ def instructions_detail(
     if determination.reason and determination.criteria is None:  # the criteria below say it otherwise
         lines += ["", determination.reason]
     if determination.decision is not Decision.NOT_APPLICABLE and (
-        unknown_line := line_of_business_note(determination.facts)
+        unknown_line := line_of_business_note(determination.facts, determination.if_applies)
     ):
         lines += ["", unknown_line]
     needed = needed_lines(determination)

@@ -34,6 +34,9 @@ DECISION_WORDS: dict[Decision, str] = {
 }
 
 
+_WOULD = {Decision.APPROVE: "approve", Decision.DENY: "deny", Decision.PEND: "ask for documentation"}
+
+
 def _summary(text: str) -> str:
     return text if len(text) < SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 2].rstrip() + "…"
 
@@ -66,6 +69,13 @@ def decision_summary(determination: Determination, *, pa_to_submit: bool = False
     if decision is Decision.APPROVE:
         through = f" through {determination.approval.end.isoformat()}" if determination.approval else ""
         return f"Dexrazoxane approved under {POLICY_ID}{through}: no prior authorization request needed"
+    facts = determination.facts
+    if decision is Decision.PEND and facts is not None and facts.deceased.value:
+        return f"Dexrazoxane not decided: the record says the patient has died ({POLICY_ID})"
+    if decision is Decision.PEND and determination.if_applies is not None:
+        # The line of business is unknown: what the policy would decide if it applies.
+        would = _WOULD[determination.if_applies]
+        return f"Dexrazoxane needs the member's coverage: {POLICY_ID} would {would} if it applies"
     if decision is Decision.PEND and determination.evidence_under_review and not determination.documentation:
         # CONTRACT §2.1: the evidence is with the payer; nothing is left to document
         return f"Dexrazoxane needs prior authorization: evidence received, awaiting {POLICY_ID} review"

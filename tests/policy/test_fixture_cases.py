@@ -68,7 +68,7 @@ async def test_fixture_case(expect_path: Path) -> None:
     document = determination_to_json(evaluation.determinations[0])
 
     wrong: list[str] = []
-    for key in ("decision", "pathway", "approval", "off_label_policies"):
+    for key in ("order", "decision", "pathway", "approval", "off_label_policies", "if_policy_applies"):
         if key in expected and expected[key] != document[key]:
             wrong.append(f"{key}: expected {expected[key]!r}, got {document[key]!r}")
     if "documentation" in expected:
