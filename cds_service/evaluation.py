@@ -47,10 +47,11 @@ class Evaluation:
         return [item.determination for item in self.assessed]
 
 
-async def gather(source: Source, *, settings: Settings, http: httpx.AsyncClient) -> Gathered:
+async def gather(source: Source, *, settings: Settings, http: httpx.AsyncClient | None) -> Gathered:
     """The draft orders first (order-dispatch's, read by reference); which of them are dexrazoxane (asked
     once, here), of those the ones the call asks a decision for (order-select's selections); then the rest
-    of the data for those orders (``fhir.gather``)."""
+    of the data for those orders (``fhir.gather``). ``http`` None: offline, nothing is read from
+    ``fhirServer``."""
     gathering = await gather_draft_orders(source, settings=settings, http=http)
     orders = dexrazoxane_orders(gathering.pool)
     if source.decide_on is not None:  # order-select: the selected orders only, among every draft
@@ -91,7 +92,7 @@ def decide_all(gathered: Gathered, *, today: date, settings: Settings) -> list[D
 
 
 async def evaluate_hook(
-    source: Source, *, settings: Settings, http: httpx.AsyncClient, today: date, client: str = ""
+    source: Source, *, settings: Settings, http: httpx.AsyncClient | None, today: date, client: str = ""
 ) -> Evaluation:
     """``client``: the caller's verified JWT issuer ("" without authentication), which the coverage
     assertions are bound to (``assertion_ids``)."""

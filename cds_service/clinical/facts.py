@@ -110,6 +110,18 @@ class ExtravasationDay:
 
 
 @dataclass(frozen=True)
+class UnreadData:
+    """A read the facts could not rest on: a search or a prefetch Bundle read only in part, or not at all
+    (what it feeds is unknown: docs/facts.md "Record integrity"); what it left unknown, and what would let
+    it be read."""
+
+    key: str  # what was read, as the service names it: a prefetch key, else a resource type
+    reason: str  # "CarePlan search incomplete: fhirServer could not provide it"
+    left_unknown: tuple[str, ...]  # the facts it feeds, in words ("the planned doxorubicin total", ...)
+    to_read_it: str  # what would let the service read it whole
+
+
+@dataclass(frozen=True)
 class ClinicalFacts:
     """Everything the policy reads about one dexrazoxane order."""
 
@@ -182,6 +194,9 @@ class ClinicalFacts:
     # in part (a Coverage not read can put the member outside the policy), CONTRACT §2.1.
     undecidable: str = ""
 
+    # The reads that left facts unknown (partial or not made), for the cards, the coverage-information
+    # reason and the determination to name, with what would let them complete.
+    unread: tuple[UnreadData, ...] = ()
     # Not plausible is not a fact (docs/facts.md "Plausibility"): whether the Patient is recorded as
     # deceased (no approval, whatever the criteria say), and every measurement or record set aside as
     # implausible, with why (each total, ratio and course sized through a BSA names them too).

@@ -36,6 +36,7 @@ from cds_service.evaluation import Evaluation, decided, gather
 from cds_service.hooks.discovery import ORDER_SIGN
 from cds_service.hooks.parse import parse_hook_request
 from cds_service.hooks.request import HookCall
+from cds_service.log_context import bind_hook_instance
 from cds_service.metrics import HOOKS_ABANDONED, HOOKS_SHED
 from cds_service.settings import Settings
 
@@ -117,6 +118,9 @@ async def evaluate_within(
     body = await deadline.run("reading the body", read_body)
     deadline.check("parsing")
     hook_request = parse_hook_request(body, hook)
+    # From here on every line of the call carries its hookInstance (fhir_data warnings included); the
+    # app's outermost middleware clears it when the call ends (log_context).
+    bind_hook_instance(hook_request.hookInstance)
     source = hook_request.source()
     gathered = await deadline.run("gathering FHIR data", lambda: gather(source, settings=settings, http=http))
     deadline.check("deciding")

@@ -22,18 +22,16 @@ from starlette.responses import Response
 
 from cds_service.auth.dependency import client_of
 from cds_service.deps import AUTHENTICATED, RuntimeDep
-from cds_service.errors import HookDeadlineExceeded, Overloaded, ServiceError, UnknownService, clip
+from cds_service.errors import HookDeadlineExceeded, Overloaded, ServiceError, UnknownService
 from cds_service.hooks.admission import HookDeadline, evaluate_within
 from cds_service.hooks.discovery import SERVICE_BY_ID, Service, discovery_document
 from cds_service.hooks.feedback import parse_feedback
 from cds_service.hooks.responders import RESPONDERS, Call
+from cds_service.log_context import logged_hook_instance
 from cds_service.metrics import DECISIONS, HOOK_LATENCY
 from cds_service.metrics_exposition import NO_PATHWAY
 
 log = structlog.get_logger("cds_service.hooks")
-
-# Longest hookInstance written to the log.
-HOOK_INSTANCE_LOGGED = 128
 
 router = APIRouter(dependencies=[AUTHENTICATED])
 
@@ -91,8 +89,9 @@ async def call_service(service_id: str, request: Request, runtime: RuntimeDep) -
                 client=client_of(request),
                 hook=service.hook,
             )
-            # A UUID by the spec; any string in practice: bounded so a caller cannot flood the log.
-            fields["hook_instance"] = clip(hook_request.hookInstance, HOOK_INSTANCE_LOGGED)
+            # Bound to every line of the call once parsed (log_context); named here too, so the summary
+            # line carries it whatever the log context holds.
+            fields["hook_instance"] = logged_hook_instance(hook_request.hookInstance)
             fields["orders"] = len(evaluation.pool.draft_orders)
             deadline.check("responding")
             call = Call(hook_request, evaluation, runtime.store, settings, client_of(request), today)

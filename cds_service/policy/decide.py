@@ -127,7 +127,7 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         approval=approval_period(facts, pathway) if decision is Decision.APPROVE else None,
         documentation=tuple(documentation),
         off_label_policies=referral,
-        reason=_reason(decision, pathway, tree_reason, referral, held=held)
+        reason=_reason(decision, pathway, tree_reason, referral, criteria, facts, held=held)
         + _why_here(facts, pathway, decision),
         related=tuple(related),
         evidence_under_review=under_review if decision is Decision.PEND else (),
@@ -156,8 +156,9 @@ def _schedule_unreadable(
     ):
         return None
     unreadable = facts.last_planned_doxorubicin_date.reason or "the doxorubicin schedule cannot be read"
-    return f"every criterion is met, but {unreadable}", DocumentationRequest(
-        pathway, DOXORUBICIN_SCHEDULE_REQUEST
+    # The request says what left it open: no criterion shown below does (they are all met).
+    return f"every criterion it requires is met, but {unreadable}", DocumentationRequest(
+        pathway, f"{DOXORUBICIN_SCHEDULE_REQUEST} Still open: {unreadable}."
     )
 
 
@@ -225,21 +226,49 @@ def _read_from_text(facts: ClinicalFacts) -> str:
     return f" ({reason})" if "read from Coverage text" in reason else ""
 
 
+def failed_options(criteria: CriterionResult) -> list[str]:
+    """Each option shown not met under a "one of" that is met or still open, said so, so that the summary
+    above the tree is true of every [✗] printed in it: "I.A.5.a not met, but I.A.5 can still be met by
+    I.A.5.b". Only the highest such options (what lies under a failed option failed with it)."""
+    said: list[str] = []
+
+    def walk(node: CriterionResult) -> None:
+        failed = [c.id for c in node.children if c.outcome is Outcome.NOT_MET]
+        if failed and node.outcome is not Outcome.NOT_MET:
+            if node.outcome is Outcome.MET:
+                met = [c.id for c in node.children if c.outcome is Outcome.MET]
+                but = f"{node.id} is met by {', '.join(met)}"
+            else:  # open: options not failed remain (met ones, when the branch's own condition is open)
+                still = [c.id for c in node.children if c.outcome is not Outcome.NOT_MET]
+                but = f"{node.id} can still be met by {', '.join(still)}"
+            said.append(f"{', '.join(failed)} not met, but {but}")
+        for child in node.children:
+            if child.outcome is not Outcome.NOT_MET:
+                walk(child)
+
+    walk(criteria)
+    return said
+
+
 def _reason(
     decision: Decision,
     pathway: str,
     tree_reason: str,
     referral: tuple[str, ...],
+    criteria: CriterionResult,
+    facts: ClinicalFacts,
     *,
     held: str = "",
 ) -> str:
-    """``held``: why the order pends whatever its criteria say (the coverage unknown, the patient recorded
+    """One line above the criteria tree, true of what is printed under it (docs/glossary.md words).
+    ``held``: why the order pends whatever its criteria say (the coverage unknown, the patient recorded
     as deceased)."""
     section = POLICY[pathway].text
-    if held:
-        return f"{pathway} {section}: {held} ({tree_reason})"
     if decision is Decision.APPROVE:
-        return f"{pathway} {section}: every criterion is met"
+        return f"{pathway} {section}: every criterion it requires is met"
     if decision is Decision.DENY:
         return f"{pathway} {section}: {tree_reason}; off-label review under {', '.join(referral)}"
-    return f"{pathway} {section}: nothing fails, but documentation is needed ({tree_reason})"
+    parts = [f"{held} ({tree_reason})" if held else tree_reason, *failed_options(criteria)]
+    if facts.unread:
+        parts.append(f"not read in full: {', '.join(dict.fromkeys(u.key for u in facts.unread))}")
+    return f"{pathway} {section}: {'; '.join(parts)}"

@@ -226,5 +226,5 @@ def _branch_reason(
         if not_met := ids(Outcome.NOT_MET):
             parts.append(f"not met: {not_met}" if node.kind is Kind.ALL else "none of the options met")
     elif unknown := ids(Outcome.UNKNOWN):
-        parts.append(f"cannot be settled from the data: {unknown}")
+        parts.append(f"{Outcome.UNKNOWN.words}: {unknown}")
     return "; ".join(parts)

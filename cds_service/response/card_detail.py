@@ -19,14 +19,10 @@ from collections.abc import Sequence
 from cds_service.clinical.facts import ClinicalFacts, DoseTotal
 from cds_service.policy.cp_phar_418 import POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination
-from cds_service.policy.outcome import Outcome
+from cds_service.policy.outcome import AWAITING_REVIEW, NOT_SHOWN, OUTCOME_WORDS, Outcome
 from cds_service.policy.referral import line_of_business_note
+from cds_service.response.unread import MAX_SHOWN, keys, unread_named
 
-OUTCOME_WORDS: dict[Outcome, str] = {
-    Outcome.MET: "met",
-    Outcome.NOT_MET: "not met",
-    Outcome.UNKNOWN: "not documented",
-}
 # A criterion's policy words and its reason are cut at these lengths in the card (whole words, then "…");
 # the tree keeps them whole. Shorter on an approval, where there is nothing to act on.
 CRITERION_WORDS = 60
@@ -51,7 +47,7 @@ def clipped(text: str, limit: int) -> str:
 
 # The parts of a branch's reason that only restate its children's outcomes (policy/tree.py
 # ``_branch_reason``): the card shows those children, so it leaves these out.
-_STRUCTURAL = ("met by ", "every criterion met", "not met: ", "none of the options met", "cannot be settled")
+_STRUCTURAL = ("met by ", "every criterion met", "not met: ", "none of the options met", NOT_SHOWN)
 
 
 def own_reason(node: CriterionResult, *, expanded: bool = True) -> str:
@@ -61,9 +57,30 @@ def own_reason(node: CriterionResult, *, expanded: bool = True) -> str:
     return "; ".join(part for part in node.reason.split("; ") if not part.startswith(_STRUCTURAL))
 
 
-def _line(node: CriterionResult, depth: int, limits: tuple[int, int], *, expanded: bool = True) -> str:
+def awaiting_review(node: CriterionResult, under_review: frozenset[str]) -> bool:
+    """Open only for evidence the payer reviews (I.A.5.b, II.A.4.b): the criterion itself, or a branch whose
+    every open child is so. Its card line says so instead of asking for documentation already sent."""
+    if node.id in under_review:
+        return True
+    still_open = [c for c in node.children if c.outcome is Outcome.UNKNOWN]
+    return (
+        node.outcome is Outcome.UNKNOWN
+        and bool(still_open)
+        and all(awaiting_review(c, under_review) for c in still_open)
+    )
+
+
+def _line(
+    node: CriterionResult,
+    depth: int,
+    limits: tuple[int, int],
+    *,
+    expanded: bool = True,
+    under_review: frozenset[str] = frozenset(),
+) -> str:
     words = clipped(node.text, limits[0])
-    line = f"{'  ' * depth}- **{node.id}** {words}: **{OUTCOME_WORDS[node.outcome]}**"
+    said = AWAITING_REVIEW if awaiting_review(node, under_review) else OUTCOME_WORDS[node.outcome]
+    line = f"{'  ' * depth}- **{node.id}** {words}: **{said}**"
     reason = own_reason(node, expanded=expanded)
     if reason:
         line += f". {clipped(reason, limits[1])}"
@@ -74,19 +91,27 @@ def _ids(nodes: Sequence[CriterionResult]) -> str:
     return ", ".join(node.id for node in nodes)
 
 
+def _folded(node: CriterionResult, depth: int, limits: tuple[int, int]) -> str:
+    """A failed option on one line, its own sub-criteria not expanded."""
+    return _line(node, depth, limits, expanded=False)
+
+
 def deciding_lines(
-    node: CriterionResult, depth: int = 0, limits: tuple[int, int] = (CRITERION_WORDS, REASON_WORDS)
+    node: CriterionResult,
+    depth: int = 0,
+    limits: tuple[int, int] = (CRITERION_WORDS, REASON_WORDS),
+    under_review: frozenset[str] = frozenset(),
 ) -> list[str]:
     """The criteria that decide ``node``'s outcome, in markdown.
 
     - met: its met children; when some sibling is not met (a "one of"), only the first option that met it;
     - not met: the children that failed it; when every child failed (a "one of" with no option met), each
       option on one line, not expanded;
-    - not documented: the children still open, expanded; the options that failed beside them; one line
+    - not shown: the children still open, expanded; the options that failed beside them; one line
       naming those already met.
     """
     children = node.children
-    lines = [_line(node, depth, limits, expanded=bool(children))]
+    lines = [_line(node, depth, limits, expanded=bool(children), under_review=under_review)]
     if not children:
         return lines
     met = [c for c in children if c.outcome is Outcome.MET]
@@ -95,19 +120,23 @@ def deciding_lines(
     if node.outcome is Outcome.MET:
         shown = met if len(met) == len(children) else met[:1]
         for child in shown:
-            lines += deciding_lines(child, depth + 1, limits)
+            lines += deciding_lines(child, depth + 1, limits, under_review)
     elif node.outcome is Outcome.NOT_MET:
         if len(failed) == len(children) and len(children) > 1:
-            lines += [_line(child, depth + 1, limits, expanded=False) for child in failed]
+            lines += [
+                _line(child, depth + 1, limits, expanded=False, under_review=under_review) for child in failed
+            ]
         else:
             for child in failed:
-                lines += deciding_lines(child, depth + 1, limits)
+                lines += deciding_lines(child, depth + 1, limits, under_review)
     else:
         for child in open_:
-            lines += deciding_lines(child, depth + 1, limits)
+            lines += deciding_lines(child, depth + 1, limits, under_review)
         # Options already failed beside those still open (a "one of"): why the open ones matter.
         if 0 < len(failed) <= MAX_FAILED_SHOWN:
-            lines += [_line(child, depth + 1, limits, expanded=False) for child in failed]
+            lines += [
+                _line(child, depth + 1, limits, expanded=False, under_review=under_review) for child in failed
+            ]
         elif failed:
             lines.append(f"{'  ' * (depth + 1)}- not met: {_ids(failed)}")
         if met:
@@ -280,16 +309,37 @@ def needed_lines(determination: Determination) -> list[str]:
     if determination.evidence_under_review and not determination.documentation:
         return []  # the lead says the evidence awaits the payer's review and nothing more is needed
     lines = ["### Still needed"]
-    # What is still open about each is said once, on its criterion below.
+    # What is still open about each is said once, on its criterion below; a request about the pathway
+    # as a whole (the doxorubicin schedule) has no open criterion below to say it, so it says it here.
     lines += [
-        f"- **{doc.criterion}**: {doc.request.split(' Still open: ')[0]}"
+        f"- **{doc.criterion}**: "
+        + (doc.request if doc.criterion == determination.pathway else doc.request.split(" Still open: ")[0])
         for doc in determination.documentation
     ]
     if not determination.documentation:
-        lines.append("- the chart notes supporting every criterion listed as not documented below")
+        lines.append(f"- the chart notes supporting every criterion listed as {NOT_SHOWN} below")
     lines += [
         f"- **{criterion}**: evidence received, awaiting the payer's review"
         for criterion in determination.evidence_under_review
+    ]
+    return lines
+
+
+def unread_lines(determination: Determination) -> list[str]:
+    """A pend on data the service could not read whole says which read, what it left unknown and what
+    would let it complete (a partial read pends, naming the query: docs/facts.md "Record integrity")."""
+    unread = unread_named(determination)
+    if not unread:
+        return []
+    lines = ["### Not read in full"]
+    for item in unread[:MAX_SHOWN]:
+        lines.append(f"- **{item.key}**: {item.reason}; left unknown: {', '.join(item.left_unknown)}")
+    if len(unread) > MAX_SHOWN:
+        lines.append(f"- and {keys(unread[MAX_SHOWN:])}")
+    lines += [
+        "",
+        "**To complete:** sign again once fhirServer answers these searches in full, or send them whole in "
+        "the prefetch under these keys.",
     ]
     return lines
 
@@ -317,10 +367,14 @@ def instructions_detail(
     needed = needed_lines(determination)
     if needed:
         lines += ["", *needed]
+    unread = unread_lines(determination)
+    if unread:
+        lines += ["", *unread]
     if determination.criteria is not None:
         approved = determination.decision is Decision.APPROVE
         limits = APPROVED_LIMITS if approved else (CRITERION_WORDS, REASON_WORDS)
-        lines += ["", "### Deciding criteria", *deciding_lines(determination.criteria, limits=limits)]
+        review = frozenset(determination.evidence_under_review)
+        lines += ["", "### Deciding criteria", *deciding_lines(determination.criteria, 0, limits, review)]
     if determination.facts is not None:
         doses = dose_lines(determination.facts, _words_shown(determination.criteria, "\n".join(lines)))
         if doses:

@@ -12,8 +12,9 @@ from typing import Any
 
 from cds_service.policy.cp_phar_418 import POLICY_ID, POLICY_URL
 from cds_service.policy.determination import Decision, Determination
-from cds_service.policy.outcome import Outcome
+from cds_service.policy.outcome import NOT_SHOWN, Outcome
 from cds_service.response.crd_terms import COVERAGE_INFORMATION_URL, DEXRAZOXANE_BILLING_CODE, CrdVersion
+from cds_service.response.unread import keys, unread_named
 
 # THO crd-coverage-detail (reference/davinci-crd.md §1.1, "Detail codes").
 COVERAGE_DETAIL_SYSTEM = "http://terminology.hl7.org/CodeSystem/crd-coverage-detail"
@@ -96,10 +97,19 @@ def assertion_reason(determination: Determination, *, unsolicited_determ: bool =
         determination, Outcome.UNKNOWN
     )
     listed = ", ".join(undocumented) or "some criteria"
-    return (
-        f"Prior authorization needed: {POLICY_ID}{pathway} criteria {listed} cannot be settled from the "
-        "EHR data; complete the documentation template."
+    reason = (
+        f"Prior authorization needed: {POLICY_ID}{pathway}: {NOT_SHOWN}: {listed}; complete the "
+        "documentation template."
     )
+    unread = unread_named(determination)
+    if unread:
+        # A pend on a partial read names the query, and what would let it complete (docs/integration.md).
+        reason += (
+            f" Not read in full: {unread[0].reason}"
+            + (f" (also {keys(unread[1:])})" if len(unread) > 1 else "")
+            + "; sign again once fhirServer answers, or send them in the prefetch."
+        )
+    return reason
 
 
 def coverage_information(

@@ -24,7 +24,8 @@ from cds_service.metrics import STORE_ERRORS, STORE_LATENCY
 from cds_service.settings import Settings
 from cds_service.store import migrate, schema
 from cds_service.store.engine import SINGLE_STATEMENT, create_engine
-from cds_service.store.protocol import StoreUnavailable
+from cds_service.store.failure import failure_cause
+from cds_service.store.protocol import SchemaMigration, StoreUnavailable
 from cds_service.store.records import DeterminationRecord, FeedbackRecord
 
 # What a failing database raises through SQLAlchemy and its drivers (connection refused, timeouts).
@@ -128,6 +129,7 @@ class SqlStore:
         self.timeout = timeout_seconds
         self.dialect = engine.dialect.name
         self._migrated = False
+        self._revision: str | None = None  # the schema's revision once migrated in this process
         self._failing_until = 0.0  # time.monotonic() before which operations fail fast
         self._migrating = asyncio.Lock()
         # Built once: building an upsert (its EXCLUDED alias) costs more CPU than executing it.
@@ -161,17 +163,19 @@ class SqlStore:
             STORE_ERRORS.labels(name).inc()
             if _database_down(error):
                 self._failing_until = time.monotonic() + FAIL_FAST_SECONDS
-            raise StoreUnavailable(f"store {name} failed: {type(error).__name__}") from error
+            raise StoreUnavailable(f"store {name} failed: {failure_cause(error)}") from error
         finally:
             STORE_LATENCY.labels(name).observe(time.perf_counter() - started)
         if probe:
             self._failing_until = 0.0
 
-    async def _upgrade(self) -> None:
+    async def _upgrade(self) -> SchemaMigration:
         async with self._migrating:
-            if not self._migrated:
-                await migrate.upgrade(self.engine)
-                self._migrated = True
+            if self._migrated and self._revision is not None:
+                return SchemaMigration(self._revision, self._revision)
+            done = await migrate.upgrade(self.engine)
+            self._migrated, self._revision = True, done.after
+            return done
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -180,9 +184,10 @@ class SqlStore:
         async with self._statements.begin() as connection:
             yield connection
 
-    async def migrate(self) -> None:
+    async def migrate(self) -> SchemaMigration:
         async with self._operation("migrate", probe=True):
-            await self._upgrade()
+            done = await self._upgrade()
+        return done
 
     async def save_determinations(self, records: Sequence[DeterminationRecord]) -> None:
         if not records:

@@ -6,6 +6,11 @@ feedback and DTR endpoints. Two helpers exist only for it:
 
 - ``GET /tester/scenarios`` and ``GET /tester/scenarios/{folder}/{name}``: the fixture requests, with the
   decision expected beside each, moved to today (``scenarios``);
+- ``POST /tester/answer``: what the page shows after it fires a hook, from one evaluation: the answer of
+  the hook the posted request names (order-select, order-sign or order-dispatch: the same evaluation and
+  responder as its service, recording as it records) with the determinations behind it
+  (docs/determination.md), so the FHIR server is read once per hook fired, not once for the cards and again
+  for the criteria;
 - ``POST /tester/determination``: the determination JSON (docs/determination.md) of a posted hook
   request (any of the three hooks), through the same parsing and evaluation as the hook (the whole
   criteria tree, every reference).
@@ -25,9 +30,11 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from cds_service.auth.dependency import client_of
 from cds_service.deps import AUTHENTICATED, RuntimeDep
 from cds_service.errors import NotFound
 from cds_service.hooks.admission import HookDeadline, evaluate_within
+from cds_service.hooks.responders import RESPONDERS, Call
 from cds_service.policy.render import determination_to_json
 from cds_service.tester.scenarios import find_scenario, list_scenarios, scenario_request
 
@@ -108,3 +115,32 @@ async def determination(request: Request, runtime: RuntimeDep) -> Response:
         )
         deadline.check("rendering")
         return _json([determination_to_json(d) for d in evaluation.determinations])
+
+
+@data_router.post("/answer")
+async def answer(request: Request, runtime: RuntimeDep) -> Response:
+    """The answer of the hook a posted request names and the determinations it rests on, from one
+    evaluation: ``{"response": <the CDS Hooks response>, "determinations": [<determination JSON>, ...]}``."""
+    # Admitted and bounded like the hooks themselves (hooks/admission.py).
+    with runtime.admission.admit():
+        settings = runtime.settings
+        deadline = HookDeadline(settings.hook_deadline_seconds)
+        today = date.today()
+        hook_request, evaluation = await evaluate_within(
+            deadline,
+            request.body,
+            settings=settings,
+            http=runtime.http(),
+            today=today,
+            client=client_of(request),
+            hook=None,
+        )
+        deadline.check("responding")
+        call = Call(hook_request, evaluation, runtime.store, settings, client_of(request), today)
+        responded = await RESPONDERS[hook_request.hook](call)
+    return _json(
+        {
+            "response": responded.body,
+            "determinations": [determination_to_json(d) for d in evaluation.determinations],
+        }
+    )

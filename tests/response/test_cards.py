@@ -74,7 +74,7 @@ def test_instructions_detail_lists_the_deciding_criteria_the_evidence_summary_an
 
 def test_a_pend_lists_the_documentation_criterion_by_criterion() -> None:
     detail = str(card_for(pend())["detail"])
-    assert "**I.A.2** words of I.A.2: **not documented**" in detail
+    assert "**I.A.2** words of I.A.2: **not shown — documentation needed**" in detail
     assert "### Still needed" in detail
     assert "- **I.A.2**: Send the prescriber's specialty." in detail
     # what to send comes before the criteria and the evidence

@@ -365,6 +365,22 @@ async def test_a_nul_character_from_a_caller_is_stored_and_stops_no_other_write(
     assert recorded and await store.determination(recorded[0], now=NOW) is not None
 
 
+def test_libpq_tls_files_in_the_url_become_the_drivers_ssl_context(tmp_path: Path) -> None:
+    """asyncpg takes no sslrootcert argument: the files leave the URL and make the SSLContext it is handed
+    (libpq's meaning: verify-full checks the chain and the host name)."""
+    from cds_service.store.engine import database_url, tls_files
+
+    settings = Settings(
+        database_url=f"postgresql://u:p@db/cds?sslmode=verify-full&sslrootcert={tmp_path}/ca.pem"
+    )
+    assert dict(database_url(settings).query) == {}
+    files = tls_files(settings)
+    assert files is not None and (files.mode, files.rootcert) == ("verify-full", f"{tmp_path}/ca.pem")
+    with pytest.raises(FileNotFoundError):
+        files.context()  # read on each connection: a missing file is a failed connection, named
+    assert tls_files(Settings(database_url="postgresql://u:p@db/cds?sslmode=require")) is None
+
+
 async def test_an_order_s_latest_determination_is_found_by_its_key(store: SqlStore) -> None:
     """Whatever its coverage: order-dispatch finds what was asserted at signing by the order alone."""
     earlier, later = NOW - timedelta(days=2), NOW
@@ -417,7 +433,13 @@ async def test_rows_written_before_migration_0002_stay_readable(database_url: st
             )
             assert "order_key" not in old_table.c
             await connection.execute(insert(old_table).values(**columns_of_0001))
-        await sql_store.migrate()
+        done = await sql_store.migrate()
+        # from which revision to which, each step named (what cds-service migrate prints)
+        assert (done.before, done.after, [revision for revision, _ in done.applied]) == (
+            "0001",
+            "0002",
+            ["0002"],
+        )
         stored = await sql_store.determination(record.assertion_id, now=NOW)
         assert stored is not None
         assert (stored.decision, stored.order_key, stored.basis, stored.hook) == ("approve", None, None, None)

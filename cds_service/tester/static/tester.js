@@ -12,6 +12,8 @@
     "order-sign": "/cds-services/dexrazoxane-order-sign",
     "order-dispatch": "/cds-services/dexrazoxane-order-dispatch",
   };
+  // The hook's answer with its determinations, from one evaluation (tester/routes.py).
+  const ANSWER = "/tester/answer";
   // Who the signed order is dispatched to (order-dispatch context.performer).
   const PERFORMER = "Organization/infusion-pharmacy";
   const COVERAGE_INFORMATION = "ext-coverage-information";
@@ -279,13 +281,20 @@
     if (hook === "order-sign") request.hookInstance = sent.hookInstance;
     setStatus(hook + "…");
     const started = performance.now();
-    const result = await call("POST", SERVICES[hook], sent);
+    // One evaluation answers both the cards and the criteria tree (POST /tester/answer: the hook's own answer,
+    // from its service's responder, with the determinations behind it), so the FHIR server is read once.
+    const answered = await call("POST", ANSWER, sent);
     const elapsed = Math.round(performance.now() - started);
-    const determination = await call("POST", "/tester/determination", sent);
+    const result = answered.ok
+      ? { status: answered.status, ok: true, json: answered.json.response, text: JSON.stringify(answered.json.response, null, 2) }
+      : answered;
+    const determination = answered.ok
+      ? { ok: true, json: answered.json.determinations, text: JSON.stringify(answered.json.determinations, null, 2) }
+      : { ok: false, json: [], text: "" };
     noteStage(hook, result);
     $("response-json").textContent = result.text;
     $("determination-json").textContent = determination.text;
-    $("timing").textContent = "POST " + SERVICES[hook] + ": HTTP " + result.status + " in " + elapsed + " ms";
+    $("timing").textContent = "POST " + ANSWER + " (the " + SERVICES[hook] + " answer and its determinations): HTTP " + result.status + " in " + elapsed + " ms";
     $("questionnaire").replaceChildren();
     if (!result.ok) {
       $("cards").replaceChildren(element("p", { className: "error", text: problem(result) }));
@@ -509,7 +518,8 @@
 
   // ---- the whole criteria tree (the determination JSON) ----
 
-  const MARKS = { met: "✓ met", not_met: "✗ not met", unknown: "? unknown" };
+  // The outcome words of docs/glossary.md (policy/outcome.py OUTCOME_WORDS; a test holds them equal).
+  const MARKS = { met: "✓ met", not_met: "✗ not met", unknown: "? not shown — documentation needed" };
 
   function treeNode(node) {
     const item = element("li", {}, [
