@@ -11,7 +11,7 @@ doxorubicin-equivalence factor.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 from cds_service.clinical.bsa import BodySurfaceArea, Bsa, Weight
@@ -114,8 +114,10 @@ def dose_on(
     *,
     fallback: date,
     planned: bool = False,
+    at: datetime | None = None,
 ) -> Dose:
-    """A dose converted with the BSA nearest its date (``fallback``, the approval start, when undated).
+    """A dose converted with the BSA nearest its time (``at``, when it was charted with one), else its
+    date (``fallback``, the approval start, when undated): nearest in time is read on real times.
 
     A planned dose is converted with the current BSA, the one nearest the approval start (``fallback``):
     a future dose is prescribed on what the patient measures now.
@@ -125,7 +127,7 @@ def dose_on(
         if per_m2 is not None:
             # Written per m², so no BSA is used: skip the lookup (half a long history, or more).
             return _credible(Dose(reference, agent, when, per_m2, None, planned, ""))
-    on = fallback if planned else (when or fallback)
+    on: date | datetime = fallback if planned else (at or when or fallback)
     weight = body.weight_on(on) if amount is not None and to_mg_per_kg(*amount) is not None else None
     mg_m2, bsa, note = convert_dose(amount, body.on(on), weight)
     if note == NO_BSA:

@@ -128,7 +128,9 @@ class _Given:
         def per_m2(a: Administration) -> float | None:
             key = (a.reference, a.agent, a.when, a.amount)
             if key not in converted:
-                converted[key] = dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start).mg_m2
+                converted[key] = dose_on(
+                    a.reference, a.agent, a.when, a.amount, body, fallback=start, at=a.moment
+                ).mg_m2
             return converted[key]
 
         every = merge_duplicates(administrations, per_m2)
@@ -169,7 +171,7 @@ class _Given:
                 note = f"charted again on the same day with no time (may repeat {self.repeats[a.reference]})"
                 doses.append(Dose(a.reference, a.agent, a.when, None, note=note + ": not counted"))
                 continue
-            dose = dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start)
+            dose = dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start, at=a.moment)
             if a.merged:
                 note = merged_note(a.merged) + (f"; {dose.note}" if dose.note else "")
                 dose = dose._replace(merged=a.merged, note=note)
