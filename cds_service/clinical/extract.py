@@ -13,6 +13,7 @@ from typing import NamedTuple
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.administrations import (
     Administration,
+    charted_twice,
     counted_administrations,
     date_unreadable,
     given_by,
@@ -161,6 +162,10 @@ class _Given:
             if by_then and recent and not given_by(administration, day_before, clock):
                 self.on_the_day.add(administration.reference)
         self.repeats = same_day_undated(self.counted, per_m2)
+        # One infusion charted twice within the hour (two systems, a correction kept beside the original):
+        # never two known doses (docs/facts.md "One dose is counted once").
+        self.twice = charted_twice(self.counted, per_m2)
+        self.folded = self.twice.folded()
 
     def anthracycline_doses(self, body: BodySurfaceArea, start: date) -> list[Dose]:
         doses: list[Dose] = []
@@ -170,6 +175,12 @@ class _Given:
             if a.reference in self.repeats:
                 note = f"charted again on the same day with no time (may repeat {self.repeats[a.reference]})"
                 doses.append(Dose(a.reference, a.agent, a.when, None, note=note + ": not counted"))
+                continue
+            if a.reference in self.folded:
+                continue  # counted within the first record's unknown part (charted_twice)
+            twice = self.twice.repeats.get(a.reference) or self.twice.conflicting.get(a.reference, ("",))[0]
+            if twice:
+                doses.append(Dose(a.reference, a.agent, a.when, None, note=twice + ": not counted"))
                 continue
             dose = dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start, at=a.moment)
             if a.merged:
@@ -229,7 +240,12 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
     pool = record.pool
     administrations = by_then.counted
     anthracycline_given = [
-        a for a in administrations if a.agent in ANTHRACYCLINES and a.reference not in by_then.repeats
+        a
+        for a in administrations
+        if a.agent in ANTHRACYCLINES
+        and a.reference not in by_then.repeats
+        and a.reference not in by_then.twice.repeats
+        and a.reference not in by_then.folded
     ]
     given = by_then.anthracycline_doses(body, start)
     # Not read is not absent: anthracycline recorded where doses are not read is an unknown part
