@@ -2,7 +2,9 @@
 
 A BSA, height or weight is read from its LOINC code (``clinical.bsa``). An Observation with a value
 whose code is not read as one (a local code, a LOINC code not listed) but whose text names a height, a
-weight or a body surface area could be the measure nearest a dose: a dose sized through a BSA measured
+weight or a body surface area, or one read as such whose value's UCUM code and unit text name different
+units (not plausible is not a fact: which unit is meant is not known), could be the measure nearest a
+dose: a dose sized through a BSA measured
 further from it than such an Observation is not a known dose but an unknown part of its total, and the
 current BSA is unknown when one sits nearer the order than the measures it was computed from.
 """
@@ -13,7 +15,8 @@ from datetime import date
 
 from cds_service.clinical import codes
 from cds_service.clinical.bsa import Bsa
-from cds_service.clinical.fhir_read import codings, concept_text, obj, parse_date, status_of
+from cds_service.clinical.fhir_read import codings, concept_text, obj, parse_date, quantity, status_of
+from cds_service.clinical.units import is_disagreeing
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 _READ = codes.HEIGHT_LOINC | codes.WEIGHT_LOINC | codes.BSA_LOINC
@@ -36,6 +39,9 @@ def measures_not_read(pool: ResourcePool) -> list[tuple[str, date | None]]:
             continue
         concept = observation.get("code")
         if any(system == codes.LOINC and code in _READ for system, code in codings(concept)):
+            read = quantity(observation.get("valueQuantity"))
+            if read is not None and is_disagreeing(read[1]):
+                found.append((reference_of(observation), _when(observation)))
             continue
         if any(word in concept_text(concept) for word in _WORDS):
             found.append((reference_of(observation), _when(observation)))
@@ -56,5 +62,8 @@ def nearer_not_read(
     farthest = max(distances)
     for reference, when in measures:
         if when is None or abs((on - when).days) < farthest:
-            return f"{reference} names a body measure in a code the service does not read, nearer to it"
+            return (
+                f"{reference} names a body measure the service cannot read (its code or its unit), "
+                "nearer to it"
+            )
     return ""

@@ -18,7 +18,7 @@ from cds_service.clinical.bsa import BodySurfaceArea, Bsa, Weight
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, Agent
 from cds_service.clinical.facts import DoseLine, DoseTotal
 from cds_service.clinical.plausibility import dose_not_credible
-from cds_service.clinical.units import to_mg, to_mg_per_kg, to_mg_per_m2
+from cds_service.clinical.units import is_disagreeing, to_mg, to_mg_per_kg, to_mg_per_m2
 
 # Doxorubicin-equivalence (isotoxic) factors for late cardiotoxicity: Feijen EAM et al., JAMA Oncol
 # 2019;5(6):864-871 as adopted by IGHG 2023 / PanCare ("Doxorubicin x1; Daunorubicin x0.6; Epirubicin
@@ -81,6 +81,8 @@ def convert_dose(
             return None, None, "mg/kg dose with no weight charted near it"
         mg = per_kg * weight.kg
     if mg is None:
+        if is_disagreeing(unit):
+            return None, None, f"the dose's unit is not known: its {unit}"
         return None, None, f"dose unit {unit!r} cannot be converted to mg/m2"
     if bsa is None:
         return None, None, NO_BSA

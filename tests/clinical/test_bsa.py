@@ -4,7 +4,9 @@ from datetime import date, datetime
 
 import pytest
 
+from cds_service.clinical.body_measures_not_read import measures_not_read
 from cds_service.clinical.bsa import BodySurfaceArea, mosteller_m2
+from cds_service.fhir.pool import ResourcePool
 from tests.clinical.builders import bsa, height, weight
 
 
@@ -158,3 +160,14 @@ def test_a_dose_with_a_date_only_is_as_near_to_every_measure_of_its_day_and_the_
     ]
     found = BodySurfaceArea(measures, adult=True).on(date(2026, 8, 27))
     assert found is not None and found.source == "observation"
+
+
+def test_a_measure_whose_code_and_unit_text_disagree_is_not_read_and_is_named_as_such() -> None:
+    # 64 coded "cm" with the unit text "in": 64 cm or 163 cm is not known
+    slip = height("h", "2026-11-27", 64)
+    slip["valueQuantity"]["unit"] = "in"
+    body = BodySurfaceArea([slip, weight("w", "2026-11-27", 60)], adult=True)
+    assert body.on(date(2026, 11, 28)) is None
+    pool = ResourcePool()
+    pool.add(slip)
+    assert measures_not_read(pool) == [("Observation/h", date(2026, 11, 27))]
