@@ -647,13 +647,45 @@ def is_extravasation_diagnosis(diagnosis: Diagnosis) -> bool:
 def _drug_verdict(diagnosis: Diagnosis, on: date, pool: ResourcePool) -> Fact[bool]:
     """I.B.1 for one extravasation record: the drug it names decides, else the drugs given at the onset
     (the onset day or the day before): an anthracycline only → ``True``; only other vesicants → ``False``;
-    both, or neither identified → unknown (CONTRACT §2.1)."""
+    both, or neither identified → unknown (docs/facts.md "Anthracycline-induced means an anthracycline
+    extravasated").
+
+    Not plausible is not a fact: the record decides when the administrations at the onset say nothing
+    against it (none recorded, or the drug it names among them), or when it names the administration that
+    extravasated itself (its ``evidence``); when they record only the other kind of drug (the record names
+    an anthracycline and only another vesicant was given then, or the converse), the two conflict and
+    I.B.1 is unknown, naming both."""
     record = pool.resolve(diagnosis.reference) if diagnosis.reference.startswith("Condition/") else None
     named = vesicants.named_by_record(record, diagnosis.text, diagnosis.reference, pool)
+    window = f"({(on - vesicants.ONSET_WINDOW).isoformat()} or {on.isoformat()})"
     source = "named in the extravasation record"
     if not named.found:
         named = vesicants.given_at_onset(pool, on)
-        source = f"given at the onset ({(on - vesicants.ONSET_WINDOW).isoformat()} or {on.isoformat()})"
+        source = f"given at the onset {window}"
+    elif not vesicants.names_an_administration(record, pool):
+        given = vesicants.given_at_onset(pool, on)
+        contradicted = (
+            named.anthracyclines and not named.others and given.others and not given.anthracyclines
+        ) or (named.others and not named.anthracyclines and given.anthracyclines and not given.others)
+        if contradicted:
+            said_named = ", ".join([*named.anthracyclines, *named.others])
+            said_given = ", ".join([*given.anthracyclines, *given.others])
+            evidence = tuple(
+                dict.fromkeys(
+                    (
+                        diagnosis.reference,
+                        *given.anthracyclines.values(),
+                        *given.others.values(),
+                    )
+                )
+            )
+            return Fact(
+                None,
+                evidence,
+                f"the extravasation record names {said_named}, but only {said_given} is recorded as given at "
+                f"the onset {window}: the record and the administrations conflict, so which drug "
+                "extravasated is not known",
+            )
     evidence = tuple(
         dict.fromkeys((diagnosis.reference, *named.anthracyclines.values(), *named.others.values()))
     )

@@ -244,7 +244,9 @@ def test_anthracycline_induced_means_the_anthracycline_given_at_the_onset() -> N
 def test_a_condition_that_names_the_drug_decides() -> None:
     stopped = administration("dox", DOXORUBICIN, "2026-10-03", None, status="stopped")
     vinca = named("x", "T80.810A", "Vincristine extravasation, left forearm", onset="2026-10-03")
-    assert extravasation(vinca, stopped).value is False
+    assert extravasation(vinca).value is False  # the administrations at the onset say nothing against it
+    vincristine_too = administration("v", VINCRISTINE, "2026-10-03", (2, "mg"))
+    assert extravasation(vinca, stopped, vincristine_too).value is False  # the drug it names was given
     doxorubicin = named("x", "T80.810A", "Extravasation of doxorubicin", onset="2026-10-03")
     assert extravasation(doxorubicin).value is True
     noted = condition("x", "T80.810A", onset="2026-10-03")
@@ -254,6 +256,30 @@ def test_a_condition_that_names_the_drug_decides() -> None:
     by_evidence["evidence"] = [{"detail": [{"reference": "MedicationAdministration/v"}]}]
     vincristine = administration("v", VINCRISTINE, "2026-10-01", (2, "mg"))
     assert extravasation(by_evidence, vincristine, stopped).value is False
+
+
+def test_a_condition_the_administrations_at_the_onset_contradict_is_unknown() -> None:
+    """Not plausible is not a fact: the Condition says doxorubicin, but only vinorelbine was given at the
+    onset (and no anthracycline for years): the record and the MAR conflict, never met on the words."""
+    doxorubicin = named("x", "T80.810A", "Doxorubicin extravasation, right hand", onset="2026-10-03")
+    vinorelbine = {
+        "coding": [{"system": "http://www.whocc.no/atc", "code": "L01CA04"}],
+        "text": "Vinorelbine",
+    }
+    given = administration("vnr", vinorelbine, "2026-10-03", (40, "mg"), status="stopped")
+    old = administration("dox-2023", DOXORUBICIN, "2023-05-01", (60, "mg/m2"))
+    found = extravasation(doxorubicin, given, old)
+    assert found.value is None
+    assert found.evidence == ("Condition/x", "MedicationAdministration/vnr")
+    assert found.reason == (
+        "the extravasation record names doxorubicin, but only vinorelbine is recorded as given at the onset "
+        "(2026-10-02 or 2026-10-03): the record and the administrations conflict, so which drug "
+        "extravasated is not known"
+    )
+    # the converse: the record names vincristine, only doxorubicin was given at the onset
+    vinca = named("x", "T80.810A", "Vincristine extravasation, left forearm", onset="2026-10-03")
+    stopped = administration("dox", DOXORUBICIN, "2026-10-03", None, status="stopped")
+    assert extravasation(vinca, stopped).value is None
 
 
 def test_the_orders_extravasation_reason_also_needs_the_anthracycline() -> None:
