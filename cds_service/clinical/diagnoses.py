@@ -348,8 +348,34 @@ def billed_diagnoses(pool: ResourcePool, age: int | None = None) -> list[Diagnos
     """Diagnoses found only on claims (ExplanationOfBenefit / Claim ``diagnosis``), each as unread beside
     the indications it would meet or leave open. A claim's diagnosis is a billing record, not a Condition
     the clinician keeps: never one to meet an indication on, but not nothing either (not read is not
-    absent). One that points to a Condition (``diagnosisReference``) is that Condition, read as such."""
+    absent). One that points to a Condition (``diagnosisReference``) is that Condition, read as such.
+
+    Likewise a Condition the prefetch sent as this patient's that names another patient (not plausible is
+    not a fact: ``clinical.other_patients``): never met on, never denied beside."""
     found: list[Diagnosis] = []
+    for _source, condition in sorted(pool.other_patients, key=lambda kept: reference_of(kept[1])):
+        if condition.get("resourceType") != "Condition":
+            continue
+        if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
+            continue
+        found += _only_beside(
+            condition.get("code"), reference_of(condition), "recorded for another patient", age
+        )
+    for claim in pool.of_type(*_CLAIM_TYPES):
+        if status_of(claim) in _NOT_A_CLAIM:
+            continue
+        for entry in dicts(claim.get("diagnosis")):
+            concept = entry.get("diagnosisCodeableConcept")
+            if isinstance(concept, dict):
+                found += _only_beside(
+                    concept, reference_of(claim), "billed on a claim, not recorded as a Condition", age
+                )
+    return found
+
+
+def _only_beside(concept: Any, reference: str, why: str, age: int | None) -> list[Diagnosis]:
+    """A diagnosis read only beside the indications it would meet or leave open, never as one (``why``:
+    where it was found)."""
     indications: dict[str, Callable[[list[Diagnosis]], Fact[bool]]] = {
         "metastatic_breast_cancer": metastatic_breast_cancer,
         "acute_lymphoblastic_leukemia": acute_lymphoblastic_leukemia,
@@ -359,29 +385,24 @@ def billed_diagnoses(pool: ResourcePool, age: int | None = None) -> list[Diagnos
         "neuroblastoma": neuroblastoma,
         "soft_tissue_sarcoma": lambda found: soft_tissue_sarcoma(found, age),
     }
-    for claim in pool.of_type(*_CLAIM_TYPES):
-        if status_of(claim) in _NOT_A_CLAIM:
-            continue
-        for entry in dicts(claim.get("diagnosis")):
-            concept = entry.get("diagnosisCodeableConcept")
-            if not isinstance(concept, dict):
-                continue
-            billed = _diagnosis(concept, reference_of(claim))
-            bears_on = billed.bears_on | frozenset(
-                name for name, fact in indications.items() if fact([billed]).value is not False
-            )
-            if bears_on:
-                codes_said = ", ".join(sorted(billed.icd | billed.snomed)) or "a code not read"
-                found.append(
-                    replace(
-                        billed,
-                        icd=frozenset(),
-                        snomed=frozenset(),
-                        unread=f"{codes_said} billed on a claim, not recorded as a Condition",
-                        bears_on=bears_on,
-                    )
-                )
-    return found
+    if not isinstance(concept, dict):
+        return []
+    billed = _diagnosis(concept, reference)
+    bears_on = billed.bears_on | frozenset(
+        name for name, fact in indications.items() if fact([billed]).value is not False
+    )
+    if not bears_on:
+        return []
+    codes_said = ", ".join(sorted(billed.icd | billed.snomed)) or "a code not read"
+    return [
+        replace(
+            billed,
+            icd=frozenset(),
+            snomed=frozenset(),
+            unread=f"{codes_said} {why}",
+            bears_on=bears_on,
+        )
+    ]
 
 
 def _references(matches: Iterable[Diagnosis]) -> tuple[str, ...]:

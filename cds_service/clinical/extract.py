@@ -43,6 +43,7 @@ from cds_service.clinical.order_purpose import (
     order_purpose,
     signed_doxorubicin,
 )
+from cds_service.clinical.other_patients import OtherPatients, other_patients, patient_mismatch
 from cds_service.clinical.outside_doses import outside_doses, unidentified_orders
 from cds_service.clinical.plausibility import Plausibility, the_patient, vital_status
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
@@ -250,6 +251,9 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
     given = by_then.anthracycline_doses(body, start)
     # Not read is not absent: anthracycline recorded where doses are not read is an unknown part
     given += outside_doses(pool, by_then.counted, cutoff=min(start, today), unidentified=by_then.unidentified)
+    # Not plausible is not a fact: another patient's records sent as this patient's (clinical.other_patients)
+    others = _other_patients(record, min(start, today))
+    given += others.given
     read = record.once(("orders",), lambda: read_orders(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS))
     anthracycline_orders = [o for o in read.in_play if o.agent in ANTHRACYCLINES]
     activities = record.once(("care plans",), lambda: planned_activities(pool, ANTHRACYCLINES))
@@ -266,6 +270,7 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
             for reference, why in _unknown_drug_orders(record)
         ]
         + named_but_not_read(pool, ANTHRACYCLINES, activities)
+        + list(others.to_come)
     )
     # Not read is not absent: a dose sized through a BSA measured further from it than a body measure
     # the service cannot read is an unknown part (clinical.body_measures_not_read)
@@ -288,7 +293,18 @@ def _unknown_drug_orders(record: RecordIndex) -> list[tuple[str, str]]:
 
 
 def _measures_not_read(record: RecordIndex) -> list[tuple[str, date | None]]:
-    return record.once(("measures not read",), lambda: measures_not_read(record.pool))
+    """Body measures not read, another patient's sent as this patient's among them."""
+    return record.once(
+        ("measures not read",),
+        lambda: sorted(
+            [*measures_not_read(record.pool), *_other_patients(record, date.max).measures],
+            key=lambda item: item[0],
+        ),
+    )
+
+
+def _other_patients(record: RecordIndex, cutoff: date) -> OtherPatients:
+    return record.once(("other patients", cutoff), lambda: other_patients(record.pool, cutoff=cutoff))
 
 
 class _Diagnosed(NamedTuple):
@@ -562,7 +578,8 @@ def extract_facts(
         submitted_evidence=submitted_evidence(pool, reference_of(order), start),
         problems=problems,
         deceased=vital_status(the_patient(pool), start),
-        set_aside=body.set_aside + before_birth,
+        set_aside=body.set_aside + before_birth + _other_patients(record, min(start, today)).notes,
+        patient_mismatch=record.once(("patient mismatch",), lambda: patient_mismatch(pool)),
     )
 
 
