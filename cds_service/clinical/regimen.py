@@ -47,6 +47,7 @@ from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead
 from cds_service.clinical.schedule import (
     PlannedDose,
     PlannedSchedule,
+    dates_anchored,
     order_texts,
     range_in_words,
     schedule_plan,
@@ -196,6 +197,10 @@ def doses_to_come(
     after the ordered ones are counted instead (CONTRACT §2.1 "Planned totals need a known extent")."""
     administrations = list(administrations)
     linked = Counter(a.request for a in administrations if a.request)
+    last_linked: dict[str, date] = {}
+    for a in administrations:
+        if a.request and a.when is not None and a.when > last_linked.get(a.request, date.min):
+            last_linked[a.request] = a.when
     # Doses given on a day, linked to no order: a new draft's dose on that day is the one already given
     # (a dose given on the order date, later than the order, is not counted a second time as to come).
     unlinked_on = Counter((a.agent, a.when) for a in administrations if not a.request and a.when is not None)
@@ -233,7 +238,19 @@ def doses_to_come(
                 kept.append((planned_dose, optional))
             doses = kept
         if resigned:
-            if own_given:
+            if own_given and order.draft:
+                doses, restated = _resigned_draft(order, doses, own_given, last_linked)
+                planned.extend(
+                    unknown_part(
+                        order,
+                        f"re-signed with {own_given} dose(s) already given under it: whether it restates the "
+                        "whole regimen or only what remains cannot be told (its schedule is dated from the "
+                        "order's date)",
+                        when=d.when,
+                    )
+                    for d in restated
+                )
+            elif own_given:
                 doses = doses[own_given:]
             else:
                 given_until = last_given.get(order.agent, date.min)
@@ -281,6 +298,30 @@ def doses_to_come(
             )
             planned.append(optional_dose(dose) if optional else dose)
     return _one_dose_per_group_day(planned, {o.reference: o.group for o in orders if o.group})
+
+
+def _resigned_draft(
+    order: OrderInPlay,
+    doses: list[tuple[PlannedDose, bool]],
+    own_given: int,
+    last_linked: dict[str, date],
+) -> tuple[list[tuple[PlannedDose, bool]], list[PlannedDose]]:
+    """The doses to come of a draft being signed again with doses already given under it (an active order
+    modified and sent back as a draft), and the doses that may or may not be among them.
+
+    Such a draft restates the whole regimen (its count less the doses given) or only what remains (every
+    dose it plans is to come): a dose counted as given when it is still to come would undercount the
+    planned total and could deny a regimen that reaches its threshold. When its schedule is dated from a
+    start it states (``schedule.dates_anchored``), the dates tell: the doses after the last one given
+    under it are to come. When it is dated from the order's date, they cannot tell: the count less the
+    doses given is known, and each dose the other reading adds is an unknown part."""
+    given_until = max((last_linked.get(ref, date.min) for ref in order.references), default=date.min)
+    by_dates = [(d, optional) for d, optional in doses if d.when is None or d.when > given_until]
+    if dates_anchored(order.resource):
+        return by_dates, []
+    by_count = doses[own_given:]
+    extra = max(0, len(by_dates) - len(by_count))
+    return by_count, [d for d, _ in by_dates[:extra]]
 
 
 def _one_dose_per_group_day(planned: list[Dose], groups: dict[str, str]) -> list[Dose]:
