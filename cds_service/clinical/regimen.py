@@ -297,7 +297,51 @@ def doses_to_come(
                 planned=True,
             )
             planned.append(optional_dose(dose) if optional else dose)
-    return _one_dose_per_group_day(planned, {o.reference: o.group for o in orders if o.group})
+    return _one_dose_per_order_day(
+        _one_dose_per_group_day(planned, {o.reference: o.group for o in orders if o.group})
+    )
+
+
+def _one_dose_per_order_day(planned: list[Dose]) -> list[Dose]:
+    """Orders of one drug that nothing links (no ``basedOn``, ``groupIdentifier`` or replacement: siblings
+    are ``_one_dose_per_group_day``'s) planning a dose on the same day: one order written twice, or two
+    doses of one anthracycline on one day that no regimen gives. Never both counted (not plausible is not
+    a fact): the first order's dose (by reference) counts and each other order's dose that day is an
+    unknown part; with different amounts none is known, the day is one unknown part."""
+    by_day: dict[tuple[Agent, date, bool], list[Dose]] = {}
+    kept: list[Dose] = []
+    for dose in planned:
+        if dose.when is None or dose.mg_m2 is None:
+            kept.append(dose)
+            continue
+        by_day.setdefault((dose.agent, dose.when, dose.optional), []).append(dose)
+    for (agent, when, _), doses in by_day.items():
+        orders = sorted({d.reference for d in doses})
+        if len(orders) < 2:
+            kept.extend(doses)
+            continue
+        doses.sort(key=lambda d: (d.reference, d.note))
+        first = [d for d in doses if d.reference == orders[0]]
+        names = ", ".join(orders)
+        if len({round(d.mg_m2 or 0.0, 2) for d in doses}) == 1:
+            kept.extend(first)
+            kept.extend(
+                Dose(
+                    d.reference,
+                    agent,
+                    when,
+                    None,
+                    planned=True,
+                    note=f"{names} plan the same dose on {when.isoformat()} and nothing links them: one "
+                    "order written twice, or a second dose no regimen gives",
+                )
+                for d in doses
+                if d.reference != orders[0]
+            )
+            continue
+        note = f"{names} plan different doses on {when.isoformat()} and nothing links them: one or two"
+        kept.append(Dose(orders[0], agent, when, None, planned=True, note=note))
+    return kept
 
 
 def _resigned_draft(

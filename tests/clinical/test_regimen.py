@@ -245,3 +245,22 @@ def test_a_redrafted_order_dated_from_the_orders_date_leaves_the_difference_unkn
     assert (planned.known_mg_m2, planned.unknown_parts) == (150, 1)
     assert planned.reaches(250) is None
     assert any("whether it restates the whole regimen" in why for why in planned.unknown_reasons)
+
+
+def test_two_unlinked_orders_planning_the_same_dose_on_the_same_days_are_never_both_counted() -> None:
+    one = doxorubicin("dox-a", {**EVERY_21_DAYS, "count": 2})
+    again = doxorubicin("dox-b", {**EVERY_21_DAYS, "count": 2}, status="active")
+    planned = facts_of(pool_of(patient(), again, drafts=[DEX, one])).planned_doxorubicin
+    # the first order's two doses count; the other's are one order written twice or doses no regimen gives
+    assert (planned.known_mg_m2, planned.unknown_parts) == (100, 2)
+    assert all("nothing links them" in why for why in planned.unknown_reasons)
+    assert planned.reaches(150) is None and planned.reaches(100) is True
+    # different amounts on those days: one or two doses, each day one unknown part
+    other = doxorubicin("dox-b", {**EVERY_21_DAYS, "count": 2}, status="active")
+    other["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 60
+    planned = facts_of(pool_of(patient(), other, drafts=[DEX, one])).planned_doxorubicin
+    assert (planned.known_mg_m2, planned.unknown_parts) == (0, 2)
+    # on other days, both orders' doses count
+    later = doxorubicin("dox-b", {**EVERY_21_DAYS, "count": 2, "boundsPeriod": {"start": "2026-12-05"}})
+    planned = facts_of(pool_of(patient(), drafts=[DEX, one, later])).planned_doxorubicin
+    assert planned.value == 200
