@@ -265,6 +265,42 @@ def _abated_before(condition: Resource, on: date | None) -> bool:
     return abated is not None and abated < on
 
 
+def past_diagnoses(pool: ResourcePool, on: date | None = None) -> list[Diagnosis]:
+    """Conditions recorded but not current on ``on`` (resolved or inactive, or abated before then; not
+    entered in error or refuted): a past disease, set aside, and named where it is set aside."""
+    return [
+        _condition_diagnosis(condition)
+        for condition in pool.of_type("Condition")
+        if not condition_counts(condition, on)
+        and _status_code(condition.get("verificationStatus")) not in _NOT_TRUE
+    ]
+
+
+def naming_the_past(
+    found: Fact[bool], past: list[Diagnosis], read: Callable[[list[Diagnosis]], Fact[bool]], name: str
+) -> Fact[bool]:
+    """``found`` (an indication not met), its reason naming the past diagnoses of that indication set
+    aside ("no Wilms tumor recorded" of a record holding a resolved one would say what is not so)."""
+    if found.value is not False:
+        return found
+    earlier = [d for d in past if read([d]).value]
+    if not earlier:
+        return found
+    said = ", ".join(f"{d.reference} ({_past_status(d)})" for d in earlier)
+    base = found.reason or f"no {name} recorded"
+    base = f"no current {base[3:]}" if base.startswith("no ") else base
+    return Fact(
+        False,
+        tuple(dict.fromkeys((*found.evidence, *_references(earlier)))),
+        f"{base}; {said} set aside: a past {name}, not the current indication",
+        found.unread,
+    )
+
+
+def _past_status(diagnosis: Diagnosis) -> str:
+    return diagnosis.clinical_status or "abated"
+
+
 def condition_counts(condition: Resource, on: date | None = None) -> bool:
     status = _status_code(condition.get("clinicalStatus"))
     verification = _status_code(condition.get("verificationStatus"))

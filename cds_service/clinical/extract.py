@@ -5,7 +5,7 @@ Pure: no I/O and no clock; "today" is passed in and only stands in for a missing
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta, tzinfo
 from typing import NamedTuple
@@ -323,16 +323,22 @@ class _Diagnosed(NamedTuple):
 
 def _diagnosed(pool: ResourcePool, order: Resource, start: date, age: int | None) -> _Diagnosed:
     diagnoses = dx.recorded_diagnoses(pool, order, start, age)
+    past = dx.past_diagnoses(pool, start)
+
+    def indication(read: Callable[[list[dx.Diagnosis]], Fact[bool]], name: str) -> Fact[bool]:
+        # An indication not met says so of a past diagnosis of it the record holds (resolved, abated).
+        return dx.naming_the_past(read(diagnoses), past, read, name)
+
     return _Diagnosed(
-        dx.metastatic_breast_cancer(diagnoses),
-        dx.acute_lymphoblastic_leukemia(diagnoses),
+        indication(dx.metastatic_breast_cancer, "metastatic breast cancer"),
+        indication(dx.acute_lymphoblastic_leukemia, "ALL"),
         dx.ph_positive(diagnoses, pool.of_type("Observation")),
         dx.relapsed_or_refractory(diagnoses),
-        dx.aggressive_mature_b_cell_lymphoma(diagnoses),
-        dx.hodgkin_lymphoma(diagnoses),
-        dx.wilms_tumor(diagnoses, age),
-        dx.neuroblastoma(diagnoses, age),
-        dx.soft_tissue_sarcoma(diagnoses, age),
+        indication(dx.aggressive_mature_b_cell_lymphoma, "aggressive mature B-cell lymphoma"),
+        indication(dx.hodgkin_lymphoma, "Hodgkin lymphoma"),
+        indication(lambda found: dx.wilms_tumor(found, age), "Wilms tumor"),
+        indication(lambda found: dx.neuroblastoma(found, age), "neuroblastoma"),
+        indication(lambda found: dx.soft_tissue_sarcoma(found, age), "soft tissue sarcoma"),
     )
 
 

@@ -5,7 +5,9 @@ from typing import Any
 
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.codes import ICD10CM, SNOMED
+from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.facts import Fact
+from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import (
     DEXRAZOXANE,
@@ -15,6 +17,7 @@ from tests.clinical.builders import (
     condition,
     medication_request,
     observation,
+    patient,
     pool_of,
     snomed_condition,
 )
@@ -421,3 +424,20 @@ def test_a_bcr_abl1_result_reported_as_a_panels_component_is_read() -> None:
     unreadable = {**panel, "component": [{**panel["component"][0], "valueCodeableConcept": {"text": "see"}}]}
     unread = dx.ph_positive([], [negative, unreadable])
     assert (unread.value, unread.settled, unread.unread) == (False, None, ("Observation/panel",))
+
+
+def test_an_indication_not_met_names_the_past_diagnosis_set_aside() -> None:
+    """A resolved Wilms tumor in a survivor now treated for osteosarcoma: not the current indication, and
+    the reason says so rather than "no Wilms tumor recorded"."""
+    wilms = snomed_condition("wilms", "302849000", status="resolved")
+    dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"))
+    pool = pool_of(patient("2010-05-01"), wilms, condition("osa", "C40.22"), drafts=[dex])
+    facts = extract_facts(
+        pool, dexrazoxane_orders(pool)[0], today=date(2026, 11, 28), line_of_business_map={}
+    )
+    found = facts.wilms_tumor
+    assert found.value is False and "Condition/wilms" in found.evidence
+    assert found.reason.startswith("no current Wilms tumor")
+    assert found.reason.endswith(
+        "Condition/wilms (resolved) set aside: a past Wilms tumor, not the current indication"
+    )
