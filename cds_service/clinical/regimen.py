@@ -307,7 +307,8 @@ def _one_dose_per_order_day(planned: list[Dose]) -> list[Dose]:
     are ``_one_dose_per_group_day``'s) planning a dose on the same day: one order written twice, or two
     doses of one anthracycline on one day that no regimen gives. Never both counted (not plausible is not
     a fact): the first order's dose (by reference) counts and each other order's dose that day is an
-    unknown part; with different amounts none is known, the day is one unknown part."""
+    unknown part; with different amounts none is known, each order's dose that day is an unknown part (it
+    is still an order with doses to come)."""
     by_day: dict[tuple[Agent, date, bool], list[Dose]] = {}
     kept: list[Dose] = []
     for dose in planned:
@@ -340,7 +341,8 @@ def _one_dose_per_order_day(planned: list[Dose]) -> list[Dose]:
             )
             continue
         note = f"{names} plan different doses on {when.isoformat()} and nothing links them: one or two"
-        kept.append(Dose(orders[0], agent, when, None, planned=True, note=note))
+        # each order keeps its dose of that day, unknown: it is still an order with doses to come
+        kept.extend(Dose(reference, agent, when, None, planned=True, note=note) for reference in orders)
     return kept
 
 
@@ -371,8 +373,8 @@ def _resigned_draft(
 def _one_dose_per_group_day(planned: list[Dose], groups: dict[str, str]) -> list[Dose]:
     """Sibling orders of one drug (``order_graph``, "belongs with": a shared ``groupIdentifier``, or
     replacing the same order) that plan a dose on the same day plan one dose when they plan the same amount;
-    different amounts on one day cannot be told apart (one dose changed, or two doses): an unknown part of
-    the total, never both."""
+    different amounts on one day cannot be told apart (one dose changed, or two doses): each order's dose
+    that day is an unknown part of the total (each is still an order with doses to come), never counted."""
     by_day: dict[tuple[str, Agent, date, bool], list[Dose]] = {}
     kept: list[Dose] = []
     for dose in planned:
@@ -393,7 +395,11 @@ def _one_dose_per_group_day(planned: list[Dose], groups: dict[str, str]) -> list
             kept.append(doses[0]._replace(remark="; ".join(r for r in (doses[0].remark, remark) if r)))
             continue
         note = f"{names} (linked orders) plan different doses on {when.isoformat()}: one or two"
-        kept.append(Dose(doses[0].reference, agent, when, None, planned=True, note=note))
+        # each order keeps its dose of that day, unknown: it is still an order with doses to come
+        kept.extend(
+            Dose(reference, agent, when, None, planned=True, note=note)
+            for reference in dict.fromkeys(d.reference for d in doses)
+        )
     return kept
 
 

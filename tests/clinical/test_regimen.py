@@ -255,11 +255,11 @@ def test_two_unlinked_orders_planning_the_same_dose_on_the_same_days_are_never_b
     assert (planned.known_mg_m2, planned.unknown_parts) == (100, 2)
     assert all("nothing links them" in why for why in planned.unknown_reasons)
     assert planned.reaches(150) is None and planned.reaches(100) is True
-    # different amounts on those days: one or two doses, each day one unknown part
+    # different amounts on those days: one or two doses, each order's dose of each day an unknown part
     other = doxorubicin("dox-b", {**EVERY_21_DAYS, "count": 2}, status="active")
     other["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 60
     planned = facts_of(pool_of(patient(), other, drafts=[DEX, one])).planned_doxorubicin
-    assert (planned.known_mg_m2, planned.unknown_parts) == (0, 2)
+    assert (planned.known_mg_m2, planned.unknown_parts) == (0, 4)
     # on other days, both orders' doses count
     later = doxorubicin("dox-b", {**EVERY_21_DAYS, "count": 2, "boundsPeriod": {"start": "2026-12-05"}})
     planned = facts_of(pool_of(patient(), drafts=[DEX, one, later])).planned_doxorubicin
