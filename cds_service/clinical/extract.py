@@ -35,6 +35,7 @@ from cds_service.clinical.documentation import documented_answers, submitted_evi
 from cds_service.clinical.doses import Dose, Totals, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
+from cds_service.clinical.fhir_read import dicts
 from cds_service.clinical.order_purpose import (
     course_first_day,
     extravasation_course_order,
@@ -72,7 +73,7 @@ from cds_service.clinical.therapy import (
     prior_dexrazoxane_cardioprotection,
     tyrosine_kinase_inhibitor,
 )
-from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 from cds_service.thresholds import ADULT_AGE
 
 # From this age height is taken as stable (bsa.MAX_HEIGHT_DISTANCE applies below it); our choice, the
@@ -162,10 +163,22 @@ class _Given:
             recent = administration.when is None or administration.when >= two_days_before
             if by_then and recent and not given_by(administration, day_before, clock):
                 self.on_the_day.add(administration.reference)
-        self.repeats = same_day_undated(self.counted, per_m2)
-        # One infusion charted twice within the hour (two systems, a correction kept beside the original):
-        # never two known doses (docs/facts.md "One dose is counted once").
-        self.twice = charted_twice(self.counted, per_m2)
+        # One dose counted once (docs/facts.md "Record integrity"): an administration charted as part of
+        # another of its drug (``partOf``) is counted within that one; a bare date repeating a dose of its
+        # day, or one infusion charted twice within the hour (two systems, a correction kept beside the
+        # original), is never a second known dose.
+        self.parts = _parts_of(self.counted)
+        wholes = [a for a in self.counted if a.reference not in self.parts]
+        self.repeats = same_day_undated(wholes, per_m2)
+        self.twice = charted_twice(wholes, per_m2)
+        # Not plausible is not a fact: a record charted as given that also gives a reason it was not given
+        # contradicts itself (an unknown part, never a dose).
+        self.contradicted = {
+            a.reference: "charted as given with a reason it was not given: not counted"
+            for a in wholes
+            if a.status in {"completed", "in-progress"}
+            and (a.resource.get("statusReason") or a.resource.get("reasonNotGiven"))
+        }
         self.folded = self.twice.folded()
 
     def anthracycline_doses(self, body: BodySurfaceArea, start: date) -> list[Dose]:
@@ -177,8 +190,11 @@ class _Given:
                 note = f"charted again on the same day with no time (may repeat {self.repeats[a.reference]})"
                 doses.append(Dose(a.reference, a.agent, a.when, None, note=note + ": not counted"))
                 continue
-            if a.reference in self.folded:
-                continue  # counted within the first record's unknown part (charted_twice)
+            if a.reference in self.folded or a.reference in self.parts:
+                continue  # counted within another record's dose or unknown part (charted_twice, partOf)
+            if a.reference in self.contradicted:
+                doses.append(Dose(a.reference, a.agent, a.when, None, note=self.contradicted[a.reference]))
+                continue
             twice = self.twice.repeats.get(a.reference) or self.twice.conflicting.get(a.reference, ("",))[0]
             if twice:
                 doses.append(Dose(a.reference, a.agent, a.when, None, note=twice + ": not counted"))
@@ -187,6 +203,10 @@ class _Given:
             if a.merged:
                 note = merged_note(a.merged) + (f"; {dose.note}" if dose.note else "")
                 dose = dose._replace(merged=a.merged, note=note)
+            parts = sorted(child for child, parent in self.parts.items() if parent == a.reference)
+            if parts:
+                remark = f"{', '.join(parts)} charted as part of it: counted within it, once"
+                dose = dose._replace(remark="; ".join(r for r in (dose.remark, remark) if r))
             if a.reference in self.on_the_day:
                 remark = "; ".join(r for r in ("given on the order date: counted", dose.remark) if r)
                 dose = dose._replace(remark=remark)
@@ -207,6 +227,29 @@ class _Given:
             if a.agent in ANTHRACYCLINES
         ]
         return doses
+
+
+def _parts_of(administrations: list[Administration]) -> dict[str, str]:
+    """Each administration charted as part of another administration of its drug that counts (R4
+    ``partOf``), mapped to that one: one dose, however many records chart its parts."""
+    by_reference = {a.reference: a for a in administrations}
+    found: dict[str, str] = {}
+    for a in administrations:
+        for target in dicts(a.resource.get("partOf")):
+            ref = target.get("reference")
+            part = relative_part(ref) if isinstance(ref, str) else None
+            whole = by_reference.get(part) if part is not None else None
+            if whole is not None and whole is not a and whole.agent is a.agent:
+                found[a.reference] = whole.reference
+                break
+    # A part of a part belongs to the first record that is no part of another (a loop keeps its own)
+    for child, whole_reference in list(found.items()):
+        seen = {child}
+        while whole_reference in found and whole_reference not in seen:
+            seen.add(whole_reference)
+            whole_reference = found[whole_reference]
+        found[child] = whole_reference
+    return {child: whole for child, whole in found.items() if whole not in found}
 
 
 def _unsized(
@@ -247,6 +290,7 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
         and a.reference not in by_then.repeats
         and a.reference not in by_then.twice.repeats
         and a.reference not in by_then.folded
+        and a.reference not in by_then.parts
     ]
     given = by_then.anthracycline_doses(body, start)
     # Not read is not absent: anthracycline recorded where doses are not read is an unknown part
@@ -585,7 +629,7 @@ def extract_facts(
         problems=problems,
         deceased=vital_status(the_patient(pool), start),
         set_aside=body.set_aside + before_birth + _other_patients(record, min(start, today)).notes,
-        patient_mismatch=record.once(("patient mismatch",), lambda: patient_mismatch(pool)),
+        patient_mismatch=patient_mismatch(pool, order),
     )
 
 

@@ -12,8 +12,9 @@ a criterion, and not read is not absent, so it is never taken for nothing either
 * a Condition: unread beside the indications it would meet or leave open (``diagnoses.unvouched``);
 * a height, weight or BSA: a body measure not read (a dose sized through one measured further away is
   unknown, ``body_measures_not_read``);
-* a Patient whose id is not the one the hook names, with none of this patient's: the record is not this
-  patient's, so the order pends asking for this patient's own record (``patient_mismatch``);
+* a Patient whose id is not the one the hook names, with none of this patient's, or a dexrazoxane order
+  being signed whose subject is another patient: the record is not the order's patient's, so the order
+  pends asking for this patient's own record (``patient_mismatch``);
 * anything else (a Coverage whose beneficiary is another, a procedure, a referral): named beside the
   facts, never read as this patient's.
 
@@ -33,6 +34,7 @@ from cds_service.clinical.drugs import agent_of, unidentified
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import codings, obj, parse_date, status_of
 from cds_service.clinical.orders import MEDICATION_ORDER_TYPES
+from cds_service.fhir.patient_scope import belongs_to_other_patient
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 _NOT_GIVEN = frozenset({"not-done", "entered-in-error"})
@@ -108,10 +110,18 @@ def _anthracycline(resource: Resource, pool: ResourcePool) -> Agent | None:
     return None
 
 
-def patient_mismatch(pool: ResourcePool) -> Fact[bool]:
-    """Whether the Patient sent is another patient (an id other than ``context.patientId``) with none of
-    this patient's in the data: its birth date and vital status are not this patient's, and the order is
-    not decided on a record that is not this patient's."""
+def patient_mismatch(pool: ResourcePool, order: Resource | None = None) -> Fact[bool]:
+    """Whether the record is not this patient's: the dexrazoxane ``order`` names another patient as its
+    subject than the one the hook names, or the Patient sent is another patient (an id other than
+    ``context.patientId``) with none of this patient's in the data: its birth date and vital status are not
+    this patient's, and the order is not decided on a record that is not this patient's."""
+    if order is not None and pool.patient_id and belongs_to_other_patient(order, pool.patient_id):
+        return Fact(
+            True,
+            (reference_of(order),),
+            f"{reference_of(order)} names another patient than the one the hook is for (context.patientId): "
+            "the record read is not its patient's",
+        )
     if pool.patient_id and pool.get("Patient", pool.patient_id) is not None:
         return Fact(False)
     sent = [

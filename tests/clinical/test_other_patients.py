@@ -102,3 +102,17 @@ def test_a_patient_sent_that_is_another_patient_is_a_mismatch_named_without_its_
     # this patient's own Patient is there too: the record is this patient's
     pool.add(patient())
     assert patient_mismatch(pool).value is False
+
+
+def test_a_dexrazoxane_order_whose_subject_is_another_patient_is_a_mismatch() -> None:
+    dex = {
+        **medication_request("dex", DEXRAZOXANE, (500, "mg/m2")),
+        "subject": {"reference": "Patient/sibling"},
+    }
+    pool = pool_of(patient(), drafts=[dex])
+    found = patient_mismatch(pool, dex)
+    assert found.value is True and found.evidence == ("MedicationRequest/dex",)
+    assert (
+        patient_mismatch(pool_of(patient(), drafts=[medication_request("dex", DEXRAZOXANE, None)])).value
+        is False
+    )

@@ -264,3 +264,24 @@ def test_one_dose_charted_with_two_amounts_is_an_unknown_part_not_the_larger_nor
         administration("original", DOXORUBICIN, "2026-11-07T10:15:00-05:00", (60, "mg/m2")),
     )
     assert again.cumulative_doxorubicin == total
+
+
+def test_a_dose_charted_as_given_with_a_reason_it_was_not_given_is_an_unknown_part() -> None:
+    refused = administration("refused", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2"))
+    refused["statusReason"] = [{"text": "patient refused"}]
+    total = _facts(refused, administration("given", DOXORUBICIN, "2026-10-17T09:00:00Z", (50, "mg/m2")))
+    assert (total.cumulative_doxorubicin.known_mg_m2, total.cumulative_doxorubicin.unknown_parts) == (50, 1)
+    # stopped, with why it was stopped: the dose recorded counts
+    stopped = {**refused, "status": "stopped"}
+    assert _facts(stopped).cumulative_doxorubicin.value == 50
+
+
+def test_an_administration_charted_as_part_of_another_of_its_drug_is_counted_within_it() -> None:
+    whole = administration("infusion", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2"))
+    part = administration("bag-2", DOXORUBICIN, "2026-11-07T10:00:00Z", (25, "mg/m2"))
+    part["partOf"] = [{"reference": "MedicationAdministration/infusion"}]
+    total = _facts(whole, part).cumulative_doxorubicin
+    assert (total.value, total.remarks) == (
+        50,
+        ("1 dose(s) MedicationAdministration/bag-2 charted as part of it: counted within it, once",),
+    )
