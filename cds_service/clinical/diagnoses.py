@@ -928,34 +928,35 @@ def _is_bcr_abl1(observation: Resource) -> bool:
 
 
 def _bcr_abl1_result(observation: Resource) -> bool | None:
-    """Positive / negative / unreadable: a coded answer first, then the lab's interpretation, then the
-    value (a ratio below the detection limit, ``comparator`` "<", is not detected), then its text."""
+    """Positive / negative / unreadable: what the result states in words (a coded answer, the lab's
+    interpretation, its text), else its value (a ratio below the detection limit, ``comparator`` "<", is
+    not detected; a ratio the lab interprets is read as interpreted). Where the statements disagree (a
+    coded answer "Negative" beside an interpretation "POS") the result contradicts itself: unreadable,
+    never the reading that meets a criterion (not plausible is not a fact)."""
+    said: set[bool] = set()
     answer = {
         code.upper() if code.isalpha() else code
         for _s, code in codings(observation.get("valueCodeableConcept"))
     }
-    if answer & codes.POSITIVE_ANSWERS:
-        return True
-    if answer & codes.NEGATIVE_ANSWERS:
-        return False
     interpretation = {code.upper() for code in plain_codes(observation.get("interpretation"))}
-    if interpretation & codes.POSITIVE_ANSWERS:
-        return True
-    if interpretation & codes.NEGATIVE_ANSWERS:
-        return False
-    quantity = obj(observation.get("valueQuantity"))
-    value = quantity.get("value")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if quantity.get("comparator") in ("<", "<="):
-            return False
-        return value > 0
+    for found in (answer, interpretation):
+        if found & codes.POSITIVE_ANSWERS:
+            said.add(True)
+        if found & codes.NEGATIVE_ANSWERS:
+            said.add(False)
     text = observation.get("valueString")
     if isinstance(text, str):
         lowered = text.strip().lower()
         if lowered.startswith(("not detected", "negative", "absent", "undetected")):
-            return False
-        if lowered.startswith(("detected", "positive", "present")):
-            return True
+            said.add(False)
+        elif lowered.startswith(("detected", "positive", "present")):
+            said.add(True)
+    if said:
+        return next(iter(said)) if len(said) == 1 else None
+    quantity = obj(observation.get("valueQuantity"))
+    value = quantity.get("value")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return quantity.get("comparator") not in ("<", "<=") and value > 0
     return None
 
 
@@ -977,7 +978,9 @@ def ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) ->
         reference = reference_of(observation)
         if _is_bcr_abl1(observation):
             if _bcr_abl1_result(observation) is None:
-                lab.append(f"{reference}: a BCR-ABL1 result whose value cannot be read")
+                lab.append(
+                    f"{reference}: a BCR-ABL1 result whose value cannot be read, or contradicts itself"
+                )
         elif any(
             word in concept_text(observation.get("code")) for word in codes.HISTOLOGY_WORDS["ph_positive"]
         ):

@@ -441,3 +441,20 @@ def test_an_indication_not_met_names_the_past_diagnosis_set_aside() -> None:
     assert found.reason.endswith(
         "Condition/wilms (resolved) set aside: a past Wilms tumor, not the current indication"
     )
+
+
+def test_a_bcr_abl1_result_whose_answer_and_interpretation_disagree_contradicts_itself() -> None:
+    """Not plausible is not a fact: coded "Negative" beside the interpretation POS is no Ph status to meet
+    Ph-negative (or Ph-positive) ALL on; it is unread beside the Ph status."""
+    torn = bcr_abl1(
+        "t",
+        valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]},
+        interpretation=[{"coding": [{"code": "POS"}]}],
+    )
+    found = dx.ph_positive([], [torn])
+    assert found.value is None and found.unread == ("Observation/t",)
+    assert "contradicts itself" in found.reason
+    # beside a negative result that reads, Ph-negative is unread, never met
+    negative = bcr_abl1("n", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
+    beside = dx.ph_positive([], [negative, torn])
+    assert beside.value is False and beside.unread == ("Observation/t",) and beside.settled is None
