@@ -351,6 +351,26 @@ def charted_twice(
     return found
 
 
+def one_record_per_dose(
+    resources: Iterable[Resource], drug_of: Callable[[Resource], object]
+) -> list[tuple[Resource, tuple[str, ...]]]:
+    """Administrations read as no dose of a drug the service counts (another patient's, a drug it cannot
+    identify), one per dose: records of the same drug (``drug_of``), the same amount and the same start
+    minute (on one clock) are one dose, as ``merge_duplicates`` reads doses; each group's first record by
+    reference, with every record of it. Records with no time of day are each their own."""
+    groups: dict[tuple[object, ...], list[Resource]] = {}
+    for index, resource in enumerate(resources):
+        moment = administered_at(resource)
+        minute: object = moment.timestamp() // 60 if moment is not None else ("no time", index)
+        groups.setdefault((repr(drug_of(resource)), minute, _amount(resource)), []).append(resource)
+    found: list[tuple[Resource, tuple[str, ...]]] = []
+    for group in groups.values():
+        group.sort(key=reference_of)
+        found.append((group[0], tuple(reference_of(r) for r in group)))
+    found.sort(key=lambda item: reference_of(item[0]))
+    return found
+
+
 def same_day_undated(
     administrations: Iterable[Administration],
     per_m2: Callable[[Administration], float | None] | None = None,

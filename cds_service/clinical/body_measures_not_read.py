@@ -51,17 +51,19 @@ def measures_not_read(pool: ResourcePool) -> list[tuple[str, date | None]]:
 def nearer_not_read(
     bsa: Bsa | None, on: date, pool: ResourcePool, measures: list[tuple[str, date | None]]
 ) -> str:
-    """Why a BSA used for ``on`` may not be the nearest: a body measure not read is nearer to ``on`` than
-    a measure it was computed from (or is undated); "" when none is."""
+    """Why a BSA used for ``on`` may not be the nearest: a body measure not read is as near to ``on`` as a
+    measure it was computed from, or nearer (or is undated); "" when none is."""
     if bsa is None or not measures:
         return ""
     used = [_when(found) for ref in bsa.evidence if (found := pool.resolve(ref)) is not None]
     distances = [abs((on - when).days) for when in used if when is not None]
     if not distances:
         return ""
+    # Days are compared (a measure not read has no time to be sure of): one as near as the farthest used
+    # could be the nearer, so a tie is no proof the BSA used was the nearest.
     farthest = max(distances)
     for reference, when in measures:
-        if when is None or abs((on - when).days) < farthest:
+        if when is None or abs((on - when).days) <= farthest:
             return (
                 f"{reference} names a body measure the service cannot read (its code or its unit), "
                 "nearer to it"

@@ -218,6 +218,13 @@ _TEXT_LINES = (
     ),
     # Self-pay in words ("Self Pay", "self-pay", "Self-Payment"): outside the policy, as its codes are.
     ("self-pay", re.compile(r"(?<!non-)(?<!non )\bself[- ]?pay(?:ment)?\b", re.IGNORECASE)),
+    # Private insurance in words (SOPT 5's own display "PRIVATE HEALTH INSURANCE", "Commercial"): never
+    # decides alone (CONTRACT §2.1 names Medicare, Medicaid and marketplace text only), but beside a text
+    # naming another line it is a Coverage naming two (``_line_from_text``).
+    (
+        "commercial",
+        re.compile(r"(?<!non-)(?<!non )\b(?:commercial|private (?:health )?insurance)\b", re.IGNORECASE),
+    ),
 )
 
 
@@ -287,10 +294,12 @@ def _line_from_text(coverage: Resource, pool: ResourcePool, reference: str) -> F
         for line, quoted in _lines_named(where, text):
             found.setdefault(line, quoted)
     for found in by_source.values():
-        if len(found) == 1:
+        if "marketplace" in found:
+            found.pop("commercial", None)  # a marketplace plan is private insurance told more precisely
+        if len(found) == 1 and "commercial" not in found:
             line, quoted = next(iter(found.items()))
             return Fact(line, (reference,), f"line of business read from Coverage text: {quoted}")
-        if found:
+        if len(found) > 1:
             named = "; ".join(f"{line} ({quoted})" for line, quoted in sorted(found.items()))
             return Fact(
                 None, (reference,), f"the Coverage text names more than one line of business: {named}"

@@ -566,7 +566,7 @@ def extract_facts(
             "; ".join([f"BSA ({current_bsa.source}) nearest {start.isoformat()}", *body.set_aside]),
         )
         if current_bsa
-        else Fact(None, (), "; ".join([body.missing_reason(start), *body.set_aside])),
+        else Fact(None, (), "; ".join(dict.fromkeys([body.missing_reason(start), *body.set_aside]))),
         cumulative_doxorubicin=replace(
             summed.cumulative_doxorubicin, set_aside=measured_aside(given, DOXORUBICINS)
         ),

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from cds_service.clinical.administrations import administered_on
+from cds_service.clinical.administrations import administered_on, one_record_per_dose
 from cds_service.clinical.codes import ANTHRACYCLINES, BSA_LOINC, HEIGHT_LOINC, LOINC, WEIGHT_LOINC, Agent
 from cds_service.clinical.doses import Dose
 from cds_service.clinical.drugs import agent_of, unidentified
@@ -74,15 +74,27 @@ def other_patients(pool: ResourcePool, *, cutoff: date) -> OtherPatients:
     conditions: list[Resource] = []
     measures: list[tuple[str, date | None]] = []
     notes: list[str] = []
-    for source, resource in sorted(pool.other_patients, key=lambda kept: reference_of(kept[1])):
+    kept = sorted(pool.other_patients, key=lambda item: reference_of(item[1]))
+    sources = {id(resource): source for source, resource in kept}
+    administrations = [r for _, r in kept if r.get("resourceType") == "MedicationAdministration"]
+    # One dose charted twice at one minute is one record of it, as for this patient's own doses
+    for resource, records in one_record_per_dose(administrations, lambda r: _anthracycline(r, pool)):
+        notes.append(_note(sources[id(resource)], resource))
+        if status_of(resource) in _NOT_GIVEN:
+            continue
+        on = administered_on(resource)
+        agent = _anthracycline(resource, pool)
+        if agent is not None and (on is None or on <= cutoff):
+            note = f"it {WHY}: not counted"
+            if len(records) > 1:
+                note += f" ({len(records)} records of one dose: {', '.join(records)})"
+            given.append(Dose(reference_of(resource), agent, on, None, note=note, merged=records))
+    for source, resource in kept:
         reference, rtype = reference_of(resource), resource.get("resourceType")
+        if rtype == "MedicationAdministration":
+            continue
         notes.append(_note(source, resource))
-        if rtype == "MedicationAdministration" and status_of(resource) not in _NOT_GIVEN:
-            on = administered_on(resource)
-            agent = _anthracycline(resource, pool)
-            if agent is not None and (on is None or on <= cutoff):
-                given.append(Dose(reference, agent, on, None, note=f"it {WHY}: not counted"))
-        elif rtype in MEDICATION_ORDER_TYPES and status_of(resource) in _ORDERS_IN_PLAY:
+        if rtype in MEDICATION_ORDER_TYPES and status_of(resource) in _ORDERS_IN_PLAY:
             agent = _anthracycline(resource, pool)
             if agent is not None:
                 note = f"it {WHY}: its doses are unknown"
@@ -96,7 +108,9 @@ def other_patients(pool: ResourcePool, *, cutoff: date) -> OtherPatients:
                 obj(resource.get("effectivePeriod")).get("start")
             )
             measures.append((reference, when))
-    return OtherPatients(tuple(given), tuple(to_come), tuple(conditions), tuple(measures), tuple(notes))
+    return OtherPatients(
+        tuple(given), tuple(to_come), tuple(conditions), tuple(measures), tuple(sorted(notes))
+    )
 
 
 def _anthracycline(resource: Resource, pool: ResourcePool) -> Agent | None:

@@ -237,15 +237,18 @@ def doses_to_come(
                     continue
                 kept.append((planned_dose, optional))
             doses = kept
+        # Doses given under the orders it replaces are doses of the regimen it restates too.
+        replaced_given = sum(linked[reference] for reference in order.replaces)
         if resigned:
-            if own_given and order.draft:
-                doses, restated = _resigned_draft(order, doses, own_given, last_linked)
+            if (own_given and order.draft) or replaced_given:
+                given_before = own_given + replaced_given
+                doses, restated = _resigned_draft(order, doses, given_before, last_linked)
                 planned.extend(
                     unknown_part(
                         order,
-                        f"re-signed with {own_given} dose(s) already given under it: whether it restates the "
-                        "whole regimen or only what remains cannot be told (its schedule is dated from the "
-                        "order's date)",
+                        f"signed again with {given_before} dose(s) already given under it or the order it "
+                        "replaces: whether it restates the whole regimen or only what remains cannot be told "
+                        "(its schedule is dated from the order's date)",
                         when=d.when,
                     )
                     for d in restated
@@ -352,8 +355,9 @@ def _resigned_draft(
     own_given: int,
     last_linked: dict[str, date],
 ) -> tuple[list[tuple[PlannedDose, bool]], list[PlannedDose]]:
-    """The doses to come of a draft being signed again with doses already given under it (an active order
-    modified and sent back as a draft), and the doses that may or may not be among them.
+    """The doses to come of an order signed again with doses already given under it (an active order
+    modified and sent back as a draft) or under the order it replaces, and the doses that may or may not
+    be among them.
 
     Such a draft restates the whole regimen (its count less the doses given) or only what remains (every
     dose it plans is to come): a dose counted as given when it is still to come would undercount the
@@ -361,7 +365,9 @@ def _resigned_draft(
     start it states (``schedule.dates_anchored``), the dates tell: the doses after the last one given
     under it are to come. When it is dated from the order's date, they cannot tell: the count less the
     doses given is known, and each dose the other reading adds is an unknown part."""
-    given_until = max((last_linked.get(ref, date.min) for ref in order.references), default=date.min)
+    given_until = max(
+        (last_linked.get(ref, date.min) for ref in (*order.references, *order.replaces)), default=date.min
+    )
     by_dates = [(d, optional) for d, optional in doses if d.when is None or d.when > given_until]
     if dates_anchored(order.resource):
         return by_dates, []

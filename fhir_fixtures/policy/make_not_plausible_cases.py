@@ -25,6 +25,8 @@ from make_cases import (
     EXTRAVASATION,
     HERE,
     LOINC,
+    PH_NEGATIVE_DFCI,
+    RELAPSED_PH_POSITIVE,
     START,
     TODAY,
     UCUM,
@@ -115,7 +117,7 @@ def measure(rid: str, code: str, when: str, value: float, unit: str) -> Json:
         "resourceType": "Observation",
         "id": rid,
         "status": "final",
-        "code": {"coding": [{"system": LOINC, "code": code, "display": names[code]}]},
+        "code": {"coding": [{"system": LOINC, "code": code, "display": names[code]}], "text": names[code]},
         "subject": subject(),
         "effectiveDateTime": when,
         "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit},
@@ -265,6 +267,103 @@ def vinorelbine_at_onset(body: Json) -> None:
             "dosage": {"dose": {"value": 40, "unit": "mg", "system": UCUM, "code": "mg"}},
         },
     )
+
+
+# What else could mislead the service into an approval (each an approval before its rule)
+
+
+def interpretation_positive(body: Json) -> None:
+    """The BCR-ABL1 result coded Negative, its interpretation POS: the result contradicts itself."""
+    result = resources(body, "bcrAbl1Observations")[0]
+    result["interpretation"] = [
+        {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+                    "code": "POS",
+                }
+            ]
+        }
+    ]
+
+
+def study_completed(body: Json) -> None:
+    """The ResearchStudy the subject is 'on study' of is completed: it treats no one now."""
+    (study,) = [r for r in resources(body, "researchSubjects") if r["resourceType"] == "ResearchStudy"]
+    study["status"] = "completed"
+
+
+def given_with_a_reason_not_given(body: Json) -> None:
+    """A dose charted completed with a reason it was not given (patient refused)."""
+    _by_id(body, "doxorubicin-given-1-6")["statusReason"] = [{"text": "Patient refused"}]
+
+
+def part_of_the_last_dose(body: Json) -> None:
+    """A second bag of the last infusion charted 90 minutes in as its own record, part of it."""
+    last = _by_id(body, "doxorubicin-given-1-5")
+    part = copy.deepcopy(last)
+    part["id"] = "doxorubicin-given-1-5-bag-2"
+    part["effectiveDateTime"] = last["effectiveDateTime"].replace("T09:00:00Z", "T10:30:00Z")
+    part["partOf"] = [{"reference": "MedicationAdministration/doxorubicin-given-1-5"}]
+    _append(body, "medicationAdministrations", part)
+
+
+def order_for_another_patient(body: Json) -> None:
+    """The dexrazoxane order being signed names another patient as its subject."""
+    body["context"]["draftOrders"]["entry"][0]["resource"]["subject"] = {"reference": "Patient/sibling"}
+
+
+def tki_only_in_a_lapsed_statement(body: Json) -> None:
+    """Imatinib recorded only as an 'active' MedicationStatement whose period ended two years ago."""
+    body["prefetch"]["medicationRequests"]["entry"] = [
+        e for e in body["prefetch"]["medicationRequests"]["entry"] if e["resource"]["id"] != "imatinib-active"
+    ]
+    body["prefetch"]["medicationRequests"]["total"] = len(body["prefetch"]["medicationRequests"]["entry"])
+    body["prefetch"]["medicationStatements"] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": 1,
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "MedicationStatement",
+                    "id": "imatinib-statement",
+                    "status": "active",
+                    "medicationCodeableConcept": DRUGS["imatinib"],
+                    "subject": subject(),
+                    "effectivePeriod": {"start": "2023-01-10", "end": days(-700).isoformat()},
+                }
+            }
+        ],
+    }
+
+
+def lapsed_qualification_only(body: Json) -> None:
+    """No role: the prescriber's oncology board certification ended in 2020."""
+    body["prefetch"]["practitionerRoles"] = {"resourceType": "Bundle", "type": "searchset", "total": 0}
+    body["prefetch"]["practitioner"]["qualification"] = [
+        {
+            "code": {
+                "coding": [
+                    {
+                        "system": "http://nucc.org/provider-taxonomy",
+                        "code": "207RX0202X",
+                        "display": "Internal Medicine, Medical Oncology",
+                    }
+                ]
+            },
+            "period": {"start": "2010-07-01", "end": "2020-06-30"},
+        }
+    ]
+
+
+def answers_at_one_moment(body: Json) -> None:
+    """A second response authored at the same moment answering 'responding positively' no."""
+    first = resources(body, "questionnaireResponses")[0]
+    second = copy.deepcopy(first)
+    second["id"] = "documentation-2"
+    second["item"][0]["item"][0]["answer"] = [{"valueBoolean": False}]
+    _append(body, "questionnaireResponses", second)
 
 
 def cases() -> list[RecordCase]:
@@ -500,6 +599,98 @@ def cases() -> list[RecordCase]:
                 active=[Doses("doxorubicin", 1, 50)],
                 dexrazoxane=[Doses("dexrazoxane", 1, 500)],
             ),
+        ),
+        # The hunt: facts an approval rested on that the rest of the record contradicts
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-bcr-abl1-coded-negative-interpreted-positive",
+                # the Ph status is unknown: neither the Ph-negative nor the Ph-positive protocol is ruled out
+                expect(
+                    "pend",
+                    criteria={"I.A.3.b.i.1": U, "I.A.3.b.i.2": U},
+                    documentation=["I.A.3.b.i.1", "I.A.3.b.i.2"],
+                ),
+                administered=[given("doxorubicin", 5, 30)],
+                draft=[Doses("doxorubicin", 4, 25)],
+                dexrazoxane=[Doses("dexrazoxane", 4, 250)],
+                **PH_NEGATIVE_DFCI,
+            ),
+            interpretation_positive,
+        ),
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-dfci-enrollment-in-a-completed-study",
+                expect("pend", criteria={"I.A.3.b.i.1": U}, documentation=["I.A.3.b.i.1"]),
+                administered=[given("doxorubicin", 5, 30)],
+                draft=[Doses("doxorubicin", 4, 25)],
+                dexrazoxane=[Doses("dexrazoxane", 4, 250)],
+                **PH_NEGATIVE_DFCI,
+            ),
+            study_completed,
+        ),
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-dose-charted-given-with-a-reason-not-given",
+                {
+                    **pend_dose,
+                    "facts": {
+                        "cumulative_doxorubicin_known_mg_m2": 250.0,
+                        "cumulative_doxorubicin_unknown_parts": 1,
+                    },
+                },
+            ),
+            given_with_a_reason_not_given,
+        ),
+        RecordCase(
+            Case(
+                "2.2-not-plausible-deny-an-infusions-second-bag-counted-within-it",
+                expect(
+                    "deny",
+                    criteria={"I.A.3.a": N},
+                    facts={"cumulative_doxorubicin_mg_m2": 250.0},
+                    off_label_policies=["CP.CPA.09"],
+                ),
+                administered=[given("doxorubicin", 5, 50)],
+            ),
+            part_of_the_last_dose,
+        ),
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-dexrazoxane-order-names-another-patient",
+                expect(
+                    "pend", criteria={"I.A": M}, facts={"patient_mismatch": True}, documentation=["patient"]
+                ),
+            ),
+            order_for_another_patient,
+        ),
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-tki-only-in-an-active-statement-that-ended",
+                expect("pend", criteria={"I.A.3.b.i.2": U}, documentation=["I.A.3.b.i.2"]),
+                **{
+                    **RELAPSED_PH_POSITIVE,
+                    "tki_order": "imatinib",
+                    "diagnoses": ["ALL in relapse"],
+                    "bcr_abl1": True,
+                },
+            ),
+            tki_only_in_a_lapsed_statement,
+        ),
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-oncology-qualification-that-lapsed",
+                expect("pend", criteria={"I.A.2": U}, documentation=["I.A.2"]),
+            ),
+            lapsed_qualification_only,
+        ),
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-response-answered-yes-and-no-at-one-moment",
+                expect("pend", "II.A", criteria={"II.A.3": U}, documentation=["II.A.3"]),
+                prior_dexrazoxane=True,
+                documented={"II.A.3": True},
+            ),
+            answers_at_one_moment,
         ),
     ]
 
