@@ -208,8 +208,8 @@ class BodySurfaceArea:
 
     def missing_reason(self, when: date | datetime) -> str:
         """Why ``on(when)`` is ``None``: the measures nearest it conflict, nothing charted, or charted but
-        too far from ``when`` (issue 12: a card said "no BSA, height or weight charted" of measurements
-        charted but out of date)."""
+        too far from ``when`` (measurements charted but out of date are said to be so, never "no BSA, height
+        or weight charted")."""
         conflict = self._pick(when)
         if isinstance(conflict, str) and conflict:
             return conflict

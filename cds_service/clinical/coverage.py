@@ -219,8 +219,9 @@ _TEXT_LINES = (
     # Self-pay in words ("Self Pay", "self-pay", "Self-Payment"): outside the policy, as its codes are.
     ("self-pay", re.compile(r"(?<!non-)(?<!non )\bself[- ]?pay(?:ment)?\b", re.IGNORECASE)),
     # Private insurance in words (SOPT 5's own display "PRIVATE HEALTH INSURANCE", "Commercial"): never
-    # decides alone (CONTRACT §2.1 names Medicare, Medicaid and marketplace text only), but beside a text
-    # naming another line it is a Coverage naming two (``_line_from_text``).
+    # decides alone (the last-resort text rule reads Medicare, Medicaid and marketplace plans only,
+    # docs/facts.md "Line of business"), but beside a text naming another line it is a Coverage naming two
+    # (``_line_from_text``).
     (
         "commercial",
         re.compile(r"(?<!non-)(?<!non )\b(?:commercial|private (?:health )?insurance)\b", re.IGNORECASE),
