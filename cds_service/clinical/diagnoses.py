@@ -265,6 +265,42 @@ def _abated_before(condition: Resource, on: date | None) -> bool:
     return abated is not None and abated < on
 
 
+def past_diagnoses(pool: ResourcePool, on: date | None = None) -> list[Diagnosis]:
+    """Conditions recorded but not current on ``on`` (resolved or inactive, or abated before then; not
+    entered in error or refuted): a past disease, set aside, and named where it is set aside."""
+    return [
+        _condition_diagnosis(condition)
+        for condition in pool.of_type("Condition")
+        if not condition_counts(condition, on)
+        and _status_code(condition.get("verificationStatus")) not in _NOT_TRUE
+    ]
+
+
+def naming_the_past(
+    found: Fact[bool], past: list[Diagnosis], read: Callable[[list[Diagnosis]], Fact[bool]], name: str
+) -> Fact[bool]:
+    """``found`` (an indication not met), its reason naming the past diagnoses of that indication set
+    aside ("no Wilms tumor recorded" of a record holding a resolved one would say what is not so)."""
+    if found.value is not False:
+        return found
+    earlier = [d for d in past if read([d]).value]
+    if not earlier:
+        return found
+    said = ", ".join(f"{d.reference} ({_past_status(d)})" for d in earlier)
+    base = found.reason or f"no {name} recorded"
+    base = f"no current {base[3:]}" if base.startswith("no ") else base
+    return Fact(
+        False,
+        tuple(dict.fromkeys((*found.evidence, *_references(earlier)))),
+        f"{base}; {said} set aside: a past {name}, not the current indication",
+        found.unread,
+    )
+
+
+def _past_status(diagnosis: Diagnosis) -> str:
+    return diagnosis.clinical_status or "abated"
+
+
 def condition_counts(condition: Resource, on: date | None = None) -> bool:
     status = _status_code(condition.get("clinicalStatus"))
     verification = _status_code(condition.get("verificationStatus"))
@@ -348,8 +384,34 @@ def billed_diagnoses(pool: ResourcePool, age: int | None = None) -> list[Diagnos
     """Diagnoses found only on claims (ExplanationOfBenefit / Claim ``diagnosis``), each as unread beside
     the indications it would meet or leave open. A claim's diagnosis is a billing record, not a Condition
     the clinician keeps: never one to meet an indication on, but not nothing either (not read is not
-    absent). One that points to a Condition (``diagnosisReference``) is that Condition, read as such."""
+    absent). One that points to a Condition (``diagnosisReference``) is that Condition, read as such.
+
+    Likewise a Condition the prefetch sent as this patient's that names another patient (not plausible is
+    not a fact: ``clinical.other_patients``): never met on, never denied beside."""
     found: list[Diagnosis] = []
+    for _source, condition in sorted(pool.other_patients, key=lambda kept: reference_of(kept[1])):
+        if condition.get("resourceType") != "Condition":
+            continue
+        if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
+            continue
+        found += _only_beside(
+            condition.get("code"), reference_of(condition), "recorded for another patient", age
+        )
+    for claim in pool.of_type(*_CLAIM_TYPES):
+        if status_of(claim) in _NOT_A_CLAIM:
+            continue
+        for entry in dicts(claim.get("diagnosis")):
+            concept = entry.get("diagnosisCodeableConcept")
+            if isinstance(concept, dict):
+                found += _only_beside(
+                    concept, reference_of(claim), "billed on a claim, not recorded as a Condition", age
+                )
+    return found
+
+
+def _only_beside(concept: Any, reference: str, why: str, age: int | None) -> list[Diagnosis]:
+    """A diagnosis read only beside the indications it would meet or leave open, never as one (``why``:
+    where it was found)."""
     indications: dict[str, Callable[[list[Diagnosis]], Fact[bool]]] = {
         "metastatic_breast_cancer": metastatic_breast_cancer,
         "acute_lymphoblastic_leukemia": acute_lymphoblastic_leukemia,
@@ -359,29 +421,24 @@ def billed_diagnoses(pool: ResourcePool, age: int | None = None) -> list[Diagnos
         "neuroblastoma": neuroblastoma,
         "soft_tissue_sarcoma": lambda found: soft_tissue_sarcoma(found, age),
     }
-    for claim in pool.of_type(*_CLAIM_TYPES):
-        if status_of(claim) in _NOT_A_CLAIM:
-            continue
-        for entry in dicts(claim.get("diagnosis")):
-            concept = entry.get("diagnosisCodeableConcept")
-            if not isinstance(concept, dict):
-                continue
-            billed = _diagnosis(concept, reference_of(claim))
-            bears_on = billed.bears_on | frozenset(
-                name for name, fact in indications.items() if fact([billed]).value is not False
-            )
-            if bears_on:
-                codes_said = ", ".join(sorted(billed.icd | billed.snomed)) or "a code not read"
-                found.append(
-                    replace(
-                        billed,
-                        icd=frozenset(),
-                        snomed=frozenset(),
-                        unread=f"{codes_said} billed on a claim, not recorded as a Condition",
-                        bears_on=bears_on,
-                    )
-                )
-    return found
+    if not isinstance(concept, dict):
+        return []
+    billed = _diagnosis(concept, reference)
+    bears_on = billed.bears_on | frozenset(
+        name for name, fact in indications.items() if fact([billed]).value is not False
+    )
+    if not bears_on:
+        return []
+    codes_said = ", ".join(sorted(billed.icd | billed.snomed)) or "a code not read"
+    return [
+        replace(
+            billed,
+            icd=frozenset(),
+            snomed=frozenset(),
+            unread=f"{codes_said} {why}",
+            bears_on=bears_on,
+        )
+    ]
 
 
 def _references(matches: Iterable[Diagnosis]) -> tuple[str, ...]:
@@ -647,13 +704,45 @@ def is_extravasation_diagnosis(diagnosis: Diagnosis) -> bool:
 def _drug_verdict(diagnosis: Diagnosis, on: date, pool: ResourcePool) -> Fact[bool]:
     """I.B.1 for one extravasation record: the drug it names decides, else the drugs given at the onset
     (the onset day or the day before): an anthracycline only → ``True``; only other vesicants → ``False``;
-    both, or neither identified → unknown (CONTRACT §2.1)."""
+    both, or neither identified → unknown (docs/facts.md "Anthracycline-induced means an anthracycline
+    extravasated").
+
+    Not plausible is not a fact: the record decides when the administrations at the onset say nothing
+    against it (none recorded, or the drug it names among them), or when it names the administration that
+    extravasated itself (its ``evidence``); when they record only the other kind of drug (the record names
+    an anthracycline and only another vesicant was given then, or the converse), the two conflict and
+    I.B.1 is unknown, naming both."""
     record = pool.resolve(diagnosis.reference) if diagnosis.reference.startswith("Condition/") else None
     named = vesicants.named_by_record(record, diagnosis.text, diagnosis.reference, pool)
+    window = f"({(on - vesicants.ONSET_WINDOW).isoformat()} or {on.isoformat()})"
     source = "named in the extravasation record"
     if not named.found:
         named = vesicants.given_at_onset(pool, on)
-        source = f"given at the onset ({(on - vesicants.ONSET_WINDOW).isoformat()} or {on.isoformat()})"
+        source = f"given at the onset {window}"
+    elif not vesicants.names_an_administration(record, pool):
+        given = vesicants.given_at_onset(pool, on)
+        contradicted = (
+            named.anthracyclines and not named.others and given.others and not given.anthracyclines
+        ) or (named.others and not named.anthracyclines and given.anthracyclines and not given.others)
+        if contradicted:
+            said_named = ", ".join([*named.anthracyclines, *named.others])
+            said_given = ", ".join([*given.anthracyclines, *given.others])
+            evidence = tuple(
+                dict.fromkeys(
+                    (
+                        diagnosis.reference,
+                        *given.anthracyclines.values(),
+                        *given.others.values(),
+                    )
+                )
+            )
+            return Fact(
+                None,
+                evidence,
+                f"the extravasation record names {said_named}, but only {said_given} is recorded as given at "
+                f"the onset {window}: the record and the administrations conflict, so which drug "
+                "extravasated is not known",
+            )
     evidence = tuple(
         dict.fromkeys((diagnosis.reference, *named.anthracyclines.values(), *named.others.values()))
     )
@@ -839,34 +928,35 @@ def _is_bcr_abl1(observation: Resource) -> bool:
 
 
 def _bcr_abl1_result(observation: Resource) -> bool | None:
-    """Positive / negative / unreadable: a coded answer first, then the lab's interpretation, then the
-    value (a ratio below the detection limit, ``comparator`` "<", is not detected), then its text."""
+    """Positive / negative / unreadable: what the result states in words (a coded answer, the lab's
+    interpretation, its text), else its value (a ratio below the detection limit, ``comparator`` "<", is
+    not detected; a ratio the lab interprets is read as interpreted). Where the statements disagree (a
+    coded answer "Negative" beside an interpretation "POS") the result contradicts itself: unreadable,
+    never the reading that meets a criterion (not plausible is not a fact)."""
+    said: set[bool] = set()
     answer = {
         code.upper() if code.isalpha() else code
         for _s, code in codings(observation.get("valueCodeableConcept"))
     }
-    if answer & codes.POSITIVE_ANSWERS:
-        return True
-    if answer & codes.NEGATIVE_ANSWERS:
-        return False
     interpretation = {code.upper() for code in plain_codes(observation.get("interpretation"))}
-    if interpretation & codes.POSITIVE_ANSWERS:
-        return True
-    if interpretation & codes.NEGATIVE_ANSWERS:
-        return False
-    quantity = obj(observation.get("valueQuantity"))
-    value = quantity.get("value")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if quantity.get("comparator") in ("<", "<="):
-            return False
-        return value > 0
+    for found in (answer, interpretation):
+        if found & codes.POSITIVE_ANSWERS:
+            said.add(True)
+        if found & codes.NEGATIVE_ANSWERS:
+            said.add(False)
     text = observation.get("valueString")
     if isinstance(text, str):
         lowered = text.strip().lower()
         if lowered.startswith(("not detected", "negative", "absent", "undetected")):
-            return False
-        if lowered.startswith(("detected", "positive", "present")):
-            return True
+            said.add(False)
+        elif lowered.startswith(("detected", "positive", "present")):
+            said.add(True)
+    if said:
+        return next(iter(said)) if len(said) == 1 else None
+    quantity = obj(observation.get("valueQuantity"))
+    value = quantity.get("value")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return quantity.get("comparator") not in ("<", "<=") and value > 0
     return None
 
 
@@ -888,7 +978,9 @@ def ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) ->
         reference = reference_of(observation)
         if _is_bcr_abl1(observation):
             if _bcr_abl1_result(observation) is None:
-                lab.append(f"{reference}: a BCR-ABL1 result whose value cannot be read")
+                lab.append(
+                    f"{reference}: a BCR-ABL1 result whose value cannot be read, or contradicts itself"
+                )
         elif any(
             word in concept_text(observation.get("code")) for word in codes.HISTOLOGY_WORDS["ph_positive"]
         ):

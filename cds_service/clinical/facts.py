@@ -202,3 +202,6 @@ class ClinicalFacts:
     # implausible, with why (each total, ratio and course sized through a BSA names them too).
     deceased: Fact[bool] = field(default_factory=lambda: Fact(False))
     set_aside: tuple[str, ...] = ()
+    # The Patient sent is another patient than the one the hook names (clinical.other_patients): no
+    # approval and no deny on a record that is not this patient's.
+    patient_mismatch: Fact[bool] = field(default_factory=lambda: Fact(False))

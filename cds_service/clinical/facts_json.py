@@ -113,4 +113,7 @@ def facts_to_json(facts: ClinicalFacts) -> dict[str, Any]:
     # every measurement or record set aside as implausible, with why.
     result["deceased"] = _plain(facts.deceased)
     result["set_aside"] = list(facts.set_aside)
+    if facts.patient_mismatch.value:
+        # Only when so: every other determination reads (and hashes, policy.basis) as it did.
+        result["patient_mismatch"] = True
     return result

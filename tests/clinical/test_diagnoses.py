@@ -5,7 +5,9 @@ from typing import Any
 
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.codes import ICD10CM, SNOMED
+from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.facts import Fact
+from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import (
     DEXRAZOXANE,
@@ -15,6 +17,7 @@ from tests.clinical.builders import (
     condition,
     medication_request,
     observation,
+    patient,
     pool_of,
     snomed_condition,
 )
@@ -244,7 +247,9 @@ def test_anthracycline_induced_means_the_anthracycline_given_at_the_onset() -> N
 def test_a_condition_that_names_the_drug_decides() -> None:
     stopped = administration("dox", DOXORUBICIN, "2026-10-03", None, status="stopped")
     vinca = named("x", "T80.810A", "Vincristine extravasation, left forearm", onset="2026-10-03")
-    assert extravasation(vinca, stopped).value is False
+    assert extravasation(vinca).value is False  # the administrations at the onset say nothing against it
+    vincristine_too = administration("v", VINCRISTINE, "2026-10-03", (2, "mg"))
+    assert extravasation(vinca, stopped, vincristine_too).value is False  # the drug it names was given
     doxorubicin = named("x", "T80.810A", "Extravasation of doxorubicin", onset="2026-10-03")
     assert extravasation(doxorubicin).value is True
     noted = condition("x", "T80.810A", onset="2026-10-03")
@@ -254,6 +259,30 @@ def test_a_condition_that_names_the_drug_decides() -> None:
     by_evidence["evidence"] = [{"detail": [{"reference": "MedicationAdministration/v"}]}]
     vincristine = administration("v", VINCRISTINE, "2026-10-01", (2, "mg"))
     assert extravasation(by_evidence, vincristine, stopped).value is False
+
+
+def test_a_condition_the_administrations_at_the_onset_contradict_is_unknown() -> None:
+    """Not plausible is not a fact: the Condition says doxorubicin, but only vinorelbine was given at the
+    onset (and no anthracycline for years): the record and the MAR conflict, never met on the words."""
+    doxorubicin = named("x", "T80.810A", "Doxorubicin extravasation, right hand", onset="2026-10-03")
+    vinorelbine = {
+        "coding": [{"system": "http://www.whocc.no/atc", "code": "L01CA04"}],
+        "text": "Vinorelbine",
+    }
+    given = administration("vnr", vinorelbine, "2026-10-03", (40, "mg"), status="stopped")
+    old = administration("dox-2023", DOXORUBICIN, "2023-05-01", (60, "mg/m2"))
+    found = extravasation(doxorubicin, given, old)
+    assert found.value is None
+    assert found.evidence == ("Condition/x", "MedicationAdministration/vnr")
+    assert found.reason == (
+        "the extravasation record names doxorubicin, but only vinorelbine is recorded as given at the onset "
+        "(2026-10-02 or 2026-10-03): the record and the administrations conflict, so which drug "
+        "extravasated is not known"
+    )
+    # the converse: the record names vincristine, only doxorubicin was given at the onset
+    vinca = named("x", "T80.810A", "Vincristine extravasation, left forearm", onset="2026-10-03")
+    stopped = administration("dox", DOXORUBICIN, "2026-10-03", None, status="stopped")
+    assert extravasation(vinca, stopped).value is None
 
 
 def test_the_orders_extravasation_reason_also_needs_the_anthracycline() -> None:
@@ -395,3 +424,37 @@ def test_a_bcr_abl1_result_reported_as_a_panels_component_is_read() -> None:
     unreadable = {**panel, "component": [{**panel["component"][0], "valueCodeableConcept": {"text": "see"}}]}
     unread = dx.ph_positive([], [negative, unreadable])
     assert (unread.value, unread.settled, unread.unread) == (False, None, ("Observation/panel",))
+
+
+def test_an_indication_not_met_names_the_past_diagnosis_set_aside() -> None:
+    """A resolved Wilms tumor in a survivor now treated for osteosarcoma: not the current indication, and
+    the reason says so rather than "no Wilms tumor recorded"."""
+    wilms = snomed_condition("wilms", "302849000", status="resolved")
+    dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"))
+    pool = pool_of(patient("2010-05-01"), wilms, condition("osa", "C40.22"), drafts=[dex])
+    facts = extract_facts(
+        pool, dexrazoxane_orders(pool)[0], today=date(2026, 11, 28), line_of_business_map={}
+    )
+    found = facts.wilms_tumor
+    assert found.value is False and "Condition/wilms" in found.evidence
+    assert found.reason.startswith("no current Wilms tumor")
+    assert found.reason.endswith(
+        "Condition/wilms (resolved) set aside: a past Wilms tumor, not the current indication"
+    )
+
+
+def test_a_bcr_abl1_result_whose_answer_and_interpretation_disagree_contradicts_itself() -> None:
+    """Not plausible is not a fact: coded "Negative" beside the interpretation POS is no Ph status to meet
+    Ph-negative (or Ph-positive) ALL on; it is unread beside the Ph status."""
+    torn = bcr_abl1(
+        "t",
+        valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]},
+        interpretation=[{"coding": [{"code": "POS"}]}],
+    )
+    found = dx.ph_positive([], [torn])
+    assert found.value is None and found.unread == ("Observation/t",)
+    assert "contradicts itself" in found.reason
+    # beside a negative result that reads, Ph-negative is unread, never met
+    negative = bcr_abl1("n", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
+    beside = dx.ph_positive([], [negative, torn])
+    assert beside.value is False and beside.unread == ("Observation/t",) and beside.settled is None
