@@ -11,6 +11,7 @@ from datetime import date, timedelta, tzinfo
 from typing import NamedTuple
 
 from cds_service.clinical import diagnoses as dx
+from cds_service.clinical.administration_conflicts import conflicts
 from cds_service.clinical.administrations import (
     Administration,
     charted_twice,
@@ -60,6 +61,7 @@ from cds_service.clinical.regimen import (
     extent_not_stated,
     read_orders,
 )
+from cds_service.clinical.routes import LOCAL, administration_route, why_not_counted
 from cds_service.clinical.schedule import order_date
 from cds_service.clinical.therapy import (
     accompanied_orders,
@@ -119,6 +121,7 @@ class _Given:
         body: BodySurfaceArea,
         unidentified: list[Resource],
         plausible: Plausibility,
+        conflicting: Mapping[str, str],
     ) -> None:
         cutoff = min(start, today)
         # administrations that count but whose drug cannot be identified (clinical.outside_doses)
@@ -143,6 +146,29 @@ class _Given:
             (a for a in every if plausible.before_birth(a.when)), key=lambda a: a.reference
         )
         every = [a for a in every if not plausible.before_birth(a.when)]
+        # Only a dose that reached the circulation is one of the totals (clinical.routes): an anthracycline
+        # instilled in the bladder is set aside, and said; one by a route whose systemic share is not
+        # known (intra-arterial, intraperitoneal...) or not read is an unknown part (``not_systemic``).
+        routes = {a.reference: administration_route(a.resource) for a in every if a.agent in ANTHRACYCLINES}
+        self.local = sorted(
+            (a for a in every if a.reference in routes and routes[a.reference].kind == LOCAL),
+            key=lambda a: a.reference,
+        )
+        # One note per drug and route: a course of instillations is one thing set aside, said once.
+        by_route: dict[tuple[Agent, str], list[str]] = {}
+        for a in self.local:
+            by_route.setdefault((a.agent, why_not_counted(routes[a.reference], a.agent.value)), []).append(
+                a.reference
+            )
+        self.local_notes = tuple(
+            (agent, f"{', '.join(refs)} set aside: {why}") for (agent, why), refs in by_route.items()
+        )
+        every = [a for a in every if not (a.reference in routes and routes[a.reference].kind == LOCAL)]
+        not_systemic = {
+            a.reference: why_not_counted(routes[a.reference], a.agent.value)
+            for a in every
+            if a.reference in routes and not routes[a.reference].counts
+        }
         born = plausible.earliest_birth.isoformat() if plausible.earliest_birth else ""
         self.before_birth_note = f"dated before the birth date {born}: not counted"
         self.counted: list[Administration] = []
@@ -179,6 +205,17 @@ class _Given:
             if a.status in {"completed", "in-progress"}
             and (a.resource.get("statusReason") or a.resource.get("reasonNotGiven"))
         }
+        # ... or conflicts with the order or the Encounter it names (clinical.administration_conflicts), or
+        # was given by a route whose systemic share is not known: an unknown part, its reason saying why.
+        for a in wholes:
+            if a.reference in self.contradicted:
+                continue
+            why = next(
+                (conflicting[ref] for ref in (a.merged or (a.reference,)) if ref in conflicting),
+                not_systemic.get(a.reference, ""),
+            )
+            if why:
+                self.contradicted[a.reference] = why
         self.folded = self.twice.folded()
 
     def anthracycline_doses(self, body: BodySurfaceArea, start: date) -> list[Dose]:
@@ -424,8 +461,10 @@ def extract_facts(
     clock = order_day_clock(order.get("authoredOn"))
     context = (start, today, clock, adult)
     every, unidentified = record.once(("administrations",), lambda: _administrations(pool))
+    conflicting = record.once(("administration conflicts",), lambda: conflicts(every, pool))
     by_then = record.once(
-        ("given", context), lambda: _Given(every, clock, start, today, body, unidentified, plausible)
+        ("given", context),
+        lambda: _Given(every, clock, start, today, body, unidentified, plausible, conflicting),
     )
     doses = record.once(("doses", context), lambda: _doses(record, by_then, body, start, today))
     administrations, read, orders = doses.administrations, doses.read, doses.read.in_play
@@ -543,7 +582,9 @@ def extract_facts(
     anthracycline_aside = tuple(note for agent, note in read.set_aside if agent in ANTHRACYCLINES)
 
     def measured_aside(doses: list[Dose], agents: frozenset[Agent]) -> tuple[str, ...]:
-        return body.set_aside if any(d.agent in agents and _body_sized(d) for d in doses) else ()
+        # (and doses set aside as no systemic dose: a local instillation, clinical.routes)
+        local = tuple(note for agent, note in by_then.local_notes if agent in agents)
+        return local + (body.set_aside if any(d.agent in agents and _body_sized(d) for d in doses) else ())
 
     every_dose = given + to_come
     before_birth = tuple(
@@ -628,7 +669,10 @@ def extract_facts(
         submitted_evidence=submitted_evidence(pool, reference_of(order), start),
         problems=problems,
         deceased=vital_status(the_patient(pool), start),
-        set_aside=body.set_aside + before_birth + _other_patients(record, min(start, today)).notes,
+        set_aside=body.set_aside
+        + before_birth
+        + tuple(note for _, note in by_then.local_notes)
+        + _other_patients(record, min(start, today)).notes,
         patient_mismatch=patient_mismatch(pool, order),
     )
 

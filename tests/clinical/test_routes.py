@@ -1,0 +1,101 @@
+"""Routes of a dose (clinical/routes.py, docs/facts.md "Routes"): only a dose that reached the circulation
+is one of the cumulative totals; a local instillation is set aside, a regional route or one not read is an
+unknown part, no route at all counts as charted."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.clinical.codes import SNOMED
+from cds_service.clinical.extract import extract_facts
+from cds_service.clinical.facts import ClinicalFacts
+from cds_service.clinical.orders import dexrazoxane_orders
+from cds_service.clinical.routes import LOCAL, NOT_READ, REGIONAL, SYSTEMIC, administration_route, route_of
+from cds_service.fhir.pool import Resource
+from tests.clinical.builders import (
+    DEXRAZOXANE,
+    DOXORUBICIN,
+    administration,
+    medication_request,
+    patient,
+    pool_of,
+)
+
+
+def _snomed(code: str, display: str, text: str | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {"coding": [{"system": SNOMED, "code": code, "display": display}]}
+    if text is not None:
+        found["text"] = text
+    return found
+
+
+@pytest.mark.parametrize(
+    ("route", "kind"),
+    [
+        (None, ""),
+        (_snomed("47625008", "Intravenous route", "IV"), SYSTEMIC),
+        ({"text": "IV push over 10 min"}, SYSTEMIC),
+        (_snomed("372471009", "Intravesical route"), LOCAL),
+        (_snomed("37737002", "Intravesical route (qualifier value)", "Intravesical"), LOCAL),
+        ({"text": "bladder instillation"}, LOCAL),
+        (_snomed("58100008", "Intra-arterial route", "hepatic artery (TACE)"), REGIONAL),
+        (_snomed("38239002", "Intraperitoneal route"), REGIONAL),
+        ({"text": "TACE"}, REGIONAL),
+        # a code not listed, a system not read, words naming no route: not read is not absent
+        (_snomed("54471007", "Buccal route"), NOT_READ),
+        ({"coding": [{"system": "http://example.org/routes", "code": "17"}]}, NOT_READ),
+        ({"text": "five times"}, NOT_READ),
+        # a code and words naming different kinds of route contradict each other
+        (_snomed("47625008", "Intravenous route", "intravesical"), NOT_READ),
+    ],
+)
+def test_a_route_reads_as_systemic_local_regional_or_not_read(route: Any, kind: str) -> None:
+    assert route_of(route).kind == kind
+
+
+def test_an_administration_route_is_read_once_per_route_and_kept_as_charted() -> None:
+    dose = administration("a", DOXORUBICIN, "2024-05-06T14:00:00Z", (50, "mg"))
+    assert administration_route(dose).kind == ""
+    dose["dosage"]["route"] = _snomed("37737002", "Intravesical route (qualifier value)", "Intravesical")
+    first, again = administration_route(dose), administration_route(dose)
+    assert first == again
+    assert (first.kind, first.said) == (LOCAL, "Intravesical")
+
+
+def _facts(*resources: Resource) -> ClinicalFacts:
+    dex = medication_request("dex", DEXRAZOXANE, (600, "mg/m2"), authored="2026-12-10")
+    pool = pool_of(patient(), *resources, drafts=[dex])
+    return extract_facts(pool, dexrazoxane_orders(pool)[0], today=date(2026, 12, 10), line_of_business_map={})
+
+
+def _by(route: dict[str, Any] | None, rid: str, day: int) -> Resource:
+    dose = administration(rid, DOXORUBICIN, f"2024-05-{day:02d}T14:00:00Z", (50, "mg/m2"))
+    if route is not None:
+        dose["dosage"]["route"] = route
+    return dose
+
+
+def test_a_local_instillation_is_set_aside_and_said_a_regional_route_is_an_unknown_part() -> None:
+    iv = [_by(_snomed("47625008", "Intravenous route"), f"iv{i}", i + 1) for i in range(4)]
+    bladder = [
+        _by(_snomed("372471009", "Intravesical route", "Intravesical"), f"bladder{i}", 10 + i)
+        for i in range(2)
+    ]
+    facts = _facts(*iv, *bladder, _by(None, "no-route", 20))
+    total = facts.cumulative_doxorubicin
+    assert (total.value, total.set_aside) == (
+        250,
+        (
+            "MedicationAdministration/bladder0, MedicationAdministration/bladder1 set aside: doxorubicin "
+            "given by the route 'Intravesical': not a systemic dose",
+        ),
+    )
+    assert total.set_aside[0] in facts.set_aside
+    tace = _facts(
+        *iv, _by(_snomed("58100008", "Intra-arterial route", "TACE"), "tace", 21)
+    ).cumulative_doxorubicin
+    assert (tace.known_mg_m2, tace.unknown_parts) == (200, 1)
+    assert "how much reached the circulation is not known" in tace.unknown_reasons[0]
