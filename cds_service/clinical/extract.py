@@ -24,6 +24,7 @@ from cds_service.clinical.administrations import (
 )
 from cds_service.clinical.body_measures_not_read import measures_not_read, nearer_not_read
 from cds_service.clinical.bsa import BodySurfaceArea
+from cds_service.clinical.cardiac_dysfunction import dysfunction_during
 from cds_service.clinical.care_plans import (
     care_plan_doses,
     named_but_not_read,
@@ -32,7 +33,7 @@ from cds_service.clinical.care_plans import (
 )
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
-from cds_service.clinical.documentation import documented_answers, submitted_evidence
+from cds_service.clinical.documentation import documented_answers, submitted_evidence, unsettled
 from cds_service.clinical.doses import Dose, Totals, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
@@ -83,6 +84,8 @@ from cds_service.thresholds import ADULT_AGE
 ADULT_HEIGHT_AGE = int(ADULT_AGE.value)
 
 _AGENTS_READ = ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS | {Agent.DEXRAZOXANE}
+# CP.PHAR.418 II.A.3 "Member is responding positively to therapy": an attestation the record may contradict
+RESPONDING_POSITIVELY = "II.A.3"
 
 
 def patient_age(pool: ResourcePool, start: date, plausible: Plausibility | None = None) -> Fact[int]:
@@ -587,6 +590,10 @@ def extract_facts(
         return local + (body.set_aside if any(d.agent in agents and _body_sized(d) for d in doses) else ())
 
     every_dose = given + to_come
+    prior_dexrazoxane = record.once(
+        ("prior dexrazoxane", context),
+        lambda: prior_dexrazoxane_cardioprotection(pool, administrations, start),
+    )
     before_birth = tuple(
         f"{a.reference} set aside: dated {a.when.isoformat() if a.when else '?'}, before the birth date"
         for a in by_then.before_birth
@@ -647,10 +654,7 @@ def extract_facts(
             if first_course_day.value is not None and first_course_day.value != start
             else Fact(None)
         ),
-        prior_dexrazoxane_cardioprotection=record.once(
-            ("prior dexrazoxane", context),
-            lambda: prior_dexrazoxane_cardioprotection(pool, administrations, start),
-        ),
+        prior_dexrazoxane_cardioprotection=prior_dexrazoxane,
         metastatic_breast_cancer=diagnosed.metastatic_breast_cancer,
         acute_lymphoblastic_leukemia=diagnosed.acute_lymphoblastic_leukemia,
         ph_positive=_ph_status(diagnosed.ph_positive, tki),
@@ -665,7 +669,7 @@ def extract_facts(
         dfci_all_protocol=dfci,
         cog_aall1331=cog,
         heart_radiation=record.once(("heart radiation",), lambda: heart_radiation(pool)),
-        documented=documented_answers(pool, reference_of(order), start),
+        documented=_documented(record, order, start, prior_dexrazoxane, administrations),
         submitted_evidence=submitted_evidence(pool, reference_of(order), start),
         problems=problems,
         deceased=vital_status(the_patient(pool), start),
@@ -675,6 +679,32 @@ def extract_facts(
         + _other_patients(record, min(start, today)).notes,
         patient_mismatch=patient_mismatch(pool, order),
     )
+
+
+def _documented(
+    record: RecordIndex,
+    order: Resource,
+    start: date,
+    prior_dexrazoxane: Fact[bool],
+    administrations: list[Administration],
+) -> dict[str, Fact[bool]]:
+    """The clinician's answers about this order, an attestation the record contradicts settling nothing
+    (docs/facts.md "Documented answers against the record"): "responding positively" (II.A.3) authored
+    before the dexrazoxane it attests to began, or beside cardiac dysfunction recorded since then."""
+    answers = documented_answers(record.pool, reference_of(order), start)
+    answer = answers.get(RESPONDING_POSITIVELY)
+    if answer is None or answer.value is not True or not prior_dexrazoxane.value:
+        return answers
+    began = min(
+        (a.when for a in administrations if a.reference in prior_dexrazoxane.evidence and a.when is not None),
+        default=None,
+    )
+    if began is None:
+        return answers
+    during = record.once(
+        ("cardiac dysfunction", began, start), lambda: dysfunction_during(record.pool, began, start)
+    )
+    return unsettled(answers, RESPONDING_POSITIVELY, record.pool, therapy_began=began, contradicting=during)
 
 
 def _body_sized(dose: Dose) -> bool:

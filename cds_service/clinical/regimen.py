@@ -311,11 +311,13 @@ def _one_dose_per_order_day(planned: list[Dose]) -> list[Dose]:
     doses of one anthracycline on one day that no regimen gives. Never both counted (not plausible is not
     a fact): the first order's dose (by reference) counts and each other order's dose that day is an
     unknown part; with different amounts none is known, each order's dose that day is an unknown part (it
-    is still an order with doses to come)."""
+    is still an order with doses to come). Where one order's dose that day is already an unknown part (a
+    re-signed draft whose doses may be given already, a dose moved...), another order's dose that day may be
+    the same dose: it is an unknown part too, never a known dose beside a maybe."""
     by_day: dict[tuple[Agent, date, bool], list[Dose]] = {}
     kept: list[Dose] = []
     for dose in planned:
-        if dose.when is None or dose.mg_m2 is None:
+        if dose.when is None:
             kept.append(dose)
             continue
         by_day.setdefault((dose.agent, dose.when, dose.optional), []).append(dose)
@@ -327,6 +329,24 @@ def _one_dose_per_order_day(planned: list[Dose]) -> list[Dose]:
         doses.sort(key=lambda d: (d.reference, d.note))
         first = [d for d in doses if d.reference == orders[0]]
         names = ", ".join(orders)
+        if any(d.mg_m2 is None for d in doses):
+            unsure = sorted({d.reference for d in doses if d.mg_m2 is None})
+            kept.extend(d for d in doses if d.mg_m2 is None)
+            kept.extend(
+                Dose(
+                    d.reference,
+                    agent,
+                    when,
+                    None,
+                    planned=True,
+                    note=f"{names} plan a dose on {when.isoformat()} and nothing links them, "
+                    f"{', '.join(unsure)}'s not known: one order written twice, or a second dose no "
+                    "regimen gives",
+                )
+                for d in doses
+                if d.mg_m2 is not None
+            )
+            continue
         if len({round(d.mg_m2 or 0.0, 2) for d in doses}) == 1:
             kept.extend(first)
             kept.extend(
