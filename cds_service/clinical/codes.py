@@ -302,13 +302,16 @@ CANCER_INDICATIONS = frozenset(
         "soft_tissue_sarcoma",
     }
 )
-# Text naming a cancer without naming which: it could be any of them.
+# Text naming a cancer without naming which: it could be any of them. The bare word "tumor" is not one: a
+# tumour is a mass, benign or malignant, and "to maintain tumor control" (the label's own words for why
+# doxorubicin continues) names no disease; a tumour that is a cancer says so ("malignant tumor") or names
+# its kind ("Wilms tumor", above). "Small round cell tumor" names the family of childhood cancers
+# (neuroblastoma, Wilms tumour, rhabdomyosarcoma, Ewing sarcoma, lymphoma) without saying which.
 CANCER_WORDS = (
     "cancer",
     "malignan",
     "neoplas",
-    "tumor",
-    "tumour",
+    "round cell",
     "carcinoma",
     "leukemia",
     "leukaemia",
