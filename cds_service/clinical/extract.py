@@ -492,6 +492,7 @@ def extract_facts(
             accompanies=accompanies,
             weight=current_weight,
             set_aside=tuple(note for agent, note in read.set_aside if agent is Agent.DOXORUBICIN),
+            prohibited=tuple(ref for agent, ref in read.prohibitions if agent is Agent.DOXORUBICIN),
         ),
     )
     unknown_drug_orders = _unknown_drug_orders(record)

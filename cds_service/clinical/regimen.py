@@ -43,7 +43,7 @@ from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.fhir_read import status_of
 from cds_service.clinical.limits import PLANNED_DOSES_PER_READ
 from cds_service.clinical.order_graph import OrderGraph, OrderNode, fulfilled_schedule, order_graph
-from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead
+from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead, prohibits
 from cds_service.clinical.schedule import (
     PlannedDose,
     PlannedSchedule,
@@ -93,6 +93,10 @@ class OrdersRead:
     # (drug, "<ref> ...: why it is not therapy"), for the reasons of the nodes it touches
     set_aside: tuple[tuple[Agent, str], ...]
     graph: OrderGraph = field(default_factory=OrderGraph)
+    # (drug, reference) of each prohibition in force (R4 ``doNotPerform``): a draft being signed, or an
+    # active or held order, forbidding the drug. No therapy, but the prescriber's word that it is not to
+    # be given now (a hold pending an echocardiogram): concurrency with it is not read as absent.
+    prohibitions: tuple[tuple[Agent, str], ...] = ()
 
 
 def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
@@ -106,10 +110,15 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
     drafts = {id(order) for order in pool.draft_orders}
     candidates: list[tuple[OrderNode, bool, str]] = []
     set_aside: list[tuple[Agent, str]] = []
+    prohibitions: list[tuple[Agent, str]] = []
     for order in pool.of_type(*MEDICATION_ORDER_TYPES):
         draft = id(order) in drafts
         status = status_of(order)
         if not_going_ahead(order):
+            if prohibits(order) and (draft or status in {"active", *UNSETTLED_STATUSES}):
+                agent = agent_of(order, pool)
+                if agent is not None and agent in agents:
+                    prohibitions.append((agent, reference_of(order)))
             continue
         if not draft and status not in {"active", *UNSETTLED_STATUSES}:
             continue
@@ -179,7 +188,12 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
                 group=graph.group.get(node.reference),
             )
         )
-    return OrdersRead(found, tuple(sorted(set_aside, key=lambda note: note[1])), graph)
+    return OrdersRead(
+        found,
+        tuple(sorted(set_aside, key=lambda note: note[1])),
+        graph,
+        tuple(sorted(prohibitions, key=lambda found: found[1])),
+    )
 
 
 def doses_to_come(

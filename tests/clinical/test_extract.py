@@ -405,11 +405,26 @@ def test_a_resolved_undated_extravasation_leaves_a_cardioprotection_order_on_i_a
     assert select_pathway(facts) == "I.A"
 
 
-def test_a_do_not_perform_doxorubicin_order_is_no_concurrent_doxorubicin() -> None:
+def test_a_do_not_perform_doxorubicin_order_is_no_therapy_and_leaves_concurrency_unknown() -> None:
+    """A prohibition plans no dose, but it is the prescriber's word that doxorubicin is held now ("HOLD
+    until the echo is reviewed"): whether it goes on with the dexrazoxane is unknown, as for an order on
+    hold, and beside an order of doxorubicin the two contradict each other."""
     forbidden = medication_request("dox-order", DOXORUBICIN, (50, "mg/m2"), doNotPerform=True)
     facts = facts_of(pool_of(patient(), drafts=[dexrazoxane_order(), forbidden]))
-    assert facts.concurrent_doxorubicin.value is False
+    assert facts.concurrent_doxorubicin.value is None
+    assert facts.concurrent_doxorubicin.evidence == ("MedicationRequest/dox-order",)
+    assert "forbids doxorubicin for now (doNotPerform" in facts.concurrent_doxorubicin.reason
     assert facts.planned_doxorubicin.value == 0
+    ordered = medication_request("dox", DOXORUBICIN, (50, "mg/m2"))
+    beside = facts_of(pool_of(patient(), drafts=[dexrazoxane_order(), forbidden, ordered]))
+    assert beside.concurrent_doxorubicin.value is None
+    assert "contradict each other" in beside.concurrent_doxorubicin.reason
+    # a prohibition that no longer stands (completed, cancelled) says nothing
+    ended = {**forbidden, "status": "completed"}
+    assert (
+        facts_of(pool_of(patient(), ended, drafts=[dexrazoxane_order()])).concurrent_doxorubicin.value
+        is False
+    )
 
 
 def test_a_do_not_perform_dexrazoxane_order_asks_for_no_determination() -> None:
