@@ -74,6 +74,7 @@ from cds_service.clinical.therapy import (
     extravasation_course,
     order_amounts,
     prior_dexrazoxane_cardioprotection,
+    ranges_written,
     tyrosine_kinase_inhibitor,
 )
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
@@ -526,6 +527,13 @@ def extract_facts(
         combined_dexrazoxane(dexrazoxane_mg_m2, days_of(order), signed_together),
         doxorubicin,
     )
+    if (ranges := ranges_written(order)) and ratio.value is not None:
+        # A dose range is read at its top, the most the order allows (docs/facts.md "Concurrent
+        # doxorubicin and the dose ratio"): said, so the reader sees which dose the ratio is of.
+        ratio = replace(
+            ratio,
+            reason=f"{ratio.reason}; the dose range {', '.join(ranges)} read at its top, the most allowed",
+        )
 
     # The reasons of every order being signed are diagnoses of each (diagnoses.recorded_diagnoses): the
     # same for every order of the request, so read once per order date, not once per order.

@@ -23,7 +23,7 @@ from cds_service.clinical.facts import ExtravasationDay, Fact
 from cds_service.clinical.fhir_read import dicts, obj, parse_date, parse_datetime, status_of
 from cds_service.clinical.plausibility import dose_not_credible
 from cds_service.clinical.regimen import OrderInPlay
-from cds_service.clinical.schedule import dose_amount, planned_schedule
+from cds_service.clinical.schedule import dose_amount, dose_range, planned_schedule
 from cds_service.clinical.units import to_mg
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 from cds_service.thresholds import EXTRAVASATION_COURSE_DAYS  # Totect: once daily for 3 days
@@ -32,9 +32,30 @@ PRIOR_DEXRAZOXANE_MONTHS = 12  # CONTRACT §2: dexrazoxane in the 12 months befo
 
 
 def order_amounts(order: Resource) -> tuple[tuple[float, str], ...]:
-    """Every per-dose amount the order writes, one per dosage line that has one, as written."""
-    amounts = (dose_amount(dosage) for dosage in dicts(order.get("dosageInstruction")))
-    return tuple(amount for amount in amounts if amount is not None)
+    """Every per-dose amount the order writes, one per dosage line that has one, as written; a dose range
+    (``doseRange``) writes both its ends: the dose ratio holds for the most the order allows of dexrazoxane
+    and the least of doxorubicin (the largest dexrazoxane over the smallest doxorubicin)."""
+    found: list[tuple[float, str]] = []
+    for dosage in dicts(order.get("dosageInstruction")):
+        amount = dose_amount(dosage)
+        if amount is not None:
+            found.append(amount)
+        elif (written := dose_range(dosage)) is not None:
+            found.extend(written)
+    return tuple(found)
+
+
+def ranges_written(order: Resource) -> tuple[str, ...]:
+    """Each dose range the order writes, as written ("250-600 mg/m2"), for reasons."""
+    found = []
+    for dosage in dicts(order.get("dosageInstruction")):
+        written = dose_range(dosage) if dose_amount(dosage) is None else None
+        if written is not None:
+            (low, unit), (high, high_unit) = written
+            found.append(
+                f"{low:g}-{high:g} {unit}" if unit == high_unit else f"{low:g} {unit}-{high:g} {high_unit}"
+            )
+    return tuple(found)
 
 
 def _extreme_mg_m2(
@@ -264,8 +285,16 @@ def dose_ratio(
             evidence,
             f"dexrazoxane {basis} per dose / doxorubicin {basis} per dose (the same divisor cancels out)",
         )
+    # What left either side unknown is said (a doxorubicin dose set aside as not credible, no BSA...)
+    why = [
+        f"{side}: {fact.reason}"
+        for side, fact in (("dexrazoxane", dexrazoxane_mg_m2), ("doxorubicin", doxorubicin.per_dose_mg_m2))
+        if fact.value is None and fact.reason
+    ]
     return Fact(
-        None, evidence, "needs both per-dose amounts in mg/m2, or both on one other basis (mg, mg/kg)"
+        None,
+        evidence,
+        "; ".join(["needs both per-dose amounts in mg/m2, or both on one other basis (mg, mg/kg)", *why]),
     )
 
 

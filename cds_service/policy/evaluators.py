@@ -297,8 +297,11 @@ def dose_ratio_within_limit(facts: ClinicalFacts) -> Verdict:
     sizing = facts.doxorubicin_dose_mg_m2.reason
     if "smallest decides" in sizing or "names" in sizing:
         # Several doxorubicin orders, or one named by the dexrazoxane order: say which set the divisor
-        # (CONTRACT §2.1 "Nothing depends on resource order").
+        # (the ratio never depends on the order the resources came in).
         reason += f"; {sizing}"
+    if "; the dose range " in ratio.reason:
+        # a dexrazoxane dose range read at its top: say which dose the ratio is of
+        reason += "; the dose range " + ratio.reason.split("; the dose range ", 1)[1]
     return Verdict(Outcome.of(ok), reason + aside, evidence)
 
 
