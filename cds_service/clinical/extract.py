@@ -356,6 +356,11 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
         ]
         + named_but_not_read(pool, ANTHRACYCLINES, activities)
         + list(others.to_come)
+        + [
+            Dose(u.reference, u.agent, None, None, planned=True, note=f"it {u.why}: its doses are unknown")
+            for u in read.unsettled
+            if u.doses_unknown and u.agent in ANTHRACYCLINES
+        ]
     )
     # Not read is not absent: a dose sized through a BSA measured further from it than a body measure
     # the service cannot read is an unknown part (clinical.body_measures_not_read)
@@ -493,7 +498,7 @@ def extract_facts(
             accompanies=accompanies,
             weight=current_weight,
             set_aside=tuple(note for agent, note in read.set_aside if agent is Agent.DOXORUBICIN),
-            prohibited=tuple(ref for agent, ref in read.prohibitions if agent is Agent.DOXORUBICIN),
+            unsettled=tuple((u.reference, u.why) for u in read.unsettled if u.agent is Agent.DOXORUBICIN),
         ),
     )
     unknown_drug_orders = _unknown_drug_orders(record)

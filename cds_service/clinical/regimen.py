@@ -34,6 +34,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea
@@ -53,6 +54,7 @@ from cds_service.clinical.schedule import (
     schedule_plan,
     states_extent,
 )
+from cds_service.fhir.patient_scope import belongs_to_other_patient
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 # FHIR R4 medicationrequest-status (DSTU2 MedicationOrder shares these codes). A draft order being signed
@@ -93,10 +95,25 @@ class OrdersRead:
     # (drug, "<ref> ...: why it is not therapy"), for the reasons of the nodes it touches
     set_aside: tuple[tuple[Agent, str], ...]
     graph: OrderGraph = field(default_factory=OrderGraph)
-    # (drug, reference) of each prohibition in force (R4 ``doNotPerform``): a draft being signed, or an
-    # active or held order, forbidding the drug. No therapy, but the prescriber's word that it is not to
-    # be given now (a hold pending an echocardiogram): concurrency with it is not read as absent.
-    prohibitions: tuple[tuple[Agent, str], ...] = ()
+    # Orders that are no therapy of this patient's, yet not nothing either (not plausible is not a fact):
+    # ``Unsettled``, by reference. Concurrency beside them is not read as absent.
+    unsettled: tuple[Unsettled, ...] = ()
+
+
+class Unsettled(NamedTuple):
+    """An order that plans no dose read as this patient's, yet says something of the drug:
+
+    * a prohibition in force (R4 ``doNotPerform``: a draft being signed, or an active or held order,
+      forbidding the drug): the prescriber's word that it is not given now (a hold pending an
+      echocardiogram);
+    * a draft signed in this patient's hook whose subject is another patient: this patient's order filed
+      wrong, or another patient's; its doses are an unknown part of the planned totals (``doses_unknown``).
+    """
+
+    agent: Agent
+    reference: str
+    why: str
+    doses_unknown: bool = False
 
 
 def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
@@ -110,7 +127,7 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
     drafts = {id(order) for order in pool.draft_orders}
     candidates: list[tuple[OrderNode, bool, str]] = []
     set_aside: list[tuple[Agent, str]] = []
-    prohibitions: list[tuple[Agent, str]] = []
+    unsettled: list[Unsettled] = []
     for order in pool.of_type(*MEDICATION_ORDER_TYPES):
         draft = id(order) in drafts
         status = status_of(order)
@@ -118,7 +135,15 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
             if prohibits(order) and (draft or status in {"active", *UNSETTLED_STATUSES}):
                 agent = agent_of(order, pool)
                 if agent is not None and agent in agents:
-                    prohibitions.append((agent, reference_of(order)))
+                    why = f"forbids {agent.value} for now (doNotPerform: held, not stopped)"
+                    unsettled.append(Unsettled(agent, reference_of(order), why))
+            continue
+        if draft and pool.patient_id and belongs_to_other_patient(order, pool.patient_id):
+            # Signed in this patient's hook, for another patient (docs/facts.md "Another patient's records")
+            agent = agent_of(order, pool)
+            if agent is not None and agent in agents and status in THERAPY_STATUSES | UNSETTLED_STATUSES:
+                why = "is signed for this patient but names another patient as its subject"
+                unsettled.append(Unsettled(agent, reference_of(order), why, doses_unknown=True))
             continue
         if not draft and status not in {"active", *UNSETTLED_STATUSES}:
             continue
@@ -192,7 +217,7 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
         found,
         tuple(sorted(set_aside, key=lambda note: note[1])),
         graph,
-        tuple(sorted(prohibitions, key=lambda found: found[1])),
+        tuple(sorted(unsettled, key=lambda found: found.reference)),
     )
 
 

@@ -163,7 +163,7 @@ def concurrent_doxorubicin(
     accompanies: frozenset[str] = frozenset(),
     set_aside: tuple[str, ...] = (),
     weight: Weight | None = None,
-    prohibited: tuple[str, ...] = (),
+    unsettled: tuple[tuple[str, str], ...] = (),
 ) -> ConcurrentDoxorubicin:
     """The concurrent conventional doxorubicin, its mg/m² per dose and its last planned dose date.
 
@@ -175,10 +175,11 @@ def concurrent_doxorubicin(
     last planned date is the latest dose still to come over those orders; unknown when a dose to come is
     undated, or when an active order still has doses to come but its schedule dates have all passed.
 
-    A doxorubicin order that forbids it (``prohibited``: ``doNotPerform``, "HOLD doxorubicin until the
-    echo is reviewed"), signed now or in force, leaves concurrency unknown, like an order on hold: the
-    prescriber says doxorubicin is not to be given now, which neither shows it continuing nor that it has
-    stopped (beside an order of it, the two contradict each other)."""
+    A doxorubicin order that is no therapy of this patient's yet not nothing (``unsettled``, (reference,
+    why): one that forbids it, ``doNotPerform`` "HOLD doxorubicin until the echo is reviewed", signed now or
+    in force; one signed in this hook for another patient) leaves concurrency unknown, like an order on
+    hold: a hold shows neither doxorubicin continuing nor that it stopped, and beside an order of it the
+    two contradict each other."""
     remaining: dict[str, list[Dose]] = {}
     for dose in to_come:
         remaining.setdefault(dose.reference, []).append(dose)
@@ -191,8 +192,10 @@ def concurrent_doxorubicin(
     aside = "; ".join(set_aside)
     if not doxorubicin:
         none: Fact[float] = Fact(None, tuple(held), "no concurrent doxorubicin order")
-        if prohibited:
-            concurrent: Fact[bool] = Fact(None, tuple(held) + prohibited, _forbidden(prohibited))
+        if unsettled:
+            concurrent: Fact[bool] = Fact(
+                None, tuple(held) + tuple(ref for ref, _ in unsettled), _unsettled(unsettled)
+            )
         elif held:
             concurrent = Fact(None, tuple(held), "doxorubicin order on hold: whether it goes on is unknown")
         else:
@@ -205,8 +208,10 @@ def concurrent_doxorubicin(
         return ConcurrentDoxorubicin(concurrent, none, Fact(None, (), "no doxorubicin order"))
     references = tuple(o.reference for o in doxorubicin)
     concurrent = Fact(True, references, "draft or active doxorubicin order with doses to come")
-    if prohibited:
-        concurrent = Fact(None, references + prohibited, _forbidden(prohibited, beside=references))
+    if unsettled:
+        concurrent = Fact(
+            None, references + tuple(ref for ref, _ in unsettled), _unsettled(unsettled, beside=references)
+        )
     named = [o for o in doxorubicin if o.references & accompanies]
     sizing = named or doxorubicin
     # The smallest dose: dexrazoxane is given with each doxorubicin dose (I.A.5.a), so the ratio must hold
@@ -245,17 +250,14 @@ def concurrent_doxorubicin(
     return ConcurrentDoxorubicin(concurrent, per_dose, last, amounts)
 
 
-def _forbidden(prohibited: tuple[str, ...], beside: tuple[str, ...] = ()) -> str:
-    said = ", ".join(prohibited)
+def _unsettled(unsettled: tuple[tuple[str, str], ...], beside: tuple[str, ...] = ()) -> str:
+    said = "; ".join(f"{reference} {why}" for reference, why in unsettled)
     if beside:
         return (
-            f"{said} forbids doxorubicin (doNotPerform) beside {', '.join(beside)} ordering it: the orders "
-            "contradict each other, whether doxorubicin goes on cannot be read"
+            f"{said}, beside {', '.join(beside)} ordering doxorubicin: the orders contradict each other, "
+            "whether doxorubicin goes on cannot be read"
         )
-    return (
-        f"{said} forbids doxorubicin for now (doNotPerform: held, not stopped): whether doxorubicin goes on "
-        "with the dexrazoxane cannot be read"
-    )
+    return f"{said}: whether doxorubicin goes on with the dexrazoxane cannot be read"
 
 
 def dose_ratio(
