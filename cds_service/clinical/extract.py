@@ -19,6 +19,7 @@ from cds_service.clinical.administrations import (
     date_unreadable,
     given_by,
     merge_duplicates,
+    open_too_long,
     order_day_clock,
     same_day_undated,
 )
@@ -216,7 +217,7 @@ class _Given:
                 continue
             why = next(
                 (conflicting[ref] for ref in (a.merged or (a.reference,)) if ref in conflicting),
-                not_systemic.get(a.reference, ""),
+                not_systemic.get(a.reference, "") or open_too_long(a, cutoff),
             )
             if why:
                 self.contradicted[a.reference] = why
