@@ -13,6 +13,9 @@ with them when it names (``request``; STU3/DSTU2 ``prescription``):
   questioned;
 * an order of **another drug** (both identified; doxorubicin beside liposomal doxorubicin is one drug told
   more precisely, as ``clinical.drugs`` reads them);
+* an order **written after the dose** (its ``authoredOn`` on a later day than the dose): a dose cannot be
+  given under an order not yet written. A draft being signed is not held to it (an active order modified
+  and sent back as a draft under its own id carries today's date over the doses given under it);
 
 or when it was given during (``context``; R5/DSTU2 ``encounter``) an Encounter **cancelled** ("the Encounter
 has ended before it has begun", R4 encounter-status) or entered in error.
@@ -32,6 +35,7 @@ from cds_service.clinical.administrations import Administration
 from cds_service.clinical.codes import Agent
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.fhir_read import dicts, obj, parse_datetime, status_of
+from cds_service.clinical.schedule import order_date
 from cds_service.fhir.pool import MEDICATION_ORDER_TYPES, Resource, ResourcePool, reference_of
 
 # FHIR R4 medicationrequest-status (STU3 the same, DSTU2 MedicationOrder without "cancelled"): an order
@@ -99,6 +103,17 @@ def against_its_order(
                 f"charted as given after {reference} was {status} (last updated "
                 f"{updated.date().isoformat()}): not counted"
             )
+    written = order_date(order)
+    if (
+        written is not None
+        and administration.when is not None
+        and administration.when < written
+        and not any(order is draft for draft in pool.draft_orders)
+    ):
+        return (
+            f"charted as given on {administration.when.isoformat()} under {reference}, written "
+            f"{written.isoformat()}: a dose cannot be given under an order not yet written: not counted"
+        )
     if drugs is None:
         drugs = {}
     if id(order) not in drugs:

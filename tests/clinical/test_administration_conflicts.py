@@ -111,3 +111,15 @@ def test_the_dose_that_conflicts_is_an_unknown_part_of_the_total_naming_its_orde
         "MedicationAdministration/dose-5: charted as given under MedicationRequest/cycle-5, which is "
         "cancelled (withdrawn before any dose was given): not counted",
     )
+
+
+def test_a_dose_dated_before_the_order_it_names_was_written_conflicts_unless_that_order_is_signed_now() -> (
+    None
+):
+    later = medication_request("cycle-5", DOXORUBICIN, (60, "mg/m2"), status="active", authored="2026-12-01")
+    assert "a dose cannot be given under an order not yet written" in _why(later, _dose()).get(
+        "MedicationAdministration/dose-5", ""
+    )
+    # the draft being signed again under its own id carries today's date over the doses given under it
+    pool = pool_of(patient(), _dose(), drafts=[{**later, "status": "draft"}])
+    assert conflicts(counted_administrations(pool, ANTHRACYCLINES), pool) == {}
