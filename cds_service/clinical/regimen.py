@@ -38,13 +38,14 @@ from typing import NamedTuple
 
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea
-from cds_service.clinical.codes import Agent
+from cds_service.clinical.codes import ANTHRACYCLINES, Agent
 from cds_service.clinical.doses import Dose, dose_on, optional_dose
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.fhir_read import status_of
 from cds_service.clinical.limits import PLANNED_DOSES_PER_READ
 from cds_service.clinical.order_graph import OrderGraph, OrderNode, fulfilled_schedule, order_graph
 from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead, prohibits
+from cds_service.clinical.routes import LOCAL, REGIONAL, Route, order_route, why_not_counted
 from cds_service.clinical.schedule import (
     PlannedDose,
     PlannedSchedule,
@@ -152,7 +153,19 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
             if agent is not None and agent in agents:
                 set_aside.append((agent, f"{reference_of(order)} is {status}: not therapy"))
             continue
-        candidates.append((OrderNode(order, reference_of(order), agent_of(order, pool)), draft, status))
+        agent = agent_of(order, pool)
+        route = order_route(order) if agent in ANTHRACYCLINES and agent in agents else Route("")
+        if route.kind == LOCAL and agent is not None:
+            # Only a dose that reaches the circulation is one of the totals, or therapy dexrazoxane
+            # accompanies (clinical.routes): a course of bladder instillations is neither.
+            set_aside.append((agent, f"{reference_of(order)}: {why_not_counted(route, agent.value)}"))
+            continue
+        if not route.counts and agent is not None:
+            how = "how much reaches the circulation is not known" if route.kind == REGIONAL else "not read"
+            why = f"is ordered by the route {route.said!r} ({how})"
+            unsettled.append(Unsettled(agent, reference_of(order), why, doses_unknown=True))
+            continue
+        candidates.append((OrderNode(order, reference_of(order), agent), draft, status))
     graph = order_graph([node for node, _, _ in candidates])
     members: dict[str, list[OrderNode]] = {}
     for node, _, _ in candidates:

@@ -138,6 +138,16 @@ def administration_route(resource: dict[str, Any]) -> Route:
     return found
 
 
+def order_route(order: dict[str, Any]) -> Route:
+    """How an order's routes read together (each ``dosageInstruction.route``): ``LOCAL`` when every line
+    is a local instillation, a line ``REGIONAL`` or ``NOT_READ`` (its doses' systemic share not known)
+    when one is, else one that counts."""
+    found = [route_of(dosage.get("route")) for dosage in dicts(order.get("dosageInstruction"))]
+    if found and all(route.kind == LOCAL for route in found):
+        return found[0]
+    return next((route for route in found if route.kind in {REGIONAL, NOT_READ}), Route(""))
+
+
 def why_not_counted(route: Route, drug: str) -> str:
     """What a dose by ``route`` is for the totals, in words ("" for one that counts)."""
     if route.kind == LOCAL:

@@ -99,3 +99,25 @@ def test_a_local_instillation_is_set_aside_and_said_a_regional_route_is_an_unkno
     ).cumulative_doxorubicin
     assert (tace.known_mg_m2, tace.unknown_parts) == (200, 1)
     assert "how much reached the circulation is not known" in tace.unknown_reasons[0]
+
+
+def _ordered(route: dict[str, Any]) -> Resource:
+    order = medication_request("dox-order", DOXORUBICIN, (50, "mg"), status="active", authored="2026-11-01")
+    order["dosageInstruction"][0]["route"] = route
+    return order
+
+
+def test_a_local_instillation_ordered_is_no_concurrent_doxorubicin_and_plans_no_systemic_dose() -> None:
+    facts = _facts(_ordered(_snomed("372471009", "Intravesical route", "Intravesical")))
+    assert facts.concurrent_doxorubicin.value is False
+    assert "MedicationRequest/dox-order: doxorubicin given by the route 'Intravesical'" in (
+        facts.concurrent_doxorubicin.reason
+    )
+    assert facts.planned_doxorubicin.value == 0
+
+
+def test_a_regional_route_ordered_leaves_concurrency_and_its_doses_unknown() -> None:
+    facts = _facts(_ordered(_snomed("58100008", "Intra-arterial route", "hepatic artery (TACE)")))
+    assert facts.concurrent_doxorubicin.value is None
+    assert "ordered by the route 'hepatic artery (TACE)'" in facts.concurrent_doxorubicin.reason
+    assert facts.planned_doxorubicin.unknown_parts == 1
