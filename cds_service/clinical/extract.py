@@ -153,7 +153,8 @@ class _Given:
         every = [a for a in every if not plausible.before_birth(a.when)]
         # Only a dose that reached the circulation is one of the totals (clinical.routes): an anthracycline
         # instilled in the bladder is set aside, and said; one by a route whose systemic share is not
-        # known (intra-arterial, intraperitoneal...) or not read is an unknown part (``not_systemic``).
+        # known (intra-arterial, intraperitoneal...) or not read counts anywhere from nothing to its whole
+        # charted dose (``self.share_unknown``): the total is then a range, as for a regimen's range.
         routes = {a.reference: administration_route(a.resource) for a in every if a.agent in ANTHRACYCLINES}
         self.local = sorted(
             (a for a in every if a.reference in routes and routes[a.reference].kind == LOCAL),
@@ -169,11 +170,19 @@ class _Given:
             (agent, f"{', '.join(refs)} set aside: {why}") for (agent, why), refs in by_route.items()
         )
         every = [a for a in every if not (a.reference in routes and routes[a.reference].kind == LOCAL)]
-        not_systemic = {
-            a.reference: why_not_counted(routes[a.reference], a.agent.value)
+        self.share_unknown = {
+            a.reference: why_not_counted(routes[a.reference], a.agent.value).removesuffix(": not counted")
             for a in every
             if a.reference in routes and not routes[a.reference].counts
         }
+        self.local_notes += tuple(
+            (
+                a.agent,
+                f"{a.reference} counted from nothing to its whole dose: {self.share_unknown[a.reference]}",
+            )
+            for a in sorted(every, key=lambda a: a.reference)
+            if a.reference in self.share_unknown
+        )
         born = plausible.earliest_birth.isoformat() if plausible.earliest_birth else ""
         self.before_birth_note = f"dated before the birth date {born}: not counted"
         self.counted: list[Administration] = []
@@ -211,13 +220,13 @@ class _Given:
             and (a.resource.get("statusReason") or a.resource.get("reasonNotGiven"))
         }
         # ... or conflicts with the order or the Encounter it names (clinical.administration_conflicts), or
-        # was given by a route whose systemic share is not known: an unknown part, its reason saying why.
+        # is an infusion never closed: an unknown part, its reason saying why.
         for a in wholes:
             if a.reference in self.contradicted:
                 continue
             why = next(
                 (conflicting[ref] for ref in (a.merged or (a.reference,)) if ref in conflicting),
-                not_systemic.get(a.reference, "") or open_too_long(a, cutoff),
+                open_too_long(a, cutoff),
             )
             if why:
                 self.contradicted[a.reference] = why
@@ -252,6 +261,13 @@ class _Given:
             if a.reference in self.on_the_day:
                 remark = "; ".join(r for r in ("given on the order date: counted", dose.remark) if r)
                 dose = dose._replace(remark=remark)
+            if a.reference in self.share_unknown and dose.mg_m2 is not None:
+                # From nothing to the whole dose charted: how much reached the circulation is not known
+                dose = dose._replace(optional=True, note=self.share_unknown[a.reference])
+            elif a.reference in self.share_unknown:
+                dose = dose._replace(
+                    note="; ".join(n for n in (self.share_unknown[a.reference], dose.note) if n)
+                )
             doses.append(dose)
         doses += [
             Dose(a.reference, a.agent, a.when, None, note="dated after the order: not counted")

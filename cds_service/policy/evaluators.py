@@ -57,13 +57,13 @@ def reaches(total: DoseTotal, threshold: t.Threshold, what: str) -> Verdict:
     if reached is None and total.unknown_parts == 0 and most is not None:
         # A regimen whose length is a range (countMax, boundsRange...) that straddles the threshold.
         reason = (
-            f"{what} from {known} to {_mg(round(most, 1))} mg/m² as the regimen's range goes: "
-            f"{limit} lies within it"
+            f"{what} from {known} to {_mg(round(most, 1))} mg/m² as the doses that may or may not count "
+            f"go: {limit} lies within it"
         )
     elif reached is None:
         reason = f"{what} known so far {known} < {limit}, and {total.unknown_parts} part(s) unknown"
     elif reached is False and total.possible_parts and most is not None:
-        reason = f"{what} at most {_mg(round(most, 1))} mg/m² (the whole of the regimen's range) < {limit}"
+        reason = f"{what} at most {_mg(round(most, 1))} mg/m² (every dose that may count counted) < {limit}"
     else:
         reason = f"{what} {known} {'≥' if reached else '<'} {limit}"
     # What was merged or left out says what happened to the record (CONTRACT §2.1), met or not.

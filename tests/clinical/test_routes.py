@@ -78,7 +78,7 @@ def _by(route: dict[str, Any] | None, rid: str, day: int) -> Resource:
     return dose
 
 
-def test_a_local_instillation_is_set_aside_and_said_a_regional_route_is_an_unknown_part() -> None:
+def test_a_local_instillation_is_set_aside_and_said_a_regional_route_counts_up_to_its_dose() -> None:
     iv = [_by(_snomed("47625008", "Intravenous route"), f"iv{i}", i + 1) for i in range(4)]
     bladder = [
         _by(_snomed("372471009", "Intravesical route", "Intravesical"), f"bladder{i}", 10 + i)
@@ -97,8 +97,10 @@ def test_a_local_instillation_is_set_aside_and_said_a_regional_route_is_an_unkno
     tace = _facts(
         *iv, _by(_snomed("58100008", "Intra-arterial route", "TACE"), "tace", 21)
     ).cumulative_doxorubicin
-    assert (tace.known_mg_m2, tace.unknown_parts) == (200, 1)
-    assert "how much reached the circulation is not known" in tace.unknown_reasons[0]
+    # a regional route: anywhere from nothing to the whole dose charted reached the circulation
+    assert (tace.known_mg_m2, tace.possible_mg_m2, tace.unknown_parts) == (200, 50, 0)
+    assert tace.reaches(250) is None and tace.reaches(251) is False and tace.reaches(200) is True
+    assert any("counted from nothing to its whole dose" in note for note in tace.set_aside)
 
 
 def _ordered(route: dict[str, Any]) -> Resource:
