@@ -413,18 +413,28 @@ class Plausibility:
         adult's height: 10 % from the patient's other adult heights)."""
         found: list[tuple[str, str]] = []
         times = [r.when for r in readings]
+        # Whether each height was taken at an adult age, read once per reading (not once per neighbour)
+        grown = [r.kind == "height" and not self.growing_on(r.when.date()) for r in readings]
         for index, reading in enumerate(readings):
-            window = self._agreement_window(reading)
+            # "Near": a weight or BSA within 90 days, a growing child's height within a year, an adult's
+            # height at any time
+            window = GROWING_HEIGHT_WINDOW if reading.kind == "height" else AGREEMENT_WINDOW
+            if grown[index]:
+                window = timedelta.max
             low = bisect_left(times, reading.when - window) if window != timedelta.max else 0
             # An adult's height is compared with the patient's other adult heights, within a tighter factor
-            adult_height = reading.kind == "height" and not self.growing_on(reading.when.date())
+            adult_height = grown[index]
             factor = ADULT_HEIGHT_FACTOR if adult_height else AGREEMENT_FACTOR
+            first = max(low, index - AGREEMENT_NEIGHBOURS)
+            near = [
+                *range(first, index),
+                *range(index + 1, min(len(readings), index + 1 + AGREEMENT_NEIGHBOURS)),
+            ]
             neighbours = [
-                other.value
-                for other in readings[max(low, index - AGREEMENT_NEIGHBOURS) : index]
-                + readings[index + 1 : index + 1 + AGREEMENT_NEIGHBOURS]
-                if abs(other.when - reading.when) <= window
-                and not (adult_height and self.growing_on(other.when.date()))
+                readings[other].value
+                for other in near
+                if abs(readings[other].when - reading.when) <= window
+                and not (adult_height and not grown[other])
             ]
             far = [value for value in neighbours if _far(reading.value, value, factor)]
             # Most of the readings near it disagree: one outlier among several agreeing readings cannot set
@@ -441,11 +451,6 @@ class Plausibility:
                 )
                 found.append((reading.reference, f"{reading.reference} set aside: {_shown(reading)} {said}"))
         return found
-
-    def _agreement_window(self, reading: Reading) -> timedelta:
-        if reading.kind != "height":
-            return AGREEMENT_WINDOW
-        return GROWING_HEIGHT_WINDOW if self.growing_on(reading.when.date()) else timedelta.max
 
 
 _FIELDS = {"height": "height_cm", "weight": "weight_kg", "bsa": "bsa_m2"}
