@@ -22,6 +22,8 @@ from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 _ICD = frozenset({codes.ICD10CM, codes.ICD10})
 _NOT_TRUE = frozenset({"entered-in-error", "refuted"})
 _WORDS = re.compile("|".join(re.escape(word) for word in codes.AMPUTATION_WORDS))
+_ABSENCE = re.compile("|".join(re.escape(word) for word in codes.ABSENCE_WORDS))
+_LIMB = re.compile(r"\b(?:" + "|".join(re.escape(word) for word in codes.LIMB_WORDS) + r")s?\b")
 
 
 class Amputation(NamedTuple):
@@ -48,7 +50,8 @@ def _read(condition: Resource) -> str:
     if icd:
         return ""  # an ICD-10 code says what the condition is: its words are not read against it
     text = concept_text(condition.get("code"))
-    return text[:60] if _WORDS.search(text) else ""
+    named = _WORDS.search(text) or (_ABSENCE.search(text) and _LIMB.search(text))
+    return text[:60] if named else ""
 
 
 def amputations(pool: ResourcePool) -> tuple[Amputation, ...]:

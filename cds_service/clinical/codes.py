@@ -768,16 +768,11 @@ ROUTE_WORDS_REGIONAL = (
 # Z89.8 upper and lower limbs). Fingers and toes (Z89.0-, Z89.41-, Z89.42-; WHO Z89.0, Z89.4) change no BSA a
 # dose is sized by.
 ICD_AMPUTATION = ("Z891", "Z892", "Z893", "Z8943", "Z8944", "Z895", "Z896", "Z897", "Z898", "Z899")
-AMPUTATION_WORDS = (
-    "amputat",
-    "amputee",
-    "absence of leg",
-    "absence of arm",
-    "absence of limb",
-    "absence of upper limb",
-    "absence of lower limb",
-    "disarticulat",
-)
+AMPUTATION_WORDS = ("amputat", "amputee", "disarticulat", "limb loss")
+# ... and the ICD-10 titles' own words: "acquired absence of" a limb or a part of one above the fingers
+# and toes ("Acquired absence of right leg above knee"), not of an organ ("of breast", "of kidney").
+ABSENCE_WORDS = ("acquired absence",)
+LIMB_WORDS = ("leg", "arm", "limb", "foot", "hand", "knee", "hip", "ankle", "wrist", "elbow", "shoulder")
 
 # Cardiac dysfunction that contradicts "responding positively to therapy" when it arises during it
 # (CP.PHAR.418 II.A.3; docs/facts.md "Documented answers against the record"): ICD-10-CM and WHO ICD-10

@@ -338,6 +338,10 @@ def test_a_bsa_charted_since_the_amputation_sizes_the_dose_one_charted_before_do
         ("Z89.421", None, False),  # toes: no BSA a dose is sized by
         ("Z90.11", "Acquired absence of right breast and nipple", False),  # a mastectomy is no limb
         (None, "Right above-knee amputation", True),
+        # the ICD-10 title in words, its code not read; an organ or an edema is no limb lost
+        (None, "Acquired absence of right leg above knee", True),
+        (None, "Acquired absence of left kidney", False),
+        (None, "No absence of leg edema", False),
     ],
 )
 def test_which_conditions_record_a_limb_amputation(code: str | None, text: str | None, read: bool) -> None:
