@@ -56,8 +56,8 @@ def _named_orders(response: dict[str, Any]) -> list[str]:
 
 def _predates(response: dict[str, Any], order_reference: str, start: date) -> date | None:
     """The day a response naming the order was authored, when that is before the order's date (``start``):
-    an answer to an order cannot predate it. Days are compared (a DTR session run the morning the order is
-    signed is authored the same day)."""
+    an answer to an order cannot predate it. Days are compared (a DTR questionnaire filled in the morning
+    the order is signed is authored the same day)."""
     if not any(
         ref == order_reference or ref.endswith("/" + order_reference) for ref in _named_orders(response)
     ):
