@@ -36,7 +36,6 @@ from cds_service.clinical.fhir_read import (
     dicts,
     obj,
     parse_date,
-    plain_codes,
     status_of,
 )
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
@@ -398,7 +397,7 @@ def _tentative(matches: list[Diagnosis], what: str) -> Fact[bool]:
     )
 
 
-def _found(matches: list[Diagnosis], what: str) -> Fact[bool]:
+def found_among(matches: list[Diagnosis], what: str) -> Fact[bool]:
     """``True`` on a confirmed match; unknown on tentative matches only; ``False`` on none."""
     confirmed = [m for m in matches if not m.tentative]
     if confirmed:
@@ -420,7 +419,7 @@ def _any_of(*facts: Fact[bool]) -> Fact[bool]:
     return next((fact for fact in facts if fact.evidence), facts[-1])
 
 
-def _not_read(fact: Fact[bool], diagnoses: Iterable[Diagnosis], name: str, what: str) -> Fact[bool]:
+def not_read(fact: Fact[bool], diagnoses: Iterable[Diagnosis], name: str, what: str) -> Fact[bool]:
     """Not read is not absent: beside a fact the records read do not make ``True``, the records that could
     be ``what`` but could not be read by code (``Diagnosis.bears_on``), with what could not be read."""
     if fact.value:
@@ -436,7 +435,7 @@ def _not_read(fact: Fact[bool], diagnoses: Iterable[Diagnosis], name: str, what:
     )
 
 
-def _matching(
+def matching(
     diagnoses: Iterable[Diagnosis], icd: Iterable[str] = (), snomed: frozenset[str] = frozenset()
 ) -> list[Diagnosis]:
     icd = tuple(icd)
@@ -445,7 +444,7 @@ def _matching(
 
 def metastatic_breast_cancer(diagnoses: list[Diagnosis]) -> Fact[bool]:
     """Breast cancer (C50 / SNOMED) plus a metastasis (C77-C79 / SNOMED metastatic neoplasm)."""
-    return _not_read(
+    return not_read(
         _metastatic_breast_cancer(diagnoses),
         diagnoses,
         "metastatic_breast_cancer",
@@ -454,8 +453,8 @@ def metastatic_breast_cancer(diagnoses: list[Diagnosis]) -> Fact[bool]:
 
 
 def _metastatic_breast_cancer(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    breast = _found(_matching(diagnoses, codes.ICD_BREAST, codes.SCT_BREAST), "breast cancer")
-    metastasis = _found(_matching(diagnoses, codes.ICD_METASTASIS, codes.SCT_METASTATIC), "metastasis")
+    breast = found_among(matching(diagnoses, codes.ICD_BREAST, codes.SCT_BREAST), "breast cancer")
+    metastasis = found_among(matching(diagnoses, codes.ICD_METASTASIS, codes.SCT_METASTATIC), "metastasis")
     if breast.value is False:
         return breast
     if metastasis.value is False:
@@ -468,30 +467,30 @@ def _metastatic_breast_cancer(diagnoses: list[Diagnosis]) -> Fact[bool]:
 
 
 def acute_lymphoblastic_leukemia(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    found = _found(_matching(diagnoses, codes.ICD_ALL, codes.SCT_ALL), "acute lymphoblastic leukemia")
-    return _not_read(found, diagnoses, "acute_lymphoblastic_leukemia", "acute lymphoblastic leukemia")
+    found = found_among(matching(diagnoses, codes.ICD_ALL, codes.SCT_ALL), "acute lymphoblastic leukemia")
+    return not_read(found, diagnoses, "acute_lymphoblastic_leukemia", "acute lymphoblastic leukemia")
 
 
 def relapsed_or_refractory(diagnoses: list[Diagnosis]) -> Fact[bool]:
     """C91.02, or an ALL Condition whose clinicalStatus is relapse/recurrence; else unknown (seldom coded)."""
-    all_diagnoses = _matching(diagnoses, codes.ICD_ALL, codes.SCT_ALL)
+    all_diagnoses = matching(diagnoses, codes.ICD_ALL, codes.SCT_ALL)
     relapsed = [
         d for d in all_diagnoses if d.icd_starts(codes.ICD_ALL_RELAPSE) or d.clinical_status in _RELAPSE
     ]
     if relapsed:
-        return _found(relapsed, "ALL in relapse")  # True, or unknown when only tentative
+        return found_among(relapsed, "ALL in relapse")  # True, or unknown when only tentative
     return Fact(None, (), "relapsed/refractory status is not recorded as structured data")
 
 
 def aggressive_mature_b_cell_lymphoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
     what = "aggressive mature B-cell lymphoma (Burkitt, DLBCL, PMBCL)"
-    found = _found(_matching(diagnoses, codes.ICD_AGGRESSIVE_B_CELL, codes.SCT_AGGRESSIVE_B_CELL), what)
-    return _not_read(found, diagnoses, "aggressive_mature_b_cell_lymphoma", what)
+    found = found_among(matching(diagnoses, codes.ICD_AGGRESSIVE_B_CELL, codes.SCT_AGGRESSIVE_B_CELL), what)
+    return not_read(found, diagnoses, "aggressive_mature_b_cell_lymphoma", what)
 
 
 def hodgkin_lymphoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    found = _found(_matching(diagnoses, codes.ICD_HODGKIN, codes.SCT_HODGKIN), "Hodgkin lymphoma")
-    return _not_read(found, diagnoses, "hodgkin_lymphoma", "Hodgkin lymphoma")
+    found = found_among(matching(diagnoses, codes.ICD_HODGKIN, codes.SCT_HODGKIN), "Hodgkin lymphoma")
+    return not_read(found, diagnoses, "hodgkin_lymphoma", "Hodgkin lymphoma")
 
 
 def _names(text: str, words: Iterable[str]) -> bool:
@@ -526,7 +525,7 @@ def _by_site(
         return specific
     site_coded = [
         d
-        for d in _matching(diagnoses, site_icd, site_snomed)
+        for d in matching(diagnoses, site_icd, site_snomed)
         if not (d.icd and all(code.startswith(excluded_icd) for code in d.icd) and excluded_icd)
     ]
 
@@ -538,7 +537,7 @@ def _by_site(
 
     named = [d for d in site_coded if _names(d.text, histology) and not other(d) and not uncertain(d)]
     if named:
-        found = _found(named, what)
+        found = found_among(named, what)
         if found.value:
             return Fact(True, found.evidence, f"{what} named in the site-coded diagnosis")
         return _any_of(specific, found)
@@ -574,18 +573,18 @@ def _by_site(
 def wilms_tumor(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
     """Wilms: SNOMED nephroblastoma; a kidney site code (C64, or its SNOMED equivalent) at any age is
     unknown unless the record names the histology. ``age`` no longer decides (CONTRACT §2.1)."""
-    specific = _found(_matching(diagnoses, snomed=codes.SCT_WILMS), "Wilms tumor")
+    specific = found_among(matching(diagnoses, snomed=codes.SCT_WILMS), "Wilms tumor")
     found = _by_site(
         diagnoses, specific, codes.ICD_SITE_WILMS, codes.SCT_SITE_WILMS, codes.HISTOLOGY_WILMS, "Wilms tumor"
     )
-    return _not_read(found, diagnoses, "wilms_tumor", "Wilms tumor")
+    return not_read(found, diagnoses, "wilms_tumor", "Wilms tumor")
 
 
 def neuroblastoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
     """Neuroblastoma: SNOMED neuroblastoma; adrenal (C74.*), peripheral and autonomic nerve (C47.*),
     retroperitoneal (C48.0) and mediastinal (C38.1-C38.3) site codes are unknown at any age unless the
     record names the histology."""
-    specific = _found(_matching(diagnoses, snomed=codes.SCT_NEUROBLASTOMA), "neuroblastoma")
+    specific = found_among(matching(diagnoses, snomed=codes.SCT_NEUROBLASTOMA), "neuroblastoma")
     found = _by_site(
         diagnoses,
         specific,
@@ -594,7 +593,7 @@ def neuroblastoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bo
         codes.HISTOLOGY_NEUROBLASTOMA,
         "neuroblastoma",
     )
-    return _not_read(found, diagnoses, "neuroblastoma", "neuroblastoma")
+    return not_read(found, diagnoses, "neuroblastoma", "neuroblastoma")
 
 
 def soft_tissue_sarcoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
@@ -604,9 +603,9 @@ def soft_tissue_sarcoma(diagnoses: list[Diagnosis], age: int | None = None) -> F
     child, or when the age is unknown, also the classic rhabdomyosarcoma sites: bladder, prostate,
     parameningeal head and neck, paratesticular, female genital and biliary tract) leaves it unknown unless
     the record names a sarcoma or another histology."""
-    gist = _matching(diagnoses, codes.ICD_GIST)
-    coded = _matching(diagnoses, codes.ICD_SOFT_TISSUE_SARCOMA, codes.SCT_SOFT_TISSUE_SARCOMA)
-    specific = _found(coded, "soft tissue sarcoma")
+    gist = matching(diagnoses, codes.ICD_GIST)
+    coded = matching(diagnoses, codes.ICD_SOFT_TISSUE_SARCOMA, codes.SCT_SOFT_TISSUE_SARCOMA)
+    specific = found_among(coded, "soft tissue sarcoma")
     if specific.value:
         specific = Fact(
             True,
@@ -629,7 +628,7 @@ def soft_tissue_sarcoma(diagnoses: list[Diagnosis], age: int | None = None) -> F
         excluded_icd=codes.ICD_GIST,
         excluded_words=codes.NOT_SOFT_TISSUE_SARCOMA,
     )
-    return _not_read(found, diagnoses, "soft_tissue_sarcoma", "soft tissue sarcoma")
+    return not_read(found, diagnoses, "soft_tissue_sarcoma", "soft tissue sarcoma")
 
 
 def _extravasation_event(code: str) -> bool:
@@ -710,7 +709,7 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
             "what I.B.1 reads",
             _references(in_words),
         )
-    return _not_read(found, in_words, "anthracycline_extravasation", "an anthracycline extravasation")
+    return not_read(found, in_words, "anthracycline_extravasation", "an anthracycline extravasation")
 
 
 def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date) -> Fact[bool]:
@@ -804,128 +803,3 @@ def extravasation_onset(pool: ResourcePool, evidence: tuple[str, ...]) -> date |
         if condition is not None and condition.get("resourceType") == "Condition":
             return _onset(condition)
     return None
-
-
-# Result elements an Observation's component carries as the Observation itself does (FHIR R4
-# Observation.component: code, value[x], dataAbsentReason, interpretation).
-_COMPONENT_ELEMENTS = (
-    "code",
-    "valueCodeableConcept",
-    "valueQuantity",
-    "valueString",
-    "dataAbsentReason",
-    "interpretation",
-)
-
-
-def _results(observations: Iterable[Resource]) -> list[Resource]:
-    """Every result the Observations hold: each Observation, and each of its components as a result of
-    its own under the Observation's id and status (a BCR-ABL1 result reported as a component of a leukemia
-    panel is a result all the same: not read is not absent)."""
-    found: list[Resource] = []
-    for observation in observations:
-        found.append(observation)
-        for component in dicts(observation.get("component")):
-            view = {key: component[key] for key in _COMPONENT_ELEMENTS if key in component}
-            view.update(
-                resourceType="Observation", id=observation.get("id"), status=observation.get("status")
-            )
-            found.append(view)
-    return found
-
-
-def _is_bcr_abl1(observation: Resource) -> bool:
-    return any(s == codes.LOINC and c in codes.LOINC_BCR_ABL1 for s, c in codings(observation.get("code")))
-
-
-def _bcr_abl1_result(observation: Resource) -> bool | None:
-    """Positive / negative / unreadable: a coded answer first, then the lab's interpretation, then the
-    value (a ratio below the detection limit, ``comparator`` "<", is not detected), then its text."""
-    answer = {
-        code.upper() if code.isalpha() else code
-        for _s, code in codings(observation.get("valueCodeableConcept"))
-    }
-    if answer & codes.POSITIVE_ANSWERS:
-        return True
-    if answer & codes.NEGATIVE_ANSWERS:
-        return False
-    interpretation = {code.upper() for code in plain_codes(observation.get("interpretation"))}
-    if interpretation & codes.POSITIVE_ANSWERS:
-        return True
-    if interpretation & codes.NEGATIVE_ANSWERS:
-        return False
-    quantity = obj(observation.get("valueQuantity"))
-    value = quantity.get("value")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if quantity.get("comparator") in ("<", "<="):
-            return False
-        return value > 0
-    text = observation.get("valueString")
-    if isinstance(text, str):
-        lowered = text.strip().lower()
-        if lowered.startswith(("not detected", "negative", "absent", "undetected")):
-            return False
-        if lowered.startswith(("detected", "positive", "present")):
-            return True
-    return None
-
-
-def ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) -> Fact[bool]:
-    """Ph+: SNOMED Ph+ ALL or any positive BCR-ABL1 result (a later negative one is a treated leukemia,
-    not a Ph-negative one); Ph-: negative BCR-ABL1 results only; neither recorded: unknown. Results are
-    read in Observations and in their components. Beside it, what could not be read (not read is not
-    absent): a BCR-ABL1 result whose value cannot be read, an Observation or a diagnosis naming BCR-ABL1
-    or the Philadelphia chromosome under a code not read."""
-    observations = _results(observations)
-    unread = [d for d in diagnoses if "ph_positive" in d.bears_on]
-    found = _ph_positive(diagnoses, observations)
-    if found.value:
-        return found
-    lab: list[str] = []
-    for observation in observations:
-        if status_of(observation) in {"entered-in-error", "cancelled"}:
-            continue
-        reference = reference_of(observation)
-        if _is_bcr_abl1(observation):
-            if _bcr_abl1_result(observation) is None:
-                lab.append(f"{reference}: a BCR-ABL1 result whose value cannot be read")
-        elif any(
-            word in concept_text(observation.get("code")) for word in codes.HISTOLOGY_WORDS["ph_positive"]
-        ):
-            lab.append(f"{reference}: a result naming BCR-ABL1 under a code the service does not read")
-    if not unread and not lab:
-        return found
-    found = _not_read(found, unread, "ph_positive", "Ph-positive ALL")
-    if not lab:
-        return found
-    refs = tuple(entry.split(": ", 1)[0] for entry in lab)
-    return replace(
-        found,
-        reason=f"{found.reason}; {'; '.join(lab)}",
-        unread=tuple(dict.fromkeys((*found.unread, *refs))),
-    )
-
-
-def _ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) -> Fact[bool]:
-    """Ph+: SNOMED Ph+ ALL or any positive BCR-ABL1 result (a later negative one is a treated leukemia,
-    not a Ph-negative one); Ph-: negative BCR-ABL1 results only; neither recorded: unknown."""
-    coded = _found(_matching(diagnoses, snomed=codes.SCT_PH_POSITIVE_ALL), "Ph-positive ALL")
-    if coded.value:
-        return Fact(True, coded.evidence, "Philadelphia chromosome-positive ALL recorded")
-    positive: list[str] = []
-    negative: list[str] = []
-    for observation in observations:
-        if status_of(observation) in {"entered-in-error", "cancelled"} or not _is_bcr_abl1(observation):
-            continue
-        result = _bcr_abl1_result(observation)
-        if result is True:
-            positive.append(reference_of(observation))
-        elif result is False:
-            negative.append(reference_of(observation))
-    if positive:
-        return Fact(True, tuple(positive), "BCR-ABL1 fusion detected")
-    if negative:
-        return Fact(False, tuple(negative), "BCR-ABL1 fusion not detected")
-    if coded.value is None:
-        return coded  # a tentative Ph+ ALL diagnosis and no result: unknown, with that Condition
-    return Fact(None, (), "no Ph status recorded (no Ph+ diagnosis, no BCR-ABL1 result)")

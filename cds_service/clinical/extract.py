@@ -11,6 +11,7 @@ from datetime import date, timedelta, tzinfo
 from typing import NamedTuple
 
 from cds_service.clinical import diagnoses as dx
+from cds_service.clinical import ph_status
 from cds_service.clinical.administrations import (
     Administration,
     counted_administrations,
@@ -292,7 +293,7 @@ def _diagnosed(pool: ResourcePool, order: Resource, start: date, age: int | None
     return _Diagnosed(
         dx.metastatic_breast_cancer(diagnoses),
         dx.acute_lymphoblastic_leukemia(diagnoses),
-        dx.ph_positive(diagnoses, pool.of_type("Observation")),
+        ph_status.ph_positive(diagnoses, pool.of_type("Observation")),
         dx.relapsed_or_refractory(diagnoses),
         dx.aggressive_mature_b_cell_lymphoma(diagnoses),
         dx.hodgkin_lymphoma(diagnoses),

@@ -8,9 +8,22 @@ are "seldom structured" (CONTRACT §2), so their absence leaves the criteria unk
 
 from __future__ import annotations
 
-# BCR-ABL1 fusion transcript results (Ph status): reference/clinical-codes.md §4.4 and the LOINC row of
-# its summary table (46434-7, 55147-3, 50195-7, 82905-1).
-BCR_ABL1_LOINC = ("46434-7", "55147-3", "50195-7", "82905-1")
+# The Ph status results (clinical.codes.LOINC_BCR_ABL1 and LOINC_KARYOTYPE, where each code's source is
+# named; tests/fhir/test_supplementary_queries.py holds the two lists equal): BCR-ABL1 ratios, the
+# International Scale, qualitative presence and FISH, and the karyotype in ISCN.
+BCR_ABL1_LOINC = (
+    "46434-7",
+    "55147-3",
+    "50195-7",
+    "82905-1",
+    "69380-4",
+    "21821-4",
+    "21822-2",
+    "21823-0",
+    "42714-6",
+    "21795-0",
+    "62356-1",
+)
 
 SUPPLEMENTARY_QUERIES: dict[str, str] = {
     # Referrals ("in consultation with" an oncologist/hematologist) and planned radiation.

@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from cds_service.clinical import diagnoses as dx
+from cds_service.clinical import ph_status
 from cds_service.clinical.codes import ICD10CM, SNOMED
 from cds_service.clinical.facts import Fact
 from cds_service.fhir.pool import Resource
@@ -14,7 +15,6 @@ from tests.clinical.builders import (
     administration,
     condition,
     medication_request,
-    observation,
     pool_of,
     snomed_condition,
 )
@@ -54,42 +54,13 @@ def test_all_ph_status_and_relapse() -> None:
     plain = recorded(condition("a", "C91.00"))
     assert dx.acute_lymphoblastic_leukemia(plain).value is True
     assert dx.relapsed_or_refractory(plain).value is None
-    assert dx.ph_positive(plain, []).value is None
+    assert ph_status.ph_positive(plain, []).value is None
     assert dx.relapsed_or_refractory(recorded(condition("a", "C91.02"))).value is True
     assert dx.relapsed_or_refractory(recorded(condition("a", "C91.00", status="relapse"))).value is True
     ph = recorded(snomed_condition("ph", "426955004"))
     assert dx.acute_lymphoblastic_leukemia(ph).value is True
-    assert dx.ph_positive(ph, []).value is True
+    assert ph_status.ph_positive(ph, []).value is True
     assert not dx.acute_lymphoblastic_leukemia(recorded(condition("cml", "C92.10"))).value
-
-
-def bcr_abl1(rid: str, **value: object) -> Resource:
-    resource = observation(rid, "46434-7", "2026-05-01", 0, "%")
-    del resource["valueQuantity"]
-    resource.update(value)
-    return resource
-
-
-def test_bcr_abl1_results_decide_ph_status() -> None:
-    positive = bcr_abl1("p", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "10828004"}]})
-    negative = bcr_abl1("n", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
-    ratio = bcr_abl1("r", valueQuantity={"value": 0.35, "unit": "%"})
-    zero = bcr_abl1("z", valueQuantity={"value": 0, "unit": "%"})
-    by_interpretation = bcr_abl1("i", interpretation=[{"coding": [{"code": "NEG"}]}])
-    assert dx.ph_positive([], [negative]).value is False
-    assert dx.ph_positive([], [ratio]).value is True
-    assert dx.ph_positive([], [zero, by_interpretation]).value is False
-    # a negative result after a positive one is a treated Ph+ leukemia, not a Ph-negative one
-    assert dx.ph_positive([], [positive, negative]).value is True
-
-
-def test_a_ratio_below_the_detection_limit_is_not_detected_and_the_lab_interpretation_wins() -> None:
-    below = bcr_abl1("b", valueQuantity={"value": 0.001, "comparator": "<", "unit": "%"})
-    assert dx.ph_positive([], [below]).value is False
-    flagged = bcr_abl1(
-        "f", valueQuantity={"value": 0, "unit": "%"}, interpretation=[{"coding": [{"code": "POS"}]}]
-    )
-    assert dx.ph_positive([], [flagged]).value is True
 
 
 def named(rid: str, code: str, text: str, **kwargs: Any) -> Resource:
@@ -306,7 +277,7 @@ def test_a_tentative_diagnosis_is_unknown_not_met_nor_absent() -> None:
         (lambda d: dx.wilms_tumor(d, 40), snomed_condition("d", "302849000", **maybe)),
         (lambda d: dx.wilms_tumor(d, 4), named("d", "C64.1", "Nephroblastoma", **maybe)),
         (lambda d: dx.neuroblastoma(d, 3), snomed_condition("d", "432328008", **maybe)),
-        (lambda d: dx.ph_positive(d, []), snomed_condition("d", "426955004", **maybe)),
+        (lambda d: ph_status.ph_positive(d, []), snomed_condition("d", "426955004", **maybe)),
     ]
     for read, resource in checks:
         fact = read(recorded(resource))
@@ -375,23 +346,3 @@ def test_a_histology_charted_as_a_question_settles_nothing() -> None:
     for text in ("Rule out Wilms tumor", "Suspected nephroblastoma", "Wilms tumor vs renal cell carcinoma?"):
         fact = dx.wilms_tumor(recorded(named("k", "C64.1", text)))
         assert (fact.value, fact.evidence) == (None, ("Condition/k",)), text
-
-
-def test_a_bcr_abl1_result_reported_as_a_panels_component_is_read() -> None:
-    # A leukemia panel whose BCR-ABL1 result is a component: read as a result, so a positive one there is
-    # not lost behind a negative one reported on its own (which alone would read Ph-negative).
-    panel = observation("panel", "69548-6", "2026-05-01", 0, "1")  # any panel code the service does not list
-    del panel["valueQuantity"]
-    panel["component"] = [
-        {
-            "code": {"coding": [{"system": "http://loinc.org", "code": "46434-7"}]},
-            "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "10828004"}]},
-        }
-    ]
-    negative = bcr_abl1("neg", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
-    assert dx.ph_positive([], [negative]).value is False
-    both = dx.ph_positive([], [negative, panel])
-    assert (both.value, both.evidence) == (True, ("Observation/panel",))
-    unreadable = {**panel, "component": [{**panel["component"][0], "valueCodeableConcept": {"text": "see"}}]}
-    unread = dx.ph_positive([], [negative, unreadable])
-    assert (unread.value, unread.settled, unread.unread) == (False, None, ("Observation/panel",))
