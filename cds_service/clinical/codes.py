@@ -570,6 +570,20 @@ LOINC_KARYOTYPE = frozenset({"62356-1"})
 POSITIVE_ANSWERS = frozenset({"LA9633-4", "LA6576-8", "10828004", "260373001", "POS", "DET"})
 NEGATIVE_ANSWERS = frozenset({"LA6577-6", "260385009", "260415000", "NEG", "ND"})
 
+# Response to therapy (II.A.3), as the oncologist records the cancer's trend: the mCODE Cancer Disease
+# Status profile, Observation.code LOINC 97509-4 (mCODE STU2 to STU4, "Cancer disease progression") or
+# 88040-1 (mCODE STU1, "Response to cancer treatment"); its value from the mCODE Condition Status Trend
+# value set (SNOMED CT; STU1 also held 260415000 "Not detected", no evidence of disease).
+LOINC_DISEASE_STATUS = frozenset({"97509-4", "88040-1"})
+SCT_CONDITION_IMPROVED = "268910001"
+SCT_CONDITION_TREND: dict[str, str] = {
+    SCT_CONDITION_IMPROVED: "patient's condition improved",
+    "359746009": "patient's condition stable",
+    "271299001": "patient's condition worsened",
+    "709137006": "patient condition undetermined",
+    "260415000": "not detected (no evidence of disease)",
+}
+
 # Prescriber specialty, clinical-codes §5 ([V]: NUCC v21.1 expansion; SNOMED occupations).
 # "Oncologist" (I.B.2) is a physician who treats cancer with drugs: medical oncology, hematology &
 # oncology, pediatric hematology-oncology, gynecologic oncology. Surgical and radiation oncologists do not

@@ -31,6 +31,7 @@ from cds_service.clinical.care_plans import (
 )
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
+from cds_service.clinical.disease_status import responding_to_therapy
 from cds_service.clinical.documentation import documented_answers, submitted_evidence
 from cds_service.clinical.doses import Dose, Totals, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
@@ -541,6 +542,7 @@ def extract_facts(
         dfci_all_protocol=dfci,
         cog_aall1331=cog,
         heart_radiation=record.once(("heart radiation",), lambda: heart_radiation(pool)),
+        responding_to_therapy=responding_to_therapy(pool, start),
         documented=documented_answers(pool, reference_of(order), start),
         submitted_evidence=submitted_evidence(pool, reference_of(order), start),
         problems=problems,

@@ -25,6 +25,9 @@ BCR_ABL1_LOINC = (
     "62356-1",
 )
 
+# Response to therapy: the mCODE Cancer Disease Status (clinical.codes.LOINC_DISEASE_STATUS, held equal).
+DISEASE_STATUS_LOINC = ("97509-4", "88040-1")
+
 SUPPLEMENTARY_QUERIES: dict[str, str] = {
     # Referrals ("in consultation with" an oncologist/hematologist) and planned radiation.
     "serviceRequests": "ServiceRequest?patient={{context.patientId}}",
@@ -35,6 +38,12 @@ SUPPLEMENTARY_QUERIES: dict[str, str] = {
     "bcrAbl1Observations": (
         "Observation?patient={{context.patientId}}&code="
         + ",".join(f"http://loinc.org|{c}" for c in BCR_ABL1_LOINC)
+    ),
+    # Response to therapy (II.A.3): the mCODE Cancer Disease Status the treating team records
+    # (clinical.codes.LOINC_DISEASE_STATUS: 97509-4, and 88040-1 of mCODE STU1).
+    "diseaseStatusObservations": (
+        "Observation?patient={{context.patientId}}&code="
+        + ",".join(f"http://loinc.org|{c}" for c in DISEASE_STATUS_LOINC)
     ),
     # Home oral dasatinib or imatinib, often charted only as what the patient takes (I.A.3.b.i.2), and
     # anthracycline given elsewhere, charted as "outside records" (completed statements): every status,

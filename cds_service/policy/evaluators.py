@@ -302,6 +302,17 @@ def dose_ratio_within_limit(facts: ClinicalFacts) -> Verdict:
     return Verdict(Outcome.of(ok), reason + aside, evidence)
 
 
+def responding_to_therapy(facts: ClinicalFacts) -> Verdict:
+    """II.A.3: met on the cancer disease status the treating team recorded as improved; else unknown until
+    the prescriber documents the response (clinical.disease_status)."""
+    return fact(
+        facts.responding_to_therapy,
+        "responding positively to therapy",
+        "not responding to therapy",
+        "no cancer disease status recorded; the prescriber must document the response",
+    )
+
+
 def documented_only(facts: ClinicalFacts) -> Verdict:
     """Criteria no FHIR data records (CONTRACT §2): unknown until the prescriber documents them."""
     return Verdict(Outcome.UNKNOWN, "not recorded in FHIR data; the prescriber must document it")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from cds_service.clinical.facts import DoseTotal, ExtravasationDay, Fact
@@ -141,6 +142,23 @@ def test_continued_therapy_pends_until_response_is_documented() -> None:
     )
     assert approve.decision is Decision.APPROVE
     assert approve.approval is not None and approve.approval.end == date(2027, 1, 30)
+
+
+def test_continued_therapy_approves_on_an_improved_cancer_disease_status() -> None:
+    improved = Fact(True, ("Observation/cds",), "cancer disease status on 2026-11-20: improved")
+    facts = adult_on_doxorubicin(
+        prior_dexrazoxane_cardioprotection=Fact(True), responding_to_therapy=improved
+    )
+    approve = determine(facts, ORDER)
+    assert approve.decision is Decision.APPROVE
+    node = next(n for n in approve.criteria.walk() if n.id == "II.A.3") if approve.criteria else None
+    assert node is not None and node.evidence == ("Observation/cds",)
+    # a stable or worse status is named, and the response is asked for
+    stable = Fact(None, ("Observation/cds",), "cancer disease status on 2026-11-20: stable")
+    pend = determine(replace(facts, responding_to_therapy=stable), ORDER)
+    assert pend.decision is Decision.PEND
+    assert [d.criterion for d in pend.documentation] == ["II.A.3"]
+    assert "stable" in pend.documentation[0].request
 
 
 def test_met_criteria_pend_when_the_end_of_doxorubicin_therapy_cannot_be_read() -> None:
