@@ -38,7 +38,7 @@ from cds_service.clinical.fhir_read import (
     parse_date,
     status_of,
 )
-from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 from cds_service.thresholds import PEDIATRIC_AGE_BELOW
 
 EXTRAVASATION_WINDOW = timedelta(days=7)  # CONTRACT §2 pathways: onset in the 7 days before the order
@@ -99,7 +99,7 @@ def _status_code(value: Any) -> str:
     return ""
 
 
-def _diagnosis(
+def diagnosis_of(
     concepts: Any,
     reference: str,
     status: str = "",
@@ -148,7 +148,7 @@ _ALL_ABBREVIATION = re.compile(r"(?:^|[\s(/+-])all(?:$|[\s)/,])")
 _SHORT_TEXT_WORDS = 5
 
 
-def _names_histology(text: str) -> frozenset[str]:
+def names_histology(text: str) -> frozenset[str]:
     """The facts whose histology (or Ph status, or extravasation) ``text`` names."""
     found = set()
     if len(text.split()) <= _SHORT_TEXT_WORDS and _ALL_ABBREVIATION.search(text):
@@ -162,13 +162,13 @@ def _names_histology(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _could_be(text: str) -> frozenset[str]:
+def could_be(text: str) -> frozenset[str]:
     """What a record the service cannot read by code could be, from its text: the indications it names;
     else none when it names another cancer or no cancer at all; else (a cancer of no named kind, or no text
     to read) any of them."""
     if not text.strip():
         return codes.CANCER_INDICATIONS
-    named = _names_histology(text)
+    named = names_histology(text)
     if named:
         return named
     if _names(text, codes.OTHER_CANCER_WORDS) or not _names(text, codes.CANCER_WORDS):
@@ -207,7 +207,7 @@ def _reading(found: list[tuple[str, str]], text: str) -> tuple[str, frozenset[st
         else:
             not_read.append(f"code {code!r} in {system}, a code system the service does not read")
     if read or unspecific:
-        named = _names_histology(text) if unspecific else frozenset()
+        named = names_histology(text) if unspecific else frozenset()
         if not named:
             return "", frozenset()
         return (
@@ -215,12 +215,12 @@ def _reading(found: list[tuple[str, str]], text: str) -> tuple[str, frozenset[st
             "what it could be",
             named,
         )
-    could_be = _could_be(text)
-    if not could_be:
+    possible = could_be(text)
+    if not possible:
         return "", frozenset()
     what = "; ".join(not_read) if not_read else "no code"
     said = f"text {text[:80]!r}" if text.strip() else "no text"
-    return f"{what} ({said})", could_be
+    return f"{what} ({said})", possible
 
 
 def _unspecific_extravasation(code: str) -> bool:
@@ -275,7 +275,7 @@ def condition_counts(condition: Resource, on: date | None = None) -> bool:
 
 
 def _condition_diagnosis(condition: Resource) -> Diagnosis:
-    return _diagnosis(
+    return diagnosis_of(
         condition.get("code"),
         reference_of(condition),
         _status_code(condition.get("clinicalStatus")),
@@ -291,7 +291,7 @@ def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
     reference = reference_of(order)
     # R4/STU3 reasonCode, DSTU2 reasonCodeableConcept (a generator is always truthy: read both)
     for concept in [*dicts(order.get("reasonCode")), *dicts(order.get("reasonCodeableConcept"))]:
-        found.append(_diagnosis(concept, reference))
+        found.append(diagnosis_of(concept, reference))
     for target in dicts(order.get("reasonReference")):
         condition = pool.resolve(target, within=order)
         if (
@@ -300,7 +300,36 @@ def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
             and _status_code(condition.get("verificationStatus")) not in _NOT_TRUE
         ):
             found.append(_condition_diagnosis(condition))
+        elif condition is None and (missing := missing_condition(target)) is not None:
+            found.append(missing)
     return found
+
+
+def missing_condition(target: dict[str, Any]) -> Diagnosis | None:
+    """A reference to a Condition the record sent does not hold, as an unread diagnosis: the Condition
+    search reads every Condition of the patient, so one named but not received is a sign the read is
+    incomplete (not read is not absent). It could be what the reference's display names, or, with no
+    display, any cancer indication. ``None`` when the reference is not to a Condition."""
+    written = target.get("reference")
+    relative = relative_part(written) if isinstance(written, str) and not written.startswith("#") else None
+    if relative is None or not relative.startswith("Condition/"):
+        return None
+    display = target.get("display")
+    text = display.strip().lower()[:200] if isinstance(display, str) else ""
+    bears_on = could_be(text)
+    if not bears_on:
+        return None
+    said = f"display {text[:80]!r}" if text else "no display"
+    return Diagnosis(
+        frozenset(),
+        frozenset(),
+        relative,
+        "",
+        None,
+        text=text,
+        unread=f"{said}, not among the Conditions read: the Condition search was not read whole",
+        bears_on=bears_on,
+    )
 
 
 # A draft order whose status says it is not going ahead is not part of the request (§2.1 "Orders in play").
@@ -349,15 +378,6 @@ def billed_diagnoses(pool: ResourcePool, age: int | None = None) -> list[Diagnos
     the clinician keeps: never one to meet an indication on, but not nothing either (not read is not
     absent). One that points to a Condition (``diagnosisReference``) is that Condition, read as such."""
     found: list[Diagnosis] = []
-    indications: dict[str, Callable[[list[Diagnosis]], Fact[bool]]] = {
-        "metastatic_breast_cancer": metastatic_breast_cancer,
-        "acute_lymphoblastic_leukemia": acute_lymphoblastic_leukemia,
-        "aggressive_mature_b_cell_lymphoma": aggressive_mature_b_cell_lymphoma,
-        "hodgkin_lymphoma": hodgkin_lymphoma,
-        "wilms_tumor": wilms_tumor,
-        "neuroblastoma": neuroblastoma,
-        "soft_tissue_sarcoma": lambda found: soft_tissue_sarcoma(found, age),
-    }
     for claim in pool.of_type(*_CLAIM_TYPES):
         if status_of(claim) in _NOT_A_CLAIM:
             continue
@@ -365,10 +385,8 @@ def billed_diagnoses(pool: ResourcePool, age: int | None = None) -> list[Diagnos
             concept = entry.get("diagnosisCodeableConcept")
             if not isinstance(concept, dict):
                 continue
-            billed = _diagnosis(concept, reference_of(claim))
-            bears_on = billed.bears_on | frozenset(
-                name for name, fact in indications.items() if fact([billed]).value is not False
-            )
+            billed = diagnosis_of(concept, reference_of(claim))
+            bears_on = billed.bears_on | left_open(billed, age)
             if bears_on:
                 codes_said = ", ".join(sorted(billed.icd | billed.snomed)) or "a code not read"
                 found.append(
@@ -381,6 +399,23 @@ def billed_diagnoses(pool: ResourcePool, age: int | None = None) -> list[Diagnos
                     )
                 )
     return found
+
+
+def left_open(diagnosis: Diagnosis, age: int | None = None) -> frozenset[str]:
+    """The cancer indications one diagnosis would meet, or leave open, on its own (those it does not rule
+    out): what it bears on when it is found where diagnoses are not read (a claim, an Encounter...)."""
+    if not diagnosis.icd and not diagnosis.snomed:
+        return frozenset()
+    indications: dict[str, Callable[[list[Diagnosis]], Fact[bool]]] = {
+        "metastatic_breast_cancer": metastatic_breast_cancer,
+        "acute_lymphoblastic_leukemia": acute_lymphoblastic_leukemia,
+        "aggressive_mature_b_cell_lymphoma": aggressive_mature_b_cell_lymphoma,
+        "hodgkin_lymphoma": hodgkin_lymphoma,
+        "wilms_tumor": wilms_tumor,
+        "neuroblastoma": neuroblastoma,
+        "soft_tissue_sarcoma": lambda found: soft_tissue_sarcoma(found, age),
+    }
+    return frozenset(name for name, fact in indications.items() if fact([diagnosis]).value is not False)
 
 
 def _references(matches: Iterable[Diagnosis]) -> tuple[str, ...]:
@@ -681,10 +716,14 @@ def _drug_verdict(diagnosis: Diagnosis, on: date, pool: ResourcePool) -> Fact[bo
     )
 
 
-def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date) -> Fact[bool]:
+def anthracycline_extravasation(
+    pool: ResourcePool, order: Resource, start: date, elsewhere: Iterable[Diagnosis] = ()
+) -> Fact[bool]:
     """I.B.1, with the extravasations recorded only in words beside it (not read is not absent): a current
     Condition in the 7 days before the order (or undated) that names an extravasation under no code the
-    service reads as one (WHO ICD-10 T80.8, a SNOMED CT concept not listed, text only)."""
+    service reads as one (WHO ICD-10 T80.8, a SNOMED CT concept not listed, text only); and, from
+    ``elsewhere`` (records no reader reads: clinical.records_not_read), one dated in those 7 days (or
+    undated) whose codes or words name an extravasation."""
     in_words = []
     for condition in pool.of_type("Condition"):
         if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
@@ -709,7 +748,15 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
             "what I.B.1 reads",
             _references(in_words),
         )
-    return not_read(found, in_words, "anthracycline_extravasation", "an anthracycline extravasation")
+    recent_elsewhere = [
+        d
+        for d in elsewhere
+        if "anthracycline_extravasation" in d.bears_on
+        and (d.onset is None or start - EXTRAVASATION_WINDOW <= d.onset <= start)
+    ]
+    return not_read(
+        found, [*in_words, *recent_elsewhere], "anthracycline_extravasation", "an anthracycline extravasation"
+    )
 
 
 def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date) -> Fact[bool]:

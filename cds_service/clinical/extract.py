@@ -50,6 +50,7 @@ from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
 from cds_service.clinical.record_index import RecordIndex
+from cds_service.clinical.records_not_read import Sweep, sweep
 from cds_service.clinical.regimen import (
     THERAPY_STATUSES,
     UNSETTLED_STATUSES,
@@ -234,6 +235,7 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
     given = by_then.anthracycline_doses(body, start)
     # Not read is not absent: anthracycline recorded where doses are not read is an unknown part
     given += outside_doses(pool, by_then.counted, cutoff=min(start, today), unidentified=by_then.unidentified)
+    given += _records_not_read(record).doses(min(start, today))
     read = record.once(("orders",), lambda: read_orders(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS))
     anthracycline_orders = [o for o in read.in_play if o.agent in ANTHRACYCLINES]
     activities = record.once(("care plans",), lambda: planned_activities(pool, ANTHRACYCLINES))
@@ -271,6 +273,22 @@ def _unknown_drug_orders(record: RecordIndex) -> list[tuple[str, str]]:
     )
 
 
+def _records_not_read(record: RecordIndex) -> Sweep:
+    """Not read is not absent: the records no reader reads, swept once per request
+    (clinical.records_not_read)."""
+    return record.once(("records not read",), lambda: sweep(record.pool))
+
+
+def _consultation(record: RecordIndex, start: date) -> tuple[Fact[bool], Fact[bool]]:
+    """The referrals read, and beside them the records no reader reads that name oncology or hematology."""
+    onc_or_hem, oncologist = consultation_facts(record.pool, start)
+    swept = _records_not_read(record)
+    return (
+        swept.consultation(onc_or_hem, start, oncologist=False),
+        swept.consultation(oncologist, start, oncologist=True),
+    )
+
+
 def _measures_not_read(record: RecordIndex) -> list[tuple[str, date | None]]:
     return record.once(("measures not read",), lambda: measures_not_read(record.pool))
 
@@ -289,8 +307,10 @@ class _Diagnosed(NamedTuple):
     soft_tissue_sarcoma: Fact[bool]
 
 
-def _diagnosed(pool: ResourcePool, order: Resource, start: date, age: int | None) -> _Diagnosed:
-    diagnoses = dx.recorded_diagnoses(pool, order, start, age)
+def _diagnosed(
+    pool: ResourcePool, order: Resource, start: date, age: int | None, elsewhere: list[dx.Diagnosis]
+) -> _Diagnosed:
+    diagnoses = dx.recorded_diagnoses(pool, order, start, age) + elsewhere
     return _Diagnosed(
         dx.metastatic_breast_cancer(diagnoses),
         dx.acute_lymphoblastic_leukemia(diagnoses),
@@ -405,11 +425,13 @@ def extract_facts(
     # The reasons of every order being signed are diagnoses of each (diagnoses.recorded_diagnoses): the
     # same for every order of the request, so read once per order date, not once per order.
     signed = record.once(("signed orders",), lambda: frozenset(id(o) for o in dx.signed_orders(pool)))
+    # Records no reader reads that name a qualifying cancer, Ph status or an extravasation
+    elsewhere = _records_not_read(record).diagnoses(age.value)
     diagnosed = record.once(
         ("diagnoses", start, age.value, None if id(order) in signed else id(order)),
-        lambda: _diagnosed(pool, order, start, age.value),
+        lambda: _diagnosed(pool, order, start, age.value, elsewhere),
     )
-    extravasation = dx.anthracycline_extravasation(pool, order, start)
+    extravasation = dx.anthracycline_extravasation(pool, order, start, elsewhere)
     purpose = order_purpose(order, pool)
     course_order = extravasation_course_order(
         order, pool, record.once(("doxorubicin signed",), lambda: signed_doxorubicin(pool))
@@ -438,7 +460,7 @@ def extract_facts(
     onset = max(known_onsets) if on_extravasation_pathway and known_onsets else None
     onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
     consult_onc_or_hem, consult_oncologist = record.once(
-        ("consultation", start), lambda: consultation_facts(pool, start)
+        ("consultation", start), lambda: _consultation(record, start)
     )
     dfci, cog = record.once(("protocols", start), lambda: protocol_facts(pool, start))
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)
