@@ -148,11 +148,20 @@ _ALL_ABBREVIATION = re.compile(r"(?:^|[\s(/+-])all(?:$|[\s)/,])")
 _SHORT_TEXT_WORDS = 5
 
 
+# Any word of ``codes.HISTOLOGY_WORDS`` at all: one search tells most texts (a visit type, a lab's name)
+# name none, before each fact's words are looked for.
+_ANY_HISTOLOGY_WORD = re.compile(
+    "|".join(re.escape(word) for words in codes.HISTOLOGY_WORDS.values() for word in words)
+)
+
+
 def names_histology(text: str) -> frozenset[str]:
     """The facts whose histology (or Ph status, or extravasation) ``text`` names."""
     found = set()
     if len(text.split()) <= _SHORT_TEXT_WORDS and _ALL_ABBREVIATION.search(text):
         found.add("acute_lymphoblastic_leukemia")
+    if not _ANY_HISTOLOGY_WORD.search(text):
+        return frozenset(found)
     for fact, words in codes.HISTOLOGY_WORDS.items():
         cleaned = text
         for other in codes.NOT_THE_HISTOLOGY.get(fact, ()):
@@ -401,11 +410,19 @@ def billed_diagnoses(pool: ResourcePool, age: int | None = None) -> list[Diagnos
     return found
 
 
+# ICD-10 chapter II (neoplasms) is C00-D49: no other code names a cancer an indication could be.
+_NEOPLASM_CHAPTER = ("C", "D")
+_SNOMED_CANCERS = _SNOMED_READ | _SNOMED_SITES | codes.SCT_UNSPECIFIC_CANCER
+
+
 def left_open(diagnosis: Diagnosis, age: int | None = None) -> frozenset[str]:
     """The cancer indications one diagnosis would meet, or leave open, on its own (those it does not rule
     out): what it bears on when it is found where diagnoses are not read (a claim, an Encounter...)."""
-    if not diagnosis.icd and not diagnosis.snomed:
-        return frozenset()
+    if (
+        not any(code[:1] in _NEOPLASM_CHAPTER for code in diagnosis.icd)
+        and not diagnosis.snomed & _SNOMED_CANCERS
+    ):
+        return frozenset()  # no code of a cancer: none of them could be met or left open by it
     indications: dict[str, Callable[[list[Diagnosis]], Fact[bool]]] = {
         "metastatic_breast_cancer": metastatic_breast_cancer,
         "acute_lymphoblastic_leukemia": acute_lymphoblastic_leukemia,

@@ -136,10 +136,11 @@ def ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) ->
     if found.value:
         return found
     lab: list[str] = []
+    named = {d.reference for d in unread}  # a record swept already (clinical.records_not_read) is named once
     for observation in observations:
-        if status_of(observation) in _NOT_A_RESULT:
-            continue
         reference = reference_of(observation)
+        if status_of(observation) in _NOT_A_RESULT or reference in named:
+            continue
         if _coded(observation, codes.LOINC_BCR_ABL1):
             if _bcr_abl1_result(observation) is None:
                 lab.append(f"{reference}: a BCR-ABL1 result whose value cannot be read")

@@ -115,6 +115,7 @@ NOT_THE_PATIENTS_RECORD = frozenset(
         "Bundle",
     }
 )
+_DIAGNOSIS_SYSTEMS = frozenset({codes.ICD10CM, codes.ICD10, codes.SNOMED})
 _BODY_MEASURES = codes.HEIGHT_LOINC | codes.WEIGHT_LOINC | codes.BSA_LOINC
 # Elements never walked: who the record is about (the patient's own name is not a fact), its ids and
 # metadata, encoded attachments, and the narrative (generated from the elements walked).
@@ -370,12 +371,14 @@ def sweep(pool: ResourcePool) -> Sweep:
     for kind in pool.types():
         if kind in NOT_THE_PATIENTS_RECORD:
             continue
+        swept_kind = kind not in READERS
         for resource in pool.of_type(kind):
-            if status_of(resource) == "entered-in-error":
-                continue
-            if kind not in READERS or (kind == "Observation" and not _observation_read(resource)):
-                candidates.append(resource)
-            elif (refers := _references_not_sent(resource, pool)) is not None:
+            if swept_kind or (kind == "Observation" and not _observation_read(resource)):
+                if status_of(resource) != "entered-in-error":
+                    candidates.append(resource)
+            elif ("reasonReference" in resource or "addresses" in resource) and (
+                refers := _references_not_sent(resource, pool)
+            ) is not None:
                 referring.append(refers)
     candidates.sort(key=reference_of)
     cap = RECORDS_SWEPT.value
@@ -394,6 +397,11 @@ def _diagnoses_named(record: _Record, age: int | None) -> list[Diagnosis]:
     bears: set[str] = set()
     said: list[str] = []
     for concept in record.concepts:
+        if not any(system in _DIAGNOSIS_SYSTEMS for system, _code in codings(concept)):
+            if names := diagnoses.names_histology(concept_text(concept)):
+                bears |= names
+                said.append(_snippet(concept))
+            continue
         read = diagnoses.diagnosis_of(concept, record.reference)
         if read.icd or read.snomed:
             names = diagnoses.left_open(read, age) | read.bears_on

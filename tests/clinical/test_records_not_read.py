@@ -304,3 +304,17 @@ def test_a_dose_names_its_agent() -> None:
     report = {**PATHOLOGY, "conclusion": "Prior epirubicin (FEC x3) at an outside center"}
     doses = swept.sweep(pool_of(report)).doses(ORDER_DATE)
     assert [(d.reference, d.agent) for d in doses] == [("DiagnosticReport/path", Agent.EPIRUBICIN)]
+
+
+def test_a_result_naming_bcr_abl1_under_a_code_not_read_is_named_once() -> None:
+    local = {
+        "resourceType": "Observation",
+        "id": "bcr-local",
+        "status": "final",
+        "code": {"coding": [{"system": "urn:oid:1.2.3", "code": "BCRABL"}], "text": "BCR-ABL1 PCR"},
+        "effectiveDateTime": "2026-09-01",
+        "valueString": "see report",
+    }
+    ph = facts_of(local).ph_positive
+    assert (ph.value, ph.unread) == (None, ("Observation/bcr-local",))
+    assert ph.reason.count("Observation/bcr-local") == 1
