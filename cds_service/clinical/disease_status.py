@@ -1,11 +1,12 @@
 """Response to therapy, as the treating team records it (II.A.3 "Member is responding positively to
 therapy").
 
-Response is seldom structured (CONTRACT §2): none recorded is unknown, for the prescriber to document. It
-is structured when the oncologist records the cancer's trend as an mCODE Cancer Disease Status: an
-Observation coded LOINC 97509-4 (mCODE STU2 to STU4, "Cancer disease progression") or 88040-1 (mCODE
-STU1, "Response to cancer treatment"), whose value is a SNOMED CT finding of the mCODE Condition Status
-Trend value set. The choice the service makes (docs/decisions.md "Response to therapy"):
+Response is seldom structured (docs/decisions.md "Three-valued criteria"): none recorded is unknown, for
+the prescriber to document. It is structured when the oncologist records the cancer's trend as an mCODE
+Cancer Disease Status: an Observation coded LOINC 97509-4 (mCODE STU2 to STU4, "Cancer disease
+progression") or 88040-1 (mCODE STU1, "Response to cancer treatment"), whose value is a SNOMED CT finding
+of the mCODE Condition Status Trend value set. The choice the service makes (docs/facts.md "Response to
+therapy"):
 
 - the latest status recorded in the ``RESPONSE_WINDOW`` before the order decides, one dated after the order
   is not read, and two latest ones that disagree leave it unknown;

@@ -1,4 +1,4 @@
-"""Ph status (I.A.3.b.i.1 Ph-negative ALL, I.A.3.b.i.2 Ph-positive ALL; CONTRACT §3 "Diagnoses").
+"""Ph status (I.A.3.b.i.1 Ph-negative ALL, I.A.3.b.i.2 Ph-positive ALL; docs/facts.md "Diagnoses").
 
 Ph-positive: a diagnosis of Ph-positive ALL (SNOMED CT 426955004), a positive BCR-ABL1 result, or a
 karyotype showing t(9;22), the Philadelphia chromosome; Ph-negative: negative BCR-ABL1 results only;

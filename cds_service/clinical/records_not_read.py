@@ -145,7 +145,7 @@ _NOT_CURRENT = frozenset({"cancelled", "inactive", "revoked", "not-done", "nosho
 _ONGOING = frozenset({"active", "in-progress", "on-hold", "arrived", "triaged", "onleave"})
 _ONCOLOGY_WORDS = ("oncolog", "hem/onc", "hem-onc", "hemonc")
 _ANTHRACYCLINE_WORD = "anthracycline"
-_CONSULTATION_MONTHS = 12  # as a referral counts (CONTRACT §2.1 "A consultation is about this therapy")
+_CONSULTATION_MONTHS = 12  # as a referral counts (docs/facts.md "Prescriber specialty and consultation")
 _NAMED_AT_MOST = 3  # records named in one reason; the rest are counted
 _EVERY_FACT = codes.CANCER_INDICATIONS | {"ph_positive", "anthracycline_extravasation"}
 # When a record says what day it is about, first to last.
