@@ -34,6 +34,7 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -143,6 +144,13 @@ _MISSING_TYPES = ("Condition", "MedicationAdministration")
 _NOT_CURRENT = frozenset({"cancelled", "inactive", "revoked", "not-done", "noshow", "stopped"})
 # A record whose period still runs (a care team, an episode of care) is about now whenever it began.
 _ONGOING = frozenset({"active", "in-progress", "on-hold", "arrived", "triaged", "onleave"})
+# Words denying an extravasation ("no extravasation", "without signs of extravasation", "negative for
+# extravasation"), within a few words of it; and words saying a result is negative or positive.
+_EXTRAVASATION_WORD = re.compile(r"extravasat")
+_DENIAL_BEFORE = re.compile(r"\b(?:no|not|without|denies|negative for|free of|absence of)\b[^.;:,]*$")
+_DENIAL_REACH = 40  # characters before the word a denial is looked for in
+_NEGATIVE_WORDS = ("not detected", "undetected", "negative", "absent", "not found")
+_POSITIVE_WORDS = ("detected", "positive", "present", "ph+")
 _ONCOLOGY_WORDS = ("oncolog", "hem/onc", "hem-onc", "hemonc")
 _ANTHRACYCLINE_WORD = "anthracycline"
 _CONSULTATION_MONTHS = 12  # as a referral counts (docs/facts.md "Prescriber specialty and consultation")
@@ -398,7 +406,7 @@ def _diagnoses_named(record: _Record, age: int | None) -> list[Diagnosis]:
     said: list[str] = []
     for concept in record.concepts:
         if not any(system in _DIAGNOSIS_SYSTEMS for system, _code in codings(concept)):
-            if names := diagnoses.names_histology(concept_text(concept)):
+            if names := _named_in(concept_text(concept)):
                 bears |= names
                 said.append(_snippet(concept))
             continue
@@ -415,7 +423,7 @@ def _diagnoses_named(record: _Record, age: int | None) -> list[Diagnosis]:
             bears |= names
             said.append(_snippet(concept))
     for words in record.words:
-        if names := diagnoses.names_histology(words):
+        if names := _named_in(words):
             bears |= names
             said.append(repr(words[:80]))
     found: list[Diagnosis] = []
@@ -429,6 +437,29 @@ def _diagnoses_named(record: _Record, age: int | None) -> list[Diagnosis]:
             unread = f"named by {record.reference}, {missing.unread}"
             found.append(_unread(ref, record.when, unread, missing.bears_on))
     return found
+
+
+def _named_in(text: str) -> frozenset[str]:
+    """What words in a record no reader reads name (``diagnoses.names_histology``), less what they name only
+    to say it is not there: an extravasation denied ("IV site: no extravasation", a nursing row charted at
+    every infusion), a Ph status said negative and nowhere positive ("BCR-ABL1 not detected", the words of
+    a result the Ph status reads). A record's words are never read as a fact; these only need not open one."""
+    names = diagnoses.names_histology(text)
+    if "anthracycline_extravasation" in names and all(
+        _DENIAL_BEFORE.search(text[max(0, found.start() - _DENIAL_REACH) : found.start()])
+        for found in _EXTRAVASATION_WORD.finditer(text)
+    ):
+        names -= {"anthracycline_extravasation"}
+    if "ph_positive" in names and _says_only_negative(text):
+        names -= {"ph_positive"}
+    return names
+
+
+def _says_only_negative(text: str) -> bool:
+    cleared = text
+    for negative in _NEGATIVE_WORDS:
+        cleared = cleared.replace(negative, " ")
+    return cleared != text and not any(word in cleared for word in _POSITIVE_WORDS)
 
 
 def _unread(reference: str, when: date | None, unread: str, bears_on: frozenset[str]) -> Diagnosis:

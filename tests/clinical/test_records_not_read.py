@@ -22,6 +22,7 @@ from tests.clinical.builders import (
     administration,
     condition,
     medication_request,
+    observation,
     patient,
     pool_of,
     timing,
@@ -318,3 +319,47 @@ def test_a_result_naming_bcr_abl1_under_a_code_not_read_is_named_once() -> None:
     ph = facts_of(local).ph_positive
     assert (ph.value, ph.unread) == (None, ("Observation/bcr-local",))
     assert ph.reason.count("Observation/bcr-local") == 1
+
+
+@pytest.mark.parametrize(
+    ("words", "bears"),
+    [
+        ("IV site: no extravasation, no redness", False),
+        ("Assessed for extravasation: none", True),  # not denied in its own words: read as naming one
+        ("Without signs of extravasation. Patient tolerated infusion.", False),
+        ("No pain. Extravasation of doxorubicin at left forearm", True),
+        ("No redness; extravasation suspected", True),
+    ],
+)
+def test_words_denying_an_extravasation_do_not_name_one(words: str, bears: bool) -> None:
+    row = {
+        "resourceType": "Observation",
+        "id": "iv-site",
+        "status": "final",
+        "code": {"text": "Peripheral IV site assessment"},
+        "effectiveDateTime": "2026-12-09",
+        "valueString": words,
+    }
+    assert bool(facts_of(row).anthracycline_extravasation.unread) is bears
+
+
+@pytest.mark.parametrize(
+    ("conclusion", "bears"),
+    [
+        ("BCR-ABL1 fusion transcript not detected (p190, p210)", False),
+        ("BCR-ABL1: negative", False),
+        ("BCR-ABL1 p190 not detected; p210 detected", True),
+        ("Philadelphia chromosome positive", True),
+        ("BCR-ABL1 testing sent out", True),
+    ],
+)
+def test_a_report_saying_a_ph_status_is_negative_does_not_open_a_ph_negative_reading(
+    conclusion: str, bears: bool
+) -> None:
+    negative = observation("bcr", "21821-4", "2026-09-01", 0, "%")
+    del negative["valueQuantity"]
+    negative["valueCodeableConcept"] = {"coding": [{"system": SNOMED, "code": "260385009"}]}
+    report = {**PATHOLOGY, "id": "molecular", "conclusion": conclusion}
+    ph = facts_of(negative, report).ph_positive
+    assert (ph.settled is None) is bears
+    assert ph.value is False
