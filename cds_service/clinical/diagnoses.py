@@ -415,6 +415,28 @@ _NEOPLASM_CHAPTER = ("C", "D")
 _SNOMED_CANCERS = _SNOMED_READ | _SNOMED_SITES | codes.SCT_UNSPECIFIC_CANCER
 
 
+# The codes each indication reads (its own, its sites, what rules it out): a diagnosis holding none of them
+# leaves it as the records read show it.
+_INDICATION_CODES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "metastatic_breast_cancer": (
+        codes.ICD_BREAST + codes.ICD_METASTASIS,
+        codes.SCT_BREAST | codes.SCT_METASTATIC,
+    ),
+    "acute_lymphoblastic_leukemia": (codes.ICD_ALL, codes.SCT_ALL),
+    "aggressive_mature_b_cell_lymphoma": (codes.ICD_AGGRESSIVE_B_CELL, codes.SCT_AGGRESSIVE_B_CELL),
+    "hodgkin_lymphoma": (codes.ICD_HODGKIN, codes.SCT_HODGKIN),
+    "wilms_tumor": (codes.ICD_SITE_WILMS, codes.SCT_WILMS | codes.SCT_SITE_WILMS),
+    "neuroblastoma": (codes.ICD_SITE_NEUROBLASTOMA, codes.SCT_NEUROBLASTOMA | codes.SCT_SITE_NEUROBLASTOMA),
+    "soft_tissue_sarcoma": (
+        codes.ICD_SOFT_TISSUE_SARCOMA
+        + codes.ICD_SITE_SOFT_TISSUE
+        + codes.ICD_PEDIATRIC_SITE_SOFT_TISSUE
+        + codes.ICD_GIST,
+        codes.SCT_SOFT_TISSUE_SARCOMA | codes.SCT_SITE_SOFT_TISSUE | codes.SCT_PEDIATRIC_SITE_SOFT_TISSUE,
+    ),
+}
+
+
 def left_open(diagnosis: Diagnosis, age: int | None = None) -> frozenset[str]:
     """The cancer indications one diagnosis would meet, or leave open, on its own (those it does not rule
     out): what it bears on when it is found where diagnoses are not read (a claim, an Encounter...)."""
@@ -432,7 +454,16 @@ def left_open(diagnosis: Diagnosis, age: int | None = None) -> frozenset[str]:
         "neuroblastoma": neuroblastoma,
         "soft_tissue_sarcoma": lambda found: soft_tissue_sarcoma(found, age),
     }
-    return frozenset(name for name, fact in indications.items() if fact([diagnosis]).value is not False)
+    # Only the indications whose codes (or histology words) the diagnosis holds can be other than False:
+    # the others are not asked (an oncology visit's reason C50.911 asks breast cancer alone).
+    asked = names_histology(diagnosis.text) | {
+        name
+        for name, (icd, snomed) in _INDICATION_CODES.items()
+        if diagnosis.icd_starts(icd) or diagnosis.snomed & snomed
+    }
+    return frozenset(
+        name for name, fact in indications.items() if name in asked and fact([diagnosis]).value is not False
+    )
 
 
 def _references(matches: Iterable[Diagnosis]) -> tuple[str, ...]:

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
+
 from cds_service.clinical import codes, diagnoses, disease_status, ph_status
 from cds_service.clinical.codes import ANTHRACYCLINES, Agent
 from cds_service.clinical.dates import add_months
@@ -151,6 +153,9 @@ _DENIAL_BEFORE = re.compile(r"\b(?:no|not|without|denies|negative for|free of|ab
 _DENIAL_REACH = 40  # characters before the word a denial is looked for in
 _NEGATIVE_WORDS = ("not detected", "undetected", "negative", "absent", "not found")
 _POSITIVE_WORDS = ("detected", "positive", "present", "ph+")
+# The concepts read once per request and age (``_diagnoses_named``): entries, and bytes of each key.
+_SEEN_MAX = 4096
+_SEEN_MAX_BYTES = 2048
 _ONCOLOGY_WORDS = ("oncolog", "hem/onc", "hem-onc", "hemonc")
 _ANTHRACYCLINE_WORD = "anthracycline"
 _CONSULTATION_MONTHS = 12  # as a referral counts (docs/facts.md "Prescriber specialty and consultation")
@@ -328,7 +333,8 @@ class Sweep:
         """Beside the diagnosis facts (and Ph status, and an extravasation): one unread diagnosis per
         record that names a qualifying cancer, and one per Condition named but not sent."""
         if age not in self._diagnoses:
-            found = [d for record in self.records for d in _diagnoses_named(record, age)]
+            seen: dict[bytes, frozenset[str]] = {}
+            found = [d for record in self.records for d in _diagnoses_named(record, age, seen)]
             found += [_unread(ref, None, f"{_a(kind)}, {why}", _EVERY_FACT) for ref, kind, why in self._cut()]
             self._diagnoses[age] = found
         return self._diagnoses[age]
@@ -401,24 +407,37 @@ def _snippet(concept: dict[str, Any]) -> str:
     return f"{written} {text!r}".strip() if written else repr(text)
 
 
-def _diagnoses_named(record: _Record, age: int | None) -> list[Diagnosis]:
+def _concept_names(concept: dict[str, Any], age: int | None) -> frozenset[str]:
+    """What one concept of a swept record names: by its ICD-10 or SNOMED CT code as an indication would
+    read it on its own (and its text where the code leaves the histology open), else by its words."""
+    if not any(system in _DIAGNOSIS_SYSTEMS for system, _code in codings(concept)):
+        return _named_in(concept_text(concept))
+    read = diagnoses.diagnosis_of(concept, "")
+    if not read.icd and not read.snomed:
+        return diagnoses.names_histology(read.text)
+    names = diagnoses.left_open(read, age) | read.bears_on
+    if diagnoses.is_extravasation_diagnosis(read):
+        names |= {"anthracycline_extravasation"}
+    if read.snomed & codes.SCT_PH_POSITIVE_ALL:
+        names |= {"ph_positive"}
+    return names
+
+
+def _diagnoses_named(record: _Record, age: int | None, seen: dict[bytes, frozenset[str]]) -> list[Diagnosis]:
+    """``seen``: what each concept already read names (a record's visits share their reason codes), by its
+    JSON; bounded as ``drugs`` bounds its own (``_SEEN_MAX``, ``_SEEN_MAX_BYTES``)."""
     bears: set[str] = set()
     said: list[str] = []
     for concept in record.concepts:
-        if not any(system in _DIAGNOSIS_SYSTEMS for system, _code in codings(concept)):
-            if names := _named_in(concept_text(concept)):
-                bears |= names
-                said.append(_snippet(concept))
-            continue
-        read = diagnoses.diagnosis_of(concept, record.reference)
-        if read.icd or read.snomed:
-            names = diagnoses.left_open(read, age) | read.bears_on
-            if diagnoses.is_extravasation_diagnosis(read):
-                names |= {"anthracycline_extravasation"}
-            if read.snomed & codes.SCT_PH_POSITIVE_ALL:
-                names |= {"ph_positive"}
-        else:
-            names = diagnoses.names_histology(read.text)
+        try:
+            key = orjson.dumps(concept, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # orjson.JSONEncodeError: not JSON (an integer past 64 bits): read, not kept
+            key = b"-" * (_SEEN_MAX_BYTES + 1)
+        names = seen.get(key) if len(key) <= _SEEN_MAX_BYTES else None
+        if names is None:
+            names = _concept_names(concept, age)
+            if len(key) <= _SEEN_MAX_BYTES and len(seen) < _SEEN_MAX:
+                seen[key] = names
         if names:
             bears |= names
             said.append(_snippet(concept))

@@ -3,8 +3,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import orjson
+
+from cds_service.clinical import codes, ph_status
 from cds_service.clinical import diagnoses as dx
-from cds_service.clinical import ph_status
 from cds_service.clinical.codes import ICD10CM, SNOMED
 from cds_service.clinical.facts import Fact
 from cds_service.fhir.pool import Resource
@@ -18,6 +20,7 @@ from tests.clinical.builders import (
     pool_of,
     snomed_condition,
 )
+from tests.conftest import REPO_ROOT
 
 
 def recorded(*conditions: Resource, order: Resource | None = None) -> list[dx.Diagnosis]:
@@ -346,3 +349,37 @@ def test_a_histology_charted_as_a_question_settles_nothing() -> None:
     for text in ("Rule out Wilms tumor", "Suspected nephroblastoma", "Wilms tumor vs renal cell carcinoma?"):
         fact = dx.wilms_tumor(recorded(named("k", "C64.1", text)))
         assert (fact.value, fact.evidence) == (None, ("Condition/k",)), text
+
+
+def test_left_open_asks_only_the_indications_a_code_could_concern_and_misses_none() -> None:
+    """Every ICD-10-CM code of the neoplasms chapter (with its title as its text) and every SNOMED CT
+    concept the service lists: ``left_open``, which asks only the indications whose codes or words the
+    diagnosis holds, says what asking all seven says."""
+    table = orjson.loads((REPO_ROOT / "cds_service" / "data" / "icd10.json").read_bytes())["icd-10-cm"]
+    every = [
+        dx.metastatic_breast_cancer,
+        dx.acute_lymphoblastic_leukemia,
+        dx.aggressive_mature_b_cell_lymphoma,
+        dx.hodgkin_lymphoma,
+        dx.wilms_tumor,
+        dx.neuroblastoma,
+    ]
+    names = [f.__name__ for f in every]
+    concepts = [
+        {"coding": [{"system": ICD10CM, "code": code}], "text": title}
+        for code, (title, _block) in table["codes"].items()
+        if code[:1] in "CD"
+    ]
+    concepts += [
+        {"coding": [{"system": SNOMED, "code": code}]}
+        for name in dir(codes)
+        if name.startswith("SCT_") and isinstance(getattr(codes, name), frozenset)
+        for code in getattr(codes, name)
+    ]
+    for concept in concepts:
+        diagnosis = dx.diagnosis_of(concept, "Encounter/e")
+        for age in (6, 40):
+            asked_all = {n for n, f in zip(names, every, strict=True) if f([diagnosis]).value is not False}
+            if dx.soft_tissue_sarcoma([diagnosis], age).value is not False:
+                asked_all.add("soft_tissue_sarcoma")
+            assert dx.left_open(diagnosis, age) == asked_all, concept

@@ -363,3 +363,8 @@ def test_a_report_saying_a_ph_status_is_negative_does_not_open_a_ph_negative_rea
     ph = facts_of(negative, report).ph_positive
     assert (ph.settled is None) is bears
     assert ph.value is False
+
+
+def test_a_concept_that_is_not_json_is_read_all_the_same() -> None:
+    odd = encounter(reasonCode=[{**HODGKIN_REASON[0], "extension": [{"url": "x", "valueInteger": 2**70}]}])
+    assert facts_of(odd).hodgkin_lymphoma.unread == ("Encounter/enc",)
