@@ -116,4 +116,8 @@ def facts_to_json(facts: ClinicalFacts) -> dict[str, Any]:
     if facts.patient_mismatch.value:
         # Only when so: every other determination reads (and hashes, policy.basis) as it did.
         result["patient_mismatch"] = True
+    if facts.responding_to_therapy.evidence:
+        # II.A.3 read from a cancer disease status: written only when one was read, so a determination
+        # without one keeps the basis it always had (policy.basis)
+        result["responding_to_therapy"] = _plain(facts.responding_to_therapy)
     return result
