@@ -30,6 +30,7 @@ import asyncio
 import sys
 import tempfile
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ from cds_service.hooks.parse import parse_hook_request  # noqa: E402
 from cds_service.policy.basis import stored_basis  # noqa: E402
 from cds_service.policy.provisional import provisional  # noqa: E402
 from cds_service.policy.render import determination_to_json  # noqa: E402
+from cds_service.policy.stored import stored_document  # noqa: E402
 from cds_service.response.hook_response import build_response  # noqa: E402
 from cds_service.response.provisional_card import provisional_response  # noqa: E402
 from cds_service.settings import Settings  # noqa: E402
@@ -123,13 +125,14 @@ async def _one(
     )
     stored = []
     for assertion_id in ids:
-        record = await store.determination(assertion_id, now=NOW)
-        assert record is not None
+        found = await store.determination(assertion_id, now=NOW)
+        assert found is not None
+        record = found
         stored.append(
             {
                 "claims_api": assertion_json(record),
                 "prefill": record.prefill,
-                "basis": stored_basis(record.basis, record.determination).as_json(),
+                "basis": stored_basis(record.basis, partial(stored_document, record)).as_json(),
             }
         )
     entry["stored"] = stored

@@ -6,7 +6,7 @@ deletes by it.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, DateTime, Index, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, Date, DateTime, Index, LargeBinary, MetaData, String, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData(
@@ -30,7 +30,8 @@ determinations = Table(
     Column("approval_start", Date),
     Column("approval_end", Date),
     Column("criteria", JSON_TYPE, nullable=False),
-    Column("determination", JSON_TYPE, nullable=False),
+    # The determination's JSON whole: rows written before migration 0003 (null on later rows, ``packed``).
+    Column("determination", JSON_TYPE),
     Column("prefill", JSON_TYPE, nullable=False),
     Column("client", Text, nullable=False),
     Column("satisfied_pa_id", String(64)),
@@ -40,6 +41,8 @@ determinations = Table(
     Column("order_key", String(64)),
     Column("basis", JSON_TYPE),
     Column("hook", String(32)),
+    # Migration 0003: the determination's JSON packed (``policy.stored``); null on rows written before it.
+    Column("packed", LargeBinary),
     Index("ix_determinations_expires_at", "expires_at"),
     Index("ix_determinations_order_key", "order_key"),
 )

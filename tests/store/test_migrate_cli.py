@@ -38,7 +38,7 @@ def test_migrate_creates_the_embedded_store_under_the_data_dir(
         tables = {row[0] for row in database.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         (version,) = database.execute("SELECT version_num FROM alembic_version").fetchone()
     assert {"determinations", "feedback", "jtis", "alembic_version"} <= tables
-    assert version == "0002"
+    assert version == "0003"
     assert "schema is current" in capsys.readouterr().out
 
 
