@@ -149,7 +149,7 @@ def _criteria(document: Mapping[str, Any]) -> dict[str, Any]:
         node = stack.pop()
         if not isinstance(node, dict):
             continue
-        found[str(node.get("id"))] = [node.get("outcome"), sorted(str(e) for e in node.get("evidence") or [])]
+        found[str(node.get("id"))] = [node.get("outcome"), sorted(map(str, node.get("evidence") or []))]
         stack.extend(node.get("children") or [])
     return found
 
