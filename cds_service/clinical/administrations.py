@@ -30,10 +30,13 @@ from cds_service.clinical.fhir_read import (
     read_datetime,
     status_of,
 )
-from cds_service.clinical.units import to_mg, to_mg_per_m2
+from cds_service.clinical.limits import LARGEST_MAGNITUDE
+from cds_service.clinical.units import KNOWN_UNITS, to_mg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
 COUNTED_STATUSES = frozenset({"completed", "in-progress"})
+# The smallest amount read as a dose (``fhir_read.quantity``: nothing below the inverse of the largest).
+_SMALLEST_DOSE = 1 / LARGEST_MAGNITUDE
 
 
 class Administration(NamedTuple):
@@ -100,7 +103,19 @@ def administered_at(resource: Resource) -> datetime | None:
 
 def _amount(resource: Resource) -> tuple[float, str] | None:
     dosage = obj(resource.get("dosage"))
-    return dose_quantity(dosage.get("dose")) or dose_quantity(dosage.get("quantity"))  # DSTU2: quantity
+    dose = dosage.get("dose")
+    if type(dose) is dict:
+        # The usual dose, a positive number with a UCUM code the facts read, taken as ``dose_quantity``
+        # would take it without its detours (every administration of a long history comes through here).
+        value, code = dose.get("value"), dose.get("code")
+        if (
+            (type(value) is float or type(value) is int)
+            and _SMALLEST_DOSE <= value <= LARGEST_MAGNITUDE
+            and type(code) is str
+            and code in KNOWN_UNITS
+        ):
+            return float(value), code
+    return dose_quantity(dose) or dose_quantity(dosage.get("quantity"))  # DSTU2: quantity
 
 
 def request_reference(reference: Any, pool: ResourcePool, within: Resource) -> str | None:

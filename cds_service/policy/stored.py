@@ -75,11 +75,14 @@ class _Packer:
 
 def _columns(lines: list[dict[str, Any]]) -> dict[str, Any]:
     keys = list(lines[0]) if lines else []
-    if any(list(line) != keys for line in lines):  # never built so; kept whole rather than guessed
+    width = len(keys)
+    try:
+        columns = [[line[key] for line in lines] for key in keys]
+    except KeyError:  # never built so (every line has the same keys): kept whole rather than guessed
         return {"lines": lines}
-    # every line has every key (checked above): the columns are as long as the lines
-    columns = zip(*(line.values() for line in lines), strict=True)
-    return {"keys": keys, "columns": [list(column) for column in columns]}
+    if any(len(line) != width for line in lines):
+        return {"lines": lines}
+    return {"keys": keys, "columns": columns}
 
 
 def _lines(packed: dict[str, Any]) -> list[dict[str, Any]]:
