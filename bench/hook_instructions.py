@@ -14,7 +14,8 @@ What runs per hook (``--what``):
 - ``path``: the decision path without the app (``bench.hook_phases``'s steps: parse, gather, facts and
   criteria, record, save, the response and its encoding);
 - ``parse``, ``gather``, ``decide`` (facts, criteria, coverage assertion), ``record`` (the store's record
-  built), ``save``, ``response`` (built and encoded), ``encode``: one step of that path alone.
+  built), ``save``, ``response`` (built and encoded), ``encode``: one step of that path alone;
+- ``loads``: ``orjson.loads`` of the request body, the floor any JSON service pays for it.
 
 Run: .venv/bin/python -m bench.hook_instructions [--sizes 30,500] [--hooks 5] [--what hook]
 Needs valgrind (Debian ``valgrind``); takes minutes. Prints instructions per hook and, with two sizes or
@@ -35,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # What runs per hook: the whole hook through the app, the decision path without the app, or one step of it.
 EXTRA_VALGRIND = os.environ.get("BENCH_VALGRIND_ARGS", "").split()
-WHAT = ["hook", "path", "parse", "gather", "decide", "record", "save", "response", "encode"]
+WHAT = ["hook", "path", "parse", "gather", "decide", "record", "save", "response", "encode", "loads"]
 
 
 async def _child(size: int, hooks: int, what: str) -> None:
@@ -119,6 +120,9 @@ async def _child(size: int, hooks: int, what: str) -> None:
         async def encode() -> None:
             orjson.dumps(body)
 
+        async def loads() -> None:
+            orjson.loads(raw)
+
         one = {
             "hook": whole_hook,
             "path": decide_path,
@@ -129,6 +133,7 @@ async def _child(size: int, hooks: int, what: str) -> None:
             "save": save,
             "response": respond,
             "encode": encode,
+            "loads": loads,
         }[what]
 
         # Start-up's warm-up (imports, a thread) must be over, or the count would hold it.
