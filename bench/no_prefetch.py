@@ -1,7 +1,7 @@
 """The hook with nothing prefetched, in process, against a FHIR server that answers every request after a
 fixed latency (``--latency`` ms; the in-memory fake of tests/fhir behind respx, its own work timed apart):
 the timeline of one hook's decision path (parse -> gather -> facts -> policy -> response -> store) and
-the issue's figure, total - slowest query.
+the figure total - slowest query.
 
 For each run: when the first FHIR request leaves (after the request is parsed), when the last answer
 arrives, when the decision path ends (the response built and encoded, the determination stored); and the
