@@ -30,8 +30,9 @@ determinations = Table(
     Column("approval_start", Date),
     Column("approval_end", Date),
     Column("criteria", JSON_TYPE, nullable=False),
-    # The determination's JSON whole: rows written before migration 0003 (null on later rows, ``packed``).
-    Column("determination", JSON_TYPE),
+    # The determination's JSON whole: rows written before migration 0003; SQL NULL on later rows (``packed``),
+    # not a JSON null: the column says there is no JSON, not that the JSON is null.
+    Column("determination", JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")),
     Column("prefill", JSON_TYPE, nullable=False),
     Column("client", Text, nullable=False),
     Column("satisfied_pa_id", String(64)),

@@ -472,10 +472,12 @@ async def test_rows_written_before_migration_0003_stay_readable(database_url: st
             table = schema.determinations
             row = (
                 await connection.execute(
-                    select(table.c.determination, table.c.packed).where(table.c.assertion_id == latest)
+                    select(table.c.determination.is_(None).label("determination"), table.c.packed).where(
+                        table.c.assertion_id == latest
+                    )
                 )
             ).one()
-        assert row.determination is None and row.packed
+        assert row.determination is True and row.packed  # SQL NULL, not a JSON null: no JSON kept
     finally:
         await sql_store.close()
 
@@ -519,3 +521,36 @@ async def test_a_heavy_patient_s_determination_is_stored_in_under_20_kb(store: S
     stored = await store.determination(assertion_id, now=NOW)
     assert stored is not None
     assert stored_document(stored) == determination_to_json(decided)
+
+
+async def test_a_downgrade_below_0003_keeps_the_rows_stored_whole(database_url: str) -> None:
+    """Back to 0002's schema (a failed deployment): rows stored packed cannot be written whole again and are
+    dropped; rows stored whole stay; upgrading again works."""
+    from alembic import command
+    from sqlalchemy import func, select
+
+    from cds_service.store import schema
+    from cds_service.store.migrate import alembic_config
+
+    sql_store = SqlStore.from_settings(Settings(database_url=database_url))
+    try:
+        await sql_store.migrate()
+        (packed,) = await record_determinations(
+            sql_store, assessed(approve(), key=KEY), patient_id=PATIENT_ID, now=NOW
+        )
+        (whole_record,) = determination_records(
+            assessed(pend(draft_order("dex-old")), key=KEY), patient_id=PATIENT_ID, client="", now=NOW,
+            retention_days=30,
+        )  # fmt: skip
+        await sql_store.save_determinations(
+            [replace(whole_record, determination=stored_document(whole_record), packed=None)]
+        )
+        async with sql_store.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0002"))
+            table = schema.determinations
+            ids = (await connection.execute(select(table.c.assertion_id))).scalars().all()
+            assert ids == [whole_record.assertion_id] and packed not in ids
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+            assert (await connection.execute(select(func.count()).select_from(table))).scalar_one() == 1
+    finally:
+        await sql_store.close()

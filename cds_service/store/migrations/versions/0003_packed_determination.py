@@ -35,7 +35,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Rows written packed have no JSON whole: they cannot go back to 0002's schema, so they are dropped
     # (a downgrade is for a failed deployment, before any such row matters).
-    op.execute(sa.text("DELETE FROM determinations WHERE determination IS NULL"))
+    op.execute(sa.text("DELETE FROM determinations WHERE packed IS NOT NULL"))
     with op.batch_alter_table("determinations") as batch:
         batch.alter_column("determination", existing_type=JSON_TYPE, nullable=False)
         batch.drop_column("packed")
