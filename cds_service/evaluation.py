@@ -14,7 +14,6 @@ from datetime import date
 import httpx
 
 from cds_service.assertion_ids import Assessed, assertion_key, assertion_scope, assess
-from cds_service.clinical.administrations import own_reading
 from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.limits import DEXRAZOXANE_ORDERS_PER_REQUEST
 from cds_service.clinical.orders import dexrazoxane_orders
@@ -27,10 +26,6 @@ from cds_service.fhir.source import Source
 from cds_service.policy.decide import determine
 from cds_service.policy.determination import Determination
 from cds_service.settings import Settings
-
-# What the facts read of a resource by itself, read once as the pool indexes it, or as its FHIR answer
-# arrives while the hook's other queries are in flight: an administration (a long history: hundreds).
-READERS = {"MedicationAdministration": own_reading}
 
 
 @dataclass(frozen=True)
@@ -56,7 +51,7 @@ async def gather(source: Source, *, settings: Settings, http: httpx.AsyncClient)
     """The draft orders first (order-dispatch's, read by reference); which of them are dexrazoxane (asked
     once, here), of those the ones the call asks a decision for (order-select's selections); then the rest
     of the data for those orders (``fhir.gather``)."""
-    gathering = await gather_draft_orders(source, settings=settings, http=http, readers=READERS)
+    gathering = await gather_draft_orders(source, settings=settings, http=http)
     orders = dexrazoxane_orders(gathering.pool)
     if source.decide_on is not None:  # order-select: the selected orders only, among every draft
         orders = [order for order in orders if reference_of(order) in source.decide_on]

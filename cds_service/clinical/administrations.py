@@ -157,59 +157,6 @@ def _start(resource: Resource) -> tuple[date | None, datetime | None]:
     return moment.date(), moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-class OwnReading(NamedTuple):
-    """What a MedicationAdministration says by itself, read once with nothing else of the record: read as
-    the pool indexes it, or as its FHIR answer arrives (``ResourcePool.readers``; ``evaluation`` names
-    this reader), so the facts find it read."""
-
-    counts: bool  # given, with a status that counts ("stopped" only with a dose): else nothing below is read
-    status: str
-    # The drug, as a coded medicationCodeableConcept names it; ``settled``: nothing else can name it (no
-    # Medication to resolve, no R5 medication element), so ``agent`` is the whole answer, ``None`` included.
-    agent: Agent | None = None
-    settled: bool = False
-    amount: tuple[float, str] | None = None
-    when: date | None = None
-    moment: datetime | None = None
-
-
-_NOT_COUNTED = OwnReading(False, "")
-
-
-def own_reading(resource: Resource) -> OwnReading:
-    """``OwnReading`` of one MedicationAdministration: cheapest test first, the usual R4 shape (a status as
-    written, a coded ``medicationCodeableConcept``, an ``effectiveDateTime``) read without the general
-    readers' detours, to the same result; the dose and start are read only for a drug the facts read."""
-    get = resource.get
-    if get("wasNotGiven") is True or get("notGiven") is True:
-        return _NOT_COUNTED
-    status = get("status")
-    if not (status == "completed" or status == "in-progress"):  # the usual case: as written
-        status = status_of(resource)
-    amount = None
-    if status not in COUNTED_STATUSES:
-        if status != "stopped":
-            return _NOT_COUNTED
-        amount = _amount(resource)
-        if amount is None:
-            return _NOT_COUNTED
-    concept = get("medicationCodeableConcept")
-    agent = agent_of_concept(concept) if concept is not None else None
-    settled = concept is not None and get("medicationReference") is None and get("medication") is None
-    if agent is None and settled:
-        return OwnReading(True, status, None, True)  # no drug the service reads: nothing more to read
-    when, moment = _start(resource)
-    return OwnReading(
-        True,
-        status,
-        agent,
-        settled,
-        amount if amount is not None else _amount(resource),
-        when,
-        moment,
-    )
-
-
 def counted_administrations(
     pool: ResourcePool, agents: frozenset[Agent], unidentified: list[Resource] | None = None
 ) -> list[Administration]:
@@ -217,38 +164,53 @@ def counted_administrations(
     ``unidentified``, when given, those that count but whose drug the service cannot identify (read in
     the same pass: not read is not absent, ``outside_doses``).
 
-    Each resource is read once (``own_reading``: as the pool indexed it, when the pool has that reader;
-    else here), then only what needs the record is added: the drug a referenced Medication names, and the
-    order the administration fulfils.
+    Each resource is read once, cheapest test first: the status settles most of those that do not count
+    before the drug or the dose is looked at (a long history is hundreds of these per hook call), and the
+    usual R4 shape (a status as written, a coded ``medicationCodeableConcept``, an ``effectiveDateTime``)
+    is read without the general readers' detours, to the same result.
     """
     found: list[Administration] = []
     requests: dict[str, str | None] = {}
     for resource in pool.of_type("MedicationAdministration"):
-        own: OwnReading | None = pool.reading(resource)
-        if own is None:
-            own = own_reading(resource)
-        if not own.counts:
+        get = resource.get
+        if get("wasNotGiven") is True or get("notGiven") is True:
             continue
-        agent = own.agent if own.settled else own.agent or agent_of(resource, pool)
+        status = get("status")
+        if not (status == "completed" or status == "in-progress"):  # the usual case: as written
+            status = status_of(resource)
+        amount = None
+        if status not in COUNTED_STATUSES:
+            if status != "stopped":
+                continue
+            amount = _amount(resource)
+            if amount is None:
+                continue
+        concept = get("medicationCodeableConcept")
+        agent = agent_of_concept(concept) if concept is not None else None
         if agent is None:
-            if unidentified is not None and own.status in COUNTED_STATUSES:
+            agent = agent_of(resource, pool)  # a Medication referenced, an R5 concept, a display
+        if agent is None:
+            if unidentified is not None and status in COUNTED_STATUSES:
                 unidentified.append(resource)
             continue
         if agent not in agents:
             continue
-        request = resource.get("request") or resource.get("prescription")
+        if amount is None:
+            amount = _amount(resource)
+        when, moment = _start(resource)
+        request = get("request") or get("prescription")
         found.append(
             Administration(
                 resource,
-                reference_of(resource),  # as indexed (a numeric id is made a string then)
+                reference_of(resource),
                 agent,
-                own.status,
-                own.when,
-                own.amount,
+                status,
+                when,
+                amount,
                 _request_of(resource, pool, requests) if request else None,
-                own.moment,
+                moment,
                 (),
-                _same_dose_key(own.amount),
+                _same_dose_key(amount),
             )
         )
     return found

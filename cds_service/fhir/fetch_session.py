@@ -10,9 +10,7 @@ only in the problem), and every task's exception is retrieved.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
 
 import structlog
 
@@ -35,21 +33,14 @@ class FetchSession:
             self._deadline = now + self._budget
         return self._deadline - now
 
-    async def run(
-        self, queries: Sequence[Query], *, arrived: Callable[[Fetched], None] | None = None
-    ) -> list[Fetched]:
-        """Run the queries concurrently; each result in the order given, failed if out of time.
-        ``arrived`` is handed each query's result as soon as that query is done, while the others are still
-        in flight (work that need not wait for the whole round)."""
+    async def run(self, queries: Sequence[Query]) -> list[Fetched]:
+        """Run the queries concurrently; each result in the order given, failed if out of time."""
         if not queries:
             return []
         remaining = self._remaining()
         if remaining <= 0:
             return [self._out_of_time(label) for label, _ in queries]
         tasks = [asyncio.ensure_future(start()) for _, start in queries]
-        if arrived is not None:
-            for task in tasks:
-                task.add_done_callback(partial(_hand_over, arrived))
         self.queries_sent += len(tasks)
         try:
             _, pending = await asyncio.wait(tasks, timeout=remaining)
@@ -92,13 +83,3 @@ class FetchSession:
         return Fetched(label).fail(
             f"{label}: not finished within the total FHIR budget of {self._budget:g} s"
         )
-
-
-def _hand_over(arrived: Callable[[Fetched], None], task: asyncio.Future[Fetched]) -> None:
-    """A finished query's result to ``arrived``. Only work done ahead runs there (reading resources before
-    they are indexed): what fails in it is done again, and fails as it always did, when the round's results
-    are taken in order, so it is not raised from a callback of the event loop (which would only print it)."""
-    if task.cancelled() or task.exception() is not None:
-        return
-    with contextlib.suppress(Exception):  # done again in order, where a failure is raised (docstring)
-        arrived(task.result())

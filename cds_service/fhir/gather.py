@@ -38,7 +38,7 @@ from cds_service.errors import MissingData, clip
 from cds_service.fhir.client import Fetched, FhirClient, matches_in, total_of
 from cds_service.fhir.fetch_session import FetchSession, Query
 from cds_service.fhir.patient_scope import PatientScope
-from cds_service.fhir.pool import MEDICATION_ORDER_TYPES, Reader, Resource, ResourcePool
+from cds_service.fhir.pool import MEDICATION_ORDER_TYPES, Resource, ResourcePool
 from cds_service.fhir.prefetch import PrefetchState, classify, next_link
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
 from cds_service.fhir.references import missing_references, queries_for, roles_wanted
@@ -165,16 +165,8 @@ class Gathering:
     """One call's gathering, in two steps (``gather_draft_orders``, then ``gather_for_orders``): which
     draft orders the rest is gathered for is decided between them, by the caller (``evaluation``)."""
 
-    def __init__(
-        self,
-        source: Source,
-        settings: Settings,
-        http: httpx.AsyncClient,
-        readers: Mapping[str, Reader] | None = None,
-    ) -> None:
-        self.pool = ResourcePool(
-            patient_id=source.patient_id, user_reference=source.user_id, readers=dict(readers or {})
-        )
+    def __init__(self, source: Source, settings: Settings, http: httpx.AsyncClient) -> None:
+        self.pool = ResourcePool(patient_id=source.patient_id, user_reference=source.user_id)
         self.prefetch: Mapping[str, Any] = source.prefetch
         self.tokens = token_values(source.context)
         self.server = _server(source, settings, http)
@@ -249,14 +241,8 @@ class Gathering:
             self.note(reason)
         self.pool.mark_incomplete([label] if label in ALL_QUERIES else sorted(types), reason)
 
-    def _read_ahead(self, fetched: Fetched) -> None:
-        for resource in fetched.resources:
-            self.pool.read_ahead(resource)
-
     async def run(self, queries: list[Query]) -> list[Fetched]:
-        # Each answer is read (the pool's readers) as it arrives, while the round's other queries are in
-        # flight; it is indexed, in the order the queries were given, once the round is done.
-        results = await self.session.run(queries, arrived=self._read_ahead if self.pool.readers else None)
+        results = await self.session.run(queries)
         for fetched in results:
             self.pool.problems.extend(fetched.problems)
             for resource in fetched.resources:
@@ -416,18 +402,11 @@ class Gathering:
             )
 
 
-async def gather_draft_orders(
-    source: Source,
-    *,
-    settings: Settings,
-    http: httpx.AsyncClient,
-    readers: Mapping[str, Reader] | None = None,
-) -> Gathering:
+async def gather_draft_orders(source: Source, *, settings: Settings, http: httpx.AsyncClient) -> Gathering:
     """Steps 1 and 2 (see the module docstring): the draft orders and prefetch in the pool (orders named by
     reference read first), the draft orders' medications resolved, so that the caller can tell which
-    orders the rest is gathered for. ``readers``: what the caller reads of each resource of a type by
-    itself, once, as it is indexed or as it arrives (``ResourcePool.readers``)."""
-    gathering = Gathering(source, settings, http, readers)
+    orders the rest is gathered for."""
+    gathering = Gathering(source, settings, http)
     gathering.take_prefetch()
     if source.order_references:
         await gathering.read_named_orders(source.order_references)

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Resource = dict[str, Any]
-# What a caller reads of one resource by itself, once (``ResourcePool.readers``): never ``None``.
-Reader = Callable[[Resource], Any]
 
 # The resource types a medication order comes as: R4/STU3 MedicationRequest; DSTU2 MedicationOrder (the
 # CDS Hooks sandbox still sends it).
@@ -54,42 +52,6 @@ class ResourcePool:
     # Resource type -> why its read is partial (CONTRACT §2.1 "A partial read is not a record"): a
     # search or prefetch Bundle of that type could not be read whole, so what the type feeds is unknown.
     incomplete: dict[str, str] = field(default_factory=dict)
-    # Resource type -> what the caller reads of each such resource by itself (the facts' compact reading of
-    # an administration): applied once per resource, as it is indexed or earlier, as it arrives
-    # (``read_ahead``), so the facts find it read; ``reading`` answers it.
-    readers: dict[str, Reader] = field(default_factory=dict)
-    # id(resource) -> (the resource, its reading): the resource is held with its reading, so the id cannot
-    # be another object's while the pool lives.
-    _readings: dict[int, tuple[Resource, Any]] = field(default_factory=dict)
-
-    def reading(self, resource: Resource) -> Any:
-        """What ``readers`` made of ``resource``; ``None`` when it was not read (no reader for its type)."""
-        found = self._readings.get(id(resource))
-        return found[1] if found is not None and found[0] is resource else None
-
-    def _read(self, resource: Resource, reader: Reader) -> None:
-        found = self._readings.get(id(resource))
-        if found is None or found[0] is not resource:
-            self._readings[id(resource)] = (resource, reader(resource))
-
-    def read_ahead(self, item: Any) -> None:
-        """Read a resource, or the resources of a Bundle's entries, now, before they are indexed: a FHIR
-        answer as it arrives, while the hook's other queries are still in flight. Only the readers run: what
-        is indexed, and in what order, is still decided by ``add``."""
-        if not self.readers or not isinstance(item, dict):
-            return
-        if item.get("resourceType") == "Bundle":
-            entries = item.get("entry")
-            for entry in entries if isinstance(entries, list) else ():
-                resource = entry.get("resource") if isinstance(entry, dict) else None
-                if isinstance(resource, dict):
-                    reader = self.readers.get(resource.get("resourceType"))  # type: ignore[arg-type]
-                    if reader is not None:
-                        self._read(resource, reader)
-            return
-        reader = self.readers.get(item.get("resourceType"))  # type: ignore[arg-type]
-        if reader is not None:
-            self._read(item, reader)
 
     def mark_incomplete(self, rtypes: Iterable[str], reason: str) -> None:
         for rtype in rtypes:
@@ -164,9 +126,6 @@ class ResourcePool:
             by_id = self._by_type[rtype] = {}
         by_id[rid] = item
         added.append(item)
-        reader = self.readers.get(rtype)
-        if reader is not None:
-            self._read(item, reader)
 
     def add_draft_orders(self, bundle: Any) -> None:
         """Index ``context.draftOrders`` (a Bundle, possibly without ``type``) and remember its resources,

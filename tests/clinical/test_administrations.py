@@ -2,14 +2,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import orjson
 import pytest
 
-from cds_service.clinical.administrations import counted_administrations, date_unreadable, own_reading
+from cds_service.clinical.administrations import counted_administrations, date_unreadable
 from cds_service.clinical.codes import ANTHRACYCLINES, Agent
-from cds_service.fhir.pool import ResourcePool
 from tests.clinical.builders import DOXORUBICIN, administration, pool_of
-from tests.policy.offline import REQUESTS
 
 
 def references(*resources: dict[str, object]) -> list[str]:
@@ -67,22 +64,3 @@ def test_a_date_written_but_unreadable_is_told_from_no_date(
     written: dict[str, object], unreadable: bool
 ) -> None:
     assert date_unreadable({"resourceType": "MedicationAdministration", **written}) is unreadable
-
-
-def test_read_as_the_pool_indexes_or_when_counted_the_administrations_are_the_same() -> None:
-    """The reading the pool makes as it indexes (evaluation.READERS) is the one counted_administrations
-    would make itself, for every fixture's administrations."""
-    every_agent = frozenset(Agent)
-    for path in REQUESTS:
-        prefetch = orjson.loads(path.read_bytes()).get("prefetch") or {}
-        plain, reading = ResourcePool(), ResourcePool(readers={"MedicationAdministration": own_reading})
-        for pool in (plain, reading):
-            for value in prefetch.values():
-                pool.add(value)
-        unidentified: tuple[list[object], list[object]] = ([], [])
-        found = [
-            counted_administrations(pool, every_agent, missing)  # type: ignore[arg-type]
-            for pool, missing in zip((plain, reading), unidentified, strict=True)
-        ]
-        assert found[0] == found[1], path.name
-        assert [id(r) for r in unidentified[0]] == [id(r) for r in unidentified[1]], path.name

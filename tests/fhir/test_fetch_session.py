@@ -92,29 +92,3 @@ async def test_a_query_that_raises_is_a_failed_query_and_no_exception_is_left_un
     assert results[0].problems == ["a: the query failed (ValueError)"]
     assert results[2].problems == ["c: the query failed (ValueError)"]
     assert unretrieved == []
-
-
-async def test_each_result_is_handed_over_as_its_query_ends_while_others_are_in_flight() -> None:
-    release = asyncio.Event()
-    handed: list[tuple[str, bool]] = []
-
-    async def quick(label: str) -> Fetched:
-        return Fetched(label)
-
-    async def waits(label: str) -> Fetched:
-        await release.wait()
-        return Fetched(label)
-
-    def arrived(fetched: Fetched) -> None:
-        handed.append((fetched.label, release.is_set()))
-        if fetched.label == "quick":
-            release.set()  # the slow query ends only once the quick one was handed over
-        else:
-            raise ValueError("a failure in work done ahead")  # is not raised from the event loop
-
-    session = FetchSession(total_timeout_seconds=1.0)
-    results = await session.run(
-        [("slow", partial(waits, "slow")), ("quick", partial(quick, "quick"))], arrived=arrived
-    )
-    assert [r.label for r in results] == ["slow", "quick"]  # still in the order given
-    assert handed == [("quick", False), ("slow", True)]

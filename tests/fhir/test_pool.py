@@ -104,31 +104,3 @@ def test_the_same_draft_order_sent_twice_is_one_order() -> None:
     assert pool.draft_orders == [first]
     assert pool.get("MedicationRequest", "dex") is first
     assert pool.problems == ["context.draftOrders: MedicationRequest sent twice, the first copy used"]
-
-
-def test_a_reader_reads_each_resource_of_its_type_once_as_it_is_indexed_or_ahead() -> None:
-    read: list[str] = []
-
-    def reader(resource: dict[str, object]) -> str:
-        read.append(str(resource["id"]))
-        return f"read {resource['id']}"
-
-    pool = ResourcePool(readers={"MedicationAdministration": reader})
-    early = {"resourceType": "MedicationAdministration", "id": "early"}
-    bundle = {
-        "resourceType": "Bundle",
-        "entry": [{"resource": early}, {"resource": {"resourceType": "Patient"}}],
-    }
-    pool.read_ahead(bundle)  # as its answer arrives, before it is indexed
-    assert read == ["early"] and pool.of_type("MedicationAdministration") == []
-    pool.add(bundle)
-    later = {"resourceType": "MedicationAdministration", "id": "later"}
-    pool.add(later)
-    assert read == ["early", "later"]  # read once each: the early one is not read again when indexed
-    assert pool.reading(early) == "read early" and pool.reading(later) == "read later"
-    assert pool.reading(pool.of_type("Patient")[0]) is None  # no reader for its type
-    # a later copy of the same resource is another object: read on its own, never given the first's reading
-    again = {"resourceType": "MedicationAdministration", "id": "early", "status": "completed"}
-    pool.add(again)
-    assert pool.reading(again) == "read early" and read == ["early", "later", "early"]
-    assert pool.reading({"resourceType": "MedicationAdministration", "id": "never-added"}) is None
