@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from cds_service.clinical import codes, icd10, vesicants
@@ -156,7 +157,20 @@ _ANY_HISTOLOGY_WORD = re.compile(
 
 
 def names_histology(text: str) -> frozenset[str]:
-    """The facts whose histology (or Ph status, or extravasation) ``text`` names."""
+    """The facts whose histology (or Ph status, or extravasation) ``text`` names. A pure function of the
+    text, asked of every diagnosis of every hook: kept for the texts charts repeat ("Malignant neoplasm of
+    breast"), a short text only (a long one is read, not kept in the cache)."""
+    if len(text) > _CACHED_TEXT_CHARS:
+        return _histology_named.__wrapped__(text)
+    return _histology_named(text)
+
+
+# Diagnosis texts are a few words; a longer one (a caller's note) is read each time, never pinned in a cache.
+_CACHED_TEXT_CHARS = 200
+
+
+@lru_cache(maxsize=4096)
+def _histology_named(text: str) -> frozenset[str]:
     found = set()
     if len(text.split()) <= _SHORT_TEXT_WORDS and _ALL_ABBREVIATION.search(text):
         found.add("acute_lymphoblastic_leukemia")

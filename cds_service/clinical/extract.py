@@ -567,6 +567,8 @@ def extract_facts(
     anthracycline_aside = tuple(note for agent, note in read.set_aside if agent in ANTHRACYCLINES)
 
     def measured_aside(doses: list[Dose], agents: frozenset[Agent]) -> tuple[str, ...]:
+        if not body.set_aside:  # nothing set aside: no dose to look through (hundreds, four times)
+            return ()
         return body.set_aside if any(d.agent in agents and _body_sized(d) for d in doses) else ()
 
     every_dose = given + to_come

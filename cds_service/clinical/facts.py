@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 T = TypeVar("T")
 
@@ -86,9 +86,9 @@ class DoseTotal:
         return False if most is not None and most < threshold_mg_m2 else None
 
 
-@dataclass(frozen=True)
-class DoseLine:
-    """One administered or planned anthracycline dose as counted in a total (for the card's detail)."""
+class DoseLine(NamedTuple):
+    """One administered or planned anthracycline dose as counted in a total (for the card's detail). A
+    named tuple: one per dose, hundreds for a long history, built and read at tuple speed."""
 
     reference: str
     agent: str

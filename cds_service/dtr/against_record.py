@@ -32,6 +32,7 @@ import structlog
 from cds_service.assertion_ids import Assessed, CoverageAssertion
 from cds_service.policy.basis import Revision, Standing, basis_of, changes, stored_basis
 from cds_service.policy.render import determination_to_json
+from cds_service.policy.stored import stored_document
 from cds_service.store.protocol import Store, StoreUnavailable
 from cds_service.store.records import DeterminationRecord
 
@@ -47,7 +48,7 @@ async def _on_record(
 
 def _compared(item: Assessed, assertion: CoverageAssertion, record: DeterminationRecord) -> Assessed:
     document = determination_to_json(item.determination)
-    before = stored_basis(record.basis, record.determination)
+    before = stored_basis(record.basis, lambda: stored_document(record))
     recorded_on = record.created_at.date()
     same_coverage = record.coverage == assertion.coverage
     if same_coverage and before.digest == basis_of(document).digest:
@@ -60,7 +61,7 @@ def _compared(item: Assessed, assertion: CoverageAssertion, record: Determinatio
         return replace(
             item, assertion=kept, revision=Revision(Standing.UNCHANGED, recorded_on, record.decision)
         )
-    found = list(changes(record.determination, document))
+    found = list(changes(stored_document(record), document))
     if not same_coverage:
         found.insert(0, f"the coverage: {record.coverage} → {assertion.coverage}")
     if same_coverage:
