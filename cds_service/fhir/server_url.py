@@ -22,7 +22,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
@@ -76,18 +76,29 @@ def allowed_by(base: str, allowlist: Sequence[str]) -> bool:
     )
 
 
-def server_refusal(base: str, *, allowlist: Sequence[str], allow_http: bool) -> str | None:
-    """Why ``base`` (a stripped, non-empty ``fhirServer``) must not be queried; ``None`` if it may."""
-    if any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in base):
-        return "fhirServer is not a well-formed URL"
+def _parsed(base: str) -> tuple[SplitResult, httpx.URL] | None:
+    """``base`` as the standard library and as the HTTP client read it; ``None`` when either cannot."""
     try:
         parts = urlsplit(base)
         parts.port  # noqa: B018 - raises ValueError on a port out of range
         # What the HTTP client will connect to: it maps some non-ASCII spellings (IDNA), such as
-        # ideographic full stops, to ASCII ones, so the checks below read its host as well.
+        # ideographic full stops, to ASCII ones, so the checks read its host as well. The host is
+        # decoded lazily: an A-label that is not valid IDNA ("xn--zz") raises only when it is read.
         sent = httpx.URL(base)
-    except (ValueError, httpx.InvalidURL):
+        sent.host  # noqa: B018
+    except (ValueError, httpx.InvalidURL):  # idna.IDNAError is a UnicodeError, hence a ValueError
+        return None
+    return parts, sent
+
+
+def server_refusal(base: str, *, allowlist: Sequence[str], allow_http: bool) -> str | None:
+    """Why ``base`` (a stripped, non-empty ``fhirServer``) must not be queried; ``None`` if it may."""
+    if any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in base):
         return "fhirServer is not a well-formed URL"
+    parsed = _parsed(base)
+    if parsed is None:
+        return "fhirServer is not a well-formed URL"
+    parts, sent = parsed
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http") or not parts.hostname:
         return "fhirServer is not an http(s) URL"
