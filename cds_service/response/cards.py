@@ -3,6 +3,8 @@
 Every card has a `uuid`, a summary under 140 characters naming dexrazoxane and the decision, an indicator
 (info for approve and not-applicable, warning for pend and deny: §resp-1 keeps `critical` for clinical harm),
 and a `source` naming the health plan (§resp-4) with a CRD card-type topic (§resp-5) and the policy url.
+Text that enters a `detail` and is not our own Markdown goes through ``markdown.escape_markdown``; the
+`summary` is plain text (CDS Hooks 2.0) and carries no chart text.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from cds_service.policy.determination import Decision, Determination
 from cds_service.response.card_detail import instructions_detail
 from cds_service.response.crd_terms import CardType, CrdVersion, card_topic
 from cds_service.response.dose_proposal import DoseProposal
+from cds_service.response.markdown import escape_markdown
 
 POLICY_LINK_LABEL = f"{POLICY_TITLE} ({POLICY_ID})"
 SUMMARY_LIMIT = 140  # CDS Hooks 2.0 Card.summary: "<140 characters"
@@ -112,7 +115,8 @@ def external_reference_card(
         card_type=CardType.GUIDELINE,
         summary=f"Dexrazoxane {DECISION_WORDS[determination.decision]}: read payer policy {POLICY_ID}",
         indicator="info",
-        detail=f"The criteria applied to {determination.order} are those of {POLICY_LINK_LABEL}, "
+        detail=f"The criteria applied to {escape_markdown(determination.order)} are those of "
+        f"{escape_markdown(POLICY_LINK_LABEL)}, "
         "including the documentation the plan may ask for and the approval durations.",
         health_plan=health_plan,
         version=version,
@@ -131,8 +135,10 @@ def propose_alternate_card(
         summary=f"Dexrazoxane {proposal.exceeds} above the {POLICY_ID} limit ({proposal.rule}): "
         f"{DECISION_WORDS[determination.decision]} as ordered",
         indicator="warning",
-        detail=f"The ordered {proposal.exceeds} exceeds what {POLICY_ID} {proposal.rule} allows. "
-        f"The largest {proposal.exceeds} the policy allows: {proposal.summary}.",
+        detail=escape_markdown(
+            f"The ordered {proposal.exceeds} exceeds what {POLICY_ID} {proposal.rule} allows. "
+            f"The largest {proposal.exceeds} the policy allows: {proposal.summary}."
+        ),
         health_plan=health_plan,
         version=version,
     )

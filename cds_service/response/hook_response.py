@@ -23,6 +23,7 @@ from cds_service.response.configuration import ResponseOptions
 from cds_service.response.coverage_information import coverage_information
 from cds_service.response.crd_terms import CardType
 from cds_service.response.dose_proposal import dose_proposal
+from cds_service.response.markdown import escape_markdown
 from cds_service.response.order_update import NO_ID_PROBLEM, coverage_update
 from cds_service.settings import Settings
 
@@ -47,8 +48,8 @@ def _invalid_order_note(problem: str) -> str:
     if problem == NO_ID_PROBLEM:
         return NO_ORDER_ID_NOTE
     return (
-        f"_The draft order is not valid FHIR R4 ({problem}), so the coverage information could not be "
-        "attached to it; the decision above stands._"
+        f"_The draft order is not valid FHIR R4 ({escape_markdown(problem)}), so the coverage information "
+        "could not be attached to it; the decision above stands._"
     )
 
 
