@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection
 from cds_service.auth.client_token import ClientTokenVerifier
 from cds_service.auth.jwks import JwksCache
 from cds_service.auth.replay import ReplayGuard
+from cds_service.fhir.transport import ServiceTransport
 from cds_service.hooks.admission import Admission
 from cds_service.hooks.feedback import FeedbackLog
 from cds_service.settings import Settings
@@ -55,9 +56,12 @@ class Runtime:
         self.admission = Admission(self.settings.max_hooks_in_flight)
 
     def http(self) -> httpx.AsyncClient:
-        """The shared client; created on first use when no lifespan ran and none was injected."""
+        """The shared client; created on first use when no lifespan ran and none was injected. Its
+        transport resolves, checks and pins a fhirServer's address when asked (``fhir.transport``)."""
         if self.http_client is None:
-            self.http_client = httpx.AsyncClient(limits=HTTP_LIMITS, timeout=HTTP_TIMEOUT)
+            self.http_client = httpx.AsyncClient(
+                transport=ServiceTransport(limits=HTTP_LIMITS), timeout=HTTP_TIMEOUT
+            )
             self.owns_http_client = True
         return self.http_client
 

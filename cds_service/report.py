@@ -20,6 +20,7 @@ import orjson
 
 from cds_service.errors import InvalidRequest, clip
 from cds_service.evaluation import evaluate_hook
+from cds_service.fhir.transport import ServiceTransport
 from cds_service.hooks.errors import MAX_TEXT_CHARS
 from cds_service.hooks.parse import parse_hook_request
 from cds_service.hooks.request import HookRequest
@@ -54,7 +55,8 @@ def evaluate_path(path: Path, *, settings: Settings, today: date) -> FileEvaluat
     request = load_request(path)
 
     async def run() -> FileEvaluation:
-        async with httpx.AsyncClient() as http:
+        # The service's own transport: a fhirServer's name is checked where it resolves (fhir.transport).
+        async with httpx.AsyncClient(transport=ServiceTransport()) as http:
             evaluation = await evaluate_hook(request.source(), settings=settings, http=http, today=today)
         return FileEvaluation(evaluation.determinations, len(evaluation.pool.draft_orders))
 

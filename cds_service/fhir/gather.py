@@ -114,6 +114,8 @@ def _server(source: Source, settings: Settings, http: httpx.AsyncClient) -> _Ser
         max_requests=settings.fhir_max_requests,
         max_response_bytes=settings.fhir_max_response_bytes,
         max_entries=settings.fhir_max_entries,
+        # Without an allowlist, a name is resolved and checked like a literal address (fhir.transport).
+        refuse_internal_addresses=not any(a.strip() for a in settings.fhir_server_allowlist),
     )
     return _Server(client)
 

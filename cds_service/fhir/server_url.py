@@ -11,7 +11,8 @@ admin port, localhost). Two modes:
   (``user@host``), ``localhost`` / ``*.localhost``, and an IP literal that is not a global unicast address
   (loopback, private, link-local, multicast, reserved, unspecified), in any spelling the resolver accepts
   (``0x7f000001``, ``2130706433``, ``0177.0.0.1``, ``127.1``, ``[::1]``, ``[::ffff:127.0.0.1]``). A host
-  *name* that resolves to an internal address is not caught: only the allowlist protects against that.
+  *name* is checked when it is resolved, by the same rules (``internal_address``), and the request
+  connects to the address checked (``fhir.transport``).
 
 Either way, a URL that does not parse, carries whitespace, control characters or a backslash, or has
 ``.``/``..`` path segments is refused. The reason returned is for ``pool.problems`` and the logs.
@@ -51,11 +52,13 @@ def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
         return None
 
 
-def _internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+def internal_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Loopback, private, link-local, multicast, reserved, unspecified or otherwise not global (an IPv6
+    address carrying an IPv4 one is judged by that one)."""
     if isinstance(address, ipaddress.IPv6Address):
         embedded = _embedded_v4(address)
         if embedded is not None:
-            return _internal(embedded)
+            return internal_address(embedded)
     return (
         address.is_loopback
         or address.is_private
@@ -116,7 +119,7 @@ def server_refusal(base: str, *, allowlist: Sequence[str], allow_http: bool) -> 
         if host in ("", "localhost") or host.endswith(".localhost"):
             return "fhirServer names localhost (CDS_FHIR_SERVER_ALLOWLIST can allow it)"
         address = _ip_literal(host)
-        if address is not None and _internal(address):
+        if address is not None and internal_address(address):
             return (
                 "fhirServer is an internal, loopback or reserved IP address "
                 "(CDS_FHIR_SERVER_ALLOWLIST can allow it)"
