@@ -11,12 +11,14 @@ from dataclasses import InitVar, dataclass, field
 import httpx
 from starlette.requests import HTTPConnection
 
+from cds_service.assertion_ids import assertion_key
 from cds_service.auth.client_token import ClientTokenVerifier
 from cds_service.auth.jwks import JwksCache
 from cds_service.auth.replay import ReplayGuard
 from cds_service.fhir.transport import ServiceTransport
 from cds_service.hooks.admission import Admission
 from cds_service.hooks.feedback import FeedbackLog
+from cds_service.metrics import FEEDBACK_SHED
 from cds_service.settings import Settings
 from cds_service.store.protocol import Store
 from cds_service.store.sql import SqlStore
@@ -40,6 +42,7 @@ class Runtime:
     verifier: ClientTokenVerifier = field(init=False)
     feedback_log: FeedbackLog = field(init=False)
     admission: Admission = field(init=False)
+    feedback_admission: Admission = field(init=False)
 
     def __post_init__(self, given_store: Store | None) -> None:
         self.store = given_store if given_store is not None else SqlStore.from_settings(self.settings)
@@ -52,8 +55,14 @@ class Runtime:
             leeway_seconds=self.settings.jwt_leeway_seconds,
             max_lifetime_seconds=self.settings.jwt_max_lifetime_seconds,
         )
-        self.feedback_log = FeedbackLog(self.store, retention_days=self.settings.retention_days)
+        # Feedback is recorded for the cards this service minted, with the key it mints them with.
+        self.feedback_log = FeedbackLog(
+            self.store, retention_days=self.settings.retention_days, key=assertion_key(self.settings)
+        )
         self.admission = Admission(self.settings.max_hooks_in_flight)
+        self.feedback_admission = Admission(
+            self.settings.max_feedback_in_flight, what="feedback calls", shed=FEEDBACK_SHED
+        )
 
     def http(self) -> httpx.AsyncClient:
         """The shared client; created on first use when no lifespan ran and none was injected. Its

@@ -49,6 +49,9 @@ HOOKS_SHED = Counter(
     "cds_hooks_shed_total", "Hooks refused with 503 because the in-flight bound was reached."
 )
 HOOKS_ABANDONED = Counter("cds_hooks_abandoned_total", "Hooks abandoned after the hook deadline passed.")
+FEEDBACK_SHED = Counter(
+    "cds_feedback_shed_total", "Feedback calls refused with 503 because the in-flight bound was reached."
+)
 FEEDBACK_FLAGGED = Counter(
     "cds_feedback_flagged_total",
     "Feedback items recorded although imperfect, by flag (e.g. accepted_without_suggestions).",

@@ -18,7 +18,7 @@ from fastapi.openapi.utils import get_openapi
 
 from cds_service.dtr.questionnaire import QUESTIONNAIRE_ID
 from cds_service.hooks.discovery import HOOK, SERVICE_ID
-from cds_service.hooks.feedback import MAX_ID_CHARS, MAX_ITEMS, MAX_SUGGESTIONS
+from cds_service.hooks.feedback import MAX_CODE_CHARS, MAX_ID_CHARS, MAX_ITEMS, MAX_SUGGESTIONS
 
 JSON = "application/json"
 FHIR_JSON = "application/fhir+json"
@@ -45,6 +45,7 @@ def _text(**limits: Any) -> dict[str, Any]:
 
 
 _BOUNDED_ID = _text(minLength=1, maxLength=MAX_ID_CHARS)
+_BOUNDED_CODE = _text(minLength=1, maxLength=MAX_CODE_CHARS)
 
 # CDS Hooks 2.0 order-sign request, as hooks/parse.py reads it (CONTRACT §1 lists what is required).
 HOOK_REQUEST: dict[str, Any] = {
@@ -131,8 +132,8 @@ FEEDBACK: dict[str, Any] = {
                                         "type": "object",
                                         "required": ["code", "system"],
                                         "properties": {
-                                            "code": _BOUNDED_ID,
-                                            "system": _BOUNDED_ID,
+                                            "code": _BOUNDED_CODE,
+                                            "system": _BOUNDED_CODE,
                                             "display": _nullable(_text()),
                                         },
                                     }
@@ -272,7 +273,7 @@ _WHY: dict[int, str] = {
     404: "No such service id or Questionnaire",
     405: "Another method on a path that exists; Allow names the one it has",
     412: "Data the decision needs is neither prefetched nor readable on fhirServer",
-    413: "The body is larger than CDS_MAX_BODY_BYTES",
+    413: "The body is larger than CDS_MAX_BODY_BYTES (feedback: 1 MiB)",
     503: "Overloaded (the in-flight bound is reached: Retry-After) or past the hook deadline",
 }
 
@@ -332,7 +333,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": [_id("service_id", SERVICE_ID)],
         "requestBody": _body("CdsHooksFeedback", JSON),
         "responses": {"200": {"description": "Recorded", "content": {JSON: {"schema": {"type": "object"}}}}}
-        | _errors(400, 401, 404, 413),
+        | _errors(400, 401, 404, 413, 503),
     },
     ("/fhir/Questionnaire/{questionnaire_id}", "get"): {
         "parameters": [_id("questionnaire_id", QUESTIONNAIRE_ID)],

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # CRD expects at p90, since EHRs often give up sooner.
     max_hooks_in_flight: int = Field(default=2, ge=1)
     hook_deadline_seconds: float = Field(default=3.0, gt=0)
+    # Feedback calls in flight per worker before the next is refused with a 503 (each parses up to 1 MiB
+    # and writes to the store; a flood must not hold the store or the loop). Feedback is a few ms: 8 is far
+    # above what EHRs send, which is one call per card acted on.
+    max_feedback_in_flight: int = Field(default=8, ge=1)
 
     # CORS: the CDS Hooks sandbox runs in a browser
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])

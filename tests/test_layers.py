@@ -50,6 +50,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # domain: respond, record (DTR), decide, facts, FHIR data
     ("cds_service.response",),
     ("cds_service.dtr",),
+    # card and suggestion uuids the service recognises as its own (minted by the response, checked by
+    # feedback), keyed like the coverage assertions
+    ("cds_service.card_ids",),
     # the coverage assertion of each determination, computed once for the record and the response
     ("cds_service.assertion_ids",),
     ("cds_service.policy",),

@@ -77,7 +77,14 @@ def test_the_document_has_no_422_and_names_its_operation_outcomes() -> None:
         "413",
         "503",
     ]
-    assert statuses[("/cds-services/{service_id}/feedback", "post")] == ["200", "400", "401", "404", "413"]
+    assert statuses[("/cds-services/{service_id}/feedback", "post")] == [
+        "200",
+        "400",
+        "401",
+        "404",
+        "413",
+        "503",
+    ]
     assert statuses[("/fhir/$questionnaire-package", "post")] == ["200", "400", "401", "404", "413"]
     shed = document["paths"]["/cds-services/{service_id}"]["post"]["responses"]["503"]
     assert "Retry-After" in shed["headers"]

@@ -15,7 +15,9 @@ read. An admitted hook gets ``CDS_HOOK_DEADLINE_SECONDS``; past it the work is a
   GIL cost a third of the throughput under overload.)
 
 A hook abandoned is answered 503 (``HookDeadlineExceeded``): no decision, never a guessed one. Only the
-order-sign service is admitted here; discovery, health, readiness, feedback and DTR are never shed.
+order-sign service (and the tester's determination, which decides one) is admitted with the hooks' bound;
+feedback has a bound of its own (``CDS_MAX_FEEDBACK_IN_FLIGHT``: it writes to the store); discovery,
+health, readiness and DTR are never shed.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from datetime import date
 from typing import TypeVar
 
 import httpx
+from prometheus_client import Counter
 
 from cds_service.errors import HookDeadlineExceeded, Overloaded
 from cds_service.evaluation import Evaluation, decided, gather
@@ -43,19 +46,22 @@ RETRY_AFTER_SECONDS = 1
 
 
 class Admission:
-    """Hooks in flight in this worker (one event loop: the count needs no lock)."""
+    """Calls of one kind in flight in this worker (one event loop: the count needs no lock). ``what`` names
+    them in the 503 ("hooks", "feedback calls"); ``shed`` counts the refusals."""
 
-    def __init__(self, max_in_flight: int) -> None:
+    def __init__(self, max_in_flight: int, *, what: str = "hooks", shed: Counter = HOOKS_SHED) -> None:
         self.max_in_flight = max_in_flight
         self.in_flight = 0
+        self._what = what
+        self._shed = shed
 
     @contextmanager
     def admit(self) -> Iterator[None]:
         """Holds a slot for the block; raises ``Overloaded`` (503) when every slot is taken."""
         if self.in_flight >= self.max_in_flight:
-            HOOKS_SHED.inc()
+            self._shed.inc()
             raise Overloaded(
-                f"The service is at its bound of {self.max_in_flight} hooks in flight; retry later",
+                f"The service is at its bound of {self.max_in_flight} {self._what} in flight; retry later",
                 retry_after_seconds=RETRY_AFTER_SECONDS,
             )
         self.in_flight += 1

@@ -21,9 +21,17 @@ from starlette.responses import Response
 from cds_service.auth.dependency import client_of
 from cds_service.deps import AUTHENTICATED, RuntimeDep
 from cds_service.dtr.store import record_determinations
-from cds_service.errors import HookDeadlineExceeded, Overloaded, ServiceError, UnknownService, clip
+from cds_service.errors import (
+    HookDeadlineExceeded,
+    Overloaded,
+    PayloadTooLarge,
+    ServiceError,
+    UnknownService,
+    clip,
+)
 from cds_service.hooks.admission import HookDeadline, evaluate_within
 from cds_service.hooks.discovery import SERVICE_ID, discovery_document
+from cds_service.hooks.feedback import MAX_BODY_BYTES as MAX_FEEDBACK_BODY_BYTES
 from cds_service.hooks.feedback import parse_feedback
 from cds_service.metrics import DECISIONS, HOOK_LATENCY
 from cds_service.metrics_exposition import NO_PATHWAY
@@ -153,7 +161,28 @@ async def other_method(service_id: str) -> Response:
 @router.post("/cds-services//{service_id}/feedback", include_in_schema=False)
 async def feedback(service_id: str, request: Request, runtime: RuntimeDep) -> Response:
     _known_service(service_id)
-    items = parse_feedback(await request.body())
-    written = await runtime.feedback_log.record(service_id, items)
-    log.info("feedback", service=service_id, items=len(items), recorded=len(written))
+    # Shed like the hook when too many are in flight; the body read against its own, smaller bound.
+    with runtime.feedback_admission.admit():
+        items = parse_feedback(await body_within(request, MAX_FEEDBACK_BODY_BYTES))
+        recorded = await runtime.feedback_log.record(service_id, items)
+    log.info(
+        "feedback",
+        service=service_id,
+        items=len(items),
+        recorded=len(recorded.written),
+        not_issued=recorded.not_issued,
+    )
     return json_response({})
+
+
+async def body_within(request: Request, limit: int) -> bytes:
+    """The body, or ``PayloadTooLarge`` (413) as soon as it is declared or read past ``limit`` bytes."""
+    declared = request.headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
+    return bytes(body)

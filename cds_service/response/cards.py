@@ -3,15 +3,16 @@
 Every card has a `uuid`, a summary under 140 characters naming dexrazoxane and the decision, an indicator
 (info for approve and not-applicable, warning for pend and deny: §resp-1 keeps `critical` for clinical harm),
 and a `source` naming the health plan (§resp-4) with a CRD card-type topic (§resp-5) and the policy url.
-Text that enters a `detail` and is not our own Markdown goes through ``markdown.escape_markdown``; the
-`summary` is plain text (CDS Hooks 2.0) and carries no chart text.
+Card and suggestion uuids are minted with the service's key (``card_ids``), so feedback about them is
+recognised. Text that enters a `detail` and is not our own Markdown goes through
+``markdown.escape_markdown``; the `summary` is plain text (CDS Hooks 2.0) and carries no chart text.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from cds_service.card_ids import issued_uuid
 from cds_service.policy.cp_phar_418 import POLICY_ID, POLICY_TITLE, POLICY_URL
 from cds_service.policy.determination import Decision, Determination
 from cds_service.response.card_detail import instructions_detail
@@ -50,9 +51,11 @@ def _card(
     detail: str,
     health_plan: str,
     version: CrdVersion,
+    key: bytes,
 ) -> dict[str, Any]:
     return {
-        "uuid": str(uuid.uuid4()),
+        # recognised as this service's when feedback names it (card_ids)
+        "uuid": issued_uuid(key),
         "summary": _summary(summary),
         "indicator": indicator,
         "detail": detail,
@@ -90,6 +93,7 @@ def instructions_card(
     notes: tuple[str, ...],
     health_plan: str,
     version: CrdVersion,
+    key: bytes,
     pa_to_submit: bool = False,
 ) -> dict[str, Any]:
     """The Instructions card: markdown detail, no links, no suggestions (CRD instructions model).
@@ -103,11 +107,12 @@ def instructions_card(
         detail=instructions_detail(determination, notes=notes, pa_to_submit=pa_to_submit),
         health_plan=health_plan,
         version=version,
+        key=key,
     )
 
 
 def external_reference_card(
-    determination: Determination, *, health_plan: str, version: CrdVersion
+    determination: Determination, *, health_plan: str, version: CrdVersion, key: bytes
 ) -> dict[str, Any]:
     """The External Reference card: the policy, as an absolute link (CRD §resp-17: not a PA portal)."""
     card = _card(
@@ -120,13 +125,19 @@ def external_reference_card(
         "including the documentation the plan may ask for and the approval durations.",
         health_plan=health_plan,
         version=version,
+        key=key,
     )
     card["links"] = [{"label": POLICY_LINK_LABEL, "url": POLICY_URL, "type": "absolute"}]
     return card
 
 
 def propose_alternate_card(
-    determination: Determination, proposal: DoseProposal, *, health_plan: str, version: CrdVersion
+    determination: Determination,
+    proposal: DoseProposal,
+    *,
+    health_plan: str,
+    version: CrdVersion,
+    key: bytes,
 ) -> dict[str, Any]:
     """Propose Alternate Request: one suggestion that `update`s the draft to the largest covered dose."""
     card = _card(
@@ -141,11 +152,12 @@ def propose_alternate_card(
         ),
         health_plan=health_plan,
         version=version,
+        key=key,
     )
     card["selectionBehavior"] = "at-most-one"
     card["suggestions"] = [
         {
-            "uuid": str(uuid.uuid4()),
+            "uuid": issued_uuid(key),
             "label": f"Change to the largest {proposal.exceeds} the policy allows",
             "isRecommended": True,
             "actions": [

@@ -9,7 +9,7 @@ from typing import Any
 
 import structlog
 
-from cds_service.assertion_ids import Assessed
+from cds_service.assertion_ids import Assessed, assertion_key
 from cds_service.dtr.questionnaire import questionnaire_canonical
 from cds_service.policy.cp_phar_418 import POLICY_ID
 from cds_service.policy.determination import Decision, Determination
@@ -91,7 +91,7 @@ def _coverage_action(
 def _cards(
     determination: Determination, *, options: ResponseOptions, notes: tuple[str, ...], settings: Settings
 ) -> list[tuple[int, dict[str, Any]]]:
-    plan, version = settings.health_plan_name, options.version
+    plan, version, key = settings.health_plan_name, options.version, assertion_key(settings)
     if determination.facts is None:
         return []  # not a dexrazoxane order that was assessed: no card (CONTRACT §2)
     cards: list[tuple[int, dict[str, Any]]] = []
@@ -104,6 +104,7 @@ def _cards(
                     notes=notes,
                     health_plan=plan,
                     version=version,
+                    key=key,
                     pa_to_submit=not options.unsolicited_determ,
                 ),
             )
@@ -115,10 +116,11 @@ def _cards(
     # it keeps the draft's shape even where that is not valid R4 (the sandbox's `category` object), as the
     # coverage-information update does.
     if proposal is not None and options.wants(CardType.THERAPY_ALTERNATIVES_REQ):
-        card = propose_alternate_card(determination, proposal, health_plan=plan, version=version)
+        card = propose_alternate_card(determination, proposal, health_plan=plan, version=version, key=key)
         cards.append((_PROPOSAL, card))
     if options.wants(CardType.GUIDELINE):
-        cards.append((_REFERENCE, external_reference_card(determination, health_plan=plan, version=version)))
+        reference = external_reference_card(determination, health_plan=plan, version=version, key=key)
+        cards.append((_REFERENCE, reference))
     return cards
 
 
