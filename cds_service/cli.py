@@ -81,6 +81,11 @@ def _settings_or_exit() -> Settings:
     return settings
 
 
+# An idle keep-alive connection is closed after this long (uvicorn's default, said here so it is one
+# decision): an EHR that calls again within it reuses its connection; an idle one costs a socket no longer.
+KEEP_ALIVE_SECONDS = 5
+
+
 def _serve(host: str, port: int, workers: int = 1) -> int:
     import shutil
 
@@ -100,6 +105,8 @@ def _serve(host: str, port: int, workers: int = 1) -> int:
     try:
         # uvicorn's own lines go through the service's JSON log handler (configure_logging), and the access
         # log is off: the service writes one hook_call line per call itself, without the client's address.
+        # The HTTP protocol bounds what a client sends before its request starts (header deadline and size,
+        # connections per worker: cds_service/server_protocol.py); the app bounds the body.
         uvicorn.run(
             "cds_service.app:create_app",
             factory=True,
@@ -108,6 +115,8 @@ def _serve(host: str, port: int, workers: int = 1) -> int:
             workers=workers,
             log_config=None,
             access_log=False,
+            http="cds_service.server_protocol:BoundedHttpToolsProtocol",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
     finally:
         if created is not None:

@@ -65,6 +65,13 @@ class PayloadTooLarge(ServiceError):
     code = "too-long"
 
 
+class RequestTimeout(ServiceError):
+    """The request body did not arrive within ``CDS_BODY_TIMEOUT_SECONDS`` (app.BodyDeadlineMiddleware)."""
+
+    status = 408
+    code = "timeout"
+
+
 class Overloaded(ServiceError):
     """The worker already has its bound of hooks in flight (``CDS_MAX_HOOKS_IN_FLIGHT``): refused at once,
     with ``Retry-After``, rather than queued past the EHR's timeout (hooks/admission.py)."""

@@ -272,6 +272,7 @@ _WHY: dict[int, str] = {
     401: "A missing or bad client JWT, when CDS_AUTH_REQUIRED is true",
     404: "No such service id or Questionnaire",
     405: "Another method on a path that exists; Allow names the one it has",
+    408: "The body did not arrive within CDS_BODY_TIMEOUT_SECONDS (the connection is closed)",
     412: "Data the decision needs is neither prefetched nor readable on fhirServer",
     413: "The body is larger than CDS_MAX_BODY_BYTES (feedback: 1 MiB)",
     503: "Overloaded (the in-flight bound is reached: Retry-After) or past the hook deadline",
@@ -315,7 +316,7 @@ _PACKAGE: dict[str, Any] = {
     "parameters": [],
     "requestBody": _body("QuestionnairePackageParameters", FHIR_JSON, JSON),
     "responses": _ok("The Questionnaire package (a Parameters resource)", FHIR_JSON, "FhirResource")
-    | _errors(400, 401, 404, 413),
+    | _errors(400, 401, 404, 408, 413),
 }
 
 # (path, method) -> what the document says of it; tests/test_openapi.py checks every operation is here.
@@ -327,13 +328,13 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": [_id("service_id", SERVICE_ID)],
         "requestBody": _body("CdsHooksOrderSignRequest", JSON),
         "responses": _ok("Cards and system actions", JSON, "CdsHooksResponse")
-        | _errors(400, 401, 404, 412, 413, 503),
+        | _errors(400, 401, 404, 408, 412, 413, 503),
     },
     ("/cds-services/{service_id}/feedback", "post"): {
         "parameters": [_id("service_id", SERVICE_ID)],
         "requestBody": _body("CdsHooksFeedback", JSON),
         "responses": {"200": {"description": "Recorded", "content": {JSON: {"schema": {"type": "object"}}}}}
-        | _errors(400, 401, 404, 413, 503),
+        | _errors(400, 401, 404, 408, 413, 503),
     },
     ("/fhir/Questionnaire/{questionnaire_id}", "get"): {
         "parameters": [_id("questionnaire_id", QUESTIONNAIRE_ID)],

@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     # above what EHRs send, which is one call per card acted on.
     max_feedback_in_flight: int = Field(default=8, ge=1)
 
+    # Slow and idle clients (README "Timeouts and slow clients"; server_protocol.py, app.py): the request
+    # line and headers must arrive within header_timeout_seconds of the connection opening (or of the
+    # previous response), a request body within body_timeout_seconds of its headers; a worker keeps at most
+    # max_connections connections, closing the one that has waited longest for its headers to make room.
+    # EHRs send a request at once: 5 s is generous on any network they call from, and an order-sign hook
+    # has a 3 s deadline for its body anyway.
+    header_timeout_seconds: float = Field(default=5.0, gt=0)
+    body_timeout_seconds: float = Field(default=5.0, gt=0)
+    max_connections: int = Field(default=1000, ge=1)
+
     # CORS: the CDS Hooks sandbox runs in a browser
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
 

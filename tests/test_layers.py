@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "cds_service.gc_tuning",
         "cds_service.claims_api",
         "cds_service.openapi",
+        "cds_service.server_protocol",
     ),
     # edge: routes, then the FastAPI dependency reaching the runtime, then the runtime object
     ("cds_service.hooks.routes",),

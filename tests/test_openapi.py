@@ -73,6 +73,7 @@ def test_the_document_has_no_422_and_names_its_operation_outcomes() -> None:
         "400",
         "401",
         "404",
+        "408",
         "412",
         "413",
         "503",
@@ -82,10 +83,11 @@ def test_the_document_has_no_422_and_names_its_operation_outcomes() -> None:
         "400",
         "401",
         "404",
+        "408",
         "413",
         "503",
     ]
-    assert statuses[("/fhir/$questionnaire-package", "post")] == ["200", "400", "401", "404", "413"]
+    assert statuses[("/fhir/$questionnaire-package", "post")] == ["200", "400", "401", "404", "408", "413"]
     shed = document["paths"]["/cds-services/{service_id}"]["post"]["responses"]["503"]
     assert "Retry-After" in shed["headers"]
     assert shed["content"]["application/fhir+json"]["schema"] == {
