@@ -211,6 +211,16 @@ def _announce_security(settings: Settings) -> None:
 async def _warm_up(runtime: Runtime) -> None:
     try:
         await anyio.to_thread.run_sync(warm_up_models)
+        if runtime.decisions is not None:
+            # Ready only once every decision process is (README "Isolation of decisions").
+            await runtime.decisions.start()
+            log.info("decision_processes", count=runtime.decisions.config.size)
+        else:
+            log.warning(
+                "decisions_on_the_event_loop",
+                message="CDS_DECISION_PROCESSES is 0: decisions run on the event loop, where the hook "
+                "deadline cannot stop them. cds-service serve starts decision processes by default.",
+            )
     except Exception as exc:  # a broken install: stay not-ready, say why
         log.error("warm_up_failed", error=type(exc).__name__)
         return

@@ -84,6 +84,14 @@ class Overloaded(ServiceError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class DecisionUnavailable(ServiceError):
+    """The decision process ended without an answer (killed from outside, out of memory): no decision is
+    made; the process is replaced (isolation.pool)."""
+
+    status = 503
+    code = "transient"
+
+
 class HookDeadlineExceeded(ServiceError):
     """An admitted hook was not answered within ``CDS_HOOK_DEADLINE_SECONDS``: its work is abandoned and
     no decision is made (hooks/admission.py)."""

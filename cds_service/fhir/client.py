@@ -43,7 +43,7 @@ from cds_service.fhir.pool import Resource
 from cds_service.fhir.prefetch import next_link, reports_error
 from cds_service.fhir.response_body import ACCEPT_ENCODING, BodyRefused, read_body
 from cds_service.fhir.url_normal import normalised, within
-from cds_service.metrics import FHIR_QUERIES
+from cds_service.metrics import observe_fhir_query
 
 _ACCEPT = "application/fhir+json, application/json;q=0.9"
 # The request extension that asks fhir.transport to resolve, check and pin the server's address.
@@ -146,7 +146,7 @@ def _measured(
         started, sent = time.perf_counter(), client.requests_sent
         fetched = await query(client, *args, **kwargs)
         if client.requests_sent > sent or not fetched.complete:
-            FHIR_QUERIES.labels(status=fetched.status).observe(time.perf_counter() - started)
+            observe_fhir_query(fetched.status, time.perf_counter() - started)
         return fetched
 
     return measured

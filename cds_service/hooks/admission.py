@@ -6,13 +6,17 @@ EHRs often give up sooner). So a worker takes at most ``CDS_MAX_HOOKS_IN_FLIGHT`
 is refused at once with a 503, ``Retry-After`` and an OperationOutcome (``Overloaded``), before its body is
 read. An admitted hook gets ``CDS_HOOK_DEADLINE_SECONDS``; past it the work is abandoned (``HookDeadline``):
 
-- reading the body and gathering FHIR data are awaited under the deadline, so they are cancelled when it
-  passes (the FHIR queries in flight with them: ``fhir.fetch_session`` cancels its tasks);
-- the CPU-bound stages (parsing, the decision, the response) run on the event loop and cannot be
-  interrupted once started (tens of ms for a heavy patient, README "Under overload"): the deadline is
-  checked before each one, so none starts after it. A decision that ends past it is neither recorded for
-  DTR nor sent; a response whose building started in time is sent. (Threads were measured instead: the
-  GIL cost a third of the throughput under overload.)
+- reading the body is awaited under the deadline, and cancelled when it passes;
+- with decision processes (``CDS_DECISION_PROCESSES``, the default of ``cds-service serve``): parsing,
+  gathering, the decision and the response run in a process that is killed at the deadline
+  (``isolation.pool``), the FHIR queries it asked the service to send cancelled with it;
+- without (``CDS_DECISION_PROCESSES=0``): gathering FHIR data is awaited under the deadline and cancelled
+  when it passes (``fhir.fetch_session`` cancels its tasks); the CPU-bound stages run on the event loop
+  and cannot be interrupted once started, so the deadline is checked before each one and none starts
+  after it. (Threads were measured instead: the GIL cost a third of the throughput under overload.)
+
+A decision that ends past the deadline is neither recorded for DTR nor sent. The one function every route
+that decides a hook calls is ``hooks.decision.decide_within``.
 
 A hook abandoned is answered 503 (``HookDeadlineExceeded``): no decision, never a guessed one. Only the
 order-sign service (and the tester's determination, which decides one) is admitted with the hooks' bound;
@@ -25,18 +29,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import TypeVar
 
-import httpx
 from prometheus_client import Counter
 
 from cds_service.errors import HookDeadlineExceeded, Overloaded
-from cds_service.evaluation import Evaluation, decided, gather
-from cds_service.hooks.parse import parse_hook_request
-from cds_service.hooks.request import HookRequest
 from cds_service.metrics import HOOKS_ABANDONED, HOOKS_SHED
-from cds_service.settings import Settings
 
 T = TypeVar("T")
 
@@ -79,7 +77,8 @@ class HookDeadline:
         self.seconds = seconds
         self.at = self._loop.time() + seconds
 
-    def _exceeded(self, stage: str) -> HookDeadlineExceeded:
+    def exceeded(self, stage: str) -> HookDeadlineExceeded:
+        """The 503 of a hook abandoned at ``stage``, counted."""
         HOOKS_ABANDONED.inc()
         return HookDeadlineExceeded(
             f"No answer within the hook deadline of {self.seconds:g} s (abandoned at {stage}); "
@@ -89,7 +88,7 @@ class HookDeadline:
     def check(self, stage: str) -> None:
         """Before a stage that cannot be interrupted: raises ``HookDeadlineExceeded`` once past."""
         if self._loop.time() >= self.at:
-            raise self._exceeded(stage)
+            raise self.exceeded(stage)
 
     async def run(self, stage: str, work: Callable[[], Awaitable[T]]) -> T:
         """Awaits ``work()`` until the deadline; past it the work is cancelled and the hook abandoned."""
@@ -98,25 +97,4 @@ class HookDeadline:
             async with asyncio.timeout_at(self.at):
                 return await work()
         except TimeoutError:
-            raise self._exceeded(stage) from None
-
-
-async def evaluate_within(
-    deadline: HookDeadline,
-    read_body: Callable[[], Awaitable[bytes]],
-    *,
-    settings: Settings,
-    http: httpx.AsyncClient,
-    today: date,
-    client: str = "",
-) -> tuple[HookRequest, Evaluation]:
-    """An admitted order-sign request read, parsed, gathered and decided within ``deadline``: the one
-    path of the hook route and of every other route that decides a hook (the tester's determination), so
-    none of them escapes the bound or the deadline."""
-    body = await deadline.run("reading the body", read_body)
-    deadline.check("parsing")
-    hook_request = parse_hook_request(body)
-    source = hook_request.source()
-    gathered = await deadline.run("gathering FHIR data", lambda: gather(source, settings=settings, http=http))
-    deadline.check("deciding")
-    return hook_request, decided(gathered, source, today=today, settings=settings, client=client)
+            raise self.exceeded(stage) from None

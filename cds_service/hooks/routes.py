@@ -20,28 +20,23 @@ from starlette.responses import Response
 
 from cds_service.auth.dependency import client_of
 from cds_service.deps import AUTHENTICATED, RuntimeDep
-from cds_service.dtr.store import record_determinations
 from cds_service.errors import (
     HookDeadlineExceeded,
     Overloaded,
     PayloadTooLarge,
     ServiceError,
     UnknownService,
-    clip,
 )
-from cds_service.hooks.admission import HookDeadline, evaluate_within
+from cds_service.hooks.admission import HookDeadline
+from cds_service.hooks.decision import decide_within
 from cds_service.hooks.discovery import SERVICE_ID, discovery_document
 from cds_service.hooks.feedback import MAX_BODY_BYTES as MAX_FEEDBACK_BODY_BYTES
 from cds_service.hooks.feedback import parse_feedback
 from cds_service.metrics import DECISIONS, HOOK_LATENCY
 from cds_service.metrics_exposition import NO_PATHWAY
-from cds_service.response.hook_response import build_response
 from cds_service.store.protocol import StoreUnavailable
 
 log = structlog.get_logger("cds_service.hooks")
-
-# Longest hookInstance written to the log.
-HOOK_INSTANCE_LOGGED = 128
 
 router = APIRouter(dependencies=[AUTHENTICATED])
 
@@ -87,46 +82,35 @@ async def call_service(service_id: str, request: Request, runtime: RuntimeDep) -
         # Admitted before the body is read, so a refusal costs next to nothing (hooks/admission.py).
         with runtime.admission.admit():
             deadline = HookDeadline(settings.hook_deadline_seconds)
-            today = date.today()
-            hook_request, evaluation = await evaluate_within(
+            # The decision, on the event loop or in a decision process stopped at the deadline.
+            decided = await decide_within(
                 deadline,
                 request.body,
                 settings=settings,
                 http=runtime.http(),
-                today=today,
+                pool=runtime.decisions,
+                today=date.today(),
                 client=client_of(request),
             )
-            # A UUID by the spec; any string in practice: bounded so a caller cannot flood the log.
-            fields["hook_instance"] = clip(hook_request.hookInstance, HOOK_INSTANCE_LOGGED)
-            fields["orders"] = len(evaluation.pool.draft_orders)
-            fields["decisions"] = dict(Counter(str(d.decision) for d in evaluation.determinations))
-            for determination in evaluation.determinations:
-                DECISIONS.labels(
-                    decision=str(determination.decision), pathway=determination.pathway or NO_PATHWAY
-                ).inc()
+            fields["hook_instance"] = decided.hook_instance
+            fields["orders"] = decided.orders
+            fields["decisions"] = dict(Counter(decision for decision, _ in decided.decisions))
+            for decision, pathway in decided.decisions:
+                DECISIONS.labels(decision=decision, pathway=pathway or NO_PATHWAY).inc()
             deadline.check("responding")
             # Stored (committed) before the answer leaves: a coverage assertion the EHR holds is one the
             # claim system and every replica's DTR can find (issue 11). With the store down the hook still
             # answers the same determination (the clinician is not failed); the assertion is then not on
             # record, which the log and cds_store_errors_total say, and re-signing the order records it
-            # under the same id.
+            # under the same id. The store is the service's: written here, on the event loop.
             try:
-                await record_determinations(
-                    runtime.store,
-                    evaluation.assessed,
-                    patient_id=hook_request.context.patientId,
-                    client=client_of(request),
-                    retention_days=settings.retention_days,
-                )
+                await runtime.store.save_determinations(decided.records)
             except StoreUnavailable as error:
                 fields["stored"] = False
                 log.error("determinations_not_stored", error=str(error))
-            response = build_response(
-                evaluation.assessed, hook_request.options(), settings=settings, today=today
-            )
-        fields["cards"] = len(response.get("cards") or [])
+        fields["cards"] = decided.cards
         status = 200
-        return json_response(response)
+        return Response(decided.body, media_type="application/json")
     except ServiceError as error:
         status = error.status
         if isinstance(error, Overloaded | HookDeadlineExceeded):

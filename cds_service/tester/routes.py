@@ -26,8 +26,8 @@ from starlette.responses import Response
 
 from cds_service.deps import AUTHENTICATED, RuntimeDep
 from cds_service.errors import NotFound
-from cds_service.hooks.admission import HookDeadline, evaluate_within
-from cds_service.policy.render import determination_to_json
+from cds_service.hooks.admission import HookDeadline
+from cds_service.hooks.decision import Answer, decide_within
 from cds_service.tester.scenarios import find_scenario, list_scenarios, scenario_request
 
 # The page's files: name -> media type. Nothing else under /tester/static is served.
@@ -96,8 +96,14 @@ async def determination(request: Request, runtime: RuntimeDep) -> Response:
     # starve the order-sign service of its slots (hooks/admission.py).
     with runtime.admission.admit():
         deadline = HookDeadline(runtime.settings.hook_deadline_seconds)
-        _request, evaluation = await evaluate_within(
-            deadline, request.body, settings=runtime.settings, http=runtime.http(), today=date.today()
+        decided = await decide_within(
+            deadline,
+            request.body,
+            settings=runtime.settings,
+            http=runtime.http(),
+            pool=runtime.decisions,
+            today=date.today(),
+            answer=Answer.DETERMINATIONS,
         )
         deadline.check("rendering")
-        return _json([determination_to_json(d) for d in evaluation.determinations])
+        return Response(decided.body, media_type="application/json", headers={"Cache-Control": "no-store"})

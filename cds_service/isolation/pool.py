@@ -1,0 +1,282 @@
+"""A pool of decision processes: a hook's decision runs where its deadline can stop it, and the event loop
+that answers health, readiness, discovery and 503s never waits behind one.
+
+Why processes (issue 21): the decision is CPU work. On the event loop it cannot be interrupted once started,
+so one request whose record makes it long (a schedule of 10^18 doses, thousands of drafts) held the worker
+and everything it answers; threads cannot be stopped either, and share the GIL. A process can be killed.
+
+How:
+
+- ``size`` processes per service worker, forked from a fork server (``multiprocessing`` "forkserver")
+  that imported and warmed the decision code once (``preload``), so a process starts in milliseconds,
+  warm, whatever the service worker has done meanwhile; each is initialised once with ``init_arg``
+  (``initializer``), then takes one job at a time;
+- a job is the request's bytes and a small JSON head; the answer is JSON and bytes (``channel``). The
+  process's HTTP goes through the service's client (``relay``);
+- ``run`` takes an idle process, or waits for one until the deadline; at the deadline the process is
+  killed (SIGKILL: nothing in it is worth keeping, and it may not be listening), the requests it had
+  asked for are cancelled, and a new process replaces it; ``TimeoutError`` is raised. The same when the
+  caller is cancelled;
+- a process that dies mid-job (a crash, the kernel's OOM killer) is replaced too: ``DecisionLost``;
+- a process ends with the service worker: its channel closes, and the fork server (which ends when the
+  service worker does) is its parent, whose death kills it (``PR_SET_PDEATHSIG``, ``worker``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import multiprocessing
+import os
+import signal
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.context import ForkServerContext, ForkServerProcess
+from typing import Any
+
+import httpx
+import structlog
+
+from cds_service.isolation.channel import Channel, ChannelClosed, Frame, Kind
+from cds_service.isolation.process import serve
+from cds_service.isolation.relay import send_for
+
+log = structlog.get_logger("cds_service.isolation")
+
+# How long a new process may take to say it is ready (imports are done in the fork server already).
+START_SECONDS = 60.0
+# Environment variables a decision process must not inherit: prometheus-client's multiprocess directory
+# (the service counts what a process reports; a process writing sample files of its own would count twice).
+_NOT_INHERITED = ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
+
+
+class DecisionLost(Exception):
+    """The decision process ended without an answer (killed from outside, crashed, out of memory)."""
+
+
+class DecisionFailed(Exception):
+    """The job raised in the decision process: a bug. ``error`` is its exception type, ``where`` its line."""
+
+    def __init__(self, error: str, where: str) -> None:
+        super().__init__(f"{error} at {where}")
+        self.error = error
+        self.where = where
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    size: int
+    handler: str  # "module:function", the job run in the process
+    initializer: str  # "module:function", called once in each process with init_arg
+    init_arg: Any  # picklable
+    preload: tuple[str, ...]  # modules the fork server imports
+    relay_max_bytes: int  # most raw bytes read of a relayed HTTP response
+
+
+class _Process:
+    """One decision process and the service's end of its channel."""
+
+    def __init__(
+        self,
+        process: ForkServerProcess,
+        channel: Channel,
+        http: Callable[[], httpx.AsyncClient],
+        max_bytes: int,
+    ) -> None:
+        self.process = process
+        self.channel = channel
+        self._http = http
+        self._max_bytes = max_bytes
+        self.ready = asyncio.Event()
+        self._jobs = itertools.count(1)
+        self._job: tuple[int, asyncio.Future[Frame]] | None = None
+        self._relays: set[asyncio.Task[None]] = set()
+        self._reader = asyncio.create_task(self._read())
+        self.lost = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid or 0
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                frame = await self.channel.receive()
+                if frame.kind is Kind.READY:
+                    self.ready.set()
+                elif frame.kind is Kind.HTTP_REQUEST:
+                    task = asyncio.create_task(self._relay(frame))
+                    self._relays.add(task)
+                    task.add_done_callback(self._relays.discard)
+                elif frame.kind in (Kind.RESULT, Kind.FAILED) and self._job and self._job[0] == frame.tag:
+                    future = self._job[1]
+                    if not future.done():
+                        future.set_result(frame)
+        except ChannelClosed:
+            pass
+        finally:
+            self.lost = True
+            if self._job is not None and not self._job[1].done():
+                self._job[1].set_exception(DecisionLost("the decision process ended"))
+
+    async def _relay(self, frame: Frame) -> None:
+        head, body = await send_for(self._http(), frame.head, frame.data, max_bytes=self._max_bytes)
+        with contextlib.suppress(ChannelClosed):
+            await self.channel.send(Kind.HTTP_RESPONSE, frame.tag, head, body)
+
+    async def run(self, head: dict[str, Any], data: bytes) -> Frame:
+        tag = next(self._jobs)
+        future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+        self._job = (tag, future)
+        try:
+            await self.channel.send(Kind.JOB, tag, head, data)
+            return await future
+        except ChannelClosed:
+            raise DecisionLost("the decision process ended") from None
+        finally:
+            self._job = None
+
+    def kill(self) -> None:
+        """SIGKILL, the channel closed, the HTTP it asked for cancelled; reaped in the background."""
+        with contextlib.suppress(ProcessLookupError):
+            if self.process.pid:
+                os.kill(self.process.pid, signal.SIGKILL)
+        self.channel.close()
+        self._reader.cancel()
+        for task in list(self._relays):
+            task.cancel()
+
+
+class DecisionPool:
+    def __init__(self, config: PoolConfig, http: Callable[[], httpx.AsyncClient]) -> None:
+        """``http``: the service's client (called when a process asks for a request to be sent)."""
+        self.config = config
+        self._http = http
+        self._context: ForkServerContext = multiprocessing.get_context("forkserver")
+        self._idle: asyncio.Queue[_Process] = asyncio.Queue()
+        self._all: set[_Process] = set()
+        self._background: set[asyncio.Task[Any]] = set()
+        self._closed = False
+
+    # processes
+
+    async def start(self) -> None:
+        """Start every process and wait until each is ready (readiness waits for this)."""
+        self._start_fork_server()
+        await asyncio.gather(*(self._add() for _ in range(self.config.size)))
+
+    def _start_fork_server(self) -> None:
+        from multiprocessing import forkserver
+
+        self._context.set_forkserver_preload(list(self.config.preload))
+        saved = {name: os.environ.pop(name) for name in _NOT_INHERITED if name in os.environ}
+        try:
+            forkserver.ensure_running()
+        finally:
+            os.environ.update(saved)
+
+    async def _add(self) -> None:
+        ours, theirs = socket.socketpair()
+        process = self._context.Process(
+            target=serve,
+            args=(theirs, self.config.handler, self.config.initializer, self.config.init_arg),
+            daemon=False,
+        )
+
+        def start() -> None:
+            # Their end is closed here once the fork server has it, even if the caller was cancelled
+            # meanwhile (the thread runs on): closing it earlier would hand the process a dead descriptor.
+            try:
+                process.start()
+            finally:
+                theirs.close()
+
+        try:
+            await asyncio.to_thread(start)
+            reader, writer = await asyncio.open_connection(sock=ours)
+        except BaseException:
+            ours.close()  # a process started anyway sees its channel closed, and ends
+            raise
+        entry = _Process(process, Channel(reader, writer), self._http, self.config.relay_max_bytes)
+        self._all.add(entry)
+        try:
+            async with asyncio.timeout(START_SECONDS):
+                await entry.ready.wait()
+        except BaseException:
+            self._discard(entry, replace=False)
+            raise
+        if self._closed:
+            self._discard(entry, replace=False)
+            return
+        self._idle.put_nowait(entry)
+
+    def _discard(self, entry: _Process, *, replace: bool = True) -> None:
+        entry.kill()
+        self._all.discard(entry)
+        self._in_background(asyncio.to_thread(_reap, entry.process))
+        if replace and not self._closed:
+            self._in_background(self._replace())
+
+    async def _replace(self) -> None:
+        try:
+            await self._add()
+        except Exception as error:  # the pool is one process short; said, and tried again next time
+            log.error("decision_process_not_replaced", error=type(error).__name__)
+
+    def _in_background(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def pids(self) -> list[int]:
+        """The processes' ids (for tests and the operator)."""
+        return sorted(entry.pid for entry in self._all)
+
+    @property
+    def idle(self) -> int:
+        return self._idle.qsize()
+
+    # jobs
+
+    async def run(
+        self, head: dict[str, Any], data: bytes, *, deadline: float
+    ) -> tuple[dict[str, Any], bytes]:
+        """The job's answer (head, bytes) from a process, by ``deadline`` (event-loop time): else
+        ``TimeoutError`` and the process is killed and replaced. ``DecisionLost`` when it died;
+        ``DecisionFailed`` when the job raised."""
+        entry = await self._acquire(deadline)
+        try:
+            async with asyncio.timeout_at(deadline):
+                frame = await entry.run(head, data)
+        except BaseException:
+            # past the deadline, cancelled, or dead: nothing of its state is trusted again
+            self._discard(entry)
+            raise
+        self._idle.put_nowait(entry)
+        if frame.kind is Kind.FAILED:
+            raise DecisionFailed(str(frame.head.get("error")), str(frame.head.get("where")))
+        return frame.head, frame.data
+
+    async def _acquire(self, deadline: float) -> _Process:
+        async with asyncio.timeout_at(deadline):
+            while True:
+                entry = await self._idle.get()
+                if not entry.lost:
+                    return entry
+                self._discard(entry)  # died while idle
+
+    async def close(self) -> None:
+        self._closed = True
+        for entry in list(self._all):
+            self._discard(entry, replace=False)
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+
+
+def _reap(process: ForkServerProcess) -> None:
+    process.join(timeout=30)
+    with contextlib.suppress(ValueError):
+        process.close()

@@ -1,0 +1,89 @@
+"""The decision process's side: wait for jobs on the channel, run each with the handler, answer.
+
+``serve`` is the process's entry point (``pool`` starts it from the fork server). The handler is
+``async def handler(head, data, *, context, http) -> (head, data)``; ``context`` is what the initializer
+returned for ``init_arg`` once, when the process started; ``http`` is an ``httpx.AsyncClient`` whose
+requests the service sends (``relay``). An exception the handler raises is answered as FAILED with its
+type and source line only (its message can quote request data).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import importlib
+import os
+import signal
+import socket
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from cds_service.isolation.channel import Channel, ChannelClosed, Kind
+from cds_service.isolation.relay import RelayTransport
+
+Handler = Callable[..., Awaitable[tuple[dict[str, Any], bytes]]]
+
+# prctl(2) option: the signal this process gets when its parent (the fork server) ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def _load(path: str) -> Any:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _end_with_parent() -> None:
+    """Killed when the fork server ends (it ends when the service worker does): no orphan keeps running a
+    decision nobody will read. Linux only; elsewhere the closed channel ends an idle process."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:  # the fork server is already gone
+            os._exit(0)
+
+
+def serve(sock: socket.socket, handler: str, initializer: str, init_arg: Any) -> None:
+    _end_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the service's to handle, not each process's
+    context = _load(initializer)(init_arg)
+    asyncio.run(_serve(sock, _load(handler), context))
+
+
+def _where(error: BaseException) -> str:
+    trace = error.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    return f"{trace.tb_frame.f_code.co_filename}:{trace.tb_lineno}" if trace is not None else "?"
+
+
+async def _serve(sock: socket.socket, handler: Handler, context: Any) -> None:
+    reader, writer = await asyncio.open_connection(sock=sock)
+    channel = Channel(reader, writer)
+    relay = RelayTransport(channel)
+    jobs: set[asyncio.Task[None]] = set()
+
+    async def run(tag: int, head: dict[str, Any], data: bytes) -> None:
+        try:
+            answer, body = await handler(head, data, context=context, http=http)
+        except Exception as error:
+            await channel.send(Kind.FAILED, tag, {"error": type(error).__name__, "where": _where(error)})
+            return
+        await channel.send(Kind.RESULT, tag, answer, body)
+
+    async with httpx.AsyncClient(transport=relay) as http:
+        await channel.send(Kind.READY, 0, {"pid": os.getpid()})
+        try:
+            while True:
+                frame = await channel.receive()
+                if frame.kind is Kind.JOB:
+                    task = asyncio.create_task(run(frame.tag, frame.head, frame.data))
+                    jobs.add(task)
+                    task.add_done_callback(jobs.discard)
+                elif frame.kind is Kind.HTTP_RESPONSE:
+                    relay.answered(frame.tag, frame.head, frame.data)
+        except ChannelClosed:
+            pass  # the service closed the channel, or ended: so does this process
