@@ -122,10 +122,10 @@ class BodyLimitMiddleware:
 
 class BodyDeadlineMiddleware:
     """A request body (POST, PUT, PATCH) must arrive whole within ``seconds`` of its headers, on every route:
-    past it the read raises ``RequestTimeout``, answered 408 with ``Connection: close`` (issue 21: a slow
-    body on feedback and DTR held a connection and a task 20 s and more). A route that reads its body under
-    a shorter deadline (the hook, ``hooks/admission.py``) meets that one first. What the app reads after the
-    body (a disconnect) is not timed."""
+    past it the read raises ``RequestTimeout``, answered 408 with ``Connection: close`` (a security review saw
+    a slow body on feedback and DTR hold a connection and a task 20 s and more). A route that reads its body
+    under a shorter deadline (the hook, ``hooks/admission.py``) meets that one first. What the app reads after
+    the body (a disconnect) is not timed."""
 
     def __init__(self, app: ASGIApp, seconds: float) -> None:
         self.app = app

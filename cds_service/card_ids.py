@@ -1,13 +1,13 @@
 """Card and suggestion uuids the service recognises as its own, without keeping a list of them.
 
-CDS Hooks feedback names a card by its ``uuid`` and accepted suggestions by theirs. Feedback about a card
-the service never issued is not feedback on its advice, and recording it let anyone fill the store (44 MB
-in 4 s from 20 requests, issue 21). So "issued" means: minted by this service with its key. A uuid here is
-a version-4 UUID whose first 8 bytes are random and whose last 8 are an HMAC-SHA256 of the first 8 under
-the key of ``assertion_ids.assertion_key`` (``CDS_ASSERTION_SECRET``), with the UUID version and variant
-bits set (RFC 9562 §5.4). Any replica sharing the secret recognises any other's cards, across restarts,
-and nothing is stored per card. Without the secret the key is the process's own (its decision processes
-are given the same key), so feedback is recognised by the process that issued the card only.
+CDS Hooks feedback names a card by its ``uuid`` and accepted suggestions by theirs. Feedback about a card the
+service never issued is not feedback on its advice, and recording it let anyone fill the store (44 MB in 4 s
+from 20 requests in a security review). So "issued" means: minted by this service with its key. A uuid here is
+a version-4 UUID whose first 8 bytes are random and whose last 8 are an HMAC-SHA256 of the first 8 under the
+key of ``assertion_ids.assertion_key`` (``CDS_ASSERTION_SECRET``), with the UUID version and variant bits set
+(RFC 9562 §5.4). Any replica sharing the secret recognises any other's cards, across restarts, and nothing is
+stored per card. Without the secret the key is the process's own (its decision processes are given the same
+key), so feedback is recognised by the process that issued the card only.
 
 A guess is recognised with probability 2^-62 (the MAC keeps 62 of its 64 bits beside the variant bits).
 """

@@ -2,7 +2,7 @@
 
 uvicorn times out only idle keep-alive connections (``timeout_keep_alive``, after a response). A connection
 that never completes its request headers is kept for ever, and the headers it sends are held without limit
-(13 MB of one header line was accepted here), so idle and slow clients could pile up (issue 21: 300
+(13 MB of one header line was accepted here), so idle and slow clients could pile up (300
 connections sending partial headers). This protocol adds, per connection:
 
 - **a header deadline**: the request line and headers must be complete within

@@ -56,7 +56,7 @@ log = structlog.get_logger(__name__)
 FOLLOW_UP_ROUNDS = 3
 # Notes logged one per line in a call; the rest are counted in one line (``Gathering.flush_notes``). A
 # request is the client's to shape: 20,000 unknown prefetch keys wrote 6.7 MB of log from a 4 MB request
-# (issue 21). 20 is more than an ordinary call ever notes (a dozen keys, a few follow-ups).
+# (a security review). 20 is more than an ordinary call ever notes (a dozen keys, a few follow-ups).
 LOGGED_NOTES = 20
 # Longest part of a client's text (a prefetch key) in a note.
 NOTE_KEY_CHARS = 64

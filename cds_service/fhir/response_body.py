@@ -1,7 +1,8 @@
 """A FHIR server's response body, decoded under a cap on the decoded bytes, as it arrives.
 
 A compressed body is small on the wire and large once decoded: 3.5 KB of ``Content-Encoding: gzip, gzip``
-decoded to 2.2 GB (issue 21), since httpx decodes each received chunk whole before anyone can count it.
+decoded to 2.2 GB in a security review, since httpx decodes each received chunk whole before anyone can
+count it.
 So the body is read raw (``aiter_raw``) and decoded here with ``zlib``'s ``max_length``: no decode step
 yields more than what is left under the cap, the input it has not consumed waits in ``unconsumed_tail``,
 and the read stops as soon as the cap is passed. At most ``max_bytes + 1`` decoded bytes are ever held.

@@ -3,7 +3,7 @@ request connects.
 
 ``server_url`` refuses an internal ``fhirServer`` written as an address; a *name* was not checked, so
 with an empty ``CDS_FHIR_SERVER_ALLOWLIST`` a name resolving to 127.0.0.1 received the caller's bearer
-token (issue 21). A request that carries ``client.REFUSE_INTERNAL_ADDRESSES`` (every ``fhirServer``
+token in a security review. A request that carries ``client.REFUSE_INTERNAL_ADDRESSES`` (every ``fhirServer``
 request when the allowlist is empty) goes through a connection pool whose network backend:
 
 1. resolves the host (``getaddrinfo``, within the connect timeout);

@@ -4,7 +4,7 @@ check of where a URL points.
 A ``next`` link is the server's (or whoever answers for it) to write, and the bearer token goes wherever it
 points if it passes the same-server check. ``https://ehr/fhir/%2e%2e/admin`` starts with
 ``https://ehr/fhir/``, yet a server decodes ``%2e`` and removes the dot segments, and reads ``/admin``
-(issue 21: a ``..`` link sent the token to another path). So a URL is first normalised:
+(a security review: a ``..`` link sent the token to another path). So a URL is first normalised:
 
 - scheme and host in lower case, the scheme's default port left out (§6.2.2.1, §6.2.3);
 - percent-encodings of unreserved characters decoded, the others in upper case (§6.2.2.2);

@@ -10,16 +10,16 @@ typed, so only the fact that one was given is recorded. A client may send the sa
 (spec: "may receive feedback for the same card instance multiple times"): each item is recorded once:
 it carries a stable ``id``, the store's key.
 
-Bounded (issue 21: 20 requests wrote 44 MB): a body of at most ``MAX_BODY_BYTES`` (413 beyond), at most
-``MAX_ITEMS`` items per request and ``MAX_SUGGESTIONS`` accepted suggestions per item, card and suggestion
-ids of at most ``MAX_ID_CHARS`` characters and reason codes and systems of at most ``MAX_CODE_CHARS``
-(400 beyond); the route is admitted like the hook (``CDS_MAX_FEEDBACK_IN_FLIGHT``, 503 beyond). Only
-feedback on cards the service issued is recorded (``card_ids``: a uuid minted with the service's key):
-an item about any other card is answered like the rest but not recorded, and counted
-(``FEEDBACK_FLAGGED{flag="card_not_issued"}``); a suggestion id the service did not issue is left out of
-the record, which is flagged ``suggestion_not_issued``. So what is stored is bounded by the cards the
-service gave out, and each record by the bounds above. A store that cannot be reached is logged as an
-error and the feedback is still answered 200 (it was received).
+Bounded (20 requests wrote 44 MB in a security review): a body of at most ``MAX_BODY_BYTES`` (413 beyond), at
+most ``MAX_ITEMS`` items per request and ``MAX_SUGGESTIONS`` accepted suggestions per item, card and
+suggestion ids of at most ``MAX_ID_CHARS`` characters and reason codes and systems of at most
+``MAX_CODE_CHARS`` (400 beyond); the route is admitted like the hook (``CDS_MAX_FEEDBACK_IN_FLIGHT``, 503
+beyond). Only feedback on cards the service issued is recorded (``card_ids``: a uuid minted with the service's
+key): an item about any other card is answered like the rest but not recorded, and counted
+(``FEEDBACK_FLAGGED{flag="card_not_issued"}``); a suggestion id the service did not issue is left out of the
+record, which is flagged ``suggestion_not_issued``. So what is stored is bounded by the cards the service gave
+out, and each record by the bounds above. A store that cannot be reached is logged as an error and the
+feedback is still answered 200 (it was received).
 """
 
 from __future__ import annotations

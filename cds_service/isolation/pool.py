@@ -1,7 +1,7 @@
 """A pool of decision processes: a hook's decision runs where its deadline can stop it, and the event loop
 that answers health, readiness, discovery and 503s never waits behind one.
 
-Why processes (issue 21): the decision is CPU work. On the event loop it cannot be interrupted once started,
+Why processes: the decision is CPU work. On the event loop it cannot be interrupted once started,
 so one request whose record makes it long (a schedule of 10^18 doses, thousands of drafts) held the worker
 and everything it answers; threads cannot be stopped either, and share the GIL. A process can be killed.
 

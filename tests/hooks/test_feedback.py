@@ -293,7 +293,7 @@ def flagged(flag: str) -> float:
 async def test_feedback_on_cards_the_service_never_issued_is_answered_but_not_recorded(
     serve_app: ServeApp, make_settings: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Any card id was recorded: 20 requests wrote 44 MB (issue 21). Now only cards the service minted
+    """Any card id was recorded: 20 requests wrote 44 MB. Now only cards the service minted
     (card_ids) are; the others are counted and the log says how many."""
     settings = make_settings()
     before = flagged("card_not_issued")
