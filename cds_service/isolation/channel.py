@@ -19,6 +19,9 @@ import orjson
 
 _HEADER = struct.Struct("!BII")
 _HEAD_LENGTH = struct.Struct("!I")
+# The stream buffer of each end: large enough that a request body or a FHIR page arrives without the
+# reader pausing and resuming its socket every 128 KiB (asyncio's default limit is 64 KiB).
+STREAM_LIMIT = 4 * 1024 * 1024
 # Largest frame read (a sanity bound: the largest payloads are a request body, CDS_MAX_BODY_BYTES, and a
 # FHIR response, CDS_FHIR_MAX_RESPONSE_BYTES).
 MAX_FRAME_BYTES = 256 * 1024 * 1024

@@ -39,7 +39,7 @@ from typing import Any
 import httpx
 import structlog
 
-from cds_service.isolation.channel import Channel, ChannelClosed, Frame, Kind
+from cds_service.isolation.channel import STREAM_LIMIT, Channel, ChannelClosed, Frame, Kind
 from cds_service.isolation.process import serve
 from cds_service.isolation.relay import send_for
 
@@ -195,7 +195,7 @@ class DecisionPool:
 
         try:
             await asyncio.to_thread(start)
-            reader, writer = await asyncio.open_connection(sock=ours)
+            reader, writer = await asyncio.open_connection(sock=ours, limit=STREAM_LIMIT)
         except BaseException:
             ours.close()  # a process started anyway sees its channel closed, and ends
             raise

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from cds_service.isolation.channel import Channel, ChannelClosed, Kind
+from cds_service.isolation.channel import STREAM_LIMIT, Channel, ChannelClosed, Kind
 from cds_service.isolation.relay import RelayTransport
 
 Handler = Callable[..., Awaitable[tuple[dict[str, Any], bytes]]]
@@ -50,7 +50,15 @@ def serve(sock: socket.socket, handler: str, initializer: str, init_arg: Any) ->
     _end_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the service's to handle, not each process's
     context = _load(initializer)(init_arg)
-    asyncio.run(_serve(sock, _load(handler), context))
+    # uvloop when installed (uvicorn[standard] brings it), as the service's own loop runs on it.
+    try:
+        import uvloop
+
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = uvloop.new_event_loop
+    except ImportError:
+        loop_factory = None
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(_serve(sock, _load(handler), context))
 
 
 def _where(error: BaseException) -> str:
@@ -61,7 +69,7 @@ def _where(error: BaseException) -> str:
 
 
 async def _serve(sock: socket.socket, handler: Handler, context: Any) -> None:
-    reader, writer = await asyncio.open_connection(sock=sock)
+    reader, writer = await asyncio.open_connection(sock=sock, limit=STREAM_LIMIT)
     channel = Channel(reader, writer)
     relay = RelayTransport(channel)
     jobs: set[asyncio.Task[None]] = set()
