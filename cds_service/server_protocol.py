@@ -10,6 +10,9 @@ connections sending partial headers). This protocol adds, per connection:
   the connection is answered ``408`` and closed. A deadline, not an idle timer: a byte a second does not
   extend it;
 - **a header size bound** (``MAX_HEADER_BYTES``): past it, ``431`` and closed;
+- **a bound on the unread rest of an answered request's body** (a 413, a 503 refused before reading):
+  dropped as it arrives for at most ``CDS_HEADER_TIMEOUT_SECONDS`` and ``MAX_DRAINED_BYTES``, then the
+  connection is closed (the client has its answer);
 - **a connection bound** per worker (``CDS_MAX_CONNECTIONS``): a connection beyond it closes the
   connection that has waited longest for its request headers (idle keep-alive ones included), so idle
   clients cannot crowd out working ones; only when every connection is busy with a request is the new one
@@ -37,6 +40,9 @@ MAX_HEADER_BYTES = 64 * 1024
 # dropped for this long before it is closed: closing a socket with unread data sends a TCP reset, which
 # can destroy the answer before the client reads it (the "lingering close" of common servers).
 LINGER_SECONDS = 2.0
+# The rest of the body of a request answered before it was read (413, a shed 503) is read and dropped up to
+# this many bytes, within the header deadline; past either the connection is closed (the answer was sent).
+MAX_DRAINED_BYTES = 1024 * 1024
 
 
 def _outcome(status: str, code: str, text: str) -> bytes:
@@ -80,6 +86,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._header_timer: asyncio.TimerHandle | None = None
         self._header_bytes = 0
         self._lingering = False
+        self._drained: int | None = None  # bytes of an answered request's body dropped, while draining
         # Since when this connection has waited for request headers; None while a request is in hand.
         self.waiting_since: float | None = None
 
@@ -120,12 +127,20 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self._header_timer.cancel()
             self._header_timer = None
         self.waiting_since = None
+        self._drained = None
 
-    def _answer(self, which: str) -> None:
+    def _drain(self) -> None:
+        """The response is sent but the request's body is still arriving: drop it, within bounds."""
         self._stop_waiting()
-        if self.transport.is_closing() or self._lingering:
-            return
-        self.transport.write(_answers()[which])
+        self._drained = 0
+        self._header_timer = self.loop.call_later(self._header_timeout, self._close_quietly)
+
+    def _close_quietly(self) -> None:
+        self._stop_waiting()
+        if not self.transport.is_closing() and not self._lingering:
+            self._linger()
+
+    def _linger(self) -> None:
         if not self.transport.can_write_eof():
             self.transport.close()
             return
@@ -133,12 +148,25 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._lingering = True
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
+    def _answer(self, which: str) -> None:
+        self._stop_waiting()
+        if self.transport.is_closing() or self._lingering:
+            return
+        self.transport.write(_answers()[which])
+        self._linger()
+
     def data_received(self, data: bytes) -> None:
         if self._lingering:
             return  # answered already: read and dropped until the connection closes
         super().data_received(data)
+        if self.transport.is_closing():
+            return
+        if self._drained is not None:
+            self._drained += len(data)
+            if self._drained > MAX_DRAINED_BYTES:
+                self._close_quietly()
         # Bytes that did not complete the headers count towards their bound (the parser holds them).
-        if self.waiting_since is not None and not self.transport.is_closing():
+        elif self.waiting_since is not None:
             self._header_bytes += len(data)
             if self._header_bytes > MAX_HEADER_BYTES:
                 self._answer("large")
@@ -149,6 +177,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        # The next request's headers are awaited unless a pipelined one is already in hand.
-        if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
+        if self.transport.is_closing() or not (self.cycle is None or self.cycle.response_complete):
+            return  # closing, or a pipelined request is already in hand
+        if self.cycle is not None and self.cycle.more_body:
+            self._drain()  # answered before its body was read
+        else:
+            self._await_headers()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        if self._drained is not None:  # the answered request's body is all in: the next request may come
             self._await_headers()

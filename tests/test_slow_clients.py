@@ -176,3 +176,28 @@ def test_300_connections_sending_partial_headers_do_not_refuse_a_request(few_con
     finally:
         for connection in idle:
             connection.close()
+
+
+def test_the_unread_rest_of_a_refused_body_is_dropped_within_bounds(quick_deadlines: int) -> None:
+    """A 413 answered on the declared length: the client still sends its 2 MiB; the service reads and drops
+    at most MAX_DRAINED_BYTES of it and closes the connection, and the client has its 413."""
+    size = 2 * 1024 * 1024
+    with connect(quick_deadlines) as connection:
+        connection.sendall(
+            f"POST /cds-services/{SERVICE_ID}/feedback HTTP/1.1\r\nHost: cds\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {size}\r\n\r\n".encode()
+        )
+        try:
+            for _ in range(size // 65536):
+                connection.sendall(b" " * 65536)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        received = b""
+        try:
+            while chunk := connection.recv(65536):
+                received += chunk
+        except ConnectionResetError:
+            pass
+    status, outcome = outcome_of(received)
+    assert status == 413
+    assert outcome["issue"][0]["code"] == "too-long"  # type: ignore[index]

@@ -22,7 +22,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cds_service.errors import (
     QUOTE_CHARS,
     Overloaded,
-    PayloadTooLarge,
     RequestTimeout,
     ServiceError,
     Unauthorized,
@@ -98,8 +97,10 @@ async def _service_error(_: Request, exc: Exception) -> Response:
     if isinstance(exc, Overloaded):
         headers = {"Retry-After": str(exc.retry_after_seconds)}
         return outcome_response(exc.status, exc.message, code=exc.code, headers=headers)
-    if isinstance(exc, PayloadTooLarge | RequestTimeout):
-        # The body was not read to its end: the connection cannot carry another request.
+    if isinstance(exc, RequestTimeout):
+        # The body did not arrive: the connection cannot carry another request. (A 413 or a shed 503 keeps
+        # it: closing a connection whose client is still sending resets it, and the client may never read
+        # the answer; the rest of the body is drained, bounded by the header deadline of the next request.)
         headers = {"Connection": "close"}
         return outcome_response(exc.status, exc.message, code=exc.code, headers=headers)
     return outcome_response(exc.status, exc.message, code=exc.code, expression=exc.expression)
