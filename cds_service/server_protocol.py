@@ -7,12 +7,15 @@ connections sending partial headers). This protocol adds, per connection:
 
 - **a header deadline**: the request line and headers must be complete within
   ``CDS_HEADER_TIMEOUT_SECONDS`` of the connection opening, or of the previous response ending; past it
-  the connection is answered ``408`` and closed. A deadline, not an idle timer: a byte a second does not
-  extend it;
+  a request begun is answered ``408`` and the connection closed (one with no byte of a request is closed
+  without an answer, as an idle keep-alive connection is). A deadline, not an idle timer: a byte a second
+  does not extend it;
 - **a header size bound** (``MAX_HEADER_BYTES``): past it, ``431`` and closed;
 - **a bound on the unread rest of an answered request's body** (a 413, a 503 refused before reading):
-  dropped as it arrives for at most ``CDS_HEADER_TIMEOUT_SECONDS`` and ``MAX_DRAINED_BYTES``, then the
-  connection is closed (the client has its answer);
+  dropped as it arrives, for at most ``CDS_HEADER_TIMEOUT_SECONDS`` and ``CDS_MAX_BODY_BYTES``, then the
+  connection is closed without another answer. A body within them is dropped whole and the connection
+  stays usable: closing it while the client still sends would reset it, and the client could lose the
+  answer or reuse a connection about to close;
 - **a connection bound** per worker (``CDS_MAX_CONNECTIONS``): a connection beyond it closes the
   connection that has waited longest for its request headers (idle keep-alive ones included), so idle
   clients cannot crowd out working ones; only when every connection is busy with a request is the new one
@@ -40,9 +43,6 @@ MAX_HEADER_BYTES = 64 * 1024
 # dropped for this long before it is closed: closing a socket with unread data sends a TCP reset, which
 # can destroy the answer before the client reads it (the "lingering close" of common servers).
 LINGER_SECONDS = 2.0
-# The rest of the body of a request answered before it was read (413, a shed 503) is read and dropped up to
-# this many bytes, within the header deadline; past either the connection is closed (the answer was sent).
-MAX_DRAINED_BYTES = 1024 * 1024
 
 
 def _outcome(status: str, code: str, text: str) -> bytes:
@@ -83,10 +83,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         settings = get_settings()
         self._header_timeout = settings.header_timeout_seconds
         self._max_connections = settings.max_connections
+        self._max_drained = settings.max_body_bytes
         self._header_timer: asyncio.TimerHandle | None = None
         self._header_bytes = 0
         self._lingering = False
         self._drained: int | None = None  # bytes of an answered request's body dropped, while draining
+        self._phase = 0  # changes when the connection starts waiting for headers or draining
         # Since when this connection has waited for request headers; None while a request is in hand.
         self.waiting_since: float | None = None
 
@@ -118,6 +120,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def _await_headers(self) -> None:
         self._stop_waiting()
+        self._phase += 1
         self._header_bytes = 0
         self.waiting_since = self.loop.time()
         self._header_timer = self.loop.call_later(self._header_timeout, self._answer, "slow")
@@ -132,6 +135,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def _drain(self) -> None:
         """The response is sent but the request's body is still arriving: drop it, within bounds."""
         self._stop_waiting()
+        self._phase += 1
         self._drained = 0
         self._header_timer = self.loop.call_later(self._header_timeout, self._close_quietly)
 
@@ -149,8 +153,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
     def _answer(self, which: str) -> None:
+        begun = self._header_bytes > 0
         self._stop_waiting()
         if self.transport.is_closing() or self._lingering:
+            return
+        if which == "slow" and not begun:  # nothing of a request arrived: nothing to answer
+            self._linger()
             return
         self.transport.write(_answers()[which])
         self._linger()
@@ -158,12 +166,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._lingering:
             return  # answered already: read and dropped until the connection closes
+        phase = self._phase
         super().data_received(data)
-        if self.transport.is_closing():
-            return
+        if self.transport.is_closing() or self._phase != phase:
+            return  # the bytes ended what the connection was doing (a body, headers): not counted anew
         if self._drained is not None:
             self._drained += len(data)
-            if self._drained > MAX_DRAINED_BYTES:
+            if self._drained > self._max_drained:
                 self._close_quietly()
         # Bytes that did not complete the headers count towards their bound (the parser holds them).
         elif self.waiting_since is not None:

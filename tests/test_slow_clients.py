@@ -179,8 +179,9 @@ def test_300_connections_sending_partial_headers_do_not_refuse_a_request(few_con
 
 
 def test_the_unread_rest_of_a_refused_body_is_dropped_within_bounds(quick_deadlines: int) -> None:
-    """A 413 answered on the declared length: the client still sends its 2 MiB; the service reads and drops
-    at most MAX_DRAINED_BYTES of it and closes the connection, and the client has its 413."""
+    """A 413 answered on the declared length: the client still sends its 2 MiB; the service drops them as
+    they arrive (no second answer, no reset that could lose the first), and once the connection is idle
+    past the header deadline it is closed without an answer, as an idle keep-alive connection is."""
     size = 2 * 1024 * 1024
     with connect(quick_deadlines) as connection:
         connection.sendall(
@@ -201,3 +202,15 @@ def test_the_unread_rest_of_a_refused_body_is_dropped_within_bounds(quick_deadli
     status, outcome = outcome_of(received)
     assert status == 413
     assert outcome["issue"][0]["code"] == "too-long"  # type: ignore[index]
+
+
+def test_an_idle_connection_is_closed_without_an_answer(quick_deadlines: int) -> None:
+    """Nothing of a request arrived: closed at the header deadline with no 408 a client could take for the
+    answer to a request it sends meanwhile."""
+    with connect(quick_deadlines) as connection:
+        assert read_all(connection) == b""
+        again = connect(quick_deadlines)
+        again.sendall(b"GET /healthz HTTP/1.1\r\nHost: cds\r\n\r\n")
+        answered = read_all(again)  # the answer, then nothing more until the idle connection is closed
+        again.close()
+    assert answered.startswith(b"HTTP/1.1 200 ") and answered.count(b"HTTP/1.1 ") == 1
