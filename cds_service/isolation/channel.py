@@ -10,6 +10,7 @@ written by concurrent tasks never interleave.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import struct
 from dataclasses import dataclass
 from enum import IntEnum
@@ -80,3 +81,8 @@ class Channel:
 
     def close(self) -> None:
         self._writer.close()
+
+    async def closed(self) -> None:
+        """Once the socket is closed (``close`` only schedules it)."""
+        with contextlib.suppress(Exception):
+            await self._writer.wait_closed()

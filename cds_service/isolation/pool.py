@@ -158,6 +158,7 @@ class DecisionPool:
         self._idle: asyncio.Queue[_Process] = asyncio.Queue()
         self._all: set[_Process] = set()
         self._background: set[asyncio.Task[Any]] = set()
+        self._starting: set[asyncio.Future[None]] = set()
         self._closed = False
 
     # processes
@@ -186,15 +187,19 @@ class DecisionPool:
         )
 
         def start() -> None:
-            # Their end is closed here once the fork server has it, even if the caller was cancelled
-            # meanwhile (the thread runs on): closing it earlier would hand the process a dead descriptor.
+            # Their end is closed here once the fork server has it: closing it earlier would hand the
+            # process a dead descriptor. The start is shielded from cancellation (``close`` waits for it),
+            # so this always runs and their end is never left open.
             try:
                 process.start()
             finally:
                 theirs.close()
 
+        starting = asyncio.ensure_future(asyncio.to_thread(start))
+        self._starting.add(starting)
+        starting.add_done_callback(self._starting.discard)
         try:
-            await asyncio.to_thread(start)
+            await asyncio.shield(starting)
             reader, writer = await asyncio.open_connection(sock=ours, limit=STREAM_LIMIT)
         except BaseException:
             ours.close()  # a process started anyway sees its channel closed, and ends
@@ -269,11 +274,15 @@ class DecisionPool:
 
     async def close(self) -> None:
         self._closed = True
-        for entry in list(self._all):
+        entries = list(self._all)
+        for entry in entries:
             self._discard(entry, replace=False)
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+        await asyncio.gather(*self._starting, return_exceptions=True)  # processes being forked now
+        # The sockets close on the loop's next turns: before the caller's loop may end.
+        await asyncio.gather(*(entry.channel.closed() for entry in entries))
 
 
 def _reap(process: ForkServerProcess) -> None:

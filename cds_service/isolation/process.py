@@ -85,13 +85,16 @@ async def _serve(sock: socket.socket, handler: Handler, context: Any) -> None:
         try:
             answer, body = await handler(head, data, context=context, http=http)
         except Exception as error:
-            await channel.send(Kind.FAILED, tag, {"error": type(error).__name__, "where": _where(error)})
-            return
-        await channel.send(Kind.RESULT, tag, answer, body)
+            answer, body = {"error": type(error).__name__, "where": _where(error)}, b""
+            kind = Kind.FAILED
+        else:
+            kind = Kind.RESULT
+        with contextlib.suppress(ChannelClosed):  # the service stopped waiting: nothing to answer
+            await channel.send(kind, tag, answer, body)
 
     async with httpx.AsyncClient(transport=relay) as http:
-        await channel.send(Kind.READY, 0, {"pid": os.getpid()})
         try:
+            await channel.send(Kind.READY, 0, {"pid": os.getpid()})
             while True:
                 frame = await channel.receive()
                 if frame.kind is Kind.JOB:
