@@ -101,7 +101,8 @@ def _serve(host: str, port: int, workers: int = 1) -> int:
     # Decision processes (README "Isolation of decisions"): the cores this process may use, shared by the
     # workers, so N workers of N processes each never oversubscribe the machine; at least one each.
     if "CDS_DECISION_PROCESSES" not in os.environ:
-        os.environ["CDS_DECISION_PROCESSES"] = str(max(1, len(os.sched_getaffinity(0)) // workers))
+        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        os.environ["CDS_DECISION_PROCESSES"] = str(max(1, usable // workers))
     _settings_or_exit()
     # Several workers count into files that /metrics sums: the directory is named in the environment
     # before uvicorn spawns them (each imports prometheus-client afresh and reads it then).
