@@ -151,7 +151,7 @@ def test_serve_gives_each_worker_its_share_of_the_cpus_as_decision_processes(
     assert os.environ["CDS_DECISION_PROCESSES"] == str(max(1, cpus // workers))
     assert seen["http"] == "cds_service.server_protocol:BoundedHttpToolsProtocol"
     monkeypatch.setenv("CDS_DECISION_PROCESSES", "7")
-    assert main(["serve", "--workers", str(workers)]) == 0
+    assert main(["serve"]) == 0
     assert os.environ["CDS_DECISION_PROCESSES"] == "7"
 
 
