@@ -3,7 +3,7 @@
 ``decide_hook`` is the whole CPU part of a hook call (what the hook deadline must be able to stop) and the
 FHIR reads it needs: the order-sign route and the tester's determination run it, on the event loop
 (``CDS_DECISION_PROCESSES=0``: tests, ``cds-service evaluate``-like use) or in a decision process
-(``isolation.pool``, through ``hooks.admission.decide_within``). It returns plain data (``HookOutcome``):
+(``isolation.pool``), through ``decide_within`` below. It returns plain data (``HookOutcome``):
 the answer's bytes, the determination records the service stores before answering (the store is the
 service's, on its event loop), and what the route logs and counts.
 
@@ -38,6 +38,8 @@ from cds_service.policy.render import determination_to_json
 from cds_service.response.hook_response import build_response
 from cds_service.settings import Settings
 from cds_service.store.records import DeterminationRecord
+
+log = structlog.get_logger("cds_service.hooks")
 
 # Longest hookInstance written to the log (a UUID by the spec; any string in practice).
 HOOK_INSTANCE_LOGGED = 128
@@ -227,9 +229,6 @@ def _record_from_wire(wire: dict[str, Any]) -> DeterminationRecord:
             "expires_at": datetime.fromisoformat(wire["expires_at"]),
         }
     )
-
-
-log = structlog.get_logger("cds_service.hooks")
 
 
 async def decide_within(
