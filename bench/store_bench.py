@@ -26,7 +26,7 @@ import httpx
 from cds_service.app import create_app
 from cds_service.hooks.discovery import SERVICE_ID
 from cds_service.settings import Settings
-from cds_service.store.protocol import Store
+from cds_service.store.protocol import SchemaMigration, Store
 from cds_service.store.records import DeterminationRecord, FeedbackRecord
 from cds_service.store.sql import SqlStore
 from tests.store.hook_requests import hook_bytes
@@ -36,13 +36,16 @@ from tests.store.postgres import start_postgres
 class NoStore:
     """The baseline: a store that keeps nothing (bench only)."""
 
-    async def migrate(self) -> None:
-        return None
+    async def migrate(self) -> SchemaMigration:
+        return SchemaMigration("none", "none")
 
     async def save_determinations(self, records: Sequence[DeterminationRecord]) -> None:
         return None
 
     async def determination(self, assertion_id: str, *, now: datetime) -> DeterminationRecord | None:
+        return None
+
+    async def latest_for_order(self, order_key: str, *, now: datetime) -> DeterminationRecord | None:
         return None
 
     async def record_feedback(self, records: Sequence[FeedbackRecord]) -> list[str]:

@@ -29,13 +29,15 @@ from cds_service.deps import RuntimeDep
 from cds_service.dtr.routes import router as dtr_router
 from cds_service.errors import PayloadTooLarge, RequestTimeout
 from cds_service.gc_tuning import tune_gc
+from cds_service.hooks.discovery import HOOKS
 from cds_service.hooks.errors import UnhandledErrorMiddleware, install_error_handling, outcome_response
 from cds_service.hooks.routes import json_response
 from cds_service.hooks.routes import router as hooks_router
+from cds_service.log_context import clear_call_context
 from cds_service.logging_setup import configure_logging
 from cds_service.metrics_exposition import exposition, mark_worker_exited, show_known_series
 from cds_service.openapi import install_openapi
-from cds_service.settings import Settings, get_settings
+from cds_service.settings import DEFAULT_HEALTH_PLAN_NAME, Settings, get_settings
 from cds_service.store.protocol import Store, StoreUnavailable
 from cds_service.store.schedule import keep_migrated, purge_on_schedule
 from cds_service.tester.routes import data_router as tester_data_router
@@ -52,6 +54,9 @@ log = structlog.get_logger("cds_service.app")
 # refusing one blocks the call. Safe without credentials: headers carry no ambient authority here.
 CORS_METHODS = ["GET", "POST", "OPTIONS"]
 CORS_HEADERS = ["*"]
+# While authentication can accept no client, readiness is checked again this often, so that `ready` is
+# logged once a JWKS file named in CDS_TRUSTED_ISSUERS appears (/readyz reads the same state).
+READINESS_RECHECK_SECONDS = 5.0
 
 
 class OutcomeCORSMiddleware(CORSMiddleware):
@@ -69,6 +74,21 @@ class OutcomeCORSMiddleware(CORSMiddleware):
             if key.lower() not in {"content-length", "content-type"}
         }
         return outcome_response(response.status_code, text, code="forbidden", headers=headers)
+
+
+class CallLogContextMiddleware:
+    """Outermost: when a call ends, the keys it bound to the log context (its hook_instance, bound once the
+    hook request is parsed) are cleared, after every line of the call, ``unhandled_error`` included, was
+    logged with them (log_context)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            clear_call_context()
 
 
 class BodyLimitMiddleware:
@@ -206,6 +226,27 @@ def _announce_security(settings: Settings) -> None:
         )
     if settings.allow_unauthenticated_fhir:
         log.warning("unauthenticated_fhir_allowed", message="fhirServer is queried without fhirAuthorization")
+    if settings.auth_required and settings.health_plan_name == DEFAULT_HEALTH_PLAN_NAME:
+        log.warning(
+            "health_plan_name_unset",
+            message="CDS_HEALTH_PLAN_NAME is not set: every card names its source "
+            f"{DEFAULT_HEALTH_PLAN_NAME!r}",
+        )
+
+
+def readiness_problem(runtime: Runtime) -> tuple[str, str] | None:
+    """Why the service is not ready, as (OperationOutcome issue code, text), before the store's ping:
+    what /readyz answers 503 for and what holds back the `ready` log line (one rule for both)."""
+    problem = auth_configuration_problem(runtime.settings)
+    if problem is not None:
+        return "security", f"Not ready: {problem}"
+    if not runtime.ready.is_set():
+        return "transient", "Warming up"
+    # Not ready while the database is unreachable: an orchestrator sends traffic to replicas that can
+    # keep what they decide (docs/operations.md, "Readiness").
+    if not runtime.store_migrated.is_set():
+        return "transient", "Not ready: the store is not migrated yet"
+    return None
 
 
 async def _warm_up(runtime: Runtime) -> None:
@@ -227,6 +268,20 @@ async def _warm_up(runtime: Runtime) -> None:
     if runtime.settings.gc_tuning:
         tune_gc()  # after warm-up, so what it loaded is frozen too (cds_service/gc_tuning.py)
     runtime.ready.set()
+    log.info("models_warmed_up")
+
+
+async def _announce_ready(runtime: Runtime) -> None:
+    """Logs `ready` once /readyz would answer 200: warmed up, the store migrated, and authentication (when
+    required) able to accept a client. Until then a `not_ready` line says why (each new reason once)."""
+    await runtime.ready.wait()
+    await runtime.store_migrated.wait()
+    said = ""
+    while (problem := readiness_problem(runtime)) is not None:
+        if problem[1] != said:
+            said = problem[1]
+            log.warning("not_ready", reason=said)
+        await asyncio.sleep(READINESS_RECHECK_SECONDS)
     log.info("ready")
 
 
@@ -237,6 +292,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     _announce_security(runtime.settings)
     # Warm up in the background: liveness answers at once, readiness once the models are loaded.
     warm_up = asyncio.create_task(_warm_up(runtime))
+    announce = asyncio.create_task(_announce_ready(runtime))
     # Migrate the store (retried while the database is unreachable: the service answers meanwhile, not
     # ready), then purge expired rows on the CDS_PURGE_INTERVAL_SECONDS schedule.
     store_tasks = [
@@ -246,9 +302,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for task in store_tasks:
+        for task in (announce, *store_tasks):
             task.cancel()
-        await asyncio.gather(warm_up, *store_tasks, return_exceptions=True)
+        await asyncio.gather(warm_up, announce, *store_tasks, return_exceptions=True)
         await runtime.close()
         mark_worker_exited()
 
@@ -284,7 +340,7 @@ def create_app(
         openapi_url="/openapi.json" if docs else None,
     )
     app.state.runtime = Runtime(settings, http_client=http_client, given_store=store)
-    show_known_series()
+    show_known_series(HOOKS)
     install_error_handling(app)
     # Innermost: a 413 raised while a route reads the body goes through the app's error handling.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -300,6 +356,7 @@ def create_app(
         allow_private_network=True,
         max_age=600,
     )
+    app.add_middleware(CallLogContextMiddleware)  # outermost (added last)
     app.include_router(hooks_router)
     app.include_router(dtr_router)
     # The tester page is a development aid, like the API docs (see tester/routes.py).
@@ -316,17 +373,10 @@ def create_app(
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz(runtime: RuntimeDep) -> Response:
-        problem = auth_configuration_problem(runtime.settings)
+        problem = readiness_problem(runtime)
         if problem is not None:
-            return outcome_response(503, f"Not ready: {problem}", code="security", counted=False)
-        if not runtime.ready.is_set():
-            return outcome_response(503, "Warming up", code="transient", counted=False)
-        # Not ready while the database is unreachable: an orchestrator sends traffic to replicas that can
-        # keep what they decide (issue 11).
-        if not runtime.store_migrated.is_set():
-            return outcome_response(
-                503, "Not ready: the store is not migrated yet", code="transient", counted=False
-            )
+            code, text = problem
+            return outcome_response(503, text, code=code, counted=False)
         try:
             await runtime.store.ping()
         except StoreUnavailable:

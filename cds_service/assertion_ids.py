@@ -23,8 +23,10 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlsplit, urlunsplit
 
+from cds_service.policy.basis import Revision
 from cds_service.policy.determination import Determination
 from cds_service.settings import Settings
 
@@ -65,6 +67,13 @@ def _digest(purpose: str, order: str, coverage: str, *, scope: str, key: bytes) 
     return hmac.new(key, message, hashlib.sha256).digest()
 
 
+def order_key(order: str, *, scope: str) -> str:
+    """What the store finds an order's latest determination by, whatever its coverage (order-dispatch
+    looks up what was asserted at signing): the order within its scope. A plain SHA-256, not keyed, so
+    every replica finds it even where their assertion secrets differ; it is never handed out."""
+    return hashlib.sha256("\x1f".join(("order", scope, order)).encode()).hexdigest()
+
+
 def coverage_assertion_id(order: str, coverage: str, *, scope: str, key: bytes) -> str:
     return str(uuid.UUID(bytes=_digest("coverage-assertion-id", order, coverage, scope=scope, key=key)[:16]))
 
@@ -82,14 +91,20 @@ class CoverageAssertion:
     coverage: str
     assertion_id: str
     pa_id: str
+    order_key: str = ""  # ``order_key``: how the store finds the order's latest determination
+    # The day an assertion reused from the store was made (order-dispatch, nothing changed): the date its
+    # coverage information carries. None: made now.
+    asserted_on: date | None = None
 
 
 @dataclass(frozen=True)
 class Assessed:
-    """A determination with its coverage assertion (``None``: no Coverage was found, nothing to assert)."""
+    """A determination with its coverage assertion (``None``: no Coverage was found, nothing to assert),
+    and, at order-dispatch, how it stands against the determination on record for its order."""
 
     determination: Determination
     assertion: CoverageAssertion | None
+    revision: Revision | None = None
 
 
 def assess(determinations: Iterable[Determination], *, scope: str, key: bytes) -> list[Assessed]:
@@ -105,6 +120,7 @@ def assess(determinations: Iterable[Determination], *, scope: str, key: bytes) -
                 coverage,
                 coverage_assertion_id(order, coverage, scope=scope, key=key),
                 satisfied_pa_id(order, coverage, scope=scope, key=key),
+                order_key(order, scope=scope),
             )
         assessed.append(Assessed(determination, assertion))
     return assessed

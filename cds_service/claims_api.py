@@ -61,6 +61,7 @@ def assertion_json(record: DeterminationRecord) -> dict[str, Any]:
         ),
         "criteria": record.criteria,
         "client": record.client,
+        "hook": record.hook,  # the hook that made it (order-sign, order-dispatch); null on rows before 0002
         "created": _utc(record.created_at),
         "expires": _utc(record.expires_at),
         "determination": record.determination,

@@ -32,6 +32,13 @@ class InvalidRequest(ServiceError):
     code = "invalid"
 
 
+class TooManyOrders(InvalidRequest):
+    """More dexrazoxane orders in one request than the service decides per call
+    (``clinical.limits.DEXRAZOXANE_ORDERS_PER_REQUEST``): refused whole, before any data is fetched."""
+
+    code = "too-costly"
+
+
 class Unauthorized(ServiceError):
     """Missing or bad client JWT while authentication is on."""
 

@@ -15,8 +15,11 @@ import httpx
 
 from cds_service.assertion_ids import Assessed, assertion_key, assertion_scope, assess
 from cds_service.clinical.extract import extract_facts
+from cds_service.clinical.limits import DEXRAZOXANE_ORDERS_PER_REQUEST
 from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.clinical.partial_reads import unknown_where_partial
+from cds_service.clinical.record_index import RecordIndex
+from cds_service.errors import TooManyOrders
 from cds_service.fhir.gather import gather_draft_orders, gather_for_orders
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 from cds_service.fhir.source import Source
@@ -44,21 +47,42 @@ class Evaluation:
         return [item.determination for item in self.assessed]
 
 
-async def gather(source: Source, *, settings: Settings, http: httpx.AsyncClient) -> Gathered:
-    """The draft orders first; which of them are dexrazoxane (asked once, here); then the rest of the data
-    for those orders (``fhir.gather``)."""
+async def gather(source: Source, *, settings: Settings, http: httpx.AsyncClient | None) -> Gathered:
+    """The draft orders first (order-dispatch's, read by reference); which of them are dexrazoxane (asked
+    once, here), of those the ones the call asks a decision for (order-select's selections); then the rest
+    of the data for those orders (``fhir.gather``). ``http`` None: offline, nothing is read from
+    ``fhirServer``."""
     gathering = await gather_draft_orders(source, settings=settings, http=http)
     orders = dexrazoxane_orders(gathering.pool)
+    if source.decide_on is not None:  # order-select: the selected orders only, among every draft
+        orders = [order for order in orders if reference_of(order) in source.decide_on]
+    cap = DEXRAZOXANE_ORDERS_PER_REQUEST.value
+    if len(orders) > cap:
+        # Refused before any data is fetched: the orders are read against each other (clinical.limits).
+        raise TooManyOrders(
+            f"{len(orders)} dexrazoxane orders in one request: the service decides at most {cap} per "
+            "call; send them in smaller groups",
+            expression=("context.draftOrders",),
+        )
     return Gathered(await gather_for_orders(gathering, orders), orders)
 
 
 def decide_all(gathered: Gathered, *, today: date, settings: Settings) -> list[Determination]:
-    """The pure part: a determination for every dexrazoxane order among the draft orders."""
+    """The pure part: a determination for every dexrazoxane order among the draft orders. The record is
+    read once for all of them (``RecordIndex``), so the work grows with the number of orders, not its
+    square."""
     pool = gathered.pool
+    record = RecordIndex(pool)
     return [
         determine(
             unknown_where_partial(
-                extract_facts(pool, order, today=today, line_of_business_map=settings.line_of_business_map),
+                extract_facts(
+                    pool,
+                    order,
+                    today=today,
+                    line_of_business_map=settings.line_of_business_map,
+                    record=record,
+                ),
                 pool.incomplete,
             ),
             order,
@@ -68,7 +92,7 @@ def decide_all(gathered: Gathered, *, today: date, settings: Settings) -> list[D
 
 
 async def evaluate_hook(
-    source: Source, *, settings: Settings, http: httpx.AsyncClient, today: date, client: str = ""
+    source: Source, *, settings: Settings, http: httpx.AsyncClient | None, today: date, client: str = ""
 ) -> Evaluation:
     """``client``: the caller's verified JWT issuer ("" without authentication), which the coverage
     assertions are bound to (``assertion_ids``)."""

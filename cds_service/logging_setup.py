@@ -103,6 +103,8 @@ def configure_logging(level: int = logging.INFO, *, stderr: bool = False) -> Non
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[
+                # A library's line logged during a hook call carries its hook_instance too (log_context).
+                structlog.contextvars.merge_contextvars,
                 structlog.stdlib.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
                 drop_sensitive_fields,

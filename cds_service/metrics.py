@@ -15,16 +15,19 @@ from prometheus_client import Counter, Histogram
 # Buckets for in-process work measured in milliseconds to seconds (a hook is a few ms to ~1 s).
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
+# Per hook series carry a ``hook`` label (order-select, order-sign, order-dispatch): the names are those the
+# order-sign service always had, so a query by name and outcome still finds order-sign's series.
 HOOK_LATENCY = Histogram(
     "cds_hook_duration_seconds",
-    "Time to answer an order-sign hook, by outcome (ok, shed, deadline, client_error, server_error).",
-    ["outcome"],
+    "Time to answer a hook, by hook and outcome (ok, shed, deadline, client_error, server_error).",
+    ["hook", "outcome"],
     buckets=_LATENCY_BUCKETS,
 )
 DECISIONS = Counter(
     "cds_decisions_total",
-    "Determinations made, by decision and pathway (pathway 'none' when no pathway applies).",
-    ["decision", "pathway"],
+    "Determinations made, by hook, decision and pathway (pathway 'none' when no pathway applies); "
+    "order-select counts its provisional decisions.",
+    ["hook", "decision", "pathway"],
 )
 FHIR_QUERIES = Histogram(
     "cds_fhir_query_duration_seconds",
@@ -63,11 +66,25 @@ HTTP_ERRORS = Counter(
     ["status", "reason"],
 )
 HOOKS_SHED = Counter(
-    "cds_hooks_shed_total", "Hooks refused with 503 because the in-flight bound was reached."
+    "cds_hooks_shed_total",
+    "Hooks refused with 503 because the in-flight bound was reached, by hook.",
+    ["hook"],
 )
-HOOKS_ABANDONED = Counter("cds_hooks_abandoned_total", "Hooks abandoned after the hook deadline passed.")
+HOOKS_ABANDONED = Counter(
+    "cds_hooks_abandoned_total", "Hooks abandoned after the hook deadline passed, by hook.", ["hook"]
+)
+# How a dispatched order's determination stood against the one on record (order-dispatch): unchanged (the
+# assertion made at signing, reused), changed (decided again), new (none on record), unknown (the store
+# could not be read).
+DISPATCH_REVISIONS = Counter(
+    "cds_dispatch_revisions_total",
+    "Determinations at order-dispatch by how they stood against the one on record.",
+    ["standing"],
+)
 FEEDBACK_SHED = Counter(
-    "cds_feedback_shed_total", "Feedback calls refused with 503 because the in-flight bound was reached."
+    "cds_feedback_shed_total",
+    "Feedback calls refused with 503 because the in-flight bound was reached, by the hook of the service.",
+    ["hook"],
 )
 FEEDBACK_FLAGGED = Counter(
     "cds_feedback_flagged_total",

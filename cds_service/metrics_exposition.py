@@ -53,9 +53,18 @@ FHIR_QUERY_STATUSES = ("ok", "incomplete", "http_error", "timeout", "error")
 NO_PATHWAY = "none"
 
 
-def show_known_series() -> None:
-    """Creates every known label combination at 0 (called once per process, from ``create_app``)."""
-    from cds_service.metrics import DECISIONS, FHIR_QUERIES, HOOK_LATENCY
+def show_known_series(hooks: tuple[str, ...]) -> None:
+    """Creates every known label combination at 0 (called once per process, from ``create_app``, with the
+    hooks the service answers)."""
+    from cds_service.metrics import (
+        DECISIONS,
+        DISPATCH_REVISIONS,
+        FHIR_QUERIES,
+        HOOK_LATENCY,
+        HOOKS_ABANDONED,
+        HOOKS_SHED,
+    )
+    from cds_service.policy.basis import Standing
     from cds_service.policy.determination import Decision
     from cds_service.policy.pathway import (
         CONTINUED_CARDIOPROTECTION,
@@ -63,14 +72,19 @@ def show_known_series() -> None:
         INITIAL_CARDIOPROTECTION,
     )
 
-    for outcome in HOOK_OUTCOMES:
-        HOOK_LATENCY.labels(outcome=outcome)
+    for hook in hooks:
+        for outcome in HOOK_OUTCOMES:
+            HOOK_LATENCY.labels(hook=hook, outcome=outcome)
+        HOOKS_SHED.labels(hook=hook)
+        HOOKS_ABANDONED.labels(hook=hook)
+        for decision in (Decision.APPROVE, Decision.DENY, Decision.PEND):
+            for pathway in (INITIAL_CARDIOPROTECTION, EXTRAVASATION, CONTINUED_CARDIOPROTECTION):
+                DECISIONS.labels(hook=hook, decision=str(decision), pathway=pathway)
+        DECISIONS.labels(hook=hook, decision=str(Decision.NOT_APPLICABLE), pathway=NO_PATHWAY)
     for status in FHIR_QUERY_STATUSES:
         FHIR_QUERIES.labels(status=status)
-    for decision in (Decision.APPROVE, Decision.DENY, Decision.PEND):
-        for pathway in (INITIAL_CARDIOPROTECTION, EXTRAVASATION, CONTINUED_CARDIOPROTECTION):
-            DECISIONS.labels(decision=str(decision), pathway=pathway)
-    DECISIONS.labels(decision=str(Decision.NOT_APPLICABLE), pathway=NO_PATHWAY)
+    for standing in Standing:
+        DISPATCH_REVISIONS.labels(standing=str(standing))
 
 
 def exposition() -> tuple[bytes, str]:

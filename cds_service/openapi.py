@@ -17,8 +17,17 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from cds_service.dtr.questionnaire import QUESTIONNAIRE_ID
-from cds_service.hooks.discovery import HOOK, SERVICE_ID
+from cds_service.hooks.discovery import (
+    DISPATCH_SERVICE_ID,
+    HOOK,
+    ORDER_DISPATCH,
+    ORDER_SELECT,
+    SELECT_SERVICE_ID,
+    SERVICE_ID,
+    SERVICES,
+)
 from cds_service.hooks.feedback import MAX_CODE_CHARS, MAX_ID_CHARS, MAX_ITEMS, MAX_SUGGESTIONS
+from cds_service.hooks.parse import MAX_ORDERS_NAMED, MAX_REFERENCE_CHARS
 
 JSON = "application/json"
 FHIR_JSON = "application/fhir+json"
@@ -47,39 +56,99 @@ def _text(**limits: Any) -> dict[str, Any]:
 _BOUNDED_ID = _text(minLength=1, maxLength=MAX_ID_CHARS)
 _BOUNDED_CODE = _text(minLength=1, maxLength=MAX_CODE_CHARS)
 
-# CDS Hooks 2.0 order-sign request, as hooks/parse.py reads it (CONTRACT §1 lists what is required).
-HOOK_REQUEST: dict[str, Any] = {
-    "type": "object",
-    "description": "A CDS Hooks 2.0 order-sign request. Unknown fields are accepted; the FHIR content of "
-    "draftOrders and prefetch is read leniently (R4, the sandbox's DSTU2 MedicationOrder).",
-    "required": ["hook", "hookInstance", "context"],
-    "properties": {
-        "hook": {"const": HOOK},
-        "hookInstance": _text(pattern=NOT_BLANK, description="A UUID by the spec; any non-blank string"),
-        "fhirServer": _nullable(_text(description="Queried only when allowed (CDS_FHIR_SERVER_ALLOWLIST)")),
-        "fhirAuthorization": _nullable(
-            {
-                "type": "object",
-                "description": "Only access_token is used (a Bearer token to fhirServer); the other fields "
-                "(token_type, expires_in, scope, subject, patient) are not judged.",
-                "required": ["access_token"],
-                "properties": {"access_token": _text()},
-            }
-        ),
-        "context": {
-            "type": "object",
-            "required": ["userId", "patientId", "draftOrders"],
-            "properties": {
-                "userId": _text(pattern=NOT_BLANK),
-                "patientId": _text(pattern=FHIR_ID, maxLength=256, description="A bare FHIR Patient.id"),
-                "encounterId": _nullable(_text()),
-                "draftOrders": {"type": "object", "description": "A FHIR Bundle of the orders being signed"},
-            },
+# fhir/tokens.py's relative reference (Type/id), as order-dispatch's dispatchedOrders are checked.
+REFERENCE = "^[A-Z][A-Za-z]+/[-._~]*[A-Za-z0-9][-._~A-Za-z0-9]*$"
+
+
+def _hook_request(hook: str, description: str, context: dict[str, Any]) -> dict[str, Any]:
+    """A CDS Hooks 2.0 request of ``hook``, as hooks/parse.py reads it (hooks/request.py lists what is
+    required); ``context`` as that hook's context is checked."""
+    return {
+        "type": "object",
+        "description": description + " Unknown fields are accepted; the FHIR content of the context and "
+        "prefetch is read leniently (R4, the sandbox's DSTU2 MedicationOrder).",
+        "required": ["hook", "hookInstance", "context"],
+        "properties": {
+            "hook": {"const": hook},
+            "hookInstance": _text(pattern=NOT_BLANK, description="A UUID by the spec; any non-blank string"),
+            "fhirServer": _nullable(
+                _text(description="Queried only when allowed (CDS_FHIR_SERVER_ALLOWLIST)")
+            ),
+            "fhirAuthorization": _nullable(
+                {
+                    "type": "object",
+                    "description": "Only access_token is used (a Bearer token to fhirServer); the other "
+                    "fields (token_type, expires_in, scope, subject, patient) are not judged.",
+                    "required": ["access_token"],
+                    "properties": {"access_token": _text()},
+                }
+            ),
+            "context": context,
+            "prefetch": _nullable(
+                {"type": "object", "description": "Keys of the discovery document's prefetch"}
+            ),
+            "extension": _nullable({"type": "object"}),
         },
-        "prefetch": _nullable({"type": "object", "description": "Keys of the discovery document's prefetch"}),
-        "extension": _nullable({"type": "object"}),
+    }
+
+
+_PATIENT_ID = _text(pattern=FHIR_ID, maxLength=256, description="A bare FHIR Patient.id")
+_SIGN_CONTEXT: dict[str, Any] = {
+    "type": "object",
+    "required": ["userId", "patientId", "draftOrders"],
+    "properties": {
+        "userId": _text(pattern=NOT_BLANK),
+        "patientId": _PATIENT_ID,
+        "encounterId": _nullable(_text()),
+        "draftOrders": {"type": "object", "description": "A FHIR Bundle of the orders being signed"},
     },
 }
+HOOK_REQUEST = _hook_request(HOOK, "A CDS Hooks 2.0 order-sign request.", _SIGN_CONTEXT)
+SELECT_REQUEST = _hook_request(
+    ORDER_SELECT,
+    "A CDS Hooks order-select request (hook library order-select 1.0). Each selection must name an order "
+    "of draftOrders ('Type/id', or a full URL ending in it), which JSON Schema cannot say: one that names "
+    "none is a 400.",
+    {
+        **_SIGN_CONTEXT,
+        "required": ["userId", "patientId", "draftOrders", "selections"],
+        "properties": {
+            **_SIGN_CONTEXT["properties"],
+            "draftOrders": {
+                "type": "object",
+                "description": "A FHIR Bundle of the session's unsigned orders",
+            },
+            "selections": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_ORDERS_NAMED,
+                "items": _text(),
+                "description": "The newly selected orders among draftOrders; only these are decided",
+            },
+        },
+    },
+)
+DISPATCH_REQUEST = _hook_request(
+    ORDER_DISPATCH,
+    "A CDS Hooks order-dispatch request (hook library order-dispatch 1.0). A dispatched MedicationRequest "
+    "that is neither in the prefetch nor readable on fhirServer is a 412.",
+    {
+        "type": "object",
+        "required": ["patientId", "dispatchedOrders", "performer"],
+        "properties": {
+            "patientId": _PATIENT_ID,
+            "dispatchedOrders": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_ORDERS_NAMED,
+                "items": _text(pattern=REFERENCE, maxLength=MAX_REFERENCE_CHARS),
+                "description": "The orders dispatched, as references 'Type/id' (e.g. MedicationRequest/123)",
+            },
+            "performer": _text(pattern=NOT_BLANK, description="Who will perform them (a reference)"),
+            "fulfillmentTasks": _nullable({"type": "array", "items": {"type": "object"}}),
+        },
+    },
+)
 
 HOOK_RESPONSE: dict[str, Any] = {
     "type": "object",
@@ -260,6 +329,8 @@ FHIR_RESOURCE: dict[str, Any] = {"type": "object", "required": ["resourceType"]}
 COMPONENTS: dict[str, dict[str, Any]] = {
     "OperationOutcome": OPERATION_OUTCOME,
     "CdsHooksOrderSignRequest": HOOK_REQUEST,
+    "CdsHooksOrderSelectRequest": SELECT_REQUEST,
+    "CdsHooksOrderDispatchRequest": DISPATCH_REQUEST,
     "CdsHooksResponse": HOOK_RESPONSE,
     "CdsHooksDiscovery": DISCOVERY,
     "CdsHooksFeedback": FEEDBACK,
@@ -304,12 +375,33 @@ def _ok(description: str, media_type: str, schema: str) -> dict[str, Any]:
     return {"200": {"description": description, "content": {media_type: {"schema": _ref(schema)}}}}
 
 
+FEEDBACK_OPERATION = "feedback"
+
+
+def _answered(service_id: str, description: str) -> dict[str, Any]:
+    """A hook's 200, linked to the feedback its cards are given on (CDS Hooks 2.0 §Feedback)."""
+    answered = _ok(description, JSON, "CdsHooksResponse")
+    answered["200"]["links"] = {
+        "feedback": {"operationId": FEEDBACK_OPERATION, "parameters": {"service_id": service_id}}
+    }
+    return answered
+
+
 def _body(schema: str, *media_types: str) -> dict[str, Any]:
     return {"required": True, "content": {media_type: {"schema": _ref(schema)} for media_type in media_types}}
 
 
 def _id(name: str, value: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "enum": [value]}}
+    return _ids(name, value)
+
+
+def _ids(name: str, *values: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "enum": list(values)}}
+
+
+# The hook route serves every service id; each is described as a path of its own, since each takes its
+# own request body (an order-select body sent to the order-sign service is a 400).
+SERVICE_PATH = "/cds-services/{service_id}"
 
 
 _PACKAGE: dict[str, Any] = {
@@ -324,14 +416,30 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/cds-services", "get"): {
         "responses": _ok("The discovery document", JSON, "CdsHooksDiscovery") | _errors(401),
     },
-    ("/cds-services/{service_id}", "post"): {
-        "parameters": [_id("service_id", SERVICE_ID)],
+    (SERVICE_PATH.format(service_id=SERVICE_ID), "post"): {
+        "summary": "The dexrazoxane order-sign service",
+        "parameters": [],
         "requestBody": _body("CdsHooksOrderSignRequest", JSON),
-        "responses": _ok("Cards and system actions", JSON, "CdsHooksResponse")
-        | _errors(400, 401, 404, 408, 412, 413, 503),
+        "responses": _answered(SERVICE_ID, "Cards and system actions")
+        | _errors(400, 401, 408, 412, 413, 503),
+    },
+    (SERVICE_PATH.format(service_id=SELECT_SERVICE_ID), "post"): {
+        "summary": "The dexrazoxane order-select service (provisional guidance)",
+        "parameters": [],
+        "requestBody": _body("CdsHooksOrderSelectRequest", JSON),
+        "responses": _answered(SELECT_SERVICE_ID, "One provisional card per selected dexrazoxane order")
+        | _errors(400, 401, 408, 412, 413, 503),
+    },
+    (SERVICE_PATH.format(service_id=DISPATCH_SERVICE_ID), "post"): {
+        "summary": "The dexrazoxane order-dispatch service",
+        "parameters": [],
+        "requestBody": _body("CdsHooksOrderDispatchRequest", JSON),
+        "responses": _answered(DISPATCH_SERVICE_ID, "Cards and system actions")
+        | _errors(400, 401, 408, 412, 413, 503),
     },
     ("/cds-services/{service_id}/feedback", "post"): {
-        "parameters": [_id("service_id", SERVICE_ID)],
+        "operationId": FEEDBACK_OPERATION,
+        "parameters": [_ids("service_id", SERVICE_ID, SELECT_SERVICE_ID, DISPATCH_SERVICE_ID)],
         "requestBody": _body("CdsHooksFeedback", JSON),
         "responses": {"200": {"description": "Recorded", "content": {JSON: {"schema": {"type": "object"}}}}}
         | _errors(400, 401, 404, 408, 413, 503),
@@ -349,7 +457,15 @@ def describe(app: FastAPI) -> dict[str, Any]:
     """The app's OpenAPI document with OPERATIONS in place of what FastAPI inferred. An operation missing
     from OPERATIONS keeps FastAPI's description less its 422 (tests/test_openapi.py fails on it)."""
     document = get_openapi(title=app.title, version=app.version, routes=app.routes)
-    for path, methods in document.get("paths", {}).items():
+    paths = document.get("paths", {})
+    served = paths.pop(SERVICE_PATH, None)
+    if served is not None:
+        for service in SERVICES:
+            paths[SERVICE_PATH.format(service_id=service.id)] = {
+                method: {**operation, "operationId": f"{operation.get('operationId', method)}_{service.hook}"}
+                for method, operation in served.items()
+            }
+    for path, methods in paths.items():
         for method, operation in methods.items():
             told = OPERATIONS.get((path, method))
             if told is None:

@@ -14,6 +14,13 @@ from typing import Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Settings whose defaults suit only local testing and that a production answer needs: the payer's name on
+# every card (CRD §resp-4, the card's source label), the public URL that the DTR questionnaire's canonical
+# and the JWT audience are built from, and the key of the coverage-assertion-ids every replica must share.
+# A deployment sets each (tests/test_deploy.py holds deploy/kubernetes.yaml to it).
+PRODUCTION_SETTINGS: tuple[str, ...] = ("health_plan_name", "public_base_url", "assertion_secret")
+DEFAULT_HEALTH_PLAN_NAME = "Health Plan"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CDS_", extra="ignore")
@@ -87,7 +94,7 @@ class Settings(BaseSettings):
     # payer/plan identifier value -> "commercial" | "marketplace" | "medicaid" | "medicare", as written
     # (spellings such as "HIM/ICHRA" are the domain's to read; a value it cannot read is refused at
     # start-up by clinical.coverage.line_of_business_map_problem, called from the app and the CLI).
-    health_plan_name: str = "Health Plan"
+    health_plan_name: str = DEFAULT_HEALTH_PLAN_NAME
     line_of_business_map: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("trusted_issuers")

@@ -98,3 +98,7 @@ def warm_up_models() -> None:
     ]
     for sample in samples:
         sample.model_dump_json()
+    # The ICD-10 tables the diagnoses are read with (280 KiB of JSON): read now, not on the first hook.
+    from cds_service.clinical import icd10
+
+    icd10.warm()

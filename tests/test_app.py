@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -9,6 +10,7 @@ import pytest
 from cds_service.app import create_app
 from cds_service.hooks.discovery import SERVICE_ID
 from tests.conftest import ServeApp
+from tests.store.postgres import closed_port
 
 SANDBOX = "https://sandbox.cds-hooks.org"
 ROUTES = [
@@ -280,3 +282,66 @@ async def test_required_authentication_that_can_accept_no_client_is_not_ready(
             answer = await client.get("/readyz")
     assert answer.status_code == 503
     assert why in answer.json()["issue"][0]["details"]["text"]
+
+
+def _events(out: str) -> list[str]:
+    return [orjson.loads(line)["event"] for line in out.splitlines() if line.startswith("{")]
+
+
+async def _lines_until(capsys: pytest.CaptureFixture[str], event: str) -> list[str]:
+    seen: list[str] = []
+    async with asyncio.timeout(20):  # the test's guard
+        while event not in seen:
+            seen += _events(capsys.readouterr().out)
+            await asyncio.sleep(0.01)
+    return seen
+
+
+async def test_ready_is_logged_once_readyz_answers_200_after_the_store_is_migrated(
+    make_settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(make_settings())
+    async with app.router.lifespan_context(app), in_process(app) as client:
+        seen = await _lines_until(capsys, "ready")
+        assert (await client.get("/readyz")).status_code == 200
+    assert seen.index("ready") > max(seen.index("store_migrated"), seen.index("models_warmed_up"))
+    assert seen.count("ready") == 1
+
+
+async def test_ready_is_not_logged_while_the_store_cannot_be_migrated(
+    make_settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = make_settings(
+        database_url=f"postgresql://cds:pw@127.0.0.1:{closed_port()}/cds", store_timeout_seconds=1
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), in_process(app) as client:
+        await app.state.runtime.ready.wait()  # warmed up: only the store holds readiness back
+        seen = await _lines_until(capsys, "store_migration_failed")
+        assert (await client.get("/readyz")).status_code == 503
+        seen += _events(capsys.readouterr().out)
+    assert "ready" not in seen
+
+
+async def test_ready_is_never_logged_while_required_authentication_can_accept_no_client(
+    make_settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(make_settings(auth_required=True, trusted_issuers={}))
+    async with app.router.lifespan_context(app), in_process(app) as client:
+        seen = await _lines_until(capsys, "not_ready")
+        assert (await client.get("/readyz")).status_code == 503
+        seen += _events(capsys.readouterr().out)
+    assert "ready" not in seen and seen.count("not_ready") == 1
+
+
+async def test_a_deployment_that_leaves_the_health_plan_name_unset_is_warned(
+    make_settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for settings, warned in (
+        (make_settings(auth_required=True), True),
+        (make_settings(auth_required=True, health_plan_name="Acme Health"), False),
+    ):
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            pass
+        assert ("health_plan_name_unset" in _events(capsys.readouterr().out)) is warned

@@ -13,6 +13,7 @@ from cds_service.cli import main
 from cds_service.hooks.discovery import SERVICE_ID
 from cds_service.settings import Settings
 from tests.conftest import ORDER_SIGN_EXAMPLE, ServeApp
+from tests.hooks.workflow import as_dispatch, as_select
 
 POLICY_CASES = Path(__file__).resolve().parents[1] / "fhir_fixtures" / "policy"
 PEND = POLICY_CASES / "I.A.2-pend-internist-without-consultation.json"
@@ -176,7 +177,7 @@ _REMOVE = object()
 
 # Requests the endpoint answers 400: the command must refuse each of them in the same words.
 REFUSED: dict[str, bytes] = {
-    "hook order-select": _changed(("hook",), "order-select"),
+    "hook patient-view": _changed(("hook",), "patient-view"),
     "patientId Patient/x": _changed(("context", "patientId"), "Patient/x"),
     "patientId with a space": _changed(("context", "patientId"), " 123"),
     "hookInstance missing": _changed(("hookInstance",), _REMOVE),
@@ -220,3 +221,17 @@ def test_serve_refuses_a_worker_count_below_one(workers: str, capsys: pytest.Cap
         main(["serve", "--workers", workers])
     assert exit_.value.code == 2
     assert "--workers" in capsys.readouterr().err
+
+
+def test_evaluate_reads_order_select_and_order_dispatch_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command reads a request of any hook the service answers, as its endpoint does: an order-select
+    file decides its selected order only; an order-dispatch file reads its orders from the prefetch."""
+    case = orjson.loads((POLICY_CASES / "I.A.3.a-approve-adult-cumulative-300.json").read_bytes())
+    for name, body in (("select.json", as_select(case)), ("dispatch.json", as_dispatch(case))):
+        path = tmp_path / name
+        path.write_bytes(orjson.dumps(body))
+        assert main(["evaluate", str(path), "--json", "--today", "2026-11-28"]) == 0
+        document = orjson.loads(capsys.readouterr().out)
+        assert (document["order"], document["decision"]) == ("MedicationRequest/dexrazoxane", "approve"), name

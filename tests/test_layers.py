@@ -71,6 +71,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "cds_service.errors",
         "cds_service.metrics",
         "cds_service.thresholds",
+        "cds_service.log_context",
         "cds_service",
     ),
 )

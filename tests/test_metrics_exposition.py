@@ -97,7 +97,7 @@ async def test_a_hook_moves_the_decision_the_fhir_query_and_the_latency_series(
     def moved(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
 
-    decision = {"decision": expected["decision"], "pathway": expected["pathway"]}
+    decision = {"hook": "order-sign", "decision": expected["decision"], "pathway": expected["pathway"]}
     assert moved("cds_decisions_total", **decision) == 1
     assert (
         sum(v for (n, _), v in after.items() if n == "cds_decisions_total")
@@ -105,8 +105,8 @@ async def test_a_hook_moves_the_decision_the_fhir_query_and_the_latency_series(
         == 1
     )  # one dexrazoxane order, one determination: the doxorubicin draft is not counted
     assert moved("cds_fhir_query_duration_seconds_count", status="ok") == 1
-    assert moved("cds_hook_duration_seconds_count", outcome="ok") == 1
-    assert moved("cds_hook_duration_seconds_sum", outcome="ok") > 0
+    assert moved("cds_hook_duration_seconds_count", hook="order-sign", outcome="ok") == 1
+    assert moved("cds_hook_duration_seconds_sum", hook="order-sign", outcome="ok") > 0
 
 
 async def test_a_failed_fhir_query_is_counted_with_its_status(
@@ -146,7 +146,8 @@ async def test_a_400_is_counted_with_its_reason_and_as_a_client_error(
         == 1
     )
     latency = "cds_hook_duration_seconds_count"
-    assert value(after, latency, outcome="client_error") - value(before, latency, outcome="client_error") == 1
+    client_error = {"hook": "order-sign", "outcome": "client_error"}
+    assert value(after, latency, **client_error) - value(before, latency, **client_error) == 1
 
 
 async def test_a_refused_client_token_is_counted_as_a_401(
@@ -191,7 +192,7 @@ async def test_every_declared_series_is_exposed_and_no_identifier_is(
     async with fhir_server() as http, serve_app(settings, http_client=http) as client:
         assert (await client.post(SERVICE, json=request)).status_code == 200
         bad = copy.deepcopy(request)
-        bad["hook"] = "order-select-" + PATIENT  # a client's text quoted in the error body, never a label
+        bad["hook"] = "patient-view-" + PATIENT  # a client's text quoted in the error body, never a label
         assert (await client.post(SERVICE, json=bad)).status_code == 400
         text = (await client.get("/metrics")).text
 
@@ -214,7 +215,7 @@ async def test_every_declared_series_is_exposed_and_no_identifier_is(
         "MedicationRequest",
     ):
         assert identifier not in text, identifier
-    assert "order-select" not in text
+    assert "patient-view" not in text
 
 
 def no_sample_directory(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,7 +25,7 @@ from tests.local_server import free_port, wait_ready
 from tests.test_metrics_exposition import parse, value
 
 CASE = REPO_ROOT / "fhir_fixtures" / "policy" / "I.A.2-pend-internist-without-consultation.json"
-DECIDED = {"decision": "pend", "pathway": "I.A"}  # its .expect.json
+DECIDED = {"hook": "order-sign", "decision": "pend", "pathway": "I.A"}  # its .expect.json
 # Bounds on waiting for the server (a start-up deadline, not a performance figure).
 START_DEADLINE_SECONDS = 90
 MOST_HOOKS = 400
@@ -118,7 +118,7 @@ def test_metrics_on_any_worker_report_the_sum_of_both(two_workers: Server, tmp_p
         with httpx.Client(base_url=two_workers.base_url) as client:
             samples = parse(client.get("/metrics").text)
         assert value(samples, "cds_decisions_total", **DECIDED) == sent
-        assert value(samples, "cds_hook_duration_seconds_count", outcome="ok") == sent
+        assert value(samples, "cds_hook_duration_seconds_count", hook="order-sign", outcome="ok") == sent
 
     # A worker killed outright is replaced by uvicorn; what it counted stays in the sums.
     killed = int(next(name for name, n in by_worker.items() if n > 0).removeprefix("counter_"))

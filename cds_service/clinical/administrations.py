@@ -61,6 +61,16 @@ def administered_on(resource: Resource) -> date | None:
     return None
 
 
+def date_unreadable(resource: Resource) -> bool:
+    """Whether the administration writes when it was given but that cannot be read (``+99:99``, year 1,
+    a number): not the same as no date at all. Whether it was given by the order date is then unknown."""
+    written = [resource.get(key) for key in ("effectiveDateTime", "effectiveTimeDateTime")]
+    for key in ("effectivePeriod", "effectiveTimePeriod"):
+        period = obj(resource.get(key))
+        written.append(period.get("start") or period.get("end"))
+    return any(value is not None for value in written) and administered_on(resource) is None
+
+
 def _start_text(resource: Resource) -> str | None:
     for key in ("effectiveDateTime", "effectiveTimeDateTime"):
         if isinstance(resource.get(key), str):
@@ -118,8 +128,12 @@ def _start(resource: Resource) -> tuple[date | None, datetime | None]:
     return parse_date(text), (None if len(text.strip()) <= 10 else parse_datetime(text))
 
 
-def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> list[Administration]:
-    """Administrations of ``agents`` that count toward a total, in no particular order.
+def counted_administrations(
+    pool: ResourcePool, agents: frozenset[Agent], unidentified: list[Resource] | None = None
+) -> list[Administration]:
+    """Administrations of ``agents`` that count toward a total, in no particular order; into
+    ``unidentified``, when given, those that count but whose drug the service cannot identify (read in
+    the same pass: not read is not absent, ``outside_doses``).
 
     Each resource is read once, cheapest test first: the status settles most of those that do not count
     before the drug or the dose is looked at (a long history is hundreds of these per hook call).
@@ -135,6 +149,8 @@ def counted_administrations(pool: ResourcePool, agents: frozenset[Agent]) -> lis
         if status not in COUNTED_STATUSES and amount is None:
             continue
         agent = agent_of(resource, pool)
+        if agent is None and unidentified is not None and status in COUNTED_STATUSES:
+            unidentified.append(resource)
         if agent is None or agent not in agents:
             continue
         if status != "stopped":

@@ -4,7 +4,12 @@ are charted, the nearer in time wins (CONTRACT §2.1 "Nearest in time wins"): a 
 height and weight measured nearer the dose than the charted BSA is used instead of it.
 
 The observations are indexed by time once per request, so converting hundreds of doses costs a bisection
-each, not a scan (CONTRACT: a patient with 500 administrations costs a few ms).
+each, not a scan (a patient with 500 administrations costs a few ms).
+
+Only measurements the record can vouch for size a dose (``clinical.plausibility``, docs/facts.md
+"Plausibility"): one outside what is plausible for the age, measured before birth, or far from the
+patient's other measurements is set aside, and ``set_aside`` says which and why; a growing child's height
+sizes only doses within a year of it.
 """
 
 from __future__ import annotations
@@ -17,14 +22,16 @@ from typing import NamedTuple
 
 from cds_service.clinical.codes import BSA_LOINC, HEIGHT_LOINC, LOINC, WEIGHT_LOINC
 from cds_service.clinical.fhir_read import codings, parse_datetime, quantity, status_of
+from cds_service.clinical.plausibility import GROWING_HEIGHT_WINDOW, Plausibility, Reading
 from cds_service.clinical.units import to_cm, to_kg, to_m2
 from cds_service.fhir.pool import Resource, reference_of
 
-# How far from a dose a measurement may be and still size it (our choice; CONTRACT §3 says "nearest in
-# time" but not how near). A weight or a charted BSA from more than half a year away, or a height from
-# more than a year away (a child grows), would misstate the mg/m² a threshold is compared against.
+# How far from a dose a measurement may be and still size it (our choice; the rule says "nearest in
+# time" but not how near). A weight or a charted BSA from more than half a year away, or a growing child's
+# height from more than a year away (``plausibility.GROWING_HEIGHT_WINDOW``), would misstate the mg/m² a
+# threshold is compared against; an adult's height is not bounded.
 MAX_WEIGHT_DISTANCE = timedelta(days=180)  # weight and charted BSA
-MAX_HEIGHT_DISTANCE = timedelta(days=365)  # a child grows a few cm a year; an adult's height is not bounded
+MAX_HEIGHT_DISTANCE = GROWING_HEIGHT_WINDOW
 
 # Observation statuses that are not a measurement (FHIR R4 observation-status).
 _NOT_A_RESULT = frozenset({"entered-in-error", "cancelled", "registered"})
@@ -44,12 +51,6 @@ class Weight(NamedTuple):
     reference: str
 
 
-class _Reading(NamedTuple):
-    when: datetime
-    value: float
-    reference: str
-
-
 def mosteller_m2(height_cm: float, weight_kg: float) -> float:
     """Mosteller RD, NEJM 1987;317:1098: BSA = sqrt(height[cm] * weight[kg] / 3600)."""
     return math.sqrt(height_cm * weight_kg / 3600.0)
@@ -64,7 +65,7 @@ def _moment(when: date | datetime) -> datetime:
 class _Series:
     """Readings of one kind sorted by time, for nearest-in-time lookup."""
 
-    def __init__(self, readings: Iterable[_Reading]) -> None:
+    def __init__(self, readings: Iterable[Reading]) -> None:
         self.readings = sorted(readings, key=lambda r: (r.when, r.reference))
         # Between two neighbouring readings, a moment up to the midpoint (floored to the microsecond) is
         # nearer the earlier one, ties included: what was charted before the dose was what the dose was
@@ -100,17 +101,12 @@ _KINDS: tuple[tuple[str, frozenset[str], Callable[[float, str], float | None]], 
     ("height", HEIGHT_LOINC, to_cm),
     ("weight", WEIGHT_LOINC, to_kg),
 )
-# Human ranges, a premature newborn to the tallest and heaviest adults (our choice): outside them a value
-# is a charting slip ("70 g" for 70 kg made a BSA of 0.06 m² and a 3,500 mg/m² cumulative dose).
-_PLAUSIBLE = {"bsa": (0.1, 3.5), "height": (30.0, 250.0), "weight": (0.4, 350.0)}
-
-
 _BODY_LOINC = frozenset().union(*(codes for _name, codes, _convert in _KINDS))
 
 
-def _readings(observations: Iterable[Resource]) -> dict[str, list[_Reading]]:
+def _readings(observations: Iterable[Resource]) -> list[Reading]:
     """Height, weight and BSA readings, read in one pass over the observations."""
-    found: dict[str, list[_Reading]] = {kind: [] for kind, _codes, _convert in _KINDS}
+    found: list[Reading] = []
     for observation in observations:
         # Only the body-size codes are kept: most of a patient's Observations are labs, dropped here.
         loinc = {
@@ -132,23 +128,32 @@ def _readings(observations: Iterable[Resource]) -> dict[str, list[_Reading]]:
         if when is None or read is None:
             continue
         value = kind[1](*read)
-        low, high = _PLAUSIBLE[kind[0]]
-        if value is not None and low <= value <= high:
-            found[kind[0]].append(_Reading(when, value, reference_of(observation)))
+        if value is not None:
+            found.append(Reading(kind[0], when, value, reference_of(observation)))
     return found
 
 
 class BodySurfaceArea:
     """BSA lookups over one patient's height, weight and BSA Observations."""
 
-    def __init__(self, observations: Iterable[Resource], *, adult: bool = False) -> None:
-        readings = _readings(observations)
-        # An adult's height does not change: a height charted at diagnosis years ago still sizes a dose.
-        self._height_distance = timedelta.max if adult else MAX_HEIGHT_DISTANCE
+    def __init__(
+        self,
+        observations: Iterable[Resource],
+        *,
+        adult: bool = False,
+        plausibility: Plausibility | None = None,
+    ) -> None:
+        """``plausibility``: what the patient's record can vouch for (the age on each date, from the birth
+        date). Without it the age is not known: ``adult`` then says whether heights are taken as stable."""
+        self._plausibility = plausibility
         self._adult = adult
-        self._bsa = _Series(readings["bsa"])
-        self._height = _Series(readings["height"])
-        self._weight = _Series(readings["weight"])
+        screened = (plausibility or Plausibility()).screen(_readings(observations))
+        # What was set aside and why, for the reasons of every fact sized through a BSA.
+        self.set_aside: tuple[str, ...] = screened.set_aside
+        self._aside = screened.aside_by_kind
+        self._bsa = _Series(screened.kept["bsa"])
+        self._height = _Series(screened.kept["height"])
+        self._weight = _Series(screened.kept["weight"])
         # Doses between two charted heights and weights share one Mosteller BSA: worked out once.
         self._mosteller: dict[tuple[int, int], Bsa] = {}
 
@@ -157,7 +162,7 @@ class BodySurfaceArea:
         near enough to it (``MAX_WEIGHT_DISTANCE``, ``MAX_HEIGHT_DISTANCE``)."""
         moment = _moment(when)
         charted = self._bsa.nearest(moment, MAX_WEIGHT_DISTANCE)
-        height = self._height.nearest(moment, self._height_distance)
+        height = self._height.nearest(moment, self._height_distance(moment))
         weight = self._weight.nearest(moment, MAX_WEIGHT_DISTANCE)
         passed_over = ""
         if charted is not None:
@@ -178,22 +183,40 @@ class BodySurfaceArea:
     def missing_reason(self, when: date | datetime) -> str:
         """Why ``on(when)`` is ``None``: nothing charted, or charted but too far from ``when`` (issue 12: a
         card said "no BSA, height or weight charted" of measurements charted but out of date)."""
-        if not (self._bsa.readings or self._height.readings or self._weight.readings):
+        if not (self._bsa.readings or self._height.readings or self._weight.readings or self.set_aside):
             return "no BSA, height or weight charted"
         moment = _moment(when)
         reasons = [
-            self._bsa.too_far("BSA", moment, MAX_WEIGHT_DISTANCE) if self._bsa.readings else None,
-            self._height.too_far("height", moment, self._height_distance),
-            self._weight.too_far("weight", moment, MAX_WEIGHT_DISTANCE),
+            self._too_far("bsa", "BSA", moment, MAX_WEIGHT_DISTANCE)
+            if self._bsa.readings or self._aside.get("bsa")
+            else None,
+            self._too_far("height", "height", moment, self._height_distance(moment)),
+            self._too_far("weight", "weight", moment, MAX_WEIGHT_DISTANCE),
         ]
         return "; ".join(reason for reason in reasons if reason)
 
-    def _measured_nearer(self, moment: datetime, charted: _Reading, height: int, weight: int) -> bool:
+    def _too_far(self, kind: str, name: str, moment: datetime, within: timedelta) -> str | None:
+        series = {"bsa": self._bsa, "height": self._height, "weight": self._weight}[kind]
+        aside = self._aside.get(kind, 0)
+        if not series.readings and aside:
+            return f"no plausible {name} ({aside} set aside as implausible)"
+        return series.too_far(name, moment, within)
+
+    def _height_distance(self, moment: datetime) -> timedelta:
+        """How far from ``moment`` a height may be: a growing child's (under 18 on that day) within a
+        year, an adult's at any distance (an adult's height does not change: one charted at diagnosis
+        years ago still sizes a dose)."""
+        if self._plausibility is None:
+            return timedelta.max if self._adult else MAX_HEIGHT_DISTANCE
+        return self._plausibility.height_window(moment.date())
+
+    def _measured_nearer(self, moment: datetime, charted: Reading, height: int, weight: int) -> bool:
         """Whether the height and weight were measured nearer ``moment`` than the charted BSA (a tie keeps
         the charted one). An adult's height is taken as stable, so only the weight's distance counts."""
         weight_distance = abs(self._weight.readings[weight].when - moment)
         height_distance = abs(self._height.readings[height].when - moment)
-        distance = weight_distance if self._adult else max(weight_distance, height_distance)
+        stable = self._height_distance(moment) == timedelta.max
+        distance = weight_distance if stable else max(weight_distance, height_distance)
         return distance < abs(charted.when - moment)
 
     def weight_on(self, when: date | datetime) -> Weight | None:

@@ -7,10 +7,16 @@ total below its threshold be ``not_met`` even when the orders signed so far are 
 A plan and the orders for its cycles describe the same doses: the plan adds only the doses dated after
 the last dose the orders plan (or were given) for that drug, so nothing counts twice. A plan's doses
 dated before the approval start are history, not doses to come.
+
+A care plan named but not read (docs/facts.md "A care plan named but not read"): an active CarePlan whose
+title, description, activities or notes name an anthracycline in words, with no activity the service can
+read for that drug, plans doses of unknown number and size: an unknown part of the planned totals, so a
+total below its threshold is unknown (pend for the treatment plan), never not met.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -18,11 +24,18 @@ from typing import Any
 
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea
-from cds_service.clinical.codes import Agent
-from cds_service.clinical.doses import Dose, dose_on
+from cds_service.clinical.codes import NAME_PATTERNS, Agent
+from cds_service.clinical.doses import Dose, dose_on, optional_dose
 from cds_service.clinical.drugs import agent_of_concept, agent_of_medication
-from cds_service.clinical.fhir_read import dicts, obj, status_of
-from cds_service.clinical.schedule import PlannedSchedule, planned_schedule, states_extent
+from cds_service.clinical.fhir_read import concept_text, dicts, obj, status_of
+from cds_service.clinical.limits import CARE_PLAN_WORDS, PLANNED_DOSES_PER_READ
+from cds_service.clinical.schedule import (
+    PlannedSchedule,
+    SchedulePlan,
+    range_in_words,
+    schedule_plan,
+    states_extent,
+)
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 # FHIR R4 care-plan-activity-status codes that plan nothing more.
@@ -35,6 +48,8 @@ class PlannedActivity:
     agent: Agent
     schedule: PlannedSchedule
     states_extent: bool
+    # The regimen's length written as a range in the plan's or the activity's text ("4 to 6 cycles"), or "".
+    range_in_words: str = ""
 
 
 def _agent(detail: dict[str, Any], plan: Resource, pool: ResourcePool) -> Agent | None:
@@ -47,13 +62,21 @@ def _agent(detail: dict[str, Any], plan: Resource, pool: ResourcePool) -> Agent 
     return None
 
 
+def _active_plans(pool: ResourcePool) -> list[Resource]:
+    return [
+        plan
+        for plan in pool.of_type("CarePlan")
+        if status_of(plan) == "active" and plan.get("intent") != "proposal"
+    ]
+
+
 def planned_activities(pool: ResourcePool, agents: frozenset[Agent]) -> list[PlannedActivity]:
-    """The activities of active CarePlans that plan one of ``agents``, with their schedules."""
-    found: list[PlannedActivity] = []
-    for plan in pool.of_type("CarePlan"):
-        if status_of(plan) != "active" or plan.get("intent") == "proposal":
-            continue
+    """The activities of active CarePlans that plan one of ``agents``, with their schedules. Like the orders
+    in play, all of them together are listed only within ``limits.PLANNED_DOSES_PER_READ``."""
+    read: list[tuple[str, Agent, SchedulePlan | None, str]] = []
+    for plan in _active_plans(pool):
         written = obj(plan.get("period")).get("start") or plan.get("created")
+        texts = _plan_texts(plan)
         for activity in dicts(plan.get("activity")):
             detail = obj(activity.get("detail"))
             if not detail or status_of(detail) in _ACTIVITY_DONE or detail.get("doNotPerform") is True:
@@ -70,14 +93,44 @@ def planned_activities(pool: ResourcePool, agents: frozenset[Agent]) -> list[Pla
                     dosage["doseAndRate"] = [{"doseQuantity": amount}]
                 as_order["dosageInstruction"] = [dosage]
             stated = bool(as_order["dosageInstruction"]) and states_extent(as_order)
-            schedule = planned_schedule(as_order) if stated else PlannedSchedule((), open_ended=True)
-            found.append(PlannedActivity(reference_of(plan), agent, schedule, stated))
-    return found
+            in_words = range_in_words([detail.get("description"), *texts])
+            read.append((reference_of(plan), agent, schedule_plan(as_order) if stated else None, in_words))
+    planned = sum(found.size for _, _, found, _ in read if found is not None)
+    cap = PLANNED_DOSES_PER_READ.value
+    over = (
+        f"the CarePlans plan {planned} doses together, more than the {cap} read per request"
+        if planned > cap
+        else ""
+    )
+    return [
+        PlannedActivity(
+            reference,
+            agent,
+            found.schedule(unread=over) if found is not None else PlannedSchedule((), open_ended=True),
+            found is not None,
+            in_words,
+        )
+        for reference, agent, found, in_words in read
+    ]
+
+
+def _plan_texts(plan: Resource) -> list[Any]:
+    """Where a CarePlan writes its regimen in words: its title, description and notes."""
+    return [
+        plan.get("title"),
+        plan.get("description"),
+        *(note.get("text") for note in dicts(plan.get("note"))),
+    ]
 
 
 def regimen_stated(activities: Iterable[PlannedActivity]) -> frozenset[Agent]:
-    """The drugs whose regimen an active CarePlan states in full."""
-    return frozenset(activity.agent for activity in activities if activity.states_extent)
+    """The drugs whose regimen an active CarePlan states in full: a schedule read whole, with an extent,
+    and no length written as a range beside it."""
+    return frozenset(
+        activity.agent
+        for activity in activities
+        if activity.states_extent and not activity.schedule.unread and not activity.range_in_words
+    )
 
 
 def care_plan_doses(
@@ -96,20 +149,22 @@ def care_plan_doses(
             latest[agent] = when
     doses: list[Dose] = []
     for activity in activities:
+        unknown = ""
         if not activity.states_extent:
-            doses.append(
-                Dose(
-                    activity.reference,
-                    activity.agent,
-                    None,
-                    None,
-                    planned=True,
-                    note="planned extent not stated: the CarePlan activity gives no count or end",
-                )
-            )
+            unknown = "planned extent not stated: the CarePlan activity gives no count or end"
+        elif activity.schedule.unread:
+            unknown = f"the CarePlan activity's schedule is not read: {activity.schedule.unread}"
+        elif activity.range_in_words:
+            unknown = f"the CarePlan writes the regimen's length as a range ({activity.range_in_words!r})"
+        if unknown:
+            doses.append(Dose(activity.reference, activity.agent, None, None, planned=True, note=unknown))
+        if not activity.states_extent or activity.schedule.unread:
             continue
         after = latest.get(activity.agent, date.min)
-        for planned in activity.schedule.doses:
+        every = [(d, False) for d in activity.schedule.doses] + [
+            (d, True) for d in activity.schedule.optional
+        ]
+        for planned, optional in every:
             if planned.when is None:
                 note = "undated dose of a CarePlan: cannot be told from the ordered ones"
                 doses.append(Dose(activity.reference, activity.agent, None, None, planned=True, note=note))
@@ -126,5 +181,65 @@ def care_plan_doses(
                 planned=True,
             )
             remark = "; ".join(r for r in (f"planned in {activity.reference}", dose.remark) if r)
-            doses.append(dose._replace(note=dose.note or "planned in the CarePlan", remark=remark))
+            dose = dose._replace(note=dose.note or "planned in the CarePlan", remark=remark)
+            doses.append(optional_dose(dose) if optional else dose)
     return doses
+
+
+# A drug named anywhere in a plan's words (not only where a medication's name starts, as ``drugs`` reads
+# an order): "AC: doxorubicin 60 mg/m2 and cyclophosphamide every 21 days" names doxorubicin.
+_NAMED = tuple(
+    (agent, re.compile(r"\b(?:" + "|".join(names) + r")\b", re.IGNORECASE)) for agent, names in NAME_PATTERNS
+)
+
+
+def _plan_words(plan: Resource) -> str:
+    """The words of a CarePlan: title, description, notes, and each activity's description, code, outcome,
+    progress notes and reference display; read up to ``limits.CARE_PLAN_WORDS`` characters."""
+    cap = CARE_PLAN_WORDS.value
+    text: list[str] = []
+    size = 0
+
+    def add(parts: Iterable[object]) -> bool:
+        nonlocal size
+        for part in parts:
+            if isinstance(part, str) and part:
+                text.append(part[: cap - size])
+                size += len(text[-1])
+                if size >= cap:
+                    return False
+        return True
+
+    notes = [note.get("text") for note in dicts(plan.get("note"))]
+    if not add([plan.get("title"), plan.get("description"), *notes]):
+        return " ".join(text)
+    for activity in dicts(plan.get("activity")):
+        detail = obj(activity.get("detail"))
+        progress = [note.get("text") for note in dicts(activity.get("progress"))]
+        parts = [
+            detail.get("description"),
+            concept_text(detail.get("code")),
+            concept_text(activity.get("outcomeCodeableConcept")),
+            obj(activity.get("reference")).get("display"),
+            *progress,
+        ]
+        if not add(parts):
+            break
+    return " ".join(text)
+
+
+def named_but_not_read(
+    pool: ResourcePool, agents: frozenset[Agent], activities: Iterable[PlannedActivity]
+) -> list[Dose]:
+    """An unknown part of the planned totals for each active CarePlan that names one of ``agents`` in its
+    words but has no activity the service reads for that drug (its doses and extent cannot be read)."""
+    read = {(activity.reference, activity.agent) for activity in activities}
+    found: list[Dose] = []
+    for plan in _active_plans(pool):
+        reference = reference_of(plan)
+        words = _plan_words(plan)
+        for agent, pattern in _NAMED:
+            if agent in agents and (reference, agent) not in read and pattern.search(words):
+                note = f"the CarePlan names {agent.value}, but its doses and extent cannot be read"
+                found.append(Dose(reference, agent, None, None, planned=True, note=note))
+    return found

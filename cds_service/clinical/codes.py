@@ -9,21 +9,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-# Code systems by canonical URI (CONTRACT §3: "every code system by its canonical URI").
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-ATC = "http://www.whocc.no/atc"
-# CMS publishes no canonical URI for HCPCS; both spellings occur (clinical-codes §1.3).
-HCPCS = (
-    "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
-    "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
-)
-LOINC = "http://loinc.org"
-SNOMED = "http://snomed.info/sct"
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-UCUM = "http://unitsofmeasure.org"
-NUCC = "http://nucc.org/provider-taxonomy"
-CPT = "http://www.ama-assn.org/go/cpt"
-SOPT = ("https://nahdo.org/sopt", "urn:oid:2.16.840.1.113883.3.221.5")
+from cds_service.clinical import code_systems
+
+# Code systems by canonical URI; every published identifier of each (OID, http/https...) is read as it
+# through the one alias table, clinical.code_systems (``fhir_read.codings`` canonicalises every coding).
+RXNORM = code_systems.RXNORM
+ATC = code_systems.ATC
+# CMS publishes no canonical URI for HCPCS; both spellings occur (clinical-codes §1.3): the alias table
+# reads either as the canonical one, kept here with its aliases for readers that test membership.
+HCPCS = code_systems.identifiers(code_systems.HCPCS)
+LOINC = code_systems.LOINC
+SNOMED = code_systems.SNOMED
+ICD10CM = code_systems.ICD10CM
+ICD10 = code_systems.ICD10
+UCUM = code_systems.UCUM
+NUCC = code_systems.NUCC
+CPT = code_systems.CPT
+SOPT = code_systems.identifiers(code_systems.SOPT)
 
 
 class Agent(StrEnum):
@@ -121,18 +123,47 @@ HCPCS_CODES: dict[str, Agent] = {
     "J9293": Agent.MITOXANTRONE,  # per 5 mg [V]
 }
 
-# Name text, the last resort (CONTRACT §3): generic and US brand names, lower case, matched as words.
+# Name text, the last resort (docs/facts.md "Drugs"): every name a drug the policy reads goes by, one table,
+# lower case, matched where a medication's name starts (clinical.drugs). Sources: the generic names and
+# their synonyms of the NCI Thesaurus / NCI Drug Dictionary (doxorubicin: Adriamycin, hydroxydaunorubicin,
+# 14-hydroxydaunorubicin, hydroxydaunomycin, the "H" of CHOP; daunorubicin: daunomycin, rubidomycin;
+# epirubicin: 4'-epidoxorubicin; idarubicin: 4-demethoxydaunorubicin; mitoxantrone: mitozantrone, its
+# INN spelling), and the brand names of the FDA labels (Adriamycin, Rubex, Doxil, Lipodox, Cerubidine,
+# Vyxeos, DaunoXome, Ellence, Idamycin, Novantrone, Zinecard, Totect, Sprycel, Phyrago, Gleevec, Imkeldi)
+# and the EU product information (Caelyx, Myocet, Pharmorubicin / Farmorubicin, Zavedos, Cardioxane,
+# Savene, Glivec). Hydroxydaunorubicin is doxorubicin, not daunorubicin: it contains "daunorubicin", so
+# names are matched from the start of the name (a name inside another is not read as it) and doxorubicin's
+# are tried first; tests/clinical/test_drugs.py checks every name of the table reads as its own drug.
 # Liposomal markers are checked before plain doxorubicin (Doxil label: "Do not substitute").
 LIPOSOMAL_MARKERS = ("liposom", "doxil", "lipodox", "caelyx", "myocet", "pegylated", "lipid")
 NAME_PATTERNS: tuple[tuple[Agent, tuple[str, ...]], ...] = (
     (Agent.DEXRAZOXANE, ("dexrazoxane", "zinecard", "totect", "cardioxane", "savene")),
-    (Agent.DOXORUBICIN, ("doxorubicin", "adriamycin", "rubex")),
+    (
+        Agent.DOXORUBICIN,
+        (
+            "doxorubicin",
+            "adriamycin",
+            "rubex",
+            "14-hydroxydaunorubicin",
+            "hydroxydaunorubicin",
+            "hydroxydaunomycin",
+        ),
+    ),
     # Brand names of liposomal doxorubicin, recognised on their own (a "Doxil" administration).
     (Agent.LIPOSOMAL_DOXORUBICIN, ("doxil", "lipodox", "caelyx", "myocet")),
-    (Agent.DAUNORUBICIN, ("daunorubicin", "daunomycin", "cerubidine", "vyxeos", "daunoxome")),
-    (Agent.EPIRUBICIN, ("epirubicin", "ellence")),
-    (Agent.IDARUBICIN, ("idarubicin", "idamycin")),
-    (Agent.MITOXANTRONE, ("mitoxantrone", "novantrone")),
+    (
+        Agent.DAUNORUBICIN,
+        ("daunorubicin", "daunomycin", "rubidomycin", "cerubidine", "vyxeos", "daunoxome"),
+    ),
+    (
+        Agent.EPIRUBICIN,
+        ("epirubicin", "4'-epidoxorubicin", "epidoxorubicin", "ellence", "pharmorubicin", "farmorubicin"),
+    ),
+    (
+        Agent.IDARUBICIN,
+        ("idarubicin", "4-demethoxydaunorubicin", "demethoxydaunorubicin", "idamycin", "zavedos"),
+    ),
+    (Agent.MITOXANTRONE, ("mitoxantrone", "mitozantrone", "novantrone")),
     (Agent.DASATINIB, ("dasatinib", "sprycel", "phyrago")),
     (Agent.IMATINIB, ("imatinib", "gleevec", "glivec", "imkeldi")),
 )
@@ -155,26 +186,186 @@ ICD_ALL_RELAPSE = ("C9102",)
 ICD_AGGRESSIVE_B_CELL = ("C837", "C833", "C852", "C91A")
 ICD_HODGKIN = ("C81",)
 ICD_GIST = ("C49A",)  # gastrointestinal stromal tumour: not a doxorubicin soft tissue sarcoma
-# Site codes are not histology (CONTRACT §2.1): a cancer coded only by a site where the policy's indication
-# occurs leaves that indication unknown, not absent. ICD-10-CM sites from clinical-codes §4.1 ("Wilms:
-# C64.1/.2/.9, no Wilms-specific code"; "Neuroblastoma: no single code. Typical primaries C74.1-, C74.9-,
-# C47.-, C38.1-C38.3, C48.0"; "Soft-tissue sarcoma: C49.-, C48.0-C48.8, plus site-specific primaries";
-# "ICD cannot distinguish sarcoma histology from carcinoma at many sites"). C74.0 (adrenal cortex) is read
-# with the rest of C74 (CONTRACT §2.1: "adrenal C74.*"); soft-tissue sites add the orbit C69.6, the heart
-# and mediastinum C38.0-C38.3 and the ill-defined regions C76.- (head, thorax, abdomen, pelvis, limbs),
-# where sarcomas are coded when no tissue is named.
+# Soft tissue sarcoma is coded by its tissue: C49.0-C49.9 "Malignant neoplasm of other connective and soft
+# tissue" names the tissue, not a site, and is how a soft tissue sarcoma is coded (CP.PHAR.418 I.A.3.b.vi;
+# docs/facts.md "Record integrity"). C49.A, gastrointestinal stromal tumour, is a histology of its own,
+# "usually not a doxorubicin indication" (clinical-codes §4.1), and is read as GIST (ICD_GIST).
+ICD_SOFT_TISSUE_SARCOMA = ("C490", "C491", "C492", "C493", "C494", "C495", "C496", "C498", "C499")
+# Site codes are not histology (docs/facts.md "Record integrity"): a cancer coded only by a site where the
+# policy's indication occurs leaves that indication unknown, not absent. ICD-10-CM sites from
+# clinical-codes §4.1 ("Wilms: C64.1/.2/.9, no Wilms-specific code"; "Neuroblastoma: no single code.
+# Typical primaries C74.1-, C74.9-, C47.-, C38.1-C38.3, C48.0"; "Soft-tissue sarcoma: C49.-, C48.0-C48.8,
+# plus site-specific primaries"; "ICD cannot distinguish sarcoma histology from carcinoma at many sites").
+# C74.0 (adrenal cortex) is read with the rest of C74 (neuroblastoma: "adrenal C74.*"); soft-tissue sites
+# add the orbit C69.6, the heart and mediastinum C38.0-C38.3 and the ill-defined regions C76.- (head,
+# thorax, abdomen, pelvis, limbs), where sarcomas are coded when no tissue is named.
 # C80 (malignant neoplasm without specification of site) rules none of them out either.
 ICD_SITE_WILMS = ("C64", "C80")
 ICD_SITE_NEUROBLASTOMA = ("C74", "C47", "C480", "C381", "C382", "C383", "C80")
-ICD_SITE_SOFT_TISSUE = ("C49", "C48", "C47", "C696", "C76", "C380", "C381", "C382", "C383", "C80")
-# SNOMED CT equivalents of those site-only codes, all [V-weak]: malignant tumor of kidney 363518003 (seen in
+ICD_SITE_SOFT_TISSUE = ("C48", "C47", "C696", "C76", "C380", "C381", "C382", "C383", "C80")
+# In a child, rhabdomyosarcoma (the commonest soft tissue sarcoma of childhood) arises at the primary sites
+# of the IRS/COG site-based pretreatment staging (NCI PDQ "Childhood Rhabdomyosarcoma Treatment", health
+# professional version, "Stage information"): beside the orbit, soft tissue and ill-defined regions above,
+# the parameningeal head and neck (nasopharynx C11, nasal cavity and middle ear C30, accessory sinuses C31),
+# the bladder and prostate (C67, C61), the paratesticular region (epididymis and spermatic cord C63.0,
+# C63.1), the female genital tract (vulva C51, vagina C52, cervix C53, uterus C54, C55) and the biliary
+# tract (extrahepatic bile duct C24.0, biliary tract C24.8, C24.9). Under 18 (the policy's pediatric age),
+# where carcinoma at these sites is rare, such a code without histology leaves soft tissue sarcoma
+# unknown; in an adult it is read as the carcinoma it nearly always is. Bone (C40, C41) is not soft tissue:
+# osteosarcoma and Ewing sarcoma of bone are not the policy's soft tissue sarcoma.
+ICD_PEDIATRIC_SITE_SOFT_TISSUE = (
+    *("C11", "C30", "C31", "C67", "C61", "C630", "C631"),
+    *("C51", "C52", "C53", "C54", "C55", "C240", "C248", "C249"),
+)
+# SNOMED CT equivalents, from the HL7 mCODE STU2 "Primary Cancer Disorder" value set expansion (SNOMED CT
+# US 2021-09, [V]): primary malignant neoplasm of soft tissues of the abdomen, axilla, buttock, face, head,
+# hip, inguinal region, lower limb, neck, pelvis, perineum, shoulder, thorax, trunk (94050001-94063007): the
+# tissue, as C49, so they meet soft tissue sarcoma.
+SCT_SOFT_TISSUE_SARCOMA = frozenset(
+    {
+        *("94050001", "94051002", "94052009", "94053004", "94054005", "94055006", "94056007"),
+        *("94057003", "94058008", "94059000", "94060005", "94061009", "94062002", "94063007"),
+    }
+)
+# SNOMED CT site-only concepts, all [V-weak] unless marked: malignant tumor of kidney 363518003 (seen in
 # several public code tables, e.g. a cancer-type table "renal: 363518003 Malignant tumor of kidney"),
 # primary malignant neoplasm of kidney 93849006 (an ICD-to-SNOMED table "C64: 93849006"), primary malignant
-# neoplasm of adrenal gland 93665005 (an OncoTree-derived FSH value set), malignant neoplasm of connective
-# tissue 399981008 ("C49: 399981008") and of peritoneum 363492001. They only ever make a criterion unknown.
-SCT_SITE_WILMS = frozenset({"363518003", "93849006"})
-SCT_SITE_NEUROBLASTOMA = frozenset({"93665005"})
-SCT_SITE_SOFT_TISSUE = frozenset({"399981008", "363492001"})
+# neoplasm of adrenal gland 93665005 (an OncoTree-derived FSH value set), malignant neoplasm of peritoneum
+# 363492001, primary malignant neoplasm of orbit 93932000 (mCODE expansion, [V]). And, like C80, the
+# concepts that name no site and no histology: malignant tumor 363346000 (mCODE expansion, [V]) and
+# neoplasm and/or hamartoma 399981008 ([V]: the parent of the mCODE "histology morphology behavior" value
+# sets; earlier read here as "malignant neoplasm of connective tissue", which it is not). They only ever
+# make a criterion unknown.
+SCT_NO_SITE = frozenset({"363346000", "399981008"})
+SCT_SITE_WILMS = frozenset({"363518003", "93849006"}) | SCT_NO_SITE
+SCT_SITE_NEUROBLASTOMA = frozenset({"93665005"}) | SCT_NO_SITE
+SCT_SITE_SOFT_TISSUE = frozenset({"363492001", "93932000"}) | SCT_NO_SITE
+# The pediatric soft tissue sites above in SNOMED CT (mCODE expansion, [V]): primary malignant neoplasm of
+# the bladder 93689003 and its walls, trigone, ureteric orifice and neck (93675008, 93863000, 93972009,
+# 94109006, 94122003, 94124002), of the prostate 93974005, of the nasopharynx's walls (93674007, 93861003,
+# 93970001, 94078000) and of the middle ear 93894000.
+SCT_PEDIATRIC_SITE_SOFT_TISSUE = frozenset(
+    {
+        *("93689003", "93675008", "93863000", "93972009", "94109006", "94122003", "94124002"),
+        *("93974005", "93674007", "93861003", "93970001", "94078000", "93894000"),
+    }
+)
+# What a diagnosis the service cannot read by its code could be, read from its text (code.text, coding
+# display; lower case, matched as parts of words): only ever to leave an indication unknown, never to
+# meet it (docs/facts.md "What is not read"). Keys are the ClinicalFacts the words bear on. Sources: the
+# policy's own indications (CP.PHAR.418 I.A.3.b, I.B.1) in the words of their ICD-10-CM and SNOMED CT
+# titles (clinical-codes §4), their common abbreviations, and the Ph status words of §4.4.
+HISTOLOGY_WORDS: dict[str, tuple[str, ...]] = {
+    "metastatic_breast_cancer": ("breast", "metasta"),
+    "acute_lymphoblastic_leukemia": (
+        "lymphoblastic",
+        "acute lymphoid",
+        "acute lymphocytic",
+        "b-all",
+        "t-all",
+        "pre-b",
+        "precursor b",
+        "precursor t",
+    ),
+    "aggressive_mature_b_cell_lymphoma": (
+        "burkitt",
+        "large b-cell",
+        "large b cell",
+        "dlbcl",
+        "pmbcl",
+        "high-grade b",
+        "high grade b",
+    ),
+    "hodgkin_lymphoma": ("hodgkin",),
+    "wilms_tumor": ("wilms", "nephroblastoma"),
+    "neuroblastoma": ("neuroblastoma",),
+    "soft_tissue_sarcoma": ("sarcoma",),
+    "ph_positive": ("philadelphia", "bcr-abl", "bcr/abl", "bcr::abl", "t(9;22)", "ph+", "ph-positive"),
+    # "extravasation" only: "infiltrating" names a carcinoma ("infiltrating ductal carcinoma")
+    "anthracycline_extravasation": ("extravasat",),
+}
+# Words that contain an indication's and name another disease ("non-Hodgkin lymphoma", "osteosarcoma").
+NOT_THE_HISTOLOGY: dict[str, tuple[str, ...]] = {
+    "hodgkin_lymphoma": ("non-hodgkin", "non hodgkin", "nonhodgkin"),
+    "soft_tissue_sarcoma": ("osteosarcoma", "kaposi", "carcinosarcoma", "chondrosarcoma of bone"),
+}
+# The indications a record nobody can read could be: every cancer the policy names (not Ph status or an
+# extravasation, which other records settle).
+CANCER_INDICATIONS = frozenset(
+    {
+        "metastatic_breast_cancer",
+        "acute_lymphoblastic_leukemia",
+        "aggressive_mature_b_cell_lymphoma",
+        "hodgkin_lymphoma",
+        "wilms_tumor",
+        "neuroblastoma",
+        "soft_tissue_sarcoma",
+    }
+)
+# Text naming a cancer without naming which: it could be any of them.
+CANCER_WORDS = (
+    "cancer",
+    "malignan",
+    "neoplas",
+    "tumor",
+    "tumour",
+    "carcinoma",
+    "leukemia",
+    "leukaemia",
+    "lymphoma",
+    "blastoma",
+    "metasta",
+    "oncolog",
+)
+# Text naming a cancer the policy does not name, by its histology or its site (a pharmacist reads it as
+# another disease): such a record bears on no indication.
+OTHER_CANCER_WORDS = (
+    "myeloid",
+    "myelogenous",
+    "myelomonocytic",
+    "promyelocytic",
+    "monocytic",
+    "chronic lymphocytic",
+    "hairy cell",
+    "follicular",
+    "mantle cell",
+    "marginal zone",
+    "t-cell",
+    "myeloma",
+    "melanoma",
+    "mesothelioma",
+    "glioma",
+    "glioblastoma",
+    "myelodysplastic",
+    "lung",
+    "bronch",
+    "colon",
+    "colorectal",
+    "rectum",
+    "rectal",
+    "prostat",
+    "pancrea",
+    "stomach",
+    "gastric",
+    "hepatocellular",
+    "ovar",
+    "cervix",
+    "cervical",
+    "endometri",
+    "uterine",
+    "bladder",
+    "thyroid",
+    "esophag",
+    "oesophag",
+    "skin",
+    "basal cell",
+    "squamous cell",
+    "brain",
+    "larynx",
+    "testi",
+)
+# Extravasation words that name a drug which is not an anthracycline are read by clinical.vesicants.
+
 # Histology named in a site-coded Condition's text (code.text, coding display, an mCODE histology
 # extension): the indication's own words settle it; another histology rules it out for that record.
 HISTOLOGY_WILMS = ("wilms", "nephroblastoma")
@@ -261,17 +452,83 @@ EXTRAVASATION_ANTHRACYCLINES = frozenset(
 # a reason to start dexrazoxane.
 ICD_CHEMOTHERAPY_EXTRAVASATION = "T80810"
 ICD_EXTRAVASATION_SEQUELA = "T80810S"
+# Codes that could be an anthracycline extravasation but do not say so: WHO ICD-10 has no extravasation
+# code (T80.8 "Other complications following infusion, transfusion and therapeutic injection", T80.9
+# "Unspecified complication ..."), and ICD-10-CM's T80.8- other than T80.810 (T80.81 extravasation of a
+# vesicant agent, T80.818 of another vesicant agent, T80.89 other complications) and T80.9- name no
+# antineoplastic. Such a code whose text names an extravasation leaves I.B.1 unknown, and still selects
+# I.B for an extravasation course (docs/facts.md "What is not read"): the titles are those of the
+# tables in cds_service/data/icd10.json.
+ICD_EXTRAVASATION_UNSPECIFIC = ("T808", "T809")
 
-# SNOMED CT disorders, clinical-codes §4.3 ([V] unless marked).
-SCT_BREAST = frozenset({"254837009", "372137005"})
+# SNOMED CT disorders, clinical-codes §4.3 ([V] unless marked), with the subtypes of each that the HL7
+# mCODE STU2 "Primary Cancer Disorder" value set expansion lists (SNOMED CT US 2021-09, [V]: "mCODE
+# expansion" below). SNOMED CT subtypes not listed here are read through their text (``HISTOLOGY_WORDS``):
+# never met on text, but never absent either.
+SCT_BREAST = frozenset(
+    {
+        "254837009",
+        "372137005",
+        # mCODE expansion: primary malignant neoplasm of the female / male breast and of its parts (areola,
+        # nipple, central portion, quadrants, ectopic breast tissue)
+        "93796005",
+        "93884005",
+        "93680004",
+        "93681000",
+        "93745008",
+        "93776002",
+        "93777006",
+        "93874009",
+        "93876006",
+        "93924008",
+        "93925009",
+        "94115006",
+        "94117003",
+    }
+)
 SCT_METASTATIC = frozenset({"128462008"})
 SCT_PH_POSITIVE_ALL = frozenset({"426955004", "450950002"})  # [V-weak] PEDSnet OMOP codeset
-SCT_ALL = frozenset({"91857003", "277571004"}) | SCT_PH_POSITIVE_ALL
-# Burkitt 118617000, mediastinal LBCL 128801005, DLBCL 413990004: all [V-weak] (§4.3)
-SCT_AGGRESSIVE_B_CELL = frozenset({"118617000", "128801005", "413990004"})
-SCT_HODGKIN = frozenset({"118599009"})
+# acute lymphoid leukemia 91857003, in remission 91856007 (mCODE expansion), B-cell ALL 277571004
+SCT_ALL = frozenset({"91857003", "91856007", "277571004"}) | SCT_PH_POSITIVE_ALL
+# Burkitt 118617000, mediastinal LBCL 128801005, DLBCL 413990004: all [V-weak] (§4.3); Burkitt's tumor of
+# lymph nodes of axilla/upper limb, head/face/neck, inguinal region/lower limb, and of an extranodal or
+# solid organ site (mCODE expansion).
+SCT_AGGRESSIVE_B_CELL = frozenset(
+    {"118617000", "128801005", "413990004", "92511007", "92512000", "92513005", "92516002"}
+)
+# Hodgkin's disease 118599009, and its subtypes by histology (lymphocytic depletion, lymphocytic-histiocytic
+# predominance, mixed cellularity, nodular sclerosis, granuloma, paragranuloma, sarcoma) and site listed in
+# the mCODE expansion.
+SCT_HODGKIN = frozenset(
+    {
+        "118599009",
+        *("93487009", "93488004", "93489007", "93492006", "93493001", "93494007", "93495008", "93496009"),
+        *("93497000", "93498005", "93500006", "93501005", "93505001", "93506000", "93507009", "93509007"),
+        *("93510002", "93514006", "93515007", "93516008", "93518009", "93519001", "93520007", "93521006"),
+        *("93522004", "93523009", "93524003", "93525002", "93526001", "93527005", "93528000", "93530003"),
+        *("93531004", "93532006", "93533001", "93534007", "93536009", "93537000", "93541001", "93542008"),
+        *("93543003", "93546006", "93547002", "93548007", "93549004", "93550004", "93551000", "93552007"),
+        *("93554008", "93555009"),
+    }
+)
 SCT_WILMS = frozenset({"302849000", "25081006"})  # disorder; morphology (nephroblastoma)
 SCT_NEUROBLASTOMA = frozenset({"432328008", "87364003"})  # disorder; morphology
+# Concepts that say a cancer is there but not its histology (mCODE expansion): malignant tumor 363346000,
+# leukemia 93143009 (in remission 93142004), acute leukemia 91855006 (in remission 91854005), lymphoid
+# leukemia in remission 93169003, malignant lymphoma of a site (93191005-93199007). Like an unspecific
+# ICD-10 code, one whose text names a qualifying histology leaves that indication unknown.
+SCT_UNSPECIFIC_CANCER = frozenset(
+    {
+        "363346000",
+        "93143009",
+        "93142004",
+        "91855006",
+        "91854005",
+        "93169003",
+        *("93191005", "93192003", "93193008", "93194002", "93195001", "93196000", "93197009"),
+        *("93198004", "93199007"),
+    }
+)
 # No SNOMED code for anthracycline extravasation could be verified: ICD-10-CM only.
 
 # Ph status as a result (clinical-codes §4.4): BCR-ABL1 fusion transcript LOINC codes [V].
@@ -291,9 +548,19 @@ NUCC_ONCOLOGIST = frozenset({"207RX0202X", "207RH0003X", "2080P0207X", "207VX020
 # "Oncologist or hematologist" (I.A.2) adds clinical hematology (not laboratory hematology, 207ZH0000X).
 NUCC_ONC_OR_HEM = NUCC_ONCOLOGIST | frozenset({"207RH0000X"})
 # SNOMED CT occupations: medical oncologist 310512001, clinical oncologist 309295000. No clinical
-# hematologist occupation code could be verified (18850004 is the laboratory hematologist).
-SCT_ONCOLOGIST = frozenset({"310512001", "309295000"})
-SCT_ONC_OR_HEM = SCT_ONCOLOGIST
+# hematologist occupation code could be verified (18850004 is the laboratory hematologist). SNOMED CT
+# specialties (PractitionerRole.specialty, bound in FHIR R4 to the "Practice setting code value set"):
+# medical oncology 394593009, clinical oncology 394592004, gynecological oncology 408446006, pediatric
+# oncology 418002000 [V-weak], clinical haematology 394803006; surgical (419321007) and radiation
+# (419815003) oncology are left out as their NUCC codes are (above).
+SCT_ONCOLOGIST = frozenset({"310512001", "309295000", "394593009", "394592004", "408446006", "418002000"})
+SCT_ONC_OR_HEM = SCT_ONCOLOGIST | frozenset({"394803006"})
+# NUCC Health Care Provider Taxonomy codes are ten characters ending in X; a code of that form not listed
+# above is another specialty (the oncology and hematology codes of the v21.1 expansion are all listed,
+# clinical-codes §5.1). Words that make a specialty written in a system not read (or an unlisted SNOMED
+# CT concept) possibly oncology or hematology.
+NUCC_CODE_FORM = r"^[0-9]{3}[0-9A-Z]{6}X$"
+ONC_OR_HEM_WORDS = ("oncolog", "hematolog", "haematolog", "hem/onc", "hem-onc", "hemonc")
 
 # Protocols, clinical-codes §7: DFCI ALL Consortium 11-001 and 16-001 (NCT03020030 [V]); COG AALL1331
 # (NCT02101853 [V]). The NCT number of DFCI 11-001 is unverified: it is matched by its name only.
@@ -363,3 +630,55 @@ LINE_OF_BUSINESS_SYNONYMS = {
 
 # Our documentation template (workstream D): Questionnaire id cp-phar-418-dexrazoxane.
 QUESTIONNAIRE_MARKER = "cp-phar-418"
+
+# Self-pay in the standard code systems of Coverage.type, by every published identifier (a self-pay
+# member is outside the policy, "Line of business unknown never approves or denies" in docs/decisions.md):
+# - HL7 Coverage SelfPay Codes (THO; FHIR's Coverage.type value set "coverage-type" includes it): "pay",
+#   and "payconc" (a concession) added in THO 7; canonical URI, the STU3 / R4-ballot URI and both OIDs;
+# - HL7 v3 ActCode "PAY" (payment: "the guarantor, who may be the patient, pays the entire charge ... the
+#   patient wishes to self-pay"), by its canonical URI, the STU3 URI and its OID;
+# - SOPT 8* (no payment from an organization) is read with the other SOPT codes above.
+COVERAGE_SELFPAY = (
+    "http://terminology.hl7.org/CodeSystem/coverage-selfpay",
+    "http://hl7.org/fhir/coverage-selfpay",
+    "urn:oid:2.16.840.1.113883.4.642.1.1148",
+    "urn:oid:2.16.840.1.113883.4.642.1.526",
+)
+COVERAGE_SELFPAY_CODES = frozenset({"pay", "payconc"})
+V3_ACT_CODE = (
+    "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+    "http://hl7.org/fhir/v3/ActCode",
+    "urn:oid:2.16.840.1.113883.5.4",
+)
+V3_SELF_PAY_CODES = frozenset({"PAY"})
+
+# FHIR R4 Timing.code: the timing-abbreviation value set (http://hl7.org/fhir/ValueSet/timing-abbreviation),
+# codes of HL7 v3 GTSAbbreviation, by each of its identifiers (the THO URI, the STU3 URI, the OID). Each
+# code as the (frequency, period, periodUnit) its definition states ("BID: two times a day", "QOD: every
+# other day", "WK: weekly"...); a code with structured repeat data beside it is read from that data instead
+# (FHIR R4 Timing.code: "either the code or the data may be used").
+GTS_ABBREVIATION = (
+    "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation",
+    "http://hl7.org/fhir/v3/GTSAbbreviation",
+    "urn:oid:2.16.840.1.113883.5.1022",
+)
+TIMING_ABBREVIATIONS: dict[str, tuple[int, int, str]] = {
+    "QD": (1, 1, "d"),
+    "AM": (1, 1, "d"),
+    "PM": (1, 1, "d"),
+    "BED": (1, 1, "d"),
+    "BID": (2, 1, "d"),
+    "TID": (3, 1, "d"),
+    "QID": (4, 1, "d"),
+    "QOD": (1, 2, "d"),
+    "Q1H": (1, 1, "h"),
+    "Q2H": (1, 2, "h"),
+    "Q3H": (1, 3, "h"),
+    "Q4H": (1, 4, "h"),
+    "Q6H": (1, 6, "h"),
+    "Q8H": (1, 8, "h"),
+    "WK": (1, 1, "wk"),
+    "MO": (1, 1, "mo"),
+}
+# FHIR R4 days-of-week codes (Timing.repeat.dayOfWeek), as Python's weekday numbers (Monday 0).
+DAYS_OF_WEEK: dict[str, int] = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}

@@ -7,8 +7,12 @@ Its line of business comes from the configured map first (payer / plan identifie
 business; plan values, ``Coverage.class[].value``, are tried before payer identifiers, being the more
 specific), then from ``Coverage.type`` in the Source of Payment Typology. HIM/ICHRA ("marketplace")
 can only come from the map or the text: SOPT does not tell a marketplace plan from other commercial
-insurance. When neither decides, the Coverage's own text (``type.text``, ``payor`` display,
-``class.name`` / ``value``) naming Medicare, Medicaid or a Marketplace plan decides (CONTRACT §2.1).
+insurance. Self-pay in any standard code system (Coverage SelfPay Codes, v3 ActCode PAY, SOPT 8*) is
+outside the policy. When none decides, the Coverage's own text naming Medicare, Medicaid or a Marketplace
+plan decides, the coverage type and plan (``type`` text, ``class`` name and value, the STU3/DSTU2 plan
+texts) outweighing the payer's name; the payer "Centers for Medicare & Medicaid Services" is Medicare
+(Medicaid plans are run by states and their contractors). A line of business still unknown pends the
+order (docs/decisions.md "Line of business unknown never approves or denies").
 """
 
 from __future__ import annotations
@@ -137,6 +141,10 @@ def _line_of(coverage: Resource, pool: ResourcePool, line_of_business_map: Mappi
         if mapped is not None:
             return Fact(mapped, (reference,), f"configured for payer/plan identifier {value}")
     for system, code in codings(coverage.get("type")):
+        if system in codes.COVERAGE_SELFPAY and code in codes.COVERAGE_SELFPAY_CODES:
+            return Fact("self-pay", (reference,), f"Coverage.type coverage-selfpay {code}")
+        if system in codes.V3_ACT_CODE and code in codes.V3_SELF_PAY_CODES:
+            return Fact("self-pay", (reference,), f"Coverage.type v3 ActCode {code}")
         if system not in codes.SOPT:
             continue
         for prefix in (code[:3], code[:1]):  # the more specific SOPT prefix first (361 State CHIP)
@@ -204,18 +212,40 @@ def _coverage_texts(coverage: Resource, pool: ResourcePool) -> Iterator[tuple[st
             yield key, value
 
 
+# The federal agency that runs Medicare (and funds, but does not run, Medicaid: states and their
+# contractors do): as a payer's name it means Medicare, never "Medicare and Medicaid".
+_CMS = re.compile(r"\bcenters\s+for\s+medicare\s*(?:&|&amp;|and)\s*medicaid\s+services\b", re.IGNORECASE)
+
+
+def _lines_named(where: str, text: str) -> Iterator[tuple[str, str]]:
+    """``(line, quoted)`` for each line of business ``text`` names."""
+    quoted = f"{where} {text.strip()[:60]!r}"
+    if _CMS.search(text) or text.strip().upper() == "CMS":
+        yield "medicare", quoted
+        text = _CMS.sub(" ", text)
+    for line, pattern in _TEXT_LINES:
+        if pattern.search(text):
+            yield line, quoted
+
+
 def _line_from_text(coverage: Resource, pool: ResourcePool, reference: str) -> Fact[str]:
-    found: dict[str, str] = {}
+    """The line of business the Coverage's text names: the coverage type and plan first, the payer's
+    name only when they name none (a "Medicare Part B" plan whose payer is "Centers for Medicare &
+    Medicaid Services" is Medicare, not "Medicare and Medicaid")."""
+    by_source: dict[str, dict[str, str]] = {"plan": {}, "payor": {}}
     for where, text in _coverage_texts(coverage, pool):
-        for line, pattern in _TEXT_LINES:
-            if pattern.search(text):
-                found.setdefault(line, f"{where} {text.strip()[:60]!r}")
-    if len(found) == 1:
-        line, quoted = next(iter(found.items()))
-        return Fact(line, (reference,), f"line of business read from Coverage text: {quoted}")
-    if found:
-        named = "; ".join(f"{line} ({quoted})" for line, quoted in sorted(found.items()))
-        return Fact(None, (reference,), f"the Coverage text names more than one line of business: {named}")
+        found = by_source["payor" if where == "payor" else "plan"]
+        for line, quoted in _lines_named(where, text):
+            found.setdefault(line, quoted)
+    for found in by_source.values():
+        if len(found) == 1:
+            line, quoted = next(iter(found.items()))
+            return Fact(line, (reference,), f"line of business read from Coverage text: {quoted}")
+        if found:
+            named = "; ".join(f"{line} ({quoted})" for line, quoted in sorted(found.items()))
+            return Fact(
+                None, (reference,), f"the Coverage text names more than one line of business: {named}"
+            )
     return Fact(
         None,
         (reference,),

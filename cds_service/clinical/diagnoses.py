@@ -22,12 +22,13 @@ record names the histology; only recorded cancers that rule it out make it ``Fal
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from cds_service.clinical import codes, vesicants
+from cds_service.clinical import codes, icd10, vesicants
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import (
     codings,
@@ -39,6 +40,7 @@ from cds_service.clinical.fhir_read import (
     status_of,
 )
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.thresholds import PEDIATRIC_AGE_BELOW
 
 EXTRAVASATION_WINDOW = timedelta(days=7)  # CONTRACT §2 pathways: onset in the 7 days before the order
 
@@ -73,6 +75,10 @@ class Diagnosis:
     onset: date | None
     verification: str = ""  # the Condition's verificationStatus code ("" for the order's reasonCode)
     text: str = ""  # lower-cased code text and displays, and a histology extension's (site codes)
+    # Not read is not absent: what about the record could not be read by code ("" when every code was),
+    # and the facts (ClinicalFacts names) it could bear on (``_reading``).
+    unread: str = ""
+    bears_on: frozenset[str] = frozenset()
 
     @property
     def tentative(self) -> bool:
@@ -104,13 +110,127 @@ def _diagnosis(
 ) -> Diagnosis:
     icd: set[str] = set()
     snomed: set[str] = set()
-    for system, code in codings([*dicts(concepts), *dicts(histology)]):
-        if system == codes.ICD10CM:
+    found = [*codings([*dicts(concepts), *dicts(histology)])]
+    for system, code in found:
+        if system in _ICD_SYSTEMS:
+            # WHO ICD-10 shares ICD-10-CM's categories for every code the policy names (C50, C91.0, C81...)
             icd.add(code.upper().replace(".", ""))
         elif system == codes.SNOMED:
             snomed.add(code)
     text = " ".join(part for part in (concept_text(concepts), concept_text(histology)) if part)
-    return Diagnosis(frozenset(icd), frozenset(snomed), reference, status, onset, verification, text)
+    unread, bears_on = _reading(found, text)
+    return Diagnosis(
+        frozenset(icd), frozenset(snomed), reference, status, onset, verification, text, unread, bears_on
+    )
+
+
+_ICD_SYSTEMS = (codes.ICD10CM, codes.ICD10)
+_SNOMED_READ = (
+    codes.SCT_BREAST
+    | codes.SCT_METASTATIC
+    | codes.SCT_ALL
+    | codes.SCT_AGGRESSIVE_B_CELL
+    | codes.SCT_HODGKIN
+    | codes.SCT_WILMS
+    | codes.SCT_NEUROBLASTOMA
+    | codes.SCT_SOFT_TISSUE_SARCOMA
+)
+_SNOMED_SITES = (
+    codes.SCT_SITE_WILMS
+    | codes.SCT_SITE_NEUROBLASTOMA
+    | codes.SCT_SITE_SOFT_TISSUE
+    | codes.SCT_PEDIATRIC_SITE_SOFT_TISSUE
+)
+
+
+# "ALL", the abbreviation charted on its own ("ALL", "Ph-positive ALL", "ALL in relapse"): a short text
+# holding the word "all" names acute lymphoblastic leukemia (a longer one may use the English word).
+_ALL_ABBREVIATION = re.compile(r"(?:^|[\s(/+-])all(?:$|[\s)/,])")
+_SHORT_TEXT_WORDS = 5
+
+
+def _names_histology(text: str) -> frozenset[str]:
+    """The facts whose histology (or Ph status, or extravasation) ``text`` names."""
+    found = set()
+    if len(text.split()) <= _SHORT_TEXT_WORDS and _ALL_ABBREVIATION.search(text):
+        found.add("acute_lymphoblastic_leukemia")
+    for fact, words in codes.HISTOLOGY_WORDS.items():
+        cleaned = text
+        for other in codes.NOT_THE_HISTOLOGY.get(fact, ()):
+            cleaned = cleaned.replace(other, " ")
+        if _names(cleaned, words):
+            found.add(fact)
+    return frozenset(found)
+
+
+def _could_be(text: str) -> frozenset[str]:
+    """What a record the service cannot read by code could be, from its text: the indications it names;
+    else none when it names another cancer or no cancer at all; else (a cancer of no named kind, or no text
+    to read) any of them."""
+    if not text.strip():
+        return codes.CANCER_INDICATIONS
+    named = _names_histology(text)
+    if named:
+        return named
+    if _names(text, codes.OTHER_CANCER_WORDS) or not _names(text, codes.CANCER_WORDS):
+        return frozenset()
+    return codes.CANCER_INDICATIONS
+
+
+def _reading(found: list[tuple[str, str]], text: str) -> tuple[str, frozenset[str]]:
+    """What about a diagnosis could not be read by code, and what it could then bear on.
+
+    Read: an ICD-10-CM or WHO ICD-10 code of the classification (clinical.icd10), a SNOMED CT concept of
+    the policy's lists. A code that says a cancer is there but not its histology (a site, C80.1, C96.9,
+    C85.90; SNOMED "malignant tumor"), or a complication of an infusion but not the extravasated drug (WHO
+    T80.8, ICD-10-CM T80.8- other than T80.810), is read, but leaves open what its text names. A record
+    with no code read at all (a system not read, a code not in its classification, a SNOMED CT concept not
+    listed, no code) could be whatever its text says, or anything when it has none."""
+    unspecific: list[str] = []
+    not_read: list[str] = []
+    read = False
+    for system, code in found:
+        if system in _ICD_SYSTEMS:
+            entry = icd10.lookup(system, code)
+            if not entry.valid:
+                not_read.append(f"{entry.said()}, not a code of that classification")
+            elif (entry.neoplasm and not entry.names_histology) or _unspecific_extravasation(code):
+                unspecific.append(entry.said())
+            else:
+                read = True
+        elif system == codes.SNOMED:
+            if code in codes.SCT_UNSPECIFIC_CANCER or code in _SNOMED_SITES:
+                unspecific.append(f"SNOMED CT {code}")
+            elif code in _SNOMED_READ:
+                read = True
+            else:
+                not_read.append(f"SNOMED CT {code}, a concept the service does not list")
+        else:
+            not_read.append(f"code {code!r} in {system}, a code system the service does not read")
+    if read or unspecific:
+        named = _names_histology(text) if unspecific else frozenset()
+        if not named:
+            return "", frozenset()
+        return (
+            f"{', '.join(unspecific)} does not name a histology or a drug, and its text {text[:80]!r} names "
+            "what it could be",
+            named,
+        )
+    could_be = _could_be(text)
+    if not could_be:
+        return "", frozenset()
+    what = "; ".join(not_read) if not_read else "no code"
+    said = f"text {text[:80]!r}" if text.strip() else "no text"
+    return f"{what} ({said})", could_be
+
+
+def _unspecific_extravasation(code: str) -> bool:
+    """A complication of an infusion that could be an anthracycline extravasation but does not say so
+    (WHO T80.8, ICD-10-CM T80.8- other than T80.810, T80.9-): ``codes.ICD_EXTRAVASATION_UNSPECIFIC``."""
+    plain = code.upper().replace(".", "")
+    return plain.startswith(codes.ICD_EXTRAVASATION_UNSPECIFIC) and not plain.startswith(
+        codes.ICD_CHEMOTHERAPY_EXTRAVASATION
+    )
 
 
 def _histology(condition: Resource) -> list[dict[str, Any]]:
@@ -184,11 +304,84 @@ def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
     return found
 
 
-def recorded_diagnoses(pool: ResourcePool, order: Resource, on: date | None = None) -> list[Diagnosis]:
+# A draft order whose status says it is not going ahead is not part of the request (§2.1 "Orders in play").
+_NOT_SIGNED = frozenset({"cancelled", "stopped", "completed", "entered-in-error"})
+
+
+def signed_orders(pool: ResourcePool) -> list[Resource]:
+    """The draft orders being signed (in play, not do-not-perform), in the request's order: the same list
+    for every dexrazoxane order of one request, so the diagnoses they carry can be read once per request."""
+    return [
+        other
+        for other in pool.draft_orders
+        if status_of(other) not in _NOT_SIGNED and other.get("doNotPerform") is not True
+    ]
+
+
+def recorded_diagnoses(
+    pool: ResourcePool, order: Resource, on: date | None = None, age: int | None = None
+) -> list[Diagnosis]:
     """Every diagnosis that counts on ``on``: current Conditions (remission included, not abated before
-    then) and the order's reasons."""
+    then), and the reasons of every order being signed: the draft orders are one request, so the cancer a
+    doxorubicin order signed with the dexrazoxane order names is a diagnosis of this one too. Beside
+    them, the diagnoses found only on claims, unread (``billed_diagnoses``)."""
     found = [_condition_diagnosis(c) for c in pool.of_type("Condition") if condition_counts(c, on)]
-    return found + order_reasons(order, pool)
+    signed = signed_orders(pool)
+    if not any(each is order for each in signed):
+        signed = [order, *signed]  # an order read from the record, not among the drafts (order-dispatch)
+    found += billed_diagnoses(pool, age)
+    seen: set[str] = set()
+    for each in signed:
+        for reason in order_reasons(each, pool):
+            key = f"{reason.reference}|{sorted(reason.icd)}|{sorted(reason.snomed)}|{reason.text}"
+            if key not in seen:
+                seen.add(key)
+                found.append(reason)
+    return found
+
+
+_CLAIM_TYPES = ("ExplanationOfBenefit", "Claim")
+_NOT_A_CLAIM = frozenset({"cancelled", "entered-in-error"})
+
+
+def billed_diagnoses(pool: ResourcePool, age: int | None = None) -> list[Diagnosis]:
+    """Diagnoses found only on claims (ExplanationOfBenefit / Claim ``diagnosis``), each as unread beside
+    the indications it would meet or leave open. A claim's diagnosis is a billing record, not a Condition
+    the clinician keeps: never one to meet an indication on, but not nothing either (not read is not
+    absent). One that points to a Condition (``diagnosisReference``) is that Condition, read as such."""
+    found: list[Diagnosis] = []
+    indications: dict[str, Callable[[list[Diagnosis]], Fact[bool]]] = {
+        "metastatic_breast_cancer": metastatic_breast_cancer,
+        "acute_lymphoblastic_leukemia": acute_lymphoblastic_leukemia,
+        "aggressive_mature_b_cell_lymphoma": aggressive_mature_b_cell_lymphoma,
+        "hodgkin_lymphoma": hodgkin_lymphoma,
+        "wilms_tumor": wilms_tumor,
+        "neuroblastoma": neuroblastoma,
+        "soft_tissue_sarcoma": lambda found: soft_tissue_sarcoma(found, age),
+    }
+    for claim in pool.of_type(*_CLAIM_TYPES):
+        if status_of(claim) in _NOT_A_CLAIM:
+            continue
+        for entry in dicts(claim.get("diagnosis")):
+            concept = entry.get("diagnosisCodeableConcept")
+            if not isinstance(concept, dict):
+                continue
+            billed = _diagnosis(concept, reference_of(claim))
+            bears_on = billed.bears_on | frozenset(
+                name for name, fact in indications.items() if fact([billed]).value is not False
+            )
+            if bears_on:
+                codes_said = ", ".join(sorted(billed.icd | billed.snomed)) or "a code not read"
+                found.append(
+                    replace(
+                        billed,
+                        icd=frozenset(),
+                        snomed=frozenset(),
+                        unread=f"{codes_said} billed on a claim, not recorded as a Condition",
+                        bears_on=bears_on,
+                    )
+                )
+    return found
 
 
 def _references(matches: Iterable[Diagnosis]) -> tuple[str, ...]:
@@ -227,6 +420,22 @@ def _any_of(*facts: Fact[bool]) -> Fact[bool]:
     return next((fact for fact in facts if fact.evidence), facts[-1])
 
 
+def _not_read(fact: Fact[bool], diagnoses: Iterable[Diagnosis], name: str, what: str) -> Fact[bool]:
+    """Not read is not absent: beside a fact the records read do not make ``True``, the records that could
+    be ``what`` but could not be read by code (``Diagnosis.bears_on``), with what could not be read."""
+    if fact.value:
+        return fact
+    records = [d for d in diagnoses if name in d.bears_on]
+    if not records:
+        return fact
+    said = "; ".join(dict.fromkeys(f"{d.reference}: {d.unread}" for d in records))
+    return replace(
+        fact,
+        reason=f"{fact.reason}; {said}: it could be {what}",
+        unread=tuple(dict.fromkeys((*fact.unread, *_references(records)))),
+    )
+
+
 def _matching(
     diagnoses: Iterable[Diagnosis], icd: Iterable[str] = (), snomed: frozenset[str] = frozenset()
 ) -> list[Diagnosis]:
@@ -236,6 +445,15 @@ def _matching(
 
 def metastatic_breast_cancer(diagnoses: list[Diagnosis]) -> Fact[bool]:
     """Breast cancer (C50 / SNOMED) plus a metastasis (C77-C79 / SNOMED metastatic neoplasm)."""
+    return _not_read(
+        _metastatic_breast_cancer(diagnoses),
+        diagnoses,
+        "metastatic_breast_cancer",
+        "breast cancer or its metastasis",
+    )
+
+
+def _metastatic_breast_cancer(diagnoses: list[Diagnosis]) -> Fact[bool]:
     breast = _found(_matching(diagnoses, codes.ICD_BREAST, codes.SCT_BREAST), "breast cancer")
     metastasis = _found(_matching(diagnoses, codes.ICD_METASTASIS, codes.SCT_METASTATIC), "metastasis")
     if breast.value is False:
@@ -250,7 +468,8 @@ def metastatic_breast_cancer(diagnoses: list[Diagnosis]) -> Fact[bool]:
 
 
 def acute_lymphoblastic_leukemia(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    return _found(_matching(diagnoses, codes.ICD_ALL, codes.SCT_ALL), "acute lymphoblastic leukemia")
+    found = _found(_matching(diagnoses, codes.ICD_ALL, codes.SCT_ALL), "acute lymphoblastic leukemia")
+    return _not_read(found, diagnoses, "acute_lymphoblastic_leukemia", "acute lymphoblastic leukemia")
 
 
 def relapsed_or_refractory(diagnoses: list[Diagnosis]) -> Fact[bool]:
@@ -265,14 +484,14 @@ def relapsed_or_refractory(diagnoses: list[Diagnosis]) -> Fact[bool]:
 
 
 def aggressive_mature_b_cell_lymphoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    return _found(
-        _matching(diagnoses, codes.ICD_AGGRESSIVE_B_CELL, codes.SCT_AGGRESSIVE_B_CELL),
-        "aggressive mature B-cell lymphoma (Burkitt, DLBCL, PMBCL)",
-    )
+    what = "aggressive mature B-cell lymphoma (Burkitt, DLBCL, PMBCL)"
+    found = _found(_matching(diagnoses, codes.ICD_AGGRESSIVE_B_CELL, codes.SCT_AGGRESSIVE_B_CELL), what)
+    return _not_read(found, diagnoses, "aggressive_mature_b_cell_lymphoma", what)
 
 
 def hodgkin_lymphoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    return _found(_matching(diagnoses, codes.ICD_HODGKIN, codes.SCT_HODGKIN), "Hodgkin lymphoma")
+    found = _found(_matching(diagnoses, codes.ICD_HODGKIN, codes.SCT_HODGKIN), "Hodgkin lymphoma")
+    return _not_read(found, diagnoses, "hodgkin_lymphoma", "Hodgkin lymphoma")
 
 
 def _names(text: str, words: Iterable[str]) -> bool:
@@ -356,9 +575,10 @@ def wilms_tumor(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool
     """Wilms: SNOMED nephroblastoma; a kidney site code (C64, or its SNOMED equivalent) at any age is
     unknown unless the record names the histology. ``age`` no longer decides (CONTRACT §2.1)."""
     specific = _found(_matching(diagnoses, snomed=codes.SCT_WILMS), "Wilms tumor")
-    return _by_site(
+    found = _by_site(
         diagnoses, specific, codes.ICD_SITE_WILMS, codes.SCT_SITE_WILMS, codes.HISTOLOGY_WILMS, "Wilms tumor"
     )
+    return _not_read(found, diagnoses, "wilms_tumor", "Wilms tumor")
 
 
 def neuroblastoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
@@ -366,7 +586,7 @@ def neuroblastoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bo
     retroperitoneal (C48.0) and mediastinal (C38.1-C38.3) site codes are unknown at any age unless the
     record names the histology."""
     specific = _found(_matching(diagnoses, snomed=codes.SCT_NEUROBLASTOMA), "neuroblastoma")
-    return _by_site(
+    found = _by_site(
         diagnoses,
         specific,
         codes.ICD_SITE_NEUROBLASTOMA,
@@ -374,28 +594,42 @@ def neuroblastoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bo
         codes.HISTOLOGY_NEUROBLASTOMA,
         "neuroblastoma",
     )
+    return _not_read(found, diagnoses, "neuroblastoma", "neuroblastoma")
 
 
-def soft_tissue_sarcoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    """No ICD-10-CM or verified SNOMED CT code names soft tissue sarcoma (clinical-codes §4.1, §4.3): a
-    soft-tissue site code (C49.*, C48.*, C47.*, the orbit C69.6, C38.0-C38.3, C76.*) leaves it unknown
-    unless the record names a sarcoma; GIST (C49.A) is another tumour and rules it out."""
+def soft_tissue_sarcoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
+    """Soft tissue sarcoma is coded by its tissue: ICD-10-CM C49.0-C49.9 (malignant neoplasm of other
+    connective and soft tissue) or its SNOMED CT equivalents meet it; GIST (C49.A) is another tumour and
+    rules it out. A site where sarcomas arise (C48.*, C47.*, the orbit C69.6, C38.0-C38.3, C76.*; in a
+    child, or when the age is unknown, also the classic rhabdomyosarcoma sites: bladder, prostate,
+    parameningeal head and neck, paratesticular, female genital and biliary tract) leaves it unknown unless
+    the record names a sarcoma or another histology."""
     gist = _matching(diagnoses, codes.ICD_GIST)
-    specific = (
-        Fact(False, _references(gist), "gastrointestinal stromal tumour (C49.A) is not a soft tissue sarcoma")
-        if gist
-        else Fact(False, (), "no soft tissue sarcoma diagnosis recorded")
-    )
-    return _by_site(
+    coded = _matching(diagnoses, codes.ICD_SOFT_TISSUE_SARCOMA, codes.SCT_SOFT_TISSUE_SARCOMA)
+    specific = _found(coded, "soft tissue sarcoma")
+    if specific.value:
+        specific = Fact(
+            True,
+            specific.evidence,
+            "soft tissue sarcoma recorded (malignant neoplasm of connective and soft tissue)",
+        )
+    elif specific.value is False and gist:
+        specific = Fact(
+            False, _references(gist), "gastrointestinal stromal tumour (C49.A) is not a soft tissue sarcoma"
+        )
+    child_or_unknown = age is None or age < PEDIATRIC_AGE_BELOW.value
+    found = _by_site(
         diagnoses,
         specific,
-        codes.ICD_SITE_SOFT_TISSUE,
-        codes.SCT_SITE_SOFT_TISSUE,
+        codes.ICD_SITE_SOFT_TISSUE + (codes.ICD_PEDIATRIC_SITE_SOFT_TISSUE if child_or_unknown else ()),
+        codes.SCT_SITE_SOFT_TISSUE
+        | (codes.SCT_PEDIATRIC_SITE_SOFT_TISSUE if child_or_unknown else frozenset()),
         codes.HISTOLOGY_SOFT_TISSUE_SARCOMA,
         "soft tissue sarcoma",
         excluded_icd=codes.ICD_GIST,
         excluded_words=codes.NOT_SOFT_TISSUE_SARCOMA,
     )
+    return _not_read(found, diagnoses, "soft_tissue_sarcoma", "soft tissue sarcoma")
 
 
 def _extravasation_event(code: str) -> bool:
@@ -449,6 +683,37 @@ def _drug_verdict(diagnosis: Diagnosis, on: date, pool: ResourcePool) -> Fact[bo
 
 
 def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date) -> Fact[bool]:
+    """I.B.1, with the extravasations recorded only in words beside it (not read is not absent): a current
+    Condition in the 7 days before the order (or undated) that names an extravasation under no code the
+    service reads as one (WHO ICD-10 T80.8, a SNOMED CT concept not listed, text only)."""
+    in_words = []
+    for condition in pool.of_type("Condition"):
+        if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
+            continue
+        diagnosis = _condition_diagnosis(condition)
+        if (
+            diagnosis.clinical_status in _CURRENT_EVENT
+            and not is_extravasation_diagnosis(diagnosis)
+            and "anthracycline_extravasation" in diagnosis.bears_on
+            and (diagnosis.onset is None or start - EXTRAVASATION_WINDOW <= diagnosis.onset <= start)
+        ):
+            in_words.append(diagnosis)
+    found = _anthracycline_extravasation(pool, order, start)
+    if found.value and in_words and not any(ref.startswith("Condition/") for ref in found.evidence):
+        # Met on the order's bare reason and the drugs given at onset, while the event's own record (which
+        # would decide, naming the drug) is not read: unknown, not met.
+        said = "; ".join(f"{d.reference}: {d.unread}" for d in in_words)
+        return Fact(
+            None,
+            found.evidence,
+            f"{found.reason}; but the extravasation is recorded only in words ({said}): the drug it names is "
+            "what I.B.1 reads",
+            _references(in_words),
+        )
+    return _not_read(found, in_words, "anthracycline_extravasation", "an anthracycline extravasation")
+
+
+def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date) -> Fact[bool]:
     """I.B.1 "Diagnosis of anthracycline-induced extravasation".
 
     A T80.810 event (not its sequela) is the order's reason, or a Condition with its onset in the 7 days
@@ -541,6 +806,34 @@ def extravasation_onset(pool: ResourcePool, evidence: tuple[str, ...]) -> date |
     return None
 
 
+# Result elements an Observation's component carries as the Observation itself does (FHIR R4
+# Observation.component: code, value[x], dataAbsentReason, interpretation).
+_COMPONENT_ELEMENTS = (
+    "code",
+    "valueCodeableConcept",
+    "valueQuantity",
+    "valueString",
+    "dataAbsentReason",
+    "interpretation",
+)
+
+
+def _results(observations: Iterable[Resource]) -> list[Resource]:
+    """Every result the Observations hold: each Observation, and each of its components as a result of
+    its own under the Observation's id and status (a BCR-ABL1 result reported as a component of a leukemia
+    panel is a result all the same: not read is not absent)."""
+    found: list[Resource] = []
+    for observation in observations:
+        found.append(observation)
+        for component in dicts(observation.get("component")):
+            view = {key: component[key] for key in _COMPONENT_ELEMENTS if key in component}
+            view.update(
+                resourceType="Observation", id=observation.get("id"), status=observation.get("status")
+            )
+            found.append(view)
+    return found
+
+
 def _is_bcr_abl1(observation: Resource) -> bool:
     return any(s == codes.LOINC and c in codes.LOINC_BCR_ABL1 for s, c in codings(observation.get("code")))
 
@@ -578,6 +871,42 @@ def _bcr_abl1_result(observation: Resource) -> bool | None:
 
 
 def ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) -> Fact[bool]:
+    """Ph+: SNOMED Ph+ ALL or any positive BCR-ABL1 result (a later negative one is a treated leukemia,
+    not a Ph-negative one); Ph-: negative BCR-ABL1 results only; neither recorded: unknown. Results are
+    read in Observations and in their components. Beside it, what could not be read (not read is not
+    absent): a BCR-ABL1 result whose value cannot be read, an Observation or a diagnosis naming BCR-ABL1
+    or the Philadelphia chromosome under a code not read."""
+    observations = _results(observations)
+    unread = [d for d in diagnoses if "ph_positive" in d.bears_on]
+    found = _ph_positive(diagnoses, observations)
+    if found.value:
+        return found
+    lab: list[str] = []
+    for observation in observations:
+        if status_of(observation) in {"entered-in-error", "cancelled"}:
+            continue
+        reference = reference_of(observation)
+        if _is_bcr_abl1(observation):
+            if _bcr_abl1_result(observation) is None:
+                lab.append(f"{reference}: a BCR-ABL1 result whose value cannot be read")
+        elif any(
+            word in concept_text(observation.get("code")) for word in codes.HISTOLOGY_WORDS["ph_positive"]
+        ):
+            lab.append(f"{reference}: a result naming BCR-ABL1 under a code the service does not read")
+    if not unread and not lab:
+        return found
+    found = _not_read(found, unread, "ph_positive", "Ph-positive ALL")
+    if not lab:
+        return found
+    refs = tuple(entry.split(": ", 1)[0] for entry in lab)
+    return replace(
+        found,
+        reason=f"{found.reason}; {'; '.join(lab)}",
+        unread=tuple(dict.fromkeys((*found.unread, *refs))),
+    )
+
+
+def _ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) -> Fact[bool]:
     """Ph+: SNOMED Ph+ ALL or any positive BCR-ABL1 result (a later negative one is a treated leukemia,
     not a Ph-negative one); Ph-: negative BCR-ABL1 results only; neither recorded: unknown."""
     coded = _found(_matching(diagnoses, snomed=codes.SCT_PH_POSITIVE_ALL), "Ph-positive ALL")

@@ -15,8 +15,9 @@ from datetime import date
 from typing import NamedTuple
 
 from cds_service.clinical.bsa import BodySurfaceArea, Bsa, Weight
-from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, MAX_SINGLE_DOSE_MG_M2, Agent
+from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, Agent
 from cds_service.clinical.facts import DoseLine, DoseTotal
+from cds_service.clinical.plausibility import dose_not_credible
 from cds_service.clinical.units import to_mg, to_mg_per_kg, to_mg_per_m2
 
 # Doxorubicin-equivalence (isotoxic) factors for late cardiotoxicity: Feijen EAM et al., JAMA Oncol
@@ -46,6 +47,9 @@ class Dose(NamedTuple):
     merged: tuple[str, ...] = ()  # every record merged into this dose (CONTRACT §2.1), when several
     weight: Weight | None = None  # the weight an mg/kg dose was converted with
     remark: str = ""  # a §2.1 ruling at work on this dose, said in its total's reason
+    # A dose a range in the order's timing may add (countMax, boundsRange...): the total is then a range,
+    # from without it to with it (docs/facts.md "How a schedule is read").
+    optional: bool = False
 
     @property
     def doxorubicin_equivalent_mg_m2(self) -> float | None:
@@ -137,13 +141,17 @@ def dose_on(
     return _credible(dose)
 
 
+def optional_dose(dose: Dose) -> Dose:
+    """``dose`` as one a range in the timing may add (``countMax``, ``boundsRange``...): its total is then
+    a range, from without it to with it."""
+    note = "; ".join(n for n in ("a dose the regimen's range may add", dose.note) if n)
+    return dose._replace(optional=True, note=note)
+
+
 def _credible(dose: Dose) -> Dose:
-    """The dose, or an unknown part when it is above any credible single dose (``MAX_SINGLE_DOSE_MG_M2``)."""
-    limit = MAX_SINGLE_DOSE_MG_M2.get(dose.agent)
-    if dose.mg_m2 is None or limit is None or dose.mg_m2 <= limit:
-        return dose
-    note = f"{dose.mg_m2:.0f} mg/m2 in one dose is not credible (a charting slip?): not counted"
-    return dose._replace(mg_m2=None, note=note)
+    """The dose, or an unknown part when no regimen gives it (``plausibility.dose_not_credible``)."""
+    why = dose_not_credible(dose.agent, dose.mg_m2)
+    return dose._replace(mg_m2=None, note=f"{why}: not counted") if why else dose
 
 
 class _RunningTotal:
@@ -158,6 +166,8 @@ class _RunningTotal:
         self.agents = agents
         self.equivalents = equivalents
         self.known = 0.0
+        self.possible = 0.0  # what the optional doses add at most
+        self.possible_parts = 0
         self.evidence: list[str] = []
         self.unknown: list[str] = []
         self.unknown_reasons: list[str] = []
@@ -172,6 +182,10 @@ class _RunningTotal:
         if value is None:
             self.unknown.append(dose.reference)
             self.unknown_reasons.append(f"{dose.reference}: {dose.note or 'dose unknown'}")
+        elif dose.optional:
+            self.possible += value
+            self.possible_parts += 1
+            self.evidence.append(dose.reference)
         else:
             self.known += value
             self.evidence.extend(dose.merged or (dose.reference,))
@@ -182,9 +196,13 @@ class _RunningTotal:
 
     def result(self, what: str) -> DoseTotal:
         known, evidence, unknown = self.known, self.evidence, self.unknown
-        counted = len(evidence) - sum(len(merged) - 1 for merged in self.merges)
+        counted = len(evidence) - sum(len(merged) - 1 for merged in self.merges) - self.possible_parts
         notes = [merged_note(merged) for merged in self.merges]  # each written once, used twice
         reason = f"{what}: {known:.2f} mg/m2 from {counted} dose(s)" + "".join(f"; {note}" for note in notes)
+        if self.possible_parts:
+            reason += (
+                f"; up to {self.possible:.2f} mg/m2 more from {self.possible_parts} dose(s) a range may add"
+            )
         if unknown:
             reason += f"; {len(unknown)} dose(s) unknown"
         return DoseTotal(
@@ -196,6 +214,8 @@ class _RunningTotal:
             unknown_reasons=tuple(dict.fromkeys(self.unknown_reasons)),
             merged=tuple(notes),
             remarks=tuple(f"{count} dose(s) {remark}" for remark, count in sorted(self.remarks.items())),
+            possible_mg_m2=round(self.possible, 6),
+            possible_parts=self.possible_parts,
         )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from cds_service.clinical.codes import (
+    ANTHRACYCLINES,
     ATC,
     ATC_CODES,
     HCPCS,
@@ -24,7 +25,7 @@ from cds_service.clinical.codes import (
     RXNORM_CODES,
     Agent,
 )
-from cds_service.clinical.fhir_read import as_list, codings, concept_text, dicts
+from cds_service.clinical.fhir_read import as_list, codings, concept_text, dicts, obj
 from cds_service.fhir.pool import Resource, ResourcePool
 
 # A name counts only where a medication's name starts: after at most a quantity, a form or a formulation
@@ -36,7 +37,7 @@ _LEADING = (
     r"|injection|inj\.?|iv|intravenous|for|pegylated|liposomal|liposome|lipid))*[\s,;:()\-]*"
 )
 _WORD_PATTERNS = tuple(
-    (agent, re.compile(_LEADING + r"(?:" + "|".join(names) + r")", re.IGNORECASE))
+    (agent, re.compile(_LEADING + r"(?:" + "|".join(map(re.escape, names)) + r")", re.IGNORECASE))
     for agent, names in NAME_PATTERNS
 )
 # "non-liposomal", "not Doxil": a negated marker says conventional doxorubicin.
@@ -177,10 +178,31 @@ def medication_of(resource: Resource, pool: ResourcePool) -> Resource | None:
     return found if found is not None and found.get("resourceType") == "Medication" else None
 
 
+def _by_ingredient_reference(medication: Resource, pool: ResourcePool) -> Agent | None:
+    """The agent of a Medication whose ingredients are other Medications (a compounded bag: R4
+    ``itemReference``, R5 ``item.reference``, STU3/DSTU2 ``item`` as a Reference), one level deep: the
+    first ingredient Medication that names an agent."""
+    for ingredient in dicts(medication.get("ingredient")):
+        item = obj(ingredient.get("item"))
+        reference = (
+            ingredient.get("itemReference")
+            or item.get("reference")
+            or (item if "reference" in item else None)
+        )
+        if reference is None:
+            continue
+        found = pool.resolve(reference, within=medication)
+        if found is not None and found.get("resourceType") == "Medication":
+            agent = agent_of_medication(found)
+            if agent is not None:
+                return agent
+    return None
+
+
 def agent_of(resource: Resource, pool: ResourcePool) -> Agent | None:
-    """The agent of a medication-bearing resource or of a Medication."""
+    """The agent of a medication-bearing resource or of a Medication (its ingredients included)."""
     if resource.get("resourceType") == "Medication":
-        return agent_of_medication(resource)
+        return agent_of_medication(resource) or _by_ingredient_reference(resource, pool)
     concept = resource.get("medicationCodeableConcept")
     if concept is None and isinstance(resource.get("medication"), dict):
         concept = resource["medication"].get("concept")  # R5 CodeableReference
@@ -189,8 +211,57 @@ def agent_of(resource: Resource, pool: ResourcePool) -> Agent | None:
         return agent
     medication = medication_of(resource, pool)
     if medication is not None:
-        return agent_of_medication(medication)
+        return agent_of_medication(medication) or _by_ingredient_reference(medication, pool)
     reference = resource.get("medicationReference")
     if isinstance(reference, dict) and isinstance(reference.get("display"), str):
         return agent_of_concept({"text": reference["display"]})  # the same liposomal reading as a name
     return None
+
+
+# Every name an anthracycline goes by (NAME_PATTERNS), anywhere in a text: a drug the service cannot
+# identify whose text mentions one could be it ("AC regimen: doxorubicin + cyclophosphamide").
+_ANTHRACYCLINE_MENTION = re.compile(
+    "|".join(re.escape(name) for agent, names in NAME_PATTERNS if agent in ANTHRACYCLINES for name in names),
+    re.IGNORECASE,
+)
+
+
+def unidentified(resource: Resource, pool: ResourcePool) -> str:
+    """Why a medication-bearing resource whose drug the service cannot identify (``agent_of`` is None)
+    could be an anthracycline, or "" when it cannot (not read is not absent): its drug is coded only in
+    systems not read (NDC, a local code) or by codes not listed, and its text names an anthracycline
+    anywhere or there is no text at all; or it names a Medication that is not in the data."""
+    concept = resource.get("medicationCodeableConcept")
+    if concept is None and isinstance(resource.get("medication"), dict):
+        concept = resource["medication"].get("concept")  # R5 CodeableReference
+    medication = medication_of(resource, pool)
+    if medication is not None:
+        concept = medication.get("code")
+    elif concept is None:
+        reference = resource.get("medicationReference")
+        display = obj(reference).get("display")
+        if isinstance(display, str):
+            return f"its medication {display[:60]!r} cannot be identified" if _mentions(display) else ""
+        return "its medication is a reference not in the data" if reference is not None else ""
+    if not isinstance(concept, dict):
+        return ""
+    key = _concept_key(concept)
+    if len(repr(key)) > _SEEN_MAX_BYTES:
+        return _unidentified_concept.__wrapped__(key)
+    return _unidentified_concept(key)
+
+
+@lru_cache(maxsize=4096)
+def _unidentified_concept(key: tuple[Any, ...]) -> str:
+    codings_key, text_value = key
+    parts = [p for p in [text_value, *(d for _s, _c, d in codings_key)] if isinstance(p, str)]
+    text = " ".join(parts).lower()
+    if text.strip() and not _mentions(text):
+        return ""
+    written = "; ".join(f"{c!r} in {s}" for s, c, _d in codings_key if s and c) or "no code"
+    said = f"text {text[:60]!r}" if text.strip() else "no text"
+    return f"its drug cannot be identified ({written}, {said}): it could be an anthracycline"
+
+
+def _mentions(text: str) -> bool:
+    return bool(_ANTHRACYCLINE_MENTION.search(text))

@@ -7,37 +7,63 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, timedelta, tzinfo
+from typing import NamedTuple
 
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.administrations import (
     Administration,
     counted_administrations,
+    date_unreadable,
     given_by,
     merge_duplicates,
     order_day_clock,
     same_day_undated,
 )
+from cds_service.clinical.body_measures_not_read import measures_not_read, nearer_not_read
 from cds_service.clinical.bsa import BodySurfaceArea
-from cds_service.clinical.care_plans import care_plan_doses, planned_activities, regimen_stated
+from cds_service.clinical.care_plans import (
+    care_plan_doses,
+    named_but_not_read,
+    planned_activities,
+    regimen_stated,
+)
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
-from cds_service.clinical.dates import age_on
 from cds_service.clinical.documentation import documented_answers, submitted_evidence
-from cds_service.clinical.doses import Dose, dose_on, merged_note, totals
+from cds_service.clinical.doses import Dose, Totals, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
-from cds_service.clinical.order_purpose import course_first_day, extravasation_course_order, order_purpose
+from cds_service.clinical.order_purpose import (
+    course_first_day,
+    extravasation_course_order,
+    extravasation_recorded,
+    judged_as_extravasation,
+    order_purpose,
+    signed_doxorubicin,
+)
+from cds_service.clinical.outside_doses import outside_doses, unidentified_orders
+from cds_service.clinical.plausibility import Plausibility, the_patient, vital_status
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
-from cds_service.clinical.regimen import doses_to_come, extent_not_stated, orders_in_play, read_orders
+from cds_service.clinical.record_index import RecordIndex
+from cds_service.clinical.regimen import (
+    THERAPY_STATUSES,
+    UNSETTLED_STATUSES,
+    OrderInPlay,
+    OrdersRead,
+    doses_to_come,
+    extent_not_stated,
+    read_orders,
+)
 from cds_service.clinical.schedule import order_date
 from cds_service.clinical.therapy import (
     accompanied_orders,
     combined_dexrazoxane,
     concurrent_doxorubicin,
     dexrazoxane_dose,
+    dose_days,
     dose_ratio,
     extravasation_course,
     order_amounts,
@@ -54,13 +80,14 @@ ADULT_HEIGHT_AGE = int(ADULT_AGE.value)
 _AGENTS_READ = ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS | {Agent.DEXRAZOXANE}
 
 
-def patient_age(pool: ResourcePool, start: date) -> Fact[int]:
-    patient = pool.get("Patient", pool.patient_id) if pool.patient_id else None
-    patients = [patient] if patient is not None else pool.of_type("Patient")[:1]
-    if not patients:
+def patient_age(pool: ResourcePool, start: date, plausible: Plausibility | None = None) -> Fact[int]:
+    """The age on ``start``; unknown when the birth date cannot give one the record can vouch for
+    (``Plausibility.age_on``: a partial date allowing two ages, a day before birth, no human's age)."""
+    patient = the_patient(pool)
+    if patient is None:
         return Fact(None, (), "no Patient in the data")
-    age, reason = age_on(patients[0].get("birthDate"), start)
-    return Fact(age, (reference_of(patients[0]),), reason)
+    age, reason = (plausible or Plausibility(patient.get("birthDate"))).age_on(start)
+    return Fact(age, (reference_of(patient),), reason)
 
 
 def _ph_status(ph_positive: Fact[bool], tki: Fact[bool]) -> Fact[bool]:
@@ -81,10 +108,18 @@ class _Given:
     same day with no time, is an unknown part of a total, never a dose and never zero."""
 
     def __init__(
-        self, pool: ResourcePool, order: Resource, start: date, today: date, body: BodySurfaceArea
+        self,
+        administrations: list[Administration],
+        clock: tzinfo | None,
+        start: date,
+        today: date,
+        body: BodySurfaceArea,
+        unidentified: list[Resource],
+        plausible: Plausibility,
     ) -> None:
         cutoff = min(start, today)
-        clock = order_day_clock(order.get("authoredOn"))
+        # administrations that count but whose drug cannot be identified (clinical.outside_doses)
+        self.unidentified = unidentified
 
         # Duplicate merging asks for one record's mg/m² once per record it is compared with: worked out
         # once for each set of what it depends on (the day may move to the order's clock below).
@@ -96,12 +131,24 @@ class _Given:
                 converted[key] = dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start).mg_m2
             return converted[key]
 
-        every = merge_duplicates(counted_administrations(pool, _AGENTS_READ), per_m2)
+        every = merge_duplicates(administrations, per_m2)
+        # Dated before the patient's birth: the record contradicts itself, so never a dose of any drug
+        # (docs/facts.md "Plausibility"); an anthracycline one is an unknown part of its totals.
+        self.before_birth = sorted(
+            (a for a in every if plausible.before_birth(a.when)), key=lambda a: a.reference
+        )
+        every = [a for a in every if not plausible.before_birth(a.when)]
+        born = plausible.earliest_birth.isoformat() if plausible.earliest_birth else ""
+        self.before_birth_note = f"dated before the birth date {born}: not counted"
         self.counted: list[Administration] = []
         self.after: list[Administration] = []
+        self.unreadable: list[Administration] = []  # a date written that cannot be read
         self.on_the_day: set[str] = set()  # given on the order date itself: counted, and said so
         day_before, two_days_before = cutoff - timedelta(days=1), cutoff - timedelta(days=2)
         for administration in every:
+            if administration.when is None and date_unreadable(administration.resource):
+                self.unreadable.append(administration)
+                continue
             if clock is not None and administration.moment is not None:
                 # Days on the order's clock: the evening dose charted in UTC is a dose of that day.
                 administration = administration._replace(when=administration.moment.astimezone(clock).date())
@@ -135,28 +182,59 @@ class _Given:
             for a in self.after
             if a.agent in ANTHRACYCLINES
         ]
+        doses += [
+            Dose(a.reference, a.agent, None, None, note="its date cannot be read: not counted")
+            for a in self.unreadable
+            if a.agent in ANTHRACYCLINES
+        ]
+        doses += [
+            Dose(a.reference, a.agent, a.when, None, note=self.before_birth_note)
+            for a in self.before_birth
+            if a.agent in ANTHRACYCLINES
+        ]
         return doses
 
 
-def extract_facts(
-    pool: ResourcePool, order: Resource, *, today: date, line_of_business_map: Mapping[str, str]
-) -> ClinicalFacts:
-    start = order_date(order) or today
-    age = patient_age(pool, start)
-    body = BodySurfaceArea(pool.of_type("Observation"), adult=(age.value or 0) >= ADULT_HEIGHT_AGE)
-    current_bsa = body.on(start)
-    current_weight = body.weight_on(start)  # for doses ordered in mg/kg (CONTRACT §2.1)
+def _unsized(
+    doses: list[Dose], pool: ResourcePool, measures: list[tuple[str, date | None]], start: date
+) -> list[Dose]:
+    unsized = []
+    for dose in doses:
+        why = nearer_not_read(dose.bsa, start if dose.planned else (dose.when or start), pool, measures)
+        unsized.append(dose._replace(mg_m2=None, note=f"{why}: not counted") if why else dose)
+    return unsized
 
-    by_then = _Given(pool, order, start, today, body)
+
+def _administrations(pool: ResourcePool) -> tuple[list[Administration], list[Resource]]:
+    """Every administration that counts, read once, and those whose drug cannot be identified."""
+    unidentified: list[Resource] = []
+    return counted_administrations(pool, _AGENTS_READ, unidentified), unidentified
+
+
+class _Doses(NamedTuple):
+    """The doses and totals as of one order date and clock: the same for every order that shares them."""
+
+    read: OrdersRead
+    administrations: list[Administration]
+    anthracycline_orders: list[OrderInPlay]
+    given: list[Dose]
+    ordered_to_come: list[Dose]
+    to_come: list[Dose]
+    summed: Totals
+
+
+def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: date, today: date) -> _Doses:
+    pool = record.pool
     administrations = by_then.counted
     anthracycline_given = [
         a for a in administrations if a.agent in ANTHRACYCLINES and a.reference not in by_then.repeats
     ]
     given = by_then.anthracycline_doses(body, start)
-    read = read_orders(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS)
-    orders = read.in_play
-    anthracycline_orders = [o for o in orders if o.agent in ANTHRACYCLINES]
-    activities = planned_activities(pool, ANTHRACYCLINES)
+    # Not read is not absent: anthracycline recorded where doses are not read is an unknown part
+    given += outside_doses(pool, by_then.counted, cutoff=min(start, today), unidentified=by_then.unidentified)
+    read = record.once(("orders",), lambda: read_orders(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS))
+    anthracycline_orders = [o for o in read.in_play if o.agent in ANTHRACYCLINES]
+    activities = record.once(("care plans",), lambda: planned_activities(pool, ANTHRACYCLINES))
     stated = regimen_stated(activities)
     ordered_to_come = doses_to_come(
         anthracycline_orders, anthracycline_given, body, start=start, regimen_stated=stated
@@ -165,62 +243,229 @@ def extract_facts(
         ordered_to_come
         + care_plan_doses(activities, ordered_to_come, anthracycline_given, body, start=start)
         + extent_not_stated(anthracycline_orders, stated)
+        + [
+            Dose(reference, Agent.DOXORUBICIN, None, None, planned=True, note=f"{why}: its doses are unknown")
+            for reference, why in _unknown_drug_orders(record)
+        ]
+        + named_but_not_read(pool, ANTHRACYCLINES, activities)
     )
+    # Not read is not absent: a dose sized through a BSA measured further from it than a body measure
+    # the service cannot read is an unknown part (clinical.body_measures_not_read)
+    measures = _measures_not_read(record)
+    if measures:
+        given, to_come = _unsized(given, pool, measures, start), _unsized(to_come, pool, measures, start)
     given.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference))
     to_come.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference, d.note))
+    summed = totals(given, to_come)
+    return _Doses(read, administrations, anthracycline_orders, given, ordered_to_come, to_come, summed)
 
-    dexrazoxane_in_play = orders_in_play(pool, frozenset({Agent.DEXRAZOXANE}))
-    dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa, current_weight)
-    doxorubicin = concurrent_doxorubicin(
-        anthracycline_orders,
-        ordered_to_come,
-        current_bsa,
-        start=start,
-        accompanies=accompanied_orders(order),
-        weight=current_weight,
-        set_aside=tuple(note for agent, note in read.set_aside if agent is Agent.DOXORUBICIN),
+
+def _unknown_drug_orders(record: RecordIndex) -> list[tuple[str, str]]:
+    """Not read is not absent: an order in play whose drug cannot be identified could be doxorubicin to
+    come (clinical.outside_doses)."""
+    return record.once(
+        ("unidentified orders",),
+        lambda: unidentified_orders(record.pool, THERAPY_STATUSES | UNSETTLED_STATUSES),
     )
+
+
+def _measures_not_read(record: RecordIndex) -> list[tuple[str, date | None]]:
+    return record.once(("measures not read",), lambda: measures_not_read(record.pool))
+
+
+class _Diagnosed(NamedTuple):
+    """The diagnosis facts of one order date (and age): the same for every order signed together."""
+
+    metastatic_breast_cancer: Fact[bool]
+    acute_lymphoblastic_leukemia: Fact[bool]
+    ph_positive: Fact[bool]  # before _ph_status weighs a TKI in
+    relapsed_or_refractory: Fact[bool]
+    aggressive_mature_b_cell_lymphoma: Fact[bool]
+    hodgkin_lymphoma: Fact[bool]
+    wilms_tumor: Fact[bool]
+    neuroblastoma: Fact[bool]
+    soft_tissue_sarcoma: Fact[bool]
+
+
+def _diagnosed(pool: ResourcePool, order: Resource, start: date, age: int | None) -> _Diagnosed:
+    diagnoses = dx.recorded_diagnoses(pool, order, start, age)
+    return _Diagnosed(
+        dx.metastatic_breast_cancer(diagnoses),
+        dx.acute_lymphoblastic_leukemia(diagnoses),
+        dx.ph_positive(diagnoses, pool.of_type("Observation")),
+        dx.relapsed_or_refractory(diagnoses),
+        dx.aggressive_mature_b_cell_lymphoma(diagnoses),
+        dx.hodgkin_lymphoma(diagnoses),
+        dx.wilms_tumor(diagnoses, age),
+        dx.neuroblastoma(diagnoses, age),
+        dx.soft_tissue_sarcoma(diagnoses, age),
+    )
+
+
+def extract_facts(
+    pool: ResourcePool,
+    order: Resource,
+    *,
+    today: date,
+    line_of_business_map: Mapping[str, str],
+    record: RecordIndex | None = None,
+) -> ClinicalFacts:
+    """The facts of one dexrazoxane ``order``. ``record``: the request's readings shared by all its
+    orders (``RecordIndex``); a fresh one when not given."""
+    record = record if record is not None else RecordIndex(pool)
+    dated = order_date(order)
+    start = dated or today
+    written = order.get("authoredOn") or order.get("dateWritten")
+    # A date that is written but cannot be read ("+99:99") is taken as absent: the approval starts today,
+    # as for an order with no date (docs/facts.md "Dates"), and the determination says so.
+    unreadable_date: tuple[str, ...] = ()
+    if written is not None and dated is None:
+        unreadable_date = (
+            f"{reference_of(order)}: its date {str(written)[:40]!r} cannot be read: read as of today",
+        )
+    plausible = record.once(("plausibility",), lambda: Plausibility.of(pool))
+    age = patient_age(pool, start, plausible)
+    adult = (age.value or 0) >= ADULT_HEIGHT_AGE
+    body = record.once(
+        ("body", adult),
+        lambda: BodySurfaceArea(pool.of_type("Observation"), adult=adult, plausibility=plausible),
+    )
+    current_bsa = body.on(start)
+    measures = _measures_not_read(record)
+    if measures and nearer_not_read(current_bsa, start, pool, measures):
+        current_bsa = None
+    current_weight = body.weight_on(start)  # for doses ordered in mg/kg (docs/facts.md "Administrations")
+
+    # What depends only on the order's date and clock is read once per date and clock.
+    clock = order_day_clock(order.get("authoredOn"))
+    context = (start, today, clock, adult)
+    every, unidentified = record.once(("administrations",), lambda: _administrations(pool))
+    by_then = record.once(
+        ("given", context), lambda: _Given(every, clock, start, today, body, unidentified, plausible)
+    )
+    doses = record.once(("doses", context), lambda: _doses(record, by_then, body, start, today))
+    administrations, read, orders = doses.administrations, doses.read, doses.read.in_play
+    given, to_come, summed = doses.given, doses.to_come, doses.summed
+
+    dexrazoxane_read = record.once(
+        ("dexrazoxane orders",), lambda: read_orders(pool, frozenset({Agent.DEXRAZOXANE}))
+    )
+    # Orders linked to this one (it replaces, fulfils or belongs with them) are this therapy, not more of
+    # it: never added to its dose or its course (docs/facts.md "One dose, every link").
+    linked = dexrazoxane_read.graph.linked(reference_of(order))
+    dexrazoxane_in_play = [o for o in dexrazoxane_read.in_play if not (o.references & linked)]
+    dexrazoxane_mg_m2, dexrazoxane_mg = dexrazoxane_dose(order, current_bsa, current_weight)
+    accompanies = accompanied_orders(order)
+    doxorubicin = record.once(
+        ("concurrent doxorubicin", context, accompanies),
+        lambda: concurrent_doxorubicin(
+            doses.anthracycline_orders,
+            doses.ordered_to_come,
+            current_bsa,
+            start=start,
+            accompanies=accompanies,
+            weight=current_weight,
+            set_aside=tuple(note for agent, note in read.set_aside if agent is Agent.DOXORUBICIN),
+        ),
+    )
+    unknown_drug_orders = _unknown_drug_orders(record)
+    if doxorubicin.concurrent.value is False and unknown_drug_orders:
+        concurrent = doxorubicin.concurrent
+        doxorubicin = doxorubicin._replace(
+            concurrent=Fact(
+                False,
+                concurrent.evidence,
+                concurrent.reason + "".join(f"; {ref}: {why}" for ref, why in unknown_drug_orders),
+                tuple(ref for ref, _why in unknown_drug_orders),
+            )
+        )
+
+    def days_of(resource: Resource) -> frozenset[date] | None:
+        return record.once(("dose days", id(resource)), lambda: dose_days(resource))
+
+    def largest_dose(resource: Resource) -> Fact[float]:
+        return record.once(
+            ("dexrazoxane dose", id(resource), current_bsa, current_weight),
+            lambda: dexrazoxane_dose(resource, current_bsa, current_weight)[0],
+        )
+
     signed_together = [
-        o for o in dexrazoxane_in_play if o.draft and not o.on_hold and o.resource is not order
+        (days_of(o.resource), largest_dose(o.resource))
+        for o in dexrazoxane_in_play
+        if o.draft and not o.on_hold and o.resource is not order
     ]
     ratio = dose_ratio(
         order_amounts(order),
-        combined_dexrazoxane(
-            dexrazoxane_mg_m2, order, [o.resource for o in signed_together], current_bsa, current_weight
-        ),
+        combined_dexrazoxane(dexrazoxane_mg_m2, days_of(order), signed_together),
         doxorubicin,
     )
 
-    diagnoses = dx.recorded_diagnoses(pool, order, start)
-    extravasation = dx.anthracycline_extravasation(pool, order, start)
-    # The order goes to I.B also when extravasation is unknown but recorded (policy/pathway.py): its
-    # course is then read too, so I.B.4 is decided from the doses rather than left unknown.
-    on_extravasation_pathway = extravasation.value is True or (
-        extravasation.value is None and bool(extravasation.evidence)
+    # The reasons of every order being signed are diagnoses of each (diagnoses.recorded_diagnoses): the
+    # same for every order of the request, so read once per order date, not once per order.
+    signed = record.once(("signed orders",), lambda: frozenset(id(o) for o in dx.signed_orders(pool)))
+    diagnosed = record.once(
+        ("diagnoses", start, age.value, None if id(order) in signed else id(order)),
+        lambda: _diagnosed(pool, order, start, age.value),
     )
-    # The latest onset among the Conditions the fact rests on, not the first listed: the course treats the
-    # current extravasation, whatever order the Conditions came in (CONTRACT §2.1).
-    onsets = [dx.extravasation_onset(pool, (reference,)) for reference in extravasation.evidence]
+    extravasation = dx.anthracycline_extravasation(pool, order, start)
+    purpose = order_purpose(order, pool)
+    course_order = extravasation_course_order(
+        order, pool, record.once(("doxorubicin signed",), lambda: signed_doxorubicin(pool))
+    )
+    if purpose.value is None and course_order.value is None and extravasation_recorded(extravasation):
+        # Not read is not absent: with no reason on the order and an extravasation recorded, its shape
+        # decides the pathway; a shape that cannot be read (a schedule beyond the caps) leaves the purpose
+        # unknown, so the order is neither judged nor denied as plain cardioprotection.
+        purpose = Fact(
+            None,
+            purpose.evidence,
+            f"an extravasation is recorded and {course_order.reason}: whether the order treats it or "
+            "protects the heart cannot be read",
+            course_order.evidence,
+        )
+    # The course's daily doses are read whenever the order is judged on I.B, whatever I.B.1 says (every
+    # child is evaluated: I.B.4 is read even when the extravasation is another drug's or not read).
+    on_extravasation_pathway = judged_as_extravasation(purpose, extravasation, course_order)
+    # The latest onset among the Conditions the fact rests on (or could not read), not the first listed:
+    # the course treats the current extravasation, whatever order the Conditions came in.
+    onsets = [
+        dx.extravasation_onset(pool, (reference,))
+        for reference in (*extravasation.evidence, *extravasation.unread)
+    ]
     known_onsets = [found for found in onsets if found is not None]
     onset = max(known_onsets) if on_extravasation_pathway and known_onsets else None
-    observations = pool.of_type("Observation")
     onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
-    consult_onc_or_hem, consult_oncologist = consultation_facts(pool, start)
-    dfci, cog = protocol_facts(pool, start)
+    consult_onc_or_hem, consult_oncologist = record.once(
+        ("consultation", start), lambda: consultation_facts(pool, start)
+    )
+    dfci, cog = record.once(("protocols", start), lambda: protocol_facts(pool, start))
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)
     first_course_day = course_first_day(order, start)
 
-    tki = tyrosine_kinase_inhibitor(
-        administrations,
-        orders,
-        start=start,
-        statements=[(s, agent_of(s, pool)) for s in pool.of_type("MedicationStatement")],
+    statements = record.once(
+        ("statements",), lambda: [(s, agent_of(s, pool)) for s in pool.of_type("MedicationStatement")]
     )
-    problems = tuple(f"{d.reference}: {d.note}" for d in given + to_come if d.mg_m2 is None and d.note)
-    summed = totals(given, to_come)
-    # Orders set aside (cancelled drafts, replaced orders) are named on the planned totals (§2.1).
+    tki = record.once(
+        ("tki", context),
+        lambda: tyrosine_kinase_inhibitor(administrations, orders, start=start, statements=statements),
+    )
+    problems = unreadable_date + tuple(
+        f"{d.reference}: {d.note}" for d in given + to_come if d.mg_m2 is None and d.note
+    )
+    # Orders set aside (cancelled drafts, replaced orders, releases counted in their plans) are named on
+    # the planned totals, and measurements set aside as implausible on every total sized through a BSA
+    # (docs/facts.md "Record integrity", "Plausibility").
     doxorubicin_aside = tuple(note for agent, note in read.set_aside if agent in DOXORUBICINS)
     anthracycline_aside = tuple(note for agent, note in read.set_aside if agent in ANTHRACYCLINES)
+
+    def measured_aside(doses: list[Dose], agents: frozenset[Agent]) -> tuple[str, ...]:
+        return body.set_aside if any(d.agent in agents and _body_sized(d) for d in doses) else ()
+
+    every_dose = given + to_come
+    before_birth = tuple(
+        f"{a.reference} set aside: dated {a.when.isoformat() if a.when else '?'}, before the birth date"
+        for a in by_then.before_birth
+    )
     return ClinicalFacts(
         order=reference_of(order),
         approval_start=start,
@@ -232,14 +477,26 @@ def extract_facts(
         consult_onc_or_hem=consult_onc_or_hem,
         consult_oncologist=consult_oncologist,
         bsa_m2=Fact(
-            current_bsa.m2, current_bsa.evidence, f"BSA ({current_bsa.source}) nearest {start.isoformat()}"
+            current_bsa.m2,
+            current_bsa.evidence,
+            "; ".join([f"BSA ({current_bsa.source}) nearest {start.isoformat()}", *body.set_aside]),
         )
         if current_bsa
-        else Fact(None, (), body.missing_reason(start)),
-        cumulative_doxorubicin=summed.cumulative_doxorubicin,
-        cumulative_anthracycline=summed.cumulative_anthracycline,
-        planned_doxorubicin=replace(summed.planned_doxorubicin, set_aside=doxorubicin_aside),
-        planned_anthracycline=replace(summed.planned_anthracycline, set_aside=anthracycline_aside),
+        else Fact(None, (), "; ".join([body.missing_reason(start), *body.set_aside])),
+        cumulative_doxorubicin=replace(
+            summed.cumulative_doxorubicin, set_aside=measured_aside(given, DOXORUBICINS)
+        ),
+        cumulative_anthracycline=replace(
+            summed.cumulative_anthracycline, set_aside=measured_aside(given, ANTHRACYCLINES)
+        ),
+        planned_doxorubicin=replace(
+            summed.planned_doxorubicin,
+            set_aside=doxorubicin_aside + measured_aside(every_dose, DOXORUBICINS),
+        ),
+        planned_anthracycline=replace(
+            summed.planned_anthracycline,
+            set_aside=anthracycline_aside + measured_aside(every_dose, ANTHRACYCLINES),
+        ),
         dose_lines=summed.lines,
         last_planned_doxorubicin_date=doxorubicin.last_planned,
         concurrent_doxorubicin=doxorubicin.concurrent,
@@ -257,30 +514,44 @@ def extract_facts(
         )
         if on_extravasation_pathway
         else (),
-        order_purpose=order_purpose(order, pool),
-        extravasation_course_order=extravasation_course_order(order, pool),
+        order_purpose=purpose,
+        extravasation_course_order=course_order,
         course_first_day=first_course_day,
         age_on_course_start=(
-            patient_age(pool, first_course_day.value)
+            patient_age(pool, first_course_day.value, plausible)
             if first_course_day.value is not None and first_course_day.value != start
             else Fact(None)
         ),
-        prior_dexrazoxane_cardioprotection=prior_dexrazoxane_cardioprotection(pool, administrations, start),
-        metastatic_breast_cancer=dx.metastatic_breast_cancer(diagnoses),
-        acute_lymphoblastic_leukemia=dx.acute_lymphoblastic_leukemia(diagnoses),
-        ph_positive=_ph_status(dx.ph_positive(diagnoses, observations), tki),
-        relapsed_or_refractory=dx.relapsed_or_refractory(diagnoses),
-        aggressive_mature_b_cell_lymphoma=dx.aggressive_mature_b_cell_lymphoma(diagnoses),
-        hodgkin_lymphoma=dx.hodgkin_lymphoma(diagnoses),
-        wilms_tumor=dx.wilms_tumor(diagnoses, age.value),
-        neuroblastoma=dx.neuroblastoma(diagnoses, age.value),
-        soft_tissue_sarcoma=dx.soft_tissue_sarcoma(diagnoses),
+        prior_dexrazoxane_cardioprotection=record.once(
+            ("prior dexrazoxane", context),
+            lambda: prior_dexrazoxane_cardioprotection(pool, administrations, start),
+        ),
+        metastatic_breast_cancer=diagnosed.metastatic_breast_cancer,
+        acute_lymphoblastic_leukemia=diagnosed.acute_lymphoblastic_leukemia,
+        ph_positive=_ph_status(diagnosed.ph_positive, tki),
+        relapsed_or_refractory=diagnosed.relapsed_or_refractory,
+        aggressive_mature_b_cell_lymphoma=diagnosed.aggressive_mature_b_cell_lymphoma,
+        hodgkin_lymphoma=diagnosed.hodgkin_lymphoma,
+        wilms_tumor=diagnosed.wilms_tumor,
+        neuroblastoma=diagnosed.neuroblastoma,
+        soft_tissue_sarcoma=diagnosed.soft_tissue_sarcoma,
         anthracycline_extravasation=extravasation,
         dasatinib_or_imatinib=tki,
         dfci_all_protocol=dfci,
         cog_aall1331=cog,
-        heart_radiation=heart_radiation(pool),
+        heart_radiation=record.once(("heart radiation",), lambda: heart_radiation(pool)),
         documented=documented_answers(pool, reference_of(order), start),
         submitted_evidence=submitted_evidence(pool, reference_of(order), start),
         problems=problems,
+        deceased=vital_status(the_patient(pool), start),
+        set_aside=body.set_aside + before_birth,
+    )
+
+
+def _body_sized(dose: Dose) -> bool:
+    """Whether a dose was converted through a BSA or a weight, or could not be for want of one."""
+    return (
+        dose.bsa is not None
+        or dose.weight is not None
+        or (dose.mg_m2 is None and dose.note.startswith(("mg dose", "mg/kg dose")))
     )

@@ -21,11 +21,24 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Fact(Generic[T]):
-    """A value (``None`` = unknown) with its evidence (``Type/id`` references) and a one-line reason."""
+    """A value (``None`` = unknown) with its evidence (``Type/id`` references) and a one-line reason.
+
+    ``unread`` names the resources that could bear on the fact but that the reader could not read (a code
+    in a system or a code it does not know, a fact stated only in text or in an element it does not read
+    for it): "not read is not absent" (docs/decisions.md "What is not read"). A ``False`` with resources
+    unread is what the resources read show, not a fact to decide on: the policy reads it as unknown
+    (``settled``), and the reason says what could not be read.
+    """
 
     value: T | None
     evidence: tuple[str, ...] = ()
     reason: str = ""
+    unread: tuple[str, ...] = ()
+
+    @property
+    def settled(self) -> T | None:
+        """The value a criterion may be decided on: ``None`` for a ``False`` with resources unread."""
+        return None if self.value is False and self.unread else self.value
 
 
 @dataclass(frozen=True)
@@ -48,18 +61,29 @@ class DoseTotal:
     merged: tuple[str, ...] = ()
     set_aside: tuple[str, ...] = ()  # orders not counted and why ("... is cancelled: not therapy")
     remarks: tuple[str, ...] = ()  # how counted doses were read ("6 dose(s) in mg/kg, converted ...")
+    # Doses a range in an order's timing may add (countMax, boundsRange...), known in mg/m²: the total is
+    # then anywhere from ``known_mg_m2`` to ``known_mg_m2 + possible_mg_m2``.
+    possible_mg_m2: float = 0.0
+    possible_parts: int = 0
 
     @property
     def value(self) -> float | None:
-        """The total when every part is known, else ``None``."""
-        return self.known_mg_m2 if self.unknown_parts == 0 else None
+        """The total when every part is known and no range is left, else ``None``."""
+        return self.known_mg_m2 if self.unknown_parts == 0 and self.possible_parts == 0 else None
+
+    @property
+    def at_most(self) -> float | None:
+        """The largest the total can be: with every dose a range may add; ``None`` with unknown parts."""
+        return self.known_mg_m2 + self.possible_mg_m2 if self.unknown_parts == 0 else None
 
     def reaches(self, threshold_mg_m2: float) -> bool | None:
-        """``True`` if the known part alone reaches the threshold, ``False`` if the fully known total
-        does not, ``None`` if unknown parts could still carry it over."""
+        """``True`` if the known part alone reaches the threshold, ``False`` if the largest the total
+        can be does not, ``None`` if unknown parts, or the doses a range may add, could still carry it
+        over (a range that straddles the threshold)."""
         if self.known_mg_m2 >= threshold_mg_m2:
             return True
-        return False if self.unknown_parts == 0 else None
+        most = self.at_most
+        return False if most is not None and most < threshold_mg_m2 else None
 
 
 @dataclass(frozen=True)
@@ -83,6 +107,18 @@ class ExtravasationDay:
     day: int
     mg: float | None
     evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnreadData:
+    """A read the facts could not rest on: a search or a prefetch Bundle read only in part, or not at all
+    (what it feeds is unknown: docs/facts.md "Record integrity"); what it left unknown, and what would let
+    it be read."""
+
+    key: str  # what was read, as the service names it: a prefetch key, else a resource type
+    reason: str  # "CarePlan search incomplete: fhirServer could not provide it"
+    left_unknown: tuple[str, ...]  # the facts it feeds, in words ("the planned doxorubicin total", ...)
+    to_read_it: str  # what would let the service read it whole
 
 
 @dataclass(frozen=True)
@@ -157,3 +193,12 @@ class ClinicalFacts:
     # Why no approve or deny can be given whatever the criteria say: the line of business was read only
     # in part (a Coverage not read can put the member outside the policy), CONTRACT §2.1.
     undecidable: str = ""
+
+    # The reads that left facts unknown (partial or not made), for the cards, the coverage-information
+    # reason and the determination to name, with what would let them complete.
+    unread: tuple[UnreadData, ...] = ()
+    # Not plausible is not a fact (docs/facts.md "Plausibility"): whether the Patient is recorded as
+    # deceased (no approval, whatever the criteria say), and every measurement or record set aside as
+    # implausible, with why (each total, ratio and course sized through a BSA names them too).
+    deceased: Fact[bool] = field(default_factory=lambda: Fact(False))
+    set_aside: tuple[str, ...] = ()

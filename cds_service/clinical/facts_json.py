@@ -27,11 +27,16 @@ def _plain(fact: Fact[Any]) -> Any:
 
 
 def _total(name: str, dose_total: DoseTotal) -> dict[str, Any]:
-    return {
+    found = {
         f"{name}_mg_m2": _number(dose_total.value),
         f"{name}_known_mg_m2": _number(dose_total.known_mg_m2),
         f"{name}_unknown_parts": dose_total.unknown_parts,
     }
+    if dose_total.possible_parts:
+        # The largest the total can be when a range in an order's timing leaves it open (null with unknown
+        # parts). Only then: a determination without a range reads as it always did (and keeps its basis).
+        found[f"{name}_up_to_mg_m2"] = _number(dose_total.at_most)
+    return found
 
 
 _FLAGS = (
@@ -104,4 +109,8 @@ def facts_to_json(facts: ClinicalFacts) -> dict[str, Any]:
     result["order_purpose"] = _plain(facts.order_purpose)
     result["extravasation_course_order"] = _plain(facts.extravasation_course_order)
     result["course_first_day"] = _plain(facts.course_first_day)
+    # Not plausible is not a fact (docs/facts.md "Plausibility"): the Patient recorded as deceased, and
+    # every measurement or record set aside as implausible, with why.
+    result["deceased"] = _plain(facts.deceased)
+    result["set_aside"] = list(facts.set_aside)
     return result

@@ -6,9 +6,16 @@ of a list, a missing element, a wrong type) and answers ``None`` or an empty seq
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from cds_service.clinical.code_systems import canonical
+from cds_service.clinical.limits import LARGEST_MAGNITUDE
+from cds_service.clinical.units import KNOWN_UNITS, normalize
+
+_SMALLEST_MAGNITUDE = 1 / LARGEST_MAGNITUDE
 
 
 def as_list(value: Any) -> list[Any]:
@@ -28,12 +35,14 @@ def dicts(value: Any) -> Iterator[dict[str, Any]]:
 
 
 def codings(concepts: Any) -> Iterator[tuple[str, str]]:
-    """``(system, code)`` of every coding in one CodeableConcept or a list of them (codes stripped)."""
+    """``(system, code)`` of every coding in one CodeableConcept or a list of them (codes stripped). The
+    system is the canonical URI of the code system it names by any of its published identifiers (an OID,
+    ``https`` for ``http``...: ``code_systems.canonical``), else as written (a system not read)."""
     for concept in dicts(concepts):
         for coding in dicts(concept.get("coding")):
             system, code = coding.get("system"), coding.get("code")
             if isinstance(system, str) and isinstance(code, str) and code.strip():
-                yield system.strip(), code.strip()
+                yield canonical(system) or system.strip(), code.strip()
 
 
 def concept_text(concepts: Any) -> str:
@@ -57,58 +66,99 @@ def has_code(concepts: Any, systems: Iterable[str], codes: frozenset[str] | set[
 # Dates outside these years are typing errors in clinical data (and "0001-01-01" would overflow the
 # calendar arithmetic of windows and approval periods): read as no date.
 _PLAUSIBLE_YEARS = range(1800, 2300)
+# FHIR R4 dateTime and instant: a time zone offset runs from -14:00 to +14:00 (the datatype's regular
+# expression); "+99:99" or "+23:59" is not a time zone, so the instant it would give is not read.
+_LARGEST_OFFSET = timedelta(hours=14)
 
 
 def parse_date(value: Any) -> date | None:
-    """The calendar date of a FHIR date, dateTime or instant (``YYYY``/``YYYY-MM`` read as the 1st)."""
+    """The calendar date of a FHIR date, dateTime or instant (``YYYY``/``YYYY-MM`` read as the 1st).
+
+    A dateTime's date is the one written (local to its offset). A dateTime whose time or offset cannot be
+    read (``T25:00``, ``+99:99``) is unreadable as a whole, date included: what it says is not known."""
     if not isinstance(value, str) or len(value) < 4:
         return None
     text = value.strip()
+    if len(text) > 10:
+        moment = _datetime(text)
+        return moment.date() if moment is not None else None
     try:
         if len(text) == 4:
             found = date(int(text), 1, 1)
         elif len(text) == 7:
             found = date(int(text[:4]), int(text[5:7]), 1)
         else:
-            found = date.fromisoformat(text[:10])
+            found = date.fromisoformat(text)
     except ValueError:
         return None
     return found if found.year in _PLAUSIBLE_YEARS else None
 
 
+def _datetime(text: str) -> datetime | None:
+    """A dateTime with a time, as written (aware when it has an offset), or ``None`` when its date, time
+    or offset is not one FHIR allows or its year is not plausible."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        # FHIR allows a leap second (":60"), Python does not: the same minute's last second is as good.
+        if text[16:19] != ":60":
+            return None
+        try:
+            moment = datetime.fromisoformat((text[:17] + "59" + text[19:]).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    offset = moment.utcoffset()
+    if offset is not None and abs(offset) > _LARGEST_OFFSET:
+        return None
+    return moment if moment.year in _PLAUSIBLE_YEARS else None
+
+
 def parse_datetime(value: Any) -> datetime | None:
-    """A FHIR date/dateTime/instant as an aware datetime (UTC when no offset; dates at midnight)."""
+    """A FHIR date/dateTime/instant as an aware datetime (UTC when no offset; dates at midnight), or
+    ``None`` when it cannot be read (``parse_date``)."""
     if not isinstance(value, str):
         return None
     text = value.strip()
     if len(text) <= 10:
         day = parse_date(text)
         return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        day = parse_date(text)
-        return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+    moment = _datetime(text)
+    if moment is None:
+        return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def number(value: Any) -> float | None:
-    """A JSON number (not a bool) as float."""
+    """A finite JSON number (not a bool) as float."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        found = float(value)
+    except OverflowError:  # an integer beyond any float (Python's json reads one; orjson refuses it)
+        return None
+    return found if math.isfinite(found) else None
 
 
 def quantity(value: Any) -> tuple[float, str] | None:
-    """``(value, unit)`` of a Quantity, the unit from ``code`` (UCUM) else ``unit``, as written."""
+    """``(value, unit)`` of a Quantity. The unit is the UCUM ``code`` when it is one the facts read, else
+    the ``unit`` text in any common spelling ("MG/M^2", "milligrams per square metre": ``units.normalize``),
+    else whatever was written (an unknown unit, said as such by the reader that cannot convert it). A value
+    beyond ``limits.LARGEST_MAGNITUDE`` (or a non-zero one below its inverse) is not read."""
     if not isinstance(value, dict):
         return None
     # ``number`` inlined and each key read once: every dose and every vital sign passes through here.
     amount = value.get("value")
     if isinstance(amount, bool) or not isinstance(amount, (int, float)):
         return None
-    code = value.get("code")
-    unit = code if isinstance(code, str) else value.get("unit")
+    if not _SMALLEST_MAGNITUDE <= abs(amount) <= LARGEST_MAGNITUDE and amount != 0:
+        return None  # not a clinical quantity (clinical.limits), and inf or NaN is not a number
+    code, text = value.get("code"), value.get("unit")
+    if isinstance(code, str) and code in KNOWN_UNITS:
+        return float(amount), code  # the usual case: a UCUM code as written
+    for written in (code, text):
+        if isinstance(written, str) and (unit := normalize(written)) is not None:
+            return float(amount), unit
+    unit = code if isinstance(code, str) else text
     if not isinstance(unit, str):
         return None
     return float(amount), unit.strip()

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from cds_service.clinical.codes import Agent
 from cds_service.clinical.drugs import agent_of
-from cds_service.fhir.pool import Resource, ResourcePool
+from cds_service.clinical.fhir_read import status_of
+from cds_service.fhir.pool import MEDICATION_ORDER_TYPES, Resource, ResourcePool
 
-# R4/STU3 MedicationRequest; DSTU2 MedicationOrder (the sandbox still sends it, CONTRACT §7).
-MEDICATION_ORDER_TYPES = ("MedicationRequest", "MedicationOrder")
+__all__ = ["MEDICATION_ORDER_TYPES", "dexrazoxane_orders", "not_going_ahead", "prohibits"]
+
+# A draft whose status says it is not going ahead is not an order being signed: it gets no determination,
+# no card and no coverage-information (docs/decisions.md "The four decisions"). FHIR R4
+# medicationrequest-status.
+NOT_SIGNED_STATUSES = frozenset({"cancelled", "stopped", "completed", "entered-in-error"})
 
 
 def prohibits(order: Resource) -> bool:
@@ -22,11 +27,13 @@ def not_going_ahead(request: Resource) -> bool:
 
 
 def dexrazoxane_orders(pool: ResourcePool) -> list[Resource]:
-    """The draft orders being signed that are dexrazoxane, in the order the EHR sent them."""
+    """The draft orders being signed that are dexrazoxane, in the order the EHR sent them; never a draft
+    whose status is cancelled, stopped, completed or entered-in-error (``NOT_SIGNED_STATUSES``)."""
     return [
         order
         for order in pool.draft_orders
         if order.get("resourceType") in MEDICATION_ORDER_TYPES
         and not prohibits(order)
+        and status_of(order) not in NOT_SIGNED_STATUSES
         and agent_of(order, pool) is Agent.DEXRAZOXANE
     ]

@@ -19,6 +19,7 @@ Consultations are seldom structured: none found is unknown, not "no".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 from cds_service.clinical import codes
 from cds_service.clinical.dates import add_months
 from cds_service.clinical.facts import Fact
-from cds_service.clinical.fhir_read import codings, dicts, obj, parse_date, status_of
+from cds_service.clinical.fhir_read import codings, concept_text, dicts, obj, parse_date, status_of
 from cds_service.clinical.orders import not_going_ahead
 from cds_service.clinical.schedule import order_date
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
@@ -39,6 +40,9 @@ class _Specialties:
     nucc: frozenset[str]
     snomed: frozenset[str]
     evidence: tuple[str, ...]
+    # Specialties that could be oncology or hematology but could not be read (not read is not absent):
+    # "<ref>: <what>" each.
+    unread: tuple[str, ...] = ()
 
     @property
     def recorded(self) -> bool:
@@ -51,12 +55,28 @@ class _Specialties:
         return bool(self.nucc & codes.NUCC_ONC_OR_HEM or self.snomed & codes.SCT_ONC_OR_HEM)
 
 
-def _codes_of(concepts: Any, nucc: set[str], snomed: set[str]) -> None:
-    for system, code in codings(concepts):
-        if system == codes.NUCC:
-            nucc.add(code.upper())
-        elif system == codes.SNOMED:
-            snomed.add(code)
+_NUCC_FORM = re.compile(codes.NUCC_CODE_FORM)
+
+
+def _codes_of(
+    concepts: Any, nucc: set[str], snomed: set[str], unread: list[str] | None = None, where: str = ""
+) -> None:
+    """NUCC and SNOMED CT specialty codes into ``nucc`` / ``snomed``; into ``unread``, each specialty
+    that could be oncology or hematology but is not read: a code in a system not read, a SNOMED CT concept
+    not listed or a malformed NUCC code, whose text names oncology or hematology, or has no text at all."""
+    for concept in dicts(concepts):
+        text = concept_text(concept)
+        for system, code in codings(concept):
+            if system == codes.NUCC and _NUCC_FORM.match(code.upper()):
+                nucc.add(code.upper())
+                continue
+            if system == codes.SNOMED:
+                snomed.add(code)
+                if code in codes.SCT_ONC_OR_HEM:
+                    continue
+            if unread is not None and (not text or any(word in text for word in codes.ONC_OR_HEM_WORDS)):
+                said = f"text {text[:60]!r}" if text else "no text"
+                unread.append(f"{where}: specialty code {code!r} in {system} is not read ({said})")
 
 
 def role_in_force(role: Resource, on: date | None) -> bool:
@@ -95,8 +115,9 @@ def _specialties(who: Resource, pool: ResourcePool, on: date | None) -> _Special
             for r in pool.of_type("PractitionerRole")
             if _references_practitioner(r, who, pool) and role_in_force(r, on)
         )
+    unread: list[str] = []
     for role in roles:
-        _codes_of(role.get("specialty"), nucc, snomed)
+        _codes_of(role.get("specialty"), nucc, snomed, unread, reference_of(role))
         _codes_of(role.get("code"), nucc, snomed)
     for person in people:
         for qualification in dicts(person.get("qualification")):
@@ -105,23 +126,38 @@ def _specialties(who: Resource, pool: ResourcePool, on: date | None) -> _Special
         for inline in dicts(person.get("practitionerRole")):
             if not role_in_force(inline, on):
                 continue
-            _codes_of(inline.get("specialty"), nucc, snomed)
+            _codes_of(inline.get("specialty"), nucc, snomed, unread, reference_of(person))
             _codes_of(inline.get("role"), nucc, snomed)
     evidence.extend(reference_of(r) for r in roles + people)
-    return _Specialties(frozenset(nucc), frozenset(snomed), tuple(dict.fromkeys(evidence)))
+    return _Specialties(
+        frozenset(nucc), frozenset(snomed), tuple(dict.fromkeys(evidence)), tuple(dict.fromkeys(unread))
+    )
 
 
 def prescriber_of(order: Resource, pool: ResourcePool) -> Resource | None:
+    """The order's requester; the signing user (``context.userId``) when the requester is not in the data,
+    is not a person (an Organization, a Device...), or is a PractitionerRole without a specialty ("Who
+    prescribes" ruling: docs/facts.md "Prescriber specialty and consultation")."""
     requester = order.get("requester")
     if isinstance(requester, dict) and "agent" in requester:  # STU3
         requester = requester["agent"]
     requester = requester or order.get("prescriber")  # DSTU2 MedicationOrder
     found = pool.resolve(requester, within=order) if requester else None
-    if found is None and pool.user_reference:
-        found = pool.resolve(pool.user_reference)
-    if found is not None and found.get("resourceType") in ("Practitioner", "PractitionerRole"):
-        return found
-    return None
+    user = pool.resolve(pool.user_reference) if pool.user_reference else None
+    if user is not None and user.get("resourceType") not in _PEOPLE:
+        user = None
+    if found is None or found.get("resourceType") not in _PEOPLE:
+        return user
+    if found.get("resourceType") == "PractitionerRole" and not _has_specialty(found) and user is not None:
+        return user
+    return found
+
+
+_PEOPLE = ("Practitioner", "PractitionerRole")
+
+
+def _has_specialty(role: Resource) -> bool:
+    return any(concept.get("coding") or concept.get("text") for concept in dicts(role.get("specialty")))
 
 
 def prescriber_facts(
@@ -134,17 +170,24 @@ def prescriber_facts(
         unknown: Fact[bool] = Fact(None, (), "the prescriber is not in the data")
         return unknown, unknown
     found = _specialties(who, pool, on or order_date(order))
+    unread = tuple(dict.fromkeys(entry.split(": ", 1)[0] for entry in found.unread))
+    not_read = "".join(f"; {entry}" for entry in found.unread)
     if not found.recorded:
         unknown = Fact(
             None,
             found.evidence,
-            "the prescriber has no recorded specialty (in a PractitionerRole in force on the order date)",
+            "the prescriber has no recorded specialty (in a PractitionerRole in force on the order date)"
+            + not_read,
+            unread,
         )
         return unknown, unknown
-    return (
-        Fact(found.onc_or_hem(), found.evidence, "prescriber specialty (NUCC / SNOMED CT)"),
-        Fact(found.oncologist(), found.evidence, "prescriber specialty (NUCC / SNOMED CT)"),
-    )
+
+    def fact(value: bool) -> Fact[bool]:
+        if value:
+            return Fact(True, found.evidence, "prescriber specialty (NUCC / SNOMED CT)")
+        return Fact(False, found.evidence, "prescriber specialty (NUCC / SNOMED CT)" + not_read, unread)
+
+    return fact(found.onc_or_hem()), fact(found.oncologist())
 
 
 # CONTRACT §2.1 "A consultation is about this therapy": a referral authored within the 12 months before

@@ -12,14 +12,17 @@ counts twice with the administrations already recorded:
   may be delayed or may never come: an unknown part, so it can neither meet a threshold nor deny on one;
 * a dose whose date is unknown, or an open-ended schedule, is an unknown part of the planned total.
 
-An ``instance-order`` (one occurrence of a parent order, FHIR R4 MedicationRequest.intent) whose parent is
-in play is not counted beside it: its dose is one of the parent's.
+One dose is counted once across every link between orders (``clinical.order_graph``, docs/facts.md "One
+dose, every link"): an order that another order in play replaces (``priorPrescription``, or a ``replaces``
+reference or extension) adds no doses of its own, and its replacement is read as a re-signed order (its
+doses to come by their dates); an order that fulfils another (``basedOn``, an ``instance-order`` of its
+parent, an intent ``order`` sharing a ``groupIdentifier`` with an intent ``plan``) is counted within it,
+the released amount on its cycle's day; orders of one drug sharing a ``groupIdentifier``, or replacing the
+same order, plan one dose where they plan the same amount on the same day.
 
-CONTRACT §2.1 "Orders in play": only ``draft``/``active`` orders are therapy (a draft being signed with
-any other status is set aside, and says so); an order that another order in play replaces
-(``priorPrescription``, or a ``replaces`` reference or extension) adds no doses of its own, and its
-replacement is read as a re-signed order (its doses to come by their dates); an ``on-hold`` (or
-``unknown``) order is kept with its doses to come an unknown part. "Planned totals need a known extent":
+"Orders in play": only ``draft``/``active`` orders are therapy (a draft being signed with any other status
+is set aside, and says so); an ``on-hold`` (or ``unknown``) order is kept with its doses to come an unknown
+part. "Planned totals need a known extent":
 an order in play that does not state how many doses it plans (``repeat.count``, ``boundsPeriod`` end,
 ``boundsDuration``, or dated events) adds an unknown part, unless an active CarePlan states the regimen
 of its drug (``clinical.care_plans``).
@@ -28,20 +31,28 @@ of its drug (``clinical.care_plans``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea
 from cds_service.clinical.codes import Agent
-from cds_service.clinical.doses import Dose, dose_on
+from cds_service.clinical.doses import Dose, dose_on, optional_dose
 from cds_service.clinical.drugs import agent_of
-from cds_service.clinical.fhir_read import dicts, obj, status_of
+from cds_service.clinical.fhir_read import status_of
+from cds_service.clinical.limits import PLANNED_DOSES_PER_READ
+from cds_service.clinical.order_graph import OrderGraph, OrderNode, fulfilled_schedule, order_graph
 from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead
-from cds_service.clinical.schedule import PlannedSchedule, planned_schedule, states_extent
-from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
+from cds_service.clinical.schedule import (
+    PlannedDose,
+    PlannedSchedule,
+    order_texts,
+    range_in_words,
+    schedule_plan,
+    states_extent,
+)
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 # FHIR R4 medicationrequest-status (DSTU2 MedicationOrder shares these codes). A draft order being signed
 # with no status at all is taken as a draft.
@@ -59,6 +70,20 @@ class OrderInPlay:
     schedule: PlannedSchedule
     on_hold: bool = False  # on-hold or unknown status: whether and when its doses come is unknown
     replaces: tuple[str, ...] = ()  # the orders in play it replaces: it is read as re-signed
+    # The orders in play that fulfil this one (its releases): their doses are counted within its schedule
+    # (``order_graph.fulfilled_schedule``); a released dose matching none of its own is ``unplaced``.
+    members: tuple[OrderNode, ...] = ()
+    unplaced: tuple[tuple[str, PlannedDose], ...] = ()
+    group: str | None = None  # its siblings' key (``OrderGraph.group``), when it has siblings in play
+
+    @property
+    def resources(self) -> tuple[Resource, ...]:
+        """The order and its releases: every dose amount written for this regimen."""
+        return (self.resource, *(member.resource for member in self.members))
+
+    @property
+    def references(self) -> frozenset[str]:
+        return frozenset({self.reference, *(member.reference for member in self.members)})
 
 
 @dataclass(frozen=True)
@@ -66,29 +91,7 @@ class OrdersRead:
     in_play: list[OrderInPlay]
     # (drug, "<ref> ...: why it is not therapy"), for the reasons of the nodes it touches
     set_aside: tuple[tuple[Agent, str], ...]
-
-
-def orders_in_play(pool: ResourcePool, agents: frozenset[Agent]) -> list[OrderInPlay]:
-    """The orders of ``agents`` in play (``read_orders``), on-hold ones included and flagged."""
-    return read_orders(pool, agents).in_play
-
-
-def _replaced_references(order: Resource) -> Iterator[str]:
-    """The orders this one says it replaces: R4 ``priorPrescription``; a ``replaces`` element (R5
-    MedicationRequest has none, but ServiceRequest-style linkage is sent); an extension whose url ends in
-    ``replaces`` or ``priorPrescription`` (R5 cross-version extensions)."""
-    targets: list[Any] = [order.get("priorPrescription"), *dicts(order.get("replaces"))]
-    if isinstance(order.get("replaces"), dict):
-        targets.append(order["replaces"])
-    for extension in dicts(order.get("extension")):
-        url = extension.get("url")
-        if isinstance(url, str) and url.rstrip("/").endswith(("replaces", "priorPrescription")):
-            targets.append(extension.get("valueReference"))
-    for target in targets:
-        ref = obj(target).get("reference")
-        part = relative_part(ref) if isinstance(ref, str) and not ref.startswith("#") else None
-        if part is not None:
-            yield part
+    graph: OrderGraph = field(default_factory=OrderGraph)
 
 
 def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
@@ -97,9 +100,10 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
     In play: draft orders being signed and active orders with status draft or active, plus on-hold ones
     (flagged). Never a prohibition or a proposal (``not_going_ahead``); never a draft being signed whose
     status says it is not going ahead (cancelled, stopped, completed, entered-in-error); never an order that
-    another in play replaces (CONTRACT §2.1 "Orders in play")."""
+    another in play replaces, nor one that fulfils another in play (its doses are counted within that
+    order's: ``OrderInPlay.members``). The links are in ``OrdersRead.graph``."""
     drafts = {id(order) for order in pool.draft_orders}
-    candidates: list[tuple[Resource, bool, str]] = []
+    candidates: list[tuple[OrderNode, bool, str]] = []
     set_aside: list[tuple[Agent, str]] = []
     for order in pool.of_type(*MEDICATION_ORDER_TYPES):
         draft = id(order) in drafts
@@ -113,66 +117,68 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
             if agent is not None and agent in agents:
                 set_aside.append((agent, f"{reference_of(order)} is {status}: not therapy"))
             continue
-        candidates.append((order, draft, status))
-    replaced_by = _replacements([reference_of(order) for order, _, _ in candidates], candidates)
-    found: list[OrderInPlay] = []
-    for order, draft, status in candidates:
-        agent = agent_of(order, pool)
+        candidates.append((OrderNode(order, reference_of(order), agent_of(order, pool)), draft, status))
+    graph = order_graph([node for node, _, _ in candidates])
+    members: dict[str, list[OrderNode]] = {}
+    for node, _, _ in candidates:
+        if node.reference in graph.fulfils:
+            members.setdefault(graph.fulfils[node.reference][0], []).append(node)
+    kept_orders: list[tuple[OrderNode, bool, str, Agent]] = []
+    for node, draft, status in candidates:
+        agent, reference = node.agent, node.reference
         if agent is None or agent not in agents:
             continue
-        reference = reference_of(order)
-        if reference in replaced_by:
+        if reference in graph.replaced_by:
+            by = graph.replaced_by[reference]
+            set_aside.append((agent, f"{reference} is replaced by {by}: adds no doses of its own"))
+            continue
+        if reference in graph.fulfils:
+            parent, how = graph.fulfils[reference]
             set_aside.append(
-                (agent, f"{reference} is replaced by {replaced_by[reference]}: adds no doses of its own")
+                (agent, f"{reference} fulfils {parent} ({how}): its doses are counted as {parent}'s, once")
             )
             continue
-        replaces = tuple(sorted(r for r, by in replaced_by.items() if by == reference))
+        kept_orders.append((node, draft, status, agent))
+    releases = {
+        node.reference: sorted(members.get(node.reference, []), key=lambda m: m.reference)
+        for node, *_ in kept_orders
+    }
+    # How many doses the orders plan is known in closed form before any is listed: a record whose orders
+    # (their releases included) plan more than the read's cap together has none listed, whatever order its
+    # resources came in.
+    plans = {
+        each.reference: schedule_plan(each.resource)
+        for node, *_ in kept_orders
+        for each in (node, *releases[node.reference])
+    }
+    planned = sum(plan.size for plan in plans.values())
+    cap = PLANNED_DOSES_PER_READ.value
+    over = (
+        f"the orders in play plan {planned} doses together, more than the {cap} read per request"
+        if planned > cap
+        else ""
+    )
+    found: list[OrderInPlay] = []
+    for node, draft, status, agent in kept_orders:
+        fulfilled = fulfilled_schedule(
+            plans[node.reference].schedule(unread=over),
+            [(m.reference, plans[m.reference].schedule(unread=over)) for m in releases[node.reference]],
+        )
         found.append(
             OrderInPlay(
-                order,
-                reference,
+                node.resource,
+                node.reference,
                 agent,
                 draft,
-                planned_schedule(order),
+                fulfilled.schedule,
                 on_hold=status in UNSETTLED_STATUSES,
-                replaces=replaces,
+                replaces=graph.replaces(node.reference),
+                members=tuple(releases[node.reference]),
+                unplaced=fulfilled.unplaced,
+                group=graph.group.get(node.reference),
             )
         )
-    in_play = {order.reference for order in found}
-    kept = [order for order in found if not _occurrence_of(order.resource, in_play)]
-    return OrdersRead(kept, tuple(sorted(set_aside, key=lambda note: note[1])))
-
-
-def _replacements(references: list[str], candidates: list[tuple[Resource, bool, str]]) -> dict[str, str]:
-    """``{replaced: replacing}`` over the orders in play, following chains to the order that replaces
-    them all; orders that name each other in a loop are left as they are (nothing to tell which stands)."""
-    known = set(references)
-    direct: dict[str, str] = {}
-    for (order, _, _), reference in zip(candidates, references, strict=True):
-        for target in _replaced_references(order):
-            if target in known and target != reference:
-                # Two orders claiming to replace one: the first by reference, so resource order does not
-                # matter (either way the replaced order adds nothing).
-                direct[target] = min(direct.get(target, reference), reference)
-    final: dict[str, str] = {}
-    for target in direct:
-        seen = {target}
-        current = direct[target]
-        while current in direct and current not in seen:
-            seen.add(current)
-            current = direct[current]
-        if current not in seen:
-            final[target] = current
-    return final
-
-
-def _occurrence_of(order: Resource, parents: set[str]) -> bool:
-    if order.get("intent") != "instance-order":
-        return False
-    based_on = [b.get("reference") for b in order.get("basedOn") or [] if isinstance(b, dict)]
-    return any(
-        isinstance(ref, str) and ref.split("/_history/")[0].endswith(tuple(parents)) for ref in based_on
-    )
+    return OrdersRead(found, tuple(sorted(set_aside, key=lambda note: note[1])), graph)
 
 
 def doses_to_come(
@@ -200,7 +206,8 @@ def doses_to_come(
     planned: list[Dose] = []
     # By reference, so two drafts on one day take the given doses in an order that is always the same.
     for order in sorted(orders, key=lambda o: o.reference):
-        own_given = linked[order.reference]
+        # Administrations given under its releases are doses of its regimen too.
+        own_given = sum(linked[reference] for reference in order.references)
         # A draft that administrations already reference, or one replacing another order, is an order
         # being re-signed: its given doses (or the replaced order's) are in the administered total, so it
         # is read like an active order (nothing counts twice). Whether a replacing order restates the
@@ -210,25 +217,33 @@ def doses_to_come(
         if order.on_hold:
             planned.append(unknown_part(order, "order on hold: its doses to come are unknown"))
             continue
+        if order.schedule.unread:
+            planned.append(unknown_part(order, f"schedule not read: {order.schedule.unread}"))
+            continue
         if order.schedule.open_ended and order.agent not in regimen_stated:
             planned.append(unknown_part(order, "open-ended schedule"))
-        doses = list(order.schedule.doses)
+        # (dose, optional): the doses a range in the timing may add come after the certain ones.
+        doses = [(d, False) for d in order.schedule.doses] + [(d, True) for d in order.schedule.optional]
         if not resigned:
             kept = []
-            for planned_dose in doses:
+            for planned_dose, optional in doses:
                 if planned_dose.when is not None and unlinked_on[order.agent, planned_dose.when] > 0:
                     unlinked_on[order.agent, planned_dose.when] -= 1
                     continue
-                kept.append(planned_dose)
+                kept.append((planned_dose, optional))
             doses = kept
         if resigned:
             if own_given:
                 doses = doses[own_given:]
             else:
                 given_until = last_given.get(order.agent, date.min)
-                doses = [d for d in doses if d.when is None or (d.when > given_until and d.when >= start)]
-            overdue = [d for d in doses if d.when is not None and d.when < start]
-            doses = [d for d in doses if d.when is None or d.when >= start]
+                doses = [
+                    (d, optional)
+                    for d, optional in doses
+                    if d.when is None or (d.when > given_until and d.when >= start)
+                ]
+            overdue = [d for d, _ in doses if d.when is not None and d.when < start]
+            doses = [(d, optional) for d, optional in doses if d.when is None or d.when >= start]
             planned.extend(
                 unknown_part(
                     order,
@@ -237,7 +252,16 @@ def doses_to_come(
                 )
                 for d in overdue
             )
-        for planned_dose in doses:
+        planned.extend(
+            unknown_part(
+                order,
+                f"{member} plans a dose its plan {order.reference} does not schedule near that day: "
+                "a moved dose or one more cannot be told",
+                when=dose.when,
+            )
+            for member, dose in order.unplaced
+        )
+        for planned_dose, optional in doses:
             if planned_dose.when is None and resigned and not own_given:
                 planned.append(
                     unknown_part(
@@ -246,18 +270,46 @@ def doses_to_come(
                     )
                 )
                 continue
-            planned.append(
-                dose_on(
-                    order.reference,
-                    order.agent,
-                    planned_dose.when,
-                    planned_dose.amount,
-                    body,
-                    fallback=start,
-                    planned=True,
-                )
+            dose = dose_on(
+                order.reference,
+                order.agent,
+                planned_dose.when,
+                planned_dose.amount,
+                body,
+                fallback=start,
+                planned=True,
             )
-    return planned
+            planned.append(optional_dose(dose) if optional else dose)
+    return _one_dose_per_group_day(planned, {o.reference: o.group for o in orders if o.group})
+
+
+def _one_dose_per_group_day(planned: list[Dose], groups: dict[str, str]) -> list[Dose]:
+    """Sibling orders of one drug (``order_graph``, "belongs with": a shared ``groupIdentifier``, or
+    replacing the same order) that plan a dose on the same day plan one dose when they plan the same amount;
+    different amounts on one day cannot be told apart (one dose changed, or two doses): an unknown part of
+    the total, never both."""
+    by_day: dict[tuple[str, Agent, date, bool], list[Dose]] = {}
+    kept: list[Dose] = []
+    for dose in planned:
+        group = groups.get(dose.reference)
+        if group is None or dose.when is None:
+            kept.append(dose)
+            continue
+        by_day.setdefault((group, dose.agent, dose.when, dose.optional), []).append(dose)
+    for (_, agent, when, _), doses in by_day.items():
+        if len(doses) == 1:
+            kept.append(doses[0])
+            continue
+        doses.sort(key=lambda d: d.reference)
+        names = ", ".join(dict.fromkeys(d.reference for d in doses))
+        amounts = {None if d.mg_m2 is None else round(d.mg_m2, 2) for d in doses}
+        if len(amounts) == 1 and None not in amounts:
+            remark = f"planned by {names} (linked orders) on the same day: counted once"
+            kept.append(doses[0]._replace(remark="; ".join(r for r in (doses[0].remark, remark) if r)))
+            continue
+        note = f"{names} (linked orders) plan different doses on {when.isoformat()}: one or two"
+        kept.append(Dose(doses[0].reference, agent, when, None, planned=True, note=note))
+    return kept
 
 
 def unknown_part(order: OrderInPlay, note: str, *, when: date | None = None) -> Dose:
@@ -267,19 +319,35 @@ def unknown_part(order: OrderInPlay, note: str, *, when: date | None = None) -> 
 
 
 def extent_not_stated(orders: Iterable[OrderInPlay], stated_by_care_plan: frozenset[Agent]) -> list[Dose]:
-    """An unknown part for each order in play that does not state how many doses it plans, unless an
-    active CarePlan states the regimen of its drug (CONTRACT §2.1): a planned total below its threshold
-    is then ``unknown`` (pend for the treatment plan), never a deny. On-hold and open-ended orders are
-    unknown parts already."""
-    return [
-        unknown_part(
-            order,
-            "planned extent not stated: no repeat.count, boundsPeriod end or boundsDuration, "
-            "and no CarePlan states the regimen",
-        )
-        for order in orders
-        if not order.on_hold
-        and not order.schedule.open_ended
-        and order.agent not in stated_by_care_plan
-        and not states_extent(order.resource)
-    ]
+    """An unknown part for each order in play that does not state how many doses it plans, or whose
+    text writes the regimen's length as a range ("4 to 6 cycles": the structured timing cannot say how
+    many), unless an active CarePlan states the regimen of its drug (docs/facts.md "A planned total needs
+    a known extent"): a planned total below its threshold is then ``unknown`` (pend for the treatment
+    plan), never a deny. On-hold, open-ended and unread orders are unknown parts already."""
+    found: list[Dose] = []
+    for order in orders:
+        if (
+            order.on_hold
+            or order.schedule.open_ended
+            or order.schedule.unread
+            or order.agent in stated_by_care_plan
+        ):
+            continue
+        if not states_extent(order.resource):
+            found.append(
+                unknown_part(
+                    order,
+                    "planned extent not stated: no repeat.count, boundsPeriod end or boundsDuration, "
+                    "and no CarePlan states the regimen",
+                )
+            )
+        elif not order.schedule.optional and (written := range_in_words(order_texts(order.resource))):
+            # (a range the timing itself gives is read as a range: the words then add nothing)
+            found.append(
+                unknown_part(
+                    order,
+                    f"the regimen's length is written as a range ({written!r}): more doses may come "
+                    "than the timing counts",
+                )
+            )
+    return found

@@ -1,31 +1,25 @@
 """The doses an order plans, with their dates: FHIR R4/STU3 MedicationRequest and DSTU2 MedicationOrder.
 
-Each ``dosageInstruction`` contributes its doses (CONTRACT §3 "Planned / anticipated cumulative dose"):
-
-* ``timing.repeat.count`` doses (``countMax`` when only it is given), spaced ``period`` / ``frequency``
-  from ``boundsPeriod.start`` (else the first ``timing.event``, else the order's date);
-* without a count, ``boundsPeriod`` start and end with ``frequency`` per ``period``: one slot per period
-  from start to end, inclusive;
-* ``timing.event`` dates when nothing else is given;
-* no timing at all: one dose (a single administration), on the order's date.
-
-A dose whose date cannot be placed (a count with no period, for example) keeps ``when=None``. A
-dosage that only bounds the schedule by a duration, or repeats with neither count nor end, has an
-unknown number of doses: ``PlannedSchedule.open_ended`` says so and no doses are invented for it.
+Each ``dosageInstruction`` is one line: its per-dose amount and its Timing, read in full and in closed form
+by ``clinical.timing`` (docs/facts.md "How a schedule is read"). The doses are listed only once their number
+is known to be within ``limits.PLANNED_DOSES_PER_ORDER``: a schedule planning more, one whose Timing cannot be
+read, or one whose dates fall beyond the calendar is ``unread`` (with the reason) and lists none, so the facts
+it feeds are unknown rather than counted. Where the Timing gives a range, the doses beyond the fewest are
+``optional``. An order with no dosage line is one dose of unknown amount on its date.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from cds_service.clinical.fhir_read import dicts, dose_quantity, number, obj, parse_date
+from cds_service.clinical.fhir_read import as_list, dicts, dose_quantity, number, obj, parse_date
+from cds_service.clinical.limits import PLANNED_DOSES_PER_ORDER
+from cds_service.clinical.timing import TimingRead, read_timing
 from cds_service.fhir.pool import Resource
-
-# Bound on doses read from one dosage, so a malformed count cannot blow up the hot path.
-_MAX_DOSES = 400
-_UNIT_DAYS = {"d": 1.0, "wk": 7.0, "h": 1 / 24, "min": 1 / 1440, "s": 1 / 86400, "mo": 30.4375, "a": 365.25}
 
 
 @dataclass(frozen=True)
@@ -36,12 +30,28 @@ class PlannedDose:
 
 @dataclass(frozen=True)
 class PlannedSchedule:
+    """The doses an order plans for certain (``doses``), those a range may add (``optional``), whether more
+    may come with no end stated (``open_ended``), or why none can be counted (``unread``)."""
+
     doses: tuple[PlannedDose, ...]
     open_ended: bool = False
+    optional: tuple[PlannedDose, ...] = ()
+    unread: str = ""
+
+    def __post_init__(self) -> None:
+        # The cap holds by construction (``SchedulePlan.schedule``); this says so where it matters.
+        if len(self.doses) + len(self.optional) > PLANNED_DOSES_PER_ORDER.value:
+            raise ValueError("a planned schedule longer than limits.PLANNED_DOSES_PER_ORDER")
+
+    @property
+    def every_dose(self) -> tuple[PlannedDose, ...]:
+        """The doses the order may give, the optional ones included (what the order as written allows)."""
+        return self.doses + self.optional
 
     @property
     def last_date(self) -> date | None:
-        dates = [d.when for d in self.doses if d.when is not None]
+        """The latest day a dose may fall on."""
+        dates = [d.when for d in self.every_dose if d.when is not None]
         return max(dates) if dates else None
 
 
@@ -59,86 +69,103 @@ def dose_amount(dosage: dict[str, Any]) -> tuple[float, str] | None:
     return dose_quantity(dosage.get("doseQuantity"))
 
 
-def _interval_days(repeat: dict[str, Any]) -> float | None:
-    period = number(repeat.get("period"))
-    unit = repeat.get("periodUnit") or repeat.get("periodUnits")  # DSTU2 spells it periodUnits
-    frequency = number(repeat.get("frequency")) or 1.0
-    if period is None or period <= 0 or not isinstance(unit, str) or unit not in _UNIT_DAYS or frequency <= 0:
-        return None
-    return period * _UNIT_DAYS[unit] / frequency
+def _many(count: int) -> str:
+    return str(count) if count < 10**9 else "over a billion"
 
 
-def _dates(start: date, interval_days: float, count: int) -> list[date]:
-    return [start + timedelta(days=int(i * interval_days)) for i in range(count)]
+@dataclass(frozen=True)
+class _Line:
+    """One dosage line: its per-dose amount and its Timing read in closed form."""
+
+    amount: tuple[float, str] | None
+    timing: TimingRead
+
+    def doses(self) -> tuple[list[PlannedDose], list[PlannedDose]]:
+        """``(certain, optional)``: the fewest doses, then those a range may add."""
+        dates = self.timing.dates()
+        fewest = self.timing.fewest
+        return (
+            [PlannedDose(when, self.amount) for when in dates[:fewest]],
+            [PlannedDose(when, self.amount) for when in dates[fewest:]],
+        )
 
 
-def _duration_end(start: date | None, duration: dict[str, Any]) -> date | None:
-    """The last day of a ``boundsDuration`` from ``start`` (12 weeks from day 0 ends on day 83)."""
-    value = number(duration.get("value"))
-    unit = duration.get("code") or duration.get("unit")
-    if start is None or value is None or value <= 0 or not isinstance(unit, str) or unit not in _UNIT_DAYS:
-        return None
-    return start + timedelta(days=max(value * _UNIT_DAYS[unit] - 1, 0))
+def _line(dosage: dict[str, Any], fallback: date | None) -> _Line:
+    return _Line(dose_amount(dosage), read_timing(dosage.get("timing"), fallback))
 
 
-def _dosage_doses(dosage: dict[str, Any], fallback: date | None) -> tuple[list[PlannedDose], bool]:
-    amount = dose_amount(dosage)
-    timing = obj(dosage.get("timing"))
-    repeat = obj(timing.get("repeat"))
-    events = sorted(d for d in (parse_date(e) for e in timing.get("event") or []) if d is not None)
-    bounds = obj(repeat.get("boundsPeriod"))
-    start = parse_date(bounds.get("start")) or (events[0] if events else None) or fallback
-    end = parse_date(bounds.get("end")) or _duration_end(start, obj(repeat.get("boundsDuration")))
-    interval = _interval_days(repeat)
-    count_value = number(repeat.get("count")) or number(repeat.get("countMax"))
+# --- one order ----------------------------------------------------------------------------------------------
 
-    if count_value is not None and count_value >= 1:
-        count = min(int(count_value), _MAX_DOSES)
-        if interval is not None and start is not None:
-            dates: list[date | None] = list(_dates(start, interval, count))
-            if end is not None:
-                dates = [d for d in dates if d is not None and d <= end]
-        elif count == len(events):
-            dates = list(events)
-        else:
-            dates = [start if count == 1 else None] * count
-        return [PlannedDose(d, amount) for d in dates], False
-    if interval is not None and start is not None and end is not None:
-        slots = int((end - start).days // interval) + 1 if interval >= 1 else int((end - start).days + 1)
-        per_slot = 1 if interval >= 1 else round(1 / interval)
-        dates = [
-            d for d in _dates(start, max(interval, 1.0), min(slots, _MAX_DOSES)) for _ in range(per_slot)
-        ]
-        return [PlannedDose(d, amount) for d in dates[:_MAX_DOSES]], False
-    if events:
-        return [PlannedDose(d, amount) for d in events[:_MAX_DOSES]], False
-    if repeat and (interval is not None or "boundsDuration" in repeat):
-        return [], True
-    if timing.get("code") and not repeat:
-        # A coded frequency alone ("Q3W"): repeated doses on dates the order does not give.
-        return [], True
-    return [PlannedDose(start, amount)], False
+
+@dataclass(frozen=True)
+class SchedulePlan:
+    """An order's schedule in closed form: how many doses it plans (``size``) before any is listed."""
+
+    lines: tuple[_Line, ...]
+    fallback: date | None
+    unread: str = ""
+
+    @property
+    def size(self) -> int:
+        return 0 if self.unread else sum(line.timing.size for line in self.lines)
+
+    def schedule(self, *, unread: str = "") -> PlannedSchedule:
+        """The doses, listed: at most ``limits.PLANNED_DOSES_PER_ORDER``; beyond it (or ``unread`` given by
+        the caller, a bound over several orders) none, and the reason why."""
+        why = unread or self.unread
+        if why:
+            return PlannedSchedule((), unread=why)
+        certain: list[PlannedDose] = []
+        optional: list[PlannedDose] = []
+        open_ended = False
+        for line in self.lines:
+            found, maybe = line.doses()
+            certain.extend(found)
+            optional.extend(maybe)
+            open_ended = open_ended or line.timing.most is None
+        if not self.lines:
+            certain.append(PlannedDose(self.fallback, None))
+        key = _by_date
+        return PlannedSchedule(tuple(sorted(certain, key=key)), open_ended, tuple(sorted(optional, key=key)))
+
+
+def _by_date(dose: PlannedDose) -> tuple[bool, date]:
+    return dose.when is None, dose.when or date.min
+
+
+def schedule_plan(order: Resource) -> SchedulePlan:
+    """How many doses ``order`` plans and how to list them, in closed form (no dose listed yet)."""
+    fallback = order_date(order)
+    written = as_list(order.get("dosageInstruction"))
+    cap = PLANNED_DOSES_PER_ORDER.value
+    if len(written) > cap:
+        return SchedulePlan(
+            (), fallback, f"{len(written)} dosage lines, more than the {cap} doses read per order"
+        )
+    lines = tuple(_line(dosage, fallback) for dosage in dicts(written))
+    unread = next((line.timing.unread for line in lines if line.timing.unread), "")
+    if unread:
+        return SchedulePlan(lines, fallback, f"its timing cannot be read: {unread}")
+    size = sum(line.timing.size for line in lines)
+    if size > cap:
+        return SchedulePlan(
+            lines, fallback, f"it plans {_many(size)} doses, more than the {cap} the service reads per order"
+        )
+    if any(line.timing.beyond_calendar() for line in lines):
+        return SchedulePlan(lines, fallback, "its doses would fall beyond the last date of the calendar")
+    return SchedulePlan(lines, fallback)
 
 
 def planned_schedule(order: Resource) -> PlannedSchedule:
     """Every dose the order plans, in date order (undated doses last)."""
-    fallback = order_date(order)
-    doses: list[PlannedDose] = []
-    open_ended = False
-    for dosage in dicts(order.get("dosageInstruction")):
-        found, unbounded = _dosage_doses(dosage, fallback)
-        doses.extend(found)
-        open_ended = open_ended or unbounded
-    if not doses and not open_ended:
-        doses.append(PlannedDose(fallback, None))
-    doses.sort(key=lambda d: (d.when is None, d.when or date.min))
-    return PlannedSchedule(tuple(doses), open_ended)
+    return schedule_plan(order).schedule()
 
 
 def states_extent(order: Resource) -> bool:
     """Whether every dosage line of the order says how many doses it plans: ``repeat.count`` (or
-    ``countMax``), a ``boundsPeriod`` with an end, a ``boundsDuration``, or dated ``timing.event``s
-    (CONTRACT §2.1 "Planned totals need a known extent"). An order with no dosage line states none."""
+    ``countMax``), a ``boundsPeriod`` with an end, a ``boundsDuration``, a ``boundsRange`` with a high end,
+    or dated ``timing.event``s (docs/facts.md "A planned total needs a known extent"). An order with no
+    dosage line states none."""
     dosages = list(dicts(order.get("dosageInstruction")))
     if not dosages:
         return False
@@ -150,8 +177,39 @@ def states_extent(order: Resource) -> bool:
             or number(repeat.get("countMax")) is not None
             or parse_date(obj(repeat.get("boundsPeriod")).get("end")) is not None
             or bool(obj(repeat.get("boundsDuration")))
-            or any(parse_date(event) is not None for event in timing.get("event") or [])
+            or obj(repeat.get("boundsRange")).get("high") is not None
+            or any(parse_date(event) is not None for event in as_list(timing.get("event")))
         )
         if not stated:
             return False
     return True
+
+
+# A regimen's length written as a range in words: "4 to 6 cycles", "4-6 courses", "up to 6 doses".
+_RANGE_IN_WORDS = re.compile(
+    r"\b(?:\d+\s*(?:-|\u2013|\u2014|to|or)\s*\d+|up\s+to\s+\d+)\s*(?:more\s+)?"
+    r"(?:cycles?|courses?|doses?|rounds?|infusions?|treatments?|blocks?)\b",
+    re.IGNORECASE,
+)
+_LONGEST_TEXT_READ = 2000  # characters of one text element searched (a sig, a note): the rest is prose
+
+
+def range_in_words(texts: Iterable[Any]) -> str:
+    """The first regimen length written as a range in ``texts`` ("4 to 6 cycles"), or "". The structured
+    timing cannot say it, so whatever the timing counts, the planned total may be larger."""
+    for text in texts:
+        if isinstance(text, str):
+            found = _RANGE_IN_WORDS.search(text[:_LONGEST_TEXT_READ])
+            if found:
+                return found.group(0)
+    return ""
+
+
+def order_texts(order: Resource) -> list[Any]:
+    """The free text an order writes its regimen in: each dosage line's ``text`` and
+    ``patientInstruction``, and the order's ``note``s."""
+    texts: list[Any] = []
+    for dosage in dicts(order.get("dosageInstruction")):
+        texts += [dosage.get("text"), dosage.get("patientInstruction")]
+    texts += [note.get("text") for note in dicts(order.get("note"))]
+    return texts

@@ -7,14 +7,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta, timezone
 from typing import NamedTuple
 
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea, Bsa, Weight
 from cds_service.clinical.codes import (
-    MAX_SINGLE_DOSE_MG_M2,
     TYROSINE_KINASE_INHIBITORS,
     Agent,
 )
@@ -22,6 +21,7 @@ from cds_service.clinical.dates import add_months
 from cds_service.clinical.doses import Dose, convert_dose, mg_from_mg_m2
 from cds_service.clinical.facts import ExtravasationDay, Fact
 from cds_service.clinical.fhir_read import dicts, parse_datetime, status_of
+from cds_service.clinical.plausibility import dose_not_credible
 from cds_service.clinical.regimen import OrderInPlay
 from cds_service.clinical.schedule import dose_amount, planned_schedule
 from cds_service.clinical.units import to_mg
@@ -73,32 +73,34 @@ def dexrazoxane_dose(
     return per_m2, absolute
 
 
-def _dose_days(order: Resource) -> set[date] | None:
-    """The days an order's doses fall on; ``None`` when any is undated (it may fall on any day)."""
-    dates = [dose.when for dose in planned_schedule(order).doses]
-    return None if any(when is None for when in dates) else {when for when in dates if when is not None}
+def dose_days(order: Resource) -> frozenset[date] | None:
+    """The days an order's doses may fall on; ``None`` when any is undated or its schedule cannot be read
+    (it may fall on any day)."""
+    schedule = planned_schedule(order)
+    dates = [dose.when for dose in schedule.every_dose]
+    if schedule.unread or any(when is None for when in dates):
+        return None
+    return frozenset(when for when in dates if when is not None)
 
 
 def combined_dexrazoxane(
     this_order: Fact[float],
-    this_order_resource: Resource,
-    signed_together: list[Resource],
-    bsa: Bsa | None,
-    weight: Weight | None = None,
+    days: frozenset[date] | None,
+    signed_together: list[tuple[frozenset[date] | None, Fact[float]]],
 ) -> Fact[float]:
     """The dexrazoxane given with a doxorubicin dose when other dexrazoxane orders are signed with this
     one for the same day: their largest doses add up (two 500 mg/m² orders with 50 mg/m² doxorubicin on
-    one day are 20:1). One order per cycle, signed together, falls on different days and adds nothing."""
-    days = _dose_days(this_order_resource)
+    one day are 20:1). One order per cycle, signed together, falls on different days and adds nothing.
 
-    def same_day(other: Resource) -> bool:
-        theirs = _dose_days(other)
-        return days is None or theirs is None or bool(days & theirs)
+    ``days``: the days this order's doses fall on (``dose_days``); ``signed_together``: each other
+    dexrazoxane draft's days and largest mg/m² per dose (``dexrazoxane_dose``), read once per request."""
 
-    signed_together = [other for other in signed_together if same_day(other)]
-    if not signed_together:
+    def same_day(theirs: frozenset[date] | None) -> bool:
+        return days is None or theirs is None or not days.isdisjoint(theirs)
+
+    others = [dose for their_days, dose in signed_together if same_day(their_days)]
+    if not others:
         return this_order
-    others = [dexrazoxane_dose(order, bsa, weight)[0] for order in signed_together]
     evidence = this_order.evidence + tuple(ref for other in others for ref in other.evidence)
     if this_order.value is None or any(other.value is None for other in others):
         return Fact(None, evidence, "another dexrazoxane order signed with this one has no dose in mg/m2")
@@ -177,16 +179,18 @@ def concurrent_doxorubicin(
         return ConcurrentDoxorubicin(concurrent, none, Fact(None, (), "no doxorubicin order"))
     references = tuple(o.reference for o in doxorubicin)
     concurrent = Fact(True, references, "draft or active doxorubicin order with doses to come")
-    named = [o for o in doxorubicin if o.reference in accompanies]
+    named = [o for o in doxorubicin if o.references & accompanies]
     sizing = named or doxorubicin
     # The smallest dose: dexrazoxane is given with each doxorubicin dose (I.A.5.a), so the ratio must hold
-    # for the smallest one too.
-    amounts = tuple(sorted({amount for o in sizing for amount in order_amounts(o.resource)}))
+    # for the smallest one too, a cycle released at a reduced dose included (``OrderInPlay.resources``).
+    amounts = tuple(
+        sorted({amount for o in sizing for resource in o.resources for amount in order_amounts(resource)})
+    )
     mg_m2, used, note = _extreme_mg_m2(amounts, bsa, min, weight)
     highest, _, _ = _extreme_mg_m2(amounts, bsa, max, weight)
-    if highest is not None and highest > MAX_SINGLE_DOSE_MG_M2[Agent.DOXORUBICIN]:
+    if highest is not None and (slip := dose_not_credible(Agent.DOXORUBICIN, highest)):
         # a charting slip in the order (500 for 50 mg/m²) would make any dexrazoxane dose look "within 10:1"
-        mg_m2, used, note = None, None, f"a doxorubicin dose of {highest:.0f} mg/m2 is not credible"
+        mg_m2, used, note = None, None, slip
     if named:
         whose = f"the doxorubicin order the dexrazoxane order names ({', '.join(o.reference for o in named)})"
     elif len(sizing) > 1:
@@ -302,7 +306,16 @@ def prior_dexrazoxane_cardioprotection(
     return Fact(False, (), "no dexrazoxane for cardioprotection in the 12 months before the order")
 
 
-_OFFSET = re.compile(r"T\d\d:\d\d(?::\d\d(?:\.\d+)?)?([+-]\d\d:\d\d)$")
+_OFFSET = re.compile(r"T\d\d:\d\d(?::\d\d(?:\.\d+)?)?[+-]\d\d:\d\d$")
+
+
+def _offset_of(text: object) -> timedelta | None:
+    """The offset a dateTime is written with (``+hh:mm``, not ``Z``), when it is one FHIR allows and the
+    dateTime can be read (``+99:99`` is no time zone: ``fhir_read.parse_datetime``)."""
+    if not isinstance(text, str) or not _OFFSET.search(text.strip()):
+        return None
+    moment = parse_datetime(text)
+    return moment.utcoffset() if moment is not None else None
 
 
 def _course_clock(
@@ -312,19 +325,19 @@ def _course_clock(
     time, not in whatever zone each system wrote (20:00 at -05:00 charted as 01:00Z the next day would
     put two days' doses on one). The clock is the order's own offset, else the offset the administrations
     are charted in; a dose charted as a bare date keeps its date."""
-    own = order.get("authoredOn")
-    own_offset = _OFFSET.search(own.strip()) if isinstance(own, str) else None
+    own_offset = _offset_of(order.get("authoredOn"))
     charted = Counter(
-        match.group(1)
-        for text in (a.resource.get("effectiveDateTime") for a in administrations)
-        if isinstance(text, str) and (match := _OFFSET.search(text.strip()))
+        offset
+        for offset in (_offset_of(a.resource.get("effectiveDateTime")) for a in administrations)
+        if offset is not None
     )
     if own_offset is None and not charted:
         return lambda a: a.when
     # The order's own offset, else the one most doses are charted in (ties by value): never the first
-    # found, so the resources' order does not move a dose to another day (CONTRACT §2.1).
-    offset = own_offset.group(1) if own_offset else min(charted, key=lambda o: (-charted[o], o))
-    zone = datetime.fromisoformat(f"2000-01-01T00:00:00{offset}").tzinfo
+    # found, so the resources' order does not move a dose to another day (docs/facts.md "Order does not
+    # matter").
+    offset = own_offset if own_offset is not None else min(charted, key=lambda o: (-charted[o], o))
+    zone = timezone(offset)
 
     def day(a: Administration) -> date | None:
         text = a.resource.get("effectiveDateTime")
@@ -354,7 +367,7 @@ def extravasation_course(
     administrations = [a for a in administrations if a.agent is Agent.DEXRAZOXANE]
     local = _course_clock(order, administrations)
     own_schedule = planned_schedule(order)
-    own_days = {dose.when for dose in own_schedule.doses if dose.when is not None}
+    own_days = {dose.when for dose in own_schedule.every_dose if dose.when is not None}
     entries: list[tuple[date, float | None, str]] = []
     for a in administrations:
         given_day = local(a)
@@ -373,8 +386,13 @@ def extravasation_course(
     planned = [(reference, own_schedule, False)]
     planned += [(o.reference, o.schedule, o.on_hold) for o in other_orders]
     for source, schedule, on_hold in planned:
+        if schedule.unread:
+            # Its doses cannot be listed: the course has a dose of unknown mg on its first day at least.
+            entries.append((start, None, source))
+            continue
         next_day = start
-        for dose in schedule.doses:
+        # The order as written: a dose a range in its timing allows counts toward its day's cap too.
+        for dose in schedule.every_dose:
             when = dose.when if dose.when is not None else next_day
             if source == reference or (when >= start and (source, when) not in given_on):
                 # An order on hold may resume on its days: their dose is unknown, never absent (§2.1).
@@ -409,8 +427,8 @@ def _runs_to(order: OrderInPlay, start: date) -> bool:
         isinstance(d, dict) and d.get("timing") for d in order.resource.get("dosageInstruction") or []
     ):
         return True  # no schedule written: an active order is taken as running
-    dates = [dose.when for dose in order.schedule.doses]
-    if order.schedule.open_ended or not dates or any(when is None for when in dates):
+    dates = [dose.when for dose in order.schedule.every_dose]
+    if order.schedule.open_ended or order.schedule.unread or not dates or any(when is None for when in dates):
         return True
     return max(when for when in dates if when is not None) >= start
 

@@ -14,6 +14,8 @@ from cds_service.clinical.facts import ClinicalFacts, Fact
 from cds_service.dtr.questionnaire_items import (
     COMPUTED_GROUP,
     COMPUTED_ITEMS,
+    COVERAGE_GROUP,
+    COVERAGE_ITEM,
     CRITERION_LINK_IDS,
     PATHWAY_QUESTIONS,
 )
@@ -79,6 +81,7 @@ def _answered_items(answers: dict[str, list[dict[str, Any]]]) -> list[dict[str, 
         (pathway.link_id, pathway.text, [criterion for criterion, _ in pathway.criteria])
         for pathway in PATHWAY_QUESTIONS
     ]
+    groups.append((*COVERAGE_GROUP, [COVERAGE_ITEM.link_id]))
     groups.append((*COMPUTED_GROUP, [item.link_id for item in COMPUTED_ITEMS]))
     items = []
     for link_id, text, children in groups:
@@ -94,6 +97,9 @@ def prefill_answers(determination: Determination) -> dict[str, list[dict[str, An
     answers: dict[str, list[dict[str, Any]]] = {}
     if determination.facts is not None:
         answers.update(computed_answers(determination.facts))
+        line = determination.facts.line_of_business.value
+        if line is not None:  # known: the clinician need not answer it
+            answers[COVERAGE_ITEM.link_id] = [{"valueString": f"line of business: {line}"}]
     answers.update({criterion: [{"valueBoolean": True}] for criterion in met_criteria(determination)})
     return answers
 

@@ -8,8 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from cds_service.clinical.documentation import PAYER_REVIEWED_CRITERIA
-from cds_service.dtr.questionnaire_items import COMPUTED_GROUP, COMPUTED_ITEMS, PATHWAY_QUESTIONS
+from cds_service.dtr.questionnaire_items import (
+    COMPUTED_GROUP,
+    COMPUTED_ITEMS,
+    COVERAGE_GROUP,
+    COVERAGE_ITEM,
+    PATHWAY_QUESTIONS,
+)
 from cds_service.policy.cp_phar_418 import POLICY_ID, POLICY_TITLE
+from cds_service.policy.outcome import NOT_SHOWN
 
 QUESTIONNAIRE_ID = "cp-phar-418-dexrazoxane"
 # The policy's last review (05.26) and this template's revision of it.
@@ -50,9 +57,10 @@ def _items() -> list[dict[str, Any]]:
         {
             "linkId": "instructions",
             "type": "display",
-            "text": f"Answer for the pathway that applies to this order. {POLICY_ID}: provider must "
-            "submit documentation (such as office chart notes, lab results or other clinical information) "
-            "supporting that member has met all approval criteria.",
+            "text": f"Answer for the pathway that applies to this order, first the criteria the card lists "
+            f"as {NOT_SHOWN}. {POLICY_ID}: provider must submit documentation (such as office chart "
+            "notes, lab results or other clinical information) supporting that member has met all approval "
+            "criteria.",
         }
     ]
     groups += [
@@ -68,6 +76,17 @@ def _items() -> list[dict[str, Any]]:
         }
         for pathway in PATHWAY_QUESTIONS
     ]
+    link_id, text = COVERAGE_GROUP
+    groups.append(
+        {
+            "linkId": link_id,
+            "type": "group",
+            "text": text,
+            "item": [
+                {"linkId": COVERAGE_ITEM.link_id, "type": COVERAGE_ITEM.type, "text": COVERAGE_ITEM.text}
+            ],
+        }
+    )
     link_id, text = COMPUTED_GROUP
     groups.append(
         {
@@ -97,6 +116,7 @@ def questionnaire(*, public_base_url: str, publisher: str) -> dict[str, Any]:
         "subjectType": ["Patient"],
         "date": QUESTIONNAIRE_DATE,
         "publisher": publisher,
-        "description": f"Documentation for the criteria of {POLICY_ID} that the EHR data could not settle.",
+        "description": f"Documentation for the criteria of {POLICY_ID} that the EHR data leaves not shown "
+        "(documentation needed).",
         "item": _items(),
     }

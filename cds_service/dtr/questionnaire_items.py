@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cds_service.policy.cp_phar_418 import POLICY
+from cds_service.policy.decide import MEMBER_COVERAGE
 
 # The pathways a clinician documents (I.C, II.B and III are referrals or judged on other sections).
 _PATHWAYS = ("I.A", "I.B", "II.A")
@@ -80,4 +81,14 @@ COMPUTED_ITEMS: tuple[ComputedItem, ...] = (
     ComputedItem("doxorubicin-dose-mg-m2", "Doxorubicin dose per administration (mg/m²)", "decimal"),
     ComputedItem("dose-ratio", "Dexrazoxane to doxorubicin dose ratio (x:1)", "decimal"),
     ComputedItem("diagnoses", "Diagnoses found in the record", "string"),
+)
+
+# What settles an unknown line of business (docs/decisions.md "Line of business unknown never approves or
+# denies"): the documentation list asks for it under the same linkId.
+COVERAGE_GROUP = ("member-coverage", "The member's coverage")
+COVERAGE_ITEM = ComputedItem(
+    MEMBER_COVERAGE,
+    "The member's health plan and line of business for this order (Commercial, HIM/ICHRA marketplace, "
+    "Medicaid, Medicare, another government program, or self-pay)",
+    "string",
 )

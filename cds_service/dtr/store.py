@@ -17,6 +17,7 @@ from typing import Any
 
 from cds_service.assertion_ids import Assessed
 from cds_service.dtr.prefill import prefill_answers
+from cds_service.policy.basis import Standing, basis_of
 from cds_service.policy.determination import Decision, Determination
 from cds_service.policy.render import determination_to_json
 from cds_service.store.protocol import Store
@@ -44,13 +45,19 @@ def determination_records(
     client: str,
     now: datetime,
     retention_days: int,
+    hook: str = "order-sign",
 ) -> list[DeterminationRecord]:
     """One record per determination that carries a coverage assertion (a Coverage, a decision), under the
-    ids the response carries (``assertion_ids.assess``)."""
+    ids the response carries (``assertion_ids.assess``), with what it rests on (``policy.basis``). Not one
+    that stands unchanged against the record (order-dispatch): the assertion on record is the one told."""
     records = []
-    for determination, assertion in ((a.determination, a.assertion) for a in assessed):
+    for item in assessed:
+        determination, assertion = item.determination, item.assertion
         if assertion is None or determination.decision is Decision.NOT_APPLICABLE:
             continue
+        if item.revision is not None and item.revision.standing is Standing.UNCHANGED:
+            continue
+        document = determination_to_json(determination)
         approval = determination.approval
         prefill: dict[str, Any] = {
             "subject": _subject(determination),
@@ -70,12 +77,15 @@ def determination_records(
                     node.id: str(node.outcome)
                     for node in (determination.criteria.walk() if determination.criteria else [])
                 },
-                determination=determination_to_json(determination),
+                determination=document,
                 prefill=prefill,
                 client=client,
                 satisfied_pa_id=assertion.pa_id if determination.decision is Decision.APPROVE else None,
                 created_at=now,
                 expires_at=expiry(determination, now=now, retention_days=retention_days),
+                order_key=assertion.order_key or None,
+                basis=basis_of(document).as_json(),
+                hook=hook,
             )
         )
     return records
@@ -89,6 +99,7 @@ async def record_determinations(
     client: str = "",
     now: datetime | None = None,
     retention_days: int = 365,
+    hook: str = "order-sign",
 ) -> list[str]:
     """Store (committed) every determination that carries a coverage assertion; the assertion ids.
     Raises ``StoreUnavailable`` when the database fails: the caller decides what the hook then says."""
@@ -98,6 +109,7 @@ async def record_determinations(
         client=client,
         now=now or datetime.now(UTC),
         retention_days=retention_days,
+        hook=hook,
     )
     await store.save_determinations(records)
     return [record.assertion_id for record in records]

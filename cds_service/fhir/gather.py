@@ -22,6 +22,11 @@ usable. A partial read of a required key, or of a resource type a required key h
 
 A failed query is noted in ``pool.problems`` and its data counts as unavailable; nothing a FHIR server
 does turns into a 500 or a hang (``client``, ``fetch_session``).
+
+Offline (no HTTP client at all: ``cds-service evaluate --offline``): a request that names a ``fhirServer``
+is evaluated on what it carries, and every key that would have been read from the server is *not read*,
+noted like a partial read (not read is not absent: what it feeds is unknown, and named), or a
+412 for a required key; no connection is ever made. A request that names none is evaluated as always.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from cds_service.errors import MissingData, clip
 from cds_service.fhir.client import Fetched, FhirClient, matches_in, total_of
 from cds_service.fhir.fetch_session import FetchSession, Query
 from cds_service.fhir.patient_scope import PatientScope
-from cds_service.fhir.pool import Resource, ResourcePool
+from cds_service.fhir.pool import MEDICATION_ORDER_TYPES, Resource, ResourcePool
 from cds_service.fhir.prefetch import PrefetchState, classify, next_link
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
 from cds_service.fhir.references import missing_references, queries_for, roles_wanted
@@ -70,6 +75,8 @@ NO_USABLE_SERVER = "no usable fhirServer"
 SERVER_FAILED = "fhirServer could not provide it"
 # A paging problem (loop, caps, total above the entries read) is about the data, not the network: said.
 INCOMPLETE = "its search could not be read whole"
+# Offline: the request's fhirServer is never queried (no HTTP client).
+OFFLINE = "not read: offline, fhirServer not queried"
 
 
 @dataclass
@@ -78,6 +85,8 @@ class _Server:
     unusable_because: str = ""
     # The settings that would make fhirServer usable (named in a 412; see server_url.settings_to_allow).
     allowed_by: tuple[str, ...] = ()
+    # Offline with a fhirServer named: what it would have answered is not read (not absent).
+    offline: bool = False
 
 
 def _sendable(token: str) -> bool:
@@ -86,11 +95,13 @@ def _sendable(token: str) -> bool:
     return bool(token) and all("!" <= ch <= "~" for ch in token)
 
 
-def _server(source: Source, settings: Settings, http: httpx.AsyncClient) -> _Server:
+def _server(source: Source, settings: Settings, http: httpx.AsyncClient | None) -> _Server:
     """The FHIR server this call may query, or why it may not (CDS Hooks 2.0 S2 L483)."""
     base = (source.server or "").strip()
     if not base:
         return _Server(None, "the request names no fhirServer")
+    if http is None:
+        return _Server(None, "offline: fhirServer is not queried", offline=True)
     token = source.token
     allowed_by = settings_to_allow(
         base,
@@ -173,7 +184,7 @@ class Gathering:
     """One call's gathering, in two steps (``gather_draft_orders``, then ``gather_for_orders``): which
     draft orders the rest is gathered for is decided between them, by the caller (``evaluation``)."""
 
-    def __init__(self, source: Source, settings: Settings, http: httpx.AsyncClient) -> None:
+    def __init__(self, source: Source, settings: Settings, http: httpx.AsyncClient | None) -> None:
         self.pool = ResourcePool(patient_id=source.patient_id, user_reference=source.user_id)
         self.prefetch: Mapping[str, Any] = source.prefetch
         self.tokens = token_values(source.context)
@@ -216,7 +227,12 @@ class Gathering:
         if not self._told_no_server:
             self._told_no_server = True
             self.note(f"data beyond the prefetch not read: {self.server.unusable_because}")
-        return NO_USABLE_SERVER
+        return OFFLINE if self.server.offline else NO_USABLE_SERVER
+
+    def not_read_offline(self, key: str) -> None:
+        """Offline, a key the request's fhirServer would have answered is not read, not absent."""
+        if self.server.offline:
+            self.partial(key, set(), f"{key} {OFFLINE}")
 
     def add(self, value: Resource, *, source: str) -> int:
         """Into the pool, without resources that name another patient (``patient_scope``, in the same
@@ -356,6 +372,7 @@ class Gathering:
                 continue
             if client is None:
                 self.unavailable[key] = self.no_server()
+                self.not_read_offline(key)
                 continue
             ready = self.prepare(key, _for_fhir_version(query, self.pool))
             if ready is not None:
@@ -365,6 +382,48 @@ class Gathering:
                 self.unavailable[fetched.label] = (
                     f"{INCOMPLETE} ({fetched.incomplete_because})" if fetched.paging else SERVER_FAILED
                 )
+
+    async def read_named_orders(self, references: tuple[str, ...]) -> None:
+        """Orders named by reference (order-dispatch's ``context.dispatchedOrders``): each medication order
+        from the prefetch (an active order comes with ``medicationRequests``), else read from fhirServer by
+        id, then taken as the call's draft orders, in the order named. Other request types (a
+        ServiceRequest, a DeviceRequest) are not read: no dexrazoxane order is one of them. A medication
+        order in neither place is a 412 naming it: whether it is dexrazoxane, and so what to decide, cannot
+        be known without it (CDS Hooks 2.0 S2 L282)."""
+        named = [
+            (index, reference, parts)
+            for index, reference in enumerate(references)
+            if (parts := relative_reference(reference)) is not None and parts[0] in MEDICATION_ORDER_TYPES
+        ]
+        to_read = [item for item in named if self.pool.get(*item[2]) is None]
+        if to_read and self.server.client is not None:
+            queries = [
+                self.prepare(f"context.dispatchedOrders[{i}]", reference) for i, reference, _ in to_read
+            ]
+            await self.run([query for query in queries if query is not None])
+        found: list[Resource] = []
+        unread: list[tuple[int, str]] = []
+        for index, reference, parts in named:
+            order = self.pool.get(*parts)
+            if order is None:
+                unread.append((index, reference))
+            else:
+                found.append(order)
+        if unread:
+            why = SERVER_FAILED if self.server.client is not None else self.no_server()
+            raise MissingData(
+                "A dispatched order is neither in the prefetch nor readable on fhirServer ("
+                + ", ".join(f"{clip(reference)}: {why}" for _, reference in unread)
+                + "): which drug it orders cannot be known",
+                expression=tuple(f"context.dispatchedOrders[{index}]" for index, _ in unread),
+            )
+        self.pool.add_draft_orders(
+            {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [{"resource": order} for order in found],
+            }
+        )
 
     def require(self) -> None:
         """412 when data the decision cannot do without is in neither place (``required_keys``), or was
@@ -386,11 +445,16 @@ class Gathering:
             )
 
 
-async def gather_draft_orders(source: Source, *, settings: Settings, http: httpx.AsyncClient) -> Gathering:
-    """Steps 1 and 2 (see the module docstring): the draft orders and prefetch in the pool, the draft
-    orders' medications resolved, so that the caller can tell which orders the rest is gathered for."""
+async def gather_draft_orders(
+    source: Source, *, settings: Settings, http: httpx.AsyncClient | None
+) -> Gathering:
+    """Steps 1 and 2 (see the module docstring): the draft orders and prefetch in the pool (orders named by
+    reference read first), the draft orders' medications resolved, so that the caller can tell which
+    orders the rest is gathered for. ``http`` None: offline, nothing is read from fhirServer."""
     gathering = Gathering(source, settings, http)
     gathering.take_prefetch()
+    if source.order_references:
+        await gathering.read_named_orders(source.order_references)
     await gathering.resolve_references(gathering.pool.draft_orders, draft_only=True)
     gathering.flush_notes()
     return gathering

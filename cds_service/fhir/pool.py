@@ -17,6 +17,10 @@ from typing import Any
 
 Resource = dict[str, Any]
 
+# The resource types a medication order comes as: R4/STU3 MedicationRequest; DSTU2 MedicationOrder (the
+# CDS Hooks sandbox still sends it).
+MEDICATION_ORDER_TYPES = ("MedicationRequest", "MedicationOrder")
+
 
 def relative_part(reference: str) -> str | None:
     """``Type/id`` of a reference string: relative, or absolute ending in ``Type/id`` (a version

@@ -23,8 +23,12 @@ SUPPLEMENTARY_QUERIES: dict[str, str] = {
         "Observation?patient={{context.patientId}}&code="
         + ",".join(f"http://loinc.org|{c}" for c in BCR_ABL1_LOINC)
     ),
-    # Home oral dasatinib or imatinib, often charted only as what the patient takes (I.A.3.b.i.2).
-    "medicationStatements": "MedicationStatement?patient={{context.patientId}}&status=active",
+    # Home oral dasatinib or imatinib, often charted only as what the patient takes (I.A.3.b.i.2), and
+    # anthracycline given elsewhere, charted as "outside records" (completed statements): every status,
+    # since a completed statement of doxorubicin is an unknown part of the cumulative dose (not read is
+    # not absent, clinical.outside_doses). MedicationDispense is read when the EHR sends it but not asked
+    # for: an infusion's dispense comes with its administration, which is read.
+    "medicationStatements": "MedicationStatement?patient={{context.patientId}}",
     # Documentation a clinician already completed (the DTR Questionnaire, CONTRACT §6).
     "questionnaireResponses": "QuestionnaireResponse?patient={{context.patientId}}",
 }

@@ -1,4 +1,5 @@
-"""Admission control of order-sign hooks: a bound on hooks in flight per worker, and a deadline per hook.
+"""Admission control of hooks (order-select, order-sign, order-dispatch alike): a bound on hooks in flight
+per worker, and a deadline per hook.
 
 Why (issue 14): with nothing bounding the queue, a few times the capacity makes every caller wait past its
 EHR's timeout while the service computes answers nobody reads (CRD expects an answer within 5 s at p90;
@@ -19,9 +20,10 @@ A decision that ends past the deadline is neither recorded for DTR nor sent. The
 that decides a hook calls is ``hooks.decision.decide_within``.
 
 A hook abandoned is answered 503 (``HookDeadlineExceeded``): no decision, never a guessed one. Only the
-order-sign service (and the tester's determination, which decides one) is admitted with the hooks' bound;
-feedback has a bound of its own (``CDS_MAX_FEEDBACK_IN_FLIGHT``: it writes to the store); discovery,
-health, readiness and DTR are never shed.
+hook services (and the tester's endpoints that decide one) are admitted with the hooks' bound; feedback has
+a bound of its own (``CDS_MAX_FEEDBACK_IN_FLIGHT``: it writes to the store); discovery, health, readiness and
+DTR are never shed. The three hooks share the bound and the one deciding path; the shed and abandoned
+counters say which hook (feedback's, which service its feedback is for).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from typing import TypeVar
 from prometheus_client import Counter
 
 from cds_service.errors import HookDeadlineExceeded, Overloaded
+from cds_service.hooks.discovery import ORDER_SIGN
 from cds_service.metrics import HOOKS_ABANDONED, HOOKS_SHED
 
 T = TypeVar("T")
@@ -54,10 +57,10 @@ class Admission:
         self._shed = shed
 
     @contextmanager
-    def admit(self) -> Iterator[None]:
+    def admit(self, hook: str = ORDER_SIGN) -> Iterator[None]:
         """Holds a slot for the block; raises ``Overloaded`` (503) when every slot is taken."""
         if self.in_flight >= self.max_in_flight:
-            self._shed.inc()
+            self._shed.labels(hook=hook).inc()
             raise Overloaded(
                 f"The service is at its bound of {self.max_in_flight} {self._what} in flight; retry later",
                 retry_after_seconds=RETRY_AFTER_SECONDS,
@@ -72,14 +75,15 @@ class Admission:
 class HookDeadline:
     """The moment an admitted hook's work is abandoned, on the event loop's clock."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, hook: str = ORDER_SIGN) -> None:
         self._loop = asyncio.get_running_loop()
         self.seconds = seconds
+        self.hook = hook
         self.at = self._loop.time() + seconds
 
     def exceeded(self, stage: str) -> HookDeadlineExceeded:
-        """The 503 of a hook abandoned at ``stage``, counted."""
-        HOOKS_ABANDONED.inc()
+        """The 503 of a hook abandoned at ``stage``, counted by hook."""
+        HOOKS_ABANDONED.labels(hook=self.hook).inc()
         return HookDeadlineExceeded(
             f"No answer within the hook deadline of {self.seconds:g} s (abandoned at {stage}); "
             "no decision was made"

@@ -1,4 +1,8 @@
-"""CDS Hooks 2.0 endpoints (CONTRACT §1): discovery, the order-sign service and its feedback.
+"""CDS Hooks 2.0 endpoints: discovery, the three hook services (order-select, order-sign,
+order-dispatch: docs/hooks.md) and their feedback. Every service takes the same way: admitted, read and
+decided within the hook deadline (``hooks.admission``), on the event loop or in a decision process the
+deadline can stop (``hooks.decision``), answered by its hook's responder (``hooks.responders``); what it
+records is stored here, on the event loop, before the answer leaves.
 
 The CDS Hooks sandbox builds a service URL as ``{discovery URL}/{id}``, so a discovery URL typed with a
 trailing slash leads to ``/cds-services//{id}`` (reference/cds-hooks-spec.md §8): both spellings route.
@@ -28,13 +32,12 @@ from cds_service.errors import (
     UnknownService,
 )
 from cds_service.hooks.admission import HookDeadline
-from cds_service.hooks.decision import decide_within
-from cds_service.hooks.discovery import SERVICE_ID, discovery_document
+from cds_service.hooks.decision import decide_within, store_records
+from cds_service.hooks.discovery import SERVICE_BY_ID, Service, discovery_document
 from cds_service.hooks.feedback import MAX_BODY_BYTES as MAX_FEEDBACK_BODY_BYTES
 from cds_service.hooks.feedback import parse_feedback
 from cds_service.metrics import DECISIONS, HOOK_LATENCY
 from cds_service.metrics_exposition import NO_PATHWAY
-from cds_service.store.protocol import StoreUnavailable
 
 log = structlog.get_logger("cds_service.hooks")
 
@@ -52,9 +55,11 @@ def hook_outcome(status: int) -> str:
     return "client_error" if status < 500 else "server_error"
 
 
-def _known_service(service_id: str) -> None:
-    if service_id != SERVICE_ID:
+def _known_service(service_id: str) -> Service:
+    service = SERVICE_BY_ID.get(service_id)
+    if service is None:
         raise UnknownService("No CDS service with this id; see GET /cds-services", expression=("id",))
+    return service
 
 
 @cache
@@ -69,19 +74,19 @@ async def discovery() -> Response:
     return Response(_discovery_body(), media_type="application/json")
 
 
-@router.post("/cds-services/{service_id}", summary="The dexrazoxane order-sign service")
+@router.post("/cds-services/{service_id}", summary="A dexrazoxane hook service")
 @router.post("/cds-services//{service_id}", include_in_schema=False)
 async def call_service(service_id: str, request: Request, runtime: RuntimeDep) -> Response:
     started = time.perf_counter()
-    _known_service(service_id)
+    service = _known_service(service_id)
     settings = runtime.settings
     fields: dict[str, Any] = {"service": service_id}
     status = 500
     outcome: str | None = None  # the latency histogram's label: shed, deadline, or from the status
     try:
         # Admitted before the body is read, so a refusal costs next to nothing (hooks/admission.py).
-        with runtime.admission.admit():
-            deadline = HookDeadline(settings.hook_deadline_seconds)
+        with runtime.admission.admit(service.hook):
+            deadline = HookDeadline(settings.hook_deadline_seconds, service.hook)
             # The decision, on the event loop or in a decision process stopped at the deadline.
             decided = await decide_within(
                 deadline,
@@ -89,25 +94,24 @@ async def call_service(service_id: str, request: Request, runtime: RuntimeDep) -
                 settings=settings,
                 http=runtime.http(),
                 pool=runtime.decisions,
+                store=runtime.store,
                 today=date.today(),
                 client=client_of(request),
+                hook=service.hook,
             )
+            # Bound to every line of the call once parsed (log_context); named here too, so the summary
+            # line carries it whatever the log context holds.
             fields["hook_instance"] = decided.hook_instance
             fields["orders"] = decided.orders
             fields["decisions"] = dict(Counter(decision for decision, _ in decided.decisions))
+            if decided.standings:
+                fields["standings"] = list(decided.standings)
             for decision, pathway in decided.decisions:
-                DECISIONS.labels(decision=decision, pathway=pathway or NO_PATHWAY).inc()
-            deadline.check("responding")
-            # Stored (committed) before the answer leaves: a coverage assertion the EHR holds is one the
-            # claim system and every replica's DTR can find (issue 11). With the store down the hook still
-            # answers the same determination (the clinician is not failed); the assertion is then not on
-            # record, which the log and cds_store_errors_total say, and re-signing the order records it
-            # under the same id. The store is the service's: written here, on the event loop.
-            try:
-                await runtime.store.save_determinations(decided.records)
-            except StoreUnavailable as error:
+                DECISIONS.labels(hook=service.hook, decision=decision, pathway=pathway or NO_PATHWAY).inc()
+            deadline.check("storing")
+            # The store is the service's: written here, on the event loop, before the answer leaves.
+            if not await store_records(runtime.store, decided):
                 fields["stored"] = False
-                log.error("determinations_not_stored", error=str(error))
         fields["cards"] = decided.cards
         status = 200
         return Response(decided.body, media_type="application/json")
@@ -118,7 +122,7 @@ async def call_service(service_id: str, request: Request, runtime: RuntimeDep) -
         raise
     finally:
         outcome = outcome or hook_outcome(status)
-        HOOK_LATENCY.labels(outcome=outcome).observe(time.perf_counter() - started)
+        HOOK_LATENCY.labels(hook=service.hook, outcome=outcome).observe(time.perf_counter() - started)
         log.info(
             "hook_call",
             status=status,
@@ -144,9 +148,9 @@ async def other_method(service_id: str) -> Response:
 @router.post("/cds-services/{service_id}/feedback", summary="CDS Hooks feedback")
 @router.post("/cds-services//{service_id}/feedback", include_in_schema=False)
 async def feedback(service_id: str, request: Request, runtime: RuntimeDep) -> Response:
-    _known_service(service_id)
+    service = _known_service(service_id)
     # Shed like the hook when too many are in flight; the body read against its own, smaller bound.
-    with runtime.feedback_admission.admit():
+    with runtime.feedback_admission.admit(service.hook):
         items = parse_feedback(await body_within(request, MAX_FEEDBACK_BODY_BYTES))
         recorded = await runtime.feedback_log.record(service_id, items)
     log.info(

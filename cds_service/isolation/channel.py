@@ -35,6 +35,8 @@ class Kind(IntEnum):
     FAILED = 4  # process -> service: the job raised (tag: the job)
     HTTP_REQUEST = 5  # process -> service: a request to send for it (tag: the request)
     HTTP_RESPONSE = 6  # service -> process: the answer (tag: the request)
+    ASK = 7  # process -> service: a question of a job, answered before it goes on (tag: the question)
+    ANSWER = 8  # service -> process: the answer (tag: the question)
 
 
 @dataclass(frozen=True)

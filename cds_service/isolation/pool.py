@@ -12,7 +12,9 @@ How:
   warm, whatever the service worker has done meanwhile; each is initialised once with ``init_arg``
   (``initializer``), then takes one job at a time;
 - a job is the request's bytes and a small JSON head; the answer is JSON and bytes (``channel``). The
-  process's HTTP goes through the service's client (``relay``);
+  process's HTTP goes through the service's client (``relay``); a question the job asks meanwhile
+  (``process``: ``ask``) is answered by the caller's ``asked``, awaited in the caller's own task (its
+  context variables, its deadline), so what only the service may do (its store) is done there;
 - ``run`` takes an idle process, or waits for one until the deadline; at the deadline the process is
   killed (SIGKILL: nothing in it is worth keeping, and it may not be listening), the requests it had
   asked for are cancelled, and a new process replaces it; ``TimeoutError`` is raised. The same when the
@@ -31,7 +33,7 @@ import multiprocessing
 import os
 import signal
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any
@@ -47,6 +49,8 @@ log = structlog.get_logger("cds_service.isolation")
 
 # How long a new process may take to say it is ready (imports are done in the fork server already).
 START_SECONDS = 60.0
+# The caller's answer to a job's question (``process.Ask`` seen from the service): a JSON head and bytes.
+Asked = Callable[[dict[str, Any], bytes], Awaitable[tuple[dict[str, Any], bytes]]]
 # Environment variables a decision process must not inherit: prometheus-client's multiprocess directory
 # (the service counts what a process reports; a process writing sample files of its own would count twice).
 _NOT_INHERITED = ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
@@ -91,7 +95,8 @@ class _Process:
         self._max_bytes = max_bytes
         self.ready = asyncio.Event()
         self._jobs = itertools.count(1)
-        self._job: tuple[int, asyncio.Future[Frame]] | None = None
+        # The job running: its tag and its frames (its answer, its questions); None once the process is lost.
+        self._job: tuple[int, asyncio.Queue[Frame | None]] | None = None
         self._relays: set[asyncio.Task[None]] = set()
         self._reader = asyncio.create_task(self._read())
         self.lost = False
@@ -110,29 +115,38 @@ class _Process:
                     task = asyncio.create_task(self._relay(frame))
                     self._relays.add(task)
                     task.add_done_callback(self._relays.discard)
-                elif frame.kind in (Kind.RESULT, Kind.FAILED) and self._job and self._job[0] == frame.tag:
-                    future = self._job[1]
-                    if not future.done():
-                        future.set_result(frame)
+                elif self._job is not None and self._job[0] == _job_of(frame):
+                    self._job[1].put_nowait(frame)
         except ChannelClosed:
             pass
         finally:
             self.lost = True
-            if self._job is not None and not self._job[1].done():
-                self._job[1].set_exception(DecisionLost("the decision process ended"))
+            if self._job is not None:
+                self._job[1].put_nowait(None)
 
     async def _relay(self, frame: Frame) -> None:
         head, body = await send_for(self._http(), frame.head, frame.data, max_bytes=self._max_bytes)
         with contextlib.suppress(ChannelClosed):
             await self.channel.send(Kind.HTTP_RESPONSE, frame.tag, head, body)
 
-    async def run(self, head: dict[str, Any], data: bytes) -> Frame:
+    async def run(self, head: dict[str, Any], data: bytes, asked: Asked | None) -> Frame:
+        """The job's RESULT or FAILED frame; its questions answered by ``asked`` meanwhile, here, in the
+        caller's task."""
         tag = next(self._jobs)
-        future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
-        self._job = (tag, future)
+        frames: asyncio.Queue[Frame | None] = asyncio.Queue()
+        self._job = (tag, frames)
         try:
             await self.channel.send(Kind.JOB, tag, head, data)
-            return await future
+            while True:
+                frame = await frames.get()
+                if frame is None:
+                    raise DecisionLost("the decision process ended")
+                if frame.kind is not Kind.ASK:
+                    return frame
+                if asked is None:  # a job asking what its caller does not answer: a bug of the job
+                    raise DecisionFailed("UnansweredQuestion", "isolation.pool")
+                answer, answer_data = await asked(frame.head["question"], frame.data)
+                await self.channel.send(Kind.ANSWER, frame.tag, answer, answer_data)
         except ChannelClosed:
             raise DecisionLost("the decision process ended") from None
         finally:
@@ -147,6 +161,16 @@ class _Process:
         self._reader.cancel()
         for task in list(self._relays):
             task.cancel()
+
+
+def _job_of(frame: Frame) -> int | None:
+    """The job a frame from a process belongs to: its answer's tag, or the job a question names."""
+    if frame.kind in (Kind.RESULT, Kind.FAILED):
+        return frame.tag
+    if frame.kind is Kind.ASK:
+        job = frame.head.get("job")
+        return job if isinstance(job, int) else None
+    return None
 
 
 class DecisionPool:
@@ -246,15 +270,16 @@ class DecisionPool:
     # jobs
 
     async def run(
-        self, head: dict[str, Any], data: bytes, *, deadline: float
+        self, head: dict[str, Any], data: bytes, *, deadline: float, asked: Asked | None = None
     ) -> tuple[dict[str, Any], bytes]:
         """The job's answer (head, bytes) from a process, by ``deadline`` (event-loop time): else
         ``TimeoutError`` and the process is killed and replaced. ``DecisionLost`` when it died;
-        ``DecisionFailed`` when the job raised."""
+        ``DecisionFailed`` when the job raised. ``asked`` answers the job's questions, under the same
+        deadline; what it raises ends the job (the process is replaced) and is raised here."""
         entry = await self._acquire(deadline)
         try:
             async with asyncio.timeout_at(deadline):
-                frame = await entry.run(head, data)
+                frame = await entry.run(head, data, asked)
         except BaseException:
             # past the deadline, cancelled, or dead: nothing of its state is trusted again
             self._discard(entry)

@@ -1,10 +1,12 @@
 """The decision process's side: wait for jobs on the channel, run each with the handler, answer.
 
 ``serve`` is the process's entry point (``pool`` starts it from the fork server). The handler is
-``async def handler(head, data, *, context, http) -> (head, data)``; ``context`` is what the initializer
-returned for ``init_arg`` once, when the process started; ``http`` is an ``httpx.AsyncClient`` whose
-requests the service sends (``relay``). An exception the handler raises is answered as FAILED with its
-type and source line only (its message can quote request data).
+``async def handler(head, data, *, context, http, ask) -> (head, data)``; ``context`` is what the
+initializer returned for ``init_arg`` once, when the process started; ``http`` is an ``httpx.AsyncClient``
+whose requests the service sends (``relay``); ``ask(head, data) -> (head, data)`` puts a question to the
+service and waits for its answer, for what only the service may do in the middle of a job (read its store:
+a process opens no connection). An exception the handler raises is answered as FAILED with its type and
+source line only (its message can quote request data).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import contextlib
 import ctypes
 import importlib
+import itertools
 import os
 import signal
 import socket
@@ -26,6 +29,8 @@ from cds_service.isolation.channel import STREAM_LIMIT, Channel, ChannelClosed, 
 from cds_service.isolation.relay import RelayTransport
 
 Handler = Callable[..., Awaitable[tuple[dict[str, Any], bytes]]]
+# A job's question to the service, and its answer: a JSON head and bytes each way.
+Ask = Callable[[dict[str, Any], bytes], Awaitable[tuple[dict[str, Any], bytes]]]
 
 # prctl(2) option: the signal this process gets when its parent (the fork server) ends.
 _PR_SET_PDEATHSIG = 1
@@ -68,6 +73,36 @@ def serve(sock: socket.socket, handler: str, initializer: str, init_arg: Any) ->
         runner.run(_serve(sock, _load(handler), context))
 
 
+class _Questions:
+    """The questions this process's jobs have put to the service, by tag, until each is answered."""
+
+    def __init__(self, channel: Channel) -> None:
+        self._channel = channel
+        self._tags = itertools.count(1)
+        self._waiting: dict[int, asyncio.Future[tuple[dict[str, Any], bytes]]] = {}
+
+    def answered(self, tag: int, head: dict[str, Any], data: bytes) -> None:
+        """An ANSWER frame arrived (the process's reader calls this)."""
+        future = self._waiting.pop(tag, None)
+        if future is not None and not future.done():
+            future.set_result((head, data))
+
+    def asker(self, job: int) -> Ask:
+        """``ask`` for the job ``job``: the service hands the question to whoever runs that job."""
+
+        async def ask(head: dict[str, Any], data: bytes = b"") -> tuple[dict[str, Any], bytes]:
+            tag = next(self._tags)
+            future: asyncio.Future[tuple[dict[str, Any], bytes]] = asyncio.get_running_loop().create_future()
+            self._waiting[tag] = future
+            try:
+                await self._channel.send(Kind.ASK, tag, {"job": job, "question": head}, data)
+                return await future
+            finally:
+                self._waiting.pop(tag, None)
+
+        return ask
+
+
 def _where(error: BaseException) -> str:
     trace = error.__traceback__
     while trace is not None and trace.tb_next is not None:
@@ -79,11 +114,12 @@ async def _serve(sock: socket.socket, handler: Handler, context: Any) -> None:
     reader, writer = await asyncio.open_connection(sock=sock, limit=STREAM_LIMIT)
     channel = Channel(reader, writer)
     relay = RelayTransport(channel)
+    questions = _Questions(channel)
     jobs: set[asyncio.Task[None]] = set()
 
     async def run(tag: int, head: dict[str, Any], data: bytes) -> None:
         try:
-            answer, body = await handler(head, data, context=context, http=http)
+            answer, body = await handler(head, data, context=context, http=http, ask=questions.asker(tag))
         except Exception as error:
             answer, body = {"error": type(error).__name__, "where": _where(error)}, b""
             kind = Kind.FAILED
@@ -103,5 +139,7 @@ async def _serve(sock: socket.socket, handler: Handler, context: Any) -> None:
                     task.add_done_callback(jobs.discard)
                 elif frame.kind is Kind.HTTP_RESPONSE:
                     relay.answered(frame.tag, frame.head, frame.data)
+                elif frame.kind is Kind.ANSWER:
+                    questions.answered(frame.tag, frame.head, frame.data)
         except ChannelClosed:
             pass  # the service closed the channel, or ended: so does this process

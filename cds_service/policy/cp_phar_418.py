@@ -23,6 +23,10 @@ POLICY_LAST_REVIEW = "05.26"
 
 ALL, ONE_OF, LEAF = Kind.ALL, Kind.ONE_OF, Kind.LEAF
 
+# The criteria the order's own dose settles (I.A.5, II.A.4: the dose against doxorubicin's; I.B.4: the daily
+# caps), marked so that an order selected before its dose is entered is checked on them at signing.
+DOSE = "dose"
+
 _RATIO_WORDS = (
     "Dose does not exceed 10 times the dose of doxorubicin (e.g., dexrazoxane 500 mg/m² for member "
     "receiving doxorubicin 50 mg/m²) given with each doxorubicin dose"
@@ -239,7 +243,8 @@ I_A = Criterion(
             "I.A.5",
             _DOSE_OPTIONS_WORDS,
             ONE_OF,
-            (
+            order_detail=DOSE,
+            children=(
                 Criterion(
                     "I.A.5.a",
                     _RATIO_WORDS,
@@ -298,6 +303,7 @@ I_B = Criterion(
             LEAF,
             evaluator=ev.extravasation_daily_caps,
             documentation="Send the dexrazoxane dose in mg for each day of the course (days 1 to 3).",
+            order_detail=DOSE,
         ),
     ),
 )
@@ -400,7 +406,8 @@ II_A = Criterion(
             "II.A.4",
             _DOSE_OPTIONS_WORDS,
             ONE_OF,
-            (
+            order_detail=DOSE,
+            children=(
                 Criterion(
                     "II.A.4.a",
                     _RATIO_WORDS,

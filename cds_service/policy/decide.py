@@ -8,6 +8,7 @@ from cds_service.fhir.pool import Resource
 from cds_service.policy.approval import approval_period
 from cds_service.policy.cp_phar_418 import POLICY, POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination, DocumentationRequest
+from cds_service.policy.not_read import settled
 from cds_service.policy.outcome import Outcome
 from cds_service.policy.pathway import EXTRAVASATION, pathway_reason, select_pathway
 from cds_service.policy.referral import (
@@ -24,10 +25,27 @@ COVERAGE_REQUEST = (
     "Send the patient's current Coverage (all of it: the search for it could not be read whole), or "
     "sign again once fhirServer answers it in full."
 )
+PURPOSE_REQUEST = (
+    "Send the order's reason as a code: ICD-10-CM T80.810 for an anthracycline extravasation (with its "
+    "date and the drug that extravasated), or the cancer the doxorubicin treats for cardioprotection."
+)
+# What settles an unknown line of business (docs/decisions.md "Line of business unknown never approves or
+# denies"): asked under this key in the documentation list, the card and the DTR questionnaire.
+MEMBER_COVERAGE = "coverage"
+MEMBER_COVERAGE_REQUEST = (
+    "Send the member's coverage for this order: the health plan and its line of business (Commercial, "
+    "HIM/ICHRA marketplace, Medicaid, Medicare, another government program, or self-pay)."
+)
+VITAL_STATUS = "vital-status"
+VITAL_STATUS_REQUEST = (
+    "Correct the patient's record or confirm the patient is alive: no order is approved on a record "
+    "that says the patient has died."
+)
 _DECISION = {Outcome.MET: Decision.APPROVE, Outcome.NOT_MET: Decision.DENY, Outcome.UNKNOWN: Decision.PEND}
 
 
 def determine(facts: ClinicalFacts, order: Resource) -> Determination:
+    facts = settled(facts)  # not read is not absent: a False with resources unread is unknown
     line_of_business = facts.line_of_business.value
     if line_of_business in LINES_OF_BUSINESS_OUTSIDE_POLICY:
         return Determination(
@@ -65,28 +83,39 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         tree_reason += (
             f"; supporting evidence for {', '.join(under_review)} received, awaiting the payer's review"
         )
-    if (
-        decision is Decision.APPROVE
-        and pathway != EXTRAVASATION
-        and facts.last_planned_doxorubicin_date.value is None
-    ):
-        # "12 months or duration of doxorubicin therapy, whichever is less" (I.A, II.A approval duration):
-        # without the date of the last doxorubicin dose no approval period can honour it, and a 12-month
-        # default could outlast the therapy. Ask for the schedule instead.
+    # What pends beside the tree (docs/decisions.md): the doxorubicin schedule an approval needs, the
+    # member's coverage when the line of business is unknown, a record saying the patient has died.
+    held = ""
+    if_applies: Decision | None = None
+    if (schedule := _schedule_unreadable(decision, pathway, facts)) is not None:
+        decision, (tree_reason, request) = Decision.PEND, schedule
+        documentation.append(request)
+    elif (purpose := _purpose_unread(decision, pathway, facts)) is not None:
+        decision, (tree_reason, request) = Decision.PEND, purpose
+        documentation.append(request)
+    if (coverage := _coverage_unknown(facts)) is not None:
+        # "Line of business unknown never approves or denies": with no Coverage, one naming no line of
+        # business or more than one, or one read only in part, whether the policy applies at all is not
+        # known (Medicare and self-pay are outside it). Pend for the member's coverage and say what the
+        # policy would decide if it applies.
+        if_applies, held = decision, "the member's coverage is needed"
+        why, request = coverage
+        tree_reason = f"{why}; if it applies: {_WOULD[decision]} ({tree_reason})"
         decision = Decision.PEND
-        unreadable = facts.last_planned_doxorubicin_date.reason or "the doxorubicin schedule cannot be read"
-        tree_reason = f"every criterion is met, but {unreadable}"
-        documentation.append(DocumentationRequest(pathway, DOXORUBICIN_SCHEDULE_REQUEST))
-    if facts.undecidable and decision in (Decision.APPROVE, Decision.DENY):
-        # CONTRACT §2.1 "A partial read is not a record": never a deny or an approve on what was read.
+        documentation.append(request)
+    if (dead := _recorded_deceased(facts)) is not None:
+        # Not plausible is not a fact (docs/facts.md "Plausibility"): an order signed for a patient the
+        # record says has died conflicts with the record; it is neither approved nor denied on it.
+        held = "no decision on a record that says the patient has died"
+        why, request = dead
+        tree_reason = f"{why}; criteria: {decision.value} ({tree_reason})"
         decision = Decision.PEND
-        tree_reason = f"whether {POLICY_ID} applies is not known: {facts.undecidable}"
-        documentation.append(DocumentationRequest(pathway, COVERAGE_REQUEST))
+        documentation.append(request)
     related: list[CriterionResult] = []
     if pathway == EXTRAVASATION:
         related.append(POLICY.evaluate("II.B", facts).result)
     referral: tuple[str, ...] = ()
-    if decision is Decision.DENY:
+    if Decision.DENY in (decision, if_applies):
         referral = off_label_policies(line_of_business)
         related.extend((POLICY.evaluate("I.C", facts).result, POLICY.evaluate("III", facts).result))
     return Determination(
@@ -98,11 +127,87 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         approval=approval_period(facts, pathway) if decision is Decision.APPROVE else None,
         documentation=tuple(documentation),
         off_label_policies=referral,
-        reason=_reason(decision, pathway, tree_reason, referral) + _why_here(facts, pathway, decision),
+        reason=_reason(decision, pathway, tree_reason, referral, criteria, facts, held=held)
+        + _why_here(facts, pathway, decision),
         related=tuple(related),
         evidence_under_review=under_review if decision is Decision.PEND else (),
         order_resource=order,
+        if_applies=if_applies,
     )
+
+
+_WOULD = {
+    Decision.APPROVE: "approve",
+    Decision.DENY: "deny",
+    Decision.PEND: "pend for documentation",
+}
+
+
+def _schedule_unreadable(
+    decision: Decision, pathway: str, facts: ClinicalFacts
+) -> tuple[str, DocumentationRequest] | None:
+    """ "12 months or duration of doxorubicin therapy, whichever is less" (I.A, II.A approval duration):
+    without the date of the last doxorubicin dose no approval period can honour it, and a 12-month default
+    could outlast the therapy. An approval asks for the schedule instead."""
+    if (
+        decision is not Decision.APPROVE
+        or pathway == EXTRAVASATION
+        or facts.last_planned_doxorubicin_date.value is not None
+    ):
+        return None
+    unreadable = facts.last_planned_doxorubicin_date.reason or "the doxorubicin schedule cannot be read"
+    # The request says what left it open: no criterion shown below does (they are all met).
+    return f"every criterion it requires is met, but {unreadable}", DocumentationRequest(
+        pathway, f"{DOXORUBICIN_SCHEDULE_REQUEST} Still open: {unreadable}."
+    )
+
+
+def _purpose_unread(
+    decision: Decision, pathway: str, facts: ClinicalFacts
+) -> tuple[str, DocumentationRequest] | None:
+    """Not read is not absent (docs/decisions.md "What is not read"): an order that says "extravasation"
+    only in words is not judged as plain cardioprotection (its I.A.1 is unknown), nor denied on
+    cardioprotection criteria."""
+    if (
+        not facts.order_purpose.unread
+        or pathway == EXTRAVASATION
+        or decision not in (Decision.APPROVE, Decision.DENY)
+    ):
+        return None
+    return facts.order_purpose.reason, DocumentationRequest(pathway, PURPOSE_REQUEST)
+
+
+def _coverage_unknown(facts: ClinicalFacts) -> tuple[str, DocumentationRequest] | None:
+    """Whether the policy applies is not known: the line of business is unknown (a Coverage read only in
+    part among the reasons: a partial read is not a record)."""
+    if facts.line_of_business.value is not None:
+        return None
+    why = facts.undecidable or facts.line_of_business.reason or "no line of business in the data"
+    request = COVERAGE_REQUEST if facts.undecidable else MEMBER_COVERAGE_REQUEST
+    return f"whether {POLICY_ID} applies is not known ({why})", DocumentationRequest(MEMBER_COVERAGE, request)
+
+
+def _recorded_deceased(facts: ClinicalFacts) -> tuple[str, DocumentationRequest] | None:
+    if not facts.deceased.value:
+        return None
+    return facts.deceased.reason, DocumentationRequest(VITAL_STATUS, VITAL_STATUS_REQUEST)
+
+
+def pends_beside_the_tree(
+    decision: Decision, pathway: str, facts: ClinicalFacts
+) -> list[tuple[str, DocumentationRequest]]:
+    """Why a decision the tree gives still pends, each with what to send (none: it stands): the
+    doxorubicin schedule an approval needs, or an order purpose not read; the member's coverage when the
+    line of business is unknown; a record saying the patient has died. ``determine`` pends on the same;
+    also asked by order-select's likely decision (``policy.provisional``), so both say the same."""
+    schedule = _schedule_unreadable(decision, pathway, facts)
+    found = [
+        schedule,
+        _purpose_unread(decision, pathway, facts) if schedule is None else None,
+        _coverage_unknown(facts),
+        _recorded_deceased(facts),
+    ]
+    return [pend for pend in found if pend is not None]
 
 
 def _why_here(facts: ClinicalFacts, pathway: str, decision: Decision) -> str:
@@ -121,10 +226,49 @@ def _read_from_text(facts: ClinicalFacts) -> str:
     return f" ({reason})" if "read from Coverage text" in reason else ""
 
 
-def _reason(decision: Decision, pathway: str, tree_reason: str, referral: tuple[str, ...]) -> str:
+def failed_options(criteria: CriterionResult) -> list[str]:
+    """Each option shown not met under a "one of" that is met or still open, said so, so that the summary
+    above the tree is true of every [✗] printed in it: "I.A.5.a not met, but I.A.5 can still be met by
+    I.A.5.b". Only the highest such options (what lies under a failed option failed with it)."""
+    said: list[str] = []
+
+    def walk(node: CriterionResult) -> None:
+        failed = [c.id for c in node.children if c.outcome is Outcome.NOT_MET]
+        if failed and node.outcome is not Outcome.NOT_MET:
+            if node.outcome is Outcome.MET:
+                met = [c.id for c in node.children if c.outcome is Outcome.MET]
+                but = f"{node.id} is met by {', '.join(met)}"
+            else:  # open: options not failed remain (met ones, when the branch's own condition is open)
+                still = [c.id for c in node.children if c.outcome is not Outcome.NOT_MET]
+                but = f"{node.id} can still be met by {', '.join(still)}"
+            said.append(f"{', '.join(failed)} not met, but {but}")
+        for child in node.children:
+            if child.outcome is not Outcome.NOT_MET:
+                walk(child)
+
+    walk(criteria)
+    return said
+
+
+def _reason(
+    decision: Decision,
+    pathway: str,
+    tree_reason: str,
+    referral: tuple[str, ...],
+    criteria: CriterionResult,
+    facts: ClinicalFacts,
+    *,
+    held: str = "",
+) -> str:
+    """One line above the criteria tree, true of what is printed under it (docs/glossary.md words).
+    ``held``: why the order pends whatever its criteria say (the coverage unknown, the patient recorded
+    as deceased)."""
     section = POLICY[pathway].text
     if decision is Decision.APPROVE:
-        return f"{pathway} {section}: every criterion is met"
+        return f"{pathway} {section}: every criterion it requires is met"
     if decision is Decision.DENY:
         return f"{pathway} {section}: {tree_reason}; off-label review under {', '.join(referral)}"
-    return f"{pathway} {section}: nothing fails, but documentation is needed ({tree_reason})"
+    parts = [f"{held} ({tree_reason})" if held else tree_reason, *failed_options(criteria)]
+    if facts.unread:
+        parts.append(f"not read in full: {', '.join(dict.fromkeys(u.key for u in facts.unread))}")
+    return f"{pathway} {section}: {'; '.join(parts)}"

@@ -67,3 +67,6 @@ class Determination:
     # nothing more to send for them, but the service does not settle them.
     evidence_under_review: tuple[str, ...] = ()
     order_resource: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # When the line of business is unknown the order pends whatever the criteria say: what CP.PHAR.418
+    # would decide if it applies (docs/decisions.md "Line of business unknown never approves or denies").
+    if_applies: Decision | None = None

@@ -53,8 +53,17 @@ def reaches(total: DoseTotal, threshold: t.Threshold, what: str) -> Verdict:
     reached = total.reaches(threshold.value)
     limit = f"{_mg(threshold.value)} {threshold.unit}"
     known = f"{_mg(round(total.known_mg_m2, 1))} mg/m²"
-    if reached is None:
+    most = total.at_most
+    if reached is None and total.unknown_parts == 0 and most is not None:
+        # A regimen whose length is a range (countMax, boundsRange...) that straddles the threshold.
+        reason = (
+            f"{what} from {known} to {_mg(round(most, 1))} mg/m² as the regimen's range goes: "
+            f"{limit} lies within it"
+        )
+    elif reached is None:
         reason = f"{what} known so far {known} < {limit}, and {total.unknown_parts} part(s) unknown"
+    elif reached is False and total.possible_parts and most is not None:
+        reason = f"{what} at most {_mg(round(most, 1))} mg/m² (the whole of the regimen's range) < {limit}"
     else:
         reason = f"{what} {known} {'≥' if reached else '<'} {limit}"
     # What was merged or left out says what happened to the record (CONTRACT §2.1), met or not.
@@ -92,7 +101,12 @@ def diagnosis(value: Fact[bool], name: str) -> Verdict:
 def prescribed_for_doxorubicin_cardiomyopathy(facts: ClinicalFacts) -> Verdict:
     """I.A.1. Reached only on the cardiomyopathy pathways (no anthracycline extravasation), so the
     purpose is settled by the patient's doxorubicin: exposure so far or a doxorubicin order. Neither
-    recorded (administrations and orders are routinely structured) means not met."""
+    recorded (administrations and orders are routinely structured) means not met. An order that names an
+    extravasation in words the service cannot read as a code leaves it unknown: it may not be for
+    cardioprotection at all (not read is not absent)."""
+    purpose = facts.order_purpose
+    if purpose.value is None and purpose.unread:
+        return Verdict(Outcome.UNKNOWN, purpose.reason, purpose.unread)
     exposure = tuple(
         dict.fromkeys(
             facts.cumulative_doxorubicin.evidence
@@ -252,6 +266,15 @@ def concurrent_doxorubicin(facts: ClinicalFacts) -> Verdict:
     )
 
 
+def _measurements_set_aside(facts: ClinicalFacts, evidence: tuple[str, ...], sized: bool) -> str:
+    """The body measurements set aside as implausible (docs/facts.md "Plausibility"), for the reason of a
+    criterion sized through a BSA (``sized``: its evidence names one, or it could not be sized)."""
+    if not sized and not any(ref.startswith("Observation/") for ref in evidence):
+        return ""
+    aside = [note for note in facts.set_aside if note.startswith("Observation/")]
+    return "".join(f"; {note}" for note in aside)
+
+
 def dose_ratio_within_limit(facts: ClinicalFacts) -> Verdict:
     ratio = facts.dose_ratio
     evidence = tuple(
@@ -259,9 +282,10 @@ def dose_ratio_within_limit(facts: ClinicalFacts) -> Verdict:
             ratio.evidence + facts.dexrazoxane_dose_mg_m2.evidence + facts.doxorubicin_dose_mg_m2.evidence
         )
     )
+    aside = _measurements_set_aside(facts, evidence, ratio.value is None)
     if ratio.value is None:
         why = ratio.reason or "the dexrazoxane or doxorubicin dose cannot be expressed in mg/m²"
-        return Verdict(Outcome.UNKNOWN, f"dose ratio unknown: {why}", evidence)
+        return Verdict(Outcome.UNKNOWN, f"dose ratio unknown: {why}{aside}", evidence)
     ok = ratio.value <= t.MAX_DOSE_RATIO.value
     doses = ""
     dexrazoxane, doxorubicin = facts.dexrazoxane_dose_mg_m2.value, facts.doxorubicin_dose_mg_m2.value
@@ -275,7 +299,7 @@ def dose_ratio_within_limit(facts: ClinicalFacts) -> Verdict:
         # Several doxorubicin orders, or one named by the dexrazoxane order: say which set the divisor
         # (CONTRACT §2.1 "Nothing depends on resource order").
         reason += f"; {sizing}"
-    return Verdict(Outcome.of(ok), reason, evidence)
+    return Verdict(Outcome.of(ok), reason + aside, evidence)
 
 
 def documented_only(facts: ClinicalFacts) -> Verdict:
@@ -363,4 +387,5 @@ def extravasation_daily_caps(facts: ClinicalFacts) -> Verdict:
             )
     # Every day is shown, the ones within their cap too: the course reads day by day.
     outcome = all_of(part.outcome for part in parts)
-    return Verdict(outcome, "; ".join(part.reason for part in parts), evidence)
+    aside = _measurements_set_aside(facts, evidence, any(day.mg is None for day in course))
+    return Verdict(outcome, "; ".join(part.reason for part in parts) + aside, evidence)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cds_service.clinical.facts import ClinicalFacts
+from cds_service.clinical.order_purpose import extravasation_recorded, judged_as_extravasation
 
 EXTRAVASATION = "I.B"
 CONTINUED_CARDIOPROTECTION = "II.A"
@@ -19,17 +20,16 @@ def select_pathway(facts: ClinicalFacts) -> str:
     had dexrazoxane for cardioprotection, else I.A.
 
     An extravasation counts as recorded whenever a record of it is the evidence, settled or not (no
-    onset date, no drug identified, another drug's): I.B.1 then says which, so the order is judged on
-    what it was meant for.
+    onset date, no drug identified, another drug's), or could not be read (a code that names no drug, with
+    words naming an extravasation): I.B.1 then says which, so the order is judged on what it was meant
+    for (``clinical.order_purpose.judged_as_extravasation``).
     """
-    purpose = facts.order_purpose.value
-    if purpose == "extravasation":
-        return EXTRAVASATION
-    extravasation = facts.anthracycline_extravasation
-    # A T80.810 record in the window, whatever drug it turns out to be: a vincristine extravasation
-    # treated with a 3-day course is judged (and not met) on I.B.1, not on cardioprotection criteria.
-    recorded = extravasation.value is True or bool(extravasation.evidence)
-    if purpose is None and recorded and facts.extravasation_course_order.value:
+    # A T80.810 record in the window, whatever drug it turns out to be (a vincristine extravasation
+    # treated with a 3-day course is judged, and not met, on I.B.1, not on cardioprotection criteria), and
+    # an extravasation recorded under a code the service cannot classify (WHO T80.8 with words naming it).
+    if judged_as_extravasation(
+        facts.order_purpose, facts.anthracycline_extravasation, facts.extravasation_course_order
+    ):
         return EXTRAVASATION
     if facts.prior_dexrazoxane_cardioprotection.value:
         return CONTINUED_CARDIOPROTECTION
@@ -40,8 +40,7 @@ def pathway_reason(facts: ClinicalFacts, pathway: str) -> str:
     """Why the order is judged where it is, when an extravasation is in play (else empty): the reader
     sees which rule of CONTRACT §2 chose the pathway."""
     purpose = facts.order_purpose
-    extravasation = facts.anthracycline_extravasation
-    recorded = extravasation.value is True or bool(extravasation.evidence)
+    recorded = extravasation_recorded(facts.anthracycline_extravasation)
     if pathway == EXTRAVASATION and purpose.value == "extravasation":
         return purpose.reason
     if pathway == EXTRAVASATION:

@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 from cds_service.clinical.codes import LINES_OUTSIDE_POLICY
 from cds_service.clinical.facts import ClinicalFacts
+from cds_service.policy.determination import Decision
 
 # CP.PHAR.418 I.C.2 / II.C.2: "CP.CPA.09 for commercial, HIM.PA.154 for health insurance
 # marketplace/ICHRA, and CP.PMN.53 for Medicaid".
@@ -31,22 +32,37 @@ def off_label_policies(line_of_business: str | None) -> tuple[str, ...]:
     return (known,) if known else tuple(OFF_LABEL_POLICY_BY_LINE_OF_BUSINESS.values())
 
 
-def line_of_business_note(facts: ClinicalFacts | None) -> str:
-    """The sentence a card and the text report carry when the line of business is unknown (the policy is
-    applied, and a deny names every off-label policy) or was read from the Coverage's text (CONTRACT
-    §2.1)."""
+_IF_APPLIES = {
+    Decision.APPROVE: "approve the order",
+    Decision.DENY: "deny the order (off-label review under "
+    + " or ".join(OFF_LABEL_POLICY_BY_LINE_OF_BUSINESS.values())
+    + ", by line of business)",
+    Decision.PEND: "ask for the documentation listed",
+}
+
+
+def line_of_business_note(facts: ClinicalFacts | None, if_applies: Decision | None = None) -> str:
+    """The sentence a card and the text report carry when the line of business is unknown (the order
+    pends for the member's coverage; ``if_applies``: what the policy would decide if it applies) or was
+    read from the Coverage's text (docs/facts.md "Line of business")."""
     if facts is None:
         return ""
     line = facts.line_of_business
     if line.value is not None:
-        # CONTRACT §2.1: a line of business read from the Coverage's own text says so
+        # a line of business read from the Coverage's own text says so
         return (
             f"Line of business {line.value}: {line.reason}."
             if "read from Coverage text" in line.reason
             else ""
         )
-    why = line.reason or "it cannot be read from the Coverage"
+    why = facts.undecidable or line.reason or "it cannot be read from the Coverage"
+    would = (
+        f" If the policy applies (Commercial, HIM/ICHRA and Medicaid members), it would "
+        f"{_IF_APPLIES[if_applies]}."
+        if if_applies is not None
+        else ""
+    )
     return (
-        f"Line of business unknown ({why}): the policy is applied as for Commercial, HIM/ICHRA and "
-        "Medicaid members (Medicare and other government programs are outside it)."
+        f"Line of business unknown ({why}): the order waits for the member's coverage, as Medicare, other "
+        f"government programs and self-pay are outside the policy.{would}"
     )

@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from cds_service.clinical.facts import ClinicalFacts
 from cds_service.policy.determination import CriterionResult
+from cds_service.policy.not_read import settled
 from cds_service.policy.outcome import Outcome, all_of, any_of
 
 
@@ -59,6 +60,10 @@ class Criterion:
     # it is decided at all (a leaf, or a branch's qualifier): not where structured data always settles it,
     # nor where only the plan's own records can. Payer-reviewed criteria (not attestable) are still asked.
     asked: bool = True
+    # What of the order itself settles it, when only the order's own details do ("dose"): an order still
+    # being chosen may not state them yet, so order-select checks the criterion at signing instead of
+    # pending on it (``policy.provisional``).
+    order_detail: str = ""
 
     def walk(self) -> Iterator[Criterion]:
         yield self
@@ -112,7 +117,8 @@ class PolicyTree:
     def evaluate(self, criterion_id: str, facts: ClinicalFacts) -> TreeResult:
         """Evaluate one section for one order, with the criteria whose answer would settle it."""
         undetermined: set[str] = set()
-        result = _evaluate(self[criterion_id], facts, undetermined)
+        # not read is not absent (policy.not_read): the same reading whoever asks for a section
+        result = _evaluate(self[criterion_id], settled(facts), undetermined)
         return TreeResult(result, tuple(self[i] for i in _open_questions(result, undetermined)))
 
 
@@ -220,5 +226,5 @@ def _branch_reason(
         if not_met := ids(Outcome.NOT_MET):
             parts.append(f"not met: {not_met}" if node.kind is Kind.ALL else "none of the options met")
     elif unknown := ids(Outcome.UNKNOWN):
-        parts.append(f"cannot be settled from the data: {unknown}")
+        parts.append(f"{Outcome.UNKNOWN.words}: {unknown}")
     return "; ".join(parts)

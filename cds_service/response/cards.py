@@ -38,6 +38,9 @@ DECISION_WORDS: dict[Decision, str] = {
 }
 
 
+_WOULD = {Decision.APPROVE: "approve", Decision.DENY: "deny", Decision.PEND: "ask for documentation"}
+
+
 def _summary(text: str) -> str:
     return text if len(text) < SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 2].rstrip() + "…"
 
@@ -72,6 +75,13 @@ def decision_summary(determination: Determination, *, pa_to_submit: bool = False
     if decision is Decision.APPROVE:
         through = f" through {determination.approval.end.isoformat()}" if determination.approval else ""
         return f"Dexrazoxane approved under {POLICY_ID}{through}: no prior authorization request needed"
+    facts = determination.facts
+    if decision is Decision.PEND and facts is not None and facts.deceased.value:
+        return f"Dexrazoxane not decided: the record says the patient has died ({POLICY_ID})"
+    if decision is Decision.PEND and determination.if_applies is not None:
+        # The line of business is unknown: what the policy would decide if it applies.
+        would = _WOULD[determination.if_applies]
+        return f"Dexrazoxane needs the member's coverage: {POLICY_ID} would {would} if it applies"
     if decision is Decision.PEND and determination.evidence_under_review and not determination.documentation:
         # CONTRACT §2.1: the evidence is with the payer; nothing is left to document
         return f"Dexrazoxane needs prior authorization: evidence received, awaiting {POLICY_ID} review"
@@ -95,16 +105,18 @@ def instructions_card(
     version: CrdVersion,
     key: bytes,
     pa_to_submit: bool = False,
+    preface: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The Instructions card: markdown detail, no links, no suggestions (CRD instructions model).
     `pa_to_submit`: the client wants no unsolicited determination (CRD §found-35), so an approve says the
-    criteria are met and the prior authorization request is still to be sent."""
+    criteria are met and the prior authorization request is still to be sent. `preface`: what the detail
+    says first (order-dispatch: whether the determination changed since signing, and why)."""
     return _card(
         determination,
         card_type=CardType.COVERAGE_INFO,
         summary=decision_summary(determination, pa_to_submit=pa_to_submit),
         indicator=INDICATOR[determination.decision],
-        detail=instructions_detail(determination, notes=notes, pa_to_submit=pa_to_submit),
+        detail=instructions_detail(determination, notes=notes, pa_to_submit=pa_to_submit, preface=preface),
         health_plan=health_plan,
         version=version,
         key=key,

@@ -12,8 +12,9 @@ from typing import Any
 
 from cds_service.policy.cp_phar_418 import POLICY_ID, POLICY_URL
 from cds_service.policy.determination import Decision, Determination
-from cds_service.policy.outcome import Outcome
+from cds_service.policy.outcome import NOT_SHOWN, Outcome
 from cds_service.response.crd_terms import COVERAGE_INFORMATION_URL, DEXRAZOXANE_BILLING_CODE, CrdVersion
+from cds_service.response.unread import keys, unread_named
 
 # THO crd-coverage-detail (reference/davinci-crd.md §1.1, "Detail codes").
 COVERAGE_DETAIL_SYSTEM = "http://terminology.hl7.org/CodeSystem/crd-coverage-detail"
@@ -41,9 +42,32 @@ def _awaiting_review_only(determination: Determination) -> bool:
     )
 
 
+def _coverage_unknown(determination: Determination) -> bool:
+    """The line of business is unknown: whether the policy applies at all depends on the member's coverage
+    (docs/decisions.md "Line of business unknown never approves or denies")."""
+    return determination.decision is Decision.PEND and determination.if_applies is not None
+
+
+_SEND_COVERAGE = "Send the member's coverage (health plan, line of business)."
+_IF_APPLIES = {
+    Decision.APPROVE: "its criteria are met",
+    Decision.DENY: "its criteria are not met",
+    Decision.PEND: "clinical documentation is also needed (complete the documentation template)",
+}
+
+
 def assertion_reason(determination: Determination, *, unsolicited_determ: bool = True) -> str:
     """One sentence, for the `reason` text (invariants crd-ci-q7/q8 want a reason with text)."""
     pathway = f" pathway {determination.pathway}" if determination.pathway else ""
+    if _coverage_unknown(determination) and determination.if_applies is not None:
+        facts = determination.facts
+        why = (facts.undecidable or facts.line_of_business.reason) if facts else ""
+        return (
+            f"Coverage conditional on the member's line of business, which the EHR data does not settle"
+            f"{f' ({why})' if why else ''}: send the member's coverage. {POLICY_ID} applies to Commercial, "
+            f"HIM/ICHRA and Medicaid members; if it applies{pathway}, "
+            f"{_IF_APPLIES[determination.if_applies]}."
+        )
     if determination.decision is Decision.APPROVE and not unsolicited_determ:
         return (
             f"The {POLICY_ID}{pathway} criteria are met per the EHR data; the prior authorization request "
@@ -73,10 +97,19 @@ def assertion_reason(determination: Determination, *, unsolicited_determ: bool =
         determination, Outcome.UNKNOWN
     )
     listed = ", ".join(undocumented) or "some criteria"
-    return (
-        f"Prior authorization needed: {POLICY_ID}{pathway} criteria {listed} cannot be settled from the "
-        "EHR data; complete the documentation template."
+    reason = (
+        f"Prior authorization needed: {POLICY_ID}{pathway}: {NOT_SHOWN}: {listed}; complete the "
+        "documentation template."
     )
+    unread = unread_named(determination)
+    if unread:
+        # A pend on a partial read names the query, and what would let it complete (docs/integration.md).
+        reason += (
+            f" Not read in full: {unread[0].reason}"
+            + (f" (also {keys(unread[1:])})" if len(unread) > 1 else "")
+            + "; sign again once fhirServer answers, or send them in the prefetch."
+        )
+    return reason
 
 
 def coverage_information(
@@ -109,6 +142,15 @@ def coverage_information(
             subs.append(_sub("doc-purpose", "valueCode", "retain-doc"))
     elif decision is Decision.DENY:
         subs.append(_sub("covered", "valueCode", "not-covered"))  # crd-ci-q2: no pa-needed
+    elif _coverage_unknown(determination):
+        # Whether the policy applies is not known: coverage and PA are conditional on the member's line of
+        # business, the information needed (crd-ci-q3: info-needed; OTH, explained by the reason: q6).
+        subs.append(_sub("covered", "valueCode", "conditional"))
+        subs.append(_sub("pa-needed", "valueCode", "conditional"))
+        if determination.if_applies is Decision.PEND:
+            subs.append(_sub("doc-needed", "valueCode", "clinical"))
+            subs.append(_sub("doc-purpose", "valueCode", "withpa"))
+        subs.append(_sub("info-needed", "valueCode", "OTH"))
     elif _awaiting_review_only(determination):
         subs.append(_sub("covered", "valueCode", "covered"))
         subs.append(_sub("pa-needed", "valueCode", "auth-needed"))
@@ -135,7 +177,23 @@ def coverage_information(
                 ],
             }
         )
-    if (decision is Decision.PEND and not _awaiting_review_only(determination)) or (
+    if version is CrdVersion.V2_2 and _coverage_unknown(determination):
+        subs.append(
+            {
+                "url": "detail",
+                "extension": [
+                    _sub("category", "valueCode", "cat-other"),
+                    _sub(
+                        "code",
+                        "valueCodeableConcept",
+                        {"coding": [{"system": COVERAGE_DETAIL_SYSTEM, "code": "instructions"}]},
+                    ),
+                    _sub("value", "valueString", _SEND_COVERAGE),
+                ],
+            }
+        )
+    asks_documents = not _coverage_unknown(determination) or determination.if_applies is Decision.PEND
+    if (decision is Decision.PEND and asks_documents and not _awaiting_review_only(determination)) or (
         decision is Decision.APPROVE and not satisfied
     ):
         subs.append(_sub("questionnaire", "valueCanonical", questionnaire))

@@ -153,7 +153,8 @@ def _dates(order: dict[str, Any], instruction: Any) -> list[date] | None:
     """The dates `instruction` plans, or None when one cannot be dated."""
     schedule = planned_schedule({**order, "dosageInstruction": [instruction]})
     dates = [dose.when for dose in schedule.doses]
-    if schedule.open_ended or any(when is None for when in dates):
+    # Unread, open-ended, or a range of doses: no single list of dates to trim.
+    if schedule.unread or schedule.open_ended or schedule.optional or any(when is None for when in dates):
         return None
     return [when for when in dates if when is not None]
 
@@ -229,7 +230,8 @@ def _only_this_order_from_day_one(facts: ClinicalFacts, order: dict[str, Any]) -
     if any(day.evidence != (facts.order,) for day in facts.extravasation_course):
         return False
     for days in _course_days(order.get("dosageInstruction") or []):
-        caps = {_daily_cap(day) for day in days if day in EXTRAVASATION_DAILY_CAP_MG}
+        # (the capped days looked up in the line's range, not the range walked: a count may be huge)
+        caps = {_daily_cap(day) for day in EXTRAVASATION_DAILY_CAP_MG if day in days}
         if len(caps) > 1:
             return False
     return True
@@ -249,7 +251,7 @@ def _extravasation_proposal(facts: ClinicalFacts, order: dict[str, Any]) -> Dose
     instructions = proposed.get("dosageInstruction") or []
     limits: list[tuple[float | None, float | None]] = []
     for days in _course_days(instructions):
-        caps = [_daily_cap(day) for day in days if day in EXTRAVASATION_DAILY_CAP_MG]
+        caps = [_daily_cap(day) for day in EXTRAVASATION_DAILY_CAP_MG if day in days]
         limits.append((min(caps) if caps else None, None))
     capped = _capped(proposed, limits, facts.bsa_m2.value)
     shortened = ordered_days > COURSE_DAYS

@@ -1,5 +1,6 @@
-"""The order-sign response: per dexrazoxane determination, a coverage-information system action and the
-cards (CONTRACT §5), shaped by the request's CRD version and configuration."""
+"""The order-sign and order-dispatch response: per dexrazoxane determination, a coverage-information system
+action and the cards (README "What the order-sign response carries"), shaped by the request's CRD version
+and configuration."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from cds_service.response.crd_terms import CardType
 from cds_service.response.dose_proposal import dose_proposal
 from cds_service.response.markdown import escape_markdown
 from cds_service.response.order_update import NO_ID_PROBLEM, coverage_update
+from cds_service.response.revision_note import revision_lines
 from cds_service.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -70,7 +72,7 @@ def _coverage_action(
         assertion_id=assertion.assertion_id,
         pa_id=assertion.pa_id,
         questionnaire=questionnaire,
-        today=today,
+        today=assertion.asserted_on or today,  # an assertion that stands keeps the day it was made
         version=options.version,
         unsolicited_determ=options.unsolicited_determ,
     )
@@ -89,7 +91,12 @@ def _coverage_action(
 
 
 def _cards(
-    determination: Determination, *, options: ResponseOptions, notes: tuple[str, ...], settings: Settings
+    determination: Determination,
+    *,
+    options: ResponseOptions,
+    notes: tuple[str, ...],
+    settings: Settings,
+    preface: tuple[str, ...] = (),
 ) -> list[tuple[int, dict[str, Any]]]:
     plan, version, key = settings.health_plan_name, options.version, assertion_key(settings)
     if determination.facts is None:
@@ -106,6 +113,7 @@ def _cards(
                     version=version,
                     key=key,
                     pa_to_submit=not options.unsolicited_determ,
+                    preface=preface,
                 ),
             )
         )
@@ -127,8 +135,9 @@ def _cards(
 def build_response(
     assessed: Iterable[Assessed], options: ResponseOptions, *, settings: Settings, today: date
 ) -> dict[str, Any]:
-    """The order-sign response to the determinations, each with the coverage assertion the DTR store
-    records (``assertion_ids.assess``), shaped by the request's options (``configuration``)."""
+    """The order-sign and order-dispatch response to the determinations, each with the coverage assertion
+    the DTR store records (``assertion_ids.assess``; at order-dispatch, the one on record when nothing that
+    decides it changed: ``dtr.against_record``), shaped by the request's options (``configuration``)."""
     questionnaire = questionnaire_canonical(settings.public_base_url)
     ranked: list[tuple[int, dict[str, Any]]] = []
     system_actions: list[dict[str, Any]] = []
@@ -140,7 +149,8 @@ def build_response(
             if action is not None:
                 system_actions.append(action)
             notes = (note,) if note else ()
-        ranked.extend(_cards(determination, options=options, notes=notes, settings=settings))
+        preface = revision_lines(item.revision, determination)
+        ranked.extend(_cards(determination, options=options, notes=notes, settings=settings, preface=preface))
     ranked.sort(key=lambda item: item[0])  # stable: orders keep their sequence within a priority
     # `systemActions` always present, even empty: the Inferno CRD kit requires it on order-sign (3.6.05).
     return {"cards": [card for _, card in ranked[: options.max_cards]], "systemActions": system_actions}

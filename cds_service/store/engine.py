@@ -5,6 +5,8 @@ SQLite's busy timeout)."""
 
 from __future__ import annotations
 
+import ssl
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,62 @@ _ASYNC_DRIVERS = {
 }
 
 
+# libpq's TLS file parameters, as hosted PostgreSQL documents its URLs (``sslrootcert=ca.pem``). asyncpg
+# takes none of them as an argument (only inside a DSN or from PGSSL* variables): they are turned into the
+# SSLContext it is handed, with libpq's meaning of each sslmode.
+TLS_FILE_PARAMETERS = ("sslrootcert", "sslcert", "sslkey")
+_VERIFYING_MODES = ("require", "verify-ca", "verify-full")
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """A URL's sslmode with its TLS files; ``context()`` reads the files (on each connection, so a missing
+    or unreadable file is a failed connection, named by ``store.failure``, not a crash at start)."""
+
+    mode: str
+    rootcert: str | None = None
+    cert: str | None = None
+    key: str | None = None
+
+    def context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = self.mode == "verify-full"
+        if self.mode in _VERIFYING_MODES and self.rootcert:
+            context.load_verify_locations(cafile=self.rootcert)
+            context.verify_mode = ssl.CERT_REQUIRED
+        elif self.mode in ("verify-ca", "verify-full"):
+            context.load_default_certs()  # no CA named: the machine's trusted authorities
+            context.verify_mode = ssl.CERT_REQUIRED
+        else:  # require without a CA, or prefer/allow: encrypted, not verified (libpq's meaning)
+            context.verify_mode = ssl.CERT_NONE
+        if self.cert:
+            context.load_cert_chain(self.cert, keyfile=self.key)
+        return context
+
+
+def _query_value(url: URL, name: str) -> str | None:
+    value = url.query.get(name)
+    if isinstance(value, tuple):
+        value = value[-1] if value else None
+    return value
+
+
+def tls_files(settings: Settings) -> TlsFiles | None:
+    """The TLS files CDS_DATABASE_URL names, with its sslmode; None when it names none."""
+    raw = settings.database_url.get_secret_value() if settings.database_url is not None else ""
+    if not raw:
+        return None
+    url = make_url(raw)
+    if not any(name in url.query for name in TLS_FILE_PARAMETERS):
+        return None
+    return TlsFiles(
+        _query_value(url, "sslmode") or "prefer",
+        _query_value(url, "sslrootcert"),
+        _query_value(url, "sslcert"),
+        _query_value(url, "sslkey"),
+    )
+
+
 def database_url(settings: Settings) -> URL:
     """The URL to connect to, with the async driver of its backend (a plain ``postgresql://`` works)."""
     if settings.database_url is not None and settings.database_url.get_secret_value():
@@ -31,6 +89,9 @@ def database_url(settings: Settings) -> URL:
         if backend not in _ASYNC_DRIVERS:
             raise ValueError(f"CDS_DATABASE_URL: {backend} is not supported (postgresql or sqlite)")
         url = url.set(drivername=_ASYNC_DRIVERS[backend])
+        if any(name in url.query for name in TLS_FILE_PARAMETERS):
+            # Given to the driver as an SSLContext (``tls_files``), not as arguments it does not take.
+            return url.difference_update_query(["sslmode", *TLS_FILE_PARAMETERS])
         if "sslmode" in url.query:
             # libpq's spelling, as hosted PostgreSQL hands URLs out; asyncpg takes the same modes as `ssl`.
             mode = url.query["sslmode"]
@@ -66,11 +127,19 @@ def _sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _with_tls(tls: TlsFiles) -> Any:
+    def connect(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+        params["ssl"] = tls.context()
+
+    return connect
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     url = database_url(settings)
     timeout = settings.store_timeout_seconds
     if url.get_backend_name() == "postgresql":
-        return create_async_engine(
+        tls = tls_files(settings)
+        engine = create_async_engine(
             url,
             pool_size=5,
             max_overflow=10,
@@ -87,6 +156,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
                 },
             },
         )
+        if tls is not None:
+            event.listen(engine.sync_engine, "do_connect", _with_tls(tls))
+        return engine
     if url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     # No rollback when a connection returns to the pool: every use ends its own transaction (an aiosqlite

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -14,8 +15,18 @@ class StoreUnavailable(Exception):
     say so; the message names the operation and the error type, never a value or the database URL."""
 
 
+@dataclass(frozen=True)
+class SchemaMigration:
+    """What bringing the schema up to date did: its revision before (``None``: no schema yet, an empty
+    database) and after, and the migrations applied in between, oldest first, as (revision, description)."""
+
+    before: str | None
+    after: str
+    applied: tuple[tuple[str, str], ...] = ()
+
+
 class Store(Protocol):
-    async def migrate(self) -> None:
+    async def migrate(self) -> SchemaMigration:
         """Bring the schema to the latest migration (idempotent; safe with several replicas starting)."""
 
     async def save_determinations(self, records: Sequence[DeterminationRecord]) -> None:
@@ -23,6 +34,9 @@ class Store(Protocol):
 
     async def determination(self, assertion_id: str, *, now: datetime) -> DeterminationRecord | None:
         """The record, or None when unknown or expired at ``now``."""
+
+    async def latest_for_order(self, order_key: str, *, now: datetime) -> DeterminationRecord | None:
+        """The order's most recent unexpired record (``assertion_ids.order_key``), whatever its coverage."""
 
     async def record_feedback(self, records: Sequence[FeedbackRecord]) -> list[str]:
         """Insert those not recorded before (by id); the ids newly recorded."""

@@ -28,6 +28,12 @@ class DeterminationRecord:
     satisfied_pa_id: str | None
     created_at: datetime
     expires_at: datetime
+    # Added by migration 0002 (rows written before it have none): how the store finds the order's latest
+    # determination (``assertion_ids.order_key``), what the determination rests on (``policy.basis``, its
+    # ``as_json``) and the hook that made it.
+    order_key: str | None = None
+    basis: dict[str, Any] | None = None
+    hook: str | None = None
 
 
 @dataclass(frozen=True)

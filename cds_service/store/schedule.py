@@ -21,7 +21,7 @@ async def keep_migrated(store: Store, migrated: asyncio.Event) -> None:
     attempt = 0
     while True:
         try:
-            await store.migrate()
+            done = await store.migrate()
         except StoreUnavailable as error:
             wait = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
             log.error("store_migration_failed", error=str(error), retry_in_seconds=wait)
@@ -29,7 +29,12 @@ async def keep_migrated(store: Store, migrated: asyncio.Event) -> None:
             await asyncio.sleep(wait)
             continue
         migrated.set()
-        log.info("store_migrated")
+        log.info(
+            "store_migrated",
+            revision=done.after,
+            applied=[revision for revision, _ in done.applied],
+            before=done.before,
+        )
         return
 
 

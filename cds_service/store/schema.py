@@ -36,7 +36,12 @@ determinations = Table(
     Column("satisfied_pa_id", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    # Migration 0002: null on rows written before it.
+    Column("order_key", String(64)),
+    Column("basis", JSON_TYPE),
+    Column("hook", String(32)),
     Index("ix_determinations_expires_at", "expires_at"),
+    Index("ix_determinations_order_key", "order_key"),
 )
 
 feedback = Table(

@@ -24,7 +24,8 @@ from cds_service.metrics import STORE_ERRORS, STORE_LATENCY
 from cds_service.settings import Settings
 from cds_service.store import migrate, schema
 from cds_service.store.engine import SINGLE_STATEMENT, create_engine
-from cds_service.store.protocol import StoreUnavailable
+from cds_service.store.failure import failure_cause
+from cds_service.store.protocol import SchemaMigration, StoreUnavailable
 from cds_service.store.records import DeterminationRecord, FeedbackRecord
 
 # What a failing database raises through SQLAlchemy and its drivers (connection refused, timeouts).
@@ -99,12 +100,36 @@ def _first_use_statement(dialect: str) -> Any:
     ).returning(table.c.jti)
 
 
+def _determination_record(row: Any) -> DeterminationRecord:
+    return DeterminationRecord(
+        assertion_id=row["assertion_id"],
+        order=row["order_ref"],
+        patient_id=row["patient_id"],
+        coverage=row["coverage"],
+        decision=row["decision"],
+        pathway=row["pathway"],
+        approval_start=row["approval_start"],
+        approval_end=row["approval_end"],
+        criteria=row["criteria"],
+        determination=row["determination"],
+        prefill=row["prefill"],
+        client=row["client"],
+        satisfied_pa_id=row["satisfied_pa_id"],
+        created_at=_utc(row["created_at"]),
+        expires_at=_utc(row["expires_at"]),
+        order_key=row["order_key"],
+        basis=row["basis"],
+        hook=row["hook"],
+    )
+
+
 class SqlStore:
     def __init__(self, engine: AsyncEngine, *, timeout_seconds: float) -> None:
         self.engine = engine
         self.timeout = timeout_seconds
         self.dialect = engine.dialect.name
         self._migrated = False
+        self._revision: str | None = None  # the schema's revision once migrated in this process
         self._failing_until = 0.0  # time.monotonic() before which operations fail fast
         self._migrating = asyncio.Lock()
         # Built once: building an upsert (its EXCLUDED alias) costs more CPU than executing it.
@@ -138,17 +163,19 @@ class SqlStore:
             STORE_ERRORS.labels(name).inc()
             if _database_down(error):
                 self._failing_until = time.monotonic() + FAIL_FAST_SECONDS
-            raise StoreUnavailable(f"store {name} failed: {type(error).__name__}") from error
+            raise StoreUnavailable(f"store {name} failed: {failure_cause(error)}") from error
         finally:
             STORE_LATENCY.labels(name).observe(time.perf_counter() - started)
         if probe:
             self._failing_until = 0.0
 
-    async def _upgrade(self) -> None:
+    async def _upgrade(self) -> SchemaMigration:
         async with self._migrating:
-            if not self._migrated:
-                await migrate.upgrade(self.engine)
-                self._migrated = True
+            if self._migrated and self._revision is not None:
+                return SchemaMigration(self._revision, self._revision)
+            done = await migrate.upgrade(self.engine)
+            self._migrated, self._revision = True, done.after
+            return done
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -157,9 +184,10 @@ class SqlStore:
         async with self._statements.begin() as connection:
             yield connection
 
-    async def migrate(self) -> None:
+    async def migrate(self) -> SchemaMigration:
         async with self._operation("migrate", probe=True):
-            await self._upgrade()
+            done = await self._upgrade()
+        return done
 
     async def save_determinations(self, records: Sequence[DeterminationRecord]) -> None:
         if not records:
@@ -181,6 +209,9 @@ class SqlStore:
                 "satisfied_pa_id": r.satisfied_pa_id,
                 "created_at": r.created_at,
                 "expires_at": r.expires_at,
+                "order_key": r.order_key,
+                "basis": r.basis,
+                "hook": r.hook,
             }
             for r in records
         ]
@@ -192,25 +223,19 @@ class SqlStore:
         query = select(table).where(table.c.assertion_id == text_safe(assertion_id), table.c.expires_at > now)
         async with self._operation("read_determination"), self._transaction() as connection:
             row = (await connection.execute(query)).mappings().first()
-        if row is None:
-            return None
-        return DeterminationRecord(
-            assertion_id=row["assertion_id"],
-            order=row["order_ref"],
-            patient_id=row["patient_id"],
-            coverage=row["coverage"],
-            decision=row["decision"],
-            pathway=row["pathway"],
-            approval_start=row["approval_start"],
-            approval_end=row["approval_end"],
-            criteria=row["criteria"],
-            determination=row["determination"],
-            prefill=row["prefill"],
-            client=row["client"],
-            satisfied_pa_id=row["satisfied_pa_id"],
-            created_at=_utc(row["created_at"]),
-            expires_at=_utc(row["expires_at"]),
+        return None if row is None else _determination_record(row)
+
+    async def latest_for_order(self, order_key: str, *, now: datetime) -> DeterminationRecord | None:
+        table = schema.determinations
+        query = (
+            select(table)
+            .where(table.c.order_key == text_safe(order_key), table.c.expires_at > now)
+            .order_by(table.c.created_at.desc(), table.c.assertion_id)
+            .limit(1)
         )
+        async with self._operation("read_order_determination"), self._transaction() as connection:
+            row = (await connection.execute(query)).mappings().first()
+        return None if row is None else _determination_record(row)
 
     async def record_feedback(self, records: Sequence[FeedbackRecord]) -> list[str]:
         if not records:

@@ -6,8 +6,14 @@ feedback and DTR endpoints. Two helpers exist only for it:
 
 - ``GET /tester/scenarios`` and ``GET /tester/scenarios/{folder}/{name}``: the fixture requests, with the
   decision expected beside each, moved to today (``scenarios``);
-- ``POST /tester/determination``: the CONTRACT §4 determination JSON of a posted hook request, through the
-  same parsing and evaluation as the hook (the whole criteria tree, every reference).
+- ``POST /tester/answer``: what the page shows after it fires a hook, from one evaluation: the answer of
+  the hook the posted request names (order-select, order-sign or order-dispatch: the same evaluation and
+  responder as its service, in a decision process when the service has them, recording as it records) with
+  the determinations behind it (docs/determination.md), so the FHIR server is read once per hook fired, not
+  once for the cards and again for the criteria;
+- ``POST /tester/determination``: the determination JSON (docs/determination.md) of a posted hook
+  request (any of the three hooks), through the same parsing and evaluation as the hook (the whole
+  criteria tree, every reference).
 
 The app mounts these routes only when authentication is off or ``CDS_TESTER_ENABLED`` is true (``app``).
 The page and its files are static and carry no data; the data endpoints need the same client JWT as the
@@ -24,10 +30,11 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from cds_service.auth.dependency import client_of
 from cds_service.deps import AUTHENTICATED, RuntimeDep
 from cds_service.errors import NotFound
 from cds_service.hooks.admission import HookDeadline
-from cds_service.hooks.decision import Answer, decide_within
+from cds_service.hooks.decision import Answer, decide_within, store_records
 from cds_service.tester.scenarios import find_scenario, list_scenarios, scenario_request
 
 # The page's files: name -> media type. Nothing else under /tester/static is served.
@@ -57,9 +64,11 @@ def _static(name: str) -> bytes:
 
 
 def _json(content: object) -> Response:
-    return Response(
-        orjson.dumps(content), media_type="application/json", headers={"Cache-Control": "no-store"}
-    )
+    return _answered(orjson.dumps(content))
+
+
+def _answered(body: bytes) -> Response:
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 @page_router.get("/tester")
@@ -91,9 +100,10 @@ async def scenario(folder: str, name: str) -> Response:
 
 @data_router.post("/determination")
 async def determination(request: Request, runtime: RuntimeDep) -> Response:
-    """The determinations (CONTRACT §4) of a posted order-sign request: what the hook decides, in full."""
-    # Admitted and bounded like the hook itself: the page calls this after every Sign, and it must not
-    # starve the order-sign service of its slots (hooks/admission.py).
+    """The determinations (docs/determination.md) of a posted order-select, order-sign or order-dispatch
+    request (the hook its body names): what the hook decides, in full."""
+    # Admitted and bounded like the hooks themselves: the page calls this after every hook it fires, and it
+    # must not starve the hook services of their slots (hooks/admission.py).
     with runtime.admission.admit():
         deadline = HookDeadline(runtime.settings.hook_deadline_seconds)
         decided = await decide_within(
@@ -102,8 +112,33 @@ async def determination(request: Request, runtime: RuntimeDep) -> Response:
             settings=runtime.settings,
             http=runtime.http(),
             pool=runtime.decisions,
+            store=runtime.store,
             today=date.today(),
             answer=Answer.DETERMINATIONS,
         )
         deadline.check("rendering")
-        return Response(decided.body, media_type="application/json", headers={"Cache-Control": "no-store"})
+        return _answered(decided.body)
+
+
+@data_router.post("/answer")
+async def answer(request: Request, runtime: RuntimeDep) -> Response:
+    """The answer of the hook a posted request names and the determinations it rests on, from one
+    evaluation: ``{"response": <the CDS Hooks response>, "determinations": [<determination JSON>, ...]}``,
+    recorded as the hook records (its service's decision path, ``hooks.decision.decide_within``)."""
+    # Admitted and bounded like the hooks themselves (hooks/admission.py).
+    with runtime.admission.admit():
+        deadline = HookDeadline(runtime.settings.hook_deadline_seconds)
+        decided = await decide_within(
+            deadline,
+            request.body,
+            settings=runtime.settings,
+            http=runtime.http(),
+            pool=runtime.decisions,
+            store=runtime.store,
+            today=date.today(),
+            client=client_of(request),
+            answer=Answer.WITH_DETERMINATIONS,
+        )
+        deadline.check("storing")
+        await store_records(runtime.store, decided)
+    return _answered(decided.body)

@@ -571,7 +571,8 @@ def cases() -> list[Case]:
                 "pend",
                 criteria={"I.A": M},
                 facts={"line_of_business": None, "cumulative_doxorubicin_mg_m2": 300.0},
-                documentation=["I.A"],
+                documentation=["coverage"],
+                if_policy_applies="approve",
             ),
             short_of_total=("coverage",),
         ),
@@ -1125,13 +1126,19 @@ def cases() -> list[Case]:
             expect("not-applicable", None, facts={"line_of_business": "medicare"}),
             coverage="medicare",
         ),
+        # No Coverage: whether the policy applies is not known (Medicare and self-pay are outside it), so
+        # the order pends for the member's coverage, naming what the policy would decide if it applies
+        # and, for a deny, every off-label policy (docs/decisions.md "Line of business unknown never
+        # approves or denies")
         Case(
-            "I.C.2-deny-no-coverage-names-every-off-label-policy",
+            "I.C.2-pend-no-coverage-would-deny-names-every-off-label-policy",
             expect(
-                "deny",
+                "pend",
                 criteria={"I.A.3.a": N, "I.C": M, "I.C.1": N, "I.C.2": M},
                 facts={"line_of_business": None},
                 off_label_policies=ALL_THREE,
+                documentation=["coverage"],
+                if_policy_applies="deny",
             ),
             coverage=None,
             administered=[given("doxorubicin", 5, 50)],
@@ -1152,7 +1159,9 @@ def cases() -> list[Case]:
 
 def main() -> None:
     for old in HERE.glob("*.json"):
-        if not old.name.startswith("2.1-"):  # the §2.1 cases are written by make_cases_2_1_*.py
+        # the 2.1-* and 2.2-* cases are written by make_cases_2_1_*.py, make_record_cases.py,
+        # make_not_read_cases.py, make_cases_2_2_*.py and make_cases_2_2.py
+        if not old.name.startswith(("2.1-", "2.2-")):
             old.unlink()
     for case in cases():
         (HERE / f"{case.name}.json").write_text(

@@ -212,7 +212,13 @@ def cases() -> list[RecordCase]:
         RecordCase(
             Case(
                 "2.1-anthracycline-extravasation-deny-vincristine-given-at-onset",
-                expect("deny", "I.B", criteria={"I.B.1": N, "II.B": N}, off_label_policies=["CP.CPA.09"]),
+                # every child is evaluated: the course's daily doses are read though I.B.1 is not met
+                expect(
+                    "deny",
+                    "I.B",
+                    criteria={"I.B.1": N, "I.B.4": M, "II.B": N},
+                    off_label_policies=["CP.CPA.09"],
+                ),
                 **extravasation_given(
                     given("doxorubicin", 3, 60, last=days(-5)), Doses("vincristine", 1, 1.4, first=days(-1))
                 ),
@@ -221,7 +227,7 @@ def cases() -> list[RecordCase]:
         RecordCase(
             Case(
                 "2.1-anthracycline-extravasation-deny-mitoxantrone-given-at-onset",
-                expect("deny", "I.B", criteria={"I.B.1": N}, off_label_policies=["CP.CPA.09"]),
+                expect("deny", "I.B", criteria={"I.B.1": N, "I.B.4": M}, off_label_policies=["CP.CPA.09"]),
                 **extravasation_given(Doses("mitoxantrone", 1, 12, first=days(-2))),
             ),
         ),
@@ -237,7 +243,7 @@ def cases() -> list[RecordCase]:
         RecordCase(
             Case(
                 "2.1-anthracycline-extravasation-deny-condition-names-vincristine",
-                expect("deny", "I.B", criteria={"I.B.1": N}, off_label_policies=["CP.CPA.09"]),
+                expect("deny", "I.B", criteria={"I.B.1": N, "I.B.4": M}, off_label_policies=["CP.CPA.09"]),
                 **EXTRAVASATION,
             ),
             set_condition(

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from cds_service.clinical.administrations import counted_administrations
+import pytest
+
+from cds_service.clinical.administrations import counted_administrations, date_unreadable
 from cds_service.clinical.codes import ANTHRACYCLINES, Agent
 from tests.clinical.builders import DOXORUBICIN, administration, pool_of
 
@@ -45,3 +47,20 @@ def test_dstu2_shape() -> None:
         (90, "mg"),
         "MedicationOrder/mo",
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "unreadable"),
+    [
+        ({"effectiveDateTime": "2026-11-28T10:00:00+99:99"}, True),
+        ({"effectiveDateTime": "0001-01-01T01:00:00+14:00"}, True),
+        ({"effectiveDateTime": 20261128}, True),
+        ({"effectivePeriod": {"start": "9999-12-31T23:00:00-14:00"}}, True),
+        ({"effectiveDateTime": "2026-11-28T10:00:00-05:00"}, False),
+        ({}, False),  # no date at all is not a date that cannot be read
+    ],
+)
+def test_a_date_written_but_unreadable_is_told_from_no_date(
+    written: dict[str, object], unreadable: bool
+) -> None:
+    assert date_unreadable({"resourceType": "MedicationAdministration", **written}) is unreadable

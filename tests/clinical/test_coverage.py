@@ -162,3 +162,68 @@ def test_dstu2_and_stu3_plan_texts_are_read_too() -> None:
     assert line_of_business(pool_of(stu3, ORDER), ORDER, {})[0].value == "medicare"
     issuer = {**coverage("c", None), "payor": [], "issuer": {"display": "Marketplace Silver Plan"}}
     assert line_of_business(pool_of(issuer, ORDER), ORDER, {})[0].value == "marketplace"
+
+
+def _typed(coding: dict[str, str], **fields: object) -> Resource:
+    return {"resourceType": "Coverage", "id": "c", "status": "active", "type": {"coding": [coding]}, **fields}
+
+
+def test_self_pay_in_every_standard_code_system_is_outside_the_policy() -> None:
+    """Line of business unknown never approves or denies; self-pay is not unknown: Coverage SelfPay Codes
+    (canonical URI, STU3 URI, both OIDs), v3 ActCode PAY (canonical, STU3, OID), SOPT 8*."""
+    for system, code in (
+        ("http://terminology.hl7.org/CodeSystem/coverage-selfpay", "pay"),
+        ("http://terminology.hl7.org/CodeSystem/coverage-selfpay", "payconc"),
+        ("http://hl7.org/fhir/coverage-selfpay", "pay"),
+        ("urn:oid:2.16.840.1.113883.4.642.1.1148", "pay"),
+        ("urn:oid:2.16.840.1.113883.4.642.1.526", "pay"),
+        ("http://terminology.hl7.org/CodeSystem/v3-ActCode", "PAY"),
+        ("http://hl7.org/fhir/v3/ActCode", "PAY"),
+        ("urn:oid:2.16.840.1.113883.5.4", "PAY"),
+        ("https://nahdo.org/sopt", "81"),
+    ):
+        cover = _typed({"system": system, "code": code})
+        lob, _ = line_of_business(pool_of(cover, ORDER), ORDER, {})
+        assert lob.value == "self-pay", (system, code)
+    other_act_code = _typed(
+        {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "PUBLICPOL"}
+    )
+    assert line_of_business(pool_of(other_act_code, ORDER), ORDER, {})[0].value is None
+
+
+def test_the_payer_named_centers_for_medicare_and_medicaid_services_is_medicare() -> None:
+    for payer in (
+        "Centers for Medicare & Medicaid Services",
+        "CENTERS FOR MEDICARE AND MEDICAID SERVICES",
+        "CMS",
+    ):
+        cover = {"resourceType": "Coverage", "id": "c", "status": "active", "payor": [{"display": payer}]}
+        lob, _ = line_of_business(pool_of(cover, ORDER), ORDER, {})
+        assert lob.value == "medicare", payer
+        assert "read from Coverage text" in lob.reason
+
+
+def test_the_coverage_type_and_plan_outweigh_the_payers_name() -> None:
+    cms = [{"display": "Centers for Medicare & Medicaid Services"}]
+    for text, expected in (
+        ("Medicare Part B", "medicare"),
+        ("Original Medicare", "medicare"),
+        ("Medicare Advantage HMO", "medicare"),
+        ("Medicaid managed care", "medicaid"),
+    ):
+        cover = {
+            "resourceType": "Coverage",
+            "id": "c",
+            "status": "active",
+            "type": {"text": text},
+            "payor": cms,
+        }
+        assert line_of_business(pool_of(cover, ORDER), ORDER, {})[0].value == expected, text
+    plan = {
+        "resourceType": "Coverage",
+        "id": "c",
+        "status": "active",
+        "class": [{"type": {"text": "plan"}, "value": "State Medicaid"}],
+        "payor": [{"display": "Medicare Advantage Holdings Inc"}],
+    }
+    assert line_of_business(pool_of(plan, ORDER), ORDER, {})[0].value == "medicaid"

@@ -117,7 +117,7 @@ def test_site_codes_are_not_histology_at_any_age() -> None:
     # the SNOMED CT site-only equivalents read the same
     assert dx.wilms_tumor(recorded(snomed_condition("k", "363518003"))).value is None
     assert dx.neuroblastoma(recorded(snomed_condition("a", "93665005"))).value is None
-    assert dx.soft_tissue_sarcoma(recorded(snomed_condition("s", "399981008"))).value is None
+    assert dx.soft_tissue_sarcoma(recorded(snomed_condition("s", "363492001"))).value is None
     # a cancer elsewhere rules them out: no site code where they occur
     breast = recorded(condition("b", "C50.911"))
     assert [dx.wilms_tumor(breast).value, dx.neuroblastoma(breast).value] == [False, False]
@@ -135,8 +135,46 @@ def test_a_histology_extension_names_the_tumour() -> None:
     assert dx.wilms_tumor(recorded(kidney)).value is True
 
 
+def test_soft_tissue_sarcoma_is_coded_by_its_tissue_c49() -> None:
+    # C49.0-C49.9 name the tissue, not a site: they meet soft tissue sarcoma, as do their SNOMED CT
+    # equivalents (primary malignant neoplasm of soft tissues of a region); C49.A is GIST.
+    for code in ("C49.0", "C49.12", "C49.21", "C49.4", "C49.9"):
+        fact = dx.soft_tissue_sarcoma(recorded(condition("s", code)), 50)
+        assert (fact.value, fact.evidence) == (True, ("Condition/s",)), code
+    for concept in ("94050001", "94057003", "94063007"):
+        assert dx.soft_tissue_sarcoma(recorded(snomed_condition("s", concept))).value is True, concept
+    tentative = condition("s", "C49.4")
+    tentative["verificationStatus"] = {"coding": [{"code": "provisional"}]}
+    assert dx.soft_tissue_sarcoma(recorded(tentative)).value is None
+    # "Neoplasm and/or hamartoma" (399981008) names no tissue: like C80, it leaves every site-coded
+    # indication open, never meets one
+    for concept in ("399981008", "363346000"):
+        no_site = recorded(snomed_condition("n", concept))
+        facts = (dx.soft_tissue_sarcoma(no_site), dx.wilms_tumor(no_site), dx.neuroblastoma(no_site))
+        assert [fact.value for fact in facts] == [None, None, None], concept
+
+
+def test_a_childs_bladder_or_prostate_is_a_rhabdomyosarcoma_site() -> None:
+    # Site codes are not histology: in a child the bladder, the prostate, the parameningeal head and neck,
+    # the paratesticular region, the female genital and biliary tracts are where rhabdomyosarcoma arises.
+    for code in ("C67.9", "C61", "C11.1", "C30.1", "C31.0", "C63.10", "C52", "C53.0", "C24.0"):
+        for age in (3, 17, None):
+            fact = dx.soft_tissue_sarcoma(recorded(condition("s", code)), age)
+            assert (fact.value, fact.evidence) == (None, ("Condition/s",)), (code, age)
+        # an adult's bladder or prostate cancer is the carcinoma it nearly always is
+        assert dx.soft_tissue_sarcoma(recorded(condition("s", code)), 18).value is False, code
+    assert dx.soft_tissue_sarcoma(recorded(snomed_condition("s", "93689003")), 3).value is None
+    assert dx.soft_tissue_sarcoma(recorded(snomed_condition("s", "93689003")), 60).value is False
+    embryonal = named("s", "C67.9", "Embryonal rhabdomyosarcoma of bladder")
+    assert dx.soft_tissue_sarcoma(recorded(embryonal), 3).value is True
+    urothelial = named("s", "C67.9", "Urothelial carcinoma of bladder")
+    assert dx.soft_tissue_sarcoma(recorded(urothelial), 15).value is False
+    # bone is not soft tissue: an osteosarcoma of the femur rules it out at any age
+    assert dx.soft_tissue_sarcoma(recorded(condition("b", "C40.21")), 14).value is False
+
+
 def test_soft_tissue_sarcoma_by_site_is_unknown_and_gist_rules_it_out() -> None:
-    for code in ("C49.4", "C48.0", "C48.1", "C47.5", "C69.61", "C76.2", "C38.0"):
+    for code in ("C48.0", "C48.1", "C47.5", "C69.61", "C76.2", "C38.0"):
         fact = dx.soft_tissue_sarcoma(recorded(condition("s", code)))
         assert (fact.value, fact.evidence) == (None, ("Condition/s",)), code
     assert dx.soft_tissue_sarcoma(recorded(named("s", "C69.60", "Embryonal rhabdomyosarcoma of orbit"))).value
@@ -329,12 +367,31 @@ def test_a_record_that_rules_nothing_out_leaves_the_indication_unknown() -> None
     # bone and Kaposi sarcomas are other tumours
     for text, code in (("Osteosarcoma of left femur", "C40.22"), ("Kaposi sarcoma of skin", "C46.0")):
         assert dx.soft_tissue_sarcoma(recorded(named("b", code, text))).value is False, text
-    assert (
-        dx.soft_tissue_sarcoma(recorded(named("o", "C49.22", "Osteosarcoma, extraskeletal"))).value is False
-    )
+    # C49 names the tissue: an extraskeletal osteosarcoma coded there arises in soft tissue and meets it
+    assert dx.soft_tissue_sarcoma(recorded(named("o", "C49.22", "Osteosarcoma, extraskeletal"))).value
 
 
 def test_a_histology_charted_as_a_question_settles_nothing() -> None:
     for text in ("Rule out Wilms tumor", "Suspected nephroblastoma", "Wilms tumor vs renal cell carcinoma?"):
         fact = dx.wilms_tumor(recorded(named("k", "C64.1", text)))
         assert (fact.value, fact.evidence) == (None, ("Condition/k",)), text
+
+
+def test_a_bcr_abl1_result_reported_as_a_panels_component_is_read() -> None:
+    # A leukemia panel whose BCR-ABL1 result is a component: read as a result, so a positive one there is
+    # not lost behind a negative one reported on its own (which alone would read Ph-negative).
+    panel = observation("panel", "69548-6", "2026-05-01", 0, "1")  # any panel code the service does not list
+    del panel["valueQuantity"]
+    panel["component"] = [
+        {
+            "code": {"coding": [{"system": "http://loinc.org", "code": "46434-7"}]},
+            "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "10828004"}]},
+        }
+    ]
+    negative = bcr_abl1("neg", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
+    assert dx.ph_positive([], [negative]).value is False
+    both = dx.ph_positive([], [negative, panel])
+    assert (both.value, both.evidence) == (True, ("Observation/panel",))
+    unreadable = {**panel, "component": [{**panel["component"][0], "valueCodeableConcept": {"text": "see"}}]}
+    unread = dx.ph_positive([], [negative, unreadable])
+    assert (unread.value, unread.settled, unread.unread) == (False, None, ("Observation/panel",))

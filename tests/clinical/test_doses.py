@@ -6,7 +6,14 @@ import pytest
 
 from cds_service.clinical.bsa import Bsa
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, Agent
-from cds_service.clinical.doses import DOXORUBICIN_EQUIVALENCE, Dose, convert_dose, mg_from_mg_m2, total
+from cds_service.clinical.doses import (
+    DOXORUBICIN_EQUIVALENCE,
+    Dose,
+    convert_dose,
+    mg_from_mg_m2,
+    optional_dose,
+    total,
+)
 
 BSA = Bsa(1.8, "observation", ("Observation/b",))
 
@@ -58,3 +65,17 @@ def test_totals_sum_known_parts_and_count_unknown_ones() -> None:
     assert anthracycline.known_mg_m2 == pytest.approx(180)
     assert anthracycline.reaches(150) is True
     assert anthracycline.reaches(250) is None
+
+
+def test_doses_a_range_may_add_make_the_total_a_range() -> None:
+    dose = Dose("MedicationRequest/o", Agent.DOXORUBICIN, date(2026, 11, 28), 50, planned=True)
+    certain, maybe = [dose, dose], [optional_dose(dose._replace(when=date(2026, 12, 19)))]
+    found = total(certain + maybe, DOXORUBICINS, equivalents=False, what="planned")
+    assert (found.known_mg_m2, found.possible_mg_m2, found.possible_parts) == (100, 50, 1)
+    assert found.unknown_parts == 0
+    assert found.value is None and found.at_most == 150
+    assert (found.reaches(100), found.reaches(120), found.reaches(151)) == (True, None, False)
+    assert "up to 50.00 mg/m2 more from 1 dose(s) a range may add" in found.reason
+    # an unknown part leaves no upper end: never below a threshold
+    unknown = Dose("MedicationRequest/p", Agent.DOXORUBICIN, None, None, planned=True)
+    assert total([*certain, *maybe, unknown], DOXORUBICINS, equivalents=False, what="x").reaches(151) is None

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from cds_service.clinical import drugs
-from cds_service.clinical.codes import ATC, HCPCS, RXNORM, Agent
+from cds_service.clinical.codes import ATC, HCPCS, NAME_PATTERNS, RXNORM, Agent
 from cds_service.clinical.drugs import agent_of, agent_of_concept
 from cds_service.fhir.pool import ResourcePool
 
@@ -166,3 +166,78 @@ def test_a_coding_seen_again_names_the_same_agent_and_unusual_json_is_still_read
     assert all(len(key) <= drugs._SEEN_MAX_BYTES for key in drugs._SEEN)
     unwritable = {**coding, "extension": [{"valueInteger": 2**70}]}  # past 64 bits: orjson refuses it
     assert agent_of_concept(unwritable) is Agent.DOXORUBICIN
+
+
+_EVERY_NAME = [(agent, name) for agent, names in NAME_PATTERNS for name in names]
+# How names are written in a chart: alone, in the HCPCS style, in the RxNorm SCD style, in capitals with
+# a dose, in a legacy pharmacy mnemonic with the regimen.
+_WRITTEN = (
+    "{}",
+    "Injection, {} hydrochloride, 10 mg",
+    "10 ML {} 2 MG/ML Injection",
+    "{} 50 MG/M2 IV PUSH",
+    "{} (CHOP) INJ",
+)
+
+
+@pytest.mark.parametrize(("agent", "name"), _EVERY_NAME)
+def test_every_name_of_the_table_reads_as_its_own_drug(agent: Agent, name: str) -> None:
+    for written in _WRITTEN:
+        for text in (written.format(name), written.format(name).upper()):
+            assert agent_of_concept({"text": text}) is agent, text
+            assert agent_of_concept(concept("urn:oid:1.2.840.114350.1.13.0", "77110", text)) is agent, text
+
+
+def test_no_anthracycline_is_read_as_another_by_a_name_inside_its_own() -> None:
+    # Hydroxydaunorubicin (the H of CHOP) is doxorubicin, though "daunorubicin" is in its name; likewise
+    # 4-demethoxydaunorubicin is idarubicin and 4'-epidoxorubicin epirubicin.
+    inside = [
+        (agent, name, other_agent, other)
+        for agent, name in _EVERY_NAME
+        for other_agent, other in _EVERY_NAME
+        if other_agent is not agent and other in name and other != name
+    ]
+    assert {(name, other) for _a, name, _b, other in inside} >= {
+        ("hydroxydaunorubicin", "daunorubicin"),
+        ("4-demethoxydaunorubicin", "daunorubicin"),
+        ("epidoxorubicin", "doxorubicin"),
+    }
+    for agent, name, _other_agent, _other in inside:
+        assert agent_of_concept({"text": name}) is agent
+
+
+def test_hydroxydaunorubicin_under_a_local_code_is_doxorubicin_not_an_unknown_drug() -> None:
+    administration = {
+        "resourceType": "MedicationAdministration",
+        "id": "a1",
+        "medicationCodeableConcept": {
+            "coding": [{"system": "urn:oid:1.2.840.114350.1.13.0", "code": "77110"}],
+            "text": "HYDROXYDAUNORUBICIN (CHOP) 50 MG/M2 IV PUSH",
+        },
+    }
+    assert agent_of(administration, ResourcePool()) is Agent.DOXORUBICIN
+
+
+def test_a_compounded_medication_is_read_by_the_medications_it_is_made_of() -> None:
+    doxorubicin = {"resourceType": "Medication", "id": "dox", "code": {"text": "doxorubicin 2 mg/mL"}}
+    saline = {"resourceType": "Medication", "id": "ns", "code": {"text": "sodium chloride 0.9%"}}
+    for ingredient in (
+        {"itemReference": {"reference": "Medication/dox"}},  # R4
+        {"item": {"reference": {"reference": "Medication/dox"}}},  # R5 CodeableReference
+        {"item": {"reference": "Medication/dox"}},  # STU3 / DSTU2 Reference
+    ):
+        bag = {
+            "resourceType": "Medication",
+            "id": "bag",
+            "code": {"text": "Chemotherapy bag 1"},
+            "ingredient": [{"itemReference": {"reference": "Medication/ns"}}, ingredient],
+        }
+        given = {
+            "resourceType": "MedicationAdministration",
+            "medicationReference": {"reference": "Medication/bag"},
+        }
+        pool = ResourcePool()
+        for resource in (doxorubicin, saline, bag):
+            pool.add(resource)
+        assert agent_of(given, pool) is Agent.DOXORUBICIN, ingredient
+        assert agent_of(bag, pool) is Agent.DOXORUBICIN

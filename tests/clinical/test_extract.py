@@ -534,3 +534,24 @@ def test_a_re_signed_extravasation_order_keeps_the_dose_given_under_it_on_an_uns
     given = administration("dz-1", DEXRAZOXANE, "2026-10-04", (2000, "mg"), request="MedicationRequest/dex")
     facts = facts_of(pool_of(patient(), infusion, given, drafts=[order]), order)
     assert [(d.day, d.mg) for d in facts.extravasation_course] == [(1, 2000.0), (2, 2000.0), (3, 2000.0)]
+
+
+def test_an_order_date_that_cannot_be_read_is_read_as_today_and_said() -> None:
+    order = dexrazoxane_order()
+    order["authoredOn"] = "2026-11-20T10:00:00+99:99"
+    facts = facts_of(pool_of(patient(), drafts=[order]))
+    assert facts.approval_start == TODAY
+    assert any("cannot be read: read as of today" in problem for problem in facts.problems)
+
+
+def test_a_dose_whose_date_cannot_be_read_is_an_unknown_part_not_a_dose() -> None:
+    given = [
+        administration(f"a{i}", DOXORUBICIN, f"2026-0{i + 1}-01T09:00:00Z", (50, "mg/m2")) for i in range(6)
+    ]
+    given.append(administration("slip", DOXORUBICIN, "0001-01-01T01:00:00+14:00", (50, "mg/m2")))
+    order = dexrazoxane_order()
+    order["authoredOn"] = "2026-11-28T09:00:00-05:00"  # the order's clock, where year 1 overflowed
+    facts = facts_of(pool_of(patient(), *given, drafts=[order]))
+    total = facts.cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (300, 1)
+    assert any("its date cannot be read" in reason for reason in total.unknown_reasons)

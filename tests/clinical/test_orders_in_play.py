@@ -341,3 +341,44 @@ def test_a_drafts_dose_already_given_on_its_day_is_not_counted_again() -> None:
     facts = facts_of(pool_of(patient(), evening, drafts=[dex, doxorubicin("dox", 50, count=4)]))
     assert facts.cumulative_doxorubicin.value == 50
     assert facts.planned_doxorubicin.value == 200
+
+
+def test_a_care_plan_naming_doxorubicin_in_words_leaves_a_short_planned_total_open() -> None:
+    """A care plan named but not read (docs/facts.md): words naming the drug, no activity read for it."""
+    first_cycle = doxorubicin("dox", 25, count=2)
+    read = facts_of(pool_of(patient(), drafts=[DEX, first_cycle]))
+    assert read.planned_doxorubicin.value == 50
+    for where in (
+        {"description": "AC: Doxorubicin 60 mg/m2 and cyclophosphamide every 21 days, 4 cycles"},
+        {"note": [{"text": "Plan: adriamycin-based regimen, extent per tumour board"}]},
+        {"activity": [{"detail": {"status": "scheduled", "description": "doxorubicin day 1"}}]},
+    ):
+        plan = {"resourceType": "CarePlan", "id": "words", "status": "active", "intent": "plan", **where}
+        facts = facts_of(pool_of(patient(), plan, drafts=[DEX, first_cycle]))
+        assert facts.planned_doxorubicin.value is None and facts.planned_doxorubicin.known_mg_m2 == 50
+        assert any(
+            "CarePlan/words: the CarePlan names doxorubicin" in r
+            for r in facts.planned_doxorubicin.unknown_reasons
+        )
+    # no drug named, a plan not active, or a regimen the service reads: nothing left open by the words
+    for plan in (
+        {
+            "resourceType": "CarePlan",
+            "id": "p",
+            "status": "active",
+            "description": "Radiotherapy to the chest",
+        },
+        {"resourceType": "CarePlan", "id": "p", "status": "completed", "description": "doxorubicin x4"},
+        {**care_plan(6), "description": "doxorubicin x6"},
+    ):
+        facts = facts_of(pool_of(patient(), plan, drafts=[DEX, first_cycle]))
+        assert facts.planned_doxorubicin.value is not None, plan["id"]
+
+
+def test_a_draft_dexrazoxane_order_not_going_ahead_gets_no_determination() -> None:
+    for status in ("cancelled", "stopped", "completed", "entered-in-error"):
+        stopped = {**DEX, "id": "dex-old", "status": status}
+        pool = pool_of(patient(), drafts=[DEX, stopped])
+        assert [order["id"] for order in dexrazoxane_orders(pool)] == ["dex"], status
+    held = {**DEX, "id": "dex-held", "status": "on-hold"}
+    assert len(dexrazoxane_orders(pool_of(patient(), drafts=[DEX, held]))) == 2

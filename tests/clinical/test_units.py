@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from cds_service.clinical.units import to_cm, to_kg, to_m2, to_mg, to_mg_per_m2
+from cds_service.clinical.fhir_read import quantity
+from cds_service.clinical.units import normalize, to_cm, to_kg, to_m2, to_mg, to_mg_per_m2
 
 
 def test_lengths_in_ucum_units() -> None:
@@ -28,3 +29,57 @@ def test_unknown_units_convert_to_nothing() -> None:
     assert to_mg(2, "mg/kg") is None
     assert to_mg_per_m2(90, "mg") is None
     assert to_cm(5, "ft") is None
+
+
+@pytest.mark.parametrize(
+    ("written", "ucum"),
+    [
+        ("MG/M2", "mg/m2"),
+        ("mg/m^2", "mg/m2"),
+        ("mg/m²", "mg/m2"),
+        ("mg / m2", "mg/m2"),
+        ("mg per m2", "mg/m2"),
+        ("milligrams per square metre", "mg/m2"),
+        ("Milligram per square meter", "mg/m2"),
+        ("Milligrams", "mg"),
+        ("grams", "g"),
+        ("mcg", "ug"),
+        ("µg", "ug"),
+        ("μg", "ug"),
+        ("micrograms", "ug"),
+        ("mg/kg", "mg/kg"),
+        ("milligrams per kilogram", "mg/kg"),
+        ("mcg/kg", "ug/kg"),
+        ("lbs", "[lb_av]"),
+        ("Kilograms", "kg"),
+        ("centimetres", "cm"),
+        ("inches", "[in_i]"),
+        ("square meters", "m2"),
+        ("m²", "m2"),
+    ],
+)
+def test_dose_units_in_any_common_spelling(written: str, ucum: str) -> None:
+    assert normalize(written) == ucum
+
+
+def test_a_unit_not_read_is_none() -> None:
+    assert normalize("mL") is None
+    assert normalize("{vial}") is None
+    assert normalize("mg/m") is None
+    assert normalize("x" * 500) is None
+
+
+def test_conversions_read_the_spelling() -> None:
+    assert to_mg_per_m2(50, "milligrams per square metre") == 50
+    assert to_mg(500, "mcg") == pytest.approx(0.5)
+    assert to_m2(1.8, "square meters") == 1.8
+
+
+def test_the_ucum_code_first_then_the_unit_text() -> None:
+    # a code that is a UCUM unit read wins over the text
+    assert quantity({"value": 50, "code": "mg/m2", "unit": "milligrams"}) == (50.0, "mg/m2")
+    # a local code is not a unit: the text is read
+    assert quantity({"value": 50, "code": "MGM2", "unit": "mg/m^2"}) == (50.0, "mg/m2")
+    assert quantity({"value": 50, "unit": "Milligrams per square metre"}) == (50.0, "mg/m2")
+    # neither read: as written, for the reader that cannot convert it to say so
+    assert quantity({"value": 2, "code": "{vial}", "unit": "vial"}) == (2.0, "{vial}")

@@ -58,3 +58,16 @@ def test_without_a_determination_the_response_is_unfilled() -> None:
     response = questionnaire_response(canonical=CANONICAL, answers={}, subject=None, orders=[], authored=NOW)
     assert r4_problem(response) is None
     assert "item" not in response
+
+
+def test_the_members_coverage_is_asked_and_prefilled_only_when_known() -> None:
+    """The documentation list asks for the member's coverage under 'coverage' when the line of business is
+    unknown (docs/decisions.md); the template carries the question, answered here when it is known."""
+    known = answers(
+        questionnaire_response(
+            canonical=CANONICAL, answers=prefill_answers(approve()), subject=None, orders=[], authored=NOW
+        )
+    )
+    assert known["coverage"] == [{"valueString": "line of business: commercial"}]
+    unknown = prefill_answers(pend(line_of_business=Fact(None)))
+    assert "coverage" not in unknown

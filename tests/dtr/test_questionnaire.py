@@ -74,3 +74,13 @@ def test_the_evidence_the_payer_reviews_has_a_place_to_be_attached() -> None:
             ]
         elif item["type"] == "boolean":
             assert "item" not in item
+
+
+def test_the_members_coverage_has_a_question_under_the_documentation_lists_key() -> None:
+    (group,) = [
+        item
+        for item in questionnaire(public_base_url=BASE, publisher="P")["item"]
+        if item["linkId"] == "member-coverage"
+    ]
+    assert [(item["linkId"], item["type"]) for item in group["item"]] == [("coverage", "string")]
+    assert "line of business" in group["item"][0]["text"]

@@ -444,6 +444,31 @@ async def test_a_dstu2_draft_order_asks_for_medication_orders(settings: Settings
     assert "/MedicationOrder" in fake.paths and "/MedicationRequest" not in fake.paths
 
 
+async def test_an_on_hold_order_on_the_server_reaches_the_service(
+    dexrazoxane_body: dict[str, Any], settings: Settings
+) -> None:
+    # The medicationRequests template asks for on-hold orders too: one may resume, so its doses and the
+    # concurrency it bears on are unknown, never absent (docs/facts.md "Record integrity").
+    del dexrazoxane_body["prefetch"]["medicationRequests"]
+    on_hold = {
+        "resourceType": "MedicationRequest",
+        "id": "doxorubicin-on-hold",
+        "status": "on-hold",
+        "intent": "order",
+        "subject": {"reference": f"Patient/{PATIENT_ID}"},
+        "medicationCodeableConcept": {"text": "doxorubicin"},
+    }
+    stopped = {**on_hold, "id": "doxorubicin-stopped", "status": "stopped"}
+    fake = FakeFhirServer(
+        dexrazoxane_body["fhirServer"], [*server_resources(dexrazoxane_body), on_hold, stopped]
+    )
+    pool = await gather(dexrazoxane_body, settings, fake)
+    asked = [r for r in fake.requests if r.url.path.endswith("/MedicationRequest")]
+    assert [r.url.params["status"] for r in asked] == ["active,on-hold"]
+    assert pool.get("MedicationRequest", "doxorubicin-on-hold") is not None
+    assert pool.get("MedicationRequest", "doxorubicin-stopped") is None
+
+
 async def test_unreadable_prefetch_values_and_entries_are_noted_not_fatal(
     dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
 ) -> None:

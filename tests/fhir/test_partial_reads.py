@@ -91,11 +91,14 @@ def reasons(document: dict[str, Any]) -> str:
 
 async def test_a_well_paged_history_is_read_whole_and_approved() -> None:
     body, held = request_without("medicationAdministrations", "coverage")
-    fake = FakeFhirServer(SERVER, [*held, second_coverage()], max_page_size=2)
+    # the Medicare Coverage says it is secondary: the commercial one decides, once both are read (two
+    # Coverages that do not say which comes first leave the line of business unknown, and the order pends:
+    # docs/decisions.md "Line of business unknown never approves or denies")
+    fake = FakeFhirServer(SERVER, [*held, {**second_coverage(), "order": 2}], max_page_size=2)
     document = decided(await evaluate(body, fake))
-    # the control: six doses over three pages of two, both Coverages read (which one is primary is not
-    # said, so the line of business is unknown: a complete read, decided as the contract says)
+    # the control: six doses over three pages of two, both Coverages read
     assert document["decision"] == "approve"
+    assert document["facts"]["line_of_business"] == "commercial"
     assert "Coverage search incomplete" not in reasons(document)
     assert document["facts"]["cumulative_doxorubicin_mg_m2"] == 300.0
     # big pages are asked for; the server's own cap decides

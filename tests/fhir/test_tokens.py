@@ -26,6 +26,7 @@ def test_every_advertised_template_renders_for_a_practitioner_user() -> None:
     rendered = {key: render(template, values) for key, template in PREFETCH_TEMPLATES.items()}
     assert rendered["practitionerRoles"] == "PractitionerRole?practitioner=abc"
     assert rendered["coverage"] == "Coverage?patient=p-1&status=active"
+    assert rendered["medicationRequests"] == "MedicationRequest?patient=p-1&status=active,on-hold"
     assert all(query is not None and "{{" not in query for query in rendered.values())
 
 

@@ -75,11 +75,12 @@ async def until(condition: Any) -> None:
 
 
 def metric(name: str) -> float:
-    return REGISTRY.get_sample_value(name) or 0.0
+    """A per-hook series of the order-sign service (the hook these tests call)."""
+    return REGISTRY.get_sample_value(name, {"hook": "order-sign"}) or 0.0
 
 
 def metric_with(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
+    return REGISTRY.get_sample_value(name, {"hook": "order-sign", **labels}) or 0.0
 
 
 async def test_the_hook_past_the_bound_is_503_with_retry_after_and_health_is_never_shed(

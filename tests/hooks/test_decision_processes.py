@@ -152,7 +152,7 @@ async def test_a_hook_past_its_deadline_in_a_process_is_503_and_its_fhir_queries
         fhir_query_timeout_seconds=600.0,
         fhir_total_timeout_seconds=600.0,
     )
-    abandoned = metric("cds_hooks_abandoned_total")
+    abandoned = metric("cds_hooks_abandoned_total", hook="order-sign")
     async with (
         httpx.AsyncClient(transport=httpx.MockTransport(fhir.handler)) as http,
         served(settings, http) as (app, client),
@@ -166,7 +166,7 @@ async def test_a_hook_past_its_deadline_in_a_process_is_503_and_its_fhir_queries
         await _until(lambda: fhir.cancelled == fhir.received)
         await _until(lambda: app.state.runtime.decisions.idle == 1)
         assert app.state.runtime.decisions.pids() != [before]
-    assert metric("cds_hooks_abandoned_total") == abandoned + 1
+    assert metric("cds_hooks_abandoned_total", hook="order-sign") == abandoned + 1
 
 
 async def _until(condition: Any) -> None:
@@ -190,7 +190,7 @@ async def test_a_stuck_decision_holds_neither_health_nor_the_next_hook_and_is_ki
     replaces it), answered 503 ``timeout``, and counted; the next hook is decided."""
     monkeypatch.setattr("cds_service.app_state.DECISION_HANDLER", "tests.isolation.handlers:hook_or_spin")
     settings = make_settings(decision_processes=2, max_hooks_in_flight=4, hook_deadline_seconds=2.0)
-    late = metric("cds_hook_duration_seconds_count", outcome="deadline")
+    late = metric("cds_hook_duration_seconds_count", hook="order-sign", outcome="deadline")
     async with served(settings) as (app, client):
         pool = app.state.runtime.decisions
         before = pool.pids()
@@ -206,4 +206,4 @@ async def test_a_stuck_decision_holds_neither_health_nor_the_next_hook_and_is_ki
         after = pool.pids()
         assert len(set(before) - set(after)) == 1 and len(after) == 2
         assert (await client.post(SERVICE, content=PEND_RATIO)).status_code == 200
-    assert metric("cds_hook_duration_seconds_count", outcome="deadline") == late + 1
+    assert metric("cds_hook_duration_seconds_count", hook="order-sign", outcome="deadline") == late + 1

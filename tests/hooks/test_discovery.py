@@ -10,7 +10,13 @@ import orjson
 import pytest
 
 from cds_service.fhir.prefetch_templates import PREFETCH_TEMPLATES
-from cds_service.hooks.discovery import SERVICE_ID, discovery_document, service_definition
+from cds_service.hooks.discovery import (
+    DISPATCH_SERVICE_ID,
+    SELECT_SERVICE_ID,
+    SERVICE_ID,
+    discovery_document,
+    service_definition,
+)
 from cds_service.response.configuration import CONFIGURATION_OPTIONS
 from tests.conftest import SPEC_DIR, ServeApp
 
@@ -115,21 +121,31 @@ def test_discovery_conforms_to_the_cds_hooks_services_model() -> None:
     assert conformance_problems(discovery_document()) == []
 
 
-def test_one_order_sign_service_with_the_contract_prefetch() -> None:
-    (service,) = discovery_document()["services"]
-    assert service["hook"] == "order-sign"
-    assert service["id"] == SERVICE_ID
-    assert service["title"] and service["description"] and service["usageRequirements"]
-    assert service["prefetch"] == PREFETCH_TEMPLATES
-    for template in service["prefetch"].values():
-        tokens = re.findall(r"\{\{(.*?)\}\}", template)
-        # CDS Hooks 2.0 prefetch tokens: context primitives and the user* tokens, nothing else.
-        assert set(tokens) <= {
-            "context.patientId",
-            "context.encounterId",
-            "context.userId",
-            "userPractitionerId",
-        }
+def test_the_three_hooks_of_an_order_with_their_prefetch() -> None:
+    services = {service["hook"]: service for service in discovery_document()["services"]}
+    assert list(services) == ["order-sign", "order-select", "order-dispatch"]  # order-sign first, as before
+    assert services["order-sign"]["id"] == SERVICE_ID  # unchanged: EHRs are configured with it
+    assert services["order-select"]["id"] == SELECT_SERVICE_ID
+    assert services["order-dispatch"]["id"] == DISPATCH_SERVICE_ID
+    assert services["order-sign"]["prefetch"] == PREFETCH_TEMPLATES
+    assert services["order-select"]["prefetch"] == PREFETCH_TEMPLATES
+    # order-dispatch's context has no userId: no template that needs it is advertised.
+    assert services["order-dispatch"]["prefetch"] == {
+        key: template
+        for key, template in PREFETCH_TEMPLATES.items()
+        if key not in ("practitioner", "practitionerRoles")
+    }
+    # CDS Hooks 2.0 prefetch tokens: the hook's own context primitives and, where the context has a
+    # userId, the user* tokens; nothing else (no FHIRPath, no draftOrders, no dispatchedOrders).
+    tokens_allowed = {
+        "order-sign": {"context.patientId", "context.encounterId", "context.userId", "userPractitionerId"},
+        "order-select": {"context.patientId", "context.encounterId", "context.userId", "userPractitionerId"},
+        "order-dispatch": {"context.patientId", "context.performer"},
+    }
+    for hook, service in services.items():
+        assert service["title"] and service["description"] and service["usageRequirements"]
+        for template in service["prefetch"].values():
+            assert set(re.findall(r"\{\{(.*?)\}\}", template)) <= tokens_allowed[hook], (hook, template)
 
 
 def test_the_crd_extension_declares_versions_and_configuration_options_only_when_there_are_some() -> None:

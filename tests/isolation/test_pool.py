@@ -5,9 +5,11 @@ service for the process. Ordering is asserted with events and process ids, never
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gzip
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -93,6 +95,17 @@ async def test_a_job_stuck_in_cpu_is_killed_at_its_deadline_and_its_process_repl
         await pool.close()
 
 
+async def _replaced(pool: DecisionPool, pid: int) -> int:
+    """The process that replaced ``pid``, once ready (bounded in turns of 50 ms, not asserted in time)."""
+    for _ in range(600):
+        if pool.idle == 1 and pool.pids() != [pid]:
+            break
+        await asyncio.sleep(0.05)
+    (new_pid,) = pool.pids()
+    assert new_pid != pid
+    return new_pid
+
+
 async def _gone(pid: int) -> None:
     for _ in range(600):
         try:
@@ -166,5 +179,71 @@ async def test_http_from_a_process_is_sent_by_the_services_client(client: httpx.
         head, data = await pool.run({"url": "https://fhir.example/gzipped"}, b"", deadline=later(60))
         assert head["encoding"] is None  # a test double's body arrives decoded already
         assert len(data) == 101
+    finally:
+        await pool.close()
+
+
+async def test_a_jobs_questions_are_answered_in_the_callers_task_before_it_goes_on(
+    client: httpx.AsyncClient,
+) -> None:
+    """A question the job asks mid-way is answered by the caller's ``asked``, run in the caller's own task
+    (its context variables: what the service binds there for the call stays bound), and the job goes on
+    with the answer."""
+    pool = await started(config("asking"), client)
+    called_in: list[str | None] = []
+    caller = contextvars.ContextVar[str | None]("caller", default=None)
+
+    async def asked(head: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
+        called_in.append(caller.get())
+        caller.set(f"set by question {head['n']}")
+        return {"n": head["n"], "seen": head.get("after")}, data + b"+" + str(head["n"]).encode()
+
+    try:
+        caller.set("the request's task")
+        head, data = await pool.run({}, b"job", deadline=later(60), asked=asked)
+        assert head["answers"] == [{"n": 1, "seen": None}, {"n": 2, "seen": {"n": 1, "seen": None}}]
+        assert data == b"job+1+2"
+        assert called_in == ["the request's task", "set by question 1"]
+        assert caller.get() == "set by question 2"
+        assert pool.idle == 1
+    finally:
+        await pool.close()
+
+
+async def test_a_job_whose_question_is_not_answered_fails_and_one_whose_answer_fails_ends_it(
+    client: httpx.AsyncClient,
+) -> None:
+    pool = await started(config("asking"), client)
+
+    async def broken(head: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
+        raise RuntimeError("the store is not there")
+
+    try:
+        # Nothing of a process left waiting mid-job is trusted again: either way it is replaced.
+        (first,) = pool.pids()
+        with pytest.raises(DecisionFailed) as failed:
+            await pool.run({}, b"", deadline=later(60))  # no one to answer it
+        assert failed.value.error == "UnansweredQuestion"
+        second = await _replaced(pool, first)
+        with pytest.raises(RuntimeError, match="the store is not there"):
+            await pool.run({}, b"", deadline=later(60), asked=broken)
+        await _replaced(pool, second)
+    finally:
+        await pool.close()
+
+
+async def test_a_job_stuck_after_its_questions_is_still_killed_at_its_deadline(
+    client: httpx.AsyncClient,
+) -> None:
+    pool = await started(config("asking"), client)
+
+    async def asked(head: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
+        return {}, b""
+
+    try:
+        (stuck_pid,) = pool.pids()
+        with pytest.raises(TimeoutError):
+            await pool.run({"spin_after_asking": True}, b"", deadline=later(1.0), asked=asked)
+        await _gone(stuck_pid)
     finally:
         await pool.close()

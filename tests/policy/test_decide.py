@@ -59,11 +59,59 @@ def test_medicare_is_not_applicable_without_a_tree() -> None:
     assert "Medicare" in det.reason
 
 
-def test_unknown_line_of_business_is_decided_and_a_deny_names_all_three_policies() -> None:
+def test_an_unknown_line_of_business_pends_a_deny_naming_all_three_policies() -> None:
+    """Line of business unknown never approves or denies (docs/decisions.md): the would-be deny pends
+    for the member's coverage, still naming every off-label policy and I.C beside it."""
     det = determine(
-        adult_on_doxorubicin(line_of_business=Fact(None), concurrent_doxorubicin=Fact(False)), ORDER
+        adult_on_doxorubicin(
+            line_of_business=Fact(None, (), "no active Coverage in the data"),
+            concurrent_doxorubicin=Fact(False),
+        ),
+        ORDER,
     )
+    assert (det.decision, det.if_applies) == (Decision.PEND, Decision.DENY)
     assert det.off_label_policies == ("CP.CPA.09", "HIM.PA.154", "CP.PMN.53")
+    assert [node.id for node in det.related] == ["I.C", "III"]
+    assert [doc.criterion for doc in det.documentation] == ["coverage"]
+    assert "the member's coverage is needed" in det.reason
+    assert "no active Coverage in the data" in det.reason and "if it applies: deny" in det.reason
+
+
+def test_an_unknown_line_of_business_never_approves() -> None:
+    det = determine(adult_on_doxorubicin(line_of_business=Fact(None)), ORDER)
+    assert (det.decision, det.if_applies, det.approval) == (Decision.PEND, Decision.APPROVE, None)
+    assert [doc.criterion for doc in det.documentation] == ["coverage"]
+    assert "the member's coverage" in det.documentation[0].request
+
+
+def test_an_unknown_line_of_business_with_open_criteria_asks_for_both() -> None:
+    det = determine(
+        adult_on_doxorubicin(line_of_business=Fact(None), prescriber_onc_or_hem=Fact(None)), ORDER
+    )
+    assert (det.decision, det.if_applies) == (Decision.PEND, Decision.PEND)
+    assert [doc.criterion for doc in det.documentation] == ["I.A.2", "coverage"]
+
+
+def test_a_coverage_read_in_part_asks_for_all_of_it() -> None:
+    det = determine(
+        adult_on_doxorubicin(line_of_business=Fact(None), undecidable="prefetch.coverage incomplete"), ORDER
+    )
+    assert det.decision is Decision.PEND
+    assert det.documentation[-1].criterion == "coverage"
+    assert "could not be read whole" in det.documentation[-1].request
+    assert "prefetch.coverage incomplete" in det.reason
+
+
+def test_a_patient_recorded_as_deceased_is_neither_approved_nor_denied() -> None:
+    dead = Fact(True, ("Patient/p",), "the Patient is recorded as deceased (no date of death)")
+    for changes in ({}, {"concurrent_doxorubicin": Fact(False)}):
+        det = determine(adult_on_doxorubicin(deceased=dead, **changes), ORDER)
+        assert det.decision is Decision.PEND and det.approval is None
+        assert det.documentation[-1].criterion == "vital-status"
+        assert "recorded as deceased" in det.reason
+    # outside the policy's lines of business it is still not-applicable
+    medicare = determine(adult_on_doxorubicin(deceased=dead, line_of_business=Fact("medicare")), ORDER)
+    assert medicare.decision is Decision.NOT_APPLICABLE
 
 
 def test_extravasation_is_judged_on_i_b_with_ii_b_beside_it() -> None:

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from cds_service import thresholds as t
 from cds_service.clinical.facts import ClinicalFacts, DoseTotal, ExtravasationDay, Fact
 from cds_service.policy import evaluators as ev
 from cds_service.policy.outcome import Outcome
@@ -349,3 +350,15 @@ def test_a_diagnosis_settled_by_its_records_says_how() -> None:
     verdict = ev.diagnosis(ruled_out, "Wilms tumor")
     assert (verdict.outcome, verdict.reason) == (Outcome.NOT_MET, ruled_out.reason)
     assert ev.diagnosis(Fact(False), "Wilms tumor").reason == "no Wilms tumor recorded"
+
+
+def test_a_planned_total_whose_range_straddles_the_threshold_says_so() -> None:
+    straddles = DoseTotal(200.0, possible_mg_m2=100.0, possible_parts=2)
+    verdict = ev.reaches(straddles, t.PLANNED_DOXORUBICIN_SARCOMA, "planned cumulative doxorubicin")
+    assert verdict.outcome is UNKNOWN
+    assert verdict.reason.startswith("planned cumulative doxorubicin from 200 mg/m² to 300 mg/m²")
+    below = DoseTotal(150.0, possible_mg_m2=50.0, possible_parts=1)
+    verdict = ev.reaches(below, t.PLANNED_DOXORUBICIN_SARCOMA, "planned cumulative doxorubicin")
+    assert verdict.outcome is NOT_MET and "at most 200 mg/m²" in verdict.reason
+    above = DoseTotal(250.0, possible_mg_m2=100.0, possible_parts=2)
+    assert ev.reaches(above, t.PLANNED_DOXORUBICIN_SARCOMA, "planned").outcome is MET

@@ -68,7 +68,7 @@ async def test_fixture_case(expect_path: Path) -> None:
     document = determination_to_json(evaluation.determinations[0])
 
     wrong: list[str] = []
-    for key in ("decision", "pathway", "approval", "off_label_policies"):
+    for key in ("order", "decision", "pathway", "approval", "off_label_policies", "if_policy_applies"):
         if key in expected and expected[key] != document[key]:
             wrong.append(f"{key}: expected {expected[key]!r}, got {document[key]!r}")
     if "documentation" in expected:
@@ -82,6 +82,12 @@ async def test_fixture_case(expect_path: Path) -> None:
         if got != outcome:
             reason = node["reason"] if node else ""
             wrong.append(f"{criterion}: expected {outcome}, got {got} ({reason})")
+    # What was not read must be said: the reason of each criterion names the resource and what it holds.
+    for criterion, words in expected.get("reasons", {}).items():
+        reason = nodes[criterion]["reason"] if criterion in nodes else ""
+        missing = [word for word in words if word not in reason]
+        if missing:
+            wrong.append(f"{criterion}: reason {reason!r} does not say {missing}")
     for fact, value in expected.get("facts", {}).items():
         if not _same(value, document["facts"].get(fact)):
             wrong.append(f"fact {fact}: expected {value!r}, got {document['facts'].get(fact)!r}")

@@ -188,6 +188,43 @@ def deny(order: dict[str, Any] | None = None, **fact_changes: Any) -> Determinat
     )
 
 
+def coverage_unknown(would: Decision, order: dict[str, Any] | None = None) -> Determination:
+    """The line of business unknown (docs/decisions.md "Line of business unknown never approves or
+    denies"): a pend for the member's coverage, ``would`` being what the policy decides if it applies."""
+    base = {Decision.APPROVE: approve, Decision.DENY: deny, Decision.PEND: pend}[would](
+        order,
+        line_of_business=Fact(
+            None, (COVERAGE,), "Coverage has no mapped payer/plan, no SOPT type and no text"
+        ),
+    )
+    coverage = DocumentationRequest("coverage", "Send the member's coverage for this order.")
+    return replace(
+        base,
+        decision=Decision.PEND,
+        approval=None,
+        documentation=(*base.documentation, coverage),
+        if_applies=would,
+        off_label_policies=("CP.CPA.09", "HIM.PA.154", "CP.PMN.53") if would is Decision.DENY else (),
+        reason="I.A: the member's coverage is needed",
+    )
+
+
+def deceased(order: dict[str, Any] | None = None) -> Determination:
+    """Every criterion met, the Patient recorded as deceased: a pend, never an approval."""
+    dead = Fact(
+        True,
+        ("Patient/pat-1",),
+        "the Patient is recorded as deceased on 2026-11-01, on or before the order date 2026-11-28",
+    )
+    base = approve(order, deceased=dead)
+    vital = DocumentationRequest(
+        "vital-status", "Correct the patient's record or confirm the patient is alive."
+    )
+    return replace(
+        base, decision=Decision.PEND, approval=None, documentation=(vital,), reason="I.A: not decided"
+    )
+
+
 def medicare(order: dict[str, Any] | None = None) -> Determination:
     order = order if order is not None else draft_order()
     ref = f"MedicationRequest/{order.get('id')}"

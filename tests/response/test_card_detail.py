@@ -85,21 +85,21 @@ def test_an_open_criterion_shows_what_is_open_the_options_failed_beside_it_and_n
     tree = node(
         "I.A",
         Outcome.UNKNOWN,
-        "cannot be settled from the data: I.A.5",
+        "not shown — documentation needed: I.A.5",
         node("I.A.1", Outcome.MET, "given"),
         node("I.A.2", Outcome.MET, "oncologist"),
         node(
             "I.A.5",
             Outcome.UNKNOWN,
-            "cannot be settled from the data: I.A.5.b",
+            "not shown — documentation needed: I.A.5.b",
             node("I.A.5.a", Outcome.NOT_MET, "ratio 10.2:1 > 10:1"),
             node("I.A.5.b", Outcome.UNKNOWN, "not recorded"),
         ),
     )
     assert deciding_lines(tree) == [
-        "- **I.A** words of I.A: **not documented**",
-        "  - **I.A.5** words of I.A.5: **not documented**",
-        "    - **I.A.5.b** words of I.A.5.b: **not documented**. not recorded",
+        "- **I.A** words of I.A: **not shown — documentation needed**",
+        "  - **I.A.5** words of I.A.5: **not shown — documentation needed**",
+        "    - **I.A.5.b** words of I.A.5.b: **not shown — documentation needed**. not recorded",
         "    - **I.A.5.a** words of I.A.5.a: **not met**. ratio 10.2:1 > 10:1",
         "  - met: I.A.1, I.A.2",
     ]

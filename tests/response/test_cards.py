@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import pytest
 
-from cds_service.policy.determination import Determination
+from cds_service.policy.determination import Decision, Determination
 from cds_service.response.cards import (
     SUMMARY_LIMIT,
     decision_summary,
@@ -14,7 +14,15 @@ from cds_service.response.cards import (
 )
 from cds_service.response.crd_terms import CrdVersion
 from cds_service.response.dose_proposal import dose_proposal
-from tests.response.determinations import approve, deny, medicare, over_ratio, pend
+from tests.response.determinations import (
+    approve,
+    coverage_unknown,
+    deceased,
+    deny,
+    medicare,
+    over_ratio,
+    pend,
+)
 
 KEY = b"test-card-key"
 PLAN = "Example Health Plan"
@@ -67,7 +75,7 @@ def test_instructions_detail_lists_the_deciding_criteria_the_evidence_summary_an
 
 def test_a_pend_lists_the_documentation_criterion_by_criterion() -> None:
     detail = str(card_for(pend())["detail"])
-    assert "**I.A.2** words of I.A.2: **not documented**" in detail
+    assert "**I.A.2** words of I.A.2: **not shown — documentation needed**" in detail
     assert "### Still needed" in detail
     assert "- **I.A.2**: Send the prescriber's specialty." in detail
     # what to send comes before the criteria and the evidence
@@ -106,3 +114,24 @@ def test_the_propose_alternate_card_has_one_update_suggestion_with_uuids() -> No
     assert suggestion["uuid"] != card["uuid"]
     assert action["type"] == "update" and action["resource"]["id"] == "dex-1"
     assert "500 mg/m²" in action["description"]
+
+
+@pytest.mark.parametrize(
+    ("would", "verb"),
+    [(Decision.APPROVE, "approve"), (Decision.DENY, "deny"), (Decision.PEND, "ask for documentation")],
+)
+def test_an_unknown_line_of_business_says_what_the_policy_would_decide(would: Decision, verb: str) -> None:
+    card = card_for(coverage_unknown(would))
+    summary, detail = str(card["summary"]), str(card["detail"])
+    assert card["indicator"] == "warning" and len(summary) < SUMMARY_LIMIT
+    assert summary == f"Dexrazoxane needs the member's coverage: CP.PHAR.418 would {verb} if it applies"
+    assert detail.startswith("**Coverage needed**")
+    assert "Line of business unknown (Coverage has no mapped payer/plan" in detail
+    assert "- **coverage**: Send the member's coverage" in detail
+
+
+def test_a_deceased_patient_is_not_decided_and_the_card_says_why() -> None:
+    card = card_for(deceased())
+    assert card["summary"] == "Dexrazoxane not decided: the record says the patient has died (CP.PHAR.418)"
+    assert str(card["detail"]).startswith("**Not decided** (CP.PHAR.418 I.A; MedicationRequest/dex-1): the")
+    assert "recorded as deceased on 2026-11-01" in str(card["detail"])

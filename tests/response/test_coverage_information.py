@@ -5,11 +5,20 @@ from typing import Any
 
 import pytest
 
-from cds_service.policy.determination import Determination
+from cds_service.policy.determination import Decision, Determination
 from cds_service.response.coverage_information import coverage_information
 from cds_service.response.coverage_invariants import invariant_violations
 from cds_service.response.crd_terms import COVERAGE_INFORMATION_URL, CrdVersion
-from tests.response.determinations import COVERAGE, TODAY, approve, deny, medicare, pend
+from tests.response.determinations import (
+    COVERAGE,
+    TODAY,
+    approve,
+    coverage_unknown,
+    deceased,
+    deny,
+    medicare,
+    pend,
+)
 
 CANONICAL = "http://127.0.0.1:8080/fhir/Questionnaire/cp-phar-418-dexrazoxane|2026.05.1"
 
@@ -124,3 +133,47 @@ def test_evidence_awaiting_the_payers_review_is_auth_needed_without_doc_needed(v
     # with something else still to send, the documentation is asked for as usual
     still_open = replace(pend(), evidence_under_review=("I.A.5.b",))
     assert values(build(still_open, version))["doc-needed"] == ["clinical"]
+
+
+def _unknown_approve() -> Determination:
+    return coverage_unknown(Decision.APPROVE)
+
+
+def _unknown_deny() -> Determination:
+    return coverage_unknown(Decision.DENY)
+
+
+def _unknown_pend() -> Determination:
+    return coverage_unknown(Decision.PEND)
+
+
+@pytest.mark.parametrize("version", list(CrdVersion))
+@pytest.mark.parametrize("make", [_unknown_approve, _unknown_deny, _unknown_pend, deceased])
+def test_an_unknown_line_of_business_and_a_deceased_patient_obey_the_invariants(
+    make: Any, version: CrdVersion
+) -> None:
+    assert invariant_violations(build(make(), version), version=version) == []
+
+
+@pytest.mark.parametrize("would", [Decision.APPROVE, Decision.DENY])
+def test_an_unknown_line_of_business_is_conditional_and_asks_for_the_coverage(would: Decision) -> None:
+    """crd-ci-q3: something conditional, so info-needed (OTH, with the reason saying what: q6)."""
+    found = values(build(coverage_unknown(would)))
+    assert found["covered"] == ["conditional"] and found["pa-needed"] == ["conditional"]
+    assert found["info-needed"] == ["OTH"]
+    assert "doc-needed" not in found and "questionnaire" not in found and "satisfied-pa-id" not in found
+    (reason,) = found["reason"]
+    assert "send the member's coverage" in reason["text"]
+    assert ("criteria are met" if would is Decision.APPROVE else "criteria are not met") in reason["text"]
+
+
+def test_an_unknown_line_of_business_with_open_criteria_also_asks_for_the_documentation() -> None:
+    found = values(build(coverage_unknown(Decision.PEND), CrdVersion.V2_2))
+    assert found["covered"] == ["conditional"] and found["info-needed"] == ["OTH"]
+    assert found["doc-needed"] == ["clinical"] and found["doc-purpose"] == ["withpa"]
+    assert found["questionnaire"] == [CANONICAL]
+    details = [
+        {sub["url"]: sub for sub in detail}["code"]["valueCodeableConcept"]["coding"][0]["code"]
+        for detail in found["detail"]
+    ]
+    assert details == ["policy-link", "instructions"]

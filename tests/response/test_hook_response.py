@@ -290,7 +290,9 @@ async def test_every_order_sign_fixture_answers_what_a_crd_client_expects(
         app.router.lifespan_context(app),  # the lifespan closes the store it opens
         httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
     ):
-        (service,) = (await client.get("/cds-services")).json()["services"]
+        (service,) = [
+            s for s in (await client.get("/cds-services")).json()["services"] if s["hook"] == "order-sign"
+        ]
         response = await client.post(f"/cds-services/{service['id']}", content=FIXTURES[name])
     if response.status_code == 412:
         assert response.json()["resourceType"] == "OperationOutcome"

@@ -67,8 +67,15 @@ async def test_a_tick_with_nothing_attached_still_asks_for_the_evidence() -> Non
 
 
 async def test_an_unknown_line_of_business_or_one_read_from_text_is_said_on_the_card() -> None:
-    response = await respond("I.C.2-deny-no-coverage-names-every-off-label-policy")
-    assert "Line of business unknown (no active Coverage in the data)" in response["cards"][0]["detail"]
+    response = await respond("I.C.2-pend-no-coverage-would-deny-names-every-off-label-policy")
+    detail = response["cards"][0]["detail"]
+    assert "Line of business unknown (no active Coverage in the data)" in detail
+    # what CP.PHAR.418 would decide if it applies, naming every off-label policy for a deny
+    assert "it would deny the order (off-label review under CP.CPA.09 or HIM.PA.154 or CP.PMN.53" in detail
+    assert response["cards"][0]["summary"].startswith("Dexrazoxane needs the member's coverage")
+    assert "- **coverage**: Send the member's coverage" in detail
+    # no Coverage at all: CRD ties coverage-information to a Coverage, so none is emitted
+    assert response["systemActions"] == []
     from_text = await respond("2.1-line-of-business-deny-medicaid-in-class-value-names-cp-pmn-53")
     assert "Line of business unknown" not in from_text["cards"][0]["detail"]
     assert (
@@ -77,3 +84,23 @@ async def test_an_unknown_line_of_business_or_one_read_from_text_is_said_on_the_
     )
     coded = await respond("I.C.2-deny-medicaid-refers-to-cp-pmn-53")
     assert "Line of business" not in coded["cards"][0]["detail"]
+
+
+async def test_a_coverage_naming_no_line_of_business_is_answered_conditional() -> None:
+    response = await respond("2.2-line-of-business-pend-coverage-names-no-line-of-business")
+    extension, found = coverage_subs(response)
+    assert found["covered"] == ["conditional"] and found["pa-needed"] == ["conditional"]
+    assert found["info-needed"] == ["OTH"] and "questionnaire" not in found
+    assert invariant_violations(extension) == []
+    check_response_shape(response)
+    check_coverage_information(response)
+    assert response["cards"][0]["summary"] == (
+        "Dexrazoxane needs the member's coverage: CP.PHAR.418 would approve if it applies"
+    )
+
+
+async def test_a_record_that_cannot_vouch_for_a_measurement_names_it_on_the_card() -> None:
+    response = await respond("2.2-not-plausible-pend-adult-height-in-inches-in-the-centimetre-field")
+    detail = response["cards"][0]["detail"]
+    assert "Observation/height set aside: height 64.5 cm on 2026-11-27 is outside the plausible" in detail
+    assert "no plausible height (1 set aside as implausible)" in detail

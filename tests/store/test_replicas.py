@@ -15,14 +15,16 @@ import httpx
 import orjson
 import pytest
 
-from cds_service.hooks.discovery import SERVICE_ID
+from cds_service.hooks.discovery import DISPATCH_SERVICE_ID, SERVICE_ID
 from tests.auth.tokens import BASE_URL, ISSUER, ec_key, jwks, mint
+from tests.hooks.workflow import as_dispatch
 from tests.local_server import free_port, wait_ready
 from tests.store.conftest import fresh_database
 from tests.store.hook_requests import assertion_ids, hook_body, hook_bytes
 from tests.store.postgres import PostgresServer
 
 SERVICE = f"/cds-services/{SERVICE_ID}"
+DISPATCH = f"/cds-services/{DISPATCH_SERVICE_ID}"
 PACKAGE = "/fhir/Questionnaire/$questionnaire-package"
 CLAIMS = {"Authorization": "Bearer claims-token"}
 
@@ -132,6 +134,59 @@ async def test_two_replicas_share_assertions_prefill_and_replay_refusal(
     found = await http.get(f"{second.url}/coverage-assertions/{assertion_id}", headers=CLAIMS)
     assert found.status_code == 200
     assert found.json()["decision"] == "approve" and found.json()["client"] == ISSUER
+
+
+async def test_order_dispatch_on_one_replica_returns_the_assertion_order_sign_stored_on_the_other(
+    replicas: Callable[[], Replica], http: httpx.AsyncClient
+) -> None:
+    """The store is the memory across replicas: signed on the first, dispatched on the second with nothing
+    changed, the second tells the assertion the first made (the same id, satisfied-pa-id and day), and
+    says so on the card; with a dose charted since, it decides again under the same id."""
+    first, second = replicas(), replicas()
+    sign = hook_body("dex-dispatched")
+    signed = await http.post(first.url + SERVICE, content=orjson.dumps(sign), headers=bearer(SERVICE))
+    assert signed.status_code == 200, signed.text
+    dispatched = await http.post(
+        second.url + DISPATCH,
+        content=orjson.dumps(as_dispatch(sign, response=signed.json())),
+        headers=bearer(DISPATCH),  # the JWT's aud is the dispatch service's own URL
+    )
+    assert dispatched.status_code == 200, dispatched.text
+
+    def coverage_information(response: httpx.Response) -> dict[str, object]:
+        (action,) = response.json()["systemActions"]
+        (extension,) = [
+            e for e in action["resource"]["extension"] if e["url"].endswith("ext-coverage-information")
+        ]
+        return {
+            part["url"]: next(v for k, v in part.items() if k.startswith("value"))
+            for part in extension["extension"]
+        }
+
+    at_signing, at_dispatch = coverage_information(signed), coverage_information(dispatched)
+    for part in ("coverage-assertion-id", "satisfied-pa-id", "date", "covered", "pa-needed"):
+        assert at_dispatch[part] == at_signing[part], part
+    assert dispatched.json()["cards"][0]["detail"].startswith("**Unchanged since ")
+
+    later = as_dispatch(sign, response=signed.json())
+    administrations = later["prefetch"]["medicationAdministrations"]
+    extra = {**administrations["entry"][-1], "fullUrl": "urn:uuid:charted-since"}
+    extra["resource"] = {
+        **extra["resource"],
+        "id": "charted-since",
+        "effectiveDateTime": "2026-11-27T09:00:00Z",
+    }
+    administrations["entry"].append(extra)
+    administrations["total"] = len(administrations["entry"])
+    changed = await http.post(second.url + DISPATCH, content=orjson.dumps(later), headers=bearer(DISPATCH))
+    assert changed.status_code == 200, changed.text
+    assert coverage_information(changed)["coverage-assertion-id"] == at_signing["coverage-assertion-id"]
+    assert changed.json()["cards"][0]["detail"].startswith("**Determination changed since ")
+    found = await http.get(
+        f"{first.url}/coverage-assertions/{at_signing['coverage-assertion-id']}", headers=CLAIMS
+    )
+    assert found.status_code == 200
+    assert found.json()["determination"]["facts"]["cumulative_doxorubicin_mg_m2"] > 300  # what was told last
 
 
 async def test_a_replica_killed_mid_load_loses_no_assertion_it_answered(

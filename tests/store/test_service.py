@@ -42,6 +42,7 @@ async def test_the_claim_system_reads_a_stored_assertion_with_its_own_token(
     assert body["satisfied_pa_id"].startswith("CP418-")
     assert body["approval"] == body["determination"]["approval"]
     assert body["criteria"]["I.A"] == "met"
+    assert body["hook"] == "order-sign"
     assert unknown.status_code == 404 and unknown.json()["resourceType"] == "OperationOutcome"
     for refused in (no_token, wrong):
         assert refused.status_code == 401

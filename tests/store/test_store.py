@@ -12,6 +12,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+import sqlalchemy
 from prometheus_client import REGISTRY
 
 from cds_service.assertion_ids import assertion_scope, coverage_assertion_id, satisfied_pa_id
@@ -367,3 +368,86 @@ async def test_a_nul_character_from_a_caller_is_stored_and_stops_no_other_write(
         store, assessed(approve(draft_order("dex-after")), key=KEY), patient_id=PATIENT_ID, now=NOW
     )
     assert recorded and await store.determination(recorded[0], now=NOW) is not None
+
+
+def test_libpq_tls_files_in_the_url_become_the_drivers_ssl_context(tmp_path: Path) -> None:
+    """asyncpg takes no sslrootcert argument: the files leave the URL and make the SSLContext it is handed
+    (libpq's meaning: verify-full checks the chain and the host name)."""
+    from cds_service.store.engine import database_url, tls_files
+
+    settings = Settings(
+        database_url=f"postgresql://u:p@db/cds?sslmode=verify-full&sslrootcert={tmp_path}/ca.pem"
+    )
+    assert dict(database_url(settings).query) == {}
+    files = tls_files(settings)
+    assert files is not None and (files.mode, files.rootcert) == ("verify-full", f"{tmp_path}/ca.pem")
+    with pytest.raises(FileNotFoundError):
+        files.context()  # read on each connection: a missing file is a failed connection, named
+    assert tls_files(Settings(database_url="postgresql://u:p@db/cds?sslmode=require")) is None
+
+
+async def test_an_order_s_latest_determination_is_found_by_its_key(store: SqlStore) -> None:
+    """Whatever its coverage: order-dispatch finds what was asserted at signing by the order alone."""
+    earlier, later = NOW - timedelta(days=2), NOW
+    (first,) = assessed(pend(), key=KEY)
+    await record_determinations(store, [first], patient_id=PATIENT_ID, now=earlier)
+    (other_coverage,) = assessed(approve(coverage=Fact("Coverage/cov-2")), key=KEY)
+    await record_determinations(
+        store, [other_coverage], patient_id=PATIENT_ID, now=later, hook="order-dispatch"
+    )
+    assert first.assertion is not None and other_coverage.assertion is not None
+    assert first.assertion.order_key == other_coverage.assertion.order_key
+    found = await store.latest_for_order(first.assertion.order_key, now=NOW)
+    assert found is not None
+    assert (found.assertion_id, found.coverage, found.hook) == (
+        other_coverage.assertion.assertion_id,
+        "Coverage/cov-2",
+        "order-dispatch",
+    )
+    assert found.basis is not None and found.basis["digest"] and found.basis["parts"]["decision"]
+    assert await store.latest_for_order("no-such-order", now=NOW) is None
+    assert await store.latest_for_order(first.assertion.order_key, now=NOW + timedelta(days=4000)) is None
+
+
+async def test_rows_written_before_migration_0002_stay_readable(database_url: str) -> None:
+    """A store at revision 0001 holding a determination, upgraded: the row is read by its assertion id as
+    before, with no order key, basis or hook."""
+    from alembic import command
+    from sqlalchemy import insert
+
+    from cds_service.store.migrate import alembic_config
+
+    sql_store = SqlStore.from_settings(Settings(database_url=database_url))
+    try:
+        async with sql_store.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0001"))
+        (record,) = determination_records(
+            assessed(approve(), key=KEY), patient_id=PATIENT_ID, client="", now=NOW, retention_days=30
+        )
+        columns_of_0001 = {
+            "assertion_id": record.assertion_id, "order_ref": record.order, "patient_id": record.patient_id,
+            "coverage": record.coverage, "decision": record.decision, "pathway": record.pathway,
+            "approval_start": record.approval_start, "approval_end": record.approval_end,
+            "criteria": record.criteria, "determination": record.determination, "prefill": record.prefill,
+            "client": record.client, "satisfied_pa_id": record.satisfied_pa_id,
+            "created_at": record.created_at, "expires_at": record.expires_at,
+        }  # fmt: skip
+        async with sql_store.engine.begin() as connection:
+            old_table = await connection.run_sync(
+                lambda sync: sqlalchemy.Table("determinations", sqlalchemy.MetaData(), autoload_with=sync)
+            )
+            assert "order_key" not in old_table.c
+            await connection.execute(insert(old_table).values(**columns_of_0001))
+        done = await sql_store.migrate()
+        # from which revision to which, each step named (what cds-service migrate prints)
+        assert (done.before, done.after, [revision for revision, _ in done.applied]) == (
+            "0001",
+            "0002",
+            ["0002"],
+        )
+        stored = await sql_store.determination(record.assertion_id, now=NOW)
+        assert stored is not None
+        assert (stored.decision, stored.order_key, stored.basis, stored.hook) == ("approve", None, None, None)
+        assert stored.determination == record.determination
+    finally:
+        await sql_store.close()

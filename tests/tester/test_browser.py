@@ -228,3 +228,54 @@ def test_escaped_chart_text_is_shown_as_written_on_the_tester_page(
     )
     assert shown["text"] == f"I.A.5.b {written}: met"
     assert shown["elements"] == ["UL", "LI", "STRONG", "STRONG"]
+
+
+def test_a_tester_walks_a_scenario_through_select_sign_and_dispatch(
+    browser: BrowserContext, service: Service
+) -> None:
+    """As an EHR fires them: order-select while the order is chosen (one provisional card, no coverage
+    information), order-sign, then order-dispatch of the signed order (the assertion made at signing)."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{service.base_url}/tester")
+    page.select_option("#scenario", APPROVE)
+    expect(page.locator("#status")).to_have_text("Scenario loaded: sign it.")
+    expect(page.locator("#dispatch")).to_be_disabled()  # nothing signed yet
+    page.click("#walk")
+    expect(page.locator("#status")).to_contain_text("Dispatched: HTTP 200")
+
+    stages = page.locator("#workflow li")
+    expect(stages).to_have_count(3)
+    hooks = [stages.nth(i).get_attribute("data-hook") for i in range(3)]
+    assert hooks == ["order-select", "order-sign", "order-dispatch"]
+    assert [stages.nth(i).get_attribute("data-status") for i in range(3)] == ["200", "200", "200"]
+    expect(stages.nth(0)).to_contain_text("Provisional: dexrazoxane likely approved")
+    assert stages.nth(0).get_attribute("data-assertion") == ""  # no coverage information at selection
+    signed_id = stages.nth(1).get_attribute("data-assertion")
+    assert signed_id and stages.nth(2).get_attribute("data-assertion") == signed_id
+
+    # What the pharmacy's EHR shows at dispatch: the signed assertion, and that nothing changed since.
+    card = page.locator(".card").first
+    expect(card.locator(".detail")).to_contain_text("Unchanged since")
+    assert _coverage(page, "Assertion id") == signed_id
+    assert _coverage(page, "PA needed") == "satisfied"
+    assert _coverage(page, "Order").startswith("MedicationRequest/")
+
+    # A card dismissed at dispatch is feedback to the dispatch service.
+    dismissed_uuid = card.get_attribute("data-uuid")
+    card.locator("button.dismiss").click()
+    expect(page.locator("#feedback")).to_contain_text(f"overridden card {dismissed_uuid}: recorded")
+    services = {record["card"]: record.get("service") for record in service.feedback_records()}
+    assert services[dismissed_uuid] == "dexrazoxane-order-dispatch"
+
+    # The hooks one at a time: Select on a pending ratio shows one provisional warning card.
+    page.select_option("#scenario", PEND_RATIO)
+    expect(page.locator("#status")).to_have_text("Scenario loaded: sign it.")
+    page.click("#select")
+    expect(page.locator("#status")).to_contain_text("Selected: HTTP 200")
+    expect(page.locator(".card")).to_have_count(1)
+    expect(page.locator(".card").first).to_have_attribute("data-indicator", "warning")
+    expect(page.locator("#coverage")).to_be_empty()
+    assert errors == []

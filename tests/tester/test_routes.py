@@ -4,6 +4,8 @@ their expected decision."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -12,10 +14,11 @@ import pytest
 
 from cds_service.evaluation import evaluate_hook
 from cds_service.hooks.request import HookRequest
+from cds_service.policy.outcome import OUTCOME_WORDS
 from cds_service.policy.render import determination_to_json
 from cds_service.settings import Settings
 from cds_service.tester.scenarios import find_scenario, list_scenarios, scenario_request, shift_dates
-from tests.conftest import ServeApp
+from tests.conftest import REPO_ROOT, ServeApp
 
 PEND = "policy/I.A.5-pend-ratio-10.2"
 
@@ -44,6 +47,7 @@ async def test_nothing_of_the_tester_is_served_when_authentication_is_required(
         for path in ("/tester", "/tester/static/tester.js", "/tester/scenarios"):
             assert (await client.get(path)).status_code == 404
         assert (await client.post("/tester/determination", content=b"{}")).status_code == 404
+        assert (await client.post("/tester/answer", content=b"{}")).status_code == 404
 
 
 async def test_enabled_with_authentication_the_data_endpoints_need_the_client_jwt(
@@ -53,6 +57,7 @@ async def test_enabled_with_authentication_the_data_endpoints_need_the_client_jw
         assert (await client.get("/tester")).status_code == 200
         assert (await client.get("/tester/scenarios")).status_code == 401
         assert (await client.post("/tester/determination", content=b"{}")).status_code == 401
+        assert (await client.post("/tester/answer", content=b"{}")).status_code == 401
 
 
 async def test_the_determination_endpoint_answers_the_contract_json_of_the_hook_evaluation(
@@ -72,6 +77,31 @@ async def test_the_determination_endpoint_answers_the_contract_json_of_the_hook_
     assert answer.status_code == 200
     assert answer.json() == [determination_to_json(d) for d in evaluation.determinations]
     assert answer.json()[0]["decision"] == "pend"
+    assert refused.status_code == 400  # the hook's own validation
+
+
+async def test_the_answer_is_what_the_hook_answers_with_the_determinations_behind_it(
+    serve_app: ServeApp, make_settings: Callable[..., Settings]
+) -> None:
+    scenario = find_scenario(PEND)
+    assert scenario is not None
+    request = scenario_request(scenario, today=date.today())
+    async with serve_app(make_settings()) as client:
+        signed = await client.post("/tester/answer", json=request)
+        hook = await client.post("/cds-services/dexrazoxane-order-sign", json=request)
+        refused = await client.post("/tester/answer", json={"hook": "order-sign"})
+
+    def without_uuids(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: without_uuids(v) for k, v in value.items() if k != "uuid"}
+        if isinstance(value, list):
+            return [without_uuids(v) for v in value]
+        return value
+
+    assert signed.status_code == 200 and hook.status_code == 200
+    assert without_uuids(signed.json()["response"]) == without_uuids(hook.json())
+    (determination,) = signed.json()["determinations"]
+    assert determination["decision"] == "pend" and determination["criteria"]["id"] == "I.A"
     assert refused.status_code == 400  # the hook's own validation
 
 
@@ -114,3 +144,14 @@ async def test_the_determination_endpoint_takes_a_hook_slot_like_the_hook(
             shed = await client.post("/tester/determination", json=request)
         assert shed.status_code == 503 and shed.headers["Retry-After"] == "1"
         assert (await client.post("/tester/determination", json=request)).status_code == 200
+
+
+def test_the_page_shows_outcomes_in_the_words_of_the_glossary() -> None:
+    """One vocabulary (docs/glossary.md): the page's criteria tree says what the cards and the command
+    line say."""
+    script = (REPO_ROOT / "cds_service" / "tester" / "static" / "tester.js").read_text()
+    (marks,) = re.findall(r"const MARKS = (\{.*\});", script)
+    shown = json.loads(re.sub(r"(\w+):", r'"\1":', marks))
+    assert {value: text.split(" ", 1)[1] for value, text in shown.items()} == {
+        str(outcome): words for outcome, words in OUTCOME_WORDS.items()
+    }

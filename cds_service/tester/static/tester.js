@@ -1,11 +1,21 @@
-// The tester page: pick or paste an order-sign request, edit the dexrazoxane order, Sign, and see what an
-// EHR shows. It calls only this service: the hook, its feedback, DTR $questionnaire-package, and the
-// development-only /tester endpoints. Text from the service is inserted as text, or through the escaping
+// The tester page: pick or paste an order-sign request, edit the dexrazoxane order, then fire the hooks an
+// EHR fires around it, in order: Select (order-select, while the order is chosen), Sign (order-sign), Dispatch
+// (order-dispatch, the signed order sent to the infusion pharmacy), or all three at once; see what the EHR
+// shows after each. It calls only this service: the hooks, their feedback, DTR $questionnaire-package, and
+// the development-only /tester endpoints. Text from the service is inserted as text, or through the escaping
 // Markdown renderer (markdown.js); never as raw HTML.
 "use strict";
 
 (function () {
-  const SERVICE = "/cds-services/dexrazoxane-order-sign";
+  const SERVICES = {
+    "order-select": "/cds-services/dexrazoxane-order-select",
+    "order-sign": "/cds-services/dexrazoxane-order-sign",
+    "order-dispatch": "/cds-services/dexrazoxane-order-dispatch",
+  };
+  // The hook's answer with its determinations, from one evaluation (tester/routes.py).
+  const ANSWER = "/tester/answer";
+  // Who the signed order is dispatched to (order-dispatch context.performer).
+  const PERFORMER = "Organization/infusion-pharmacy";
   const COVERAGE_INFORMATION = "ext-coverage-information";
   // How a dexrazoxane order names its drug (RxNorm products, HCPCS, ATC, the name), as the service reads it.
   const DEXRAZOXANE_MARKS = ["dexraz", "zinecard", "totect", "1736585", "1736590", "j1190", "v03af02"];
@@ -169,6 +179,9 @@
     if (!result.ok) { setStatus("Scenario: " + problem(result), true); return; }
     writeRequest(result.json);
     fillForm();
+    signed = null;
+    $("dispatch").disabled = true;
+    $("workflow").replaceChildren();
     setStatus("Scenario loaded: sign it.");
   }
 
@@ -181,32 +194,134 @@
     });
   }
 
-  let current = null;  // { request, response, determinations }
+  let current = null;  // { service, request, response, determinations }: what the panels show
+  let signed = null;  // { request, response } of the last Sign: what Dispatch sends on
 
-  async function sign() {
-    const request = readRequest();
-    if (!request) { setStatus("The request is not JSON.", true); return; }
-    request.hookInstance = uuid();
-    setStatus("Signing…");
-    const started = performance.now();
-    const hook = await call("POST", SERVICE, request);
-    const elapsed = Math.round(performance.now() - started);
-    const determination = await call("POST", "/tester/determination", request);
-    $("response-json").textContent = hook.text;
-    $("determination-json").textContent = determination.text;
-    $("timing").textContent = "POST " + SERVICE + ": HTTP " + hook.status + " in " + elapsed + " ms";
-    $("questionnaire").replaceChildren();
-    if (!hook.ok) {
-      $("cards").replaceChildren(element("p", { className: "error", text: problem(hook) }));
-      $("coverage").replaceChildren();
-      setStatus("Refused: " + problem(hook), true);
-      return;
+  function reference(resource) { return resource.resourceType + "/" + resource.id; }
+
+  function copyOf(value) { return JSON.parse(JSON.stringify(value)); }
+
+  // order-select: the same session, its dexrazoxane orders selected (as the EHR does when they are picked).
+  function selectRequest(request) {
+    const select = copyOf(request);
+    select.hook = "order-select";
+    select.context.selections = draftEntries(request)
+      .filter(function (e) { return e && e.resource && e.resource.id && isDexrazoxane(e.resource); })
+      .map(function (e) { return reference(e.resource); });
+    return select;
+  }
+
+  // order-dispatch: the signed orders, now active, carrying the coverage information the EHR applied from the
+  // order-sign answer, among the patient's active orders (the medicationRequests prefetch).
+  function dispatchRequest(request, response) {
+    const orders = draftEntries(request).map(function (e) { return e && e.resource; })
+      .filter(function (order) { return order && order.id; })
+      .map(function (order) {
+        const action = (response.systemActions || []).find(function (a) {
+          return a.resource && reference(a.resource) === reference(order);
+        });
+        const active = copyOf(action ? action.resource : order);
+        active.status = "active";
+        return active;
+      });
+    const prefetch = copyOf(request.prefetch || {});
+    const refs = orders.map(reference);
+    const requests = prefetch.medicationRequests;
+    if (requests && requests.resourceType === "Bundle") {
+      const entries = Array.isArray(requests.entry) ? requests.entry : (requests.entry ? [requests.entry] : []);
+      requests.entry = entries.filter(function (e) { return !(e && e.resource && refs.includes(reference(e.resource))); })
+        .concat(orders.map(function (order) { return { resource: order }; }));
+      if (typeof requests.total === "number") requests.total = requests.entry.length;
+    } else if (requests === null) {  // "no data" before signing: now there are the signed orders
+      prefetch.medicationRequests = { resourceType: "Bundle", type: "searchset", entry: orders.map(function (o) { return { resource: o }; }) };
     }
-    current = { request: request, response: hook.json, determinations: determination.ok ? determination.json : [] };
-    renderCards(hook.json.cards || []);
-    renderCoverage(hook.json.systemActions || [], current.determinations);
+    const dispatch = {
+      hook: "order-dispatch",
+      context: { patientId: request.context.patientId, dispatchedOrders: refs, performer: PERFORMER },
+      prefetch: prefetch,
+    };
+    ["fhirServer", "fhirAuthorization", "extension"].forEach(function (key) {
+      if (request[key] !== undefined) dispatch[key] = copyOf(request[key]);
+    });
+    return dispatch;
+  }
+
+  function assertionIds(response) {
+    const found = [];
+    (response.systemActions || []).forEach(function (action) {
+      ((action.resource || {}).extension || []).filter(function (e) { return (e.url || "").endsWith(COVERAGE_INFORMATION); })
+        .forEach(function (e) {
+          (e.extension || []).filter(function (p) { return p.url === "coverage-assertion-id"; })
+            .forEach(function (p) { found.push(p.valueString); });
+        });
+    });
+    return found;
+  }
+
+  function noteStage(hook, result) {
+    const cards = result.ok ? (result.json.cards || []) : [];
+    const ids = result.ok ? assertionIds(result.json) : [];
+    const said = result.ok
+      ? (cards.length ? cards[0].summary : "no card") + (ids.length ? " · assertion " + ids.join(", ") : "")
+      : problem(result);
+    $("workflow").appendChild(element("li", {
+      "data-hook": hook, "data-status": String(result.status), "data-assertion": ids.join(","),
+      className: result.ok ? "" : "error",
+    }, [element("span", { className: "hook", text: hook }), document.createTextNode(" HTTP " + result.status + ": " + said)]));
+  }
+
+  // Fires one hook as the EHR would at that moment; shows its answer; returns whether it was answered.
+  async function fire(hook) {
+    const request = readRequest();
+    if (!request) { setStatus("The request is not JSON.", true); return false; }
+    if (hook === "order-dispatch" && !signed) { setStatus("Sign the order before dispatching it.", true); return false; }
+    const sent = hook === "order-select" ? selectRequest(request)
+      : hook === "order-dispatch" ? dispatchRequest(signed.request, signed.response) : copyOf(request);
+    sent.hookInstance = uuid();
+    if (hook === "order-sign") request.hookInstance = sent.hookInstance;
+    setStatus(hook + "…");
+    const started = performance.now();
+    // One evaluation answers both the cards and the criteria tree (POST /tester/answer: the hook's own answer,
+    // from its service's responder, with the determinations behind it), so the FHIR server is read once.
+    const answered = await call("POST", ANSWER, sent);
+    const elapsed = Math.round(performance.now() - started);
+    const result = answered.ok
+      ? { status: answered.status, ok: true, json: answered.json.response, text: JSON.stringify(answered.json.response, null, 2) }
+      : answered;
+    const determination = answered.ok
+      ? { ok: true, json: answered.json.determinations, text: JSON.stringify(answered.json.determinations, null, 2) }
+      : { ok: false, json: [], text: "" };
+    noteStage(hook, result);
+    $("response-json").textContent = result.text;
+    $("determination-json").textContent = determination.text;
+    $("timing").textContent = "POST " + ANSWER + " (the " + SERVICES[hook] + " answer and its determinations): HTTP " + result.status + " in " + elapsed + " ms";
+    $("questionnaire").replaceChildren();
+    if (!result.ok) {
+      $("cards").replaceChildren(element("p", { className: "error", text: problem(result) }));
+      $("coverage").replaceChildren();
+      setStatus("Refused: " + problem(result), true);
+      return false;
+    }
+    current = { service: SERVICES[hook], request: sent, response: result.json, determinations: determination.ok ? determination.json : [] };
+    if (hook === "order-sign") {
+      signed = { request: sent, response: result.json };
+      $("dispatch").disabled = false;
+    }
+    renderCards(result.json.cards || []);
+    renderCoverage(result.json.systemActions || [], current.determinations);
     renderCriteria(current.determinations);
-    setStatus("Signed: HTTP " + hook.status + " in " + elapsed + " ms.");
+    const done = { "order-select": "Selected", "order-sign": "Signed", "order-dispatch": "Dispatched" }[hook];
+    setStatus(done + ": HTTP " + result.status + " in " + elapsed + " ms.");
+    return true;
+  }
+
+  async function sign() { await fire("order-sign"); }
+
+  async function walk() {
+    $("workflow").replaceChildren();
+    for (const hook of ["order-select", "order-sign", "order-dispatch"]) {
+      if (!(await fire(hook))) return;
+    }
   }
 
   function link(url, label) {
@@ -248,7 +363,7 @@
 
   async function sendFeedback(item) {
     item.outcomeTimestamp = new Date().toISOString();
-    const result = await call("POST", SERVICE + "/feedback", { feedback: [item] });
+    const result = await call("POST", (current ? current.service : SERVICES["order-sign"]) + "/feedback", { feedback: [item] });
     $("feedback").appendChild(element("li", {
       className: result.ok ? "" : "error",
       text: item.outcome + " card " + item.card + ": " + (result.ok ? "recorded (HTTP " + result.status + ")" : problem(result)),
@@ -403,7 +518,8 @@
 
   // ---- the whole criteria tree (the determination JSON) ----
 
-  const MARKS = { met: "✓ met", not_met: "✗ not met", unknown: "? unknown" };
+  // The outcome words of docs/glossary.md (policy/outcome.py OUTCOME_WORDS; a test holds them equal).
+  const MARKS = { met: "✓ met", not_met: "✗ not met", unknown: "? not shown — documentation needed" };
 
   function treeNode(node) {
     const item = element("li", {}, [
@@ -441,6 +557,9 @@
       $(id).addEventListener("change", formChanged);
     });
     $("sign").addEventListener("click", sign);
+    $("select").addEventListener("click", function () { fire("order-select"); });
+    $("dispatch").addEventListener("click", function () { fire("order-dispatch"); });
+    $("walk").addEventListener("click", walk);
     loadScenarios();
   });
 })();

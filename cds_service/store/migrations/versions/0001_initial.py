@@ -1,4 +1,4 @@
-"""Determinations, feedback and JWT ids (issue 11).
+"""The store's first schema: determinations, feedback and JWT ids.
 
 Revision ID: 0001
 Revises:

@@ -1,0 +1,391 @@
+"""Not plausible is not a fact: what in the record cannot vouch for itself, and why (docs/facts.md
+"Plausibility").
+
+A criterion may be met only on facts consistent with the rest of the record; a fact that conflicts with
+the record or with physiology is unknown, its reason naming the conflict, and is never used to meet a
+criterion or to size a dose. The rules live here, in one place, and the readers ask:
+
+* the patient's vital status (``vital_status``): recorded as deceased, with or without a date;
+* the age (``Plausibility.age_on``): an order dated before the birth date, or an age no human reached;
+* body measurements (``Plausibility.screen``, asked by ``clinical.bsa``): a height, weight or BSA outside
+  what is plausible for the age at the measurement (``BODY_RANGES``, one table naming its source),
+  measured before birth, far from the patient's other measurements of the same kind, or a charted BSA far
+  from the one the height and weight measured with it give;
+* how far from a dose a height may be (``Plausibility.height_window``): a growing child's (under 18 at
+  the dose) sizes only doses within a year of it;
+* records dated before the patient's birth (``Plausibility.before_birth``): an administration so dated is
+  never a dose;
+* a single dose no regimen gives (``dose_not_credible``, asked by ``clinical.doses`` and the ratio).
+
+Pure: the pool's Patient and the dates given; no clock.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from statistics import median
+from types import MappingProxyType
+from typing import NamedTuple
+
+from cds_service.clinical.codes import MAX_SINGLE_DOSE_MG_M2, Agent
+from cds_service.clinical.dates import age_in_years, birth_date_bounds
+from cds_service.clinical.facts import Fact
+from cds_service.clinical.fhir_read import parse_date
+from cds_service.clinical.limits import MEASUREMENTS_COMPARED
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.thresholds import ADULT_AGE
+
+# Under this age a patient grows: a height measured more than ``GROWING_HEIGHT_WINDOW`` from a dose does
+# not size it (the policy's own adult age, I.A.3.a).
+GROWN_AT_YEARS = int(ADULT_AGE.value)
+GROWING_HEIGHT_WINDOW = timedelta(days=365)
+
+# The oldest verified human age (Jeanne Calment, 122 years; Guinness World Records): an age beyond it is a
+# birth date typed wrong, and "adult" or "pediatric" cannot be read from it.
+OLDEST_HUMAN_YEARS = 122
+
+
+# Medians of height (cm) and weight (kg) for age, girls' and boys' (the lower and the higher of the two):
+# ages 0 and 1, WHO Child Growth Standards 2006 (length/height-for-age and weight-for-age, at birth and
+# at 12 months); ages 2 to 20, CDC 2000 Growth Charts (Kuczmarski RJ et al., Vital Health Stat 11(246),
+# 2002; data files statage.csv and wtage.csv, column M at 24.5, 36.5 ... 240 months). Age in whole years;
+# 20 stands for every adult age.
+_MEDIANS: dict[int, tuple[float, float, float, float]] = {
+    0: (49.1, 49.9, 3.2, 3.3),
+    1: (74.0, 75.7, 8.9, 9.6),
+    2: (85.4, 86.9, 12.1, 12.7),
+    3: (94.2, 95.3, 13.9, 14.4),
+    4: (101.0, 102.5, 15.9, 16.3),
+    5: (108.0, 109.2, 18.0, 18.5),
+    6: (115.0, 115.7, 20.3, 20.8),
+    7: (121.8, 122.0, 22.9, 23.2),
+    8: (127.8, 128.1, 25.8, 25.8),
+    9: (133.1, 133.7, 28.7, 29.1),
+    10: (138.2, 138.8, 32.1, 33.1),
+    11: (143.7, 144.3, 36.1, 37.4),
+    12: (149.3, 151.5, 40.7, 41.8),
+    13: (156.4, 157.3, 45.8, 46.0),
+    14: (160.5, 164.1, 49.5, 51.2),
+    15: (161.9, 170.1, 52.1, 56.5),
+    16: (162.6, 173.6, 53.9, 61.1),
+    17: (162.9, 175.3, 55.2, 64.7),
+    18: (163.1, 176.2, 56.2, 67.3),
+    19: (163.3, 176.6, 57.4, 69.2),
+    20: (163.3, 176.8, 58.2, 70.6),
+}
+_ADULT_MEDIAN_AGE = max(_MEDIANS)
+
+# Our bounds around those medians, wide enough never to set aside a real patient and tight enough to catch
+# a unit in the wrong field: a height from 60% to 140% of the median (about -10 to +10 SD for age; a height
+# in inches typed as centimetres is 39% of the true value, 49% for the tallest adult); a weight from 40% to
+# 500% (cachexia to the heaviest patients treated; a weight in grams or in kilograms typed as pounds
+# falls outside or is caught by agreement below). The bounds of a year of age span it: from the lower
+# median at its start to the higher median at its end.
+_HEIGHT_FACTORS = (0.6, 1.4)
+_WEIGHT_FACTORS = (0.4, 5.0)
+# Human extremes whatever the age (a premature newborn to the tallest and heaviest adults): also the
+# bounds when the age is unknown, and the lower bounds in the first year of life (preterm infants).
+_HUMAN_HEIGHT_CM = (30.0, 250.0)
+_HUMAN_WEIGHT_KG = (0.4, 350.0)
+_HUMAN_BSA_M2 = (0.1, 3.5)
+
+
+class BodyRange(NamedTuple):
+    height_cm: tuple[float, float]
+    weight_kg: tuple[float, float]
+    bsa_m2: tuple[float, float]
+
+
+def _mosteller(height_cm: float, weight_kg: float) -> float:
+    return math.sqrt(height_cm * weight_kg / 3600.0)
+
+
+def _within(bounds: tuple[float, float], limits: tuple[float, float]) -> tuple[float, float]:
+    return max(bounds[0], limits[0]), min(bounds[1], limits[1])
+
+
+def _band(age: int) -> BodyRange:
+    start = _MEDIANS[min(age, _ADULT_MEDIAN_AGE)]
+    end = _MEDIANS[min(age + 1, _ADULT_MEDIAN_AGE)]
+    height = _within((start[0] * _HEIGHT_FACTORS[0], end[1] * _HEIGHT_FACTORS[1]), _HUMAN_HEIGHT_CM)
+    weight = _within((start[2] * _WEIGHT_FACTORS[0], end[3] * _WEIGHT_FACTORS[1]), _HUMAN_WEIGHT_KG)
+    if age == 0:
+        height, weight = (_HUMAN_HEIGHT_CM[0], height[1]), (_HUMAN_WEIGHT_KG[0], weight[1])
+    bsa = _within((_mosteller(height[0], weight[0]), _mosteller(height[1], weight[1])), _HUMAN_BSA_M2)
+    return BodyRange(height, weight, bsa)
+
+
+# The plausible height, weight and BSA for each whole year of age (the last for every adult age).
+BODY_RANGES: MappingProxyType[int, BodyRange] = MappingProxyType({age: _band(age) for age in _MEDIANS})
+HUMAN_RANGE = BodyRange(
+    _HUMAN_HEIGHT_CM,
+    _HUMAN_WEIGHT_KG,
+    _within((_mosteller(_HUMAN_HEIGHT_CM[0], _HUMAN_WEIGHT_KG[0]), 99.0), _HUMAN_BSA_M2),
+)
+
+# Agreement with the patient's other measurements of the same kind (our choice): a reading half or double
+# most of the others near it is set aside. Real change is slower: an infant gains at most 1.9x its
+# weight in its first three months (WHO weight-for-age, birth to 3 months), an adult's height does not
+# change; pounds typed as kilograms are 2.2x, inches as centimetres 2.54x, a weight 10x the others 10x.
+AGREEMENT_FACTOR = 2.0
+# "Near": a weight or BSA within 90 days; a growing child's height within a year; an adult's height at
+# any time. At most ``limits.MEASUREMENTS_COMPARED`` readings on each side are compared.
+AGREEMENT_WINDOW = timedelta(days=90)
+AGREEMENT_NEIGHBOURS = MEASUREMENTS_COMPARED.value
+# A charted BSA further than this factor from the BSA its height and weight give (Mosteller, both measured
+# within ``AGREEMENT_WINDOW`` of it) is set aside: BSA formulas differ by under 15% (clinical-codes §3.1),
+# and a BSA capped at 2.0 m² stays within it up to an actual 3.0 m²; a height in inches gives 1.59x.
+BSA_AGREEMENT_FACTOR = 1.5
+
+_UNITS = {"height": "cm", "weight": "kg", "bsa": "m2"}
+
+
+class Reading(NamedTuple):
+    """One body measurement as read (``clinical.bsa``): its kind ("height", "weight", "bsa"), its time,
+    its value in cm, kg or m², and the Observation it came from."""
+
+    kind: str
+    when: datetime
+    value: float
+    reference: str
+
+
+@dataclass(frozen=True)
+class Screened:
+    """The readings kept, by kind, and each one set aside with why (sorted: the order the Observations
+    came in does not matter)."""
+
+    kept: Mapping[str, list[Reading]]
+    set_aside: tuple[str, ...]
+    aside_by_kind: Mapping[str, int] = field(default_factory=dict)
+
+
+def dose_not_credible(agent: Agent, mg_m2: float | None) -> str:
+    """Why one dose of ``mg_m2`` is no dose of ``agent`` a regimen gives (above ``MAX_SINGLE_DOSE_MG_M2``,
+    about twice the highest labelled single dose: "50 g" charted for 50 mg), or "" when it is credible."""
+    limit = MAX_SINGLE_DOSE_MG_M2.get(agent)
+    if mg_m2 is None or limit is None or mg_m2 <= limit:
+        return ""
+    return f"{mg_m2:.0f} mg/m2 in one dose of {agent.value} is not credible (a charting slip?)"
+
+
+def vital_status(patient: Resource | None, on: date) -> Fact[bool]:
+    """Whether the patient is recorded as deceased (``True``), with the reason the card states.
+
+    ``deceasedBoolean`` true says the patient is dead as the record stands, so by the order date of any
+    order signed now: no approval. A ``deceasedDateTime`` on or before the order date says so with a date;
+    one after it (a death after the order was written, or a date in the future) still records the patient
+    as deceased, and no order signed on such a record can be approved either. A deceased element that
+    cannot be read is read as deceased, never as alive."""
+    if patient is None:
+        return Fact(False, (), "no Patient in the data")
+    reference = reference_of(patient)
+    flag = patient.get("deceasedBoolean")
+    written = patient.get("deceasedDateTime")
+    if written is not None:
+        died = parse_date(written)
+        if died is None:
+            why = f"the Patient is recorded as deceased (date {written!r} unreadable)"
+            return Fact(True, (reference,), why)
+        when = "on or before" if died <= on else "after"
+        return Fact(
+            True,
+            (reference,),
+            f"the Patient is recorded as deceased on {died.isoformat()}, {when} the order date "
+            f"{on.isoformat()}",
+        )
+    if flag is True:
+        return Fact(True, (reference,), "the Patient is recorded as deceased (no date of death)")
+    if flag is not None and flag is not False:
+        why = f"the Patient's deceased flag {flag!r} cannot be read: taken as deceased"
+        return Fact(True, (reference,), why)
+    return Fact(False, (reference,), "the Patient is not recorded as deceased")
+
+
+def the_patient(pool: ResourcePool) -> Resource | None:
+    """The request's Patient: the one ``context.patientId`` names, else the first one sent."""
+    found = pool.get("Patient", pool.patient_id) if pool.patient_id else None
+    if found is not None:
+        return found
+    patients = pool.of_type("Patient")
+    return patients[0] if patients else None
+
+
+class Plausibility:
+    """What one patient's record can vouch for: asked by the readers (age, body measurements,
+    administrations) so the same rules hold everywhere."""
+
+    def __init__(self, birth_date: object = None) -> None:
+        self._written = birth_date
+        self._bounds = birth_date_bounds(birth_date)
+
+    @classmethod
+    def of(cls, pool: ResourcePool) -> Plausibility:
+        patient = the_patient(pool)
+        return cls(patient.get("birthDate") if patient is not None else None)
+
+    @property
+    def earliest_birth(self) -> date | None:
+        return self._bounds[0] if self._bounds else None
+
+    def age_on(self, day: date) -> tuple[int | None, str]:
+        """Whole years on ``day``, or ``None`` with why: no birth date, a partial one allowing two ages,
+        a day before the birth date (the record contradicts itself), or an age no human reached."""
+        if self._bounds is None:
+            return None, "the Patient has no birth date"
+        oldest, youngest = age_in_years(self._bounds[0], day), age_in_years(self._bounds[1], day)
+        written, on = str(self._written).strip(), day.isoformat()
+        if day < self._bounds[0]:
+            return None, f"{on} is before the birth date {written}: the record contradicts itself"
+        if youngest < 0:
+            return None, f"the birth date {written} may fall after {on}"
+        if oldest > OLDEST_HUMAN_YEARS:
+            return None, f"the birth date {written} makes the patient {oldest} on {on}: not plausible"
+        if oldest != youngest:
+            return None, f"the birth date {written} allows age {youngest} or {oldest} on {on}"
+        return oldest, f"age on {on}"
+
+    def before_birth(self, day: date | None) -> bool:
+        """Whether ``day`` is surely before the patient was born (before the earliest day a partial birth
+        date allows)."""
+        return day is not None and self._bounds is not None and day < self._bounds[0]
+
+    def growing_on(self, day: date) -> bool:
+        """Whether the patient is under 18 on ``day``; an age that cannot be read is taken as growing (a
+        height then sizes only doses within a year of it)."""
+        age, _ = self.age_on(day)
+        return age is None or age < GROWN_AT_YEARS
+
+    def height_window(self, day: date) -> timedelta:
+        """How far from a dose on ``day`` a height may be measured and still size it."""
+        return GROWING_HEIGHT_WINDOW if self.growing_on(day) else timedelta.max
+
+    def body_range(self, day: date) -> tuple[BodyRange, str]:
+        """The plausible height, weight and BSA on ``day``, and for whom ("age 54", "any age")."""
+        age, _ = self.age_on(day)
+        if age is None:
+            return HUMAN_RANGE, "any age"
+        return BODY_RANGES[min(age, _ADULT_MEDIAN_AGE)], f"age {age}"
+
+    def screen(self, readings: Iterable[Reading]) -> Screened:
+        """The body measurements the record can vouch for, and each one set aside with why: before birth,
+        outside the plausible range for the age, far from the patient's other measurements of its kind,
+        or (a charted BSA) far from what the height and weight measured with it give."""
+        notes: list[str] = []
+        counts = dict.fromkeys(_UNITS, 0)
+        plausible: dict[str, list[Reading]] = {kind: [] for kind in _UNITS}
+        for reading in readings:
+            why = self._implausible(reading)
+            if why:
+                notes.append(f"{reading.reference} set aside: {_shown(reading)} {why}")
+                counts[reading.kind] = counts.get(reading.kind, 0) + 1
+            else:
+                plausible.setdefault(reading.kind, []).append(reading)
+        kept: dict[str, list[Reading]] = {}
+        for kind, found in plausible.items():
+            found.sort(key=lambda r: (r.when, r.reference))
+            outliers = self._outliers(found)
+            notes += [note for _, note in outliers]
+            counts[kind] = counts.get(kind, 0) + len(outliers)
+            aside = {reference for reference, _ in outliers}
+            kept[kind] = [r for r in found if r.reference not in aside]
+        for reference, note in _bsa_disagreements(kept["bsa"], kept["height"], kept["weight"]):
+            notes.append(note)
+            counts["bsa"] += 1
+            kept["bsa"] = [r for r in kept["bsa"] if r.reference != reference]
+        return Screened(kept, tuple(sorted(notes)), MappingProxyType(counts))
+
+    def _implausible(self, reading: Reading) -> str:
+        day = reading.when.date()
+        if self.before_birth(day):
+            return f"is before the birth date {str(self._written).strip()}"
+        ranges, whom = self.body_range(day)
+        low, high = getattr(ranges, _FIELDS[reading.kind])
+        if low <= reading.value <= high:
+            return ""
+        unit = _UNITS[reading.kind]
+        return (
+            f"is outside the plausible {_number(low)}-{_number(high)} {unit} for {whom} "
+            "(a unit in the wrong field?)"
+        )
+
+    def _outliers(self, readings: list[Reading]) -> list[tuple[str, str]]:
+        """Readings half or double the median of the patient's other readings of their kind near them."""
+        found: list[tuple[str, str]] = []
+        times = [r.when for r in readings]
+        for index, reading in enumerate(readings):
+            window = self._agreement_window(reading)
+            low = bisect_left(times, reading.when - window) if window != timedelta.max else 0
+            neighbours = [
+                other.value
+                for other in readings[max(low, index - AGREEMENT_NEIGHBOURS) : index]
+                + readings[index + 1 : index + 1 + AGREEMENT_NEIGHBOURS]
+                if abs(other.when - reading.when) <= window
+            ]
+            far = [value for value in neighbours if _far(reading.value, value, AGREEMENT_FACTOR)]
+            # Most of the readings near it disagree: one outlier among several agreeing readings cannot set
+            # them aside, and of two readings that disagree neither can be trusted.
+            if far and len(far) * 2 > len(neighbours):
+                unit = _UNITS[reading.kind]
+                found.append(
+                    (
+                        reading.reference,
+                        f"{reading.reference} set aside: {_shown(reading)} is far from the patient's other "
+                        f"{reading.kind} readings ({len(far)} of {len(neighbours)} near it, median "
+                        f"{_number(median(neighbours))} {unit})",
+                    )
+                )
+        return found
+
+    def _agreement_window(self, reading: Reading) -> timedelta:
+        if reading.kind != "height":
+            return AGREEMENT_WINDOW
+        return GROWING_HEIGHT_WINDOW if self.growing_on(reading.when.date()) else timedelta.max
+
+
+_FIELDS = {"height": "height_cm", "weight": "weight_kg", "bsa": "bsa_m2"}
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value < 10 else f"{value:.1f}".removesuffix(".0")
+
+
+def _shown(reading: Reading) -> str:
+    value = f"{_number(reading.value)} {_UNITS[reading.kind]}"
+    return f"{reading.kind} {value} on {reading.when.date().isoformat()}"
+
+
+def _far(value: float, other: float, factor: float) -> bool:
+    return value > 0 and other > 0 and max(value / other, other / value) >= factor
+
+
+def _nearest(readings: list[Reading], when: datetime) -> Reading | None:
+    near = [r for r in readings if abs(r.when - when) <= AGREEMENT_WINDOW]
+    return min(near, key=lambda r: (abs(r.when - when), r.reference)) if near else None
+
+
+def _bsa_disagreements(
+    charted: list[Reading], heights: list[Reading], weights: list[Reading]
+) -> list[tuple[str, str]]:
+    """Charted BSAs far from the Mosteller BSA of the height and weight measured nearest them (both within
+    ``AGREEMENT_WINDOW``): two measurements outweigh one derived value."""
+    found: list[tuple[str, str]] = []
+    for reading in charted:
+        height, weight = _nearest(heights, reading.when), _nearest(weights, reading.when)
+        if height is None or weight is None:
+            continue
+        measured = _mosteller(height.value, weight.value)
+        if _far(reading.value, measured, BSA_AGREEMENT_FACTOR):
+            found.append(
+                (
+                    reading.reference,
+                    f"{reading.reference} set aside: {_shown(reading)} is far from the "
+                    f"{_number(measured)} m2 its height and weight give ({height.reference}, "
+                    f"{weight.reference})",
+                )
+            )
+    return found

@@ -1,0 +1,197 @@
+"""Not plausible is not a fact (docs/facts.md "Plausibility"): what the record cannot vouch for, and why."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from cds_service.clinical.bsa import BodySurfaceArea
+from cds_service.clinical.codes import Agent
+from cds_service.clinical.plausibility import (
+    BODY_RANGES,
+    GROWING_HEIGHT_WINDOW,
+    HUMAN_RANGE,
+    Plausibility,
+    Reading,
+    dose_not_credible,
+    vital_status,
+)
+from tests.clinical.builders import bsa, height, weight
+
+ON = date(2026, 11, 28)
+
+
+def reading(kind: str, day: str, value: float, rid: str | None = None) -> Reading:
+    when = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    return Reading(kind, when, value, f"Observation/{rid or kind + '-' + day}")
+
+
+# Vital status
+
+
+def test_a_deceased_flag_without_a_date_is_deceased_now() -> None:
+    found = vital_status({"resourceType": "Patient", "id": "p", "deceasedBoolean": True}, ON)
+    assert (found.value, found.evidence) == (True, ("Patient/p",))
+    assert "no date of death" in found.reason
+
+
+@pytest.mark.parametrize(("died", "words"), [("2026-11-01", "on or before"), ("2026-11-28", "on or before")])
+def test_a_date_of_death_on_or_before_the_order_date_says_so(died: str, words: str) -> None:
+    found = vital_status({"resourceType": "Patient", "id": "p", "deceasedDateTime": died}, ON)
+    assert found.value is True and f"deceased on {died}, {words} the order date" in found.reason
+
+
+def test_a_date_of_death_after_the_order_or_unreadable_is_still_deceased() -> None:
+    later = vital_status({"resourceType": "Patient", "id": "p", "deceasedDateTime": "2027-03-01"}, ON)
+    assert later.value is True and "after the order date" in later.reason
+    unreadable = vital_status({"resourceType": "Patient", "id": "p", "deceasedDateTime": "soon"}, ON)
+    assert unreadable.value is True and "unreadable" in unreadable.reason
+    odd = vital_status({"resourceType": "Patient", "id": "p", "deceasedBoolean": "yes"}, ON)
+    assert odd.value is True
+
+
+def test_alive_or_no_patient_is_not_deceased() -> None:
+    assert vital_status({"resourceType": "Patient", "id": "p", "deceasedBoolean": False}, ON).value is False
+    assert vital_status({"resourceType": "Patient", "id": "p"}, ON).value is False
+    assert vital_status(None, ON).value is False
+
+
+# Age
+
+
+def test_an_age_the_record_cannot_vouch_for_is_unknown() -> None:
+    assert Plausibility("1972-03-15").age_on(ON) == (54, "age on 2026-11-28")
+    before, why = Plausibility("2027-01-01").age_on(ON)
+    assert before is None and "before the birth date 2027-01-01" in why
+    ancient, why = Plausibility("1880-01-01").age_on(ON)
+    assert ancient is None and "not plausible" in why
+    assert Plausibility("2008").age_on(date(2026, 6, 1))[0] is None  # 17 or 18
+    assert Plausibility(None).age_on(ON) == (None, "the Patient has no birth date")
+
+
+def test_a_growing_childs_height_sizes_only_doses_within_a_year() -> None:
+    plausible = Plausibility("2010-06-01")
+    assert plausible.height_window(date(2026, 5, 31)) == GROWING_HEIGHT_WINDOW  # 15
+    assert plausible.height_window(date(2028, 6, 1)) == timedelta.max  # 18
+    assert Plausibility(None).height_window(ON) == GROWING_HEIGHT_WINDOW  # age unknown: growing
+
+
+# Body measurements
+
+
+def test_the_range_table_spans_every_age_and_bounds_each_kind() -> None:
+    assert sorted(BODY_RANGES) == list(range(21))
+    for ranges in BODY_RANGES.values():
+        for low, high in ranges:
+            assert 0 < low < high
+        for (low, high), (human_low, human_high) in zip(ranges, HUMAN_RANGE, strict=True):
+            assert human_low <= low and high <= human_high
+    # a grown woman's 64.5 "cm" (inches) is outside, 150 cm is inside
+    adult = BODY_RANGES[20].height_cm
+    assert not adult[0] <= 64.5 <= adult[1] and adult[0] <= 150 <= adult[1]
+
+
+@pytest.mark.parametrize(
+    ("birth", "kind", "value", "kept"),
+    [
+        ("1972-03-15", "height", 64.5, False),  # an adult's 164 cm typed in inches
+        ("1972-03-15", "height", 164, True),
+        ("1972-03-15", "weight", 0.07, False),  # 70 g for 70 kg
+        ("1972-03-15", "weight", 27.2, True),  # within range: only agreement can catch it
+        ("2023-06-01", "height", 37.4, False),  # a 3-year-old's 95 cm in inches
+        ("2023-06-01", "height", 95, True),
+        ("2023-06-01", "weight", 140, False),
+        (None, "height", 64.5, True),  # age unknown: only the human extremes apply
+        (None, "height", 12, False),
+    ],
+)
+def test_a_measurement_outside_the_range_for_the_age_is_set_aside(
+    birth: str | None, kind: str, value: float, kept: bool
+) -> None:
+    screened = Plausibility(birth).screen([reading(kind, "2026-11-20", value, "m")])
+    assert bool(screened.kept[kind]) is kept
+    if not kept:
+        (note,) = screened.set_aside
+        assert note.startswith("Observation/m set aside: ") and "outside the plausible" in note
+        assert screened.aside_by_kind[kind] == 1
+
+
+def test_a_measurement_before_birth_is_set_aside() -> None:
+    screened = Plausibility("2020-05-01").screen([reading("weight", "2019-01-01", 3.4, "w")])
+    assert screened.kept["weight"] == [] and "before the birth date 2020-05-01" in screened.set_aside[0]
+
+
+def test_a_weight_ten_times_the_others_is_set_aside_and_the_others_kept() -> None:
+    readings = [reading("weight", day, 30) for day in ("2026-09-01", "2026-10-01", "2026-11-01")]
+    readings.append(reading("weight", "2026-11-20", 300, "slip"))
+    screened = Plausibility(None).screen(readings)
+    assert [r.value for r in screened.kept["weight"]] == [30, 30, 30]
+    (note,) = screened.set_aside
+    assert note.startswith("Observation/slip set aside: weight 300 kg") and "3 of 3 near it" in note
+
+
+def test_of_two_readings_that_disagree_neither_is_trusted() -> None:
+    screened = Plausibility("1972-03-15").screen(
+        [reading("weight", "2026-10-01", 60, "kg"), reading("weight", "2026-11-20", 27.2, "lb")]
+    )
+    assert screened.kept["weight"] == [] and len(screened.set_aside) == 2
+
+
+def test_readings_far_apart_in_time_are_not_compared() -> None:
+    weights = [reading("weight", "2025-01-01", 100), reading("weight", "2026-11-01", 45)]
+    assert len(Plausibility("1972-03-15").screen(weights).kept["weight"]) == 2  # a year apart
+    # a child's heights nine years apart double: growth, not a slip
+    heights = [reading("height", "2017-06-01", 75), reading("height", "2026-11-01", 150)]
+    assert len(Plausibility("2016-06-01").screen(heights).kept["height"]) == 2
+
+
+def test_a_charted_bsa_far_from_its_height_and_weight_is_set_aside() -> None:
+    same_day = [reading("height", "2026-11-20", 165), reading("weight", "2026-11-20", 60)]
+    wrong = Plausibility("1972-03-15").screen([*same_day, reading("bsa", "2026-11-20", 1.0, "b")])
+    assert wrong.kept["bsa"] == [] and "far from the 1.66 m2 its height and weight give" in wrong.set_aside[0]
+    right = Plausibility("1972-03-15").screen([*same_day, reading("bsa", "2026-11-20", 1.7, "b")])
+    assert len(right.kept["bsa"]) == 1 and right.set_aside == ()
+
+
+def test_the_screen_does_not_depend_on_the_order_of_the_readings() -> None:
+    readings = [
+        reading("weight", "2026-11-01", 60, "a"),
+        reading("weight", "2026-11-10", 6, "b"),
+        reading("height", "2026-11-01", 64.5, "c"),
+        reading("weight", "2026-11-05", 61, "d"),
+    ]
+    plausible = Plausibility("1972-03-15")
+    assert plausible.screen(readings) == plausible.screen(list(reversed(readings)))
+
+
+def test_the_bsa_names_what_was_set_aside_and_is_not_sized_by_it() -> None:
+    body = BodySurfaceArea(
+        [height("h", "2026-11-27", 64.5), weight("w", "2026-11-27", 60)],
+        plausibility=Plausibility("1972-03-15"),
+    )
+    assert body.on(ON) is None
+    assert body.missing_reason(ON) == "no plausible height (1 set aside as implausible)"
+    assert body.set_aside[0].startswith("Observation/h set aside: height 64.5 cm")
+
+
+def test_an_adults_height_sizes_doses_at_any_distance_a_childs_within_a_year() -> None:
+    measures = [
+        height("h", "2026-11-27", 175),
+        weight("w15", "2023-05-03", 50),
+        weight("w19", "2026-11-27", 60),
+    ]
+    grown_since = BodySurfaceArea(measures, plausibility=Plausibility("2007-06-01"))
+    assert grown_since.on(date(2023, 5, 3)) is None  # 15 at the dose: the height is 3 years away
+    assert grown_since.on(ON) is not None
+    always_adult = BodySurfaceArea(measures, plausibility=Plausibility("1972-03-15"))
+    assert always_adult.on(date(2023, 5, 3)) is not None
+    charted = BodySurfaceArea([bsa("b", "2023-05-03", 1.5)], plausibility=Plausibility("2007-06-01"))
+    assert charted.on(date(2023, 5, 3)) is not None  # a charted BSA needs no height
+
+
+def test_a_single_dose_no_regimen_gives_is_not_credible() -> None:
+    assert dose_not_credible(Agent.DOXORUBICIN, 75) == ""
+    assert "not credible" in dose_not_credible(Agent.DOXORUBICIN, 500)
+    assert dose_not_credible(Agent.DEXRAZOXANE, 5000) == ""  # no bound for dexrazoxane
+    assert dose_not_credible(Agent.IDARUBICIN, None) == ""

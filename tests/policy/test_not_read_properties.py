@@ -1,0 +1,148 @@
+"""Not read is not absent, as two properties over every fixture request (docs/decisions.md "What is not
+read"):
+
+* information loss never flips a decision: remove a coding keeping its text, write a code system's URI as
+  one the service does not know, or keep only a concept's text; the decision may move from approve or
+  deny to pend, never from approve to deny, from deny to approve, nor from pend to approve (and a member
+  outside the policy stays outside it or pends);
+* aliases agree: every code system written by another of its published identifiers (its OID, with or
+  without ``urn:oid:``, http for https and back) gives the same determination.
+
+Hypothesis draws which concepts lose what (derandomized through ``st.randoms``); a property that fails
+names the request and the edit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cds_service.clinical import code_systems
+from tests.policy.offline import REQUEST_IDS, REQUESTS, case, decide
+
+Json = dict[str, Any]
+EXAMPLES = int(os.environ.get("NOT_READ_EXAMPLES", "6"))  # per request; more to search harder
+ALIAS_EXAMPLES = 4
+UNKNOWN_SYSTEM = "urn:oid:2.999.1704.1"  # an OID no standard code system is published under
+# What information loss may do to a decision: nothing, or leave it pending.
+ALLOWED = {
+    "approve": {"approve", "pend"},
+    "deny": {"deny", "pend"},
+    "pend": {"pend", "deny"},
+    "not-applicable": {"not-applicable", "pend"},
+}
+
+
+def _concepts(value: Any) -> Iterator[Json]:
+    """Every CodeableConcept in a request with a coding in a code system the service reads (clinical
+    codes, drugs, specialties, units' systems: not the status and category vocabularies)."""
+    if isinstance(value, dict):
+        codings = value.get("coding")
+        if isinstance(codings, list) and any(
+            isinstance(c, dict)
+            and isinstance(c.get("system"), str)
+            and code_systems.canonical(c["system"]) is not None
+            for c in codings
+        ):
+            yield value
+        for item in value.values():
+            yield from _concepts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _concepts(item)
+
+
+def _displays(concept: Json) -> str:
+    return "; ".join(c["display"] for c in concept.get("coding", []) if isinstance(c.get("display"), str))
+
+
+def lose(body: Json, rng: random.Random) -> tuple[Json, list[str]]:
+    """``body`` with up to three concepts losing information, and what each lost."""
+    edited = copy.deepcopy(body)
+    concepts = list(_concepts(edited))
+    done: list[str] = []
+    for concept in rng.sample(concepts, min(len(concepts), rng.randint(1, 3))):
+        codings = concept["coding"]
+        how = rng.choice(("drop a coding", "unknown system", "text only"))
+        if how == "drop a coding":
+            dropped = codings.pop(rng.randrange(len(codings)))
+            concept.setdefault("text", dropped.get("display") or "")
+            done.append(f"dropped {dropped.get('system')}|{dropped.get('code')}")
+        elif how == "unknown system":
+            coding = rng.choice(codings)
+            done.append(f"{coding.get('system')}|{coding.get('code')} written in {UNKNOWN_SYSTEM}")
+            coding["system"] = UNKNOWN_SYSTEM
+        else:
+            concept["text"] = concept.get("text") or _displays(concept)
+            done.append(f"only the text {concept['text']!r} kept of {len(codings)} coding(s)")
+            del concept["coding"]
+    return edited, done
+
+
+def _decisions(body: Json, today: Any) -> dict[str, str]:
+    return {d["order"]: d["decision"] for d in asyncio.run(decide(body, today, evidence=False))}
+
+
+@pytest.mark.parametrize("request_path", REQUESTS, ids=REQUEST_IDS)
+def test_information_loss_never_flips_a_decision(request_path: Path) -> None:
+    body, today = case(request_path)
+    before = _decisions(body, today)
+
+    @settings(
+        max_examples=EXAMPLES, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    @given(st.randoms(use_true_random=False))
+    def never_flips(rng: random.Random) -> None:
+        edited, done = lose(body, rng)
+        after = _decisions(edited, today)
+        for order, decision in after.items():
+            if order in before:  # an order no longer read as dexrazoxane has no determination at all
+                assert decision in ALLOWED[before[order]], f"{before[order]} -> {decision} after {done}"
+
+    never_flips()
+
+
+def alias(body: Json, rng: random.Random) -> Json:
+    """``body`` with every coding's system written by another of its published identifiers."""
+    edited = copy.deepcopy(body)
+    for concept in _concepts(edited):
+        for coding in concept["coding"]:
+            uri = code_systems.canonical(coding.get("system") or "")
+            if uri is None:
+                continue
+            written = rng.choice(code_systems.identifiers(uri))
+            if rng.random() < 0.3:
+                written = written.removeprefix("urn:oid:")
+            if written.startswith("http://") and rng.random() < 0.5:
+                written = "https://" + written.removeprefix("http://")
+            elif written.startswith("https://") and rng.random() < 0.5:
+                written = "http://" + written.removeprefix("https://")
+            coding["system"] = written
+    return edited
+
+
+@pytest.mark.parametrize("request_path", REQUESTS, ids=REQUEST_IDS)
+def test_aliases_agree(request_path: Path) -> None:
+    body, today = case(request_path)
+    reference = asyncio.run(decide(body, today))
+
+    @settings(
+        max_examples=ALIAS_EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(st.randoms(use_true_random=False))
+    def same_by_any_identifier(rng: random.Random) -> None:
+        assert asyncio.run(decide(alias(body, rng), today)) == reference
+
+    same_by_any_identifier()
