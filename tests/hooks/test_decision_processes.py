@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,17 +20,18 @@ from prometheus_client import REGISTRY
 from cds_service.app import create_app
 from cds_service.assertion_ids import assertion_key
 from cds_service.card_ids import was_issued
-from cds_service.hooks.discovery import SERVICE_ID
+from cds_service.hooks.discovery import DISPATCH_SERVICE_ID, SELECT_SERVICE_ID, SERVICE_ID
 from cds_service.settings import Settings
 from tests.conftest import REPO_ROOT, empty_fhir_server
 from tests.hooks.test_admission import HeldFhirServer, hook_without_prefetch
+from tests.hooks.test_order_dispatch import _add_late_charted_dose, assertion, coverage_information
+from tests.hooks.workflow import as_dispatch, as_select
 
 SERVICE = f"/cds-services/{SERVICE_ID}"
-POLICY_CASES = sorted(
-    path
-    for path in (REPO_ROOT / "fhir_fixtures" / "policy").glob("*.json")
-    if not path.name.endswith(".expect.json")
-)
+SELECT = f"/cds-services/{SELECT_SERVICE_ID}"
+DISPATCH = f"/cds-services/{DISPATCH_SERVICE_ID}"
+POLICY = REPO_ROOT / "fhir_fixtures" / "policy"
+POLICY_CASES = sorted(path for path in POLICY.glob("*.json") if not path.name.endswith(".expect.json"))
 PEND_RATIO = (REPO_ROOT / "fhir_fixtures/policy/I.A.5-pend-ratio-10.2.json").read_bytes()
 
 
@@ -143,8 +145,11 @@ async def test_fhir_queries_of_a_process_are_sent_by_the_service_and_counted(mak
 
 
 async def test_a_hook_past_its_deadline_in_a_process_is_503_and_its_fhir_queries_cancelled(
-    make_settings: Any,
+    make_settings: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """FHIR reads that outlast the deadline: 503, the queries cancelled, the process replaced; the service's
+    line of the call carries its hook_instance (the process told the service once it had parsed the
+    request, before the deadline stopped it)."""
     fhir = HeldFhirServer()
     settings = make_settings(
         decision_processes=1,
@@ -158,8 +163,12 @@ async def test_a_hook_past_its_deadline_in_a_process_is_503_and_its_fhir_queries
         served(settings, http) as (app, client),
     ):
         (before,) = app.state.runtime.decisions.pids()
-        response = await client.post(SERVICE, content=hook_without_prefetch())
+        capsys.readouterr()
+        body = hook_without_prefetch()
+        response = await client.post(SERVICE, content=body)
         assert response.status_code == 503
+        (call,) = [line for line in _lines(capsys.readouterr().out) if line["event"] == "hook_call"]
+        assert call["status"] == 503 and call["hook_instance"] == orjson.loads(body)["hookInstance"]
         issue = response.json()["issue"][0]
         assert issue["code"] == "timeout" and "decision process was stopped" in issue["details"]["text"]
         assert fhir.received > 0
@@ -167,6 +176,10 @@ async def test_a_hook_past_its_deadline_in_a_process_is_503_and_its_fhir_queries
         await _until(lambda: app.state.runtime.decisions.idle == 1)
         assert app.state.runtime.decisions.pids() != [before]
     assert metric("cds_hooks_abandoned_total", hook="order-sign") == abandoned + 1
+
+
+def _lines(out: str) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
 async def _until(condition: Any) -> None:
@@ -207,3 +220,86 @@ async def test_a_stuck_decision_holds_neither_health_nor_the_next_hook_and_is_ki
         assert len(set(before) - set(after)) == 1 and len(after) == 2
         assert (await client.post(SERVICE, content=PEND_RATIO)).status_code == 200
     assert metric("cds_hook_duration_seconds_count", hook="order-sign", outcome="deadline") == late + 1
+
+
+class WatchedStore:
+    """The service's store, its reads and writes of determinations listed with the process that made
+    them."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.calls: list[tuple[str, int, int]] = []  # (operation, pid, records written)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def save_determinations(self, records: Any) -> None:
+        self.calls.append(("save", os.getpid(), len(records)))
+        await self.store.save_determinations(records)
+
+    async def latest_for_order(self, order_key: str, *, now: Any) -> Any:
+        self.calls.append(("latest_for_order", os.getpid(), 0))
+        return await self.store.latest_for_order(order_key, now=now)
+
+    async def determination(self, assertion_id: str, *, now: Any) -> Any:
+        self.calls.append(("determination", os.getpid(), 0))
+        return await self.store.determination(assertion_id, now=now)
+
+
+async def _walk(client: httpx.AsyncClient, sign: dict[str, Any]) -> list[dict[str, Any]]:
+    """select, sign, dispatch (nothing changed), dispatch (a dose charted since): as an EHR fires them."""
+    answers = []
+    for path, body in ((SELECT, as_select(sign)), (SERVICE, sign)):
+        response = await client.post(path, json=body)
+        assert response.status_code == 200, response.text
+        answers.append(response.json())
+    for change in (None, _add_late_charted_dose):
+        dispatch = as_dispatch(sign, response=answers[1])
+        if change is not None:
+            change(dispatch)
+        response = await client.post(DISPATCH, json=dispatch)
+        assert response.status_code == 200, response.text
+        answers.append(response.json())
+    return answers
+
+
+async def test_select_sign_and_dispatch_in_a_process_answer_as_on_the_event_loop_the_store_the_services(
+    make_settings: Any, tmp_path: Path
+) -> None:
+    """The three hooks decided in a decision process answer what the event loop answers, ids and all.
+    The store is read and written by the service only, in its own process: sign's records written before
+    its answer, dispatch's determination on record read there (the process asks) and compared, nothing
+    written when it stands, the new determination written when a dose charted since changed it."""
+    sign: dict[str, Any] = orjson.loads((POLICY / "I.A.3.a-deny-cumulative-299.json").read_bytes())
+    async with (
+        served(make_settings()) as (_, loop),
+        served(make_settings(decision_processes=1, data_dir=str(tmp_path / "own"))) as (app, in_process),
+    ):
+        runtime = app.state.runtime
+        watched = runtime.store = WatchedStore(runtime.store)
+        metric_before = {
+            standing: metric("cds_dispatch_revisions_total", standing=standing)
+            for standing in ("unchanged", "changed")
+        }
+        on_loop = await _walk(loop, sign)
+        answers = await _walk(in_process, sign)
+    assert [without_uuids(a) for a in answers] == [without_uuids(a) for a in on_loop]
+    selected, signed, unchanged, changed = answers
+    assert len(selected["cards"]) == 1 and "systemActions" not in selected
+    assert unchanged["cards"][0]["detail"].startswith("**Unchanged since ")
+    assert changed["cards"][0]["detail"].startswith("**Determination changed since ")
+    ids = [assertion(coverage_information(a)[0])[0] for a in (signed, unchanged, changed)]
+    assert ids[0] == ids[1] == ids[2]  # the assertion on record, kept; then replaced under its own id
+    here = os.getpid()
+    assert {pid for _, pid, _ in watched.calls} == {here}
+    # select stores nothing; sign one record; dispatch unchanged none; dispatch changed one
+    assert [(op, n) for op, _, n in watched.calls if op == "save"] == [
+        ("save", 0),
+        ("save", 1),
+        ("save", 0),
+        ("save", 1),
+    ]
+    assert [op for op, _, _ in watched.calls if op != "save"] == ["latest_for_order", "latest_for_order"]
+    # counted twice: once by the event-loop app, once by the one with a decision process
+    for standing in ("unchanged", "changed"):
+        assert metric("cds_dispatch_revisions_total", standing=standing) == metric_before[standing] + 2
