@@ -14,7 +14,7 @@ from cds_service.app import create_app
 from cds_service.assertion_ids import assertion_key
 from cds_service.card_ids import issued_uuid
 from cds_service.errors import InvalidRequest
-from cds_service.hooks.discovery import SERVICE_ID
+from cds_service.hooks.discovery import DISPATCH_SERVICE_ID, SELECT_SERVICE_ID, SERVICE_ID
 from cds_service.hooks.feedback import feedback_record, parse_feedback
 from cds_service.settings import Settings
 from cds_service.store.engine import SQLITE_FILE
@@ -325,17 +325,33 @@ async def test_a_suggestion_the_service_never_issued_is_left_out_and_flagged(
 
 
 async def test_cards_the_service_answers_with_are_issued(serve_app: ServeApp, make_settings: Any) -> None:
-    """The round trip: the uuids of a real answer's cards and suggestions are recognised."""
+    """The round trip, on each of the three services: the uuids of a real answer's cards and suggestions
+    (order-select's provisional card included) are recognised, and feedback on them recorded under the
+    service whose card it is."""
     from cds_service.card_ids import was_issued
     from tests.conftest import REPO_ROOT
+    from tests.hooks.workflow import as_dispatch, as_select
 
-    request = (REPO_ROOT / "fhir_fixtures/policy/I.A.5-pend-ratio-10.2.json").read_bytes()
-    async with serve_app(make_settings()) as client:
-        response = (await client.post(f"/cds-services/{SERVICE_ID}", content=request)).json()
-    ids = [card["uuid"] for card in response["cards"]]
-    ids += [s["uuid"] for card in response["cards"] for s in card.get("suggestions", [])]
-    assert len(ids) >= 4 and all(was_issued(uuid, KEY) for uuid in ids)
+    settings = make_settings()
+    sign = orjson.loads((REPO_ROOT / "fhir_fixtures/policy/I.A.5-pend-ratio-10.2.json").read_bytes())
+    async with serve_app(settings) as client:
+        selected = (await client.post(f"/cds-services/{SELECT_SERVICE_ID}", json=as_select(sign))).json()
+        signed = (await client.post(f"/cds-services/{SERVICE_ID}", json=sign)).json()
+        dispatch = as_dispatch(sign, response=signed)
+        dispatched = (await client.post(f"/cds-services/{DISPATCH_SERVICE_ID}", json=dispatch)).json()
+        answers = {SELECT_SERVICE_ID: selected, SERVICE_ID: signed, DISPATCH_SERVICE_ID: dispatched}
+        for service, response in answers.items():
+            ids = [card["uuid"] for card in response["cards"]]
+            ids += [s["uuid"] for card in response["cards"] for s in card.get("suggestions", [])]
+            assert ids and all(was_issued(uuid, KEY) for uuid in ids), service
+            item = {**OVERRIDDEN, "card": response["cards"][0]["uuid"]}
+            assert (
+                await client.post(f"/cds-services/{service}/feedback", content=body(item))
+            ).status_code == 200
+    assert len(signed["cards"]) >= 3 and len(selected["cards"]) == 1
     assert not was_issued("9368d37b-283f-44a0-93ea-547cebab93ed", KEY)
+    recorded = {record["card"]: record.get("service") for record in stored_feedback(settings)}
+    assert recorded == {answer["cards"][0]["uuid"]: service for service, answer in answers.items()}
 
 
 async def test_a_feedback_body_over_one_mib_is_413(serve_app: ServeApp, make_settings: Any) -> None:
@@ -358,7 +374,7 @@ async def _chunks(data: bytes) -> Any:
 
 async def test_feedback_is_shed_like_hooks_when_its_bound_is_reached(make_settings: Any) -> None:
     """One feedback call held in the store; with a bound of one, the next is refused at once (503,
-    Retry-After) and the first still completes."""
+    Retry-After, counted by the hook of the service it was for) and the first still completes."""
     import asyncio
 
     from cds_service.store.sql import SqlStore
@@ -383,8 +399,12 @@ async def test_feedback_is_shed_like_hooks_when_its_bound_is_reached(make_settin
                 client.post(f"/cds-services/{SERVICE_ID}/feedback", content=body(OVERRIDDEN))
             )
             await asyncio.wait_for(entered.wait(), 10)
+            shed = REGISTRY.get_sample_value("cds_feedback_shed_total", {"hook": "order-dispatch"}) or 0.0
             second = await asyncio.wait_for(
-                client.post(f"/cds-services/{SERVICE_ID}/feedback", content=body(ACCEPTED)), 10
+                client.post(f"/cds-services/{DISPATCH_SERVICE_ID}/feedback", content=body(ACCEPTED)), 10
+            )
+            assert (
+                REGISTRY.get_sample_value("cds_feedback_shed_total", {"hook": "order-dispatch"}) == shed + 1
             )
             release.set()
             assert (await first).status_code == 200
