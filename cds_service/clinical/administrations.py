@@ -8,7 +8,9 @@ before the stop). Never: ``not-done`` (or DSTU2 ``wasNotGiven`` / STU3 ``notGive
 CONTRACT §2.1 then refines what counts:
 
 * "One dose is counted once": records of the same drug, the same dose and the same start time to the
-  minute are one dose whatever their ids (``merge_duplicates``);
+  minute are one dose whatever their ids (``merge_duplicates``); records of one drug started within
+  ``SAME_INFUSION_WINDOW`` of each other are one infusion, never two known doses: the same amount charted
+  again is an unknown part, different amounts make the dose an unknown part (``charted_twice``);
 * "Given means given by then": one dated after the order date (or today) is a charting slip, an unknown
   part of a total and never a dose (``given_by``).
 """
@@ -16,7 +18,7 @@ CONTRACT §2.1 then refines what counts:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -266,6 +268,107 @@ def merge_duplicates(
                 first = first._replace(merged=tuple(a.reference for a in group), request=request)
             kept.append(first)
     return kept
+
+
+# Records of one drug whose starts are within this of each other are one infusion charted twice, never two
+# doses (our choice): a barcode MAR and a smart-pump feed chart the same push or infusion minutes apart
+# (scan, then pump start), and no regimen gives a drug the service counts (an anthracycline, dexrazoxane)
+# twice within hours: the shortest interval between its doses is a day (daunorubicin and idarubicin days
+# 1-3, dexrazoxane days 1-3 after an extravasation); a continuous infusion charted by its daily bags is 24 h
+# apart. An hour covers the gap between two systems' clocks and a push charted at its end.
+SAME_INFUSION_WINDOW = timedelta(minutes=60)
+
+
+class ChartedTwice(NamedTuple):
+    """What ``charted_twice`` finds: each record that repeats another's dose within the window, with why
+    (an unknown part, never a dose); each dose charted with different amounts within the window, by its
+    first record, with why and every record of it (that dose is an unknown part, not the larger and not
+    the sum: the other records add nothing)."""
+
+    repeats: dict[str, str]
+    conflicting: dict[str, tuple[str, tuple[str, ...]]]
+
+    def folded(self) -> set[str]:
+        """Records counted within another record's unknown part (a dose charted with different amounts)."""
+        return {ref for first, (_, refs) in self.conflicting.items() for ref in refs if ref != first}
+
+    def not_doses(self) -> set[str]:
+        return set(self.repeats) | {ref for _, refs in self.conflicting.values() for ref in refs}
+
+
+def _amount_said(administration: Administration) -> str:
+    if administration.amount is None:
+        return "no amount"
+    value, unit = administration.amount
+    return f"{value:g} {unit}"
+
+
+def charted_twice(
+    administrations: Iterable[Administration],
+    per_m2: Callable[[Administration], float | None] | None = None,
+) -> ChartedTwice:
+    """Records of one drug, charted with a time, whose starts are within ``SAME_INFUSION_WINDOW`` of the
+    first of them (on one clock): one infusion, not several doses (docs/facts.md "One dose is counted
+    once"; the same minute and the same dose is ``merge_duplicates``' one dose already). The same amount
+    (as ``merge_duplicates`` reads it) charted again minutes later cannot be told from a second dose no
+    regimen gives: each later record is an unknown part, never a dose. Different amounts for the one dose
+    (a correction kept beside the original, two systems disagreeing) conflict: the dose is one unknown
+    part. The first record is the earliest, then by reference: the result does not depend on the order
+    the records came in."""
+    by_agent: dict[Agent, list[tuple[datetime, Administration]]] = {}
+    for administration in administrations:
+        if administration.moment is not None and administration.amount is not None:
+            by_agent.setdefault(administration.agent, []).append((administration.moment, administration))
+    found = ChartedTwice({}, {})
+    for records in by_agent.values():
+        if len(records) < 2:
+            continue
+        records.sort(key=lambda item: (item[0].timestamp(), item[1].reference))
+        index = 0
+        while index < len(records):
+            start, first = records[index]
+            end = index + 1
+            while end < len(records) and records[end][0] - start <= SAME_INFUSION_WINDOW:
+                end += 1
+            cluster, index = records[index:end], end
+            if len(cluster) < 2:
+                continue
+            if all(_same_dose(first, other, per_m2) for _, other in cluster[1:]):
+                for when, other in cluster[1:]:
+                    minutes = round((when - start).total_seconds() / 60)
+                    found.repeats[other.reference] = (
+                        f"the same dose as {first.reference} charted {minutes} min after it: one infusion "
+                        "charted twice, or a second dose no regimen gives"
+                    )
+                continue
+            amounts = ", ".join(dict.fromkeys(_amount_said(a) for _, a in cluster))
+            references = tuple(ref for _, a in cluster for ref in (a.merged or (a.reference,)))
+            found.conflicting[first.reference] = (
+                f"{', '.join(references)} chart different amounts ({amounts}) for one dose within "
+                f"{round(SAME_INFUSION_WINDOW.total_seconds() / 60)} min: which was given is not known",
+                tuple(a.reference for _, a in cluster),
+            )
+    return found
+
+
+def one_record_per_dose(
+    resources: Iterable[Resource], drug_of: Callable[[Resource], object]
+) -> list[tuple[Resource, tuple[str, ...]]]:
+    """Administrations read as no dose of a drug the service counts (another patient's, a drug it cannot
+    identify), one per dose: records of the same drug (``drug_of``), the same amount and the same start
+    minute (on one clock) are one dose, as ``merge_duplicates`` reads doses; each group's first record by
+    reference, with every record of it. Records with no time of day are each their own."""
+    groups: dict[tuple[object, ...], list[Resource]] = {}
+    for index, resource in enumerate(resources):
+        moment = administered_at(resource)
+        minute: object = moment.timestamp() // 60 if moment is not None else ("no time", index)
+        groups.setdefault((repr(drug_of(resource)), minute, _amount(resource)), []).append(resource)
+    found: list[tuple[Resource, tuple[str, ...]]] = []
+    for group in groups.values():
+        group.sort(key=reference_of)
+        found.append((group[0], tuple(reference_of(r) for r in group)))
+    found.sort(key=lambda item: reference_of(item[0]))
+    return found
 
 
 def same_day_undated(

@@ -1,7 +1,9 @@
 """Body surface area on a date: a charted BSA nearest in time, else Mosteller from the height and weight
 nearest in time (CONTRACT §3 "Administered dose"; formula and LOINC codes: clinical-codes §3). When both
-are charted, the nearer in time wins (CONTRACT §2.1 "Nearest in time wins"): a Mosteller BSA from a
-height and weight measured nearer the dose than the charted BSA is used instead of it.
+are charted, the nearer in time wins (docs/facts.md "Administrations"): a Mosteller BSA from a height and
+weight measured nearer the dose than the charted BSA is used instead of it. Nearer is read on the real
+times, the dose's own time when it has one; a dose charted with a date only is as near to every
+measurement of its day, and a tie keeps the charted BSA.
 
 The observations are indexed by time once per request, so converting hundreds of doses costs a bisection
 each, not a scan (a patient with 500 administrations costs a few ms).
@@ -9,7 +11,8 @@ each, not a scan (a patient with 500 administrations costs a few ms).
 Only measurements the record can vouch for size a dose (``clinical.plausibility``, docs/facts.md
 "Plausibility"): one outside what is plausible for the age, measured before birth, or far from the
 patient's other measurements is set aside, and ``set_aside`` says which and why; a growing child's height
-sizes only doses within a year of it.
+sizes only doses within a year of it; a charted BSA and the height and weight it conflicts with, neither
+side borne out by the patient's other readings, size no dose (the dose is unknown, saying why).
 """
 
 from __future__ import annotations
@@ -154,24 +157,47 @@ class BodySurfaceArea:
         self._bsa = _Series(screened.kept["bsa"])
         self._height = _Series(screened.kept["height"])
         self._weight = _Series(screened.kept["weight"])
+        # Measures of body size that conflict, neither side borne out: the charted BSA, or the height and
+        # weight together, size no dose (each with why).
+        self._bsa_conflicts = {c.bsa: c.reason for c in screened.conflicts if c.bsa}
+        self._pair_conflicts = {c.pair: c.reason for c in screened.conflicts}
         # Doses between two charted heights and weights share one Mosteller BSA: worked out once.
         self._mosteller: dict[tuple[int, int], Bsa] = {}
 
     def on(self, when: date | datetime) -> Bsa | None:
-        """The BSA for a dose on ``when``; ``None`` when neither a BSA nor a height and weight is charted
-        near enough to it (``MAX_WEIGHT_DISTANCE``, ``MAX_HEIGHT_DISTANCE``)."""
+        """The BSA for a dose on ``when`` (its instant when charted with a time); ``None`` when neither a
+        BSA nor a height and weight is charted near enough to it (``MAX_WEIGHT_DISTANCE``,
+        ``MAX_HEIGHT_DISTANCE``), or when the measures nearest it conflict (``missing_reason`` says why)."""
+        found = self._pick(when)
+        return found if isinstance(found, Bsa) else None
+
+    def _pick(self, when: date | datetime) -> Bsa | str:
+        """The BSA for ``when``, or why none ("" when nothing is near enough, said by ``missing_reason``)."""
         moment = _moment(when)
         charted = self._bsa.nearest(moment, MAX_WEIGHT_DISTANCE)
         height = self._height.nearest(moment, self._height_distance(moment))
         weight = self._weight.nearest(moment, MAX_WEIGHT_DISTANCE)
+        conflict = ""
+        if height is not None and weight is not None:
+            pair = (self._height.readings[height].reference, self._weight.readings[weight].reference)
+            conflict = self._pair_conflicts.get(pair, "")
         passed_over = ""
         if charted is not None:
             reading = self._bsa.readings[charted]
-            if height is None or weight is None or not self._measured_nearer(moment, reading, height, weight):
-                return Bsa(reading.value, "observation", (reading.reference,))
+            if (
+                height is None
+                or weight is None
+                or conflict
+                or not self._measured_nearer(when, reading, height, weight)
+            ):
+                return self._bsa_conflicts.get(reading.reference) or Bsa(
+                    reading.value, "observation", (reading.reference,)
+                )
             passed_over = reading.reference
         if height is None or weight is None:
-            return None
+            return ""
+        if conflict:
+            return conflict
         found = self._mosteller.get((height, weight))
         if found is None:
             found = self._mosteller[height, weight] = self._mosteller_bsa(height, weight)
@@ -181,8 +207,12 @@ class BodySurfaceArea:
         return found
 
     def missing_reason(self, when: date | datetime) -> str:
-        """Why ``on(when)`` is ``None``: nothing charted, or charted but too far from ``when`` (issue 12: a
-        card said "no BSA, height or weight charted" of measurements charted but out of date)."""
+        """Why ``on(when)`` is ``None``: the measures nearest it conflict, nothing charted, or charted but
+        too far from ``when`` (measurements charted but out of date are said to be so, never "no BSA, height
+        or weight charted")."""
+        conflict = self._pick(when)
+        if isinstance(conflict, str) and conflict:
+            return conflict
         if not (self._bsa.readings or self._height.readings or self._weight.readings or self.set_aside):
             return "no BSA, height or weight charted"
         moment = _moment(when)
@@ -210,14 +240,23 @@ class BodySurfaceArea:
             return timedelta.max if self._adult else MAX_HEIGHT_DISTANCE
         return self._plausibility.height_window(moment.date())
 
-    def _measured_nearer(self, moment: datetime, charted: Reading, height: int, weight: int) -> bool:
-        """Whether the height and weight were measured nearer ``moment`` than the charted BSA (a tie keeps
-        the charted one). An adult's height is taken as stable, so only the weight's distance counts."""
-        weight_distance = abs(self._weight.readings[weight].when - moment)
-        height_distance = abs(self._height.readings[height].when - moment)
+    def _measured_nearer(self, when: date | datetime, charted: Reading, height: int, weight: int) -> bool:
+        """Whether the height and weight were measured nearer ``when`` than the charted BSA, on the real
+        times; a dose charted with a date only is as near to every measurement of its day (days are
+        compared). A tie keeps the charted BSA. An adult's height is taken as stable, so only the weight's
+        distance counts."""
+        moment = _moment(when)
+
+        def distance(reading: Reading) -> timedelta:
+            if isinstance(when, datetime):
+                return abs(reading.when - moment)
+            return timedelta(days=abs((reading.when.date() - when).days))
+
+        weight_distance = distance(self._weight.readings[weight])
+        height_distance = distance(self._height.readings[height])
         stable = self._height_distance(moment) == timedelta.max
-        distance = weight_distance if stable else max(weight_distance, height_distance)
-        return distance < abs(charted.when - moment)
+        measured = weight_distance if stable else max(weight_distance, height_distance)
+        return measured < distance(charted)
 
     def weight_on(self, when: date | datetime) -> Weight | None:
         """The weight nearest ``when`` (within ``MAX_WEIGHT_DISTANCE``), for an mg/kg dose (§2.1)."""

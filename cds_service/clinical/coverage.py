@@ -11,8 +11,13 @@ insurance. Self-pay in any standard code system (Coverage SelfPay Codes, v3 ActC
 outside the policy. When none decides, the Coverage's own text naming Medicare, Medicaid or a Marketplace
 plan decides, the coverage type and plan (``type`` text, ``class`` name and value, the STU3/DSTU2 plan
 texts) outweighing the payer's name; the payer "Centers for Medicare & Medicaid Services" is Medicare
-(Medicaid plans are run by states and their contractors). A line of business still unknown pends the
-order (docs/decisions.md "Line of business unknown never approves or denies").
+(Medicaid plans are run by states and their contractors). Self-pay written only in words ("Self Pay",
+"self-pay") is self-pay. A type code and the coverage's type or plan text that name different lines of
+business (SOPT 5 private insurance beside a plan named "... Medicare Advantage") conflict: the Coverage names
+more than one line of business, which is unknown (SOPT cannot tell a marketplace plan from other private
+insurance, so "Marketplace" beside SOPT 5 or 6 is no conflict; two lines both outside the policy are not
+one to pend on). A line of business still unknown pends the order (docs/decisions.md "Line of business
+unknown never approves or denies").
 """
 
 from __future__ import annotations
@@ -140,6 +145,14 @@ def _line_of(coverage: Resource, pool: ResourcePool, line_of_business_map: Mappi
         mapped = normalized_line_of_business(line_of_business_map.get(value))
         if mapped is not None:
             return Fact(mapped, (reference,), f"configured for payer/plan identifier {value}")
+    coded = _line_from_code(coverage, reference)
+    if coded is None:
+        return _line_from_text(coverage, pool, reference)
+    return _against_plan_text(coded, coverage, pool)
+
+
+def _line_from_code(coverage: Resource, reference: str) -> Fact[str] | None:
+    """The line of business ``Coverage.type`` codes: self-pay codes, then SOPT."""
     for system, code in codings(coverage.get("type")):
         if system in codes.COVERAGE_SELFPAY and code in codes.COVERAGE_SELFPAY_CODES:
             return Fact("self-pay", (reference,), f"Coverage.type coverage-selfpay {code}")
@@ -150,7 +163,41 @@ def _line_of(coverage: Resource, pool: ResourcePool, line_of_business_map: Mappi
         for prefix in (code[:3], code[:1]):  # the more specific SOPT prefix first (361 State CHIP)
             if prefix in codes.SOPT_LINE_OF_BUSINESS:
                 return Fact(codes.SOPT_LINE_OF_BUSINESS[prefix], (reference,), f"Coverage.type SOPT {code}")
-    return _line_from_text(coverage, pool, reference)
+    return None
+
+
+def _compatible(coded: str, named: str) -> bool:
+    """Whether a line the text names agrees with the one the type code gives: the same line, a marketplace
+    plan beside SOPT private insurance (SOPT cannot tell them apart), or both outside the policy."""
+    return (
+        coded == named
+        or (coded == "commercial" and named == "marketplace")
+        or (coded in codes.LINES_OUTSIDE_POLICY and named in codes.LINES_OUTSIDE_POLICY)
+    )
+
+
+def _against_plan_text(coded: Fact[str], coverage: Resource, pool: ResourcePool) -> Fact[str]:
+    """The coded line of business, unless the Coverage's type or plan text names another (not plausible is
+    not a fact: a Coverage naming two lines of business names none the service can apply). The payer's
+    name is not read here: type and plan outweigh it."""
+    value = coded.value
+    if value is None:
+        return coded
+    conflicting: dict[str, str] = {}
+    for where, text in _coverage_texts(coverage, pool):
+        if where == "payor":
+            continue
+        for line, quoted in _lines_named(where, text):
+            if not _compatible(value, line):
+                conflicting.setdefault(line, quoted)
+    if not conflicting:
+        return coded
+    named = "; ".join(f"{line} ({quoted})" for line, quoted in sorted(conflicting.items()))
+    return Fact(
+        None,
+        coded.evidence,
+        f"the Coverage names more than one line of business: {coded.reason} ({value}) but {named}",
+    )
 
 
 # CONTRACT §2.1 "Line of business, last resort": the Coverage's own text naming Medicare, Medicaid or a
@@ -168,6 +215,16 @@ _TEXT_LINES = (
             r"(?<!non-)(?<!non )\b(?:marketplace|exchange|him|ichra|health insurance marketplace)\b",
             re.IGNORECASE,
         ),
+    ),
+    # Self-pay in words ("Self Pay", "self-pay", "Self-Payment"): outside the policy, as its codes are.
+    ("self-pay", re.compile(r"(?<!non-)(?<!non )\bself[- ]?pay(?:ment)?\b", re.IGNORECASE)),
+    # Private insurance in words (SOPT 5's own display "PRIVATE HEALTH INSURANCE", "Commercial"): never
+    # decides alone (the last-resort text rule reads Medicare, Medicaid and marketplace plans only,
+    # docs/facts.md "Line of business"), but beside a text naming another line it is a Coverage naming two
+    # (``_line_from_text``).
+    (
+        "commercial",
+        re.compile(r"(?<!non-)(?<!non )\b(?:commercial|private (?:health )?insurance)\b", re.IGNORECASE),
     ),
 )
 
@@ -238,10 +295,12 @@ def _line_from_text(coverage: Resource, pool: ResourcePool, reference: str) -> F
         for line, quoted in _lines_named(where, text):
             found.setdefault(line, quoted)
     for found in by_source.values():
-        if len(found) == 1:
+        if "marketplace" in found:
+            found.pop("commercial", None)  # a marketplace plan is private insurance told more precisely
+        if len(found) == 1 and "commercial" not in found:
             line, quoted = next(iter(found.items()))
             return Fact(line, (reference,), f"line of business read from Coverage text: {quoted}")
-        if found:
+        if len(found) > 1:
             named = "; ".join(f"{line} ({quoted})" for line, quoted in sorted(found.items()))
             return Fact(
                 None, (reference,), f"the Coverage text names more than one line of business: {named}"

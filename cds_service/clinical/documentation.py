@@ -3,7 +3,9 @@ Questionnaire ``cp-phar-418-dexrazoxane``: item ``linkId`` = criterion id, answe
 
 Read from QuestionnaireResponses with status completed or amended whose ``questionnaire`` canonical
 contains ``cp-phar-418``; nested items are walked. When several responses answer the same criterion,
-the most recently authored wins.
+the most recently authored wins. Answers that conflict with no later word between them (one response
+answering a criterion both yes and no, or two authored at the same moment that disagree) settle nothing:
+the criterion stays unknown (not plausible is not a fact).
 
 An answer must be about this request: the response names the order (DTR's ``qr-context`` extension,
 ``basedOn`` or ``partOf``), or it names no order and was authored in the ``ANSWER_VALID_DAYS`` before
@@ -85,10 +87,32 @@ def documented_answers(pool: ResourcePool, order_reference: str, start: date) ->
         )
     )
     found: dict[str, Fact[bool]] = {}
+    when: dict[str, object] = {}  # criterion -> when the answer kept was authored
     for response in responses:  # oldest first, so later answers overwrite
         reference = reference_of(response)
+        authored = parse_datetime(response.get("authored"))
+        answers: dict[str, set[bool]] = {}
         for link, value in _boolean_answers(response.get("item")):
-            found[link] = Fact(value, (reference,), "documented in the CP.PHAR.418 questionnaire")
+            answers.setdefault(link, set()).add(value)
+        for link, values in answers.items():
+            earlier = found.get(link)
+            if len(values) > 1:
+                # Not plausible is not a fact: one response answering a criterion both yes and no.
+                found[link] = Fact(None, (reference,), f"{reference} answers {link} both yes and no")
+            elif earlier is not None and when[link] == authored and earlier.value != next(iter(values)):
+                # Two answers authored at the same moment (or neither dated) that disagree: neither is
+                # the later word, so neither settles the criterion.
+                found[link] = Fact(
+                    None,
+                    (*earlier.evidence, reference),
+                    f"{', '.join((*earlier.evidence, reference))} answer {link} differently, authored at the "
+                    "same time: neither is the later answer",
+                )
+            else:
+                found[link] = Fact(
+                    next(iter(values)), (reference,), "documented in the CP.PHAR.418 questionnaire"
+                )
+            when[link] = authored
     return found
 
 

@@ -11,14 +11,14 @@ doxorubicin-equivalence factor.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
 from cds_service.clinical.bsa import BodySurfaceArea, Bsa, Weight
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, Agent
 from cds_service.clinical.facts import DoseLine, DoseTotal
 from cds_service.clinical.plausibility import dose_not_credible
-from cds_service.clinical.units import to_mg, to_mg_per_kg, to_mg_per_m2
+from cds_service.clinical.units import is_disagreeing, to_mg, to_mg_per_kg, to_mg_per_m2
 
 # Doxorubicin-equivalence (isotoxic) factors for late cardiotoxicity: Feijen EAM et al., JAMA Oncol
 # 2019;5(6):864-871 as adopted by IGHG 2023 / PanCare ("Doxorubicin x1; Daunorubicin x0.6; Epirubicin
@@ -81,6 +81,8 @@ def convert_dose(
             return None, None, "mg/kg dose with no weight charted near it"
         mg = per_kg * weight.kg
     if mg is None:
+        if is_disagreeing(unit):
+            return None, None, f"the dose's unit is not known: its {unit}"
         return None, None, f"dose unit {unit!r} cannot be converted to mg/m2"
     if bsa is None:
         return None, None, NO_BSA
@@ -114,8 +116,10 @@ def dose_on(
     *,
     fallback: date,
     planned: bool = False,
+    at: datetime | None = None,
 ) -> Dose:
-    """A dose converted with the BSA nearest its date (``fallback``, the approval start, when undated).
+    """A dose converted with the BSA nearest its time (``at``, when it was charted with one), else its
+    date (``fallback``, the approval start, when undated): nearest in time is read on real times.
 
     A planned dose is converted with the current BSA, the one nearest the approval start (``fallback``):
     a future dose is prescribed on what the patient measures now.
@@ -125,7 +129,7 @@ def dose_on(
         if per_m2 is not None:
             # Written per m², so no BSA is used: skip the lookup (half a long history, or more).
             return _credible(Dose(reference, agent, when, per_m2, None, planned, ""))
-    on = fallback if planned else (when or fallback)
+    on: date | datetime = fallback if planned else (at or when or fallback)
     weight = body.weight_on(on) if amount is not None and to_mg_per_kg(*amount) is not None else None
     mg_m2, bsa, note = convert_dose(amount, body.on(on), weight)
     if note == NO_BSA:

@@ -1,5 +1,12 @@
 """Which drug a medication resource is about: RxNorm, ATC, HCPCS, then name text (CONTRACT §3 "Drugs").
 
+Not plausible is not a fact (docs/facts.md "Drugs"): a concept whose codes, or whose codes and names,
+name different anthracyclines (a legacy conversion coding epirubicin as doxorubicin, its text still
+"EPIrubicin 100 mg/m2") is no drug the service can identify: ``agent_of`` gives ``None`` and
+``unidentified`` says which drugs conflict, so its doses are an unknown part. Doxorubicin beside
+liposomal doxorubicin is one drug told more precisely, not a conflict; a name only mentioned after the
+medication's own name ("ondansetron - pre-doxorubicin") is not read.
+
 Works on any resource that names a medication the FHIR R4/STU3/DSTU2 way (``medicationCodeableConcept``
 or ``medicationReference``: MedicationRequest, MedicationOrder, MedicationAdministration,
 MedicationStatement, MedicationDispense) and on a Medication itself (``code``, then its ingredients).
@@ -44,16 +51,24 @@ _WORD_PATTERNS = tuple(
 _LIPOSOMAL = re.compile(r"(?<!non-)(?<!non )(?<!not )(?:" + "|".join(LIPOSOMAL_MARKERS) + ")", re.IGNORECASE)
 
 
+def _code_agents(concept: Any) -> list[tuple[str, Agent]]:
+    """``(source, agent)`` of every coding that names an agent: RxNorm, ATC, HCPCS."""
+    found: list[tuple[str, Agent]] = []
+    for system, code in codings(concept):
+        if system == RXNORM and code in RXNORM_CODES:
+            found.append(("rxnorm", RXNORM_CODES[code]))
+        elif system == ATC and code.upper() in ATC_CODES:
+            found.append(("atc", ATC_CODES[code.upper()]))
+        elif system in HCPCS and code.upper() in HCPCS_CODES:
+            found.append(("hcpcs", HCPCS_CODES[code.upper()]))
+    return found
+
+
 def _by_code(concept: Any) -> Agent | None:
     """The agent a coding names, trying RxNorm, then ATC, then HCPCS."""
     found: dict[str, Agent] = {}
-    for system, code in codings(concept):
-        if system == RXNORM and code in RXNORM_CODES:
-            found.setdefault("rxnorm", RXNORM_CODES[code])
-        elif system == ATC and code.upper() in ATC_CODES:
-            found.setdefault("atc", ATC_CODES[code.upper()])
-        elif system in HCPCS and code.upper() in HCPCS_CODES:
-            found.setdefault("hcpcs", HCPCS_CODES[code.upper()])
+    for source, agent in _code_agents(concept):
+        found.setdefault(source, agent)
     for source in ("rxnorm", "atc", "hcpcs"):
         if source in found:
             # RxNorm 3639 and ATC L01DB01 do not tell liposomal doxorubicin from conventional; a liposomal
@@ -71,6 +86,29 @@ def _by_name(names: list[str]) -> Agent | None:
             if pattern.match(name):
                 return agent
     return None
+
+
+def _family(agent: Agent) -> Agent:
+    """Liposomal doxorubicin is doxorubicin told more precisely: one drug, for telling conflicts."""
+    return Agent.DOXORUBICIN if agent is Agent.LIPOSOMAL_DOXORUBICIN else agent
+
+
+def _conflicting(concept: dict[str, Any], names: list[str]) -> str:
+    """Why a concept names two anthracyclines (its codes among themselves, or its codes and the names its
+    text and displays start with), or "" when it does not."""
+    named: dict[Agent, str] = {}
+    for source, agent in _code_agents(concept):
+        if agent in ANTHRACYCLINES:
+            named.setdefault(_family(agent), f"{source} code")
+    for name in names:
+        for agent, pattern in _WORD_PATTERNS:
+            if agent in ANTHRACYCLINES and pattern.match(name):
+                named.setdefault(_family(agent), f"name {name.strip()[:40]!r}")
+                break
+    if len(named) < 2:
+        return ""
+    said = ", ".join(f"{agent.value} ({where})" for agent, where in sorted(named.items()))
+    return f"its codes and names conflict, naming {said}: which drug was given is not known"
 
 
 def agent_of_concept(concept: Any) -> Agent | None:
@@ -129,6 +167,24 @@ def _concept_key(concept: dict[str, Any]) -> tuple[Any, ...]:
 
 
 @lru_cache(maxsize=4096)
+def _conflict_of_key(key: tuple[Any, ...]) -> str:
+    codings_key, text_value = key
+    concept = {"coding": [{"system": s, "code": c} for s, c, _d in codings_key if s and c]}
+    names = [n for n in [text_value, *(d for _s, _c, d in codings_key)] if isinstance(n, str)]
+    return _conflicting(concept, names)
+
+
+def concept_conflict(concept: Any) -> str:
+    """Why a CodeableConcept names two anthracyclines (``_conflicting``), or ""."""
+    if not isinstance(concept, dict):
+        return ""
+    key = _concept_key(concept)
+    if len(repr(key)) > _SEEN_MAX_BYTES:
+        return _conflict_of_key.__wrapped__(key)
+    return _conflict_of_key(key)
+
+
+@lru_cache(maxsize=4096)
 def _agent_of_key(key: tuple[Any, ...]) -> Agent | None:
     codings_key, text_value = key
     concept = {
@@ -140,6 +196,8 @@ def _agent_of_key(key: tuple[Any, ...]) -> Agent | None:
     }
     text = concept_text(concept)
     names = [n for n in [text_value, *(d for _s, _c, d in codings_key)] if isinstance(n, str)]
+    if _conflict_of_key(key):
+        return None  # not plausible is not a fact: ``unidentified`` says why
     agent = _by_code(concept) or _by_name(names)
     if agent is Agent.DOXORUBICIN and _LIPOSOMAL.search(text):
         return Agent.LIPOSOMAL_DOXORUBICIN
@@ -147,7 +205,10 @@ def _agent_of_key(key: tuple[Any, ...]) -> Agent | None:
 
 
 def agent_of_medication(medication: Resource) -> Agent | None:
-    """A Medication resource's agent from its ``code``, else from its (single-agent) ingredients."""
+    """A Medication resource's agent from its ``code``, else from its (single-agent) ingredients; none
+    when its code names two anthracyclines (``concept_conflict``)."""
+    if concept_conflict(medication.get("code")):
+        return None
     agent = agent_of_concept(medication.get("code"))
     if agent is Agent.DOXORUBICIN:
         # The code names the ingredient; the ingredient's own name or the dose form may say liposomal.
@@ -255,6 +316,9 @@ def unidentified(resource: Resource, pool: ResourcePool) -> str:
 def _unidentified_concept(key: tuple[Any, ...]) -> str:
     codings_key, text_value = key
     parts = [p for p in [text_value, *(d for _s, _c, d in codings_key)] if isinstance(p, str)]
+    conflict = _conflict_of_key(key)
+    if conflict:
+        return conflict
     text = " ".join(parts).lower()
     if text.strip() and not _mentions(text):
         return ""
@@ -265,3 +329,23 @@ def _unidentified_concept(key: tuple[Any, ...]) -> str:
 
 def _mentions(text: str) -> bool:
     return bool(_ANTHRACYCLINE_MENTION.search(text))
+
+
+# A drug named anywhere in words (not only where a medication's name starts, as an order's drug is read):
+# "AC: doxorubicin 60 mg/m2 and cyclophosphamide every 21 days" names doxorubicin. Whole words, so a name
+# inside another ("hydroxydaunorubicin", "epidoxorubicin") is never read as its own drug.
+# (Matched in lower case: a case-insensitive pattern of many names is ten times slower.)
+_NAMED_IN_WORDS = tuple(
+    (agent, re.compile(r"\b(?:" + "|".join(re.escape(n.lower()) for n in names) + r")\b"))
+    for agent, names in NAME_PATTERNS
+)
+_EVERY_NAME = tuple(name.lower() for _agent, names in NAME_PATTERNS for name in names)
+
+
+def named_in_words(text: str) -> list[Agent]:
+    """Every agent whose name (``codes.NAME_PATTERNS``) appears in ``text`` as a word, in the table's
+    order."""
+    lowered = text.lower()
+    if not any(name in lowered for name in _EVERY_NAME):  # most words name no drug at all
+        return []
+    return [agent for agent, pattern in _NAMED_IN_WORDS if pattern.search(lowered)]

@@ -5,14 +5,16 @@ Pure: no I/O and no clock; "today" is passed in and only stands in for a missing
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta, tzinfo
 from typing import NamedTuple
 
 from cds_service.clinical import diagnoses as dx
+from cds_service.clinical import ph_status
 from cds_service.clinical.administrations import (
     Administration,
+    charted_twice,
     counted_administrations,
     date_unreadable,
     given_by,
@@ -30,10 +32,12 @@ from cds_service.clinical.care_plans import (
 )
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
+from cds_service.clinical.disease_status import responding_to_therapy
 from cds_service.clinical.documentation import documented_answers, submitted_evidence
 from cds_service.clinical.doses import Dose, Totals, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
+from cds_service.clinical.fhir_read import dicts
 from cds_service.clinical.order_purpose import (
     course_first_day,
     extravasation_course_order,
@@ -42,12 +46,14 @@ from cds_service.clinical.order_purpose import (
     order_purpose,
     signed_doxorubicin,
 )
+from cds_service.clinical.other_patients import OtherPatients, other_patients, patient_mismatch
 from cds_service.clinical.outside_doses import outside_doses, unidentified_orders
 from cds_service.clinical.plausibility import Plausibility, the_patient, vital_status
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
 from cds_service.clinical.record_index import RecordIndex
+from cds_service.clinical.records_not_read import Sweep, sweep
 from cds_service.clinical.regimen import (
     THERAPY_STATUSES,
     UNSETTLED_STATUSES,
@@ -70,7 +76,7 @@ from cds_service.clinical.therapy import (
     prior_dexrazoxane_cardioprotection,
     tyrosine_kinase_inhibitor,
 )
-from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 from cds_service.thresholds import ADULT_AGE
 
 # From this age height is taken as stable (bsa.MAX_HEIGHT_DISTANCE applies below it); our choice, the
@@ -128,7 +134,9 @@ class _Given:
         def per_m2(a: Administration) -> float | None:
             key = (a.reference, a.agent, a.when, a.amount)
             if key not in converted:
-                converted[key] = dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start).mg_m2
+                converted[key] = dose_on(
+                    a.reference, a.agent, a.when, a.amount, body, fallback=start, at=a.moment
+                ).mg_m2
             return converted[key]
 
         every = merge_duplicates(administrations, per_m2)
@@ -158,7 +166,23 @@ class _Given:
             recent = administration.when is None or administration.when >= two_days_before
             if by_then and recent and not given_by(administration, day_before, clock):
                 self.on_the_day.add(administration.reference)
-        self.repeats = same_day_undated(self.counted, per_m2)
+        # One dose counted once (docs/facts.md "Record integrity"): an administration charted as part of
+        # another of its drug (``partOf``) is counted within that one; a bare date repeating a dose of its
+        # day, or one infusion charted twice within the hour (two systems, a correction kept beside the
+        # original), is never a second known dose.
+        self.parts = _parts_of(self.counted)
+        wholes = [a for a in self.counted if a.reference not in self.parts]
+        self.repeats = same_day_undated(wholes, per_m2)
+        self.twice = charted_twice(wholes, per_m2)
+        # Not plausible is not a fact: a record charted as given that also gives a reason it was not given
+        # contradicts itself (an unknown part, never a dose).
+        self.contradicted = {
+            a.reference: "charted as given with a reason it was not given: not counted"
+            for a in wholes
+            if a.status in {"completed", "in-progress"}
+            and (a.resource.get("statusReason") or a.resource.get("reasonNotGiven"))
+        }
+        self.folded = self.twice.folded()
 
     def anthracycline_doses(self, body: BodySurfaceArea, start: date) -> list[Dose]:
         doses: list[Dose] = []
@@ -169,10 +193,23 @@ class _Given:
                 note = f"charted again on the same day with no time (may repeat {self.repeats[a.reference]})"
                 doses.append(Dose(a.reference, a.agent, a.when, None, note=note + ": not counted"))
                 continue
-            dose = dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start)
+            if a.reference in self.folded or a.reference in self.parts:
+                continue  # counted within another record's dose or unknown part (charted_twice, partOf)
+            if a.reference in self.contradicted:
+                doses.append(Dose(a.reference, a.agent, a.when, None, note=self.contradicted[a.reference]))
+                continue
+            twice = self.twice.repeats.get(a.reference) or self.twice.conflicting.get(a.reference, ("",))[0]
+            if twice:
+                doses.append(Dose(a.reference, a.agent, a.when, None, note=twice + ": not counted"))
+                continue
+            dose = dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start, at=a.moment)
             if a.merged:
                 note = merged_note(a.merged) + (f"; {dose.note}" if dose.note else "")
                 dose = dose._replace(merged=a.merged, note=note)
+            parts = sorted(child for child, parent in self.parts.items() if parent == a.reference)
+            if parts:
+                remark = f"{', '.join(parts)} charted as part of it: counted within it, once"
+                dose = dose._replace(remark="; ".join(r for r in (dose.remark, remark) if r))
             if a.reference in self.on_the_day:
                 remark = "; ".join(r for r in ("given on the order date: counted", dose.remark) if r)
                 dose = dose._replace(remark=remark)
@@ -193,6 +230,29 @@ class _Given:
             if a.agent in ANTHRACYCLINES
         ]
         return doses
+
+
+def _parts_of(administrations: list[Administration]) -> dict[str, str]:
+    """Each administration charted as part of another administration of its drug that counts (R4
+    ``partOf``), mapped to that one: one dose, however many records chart its parts."""
+    by_reference = {a.reference: a for a in administrations}
+    found: dict[str, str] = {}
+    for a in administrations:
+        for target in dicts(a.resource.get("partOf")):
+            ref = target.get("reference")
+            part = relative_part(ref) if isinstance(ref, str) else None
+            whole = by_reference.get(part) if part is not None else None
+            if whole is not None and whole is not a and whole.agent is a.agent:
+                found[a.reference] = whole.reference
+                break
+    # A part of a part belongs to the first record that is no part of another (a loop keeps its own)
+    for child, whole_reference in list(found.items()):
+        seen = {child}
+        while whole_reference in found and whole_reference not in seen:
+            seen.add(whole_reference)
+            whole_reference = found[whole_reference]
+        found[child] = whole_reference
+    return {child: whole for child, whole in found.items() if whole not in found}
 
 
 def _unsized(
@@ -227,11 +287,21 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
     pool = record.pool
     administrations = by_then.counted
     anthracycline_given = [
-        a for a in administrations if a.agent in ANTHRACYCLINES and a.reference not in by_then.repeats
+        a
+        for a in administrations
+        if a.agent in ANTHRACYCLINES
+        and a.reference not in by_then.repeats
+        and a.reference not in by_then.twice.repeats
+        and a.reference not in by_then.folded
+        and a.reference not in by_then.parts
     ]
     given = by_then.anthracycline_doses(body, start)
     # Not read is not absent: anthracycline recorded where doses are not read is an unknown part
     given += outside_doses(pool, by_then.counted, cutoff=min(start, today), unidentified=by_then.unidentified)
+    # Not plausible is not a fact: another patient's records sent as this patient's (clinical.other_patients)
+    others = _other_patients(record, min(start, today))
+    given += others.given
+    given += _records_not_read(record).doses(min(start, today))
     read = record.once(("orders",), lambda: read_orders(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS))
     anthracycline_orders = [o for o in read.in_play if o.agent in ANTHRACYCLINES]
     activities = record.once(("care plans",), lambda: planned_activities(pool, ANTHRACYCLINES))
@@ -248,6 +318,7 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
             for reference, why in _unknown_drug_orders(record)
         ]
         + named_but_not_read(pool, ANTHRACYCLINES, activities)
+        + list(others.to_come)
     )
     # Not read is not absent: a dose sized through a BSA measured further from it than a body measure
     # the service cannot read is an unknown part (clinical.body_measures_not_read)
@@ -269,8 +340,35 @@ def _unknown_drug_orders(record: RecordIndex) -> list[tuple[str, str]]:
     )
 
 
+def _records_not_read(record: RecordIndex) -> Sweep:
+    """Not read is not absent: the records no reader reads, swept once per request
+    (clinical.records_not_read)."""
+    return record.once(("records not read",), lambda: sweep(record.pool))
+
+
+def _consultation(record: RecordIndex, start: date) -> tuple[Fact[bool], Fact[bool]]:
+    """The referrals read, and beside them the records no reader reads that name oncology or hematology."""
+    onc_or_hem, oncologist = consultation_facts(record.pool, start)
+    swept = _records_not_read(record)
+    return (
+        swept.consultation(onc_or_hem, start, oncologist=False),
+        swept.consultation(oncologist, start, oncologist=True),
+    )
+
+
 def _measures_not_read(record: RecordIndex) -> list[tuple[str, date | None]]:
-    return record.once(("measures not read",), lambda: measures_not_read(record.pool))
+    """Body measures not read, another patient's sent as this patient's among them."""
+    return record.once(
+        ("measures not read",),
+        lambda: sorted(
+            [*measures_not_read(record.pool), *_other_patients(record, date.max).measures],
+            key=lambda item: item[0],
+        ),
+    )
+
+
+def _other_patients(record: RecordIndex, cutoff: date) -> OtherPatients:
+    return record.once(("other patients", cutoff), lambda: other_patients(record.pool, cutoff=cutoff))
 
 
 class _Diagnosed(NamedTuple):
@@ -287,18 +385,26 @@ class _Diagnosed(NamedTuple):
     soft_tissue_sarcoma: Fact[bool]
 
 
-def _diagnosed(pool: ResourcePool, order: Resource, start: date, age: int | None) -> _Diagnosed:
-    diagnoses = dx.recorded_diagnoses(pool, order, start, age)
+def _diagnosed(
+    pool: ResourcePool, order: Resource, start: date, age: int | None, elsewhere: list[dx.Diagnosis]
+) -> _Diagnosed:
+    diagnoses = dx.recorded_diagnoses(pool, order, start, age) + elsewhere
+    past = dx.past_diagnoses(pool, start)
+
+    def indication(read: Callable[[list[dx.Diagnosis]], Fact[bool]], name: str) -> Fact[bool]:
+        # An indication not met says so of a past diagnosis of it the record holds (resolved, abated).
+        return dx.naming_the_past(read(diagnoses), past, read, name)
+
     return _Diagnosed(
-        dx.metastatic_breast_cancer(diagnoses),
-        dx.acute_lymphoblastic_leukemia(diagnoses),
-        dx.ph_positive(diagnoses, pool.of_type("Observation")),
+        indication(dx.metastatic_breast_cancer, "metastatic breast cancer"),
+        indication(dx.acute_lymphoblastic_leukemia, "ALL"),
+        ph_status.ph_positive(diagnoses, pool.of_type("Observation")),
         dx.relapsed_or_refractory(diagnoses),
-        dx.aggressive_mature_b_cell_lymphoma(diagnoses),
-        dx.hodgkin_lymphoma(diagnoses),
-        dx.wilms_tumor(diagnoses, age),
-        dx.neuroblastoma(diagnoses, age),
-        dx.soft_tissue_sarcoma(diagnoses, age),
+        indication(dx.aggressive_mature_b_cell_lymphoma, "aggressive mature B-cell lymphoma"),
+        indication(dx.hodgkin_lymphoma, "Hodgkin lymphoma"),
+        indication(lambda found: dx.wilms_tumor(found, age), "Wilms tumor"),
+        indication(lambda found: dx.neuroblastoma(found, age), "neuroblastoma"),
+        indication(lambda found: dx.soft_tissue_sarcoma(found, age), "soft tissue sarcoma"),
     )
 
 
@@ -403,11 +509,13 @@ def extract_facts(
     # The reasons of every order being signed are diagnoses of each (diagnoses.recorded_diagnoses): the
     # same for every order of the request, so read once per order date, not once per order.
     signed = record.once(("signed orders",), lambda: frozenset(id(o) for o in dx.signed_orders(pool)))
+    # Records no reader reads that name a qualifying cancer, Ph status or an extravasation
+    elsewhere = _records_not_read(record).diagnoses(age.value)
     diagnosed = record.once(
         ("diagnoses", start, age.value, None if id(order) in signed else id(order)),
-        lambda: _diagnosed(pool, order, start, age.value),
+        lambda: _diagnosed(pool, order, start, age.value, elsewhere),
     )
-    extravasation = dx.anthracycline_extravasation(pool, order, start)
+    extravasation = dx.anthracycline_extravasation(pool, order, start, elsewhere)
     purpose = order_purpose(order, pool)
     course_order = extravasation_course_order(
         order, pool, record.once(("doxorubicin signed",), lambda: signed_doxorubicin(pool))
@@ -436,7 +544,7 @@ def extract_facts(
     onset = max(known_onsets) if on_extravasation_pathway and known_onsets else None
     onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
     consult_onc_or_hem, consult_oncologist = record.once(
-        ("consultation", start), lambda: consultation_facts(pool, start)
+        ("consultation", start), lambda: _consultation(record, start)
     )
     dfci, cog = record.once(("protocols", start), lambda: protocol_facts(pool, start))
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)
@@ -482,7 +590,7 @@ def extract_facts(
             "; ".join([f"BSA ({current_bsa.source}) nearest {start.isoformat()}", *body.set_aside]),
         )
         if current_bsa
-        else Fact(None, (), "; ".join([body.missing_reason(start), *body.set_aside])),
+        else Fact(None, (), "; ".join(dict.fromkeys([body.missing_reason(start), *body.set_aside]))),
         cumulative_doxorubicin=replace(
             summed.cumulative_doxorubicin, set_aside=measured_aside(given, DOXORUBICINS)
         ),
@@ -540,11 +648,13 @@ def extract_facts(
         dfci_all_protocol=dfci,
         cog_aall1331=cog,
         heart_radiation=record.once(("heart radiation",), lambda: heart_radiation(pool)),
+        responding_to_therapy=responding_to_therapy(pool, start),
         documented=documented_answers(pool, reference_of(order), start),
         submitted_evidence=submitted_evidence(pool, reference_of(order), start),
         problems=problems,
         deceased=vital_status(the_patient(pool), start),
-        set_aside=body.set_aside + before_birth,
+        set_aside=body.set_aside + before_birth + _other_patients(record, min(start, today)).notes,
+        patient_mismatch=patient_mismatch(pool, order),
     )
 
 

@@ -179,6 +179,8 @@ class ClinicalFacts:
     dfci_all_protocol: Fact[bool] = field(default_factory=lambda: Fact(None))  # DFCI 11-001 or 16-001
     cog_aall1331: Fact[bool] = field(default_factory=lambda: Fact(None))
     heart_radiation: Fact[bool] = field(default_factory=lambda: Fact(None))
+    # II.A.3, from the cancer disease status the treating team records (clinical.disease_status)
+    responding_to_therapy: Fact[bool] = field(default_factory=lambda: Fact(None))
 
     # Answers a clinician already gave in a completed QuestionnaireResponse to our template (§6),
     # keyed by criterion id, for criteria no other data can settle (e.g. "II.A.3").
@@ -202,3 +204,6 @@ class ClinicalFacts:
     # implausible, with why (each total, ratio and course sized through a BSA names them too).
     deceased: Fact[bool] = field(default_factory=lambda: Fact(False))
     set_aside: tuple[str, ...] = ()
+    # The Patient sent is another patient than the one the hook names (clinical.other_patients): no
+    # approval and no deny on a record that is not this patient's.
+    patient_mismatch: Fact[bool] = field(default_factory=lambda: Fact(False))

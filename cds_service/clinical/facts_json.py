@@ -113,4 +113,11 @@ def facts_to_json(facts: ClinicalFacts) -> dict[str, Any]:
     # every measurement or record set aside as implausible, with why.
     result["deceased"] = _plain(facts.deceased)
     result["set_aside"] = list(facts.set_aside)
+    if facts.patient_mismatch.value:
+        # Only when so: every other determination reads (and hashes, policy.basis) as it did.
+        result["patient_mismatch"] = True
+    if facts.responding_to_therapy.evidence:
+        # II.A.3 read from a cancer disease status: written only when one was read, so a determination
+        # without one keeps the basis it always had (policy.basis)
+        result["responding_to_therapy"] = _plain(facts.responding_to_therapy)
     return result

@@ -13,7 +13,7 @@ from typing import Any
 
 from cds_service.clinical.code_systems import canonical
 from cds_service.clinical.limits import LARGEST_MAGNITUDE
-from cds_service.clinical.units import KNOWN_UNITS, normalize
+from cds_service.clinical.units import KNOWN_UNITS, disagreeing, normalize, same_unit
 
 _SMALLEST_MAGNITUDE = 1 / LARGEST_MAGNITUDE
 
@@ -142,7 +142,9 @@ def number(value: Any) -> float | None:
 def quantity(value: Any) -> tuple[float, str] | None:
     """``(value, unit)`` of a Quantity. The unit is the UCUM ``code`` when it is one the facts read, else
     the ``unit`` text in any common spelling ("MG/M^2", "milligrams per square metre": ``units.normalize``),
-    else whatever was written (an unknown unit, said as such by the reader that cannot convert it). A value
+    else whatever was written (an unknown unit, said as such by the reader that cannot convert it). A code
+    and a unit text read as different units conflict: the unit is ``units.disagreeing`` (converts to
+    nothing, names both). A value
     beyond ``limits.LARGEST_MAGNITUDE`` (or a non-zero one below its inverse) is not read."""
     if not isinstance(value, dict):
         return None
@@ -153,11 +155,16 @@ def quantity(value: Any) -> tuple[float, str] | None:
     if not _SMALLEST_MAGNITUDE <= abs(amount) <= LARGEST_MAGNITUDE and amount != 0:
         return None  # not a clinical quantity (clinical.limits), and inf or NaN is not a number
     code, text = value.get("code"), value.get("unit")
-    if isinstance(code, str) and code in KNOWN_UNITS:
-        return float(amount), code  # the usual case: a UCUM code as written
-    for written in (code, text):
-        if isinstance(written, str) and (unit := normalize(written)) is not None:
-            return float(amount), unit
+    if isinstance(code, str) and code in KNOWN_UNITS and (text is None or text == code):
+        return float(amount), code  # the usual case: a UCUM code as written, its text the same or none
+    from_code = normalize(code) if isinstance(code, str) else None
+    from_text = normalize(text) if isinstance(text, str) else None
+    if from_code is not None and from_text is not None and not same_unit(from_code, from_text):
+        # Not plausible is not a fact: the Quantity states two units, and which is meant is not known.
+        return float(amount), disagreeing(str(code), str(text))
+    unit = from_code or from_text
+    if unit is not None:
+        return float(amount), unit
     unit = code if isinstance(code, str) else text
     if not isinstance(unit, str):
         return None

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from cds_service.clinical.administrations import COUNTED_STATUSES, Administration
+from cds_service.clinical.administrations import COUNTED_STATUSES, Administration, one_record_per_dose
 from cds_service.clinical.codes import ANTHRACYCLINES, Agent
 from cds_service.clinical.doses import Dose
 from cds_service.clinical.drugs import agent_of, agent_of_concept
@@ -197,13 +197,28 @@ def outside_doses(
             for a in pool.of_type("MedicationAdministration")
             if status_of(a) in COUNTED_STATUSES and agent_of(a, pool) is None
         ]
-    for administration in unidentified:
+    # One unknown part per dose: the same record charted twice at one minute is one dose, whatever its drug
+    for administration, records in one_record_per_dose(unidentified, _drug_as_written):
         why = unidentified_drug(administration, pool)
         on = _first_date(administration, "effectiveDateTime", "effectivePeriod")
         if why and (on is None or on <= cutoff):
             note = f"{why}: an unknown part of the total until its drug is sent"
-            found.append(Dose(reference_of(administration), Agent.DOXORUBICIN, on, None, note=note))
+            if len(records) > 1:
+                note += f" ({len(records)} records of one dose: {', '.join(records)})"
+            found.append(
+                Dose(reference_of(administration), Agent.DOXORUBICIN, on, None, note=note, merged=records)
+            )
     return found
+
+
+def _drug_as_written(resource: Resource) -> object:
+    """A medication as the record writes it (its concept, or the Medication it names): two records of
+    one drug the service cannot identify write it alike."""
+    return (
+        resource.get("medicationCodeableConcept")
+        or resource.get("medicationReference")
+        or resource.get("medication")
+    )
 
 
 def unidentified_orders(pool: ResourcePool, statuses: frozenset[str]) -> list[tuple[str, str]]:

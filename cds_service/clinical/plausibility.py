@@ -9,8 +9,10 @@ criterion or to size a dose. The rules live here, in one place, and the readers 
 * the age (``Plausibility.age_on``): an order dated before the birth date, or an age no human reached;
 * body measurements (``Plausibility.screen``, asked by ``clinical.bsa``): a height, weight or BSA outside
   what is plausible for the age at the measurement (``BODY_RANGES``, one table naming its source),
-  measured before birth, far from the patient's other measurements of the same kind, or a charted BSA far
-  from the one the height and weight measured with it give;
+  measured before birth, far from the patient's other measurements of the same kind, a lone weight no
+  height measured with it allows (``BMI_RANGE``), or a charted BSA far from the one the height and weight
+  measured with it give: two measures of body size that conflict, where the patient's other readings
+  corroborate neither side, size no dose (``BsaConflict``);
 * how far from a dose a height may be (``Plausibility.height_window``): a growing child's (under 18 at
   the dose) sizes only doses within a year of it;
 * records dated before the patient's birth (``Plausibility.before_birth``): an administration so dated is
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
@@ -137,9 +139,24 @@ AGREEMENT_FACTOR = 2.0
 AGREEMENT_WINDOW = timedelta(days=90)
 AGREEMENT_NEIGHBOURS = MEASUREMENTS_COMPARED.value
 # A charted BSA further than this factor from the BSA its height and weight give (Mosteller, both measured
-# within ``AGREEMENT_WINDOW`` of it) is set aside: BSA formulas differ by under 15% (clinical-codes §3.1),
-# and a BSA capped at 2.0 m² stays within it up to an actual 3.0 m²; a height in inches gives 1.59x.
+# within ``AGREEMENT_WINDOW`` of it) conflicts with them: BSA formulas differ by under 15% (clinical-codes
+# §3.1), and a BSA capped at 2.0 m² stays within it up to an actual 3.0 m²; a height in inches gives 1.59x.
 BSA_AGREEMENT_FACTOR = 1.5
+# Which side of such a conflict is wrong cannot be told from the two alone: another reading near it (a
+# charted BSA, or the Mosteller BSA of another height and weight) within this factor of one side
+# corroborates that side (the spread of the BSA formulas, clinical-codes §3.1; with sides 1.5x apart no
+# reading is within it of both). One side corroborated: the other is set aside. Neither, or both (each
+# side repeated, as a BSA carried forward from a treatment plan beside the weights of each visit): neither
+# sizes a dose.
+BSA_CORROBORATION_FACTOR = 1.15
+# A lone weight (no other weight within ``AGREEMENT_WINDOW`` to compare it with) whose body-mass index with
+# the height nearest it falls outside this range is set aside, from 2 years of age (our choice: far beyond
+# the WHO classes, severe thinness below 16 and obesity class III from 40 kg/m², and beyond the extremes
+# case reports describe; a preterm infant's BMI can be under 7, so infants are not held to it). An adult's
+# weight in pounds typed as kilograms beside a short height, or a weight ten times the true one, falls
+# outside; the height itself is held to its own range.
+BMI_RANGE = (7.5, 100.0)
+BMI_FROM_AGE = 2
 
 _UNITS = {"height": "cm", "weight": "kg", "bsa": "m2"}
 
@@ -154,14 +171,26 @@ class Reading(NamedTuple):
     reference: str
 
 
+class BsaConflict(NamedTuple):
+    """A charted BSA and the height and weight measured nearest it that disagree, neither side
+    corroborated by the patient's other readings: neither the BSA nor the Mosteller BSA of that height
+    and weight sizes a dose (``clinical.bsa``)."""
+
+    bsa: str  # the charted BSA's reference
+    pair: tuple[str, str]  # (height, weight) references
+    reason: str
+
+
 @dataclass(frozen=True)
 class Screened:
     """The readings kept, by kind, and each one set aside with why (sorted: the order the Observations
-    came in does not matter)."""
+    came in does not matter); ``conflicts``: charted BSAs and height-weight pairs that conflict, kept out
+    of use together."""
 
     kept: Mapping[str, list[Reading]]
     set_aside: tuple[str, ...]
     aside_by_kind: Mapping[str, int] = field(default_factory=dict)
+    conflicts: tuple[BsaConflict, ...] = ()
 
 
 def dose_not_credible(agent: Agent, mg_m2: float | None) -> str:
@@ -293,11 +322,57 @@ class Plausibility:
             counts[kind] = counts.get(kind, 0) + len(outliers)
             aside = {reference for reference, _ in outliers}
             kept[kind] = [r for r in found if r.reference not in aside]
-        for reference, note in _bsa_disagreements(kept["bsa"], kept["height"], kept["weight"]):
+        for reference, note in self._lone_weights(kept["weight"], kept["height"]):
             notes.append(note)
-            counts["bsa"] += 1
-            kept["bsa"] = [r for r in kept["bsa"] if r.reference != reference]
-        return Screened(kept, tuple(sorted(notes)), MappingProxyType(counts))
+            counts["weight"] += 1
+            kept["weight"] = [r for r in kept["weight"] if r.reference != reference]
+        conflicts: dict[tuple[str, tuple[str, str]], BsaConflict] = {}
+        for conflict in _bsa_conflicts(kept["bsa"], kept["height"], kept["weight"], self.height_window):
+            notes.append(conflict.reason)
+            if isinstance(conflict, BsaConflict):
+                conflicts.setdefault((conflict.bsa, conflict.pair), conflict)
+            else:  # the height and weight are corroborated: the charted BSA alone is set aside
+                counts["bsa"] += 1
+                kept["bsa"] = [r for r in kept["bsa"] if r.reference != conflict.reference]
+        return Screened(
+            kept, tuple(sorted(notes)), MappingProxyType(counts), tuple(sorted(conflicts.values()))
+        )
+
+    def _lone_weights(self, weights: list[Reading], heights: list[Reading]) -> list[tuple[str, str]]:
+        """Weights with no other weight near them to be compared with whose BMI with the height nearest
+        them (within the height's window) is outside ``BMI_RANGE``, from ``BMI_FROM_AGE``."""
+        found: list[tuple[str, str]] = []
+        times = [r.when for r in weights]
+        for index, reading in enumerate(weights):
+            age, _ = self.age_on(reading.when.date())
+            if age is None or age < BMI_FROM_AGE:
+                continue
+            low = bisect_left(times, reading.when - AGREEMENT_WINDOW)
+            near = [
+                other
+                for other in weights[
+                    max(low, index - AGREEMENT_NEIGHBOURS) : index + 1 + AGREEMENT_NEIGHBOURS
+                ]
+                if other is not reading and abs(other.when - reading.when) <= AGREEMENT_WINDOW
+            ]
+            if near:
+                continue
+            height = _nearest(heights, reading.when, self.height_window(reading.when.date()))
+            if height is None or height.value <= 0:
+                continue
+            bmi = reading.value / (height.value / 100.0) ** 2
+            if BMI_RANGE[0] <= bmi <= BMI_RANGE[1]:
+                continue
+            found.append(
+                (
+                    reading.reference,
+                    f"{reading.reference} set aside: {_shown(reading)} with the height "
+                    f"{_number(height.value)} cm ({height.reference}) is a body-mass index of "
+                    f"{_number(bmi)}: outside the plausible "
+                    f"{_number(BMI_RANGE[0])}-{_number(BMI_RANGE[1])} (a unit in the wrong field?)",
+                )
+            )
+        return found
 
     def _implausible(self, reading: Reading) -> str:
         day = reading.when.date()
@@ -363,29 +438,84 @@ def _far(value: float, other: float, factor: float) -> bool:
     return value > 0 and other > 0 and max(value / other, other / value) >= factor
 
 
-def _nearest(readings: list[Reading], when: datetime) -> Reading | None:
-    near = [r for r in readings if abs(r.when - when) <= AGREEMENT_WINDOW]
+def _nearest(readings: list[Reading], when: datetime, window: timedelta = AGREEMENT_WINDOW) -> Reading | None:
+    near = [r for r in readings if abs(r.when - when) <= window]
     return min(near, key=lambda r: (abs(r.when - when), r.reference)) if near else None
 
 
-def _bsa_disagreements(
-    charted: list[Reading], heights: list[Reading], weights: list[Reading]
-) -> list[tuple[str, str]]:
-    """Charted BSAs far from the Mosteller BSA of the height and weight measured nearest them (both within
-    ``AGREEMENT_WINDOW``): two measurements outweigh one derived value."""
-    found: list[tuple[str, str]] = []
+def _near(
+    readings: list[Reading], when: datetime, window: timedelta = AGREEMENT_WINDOW, *, besides: str = ""
+) -> list[Reading]:
+    """Up to ``AGREEMENT_NEIGHBOURS`` readings nearest ``when`` within ``window`` (not ``besides``),
+    nearest first."""
+    near = [r for r in readings if r.reference != besides and abs(r.when - when) <= window]
+    near.sort(key=lambda r: (abs(r.when - when), r.reference))
+    return near[:AGREEMENT_NEIGHBOURS]
+
+
+class _BsaSetAside(NamedTuple):
+    reference: str
+    reason: str
+
+
+def _bsa_conflicts(
+    charted: list[Reading],
+    heights: list[Reading],
+    weights: list[Reading],
+    height_window: Callable[[date], timedelta],
+) -> list[BsaConflict | _BsaSetAside]:
+    """Charted BSAs far from the Mosteller BSA of the height and weight measured nearest them (the weight
+    within ``AGREEMENT_WINDOW``, the height within ``height_window``: an adult's at any time). Which is
+    wrong cannot be told from the two alone: the patient's other readings near it (other charted BSAs,
+    the Mosteller BSAs of other heights and weights) may corroborate one side
+    (``BSA_CORROBORATION_FACTOR``). The height and weight corroborated and the BSA not: the BSA is
+    set aside (``_BsaSetAside``); the BSA corroborated and not they: the pair sizes no dose; neither
+    side, or both: neither sizes one (``BsaConflict``, which keeps both out)."""
+    found: list[BsaConflict | _BsaSetAside] = []
     for reading in charted:
-        height, weight = _nearest(heights, reading.when), _nearest(weights, reading.when)
+        window = height_window(reading.when.date())
+        height, weight = _nearest(heights, reading.when, window), _nearest(weights, reading.when)
         if height is None or weight is None:
             continue
         measured = _mosteller(height.value, weight.value)
-        if _far(reading.value, measured, BSA_AGREEMENT_FACTOR):
+        if not _far(reading.value, measured, BSA_AGREEMENT_FACTOR):
+            continue
+        others = [r.value for r in _near(charted, reading.when, besides=reading.reference)]
+        others += [
+            _mosteller(h.value, w.value)
+            for h in _near(heights, reading.when, window)
+            for w in _near(weights, reading.when)
+            if (h.reference, w.reference) != (height.reference, weight.reference)
+        ]
+        for_charted = any(not _far(value, reading.value, BSA_CORROBORATION_FACTOR) for value in others)
+        for_measured = any(not _far(value, measured, BSA_CORROBORATION_FACTOR) for value in others)
+        said = (
+            f"{_shown(reading)} ({reading.reference}) and the {_number(measured)} m2 its height and weight "
+            f"give ({height.reference}, {weight.reference})"
+        )
+        if for_measured and not for_charted:
             found.append(
-                (
+                _BsaSetAside(
                     reading.reference,
-                    f"{reading.reference} set aside: {_shown(reading)} is far from the "
-                    f"{_number(measured)} m2 its height and weight give ({height.reference}, "
-                    f"{weight.reference})",
+                    f"{reading.reference} set aside: {_shown(reading)} is far from the {_number(measured)} "
+                    f"m2 its height and weight give ({height.reference}, {weight.reference}), which the "
+                    "patient's other readings bear out",
                 )
             )
+            continue
+        side = (
+            "the patient's other readings bear out the charted BSA: the height and weight do not size "
+            "a dose together"
+            if for_charted and not for_measured
+            else "which is wrong cannot be told (the patient's other readings bear out "
+            + ("both" if for_charted else "neither")
+            + "): neither sizes a dose"
+        )
+        found.append(
+            BsaConflict(
+                "" if for_charted and not for_measured else reading.reference,
+                (height.reference, weight.reference),
+                f"{reading.reference} conflicts: {said} disagree; {side}",
+            )
+        )
     return found

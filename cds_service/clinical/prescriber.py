@@ -6,10 +6,10 @@ SNOMED CT occupation codes on PractitionerRole.specialty / .code and Practitione
 including the PractitionerRoles that point at the prescribing Practitioner. A degree code (v2-0360
 "MD") is not a specialty: with no NUCC or SNOMED code recorded, the specialty is unknown.
 
-A PractitionerRole grants its specialty only while it is in force: not ``active: false``, and its
-``period`` (when given) covering the date that matters (the order date for the prescriber, the referral
-date for a consultation). An expired or not-yet-started role is read as if absent: with nothing else
-recorded, the specialty is unknown, not "not an oncologist".
+A PractitionerRole (or a Practitioner's qualification) grants its specialty only while it is in force:
+not ``active: false``, and its ``period`` (when given) covering the date that matters (the order date for
+the prescriber, the referral date for a consultation). An expired or not-yet-started role is read as if
+absent: with nothing else recorded, the specialty is unknown, not "not an oncologist".
 
 Consultation: an active or completed ServiceRequest whose performer (resolved) or performerType has an
 oncology or hematology code, about this therapy (CONTRACT §2.1): authored within the 12 months before the
@@ -121,7 +121,10 @@ def _specialties(who: Resource, pool: ResourcePool, on: date | None) -> _Special
         _codes_of(role.get("code"), nucc, snomed)
     for person in people:
         for qualification in dicts(person.get("qualification")):
-            _codes_of(qualification.get("code"), nucc, snomed)
+            # A qualification whose own period ended before the date (or starts after it) is not held
+            # then, as a role out of force grants nothing.
+            if role_in_force({"period": qualification.get("period")}, on):
+                _codes_of(qualification.get("code"), nucc, snomed)
         # DSTU2 Practitioner carried its roles inline: practitionerRole[].specialty / .role
         for inline in dicts(person.get("practitionerRole")):
             if not role_in_force(inline, on):

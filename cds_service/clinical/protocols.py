@@ -4,9 +4,10 @@ Enrollment means the patient is on the study now, read from structured status, n
 
 * a ResearchSubject whose status is on study (R4 ``on-study``, ``on-study-intervention``,
   ``on-study-observation``; STU3 ``active``), pointing at a ResearchStudy whose identifier values, title,
-  name or protocol names the protocol. Not ``candidate``, ``eligible``, ``screening``, ``pending-on-study``
-  (not started), ``follow-up`` (treatment over), ``ineligible``, ``withdrawn``, ``off-study`` or a
-  ResearchSubject with no status;
+  name or protocol names the protocol, and that still treats (not completed, withdrawn or closed to
+  intervention: a subject on a study that treats no one contradicts the study's record). Not
+  ``candidate``, ``eligible``, ``screening``, ``pending-on-study`` (not started), ``follow-up``
+  (treatment over), ``ineligible``, ``withdrawn``, ``off-study`` or a ResearchSubject with no status;
 * an active CarePlan (not a proposal) naming the protocol in ``instantiatesUri``,
   ``instantiatesCanonical`` or ``title``. Its ``description`` is narrative ("declined DFCI 16-001,
   treated per standard arm") and is not read: no text is parsed for negations, so none is trusted.
@@ -28,6 +29,19 @@ from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 # ResearchSubject statuses meaning "on the protocol now" (R4 research-subject-status; STU3 "active":
 # "currently being monitored and/or subject to treatment as part of the study").
 _ON_STUDY = frozenset({"on-study", "on-study-intervention", "on-study-observation", "active"})
+# ResearchStudy statuses under which no one is treated on it (R4 research-study-status): a subject "on
+# study" of a study completed, withdrawn or closed to intervention contradicts the study's own record, so
+# it is no enrollment to meet a criterion on (not plausible is not a fact).
+_STUDY_NOT_TREATING = frozenset(
+    {
+        "administratively-completed",
+        "closed-to-accrual-and-intervention",
+        "temporarily-closed-to-accrual-and-intervention",
+        "completed",
+        "disapproved",
+        "withdrawn",
+    }
+)
 _CAREPLAN_IN_FORCE = frozenset({"active"})
 _NOT_A_PLAN = frozenset({"proposal"})  # CarePlan.intent: a suggestion, not the plan being followed
 
@@ -78,6 +92,8 @@ def _enrollment_texts(pool: ResourcePool, on: date | None) -> Iterator[tuple[str
         if status_of(subject) not in _ON_STUDY or _ended_before(subject, on):
             continue
         study = pool.resolve(subject.get("study"), within=subject)
+        if study is not None and status_of(study) in _STUDY_NOT_TREATING:
+            continue
         if study is not None:
             yield _study_text(study), (reference_of(subject), reference_of(study))
         else:

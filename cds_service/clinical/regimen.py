@@ -47,6 +47,7 @@ from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead
 from cds_service.clinical.schedule import (
     PlannedDose,
     PlannedSchedule,
+    dates_anchored,
     order_texts,
     range_in_words,
     schedule_plan,
@@ -196,6 +197,10 @@ def doses_to_come(
     after the ordered ones are counted instead (CONTRACT §2.1 "Planned totals need a known extent")."""
     administrations = list(administrations)
     linked = Counter(a.request for a in administrations if a.request)
+    last_linked: dict[str, date] = {}
+    for a in administrations:
+        if a.request and a.when is not None and a.when > last_linked.get(a.request, date.min):
+            last_linked[a.request] = a.when
     # Doses given on a day, linked to no order: a new draft's dose on that day is the one already given
     # (a dose given on the order date, later than the order, is not counted a second time as to come).
     unlinked_on = Counter((a.agent, a.when) for a in administrations if not a.request and a.when is not None)
@@ -232,8 +237,23 @@ def doses_to_come(
                     continue
                 kept.append((planned_dose, optional))
             doses = kept
+        # Doses given under the orders it replaces are doses of the regimen it restates too.
+        replaced_given = sum(linked[reference] for reference in order.replaces)
         if resigned:
-            if own_given:
+            if (own_given and order.draft) or replaced_given:
+                given_before = own_given + replaced_given
+                doses, restated = _resigned_draft(order, doses, given_before, last_linked)
+                planned.extend(
+                    unknown_part(
+                        order,
+                        f"signed again with {given_before} dose(s) already given under it or the order it "
+                        "replaces: whether it restates the whole regimen or only what remains cannot be told "
+                        "(its schedule is dated from the order's date)",
+                        when=d.when,
+                    )
+                    for d in restated
+                )
+            elif own_given:
                 doses = doses[own_given:]
             else:
                 given_until = last_given.get(order.agent, date.min)
@@ -280,14 +300,87 @@ def doses_to_come(
                 planned=True,
             )
             planned.append(optional_dose(dose) if optional else dose)
-    return _one_dose_per_group_day(planned, {o.reference: o.group for o in orders if o.group})
+    return _one_dose_per_order_day(
+        _one_dose_per_group_day(planned, {o.reference: o.group for o in orders if o.group})
+    )
+
+
+def _one_dose_per_order_day(planned: list[Dose]) -> list[Dose]:
+    """Orders of one drug that nothing links (no ``basedOn``, ``groupIdentifier`` or replacement: siblings
+    are ``_one_dose_per_group_day``'s) planning a dose on the same day: one order written twice, or two
+    doses of one anthracycline on one day that no regimen gives. Never both counted (not plausible is not
+    a fact): the first order's dose (by reference) counts and each other order's dose that day is an
+    unknown part; with different amounts none is known, each order's dose that day is an unknown part (it
+    is still an order with doses to come)."""
+    by_day: dict[tuple[Agent, date, bool], list[Dose]] = {}
+    kept: list[Dose] = []
+    for dose in planned:
+        if dose.when is None or dose.mg_m2 is None:
+            kept.append(dose)
+            continue
+        by_day.setdefault((dose.agent, dose.when, dose.optional), []).append(dose)
+    for (agent, when, _), doses in by_day.items():
+        orders = sorted({d.reference for d in doses})
+        if len(orders) < 2:
+            kept.extend(doses)
+            continue
+        doses.sort(key=lambda d: (d.reference, d.note))
+        first = [d for d in doses if d.reference == orders[0]]
+        names = ", ".join(orders)
+        if len({round(d.mg_m2 or 0.0, 2) for d in doses}) == 1:
+            kept.extend(first)
+            kept.extend(
+                Dose(
+                    d.reference,
+                    agent,
+                    when,
+                    None,
+                    planned=True,
+                    note=f"{names} plan the same dose on {when.isoformat()} and nothing links them: one "
+                    "order written twice, or a second dose no regimen gives",
+                )
+                for d in doses
+                if d.reference != orders[0]
+            )
+            continue
+        note = f"{names} plan different doses on {when.isoformat()} and nothing links them: one or two"
+        # each order keeps its dose of that day, unknown: it is still an order with doses to come
+        kept.extend(Dose(reference, agent, when, None, planned=True, note=note) for reference in orders)
+    return kept
+
+
+def _resigned_draft(
+    order: OrderInPlay,
+    doses: list[tuple[PlannedDose, bool]],
+    own_given: int,
+    last_linked: dict[str, date],
+) -> tuple[list[tuple[PlannedDose, bool]], list[PlannedDose]]:
+    """The doses to come of an order signed again with doses already given under it (an active order
+    modified and sent back as a draft) or under the order it replaces, and the doses that may or may not
+    be among them.
+
+    Such a draft restates the whole regimen (its count less the doses given) or only what remains (every
+    dose it plans is to come): a dose counted as given when it is still to come would undercount the
+    planned total and could deny a regimen that reaches its threshold. When its schedule is dated from a
+    start it states (``schedule.dates_anchored``), the dates tell: the doses after the last one given
+    under it are to come. When it is dated from the order's date, they cannot tell: the count less the
+    doses given is known, and each dose the other reading adds is an unknown part."""
+    given_until = max(
+        (last_linked.get(ref, date.min) for ref in (*order.references, *order.replaces)), default=date.min
+    )
+    by_dates = [(d, optional) for d, optional in doses if d.when is None or d.when > given_until]
+    if dates_anchored(order.resource):
+        return by_dates, []
+    by_count = doses[own_given:]
+    extra = max(0, len(by_dates) - len(by_count))
+    return by_count, [d for d, _ in by_dates[:extra]]
 
 
 def _one_dose_per_group_day(planned: list[Dose], groups: dict[str, str]) -> list[Dose]:
     """Sibling orders of one drug (``order_graph``, "belongs with": a shared ``groupIdentifier``, or
     replacing the same order) that plan a dose on the same day plan one dose when they plan the same amount;
-    different amounts on one day cannot be told apart (one dose changed, or two doses): an unknown part of
-    the total, never both."""
+    different amounts on one day cannot be told apart (one dose changed, or two doses): each order's dose
+    that day is an unknown part of the total (each is still an order with doses to come), never counted."""
     by_day: dict[tuple[str, Agent, date, bool], list[Dose]] = {}
     kept: list[Dose] = []
     for dose in planned:
@@ -308,7 +401,11 @@ def _one_dose_per_group_day(planned: list[Dose], groups: dict[str, str]) -> list
             kept.append(doses[0]._replace(remark="; ".join(r for r in (doses[0].remark, remark) if r)))
             continue
         note = f"{names} (linked orders) plan different doses on {when.isoformat()}: one or two"
-        kept.append(Dose(doses[0].reference, agent, when, None, planned=True, note=note))
+        # each order keeps its dose of that day, unknown: it is still an order with doses to come
+        kept.extend(
+            Dose(reference, agent, when, None, planned=True, note=note)
+            for reference in dict.fromkeys(d.reference for d in doses)
+        )
     return kept
 
 

@@ -185,6 +185,21 @@ def states_extent(order: Resource) -> bool:
     return True
 
 
+def dates_anchored(order: Resource) -> bool:
+    """Whether every dosage line dates its doses from a start it states (``boundsPeriod.start``, or dated
+    ``timing.event``s), not from the order's date by default: its doses' dates then say which are still to
+    come, whatever was given before under the same order."""
+    dosages = list(dicts(order.get("dosageInstruction")))
+    if not dosages:
+        return False
+    for dosage in dosages:
+        timing = obj(dosage.get("timing"))
+        start = parse_date(obj(obj(timing.get("repeat")).get("boundsPeriod")).get("start"))
+        if start is None and not any(parse_date(event) is not None for event in as_list(timing.get("event"))):
+            return False
+    return True
+
+
 # A regimen's length written as a range in words: "4 to 6 cycles", "4-6 courses", "up to 6 doses".
 _RANGE_IN_WORDS = re.compile(
     r"\b(?:\d+\s*(?:-|\u2013|\u2014|to|or)\s*\d+|up\s+to\s+\d+)\s*(?:more\s+)?"

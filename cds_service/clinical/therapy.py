@@ -20,7 +20,7 @@ from cds_service.clinical.codes import (
 from cds_service.clinical.dates import add_months
 from cds_service.clinical.doses import Dose, convert_dose, mg_from_mg_m2
 from cds_service.clinical.facts import ExtravasationDay, Fact
-from cds_service.clinical.fhir_read import dicts, parse_datetime, status_of
+from cds_service.clinical.fhir_read import dicts, obj, parse_date, parse_datetime, status_of
 from cds_service.clinical.plausibility import dose_not_credible
 from cds_service.clinical.regimen import OrderInPlay
 from cds_service.clinical.schedule import dose_amount, planned_schedule
@@ -433,6 +433,11 @@ def _runs_to(order: OrderInPlay, start: date) -> bool:
     return max(when for when in dates if when is not None) >= start
 
 
+def _ended_before(statement: Resource, on: date) -> bool:
+    end = parse_date(obj(statement.get("effectivePeriod")).get("end"))
+    return end is not None and end < on
+
+
 def tyrosine_kinase_inhibitor(
     administrations: Iterable[Administration],
     orders: Iterable[OrderInPlay],
@@ -454,10 +459,13 @@ def tyrosine_kinase_inhibitor(
         if o.agent in TYROSINE_KINASE_INHIBITORS and not o.on_hold and _runs_to(o, start)
     ]
     # Home oral TKIs are often charted only as an active MedicationStatement (what the patient takes).
+    # One "active" whose own period ended before the order contradicts itself: not current therapy.
     found += [
         reference_of(statement)
         for statement, agent in statements
-        if agent in TYROSINE_KINASE_INHIBITORS and status_of(statement) == "active"
+        if agent in TYROSINE_KINASE_INHIBITORS
+        and status_of(statement) == "active"
+        and not _ended_before(statement, start)
     ]
     if found:
         return Fact(True, tuple(dict.fromkeys(found)), "dasatinib or imatinib ordered or recently given")

@@ -4,7 +4,9 @@
 from its ``unit`` text in any common spelling: any letter case, ``mg/m2``, ``mg/m^2``, ``mg/m²``,
 ``mg per m2``, the words ("milligrams per square metre" or "meter"), and likewise mg, g, mcg / µg, mg/kg,
 kg, lb, cm, m, inches and m². ``normalize`` turns a spelling into the UCUM code it means; an unknown unit
-converts to ``None``, never to a guess.
+converts to ``None``, never to a guess. A ``code`` and a ``unit`` text that both read as units but not as
+the same one (``mg/m2`` beside "mg") conflict: reading the code first says where to look, not which of
+two contradicting statements of one Quantity is true, so the unit is not known (``disagreeing``).
 """
 
 from __future__ import annotations
@@ -113,3 +115,45 @@ def to_mg_per_m2(value: float, unit: str) -> float | None:
 def to_mg_per_kg(value: float, unit: str) -> float | None:
     """A weight-normalised amount in mg/kg, else ``None``."""
     return _convert(value, unit, _DOSE_MG_KG)
+
+
+def _scale(unit: str) -> tuple[str, float] | None:
+    """The dimension of a unit read and its factor to that dimension's base (mass in kg, whether a body
+    weight or a drug amount), so units written two ways compare ("[in_i]" and "[in_us]", "ug" and "mcg")."""
+    for dimension, table, factor in (
+        ("length", _LENGTH_CM, 1.0),
+        ("mass", _MASS_KG, 1.0),
+        ("mass", _DOSE_MG, 1e-6),
+        ("area", _AREA_M2, 1.0),
+        ("mg/kg", _DOSE_MG_KG, 1.0),
+        ("mg/m2", _DOSE_MG_M2, 1.0),
+    ):
+        if unit in table:
+            return dimension, table[unit] * factor
+    return None
+
+
+def same_unit(one: str, other: str) -> bool:
+    """Whether two units read (UCUM codes ``normalize`` gives) are the same unit."""
+    if one == other:
+        return True
+    first, second = _scale(one), _scale(other)
+    return (
+        first is not None
+        and second is not None
+        and first[0] == second[0]
+        and (abs(first[1] - second[1]) <= 1e-9 * max(first[1], second[1]))
+    )
+
+
+_DISAGREEING = "code "
+
+
+def disagreeing(code: str, text: str) -> str:
+    """The unit of a Quantity whose ``code`` and ``unit`` text name different units: it converts to nothing
+    (no table holds it) and says why wherever a reader shows it."""
+    return f"{_DISAGREEING}{code.strip()[:20]!r} beside the unit text {text.strip()[:20]!r}"
+
+
+def is_disagreeing(unit: str) -> bool:
+    return unit.startswith(_DISAGREEING)

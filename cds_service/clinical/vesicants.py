@@ -125,6 +125,17 @@ def named_by_record(record: Resource | None, text: str, reference: str, pool: Re
     return named
 
 
+def names_an_administration(record: Resource | None, pool: ResourcePool) -> bool:
+    """Whether an extravasation record's ``evidence`` references the administration that extravasated (the
+    MAR's own record, not words about it)."""
+    for evidence in dicts((record or {}).get("evidence")):
+        for detail in dicts(evidence.get("detail")):
+            target = pool.resolve(detail, within=record)
+            if target is not None and target.get("resourceType") == "MedicationAdministration":
+                return True
+    return False
+
+
 def given_at_onset(pool: ResourcePool, onset: date) -> Named:
     """The anthracyclines and other vesicants administered on the onset day or the day before (any
     status but not-done / entered-in-error: an infusion that extravasated is often charted as stopped)."""

@@ -236,13 +236,20 @@ class Gathering:
 
     def add(self, value: Resource, *, source: str) -> int:
         """Into the pool, without resources that name another patient (``patient_scope``, in the same
-        pass that indexes them); returns how many were dropped."""
+        pass that indexes them); returns how many were dropped. Those the client sent in its prefetch as
+        this patient's are kept aside (``pool.other_patients``): a record that holds another patient's
+        resource conflicts with itself, and the facts it could bear on are not decided as if it were
+        absent (``clinical.other_patients``). A search on fhirServer answering another patient's
+        resources is a server ignoring a search parameter (``patient_scope``): those are only noted."""
         dropped = 0
+        keep_aside = source.startswith("prefetch.")
 
         def other_patients(resource: Resource) -> bool:
             nonlocal dropped
             if self.scope.belongs_to_other_patient(resource):
                 dropped += 1
+                if keep_aside:
+                    self.pool.other_patients.append((source, resource))
                 return True
             return False
 
@@ -371,6 +378,11 @@ class Gathering:
                 self.unavailable[key] = "its template cannot be filled from the hook context"
                 continue
             if client is None:
+                if key in self.rejected:
+                    # Every resource sent under the key names another patient and nothing can read this
+                    # patient's: the conflict is read as such (pend, naming it), not answered 412.
+                    self.no_server()
+                    continue
                 self.unavailable[key] = self.no_server()
                 self.not_read_offline(key)
                 continue
@@ -382,6 +394,11 @@ class Gathering:
                 self.unavailable[fetched.label] = (
                     f"{INCOMPLETE} ({fetched.incomplete_because})" if fetched.paging else SERVER_FAILED
                 )
+            elif fetched.label in self.rejected:
+                # This patient's own data, read whole in place of another patient's: the EHR's server
+                # settles what its prefetch got wrong.
+                source = f"prefetch.{fetched.label}"
+                self.pool.other_patients[:] = [kept for kept in self.pool.other_patients if kept[0] != source]
 
     async def read_named_orders(self, references: tuple[str, ...]) -> None:
         """Orders named by reference (order-dispatch's ``context.dispatchedOrders``): each medication order

@@ -52,6 +52,10 @@ class ResourcePool:
     # Resource type -> why its read is partial (CONTRACT §2.1 "A partial read is not a record"): a
     # search or prefetch Bundle of that type could not be read whole, so what the type feeds is unknown.
     incomplete: dict[str, str] = field(default_factory=dict)
+    # Resources the client sent as this patient's (in the prefetch) that name another patient, with the
+    # key they came under: not this patient's facts, and not nothing either (docs/facts.md "Another
+    # patient's records"): never indexed above, read only by ``clinical.other_patients``.
+    other_patients: list[tuple[str, Resource]] = field(default_factory=list)
 
     def mark_incomplete(self, rtypes: Iterable[str], reason: str) -> None:
         for rtype in rtypes:

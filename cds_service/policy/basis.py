@@ -107,6 +107,8 @@ _FACT_PARTS: dict[str, tuple[str, ...]] = {
 # digest it always had (the upper end of a planned total whose order's timing gives a range).
 _FACT_PARTS_WHEN_PRESENT: dict[str, tuple[str, ...]] = {
     "doses": ("planned_doxorubicin_up_to_mg_m2", "planned_anthracycline_up_to_mg_m2"),
+    # a cancer disease status read for II.A.3 (clinical.disease_status), written only when one was
+    "therapy": ("responding_to_therapy",),
 }
 _NAMED_FACTS = frozenset(
     name for parts in (_FACT_PARTS, _FACT_PARTS_WHEN_PRESENT) for names in parts.values() for name in names

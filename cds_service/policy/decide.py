@@ -41,7 +41,27 @@ VITAL_STATUS_REQUEST = (
     "Correct the patient's record or confirm the patient is alive: no order is approved on a record "
     "that says the patient has died."
 )
+# Not plausible is not a fact (docs/decisions.md "A record that is not this patient's"): the Patient sent
+# is another patient.
+PATIENT_RECORD = "patient"
+PATIENT_RECORD_REQUEST = (
+    "Send this patient's own record (the Patient the order is for): the Patient sent is another patient, "
+    "so neither the age nor anything else read from it is this patient's."
+)
 _DECISION = {Outcome.MET: Decision.APPROVE, Outcome.NOT_MET: Decision.DENY, Outcome.UNKNOWN: Decision.PEND}
+
+
+def _request(documentation: str, asks: tuple[str, ...] | None, still_open: str | None) -> str:
+    """What to send for one criterion: the parts left open when the evaluator names them ("Send the
+    Ph-negative (BCR-ABL1) result."), else the criterion's whole documentation; and why it is open."""
+    if asks:
+        listed = (
+            asks[0]
+            if len(asks) == 1
+            else f"{', '.join(asks[:-1])}{',' if len(asks) > 2 else ''} and {asks[-1]}"
+        )
+        documentation = f"Send {listed}."
+    return f"{documentation} Still open: {still_open}." if still_open else documentation
 
 
 def determine(facts: ClinicalFacts, order: Resource) -> Determination:
@@ -65,16 +85,18 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
     evaluated = POLICY.evaluate(pathway, facts)
     criteria = evaluated.result
     decision = _DECISION[criteria.outcome]
-    # What to send, and what exactly the data left open for that criterion.
+    # What to send, and what exactly the data left open for that criterion: only the parts left open
+    # when the evaluator tells them apart (a compound criterion's met parts are not asked for again).
     open_reasons = {node.id: node.reason for node in criteria.walk()}
+    open_asks = {node.id: node.asks for node in criteria.walk() if node.asks}
     # Evidence received for a criterion the payer reviews is not asked for again (CONTRACT §2.1).
     under_review = tuple(
         node.id for node in evaluated.open_questions if facts.submitted_evidence.get(node.id)
     )
     documentation = [
-        DocumentationRequest(node.id, f"{node.documentation} Still open: {open_reasons[node.id]}.")
-        if open_reasons.get(node.id)
-        else DocumentationRequest(node.id, node.documentation)
+        DocumentationRequest(
+            node.id, _request(node.documentation, open_asks.get(node.id), open_reasons.get(node.id))
+        )
         for node in evaluated.open_questions
         if node.id not in under_review
     ]
@@ -101,6 +123,12 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         if_applies, held = decision, "the member's coverage is needed"
         why, request = coverage
         tree_reason = f"{why}; if it applies: {_WOULD[decision]} ({tree_reason})"
+        decision = Decision.PEND
+        documentation.append(request)
+    if (mismatch := _another_patient(facts)) is not None:
+        held = "no decision on a record that is not this patient's"
+        why, request = mismatch
+        tree_reason = f"{why}; criteria: {decision.value} ({tree_reason})"
         decision = Decision.PEND
         documentation.append(request)
     if (dead := _recorded_deceased(facts)) is not None:
@@ -187,6 +215,12 @@ def _coverage_unknown(facts: ClinicalFacts) -> tuple[str, DocumentationRequest] 
     return f"whether {POLICY_ID} applies is not known ({why})", DocumentationRequest(MEMBER_COVERAGE, request)
 
 
+def _another_patient(facts: ClinicalFacts) -> tuple[str, DocumentationRequest] | None:
+    if not facts.patient_mismatch.value:
+        return None
+    return facts.patient_mismatch.reason, DocumentationRequest(PATIENT_RECORD, PATIENT_RECORD_REQUEST)
+
+
 def _recorded_deceased(facts: ClinicalFacts) -> tuple[str, DocumentationRequest] | None:
     if not facts.deceased.value:
         return None
@@ -198,13 +232,15 @@ def pends_beside_the_tree(
 ) -> list[tuple[str, DocumentationRequest]]:
     """Why a decision the tree gives still pends, each with what to send (none: it stands): the
     doxorubicin schedule an approval needs, or an order purpose not read; the member's coverage when the
-    line of business is unknown; a record saying the patient has died. ``determine`` pends on the same;
+    line of business is unknown; a Patient sent that is another patient; a record saying the patient has
+    died. ``determine`` pends on the same;
     also asked by order-select's likely decision (``policy.provisional``), so both say the same."""
     schedule = _schedule_unreadable(decision, pathway, facts)
     found = [
         schedule,
         _purpose_unread(decision, pathway, facts) if schedule is None else None,
         _coverage_unknown(facts),
+        _another_patient(facts),
         _recorded_deceased(facts),
     ]
     return [pend for pend in found if pend is not None]

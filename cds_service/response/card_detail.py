@@ -190,12 +190,14 @@ def dose_lines(facts: ClinicalFacts, deciding: str = "") -> list[str]:
     those criteria speak of them (the cumulative doxorubicin always is: CONTRACT §5)."""
     lines: list[str] = []
     bsa = facts.bsa_m2
+    # The reason names every measurement set aside, which can be many: the card says the first words, the
+    # determination keeps them all.
     if bsa.value is not None:
-        reason = f" ({escape_markdown(bsa.reason)})" if bsa.reason else ""
+        reason = f" ({escape_markdown(clipped(bsa.reason, 240))})" if bsa.reason else ""
         lines.append(f"- BSA used: **{bsa.value:.2f} m²**{reason}")
     elif bsa.reason and any(line.mg_m2 is None for line in facts.dose_lines):
         # Only when a dose needed one: doses written per m² use no BSA.
-        lines.append(f"- BSA: unknown ({escape_markdown(bsa.reason)})")
+        lines.append(f"- BSA: unknown ({escape_markdown(clipped(bsa.reason, 240))})")
     wanted = deciding.lower() or "anthracycline planned anticipated"
     totals = (
         ("Cumulative doxorubicin administered", facts.cumulative_doxorubicin, "administration", True),

@@ -240,11 +240,14 @@ def cases() -> list[RecordCase]:
                 ),
             ),
         ),
+        # The Condition decides where the administrations at the onset say nothing against it (the last
+        # doxorubicin five days before); where they record only doxorubicin then, the two conflict (pend:
+        # make_not_plausible_cases.py)
         RecordCase(
             Case(
                 "2.1-anthracycline-extravasation-deny-condition-names-vincristine",
                 expect("deny", "I.B", criteria={"I.B.1": N, "I.B.4": M}, off_label_policies=["CP.CPA.09"]),
-                **EXTRAVASATION,
+                **{**EXTRAVASATION, "administered": [given("doxorubicin", 3, 60, last=days(-5))]},
             ),
             set_condition(
                 (

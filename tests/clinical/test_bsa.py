@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
+from cds_service.clinical.body_measures_not_read import measures_not_read
 from cds_service.clinical.bsa import BodySurfaceArea, mosteller_m2
+from cds_service.fhir.pool import ResourcePool
 from tests.clinical.builders import bsa, height, weight
 
 
@@ -132,3 +134,40 @@ def test_an_adults_height_from_years_ago_still_sizes_a_dose() -> None:
     readings = [height("h", "2024-10-01", 165), weight("w", "2026-11-20", 70)]
     assert BodySurfaceArea(readings, adult=True).on(date(2026, 11, 28)) is not None
     assert BodySurfaceArea(readings).on(date(2026, 11, 28)) is None  # a child's would be stale
+
+
+def test_nearest_in_time_is_read_on_the_real_times_of_the_dose_and_measures() -> None:
+    """A BSA charted 5 minutes before a 09:40 dose is nearer than a height and weight of 08:30: the charted
+    BSA sizes it (read as the dose's date at noon UTC, the height and weight had looked nearer)."""
+    measures = [
+        height("h", "2026-08-27T08:30:00-05:00", 165),
+        weight("w", "2026-08-27T08:30:00-05:00", 70.7),
+        bsa("b", "2026-08-27T09:35:00-05:00", 1.8),
+    ]
+    body = BodySurfaceArea(measures, adult=True)
+    dose = datetime.fromisoformat("2026-08-27T09:40:00-05:00")
+    found = body.on(dose)
+    assert found is not None and (found.m2, found.source) == (1.8, "observation")
+    early = body.on(datetime.fromisoformat("2026-08-27T08:31:00-05:00"))
+    assert early is not None and early.source == "mosteller"
+
+
+def test_a_dose_with_a_date_only_is_as_near_to_every_measure_of_its_day_and_the_charted_bsa_wins() -> None:
+    measures = [
+        height("h", "2026-08-27T08:30:00-05:00", 165),
+        weight("w", "2026-08-27T08:30:00-05:00", 70.7),
+        bsa("b", "2026-08-27T16:00:00-05:00", 1.8),
+    ]
+    found = BodySurfaceArea(measures, adult=True).on(date(2026, 8, 27))
+    assert found is not None and found.source == "observation"
+
+
+def test_a_measure_whose_code_and_unit_text_disagree_is_not_read_and_is_named_as_such() -> None:
+    # 64 coded "cm" with the unit text "in": 64 cm or 163 cm is not known
+    slip = height("h", "2026-11-27", 64)
+    slip["valueQuantity"]["unit"] = "in"
+    body = BodySurfaceArea([slip, weight("w", "2026-11-27", 60)], adult=True)
+    assert body.on(date(2026, 11, 28)) is None
+    pool = ResourcePool()
+    pool.add(slip)
+    assert measures_not_read(pool) == [("Observation/h", date(2026, 11, 27))]

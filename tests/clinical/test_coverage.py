@@ -227,3 +227,46 @@ def test_the_coverage_type_and_plan_outweigh_the_payers_name() -> None:
         "payor": [{"display": "Medicare Advantage Holdings Inc"}],
     }
     assert line_of_business(pool_of(plan, ORDER), ORDER, {})[0].value == "medicaid"
+
+
+def test_a_type_code_and_a_plan_text_naming_different_lines_leave_the_line_unknown() -> None:
+    """Not plausible is not a fact: SOPT 5 (private insurance) beside a plan named "Medicare Advantage"
+    names two lines of business, so none (the order pends for the member's coverage)."""
+    humana = {
+        **coverage("c", "5"),
+        "class": [{"type": {"text": "plan"}, "name": "Humana Gold Plus H5216-219 (HMO) Medicare Advantage"}],
+    }
+    lob, used = line_of_business(pool_of(humana, ORDER), ORDER, {})
+    assert (lob.value, used.value) == (None, "Coverage/c")
+    assert lob.reason == (
+        "the Coverage names more than one line of business: Coverage.type SOPT 5 (commercial) but medicare "
+        "(class.name 'Humana Gold Plus H5216-219 (HMO) Medicare Advantage')"
+    )
+    # the converse, and a type text beside the code
+    medicare_code = {**coverage("c", "1"), "class": [{"name": "State Medicaid managed care"}]}
+    assert line_of_business(pool_of(medicare_code, ORDER), ORDER, {})[0].value is None
+    typed = {**coverage("c", "21"), "type": {**coverage("c", "21")["type"], "text": "Medicare Part B"}}
+    assert line_of_business(pool_of(typed, ORDER), ORDER, {})[0].value is None
+
+
+def test_texts_that_agree_with_the_code_or_only_refine_it_are_no_conflict() -> None:
+    agree = {**coverage("c", "1"), "class": [{"name": "Original Medicare Part B"}]}
+    assert line_of_business(pool_of(agree, ORDER), ORDER, {})[0].value == "medicare"
+    # SOPT cannot tell a marketplace plan from other private insurance: the code stands
+    exchange = {**coverage("c", "51"), "class": [{"name": "Ambetter Silver (Health Insurance Marketplace)"}]}
+    assert line_of_business(pool_of(exchange, ORDER), ORDER, {})[0].value == "commercial"
+    # the payer's name is outweighed by the type code, as by the plan text
+    paid = {**coverage("c", "21"), "payor": [{"display": "Centers for Medicare & Medicaid Services"}]}
+    assert line_of_business(pool_of(paid, ORDER), ORDER, {})[0].value == "medicaid"
+    # two lines both outside the policy: outside it either way
+    tricare = {**coverage("c", "311"), "class": [{"name": "TRICARE for Life (with Medicare)"}]}
+    assert line_of_business(pool_of(tricare, ORDER), ORDER, {})[0].value == "other-government"
+
+
+def test_self_pay_written_only_in_words_is_outside_the_policy() -> None:
+    for text in ("Self Pay", "self-pay", "SELF-PAYMENT", "Selfpay"):
+        lob, _ = line_of_business(pool_of(texted(type={"text": text}), ORDER), ORDER, {})
+        assert lob.value == "self-pay", text
+    payer = texted(payor=[{"display": "Self Pay"}])
+    assert line_of_business(pool_of(payer, ORDER), ORDER, {})[0].value == "self-pay"
+    assert line_of_business(pool_of(texted(type={"text": "Non-self-pay"}), ORDER), ORDER, {})[0].value is None

@@ -3,9 +3,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import orjson
+
+from cds_service.clinical import codes, ph_status
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.codes import ICD10CM, SNOMED
+from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.facts import Fact
+from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import (
     DEXRAZOXANE,
@@ -14,10 +19,11 @@ from tests.clinical.builders import (
     administration,
     condition,
     medication_request,
-    observation,
+    patient,
     pool_of,
     snomed_condition,
 )
+from tests.conftest import REPO_ROOT
 
 
 def recorded(*conditions: Resource, order: Resource | None = None) -> list[dx.Diagnosis]:
@@ -54,42 +60,13 @@ def test_all_ph_status_and_relapse() -> None:
     plain = recorded(condition("a", "C91.00"))
     assert dx.acute_lymphoblastic_leukemia(plain).value is True
     assert dx.relapsed_or_refractory(plain).value is None
-    assert dx.ph_positive(plain, []).value is None
+    assert ph_status.ph_positive(plain, []).value is None
     assert dx.relapsed_or_refractory(recorded(condition("a", "C91.02"))).value is True
     assert dx.relapsed_or_refractory(recorded(condition("a", "C91.00", status="relapse"))).value is True
     ph = recorded(snomed_condition("ph", "426955004"))
     assert dx.acute_lymphoblastic_leukemia(ph).value is True
-    assert dx.ph_positive(ph, []).value is True
+    assert ph_status.ph_positive(ph, []).value is True
     assert not dx.acute_lymphoblastic_leukemia(recorded(condition("cml", "C92.10"))).value
-
-
-def bcr_abl1(rid: str, **value: object) -> Resource:
-    resource = observation(rid, "46434-7", "2026-05-01", 0, "%")
-    del resource["valueQuantity"]
-    resource.update(value)
-    return resource
-
-
-def test_bcr_abl1_results_decide_ph_status() -> None:
-    positive = bcr_abl1("p", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "10828004"}]})
-    negative = bcr_abl1("n", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
-    ratio = bcr_abl1("r", valueQuantity={"value": 0.35, "unit": "%"})
-    zero = bcr_abl1("z", valueQuantity={"value": 0, "unit": "%"})
-    by_interpretation = bcr_abl1("i", interpretation=[{"coding": [{"code": "NEG"}]}])
-    assert dx.ph_positive([], [negative]).value is False
-    assert dx.ph_positive([], [ratio]).value is True
-    assert dx.ph_positive([], [zero, by_interpretation]).value is False
-    # a negative result after a positive one is a treated Ph+ leukemia, not a Ph-negative one
-    assert dx.ph_positive([], [positive, negative]).value is True
-
-
-def test_a_ratio_below_the_detection_limit_is_not_detected_and_the_lab_interpretation_wins() -> None:
-    below = bcr_abl1("b", valueQuantity={"value": 0.001, "comparator": "<", "unit": "%"})
-    assert dx.ph_positive([], [below]).value is False
-    flagged = bcr_abl1(
-        "f", valueQuantity={"value": 0, "unit": "%"}, interpretation=[{"coding": [{"code": "POS"}]}]
-    )
-    assert dx.ph_positive([], [flagged]).value is True
 
 
 def named(rid: str, code: str, text: str, **kwargs: Any) -> Resource:
@@ -244,7 +221,9 @@ def test_anthracycline_induced_means_the_anthracycline_given_at_the_onset() -> N
 def test_a_condition_that_names_the_drug_decides() -> None:
     stopped = administration("dox", DOXORUBICIN, "2026-10-03", None, status="stopped")
     vinca = named("x", "T80.810A", "Vincristine extravasation, left forearm", onset="2026-10-03")
-    assert extravasation(vinca, stopped).value is False
+    assert extravasation(vinca).value is False  # the administrations at the onset say nothing against it
+    vincristine_too = administration("v", VINCRISTINE, "2026-10-03", (2, "mg"))
+    assert extravasation(vinca, stopped, vincristine_too).value is False  # the drug it names was given
     doxorubicin = named("x", "T80.810A", "Extravasation of doxorubicin", onset="2026-10-03")
     assert extravasation(doxorubicin).value is True
     noted = condition("x", "T80.810A", onset="2026-10-03")
@@ -254,6 +233,30 @@ def test_a_condition_that_names_the_drug_decides() -> None:
     by_evidence["evidence"] = [{"detail": [{"reference": "MedicationAdministration/v"}]}]
     vincristine = administration("v", VINCRISTINE, "2026-10-01", (2, "mg"))
     assert extravasation(by_evidence, vincristine, stopped).value is False
+
+
+def test_a_condition_the_administrations_at_the_onset_contradict_is_unknown() -> None:
+    """Not plausible is not a fact: the Condition says doxorubicin, but only vinorelbine was given at the
+    onset (and no anthracycline for years): the record and the MAR conflict, never met on the words."""
+    doxorubicin = named("x", "T80.810A", "Doxorubicin extravasation, right hand", onset="2026-10-03")
+    vinorelbine = {
+        "coding": [{"system": "http://www.whocc.no/atc", "code": "L01CA04"}],
+        "text": "Vinorelbine",
+    }
+    given = administration("vnr", vinorelbine, "2026-10-03", (40, "mg"), status="stopped")
+    old = administration("dox-2023", DOXORUBICIN, "2023-05-01", (60, "mg/m2"))
+    found = extravasation(doxorubicin, given, old)
+    assert found.value is None
+    assert found.evidence == ("Condition/x", "MedicationAdministration/vnr")
+    assert found.reason == (
+        "the extravasation record names doxorubicin, but only vinorelbine is recorded as given at the onset "
+        "(2026-10-02 or 2026-10-03): the record and the administrations conflict, so which drug "
+        "extravasated is not known"
+    )
+    # the converse: the record names vincristine, only doxorubicin was given at the onset
+    vinca = named("x", "T80.810A", "Vincristine extravasation, left forearm", onset="2026-10-03")
+    stopped = administration("dox", DOXORUBICIN, "2026-10-03", None, status="stopped")
+    assert extravasation(vinca, stopped).value is None
 
 
 def test_the_orders_extravasation_reason_also_needs_the_anthracycline() -> None:
@@ -306,7 +309,7 @@ def test_a_tentative_diagnosis_is_unknown_not_met_nor_absent() -> None:
         (lambda d: dx.wilms_tumor(d, 40), snomed_condition("d", "302849000", **maybe)),
         (lambda d: dx.wilms_tumor(d, 4), named("d", "C64.1", "Nephroblastoma", **maybe)),
         (lambda d: dx.neuroblastoma(d, 3), snomed_condition("d", "432328008", **maybe)),
-        (lambda d: dx.ph_positive(d, []), snomed_condition("d", "426955004", **maybe)),
+        (lambda d: ph_status.ph_positive(d, []), snomed_condition("d", "426955004", **maybe)),
     ]
     for read, resource in checks:
         fact = read(recorded(resource))
@@ -377,21 +380,52 @@ def test_a_histology_charted_as_a_question_settles_nothing() -> None:
         assert (fact.value, fact.evidence) == (None, ("Condition/k",)), text
 
 
-def test_a_bcr_abl1_result_reported_as_a_panels_component_is_read() -> None:
-    # A leukemia panel whose BCR-ABL1 result is a component: read as a result, so a positive one there is
-    # not lost behind a negative one reported on its own (which alone would read Ph-negative).
-    panel = observation("panel", "69548-6", "2026-05-01", 0, "1")  # any panel code the service does not list
-    del panel["valueQuantity"]
-    panel["component"] = [
-        {
-            "code": {"coding": [{"system": "http://loinc.org", "code": "46434-7"}]},
-            "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "10828004"}]},
-        }
+def test_left_open_asks_only_the_indications_a_code_could_concern_and_misses_none() -> None:
+    """Every ICD-10-CM code of the neoplasms chapter (with its title as its text) and every SNOMED CT
+    concept the service lists: ``left_open``, which asks only the indications whose codes or words the
+    diagnosis holds, says what asking all seven says."""
+    table = orjson.loads((REPO_ROOT / "cds_service" / "data" / "icd10.json").read_bytes())["icd-10-cm"]
+    every = [
+        dx.metastatic_breast_cancer,
+        dx.acute_lymphoblastic_leukemia,
+        dx.aggressive_mature_b_cell_lymphoma,
+        dx.hodgkin_lymphoma,
+        dx.wilms_tumor,
+        dx.neuroblastoma,
     ]
-    negative = bcr_abl1("neg", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
-    assert dx.ph_positive([], [negative]).value is False
-    both = dx.ph_positive([], [negative, panel])
-    assert (both.value, both.evidence) == (True, ("Observation/panel",))
-    unreadable = {**panel, "component": [{**panel["component"][0], "valueCodeableConcept": {"text": "see"}}]}
-    unread = dx.ph_positive([], [negative, unreadable])
-    assert (unread.value, unread.settled, unread.unread) == (False, None, ("Observation/panel",))
+    names = [f.__name__ for f in every]
+    concepts = [
+        {"coding": [{"system": ICD10CM, "code": code}], "text": title}
+        for code, (title, _block) in table["codes"].items()
+        if code[:1] in "CD"
+    ]
+    concepts += [
+        {"coding": [{"system": SNOMED, "code": code}]}
+        for name in dir(codes)
+        if name.startswith("SCT_") and isinstance(getattr(codes, name), frozenset)
+        for code in getattr(codes, name)
+    ]
+    for concept in concepts:
+        diagnosis = dx.diagnosis_of(concept, "Encounter/e")
+        for age in (6, 40):
+            asked_all = {n for n, f in zip(names, every, strict=True) if f([diagnosis]).value is not False}
+            if dx.soft_tissue_sarcoma([diagnosis], age).value is not False:
+                asked_all.add("soft_tissue_sarcoma")
+            assert dx.left_open(diagnosis, age) == asked_all, concept
+
+
+def test_an_indication_not_met_names_the_past_diagnosis_set_aside() -> None:
+    """A resolved Wilms tumor in a survivor now treated for osteosarcoma: not the current indication, and
+    the reason says so rather than "no Wilms tumor recorded"."""
+    wilms = snomed_condition("wilms", "302849000", status="resolved")
+    dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"))
+    pool = pool_of(patient("2010-05-01"), wilms, condition("osa", "C40.22"), drafts=[dex])
+    facts = extract_facts(
+        pool, dexrazoxane_orders(pool)[0], today=date(2026, 11, 28), line_of_business_map={}
+    )
+    found = facts.wilms_tumor
+    assert found.value is False and "Condition/wilms" in found.evidence
+    assert found.reason.startswith("no current Wilms tumor")
+    assert found.reason.endswith(
+        "Condition/wilms (resolved) set aside: a past Wilms tumor, not the current indication"
+    )

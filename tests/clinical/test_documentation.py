@@ -150,3 +150,24 @@ def test_responses_authored_at_the_same_moment_do_not_depend_on_their_order() ->
     first = documented_answers(pool_of(a, b), ORDER, START)["II.A.3"]
     second = documented_answers(pool_of(b, a), ORDER, START)["II.A.3"]
     assert first == second
+
+
+def test_answers_that_conflict_with_no_later_word_settle_nothing() -> None:
+    """Not plausible is not a fact: one response answering a criterion both yes and no, or two authored at
+    the same moment that disagree, leave the criterion unknown; a later answer still settles it."""
+    both = response("qr", {"II.A.3": True})
+    both["item"][0]["item"].append({"linkId": "II.A.3", "answer": [{"valueBoolean": False}]})
+    found = documented_answers(pool_of(both), ORDER, START)["II.A.3"]
+    assert found.value is None and "both yes and no" in found.reason
+    same_time = pool_of(
+        response("a", {"II.A.3": True}, authored="2026-10-02T10:00:00Z"),
+        response("b", {"II.A.3": False}, authored="2026-10-02T10:00:00Z"),
+    )
+    found = documented_answers(same_time, ORDER, START)["II.A.3"]
+    assert found.value is None and found.evidence == ("QuestionnaireResponse/a", "QuestionnaireResponse/b")
+    later = pool_of(
+        response("a", {"II.A.3": True}, authored="2026-10-02T10:00:00Z"),
+        response("b", {"II.A.3": False}, authored="2026-10-02T10:00:00Z"),
+        response("c", {"II.A.3": True}, authored="2026-10-03T10:00:00Z"),
+    )
+    assert documented_answers(later, ORDER, START)["II.A.3"].value is True

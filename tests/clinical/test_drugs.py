@@ -52,8 +52,70 @@ def test_name_text_is_the_last_resort() -> None:
     assert agent_of_concept({"text": "cyclophosphamide"}) is None
 
 
-def test_a_code_beats_a_misleading_name() -> None:
-    assert agent_of_concept(concept(RXNORM, "3995", "doxorubicin")) is Agent.EPIRUBICIN
+_ATC_OF = {
+    Agent.DOXORUBICIN: "L01DB01",
+    Agent.LIPOSOMAL_DOXORUBICIN: "L01DB01",
+    Agent.DAUNORUBICIN: "L01DB02",
+    Agent.EPIRUBICIN: "L01DB03",
+    Agent.IDARUBICIN: "L01DB06",
+    Agent.MITOXANTRONE: "L01DB07",
+}
+
+
+def test_codes_and_names_naming_different_anthracyclines_conflict() -> None:
+    """Not plausible is not a fact: a legacy conversion coding epirubicin as doxorubicin, its text still
+    saying epirubicin, names no drug the service can count; ``unidentified`` says which conflict."""
+    legacy = {**concept(RXNORM, "3639", "doxorubicin"), "text": "EPIrubicin 100 mg/m2 IV (FEC-100)"}
+    assert agent_of_concept(legacy) is None
+    resource = {"resourceType": "MedicationAdministration", "medicationCodeableConcept": legacy}
+    assert agent_of(resource, ResourcePool()) is None
+    assert drugs.unidentified(resource, ResourcePool()) == (
+        "its codes and names conflict, naming doxorubicin (rxnorm code), epirubicin (name 'EPIrubicin 100 "
+        "mg/m2 IV (FEC-100)'): which drug was given is not known"
+    )
+    # a code and a display, two codes of one concept, a Medication's code
+    assert agent_of_concept(concept(RXNORM, "3995", "doxorubicin")) is None
+    two_codes = {"coding": [*concept(RXNORM, "3639")["coding"], *concept(ATC, "L01DB02")["coding"]]}
+    assert agent_of_concept(two_codes) is None
+    medication = {
+        "resourceType": "Medication",
+        "code": {**concept(ATC, "L01DB01"), "text": "IDArubicin 1 mg/mL"},
+        "ingredient": [{"itemCodeableConcept": concept(RXNORM, "3639")}],
+    }
+    assert agent_of(medication, ResourcePool()) is None
+
+
+@pytest.mark.parametrize(
+    ("agent", "name"),
+    [(agent, name) for agent, names in NAME_PATTERNS if agent in _ATC_OF for name in names],
+)
+def test_every_name_of_an_anthracycline_beside_its_own_code_is_no_conflict(agent: Agent, name: str) -> None:
+    # generic names, synonyms and brands; as the text, as a display, in an RxNorm-style product name
+    for text in (name, name.upper(), f"{name} HCl 2 mg/mL injection", f"Injection, {name}, 10 mg"):
+        found = agent_of_concept({**concept(ATC, _ATC_OF[agent], text), "text": text})
+        expected = {agent, Agent.LIPOSOMAL_DOXORUBICIN} if agent is Agent.DOXORUBICIN else {agent}
+        assert found in expected, text
+
+
+def test_usual_displays_and_regimen_texts_are_no_conflict() -> None:
+    hcpcs = {"system": HCPCS[0], "code": "J9000"}
+    dox = {
+        "coding": [
+            {"system": RXNORM, "code": "3639", "display": "doxorubicin"},
+            {**hcpcs, "display": "Injection, doxorubicin hydrochloride, 10 mg"},
+        ],
+        "text": "DOXOrubicin (Adriamycin) injection",
+    }
+    assert agent_of_concept(dox) is Agent.DOXORUBICIN
+    # another anthracycline mentioned after the medication's own name is not read as its name
+    assert agent_of_concept(
+        {**concept(RXNORM, "3639"), "text": "DOXOrubicin (switched from epirubicin)"}
+    ) is (Agent.DOXORUBICIN)
+    assert agent_of_concept(concept(ATC, "L01DB01", "Caelyx pegylated liposomal")) is (
+        Agent.LIPOSOMAL_DOXORUBICIN
+    )
+    dexrazoxane = {**concept(ATC, "V03AF02"), "text": "dexrazoxane 750 mg/m2 IV 30 min before DOXOrubicin"}
+    assert agent_of_concept(dexrazoxane) is Agent.DEXRAZOXANE
 
 
 def test_liposomal_doxorubicin_is_told_apart_by_name() -> None:

@@ -146,12 +146,75 @@ def test_readings_far_apart_in_time_are_not_compared() -> None:
     assert len(Plausibility("2016-06-01").screen(heights).kept["height"]) == 2
 
 
-def test_a_charted_bsa_far_from_its_height_and_weight_is_set_aside() -> None:
+def test_a_charted_bsa_agreeing_with_its_height_and_weight_is_kept() -> None:
     same_day = [reading("height", "2026-11-20", 165), reading("weight", "2026-11-20", 60)]
-    wrong = Plausibility("1972-03-15").screen([*same_day, reading("bsa", "2026-11-20", 1.0, "b")])
-    assert wrong.kept["bsa"] == [] and "far from the 1.66 m2 its height and weight give" in wrong.set_aside[0]
     right = Plausibility("1972-03-15").screen([*same_day, reading("bsa", "2026-11-20", 1.7, "b")])
-    assert len(right.kept["bsa"]) == 1 and right.set_aside == ()
+    assert len(right.kept["bsa"]) == 1 and right.set_aside == () and right.conflicts == ()
+
+
+def test_a_charted_bsa_far_from_its_height_and_weight_alone_conflicts_neither_side_is_used() -> None:
+    """Two measures of body size that disagree: which is wrong cannot be told from them alone."""
+    same_day = [reading("height", "2026-11-20", 165, "h"), reading("weight", "2026-11-20", 60, "w")]
+    screened = Plausibility("1972-03-15").screen([*same_day, reading("bsa", "2026-11-20", 1.0, "b")])
+    (conflict,) = screened.conflicts
+    assert conflict.bsa == "Observation/b" and conflict.pair == ("Observation/h", "Observation/w")
+    assert "which is wrong cannot be told" in conflict.reason and "1.66 m2" in conflict.reason
+    assert screened.set_aside == (conflict.reason,)
+    body = BodySurfaceArea(
+        [height("h", "2026-11-20", 165), weight("w", "2026-11-20", 60), bsa("b", "2026-11-20", 1.0)],
+        plausibility=Plausibility("1972-03-15"),
+    )
+    assert body.on(date(2026, 11, 20)) is None
+    assert "which is wrong cannot be told" in body.missing_reason(date(2026, 11, 20))
+
+
+def test_a_bsa_carried_forward_beside_every_visits_weight_conflicts_at_every_visit() -> None:
+    """A BSA of 1.17 m2 charted at each visit beside 165 cm and 68 kg (1.77 m2): each side repeats
+    itself, so the patient's readings bear out both, and neither sizes a dose."""
+    visits = ("2026-09-14", "2026-10-05", "2026-10-26")
+    measures = [height("h", "2026-07-28", 165)]
+    for i, day in enumerate(visits):
+        measures += [weight(f"w{i}", f"{day}T08:40:00Z", 68), bsa(f"b{i}", f"{day}T08:40:00Z", 1.17)]
+    body = BodySurfaceArea(measures, plausibility=Plausibility("1970-01-01"))
+    for day in visits:
+        assert body.on(datetime.fromisoformat(f"{day}T10:15:00+00:00")) is None
+    assert "bear out both" in body.missing_reason(date(2026, 10, 5))
+
+
+def test_the_side_the_other_readings_bear_out_is_kept() -> None:
+    # Weights of 60 kg at three visits bear out the Mosteller BSA (1.66): the lone charted 1.0 goes.
+    measures = [reading("height", "2026-08-01", 165, "h")] + [
+        reading("weight", day, 60, f"w-{day}") for day in ("2026-09-01", "2026-10-01", "2026-11-20")
+    ]
+    screened = Plausibility("1972-03-15").screen([*measures, reading("bsa", "2026-11-20", 1.0, "b")])
+    assert screened.kept["bsa"] == [] and screened.conflicts == ()
+    assert "which the patient's other readings bear out" in screened.set_aside[0]
+    # Charted BSAs of 1.0 at three visits and one weight beside the last: the charted side is borne
+    # out, and that height and weight do not size a dose together
+    charted = [reading("bsa", day, 1.0, f"b-{day}") for day in ("2026-09-01", "2026-10-01", "2026-11-20")]
+    screened = Plausibility("1972-03-15").screen(
+        [reading("height", "2026-11-20", 165, "h"), reading("weight", "2026-11-20", 60, "w"), *charted]
+    )
+    assert len(screened.kept["bsa"]) == 3
+    assert [(c.bsa, c.pair) for c in screened.conflicts] == [("", ("Observation/h", "Observation/w"))]
+
+
+def test_a_lone_weight_no_height_allows_is_set_aside() -> None:
+    # 240 "kg" beside a height of 150 cm: each within its own range for an adult, a BMI of 107 together
+    lone = Plausibility("1972-03-15").screen(
+        [reading("height", "2026-11-01", 150, "h"), reading("weight", "2026-11-20", 240, "w")]
+    )
+    assert lone.kept["weight"] == [] and "body-mass index of 106.7" in lone.set_aside[0]
+    assert len(lone.kept["height"]) == 1
+    # the same weight with another weight near it is compared with that one instead (the outlier rule)
+    kept = Plausibility("1972-03-15").screen(
+        [reading("height", "2026-11-01", 170, "h"), reading("weight", "2026-11-20", 95, "w")]
+    )
+    assert len(kept.kept["weight"]) == 1  # BMI 32.9: plausible
+    infant = Plausibility("2026-06-01").screen(
+        [reading("height", "2026-11-01", 40, "h"), reading("weight", "2026-11-20", 0.9, "w")]
+    )
+    assert len(infant.kept["weight"]) == 1  # under 2: a preterm infant's BMI is not held to the range
 
 
 def test_the_screen_does_not_depend_on_the_order_of_the_readings() -> None:

@@ -182,3 +182,19 @@ def test_a_stu3_referral_names_its_recipient() -> None:
     }
     pool = pool_of(referral, role("onc", "Practitioner/x", NUCC, "207RX0202X"))
     assert [f.value for f in consultation_facts(pool, date(2026, 10, 5))] == [True, True]
+
+
+def test_a_qualification_out_of_its_period_grants_no_specialty() -> None:
+    lapsed = {
+        "resourceType": "Practitioner",
+        "id": "doc",
+        "qualification": [
+            {
+                "code": {"coding": [{"system": NUCC, "code": "207RX0202X"}]},
+                "period": {"start": "2010-07-01", "end": "2020-06-30"},
+            }
+        ],
+    }
+    dex = order(requester={"reference": "Practitioner/doc"})
+    assert prescriber_facts(dex, pool_of(lapsed, dex), on=date(2026, 11, 28))[1].value is None
+    assert prescriber_facts(dex, pool_of(lapsed, dex), on=date(2019, 11, 28))[1].value is True

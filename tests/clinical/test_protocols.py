@@ -87,3 +87,19 @@ def test_an_enrollment_whose_period_ended_before_the_order_is_not_enrollment_now
     ended = {**subject, "period": {"start": "2022-01-01", "end": "2024-06-30"}}
     assert protocol_facts(pool_of(ended, study), date(2026, 11, 28))[0].value is None
     assert protocol_facts(pool_of(subject, study), date(2026, 11, 28))[0].value is True
+
+
+def test_a_subject_on_a_study_that_treats_no_one_is_no_enrollment() -> None:
+    """Not plausible is not a fact: "on study" of a study completed, withdrawn or closed to intervention
+    contradicts the study's own record."""
+    for status in (
+        "completed",
+        "withdrawn",
+        "closed-to-accrual-and-intervention",
+        "administratively-completed",
+    ):
+        subject, study = enrollment("on-study", identifier=[{"value": "NCT03020030"}])
+        assert protocol_facts(pool_of(subject, {**study, "status": status}))[0].value is None, status
+    # closed to new patients only: those on it are still treated
+    subject, study = enrollment("on-study", identifier=[{"value": "NCT03020030"}])
+    assert protocol_facts(pool_of(subject, {**study, "status": "closed-to-accrual"}))[0].value is True

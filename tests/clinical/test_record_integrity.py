@@ -213,9 +213,75 @@ def test_one_dose_charted_in_mg_and_in_mg_per_m2_is_merged_through_the_bsa() -> 
         weight("w", "2026-11-01", 72),
         administration("nurse", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2")),
         administration("pump", DOXORUBICIN, "2026-11-07T09:00:40Z", (90, "mg")),
-        administration("other", DOXORUBICIN, "2026-11-07T09:00:00Z", (60, "mg")),
+        administration("later", DOXORUBICIN, "2026-11-21T09:00:00Z", (60, "mg")),
     )
     assert facts.cumulative_doxorubicin.known_mg_m2 == pytest.approx(50 + 60 / 1.8)
     assert facts.cumulative_doxorubicin.merged == (
         "2 records of one dose merged (MedicationAdministration/nurse, MedicationAdministration/pump)",
+    )
+
+
+def test_the_same_dose_charted_again_minutes_later_is_never_a_second_known_dose() -> None:
+    # a barcode MAR at 10:15 and a smart-pump feed at 10:19: one infusion, or a second dose no regimen gives
+    facts = _facts(
+        administration("mar", DOXORUBICIN, "2026-11-07T10:15:00-05:00", (60, "mg/m2")),
+        administration("pump", DOXORUBICIN, "2026-11-07T10:19:00-05:00", (60, "mg/m2")),
+        administration("next", DOXORUBICIN, "2026-11-21T10:15:00-05:00", (60, "mg/m2")),
+    )
+    total = facts.cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (120, 1)
+    assert total.unknown_reasons == (
+        "MedicationAdministration/pump: the same dose as MedicationAdministration/mar charted 4 min after "
+        "it: one infusion charted twice, or a second dose no regimen gives: not counted",
+    )
+    # an hour and a minute apart: two doses (a day apart is the shortest interval of any regimen)
+    apart = _facts(
+        administration("mar", DOXORUBICIN, "2026-11-07T10:15:00-05:00", (30, "mg/m2")),
+        administration("pump", DOXORUBICIN, "2026-11-07T11:16:00-05:00", (30, "mg/m2")),
+    )
+    assert apart.cumulative_doxorubicin.value == 60
+
+
+def test_one_dose_charted_with_two_amounts_is_an_unknown_part_not_the_larger_nor_the_sum() -> None:
+    # a correction kept beside the original, the same minute: 60 and 75 mg/m2
+    facts = _facts(
+        administration("original", DOXORUBICIN, "2026-11-07T10:15:00-05:00", (60, "mg/m2")),
+        administration("corrected", DOXORUBICIN, "2026-11-07T10:15:00-05:00", (75, "mg/m2")),
+        administration("copy", DOXORUBICIN, "2026-11-07T10:15:00-05:00", (60, "mg/m2")),
+        administration("next", DOXORUBICIN, "2026-11-21T10:15:00-05:00", (60, "mg/m2")),
+    )
+    total = facts.cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (60, 1)
+    (why,) = total.unknown_reasons
+    assert why.startswith("MedicationAdministration/copy: MedicationAdministration/copy, ")
+    assert "MedicationAdministration/corrected" in why and "MedicationAdministration/original" in why
+    assert "(60 mg/m2, 75 mg/m2) for one dose within 60 min: which was given is not known" in why
+    # the order the records came in does not matter
+    again = _facts(
+        administration("next", DOXORUBICIN, "2026-11-21T10:15:00-05:00", (60, "mg/m2")),
+        administration("corrected", DOXORUBICIN, "2026-11-07T10:15:00-05:00", (75, "mg/m2")),
+        administration("copy", DOXORUBICIN, "2026-11-07T10:15:00-05:00", (60, "mg/m2")),
+        administration("original", DOXORUBICIN, "2026-11-07T10:15:00-05:00", (60, "mg/m2")),
+    )
+    assert again.cumulative_doxorubicin == total
+
+
+def test_a_dose_charted_as_given_with_a_reason_it_was_not_given_is_an_unknown_part() -> None:
+    refused = administration("refused", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2"))
+    refused["statusReason"] = [{"text": "patient refused"}]
+    total = _facts(refused, administration("given", DOXORUBICIN, "2026-10-17T09:00:00Z", (50, "mg/m2")))
+    assert (total.cumulative_doxorubicin.known_mg_m2, total.cumulative_doxorubicin.unknown_parts) == (50, 1)
+    # stopped, with why it was stopped: the dose recorded counts
+    stopped = {**refused, "status": "stopped"}
+    assert _facts(stopped).cumulative_doxorubicin.value == 50
+
+
+def test_an_administration_charted_as_part_of_another_of_its_drug_is_counted_within_it() -> None:
+    whole = administration("infusion", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2"))
+    part = administration("bag-2", DOXORUBICIN, "2026-11-07T10:00:00Z", (25, "mg/m2"))
+    part["partOf"] = [{"reference": "MedicationAdministration/infusion"}]
+    total = _facts(whole, part).cumulative_doxorubicin
+    assert (total.value, total.remarks) == (
+        50,
+        ("1 dose(s) MedicationAdministration/bag-2 charted as part of it: counted within it, once",),
     )

@@ -15,7 +15,15 @@ from cds_service.clinical.limits import PLANNED_DOSES_PER_ORDER, PLANNED_DOSES_P
 from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.clinical.regimen import read_orders
 from cds_service.fhir.pool import ResourcePool
-from tests.clinical.builders import DEXRAZOXANE, DOXORUBICIN, medication_request, patient, pool_of, timing
+from tests.clinical.builders import (
+    DEXRAZOXANE,
+    DOXORUBICIN,
+    administration,
+    medication_request,
+    patient,
+    pool_of,
+    timing,
+)
 
 TODAY = date(2026, 11, 28)
 DEX = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored="2026-11-28")
@@ -205,3 +213,54 @@ def test_a_care_plan_activity_whose_count_is_a_range_makes_the_total_a_range() -
     # the order's dose today, then the plan's doses after it: 3 certain, 2 a range may add
     assert (planned.known_mg_m2, planned.possible_mg_m2, planned.unknown_parts) == (100, 50, 0)
     assert planned.reaches(150) is None and planned.reaches(151) is False
+
+
+def _given_under(order: str, when: str) -> dict[str, Any]:
+    return administration(
+        f"given-{when}", DOXORUBICIN, f"{when}T10:00:00Z", (75, "mg/m2"), request=f"MedicationRequest/{order}"
+    )
+
+
+def test_a_redrafted_order_dated_from_a_start_it_states_counts_every_dose_after_the_last_given() -> None:
+    """An active order (3 cycles from 16 November) modified and sent back as a draft of the remaining two
+    from today: its doses are after the one given under it, so both are to come (225 in all), not its
+    count less the dose given (150, which could deny a sarcoma regimen that reaches 250)."""
+    remaining = doxorubicin("dox", {**EVERY_21_DAYS, "count": 2})
+    remaining["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 75
+    facts = facts_of(pool_of(patient(), _given_under("dox", "2026-11-16"), drafts=[DEX, remaining]))
+    assert facts.planned_doxorubicin.value == 225
+    # restating the whole regimen from its first day, the dates tell the same: two to come
+    whole = copy.deepcopy(remaining)
+    whole["dosageInstruction"][0]["timing"]["repeat"].update(count=3, boundsPeriod={"start": "2026-11-16"})
+    facts = facts_of(pool_of(patient(), _given_under("dox", "2026-11-16"), drafts=[DEX, whole]))
+    assert facts.planned_doxorubicin.value == 225
+
+
+def test_a_redrafted_order_dated_from_the_orders_date_leaves_the_difference_unknown() -> None:
+    undated = doxorubicin("dox", {"frequency": 1, "period": 21, "periodUnit": "d", "count": 2})
+    undated["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 75
+    facts = facts_of(pool_of(patient(), _given_under("dox", "2026-11-16"), drafts=[DEX, undated]))
+    planned = facts.planned_doxorubicin
+    # one dose known to come (its count less the dose given), the other may be one more: unknown
+    assert (planned.known_mg_m2, planned.unknown_parts) == (150, 1)
+    assert planned.reaches(250) is None
+    assert any("whether it restates the whole regimen" in why for why in planned.unknown_reasons)
+
+
+def test_two_unlinked_orders_planning_the_same_dose_on_the_same_days_are_never_both_counted() -> None:
+    one = doxorubicin("dox-a", {**EVERY_21_DAYS, "count": 2})
+    again = doxorubicin("dox-b", {**EVERY_21_DAYS, "count": 2}, status="active")
+    planned = facts_of(pool_of(patient(), again, drafts=[DEX, one])).planned_doxorubicin
+    # the first order's two doses count; the other's are one order written twice or doses no regimen gives
+    assert (planned.known_mg_m2, planned.unknown_parts) == (100, 2)
+    assert all("nothing links them" in why for why in planned.unknown_reasons)
+    assert planned.reaches(150) is None and planned.reaches(100) is True
+    # different amounts on those days: one or two doses, each order's dose of each day an unknown part
+    other = doxorubicin("dox-b", {**EVERY_21_DAYS, "count": 2}, status="active")
+    other["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 60
+    planned = facts_of(pool_of(patient(), other, drafts=[DEX, one])).planned_doxorubicin
+    assert (planned.known_mg_m2, planned.unknown_parts) == (0, 4)
+    # on other days, both orders' doses count
+    later = doxorubicin("dox-b", {**EVERY_21_DAYS, "count": 2, "boundsPeriod": {"start": "2026-12-05"}})
+    planned = facts_of(pool_of(patient(), drafts=[DEX, one, later])).planned_doxorubicin
+    assert planned.value == 200

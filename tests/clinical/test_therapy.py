@@ -207,3 +207,18 @@ def test_an_active_medication_statement_of_dasatinib_is_current_therapy() -> Non
     }
     dex = medication_request("dex", DEXRAZOXANE, (600, "mg/m2"), authored="2026-11-28")
     assert facts_of(pool_of(patient(), statement, drafts=[dex])).dasatinib_or_imatinib.value is True
+
+
+def test_an_active_tki_statement_whose_period_ended_is_not_current_therapy() -> None:
+    imatinib = {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "282388"}]}
+    dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored="2026-11-28")
+    statement = {
+        "resourceType": "MedicationStatement",
+        "id": "tki",
+        "status": "active",
+        "medicationCodeableConcept": imatinib,
+        "effectivePeriod": {"start": "2021-01-01", "end": "2022-06-30"},
+    }
+    assert facts_of(pool_of(patient(), statement, drafts=[dex])).dasatinib_or_imatinib.value is None
+    current = {**statement, "effectivePeriod": {"start": "2026-01-01"}}
+    assert facts_of(pool_of(patient(), current, drafts=[dex])).dasatinib_or_imatinib.value is True

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from cds_service.clinical.fhir_read import quantity
-from cds_service.clinical.units import normalize, to_cm, to_kg, to_m2, to_mg, to_mg_per_m2
+from cds_service.clinical.units import is_disagreeing, normalize, to_cm, to_kg, to_m2, to_mg, to_mg_per_m2
 
 
 def test_lengths_in_ucum_units() -> None:
@@ -76,10 +76,38 @@ def test_conversions_read_the_spelling() -> None:
 
 
 def test_the_ucum_code_first_then_the_unit_text() -> None:
-    # a code that is a UCUM unit read wins over the text
-    assert quantity({"value": 50, "code": "mg/m2", "unit": "milligrams"}) == (50.0, "mg/m2")
+    # a code that is a UCUM unit read, its text the same unit in another spelling or none
+    assert quantity({"value": 50, "code": "mg/m2", "unit": "mg/m²"}) == (50.0, "mg/m2")
+    assert quantity({"value": 50, "code": "mg/m2"}) == (50.0, "mg/m2")
+    assert quantity({"value": 500, "code": "ug", "unit": "mcg"}) == (500.0, "ug")
+    assert quantity({"value": 64, "code": "[in_us]", "unit": "inches"}) == (64.0, "[in_us]")
+    # a text that is no unit read (a form, a note) says nothing against the code
+    assert quantity({"value": 50, "code": "mg/m2", "unit": "mg/m2 IV push"}) == (50.0, "mg/m2")
     # a local code is not a unit: the text is read
     assert quantity({"value": 50, "code": "MGM2", "unit": "mg/m^2"}) == (50.0, "mg/m2")
     assert quantity({"value": 50, "unit": "Milligrams per square metre"}) == (50.0, "mg/m2")
     # neither read: as written, for the reader that cannot convert it to say so
     assert quantity({"value": 2, "code": "{vial}", "unit": "vial"}) == (2.0, "{vial}")
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        ("mg/m2", "mg"),  # 106 "mg" of a dose coded per m²: read by the code, 424 mg/m2 instead of 240
+        ("mg", "mg/m2"),
+        ("mg/m2", "milligrams"),
+        ("mg", "g"),
+        ("mg/kg", "mg"),
+        ("kg", "lb"),
+        ("cm", "in"),
+        ("m2", "cm2"),
+    ],
+)
+def test_a_code_and_a_unit_text_naming_different_units_conflict(code: str, text: str) -> None:
+    """Not plausible is not a fact: a Quantity stating two units has no unit the service may read (the
+    "dose units" ruling says where to look first, not which of two contradicting statements is true)."""
+    value, unit = quantity({"value": 106, "code": code, "unit": text})  # type: ignore[misc]
+    assert value == 106 and is_disagreeing(unit)
+    assert unit == f"code {code!r} beside the unit text {text!r}"
+    assert to_mg(value, unit) is None and to_mg_per_m2(value, unit) is None and to_kg(value, unit) is None
+    assert to_cm(value, unit) is None and to_m2(value, unit) is None
