@@ -17,6 +17,7 @@ import sqlalchemy
 from prometheus_client import REGISTRY
 
 from cds_service.assertion_ids import assertion_scope, coverage_assertion_id, satisfied_pa_id
+from cds_service.card_ids import issued_uuid
 from cds_service.clinical.facts import Fact
 from cds_service.dtr.prefill import prefill_answers
 from cds_service.dtr.store import determination_records, record_determinations
@@ -147,14 +148,17 @@ async def test_a_jti_whose_token_expired_can_be_used_again(store: SqlStore) -> N
     assert (await store.purge(later + timedelta(minutes=6)))["jtis"] == 1
 
 
+# Feedback is recorded for cards the service issued (card_ids): ids minted with the logs' key.
+CARD_KEY = b"card key of the test"
+CARD = issued_uuid(CARD_KEY)
 ACCEPTED = {
-    "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
+    "card": CARD,
     "outcome": "accepted",
-    "acceptedSuggestions": [{"id": "e56e1945-20b3-4393-8503-a1a20fd73152"}],
+    "acceptedSuggestions": [{"id": issued_uuid(CARD_KEY)}],
     "outcomeTimestamp": "2026-11-28T07:30:00.52Z",
 }
 OVERRIDDEN = {
-    "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
+    "card": CARD,
     "outcome": "overridden",
     "overrideReason": {"userComment": "Jane Doe's chart says so"},
     "outcomeTimestamp": "2026-11-28T07:31:00Z",
@@ -164,13 +168,13 @@ OVERRIDDEN = {
 async def test_feedback_is_recorded_once_whichever_replica_receives_it(database_url: str) -> None:
     replicas = [SqlStore.from_settings(Settings(database_url=database_url)) for _ in range(2)]
     try:
-        logs = [FeedbackLog(replica, retention_days=30) for replica in replicas]
+        logs = [FeedbackLog(replica, retention_days=30, key=CARD_KEY) for replica in replicas]
         items = parse_feedback(orjson.dumps({"feedback": [ACCEPTED, OVERRIDDEN]}))
-        written = await logs[0].record(SERVICE_ID, items)
+        written = (await logs[0].record(SERVICE_ID, items)).written
         assert [record["outcome"] for record in written] == ["accepted", "overridden"]
         assert "Jane" not in str(written)
-        assert await logs[1].record(SERVICE_ID, items) == []
-        assert await logs[0].record(SERVICE_ID, [*items, items[0]]) == []
+        assert (await logs[1].record(SERVICE_ID, items)).written == []
+        assert (await logs[0].record(SERVICE_ID, [*items, items[0]])).written == []
     finally:
         for replica in replicas:
             await replica.close()
@@ -344,13 +348,14 @@ async def test_a_libpq_sslmode_in_the_url_reaches_asyncpg(postgres: PostgresServ
 
 
 async def test_a_nul_character_from_a_caller_is_stored_and_stops_no_other_write(store: SqlStore) -> None:
-    """PostgreSQL refuses NUL in text and JSONB; a caller's string can carry one (a feedback card id, a
+    """PostgreSQL refuses NUL in text and JSONB; a caller's string can carry one (a feedback reason code, a
     display echoed in a reason). It is stored as U+FFFD, and a statement refused for its data (a too long
     id on PostgreSQL) fails alone: the next write is stored, not skipped as if the database were down."""
-    log = FeedbackLog(store, retention_days=30)
-    items = parse_feedback(orjson.dumps({"feedback": [{**OVERRIDDEN, "card": "card\u0000x"}]}))
-    (written,) = await log.record(SERVICE_ID, items)
-    assert written["card"] == "card\u0000x"
+    log = FeedbackLog(store, retention_days=30, key=CARD_KEY)
+    reason = {"reason": {"code": "code\u0000x", "system": "http://example.org"}}
+    items = parse_feedback(orjson.dumps({"feedback": [{**OVERRIDDEN, "overrideReason": reason}]}))
+    (written,) = (await log.record(SERVICE_ID, items)).written
+    assert written["overrideReason"]["code"] == "code\u0000x"
     assert await store.determination("id\u0000", now=NOW) is None
 
     refused = replace(
