@@ -300,4 +300,10 @@ class SqlStore:
             await connection.execute(text("SELECT 1"))
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        """Closes the pool's connections, bounded by the store's timeout: a database that stops answering
+        must not hold the service's shutdown (its connections go with the process)."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self.engine.dispose()
+        except TimeoutError:
+            STORE_ERRORS.labels("close").inc()
