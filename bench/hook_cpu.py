@@ -24,6 +24,7 @@ import httpx
 import orjson
 
 from bench.gather_decide import big_request
+from bench.http_bench import wait_ready
 from cds_service.app import create_app
 from cds_service.hooks.discovery import SERVICE_ID
 from cds_service.settings import Settings
@@ -41,6 +42,8 @@ async def cpu_times(sizes: list[int], runs: int, profile: int | None) -> None:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            # Start-up's warm-up (imports, in a thread) must be over: process time counts every thread.
+            await wait_ready(client, "/readyz")
 
             async def hook(raw: bytes) -> float:
                 began = time.process_time()

@@ -27,7 +27,7 @@ from cds_service.claims_api import router as claims_router
 from cds_service.clinical.coverage import line_of_business_map_problem
 from cds_service.deps import RuntimeDep
 from cds_service.dtr.routes import router as dtr_router
-from cds_service.errors import PayloadTooLarge
+from cds_service.errors import PayloadTooLarge, RequestTimeout
 from cds_service.gc_tuning import tune_gc
 from cds_service.hooks.discovery import HOOKS
 from cds_service.hooks.errors import UnhandledErrorMiddleware, install_error_handling, outcome_response
@@ -140,6 +140,52 @@ class BodyLimitMiddleware:
             await self._too_large()(scope, receive, send)
 
 
+class BodyDeadlineMiddleware:
+    """A request body (POST, PUT, PATCH) must arrive whole within ``seconds`` of its headers, on every route:
+    past it the read raises ``RequestTimeout``, answered 408 with ``Connection: close`` (a security review saw
+    a slow body on feedback and DTR hold a connection and a task 20 s and more). A route that reads its body
+    under a shorter deadline (the hook, ``hooks/admission.py``) meets that one first. What the app reads after
+    the body (a disconnect) is not timed."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        deadline = asyncio.get_running_loop().time() + self.seconds
+        body_read = False
+        started = False
+
+        async def timed_receive() -> Message:
+            nonlocal body_read
+            if body_read:
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise RequestTimeout(f"The request body did not arrive within {self.seconds:g} s") from None
+            body_read = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, tracking_send)
+        except RequestTimeout as error:  # read outside a route's error handling
+            if started:
+                raise
+            response = outcome_response(408, error.message, code=error.code, headers={"Connection": "close"})
+            await response(scope, receive, send)
+
+
 def auth_configuration_problem(settings: Settings) -> str | None:
     """Why authentication, when required, cannot accept any client: then the service is not ready (an
     orchestrator sees it) rather than ready and answering 401 to every call."""
@@ -206,6 +252,16 @@ def readiness_problem(runtime: Runtime) -> tuple[str, str] | None:
 async def _warm_up(runtime: Runtime) -> None:
     try:
         await anyio.to_thread.run_sync(warm_up_models)
+        if runtime.decisions is not None:
+            # Ready only once every decision process is (README "Isolation of decisions").
+            await runtime.decisions.start()
+            log.info("decision_processes", count=runtime.decisions.config.size)
+        else:
+            log.warning(
+                "decisions_on_the_event_loop",
+                message="CDS_DECISION_PROCESSES is 0: decisions run on the event loop, where the hook "
+                "deadline cannot stop them. cds-service serve starts decision processes by default.",
+            )
     except Exception as exc:  # a broken install: stay not-ready, say why
         log.error("warm_up_failed", error=type(exc).__name__)
         return
@@ -288,6 +344,7 @@ def create_app(
     install_error_handling(app)
     # Innermost: a 413 raised while a route reads the body goes through the app's error handling.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyDeadlineMiddleware, seconds=settings.body_timeout_seconds)
     # Added before CORS, so it sits inside CORS: even a 500 carries the CORS headers a browser needs.
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(

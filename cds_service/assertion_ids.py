@@ -30,8 +30,9 @@ from cds_service.policy.basis import Revision
 from cds_service.policy.determination import Determination
 from cds_service.settings import Settings
 
-# Used when CDS_ASSERTION_SECRET is unset: ids are stable within this process only.
-_PROCESS_KEY = secrets.token_bytes(32)
+# Used when CDS_ASSERTION_SECRET is unset: ids are stable within this process only (and its decision
+# processes, which are given it as their secret: hooks.decision.settings_for_processes, hence text).
+_PROCESS_KEY = secrets.token_hex(32).encode()
 
 
 def assertion_key(settings: Settings) -> bytes:

@@ -24,6 +24,7 @@ from cds_service.deps import RuntimeDep
 from cds_service.errors import NotFound, Unauthorized
 from cds_service.hooks.errors import outcome_response
 from cds_service.hooks.routes import json_response
+from cds_service.policy.stored import stored_document
 from cds_service.store.protocol import StoreUnavailable
 from cds_service.store.records import DeterminationRecord
 
@@ -64,7 +65,7 @@ def assertion_json(record: DeterminationRecord) -> dict[str, Any]:
         "hook": record.hook,  # the hook that made it (order-sign, order-dispatch); null on rows before 0002
         "created": _utc(record.created_at),
         "expires": _utc(record.expires_at),
-        "determination": record.determination,
+        "determination": stored_document(record),
     }
 
 

@@ -122,6 +122,11 @@ def _settings_or_exit() -> Settings:
     return settings
 
 
+# An idle keep-alive connection is closed after this long (uvicorn's default, said here so it is one
+# decision): an EHR that calls again within it reuses its connection; an idle one costs a socket no longer.
+KEEP_ALIVE_SECONDS = 5
+
+
 def _serve(host: str, port: int, workers: int = 1) -> int:
     import shutil
 
@@ -134,6 +139,11 @@ def _serve(host: str, port: int, workers: int = 1) -> int:
     if "CDS_PUBLIC_BASE_URL" not in os.environ:
         reached_as = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison
         os.environ["CDS_PUBLIC_BASE_URL"] = f"http://{reached_as}:{port}"
+    # Decision processes (README "Isolation of decisions"): the cores this process may use, shared by the
+    # workers, so N workers of N processes each never oversubscribe the machine; at least one each.
+    if "CDS_DECISION_PROCESSES" not in os.environ:
+        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        os.environ["CDS_DECISION_PROCESSES"] = str(max(1, usable // workers))
     _settings_or_exit()
     # Several workers count into files that /metrics sums: the directory is named in the environment
     # before uvicorn spawns them (each imports prometheus-client afresh and reads it then).
@@ -141,6 +151,8 @@ def _serve(host: str, port: int, workers: int = 1) -> int:
     try:
         # uvicorn's own lines go through the service's JSON log handler (configure_logging), and the access
         # log is off: the service writes one hook_call line per call itself, without the client's address.
+        # The HTTP protocol bounds what a client sends before its request starts (header deadline and size,
+        # connections per worker: cds_service/server_protocol.py); the app bounds the body.
         uvicorn.run(
             "cds_service.app:create_app",
             factory=True,
@@ -149,6 +161,8 @@ def _serve(host: str, port: int, workers: int = 1) -> int:
             workers=workers,
             log_config=None,
             access_log=False,
+            http="cds_service.server_protocol:BoundedHttpToolsProtocol",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
     finally:
         if created is not None:

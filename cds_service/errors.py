@@ -72,6 +72,13 @@ class PayloadTooLarge(ServiceError):
     code = "too-long"
 
 
+class RequestTimeout(ServiceError):
+    """The request body did not arrive within ``CDS_BODY_TIMEOUT_SECONDS`` (app.BodyDeadlineMiddleware)."""
+
+    status = 408
+    code = "timeout"
+
+
 class Overloaded(ServiceError):
     """The worker already has its bound of hooks in flight (``CDS_MAX_HOOKS_IN_FLIGHT``): refused at once,
     with ``Retry-After``, rather than queued past the EHR's timeout (hooks/admission.py)."""
@@ -82,6 +89,14 @@ class Overloaded(ServiceError):
     def __init__(self, message: str, *, retry_after_seconds: int) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+
+
+class DecisionUnavailable(ServiceError):
+    """The decision process ended without an answer (killed from outside, out of memory): no decision is
+    made; the process is replaced (isolation.pool)."""
+
+    status = 503
+    code = "transient"
 
 
 class HookDeadlineExceeded(ServiceError):

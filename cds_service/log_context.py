@@ -7,8 +7,11 @@ key, nothing more). The edge binds it as soon as the request is parsed; structlo
 outermost middleware clears it when the call ends. Lines logged before the body is read (a hook shed under
 overload, a 401, a body that is not a request) cannot carry it.
 
-Work done for a call outside its task (a thread or a worker process, which do not inherit the caller's
-context variables) takes the hook instance as a parameter and runs under ``hook_log_context``.
+A decision process (``hooks.decision``) binds it the same way in the task of the job it runs, and tells the
+service as soon as it has parsed the request; the service binds it then in the request's own task, so its
+lines of the call (a store error, a 503 at the deadline, the ``hook_call`` line) carry it too. Other work
+done for a call outside its task (a thread, the command line) takes the hook instance as a parameter and
+runs under ``hook_log_context``.
 """
 
 from __future__ import annotations

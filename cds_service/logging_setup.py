@@ -3,6 +3,11 @@
 Tokens, JWTs, patient and user identifiers are never passed to a log call (best practices in
 reference/cds-hooks-spec.md §2.1, §6); as a second guard, fields with such names are dropped before
 rendering, whoever logs them.
+
+No line grows with what a client sent: every string field is clipped to ``MAX_FIELD_CHARS`` and every
+list or tuple to its first ``MAX_FIELD_ITEMS`` items (``clip_fields``), whoever logs it. Callers that may
+log once per item a client sent (a prefetch key, a resource) also bound the number of lines they write
+(``fhir.gather.LOGGED_NOTES``).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from collections.abc import MutableMapping
 from typing import Any, TextIO, cast
 
 import structlog
+
+from cds_service.errors import clip
 
 # Field names that would carry a secret or an identifier; removed from every event.
 SENSITIVE_FIELDS: frozenset[str] = frozenset(
@@ -32,6 +39,28 @@ SENSITIVE_FIELDS: frozenset[str] = frozenset(
         "subject",
     }
 )
+
+
+# Longest string field, and most items of a list field, written to a log line.
+MAX_FIELD_CHARS = 1000
+MAX_FIELD_ITEMS = 20
+
+
+def _clipped(value: Any) -> Any:
+    if isinstance(value, str):
+        return clip(value, MAX_FIELD_CHARS)
+    if isinstance(value, list | tuple):
+        items = [_clipped(item) for item in value[:MAX_FIELD_ITEMS]]
+        if len(value) > MAX_FIELD_ITEMS:
+            items.append(f"... and {len(value) - MAX_FIELD_ITEMS} more")
+        return items
+    return value
+
+
+def clip_fields(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for name, value in event.items():
+        event[name] = _clipped(value)
+    return event
 
 
 def drop_sensitive_fields(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -79,6 +108,7 @@ def configure_logging(level: int = logging.INFO, *, stderr: bool = False) -> Non
                 structlog.stdlib.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
                 drop_sensitive_fields,
+                clip_fields,
             ],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
@@ -101,6 +131,7 @@ def configure_logging(level: int = logging.INFO, *, stderr: bool = False) -> Non
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             drop_sensitive_fields,
+            clip_fields,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),

@@ -8,6 +8,8 @@ routes; this module only declares what is measured.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from prometheus_client import Counter, Histogram
 
 # Buckets for in-process work measured in milliseconds to seconds (a hook is a few ms to ~1 s).
@@ -33,6 +35,21 @@ FHIR_QUERIES = Histogram(
     ["status"],
     buckets=_LATENCY_BUCKETS,
 )
+# Set in a decision process, for one job: FHIR queries are listed here, (status, seconds), instead of
+# observed, and the service observes them when the job's answer arrives (hooks/decision.py), so they are
+# counted once, in the service's registry.
+FHIR_QUERY_RECORD: ContextVar[list[tuple[str, float]] | None] = ContextVar("fhir_query_record", default=None)
+
+
+def observe_fhir_query(status: str, seconds: float) -> None:
+    """One FHIR query (all its pages) into ``cds_fhir_query_duration_seconds``, or its job's record."""
+    record = FHIR_QUERY_RECORD.get()
+    if record is not None:
+        record.append((status, seconds))
+    else:
+        FHIR_QUERIES.labels(status=status).observe(seconds)
+
+
 STORE_LATENCY = Histogram(
     "cds_store_operation_duration_seconds",
     "Time of each store operation, by operation.",
@@ -63,6 +80,11 @@ DISPATCH_REVISIONS = Counter(
     "cds_dispatch_revisions_total",
     "Determinations at order-dispatch by how they stood against the one on record.",
     ["standing"],
+)
+FEEDBACK_SHED = Counter(
+    "cds_feedback_shed_total",
+    "Feedback calls refused with 503 because the in-flight bound was reached, by the hook of the service.",
+    ["hook"],
 )
 FEEDBACK_FLAGGED = Counter(
     "cds_feedback_flagged_total",

@@ -26,7 +26,7 @@ from cds_service.hooks.discovery import (
     SERVICE_ID,
     SERVICES,
 )
-from cds_service.hooks.feedback import MAX_ID_CHARS, MAX_ITEMS, MAX_SUGGESTIONS
+from cds_service.hooks.feedback import MAX_CODE_CHARS, MAX_ID_CHARS, MAX_ITEMS, MAX_SUGGESTIONS
 from cds_service.hooks.parse import MAX_ORDERS_NAMED, MAX_REFERENCE_CHARS
 
 JSON = "application/json"
@@ -54,6 +54,7 @@ def _text(**limits: Any) -> dict[str, Any]:
 
 
 _BOUNDED_ID = _text(minLength=1, maxLength=MAX_ID_CHARS)
+_BOUNDED_CODE = _text(minLength=1, maxLength=MAX_CODE_CHARS)
 
 # fhir/tokens.py's relative reference (Type/id), as order-dispatch's dispatchedOrders are checked.
 REFERENCE = "^[A-Z][A-Za-z]+/[-._~]*[A-Za-z0-9][-._~A-Za-z0-9]*$"
@@ -200,8 +201,8 @@ FEEDBACK: dict[str, Any] = {
                                         "type": "object",
                                         "required": ["code", "system"],
                                         "properties": {
-                                            "code": _BOUNDED_ID,
-                                            "system": _BOUNDED_ID,
+                                            "code": _BOUNDED_CODE,
+                                            "system": _BOUNDED_CODE,
                                             "display": _nullable(_text()),
                                         },
                                     }
@@ -342,8 +343,9 @@ _WHY: dict[int, str] = {
     401: "A missing or bad client JWT, when CDS_AUTH_REQUIRED is true",
     404: "No such service id or Questionnaire",
     405: "Another method on a path that exists; Allow names the one it has",
+    408: "The body did not arrive within CDS_BODY_TIMEOUT_SECONDS (the connection is closed)",
     412: "Data the decision needs is neither prefetched nor readable on fhirServer",
-    413: "The body is larger than CDS_MAX_BODY_BYTES",
+    413: "The body is larger than CDS_MAX_BODY_BYTES (feedback: 1 MiB)",
     503: "Overloaded (the in-flight bound is reached: Retry-After) or past the hook deadline",
 }
 
@@ -406,7 +408,7 @@ _PACKAGE: dict[str, Any] = {
     "parameters": [],
     "requestBody": _body("QuestionnairePackageParameters", FHIR_JSON, JSON),
     "responses": _ok("The Questionnaire package (a Parameters resource)", FHIR_JSON, "FhirResource")
-    | _errors(400, 401, 404, 413),
+    | _errors(400, 401, 404, 408, 413),
 }
 
 # (path, method) -> what the document says of it; tests/test_openapi.py checks every operation is here.
@@ -418,28 +420,29 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "The dexrazoxane order-sign service",
         "parameters": [],
         "requestBody": _body("CdsHooksOrderSignRequest", JSON),
-        "responses": _answered(SERVICE_ID, "Cards and system actions") | _errors(400, 401, 412, 413, 503),
+        "responses": _answered(SERVICE_ID, "Cards and system actions")
+        | _errors(400, 401, 408, 412, 413, 503),
     },
     (SERVICE_PATH.format(service_id=SELECT_SERVICE_ID), "post"): {
         "summary": "The dexrazoxane order-select service (provisional guidance)",
         "parameters": [],
         "requestBody": _body("CdsHooksOrderSelectRequest", JSON),
         "responses": _answered(SELECT_SERVICE_ID, "One provisional card per selected dexrazoxane order")
-        | _errors(400, 401, 412, 413, 503),
+        | _errors(400, 401, 408, 412, 413, 503),
     },
     (SERVICE_PATH.format(service_id=DISPATCH_SERVICE_ID), "post"): {
         "summary": "The dexrazoxane order-dispatch service",
         "parameters": [],
         "requestBody": _body("CdsHooksOrderDispatchRequest", JSON),
         "responses": _answered(DISPATCH_SERVICE_ID, "Cards and system actions")
-        | _errors(400, 401, 412, 413, 503),
+        | _errors(400, 401, 408, 412, 413, 503),
     },
     ("/cds-services/{service_id}/feedback", "post"): {
         "operationId": FEEDBACK_OPERATION,
         "parameters": [_ids("service_id", SERVICE_ID, SELECT_SERVICE_ID, DISPATCH_SERVICE_ID)],
         "requestBody": _body("CdsHooksFeedback", JSON),
         "responses": {"200": {"description": "Recorded", "content": {JSON: {"schema": {"type": "object"}}}}}
-        | _errors(400, 401, 404, 413),
+        | _errors(400, 401, 404, 408, 413, 503),
     },
     ("/fhir/Questionnaire/{questionnaire_id}", "get"): {
         "parameters": [_id("questionnaire_id", QUESTIONNAIRE_ID)],

@@ -24,6 +24,7 @@ import orjson
 
 from cds_service.errors import InvalidRequest, clip
 from cds_service.evaluation import evaluate_hook
+from cds_service.fhir.transport import ServiceTransport
 from cds_service.hooks.errors import MAX_TEXT_CHARS
 from cds_service.hooks.parse import parse_hook_request
 from cds_service.hooks.request import HookCall
@@ -75,7 +76,9 @@ def evaluate_path(path: Path, *, settings: Settings, today: date, offline: bool 
             if offline:
                 evaluation = await evaluate_hook(source, settings=settings, http=None, today=today)
             else:
-                async with httpx.AsyncClient() as http:
+                # The service's own transport: a fhirServer's name is checked where it resolves
+                # (fhir.transport).
+                async with httpx.AsyncClient(transport=ServiceTransport()) as http:
                     evaluation = await evaluate_hook(source, settings=settings, http=http, today=today)
         note = OFFLINE_NOTE if offline and (source.server or "").strip() else ""
         return FileEvaluation(evaluation.determinations, len(evaluation.pool.draft_orders), note)

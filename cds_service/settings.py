@@ -47,6 +47,25 @@ class Settings(BaseSettings):
     # CRD expects at p90, since EHRs often give up sooner.
     max_hooks_in_flight: int = Field(default=2, ge=1)
     hook_deadline_seconds: float = Field(default=3.0, gt=0)
+    # Decision processes per worker (README "Isolation of decisions"; isolation/pool.py): a hook's decision
+    # (parse, gather, decide, respond) runs in one, which is killed at the hook deadline and replaced.
+    # 0: decisions run on the event loop (tests, development; the deadline cannot stop them there).
+    # `cds-service serve` sets it, when unset, to the cores it may use divided by --workers (at least 1).
+    decision_processes: int = Field(default=0, ge=0)
+    # Feedback calls in flight per worker before the next is refused with a 503 (each parses up to 1 MiB
+    # and writes to the store; a flood must not hold the store or the loop). Feedback is a few ms: 8 is far
+    # above what EHRs send, which is one call per card acted on.
+    max_feedback_in_flight: int = Field(default=8, ge=1)
+
+    # Slow and idle clients (README "Timeouts and slow clients"; server_protocol.py, app.py): the request
+    # line and headers must arrive within header_timeout_seconds of the connection opening (or of the
+    # previous response), a request body within body_timeout_seconds of its headers; a worker keeps at most
+    # max_connections connections, closing the one that has waited longest for its headers to make room.
+    # EHRs send a request at once: 5 s is generous on any network they call from, and an order-sign hook
+    # has a 3 s deadline for its body anyway.
+    header_timeout_seconds: float = Field(default=5.0, gt=0)
+    body_timeout_seconds: float = Field(default=5.0, gt=0)
+    max_connections: int = Field(default=1000, ge=1)
 
     # CORS: the CDS Hooks sandbox runs in a browser
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])

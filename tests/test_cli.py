@@ -123,12 +123,37 @@ def test_serve_without_a_public_base_url_is_reached_where_it_listens(monkeypatch
     from cds_service.settings import Settings
 
     seen: dict[str, object] = {}
-    monkeypatch.setenv("CDS_PUBLIC_BASE_URL", "recorded so that teardown removes what serve sets")
-    monkeypatch.delenv("CDS_PUBLIC_BASE_URL")
+    for name in ("CDS_PUBLIC_BASE_URL", "CDS_DECISION_PROCESSES"):
+        monkeypatch.setenv(name, "recorded so that teardown removes what serve sets")
+        monkeypatch.delenv(name)
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
     assert main(["serve", "--host", "0.0.0.0", "--port", "9123"]) == 0
     assert Settings().public_base_url == "http://127.0.0.1:9123"
     assert seen["port"] == 9123 and seen["access_log"] is False
+
+
+@pytest.mark.parametrize("workers", [1, 2, 64])
+def test_serve_gives_each_worker_its_share_of_the_cpus_as_decision_processes(
+    monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """The CPUs this process may use, divided by the workers, at least one each; a set value is kept."""
+    import os
+
+    import uvicorn
+
+    seen: dict[str, object] = {}
+    # what serve sets for its workers (the metrics directory too, with several), removed at teardown
+    for name in ("CDS_DECISION_PROCESSES", "PROMETHEUS_MULTIPROC_DIR"):
+        monkeypatch.setenv(name, "recorded so that teardown removes what serve sets")
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    assert main(["serve", "--workers", str(workers)]) == 0
+    cpus = len(os.sched_getaffinity(0))
+    assert os.environ["CDS_DECISION_PROCESSES"] == str(max(1, cpus // workers))
+    assert seen["http"] == "cds_service.server_protocol:BoundedHttpToolsProtocol"
+    monkeypatch.setenv("CDS_DECISION_PROCESSES", "7")
+    assert main(["serve"]) == 0
+    assert os.environ["CDS_DECISION_PROCESSES"] == "7"
 
 
 def _spec_example() -> dict[str, Any]:

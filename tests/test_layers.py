@@ -29,6 +29,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cds_service.__main__",),
     ("cds_service.cli",),
     ("cds_service.app",),
+    # what the decision processes' fork server imports and warms (named by app_state, never imported)
+    ("cds_service.decision_preload",),
     (
         "cds_service.report",
         "cds_service.warmup",
@@ -36,6 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "cds_service.gc_tuning",
         "cds_service.claims_api",
         "cds_service.openapi",
+        "cds_service.server_protocol",
     ),
     # edge: routes, then the FastAPI dependency reaching the runtime, then the runtime object
     ("cds_service.hooks.routes",),
@@ -45,11 +48,16 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cds_service.app_state",),
     # edge: the CDS Hooks wire (request, parsing, discovery, feedback, errors) and client authentication
     ("cds_service.hooks", "cds_service.auth"),
+    # decisions in processes the hook deadline can stop (generic: the job is named by the caller)
+    ("cds_service.isolation",),
     # one hook end to end
     ("cds_service.evaluation", "cds_service.metrics_exposition"),
     # domain: respond, record (DTR), decide, facts, FHIR data
     ("cds_service.response",),
     ("cds_service.dtr",),
+    # card and suggestion uuids the service recognises as its own (minted by the response, checked by
+    # feedback), keyed like the coverage assertions
+    ("cds_service.card_ids",),
     # the coverage assertion of each determination, computed once for the record and the response
     ("cds_service.assertion_ids",),
     ("cds_service.policy",),
@@ -158,7 +166,7 @@ def test_a_module_on_no_layer_is_named() -> None:
 def test_the_graph_is_read() -> None:
     # The reader sees the imports the README's code map names (guards against a reader that finds none).
     graph = import_graph()
-    assert ("cds_service.hooks.admission", "cds_service.evaluation") in graph
+    assert ("cds_service.hooks.decision", "cds_service.evaluation") in graph
     assert ("cds_service.policy.decide", "cds_service.clinical.facts") in graph
     assert ("cds_service.cli", "cds_service.report") in graph  # imported inside a function
 

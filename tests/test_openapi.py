@@ -84,9 +84,25 @@ def test_the_document_has_no_422_and_names_its_operation_outcomes() -> None:
         for method, operation in methods.items()
     }
     for service_id in (SERVICE_ID, SELECT_SERVICE_ID, DISPATCH_SERVICE_ID):
-        assert statuses[(f"/cds-services/{service_id}", "post")] == ["200", "400", "401", "412", "413", "503"]
-    assert statuses[("/cds-services/{service_id}/feedback", "post")] == ["200", "400", "401", "404", "413"]
-    assert statuses[("/fhir/$questionnaire-package", "post")] == ["200", "400", "401", "404", "413"]
+        assert statuses[(f"/cds-services/{service_id}", "post")] == [
+            "200",
+            "400",
+            "401",
+            "408",
+            "412",
+            "413",
+            "503",
+        ]
+    assert statuses[("/cds-services/{service_id}/feedback", "post")] == [
+        "200",
+        "400",
+        "401",
+        "404",
+        "408",
+        "413",
+        "503",
+    ]
+    assert statuses[("/fhir/$questionnaire-package", "post")] == ["200", "400", "401", "404", "408", "413"]
     shed = document["paths"][f"/cds-services/{SERVICE_ID}"]["post"]["responses"]["503"]
     assert "Retry-After" in shed["headers"]
     assert shed["content"]["application/fhir+json"]["schema"] == {

@@ -9,13 +9,19 @@ Checks, in order, each with the name that is logged when it fails (the token nev
 - ``jku``: when sent, equal to the issuer's configured JWKS URL. For an issuer whose keys are configured as
   a file (keys exchanged out of band, never fetched from ``jku``) it must be an https URL on the issuer's
   own origin, as the sandbox's is;
-- ``key``: the issuer's JWKS holds ``kid`` (after one refresh) for the same algorithm;
+- ``key``: the issuer's JWKS holds ``kid`` (after one refresh) for the same algorithm, and the key can
+  do that algorithm (an RSA key for RS384, an EC P-384 key for ES384): a header naming an algorithm the
+  key cannot do is refused here, before PyJWT is asked to verify with it;
 - ``signature`` (``token`` when otherwise malformed), ``aud`` (the URL called, built from
   ``CDS_PUBLIC_BASE_URL``), ``exp``, ``iat``, and the required claims ``iss aud exp iat jti``
   (``claims``), with ``CDS_JWT_LEEWAY_SECONDS`` leeway; ``exp``, ``iat`` and ``nbf`` (when sent) are
   finite JSON numbers, not strings or booleans (``claims``);
 - ``lifetime``: exp - iat at most ``CDS_JWT_MAX_LIFETIME_SECONDS``, so the replay memory covers it;
-- ``replay``: a ``jti`` already used by that issuer.
+- ``replay``: a ``jti`` already used by that issuer. A ``jti`` that is not a non-empty string UTF-8 can
+  encode (a lone surrogate escaped in the JSON) is ``claims``: the store could not keep it.
+
+Whatever PyJWT or the key library raises on a token it cannot verify is a failed check (``token``),
+never an error of the service: a token the service cannot verify is answered 401.
 """
 
 from __future__ import annotations
@@ -27,8 +33,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from cds_service.auth.jwks import JwksCache, is_url
+from cds_service.auth.jwks import JwksCache, TrustedKey, is_url
 from cds_service.auth.replay import ReplayGuard
 
 # CDS Hooks 2.0: "both ES384 and RS384 are RECOMMENDED"; asymmetric only.
@@ -37,6 +44,28 @@ REQUIRED_CLAIMS: tuple[str, ...] = ("iss", "aud", "exp", "iat", "jti")
 # Header parameters read here: any of them sent as another JSON type than a string is a malformed token.
 STRING_HEADERS: tuple[str, ...] = ("alg", "kid", "typ", "jku")
 NUMERIC_CLAIMS: tuple[str, ...] = ("exp", "iat", "nbf")
+
+
+def _key_can_do(key: TrustedKey, alg: str) -> bool:
+    """Whether the public key is of the kind ``alg`` signs with (RFC 7518 §3.3 RSA, §3.4 EC P-384)."""
+    public = key.jwk.key
+    if alg == "RS384":
+        return isinstance(public, rsa.RSAPublicKey)
+    if alg == "ES384":
+        return isinstance(public, ec.EllipticCurvePublicKey) and isinstance(public.curve, ec.SECP384R1)
+    return False
+
+
+def _storable(text: Any) -> bool:
+    """A non-empty string that UTF-8 can encode (JSON may escape a lone surrogate, which no database
+    column can hold)."""
+    if not isinstance(text, str) or not text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_number(value: Any) -> bool:
@@ -90,7 +119,7 @@ class ClientTokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, TypeError, ValueError):
             raise AuthenticationFailed("header") from None
         if not isinstance(unverified, dict):
             raise AuthenticationFailed("header")
@@ -114,7 +143,7 @@ class ClientTokenVerifier:
         self._check_jku(header, issuer, location)
 
         key = await self.jwks.key(issuer, kid)
-        if key is None or key.alg not in (None, alg):
+        if key is None or key.alg not in (None, alg) or not _key_can_do(key, alg):
             raise AuthenticationFailed("key")
         try:
             claims: dict[str, Any] = jwt.decode(
@@ -138,11 +167,12 @@ class ClientTokenVerifier:
             raise AuthenticationFailed("claims") from None
         except jwt.InvalidKeyError:
             raise AuthenticationFailed("key") from None
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, TypeError, ValueError):
+            # Anything else the token makes PyJWT or the key library raise: not verifiable, not a bug.
             raise AuthenticationFailed("token") from None
 
         exp, iat, jti = claims["exp"], claims["iat"], claims["jti"]
-        if not isinstance(jti, str) or not jti:
+        if not _storable(jti):
             raise AuthenticationFailed("claims")
         if exp - iat > self.max_lifetime:
             raise AuthenticationFailed("lifetime")

@@ -18,17 +18,27 @@ CONTRACT §2.1 then refines what counts:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from cds_service.clinical.codes import Agent
-from cds_service.clinical.drugs import agent_of
-from cds_service.clinical.fhir_read import dose_quantity, obj, parse_date, parse_datetime, status_of
-from cds_service.clinical.units import to_mg, to_mg_per_m2
+from cds_service.clinical.drugs import agent_of, agent_of_concept
+from cds_service.clinical.fhir_read import (
+    dose_quantity,
+    obj,
+    parse_date,
+    parse_datetime,
+    read_datetime,
+    status_of,
+)
+from cds_service.clinical.limits import LARGEST_MAGNITUDE
+from cds_service.clinical.units import KNOWN_UNITS, to_mg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
 COUNTED_STATUSES = frozenset({"completed", "in-progress"})
+# The smallest amount read as a dose (``fhir_read.quantity``: nothing below the inverse of the largest).
+_SMALLEST_DOSE = 1 / LARGEST_MAGNITUDE
 
 
 class Administration(NamedTuple):
@@ -95,7 +105,22 @@ def administered_at(resource: Resource) -> datetime | None:
 
 def _amount(resource: Resource) -> tuple[float, str] | None:
     dosage = obj(resource.get("dosage"))
-    return dose_quantity(dosage.get("dose")) or dose_quantity(dosage.get("quantity"))  # DSTU2: quantity
+    dose = dosage.get("dose")
+    if type(dose) is dict:
+        # The usual dose, a positive number with a UCUM code the facts read and a unit text that is the
+        # same or none, taken as ``dose_quantity`` would take it without its detours (every administration
+        # of a long history comes through here); a text that may disagree with the code goes the long way,
+        # where a conflict leaves the unit unread (fhir_read.quantity).
+        value, code, text = dose.get("value"), dose.get("code"), dose.get("unit")
+        if (
+            (type(value) is float or type(value) is int)
+            and _SMALLEST_DOSE <= value <= LARGEST_MAGNITUDE
+            and type(code) is str
+            and code in KNOWN_UNITS
+            and (text is None or text == code)
+        ):
+            return float(value), code
+    return dose_quantity(dose) or dose_quantity(dosage.get("quantity"))  # DSTU2: quantity
 
 
 def request_reference(reference: Any, pool: ResourcePool, within: Resource) -> str | None:
@@ -122,12 +147,19 @@ def _request_of(resource: Resource, pool: ResourcePool, seen: dict[str, str | No
 
 
 def _start(resource: Resource) -> tuple[date | None, datetime | None]:
-    """``(administered_on, administered_at)`` of a resource, its start text read once in the usual case
-    (an R4 ``effectiveDateTime`` string, which both read first); any other shape through both."""
+    """``(administered_on, administered_at)`` of a resource, its start text parsed once in the usual case
+    (an R4 ``effectiveDateTime`` string); any other shape through both readers."""
     text = resource.get("effectiveDateTime")
     if not isinstance(text, str):
         return administered_on(resource), administered_at(resource)
-    return parse_date(text), (None if len(text.strip()) <= 10 else parse_datetime(text))
+    stripped = text.strip()
+    if len(stripped) <= 10:
+        return parse_date(text), None  # a bare date: its day, no instant
+    # What parse_date and parse_datetime read of the same text, from one parse (fhir_read.read_datetime).
+    moment = read_datetime(stripped)
+    if moment is None:
+        return None, None
+    return moment.date(), moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def counted_administrations(
@@ -138,7 +170,9 @@ def counted_administrations(
     the same pass: not read is not absent, ``outside_doses``).
 
     Each resource is read once, cheapest test first: the status settles most of those that do not count
-    before the drug or the dose is looked at (a long history is hundreds of these per hook call).
+    before the drug or the dose is looked at (a long history is hundreds of these per hook call), and the
+    usual R4 shape (a status as written, a coded ``medicationCodeableConcept``, an ``effectiveDateTime``)
+    is read without the general readers' detours, to the same result.
     """
     found: list[Administration] = []
     requests: dict[str, str | None] = {}
@@ -146,18 +180,30 @@ def counted_administrations(
         get = resource.get
         if get("wasNotGiven") is True or get("notGiven") is True:
             continue
-        status = status_of(resource)
-        amount = _amount(resource) if status == "stopped" else None
-        if status not in COUNTED_STATUSES and amount is None:
+        status = get("status")
+        if not (status == "completed" or status == "in-progress"):  # the usual case: as written
+            status = status_of(resource)
+        amount = None
+        if status not in COUNTED_STATUSES:
+            if status != "stopped":
+                continue
+            amount = _amount(resource)
+            if amount is None:
+                continue
+        concept = get("medicationCodeableConcept")
+        agent = agent_of_concept(concept) if concept is not None else None
+        if agent is None:
+            agent = agent_of(resource, pool)  # a Medication referenced, an R5 concept, a display
+        if agent is None:
+            if unidentified is not None and status in COUNTED_STATUSES:
+                unidentified.append(resource)
             continue
-        agent = agent_of(resource, pool)
-        if agent is None and unidentified is not None and status in COUNTED_STATUSES:
-            unidentified.append(resource)
-        if agent is None or agent not in agents:
+        if agent not in agents:
             continue
-        if status != "stopped":
+        if amount is None:
             amount = _amount(resource)
         when, moment = _start(resource)
+        request = get("request") or get("prescription")
         found.append(
             Administration(
                 resource,
@@ -166,7 +212,7 @@ def counted_administrations(
                 status,
                 when,
                 amount,
-                _request_of(resource, pool, requests),
+                _request_of(resource, pool, requests) if request else None,
                 moment,
                 (),
                 _same_dose_key(amount),

@@ -16,7 +16,6 @@ total below its threshold is unknown (pend for the treatment plan), never not me
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -24,9 +23,9 @@ from typing import Any
 
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea
-from cds_service.clinical.codes import NAME_PATTERNS, Agent
+from cds_service.clinical.codes import Agent
 from cds_service.clinical.doses import Dose, dose_on, optional_dose
-from cds_service.clinical.drugs import agent_of_concept, agent_of_medication
+from cds_service.clinical.drugs import agent_of_concept, agent_of_medication, named_in_words
 from cds_service.clinical.fhir_read import concept_text, dicts, obj, status_of
 from cds_service.clinical.limits import CARE_PLAN_WORDS, PLANNED_DOSES_PER_READ
 from cds_service.clinical.schedule import (
@@ -186,13 +185,6 @@ def care_plan_doses(
     return doses
 
 
-# A drug named anywhere in a plan's words (not only where a medication's name starts, as ``drugs`` reads
-# an order): "AC: doxorubicin 60 mg/m2 and cyclophosphamide every 21 days" names doxorubicin.
-_NAMED = tuple(
-    (agent, re.compile(r"\b(?:" + "|".join(names) + r")\b", re.IGNORECASE)) for agent, names in NAME_PATTERNS
-)
-
-
 def _plan_words(plan: Resource) -> str:
     """The words of a CarePlan: title, description, notes, and each activity's description, code, outcome,
     progress notes and reference display; read up to ``limits.CARE_PLAN_WORDS`` characters."""
@@ -238,8 +230,8 @@ def named_but_not_read(
     for plan in _active_plans(pool):
         reference = reference_of(plan)
         words = _plan_words(plan)
-        for agent, pattern in _NAMED:
-            if agent in agents and (reference, agent) not in read and pattern.search(words):
+        for agent in named_in_words(words):
+            if agent in agents and (reference, agent) not in read:
                 note = f"the CarePlan names {agent.value}, but its doses and extent cannot be read"
                 found.append(Dose(reference, agent, None, None, planned=True, note=note))
     return found

@@ -534,14 +534,58 @@ SCT_UNSPECIFIC_CANCER = frozenset(
 )
 # No SNOMED code for anthracycline extravasation could be verified: ICD-10-CM only.
 
-# Ph status as a result (clinical-codes §4.4): BCR-ABL1 fusion transcript LOINC codes [V].
-LOINC_BCR_ABL1 = frozenset({"46434-7", "55147-3", "50195-7", "82905-1"})
-# Answers meaning "found" / "not found": LOINC LA9633-4 Present [V] (clinical-codes §4.4); SNOMED CT
-# qualifiers 10828004 Positive, 260373001 Detected, 260385009 Negative, 260415000 Not detected (seen with
-# these displays across public FHIR lab examples); HL7 v3 ObservationInterpretation POS / DET / NEG / ND.
-# LOINC's "Absent" answer is unverified and left out.
-POSITIVE_ANSWERS = frozenset({"LA9633-4", "10828004", "260373001", "POS", "DET"})
-NEGATIVE_ANSWERS = frozenset({"260385009", "260415000", "NEG", "ND"})
+# Ph status as a result: the LOINC codes of a BCR-ABL1 result, t(9;22)(q34.1;q11)(ABL1,BCR), the fusion
+# that is the Philadelphia chromosome. Each is read as one result (a coded answer, the lab's interpretation,
+# a quantity, a "not detected" in words: clinical.ph_status).
+# - Quantitative ratios, clinical-codes §4.4 [V]: 46434-7 fusion transcript/control transcript [# Ratio],
+#   55147-3 b2a2+b3a2 [# Ratio], 50195-7 [Log # Ratio], 82905-1 the same in bone marrow; and 69380-4
+#   b2a2+b3a2 fusion transcript/control transcript (International Scale) [# Ratio], the IS% most US labs
+#   report (LOINC long common name, as the NHS North West Genomics FHIR IG's BCR-ABL result panel codes it).
+# - Qualitative presence and FISH, LOINC long common names as listed in the Taiwan NHI gene test value set
+#   (nhicore.nhi.gov.tw ValueSet gene-test-code): 21821-4 fusion transcript [Presence], 21822-2 major break
+#   points (p210) [Presence], 21823-0 minor break points (p190) [Presence], 42714-6 b2a2+b3a2 fusion
+#   transcript [Presence], 21795-0 cells/Cells.total (FISH, the fraction of cells with the fusion).
+# A quantitative result after a TKI is a response measure, not a Ph status: a negative one while on
+# dasatinib or imatinib is unknown (clinical.extract ``_ph_status``), whatever its code.
+LOINC_BCR_ABL1 = frozenset(
+    {
+        "46434-7",
+        "55147-3",
+        "50195-7",
+        "82905-1",
+        "69380-4",
+        "21821-4",
+        "21822-2",
+        "21823-0",
+        "42714-6",
+        "21795-0",
+    }
+)
+# A karyotype in ISCN (LOINC 62356-1 "Chromosome analysis result in ISCN expression", the code HL7
+# Terminology's ISCN naming system names for it): t(9;22) in it is the Philadelphia chromosome, read as
+# Ph-positive; a karyotype without it is no Ph status (a cryptic fusion escapes banding).
+LOINC_KARYOTYPE = frozenset({"62356-1"})
+# Answers meaning "found" / "not found": LOINC LA9633-4 Present [V] (clinical-codes §4.4); LOINC answer
+# list LL360-9 "Pos|Neg": LA6576-8 Positive, LA6577-6 Negative (as its published expansions list them);
+# SNOMED CT qualifiers 10828004 Positive, 260373001 Detected, 260385009 Negative, 260415000 Not detected
+# (seen with these displays across public FHIR lab examples); HL7 v3 ObservationInterpretation POS / DET /
+# NEG / ND. LOINC's "Absent" answer is unverified and left out.
+POSITIVE_ANSWERS = frozenset({"LA9633-4", "LA6576-8", "10828004", "260373001", "POS", "DET"})
+NEGATIVE_ANSWERS = frozenset({"LA6577-6", "260385009", "260415000", "NEG", "ND"})
+
+# Response to therapy (II.A.3), as the oncologist records the cancer's trend: the mCODE Cancer Disease
+# Status profile, Observation.code LOINC 97509-4 (mCODE STU2 to STU4, "Cancer disease progression") or
+# 88040-1 (mCODE STU1, "Response to cancer treatment"); its value from the mCODE Condition Status Trend
+# value set (SNOMED CT; STU1 also held 260415000 "Not detected", no evidence of disease).
+LOINC_DISEASE_STATUS = frozenset({"97509-4", "88040-1"})
+SCT_CONDITION_IMPROVED = "268910001"
+SCT_CONDITION_TREND: dict[str, str] = {
+    SCT_CONDITION_IMPROVED: "patient's condition improved",
+    "359746009": "patient's condition stable",
+    "271299001": "patient's condition worsened",
+    "709137006": "patient condition undetermined",
+    "260415000": "not detected (no evidence of disease)",
+}
 
 # Prescriber specialty, clinical-codes §5 ([V]: NUCC v21.1 expansion; SNOMED occupations).
 # "Oncologist" (I.B.2) is a physician who treats cancer with drugs: medical oncology, hematology &

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from cds_service.clinical import codes, icd10, vesicants
@@ -36,11 +37,10 @@ from cds_service.clinical.fhir_read import (
     dicts,
     obj,
     parse_date,
-    plain_codes,
     status_of,
 )
 from cds_service.fhir.patient_scope import belongs_to_other_patient
-from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 from cds_service.thresholds import PEDIATRIC_AGE_BELOW
 
 EXTRAVASATION_WINDOW = timedelta(days=7)  # CONTRACT §2 pathways: onset in the 7 days before the order
@@ -101,7 +101,7 @@ def _status_code(value: Any) -> str:
     return ""
 
 
-def _diagnosis(
+def diagnosis_of(
     concepts: Any,
     reference: str,
     status: str = "",
@@ -150,11 +150,33 @@ _ALL_ABBREVIATION = re.compile(r"(?:^|[\s(/+-])all(?:$|[\s)/,])")
 _SHORT_TEXT_WORDS = 5
 
 
-def _names_histology(text: str) -> frozenset[str]:
-    """The facts whose histology (or Ph status, or extravasation) ``text`` names."""
+# Any word of ``codes.HISTOLOGY_WORDS`` at all: one search tells most texts (a visit type, a lab's name)
+# name none, before each fact's words are looked for.
+_ANY_HISTOLOGY_WORD = re.compile(
+    "|".join(re.escape(word) for words in codes.HISTOLOGY_WORDS.values() for word in words)
+)
+
+
+def names_histology(text: str) -> frozenset[str]:
+    """The facts whose histology (or Ph status, or extravasation) ``text`` names. A pure function of the
+    text, asked of every diagnosis of every hook: kept for the texts charts repeat ("Malignant neoplasm of
+    breast"), a short text only (a long one is read, not kept in the cache)."""
+    if len(text) > _CACHED_TEXT_CHARS:
+        return _histology_named.__wrapped__(text)
+    return _histology_named(text)
+
+
+# Diagnosis texts are a few words; a longer one (a caller's note) is read each time, never pinned in a cache.
+_CACHED_TEXT_CHARS = 200
+
+
+@lru_cache(maxsize=4096)
+def _histology_named(text: str) -> frozenset[str]:
     found = set()
     if len(text.split()) <= _SHORT_TEXT_WORDS and _ALL_ABBREVIATION.search(text):
         found.add("acute_lymphoblastic_leukemia")
+    if not _ANY_HISTOLOGY_WORD.search(text):
+        return frozenset(found)
     for fact, words in codes.HISTOLOGY_WORDS.items():
         cleaned = text
         for other in codes.NOT_THE_HISTOLOGY.get(fact, ()):
@@ -164,13 +186,13 @@ def _names_histology(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _could_be(text: str) -> frozenset[str]:
+def could_be(text: str) -> frozenset[str]:
     """What a record the service cannot read by code could be, from its text: the indications it names;
     else none when it names another cancer or no cancer at all; else (a cancer of no named kind, or no text
     to read) any of them."""
     if not text.strip():
         return codes.CANCER_INDICATIONS
-    named = _names_histology(text)
+    named = names_histology(text)
     if named:
         return named
     if _names(text, codes.OTHER_CANCER_WORDS) or not _names(text, codes.CANCER_WORDS):
@@ -209,7 +231,7 @@ def _reading(found: list[tuple[str, str]], text: str) -> tuple[str, frozenset[st
         else:
             not_read.append(f"code {code!r} in {system}, a code system the service does not read")
     if read or unspecific:
-        named = _names_histology(text) if unspecific else frozenset()
+        named = names_histology(text) if unspecific else frozenset()
         if not named:
             return "", frozenset()
         return (
@@ -217,12 +239,12 @@ def _reading(found: list[tuple[str, str]], text: str) -> tuple[str, frozenset[st
             "what it could be",
             named,
         )
-    could_be = _could_be(text)
-    if not could_be:
+    possible = could_be(text)
+    if not possible:
         return "", frozenset()
     what = "; ".join(not_read) if not_read else "no code"
     said = f"text {text[:80]!r}" if text.strip() else "no text"
-    return f"{what} ({said})", could_be
+    return f"{what} ({said})", possible
 
 
 def _unspecific_extravasation(code: str) -> bool:
@@ -313,7 +335,7 @@ def condition_counts(condition: Resource, on: date | None = None) -> bool:
 
 
 def _condition_diagnosis(condition: Resource) -> Diagnosis:
-    return _diagnosis(
+    return diagnosis_of(
         condition.get("code"),
         reference_of(condition),
         _status_code(condition.get("clinicalStatus")),
@@ -329,7 +351,7 @@ def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
     reference = reference_of(order)
     # R4/STU3 reasonCode, DSTU2 reasonCodeableConcept (a generator is always truthy: read both)
     for concept in [*dicts(order.get("reasonCode")), *dicts(order.get("reasonCodeableConcept"))]:
-        found.append(_diagnosis(concept, reference))
+        found.append(diagnosis_of(concept, reference))
     for target in dicts(order.get("reasonReference")):
         condition = pool.resolve(target, within=order)
         if (
@@ -338,7 +360,36 @@ def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
             and _status_code(condition.get("verificationStatus")) not in _NOT_TRUE
         ):
             found.append(_condition_diagnosis(condition))
+        elif condition is None and (missing := missing_condition(target)) is not None:
+            found.append(missing)
     return found
+
+
+def missing_condition(target: dict[str, Any]) -> Diagnosis | None:
+    """A reference to a Condition the record sent does not hold, as an unread diagnosis: the Condition
+    search reads every Condition of the patient, so one named but not received is a sign the read is
+    incomplete (not read is not absent). It could be what the reference's display names, or, with no
+    display, any cancer indication. ``None`` when the reference is not to a Condition."""
+    written = target.get("reference")
+    relative = relative_part(written) if isinstance(written, str) and not written.startswith("#") else None
+    if relative is None or not relative.startswith("Condition/"):
+        return None
+    display = target.get("display")
+    text = display.strip().lower()[:200] if isinstance(display, str) else ""
+    bears_on = could_be(text)
+    if not bears_on:
+        return None
+    said = f"display {text[:80]!r}" if text else "no display"
+    return Diagnosis(
+        frozenset(),
+        frozenset(),
+        relative,
+        "",
+        None,
+        text=text,
+        unread=f"{said}, not among the Conditions read: the Condition search was not read whole",
+        bears_on=bears_on,
+    )
 
 
 # A draft order whose status says it is not going ahead is not part of the request (§2.1 "Orders in play").
@@ -430,21 +481,10 @@ def _reasons_of_another_patients_order(
 def _only_beside(concept: Any, reference: str, why: str, age: int | None) -> list[Diagnosis]:
     """A diagnosis read only beside the indications it would meet or leave open, never as one (``why``:
     where it was found)."""
-    indications: dict[str, Callable[[list[Diagnosis]], Fact[bool]]] = {
-        "metastatic_breast_cancer": metastatic_breast_cancer,
-        "acute_lymphoblastic_leukemia": acute_lymphoblastic_leukemia,
-        "aggressive_mature_b_cell_lymphoma": aggressive_mature_b_cell_lymphoma,
-        "hodgkin_lymphoma": hodgkin_lymphoma,
-        "wilms_tumor": wilms_tumor,
-        "neuroblastoma": neuroblastoma,
-        "soft_tissue_sarcoma": lambda found: soft_tissue_sarcoma(found, age),
-    }
     if not isinstance(concept, dict):
         return []
-    billed = _diagnosis(concept, reference)
-    bears_on = billed.bears_on | frozenset(
-        name for name, fact in indications.items() if fact([billed]).value is not False
-    )
+    billed = diagnosis_of(concept, reference)
+    bears_on = billed.bears_on | left_open(billed, age)
     if not bears_on:
         return []
     codes_said = ", ".join(sorted(billed.icd | billed.snomed)) or "a code not read"
@@ -457,6 +497,62 @@ def _only_beside(concept: Any, reference: str, why: str, age: int | None) -> lis
             bears_on=bears_on,
         )
     ]
+
+
+# ICD-10 chapter II (neoplasms) is C00-D49: no other code names a cancer an indication could be.
+_NEOPLASM_CHAPTER = ("C", "D")
+_SNOMED_CANCERS = _SNOMED_READ | _SNOMED_SITES | codes.SCT_UNSPECIFIC_CANCER
+
+
+# The codes each indication reads (its own, its sites, what rules it out): a diagnosis holding none of them
+# leaves it as the records read show it.
+_INDICATION_CODES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "metastatic_breast_cancer": (
+        codes.ICD_BREAST + codes.ICD_METASTASIS,
+        codes.SCT_BREAST | codes.SCT_METASTATIC,
+    ),
+    "acute_lymphoblastic_leukemia": (codes.ICD_ALL, codes.SCT_ALL),
+    "aggressive_mature_b_cell_lymphoma": (codes.ICD_AGGRESSIVE_B_CELL, codes.SCT_AGGRESSIVE_B_CELL),
+    "hodgkin_lymphoma": (codes.ICD_HODGKIN, codes.SCT_HODGKIN),
+    "wilms_tumor": (codes.ICD_SITE_WILMS, codes.SCT_WILMS | codes.SCT_SITE_WILMS),
+    "neuroblastoma": (codes.ICD_SITE_NEUROBLASTOMA, codes.SCT_NEUROBLASTOMA | codes.SCT_SITE_NEUROBLASTOMA),
+    "soft_tissue_sarcoma": (
+        codes.ICD_SOFT_TISSUE_SARCOMA
+        + codes.ICD_SITE_SOFT_TISSUE
+        + codes.ICD_PEDIATRIC_SITE_SOFT_TISSUE
+        + codes.ICD_GIST,
+        codes.SCT_SOFT_TISSUE_SARCOMA | codes.SCT_SITE_SOFT_TISSUE | codes.SCT_PEDIATRIC_SITE_SOFT_TISSUE,
+    ),
+}
+
+
+def left_open(diagnosis: Diagnosis, age: int | None = None) -> frozenset[str]:
+    """The cancer indications one diagnosis would meet, or leave open, on its own (those it does not rule
+    out): what it bears on when it is found where diagnoses are not read (a claim, an Encounter...)."""
+    if (
+        not any(code[:1] in _NEOPLASM_CHAPTER for code in diagnosis.icd)
+        and not diagnosis.snomed & _SNOMED_CANCERS
+    ):
+        return frozenset()  # no code of a cancer: none of them could be met or left open by it
+    indications: dict[str, Callable[[list[Diagnosis]], Fact[bool]]] = {
+        "metastatic_breast_cancer": metastatic_breast_cancer,
+        "acute_lymphoblastic_leukemia": acute_lymphoblastic_leukemia,
+        "aggressive_mature_b_cell_lymphoma": aggressive_mature_b_cell_lymphoma,
+        "hodgkin_lymphoma": hodgkin_lymphoma,
+        "wilms_tumor": wilms_tumor,
+        "neuroblastoma": neuroblastoma,
+        "soft_tissue_sarcoma": lambda found: soft_tissue_sarcoma(found, age),
+    }
+    # Only the indications whose codes (or histology words) the diagnosis holds can be other than False:
+    # the others are not asked (an oncology visit's reason C50.911 asks breast cancer alone).
+    asked = names_histology(diagnosis.text) | {
+        name
+        for name, (icd, snomed) in _INDICATION_CODES.items()
+        if diagnosis.icd_starts(icd) or diagnosis.snomed & snomed
+    }
+    return frozenset(
+        name for name, fact in indications.items() if name in asked and fact([diagnosis]).value is not False
+    )
 
 
 def _references(matches: Iterable[Diagnosis]) -> tuple[str, ...]:
@@ -473,7 +569,7 @@ def _tentative(matches: list[Diagnosis], what: str) -> Fact[bool]:
     )
 
 
-def _found(matches: list[Diagnosis], what: str) -> Fact[bool]:
+def found_among(matches: list[Diagnosis], what: str) -> Fact[bool]:
     """``True`` on a confirmed match; unknown on tentative matches only; ``False`` on none."""
     confirmed = [m for m in matches if not m.tentative]
     if confirmed:
@@ -495,7 +591,7 @@ def _any_of(*facts: Fact[bool]) -> Fact[bool]:
     return next((fact for fact in facts if fact.evidence), facts[-1])
 
 
-def _not_read(fact: Fact[bool], diagnoses: Iterable[Diagnosis], name: str, what: str) -> Fact[bool]:
+def not_read(fact: Fact[bool], diagnoses: Iterable[Diagnosis], name: str, what: str) -> Fact[bool]:
     """Not read is not absent: beside a fact the records read do not make ``True``, the records that could
     be ``what`` but could not be read by code (``Diagnosis.bears_on``), with what could not be read."""
     if fact.value:
@@ -511,7 +607,7 @@ def _not_read(fact: Fact[bool], diagnoses: Iterable[Diagnosis], name: str, what:
     )
 
 
-def _matching(
+def matching(
     diagnoses: Iterable[Diagnosis], icd: Iterable[str] = (), snomed: frozenset[str] = frozenset()
 ) -> list[Diagnosis]:
     icd = tuple(icd)
@@ -520,7 +616,7 @@ def _matching(
 
 def metastatic_breast_cancer(diagnoses: list[Diagnosis]) -> Fact[bool]:
     """Breast cancer (C50 / SNOMED) plus a metastasis (C77-C79 / SNOMED metastatic neoplasm)."""
-    return _not_read(
+    return not_read(
         _metastatic_breast_cancer(diagnoses),
         diagnoses,
         "metastatic_breast_cancer",
@@ -529,8 +625,8 @@ def metastatic_breast_cancer(diagnoses: list[Diagnosis]) -> Fact[bool]:
 
 
 def _metastatic_breast_cancer(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    breast = _found(_matching(diagnoses, codes.ICD_BREAST, codes.SCT_BREAST), "breast cancer")
-    metastasis = _found(_matching(diagnoses, codes.ICD_METASTASIS, codes.SCT_METASTATIC), "metastasis")
+    breast = found_among(matching(diagnoses, codes.ICD_BREAST, codes.SCT_BREAST), "breast cancer")
+    metastasis = found_among(matching(diagnoses, codes.ICD_METASTASIS, codes.SCT_METASTATIC), "metastasis")
     if breast.value is False:
         return breast
     if metastasis.value is False:
@@ -543,30 +639,30 @@ def _metastatic_breast_cancer(diagnoses: list[Diagnosis]) -> Fact[bool]:
 
 
 def acute_lymphoblastic_leukemia(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    found = _found(_matching(diagnoses, codes.ICD_ALL, codes.SCT_ALL), "acute lymphoblastic leukemia")
-    return _not_read(found, diagnoses, "acute_lymphoblastic_leukemia", "acute lymphoblastic leukemia")
+    found = found_among(matching(diagnoses, codes.ICD_ALL, codes.SCT_ALL), "acute lymphoblastic leukemia")
+    return not_read(found, diagnoses, "acute_lymphoblastic_leukemia", "acute lymphoblastic leukemia")
 
 
 def relapsed_or_refractory(diagnoses: list[Diagnosis]) -> Fact[bool]:
     """C91.02, or an ALL Condition whose clinicalStatus is relapse/recurrence; else unknown (seldom coded)."""
-    all_diagnoses = _matching(diagnoses, codes.ICD_ALL, codes.SCT_ALL)
+    all_diagnoses = matching(diagnoses, codes.ICD_ALL, codes.SCT_ALL)
     relapsed = [
         d for d in all_diagnoses if d.icd_starts(codes.ICD_ALL_RELAPSE) or d.clinical_status in _RELAPSE
     ]
     if relapsed:
-        return _found(relapsed, "ALL in relapse")  # True, or unknown when only tentative
+        return found_among(relapsed, "ALL in relapse")  # True, or unknown when only tentative
     return Fact(None, (), "relapsed/refractory status is not recorded as structured data")
 
 
 def aggressive_mature_b_cell_lymphoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
     what = "aggressive mature B-cell lymphoma (Burkitt, DLBCL, PMBCL)"
-    found = _found(_matching(diagnoses, codes.ICD_AGGRESSIVE_B_CELL, codes.SCT_AGGRESSIVE_B_CELL), what)
-    return _not_read(found, diagnoses, "aggressive_mature_b_cell_lymphoma", what)
+    found = found_among(matching(diagnoses, codes.ICD_AGGRESSIVE_B_CELL, codes.SCT_AGGRESSIVE_B_CELL), what)
+    return not_read(found, diagnoses, "aggressive_mature_b_cell_lymphoma", what)
 
 
 def hodgkin_lymphoma(diagnoses: list[Diagnosis]) -> Fact[bool]:
-    found = _found(_matching(diagnoses, codes.ICD_HODGKIN, codes.SCT_HODGKIN), "Hodgkin lymphoma")
-    return _not_read(found, diagnoses, "hodgkin_lymphoma", "Hodgkin lymphoma")
+    found = found_among(matching(diagnoses, codes.ICD_HODGKIN, codes.SCT_HODGKIN), "Hodgkin lymphoma")
+    return not_read(found, diagnoses, "hodgkin_lymphoma", "Hodgkin lymphoma")
 
 
 def _names(text: str, words: Iterable[str]) -> bool:
@@ -601,7 +697,7 @@ def _by_site(
         return specific
     site_coded = [
         d
-        for d in _matching(diagnoses, site_icd, site_snomed)
+        for d in matching(diagnoses, site_icd, site_snomed)
         if not (d.icd and all(code.startswith(excluded_icd) for code in d.icd) and excluded_icd)
     ]
 
@@ -613,7 +709,7 @@ def _by_site(
 
     named = [d for d in site_coded if _names(d.text, histology) and not other(d) and not uncertain(d)]
     if named:
-        found = _found(named, what)
+        found = found_among(named, what)
         if found.value:
             return Fact(True, found.evidence, f"{what} named in the site-coded diagnosis")
         return _any_of(specific, found)
@@ -649,18 +745,18 @@ def _by_site(
 def wilms_tumor(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
     """Wilms: SNOMED nephroblastoma; a kidney site code (C64, or its SNOMED equivalent) at any age is
     unknown unless the record names the histology. ``age`` no longer decides (CONTRACT §2.1)."""
-    specific = _found(_matching(diagnoses, snomed=codes.SCT_WILMS), "Wilms tumor")
+    specific = found_among(matching(diagnoses, snomed=codes.SCT_WILMS), "Wilms tumor")
     found = _by_site(
         diagnoses, specific, codes.ICD_SITE_WILMS, codes.SCT_SITE_WILMS, codes.HISTOLOGY_WILMS, "Wilms tumor"
     )
-    return _not_read(found, diagnoses, "wilms_tumor", "Wilms tumor")
+    return not_read(found, diagnoses, "wilms_tumor", "Wilms tumor")
 
 
 def neuroblastoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
     """Neuroblastoma: SNOMED neuroblastoma; adrenal (C74.*), peripheral and autonomic nerve (C47.*),
     retroperitoneal (C48.0) and mediastinal (C38.1-C38.3) site codes are unknown at any age unless the
     record names the histology."""
-    specific = _found(_matching(diagnoses, snomed=codes.SCT_NEUROBLASTOMA), "neuroblastoma")
+    specific = found_among(matching(diagnoses, snomed=codes.SCT_NEUROBLASTOMA), "neuroblastoma")
     found = _by_site(
         diagnoses,
         specific,
@@ -669,7 +765,7 @@ def neuroblastoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bo
         codes.HISTOLOGY_NEUROBLASTOMA,
         "neuroblastoma",
     )
-    return _not_read(found, diagnoses, "neuroblastoma", "neuroblastoma")
+    return not_read(found, diagnoses, "neuroblastoma", "neuroblastoma")
 
 
 def soft_tissue_sarcoma(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
@@ -679,9 +775,9 @@ def soft_tissue_sarcoma(diagnoses: list[Diagnosis], age: int | None = None) -> F
     child, or when the age is unknown, also the classic rhabdomyosarcoma sites: bladder, prostate,
     parameningeal head and neck, paratesticular, female genital and biliary tract) leaves it unknown unless
     the record names a sarcoma or another histology."""
-    gist = _matching(diagnoses, codes.ICD_GIST)
-    coded = _matching(diagnoses, codes.ICD_SOFT_TISSUE_SARCOMA, codes.SCT_SOFT_TISSUE_SARCOMA)
-    specific = _found(coded, "soft tissue sarcoma")
+    gist = matching(diagnoses, codes.ICD_GIST)
+    coded = matching(diagnoses, codes.ICD_SOFT_TISSUE_SARCOMA, codes.SCT_SOFT_TISSUE_SARCOMA)
+    specific = found_among(coded, "soft tissue sarcoma")
     if specific.value:
         specific = Fact(
             True,
@@ -704,7 +800,7 @@ def soft_tissue_sarcoma(diagnoses: list[Diagnosis], age: int | None = None) -> F
         excluded_icd=codes.ICD_GIST,
         excluded_words=codes.NOT_SOFT_TISSUE_SARCOMA,
     )
-    return _not_read(found, diagnoses, "soft_tissue_sarcoma", "soft tissue sarcoma")
+    return not_read(found, diagnoses, "soft_tissue_sarcoma", "soft tissue sarcoma")
 
 
 def _extravasation_event(code: str) -> bool:
@@ -789,10 +885,14 @@ def _drug_verdict(diagnosis: Diagnosis, on: date, pool: ResourcePool) -> Fact[bo
     )
 
 
-def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date) -> Fact[bool]:
+def anthracycline_extravasation(
+    pool: ResourcePool, order: Resource, start: date, elsewhere: Iterable[Diagnosis] = ()
+) -> Fact[bool]:
     """I.B.1, with the extravasations recorded only in words beside it (not read is not absent): a current
     Condition in the 7 days before the order (or undated) that names an extravasation under no code the
-    service reads as one (WHO ICD-10 T80.8, a SNOMED CT concept not listed, text only)."""
+    service reads as one (WHO ICD-10 T80.8, a SNOMED CT concept not listed, text only); and, from
+    ``elsewhere`` (records no reader reads: clinical.records_not_read), one dated in those 7 days (or
+    undated) whose codes or words name an extravasation."""
     in_words = []
     for condition in pool.of_type("Condition"):
         if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
@@ -817,7 +917,15 @@ def anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date
             "what I.B.1 reads",
             _references(in_words),
         )
-    return _not_read(found, in_words, "anthracycline_extravasation", "an anthracycline extravasation")
+    recent_elsewhere = [
+        d
+        for d in elsewhere
+        if "anthracycline_extravasation" in d.bears_on
+        and (d.onset is None or start - EXTRAVASATION_WINDOW <= d.onset <= start)
+    ]
+    return not_read(
+        found, [*in_words, *recent_elsewhere], "anthracycline_extravasation", "an anthracycline extravasation"
+    )
 
 
 def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date) -> Fact[bool]:
@@ -911,131 +1019,3 @@ def extravasation_onset(pool: ResourcePool, evidence: tuple[str, ...]) -> date |
         if condition is not None and condition.get("resourceType") == "Condition":
             return _onset(condition)
     return None
-
-
-# Result elements an Observation's component carries as the Observation itself does (FHIR R4
-# Observation.component: code, value[x], dataAbsentReason, interpretation).
-_COMPONENT_ELEMENTS = (
-    "code",
-    "valueCodeableConcept",
-    "valueQuantity",
-    "valueString",
-    "dataAbsentReason",
-    "interpretation",
-)
-
-
-def _results(observations: Iterable[Resource]) -> list[Resource]:
-    """Every result the Observations hold: each Observation, and each of its components as a result of
-    its own under the Observation's id and status (a BCR-ABL1 result reported as a component of a leukemia
-    panel is a result all the same: not read is not absent)."""
-    found: list[Resource] = []
-    for observation in observations:
-        found.append(observation)
-        for component in dicts(observation.get("component")):
-            view = {key: component[key] for key in _COMPONENT_ELEMENTS if key in component}
-            view.update(
-                resourceType="Observation", id=observation.get("id"), status=observation.get("status")
-            )
-            found.append(view)
-    return found
-
-
-def _is_bcr_abl1(observation: Resource) -> bool:
-    return any(s == codes.LOINC and c in codes.LOINC_BCR_ABL1 for s, c in codings(observation.get("code")))
-
-
-def _bcr_abl1_result(observation: Resource) -> bool | None:
-    """Positive / negative / unreadable: what the result states in words (a coded answer, the lab's
-    interpretation, its text), else its value (a ratio below the detection limit, ``comparator`` "<", is
-    not detected; a ratio the lab interprets is read as interpreted). Where the statements disagree (a
-    coded answer "Negative" beside an interpretation "POS") the result contradicts itself: unreadable,
-    never the reading that meets a criterion (not plausible is not a fact)."""
-    said: set[bool] = set()
-    answer = {
-        code.upper() if code.isalpha() else code
-        for _s, code in codings(observation.get("valueCodeableConcept"))
-    }
-    interpretation = {code.upper() for code in plain_codes(observation.get("interpretation"))}
-    for found in (answer, interpretation):
-        if found & codes.POSITIVE_ANSWERS:
-            said.add(True)
-        if found & codes.NEGATIVE_ANSWERS:
-            said.add(False)
-    text = observation.get("valueString")
-    if isinstance(text, str):
-        lowered = text.strip().lower()
-        if lowered.startswith(("not detected", "negative", "absent", "undetected")):
-            said.add(False)
-        elif lowered.startswith(("detected", "positive", "present")):
-            said.add(True)
-    if said:
-        return next(iter(said)) if len(said) == 1 else None
-    quantity = obj(observation.get("valueQuantity"))
-    value = quantity.get("value")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return quantity.get("comparator") not in ("<", "<=") and value > 0
-    return None
-
-
-def ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) -> Fact[bool]:
-    """Ph+: SNOMED Ph+ ALL or any positive BCR-ABL1 result (a later negative one is a treated leukemia,
-    not a Ph-negative one); Ph-: negative BCR-ABL1 results only; neither recorded: unknown. Results are
-    read in Observations and in their components. Beside it, what could not be read (not read is not
-    absent): a BCR-ABL1 result whose value cannot be read, an Observation or a diagnosis naming BCR-ABL1
-    or the Philadelphia chromosome under a code not read."""
-    observations = _results(observations)
-    unread = [d for d in diagnoses if "ph_positive" in d.bears_on]
-    found = _ph_positive(diagnoses, observations)
-    if found.value:
-        return found
-    lab: list[str] = []
-    for observation in observations:
-        if status_of(observation) in {"entered-in-error", "cancelled"}:
-            continue
-        reference = reference_of(observation)
-        if _is_bcr_abl1(observation):
-            if _bcr_abl1_result(observation) is None:
-                lab.append(
-                    f"{reference}: a BCR-ABL1 result whose value cannot be read, or contradicts itself"
-                )
-        elif any(
-            word in concept_text(observation.get("code")) for word in codes.HISTOLOGY_WORDS["ph_positive"]
-        ):
-            lab.append(f"{reference}: a result naming BCR-ABL1 under a code the service does not read")
-    if not unread and not lab:
-        return found
-    found = _not_read(found, unread, "ph_positive", "Ph-positive ALL")
-    if not lab:
-        return found
-    refs = tuple(entry.split(": ", 1)[0] for entry in lab)
-    return replace(
-        found,
-        reason=f"{found.reason}; {'; '.join(lab)}",
-        unread=tuple(dict.fromkeys((*found.unread, *refs))),
-    )
-
-
-def _ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) -> Fact[bool]:
-    """Ph+: SNOMED Ph+ ALL or any positive BCR-ABL1 result (a later negative one is a treated leukemia,
-    not a Ph-negative one); Ph-: negative BCR-ABL1 results only; neither recorded: unknown."""
-    coded = _found(_matching(diagnoses, snomed=codes.SCT_PH_POSITIVE_ALL), "Ph-positive ALL")
-    if coded.value:
-        return Fact(True, coded.evidence, "Philadelphia chromosome-positive ALL recorded")
-    positive: list[str] = []
-    negative: list[str] = []
-    for observation in observations:
-        if status_of(observation) in {"entered-in-error", "cancelled"} or not _is_bcr_abl1(observation):
-            continue
-        result = _bcr_abl1_result(observation)
-        if result is True:
-            positive.append(reference_of(observation))
-        elif result is False:
-            negative.append(reference_of(observation))
-    if positive:
-        return Fact(True, tuple(positive), "BCR-ABL1 fusion detected")
-    if negative:
-        return Fact(False, tuple(negative), "BCR-ABL1 fusion not detected")
-    if coded.value is None:
-        return coded  # a tentative Ph+ ALL diagnosis and no result: unknown, with that Condition
-    return Fact(None, (), "no Ph status recorded (no Ph+ diagnosis, no BCR-ABL1 result)")

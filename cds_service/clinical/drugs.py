@@ -329,3 +329,23 @@ def _unidentified_concept(key: tuple[Any, ...]) -> str:
 
 def _mentions(text: str) -> bool:
     return bool(_ANTHRACYCLINE_MENTION.search(text))
+
+
+# A drug named anywhere in words (not only where a medication's name starts, as an order's drug is read):
+# "AC: doxorubicin 60 mg/m2 and cyclophosphamide every 21 days" names doxorubicin. Whole words, so a name
+# inside another ("hydroxydaunorubicin", "epidoxorubicin") is never read as its own drug.
+# (Matched in lower case: a case-insensitive pattern of many names is ten times slower.)
+_NAMED_IN_WORDS = tuple(
+    (agent, re.compile(r"\b(?:" + "|".join(re.escape(n.lower()) for n in names) + r")\b"))
+    for agent, names in NAME_PATTERNS
+)
+_EVERY_NAME = tuple(name.lower() for _agent, names in NAME_PATTERNS for name in names)
+
+
+def named_in_words(text: str) -> list[Agent]:
+    """Every agent whose name (``codes.NAME_PATTERNS``) appears in ``text`` as a word, in the table's
+    order."""
+    lowered = text.lower()
+    if not any(name in lowered for name in _EVERY_NAME):  # most words name no drug at all
+        return []
+    return [agent for agent, pattern in _NAMED_IN_WORDS if pattern.search(lowered)]

@@ -11,6 +11,7 @@ from datetime import date, timedelta, tzinfo
 from typing import NamedTuple
 
 from cds_service.clinical import diagnoses as dx
+from cds_service.clinical import ph_status
 from cds_service.clinical.administration_conflicts import conflicts
 from cds_service.clinical.administrations import (
     Administration,
@@ -34,6 +35,7 @@ from cds_service.clinical.care_plans import (
 )
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
+from cds_service.clinical.disease_status import responding_to_therapy
 from cds_service.clinical.documentation import documented_answers, submitted_evidence, unsettled
 from cds_service.clinical.doses import Dose, Totals, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
@@ -54,6 +56,7 @@ from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
 from cds_service.clinical.record_index import RecordIndex
+from cds_service.clinical.records_not_read import Sweep, sweep
 from cds_service.clinical.regimen import (
     THERAPY_STATUSES,
     UNSETTLED_STATUSES,
@@ -356,6 +359,7 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
     # Not plausible is not a fact: another patient's records sent as this patient's (clinical.other_patients)
     others = _other_patients(record, min(start, today))
     given += others.given
+    given += _records_not_read(record).doses(min(start, today))
     read = record.once(("orders",), lambda: read_orders(pool, ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS))
     anthracycline_orders = [o for o in read.in_play if o.agent in ANTHRACYCLINES]
     activities = record.once(("care plans",), lambda: planned_activities(pool, ANTHRACYCLINES))
@@ -399,6 +403,22 @@ def _unknown_drug_orders(record: RecordIndex) -> list[tuple[str, str]]:
     )
 
 
+def _records_not_read(record: RecordIndex) -> Sweep:
+    """Not read is not absent: the records no reader reads, swept once per request
+    (clinical.records_not_read)."""
+    return record.once(("records not read",), lambda: sweep(record.pool))
+
+
+def _consultation(record: RecordIndex, start: date) -> tuple[Fact[bool], Fact[bool]]:
+    """The referrals read, and beside them the records no reader reads that name oncology or hematology."""
+    onc_or_hem, oncologist = consultation_facts(record.pool, start)
+    swept = _records_not_read(record)
+    return (
+        swept.consultation(onc_or_hem, start, oncologist=False),
+        swept.consultation(oncologist, start, oncologist=True),
+    )
+
+
 def _measures_not_read(record: RecordIndex) -> list[tuple[str, date | None]]:
     """Body measures not read, another patient's sent as this patient's among them."""
     return record.once(
@@ -428,8 +448,10 @@ class _Diagnosed(NamedTuple):
     soft_tissue_sarcoma: Fact[bool]
 
 
-def _diagnosed(pool: ResourcePool, order: Resource, start: date, age: int | None) -> _Diagnosed:
-    diagnoses = dx.recorded_diagnoses(pool, order, start, age)
+def _diagnosed(
+    pool: ResourcePool, order: Resource, start: date, age: int | None, elsewhere: list[dx.Diagnosis]
+) -> _Diagnosed:
+    diagnoses = dx.recorded_diagnoses(pool, order, start, age) + elsewhere
     past = dx.past_diagnoses(pool, start)
 
     def indication(read: Callable[[list[dx.Diagnosis]], Fact[bool]], name: str) -> Fact[bool]:
@@ -439,7 +461,7 @@ def _diagnosed(pool: ResourcePool, order: Resource, start: date, age: int | None
     return _Diagnosed(
         indication(dx.metastatic_breast_cancer, "metastatic breast cancer"),
         indication(dx.acute_lymphoblastic_leukemia, "ALL"),
-        dx.ph_positive(diagnoses, pool.of_type("Observation")),
+        ph_status.ph_positive(diagnoses, pool.of_type("Observation")),
         dx.relapsed_or_refractory(diagnoses),
         indication(dx.aggressive_mature_b_cell_lymphoma, "aggressive mature B-cell lymphoma"),
         indication(dx.hodgkin_lymphoma, "Hodgkin lymphoma"),
@@ -560,11 +582,13 @@ def extract_facts(
     # The reasons of every order being signed are diagnoses of each (diagnoses.recorded_diagnoses): the
     # same for every order of the request, so read once per order date, not once per order.
     signed = record.once(("signed orders",), lambda: frozenset(id(o) for o in dx.signed_orders(pool)))
+    # Records no reader reads that name a qualifying cancer, Ph status or an extravasation
+    elsewhere = _records_not_read(record).diagnoses(age.value)
     diagnosed = record.once(
         ("diagnoses", start, age.value, None if id(order) in signed else id(order)),
-        lambda: _diagnosed(pool, order, start, age.value),
+        lambda: _diagnosed(pool, order, start, age.value, elsewhere),
     )
-    extravasation = dx.anthracycline_extravasation(pool, order, start)
+    extravasation = dx.anthracycline_extravasation(pool, order, start, elsewhere)
     purpose = order_purpose(order, pool)
     course_order = extravasation_course_order(
         order, pool, record.once(("doxorubicin signed",), lambda: signed_doxorubicin(pool))
@@ -593,7 +617,7 @@ def extract_facts(
     onset = max(known_onsets) if on_extravasation_pathway and known_onsets else None
     onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
     consult_onc_or_hem, consult_oncologist = record.once(
-        ("consultation", start), lambda: consultation_facts(pool, start)
+        ("consultation", start), lambda: _consultation(record, start)
     )
     dfci, cog = record.once(("protocols", start), lambda: protocol_facts(pool, start))
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)
@@ -618,6 +642,8 @@ def extract_facts(
     def measured_aside(doses: list[Dose], agents: frozenset[Agent]) -> tuple[str, ...]:
         # (and doses set aside as no systemic dose: a local instillation, clinical.routes)
         local = tuple(note for agent, note in by_then.local_notes if agent in agents)
+        if not body.set_aside:  # nothing set aside: no dose to look through (hundreds, four times)
+            return local
         return local + (body.set_aside if any(d.agent in agents and _body_sized(d) for d in doses) else ())
 
     every_dose = given + to_come
@@ -625,6 +651,7 @@ def extract_facts(
         ("prior dexrazoxane", context),
         lambda: prior_dexrazoxane_cardioprotection(pool, administrations, start),
     )
+    responding, documented = _responding_as_recorded(record, order, start, prior_dexrazoxane, administrations)
     before_birth = tuple(
         f"{a.reference} set aside: dated {a.when.isoformat() if a.when else '?'}, before the birth date"
         for a in by_then.before_birth
@@ -700,7 +727,8 @@ def extract_facts(
         dfci_all_protocol=dfci,
         cog_aall1331=cog,
         heart_radiation=record.once(("heart radiation",), lambda: heart_radiation(pool)),
-        documented=_documented(record, order, start, prior_dexrazoxane, administrations),
+        responding_to_therapy=responding,
+        documented=documented,
         submitted_evidence=submitted_evidence(pool, reference_of(order), start),
         problems=problems,
         deceased=vital_status(the_patient(pool), start),
@@ -712,30 +740,40 @@ def extract_facts(
     )
 
 
-def _documented(
+def _responding_as_recorded(
     record: RecordIndex,
     order: Resource,
     start: date,
     prior_dexrazoxane: Fact[bool],
     administrations: list[Administration],
-) -> dict[str, Fact[bool]]:
-    """The clinician's answers about this order, an attestation the record contradicts settling nothing
-    (docs/facts.md "Documented answers against the record"): "responding positively" (II.A.3) authored
-    before the dexrazoxane it attests to began, or beside cardiac dysfunction recorded since then."""
-    answers = documented_answers(record.pool, reference_of(order), start)
+) -> tuple[Fact[bool], dict[str, Fact[bool]]]:
+    """II.A.3 "responding positively to therapy" as the record states it (the cancer disease status, the
+    clinician's answers about this order), a "yes" the record contradicts settling nothing (docs/facts.md
+    "Documented answers against the record"): an answer authored before the dexrazoxane it attests to
+    began, or either beside cardiac dysfunction recorded since then."""
+    pool = record.pool
+    status = responding_to_therapy(pool, start)
+    answers = documented_answers(pool, reference_of(order), start)
     answer = answers.get(RESPONDING_POSITIVELY)
-    if answer is None or answer.value is not True or not prior_dexrazoxane.value:
-        return answers
+    said_yes = status.value is True or (answer is not None and answer.value is True)
+    if not said_yes or not prior_dexrazoxane.value:
+        return status, answers
     began = min(
         (a.when for a in administrations if a.reference in prior_dexrazoxane.evidence and a.when is not None),
         default=None,
     )
     if began is None:
-        return answers
+        return status, answers
     during = record.once(
-        ("cardiac dysfunction", began, start), lambda: dysfunction_during(record.pool, began, start)
+        ("cardiac dysfunction", began, start), lambda: dysfunction_during(pool, began, start)
     )
-    return unsettled(answers, RESPONDING_POSITIVELY, record.pool, therapy_began=began, contradicting=during)
+    if status.value is True and during.value:
+        status = Fact(
+            None,
+            status.evidence + during.evidence,
+            f"{status.reason}, but the record contradicts it: {during.reason}",
+        )
+    return status, unsettled(answers, RESPONDING_POSITIVELY, pool, therapy_began=began, contradicting=during)
 
 
 def _body_sized(dose: Dose) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 T = TypeVar("T")
 
@@ -86,9 +86,9 @@ class DoseTotal:
         return False if most is not None and most < threshold_mg_m2 else None
 
 
-@dataclass(frozen=True)
-class DoseLine:
-    """One administered or planned anthracycline dose as counted in a total (for the card's detail)."""
+class DoseLine(NamedTuple):
+    """One administered or planned anthracycline dose as counted in a total (for the card's detail). A
+    named tuple: one per dose, hundreds for a long history, built and read at tuple speed."""
 
     reference: str
     agent: str
@@ -179,6 +179,8 @@ class ClinicalFacts:
     dfci_all_protocol: Fact[bool] = field(default_factory=lambda: Fact(None))  # DFCI 11-001 or 16-001
     cog_aall1331: Fact[bool] = field(default_factory=lambda: Fact(None))
     heart_radiation: Fact[bool] = field(default_factory=lambda: Fact(None))
+    # II.A.3, from the cancer disease status the treating team records (clinical.disease_status)
+    responding_to_therapy: Fact[bool] = field(default_factory=lambda: Fact(None))
 
     # Answers a clinician already gave in a completed QuestionnaireResponse to our template (§6),
     # keyed by criterion id, for criteria no other data can settle (e.g. "II.A.3").

@@ -87,17 +87,18 @@ def facts_to_json(facts: ClinicalFacts) -> dict[str, Any]:
         for day in facts.extravasation_course
     ]
     result["dose_lines"] = [
+        # _number inlined: a line per dose, hundreds for a long history
         {
-            "reference": line.reference,
-            "agent": line.agent,
-            "date": line.when.isoformat() if line.when else None,
-            "mg_m2": _number(line.mg_m2),
-            "doxorubicin_equivalent_mg_m2": _number(line.doxorubicin_equivalent_mg_m2),
-            "bsa_m2": _number(line.bsa_m2),
-            "bsa_source": line.bsa_source or None,
-            "note": line.note or None,
+            "reference": reference,
+            "agent": agent,
+            "date": when.isoformat() if when else None,
+            "mg_m2": None if mg_m2 is None else round(float(mg_m2), 2),
+            "doxorubicin_equivalent_mg_m2": None if equivalent is None else round(float(equivalent), 2),
+            "bsa_m2": None if bsa_m2 is None else round(float(bsa_m2), 2),
+            "bsa_source": bsa_source or None,
+            "note": note or None,
         }
-        for line in facts.dose_lines
+        for reference, agent, when, mg_m2, equivalent, bsa_m2, bsa_source, note in facts.dose_lines
     ]
     result["documented"] = {criterion: fact.value for criterion, fact in sorted(facts.documented.items())}
     # CONTRACT §2.1 / §2: how the line of business was read, the evidence received for the payer's review,
@@ -116,4 +117,8 @@ def facts_to_json(facts: ClinicalFacts) -> dict[str, Any]:
     if facts.patient_mismatch.value:
         # Only when so: every other determination reads (and hashes, policy.basis) as it did.
         result["patient_mismatch"] = True
+    if facts.responding_to_therapy.evidence:
+        # II.A.3 read from a cancer disease status: written only when one was read, so a determination
+        # without one keeps the basis it always had (policy.basis)
+        result["responding_to_therapy"] = _plain(facts.responding_to_therapy)
     return result

@@ -80,7 +80,7 @@ def parse_date(value: Any) -> date | None:
         return None
     text = value.strip()
     if len(text) > 10:
-        moment = _datetime(text)
+        moment = read_datetime(text)
         return moment.date() if moment is not None else None
     try:
         if len(text) == 4:
@@ -94,9 +94,10 @@ def parse_date(value: Any) -> date | None:
     return found if found.year in _PLAUSIBLE_YEARS else None
 
 
-def _datetime(text: str) -> datetime | None:
-    """A dateTime with a time, as written (aware when it has an offset), or ``None`` when its date, time
-    or offset is not one FHIR allows or its year is not plausible."""
+def read_datetime(text: str) -> datetime | None:
+    """A dateTime with a time (``text`` stripped, longer than a date), as written (aware when it has an
+    offset), or ``None`` when its date, time or offset is not one FHIR allows or its year is not
+    plausible. ``parse_date`` takes its date, ``parse_datetime`` the instant (UTC when naive)."""
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -122,7 +123,7 @@ def parse_datetime(value: Any) -> datetime | None:
     if len(text) <= 10:
         day = parse_date(text)
         return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
-    moment = _datetime(text)
+    moment = read_datetime(text)
     if moment is None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -64,3 +64,25 @@ CARE_PLAN_WORDS = Cap(
     '(docs/facts.md "A care plan named but not read"): a plan\'s words are a few hundred; beyond the cap '
     "the rest is not read, and a drug named only there is not found",
 )
+
+RECORDS_SWEPT = Cap(
+    1_000,
+    "records no reader reads (an Encounter, a DiagnosticReport, an Observation of a code not read...) swept "
+    'for what they name (docs/facts.md "Records no reader reads"): a hook sends a handful, a whole chart a '
+    "few hundred; the records beyond it, in the order of their references, are not swept, and each fact they "
+    "could bear on is unknown beside them, never not met",
+)
+
+ELEMENTS_SWEPT = Cap(
+    5_000,
+    "elements (JSON values) of one swept record walked for its codes, words and references: a pathology "
+    "report or an encounter holds a few hundred; beyond it the rest of the record is not read, and it could "
+    "bear on every fact the sweep reads",
+)
+
+WORDS_SWEPT = Cap(
+    20_000,
+    "characters of one swept record's words read for what they name (as ``CARE_PLAN_WORDS``): a report's "
+    "conclusion and notes are a few thousand; beyond it the rest is not read, and the record could bear on "
+    "every fact the sweep reads",
+)

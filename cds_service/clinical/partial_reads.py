@@ -73,7 +73,8 @@ FEEDS: dict[str, tuple[str, ...]] = {
     "PractitionerRole": _PRESCRIBER_FACTS,
     "observations": _BODY_MEASURE_FACTS,
     "bcrAbl1Observations": ("ph_positive",),
-    "Observation": (*_BODY_MEASURE_FACTS, "ph_positive"),
+    "diseaseStatusObservations": ("responding_to_therapy",),
+    "Observation": (*_BODY_MEASURE_FACTS, "ph_positive", "responding_to_therapy"),
     "procedures": ("heart_radiation",),
     "Procedure": ("heart_radiation",),
     # referrals (I.A.2, I.B.2) and planned radiation
@@ -115,6 +116,7 @@ FACT_WORDS: dict[str, str] = {
     "extravasation_course": "the extravasation course's daily doses",
     "last_planned_doxorubicin_date": "the last planned doxorubicin dose (the end of the approval)",
     "ph_positive": "the Ph status",
+    "responding_to_therapy": "the response to therapy",
     "heart_radiation": "radiation with potential impact to the heart",
     "dfci_all_protocol": "protocol enrollment",
     "cog_aall1331": "protocol enrollment",

@@ -265,6 +265,8 @@ class Plausibility:
         self._written = birth_date
         self._bounds = birth_date_bounds(birth_date)
         self._amputated = amputated
+        # age_on by day: asked for every BSA reading near every dose of a long history (growing_on)
+        self._ages: dict[date, tuple[int | None, str]] = {}
 
     @classmethod
     def of(cls, pool: ResourcePool) -> Plausibility:
@@ -284,6 +286,12 @@ class Plausibility:
     def age_on(self, day: date) -> tuple[int | None, str]:
         """Whole years on ``day``, or ``None`` with why: no birth date, a partial one allowing two ages,
         a day before the birth date (the record contradicts itself), or an age no human reached."""
+        found = self._ages.get(day)
+        if found is None:
+            found = self._ages[day] = self._age_on(day)
+        return found
+
+    def _age_on(self, day: date) -> tuple[int | None, str]:
         if self._bounds is None:
             return None, "the Patient has no birth date"
         oldest, youngest = age_in_years(self._bounds[0], day), age_in_years(self._bounds[1], day)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
+
 from cds_service.clinical.fhir_read import as_list, dicts, dose_quantity, number, obj, parse_date
 from cds_service.clinical.limits import PLANNED_DOSES_PER_ORDER
 from cds_service.clinical.timing import TimingRead, read_timing
@@ -145,7 +147,35 @@ def _by_date(dose: PlannedDose) -> tuple[bool, date]:
 
 
 def schedule_plan(order: Resource) -> SchedulePlan:
-    """How many doses ``order`` plans and how to list them, in closed form (no dose listed yet)."""
+    """How many doses ``order`` plans and how to list them, in closed form (no dose listed yet).
+
+    A pure function of the order's JSON, asked of the same order by several readers of one hook (its
+    regimen, its purpose, its course, the ratio's doses) and of the same order again at select, sign and
+    dispatch: kept by the order's JSON (a plan is immutable), as drug recognition keeps a coding's drug.
+    Bounded in entries and in the size of each key (a larger order is read, not kept); emptied when full.
+    """
+    try:
+        key = orjson.dumps(order)
+    except TypeError:  # orjson.JSONEncodeError: not JSON (an integer past 64 bits, say)
+        return _schedule_plan(order)
+    if len(key) > _PLANS_MAX_BYTES:
+        return _schedule_plan(order)
+    found = _PLANS.get(key)
+    if found is None:
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        found = _PLANS[key] = _schedule_plan(order)
+    return found
+
+
+# Plans kept by their order's JSON (``schedule_plan``): an order is a few kilobytes; a plan holds its
+# lines read in closed form, never its doses listed.
+_PLANS: dict[bytes, SchedulePlan] = {}
+_PLANS_MAX = 1024
+_PLANS_MAX_BYTES = 16384
+
+
+def _schedule_plan(order: Resource) -> SchedulePlan:
     fallback = order_date(order)
     written = as_list(order.get("dosageInstruction"))
     cap = PLANNED_DOSES_PER_ORDER.value

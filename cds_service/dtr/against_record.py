@@ -19,23 +19,114 @@ path), then:
 A row written before the basis was stored is compared through its stored determination JSON; one written
 before the order key was stored is found by the assertion id this call computed (the same id whenever the
 replicas share ``CDS_ASSERTION_SECRET``).
+
+In three steps, so that the store is read and the comparison made by the service, on its event loop, while
+the decision and the response are made where the hook deadline can stop them (a decision process,
+``hooks.decision``): ``comparand`` (with the decision: what the comparison needs of each determination,
+plain data with a JSON form), ``compared_with_record`` (the service: the store read and the comparison,
+``Compared``, plain data too), ``applied`` (with the response: each determination told as compared).
+``against_record`` runs the three in one place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
 
 import structlog
 
 from cds_service.assertion_ids import Assessed, CoverageAssertion
 from cds_service.policy.basis import Revision, Standing, basis_of, changes, stored_basis
 from cds_service.policy.render import determination_to_json
+from cds_service.policy.stored import stored_document
 from cds_service.store.protocol import Store, StoreUnavailable
 from cds_service.store.records import DeterminationRecord
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Comparand:
+    """What the comparison needs of a determination made now: the assertion it would be told under, its
+    JSON (docs/determination.md) and the digest of its basis."""
+
+    assertion: CoverageAssertion
+    document: dict[str, Any]
+    digest: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "assertion": _assertion_json(self.assertion),
+            "document": self.document,
+            "digest": self.digest,
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Comparand:
+        return cls(_assertion_from_json(value["assertion"]), value["document"], value["digest"])
+
+
+@dataclass(frozen=True)
+class Compared:
+    """How a determination stands against the record, and the assertion it is told under (None: it has
+    none, no Coverage)."""
+
+    assertion: CoverageAssertion | None
+    revision: Revision
+
+    def as_json(self) -> dict[str, Any]:
+        revision = self.revision
+        return {
+            "assertion": _assertion_json(self.assertion) if self.assertion is not None else None,
+            "standing": str(revision.standing),
+            "recorded_on": revision.recorded_on.isoformat() if revision.recorded_on else None,
+            "previous_decision": revision.previous_decision,
+            "changes": list(revision.changes),
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Compared:
+        recorded_on = value["recorded_on"]
+        revision = Revision(
+            Standing(value["standing"]),
+            date.fromisoformat(recorded_on) if recorded_on else None,
+            value["previous_decision"],
+            tuple(value["changes"]),
+        )
+        assertion = value["assertion"]
+        return cls(_assertion_from_json(assertion) if assertion is not None else None, revision)
+
+
+def _assertion_json(assertion: CoverageAssertion) -> dict[str, Any]:
+    return {
+        "coverage": assertion.coverage,
+        "assertion_id": assertion.assertion_id,
+        "pa_id": assertion.pa_id,
+        "order_key": assertion.order_key,
+        "asserted_on": assertion.asserted_on.isoformat() if assertion.asserted_on else None,
+    }
+
+
+def _assertion_from_json(value: dict[str, Any]) -> CoverageAssertion:
+    asserted_on = value["asserted_on"]
+    return CoverageAssertion(
+        value["coverage"],
+        value["assertion_id"],
+        value["pa_id"],
+        value["order_key"],
+        date.fromisoformat(asserted_on) if asserted_on else None,
+    )
+
+
+def comparand(item: Assessed) -> Comparand | None:
+    """What the comparison needs of ``item``; None when it has no assertion (no Coverage: no assertion was
+    or can be made, so there is nothing on record to compare it with)."""
+    if item.assertion is None:
+        return None
+    document = determination_to_json(item.determination)
+    return Comparand(item.assertion, document, basis_of(document).digest)
 
 
 async def _on_record(
@@ -45,46 +136,62 @@ async def _on_record(
     return found or await store.determination(assertion.assertion_id, now=now)
 
 
-def _compared(item: Assessed, assertion: CoverageAssertion, record: DeterminationRecord) -> Assessed:
-    document = determination_to_json(item.determination)
-    before = stored_basis(record.basis, record.determination)
+def _compared(made: Comparand, record: DeterminationRecord) -> Compared:
+    assertion = made.assertion
+    before = stored_basis(record.basis, lambda: stored_document(record))
     recorded_on = record.created_at.date()
     same_coverage = record.coverage == assertion.coverage
-    if same_coverage and before.digest == basis_of(document).digest:
+    if same_coverage and before.digest == made.digest:
         kept = replace(
             assertion,
             assertion_id=record.assertion_id,
             pa_id=record.satisfied_pa_id or assertion.pa_id,
             asserted_on=recorded_on,
         )
-        return replace(
-            item, assertion=kept, revision=Revision(Standing.UNCHANGED, recorded_on, record.decision)
-        )
-    found = list(changes(record.determination, document))
+        return Compared(kept, Revision(Standing.UNCHANGED, recorded_on, record.decision))
+    found = list(changes(stored_document(record), made.document))
     if not same_coverage:
         found.insert(0, f"the coverage: {record.coverage} → {assertion.coverage}")
     if same_coverage:
         assertion = replace(assertion, assertion_id=record.assertion_id)
-    revision = Revision(Standing.CHANGED, recorded_on, record.decision, tuple(found))
-    return replace(item, assertion=assertion, revision=revision)
+    return Compared(assertion, Revision(Standing.CHANGED, recorded_on, record.decision, tuple(found)))
+
+
+async def compared_with_record(
+    store: Store, made: Iterable[Comparand | None], *, now: datetime
+) -> list[Compared]:
+    """Each determination made now against the one on record for its order: the store read and the
+    comparison (the service's part)."""
+    result: list[Compared] = []
+    for item in made:
+        if item is None:
+            result.append(Compared(None, Revision(Standing.NEW)))
+            continue
+        try:
+            record = await _on_record(store, item.assertion, now=now)
+        except StoreUnavailable as error:
+            log.error("determination_on_record_not_read", error=str(error))
+            result.append(Compared(item.assertion, Revision(Standing.UNKNOWN)))
+            continue
+        if record is None:
+            result.append(Compared(item.assertion, Revision(Standing.NEW)))
+            continue
+        result.append(_compared(item, record))
+    return result
+
+
+def applied(assessed: Sequence[Assessed], compared: Sequence[Compared]) -> list[Assessed]:
+    """Each determination told as compared: with its ``Revision`` and the assertion it is told under."""
+    if len(assessed) != len(compared):
+        raise ValueError("one comparison per determination")
+    return [
+        replace(item, assertion=found.assertion, revision=found.revision)
+        for item, found in zip(assessed, compared, strict=True)
+    ]
 
 
 async def against_record(store: Store, assessed: Iterable[Assessed], *, now: datetime) -> list[Assessed]:
-    """Each determination with its ``Revision`` against the record, and the assertion it is told under."""
-    result: list[Assessed] = []
-    for item in assessed:
-        assertion = item.assertion
-        if assertion is None:  # no Coverage: no assertion was or can be made
-            result.append(replace(item, revision=Revision(Standing.NEW)))
-            continue
-        try:
-            record = await _on_record(store, assertion, now=now)
-        except StoreUnavailable as error:
-            log.error("determination_on_record_not_read", error=str(error))
-            result.append(replace(item, revision=Revision(Standing.UNKNOWN)))
-            continue
-        if record is None:
-            result.append(replace(item, revision=Revision(Standing.NEW)))
-            continue
-        result.append(_compared(item, assertion, record))
-    return result
+    """Each determination with its ``Revision`` against the record, and the assertion it is told under
+    (the three steps in one place)."""
+    items = list(assessed)
+    return applied(items, await compared_with_record(store, [comparand(i) for i in items], now=now))

@@ -2,8 +2,8 @@
 
 The order-sign handler records every determination that carries a coverage assertion before it answers,
 so an assertion the EHR receives is already durable and every replica can pre-fill its DTR
-`$questionnaire-package` and answer the claim system. What is kept is plain data (the §4 JSON, the pre-fill
-answers, metadata): no Determination object stays in memory (issue 13 item 2).
+`$questionnaire-package` and answer the claim system. What is kept is plain data (the determination's JSON
+packed, ``policy.stored``; the pre-fill answers; metadata): no Determination object stays in memory.
 
 Retention: a determination is kept ``CDS_RETENTION_DAYS`` after its approval period ends (after it was made,
 without one), the window in which the claim it supports can arrive.
@@ -20,6 +20,7 @@ from cds_service.dtr.prefill import prefill_answers
 from cds_service.policy.basis import Standing, basis_of
 from cds_service.policy.determination import Decision, Determination
 from cds_service.policy.render import determination_to_json
+from cds_service.policy.stored import pack
 from cds_service.store.protocol import Store
 from cds_service.store.records import DeterminationRecord
 
@@ -77,7 +78,7 @@ def determination_records(
                     node.id: str(node.outcome)
                     for node in (determination.criteria.walk() if determination.criteria else [])
                 },
-                determination=document,
+                determination=None,  # kept packed: a tenth of the size (policy.stored)
                 prefill=prefill,
                 client=client,
                 satisfied_pa_id=assertion.pa_id if determination.decision is Decision.APPROVE else None,
@@ -86,6 +87,7 @@ def determination_records(
                 order_key=assertion.order_key or None,
                 basis=basis_of(document).as_json(),
                 hook=hook,
+                packed=pack(document),
             )
         )
     return records

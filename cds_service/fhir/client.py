@@ -4,8 +4,9 @@ One ``FhirClient`` per hook call, over the injected ``httpx.AsyncClient``. Every
 call's bearer token and is bounded by ``fhir_query_timeout_seconds``; a search follows ``Bundle.link``
 ``next`` up to ``fhir_page_cap`` pages and stops at a link it has already read. At most
 ``fhir_max_requests`` requests are sent per call (pages included): a query past that cap is not sent and
-fails like any other. A response body is streamed and dropped once it passes ``fhir_max_response_bytes``
-(a failed query). Faults (4xx/5xx, a
+fails like any other. A response body is read raw and decoded under ``fhir_max_response_bytes`` counted on
+the decoded bytes, and dropped once it passes them; nested or unknown content codings are not read
+(``response_body``; a failed query). Faults (4xx/5xx, a
 timeout, a transport error, bad JSON, an answer that is not the FHIR resource asked for) come back as a
 ``Fetched`` with ``complete=False`` and a one-line problem: never an exception, never a token, a URL or
 a patient id in the text (queries are named by their prefetch key or resource type only).
@@ -17,7 +18,13 @@ the matches read. Its ``Fetched`` keeps what was read but says ``complete=False`
 ``incomplete_because``, so what it feeds is unknown (or a 412 for a required key), never decided on.
 
 ``next`` links are followed only when they point at ``fhirServer`` itself: the bearer token is scoped
-to that server (S2 L487-490) and must not travel to a URL a response names.
+to that server (S2 L487-490) and must not travel to a URL a response names. A link is normalised first
+(RFC 3986: dot segments removed, unreserved percent-encodings decoded; ``url_normal``), so the check
+reads it as the server will, and the normalised URL is the one requested.
+
+``refuse_internal_addresses`` (no ``CDS_FHIR_SERVER_ALLOWLIST``): every request asks the transport
+(``fhir.transport``) to resolve the host, refuse it if any address is internal, and connect to the
+address it checked, by a request extension; a transport that does not know the extension ignores it.
 """
 
 from __future__ import annotations
@@ -34,9 +41,13 @@ import orjson
 
 from cds_service.fhir.pool import Resource
 from cds_service.fhir.prefetch import next_link, reports_error
-from cds_service.metrics import FHIR_QUERIES
+from cds_service.fhir.response_body import ACCEPT_ENCODING, BodyRefused, read_body
+from cds_service.fhir.url_normal import normalised, within
+from cds_service.metrics import observe_fhir_query
 
 _ACCEPT = "application/fhir+json, application/json;q=0.9"
+# The request extension that asks fhir.transport to resolve, check and pin the server's address.
+REFUSE_INTERNAL_ADDRESSES = "cds.refuse_internal_addresses"
 
 
 @dataclass
@@ -135,7 +146,7 @@ def _measured(
         started, sent = time.perf_counter(), client.requests_sent
         fetched = await query(client, *args, **kwargs)
         if client.requests_sent > sent or not fetched.complete:
-            FHIR_QUERIES.labels(status=fetched.status).observe(time.perf_counter() - started)
+            observe_fhir_query(fetched.status, time.perf_counter() - started)
         return fetched
 
     return measured
@@ -153,10 +164,14 @@ class FhirClient:
         max_requests: int = 50,
         max_response_bytes: int = 20 * 1024 * 1024,
         max_entries: int = 10_000,
+        refuse_internal_addresses: bool = False,
     ) -> None:
         self._http = http
         self._base = base_url.rstrip("/") + "/"
-        self._headers = {"Accept": _ACCEPT}
+        self._headers = {"Accept": _ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
+        self._extensions = {REFUSE_INTERNAL_ADDRESSES: True} if refuse_internal_addresses else {}
+        # Decoded body bytes this client has held (responses read or dropped), for the tests and the log.
+        self.bytes_decoded = 0
         if access_token:
             self._headers["Authorization"] = f"Bearer {access_token}"
         self._timeout = query_timeout_seconds
@@ -167,11 +182,19 @@ class FhirClient:
         self._max_entries = max(1, max_entries)
 
     def owns(self, url: str) -> bool:
-        """Whether an absolute or relative URL lies on this FHIR server (not if it does not parse)."""
+        """Whether an absolute or relative URL lies on this FHIR server, read as the server reads it (not if
+        it cannot be normalised)."""
+        return self._on_server(url) is not None
+
+    def _on_server(self, url: str) -> str | None:
+        """The normalised absolute URL of ``url`` when it lies on this server; ``None`` otherwise."""
         try:
-            return urljoin(self._base, url).startswith(self._base)
+            absolute = urljoin(self._base, url)
         except ValueError:
-            return False
+            return None
+        if not within(absolute, self._base):
+            return None
+        return normalised(absolute)
 
     @_measured
     async def read(self, label: str, path: str, *, expect: str) -> Fetched:
@@ -197,13 +220,14 @@ class FhirClient:
         url = next_link(first_page)
         if url is None:
             return fetched.check_total()
-        if not self.owns(url):
+        following = self._on_server(url)
+        if following is None:
             return fetched.truncate(f"{label}: the next page link points outside fhirServer; not followed")
-        return (await self._pages(fetched, urljoin(self._base, url), pages_read=1)).check_total()
+        return (await self._pages(fetched, following, pages_read=1)).check_total()
 
     async def _pages(self, fetched: Fetched, url: str, *, pages_read: int = 0) -> Fetched:
         label = fetched.label
-        seen = {url}
+        seen = {normalised(url) or url}
         while True:
             page = await self._get(fetched, url, expect="Bundle")
             if page is None:
@@ -219,14 +243,14 @@ class FhirClient:
             fetched.resources.append(page)
             fetched.count(page, first=pages_read == 0)
             pages_read += 1
-            following = next_link(page)
-            if following is None:
+            link = next_link(page)
+            if link is None:
                 return fetched
-            if not self.owns(following):
+            following = self._on_server(link)
+            if following is None:
                 return fetched.truncate(
                     f"{label}: the next page link points outside fhirServer; not followed"
                 )
-            following = urljoin(self._base, following)
             if following in seen:
                 # A link back to a page already read (a loop, or a page id the server reuses) says
                 # nothing of the pages not yet read: the result is partial, not complete (CONTRACT §2.1).
@@ -251,12 +275,19 @@ class FhirClient:
         try:
             async with (
                 asyncio.timeout(self._timeout),
-                self._http.stream("GET", url, headers=self._headers, timeout=self._timeout) as response,
+                self._http.stream(
+                    "GET", url, headers=self._headers, timeout=self._timeout, extensions=self._extensions
+                ) as response,
             ):
                 if not response.is_success:
                     fetched.fail(f"{label}: fhirServer answered HTTP {response.status_code}", "http_error")
                     return None
-                content = await self._read_capped(response)
+                content = await read_body(response, max_bytes=self._max_bytes)
+                self.bytes_decoded += len(content)
+        except BodyRefused as refused:
+            self.bytes_decoded += refused.decoded
+            fetched.fail(f"{label}: fhirServer answered {refused.reason}; not read", "error")
+            return None
         except TimeoutError:
             fetched.fail(f"{label}: fhirServer did not answer within {self._timeout:g} s", "timeout")
             return None
@@ -267,9 +298,6 @@ class FhirClient:
             return None
         except Exception as exc:  # anything else a request can raise (bad URL, header encoding...)
             fetched.fail(f"{label}: the query failed ({type(exc).__name__})", "error")
-            return None
-        if content is None:
-            fetched.fail(f"{label}: fhirServer answered more than {self._max_bytes} bytes; not read", "error")
             return None
         try:
             body = orjson.loads(content)
@@ -282,16 +310,3 @@ class FhirClient:
             fetched.fail(f"{label}: fhirServer answered with {what}", "error")
             return None
         return body  # type: ignore[no-any-return]
-
-    async def _read_capped(self, response: httpx.Response) -> bytes | None:
-        """The (decoded) body, or ``None`` as soon as it passes ``max_response_bytes``: a server cannot
-        make the service hold more than that per response, whatever it declares or compresses."""
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._max_bytes:
-            return None
-        content = bytearray()
-        async for chunk in response.aiter_bytes():
-            content += chunk
-            if len(content) > self._max_bytes:
-                return None
-        return bytes(content)

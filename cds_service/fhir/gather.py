@@ -59,6 +59,12 @@ log = structlog.get_logger(__name__)
 # Requester -> PractitionerRole -> Practitioner is the longest chain followed; a third round is slack
 # for a server that leaves out an _include.
 FOLLOW_UP_ROUNDS = 3
+# Notes logged one per line in a call; the rest are counted in one line (``Gathering.flush_notes``). A
+# request is the client's to shape: 20,000 unknown prefetch keys wrote 6.7 MB of log from a 4 MB request
+# (a security review). 20 is more than an ordinary call ever notes (a dozen keys, a few follow-ups).
+LOGGED_NOTES = 20
+# Longest part of a client's text (a prefetch key) in a note.
+NOTE_KEY_CHARS = 64
 
 ALL_QUERIES: dict[str, str] = {**PREFETCH_TEMPLATES, **SUPPLEMENTARY_QUERIES}
 
@@ -125,6 +131,8 @@ def _server(source: Source, settings: Settings, http: httpx.AsyncClient | None) 
         max_requests=settings.fhir_max_requests,
         max_response_bytes=settings.fhir_max_response_bytes,
         max_entries=settings.fhir_max_entries,
+        # Without an allowlist, a name is resolved and checked like a literal address (fhir.transport).
+        refuse_internal_addresses=not any(a.strip() for a in settings.fhir_server_allowlist),
     )
     return _Server(client)
 
@@ -194,12 +202,25 @@ class Gathering:
         # prefetch key -> its state, read once (a Bundle's entries are walked to find an error outcome)
         self.states: dict[str, PrefetchState] = {}
         self._told_no_server = False
+        self._notes_logged = 0
+        self._notes_not_logged = 0
         self.pool.add_draft_orders(source.draft_orders)
 
     def note(self, problem: str) -> None:
-        """A gap in what the client sent (the server's faults are logged as warnings by the session)."""
+        """A gap in what the client sent (the server's faults are logged as warnings by the session):
+        in ``pool.problems``, and logged while this call has logged fewer than ``LOGGED_NOTES``."""
         self.pool.problems.append(problem)
-        log.info("fhir_data", problem=problem)
+        if self._notes_logged < LOGGED_NOTES:
+            self._notes_logged += 1
+            log.info("fhir_data", problem=problem)
+        else:
+            self._notes_not_logged += 1
+
+    def flush_notes(self) -> None:
+        """One line counting the notes not logged since the last flush."""
+        if self._notes_not_logged:
+            log.info("fhir_data", problem=f"{self._notes_not_logged} more problems of this call not logged")
+            self._notes_not_logged = 0
 
     def no_server(self) -> str:
         """Notes (once) why fhirServer is not used; returns the coarse reason a 412 may give."""
@@ -241,21 +262,26 @@ class Gathering:
 
     def take_prefetch(self) -> None:
         for key, value in self.prefetch.items():
+            # a key is the client's text: named in notes and sources at most NOTE_KEY_CHARS long
+            named = key if key in ALL_QUERIES else clip(key, NOTE_KEY_CHARS)
             state = self.states[key] = classify(self.prefetch, key)
             if state is PrefetchState.PRESENT:
-                if self.add(value, source=f"prefetch.{key}") < 0:
+                if self.add(value, source=f"prefetch.{named}") < 0:
                     # Data about someone else is no data about this patient: it is read again rather
                     # than taken as "nothing recorded", which would read as not_met (a wrong deny).
                     self.rejected.add(key)
             elif state is PrefetchState.ERROR:
-                self.note(f"prefetch.{key}: the client reported an error (OperationOutcome) instead of data")
+                self.note(
+                    f"prefetch.{named}: the client reported an error (OperationOutcome) instead of data"
+                )
             elif state is PrefetchState.UNREADABLE:
-                self.note(f"prefetch.{key}: not a FHIR resource, ignored")
+                self.note(f"prefetch.{named}: not a FHIR resource, ignored")
             if state is PrefetchState.PRESENT and key not in ALL_QUERIES:
                 # A key we did not advertise is used as sent; nothing fetches the rest of it.
                 short = "it has a next page" if next_link(value) is not None else _short_of_total(value)
                 if short is not None:
-                    self.partial(key, _types_in(value), f"prefetch.{key} incomplete: {short}")
+                    self.partial(key, _types_in(value), f"prefetch.{named} incomplete: {short}")
+        self.flush_notes()
 
     def partial(self, label: str, types: set[str], reason: str, *, noted: bool = False) -> None:
         """Note a partial read under what it feeds: its prefetch key if we know the key (the BCR-ABL1
@@ -447,6 +473,7 @@ async def gather_draft_orders(
     if source.order_references:
         await gathering.read_named_orders(source.order_references)
     await gathering.resolve_references(gathering.pool.draft_orders, draft_only=True)
+    gathering.flush_notes()
     return gathering
 
 
@@ -457,5 +484,6 @@ async def gather_for_orders(gathering: Gathering, orders: list[Resource]) -> Res
         return gathering.pool
     await gathering.fill_prefetch_gaps()
     await gathering.resolve_references(orders, draft_only=False)
+    gathering.flush_notes()
     gathering.require()
     return gathering.pool

@@ -11,7 +11,8 @@ admin port, localhost). Two modes:
   (``user@host``), ``localhost`` / ``*.localhost``, and an IP literal that is not a global unicast address
   (loopback, private, link-local, multicast, reserved, unspecified), in any spelling the resolver accepts
   (``0x7f000001``, ``2130706433``, ``0177.0.0.1``, ``127.1``, ``[::1]``, ``[::ffff:127.0.0.1]``). A host
-  *name* that resolves to an internal address is not caught: only the allowlist protects against that.
+  *name* is checked when it is resolved, by the same rules (``internal_address``), and the request
+  connects to the address checked (``fhir.transport``).
 
 Either way, a URL that does not parse, carries whitespace, control characters or a backslash, or has
 ``.``/``..`` path segments is refused. The reason returned is for ``pool.problems`` and the logs.
@@ -22,7 +23,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
@@ -51,11 +52,13 @@ def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
         return None
 
 
-def _internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+def internal_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Loopback, private, link-local, multicast, reserved, unspecified or otherwise not global (an IPv6
+    address carrying an IPv4 one is judged by that one)."""
     if isinstance(address, ipaddress.IPv6Address):
         embedded = _embedded_v4(address)
         if embedded is not None:
-            return _internal(embedded)
+            return internal_address(embedded)
     return (
         address.is_loopback
         or address.is_private
@@ -76,18 +79,29 @@ def allowed_by(base: str, allowlist: Sequence[str]) -> bool:
     )
 
 
-def server_refusal(base: str, *, allowlist: Sequence[str], allow_http: bool) -> str | None:
-    """Why ``base`` (a stripped, non-empty ``fhirServer``) must not be queried; ``None`` if it may."""
-    if any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in base):
-        return "fhirServer is not a well-formed URL"
+def _parsed(base: str) -> tuple[SplitResult, httpx.URL] | None:
+    """``base`` as the standard library and as the HTTP client read it; ``None`` when either cannot."""
     try:
         parts = urlsplit(base)
         parts.port  # noqa: B018 - raises ValueError on a port out of range
         # What the HTTP client will connect to: it maps some non-ASCII spellings (IDNA), such as
-        # ideographic full stops, to ASCII ones, so the checks below read its host as well.
+        # ideographic full stops, to ASCII ones, so the checks read its host as well. The host is
+        # decoded lazily: an A-label that is not valid IDNA ("xn--zz") raises only when it is read.
         sent = httpx.URL(base)
-    except (ValueError, httpx.InvalidURL):
+        sent.host  # noqa: B018
+    except (ValueError, httpx.InvalidURL):  # idna.IDNAError is a UnicodeError, hence a ValueError
+        return None
+    return parts, sent
+
+
+def server_refusal(base: str, *, allowlist: Sequence[str], allow_http: bool) -> str | None:
+    """Why ``base`` (a stripped, non-empty ``fhirServer``) must not be queried; ``None`` if it may."""
+    if any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in base):
         return "fhirServer is not a well-formed URL"
+    parsed = _parsed(base)
+    if parsed is None:
+        return "fhirServer is not a well-formed URL"
+    parts, sent = parsed
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http") or not parts.hostname:
         return "fhirServer is not an http(s) URL"
@@ -105,7 +119,7 @@ def server_refusal(base: str, *, allowlist: Sequence[str], allow_http: bool) -> 
         if host in ("", "localhost") or host.endswith(".localhost"):
             return "fhirServer names localhost (CDS_FHIR_SERVER_ALLOWLIST can allow it)"
         address = _ip_literal(host)
-        if address is not None and _internal(address):
+        if address is not None and internal_address(address):
             return (
                 "fhirServer is an internal, loopback or reserved IP address "
                 "(CDS_FHIR_SERVER_ALLOWLIST can allow it)"

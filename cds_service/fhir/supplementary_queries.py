@@ -8,9 +8,25 @@ are "seldom structured" (CONTRACT §2), so their absence leaves the criteria unk
 
 from __future__ import annotations
 
-# BCR-ABL1 fusion transcript results (Ph status): reference/clinical-codes.md §4.4 and the LOINC row of
-# its summary table (46434-7, 55147-3, 50195-7, 82905-1).
-BCR_ABL1_LOINC = ("46434-7", "55147-3", "50195-7", "82905-1")
+# The Ph status results (clinical.codes.LOINC_BCR_ABL1 and LOINC_KARYOTYPE, where each code's source is
+# named; tests/fhir/test_supplementary_queries.py holds the two lists equal): BCR-ABL1 ratios, the
+# International Scale, qualitative presence and FISH, and the karyotype in ISCN.
+BCR_ABL1_LOINC = (
+    "46434-7",
+    "55147-3",
+    "50195-7",
+    "82905-1",
+    "69380-4",
+    "21821-4",
+    "21822-2",
+    "21823-0",
+    "42714-6",
+    "21795-0",
+    "62356-1",
+)
+
+# Response to therapy: the mCODE Cancer Disease Status (clinical.codes.LOINC_DISEASE_STATUS, held equal).
+DISEASE_STATUS_LOINC = ("97509-4", "88040-1")
 
 SUPPLEMENTARY_QUERIES: dict[str, str] = {
     # Referrals ("in consultation with" an oncologist/hematologist) and planned radiation.
@@ -22,6 +38,12 @@ SUPPLEMENTARY_QUERIES: dict[str, str] = {
     "bcrAbl1Observations": (
         "Observation?patient={{context.patientId}}&code="
         + ",".join(f"http://loinc.org|{c}" for c in BCR_ABL1_LOINC)
+    ),
+    # Response to therapy (II.A.3): the mCODE Cancer Disease Status the treating team records
+    # (clinical.codes.LOINC_DISEASE_STATUS: 97509-4, and 88040-1 of mCODE STU1).
+    "diseaseStatusObservations": (
+        "Observation?patient={{context.patientId}}&code="
+        + ",".join(f"http://loinc.org|{c}" for c in DISEASE_STATUS_LOINC)
     ),
     # Home oral dasatinib or imatinib, often charted only as what the patient takes (I.A.3.b.i.2), and
     # anthracycline given elsewhere, charted as "outside records" (completed statements): every status,

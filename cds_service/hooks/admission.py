@@ -7,18 +7,23 @@ EHRs often give up sooner). So a worker takes at most ``CDS_MAX_HOOKS_IN_FLIGHT`
 is refused at once with a 503, ``Retry-After`` and an OperationOutcome (``Overloaded``), before its body is
 read. An admitted hook gets ``CDS_HOOK_DEADLINE_SECONDS``; past it the work is abandoned (``HookDeadline``):
 
-- reading the body and gathering FHIR data are awaited under the deadline, so they are cancelled when it
-  passes (the FHIR queries in flight with them: ``fhir.fetch_session`` cancels its tasks);
-- the CPU-bound stages (parsing, the decision, the response) run on the event loop and cannot be
-  interrupted once started (tens of ms for a heavy patient, README "Under overload"): the deadline is
-  checked before each one, so none starts after it. A decision that ends past it is neither recorded for
-  DTR nor sent; a response whose building started in time is sent. (Threads were measured instead: the
-  GIL cost a third of the throughput under overload.)
+- reading the body is awaited under the deadline, and cancelled when it passes;
+- with decision processes (``CDS_DECISION_PROCESSES``, the default of ``cds-service serve``): parsing,
+  gathering, the decision and the response run in a process that is killed at the deadline
+  (``isolation.pool``), the FHIR queries it asked the service to send cancelled with it;
+- without (``CDS_DECISION_PROCESSES=0``): gathering FHIR data is awaited under the deadline and cancelled
+  when it passes (``fhir.fetch_session`` cancels its tasks); the CPU-bound stages run on the event loop
+  and cannot be interrupted once started, so the deadline is checked before each one and none starts
+  after it. (Threads were measured instead: the GIL cost a third of the throughput under overload.)
+
+A decision that ends past the deadline is neither recorded for DTR nor sent. The one function every route
+that decides a hook calls is ``hooks.decision.decide_within``.
 
 A hook abandoned is answered 503 (``HookDeadlineExceeded``): no decision, never a guessed one. Only the
-hook services (and the tester's determination, which decides one) are admitted here; discovery, health,
-readiness, feedback and DTR are never shed. The three hooks share the bound and one deciding path
-(``evaluate_within``); the shed and abandoned counters say which hook.
+hook services (and the tester's endpoints that decide one) are admitted with the hooks' bound; feedback has
+a bound of its own (``CDS_MAX_FEEDBACK_IN_FLIGHT``: it writes to the store); discovery, health, readiness and
+DTR are never shed. The three hooks share the bound and the one deciding path; the shed and abandoned
+counters say which hook (feedback's, which service its feedback is for).
 """
 
 from __future__ import annotations
@@ -26,19 +31,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import TypeVar
 
-import httpx
+from prometheus_client import Counter
 
 from cds_service.errors import HookDeadlineExceeded, Overloaded
-from cds_service.evaluation import Evaluation, decided, gather
 from cds_service.hooks.discovery import ORDER_SIGN
-from cds_service.hooks.parse import parse_hook_request
-from cds_service.hooks.request import HookCall
-from cds_service.log_context import bind_hook_instance
 from cds_service.metrics import HOOKS_ABANDONED, HOOKS_SHED
-from cds_service.settings import Settings
 
 T = TypeVar("T")
 
@@ -48,19 +47,22 @@ RETRY_AFTER_SECONDS = 1
 
 
 class Admission:
-    """Hooks in flight in this worker (one event loop: the count needs no lock)."""
+    """Calls of one kind in flight in this worker (one event loop: the count needs no lock). ``what`` names
+    them in the 503 ("hooks", "feedback calls"); ``shed`` counts the refusals."""
 
-    def __init__(self, max_in_flight: int) -> None:
+    def __init__(self, max_in_flight: int, *, what: str = "hooks", shed: Counter = HOOKS_SHED) -> None:
         self.max_in_flight = max_in_flight
         self.in_flight = 0
+        self._what = what
+        self._shed = shed
 
     @contextmanager
     def admit(self, hook: str = ORDER_SIGN) -> Iterator[None]:
         """Holds a slot for the block; raises ``Overloaded`` (503) when every slot is taken."""
         if self.in_flight >= self.max_in_flight:
-            HOOKS_SHED.labels(hook=hook).inc()
+            self._shed.labels(hook=hook).inc()
             raise Overloaded(
-                f"The service is at its bound of {self.max_in_flight} hooks in flight; retry later",
+                f"The service is at its bound of {self.max_in_flight} {self._what} in flight; retry later",
                 retry_after_seconds=RETRY_AFTER_SECONDS,
             )
         self.in_flight += 1
@@ -79,7 +81,8 @@ class HookDeadline:
         self.hook = hook
         self.at = self._loop.time() + seconds
 
-    def _exceeded(self, stage: str) -> HookDeadlineExceeded:
+    def exceeded(self, stage: str) -> HookDeadlineExceeded:
+        """The 503 of a hook abandoned at ``stage``, counted by hook."""
         HOOKS_ABANDONED.labels(hook=self.hook).inc()
         return HookDeadlineExceeded(
             f"No answer within the hook deadline of {self.seconds:g} s (abandoned at {stage}); "
@@ -89,7 +92,7 @@ class HookDeadline:
     def check(self, stage: str) -> None:
         """Before a stage that cannot be interrupted: raises ``HookDeadlineExceeded`` once past."""
         if self._loop.time() >= self.at:
-            raise self._exceeded(stage)
+            raise self.exceeded(stage)
 
     async def run(self, stage: str, work: Callable[[], Awaitable[T]]) -> T:
         """Awaits ``work()`` until the deadline; past it the work is cancelled and the hook abandoned."""
@@ -98,30 +101,4 @@ class HookDeadline:
             async with asyncio.timeout_at(self.at):
                 return await work()
         except TimeoutError:
-            raise self._exceeded(stage) from None
-
-
-async def evaluate_within(
-    deadline: HookDeadline,
-    read_body: Callable[[], Awaitable[bytes]],
-    *,
-    settings: Settings,
-    http: httpx.AsyncClient,
-    today: date,
-    client: str = "",
-    hook: str | None = ORDER_SIGN,
-) -> tuple[HookCall, Evaluation]:
-    """An admitted request of ``hook`` (``None``: whichever served hook the body names) read, parsed,
-    gathered and decided within ``deadline``: the one path of every hook route and of every other route
-    that decides a hook (the tester's determination), so none of them escapes the bound or the deadline,
-    and the three hooks decide alike."""
-    body = await deadline.run("reading the body", read_body)
-    deadline.check("parsing")
-    hook_request = parse_hook_request(body, hook)
-    # From here on every line of the call carries its hookInstance (fhir_data warnings included); the
-    # app's outermost middleware clears it when the call ends (log_context).
-    bind_hook_instance(hook_request.hookInstance)
-    source = hook_request.source()
-    gathered = await deadline.run("gathering FHIR data", lambda: gather(source, settings=settings, http=http))
-    deadline.check("deciding")
-    return hook_request, decided(gathered, source, today=today, settings=settings, client=client)
+            raise self.exceeded(stage) from None

@@ -19,7 +19,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cds_service.errors import QUOTE_CHARS, Overloaded, ServiceError, Unauthorized, clip
+from cds_service.errors import (
+    QUOTE_CHARS,
+    Overloaded,
+    RequestTimeout,
+    ServiceError,
+    Unauthorized,
+    clip,
+)
 from cds_service.metrics import HTTP_ERRORS
 
 log = structlog.get_logger("cds_service.errors")
@@ -89,6 +96,12 @@ async def _service_error(_: Request, exc: Exception) -> Response:
         return outcome_response(401, AUTH_FAILED_TEXT, code=exc.code, headers={"WWW-Authenticate": "Bearer"})
     if isinstance(exc, Overloaded):
         headers = {"Retry-After": str(exc.retry_after_seconds)}
+        return outcome_response(exc.status, exc.message, code=exc.code, headers=headers)
+    if isinstance(exc, RequestTimeout):
+        # The body did not arrive: the connection cannot carry another request. (A 413 or a shed 503 keeps
+        # it: closing a connection whose client is still sending resets it, and the client may never read
+        # the answer; the rest of the body is drained, bounded by the header deadline of the next request.)
+        headers = {"Connection": "close"}
         return outcome_response(exc.status, exc.message, code=exc.code, headers=headers)
     return outcome_response(exc.status, exc.message, code=exc.code, expression=exc.expression)
 

@@ -10,9 +10,15 @@ typed, so only the fact that one was given is recorded. A client may send the sa
 (spec: "may receive feedback for the same card instance multiple times"): each item is recorded once:
 it carries a stable ``id``, the store's key.
 
-Bounded: at most ``MAX_ITEMS`` items per request and ``MAX_SUGGESTIONS`` accepted suggestions per item;
-the strings that are recorded (card and suggestion ids, reason code and system) at most ``MAX_ID_CHARS``
-characters; anything beyond is a 400. A store that cannot be reached is logged as an error and the
+Bounded (20 requests wrote 44 MB in a security review): a body of at most ``MAX_BODY_BYTES`` (413 beyond), at
+most ``MAX_ITEMS`` items per request and ``MAX_SUGGESTIONS`` accepted suggestions per item, card and
+suggestion ids of at most ``MAX_ID_CHARS`` characters and reason codes and systems of at most
+``MAX_CODE_CHARS`` (400 beyond); the route is admitted like the hook (``CDS_MAX_FEEDBACK_IN_FLIGHT``, 503
+beyond). Only feedback on cards the service issued is recorded (``card_ids``: a uuid minted with the service's
+key): an item about any other card is answered like the rest but not recorded, and counted
+(``FEEDBACK_FLAGGED{flag="card_not_issued"}``); a suggestion id the service did not issue is left out of the
+record, which is flagged ``suggestion_not_issued``. So what is stored is bounded by the cards the service gave
+out, and each record by the bounds above. A store that cannot be reached is logged as an error and the
 feedback is still answered 200 (it was received).
 """
 
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any, Literal
@@ -35,6 +42,7 @@ from pydantic import (
     ValidationError,
 )
 
+from cds_service.card_ids import was_issued
 from cds_service.errors import InvalidRequest, clip
 from cds_service.hooks.parse import check_depth
 from cds_service.metrics import FEEDBACK_FLAGGED
@@ -43,14 +51,22 @@ from cds_service.store.records import FeedbackRecord
 
 log = structlog.get_logger("cds_service.feedback")
 
-# Bounds of one request (cards and suggestion ids are uuids; codes are short).
+# Bounds of one request. A body of 100 items, each with a clinician's comment of a few KiB, fits the body
+# bound; card and suggestion ids are uuids (36 characters); a card the service issues has one suggestion
+# at most; a reason's code and system are short codes and URIs.
+MAX_BODY_BYTES = 1024 * 1024
 MAX_ITEMS = 100
-MAX_SUGGESTIONS = 100
-MAX_ID_CHARS = 256
+MAX_SUGGESTIONS = 10
+MAX_ID_CHARS = 64
+MAX_CODE_CHARS = 256
 # The flag of an accepted item that names no suggestion (FEEDBACK_FLAGGED's label, the record's "flags").
 ACCEPTED_WITHOUT_SUGGESTIONS = "accepted_without_suggestions"
 # The flag of an item whose outcomeTimestamp is missing or unreadable (recorded without it).
 NO_OUTCOME_TIMESTAMP = "outcome_timestamp_unreadable"
+# Counted, never recorded: an item about a card the service did not issue.
+CARD_NOT_ISSUED = "card_not_issued"
+# The flag of a record whose item named suggestion ids the service did not issue (left out of it).
+SUGGESTION_NOT_ISSUED = "suggestion_not_issued"
 # RFC 3339 §5.6 date-time (a zone required). Checked before pydantic reads it, since pydantic also takes
 # Unix times and other ISO 8601 spellings that are not RFC 3339.
 RFC3339_DATE_TIME = re.compile(
@@ -70,8 +86,8 @@ class AcceptedSuggestion(BaseModel):
 class Coding(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    code: str = Field(min_length=1, max_length=MAX_ID_CHARS)
-    system: str = Field(min_length=1, max_length=MAX_ID_CHARS)
+    code: str = Field(min_length=1, max_length=MAX_CODE_CHARS)
+    system: str = Field(min_length=1, max_length=MAX_CODE_CHARS)
     display: str | None = None
 
 
@@ -153,8 +169,9 @@ def parse_feedback(body: bytes) -> list[FeedbackItem]:
     return items
 
 
-def feedback_record(service_id: str, item: FeedbackItem) -> dict[str, Any]:
-    """What is kept of one item: identifiers the service issued, codes, times; never free text."""
+def feedback_record(service_id: str, item: FeedbackItem, *, key: bytes | None = None) -> dict[str, Any]:
+    """What is kept of one item: identifiers the service issued, codes, times; never free text. With
+    ``key``, suggestion ids not issued under it are left out and the record flagged."""
     record: dict[str, Any] = {
         "service": service_id,
         "card": item.card,
@@ -162,10 +179,13 @@ def feedback_record(service_id: str, item: FeedbackItem) -> dict[str, Any]:
     }
     if item.outcome_time is not None:
         record["outcomeTimestamp"] = item.outcome_time.isoformat().replace("+00:00", "Z")
-    if item.acceptedSuggestions:
-        record["acceptedSuggestions"] = sorted(s.id for s in item.acceptedSuggestions)
-    if item.flags:
-        record["flags"] = item.flags
+    suggestions = [s.id for s in item.acceptedSuggestions or []]
+    issued = [s for s in suggestions if key is None or was_issued(s, key)]
+    if issued:
+        record["acceptedSuggestions"] = sorted(issued)
+    flags = item.flags + ([SUGGESTION_NOT_ISSUED] if len(issued) < len(suggestions) else [])
+    if flags:
+        record["flags"] = flags
     if item.overrideReason is not None:
         if item.overrideReason.reason is not None:
             record["overrideReason"] = {
@@ -177,23 +197,41 @@ def feedback_record(service_id: str, item: FeedbackItem) -> dict[str, Any]:
     return record
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What became of a request's items: the records written, and the items about cards not issued."""
+
+    written: list[dict[str, Any]]
+    not_issued: int
+
+
 class FeedbackLog:
     """Records feedback items in the service's store (issue 11: shared by every replica, kept across
     restarts). The item's stable id is the row's primary key, so feedback sent twice, to any replica, is
-    recorded once. Kept ``CDS_RETENTION_DAYS``."""
+    recorded once. Kept ``CDS_RETENTION_DAYS``. ``key``: the one cards are minted with (``card_ids``)."""
 
-    def __init__(self, store: Store, *, retention_days: int) -> None:
+    def __init__(self, store: Store, *, retention_days: int, key: bytes) -> None:
         self.store = store
         self.retention = timedelta(days=retention_days)
+        self._key = key
 
-    async def record(self, service_id: str, items: list[FeedbackItem]) -> list[dict[str, Any]]:
-        """Record the items not recorded before; return the records written."""
+    async def record(self, service_id: str, items: list[FeedbackItem]) -> Recorded:
+        """Record the items about cards the service issued and not recorded before."""
         now = datetime.now(UTC)
         received = now.isoformat().replace("+00:00", "Z")
         records: dict[str, dict[str, Any]] = {}
+        not_issued = 0
         for item in items:
-            record = feedback_record(service_id, item)
+            if not was_issued(item.card, self._key):
+                not_issued += 1
+                FEEDBACK_FLAGGED.labels(CARD_NOT_ISSUED).inc()
+                continue
+            record = feedback_record(service_id, item, key=self._key)
+            if SUGGESTION_NOT_ISSUED in record.get("flags", ()):
+                FEEDBACK_FLAGGED.labels(SUGGESTION_NOT_ISSUED).inc()
             records.setdefault(record["id"], {**record, "received": received})
+        if not records:
+            return Recorded([], not_issued)
         try:
             written = await self.store.record_feedback(
                 [
@@ -204,5 +242,5 @@ class FeedbackLog:
         except StoreUnavailable as error:
             # The feedback was received; the operator's store is what failed: said here, not as a 500.
             log.error("feedback_not_recorded", error=str(error), items=len(records))
-            return []
-        return [records[key] for key in written]
+            return Recorded([], not_issued)
+        return Recorded([records[key] for key in written], not_issued)

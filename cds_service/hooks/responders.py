@@ -1,82 +1,88 @@
-"""What each hook does with the one evaluation every hook shares (``hooks.admission.evaluate_within``): the
-small per-hook differences, kept apart from the route (docs/hooks.md).
+"""What each hook does with the one evaluation every hook shares (``hooks.decision.decide_hook``): the small
+per-hook differences, kept apart from the route (docs/hooks.md).
 
 - order-select: provisional guidance, one short card per selected dexrazoxane order; nothing recorded, no
   system action (``policy.provisional``, ``response.provisional_card``);
-- order-sign: every determination with a coverage assertion recorded before the answer leaves, then the
-  cards and coverage information (``dtr.store``, ``response.hook_response``);
+- order-sign: every determination with a coverage assertion, as records for the service to store before the
+  answer leaves, and the cards and coverage information (``dtr.store``, ``response.hook_response``);
 - order-dispatch: each determination set against the one on record for its order (``dtr.against_record``):
   the assertion on record when nothing that decides it changed, else the new one, recorded; then the same
   response as order-sign, the Instructions card saying how the determination stands.
+
+A responder runs where the decision runs (a decision process, or the event loop), so it never touches the
+store: what it needs of it, order-dispatch asks of the service (``Service.on_record``: the service reads
+the store and compares, on its event loop), and what is to be recorded it returns (``Responded.records``),
+for the service to store before it answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any
-
-import structlog
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from cds_service.assertion_ids import Assessed
-from cds_service.dtr.against_record import against_record
-from cds_service.dtr.store import record_determinations
+from cds_service.dtr.against_record import Comparand, Compared, applied, comparand
+from cds_service.dtr.store import determination_records
 from cds_service.evaluation import Evaluation
 from cds_service.hooks.discovery import ORDER_DISPATCH, ORDER_SELECT, ORDER_SIGN
 from cds_service.hooks.request import HookCall
-from cds_service.metrics import DISPATCH_REVISIONS
 from cds_service.policy.provisional import provisional
 from cds_service.response.hook_response import build_response
 from cds_service.response.provisional_card import provisional_response
 from cds_service.settings import Settings
-from cds_service.store.protocol import Store, StoreUnavailable
+from cds_service.store.records import DeterminationRecord
 
-log = structlog.get_logger("cds_service.hooks")
+
+class Service(Protocol):
+    """What a hook's decision asks of the service that answers the call: the service's own, done on its
+    event loop whether the decision runs there or in a decision process (``hooks.decision``)."""
+
+    async def parsed(self, hook_instance: str) -> None:
+        """The request is parsed: every log line of the call from now on carries its ``hook_instance``."""
+
+    async def on_record(self, made: Sequence[Comparand | None]) -> list[Compared]:
+        """Each determination made now, against the one on record for its order (the store read there)."""
 
 
 @dataclass(frozen=True)
 class Call:
-    """One admitted, decided hook call, as the responders need it."""
+    """One decided hook call, as the responders need it."""
 
     request: HookCall
     evaluation: Evaluation
-    store: Store
     settings: Settings
     client: str  # the verified JWT issuer ("" with authentication off)
     today: date
+    now: datetime  # when the records are made
+    service: Service
 
 
-@dataclass
+@dataclass(frozen=True)
 class Responded:
     body: dict[str, Any]
     # (decision, pathway) of each determination told: what ``cds_decisions_total`` counts
     decisions: list[tuple[str, str | None]]
-    log: dict[str, Any] = field(default_factory=dict)  # more fields of the call's log line
+    records: list[DeterminationRecord] = field(default_factory=list)  # to store before answering
+    standings: list[str] = field(default_factory=list)  # order-dispatch: how each stood against the record
 
 
 def _told(assessed: list[Assessed]) -> list[tuple[str, str | None]]:
     return [(str(a.determination.decision), a.determination.pathway) for a in assessed]
 
 
-async def _record(call: Call, assessed: list[Assessed], *, hook: str) -> dict[str, Any]:
-    """Stored (committed) before the answer leaves: a coverage assertion the EHR holds is one the claim
-    system and every replica's DTR can find. With the store down the hook still answers the
-    same determination (the clinician is not failed); the assertion is then not on record, which the log
-    and cds_store_errors_total say, and signing the order again records it under the same id."""
-    try:
-        await record_determinations(
-            call.store,
-            assessed,
-            patient_id=call.request.patient_id,
-            client=call.client,
-            retention_days=call.settings.retention_days,
-            hook=hook,
-        )
-    except StoreUnavailable as error:
-        log.error("determinations_not_stored", error=str(error))
-        return {"stored": False}
-    return {}
+def _records(call: Call, assessed: list[Assessed], *, hook: str) -> list[DeterminationRecord]:
+    """Stored (committed) by the service before the answer leaves: a coverage assertion the EHR holds is
+    one the claim system and every replica's DTR can find."""
+    return determination_records(
+        assessed,
+        patient_id=call.request.patient_id,
+        client=call.client,
+        now=call.now,
+        retention_days=call.settings.retention_days,
+        hook=hook,
+    )
 
 
 async def respond_to_select(call: Call) -> Responded:
@@ -88,19 +94,17 @@ async def respond_to_select(call: Call) -> Responded:
 
 async def respond_to_sign(call: Call) -> Responded:
     assessed = call.evaluation.assessed
-    fields = await _record(call, assessed, hook=ORDER_SIGN)
     body = build_response(assessed, call.request.options(), settings=call.settings, today=call.today)
-    return Responded(body, _told(assessed), fields)
+    return Responded(body, _told(assessed), _records(call, assessed, hook=ORDER_SIGN))
 
 
 async def respond_to_dispatch(call: Call) -> Responded:
-    assessed = await against_record(call.store, call.evaluation.assessed, now=datetime.now(UTC))
+    made = call.evaluation.assessed
+    assessed = applied(made, await call.service.on_record([comparand(item) for item in made]))
     standings = [str(a.revision.standing) for a in assessed if a.revision is not None]
-    for standing in standings:
-        DISPATCH_REVISIONS.labels(standing=standing).inc()
-    fields = await _record(call, assessed, hook=ORDER_DISPATCH)
     body = build_response(assessed, call.request.options(), settings=call.settings, today=call.today)
-    return Responded(body, _told(assessed), {**fields, "standings": standings})
+    records = _records(call, assessed, hook=ORDER_DISPATCH)  # none for a determination that stands
+    return Responded(body, _told(assessed), records, standings)
 
 
 RESPONDERS: dict[str, Callable[[Call], Awaitable[Responded]]] = {

@@ -1,6 +1,8 @@
 """CDS Hooks 2.0 endpoints: discovery, the three hook services (order-select, order-sign,
-order-dispatch: docs/hooks.md) and their feedback. Every service takes the same way: admitted, read, decided
-within the hook deadline (``hooks.admission``), then answered by its hook's responder (``hooks.responders``).
+order-dispatch: docs/hooks.md) and their feedback. Every service takes the same way: admitted, read and
+decided within the hook deadline (``hooks.admission``), on the event loop or in a decision process the
+deadline can stop (``hooks.decision``), answered by its hook's responder (``hooks.responders``); what it
+records is stored here, on the event loop, before the answer leaves.
 
 The CDS Hooks sandbox builds a service URL as ``{discovery URL}/{id}``, so a discovery URL typed with a
 trailing slash leads to ``/cds-services//{id}`` (reference/cds-hooks-spec.md §8): both spellings route.
@@ -22,12 +24,18 @@ from starlette.responses import Response
 
 from cds_service.auth.dependency import client_of
 from cds_service.deps import AUTHENTICATED, RuntimeDep
-from cds_service.errors import HookDeadlineExceeded, Overloaded, ServiceError, UnknownService
-from cds_service.hooks.admission import HookDeadline, evaluate_within
+from cds_service.errors import (
+    HookDeadlineExceeded,
+    Overloaded,
+    PayloadTooLarge,
+    ServiceError,
+    UnknownService,
+)
+from cds_service.hooks.admission import HookDeadline
+from cds_service.hooks.decision import decide_within, store_records
 from cds_service.hooks.discovery import SERVICE_BY_ID, Service, discovery_document
+from cds_service.hooks.feedback import MAX_BODY_BYTES as MAX_FEEDBACK_BODY_BYTES
 from cds_service.hooks.feedback import parse_feedback
-from cds_service.hooks.responders import RESPONDERS, Call
-from cds_service.log_context import logged_hook_instance
 from cds_service.metrics import DECISIONS, HOOK_LATENCY
 from cds_service.metrics_exposition import NO_PATHWAY
 
@@ -79,30 +87,34 @@ async def call_service(service_id: str, request: Request, runtime: RuntimeDep) -
         # Admitted before the body is read, so a refusal costs next to nothing (hooks/admission.py).
         with runtime.admission.admit(service.hook):
             deadline = HookDeadline(settings.hook_deadline_seconds, service.hook)
-            today = date.today()
-            hook_request, evaluation = await evaluate_within(
+            # The decision, on the event loop or in a decision process stopped at the deadline.
+            decided = await decide_within(
                 deadline,
                 request.body,
                 settings=settings,
                 http=runtime.http(),
-                today=today,
+                pool=runtime.decisions,
+                store=runtime.store,
+                today=date.today(),
                 client=client_of(request),
                 hook=service.hook,
             )
             # Bound to every line of the call once parsed (log_context); named here too, so the summary
             # line carries it whatever the log context holds.
-            fields["hook_instance"] = logged_hook_instance(hook_request.hookInstance)
-            fields["orders"] = len(evaluation.pool.draft_orders)
-            deadline.check("responding")
-            call = Call(hook_request, evaluation, runtime.store, settings, client_of(request), today)
-            responded = await RESPONDERS[service.hook](call)
-            fields["decisions"] = dict(Counter(decision for decision, _ in responded.decisions))
-            fields.update(responded.log)
-            for decision, pathway in responded.decisions:
+            fields["hook_instance"] = decided.hook_instance
+            fields["orders"] = decided.orders
+            fields["decisions"] = dict(Counter(decision for decision, _ in decided.decisions))
+            if decided.standings:
+                fields["standings"] = list(decided.standings)
+            for decision, pathway in decided.decisions:
                 DECISIONS.labels(hook=service.hook, decision=decision, pathway=pathway or NO_PATHWAY).inc()
-        fields["cards"] = len(responded.body.get("cards") or [])
+            deadline.check("storing")
+            # The store is the service's: written here, on the event loop, before the answer leaves.
+            if not await store_records(runtime.store, decided):
+                fields["stored"] = False
+        fields["cards"] = decided.cards
         status = 200
-        return json_response(responded.body)
+        return Response(decided.body, media_type="application/json")
     except ServiceError as error:
         status = error.status
         if isinstance(error, Overloaded | HookDeadlineExceeded):
@@ -136,8 +148,29 @@ async def other_method(service_id: str) -> Response:
 @router.post("/cds-services/{service_id}/feedback", summary="CDS Hooks feedback")
 @router.post("/cds-services//{service_id}/feedback", include_in_schema=False)
 async def feedback(service_id: str, request: Request, runtime: RuntimeDep) -> Response:
-    _known_service(service_id)
-    items = parse_feedback(await request.body())
-    written = await runtime.feedback_log.record(service_id, items)
-    log.info("feedback", service=service_id, items=len(items), recorded=len(written))
+    service = _known_service(service_id)
+    # Shed like the hook when too many are in flight; the body read against its own, smaller bound.
+    with runtime.feedback_admission.admit(service.hook):
+        items = parse_feedback(await body_within(request, MAX_FEEDBACK_BODY_BYTES))
+        recorded = await runtime.feedback_log.record(service_id, items)
+    log.info(
+        "feedback",
+        service=service_id,
+        items=len(items),
+        recorded=len(recorded.written),
+        not_issued=recorded.not_issued,
+    )
     return json_response({})
+
+
+async def body_within(request: Request, limit: int) -> bytes:
+    """The body, or ``PayloadTooLarge`` (413) as soon as it is declared or read past ``limit`` bytes."""
+    declared = request.headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes")
+    return bytes(body)

@@ -36,7 +36,7 @@ reads. Old records without a stored basis are compared through the same function
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -107,6 +107,8 @@ _FACT_PARTS: dict[str, tuple[str, ...]] = {
 # digest it always had (the upper end of a planned total whose order's timing gives a range).
 _FACT_PARTS_WHEN_PRESENT: dict[str, tuple[str, ...]] = {
     "doses": ("planned_doxorubicin_up_to_mg_m2", "planned_anthracycline_up_to_mg_m2"),
+    # a cancer disease status read for II.A.3 (clinical.disease_status), written only when one was
+    "therapy": ("responding_to_therapy",),
 }
 _NAMED_FACTS = frozenset(
     name for parts in (_FACT_PARTS, _FACT_PARTS_WHEN_PRESENT) for names in parts.values() for name in names
@@ -149,7 +151,7 @@ def _criteria(document: Mapping[str, Any]) -> dict[str, Any]:
         node = stack.pop()
         if not isinstance(node, dict):
             continue
-        found[str(node.get("id"))] = [node.get("outcome"), sorted(str(e) for e in node.get("evidence") or [])]
+        found[str(node.get("id"))] = [node.get("outcome"), sorted(map(str, node.get("evidence") or []))]
         stack.extend(node.get("children") or [])
     return found
 
@@ -186,9 +188,9 @@ def basis_of(document: Mapping[str, Any]) -> Basis:
     return Basis(_hash(hashed), hashed)
 
 
-def stored_basis(stored: Mapping[str, Any] | None, document: Mapping[str, Any]) -> Basis:
-    """A basis as stored with a determination, or computed from its stored JSON when none was stored (a
-    row older than the basis) or one of another ``BASIS_VERSION``."""
+def stored_basis(stored: Mapping[str, Any] | None, document: Callable[[], Mapping[str, Any]]) -> Basis:
+    """A basis as stored with a determination, or computed from its stored JSON (``document()``, read only
+    then) when none was stored (a row older than the basis) or one of another ``BASIS_VERSION``."""
     if (
         isinstance(stored, Mapping)
         and stored.get("version") == BASIS_VERSION
@@ -196,7 +198,7 @@ def stored_basis(stored: Mapping[str, Any] | None, document: Mapping[str, Any]) 
         and isinstance(stored.get("parts"), Mapping)
     ):
         return Basis(str(stored["digest"]), {str(k): str(v) for k, v in stored["parts"].items()})
-    return basis_of(document)
+    return basis_of(document())
 
 
 class Standing(StrEnum):

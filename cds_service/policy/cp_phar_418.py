@@ -399,7 +399,7 @@ II_A = Criterion(
             "II.A.3",
             "Member is responding positively to therapy",
             LEAF,
-            evaluator=ev.documented_only,
+            evaluator=ev.responding_to_therapy,
             documentation="Send chart notes showing that the member is responding positively to therapy.",
         ),
         Criterion(

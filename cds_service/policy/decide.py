@@ -51,6 +51,19 @@ PATIENT_RECORD_REQUEST = (
 _DECISION = {Outcome.MET: Decision.APPROVE, Outcome.NOT_MET: Decision.DENY, Outcome.UNKNOWN: Decision.PEND}
 
 
+def _request(documentation: str, asks: tuple[str, ...] | None, still_open: str | None) -> str:
+    """What to send for one criterion: the parts left open when the evaluator names them ("Send the
+    Ph-negative (BCR-ABL1) result."), else the criterion's whole documentation; and why it is open."""
+    if asks:
+        listed = (
+            asks[0]
+            if len(asks) == 1
+            else f"{', '.join(asks[:-1])}{',' if len(asks) > 2 else ''} and {asks[-1]}"
+        )
+        documentation = f"Send {listed}."
+    return f"{documentation} Still open: {still_open}." if still_open else documentation
+
+
 def determine(facts: ClinicalFacts, order: Resource) -> Determination:
     facts = settled(facts)  # not read is not absent: a False with resources unread is unknown
     line_of_business = facts.line_of_business.value
@@ -72,16 +85,18 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
     evaluated = POLICY.evaluate(pathway, facts)
     criteria = evaluated.result
     decision = _DECISION[criteria.outcome]
-    # What to send, and what exactly the data left open for that criterion.
+    # What to send, and what exactly the data left open for that criterion: only the parts left open
+    # when the evaluator tells them apart (a compound criterion's met parts are not asked for again).
     open_reasons = {node.id: node.reason for node in criteria.walk()}
+    open_asks = {node.id: node.asks for node in criteria.walk() if node.asks}
     # Evidence received for a criterion the payer reviews is not asked for again (CONTRACT §2.1).
     under_review = tuple(
         node.id for node in evaluated.open_questions if facts.submitted_evidence.get(node.id)
     )
     documentation = [
-        DocumentationRequest(node.id, f"{node.documentation} Still open: {open_reasons[node.id]}.")
-        if open_reasons.get(node.id)
-        else DocumentationRequest(node.id, node.documentation)
+        DocumentationRequest(
+            node.id, _request(node.documentation, open_asks.get(node.id), open_reasons.get(node.id))
+        )
         for node in evaluated.open_questions
         if node.id not in under_review
     ]

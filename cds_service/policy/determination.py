@@ -28,6 +28,9 @@ class CriterionResult:
     reason: str
     evidence: tuple[str, ...] = ()
     children: tuple[CriterionResult, ...] = ()
+    # What would settle its parts left open (``tree.Verdict.asks``): the documentation request asks for
+    # only these when given, never for what the record already shows.
+    asks: tuple[str, ...] = ()
 
     def walk(self) -> list[CriterionResult]:
         """This node and every descendant, depth first."""

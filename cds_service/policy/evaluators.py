@@ -8,6 +8,8 @@ Reading the facts (CONTRACT §2): ``Fact.value`` True → met, False → not met
 
 from __future__ import annotations
 
+from itertools import chain
+
 from cds_service import thresholds as t
 from cds_service.clinical.facts import ClinicalFacts, DoseTotal, Fact
 from cds_service.policy.outcome import Outcome, all_of, any_of
@@ -15,7 +17,8 @@ from cds_service.policy.tree import Verdict
 
 
 def _evidence(*verdicts: Verdict) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(ref for verdict in verdicts for ref in verdict.evidence))
+    # chained at C speed: a dose total's evidence is a reference per dose, hundreds for a long history
+    return tuple(dict.fromkeys(chain.from_iterable(verdict.evidence for verdict in verdicts)))
 
 
 def _deciding(outcome: Outcome, parts: tuple[Verdict, ...]) -> str:
@@ -24,23 +27,37 @@ def _deciding(outcome: Outcome, parts: tuple[Verdict, ...]) -> str:
     return "; ".join(part.reason for part in parts if part.outcome is outcome)
 
 
+def _open_asks(parts: tuple[Verdict, ...]) -> tuple[str, ...]:
+    """What settles the parts left open, when every one of them says (else nothing: the criterion's own
+    documentation asks for all)."""
+    open_parts = [part for part in parts if part.outcome is Outcome.UNKNOWN]
+    if not open_parts or any(not part.asks for part in open_parts):
+        return ()
+    return tuple(dict.fromkeys(ask for part in open_parts for ask in part.asks))
+
+
 def both(*parts: Verdict) -> Verdict:
     """Every part of a compound criterion ("X, and Y") under "must meet all"."""
     outcome = all_of(part.outcome for part in parts)
-    return Verdict(outcome, _deciding(outcome, parts), _evidence(*parts))
+    asks = _open_asks(parts) if outcome is Outcome.UNKNOWN else ()
+    return Verdict(outcome, _deciding(outcome, parts), _evidence(*parts), asks)
 
 
 def either(*parts: Verdict) -> Verdict:
     """A criterion met by any of its parts ("X or Y")."""
     outcome = any_of(part.outcome for part in parts)
-    return Verdict(outcome, _deciding(outcome, parts), _evidence(*parts))
+    asks = _open_asks(parts) if outcome is Outcome.UNKNOWN else ()
+    return Verdict(
+        outcome, _deciding(outcome, parts), _evidence(*parts), (" or ".join(asks),) if asks else ()
+    )
 
 
-def fact(value: Fact[bool], yes: str, no: str, unknown: str) -> Verdict:
+def fact(value: Fact[bool], yes: str, no: str, unknown: str, send: str = "") -> Verdict:
     """A yes/no fact, worded for the reader. When the data cannot settle it, the extraction's own
-    reason says why (e.g. "the prescriber has no recorded specialty"); the evidence shows the rest."""
+    reason says why (e.g. "the prescriber has no recorded specialty"); the evidence shows the rest, and
+    ``send`` what would settle it."""
     if value.value is None:
-        return Verdict(Outcome.UNKNOWN, value.reason or unknown, value.evidence)
+        return Verdict(Outcome.UNKNOWN, value.reason or unknown, value.evidence, (send,) if send else ())
     return Verdict(Outcome.of(value.value), yes if value.value else no, value.evidence)
 
 
@@ -48,7 +65,7 @@ def _mg(value: float) -> str:
     return f"{value:g}"
 
 
-def reaches(total: DoseTotal, threshold: t.Threshold, what: str) -> Verdict:
+def reaches(total: DoseTotal, threshold: t.Threshold, what: str, send: str = "") -> Verdict:
     """A cumulative dose against an inclusive "≥" threshold; a known part that reaches it settles it."""
     reached = total.reaches(threshold.value)
     limit = f"{_mg(threshold.value)} {threshold.unit}"
@@ -68,13 +85,19 @@ def reaches(total: DoseTotal, threshold: t.Threshold, what: str) -> Verdict:
         reason = f"{what} {known} {'≥' if reached else '<'} {limit}"
     # What was merged or left out says what happened to the record (CONTRACT §2.1), met or not.
     reason = "; ".join([reason, *total.merged, *total.remarks, *total.unknown_reasons, *total.set_aside])
-    return Verdict(Outcome.of(reached), reason, total.evidence + total.unknown_evidence)
+    asks = (send,) if send and reached is None else ()
+    return Verdict(Outcome.of(reached), reason, total.evidence + total.unknown_evidence, asks)
+
+
+_BIRTH_DATE = "the patient's birth date"
 
 
 def age_at_least(facts: ClinicalFacts, threshold: t.Threshold, age: Fact[int] | None = None) -> Verdict:
     age = facts.age_years if age is None else age
     if age.value is None:
-        return Verdict(Outcome.UNKNOWN, f"age unknown ({age.reason or 'no birth date'})", age.evidence)
+        return Verdict(
+            Outcome.UNKNOWN, f"age unknown ({age.reason or 'no birth date'})", age.evidence, (_BIRTH_DATE,)
+        )
     ok = age.value >= threshold.value
     sign = "≥" if ok else "<"
     return Verdict(Outcome.of(ok), f"age {age.value} {sign} {_mg(threshold.value)}", age.evidence)
@@ -83,7 +106,9 @@ def age_at_least(facts: ClinicalFacts, threshold: t.Threshold, age: Fact[int] | 
 def pediatric(facts: ClinicalFacts) -> Verdict:
     age = facts.age_years
     if age.value is None:
-        return Verdict(Outcome.UNKNOWN, f"age unknown ({age.reason or 'no birth date'})", age.evidence)
+        return Verdict(
+            Outcome.UNKNOWN, f"age unknown ({age.reason or 'no birth date'})", age.evidence, (_BIRTH_DATE,)
+        )
     ok = age.value < t.PEDIATRIC_AGE_BELOW.value
     word = "pediatric" if ok else "not pediatric"
     return Verdict(Outcome.of(ok), f"age {age.value}: {word}", age.evidence)
@@ -92,9 +117,15 @@ def pediatric(facts: ClinicalFacts) -> Verdict:
 def diagnosis(value: Fact[bool], name: str) -> Verdict:
     """A diagnosis; when records settle it, their own reason says how (a site code read with its
     histology, another histology ruling it out, the drug given at an extravasation's onset)."""
-    verdict = fact(value, f"{name} recorded", f"no {name} recorded", f"{name} cannot be read from the data")
+    verdict = fact(
+        value,
+        f"{name} recorded",
+        f"no {name} recorded",
+        f"{name} cannot be read from the data",
+        send=f"the {name} diagnosis",
+    )
     if value.value is not None and value.evidence and value.reason and not value.reason.endswith(" recorded"):
-        return Verdict(verdict.outcome, value.reason, verdict.evidence)
+        return Verdict(verdict.outcome, value.reason, verdict.evidence, verdict.asks)
     return verdict
 
 
@@ -161,7 +192,13 @@ def oncologist_prescriber_or_consult(facts: ClinicalFacts) -> Verdict:
 def adult_with_cumulative_doxorubicin(facts: ClinicalFacts) -> Verdict:
     return both(
         age_at_least(facts, t.ADULT_AGE),
-        reaches(facts.cumulative_doxorubicin, t.CUMULATIVE_DOXORUBICIN_ADULT, "cumulative doxorubicin"),
+        reaches(
+            facts.cumulative_doxorubicin,
+            t.CUMULATIVE_DOXORUBICIN_ADULT,
+            "cumulative doxorubicin",
+            send="the doxorubicin administration record (doses in mg/m², or height and weight for doses in "
+            "mg) showing the cumulative dose",
+        ),
     )
 
 
@@ -175,26 +212,39 @@ def _anthracycline_or_heart_radiation(facts: ClinicalFacts) -> Verdict:
             facts.planned_anthracycline,
             t.ANTICIPATED_ANTHRACYCLINE_ALL,
             "anticipated cumulative anthracycline (doxorubicin equivalents)",
+            send=f"the treatment plan showing an anticipated cumulative anthracycline dose of at least "
+            f"{_mg(t.ANTICIPATED_ANTHRACYCLINE_ALL.value)} mg/m² doxorubicin equivalent",
         ),
         fact(
             facts.heart_radiation,
             "radiation with potential impact to the heart recorded",
             "no radiation with potential impact to the heart",
             "no radiation to chest, abdomen, spine or total body recorded",
+            send="radiation to the chest, abdomen, spine or total body",
         ),
     )
+
+
+_PH_RESULT = "the Ph-{} (BCR-ABL1) result"
 
 
 def ph_negative_dfci_protocol(facts: ClinicalFacts) -> Verdict:
     ph = facts.ph_positive
     ph_negative = Fact(None if ph.value is None else not ph.value, ph.evidence, ph.reason)
     return both(
-        fact(ph_negative, "Ph-negative", "Ph-positive", "Ph status not recorded"),
+        fact(
+            ph_negative,
+            "Ph-negative",
+            "Ph-positive",
+            "Ph status not recorded",
+            send=_PH_RESULT.format("negative"),
+        ),
         fact(
             facts.dfci_all_protocol,
             "on DFCI ALL Protocol 11-001 or 16-001",
             "not on DFCI ALL Protocol 11-001 or 16-001",
             "no DFCI 11-001/16-001 enrollment recorded",
+            send="the DFCI ALL Protocol 11-001 or 16-001 enrollment",
         ),
         _anthracycline_or_heart_radiation(facts),
     )
@@ -207,19 +257,28 @@ def relapsed_ph_positive_cog_aall1331(facts: ClinicalFacts) -> Verdict:
             "relapsed or refractory",
             "not relapsed or refractory",
             "relapse status not recorded",
+            send="the relapsed or refractory status",
         ),
-        fact(facts.ph_positive, "Ph-positive", "Ph-negative", "Ph status not recorded"),
+        fact(
+            facts.ph_positive,
+            "Ph-positive",
+            "Ph-negative",
+            "Ph status not recorded",
+            send=_PH_RESULT.format("positive"),
+        ),
         fact(
             facts.dasatinib_or_imatinib,
             "with dasatinib or imatinib",
             "no dasatinib or imatinib",
             "no dasatinib or imatinib recorded",
+            send="the dasatinib or imatinib order",
         ),
         fact(
             facts.cog_aall1331,
             "on COG AALL1331",
             "not on COG AALL1331",
             "no COG AALL1331 enrollment recorded",
+            send="the COG AALL1331 enrollment",
         ),
         _anthracycline_or_heart_radiation(facts),
     )
@@ -234,10 +293,21 @@ def pediatric_hodgkin_lymphoma(facts: ClinicalFacts) -> Verdict:
     return both(pediatric(facts), diagnosis(facts.hodgkin_lymphoma, "Hodgkin lymphoma"))
 
 
+_PLANNED_DOSE = (
+    "the treatment plan with the planned cumulative doxorubicin dose (mg/m², or height and weight for doses "
+    "in mg)"
+)
+
+
 def wilms_with_planned_doxorubicin(facts: ClinicalFacts) -> Verdict:
     return both(
         diagnosis(facts.wilms_tumor, "Wilms tumor"),
-        reaches(facts.planned_doxorubicin, t.PLANNED_DOXORUBICIN_WILMS, "planned cumulative doxorubicin"),
+        reaches(
+            facts.planned_doxorubicin,
+            t.PLANNED_DOXORUBICIN_WILMS,
+            "planned cumulative doxorubicin",
+            send=_PLANNED_DOSE,
+        ),
     )
 
 
@@ -248,7 +318,12 @@ def neuroblastoma(facts: ClinicalFacts) -> Verdict:
 def sarcoma_with_planned_doxorubicin(facts: ClinicalFacts) -> Verdict:
     return both(
         diagnosis(facts.soft_tissue_sarcoma, "soft tissue sarcoma"),
-        reaches(facts.planned_doxorubicin, t.PLANNED_DOXORUBICIN_SARCOMA, "planned cumulative doxorubicin"),
+        reaches(
+            facts.planned_doxorubicin,
+            t.PLANNED_DOXORUBICIN_SARCOMA,
+            "planned cumulative doxorubicin",
+            send=_PLANNED_DOSE,
+        ),
     )
 
 
@@ -303,6 +378,17 @@ def dose_ratio_within_limit(facts: ClinicalFacts) -> Verdict:
         # a dexrazoxane dose range read at its top: say which dose the ratio is of
         reason += "; the dose range " + ratio.reason.split("; the dose range ", 1)[1]
     return Verdict(Outcome.of(ok), reason + aside, evidence)
+
+
+def responding_to_therapy(facts: ClinicalFacts) -> Verdict:
+    """II.A.3: met on the cancer disease status the treating team recorded as improved; else unknown until
+    the prescriber documents the response (clinical.disease_status)."""
+    return fact(
+        facts.responding_to_therapy,
+        "responding positively to therapy",
+        "not responding to therapy",
+        "no cancer disease status recorded; the prescriber must document the response",
+    )
 
 
 def documented_only(facts: ClinicalFacts) -> Verdict:

@@ -38,6 +38,9 @@ class Verdict:
     outcome: Outcome
     reason: str
     evidence: tuple[str, ...] = ()
+    # What would settle the parts left open, in plain words ("the patient's birth date"), when the
+    # evaluator can tell them apart; empty: the criterion's own documentation asks for everything.
+    asks: tuple[str, ...] = ()
 
 
 Evaluator = Callable[[ClinicalFacts], Verdict]
@@ -186,11 +189,13 @@ def _evaluate(node: Criterion, facts: ClinicalFacts, undetermined: set[str]) -> 
         undetermined.add(node.id)
     if node.kind is Kind.LEAF:
         assert own is not None
-        return CriterionResult(node.id, node.text, own.outcome, own.reason, own.evidence)
+        return CriterionResult(node.id, node.text, own.outcome, own.reason, own.evidence, asks=own.asks)
     combined = (all_of if node.kind is Kind.ALL else any_of)(child.outcome for child in children)
     outcome = all_of([own.outcome, combined]) if own else combined
     reason = _branch_reason(node, outcome, children, own)
-    return CriterionResult(node.id, node.text, outcome, reason, own.evidence if own else (), children)
+    return CriterionResult(
+        node.id, node.text, outcome, reason, own.evidence if own else (), children, own.asks if own else ()
+    )
 
 
 def _settle(node: Criterion, verdict: Verdict, facts: ClinicalFacts) -> Verdict:

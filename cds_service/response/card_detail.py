@@ -10,6 +10,10 @@ CRD §dev-24: a card about some of the draft orders names the order.
 
 Size (issue 12): under ~1,500 characters for an approve, ~2,500 for a pend (tests/response/
 test_card_brevity.py holds every fixture to it).
+
+Every text that is not this module's own Markdown (criteria words and reasons, which quote the record;
+notes, order references, documentation requests) goes through ``markdown.escape_markdown`` as it enters the
+detail, after any clipping: the record cannot add markup, HTML or lines to a card.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from cds_service.policy.cp_phar_418 import POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination
 from cds_service.policy.outcome import AWAITING_REVIEW, NOT_SHOWN, OUTCOME_WORDS, Outcome
 from cds_service.policy.referral import line_of_business_note
+from cds_service.response.markdown import escape_markdown
 from cds_service.response.unread import MAX_SHOWN, keys, unread_named
 
 # A criterion's policy words and its reason are cut at these lengths in the card (whole words, then "…");
@@ -78,17 +83,17 @@ def _line(
     expanded: bool = True,
     under_review: frozenset[str] = frozenset(),
 ) -> str:
-    words = clipped(node.text, limits[0])
+    words = escape_markdown(clipped(node.text, limits[0]))
     said = AWAITING_REVIEW if awaiting_review(node, under_review) else OUTCOME_WORDS[node.outcome]
-    line = f"{'  ' * depth}- **{node.id}** {words}: **{said}**"
+    line = f"{'  ' * depth}- **{escape_markdown(node.id)}** {words}: **{said}**"
     reason = own_reason(node, expanded=expanded)
     if reason:
-        line += f". {clipped(reason, limits[1])}"
+        line += f". {escape_markdown(clipped(reason, limits[1]))}"
     return line
 
 
 def _ids(nodes: Sequence[CriterionResult]) -> str:
-    return ", ".join(node.id for node in nodes)
+    return ", ".join(escape_markdown(node.id) for node in nodes)
 
 
 def _folded(node: CriterionResult, depth: int, limits: tuple[int, int]) -> str:
@@ -167,7 +172,7 @@ def _total(label: str, total: DoseTotal, facts: ClinicalFacts, *, noun: str) -> 
         text += f", plus {total.unknown_parts} dose(s) that could not be converted to mg/m²"
         notes = sorted({line.note for line in facts.dose_lines if line.mg_m2 is None and line.note})
         if notes:
-            text += f" ({clipped(notes[0], 80)})"
+            text += f" ({escape_markdown(clipped(notes[0], 80))})"
     return text
 
 
@@ -188,12 +193,11 @@ def dose_lines(facts: ClinicalFacts, deciding: str = "") -> list[str]:
     # The reason names every measurement set aside, which can be many: the card says the first words, the
     # determination keeps them all.
     if bsa.value is not None:
-        lines.append(
-            f"- BSA used: **{bsa.value:.2f} m²**" + (f" ({clipped(bsa.reason, 240)})" if bsa.reason else "")
-        )
+        reason = f" ({escape_markdown(clipped(bsa.reason, 240))})" if bsa.reason else ""
+        lines.append(f"- BSA used: **{bsa.value:.2f} m²**{reason}")
     elif bsa.reason and any(line.mg_m2 is None for line in facts.dose_lines):
         # Only when a dose needed one: doses written per m² use no BSA.
-        lines.append(f"- BSA: unknown ({clipped(bsa.reason, 240)})")
+        lines.append(f"- BSA: unknown ({escape_markdown(clipped(bsa.reason, 240))})")
     wanted = deciding.lower() or "anthracycline planned anticipated"
     totals = (
         ("Cumulative doxorubicin administered", facts.cumulative_doxorubicin, "administration", True),
@@ -251,8 +255,8 @@ def _words_shown(criteria: CriterionResult | None, detail: str) -> str:
 def lead_lines(determination: Determination, *, pa_to_submit: bool = False) -> list[str]:
     """The decision and the one thing to do."""
     decision = determination.decision
-    where = f"{POLICY_ID}" + (f" {determination.pathway}" if determination.pathway else "")
-    order = determination.order
+    where = escape_markdown(f"{POLICY_ID}" + (f" {determination.pathway}" if determination.pathway else ""))
+    order = escape_markdown(determination.order)  # the draft's id, as the request wrote it
     if decision is Decision.APPROVE and pa_to_submit:
         return [
             f"**Criteria met** per the EHR data ({where}; {order}).",
@@ -288,7 +292,7 @@ def lead_lines(determination: Determination, *, pa_to_submit: bool = False) -> l
         return [
             f"**Evidence received** ({where}; {order}).",
             "**To do:** nothing more to send: the supporting evidence for "
-            + ", ".join(determination.evidence_under_review)
+            + ", ".join(escape_markdown(criterion) for criterion in determination.evidence_under_review)
             + " awaits the payer's review.",
         ]
     if decision is Decision.PEND:
@@ -301,7 +305,7 @@ def lead_lines(determination: Determination, *, pa_to_submit: bool = False) -> l
         if determination.off_label_policies:
             lines.append(
                 "**To do:** request an off-label review under the line of business's off-label use policy "
-                f"(I.C.2): {', '.join(determination.off_label_policies)}."
+                f"(I.C.2): {', '.join(escape_markdown(p) for p in determination.off_label_policies)}."
             )
         return lines
     return [f"{order} ({where})."]
@@ -316,14 +320,16 @@ def needed_lines(determination: Determination) -> list[str]:
     # What is still open about each is said once, on its criterion below; a request about the pathway
     # as a whole (the doxorubicin schedule) has no open criterion below to say it, so it says it here.
     lines += [
-        f"- **{doc.criterion}**: "
-        + (doc.request if doc.criterion == determination.pathway else doc.request.split(" Still open: ")[0])
+        f"- **{escape_markdown(doc.criterion)}**: "
+        + escape_markdown(
+            doc.request if doc.criterion == determination.pathway else doc.request.split(" Still open: ")[0]
+        )
         for doc in determination.documentation
     ]
     if not determination.documentation:
         lines.append(f"- the chart notes supporting every criterion listed as {NOT_SHOWN} below")
     lines += [
-        f"- **{criterion}**: evidence received, awaiting the payer's review"
+        f"- **{escape_markdown(criterion)}**: evidence received, awaiting the payer's review"
         for criterion in determination.evidence_under_review
     ]
     return lines
@@ -337,9 +343,13 @@ def unread_lines(determination: Determination) -> list[str]:
         return []
     lines = ["### Not read in full"]
     for item in unread[:MAX_SHOWN]:
-        lines.append(f"- **{item.key}**: {item.reason}; left unknown: {', '.join(item.left_unknown)}")
+        # a key, a reason and what it left unknown may quote the request or the server: escaped
+        left_unknown = ", ".join(escape_markdown(part) for part in item.left_unknown)
+        lines.append(
+            f"- **{escape_markdown(item.key)}**: {escape_markdown(item.reason)}; left unknown: {left_unknown}"
+        )
     if len(unread) > MAX_SHOWN:
-        lines.append(f"- and {keys(unread[MAX_SHOWN:])}")
+        lines.append(f"- and {escape_markdown(keys(unread[MAX_SHOWN:]))}")
     lines += [
         "",
         "**To complete:** sign again once fhirServer answers these searches in full, or send them whole in "
@@ -356,18 +366,19 @@ def instructions_detail(
     preface: tuple[str, ...] = (),
 ) -> str:
     """``preface``: said before everything else (order-dispatch: how the determination stands against the
-    one on record); ``notes``: after everything else."""
+    one on record), Markdown its builder wrote with the texts it quotes escaped; ``notes``: after everything
+    else, Markdown the caller wrote, its own texts escaped (``hook_response``)."""
     lead = lead_lines(determination, pa_to_submit=pa_to_submit)
     lines = [*preface, ""] if preface else []
     lines.append(lead[0])
     for line in lead[1:]:  # the decision and what to do: separate paragraphs, seen at a glance
         lines += ["", line]
     if determination.reason and determination.criteria is None:  # the criteria below say it otherwise
-        lines += ["", determination.reason]
+        lines += ["", escape_markdown(determination.reason)]
     if determination.decision is not Decision.NOT_APPLICABLE and (
         unknown_line := line_of_business_note(determination.facts, determination.if_applies)
     ):
-        lines += ["", unknown_line]
+        lines += ["", escape_markdown(unknown_line)]
     needed = needed_lines(determination)
     if needed:
         lines += ["", *needed]

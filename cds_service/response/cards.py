@@ -3,18 +3,22 @@
 Every card has a `uuid`, a summary under 140 characters naming dexrazoxane and the decision, an indicator
 (info for approve and not-applicable, warning for pend and deny: §resp-1 keeps `critical` for clinical harm),
 and a `source` naming the health plan (§resp-4) with a CRD card-type topic (§resp-5) and the policy url.
+Card and suggestion uuids are minted with the service's key (``card_ids``), so feedback about them is
+recognised. Text that enters a `detail` and is not our own Markdown goes through
+``markdown.escape_markdown``; the `summary` is plain text (CDS Hooks 2.0) and carries no chart text.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from cds_service.card_ids import issued_uuid
 from cds_service.policy.cp_phar_418 import POLICY_ID, POLICY_TITLE, POLICY_URL
 from cds_service.policy.determination import Decision, Determination
 from cds_service.response.card_detail import instructions_detail
 from cds_service.response.crd_terms import CardType, CrdVersion, card_topic
 from cds_service.response.dose_proposal import DoseProposal
+from cds_service.response.markdown import escape_markdown
 
 POLICY_LINK_LABEL = f"{POLICY_TITLE} ({POLICY_ID})"
 SUMMARY_LIMIT = 140  # CDS Hooks 2.0 Card.summary: "<140 characters"
@@ -50,9 +54,11 @@ def _card(
     detail: str,
     health_plan: str,
     version: CrdVersion,
+    key: bytes,
 ) -> dict[str, Any]:
     return {
-        "uuid": str(uuid.uuid4()),
+        # recognised as this service's when feedback names it (card_ids)
+        "uuid": issued_uuid(key),
         "summary": _summary(summary),
         "indicator": indicator,
         "detail": detail,
@@ -97,6 +103,7 @@ def instructions_card(
     notes: tuple[str, ...],
     health_plan: str,
     version: CrdVersion,
+    key: bytes,
     pa_to_submit: bool = False,
     preface: tuple[str, ...] = (),
 ) -> dict[str, Any]:
@@ -112,11 +119,12 @@ def instructions_card(
         detail=instructions_detail(determination, notes=notes, pa_to_submit=pa_to_submit, preface=preface),
         health_plan=health_plan,
         version=version,
+        key=key,
     )
 
 
 def external_reference_card(
-    determination: Determination, *, health_plan: str, version: CrdVersion
+    determination: Determination, *, health_plan: str, version: CrdVersion, key: bytes
 ) -> dict[str, Any]:
     """The External Reference card: the policy, as an absolute link (CRD §resp-17: not a PA portal)."""
     card = _card(
@@ -124,17 +132,24 @@ def external_reference_card(
         card_type=CardType.GUIDELINE,
         summary=f"Dexrazoxane {DECISION_WORDS[determination.decision]}: read payer policy {POLICY_ID}",
         indicator="info",
-        detail=f"The criteria applied to {determination.order} are those of {POLICY_LINK_LABEL}, "
+        detail=f"The criteria applied to {escape_markdown(determination.order)} are those of "
+        f"{escape_markdown(POLICY_LINK_LABEL)}, "
         "including the documentation the plan may ask for and the approval durations.",
         health_plan=health_plan,
         version=version,
+        key=key,
     )
     card["links"] = [{"label": POLICY_LINK_LABEL, "url": POLICY_URL, "type": "absolute"}]
     return card
 
 
 def propose_alternate_card(
-    determination: Determination, proposal: DoseProposal, *, health_plan: str, version: CrdVersion
+    determination: Determination,
+    proposal: DoseProposal,
+    *,
+    health_plan: str,
+    version: CrdVersion,
+    key: bytes,
 ) -> dict[str, Any]:
     """Propose Alternate Request: one suggestion that `update`s the draft to the largest covered dose."""
     card = _card(
@@ -143,15 +158,18 @@ def propose_alternate_card(
         summary=f"Dexrazoxane {proposal.exceeds} above the {POLICY_ID} limit ({proposal.rule}): "
         f"{DECISION_WORDS[determination.decision]} as ordered",
         indicator="warning",
-        detail=f"The ordered {proposal.exceeds} exceeds what {POLICY_ID} {proposal.rule} allows. "
-        f"The largest {proposal.exceeds} the policy allows: {proposal.summary}.",
+        detail=escape_markdown(
+            f"The ordered {proposal.exceeds} exceeds what {POLICY_ID} {proposal.rule} allows. "
+            f"The largest {proposal.exceeds} the policy allows: {proposal.summary}."
+        ),
         health_plan=health_plan,
         version=version,
+        key=key,
     )
     card["selectionBehavior"] = "at-most-one"
     card["suggestions"] = [
         {
-            "uuid": str(uuid.uuid4()),
+            "uuid": issued_uuid(key),
             "label": f"Change to the largest {proposal.exceeds} the policy allows",
             "isRecommended": True,
             "actions": [

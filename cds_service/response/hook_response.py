@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 
-from cds_service.assertion_ids import Assessed
+from cds_service.assertion_ids import Assessed, assertion_key
 from cds_service.dtr.questionnaire import questionnaire_canonical
 from cds_service.policy.cp_phar_418 import POLICY_ID
 from cds_service.policy.determination import Decision, Determination
@@ -24,6 +24,7 @@ from cds_service.response.configuration import ResponseOptions
 from cds_service.response.coverage_information import coverage_information
 from cds_service.response.crd_terms import CardType
 from cds_service.response.dose_proposal import dose_proposal
+from cds_service.response.markdown import escape_markdown
 from cds_service.response.order_update import NO_ID_PROBLEM, coverage_update
 from cds_service.response.revision_note import revision_lines
 from cds_service.settings import Settings
@@ -49,8 +50,8 @@ def _invalid_order_note(problem: str) -> str:
     if problem == NO_ID_PROBLEM:
         return NO_ORDER_ID_NOTE
     return (
-        f"_The draft order is not valid FHIR R4 ({problem}), so the coverage information could not be "
-        "attached to it; the decision above stands._"
+        f"_The draft order is not valid FHIR R4 ({escape_markdown(problem)}), so the coverage information "
+        "could not be attached to it; the decision above stands._"
     )
 
 
@@ -97,7 +98,7 @@ def _cards(
     settings: Settings,
     preface: tuple[str, ...] = (),
 ) -> list[tuple[int, dict[str, Any]]]:
-    plan, version = settings.health_plan_name, options.version
+    plan, version, key = settings.health_plan_name, options.version, assertion_key(settings)
     if determination.facts is None:
         return []  # not a dexrazoxane order that was assessed: no card (CONTRACT §2)
     cards: list[tuple[int, dict[str, Any]]] = []
@@ -110,6 +111,7 @@ def _cards(
                     notes=notes,
                     health_plan=plan,
                     version=version,
+                    key=key,
                     pa_to_submit=not options.unsolicited_determ,
                     preface=preface,
                 ),
@@ -122,10 +124,11 @@ def _cards(
     # it keeps the draft's shape even where that is not valid R4 (the sandbox's `category` object), as the
     # coverage-information update does.
     if proposal is not None and options.wants(CardType.THERAPY_ALTERNATIVES_REQ):
-        card = propose_alternate_card(determination, proposal, health_plan=plan, version=version)
+        card = propose_alternate_card(determination, proposal, health_plan=plan, version=version, key=key)
         cards.append((_PROPOSAL, card))
     if options.wants(CardType.GUIDELINE):
-        cards.append((_REFERENCE, external_reference_card(determination, health_plan=plan, version=version)))
+        reference = external_reference_card(determination, health_plan=plan, version=version, key=key)
+        cards.append((_REFERENCE, reference))
     return cards
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from cds_service.policy.basis import Revision, Standing
 from cds_service.policy.determination import Determination
 from cds_service.response.cards import DECISION_WORDS
+from cds_service.response.markdown import escape_markdown
 
 
 def _words(decision: str | None) -> str:
@@ -18,7 +19,8 @@ def _words(decision: str | None) -> str:
 
 
 def revision_lines(revision: Revision | None, determination: Determination) -> tuple[str, ...]:
-    """The lines (Markdown) that open the Instructions card's detail; none outside order-dispatch."""
+    """The lines (Markdown) that open the Instructions card's detail; none outside order-dispatch. The
+    changes named quote the record, so each is escaped (``markdown.escape_markdown``)."""
     if revision is None:
         return ()
     since = revision.recorded_on.isoformat() if revision.recorded_on else "an earlier hook"
@@ -32,7 +34,11 @@ def revision_lines(revision: Revision | None, determination: Determination) -> t
         outcome = f"was {was}, now {now}" if was != now else f"still {now}"
         return (
             f"**Determination changed since {since}** ({outcome}): decided again because the record changed:",
-            *(f"- {change}" for change in revision.changes or ("what the determination rests on",)),
+            # a change quotes values of both determinations (a coverage's reference, a fact's value)
+            *(
+                f"- {escape_markdown(change)}"
+                for change in revision.changes or ("what the determination rests on",)
+            ),
         )
     if revision.standing is Standing.NEW:
         return ("**No earlier determination on record** for this order: decided now.",)

@@ -22,7 +22,10 @@ class DeterminationRecord:
     approval_start: date | None
     approval_end: date | None  # inclusive
     criteria: dict[str, str]  # criterion id -> met | not_met | unknown
-    determination: dict[str, Any]  # CONTRACT §4 JSON
+    # The determination's JSON (docs/determination.md) as stored by rows written before migration 0003;
+    # None on later rows, which keep it packed (``packed``, ``policy.stored``: read with
+    # ``policy.stored.stored_document``).
+    determination: dict[str, Any] | None
     prefill: dict[str, Any]  # {"subject": "Patient/..." | None, "answers": {linkId: [answer, ...]}}
     client: str  # the verified JWT issuer of the EHR that asked ("" with authentication off)
     satisfied_pa_id: str | None
@@ -34,6 +37,8 @@ class DeterminationRecord:
     order_key: str | None = None
     basis: dict[str, Any] | None = None
     hook: str | None = None
+    # Migration 0003: the determination's JSON packed (``policy.stored.pack``), a tenth of its size or less.
+    packed: bytes | None = None
 
 
 @dataclass(frozen=True)

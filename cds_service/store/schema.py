@@ -6,7 +6,7 @@ deletes by it.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, DateTime, Index, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, Date, DateTime, Index, LargeBinary, MetaData, String, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData(
@@ -30,7 +30,9 @@ determinations = Table(
     Column("approval_start", Date),
     Column("approval_end", Date),
     Column("criteria", JSON_TYPE, nullable=False),
-    Column("determination", JSON_TYPE, nullable=False),
+    # The determination's JSON whole: rows written before migration 0003; SQL NULL on later rows (``packed``),
+    # not a JSON null: the column says there is no JSON, not that the JSON is null.
+    Column("determination", JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")),
     Column("prefill", JSON_TYPE, nullable=False),
     Column("client", Text, nullable=False),
     Column("satisfied_pa_id", String(64)),
@@ -40,6 +42,8 @@ determinations = Table(
     Column("order_key", String(64)),
     Column("basis", JSON_TYPE),
     Column("hook", String(32)),
+    # Migration 0003: the determination's JSON packed (``policy.stored``); null on rows written before it.
+    Column("packed", LargeBinary),
     Index("ix_determinations_expires_at", "expires_at"),
     Index("ix_determinations_order_key", "order_key"),
 )

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy.exc
 from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -52,7 +53,8 @@ def _database_down(error: BaseException) -> bool:
 
 def text_safe(value: Any) -> Any:
     """``value`` with every NUL character in its strings replaced by U+FFFD: PostgreSQL refuses NUL in
-    text and JSONB, and any string a caller sends (an id, a display echoed in a reason) can carry one."""
+    text and JSONB, and any string a caller sends (an id, a display echoed in a reason) can carry one.
+    Bytes (a packed determination, a binary column) are left as they are."""
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd") if "\x00" in value else value
     if isinstance(value, dict):
@@ -60,6 +62,17 @@ def text_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [text_safe(item) for item in value]
     return value
+
+
+def _row_text_safe(row: dict[str, Any]) -> dict[str, Any]:
+    """``text_safe`` of a row, walking a JSON value only when it holds a NUL: orjson writes one as
+    ``\\u0000``, so one C-speed encoding tells (a literal backslash-u0000 in a string only costs the walk)."""
+    safe = {}
+    for key, value in row.items():
+        if isinstance(value, str) or (isinstance(value, dict | list) and b"\\u0000" in orjson.dumps(value)):
+            value = text_safe(value)
+        safe[key] = value
+    return safe
 
 
 # After a failure, operations fail at once for this long instead of each waiting out the timeout again (a
@@ -120,6 +133,7 @@ def _determination_record(row: Any) -> DeterminationRecord:
         order_key=row["order_key"],
         basis=row["basis"],
         hook=row["hook"],
+        packed=row["packed"],
     )
 
 
@@ -212,11 +226,12 @@ class SqlStore:
                 "order_key": r.order_key,
                 "basis": r.basis,
                 "hook": r.hook,
+                "packed": r.packed,
             }
             for r in records
         ]
         async with self._operation("save_determinations"), self._transaction() as connection:
-            await connection.execute(self._save, [text_safe(row) for row in rows])
+            await connection.execute(self._save, [_row_text_safe(row) for row in rows])
 
     async def determination(self, assertion_id: str, *, now: datetime) -> DeterminationRecord | None:
         table = schema.determinations
@@ -285,4 +300,10 @@ class SqlStore:
             await connection.execute(text("SELECT 1"))
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        """Closes the pool's connections, bounded by the store's timeout: a database that stops answering
+        must not hold the service's shutdown (its connections go with the process)."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self.engine.dispose()
+        except TimeoutError:
+            STORE_ERRORS.labels("close").inc()

@@ -8,9 +8,9 @@ feedback and DTR endpoints. Two helpers exist only for it:
   decision expected beside each, moved to today (``scenarios``);
 - ``POST /tester/answer``: what the page shows after it fires a hook, from one evaluation: the answer of
   the hook the posted request names (order-select, order-sign or order-dispatch: the same evaluation and
-  responder as its service, recording as it records) with the determinations behind it
-  (docs/determination.md), so the FHIR server is read once per hook fired, not once for the cards and again
-  for the criteria;
+  responder as its service, in a decision process when the service has them, recording as it records) with
+  the determinations behind it (docs/determination.md), so the FHIR server is read once per hook fired, not
+  once for the cards and again for the criteria;
 - ``POST /tester/determination``: the determination JSON (docs/determination.md) of a posted hook
   request (any of the three hooks), through the same parsing and evaluation as the hook (the whole
   criteria tree, every reference).
@@ -33,9 +33,8 @@ from starlette.responses import Response
 from cds_service.auth.dependency import client_of
 from cds_service.deps import AUTHENTICATED, RuntimeDep
 from cds_service.errors import NotFound
-from cds_service.hooks.admission import HookDeadline, evaluate_within
-from cds_service.hooks.responders import RESPONDERS, Call
-from cds_service.policy.render import determination_to_json
+from cds_service.hooks.admission import HookDeadline
+from cds_service.hooks.decision import Answer, decide_within, store_records
 from cds_service.tester.scenarios import find_scenario, list_scenarios, scenario_request
 
 # The page's files: name -> media type. Nothing else under /tester/static is served.
@@ -65,9 +64,11 @@ def _static(name: str) -> bytes:
 
 
 def _json(content: object) -> Response:
-    return Response(
-        orjson.dumps(content), media_type="application/json", headers={"Cache-Control": "no-store"}
-    )
+    return _answered(orjson.dumps(content))
+
+
+def _answered(body: bytes) -> Response:
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 @page_router.get("/tester")
@@ -105,42 +106,39 @@ async def determination(request: Request, runtime: RuntimeDep) -> Response:
     # must not starve the hook services of their slots (hooks/admission.py).
     with runtime.admission.admit():
         deadline = HookDeadline(runtime.settings.hook_deadline_seconds)
-        _request, evaluation = await evaluate_within(
+        decided = await decide_within(
             deadline,
             request.body,
             settings=runtime.settings,
             http=runtime.http(),
+            pool=runtime.decisions,
+            store=runtime.store,
             today=date.today(),
-            hook=None,
+            answer=Answer.DETERMINATIONS,
         )
         deadline.check("rendering")
-        return _json([determination_to_json(d) for d in evaluation.determinations])
+        return _answered(decided.body)
 
 
 @data_router.post("/answer")
 async def answer(request: Request, runtime: RuntimeDep) -> Response:
     """The answer of the hook a posted request names and the determinations it rests on, from one
-    evaluation: ``{"response": <the CDS Hooks response>, "determinations": [<determination JSON>, ...]}``."""
+    evaluation: ``{"response": <the CDS Hooks response>, "determinations": [<determination JSON>, ...]}``,
+    recorded as the hook records (its service's decision path, ``hooks.decision.decide_within``)."""
     # Admitted and bounded like the hooks themselves (hooks/admission.py).
     with runtime.admission.admit():
-        settings = runtime.settings
-        deadline = HookDeadline(settings.hook_deadline_seconds)
-        today = date.today()
-        hook_request, evaluation = await evaluate_within(
+        deadline = HookDeadline(runtime.settings.hook_deadline_seconds)
+        decided = await decide_within(
             deadline,
             request.body,
-            settings=settings,
+            settings=runtime.settings,
             http=runtime.http(),
-            today=today,
+            pool=runtime.decisions,
+            store=runtime.store,
+            today=date.today(),
             client=client_of(request),
-            hook=None,
+            answer=Answer.WITH_DETERMINATIONS,
         )
-        deadline.check("responding")
-        call = Call(hook_request, evaluation, runtime.store, settings, client_of(request), today)
-        responded = await RESPONDERS[hook_request.hook](call)
-    return _json(
-        {
-            "response": responded.body,
-            "determinations": [determination_to_json(d) for d in evaluation.determinations],
-        }
-    )
+        deadline.check("storing")
+        await store_records(runtime.store, decided)
+    return _answered(decided.body)

@@ -35,6 +35,7 @@ from make_cases import (
     request,
     subject,
 )
+from make_not_read_elsewhere_cases import disease_status
 from make_record_cases import RecordCase, resources
 
 Json = dict[str, Any]
@@ -255,6 +256,13 @@ def new_cardiomyopathy(body: Json) -> None:
     )
 
 
+def disease_improved_beside_a_new_cardiomyopathy(body: Json) -> None:
+    """The treating team records the cancer improved (mCODE Cancer Disease Status), and a new cardiomyopathy
+    since dexrazoxane began: the record says no one thing about the response to therapy."""
+    _append(body, "diseaseStatusObservations", disease_status("268910001", "Patient's condition improved"))
+    new_cardiomyopathy(body)
+
+
 def ejection_fraction_fell(body: Json) -> None:
     _append(
         body,
@@ -469,6 +477,26 @@ def cases() -> list[RecordCase]:
                 documented={"II.A.3": True},
             ),
             new_cardiomyopathy,
+        ),
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-disease-improved-beside-a-new-cardiomyopathy",
+                expect(
+                    "pend",
+                    "II.A",
+                    criteria={"II.A.3": U},
+                    documentation=["II.A.3"],
+                    reasons={
+                        "II.A.3": [
+                            "Observation/cancer-disease-status",
+                            "the record contradicts it",
+                            "Condition/cardiomyopathy",
+                        ]
+                    },
+                ),
+                prior_dexrazoxane=True,
+            ),
+            disease_improved_beside_a_new_cardiomyopathy,
         ),
         RecordCase(
             Case(

@@ -219,3 +219,40 @@ async def test_an_infinite_exp_is_refused(verifier: ClientTokenVerifier) -> None
     text = json.dumps(claims).replace(f'"exp": {claims["exp"]}', '"exp": 1e400')
     forged = base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
     assert await rejected(verifier, f"{header}.{forged}.{signature}") == "claims"
+
+
+def _without_alg(*keys: object) -> dict[str, object]:
+    return {"keys": [{k: v for k, v in key.public_jwk.items() if k != "alg"} for key in keys]}  # type: ignore[attr-defined]
+
+
+def _forged(alg: str, kid: str) -> str:
+    def b64(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUD, "iat": now, "exp": now + 300, "jti": "forged"}
+    return f"{b64({'alg': alg, 'kid': kid, 'typ': 'JWT'})}.{b64(claims)}.AAAA"
+
+
+@pytest.mark.parametrize(("alg", "kid"), [("RS384", "ec-1"), ("ES384", "rsa-1")])
+async def test_an_algorithm_the_key_cannot_do_fails_the_key_check(alg: str, kid: str) -> None:
+    """With JWKs that declare no alg, PyJWT raised TypeError ("Expecting a PEM-formatted key") for an
+    EC key asked to verify RS384: refused as ``key`` before PyJWT is asked."""
+    verifier = verifier_for({ISSUER: JWKS_URL}, _without_alg(ec_key(), rsa_key()))
+    assert await rejected(verifier, _forged(alg, kid)) == "key"
+
+
+async def test_an_es384_token_needs_a_p384_key() -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from jwt.algorithms import ECAlgorithm
+
+    p256 = ECAlgorithm.to_jwk(ec.generate_private_key(ec.SECP256R1()).public_key(), as_dict=True)
+    verifier = verifier_for({ISSUER: JWKS_URL}, {"keys": [{**p256, "kid": "ec-1", "use": "sig"}]})
+    assert await rejected(verifier, _forged("ES384", "ec-1")) == "key"
+
+
+@pytest.mark.parametrize("jti", ["\ud800", "a\udfffb", ""])
+async def test_a_jti_utf8_cannot_encode_fails_the_claims_check(
+    verifier: ClientTokenVerifier, jti: str
+) -> None:
+    assert await rejected(verifier, mint(ec_key(), AUD, jti=jti)) == "claims"

@@ -221,3 +221,44 @@ async def test_a_token_longer_than_16_kib_is_refused_unread(
         assert_refused(await call(client, "GET", "/cds-services", None, long_token))
         assert (await call(client, "GET", "/cds-services", None, fits)).status_code == 200
     assert '"check": "size"' in capsys.readouterr().out
+
+
+def _b64url(data: dict[str, Any]) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(orjson.dumps(data)).rstrip(b"=").decode()
+
+
+def forged(alg: str, kid: str, audience: str) -> str:
+    """A token whose header names ``alg`` for the key ``kid``, with a signature that is not one."""
+    header = {"alg": alg, "kid": kid, "typ": "JWT"}
+    claims = {"iss": ISSUER, "aud": audience, "iat": now(), "exp": now() + 300, "jti": f"forged-{alg}"}
+    return f"{_b64url(header)}.{_b64url(claims)}.AAAA"
+
+
+CANNOT_VERIFY = {
+    # JWKs that declare no "alg" (many do not): the header's algorithm is the only one named
+    "RS384-for-an-EC-key": lambda aud: forged("RS384", "ec-1", aud),
+    "ES384-for-an-RSA-key": lambda aud: forged("ES384", "rsa-1", aud),
+    # signed by the right key, but a jti no database can hold (JSON escapes a lone surrogate)
+    "jti-lone-surrogate": lambda aud: mint(ec_key(), aud, jti="\ud800-replay"),
+}
+
+
+@pytest.mark.parametrize("make_token", CANNOT_VERIFY.values(), ids=CANNOT_VERIFY.keys())
+async def test_a_token_the_service_cannot_verify_is_401_not_500(
+    serve_app: ServeApp, auth_settings: Settings, make_token: Any
+) -> None:
+    """Both answered 500 before: PyJWT raised TypeError for a key of the wrong kind, and the store could
+    not encode the jti. The SQL store is the one in use (serve_app runs the lifespan)."""
+    without_alg = {
+        "keys": [{k: v for k, v in key.public_jwk.items() if k != "alg"} for key in (ec_key(), rsa_key())]
+    }
+    with respx.mock(using=None) as mock:
+        mock.get(JWKS_URL).mock(return_value=httpx.Response(200, json=without_alg))
+        async with serve_app(auth_settings, http_client=through(mock)) as client:
+            token = make_token(BASE_URL + SERVICE_PATH)
+            assert_refused(await call(client, "POST", SERVICE_PATH, orjson.dumps(EXAMPLE), token))
+            # the same keys still verify a good token
+            good = mint(ec_key(), BASE_URL + "/cds-services")
+            assert (await call(client, "GET", "/cds-services", None, good)).status_code == 200

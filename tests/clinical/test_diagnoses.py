@@ -3,6 +3,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import orjson
+
+from cds_service.clinical import codes, ph_status
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.codes import ICD10CM, SNOMED
 from cds_service.clinical.extract import extract_facts
@@ -16,11 +19,11 @@ from tests.clinical.builders import (
     administration,
     condition,
     medication_request,
-    observation,
     patient,
     pool_of,
     snomed_condition,
 )
+from tests.conftest import REPO_ROOT
 
 
 def recorded(*conditions: Resource, order: Resource | None = None) -> list[dx.Diagnosis]:
@@ -57,42 +60,13 @@ def test_all_ph_status_and_relapse() -> None:
     plain = recorded(condition("a", "C91.00"))
     assert dx.acute_lymphoblastic_leukemia(plain).value is True
     assert dx.relapsed_or_refractory(plain).value is None
-    assert dx.ph_positive(plain, []).value is None
+    assert ph_status.ph_positive(plain, []).value is None
     assert dx.relapsed_or_refractory(recorded(condition("a", "C91.02"))).value is True
     assert dx.relapsed_or_refractory(recorded(condition("a", "C91.00", status="relapse"))).value is True
     ph = recorded(snomed_condition("ph", "426955004"))
     assert dx.acute_lymphoblastic_leukemia(ph).value is True
-    assert dx.ph_positive(ph, []).value is True
+    assert ph_status.ph_positive(ph, []).value is True
     assert not dx.acute_lymphoblastic_leukemia(recorded(condition("cml", "C92.10"))).value
-
-
-def bcr_abl1(rid: str, **value: object) -> Resource:
-    resource = observation(rid, "46434-7", "2026-05-01", 0, "%")
-    del resource["valueQuantity"]
-    resource.update(value)
-    return resource
-
-
-def test_bcr_abl1_results_decide_ph_status() -> None:
-    positive = bcr_abl1("p", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "10828004"}]})
-    negative = bcr_abl1("n", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
-    ratio = bcr_abl1("r", valueQuantity={"value": 0.35, "unit": "%"})
-    zero = bcr_abl1("z", valueQuantity={"value": 0, "unit": "%"})
-    by_interpretation = bcr_abl1("i", interpretation=[{"coding": [{"code": "NEG"}]}])
-    assert dx.ph_positive([], [negative]).value is False
-    assert dx.ph_positive([], [ratio]).value is True
-    assert dx.ph_positive([], [zero, by_interpretation]).value is False
-    # a negative result after a positive one is a treated Ph+ leukemia, not a Ph-negative one
-    assert dx.ph_positive([], [positive, negative]).value is True
-
-
-def test_a_ratio_below_the_detection_limit_is_not_detected_and_the_lab_interpretation_wins() -> None:
-    below = bcr_abl1("b", valueQuantity={"value": 0.001, "comparator": "<", "unit": "%"})
-    assert dx.ph_positive([], [below]).value is False
-    flagged = bcr_abl1(
-        "f", valueQuantity={"value": 0, "unit": "%"}, interpretation=[{"coding": [{"code": "POS"}]}]
-    )
-    assert dx.ph_positive([], [flagged]).value is True
 
 
 def named(rid: str, code: str, text: str, **kwargs: Any) -> Resource:
@@ -335,7 +309,7 @@ def test_a_tentative_diagnosis_is_unknown_not_met_nor_absent() -> None:
         (lambda d: dx.wilms_tumor(d, 40), snomed_condition("d", "302849000", **maybe)),
         (lambda d: dx.wilms_tumor(d, 4), named("d", "C64.1", "Nephroblastoma", **maybe)),
         (lambda d: dx.neuroblastoma(d, 3), snomed_condition("d", "432328008", **maybe)),
-        (lambda d: dx.ph_positive(d, []), snomed_condition("d", "426955004", **maybe)),
+        (lambda d: ph_status.ph_positive(d, []), snomed_condition("d", "426955004", **maybe)),
     ]
     for read, resource in checks:
         fact = read(recorded(resource))
@@ -406,24 +380,38 @@ def test_a_histology_charted_as_a_question_settles_nothing() -> None:
         assert (fact.value, fact.evidence) == (None, ("Condition/k",)), text
 
 
-def test_a_bcr_abl1_result_reported_as_a_panels_component_is_read() -> None:
-    # A leukemia panel whose BCR-ABL1 result is a component: read as a result, so a positive one there is
-    # not lost behind a negative one reported on its own (which alone would read Ph-negative).
-    panel = observation("panel", "69548-6", "2026-05-01", 0, "1")  # any panel code the service does not list
-    del panel["valueQuantity"]
-    panel["component"] = [
-        {
-            "code": {"coding": [{"system": "http://loinc.org", "code": "46434-7"}]},
-            "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "10828004"}]},
-        }
+def test_left_open_asks_only_the_indications_a_code_could_concern_and_misses_none() -> None:
+    """Every ICD-10-CM code of the neoplasms chapter (with its title as its text) and every SNOMED CT
+    concept the service lists: ``left_open``, which asks only the indications whose codes or words the
+    diagnosis holds, says what asking all seven says."""
+    table = orjson.loads((REPO_ROOT / "cds_service" / "data" / "icd10.json").read_bytes())["icd-10-cm"]
+    every = [
+        dx.metastatic_breast_cancer,
+        dx.acute_lymphoblastic_leukemia,
+        dx.aggressive_mature_b_cell_lymphoma,
+        dx.hodgkin_lymphoma,
+        dx.wilms_tumor,
+        dx.neuroblastoma,
     ]
-    negative = bcr_abl1("neg", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
-    assert dx.ph_positive([], [negative]).value is False
-    both = dx.ph_positive([], [negative, panel])
-    assert (both.value, both.evidence) == (True, ("Observation/panel",))
-    unreadable = {**panel, "component": [{**panel["component"][0], "valueCodeableConcept": {"text": "see"}}]}
-    unread = dx.ph_positive([], [negative, unreadable])
-    assert (unread.value, unread.settled, unread.unread) == (False, None, ("Observation/panel",))
+    names = [f.__name__ for f in every]
+    concepts = [
+        {"coding": [{"system": ICD10CM, "code": code}], "text": title}
+        for code, (title, _block) in table["codes"].items()
+        if code[:1] in "CD"
+    ]
+    concepts += [
+        {"coding": [{"system": SNOMED, "code": code}]}
+        for name in dir(codes)
+        if name.startswith("SCT_") and isinstance(getattr(codes, name), frozenset)
+        for code in getattr(codes, name)
+    ]
+    for concept in concepts:
+        diagnosis = dx.diagnosis_of(concept, "Encounter/e")
+        for age in (6, 40):
+            asked_all = {n for n, f in zip(names, every, strict=True) if f([diagnosis]).value is not False}
+            if dx.soft_tissue_sarcoma([diagnosis], age).value is not False:
+                asked_all.add("soft_tissue_sarcoma")
+            assert dx.left_open(diagnosis, age) == asked_all, concept
 
 
 def test_an_indication_not_met_names_the_past_diagnosis_set_aside() -> None:
@@ -441,20 +429,3 @@ def test_an_indication_not_met_names_the_past_diagnosis_set_aside() -> None:
     assert found.reason.endswith(
         "Condition/wilms (resolved) set aside: a past Wilms tumor, not the current indication"
     )
-
-
-def test_a_bcr_abl1_result_whose_answer_and_interpretation_disagree_contradicts_itself() -> None:
-    """Not plausible is not a fact: coded "Negative" beside the interpretation POS is no Ph status to meet
-    Ph-negative (or Ph-positive) ALL on; it is unread beside the Ph status."""
-    torn = bcr_abl1(
-        "t",
-        valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]},
-        interpretation=[{"coding": [{"code": "POS"}]}],
-    )
-    found = dx.ph_positive([], [torn])
-    assert found.value is None and found.unread == ("Observation/t",)
-    assert "contradicts itself" in found.reason
-    # beside a negative result that reads, Ph-negative is unread, never met
-    negative = bcr_abl1("n", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
-    beside = dx.ph_positive([], [negative, torn])
-    assert beside.value is False and beside.unread == ("Observation/t",) and beside.settled is None

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cds_service.clinical import schedule as plans
 from cds_service.clinical.limits import PLANNED_DOSES_PER_ORDER
 from cds_service.clinical.schedule import (
     PlannedDose,
@@ -508,3 +509,19 @@ def test_any_numbers_in_a_timing_give_a_schedule_within_the_cap(
 )
 def test_a_regimen_length_written_as_a_range(text: str, found: str) -> None:
     assert range_in_words([text]) == found
+
+
+def test_a_plan_is_kept_by_its_order_s_json_and_never_served_for_another() -> None:
+    def order(count: int) -> dict[str, object]:
+        return {
+            "resourceType": "MedicationRequest",
+            "authoredOn": "2026-11-28",
+            "dosageInstruction": [{"timing": {"repeat": {"count": count, "period": 21, "periodUnit": "d"}}}],
+        }
+
+    first = plans.schedule_plan(order(4))
+    assert plans.schedule_plan(order(4)) is first  # an equal order: the plan kept
+    assert plans.schedule_plan(order(6)).size == 6 and first.size == 4  # another order: its own plan
+    big = {**order(2), "note": [{"text": "x" * 20000}]}  # past the key bound: read, not kept
+    assert plans.schedule_plan(big) is not plans.schedule_plan(big)
+    assert plans.schedule_plan(big).size == 2

@@ -18,6 +18,7 @@ from cds_service.clinical.facts import DoseTotal
 from cds_service.dtr.against_record import against_record
 from cds_service.dtr.store import record_determinations
 from cds_service.policy.basis import Standing
+from cds_service.policy.stored import stored_document
 from cds_service.settings import Settings
 from cds_service.store import schema
 from cds_service.store.protocol import StoreUnavailable
@@ -85,7 +86,8 @@ async def test_changed_names_what_changed_and_is_recorded_under_the_same_id(stor
     recorded = await record_determinations(store, [found], patient_id=PATIENT_ID, now=DISPATCHED)
     assert found.assertion is not None and recorded == [found.assertion.assertion_id]
     stored = await store.determination(found.assertion.assertion_id, now=DISPATCHED)
-    assert stored is not None and stored.determination["facts"]["cumulative_doxorubicin_mg_m2"] == 350.0
+    assert stored is not None
+    assert stored_document(stored)["facts"]["cumulative_doxorubicin_mg_m2"] == 350.0
     assert stored.hook == "order-sign" and stored.created_at == DISPATCHED
 
 

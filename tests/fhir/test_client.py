@@ -364,3 +364,145 @@ async def test_a_next_link_that_does_not_parse_is_not_followed(
     assert not fetched.complete
     assert fetched.problems == ["conditions: the next page link points outside fhirServer; not followed"]
     assert not client_for(http).owns("http://[::1")
+
+
+def _gzip(chunks: Iterator[bytes] | list[bytes], *, raw_deflate: bool = False) -> bytes:
+    import zlib
+
+    compressor = zlib.compressobj(wbits=-15 if raw_deflate else 31)
+    return b"".join(compressor.compress(chunk) for chunk in chunks) + compressor.flush()
+
+
+async def _streamed(body: bytes) -> AsyncIterator[bytes]:
+    """The body in wire-sized chunks, not read ahead (as a real server's answer)."""
+    for start in range(0, len(body), 16_384):
+        yield body[start : start + 16_384]
+
+
+def _server_answering(body: bytes, encoding: str) -> httpx.AsyncClient:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Encoding": encoding}, content=_streamed(body))
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(answer))
+
+
+MIB = 1 << 20
+# 64 MiB of JSON whitespace after a valid start: ~64 KiB once gzipped, ~200 bytes gzipped twice.
+BOMB = _gzip(iter([b'{"resourceType": "Bundle", "type": "searchset", "pad": "', *([b" " * MIB] * 64)]))
+
+
+async def test_a_gzip_bomb_is_dropped_once_the_decoded_bytes_pass_the_cap() -> None:
+    """httpx decoded each received chunk whole before the cap was checked (64 MiB held for 64 KiB sent);
+    now no more than the cap and one byte are ever decoded."""
+    async with _server_answering(BOMB, "gzip") as http:
+        client = FhirClient(
+            http, BASE, access_token=TOKEN, query_timeout_seconds=5, page_cap=1, max_response_bytes=MIB
+        )
+        fetched = await client.search("conditions", "Condition?patient=p1")
+    assert fetched.problems == [f"conditions: fhirServer answered more than {MIB} bytes; not read"]
+    assert MIB < client.bytes_decoded <= MIB + 1
+
+
+async def test_nested_content_codings_are_not_read() -> None:
+    """The issue's bomb: ``Content-Encoding: gzip, gzip``, 3.5 KB on the wire (here 64 MiB inside)."""
+    twice = _gzip([BOMB])
+    assert len(twice) < 4096
+    async with _server_answering(twice, "gzip, gzip") as http:
+        client = FhirClient(
+            http, BASE, access_token=TOKEN, query_timeout_seconds=5, page_cap=1, max_response_bytes=MIB
+        )
+        fetched = await client.search("conditions", "Condition?patient=p1")
+    assert fetched.problems == [
+        "conditions: fhirServer answered nested content codings (gzip, gzip); not read"
+    ]
+    assert client.bytes_decoded == 0
+
+
+@pytest.mark.parametrize(
+    ("encoding", "raw_deflate"), [("gzip", False), ("x-gzip", False), ("deflate", True), ("identity", None)]
+)
+async def test_a_compressed_answer_within_the_cap_is_read(encoding: str, raw_deflate: bool | None) -> None:
+    import json
+    import zlib
+
+    page = json.dumps(searchset("c1", "c2")).encode()
+    if raw_deflate is None:
+        body = page
+    elif encoding == "deflate":
+        body = zlib.compress(page)  # zlib-wrapped, as RFC 9110 says
+    else:
+        body = _gzip([page])
+    async with _server_answering(body, encoding) as http:
+        fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert fetched.complete, fetched.problems
+    assert [entry["resource"]["id"] for entry in fetched.resources[0]["entry"]] == ["c1", "c2"]
+    if raw_deflate:  # and deflate sent without its zlib wrapper, as some servers do
+        async with _server_answering(_gzip([page], raw_deflate=True), "deflate") as http:
+            assert (await client_for(http).search("conditions", "Condition?patient=p1")).complete
+
+
+@pytest.mark.parametrize(
+    ("encoding", "problem"),
+    [
+        ("br", "a content coding the service does not read (br)"),
+        ("gzip", "a compressed body that does not decode"),
+    ],
+)
+async def test_a_body_that_cannot_be_decoded_is_a_failed_query(encoding: str, problem: str) -> None:
+    async with _server_answering(b"not compressed at all", encoding) as http:
+        fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert fetched.problems == [f"conditions: fhirServer answered {problem}; not read"]
+
+
+async def test_the_request_offers_only_the_codings_read() -> None:
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Accept-Encoding"])
+        return httpx.Response(200, json=searchset())
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        await client_for(http).search("conditions", "Condition")
+    assert seen == ["gzip, deflate"]
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        f"{BASE}/%2e%2e/admin?page=2",  # the server decodes %2e and removes the dot segments: /admin
+        f"{BASE}/%2E%2e/%2e%2E/admin",
+        f"{BASE}/Condition/..%2F..%2Fadmin",  # an encoded slash some servers split on
+        f"{BASE}/Condition/%5C..%5Cadmin",
+        "/r4/Condition/../../admin?page=2",
+        f"{BASE}x/Condition?page=2",  # not below the base by a whole segment
+        "https://user@fhir.example.org/r4/Condition?page=2",
+    ],
+)
+async def test_a_next_link_is_normalised_before_the_same_server_check(
+    router: respx.MockRouter, http: httpx.AsyncClient, link: str
+) -> None:
+    router.get(f"{BASE}/Condition").mock(
+        return_value=httpx.Response(200, json=searchset("c1", next_url=link))
+    )
+    elsewhere = router.route(path__regex=r"^/(?!r4/Condition$)").mock(
+        return_value=httpx.Response(200, json=searchset())
+    )
+    fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert not elsewhere.called, "the token went to another path"
+    assert fetched.problems == ["conditions: the next page link points outside fhirServer; not followed"]
+
+
+async def test_a_next_link_on_the_server_is_requested_in_its_normal_form(
+    router: respx.MockRouter, http: httpx.AsyncClient
+) -> None:
+    route = router.get(f"{BASE}/Condition").mock(
+        side_effect=[
+            httpx.Response(
+                200, json=searchset("c1", next_url="HTTPS://FHIR.example.org:443/r4/./%43ondition?page=%32")
+            ),
+            httpx.Response(200, json=searchset("c2")),
+        ]
+    )
+    fetched = await client_for(http).search("conditions", "Condition?patient=p1")
+    assert fetched.complete, fetched.problems
+    assert str(route.calls[1].request.url) == f"{BASE}/Condition?page=2"

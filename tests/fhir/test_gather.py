@@ -55,7 +55,8 @@ async def test_a_full_prefetch_reads_only_what_no_prefetch_key_carries(
             "CarePlan",
             "Medication",
             "MedicationStatement",
-            "Observation",
+            "Observation",  # BCR-ABL1 results and karyotypes
+            "Observation",  # cancer disease status
             "QuestionnaireResponse",
             "ResearchSubject",
             "ServiceRequest",
@@ -250,6 +251,7 @@ async def test_a_failing_optional_query_is_a_problem_and_the_rest_is_evaluated(
     assert pool.problems == [
         f"observations: fhirServer answered HTTP {status}",
         f"bcrAbl1Observations: fhirServer answered HTTP {status}",
+        f"diseaseStatusObservations: fhirServer answered HTTP {status}",
     ]
     assert len(pool.of_type("Condition")) == 2
 

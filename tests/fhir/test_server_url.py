@@ -140,3 +140,9 @@ def test_a_refusal_can_name_the_settings_that_would_allow_the_server(
         )
         == needed
     )
+
+
+@pytest.mark.parametrize("base", ["https://xn--zz.example/fhir", "https://xn--ls8h.la/r4"])
+def test_a_host_that_is_not_valid_idna_is_refused_not_raised(base: str) -> None:
+    assert server_refusal(base, allowlist=[], allow_http=False) == "fhirServer is not a well-formed URL"
+    assert settings_to_allow(base, allowlist=[], allow_unauthenticated=False, authorized=True) is None

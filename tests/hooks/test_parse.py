@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cds_service.errors import InvalidRequest
@@ -139,6 +139,8 @@ JSON_VALUES = st.recursive(
 )
 
 
+# No deadline: the first fhirServer with a non-ASCII host loads idna's tables (once per process).
+@settings(deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from(
@@ -194,3 +196,12 @@ def test_nesting_up_to_the_limit_is_accepted() -> None:
     # the top-level object, "extension", and a 62-level value: 64 levels
     assert parse_hook_request(orjson.dumps({**EXAMPLE, "extension": {"x": nested(62)}}))
     assert "deeper" in refusal({**EXAMPLE, "extension": {"x": nested(64)}}).message
+
+
+@pytest.mark.parametrize(
+    "server",
+    ["https://xn--zz.example/fhir", "http://10.0.0.1/fhir", "not a url", "https://ehr.example/../fhir", ""],
+)
+def test_a_fhir_server_is_not_judged_when_parsing(server: str) -> None:
+    # where the service may go is decided when gathering (fhir.server_url.server_refusal), not a 400
+    assert parse_hook_request(orjson.dumps(with_value(("fhirServer",), server))).fhirServer == server

@@ -266,5 +266,15 @@ async def test_a_fhir_server_that_is_not_a_url_is_never_a_500(
     }
     async with serve_app(make_settings()) as client:
         response = await client.post(SERVICE, json=body)
+        # A host that is not valid IDNA: read only when the SSRF guard looked at it, where idna raised
+        # (a 500 before). The same answer as any other server that cannot be read: the prefetch decides.
+        idna = await client.post(SERVICE, json={**body, "fhirServer": "https://xn--zz.example/fhir"})
+        without_prefetch = await client.post(
+            SERVICE, json={**body, "fhirServer": "https://xn--zz.example/fhir", "prefetch": {}}
+        )
     assert response.status_code == 200
     assert response.json()["systemActions"]
+    assert idna.status_code == 200, idna.text
+    assert idna.json()["systemActions"]
+    assert without_prefetch.status_code == 412
+    assert "no usable fhirServer" in without_prefetch.json()["issue"][0]["details"]["text"]

@@ -100,10 +100,14 @@ async def test_a_reason_reworded_is_no_change_an_outcome_is() -> None:
 def test_a_stored_basis_is_used_unless_it_is_missing_or_of_another_version() -> None:
     document = {"decision": "approve", "facts": {"age_years": 54}}
     computed = basis_of(document)
-    assert stored_basis(computed.as_json(), {}) == computed  # taken as stored: the JSON is not read
-    assert stored_basis(None, document) == computed  # a row written before the basis
-    assert stored_basis({**computed.as_json(), "version": BASIS_VERSION + 1}, document) == computed
-    assert stored_basis({"version": BASIS_VERSION, "digest": 1}, document) == computed
+
+    def unread() -> dict[str, Any]:
+        raise AssertionError("the stored JSON is read although a basis was stored")
+
+    assert stored_basis(computed.as_json(), unread) == computed  # taken as stored: the JSON is not read
+    assert stored_basis(None, lambda: document) == computed  # a row written before the basis
+    assert stored_basis({**computed.as_json(), "version": BASIS_VERSION + 1}, lambda: document) == computed
+    assert stored_basis({"version": BASIS_VERSION, "digest": 1}, lambda: document) == computed
 
 
 def test_changes_are_named_up_to_a_bound() -> None:

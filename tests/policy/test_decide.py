@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from cds_service.clinical.facts import DoseTotal, ExtravasationDay, Fact
@@ -143,6 +144,23 @@ def test_continued_therapy_pends_until_response_is_documented() -> None:
     assert approve.approval is not None and approve.approval.end == date(2027, 1, 30)
 
 
+def test_continued_therapy_approves_on_an_improved_cancer_disease_status() -> None:
+    improved = Fact(True, ("Observation/cds",), "cancer disease status on 2026-11-20: improved")
+    facts = adult_on_doxorubicin(
+        prior_dexrazoxane_cardioprotection=Fact(True), responding_to_therapy=improved
+    )
+    approve = determine(facts, ORDER)
+    assert approve.decision is Decision.APPROVE
+    node = next(n for n in approve.criteria.walk() if n.id == "II.A.3") if approve.criteria else None
+    assert node is not None and node.evidence == ("Observation/cds",)
+    # a stable or worse status is named, and the response is asked for
+    stable = Fact(None, ("Observation/cds",), "cancer disease status on 2026-11-20: stable")
+    pend = determine(replace(facts, responding_to_therapy=stable), ORDER)
+    assert pend.decision is Decision.PEND
+    assert [d.criterion for d in pend.documentation] == ["II.A.3"]
+    assert "stable" in pend.documentation[0].request
+
+
 def test_met_criteria_pend_when_the_end_of_doxorubicin_therapy_cannot_be_read() -> None:
     """I.A approval duration: "12 months or duration of doxorubicin therapy, whichever is less". With no
     date for the last doxorubicin dose the approval cannot honour it, so the schedule is asked for."""
@@ -237,3 +255,39 @@ def test_the_reason_names_the_pathway_rule_when_an_extravasation_is_in_play() ->
     det = determine(facts, ORDER)
     assert det.pathway == "I.A"
     assert "the order is not an extravasation course (signed together with a doxorubicin order)" in det.reason
+
+
+def test_the_documentation_asks_only_for_what_is_open_in_a_compound_criterion() -> None:
+    """Ph-negative ALL on DFCI 11-001 with chest radiation planned: only the Ph result is open, so only it
+    is asked for, never the enrollment or the radiation the record shows."""
+    child = adult_on_doxorubicin(
+        age_years=Fact(14, ("Patient/p",)),
+        cumulative_doxorubicin=DoseTotal(60.0),
+        acute_lymphoblastic_leukemia=Fact(True, ("Condition/all",)),
+        ph_positive=Fact(None, (), "no Ph status recorded"),
+        dfci_all_protocol=Fact(True, ("ResearchSubject/rs",)),
+        planned_anthracycline=DoseTotal(180.0),
+        heart_radiation=Fact(True, ("ServiceRequest/rt",)),
+        relapsed_or_refractory=Fact(None),
+    )
+    pend = determine(child, ORDER)
+    requests = {d.criterion: d.request for d in pend.documentation}
+    assert requests["I.A.3.b.i.1"].startswith("Send the Ph-negative (BCR-ABL1) result. Still open:")
+    assert "enrollment" not in requests["I.A.3.b.i.1"] and "radiation" not in requests["I.A.3.b.i.1"]
+    # every part open: every part asked for, the anthracycline plan or the radiation as one
+    unsure = replace(
+        child,
+        dfci_all_protocol=Fact(None),
+        planned_anthracycline=DoseTotal(180.0, 1),
+        heart_radiation=Fact(None),
+    )
+    request = {d.criterion: d.request for d in determine(unsure, ORDER).documentation}["I.A.3.b.i.1"]
+    assert request.startswith(
+        "Send the Ph-negative (BCR-ABL1) result, the DFCI ALL Protocol 11-001 or 16-001 enrollment, and the "
+        "treatment plan showing an anticipated cumulative anthracycline dose of at least 250 mg/m² "
+        "doxorubicin equivalent or radiation to the chest, abdomen, spine or total body."
+    )
+    # a pediatric indication whose diagnosis is read asks only for the birth date
+    hodgkin = adult_on_doxorubicin(age_years=Fact(None), hodgkin_lymphoma=Fact(True, ("Condition/h",)))
+    asked = {d.criterion: d.request for d in determine(hodgkin, ORDER).documentation}
+    assert asked["I.A.3.b.iii"].startswith("Send the patient's birth date. Still open: age unknown")

@@ -6,7 +6,10 @@ read"):
   deny to pend, never from approve to deny, from deny to approve, nor from pend to approve (and a member
   outside the policy stays outside it or pends);
 * aliases agree: every code system written by another of its published identifiers (its OID, with or
-  without ``urn:oid:``, http for https and back) gives the same determination.
+  without ``urn:oid:``, http for https and back) gives the same determination;
+* a record no reader reads never decides: an Encounter, a pathology report, a flowsheet row or a care team
+  naming a cancer the policy names, an anthracycline or oncology (or a Condition the record did not send)
+  may move a decision from approve or deny to pend, never anything else (clinical.records_not_read).
 
 Hypothesis draws which concepts lose what (derandomized through ``st.randoms``); a property that fails
 names the request and the edit.
@@ -19,6 +22,7 @@ import copy
 import os
 import random
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cds_service.clinical import code_systems
+from cds_service.clinical.codes import ICD10CM, NUCC
 from tests.policy.offline import REQUEST_IDS, REQUESTS, case, decide
 
 Json = dict[str, Any]
@@ -146,3 +151,115 @@ def test_aliases_agree(request_path: Path) -> None:
         assert asyncio.run(decide(alias(body, rng), today)) == reference
 
     same_by_any_identifier()
+
+
+SWEEP_EXAMPLES = 3
+# What a record no reader reads may do to a decision: nothing, or leave it pending.
+SWEEP_ALLOWED = {
+    "approve": {"approve", "pend"},
+    "deny": {"deny", "pend"},
+    "pend": {"pend"},
+    "not-applicable": {"not-applicable"},
+}
+_REASONS = [
+    ("C81.12", "Classical Hodgkin lymphoma"),
+    ("C64.1", "Malignant neoplasm of right kidney"),
+    ("C91.00", "B-ALL"),
+    ("C83.70", "Burkitt lymphoma"),
+    ("C74.90", "Malignant neoplasm of adrenal gland"),
+    ("C50.911", "Breast cancer"),
+]
+_WORDS = [
+    "Wilms tumor (nephroblastoma), favorable histology",
+    "Embryonal rhabdomyosarcoma of the bladder",
+    "Neuroblastoma, poorly differentiated",
+    "BCR-ABL1 p190 detected",
+    "Prior doxorubicin 240 mg/m2 at an outside center",
+    "Epirubicin x4 (FEC) in 2019",
+]
+
+
+def _record(rng: random.Random, index: int, day: str) -> Json:
+    kind = rng.randrange(5)
+    base: Json = {"id": f"not-read-{index}", "subject": {"reference": "Patient/pat"}}
+    if kind == 0:
+        code, text = rng.choice(_REASONS)
+        return {
+            **base,
+            "resourceType": "Encounter",
+            "status": "finished",
+            "period": {"start": day},
+            "reasonCode": [{"coding": [{"system": ICD10CM, "code": code}], "text": text}],
+        }
+    if kind == 1:
+        return {
+            **base,
+            "resourceType": "DiagnosticReport",
+            "status": "final",
+            "code": {"text": "Report"},
+            "effectiveDateTime": day,
+            "conclusion": rng.choice(_WORDS),
+        }
+    if kind == 2:
+        return {
+            **base,
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"coding": [{"system": "urn:oid:1.2.3.4", "code": "77"}], "text": rng.choice(_WORDS)},
+            "effectiveDateTime": day,
+            "valueQuantity": {"value": 240, "unit": "mg/m2"},
+        }
+    if kind == 3:
+        return {
+            **base,
+            "resourceType": "CareTeam",
+            "status": "active",
+            "period": {"start": day},
+            "participant": [{"role": [{"coding": [{"system": NUCC, "code": "207RX0202X"}]}]}],
+        }
+    return {
+        **base,
+        "resourceType": "Encounter",
+        "status": "finished",
+        "period": {"start": day},
+        "diagnosis": [{"condition": {"reference": f"Condition/not-sent-{index}"}}],
+    }
+
+
+def with_records_not_read(body: Json, rng: random.Random, today: Any) -> tuple[Json, list[str]]:
+    """``body`` with one to three records no reader reads, sent under a key of their own."""
+    edited = copy.deepcopy(body)
+    records = [
+        _record(rng, i, (today - timedelta(days=rng.randrange(400))).isoformat())
+        for i in range(rng.randint(1, 3))
+    ]
+    edited["prefetch"]["recordsNotRead"] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": len(records),
+        "entry": [{"resource": record} for record in records],
+    }
+    return edited, [
+        f"{r['resourceType']} {r.get('reasonCode') or r.get('conclusion') or r.get('code')}" for r in records
+    ]
+
+
+@pytest.mark.parametrize("request_path", REQUESTS, ids=REQUEST_IDS)
+def test_a_record_no_reader_reads_never_decides(request_path: Path) -> None:
+    body, today = case(request_path)
+    before = _decisions(body, today)
+
+    @settings(
+        max_examples=SWEEP_EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(st.randoms(use_true_random=False))
+    def only_pends(rng: random.Random) -> None:
+        edited, added = with_records_not_read(body, rng, today)
+        after = _decisions(edited, today)
+        for order, decision in after.items():
+            assert decision in SWEEP_ALLOWED[before[order]], f"{before[order]} -> {decision} after {added}"
+
+    only_pends()

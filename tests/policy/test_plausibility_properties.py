@@ -99,7 +99,10 @@ def _weights_kg(body: Json) -> list[tuple[date, float]]:
 
 def _in_play_orders(body: Json) -> list[Json]:
     drafts = [e["resource"] for e in body["context"]["draftOrders"].get("entry", []) if "resource" in e]
-    active = _resources(body["prefetch"].get("medicationRequests"))
+    signed = {o.get("id") for o in drafts}
+    # An active record whose id is a draft being signed is that order's earlier version, which the draft
+    # re-signs: a copy of it (with its old schedule) is another order, not a duplicate of one in play.
+    active = [o for o in _resources(body["prefetch"].get("medicationRequests")) if o.get("id") not in signed]
     # In play: a duplicate of a cancelled order recorded as active would be a new order, not a duplicate.
     return [
         o

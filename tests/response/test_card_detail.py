@@ -76,7 +76,7 @@ def test_a_failed_criterion_shows_what_failed_it_and_a_failed_one_of_its_options
     assert deciding_lines(tree) == [
         "- **I.A** words of I.A: **not met**",
         "  - **I.A.3** words of I.A.3: **not met**",
-        "    - **I.A.3.a** words of I.A.3.a: **not met**. cumulative 299 < 300",
+        "    - **I.A.3.a** words of I.A.3.a: **not met**. cumulative 299 &lt; 300",
         "    - **I.A.3.b** words of I.A.3.b: **not met**. none of the options met",
     ]
 

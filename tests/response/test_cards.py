@@ -24,11 +24,12 @@ from tests.response.determinations import (
     pend,
 )
 
+KEY = b"test-card-key"
 PLAN = "Example Health Plan"
 
 
 def card_for(determination: Determination) -> dict[str, object]:
-    return instructions_card(determination, notes=(), health_plan=PLAN, version=CrdVersion.SAFE)
+    return instructions_card(determination, notes=(), health_plan=PLAN, version=CrdVersion.SAFE, key=KEY)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +89,7 @@ def test_a_deny_names_the_unmet_criterion_and_the_off_label_policy() -> None:
 
 
 def test_the_external_reference_card_links_the_policy_absolutely() -> None:
-    card = external_reference_card(approve(), health_plan=PLAN, version=CrdVersion.SAFE)
+    card = external_reference_card(approve(), health_plan=PLAN, version=CrdVersion.SAFE, key=KEY)
     (link,) = card["links"]
     assert link["type"] == "absolute" and link["url"].startswith("https://")
     assert card["source"] == {
@@ -106,7 +107,7 @@ def test_the_propose_alternate_card_has_one_update_suggestion_with_uuids() -> No
     determination = over_ratio()
     proposal = dose_proposal(determination.facts, determination.order_resource)
     assert proposal is not None
-    card = propose_alternate_card(determination, proposal, health_plan=PLAN, version=CrdVersion.SAFE)
+    card = propose_alternate_card(determination, proposal, health_plan=PLAN, version=CrdVersion.SAFE, key=KEY)
     (suggestion,) = card["suggestions"]
     (action,) = suggestion["actions"]
     assert card["selectionBehavior"] == "at-most-one"

@@ -83,3 +83,16 @@ def test_a_dstu2_medication_order_gets_no_action() -> None:
     update = coverage_update(draft, info("a"), description="x")
     assert update.action is None
     assert update.problem == "MedicationOrder is not an R4 resource type"
+
+
+def test_a_draft_whose_replaced_assertion_was_not_valid_is_still_said_to_be_invalid(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The update drops the earlier assertion of the same id: an update valid as a whole then says nothing
+    of the draft as received, which is validated on its own."""
+    earlier = {**info("a"), "extension": [*info("a")["extension"], {"url": "covered", "valueCode": 3}]}
+    draft = {**draft_order(), "extension": [earlier]}
+    update = coverage_update(draft, info("a"), description="x")
+    assert update.action is not None and update.action["resource"]["extension"] == [info("a")]
+    assert r4_problem(update.action["resource"]) is None
+    assert "draft_order_not_r4" in capsys.readouterr().out

@@ -68,6 +68,7 @@ async def test_a_pend_on_searches_not_read_names_them_on_the_card_and_in_the_rea
         "researchSubjects",
         "carePlans",
         "bcrAbl1Observations",
+        "diseaseStatusObservations",
         "medicationStatements",
         "questionnaireResponses",
     }

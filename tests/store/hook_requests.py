@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
@@ -43,3 +44,27 @@ def assertion_ids(response: dict[str, Any]) -> list[str]:
                 if part["url"] == "coverage-assertion-id":
                     found.append(part["valueString"])
     return found
+
+
+def heavy_body(administrations: int) -> dict[str, Any]:
+    """The approve fixture with ``administrations`` doxorubicin administrations of 10 mg/m² (a long
+    history, as the benchmarks' heavy patients: one a day from 2025-01-01, each its own id)."""
+    body = hook_body()
+    bundle = body["prefetch"]["medicationAdministrations"]
+    template = next(
+        entry for entry in bundle["entry"] if entry["resource"]["resourceType"] == "MedicationAdministration"
+    )
+    entries = []
+    for n in range(administrations):
+        entry = copy.deepcopy(template)
+        resource = entry["resource"]
+        resource["id"] = f"ma-heavy-{n}"
+        resource["effectiveDateTime"] = f"{date(2025, 1, 1) + timedelta(days=n % 600)}T10:00:00Z"
+        resource["dosage"]["dose"] = {
+            "value": 10, "unit": "mg/m2", "system": "http://unitsofmeasure.org", "code": "mg/m2"
+        }  # fmt: skip
+        entry.pop("fullUrl", None)
+        entries.append(entry)
+    bundle["entry"] = entries
+    bundle.pop("total", None)
+    return body

@@ -10,18 +10,21 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 import sqlalchemy
 from prometheus_client import REGISTRY
 
 from cds_service.assertion_ids import assertion_scope, coverage_assertion_id, satisfied_pa_id
+from cds_service.card_ids import issued_uuid
 from cds_service.clinical.facts import Fact
 from cds_service.dtr.prefill import prefill_answers
 from cds_service.dtr.store import determination_records, record_determinations
 from cds_service.hooks.discovery import SERVICE_ID
 from cds_service.hooks.feedback import FeedbackLog, parse_feedback
 from cds_service.policy.render import determination_to_json
+from cds_service.policy.stored import stored_document
 from cds_service.settings import Settings
 from cds_service.store.protocol import StoreUnavailable
 from cds_service.store.schedule import purge_once
@@ -68,7 +71,7 @@ async def test_a_determination_is_stored_with_its_metadata_and_read_back(store: 
         determination.approval.end,
     )
     assert stored.criteria["I.A"] == "met"
-    assert stored.determination == determination_to_json(determination)
+    assert stored_document(stored) == determination_to_json(determination)
     assert stored.prefill == {"subject": "Patient/pat-1", "answers": prefill_answers(determination)}
     assert stored.satisfied_pa_id == satisfied_pa_id(
         "MedicationRequest/dex-1", COVERAGE, scope=scope, key=KEY
@@ -145,14 +148,17 @@ async def test_a_jti_whose_token_expired_can_be_used_again(store: SqlStore) -> N
     assert (await store.purge(later + timedelta(minutes=6)))["jtis"] == 1
 
 
+# Feedback is recorded for cards the service issued (card_ids): ids minted with the logs' key.
+CARD_KEY = b"card key of the test"
+CARD = issued_uuid(CARD_KEY)
 ACCEPTED = {
-    "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
+    "card": CARD,
     "outcome": "accepted",
-    "acceptedSuggestions": [{"id": "e56e1945-20b3-4393-8503-a1a20fd73152"}],
+    "acceptedSuggestions": [{"id": issued_uuid(CARD_KEY)}],
     "outcomeTimestamp": "2026-11-28T07:30:00.52Z",
 }
 OVERRIDDEN = {
-    "card": "9368d37b-283f-44a0-93ea-547cebab93ed",
+    "card": CARD,
     "outcome": "overridden",
     "overrideReason": {"userComment": "Jane Doe's chart says so"},
     "outcomeTimestamp": "2026-11-28T07:31:00Z",
@@ -162,13 +168,13 @@ OVERRIDDEN = {
 async def test_feedback_is_recorded_once_whichever_replica_receives_it(database_url: str) -> None:
     replicas = [SqlStore.from_settings(Settings(database_url=database_url)) for _ in range(2)]
     try:
-        logs = [FeedbackLog(replica, retention_days=30) for replica in replicas]
+        logs = [FeedbackLog(replica, retention_days=30, key=CARD_KEY) for replica in replicas]
         items = parse_feedback(orjson.dumps({"feedback": [ACCEPTED, OVERRIDDEN]}))
-        written = await logs[0].record(SERVICE_ID, items)
+        written = (await logs[0].record(SERVICE_ID, items)).written
         assert [record["outcome"] for record in written] == ["accepted", "overridden"]
         assert "Jane" not in str(written)
-        assert await logs[1].record(SERVICE_ID, items) == []
-        assert await logs[0].record(SERVICE_ID, [*items, items[0]]) == []
+        assert (await logs[1].record(SERVICE_ID, items)).written == []
+        assert (await logs[0].record(SERVICE_ID, [*items, items[0]])).written == []
     finally:
         for replica in replicas:
             await replica.close()
@@ -342,13 +348,14 @@ async def test_a_libpq_sslmode_in_the_url_reaches_asyncpg(postgres: PostgresServ
 
 
 async def test_a_nul_character_from_a_caller_is_stored_and_stops_no_other_write(store: SqlStore) -> None:
-    """PostgreSQL refuses NUL in text and JSONB; a caller's string can carry one (a feedback card id, a
+    """PostgreSQL refuses NUL in text and JSONB; a caller's string can carry one (a feedback reason code, a
     display echoed in a reason). It is stored as U+FFFD, and a statement refused for its data (a too long
     id on PostgreSQL) fails alone: the next write is stored, not skipped as if the database were down."""
-    log = FeedbackLog(store, retention_days=30)
-    items = parse_feedback(orjson.dumps({"feedback": [{**OVERRIDDEN, "card": "card\u0000x"}]}))
-    (written,) = await log.record(SERVICE_ID, items)
-    assert written["card"] == "card\u0000x"
+    log = FeedbackLog(store, retention_days=30, key=CARD_KEY)
+    reason = {"reason": {"code": "code\u0000x", "system": "http://example.org"}}
+    items = parse_feedback(orjson.dumps({"feedback": [{**OVERRIDDEN, "overrideReason": reason}]}))
+    (written,) = (await log.record(SERVICE_ID, items)).written
+    assert written["overrideReason"]["code"] == "code\u0000x"
     assert await store.determination("id\u0000", now=NOW) is None
 
     refused = replace(
@@ -423,7 +430,7 @@ async def test_rows_written_before_migration_0002_stay_readable(database_url: st
             "assertion_id": record.assertion_id, "order_ref": record.order, "patient_id": record.patient_id,
             "coverage": record.coverage, "decision": record.decision, "pathway": record.pathway,
             "approval_start": record.approval_start, "approval_end": record.approval_end,
-            "criteria": record.criteria, "determination": record.determination, "prefill": record.prefill,
+            "criteria": record.criteria, "determination": stored_document(record), "prefill": record.prefill,
             "client": record.client, "satisfied_pa_id": record.satisfied_pa_id,
             "created_at": record.created_at, "expires_at": record.expires_at,
         }  # fmt: skip
@@ -437,12 +444,140 @@ async def test_rows_written_before_migration_0002_stay_readable(database_url: st
         # from which revision to which, each step named (what cds-service migrate prints)
         assert (done.before, done.after, [revision for revision, _ in done.applied]) == (
             "0001",
-            "0002",
-            ["0002"],
+            "0003",
+            ["0002", "0003"],
         )
         stored = await sql_store.determination(record.assertion_id, now=NOW)
         assert stored is not None
         assert (stored.decision, stored.order_key, stored.basis, stored.hook) == ("approve", None, None, None)
-        assert stored.determination == record.determination
+        assert stored_document(stored) == stored_document(record)
+    finally:
+        await sql_store.close()
+
+
+async def test_rows_written_before_migration_0003_stay_readable(database_url: str) -> None:
+    """A store at revision 0002 holding a determination whole, upgraded: the row is read as it was written
+    (its JSON whole, nothing packed), and a row written after is packed, its JSON left null."""
+    from alembic import command
+    from sqlalchemy import insert, select
+
+    from cds_service.store import schema
+    from cds_service.store.migrate import alembic_config
+
+    sql_store = SqlStore.from_settings(Settings(database_url=database_url))
+    try:
+        async with sql_store.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0002"))
+        (record,) = determination_records(
+            assessed(approve(), key=KEY), patient_id=PATIENT_ID, client="", now=NOW, retention_days=30
+        )
+        whole = stored_document(record)
+        columns_of_0002 = {
+            "assertion_id": record.assertion_id, "order_ref": record.order, "patient_id": record.patient_id,
+            "coverage": record.coverage, "decision": record.decision, "pathway": record.pathway,
+            "approval_start": record.approval_start, "approval_end": record.approval_end,
+            "criteria": record.criteria, "determination": whole, "prefill": record.prefill,
+            "client": record.client, "satisfied_pa_id": record.satisfied_pa_id,
+            "created_at": record.created_at, "expires_at": record.expires_at, "order_key": record.order_key,
+            "basis": record.basis, "hook": record.hook,
+        }  # fmt: skip
+        async with sql_store.engine.begin() as connection:
+            old_table = await connection.run_sync(
+                lambda sync: sqlalchemy.Table("determinations", sqlalchemy.MetaData(), autoload_with=sync)
+            )
+            assert "packed" not in old_table.c
+            await connection.execute(insert(old_table).values(**columns_of_0002))
+        await sql_store.migrate()
+        stored = await sql_store.determination(record.assertion_id, now=NOW)
+        assert stored is not None and stored.packed is None and stored.determination == whole
+        assert stored_document(stored) == whole
+        assert (stored.order_key, stored.basis) == (record.order_key, record.basis)
+        (latest,) = await record_determinations(
+            sql_store, assessed(pend(draft_order("dex-new")), key=KEY), patient_id=PATIENT_ID, now=NOW
+        )
+        async with sql_store.engine.connect() as connection:
+            table = schema.determinations
+            row = (
+                await connection.execute(
+                    select(table.c.determination.is_(None).label("determination"), table.c.packed).where(
+                        table.c.assertion_id == latest
+                    )
+                )
+            ).one()
+        assert row.determination is True and row.packed  # SQL NULL, not a JSON null: no JSON kept
+    finally:
+        await sql_store.close()
+
+
+async def test_a_heavy_patient_s_determination_is_stored_in_under_20_kb(store: SqlStore) -> None:
+    """500 prior administrations: every column of its row together, as the database holds them (the
+    determination's JSON was about 240 KB stored whole), and nothing of it lost: read back, it is the JSON
+    decided."""
+    from sqlalchemy import func, select
+
+    from cds_service.evaluation import evaluate_hook
+    from cds_service.hooks.request import HookRequest
+    from cds_service.store import schema
+    from tests.store.hook_requests import heavy_body
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(503)))
+    async with http:
+        evaluation = await evaluate_hook(
+            HookRequest.model_validate(heavy_body(500)).source(),
+            settings=Settings(),
+            http=http,
+            today=NOW.date(),
+        )
+    (decided,) = evaluation.determinations
+    assert len(decided.facts.dose_lines) >= 500 if decided.facts else False
+    (assertion_id,) = await record_determinations(store, evaluation.assessed, patient_id=PATIENT_ID, now=NOW)
+    table = schema.determinations
+    lengths = [
+        func.coalesce(
+            func.length(column if column.name == "packed" else sqlalchemy.cast(column, sqlalchemy.Text)), 0
+        )
+        for column in table.columns
+    ]
+    async with store.engine.connect() as connection:
+        stored_bytes = (
+            await connection.execute(
+                select(sum(lengths[1:], lengths[0])).where(table.c.assertion_id == assertion_id)
+            )
+        ).scalar_one()
+    assert stored_bytes <= 20 * 1024, stored_bytes
+    stored = await store.determination(assertion_id, now=NOW)
+    assert stored is not None
+    assert stored_document(stored) == determination_to_json(decided)
+
+
+async def test_a_downgrade_below_0003_keeps_the_rows_stored_whole(database_url: str) -> None:
+    """Back to 0002's schema (a failed deployment): rows stored packed cannot be written whole again and are
+    dropped; rows stored whole stay; upgrading again works."""
+    from alembic import command
+    from sqlalchemy import func, select
+
+    from cds_service.store import schema
+    from cds_service.store.migrate import alembic_config
+
+    sql_store = SqlStore.from_settings(Settings(database_url=database_url))
+    try:
+        await sql_store.migrate()
+        (packed,) = await record_determinations(
+            sql_store, assessed(approve(), key=KEY), patient_id=PATIENT_ID, now=NOW
+        )
+        (whole_record,) = determination_records(
+            assessed(pend(draft_order("dex-old")), key=KEY), patient_id=PATIENT_ID, client="", now=NOW,
+            retention_days=30,
+        )  # fmt: skip
+        await sql_store.save_determinations(
+            [replace(whole_record, determination=stored_document(whole_record), packed=None)]
+        )
+        async with sql_store.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0002"))
+            table = schema.determinations
+            ids = (await connection.execute(select(table.c.assertion_id))).scalars().all()
+            assert ids == [whole_record.assertion_id] and packed not in ids
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+            assert (await connection.execute(select(func.count()).select_from(table))).scalar_one() == 1
     finally:
         await sql_store.close()

@@ -208,6 +208,28 @@ def test_a_tester_signs_approve_pend_and_deny_orders_in_a_browser(
     assert errors == []
 
 
+def test_escaped_chart_text_is_shown_as_written_on_the_tester_page(
+    browser: BrowserContext, service: Service
+) -> None:
+    """What the service escapes (response/markdown.py) the page's renderer shows as the text it was:
+    no element from the record, no backslash or character reference left over."""
+    from cds_service.response.markdown import escape_markdown
+
+    page = browser.new_page()
+    page.goto(f"{service.base_url}/tester")
+    written = "Review <img src=x onerror=alert(1)> **x** _y_ [a](https://evil.example) a|b `c` &amp; \\ 5 > 3"
+    shown = page.evaluate(
+        """(markdown) => {
+            const box = document.createElement("div");
+            box.innerHTML = renderMarkdown(markdown);
+            return {text: box.textContent, elements: Array.from(box.querySelectorAll("*"), e => e.tagName)};
+        }""",
+        f"- **I.A.5.b** {escape_markdown(written)}: **met**",
+    )
+    assert shown["text"] == f"I.A.5.b {written}: met"
+    assert shown["elements"] == ["UL", "LI", "STRONG", "STRONG"]
+
+
 def test_a_tester_walks_a_scenario_through_select_sign_and_dispatch(
     browser: BrowserContext, service: Service
 ) -> None:

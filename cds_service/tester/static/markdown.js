@@ -10,9 +10,19 @@
       .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
   }
 
+  // What the service escapes in card text that is not Markdown (cds_service/response/markdown.py): a
+  // backslash before ASCII punctuation is that character as text, and &amp; &lt; &gt; are those
+  // characters. Over text already HTML-escaped, each becomes a character reference, which the rules
+  // below do not read as markup.
+  function literals(escaped) {
+    return escaped
+      .replace(/\\([!-\/:-@\[-`{-~])/g, function (_, ch) { return "&#" + ch.charCodeAt(0) + ";"; })
+      .replace(/&amp;(amp|lt|gt);/g, "&$1;");
+  }
+
   // Inline markup over already-escaped text.
   function inline(escaped) {
-    return escaped
+    return literals(escaped)
       .replace(/`([^`]+)`/g, "<code>$1</code>")
       .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
       .replace(/(^|[^*\w])\*([^*\s][^*]*)\*(?!\w)/g, "$1<em>$2</em>")

@@ -1,0 +1,1 @@
+"""Decisions in a pool of worker processes the hook deadline can stop (see ``pool``)."""

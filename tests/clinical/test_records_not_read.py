@@ -1,0 +1,370 @@
+"""Records no reader reads: swept for what they name, reported beside the facts they could bear on."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.clinical import records_not_read as swept
+from cds_service.clinical.codes import ICD10CM, LOINC, SNOMED, Agent
+from cds_service.clinical.extract import extract_facts
+from cds_service.clinical.facts import ClinicalFacts
+from cds_service.clinical.limits import ELEMENTS_SWEPT, RECORDS_SWEPT
+from cds_service.clinical.orders import dexrazoxane_orders
+from cds_service.fhir.pool import Resource, ResourcePool
+from tests.clinical.builders import (
+    DEXRAZOXANE,
+    DOXORUBICIN,
+    administration,
+    condition,
+    medication_request,
+    observation,
+    patient,
+    pool_of,
+    timing,
+)
+from tests.conftest import REPO_ROOT
+
+ORDER_DATE = date(2026, 12, 10)
+CHILD = "2018-05-01"
+
+
+def dexrazoxane(**extra: Any) -> Resource:
+    return medication_request(
+        "dex", DEXRAZOXANE, (300, "mg/m2"), authored="2026-12-10", timing_=timing(count=2, period=21), **extra
+    )
+
+
+def doxorubicin_draft() -> Resource:
+    return medication_request(
+        "dox", DOXORUBICIN, (30, "mg/m2"), authored="2026-12-10", timing_=timing(count=2, period=21)
+    )
+
+
+def facts_of(*resources: Resource, birth: str = CHILD, today: date = ORDER_DATE) -> ClinicalFacts:
+    pool = pool_of(patient(birth), *resources, drafts=[dexrazoxane(), doxorubicin_draft()])
+    return extract_facts(pool, dexrazoxane_orders(pool)[0], today=today, line_of_business_map={})
+
+
+def encounter(rid: str = "enc", **extra: Any) -> Resource:
+    return {
+        "resourceType": "Encounter",
+        "id": rid,
+        "status": "finished",
+        "subject": {"reference": "Patient/p"},
+        "period": {"start": "2026-12-03T09:00:00-05:00", "end": "2026-12-03T09:40:00-05:00"},
+        **extra,
+    }
+
+
+HODGKIN_REASON = [
+    {
+        "coding": [{"system": ICD10CM, "code": "C81.12", "display": "Nodular sclerosis Hodgkin lymphoma"}],
+        "text": "Classical Hodgkin lymphoma, stage IIB",
+    }
+]
+
+
+def test_a_diagnosis_only_on_an_encounter_leaves_the_indication_unknown_naming_it() -> None:
+    facts = facts_of(encounter(reasonCode=HODGKIN_REASON))
+    hodgkin = facts.hodgkin_lymphoma
+    assert (hodgkin.value, hodgkin.settled, hodgkin.unread) == (False, None, ("Encounter/enc",))
+    assert "Encounter/enc: an Encounter, a record not read for diagnoses, names C81.12" in hodgkin.reason
+    assert "it could be Hodgkin lymphoma" in hodgkin.reason
+    # the Conditions read decide what they show: the Encounter is never a diagnosis to meet it on
+    assert facts.wilms_tumor.unread == () and facts.wilms_tumor.value is False
+    read = facts_of(encounter(reasonCode=HODGKIN_REASON), condition("hl", "C81.10"))
+    assert (read.hodgkin_lymphoma.value, read.hodgkin_lymphoma.unread) == (True, ())
+
+
+def test_a_condition_named_but_not_sent_is_a_sign_the_conditions_were_not_read_whole() -> None:
+    named = encounter(
+        diagnosis=[{"condition": {"reference": "Condition/gone", "display": "Classical Hodgkin lymphoma"}}]
+    )
+    hodgkin = facts_of(named).hodgkin_lymphoma
+    assert (hodgkin.settled, hodgkin.unread) == (None, ("Condition/gone",))
+    assert "Condition/gone: named by Encounter/enc, display 'classical hodgkin lymphoma'" in hodgkin.reason
+    # with no display it could be any cancer indication; one whose display names another disease, none
+    bare = facts_of(encounter(diagnosis=[{"condition": {"reference": "Condition/gone"}}]))
+    assert bare.wilms_tumor.unread == bare.neuroblastoma.unread == ("Condition/gone",)
+    other = encounter(diagnosis=[{"condition": {"reference": "Condition/gone", "display": "Otitis media"}}])
+    assert facts_of(other).hodgkin_lymphoma.unread == ()
+    # a Condition that is sent is read as itself, whatever the reference's display says
+    sent = encounter(
+        diagnosis=[{"condition": {"reference": "Condition/here", "display": "Hodgkin lymphoma"}}]
+    )
+    resolved = condition("here", "C81.10", status="resolved")
+    assert facts_of(sent, resolved).hodgkin_lymphoma.unread == ()
+
+
+def test_a_read_records_reason_naming_a_condition_not_sent_is_unread_too() -> None:
+    active = medication_request(
+        "dox-active",
+        DOXORUBICIN,
+        (25, "mg/m2"),
+        status="active",
+        authored="2026-11-01",
+        timing_=timing(count=2, period=21, start="2026-11-01"),
+        reasonReference=[{"reference": "Condition/wilms-elsewhere", "display": "Wilms tumor, right kidney"}],
+    )
+    wilms = facts_of(active).wilms_tumor
+    assert (wilms.settled, wilms.unread) == (None, ("Condition/wilms-elsewhere",))
+    # the order being signed names a Condition not sent: the same
+    pool = pool_of(
+        patient(CHILD),
+        drafts=[dexrazoxane(reasonReference=[{"reference": "Condition/x", "display": "Neuroblastoma"}])],
+    )
+    facts = extract_facts(pool, dexrazoxane_orders(pool)[0], today=ORDER_DATE, line_of_business_map={})
+    assert facts.neuroblastoma.unread == ("Condition/x",)
+
+
+PATHOLOGY = {
+    "resourceType": "DiagnosticReport",
+    "id": "path",
+    "status": "final",
+    "code": {"coding": [{"system": LOINC, "code": "11529-5", "display": "Surgical pathology study"}]},
+    "effectiveDateTime": "2026-08-12",
+    "conclusion": "RIGHT KIDNEY, RADICAL NEPHRECTOMY: Wilms tumor (nephroblastoma), favorable histology.",
+    "presentedForm": [{"contentType": "text/plain", "data": "V2lsbXMgdHVtb3I="}],
+}
+
+
+def test_a_histology_only_in_a_pathology_report_leaves_its_indication_unknown() -> None:
+    renal_mass = condition("mass", "N28.89")
+    by_words = facts_of(renal_mass, PATHOLOGY).wilms_tumor
+    assert (by_words.settled, by_words.unread) == (None, ("DiagnosticReport/path",))
+    assert "wilms tumor (nephroblastoma)" in by_words.reason
+    coded = {
+        **PATHOLOGY,
+        "conclusion": None,
+        "conclusionCode": [{"coding": [{"system": SNOMED, "code": "302849000"}]}],
+    }
+    assert facts_of(renal_mass, coded).wilms_tumor.unread == ("DiagnosticReport/path",)
+
+
+def test_words_naming_another_cancer_or_none_and_records_of_other_people_bear_on_nothing() -> None:
+    other = {**PATHOLOGY, "conclusion": "Acute myeloid leukemia, FAB M2"}
+    family = {
+        "resourceType": "FamilyMemberHistory",
+        "id": "fmh",
+        "status": "completed",
+        "relationship": {"text": "mother"},
+        "condition": [{"code": {"text": "Hodgkin lymphoma"}}],
+    }
+    facts = facts_of(other, family, encounter(type=[{"text": "Pediatric clinic visit"}]))
+    assert all(
+        getattr(facts, name).unread == ()
+        for name in ("hodgkin_lymphoma", "wilms_tumor", "acute_lymphoblastic_leukemia", "ph_positive")
+    )
+    assert facts.cumulative_doxorubicin.unknown_parts == 0
+
+
+def flowsheet(
+    when: str, text: str = "Cumulative lifetime anthracycline dose - DOXOrubicin (mg/m2)"
+) -> Resource:
+    return {
+        "resourceType": "Observation",
+        "id": "cumdose",
+        "status": "final",
+        "code": {
+            "coding": [{"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.707679", "code": "30401023"}],
+            "text": text,
+        },
+        "effectiveDateTime": when,
+        "valueQuantity": {"value": 300, "unit": "mg/m2"},
+    }
+
+
+def test_a_cumulative_dose_in_a_flowsheet_row_is_an_unknown_part_of_the_totals() -> None:
+    given = administration("a1", DOXORUBICIN, "2026-11-19", (50, "mg/m2"))
+    facts = facts_of(given, flowsheet("2026-11-19"), birth="1970-01-01")
+    total = facts.cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts, total.reaches(300)) == (50, 1, None)
+    assert "Observation/cumdose" in total.unknown_evidence
+    assert any("doxorubicin named in an Observation" in why for why in total.unknown_reasons)
+    assert facts.cumulative_anthracycline.unknown_parts == 1
+    # a record dated after the order records no dose by then
+    assert (
+        facts_of(given, flowsheet("2026-12-11"), birth="1970-01-01").cumulative_doxorubicin.unknown_parts == 0
+    )
+    # "anthracycline" alone: which one is not said, so an unknown part all the same
+    generic = facts_of(given, flowsheet("2026-11-19", "Lifetime anthracycline exposure"), birth="1970-01-01")
+    assert generic.cumulative_doxorubicin.unknown_parts == 1
+    # a known part that reaches the threshold still meets it
+    high = [administration(f"a{i}", DOXORUBICIN, f"2026-0{i}-01", (60, "mg/m2")) for i in range(1, 6)]
+    assert facts_of(*high, flowsheet("2026-11-19"), birth="1970-01-01").cumulative_doxorubicin.reaches(300)
+
+
+def test_an_administration_named_but_not_sent_is_an_unknown_part() -> None:
+    vitals = {
+        "resourceType": "Observation",
+        "id": "vitals",
+        "status": "final",
+        "code": {"text": "Infusion vital signs"},
+        "effectiveDateTime": "2026-11-19",
+        "partOf": [{"reference": "MedicationAdministration/not-sent", "display": "DOXOrubicin 50 mg/m2 IV"}],
+    }
+    total = facts_of(vitals, birth="1970-01-01").cumulative_doxorubicin
+    assert (total.unknown_parts, total.unknown_evidence) == (1, ("MedicationAdministration/not-sent",))
+    sent = administration("not-sent", DOXORUBICIN, "2026-11-19", (50, "mg/m2"))
+    assert facts_of(vitals, sent, birth="1970-01-01").cumulative_doxorubicin.unknown_parts == 0
+
+
+CARE_TEAM = {
+    "resourceType": "CareTeam",
+    "id": "team",
+    "status": "active",
+    "period": {"start": "2024-01-09"},
+    "participant": [
+        {
+            "role": [{"coding": [{"system": "http://nucc.org/provider-taxonomy", "code": "207RX0202X"}]}],
+            "member": {"reference": "Practitioner/onc", "display": "Maya Okafor, MD"},
+        }
+    ],
+}
+
+
+def test_an_oncologist_on_the_care_team_is_named_beside_the_consultation() -> None:
+    facts = facts_of(CARE_TEAM)
+    for fact in (facts.consult_oncologist, facts.consult_onc_or_hem):
+        assert (fact.value, fact.unread) == (None, ("CareTeam/team",))
+        assert "CareTeam/team: a CareTeam names 207RX0202X" in fact.reason
+    # a team that ended long before the order, or an encounter two years old, is not about this therapy
+    ended = {**CARE_TEAM, "period": {"start": "2024-01-09", "end": "2024-06-01"}}
+    old_visit = encounter(type=[{"text": "Oncology clinic visit"}], period={"start": "2024-06-01"})
+    assert facts_of(ended, old_visit).consult_oncologist.unread == ()
+    # a hematology clinic is a consultation with a hematologist (I.A.2), not an oncologist (I.B.2)
+    hematology = facts_of(encounter(type=[{"text": "Hematology clinic visit"}]))
+    assert hematology.consult_onc_or_hem.unread == ("Encounter/enc",)
+    assert hematology.consult_oncologist.unread == ()
+
+
+def test_an_extravasation_recorded_elsewhere_is_unread_beside_i_b_1_in_its_window() -> None:
+    nursing = {
+        "resourceType": "Observation",
+        "id": "iv-site",
+        "status": "final",
+        "code": {"text": "Peripheral IV site assessment"},
+        "effectiveDateTime": "2026-12-09",
+        "valueString": "Extravasation of vesicant at left forearm, infusion stopped",
+    }
+    facts = facts_of(nursing)
+    assert facts.anthracycline_extravasation.unread == ("Observation/iv-site",)
+    old = {**nursing, "effectiveDateTime": "2026-10-01"}
+    assert facts_of(old).anthracycline_extravasation.unread == ()
+
+
+def test_a_record_cut_short_by_a_cap_could_bear_on_every_fact() -> None:
+    huge = encounter(extension=[{"url": "x", "valueString": "note"} for _ in range(ELEMENTS_SWEPT.value)])
+    facts = facts_of(huge, birth="1970-01-01")
+    assert facts.hodgkin_lymphoma.unread == ("Encounter/enc",)
+    assert "more than 5000 elements" in facts.hodgkin_lymphoma.reason
+    assert facts.cumulative_doxorubicin.unknown_parts == 1
+
+
+def test_records_beyond_the_cap_are_named_and_none_depends_on_the_order_sent() -> None:
+    many = [encounter(f"e{i:05d}") for i in range(RECORDS_SWEPT.value + 2)]
+    many[-1]["reasonCode"] = HODGKIN_REASON  # beyond the cap in the order of references
+    shuffled = many[:]
+    random.Random(7).shuffle(shuffled)
+    for records in (many, shuffled):
+        hodgkin = facts_of(*records).hodgkin_lymphoma
+        assert hodgkin.unread == ("Encounter/e01000",)
+        assert "2 record(s) beyond the 1000 swept, not read" in hodgkin.reason
+
+
+def test_a_fact_met_by_what_is_read_stays_met() -> None:
+    facts = facts_of(condition("w", "302849000", system=SNOMED), PATHOLOGY, CARE_TEAM)
+    assert (facts.wilms_tumor.value, facts.wilms_tumor.unread) == (True, ())
+
+
+def test_every_resource_type_a_reader_reads_is_registered() -> None:
+    """The sweep is the complement of what the readers read: a reader of a new type registers it."""
+    read = set()
+    for source in (REPO_ROOT / "cds_service" / "clinical").glob("*.py"):
+        for call in re.findall(r"of_type\(([^)]*)\)", source.read_text()):
+            read |= set(re.findall(r'"([A-Z][A-Za-z]+)"', call))
+    read |= {"ExplanationOfBenefit", "Claim", "MedicationOrder", "ResearchStudy", "Medication"}
+    assert read <= set(swept.READERS), read - set(swept.READERS)
+    assert not set(swept.READERS) & swept.NOT_THE_PATIENTS_RECORD
+
+
+@pytest.mark.parametrize("kind", sorted(swept.NOT_THE_PATIENTS_RECORD))
+def test_records_about_others_or_definitions_are_not_swept(kind: str) -> None:
+    pool = ResourcePool()
+    pool.add({"resourceType": kind, "id": "x", "text": {"div": "doxorubicin"}, "title": "Hodgkin lymphoma"})
+    found = swept.sweep(pool)
+    assert found.records == [] and found.doses(ORDER_DATE) == [] and found.diagnoses(None) == []
+
+
+def test_a_dose_names_its_agent() -> None:
+    report = {**PATHOLOGY, "conclusion": "Prior epirubicin (FEC x3) at an outside center"}
+    doses = swept.sweep(pool_of(report)).doses(ORDER_DATE)
+    assert [(d.reference, d.agent) for d in doses] == [("DiagnosticReport/path", Agent.EPIRUBICIN)]
+
+
+def test_a_result_naming_bcr_abl1_under_a_code_not_read_is_named_once() -> None:
+    local = {
+        "resourceType": "Observation",
+        "id": "bcr-local",
+        "status": "final",
+        "code": {"coding": [{"system": "urn:oid:1.2.3", "code": "BCRABL"}], "text": "BCR-ABL1 PCR"},
+        "effectiveDateTime": "2026-09-01",
+        "valueString": "see report",
+    }
+    ph = facts_of(local).ph_positive
+    assert (ph.value, ph.unread) == (None, ("Observation/bcr-local",))
+    assert ph.reason.count("Observation/bcr-local") == 1
+
+
+@pytest.mark.parametrize(
+    ("words", "bears"),
+    [
+        ("IV site: no extravasation, no redness", False),
+        ("Assessed for extravasation: none", True),  # not denied in its own words: read as naming one
+        ("Without signs of extravasation. Patient tolerated infusion.", False),
+        ("No pain. Extravasation of doxorubicin at left forearm", True),
+        ("No redness; extravasation suspected", True),
+    ],
+)
+def test_words_denying_an_extravasation_do_not_name_one(words: str, bears: bool) -> None:
+    row = {
+        "resourceType": "Observation",
+        "id": "iv-site",
+        "status": "final",
+        "code": {"text": "Peripheral IV site assessment"},
+        "effectiveDateTime": "2026-12-09",
+        "valueString": words,
+    }
+    assert bool(facts_of(row).anthracycline_extravasation.unread) is bears
+
+
+@pytest.mark.parametrize(
+    ("conclusion", "bears"),
+    [
+        ("BCR-ABL1 fusion transcript not detected (p190, p210)", False),
+        ("BCR-ABL1: negative", False),
+        ("BCR-ABL1 p190 not detected; p210 detected", True),
+        ("Philadelphia chromosome positive", True),
+        ("BCR-ABL1 testing sent out", True),
+    ],
+)
+def test_a_report_saying_a_ph_status_is_negative_does_not_open_a_ph_negative_reading(
+    conclusion: str, bears: bool
+) -> None:
+    negative = observation("bcr", "21821-4", "2026-09-01", 0, "%")
+    del negative["valueQuantity"]
+    negative["valueCodeableConcept"] = {"coding": [{"system": SNOMED, "code": "260385009"}]}
+    report = {**PATHOLOGY, "id": "molecular", "conclusion": conclusion}
+    ph = facts_of(negative, report).ph_positive
+    assert (ph.settled is None) is bears
+    assert ph.value is False
+
+
+def test_a_concept_that_is_not_json_is_read_all_the_same() -> None:
+    odd = encounter(reasonCode=[{**HODGKIN_REASON[0], "extension": [{"url": "x", "valueInteger": 2**70}]}])
+    assert facts_of(odd).hodgkin_lymphoma.unread == ("Encounter/enc",)
