@@ -325,6 +325,26 @@ def merge_duplicates(
 SAME_INFUSION_WINDOW = timedelta(minutes=60)
 
 
+# The longest an anthracycline infusion runs (our choice): doxorubicin as a 96-hour continuous infusion
+# (dose-adjusted EPOCH: 10 mg/m2/day over 96 hours, Wilson WH et al., Blood 2002;99:2685-2693). A record
+# still charted "in-progress" days after that started an infusion nobody closed: how much of the charted
+# dose went in is not known (an unknown part, never the whole dose).
+LONGEST_INFUSION = timedelta(hours=96)
+
+
+def open_too_long(administration: Administration, cutoff: date) -> str:
+    """Why an administration still charted in progress cannot be counted as its whole dose by ``cutoff``
+    (the order date): it started more than ``LONGEST_INFUSION`` before the end of that day; "" otherwise."""
+    if administration.status != "in-progress" or administration.when is None:
+        return ""
+    if (cutoff - administration.when) <= timedelta(days=LONGEST_INFUSION.days):
+        return ""
+    return (
+        f"charted in progress since {administration.when.isoformat()}, longer than any infusion runs: how "
+        "much was given is not known: not counted"
+    )
+
+
 class ChartedTwice(NamedTuple):
     """What ``charted_twice`` finds: each record that repeats another's dose within the window, with why
     (an unknown part, never a dose); each dose charted with different amounts within the window, by its

@@ -12,7 +12,9 @@ Only measurements the record can vouch for size a dose (``clinical.plausibility`
 "Plausibility"): one outside what is plausible for the age, measured before birth, or far from the
 patient's other measurements is set aside, and ``set_aside`` says which and why; a growing child's height
 sizes only doses within a year of it; a charted BSA and the height and weight it conflicts with, neither
-side borne out by the patient's other readings, size no dose (the dose is unknown, saying why).
+side borne out by the patient's other readings, size no dose (the dose is unknown, saying why); a limb
+amputation recorded leaves only a BSA charted since it to size a later dose (a height and weight give no
+amputee's BSA).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
+from cds_service.clinical.amputations import Amputation
 from cds_service.clinical.codes import BSA_LOINC, HEIGHT_LOINC, LOINC, WEIGHT_LOINC
 from cds_service.clinical.fhir_read import codings, parse_datetime, quantity, status_of
 from cds_service.clinical.plausibility import GROWING_HEIGHT_WINDOW, Plausibility, Reading
@@ -175,6 +178,9 @@ class BodySurfaceArea:
         """The BSA for ``when``, or why none ("" when nothing is near enough, said by ``missing_reason``)."""
         moment = _moment(when)
         charted = self._bsa.nearest(moment, MAX_WEIGHT_DISTANCE)
+        amputated = self._plausibility.amputated_by(moment.date()) if self._plausibility else None
+        if amputated is not None:
+            return self._amputee(charted, amputated)
         height = self._height.nearest(moment, self._height_distance(moment))
         weight = self._weight.nearest(moment, MAX_WEIGHT_DISTANCE)
         conflict = ""
@@ -205,6 +211,25 @@ class BodySurfaceArea:
             note = f"sized by a height and weight measured nearer than the charted BSA ({passed_over})"
             return found._replace(note=note)
         return found
+
+    def _amputee(self, charted: int | None, amputated: Amputation) -> Bsa | str:
+        """An amputee's BSA: one charted since the amputation (the clinician's, adjusted for the limb
+        lost), never Mosteller's from a height and weight (``codes.ICD_AMPUTATION`` names the source)."""
+        since = amputated.on or date.min
+        lost = f"{amputated.reference} records a limb amputation ({amputated.said}"
+        lost += f", {amputated.on.isoformat()})" if amputated.on else ", undated)"
+        if charted is not None and self._bsa.readings[charted].when.date() >= since:
+            reading = self._bsa.readings[charted]
+            return self._bsa_conflicts.get(reading.reference) or Bsa(
+                reading.value,
+                "observation",
+                (reading.reference,),
+                note=f"sized by the BSA charted since the amputation {amputated.reference} records",
+            )
+        return (
+            f"{lost}: a height and weight give no amputee's BSA (it must be adjusted for the limb lost), and "
+            "no BSA charted since it is near enough"
+        )
 
     def missing_reason(self, when: date | datetime) -> str:
         """Why ``on(when)`` is ``None``: the measures nearest it conflict, nothing charted, or charted but

@@ -302,13 +302,16 @@ CANCER_INDICATIONS = frozenset(
         "soft_tissue_sarcoma",
     }
 )
-# Text naming a cancer without naming which: it could be any of them.
+# Text naming a cancer without naming which: it could be any of them. The bare word "tumor" is not one: a
+# tumour is a mass, benign or malignant, and "to maintain tumor control" (the label's own words for why
+# doxorubicin continues) names no disease; a tumour that is a cancer says so ("malignant tumor") or names
+# its kind ("Wilms tumor", above). "Small round cell tumor" names the family of childhood cancers
+# (neuroblastoma, Wilms tumour, rhabdomyosarcoma, Ewing sarcoma, lymphoma) without saying which.
 CANCER_WORDS = (
     "cancer",
     "malignan",
     "neoplas",
-    "tumor",
-    "tumour",
+    "round cell",
     "carcinoma",
     "leukemia",
     "leukaemia",
@@ -726,3 +729,110 @@ TIMING_ABBREVIATIONS: dict[str, tuple[int, int, str]] = {
 }
 # FHIR R4 days-of-week codes (Timing.repeat.dayOfWeek), as Python's weekday numbers (Monday 0).
 DAYS_OF_WEEK: dict[str, int] = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+# Routes of a dose (docs/facts.md "Routes"), in SNOMED CT: the concepts of FHIR R4's "SNOMED CT Route Codes"
+# value set (http://hl7.org/fhir/ValueSet/route-codes). Only a dose that reaches the circulation is one of
+# the cumulative totals (CP.PHAR.418 I.A.3 reads the label's cumulative doxorubicin dose, a systemic
+# exposure):
+# - systemic: intravenous (47625008; central 418114005, peripheral 419993007), intravascular (445755006),
+#   intramuscular (78421000), subcutaneous (34206005), intraosseous (417255000), oral (26643006);
+ROUTES_SYSTEMIC = frozenset(
+    {"47625008", "418114005", "419993007", "445755006", "78421000", "34206005", "417255000", "26643006"}
+)
+# - local, not a systemic dose: intravesical (372471009), intraluminal (37737002, the bladder instillation
+#   as some systems code it), urethral (90028008), transurethral (418511008), topical (6064005), cutaneous
+#   (448598008), ophthalmic (54485002). Doxorubicin instilled in the bladder is barely absorbed: "systemic
+#   toxicity is almost negligible" (Highley MS et al., Intravesical drug delivery: pharmacokinetic and
+#   clinical considerations, Clin Pharmacokinet 1999;37(1):59-73);
+ROUTES_LOCAL = frozenset(
+    {"372471009", "37737002", "90028008", "418511008", "6064005", "448598008", "54485002"}
+)
+# - regional, its systemic share not weighed: intra-arterial (58100008: hepatic chemoembolization, whose
+#   peak plasma doxorubicin differs thirtyfold between conventional TACE and drug-eluting beads, Varela M
+#   et al., J Hepatol 2007;46(3):474-481), intraperitoneal (38239002), intrapleural (372469009),
+#   intralesional (372466002), intratumor (447122006), intrathecal (72607000), intrahepatic (445941009),
+#   body cavity (420254004), tumor cavity (419021003), intrapericardial (445771006).
+ROUTES_REGIONAL = frozenset(
+    {
+        "58100008",
+        "38239002",
+        "372469009",
+        "372466002",
+        "447122006",
+        "72607000",
+        "445941009",
+        "420254004",
+        "419021003",
+        "445771006",
+    }
+)
+# The same three in words (a route's text or display, lower case, matched as words or their starts), read
+# when no code is read, and against a code read (a text naming another kind of route is a conflict).
+ROUTE_WORDS_SYSTEMIC = (
+    "intravenous",
+    "iv",
+    "i.v.",
+    "ivp",
+    "ivpb",
+    "iv push",
+    "intravascular",
+    "intramuscular",
+)
+ROUTE_WORDS_LOCAL = (
+    "intravesical",
+    "bladder",
+    "intraluminal",
+    "urethral",
+    "topical",
+    "cutaneous",
+    "ophthalmic",
+)
+ROUTE_WORDS_REGIONAL = (
+    "intra-arterial",
+    "intraarterial",
+    "arterial",
+    "chemoemboli",
+    "tace",
+    "intraperitoneal",
+    "intrapleural",
+    "intralesional",
+    "intratumo",
+    "intrathecal",
+    "intrahepatic",
+    "hipec",
+    "pipac",
+)
+
+# A limb lost (docs/facts.md "Plausibility", an amputation recorded): a height and weight give no amputee's
+# BSA, which must be adjusted for the missing segments (Colangelo PM et al., Two methods for estimating body
+# surface area in adult amputees, Am J Hosp Pharm 1984;41(12):2650-2655). ICD-10-CM Z89 "acquired absence
+# of limb" (CMS tabular, April 1 2026): the hand and wrist (Z89.1-), the upper limb above the wrist (Z89.2-),
+# the foot and ankle (Z89.43-, Z89.44-), the leg below the knee (Z89.5-) and above it (Z89.6-), unspecified
+# limbs (Z89.9); WHO ICD-10 Z89.1-Z89.9 the same levels (Z89.3 both upper limbs, Z89.7 both lower limbs,
+# Z89.8 upper and lower limbs). Fingers and toes (Z89.0-, Z89.41-, Z89.42-; WHO Z89.0, Z89.4) change no BSA a
+# dose is sized by.
+ICD_AMPUTATION = ("Z891", "Z892", "Z893", "Z8943", "Z8944", "Z895", "Z896", "Z897", "Z898", "Z899")
+AMPUTATION_WORDS = ("amputat", "amputee", "disarticulat", "limb loss")
+# ... and the ICD-10 titles' own words: "acquired absence of" a limb or a part of one above the fingers
+# and toes ("Acquired absence of right leg above knee"), not of an organ ("of breast", "of kidney").
+ABSENCE_WORDS = ("acquired absence",)
+LIMB_WORDS = ("leg", "arm", "limb", "foot", "hand", "knee", "hip", "ankle", "wrist", "elbow", "shoulder")
+
+# Cardiac dysfunction that contradicts "responding positively to therapy" when it arises during it
+# (CP.PHAR.418 II.A.3; docs/facts.md "Documented answers against the record"): ICD-10-CM and WHO ICD-10
+# I42 cardiomyopathy (I42.7 due to drug and external agent), I43 cardiomyopathy in diseases classified
+# elsewhere, I50 heart failure; SNOMED CT 85898001 cardiomyopathy, 84114007 heart failure, 42343007
+# congestive heart failure, 703272007 heart failure with reduced ejection fraction. A concept not listed
+# is read by its words (only ever to leave the attestation unsettled, never to meet a criterion).
+ICD_CARDIAC_DYSFUNCTION = ("I42", "I43", "I50")
+SCT_CARDIAC_DYSFUNCTION = frozenset({"85898001", "84114007", "42343007", "703272007"})
+CARDIAC_DYSFUNCTION_WORDS = (
+    "cardiomyopath",
+    "heart failure",
+    "cardiac failure",
+    "hfref",
+    "ventricular dysfunction",
+)
+# Left ventricular ejection fraction (LOINC; 10230-1 the general code, 8806-2 and 18043-0 by echo, 8808-8,
+# 8809-6, 8811-2, 18045-5, 79991-6 by other methods; [V-weak]: a research code set of LVEF results).
+LVEF_LOINC = frozenset({"10230-1", "8806-2", "18043-0", "8808-8", "8809-6", "8811-2", "18045-5", "79991-6"})

@@ -136,7 +136,55 @@ def line_of_business(
             references,
             "several active Coverages, none first in order of benefits, differ in line of business",
         ), used
-    return lines[0], used
+    return _beside_the_later(
+        lines[0], _later_in_order(pool, order, on, candidates, line_of_business_map)
+    ), used
+
+
+def _later_in_order(
+    pool: ResourcePool,
+    order: Resource,
+    on: date | None,
+    first: list[Resource],
+    line_of_business_map: Mapping[str, str],
+) -> list[tuple[Resource, Fact[str]]]:
+    """The Coverages in force after the first in order of benefits, each with its line of business (none
+    when the order names the Coverage it bills: the order says which one)."""
+    if _named_by_order(pool, order, on) is not None:
+        return []
+    chosen = {id(coverage) for coverage in first}
+    later = [c for c in pool.of_type("Coverage") if _in_force(c, on) and id(c) not in chosen]
+    later.sort(key=lambda c: (_benefit_order(c), str(c.get("id", ""))))
+    return [(coverage, _line_of(coverage, pool, line_of_business_map)) for coverage in later]
+
+
+def _beside_the_later(first: Fact[str], later: list[tuple[Resource, Fact[str]]]) -> Fact[str]:
+    """The line of business of the Coverage first in order of benefits, read beside the ones after it
+    (docs/facts.md "Line of business", several Coverages). Medicaid is the payer of last resort (Social
+    Security Act §1902(a)(25); 42 CFR 433.139): stated first before a line outside the policy (Medicare,
+    another government program) the order of benefits contradicts itself, and whether the policy applies
+    is not known; Medicaid after such a line is set aside, the first deciding, and said."""
+    if first.value is None:
+        return first
+    beside = [(reference_of(c), line) for c, line in later if line.value not in {None, "self-pay"}]
+    outside = [(ref, line) for ref, line in beside if line.value in codes.LINES_OUTSIDE_POLICY]
+    if first.value == "medicaid" and outside:
+        ref, line = outside[0]
+        return Fact(
+            None,
+            (*first.evidence, ref),
+            f"{first.evidence[0]} (Medicaid) is first in order of benefits before {ref} ({line.value}): "
+            "Medicaid pays last (payer of last resort), so the order of benefits contradicts itself",
+        )
+    if not beside:
+        return first
+    aside = "; ".join(
+        f"{ref} ({line.value}, later in order of benefits) set aside: the Coverage first in order of "
+        "benefits decides whether the policy applies"
+        + (" (Medicaid pays last)" if line.value == "medicaid" else "")
+        for ref, line in beside
+    )
+    return Fact(first.value, first.evidence, f"{first.reason}; {aside}", first.unread)
 
 
 def _line_of(coverage: Resource, pool: ResourcePool, line_of_business_map: Mapping[str, str]) -> Fact[str]:

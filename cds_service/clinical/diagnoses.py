@@ -39,6 +39,7 @@ from cds_service.clinical.fhir_read import (
     parse_date,
     status_of,
 )
+from cds_service.fhir.patient_scope import belongs_to_other_patient
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 from cds_service.thresholds import PEDIATRIC_AGE_BELOW
 
@@ -419,6 +420,11 @@ def recorded_diagnoses(
     found += billed_diagnoses(pool, age)
     seen: set[str] = set()
     for each in signed:
+        if each is not order and pool.patient_id and belongs_to_other_patient(each, pool.patient_id):
+            # Signed in this hook but naming another patient: its reasons are neither this patient's
+            # diagnoses nor nothing (not plausible is not a fact): read only beside what they would meet.
+            found += _reasons_of_another_patients_order(each, pool, age)
+            continue
         for reason in order_reasons(each, pool):
             key = f"{reason.reference}|{sorted(reason.icd)}|{sorted(reason.snomed)}|{reason.text}"
             if key not in seen:
@@ -458,6 +464,18 @@ def billed_diagnoses(pool: ResourcePool, age: int | None = None) -> list[Diagnos
                     concept, reference_of(claim), "billed on a claim, not recorded as a Condition", age
                 )
     return found
+
+
+def _reasons_of_another_patients_order(
+    order: Resource, pool: ResourcePool, age: int | None
+) -> list[Diagnosis]:
+    why = "the reason of an order signed here that names another patient"
+    concepts = [*dicts(order.get("reasonCode")), *dicts(order.get("reasonCodeableConcept"))]
+    for target in dicts(order.get("reasonReference")):
+        condition = pool.resolve(target, within=order)
+        if condition is not None and condition.get("resourceType") == "Condition":
+            concepts.append(obj(condition.get("code")))
+    return [found for concept in concepts for found in _only_beside(concept, reference_of(order), why, age)]
 
 
 def _only_beside(concept: Any, reference: str, why: str, age: int | None) -> list[Diagnosis]:

@@ -12,6 +12,12 @@ An answer must be about this request: the response names the order (DTR's ``qr-c
 the order. An older
 answer is not reused: "responding positively to therapy" (II.A.3) must be current, and literature support
 (I.A.5.b) is for the dose now requested (CP.PHAR.418 asks for documentation supporting this request).
+
+Not plausible is not a fact (docs/facts.md "Documented answers against the record"): a response that names
+the order but was authored on a day before the order's date answers an order that did not exist yet, and
+settles nothing (``documented_answers``); an attestation the record contradicts settles nothing either
+(``unsettled``): "responding positively" authored before the therapy began, or beside cardiac dysfunction
+recorded during it (``clinical.cardiac_dysfunction``).
 """
 
 from __future__ import annotations
@@ -46,6 +52,18 @@ def _references(value: Any) -> Iterator[str]:
 def _named_orders(response: dict[str, Any]) -> list[str]:
     linking = [response.get("extension"), response.get("basedOn"), response.get("partOf")]
     return [ref for ref in _references(linking) if "MedicationRequest/" in ref or "MedicationOrder/" in ref]
+
+
+def _predates(response: dict[str, Any], order_reference: str, start: date) -> date | None:
+    """The day a response naming the order was authored, when that is before the order's date (``start``):
+    an answer to an order cannot predate it. Days are compared (a DTR questionnaire filled in the morning
+    the order is signed is authored the same day)."""
+    if not any(
+        ref == order_reference or ref.endswith("/" + order_reference) for ref in _named_orders(response)
+    ):
+        return None
+    authored = parse_datetime(response.get("authored"))
+    return authored.date() if authored is not None and authored.date() < start else None
 
 
 def _current(response: dict[str, Any], order_reference: str, start: date) -> bool:
@@ -94,9 +112,18 @@ def documented_answers(pool: ResourcePool, order_reference: str, start: date) ->
         answers: dict[str, set[bool]] = {}
         for link, value in _boolean_answers(response.get("item")):
             answers.setdefault(link, set()).add(value)
+        predates = _predates(response, order_reference, start)
         for link, values in answers.items():
             earlier = found.get(link)
-            if len(values) > 1:
+            if predates is not None:
+                # Not plausible is not a fact: an answer to an order authored before the order existed.
+                found[link] = Fact(
+                    None,
+                    (reference,),
+                    f"{reference} answers for {order_reference} but was authored {predates.isoformat()}, "
+                    f"before the order's date {start.isoformat()}: an answer cannot predate its order",
+                )
+            elif len(values) > 1:
                 # Not plausible is not a fact: one response answering a criterion both yes and no.
                 found[link] = Fact(None, (reference,), f"{reference} answers {link} both yes and no")
             elif earlier is not None and when[link] == authored and earlier.value != next(iter(values)):
@@ -114,6 +141,37 @@ def documented_answers(pool: ResourcePool, order_reference: str, start: date) ->
                 )
             when[link] = authored
     return found
+
+
+def unsettled(
+    answers: dict[str, Fact[bool]],
+    criterion: str,
+    pool: ResourcePool,
+    *,
+    therapy_began: date | None,
+    contradicting: Fact[bool] | None = None,
+) -> dict[str, Fact[bool]]:
+    """``answers`` with a "yes" to ``criterion`` that the record contradicts made one that settles nothing,
+    its reason naming what contradicts it: authored before the therapy it attests to began
+    (``therapy_began``), or beside findings that contradict it (``contradicting``, ``True`` with its
+    evidence). A "no", or a "yes" nothing contradicts, stays as it is."""
+    answer = answers.get(criterion)
+    if answer is None or answer.value is not True:
+        return answers
+    responses = [pool.resolve(reference) for reference in answer.evidence]
+    written = [parse_datetime(r.get("authored")) for r in responses if r is not None]
+    authored = max((when.date() for when in written if when is not None), default=None)
+    said = ", ".join(answer.evidence)
+    if therapy_began is not None and authored is not None and authored < therapy_began:
+        why = (
+            f"{said} answers {criterion} yes, authored {authored.isoformat()}, before the therapy it attests "
+            f"to began on {therapy_began.isoformat()}"
+        )
+        return {**answers, criterion: Fact(None, answer.evidence, why)}
+    if contradicting is not None and contradicting.value:
+        why = f"{said} answers {criterion} yes, but the record contradicts it: {contradicting.reason}"
+        return {**answers, criterion: Fact(None, answer.evidence + contradicting.evidence, why)}
+    return answers
 
 
 # CONTRACT §2.1 "Evidence the payer must review is never settled by a tick": I.A.5.b and II.A.4.b

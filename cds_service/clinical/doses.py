@@ -205,7 +205,8 @@ class _RunningTotal:
         reason = f"{what}: {known:.2f} mg/m2 from {counted} dose(s)" + "".join(f"; {note}" for note in notes)
         if self.possible_parts:
             reason += (
-                f"; up to {self.possible:.2f} mg/m2 more from {self.possible_parts} dose(s) a range may add"
+                f"; up to {self.possible:.2f} mg/m2 more from {self.possible_parts} dose(s) that may or may "
+                "not count (a range in the regimen, or a route whose systemic share is not known)"
             )
         if unknown:
             reason += f"; {len(unknown)} dose(s) unknown"

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical import ph_status
+from cds_service.clinical.administration_conflicts import conflicts
 from cds_service.clinical.administrations import (
     Administration,
     charted_twice,
@@ -19,11 +20,13 @@ from cds_service.clinical.administrations import (
     date_unreadable,
     given_by,
     merge_duplicates,
+    open_too_long,
     order_day_clock,
     same_day_undated,
 )
 from cds_service.clinical.body_measures_not_read import measures_not_read, nearer_not_read
 from cds_service.clinical.bsa import BodySurfaceArea
+from cds_service.clinical.cardiac_dysfunction import dysfunction_during
 from cds_service.clinical.care_plans import (
     care_plan_doses,
     named_but_not_read,
@@ -33,7 +36,7 @@ from cds_service.clinical.care_plans import (
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
 from cds_service.clinical.disease_status import responding_to_therapy
-from cds_service.clinical.documentation import documented_answers, submitted_evidence
+from cds_service.clinical.documentation import documented_answers, submitted_evidence, unsettled
 from cds_service.clinical.doses import Dose, Totals, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
@@ -63,6 +66,7 @@ from cds_service.clinical.regimen import (
     extent_not_stated,
     read_orders,
 )
+from cds_service.clinical.routes import LOCAL, administration_route, why_not_counted
 from cds_service.clinical.schedule import order_date
 from cds_service.clinical.therapy import (
     accompanied_orders,
@@ -74,6 +78,7 @@ from cds_service.clinical.therapy import (
     extravasation_course,
     order_amounts,
     prior_dexrazoxane_cardioprotection,
+    ranges_written,
     tyrosine_kinase_inhibitor,
 )
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
@@ -84,6 +89,8 @@ from cds_service.thresholds import ADULT_AGE
 ADULT_HEIGHT_AGE = int(ADULT_AGE.value)
 
 _AGENTS_READ = ANTHRACYCLINES | TYROSINE_KINASE_INHIBITORS | {Agent.DEXRAZOXANE}
+# CP.PHAR.418 II.A.3 "Member is responding positively to therapy": an attestation the record may contradict
+RESPONDING_POSITIVELY = "II.A.3"
 
 
 def patient_age(pool: ResourcePool, start: date, plausible: Plausibility | None = None) -> Fact[int]:
@@ -122,6 +129,7 @@ class _Given:
         body: BodySurfaceArea,
         unidentified: list[Resource],
         plausible: Plausibility,
+        conflicting: Mapping[str, str],
     ) -> None:
         cutoff = min(start, today)
         # administrations that count but whose drug cannot be identified (clinical.outside_doses)
@@ -146,6 +154,38 @@ class _Given:
             (a for a in every if plausible.before_birth(a.when)), key=lambda a: a.reference
         )
         every = [a for a in every if not plausible.before_birth(a.when)]
+        # Only a dose that reached the circulation is one of the totals (clinical.routes): an anthracycline
+        # instilled in the bladder is set aside, and said; one by a route whose systemic share is not
+        # known (intra-arterial, intraperitoneal...) or not read counts anywhere from nothing to its whole
+        # charted dose (``self.share_unknown``): the total is then a range, as for a regimen's range.
+        routes = {a.reference: administration_route(a.resource) for a in every if a.agent in ANTHRACYCLINES}
+        self.local = sorted(
+            (a for a in every if a.reference in routes and routes[a.reference].kind == LOCAL),
+            key=lambda a: a.reference,
+        )
+        # One note per drug and route: a course of instillations is one thing set aside, said once.
+        by_route: dict[tuple[Agent, str], list[str]] = {}
+        for a in self.local:
+            by_route.setdefault((a.agent, why_not_counted(routes[a.reference], a.agent.value)), []).append(
+                a.reference
+            )
+        self.local_notes = tuple(
+            (agent, f"{', '.join(refs)} set aside: {why}") for (agent, why), refs in by_route.items()
+        )
+        every = [a for a in every if not (a.reference in routes and routes[a.reference].kind == LOCAL)]
+        self.share_unknown = {
+            a.reference: why_not_counted(routes[a.reference], a.agent.value).removesuffix(": not counted")
+            for a in every
+            if a.reference in routes and not routes[a.reference].counts
+        }
+        self.local_notes += tuple(
+            (
+                a.agent,
+                f"{a.reference} counted from nothing to its whole dose: {self.share_unknown[a.reference]}",
+            )
+            for a in sorted(every, key=lambda a: a.reference)
+            if a.reference in self.share_unknown
+        )
         born = plausible.earliest_birth.isoformat() if plausible.earliest_birth else ""
         self.before_birth_note = f"dated before the birth date {born}: not counted"
         self.counted: list[Administration] = []
@@ -182,6 +222,17 @@ class _Given:
             if a.status in {"completed", "in-progress"}
             and (a.resource.get("statusReason") or a.resource.get("reasonNotGiven"))
         }
+        # ... or conflicts with the order or the Encounter it names (clinical.administration_conflicts), or
+        # is an infusion never closed: an unknown part, its reason saying why.
+        for a in wholes:
+            if a.reference in self.contradicted:
+                continue
+            why = next(
+                (conflicting[ref] for ref in (a.merged or (a.reference,)) if ref in conflicting),
+                open_too_long(a, cutoff),
+            )
+            if why:
+                self.contradicted[a.reference] = why
         self.folded = self.twice.folded()
 
     def anthracycline_doses(self, body: BodySurfaceArea, start: date) -> list[Dose]:
@@ -213,6 +264,13 @@ class _Given:
             if a.reference in self.on_the_day:
                 remark = "; ".join(r for r in ("given on the order date: counted", dose.remark) if r)
                 dose = dose._replace(remark=remark)
+            if a.reference in self.share_unknown and dose.mg_m2 is not None:
+                # From nothing to the whole dose charted: how much reached the circulation is not known
+                dose = dose._replace(optional=True, note=self.share_unknown[a.reference])
+            elif a.reference in self.share_unknown:
+                dose = dose._replace(
+                    note="; ".join(n for n in (self.share_unknown[a.reference], dose.note) if n)
+                )
             doses.append(dose)
         doses += [
             Dose(a.reference, a.agent, a.when, None, note="dated after the order: not counted")
@@ -319,6 +377,11 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
         ]
         + named_but_not_read(pool, ANTHRACYCLINES, activities)
         + list(others.to_come)
+        + [
+            Dose(u.reference, u.agent, None, None, planned=True, note=f"it {u.why}: its doses are unknown")
+            for u in read.unsettled
+            if u.doses_unknown and u.agent in ANTHRACYCLINES
+        ]
     )
     # Not read is not absent: a dose sized through a BSA measured further from it than a body measure
     # the service cannot read is an unknown part (clinical.body_measures_not_read)
@@ -446,8 +509,10 @@ def extract_facts(
     clock = order_day_clock(order.get("authoredOn"))
     context = (start, today, clock, adult)
     every, unidentified = record.once(("administrations",), lambda: _administrations(pool))
+    conflicting = record.once(("administration conflicts",), lambda: conflicts(every, pool))
     by_then = record.once(
-        ("given", context), lambda: _Given(every, clock, start, today, body, unidentified, plausible)
+        ("given", context),
+        lambda: _Given(every, clock, start, today, body, unidentified, plausible, conflicting),
     )
     doses = record.once(("doses", context), lambda: _doses(record, by_then, body, start, today))
     administrations, read, orders = doses.administrations, doses.read, doses.read.in_play
@@ -472,6 +537,7 @@ def extract_facts(
             accompanies=accompanies,
             weight=current_weight,
             set_aside=tuple(note for agent, note in read.set_aside if agent is Agent.DOXORUBICIN),
+            unsettled=tuple((u.reference, u.why) for u in read.unsettled if u.agent is Agent.DOXORUBICIN),
         ),
     )
     unknown_drug_orders = _unknown_drug_orders(record)
@@ -505,6 +571,13 @@ def extract_facts(
         combined_dexrazoxane(dexrazoxane_mg_m2, days_of(order), signed_together),
         doxorubicin,
     )
+    if (ranges := ranges_written(order)) and ratio.value is not None:
+        # A dose range is read at its top, the most the order allows (docs/facts.md "Concurrent
+        # doxorubicin and the dose ratio"): said, so the reader sees which dose the ratio is of.
+        ratio = replace(
+            ratio,
+            reason=f"{ratio.reason}; the dose range {', '.join(ranges)} read at its top, the most allowed",
+        )
 
     # The reasons of every order being signed are diagnoses of each (diagnoses.recorded_diagnoses): the
     # same for every order of the request, so read once per order date, not once per order.
@@ -567,11 +640,18 @@ def extract_facts(
     anthracycline_aside = tuple(note for agent, note in read.set_aside if agent in ANTHRACYCLINES)
 
     def measured_aside(doses: list[Dose], agents: frozenset[Agent]) -> tuple[str, ...]:
+        # (and doses set aside as no systemic dose: a local instillation, clinical.routes)
+        local = tuple(note for agent, note in by_then.local_notes if agent in agents)
         if not body.set_aside:  # nothing set aside: no dose to look through (hundreds, four times)
-            return ()
-        return body.set_aside if any(d.agent in agents and _body_sized(d) for d in doses) else ()
+            return local
+        return local + (body.set_aside if any(d.agent in agents and _body_sized(d) for d in doses) else ())
 
     every_dose = given + to_come
+    prior_dexrazoxane = record.once(
+        ("prior dexrazoxane", context),
+        lambda: prior_dexrazoxane_cardioprotection(pool, administrations, start),
+    )
+    responding, documented = _responding_as_recorded(record, order, start, prior_dexrazoxane, administrations)
     before_birth = tuple(
         f"{a.reference} set aside: dated {a.when.isoformat() if a.when else '?'}, before the birth date"
         for a in by_then.before_birth
@@ -632,10 +712,7 @@ def extract_facts(
             if first_course_day.value is not None and first_course_day.value != start
             else Fact(None)
         ),
-        prior_dexrazoxane_cardioprotection=record.once(
-            ("prior dexrazoxane", context),
-            lambda: prior_dexrazoxane_cardioprotection(pool, administrations, start),
-        ),
+        prior_dexrazoxane_cardioprotection=prior_dexrazoxane,
         metastatic_breast_cancer=diagnosed.metastatic_breast_cancer,
         acute_lymphoblastic_leukemia=diagnosed.acute_lymphoblastic_leukemia,
         ph_positive=_ph_status(diagnosed.ph_positive, tki),
@@ -650,14 +727,53 @@ def extract_facts(
         dfci_all_protocol=dfci,
         cog_aall1331=cog,
         heart_radiation=record.once(("heart radiation",), lambda: heart_radiation(pool)),
-        responding_to_therapy=responding_to_therapy(pool, start),
-        documented=documented_answers(pool, reference_of(order), start),
+        responding_to_therapy=responding,
+        documented=documented,
         submitted_evidence=submitted_evidence(pool, reference_of(order), start),
         problems=problems,
         deceased=vital_status(the_patient(pool), start),
-        set_aside=body.set_aside + before_birth + _other_patients(record, min(start, today)).notes,
+        set_aside=body.set_aside
+        + before_birth
+        + tuple(note for _, note in by_then.local_notes)
+        + _other_patients(record, min(start, today)).notes,
         patient_mismatch=patient_mismatch(pool, order),
     )
+
+
+def _responding_as_recorded(
+    record: RecordIndex,
+    order: Resource,
+    start: date,
+    prior_dexrazoxane: Fact[bool],
+    administrations: list[Administration],
+) -> tuple[Fact[bool], dict[str, Fact[bool]]]:
+    """II.A.3 "responding positively to therapy" as the record states it (the cancer disease status, the
+    clinician's answers about this order), a "yes" the record contradicts settling nothing (docs/facts.md
+    "Documented answers against the record"): an answer authored before the dexrazoxane it attests to
+    began, or either beside cardiac dysfunction recorded since then."""
+    pool = record.pool
+    status = responding_to_therapy(pool, start)
+    answers = documented_answers(pool, reference_of(order), start)
+    answer = answers.get(RESPONDING_POSITIVELY)
+    said_yes = status.value is True or (answer is not None and answer.value is True)
+    if not said_yes or not prior_dexrazoxane.value:
+        return status, answers
+    began = min(
+        (a.when for a in administrations if a.reference in prior_dexrazoxane.evidence and a.when is not None),
+        default=None,
+    )
+    if began is None:
+        return status, answers
+    during = record.once(
+        ("cardiac dysfunction", began, start), lambda: dysfunction_during(pool, began, start)
+    )
+    if status.value is True and during.value:
+        status = Fact(
+            None,
+            status.evidence + during.evidence,
+            f"{status.reason}, but the record contradicts it: {during.reason}",
+        )
+    return status, unsettled(answers, RESPONDING_POSITIVELY, pool, therapy_began=began, contradicting=during)
 
 
 def _body_sized(dose: Dose) -> bool:

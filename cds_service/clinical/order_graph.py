@@ -7,7 +7,7 @@ The links between medication orders, read once per request:
   MedicationRequests too) or an extension whose url ends in ``replaces`` or ``priorPrescription`` (R5
   cross-version extensions). The replaced order adds no doses of its own, whatever its drug; chains are
   followed to the order that replaces them all; orders naming each other in a loop are left as they are
-  (nothing tells which stands).
+  (nothing tells which stands), and so is an order claiming to replace one written after it.
 * **fulfils**: an order ``basedOn`` another order of the same drug (an intent ``order`` releasing a cycle
   of an intent ``plan``, an ``instance-order`` of its parent), or, with no ``basedOn``, an order that
   shares a ``groupIdentifier`` with an intent ``plan`` or ``proposal`` order of the same drug. Its doses
@@ -29,7 +29,7 @@ from typing import Any
 from cds_service.clinical.codes import Agent
 from cds_service.clinical.fhir_read import dicts, obj
 from cds_service.clinical.limits import PLANNED_DOSES_PER_ORDER
-from cds_service.clinical.schedule import PlannedDose, PlannedSchedule
+from cds_service.clinical.schedule import PlannedDose, PlannedSchedule, order_date
 from cds_service.fhir.pool import Resource, relative_part
 
 # Intents of an order that plans what other orders release (FHIR R4 request-intent).
@@ -200,7 +200,7 @@ def order_graph(nodes: Sequence[OrderNode]) -> OrderGraph:
     claiming: dict[str, set[str]] = {}  # replaced order -> every order in play claiming to replace it
     for node in nodes:
         for target in replaced_references(node.resource):
-            if target in known and target != node.reference:
+            if target in known and target != node.reference and _replaces_plausibly(node, known[target]):
                 claiming.setdefault(target, set()).add(node.reference)
     sets += [sorted(found & standing_alone) for found in claiming.values()]
     return OrderGraph(replaced_by, fulfils, _sibling_keys(sets))
@@ -232,13 +232,21 @@ def _sibling_keys(sets: Iterable[list[str]]) -> dict[str, str]:
     return keys
 
 
+def _replaces_plausibly(node: OrderNode, replaced: OrderNode) -> bool:
+    """Not plausible is not a fact: an order cannot replace one written after it (its ``authoredOn`` a day
+    before the other's, an active order claiming to replace the draft signed today). Such a link is not
+    read: the two orders stand as orders nothing links."""
+    written, other = order_date(node.resource), order_date(replaced.resource)
+    return written is None or other is None or written >= other
+
+
 def _replacements(nodes: Sequence[OrderNode], known: Mapping[str, OrderNode]) -> dict[str, str]:
     """``{replaced: replacing}`` over the orders in play, following chains to the order that replaces
     them all; orders that name each other in a loop are left as they are (nothing to tell which stands)."""
     direct: dict[str, str] = {}
     for node in nodes:
         for target in replaced_references(node.resource):
-            if target in known and target != node.reference:
+            if target in known and target != node.reference and _replaces_plausibly(node, known[target]):
                 # Two orders claiming to replace one: the first by reference, so resource order does not
                 # matter (either way the replaced order adds nothing; both are siblings, below).
                 direct[target] = min(direct.get(target, node.reference), node.reference)

@@ -14,7 +14,10 @@ criterion or to size a dose. The rules live here, in one place, and the readers 
   measured with it give: two measures of body size that conflict, where the patient's other readings
   corroborate neither side, size no dose (``BsaConflict``);
 * how far from a dose a height may be (``Plausibility.height_window``): a growing child's (under 18 at
-  the dose) sizes only doses within a year of it;
+  the dose) sizes only doses within a year of it; an adult's heights that disagree by more than
+  ``ADULT_HEIGHT_FACTOR`` conflict (an adult's height does not change);
+* a limb amputation recorded (``Plausibility.amputated_by``, read by ``clinical.amputations``): a height
+  and weight give no amputee's BSA, so only a BSA charted since the amputation sizes a later dose;
 * records dated before the patient's birth (``Plausibility.before_birth``): an administration so dated is
   never a dose;
 * a single dose no regimen gives (``dose_not_credible``, asked by ``clinical.doses`` and the ratio).
@@ -33,6 +36,7 @@ from statistics import median
 from types import MappingProxyType
 from typing import NamedTuple
 
+from cds_service.clinical.amputations import Amputation, amputations
 from cds_service.clinical.codes import MAX_SINGLE_DOSE_MG_M2, Agent
 from cds_service.clinical.dates import age_in_years, birth_date_bounds
 from cds_service.clinical.facts import Fact
@@ -134,8 +138,17 @@ HUMAN_RANGE = BodyRange(
 # weight in its first three months (WHO weight-for-age, birth to 3 months), an adult's height does not
 # change; pounds typed as kilograms are 2.2x, inches as centimetres 2.54x, a weight 10x the others 10x.
 AGREEMENT_FACTOR = 2.0
+# An adult's heights agree within a tighter factor (our choice): adult height is stable, the height lost
+# with age is about 3 cm in men and 5 cm in women by 70, 5 and 8 cm by 80 (Sorkin JD, Muller DC, Andres R,
+# Longitudinal change in height of men and women: implications for interpretation of the body mass index,
+# Am J Epidemiol 1999;150(9):969-977), under 5 % of an adult height, and a stadiometer reads within a
+# centimetre or two. Two adult heights 10 % or more apart are not one patient's body measured twice (an
+# amputee measured after the loss, another patient's height, a typing slip): the majority rule below then
+# sets aside the one the others do not bear out, and of two that disagree, both.
+ADULT_HEIGHT_FACTOR = 1.10
 # "Near": a weight or BSA within 90 days; a growing child's height within a year; an adult's height at
-# any time. At most ``limits.MEASUREMENTS_COMPARED`` readings on each side are compared.
+# any time (compared with the patient's other adult heights only). At most ``limits.MEASUREMENTS_COMPARED``
+# readings on each side are compared.
 AGREEMENT_WINDOW = timedelta(days=90)
 AGREEMENT_NEIGHBOURS = MEASUREMENTS_COMPARED.value
 # A charted BSA further than this factor from the BSA its height and weight give (Mosteller, both measured
@@ -248,16 +261,23 @@ class Plausibility:
     """What one patient's record can vouch for: asked by the readers (age, body measurements,
     administrations) so the same rules hold everywhere."""
 
-    def __init__(self, birth_date: object = None) -> None:
+    def __init__(self, birth_date: object = None, amputated: tuple[Amputation, ...] = ()) -> None:
         self._written = birth_date
         self._bounds = birth_date_bounds(birth_date)
+        self._amputated = amputated
         # age_on by day: asked for every BSA reading near every dose of a long history (growing_on)
         self._ages: dict[date, tuple[int | None, str]] = {}
 
     @classmethod
     def of(cls, pool: ResourcePool) -> Plausibility:
         patient = the_patient(pool)
-        return cls(patient.get("birthDate") if patient is not None else None)
+        return cls(patient.get("birthDate") if patient is not None else None, amputations(pool))
+
+    def amputated_by(self, day: date) -> Amputation | None:
+        """The limb amputation the record states by ``day`` (one with no date is taken as before it),
+        the latest first: a height and weight measured then give no BSA for the body they measure."""
+        found = [a for a in self._amputated if a.on is None or a.on <= day]
+        return max(found, key=lambda a: (a.on or date.min, a.reference)) if found else None
 
     @property
     def earliest_birth(self) -> date | None:
@@ -397,37 +417,48 @@ class Plausibility:
         )
 
     def _outliers(self, readings: list[Reading]) -> list[tuple[str, str]]:
-        """Readings half or double the median of the patient's other readings of their kind near them."""
+        """Readings half or double the median of the patient's other readings of their kind near them (an
+        adult's height: 10 % from the patient's other adult heights)."""
         found: list[tuple[str, str]] = []
         times = [r.when for r in readings]
+        # Whether each height was taken at an adult age, read once per reading (not once per neighbour)
+        grown = [r.kind == "height" and not self.growing_on(r.when.date()) for r in readings]
         for index, reading in enumerate(readings):
-            window = self._agreement_window(reading)
+            # "Near": a weight or BSA within 90 days, a growing child's height within a year, an adult's
+            # height at any time
+            window = GROWING_HEIGHT_WINDOW if reading.kind == "height" else AGREEMENT_WINDOW
+            if grown[index]:
+                window = timedelta.max
             low = bisect_left(times, reading.when - window) if window != timedelta.max else 0
-            neighbours = [
-                other.value
-                for other in readings[max(low, index - AGREEMENT_NEIGHBOURS) : index]
-                + readings[index + 1 : index + 1 + AGREEMENT_NEIGHBOURS]
-                if abs(other.when - reading.when) <= window
+            # An adult's height is compared with the patient's other adult heights, within a tighter factor
+            adult_height = grown[index]
+            factor = ADULT_HEIGHT_FACTOR if adult_height else AGREEMENT_FACTOR
+            first = max(low, index - AGREEMENT_NEIGHBOURS)
+            near = [
+                *range(first, index),
+                *range(index + 1, min(len(readings), index + 1 + AGREEMENT_NEIGHBOURS)),
             ]
-            far = [value for value in neighbours if _far(reading.value, value, AGREEMENT_FACTOR)]
+            neighbours = [
+                readings[other].value
+                for other in near
+                if abs(readings[other].when - reading.when) <= window
+                and not (adult_height and not grown[other])
+            ]
+            far = [value for value in neighbours if _far(reading.value, value, factor)]
             # Most of the readings near it disagree: one outlier among several agreeing readings cannot set
             # them aside, and of two readings that disagree neither can be trusted.
             if far and len(far) * 2 > len(neighbours):
                 unit = _UNITS[reading.kind]
-                found.append(
-                    (
-                        reading.reference,
-                        f"{reading.reference} set aside: {_shown(reading)} is far from the patient's other "
-                        f"{reading.kind} readings ({len(far)} of {len(neighbours)} near it, median "
-                        f"{_number(median(neighbours))} {unit})",
-                    )
+                middle = f"median {_number(median(neighbours))} {unit}"
+                said = (
+                    f"is {round((ADULT_HEIGHT_FACTOR - 1) * 100)} % or more from the patient's other adult "
+                    f"heights ({len(far)} of {len(neighbours)}, {middle}): an adult's height does not change"
+                    if adult_height
+                    else f"is far from the patient's other {reading.kind} readings ({len(far)} of "
+                    f"{len(neighbours)} near it, {middle})"
                 )
+                found.append((reading.reference, f"{reading.reference} set aside: {_shown(reading)} {said}"))
         return found
-
-    def _agreement_window(self, reading: Reading) -> timedelta:
-        if reading.kind != "height":
-            return AGREEMENT_WINDOW
-        return GROWING_HEIGHT_WINDOW if self.growing_on(reading.when.date()) else timedelta.max
 
 
 _FIELDS = {"height": "height_cm", "weight": "weight_kg", "bsa": "bsa_m2"}

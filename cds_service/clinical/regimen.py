@@ -34,16 +34,18 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea
-from cds_service.clinical.codes import Agent
+from cds_service.clinical.codes import ANTHRACYCLINES, Agent
 from cds_service.clinical.doses import Dose, dose_on, optional_dose
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.fhir_read import status_of
 from cds_service.clinical.limits import PLANNED_DOSES_PER_READ
 from cds_service.clinical.order_graph import OrderGraph, OrderNode, fulfilled_schedule, order_graph
-from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead
+from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead, prohibits
+from cds_service.clinical.routes import LOCAL, REGIONAL, Route, order_route, why_not_counted
 from cds_service.clinical.schedule import (
     PlannedDose,
     PlannedSchedule,
@@ -53,6 +55,7 @@ from cds_service.clinical.schedule import (
     schedule_plan,
     states_extent,
 )
+from cds_service.fhir.patient_scope import belongs_to_other_patient
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 # FHIR R4 medicationrequest-status (DSTU2 MedicationOrder shares these codes). A draft order being signed
@@ -93,6 +96,25 @@ class OrdersRead:
     # (drug, "<ref> ...: why it is not therapy"), for the reasons of the nodes it touches
     set_aside: tuple[tuple[Agent, str], ...]
     graph: OrderGraph = field(default_factory=OrderGraph)
+    # Orders that are no therapy of this patient's, yet not nothing either (not plausible is not a fact):
+    # ``Unsettled``, by reference. Concurrency beside them is not read as absent.
+    unsettled: tuple[Unsettled, ...] = ()
+
+
+class Unsettled(NamedTuple):
+    """An order that plans no dose read as this patient's, yet says something of the drug:
+
+    * a prohibition in force (R4 ``doNotPerform``: a draft being signed, or an active or held order,
+      forbidding the drug): the prescriber's word that it is not given now (a hold pending an
+      echocardiogram);
+    * a draft signed in this patient's hook whose subject is another patient: this patient's order filed
+      wrong, or another patient's; its doses are an unknown part of the planned totals (``doses_unknown``).
+    """
+
+    agent: Agent
+    reference: str
+    why: str
+    doses_unknown: bool = False
 
 
 def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
@@ -106,10 +128,23 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
     drafts = {id(order) for order in pool.draft_orders}
     candidates: list[tuple[OrderNode, bool, str]] = []
     set_aside: list[tuple[Agent, str]] = []
+    unsettled: list[Unsettled] = []
     for order in pool.of_type(*MEDICATION_ORDER_TYPES):
         draft = id(order) in drafts
         status = status_of(order)
         if not_going_ahead(order):
+            if prohibits(order) and (draft or status in {"active", *UNSETTLED_STATUSES}):
+                agent = agent_of(order, pool)
+                if agent is not None and agent in agents:
+                    why = f"forbids {agent.value} for now (doNotPerform: held, not stopped)"
+                    unsettled.append(Unsettled(agent, reference_of(order), why))
+            continue
+        if draft and pool.patient_id and belongs_to_other_patient(order, pool.patient_id):
+            # Signed in this patient's hook, for another patient (docs/facts.md "Another patient's records")
+            agent = agent_of(order, pool)
+            if agent is not None and agent in agents and status in THERAPY_STATUSES | UNSETTLED_STATUSES:
+                why = "is signed for this patient but names another patient as its subject"
+                unsettled.append(Unsettled(agent, reference_of(order), why, doses_unknown=True))
             continue
         if not draft and status not in {"active", *UNSETTLED_STATUSES}:
             continue
@@ -118,7 +153,19 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
             if agent is not None and agent in agents:
                 set_aside.append((agent, f"{reference_of(order)} is {status}: not therapy"))
             continue
-        candidates.append((OrderNode(order, reference_of(order), agent_of(order, pool)), draft, status))
+        agent = agent_of(order, pool)
+        route = order_route(order) if agent in ANTHRACYCLINES and agent in agents else Route("")
+        if route.kind == LOCAL and agent is not None:
+            # Only a dose that reaches the circulation is one of the totals, or therapy dexrazoxane
+            # accompanies (clinical.routes): a course of bladder instillations is neither.
+            set_aside.append((agent, f"{reference_of(order)}: {why_not_counted(route, agent.value)}"))
+            continue
+        if not route.counts and agent is not None:
+            how = "how much reaches the circulation is not known" if route.kind == REGIONAL else "not read"
+            why = f"is ordered by the route {route.said!r} ({how})"
+            unsettled.append(Unsettled(agent, reference_of(order), why, doses_unknown=True))
+            continue
+        candidates.append((OrderNode(order, reference_of(order), agent), draft, status))
     graph = order_graph([node for node, _, _ in candidates])
     members: dict[str, list[OrderNode]] = {}
     for node, _, _ in candidates:
@@ -179,7 +226,12 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
                 group=graph.group.get(node.reference),
             )
         )
-    return OrdersRead(found, tuple(sorted(set_aside, key=lambda note: note[1])), graph)
+    return OrdersRead(
+        found,
+        tuple(sorted(set_aside, key=lambda note: note[1])),
+        graph,
+        tuple(sorted(unsettled, key=lambda found: found.reference)),
+    )
 
 
 def doses_to_come(
@@ -311,11 +363,13 @@ def _one_dose_per_order_day(planned: list[Dose]) -> list[Dose]:
     doses of one anthracycline on one day that no regimen gives. Never both counted (not plausible is not
     a fact): the first order's dose (by reference) counts and each other order's dose that day is an
     unknown part; with different amounts none is known, each order's dose that day is an unknown part (it
-    is still an order with doses to come)."""
+    is still an order with doses to come). Where one order's dose that day is already an unknown part (a
+    re-signed draft whose doses may be given already, a dose moved...), another order's dose that day may be
+    the same dose: it is an unknown part too, never a known dose beside a maybe."""
     by_day: dict[tuple[Agent, date, bool], list[Dose]] = {}
     kept: list[Dose] = []
     for dose in planned:
-        if dose.when is None or dose.mg_m2 is None:
+        if dose.when is None:
             kept.append(dose)
             continue
         by_day.setdefault((dose.agent, dose.when, dose.optional), []).append(dose)
@@ -327,6 +381,24 @@ def _one_dose_per_order_day(planned: list[Dose]) -> list[Dose]:
         doses.sort(key=lambda d: (d.reference, d.note))
         first = [d for d in doses if d.reference == orders[0]]
         names = ", ".join(orders)
+        if any(d.mg_m2 is None for d in doses):
+            unsure = sorted({d.reference for d in doses if d.mg_m2 is None})
+            kept.extend(d for d in doses if d.mg_m2 is None)
+            kept.extend(
+                Dose(
+                    d.reference,
+                    agent,
+                    when,
+                    None,
+                    planned=True,
+                    note=f"{names} plan a dose on {when.isoformat()} and nothing links them, "
+                    f"{', '.join(unsure)}'s not known: one order written twice, or a second dose no "
+                    "regimen gives",
+                )
+                for d in doses
+                if d.mg_m2 is not None
+            )
+            continue
         if len({round(d.mg_m2 or 0.0, 2) for d in doses}) == 1:
             kept.extend(first)
             kept.extend(

@@ -71,6 +71,17 @@ def dose_amount(dosage: dict[str, Any]) -> tuple[float, str] | None:
     return dose_quantity(dosage.get("doseQuantity"))
 
 
+def dose_range(dosage: dict[str, Any]) -> tuple[tuple[float, str], tuple[float, str]] | None:
+    """The per-dose range of one dosage (R4 ``doseAndRate[].doseRange``, STU3 ``doseRange``): its low and
+    high, each as written; ``None`` when it has none, or either end cannot be read."""
+    for dose_and_rate in [*dicts(dosage.get("doseAndRate")), dosage]:
+        found = obj(dose_and_rate.get("doseRange"))
+        if found:
+            low, high = dose_quantity(found.get("low")), dose_quantity(found.get("high"))
+            return (low, high) if low is not None and high is not None else None
+    return None
+
+
 def _many(count: int) -> str:
     return str(count) if count < 10**9 else "over a billion"
 

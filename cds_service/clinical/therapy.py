@@ -23,7 +23,7 @@ from cds_service.clinical.facts import ExtravasationDay, Fact
 from cds_service.clinical.fhir_read import dicts, obj, parse_date, parse_datetime, status_of
 from cds_service.clinical.plausibility import dose_not_credible
 from cds_service.clinical.regimen import OrderInPlay
-from cds_service.clinical.schedule import dose_amount, planned_schedule
+from cds_service.clinical.schedule import dose_amount, dose_range, planned_schedule
 from cds_service.clinical.units import to_mg
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 from cds_service.thresholds import EXTRAVASATION_COURSE_DAYS  # Totect: once daily for 3 days
@@ -32,9 +32,30 @@ PRIOR_DEXRAZOXANE_MONTHS = 12  # CONTRACT §2: dexrazoxane in the 12 months befo
 
 
 def order_amounts(order: Resource) -> tuple[tuple[float, str], ...]:
-    """Every per-dose amount the order writes, one per dosage line that has one, as written."""
-    amounts = (dose_amount(dosage) for dosage in dicts(order.get("dosageInstruction")))
-    return tuple(amount for amount in amounts if amount is not None)
+    """Every per-dose amount the order writes, one per dosage line that has one, as written; a dose range
+    (``doseRange``) writes both its ends: the dose ratio holds for the most the order allows of dexrazoxane
+    and the least of doxorubicin (the largest dexrazoxane over the smallest doxorubicin)."""
+    found: list[tuple[float, str]] = []
+    for dosage in dicts(order.get("dosageInstruction")):
+        amount = dose_amount(dosage)
+        if amount is not None:
+            found.append(amount)
+        elif (written := dose_range(dosage)) is not None:
+            found.extend(written)
+    return tuple(found)
+
+
+def ranges_written(order: Resource) -> tuple[str, ...]:
+    """Each dose range the order writes, as written ("250-600 mg/m2"), for reasons."""
+    found = []
+    for dosage in dicts(order.get("dosageInstruction")):
+        written = dose_range(dosage) if dose_amount(dosage) is None else None
+        if written is not None:
+            (low, unit), (high, high_unit) = written
+            found.append(
+                f"{low:g}-{high:g} {unit}" if unit == high_unit else f"{low:g} {unit}-{high:g} {high_unit}"
+            )
+    return tuple(found)
 
 
 def _extreme_mg_m2(
@@ -142,6 +163,7 @@ def concurrent_doxorubicin(
     accompanies: frozenset[str] = frozenset(),
     set_aside: tuple[str, ...] = (),
     weight: Weight | None = None,
+    unsettled: tuple[tuple[str, str], ...] = (),
 ) -> ConcurrentDoxorubicin:
     """The concurrent conventional doxorubicin, its mg/m² per dose and its last planned dose date.
 
@@ -152,7 +174,12 @@ def concurrent_doxorubicin(
     or over the orders the dexrazoxane order names when it names some: never "the first one found". The
     last planned date is the latest dose still to come over those orders; unknown when a dose to come is
     undated, or when an active order still has doses to come but its schedule dates have all passed.
-    """
+
+    A doxorubicin order that is no therapy of this patient's yet not nothing (``unsettled``, (reference,
+    why): one that forbids it, ``doNotPerform`` "HOLD doxorubicin until the echo is reviewed", signed now or
+    in force; one signed in this hook for another patient) leaves concurrency unknown, like an order on
+    hold: a hold shows neither doxorubicin continuing nor that it stopped, and beside an order of it the
+    two contradict each other."""
     remaining: dict[str, list[Dose]] = {}
     for dose in to_come:
         remaining.setdefault(dose.reference, []).append(dose)
@@ -165,10 +192,12 @@ def concurrent_doxorubicin(
     aside = "; ".join(set_aside)
     if not doxorubicin:
         none: Fact[float] = Fact(None, tuple(held), "no concurrent doxorubicin order")
-        if held:
+        if unsettled:
             concurrent: Fact[bool] = Fact(
-                None, tuple(held), "doxorubicin order on hold: whether it goes on is unknown"
+                None, tuple(held) + tuple(ref for ref, _ in unsettled), _unsettled(unsettled)
             )
+        elif held:
+            concurrent = Fact(None, tuple(held), "doxorubicin order on hold: whether it goes on is unknown")
         else:
             concurrent = Fact(
                 False,
@@ -179,6 +208,10 @@ def concurrent_doxorubicin(
         return ConcurrentDoxorubicin(concurrent, none, Fact(None, (), "no doxorubicin order"))
     references = tuple(o.reference for o in doxorubicin)
     concurrent = Fact(True, references, "draft or active doxorubicin order with doses to come")
+    if unsettled:
+        concurrent = Fact(
+            None, references + tuple(ref for ref, _ in unsettled), _unsettled(unsettled, beside=references)
+        )
     named = [o for o in doxorubicin if o.references & accompanies]
     sizing = named or doxorubicin
     # The smallest dose: dexrazoxane is given with each doxorubicin dose (I.A.5.a), so the ratio must hold
@@ -217,6 +250,16 @@ def concurrent_doxorubicin(
     return ConcurrentDoxorubicin(concurrent, per_dose, last, amounts)
 
 
+def _unsettled(unsettled: tuple[tuple[str, str], ...], beside: tuple[str, ...] = ()) -> str:
+    said = "; ".join(f"{reference} {why}" for reference, why in unsettled)
+    if beside:
+        return (
+            f"{said}, beside {', '.join(beside)} ordering doxorubicin: the orders contradict each other, "
+            "whether doxorubicin goes on cannot be read"
+        )
+    return f"{said}: whether doxorubicin goes on with the dexrazoxane cannot be read"
+
+
 def dose_ratio(
     dexrazoxane_as_written: tuple[tuple[float, str], ...],
     dexrazoxane_mg_m2: Fact[float],
@@ -244,8 +287,16 @@ def dose_ratio(
             evidence,
             f"dexrazoxane {basis} per dose / doxorubicin {basis} per dose (the same divisor cancels out)",
         )
+    # What left either side unknown is said (a doxorubicin dose set aside as not credible, no BSA...)
+    why = [
+        f"{side}: {fact.reason}"
+        for side, fact in (("dexrazoxane", dexrazoxane_mg_m2), ("doxorubicin", doxorubicin.per_dose_mg_m2))
+        if fact.value is None and fact.reason
+    ]
     return Fact(
-        None, evidence, "needs both per-dose amounts in mg/m2, or both on one other basis (mg, mg/kg)"
+        None,
+        evidence,
+        "; ".join(["needs both per-dose amounts in mg/m2, or both on one other basis (mg, mg/kg)", *why]),
     )
 
 

@@ -257,9 +257,11 @@ def _why_here(facts: ClinicalFacts, pathway: str, decision: Decision) -> str:
 
 
 def _read_from_text(facts: ClinicalFacts) -> str:
-    """Say so when the line of business was read from the Coverage's text (CONTRACT §2.1)."""
+    """Say so when the line of business was read from the Coverage's text (the Coverage's own words decide
+    last, docs/facts.md "Line of business"), or when a Coverage later in order of benefits was set aside
+    (a member's Medicaid behind Medicare is named, never dropped silently)."""
     reason = facts.line_of_business.reason
-    return f" ({reason})" if "read from Coverage text" in reason else ""
+    return f" ({reason})" if "read from Coverage text" in reason or " set aside: " in reason else ""
 
 
 def failed_options(criteria: CriterionResult) -> list[str]:

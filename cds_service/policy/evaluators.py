@@ -74,13 +74,13 @@ def reaches(total: DoseTotal, threshold: t.Threshold, what: str, send: str = "")
     if reached is None and total.unknown_parts == 0 and most is not None:
         # A regimen whose length is a range (countMax, boundsRange...) that straddles the threshold.
         reason = (
-            f"{what} from {known} to {_mg(round(most, 1))} mg/m² as the regimen's range goes: "
-            f"{limit} lies within it"
+            f"{what} from {known} to {_mg(round(most, 1))} mg/m² as the doses that may or may not count "
+            f"go: {limit} lies within it"
         )
     elif reached is None:
         reason = f"{what} known so far {known} < {limit}, and {total.unknown_parts} part(s) unknown"
     elif reached is False and total.possible_parts and most is not None:
-        reason = f"{what} at most {_mg(round(most, 1))} mg/m² (the whole of the regimen's range) < {limit}"
+        reason = f"{what} at most {_mg(round(most, 1))} mg/m² (every dose that may count counted) < {limit}"
     else:
         reason = f"{what} {known} {'≥' if reached else '<'} {limit}"
     # What was merged or left out says what happened to the record (CONTRACT §2.1), met or not.
@@ -372,8 +372,11 @@ def dose_ratio_within_limit(facts: ClinicalFacts) -> Verdict:
     sizing = facts.doxorubicin_dose_mg_m2.reason
     if "smallest decides" in sizing or "names" in sizing:
         # Several doxorubicin orders, or one named by the dexrazoxane order: say which set the divisor
-        # (CONTRACT §2.1 "Nothing depends on resource order").
+        # (the ratio never depends on the order the resources came in).
         reason += f"; {sizing}"
+    if "; the dose range " in ratio.reason:
+        # a dexrazoxane dose range read at its top: say which dose the ratio is of
+        reason += "; the dose range " + ratio.reason.split("; the dose range ", 1)[1]
     return Verdict(Outcome.of(ok), reason + aside, evidence)
 
 

@@ -201,13 +201,15 @@ def _evaluate(node: Criterion, facts: ClinicalFacts, undetermined: set[str]) -> 
 def _settle(node: Criterion, verdict: Verdict, facts: ClinicalFacts) -> Verdict:
     """Let a documented answer settle what the data left unknown (never a data-derived not_met)."""
     answer = facts.documented.get(node.id)
-    if (
-        not node.attestable
-        or verdict.outcome is not Outcome.UNKNOWN
-        or answer is None
-        or answer.value is None
-    ):
+    if not node.attestable or verdict.outcome is not Outcome.UNKNOWN or answer is None:
         return verdict
+    if answer.value is None:
+        # An answer that settles nothing (it contradicts itself, predates its order, or the record
+        # contradicts it) is said, so the reader sees why the clinician's word was not taken.
+        if not answer.reason:
+            return verdict
+        reason = f"{verdict.reason}; the clinician's answer settles nothing: {answer.reason}"
+        return Verdict(verdict.outcome, reason, verdict.evidence + answer.evidence)
     said = "yes" if answer.value else "no"
     reason = f"documented by the clinician ({said}); the data alone: {verdict.reason}"
     return Verdict(Outcome.of(answer.value), reason, verdict.evidence + answer.evidence)

@@ -57,9 +57,17 @@ def _unit(quantity: dict[str, Any]) -> str | None:
 
 
 def _dose_quantities(instruction: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Each dose the instruction writes: its ``doseQuantity``, or both ends of a ``doseRange`` (a range
+    whose top exceeds the limit is capped there, and so is its low end when that exceeds it too)."""
     for dose_and_rate in instruction.get("doseAndRate") or []:
-        if isinstance(dose_and_rate, dict) and isinstance(dose_and_rate.get("doseQuantity"), dict):
+        if not isinstance(dose_and_rate, dict):
+            continue
+        if isinstance(dose_and_rate.get("doseQuantity"), dict):
             yield dose_and_rate["doseQuantity"]
+        elif isinstance(dose_and_rate.get("doseRange"), dict):
+            for end in ("low", "high"):
+                if isinstance(dose_and_rate["doseRange"].get(end), dict):
+                    yield dose_and_rate["doseRange"][end]
 
 
 def _round_down(value: float, decimals: int) -> float:

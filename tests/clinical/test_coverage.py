@@ -270,3 +270,28 @@ def test_self_pay_written_only_in_words_is_outside_the_policy() -> None:
     payer = texted(payor=[{"display": "Self Pay"}])
     assert line_of_business(pool_of(payer, ORDER), ORDER, {})[0].value == "self-pay"
     assert line_of_business(pool_of(texted(type={"text": "Non-self-pay"}), ORDER), ORDER, {})[0].value is None
+
+
+def test_a_coverage_later_in_order_of_benefits_is_named_as_set_aside() -> None:
+    """A dual-eligible member: Medicare first decides (outside the policy), the Medicaid behind it is
+    named, never dropped silently."""
+    medicare, medicaid = {**coverage("mcr", "111"), "order": 1}, {**coverage("mcd", "21"), "order": 2}
+    lob, used = line_of_business(pool_of(medicaid, medicare, ORDER), ORDER, {})
+    assert (lob.value, used.value) == ("medicare", "Coverage/mcr")
+    assert lob.reason.endswith(
+        "Coverage/mcd (medicaid, later in order of benefits) set aside: the Coverage first in order of "
+        "benefits decides whether the policy applies (Medicaid pays last)"
+    )
+
+
+def test_medicaid_first_before_medicare_contradicts_the_payer_of_last_resort() -> None:
+    medicaid, medicare = {**coverage("mcd", "21"), "order": 1}, {**coverage("mcr", "1"), "order": 2}
+    lob, _ = line_of_business(pool_of(medicaid, medicare, ORDER), ORDER, {})
+    assert (lob.value, lob.evidence) == (None, ("Coverage/mcd", "Coverage/mcr"))
+    assert "Medicaid pays last (payer of last resort)" in lob.reason
+    # Medicaid first before a commercial plan: both within the policy, the first decides
+    commercial = {**coverage("com", "51"), "order": 2}
+    assert line_of_business(pool_of(medicaid, commercial, ORDER), ORDER, {})[0].value == "medicaid"
+    # the order naming the Coverage it bills settles which one
+    named = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), insurance=[{"reference": "Coverage/mcd"}])
+    assert line_of_business(pool_of(medicaid, medicare, named), named, {})[0].value == "medicaid"

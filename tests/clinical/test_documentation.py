@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from cds_service.clinical.documentation import documented_answers, submitted_evidence
+from cds_service.clinical.documentation import documented_answers, submitted_evidence, unsettled
+from cds_service.clinical.facts import Fact
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import pool_of
 
@@ -63,8 +64,8 @@ def test_an_answer_older_than_a_month_before_the_order_is_not_reused() -> None:
     assert set(documented_answers(pool, ORDER, START)) == {"I.A.5.b"}
 
 
-def test_an_answer_that_names_this_order_counts_whenever_it_was_authored() -> None:
-    linked = response("linked", {"II.A.3": True}, authored="2025-03-01")
+def test_an_answer_that_names_this_order_counts_from_the_orders_date_whatever_the_window() -> None:
+    linked = response("linked", {"II.A.3": True}, authored="2026-10-05T08:00:00-04:00")
     linked["extension"] = [
         {
             "url": "http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/qr-context",
@@ -73,7 +74,46 @@ def test_an_answer_that_names_this_order_counts_whenever_it_was_authored() -> No
     ]
     other = response("other-order", {"I.A.2": True}, authored="2025-03-01")
     other["basedOn"] = [{"reference": "MedicationRequest/another"}]
-    assert set(documented_answers(pool_of(linked, other), ORDER, START)) == {"II.A.3"}
+    found = documented_answers(pool_of(linked, other), ORDER, START)
+    assert set(found) == {"II.A.3"} and found["II.A.3"].value is True
+
+
+def test_an_answer_to_this_order_authored_before_the_order_existed_settles_nothing() -> None:
+    """An answer carried over from an earlier request and re-linked to today's order cannot be about it."""
+    carried = response("carried", {"II.A.3": True}, authored="2026-07-01T09:00:00Z")
+    carried["basedOn"] = [{"reference": ORDER}]
+    found = documented_answers(pool_of(carried), ORDER, START)["II.A.3"]
+    assert found.value is None and found.evidence == ("QuestionnaireResponse/carried",)
+    assert found.reason == (
+        "QuestionnaireResponse/carried answers for MedicationRequest/dex but was authored 2026-07-01, "
+        "before the order's date 2026-10-05: an answer cannot predate its order"
+    )
+    # a later answer to the order settles it
+    again = response("again", {"II.A.3": True}, authored="2026-10-05T09:00:00Z")
+    again["basedOn"] = [{"reference": ORDER}]
+    assert documented_answers(pool_of(carried, again), ORDER, START)["II.A.3"].value is True
+
+
+def test_an_attestation_the_record_contradicts_settles_nothing_and_says_why() -> None:
+    pool = pool_of(response("qr", {"II.A.3": True}, authored="2026-10-01T09:00:00Z"))
+    answers = {"II.A.3": Fact(True, ("QuestionnaireResponse/qr",), "documented")}
+    finding = Fact(
+        True, ("Condition/hf",), "cardiac dysfunction recorded since the therapy began: Condition/hf"
+    )
+    found = unsettled(answers, "II.A.3", pool, therapy_began=date(2026, 9, 1), contradicting=finding)
+    assert found["II.A.3"] == Fact(
+        None,
+        ("QuestionnaireResponse/qr", "Condition/hf"),
+        "QuestionnaireResponse/qr answers II.A.3 yes, but the record contradicts it: cardiac dysfunction "
+        "recorded since the therapy began: Condition/hf",
+    )
+    # authored before the therapy it attests to began
+    early = unsettled(answers, "II.A.3", pool, therapy_began=date(2026, 10, 2))["II.A.3"]
+    assert early.value is None and "before the therapy it attests to began on 2026-10-02" in early.reason
+    # nothing contradicts it, or the answer is no: as it was
+    assert unsettled(answers, "II.A.3", pool, therapy_began=date(2026, 9, 1)) == answers
+    no = {"II.A.3": Fact(False, ("QuestionnaireResponse/qr",), "documented")}
+    assert unsettled(no, "II.A.3", pool, therapy_began=date(2026, 10, 2), contradicting=finding) == no
 
 
 def test_a_recent_answer_written_for_another_order_does_not_settle_this_one() -> None:

@@ -75,7 +75,7 @@ def test_doses_a_range_may_add_make_the_total_a_range() -> None:
     assert found.unknown_parts == 0
     assert found.value is None and found.at_most == 150
     assert (found.reaches(100), found.reaches(120), found.reaches(151)) == (True, None, False)
-    assert "up to 50.00 mg/m2 more from 1 dose(s) a range may add" in found.reason
+    assert "up to 50.00 mg/m2 more from 1 dose(s) that may or may not count" in found.reason
     # an unknown part leaves no upper end: never below a threshold
     unknown = Dose("MedicationRequest/p", Agent.DOXORUBICIN, None, None, planned=True)
     assert total([*certain, *maybe, unknown], DOXORUBICINS, equivalents=False, what="x").reaches(151) is None

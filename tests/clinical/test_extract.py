@@ -25,6 +25,7 @@ from tests.clinical.builders import (
     patient,
     pool_from_request_file,
     pool_of,
+    quantity,
     timing,
     weight,
 )
@@ -405,11 +406,26 @@ def test_a_resolved_undated_extravasation_leaves_a_cardioprotection_order_on_i_a
     assert select_pathway(facts) == "I.A"
 
 
-def test_a_do_not_perform_doxorubicin_order_is_no_concurrent_doxorubicin() -> None:
+def test_a_do_not_perform_doxorubicin_order_is_no_therapy_and_leaves_concurrency_unknown() -> None:
+    """A prohibition plans no dose, but it is the prescriber's word that doxorubicin is held now ("HOLD
+    until the echo is reviewed"): whether it goes on with the dexrazoxane is unknown, as for an order on
+    hold, and beside an order of doxorubicin the two contradict each other."""
     forbidden = medication_request("dox-order", DOXORUBICIN, (50, "mg/m2"), doNotPerform=True)
     facts = facts_of(pool_of(patient(), drafts=[dexrazoxane_order(), forbidden]))
-    assert facts.concurrent_doxorubicin.value is False
+    assert facts.concurrent_doxorubicin.value is None
+    assert facts.concurrent_doxorubicin.evidence == ("MedicationRequest/dox-order",)
+    assert "forbids doxorubicin for now (doNotPerform" in facts.concurrent_doxorubicin.reason
     assert facts.planned_doxorubicin.value == 0
+    ordered = medication_request("dox", DOXORUBICIN, (50, "mg/m2"))
+    beside = facts_of(pool_of(patient(), drafts=[dexrazoxane_order(), forbidden, ordered]))
+    assert beside.concurrent_doxorubicin.value is None
+    assert "contradict each other" in beside.concurrent_doxorubicin.reason
+    # a prohibition that no longer stands (completed, cancelled) says nothing
+    ended = {**forbidden, "status": "completed"}
+    assert (
+        facts_of(pool_of(patient(), ended, drafts=[dexrazoxane_order()])).concurrent_doxorubicin.value
+        is False
+    )
 
 
 def test_a_do_not_perform_dexrazoxane_order_asks_for_no_determination() -> None:
@@ -555,3 +571,27 @@ def test_a_dose_whose_date_cannot_be_read_is_an_unknown_part_not_a_dose() -> Non
     total = facts.cumulative_doxorubicin
     assert (total.known_mg_m2, total.unknown_parts) == (300, 1)
     assert any("its date cannot be read" in reason for reason in total.unknown_reasons)
+
+
+def test_the_ratio_names_the_doxorubicin_dose_set_aside_as_not_credible() -> None:
+    facts = with_doxorubicin((600, "mg/m2"), (600, "mg/m2"))  # 60 typed as 600
+    assert facts.dose_ratio.value is None
+    assert facts.dose_ratio.reason.endswith(
+        "doxorubicin: 600 mg/m2 in one dose of doxorubicin is not credible (a charting slip?)"
+    )
+
+
+@pytest.mark.parametrize(("low", "high", "ratio"), [(250, 500, 10), (250, 600, 12), (550, 600, 12)])
+def test_a_dexrazoxane_dose_range_is_read_at_its_top(low: float, high: float, ratio: float) -> None:
+    """The most the order allows must hold 10:1: a range within it meets it, one whose top exceeds it does
+    not (the Propose Alternate Request card caps the top)."""
+    order = dexrazoxane_order()
+    order["dosageInstruction"][0]["doseAndRate"] = [
+        {"doseRange": {"low": quantity(low, "mg/m2"), "high": quantity(high, "mg/m2")}}
+    ]
+    drafts = [order, medication_request("dox-order", DOXORUBICIN, (50, "mg/m2"))]
+    facts = facts_of(pool_of(patient(), drafts=drafts))
+    assert facts.dose_ratio.value == pytest.approx(ratio)
+    assert facts.dose_ratio.reason.endswith(
+        f"the dose range {low:g}-{high:g} mg/m2 read at its top, the most allowed"
+    )

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical.body_measures_not_read import measures_not_read
 from cds_service.clinical.codes import ICD10, ICD10CM, SNOMED, Agent
@@ -63,6 +65,23 @@ def test_a_diagnosis_with_nothing_to_read_could_be_any_cancer_and_another_named_
         diagnoses_of(coded("c", [{"system": LOCAL, "code": "1"}], "Non-Hodgkin lymphoma (follicular)"))
     ).unread
     assert not dx.hodgkin_lymphoma(diagnoses_of(condition("c", "I10"))).unread
+
+
+@pytest.mark.parametrize(
+    ("text", "could_be_wilms"),
+    [
+        # the label's words for why doxorubicin continues: a tumour, benign or malignant, of no named kind
+        ("Cardioprotection; continuing DOXOrubicin to maintain tumor control", False),
+        ("Malignant tumor of unknown primary", True),
+        ("Wilms tumour, left kidney", True),
+        ("Small round cell tumor, biopsy pending", True),
+    ],
+)
+def test_the_bare_word_tumor_names_no_cancer_a_malignant_or_named_one_does(
+    text: str, could_be_wilms: bool
+) -> None:
+    found = dx.wilms_tumor(diagnoses_of(reason={"text": text}), age=4)
+    assert bool(found.unread) is could_be_wilms
 
 
 def test_an_unspecific_code_whose_text_names_a_histology_leaves_it_unknown() -> None:

@@ -191,3 +191,15 @@ def test_a_dexrazoxane_order_linked_to_this_one_is_never_added_to_its_dose() -> 
     pool = pool_of(patient(), drafts=[release, plan, doxorubicin])
     facts = extract_facts(pool, release, today=TODAY, line_of_business_map={})
     assert facts.dose_ratio.value == 10  # not 20: the plan is this therapy, not more of it
+
+
+def test_an_order_cannot_replace_one_written_after_it() -> None:
+    """An active order claiming to replace the draft signed today (or any order written after it): the
+    link is not read, and the two stand as orders nothing links."""
+    early = node("old", authoredOn="2026-09-26", priorPrescription=ref("today"))
+    graph = order_graph([early, node("today", authoredOn="2026-11-28")])
+    assert graph.replaced_by == {} and graph.group == {}
+    later = node("new", authoredOn="2026-11-28", priorPrescription=ref("first"))
+    assert order_graph([later, node("first", authoredOn="2026-09-26")]).replaced_by == {
+        "MedicationRequest/first": "MedicationRequest/new"
+    }

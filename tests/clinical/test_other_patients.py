@@ -116,3 +116,23 @@ def test_a_dexrazoxane_order_whose_subject_is_another_patient_is_a_mismatch() ->
         patient_mismatch(pool_of(patient(), drafts=[medication_request("dex", DEXRAZOXANE, None)])).value
         is False
     )
+
+
+def test_a_doxorubicin_order_signed_here_for_another_patient_is_no_therapy_nor_nothing() -> None:
+    """Signed in this patient's hook, its subject another patient: not this patient's concurrent
+    doxorubicin (it approved on it), its doses an unknown part of the planned totals, its reason only
+    beside the indications it would meet."""
+    dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored=TODAY.isoformat())
+    dox = {
+        **medication_request("dox", DOXORUBICIN, (50, "mg/m2"), authored=TODAY.isoformat()),
+        "subject": {"reference": "Patient/sibling"},
+        "reasonCode": [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C64.1"}]}],
+    }
+    pool = pool_of(patient("2020-01-01"), *FIVE, drafts=[dex, dox])
+    facts = extract_facts(pool, dexrazoxane_orders(pool)[0], today=TODAY, line_of_business_map={})
+    assert facts.concurrent_doxorubicin.value is None
+    assert "MedicationRequest/dox is signed for this patient but names another patient" in (
+        facts.concurrent_doxorubicin.reason
+    )
+    assert (facts.planned_doxorubicin.known_mg_m2, facts.planned_doxorubicin.unknown_parts) == (250, 1)
+    assert facts.wilms_tumor.value is False and facts.wilms_tumor.unread == ("MedicationRequest/dox",)

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from cds_service.clinical.amputations import amputations
 from cds_service.clinical.bsa import BodySurfaceArea
-from cds_service.clinical.codes import Agent
+from cds_service.clinical.codes import ICD10CM, Agent
 from cds_service.clinical.plausibility import (
     BODY_RANGES,
     GROWING_HEIGHT_WINDOW,
@@ -17,7 +18,7 @@ from cds_service.clinical.plausibility import (
     dose_not_credible,
     vital_status,
 )
-from tests.clinical.builders import bsa, height, weight
+from tests.clinical.builders import bsa, height, patient, pool_of, weight
 
 ON = date(2026, 11, 28)
 
@@ -258,3 +259,96 @@ def test_a_single_dose_no_regimen_gives_is_not_credible() -> None:
     assert "not credible" in dose_not_credible(Agent.DOXORUBICIN, 500)
     assert dose_not_credible(Agent.DEXRAZOXANE, 5000) == ""  # no bound for dexrazoxane
     assert dose_not_credible(Agent.IDARUBICIN, None) == ""
+
+
+# An adult's heights, and an amputee's body
+
+
+def test_two_adult_heights_ten_percent_apart_conflict_and_neither_is_trusted() -> None:
+    # an amputee measured after the loss beside his height of before: 104 and 178 cm, both adult heights
+    screened = Plausibility("1974-02-14").screen(
+        [reading("height", "2015-03-02", 178, "before"), reading("height", "2026-08-05", 104, "after")]
+    )
+    assert screened.kept["height"] == []
+    assert "an adult's height does not change" in screened.set_aside[0]
+    # heights measured years apart that differ by what age and a stadiometer take away agree
+    shrinking = [reading("height", "2006-01-01", 165), reading("height", "2026-01-01", 158)]
+    assert len(Plausibility("1940-01-01").screen(shrinking).kept["height"]) == 2
+
+
+def test_of_three_adult_heights_the_one_the_others_do_not_bear_out_is_set_aside() -> None:
+    heights = [
+        reading("height", "2020-01-01", 178),
+        reading("height", "2024-01-01", 177),
+        reading("height", "2026-08-05", 160, "slip"),
+    ]
+    screened = Plausibility("1974-02-14").screen(heights)
+    assert [r.value for r in screened.kept["height"]] == [178, 177]
+    assert screened.set_aside[0].startswith("Observation/slip set aside: height 160 cm")
+
+
+def test_a_height_taken_growing_is_not_held_to_an_adults_tolerance() -> None:
+    # 157 cm at 15 and 175 at 19: growth, not a conflict (the adult height is compared with adult ones)
+    heights = [reading("height", "2022-06-01", 157), reading("height", "2026-06-01", 175)]
+    assert len(Plausibility("2007-01-01").screen(heights).kept["height"]) == 2
+
+
+def _amputee(onset: str | None, *measures: dict[str, object]) -> BodySurfaceArea:
+    condition: dict[str, object] = {
+        "resourceType": "Condition",
+        "id": "aka",
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "code": {"coding": [{"system": ICD10CM, "code": "Z89.611"}]},
+    }
+    if onset:
+        condition["onsetDateTime"] = onset
+    pool = pool_of(patient("1974-02-14"), condition)
+    return BodySurfaceArea(measures, plausibility=Plausibility.of(pool))
+
+
+def test_an_amputees_height_and_weight_size_no_dose_after_the_amputation() -> None:
+    body = _amputee("2016-05-02", height("h", "2015-03-02", 178), weight("w", "2026-11-27", 57))
+    assert body.on(ON) is None
+    assert body.missing_reason(ON).startswith(
+        "Condition/aka records a limb amputation (Z89.611, 2016-05-02): a height and weight give no "
+        "amputee's BSA"
+    )
+    # a dose before the amputation was sized on the whole body
+    whole = _amputee("2016-05-02", height("h", "2015-03-02", 178), weight("w", "2015-03-02", 80))
+    assert whole.on(date(2015, 3, 3)) is not None
+    # an undated amputation could be before any dose
+    assert (
+        _amputee(None, height("h", "2015-03-02", 178), weight("w", "2015-03-02", 80)).on(date(2015, 3, 3))
+        is None
+    )
+
+
+def test_a_bsa_charted_since_the_amputation_sizes_the_dose_one_charted_before_does_not() -> None:
+    since = _amputee("2016-05-02", bsa("b", "2026-11-20", 1.45), weight("w", "2026-11-27", 57))
+    found = since.on(ON)
+    assert found is not None and found.m2 == 1.45 and "since the amputation" in found.note
+    before = _amputee("2026-11-25", bsa("b", "2026-11-20", 1.8))
+    assert before.on(ON) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "read"),
+    [
+        ("Z89.512", None, True),  # the leg below the knee
+        ("Z89.421", None, False),  # toes: no BSA a dose is sized by
+        ("Z90.11", "Acquired absence of right breast and nipple", False),  # a mastectomy is no limb
+        (None, "Right above-knee amputation", True),
+        # the ICD-10 title in words, its code not read; an organ or an edema is no limb lost
+        (None, "Acquired absence of right leg above knee", True),
+        (None, "Acquired absence of left kidney", False),
+        (None, "No absence of leg edema", False),
+    ],
+)
+def test_which_conditions_record_a_limb_amputation(code: str | None, text: str | None, read: bool) -> None:
+    concept: dict[str, object] = {}
+    if code:
+        concept["coding"] = [{"system": ICD10CM, "code": code}]
+    if text:
+        concept["text"] = text
+    pool = pool_of({"resourceType": "Condition", "id": "c", "code": concept})
+    assert bool(amputations(pool)) is read

@@ -285,3 +285,18 @@ def test_an_administration_charted_as_part_of_another_of_its_drug_is_counted_wit
         50,
         ("1 dose(s) MedicationAdministration/bag-2 charted as part of it: counted within it, once",),
     )
+
+
+def test_a_dose_charted_in_progress_for_longer_than_any_infusion_runs_is_an_unknown_part() -> None:
+    """An infusion nobody closed: started weeks before the order, still "in-progress"; the 96-hour
+    infusion of yesterday still counts."""
+    facts = _facts(
+        administration("open", DOXORUBICIN, "2026-10-17T09:00:00Z", (50, "mg/m2"), status="in-progress"),
+        administration("running", DOXORUBICIN, "2026-11-25T09:00:00Z", (50, "mg/m2"), status="in-progress"),
+    )
+    total = facts.cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (50, 1)
+    assert total.unknown_reasons == (
+        "MedicationAdministration/open: charted in progress since 2026-10-17, longer than any infusion "
+        "runs: how much was given is not known: not counted",
+    )

@@ -264,3 +264,18 @@ def test_two_unlinked_orders_planning_the_same_dose_on_the_same_days_are_never_b
     later = doxorubicin("dox-b", {**EVERY_21_DAYS, "count": 2, "boundsPeriod": {"start": "2026-12-05"}})
     planned = facts_of(pool_of(patient(), drafts=[DEX, one, later])).planned_doxorubicin
     assert planned.value == 200
+
+
+def test_a_known_dose_beside_another_orders_unknown_dose_that_day_is_unknown_too() -> None:
+    """A redrafted order dated from its signing leaves its doses unknown (restated or remaining?); an
+    active order nothing links to it planning the same days may be the same regimen written twice: its
+    doses there are never known beside the maybe (counted, they made 250 and approved a sarcoma regimen)."""
+    undated = doxorubicin("dox", {"frequency": 1, "period": 21, "periodUnit": "d", "count": 2})
+    twin = doxorubicin("twin", {**EVERY_21_DAYS, "count": 2}, status="active")
+    twin["authoredOn"] = "2026-09-26"
+    planned = facts_of(
+        pool_of(patient(), twin, _given_under("dox", "2026-11-16"), drafts=[DEX, undated])
+    ).planned_doxorubicin
+    # 75 given; 28 November: the draft's dose a maybe, so the twin's too; 19 December: one dose, twice
+    assert (planned.known_mg_m2, planned.unknown_parts) == (125, 3)
+    assert any("'s not known: one order written twice" in why for why in planned.unknown_reasons)

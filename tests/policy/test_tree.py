@@ -187,3 +187,13 @@ def test_a_well_formed_tree_indexes_every_node() -> None:
     )
     assert tree.ids() == ["I.A", "I.A.1", "I.A.2", "I.A.2.a", "I.A.2.b"]
     assert tree["I.A.2.b"].text == "words of I.A.2.b"
+
+
+def test_an_answer_that_settles_nothing_says_why_beside_what_the_data_says() -> None:
+    why = "QuestionnaireResponse/qr answers I.A.1 yes, but the record contradicts it: Condition/hf"
+    facts = adult_on_doxorubicin(documented={"I.A.1": Fact(None, ("QuestionnaireResponse/qr",), why)})
+    result = build_tree((node("I.A", ALL, leaf("I.A.1", UNKNOWN)),)).evaluate("I.A", facts).result
+    (leaf_result,) = result.children
+    assert leaf_result.outcome is Outcome.UNKNOWN
+    assert leaf_result.reason.endswith(f"; the clinician's answer settles nothing: {why}")
+    assert "QuestionnaireResponse/qr" in leaf_result.evidence

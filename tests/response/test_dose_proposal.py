@@ -43,6 +43,33 @@ def test_an_mg_order_is_proposed_in_mg_through_the_bsa_rounded_down() -> None:
     assert proposal.order["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["unit"] == "mg"
 
 
+def test_a_dose_range_whose_top_exceeds_10_to_1_is_capped_at_the_top_and_only_there() -> None:
+    order = draft_order()
+    order["dosageInstruction"][0]["doseAndRate"] = [
+        {
+            "doseRange": {
+                "low": {
+                    "value": 250,
+                    "unit": "mg/m2",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "mg/m2",
+                },
+                "high": {
+                    "value": 600,
+                    "unit": "mg/m2",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "mg/m2",
+                },
+            }
+        }
+    ]
+    proposal = dose_proposal(facts(dexrazoxane_dose_mg_m2=Fact(600.0), dose_ratio=Fact(12.0)), order)
+    assert proposal is not None
+    proposed = proposal.order["dosageInstruction"][0]["doseAndRate"][0]["doseRange"]
+    assert (proposed["low"]["value"], proposed["high"]["value"]) == (250, 500)
+    assert r4_problem(proposal.order) is None
+
+
 def test_an_mg_order_without_a_bsa_gets_no_proposal() -> None:
     order = draft_order(value=1200, unit="mg")
     assert dose_proposal(facts(bsa_m2=Fact(None), dose_ratio=Fact(13.1)), order) is None

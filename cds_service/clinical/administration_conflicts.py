@@ -1,0 +1,157 @@
+"""Not plausible is not a fact, for a dose against the records it names (docs/facts.md "Plausibility", "A
+dose and the records it names"): part of the plausibility layer (``clinical.plausibility``).
+
+A dose charted as given is a fact only when the records it names say it could have been given. It conflicts
+with them when it names (``request``; STU3/DSTU2 ``prescription``):
+
+* an order **entered in error** (never a valid order) or **cancelled**: FHIR R4 medicationrequest-status
+  defines cancelled as "the prescription has been withdrawn before any administrations have occurred", so
+  a dose charted under it contradicts it, whatever the dates;
+* an order **stopped**, **completed** or **on hold**, the dose given after the order was last updated
+  (``meta.lastUpdated``, the latest moment its status can have been set): given under an order that had
+  already ended or was held. A dose before that moment may have been given before the stop, and is not
+  questioned;
+* an order of **another drug** (both identified; doxorubicin beside liposomal doxorubicin is one drug told
+  more precisely, as ``clinical.drugs`` reads them);
+* an order **written after the dose** (its ``authoredOn`` on a later day than the dose): a dose cannot be
+  given under an order not yet written. A draft being signed is not held to it (an active order modified
+  and sent back as a draft under its own id carries today's date over the doses given under it);
+
+or when it was given during (``context``; R5/DSTU2 ``encounter``) an Encounter **cancelled** ("the Encounter
+has ended before it has begun", R4 encounter-status) or entered in error.
+
+The order or Encounter is looked for wherever the request holds it: ``contained`` in the administration,
+any prefetch key, the orders being signed. One that is not in the data raises no conflict (a dose's order is
+seldom sent). The caller counts each dose that conflicts as an unknown part, never as a dose, the reason
+naming the record it conflicts with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from cds_service.clinical.administrations import Administration
+from cds_service.clinical.codes import Agent
+from cds_service.clinical.drugs import agent_of
+from cds_service.clinical.fhir_read import dicts, obj, parse_datetime, status_of
+from cds_service.clinical.schedule import order_date
+from cds_service.fhir.pool import MEDICATION_ORDER_TYPES, Resource, ResourcePool, reference_of
+
+# FHIR R4 medicationrequest-status (STU3 the same, DSTU2 MedicationOrder without "cancelled"): an order
+# under which no dose can have been given at all, and one under which no dose can have been given after it
+# last changed.
+NO_DOSE_STATUSES = frozenset({"cancelled", "entered-in-error"})
+ENDED_STATUSES = frozenset({"stopped", "completed", "on-hold"})
+# FHIR R4 encounter-status: an encounter that never took place.
+NO_ENCOUNTER_STATUSES = frozenset({"cancelled", "entered-in-error"})
+
+# Drugs read as one (docs/facts.md "Drugs": doxorubicin beside liposomal doxorubicin is one drug told more
+# precisely): an administration of one charted under an order of the other is no conflict.
+_ONE_DRUG = frozenset({Agent.DOXORUBICIN, Agent.LIPOSOMAL_DOXORUBICIN})
+
+_WHY_NO_DOSE = {
+    "cancelled": "cancelled (withdrawn before any dose was given)",
+    "entered-in-error": "entered in error",
+}
+
+
+def _order_of(administration: Administration, pool: ResourcePool) -> Resource | None:
+    resource = administration.resource
+    named = resource.get("request") or resource.get("prescription")
+    found = pool.resolve(named, within=resource) if named else None
+    if found is None or found.get("resourceType") not in MEDICATION_ORDER_TYPES:
+        return None
+    return found
+
+
+def _encounters(resource: Resource, pool: ResourcePool) -> Iterable[Resource]:
+    for key in ("context", "encounter"):
+        for target in dicts(resource.get(key)):
+            found = pool.resolve(target, within=resource)
+            if found is not None and found.get("resourceType") == "Encounter":
+                yield found
+
+
+def _after(administration: Administration, updated: datetime) -> bool:
+    """Whether the dose was given after ``updated``: on the real times when it has a time of day, else a
+    later day than the update's own (a dose charted with a date only, on the day of the update, may have
+    been given before it)."""
+    if administration.moment is not None:
+        return administration.moment > updated
+    return administration.when is not None and administration.when > updated.date()
+
+
+def against_its_order(
+    administration: Administration, pool: ResourcePool, drugs: dict[int, Agent | None] | None = None
+) -> str:
+    """Why the dose conflicts with the order it names, or "" when it does not (or the order is not in the
+    data). ``drugs``: each order's drug, read once for the doses of a course that all name it."""
+    order = _order_of(administration, pool)
+    if order is None:
+        return ""
+    reference = reference_of(order)
+    if reference == order.get("resourceType"):  # a contained order without an id
+        reference = "the order it names"
+    status = status_of(order)
+    if status in NO_DOSE_STATUSES:
+        return f"charted as given under {reference}, which is {_WHY_NO_DOSE[status]}: not counted"
+    if status in ENDED_STATUSES:
+        updated = parse_datetime(obj(order.get("meta")).get("lastUpdated"))
+        if updated is not None and _after(administration, updated):
+            return (
+                f"charted as given after {reference} was {status} (last updated "
+                f"{updated.date().isoformat()}): not counted"
+            )
+    written = order_date(order)
+    if (
+        written is not None
+        and administration.when is not None
+        and administration.when < written
+        and not any(order is draft for draft in pool.draft_orders)
+    ):
+        return (
+            f"charted as given on {administration.when.isoformat()} under {reference}, written "
+            f"{written.isoformat()}: a dose cannot be given under an order not yet written: not counted"
+        )
+    if drugs is None:
+        drugs = {}
+    if id(order) not in drugs:
+        drugs[id(order)] = agent_of(order, pool)
+    ordered = drugs[id(order)]
+    given = administration.agent
+    if ordered is not None and ordered is not given and not {ordered, given} <= _ONE_DRUG:
+        return (
+            f"charted as {given.value} under {reference}, an order of {ordered.value}: which drug was "
+            "given is not known: not counted"
+        )
+    return ""
+
+
+def against_its_encounter(administration: Administration, pool: ResourcePool) -> str:
+    """Why the dose conflicts with the Encounter it was charted in, or ""."""
+    for encounter in _encounters(administration.resource, pool):
+        status = status_of(encounter)
+        if status in NO_ENCOUNTER_STATUSES:
+            said = "cancelled (it never took place)" if status == "cancelled" else "entered in error"
+            return f"charted as given during {reference_of(encounter)}, which is {said}: not counted"
+    return ""
+
+
+def conflicts(administrations: Iterable[Administration], pool: ResourcePool) -> dict[str, str]:
+    """Each administration that conflicts with the order or the Encounter it names, with why."""
+    found: dict[str, str] = {}
+    drugs: dict[int, Agent | None] = {}
+    for administration in administrations:
+        resource = administration.resource
+        if not (
+            resource.get("request")
+            or resource.get("prescription")
+            or resource.get("context")
+            or resource.get("encounter")
+        ):
+            continue  # the usual record of a long history names neither: nothing to look up
+        why = against_its_order(administration, pool, drugs) or against_its_encounter(administration, pool)
+        if why:
+            found[administration.reference] = why
+    return found

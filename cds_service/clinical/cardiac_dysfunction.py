@@ -1,0 +1,157 @@
+"""Cardiac dysfunction recorded during therapy (docs/facts.md "Documented answers against the record"):
+what contradicts a clinician's word that the member "is responding positively to therapy" (CP.PHAR.418
+II.A.3), read for the plausibility layer (``clinical.plausibility``).
+
+Dexrazoxane is given to prevent the cardiomyopathy doxorubicin causes: a new cardiomyopathy or heart
+failure, or a fall of the left ventricular ejection fraction, since the therapy began is the very outcome it
+is meant to prevent. A clinician's attestation settles a leaf only when the record does not contradict it
+(not plausible is not a fact); these findings leave it for a reviewer, named.
+
+* a Condition (not entered in error, not refuted) coded as cardiomyopathy or heart failure
+  (``codes.ICD_CARDIAC_DYSFUNCTION``, ``codes.SCT_CARDIAC_DYSFUNCTION``), or, with no code read, whose
+  words name one (``codes.CARDIAC_DYSFUNCTION_WORDS``), whose onset (else the date it was recorded) falls
+  from the start of therapy to the order date; one with no date could have arisen during it;
+* the latest left ventricular ejection fraction (``codes.LVEF_LOINC``, in %) measured from the start of
+  therapy to the order date showing cancer therapy-related cardiac dysfunction as the 2022 ESC
+  cardio-oncology guideline defines it (Lyon AR et al., Eur Heart J 2022;43:4229-4361, its definitions of
+  cancer therapy-related cardiovascular toxicity, asymptomatic CTRCD): severe, a new LVEF under 40 %;
+  moderate, a fall of 10 percentage points or more to an LVEF of 40-49 % (from the highest reading before
+  it).
+
+Pure: the pool and the dates given.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import NamedTuple
+
+from cds_service.clinical import codes
+from cds_service.clinical.facts import Fact
+from cds_service.clinical.fhir_read import (
+    codings,
+    concept_text,
+    obj,
+    parse_date,
+    plain_codes,
+    quantity,
+    status_of,
+)
+from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+
+# ESC 2022 cardio-oncology guideline (asymptomatic cancer therapy-related cardiac dysfunction):
+# severe below 40 %; moderate a fall of at least 10 percentage points to 40-49 %.
+SEVERE_LVEF_BELOW = 40.0
+MODERATE_LVEF_BELOW = 50.0
+MODERATE_FALL_POINTS = 10.0
+
+_ICD = frozenset({codes.ICD10CM, codes.ICD10})
+_NOT_TRUE = frozenset({"entered-in-error", "refuted"})
+_NOT_A_RESULT = frozenset({"entered-in-error", "cancelled", "registered", "preliminary"})
+_WORDS = re.compile("|".join(re.escape(word) for word in codes.CARDIAC_DYSFUNCTION_WORDS))
+_LVEF_WORDS = re.compile(r"ejection fraction|\blvef\b")
+
+
+class _Lvef(NamedTuple):
+    on: date
+    percent: float
+    reference: str
+
+
+def _verification(condition: Resource) -> set[str]:
+    written = condition.get("verificationStatus")
+    if isinstance(written, str):
+        return {written.strip().lower()}
+    return {code.lower() for code in plain_codes(written)}
+
+
+def _names_dysfunction(condition: Resource) -> bool:
+    found = list(codings(condition.get("code")))
+    icd = [code.upper().replace(".", "") for system, code in found if system in _ICD]
+    if icd:
+        return any(code.startswith(codes.ICD_CARDIAC_DYSFUNCTION) for code in icd)
+    if any(system == codes.SNOMED and code in codes.SCT_CARDIAC_DYSFUNCTION for system, code in found):
+        return True
+    return bool(_WORDS.search(concept_text(condition.get("code"))))
+
+
+def _onset(condition: Resource) -> date | None:
+    return (
+        parse_date(condition.get("onsetDateTime"))
+        or parse_date(obj(condition.get("onsetPeriod")).get("start"))
+        or parse_date(condition.get("recordedDate") or condition.get("assertedDate"))
+    )
+
+
+def _conditions(pool: ResourcePool, since: date, until: date) -> list[str]:
+    found: list[str] = []
+    for condition in pool.of_type("Condition"):
+        if _verification(condition) & _NOT_TRUE or not _names_dysfunction(condition):
+            continue
+        onset = _onset(condition)
+        if onset is not None and not since <= onset <= until:
+            continue
+        words = (concept_text(condition.get("code")) or "cardiac dysfunction")[:60]
+        when = f"onset {onset.isoformat()}" if onset else "undated"
+        found.append(f"{reference_of(condition)} ({words}, {when})")
+    return sorted(found)
+
+
+def _lvef(observation: Resource) -> _Lvef | None:
+    if status_of(observation) in _NOT_A_RESULT:
+        return None
+    coded = [code for system, code in codings(observation.get("code")) if system == codes.LOINC]
+    if not (set(coded) & codes.LVEF_LOINC) and not (
+        not coded and _LVEF_WORDS.search(concept_text(observation.get("code")))
+    ):
+        return None
+    read = quantity(observation.get("valueQuantity"))
+    on = parse_date(observation.get("effectiveDateTime")) or parse_date(
+        obj(observation.get("effectivePeriod")).get("start") or observation.get("issued")
+    )
+    if read is None or on is None or read[1].strip() != "%" or not 0 < read[0] <= 100:
+        return None
+    return _Lvef(on, read[0], reference_of(observation))
+
+
+def _lvef_fall(pool: ResourcePool, since: date, until: date) -> str:
+    readings = sorted(
+        (
+            found
+            for found in map(_lvef, pool.of_type("Observation"))
+            if found is not None and found.on <= until
+        ),
+        key=lambda r: (r.on, r.reference),
+    )
+    if not readings or readings[-1].on < since:
+        return ""
+    latest, before = readings[-1], readings[:-1]
+    said = f"{latest.reference} (LVEF {latest.percent:g} % on {latest.on.isoformat()}"
+    if latest.percent < SEVERE_LVEF_BELOW:
+        return f"{said}, under {SEVERE_LVEF_BELOW:g} %)"
+    highest = max(before, key=lambda r: (r.percent, r.reference), default=None)
+    if (
+        latest.percent < MODERATE_LVEF_BELOW
+        and highest is not None
+        and highest.percent - latest.percent >= MODERATE_FALL_POINTS
+    ):
+        return f"{said}, down from {highest.percent:g} % ({highest.reference}))"
+    return ""
+
+
+def dysfunction_during(pool: ResourcePool, since: date, until: date) -> Fact[bool]:
+    """Cardiac dysfunction recorded from ``since`` (the start of therapy) to ``until`` (the order date):
+    ``True`` with what shows it, else ``False``."""
+    found = _conditions(pool, since, until)
+    fall = _lvef_fall(pool, since, until)
+    if fall:
+        found.append(fall)
+    if not found:
+        return Fact(False, (), f"no cardiac dysfunction recorded since {since.isoformat()}")
+    evidence = tuple(dict.fromkeys(item.split(" ", 1)[0] for item in found))
+    return Fact(
+        True,
+        evidence,
+        f"cardiac dysfunction recorded since the therapy began on {since.isoformat()}: {'; '.join(found)}",
+    )
