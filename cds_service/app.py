@@ -47,8 +47,8 @@ from cds_service.warmup import warm_up_models
 log = structlog.get_logger("cds_service.app")
 
 # The browser-based CDS Hooks sandbox sends Authorization and a JSON Content-Type, so every call is
-# preceded by a preflight (reference/cds-hooks-spec.md §8); no cookies, hence no credentials. The public
-# sandbox calling a service on 127.0.0.1 makes Chrome ask for Private Network Access in that preflight:
+# preceded by a preflight (the sandbox's source, cds-hooks/sandbox); no cookies, hence no credentials. The
+# public sandbox calling a service on 127.0.0.1 makes Chrome ask for Private Network Access in that preflight:
 # allowed, for the origins CORS allows anyway.
 # Any request header is allowed: EHRs add their own (`X-Epic-Client-ID`, tracing headers), and a preflight
 # refusing one blocks the call. Safe without credentials: headers carry no ambient authority here.

@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
         "is not read (not shown, named in the output); a key the decision cannot do without exits 1 "
         "(default: read it from fhirServer)",
     )
-    evaluate.add_argument("--json", action="store_true", help="print the determination as JSON (CONTRACT §4)")
+    evaluate.add_argument(
+        "--json", action="store_true", help="print the determination as JSON (docs/determination.md)"
+    )
     evaluate.add_argument(
         "--today", type=date.fromisoformat, default=None, help="evaluate as of this date (YYYY-MM-DD)"
     )

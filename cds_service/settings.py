@@ -1,7 +1,7 @@
 """One typed settings object, read from the environment (pydantic-settings).
 
-The ``CDS_*`` names of CONTRACT §1 are part of the contract; the rest are ours and documented in the
-README. Defaults are the embedded local-run defaults: authentication off, CORS open for the sandbox.
+The ``CDS_*`` names of docs/api.md "Endpoints" are part of the contract; the rest are ours and documented in
+the README. Defaults are the embedded local-run defaults: authentication off, CORS open for the sandbox.
 Settings carry plain values and import nothing of the domain (the bottom layer, tests/test_layers.py):
 the domain interprets them, e.g. ``clinical.coverage`` reads the line-of-business map's spellings.
 """
@@ -25,7 +25,7 @@ DEFAULT_HEALTH_PLAN_NAME = "Health Plan"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CDS_", extra="ignore")
 
-    # CONTRACT §1
+    # docs/api.md "Endpoints"
     public_base_url: str = "http://127.0.0.1:8080"
     auth_required: bool = False
     # issuer -> JWKS (URL or file path). Empty by default: the sandbox is trusted only when configured.
@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     # CORS: the CDS Hooks sandbox runs in a browser
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
 
-    # FHIR data layer (CONTRACT §3, §7)
+    # FHIR data layer (docs/prefetch.md)
     fhir_query_timeout_seconds: float = 2.0
     # Under the hook deadline (3 s), leaving time to decide and store: a slow fhirServer ends in the answer
     # that names what could not be read (a pend or a 412), not in a 503 that says nothing (README).
@@ -78,7 +78,8 @@ class Settings(BaseSettings):
     fhir_page_cap: int = 10
     # Searches ask for pages this big (_count): a 500-dose history is one round trip, not 100.
     fhir_page_size: int = 1000
-    # Most matches read per search (pages together); past it the read is partial (CONTRACT §2.1).
+    # Most matches read per search (pages together); past it the read is partial (docs/facts.md "Record
+    # integrity").
     fhir_max_entries: int = 10_000
     # Freeze start-up's objects and raise the young GC threshold once warmed up (cds_service/gc_tuning.py).
     gc_tuning: bool = True

@@ -1,4 +1,4 @@
-"""The published API tells the truth (issue 14): schemathesis, with every check, over the running app
+"""The published API tells the truth: schemathesis, with every check, over the running app
 in-process (ASGI), finds no difference between /openapi.json and what the service does.
 
 Bounded and repeatable for CI: a fixed seed, deterministic generation, a fixed number of examples per

@@ -85,7 +85,8 @@ async def test_next_links_that_loop_make_the_read_partial(
     )
     fetched = await client_for(http).search("conditions", "Condition?patient=p1")
     assert route.call_count == 2
-    # A link back to a page already read says nothing of the pages not read (CONTRACT §2.1).
+    # A link back to a page already read says nothing of the pages not read (docs/facts.md "Record
+    # integrity").
     assert not fetched.complete and fetched.paging
     assert len(fetched.resources) == 2  # what was read is kept, marked partial
     assert fetched.problems == ["conditions: paging loop after page 2"]
