@@ -253,7 +253,7 @@ async def _warm_up(runtime: Runtime) -> None:
     try:
         await anyio.to_thread.run_sync(warm_up_models)
         if runtime.decisions is not None:
-            # Ready only once every decision process is (README "Isolation of decisions").
+            # Ready only once every decision process is (docs/operations.md "Isolation of decisions").
             await runtime.decisions.start()
             log.info("decision_processes", count=runtime.decisions.config.size)
         else:
@@ -387,7 +387,7 @@ def create_app(
 
     # Served like /healthz, without the client JWT (a Prometheus scraper holds none): the series carry
     # counts and timings by closed label sets only, no patient, order, user or client identifier. Keep
-    # it off the public ingress (README, "Metrics").
+    # it off the public ingress (docs/operations.md "Metrics").
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         # In multiprocess mode this reads every worker's sample files: off the event loop.

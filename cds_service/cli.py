@@ -141,8 +141,8 @@ def _serve(host: str, port: int, workers: int = 1) -> int:
     if "CDS_PUBLIC_BASE_URL" not in os.environ:
         reached_as = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison
         os.environ["CDS_PUBLIC_BASE_URL"] = f"http://{reached_as}:{port}"
-    # Decision processes (README "Isolation of decisions"): the cores this process may use, shared by the
-    # workers, so N workers of N processes each never oversubscribe the machine; at least one each.
+    # Decision processes (docs/operations.md "Isolation of decisions"): the cores this process may use, shared
+    # by the workers, so N workers of N processes each never oversubscribe the machine; at least one each.
     if "CDS_DECISION_PROCESSES" not in os.environ:
         usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         os.environ["CDS_DECISION_PROCESSES"] = str(max(1, usable // workers))

@@ -164,7 +164,8 @@ def test_a_module_on_no_layer_is_named() -> None:
 
 
 def test_the_graph_is_read() -> None:
-    # The reader sees the imports the README's code map names (guards against a reader that finds none).
+    # The reader sees the imports docs/architecture.md's code map names (guards against a reader that finds
+    # none).
     graph = import_graph()
     assert ("cds_service.hooks.decision", "cds_service.evaluation") in graph
     assert ("cds_service.policy.decide", "cds_service.clinical.facts") in graph

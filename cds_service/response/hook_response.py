@@ -1,5 +1,5 @@
 """The order-sign and order-dispatch response: per dexrazoxane determination, a coverage-information system
-action and the cards (README "What the order-sign response carries"), shaped by the request's CRD version
+action and the cards (docs/response.md), shaped by the request's CRD version
 and configuration."""
 
 from __future__ import annotations
