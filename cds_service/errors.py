@@ -1,6 +1,6 @@
 """The few things that can go wrong with a call, named for what went wrong.
 
-Each carries the HTTP status of docs/api.md "Endpoints"; ``app`` maps them to an OperationOutcome in one
+Each carries the HTTP status of docs/api.md "Errors"; ``app`` maps them to an OperationOutcome in one
 place. An unmet business rule is never one of these: it is a 200 with a decision.
 """
 

@@ -26,7 +26,7 @@ DEFAULT_HEALTH_PLAN_NAME = "Health Plan"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CDS_", extra="ignore")
 
-    # docs/api.md "Endpoints"
+    # The public URL, and whether and whom to authenticate (docs/api.md "Authentication")
     public_base_url: str = "http://127.0.0.1:8080"
     auth_required: bool = False
     # issuer -> JWKS (URL or file path). Empty by default: the sandbox is trusted only when configured.

@@ -1,4 +1,4 @@
-"""Every non-2xx answer as a FHIR OperationOutcome, mapped in this one place (docs/api.md "Endpoints").
+"""Every non-2xx answer as a FHIR OperationOutcome, mapped in this one place (docs/api.md "Errors").
 
 CDS Hooks 2.0 prescribes only 412 and allows other 4xx/5xx; the 3.0 ballot asks for an OperationOutcome
 body on every non-2xx (CDS Hooks 2.0). Sources of errors mapped here:

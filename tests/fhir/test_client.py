@@ -405,7 +405,7 @@ async def test_a_gzip_bomb_is_dropped_once_the_decoded_bytes_pass_the_cap() -> N
 
 
 async def test_nested_content_codings_are_not_read() -> None:
-    """The issue's bomb: ``Content-Encoding: gzip, gzip``, 3.5 KB on the wire (here 64 MiB inside)."""
+    """A decompression bomb: ``Content-Encoding: gzip, gzip``, 3.5 KB on the wire (here 64 MiB inside)."""
     twice = _gzip([BOMB])
     assert len(twice) < 4096
     async with _server_answering(twice, "gzip, gzip") as http:
