@@ -4,7 +4,7 @@ Run: .venv/bin/python bench/gather_decide.py [--runs N] [--administrations N]
 
 The FHIR server is the in-memory fake of tests/fhir behind respx, so the figures are the service's own
 CPU cost (parsing, paging, pooling, facts, the criteria tree) without network latency. Prints figures
-only; the machine is noisy (reference/perf-and-tools.md), so compare medians from one run.
+only; the machine is noisy (docs/performance.md), so compare medians from one run.
 """
 
 from __future__ import annotations

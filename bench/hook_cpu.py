@@ -1,5 +1,5 @@
 """CPU time per order-sign hook, in-process (ASGI, no network, full prefetch), for patients with N prior
-doxorubicin administrations: median and p99 at N = 30, 500 and 2000 (issue 13 item 4).
+doxorubicin administrations: median and p99 at N = 30, 500 and 2000.
 
 CPU time (``time.process_time``: every thread of this process, so the store's writes and the garbage
 collector count) rather than wall-clock time, so the other processes on a shared machine move the figures

@@ -1,6 +1,6 @@
 """Figures for one whole order-sign call through the app in-process (ASGI, no network): body parsing,
 gathering a full prefetch, facts, the criteria tree and the response, for a patient with N doxorubicin
-administrations. The HTTP server and the wire are left out; reference/perf-and-tools.md §4 measures them.
+administrations. The HTTP server and the wire are left out; docs/performance.md measures them.
 
 Run: .venv/bin/python -m bench.hook_end_to_end [--runs N] [--administrations N]
 """

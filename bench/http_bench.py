@@ -1,5 +1,6 @@
 """The service over real HTTP (uvicorn, loopback), side by side with a bare FastAPI endpoint that only
-``orjson.loads`` the body, in the same run (issue 13's table and goals). Prints figures, asserts none.
+``orjson.loads`` the body, in the same run (the figures and goals of docs/performance.md). Prints figures,
+asserts none.
 
 For N = 30, 500 and 2000 prior doxorubicin administrations (``bench.gather_decide.big_request``, full
 prefetch): p50/p99 at concurrency 1, hooks/s with one worker, and the ratios route p99 ÷ bare endpoint
@@ -87,8 +88,8 @@ def fhir_app() -> Any:
 
 
 def pinned(*cpus: int) -> dict[str, Any]:
-    """Popen arguments that start a process on ``cpus``. As issue 13 measured: the service on CPU 0, the
-    load generator and the FHIR server on CPU 1, so neither preempts the other (two workers get both);
+    """Popen arguments that start a process on ``cpus``. As docs/performance.md measures: the service on CPU
+    0, the load generator and the FHIR server on CPU 1, so neither preempts the other (two workers get both);
     nothing on a one-CPU machine. Other work on the machine still competes."""
     if not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2:
         return {}

@@ -1,4 +1,4 @@
-"""Overload figures for one worker (issue 14): the capacity, then what happens at 2x and 4x of it.
+"""Overload figures for one worker: the capacity, then what happens at 2x and 4x of it.
 
 A real ``cds-service serve`` (uvicorn, one worker) on loopback answers order-sign hooks for a heavy patient
 (full prefetch, 500 doxorubicin administrations, so the work is the service's own CPU, no FHIR server).
@@ -39,8 +39,8 @@ from tests.local_server import free_port
 
 CAPACITY_LEVELS = (1, 2, 3, 4, 6, 8)
 KNEE = 0.9  # capacity: the fewest clients reaching this share of the best throughput
-WITHIN = 2.0  # issue 14: accepted p99 at most this many times the unloaded p99
-SHED_WITHIN_MS = 50.0  # issue 14: a refused hook gets its 503 within this
+WITHIN = 2.0  # goal: accepted p99 at most this many times the unloaded p99
+SHED_WITHIN_MS = 50.0  # goal: a refused hook gets its 503 within this
 
 
 @dataclass
@@ -198,7 +198,7 @@ async def main(seconds: float, administrations: int, capacity: int | None) -> No
             if factor > 1:
                 shed_p99 = percentile(run.shed, 0.99)
                 print(
-                    f"       issue 14 targets: accepted p99 within {WITHIN:g}x unloaded: "
+                    f"       goals: accepted p99 within {WITHIN:g}x unloaded: "
                     f"{'yes' if ratio <= WITHIN else 'no'}; 503 p99 within {SHED_WITHIN_MS:g} ms: "
                     f"{'yes' if shed_p99 <= SHED_WITHIN_MS else 'no'} ({shed_p99:.1f} ms)"
                 )

@@ -6,9 +6,9 @@ Run: .venv/bin/python -m bench.serve_memory [--workers N] [--hooks N] [--concurr
          [--distinct] [--report-at 100,1000]
 
 ``--distinct`` makes every hook another patient (its own patient id, order id, administration ids and
-hookInstance), so each determination is a new row in the store rather than the same one again: the test
-of issue 13 ("RSS flat, ±10 %, over 1,000 distinct heavy patients"). ``--report-at`` prints RSS after
-those many hooks as well as at the end, and the growth from the first of them.
+hookInstance), so each determination is a new row in the store rather than the same one again: the goal
+of docs/performance.md ("RSS flat, ±10 %, over 1,000 distinct heavy patients"). ``--report-at`` prints RSS
+after those many hooks as well as at the end, and the growth from the first of them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Figures for the store's cost per order-sign hook (issue 11: under 2 ms at p50): the same hook through
+"""Figures for the store's cost per order-sign hook (goal: under 2 ms at p50): the same hook through
 the app in-process (ASGI, no network), one after another, with no store, with SQLite (the embedded
 default, a file in a temporary folder, synchronous=FULL) and with PostgreSQL (a throwaway local server,
 fsync off as in the tests), in the same run, one hook to each in turn. Each hook stores one determination

@@ -47,8 +47,8 @@ from cds_service.warmup import warm_up_models
 log = structlog.get_logger("cds_service.app")
 
 # The browser-based CDS Hooks sandbox sends Authorization and a JSON Content-Type, so every call is
-# preceded by a preflight (reference/cds-hooks-spec.md §8); no cookies, hence no credentials. The public
-# sandbox calling a service on 127.0.0.1 makes Chrome ask for Private Network Access in that preflight:
+# preceded by a preflight (the sandbox's source, cds-hooks/sandbox); no cookies, hence no credentials. The
+# public sandbox calling a service on 127.0.0.1 makes Chrome ask for Private Network Access in that preflight:
 # allowed, for the origins CORS allows anyway.
 # Any request header is allowed: EHRs add their own (`X-Epic-Client-ID`, tracing headers), and a preflight
 # refusing one blocks the call. Safe without credentials: headers carry no ambient authority here.
@@ -253,7 +253,7 @@ async def _warm_up(runtime: Runtime) -> None:
     try:
         await anyio.to_thread.run_sync(warm_up_models)
         if runtime.decisions is not None:
-            # Ready only once every decision process is (README "Isolation of decisions").
+            # Ready only once every decision process is (docs/operations.md "Isolation of decisions").
             await runtime.decisions.start()
             log.info("decision_processes", count=runtime.decisions.config.size)
         else:
@@ -387,7 +387,7 @@ def create_app(
 
     # Served like /healthz, without the client JWT (a Prometheus scraper holds none): the series carry
     # counts and timings by closed label sets only, no patient, order, user or client identifier. Keep
-    # it off the public ingress (README, "Metrics").
+    # it off the public ingress (docs/operations.md "Metrics").
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         # In multiprocess mode this reads every worker's sample files: off the event loop.

@@ -41,7 +41,7 @@ class Runtime:
     http_client: httpx.AsyncClient | None = None
     owns_http_client: bool = False
     ready: asyncio.Event = field(default_factory=asyncio.Event)
-    # The store (issue 11): the one handed in, else from the settings (engines connect lazily).
+    # The store: the one handed in, else from the settings (engines connect lazily).
     given_store: InitVar[Store | None] = None
     store: Store = field(init=False)
     # Set once the schema is migrated (start-up, retried while the database is unreachable).

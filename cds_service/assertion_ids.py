@@ -11,7 +11,7 @@ from the public identifiers it is derived from: it is an HMAC-SHA256 keyed by a 
 (``CDS_ASSERTION_SECRET``; unset, a random secret per process, and the ids then change across restarts).
 
 The ids of an order are computed once per hook call (``evaluation``) and handed, as plain values, both to
-the DTR store that records them and to the response that carries them (issue 10): one computation, so the
+the DTR store that records them and to the response that carries them: one computation, so the
 two can never disagree.
 """
 

@@ -1,6 +1,6 @@
-"""`GET /coverage-assertions/{id}` for the payer's claim system (issue 11): the stored determination behind a
-coverage-assertion-id (CONTRACT §4 JSON plus what was stored with it), so a claim carrying the id can be
-matched to what the EHR was told.
+"""`GET /coverage-assertions/{id}` for the payer's claim system: the stored determination behind a
+coverage-assertion-id (determination JSON (docs/determination.md) plus what was stored with it), so a claim
+carrying the id can be matched to what the EHR was told.
 
 Its own credential: ``Authorization: Bearer T`` with T one of ``CDS_CLAIMS_API_TOKENS``, compared in
 constant time against every configured token. The EHR's hook JWTs never open it (they are not in that

@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
         "is not read (not shown, named in the output); a key the decision cannot do without exits 1 "
         "(default: read it from fhirServer)",
     )
-    evaluate.add_argument("--json", action="store_true", help="print the determination as JSON (CONTRACT §4)")
+    evaluate.add_argument(
+        "--json", action="store_true", help="print the determination as JSON (docs/determination.md)"
+    )
     evaluate.add_argument(
         "--today", type=date.fromisoformat, default=None, help="evaluate as of this date (YYYY-MM-DD)"
     )
@@ -139,8 +141,8 @@ def _serve(host: str, port: int, workers: int = 1) -> int:
     if "CDS_PUBLIC_BASE_URL" not in os.environ:
         reached_as = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison
         os.environ["CDS_PUBLIC_BASE_URL"] = f"http://{reached_as}:{port}"
-    # Decision processes (README "Isolation of decisions"): the cores this process may use, shared by the
-    # workers, so N workers of N processes each never oversubscribe the machine; at least one each.
+    # Decision processes (docs/operations.md "Isolation of decisions"): the cores this process may use, shared
+    # by the workers, so N workers of N processes each never oversubscribe the machine; at least one each.
     if "CDS_DECISION_PROCESSES" not in os.environ:
         usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         os.environ["CDS_DECISION_PROCESSES"] = str(max(1, usable // workers))

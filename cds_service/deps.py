@@ -1,4 +1,4 @@
-"""How a handler reaches the running app: one way, the FastAPI ``Depends`` aliases of this module (issue 10).
+"""How a handler reaches the running app: one way, the FastAPI ``Depends`` aliases of this module.
 
 The runtime (``app_state.Runtime``: settings, the shared HTTP client, the store, the client-token verifier,
 the feedback log, readiness) lives on ``app.state.runtime``; routes take it, or a part of it, as an

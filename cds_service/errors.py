@@ -1,7 +1,7 @@
 """The few things that can go wrong with a call, named for what went wrong.
 
-Each carries the HTTP status of CONTRACT §1; ``app`` maps them to an OperationOutcome in one place.
-An unmet business rule is never one of these: it is a 200 with a decision.
+Each carries the HTTP status of docs/api.md "Errors"; ``app`` maps them to an OperationOutcome in one
+place. An unmet business rule is never one of these: it is a 200 with a decision.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ decide per order, and compute each order's coverage assertion once for the recor
 
 The edge (``hooks/``) parses the wire and hands this a ``Source`` of plain values; nothing below it sees
 the CDS Hooks wire model. The only async step is gathering data (I/O at the edge); everything after it is
-the pure decision core, given "today" by the caller (DEVELOPERS.md, "How we write code" 1).
+the pure decision core, given "today" by the caller (docs/architecture.md "Layers").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Garbage collection set for how a hook call allocates (issue 13, item 3).
+"""Garbage collection set for how a hook call allocates.
 
 A call builds a large tree of short-lived objects and drops it at the end: the parsed JSON body (at 500
 prior administrations, ~10^5 dicts, lists and strings), the pool's indexes, the facts, the response.
@@ -7,7 +7,7 @@ cyclic collector finds nothing in them, yet with its default thresholds (700, 10
 collection every 700 allocations during the call, promotes the still-live body tree to the older
 generations, and every so often runs a full collection, which walks every tracked object in the process:
 the FastAPI app, pydantic and fhir.resources models, everything imported (~40-50 ms at N=500, about one
-call in five: issue 13's measurements, where ``gc.freeze()`` alone took p99 from 96 to 57 ms).
+call in five: the measurements of docs/performance.md, where ``gc.freeze()`` alone took p99 from 96 to 57 ms).
 
 So, once the app is warmed up:
 

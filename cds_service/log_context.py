@@ -1,7 +1,7 @@
 """What every log line of one hook call carries: its ``hookInstance``, so an operator can tie each line
 (a ``fhir_data`` warning, a store error, the ``hook_call`` summary) to the call it belongs to.
 
-CDS Hooks 2.0 gives each call a unique ``hookInstance`` (reference/cds-hooks-spec.md §2.2: a correlation
+CDS Hooks 2.0 gives each call a unique ``hookInstance`` (CDS Hooks 2.0 "hookInstance": a correlation
 key, nothing more). The edge binds it as soon as the request is parsed; structlog's contextvars processor
 (``logging_setup``) puts it on every line logged in that task meanwhile, whichever module logs; the
 outermost middleware clears it when the call ends. Lines logged before the body is read (a hook shed under

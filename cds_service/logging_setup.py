@@ -1,8 +1,8 @@
 """Structured logs: one JSON object per line on stdout (structlog).
 
 Tokens, JWTs, patient and user identifiers are never passed to a log call (best practices in
-reference/cds-hooks-spec.md §2.1, §6); as a second guard, fields with such names are dropped before
-rendering, whoever logs them.
+CDS Hooks 2.0 "fhirAuthorization", "Security and Safety"); as a second guard, fields with such names are
+dropped before rendering, whoever logs them.
 
 No line grows with what a client sent: every string field is clipped to ``MAX_FIELD_CHARS`` and every
 list or tuple to its first ``MAX_FIELD_ITEMS`` items (``clip_fields``), whoever logs it. Callers that may
@@ -95,7 +95,7 @@ class _Stderr(io.TextIOBase):
 
 
 def configure_logging(level: int = logging.INFO, *, stderr: bool = False) -> None:
-    """structlog for every module of ours (issue 10: one logging system); the standard-library loggers
+    """structlog for every module of ours (one logging system); the standard-library loggers
     (the server's, a library's under ``cds_service``) are rendered to the same JSON lines, through the
     same field filter. Lines go to stdout; ``stderr=True`` sends them to the stderr of the moment (the
     CLI, whose stdout is its answer)."""

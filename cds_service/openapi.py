@@ -1,4 +1,4 @@
-"""The OpenAPI document, told true (issue 14): the real request bodies, every status each route sends, and
+"""The OpenAPI document, told true: the real request bodies, every status each route sends, and
 no 422 (FastAPI's default, which the service never sends: its errors are 400 OperationOutcomes).
 
 Documentation only. The routes read their bodies themselves (``hooks/parse.py``, ``hooks/feedback.py``,

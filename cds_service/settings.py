@@ -1,9 +1,10 @@
 """One typed settings object, read from the environment (pydantic-settings).
 
-The ``CDS_*`` names of CONTRACT §1 are part of the contract; the rest are ours and documented in the
-README. Defaults are the embedded local-run defaults: authentication off, CORS open for the sandbox.
-Settings carry plain values and import nothing of the domain (the bottom layer, tests/test_layers.py):
-the domain interprets them, e.g. ``clinical.coverage`` reads the line-of-business map's spellings.
+Every field is a ``CDS_*`` environment variable, listed with its default and purpose in
+docs/configuration.md (tests/test_configuration_doc.py keeps that table true). Defaults are the embedded
+local-run defaults: authentication off, CORS open for the sandbox. Settings carry plain values and import
+nothing of the domain (the bottom layer, tests/test_layers.py): the domain interprets them, e.g.
+``clinical.coverage`` reads the line-of-business map's spellings.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ DEFAULT_HEALTH_PLAN_NAME = "Health Plan"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CDS_", extra="ignore")
 
-    # CONTRACT §1
+    # The public URL, and whether and whom to authenticate (docs/api.md "Authentication")
     public_base_url: str = "http://127.0.0.1:8080"
     auth_required: bool = False
     # issuer -> JWKS (URL or file path). Empty by default: the sandbox is trusted only when configured.
@@ -40,16 +41,16 @@ class Settings(BaseSettings):
     # Largest request body accepted (bytes); a larger one is answered 413 before it is parsed.
     max_body_bytes: int = 10 * 1024 * 1024
 
-    # Admission control of order-sign hooks (hooks/admission.py, README "Under overload"): hooks in flight
-    # per worker before the next is refused with a 503, and the time after which an admitted hook's work is
-    # abandoned (503). The bound is the capacity bench/overload_bench.py measures for one worker with a heavy
-    # patient (2: the decision is CPU-bound; README "Under overload"); the deadline stays well under the 5 s
+    # Admission control of order-sign hooks (hooks/admission.py, docs/operations.md "Under overload"): hooks
+    # in flight per worker before the next is refused with a 503, and the time after which an admitted hook's
+    # work is abandoned (503). The bound is the capacity bench/overload_bench.py measures for one worker with
+    # a heavy patient (2: the decision is CPU-bound); the deadline stays well under the 5 s
     # CRD expects at p90, since EHRs often give up sooner.
     max_hooks_in_flight: int = Field(default=2, ge=1)
     hook_deadline_seconds: float = Field(default=3.0, gt=0)
-    # Decision processes per worker (README "Isolation of decisions"; isolation/pool.py): a hook's decision
-    # (parse, gather, decide, respond) runs in one, which is killed at the hook deadline and replaced.
-    # 0: decisions run on the event loop (tests, development; the deadline cannot stop them there).
+    # Decision processes per worker (docs/operations.md "Isolation of decisions"; isolation/pool.py): a hook's
+    # decision (parse, gather, decide, respond) runs in one, which is killed at the hook deadline and
+    # replaced. 0: decisions run on the event loop (tests, development; the deadline cannot stop them there).
     # `cds-service serve` sets it, when unset, to the cores it may use divided by --workers (at least 1).
     decision_processes: int = Field(default=0, ge=0)
     # Feedback calls in flight per worker before the next is refused with a 503 (each parses up to 1 MiB
@@ -57,7 +58,7 @@ class Settings(BaseSettings):
     # above what EHRs send, which is one call per card acted on.
     max_feedback_in_flight: int = Field(default=8, ge=1)
 
-    # Slow and idle clients (README "Timeouts and slow clients"; server_protocol.py, app.py): the request
+    # Slow and idle clients (docs/operations.md "Timeouts and slow clients"): the request
     # line and headers must arrive within header_timeout_seconds of the connection opening (or of the
     # previous response), a request body within body_timeout_seconds of its headers; a worker keeps at most
     # max_connections connections, closing the one that has waited longest for its headers to make room.
@@ -70,15 +71,16 @@ class Settings(BaseSettings):
     # CORS: the CDS Hooks sandbox runs in a browser
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
 
-    # FHIR data layer (CONTRACT §3, §7)
+    # FHIR data layer (docs/prefetch.md)
     fhir_query_timeout_seconds: float = 2.0
     # Under the hook deadline (3 s), leaving time to decide and store: a slow fhirServer ends in the answer
-    # that names what could not be read (a pend or a 412), not in a 503 that says nothing (README).
+    # that names what could not be read (a pend or a 412), not in a 503 that says nothing.
     fhir_total_timeout_seconds: float = 2.5
     fhir_page_cap: int = 10
     # Searches ask for pages this big (_count): a 500-dose history is one round trip, not 100.
     fhir_page_size: int = 1000
-    # Most matches read per search (pages together); past it the read is partial (CONTRACT §2.1).
+    # Most matches read per search (pages together); past it the read is partial (docs/facts.md "Record
+    # integrity").
     fhir_max_entries: int = 10_000
     # Freeze start-up's objects and raise the young GC threshold once warmed up (cds_service/gc_tuning.py).
     gc_tuning: bool = True
@@ -110,8 +112,9 @@ class Settings(BaseSettings):
     # process, so the ids change when the service restarts.
     assertion_secret: SecretStr | None = None
 
-    # The store (README "Store"): PostgreSQL when CDS_DATABASE_URL names one (postgresql://user:pw@host/db),
-    # else an SQLite file under CDS_DATA_DIR (relative to the working directory; created when missing).
+    # The store (docs/operations.md "The store"): PostgreSQL when CDS_DATABASE_URL names one
+    # (postgresql://user:pw@host/db), else an SQLite file under CDS_DATA_DIR (relative to the working
+    # directory; created when missing).
     database_url: SecretStr | None = None
     data_dir: str = "var"
     # Bound on one store operation (pool wait, connect, statement): a slow or down database costs a hook at

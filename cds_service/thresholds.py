@@ -1,8 +1,8 @@
 """The numbers CP.PHAR.418 decides with, each defined once here, naming where it comes from.
 
-Boundaries are inclusive where the policy says "≥" or "does not exceed" (CONTRACT §2). The module sits
+Boundaries are inclusive where the policy says "≥" or "does not exceed" (docs/decisions.md). The module sits
 below every layer that reads a policy number (``clinical/`` reading the record, ``policy/`` deciding,
-``response/`` proposing a dose), so that none of them keeps a copy (issue 10; ``tests/test_policy_numbers``).
+``response/`` proposing a dose), so that none of them keeps a copy (``tests/test_policy_numbers``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ class Threshold:
 
 
 ADULT_AGE = Threshold(18, "years", "CP.PHAR.418 I.A.3.a and I.B.3: Age ≥ 18 years")
-# "Pediatric" in I.A.3.b.i-iii means under 18 on the approval start (CONTRACT §3, "Age").
-PEDIATRIC_AGE_BELOW = Threshold(ADULT_AGE.value, "years", "CONTRACT §3 Age: pediatric means under 18")
+# "Pediatric" in I.A.3.b.i-iii means under 18 on the approval start (docs/facts.md "Age").
+PEDIATRIC_AGE_BELOW = Threshold(ADULT_AGE.value, "years", 'docs/facts.md "Age": pediatric means under 18')
 
 CUMULATIVE_DOXORUBICIN_ADULT = Threshold(
     300, "mg/m²", "CP.PHAR.418 I.A.3.a: cumulative doxorubicin dose of ≥ 300 mg/m²"
@@ -50,11 +50,11 @@ EXTRAVASATION_DAILY_CAP_MG: MappingProxyType[int, Threshold] = MappingProxyType(
 )
 
 # The extravasation course: I.B approves "3 days"; I.B.4 caps days 1 to 3; an order shaped as one is "one
-# run of at most 3 consecutive days" (CONTRACT §2); Totect labelling: once daily for 3 days.
+# run of at most 3 consecutive days" (docs/decisions.md); Totect labelling: once daily for 3 days.
 EXTRAVASATION_COURSE_DAYS = 3
 
 # Approval durations (CP.PHAR.418 I.A / II.A "12 months or duration of doxorubicin therapy, whichever is
-# less"; I.B "3 days", the course), as CONTRACT §2 computes them: end = start + 12 calendar months - 1
+# less"; I.B "3 days", the course), as docs/decisions.md computes them: end = start + 12 calendar months - 1
 # day, or start + 2 days, both inclusive.
 CARDIOPROTECTION_APPROVAL_MONTHS = 12
 EXTRAVASATION_APPROVAL_DAYS = EXTRAVASATION_COURSE_DAYS

@@ -1,4 +1,4 @@
-"""GC settings once the app is warmed up (cds_service/gc_tuning.py, issue 13 item 3)."""
+"""GC settings once the app is warmed up (cds_service/gc_tuning.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Imports point one way: edge -> evaluation -> domain -> settings/errors/metrics (issue 10, Part 2).
+"""Imports point one way: edge -> evaluation -> domain -> settings/errors/metrics.
 
 Every ``import`` of a ``cds_service`` module inside ``cds_service`` (top level, in functions and under
 ``TYPE_CHECKING`` alike) is read from the source with ``ast`` and checked against ``LAYERS``: a module may
@@ -6,7 +6,7 @@ import its own unit (the package or module it belongs to) and any unit on a lowe
 own layer or above. The finer layers inside the edge and the domain spell out the flow README describes:
 the edge parses the wire, evaluation runs gather -> facts -> decide -> record -> respond.
 
-``DEBTS`` lists, edge by edge, the upward imports the code still has: the remaining work of issue 10.
+``DEBTS`` lists, edge by edge, the upward imports the code still has: each with its remedy.
 The list can only shrink: a new upward import fails ``test_no_import_points_upward``, and an entry that
 no longer exists fails ``test_every_listed_debt_still_exists`` (delete it from the list).
 """
@@ -76,7 +76,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ),
 )
 
-# Upward imports that remain (importer module, imported module), each a named debt of issue 10 Part 2.
+# Upward imports that remain (importer module, imported module), each a named debt.
 # None is left: a new one would have to be listed here, with its remedy, to pass.
 DEBTS: frozenset[tuple[str, str]] = frozenset()
 
@@ -164,7 +164,8 @@ def test_a_module_on_no_layer_is_named() -> None:
 
 
 def test_the_graph_is_read() -> None:
-    # The reader sees the imports the README's code map names (guards against a reader that finds none).
+    # The reader sees the imports docs/architecture.md's code map names (guards against a reader that finds
+    # none).
     graph = import_graph()
     assert ("cds_service.hooks.decision", "cds_service.evaluation") in graph
     assert ("cds_service.policy.decide", "cds_service.clinical.facts") in graph

@@ -1,10 +1,10 @@
-"""The published API tells the truth (issue 14): schemathesis, with every check, over the running app
+"""The published API tells the truth: schemathesis, with every check, over the running app
 in-process (ASGI), finds no difference between /openapi.json and what the service does.
 
 Bounded and repeatable for CI: a fixed seed, deterministic generation, a fixed number of examples per
 operation and of stateful steps. No FHIR server is ever queried: the allowlist names only a reserved
 ``.invalid`` host. The same run from the command line, against ``cds-service serve``:
-``schemathesis run http://127.0.0.1:8080/openapi.json --checks all`` (README "The OpenAPI document").
+``schemathesis run http://127.0.0.1:8080/openapi.json --checks all`` (docs/api.md "The OpenAPI document").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every policy number is defined once, in ``cds_service/thresholds.py`` (issue 10, Part 2).
+"""Every policy number is defined once, in ``cds_service/thresholds.py``.
 
 A second definition is what this finds: a module-level constant outside ``thresholds.py`` whose name says
 it is a policy number (an age, a course, a ratio, a cap, a dose, an approval) and whose value is one of the

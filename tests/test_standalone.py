@@ -1,4 +1,4 @@
-"""The repository stands alone (issue 10): no code, test, benchmark or document reads or names a folder
+"""The repository stands alone: no code, test, benchmark or document reads or names a folder
 beside the repository or a path of one machine. CI proves the reading side (.ci/run tests a lone copy);
 this test keeps the naming side, which a lone copy would not notice in a docstring."""
 

@@ -1,4 +1,4 @@
-"""Verify a CDS client's JWT (CDS Hooks 2.0 "Trusting CDS Clients", reference/cds-hooks-spec.md §6, §8).
+"""Verify a CDS client's JWT (CDS Hooks 2.0 "Trusting CDS Clients"; the CDS Hooks sandbox).
 
 Checks, in order, each with the name that is logged when it fails (the token never is):
 

@@ -4,7 +4,7 @@ for discovery, the service and feedback is ``deps.authenticate_client``).
 CDS Hooks 2.0: with authentication required, every call carries ``Authorization: Bearer <JWT>`` whose
 ``aud`` is "the URL of the CDS Service endpoint being invoked". That URL is built from
 ``CDS_PUBLIC_BASE_URL`` and the path called, never from the request's own URL, which behind a
-TLS-terminating proxy reads ``http://`` (reference/cds-hooks-spec.md §6).
+TLS-terminating proxy reads ``http://`` (CDS Hooks 2.0, "Trusting CDS Clients").
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A CDS client for local testing: a key pair, its JWK Set, and client JWTs signed with it, as an EHR signs
-them (CDS Hooks 2.0 "Trusting CDS Clients", reference/cds-hooks-spec.md §6): header ``alg`` (ES384 or
+them (CDS Hooks 2.0 "Trusting CDS Clients"): header ``alg`` (ES384 or
 RS384, the two the spec recommends and the service accepts), ``typ`` JWT, ``kid``; claims ``iss``, ``sub``,
 ``aud`` (the URL called), ``exp``, ``iat`` and a fresh ``jti``.
 
@@ -39,7 +39,7 @@ DEV_ISSUER = "https://dev-client.localhost"
 DEFAULT_DIR = Path("var") / "dev-client"
 PRIVATE_KEY_FILE = "dev-client-key.pem"
 JWKS_FILE = "dev-client-jwks.json"
-# A token lives 5 minutes by default, as Inferno's CRD client tokens do (reference/davinci-crd.md §3.5); at
+# A token lives 5 minutes by default, as Inferno's CRD client tokens do (davinci-crd-test-kit); at
 # most CDS_JWT_MAX_LIFETIME_SECONDS, which the service enforces.
 DEFAULT_LIFETIME_SECONDS = 300
 RSA_KEY_BITS = 2048

@@ -2,7 +2,7 @@
 
 CDS Hooks 2.0 "Trusting CDS Clients": the client publishes its keys as a JWK Set, either at a URL (the
 ``jku`` header may name it) or out of band; services "SHOULD limit the CDS Clients they trust by
-maintaining an allowlist of iss and jku urls" (reference/cds-hooks-spec.md §6). ``CDS_TRUSTED_ISSUERS``
+maintaining an allowlist of iss and jku urls" (CDS Hooks 2.0, "Trusting CDS Clients"). ``CDS_TRUSTED_ISSUERS``
 is that allowlist: issuer -> JWKS URL (http/https) or file path. A set is kept ``jwks_cache_seconds``,
 and fetched again once when a token names a ``kid`` it does not hold (key rotation), at most every
 ``min_refresh_seconds`` so that tokens with made-up kids cannot make us hammer the issuer.

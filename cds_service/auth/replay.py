@@ -1,7 +1,7 @@
 """Seen JWT ids, so a captured client token cannot be sent twice (CDS Hooks 2.0: ``jti`` "used to
 protect against replay attacks"; best practice: keep processed jtis for the token's maximum lifetime).
 
-In the service's store (issue 11): the (issuer, jti) primary key makes the refusal atomic across every
+In the service's store: the (issuer, jti) primary key makes the refusal atomic across every
 replica sharing the database. When the store cannot be reached the token is checked against this process's
 own memory instead (counted in STORE_ERRORS by the store): the hook still answers and a replay to the same
 process is still refused; a replay to another replica during the outage is not caught. Entries in memory

@@ -1,11 +1,11 @@
-"""Drug administrations that count (CONTRACT §3 "Administered dose"), read from MedicationAdministration
+"""Drug administrations that count (docs/facts.md "Administrations"), read from MedicationAdministration
 in its R4, STU3 and DSTU2 shapes.
 
 Counted: ``completed`` and ``in-progress``; ``stopped`` only when a dose is recorded (what was given
 before the stop). Never: ``not-done`` (or DSTU2 ``wasNotGiven`` / STU3 ``notGiven``), ``entered-in-error``,
 ``on-hold``, ``unknown``.
 
-CONTRACT §2.1 then refines what counts:
+docs/facts.md "Record integrity" then refines what counts:
 
 * "One dose is counted once": records of the same drug, the same dose and the same start time to the
   minute are one dose whatever their ids (``merge_duplicates``); records of one drug started within
@@ -55,7 +55,8 @@ class Administration(NamedTuple):
     request: str | None  # "Type/id" of the order it fulfils, when it names one
     # The start as written: an instant when a time is charted, else None (a bare date has no minute).
     moment: datetime | None = None
-    # Every record merged into this one dose (this one included), when more than one (§2.1).
+    # Every record merged into this one dose (this one included), when more than one (docs/facts.md "Record
+    # integrity").
     merged: tuple[str, ...] = ()
     # ``amount`` on one scale (``_same_dose_key``), worked out once: duplicate merging compares it.
     dose_key: tuple[str, float] | None = None
@@ -276,9 +277,9 @@ def merge_duplicates(
     administrations: Iterable[Administration],
     per_m2: Callable[[Administration], float | None] | None = None,
 ) -> list[Administration]:
-    """One administration per dose (CONTRACT §2.1 "One dose is counted once"): records of the same drug
-    with the same dose and the same start time, to the minute and on one clock (an offset is the same
-    instant), are one dose whatever their ids or statuses. The same dose is the same amount on one scale
+    """One administration per dose ("One dose is counted once", docs/facts.md "Record integrity"): records of
+    the same drug with the same dose and the same start time, to the minute and on one clock (an offset is the
+    same instant), are one dose whatever their ids or statuses. The same dose is the same amount on one scale
     (500 mg = 0.5 g), or, through ``per_m2`` (the dose in mg/m² on its date), "90 mg" beside "50 mg/m²"
     for a patient of 1.8 m². The record kept is the first by reference, so the result does not depend
     on the order the records came in; ``merged`` names every record merged.
@@ -478,10 +479,10 @@ def order_day_clock(order_written: Any) -> tzinfo | None:
 
 
 def given_by(administration: Administration, cutoff: date, clock: tzinfo | None) -> bool | None:
-    """Whether a dose was given on or before ``cutoff`` (the order date, or today if earlier): CONTRACT
-    §2.1 "Given means given by then". Read on the order's clock when it has one (a dose at 20:00 -05:00
-    charted as 01:00Z the next day was given on the order date), else on the date as charted; a dose
-    later the same day counts. ``None`` when the dose is undated."""
+    """Whether a dose was given on or before ``cutoff`` (the order date, or today if earlier):
+    "Given means given by then", docs/facts.md "Record integrity". Read on the order's clock when it has one
+    (a dose at 20:00 -05:00 charted as 01:00Z the next day was given on the order date), else on the date as
+    charted; a dose later the same day counts. ``None`` when the dose is undated."""
     if administration.moment is not None and clock is not None:
         end_of_day = datetime.combine(cutoff, time.max, tzinfo=clock)
         return administration.moment <= end_of_day

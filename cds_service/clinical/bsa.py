@@ -1,8 +1,8 @@
 """Body surface area on a date: a charted BSA nearest in time, else Mosteller from the height and weight
-nearest in time (CONTRACT §3 "Administered dose"; formula and LOINC codes: clinical-codes §3). When both
-are charted, the nearer in time wins (docs/facts.md "Administrations"): a Mosteller BSA from a height and
-weight measured nearer the dose than the charted BSA is used instead of it. Nearer is read on the real
-times, the dose's own time when it has one; a dose charted with a date only is as near to every
+nearest in time (docs/facts.md "Administrations"; formula: Mosteller 1987; LOINC codes: clinical/codes.py).
+When both are charted, the nearer in time wins (docs/facts.md "Administrations"): a Mosteller BSA from a
+height and weight measured nearer the dose than the charted BSA is used instead of it. Nearer is read on the
+real times, the dose's own time when it has one; a dose charted with a date only is as near to every
 measurement of its day, and a tie keeps the charted BSA.
 
 The observations are indexed by time once per request, so converting hundreds of doses costs a bisection
@@ -47,11 +47,12 @@ class Bsa(NamedTuple):
     m2: float
     source: str  # "observation" | "mosteller"
     evidence: tuple[str, ...]
-    note: str = ""  # why this BSA and not another, when a charted one was passed over (§2.1)
+    note: str = ""  # why this BSA and not another, when a charted one was passed over (nearest in time wins)
 
 
 class Weight(NamedTuple):
-    """A body weight in kg and the Observation it was read from (to convert mg/kg doses, §2.1)."""
+    """A body weight in kg and the Observation it was read from (to convert mg/kg doses, docs/facts.md "Record
+    integrity")."""
 
     kg: float
     reference: str
@@ -284,7 +285,8 @@ class BodySurfaceArea:
         return measured < distance(charted)
 
     def weight_on(self, when: date | datetime) -> Weight | None:
-        """The weight nearest ``when`` (within ``MAX_WEIGHT_DISTANCE``), for an mg/kg dose (§2.1)."""
+        """The weight nearest ``when`` (within ``MAX_WEIGHT_DISTANCE``), for an mg/kg dose (docs/facts.md
+        "Record integrity")."""
         index = self._weight.nearest(_moment(when), MAX_WEIGHT_DISTANCE)
         if index is None:
             return None

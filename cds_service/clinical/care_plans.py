@@ -1,4 +1,5 @@
-"""Anthracycline regimens an active CarePlan plans (CONTRACT §2.1 "Planned totals need a known extent").
+"""Anthracycline regimens an active CarePlan plans ("Planned totals need a known extent", docs/facts.md
+"Record integrity").
 
 An active CarePlan whose activities plan an anthracycline counts toward the planned total, and a CarePlan
 that states the regimen's extent (``scheduledTiming`` with a count, an end or a duration) lets a planned

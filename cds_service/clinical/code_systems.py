@@ -11,7 +11,7 @@ SNOMED CT 2.16.840.1.113883.6.96, LOINC 2.16.840.1.113883.6.1, RxNorm 2.16.840.1
 2.16.840.1.113883.6.8, ICD-10 2.16.840.1.113883.6.3, ICD-10-CM 2.16.840.1.113883.6.90, NUCC
 2.16.840.1.113883.6.101, CPT 2.16.840.1.113883.6.12, ATC 2.16.840.1.113883.6.73, ICD-O-3
 2.16.840.1.113883.6.43.1) and HL7 Terminology (THO): HCPCS Level II ``https://www.cms.gov/Medicare/Coding/
-HCPCSReleaseCodeSets`` (2.16.840.1.113883.6.285, its ``http`` spelling also in use, clinical-codes §1.3)
+HCPCSReleaseCodeSets`` (2.16.840.1.113883.6.285, its ``http`` spelling also in use)
 and the older "HCPCS all codes" identifiers ``http://terminology.hl7.org/CodeSystem/HCPCS``
 (2.16.840.1.113883.6.14); the Source of Payment Typology ``https://nahdo.org/sopt``
 (2.16.840.1.113883.3.221.5). A SNOMED CT edition URI (``http://snomed.info/sct/<module id>``, which some

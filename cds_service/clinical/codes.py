@@ -1,8 +1,10 @@
 """Code systems and code lists the facts are read with, each naming its source.
 
-"clinical-codes" below is the project's digest of clinical code systems (section given), which carries the
-primary sources and a confidence tag per code. Codes that digest marks [UNVERIFIED] are left out unless
-this module names where they were confirmed; the drugs concerned are then matched by ATC, HCPCS and name.
+Each list names its primary source (the code system's publisher: NLM RxNorm, WHO ATC, CMS HCPCS and
+ICD-10-CM, LOINC, SNOMED CT, NUCC, HL7 mCODE). [V] marks a code checked against that source's own table,
+[V-weak] one checked only against a secondary public table (such codes only ever make a criterion unknown).
+Codes that could not be checked are left out unless this module names where they were confirmed; the drugs
+concerned are then matched by ATC, HCPCS and name.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from cds_service.clinical import code_systems
 # through the one alias table, clinical.code_systems (``fhir_read.codings`` canonicalises every coding).
 RXNORM = code_systems.RXNORM
 ATC = code_systems.ATC
-# CMS publishes no canonical URI for HCPCS; both spellings occur (clinical-codes §1.3): the alias table
+# CMS publishes no canonical URI for HCPCS; both spellings occur in EHR data: the alias table
 # reads either as the canonical one, kept here with its aliases for readers that test membership.
 HCPCS = code_systems.identifiers(code_systems.HCPCS)
 LOINC = code_systems.LOINC
@@ -30,8 +32,9 @@ SOPT = code_systems.identifiers(code_systems.SOPT)
 
 class Agent(StrEnum):
     """The drugs the policy reads. Liposomal doxorubicin is its own agent: it counts toward the
-    cumulative doxorubicin and anthracycline totals (CONTRACT §3) but is not "doxorubicin" for the
-    concurrent-doxorubicin criterion (clinical-codes §1.1, "Liposomal doxorubicin — does it count?")."""
+    cumulative doxorubicin and anthracycline totals (docs/facts.md) but is not "doxorubicin" for the
+    concurrent-doxorubicin criterion (the doxorubicin label is for conventional doxorubicin; docs/facts.md
+    "Drugs")."""
 
     DEXRAZOXANE = "dexrazoxane"
     DOXORUBICIN = "doxorubicin"
@@ -57,7 +60,7 @@ ANTHRACYCLINES = frozenset(
 DOXORUBICINS = frozenset({Agent.DOXORUBICIN, Agent.LIPOSOMAL_DOXORUBICIN})
 
 # Largest credible single dose, mg/m² (our bound: about twice the highest labelled single dose, e.g.
-# doxorubicin 60-75 mg/m² every 21 days, idarubicin 12, mitoxantrone 12-14; clinical-codes §6). Above
+# doxorubicin 60-75 mg/m² every 21 days, idarubicin 12, mitoxantrone 12-14: the FDA labels). Above
 # it a charted dose is a slip ("50 g" for 50 mg), an unknown part of a total, never 28,000 mg/m².
 MAX_SINGLE_DOSE_MG_M2: dict[Agent, float] = {
     Agent.DOXORUBICIN: 150.0,
@@ -69,7 +72,7 @@ MAX_SINGLE_DOSE_MG_M2: dict[Agent, float] = {
 }
 TYROSINE_KINASE_INHIBITORS = frozenset({Agent.DASATINIB, Agent.IMATINIB})
 
-# RxNorm, ingredient (IN) and clinical-drug (SCD) concepts, clinical-codes §1.1.
+# RxNorm, ingredient (IN) and clinical-drug (SCD) concepts (NLM RxNorm).
 # Left out as unverified: the ingredient RxCUIs of dexrazoxane, daunorubicin, mitoxantrone and liposomal
 # doxorubicin (a search of public code tables and RxNav mirrors found none), and 1790115/1790127 (names
 # unseen, possibly liposomal). Those drugs are matched by ATC, HCPCS and name text.
@@ -97,7 +100,7 @@ RXNORM_CODES: dict[str, Agent] = {
     "1045406": Agent.DASATINIB,
 }
 
-# WHO ATC, clinical-codes §1.2 (all [V]). L01DB01 covers liposomal doxorubicin too: the name decides.
+# WHO ATC index (all [V]). L01DB01 covers liposomal doxorubicin too: the name decides.
 ATC_CODES: dict[str, Agent] = {
     "L01DB01": Agent.DOXORUBICIN,
     "L01DB02": Agent.DAUNORUBICIN,
@@ -111,7 +114,7 @@ ATC_CODES: dict[str, Agent] = {
     "L01XE06": Agent.DASATINIB,
 }
 
-# HCPCS Level II J-codes, clinical-codes §1.3. Left out as unverified: J9002, Q2049, Q2050, J9153.
+# HCPCS Level II J-codes (CMS HCPCS quarterly file). Left out as unverified: J9002, Q2049, Q2050, J9153.
 HCPCS_CODES: dict[str, Agent] = {
     "J1190": Agent.DEXRAZOXANE,  # per 250 mg [V]; also the policy's own Coding Implications
     "J9000": Agent.DOXORUBICIN,  # 10 mg [V]
@@ -168,14 +171,14 @@ NAME_PATTERNS: tuple[tuple[Agent, tuple[str, ...]], ...] = (
     (Agent.IMATINIB, ("imatinib", "gleevec", "glivec", "imkeldi")),
 )
 
-# LOINC, clinical-codes §3.2: body height, body weight (and weight measured), body surface area (and its
+# LOINC: body height, body weight (and weight measured), body surface area (and its
 # derived / measured variants, all in m2).
 HEIGHT_LOINC = frozenset({"8302-2"})
 WEIGHT_LOINC = frozenset({"29463-7", "3141-9"})
 BSA_LOINC = frozenset({"8277-6", "3140-1", "3139-3"})
 
-# Diagnoses, clinical-codes §4. ICD-10-CM codes are compared without their dot, by prefix
-# ("C50" matches C50.911); all ICD-10-CM below are [V] against the CMS April 2026 tabular (§4.1).
+# Diagnoses. ICD-10-CM codes are compared without their dot, by prefix
+# ("C50" matches C50.911); all ICD-10-CM below are [V] against the CMS April 2026 tabular.
 ICD_BREAST = ("C50",)
 ICD_METASTASIS = ("C77", "C78", "C79")
 ICD_ALL = ("C910",)  # C91.00 / C91.01 / C91.02 only (C91.A is Burkitt-type, C91.1 CLL)
@@ -189,11 +192,11 @@ ICD_GIST = ("C49A",)  # gastrointestinal stromal tumour: not a doxorubicin soft 
 # Soft tissue sarcoma is coded by its tissue: C49.0-C49.9 "Malignant neoplasm of other connective and soft
 # tissue" names the tissue, not a site, and is how a soft tissue sarcoma is coded (CP.PHAR.418 I.A.3.b.vi;
 # docs/facts.md "Record integrity"). C49.A, gastrointestinal stromal tumour, is a histology of its own,
-# "usually not a doxorubicin indication" (clinical-codes §4.1), and is read as GIST (ICD_GIST).
+# usually not a doxorubicin indication, and is read as GIST (ICD_GIST).
 ICD_SOFT_TISSUE_SARCOMA = ("C490", "C491", "C492", "C493", "C494", "C495", "C496", "C498", "C499")
 # Site codes are not histology (docs/facts.md "Record integrity"): a cancer coded only by a site where the
-# policy's indication occurs leaves that indication unknown, not absent. ICD-10-CM sites from
-# clinical-codes §4.1 ("Wilms: C64.1/.2/.9, no Wilms-specific code"; "Neuroblastoma: no single code.
+# policy's indication occurs leaves that indication unknown, not absent. ICD-10-CM sites (the
+# CMS ICD-10-CM tabular; "Wilms: C64.1/.2/.9, no Wilms-specific code"; "Neuroblastoma: no single code.
 # Typical primaries C74.1-, C74.9-, C47.-, C38.1-C38.3, C48.0"; "Soft-tissue sarcoma: C49.-, C48.0-C48.8,
 # plus site-specific primaries"; "ICD cannot distinguish sarcoma histology from carcinoma at many sites").
 # C74.0 (adrenal cortex) is read with the rest of C74 (neuroblastoma: "adrenal C74.*"); soft-tissue sites
@@ -254,7 +257,7 @@ SCT_PEDIATRIC_SITE_SOFT_TISSUE = frozenset(
 # display; lower case, matched as parts of words): only ever to leave an indication unknown, never to
 # meet it (docs/facts.md "What is not read"). Keys are the ClinicalFacts the words bear on. Sources: the
 # policy's own indications (CP.PHAR.418 I.A.3.b, I.B.1) in the words of their ICD-10-CM and SNOMED CT
-# titles (clinical-codes §4), their common abbreviations, and the Ph status words of §4.4.
+# titles, their common abbreviations, and the Ph status words of the LOINC answers below.
 HISTOLOGY_WORDS: dict[str, tuple[str, ...]] = {
     "metastatic_breast_cancer": ("breast", "metasta"),
     "acute_lymphoblastic_leukemia": (
@@ -399,9 +402,9 @@ OTHER_HISTOLOGY = (
     "wilms",
     "rhabdoid",
 )
-# Anthracycline-induced means the anthracycline extravasated (CONTRACT §2.1). The vesicants and irritants
-# that are not anthracyclines, by name and ATC (WHO ATC classes L01CA vinca alkaloids, L01DA actinomycines,
-# L01DC03 mitomycin, L01AA05 chlormethine, L01CX01 trabectedin, L01CD taxanes); mitoxantrone
+# Anthracycline-induced means the anthracycline extravasated (docs/facts.md "Record integrity"). The vesicants
+# and irritants that are not anthracyclines, by name and ATC (WHO ATC classes L01CA vinca alkaloids, L01DA
+# actinomycines, L01DC03 mitomycin, L01AA05 chlormethine, L01CX01 trabectedin, L01CD taxanes); mitoxantrone
 # (L01DB07) is an anthracenedione, not an anthracycline (Agent.MITOXANTRONE is read as such).
 OTHER_VESICANT_NAMES = (
     "vincristine",
@@ -464,7 +467,7 @@ ICD_EXTRAVASATION_SEQUELA = "T80810S"
 # tables in cds_service/data/icd10.json.
 ICD_EXTRAVASATION_UNSPECIFIC = ("T808", "T809")
 
-# SNOMED CT disorders, clinical-codes §4.3 ([V] unless marked), with the subtypes of each that the HL7
+# SNOMED CT disorders ([V] unless marked), with the subtypes of each that the HL7
 # mCODE STU2 "Primary Cancer Disorder" value set expansion lists (SNOMED CT US 2021-09, [V]: "mCODE
 # expansion" below). SNOMED CT subtypes not listed here are read through their text (``HISTOLOGY_WORDS``):
 # never met on text, but never absent either.
@@ -493,7 +496,7 @@ SCT_METASTATIC = frozenset({"128462008"})
 SCT_PH_POSITIVE_ALL = frozenset({"426955004", "450950002"})  # [V-weak] PEDSnet OMOP codeset
 # acute lymphoid leukemia 91857003, in remission 91856007 (mCODE expansion), B-cell ALL 277571004
 SCT_ALL = frozenset({"91857003", "91856007", "277571004"}) | SCT_PH_POSITIVE_ALL
-# Burkitt 118617000, mediastinal LBCL 128801005, DLBCL 413990004: all [V-weak] (§4.3); Burkitt's tumor of
+# Burkitt 118617000, mediastinal LBCL 128801005, DLBCL 413990004: all [V-weak]; Burkitt's tumor of
 # lymph nodes of axilla/upper limb, head/face/neck, inguinal region/lower limb, and of an extranodal or
 # solid organ site (mCODE expansion).
 SCT_AGGRESSIVE_B_CELL = frozenset(
@@ -537,7 +540,7 @@ SCT_UNSPECIFIC_CANCER = frozenset(
 # Ph status as a result: the LOINC codes of a BCR-ABL1 result, t(9;22)(q34.1;q11)(ABL1,BCR), the fusion
 # that is the Philadelphia chromosome. Each is read as one result (a coded answer, the lab's interpretation,
 # a quantity, a "not detected" in words: clinical.ph_status).
-# - Quantitative ratios, clinical-codes §4.4 [V]: 46434-7 fusion transcript/control transcript [# Ratio],
+# - Quantitative ratios (LOINC) [V]: 46434-7 fusion transcript/control transcript [# Ratio],
 #   55147-3 b2a2+b3a2 [# Ratio], 50195-7 [Log # Ratio], 82905-1 the same in bone marrow; and 69380-4
 #   b2a2+b3a2 fusion transcript/control transcript (International Scale) [# Ratio], the IS% most US labs
 #   report (LOINC long common name, as the NHS North West Genomics FHIR IG's BCR-ABL result panel codes it).
@@ -565,7 +568,7 @@ LOINC_BCR_ABL1 = frozenset(
 # Terminology's ISCN naming system names for it): t(9;22) in it is the Philadelphia chromosome, read as
 # Ph-positive; a karyotype without it is no Ph status (a cryptic fusion escapes banding).
 LOINC_KARYOTYPE = frozenset({"62356-1"})
-# Answers meaning "found" / "not found": LOINC LA9633-4 Present [V] (clinical-codes §4.4); LOINC answer
+# Answers meaning "found" / "not found": LOINC LA9633-4 Present [V]; LOINC answer
 # list LL360-9 "Pos|Neg": LA6576-8 Positive, LA6577-6 Negative (as its published expansions list them);
 # SNOMED CT qualifiers 10828004 Positive, 260373001 Detected, 260385009 Negative, 260415000 Not detected
 # (seen with these displays across public FHIR lab examples); HL7 v3 ObservationInterpretation POS / DET /
@@ -587,7 +590,7 @@ SCT_CONDITION_TREND: dict[str, str] = {
     "260415000": "not detected (no evidence of disease)",
 }
 
-# Prescriber specialty, clinical-codes §5 ([V]: NUCC v21.1 expansion; SNOMED occupations).
+# Prescriber specialty ([V]: NUCC v21.1 expansion; SNOMED occupations).
 # "Oncologist" (I.B.2) is a physician who treats cancer with drugs: medical oncology, hematology &
 # oncology, pediatric hematology-oncology, gynecologic oncology. Surgical and radiation oncologists do not
 # prescribe anthracyclines or manage their extravasation, so they are not read as "oncologist" here.
@@ -603,13 +606,13 @@ NUCC_ONC_OR_HEM = NUCC_ONCOLOGIST | frozenset({"207RH0000X"})
 SCT_ONCOLOGIST = frozenset({"310512001", "309295000", "394593009", "394592004", "408446006", "418002000"})
 SCT_ONC_OR_HEM = SCT_ONCOLOGIST | frozenset({"394803006"})
 # NUCC Health Care Provider Taxonomy codes are ten characters ending in X; a code of that form not listed
-# above is another specialty (the oncology and hematology codes of the v21.1 expansion are all listed,
-# clinical-codes §5.1). Words that make a specialty written in a system not read (or an unlisted SNOMED
-# CT concept) possibly oncology or hematology.
+# above is another specialty (the oncology and hematology codes of the v21.1 expansion are all listed). Words
+# that make a specialty written in a system not read (or an unlisted SNOMED CT concept) possibly oncology or
+# hematology.
 NUCC_CODE_FORM = r"^[0-9]{3}[0-9A-Z]{6}X$"
 ONC_OR_HEM_WORDS = ("oncolog", "hematolog", "haematolog", "hem/onc", "hem-onc", "hemonc")
 
-# Protocols, clinical-codes §7: DFCI ALL Consortium 11-001 and 16-001 (NCT03020030 [V]); COG AALL1331
+# Protocols (ClinicalTrials.gov): DFCI ALL Consortium 11-001 and 16-001 (NCT03020030 [V]); COG AALL1331
 # (NCT02101853 [V]). The NCT number of DFCI 11-001 is unverified: it is matched by its name only.
 DFCI_PROTOCOL_NUMBERS = ("11-001", "16-001")
 DFCI_NAMES = ("DFCI", "DANA-FARBER", "DANA FARBER", "ALL CONSORTIUM")
@@ -617,14 +620,14 @@ DFCI_NCT = frozenset({"NCT03020030"})
 COG_AALL1331_NAMES = ("AALL1331",)
 COG_AALL1331_NCT = frozenset({"NCT02101853"})
 
-# Radiation with potential impact to the heart, clinical-codes §8 ([V]: HL7 mCODE radiotherapy profiles
+# Radiation with potential impact to the heart ([V]: HL7 mCODE radiotherapy profiles
 # and RadiotherapyTreatmentLocationVS). Radiotherapy procedures: radiotherapy 108290001, course of
 # treatment 1217123003, teleradiotherapy 33195004, brachytherapy 152198000, electron 45643008, proton
 # 10611004, neutron 80347004 teleradiotherapy.
 SCT_RADIOTHERAPY = frozenset(
     {"108290001", "1217123003", "33195004", "152198000", "45643008", "10611004", "80347004"}
 )
-CPT_RADIATION_RANGE = (77261, 77799)  # CPT radiation oncology section (§8.3)
+CPT_RADIATION_RANGE = (77261, 77799)  # CPT radiation oncology section
 SCT_CHEST_SITES = frozenset(
     {
         "78904004",
@@ -645,7 +648,7 @@ SCT_SPINE_SITES = frozenset(
 SCT_WHOLE_BODY = frozenset({"38266002"})
 SCT_HEART_IMPACT_SITES = SCT_CHEST_SITES | SCT_ABDOMEN_SITES | SCT_SPINE_SITES | SCT_WHOLE_BODY
 
-# Line of business from Coverage.type in the Source of Payment Typology (CONTRACT §3): first digit.
+# Line of business from Coverage.type in the Source of Payment Typology (docs/facts.md): first digit.
 # SOPT first digit (PHDSC Source of Payment Typology): 1 Medicare, 2 Medicaid, 3 other government (TRICARE,
 # VA, Indian Health Service...), 4 Department of Corrections, 5 private insurance, 6 Blue Cross/Blue
 # Shield, 8 no payment from an organization (self-pay). 7 (managed care, unspecified) and 9 (other) say
@@ -663,7 +666,7 @@ SOPT_LINE_OF_BUSINESS = {
 }
 LINES_OF_BUSINESS = frozenset({"commercial", "marketplace", "medicaid", "medicare"})
 # CP.PHAR.418 header: "Line of Business: Commercial, HIM/ICHRA, Medicaid". Medicare is outside it
-# (CONTRACT §2), and so are other government programs and self-pay (SOPT 3*, 4*, 8*).
+# (docs/decisions.md), and so are other government programs and self-pay (SOPT 3*, 4*, 8*).
 LINES_OUTSIDE_POLICY = frozenset({"medicare", "other-government", "self-pay"})
 # How a payer may spell them in CDS_LINE_OF_BUSINESS_MAP: the policy says "HIM/ICHRA" for marketplace.
 LINE_OF_BUSINESS_SYNONYMS = {
@@ -675,7 +678,7 @@ LINE_OF_BUSINESS_SYNONYMS = {
     "health insurance marketplace": "marketplace",
 }
 
-# Our documentation template (workstream D): Questionnaire id cp-phar-418-dexrazoxane.
+# Our documentation template: Questionnaire id cp-phar-418-dexrazoxane.
 QUESTIONNAIRE_MARKER = "cp-phar-418"
 
 # Self-pay in the standard code systems of Coverage.type, by every published identifier (a self-pay

@@ -1,4 +1,4 @@
-"""The line of business of the patient's active Coverage (CONTRACT §3 "Line of business").
+"""The line of business of the patient's active Coverage (docs/facts.md "Line of business").
 
 The Coverage used is the active one the order names in ``insurance``, else, among the active Coverages
 in force on the approval start (``period``), the one first in order of benefits (``Coverage.order``): a
@@ -248,10 +248,10 @@ def _against_plan_text(coded: Fact[str], coverage: Resource, pool: ResourcePool)
     )
 
 
-# CONTRACT §2.1 "Line of business, last resort": the Coverage's own text naming Medicare, Medicaid or a
-# Marketplace plan. Words, case-insensitive, not after "non-" ("non-Medicaid"). Medi-Cal is California's
-# Medicaid and CHIP is read as Medicaid (as SOPT 361 is); "Medicare Advantage", "Medicare Part D" and
-# "Medicare Supplement" name Medicare. Marketplace plans: "Marketplace", "Exchange", "HIM", "ICHRA" (the
+# "Line of business, last resort", docs/facts.md "Record integrity": the Coverage's own text naming Medicare,
+# Medicaid or a Marketplace plan. Words, case-insensitive, not after "non-" ("non-Medicaid"). Medi-Cal is
+# California's Medicaid and CHIP is read as Medicaid (as SOPT 361 is); "Medicare Advantage", "Medicare Part D"
+# and "Medicare Supplement" name Medicare. Marketplace plans: "Marketplace", "Exchange", "HIM", "ICHRA" (the
 # policy's own "HIM/ICHRA"); not "ACA" (an employer plan is "ACA-compliant" too). Text naming two lines
 # ("Medicare-Medicaid Plan", a dual) decides none.
 _TEXT_LINES = (

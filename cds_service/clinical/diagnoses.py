@@ -1,12 +1,12 @@
-"""Diagnoses the policy names, from Condition and the order's reason (CONTRACT §3 "Diagnoses").
+"""Diagnoses the policy names, from Condition and the order's reason (docs/facts.md "Diagnoses").
 
 A Condition counts when its clinicalStatus is active, recurrence, relapse or remission (a Condition
 sent without any clinicalStatus counts too: DSTU2 and many EHR exports leave it out) and its
 verificationStatus is
 not entered-in-error or refuted. The order's ``reasonCode`` and ``reasonReference`` (DSTU2
 ``reasonCodeableConcept``) count as diagnoses as well. Diagnoses are routinely structured, so the
-absence of a qualifying code is ``False`` (CONTRACT §2), except where a code alone cannot tell (a
-cancer coded by site only, below) or where CONTRACT §3 makes absence unknown (Ph status, relapse).
+absence of a qualifying code is ``False`` (docs/decisions.md), except where a code alone cannot tell (a
+cancer coded by site only, below) or where docs/facts.md makes absence unknown (Ph status, relapse).
 
 A diagnosis whose verificationStatus is unconfirmed, provisional or differential is a working
 hypothesis: no pharmacist approves on it, and nor is it absent. Every fact below reads it the same way
@@ -14,8 +14,8 @@ hypothesis: no pharmacist approves on it, and nor is it absent. Every fact below
 alone make it unknown (``None``) with those Conditions as evidence, so the criterion pends until the
 diagnosis is confirmed.
 
-Site codes are not histology (CONTRACT §2.1, clinical-codes §4.1): ICD-10-CM has no Wilms,
-neuroblastoma or soft tissue sarcoma code, so a cancer coded only by a site where one of them occurs
+Site codes are not histology (docs/facts.md "Record integrity"; the CMS ICD-10-CM tabular): ICD-10-CM has no
+Wilms, neuroblastoma or soft tissue sarcoma code, so a cancer coded only by a site where one of them occurs
 (kidney, adrenal, soft tissue, the orbit...) leaves that indication unknown at any age, unless the
 record names the histology; only recorded cancers that rule it out make it ``False``.
 """
@@ -43,7 +43,7 @@ from cds_service.fhir.patient_scope import belongs_to_other_patient
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 from cds_service.thresholds import PEDIATRIC_AGE_BELOW
 
-EXTRAVASATION_WINDOW = timedelta(days=7)  # CONTRACT §2 pathways: onset in the 7 days before the order
+EXTRAVASATION_WINDOW = timedelta(days=7)  # docs/decisions.md "Pathways": onset in the 7 days before the order
 
 # Every diagnosis the policy lists is a cancer treated in courses that go on in remission: pediatric ALL
 # protocols give doxorubicin in delayed intensification, after remission (C91.01), and Hodgkin, B-cell
@@ -58,7 +58,7 @@ _RELAPSE = frozenset({"recurrence", "relapse"})
 # inactive or remission record is a past extravasation and must not divert a cardioprotection order to I.B.
 _CURRENT_EVENT = frozenset({"", "active", "recurrence", "relapse"})
 _NOT_TRUE = frozenset({"entered-in-error", "refuted"})
-# CONTRACT §3 drops only entered-in-error and refuted; these are recorded but not yet established
+# docs/facts.md drops only entered-in-error and refuted; these are recorded but not yet established
 # (R4 unconfirmed / provisional / differential; STU3 and DSTU2 provisional / differential).
 _TENTATIVE = frozenset({"unconfirmed", "provisional", "differential"})
 _NOT_GIVEN = frozenset({"not-done", "entered-in-error"})
@@ -392,7 +392,8 @@ def missing_condition(target: dict[str, Any]) -> Diagnosis | None:
     )
 
 
-# A draft order whose status says it is not going ahead is not part of the request (§2.1 "Orders in play").
+# A draft order whose status says it is not going ahead is not part of the request ("Orders in play",
+# docs/facts.md "Record integrity").
 _NOT_SIGNED = frozenset({"cancelled", "stopped", "completed", "entered-in-error"})
 
 
@@ -689,10 +690,11 @@ def _by_site(
     excluded_icd: tuple[str, ...] = (),
     excluded_words: tuple[str, ...] = (),
 ) -> Fact[bool]:
-    """Site codes are not histology (CONTRACT §2.1). A specific code settles the indication; a cancer
-    coded only by a site where it occurs leaves it unknown, unless the record names the histology: the
-    indication's own words (code text, display, a histology extension) settle it, another histology
-    ("renal cell carcinoma") rules that record out. ``False`` needs recorded cancers that rule it out."""
+    """Site codes are not histology (docs/facts.md "Record integrity"). A specific code settles the
+    indication; a cancer coded only by a site where it occurs leaves it unknown, unless the record names the
+    histology: the indication's own words (code text, display, a histology extension) settle it, another
+    histology ("renal cell carcinoma") rules that record out. ``False`` needs recorded cancers that rule it
+    out."""
     if specific.value:
         return specific
     site_coded = [
@@ -744,7 +746,8 @@ def _by_site(
 
 def wilms_tumor(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
     """Wilms: SNOMED nephroblastoma; a kidney site code (C64, or its SNOMED equivalent) at any age is
-    unknown unless the record names the histology. ``age`` no longer decides (CONTRACT §2.1)."""
+    unknown unless the record names the histology. ``age`` no longer decides (docs/facts.md "Record
+    integrity")."""
     specific = found_among(matching(diagnoses, snomed=codes.SCT_WILMS), "Wilms tumor")
     found = _by_site(
         diagnoses, specific, codes.ICD_SITE_WILMS, codes.SCT_SITE_WILMS, codes.HISTOLOGY_WILMS, "Wilms tumor"
@@ -965,7 +968,7 @@ def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: dat
     if recorded or undated:
         candidates = recorded
     # The latest extravasation first (ties by reference), never the first listed: the fact's evidence and
-    # the course's onset must not depend on resource order (CONTRACT §2.1).
+    # the course's onset must not depend on resource order (docs/facts.md "Record integrity").
     candidates.sort(key=lambda c: (c[1], c[0].reference), reverse=True)
     tentative: list[Diagnosis] = [d for d, _on in candidates if d.tentative]
     verdicts = [_drug_verdict(d, on, pool) for d, on in candidates if not d.tentative]

@@ -1,5 +1,6 @@
-"""Answers a clinician already gave in our documentation template (CONTRACT §6; workstream D's
-Questionnaire ``cp-phar-418-dexrazoxane``: item ``linkId`` = criterion id, answer ``valueBoolean``).
+"""Answers a clinician already gave in our documentation template (docs/response.md "Documentation template
+(DTR)"; our Questionnaire ``cp-phar-418-dexrazoxane``: item ``linkId`` = criterion id, answer
+``valueBoolean``).
 
 Read from QuestionnaireResponses with status completed or amended whose ``questionnaire`` canonical
 contains ``cp-phar-418``; nested items are walked. When several responses answer the same criterion,
@@ -96,7 +97,7 @@ def documented_answers(pool: ResourcePool, order_reference: str, start: date) ->
         and _current(r, order_reference, start)
     ]
     # Authored time, then reference: responses authored at the same moment never depend on the order the
-    # EHR sent them in (CONTRACT §2.1 "Nothing depends on resource order").
+    # EHR sent them in ("Nothing depends on resource order", docs/facts.md "Record integrity").
     responses.sort(
         key=lambda r: (
             parse_datetime(r.get("authored")) is not None,
@@ -174,9 +175,9 @@ def unsettled(
     return answers
 
 
-# CONTRACT §2.1 "Evidence the payer must review is never settled by a tick": I.A.5.b and II.A.4.b
-# ("prescriber must submit supporting evidence"). Evidence is a ``valueAttachment`` or a reference to a
-# DocumentReference in the clinician's answer to that criterion (or in an item nested under it).
+# "Evidence the payer must review is never settled by a tick", docs/facts.md "Record integrity": I.A.5.b and
+# II.A.4.b ("prescriber must submit supporting evidence"). Evidence is a ``valueAttachment`` or a reference to
+# a DocumentReference in the clinician's answer to that criterion (or in an item nested under it).
 PAYER_REVIEWED_CRITERIA = ("I.A.5.b", "II.A.4.b")
 
 

@@ -1,9 +1,9 @@
 """Anthracycline doses in mg/m², administered and planned, and the cumulative totals they sum to.
 
-CONTRACT §3: ``mg/m2`` is taken as is; ``mg`` or ``g`` is divided by the BSA of that date (``bsa``); a
-dose that cannot be converted is an unknown part of a total, never zero. CONTRACT §2.1: ``mg/kg`` is
-made mg with the weight nearest in time, then divided by the BSA; records merged into one dose are all
-named in its total's evidence. Cumulative doxorubicin is
+docs/facts.md: ``mg/m2`` is taken as is; ``mg`` or ``g`` is divided by the BSA of that date (``bsa``); a
+dose that cannot be converted is an unknown part of a total, never zero. docs/facts.md "Record integrity":
+``mg/kg`` is made mg with the weight nearest in time, then divided by the BSA; records merged into one dose
+are all named in its total's evidence. Cumulative doxorubicin is
 conventional plus liposomal doxorubicin; cumulative anthracycline is every agent times its
 doxorubicin-equivalence factor.
 """
@@ -22,8 +22,8 @@ from cds_service.clinical.units import is_disagreeing, to_mg, to_mg_per_kg, to_m
 
 # Doxorubicin-equivalence (isotoxic) factors for late cardiotoxicity: Feijen EAM et al., JAMA Oncol
 # 2019;5(6):864-871 as adopted by IGHG 2023 / PanCare ("Doxorubicin x1; Daunorubicin x0.6; Epirubicin
-# x0.8; Idarubicin x5 (COG guideline); Mitoxantrone x10"), clinical-codes §2. Liposomal doxorubicin has no
-# published factor; it counts as doxorubicin (factor 1), as CONTRACT §3 counts it in the doxorubicin total.
+# x0.8; Idarubicin x5 (COG guideline); Mitoxantrone x10"; Feijen et al. 2019). Liposomal doxorubicin has no
+# published factor; it counts as doxorubicin (factor 1), as docs/facts.md counts it in the doxorubicin total.
 DOXORUBICIN_EQUIVALENCE: dict[Agent, float] = {
     Agent.DOXORUBICIN: 1.0,
     Agent.LIPOSOMAL_DOXORUBICIN: 1.0,
@@ -44,9 +44,10 @@ class Dose(NamedTuple):
     bsa: Bsa | None = None
     planned: bool = False
     note: str = ""
-    merged: tuple[str, ...] = ()  # every record merged into this dose (CONTRACT §2.1), when several
+    # every record merged into this dose, when several (docs/facts.md "Record integrity")
+    merged: tuple[str, ...] = ()
     weight: Weight | None = None  # the weight an mg/kg dose was converted with
-    remark: str = ""  # a §2.1 ruling at work on this dose, said in its total's reason
+    remark: str = ""  # a record-integrity ruling at work on this dose, said in its total's reason
     # A dose a range in the order's timing may add (countMax, boundsRange...): the total is then a range,
     # from without it to with it (docs/facts.md "How a schedule is read").
     optional: bool = False
@@ -66,8 +67,8 @@ def convert_dose(
 ) -> tuple[float | None, Bsa | None, str]:
     """``(mg/m², BSA used, note)`` for an amount as written; mg/m² is ``None`` when it cannot be had.
 
-    ``mg/kg`` (CONTRACT §2.1 "Doses per kilogram") is made mg with ``weight`` (the one nearest in time),
-    then divided by the BSA like any mg dose."""
+    ``mg/kg`` ("Doses per kilogram", docs/facts.md "Record integrity") is made mg with ``weight`` (the one
+    nearest in time), then divided by the BSA like any mg dose."""
     if amount is None:
         return None, None, "no dose recorded"
     value, unit = amount
@@ -225,7 +226,7 @@ class _RunningTotal:
 
 
 def merged_note(merged: tuple[str, ...]) -> str:
-    """CONTRACT §2.1: the evidence names every record merged into one dose."""
+    """docs/facts.md "Record integrity": the evidence names every record merged into one dose."""
     return f"{len(merged)} records of one dose merged ({', '.join(merged)})"
 
 

@@ -1,4 +1,4 @@
-"""Which drug a medication resource is about: RxNorm, ATC, HCPCS, then name text (CONTRACT §3 "Drugs").
+"""Which drug a medication resource is about: RxNorm, ATC, HCPCS, then name text (docs/facts.md "Drugs").
 
 Not plausible is not a fact (docs/facts.md "Drugs"): a concept whose codes, or whose codes and names,
 name different anthracyclines (a legacy conversion coding epirubicin as doxorubicin, its text still
@@ -138,7 +138,7 @@ def agent_of_concept(concept: Any) -> Agent | None:
 
 # The agent of every CodeableConcept seen, keyed on its JSON: a patient's hundreds of administrations
 # share a handful of drug codings, and orjson writes the key in a fifth of the time the tuple key below
-# takes to build (issue 13). Bounded in entries and in the size of each key (a concept is a few hundred
+# takes to build. Bounded in entries and in the size of each key (a concept is a few hundred
 # bytes; a larger one is recognised without the cache); emptied when full.
 _SEEN: dict[bytes, Agent | None] = {}
 _SEEN_MAX = 4096

@@ -1,4 +1,5 @@
-"""The clinical facts of one dexrazoxane order, from the FHIR resources of a request (CONTRACT §2, §3).
+"""The clinical facts of one dexrazoxane order, from the FHIR resources of a request (docs/decisions.md,
+docs/facts.md).
 
 Pure: no I/O and no clock; "today" is passed in and only stands in for a missing order date.
 """
@@ -116,9 +117,9 @@ def _ph_status(ph_positive: Fact[bool], tki: Fact[bool]) -> Fact[bool]:
 
 
 class _Given:
-    """The administrations that count by the order date (CONTRACT §2.1), and the anthracycline doses
-    they and the ones that do not count make: a dose dated after the order, or one charted again on the
-    same day with no time, is an unknown part of a total, never a dose and never zero."""
+    """The administrations that count by the order date (docs/facts.md "Record integrity"), and the
+    anthracycline doses they and the ones that do not count make: a dose dated after the order, or one charted
+    again on the same day with no time, is an unknown part of a total, never a dose and never zero."""
 
     def __init__(
         self,

@@ -6,7 +6,7 @@ This module is the contract between fact extraction (``clinical.extract``) and t
 * ``True`` / a number / a date: the data shows it;
 * ``False``: the data shows it is not so. For facts an EHR routinely holds as structured data
   (diagnoses, birth date, drug administrations and orders, coverage) absence is ``False``
-  (CONTRACT §2, "When a fact is absent from the data");
+  (docs/decisions.md "Three-valued criteria");
 * ``None``: the data cannot settle it (seldom-structured facts, or a value that cannot be computed).
 """
 
@@ -46,7 +46,7 @@ class DoseTotal:
     """A cumulative dose in mg/m²: the part that could be computed plus the parts that could not.
 
     A dose that cannot be converted (an mg dose with no BSA, height or weight) is unknown, never zero
-    (CONTRACT §3), so a total is only fully known when ``unknown_parts == 0``; a known part that
+    (docs/facts.md), so a total is only fully known when ``unknown_parts == 0``; a known part that
     already reaches a threshold settles it all the same.
     """
 
@@ -56,7 +56,8 @@ class DoseTotal:
     unknown_evidence: tuple[str, ...] = ()
     reason: str = ""
     # Why each unknown part is unknown ("<ref>: dated after the order: not counted"), and each dose that
-    # several records were merged into ("2 records of one dose merged (...)"): CONTRACT §2.1.
+    # several records were merged into ("2 records of one dose merged (...)"): docs/facts.md "Record
+    # integrity".
     unknown_reasons: tuple[str, ...] = ()
     merged: tuple[str, ...] = ()
     set_aside: tuple[str, ...] = ()  # orders not counted and why ("... is cancelled: not therapy")
@@ -152,13 +153,13 @@ class ClinicalFacts:
     dexrazoxane_dose_mg: Fact[float] = field(default_factory=lambda: Fact(None))
     dose_ratio: Fact[float] = field(default_factory=lambda: Fact(None))
     extravasation_course: tuple[ExtravasationDay, ...] = ()
-    # What the order shows it is for (CONTRACT §2 "Pathways"): its reason ("extravasation" /
+    # What the order shows it is for (docs/decisions.md "Pathways"): its reason ("extravasation" /
     # "cardioprotection", None when it gives none), its shape, and its first day (the I.B approval start).
     order_purpose: Fact[str] = field(default_factory=lambda: Fact(None))
     extravasation_course_order: Fact[bool] = field(default_factory=lambda: Fact(None))
     course_first_day: Fact[date] = field(default_factory=lambda: Fact(None))
-    # Age on the course's first day, the I.B approval start (CONTRACT §3: age on the approval start date),
-    # when that day is not the order's date (else ``age_years`` is that age: this stays empty).
+    # Age on the course's first day, the I.B approval start (docs/facts.md "Age": age on the approval start
+    # date), when that day is not the order's date (else ``age_years`` is that age: this stays empty).
     age_on_course_start: Fact[int] = field(default_factory=lambda: Fact(None))
     prior_dexrazoxane_cardioprotection: Fact[bool] = field(default_factory=lambda: Fact(None))
 
@@ -182,18 +183,19 @@ class ClinicalFacts:
     # II.A.3, from the cancer disease status the treating team records (clinical.disease_status)
     responding_to_therapy: Fact[bool] = field(default_factory=lambda: Fact(None))
 
-    # Answers a clinician already gave in a completed QuestionnaireResponse to our template (§6),
-    # keyed by criterion id, for criteria no other data can settle (e.g. "II.A.3").
+    # Answers a clinician already gave in a completed QuestionnaireResponse to our template (docs/response.md
+    # "Documentation template (DTR)"), keyed by criterion id, for criteria no other data can settle (e.g.
+    # "II.A.3").
     documented: dict[str, Fact[bool]] = field(default_factory=dict)
-    # Evidence attached to the answer of a criterion the payer must review (I.A.5.b, II.A.4.b: CONTRACT
-    # §2.1), keyed by criterion id: what was received, never a settled criterion.
+    # Evidence attached to the answer of a criterion the payer must review (I.A.5.b, II.A.4.b: docs/facts.md
+    # "Record integrity"), keyed by criterion id: what was received, never a settled criterion.
     submitted_evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     # What could not be read, for the determination's notes (never PHI).
     problems: tuple[str, ...] = ()
 
     # Why no approve or deny can be given whatever the criteria say: the line of business was read only
-    # in part (a Coverage not read can put the member outside the policy), CONTRACT §2.1.
+    # in part (a Coverage not read can put the member outside the policy), docs/facts.md "Record integrity".
     undecidable: str = ""
 
     # The reads that left facts unknown (partial or not made), for the cards, the coverage-information

@@ -1,4 +1,4 @@
-"""ClinicalFacts as the JSON ``facts`` object of the determination (CONTRACT §4).
+"""ClinicalFacts as the JSON ``facts`` object of the determination (docs/determination.md).
 
 Numbers are rounded to 2 decimals; what the data cannot give is ``null``. A cumulative total is its
 value only when every part is known (``DoseTotal.value``); its known part and the number of unknown
@@ -101,8 +101,9 @@ def facts_to_json(facts: ClinicalFacts) -> dict[str, Any]:
         for reference, agent, when, mg_m2, equivalent, bsa_m2, bsa_source, note in facts.dose_lines
     ]
     result["documented"] = {criterion: fact.value for criterion, fact in sorted(facts.documented.items())}
-    # CONTRACT §2.1 / §2: how the line of business was read, the evidence received for the payer's review,
-    # and what the order shows it is for (its reason, its shape, its first day).
+    # docs/facts.md "Record integrity", docs/decisions.md: how the line of business was read, the evidence
+    # received for the payer's review, and what the order shows it is for (its reason, its shape, its first
+    # day).
     result["line_of_business_reason"] = facts.line_of_business.reason or None
     result["submitted_evidence"] = {
         criterion: list(evidence) for criterion, evidence in sorted(facts.submitted_evidence.items())

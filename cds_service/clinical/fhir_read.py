@@ -1,7 +1,8 @@
 """Light, lenient readers over FHIR JSON dicts: codings, dates, quantities.
 
-Every function accepts whatever the wire holds (CONTRACT §7: a ``category`` sent as an object instead
-of a list, a missing element, a wrong type) and answers ``None`` or an empty sequence instead of raising.
+Every function accepts whatever the wire holds (docs/api.md "Bad input": a ``category`` sent as an object
+instead of a list, a missing element, a wrong type) and answers ``None`` or an empty sequence instead of
+raising.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What a dexrazoxane order is for, as the order itself shows it (CONTRACT §2 "Pathways").
+"""What a dexrazoxane order is for, as the order itself shows it (docs/decisions.md "Pathways").
 
 * Its reason: an extravasation (ICD-10-CM T80.810, not the sequela) says extravasation; a cancer (any
   ICD-10-CM C code or a SNOMED CT cancer the policy names), drug-induced cardiomyopathy (I42.7) or words
@@ -26,7 +26,7 @@ from cds_service.thresholds import EXTRAVASATION_COURSE_DAYS
 
 EXTRAVASATION = "extravasation"
 CARDIOPROTECTION = "cardioprotection"
-# "one run of at most 3 consecutive days" (CONTRACT §2; Totect: once daily for 3 days)
+# "one run of at most 3 consecutive days" (docs/decisions.md; Totect: once daily for 3 days)
 COURSE_DAYS = EXTRAVASATION_COURSE_DAYS
 _CARDIOPROTECTION_WORDS = ("cardioprotect", "cardiomyopathy", "cardiotoxic")
 _DRUG_INDUCED_CARDIOMYOPATHY = "I427"

@@ -1,4 +1,4 @@
-"""Which draft orders are dexrazoxane (CONTRACT §2: one determination per dexrazoxane order)."""
+"""Which draft orders are dexrazoxane (docs/decisions.md: one determination per dexrazoxane order)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Facts fed by a partial read are unknown (CONTRACT §2.1, "A partial read is not a record").
+"""Facts fed by a partial read are unknown ("A partial read is not a record", docs/prefetch.md "Partial
+reads").
 
 A search whose paging could not be completed, or a prefetch Bundle short of its ``total``, holds some of
 the patient's resources of that kind, not all: a Coverage not read can be the primary payer, a BSA not
@@ -84,7 +85,7 @@ FEEDS: dict[str, tuple[str, ...]] = {
     "researchSubjects": _PROTOCOL_FACTS,
     "ResearchSubject": _PROTOCOL_FACTS,
     "ResearchStudy": _PROTOCOL_FACTS,
-    # a CarePlan names a protocol, and (CONTRACT §2.1) its activities plan doxorubicin
+    # a CarePlan names a protocol, and (docs/facts.md "Record integrity") its activities plan doxorubicin
     "carePlans": (*_PROTOCOL_FACTS, *_PLANNED_FACTS),
     "CarePlan": (*_PROTOCOL_FACTS, *_PLANNED_FACTS),
     # a TKI not read also makes a negative BCR-ABL1 result unreadable (a response, not Ph-negative)

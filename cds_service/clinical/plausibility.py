@@ -152,12 +152,13 @@ ADULT_HEIGHT_FACTOR = 1.10
 AGREEMENT_WINDOW = timedelta(days=90)
 AGREEMENT_NEIGHBOURS = MEASUREMENTS_COMPARED.value
 # A charted BSA further than this factor from the BSA its height and weight give (Mosteller, both measured
-# within ``AGREEMENT_WINDOW`` of it) conflicts with them: BSA formulas differ by under 15% (clinical-codes
-# §3.1), and a BSA capped at 2.0 m² stays within it up to an actual 3.0 m²; a height in inches gives 1.59x.
+# within ``AGREEMENT_WINDOW`` of it) conflicts with them: BSA formulas differ by under 15% (Mosteller,
+# DuBois, Haycock, Gehan-George, Boyd), and a BSA capped at 2.0 m² stays within it up to an actual 3.0 m²; a
+# height in inches gives 1.59x.
 BSA_AGREEMENT_FACTOR = 1.5
 # Which side of such a conflict is wrong cannot be told from the two alone: another reading near it (a
 # charted BSA, or the Mosteller BSA of another height and weight) within this factor of one side
-# corroborates that side (the spread of the BSA formulas, clinical-codes §3.1; with sides 1.5x apart no
+# corroborates that side (the spread of the BSA formulas; with sides 1.5x apart no
 # reading is within it of both). One side corroborated: the other is set aside. Neither, or both (each
 # side repeated, as a BSA carried forward from a treatment plan beside the weights of each visit): neither
 # sizes a dose.

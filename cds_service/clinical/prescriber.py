@@ -1,4 +1,4 @@
-"""Prescriber specialty and oncology/hematology consultation (I.A.2, I.B.2; CONTRACT §3).
+"""Prescriber specialty and oncology/hematology consultation (I.A.2, I.B.2; docs/facts.md).
 
 The prescriber is the order's requester (R4 ``requester``, STU3 ``requester.agent``, DSTU2
 ``prescriber``), else the signing user (``context.userId``). Specialty is read from NUCC taxonomy or
@@ -12,9 +12,9 @@ the prescriber, the referral date for a consultation). An expired or not-yet-sta
 absent: with nothing else recorded, the specialty is unknown, not "not an oncologist".
 
 Consultation: an active or completed ServiceRequest whose performer (resolved) or performerType has an
-oncology or hematology code, about this therapy (CONTRACT §2.1): authored within the 12 months before the
-order, or with a period covering the order date; an older or undated one is named but not counted.
-Consultations are seldom structured: none found is unknown, not "no".
+oncology or hematology code, about this therapy (docs/facts.md "Record integrity"): authored within the 12
+months before the order, or with a period covering the order date; an older or undated one is named but not
+counted. Consultations are seldom structured: none found is unknown, not "no".
 """
 
 from __future__ import annotations
@@ -193,8 +193,8 @@ def prescriber_facts(
     return fact(found.onc_or_hem()), fact(found.oncologist())
 
 
-# CONTRACT §2.1 "A consultation is about this therapy": a referral authored within the 12 months before
-# the order, or whose period covers the order date.
+# "A consultation is about this therapy", docs/facts.md "Record integrity": a referral authored within the 12
+# months before the order, or whose period covers the order date.
 CONSULTATION_MONTHS = 12
 
 
@@ -241,7 +241,7 @@ def _about_this_therapy(request: Resource, on: date | None) -> str:
 def consultation_facts(pool: ResourcePool, on: date | None = None) -> tuple[Fact[bool], Fact[bool]]:
     """``(consult with oncology or hematology, consult with oncology)`` from referrals about this therapy:
     authored within the 12 months before ``on`` (the order date) or with a period covering it. An older
-    one is named, but leaves the fact unknown (CONTRACT §2.1)."""
+    one is named, but leaves the fact unknown (docs/facts.md "Record integrity")."""
     onc_or_hem: list[str] = []
     oncologist: list[str] = []
     stale_onc_or_hem: list[tuple[str, str]] = []

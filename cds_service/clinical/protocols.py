@@ -1,4 +1,5 @@
-"""Protocol enrollment: DFCI ALL 11-001 / 16-001 and COG AALL1331 (CONTRACT §3; clinical-codes §7).
+"""Protocol enrollment: DFCI ALL 11-001 / 16-001 and COG AALL1331 (docs/facts.md "Protocol enrollment and
+radiation").
 
 Enrollment means the patient is on the study now, read from structured status, never from free text:
 

@@ -1,5 +1,5 @@
-"""Radiation with potential impact to the heart: chest, abdomen, spine or total body (CONTRACT §3;
-clinical-codes §8).
+"""Radiation with potential impact to the heart: chest, abdomen, spine or total body (docs/facts.md
+"Protocol enrollment and radiation"; HL7 mCODE radiotherapy profiles).
 
 A Procedure done (completed / in-progress) or a ServiceRequest planned (active / draft / on-hold /
 completed) for radiotherapy (SNOMED CT code or category in the radiotherapy set, or a CPT code in the

@@ -1,6 +1,6 @@
 """Orders still in play (the draft orders being signed and active orders) and the doses they have to come.
 
-CONTRACT §3 "Planned / anticipated cumulative dose": every dose of a draft order; for an active order (or a
+docs/facts.md "Cumulative and planned doses": every dose of a draft order; for an active order (or a
 draft being re-signed, which administrations already reference) only the doses still to come, so nothing
 counts twice with the administrations already recorded:
 
@@ -61,7 +61,8 @@ from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 # FHIR R4 medicationrequest-status (DSTU2 MedicationOrder shares these codes). A draft order being signed
 # with no status at all is taken as a draft.
 THERAPY_STATUSES = frozenset({"draft", "active", ""})
-# Not stopped, not going on either: its doses to come are unknown (CONTRACT §2.1 "on-hold").
+# Not stopped, not going on either: its doses to come are unknown ("on-hold", docs/facts.md "Record
+# integrity").
 UNSETTLED_STATUSES = frozenset({"on-hold", "unknown"})
 
 
@@ -246,7 +247,8 @@ def doses_to_come(
 
     An open-ended order is an unknown part of the planned total, unless an active CarePlan states the
     regimen of its drug (``regimen_stated``): the CarePlan then says how many doses remain, and its doses
-    after the ordered ones are counted instead (CONTRACT §2.1 "Planned totals need a known extent")."""
+    after the ordered ones are counted instead ("Planned totals need a known extent", docs/facts.md "Record
+    integrity")."""
     administrations = list(administrations)
     linked = Counter(a.request for a in administrations if a.request)
     last_linked: dict[str, date] = {}

@@ -1,5 +1,5 @@
 """The regimen around the dexrazoxane order: its own dose, the concurrent doxorubicin, earlier
-dexrazoxane, the extravasation course and TKIs (CONTRACT §2 pathways, §3).
+dexrazoxane, the extravasation course and TKIs (docs/decisions.md "Pathways", docs/facts.md).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from cds_service.clinical.units import to_mg
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 from cds_service.thresholds import EXTRAVASATION_COURSE_DAYS  # Totect: once daily for 3 days
 
-PRIOR_DEXRAZOXANE_MONTHS = 12  # CONTRACT §2: dexrazoxane in the 12 months before the order -> II.A
+PRIOR_DEXRAZOXANE_MONTHS = 12  # docs/decisions.md: dexrazoxane in the 12 months before the order -> II.A
 
 
 def order_amounts(order: Resource) -> tuple[tuple[float, str], ...]:
@@ -137,11 +137,11 @@ class ConcurrentDoxorubicin(NamedTuple):
 
 
 def accompanied_orders(order: Resource) -> frozenset[str]:
-    """The orders the dexrazoxane order names as the ones it accompanies (CONTRACT §2.1 "unless the
-    dexrazoxane order names the doxorubicin order it accompanies"). FHIR R4 MedicationRequest has no
-    element for "given with"; the ones that can point at another request are ``basedOn`` (the plan or
-    order this one fulfils), ``supportingInformation`` (information supporting the order) and
-    ``reasonReference`` (R4 allows only Condition/Observation there, but EHRs send the chemotherapy
+    """The orders the dexrazoxane order names as the ones it accompanies ("unless the
+    dexrazoxane order names the doxorubicin order it accompanies", docs/facts.md "Record integrity"). FHIR R4
+    MedicationRequest has no element for "given with"; the ones that can point at another request are
+    ``basedOn`` (the plan or order this one fulfils), ``supportingInformation`` (information supporting the
+    order) and ``reasonReference`` (R4 allows only Condition/Observation there, but EHRs send the chemotherapy
     order). Any of them naming a doxorubicin order in play names it."""
     found: set[str] = set()
     for key in ("basedOn", "supportingInformation", "reasonReference"):
@@ -169,11 +169,11 @@ def concurrent_doxorubicin(
 
     Concurrent: a draft doxorubicin order, or an active one with doses still to come (an active order
     whose count is used up is finished therapy, not continuing). An order on hold leaves concurrency
-    unknown when nothing else is concurrent (CONTRACT §2.1). The per-dose amount is the smallest over every
-    concurrent order (the ratio must hold with each doxorubicin dose, whichever order it comes from),
-    or over the orders the dexrazoxane order names when it names some: never "the first one found". The
-    last planned date is the latest dose still to come over those orders; unknown when a dose to come is
-    undated, or when an active order still has doses to come but its schedule dates have all passed.
+    unknown when nothing else is concurrent (docs/facts.md "Record integrity"). The per-dose amount is the
+    smallest over every concurrent order (the ratio must hold with each doxorubicin dose, whichever order it
+    comes from), or over the orders the dexrazoxane order names when it names some: never "the first one
+    found". The last planned date is the latest dose still to come over those orders; unknown when a dose to
+    come is undated, or when an active order still has doses to come but its schedule dates have all passed.
 
     A doxorubicin order that is no therapy of this patient's yet not nothing (``unsettled``, (reference,
     why): one that forbids it, ``doNotPerform`` "HOLD doxorubicin until the echo is reviewed", signed now or
@@ -265,7 +265,7 @@ def dose_ratio(
     dexrazoxane_mg_m2: Fact[float],
     doxorubicin: ConcurrentDoxorubicin,
 ) -> Fact[float]:
-    """Dexrazoxane ÷ doxorubicin per dose (I.A.5.a / II.A.4.a), compared in mg/m² (CONTRACT §3): the
+    """Dexrazoxane ÷ doxorubicin per dose (I.A.5.a / II.A.4.a), compared in mg/m² (docs/facts.md): the
     largest dexrazoxane dose over the smallest doxorubicin dose, since the policy's 10:1 holds "with each
     doxorubicin dose".
 
@@ -446,7 +446,8 @@ def extravasation_course(
         for dose in schedule.every_dose:
             when = dose.when if dose.when is not None else next_day
             if source == reference or (when >= start and (source, when) not in given_on):
-                # An order on hold may resume on its days: their dose is unknown, never absent (§2.1).
+                # An order on hold may resume on its days: their dose is unknown, never absent (docs/facts.md
+                # "Record integrity").
                 mg = None if on_hold else mg_from_mg_m2(dose.amount, current, current_weight)
                 entries.append((when, mg, source))
             next_day = when + timedelta(days=1)

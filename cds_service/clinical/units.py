@@ -1,4 +1,4 @@
-"""UCUM unit conversion for the quantities the facts read (clinical-codes §3.3).
+"""UCUM unit conversion for the quantities the facts read (UCUM, unitsofmeasure.org).
 
 "Dose units" ruling (docs/facts.md "Units"): a Quantity's unit is read from its UCUM ``code`` first, then
 from its ``unit`` text in any common spelling: any letter case, ``mg/m2``, ``mg/m^2``, ``mg/m²``,
@@ -22,7 +22,7 @@ _MASS_KG = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237, "[oz_av]": 0.028349523
 _AREA_M2 = {"m2": 1.0, "cm2": 0.0001}
 # drug amount, factor to milligrams
 _DOSE_MG = {"mg": 1.0, "g": 1000.0, "ug": 0.001}
-# drug amount per body weight, factor to mg/kg (CONTRACT §2.1 "Doses per kilogram")
+# drug amount per body weight, factor to mg/kg ("Doses per kilogram", docs/facts.md "Record integrity")
 _DOSE_MG_KG = {"mg/kg": 1.0, "g/kg": 1000.0, "ug/kg": 0.001}
 # drug amount per body surface area, factor to mg/m²
 _DOSE_MG_M2 = {"mg/m2": 1.0, "g/m2": 1000.0, "ug/m2": 0.001}

@@ -1,6 +1,7 @@
-"""Which drug extravasated (CONTRACT §2.1, "Anthracycline-induced means the anthracycline extravasated").
+"""Which drug extravasated ("Anthracycline-induced means the anthracycline extravasated", docs/facts.md
+"Record integrity").
 
-ICD-10-CM T80.810 is "extravasation of vesicant antineoplastic chemotherapy" (clinical-codes §4.1): any
+ICD-10-CM T80.810 is "extravasation of vesicant antineoplastic chemotherapy" (ICD-10-CM tabular): any
 vesicant, so the code alone names no drug. What names it, first to last:
 
 1. the extravasation record itself: its code text or displays, its notes, its ``evidence`` (a coded
@@ -26,7 +27,7 @@ from cds_service.clinical.drugs import agent_of, medication_of
 from cds_service.clinical.fhir_read import codings, concept_text, dicts, status_of
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
-# "the onset day or the day before" (CONTRACT §2.1)
+# "the onset day or the day before" (docs/facts.md "Record integrity")
 ONSET_WINDOW = timedelta(days=1)
 _NOT_GIVEN = frozenset({"not-done", "entered-in-error"})
 

@@ -1,4 +1,4 @@
-"""DTR `$questionnaire-package` (DTR OperationDefinition questionnaire-package; reference/davinci-crd.md §4):
+"""DTR `$questionnaire-package` (DTR OperationDefinition questionnaire-package, Da Vinci DTR 2.2.0):
 input Parameters with `coverage` (1..1 Coverage), `order` (0..* request resources), `questionnaire` (0..*
 canonical), `context` (0..1 string, the CRD coverage-assertion-id), at least one of the last three (dtr-1);
 output Parameters with one `packagebundle`: the Questionnaire first (dtrb-1), then a draft

@@ -1,6 +1,7 @@
-"""The FHIR R4 Questionnaire for CP.PHAR.418 (CONTRACT §6), to the DTR minimum: `subjectType` Patient and
-every item with `linkId`, `type` and `text` (DTR DTRQuestionnaireBase.fsh; reference/davinci-crd.md §4).
-References to it are version-specific (DTR §oper-16), hence `questionnaire_canonical` with `|version`.
+"""The FHIR R4 Questionnaire for CP.PHAR.418 (docs/response.md "Documentation template (DTR)"), to the DTR
+minimum: `subjectType` Patient and every item with `linkId`, `type` and `text` (Da Vinci DTR 2.2.0,
+DTRQuestionnaireBase.fsh). References to it are version-specific (DTR §oper-16), hence
+`questionnaire_canonical` with `|version`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def questionnaire_canonical(public_base_url: str) -> str:
 
 def _evidence_item(criterion: str) -> dict[str, Any]:
     """Where the policy asks the prescriber to submit evidence (I.A.5.b, II.A.4.b), a place to attach it:
-    the tick alone is never evidence (CONTRACT §2.1); what is attached goes to the payer's review."""
+    the tick alone is never evidence (docs/facts.md "Record integrity"); what is attached goes to the payer's
+    review."""
     if criterion not in PAYER_REVIEWED_CRITERIA:
         return {}
     return {

@@ -1,6 +1,6 @@
 """What the CP.PHAR.418 documentation template asks: one yes/no question per criterion the EHR data may
-leave `unknown` (CONTRACT §2), in the policy's own words (the criteria tree, `policy.cp_phar_418`), grouped
-by pathway; and the values the service computes, shown read-only.
+leave `unknown` (docs/decisions.md), in the policy's own words (the criteria tree, `policy.cp_phar_418`),
+grouped by pathway; and the values the service computes, shown read-only.
 
 The questions are derived from the tree: every decided node (a leaf, or a branch's qualifier) of the
 pathways' roots that the tree marks ``asked``, in the tree's order. Criteria that structured data always

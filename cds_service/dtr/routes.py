@@ -1,7 +1,7 @@
-"""DTR documentation template endpoints (CONTRACT §1, §6): read the Questionnaire, and
-`$questionnaire-package` (type-level on Questionnaire per the DTR OperationDefinition; also at the FHIR base,
-as the DTR narrative writes it). Errors are `cds_service.errors` classes: the app answers them with an
-OperationOutcome.
+"""DTR documentation template endpoints (docs/api.md "Endpoints", docs/response.md "Documentation template
+(DTR)"): read the Questionnaire, and `$questionnaire-package` (type-level on Questionnaire per the DTR
+OperationDefinition; also at the FHIR base, as the DTR narrative writes it). Errors are `cds_service.errors`
+classes: the app answers them with an OperationOutcome.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Determinations recorded by coverage-assertion-id (CONTRACT §4, §6; issue 11), in the service's store.
+"""Determinations recorded by coverage-assertion-id (docs/determination.md, docs/response.md "Documentation
+template (DTR)"), in the service's store.
 
 The order-sign handler records every determination that carries a coverage assertion before it answers,
 so an assertion the EHR receives is already durable and every replica can pre-fill its DTR

@@ -3,8 +3,8 @@ the data layer itself reads (``prefetch_templates``, ``supplementary_queries``, 
 ``references``): every prefetch key with its query, and every resource type with how it is read and the
 SMART scopes the ``fhirAuthorization`` token needs for it.
 
-CDS Hooks 2.0 ``fhirAuthorization.scope`` carries SMART App Launch scopes (reference/cds-hooks-spec.md
-§2.1); the 3.0 ballot moves to SMART v2. Both spellings are given: v1 ``patient/X.read``, v2
+CDS Hooks 2.0 ``fhirAuthorization.scope`` carries SMART App Launch scopes (CDS Hooks 2.0
+"fhirAuthorization"); the 3.0 ballot moves to SMART v2. Both spellings are given: v1 ``patient/X.read``, v2
 ``patient/X.rs`` narrowed to the interactions used (``r`` read by id, ``s`` search). Resources outside the
 patient compartment (Practitioner, PractitionerRole, Medication, ResearchStudy) are granted by some servers
 only through user-level scopes: the user-level spelling is given beside them.

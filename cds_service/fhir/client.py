@@ -1,4 +1,4 @@
-"""Reads and searches on the client's ``fhirServer``, bounded and fault-tolerant (CONTRACT §3, §7).
+"""Reads and searches on the client's ``fhirServer``, bounded and fault-tolerant (docs/prefetch.md).
 
 One ``FhirClient`` per hook call, over the injected ``httpx.AsyncClient``. Every request carries the
 call's bearer token and is bounded by ``fhir_query_timeout_seconds``; a search follows ``Bundle.link``
@@ -11,10 +11,10 @@ timeout, a transport error, bad JSON, an answer that is not the FHIR resource as
 ``Fetched`` with ``complete=False`` and a one-line problem: never an exception, never a token, a URL or
 a patient id in the text (queries are named by their prefetch key or resource type only).
 
-A search whose paging cannot be completed is *partial* (CONTRACT §2.1, "A partial read is not a
-record"): a ``next`` link already read (a loop, or a page id the server reuses), the page cap, the
-entry cap (``max_entries``, matches read), a ``next`` link off the server, or a ``Bundle.total`` above
-the matches read. Its ``Fetched`` keeps what was read but says ``complete=False`` with
+A search whose paging cannot be completed is *partial* ("A partial read is not a
+record", docs/prefetch.md "Partial reads"): a ``next`` link already read (a loop, or a page id the server
+reuses), the page cap, the entry cap (``max_entries``, matches read), a ``next`` link off the server, or a
+``Bundle.total`` above the matches read. Its ``Fetched`` keeps what was read but says ``complete=False`` with
 ``incomplete_because``, so what it feeds is unknown (or a 412 for a required key), never decided on.
 
 ``next`` links are followed only when they point at ``fhirServer`` itself: the bearer token is scoped
@@ -253,7 +253,8 @@ class FhirClient:
                 )
             if following in seen:
                 # A link back to a page already read (a loop, or a page id the server reuses) says
-                # nothing of the pages not yet read: the result is partial, not complete (CONTRACT §2.1).
+                # nothing of the pages not yet read: the result is partial, not complete (docs/prefetch.md
+                # "Partial reads").
                 return fetched.truncate(f"{label}: paging loop after page {pages_read}")
             if pages_read >= self._page_cap:
                 return fetched.truncate(f"{label}: more pages than the page cap ({self._page_cap}); stopped")

@@ -1,4 +1,4 @@
-"""Concurrent rounds of FHIR queries under one deadline for the whole hook call (CONTRACT §3, §7).
+"""Concurrent rounds of FHIR queries under one deadline for the whole hook call (docs/prefetch.md).
 
 Independent queries of a round run at once, so a round costs about its slowest query, not the sum. The
 first round starts the clock of ``fhir_total_timeout_seconds``; a query still running when it runs out is

@@ -1,6 +1,6 @@
 """Gather the FHIR data of one hook call into a pool: the prefetch first, ``fhirServer`` for the rest.
 
-Order of work (CONTRACT §3):
+Order of work (docs/facts.md):
 
 1. ``context.draftOrders`` and every usable prefetch value go into the pool (never another patient's
    resources, ``patient_scope``);
@@ -13,9 +13,9 @@ Order of work (CONTRACT §3):
    still unresolved (Medications, ResearchStudies, the prescriber's Practitioner/PractitionerRole);
 4. a required key (``required_keys``) that is in neither place raises ``MissingData`` (412).
 
-A partial read (CONTRACT §2.1, "A partial read is not a record"): a search whose paging could not be
-completed (``client``), a prefetch Bundle whose ``total`` is above its entries, or whose ``next`` pages
-could not be read, is noted in ``pool.incomplete`` under what it feeds (its prefetch key, else its
+A partial read ("A partial read is not a record", docs/prefetch.md "Partial reads"): a search whose paging
+could not be completed (``client``), a prefetch Bundle whose ``total`` is above its entries, or whose ``next``
+pages could not be read, is noted in ``pool.incomplete`` under what it feeds (its prefetch key, else its
 resource types), so the facts it feeds are unknown (``clinical.partial_reads``), never decided on what
 was read. A prefetch Bundle short of its ``total`` is searched again whole on ``fhirServer`` when one is
 usable. A partial read of a required key, or of a resource type a required key holds, is a 412.
@@ -172,7 +172,7 @@ def _short_of_total(bundle: Resource) -> str | None:
 
 def _for_fhir_version(query: str, pool: ResourcePool) -> str:
     """DSTU2 has MedicationOrder where R4 has MedicationRequest: a DSTU2 draft order (the sandbox's
-    default server, reference/cds-hooks-spec.md §8) says which one the client's server knows."""
+    default server) says which one the client's server knows."""
     if query.startswith("MedicationRequest?") and any(
         order.get("resourceType") == "MedicationOrder" for order in pool.draft_orders
     ):
@@ -361,7 +361,8 @@ class Gathering:
                     if client is not None and query is not None:
                         ready = self.prepare(key, _for_fhir_version(query, self.pool))
                     if ready is None:
-                        # Nothing can read the rest: the Bundle stays, partial (CONTRACT §2.1).
+                        # Nothing can read the rest: the Bundle stays, partial (docs/prefetch.md "Partial
+                        # reads").
                         self.partial(key, set(), f"prefetch.{key} incomplete: {short}")
                         self.unavailable[key] = f"its prefetch Bundle is partial ({short})"
                         continue
@@ -445,7 +446,7 @@ class Gathering:
     def require(self) -> None:
         """412 when data the decision cannot do without is in neither place (``required_keys``), or was
         read only in part: a partial read of a required key, or of a resource type one holds, however
-        it came (CONTRACT §2.1: "or a 412 when the key is required")."""
+        it came ("or a 412 when the key is required", docs/prefetch.md "Partial reads")."""
         for rtype, key in REQUIRED_TYPES.items():
             for feeds in (key, rtype):
                 if feeds in self.pool.incomplete and key not in self.unavailable:

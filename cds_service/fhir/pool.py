@@ -2,10 +2,10 @@
 
 Everything the service reads about a patient (draft orders, prefetch values, what the data layer
 fetched) lands in one ``ResourcePool`` of plain JSON dicts. Resources stay dicts: full
-fhir.resources validation costs ~0.4 ms per resource (reference/perf-and-tools.md §2), so facts are
+fhir.resources validation costs ~0.4 ms per resource (docs/performance.md), so facts are
 read through light views instead, and only what the service emits is validated.
 
-Lenient by design (CONTRACT §7): anything that is not a JSON object with a ``resourceType`` is
+Lenient by design (docs/api.md "Bad input"): anything that is not a JSON object with a ``resourceType`` is
 skipped and noted in ``problems``; it never rejects the rest of the request.
 """
 
@@ -49,8 +49,9 @@ class ResourcePool:
     draft_orders: list[Resource] = field(default_factory=list)
     patient_id: str | None = None
     user_reference: str | None = None  # context.userId, e.g. "Practitioner/abc" (the signing clinician)
-    # Resource type -> why its read is partial (CONTRACT §2.1 "A partial read is not a record"): a
-    # search or prefetch Bundle of that type could not be read whole, so what the type feeds is unknown.
+    # Resource type -> why its read is partial ("A partial read is not a record", docs/prefetch.md "Partial
+    # reads"): a search or prefetch Bundle of that type could not be read whole, so what the type feeds is
+    # unknown.
     incomplete: dict[str, str] = field(default_factory=dict)
     # Resources the client sent as this patient's (in the prefetch) that name another patient, with the
     # key they came under: not this patient's facts, and not nothing either (docs/facts.md "Another
@@ -85,7 +86,7 @@ class ResourcePool:
             if entries is None:
                 return
             if isinstance(entries, dict):
-                entries = [entries]  # one entry sent as an object where a list belongs (CONTRACT §7)
+                entries = [entries]  # one entry sent as an object where a list belongs (lenient)
             if not isinstance(entries, list):
                 self.problems.append(f"{source or 'Bundle'}: entry is not a list, ignored")
                 return

@@ -1,4 +1,4 @@
-"""What a prefetch value tells the service (CDS Hooks 2.0, reference/cds-hooks-spec.md §3.2).
+"""What a prefetch value tells the service (CDS Hooks 2.0, "Prefetch").
 
 A client MAY honour any subset of the templates; for each key the service reads one of four states:
 
@@ -8,11 +8,12 @@ A client MAY honour any subset of the templates; for each key the service reads 
 * ``ERROR``: an OperationOutcome in place of the data, the client's way to report a failed prefetch
   (S2 L280), or a Bundle carrying one with an ``error``/``fatal`` issue (a search that failed part-way,
   FHIR R4 search.html "outcome" entries): treated as absent, since an empty or partial result read as
-  complete would make a routinely structured fact look absent and deny wrongly (CONTRACT §2);
+  complete would make a routinely structured fact look absent and deny wrongly (docs/decisions.md);
 * ``ABSENT``: the client chose not to, or could not, prefetch it: fetched from ``fhirServer``.
 
 Anything else under a key (a list, a string, a dict without ``resourceType``) cannot be read; it is
-noted and treated as absent, so the data is fetched rather than the request rejected (CONTRACT §7).
+noted and treated as absent, so the data is fetched rather than the request rejected (docs/api.md "Bad
+input").
 """
 
 from __future__ import annotations

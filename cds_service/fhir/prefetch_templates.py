@@ -1,4 +1,4 @@
-"""The prefetch templates discovery advertises (CONTRACT §3): CDS Hooks 2.0 tokens only."""
+"""The prefetch templates discovery advertises (docs/facts.md): CDS Hooks 2.0 tokens only."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """References the decision follows that the pool cannot resolve yet, as FHIR searches to fetch them.
 
-CONTRACT §3: ``medicationReference`` is resolved "from ``contained``, the prefetch or the server"; the
+docs/facts.md: ``medicationReference`` is resolved "from ``contained``, the prefetch or the server"; the
 prescriber's specialty comes from PractitionerRole or Practitioner; protocol enrollment from the
 ResearchStudy a ResearchSubject names. What the pool already holds (by ``#id``, ``Type/id``, an absolute
 URL or a ``fullUrl``) is never fetched again. What is missing is read (``GET Type/id``, which every FHIR
@@ -102,7 +102,7 @@ def missing_references(
 
 def roles_wanted(pool: ResourcePool, orders: Iterable[Resource]) -> set[str]:
     """Practitioner ids (requester or user) with no PractitionerRole in the pool: their specialty
-    is usually on a role (reference/clinical-codes.md §5)."""
+    is usually on a role (US Core PractitionerRole)."""
     known = {_reference(role.get("practitioner")) or "" for role in pool.of_type("PractitionerRole")}
     ids: set[str] = set()
     for ref in prescriber_references(pool, orders):

@@ -1,9 +1,9 @@
 """The prefetch keys without which a dexrazoxane order is not decided: 412 when in neither place.
 
-CONTRACT §2: facts an EHR routinely holds as structured data decide when absent (a qualifying diagnosis
+docs/decisions.md: facts an EHR routinely holds as structured data decide when absent (a qualifying diagnosis
 or a doxorubicin order that is not there makes its criterion ``not_met``). If the data holding them
 could not be read at all, "not there" would be a fiction and the service would deny wrongly, so CDS
-Hooks 2.0 asks for 412 Precondition Failed instead (S2 L282, reference/cds-hooks-spec.md §3.2):
+Hooks 2.0 asks for 412 Precondition Failed instead (CDS Hooks 2.0, "Prefetch"):
 
 * ``conditions``: the diagnoses every pathway starts from (I.A.1, I.B, II.A);
 * ``medicationAdministrations``: cumulative doses, prior dexrazoxane (pathway II.A);
@@ -25,8 +25,8 @@ REQUIRED_KEYS: tuple[str, ...] = ("patient", "conditions", "medicationAdministra
 # prefetch Bundle short of its total, under any key) is a 412 naming the key, not a pend: these types
 # feed pathway selection (prior dexrazoxane → II.A, an extravasation Condition → I.B) and the criteria
 # whose absence reads as not_met, so a partial read of them cannot even pick the criteria to pend on,
-# and CONTRACT §2.1 gives "a 412 when the key is required" (CDS Hooks 2.0 S2 L282: the data needed
-# could not be had). Partial reads of every other key pend (``clinical.partial_reads``).
+# and docs/prefetch.md "Partial reads" gives "a 412 when the key is required" (CDS Hooks 2.0 S2 L282: the data
+# needed could not be had). Partial reads of every other key pend (``clinical.partial_reads``).
 REQUIRED_TYPES: dict[str, str] = {
     "Patient": "patient",
     "Condition": "conditions",

@@ -137,7 +137,7 @@ def settings_to_allow(
     """The settings that would let the service query ``base``: ``()`` when it already may, ``None`` when
     no setting would (a malformed or non-http(s) URL). ``authorized``: the request sent fhirAuthorization.
 
-    Said in a refusal (issue 12: a tester with a local FHIR server saw only "no usable fhirServer") by the
+    Said in a refusal (a tester with a local FHIR server once saw only "no usable fhirServer") by the
     settings' names only, never the URL, so it tells the caller nothing about the network it did not
     already choose.
     """

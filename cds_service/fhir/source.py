@@ -1,4 +1,4 @@
-"""Where one hook call's patient data is: the plain values the edge reads off the wire (issue 10).
+"""Where one hook call's patient data is: the plain values the edge reads off the wire.
 
 ``fhir/`` is handed this, never the CDS Hooks wire model: the edge (``hooks/``) parses the request and
 says, in plain values, which patient and user the call is about, the orders it is about, what the client

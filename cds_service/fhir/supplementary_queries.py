@@ -1,9 +1,10 @@
-"""FHIR searches the decision reads beyond the advertised prefetch (CONTRACT §3, "Also read").
+"""FHIR searches the decision reads beyond the advertised prefetch (docs/prefetch.md "What is read beyond the
+advertised keys").
 
 These are not advertised in discovery (every extra key costs the client time against the ~500 ms budget
 of CDS Hooks 2.0, S2 L230), but a client that prefetches one under the same key is used as is. Each is
 fetched from ``fhirServer`` only for a dexrazoxane order, and none is required: the facts they carry
-are "seldom structured" (CONTRACT §2), so their absence leaves the criteria unknown, not unmet.
+are "seldom structured" (docs/decisions.md), so their absence leaves the criteria unknown, not unmet.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ SUPPLEMENTARY_QUERIES: dict[str, str] = {
     # not absent, clinical.outside_doses). MedicationDispense is read when the EHR sends it but not asked
     # for: an infusion's dispense comes with its administration, which is read.
     "medicationStatements": "MedicationStatement?patient={{context.patientId}}",
-    # Documentation a clinician already completed (the DTR Questionnaire, CONTRACT §6).
+    # Documentation a clinician already completed (the DTR Questionnaire, docs/response.md "Documentation
+    # template (DTR)").
     "questionnaireResponses": "QuestionnaireResponse?patient={{context.patientId}}",
 }

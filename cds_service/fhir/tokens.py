@@ -1,10 +1,10 @@
-"""Rendering CDS Hooks 2.0 prefetch tokens from a hook's context (reference/cds-hooks-spec.md §3.1).
+"""Rendering CDS Hooks 2.0 prefetch tokens from a hook's context (CDS Hooks 2.0, "Prefetch tokens").
 
 2.0 tokens are ``{{context.X}}`` for a root-level primitive context field and the user identifiers
 ``{{userPractitionerId}}``, ``{{userPractitionerRoleId}}``, ``{{userPatientId}}``,
 ``{{userRelatedPersonId}}``, derived from ``context.userId`` (``Type/id``). A template with a token that
 has no value (e.g. ``userPractitionerId`` when the user is a PractitionerRole) is not rendered at all:
-the CDS Hooks sandbox skips such templates too (§8), and a half-filled query would ask the wrong thing.
+the CDS Hooks sandbox skips such templates too, and a half-filled query would ask the wrong thing.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ _TOKEN = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 # An id goes into a URL only if it is made of RFC 3986 "unreserved" characters, so a crafted context value
 # cannot add query parameters or path segments. That is the FHIR R4 id alphabet
 # (http://hl7.org/fhir/R4/datatypes.html#id) plus "_" and "~", and up to 256 characters rather than 64:
-# lenient toward servers whose ids overstep the spec a little (CONTRACT §7), never toward URL syntax.
-# At least one letter or digit, so "." and ".." cannot climb the URL path.
+# lenient toward servers whose ids overstep the spec a little (docs/api.md "Bad input"), never toward URL
+# syntax. At least one letter or digit, so "." and ".." cannot climb the URL path.
 _ID = r"(?=[\-._~]*[A-Za-z0-9])[A-Za-z0-9\-._~]{1,256}"
 _FHIR_ID = re.compile(_ID)
 _RELATIVE_REFERENCE = re.compile(rf"([A-Z][A-Za-z]+)/({_ID})")

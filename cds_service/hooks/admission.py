@@ -1,7 +1,7 @@
 """Admission control of hooks (order-select, order-sign, order-dispatch alike): a bound on hooks in flight
 per worker, and a deadline per hook.
 
-Why (issue 14): with nothing bounding the queue, a few times the capacity makes every caller wait past its
+Why: with nothing bounding the queue, a few times the capacity makes every caller wait past its
 EHR's timeout while the service computes answers nobody reads (CRD expects an answer within 5 s at p90;
 EHRs often give up sooner). So a worker takes at most ``CDS_MAX_HOOKS_IN_FLIGHT`` hooks at once; the next one
 is refused at once with a 503, ``Retry-After`` and an OperationOutcome (``Overloaded``), before its body is

@@ -31,8 +31,8 @@ HOOK = ORDER_SIGN
 SELECT_SERVICE_ID = "dexrazoxane-order-select"
 DISPATCH_SERVICE_ID = "dexrazoxane-order-dispatch"
 
-# Da Vinci CRD versions this service answers (CRD 2.2 §dev-1, reference/davinci-crd.md §2.4). Without
-# `davinci-crd.requestedVersion` the response keeps to what CRD 2.0.1 and 2.2 both accept (CONTRACT §5),
+# Da Vinci CRD versions this service answers (CRD 2.2 §dev-1, "Configuration options"). Without
+# `davinci-crd.requestedVersion` the response keeps to what CRD 2.0.1 and 2.2 both accept (docs/response.md),
 # which is valid 2.2; "2.0" itself cannot be listed, as the CRD 2.2 pattern ^[1-9]\d*\.[1-9]\d*$ rejects it,
 # and CRD 2.0.x clients do not read this extension.
 CRD_VERSIONS: tuple[str, ...] = ("2.2",)

@@ -1,7 +1,7 @@
-"""Every non-2xx answer as a FHIR OperationOutcome, mapped in this one place (CONTRACT §1).
+"""Every non-2xx answer as a FHIR OperationOutcome, mapped in this one place (docs/api.md "Errors").
 
 CDS Hooks 2.0 prescribes only 412 and allows other 4xx/5xx; the 3.0 ballot asks for an OperationOutcome
-body on every non-2xx (reference/cds-hooks-spec.md §7). Sources of errors mapped here:
+body on every non-2xx (CDS Hooks 2.0). Sources of errors mapped here:
 ``cds_service.errors.ServiceError`` (each carries its status), Starlette's own HTTP errors (unknown route
 404, 405), FastAPI request validation (400) and any unhandled exception (500, without internals).
 """

@@ -2,7 +2,7 @@
 
 A feedback item is ``card`` (the card's uuid), ``outcome`` accepted | overridden, ``acceptedSuggestions``
 (required for accepted), an optional ``overrideReason`` {reason: Coding, userComment} and ``outcomeTimestamp``
-(reference/cds-hooks-spec.md §5). Feedback is data: only what cannot be recorded is refused (no card id, an
+(CDS Hooks 2.0, "Feedback"). Feedback is data: only what cannot be recorded is refused (no card id, an
 unknown outcome, malformed JSON, a wrong JSON type, past a bound); an accepted item without
 ``acceptedSuggestions``, or an item without a readable ``outcomeTimestamp``, is recorded with a flag and
 counted (``FEEDBACK_FLAGGED``, per item received). The free-text ``userComment`` may hold anything a clinician
@@ -123,7 +123,7 @@ class FeedbackItem(BaseModel):
 
     @property
     def flags(self) -> list[str]:
-        """What the item lacks although it is recorded (issue 14: feedback is data, keep it). The spec
+        """What the item lacks although it is recorded (feedback is data: keep it). The spec
         requires ``acceptedSuggestions`` for an accepted outcome and an ``outcomeTimestamp``; an item
         without them is a client's slip, not an attack, and the EHR's report is still worth keeping."""
         flags = []
@@ -206,7 +206,7 @@ class Recorded:
 
 
 class FeedbackLog:
-    """Records feedback items in the service's store (issue 11: shared by every replica, kept across
+    """Records feedback items in the service's store (shared by every replica, kept across
     restarts). The item's stable id is the row's primary key, so feedback sent twice, to any replica, is
     recorded once. Kept ``CDS_RETENTION_DAYS``. ``key``: the one cards are minted with (``card_ids``)."""
 

@@ -13,7 +13,7 @@ hook:
   from ``fhirServer``), or more than ``MAX_ORDERS_NAMED`` of them.
 
 The FHIR content itself is not judged here: it is read leniently further on, where one bad entry never
-rejects the request (README "Endpoints").
+rejects the request (docs/api.md "Errors").
 """
 
 from __future__ import annotations

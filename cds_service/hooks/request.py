@@ -10,7 +10,7 @@ Required (CDS Hooks 2.0 §Calling a CDS Service, and each hook's context):
 - order-dispatch: ``context.dispatchedOrders`` (references to the orders dispatched) and
   ``context.performer`` (who will perform them); ``context.fulfillmentTasks`` (Task resources) is optional.
 
-Everything else, including unknown fields and extensions, is accepted (reference/cds-hooks-spec.md §7).
+Everything else, including unknown fields and extensions, is accepted (CDS Hooks 2.0, "Extensions").
 FHIR content stays plain JSON. ``hooks.parse`` checks what these models cannot say (blank strings, bare
 ids, selections among the draft orders, reference shapes).
 """

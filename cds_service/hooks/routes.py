@@ -5,7 +5,7 @@ deadline can stop (``hooks.decision``), answered by its hook's responder (``hook
 records is stored here, on the event loop, before the answer leaves.
 
 The CDS Hooks sandbox builds a service URL as ``{discovery URL}/{id}``, so a discovery URL typed with a
-trailing slash leads to ``/cds-services//{id}`` (reference/cds-hooks-spec.md §8): both spellings route.
+trailing slash leads to ``/cds-services//{id}`` (the CDS Hooks sandbox): both spellings route.
 """
 
 from __future__ import annotations

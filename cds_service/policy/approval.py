@@ -1,4 +1,4 @@
-"""The approval period of an approved order (CONTRACT §2, "Approval period"); end dates are inclusive."""
+"""The approval period of an approved order (docs/decisions.md "Approval period"); end dates are inclusive."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def approval_period(facts: ClinicalFacts, pathway: str) -> ApprovalPeriod:
     start = facts.approval_start
     if pathway == EXTRAVASATION:
         # "starts on the course's first dose date (the order's first scheduled day, else authoredOn) and
-        # ends 2 days later" (CONTRACT §2): an order signed the day before its course covers the course.
+        # ends 2 days later" (docs/decisions.md): an order signed the day before its course covers the course.
         first = facts.course_first_day.value or start
         return ApprovalPeriod(first, first + timedelta(days=t.EXTRAVASATION_APPROVAL_DAYS - 1))
     end = add_months(start, t.CARDIOPROTECTION_APPROVAL_MONTHS) - timedelta(days=1)

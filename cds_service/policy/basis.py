@@ -157,7 +157,7 @@ def _criteria(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parts_of(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The parts of a determination's §4 JSON that decide it, by name (their values, unhashed)."""
+    """The parts of a determination's JSON that decide it, by name (their values, unhashed)."""
     facts = document.get("facts") if isinstance(document.get("facts"), dict) else {}
     assert isinstance(facts, dict)
     parts: dict[str, Any] = {
@@ -183,7 +183,7 @@ def parts_of(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def basis_of(document: Mapping[str, Any]) -> Basis:
-    """The basis of a determination, from its §4 JSON (``policy.render.determination_to_json``)."""
+    """The basis of a determination, from its determination JSON (``policy.render.determination_to_json``)."""
     hashed = {name: _hash(value) for name, value in parts_of(document).items()}
     return Basis(_hash(hashed), hashed)
 
@@ -261,7 +261,7 @@ def _field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> Itera
 
 
 def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
-    """What differs between two determinations' §4 JSON, in plain words, part by part (the decision
+    """What differs between two determinations' JSON, in plain words, part by part (the decision
     first); at most ``MAX_CHANGES_NAMED`` named."""
     old_parts, new_parts = parts_of(before), parts_of(after)
     found: list[str] = []

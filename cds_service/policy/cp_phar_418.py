@@ -258,8 +258,8 @@ I_A = Criterion(
                     LEAF,
                     evaluator=ev.supporting_evidence_initial,
                     documentation=_LITERATURE_DOCUMENTATION,
-                    # Reviewed by the payer, never settled by a tick (CONTRACT §2.1); the evaluator
-                    # reads the answer and what is attached to it.
+                    # Reviewed by the payer, never settled by a tick (docs/facts.md "Record integrity"); the
+                    # evaluator reads the answer and what is attached to it.
                     attestable=False,
                 ),
             ),
@@ -421,8 +421,8 @@ II_A = Criterion(
                     LEAF,
                     evaluator=ev.supporting_evidence_continued,
                     documentation=_LITERATURE_DOCUMENTATION,
-                    # Reviewed by the payer, never settled by a tick (CONTRACT §2.1); the evaluator
-                    # reads the answer and what is attached to it.
+                    # Reviewed by the payer, never settled by a tick (docs/facts.md "Record integrity"); the
+                    # evaluator reads the answer and what is attached to it.
                     attestable=False,
                 ),
             ),

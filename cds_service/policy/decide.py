@@ -1,5 +1,5 @@
 """The determination for one dexrazoxane order: pathway, criteria tree, decision, approval period,
-documentation to request and the off-label referral (CONTRACT §2)."""
+documentation to request and the off-label referral (docs/decisions.md)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,8 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
     # when the evaluator tells them apart (a compound criterion's met parts are not asked for again).
     open_reasons = {node.id: node.reason for node in criteria.walk()}
     open_asks = {node.id: node.asks for node in criteria.walk() if node.asks}
-    # Evidence received for a criterion the payer reviews is not asked for again (CONTRACT §2.1).
+    # Evidence received for a criterion the payer reviews is not asked for again (docs/facts.md "Record
+    # integrity").
     under_review = tuple(
         node.id for node in evaluated.open_questions if facts.submitted_evidence.get(node.id)
     )

@@ -1,4 +1,4 @@
-"""The determination for one dexrazoxane order: the data of CONTRACT §4."""
+"""The determination for one dexrazoxane order: the data of docs/determination.md."""
 
 from __future__ import annotations
 
@@ -66,8 +66,8 @@ class Determination:
     # Policy sections shown beside the pathway, not deciding it: II.B on I.B (no re-authorization),
     # I.C and III on a deny (where the request is referred).
     related: tuple[CriterionResult, ...] = ()
-    # Criteria whose supporting evidence was received and awaits the payer's review (CONTRACT §2.1):
-    # nothing more to send for them, but the service does not settle them.
+    # Criteria whose supporting evidence was received and awaits the payer's review (docs/facts.md "Record
+    # integrity"): nothing more to send for them, but the service does not settle them.
     evidence_under_review: tuple[str, ...] = ()
     order_resource: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     # When the line of business is unknown the order pends whatever the criteria say: what CP.PHAR.418

@@ -1,7 +1,7 @@
 """The named evaluators the CP.PHAR.418 leaves are bound to: each reads ``ClinicalFacts`` and says
 met / not met / unknown with a one-line reason and the FHIR references it rests on.
 
-Reading the facts (CONTRACT §2): ``Fact.value`` True → met, False → not met, None → unknown;
+Reading the facts (docs/decisions.md): ``Fact.value`` True → met, False → not met, None → unknown;
 ``DoseTotal.reaches`` likewise. Whether an absent fact is False or None is decided by extraction
 (structured data: False; seldom-structured data: None), so these functions never guess.
 """
@@ -83,7 +83,8 @@ def reaches(total: DoseTotal, threshold: t.Threshold, what: str, send: str = "")
         reason = f"{what} at most {_mg(round(most, 1))} mg/m² (every dose that may count counted) < {limit}"
     else:
         reason = f"{what} {known} {'≥' if reached else '<'} {limit}"
-    # What was merged or left out says what happened to the record (CONTRACT §2.1), met or not.
+    # What was merged or left out says what happened to the record (docs/facts.md "Record integrity"), met or
+    # not.
     reason = "; ".join([reason, *total.merged, *total.remarks, *total.unknown_reasons, *total.set_aside])
     asks = (send,) if send and reached is None else ()
     return Verdict(Outcome.of(reached), reason, total.evidence + total.unknown_evidence, asks)
@@ -328,8 +329,9 @@ def sarcoma_with_planned_doxorubicin(facts: ClinicalFacts) -> Verdict:
 
 
 def concurrent_doxorubicin(facts: ClinicalFacts) -> Verdict:
-    """I.A.4 / II.A.2. When there is none, the reason names the orders set aside (CONTRACT §2.1
-    "Orders in play": a cancelled draft, a replaced order) so the reader sees why they do not count."""
+    """I.A.4 / II.A.2. When there is none, the reason names the orders set aside (docs/facts.md "Record
+    integrity" "Orders in play": a cancelled draft, a replaced order) so the reader sees why they do not
+    count."""
     concurrent = facts.concurrent_doxorubicin
     return fact(
         concurrent,
@@ -392,15 +394,15 @@ def responding_to_therapy(facts: ClinicalFacts) -> Verdict:
 
 
 def documented_only(facts: ClinicalFacts) -> Verdict:
-    """Criteria no FHIR data records (CONTRACT §2): unknown until the prescriber documents them."""
+    """Criteria no FHIR data records (docs/decisions.md): unknown until the prescriber documents them."""
     return Verdict(Outcome.UNKNOWN, "not recorded in FHIR data; the prescriber must document it")
 
 
 def _supporting_evidence(facts: ClinicalFacts, criterion: str) -> Verdict:
     """I.A.5.b / II.A.4.b "prescriber must submit supporting evidence": evidence the payer must review is
-    never settled by a tick (CONTRACT §2.1). Attached evidence (an attachment, a DocumentReference) stays
-    unknown, received and awaiting the payer's review; a "yes" with nothing attached is no evidence; only
-    the prescriber's own "no" settles it (not met)."""
+    never settled by a tick (docs/facts.md "Record integrity"). Attached evidence (an attachment, a
+    DocumentReference) stays unknown, received and awaiting the payer's review; a "yes" with nothing attached
+    is no evidence; only the prescriber's own "no" settles it (not met)."""
     attached = facts.submitted_evidence.get(criterion, ())
     answer = facts.documented.get(criterion)
     answered = answer.evidence if answer is not None else ()
@@ -441,8 +443,8 @@ def anthracycline_extravasation(facts: ClinicalFacts) -> Verdict:
 
 
 def adult_on_course_start(facts: ClinicalFacts) -> Verdict:
-    """I.B.3: age on the I.B approval start, the course's first day (CONTRACT §2, §3), which may come after
-    the order is signed."""
+    """I.B.3: age on the I.B approval start, the course's first day (docs/decisions.md, docs/facts.md), which
+    may come after the order is signed."""
     on_course_start = facts.age_on_course_start
     if not on_course_start.evidence:  # the course starts on the order's date: age_years is its age
         return age_at_least(facts, t.ADULT_AGE)

@@ -1,4 +1,4 @@
-"""Which section of CP.PHAR.418 judges an order (CONTRACT §2, "Pathways")."""
+"""Which section of CP.PHAR.418 judges an order (docs/decisions.md "Pathways")."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ INITIAL_CARDIOPROTECTION = "I.A"
 
 
 def select_pathway(facts: ClinicalFacts) -> str:
-    """The order's own purpose decides first (CONTRACT §2): its reason an extravasation → I.B; its reason
-    the cancer or cardioprotection → the cardiomyopathy pathways. Without a reason, I.B only when an
+    """The order's own purpose decides first (docs/decisions.md): its reason an extravasation → I.B; its
+    reason the cancer or cardioprotection → the cardiomyopathy pathways. Without a reason, I.B only when an
     extravasation is recorded in the 7 days before the order *and* the order is an extravasation course
     (one run of at most 3 consecutive days, not repeating, not signed with a doxorubicin order); a
     repeating order, or one signed together with doxorubicin, is cardioprotection. I.B is never
@@ -38,7 +38,7 @@ def select_pathway(facts: ClinicalFacts) -> str:
 
 def pathway_reason(facts: ClinicalFacts, pathway: str) -> str:
     """Why the order is judged where it is, when an extravasation is in play (else empty): the reader
-    sees which rule of CONTRACT §2 chose the pathway."""
+    sees which rule of docs/decisions.md chose the pathway."""
     purpose = facts.order_purpose
     recorded = extravasation_recorded(facts.anthracycline_extravasation)
     if pathway == EXTRAVASATION and purpose.value == "extravasation":

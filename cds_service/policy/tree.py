@@ -6,7 +6,7 @@ branch may also carry a *qualifier*, a condition stated in the branch's own word
 children under "must meet all" (e.g. I.A.3.b.i "Pediatric acute lymphoblastic leukemia (ALL) and one of
 the following (1 or 2)").
 
-Outcomes are three-valued and every child is evaluated (CONTRACT §2), so a card can list everything
+Outcomes are three-valued and every child is evaluated (docs/decisions.md), so a card can list everything
 that is unmet or undocumented. A clinician's documented answer (``ClinicalFacts.documented``, keyed by
 criterion id) settles a leaf or a qualifier only where the data left it unknown, never overturning a
 data-derived ``not_met``.

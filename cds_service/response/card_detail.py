@@ -1,14 +1,14 @@
 """The markdown `detail` of the Instructions card, written for a clinician who gives it seconds at order
-signing (issue 12): the decision and the one thing to do first, then what is still needed, then the
+signing: the decision and the one thing to do first, then what is still needed, then the
 criteria of the deciding path only, then the evidence summarised (count, total, dates), not listed.
 
-The whole tree with every reference stays in the determination JSON (CONTRACT §4), `cds-service
-evaluate` and the tester page. CONTRACT §5 asks the detail to list "the criteria with their outcome and
+The whole tree with every reference stays in the determination JSON (docs/determination.md), `cds-service
+evaluate` and the tester page. docs/response.md asks the detail to list "the criteria with their outcome and
 evidence (cumulative dose with the administrations it sums)": the deciding criteria with their outcome
 and reason, and each cumulative dose with how many administrations it sums and over which dates.
 CRD §dev-24: a card about some of the draft orders names the order.
 
-Size (issue 12): under ~1,500 characters for an approve, ~2,500 for a pend (tests/response/
+Size: under ~1,500 characters for an approve, ~2,500 for a pend (tests/response/
 test_card_brevity.py holds every fixture to it).
 
 Every text that is not this module's own Markdown (criteria words and reasons, which quote the record;
@@ -150,7 +150,7 @@ def deciding_lines(
 
 
 def _total(label: str, total: DoseTotal, facts: ClinicalFacts, *, noun: str) -> str:
-    """The total, how many records it sums and over which dates (CONTRACT §5): "Cumulative doxorubicin
+    """The total, how many records it sums and over which dates (docs/response.md): "Cumulative doxorubicin
     administered: **300 mg/m²** (6 administrations, 2026-07-30 to 2026-11-12)"."""
     summed = set(total.evidence)
     lines = [line for line in facts.dose_lines if line.reference in summed]
@@ -187,7 +187,7 @@ def _differs(total: DoseTotal, other: DoseTotal) -> bool:
 def dose_lines(facts: ClinicalFacts, deciding: str = "") -> list[str]:
     """The doses the decision rests on, summarised; every record is in the determination JSON.
     ``deciding``: the text of the deciding criteria; the anthracycline and planned totals are shown when
-    those criteria speak of them (the cumulative doxorubicin always is: CONTRACT §5)."""
+    those criteria speak of them (the cumulative doxorubicin always is: docs/response.md)."""
     lines: list[str] = []
     bsa = facts.bsa_m2
     # The reason names every measurement set aside, which can be many: the card says the first words, the

@@ -1,4 +1,4 @@
-"""The cards for one determination (CONTRACT §5; CRD cards.md, reference/davinci-crd.md §2).
+"""The cards for one determination (docs/response.md "Cards"; Da Vinci CRD cards.md).
 
 Every card has a `uuid`, a summary under 140 characters naming dexrazoxane and the decision, an indicator
 (info for approve and not-applicable, warning for pend and deny: §resp-1 keeps `critical` for clinical harm),
@@ -83,7 +83,7 @@ def decision_summary(determination: Determination, *, pa_to_submit: bool = False
         would = _WOULD[determination.if_applies]
         return f"Dexrazoxane needs the member's coverage: {POLICY_ID} would {would} if it applies"
     if decision is Decision.PEND and determination.evidence_under_review and not determination.documentation:
-        # CONTRACT §2.1: the evidence is with the payer; nothing is left to document
+        # docs/facts.md "Record integrity": the evidence is with the payer; nothing is left to document
         return f"Dexrazoxane needs prior authorization: evidence received, awaiting {POLICY_ID} review"
     if decision is Decision.PEND:
         count = len(determination.documentation)

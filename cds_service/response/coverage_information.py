@@ -1,8 +1,9 @@
-"""The CRD `ext-coverage-information` extension for one determination (CONTRACT §2 mapping, §5).
+"""The CRD `ext-coverage-information` extension for one determination (docs/response.md "Coverage
+information").
 
 By default the output keeps to what both CRD 2.0.1 (the Inferno kit's profile) and CRD 2.2 accept
-(reference/davinci-crd.md §1.6); 2.2-only elements (doc-needed on an approval, expiry-date, detail) are added
-only when the client asks for 2.2.
+(docs/response.md "Coverage information"); 2.2-only elements (doc-needed on an approval, expiry-date, detail)
+are added only when the client asks for 2.2.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from cds_service.policy.outcome import NOT_SHOWN, Outcome
 from cds_service.response.crd_terms import COVERAGE_INFORMATION_URL, DEXRAZOXANE_BILLING_CODE, CrdVersion
 from cds_service.response.unread import keys, unread_named
 
-# THO crd-coverage-detail (reference/davinci-crd.md §1.1, "Detail codes").
+# THO crd-coverage-detail (Da Vinci CRD 2.2, coverage-information "detail").
 COVERAGE_DETAIL_SYSTEM = "http://terminology.hl7.org/CodeSystem/crd-coverage-detail"
 
 
@@ -33,7 +34,7 @@ def _criteria_with(determination: Determination, outcome: Outcome) -> list[str]:
 
 
 def _awaiting_review_only(determination: Determination) -> bool:
-    """A pend with nothing left to send: the evidence is with the payer (CONTRACT §2.1), so
+    """A pend with nothing left to send: the evidence is with the payer (docs/facts.md "Record integrity"), so
     coverage-information says auth-needed without doc-needed (and so without a questionnaire, crd-ci-q1)."""
     return (
         determination.decision is Decision.PEND

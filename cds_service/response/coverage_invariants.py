@@ -1,8 +1,9 @@
 """The invariants of `ext-coverage-information` as code, for the tests to hold every emitted extension to.
 
-crd-ci-q1..q9 as in CRD 2.2.1 (reference/davinci-crd.md §1.2; q4 read as intended: no `withpa` with
+crd-ci-q1..q9 as in CRD 2.2.1 (IG CoverageInformation.fsh; q4 read as intended: no `withpa` with
 `satisfied` / `no-auth`), the 1..1 elements, and for the default (CRD 2.0.1-safe) output the 2.0.1 rules
-Inferno validates against: q2 "covered ≠ not-covered ⇒ pa-needed", only 2.0.1 elements and codes (§1.5, §1.6).
+Inferno validates against: q2 "covered ≠ not-covered ⇒ pa-needed", only 2.0.1 elements and codes
+(docs/response.md "Coverage information").
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Da Vinci CRD identifiers this service emits, each with its source.
 
-Sources: reference/davinci-crd.md §1.1 (extension and sub-extension urls), §1.6 (the CRD 2.0.1 / 2.2 safe
-intersection), §2.2 (card-type coding systems per version); reference/clinical-codes.md §1.3 (HCPCS).
+Sources: Da Vinci CRD 2.2 and 2.0.1 (extension and sub-extension urls, card-type coding systems per version;
+the 2.0.1 / 2.2 safe intersection: docs/response.md "Coverage information"); CMS HCPCS.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from enum import StrEnum
 COVERAGE_INFORMATION_URL = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information"
 
 # HCPCS Level II J1190 "Injection, dexrazoxane hydrochloride, per 250 mg" (policy "Coding Implications";
-# system URI as aliased in the CRD IG input/fsh/aliases.fsh, reference/davinci-crd.md §1.7).
+# system URI as aliased in the CRD IG input/fsh/aliases.fsh).
 HCPCS_SYSTEM = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 DEXRAZOXANE_BILLING_CODE: dict[str, str] = {
     "system": HCPCS_SYSTEM,
@@ -29,7 +29,7 @@ class CrdVersion(StrEnum):
 
 
 # Card topic systems: CRD 2.0.1/2.1 used the IG's temp code system, 2.2 the THO cdshooks-card-type system
-# (reference/davinci-crd.md §2.2). The codes are the same in both.
+# (CRD 2.0.1 and 2.2 cards.md). The codes are the same in both.
 CARD_TYPE_SYSTEM: dict[CrdVersion, str] = {
     CrdVersion.SAFE: "http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp",
     CrdVersion.V2_2: "http://terminology.hl7.org/CodeSystem/cdshooks-card-type",

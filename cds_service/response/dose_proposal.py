@@ -125,7 +125,8 @@ def _course_days(instructions: list[Any]) -> list[range]:
     absent), in `sequence` order as written."""
     days, first = [], 1
     for instruction in instructions:
-        # imperfect drafts (CONTRACT §7): any of these may be a list or a string instead of an object
+        # imperfect drafts (docs/api.md "Bad input"): any of these may be a list or a string instead of an
+        # object
         repeat = obj(obj(obj(instruction).get("timing")).get("repeat"))
         count = repeat.get("count")
         span = count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 1

@@ -1,5 +1,5 @@
 """The order-sign and order-dispatch response: per dexrazoxane determination, a coverage-information system
-action and the cards (README "What the order-sign response carries"), shaped by the request's CRD version
+action and the cards (docs/response.md), shaped by the request's CRD version
 and configuration."""
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def _cards(
 ) -> list[tuple[int, dict[str, Any]]]:
     plan, version, key = settings.health_plan_name, options.version, assertion_key(settings)
     if determination.facts is None:
-        return []  # not a dexrazoxane order that was assessed: no card (CONTRACT §2)
+        return []  # not a dexrazoxane order that was assessed: no card (docs/decisions.md)
     cards: list[tuple[int, dict[str, Any]]] = []
     if options.wants(CardType.COVERAGE_INFO):
         cards.append(

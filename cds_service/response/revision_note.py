@@ -1,7 +1,7 @@
 """What an order-dispatch card says first: how the determination stands against the one on record for the
 order (``policy.basis.Revision``, set by ``dtr.against_record``).
 
-The issue's words: when the record changed, "say on the card that the determination changed and why"; when
+The rule: when the record changed, "say on the card that the determination changed and why"; when
 nothing that decides it changed, the assertion made at signing stands, and the card says so.
 """
 

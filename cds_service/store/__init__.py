@@ -1,4 +1,4 @@
-"""The service's store (issue 11): determinations by coverage-assertion-id with their DTR pre-fill answers,
+"""The service's store: determinations by coverage-assertion-id with their DTR pre-fill answers,
 feedback records and JWT ids, in SQLite (embedded default) or PostgreSQL, so replicas agree and restarts
 lose nothing. ``protocol.Store`` is the interface; ``sql.SqlStore`` its one implementation over SQLAlchemy
 Core (async), whichever backend ``CDS_DATABASE_URL`` names.

@@ -1,6 +1,6 @@
 """What the store keeps, as plain data: built by its callers (dtr/store.py, hooks/feedback.py,
 auth/replay.py), read back by DTR and the claims API. Nothing here refers to a live Determination object,
-so the store keeps no memory per determination (issue 13 item 2)."""
+so the store keeps no memory per determination."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The tester page (`GET /tester`) and its development-only endpoints.
 
-A tester signs a dexrazoxane order in a browser and sees what an EHR would show (issue 12): the page is
+A tester signs a dexrazoxane order in a browser and sees what an EHR would show: the page is
 plain HTML, CSS and JavaScript shipped in the package (no build step); it calls the service's own hook,
 feedback and DTR endpoints. Two helpers exist only for it:
 

@@ -3,9 +3,10 @@
 Run from the repository root: `.venv/bin/python fhir_fixtures/policy/make_cases.py`. The JSON is
 committed; tests read the JSON, never this script. Each case is a compact description (age, coverage,
 prescriber, diagnoses, doses given and ordered, documentation) on top of a baseline patient; the
-expected outcome is worked by hand from the policy (policy/CP.PHAR.418-dexrazoxane.md) and CONTRACT §2-§4.
+expected outcome is worked by hand from the policy (policy/CP.PHAR.418-dexrazoxane.md) and docs/decisions.md,
+docs/facts.md and docs/determination.md.
 
-Codes are those reference/clinical-codes.md marks [V]: ICD-10-CM, SNOMED CT, RxNorm ingredients
+Codes are those cds_service/clinical/codes.py marks [V]: ICD-10-CM, SNOMED CT, RxNorm ingredients
 (doxorubicin 3639, epirubicin 3995, idarubicin 5650, imatinib 282388, dasatinib 475342), dexrazoxane by
 ATC V03AF02 with its name, NUCC taxonomy, LOINC body measures and BCR-ABL1, SOPT coverage types. The one
 exception is the non-oncology prescriber, NUCC 207R00000X Internal Medicine (the parent of the [V]
@@ -137,7 +138,7 @@ class Case:
     extravasation_onset: date | None = None
     prior_dexrazoxane: bool = False
     tki_order: str | None = None  # "dasatinib" | "imatinib": an active order
-    # prefetch keys whose Bundle reports a total above the entries it holds (CONTRACT §2.1)
+    # prefetch keys whose Bundle reports a total above the entries it holds (docs/facts.md "Record integrity")
     short_of_total: tuple[str, ...] = ()
 
 
@@ -564,8 +565,9 @@ def cases() -> list[Case]:
             administered=[given("doxorubicin", 5, 50), given("doxorubicin", 1, 49, last=days(-7))],
         ),
         Case(
-            # CONTRACT §2.1 "A partial read is not a record": the client's Coverage Bundle says 2 and
-            # holds 1, and there is no fhirServer to read the rest; the one not read could be Medicare.
+            # "A partial read is not a record", docs/prefetch.md "Partial reads": the client's Coverage Bundle
+            # says 2 and holds 1, and there is no fhirServer to read the rest; the one not read could be
+            # Medicare.
             "partial-read-pend-coverage-bundle-total-above-entries",
             expect(
                 "pend",
@@ -684,7 +686,8 @@ def cases() -> list[Case]:
             **{**PH_NEGATIVE_DFCI, "birth_date": "2008-11-28"},
         ),
         Case(
-            # Relapse is seldom structured (CONTRACT §2): C91.00 alone leaves "relapsed or refractory" unknown
+            # Relapse is seldom structured (docs/decisions.md): C91.00 alone leaves "relapsed or refractory"
+            # unknown
             "I.A.3.b.i.2-pend-ph-positive-relapse-not-recorded",
             expect(
                 "pend",
@@ -956,7 +959,8 @@ def cases() -> list[Case]:
             body={"bsa": 2.0},
         ),
         Case(
-            # CONTRACT §2.1: a ticked "literature supports the dose" with nothing attached is no evidence
+            # docs/facts.md "Record integrity": a ticked "literature supports the dose" with nothing attached
+            # is no evidence
             "I.A.5-pend-ratio-10.2-literature-ticked-nothing-attached",
             expect("pend", criteria={"I.A.5.a": N, "I.A.5.b": U}, documentation=["I.A.5.b"]),
             dexrazoxane=[Doses("dexrazoxane", 4, 510)],

@@ -1,5 +1,5 @@
-"""Writes the CONTRACT §2.1 dose and order cases ("2.1-<ruling>-<decision>-<what>.json" and its
-`.expect.json`), on the baseline patient of make_cases.py.
+"""Writes the docs/facts.md "Record integrity" dose and order cases ("2.1-<ruling>-<decision>-<what>.json" and
+its `.expect.json`), on the baseline patient of make_cases.py.
 
 Run from the repository root: `.venv/bin/python fhir_fixtures/policy/make_cases_2_1_doses.py`. The JSON
 is committed; tests read the JSON, never this script. Each case is a make_cases Case (the record as the
@@ -7,7 +7,7 @@ other cases build it) plus an edit of the request that puts the ruling at work: 
 the order, one dose charted twice, a cancelled, on-hold or replaced order, two doxorubicin orders, an
 order with no stated extent, a CarePlan, mg/kg doses, a BSA charted further from the doses than a height
 and weight. The expected outcome is the one a payer's pharmacist reaches under CP.PHAR.418 and the
-§2.1 rulings of 2026-12-03; each comment works it by hand.
+record-integrity rulings (docs/facts.md "Record integrity"); each comment works it by hand.
 """
 
 from __future__ import annotations

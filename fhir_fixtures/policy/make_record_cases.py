@@ -1,13 +1,13 @@
-"""Writes the CONTRACT §2.1 record cases (diagnoses, extravasation, evidence, consultation, line of
-business) and the §2 pathway / I.B approval-period cases: `2.1-<ruling>-<decision>-<what>.json` plus
+"""Writes the docs/facts.md "Record integrity" record cases (diagnoses, extravasation, evidence, consultation,
+line of business) and the pathway / I.B approval-period cases: `2.1-<ruling>-<decision>-<what>.json` plus
 `.expect.json`, each a record of the kind real EHRs send on which the ruling changes the decision.
 
 Run from the repository root after `make_cases.py` (which keeps `2.1-*` files):
 `.venv/bin/python fhir_fixtures/policy/make_record_cases.py`. Each case is a `make_cases.Case` on the same
 baseline patient, then an edit of the request JSON (`tweak`) for what the compact description does not
 say (a Condition's text, a Coverage's text, an attachment). The expected outcome is worked by hand from
-CONTRACT §2 / §2.1 and the policy. Codes beyond make_cases': ATC L01CA02 vincristine and L01DB07
-mitoxantrone (WHO ATC, clinical-codes §1.2 lists L01DB07), SNOMED CT 363518003 malignant tumor of kidney
+docs/decisions.md, docs/facts.md "Record integrity" and the policy. Codes beyond make_cases': ATC L01CA02
+vincristine and L01DB07 mitoxantrone (WHO ATC lists L01DB07), SNOMED CT 363518003 malignant tumor of kidney
 (a site-only code; see cds_service/clinical/codes.py).
 """
 
@@ -344,7 +344,7 @@ def cases() -> list[RecordCase]:
                 **{"class": [{"type": {"text": "plan"}, "value": "MEDICAID", "name": "State plan"}]}
             ),
         ),
-        # §2 pathways: without a reason, I.B only for an extravasation course
+        # docs/decisions.md "Pathways": without a reason, I.B only for an extravasation course
         RecordCase(
             Case(
                 "2.1-pathway-approve-repeating-cardioprotection-after-an-extravasation-4-days-ago",
@@ -387,7 +387,7 @@ def main() -> None:
         (HERE / f"{record.case.name}.expect.json").write_text(
             json.dumps(record.case.expect, indent=2, ensure_ascii=False) + "\n"
         )
-    print(f"wrote {len(cases())} CONTRACT §2.1 record cases to {HERE}")
+    print(f"wrote {len(cases())} record-integrity cases to {HERE}")
 
 
 if __name__ == "__main__":

@@ -136,10 +136,11 @@ def test_keys_without_kid_or_not_for_signing_are_ignored() -> None:
     assert keys_from_jwks([]) == {}
 
 
-def test_the_readme_trusts_the_sandbox_with_values_that_work() -> None:
+def test_the_docs_trust_the_sandbox_with_values_that_work() -> None:
+    # docs/api.md "Trusting the CDS Hooks sandbox, for testing only"
     root = Path(__file__).resolve().parents[2]
-    readme = (root / "README.md").read_text()
-    values = [json.loads(v) for v in re.findall(r"CDS_TRUSTED_ISSUERS='(\{.*?\})'", readme)]
+    page = (root / "docs" / "api.md").read_text()
+    values = [json.loads(v) for v in re.findall(r"CDS_TRUSTED_ISSUERS='(\{.*?\})'", page)]
     sandbox = [v["https://sandbox.cds-hooks.org"] for v in values if "https://sandbox.cds-hooks.org" in v]
     assert "https://sandbox.cds-hooks.org/.well-known/jwks.json" in sandbox
     (packaged,) = [location for location in sandbox if not location.startswith("https://")]

@@ -44,8 +44,8 @@ def test_imperial_units() -> None:
 
 
 def test_nearest_in_time_wins_between_a_charted_bsa_and_height_and_weight() -> None:
-    # CONTRACT §2.1 "Nearest in time wins": the height and weight of May 1 size a May 1 dose better
-    # than a BSA charted in January; a dose in January takes the January BSA.
+    # "Nearest in time wins", docs/facts.md "Record integrity": the height and weight of May 1 size a May 1
+    # dose better than a BSA charted in January; a dose in January takes the January BSA.
     body = BodySurfaceArea(
         [height("h", "2026-05-01", 162), weight("w", "2026-05-01", 72), bsa("b", "2026-01-01", 1.95)]
     )

@@ -1,4 +1,4 @@
-"""Why no BSA: "not charted" is not "charted, but older than N days" (issue 12: a card said "no BSA,
+"""Why no BSA: "not charted" is not "charted, but older than N days" (a card once said "no BSA,
 height or weight charted" of measurements charted before the window)."""
 
 from __future__ import annotations

@@ -113,8 +113,9 @@ def texted(rid: str = "c", **changes: object) -> Resource:
 
 
 def test_line_of_business_from_the_coverages_own_text_as_last_resort() -> None:
-    """CONTRACT §2.1: type.text, payor display and class name/value naming Medicare, Medicaid or a
-    Marketplace plan decide when no mapping or SOPT code does; the reason says it was read from text."""
+    """docs/facts.md "Record integrity": type.text, payor display and class name/value naming Medicare,
+    Medicaid or a Marketplace plan decide when no mapping or SOPT code does; the reason says it was read from
+    text."""
     cases = [
         (texted(type={"text": "Medicare Advantage HMO"}), "medicare"),
         (texted(payor=[{"display": "Sunshine Health Medicare Advantage PPO"}]), "medicare"),

@@ -76,8 +76,8 @@ def named(rid: str, code: str, text: str, **kwargs: Any) -> Resource:
 
 
 def test_site_codes_are_not_histology_at_any_age() -> None:
-    """CONTRACT §2.1: a cancer coded only by its site leaves the indication there unknown (not met,
-    not absent), at any age; the histology named on the record settles it or rules it out."""
+    """docs/facts.md "Record integrity": a cancer coded only by its site leaves the indication there unknown
+    (not met, not absent), at any age; the histology named on the record settles it or rules it out."""
     assert dx.wilms_tumor(recorded(snomed_condition("w", "302849000"))).value is True
     for age in (4, 60, None):
         kidney = dx.wilms_tumor(recorded(condition("k", "C64.1")), age)
@@ -190,8 +190,9 @@ def extravasation(*resources: Resource, order: Resource | None = None) -> Fact[b
 
 
 def test_anthracycline_induced_means_the_anthracycline_given_at_the_onset() -> None:
-    """CONTRACT §2.1: T80.810 is any vesicant antineoplastic. The drug given on the onset day or the day
-    before decides: an anthracycline only → met; other vesicants only → not met; both → unknown."""
+    """docs/facts.md "Record integrity": T80.810 is any vesicant antineoplastic. The drug given on the onset
+    day or the day before decides: an anthracycline only → met; other vesicants only → not met; both →
+    unknown."""
     onset = condition("x", "T80.810A", onset="2026-10-03")
     vincristine = administration("v", VINCRISTINE, "2026-10-03", (2, "mg"))
     alone = extravasation(onset, vincristine)

@@ -130,7 +130,8 @@ def with_answers(rid: str, answers: list[dict[str, Any]], link: str = "I.A.5.b",
 
 
 def test_evidence_is_an_attachment_or_a_document_reference_in_the_answer() -> None:
-    """CONTRACT §2.1: what a payer reviews is what the clinician attached, never the tick itself."""
+    """docs/facts.md "Record integrity": what a payer reviews is what the clinician attached, never the tick
+    itself."""
     tick = {"valueBoolean": True}
     attachment = {"valueAttachment": {"contentType": "application/pdf", "title": "NCCN excerpt"}}
     document = {"valueReference": {"reference": "DocumentReference/lit-1"}}
@@ -184,7 +185,8 @@ def test_a_contained_or_typed_document_reference_is_evidence_too() -> None:
 
 
 def test_responses_authored_at_the_same_moment_do_not_depend_on_their_order() -> None:
-    # CONTRACT §2.1 "Nothing depends on resource order": a tie is broken by reference, not by position.
+    # "Nothing depends on resource order", docs/facts.md "Record integrity": a tie is broken by reference, not
+    # by position.
     a = response("a", {"II.A.3": False}, authored="2026-10-02")
     b = response("b", {"II.A.3": True}, authored="2026-10-02")
     first = documented_answers(pool_of(a, b), ORDER, START)["II.A.3"]

@@ -213,7 +213,7 @@ def test_a_malformed_coding_is_read_as_absent_not_a_crash() -> None:
 
 
 def test_a_coding_seen_again_names_the_same_agent_and_unusual_json_is_still_read() -> None:
-    """Recognition is cached on the coding's JSON (issue 13): the cached answer is the computed one, and a
+    """Recognition is cached on the coding's JSON: the cached answer is the computed one, and a
     concept too large for the cache, or not writable as JSON, is recognised without it."""
     coding = {"coding": [{"system": RXNORM, "code": "3639", "display": "DOXOrubicin"}]}
     liposomal = {"coding": [{"system": RXNORM, "code": "3639"}], "text": "Doxorubicin liposomal"}

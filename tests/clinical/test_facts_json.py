@@ -46,7 +46,7 @@ def test_fixture_facts_as_the_contract_shows_them() -> None:
         pool, dexrazoxane_orders(pool)[0], today=date(2026, 11, 28), line_of_business_map={}
     )
     found = facts_to_json(facts)
-    assert {key: found[key] for key in CONTRACT_KEYS} == {
+    assert {key: found[key] for key in DOCUMENTED_KEYS} == {
         "age_years": 54,
         "line_of_business": "commercial",
         "cumulative_doxorubicin_mg_m2": 300.0,
@@ -63,7 +63,7 @@ def test_fixture_facts_as_the_contract_shows_them() -> None:
     assert found["dose_lines"][3]["bsa_source"] == "mosteller"
 
 
-CONTRACT_KEYS = (
+DOCUMENTED_KEYS = (
     "age_years",
     "line_of_business",
     "cumulative_doxorubicin_mg_m2",

@@ -1,6 +1,6 @@
-"""CONTRACT §2.1 rulings on orders (clinical/regimen.py, clinical/care_plans.py, clinical/therapy.py,
-clinical/schedule.py): orders in play, nothing depends on resource order, planned totals need a known
-extent, and what extraction makes of them."""
+"""docs/facts.md "Record integrity" rulings on orders (clinical/regimen.py, clinical/care_plans.py,
+clinical/therapy.py, clinical/schedule.py): orders in play, nothing depends on resource order, planned totals
+need a known extent, and what extraction makes of them."""
 
 from __future__ import annotations
 

@@ -136,8 +136,9 @@ def test_a_prohibited_or_merely_proposed_referral_is_no_consultation() -> None:
 
 
 def test_a_consultation_is_about_this_therapy() -> None:
-    """CONTRACT §2.1: a referral counts when authored within the 12 months before the order or its period
-    covers the order date; an older (or undated) one is named but leaves the consultation unknown."""
+    """docs/facts.md "Record integrity": a referral counts when authored within the 12 months before the order
+    or its period covers the order date; an older (or undated) one is named but leaves the consultation
+    unknown."""
     on = date(2026, 10, 5)
     base = {
         "resourceType": "ServiceRequest",

@@ -1,5 +1,5 @@
-"""CONTRACT §2.1 dose rulings as read from the record (clinical/administrations.py, clinical/doses.py,
-clinical/units.py): given by then, one dose counted once, doses per kilogram."""
+"""docs/facts.md "Record integrity" dose rulings as read from the record (clinical/administrations.py,
+clinical/doses.py, clinical/units.py): given by then, one dose counted once, doses per kilogram."""
 
 from __future__ import annotations
 

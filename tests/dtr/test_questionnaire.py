@@ -65,8 +65,8 @@ def test_computed_values_are_read_only() -> None:
 
 
 def test_the_evidence_the_payer_reviews_has_a_place_to_be_attached() -> None:
-    """CONTRACT §2.1: a tick is never evidence; I.A.5.b and II.A.4.b carry an attachment item under them,
-    which the service reads as evidence received for the payer's review."""
+    """docs/facts.md "Record integrity": a tick is never evidence; I.A.5.b and II.A.4.b carry an attachment
+    item under them, which the service reads as evidence received for the payer's review."""
     for item in items(questionnaire(public_base_url=BASE, publisher="P")["item"]):
         if item["linkId"] in ("I.A.5.b", "II.A.4.b"):
             assert [(child["linkId"], child["type"]) for child in item["item"]] == [

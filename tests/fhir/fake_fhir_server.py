@@ -4,8 +4,8 @@ Search semantics are the few the service relies on: ``patient``/``practitioner``
 ``code`` (``system|code`` lists), ``status``, ``_count`` paging with ``next`` links. Every request is
 recorded so tests can assert what was asked (and with which headers).
 
-Servers misbehave in paging (CONTRACT §2.1, issue 13); ``paging_faults`` (resource type -> fault) plays
-one per type, after real entries: ``"loop"`` (page 2 links back to page 1), ``"reuse-page-id"`` (page 2
+Servers misbehave in paging (docs/facts.md "Record integrity"); ``paging_faults`` (resource type -> fault)
+plays one per type, after real entries: ``"loop"`` (page 2 links back to page 1), ``"reuse-page-id"`` (page 2
 links to itself: the id of the page after it is the one it was read by), ``"total-above"`` (``total``
 above what the pages hold, no more pages), ``"fail-page-2"`` (pages after the first answer HTTP 500),
 ``"fail"`` (every search of the type answers HTTP 500).

@@ -85,7 +85,8 @@ async def test_next_links_that_loop_make_the_read_partial(
     )
     fetched = await client_for(http).search("conditions", "Condition?patient=p1")
     assert route.call_count == 2
-    # A link back to a page already read says nothing of the pages not read (CONTRACT §2.1).
+    # A link back to a page already read says nothing of the pages not read (docs/facts.md "Record
+    # integrity").
     assert not fetched.complete and fetched.paging
     assert len(fetched.resources) == 2  # what was read is kept, marked partial
     assert fetched.problems == ["conditions: paging loop after page 2"]
@@ -404,7 +405,7 @@ async def test_a_gzip_bomb_is_dropped_once_the_decoded_bytes_pass_the_cap() -> N
 
 
 async def test_nested_content_codings_are_not_read() -> None:
-    """The issue's bomb: ``Content-Encoding: gzip, gzip``, 3.5 KB on the wire (here 64 MiB inside)."""
+    """A decompression bomb: ``Content-Encoding: gzip, gzip``, 3.5 KB on the wire (here 64 MiB inside)."""
     twice = _gzip([BOMB])
     assert len(twice) < 4096
     async with _server_answering(twice, "gzip, gzip") as http:

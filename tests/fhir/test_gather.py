@@ -106,7 +106,7 @@ async def test_an_operation_outcome_in_place_of_a_prefetch_value_is_fetched_inst
 async def test_a_prefetch_bundle_reporting_an_error_is_fetched_instead(
     dexrazoxane_body: dict[str, Any], settings: Settings, fake: FakeFhirServer
 ) -> None:
-    # An empty Condition list read as complete would deny for want of a diagnosis (CONTRACT §2).
+    # An empty Condition list read as complete would deny for want of a diagnosis (docs/decisions.md).
     dexrazoxane_body["prefetch"]["conditions"] = {
         "resourceType": "Bundle",
         "type": "searchset",
@@ -618,7 +618,7 @@ async def test_a_required_key_from_a_refused_server_is_a_coarse_412(
     del dexrazoxane_body["prefetch"]["conditions"]
     with pytest.raises(MissingData) as raised:
         await gather(dexrazoxane_body, settings)
-    # Coarse: the setting that would allow it is named (issue 12), the address is not echoed.
+    # Coarse: the setting that would allow it is named, the address is not echoed.
     assert raised.value.message.endswith(
         "conditions (no usable fhirServer). fhirServer would be read with CDS_FHIR_SERVER_ALLOWLIST set"
     )

@@ -1,4 +1,4 @@
-"""CONTRACT §2.1, "A partial read is not a record" (issue 13, item 1), end to end.
+""" "A partial read is not a record", docs/prefetch.md "Partial reads", end to end.
 
 The adult of fhir_fixtures/policy/I.A.3.a-approve-adult-cumulative-300 (six doxorubicin doses of
 50 mg/m², approved), with some prefetch keys left out so that they are read from a FHIR server (the
@@ -107,7 +107,7 @@ async def test_a_well_paged_history_is_read_whole_and_approved() -> None:
 
 @pytest.mark.parametrize("fault", FAULTS)
 async def test_a_partial_administration_history_is_a_412_naming_the_key(fault: str) -> None:
-    # Issue 13: an adult with 300 mg/m² given was denied on the two doses of the first page.
+    # Before this rule, an adult with 300 mg/m² given was denied on the two doses of the first page.
     body, held = request_without("medicationAdministrations")
     fake = FakeFhirServer(SERVER, held, max_page_size=2, paging_faults={"MedicationAdministration": fault})
     with pytest.raises(MissingData) as raised:

@@ -1,4 +1,4 @@
-"""Issue 6, "done when": a request with no prefetch and a fhirServer decides exactly as the same request
+"""A request with no prefetch and a fhirServer decides exactly as the same request
 with full prefetch (CDS Hooks 2.0 S2 L272: prefetched data "MUST be equivalent to the data the CDS Service
 would receive if it were making its own call")."""
 

@@ -1,5 +1,5 @@
 """Every order-sign request example of the specifications (fhir_fixtures/spec/) and the sandbox's shapes are
-processed without an error: gathered, decided, and answered 200 by the app (CONTRACT §7)."""
+processed without an error: gathered, decided, and answered 200 by the app (docs/api.md "Bad input")."""
 
 from __future__ import annotations
 

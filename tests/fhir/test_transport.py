@@ -198,7 +198,7 @@ async def test_tls_to_the_pinned_address_still_names_and_verifies_the_host(tmp_p
 async def test_a_hook_naming_such_a_server_sends_it_nothing(
     serve_app: ServeApp, make_settings: Any, loopback: LoopbackServer, checked: bool
 ) -> None:
-    """The issue's finding end to end: an empty allowlist, a fhirServer whose name resolves to 127.0.0.1,
+    """DNS rebinding end to end: an empty allowlist, a fhirServer whose name resolves to 127.0.0.1,
     the caller's bearer token, a dexrazoxane order whose conditions are not prefetched: the server is never
     contacted and the hook answers 412 for what it could not read. The control turns the check off and
     sees the token arrive, so the test does reach the network."""

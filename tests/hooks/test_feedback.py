@@ -233,7 +233,7 @@ async def test_an_item_without_a_readable_timestamp_is_recorded_flagged(
     serve_app: ServeApp, make_settings: Any, timestamp: Any
 ) -> None:
     """The spec requires outcomeTimestamp; a missing or unreadable one still leaves the EHR's report worth
-    keeping (issue 14): recorded without it, flagged."""
+    keeping: recorded without it, flagged."""
     settings = make_settings()
     async with serve_app(settings) as client:
         response = await client.post(
@@ -264,7 +264,7 @@ async def test_an_accepted_item_without_suggestions_is_recorded_flagged_and_coun
     serve_app: ServeApp, make_settings: Any, item: dict[str, Any]
 ) -> None:
     """The spec requires acceptedSuggestions for accepted outcomes; a client that leaves it empty still
-    reported an acceptance: kept (issue 14), flagged as lacking the suggestion ids."""
+    reported an acceptance: kept, flagged as lacking the suggestion ids."""
     before = REGISTRY.get_sample_value("cds_feedback_flagged_total", {"flag": "accepted_without_suggestions"})
     settings = make_settings()
     async with serve_app(settings) as client:

@@ -45,7 +45,8 @@ def test_extravasation_is_three_days_inclusive() -> None:
 
 
 def test_an_extravasation_approval_runs_three_days_from_the_courses_first_dose() -> None:
-    """CONTRACT §2: I.B starts on the order's first scheduled day (else its date) and ends 2 days later."""
+    """docs/decisions.md: I.B starts on the order's first scheduled day (else its date) and ends 2 days
+    later."""
     signed_the_day_before = adult_on_doxorubicin(course_first_day=Fact(date(2026, 11, 29)))
     period = approval_period(signed_the_day_before, "I.B")
     assert (period.start, period.end) == (date(2026, 11, 29), date(2026, 12, 1))

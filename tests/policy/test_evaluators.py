@@ -257,7 +257,8 @@ def test_i_b_1_and_i_b_3() -> None:
     assert outcome_of(adult, adult_on_doxorubicin(age_years=Fact(18))) is MET
     assert outcome_of(adult, adult_on_doxorubicin(age_years=Fact(17))) is NOT_MET
     assert outcome_of(adult, adult_on_doxorubicin(age_years=Fact(None))) is UNKNOWN
-    # A course that starts after the order is signed: the age on its first day decides (CONTRACT §2, §3).
+    # A course that starts after the order is signed: the age on its first day decides (docs/decisions.md,
+    # docs/facts.md).
     turned_18 = adult_on_doxorubicin(
         age_years=Fact(17),
         age_on_course_start=Fact(18, ("Patient/p",)),
@@ -322,7 +323,7 @@ def test_reasons_name_only_the_parts_that_decide() -> None:
 
 
 def test_evidence_the_payer_reviews_is_never_settled_by_a_tick() -> None:
-    """CONTRACT §2.1: I.A.5.b / II.A.4.b are never met by the service."""
+    """docs/facts.md "Record integrity": I.A.5.b / II.A.4.b are never met by the service."""
     for criterion, read in (
         ("I.A.5.b", ev.supporting_evidence_initial),
         ("II.A.4.b", ev.supporting_evidence_continued),

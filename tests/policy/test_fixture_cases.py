@@ -1,7 +1,8 @@
 """Every hook request under fhir_fixtures/ that has a `<name>.expect.json` beside it, decided end to end:
 gathered as the service gathers it (full prefetch, so no FHIR server is called), facts extracted,
-the policy tree evaluated, the determination rendered as CONTRACT §4 JSON and compared with the
-outcome worked by hand. Case ids are the file names, named after the policy section they exercise."""
+the policy tree evaluated, the determination rendered as determination JSON (docs/determination.md) and
+compared with the outcome worked by hand. Case ids are the file names, named after the policy section they
+exercise."""
 
 from __future__ import annotations
 

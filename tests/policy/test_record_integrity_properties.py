@@ -1,4 +1,4 @@
-"""CONTRACT §2.1 record-integrity rulings as properties over every fixture request:
+"""docs/facts.md "Record integrity" record-integrity rulings as properties over every fixture request:
 
 * one dose is counted once: charting every timed administration a second time (another id, seconds
   differing, written in another offset) leaves the determination as it was;

@@ -1,6 +1,6 @@
-"""CONTRACT §2.1 "Nothing depends on resource order": the same resources in another order give the same
-determination. Every list in every fixture request (draftOrders entries, prefetch bundle entries,
-codings, dosage lines, identifiers...) is shuffled by hypothesis and the request decided again: the
+""" "Nothing depends on resource order", docs/facts.md "Record integrity": the same resources in another order
+give the same determination. Every list in every fixture request (draftOrders entries, prefetch bundle
+entries, codings, dosage lines, identifiers...) is shuffled by hypothesis and the request decided again: the
 decision, pathway, every criterion's outcome and evidence, the approval period, the documentation asked
 for and the facts must not change."""
 

@@ -1,5 +1,5 @@
-"""What the Inferno CRD server kit checks on an order-sign response (reference/davinci-crd.md §5.3), as
-plain assertions over the response JSON. Profile validation is approximated by fhir.resources R4 validation
+"""What the Inferno CRD server kit checks on an order-sign response (davinci-crd-test-kit, order-sign group),
+as plain assertions over the response JSON. Profile validation is approximated by fhir.resources R4 validation
 plus the CRD 2.0.1 MedicationRequest musts (status draft, authoredOn, requester)."""
 
 from __future__ import annotations

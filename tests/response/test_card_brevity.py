@@ -1,4 +1,4 @@
-"""A clinician gives a card seconds at order signing (issue 12): the Instructions card's detail stays under
+"""A clinician gives a card seconds at order signing: the Instructions card's detail stays under
 ~1,500 characters for an approve and ~2,500 for a pend, over every policy fixture, while the determination
 JSON keeps the whole tree with every reference."""
 

@@ -120,8 +120,8 @@ def test_not_applicable_has_no_coverage_information() -> None:
 
 @pytest.mark.parametrize("version", list(CrdVersion))
 def test_evidence_awaiting_the_payers_review_is_auth_needed_without_doc_needed(version: CrdVersion) -> None:
-    """CONTRACT §2.1: the evidence was received; nothing more to send, so no doc-needed, no doc-purpose
-    and no questionnaire (crd-ci-q1), and the reason says it awaits the payer's review."""
+    """docs/facts.md "Record integrity": the evidence was received; nothing more to send, so no doc-needed, no
+    doc-purpose and no questionnaire (crd-ci-q1), and the reason says it awaits the payer's review."""
     under_review = replace(pend(), documentation=(), evidence_under_review=("I.A.5.b",))
     extension = build(under_review, version)
     found = values(extension)

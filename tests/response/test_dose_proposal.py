@@ -220,7 +220,8 @@ def test_no_extravasation_proposal_that_would_halve_allowed_days() -> None:
 
 
 def test_a_malformed_timing_in_an_extravasation_draft_is_no_crash() -> None:
-    """Imperfect drafts (CONTRACT §7): a `timing` or `repeat` sent as a list or a string reads as absent."""
+    """Imperfect drafts (docs/api.md "Bad input"): a `timing` or `repeat` sent as a list or a string reads as
+    absent."""
     determination = over_extravasation_cap()
     for broken in ([{"repeat": {"count": 2}}], "daily", {"repeat": ["count", 2]}):
         order = copy.deepcopy(determination.order_resource)

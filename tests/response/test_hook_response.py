@@ -1,5 +1,6 @@
-"""The order-sign response as a CRD client and the Inferno CRD server kit see it (reference/davinci-crd.md
-§5.3, checks 3.6.05 to 3.6.12), for approve, deny and pend, in the 2.0.1-safe and 2.2 shapes."""
+"""The order-sign response as a CRD client and the Inferno CRD server kit see it (the
+davinci-crd-test-kit's order-sign checks 3.6.05 to 3.6.12), for approve, deny and pend, in the 2.0.1-safe and
+2.2 shapes."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def test_3_6_07_an_external_reference_card_links_the_policy(make: Callable[..., 
 @pytest.mark.parametrize("make", DECISIONS)
 def test_3_6_09_an_instructions_card(make: Callable[..., Determination]) -> None:
     (card,) = inferno_checks.instructions_cards(respond(make()))
-    # The deciding criteria with their outcome (CONTRACT §5); the pathway's root is always among them.
+    # The deciding criteria with their outcome (docs/response.md); the pathway's root is always among them.
     assert "- **I.A** " in card["detail"] and "### Deciding criteria" in card["detail"]
 
 
@@ -227,7 +228,7 @@ def test_every_card_names_the_plan_and_links_the_policy() -> None:
 def test_determinations_of_the_policy_tree_give_valid_responses(
     changes: dict[str, Any], decision: str
 ) -> None:
-    """End to end from ClinicalFacts through the real CP.PHAR.418 tree (workstream C) to the response."""
+    """End to end from ClinicalFacts through the real CP.PHAR.418 tree to the response."""
     order = draft_order()
     decided = determine(
         facts(
@@ -280,7 +281,8 @@ async def test_every_order_sign_fixture_answers_what_a_crd_client_expects(
     name: str, make_settings: Callable[..., Settings]
 ) -> None:
     """Through the app: each fixture request answers 200 with a response that passes the Inferno
-    order-sign checks, or 412 with an OperationOutcome when its data is out of reach (CONTRACT §1)."""
+    order-sign checks, or 412 with an OperationOutcome when its data is out of reach (docs/api.md
+    "Endpoints")."""
     # A fixture's fhirServer is never reached: the FHIR server answers that it holds nothing more.
     fhir = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(404)))
     app = create_app(make_settings(), http_client=fhir)

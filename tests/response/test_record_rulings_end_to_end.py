@@ -1,5 +1,5 @@
-"""CONTRACT §2.1 record rulings seen where the EHR sees them: the order-sign response (coverage
-information and the Instructions card) for the fixture requests named after each ruling."""
+"""docs/facts.md "Record integrity" record rulings seen where the EHR sees them: the order-sign response
+(coverage information and the Instructions card) for the fixture requests named after each ruling."""
 
 from __future__ import annotations
 

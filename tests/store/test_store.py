@@ -192,7 +192,7 @@ async def test_migrating_again_or_from_two_replicas_at_once_is_harmless(database
 
 
 async def test_nothing_per_determination_stays_in_memory(store: SqlStore) -> None:
-    """Issue 13 item 2: after many distinct heavy determinations the process holds no more memory than
+    """After many distinct heavy determinations the process holds no more memory than
     after a few (the store keeps rows in the database, nothing in the process)."""
     heavy = pend()
 

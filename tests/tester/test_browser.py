@@ -1,4 +1,4 @@
-"""The tester page in a real browser (issue 12): Debian's chromium driven by Playwright for Python, against
+"""The tester page in a real browser: Debian's chromium driven by Playwright for Python, against
 the real service (uvicorn on a free loopback port, authentication off) started as a subprocess.
 
 `scripts/test` installs chromium (scripts/ensure-apt); Playwright's own browser download is never used.
