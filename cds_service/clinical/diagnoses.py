@@ -39,6 +39,7 @@ from cds_service.clinical.fhir_read import (
     parse_date,
     status_of,
 )
+from cds_service.clinical.plausibility import Plausibility
 from cds_service.fhir.patient_scope import belongs_to_other_patient
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 from cds_service.thresholds import PEDIATRIC_AGE_BELOW
@@ -407,13 +408,23 @@ def signed_orders(pool: ResourcePool) -> list[Resource]:
 
 
 def recorded_diagnoses(
-    pool: ResourcePool, order: Resource, on: date | None = None, age: int | None = None
+    pool: ResourcePool,
+    order: Resource,
+    on: date | None = None,
+    age: int | None = None,
+    plausible: Plausibility | None = None,
 ) -> list[Diagnosis]:
     """Every diagnosis that counts on ``on``: current Conditions (remission included, not abated before
     then), and the reasons of every order being signed: the draft orders are one request, so the cancer a
     doxorubicin order signed with the dexrazoxane order names is a diagnosis of this one too. Beside
-    them, the diagnoses found only on claims, unread (``billed_diagnoses``)."""
-    found = [_condition_diagnosis(c) for c in pool.of_type("Condition") if condition_counts(c, on)]
+    them, the diagnoses found only on claims, unread (``billed_diagnoses``). A Condition whose date cannot
+    be (``plausible``: before the birth date, after the order) is read only beside what it would meet."""
+    found = _dated_plausibly(
+        [_condition_diagnosis(c) for c in pool.of_type("Condition") if condition_counts(c, on)],
+        on,
+        age,
+        plausible,
+    )
     signed = signed_orders(pool)
     if not any(each is order for each in signed):
         signed = [order, *signed]  # an order read from the record, not among the drafts (order-dispatch)
@@ -425,12 +436,42 @@ def recorded_diagnoses(
             # diagnoses nor nothing (not plausible is not a fact): read only beside what they would meet.
             found += _reasons_of_another_patients_order(each, pool, age)
             continue
-        for reason in order_reasons(each, pool):
+        for reason in _dated_plausibly(order_reasons(each, pool), on, age, plausible):
             key = f"{reason.reference}|{sorted(reason.icd)}|{sorted(reason.snomed)}|{reason.text}"
             if key not in seen:
                 seen.add(key)
                 found.append(reason)
     return found
+
+
+def _dated_plausibly(
+    diagnoses: list[Diagnosis], on: date | None, age: int | None, plausible: Plausibility | None
+) -> list[Diagnosis]:
+    """``diagnoses`` with each whose date cannot be (dated before the birth date, or after the order that
+    rests on it: ``Plausibility.dated_conflict``) read only beside the indications it would meet or leave
+    open, its date named: not plausible is not a fact, so such a record meets nothing, and is not nothing
+    either. The birth date stands (docs/decisions.md "A record dated before the birth")."""
+    if plausible is None or on is None:
+        return diagnoses
+    kept: list[Diagnosis] = []
+    for diagnosis in diagnoses:
+        why = plausible.dated_conflict(diagnosis.onset, on)
+        if not why:
+            kept.append(diagnosis)
+            continue
+        bears_on = diagnosis.bears_on | left_open(diagnosis, age) | names_histology(diagnosis.text)
+        if bears_on:
+            codes_said = ", ".join(sorted(diagnosis.icd | diagnosis.snomed)) or "a code not read"
+            kept.append(
+                replace(
+                    diagnosis,
+                    icd=frozenset(),
+                    snomed=frozenset(),
+                    unread=f"{codes_said} {why}: a date that cannot be, so not a diagnosis to decide on",
+                    bears_on=bears_on,
+                )
+            )
+    return kept
 
 
 _CLAIM_TYPES = ("ExplanationOfBenefit", "Claim")

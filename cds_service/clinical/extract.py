@@ -449,9 +449,14 @@ class _Diagnosed(NamedTuple):
 
 
 def _diagnosed(
-    pool: ResourcePool, order: Resource, start: date, age: int | None, elsewhere: list[dx.Diagnosis]
+    pool: ResourcePool,
+    order: Resource,
+    start: date,
+    age: int | None,
+    elsewhere: list[dx.Diagnosis],
+    plausible: Plausibility,
 ) -> _Diagnosed:
-    diagnoses = dx.recorded_diagnoses(pool, order, start, age) + elsewhere
+    diagnoses = dx.recorded_diagnoses(pool, order, start, age, plausible) + elsewhere
     past = dx.past_diagnoses(pool, start)
 
     def indication(read: Callable[[list[dx.Diagnosis]], Fact[bool]], name: str) -> Fact[bool]:
@@ -586,7 +591,7 @@ def extract_facts(
     elsewhere = _records_not_read(record).diagnoses(age.value)
     diagnosed = record.once(
         ("diagnoses", start, age.value, None if id(order) in signed else id(order)),
-        lambda: _diagnosed(pool, order, start, age.value, elsewhere),
+        lambda: _diagnosed(pool, order, start, age.value, elsewhere, plausible),
     )
     extravasation = dx.anthracycline_extravasation(pool, order, start, elsewhere)
     purpose = order_purpose(order, pool)
