@@ -927,7 +927,11 @@ def _drug_verdict(diagnosis: Diagnosis, on: date, pool: ResourcePool) -> Fact[bo
 
 
 def anthracycline_extravasation(
-    pool: ResourcePool, order: Resource, start: date, elsewhere: Iterable[Diagnosis] = ()
+    pool: ResourcePool,
+    order: Resource,
+    start: date,
+    elsewhere: Iterable[Diagnosis] = (),
+    plausible: Plausibility | None = None,
 ) -> Fact[bool]:
     """I.B.1, with the extravasations recorded only in words beside it (not read is not absent): a current
     Condition in the 7 days before the order (or undated) that names an extravasation under no code the
@@ -946,7 +950,7 @@ def anthracycline_extravasation(
             and (diagnosis.onset is None or start - EXTRAVASATION_WINDOW <= diagnosis.onset <= start)
         ):
             in_words.append(diagnosis)
-    found = _anthracycline_extravasation(pool, order, start)
+    found = _anthracycline_extravasation(pool, order, start, plausible)
     if found.value and in_words and not any(ref.startswith("Condition/") for ref in found.evidence):
         # Met on the order's bare reason and the drugs given at onset, while the event's own record (which
         # would decide, naming the drug) is not read: unknown, not met.
@@ -969,19 +973,35 @@ def anthracycline_extravasation(
     )
 
 
-def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date) -> Fact[bool]:
+def _anthracycline_extravasation(
+    pool: ResourcePool, order: Resource, start: date, plausible: Plausibility | None = None
+) -> Fact[bool]:
     """I.B.1 "Diagnosis of anthracycline-induced extravasation".
 
     A T80.810 event (not its sequela) is the order's reason, or a Condition with its onset in the 7 days
     before the order; and the anthracycline extravasated (``_drug_verdict``). A T80.810 Condition with no
-    onset date is unknown (the order pends for the date). Only current Conditions count (clinicalStatus
-    active, recurrence, relapse or none): a resolved or inactive one is a past extravasation, whether
-    dated or not. Any anthracycline-induced record settles it; else any unknown one leaves it unknown;
-    else those recorded as another drug's make it ``False`` with their evidence.
+    onset date is unknown (the order pends for the date), and so is one whose onset cannot be (before the
+    birth date, after the order: ``Plausibility.dated_conflict``), never absent. Only current Conditions
+    count (clinicalStatus active, recurrence, relapse or none): a resolved or inactive one is a past
+    extravasation, whether dated or not. Any anthracycline-induced record settles it; else any unknown one
+    leaves it unknown; else those recorded as another drug's make it ``False`` with their evidence.
     """
     candidates: list[tuple[Diagnosis, date]] = []
+    # Not plausible is not a fact: an extravasation dated before the birth date or after the order that
+    # rests on it (Plausibility.dated_conflict) has no onset the record can vouch for; the event is not
+    # absent for it, its onset is unknown (docs/facts.md "Dates that cannot be").
+    misdated: dict[str, str] = {}
+
+    def conflict(diagnosis: Diagnosis) -> str:
+        if plausible is None or not diagnosis.reference.startswith("Condition/"):
+            return ""
+        return plausible.dated_conflict(diagnosis.onset, start)
+
     for reason in order_reasons(order, pool):
         if not is_extravasation_diagnosis(reason):
+            continue
+        if reason.clinical_status in _CURRENT_EVENT and (why := conflict(reason)):
+            misdated[reason.reference] = why
             continue
         if reason.reference.startswith("Condition/") and (
             reason.clinical_status not in _CURRENT_EVENT
@@ -989,7 +1009,7 @@ def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: dat
         ):
             continue  # a Condition named as the reason is held to the same current-event rules
         candidates.append((reason, reason.onset or start))
-    undated: list[Diagnosis] = []
+    undated: dict[str, str] = {}
     for condition in pool.of_type("Condition"):
         if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
             continue
@@ -997,13 +1017,15 @@ def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: dat
         if diagnosis.clinical_status not in _CURRENT_EVENT or not is_extravasation_diagnosis(diagnosis):
             continue
         if diagnosis.onset is None:
-            undated.append(diagnosis)
+            undated[diagnosis.reference] = _without_onset_date(condition)
+        elif why := conflict(diagnosis):
+            misdated[diagnosis.reference] = why
         elif start - EXTRAVASATION_WINDOW <= diagnosis.onset <= start:
             candidates.append((diagnosis, diagnosis.onset))
     # A bare reasonCode is the order's word that an extravasation happened, dated by the order: when a
     # Condition records the event, that record (its date, the drug it names) is what I.B.1 reads.
     recorded = [(d, on) for d, on in candidates if d.reference.startswith("Condition/")]
-    if recorded or undated:
+    if recorded or undated or misdated:
         candidates = recorded
     # The latest extravasation first (ties by reference), never the first listed: the fact's evidence and
     # the course's onset must not depend on resource order (CONTRACT §2.1).
@@ -1015,12 +1037,15 @@ def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: dat
             return verdict
     reasons = [verdict.reason for verdict in verdicts if verdict.value is None]
     evidence = [ref for verdict in verdicts if verdict.value is None for ref in verdict.evidence]
-    if undated:
-        reasons.append("extravasation (T80.810) recorded without an onset date")
+    reasons += [
+        f"{reference}: extravasation (T80.810) {why}: a date that cannot be, so its onset is not known"
+        for reference, why in sorted(misdated.items())
+    ]
+    reasons += [f"{reference}: extravasation (T80.810) {why}" for reference, why in sorted(undated.items())]
     if tentative:
         reasons.append(_tentative(tentative, "extravasation (T80.810)").reason)
     if reasons:
-        evidence += [d.reference for d in undated + tentative]
+        evidence += [*sorted(misdated), *sorted(undated), *(d.reference for d in tentative)]
         return Fact(None, tuple(dict.fromkeys(evidence)), "; ".join(dict.fromkeys(reasons)))
     if verdicts:
         return Fact(
@@ -1029,6 +1054,19 @@ def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: dat
             "; ".join(dict.fromkeys(verdict.reason for verdict in verdicts)),
         )
     return Fact(False, (), "no anthracycline extravasation in the 7 days before the order")
+
+
+def _without_onset_date(condition: Resource) -> str:
+    """How an extravasation Condition with no onset date gives its onset, if at all: a text is not read
+    for a date (a date in words, "12/06/2026 10:40 AM", is read one way in one country and another way in
+    the next), nor an age or a range; said, so the reader sees what is there to settle it."""
+    written = condition.get("onsetString")
+    if isinstance(written, str) and written.strip():
+        return f"with its onset given only as text ({written.strip()[:40]!r}), not read as a date"
+    for key in ("onsetAge", "onsetRange", "onsetPeriod", "onsetDateTime"):
+        if condition.get(key) is not None:
+            return f"with an onset ({key}) that gives no date the service reads"
+    return "recorded without an onset date"
 
 
 def extravasation_onsets(pool: ResourcePool) -> list[date]:

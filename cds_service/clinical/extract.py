@@ -593,7 +593,7 @@ def extract_facts(
         ("diagnoses", start, age.value, None if id(order) in signed else id(order)),
         lambda: _diagnosed(pool, order, start, age.value, elsewhere, plausible),
     )
-    extravasation = dx.anthracycline_extravasation(pool, order, start, elsewhere)
+    extravasation = dx.anthracycline_extravasation(pool, order, start, elsewhere, plausible)
     purpose = order_purpose(order, pool)
     course_order = extravasation_course_order(
         order, pool, record.once(("doxorubicin signed",), lambda: signed_doxorubicin(pool))
@@ -618,7 +618,10 @@ def extract_facts(
         dx.extravasation_onset(pool, (reference,))
         for reference in (*extravasation.evidence, *extravasation.unread)
     ]
-    known_onsets = [found for found in onsets if found is not None]
+    # an onset dated before birth or after the order is no date (Plausibility.dated_conflict)
+    known_onsets = [
+        found for found in onsets if found is not None and not plausible.dated_conflict(found, start)
+    ]
     onset = max(known_onsets) if on_extravasation_pathway and known_onsets else None
     onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
     consult_onc_or_hem, consult_oncologist = record.once(
