@@ -121,8 +121,85 @@ def diagnosis_of(
             snomed.add(code)
     text = " ".join(part for part in (concept_text(concepts), concept_text(histology)) if part)
     unread, bears_on = _reading(found, text)
+    conflict = _code_against_text(found, icd, snomed, concepts, histology)
+    if conflict is not None:
+        unread, bears_on = conflict
+        icd, snomed = set(), set()
     return Diagnosis(
         frozenset(icd), frozenset(snomed), reference, status, onset, verification, text, unread, bears_on
+    )
+
+
+# The kind of cancer a code names by itself (its histology, not a site where one occurs): what its own
+# text is held to. Site codes are read against their text by ``_by_site``.
+_CODE_KINDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "metastatic_breast_cancer": (codes.ICD_BREAST, codes.SCT_BREAST),
+    "acute_lymphoblastic_leukemia": (codes.ICD_ALL, codes.SCT_ALL),
+    "aggressive_mature_b_cell_lymphoma": (codes.ICD_AGGRESSIVE_B_CELL, codes.SCT_AGGRESSIVE_B_CELL),
+    "hodgkin_lymphoma": (codes.ICD_HODGKIN, codes.SCT_HODGKIN),
+    "wilms_tumor": ((), codes.SCT_WILMS),
+    "neuroblastoma": ((), codes.SCT_NEUROBLASTOMA),
+    "soft_tissue_sarcoma": (codes.ICD_SOFT_TISSUE_SARCOMA, codes.SCT_SOFT_TISSUE_SARCOMA),
+}
+
+
+def _own_text(concepts: Any, histology: Any) -> str:
+    """What a diagnosis says of itself in words, beside its codes: the concept's ``text``, the displays of
+    codings in systems the service does not read (another name of the same record), and a histology
+    extension's words; never the display of a code read (a code's own title restates the code)."""
+    parts: list[str] = []
+    for concept in dicts(concepts):
+        if isinstance(concept.get("text"), str):
+            parts.append(concept["text"])
+        for coding in dicts(concept.get("coding")):
+            system = coding.get("system")
+            if (
+                system not in _ICD_SYSTEMS
+                and system != codes.SNOMED
+                and isinstance(coding.get("display"), str)
+            ):
+                parts.append(coding["display"])
+    parts.append(concept_text(histology))
+    return " ".join(part for part in parts if part).lower()
+
+
+def _code_against_text(
+    found: list[tuple[str, str]], icd: set[str], snomed: set[str], concepts: Any, histology: Any
+) -> tuple[str, frozenset[str]] | None:
+    """Not plausible is not a fact: a code naming a kind of cancer (C49.22 a soft tissue sarcoma) whose own
+    text names another (``"Osteosarcoma of left distal femur"``, a bone sarcoma; an indication of another
+    kind, or ``codes.OTHER_CANCER_KINDS``, ``codes.NOT_THE_KIND``) and not the code's: the record
+    contradicts itself, so it meets nothing and is read only beside what either could be (unknown, named).
+    Text that names the code's own kind, or adds only a site, a stage or metastases, is no conflict.
+    ``None`` when there is none."""
+    kinds = frozenset(
+        name
+        for name, (prefixes, concepts_listed) in _CODE_KINDS.items()
+        if any(code.startswith(prefixes) for code in icd) or snomed & concepts_listed
+    )
+    if not kinds:
+        return None
+    own = _own_text(concepts, histology)
+    if not own.strip():
+        return None
+    named = names_histology(own) & codes.CANCER_INDICATIONS
+    if named & kinds or any(_names(own, codes.SAME_KIND.get(kind, ())) for kind in kinds):
+        return None
+    other_words = (
+        *codes.OTHER_CANCER_KINDS,
+        *(w for kind in kinds for w in codes.NOT_THE_KIND.get(kind, ())),
+    )
+    if not named and not _names(own, other_words):
+        return None
+    said = ", ".join(
+        icd10.lookup(system, code).said() if system in _ICD_SYSTEMS else f"SNOMED CT {code}"
+        for system, code in found
+        if system in _ICD_SYSTEMS or system == codes.SNOMED
+    )
+    return (
+        f"{said} and its own text {own[:80]!r} name different cancers: the code and its text conflict, so "
+        "neither is a diagnosis to decide on",
+        kinds | named,
     )
 
 
