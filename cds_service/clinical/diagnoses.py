@@ -438,9 +438,24 @@ def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
             and _status_code(condition.get("verificationStatus")) not in _NOT_TRUE
         ):
             found.append(_condition_diagnosis(condition))
-        elif condition is None and (missing := missing_condition(target)) is not None:
+        elif (
+            condition is None
+            and not another_patients_record(pool, target)
+            and (missing := missing_condition(target)) is not None
+        ):
             found.append(missing)
     return found
+
+
+def another_patients_record(pool: ResourcePool, target: dict[str, Any]) -> bool:
+    """Whether a reference names a record the prefetch sent and the service set aside as another patient's
+    (``ResourcePool.other_patients``): received, so no sign of a read left incomplete, and read as another
+    patient's where it is read (``billed_diagnoses``: beside what it would meet, never as this patient's)."""
+    if not pool.other_patients:
+        return False
+    written = target.get("reference")
+    relative = relative_part(written) if isinstance(written, str) and not written.startswith("#") else None
+    return relative is not None and any(reference_of(kept) == relative for _key, kept in pool.other_patients)
 
 
 def missing_condition(target: dict[str, Any]) -> Diagnosis | None:
