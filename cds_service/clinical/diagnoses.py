@@ -81,6 +81,9 @@ class Diagnosis:
     # and the facts (ClinicalFacts names) it could bear on (``_reading``).
     unread: str = ""
     bears_on: frozenset[str] = frozenset()
+    # Elements of the Condition holding words the service does not read for a histology (its stage
+    # summary, a note): named where an indication is left open, as what could settle it
+    words_not_read: tuple[str, ...] = ()
 
     @property
     def tentative(self) -> bool:
@@ -413,7 +416,7 @@ def condition_counts(condition: Resource, on: date | None = None) -> bool:
 
 
 def _condition_diagnosis(condition: Resource) -> Diagnosis:
-    return diagnosis_of(
+    found = diagnosis_of(
         condition.get("code"),
         reference_of(condition),
         _status_code(condition.get("clinicalStatus")),
@@ -421,6 +424,22 @@ def _condition_diagnosis(condition: Resource) -> Diagnosis:
         _status_code(condition.get("verificationStatus")),
         _histology(condition),
     )
+    words = _words_not_read(condition)
+    return replace(found, words_not_read=words) if words else found
+
+
+def _words_not_read(condition: Resource) -> tuple[str, ...]:
+    """The elements of a Condition whose words are not read for a histology: ``stage`` (its summary or
+    assessment, where a staging system may name the tumour: "Wilms tumor, favorable histology - COG stage
+    III") and ``note`` (a pathology result written by hand)."""
+    found = []
+    if any(obj(stage.get("summary")) or stage.get("assessment") for stage in dicts(condition.get("stage"))):
+        found.append("stage summary")
+    if any(
+        isinstance(note.get("text"), str) and note["text"].strip() for note in dicts(condition.get("note"))
+    ):
+        found.append("note")
+    return tuple(found)
 
 
 def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
@@ -855,10 +874,7 @@ def _by_site(
     if open_records or in_text:
         reasons = []
         if open_records:
-            reasons.append(
-                f"coded by site only: {what} cannot be ruled out (a site code is not a histology; send the "
-                "pathology)"
-            )
+            reasons.append(_left_open_by_code(open_records, what))
         if in_text:
             reasons.append(f"{what} named in a diagnosis's text under a code that does not say it")
         site: Fact[bool] = Fact(None, _references(open_records + in_text), "; ".join(reasons))
@@ -873,6 +889,40 @@ def _by_site(
             f"the cancer coded at that site is charted as another histology ({charted}), not {what}",
         )
     return specific
+
+
+def _left_open_by_code(records: list[Diagnosis], what: str) -> str:
+    """Why records whose code names no histology leave ``what`` open: coded by a site where it occurs, or
+    as a cancer of no stated site or kind (C80.1, SNOMED CT "malignant neoplastic disease"); and the words
+    on them the service does not read for a histology (their stage summary, a note), named as what could
+    settle it."""
+    no_site = [d for d in records if _no_site(d)]
+    how = (
+        "coded as a cancer of no stated site or kind"
+        if len(no_site) == len(records)
+        else "coded by site only"
+        if not no_site
+        else "coded by site only or as a cancer of no stated site or kind"
+    )
+    unread = "; ".join(
+        dict.fromkeys(
+            f"{d.reference}: its {' and '.join(d.words_not_read)} "
+            f"{'are' if len(d.words_not_read) > 1 else 'is'} not read for a histology"
+            for d in records
+            if d.words_not_read
+        )
+    )
+    return f"{how}: {what} cannot be ruled out (a code that names no histology; send the pathology)" + (
+        f"; {unread}" if unread else ""
+    )
+
+
+def _no_site(diagnosis: Diagnosis) -> bool:
+    """A cancer code naming neither a site nor a kind: ICD-10 C80 or SNOMED CT malignant neoplastic
+    disease / malignant tumour of unknown origin (``codes.SCT_NO_SITE``)."""
+    return bool(diagnosis.icd_starts(("C80",)) or diagnosis.snomed & codes.SCT_NO_SITE) and not any(
+        not code.startswith("C80") for code in diagnosis.icd
+    )
 
 
 def wilms_tumor(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:

@@ -540,3 +540,23 @@ def test_an_extravasation_dated_after_the_order_is_unknown_not_absent() -> None:
     pool = pool_of(worded, given, drafts=[uncited])
     fact = dx.anthracycline_extravasation(pool, uncited, date(2026, 12, 6))
     assert fact.value is None and "'12/06/2026 10:40 AM'" in fact.reason and "not read" in fact.reason
+
+
+def test_a_code_of_no_site_or_kind_says_so_and_names_the_words_not_read() -> None:
+    """C80.1 or SNOMED CT 'malignant neoplastic disease' is no site code: the reason says the code names
+    neither site nor kind, and names what on the record could settle it and is not read (the stage summary
+    where COG staging names Wilms tumour, a note holding the pathology)."""
+    staged = snomed_condition("w", "363346000")
+    staged["stage"] = [
+        {"summary": {"text": "Wilms tumor (nephroblastoma), favorable histology - COG stage III"}}
+    ]
+    fact = dx.wilms_tumor(recorded(staged), 4)
+    assert fact.value is None
+    assert "coded as a cancer of no stated site or kind" in fact.reason and "site only" not in fact.reason
+    assert "Condition/w: its stage summary is not read for a histology" in fact.reason
+    noted = condition("n", "C80.1")
+    noted["note"] = [{"text": "Path 8/18: poorly differentiated neuroblastoma"}]
+    fact = dx.neuroblastoma(recorded(noted), 3)
+    assert fact.value is None and "Condition/n: its note is not read for a histology" in fact.reason
+    both = recorded(condition("k", "C64.1"), noted)
+    assert "coded by site only or as a cancer of no stated site or kind" in dx.wilms_tumor(both, 4).reason
