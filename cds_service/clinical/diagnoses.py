@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from cds_service.clinical import codes, icd10, vesicants
+from cds_service.clinical.code_systems import canonical
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import (
     codings,
@@ -156,11 +157,8 @@ def _own_text(concepts: Any, histology: Any) -> str:
             parts.append(concept["text"])
         for coding in dicts(concept.get("coding")):
             system = coding.get("system")
-            if (
-                system not in _ICD_SYSTEMS
-                and system != codes.SNOMED
-                and isinstance(coding.get("display"), str)
-            ):
+            read = isinstance(system, str) and canonical(system) in (*_ICD_SYSTEMS, codes.SNOMED)
+            if not read and isinstance(coding.get("display"), str):
                 parts.append(coding["display"])
     parts.append(concept_text(histology))
     return " ".join(part for part in parts if part).lower()
