@@ -399,9 +399,9 @@ OTHER_HISTOLOGY = (
     "wilms",
     "rhabdoid",
 )
-# A code and its own text that name different cancers conflict (docs/facts.md "A code and its own text"):
-# words naming a cancer that none of the policy's indications is (a pharmacist reads it as another
-# disease, whatever the code says). Histologies only, never a site (text that adds a site, a stage or
+# A code and its own text that name different cancers conflict (docs/facts.md "Plausibility", a code and
+# its own text): words naming a cancer that none of the policy's indications is (a pharmacist reads it as
+# another disease, whatever the code says). Histologies only, never a site (text that adds a site, a stage or
 # metastases to the code's kind is no conflict). Sources: WHO Classification of Tumours (5th ed.): bone
 # sarcomas (osteosarcoma, chondrosarcoma) are not soft tissue sarcomas (NCCN Bone Cancer v1.2025 against
 # Soft Tissue Sarcoma v2.2025); Kaposi sarcoma, carcinosarcoma, GIST and the myeloid, plasma cell and

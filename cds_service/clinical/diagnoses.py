@@ -1129,7 +1129,7 @@ def _anthracycline_extravasation(
     candidates: list[tuple[Diagnosis, date]] = []
     # Not plausible is not a fact: an extravasation dated before the birth date or after the order that
     # rests on it (Plausibility.dated_conflict) has no onset the record can vouch for; the event is not
-    # absent for it, its onset is unknown (docs/facts.md "Dates that cannot be").
+    # absent for it, its onset is unknown (docs/facts.md "Plausibility", dates that cannot be).
     misdated: dict[str, str] = {}
 
     def conflict(diagnosis: Diagnosis) -> str:

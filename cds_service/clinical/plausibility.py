@@ -317,8 +317,8 @@ class Plausibility:
         dated before the patient's birth, it contradicts the birth date or itself; dated after the order,
         it is an event the order could not have rested on when it was written (and, for an order signed
         today, one still to come). Either way its date is not a fact: the record meets nothing, and what it
-        would decide is unknown, named (docs/facts.md "Dates that cannot be"). The birth date itself
-        stands: see docs/decisions.md "A record dated before the birth"."""
+        would decide is unknown, named (docs/facts.md "Plausibility", dates that cannot be). The birth date
+        itself stands: see docs/decisions.md "A record dated before the birth"."""
         if day is None:
             return ""
         if self.before_birth(day):

@@ -1,8 +1,9 @@
-"""Writes the fourth set of "Not plausible is not a fact" and "Not read is not absent" cases (docs/facts.md
-"Dates that cannot be", "A code and its own text", "What is not read"; docs/decisions.md "A record dated
-before the birth"): diagnoses and extravasations whose date or whose own words contradict the rest of the
-record, so what they would decide is unknown, named (never met, never absent); and the controls that
-must not be read as conflicts (text adding a site and metastases to the code's kind).
+"""Writes the fourth set of "Not plausible is not a fact" and "Not read is not absent" cases
+(docs/facts.md "Plausibility": dates that cannot be, a code and its own text; "Diagnoses"; docs/decisions.md
+"A record dated before the birth"): diagnoses and extravasations whose date or whose own words
+contradict the rest of the record, so what they would decide is unknown, named (never met, never
+absent); and the controls that must not be read as conflicts (text adding a site and metastases to the
+code's kind).
 `2.2-not-plausible-<decision>-<what>.json` and `2.2-not-read-<decision>-<what>.json` plus `.expect.json`,
 each worked by hand from the rule and the policy.
 
