@@ -409,9 +409,9 @@ def _records_not_read(record: RecordIndex) -> Sweep:
     return record.once(("records not read",), lambda: sweep(record.pool))
 
 
-def _consultation(record: RecordIndex, start: date) -> tuple[Fact[bool], Fact[bool]]:
+def _consultation(record: RecordIndex, start: date, plausible: Plausibility) -> tuple[Fact[bool], Fact[bool]]:
     """The referrals read, and beside them the records no reader reads that name oncology or hematology."""
-    onc_or_hem, oncologist = consultation_facts(record.pool, start)
+    onc_or_hem, oncologist = consultation_facts(record.pool, start, plausible)
     swept = _records_not_read(record)
     return (
         swept.consultation(onc_or_hem, start, oncologist=False),
@@ -625,7 +625,7 @@ def extract_facts(
     onset = max(known_onsets) if on_extravasation_pathway and known_onsets else None
     onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
     consult_onc_or_hem, consult_oncologist = record.once(
-        ("consultation", start), lambda: _consultation(record, start)
+        ("consultation", start), lambda: _consultation(record, start, plausible)
     )
     dfci, cog = record.once(("protocols", start), lambda: protocol_facts(pool, start))
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)

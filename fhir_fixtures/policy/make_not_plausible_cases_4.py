@@ -119,6 +119,13 @@ def staged(summary: str) -> Callable[[Json], None]:
     return tweak
 
 
+def referral_authored(on: str) -> Callable[[Json], None]:
+    def tweak(body: Json) -> None:
+        resources(body, "serviceRequests")[0]["authoredOn"] = on
+
+    return tweak
+
+
 def both(*tweaks: Callable[[Json], None]) -> Callable[[Json], None]:
     def tweak(body: Json) -> None:
         for each in tweaks:
@@ -261,6 +268,22 @@ def cases() -> list[RecordCase]:
                 **EXTRAVASATION,
             ),
             extravasation_cited(None, f"{days(-1).strftime('%m/%d/%Y')} 10:40 AM"),
+        ),
+        # An internist prescribing, the oncology referral authored ten days after the order: a date that
+        # cannot be, so no consultation the order rests on (approved before)
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-oncology-referral-dated-after-the-order",
+                expect(
+                    "pend",
+                    criteria={"I.A.2": U},
+                    documentation=["I.A.2"],
+                    reasons={"I.A.2": ["after the order of", "a date that cannot be"]},
+                ),
+                specialty="internal medicine",
+                oncology_referral=True,
+            ),
+            referral_authored(days(10).isoformat()),
         ),
         # A cancer coded as malignant neoplastic disease, Wilms tumour named only in its stage summary: no
         # site code; the reason names what is not read (pend, as before)
