@@ -466,7 +466,7 @@ def _diagnosed(
     return _Diagnosed(
         indication(dx.metastatic_breast_cancer, "metastatic breast cancer"),
         indication(dx.acute_lymphoblastic_leukemia, "ALL"),
-        ph_status.ph_positive(diagnoses, pool.of_type("Observation")),
+        ph_status.ph_positive(diagnoses, pool.of_type("Observation"), start, plausible),
         dx.relapsed_or_refractory(diagnoses),
         indication(dx.aggressive_mature_b_cell_lymphoma, "aggressive mature B-cell lymphoma"),
         indication(dx.hodgkin_lymphoma, "Hodgkin lymphoma"),
