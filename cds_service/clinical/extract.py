@@ -627,7 +627,7 @@ def extract_facts(
     consult_onc_or_hem, consult_oncologist = record.once(
         ("consultation", start), lambda: _consultation(record, start, plausible)
     )
-    dfci, cog = record.once(("protocols", start), lambda: protocol_facts(pool, start))
+    dfci, cog = record.once(("protocols", start), lambda: protocol_facts(pool, start, plausible))
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)
     first_course_day = course_first_day(order, start)
 
