@@ -1087,7 +1087,7 @@ def anthracycline_extravasation(
             diagnosis.clinical_status in _CURRENT_EVENT
             and not is_extravasation_diagnosis(diagnosis)
             and "anthracycline_extravasation" in diagnosis.bears_on
-            and (diagnosis.onset is None or start - EXTRAVASATION_WINDOW <= diagnosis.onset <= start)
+            and _may_be_recent(diagnosis.onset, start, plausible)
         ):
             in_words.append(diagnosis)
     found = _anthracycline_extravasation(pool, order, start, plausible)
@@ -1105,12 +1105,20 @@ def anthracycline_extravasation(
     recent_elsewhere = [
         d
         for d in elsewhere
-        if "anthracycline_extravasation" in d.bears_on
-        and (d.onset is None or start - EXTRAVASATION_WINDOW <= d.onset <= start)
+        if "anthracycline_extravasation" in d.bears_on and _may_be_recent(d.onset, start, plausible)
     ]
     return not_read(
         found, [*in_words, *recent_elsewhere], "anthracycline_extravasation", "an anthracycline extravasation"
     )
+
+
+def _may_be_recent(onset: date | None, start: date, plausible: Plausibility | None) -> bool:
+    """Whether an extravasation in words could be the one the order treats: undated, dated in the 7 days
+    before the order, or dated where no date can be (before the birth, after the order: its onset is not
+    known, so it could be)."""
+    if onset is None or start - EXTRAVASATION_WINDOW <= onset <= start:
+        return True
+    return plausible is not None and bool(plausible.dated_conflict(onset, start))
 
 
 def _anthracycline_extravasation(

@@ -560,3 +560,15 @@ def test_a_code_of_no_site_or_kind_says_so_and_names_the_words_not_read() -> Non
     assert fact.value is None and "Condition/n: its note is not read for a histology" in fact.reason
     both = recorded(condition("k", "C64.1"), noted)
     assert "coded by site only or as a cancer of no stated site or kind" in dx.wilms_tumor(both, 4).reason
+
+
+def test_an_extravasation_in_words_dated_after_the_order_is_not_set_aside() -> None:
+    """An extravasation recorded only in words (no T80.810) dated after the order cannot be as dated: it
+    could be the one the order treats, so I.B.1 is not 'not met' beside it."""
+    order = medication_request("dex", DEXRAZOXANE, (1000, "mg/m2"), authored="2026-12-06")
+    worded = snomed_condition("w", "999999999", onset="2026-12-16")
+    worded["code"]["text"] = "Doxorubicin extravasation, right hand"
+    pool = pool_of(patient("1965-01-01"), worded, drafts=[order])
+    fact = dx.anthracycline_extravasation(pool, order, date(2026, 12, 6), (), Plausibility.of(pool))
+    assert fact.value is False and fact.unread == ("Condition/w",)
+    assert dx.anthracycline_extravasation(pool, order, date(2026, 12, 6)).unread == ()
