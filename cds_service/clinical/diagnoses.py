@@ -375,6 +375,7 @@ def past_diagnoses(pool: ResourcePool, on: date | None = None) -> list[Diagnosis
         for condition in pool.of_type("Condition")
         if not condition_counts(condition, on)
         and _status_code(condition.get("verificationStatus")) not in _NOT_TRUE
+        and not _contradicts_itself(condition)
     ]
 
 
@@ -528,12 +529,14 @@ def recorded_diagnoses(
     doxorubicin order signed with the dexrazoxane order names is a diagnosis of this one too. Beside
     them, the diagnoses found only on claims, unread (``billed_diagnoses``). A Condition whose date cannot
     be (``plausible``: before the birth date, after the order) is read only beside what it would meet."""
-    found = _dated_plausibly(
-        [_condition_diagnosis(c) for c in pool.of_type("Condition") if condition_counts(c, on)],
-        on,
-        age,
-        plausible,
-    )
+    current: list[Diagnosis] = []
+    for condition in pool.of_type("Condition"):
+        if why := _contradicts_itself(condition):
+            if (aside := _read_beside(_condition_diagnosis(condition), why, age)) is not None:
+                current.append(aside)
+        elif condition_counts(condition, on):
+            current.append(_condition_diagnosis(condition))
+    found = _dated_plausibly(current, on, age, plausible)
     signed = signed_orders(pool)
     if not any(each is order for each in signed):
         signed = [order, *signed]  # an order read from the record, not among the drafts (order-dispatch)
@@ -567,20 +570,45 @@ def _dated_plausibly(
         why = plausible.dated_conflict(diagnosis.onset, on)
         if not why:
             kept.append(diagnosis)
-            continue
-        bears_on = diagnosis.bears_on | left_open(diagnosis, age) | names_histology(diagnosis.text)
-        if bears_on:
-            codes_said = ", ".join(sorted(diagnosis.icd | diagnosis.snomed)) or "a code not read"
-            kept.append(
-                replace(
-                    diagnosis,
-                    icd=frozenset(),
-                    snomed=frozenset(),
-                    unread=f"{codes_said} {why}: a date that cannot be, so not a diagnosis to decide on",
-                    bears_on=bears_on,
-                )
-            )
+        elif (aside := _read_beside(diagnosis, f"{why}: a date that cannot be", age)) is not None:
+            kept.append(aside)
     return kept
+
+
+def _read_beside(diagnosis: Diagnosis, why: str, age: int | None) -> Diagnosis | None:
+    """``diagnosis`` read only beside the indications it would meet or leave open (``why`` it cannot be
+    decided on), or ``None`` when it bears on none."""
+    bears_on = diagnosis.bears_on | left_open(diagnosis, age) | names_histology(diagnosis.text)
+    if not bears_on:
+        return None
+    codes_said = ", ".join(sorted(diagnosis.icd | diagnosis.snomed)) or "a code not read"
+    return replace(
+        diagnosis,
+        icd=frozenset(),
+        snomed=frozenset(),
+        unread=f"{codes_said} {why}, so not a diagnosis to decide on",
+        bears_on=bears_on,
+    )
+
+
+def _contradicts_itself(condition: Resource) -> str:
+    """Why a Condition's own dates contradict each other (``""`` when they do not): an onset period that
+    ends before it starts, or an abatement before the onset. Which date is wrong cannot be told, so neither
+    its being current nor its being past is a fact (not plausible is not a fact): a year typed wrong in an
+    abatement must not make a current cancer a past one, nor the converse."""
+    if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
+        return ""
+    period = obj(condition.get("onsetPeriod"))
+    start = parse_date(condition.get("onsetDateTime")) or parse_date(period.get("start"))
+    end = parse_date(period.get("end"))
+    if start is not None and end is not None and end < start:
+        return f"has an onset period ending {end.isoformat()}, before it starts {start.isoformat()}"
+    abated = parse_date(condition.get("abatementDateTime")) or parse_date(
+        obj(condition.get("abatementPeriod")).get("start")
+    )
+    if start is not None and abated is not None and abated < start:
+        return f"is abated {abated.isoformat()}, before its onset {start.isoformat()}"
+    return ""
 
 
 _CLAIM_TYPES = ("ExplanationOfBenefit", "Claim")

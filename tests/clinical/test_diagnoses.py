@@ -572,3 +572,21 @@ def test_an_extravasation_in_words_dated_after_the_order_is_not_set_aside() -> N
     fact = dx.anthracycline_extravasation(pool, order, date(2026, 12, 6), (), Plausibility.of(pool))
     assert fact.value is False and fact.unread == ("Condition/w",)
     assert dx.anthracycline_extravasation(pool, order, date(2026, 12, 6)).unread == ()
+
+
+def test_a_condition_whose_own_dates_contradict_each_other_is_neither_current_nor_past() -> None:
+    """An abatement before the onset (a year typed wrong), or an onset period ending before it starts:
+    which date is wrong cannot be told, so the cancer is neither met on nor set aside as past: unknown."""
+    abated = condition("h", "C81.10", onset="2026-08-01")
+    abated["abatementDateTime"] = "2025-09-01"
+    fact = dx.hodgkin_lymphoma(recorded(abated))
+    assert (fact.value, fact.unread) == (False, ("Condition/h",))
+    assert "abated 2025-09-01, before its onset 2026-08-01" in fact.reason and "past" not in fact.reason
+    backwards = condition("h", "C81.10")
+    backwards["onsetPeriod"] = {"start": "2026-08-01", "end": "2025-08-01"}
+    assert dx.hodgkin_lymphoma(recorded(backwards)).unread == ("Condition/h",)
+    # an abatement after the onset is a past disease, as before
+    ended = condition("h", "C81.10", onset="2024-08-01", status="resolved")
+    ended["abatementDateTime"] = "2025-09-01"
+    assert dx.hodgkin_lymphoma(recorded(ended)).value is False
+    assert dx.hodgkin_lymphoma(recorded(ended)).unread == ()
