@@ -1184,6 +1184,8 @@ def _anthracycline_extravasation(
             or (reason.onset is not None and not start - EXTRAVASATION_WINDOW <= reason.onset <= start)
         ):
             continue  # a Condition named as the reason is held to the same current-event rules
+        if reason.onset is None and _onset_written(pool.resolve(reason.reference)):
+            continue  # its onset is written in a form not read: not dated by the order (undated, below)
         candidates.append((reason, reason.onset or start))
     undated: dict[str, str] = {}
     for condition in pool.of_type("Condition"):
@@ -1232,6 +1234,16 @@ def _anthracycline_extravasation(
     return Fact(False, (), "no anthracycline extravasation in the 7 days before the order")
 
 
+_ONSET_FORMS = ("onsetString", "onsetAge", "onsetRange", "onsetPeriod", "onsetDateTime")
+
+
+def _onset_written(condition: Resource | None) -> bool:
+    """Whether a Condition gives its onset in some form (a text, an age, a range, a date not read): a
+    Condition the order cites with no onset at all is dated by the order, one whose onset is written but
+    not read is not (its words may give another day)."""
+    return condition is not None and any(condition.get(key) is not None for key in _ONSET_FORMS)
+
+
 def _without_onset_date(condition: Resource) -> str:
     """How an extravasation Condition with no onset date gives its onset, if at all: a text is not read
     for a date (a date in words, "12/06/2026 10:40 AM", is read one way in one country and another way in
@@ -1239,7 +1251,7 @@ def _without_onset_date(condition: Resource) -> str:
     written = condition.get("onsetString")
     if isinstance(written, str) and written.strip():
         return f"with its onset given only as text ({written.strip()[:40]!r}), not read as a date"
-    for key in ("onsetAge", "onsetRange", "onsetPeriod", "onsetDateTime"):
+    for key in _ONSET_FORMS[1:]:
         if condition.get(key) is not None:
             return f"with an onset ({key}) that gives no date the service reads"
     return "recorded without an onset date"

@@ -86,10 +86,11 @@ def coded(code: tuple[str, str, str], text: str) -> Callable[[Json], None]:
     return tweak
 
 
-def extravasation_cited(onset: str | None, onset_text: str | None = None) -> Callable[[Json], None]:
+def extravasation_cited(
+    onset: str | None, onset_text: str | None = None, *, cited: bool = True
+) -> Callable[[Json], None]:
     """The extravasation Condition names doxorubicin; the dexrazoxane order cites it as its reason (no bare
-    reasonCode); its onset is ``onset`` (or only ``onset_text``, in which case the order does not cite it:
-    a Condition the order cites is dated by the order)."""
+    reasonCode), unless not ``cited``; its onset is ``onset``, or only ``onset_text``."""
 
     def tweak(body: Json) -> None:
         condition = _condition(body)
@@ -100,6 +101,7 @@ def extravasation_cited(onset: str | None, onset_text: str | None = None) -> Cal
             condition["recordedDate"] = onset
         if onset_text is not None:
             condition["onsetString"] = onset_text
+        if not cited:
             return
         for entry in body["context"]["draftOrders"]["entry"]:
             order = entry["resource"]
@@ -267,7 +269,23 @@ def cases() -> list[RecordCase]:
                 ),
                 **EXTRAVASATION,
             ),
-            extravasation_cited(None, f"{days(-1).strftime('%m/%d/%Y')} 10:40 AM"),
+            extravasation_cited(None, f"{days(-1).strftime('%m/%d/%Y')} 10:40 AM", cited=False),
+        ),
+        # Cited by the order, an onset given only in words is not dated by the order (a Condition cited
+        # with no onset at all is): the words give a day a month before (approved before)
+        RecordCase(
+            Case(
+                "2.2-not-read-pend-extravasation-cited-onset-only-as-text",
+                expect(
+                    "pend",
+                    "I.B",
+                    criteria={"I.B.1": U},
+                    documentation=["I.B.1"],
+                    reasons={"I.B.1": ["onset given only as text", "not read as a date"]},
+                ),
+                **EXTRAVASATION,
+            ),
+            extravasation_cited(None, days(-30).strftime("%m/%d/%Y")),
         ),
         # An internist prescribing, the oncology referral authored ten days after the order: a date that
         # cannot be, so no consultation the order rests on (approved before)

@@ -540,6 +540,14 @@ def test_an_extravasation_dated_after_the_order_is_unknown_not_absent() -> None:
     pool = pool_of(worded, given, drafts=[uncited])
     fact = dx.anthracycline_extravasation(pool, uncited, date(2026, 12, 6))
     assert fact.value is None and "'12/06/2026 10:40 AM'" in fact.reason and "not read" in fact.reason
+    # cited by the order, it is not dated by the order either: its words may give another day
+    worded["onsetString"] = "11/01/2026"
+    fact = dx.anthracycline_extravasation(pool_of(worded, given, drafts=[order]), order, date(2026, 12, 6))
+    assert fact.value is None and "'11/01/2026'" in fact.reason
+    del worded["onsetString"]
+    assert dx.anthracycline_extravasation(
+        pool_of(worded, given, drafts=[order]), order, date(2026, 12, 6)
+    ).value
 
 
 def test_a_code_of_no_site_or_kind_says_so_and_names_the_words_not_read() -> None:
