@@ -85,6 +85,9 @@ class Diagnosis:
     # Elements of the Condition holding words the service does not read for a histology (its stage
     # summary, a note): named where an indication is left open, as what could settle it
     words_not_read: tuple[str, ...] = ()
+    # The date is only the day the Condition was recorded (no onset given): a day after the order is then
+    # no conflict (``_dated_plausibly``)
+    recorded_only: bool = False
 
     @property
     def tentative(self) -> bool:
@@ -424,7 +427,10 @@ def _condition_diagnosis(condition: Resource) -> Diagnosis:
         _histology(condition),
     )
     words = _words_not_read(condition)
-    return replace(found, words_not_read=words) if words else found
+    recorded_only = found.onset is not None and not _onset_written(condition)
+    if words or recorded_only:
+        return replace(found, words_not_read=words, recorded_only=recorded_only)
+    return found
 
 
 def _words_not_read(condition: Resource) -> tuple[str, ...]:
@@ -567,7 +573,7 @@ def _dated_plausibly(
         return diagnoses
     kept: list[Diagnosis] = []
     for diagnosis in diagnoses:
-        why = plausible.dated_conflict(diagnosis.onset, on)
+        why = plausible.dated_conflict(diagnosis.onset, on, after=not diagnosis.recorded_only)
         if not why:
             kept.append(diagnosis)
         elif (aside := _read_beside(diagnosis, f"{why}: a date that cannot be", age)) is not None:

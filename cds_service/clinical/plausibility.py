@@ -312,18 +312,20 @@ class Plausibility:
         date allows)."""
         return day is not None and self._bounds is not None and day < self._bounds[0]
 
-    def dated_conflict(self, day: date | None, on: date) -> str:
+    def dated_conflict(self, day: date | None, on: date, *, after: bool = True) -> str:
         """Why a record the criteria of an order of ``on`` rest on cannot be as dated (``""`` when it can):
         dated before the patient's birth, it contradicts the birth date or itself; dated after the order,
         it is an event the order could not have rested on when it was written (and, for an order signed
         today, one still to come). Either way its date is not a fact: the record meets nothing, and what it
         would decide is unknown, named (docs/facts.md "Plausibility", dates that cannot be). The birth date
-        itself stands: see docs/decisions.md "A record dated before the birth"."""
+        itself stands: see docs/decisions.md "A record dated before the birth". ``after``: whether a day
+        after the order conflicts too (not for the day a diagnosis was recorded: the problem list may catch
+        up with an order already written)."""
         if day is None:
             return ""
         if self.before_birth(day):
             return f"dated {day.isoformat()}, before the birth date {str(self._written).strip()}"
-        if day > on:
+        if after and day > on:
             return f"dated {day.isoformat()}, after the order of {on.isoformat()} that rests on it"
         return ""
 

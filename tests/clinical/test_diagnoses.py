@@ -598,3 +598,13 @@ def test_a_condition_whose_own_dates_contradict_each_other_is_neither_current_no
     ended["abatementDateTime"] = "2025-09-01"
     assert dx.hodgkin_lymphoma(recorded(ended)).value is False
     assert dx.hodgkin_lymphoma(recorded(ended)).unread == ()
+
+
+def test_a_diagnosis_recorded_after_the_order_with_no_onset_is_no_conflict() -> None:
+    """The problem list may catch up with an order already written: a Condition with no onset, recorded
+    the day after the order, is read as before; recorded before the birth, it conflicts."""
+    later = condition("h", "C81.12")
+    later["recordedDate"] = "2026-12-07"
+    assert dx.hodgkin_lymphoma(dated_diagnoses(later)).value is True
+    later["recordedDate"] = "2005-01-01"
+    assert dx.hodgkin_lymphoma(dated_diagnoses(later)).unread == ("Condition/h",)
