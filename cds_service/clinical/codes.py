@@ -402,6 +402,54 @@ OTHER_HISTOLOGY = (
     "wilms",
     "rhabdoid",
 )
+# A code and its own text that name different cancers conflict (docs/facts.md "Plausibility", a code and
+# its own text): words naming a cancer that none of the policy's indications is (a pharmacist reads it as
+# another disease, whatever the code says). Histologies only, never a site (text that adds a site, a stage or
+# metastases to the code's kind is no conflict). Sources: WHO Classification of Tumours (5th ed.): bone
+# sarcomas (osteosarcoma, chondrosarcoma) are not soft tissue sarcomas (NCCN Bone Cancer v1.2025 against
+# Soft Tissue Sarcoma v2.2025); Kaposi sarcoma, carcinosarcoma, GIST and the myeloid, plasma cell and
+# other lymphoid neoplasms below are none of I.A.3.b's.
+OTHER_CANCER_KINDS = (
+    "osteosarcoma",
+    "chondrosarcoma",
+    "kaposi",
+    "carcinosarcoma",
+    "gastrointestinal stromal",
+    "melanoma",
+    "mesothelioma",
+    "myeloma",
+    "plasmacytoma",
+    "glioma",
+    "glioblastoma",
+    "medulloblastoma",
+    "retinoblastoma",
+    "hepatoblastoma",
+    "hepatocellular",
+    "myeloid",
+    "myelogenous",
+    "promyelocytic",
+    "myelodysplastic",
+    "chronic lymphocytic",
+    "hairy cell",
+    "mantle cell",
+    "germ cell",
+    "seminoma",
+)
+# Words of another cancer for one indication's code only: a Hodgkin code whose text says non-Hodgkin; a
+# sarcoma, Wilms or neuroblastoma code whose text says carcinoma or lymphoma (an epithelial or lymphoid
+# cancer, not a tumour of connective tissue or of the embryonic kidney or neural crest).
+NOT_THE_KIND: dict[str, tuple[str, ...]] = {
+    "hodgkin_lymphoma": ("non-hodgkin", "non hodgkin", "nonhodgkin"),
+    "soft_tissue_sarcoma": ("carcinoma", "lymphoma", "leukemia", "leukaemia"),
+    "wilms_tumor": ("carcinoma", "lymphoma"),
+    "neuroblastoma": ("carcinoma", "lymphoma"),
+}
+# Words that make the other cancer named the code's own kind: an extraskeletal (extraosseous) osteosarcoma
+# or chondrosarcoma arises in soft tissue and is classed with the soft tissue tumours (WHO Classification
+# of Tumours, Soft Tissue and Bone, 5th ed.), so coded C49 it is no conflict.
+SAME_KIND: dict[str, tuple[str, ...]] = {
+    "soft_tissue_sarcoma": ("extraskeletal", "extra-skeletal", "extraosseous", "extra-osseous"),
+}
 # Anthracycline-induced means the anthracycline extravasated (docs/facts.md "Record integrity"). The vesicants
 # and irritants that are not anthracyclines, by name and ATC (WHO ATC classes L01CA vinca alkaloids, L01DA
 # actinomycines, L01DC03 mitomycin, L01AA05 chlormethine, L01CX01 trabectedin, L01CD taxanes); mitoxantrone

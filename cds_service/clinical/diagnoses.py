@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from cds_service.clinical import codes, icd10, vesicants
+from cds_service.clinical.code_systems import canonical
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import (
     codings,
@@ -39,6 +40,7 @@ from cds_service.clinical.fhir_read import (
     parse_date,
     status_of,
 )
+from cds_service.clinical.plausibility import Plausibility
 from cds_service.fhir.patient_scope import belongs_to_other_patient
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 from cds_service.thresholds import PEDIATRIC_AGE_BELOW
@@ -80,6 +82,12 @@ class Diagnosis:
     # and the facts (ClinicalFacts names) it could bear on (``_reading``).
     unread: str = ""
     bears_on: frozenset[str] = frozenset()
+    # Elements of the Condition holding words the service does not read for a histology (its stage
+    # summary, a note): named where an indication is left open, as what could settle it
+    words_not_read: tuple[str, ...] = ()
+    # The date is only the day the Condition was recorded (no onset given): a day after the order is then
+    # no conflict (``_dated_plausibly``)
+    recorded_only: bool = False
 
     @property
     def tentative(self) -> bool:
@@ -120,8 +128,82 @@ def diagnosis_of(
             snomed.add(code)
     text = " ".join(part for part in (concept_text(concepts), concept_text(histology)) if part)
     unread, bears_on = _reading(found, text)
+    conflict = _code_against_text(found, icd, snomed, concepts, histology)
+    if conflict is not None:
+        unread, bears_on = conflict
+        icd, snomed = set(), set()
     return Diagnosis(
         frozenset(icd), frozenset(snomed), reference, status, onset, verification, text, unread, bears_on
+    )
+
+
+# The kind of cancer a code names by itself (its histology, not a site where one occurs): what its own
+# text is held to. Site codes are read against their text by ``_by_site``.
+_CODE_KINDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "metastatic_breast_cancer": (codes.ICD_BREAST, codes.SCT_BREAST),
+    "acute_lymphoblastic_leukemia": (codes.ICD_ALL, codes.SCT_ALL),
+    "aggressive_mature_b_cell_lymphoma": (codes.ICD_AGGRESSIVE_B_CELL, codes.SCT_AGGRESSIVE_B_CELL),
+    "hodgkin_lymphoma": (codes.ICD_HODGKIN, codes.SCT_HODGKIN),
+    "wilms_tumor": ((), codes.SCT_WILMS),
+    "neuroblastoma": ((), codes.SCT_NEUROBLASTOMA),
+    "soft_tissue_sarcoma": (codes.ICD_SOFT_TISSUE_SARCOMA, codes.SCT_SOFT_TISSUE_SARCOMA),
+}
+
+
+def _own_text(concepts: Any, histology: Any) -> str:
+    """What a diagnosis says of itself in words, beside its codes: the concept's ``text``, the displays of
+    codings in systems the service does not read (another name of the same record), and a histology
+    extension's words; never the display of a code read (a code's own title restates the code)."""
+    parts: list[str] = []
+    for concept in dicts(concepts):
+        if isinstance(concept.get("text"), str):
+            parts.append(concept["text"])
+        for coding in dicts(concept.get("coding")):
+            system = coding.get("system")
+            read = isinstance(system, str) and canonical(system) in (*_ICD_SYSTEMS, codes.SNOMED)
+            if not read and isinstance(coding.get("display"), str):
+                parts.append(coding["display"])
+    parts.append(concept_text(histology))
+    return " ".join(part for part in parts if part).lower()
+
+
+def _code_against_text(
+    found: list[tuple[str, str]], icd: set[str], snomed: set[str], concepts: Any, histology: Any
+) -> tuple[str, frozenset[str]] | None:
+    """Not plausible is not a fact: a code naming a kind of cancer (C49.22 a soft tissue sarcoma) whose own
+    text names another (``"Osteosarcoma of left distal femur"``, a bone sarcoma; an indication of another
+    kind, or ``codes.OTHER_CANCER_KINDS``, ``codes.NOT_THE_KIND``) and not the code's: the record
+    contradicts itself, so it meets nothing and is read only beside what either could be (unknown, named).
+    Text that names the code's own kind, or adds only a site, a stage or metastases, is no conflict.
+    ``None`` when there is none."""
+    kinds = frozenset(
+        name
+        for name, (prefixes, concepts_listed) in _CODE_KINDS.items()
+        if any(code.startswith(prefixes) for code in icd) or snomed & concepts_listed
+    )
+    if not kinds:
+        return None
+    own = _own_text(concepts, histology)
+    if not own.strip():
+        return None
+    named = names_histology(own) & codes.CANCER_INDICATIONS
+    if named & kinds or any(_names(own, codes.SAME_KIND.get(kind, ())) for kind in kinds):
+        return None
+    other_words = (
+        *codes.OTHER_CANCER_KINDS,
+        *(w for kind in kinds for w in codes.NOT_THE_KIND.get(kind, ())),
+    )
+    if not named and not _names(own, other_words):
+        return None
+    said = ", ".join(
+        icd10.lookup(system, code).said() if system in _ICD_SYSTEMS else f"SNOMED CT {code}"
+        for system, code in found
+        if system in _ICD_SYSTEMS or system == codes.SNOMED
+    )
+    return (
+        f"{said} and its own text {own[:80]!r} name different cancers: the code and its text conflict, so "
+        "neither is a diagnosis to decide on",
+        kinds | named,
     )
 
 
@@ -296,6 +378,7 @@ def past_diagnoses(pool: ResourcePool, on: date | None = None) -> list[Diagnosis
         for condition in pool.of_type("Condition")
         if not condition_counts(condition, on)
         and _status_code(condition.get("verificationStatus")) not in _NOT_TRUE
+        and not _contradicts_itself(condition)
     ]
 
 
@@ -335,7 +418,7 @@ def condition_counts(condition: Resource, on: date | None = None) -> bool:
 
 
 def _condition_diagnosis(condition: Resource) -> Diagnosis:
-    return diagnosis_of(
+    found = diagnosis_of(
         condition.get("code"),
         reference_of(condition),
         _status_code(condition.get("clinicalStatus")),
@@ -343,6 +426,25 @@ def _condition_diagnosis(condition: Resource) -> Diagnosis:
         _status_code(condition.get("verificationStatus")),
         _histology(condition),
     )
+    words = _words_not_read(condition)
+    recorded_only = found.onset is not None and not _onset_written(condition)
+    if words or recorded_only:
+        return replace(found, words_not_read=words, recorded_only=recorded_only)
+    return found
+
+
+def _words_not_read(condition: Resource) -> tuple[str, ...]:
+    """The elements of a Condition whose words are not read for a histology: ``stage`` (its summary or
+    assessment, where a staging system may name the tumour: "Wilms tumor, favorable histology - COG stage
+    III") and ``note`` (a pathology result written by hand)."""
+    found = []
+    if any(obj(stage.get("summary")) or stage.get("assessment") for stage in dicts(condition.get("stage"))):
+        found.append("stage summary")
+    if any(
+        isinstance(note.get("text"), str) and note["text"].strip() for note in dicts(condition.get("note"))
+    ):
+        found.append("note")
+    return tuple(found)
 
 
 def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
@@ -360,9 +462,24 @@ def order_reasons(order: Resource, pool: ResourcePool) -> list[Diagnosis]:
             and _status_code(condition.get("verificationStatus")) not in _NOT_TRUE
         ):
             found.append(_condition_diagnosis(condition))
-        elif condition is None and (missing := missing_condition(target)) is not None:
+        elif (
+            condition is None
+            and not another_patients_record(pool, target)
+            and (missing := missing_condition(target)) is not None
+        ):
             found.append(missing)
     return found
+
+
+def another_patients_record(pool: ResourcePool, target: dict[str, Any]) -> bool:
+    """Whether a reference names a record the prefetch sent and the service set aside as another patient's
+    (``ResourcePool.other_patients``): received, so no sign of a read left incomplete, and read as another
+    patient's where it is read (``billed_diagnoses``: beside what it would meet, never as this patient's)."""
+    if not pool.other_patients:
+        return False
+    written = target.get("reference")
+    relative = relative_part(written) if isinstance(written, str) and not written.startswith("#") else None
+    return relative is not None and any(reference_of(kept) == relative for _key, kept in pool.other_patients)
 
 
 def missing_condition(target: dict[str, Any]) -> Diagnosis | None:
@@ -408,13 +525,25 @@ def signed_orders(pool: ResourcePool) -> list[Resource]:
 
 
 def recorded_diagnoses(
-    pool: ResourcePool, order: Resource, on: date | None = None, age: int | None = None
+    pool: ResourcePool,
+    order: Resource,
+    on: date | None = None,
+    age: int | None = None,
+    plausible: Plausibility | None = None,
 ) -> list[Diagnosis]:
     """Every diagnosis that counts on ``on``: current Conditions (remission included, not abated before
     then), and the reasons of every order being signed: the draft orders are one request, so the cancer a
     doxorubicin order signed with the dexrazoxane order names is a diagnosis of this one too. Beside
-    them, the diagnoses found only on claims, unread (``billed_diagnoses``)."""
-    found = [_condition_diagnosis(c) for c in pool.of_type("Condition") if condition_counts(c, on)]
+    them, the diagnoses found only on claims, unread (``billed_diagnoses``). A Condition whose date cannot
+    be (``plausible``: before the birth date, after the order) is read only beside what it would meet."""
+    current: list[Diagnosis] = []
+    for condition in pool.of_type("Condition"):
+        if why := _contradicts_itself(condition):
+            if (aside := _read_beside(_condition_diagnosis(condition), why, age)) is not None:
+                current.append(aside)
+        elif condition_counts(condition, on):
+            current.append(_condition_diagnosis(condition))
+    found = _dated_plausibly(current, on, age, plausible)
     signed = signed_orders(pool)
     if not any(each is order for each in signed):
         signed = [order, *signed]  # an order read from the record, not among the drafts (order-dispatch)
@@ -426,12 +555,67 @@ def recorded_diagnoses(
             # diagnoses nor nothing (not plausible is not a fact): read only beside what they would meet.
             found += _reasons_of_another_patients_order(each, pool, age)
             continue
-        for reason in order_reasons(each, pool):
+        for reason in _dated_plausibly(order_reasons(each, pool), on, age, plausible):
             key = f"{reason.reference}|{sorted(reason.icd)}|{sorted(reason.snomed)}|{reason.text}"
             if key not in seen:
                 seen.add(key)
                 found.append(reason)
     return found
+
+
+def _dated_plausibly(
+    diagnoses: list[Diagnosis], on: date | None, age: int | None, plausible: Plausibility | None
+) -> list[Diagnosis]:
+    """``diagnoses`` with each whose date cannot be (dated before the birth date, or after the order that
+    rests on it: ``Plausibility.dated_conflict``) read only beside the indications it would meet or leave
+    open, its date named: not plausible is not a fact, so such a record meets nothing, and is not nothing
+    either. The birth date stands (docs/decisions.md "A record dated before the birth")."""
+    if plausible is None or on is None:
+        return diagnoses
+    kept: list[Diagnosis] = []
+    for diagnosis in diagnoses:
+        why = plausible.dated_conflict(diagnosis.onset, on, after=not diagnosis.recorded_only)
+        if not why:
+            kept.append(diagnosis)
+        elif (aside := _read_beside(diagnosis, f"{why}: a date that cannot be", age)) is not None:
+            kept.append(aside)
+    return kept
+
+
+def _read_beside(diagnosis: Diagnosis, why: str, age: int | None) -> Diagnosis | None:
+    """``diagnosis`` read only beside the indications it would meet or leave open (``why`` it cannot be
+    decided on), or ``None`` when it bears on none."""
+    bears_on = diagnosis.bears_on | left_open(diagnosis, age) | names_histology(diagnosis.text)
+    if not bears_on:
+        return None
+    codes_said = ", ".join(sorted(diagnosis.icd | diagnosis.snomed)) or "a code not read"
+    return replace(
+        diagnosis,
+        icd=frozenset(),
+        snomed=frozenset(),
+        unread=f"{codes_said} {why}, so not a diagnosis to decide on",
+        bears_on=bears_on,
+    )
+
+
+def _contradicts_itself(condition: Resource) -> str:
+    """Why a Condition's own dates contradict each other (``""`` when they do not): an onset period that
+    ends before it starts, or an abatement before the onset. Which date is wrong cannot be told, so neither
+    its being current nor its being past is a fact (not plausible is not a fact): a year typed wrong in an
+    abatement must not make a current cancer a past one, nor the converse."""
+    if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
+        return ""
+    period = obj(condition.get("onsetPeriod"))
+    start = parse_date(condition.get("onsetDateTime")) or parse_date(period.get("start"))
+    end = parse_date(period.get("end"))
+    if start is not None and end is not None and end < start:
+        return f"has an onset period ending {end.isoformat()}, before it starts {start.isoformat()}"
+    abated = parse_date(condition.get("abatementDateTime")) or parse_date(
+        obj(condition.get("abatementPeriod")).get("start")
+    )
+    if start is not None and abated is not None and abated < start:
+        return f"is abated {abated.isoformat()}, before its onset {start.isoformat()}"
+    return ""
 
 
 _CLAIM_TYPES = ("ExplanationOfBenefit", "Claim")
@@ -724,10 +908,7 @@ def _by_site(
     if open_records or in_text:
         reasons = []
         if open_records:
-            reasons.append(
-                f"coded by site only: {what} cannot be ruled out (a site code is not a histology; send the "
-                "pathology)"
-            )
+            reasons.append(_left_open_by_code(open_records, what))
         if in_text:
             reasons.append(f"{what} named in a diagnosis's text under a code that does not say it")
         site: Fact[bool] = Fact(None, _references(open_records + in_text), "; ".join(reasons))
@@ -742,6 +923,40 @@ def _by_site(
             f"the cancer coded at that site is charted as another histology ({charted}), not {what}",
         )
     return specific
+
+
+def _left_open_by_code(records: list[Diagnosis], what: str) -> str:
+    """Why records whose code names no histology leave ``what`` open: coded by a site where it occurs, or
+    as a cancer of no stated site or kind (C80.1, SNOMED CT "malignant neoplastic disease"); and the words
+    on them the service does not read for a histology (their stage summary, a note), named as what could
+    settle it."""
+    no_site = [d for d in records if _no_site(d)]
+    how = (
+        "coded as a cancer of no stated site or kind"
+        if len(no_site) == len(records)
+        else "coded by site only"
+        if not no_site
+        else "coded by site only or as a cancer of no stated site or kind"
+    )
+    unread = "; ".join(
+        dict.fromkeys(
+            f"{d.reference}: its {' and '.join(d.words_not_read)} "
+            f"{'are' if len(d.words_not_read) > 1 else 'is'} not read for a histology"
+            for d in records
+            if d.words_not_read
+        )
+    )
+    return f"{how}: {what} cannot be ruled out (a code that names no histology; send the pathology)" + (
+        f"; {unread}" if unread else ""
+    )
+
+
+def _no_site(diagnosis: Diagnosis) -> bool:
+    """A cancer code naming neither a site nor a kind: ICD-10 C80 or SNOMED CT malignant neoplastic
+    disease / malignant tumour of unknown origin (``codes.SCT_NO_SITE``)."""
+    return bool(diagnosis.icd_starts(("C80",)) or diagnosis.snomed & codes.SCT_NO_SITE) and not any(
+        not code.startswith("C80") for code in diagnosis.icd
+    )
 
 
 def wilms_tumor(diagnoses: list[Diagnosis], age: int | None = None) -> Fact[bool]:
@@ -889,7 +1104,11 @@ def _drug_verdict(diagnosis: Diagnosis, on: date, pool: ResourcePool) -> Fact[bo
 
 
 def anthracycline_extravasation(
-    pool: ResourcePool, order: Resource, start: date, elsewhere: Iterable[Diagnosis] = ()
+    pool: ResourcePool,
+    order: Resource,
+    start: date,
+    elsewhere: Iterable[Diagnosis] = (),
+    plausible: Plausibility | None = None,
 ) -> Fact[bool]:
     """I.B.1, with the extravasations recorded only in words beside it (not read is not absent): a current
     Condition in the 7 days before the order (or undated) that names an extravasation under no code the
@@ -905,10 +1124,10 @@ def anthracycline_extravasation(
             diagnosis.clinical_status in _CURRENT_EVENT
             and not is_extravasation_diagnosis(diagnosis)
             and "anthracycline_extravasation" in diagnosis.bears_on
-            and (diagnosis.onset is None or start - EXTRAVASATION_WINDOW <= diagnosis.onset <= start)
+            and _may_be_recent(diagnosis.onset, start, plausible)
         ):
             in_words.append(diagnosis)
-    found = _anthracycline_extravasation(pool, order, start)
+    found = _anthracycline_extravasation(pool, order, start, plausible)
     if found.value and in_words and not any(ref.startswith("Condition/") for ref in found.evidence):
         # Met on the order's bare reason and the drugs given at onset, while the event's own record (which
         # would decide, naming the drug) is not read: unknown, not met.
@@ -923,35 +1142,61 @@ def anthracycline_extravasation(
     recent_elsewhere = [
         d
         for d in elsewhere
-        if "anthracycline_extravasation" in d.bears_on
-        and (d.onset is None or start - EXTRAVASATION_WINDOW <= d.onset <= start)
+        if "anthracycline_extravasation" in d.bears_on and _may_be_recent(d.onset, start, plausible)
     ]
     return not_read(
         found, [*in_words, *recent_elsewhere], "anthracycline_extravasation", "an anthracycline extravasation"
     )
 
 
-def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: date) -> Fact[bool]:
+def _may_be_recent(onset: date | None, start: date, plausible: Plausibility | None) -> bool:
+    """Whether an extravasation in words could be the one the order treats: undated, dated in the 7 days
+    before the order, or dated where no date can be (before the birth, after the order: its onset is not
+    known, so it could be)."""
+    if onset is None or start - EXTRAVASATION_WINDOW <= onset <= start:
+        return True
+    return plausible is not None and bool(plausible.dated_conflict(onset, start))
+
+
+def _anthracycline_extravasation(
+    pool: ResourcePool, order: Resource, start: date, plausible: Plausibility | None = None
+) -> Fact[bool]:
     """I.B.1 "Diagnosis of anthracycline-induced extravasation".
 
     A T80.810 event (not its sequela) is the order's reason, or a Condition with its onset in the 7 days
     before the order; and the anthracycline extravasated (``_drug_verdict``). A T80.810 Condition with no
-    onset date is unknown (the order pends for the date). Only current Conditions count (clinicalStatus
-    active, recurrence, relapse or none): a resolved or inactive one is a past extravasation, whether
-    dated or not. Any anthracycline-induced record settles it; else any unknown one leaves it unknown;
-    else those recorded as another drug's make it ``False`` with their evidence.
+    onset date is unknown (the order pends for the date), and so is one whose onset cannot be (before the
+    birth date, after the order: ``Plausibility.dated_conflict``), never absent. Only current Conditions
+    count (clinicalStatus active, recurrence, relapse or none): a resolved or inactive one is a past
+    extravasation, whether dated or not. Any anthracycline-induced record settles it; else any unknown one
+    leaves it unknown; else those recorded as another drug's make it ``False`` with their evidence.
     """
     candidates: list[tuple[Diagnosis, date]] = []
+    # Not plausible is not a fact: an extravasation dated before the birth date or after the order that
+    # rests on it (Plausibility.dated_conflict) has no onset the record can vouch for; the event is not
+    # absent for it, its onset is unknown (docs/facts.md "Plausibility", dates that cannot be).
+    misdated: dict[str, str] = {}
+
+    def conflict(diagnosis: Diagnosis) -> str:
+        if plausible is None or not diagnosis.reference.startswith("Condition/"):
+            return ""
+        return plausible.dated_conflict(diagnosis.onset, start)
+
     for reason in order_reasons(order, pool):
         if not is_extravasation_diagnosis(reason):
+            continue
+        if reason.clinical_status in _CURRENT_EVENT and (why := conflict(reason)):
+            misdated[reason.reference] = why
             continue
         if reason.reference.startswith("Condition/") and (
             reason.clinical_status not in _CURRENT_EVENT
             or (reason.onset is not None and not start - EXTRAVASATION_WINDOW <= reason.onset <= start)
         ):
             continue  # a Condition named as the reason is held to the same current-event rules
+        if reason.onset is None and _onset_written(pool.resolve(reason.reference)):
+            continue  # its onset is written in a form not read: not dated by the order (undated, below)
         candidates.append((reason, reason.onset or start))
-    undated: list[Diagnosis] = []
+    undated: dict[str, str] = {}
     for condition in pool.of_type("Condition"):
         if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
             continue
@@ -959,13 +1204,15 @@ def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: dat
         if diagnosis.clinical_status not in _CURRENT_EVENT or not is_extravasation_diagnosis(diagnosis):
             continue
         if diagnosis.onset is None:
-            undated.append(diagnosis)
+            undated[diagnosis.reference] = _without_onset_date(condition)
+        elif why := conflict(diagnosis):
+            misdated[diagnosis.reference] = why
         elif start - EXTRAVASATION_WINDOW <= diagnosis.onset <= start:
             candidates.append((diagnosis, diagnosis.onset))
     # A bare reasonCode is the order's word that an extravasation happened, dated by the order: when a
     # Condition records the event, that record (its date, the drug it names) is what I.B.1 reads.
     recorded = [(d, on) for d, on in candidates if d.reference.startswith("Condition/")]
-    if recorded or undated:
+    if recorded or undated or misdated:
         candidates = recorded
     # The latest extravasation first (ties by reference), never the first listed: the fact's evidence and
     # the course's onset must not depend on resource order (docs/facts.md "Record integrity").
@@ -977,12 +1224,15 @@ def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: dat
             return verdict
     reasons = [verdict.reason for verdict in verdicts if verdict.value is None]
     evidence = [ref for verdict in verdicts if verdict.value is None for ref in verdict.evidence]
-    if undated:
-        reasons.append("extravasation (T80.810) recorded without an onset date")
+    reasons += [
+        f"{reference}: extravasation (T80.810) {why}: a date that cannot be, so its onset is not known"
+        for reference, why in sorted(misdated.items())
+    ]
+    reasons += [f"{reference}: extravasation (T80.810) {why}" for reference, why in sorted(undated.items())]
     if tentative:
         reasons.append(_tentative(tentative, "extravasation (T80.810)").reason)
     if reasons:
-        evidence += [d.reference for d in undated + tentative]
+        evidence += [*sorted(misdated), *sorted(undated), *(d.reference for d in tentative)]
         return Fact(None, tuple(dict.fromkeys(evidence)), "; ".join(dict.fromkeys(reasons)))
     if verdicts:
         return Fact(
@@ -991,6 +1241,29 @@ def _anthracycline_extravasation(pool: ResourcePool, order: Resource, start: dat
             "; ".join(dict.fromkeys(verdict.reason for verdict in verdicts)),
         )
     return Fact(False, (), "no anthracycline extravasation in the 7 days before the order")
+
+
+_ONSET_FORMS = ("onsetString", "onsetAge", "onsetRange", "onsetPeriod", "onsetDateTime")
+
+
+def _onset_written(condition: Resource | None) -> bool:
+    """Whether a Condition gives its onset in some form (a text, an age, a range, a date not read): a
+    Condition the order cites with no onset at all is dated by the order, one whose onset is written but
+    not read is not (its words may give another day)."""
+    return condition is not None and any(condition.get(key) is not None for key in _ONSET_FORMS)
+
+
+def _without_onset_date(condition: Resource) -> str:
+    """How an extravasation Condition with no onset date gives its onset, if at all: a text is not read
+    for a date (a date in words, "12/06/2026 10:40 AM", is read one way in one country and another way in
+    the next), nor an age or a range; said, so the reader sees what is there to settle it."""
+    written = condition.get("onsetString")
+    if isinstance(written, str) and written.strip():
+        return f"with its onset given only as text ({written.strip()[:40]!r}), not read as a date"
+    for key in _ONSET_FORMS[1:]:
+        if condition.get(key) is not None:
+            return f"with an onset ({key}) that gives no date the service reads"
+    return "recorded without an onset date"
 
 
 def extravasation_onsets(pool: ResourcePool) -> list[date]:

@@ -410,9 +410,9 @@ def _records_not_read(record: RecordIndex) -> Sweep:
     return record.once(("records not read",), lambda: sweep(record.pool))
 
 
-def _consultation(record: RecordIndex, start: date) -> tuple[Fact[bool], Fact[bool]]:
+def _consultation(record: RecordIndex, start: date, plausible: Plausibility) -> tuple[Fact[bool], Fact[bool]]:
     """The referrals read, and beside them the records no reader reads that name oncology or hematology."""
-    onc_or_hem, oncologist = consultation_facts(record.pool, start)
+    onc_or_hem, oncologist = consultation_facts(record.pool, start, plausible)
     swept = _records_not_read(record)
     return (
         swept.consultation(onc_or_hem, start, oncologist=False),
@@ -450,9 +450,14 @@ class _Diagnosed(NamedTuple):
 
 
 def _diagnosed(
-    pool: ResourcePool, order: Resource, start: date, age: int | None, elsewhere: list[dx.Diagnosis]
+    pool: ResourcePool,
+    order: Resource,
+    start: date,
+    age: int | None,
+    elsewhere: list[dx.Diagnosis],
+    plausible: Plausibility,
 ) -> _Diagnosed:
-    diagnoses = dx.recorded_diagnoses(pool, order, start, age) + elsewhere
+    diagnoses = dx.recorded_diagnoses(pool, order, start, age, plausible) + elsewhere
     past = dx.past_diagnoses(pool, start)
 
     def indication(read: Callable[[list[dx.Diagnosis]], Fact[bool]], name: str) -> Fact[bool]:
@@ -462,7 +467,7 @@ def _diagnosed(
     return _Diagnosed(
         indication(dx.metastatic_breast_cancer, "metastatic breast cancer"),
         indication(dx.acute_lymphoblastic_leukemia, "ALL"),
-        ph_status.ph_positive(diagnoses, pool.of_type("Observation")),
+        ph_status.ph_positive(diagnoses, pool.of_type("Observation"), start, plausible),
         dx.relapsed_or_refractory(diagnoses),
         indication(dx.aggressive_mature_b_cell_lymphoma, "aggressive mature B-cell lymphoma"),
         indication(dx.hodgkin_lymphoma, "Hodgkin lymphoma"),
@@ -587,9 +592,9 @@ def extract_facts(
     elsewhere = _records_not_read(record).diagnoses(age.value)
     diagnosed = record.once(
         ("diagnoses", start, age.value, None if id(order) in signed else id(order)),
-        lambda: _diagnosed(pool, order, start, age.value, elsewhere),
+        lambda: _diagnosed(pool, order, start, age.value, elsewhere, plausible),
     )
-    extravasation = dx.anthracycline_extravasation(pool, order, start, elsewhere)
+    extravasation = dx.anthracycline_extravasation(pool, order, start, elsewhere, plausible)
     purpose = order_purpose(order, pool)
     course_order = extravasation_course_order(
         order, pool, record.once(("doxorubicin signed",), lambda: signed_doxorubicin(pool))
@@ -614,13 +619,16 @@ def extract_facts(
         dx.extravasation_onset(pool, (reference,))
         for reference in (*extravasation.evidence, *extravasation.unread)
     ]
-    known_onsets = [found for found in onsets if found is not None]
+    # an onset dated before birth or after the order is no date (Plausibility.dated_conflict)
+    known_onsets = [
+        found for found in onsets if found is not None and not plausible.dated_conflict(found, start)
+    ]
     onset = max(known_onsets) if on_extravasation_pathway and known_onsets else None
     onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
     consult_onc_or_hem, consult_oncologist = record.once(
-        ("consultation", start), lambda: _consultation(record, start)
+        ("consultation", start), lambda: _consultation(record, start, plausible)
     )
-    dfci, cog = record.once(("protocols", start), lambda: protocol_facts(pool, start))
+    dfci, cog = record.once(("protocols", start), lambda: protocol_facts(pool, start, plausible))
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)
     first_course_day = course_first_day(order, start)
 

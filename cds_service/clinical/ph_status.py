@@ -21,11 +21,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date
 
 from cds_service.clinical import codes
 from cds_service.clinical.diagnoses import Diagnosis, found_among, matching, not_read
 from cds_service.clinical.facts import Fact
-from cds_service.clinical.fhir_read import codings, concept_text, dicts, obj, plain_codes, status_of
+from cds_service.clinical.fhir_read import (
+    codings,
+    concept_text,
+    dicts,
+    obj,
+    parse_date,
+    plain_codes,
+    status_of,
+)
+from cds_service.clinical.plausibility import Plausibility
 from cds_service.fhir.pool import Resource, reference_of
 
 _NOT_A_RESULT = frozenset({"entered-in-error", "cancelled"})
@@ -126,17 +136,30 @@ def _karyotype(observation: Resource) -> str | None:
     return None
 
 
-def ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) -> Fact[bool]:
+def ph_positive(
+    diagnoses: list[Diagnosis],
+    observations: Iterable[Resource],
+    on: date | None = None,
+    plausible: Plausibility | None = None,
+) -> Fact[bool]:
     """Ph+: SNOMED Ph+ ALL, any positive BCR-ABL1 result or a karyotype with t(9;22); Ph-: negative
     BCR-ABL1 results only; neither recorded: unknown. Beside it, what could not be read: a BCR-ABL1 result
-    or a karyotype whose value cannot be read, an Observation or a diagnosis naming BCR-ABL1 or the
+    or a karyotype whose value cannot be read, or whose date cannot be (before the birth, after the order of
+    ``on``: ``Plausibility.dated_conflict``), an Observation or a diagnosis naming BCR-ABL1 or the
     Philadelphia chromosome under a code not read."""
-    observations = results(observations)
+    lab: list[str] = []
+    kept: list[Resource] = []
+    for observation in observations:
+        why = _dated_conflict(observation, on, plausible)
+        if why and status_of(observation) not in _NOT_A_RESULT and is_read(observation):
+            lab.append(f"{reference_of(observation)}: a result {why}: a date that cannot be")
+        else:
+            kept.append(observation)
+    observations = results(kept)
     unread = [d for d in diagnoses if "ph_positive" in d.bears_on]
     found = _ph_positive(diagnoses, observations)
     if found.value:
         return found
-    lab: list[str] = []
     named = {d.reference for d in unread}  # a record swept already (clinical.records_not_read) is named once
     for observation in observations:
         reference = reference_of(observation)
@@ -165,6 +188,18 @@ def ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) ->
         reason=f"{found.reason}; {'; '.join(dict.fromkeys(lab))}",
         unread=tuple(dict.fromkeys((*found.unread, *refs))),
     )
+
+
+def _dated_conflict(observation: Resource, on: date | None, plausible: Plausibility | None) -> str:
+    """Why a result's date (``effective[x]``, else ``issued``) cannot be, or ``""``."""
+    if on is None or plausible is None:
+        return ""
+    when = (
+        parse_date(observation.get("effectiveDateTime"))
+        or parse_date(obj(observation.get("effectivePeriod")).get("start"))
+        or parse_date(observation.get("issued"))
+    )
+    return plausible.dated_conflict(when, on)
 
 
 def _ph_positive(diagnoses: list[Diagnosis], observations: Iterable[Resource]) -> Fact[bool]:

@@ -19,7 +19,8 @@ criterion or to size a dose. The rules live here, in one place, and the readers 
 * a limb amputation recorded (``Plausibility.amputated_by``, read by ``clinical.amputations``): a height
   and weight give no amputee's BSA, so only a BSA charted since the amputation sizes a later dose;
 * records dated before the patient's birth (``Plausibility.before_birth``): an administration so dated is
-  never a dose;
+  never a dose; a diagnosis or an extravasation dated before birth or after the order that rests on it
+  (``Plausibility.dated_conflict``) meets nothing, and what it would decide is unknown;
 * a single dose no regimen gives (``dose_not_credible``, asked by ``clinical.doses`` and the ratio).
 
 Pure: the pool's Patient and the dates given; no clock.
@@ -311,6 +312,23 @@ class Plausibility:
         """Whether ``day`` is surely before the patient was born (before the earliest day a partial birth
         date allows)."""
         return day is not None and self._bounds is not None and day < self._bounds[0]
+
+    def dated_conflict(self, day: date | None, on: date, *, after: bool = True) -> str:
+        """Why a record the criteria of an order of ``on`` rest on cannot be as dated (``""`` when it can):
+        dated before the patient's birth, it contradicts the birth date or itself; dated after the order,
+        it is an event the order could not have rested on when it was written (and, for an order signed
+        today, one still to come). Either way its date is not a fact: the record meets nothing, and what it
+        would decide is unknown, named (docs/facts.md "Plausibility", dates that cannot be). The birth date
+        itself stands: see docs/decisions.md "A record dated before the birth". ``after``: whether a day
+        after the order conflicts too (not for the day a diagnosis was recorded: the problem list may catch
+        up with an order already written)."""
+        if day is None:
+            return ""
+        if self.before_birth(day):
+            return f"dated {day.isoformat()}, before the birth date {str(self._written).strip()}"
+        if after and day > on:
+            return f"dated {day.isoformat()}, after the order of {on.isoformat()} that rests on it"
+        return ""
 
     def growing_on(self, day: date) -> bool:
         """Whether the patient is under 18 on ``day``; an age that cannot be read is taken as growing (a

@@ -29,6 +29,7 @@ from cds_service.clinical.dates import add_months
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import codings, concept_text, dicts, obj, parse_date, status_of
 from cds_service.clinical.orders import not_going_ahead
+from cds_service.clinical.plausibility import Plausibility
 from cds_service.clinical.schedule import order_date
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
@@ -212,11 +213,16 @@ def _referral_dates(request: Resource) -> tuple[date | None, date | None, date |
     return authored, parse_date(period.get("start")), parse_date(period.get("end"))
 
 
-def _about_this_therapy(request: Resource, on: date | None) -> str:
-    """Empty when the referral counts for an order dated ``on``, else why it does not."""
+def _about_this_therapy(request: Resource, on: date | None, plausible: Plausibility | None = None) -> str:
+    """Empty when the referral counts for an order dated ``on``, else why it does not. Authored after the
+    order or before the patient's birth (``Plausibility.dated_conflict``), its date cannot be: it is
+    no consultation the order rests on, and the fact stays unknown, named (docs/facts.md "Plausibility",
+    dates that cannot be)."""
     if on is None:
         return ""
     authored, start, end = _referral_dates(request)
+    if conflict := (plausible or Plausibility()).dated_conflict(authored, on):
+        return f"referral {conflict}: a date that cannot be"
     if (
         (start is not None or end is not None)
         and (start is None or start <= on)
@@ -238,7 +244,9 @@ def _about_this_therapy(request: Resource, on: date | None) -> str:
     return "referral has no date: whether it is about this therapy cannot be told"
 
 
-def consultation_facts(pool: ResourcePool, on: date | None = None) -> tuple[Fact[bool], Fact[bool]]:
+def consultation_facts(
+    pool: ResourcePool, on: date | None = None, plausible: Plausibility | None = None
+) -> tuple[Fact[bool], Fact[bool]]:
     """``(consult with oncology or hematology, consult with oncology)`` from referrals about this therapy:
     authored within the 12 months before ``on`` (the order date) or with a period covering it. An older
     one is named, but leaves the fact unknown (docs/facts.md "Record integrity")."""
@@ -261,7 +269,7 @@ def consultation_facts(pool: ResourcePool, on: date | None = None) -> tuple[Fact
                 snomed |= found.snomed
                 evidence.extend(found.evidence)
         specialties = _Specialties(frozenset(nucc), frozenset(snomed), tuple(evidence))
-        why_not = _about_this_therapy(request, on)
+        why_not = _about_this_therapy(request, on, plausible)
         for wanted, counted, stale in (
             (specialties.onc_or_hem(), onc_or_hem, stale_onc_or_hem),
             (specialties.oncologist(), oncologist, stale_oncologist),

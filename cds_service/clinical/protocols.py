@@ -25,6 +25,7 @@ from typing import Any
 from cds_service.clinical import codes
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import as_list, dicts, obj, parse_date, status_of
+from cds_service.clinical.plausibility import Plausibility
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 # ResearchSubject statuses meaning "on the protocol now" (R4 research-subject-status; STU3 "active":
@@ -88,21 +89,38 @@ def _ended_before(resource: Resource, on: date | None) -> bool:
     return on is not None and end is not None and end < on
 
 
-def _enrollment_texts(pool: ResourcePool, on: date | None) -> Iterator[tuple[str, tuple[str, ...]]]:
+def _misdated(resource: Resource, on: date | None, plausible: Plausibility | None) -> str:
+    """Why an enrollment's date cannot be (before the birth, or after the order: ``Plausibility.
+    dated_conflict``): a subject's enrollment by its period's start, a care plan by the day it was written
+    (``created``; its period may rightly start after the order). Such an enrollment meets nothing and is
+    named (docs/facts.md "Plausibility", dates that cannot be)."""
+    if on is None:
+        return ""
+    if resource.get("resourceType") == "CarePlan":
+        when = parse_date(resource.get("created"))
+    else:
+        when = parse_date(obj(resource.get("period")).get("start"))
+    return (plausible or Plausibility()).dated_conflict(when, on)
+
+
+def _enrollment_texts(
+    pool: ResourcePool, on: date | None, plausible: Plausibility | None
+) -> Iterator[tuple[str, tuple[str, ...], str]]:
     for subject in pool.of_type("ResearchSubject"):
         if status_of(subject) not in _ON_STUDY or _ended_before(subject, on):
             continue
         study = pool.resolve(subject.get("study"), within=subject)
         if study is not None and status_of(study) in _STUDY_NOT_TREATING:
             continue
+        why = _misdated(subject, on, plausible)
         if study is not None:
-            yield _study_text(study), (reference_of(subject), reference_of(study))
+            yield _study_text(study), (reference_of(subject), reference_of(study)), why
         else:
             display = (
                 subject.get("study", {}).get("display") if isinstance(subject.get("study"), dict) else None
             )
             if isinstance(display, str):
-                yield display.upper(), (reference_of(subject),)
+                yield display.upper(), (reference_of(subject),), why
     for plan in pool.of_type("CarePlan"):
         intent = plan.get("intent")
         if (
@@ -110,22 +128,39 @@ def _enrollment_texts(pool: ResourcePool, on: date | None) -> Iterator[tuple[str
             and not (isinstance(intent, str) and intent in _NOT_A_PLAN)
             and not _ended_before(plan, on)
         ):
-            yield _careplan_text(plan), (reference_of(plan),)
+            yield _careplan_text(plan), (reference_of(plan),), _misdated(plan, on, plausible)
 
 
-def _fact(evidence: list[str], what: str) -> Fact[bool]:
+def _fact(evidence: list[str], misdated: list[tuple[str, str]], what: str) -> Fact[bool]:
     if evidence:
         return Fact(True, tuple(dict.fromkeys(evidence)), f"enrolled in {what}")
+    if misdated:
+        said = "; ".join(
+            dict.fromkeys(f"{ref}: enrollment {why}: a date that cannot be" for ref, why in misdated)
+        )
+        return Fact(None, tuple(dict.fromkeys(ref for ref, _why in misdated)), f"{what}: {said}")
     return Fact(None, (), f"no enrollment in {what} recorded (seldom structured)")
 
 
-def protocol_facts(pool: ResourcePool, on: date | None = None) -> tuple[Fact[bool], Fact[bool]]:
-    """``(DFCI ALL 11-001 or 16-001, COG AALL1331)`` enrollment in force on ``on`` (the approval start)."""
+def protocol_facts(
+    pool: ResourcePool, on: date | None = None, plausible: Plausibility | None = None
+) -> tuple[Fact[bool], Fact[bool]]:
+    """``(DFCI ALL 11-001 or 16-001, COG AALL1331)`` enrollment in force on ``on`` (the approval start);
+    one whose start cannot be (before the birth, after the order) meets nothing and is named."""
     dfci: list[str] = []
     cog: list[str] = []
-    for text, evidence in _enrollment_texts(pool, on):
-        if names_dfci(text):
-            dfci.extend(evidence)
-        if names_cog_aall1331(text):
-            cog.extend(evidence)
-    return _fact(dfci, "DFCI ALL Protocol 11-001 or 16-001"), _fact(cog, "COG AALL1331")
+    dfci_misdated: list[tuple[str, str]] = []
+    cog_misdated: list[tuple[str, str]] = []
+    for text, evidence, why in _enrollment_texts(pool, on, plausible):
+        for named, found, misdated in (
+            (names_dfci(text), dfci, dfci_misdated),
+            (names_cog_aall1331(text), cog, cog_misdated),
+        ):
+            if named and why:
+                misdated.append((evidence[0], why))
+            elif named:
+                found.extend(evidence)
+    return (
+        _fact(dfci, dfci_misdated, "DFCI ALL Protocol 11-001 or 16-001"),
+        _fact(cog, cog_misdated, "COG AALL1331"),
+    )

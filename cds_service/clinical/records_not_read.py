@@ -223,6 +223,8 @@ def _missing(reference: dict[str, Any], resource: Resource, pool: ResourcePool) 
         return None
     if pool.resolve(reference, within=resource) is not None:
         return None
+    if diagnoses.another_patients_record(pool, reference):
+        return None  # received, set aside as another patient's and read as such
     display = reference.get("display")
     return relative, display.strip().lower()[:200] if isinstance(display, str) else ""
 

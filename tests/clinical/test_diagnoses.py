@@ -11,6 +11,7 @@ from cds_service.clinical.codes import ICD10CM, SNOMED
 from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.orders import dexrazoxane_orders
+from cds_service.clinical.plausibility import Plausibility
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import (
     DEXRAZOXANE,
@@ -430,3 +431,181 @@ def test_an_indication_not_met_names_the_past_diagnosis_set_aside() -> None:
     assert found.reason.endswith(
         "Condition/wilms (resolved) set aside: a past Wilms tumor, not the current indication"
     )
+
+
+def test_a_code_whose_own_text_names_another_cancer_meets_nothing() -> None:
+    """Not plausible is not a fact: C49.22 (soft tissue of the lower limb) whose own text says
+    osteosarcoma of the femur (a bone sarcoma, C40.22) contradicts itself: the sarcoma is unknown, named,
+    never met and never absent; so for a Hodgkin code written non-Hodgkin, or an ALL code written AML."""
+    bone = recorded(named("s", "C49.22", "Osteosarcoma of left distal femur, conventional osteoblastic"))
+    fact = dx.soft_tissue_sarcoma(bone)
+    assert fact.value is False and fact.unread == ("Condition/s",)  # unknown once the policy reads it
+    assert "C49.22" in fact.reason and "name different cancers" in fact.reason
+    for code, text, read in (
+        ("C81.10", "Diffuse non-Hodgkin lymphoma", dx.hodgkin_lymphoma),
+        ("C91.00", "Acute myeloid leukemia, M2", dx.acute_lymphoblastic_leukemia),
+        ("C83.30", "Mantle cell lymphoma", dx.aggressive_mature_b_cell_lymphoma),
+        ("C49.4", "Adenocarcinoma of the abdomen", lambda found: dx.soft_tissue_sarcoma(found, 40)),
+        ("C50.911", "Melanoma", dx.metastatic_breast_cancer),
+    ):
+        conflicting = read(recorded(named("c", code, text), condition("m", "C79.51")))
+        assert (conflicting.value, conflicting.unread) == (False, ("Condition/c",)), text
+    # a code of one indication whose text names another indication: unknown for both, met for neither
+    crossed = recorded(named("x", "C81.10", "Diffuse large B-cell lymphoma"))
+    assert dx.hodgkin_lymphoma(crossed).unread == ("Condition/x",)
+    assert dx.aggressive_mature_b_cell_lymphoma(crossed).unread == ("Condition/x",)
+    assert not dx.hodgkin_lymphoma(crossed).value and not dx.aggressive_mature_b_cell_lymphoma(crossed).value
+
+
+def test_text_that_adds_a_site_a_stage_or_metastases_to_the_codes_kind_is_no_conflict() -> None:
+    """Over-caution is a defect too: text naming the code's own kind, or only where it is, how far it has
+    gone or that it spread, agrees with the code; a site code is read against its text as before."""
+    for code, text, read in (
+        ("C49.22", "Leiomyosarcoma of left thigh, metastatic to lung", dx.soft_tissue_sarcoma),
+        ("C49.22", "Malignant neoplasm of left thigh, stage III", dx.soft_tissue_sarcoma),
+        ("C49.22", "Osteosarcoma, extraskeletal", dx.soft_tissue_sarcoma),
+        ("C81.10", "Nodular sclerosis Hodgkin lymphoma, stage IIB, mediastinum", dx.hodgkin_lymphoma),
+        ("C83.30", "DLBCL of the stomach", dx.aggressive_mature_b_cell_lymphoma),
+        ("C83.30", "Non-Hodgkin lymphoma, diffuse large B-cell type", dx.aggressive_mature_b_cell_lymphoma),
+        ("C91.00", "Pre-B ALL in first remission", dx.acute_lymphoblastic_leukemia),
+        ("C91.00", "ALL", dx.acute_lymphoblastic_leukemia),
+    ):
+        fact = read(recorded(named("c", code, text)))
+        assert (fact.value, fact.unread) == (True, ()), text
+    breast = recorded(
+        named("b", "C50.412", "Invasive ductal carcinoma, left breast"), condition("m", "C79.51")
+    )
+    assert dx.metastatic_breast_cancer(breast).value is True
+    ductal = recorded(named("b", "C50.412", "Invasive ductal carcinoma"), condition("m", "C79.51"))
+    assert dx.metastatic_breast_cancer(ductal).value is True
+    # a histology extension that names another cancer is the record's own words too
+    extended = condition("e", "C49.22")
+    extended["extension"] = [
+        {
+            "url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior",
+            "valueCodeableConcept": {
+                "coding": [{"system": SNOMED, "code": "21708004", "display": "Osteosarcoma"}]
+            },
+        }
+    ]
+    assert dx.soft_tissue_sarcoma(recorded(extended)).unread == ("Condition/e",)
+
+
+def dated_diagnoses(*conditions: Resource, birth: str = "2011-02-14") -> list[dx.Diagnosis]:
+    order = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored="2026-12-06")
+    pool = pool_of(patient(birth), *conditions, order)
+    return dx.recorded_diagnoses(pool, order, date(2026, 12, 6), 15, Plausibility.of(pool))
+
+
+def test_a_diagnosis_dated_before_the_birth_or_after_the_order_meets_nothing() -> None:
+    """Not plausible is not a fact: a Hodgkin lymphoma with onset 2005 in a patient born 2011 contradicts
+    the birth date or itself; one dated after the order cannot be what the order rests on. Either is
+    unknown, its date named, never met and never absent; a date between the birth and the order is read."""
+    for onset, said in (
+        ("2005-10-02", "before the birth date 2011-02-14"),
+        ("2026-12-16", "after the order"),
+    ):
+        fact = dx.hodgkin_lymphoma(dated_diagnoses(condition("h", "C81.12", onset=onset)))
+        assert (fact.value, fact.unread) == (False, ("Condition/h",)), onset
+        assert said in fact.reason, onset
+    assert dx.hodgkin_lymphoma(dated_diagnoses(condition("h", "C81.12", onset="2026-08-01"))).value is True
+    assert dx.hodgkin_lymphoma(dated_diagnoses(condition("h", "C81.12", onset="2026-12-06"))).value is True
+    # a record that would meet nothing is dropped, not read beside anything
+    assert dated_diagnoses(condition("d", "E11.9", onset="2005-01-01")) == []
+
+
+def test_an_extravasation_dated_after_the_order_is_unknown_not_absent() -> None:
+    """The order's reason names a T80.810 Condition naming doxorubicin dated ten days after the order:
+    its onset cannot be, so I.B.1 is unknown (pend), named, never 'no extravasation recorded'; an onset
+    given only as text is said to be there and not read."""
+    order = medication_request(
+        "dex",
+        DEXRAZOXANE,
+        (1000, "mg/m2"),
+        authored="2026-12-06",
+        reasonReference=[{"reference": "Condition/x"}],
+    )
+    given = administration("dox", DOXORUBICIN, "2026-12-06", (60, "mg/m2"))
+    later = named("x", "T80.810A", "Extravasation of DOXOrubicin", onset="2026-12-16")
+    pool = pool_of(patient("1965-01-01"), later, given, drafts=[order])
+    fact = dx.anthracycline_extravasation(pool, order, date(2026, 12, 6), (), Plausibility.of(pool))
+    assert (fact.value, fact.evidence) == (None, ("Condition/x",))
+    assert "after the order of 2026-12-06" in fact.reason
+    before_birth = named("x", "T80.810A", "Extravasation of DOXOrubicin", onset="1960-12-06")
+    pool = pool_of(patient("1965-01-01"), before_birth, given, drafts=[order])
+    fact = dx.anthracycline_extravasation(pool, order, date(2026, 12, 6), (), Plausibility.of(pool))
+    assert fact.value is None and "before the birth date" in fact.reason
+    worded = named("x", "T80.810A", "Extravasation of DOXOrubicin")
+    worded["onsetString"] = "12/06/2026 10:40 AM"
+    uncited = medication_request("dex", DEXRAZOXANE, (1000, "mg/m2"), authored="2026-12-06")
+    pool = pool_of(worded, given, drafts=[uncited])
+    fact = dx.anthracycline_extravasation(pool, uncited, date(2026, 12, 6))
+    assert fact.value is None and "'12/06/2026 10:40 AM'" in fact.reason and "not read" in fact.reason
+    # cited by the order, it is not dated by the order either: its words may give another day
+    worded["onsetString"] = "11/01/2026"
+    fact = dx.anthracycline_extravasation(pool_of(worded, given, drafts=[order]), order, date(2026, 12, 6))
+    assert fact.value is None and "'11/01/2026'" in fact.reason
+    del worded["onsetString"]
+    assert dx.anthracycline_extravasation(
+        pool_of(worded, given, drafts=[order]), order, date(2026, 12, 6)
+    ).value
+
+
+def test_a_code_of_no_site_or_kind_says_so_and_names_the_words_not_read() -> None:
+    """C80.1 or SNOMED CT 'malignant neoplastic disease' is no site code: the reason says the code names
+    neither site nor kind, and names what on the record could settle it and is not read (the stage summary
+    where COG staging names Wilms tumour, a note holding the pathology)."""
+    staged = snomed_condition("w", "363346000")
+    staged["stage"] = [
+        {"summary": {"text": "Wilms tumor (nephroblastoma), favorable histology - COG stage III"}}
+    ]
+    fact = dx.wilms_tumor(recorded(staged), 4)
+    assert fact.value is None
+    assert "coded as a cancer of no stated site or kind" in fact.reason and "site only" not in fact.reason
+    assert "Condition/w: its stage summary is not read for a histology" in fact.reason
+    noted = condition("n", "C80.1")
+    noted["note"] = [{"text": "Path 8/18: poorly differentiated neuroblastoma"}]
+    fact = dx.neuroblastoma(recorded(noted), 3)
+    assert fact.value is None and "Condition/n: its note is not read for a histology" in fact.reason
+    both = recorded(condition("k", "C64.1"), noted)
+    assert "coded by site only or as a cancer of no stated site or kind" in dx.wilms_tumor(both, 4).reason
+
+
+def test_an_extravasation_in_words_dated_after_the_order_is_not_set_aside() -> None:
+    """An extravasation recorded only in words (no T80.810) dated after the order cannot be as dated: it
+    could be the one the order treats, so I.B.1 is not 'not met' beside it."""
+    order = medication_request("dex", DEXRAZOXANE, (1000, "mg/m2"), authored="2026-12-06")
+    worded = snomed_condition("w", "999999999", onset="2026-12-16")
+    worded["code"]["text"] = "Doxorubicin extravasation, right hand"
+    pool = pool_of(patient("1965-01-01"), worded, drafts=[order])
+    fact = dx.anthracycline_extravasation(pool, order, date(2026, 12, 6), (), Plausibility.of(pool))
+    assert fact.value is False and fact.unread == ("Condition/w",)
+    assert dx.anthracycline_extravasation(pool, order, date(2026, 12, 6)).unread == ()
+
+
+def test_a_condition_whose_own_dates_contradict_each_other_is_neither_current_nor_past() -> None:
+    """An abatement before the onset (a year typed wrong), or an onset period ending before it starts:
+    which date is wrong cannot be told, so the cancer is neither met on nor set aside as past: unknown."""
+    abated = condition("h", "C81.10", onset="2026-08-01")
+    abated["abatementDateTime"] = "2025-09-01"
+    fact = dx.hodgkin_lymphoma(recorded(abated))
+    assert (fact.value, fact.unread) == (False, ("Condition/h",))
+    assert "abated 2025-09-01, before its onset 2026-08-01" in fact.reason and "past" not in fact.reason
+    backwards = condition("h", "C81.10")
+    backwards["onsetPeriod"] = {"start": "2026-08-01", "end": "2025-08-01"}
+    assert dx.hodgkin_lymphoma(recorded(backwards)).unread == ("Condition/h",)
+    # an abatement after the onset is a past disease, as before
+    ended = condition("h", "C81.10", onset="2024-08-01", status="resolved")
+    ended["abatementDateTime"] = "2025-09-01"
+    assert dx.hodgkin_lymphoma(recorded(ended)).value is False
+    assert dx.hodgkin_lymphoma(recorded(ended)).unread == ()
+
+
+def test_a_diagnosis_recorded_after_the_order_with_no_onset_is_no_conflict() -> None:
+    """The problem list may catch up with an order already written: a Condition with no onset, recorded
+    the day after the order, is read as before; recorded before the birth, it conflicts."""
+    later = condition("h", "C81.12")
+    later["recordedDate"] = "2026-12-07"
+    assert dx.hodgkin_lymphoma(dated_diagnoses(later)).value is True
+    later["recordedDate"] = "2005-01-01"
+    assert dx.hodgkin_lymphoma(dated_diagnoses(later)).unread == ("Condition/h",)

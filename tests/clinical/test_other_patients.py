@@ -91,6 +91,20 @@ def test_a_diagnosis_found_only_on_another_patients_condition_is_unread_beside_i
     assert found.settled is None  # the policy reads it as unknown
 
 
+def test_an_order_citing_another_patients_condition_says_so_not_that_a_search_was_partial() -> None:
+    """The order's reason names a sibling's Hodgkin Condition the prefetch sent and the service set aside:
+    it was received, so it is no sign that the Condition search was not read whole; it is read as another
+    patient's, beside the indication it would meet, and leaves no other indication open."""
+    pool = pool_of(patient())
+    pool.other_patients.append(theirs(condition("c", "C81.12")))
+    order = medication_request("dex", DEXRAZOXANE, None, reasonReference=[{"reference": "Condition/c"}])
+    found = dx.recorded_diagnoses(pool, order)
+    hodgkin = dx.hodgkin_lymphoma(found)
+    assert hodgkin.unread == ("Condition/c",) and "recorded for another patient" in hodgkin.reason
+    assert "not read whole" not in hodgkin.reason
+    assert dx.wilms_tumor(found).unread == ()
+
+
 def test_a_patient_sent_that_is_another_patient_is_a_mismatch_named_without_its_id() -> None:
     pool = ResourcePool(patient_id="p")
     pool.other_patients.append(("prefetch.patient", {"resourceType": "Patient", "id": "father"}))

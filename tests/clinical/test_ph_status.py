@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from cds_service.clinical import ph_status
 from cds_service.clinical.codes import SNOMED
+from cds_service.clinical.plausibility import Plausibility
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import observation
 
@@ -146,3 +149,19 @@ def test_a_bcr_abl1_result_whose_answer_and_interpretation_disagree_contradicts_
     negative = bcr_abl1("n", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
     beside = ph_status.ph_positive([], [negative, torn])
     assert beside.value is False and beside.unread == ("Observation/t",) and beside.settled is None
+
+
+def test_a_result_dated_before_the_birth_or_after_the_order_decides_no_ph_status() -> None:
+    """Not plausible is not a fact: a BCR-ABL1 result dated after the order it would support (or before
+    the patient's birth) meets nothing; beside a Ph-negative reading it leaves the status unknown, named."""
+    plausible = Plausibility("2015-03-01")
+    on = date(2026, 12, 6)
+    positive = {"valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "10828004"}]}}
+    negative = bcr_abl1("n", valueCodeableConcept={"coding": [{"system": SNOMED, "code": "260385009"}]})
+    for when, said in (("2026-12-20", "after the order of 2026-12-06"), ("2010-01-01", "before the birth")):
+        later = {**bcr_abl1("p", **positive), "effectiveDateTime": when}
+        alone = ph_status.ph_positive([], [later], on, plausible)
+        assert alone.value is None and said in alone.reason, when
+        beside = ph_status.ph_positive([], [later, negative], on, plausible)
+        assert (beside.value, beside.unread) == (False, ("Observation/p",)), when
+    assert ph_status.ph_positive([], [bcr_abl1("p", **positive)], on, plausible).value is True

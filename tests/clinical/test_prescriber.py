@@ -5,9 +5,10 @@ from typing import Any
 
 from cds_service.clinical.codes import NUCC, SNOMED
 from cds_service.clinical.facts import Fact
+from cds_service.clinical.plausibility import Plausibility
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.fhir.pool import Resource
-from tests.clinical.builders import DEXRAZOXANE, medication_request, pool_of
+from tests.clinical.builders import DEXRAZOXANE, medication_request, patient, pool_of
 
 
 def role(rid: str, practitioner: str, system: str, code: str) -> Resource:
@@ -199,3 +200,27 @@ def test_a_qualification_out_of_its_period_grants_no_specialty() -> None:
     dex = order(requester={"reference": "Practitioner/doc"})
     assert prescriber_facts(dex, pool_of(lapsed, dex), on=date(2026, 11, 28))[1].value is None
     assert prescriber_facts(dex, pool_of(lapsed, dex), on=date(2019, 11, 28))[1].value is True
+
+
+def test_a_referral_dated_after_the_order_or_before_the_birth_is_no_consultation_for_it() -> None:
+    """Not plausible is not a fact: a referral authored ten days after the order (or before the patient
+    was born) cannot be the consultation the order was prescribed in; I.A.2 is unknown, its date named,
+    never met. One authored the day of the order counts."""
+    on = date(2026, 12, 6)
+    for authored, said in (
+        ("2026-12-16", "after the order of 2026-12-06"),
+        ("1960-01-01", "before the birth"),
+    ):
+        referral = {
+            "resourceType": "ServiceRequest",
+            "id": "ref",
+            "status": "active",
+            "intent": "order",
+            "authoredOn": authored,
+            "performerType": {"coding": [{"system": NUCC, "code": "207RX0202X"}]},
+        }
+        pool = pool_of(patient("1965-03-01"), referral)
+        fact = consultation_facts(pool, on, Plausibility.of(pool))[0]
+        assert fact.value is None and said in fact.reason, authored
+    same_day = {**referral, "authoredOn": "2026-12-06"}
+    assert consultation_facts(pool_of(same_day), on)[0].value is True

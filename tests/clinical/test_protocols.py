@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from cds_service.clinical.plausibility import Plausibility
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import pool_of
@@ -103,3 +104,24 @@ def test_a_subject_on_a_study_that_treats_no_one_is_no_enrollment() -> None:
     # closed to new patients only: those on it are still treated
     subject, study = enrollment("on-study", identifier=[{"value": "NCT03020030"}])
     assert protocol_facts(pool_of(subject, {**study, "status": "closed-to-accrual"}))[0].value is True
+
+
+def test_an_enrollment_dated_after_the_order_or_before_the_birth_meets_nothing() -> None:
+    """Not plausible is not a fact: on study from a day after the order (or before the patient was born),
+    the enrollment is not the one the order is part of: unknown, its date named, never met; a care plan is
+    dated by the day it was written, its period may start later."""
+    on = date(2026, 12, 6)
+    plausible = Plausibility("2015-03-01")
+    for start, said in (("2026-12-20", "after the order of 2026-12-06"), ("2010-01-01", "before the birth")):
+        subject, study = enrollment("on-study", title="COG AALL1331")
+        subject["period"] = {"start": start}
+        cog = protocol_facts(pool_of(subject, study), on, plausible)[1]
+        assert (cog.value, cog.evidence) == (None, ("ResearchSubject/s",)), start
+        assert said in cog.reason, start
+    subject, study = enrollment("on-study", title="COG AALL1331")
+    subject["period"] = {"start": "2026-11-01"}
+    assert protocol_facts(pool_of(subject, study), on, plausible)[1].value is True
+    plan = careplan(status="active", title="COG AALL1331 consolidation")
+    plan["period"] = {"start": "2026-12-13"}
+    assert protocol_facts(pool_of(plan), on, plausible)[1].value is True
+    assert protocol_facts(pool_of({**plan, "created": "2026-12-20"}), on, plausible)[1].value is None
