@@ -30,6 +30,7 @@ from cds_service.clinical.fhir_read import (
     parse_date,
     parse_datetime,
     read_datetime,
+    read_period,
     status_of,
 )
 from cds_service.clinical.limits import LARGEST_MAGNITUDE
@@ -69,13 +70,25 @@ def administered_on(resource: Resource) -> date | None:
     for key in ("effectivePeriod", "effectiveTimePeriod"):
         period = obj(resource.get(key))
         if period:
+            if read_period(period, key).contradiction:
+                return None  # a period that ends before it starts dates nothing
             return parse_date(period.get("start") or period.get("end"))
     return None
 
 
+def period_contradiction(resource: Resource) -> str:
+    """Why the administration's period contradicts itself (it ends before it starts), or "": such a record
+    does not date its dose, so whether it was given by the order date is not known (an unknown part)."""
+    for key in ("effectivePeriod", "effectiveTimePeriod"):
+        if key in resource:
+            return read_period(resource[key], key).contradiction
+    return ""
+
+
 def date_unreadable(resource: Resource) -> bool:
     """Whether the administration writes when it was given but that cannot be read (``+99:99``, year 1,
-    a number): not the same as no date at all. Whether it was given by the order date is then unknown."""
+    a number, a period that ends before it starts): not the same as no date at all. Whether it was given
+    by the order date is then unknown."""
     written = [resource.get(key) for key in ("effectiveDateTime", "effectiveTimeDateTime")]
     for key in ("effectivePeriod", "effectiveTimePeriod"):
         period = obj(resource.get(key))
@@ -89,6 +102,8 @@ def _start_text(resource: Resource) -> str | None:
             return str(resource[key])
     for key in ("effectivePeriod", "effectiveTimePeriod"):
         period = obj(resource.get(key))
+        if period and read_period(period, key).contradiction:
+            return None
         text = period.get("start") or period.get("end")
         if isinstance(text, str):
             return text

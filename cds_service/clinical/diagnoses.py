@@ -37,6 +37,7 @@ from cds_service.clinical.fhir_read import (
     dicts,
     obj,
     parse_date,
+    read_period,
     status_of,
 )
 from cds_service.fhir.patient_scope import belongs_to_other_patient
@@ -269,9 +270,13 @@ def _histology(condition: Resource) -> list[dict[str, Any]]:
 
 
 def _onset(condition: Resource) -> date | None:
+    """``onset[x]``, else when it was recorded; none when its onsetPeriod ends before it starts (a period
+    that contradicts itself dates nothing, and the day it was recorded is no onset either)."""
+    if read_period(condition.get("onsetPeriod")).contradiction:
+        return None
     return (
         parse_date(condition.get("onsetDateTime"))
-        or parse_date(obj(condition.get("onsetPeriod")).get("start"))
+        or read_period(condition.get("onsetPeriod")).begins
         or parse_date(
             condition.get("recordedDate") or condition.get("assertedDate") or condition.get("dateRecorded")
         )
@@ -282,9 +287,9 @@ def _abated_before(condition: Resource, on: date | None) -> bool:
     """An ``abatement[x]`` date before ``on``: the disease ended (R4 con-4 allows remission + abatement)."""
     if on is None:
         return False
-    abated = parse_date(condition.get("abatementDateTime")) or parse_date(
-        obj(condition.get("abatementPeriod")).get("end")
-    )
+    # (an abatementPeriod that ends before it starts dates no abatement: the clinical status decides)
+    abated = parse_date(condition.get("abatementDateTime"))
+    abated = abated or read_period(condition.get("abatementPeriod")).ends
     return abated is not None and abated < on
 
 

@@ -22,6 +22,7 @@ from cds_service.clinical.administrations import (
     merge_duplicates,
     open_too_long,
     order_day_clock,
+    period_contradiction,
     same_day_undated,
 )
 from cds_service.clinical.body_measures_not_read import measures_not_read, nearer_not_read
@@ -278,7 +279,7 @@ class _Given:
             if a.agent in ANTHRACYCLINES
         ]
         doses += [
-            Dose(a.reference, a.agent, None, None, note="its date cannot be read: not counted")
+            Dose(a.reference, a.agent, None, None, note=_undated_note(a.resource))
             for a in self.unreadable
             if a.agent in ANTHRACYCLINES
         ]
@@ -288,6 +289,14 @@ class _Given:
             if a.agent in ANTHRACYCLINES
         ]
         return doses
+
+
+def _undated_note(resource: Resource) -> str:
+    """Why a dose whose date is written but not read is an unknown part."""
+    contradiction = period_contradiction(resource)
+    if contradiction:
+        return f"its {contradiction}: when it was given is not known: not counted"
+    return "its date cannot be read: not counted"
 
 
 def _parts_of(administrations: list[Administration]) -> dict[str, str]:

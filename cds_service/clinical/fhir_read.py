@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from cds_service.clinical.code_systems import canonical
 from cds_service.clinical.limits import LARGEST_MAGNITUDE
@@ -127,6 +127,56 @@ def parse_datetime(value: Any) -> datetime | None:
     if moment is None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Period(NamedTuple):
+    """A FHIR Period as the facts read it: its start and end days (``None`` when absent or unreadable) and,
+    when its end comes before its start, why (``contradiction``): a period that contradicts itself dates
+    nothing (docs/facts.md "Plausibility", "A period that ends before it starts")."""
+
+    start: date | None
+    end: date | None
+    contradiction: str = ""
+
+    @property
+    def first(self) -> date | None:
+        """The day the period dates: its start, else its end; none when it contradicts itself."""
+        return None if self.contradiction else (self.start or self.end)
+
+    @property
+    def begins(self) -> date | None:
+        """Its start, when the period does not contradict itself."""
+        return None if self.contradiction else self.start
+
+    @property
+    def ends(self) -> date | None:
+        """Its end, when the period does not contradict itself."""
+        return None if self.contradiction else self.end
+
+
+def read_period(value: Any, name: str = "period") -> Period:
+    """``value`` (a Period, or anything else the wire holds) read once for every reader of a Period
+    (an administration's ``effectivePeriod``, a Timing's ``boundsPeriod``, a Condition's ``onsetPeriod`` and
+    ``abatementPeriod``, a Coverage's ``period``...). Both ends written with a time are compared as instants
+    (on one clock), otherwise as days: an end on the day the period starts is no contradiction."""
+    if not isinstance(value, dict):
+        return Period(None, None)
+    start_text, end_text = value.get("start"), value.get("end")
+    start, end = parse_date(start_text), parse_date(end_text)
+    if start is None or end is None:
+        return Period(start, end)
+    if isinstance(start_text, str) and isinstance(end_text, str) and min(len(start_text), len(end_text)) > 10:
+        first, last = parse_datetime(start_text), parse_datetime(end_text)
+        ends_before = first is not None and last is not None and last < first
+    else:
+        ends_before = end < start
+    if not ends_before:
+        return Period(start, end)
+    why = (
+        f"{name} ends before it starts ({str(start_text).strip()[:40]} to {str(end_text).strip()[:40]}): "
+        "the record contradicts itself"
+    )
+    return Period(start, end, why)
 
 
 def number(value: Any) -> float | None:

@@ -20,7 +20,7 @@ from cds_service.clinical.codes import (
 from cds_service.clinical.dates import add_months
 from cds_service.clinical.doses import Dose, convert_dose, mg_from_mg_m2
 from cds_service.clinical.facts import ExtravasationDay, Fact
-from cds_service.clinical.fhir_read import dicts, obj, parse_date, parse_datetime, status_of
+from cds_service.clinical.fhir_read import dicts, parse_datetime, read_period, status_of
 from cds_service.clinical.plausibility import dose_not_credible
 from cds_service.clinical.regimen import OrderInPlay
 from cds_service.clinical.schedule import dose_amount, dose_range, planned_schedule
@@ -485,8 +485,9 @@ def _runs_to(order: OrderInPlay, start: date) -> bool:
 
 
 def _ended_before(statement: Resource, on: date) -> bool:
-    end = parse_date(obj(statement.get("effectivePeriod")).get("end"))
-    return end is not None and end < on
+    """Its period ended before ``on``; one that ends before it starts shows no current therapy either."""
+    period = read_period(statement.get("effectivePeriod"))
+    return period.contradiction != "" or (period.end is not None and period.end < on)
 
 
 def tyrosine_kinase_inhibitor(

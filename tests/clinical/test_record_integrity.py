@@ -300,3 +300,22 @@ def test_a_dose_charted_in_progress_for_longer_than_any_infusion_runs_is_an_unkn
         "MedicationAdministration/open: charted in progress since 2026-10-17, longer than any infusion "
         "runs: how much was given is not known: not counted",
     )
+
+
+def test_a_dose_whose_period_ends_before_it_starts_is_an_unknown_part_named() -> None:
+    """The record contradicts itself: it does not date the dose, so whether it was given by the order
+    date is not known; never the dose that reaches a threshold."""
+    backwards = administration("backwards", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2"))
+    del backwards["effectiveDateTime"]
+    backwards["effectivePeriod"] = {"start": "2026-11-07T09:00:00Z", "end": "2025-11-07T09:30:00Z"}
+    facts = _facts(backwards, administration("given", DOXORUBICIN, "2026-10-17T09:00:00Z", (50, "mg/m2")))
+    total = facts.cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (50, 1)
+    assert total.unknown_reasons == (
+        "MedicationAdministration/backwards: its effectivePeriod ends before it starts "
+        "(2026-11-07T09:00:00Z to 2025-11-07T09:30:00Z): the record contradicts itself: when it was given "
+        "is not known: not counted",
+    )
+    # the same period the right way round dates the dose, which counts
+    backwards["effectivePeriod"] = {"start": "2026-11-07T09:00:00Z", "end": "2026-11-07T09:30:00Z"}
+    assert _facts(backwards).cumulative_doxorubicin.value == 50
