@@ -71,6 +71,7 @@ from cds_service.clinical.routes import LOCAL, administration_route, why_not_cou
 from cds_service.clinical.schedule import order_date
 from cds_service.clinical.therapy import (
     accompanied_orders,
+    amounts_disagree,
     combined_dexrazoxane,
     concurrent_doxorubicin,
     dexrazoxane_dose,
@@ -575,8 +576,10 @@ def extract_facts(
         for o in dexrazoxane_in_play
         if o.draft and not o.on_hold and o.resource is not order
     ]
+    # (amounts written for one dose that disagree are no dose: not compared on any basis either)
+    written = () if amounts_disagree(order, current_bsa, current_weight) else order_amounts(order)
     ratio = dose_ratio(
-        order_amounts(order),
+        written,
         combined_dexrazoxane(dexrazoxane_mg_m2, days_of(order), signed_together),
         doxorubicin,
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from cds_service.clinical.fhir_read import as_list, dicts, dose_quantity, number, obj, parse_date
+from cds_service.clinical.fhir_read import as_list, codings, dicts, dose_quantity, number, obj, parse_date
 from cds_service.clinical.limits import PLANNED_DOSES_PER_ORDER
 from cds_service.clinical.timing import TimingRead, read_timing
 from cds_service.fhir.pool import Resource
@@ -69,6 +69,21 @@ def dose_amount(dosage: dict[str, Any]) -> tuple[float, str] | None:
         if found is not None:
             return found
     return dose_quantity(dosage.get("doseQuantity"))
+
+
+def dose_amounts(dosage: dict[str, Any]) -> tuple[tuple[tuple[float, str], str], ...]:
+    """Every per-dose amount one dosage line writes, each with its ``doseAndRate.type`` code ("ordered",
+    "calculated"; "" when none): R4 allows several (the dose as ordered beside the dose the system
+    calculated from it), and each is read, so two that disagree are seen (``plausibility``)."""
+    found: list[tuple[tuple[float, str], str]] = []
+    for dose_and_rate in dicts(dosage.get("doseAndRate")):
+        amount = dose_quantity(dose_and_rate.get("doseQuantity"))
+        if amount is not None:
+            kind = next((code for _system, code in codings(dose_and_rate.get("type"))), "")
+            found.append((amount, kind[:40]))
+    if not found and (amount := dose_quantity(dosage.get("doseQuantity"))) is not None:
+        found.append((amount, ""))
+    return tuple(found)
 
 
 def dose_range(dosage: dict[str, Any]) -> tuple[tuple[float, str], tuple[float, str]] | None:

@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from make_cases import HERE, UCUM, Case, expect, given, request
+from make_cases import HERE, LAST_DOX, START, UCUM, Case, expect, given, request
 from make_not_plausible_cases_3 import _append, _draft, _last_dose, _order
 from make_record_cases import RecordCase
 
@@ -40,6 +40,25 @@ def last_dose_period_backwards(body: Json) -> None:
     dose["effectivePeriod"] = {"start": start, "end": end}
 
 
+def calculated(rid: str, value: float, unit: str = "mg") -> Callable[[Json], None]:
+    """The draft ``rid``'s dose also written as the system calculated it (a second doseAndRate)."""
+
+    def tweak(body: Json) -> None:
+        dosage = _draft(body, rid)["dosageInstruction"][0]
+        dosage["doseAndRate"][0]["type"] = {"coding": [{"system": DOSE_RATE_TYPE, "code": "ordered"}]}
+        dosage["doseAndRate"].append(
+            {
+                "type": {"coding": [{"system": DOSE_RATE_TYPE, "code": "calculated"}]},
+                "doseQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit},
+            }
+        )
+
+    return tweak
+
+
+BSA_18 = {"bsa": 1.8}
+
+
 def cases() -> list[RecordCase]:
     pend_dose = expect("pend", **PEND_DOSE)
     return [
@@ -53,6 +72,48 @@ def cases() -> list[RecordCase]:
                 },
             ),
             last_dose_period_backwards,
+        ),
+        # Dexrazoxane ordered at 500 mg/m2 and calculated at 1800 mg (1000 mg/m2 at 1.8 m2): approved at 10:1
+        # on the first alone before; which dose is meant is not known, so neither is the ratio
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-dexrazoxane-dose-ordered-and-calculated-disagree",
+                expect(
+                    "pend",
+                    criteria={"I.A.5.a": U, "I.A.5": U},
+                    documentation=["I.A.5.a", "I.A.5.b"],
+                    reasons={"I.A.5.a": ["500 mg/m2 (ordered) beside 1800 mg (calculated)", "disagree"]},
+                ),
+                body=BSA_18,
+            ),
+            calculated("dexrazoxane", 1800),
+        ),
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-doxorubicin-dose-ordered-and-calculated-disagree",
+                expect(
+                    "pend",
+                    criteria={"I.A.5.a": U, "I.A.5": U},
+                    documentation=["I.A.5.a", "I.A.5.b"],
+                    reasons={"I.A.5.a": ["50 mg/m2 (ordered) beside 180 mg (calculated)", "disagree"]},
+                ),
+                body=BSA_18,
+            ),
+            calculated("doxorubicin-draft", 180),
+        ),
+        # The same dose written both ways, 900 mg at 1.8 m2 being 500 mg/m2: one dose, approved as before
+        RecordCase(
+            Case(
+                "2.2-not-plausible-approve-dexrazoxane-dose-ordered-and-calculated-agree",
+                expect(
+                    "approve",
+                    criteria={"I.A.5.a": M},
+                    approval=(START, LAST_DOX),
+                    facts={"dose_ratio": 10.0, "dexrazoxane_dose_mg": 900.0},
+                ),
+                body=BSA_18,
+            ),
+            calculated("dexrazoxane", 900),
         ),
     ]
 
