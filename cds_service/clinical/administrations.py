@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from cds_service.clinical.codes import Agent
+from cds_service.clinical.codes import MOST_IN_ONE_DAY_MG_M2, Agent
 from cds_service.clinical.drugs import agent_of, agent_of_concept
 from cds_service.clinical.fhir_read import (
     dose_quantity,
@@ -429,6 +429,44 @@ def charted_twice(
                 f"{round(SAME_INFUSION_WINDOW.total_seconds() / 60)} min: which was given is not known",
                 tuple(a.reference for _, a in cluster),
             )
+    return found
+
+
+def more_than_a_day_gives(
+    administrations: Iterable[Administration], per_m2: Callable[[Administration], float | None]
+) -> dict[str, str]:
+    """Doses of one anthracycline charted on one day, not all under one order (different orders, or one
+    naming none), that add up to more than any regimen gives in a day (``codes.MOST_IN_ONE_DAY_MG_M2``):
+    a second charting of the day's dose cannot be told from a dose no regimen gives. The day's doses are
+    taken earliest first (a time of day before none, then by reference); each that would take the day
+    beyond the most is mapped to why, an unknown part, never a dose. Doses within an hour of each other are
+    ``charted_twice``'s; a regimen charted a dose a day, or one order's doses, are not questioned."""
+    by_day: dict[tuple[Agent, date], list[Administration]] = {}
+    for a in administrations:
+        if a.when is not None and a.agent in MOST_IN_ONE_DAY_MG_M2:
+            by_day.setdefault((a.agent, a.when), []).append(a)
+    found: dict[str, str] = {}
+    for (agent, day), doses in by_day.items():
+        if len(doses) < 2 or len({a.request for a in doses}) < 2:
+            continue  # the usual day: one dose; or every dose under the one order that plans them
+        doses.sort(key=lambda a: (a.moment is None, a.moment.timestamp() if a.moment else 0, a.reference))
+        most = MOST_IN_ONE_DAY_MG_M2[agent]
+        kept: list[tuple[Administration, float]] = []
+        for a in doses:
+            value = per_m2(a)
+            if value is None:
+                continue  # an unknown part already
+            so_far = sum(v for _, v in kept)
+            if kept and so_far + value > most:
+                first = kept[0][0]
+                found[a.reference] = (
+                    f"a second {agent.value} dose on {day.isoformat()} beside {first.reference}, under "
+                    f"{a.request or 'no order'} (the first under {first.request or 'no order'}): "
+                    f"{so_far + value:.0f} mg/m2 in one day is more than any regimen gives ({most:g} mg/m2): "
+                    "the same dose charted again, or a dose not given: not counted"
+                )
+                continue
+            kept.append((a, value))
     return found
 
 

@@ -20,6 +20,7 @@ from cds_service.clinical.administrations import (
     date_unreadable,
     given_by,
     merge_duplicates,
+    more_than_a_day_gives,
     open_too_long,
     order_day_clock,
     period_contradiction,
@@ -38,7 +39,7 @@ from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KI
 from cds_service.clinical.coverage import line_of_business
 from cds_service.clinical.disease_status import responding_to_therapy
 from cds_service.clinical.documentation import documented_answers, submitted_evidence, unsettled
-from cds_service.clinical.doses import Dose, Totals, dose_on, merged_note, totals
+from cds_service.clinical.doses import Dose, Totals, amounts_disagree, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
 from cds_service.clinical.fhir_read import dicts
@@ -71,7 +72,6 @@ from cds_service.clinical.routes import LOCAL, administration_route, why_not_cou
 from cds_service.clinical.schedule import order_date
 from cds_service.clinical.therapy import (
     accompanied_orders,
-    amounts_disagree,
     combined_dexrazoxane,
     concurrent_doxorubicin,
     dexrazoxane_dose,
@@ -235,6 +235,13 @@ class _Given:
             )
             if why:
                 self.contradicted[a.reference] = why
+        # ... or takes its day beyond what any regimen gives in one day, beside a dose of another order:
+        # the same dose charted twice, hours apart (clinical.administrations.more_than_a_day_gives)
+        questioned = self.twice.not_doses() | set(self.repeats) | set(self.contradicted)
+        for reference, why in more_than_a_day_gives(
+            (a for a in wholes if a.reference not in questioned), per_m2
+        ).items():
+            self.contradicted[reference] = why
         self.folded = self.twice.folded()
 
     def anthracycline_doses(self, body: BodySurfaceArea, start: date) -> list[Dose]:

@@ -39,7 +39,7 @@ from typing import NamedTuple
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea
 from cds_service.clinical.codes import ANTHRACYCLINES, Agent
-from cds_service.clinical.doses import Dose, dose_on, optional_dose
+from cds_service.clinical.doses import Dose, amounts_disagree, dose_on, optional_dose, writes_a_dose_twice
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.fhir_read import status_of
 from cds_service.clinical.limits import PLANNED_DOSES_PER_READ
@@ -333,7 +333,18 @@ def doses_to_come(
             )
             for member, dose in order.unplaced
         )
+        # One dose written as amounts that disagree (doseAndRate "ordered" beside "calculated"): which is
+        # planned is not known, so each dose to come is an unknown part (docs/facts.md "Every dose an
+        # order writes")
+        disagree = (
+            amounts_disagree(order.resource, body.on(start), body.weight_on(start))
+            if writes_a_dose_twice(order.resource)
+            else ""
+        )
         for planned_dose, optional in doses:
+            if disagree:
+                planned.append(unknown_part(order, disagree, when=planned_dose.when))
+                continue
             if planned_dose.when is None and resigned and not own_given:
                 planned.append(
                     unknown_part(

@@ -119,7 +119,12 @@ class _Line:
 
 
 def _line(dosage: dict[str, Any], fallback: date | None) -> _Line:
-    return _Line(dose_amount(dosage), read_timing(dosage.get("timing"), fallback))
+    # Several amounts for the one dose (doseAndRate "ordered" beside "calculated"): the smallest as written,
+    # whatever order they came in; where they disagree the reader of the doses sets them aside
+    # (``doses.amounts_disagree``).
+    amounts = dose_amounts(dosage)
+    amount = min(amount for amount, _kind in amounts) if len(amounts) > 1 else dose_amount(dosage)
+    return _Line(amount, read_timing(dosage.get("timing"), fallback))
 
 
 # --- one order ----------------------------------------------------------------------------------------------

@@ -18,10 +18,10 @@ from cds_service.clinical.codes import (
     Agent,
 )
 from cds_service.clinical.dates import add_months
-from cds_service.clinical.doses import Dose, convert_dose, mg_from_mg_m2
+from cds_service.clinical.doses import Dose, amounts_disagree, convert_dose, mg_from_mg_m2
 from cds_service.clinical.facts import ExtravasationDay, Fact
 from cds_service.clinical.fhir_read import dicts, parse_datetime, read_period, status_of
-from cds_service.clinical.plausibility import dose_not_credible, written_doses_disagree
+from cds_service.clinical.plausibility import dose_not_credible
 from cds_service.clinical.regimen import OrderInPlay
 from cds_service.clinical.schedule import dose_amount, dose_amounts, dose_range, planned_schedule
 from cds_service.clinical.units import to_mg
@@ -43,27 +43,6 @@ def order_amounts(order: Resource) -> tuple[tuple[float, str], ...]:
         elif (written := dose_range(dosage)) is not None:
             found.extend(written)
     return tuple(found)
-
-
-def amounts_disagree(order: Resource, bsa: Bsa | None, weight: Weight | None = None) -> str:
-    """Why the amounts a dosage line of ``order`` writes for one dose (``doseAndRate`` "ordered" 250 mg/m²
-    beside "calculated" 1250 mg) are no one dose, each put in mg/m² through the current BSA
-    (``plausibility.written_doses_disagree``), or "": not plausible is not a fact, so the dose is not known
-    and neither is any ratio of it."""
-    reference = reference_of(order)
-    for dosage in dicts(order.get("dosageInstruction")):
-        amounts = dose_amounts(dosage)
-        if len(amounts) < 2:
-            continue
-        written = [
-            (f"{value:g} {unit}" + (f" ({kind})" if kind else ""), convert_dose(amount, bsa, weight)[0])
-            for amount, kind in amounts
-            for value, unit in (amount,)
-        ]
-        why = written_doses_disagree(reference, written)
-        if why:
-            return why
-    return ""
 
 
 def ranges_written(order: Resource) -> tuple[str, ...]:

@@ -59,6 +59,33 @@ def calculated(rid: str, value: float, unit: str = "mg") -> Callable[[Json], Non
 BSA_18 = {"bsa": 1.8}
 
 
+def again_that_day(amount: float, *, first_amount: float | None = None) -> Callable[[Json], None]:
+    """The last dose charted again 5 h 10 min later under another order, written that afternoon (no link
+    to the course's), ``amount`` mg/m2; ``first_amount`` changes the first record's."""
+
+    def tweak(body: Json) -> None:
+        dose = _last_dose(body)
+        if first_amount is not None:
+            dose["dosage"]["dose"]["value"] = first_amount
+        day, clock = dose["effectiveDateTime"][:10], dose["effectiveDateTime"][10:]
+        hour = int(clock[1:3]) + 5
+        later = {
+            **json.loads(json.dumps(dose)),
+            "id": dose["id"] + "-again",
+            "effectiveDateTime": f"{day}T{hour:02d}:10{clock[6:]}",
+            "request": {"reference": "MedicationRequest/cycle-reentry"},
+        }
+        later["dosage"]["dose"]["value"] = amount
+        _append(body, "medicationAdministrations", later)
+        _append(
+            body,
+            "medicationRequestHistory",
+            _order("cycle-reentry", "completed", f"{day}T{hour:02d}:00{clock[6:]}"),
+        )
+
+    return tweak
+
+
 def cases() -> list[RecordCase]:
     pend_dose = expect("pend", **PEND_DOSE)
     return [
@@ -114,6 +141,39 @@ def cases() -> list[RecordCase]:
                 body=BSA_18,
             ),
             calculated("dexrazoxane", 900),
+        ),
+        # Five doses of 50 (250) and the fifth charted again that afternoon under an order written then:
+        # 100 mg/m2 of doxorubicin in a day is no regimen's (75 at most); approved at 300 before
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-second-dose-of-the-day-under-another-order",
+                {
+                    **pend_dose,
+                    "facts": {
+                        "cumulative_doxorubicin_known_mg_m2": 250.0,
+                        "cumulative_doxorubicin_unknown_parts": 1,
+                    },
+                    "reasons": {
+                        "I.A.3.a": ["a second doxorubicin dose on", "more than any regimen gives (75 mg/m2)"]
+                    },
+                },
+                administered=[given("doxorubicin", 5, 50)],
+            ),
+            again_that_day(50),
+        ),
+        # The sixth dose given in two parts under two orders, 25 + 25: within a day's most, both count (300)
+        RecordCase(
+            Case(
+                "2.2-not-plausible-approve-a-days-dose-in-two-parts-under-two-orders",
+                expect(
+                    "approve",
+                    criteria={"I.A.3.a": M},
+                    approval=(START, LAST_DOX),
+                    facts={"cumulative_doxorubicin_mg_m2": 300.0},
+                ),
+                administered=[given("doxorubicin", 6, 50)],
+            ),
+            again_that_day(25, first_amount=25),
         ),
     ]
 

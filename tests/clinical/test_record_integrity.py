@@ -319,3 +319,44 @@ def test_a_dose_whose_period_ends_before_it_starts_is_an_unknown_part_named() ->
     # the same period the right way round dates the dose, which counts
     backwards["effectivePeriod"] = {"start": "2026-11-07T09:00:00Z", "end": "2026-11-07T09:30:00Z"}
     assert _facts(backwards).cumulative_doxorubicin.value == 50
+
+
+def test_a_second_dose_of_the_day_under_another_order_beyond_a_days_most_is_an_unknown_part() -> None:
+    """Cycle 4 charted at 10:00 under the course's order and again at 15:10 under an order written at
+    14:55: 120 mg/m2 of doxorubicin in one day is no regimen's (75 at most), so the later is an unknown part,
+    named; the first counts. A regimen's day split in two within the most (50 + 25), doses on consecutive
+    days, and two doses under the one order that plans them are not questioned."""
+    first = administration(
+        "c4", DOXORUBICIN, "2026-11-07T10:00:00-05:00", (60, "mg/m2"), request="MedicationRequest/course"
+    )
+    again = administration(
+        "c4-again",
+        DOXORUBICIN,
+        "2026-11-07T15:10:00-05:00",
+        (60, "mg/m2"),
+        request="MedicationRequest/reentry",
+    )
+    total = _facts(first, again).cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (60, 1)
+    assert total.unknown_reasons == (
+        "MedicationAdministration/c4-again: a second doxorubicin dose on 2026-11-07 beside "
+        "MedicationAdministration/c4, under MedicationRequest/reentry (the first under "
+        "MedicationRequest/course): 120 mg/m2 in one day is more than any regimen gives (75 mg/m2): the same "
+        "dose charted again, or a dose not given: not counted",
+    )
+    # the same two records with no order named on the later one: not all under one order, questioned too
+    unnamed = {k: v for k, v in again.items() if k != "request"}
+    assert _facts(first, unnamed).cumulative_doxorubicin.unknown_parts == 1
+    split = {
+        **again,
+        "dosage": {
+            "dose": {"value": 15, "unit": "mg/m2", "system": "http://unitsofmeasure.org", "code": "mg/m2"}
+        },
+    }
+    assert _facts(first, split).cumulative_doxorubicin.value == 75
+    next_day = administration(
+        "c4-d2", DOXORUBICIN, "2026-11-08T10:00:00-05:00", (60, "mg/m2"), request="MedicationRequest/reentry"
+    )
+    assert _facts(first, next_day).cumulative_doxorubicin.value == 120
+    same_order = {**again, "request": {"reference": "MedicationRequest/course"}}
+    assert _facts(first, same_order).cumulative_doxorubicin.value == 120
