@@ -31,6 +31,7 @@ from cds_service.clinical.fhir_read import (
     parse_datetime,
     read_datetime,
     read_period,
+    status_missing,
     status_of,
 )
 from cds_service.clinical.limits import LARGEST_MAGNITUDE
@@ -38,6 +39,29 @@ from cds_service.clinical.units import KNOWN_UNITS, to_mg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
 COUNTED_STATUSES = frozenset({"completed", "in-progress"})
+# FHIR R4 (and STU3) medication-admin-status codes that say the dose was not given, or not yet: read, and
+# not counted. Every other status (none at all, a data-absent-reason in its place, "unknown", a code of no
+# version) says nothing the service can read about whether the dose was given (``status_not_read``).
+NOT_GIVEN_STATUSES = frozenset({"not-done", "entered-in-error", "on-hold"})
+
+
+def status_not_read(resource: Resource) -> str:
+    """Why an administration's status does not say whether its dose was given, or "" when it does: no
+    status (R4 requires one), only ``_status`` with a data-absent-reason, FHIR's "unknown" ("one of the
+    listed statuses is presumed to apply, it's just not known which one"), or a code FHIR does not define.
+    Not read is not absent: such a dose is an unknown part of its totals, never dropped."""
+    missing = status_missing(resource)
+    if missing:
+        return f"{missing}: whether it was given is not known"
+    code = status_of(resource)
+    if code in COUNTED_STATUSES or code in NOT_GIVEN_STATUSES or code == "stopped":
+        return ""
+    if code == "unknown":
+        return "its status is 'unknown' (which applies is not known): whether it was given is not known"
+    written = str(resource.get("status")).strip()[:40]
+    return f"its status {written!r} is no FHIR administration status: whether it was given is not known"
+
+
 # The smallest amount read as a dose (``fhir_read.quantity``: nothing below the inverse of the largest).
 _SMALLEST_DOSE = 1 / LARGEST_MAGNITUDE
 
@@ -178,11 +202,15 @@ def _start(resource: Resource) -> tuple[date | None, datetime | None]:
 
 
 def counted_administrations(
-    pool: ResourcePool, agents: frozenset[Agent], unidentified: list[Resource] | None = None
+    pool: ResourcePool,
+    agents: frozenset[Agent],
+    unidentified: list[Resource] | None = None,
+    status_unread: list[tuple[Administration, str]] | None = None,
 ) -> list[Administration]:
     """Administrations of ``agents`` that count toward a total, in no particular order; into
     ``unidentified``, when given, those that count but whose drug the service cannot identify (read in
-    the same pass: not read is not absent, ``outside_doses``).
+    the same pass: not read is not absent, ``outside_doses``); into ``status_unread``, when given, those of
+    ``agents`` whose status does not say whether the dose was given, with why (``status_not_read``).
 
     Each resource is read once, cheapest test first: the status settles most of those that do not count
     before the drug or the dose is looked at (a long history is hundreds of these per hook call), and the
@@ -199,18 +227,21 @@ def counted_administrations(
         if not (status == "completed" or status == "in-progress"):  # the usual case: as written
             status = status_of(resource)
         amount = None
+        unread = ""
         if status not in COUNTED_STATUSES:
             if status != "stopped":
-                continue
-            amount = _amount(resource)
-            if amount is None:
-                continue
+                if status_unread is None or not (unread := status_not_read(resource)):
+                    continue
+            else:
+                amount = _amount(resource)
+                if amount is None:
+                    continue
         concept = get("medicationCodeableConcept")
         agent = agent_of_concept(concept) if concept is not None else None
         if agent is None:
             agent = agent_of(resource, pool)  # a Medication referenced, an R5 concept, a display
         if agent is None:
-            if unidentified is not None and status in COUNTED_STATUSES:
+            if unidentified is not None and (status in COUNTED_STATUSES or unread):
                 unidentified.append(resource)
             continue
         if agent not in agents:
@@ -219,20 +250,22 @@ def counted_administrations(
             amount = _amount(resource)
         when, moment = _start(resource)
         request = get("request") or get("prescription")
-        found.append(
-            Administration(
-                resource,
-                reference_of(resource),
-                agent,
-                status,
-                when,
-                amount,
-                _request_of(resource, pool, requests) if request else None,
-                moment,
-                (),
-                _same_dose_key(amount),
-            )
+        read = Administration(
+            resource,
+            reference_of(resource),
+            agent,
+            status,
+            when,
+            amount,
+            _request_of(resource, pool, requests) if request else None,
+            moment,
+            (),
+            _same_dose_key(amount),
         )
+        if unread and status_unread is not None:
+            status_unread.append((read, unread))
+        else:
+            found.append(read)
     return found
 
 

@@ -21,6 +21,7 @@ from cds_service.clinical.administrations import (
     given_by,
     merge_duplicates,
     more_than_a_day_gives,
+    one_record_per_dose,
     open_too_long,
     order_day_clock,
     period_contradiction,
@@ -340,10 +341,15 @@ def _unsized(
     return unsized
 
 
-def _administrations(pool: ResourcePool) -> tuple[list[Administration], list[Resource]]:
-    """Every administration that counts, read once, and those whose drug cannot be identified."""
+def _administrations(
+    pool: ResourcePool,
+) -> tuple[list[Administration], list[Resource], list[tuple[Administration, str]]]:
+    """Every administration that counts, read once, those whose drug cannot be identified, and those whose
+    status does not say whether the dose was given (with why)."""
     unidentified: list[Resource] = []
-    return counted_administrations(pool, _AGENTS_READ, unidentified), unidentified
+    status_unread: list[tuple[Administration, str]] = []
+    counted = counted_administrations(pool, _AGENTS_READ, unidentified, status_unread)
+    return counted, unidentified, status_unread
 
 
 class _Doses(NamedTuple):
@@ -371,6 +377,17 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
         and a.reference not in by_then.parts
     ]
     given = by_then.anthracycline_doses(body, start)
+    # Not read is not absent: a dose whose status does not say whether it was given (none, only a
+    # data-absent-reason, "unknown") is an unknown part, never dropped
+    # (records of one such dose, the same drug, amount and minute, are one unknown part)
+    _, _, status_unread = record.once(("administrations",), lambda: _administrations(pool))
+    unread = {id(a.resource): (a, why) for a, why in status_unread if a.agent in ANTHRACYCLINES}
+    for resource, records in one_record_per_dose(
+        [a.resource for a, _ in unread.values()], lambda r: unread[id(r)][0].agent
+    ):
+        a, why = unread[id(resource)]
+        merged = f" ({len(records)} records of it: {', '.join(records)})" if len(records) > 1 else ""
+        given.append(Dose(a.reference, a.agent, a.when, None, note=f"{why}{merged}: not counted"))
     # Not read is not absent: anthracycline recorded where doses are not read is an unknown part
     given += outside_doses(pool, by_then.counted, cutoff=min(start, today), unidentified=by_then.unidentified)
     # Not plausible is not a fact: another patient's records sent as this patient's (clinical.other_patients)
@@ -525,7 +542,7 @@ def extract_facts(
     # What depends only on the order's date and clock is read once per date and clock.
     clock = order_day_clock(order.get("authoredOn"))
     context = (start, today, clock, adult)
-    every, unidentified = record.once(("administrations",), lambda: _administrations(pool))
+    every, unidentified, _status_unread = record.once(("administrations",), lambda: _administrations(pool))
     conflicting = record.once(("administration conflicts",), lambda: conflicts(every, pool))
     by_then = record.once(
         ("given", context),

@@ -234,6 +234,22 @@ def status_of(resource: dict[str, Any]) -> str:
     return status.strip().lower() if isinstance(status, str) else ""
 
 
+def status_missing(resource: dict[str, Any]) -> str:
+    """Why ``resource`` has no status to read, or "" when it writes one: none at all, or only ``_status``
+    (the element's extensions) with a data-absent-reason in its place (a migrated record). Not read is not
+    absent: a reader filtering on the status says what it could not read, never drops the record."""
+    status = resource.get("status")
+    if isinstance(status, str) and status.strip():
+        return ""
+    for extension in dicts(obj(resource.get("_status")).get("extension")):
+        url = extension.get("url")
+        if isinstance(url, str) and url.endswith("data-absent-reason"):
+            reason = extension.get("valueCode")
+            said = f" (data-absent-reason {reason.strip()[:40]!r})" if isinstance(reason, str) else ""
+            return f"its status is not recorded{said}"
+    return "it has no status" if status is None else "its status cannot be read"
+
+
 def obj(value: Any) -> dict[str, Any]:
     """A JSON object, or an empty one for anything else (a missing or malformed element)."""
     return value if isinstance(value, dict) else {}

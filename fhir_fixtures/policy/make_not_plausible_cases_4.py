@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from make_cases import HERE, LAST_DOX, START, UCUM, Case, expect, given, request
+from make_cases import HERE, LAST_DOX, START, UCUM, Case, Doses, expect, given, request
 from make_not_plausible_cases_3 import _append, _draft, _last_dose, _order
 from make_record_cases import RecordCase
 
@@ -84,6 +84,21 @@ def again_that_day(amount: float, *, first_amount: float | None = None) -> Calla
         )
 
     return tweak
+
+
+def status_not_recorded(resource: Json) -> None:
+    """A migrated record: no status, only a data-absent-reason in its place."""
+    del resource["status"]
+    resource["_status"] = {"extension": [{"url": DATA_ABSENT, "valueCode": "unknown"}]}
+
+
+def last_dose_status_not_recorded(body: Json) -> None:
+    status_not_recorded(_last_dose(body))
+
+
+def active_order_status_not_recorded(body: Json) -> None:
+    for entry in body["prefetch"]["medicationRequests"]["entry"]:
+        status_not_recorded(entry["resource"])
 
 
 def cases() -> list[RecordCase]:
@@ -174,6 +189,34 @@ def cases() -> list[RecordCase]:
                 administered=[given("doxorubicin", 6, 50)],
             ),
             again_that_day(25, first_amount=25),
+        ),
+        # The dose that reaches 300 migrated with no status, only a data-absent-reason: dropped silently and
+        # denied at 250 before; whether it was given is not known
+        RecordCase(
+            Case(
+                "2.2-not-read-pend-dose-whose-status-is-not-recorded",
+                {
+                    **pend_dose,
+                    "facts": UNKNOWN_PART,
+                    "reasons": {"I.A.3.a": ["its status is not recorded (data-absent-reason 'unknown')"]},
+                },
+            ),
+            last_dose_status_not_recorded,
+        ),
+        # The only doxorubicin order, active in the record but migrated with no status: denied before as no
+        # concurrent doxorubicin (I.A.4); whether it is in force is not known
+        RecordCase(
+            Case(
+                "2.2-not-read-pend-doxorubicin-order-whose-status-is-not-recorded",
+                expect(
+                    "pend",
+                    criteria={"I.A.4": U},
+                    reasons={"I.A.4": ["status is not read", "data-absent-reason 'unknown'"]},
+                ),
+                draft=[],
+                active=[Doses("doxorubicin", 4, 50)],
+            ),
+            active_order_status_not_recorded,
         ),
     ]
 

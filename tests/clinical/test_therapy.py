@@ -284,3 +284,24 @@ def test_a_doxorubicin_order_writing_one_dose_two_ways_that_disagree_leaves_the_
         medication_request("dox-d", DOXORUBICIN, (90, "mg"), authored="2026-11-28"), (45, "mg")
     )
     assert facts_of(pool_of(patient(), drafts=[dex_mg, mg_twice])).dose_ratio.value is None
+
+
+def test_a_doxorubicin_order_whose_status_is_not_read_leaves_concurrency_and_its_doses_unknown() -> None:
+    """An order of the record with only a data-absent-reason for its status may be in force: not read is not
+    absent, so it neither shows doxorubicin going on nor that it stopped; its doses to come are unknown."""
+    order = active_doxorubicin(8)
+    del order["status"]
+    order["_status"] = {
+        "extension": [
+            {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}
+        ]
+    }
+    dex = medication_request("dex", DEXRAZOXANE, (600, "mg/m2"), authored="2026-11-28")
+    facts = facts_of(pool_of(patient(), order, *given(6), drafts=[dex]))
+    assert facts.concurrent_doxorubicin.value is None
+    assert "its status is not recorded (data-absent-reason 'unknown')" in facts.concurrent_doxorubicin.reason
+    assert facts.planned_doxorubicin.unknown_parts >= 1
+    # the same order with its status: doxorubicin goes on
+    assert facts_of(
+        pool_of(patient(), active_doxorubicin(8), *given(6), drafts=[dex])
+    ).concurrent_doxorubicin.value
