@@ -38,6 +38,7 @@ from cds_service.clinical.fhir_read import (
     obj,
     parse_date,
     read_period,
+    status_missing,
     status_of,
 )
 from cds_service.fhir.patient_scope import belongs_to_other_patient
@@ -89,6 +90,38 @@ class Diagnosis:
 
     def icd_starts(self, prefixes: Iterable[str]) -> bool:
         return any(code.startswith(prefix) for code in self.icd for prefix in prefixes)
+
+
+# FHIR R4 condition-clinical and condition-ver-status codes (STU3's, and DSTU2's verificationStatus, are
+# among them): a status written with none of these says nothing the service can read.
+_CLINICAL_STATUSES = frozenset({"active", "recurrence", "relapse", "inactive", "remission", "resolved"})
+_VERIFICATION_STATUSES = frozenset(
+    {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
+)
+
+
+def status_not_read(condition: Resource) -> str:
+    """Why a Condition's clinical or verification status cannot be read, or "": written but with no code
+    of FHIR's (text only, a local code), or absent with a data-absent-reason in its place
+    (``_clinicalStatus``).
+    An absent status with no such reason is read as FHIR allows it (R4 con-3 asks a clinical status only of
+    problem-list entries): as before. Not read is not absent: such a Condition is neither current nor past,
+    only read beside the indications it would meet (``_only_beside``)."""
+    for key, name, known in (
+        ("clinicalStatus", "clinical status", _CLINICAL_STATUSES),
+        ("verificationStatus", "verification status", _VERIFICATION_STATUSES),
+    ):
+        written = condition.get(key)
+        if written is None:
+            missing = status_missing({"_status": condition.get(f"_{key}")})
+            if missing.startswith("its status is not recorded"):
+                return missing.replace("status", name, 1)
+            continue
+        code = _status_code(written)
+        if code not in known:
+            said = f"{code[:40]!r}" if code else "no code"
+            return f"its {name} is written with {said}, not a code of FHIR's"
+    return ""
 
 
 def _status_code(value: Any) -> str:
@@ -418,7 +451,14 @@ def recorded_diagnoses(
     then), and the reasons of every order being signed: the draft orders are one request, so the cancer a
     doxorubicin order signed with the dexrazoxane order names is a diagnosis of this one too. Beside
     them, the diagnoses found only on claims, unread (``billed_diagnoses``)."""
-    found = [_condition_diagnosis(c) for c in pool.of_type("Condition") if condition_counts(c, on)]
+    found: list[Diagnosis] = []
+    for condition in pool.of_type("Condition"):
+        unread = status_not_read(condition)
+        if unread:
+            # whether it is current, or established, is not read: beside what it would meet, never meeting it
+            found += _only_beside(condition.get("code"), reference_of(condition), f"({unread})", age)
+        elif condition_counts(condition, on):
+            found.append(_condition_diagnosis(condition))
     signed = signed_orders(pool)
     if not any(each is order for each in signed):
         signed = [order, *signed]  # an order read from the record, not among the drafts (order-dispatch)
