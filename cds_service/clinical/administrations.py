@@ -109,6 +109,22 @@ def period_contradiction(resource: Resource) -> str:
     return ""
 
 
+def dates_disagree(resource: Resource) -> str:
+    """Why an administration charted with both an ``effectiveDateTime`` and an ``effectivePeriod`` (R4 allows
+    one: a choice) contradicts itself, the day of one outside the days of the other, or ""."""
+    if "effectiveDateTime" not in resource or "effectivePeriod" not in resource:
+        return ""
+    day = parse_date(resource["effectiveDateTime"])
+    period = read_period(resource["effectivePeriod"], "effectivePeriod")
+    first, last = period.start or period.end, period.end or period.start
+    if day is None or first is None or last is None or period.contradiction or first <= day <= last:
+        return ""
+    return (
+        f"its effectiveDateTime ({str(resource['effectiveDateTime']).strip()[:40]}) falls outside its "
+        f"effectivePeriod ({first.isoformat()} to {last.isoformat()}): the record contradicts itself"
+    )
+
+
 def date_unreadable(resource: Resource) -> bool:
     """Whether the administration writes when it was given but that cannot be read (``+99:99``, year 1,
     a number, a period that ends before it starts): not the same as no date at all. Whether it was given
@@ -159,6 +175,10 @@ def _amount(resource: Resource) -> tuple[float, str] | None:
             and (text is None or text == code)
         ):
             return float(value), code
+        if "comparator" in dose:
+            # A bound ("<60 mg/m2") is read as written so records of one dose still merge; the totals count
+            # it as an unknown part (``fhir_read.bound_written``), never as its number
+            dose = {key: item for key, item in dose.items() if key != "comparator"}
     return dose_quantity(dose) or dose_quantity(dosage.get("quantity"))  # DSTU2: quantity
 
 

@@ -18,6 +18,7 @@ from cds_service.clinical.administrations import (
     charted_twice,
     counted_administrations,
     date_unreadable,
+    dates_disagree,
     given_by,
     merge_duplicates,
     more_than_a_day_gives,
@@ -43,7 +44,7 @@ from cds_service.clinical.documentation import documented_answers, submitted_evi
 from cds_service.clinical.doses import Dose, Totals, amounts_disagree, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
-from cds_service.clinical.fhir_read import dicts
+from cds_service.clinical.fhir_read import bound_written, dicts, obj
 from cds_service.clinical.order_purpose import (
     course_first_day,
     extravasation_course_order,
@@ -225,6 +226,17 @@ class _Given:
             if a.status in {"completed", "in-progress"}
             and (a.resource.get("statusReason") or a.resource.get("reasonNotGiven"))
         }
+        # Not read is not absent: a dose charted as a bound ("<60 mg/m2") is no amount; nor is a dose dated
+        # twice, by a dateTime outside its own period, dated (an unknown part each)
+        for a in wholes:
+            bound = bound_written(obj(a.resource.get("dosage")).get("dose"))
+            if bound and a.reference not in self.contradicted:
+                self.contradicted[a.reference] = (
+                    f"its dose is charted as a bound ({bound!r}), not an amount: how much was given is not "
+                    "known: not counted"
+                )
+            elif a.reference not in self.contradicted and (twice_dated := dates_disagree(a.resource)):
+                self.contradicted[a.reference] = f"{twice_dated}: when it was given is not known: not counted"
         # ... or conflicts with the order or the Encounter it names (clinical.administration_conflicts), or
         # is an infusion never closed: an unknown part, its reason saying why.
         for a in wholes:

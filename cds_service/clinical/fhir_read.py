@@ -224,9 +224,21 @@ def quantity(value: Any) -> tuple[float, str] | None:
 
 def dose_quantity(value: Any) -> tuple[float, str] | None:
     """A drug amount: a Quantity with a positive value. Zero or a negative number is a charting error,
-    never a dose: read as no recorded dose (unknown), so no ratio or cap is ever met on it."""
+    never a dose: read as no recorded dose (unknown), so no ratio or cap is ever met on it. Nor is a bound
+    (``comparator`` "<", "<=", ">=", ">": "less than 60 mg/m2" is no amount, ``bound_written``)."""
+    if type(value) is dict and "comparator" in value:
+        return None
     found = quantity(value)
     return found if found is not None and found[0] > 0 else None
+
+
+def bound_written(value: Any) -> str:
+    """A dose Quantity written as a bound ("<60 mg/m2": R4 ``Quantity.comparator``), as written, or "": the
+    amount given is not known, only a side of it."""
+    if type(value) is not dict or "comparator" not in value:
+        return ""
+    unit = value.get("unit") or value.get("code") or ""
+    return f"{str(value.get('comparator'))[:4]}{str(value.get('value'))[:20]} {str(unit)[:20]}".strip()
 
 
 def status_of(resource: dict[str, Any]) -> str:

@@ -101,6 +101,11 @@ def active_order_status_not_recorded(body: Json) -> None:
         status_not_recorded(entry["resource"])
 
 
+def last_dose_a_bound(body: Json) -> None:
+    """The dose that reaches 300 charted as "<50 mg/m2" (Quantity.comparator): a bound, not an amount."""
+    _last_dose(body)["dosage"]["dose"]["comparator"] = "<"
+
+
 def cases() -> list[RecordCase]:
     pend_dose = expect("pend", **PEND_DOSE)
     return [
@@ -217,6 +222,18 @@ def cases() -> list[RecordCase]:
                 active=[Doses("doxorubicin", 4, 50)],
             ),
             active_order_status_not_recorded,
+        ),
+        # The dose that reaches 300 charted as "<50 mg/m2": less than 50 is no amount (approved before)
+        RecordCase(
+            Case(
+                "2.2-not-read-pend-dose-charted-as-a-bound",
+                {
+                    **pend_dose,
+                    "facts": UNKNOWN_PART,
+                    "reasons": {"I.A.3.a": ["charted as a bound ('<50 mg/m2')"]},
+                },
+            ),
+            last_dose_a_bound,
         ),
     ]
 

@@ -360,3 +360,26 @@ def test_a_second_dose_of_the_day_under_another_order_beyond_a_days_most_is_an_u
     assert _facts(first, next_day).cumulative_doxorubicin.value == 120
     same_order = {**again, "request": {"reference": "MedicationRequest/course"}}
     assert _facts(first, same_order).cumulative_doxorubicin.value == 120
+
+
+def test_a_dose_charted_as_a_bound_is_an_unknown_part_never_its_number() -> None:
+    """'<60 mg/m2' (Quantity.comparator) says the dose was less than 60, not 60: no amount to count."""
+    bound = administration("bound", DOXORUBICIN, "2026-11-07T09:00:00Z", (60, "mg/m2"))
+    bound["dosage"]["dose"]["comparator"] = "<"
+    total = _facts(bound, administration("given", DOXORUBICIN, "2026-10-17T09:00:00Z", (50, "mg/m2")))
+    dox = total.cumulative_doxorubicin
+    assert (dox.known_mg_m2, dox.unknown_parts) == (50, 1)
+    assert dox.unknown_reasons == (
+        "MedicationAdministration/bound: its dose is charted as a bound ('<60 mg/m2'), not an amount: how "
+        "much was given is not known: not counted",
+    )
+
+
+def test_a_dose_dated_by_a_datetime_outside_its_own_period_is_an_unknown_part() -> None:
+    twice = administration("twice", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2"))
+    twice["effectivePeriod"] = {"start": "2025-11-07T09:00:00Z", "end": "2025-11-07T09:30:00Z"}
+    total = _facts(twice).cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (0, 1)
+    assert "falls outside its effectivePeriod (2025-11-07 to 2025-11-07)" in total.unknown_reasons[0]
+    twice["effectivePeriod"] = {"start": "2026-11-07T09:00:00Z", "end": "2026-11-07T09:30:00Z"}
+    assert _facts(twice).cumulative_doxorubicin.value == 50
