@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from make_cases import HERE, LAST_DOX, START, UCUM, Case, Doses, expect, given, request
+from make_cases import HERE, LAST_DOX, SMALL_CHILD_COURSE, START, UCUM, Case, Doses, expect, given, request
 from make_not_plausible_cases_3 import _append, _draft, _last_dose, _order
 from make_record_cases import RecordCase
 
@@ -104,6 +104,14 @@ def active_order_status_not_recorded(body: Json) -> None:
 def last_dose_a_bound(body: Json) -> None:
     """The dose that reaches 300 charted as "<50 mg/m2" (Quantity.comparator): a bound, not an amount."""
     _last_dose(body)["dosage"]["dose"]["comparator"] = "<"
+
+
+def condition_status_not_recorded(body: Json) -> None:
+    """The only Condition's clinical status migrated as a data-absent-reason."""
+    for entry in body["prefetch"]["conditions"]["entry"]:
+        condition = entry["resource"]
+        del condition["clinicalStatus"]
+        condition["_clinicalStatus"] = {"extension": [{"url": DATA_ABSENT, "valueCode": "unknown"}]}
 
 
 def cases() -> list[RecordCase]:
@@ -234,6 +242,22 @@ def cases() -> list[RecordCase]:
                 },
             ),
             last_dose_a_bound,
+        ),
+        # A boy of 15 whose Hodgkin lymphoma is the only indication, its clinical status migrated as a
+        # data-absent-reason: whether it is current is not read (approved before on it)
+        RecordCase(
+            Case(
+                "2.2-not-read-pend-hodgkin-whose-clinical-status-is-not-recorded",
+                expect(
+                    "pend",
+                    criteria={"I.A.3.b.iii": U},
+                    reasons={"I.A.3.b.iii": ["clinical status is not recorded"]},
+                ),
+                birth_date="2011-06-01",
+                diagnoses=["Hodgkin lymphoma"],
+                **SMALL_CHILD_COURSE,
+            ),
+            condition_status_not_recorded,
         ),
     ]
 
