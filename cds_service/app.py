@@ -302,6 +302,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        # A migration under way runs in the database driver's thread: cancelling its task abandons the
+        # wait, not the work, which would then answer into a closed event loop. It is let finish, within
+        # the store's timeout (a database that does not answer is still cancelled then).
+        migrating = store_tasks[0]
+        if not migrating.done():
+            await asyncio.wait({migrating}, timeout=runtime.settings.store_timeout_seconds)
         for task in (announce, *store_tasks):
             task.cancel()
         await asyncio.gather(warm_up, announce, *store_tasks, return_exceptions=True)

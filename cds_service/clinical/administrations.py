@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from cds_service.clinical.codes import Agent
+from cds_service.clinical.codes import MOST_IN_ONE_DAY_MG_M2, Agent
 from cds_service.clinical.drugs import agent_of, agent_of_concept
 from cds_service.clinical.fhir_read import (
     dose_quantity,
@@ -30,6 +30,8 @@ from cds_service.clinical.fhir_read import (
     parse_date,
     parse_datetime,
     read_datetime,
+    read_period,
+    status_missing,
     status_of,
 )
 from cds_service.clinical.limits import LARGEST_MAGNITUDE
@@ -37,6 +39,29 @@ from cds_service.clinical.units import KNOWN_UNITS, to_mg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
 COUNTED_STATUSES = frozenset({"completed", "in-progress"})
+# FHIR R4 (and STU3) medication-admin-status codes that say the dose was not given, or not yet: read, and
+# not counted. Every other status (none at all, a data-absent-reason in its place, "unknown", a code of no
+# version) says nothing the service can read about whether the dose was given (``status_not_read``).
+NOT_GIVEN_STATUSES = frozenset({"not-done", "entered-in-error", "on-hold"})
+
+
+def status_not_read(resource: Resource) -> str:
+    """Why an administration's status does not say whether its dose was given, or "" when it does: no
+    status (R4 requires one), only ``_status`` with a data-absent-reason, FHIR's "unknown" ("one of the
+    listed statuses is presumed to apply, it's just not known which one"), or a code FHIR does not define.
+    Not read is not absent: such a dose is an unknown part of its totals, never dropped."""
+    missing = status_missing(resource)
+    if missing:
+        return f"{missing}: whether it was given is not known"
+    code = status_of(resource)
+    if code in COUNTED_STATUSES or code in NOT_GIVEN_STATUSES or code == "stopped":
+        return ""
+    if code == "unknown":
+        return "its status is 'unknown' (which applies is not known): whether it was given is not known"
+    written = str(resource.get("status")).strip()[:40]
+    return f"its status {written!r} is no FHIR administration status: whether it was given is not known"
+
+
 # The smallest amount read as a dose (``fhir_read.quantity``: nothing below the inverse of the largest).
 _SMALLEST_DOSE = 1 / LARGEST_MAGNITUDE
 
@@ -70,13 +95,41 @@ def administered_on(resource: Resource) -> date | None:
     for key in ("effectivePeriod", "effectiveTimePeriod"):
         period = obj(resource.get(key))
         if period:
+            if read_period(period, key).contradiction:
+                return None  # a period that ends before it starts dates nothing
             return parse_date(period.get("start") or period.get("end"))
     return None
 
 
+def period_contradiction(resource: Resource) -> str:
+    """Why the administration's period contradicts itself (it ends before it starts), or "": such a record
+    does not date its dose, so whether it was given by the order date is not known (an unknown part)."""
+    for key in ("effectivePeriod", "effectiveTimePeriod"):
+        if key in resource:
+            return read_period(resource[key], key).contradiction
+    return ""
+
+
+def dates_disagree(resource: Resource) -> str:
+    """Why an administration charted with both an ``effectiveDateTime`` and an ``effectivePeriod`` (R4 allows
+    one: a choice) contradicts itself, the day of one outside the days of the other, or ""."""
+    if "effectiveDateTime" not in resource or "effectivePeriod" not in resource:
+        return ""
+    day = parse_date(resource["effectiveDateTime"])
+    period = read_period(resource["effectivePeriod"], "effectivePeriod")
+    first, last = period.start or period.end, period.end or period.start
+    if day is None or first is None or last is None or period.contradiction or first <= day <= last:
+        return ""
+    return (
+        f"its effectiveDateTime ({str(resource['effectiveDateTime']).strip()[:40]}) falls outside its "
+        f"effectivePeriod ({first.isoformat()} to {last.isoformat()}): the record contradicts itself"
+    )
+
+
 def date_unreadable(resource: Resource) -> bool:
     """Whether the administration writes when it was given but that cannot be read (``+99:99``, year 1,
-    a number): not the same as no date at all. Whether it was given by the order date is then unknown."""
+    a number, a period that ends before it starts): not the same as no date at all. Whether it was given
+    by the order date is then unknown."""
     written = [resource.get(key) for key in ("effectiveDateTime", "effectiveTimeDateTime")]
     for key in ("effectivePeriod", "effectiveTimePeriod"):
         period = obj(resource.get(key))
@@ -90,6 +143,8 @@ def _start_text(resource: Resource) -> str | None:
             return str(resource[key])
     for key in ("effectivePeriod", "effectiveTimePeriod"):
         period = obj(resource.get(key))
+        if period and read_period(period, key).contradiction:
+            return None
         text = period.get("start") or period.get("end")
         if isinstance(text, str):
             return text
@@ -121,6 +176,10 @@ def _amount(resource: Resource) -> tuple[float, str] | None:
             and (text is None or text == code)
         ):
             return float(value), code
+        if "comparator" in dose:
+            # A bound ("<60 mg/m2") is read as written so records of one dose still merge; the totals count
+            # it as an unknown part (``fhir_read.bound_written``), never as its number
+            dose = {key: item for key, item in dose.items() if key != "comparator"}
     return dose_quantity(dose) or dose_quantity(dosage.get("quantity"))  # DSTU2: quantity
 
 
@@ -164,11 +223,15 @@ def _start(resource: Resource) -> tuple[date | None, datetime | None]:
 
 
 def counted_administrations(
-    pool: ResourcePool, agents: frozenset[Agent], unidentified: list[Resource] | None = None
+    pool: ResourcePool,
+    agents: frozenset[Agent],
+    unidentified: list[Resource] | None = None,
+    status_unread: list[tuple[Administration, str]] | None = None,
 ) -> list[Administration]:
     """Administrations of ``agents`` that count toward a total, in no particular order; into
     ``unidentified``, when given, those that count but whose drug the service cannot identify (read in
-    the same pass: not read is not absent, ``outside_doses``).
+    the same pass: not read is not absent, ``outside_doses``); into ``status_unread``, when given, those of
+    ``agents`` whose status does not say whether the dose was given, with why (``status_not_read``).
 
     Each resource is read once, cheapest test first: the status settles most of those that do not count
     before the drug or the dose is looked at (a long history is hundreds of these per hook call), and the
@@ -185,18 +248,21 @@ def counted_administrations(
         if not (status == "completed" or status == "in-progress"):  # the usual case: as written
             status = status_of(resource)
         amount = None
+        unread = ""
         if status not in COUNTED_STATUSES:
             if status != "stopped":
-                continue
-            amount = _amount(resource)
-            if amount is None:
-                continue
+                if status_unread is None or not (unread := status_not_read(resource)):
+                    continue
+            else:
+                amount = _amount(resource)
+                if amount is None:
+                    continue
         concept = get("medicationCodeableConcept")
         agent = agent_of_concept(concept) if concept is not None else None
         if agent is None:
             agent = agent_of(resource, pool)  # a Medication referenced, an R5 concept, a display
         if agent is None:
-            if unidentified is not None and status in COUNTED_STATUSES:
+            if unidentified is not None and (status in COUNTED_STATUSES or unread):
                 unidentified.append(resource)
             continue
         if agent not in agents:
@@ -205,20 +271,22 @@ def counted_administrations(
             amount = _amount(resource)
         when, moment = _start(resource)
         request = get("request") or get("prescription")
-        found.append(
-            Administration(
-                resource,
-                reference_of(resource),
-                agent,
-                status,
-                when,
-                amount,
-                _request_of(resource, pool, requests) if request else None,
-                moment,
-                (),
-                _same_dose_key(amount),
-            )
+        read = Administration(
+            resource,
+            reference_of(resource),
+            agent,
+            status,
+            when,
+            amount,
+            _request_of(resource, pool, requests) if request else None,
+            moment,
+            (),
+            _same_dose_key(amount),
         )
+        if unread and status_unread is not None:
+            status_unread.append((read, unread))
+        else:
+            found.append(read)
     return found
 
 
@@ -415,6 +483,44 @@ def charted_twice(
                 f"{round(SAME_INFUSION_WINDOW.total_seconds() / 60)} min: which was given is not known",
                 tuple(a.reference for _, a in cluster),
             )
+    return found
+
+
+def more_than_a_day_gives(
+    administrations: Iterable[Administration], per_m2: Callable[[Administration], float | None]
+) -> dict[str, str]:
+    """Doses of one anthracycline charted on one day, not all under one order (different orders, or one
+    naming none), that add up to more than any regimen gives in a day (``codes.MOST_IN_ONE_DAY_MG_M2``):
+    a second charting of the day's dose cannot be told from a dose no regimen gives. The day's doses are
+    taken earliest first (a time of day before none, then by reference); each that would take the day
+    beyond the most is mapped to why, an unknown part, never a dose. Doses within an hour of each other are
+    ``charted_twice``'s; a regimen charted a dose a day, or one order's doses, are not questioned."""
+    by_day: dict[tuple[Agent, date], list[Administration]] = {}
+    for a in administrations:
+        if a.when is not None and a.agent in MOST_IN_ONE_DAY_MG_M2:
+            by_day.setdefault((a.agent, a.when), []).append(a)
+    found: dict[str, str] = {}
+    for (agent, day), doses in by_day.items():
+        if len(doses) < 2 or len({a.request for a in doses}) < 2:
+            continue  # the usual day: one dose; or every dose under the one order that plans them
+        doses.sort(key=lambda a: (a.moment is None, a.moment.timestamp() if a.moment else 0, a.reference))
+        most = MOST_IN_ONE_DAY_MG_M2[agent]
+        kept: list[tuple[Administration, float]] = []
+        for a in doses:
+            value = per_m2(a)
+            if value is None:
+                continue  # an unknown part already
+            so_far = sum(v for _, v in kept)
+            if kept and so_far + value > most:
+                first = kept[0][0]
+                found[a.reference] = (
+                    f"a second {agent.value} dose on {day.isoformat()} beside {first.reference}, under "
+                    f"{a.request or 'no order'} (the first under {first.request or 'no order'}): "
+                    f"{so_far + value:.0f} mg/m2 in one day is more than any regimen gives ({most:g} mg/m2): "
+                    "the same dose charted again, or a dose not given: not counted"
+                )
+                continue
+            kept.append((a, value))
     return found
 
 

@@ -16,7 +16,7 @@ from datetime import date
 from typing import NamedTuple
 
 from cds_service.clinical import codes
-from cds_service.clinical.fhir_read import codings, concept_text, obj, parse_date, plain_codes
+from cds_service.clinical.fhir_read import codings, concept_text, parse_date, plain_codes, read_period
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 _ICD = frozenset({codes.ICD10CM, codes.ICD10})
@@ -65,7 +65,7 @@ def amputations(pool: ResourcePool) -> tuple[Amputation, ...]:
             continue
         on = (
             parse_date(condition.get("onsetDateTime"))
-            or parse_date(obj(condition.get("onsetPeriod")).get("start"))
+            or read_period(condition.get("onsetPeriod")).begins
             or parse_date(condition.get("recordedDate") or condition.get("assertedDate"))
         )
         found.append(Amputation(reference_of(condition), on, said))

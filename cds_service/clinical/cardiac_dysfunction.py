@@ -36,6 +36,7 @@ from cds_service.clinical.fhir_read import (
     parse_date,
     plain_codes,
     quantity,
+    read_period,
     status_of,
 )
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
@@ -79,7 +80,7 @@ def _names_dysfunction(condition: Resource) -> bool:
 def _onset(condition: Resource) -> date | None:
     return (
         parse_date(condition.get("onsetDateTime"))
-        or parse_date(obj(condition.get("onsetPeriod")).get("start"))
+        or read_period(condition.get("onsetPeriod")).begins
         or parse_date(condition.get("recordedDate") or condition.get("assertedDate"))
     )
 

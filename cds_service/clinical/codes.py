@@ -70,6 +70,22 @@ MAX_SINGLE_DOSE_MG_M2: dict[Agent, float] = {
     Agent.IDARUBICIN: 30.0,
     Agent.MITOXANTRONE: 30.0,
 }
+# The most of one anthracycline any regimen gives in one day, mg/m² (the highest labelled or standard
+# single-day dose): doxorubicin 75 (doxorubicin HCl injection label: 60-75 mg/m² every 21 days as a single
+# agent), liposomal doxorubicin 50 (Doxil label: 50 mg/m² every 4 weeks, ovarian
+# cancer), daunorubicin 90 (AML induction at 90 mg/m² a day for 3 days, Fernandez HF et al. N Engl J Med
+# 2009;361:1249-1259), epirubicin 120 (Ellence label: 100-120 mg/m² on day 1), idarubicin 12 (Idamycin
+# label: 12 mg/m² a day for 3 days), mitoxantrone 14 (label: 12-14 mg/m² every 21 days). Doses of one
+# drug charted on one day under different orders that add up to more are no regimen's day: one may be
+# the other charted again (``administrations.more_than_a_day_gives``).
+MOST_IN_ONE_DAY_MG_M2: dict[Agent, float] = {
+    Agent.DOXORUBICIN: 75.0,
+    Agent.LIPOSOMAL_DOXORUBICIN: 50.0,
+    Agent.DAUNORUBICIN: 90.0,
+    Agent.EPIRUBICIN: 120.0,
+    Agent.IDARUBICIN: 12.0,
+    Agent.MITOXANTRONE: 14.0,
+}
 TYROSINE_KINASE_INHIBITORS = frozenset({Agent.DASATINIB, Agent.IMATINIB})
 
 # RxNorm, ingredient (IN) and clinical-drug (SCD) concepts (NLM RxNorm).

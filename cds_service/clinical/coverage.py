@@ -28,7 +28,7 @@ from datetime import date
 
 from cds_service.clinical import codes
 from cds_service.clinical.facts import Fact
-from cds_service.clinical.fhir_read import codings, dicts, obj, parse_date, status_of
+from cds_service.clinical.fhir_read import codings, dicts, obj, read_period, status_of
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 _IN_FORCE = frozenset({"", "active"})
@@ -50,10 +50,14 @@ def line_of_business_map_problem(mapping: Mapping[str, str]) -> str | None:
 
 
 def _in_force(coverage: Resource, on: date | None) -> bool:
+    """Status in force and ``on`` within its period; a period that ends before it starts does not say the
+    Coverage was not in force: it is kept, and its line of business is unknown (``_line_of``)."""
     if status_of(coverage) not in _IN_FORCE:
         return False
-    period = obj(coverage.get("period"))
-    start, end = parse_date(period.get("start")), parse_date(period.get("end"))
+    period = read_period(coverage.get("period"), "period")
+    if period.contradiction:
+        return True
+    start, end = period.start, period.end
     return on is None or ((start is None or start <= on) and (end is None or on <= end))
 
 
@@ -189,6 +193,10 @@ def _beside_the_later(first: Fact[str], later: list[tuple[Resource, Fact[str]]])
 
 def _line_of(coverage: Resource, pool: ResourcePool, line_of_business_map: Mapping[str, str]) -> Fact[str]:
     reference = reference_of(coverage)
+    contradiction = read_period(coverage.get("period"), "period").contradiction
+    if contradiction:
+        # Not plausible is not a fact: whether it was in force on the order date is not known
+        return Fact(None, (reference,), f"{reference}: {contradiction}: whether it is in force is not known")
     for value in _identifier_values(coverage, pool):
         mapped = normalized_line_of_business(line_of_business_map.get(value))
         if mapped is not None:

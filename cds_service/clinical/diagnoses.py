@@ -38,6 +38,8 @@ from cds_service.clinical.fhir_read import (
     dicts,
     obj,
     parse_date,
+    read_period,
+    status_missing,
     status_of,
 )
 from cds_service.clinical.plausibility import Plausibility
@@ -96,6 +98,38 @@ class Diagnosis:
 
     def icd_starts(self, prefixes: Iterable[str]) -> bool:
         return any(code.startswith(prefix) for code in self.icd for prefix in prefixes)
+
+
+# FHIR R4 condition-clinical and condition-ver-status codes (STU3's, and DSTU2's verificationStatus, are
+# among them): a status written with none of these says nothing the service can read.
+_CLINICAL_STATUSES = frozenset({"active", "recurrence", "relapse", "inactive", "remission", "resolved"})
+_VERIFICATION_STATUSES = frozenset(
+    {"unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"}
+)
+
+
+def status_not_read(condition: Resource) -> str:
+    """Why a Condition's clinical or verification status cannot be read, or "": written but with no code
+    of FHIR's (text only, a local code), or absent with a data-absent-reason in its place
+    (``_clinicalStatus``).
+    An absent status with no such reason is read as FHIR allows it (R4 con-3 asks a clinical status only of
+    problem-list entries): as before. Not read is not absent: such a Condition is neither current nor past,
+    only read beside the indications it would meet (``_only_beside``)."""
+    for key, name, known in (
+        ("clinicalStatus", "clinical status", _CLINICAL_STATUSES),
+        ("verificationStatus", "verification status", _VERIFICATION_STATUSES),
+    ):
+        written = condition.get(key)
+        if written is None:
+            missing = status_missing({"_status": condition.get(f"_{key}")})
+            if missing.startswith("its status is not recorded"):
+                return missing.replace("status", name, 1)
+            continue
+        code = _status_code(written)
+        if code not in known:
+            said = f"{code[:40]!r}" if code else "no code"
+            return f"its {name} is written with {said}, not a code of FHIR's"
+    return ""
 
 
 def _status_code(value: Any) -> str:
@@ -351,9 +385,13 @@ def _histology(condition: Resource) -> list[dict[str, Any]]:
 
 
 def _onset(condition: Resource) -> date | None:
+    """``onset[x]``, else when it was recorded; none when its onsetPeriod ends before it starts (a period
+    that contradicts itself dates nothing, and the day it was recorded is no onset either)."""
+    if read_period(condition.get("onsetPeriod")).contradiction:
+        return None
     return (
         parse_date(condition.get("onsetDateTime"))
-        or parse_date(obj(condition.get("onsetPeriod")).get("start"))
+        or read_period(condition.get("onsetPeriod")).begins
         or parse_date(
             condition.get("recordedDate") or condition.get("assertedDate") or condition.get("dateRecorded")
         )
@@ -364,9 +402,9 @@ def _abated_before(condition: Resource, on: date | None) -> bool:
     """An ``abatement[x]`` date before ``on``: the disease ended (R4 con-4 allows remission + abatement)."""
     if on is None:
         return False
-    abated = parse_date(condition.get("abatementDateTime")) or parse_date(
-        obj(condition.get("abatementPeriod")).get("end")
-    )
+    # (an abatementPeriod that ends before it starts dates no abatement: the clinical status decides)
+    abated = parse_date(condition.get("abatementDateTime"))
+    abated = abated or read_period(condition.get("abatementPeriod")).ends
     return abated is not None and abated < on
 
 
@@ -538,7 +576,10 @@ def recorded_diagnoses(
     be (``plausible``: before the birth date, after the order) is read only beside what it would meet."""
     current: list[Diagnosis] = []
     for condition in pool.of_type("Condition"):
-        if why := _contradicts_itself(condition):
+        if unread := status_not_read(condition):
+            # whether it is current, or established, is not read: beside what it would meet, never meeting it
+            current += _only_beside(condition.get("code"), reference_of(condition), f"({unread})", age)
+        elif why := _contradicts_itself(condition):
             if (aside := _read_beside(_condition_diagnosis(condition), why, age)) is not None:
                 current.append(aside)
         elif condition_counts(condition, on):

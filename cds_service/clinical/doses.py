@@ -17,8 +17,11 @@ from typing import NamedTuple
 from cds_service.clinical.bsa import BodySurfaceArea, Bsa, Weight
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, Agent
 from cds_service.clinical.facts import DoseLine, DoseTotal
-from cds_service.clinical.plausibility import dose_not_credible
+from cds_service.clinical.fhir_read import dicts
+from cds_service.clinical.plausibility import dose_not_credible, written_doses_disagree
+from cds_service.clinical.schedule import dose_amounts
 from cds_service.clinical.units import is_disagreeing, to_mg, to_mg_per_kg, to_mg_per_m2
+from cds_service.fhir.pool import Resource, reference_of
 
 # Doxorubicin-equivalence (isotoxic) factors for late cardiotoxicity: Feijen EAM et al., JAMA Oncol
 # 2019;5(6):864-871 as adopted by IGHG 2023 / PanCare ("Doxorubicin x1; Daunorubicin x0.6; Epirubicin
@@ -90,6 +93,34 @@ def convert_dose(
     if per_kg is not None and weight is not None:
         return mg / bsa.m2, bsa, f"mg/kg dose converted with the weight {weight.kg:g} kg ({weight.reference})"
     return mg / bsa.m2, bsa, ""
+
+
+def writes_a_dose_twice(order: Resource) -> bool:
+    """Whether a dosage line of ``order`` writes more than one amount for its dose (the usual order writes
+    one: nothing to compare, no BSA to look up)."""
+    return any(len(dose_amounts(dosage)) > 1 for dosage in dicts(order.get("dosageInstruction")))
+
+
+def amounts_disagree(order: Resource, bsa: Bsa | None, weight: Weight | None = None) -> str:
+    """Why the amounts a dosage line of ``order`` writes for one dose (``doseAndRate`` "ordered" 250 mg/m²
+    beside "calculated" 1250 mg) are no one dose, each put in mg/m² through the current BSA
+    (``plausibility.written_doses_disagree``), or "": not plausible is not a fact, so the dose is not known
+    and neither is any ratio of it."""
+    reference = reference_of(order)
+    for dosage in dicts(order.get("dosageInstruction")):
+        amounts = dose_amounts(dosage)
+        if len(amounts) < 2:
+            continue
+        # (the dose as ordered first, then as written: the reason does not depend on the entries' order)
+        written = [
+            (f"{value:g} {unit}" + (f" ({kind})" if kind else ""), convert_dose(amount, bsa, weight)[0])
+            for amount, kind in sorted(amounts, key=lambda item: (item[1] != "ordered", item))
+            for value, unit in (amount,)
+        ]
+        why = written_doses_disagree(reference, written)
+        if why:
+            return why
+    return ""
 
 
 def mg_from_mg_m2(

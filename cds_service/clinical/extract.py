@@ -19,10 +19,14 @@ from cds_service.clinical.administrations import (
     charted_twice,
     counted_administrations,
     date_unreadable,
+    dates_disagree,
     given_by,
     merge_duplicates,
+    more_than_a_day_gives,
+    one_record_per_dose,
     open_too_long,
     order_day_clock,
+    period_contradiction,
     same_day_undated,
 )
 from cds_service.clinical.body_measures_not_read import measures_not_read, nearer_not_read
@@ -38,10 +42,10 @@ from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KI
 from cds_service.clinical.coverage import line_of_business
 from cds_service.clinical.disease_status import responding_to_therapy
 from cds_service.clinical.documentation import documented_answers, submitted_evidence, unsettled
-from cds_service.clinical.doses import Dose, Totals, dose_on, merged_note, totals
+from cds_service.clinical.doses import Dose, Totals, amounts_disagree, dose_on, merged_note, totals
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
-from cds_service.clinical.fhir_read import dicts
+from cds_service.clinical.fhir_read import bound_written, dicts, obj
 from cds_service.clinical.order_purpose import (
     course_first_day,
     extravasation_course_order,
@@ -223,6 +227,17 @@ class _Given:
             if a.status in {"completed", "in-progress"}
             and (a.resource.get("statusReason") or a.resource.get("reasonNotGiven"))
         }
+        # Not read is not absent: a dose charted as a bound ("<60 mg/m2") is no amount; nor is a dose dated
+        # twice, by a dateTime outside its own period, dated (an unknown part each)
+        for a in wholes:
+            bound = bound_written(obj(a.resource.get("dosage")).get("dose"))
+            if bound and a.reference not in self.contradicted:
+                self.contradicted[a.reference] = (
+                    f"its dose is charted as a bound ({bound!r}), not an amount: how much was given is not "
+                    "known: not counted"
+                )
+            elif a.reference not in self.contradicted and (twice_dated := dates_disagree(a.resource)):
+                self.contradicted[a.reference] = f"{twice_dated}: when it was given is not known: not counted"
         # ... or conflicts with the order or the Encounter it names (clinical.administration_conflicts), or
         # is an infusion never closed: an unknown part, its reason saying why.
         for a in wholes:
@@ -234,6 +249,13 @@ class _Given:
             )
             if why:
                 self.contradicted[a.reference] = why
+        # ... or takes its day beyond what any regimen gives in one day, beside a dose of another order:
+        # the same dose charted twice, hours apart (clinical.administrations.more_than_a_day_gives)
+        questioned = self.twice.not_doses() | set(self.repeats) | set(self.contradicted)
+        for reference, why in more_than_a_day_gives(
+            (a for a in wholes if a.reference not in questioned), per_m2
+        ).items():
+            self.contradicted[reference] = why
         self.folded = self.twice.folded()
 
     def anthracycline_doses(self, body: BodySurfaceArea, start: date) -> list[Dose]:
@@ -279,7 +301,7 @@ class _Given:
             if a.agent in ANTHRACYCLINES
         ]
         doses += [
-            Dose(a.reference, a.agent, None, None, note="its date cannot be read: not counted")
+            Dose(a.reference, a.agent, None, None, note=_undated_note(a.resource))
             for a in self.unreadable
             if a.agent in ANTHRACYCLINES
         ]
@@ -289,6 +311,14 @@ class _Given:
             if a.agent in ANTHRACYCLINES
         ]
         return doses
+
+
+def _undated_note(resource: Resource) -> str:
+    """Why a dose whose date is written but not read is an unknown part."""
+    contradiction = period_contradiction(resource)
+    if contradiction:
+        return f"its {contradiction}: when it was given is not known: not counted"
+    return "its date cannot be read: not counted"
 
 
 def _parts_of(administrations: list[Administration]) -> dict[str, str]:
@@ -324,10 +354,15 @@ def _unsized(
     return unsized
 
 
-def _administrations(pool: ResourcePool) -> tuple[list[Administration], list[Resource]]:
-    """Every administration that counts, read once, and those whose drug cannot be identified."""
+def _administrations(
+    pool: ResourcePool,
+) -> tuple[list[Administration], list[Resource], list[tuple[Administration, str]]]:
+    """Every administration that counts, read once, those whose drug cannot be identified, and those whose
+    status does not say whether the dose was given (with why)."""
     unidentified: list[Resource] = []
-    return counted_administrations(pool, _AGENTS_READ, unidentified), unidentified
+    status_unread: list[tuple[Administration, str]] = []
+    counted = counted_administrations(pool, _AGENTS_READ, unidentified, status_unread)
+    return counted, unidentified, status_unread
 
 
 class _Doses(NamedTuple):
@@ -355,6 +390,17 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
         and a.reference not in by_then.parts
     ]
     given = by_then.anthracycline_doses(body, start)
+    # Not read is not absent: a dose whose status does not say whether it was given (none, only a
+    # data-absent-reason, "unknown") is an unknown part, never dropped
+    # (records of one such dose, the same drug, amount and minute, are one unknown part)
+    _, _, status_unread = record.once(("administrations",), lambda: _administrations(pool))
+    unread = {id(a.resource): (a, why) for a, why in status_unread if a.agent in ANTHRACYCLINES}
+    for resource, records in one_record_per_dose(
+        [a.resource for a, _ in unread.values()], lambda r: unread[id(r)][0].agent
+    ):
+        a, why = unread[id(resource)]
+        merged = f" ({len(records)} records of it: {', '.join(records)})" if len(records) > 1 else ""
+        given.append(Dose(a.reference, a.agent, a.when, None, note=f"{why}{merged}: not counted"))
     # Not read is not absent: anthracycline recorded where doses are not read is an unknown part
     given += outside_doses(pool, by_then.counted, cutoff=min(start, today), unidentified=by_then.unidentified)
     # Not plausible is not a fact: another patient's records sent as this patient's (clinical.other_patients)
@@ -514,7 +560,7 @@ def extract_facts(
     # What depends only on the order's date and clock is read once per date and clock.
     clock = order_day_clock(order.get("authoredOn"))
     context = (start, today, clock, adult)
-    every, unidentified = record.once(("administrations",), lambda: _administrations(pool))
+    every, unidentified, _status_unread = record.once(("administrations",), lambda: _administrations(pool))
     conflicting = record.once(("administration conflicts",), lambda: conflicts(every, pool))
     by_then = record.once(
         ("given", context),
@@ -572,8 +618,10 @@ def extract_facts(
         for o in dexrazoxane_in_play
         if o.draft and not o.on_hold and o.resource is not order
     ]
+    # (amounts written for one dose that disagree are no dose: not compared on any basis either)
+    written = () if amounts_disagree(order, current_bsa, current_weight) else order_amounts(order)
     ratio = dose_ratio(
-        order_amounts(order),
+        written,
         combined_dexrazoxane(dexrazoxane_mg_m2, days_of(order), signed_together),
         doxorubicin,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from cds_service.clinical.code_systems import canonical
 from cds_service.clinical.limits import LARGEST_MAGNITUDE
@@ -130,6 +130,56 @@ def parse_datetime(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+class Period(NamedTuple):
+    """A FHIR Period as the facts read it: its start and end days (``None`` when absent or unreadable) and,
+    when its end comes before its start, why (``contradiction``): a period that contradicts itself dates
+    nothing (docs/facts.md "Plausibility", "A period that ends before it starts")."""
+
+    start: date | None
+    end: date | None
+    contradiction: str = ""
+
+    @property
+    def first(self) -> date | None:
+        """The day the period dates: its start, else its end; none when it contradicts itself."""
+        return None if self.contradiction else (self.start or self.end)
+
+    @property
+    def begins(self) -> date | None:
+        """Its start, when the period does not contradict itself."""
+        return None if self.contradiction else self.start
+
+    @property
+    def ends(self) -> date | None:
+        """Its end, when the period does not contradict itself."""
+        return None if self.contradiction else self.end
+
+
+def read_period(value: Any, name: str = "period") -> Period:
+    """``value`` (a Period, or anything else the wire holds) read once for every reader of a Period
+    (an administration's ``effectivePeriod``, a Timing's ``boundsPeriod``, a Condition's ``onsetPeriod`` and
+    ``abatementPeriod``, a Coverage's ``period``...). Both ends written with a time are compared as instants
+    (on one clock), otherwise as days: an end on the day the period starts is no contradiction."""
+    if not isinstance(value, dict):
+        return Period(None, None)
+    start_text, end_text = value.get("start"), value.get("end")
+    start, end = parse_date(start_text), parse_date(end_text)
+    if start is None or end is None:
+        return Period(start, end)
+    if isinstance(start_text, str) and isinstance(end_text, str) and min(len(start_text), len(end_text)) > 10:
+        first, last = parse_datetime(start_text), parse_datetime(end_text)
+        ends_before = first is not None and last is not None and last < first
+    else:
+        ends_before = end < start
+    if not ends_before:
+        return Period(start, end)
+    why = (
+        f"{name} ends before it starts ({str(start_text).strip()[:40]} to {str(end_text).strip()[:40]}): "
+        "the record contradicts itself"
+    )
+    return Period(start, end, why)
+
+
 def number(value: Any) -> float | None:
     """A finite JSON number (not a bool) as float."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -175,14 +225,42 @@ def quantity(value: Any) -> tuple[float, str] | None:
 
 def dose_quantity(value: Any) -> tuple[float, str] | None:
     """A drug amount: a Quantity with a positive value. Zero or a negative number is a charting error,
-    never a dose: read as no recorded dose (unknown), so no ratio or cap is ever met on it."""
+    never a dose: read as no recorded dose (unknown), so no ratio or cap is ever met on it. Nor is a bound
+    (``comparator`` "<", "<=", ">=", ">": "less than 60 mg/m2" is no amount, ``bound_written``)."""
+    if type(value) is dict and "comparator" in value:
+        return None
     found = quantity(value)
     return found if found is not None and found[0] > 0 else None
+
+
+def bound_written(value: Any) -> str:
+    """A dose Quantity written as a bound ("<60 mg/m2": R4 ``Quantity.comparator``), as written, or "": the
+    amount given is not known, only a side of it."""
+    if type(value) is not dict or "comparator" not in value:
+        return ""
+    unit = value.get("unit") or value.get("code") or ""
+    return f"{str(value.get('comparator'))[:4]}{str(value.get('value'))[:20]} {str(unit)[:20]}".strip()
 
 
 def status_of(resource: dict[str, Any]) -> str:
     status = resource.get("status")
     return status.strip().lower() if isinstance(status, str) else ""
+
+
+def status_missing(resource: dict[str, Any]) -> str:
+    """Why ``resource`` has no status to read, or "" when it writes one: none at all, or only ``_status``
+    (the element's extensions) with a data-absent-reason in its place (a migrated record). Not read is not
+    absent: a reader filtering on the status says what it could not read, never drops the record."""
+    status = resource.get("status")
+    if isinstance(status, str) and status.strip():
+        return ""
+    for extension in dicts(obj(resource.get("_status")).get("extension")):
+        url = extension.get("url")
+        if isinstance(url, str) and url.endswith("data-absent-reason"):
+            reason = extension.get("valueCode")
+            said = f" (data-absent-reason {reason.strip()[:40]!r})" if isinstance(reason, str) else ""
+            return f"its status is not recorded{said}"
+    return "it has no status" if status is None else "its status cannot be read"
 
 
 def obj(value: Any) -> dict[str, Any]:

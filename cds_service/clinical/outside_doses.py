@@ -35,7 +35,7 @@ from cds_service.clinical.codes import ANTHRACYCLINES, Agent
 from cds_service.clinical.doses import Dose
 from cds_service.clinical.drugs import agent_of, agent_of_concept
 from cds_service.clinical.drugs import unidentified as unidentified_drug
-from cds_service.clinical.fhir_read import as_list, dicts, obj, parse_date, status_of
+from cds_service.clinical.fhir_read import as_list, dicts, obj, parse_date, read_period, status_of
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 _NOT_A_DOSE = frozenset({"entered-in-error", "not-taken", "intended", "cancelled", "declined", "not-done"})
@@ -56,7 +56,8 @@ def _first_date(resource: Resource, *keys: str) -> date | None:
     for key in keys:
         value = resource.get(key)
         period = obj(value)
-        found = parse_date(period.get("start") or period.get("end")) if period else parse_date(value)
+        # (a Period that ends before it starts dates nothing: ``read_period``)
+        found = read_period(period).first if period else parse_date(value)
         if found is not None:
             return found
     return None

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
@@ -215,6 +215,35 @@ def dose_not_credible(agent: Agent, mg_m2: float | None) -> str:
     if mg_m2 is None or limit is None or mg_m2 <= limit:
         return ""
     return f"{mg_m2:.0f} mg/m2 in one dose of {agent.value} is not credible (a charting slip?)"
+
+
+# Amounts written for one dose (an order's doseAndRate "ordered" beside "calculated", in mg/m² and in mg)
+# agree when, once both are in mg/m² through the current BSA, they are within this of each other (our
+# choice): a calculated dose is rounded (to the whole mg or a vial, within 5 %: the dose-rounding practice
+# of Fahrenbruch et al., J Oncol Pract 2018;14(3):e130-e136, endorsed by HOPA) and the BSA it was worked
+# from may be a day or a rounding away from ours. Beyond it they are two doses, and which is meant is not
+# known.
+WRITTEN_DOSES_AGREE_WITHIN = 0.05
+
+
+def written_doses_disagree(reference: str, written: Sequence[tuple[str, float | None]]) -> str:
+    """Why the amounts one dosage line writes for one dose (``written``: each as said, "250 mg/m2
+    (ordered)", with its mg/m², ``None`` when it cannot be had) are no one dose, or "": beyond
+    ``WRITTEN_DOSES_AGREE_WITHIN`` of each other, or not comparable (one cannot be put in mg/m²: no BSA)."""
+    if len(written) < 2:
+        return ""
+    said = " beside ".join(
+        f"{what} ({value:.0f} mg/m2)" if value is not None and "mg/m2 " not in what + " " else what
+        for what, value in written
+    )
+    values = [value for _what, value in written]
+    if any(value is None for value in values):
+        return f"{reference} writes one dose as {said}, not comparable in mg/m2: the dose is not known"
+    known = [value for value in values if value is not None]
+    low, high = min(known), max(known)
+    if high <= 0 or (high - low) <= WRITTEN_DOSES_AGREE_WITHIN * high:
+        return ""
+    return f"{reference} writes one dose as {said}, which disagree: which is meant is not known"
 
 
 def vital_status(patient: Resource | None, on: date) -> Fact[bool]:

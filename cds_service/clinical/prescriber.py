@@ -27,7 +27,14 @@ from typing import Any
 from cds_service.clinical import codes
 from cds_service.clinical.dates import add_months
 from cds_service.clinical.facts import Fact
-from cds_service.clinical.fhir_read import codings, concept_text, dicts, obj, parse_date, status_of
+from cds_service.clinical.fhir_read import (
+    codings,
+    concept_text,
+    dicts,
+    parse_date,
+    read_period,
+    status_of,
+)
 from cds_service.clinical.orders import not_going_ahead
 from cds_service.clinical.plausibility import Plausibility
 from cds_service.clinical.schedule import order_date
@@ -87,8 +94,10 @@ def role_in_force(role: Resource, on: date | None) -> bool:
         return False
     if on is None:
         return True
-    period = obj(role.get("period"))
-    start, end = parse_date(period.get("start")), parse_date(period.get("end"))
+    period = read_period(role.get("period"))
+    if period.contradiction:
+        return False  # a period that ends before it starts shows no role in force: it grants nothing
+    start, end = period.start, period.end
     return not ((start is not None and start > on) or (end is not None and end < on))
 
 
@@ -209,8 +218,9 @@ def _referral_dates(request: Resource) -> tuple[date | None, date | None, date |
         or parse_date(request.get("date"))
         or parse_date(request.get("occurrenceDateTime"))
     )
-    period = obj(request.get("occurrencePeriod") or request.get("fulfillmentTime"))
-    return authored, parse_date(period.get("start")), parse_date(period.get("end"))
+    # (a period that ends before it starts dates nothing: the referral's own date decides)
+    period = read_period(request.get("occurrencePeriod") or request.get("fulfillmentTime"))
+    return authored, period.begins, period.ends
 
 
 def _about_this_therapy(request: Resource, on: date | None, plausible: Plausibility | None = None) -> str:

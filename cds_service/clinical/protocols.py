@@ -24,7 +24,7 @@ from typing import Any
 
 from cds_service.clinical import codes
 from cds_service.clinical.facts import Fact
-from cds_service.clinical.fhir_read import as_list, dicts, obj, parse_date, status_of
+from cds_service.clinical.fhir_read import as_list, dicts, obj, parse_date, read_period, status_of
 from cds_service.clinical.plausibility import Plausibility
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
@@ -84,8 +84,12 @@ def names_cog_aall1331(text: str) -> bool:
 
 
 def _ended_before(resource: Resource, on: date | None) -> bool:
-    """A ``period`` that ended before ``on``: enrollment then, not now."""
-    end = parse_date(obj(resource.get("period")).get("end"))
+    """A ``period`` that ended before ``on``: enrollment then, not now. One that ends before it starts
+    shows no enrollment now either (not plausible is not a fact)."""
+    period = read_period(resource.get("period"))
+    if period.contradiction:
+        return True
+    end = period.end
     return on is not None and end is not None and end < on
 
 

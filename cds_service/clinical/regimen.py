@@ -39,9 +39,9 @@ from typing import NamedTuple
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.bsa import BodySurfaceArea
 from cds_service.clinical.codes import ANTHRACYCLINES, Agent
-from cds_service.clinical.doses import Dose, dose_on, optional_dose
+from cds_service.clinical.doses import Dose, amounts_disagree, dose_on, optional_dose, writes_a_dose_twice
 from cds_service.clinical.drugs import agent_of
-from cds_service.clinical.fhir_read import status_of
+from cds_service.clinical.fhir_read import status_missing, status_of
 from cds_service.clinical.limits import PLANNED_DOSES_PER_READ
 from cds_service.clinical.order_graph import OrderGraph, OrderNode, fulfilled_schedule, order_graph
 from cds_service.clinical.orders import MEDICATION_ORDER_TYPES, not_going_ahead, prohibits
@@ -64,6 +64,10 @@ THERAPY_STATUSES = frozenset({"draft", "active", ""})
 # Not stopped, not going on either: its doses to come are unknown ("on-hold", docs/facts.md "Record
 # integrity").
 UNSETTLED_STATUSES = frozenset({"on-hold", "unknown"})
+# Every code of FHIR R4 medicationrequest-status (STU3 the same; DSTU2 MedicationOrder's are among them).
+ORDER_STATUSES = frozenset(
+    {"active", "on-hold", "cancelled", "completed", "entered-in-error", "stopped", "draft", "unknown"}
+)
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,17 @@ def read_orders(pool: ResourcePool, agents: frozenset[Agent]) -> OrdersRead:
             agent = agent_of(order, pool)
             if agent is not None and agent in agents and status in THERAPY_STATUSES | UNSETTLED_STATUSES:
                 why = "is signed for this patient but names another patient as its subject"
+                unsettled.append(Unsettled(agent, reference_of(order), why, doses_unknown=True))
+            continue
+        if not draft and status not in ORDER_STATUSES:
+            # Not read is not absent: an order of the record whose status is missing (a data-absent-reason
+            # in its place) or no FHIR code may be in force; like a hold, it settles neither concurrency
+            # nor its doses to come
+            agent = agent_of(order, pool)
+            if agent is not None and agent in agents:
+                written = str(order.get("status")).strip()[:40]
+                said = status_missing(order) or f"its status {written!r} is no FHIR code"
+                why = f"is an order whose status is not read ({said}): whether it is in force is not known"
                 unsettled.append(Unsettled(agent, reference_of(order), why, doses_unknown=True))
             continue
         if not draft and status not in {"active", *UNSETTLED_STATUSES}:
@@ -335,7 +350,18 @@ def doses_to_come(
             )
             for member, dose in order.unplaced
         )
+        # One dose written as amounts that disagree (doseAndRate "ordered" beside "calculated"): which is
+        # planned is not known, so each dose to come is an unknown part (docs/facts.md "Every dose an
+        # order writes")
+        disagree = (
+            amounts_disagree(order.resource, body.on(start), body.weight_on(start))
+            if writes_a_dose_twice(order.resource)
+            else ""
+        )
         for planned_dose, optional in doses:
+            if disagree:
+                planned.append(unknown_part(order, disagree, when=planned_dose.when))
+                continue
             if planned_dose.when is None and resigned and not own_given:
                 planned.append(
                     unknown_part(

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from cds_service.clinical.fhir_read import as_list, dicts, dose_quantity, number, obj, parse_date
+from cds_service.clinical.fhir_read import as_list, codings, dicts, dose_quantity, number, obj, parse_date
 from cds_service.clinical.limits import PLANNED_DOSES_PER_ORDER
 from cds_service.clinical.timing import TimingRead, read_timing
 from cds_service.fhir.pool import Resource
@@ -71,6 +71,21 @@ def dose_amount(dosage: dict[str, Any]) -> tuple[float, str] | None:
     return dose_quantity(dosage.get("doseQuantity"))
 
 
+def dose_amounts(dosage: dict[str, Any]) -> tuple[tuple[tuple[float, str], str], ...]:
+    """Every per-dose amount one dosage line writes, each with its ``doseAndRate.type`` code ("ordered",
+    "calculated"; "" when none): R4 allows several (the dose as ordered beside the dose the system
+    calculated from it), and each is read, so two that disagree are seen (``plausibility``)."""
+    found: list[tuple[tuple[float, str], str]] = []
+    for dose_and_rate in dicts(dosage.get("doseAndRate")):
+        amount = dose_quantity(dose_and_rate.get("doseQuantity"))
+        if amount is not None:
+            kind = next((code for _system, code in codings(dose_and_rate.get("type"))), "")
+            found.append((amount, kind[:40]))
+    if not found and (amount := dose_quantity(dosage.get("doseQuantity"))) is not None:
+        found.append((amount, ""))
+    return tuple(found)
+
+
 def dose_range(dosage: dict[str, Any]) -> tuple[tuple[float, str], tuple[float, str]] | None:
     """The per-dose range of one dosage (R4 ``doseAndRate[].doseRange``, STU3 ``doseRange``): its low and
     high, each as written; ``None`` when it has none, or either end cannot be read."""
@@ -104,7 +119,12 @@ class _Line:
 
 
 def _line(dosage: dict[str, Any], fallback: date | None) -> _Line:
-    return _Line(dose_amount(dosage), read_timing(dosage.get("timing"), fallback))
+    # Several amounts for the one dose (doseAndRate "ordered" beside "calculated"): the smallest as written,
+    # whatever order they came in; where they disagree the reader of the doses sets them aside
+    # (``doses.amounts_disagree``).
+    amounts = dose_amounts(dosage)
+    amount = min(amount for amount, _kind in amounts) if len(amounts) > 1 else dose_amount(dosage)
+    return _Line(amount, read_timing(dosage.get("timing"), fallback))
 
 
 # --- one order ----------------------------------------------------------------------------------------------

@@ -18,12 +18,12 @@ from cds_service.clinical.codes import (
     Agent,
 )
 from cds_service.clinical.dates import add_months
-from cds_service.clinical.doses import Dose, convert_dose, mg_from_mg_m2
+from cds_service.clinical.doses import Dose, amounts_disagree, convert_dose, mg_from_mg_m2
 from cds_service.clinical.facts import ExtravasationDay, Fact
-from cds_service.clinical.fhir_read import dicts, obj, parse_date, parse_datetime, status_of
+from cds_service.clinical.fhir_read import dicts, parse_datetime, read_period, status_of
 from cds_service.clinical.plausibility import dose_not_credible
 from cds_service.clinical.regimen import OrderInPlay
-from cds_service.clinical.schedule import dose_amount, dose_range, planned_schedule
+from cds_service.clinical.schedule import dose_amount, dose_amounts, dose_range, planned_schedule
 from cds_service.clinical.units import to_mg
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 from cds_service.thresholds import EXTRAVASATION_COURSE_DAYS  # Totect: once daily for 3 days
@@ -32,14 +32,14 @@ PRIOR_DEXRAZOXANE_MONTHS = 12  # docs/decisions.md: dexrazoxane in the 12 months
 
 
 def order_amounts(order: Resource) -> tuple[tuple[float, str], ...]:
-    """Every per-dose amount the order writes, one per dosage line that has one, as written; a dose range
-    (``doseRange``) writes both its ends: the dose ratio holds for the most the order allows of dexrazoxane
-    and the least of doxorubicin (the largest dexrazoxane over the smallest doxorubicin)."""
+    """Every per-dose amount the order writes, every ``doseAndRate`` of every dosage line, as written; a
+    dose range (``doseRange``) writes both its ends: the dose ratio holds for the most the order allows of
+    dexrazoxane and the least of doxorubicin (the largest dexrazoxane over the smallest doxorubicin)."""
     found: list[tuple[float, str]] = []
     for dosage in dicts(order.get("dosageInstruction")):
-        amount = dose_amount(dosage)
-        if amount is not None:
-            found.append(amount)
+        amounts = dose_amounts(dosage)
+        if amounts:
+            found.extend(amount for amount, _kind in amounts)
         elif (written := dose_range(dosage)) is not None:
             found.extend(written)
     return tuple(found)
@@ -84,6 +84,9 @@ def dexrazoxane_dose(
     reference = reference_of(order)
     amounts = order_amounts(order)
     evidence = (reference,) + (bsa.evidence if bsa else ())
+    disagree = amounts_disagree(order, bsa, weight)
+    if disagree:
+        return Fact(None, evidence, disagree), Fact(None, evidence, disagree)
     mg_m2, used, note = _extreme_mg_m2(amounts, bsa, max, weight)
     in_mg = [mg_from_mg_m2(amount, bsa, weight) for amount in amounts]
     mg = max(m for m in in_mg if m is not None) if in_mg and None not in in_mg else None
@@ -224,6 +227,13 @@ def concurrent_doxorubicin(
     if highest is not None and (slip := dose_not_credible(Agent.DOXORUBICIN, highest)):
         # a charting slip in the order (500 for 50 mg/m²) would make any dexrazoxane dose look "within 10:1"
         mg_m2, used, note = None, None, slip
+    disagree = next(
+        (why for o in sizing for resource in o.resources if (why := amounts_disagree(resource, bsa, weight))),
+        "",
+    )
+    if disagree:
+        # one dose written twice, the two disagreeing: which is meant is not known, nor any ratio of it
+        mg_m2, used, note, amounts = None, None, disagree, ()
     if named:
         whose = f"the doxorubicin order the dexrazoxane order names ({', '.join(o.reference for o in named)})"
     elif len(sizing) > 1:
@@ -486,8 +496,9 @@ def _runs_to(order: OrderInPlay, start: date) -> bool:
 
 
 def _ended_before(statement: Resource, on: date) -> bool:
-    end = parse_date(obj(statement.get("effectivePeriod")).get("end"))
-    return end is not None and end < on
+    """Its period ended before ``on``; one that ends before it starts shows no current therapy either."""
+    period = read_period(statement.get("effectivePeriod"))
+    return period.contradiction != "" or (period.end is not None and period.end < on)
 
 
 def tyrosine_kinase_inhibitor(

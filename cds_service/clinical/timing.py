@@ -26,7 +26,7 @@ from fractions import Fraction
 from typing import Any, Protocol
 
 from cds_service.clinical.codes import DAYS_OF_WEEK, GTS_ABBREVIATION, TIMING_ABBREVIATIONS
-from cds_service.clinical.fhir_read import as_list, codings, number, obj, parse_date
+from cds_service.clinical.fhir_read import as_list, codings, number, obj, parse_date, read_period
 from cds_service.clinical.limits import PLANNED_DOSES_PER_ORDER
 
 # UCUM units of time (FHIR R4 units-of-time) in days, exactly: "mo" and "a" are UCUM's mean Julian month
@@ -268,8 +268,11 @@ def _bounds(repeat: dict[str, Any], start: date | None) -> tuple[Fraction, Fract
             raise _Unreadable(f"timing.repeat.boundsPeriod.end {str(period['end'])[:40]!r} is not a date")
         if start is None:
             raise _Unreadable("timing.repeat.boundsPeriod has an end but no start, and the order no date")
+        contradiction = read_period(period, "boundsPeriod").contradiction
+        if contradiction:
+            raise _Unreadable(f"timing.repeat.{contradiction}")
         if end < start:
-            raise _Unreadable("timing.repeat.boundsPeriod ends before it starts")
+            raise _Unreadable("timing.repeat.boundsPeriod ends before the order's start")
         length = Fraction((end - start).days + 1)  # both days included
         return length, length
     if repeat.get("boundsDuration") is not None:

@@ -4,9 +4,16 @@ from datetime import date
 
 import pytest
 
-from cds_service.clinical.administrations import counted_administrations, date_unreadable
+from cds_service.clinical.administrations import (
+    Administration,
+    counted_administrations,
+    date_unreadable,
+    status_not_read,
+)
 from cds_service.clinical.codes import ANTHRACYCLINES, Agent
 from tests.clinical.builders import DOXORUBICIN, administration, pool_of
+
+DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 
 
 def references(*resources: dict[str, object]) -> list[str]:
@@ -64,3 +71,42 @@ def test_a_date_written_but_unreadable_is_told_from_no_date(
     written: dict[str, object], unreadable: bool
 ) -> None:
     assert date_unreadable({"resourceType": "MedicationAdministration", **written}) is unreadable
+
+
+@pytest.mark.parametrize(
+    ("status", "why"),
+    [
+        ({"status": "completed"}, ""),
+        ({"status": "not-done"}, ""),
+        ({"status": "entered-in-error"}, ""),
+        ({"status": "on-hold"}, ""),
+        ({"status": "stopped"}, ""),
+        ({}, "it has no status: whether it was given is not known"),
+        (
+            {"_status": {"extension": [{"url": DATA_ABSENT, "valueCode": "unknown"}]}},
+            "its status is not recorded (data-absent-reason 'unknown'): whether it was given is not known",
+        ),
+        ({"status": "unknown"}, "its status is 'unknown' (which applies is not known): whether it was given"),
+        ({"status": "given"}, "its status 'given' is no FHIR administration status"),
+        ({"status": 3}, "its status cannot be read"),
+    ],
+)
+def test_a_status_that_does_not_say_whether_the_dose_was_given_is_not_read(
+    status: dict[str, object], why: str
+) -> None:
+    resource = {"resourceType": "MedicationAdministration", **status}
+    assert status_not_read(resource).startswith(why) if why else status_not_read(resource) == ""
+
+
+def test_an_administration_whose_status_is_not_read_is_kept_aside_not_dropped() -> None:
+    migrated = administration("migrated", DOXORUBICIN, "2026-08-24", (60, "mg/m2"))
+    del migrated["status"]
+    migrated["_status"] = {"extension": [{"url": DATA_ABSENT, "valueCode": "unknown"}]}
+    aside: list[tuple[Administration, str]] = []
+    assert counted_administrations(pool_of(migrated), ANTHRACYCLINES, status_unread=aside) == []
+    assert [(a.reference, why) for a, why in aside] == [
+        (
+            "MedicationAdministration/migrated",
+            "its status is not recorded (data-absent-reason 'unknown'): whether it was given is not known",
+        )
+    ]

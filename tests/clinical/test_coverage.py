@@ -296,3 +296,16 @@ def test_medicaid_first_before_medicare_contradicts_the_payer_of_last_resort() -
     # the order naming the Coverage it bills settles which one
     named = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), insurance=[{"reference": "Coverage/mcd"}])
     assert line_of_business(pool_of(medicaid, medicare, named), named, {})[0].value == "medicaid"
+
+
+def test_a_coverage_period_that_ends_before_it_starts_leaves_the_line_of_business_unknown() -> None:
+    """Not in force and in force are both unreadable from a period that contradicts itself: the Coverage is
+    not dropped (another plan would then decide alone), and its line of business is unknown, named."""
+    backwards = {**coverage("c", "51"), "period": {"start": "2026-01-01", "end": "2025-01-01"}}
+    lob, used = line_of_business(pool_of(backwards, ORDER), ORDER, {}, on=date(2026, 11, 28))
+    assert (lob.value, used.value) == (None, "Coverage/c")
+    assert "period ends before it starts" in lob.reason
+    beside = line_of_business(
+        pool_of(backwards, coverage("d", "21"), ORDER), ORDER, {}, on=date(2026, 11, 28)
+    )
+    assert beside[0].value is None

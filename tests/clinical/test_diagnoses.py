@@ -609,3 +609,31 @@ def test_a_diagnosis_recorded_after_the_order_with_no_onset_is_no_conflict() -> 
     assert dx.hodgkin_lymphoma(dated_diagnoses(later)).value is True
     later["recordedDate"] = "2005-01-01"
     assert dx.hodgkin_lymphoma(dated_diagnoses(later)).unread == ("Condition/h",)
+
+
+def test_a_condition_whose_status_is_not_read_is_read_only_beside_what_it_would_meet() -> None:
+    """Hodgkin lymphoma with its clinical status replaced by a data-absent-reason, or written as text only:
+    whether it is current is not read, so it neither meets the indication nor is absent: unknown, named."""
+    hodgkin = condition("hl", "C81.10")
+    del hodgkin["clinicalStatus"]
+    hodgkin["_clinicalStatus"] = {
+        "extension": [
+            {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}
+        ]
+    }
+    assert dx.status_not_read(hodgkin) == "its clinical status is not recorded (data-absent-reason 'unknown')"
+    order = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"))
+    [found] = [
+        d for d in dx.recorded_diagnoses(pool_of(hodgkin, order), order) if d.reference == "Condition/hl"
+    ]
+    assert (found.icd, "hodgkin_lymphoma" in found.bears_on) == (frozenset(), True)
+    assert "clinical status is not recorded" in found.unread
+    text_only = {**condition("hl", "C81.10"), "verificationStatus": {"text": "confirmed by pathology"}}
+    assert (
+        dx.status_not_read(text_only)
+        == "its verification status is written with no code, not a code of FHIR's"
+    )
+    # absent with no reason is what FHIR allows outside the problem list: read as before
+    plain = condition("hl", "C81.10")
+    del plain["clinicalStatus"]
+    assert dx.status_not_read(plain) == ""

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cds_service.clinical.fhir_read import number, parse_date, parse_datetime, quantity
+from cds_service.clinical.fhir_read import number, parse_date, parse_datetime, quantity, read_period
 from cds_service.clinical.limits import LARGEST_MAGNITUDE
 
 
@@ -78,3 +78,30 @@ def test_a_quantity_beyond_any_clinical_magnitude_is_not_read(value: float) -> N
 def test_a_quantity_within_it_is_read() -> None:
     assert quantity({"value": 0, "code": "mg"}) == (0.0, "mg")
     assert quantity({"value": 2000, "code": "mg"}) == (2000.0, "mg")
+
+
+@pytest.mark.parametrize(
+    ("period", "contradicts"),
+    [
+        ({"start": "2026-08-24", "end": "2025-08-24"}, True),
+        ({"start": "2026-08-24T10:00:00-05:00", "end": "2026-08-24T09:00:00-05:00"}, True),
+        # an hour later on another clock is the same instant order: 15:30Z is after 10:00-05:00 (15:00Z)
+        ({"start": "2026-08-24T10:00:00-05:00", "end": "2026-08-24T15:30:00Z"}, False),
+        ({"start": "2026-08-24T10:00:00-05:00", "end": "2026-08-24"}, False),  # ends that day
+        ({"start": "2026-08-24", "end": "2026-08-24"}, False),
+        ({"start": "2026-08-24"}, False),
+        ({"end": "2025-08-24"}, False),
+        ({"start": "not a date", "end": "2025-08-24"}, False),
+        ("2026-08-24", False),
+    ],
+)
+def test_a_period_that_ends_before_it_starts_contradicts_itself_and_dates_nothing(
+    period: Any, contradicts: bool
+) -> None:
+    read = read_period(period, "effectivePeriod")
+    assert bool(read.contradiction) is contradicts
+    if contradicts:
+        assert read.contradiction.startswith("effectivePeriod ends before it starts")
+        assert (read.first, read.begins, read.ends) == (None, None, None)
+    else:
+        assert read.first == (read.start or read.end)

@@ -300,3 +300,86 @@ def test_a_dose_charted_in_progress_for_longer_than_any_infusion_runs_is_an_unkn
         "MedicationAdministration/open: charted in progress since 2026-10-17, longer than any infusion "
         "runs: how much was given is not known: not counted",
     )
+
+
+def test_a_dose_whose_period_ends_before_it_starts_is_an_unknown_part_named() -> None:
+    """The record contradicts itself: it does not date the dose, so whether it was given by the order
+    date is not known; never the dose that reaches a threshold."""
+    backwards = administration("backwards", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2"))
+    del backwards["effectiveDateTime"]
+    backwards["effectivePeriod"] = {"start": "2026-11-07T09:00:00Z", "end": "2025-11-07T09:30:00Z"}
+    facts = _facts(backwards, administration("given", DOXORUBICIN, "2026-10-17T09:00:00Z", (50, "mg/m2")))
+    total = facts.cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (50, 1)
+    assert total.unknown_reasons == (
+        "MedicationAdministration/backwards: its effectivePeriod ends before it starts "
+        "(2026-11-07T09:00:00Z to 2025-11-07T09:30:00Z): the record contradicts itself: when it was given "
+        "is not known: not counted",
+    )
+    # the same period the right way round dates the dose, which counts
+    backwards["effectivePeriod"] = {"start": "2026-11-07T09:00:00Z", "end": "2026-11-07T09:30:00Z"}
+    assert _facts(backwards).cumulative_doxorubicin.value == 50
+
+
+def test_a_second_dose_of_the_day_under_another_order_beyond_a_days_most_is_an_unknown_part() -> None:
+    """Cycle 4 charted at 10:00 under the course's order and again at 15:10 under an order written at
+    14:55: 120 mg/m2 of doxorubicin in one day is no regimen's (75 at most), so the later is an unknown part,
+    named; the first counts. A regimen's day split in two within the most (50 + 25), doses on consecutive
+    days, and two doses under the one order that plans them are not questioned."""
+    first = administration(
+        "c4", DOXORUBICIN, "2026-11-07T10:00:00-05:00", (60, "mg/m2"), request="MedicationRequest/course"
+    )
+    again = administration(
+        "c4-again",
+        DOXORUBICIN,
+        "2026-11-07T15:10:00-05:00",
+        (60, "mg/m2"),
+        request="MedicationRequest/reentry",
+    )
+    total = _facts(first, again).cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (60, 1)
+    assert total.unknown_reasons == (
+        "MedicationAdministration/c4-again: a second doxorubicin dose on 2026-11-07 beside "
+        "MedicationAdministration/c4, under MedicationRequest/reentry (the first under "
+        "MedicationRequest/course): 120 mg/m2 in one day is more than any regimen gives (75 mg/m2): the same "
+        "dose charted again, or a dose not given: not counted",
+    )
+    # the same two records with no order named on the later one: not all under one order, questioned too
+    unnamed = {k: v for k, v in again.items() if k != "request"}
+    assert _facts(first, unnamed).cumulative_doxorubicin.unknown_parts == 1
+    split = {
+        **again,
+        "dosage": {
+            "dose": {"value": 15, "unit": "mg/m2", "system": "http://unitsofmeasure.org", "code": "mg/m2"}
+        },
+    }
+    assert _facts(first, split).cumulative_doxorubicin.value == 75
+    next_day = administration(
+        "c4-d2", DOXORUBICIN, "2026-11-08T10:00:00-05:00", (60, "mg/m2"), request="MedicationRequest/reentry"
+    )
+    assert _facts(first, next_day).cumulative_doxorubicin.value == 120
+    same_order = {**again, "request": {"reference": "MedicationRequest/course"}}
+    assert _facts(first, same_order).cumulative_doxorubicin.value == 120
+
+
+def test_a_dose_charted_as_a_bound_is_an_unknown_part_never_its_number() -> None:
+    """'<60 mg/m2' (Quantity.comparator) says the dose was less than 60, not 60: no amount to count."""
+    bound = administration("bound", DOXORUBICIN, "2026-11-07T09:00:00Z", (60, "mg/m2"))
+    bound["dosage"]["dose"]["comparator"] = "<"
+    total = _facts(bound, administration("given", DOXORUBICIN, "2026-10-17T09:00:00Z", (50, "mg/m2")))
+    dox = total.cumulative_doxorubicin
+    assert (dox.known_mg_m2, dox.unknown_parts) == (50, 1)
+    assert dox.unknown_reasons == (
+        "MedicationAdministration/bound: its dose is charted as a bound ('<60 mg/m2'), not an amount: how "
+        "much was given is not known: not counted",
+    )
+
+
+def test_a_dose_dated_by_a_datetime_outside_its_own_period_is_an_unknown_part() -> None:
+    twice = administration("twice", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2"))
+    twice["effectivePeriod"] = {"start": "2025-11-07T09:00:00Z", "end": "2025-11-07T09:30:00Z"}
+    total = _facts(twice).cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (0, 1)
+    assert "falls outside its effectivePeriod (2025-11-07 to 2025-11-07)" in total.unknown_reasons[0]
+    twice["effectivePeriod"] = {"start": "2026-11-07T09:00:00Z", "end": "2026-11-07T09:30:00Z"}
+    assert _facts(twice).cumulative_doxorubicin.value == 50

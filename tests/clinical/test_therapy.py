@@ -10,9 +10,11 @@ from tests.clinical.builders import (
     DEXRAZOXANE,
     DOXORUBICIN,
     administration,
+    bsa,
     medication_request,
     patient,
     pool_of,
+    quantity,
     timing,
 )
 
@@ -222,3 +224,84 @@ def test_an_active_tki_statement_whose_period_ended_is_not_current_therapy() -> 
     assert facts_of(pool_of(patient(), statement, drafts=[dex])).dasatinib_or_imatinib.value is None
     current = {**statement, "effectivePeriod": {"start": "2026-01-01"}}
     assert facts_of(pool_of(patient(), current, drafts=[dex])).dasatinib_or_imatinib.value is True
+
+
+def _written_twice(order: dict[str, object], second: tuple[float, str]) -> dict[str, object]:
+    """``order`` with its dose also written as the system calculated it (R4 dose-rate-type)."""
+    dosage = order["dosageInstruction"][0]  # type: ignore[index]
+    kinds = "http://terminology.hl7.org/CodeSystem/dose-rate-type"
+    dosage["doseAndRate"][0]["type"] = {"coding": [{"system": kinds, "code": "ordered"}]}
+    dosage["doseAndRate"].append(
+        {"type": {"coding": [{"system": kinds, "code": "calculated"}]}, "doseQuantity": quantity(*second)}
+    )
+    return order
+
+
+def test_every_dose_an_order_writes_is_read_and_two_that_disagree_leave_the_ratio_unknown() -> None:
+    """Dexrazoxane ordered at 250 mg/m2 and calculated at 1250 mg (1042 mg/m2 at 1.20 m2): reading only the
+    first gave 5:1; which is meant is not known, so neither is the ratio, the reason naming both. The same
+    dose written both ways within the rounding tolerance is one dose, the larger read (500 mg/m2 beside
+    590 mg at 1.20 m2 = 492 mg/m2)."""
+    body = bsa("bsa", "2026-11-20", 1.2)
+    dox = medication_request("dox-d", DOXORUBICIN, (50, "mg/m2"), authored="2026-11-28")
+    dex = _written_twice(
+        medication_request("dex", DEXRAZOXANE, (250, "mg/m2"), authored="2026-11-28"), (1250, "mg")
+    )
+    facts = facts_of(pool_of(patient(), body, drafts=[dex, dox]))
+    assert (facts.dose_ratio.value, facts.dexrazoxane_dose_mg_m2.value, facts.dexrazoxane_dose_mg.value) == (
+        None,
+        None,
+        None,
+    )
+    assert (
+        "250 mg/m2 (ordered) beside 1250 mg (calculated) (1042 mg/m2), which disagree"
+        in facts.dose_ratio.reason
+    )
+    agree = _written_twice(
+        medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored="2026-11-28"), (590, "mg")
+    )
+    facts = facts_of(pool_of(patient(), body, drafts=[agree, dox]))
+    assert facts.dose_ratio.value == 10
+    # with no BSA the two cannot be compared: not known either
+    assert facts_of(pool_of(patient(), drafts=[dex, dox])).dose_ratio.value is None
+
+
+def test_a_doxorubicin_order_writing_one_dose_two_ways_that_disagree_leaves_the_ratio_unknown() -> None:
+    body = bsa("bsa", "2026-11-20", 1.8)
+    dox = _written_twice(
+        medication_request("dox-d", DOXORUBICIN, (50, "mg/m2"), authored="2026-11-28"), (900, "mg")
+    )
+    dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored="2026-11-28")
+    facts = facts_of(pool_of(patient(), body, drafts=[dex, dox]))
+    assert (facts.dose_ratio.value, facts.doxorubicin_dose_mg_m2.value) == (None, None)
+    assert (
+        "MedicationRequest/dox-d writes one dose as 50 mg/m2 (ordered) beside 900 mg"
+        in facts.dose_ratio.reason
+    )
+    # in mg both, disagreeing: no ratio on one basis either
+    dex_mg = medication_request("dex", DEXRAZOXANE, (900, "mg"), authored="2026-11-28")
+    mg_twice = _written_twice(
+        medication_request("dox-d", DOXORUBICIN, (90, "mg"), authored="2026-11-28"), (45, "mg")
+    )
+    assert facts_of(pool_of(patient(), drafts=[dex_mg, mg_twice])).dose_ratio.value is None
+
+
+def test_a_doxorubicin_order_whose_status_is_not_read_leaves_concurrency_and_its_doses_unknown() -> None:
+    """An order of the record with only a data-absent-reason for its status may be in force: not read is not
+    absent, so it neither shows doxorubicin going on nor that it stopped; its doses to come are unknown."""
+    order = active_doxorubicin(8)
+    del order["status"]
+    order["_status"] = {
+        "extension": [
+            {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}
+        ]
+    }
+    dex = medication_request("dex", DEXRAZOXANE, (600, "mg/m2"), authored="2026-11-28")
+    facts = facts_of(pool_of(patient(), order, *given(6), drafts=[dex]))
+    assert facts.concurrent_doxorubicin.value is None
+    assert "its status is not recorded (data-absent-reason 'unknown')" in facts.concurrent_doxorubicin.reason
+    assert facts.planned_doxorubicin.unknown_parts >= 1
+    # the same order with its status: doxorubicin goes on
+    assert facts_of(
+        pool_of(patient(), active_doxorubicin(8), *given(6), drafts=[dex])
+    ).concurrent_doxorubicin.value
