@@ -25,11 +25,36 @@ from markdown_it import MarkdownIt
 
 from tests.conftest import REPO_ROOT
 
+# What a checkout holds that is never tracked: the virtualenv, caches and build records the commands make.
+_NEVER_TRACKED = {
+    ".git",
+    ".venv",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+}
+
 
 @cache
 def tracked() -> tuple[str, ...]:
-    listed = subprocess.run(["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
-    return tuple(path for path in listed.stdout.splitlines() if (REPO_ROOT / path).is_file())
+    """The repository's files: git's list in a checkout; in a copy of the tracked files without git (as
+    .ci/run tests), every file but what the commands make."""
+    listed = subprocess.run(["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    if listed.returncode == 0:
+        return tuple(path for path in listed.stdout.splitlines() if (REPO_ROOT / path).is_file())
+    return tuple(
+        sorted(
+            path.relative_to(REPO_ROOT).as_posix()
+            for path in REPO_ROOT.rglob("*")
+            if path.is_file()
+            and not any(
+                part in _NEVER_TRACKED or part.endswith(".egg-info")
+                for part in path.relative_to(REPO_ROOT).parts
+            )
+        )
+    )
 
 
 MARKDOWN = [path for path in tracked() if path.endswith(".md")]
