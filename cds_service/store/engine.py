@@ -5,6 +5,7 @@ SQLite's busy timeout)."""
 
 from __future__ import annotations
 
+import sqlite3
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,7 +109,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL: readers do not block the writer (several workers on one file). synchronous=FULL: a commit is on
     # disk before the hook answers, so a crash or power loss after the response loses no assertion.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() != "wal":
+        # WAL is kept in the file, so only a new file needs it set. Setting it takes an exclusive lock that
+        # SQLite refuses at once, whatever the busy timeout, while another connection holds the file: several
+        # workers or replicas opening a new file together. The one that loses finds it set by another, or
+        # goes on in the default journal mode (the next connection sets it).
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
     # The driver would open transactions itself, and not before DDL or SELECT: transactions are begun

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import sqlite3
 import tracemalloc
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -584,3 +586,26 @@ async def test_a_downgrade_below_0003_keeps_the_rows_stored_whole(database_url: 
             assert (await connection.execute(select(func.count()).select_from(table))).scalar_one() == 1
     finally:
         await sql_store.close()
+
+
+async def test_a_new_sqlite_file_another_connection_holds_is_still_opened(tmp_path: Path) -> None:
+    """Setting WAL on a new file takes an exclusive lock, refused while another connection holds the file
+    (several workers or replicas opening a new file together): the store opens it all the same, and the
+    next connection, once the file is free, sets WAL."""
+    path = tmp_path / "new.sqlite3"
+    url = f"sqlite:///{path}"
+    with closing(sqlite3.connect(path, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the new file
+        store = SqlStore.from_settings(Settings(database_url=url, store_timeout_seconds=0.3))
+        try:
+            await store.ping()
+        finally:
+            await store.close()
+        other.execute("ROLLBACK")
+    store = SqlStore.from_settings(Settings(database_url=url))
+    try:
+        await store.ping()
+    finally:
+        await store.close()
+    with closing(sqlite3.connect(path)) as database:
+        assert database.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
