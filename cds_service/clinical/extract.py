@@ -28,6 +28,7 @@ from cds_service.clinical.administrations import (
     order_day_clock,
     period_contradiction,
     same_day_undated,
+    words_say_not_given,
 )
 from cds_service.clinical.body_measures_not_read import measures_not_read, nearer_not_read
 from cds_service.clinical.bsa import BodySurfaceArea
@@ -230,6 +231,15 @@ class _Given:
         # Not read is not absent: a dose charted as a bound ("<60 mg/m2") is no amount; nor is a dose dated
         # twice, by a dateTime outside its own period, dated (an unknown part each)
         for a in wholes:
+            if (
+                a.status in {"completed", "in-progress"}
+                and a.reference not in self.contradicted
+                and (unsaid := words_say_not_given(a.resource))
+            ):
+                # ... or says in its own words (a note, a status reason's text) that it was not given (a
+                # stopped dose's words say why it stopped: what was given before counts)
+                self.contradicted[a.reference] = unsaid
+                continue
             bound = bound_written(obj(a.resource.get("dosage")).get("dose"))
             if bound and a.reference not in self.contradicted:
                 self.contradicted[a.reference] = (
