@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical import ph_status
-from cds_service.clinical.administration_conflicts import conflicts
+from cds_service.clinical.administration_conflicts import conflicts, sooner_than_its_schedule
 from cds_service.clinical.administrations import (
     Administration,
     charted_twice,
@@ -136,6 +136,7 @@ class _Given:
         unidentified: list[Resource],
         plausible: Plausibility,
         conflicting: Mapping[str, str],
+        pool: ResourcePool,
     ) -> None:
         cutoff = min(start, today)
         # administrations that count but whose drug cannot be identified (clinical.outside_doses)
@@ -264,6 +265,13 @@ class _Given:
         questioned = self.twice.not_doses() | set(self.repeats) | set(self.contradicted)
         for reference, why in more_than_a_day_gives(
             (a for a in wholes if a.reference not in questioned), per_m2
+        ).items():
+            self.contradicted[reference] = why
+        # ... or comes sooner after the dose before it than its own order's schedule allows: a dose charted
+        # on the wrong day, or twice (clinical.administration_conflicts.sooner_than_its_schedule)
+        questioned |= set(self.contradicted)
+        for reference, why in sooner_than_its_schedule(
+            (a for a in wholes if a.reference not in questioned), pool
         ).items():
             self.contradicted[reference] = why
         self.folded = self.twice.folded()
@@ -574,7 +582,7 @@ def extract_facts(
     conflicting = record.once(("administration conflicts",), lambda: conflicts(every, pool))
     by_then = record.once(
         ("given", context),
-        lambda: _Given(every, clock, start, today, body, unidentified, plausible, conflicting),
+        lambda: _Given(every, clock, start, today, body, unidentified, plausible, conflicting, pool),
     )
     doses = record.once(("doses", context), lambda: _doses(record, by_then, body, start, today))
     administrations, read, orders = doses.administrations, doses.read, doses.read.in_play
