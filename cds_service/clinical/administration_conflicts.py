@@ -20,6 +20,10 @@ with them when it names (``request``; STU3/DSTU2 ``prescription``):
 or when it was given during (``context``; R5/DSTU2 ``encounter``) an Encounter **cancelled** ("the Encounter
 has ended before it has begun", R4 encounter-status) or entered in error.
 
+Doses under one order also conflict with its schedule when they come closer together than its Timing
+allows (``sooner_than_its_schedule``, docs/facts.md "A dose sooner than its order's schedule"): a dose the
+day after another under an order given every 21 days was charted on the wrong day, or twice.
+
 The order or Encounter is looked for wherever the request holds it: ``contained`` in the administration,
 any prefetch key, the orders being signed. One that is not in the data raises no conflict (a dose's order is
 seldom sent). The caller counts each dose that conflicts as an unknown part, never as a dose, the reason

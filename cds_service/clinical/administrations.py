@@ -13,6 +13,9 @@ docs/facts.md "Record integrity" then refines what counts:
   again is an unknown part, different amounts make the dose an unknown part (``charted_twice``);
 * "Given means given by then": one dated after the order date (or today) is a charting slip, an unknown
   part of a total and never a dose (``given_by``).
+
+A dose charted as given whose own words say it was not ("Dose HELD - ANC 0.4, not given") contradicts
+itself: an unknown part (``words_say_not_given``, docs/facts.md "A dose its own words say was not given").
 """
 
 from __future__ import annotations
