@@ -184,13 +184,23 @@ def sooner_than_its_schedule(administrations: Iterable[Administration], pool: Re
     count or dated events alone, a Timing not read) is not questioned, nor a dose whose order is not in the
     data."""
     by_order: dict[int, tuple[Resource, list[Administration]]] = {}
+    # A course's doses all name the same few orders: each reference written is resolved once (a
+    # ``#contained`` one depends on its resource, and is not shared)
+    resolved: dict[str, Resource | None] = {}
     for administration in administrations:
         if administration.agent not in ANTHRACYCLINES or administration.when is None:
             continue
         resource = administration.resource
-        if not (resource.get("request") or resource.get("prescription")):
+        named = resource.get("request") or resource.get("prescription")
+        if not named:
             continue
-        order = _order_of(administration, pool)
+        written = obj(named).get("reference")
+        if isinstance(written, str) and not written.startswith("#"):
+            if written not in resolved:
+                resolved[written] = _order_of(administration, pool)
+            order = resolved[written]
+        else:
+            order = _order_of(administration, pool)
         if order is not None:
             by_order.setdefault(id(order), (order, []))[1].append(administration)
     found: dict[str, str] = {}
