@@ -57,9 +57,20 @@ def big_request(administrations: int) -> dict[str, Any]:
     # The doses name the fixture's doxorubicin order: it is written before the first of them, or every dose
     # would be one given under an order not yet written (not counted), and the figures would measure that
     # path instead of the common one (tests/test_bench_request.py).
-    for entry in body["prefetch"]["medicationRequests"]["entry"]:
-        if entry["resource"]["id"] == "mr-dox-1":
-            entry["resource"]["authoredOn"] = first.isoformat()
+    orders = body["prefetch"]["medicationRequests"]["entry"]
+    course = next(entry["resource"] for entry in orders if entry["resource"]["id"] == "mr-dox-1")
+    course["authoredOn"] = first.isoformat()
+    # ... and gives them daily, as they are charted: under its every-21-days Timing a dose a day would be
+    # sooner than its schedule allows (not counted), another path again
+    daily = copy.deepcopy(course)
+    daily.update(id="mr-dox-daily", status="completed")
+    daily["dosageInstruction"][0]["timing"] = {
+        "repeat": {"count": administrations, "frequency": 1, "period": 1, "periodUnit": "d"}
+    }
+    daily["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 10
+    for entry in entries:
+        entry["resource"]["request"] = {"reference": "MedicationRequest/mr-dox-daily"}
+    orders.append({"fullUrl": f"{body['fhirServer']}/MedicationRequest/mr-dox-daily", "resource": daily})
     return body
 
 

@@ -20,6 +20,10 @@ with them when it names (``request``; STU3/DSTU2 ``prescription``):
 or when it was given during (``context``; R5/DSTU2 ``encounter``) an Encounter **cancelled** ("the Encounter
 has ended before it has begun", R4 encounter-status) or entered in error.
 
+Doses under one order also conflict with its schedule when they come closer together than its Timing
+allows (``sooner_than_its_schedule``, docs/facts.md "A dose sooner than its order's schedule"): a dose the
+day after another under an order given every 21 days was charted on the wrong day, or twice.
+
 The order or Encounter is looked for wherever the request holds it: ``contained`` in the administration,
 any prefetch key, the orders being signed. One that is not in the data raises no conflict (a dose's order is
 seldom sent). The caller counts each dose that conflicts as an unknown part, never as a dose, the reason
@@ -28,14 +32,16 @@ naming the record it conflicts with.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime
+from fractions import Fraction
 
 from cds_service.clinical.administrations import Administration
-from cds_service.clinical.codes import Agent
+from cds_service.clinical.codes import ANTHRACYCLINES, Agent
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.fhir_read import dicts, obj, parse_datetime, status_of
-from cds_service.clinical.schedule import order_date
+from cds_service.clinical.schedule import order_date, schedule_plan
 from cds_service.fhir.pool import MEDICATION_ORDER_TYPES, Resource, ResourcePool, reference_of
 
 # FHIR R4 medicationrequest-status (STU3 the same, DSTU2 MedicationOrder without "cancelled"): an order
@@ -136,6 +142,91 @@ def against_its_encounter(administration: Administration, pool: ResourcePool) ->
             said = "cancelled (it never took place)" if status == "cancelled" else "entered in error"
             return f"charted as given during {reference_of(encounter)}, which is {said}: not counted"
     return ""
+
+
+# A dose under an order is questioned when it comes sooner after the dose before it than this share of the
+# interval the order's Timing gives (our choice): a cycle is often moved a few days (a delay for counts, a
+# holiday), seldom by half its length; a dose the next day under an order given every 21 days is no such
+# move but a dose charted on the wrong day, or charted twice. A dose a day under a daily order, day 1 and
+# day 8 under an order given twice in 21 days (its interval 10.5 days), stay within it.
+SOONEST_SHARE_OF_INTERVAL = Fraction(1, 2)
+
+
+def _days_apart(one: Administration, other: Administration) -> float:
+    """The most the two doses can be apart, in days: on their times when both have one, else their days
+    apart and a day more (two doses charted a day apart by date alone may be nearly two days apart)."""
+    if one.moment is not None and other.moment is not None:
+        return (other.moment - one.moment).total_seconds() / 86400
+    if one.when is None or other.when is None:
+        return math.inf
+    return (other.when - one.when).days + 1
+
+
+def _in_time_order(a: Administration) -> tuple[object, ...]:
+    """Doses by day, then a timed one by its time before one with none, then by reference."""
+    return (a.when, a.moment is None, a.moment.timestamp() if a.moment else 0, a.reference)
+
+
+def _apart_in_words(one: Administration, other: Administration) -> str:
+    if one.moment is not None and other.moment is not None:
+        hours = (other.moment - one.moment).total_seconds() / 3600
+        return f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.1f} days"
+    days = (other.when - one.when).days if one.when is not None and other.when is not None else 0
+    return "the same day" if days == 0 else f"{days} day{'s' if days > 1 else ''}"
+
+
+def sooner_than_its_schedule(administrations: Iterable[Administration], pool: ResourcePool) -> dict[str, str]:
+    """Anthracycline doses charted under one order sooner after the dose before them than its Timing
+    allows (less than ``SOONEST_SHARE_OF_INTERVAL`` of the interval its frequency per period gives): each
+    such later dose is mapped to why, an unknown part of its totals, never a dose (a dose charted on the
+    wrong day, or charted twice, cannot be told from a dose no schedule gives). Doses are taken in time
+    order, each compared with the last one kept. An order whose Timing gives no spacing (none written, a
+    count or dated events alone, a Timing not read) is not questioned, nor a dose whose order is not in the
+    data."""
+    by_order: dict[int, tuple[Resource, list[Administration]]] = {}
+    # A course's doses all name the same few orders: each reference written is resolved once (a
+    # ``#contained`` one depends on its resource, and is not shared)
+    resolved: dict[str, Resource | None] = {}
+    for administration in administrations:
+        if administration.agent not in ANTHRACYCLINES or administration.when is None:
+            continue
+        resource = administration.resource
+        named = resource.get("request") or resource.get("prescription")
+        if not named:
+            continue
+        written = obj(named).get("reference")
+        if isinstance(written, str) and not written.startswith("#"):
+            if written not in resolved:
+                resolved[written] = _order_of(administration, pool)
+            order = resolved[written]
+        else:
+            order = _order_of(administration, pool)
+        if order is not None:
+            by_order.setdefault(id(order), (order, []))[1].append(administration)
+    found: dict[str, str] = {}
+    for order, doses in by_order.values():
+        if len(doses) < 2:
+            continue
+        most_a_day = schedule_plan(order).most_a_day()
+        if not most_a_day:
+            continue
+        interval = 1 / most_a_day
+        soonest = float(interval * SOONEST_SHARE_OF_INTERVAL)
+        doses.sort(
+            key=lambda a: (a.when, a.moment is None, a.moment.timestamp() if a.moment else 0, a.reference)
+        )
+        last = doses[0]
+        for dose in doses[1:]:
+            if _days_apart(last, dose) >= soonest:
+                last = dose
+                continue
+            reference = reference_of(order)
+            found[dose.reference] = (
+                f"charted {_apart_in_words(last, dose)} after {last.reference} under {reference}, whose "
+                f"timing gives a dose every {float(interval):.3g} days: sooner than its schedule allows (a "
+                "dose charted on the wrong day, or charted twice): not counted"
+            )
+    return found
 
 
 def conflicts(administrations: Iterable[Administration], pool: ResourcePool) -> dict[str, str]:

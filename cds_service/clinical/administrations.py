@@ -13,18 +13,24 @@ docs/facts.md "Record integrity" then refines what counts:
   again is an unknown part, different amounts make the dose an unknown part (``charted_twice``);
 * "Given means given by then": one dated after the order date (or today) is a charting slip, an unknown
   part of a total and never a dose (``given_by``).
+
+A dose charted as given whose own words say it was not ("Dose HELD - ANC 0.4, not given") contradicts
+itself: an unknown part (``words_say_not_given``, docs/facts.md "A dose its own words say was not given").
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from cds_service.clinical.codes import MOST_IN_ONE_DAY_MG_M2, Agent
+from cds_service.clinical.codes import MOST_IN_ONE_DAY_MG_M2, NOT_GIVEN_WORDS, Agent
 from cds_service.clinical.drugs import agent_of, agent_of_concept
 from cds_service.clinical.fhir_read import (
+    concept_text,
+    dicts,
     dose_quantity,
     obj,
     parse_date,
@@ -34,7 +40,7 @@ from cds_service.clinical.fhir_read import (
     status_missing,
     status_of,
 )
-from cds_service.clinical.limits import LARGEST_MAGNITUDE
+from cds_service.clinical.limits import ADMINISTRATION_WORDS, LARGEST_MAGNITUDE
 from cds_service.clinical.units import KNOWN_UNITS, to_mg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
@@ -60,6 +66,50 @@ def status_not_read(resource: Resource) -> str:
         return "its status is 'unknown' (which applies is not known): whether it was given is not known"
     written = str(resource.get("status")).strip()[:40]
     return f"its status {written!r} is no FHIR administration status: whether it was given is not known"
+
+
+_NOT_GIVEN = re.compile(
+    r"\b(?:" + "|".join(word.replace(" ", r"\s+") for word in NOT_GIVEN_WORDS) + r")\b", re.IGNORECASE
+)
+
+
+def _own_words(resource: Resource) -> str:
+    """An administration's own words: its notes (R4/STU3 Annotation ``text``, DSTU2 a string) and the text
+    of its status reason (R4 ``statusReason``, STU3 ``reasonNotGiven``, DSTU2 ``reasonNotGiven``)."""
+    parts: list[str] = []
+    note = resource.get("note")
+    if isinstance(note, str):
+        parts.append(note)
+    parts += [item["text"] for item in dicts(note) if isinstance(item.get("text"), str)]
+    for key in ("statusReason", "reasonNotGiven"):
+        parts.append(concept_text(resource.get(key)))
+    return " ".join(part for part in parts if part)
+
+
+def words_say_not_given(resource: Resource) -> str:
+    """Why an administration charted as given says in its own words that the dose was not given ("Dose HELD
+    - ANC 0.4, not given"; ``codes.NOT_GIVEN_WORDS``), or "": the record contradicts itself, so the dose is
+    an unknown part of its totals, never a dose and never zero. Words that only mention a hold ("held
+    pre-hydration", "given after a 1-day hold") say nothing of the sort. Beyond
+    ``limits.ADMINISTRATION_WORDS`` characters the rest is not read, and the dose is unknown too."""
+    words = _own_words(resource)
+    if not words:
+        return ""
+    cap = ADMINISTRATION_WORDS.value
+    found = _NOT_GIVEN.search(words[:cap])
+    if found is not None:
+        start, end = max(0, found.start() - 30), found.end() + 30
+        # The words around, whole ones only
+        around = words[start:end].split()
+        whole = around[1 if start > 0 else 0 : len(around) - (1 if end < len(words) else 0)]
+        said = " ".join(whole or [found.group()])
+        return f"charted as given, but its own words say it was not ({said!r}): not counted"
+    if len(words) > cap:
+        return (
+            f"charted as given with notes longer than the service reads ({cap} characters): whether they say "
+            "it was not given is not known: not counted"
+        )
+    return ""
 
 
 # The smallest amount read as a dose (``fhir_read.quantity``: nothing below the inverse of the largest).

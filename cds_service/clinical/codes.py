@@ -87,6 +87,24 @@ MOST_IN_ONE_DAY_MG_M2: dict[Agent, float] = {
     Agent.MITOXANTRONE: 14.0,
 }
 TYROSINE_KINASE_INHIBITORS = frozenset({Agent.DASATINIB, Agent.IMATINIB})
+# Words that say a dose was not given (FHIR R4 medication-admin-status "not-done": "the administration was
+# terminated prior to any impact on the subject"; "on-hold"): written in an administration's own note or
+# status reason beside a status that says it was given ("completed"), they contradict it, and the dose is an
+# unknown part, never a dose and never zero (``administrations.words_say_not_given``). Each is a regular
+# expression matched on whole words, case and spacing aside. "Held" alone is no such word ("held
+# pre-hydration", "given after a 1-day hold"): only a dose held is.
+NOT_GIVEN_WORDS: tuple[str, ...] = (
+    r"not (?:been )?(?:given|administered|infused|received|started)",
+    r"never (?:given|administered|infused|received|started)",
+    r"did not (?:receive|get|give|administer|infuse)",
+    r"(?:dose|doses|infusion|chemo|chemotherapy|treatment|cycle) (?:was |were |is |to be )?"
+    r"(?:held|withheld|omitted|refused|cancell?ed|skipped|deferred)",
+    r"(?:held|withheld|omitted|skipped|deferred) (?:the |this |today'?s )?(?:dose|infusion|chemo)",
+    r"withheld",
+    r"omitted",
+    r"refused",
+    r"cancell?ed",
+)
 
 # RxNorm, ingredient (IN) and clinical-drug (SCD) concepts (NLM RxNorm).
 # Left out as unverified: the ingredient RxCUIs of dexrazoxane, daunorubicin, mitoxantrone and liposomal

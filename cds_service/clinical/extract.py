@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from cds_service.clinical import diagnoses as dx
 from cds_service.clinical import ph_status
-from cds_service.clinical.administration_conflicts import conflicts
+from cds_service.clinical.administration_conflicts import conflicts, sooner_than_its_schedule
 from cds_service.clinical.administrations import (
     Administration,
     charted_twice,
@@ -28,6 +28,7 @@ from cds_service.clinical.administrations import (
     order_day_clock,
     period_contradiction,
     same_day_undated,
+    words_say_not_given,
 )
 from cds_service.clinical.body_measures_not_read import measures_not_read, nearer_not_read
 from cds_service.clinical.bsa import BodySurfaceArea
@@ -135,6 +136,7 @@ class _Given:
         unidentified: list[Resource],
         plausible: Plausibility,
         conflicting: Mapping[str, str],
+        pool: ResourcePool,
     ) -> None:
         cutoff = min(start, today)
         # administrations that count but whose drug cannot be identified (clinical.outside_doses)
@@ -230,6 +232,15 @@ class _Given:
         # Not read is not absent: a dose charted as a bound ("<60 mg/m2") is no amount; nor is a dose dated
         # twice, by a dateTime outside its own period, dated (an unknown part each)
         for a in wholes:
+            if (
+                a.status in {"completed", "in-progress"}
+                and a.reference not in self.contradicted
+                and (unsaid := words_say_not_given(a.resource))
+            ):
+                # ... or says in its own words (a note, a status reason's text) that it was not given (a
+                # stopped dose's words say why it stopped: what was given before counts)
+                self.contradicted[a.reference] = unsaid
+                continue
             bound = bound_written(obj(a.resource.get("dosage")).get("dose"))
             if bound and a.reference not in self.contradicted:
                 self.contradicted[a.reference] = (
@@ -254,6 +265,13 @@ class _Given:
         questioned = self.twice.not_doses() | set(self.repeats) | set(self.contradicted)
         for reference, why in more_than_a_day_gives(
             (a for a in wholes if a.reference not in questioned), per_m2
+        ).items():
+            self.contradicted[reference] = why
+        # ... or comes sooner after the dose before it than its own order's schedule allows: a dose charted
+        # on the wrong day, or twice (clinical.administration_conflicts.sooner_than_its_schedule)
+        questioned |= set(self.contradicted)
+        for reference, why in sooner_than_its_schedule(
+            (a for a in wholes if a.reference not in questioned), pool
         ).items():
             self.contradicted[reference] = why
         self.folded = self.twice.folded()
@@ -564,7 +582,7 @@ def extract_facts(
     conflicting = record.once(("administration conflicts",), lambda: conflicts(every, pool))
     by_then = record.once(
         ("given", context),
-        lambda: _Given(every, clock, start, today, body, unidentified, plausible, conflicting),
+        lambda: _Given(every, clock, start, today, body, unidentified, plausible, conflicting, pool),
     )
     doses = record.once(("doses", context), lambda: _doses(record, by_then, body, start, today))
     administrations, read, orders = doses.administrations, doses.read, doses.read.in_play

@@ -86,3 +86,11 @@ WORDS_SWEPT = Cap(
     "conclusion and notes are a few thousand; beyond it the rest is not read, and the record could bear on "
     "every fact the sweep reads",
 )
+
+ADMINISTRATION_WORDS = Cap(
+    4_000,
+    "characters of one administration's own words (its notes, its status reason's text) read for words that "
+    'say the dose was not given (docs/facts.md "A dose its own words say was not given"): a nurse\'s note is '
+    "a line or two; beyond the cap whether the rest says the dose was held is not known, so the dose is an "
+    "unknown part, never counted on words not read",
+)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 import orjson
@@ -141,6 +142,14 @@ class SchedulePlan:
     @property
     def size(self) -> int:
         return 0 if self.unread else sum(line.timing.size for line in self.lines)
+
+    def most_a_day(self) -> Fraction | None:
+        """The most doses a day its lines' Timings give together (``TimingRead.most_a_day``), or ``None``
+        when it has no line or a line gives no spacing: the order does not say how close its doses come."""
+        rates = [line.timing.most_a_day() for line in self.lines]
+        if not rates or any(rate is None for rate in rates):
+            return None
+        return sum((rate for rate in rates if rate is not None), Fraction(0))
 
     def schedule(self, *, unread: str = "") -> PlannedSchedule:
         """The doses, listed: at most ``limits.PLANNED_DOSES_PER_ORDER``; beyond it (or ``unread`` given by

@@ -327,6 +327,19 @@ class TimingRead:
                 found.append(first if index == 0 else None)
         return found
 
+    def most_a_day(self) -> Fraction | None:
+        """The most doses a day its spacing gives (the fastest when it is a range: a dose every 8 hours is 3,
+        one every 21 days 1/21, Monday and Thursday every week 2/7), or ``None`` when it gives no spacing
+        (unread, a count or dated events alone)."""
+        if self.unread or self.spacing is None:
+            return None
+        pattern = self.spacing.fastest
+        if isinstance(pattern, _Uniform):
+            return 1 / pattern.interval
+        if isinstance(pattern, _Weekly):
+            return Fraction(len(pattern.days) * pattern.per_day, 7 * pattern.weeks)
+        return None
+
     def beyond_calendar(self) -> bool:
         """Whether its last dose would fall after the calendar's last day (a period of 1e15 days)."""
         pattern = self.spacing.fastest if self.spacing is not None and self.spacing.exact else None

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from cds_service.clinical.administration_conflicts import conflicts
+from cds_service.clinical.administration_conflicts import conflicts, sooner_than_its_schedule
 from cds_service.clinical.administrations import counted_administrations
 from cds_service.clinical.codes import ANTHRACYCLINES
 from cds_service.clinical.extract import extract_facts
@@ -24,6 +24,7 @@ from tests.clinical.builders import (
     medication_request,
     patient,
     pool_of,
+    timing,
 )
 
 DOSE_TIME = "2026-11-19T10:10:00-05:00"
@@ -123,3 +124,118 @@ def test_a_dose_dated_before_the_order_it_names_was_written_conflicts_unless_tha
     # the draft being signed again under its own id carries today's date over the doses given under it
     pool = pool_of(patient(), _dose(), drafts=[{**later, "status": "draft"}])
     assert conflicts(counted_administrations(pool, ANTHRACYCLINES), pool) == {}
+
+
+# --- doses against their own order's schedule ---------------------------------------------------------
+
+
+def _course(timing_: dict[str, object] | None, *days: str, dose: float = 50) -> dict[str, str]:
+    """Doses under one completed course order written ``timing_``, one on each of ``days`` (a date, or a
+    dateTime), each ``dose`` mg/m2: the doses questioned, with why."""
+    order = medication_request(
+        "course", DOXORUBICIN, (dose, "mg/m2"), status="completed", authored="2026-06-10", timing_=timing_
+    )
+    doses = [
+        administration(f"d{index}", DOXORUBICIN, day, (dose, "mg/m2"), request="MedicationRequest/course")
+        for index, day in enumerate(days, 1)
+    ]
+    pool = pool_of(patient(), order, *doses)
+    return sooner_than_its_schedule(counted_administrations(pool, ANTHRACYCLINES), pool)
+
+
+EVERY_21_DAYS = timing(count=6, period=21, start="2026-06-16")
+CYCLES = ["2026-06-16T10:00:00Z", "2026-07-07T10:00:00Z", "2026-07-28T10:00:00Z", "2026-08-18T10:00:00Z"]
+
+
+def test_a_dose_the_next_day_under_an_order_given_every_21_days_is_questioned_named() -> None:
+    why = _course(EVERY_21_DAYS, *CYCLES, "2026-09-08T10:00:00Z", "2026-09-09T14:30:00Z")
+    assert list(why) == ["MedicationAdministration/d6"]
+    assert why["MedicationAdministration/d6"] == (
+        "charted 28 hours after MedicationAdministration/d5 under MedicationRequest/course, whose timing "
+        "gives a dose every 21 days: sooner than its schedule allows (a dose charted on the wrong day, or "
+        "charted twice): not counted"
+    )
+    # by dates alone: a day apart is at most two, still under half of 21
+    dated = _course(EVERY_21_DAYS, "2026-09-08", "2026-09-09")
+    assert list(dated) == ["MedicationAdministration/d2"]
+    # two more the next days: each compared with the last dose kept
+    assert list(_course(EVERY_21_DAYS, "2026-09-08", "2026-09-09", "2026-09-10")) == [
+        "MedicationAdministration/d2",
+        "MedicationAdministration/d3",
+    ]
+
+
+def test_cycles_moved_a_few_days_are_not_questioned() -> None:
+    # a cycle delayed a week for counts, one brought forward four days: within half the interval
+    moved = ["2026-06-16", "2026-07-14", "2026-07-31", "2026-08-21", "2026-09-01"]
+    assert _course(EVERY_21_DAYS, *moved) == {}
+    # ten days after: still 10.5 days is half of 21, and ten days dated apart may be eleven
+    assert _course(EVERY_21_DAYS, "2026-06-16", "2026-06-26") == {}
+    assert list(_course(EVERY_21_DAYS, "2026-06-16T10:00:00Z", "2026-06-26T10:00:00Z")) == [
+        "MedicationAdministration/d2"
+    ]
+
+
+def test_a_dose_a_day_under_a_daily_order_and_day_1_and_8_under_twice_in_21_days_are_not_questioned() -> None:
+    daily = timing(count=3, period=1, start="2026-09-08")
+    assert _course(daily, "2026-09-08T10:00:00Z", "2026-09-09T09:00:00Z", "2026-09-10T11:00:00Z") == {}
+    assert _course(daily, "2026-09-08", "2026-09-09", "2026-09-10") == {}
+    # day 1 and day 8 of a 21-day cycle, as a frequency: twice every 21 days
+    twice = {"repeat": {"count": 8, "frequency": 2, "period": 21, "periodUnit": "d"}}
+    assert _course(twice, "2026-06-16", "2026-06-23", "2026-07-07", "2026-07-14") == {}
+    # ... and as two lines, each every 21 days from its own day
+    order = medication_request(
+        "course", DOXORUBICIN, (25, "mg/m2"), status="completed", authored="2026-06-10"
+    )
+    order["dosageInstruction"] = [
+        {"timing": timing(count=4, period=21, start=start)} for start in ("2026-06-16", "2026-06-23")
+    ]
+    doses = [
+        administration(f"d{i}", DOXORUBICIN, day, (25, "mg/m2"), request="MedicationRequest/course")
+        for i, day in enumerate(("2026-06-16", "2026-06-23", "2026-07-07", "2026-07-14"), 1)
+    ]
+    pool = pool_of(patient(), order, *doses)
+    assert sooner_than_its_schedule(counted_administrations(pool, ANTHRACYCLINES), pool) == {}
+    # day 2 under day 1 and day 8, though, is sooner than either
+    assert list(_course(twice, "2026-06-16", "2026-06-17")) == ["MedicationAdministration/d2"]
+
+
+@pytest.mark.parametrize(
+    "timing_",
+    [
+        None,  # no Timing written
+        timing(count=6),  # a count alone: how many, not how often
+        {"event": ["2026-09-08", "2026-09-09"]},  # dated events alone
+        {"repeat": {"frequency": 1, "period": 21, "periodUnit": "fortnight"}},  # not read
+    ],
+)
+def test_an_order_with_no_readable_spacing_is_not_questioned(timing_: dict[str, object] | None) -> None:
+    assert _course(timing_, "2026-09-08", "2026-09-09") == {}
+
+
+def test_doses_under_different_orders_or_none_are_not_compared_by_this_rule() -> None:
+    order = medication_request(
+        "course", DOXORUBICIN, (50, "mg/m2"), status="completed", authored="2026-06-10", timing_=EVERY_21_DAYS
+    )
+    under = administration("d1", DOXORUBICIN, "2026-09-08", (50, "mg/m2"), request="MedicationRequest/course")
+    loose = administration("d2", DOXORUBICIN, "2026-09-09", (50, "mg/m2"))
+    elsewhere = administration(
+        "d3", DOXORUBICIN, "2026-09-10", (50, "mg/m2"), request="MedicationRequest/gone"
+    )
+    pool = pool_of(patient(), order, under, loose, elsewhere)
+    assert sooner_than_its_schedule(counted_administrations(pool, ANTHRACYCLINES), pool) == {}
+
+
+def test_the_totals_count_the_dose_sooner_than_its_schedule_as_an_unknown_part() -> None:
+    order = medication_request(
+        "course", DOXORUBICIN, (50, "mg/m2"), status="completed", authored="2026-06-10", timing_=EVERY_21_DAYS
+    )
+    days = [*CYCLES, "2026-09-08T10:00:00Z", "2026-09-09T14:30:00Z"]
+    doses = [
+        administration(f"d{i}", DOXORUBICIN, day, (50, "mg/m2"), request="MedicationRequest/course")
+        for i, day in enumerate(days, 1)
+    ]
+    facts = _facts(order, *doses)
+    total = facts.cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (250, 1)
+    assert "sooner than its schedule allows" in total.unknown_reasons[0]

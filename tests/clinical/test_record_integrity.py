@@ -383,3 +383,60 @@ def test_a_dose_dated_by_a_datetime_outside_its_own_period_is_an_unknown_part() 
     assert "falls outside its effectivePeriod (2025-11-07 to 2025-11-07)" in total.unknown_reasons[0]
     twice["effectivePeriod"] = {"start": "2026-11-07T09:00:00Z", "end": "2026-11-07T09:30:00Z"}
     assert _facts(twice).cumulative_doxorubicin.value == 50
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Dose HELD - ANC 0.4, not given",
+        "dose withheld for neutropenia",
+        "Not administered: line occluded",
+        "omitted per oncology",
+        "Patient refused",
+        "infusion cancelled, platelets 40",
+        "patient did not receive chemo today",
+        "held today's dose",
+    ],
+)
+def test_a_completed_dose_whose_note_says_it_was_not_given_is_an_unknown_part_named(
+    note: str,
+) -> None:
+    held = administration("held", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2"))
+    held["note"] = [{"text": note}]
+    total = _facts(held, administration("given", DOXORUBICIN, "2026-10-17T09:00:00Z", (50, "mg/m2")))
+    assert (total.cumulative_doxorubicin.known_mg_m2, total.cumulative_doxorubicin.unknown_parts) == (50, 1)
+    (why,) = total.cumulative_doxorubicin.unknown_reasons
+    assert why.startswith("MedicationAdministration/held: charted as given, but its own words say it was not")
+    # DSTU2 writes its note as a string
+    dstu2 = {**held, "note": note}
+    assert _facts(dstu2).cumulative_doxorubicin.unknown_parts == 1
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "held pre-hydration, started after 1 L NS",
+        "given after a 1-day hold for ANC",
+        "Dose given as ordered; no reaction",
+        "premedicated; threshold held",
+    ],
+)
+def test_words_that_do_not_say_the_dose_was_not_given_leave_it_counted(note: str) -> None:
+    given = administration("given", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2"))
+    given["note"] = [{"text": note}]
+    assert _facts(given).cumulative_doxorubicin.value == 50
+
+
+def test_a_stopped_dose_whose_words_say_why_it_stopped_counts_what_was_recorded() -> None:
+    stopped = administration("stopped", DOXORUBICIN, "2026-11-07T09:00:00Z", (30, "mg/m2"))
+    stopped["status"] = "stopped"
+    stopped["note"] = [{"text": "infusion stopped, rest of dose not given"}]
+    assert _facts(stopped).cumulative_doxorubicin.value == 30
+
+
+def test_notes_longer_than_the_service_reads_leave_the_dose_unknown() -> None:
+    long = administration("long", DOXORUBICIN, "2026-11-07T09:00:00Z", (50, "mg/m2"))
+    long["note"] = [{"text": "tolerated well. " * 400}]
+    total = _facts(long).cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (0, 1)
+    assert "longer than the service reads" in total.unknown_reasons[0]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -8,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cds_service.clinical import schedule as plans
+from cds_service.clinical.codes import GTS_ABBREVIATION
 from cds_service.clinical.limits import PLANNED_DOSES_PER_ORDER
 from cds_service.clinical.schedule import (
     PlannedDose,
@@ -525,3 +527,29 @@ def test_a_plan_is_kept_by_its_order_s_json_and_never_served_for_another() -> No
     big = {**order(2), "note": [{"text": "x" * 20000}]}  # past the key bound: read, not kept
     assert plans.schedule_plan(big) is not plans.schedule_plan(big)
     assert plans.schedule_plan(big).size == 2
+
+
+@pytest.mark.parametrize(
+    ("timings", "most"),
+    [
+        ([{"repeat": {"frequency": 1, "period": 21, "periodUnit": "d"}}], Fraction(1, 21)),
+        ([{"repeat": {"frequency": 2, "period": 21, "periodUnit": "d"}}], Fraction(2, 21)),
+        # a range: the fastest
+        ([{"repeat": {"frequency": 1, "frequencyMax": 2, "period": 3, "periodUnit": "wk"}}], Fraction(2, 21)),
+        ([{"code": {"coding": [{"system": GTS_ABBREVIATION[0], "code": "Q8H"}]}}], Fraction(3)),
+        (
+            [{"repeat": {"frequency": 2, "period": 1, "periodUnit": "wk", "dayOfWeek": ["mon", "thu"]}}],
+            Fraction(2, 7),
+        ),
+        # two lines, day 1 and day 8 of each 21 days: their doses a day add up
+        ([{"repeat": {"frequency": 1, "period": 21, "periodUnit": "d"}}] * 2, Fraction(2, 21)),
+        # no spacing in one line: the order does not say how close its doses come
+        ([{"repeat": {"frequency": 1, "period": 21, "periodUnit": "d"}}, {"repeat": {"count": 3}}], None),
+        ([{"event": ["2026-09-08", "2026-09-09"]}], None),
+        ([{"repeat": {"frequency": 1, "period": 21, "periodUnit": "fortnight"}}], None),
+        ([], None),
+    ],
+)
+def test_the_most_doses_a_day_an_order_gives(timings: list[dict[str, Any]], most: Fraction | None) -> None:
+    order = {"resourceType": "MedicationRequest", "dosageInstruction": [{"timing": t} for t in timings]}
+    assert plans.schedule_plan(order).most_a_day() == most
