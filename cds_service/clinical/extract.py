@@ -607,6 +607,19 @@ def extract_facts(
             planned_only=_planned_in_care_plans(doses.to_come),
         ),
     )
+    past_ceiling = summed.planned_doxorubicin.past_ceiling
+    last = doxorubicin.last_planned
+    if past_ceiling and last.value is not None and set(last.evidence) & set(past_ceiling):
+        # Not plausible is not a fact: a plan past the lifetime ceiling (a count typed wrong) dates no last
+        # dose either, so it ends no approval ("duration of doxorubicin therapy", I.A, II.A)
+        doxorubicin = doxorubicin._replace(
+            last_planned=Fact(
+                None,
+                last.evidence,
+                f"{', '.join(past_ceiling)} plans doxorubicin past the lifetime ceiling: its last dose is "
+                "not known",
+            )
+        )
     unknown_drug_orders = _unknown_drug_orders(record)
     if doxorubicin.concurrent.value is False and unknown_drug_orders:
         concurrent = doxorubicin.concurrent

@@ -240,6 +240,7 @@ def plan_beyond_ceiling(given: DoseTotal, planned: DoseTotal, plan: Sequence[str
         unknown_evidence=tuple(dict.fromkeys((*planned.unknown_evidence, *plan))),
         reason=f"{planned.reason}; {why}",
         unknown_reasons=(*planned.unknown_reasons, why),
+        past_ceiling=tuple(plan),
     )
 
 

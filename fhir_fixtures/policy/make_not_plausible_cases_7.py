@@ -29,6 +29,7 @@ from make_cases import (
     Doses,
     days,
     expect,
+    given,
     request,
     subject,
 )
@@ -111,6 +112,27 @@ def cases() -> list[RecordCase]:
                 **WILMS_CHILD,
                 draft=[Doses("doxorubicin", 30, 45)],
                 dexrazoxane=[Doses("dexrazoxane", 3, 450)],
+            ),
+        ),
+        # The same child given 150 mg/m2 already (I.A.3.b.iv met on what was given), the order signed now
+        # for 30 doses more: no plan to end an approval by either (approved for 12 months before): pend for
+        # the schedule
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-wilms-given-150-schedule-past-the-lifetime-ceiling",
+                expect(
+                    "pend",
+                    criteria={"I.A.3.b.iv": M},
+                    facts={
+                        "planned_doxorubicin_known_mg_m2": 150.0,
+                        "planned_doxorubicin_unknown_parts": 1,
+                        "last_planned_doxorubicin_date": None,
+                    },
+                    documentation=["I.A"],
+                ),
+                **{**WILMS_CHILD, "administered": [given("doxorubicin", 3, 50)]},
+                draft=[Doses("doxorubicin", 30, 50)],
+                dexrazoxane=[Doses("dexrazoxane", 3, 500)],
             ),
         ),
         # The same child, the plan at the ceiling (11 x 50 = 550): a plan to decide on, approved
