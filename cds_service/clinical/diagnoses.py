@@ -641,9 +641,12 @@ def _read_beside(diagnosis: Diagnosis, why: str, age: int | None) -> Diagnosis |
 
 def _contradicts_itself(condition: Resource) -> str:
     """Why a Condition's own dates contradict each other (``""`` when they do not): an onset period that
-    ends before it starts, or an abatement before the onset. Which date is wrong cannot be told, so neither
-    its being current nor its being past is a fact (not plausible is not a fact): a year typed wrong in an
-    abatement must not make a current cancer a past one, nor the converse."""
+    ends before it starts, an abatement before the onset, or a record made before the onset it states
+    (days compared: a problem-list entry reused for a later event, or an onset typed wrong). Which date is
+    wrong cannot be told, so neither its being current nor its being past is a fact (not plausible is not
+    a fact): a year typed wrong in an abatement must not make a current cancer a past one, nor the
+    converse; and an extravasation's onset, which ties the drug and the course to the event, is not known.
+    """
     if _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
         return ""
     period = obj(condition.get("onsetPeriod"))
@@ -656,6 +659,9 @@ def _contradicts_itself(condition: Resource) -> str:
     )
     if start is not None and abated is not None and abated < start:
         return f"is abated {abated.isoformat()}, before its onset {start.isoformat()}"
+    recorded = parse_date(condition.get("recordedDate"))
+    if start is not None and recorded is not None and recorded < start:
+        return f"is recorded {recorded.isoformat()}, before its onset {start.isoformat()}"
     return ""
 
 
@@ -1219,9 +1225,13 @@ def _anthracycline_extravasation(
     misdated: dict[str, str] = {}
 
     def conflict(diagnosis: Diagnosis) -> str:
-        if plausible is None or not diagnosis.reference.startswith("Condition/"):
+        if not diagnosis.reference.startswith("Condition/"):
             return ""
-        return plausible.dated_conflict(diagnosis.onset, start)
+        # a Condition whose own dates contradict each other dates nothing either (``_contradicts_itself``)
+        condition = pool.resolve(diagnosis.reference)
+        if condition is not None and (why := _contradicts_itself(condition)):
+            return why
+        return "" if plausible is None else plausible.dated_conflict(diagnosis.onset, start)
 
     for reason in order_reasons(order, pool):
         if not is_extravasation_diagnosis(reason):
@@ -1330,9 +1340,10 @@ def is_extravasation_reason(concepts: Any) -> bool:
 
 
 def extravasation_onset(pool: ResourcePool, evidence: tuple[str, ...]) -> date | None:
-    """The onset of the extravasation a Fact rests on, when a Condition gives it."""
+    """The onset of the extravasation a Fact rests on, when a Condition gives it (and its own dates do not
+    contradict each other: ``_contradicts_itself``)."""
     for reference in evidence:
         condition = pool.resolve(reference)
         if condition is not None and condition.get("resourceType") == "Condition":
-            return _onset(condition)
+            return None if _contradicts_itself(condition) else _onset(condition)
     return None

@@ -18,7 +18,7 @@ from cds_service.clinical.bsa import BodySurfaceArea, Bsa, Weight
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, Agent
 from cds_service.clinical.facts import DoseLine, DoseTotal
 from cds_service.clinical.fhir_read import dicts
-from cds_service.clinical.plausibility import dose_not_credible, written_doses_disagree
+from cds_service.clinical.plausibility import dose_not_credible, plan_beyond_ceiling, written_doses_disagree
 from cds_service.clinical.schedule import dose_amounts
 from cds_service.clinical.units import is_disagreeing, to_mg, to_mg_per_kg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, reference_of
@@ -294,12 +294,31 @@ def totals(given: Iterable[Dose], to_come: Iterable[Dose]) -> Totals:
     count(given)
     cumulative_doxorubicin = doxorubicin.result("administered doxorubicin")
     cumulative_anthracycline = anthracycline.result("administered anthracycline (doxorubicin equivalents)")
+    to_come = list(to_come)
     count(to_come)
+
+    def plan(agents: frozenset[Agent]) -> tuple[str, ...]:
+        # the orders and plans whose doses to come were counted (known, not a range's)
+        return tuple(
+            dict.fromkeys(
+                d.reference for d in to_come if d.agent in agents and d.mg_m2 is not None and not d.optional
+            )
+        )
+
+    # Not plausible is not a fact: a plan past the lifetime ceiling is no plan (plausibility)
     return Totals(
         cumulative_doxorubicin,
         cumulative_anthracycline,
-        doxorubicin.result("administered and planned doxorubicin"),
-        anthracycline.result("administered and planned anthracycline (doxorubicin equivalents)"),
+        plan_beyond_ceiling(
+            cumulative_doxorubicin,
+            doxorubicin.result("administered and planned doxorubicin"),
+            plan(DOXORUBICINS),
+        ),
+        plan_beyond_ceiling(
+            cumulative_anthracycline,
+            anthracycline.result("administered and planned anthracycline (doxorubicin equivalents)"),
+            plan(ANTHRACYCLINES),
+        ),
         tuple(lines),
     )
 

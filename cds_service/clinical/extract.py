@@ -459,6 +459,20 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
     return _Doses(read, administrations, anthracycline_orders, given, ordered_to_come, to_come, summed)
 
 
+def _planned_in_care_plans(to_come: list[Dose]) -> tuple[str, ...]:
+    """The CarePlans whose doxorubicin doses still to come count in the planned total (dated from the
+    approval start on, or of an extent or size not read): a plan of it bears on concurrent therapy."""
+    return tuple(
+        sorted(
+            {
+                d.reference
+                for d in to_come
+                if d.agent is Agent.DOXORUBICIN and d.reference.startswith("CarePlan/")
+            }
+        )
+    )
+
+
 def _unknown_drug_orders(record: RecordIndex) -> list[tuple[str, str]]:
     """Not read is not absent: an order in play whose drug cannot be identified could be doxorubicin to
     come (clinical.outside_doses)."""
@@ -608,8 +622,22 @@ def extract_facts(
             weight=current_weight,
             set_aside=tuple(note for agent, note in read.set_aside if agent is Agent.DOXORUBICIN),
             unsettled=tuple((u.reference, u.why) for u in read.unsettled if u.agent is Agent.DOXORUBICIN),
+            planned_only=_planned_in_care_plans(doses.to_come),
         ),
     )
+    past_ceiling = summed.planned_doxorubicin.past_ceiling
+    last = doxorubicin.last_planned
+    if past_ceiling and last.value is not None and set(last.evidence) & set(past_ceiling):
+        # Not plausible is not a fact: a plan past the lifetime ceiling (a count typed wrong) dates no last
+        # dose either, so it ends no approval ("duration of doxorubicin therapy", I.A, II.A)
+        doxorubicin = doxorubicin._replace(
+            last_planned=Fact(
+                None,
+                last.evidence,
+                f"{', '.join(past_ceiling)} plans doxorubicin past the lifetime ceiling: its last dose is "
+                "not known",
+            )
+        )
     unknown_drug_orders = _unknown_drug_orders(record)
     if doxorubicin.concurrent.value is False and unknown_drug_orders:
         concurrent = doxorubicin.concurrent

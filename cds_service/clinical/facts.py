@@ -66,6 +66,9 @@ class DoseTotal:
     # then anywhere from ``known_mg_m2`` to ``known_mg_m2 + possible_mg_m2``.
     possible_mg_m2: float = 0.0
     possible_parts: int = 0
+    # The orders and plans whose doses to come took a planned total past the lifetime ceiling no regimen
+    # plans beyond (``plausibility.plan_beyond_ceiling``): no plan to decide on, nor to end an approval by.
+    past_ceiling: tuple[str, ...] = ()
 
     @property
     def value(self) -> float | None:

@@ -21,7 +21,9 @@ criterion or to size a dose. The rules live here, in one place, and the readers 
 * records dated before the patient's birth (``Plausibility.before_birth``): an administration so dated is
   never a dose; a diagnosis or an extravasation dated before birth or after the order that rests on it
   (``Plausibility.dated_conflict``) meets nothing, and what it would decide is unknown;
-* a single dose no regimen gives (``dose_not_credible``, asked by ``clinical.doses`` and the ratio).
+* a single dose no regimen gives (``dose_not_credible``, asked by ``clinical.doses`` and the ratio);
+* a planned cumulative dose no regimen plans (``plan_beyond_ceiling``, asked by ``clinical.doses``): past
+  the lifetime ceiling, the doses to come are one unknown part of the planned total.
 
 Pure: the pool's Patient and the dates given; no clock.
 """
@@ -31,16 +33,16 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from statistics import median
 from types import MappingProxyType
 from typing import NamedTuple
 
 from cds_service.clinical.amputations import Amputation, amputations
-from cds_service.clinical.codes import MAX_SINGLE_DOSE_MG_M2, Agent
+from cds_service.clinical.codes import MAX_SINGLE_DOSE_MG_M2, MOST_PLANNED_CUMULATIVE_MG_M2, Agent
 from cds_service.clinical.dates import age_in_years, birth_date_bounds
-from cds_service.clinical.facts import Fact
+from cds_service.clinical.facts import DoseTotal, Fact
 from cds_service.clinical.fhir_read import parse_date
 from cds_service.clinical.limits import MEASUREMENTS_COMPARED
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
@@ -215,6 +217,31 @@ def dose_not_credible(agent: Agent, mg_m2: float | None) -> str:
     if mg_m2 is None or limit is None or mg_m2 <= limit:
         return ""
     return f"{mg_m2:.0f} mg/m2 in one dose of {agent.value} is not credible (a charting slip?)"
+
+
+def plan_beyond_ceiling(given: DoseTotal, planned: DoseTotal, plan: Sequence[str]) -> DoseTotal:
+    """``planned`` (the doses given and those still to come, from the orders and plans ``plan`` names), or,
+    when the doses to come take it past ``MOST_PLANNED_CUMULATIVE_MG_M2``, the same total with those doses
+    one unknown part: no regimen plans past the lifetime ceiling, so such a plan (30 doses for 3, 450 mg/m²
+    for 45) is a count or a dose typed wrong and its total is not known. The doses given stay counted: they
+    were given, whatever the plan says."""
+    if not plan or planned.known_mg_m2 <= max(MOST_PLANNED_CUMULATIVE_MG_M2, given.known_mg_m2):
+        return planned
+    why = (
+        f"{', '.join(plan)}: the doses to come put the planned total at {planned.known_mg_m2:.0f} mg/m2, "
+        f"past the {MOST_PLANNED_CUMULATIVE_MG_M2:.0f} mg/m2 lifetime ceiling no regimen plans beyond (a "
+        "count or a dose typed wrong?): not a plan to decide on, its doses not counted"
+    )
+    return replace(
+        planned,
+        known_mg_m2=given.known_mg_m2,
+        unknown_parts=planned.unknown_parts + 1,
+        evidence=tuple(ref for ref in planned.evidence if ref not in plan),
+        unknown_evidence=tuple(dict.fromkeys((*planned.unknown_evidence, *plan))),
+        reason=f"{planned.reason}; {why}",
+        unknown_reasons=(*planned.unknown_reasons, why),
+        past_ceiling=tuple(plan),
+    )
 
 
 # Amounts written for one dose (an order's doseAndRate "ordered" beside "calculated", in mg/m² and in mg)

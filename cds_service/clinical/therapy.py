@@ -167,6 +167,7 @@ def concurrent_doxorubicin(
     set_aside: tuple[str, ...] = (),
     weight: Weight | None = None,
     unsettled: tuple[tuple[str, str], ...] = (),
+    planned_only: tuple[str, ...] = (),
 ) -> ConcurrentDoxorubicin:
     """The concurrent conventional doxorubicin, its mg/m² per dose and its last planned dose date.
 
@@ -182,7 +183,13 @@ def concurrent_doxorubicin(
     why): one that forbids it, ``doNotPerform`` "HOLD doxorubicin until the echo is reviewed", signed now or
     in force; one signed in this hook for another patient) leaves concurrency unknown, like an order on
     hold: a hold shows neither doxorubicin continuing nor that it stopped, and beside an order of it the
-    two contradict each other."""
+    two contradict each other.
+
+    A plan that schedules doxorubicin still to come (``planned_only``: the active CarePlans whose doses of
+    it count in the planned total) with no order for it signed or active leaves concurrency unknown, never
+    "none": the next cycles are often released as orders one at a time, so the plan bears on whether
+    doxorubicin goes on; but a plan is not an order, so it alone never shows it does (docs/decisions.md
+    "A plan is not an order")."""
     remaining: dict[str, list[Dose]] = {}
     for dose in to_come:
         remaining.setdefault(dose.reference, []).append(dose)
@@ -201,6 +208,14 @@ def concurrent_doxorubicin(
             )
         elif held:
             concurrent = Fact(None, tuple(held), "doxorubicin order on hold: whether it goes on is unknown")
+        elif planned_only:
+            concurrent = Fact(
+                None,
+                planned_only,
+                f"doxorubicin is scheduled in {', '.join(planned_only)} but no order for it is signed or "
+                "active: a plan is not an order, whether doxorubicin goes on with the dexrazoxane is unknown"
+                + (f" ({aside})" if aside else ""),
+            )
         else:
             concurrent = Fact(
                 False,

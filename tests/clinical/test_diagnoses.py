@@ -601,6 +601,28 @@ def test_a_condition_whose_own_dates_contradict_each_other_is_neither_current_no
     assert dx.hodgkin_lymphoma(recorded(ended)).unread == ()
 
 
+def test_a_condition_recorded_before_its_own_onset_contradicts_itself() -> None:
+    """A record made before the onset it states (days compared): an entry reused for a later event, or an
+    onset typed wrong. Which date is wrong cannot be told: a cancer is neither met on nor absent, and an
+    extravasation dates nothing, so I.B.1 is unknown, named, not met on the drug it names."""
+    early = condition("h", "C81.10", onset="2026-08-01")
+    early["recordedDate"] = "2026-07-02"
+    fact = dx.hodgkin_lymphoma(recorded(early))
+    assert (fact.value, fact.unread) == (False, ("Condition/h",))
+    assert "recorded 2026-07-02, before its onset 2026-08-01" in fact.reason
+    early["recordedDate"] = "2026-08-01T23:10:00-05:00"  # the same day: no conflict
+    assert dx.hodgkin_lymphoma(recorded(early)).value is True
+    doxorubicin = named("x", "T80.810A", "Doxorubicin extravasation, right hand", onset="2026-10-03")
+    assert extravasation(doxorubicin).value is True
+    doxorubicin["recordedDate"] = "2026-09-02"
+    found = extravasation(doxorubicin)
+    assert (found.value, found.evidence) == (None, ("Condition/x",))
+    assert "recorded 2026-09-02, before its onset 2026-10-03" in found.reason
+    # nor does it date the course (the onset the course is counted from)
+    pool = pool_of(doxorubicin)
+    assert dx.extravasation_onset(pool, ("Condition/x",)) is None
+
+
 def test_a_diagnosis_recorded_after_the_order_with_no_onset_is_no_conflict() -> None:
     """The problem list may catch up with an order already written: a Condition with no onset, recorded
     the day after the order, is read as before; recorded before the birth, it conflicts."""

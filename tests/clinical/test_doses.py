@@ -13,6 +13,7 @@ from cds_service.clinical.doses import (
     mg_from_mg_m2,
     optional_dose,
     total,
+    totals,
 )
 
 BSA = Bsa(1.8, "observation", ("Observation/b",))
@@ -79,3 +80,37 @@ def test_doses_a_range_may_add_make_the_total_a_range() -> None:
     # an unknown part leaves no upper end: never below a threshold
     unknown = Dose("MedicationRequest/p", Agent.DOXORUBICIN, None, None, planned=True)
     assert total([*certain, *maybe, unknown], DOXORUBICINS, equivalents=False, what="x").reaches(151) is None
+
+
+def _planned(reference: str, count: int, mg_m2: float) -> list[Dose]:
+    return [
+        Dose(reference, Agent.DOXORUBICIN, date(2027, 1 + i % 12, 1), mg_m2, planned=True)
+        for i in range(count)
+    ]
+
+
+def test_a_plan_past_the_lifetime_ceiling_is_no_plan_its_doses_one_unknown_part() -> None:
+    # 30 doses of 45 mg/m2 planned (1350 mg/m2) for a child never given doxorubicin: a count typed wrong
+    found = totals([], _planned("MedicationRequest/doxo", 30, 45.0))
+    planned = found.planned_doxorubicin
+    assert (planned.known_mg_m2, planned.unknown_parts, planned.value) == (0, 1, None)
+    assert planned.reaches(150) is None
+    assert planned.unknown_evidence == ("MedicationRequest/doxo",)
+    assert "past the 550 mg/m2 lifetime ceiling" in planned.unknown_reasons[0]
+    assert found.planned_anthracycline.reaches(150) is None
+
+
+def test_the_doses_given_stay_counted_beside_a_plan_past_the_ceiling() -> None:
+    given = [
+        Dose(f"MedicationAdministration/{i}", Agent.DOXORUBICIN, date(2026, i, 1), 50.0) for i in range(1, 5)
+    ]
+    planned = totals(given, _planned("MedicationRequest/doxo", 10, 50.0)).planned_doxorubicin
+    assert (planned.known_mg_m2, planned.unknown_parts) == (200, 1)
+    assert planned.reaches(150) is True  # given alone settles it
+    assert planned.reaches(250) is None
+
+
+def test_a_plan_up_to_the_ceiling_is_counted() -> None:
+    # 11 doses of 50: 550 mg/m2, at the ceiling, not past it
+    planned = totals([], _planned("MedicationRequest/doxo", 11, 50.0)).planned_doxorubicin
+    assert (planned.known_mg_m2, planned.unknown_parts, planned.value) == (550, 0, 550)

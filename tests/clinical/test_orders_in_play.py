@@ -382,3 +382,20 @@ def test_a_draft_dexrazoxane_order_not_going_ahead_gets_no_determination() -> No
         assert [order["id"] for order in dexrazoxane_orders(pool)] == ["dex"], status
     held = {**DEX, "id": "dex-held", "status": "on-hold"}
     assert len(dexrazoxane_orders(pool_of(patient(), drafts=[DEX, held]))) == 2
+
+
+def test_doxorubicin_to_come_only_in_a_care_plan_leaves_concurrency_unknown_never_none() -> None:
+    # the next cycles sit only in the treatment plan, released as orders one at a time: a plan is not an
+    # order (never concurrent on it alone), but it bears on whether doxorubicin goes on
+    facts = facts_of(pool_of(patient(), care_plan(4), drafts=[DEX]))
+    concurrent = facts.concurrent_doxorubicin
+    assert concurrent.value is None
+    assert concurrent.evidence == ("CarePlan/plan",)
+    assert "scheduled in CarePlan/plan but no order for it is signed or active" in concurrent.reason
+    # beside an order of it the order decides
+    ordered = facts_of(pool_of(patient(), care_plan(4), drafts=[DEX, doxorubicin("dox", 25, count=None)]))
+    assert ordered.concurrent_doxorubicin.value is True
+    # a plan that is not active plans nothing
+    for inactive in ("completed", "revoked"):
+        done = facts_of(pool_of(patient(), care_plan(4, status=inactive), drafts=[DEX]))
+        assert done.concurrent_doxorubicin.value is False

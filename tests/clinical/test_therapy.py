@@ -305,3 +305,23 @@ def test_a_doxorubicin_order_whose_status_is_not_read_leaves_concurrency_and_its
     assert facts_of(
         pool_of(patient(), active_doxorubicin(8), *given(6), drafts=[dex])
     ).concurrent_doxorubicin.value
+
+
+def test_a_plan_past_the_lifetime_ceiling_dates_no_last_dose() -> None:
+    # 30 doses of 50 mg/m2 signed with the dexrazoxane: no regimen's plan, so neither its total nor its end
+    dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored="2026-11-28")
+    thirty = medication_request(
+        "dox", DOXORUBICIN, (50, "mg/m2"), authored="2026-11-28", timing_=timing(count=30, period=21)
+    )
+    facts = facts_of(pool_of(patient(), drafts=[dex, thirty]))
+    assert facts.concurrent_doxorubicin.value is True
+    assert facts.planned_doxorubicin.past_ceiling == ("MedicationRequest/dox",)
+    assert facts.last_planned_doxorubicin_date.value is None
+    assert "past the lifetime ceiling" in facts.last_planned_doxorubicin_date.reason
+    # ten doses (500 mg/m2) are a plan: read as written
+    ten = medication_request(
+        "dox", DOXORUBICIN, (50, "mg/m2"), authored="2026-11-28", timing_=timing(count=10, period=21)
+    )
+    planned = facts_of(pool_of(patient(), drafts=[dex, ten]))
+    assert planned.planned_doxorubicin.value == 500
+    assert planned.last_planned_doxorubicin_date.value is not None
