@@ -89,9 +89,10 @@ MOST_IN_ONE_DAY_MG_M2: dict[Agent, float] = {
 # The most cumulative doxorubicin (or doxorubicin equivalents of every anthracycline) any regimen plans, in
 # mg/m²: the lifetime ceiling of the doxorubicin HCl injection label ("total cumulative dose ... 550 mg/m²",
 # beyond which the risk of cardiomyopathy rises steeply; 400 mg/m² after mediastinal radiation). No
-# protocol plans past it (the pediatric ones stop near 450: COG ARST/AHOD/AEWS); a planned total beyond
-# it, the doses given and those still to come, is a count or a dose typed wrong, not a plan to decide on
-# (``plausibility.plan_beyond_ceiling``).
+# protocol plans that much still to come (the pediatric ones stop near 450 in all: COG ARST/AHOD/AEWS);
+# doses still to come that plan more are a count or a dose typed wrong, not a plan to decide on
+# (``plausibility.plan_beyond_ceiling``). The doses given are not held to it: continuing past 550 mg/m² in
+# all under dexrazoxane is what the drug is for (CP.PHAR.418 II.A).
 MOST_PLANNED_CUMULATIVE_MG_M2 = 550.0
 TYROSINE_KINASE_INHIBITORS = frozenset({Agent.DASATINIB, Agent.IMATINIB})
 # Words that say a dose was not given (FHIR R4 medication-admin-status "not-done": "the administration was

@@ -221,15 +221,18 @@ def dose_not_credible(agent: Agent, mg_m2: float | None) -> str:
 
 def plan_beyond_ceiling(given: DoseTotal, planned: DoseTotal, plan: Sequence[str]) -> DoseTotal:
     """``planned`` (the doses given and those still to come, from the orders and plans ``plan`` names), or,
-    when the doses to come take it past ``MOST_PLANNED_CUMULATIVE_MG_M2``, the same total with those doses
-    one unknown part: no regimen plans past the lifetime ceiling, so such a plan (30 doses for 3, 450 mg/m²
-    for 45) is a count or a dose typed wrong and its total is not known. The doses given stay counted: they
-    were given, whatever the plan says."""
-    if not plan or planned.known_mg_m2 <= max(MOST_PLANNED_CUMULATIVE_MG_M2, given.known_mg_m2):
+    when the doses to come, on their own, plan more than ``MOST_PLANNED_CUMULATIVE_MG_M2``, the same total
+    with those doses one unknown part: no course plans more than the lifetime ceiling still to come, so
+    such a plan (30 doses for 3, 450 mg/m² for 45) is a count or a dose typed wrong and its total is not
+    known. The doses given stay counted: they were given, whatever the plan says. Only the doses to come are
+    held to it: a member continuing doxorubicin under dexrazoxane may rightly pass 550 mg/m² in all, which
+    is what dexrazoxane is given for."""
+    to_come = planned.known_mg_m2 - given.known_mg_m2
+    if not plan or to_come <= MOST_PLANNED_CUMULATIVE_MG_M2:
         return planned
     why = (
-        f"{', '.join(plan)}: the doses to come put the planned total at {planned.known_mg_m2:.0f} mg/m2, "
-        f"past the {MOST_PLANNED_CUMULATIVE_MG_M2:.0f} mg/m2 lifetime ceiling no regimen plans beyond (a "
+        f"{', '.join(plan)}: the doses to come plan {to_come:.0f} mg/m2, past the "
+        f"{MOST_PLANNED_CUMULATIVE_MG_M2:.0f} mg/m2 lifetime ceiling no course plans still to come (a "
         "count or a dose typed wrong?): not a plan to decide on, its doses not counted"
     )
     return replace(

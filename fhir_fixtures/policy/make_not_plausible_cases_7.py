@@ -23,6 +23,7 @@ from make_cases import (
     EXTRAVASATION_MET,
     HERE,
     SMALL_CHILD_COURSE,
+    LAST_DOX,
     START,
     UCUM,
     Case,
@@ -133,6 +134,24 @@ def cases() -> list[RecordCase]:
                 **{**WILMS_CHILD, "administered": [given("doxorubicin", 3, 50)]},
                 draft=[Doses("doxorubicin", 30, 50)],
                 dexrazoxane=[Doses("dexrazoxane", 3, 500)],
+            ),
+        ),
+        # A member continuing doxorubicin under dexrazoxane (II.A) past 550 mg/m2 in all: 11 doses of 50 given,
+        # 4 more to come (200). Only the doses to come are held to the ceiling, so the continuation is
+        # approved as any other (dexrazoxane is given so that doxorubicin can go on past the ceiling).
+        RecordCase(
+            Case(
+                "2.2-not-plausible-approve-continuation-past-550-in-all",
+                expect(
+                    "approve",
+                    "II.A",
+                    criteria={"II.A": M, "II.A.3": M},
+                    approval=(START, LAST_DOX),
+                    facts={"planned_doxorubicin_mg_m2": 750.0},
+                ),
+                administered=[given("doxorubicin", 11, 50)],
+                prior_dexrazoxane=True,
+                documented={"II.A.3": True},
             ),
         ),
         # The same child, the plan at the ceiling (11 x 50 = 550): a plan to decide on, approved

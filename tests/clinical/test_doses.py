@@ -104,10 +104,20 @@ def test_the_doses_given_stay_counted_beside_a_plan_past_the_ceiling() -> None:
     given = [
         Dose(f"MedicationAdministration/{i}", Agent.DOXORUBICIN, date(2026, i, 1), 50.0) for i in range(1, 5)
     ]
-    planned = totals(given, _planned("MedicationRequest/doxo", 10, 50.0)).planned_doxorubicin
+    planned = totals(given, _planned("MedicationRequest/doxo", 12, 50.0)).planned_doxorubicin  # 600 to come
     assert (planned.known_mg_m2, planned.unknown_parts) == (200, 1)
     assert planned.reaches(150) is True  # given alone settles it
     assert planned.reaches(250) is None
+
+
+def test_only_the_doses_to_come_are_held_to_the_ceiling() -> None:
+    """A member continuing under dexrazoxane may pass 550 mg/m2 in all: 200 given and 500 to come is a plan
+    of 700, counted as written."""
+    given = [
+        Dose(f"MedicationAdministration/{i}", Agent.DOXORUBICIN, date(2026, i, 1), 50.0) for i in range(1, 5)
+    ]
+    planned = totals(given, _planned("MedicationRequest/doxo", 10, 50.0)).planned_doxorubicin
+    assert (planned.known_mg_m2, planned.unknown_parts, planned.value) == (700, 0, 700)
 
 
 def test_a_plan_up_to_the_ceiling_is_counted() -> None:
