@@ -35,7 +35,12 @@ from cds_service.hooks.routes import json_response
 from cds_service.hooks.routes import router as hooks_router
 from cds_service.log_context import clear_call_context
 from cds_service.logging_setup import configure_logging
-from cds_service.metrics_exposition import exposition, mark_worker_exited, show_known_series
+from cds_service.metrics_exposition import (
+    exposition,
+    mark_worker_exited,
+    multiprocess_dir,
+    show_known_series,
+)
 from cds_service.openapi import install_openapi
 from cds_service.settings import DEFAULT_HEALTH_PLAN_NAME, Settings, get_settings
 from cds_service.store.protocol import Store, StoreUnavailable
@@ -312,7 +317,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
         await asyncio.gather(warm_up, announce, *store_tasks, return_exceptions=True)
         await runtime.close()
-        mark_worker_exited()
+        mark_worker_exited(app.state.samples_dir)
 
 
 def runtime_of_app(app: FastAPI) -> Runtime:
@@ -346,6 +351,9 @@ def create_app(
         openapi_url="/openapi.json" if docs else None,
     )
     app.state.runtime = Runtime(settings, http_client=http_client, given_store=store)
+    # Where the workers' metric samples are, read now, before the decision pool starts (it takes the
+    # variable out of the environment for a moment: metrics_exposition.exposition).
+    app.state.samples_dir = multiprocess_dir()
     show_known_series(HOOKS)
     install_error_handling(app)
     # Innermost: a 413 raised while a route reads the body goes through the app's error handling.
@@ -397,7 +405,7 @@ def create_app(
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         # In multiprocess mode this reads every worker's sample files: off the event loop.
-        body, content_type = await anyio.to_thread.run_sync(exposition)
+        body, content_type = await anyio.to_thread.run_sync(exposition, app.state.samples_dir)
         return Response(body, media_type=content_type)
 
     return app

@@ -87,16 +87,18 @@ def show_known_series(hooks: tuple[str, ...]) -> None:
         DISPATCH_REVISIONS.labels(standing=str(standing))
 
 
-def exposition() -> tuple[bytes, str]:
-    """The text exposition and its content type: the summed workers in multiprocess mode, else this
-    process's registry (which also carries prometheus-client's process and Python collectors)."""
+def exposition(directory: Path | None) -> tuple[bytes, str]:
+    """The text exposition and its content type: the summed workers' samples in ``directory`` (multiprocess
+    mode), else this process's registry (which also carries prometheus-client's process and Python
+    collectors). The directory is read once when the app is made (``multiprocess_dir``), not at each scrape:
+    the decision pool takes the variable out of the environment while it starts its fork server (so its
+    processes write no samples of their own), and a scrape read in a thread meanwhile must still sum."""
     # Imported here, not at the top: the command line imports this module before it sets the variable.
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
     from prometheus_client.multiprocess import MultiProcessCollector
 
     import cds_service.metrics  # noqa: F401 - the service's series exist before the first scrape
 
-    directory = multiprocess_dir()
     if directory is None:
         return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
     registry = CollectorRegistry()
@@ -104,11 +106,11 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
-def mark_worker_exited() -> None:
+def mark_worker_exited(directory: Path | None) -> None:
     """At a worker's shutdown: prometheus-client drops the exiting process's live gauges (its counters and
     histograms stay, so totals do not fall when a worker is replaced)."""
-    if multiprocess_dir() is None:
+    if directory is None:
         return
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+    multiprocess.mark_process_dead(os.getpid(), str(directory))  # type: ignore[no-untyped-call]

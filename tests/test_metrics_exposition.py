@@ -255,3 +255,19 @@ def test_a_directory_the_operator_names_is_emptied_of_samples_only(
     monkeypatch.setenv(MULTIPROC_ENV, str(directory))
     assert prepare_multiprocess_dir(1) is None  # named by the operator: kept, not removed at exit
     assert sorted(p.name for p in directory.iterdir()) == ["notes.txt"]
+
+
+async def test_a_scrape_sums_the_workers_while_the_variable_is_out_of_the_environment(
+    serve_app: ServeApp, make_settings: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decision pool takes PROMETHEUS_MULTIPROC_DIR out of the environment while it starts its fork
+    server; a scrape read in a thread meanwhile answered with this process's registry alone (the Python
+    collector's series, no worker's sums). The app reads the directory once, when it is made."""
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    monkeypatch.setenv(MULTIPROC_ENV, str(samples))
+    async with serve_app(make_settings()) as client:
+        monkeypatch.delenv(MULTIPROC_ENV)
+        text = (await client.get("/metrics")).text
+    names = {name for name, _labels in parse(text)}
+    assert not any(name.startswith(("python_gc_", "process_")) for name in names), sorted(names)[:5]
