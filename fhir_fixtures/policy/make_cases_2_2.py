@@ -19,7 +19,6 @@ from datetime import timedelta
 from typing import Any
 
 from make_cases import (
-    HERE,
     LOINC,
     START,
     TODAY,
@@ -30,10 +29,9 @@ from make_cases import (
     days,
     expect,
     given,
-    request,
     subject,
 )
-from make_record_cases import RecordCase, both, resources
+from make_record_cases import RecordCase, both, resources, write_record_cases
 
 Json = dict[str, Any]
 M, N, U = "met", "not_met", "unknown"
@@ -437,17 +435,7 @@ def cases() -> list[RecordCase]:
 
 
 def main() -> None:
-    for old in HERE.glob("2.2-*.json"):  # only this generator's cases: other generators write 2.2-* too
-        if any(old.name.startswith(record.case.name + ".") for record in cases()):
-            old.unlink()
-    for record in cases():
-        body = request(record.case)
-        record.tweak(body)
-        (HERE / f"{record.case.name}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
-        (HERE / f"{record.case.name}.expect.json").write_text(
-            json.dumps(record.case.expect, indent=2, ensure_ascii=False) + "\n"
-        )
-    print(f"wrote {len(cases())} cases of 'Not plausible is not a fact' to {HERE}")
+    write_record_cases(cases(), "2.2-", "cases of 'Not plausible is not a fact'")
 
 
 if __name__ == "__main__":

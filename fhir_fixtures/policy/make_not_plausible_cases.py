@@ -15,7 +15,6 @@ not say. Codes beyond make_cases': ATC L01CA04 vinorelbine (WHO ATC), SOPT 5 pri
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +22,6 @@ from make_cases import (
     ATC,
     DRUGS,
     EXTRAVASATION,
-    HERE,
     LOINC,
     PH_NEGATIVE_DFCI,
     RELAPSED_PH_POSITIVE,
@@ -35,10 +33,9 @@ from make_cases import (
     days,
     expect,
     given,
-    request,
     subject,
 )
-from make_record_cases import RecordCase, both, resources, set_condition
+from make_record_cases import RecordCase, both, resources, set_condition, write_record_cases
 
 Json = dict[str, Any]
 M, N, U = "met", "not_met", "unknown"
@@ -696,17 +693,7 @@ def cases() -> list[RecordCase]:
 
 
 def main() -> None:
-    for old in HERE.glob("2.2-*.json"):  # only this generator's cases: other generators write 2.2-* too
-        if any(old.name.startswith(record.case.name + ".") for record in cases()):
-            old.unlink()
-    for record in cases():
-        body = request(record.case)
-        record.tweak(body)
-        (HERE / f"{record.case.name}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
-        (HERE / f"{record.case.name}.expect.json").write_text(
-            json.dumps(record.case.expect, indent=2, ensure_ascii=False) + "\n"
-        )
-    print(f"wrote {len(cases())} cases of 'Not plausible is not a fact' (second set) to {HERE}")
+    write_record_cases(cases(), "2.2-", "cases of 'Not plausible is not a fact' (second set)")
 
 
 if __name__ == "__main__":

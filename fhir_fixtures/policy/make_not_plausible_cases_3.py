@@ -17,13 +17,11 @@ fraction, SOPT 111 Medicare HMO and 21 Medicaid managed care.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from make_cases import (
     DRUGS,
-    HERE,
     LOINC,
     SNOMED,
     TODAY,
@@ -32,11 +30,10 @@ from make_cases import (
     days,
     expect,
     given,
-    request,
     subject,
 )
 from make_not_read_elsewhere_cases import disease_status
-from make_record_cases import RecordCase, resources
+from make_record_cases import RecordCase, resources, write_record_cases
 
 Json = dict[str, Any]
 M, N, U = "met", "not_met", "unknown"
@@ -593,17 +590,7 @@ def cases() -> list[RecordCase]:
 
 
 def main() -> None:
-    for old in HERE.glob("2.2-*.json"):  # only this generator's cases: other generators write 2.2-* too
-        if any(old.name.startswith(record.case.name + ".") for record in cases()):
-            old.unlink()
-    for record in cases():
-        body = request(record.case)
-        record.tweak(body)
-        (HERE / f"{record.case.name}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
-        (HERE / f"{record.case.name}.expect.json").write_text(
-            json.dumps(record.case.expect, indent=2, ensure_ascii=False) + "\n"
-        )
-    print(f"wrote {len(cases())} cases of 'Not plausible is not a fact' (third set) to {HERE}")
+    write_record_cases(cases(), "2.2-", "cases of 'Not plausible is not a fact' (third set)")
 
 
 if __name__ == "__main__":

@@ -20,9 +20,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from make_cases import HERE, LAST_DOX, SMALL_CHILD_COURSE, START, UCUM, Case, Doses, expect, given, request
+from make_cases import LAST_DOX, SMALL_CHILD_COURSE, START, UCUM, Case, Doses, expect, given
 from make_not_plausible_cases_3 import _append, _draft, _last_dose, _order
-from make_record_cases import RecordCase
+from make_record_cases import RecordCase, write_record_cases
 
 Json = dict[str, Any]
 M, N, U = "met", "not_met", "unknown"
@@ -263,17 +263,7 @@ def cases() -> list[RecordCase]:
 
 
 def main() -> None:
-    for old in HERE.glob("2.2-*.json"):  # only this generator's cases: other generators write 2.2-* too
-        if any(old.name.startswith(record.case.name + ".") for record in cases()):
-            old.unlink()
-    for record in cases():
-        body = request(record.case)
-        record.tweak(body)
-        (HERE / f"{record.case.name}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
-        (HERE / f"{record.case.name}.expect.json").write_text(
-            json.dumps(record.case.expect, indent=2, ensure_ascii=False) + "\n"
-        )
-    print(f"wrote {len(cases())} cases of doses and orders not plausible or not read (fifth set) to {HERE}")
+    write_record_cases(cases(), "2.2-", "cases of doses and orders not plausible or not read (fifth set)")
 
 
 if __name__ == "__main__":

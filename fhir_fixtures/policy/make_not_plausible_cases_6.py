@@ -19,9 +19,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from make_cases import DRUGS, HERE, LAST_DOX, START, UCUM, Case, expect, request, subject
+from make_cases import DRUGS, LAST_DOX, START, UCUM, Case, expect, subject
 from make_not_plausible_cases_3 import _append, _last_dose
-from make_record_cases import RecordCase, resources
+from make_record_cases import RecordCase, resources, write_record_cases
 
 Json = dict[str, Any]
 M, U = "met", "unknown"
@@ -172,17 +172,7 @@ def cases() -> list[RecordCase]:
 
 
 def main() -> None:
-    for old in HERE.glob("2.2-*.json"):  # only this generator's cases: other generators write 2.2-* too
-        if any(old.name.startswith(record.case.name + ".") for record in cases()):
-            old.unlink()
-    for record in cases():
-        body = request(record.case)
-        record.tweak(body)
-        (HERE / f"{record.case.name}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
-        (HERE / f"{record.case.name}.expect.json").write_text(
-            json.dumps(record.case.expect, indent=2, ensure_ascii=False) + "\n"
-        )
-    print(f"wrote {len(cases())} cases of doses against their own words and schedule (sixth set) to {HERE}")
+    write_record_cases(cases(), "2.2-", "cases of doses against their own words and schedule (sixth set)")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ active, intent plan) whose activity schedules doxorubicin (``detail.productCodea
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,9 +20,8 @@ from make_cases import (
     DRUGS,
     EXTRAVASATION,
     EXTRAVASATION_MET,
-    HERE,
-    SMALL_CHILD_COURSE,
     LAST_DOX,
+    SMALL_CHILD_COURSE,
     START,
     UCUM,
     Case,
@@ -31,11 +29,10 @@ from make_cases import (
     days,
     expect,
     given,
-    request,
     subject,
 )
 from make_not_plausible_cases_3 import _append
-from make_record_cases import RecordCase, resources
+from make_record_cases import RecordCase, resources, write_record_cases
 
 Json = dict[str, Any]
 M, N, U = "met", "not_met", "unknown"
@@ -241,17 +238,7 @@ def cases() -> list[RecordCase]:
 
 
 def main() -> None:
-    for old in HERE.glob("2.2-*.json"):  # only this generator's cases: other generators write 2.2-* too
-        if any(old.name.startswith(record.case.name + ".") for record in cases()):
-            old.unlink()
-    for record in cases():
-        body = request(record.case)
-        record.tweak(body)
-        (HERE / f"{record.case.name}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
-        (HERE / f"{record.case.name}.expect.json").write_text(
-            json.dumps(record.case.expect, indent=2, ensure_ascii=False) + "\n"
-        )
-    print(f"wrote {len(cases())} cases of plans and dates not plausible or not read (seventh set) to {HERE}")
+    write_record_cases(cases(), "2.2-", "cases of plans and dates not plausible or not read (seventh set)")
 
 
 if __name__ == "__main__":

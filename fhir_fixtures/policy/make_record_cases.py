@@ -376,18 +376,25 @@ def cases() -> list[RecordCase]:
     ]
 
 
-def main() -> None:
-    for old in HERE.glob("2.1-*.json"):
-        if any(old.name.startswith(c.case.name + ".") for c in cases()):
+def write_record_cases(records: list[RecordCase], prefix: str, what: str) -> None:
+    """Writes each case's request (its tweak applied) and its expectation beside it, after removing the
+    earlier files of these cases only: several generators write files under the same ``prefix``."""
+    names = [record.case.name for record in records]
+    for old in HERE.glob(f"{prefix}*.json"):
+        if any(old.name.startswith(name + ".") for name in names):
             old.unlink()
-    for record in cases():
+    for record in records:
         body = request(record.case)
         record.tweak(body)
         (HERE / f"{record.case.name}.json").write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
         (HERE / f"{record.case.name}.expect.json").write_text(
             json.dumps(record.case.expect, indent=2, ensure_ascii=False) + "\n"
         )
-    print(f"wrote {len(cases())} record-integrity cases to {HERE}")
+    print(f"wrote {len(records)} {what} to {HERE}")
+
+
+def main() -> None:
+    write_record_cases(cases(), "2.1-", "record-integrity cases")
 
 
 if __name__ == "__main__":
