@@ -42,7 +42,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "fhir"))
 from bench.gather_decide import big_request
 from bench.http_bench import pinned
 from bench.overload_bench import Run, load, percentile
-from cds_service.hooks.discovery import SERVICE_ID
 from tests.local_server import free_port
 
 MODES = {"before (event loop)": "0", "after (1 process)": "1"}
@@ -168,36 +167,6 @@ async def probe(url: str, stop_at: float) -> list[float]:
     return times
 
 
-async def load_honouring_retry_after(url: str, body: bytes, clients: int, seconds: float) -> Run:
-    """Closed-loop clients sending ``body``; a shed client (503 with Retry-After) waits that long."""
-    run = Run(clients, seconds)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as http:
-        await asyncio.gather(*(http.get("/healthz") for _ in range(clients)))
-        stop_at = time.perf_counter() + seconds
-
-        async def client() -> None:
-            while time.perf_counter() < stop_at:
-                began = time.perf_counter()
-                response = await http.post(
-                    f"/cds-services/{SERVICE_ID}", content=body, headers={"Content-Type": "application/json"}
-                )
-                took = (time.perf_counter() - began) * 1000
-                if response.status_code == 200:
-                    run.accepted.append(took)
-                elif response.status_code == 503 and response.json()["issue"][0]["code"] == "transient":
-                    run.shed.append(took)
-                    wait = float(response.headers.get("Retry-After", "1"))
-                    await asyncio.sleep(min(wait, max(0.0, stop_at - time.perf_counter())))
-                elif response.status_code == 503:
-                    run.late.append(took)
-                else:
-                    run.other[response.status_code] = run.other.get(response.status_code, 0) + 1
-
-        await asyncio.gather(*(client() for _ in range(clients)))
-    return run
-
-
 def spread(values: list[float]) -> str:
     if not values:
         return "none"
@@ -219,7 +188,7 @@ async def saturation(tmp: Path, seconds: float, heavy: int) -> None:
             await server.ready()
             stop_at = time.perf_counter() + seconds
             run, health = await asyncio.gather(
-                load_honouring_retry_after(server.url, body, SATURATING_CLIENTS, seconds),
+                load(server.url, body, SATURATING_CLIENTS, seconds, honour_retry_after=True),
                 probe(server.url, stop_at),
             )
             print(f"   {mode}")

@@ -108,7 +108,11 @@ class Server:
         self.process.wait(timeout=10)
 
 
-async def load(url: str, body: bytes, clients: int, seconds: float) -> Run:
+async def load(
+    url: str, body: bytes, clients: int, seconds: float, *, honour_retry_after: bool = False
+) -> Run:
+    """Closed-loop clients sending ``body`` for ``seconds``. A shed client (503 ``transient``) comes back
+    after 5 ms, or, with ``honour_retry_after``, after the Retry-After it was given, as an EHR would."""
     run = Run(clients, seconds)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as http:
@@ -128,8 +132,12 @@ async def load(url: str, body: bytes, clients: int, seconds: float) -> Run:
                 elif response.status_code == 503:
                     code = response.json()["issue"][0]["code"]
                     (run.shed if code == "transient" else run.late).append(took)
-                    # A 503 is answered at once; a client hammering back would measure only itself.
-                    await asyncio.sleep(0.005)
+                    if honour_retry_after and code == "transient":
+                        wait = float(response.headers.get("Retry-After", "1"))
+                        await asyncio.sleep(min(wait, max(0.0, stop_at - time.perf_counter())))
+                    else:
+                        # A 503 is answered at once; a client hammering back would measure only itself.
+                        await asyncio.sleep(0.005)
                 else:
                     run.other[response.status_code] = run.other.get(response.status_code, 0) + 1
 
