@@ -17,6 +17,7 @@ ids, selections among the draft orders, reference shapes).
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import replace
 from typing import Any
 
@@ -53,11 +54,13 @@ class HookCall(BaseModel):
     extension: dict[str, Any] | None = None
 
     @property
+    @abstractmethod
     def patient_id(self) -> str:
-        raise NotImplementedError  # each hook's context names the patient
+        """The patient, as each hook's context names it."""
 
+    @abstractmethod
     def source(self) -> Source:
-        raise NotImplementedError  # each hook's context says where its orders are
+        """Where the hook's orders and data are, as each hook's context says."""
 
     def options(self) -> ResponseOptions:
         """The response options the request's CRD extension asks for."""
