@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from fractions import Fraction
+from typing import NamedTuple
 
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.codes import ANTHRACYCLINES, Agent
@@ -62,13 +63,65 @@ _WHY_NO_DOSE = {
 }
 
 
-def _order_of(administration: Administration, pool: ResourcePool) -> Resource | None:
-    resource = administration.resource
-    named = resource.get("request") or resource.get("prescription")
-    found = pool.resolve(named, within=resource) if named else None
-    if found is None or found.get("resourceType") not in MEDICATION_ORDER_TYPES:
-        return None
-    return found
+class _Order(NamedTuple):
+    """What a dose is checked against in the order it names, read once per order: a course's hundreds of
+    doses name the same few orders."""
+
+    resource: Resource
+    reference: str  # "the order it names" for a contained order without an id
+    status: str | None
+    updated: datetime | None  # meta.lastUpdated, read only for an ended order
+    written: date | None
+    draft: bool  # one of the orders being signed (its date is today's, not the doses')
+    drug: Agent | None
+
+
+class _OrdersNamed:
+    """The orders a request's doses name, each resolved and read once (a ``#contained`` reference depends
+    on its administration, and is resolved for it alone)."""
+
+    def __init__(self, pool: ResourcePool) -> None:
+        self.pool = pool
+        self._by_reference: dict[str, _Order | None] = {}
+        self._read: dict[int, _Order] = {}
+
+    def of(self, administration: Administration) -> _Order | None:
+        resource = administration.resource
+        named = resource.get("request") or resource.get("prescription")
+        if not named:
+            return None
+        written = obj(named).get("reference")
+        if not isinstance(written, str) or written.startswith("#"):
+            return self._resolve(named, resource)
+        if written not in self._by_reference:
+            self._by_reference[written] = self._resolve(named, resource)
+        return self._by_reference[written]
+
+    def _resolve(self, named: object, within: Resource) -> _Order | None:
+        found = self.pool.resolve(named, within=within)
+        if found is None or found.get("resourceType") not in MEDICATION_ORDER_TYPES:
+            return None
+        if id(found) not in self._read:
+            self._read[id(found)] = self._order(found)
+        return self._read[id(found)]
+
+    def _order(self, order: Resource) -> _Order:
+        reference = reference_of(order)
+        if reference == order.get("resourceType"):  # a contained order without an id
+            reference = "the order it names"
+        status = status_of(order)
+        updated = (
+            parse_datetime(obj(order.get("meta")).get("lastUpdated")) if status in ENDED_STATUSES else None
+        )
+        return _Order(
+            order,
+            reference,
+            status,
+            updated,
+            order_date(order),
+            any(order is draft for draft in self.pool.draft_orders),
+            agent_of(order, self.pool),
+        )
 
 
 def _encounters(resource: Resource, pool: ResourcePool) -> Iterable[Resource]:
@@ -88,44 +141,32 @@ def _after(administration: Administration, updated: datetime) -> bool:
     return administration.when is not None and administration.when > updated.date()
 
 
-def against_its_order(
-    administration: Administration, pool: ResourcePool, drugs: dict[int, Agent | None] | None = None
-) -> str:
+def against_its_order(administration: Administration, orders: _OrdersNamed) -> str:
     """Why the dose conflicts with the order it names, or "" when it does not (or the order is not in the
-    data). ``drugs``: each order's drug, read once for the doses of a course that all name it."""
-    order = _order_of(administration, pool)
+    data)."""
+    order = orders.of(administration)
     if order is None:
         return ""
-    reference = reference_of(order)
-    if reference == order.get("resourceType"):  # a contained order without an id
-        reference = "the order it names"
-    status = status_of(order)
+    reference, status = order.reference, order.status
     if status in NO_DOSE_STATUSES:
         return f"charted as given under {reference}, which is {_WHY_NO_DOSE[status]}: not counted"
-    if status in ENDED_STATUSES:
-        updated = parse_datetime(obj(order.get("meta")).get("lastUpdated"))
-        if updated is not None and _after(administration, updated):
-            return (
-                f"charted as given after {reference} was {status} (last updated "
-                f"{updated.date().isoformat()}): not counted"
-            )
-    written = order_date(order)
+    if order.updated is not None and _after(administration, order.updated):
+        return (
+            f"charted as given after {reference} was {status} (last updated "
+            f"{order.updated.date().isoformat()}): not counted"
+        )
+    written = order.written
     if (
         written is not None
         and administration.when is not None
         and administration.when < written
-        and not any(order is draft for draft in pool.draft_orders)
+        and not order.draft
     ):
         return (
             f"charted as given on {administration.when.isoformat()} under {reference}, written "
             f"{written.isoformat()}: a dose cannot be given under an order not yet written: not counted"
         )
-    if drugs is None:
-        drugs = {}
-    if id(order) not in drugs:
-        drugs[id(order)] = agent_of(order, pool)
-    ordered = drugs[id(order)]
-    given = administration.agent
+    ordered, given = order.drug, administration.agent
     if ordered is not None and ordered is not given and not {ordered, given} <= _ONE_DRUG:
         return (
             f"charted as {given.value} under {reference}, an order of {ordered.value}: which drug was "
@@ -184,25 +225,13 @@ def sooner_than_its_schedule(administrations: Iterable[Administration], pool: Re
     count or dated events alone, a Timing not read) is not questioned, nor a dose whose order is not in the
     data."""
     by_order: dict[int, tuple[Resource, list[Administration]]] = {}
-    # A course's doses all name the same few orders: each reference written is resolved once (a
-    # ``#contained`` one depends on its resource, and is not shared)
-    resolved: dict[str, Resource | None] = {}
+    orders = _OrdersNamed(pool)
     for administration in administrations:
         if administration.agent not in ANTHRACYCLINES or administration.when is None:
             continue
-        resource = administration.resource
-        named = resource.get("request") or resource.get("prescription")
-        if not named:
-            continue
-        written = obj(named).get("reference")
-        if isinstance(written, str) and not written.startswith("#"):
-            if written not in resolved:
-                resolved[written] = _order_of(administration, pool)
-            order = resolved[written]
-        else:
-            order = _order_of(administration, pool)
-        if order is not None:
-            by_order.setdefault(id(order), (order, []))[1].append(administration)
+        named = orders.of(administration)
+        if named is not None:
+            by_order.setdefault(id(named.resource), (named.resource, []))[1].append(administration)
     found: dict[str, str] = {}
     for order, doses in by_order.values():
         if len(doses) < 2:
@@ -232,7 +261,7 @@ def sooner_than_its_schedule(administrations: Iterable[Administration], pool: Re
 def conflicts(administrations: Iterable[Administration], pool: ResourcePool) -> dict[str, str]:
     """Each administration that conflicts with the order or the Encounter it names, with why."""
     found: dict[str, str] = {}
-    drugs: dict[int, Agent | None] = {}
+    orders = _OrdersNamed(pool)
     for administration in administrations:
         resource = administration.resource
         if not (
@@ -242,7 +271,7 @@ def conflicts(administrations: Iterable[Administration], pool: ResourcePool) -> 
             or resource.get("encounter")
         ):
             continue  # the usual record of a long history names neither: nothing to look up
-        why = against_its_order(administration, pool, drugs) or against_its_encounter(administration, pool)
+        why = against_its_order(administration, orders) or against_its_encounter(administration, pool)
         if why:
             found[administration.reference] = why
     return found
