@@ -17,15 +17,23 @@ request when the allowlist is empty) goes through a connection pool whose networ
 Other requests (JWKS endpoints, which the operator configures; ``fhirServer`` when an allowlist names it)
 use an ordinary pool. Proxies from the environment are not used by either: the client is given this
 transport explicitly.
+
+Both pools' connections answer httpcore's "is this idle connection's socket readable?" from the socket
+itself (``QuickStream``): httpcore 1.0's pool asks it of every idle connection each time a request comes or
+goes, and anyio's stream answers it by building its table of typed attributes anew each time; with a hook's
+fifteen queries in flight that question was a quarter of the client's CPU (docs/performance.md "No
+prefetch").
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import select
 import socket
 import ssl
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import anyio
 import httpcore
@@ -45,13 +53,87 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+def _readable(sock: socket.socket | None) -> bool:
+    """Whether a read would return at once (data, or the b"" of a peer's close): what httpcore asks of an
+    idle connection to tell a server's disconnect (httpcore's own ``is_socket_readable``: a socket gone, or
+    without a descriptor, counts as readable)."""
+    descriptor = -1 if sock is None else sock.fileno()
+    if descriptor < 0:
+        return True
+    poll = select.poll()
+    poll.register(descriptor, select.POLLIN)
+    return bool(poll.poll(0))
+
+
+class QuickStream(httpcore.AsyncNetworkStream):
+    """httpcore's anyio stream, with "is_readable" read from its socket, found once (see the module
+    docstring); the socket is the same object under TLS, so the stream from ``start_tls`` keeps it."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream, sock: socket.socket | None = None) -> None:
+        self._inner = inner
+        self._socket = sock if sock is not None else inner.get_extra_info("socket")
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+    ) -> httpcore.AsyncNetworkStream:
+        return QuickStream(await self._inner.start_tls(ssl_context, server_hostname, timeout), self._socket)
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":
+            return _readable(self._socket)
+        return self._inner.get_extra_info(info)
+
+
+class QuickBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's anyio backend, its streams wrapped in ``QuickStream``."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_tcp(
+            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+        return QuickStream(stream)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("no unix sockets for a FHIR server")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
 class PinnedBackend(httpcore.AsyncNetworkBackend):
     """Resolve, refuse internal addresses, connect to the address checked (see the module docstring)."""
 
     def __init__(self, resolve: Resolver = system_resolver, refuse: Refusal = internal_address) -> None:
         self._resolve = resolve
         self._refuse = refuse
-        self._inner = httpcore.AnyIOBackend()
+        self._inner = QuickBackend()
 
     async def connect_tcp(
         self,
@@ -97,13 +179,13 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-class _PinnedHTTPTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport (request and error mapping unchanged) over a pool with ``PinnedBackend``.
-    httpx builds its pool in ``__init__`` with no way to name the backend, so the pool is replaced by one
-    with the same settings (tests/fhir/test_transport.py checks the backend is the one used)."""
+class _HTTPTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport (request and error mapping unchanged) over a pool with the network backend
+    given. httpx builds its pool in ``__init__`` with no way to name the backend, so the pool is replaced by
+    one with the same settings (tests/fhir/test_transport.py checks the backend is the one used)."""
 
     def __init__(
-        self, *, limits: httpx.Limits, verify: ssl.SSLContext | bool, resolve: Resolver, refuse: Refusal
+        self, *, limits: httpx.Limits, verify: ssl.SSLContext | bool, backend: httpcore.AsyncNetworkBackend
     ) -> None:
         super().__init__(limits=limits, verify=verify, trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
@@ -111,7 +193,7 @@ class _PinnedHTTPTransport(httpx.AsyncHTTPTransport):
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=PinnedBackend(resolve, refuse),
+            network_backend=backend,
         )
 
 
@@ -126,8 +208,8 @@ class ServiceTransport(httpx.AsyncBaseTransport):
         resolve: Resolver = system_resolver,
         refuse: Refusal = internal_address,
     ) -> None:
-        self._plain = httpx.AsyncHTTPTransport(limits=limits, verify=verify, trust_env=False)
-        self._pinned = _PinnedHTTPTransport(limits=limits, verify=verify, resolve=resolve, refuse=refuse)
+        self._plain = _HTTPTransport(limits=limits, verify=verify, backend=QuickBackend())
+        self._pinned = _HTTPTransport(limits=limits, verify=verify, backend=PinnedBackend(resolve, refuse))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         transport = self._pinned if request.extensions.get(REFUSE_INTERNAL_ADDRESSES) else self._plain

@@ -228,3 +228,55 @@ async def test_a_hook_naming_such_a_server_sends_it_nothing(
         assert loopback.connections == 0 and loopback.requests == []
     else:
         assert any(r.get("authorization") == f"Bearer {TOKEN}" for r in loopback.requests)
+
+
+@dataclass
+class ClosingServer(LoopbackServer):
+    close_after_next_answer: bool = False
+
+
+async def _keep_alive_then_close(
+    server: ClosingServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    """Answers requests on one connection kept alive until told to close it after its next answer (a
+    server's keep-alive timeout: the connection is then idle on the client's side)."""
+    server.connections += 1
+    while True:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            break
+        server.requests.append({"target": head.split(b"\r\n")[0].decode()})
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/fhir+json\r\ncontent-length: "
+            + str(len(EMPTY)).encode()
+            + b"\r\n\r\n"
+            + EMPTY
+        )
+        await writer.drain()
+        if server.close_after_next_answer:
+            break
+    writer.close()
+
+
+@pytest.mark.parametrize("pinned", [False, True])
+async def test_an_idle_connection_the_server_closed_is_not_reused(pinned: bool) -> None:
+    """The pools read a kept-alive connection's socket to tell whether the server has closed it
+    (``QuickStream``): reused while it is open, replaced once the server closes it, never written to
+    after its close (that request would fail)."""
+    server = ClosingServer()
+    listening = await asyncio.start_server(lambda r, w: _keep_alive_then_close(server, r, w), "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    host = NAME if pinned else "127.0.0.1"
+    transport = ServiceTransport(resolve=resolving_to("127.0.0.1"), refuse=lambda address: False)
+    async with listening, httpx.AsyncClient(transport=transport) as http:
+        client = fhir_client(http, f"http://{host}:{port}/fhir", refuse_internal=pinned)
+        assert (await client.search("conditions", "Condition")).complete
+        assert (await client.search("conditions", "Condition")).complete
+        assert server.connections == 1  # kept alive and reused
+        server.close_after_next_answer = True
+        assert (await client.search("conditions", "Condition")).complete
+        await asyncio.sleep(0.05)  # the server's close reaches the client's socket
+        fetched = await client.search("conditions", "Condition")
+    assert fetched.complete, fetched.problems
+    assert server.connections == 2 and len(server.requests) == 4
