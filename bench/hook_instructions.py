@@ -177,12 +177,14 @@ def _count(size: int, hooks: int, what: str) -> int:
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         assert child.stdin is not None and child.stderr is not None
+        said: list[str] = []  # the child's last lines, to say why it ended
         for marker, switch in (("READY", "on"), ("DONE", "off")):
             for line in child.stderr:
                 if line.strip() == marker:
                     break
+                said = [*said[-30:], line]
             else:
-                raise RuntimeError(f"the child ended before {marker}")
+                raise RuntimeError(f"the child ended before {marker}:\n{''.join(said)}")
             control = ["callgrind_control", "-i", switch, str(child.pid)]
             subprocess.run(control, check=True, capture_output=True)
             child.stdin.write("\n")
