@@ -76,8 +76,10 @@ _NOT_GIVEN = re.compile(
 def _own_words(resource: Resource) -> str:
     """An administration's own words: its notes (R4/STU3 Annotation ``text``, DSTU2 a string) and the text
     of its status reason (R4 ``statusReason``, STU3 ``reasonNotGiven``, DSTU2 ``reasonNotGiven``)."""
-    parts: list[str] = []
     note = resource.get("note")
+    if not (note or resource.get("statusReason") or resource.get("reasonNotGiven")):
+        return ""  # the usual dose says nothing of itself: nothing to gather (hundreds per hook)
+    parts: list[str] = []
     if isinstance(note, str):
         parts.append(note)
     parts += [item["text"] for item in dicts(note) if isinstance(item.get("text"), str)]
