@@ -576,11 +576,12 @@ def extract_facts(
         unreadable_date = (
             f"{reference_of(order)}: its date {str(written)[:40]!r} cannot be read: read as of today",
         )
-    plausible = record.once(("plausibility",), lambda: Plausibility.of(pool))
+    # (today: nothing measured or recorded after it is a fact, docs/facts.md "Plausibility")
+    plausible = record.once(("plausibility", today), lambda: Plausibility.of(pool, today))
     age = patient_age(pool, start, plausible)
     adult = (age.value or 0) >= ADULT_HEIGHT_AGE
     body = record.once(
-        ("body", adult),
+        ("body", adult, today),
         lambda: BodySurfaceArea(pool.of_type("Observation"), adult=adult, plausibility=plausible),
     )
     current_bsa = body.on(start)
