@@ -359,7 +359,8 @@ class Plausibility:
         every time zone (``FUTURE_AFTER``)."""
         if self._latest is None or self._today is None or when <= self._latest:
             return ""
-        return f"is dated after today ({self._today.isoformat()}): nothing measured in the future is a measurement"
+        today = self._today.isoformat()
+        return f"is dated after today ({today}): nothing measured in the future is a measurement"
 
     def amputated_by(self, day: date) -> Amputation | None:
         """The limb amputation the record states by ``day`` (one with no date is taken as before it),
