@@ -593,7 +593,7 @@ def extract_facts(
     # What depends only on the order's date and clock is read once per date and clock.
     clock = order_day_clock(order.get("authoredOn"))
     context = (start, today, clock, adult)
-    every, unidentified, _status_unread = record.once(("administrations",), lambda: _administrations(pool))
+    every, unidentified, status_unread = record.once(("administrations",), lambda: _administrations(pool))
     conflicting = record.once(("administration conflicts",), lambda: conflicts(every, pool))
     by_then = record.once(
         ("given", context),
@@ -753,7 +753,7 @@ def extract_facts(
     every_dose = given + to_come
     prior_dexrazoxane = record.once(
         ("prior dexrazoxane", context),
-        lambda: prior_dexrazoxane_cardioprotection(pool, administrations, start),
+        lambda: prior_dexrazoxane_cardioprotection(pool, administrations, start, status_unread),
     )
     responding, documented = _responding_as_recorded(record, order, start, prior_dexrazoxane, administrations)
     before_birth = tuple(
