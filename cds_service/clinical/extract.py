@@ -755,7 +755,10 @@ def extract_facts(
         ("prior dexrazoxane", context),
         lambda: prior_dexrazoxane_cardioprotection(pool, administrations, start, status_unread),
     )
-    responding, documented = _responding_as_recorded(record, order, start, prior_dexrazoxane, administrations)
+    # (a dose whose status cannot be read that could be the prior dexrazoxane could be when therapy began)
+    responding, documented = _responding_as_recorded(
+        record, order, start, prior_dexrazoxane, [*administrations, *(a for a, _why in status_unread)]
+    )
     before_birth = tuple(
         f"{a.reference} set aside: dated {a.when.isoformat() if a.when else '?'}, before the birth date"
         for a in by_then.before_birth
@@ -860,10 +863,13 @@ def _responding_as_recorded(
     answers = documented_answers(pool, reference_of(order), start)
     answer = answers.get(RESPONDING_POSITIVELY)
     said_yes = status.value is True or (answer is not None and answer.value is True)
-    if not said_yes or not prior_dexrazoxane.value:
+    # Prior dexrazoxane not known for a dose whose status cannot be read: what II.A would be judged on if
+    # it was given (docs/facts.md "A status not read"), the therapy begun with it
+    prior = (*prior_dexrazoxane.evidence, *prior_dexrazoxane.unread)
+    if not said_yes or not (prior_dexrazoxane.value or prior_dexrazoxane.unread):
         return status, answers
     began = min(
-        (a.when for a in administrations if a.reference in prior_dexrazoxane.evidence and a.when is not None),
+        (a.when for a in administrations if a.reference in prior and a.when is not None),
         default=None,
     )
     if began is None:
