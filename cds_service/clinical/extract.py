@@ -757,7 +757,12 @@ def extract_facts(
     )
     # (a dose whose status cannot be read that could be the prior dexrazoxane could be when therapy began)
     responding, documented = _responding_as_recorded(
-        record, order, start, prior_dexrazoxane, [*administrations, *(a for a, _why in status_unread)]
+        record,
+        order,
+        start,
+        prior_dexrazoxane,
+        [*administrations, *(a for a, _why in status_unread)],
+        plausible,
     )
     before_birth = tuple(
         f"{a.reference} set aside: dated {a.when.isoformat() if a.when else '?'}, before the birth date"
@@ -853,14 +858,15 @@ def _responding_as_recorded(
     start: date,
     prior_dexrazoxane: Fact[bool],
     administrations: list[Administration],
+    plausible: Plausibility,
 ) -> tuple[Fact[bool], dict[str, Fact[bool]]]:
     """II.A.3 "responding positively to therapy" as the record states it (the cancer disease status, the
     clinician's answers about this order), a "yes" the record contradicts settling nothing (docs/facts.md
     "Documented answers against the record"): an answer authored before the dexrazoxane it attests to
     began, or either beside cardiac dysfunction recorded since then."""
     pool = record.pool
-    status = responding_to_therapy(pool, start)
-    answers = documented_answers(pool, reference_of(order), start)
+    status = responding_to_therapy(pool, start, plausible)
+    answers = documented_answers(pool, reference_of(order), start, plausible)
     answer = answers.get(RESPONDING_POSITIVELY)
     said_yes = status.value is True or (answer is not None and answer.value is True)
     # Prior dexrazoxane not known for a dose whose status cannot be read: what II.A would be judged on if

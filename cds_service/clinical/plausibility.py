@@ -355,12 +355,11 @@ class Plausibility:
         return cls(patient.get("birthDate") if patient is not None else None, amputations(pool), today)
 
     def after_today(self, when: datetime) -> str:
-        """Why a record of ``when`` cannot have happened yet ("" when it can): later than today's end in
-        every time zone (``FUTURE_AFTER``)."""
+        """ "after today (2026-11-28)" when a record of ``when`` cannot have happened yet, later than today's
+        end in every time zone (``FUTURE_AFTER``); "" when it can (or today is not known here)."""
         if self._latest is None or self._today is None or when <= self._latest:
             return ""
-        today = self._today.isoformat()
-        return f"is dated after today ({today}): nothing measured in the future is a measurement"
+        return f"after today ({self._today.isoformat()})"
 
     def amputated_by(self, day: date) -> Amputation | None:
         """The limb amputation the record states by ``day`` (one with no date is taken as before it),
@@ -417,8 +416,8 @@ class Plausibility:
             return f"dated {day.isoformat()}, after the order of {on.isoformat()} that rests on it"
         # Whatever the order's own date (one written for a later day, or a diagnosis recorded after it): an
         # event dated after today has not happened yet (days read as their start in UTC, ``FUTURE_AFTER``).
-        if self._today is not None and self.after_today(datetime(day.year, day.month, day.day, tzinfo=UTC)):
-            return f"dated {day.isoformat()}, after today ({self._today.isoformat()}): an event still to come"
+        if future := self.after_today(datetime(day.year, day.month, day.day, tzinfo=UTC)):
+            return f"dated {day.isoformat()}, {future}: an event still to come"
         return ""
 
     def growing_on(self, day: date) -> bool:
@@ -517,7 +516,7 @@ class Plausibility:
         if self.before_birth(day):
             return f"is before the birth date {str(self._written).strip()}"
         if future := self.after_today(reading.when):
-            return future
+            return f"is dated {future}: nothing measured in the future is a measurement"
         ranges, whom = self.body_range(day)
         low, high = getattr(ranges, _FIELDS[reading.kind])
         if low <= reading.value <= high:
