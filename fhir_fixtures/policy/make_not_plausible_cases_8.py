@@ -1,8 +1,9 @@
 """Writes the eighth set of "Not plausible is not a fact" and "Not read is not absent" cases, for records
 dated after today and prior dexrazoxane whose status cannot be read (docs/facts.md "Plausibility", "A
-status not read"): a height, weight or BSA dated in the future, a referral dated after today for an order
-written ahead, and a dexrazoxane administration whose status does not say whether it was given, the only
-evidence of prior cardioprotection (II.A). `2.2-not-plausible-<decision>-<what>.json` and
+status not read"): a height, weight or BSA dated in the future, a referral and a cancer disease status dated
+after today for an order written ahead, a clinician's answer authored next year, and a dexrazoxane
+administration whose status does not say whether it was given, the only evidence of prior cardioprotection
+(II.A). `2.2-not-plausible-<decision>-<what>.json` and
 `2.2-not-read-<decision>-<what>.json` plus `.expect.json`, each worked by hand from the rule and the policy.
 
 Run from the repository root after `make_cases.py` (which keeps `2.2-*` files):
@@ -10,8 +11,9 @@ Run from the repository root after `make_cases.py` (which keeps `2.2-*` files):
 then an edit of the request JSON (`tweak`). Beyond make_cases': an Observation's `effectiveDateTime`
 moved, a second weight (LOINC 29463-7), a MedicationAdministration's `status` replaced by FHIR R4's
 `unknown` or by `_status` with the data-absent-reason extension
-(http://hl7.org/fhir/StructureDefinition/data-absent-reason, code `unknown`), and a second dexrazoxane
-administration (ATC V03AF02) with status `unknown`.
+(http://hl7.org/fhir/StructureDefinition/data-absent-reason, code `unknown`), a second dexrazoxane
+administration (ATC V03AF02) with status `unknown`, a QuestionnaireResponse's `authored` moved, and an
+mCODE cancer disease status (make_not_read_elsewhere_cases.disease_status) dated.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from make_cases import (
     given,
     subject,
 )
-from make_not_plausible_cases_3 import _append
+from make_not_plausible_cases_3 import _append, new_cardiomyopathy
+from make_not_read_elsewhere_cases import disease_status
 from make_record_cases import RecordCase, both, resources, write_record_cases
 
 Json = dict[str, Any]
@@ -118,6 +121,26 @@ def unread_dexrazoxane(day: int) -> Callable[[Json], None]:
                 "dosage": {"dose": {"value": 500, "unit": "mg/m2", "system": UCUM, "code": "mg/m2"}},
             },
         )
+
+    return tweak
+
+
+def answered_on(when: str) -> Callable[[Json], None]:
+    """The clinician's answers (the DTR QuestionnaireResponse) authored at ``when``."""
+
+    def tweak(body: Json) -> None:
+        resources(body, "questionnaireResponses")[0]["authored"] = when
+
+    return tweak
+
+
+def improved_on(day: str) -> Callable[[Json], None]:
+    """An mCODE cancer disease status "improved" dated ``day``."""
+
+    def tweak(body: Json) -> None:
+        status = disease_status("268910001", "Patient's condition improved")
+        status["effectiveDateTime"] = day
+        _append(body, "diseaseStatusObservations", status)
 
     return tweak
 
@@ -316,6 +339,67 @@ def cases() -> list[RecordCase]:
                 documented={"II.A.3": False},
             ),
             unread_dexrazoxane(-42),
+        ),
+        # Responding attested beside a new cardiomyopathy, the prior dose's status 'unknown': judged on I.A
+        # it was approved; on II.A the record contradicts the attestation since that dose: pend
+        RecordCase(
+            Case(
+                "2.2-not-read-pend-response-attested-beside-a-cardiomyopathy-prior-dexrazoxane-unknown",
+                expect(
+                    "pend",
+                    "I.A",
+                    criteria={"I.A": M},
+                    documentation=["I.A"],
+                    reason_says=[
+                        "as continued therapy (II.A) pend",
+                        "MedicationAdministration/dexrazoxane-given-1",
+                    ],
+                ),
+                prior_dexrazoxane=True,
+                documented={"II.A.3": True},
+            ),
+            both(prior_dexrazoxane_status("unknown"), new_cardiomyopathy),
+        ),
+        # Responding attested in a questionnaire authored next March (the year typed wrong): approved on II.A
+        # before; an answer not yet written settles nothing
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-response-attested-in-an-answer-authored-next-year",
+                expect(
+                    "pend",
+                    "II.A",
+                    criteria={"II.A.3": U},
+                    documentation=["II.A.3"],
+                    reasons={"II.A.3": ["QuestionnaireResponse/documentation was authored", "after today"]},
+                ),
+                prior_dexrazoxane=True,
+                documented={"II.A.3": True},
+            ),
+            answered_on(f"{days(93).isoformat()}T10:00:00Z"),
+        ),
+        # The order written for ten days on, the cancer "improved" in a status dated five days on: approved on
+        # II.A before; a status dated after today cannot be
+        RecordCase(
+            Case(
+                "2.2-not-plausible-pend-disease-improved-dated-after-today-for-an-order-written-ahead",
+                expect(
+                    "pend",
+                    "II.A",
+                    criteria={"II.A.3": U},
+                    reasons={"II.A.3": ["Observation/cancer-disease-status dated", "after today"]},
+                ),
+                prior_dexrazoxane=True,
+            ),
+            both(written_on(AHEAD), improved_on(days(5).isoformat())),
+        ),
+        # The same status dated yesterday: approved on II.A from the order's own date
+        RecordCase(
+            Case(
+                "2.2-not-plausible-approve-disease-improved-yesterday-for-an-order-written-ahead",
+                expect("approve", "II.A", criteria={"II.A.3": M}, approval=(AHEAD, LAST_DOX)),
+                prior_dexrazoxane=True,
+            ),
+            both(written_on(AHEAD), improved_on(days(-1).isoformat())),
         ),
         # A dose of status 'unknown' 14 months ago, outside the 12 months II.A looks back: a first course,
         # approved on I.A as before
