@@ -439,8 +439,9 @@ class Plausibility:
 
     def screen(self, readings: Iterable[Reading]) -> Screened:
         """The body measurements the record can vouch for, and each one set aside with why: before birth,
-        after today (``after_today``), outside the plausible range for the age, far from the patient's other measurements of its kind,
-        or (a charted BSA) far from what the height and weight measured with it give."""
+        after today (``after_today``), outside the plausible range for the age, far from the patient's
+        other measurements of its kind, or (a charted BSA) far from what the height and weight measured
+        with it give."""
         notes: list[str] = []
         counts = dict.fromkeys(_UNITS, 0)
         plausible: dict[str, list[Reading]] = {kind: [] for kind in _UNITS}
