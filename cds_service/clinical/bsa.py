@@ -9,12 +9,12 @@ The observations are indexed by time once per request, so converting hundreds of
 each, not a scan (a patient with 500 administrations costs a few ms).
 
 Only measurements the record can vouch for size a dose (``clinical.plausibility``, docs/facts.md
-"Plausibility"): one outside what is plausible for the age, measured before birth, or far from the
-patient's other measurements is set aside, and ``set_aside`` says which and why; a growing child's height
-sizes only doses within a year of it; a charted BSA and the height and weight it conflicts with, neither
-side borne out by the patient's other readings, size no dose (the dose is unknown, saying why); a limb
-amputation recorded leaves only a BSA charted since it to size a later dose (a height and weight give no
-amputee's BSA).
+"Plausibility"): one outside what is plausible for the age, measured before birth or after today, or far
+from the patient's other measurements is set aside, and ``set_aside`` says which and why; a growing
+child's height sizes only doses within a year of it; a charted BSA and the height and weight it
+conflicts with, neither side borne out by the patient's other readings, size no dose (the dose is
+unknown, saying why); a limb amputation recorded leaves only a BSA charted since it to size a later dose (a
+height and weight give no amputee's BSA).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from cds_service.clinical import codes
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import codings, concept_text, obj, parse_date, status_of
+from cds_service.clinical.plausibility import Plausibility
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 # How far back a recorded status speaks for "responding" now: restaging comes every two to three cycles of
@@ -66,10 +67,15 @@ def _words(trend: str | None) -> str:
     return codes.SCT_CONDITION_TREND[trend]
 
 
-def responding_to_therapy(pool: ResourcePool, on: date) -> Fact[bool]:
-    """II.A.3 from the latest cancer disease status recorded in the window before ``on`` (the order date)."""
+def responding_to_therapy(pool: ResourcePool, on: date, plausible: Plausibility | None = None) -> Fact[bool]:
+    """II.A.3 from the latest cancer disease status recorded in the window before ``on`` (the order date).
+
+    Not plausible is not a fact (``Plausibility.dated_conflict``): a status dated before the patient's
+    birth or after today (an order written ahead of today) cannot be, and leaves the response unknown,
+    named, whatever the others say."""
     recorded: list[tuple[date, str, str | None, str]] = []
     older: list[str] = []
+    cannot_be: list[tuple[str, str]] = []
     for observation in pool.of_type("Observation"):
         if not is_read(observation) or status_of(observation) in _NOT_A_RESULT:
             continue
@@ -77,11 +83,22 @@ def responding_to_therapy(pool: ResourcePool, on: date) -> Fact[bool]:
         reference = reference_of(observation)
         if when is None or when > on:
             continue
+        if plausible is not None and (conflict := plausible.dated_conflict(when, on)):
+            cannot_be.append((reference, conflict))
+            continue
         if when < on - RESPONSE_WINDOW:
             older.append(reference)
             continue
         text = concept_text(observation.get("valueCodeableConcept"))[:80]
         recorded.append((when, reference, _trend(observation), text))
+    if cannot_be:
+        cannot_be.sort()
+        said = "; ".join(f"{reference} {conflict}" for reference, conflict in cannot_be)
+        return Fact(
+            None,
+            tuple(reference for reference, _ in cannot_be),
+            f"a cancer disease status that cannot be: {said}",
+        )
     if not recorded:
         why = f"no cancer disease status recorded in the {RESPONSE_WINDOW.days} days before the order"
         if older:

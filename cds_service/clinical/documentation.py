@@ -16,7 +16,8 @@ answer is not reused: "responding positively to therapy" (II.A.3) must be curren
 
 Not plausible is not a fact (docs/facts.md "Documented answers against the record"): a response that names
 the order but was authored on a day before the order's date answers an order that did not exist yet, and
-settles nothing (``documented_answers``); an attestation the record contradicts settles nothing either
+one authored after today (``Plausibility.after_today``) is not written yet: neither settles anything
+(``documented_answers``); an attestation the record contradicts settles nothing either
 (``unsettled``): "responding positively" authored before the therapy began, or beside cardiac dysfunction
 recorded during it (``clinical.cardiac_dysfunction``).
 """
@@ -30,6 +31,7 @@ from typing import Any
 from cds_service.clinical.codes import QUESTIONNAIRE_MARKER
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import dicts, parse_datetime, status_of
+from cds_service.clinical.plausibility import Plausibility
 from cds_service.fhir.pool import ResourcePool, reference_of
 
 _FINAL = frozenset({"completed", "amended"})
@@ -86,8 +88,11 @@ def _boolean_answers(items: Any) -> Iterator[tuple[str, bool]]:
         yield from _boolean_answers(item.get("item"))
 
 
-def documented_answers(pool: ResourcePool, order_reference: str, start: date) -> dict[str, Fact[bool]]:
-    """Criterion id → the clinician's answer, from responses about this order (see the module doc)."""
+def documented_answers(
+    pool: ResourcePool, order_reference: str, start: date, plausible: Plausibility | None = None
+) -> dict[str, Fact[bool]]:
+    """Criterion id → the clinician's answer, from responses about this order (see the module doc).
+    ``plausible``: the record's today, past which no answer is written yet (``Plausibility.after_today``)."""
     responses = [
         r
         for r in pool.of_type("QuestionnaireResponse")
@@ -114,9 +119,18 @@ def documented_answers(pool: ResourcePool, order_reference: str, start: date) ->
         for link, value in _boolean_answers(response.get("item")):
             answers.setdefault(link, set()).add(value)
         predates = _predates(response, order_reference, start)
+        future = plausible.after_today(authored) if plausible is not None and authored is not None else ""
         for link, values in answers.items():
             earlier = found.get(link)
-            if predates is not None:
+            if future and authored is not None:
+                # Not plausible is not a fact: an answer authored after today has not been written yet.
+                found[link] = Fact(
+                    None,
+                    (reference,),
+                    f"{reference} was authored {authored.date().isoformat()}, {future}: an answer not yet "
+                    "written settles nothing",
+                )
+            elif predates is not None:
                 # Not plausible is not a fact: an answer to an order authored before the order existed.
                 found[link] = Fact(
                     None,

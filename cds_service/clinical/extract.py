@@ -576,11 +576,12 @@ def extract_facts(
         unreadable_date = (
             f"{reference_of(order)}: its date {str(written)[:40]!r} cannot be read: read as of today",
         )
-    plausible = record.once(("plausibility",), lambda: Plausibility.of(pool))
+    # (today: nothing measured or recorded after it is a fact, docs/facts.md "Plausibility")
+    plausible = record.once(("plausibility", today), lambda: Plausibility.of(pool, today))
     age = patient_age(pool, start, plausible)
     adult = (age.value or 0) >= ADULT_HEIGHT_AGE
     body = record.once(
-        ("body", adult),
+        ("body", adult, today),
         lambda: BodySurfaceArea(pool.of_type("Observation"), adult=adult, plausibility=plausible),
     )
     current_bsa = body.on(start)
@@ -592,7 +593,7 @@ def extract_facts(
     # What depends only on the order's date and clock is read once per date and clock.
     clock = order_day_clock(order.get("authoredOn"))
     context = (start, today, clock, adult)
-    every, unidentified, _status_unread = record.once(("administrations",), lambda: _administrations(pool))
+    every, unidentified, status_unread = record.once(("administrations",), lambda: _administrations(pool))
     conflicting = record.once(("administration conflicts",), lambda: conflicts(every, pool))
     by_then = record.once(
         ("given", context),
@@ -752,9 +753,17 @@ def extract_facts(
     every_dose = given + to_come
     prior_dexrazoxane = record.once(
         ("prior dexrazoxane", context),
-        lambda: prior_dexrazoxane_cardioprotection(pool, administrations, start),
+        lambda: prior_dexrazoxane_cardioprotection(pool, administrations, start, status_unread),
     )
-    responding, documented = _responding_as_recorded(record, order, start, prior_dexrazoxane, administrations)
+    # (a dose whose status cannot be read that could be the prior dexrazoxane could be when therapy began)
+    responding, documented = _responding_as_recorded(
+        record,
+        order,
+        start,
+        prior_dexrazoxane,
+        [*administrations, *(a for a, _why in status_unread)],
+        plausible,
+    )
     before_birth = tuple(
         f"{a.reference} set aside: dated {a.when.isoformat() if a.when else '?'}, before the birth date"
         for a in by_then.before_birth
@@ -849,20 +858,24 @@ def _responding_as_recorded(
     start: date,
     prior_dexrazoxane: Fact[bool],
     administrations: list[Administration],
+    plausible: Plausibility,
 ) -> tuple[Fact[bool], dict[str, Fact[bool]]]:
     """II.A.3 "responding positively to therapy" as the record states it (the cancer disease status, the
     clinician's answers about this order), a "yes" the record contradicts settling nothing (docs/facts.md
     "Documented answers against the record"): an answer authored before the dexrazoxane it attests to
     began, or either beside cardiac dysfunction recorded since then."""
     pool = record.pool
-    status = responding_to_therapy(pool, start)
-    answers = documented_answers(pool, reference_of(order), start)
+    status = responding_to_therapy(pool, start, plausible)
+    answers = documented_answers(pool, reference_of(order), start, plausible)
     answer = answers.get(RESPONDING_POSITIVELY)
     said_yes = status.value is True or (answer is not None and answer.value is True)
-    if not said_yes or not prior_dexrazoxane.value:
+    # Prior dexrazoxane not known for a dose whose status cannot be read: what II.A would be judged on if
+    # it was given (docs/facts.md "A status not read"), the therapy begun with it
+    prior = (*prior_dexrazoxane.evidence, *prior_dexrazoxane.unread)
+    if not said_yes or not (prior_dexrazoxane.value or prior_dexrazoxane.unread):
         return status, answers
     began = min(
-        (a.when for a in administrations if a.reference in prior_dexrazoxane.evidence and a.when is not None),
+        (a.when for a in administrations if a.reference in prior and a.when is not None),
         default=None,
     )
     if began is None:

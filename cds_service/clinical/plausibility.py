@@ -21,6 +21,9 @@ criterion or to size a dose. The rules live here, in one place, and the readers 
 * records dated before the patient's birth (``Plausibility.before_birth``): an administration so dated is
   never a dose; a diagnosis or an extravasation dated before birth or after the order that rests on it
   (``Plausibility.dated_conflict``) meets nothing, and what it would decide is unknown;
+* records dated after today (``Plausibility.after_today``, ``FUTURE_AFTER``): nothing measured in the
+  future is a measurement, so a height, weight or BSA so dated is set aside (``screen``) and a dated record
+  a criterion rests on conflicts (``dated_conflict``), whatever the order's own date;
 * a single dose no regimen gives (``dose_not_credible``, asked by ``clinical.doses`` and the ratio);
 * a planned cumulative dose no regimen plans (``plan_beyond_ceiling``, asked by ``clinical.doses``): past
   the lifetime ceiling, the doses to come are one unknown part of the planned total.
@@ -34,7 +37,7 @@ import math
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from statistics import median
 from types import MappingProxyType
 from typing import NamedTuple
@@ -52,6 +55,15 @@ from cds_service.thresholds import ADULT_AGE
 # not size it (the policy's own adult age, I.A.3.a).
 GROWN_AT_YEARS = int(ADULT_AGE.value)
 GROWING_HEIGHT_WINDOW = timedelta(days=365)
+
+# Nothing measured in the future is a measurement (docs/facts.md "Plausibility", "Dates that cannot be").
+# "Today" is the hook's date on the service's clock, not the EHR's, and a FHIR dateTime may carry any offset
+# from -14:00 to +14:00 (``fhir_read``): today ends, in the last of those zones, at today's date + 1 day +
+# 14 h UTC. Only a record dated later than that is after today wherever it was written (a reading charted
+# this evening in Honolulu, already tomorrow in UTC, is kept). A date written without a time is read as the
+# start of its day in UTC (``fhir_read.parse_datetime``): one dated tomorrow is kept (it may be today where
+# it was measured), one dated the day after is not; ``dated_conflict`` compares days the same way.
+FUTURE_AFTER = timedelta(days=1, hours=14)
 
 # The oldest verified human age (Jeanne Calment, 122 years; Guinness World Records): an age beyond it is a
 # birth date typed wrong, and "adult" or "pediatric" cannot be read from it.
@@ -322,17 +334,32 @@ class Plausibility:
     """What one patient's record can vouch for: asked by the readers (age, body measurements,
     administrations) so the same rules hold everywhere."""
 
-    def __init__(self, birth_date: object = None, amputated: tuple[Amputation, ...] = ()) -> None:
+    def __init__(
+        self, birth_date: object = None, amputated: tuple[Amputation, ...] = (), today: date | None = None
+    ) -> None:
+        """``today``: the hook's date, past which nothing is measured yet (``after_today``); ``None``: not
+        known here (a reader asked alone, in a test), and no record is held to it."""
         self._written = birth_date
         self._bounds = birth_date_bounds(birth_date)
         self._amputated = amputated
+        self._today = today
+        self._latest = (
+            None if today is None else datetime(today.year, today.month, today.day, tzinfo=UTC) + FUTURE_AFTER
+        )
         # age_on by day: asked for every BSA reading near every dose of a long history (growing_on)
         self._ages: dict[date, tuple[int | None, str]] = {}
 
     @classmethod
-    def of(cls, pool: ResourcePool) -> Plausibility:
+    def of(cls, pool: ResourcePool, today: date | None = None) -> Plausibility:
         patient = the_patient(pool)
-        return cls(patient.get("birthDate") if patient is not None else None, amputations(pool))
+        return cls(patient.get("birthDate") if patient is not None else None, amputations(pool), today)
+
+    def after_today(self, when: datetime) -> str:
+        """ "after today (2026-11-28)" when a record of ``when`` cannot have happened yet, later than today's
+        end in every time zone (``FUTURE_AFTER``); "" when it can (or today is not known here)."""
+        if self._latest is None or self._today is None or when <= self._latest:
+            return ""
+        return f"after today ({self._today.isoformat()})"
 
     def amputated_by(self, day: date) -> Amputation | None:
         """The limb amputation the record states by ``day`` (one with no date is taken as before it),
@@ -387,6 +414,10 @@ class Plausibility:
             return f"dated {day.isoformat()}, before the birth date {str(self._written).strip()}"
         if after and day > on:
             return f"dated {day.isoformat()}, after the order of {on.isoformat()} that rests on it"
+        # Whatever the order's own date (one written for a later day, or a diagnosis recorded after it): an
+        # event dated after today has not happened yet (days read as their start in UTC, ``FUTURE_AFTER``).
+        if future := self.after_today(datetime(day.year, day.month, day.day, tzinfo=UTC)):
+            return f"dated {day.isoformat()}, {future}: an event still to come"
         return ""
 
     def growing_on(self, day: date) -> bool:
@@ -408,8 +439,9 @@ class Plausibility:
 
     def screen(self, readings: Iterable[Reading]) -> Screened:
         """The body measurements the record can vouch for, and each one set aside with why: before birth,
-        outside the plausible range for the age, far from the patient's other measurements of its kind,
-        or (a charted BSA) far from what the height and weight measured with it give."""
+        after today (``after_today``), outside the plausible range for the age, far from the patient's
+        other measurements of its kind, or (a charted BSA) far from what the height and weight measured
+        with it give."""
         notes: list[str] = []
         counts = dict.fromkeys(_UNITS, 0)
         plausible: dict[str, list[Reading]] = {kind: [] for kind in _UNITS}
@@ -484,6 +516,8 @@ class Plausibility:
         day = reading.when.date()
         if self.before_birth(day):
             return f"is before the birth date {str(self._written).strip()}"
+        if future := self.after_today(reading.when):
+            return f"is dated {future}: nothing measured in the future is a measurement"
         ranges, whom = self.body_range(day)
         low, high = getattr(ranges, _FIELDS[reading.kind])
         if low <= reading.value <= high:

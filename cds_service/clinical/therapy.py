@@ -362,24 +362,55 @@ def _for_extravasation(administration: Administration, pool: ResourcePool, onset
 
 
 def prior_dexrazoxane_cardioprotection(
-    pool: ResourcePool, administrations: Iterable[Administration], start: date
+    pool: ResourcePool,
+    administrations: Iterable[Administration],
+    start: date,
+    status_unread: Iterable[tuple[Administration, str]] = (),
 ) -> Fact[bool]:
     """A dexrazoxane administration that counts (completed, in progress, or stopped after a recorded dose:
     ``counted_administrations``) in the 12 months before the order, not for extravasation. The patient is
-    then already receiving dexrazoxane: continued therapy (II.A), with its "responding positively"."""
+    then already receiving dexrazoxane: continued therapy (II.A), with its "responding positively".
+
+    Not read is not absent (docs/facts.md "A status not read"): with none that counts, a dexrazoxane
+    administration whose status does not say whether it was given (``status_unread``: no status, only a
+    data-absent-reason, "unknown", no FHIR code; with why), dated in those 12 months or undated, not for
+    extravasation, could be that dose: the ``False`` names it as unread, so the policy reads it as unknown
+    (``policy.not_read.settled``) and the reason says what could not be read. One that counts settles it
+    whatever the unread say."""
     window_start = add_months(start, -PRIOR_DEXRAZOXANE_MONTHS)
     onsets = dx.extravasation_onsets(pool)
-    found = [
-        a.reference
-        for a in administrations
-        if a.agent is Agent.DEXRAZOXANE
-        and a.when is not None
-        and window_start <= a.when < start
-        and not _for_extravasation(a, pool, onsets)
-    ]
+
+    def could_be_prior(a: Administration, *, dated: bool) -> bool:
+        if a.agent is not Agent.DEXRAZOXANE:
+            return False
+        if a.when is None:
+            if dated:  # (an undated dose that counts dates no prior therapy, as before)
+                return False
+        elif not window_start <= a.when < start:
+            return False
+        return not _for_extravasation(a, pool, onsets)
+
+    found = [a.reference for a in administrations if could_be_prior(a, dated=True)]
     if found:
         return Fact(True, tuple(found), "dexrazoxane for cardioprotection in the 12 months before the order")
-    return Fact(False, (), "no dexrazoxane for cardioprotection in the 12 months before the order")
+    none = "no dexrazoxane for cardioprotection in the 12 months before the order"
+    unread = sorted(
+        ((a.reference, a.when, why) for a, why in status_unread if could_be_prior(a, dated=False)),
+        key=lambda found: (found[0], found[2]),
+    )
+    if not unread:
+        return Fact(False, (), none)
+    said = "; ".join(
+        f"{reference} ({when.isoformat() if when else 'undated'}) could be one: {why}"
+        for reference, when, why in unread
+    )
+    return Fact(
+        False,
+        (),
+        f"no dexrazoxane administration that counts shows cardioprotection in the 12 months before the "
+        f"order, but {said}",
+        tuple(dict.fromkeys(reference for reference, _when, _why in unread)),
+    )
 
 
 _OFFSET = re.compile(r"T\d\d:\d\d(?::\d\d(?:\.\d+)?)?[+-]\d\d:\d\d$")

@@ -10,7 +10,13 @@ from cds_service.policy.cp_phar_418 import POLICY, POLICY_ID
 from cds_service.policy.determination import CriterionResult, Decision, Determination, DocumentationRequest
 from cds_service.policy.not_read import settled
 from cds_service.policy.outcome import Outcome
-from cds_service.policy.pathway import EXTRAVASATION, pathway_reason, select_pathway
+from cds_service.policy.pathway import (
+    CONTINUED_CARDIOPROTECTION,
+    EXTRAVASATION,
+    INITIAL_CARDIOPROTECTION,
+    pathway_reason,
+    select_pathway,
+)
 from cds_service.policy.referral import (
     LINE_OF_BUSINESS_WORDS,
     LINES_OF_BUSINESS_OUTSIDE_POLICY,
@@ -47,6 +53,13 @@ PATIENT_RECORD = "patient"
 PATIENT_RECORD_REQUEST = (
     "Send this patient's own record (the Patient the order is for): the Patient sent is another patient, "
     "so neither the age nor anything else read from it is this patient's."
+)
+# Not read is not absent (docs/decisions.md "Pathways"): whether the member already had dexrazoxane for
+# cardioprotection, which chooses II.A over I.A, rests on an administration whose status cannot be read.
+PRIOR_DEXRAZOXANE_REQUEST = (
+    "Send whether the member already received dexrazoxane for cardioprotection in the 12 months before this "
+    "order (the status of each dexrazoxane administration named: given or not): continued therapy (II.A) "
+    "and a first course (I.A) are judged on different criteria."
 )
 _DECISION = {Outcome.MET: Decision.APPROVE, Outcome.NOT_MET: Decision.DENY, Outcome.UNKNOWN: Decision.PEND}
 
@@ -115,6 +128,11 @@ def determine(facts: ClinicalFacts, order: Resource) -> Determination:
         documentation.append(request)
     elif (purpose := _purpose_unread(decision, pathway, facts)) is not None:
         decision, (tree_reason, request) = Decision.PEND, purpose
+        documentation.append(request)
+    elif (prior := _prior_dexrazoxane_unread(decision, pathway, facts)) is not None:
+        why, request = prior
+        tree_reason = f"{tree_reason}; {why}" if decision is Decision.PEND else why
+        decision = Decision.PEND
         documentation.append(request)
     if (coverage := _coverage_unknown(facts)) is not None:
         # "Line of business unknown never approves or denies": with no Coverage, one naming no line of
@@ -206,6 +224,28 @@ def _purpose_unread(
     return facts.order_purpose.reason, DocumentationRequest(pathway, PURPOSE_REQUEST)
 
 
+def _prior_dexrazoxane_unread(
+    decision: Decision, pathway: str, facts: ClinicalFacts
+) -> tuple[str, DocumentationRequest] | None:
+    """Not read is not absent: an order judged on I.A because no dexrazoxane administration that counts
+    shows prior cardioprotection, where one whose status cannot be read could (the fact unknown, its
+    unread named), is approved or denied only when II.A, judged on the same facts, decides the same:
+    otherwise which pathway applies decides it, and the order pends for it (an approval or a denial the
+    unread dose could turn into the other, never). Pending on both, it asks for it beside the rest."""
+    prior = facts.prior_dexrazoxane_cardioprotection
+    if pathway != INITIAL_CARDIOPROTECTION or prior.value is not None or not prior.unread:
+        return None
+    continued = _DECISION[POLICY.evaluate(CONTINUED_CARDIOPROTECTION, facts).result.outcome]
+    if continued is decision is not Decision.PEND:
+        return None
+    why = (
+        f"whether the member already had dexrazoxane for cardioprotection is not known ({prior.reason}): "
+        f"judged as a first course ({pathway}) it would {_WOULD[decision]}, as continued therapy "
+        f"({CONTINUED_CARDIOPROTECTION}) {_WOULD[continued]}"
+    )
+    return why, DocumentationRequest(pathway, f"{PRIOR_DEXRAZOXANE_REQUEST} Still open: {prior.reason}.")
+
+
 def _coverage_unknown(facts: ClinicalFacts) -> tuple[str, DocumentationRequest] | None:
     """Whether the policy applies is not known: the line of business is unknown (a Coverage read only in
     part among the reasons: a partial read is not a record)."""
@@ -237,9 +277,11 @@ def pends_beside_the_tree(
     died. ``determine`` pends on the same;
     also asked by order-select's likely decision (``policy.provisional``), so both say the same."""
     schedule = _schedule_unreadable(decision, pathway, facts)
+    purpose = _purpose_unread(decision, pathway, facts) if schedule is None else None
     found = [
         schedule,
-        _purpose_unread(decision, pathway, facts) if schedule is None else None,
+        purpose,
+        _prior_dexrazoxane_unread(decision, pathway, facts) if schedule is None and purpose is None else None,
         _coverage_unknown(facts),
         _another_patient(facts),
         _recorded_deceased(facts),

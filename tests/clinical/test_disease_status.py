@@ -6,6 +6,7 @@ import pytest
 
 from cds_service.clinical.codes import LOINC, SNOMED
 from cds_service.clinical.disease_status import RESPONSE_WINDOW, is_read, responding_to_therapy
+from cds_service.clinical.plausibility import Plausibility
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import pool_of
 
@@ -76,3 +77,19 @@ def test_a_status_in_a_code_not_read_is_named_not_met() -> None:
     assert "a code the service does not read ('partial response on ct')" in fact.reason
     assert "its value cannot be read" in fact.reason
     assert is_read(local) and not is_read({**local, "code": {"text": "Tumour response"}})
+
+
+def test_a_status_dated_after_today_for_an_order_written_ahead_cannot_be() -> None:
+    """Not plausible is not a fact: an improved status dated after today (the order written for a later
+    day) is no response to decide on; the response is unknown, the status named."""
+    plausible = Plausibility("1972-03-15", today=date(2026, 11, 28))
+    ahead = status("s", "2026-12-05", IMPROVED)
+    fact = responding_to_therapy(pool_of(ahead), ORDER_DATE, plausible)
+    assert (fact.value, fact.evidence) == (None, ("Observation/s",))
+    assert fact.reason == (
+        "a cancer disease status that cannot be: Observation/s dated 2026-12-05, after today (2026-11-28): "
+        "an event still to come"
+    )
+    # one of today or before still decides, and none is held to a today it is not given
+    assert responding_to_therapy(pool_of(status("s", "2026-11-27", IMPROVED)), ORDER_DATE, plausible).value
+    assert responding_to_therapy(pool_of(ahead), ORDER_DATE).value is True

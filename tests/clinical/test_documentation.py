@@ -5,6 +5,7 @@ from typing import Any
 
 from cds_service.clinical.documentation import documented_answers, submitted_evidence, unsettled
 from cds_service.clinical.facts import Fact
+from cds_service.clinical.plausibility import Plausibility
 from cds_service.fhir.pool import Resource
 from tests.clinical.builders import pool_of
 
@@ -213,3 +214,23 @@ def test_answers_that_conflict_with_no_later_word_settle_nothing() -> None:
         response("c", {"II.A.3": True}, authored="2026-10-03T10:00:00Z"),
     )
     assert documented_answers(later, ORDER, START)["II.A.3"].value is True
+
+
+def test_an_answer_authored_after_today_settles_nothing() -> None:
+    """Not plausible is not a fact: an answer authored after today (by its end at -14:00) is not written
+    yet; one authored this evening in another time zone is."""
+    plausible = Plausibility("1972-03-15", today=date(2026, 10, 5))
+    ahead = response("qr", {"II.A.3": True}, authored="2027-03-01T10:00:00Z")
+    found = documented_answers(pool_of(ahead), ORDER, START, plausible)["II.A.3"]
+    assert (found.value, found.evidence) == (None, ("QuestionnaireResponse/qr",))
+    assert found.reason == (
+        "QuestionnaireResponse/qr was authored 2027-03-01, after today (2026-10-05): an answer not yet "
+        "written settles nothing"
+    )
+    # ... and outweighs an earlier answer, as a later word does
+    earlier = response("qr-0", {"II.A.3": True}, authored="2026-10-01")
+    assert documented_answers(pool_of(earlier, ahead), ORDER, START, plausible)["II.A.3"].value is None
+    tonight = response("qr", {"II.A.3": True}, authored="2026-10-06T09:00:00+10:00")
+    assert documented_answers(pool_of(tonight), ORDER, START, plausible)["II.A.3"].value is True
+    # without a today (asked alone) no answer is held to one
+    assert documented_answers(pool_of(ahead), ORDER, START)["II.A.3"].value is True

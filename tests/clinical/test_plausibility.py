@@ -352,3 +352,64 @@ def test_which_conditions_record_a_limb_amputation(code: str | None, text: str |
         concept["text"] = text
     pool = pool_of({"resourceType": "Condition", "id": "c", "code": concept})
     assert bool(amputations(pool)) is read
+
+
+# Nothing measured in the future is a measurement
+
+
+@pytest.mark.parametrize(
+    ("when", "kept"),
+    [
+        ("2026-11-29T13:59:00+00:00", True),  # still today at -14:00, the last offset FHIR allows
+        ("2026-11-29T23:30:00-10:00", False),  # 2026-11-30 09:30 UTC: tomorrow everywhere
+        ("2026-11-29", True),  # dated tomorrow: it may be today where it was measured
+        ("2026-11-30", False),  # the day after tomorrow
+        ("2027-11-27", False),  # the year typed wrong
+    ],
+)
+def test_a_reading_dated_after_today_in_every_time_zone_is_set_aside(when: str, kept: bool) -> None:
+    moment = datetime.fromisoformat(when)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    found = Reading("weight", moment, 68.0, "Observation/w")
+    screened = Plausibility("1972-03-15", today=ON).screen([found])
+    assert (screened.kept["weight"] == [found]) is kept
+    if not kept:
+        assert screened.set_aside == (
+            f"Observation/w set aside: weight 68 kg on {moment.date().isoformat()} is dated after today "
+            "(2026-11-28): nothing measured in the future is a measurement",
+        )
+        assert screened.aside_by_kind["weight"] == 1
+    # without a today (a reader asked alone) no reading is held to one
+    assert Plausibility("1972-03-15").screen([found]).kept["weight"] == [found]
+
+
+def test_a_future_reading_sizes_no_dose_and_the_real_ones_do() -> None:
+    measures = [
+        height("h", "2026-11-01T08:00:00Z", 170),
+        weight("w", "2026-11-01T08:00:00Z", 68),
+        weight("w-ahead", "2026-12-05T08:00:00Z", 45),  # nearer the order, a week from now
+    ]
+    body = BodySurfaceArea(measures, plausibility=Plausibility("1972-03-15", today=ON))
+    found = body.on(ON)
+    assert found is not None and found.evidence == ("Observation/h", "Observation/w")
+    assert body.set_aside == (
+        "Observation/w-ahead set aside: weight 45 kg on 2026-12-05 is dated after today (2026-11-28): "
+        "nothing measured in the future is a measurement",
+    )
+    # the only weight in the future: no BSA, and why
+    alone = BodySurfaceArea(measures[:1] + measures[2:], plausibility=Plausibility("1972-03-15", today=ON))
+    assert alone.on(ON) is None and "no plausible weight (1 set aside" in alone.missing_reason(ON)
+
+
+def test_a_record_dated_after_today_conflicts_whatever_the_orders_date() -> None:
+    plausible = Plausibility("1972-03-15", today=ON)
+    ahead = date(2026, 12, 8)  # an order written for ten days on
+    assert plausible.dated_conflict(date(2026, 12, 5), ahead) == (
+        "dated 2026-12-05, after today (2026-11-28): an event still to come"
+    )
+    # ... even where a day after the order is no conflict (the day a diagnosis was recorded)
+    assert "after today" in plausible.dated_conflict(date(2026, 12, 5), ON, after=False)
+    # tomorrow may be today where it was written; an order of today still rests on nothing after it
+    assert plausible.dated_conflict(date(2026, 11, 29), ahead) == ""
+    assert "after the order of 2026-11-28" in plausible.dated_conflict(date(2026, 11, 29), ON)
+    assert Plausibility("1972-03-15").dated_conflict(date(2026, 12, 5), ahead) == ""

@@ -5,7 +5,7 @@ from datetime import date
 from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.facts import ClinicalFacts
 from cds_service.clinical.orders import dexrazoxane_orders
-from cds_service.fhir.pool import ResourcePool
+from cds_service.fhir.pool import Resource, ResourcePool
 from tests.clinical.builders import (
     DEXRAZOXANE,
     DOXORUBICIN,
@@ -325,3 +325,42 @@ def test_a_plan_past_the_lifetime_ceiling_dates_no_last_dose() -> None:
     planned = facts_of(pool_of(patient(), drafts=[dex, ten]))
     assert planned.planned_doxorubicin.value == 500
     assert planned.last_planned_doxorubicin_date.value is not None
+
+
+def _dexrazoxane_with_status(when: str, status: str | None) -> Resource:
+    """A dexrazoxane dose of ``when`` whose status is ``status``, or, for ``None``, only a
+    data-absent-reason in its place."""
+    found = administration("dz", DEXRAZOXANE, when, (500, "mg/m2"), status=status or "completed")
+    if status is None:
+        del found["status"]
+        data_absent = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+        found["_status"] = {"extension": [{"url": data_absent, "valueCode": "unknown"}]}
+    return found
+
+
+def test_a_dexrazoxane_dose_whose_status_is_not_read_leaves_prior_therapy_unknown_and_names_it() -> None:
+    """Not read is not absent: with no dose that counts, one in the 12 months whose status does not say
+    whether it was given could be prior cardioprotection (its False names it unread, read as unknown)."""
+    dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored="2026-11-28")
+    for status, words in ((None, "its status is not recorded"), ("unknown", "its status is 'unknown'")):
+        pool = pool_of(patient(), _dexrazoxane_with_status("2026-11-07", status), drafts=[dex])
+        prior = facts_of(pool).prior_dexrazoxane_cardioprotection
+        assert prior.value is False and prior.settled is None, status
+        assert prior.unread == ("MedicationAdministration/dz",)
+        assert "MedicationAdministration/dz (2026-11-07) could be one" in prior.reason
+        assert words in prior.reason
+
+
+def test_an_unread_dexrazoxane_dose_outside_the_window_or_beside_one_that_counts_changes_nothing() -> None:
+    dex = medication_request("dex", DEXRAZOXANE, (500, "mg/m2"), authored="2026-11-28")
+    # 14 months before the order, or after it: it could not be prior therapy of the 12 months before
+    for when in ("2025-09-28", "2026-12-01"):
+        prior = facts_of(
+            pool_of(patient(), _dexrazoxane_with_status(when, "unknown"), drafts=[dex])
+        ).prior_dexrazoxane_cardioprotection
+        assert (prior.value, prior.unread) == (False, ()), when
+    # a completed dose of the window settles it, whatever the unread one says
+    completed = administration("dz-done", DEXRAZOXANE, "2026-10-17", (500, "mg/m2"))
+    pool = pool_of(patient(), completed, _dexrazoxane_with_status("2026-11-07", "unknown"), drafts=[dex])
+    prior = facts_of(pool).prior_dexrazoxane_cardioprotection
+    assert (prior.value, prior.evidence, prior.unread) == (True, ("MedicationAdministration/dz-done",), ())

@@ -291,3 +291,35 @@ def test_the_documentation_asks_only_for_what_is_open_in_a_compound_criterion() 
     hodgkin = adult_on_doxorubicin(age_years=Fact(None), hodgkin_lymphoma=Fact(True, ("Condition/h",)))
     asked = {d.criterion: d.request for d in determine(hodgkin, ORDER).documentation}
     assert asked["I.A.3.b.iii"].startswith("Send the patient's birth date. Still open: age unknown")
+
+
+def test_prior_dexrazoxane_not_read_pends_where_the_two_pathways_disagree() -> None:
+    """Not read is not absent: prior dexrazoxane resting on a dose whose status cannot be read is judged on
+    I.A, approved or denied only when II.A decides the same, else pending for the dose's status."""
+    unread = Fact(
+        False,
+        (),
+        "no dexrazoxane administration that counts shows cardioprotection in the 12 months before the order, "
+        "but MedicationAdministration/dz (2026-11-07) could be one: its status is 'unknown'",
+        ("MedicationAdministration/dz",),
+    )
+    not_responding = adult_on_doxorubicin(
+        prior_dexrazoxane_cardioprotection=unread, documented=documented(II_A_3=False)
+    )
+    held = determine(not_responding, ORDER)
+    assert (held.decision, held.pathway, held.approval) == (Decision.PEND, "I.A", None)
+    assert held.criteria is not None and held.criteria.outcome is Outcome.MET
+    assert "judged as a first course (I.A) it would approve, as continued therapy (II.A) deny" in held.reason
+    assert "MedicationAdministration/dz" in held.reason
+    assert [d.criterion for d in held.documentation] == ["I.A"]
+    assert "Still open: " in held.documentation[0].request and "MedicationAdministration/dz" in (
+        held.documentation[0].request
+    )
+    # both pathways approve: it stands; read as settled (a False with nothing unread): I.A as before
+    both = determine(replace(not_responding, documented=documented(II_A_3=True)), ORDER)
+    assert (both.decision, both.pathway, both.documentation) == (Decision.APPROVE, "I.A", ())
+    settled = determine(replace(not_responding, prior_dexrazoxane_cardioprotection=Fact(False)), ORDER)
+    assert settled.decision is Decision.APPROVE
+    # no doxorubicin goes on: both pathways deny (I.A.4, II.A.2), and so does the order
+    stopped = determine(replace(not_responding, concurrent_doxorubicin=Fact(False)), ORDER)
+    assert (stopped.decision, stopped.pathway) == (Decision.DENY, "I.A")

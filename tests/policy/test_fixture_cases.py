@@ -89,6 +89,10 @@ async def test_fixture_case(expect_path: Path) -> None:
         missing = [word for word in words if word not in reason]
         if missing:
             wrong.append(f"{criterion}: reason {reason!r} does not say {missing}")
+    # ... and what holds a decision beside the tree (the pathway not known, the coverage): its reason says
+    missing = [word for word in expected.get("reason_says", []) if word not in document["reason"]]
+    if missing:
+        wrong.append(f"reason {document['reason']!r} does not say {missing}")
     for fact, value in expected.get("facts", {}).items():
         if not _same(value, document["facts"].get(fact)):
             wrong.append(f"fact {fact}: expected {value!r}, got {document['facts'].get(fact)!r}")

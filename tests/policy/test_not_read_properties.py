@@ -2,9 +2,10 @@
 read"):
 
 * information loss never flips a decision: remove a coding keeping its text, write a code system's URI as
-  one the service does not know, or keep only a concept's text; the decision may move from approve or
-  deny to pend, never from approve to deny, from deny to approve, nor from pend to approve (and a member
-  outside the policy stays outside it or pends);
+  one the service does not know, or keep only a concept's text; or leave one administration's status
+  unread (docs/facts.md "A status not read"; the prior dexrazoxane that chooses II.A among them); the
+  decision may move from approve or deny to pend, never from approve to deny, from deny to approve, nor
+  from pend to approve (and a member outside the policy stays outside it or pends);
 * aliases agree: every code system written by another of its published identifiers (its OID, with or
   without ``urn:oid:``, http for https and back) gives the same determination;
 * a record no reader reads never decides: an Encounter, a pathology report, a flowsheet row or a care team
@@ -37,6 +38,7 @@ from tests.policy.offline import REQUEST_IDS, REQUESTS, case, decide
 Json = dict[str, Any]
 EXAMPLES = int(os.environ.get("NOT_READ_EXAMPLES", "6"))  # per request; more to search harder
 ALIAS_EXAMPLES = 4
+STATUS_EXAMPLES = 4
 UNKNOWN_SYSTEM = "urn:oid:2.999.1704.1"  # an OID no standard code system is published under
 # What information loss may do to a decision: nothing, or leave it pending.
 ALLOWED = {
@@ -68,6 +70,13 @@ def _concepts(value: Any) -> Iterator[Json]:
 
 def _displays(concept: Json) -> str:
     return "; ".join(c["display"] for c in concept.get("coding", []) if isinstance(c.get("display"), str))
+
+
+def _administrations(body: Json) -> list[Json]:
+    found = body.get("prefetch", {}).get("medicationAdministrations")
+    if not isinstance(found, dict):
+        return []
+    return [e["resource"] for e in found.get("entry") or [] if isinstance(e, dict) and "resource" in e]
 
 
 def lose(body: Json, rng: random.Random) -> tuple[Json, list[str]]:
@@ -111,6 +120,46 @@ def test_information_loss_never_flips_a_decision(request_path: Path) -> None:
         after = _decisions(edited, today)
         for order, decision in after.items():
             if order in before:  # an order no longer read as dexrazoxane has no determination at all
+                assert decision in ALLOWED[before[order]], f"{before[order]} -> {decision} after {done}"
+
+    never_flips()
+
+
+# Requests with administrations, for the status property
+WITH_ADMINISTRATIONS = [
+    (path, name) for path, name in zip(REQUESTS, REQUEST_IDS, strict=True) if _administrations(case(path)[0])
+]
+
+
+@pytest.mark.parametrize(
+    "request_path", [p for p, _ in WITH_ADMINISTRATIONS], ids=[n for _, n in WITH_ADMINISTRATIONS]
+)
+def test_an_administration_status_not_read_never_flips_a_decision(request_path: Path) -> None:
+    """One administration's status unread (FHIR's "unknown", or only a data-absent-reason in its place:
+    docs/facts.md "A status not read"), a doxorubicin dose or the prior dexrazoxane that chooses II.A
+    among them: the decision may only move to pend."""
+    body, today = case(request_path)
+    before = _decisions(body, today)
+    count = len(_administrations(body))
+
+    @settings(max_examples=STATUS_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.integers(0, count - 1), st.booleans())
+    def never_flips(index: int, absent: bool) -> None:
+        edited = copy.deepcopy(body)
+        administration = _administrations(edited)[index]
+        if absent:
+            administration.pop("status", None)
+            extension = {
+                "url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+                "valueCode": "unknown",
+            }
+            administration["_status"] = {"extension": [extension]}
+        else:
+            administration["status"] = "unknown"
+        after = _decisions(edited, today)
+        done = f"the status of MedicationAdministration/{administration.get('id')} not read"
+        for order, decision in after.items():
+            if order in before:
                 assert decision in ALLOWED[before[order]], f"{before[order]} -> {decision} after {done}"
 
     never_flips()

@@ -2,10 +2,11 @@
 over every fixture request, decided offline as the service decides it:
 
 * **noise never approves**: adding to a request a resource that is implausible (a height out of range for
-  the age, a weight ten times or a tenth of the patient's others, an anthracycline dose dated before
-  birth), unrecognised (a resource type or a drug the service does not read), or a duplicate of an order
-  through an order link (a release ``basedOn`` it, a plan sharing its ``groupIdentifier``, a re-order
-  replacing it) never turns a pend or a deny into an approve;
+  the age, a weight ten times or a tenth of the patient's others, a height, weight or BSA of any value
+  dated after today, an anthracycline dose dated before birth), unrecognised (a resource type or a drug
+  the service does not read), or a duplicate of an order through an order link (a release ``basedOn``
+  it, a plan sharing its ``groupIdentifier``, a re-order replacing it) never turns a pend or a deny into
+  an approve;
 * a patient recorded as **deceased** on or before the order date (a date, or the flag with none) never
   gets an approval.
 
@@ -34,7 +35,8 @@ UCUM = "http://unitsofmeasure.org"
 DOXORUBICIN = {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "3639"}]}
 NOISE_EXAMPLES = 10
 DECEASED_EXAMPLES = 4
-NOISE_KINDS = ("height", "weight", "before-birth", "unrecognised", "linked-duplicate")
+NOISE_KINDS = ("height", "weight", "future", "before-birth", "unrecognised", "linked-duplicate")
+_MEASURES = {"height": ("8302-2", "cm"), "weight": ("29463-7", "kg"), "bsa": ("8277-6", "m2")}
 HOLD = ("pend", "deny")
 
 
@@ -144,6 +146,16 @@ def add_noise(body: Json, today: date, data: st.DataObject) -> str:
             value = data.draw(st.sampled_from((low / 10, high * 10)), label="weight kg")
         _append(body, "observations", _observation(body, "noise-weight", "29463-7", when, value, "kg"))
         return f"weight {value:g} kg on {when}"
+    if kind == "future":
+        # nothing measured in the future is a measurement, whatever its value: one plausible for the age
+        measure = data.draw(st.sampled_from(sorted(_MEASURES)), label="measure")
+        dated = today + timedelta(days=data.draw(st.integers(2, 400), label="days after today"))
+        ranges, _ = plausible.body_range(today)
+        low, high = getattr(ranges, {"height": "height_cm", "weight": "weight_kg", "bsa": "bsa_m2"}[measure])
+        value = round(data.draw(st.floats(low, high), label=measure), 2)
+        code, unit = _MEASURES[measure]
+        _append(body, "observations", _observation(body, f"noise-{measure}", code, dated, value, unit))
+        return f"{measure} {value} {unit} on {dated}, after today {today}"
     if kind == "before-birth":
         born = plausible.earliest_birth
         assume(born is not None and born > date(1801, 1, 1))
