@@ -26,6 +26,9 @@ _UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 _ENCODED_SEPARATOR = re.compile(r"%(2f|5c)", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# ``\s`` in a str pattern is ``str.isspace`` (CPython's sre asks Py_UNICODE_ISSPACE): one C scan of the URL
+# rather than a Python test per character (every FHIR request's URL is normalised, its query included).
+_WHITESPACE = re.compile(r"\s")
 
 
 def _percent_normalised(text: str) -> str:
@@ -53,7 +56,7 @@ def remove_dot_segments(path: str) -> str:
 def normalised(url: str) -> str | None:
     """``url`` (absolute) in its RFC 3986 normal form, without fragment; ``None`` when it is refused (see
     the module docstring)."""
-    if any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in url):
+    if not url.isprintable() or "\\" in url or _WHITESPACE.search(url):
         return None
     try:
         parts = urlsplit(url)
