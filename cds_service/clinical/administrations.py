@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -110,6 +110,37 @@ def words_say_not_given(resource: Resource) -> str:
             "it was not given is not known: not counted"
         )
     return ""
+
+
+# How far a record's last update may come before the start it charts before the two are read as a conflict
+# (our choice): a day covers a server's clock and a dose charted in another time zone than the server
+# stamps its updates in; a record written weeks before the dose it says was given is no such slip.
+RECORD_CLOCK_SLACK = timedelta(days=1)
+# The earliest a day begins anywhere (UTC+14:00): a dose charted with a date only may have started then.
+_EARLIEST_ZONE = timezone(timedelta(hours=14))
+
+
+def written_before_given(administration: Administration) -> str:
+    """Why an administration charted as given was last written (``meta.lastUpdated``, when the server
+    stored the version sent) before the dose it documents began, beyond ``RECORD_CLOCK_SLACK``, or "": a
+    record cannot document as given a dose that had not yet happened (a dose pre-charted and never
+    confirmed), so the dose is an unknown part of its totals, never a dose. A dose charted with a date
+    only is taken from the earliest moment its day begins anywhere."""
+    meta = administration.resource.get("meta")
+    written = meta.get("lastUpdated") if type(meta) is dict else None
+    if written is None:
+        return ""  # the usual record: no update stamp sent
+    updated = parse_datetime(written)
+    start = administration.moment
+    if start is None and administration.when is not None:
+        start = datetime.combine(administration.when, time.min, tzinfo=_EARLIEST_ZONE)
+    if updated is None or start is None or start - updated <= RECORD_CLOCK_SLACK:
+        return ""
+    given = administration.moment.isoformat() if administration.moment else str(administration.when)
+    return (
+        f"charted as given at {given}, but its record was last written {updated.isoformat()}, before the "
+        "dose it documents: a dose charted before it happened: not counted"
+    )
 
 
 # The smallest amount read as a dose (``fhir_read.quantity``: nothing below the inverse of the largest).
