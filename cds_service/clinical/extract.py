@@ -233,6 +233,10 @@ class _Given:
         # Not read is not absent: a dose charted as a bound ("<60 mg/m2") is no amount; nor is a dose dated
         # twice, by a dateTime outside its own period, dated (an unknown part each)
         for a in wholes:
+            if a.disagreement and a.reference not in self.contradicted:
+                # ... or is one charted event whose records (one identifier) disagree (merge_duplicates)
+                self.contradicted[a.reference] = a.disagreement
+                continue
             if (
                 a.status in {"completed", "in-progress"}
                 and a.reference not in self.contradicted
