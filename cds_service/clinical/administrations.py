@@ -346,7 +346,8 @@ def counted_administrations(
         if agent is None:
             agent = agent_of(resource, pool)  # a Medication referenced, an R5 concept, a display
         if agent is None:
-            if unidentified is not None and (status in COUNTED_STATUSES or unread):
+            # (a stopped dose that records an amount counts: what was given before the stop)
+            if unidentified is not None and (status in COUNTED_STATUSES or unread or status == "stopped"):
                 unidentified.append(resource)
             continue
         if agent not in agents:
@@ -547,14 +548,14 @@ def one_event(
             group,
             key=lambda a: (a.agent not in ANTHRACYCLINES, a.when is None, a.when or date.min, a.reference),
         )
+        others = ", ".join(ref for ref in sorted(references) if ref != kept.reference)
         found.append(
             kept._replace(
                 merged=tuple(sorted(references)),
                 request=kept.request or request,
                 disagreement=(
-                    f"one charted event with {', '.join(r for r in sorted(references) if r != kept.reference)}"
-                    f" (the same identifier), but they chart {differ}: which is right is not known: not "
-                    "counted"
+                    f"one charted event with {others} (the same identifier), but they chart {differ}: which "
+                    "is right is not known: not counted"
                 ),
             )
         )
