@@ -8,14 +8,18 @@ before the stop). Never: ``not-done`` (or DSTU2 ``wasNotGiven`` / STU3 ``notGive
 docs/facts.md "Record integrity" then refines what counts:
 
 * "One dose is counted once": records of the same drug, the same dose and the same start time to the
-  minute are one dose whatever their ids (``merge_duplicates``); records of one drug started within
-  ``SAME_INFUSION_WINDOW`` of each other are one infusion, never two known doses: the same amount charted
-  again is an unknown part, different amounts make the dose an unknown part (``charted_twice``);
+  minute are one dose whatever their ids (``merge_duplicates``); records with one business identifier are
+  one charted event, one dose when they agree and one unknown part when they do not (``one_event``);
+  records of one drug started within ``SAME_INFUSION_WINDOW`` of each other are one infusion, never two
+  known doses: the same amount charted again is an unknown part, different amounts make the dose an
+  unknown part (``charted_twice``);
 * "Given means given by then": one dated after the order date (or today) is a charting slip, an unknown
   part of a total and never a dose (``given_by``).
 
 A dose charted as given whose own words say it was not ("Dose HELD - ANC 0.4, not given") contradicts
-itself: an unknown part (``words_say_not_given``, docs/facts.md "A dose its own words say was not given").
+itself: an unknown part (``words_say_not_given``, docs/facts.md "A dose its own words say was not given");
+so does one whose record was last written before the dose began (``written_before_given``, docs/facts.md
+"A dose charted before it happened").
 """
 
 from __future__ import annotations

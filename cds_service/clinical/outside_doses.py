@@ -13,7 +13,9 @@ that reaches the threshold still meets it.
 
 A record is not an outside dose when it is about a dose read here: it names (``partOf``, ``derivedFrom``)
 an administration in the data, or (a dispense, a procedure) an administration of the same drug is charted
-on its day or the day after. A statement of a drug not taken (``not-taken``, STU3/DSTU2 ``taken``/
+on its day or the day after. An administration whose own drug cannot be identified is an unknown part when
+its words could name an anthracycline, or when the order it names does (docs/facts.md "A dose whose drug only
+its order names"). A statement of a drug not taken (``not-taken``, STU3/DSTU2 ``taken``/
 ``wasNotTaken``), only intended, or entered in error is not one either, nor is anything dated after the
 order. A claim counts only as the record of a service rendered (``use`` claim, not a preauthorization or
 predetermination; not cancelled, draft or entered in error).
