@@ -509,10 +509,11 @@ def one_event(
     that carries both) are one charted event ("One dose is counted once", docs/facts.md "One dose, every
     link"): its versions, or copies an interface sent again. When they agree (one drug, one dose as
     ``_same_dose`` reads it, one start to the minute, or to the day when one has no time) they are one
-    dose, the first by reference kept and ``merged`` naming every record. When they disagree, the event is
-    one unknown part of its totals (``disagreement`` says how, naming every record), kept as its earliest
-    record of an anthracycline (a dose that may count is never dropped behind another drug's record). The
-    usual record's identifier is its own: read once per record, into one dict."""
+    dose, the first by reference of those charted with a time kept and ``merged`` naming every record.
+    When they disagree, the event is one unknown part of its totals (``disagreement`` says how, naming
+    every record), kept as its earliest record of an anthracycline (a dose that may count is never dropped
+    behind another drug's record). The usual record's identifier is its own: read once per record, into
+    one dict."""
     every = list(administrations)
     group_of: dict[tuple[str, str], int] = {}
     parent = list(range(len(every)))
@@ -540,7 +541,8 @@ def one_event(
         if len(group) == 1:
             found.append(group[0])
             continue
-        group.sort(key=lambda a: a.reference)
+        # The record kept says when to the minute if any does, then the first by reference
+        group.sort(key=lambda a: (a.moment is None, a.reference))
         first = group[0]
         references = tuple(ref for a in group for ref in (a.merged or (a.reference,)))
         request = first.request or next((a.request for a in group if a.request), None)

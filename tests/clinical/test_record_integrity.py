@@ -563,3 +563,15 @@ def test_a_value_with_no_system_or_another_system_is_no_shared_identifier() -> N
     c = _event("c", "2026-08-17T10:00:00Z", "5")
     d = {**_event("d", "2026-07-27T10:00:00Z", "5"), "identifier": [{"system": "urn:other", "value": "5"}]}
     assert _facts(a, b, c, d).cumulative_doxorubicin.value == 200
+
+
+def test_of_records_of_one_event_that_agree_the_one_charted_with_a_time_is_kept() -> None:
+    found = merge_duplicates(
+        counted_administrations(
+            pool_of(_event("a", "2026-11-07", "MAR-1"), _event("b", "2026-11-07T09:00:00Z", "MAR-1")),
+            ANTHRACYCLINES,
+        )
+    )
+    assert [(a.reference, a.merged, a.disagreement) for a in found] == [
+        ("MedicationAdministration/b", ("MedicationAdministration/a", "MedicationAdministration/b"), "")
+    ]
