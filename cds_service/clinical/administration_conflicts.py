@@ -11,8 +11,11 @@ with them when it names (``request``; STU3/DSTU2 ``prescription``):
   (``meta.lastUpdated``, the latest moment its status can have been set): given under an order that had
   already ended or was held. A dose before that moment may have been given before the stop, and is not
   questioned;
-* an order of **another drug** (both identified; doxorubicin beside liposomal doxorubicin is one drug told
-  more precisely, as ``clinical.drugs`` reads them);
+* an order of **another drug**: both identified (doxorubicin beside liposomal doxorubicin is one drug told
+  more precisely, as ``clinical.drugs`` reads them), or an order whose drug the service does not identify
+  but which identifies one (a code in a drug code system, or words) and names the dose's nowhere in its
+  codes or words (``drugs.drug_named``: an ondansetron premedication order); an order whose drug cannot be
+  read at all (a local code alone) raises nothing;
 * an order **written after the dose** (its ``authoredOn`` on a later day than the dose): a dose cannot be
   given under an order not yet written. A draft being signed is not held to it (an active order modified
   and sent back as a draft under its own id carries today's date over the doses given under it);
@@ -40,7 +43,7 @@ from typing import NamedTuple
 
 from cds_service.clinical.administrations import Administration
 from cds_service.clinical.codes import ANTHRACYCLINES, Agent
-from cds_service.clinical.drugs import agent_of
+from cds_service.clinical.drugs import DrugNamed, agent_of, drug_named
 from cds_service.clinical.fhir_read import dicts, obj, parse_datetime, status_of
 from cds_service.clinical.schedule import order_date, schedule_plan
 from cds_service.fhir.pool import MEDICATION_ORDER_TYPES, Resource, ResourcePool, reference_of
@@ -74,6 +77,9 @@ class _Order(NamedTuple):
     written: date | None
     draft: bool  # one of the orders being signed (its date is today's, not the doses')
     drug: Agent | None
+    # What its codes and words name, read when its drug is none the service identifies (an ondansetron
+    # premedication order): whether it names another drug than a dose's
+    named: DrugNamed | None
 
 
 class _OrdersNamed:
@@ -113,6 +119,7 @@ class _OrdersNamed:
         updated = (
             parse_datetime(obj(order.get("meta")).get("lastUpdated")) if status in ENDED_STATUSES else None
         )
+        drug = agent_of(order, self.pool)
         return _Order(
             order,
             reference,
@@ -120,7 +127,8 @@ class _OrdersNamed:
             updated,
             order_date(order),
             any(order is draft for draft in self.pool.draft_orders),
-            agent_of(order, self.pool),
+            drug,
+            drug_named(order, self.pool) if drug is None else None,
         )
 
 
@@ -171,6 +179,15 @@ def against_its_order(administration: Administration, orders: _OrdersNamed) -> s
         return (
             f"charted as {given.value} under {reference}, an order of {ordered.value}: which drug was "
             "given is not known: not counted"
+        )
+    named = order.named
+    if named is not None and named.identified and not named.names(given):
+        # An order whose drug is none the service identifies, but which identifies one (a drug code, words)
+        # and nowhere names the dose's: an order of another drug all the same. One it cannot read at all (a
+        # local code alone) says nothing against the dose.
+        return (
+            f"charted as {given.value} under {reference}, an order of {named.said!r}, which names no "
+            f"{given.value}: which drug was given is not known: not counted"
         )
     return ""
 

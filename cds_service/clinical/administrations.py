@@ -8,25 +8,29 @@ before the stop). Never: ``not-done`` (or DSTU2 ``wasNotGiven`` / STU3 ``notGive
 docs/facts.md "Record integrity" then refines what counts:
 
 * "One dose is counted once": records of the same drug, the same dose and the same start time to the
-  minute are one dose whatever their ids (``merge_duplicates``); records of one drug started within
-  ``SAME_INFUSION_WINDOW`` of each other are one infusion, never two known doses: the same amount charted
-  again is an unknown part, different amounts make the dose an unknown part (``charted_twice``);
+  minute are one dose whatever their ids (``merge_duplicates``); records with one business identifier are
+  one charted event, one dose when they agree and one unknown part when they do not (``one_event``);
+  records of one drug started within ``SAME_INFUSION_WINDOW`` of each other are one infusion, never two
+  known doses: the same amount charted again is an unknown part, different amounts make the dose an
+  unknown part (``charted_twice``);
 * "Given means given by then": one dated after the order date (or today) is a charting slip, an unknown
   part of a total and never a dose (``given_by``).
 
 A dose charted as given whose own words say it was not ("Dose HELD - ANC 0.4, not given") contradicts
-itself: an unknown part (``words_say_not_given``, docs/facts.md "A dose its own words say was not given").
+itself: an unknown part (``words_say_not_given``, docs/facts.md "A dose its own words say was not given");
+so does one whose record was last written before the dose began (``written_before_given``, docs/facts.md
+"A dose charted before it happened").
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from cds_service.clinical.codes import MOST_IN_ONE_DAY_MG_M2, NOT_GIVEN_WORDS, Agent
+from cds_service.clinical.codes import ANTHRACYCLINES, MOST_IN_ONE_DAY_MG_M2, NOT_GIVEN_WORDS, Agent
 from cds_service.clinical.drugs import agent_of, agent_of_concept
 from cds_service.clinical.fhir_read import (
     concept_text,
@@ -114,6 +118,37 @@ def words_say_not_given(resource: Resource) -> str:
     return ""
 
 
+# How far a record's last update may come before the start it charts before the two are read as a conflict
+# (our choice): a day covers a server's clock and a dose charted in another time zone than the server
+# stamps its updates in; a record written weeks before the dose it says was given is no such slip.
+RECORD_CLOCK_SLACK = timedelta(days=1)
+# The earliest a day begins anywhere (UTC+14:00): a dose charted with a date only may have started then.
+_EARLIEST_ZONE = timezone(timedelta(hours=14))
+
+
+def written_before_given(administration: Administration) -> str:
+    """Why an administration charted as given was last written (``meta.lastUpdated``, when the server
+    stored the version sent) before the dose it documents began, beyond ``RECORD_CLOCK_SLACK``, or "": a
+    record cannot document as given a dose that had not yet happened (a dose pre-charted and never
+    confirmed), so the dose is an unknown part of its totals, never a dose. A dose charted with a date
+    only is taken from the earliest moment its day begins anywhere."""
+    meta = administration.resource.get("meta")
+    written = meta.get("lastUpdated") if type(meta) is dict else None
+    if written is None:
+        return ""  # the usual record: no update stamp sent
+    updated = parse_datetime(written)
+    start = administration.moment
+    if start is None and administration.when is not None:
+        start = datetime.combine(administration.when, time.min, tzinfo=_EARLIEST_ZONE)
+    if updated is None or start is None or start - updated <= RECORD_CLOCK_SLACK:
+        return ""
+    given = administration.moment.isoformat() if administration.moment else str(administration.when)
+    return (
+        f"charted as given at {given}, but its record was last written {updated.isoformat()}, before the "
+        "dose it documents: a dose charted before it happened: not counted"
+    )
+
+
 # The smallest amount read as a dose (``fhir_read.quantity``: nothing below the inverse of the largest).
 _SMALLEST_DOSE = 1 / LARGEST_MAGNITUDE
 
@@ -137,6 +172,9 @@ class Administration(NamedTuple):
     merged: tuple[str, ...] = ()
     # ``amount`` on one scale (``_same_dose_key``), worked out once: duplicate merging compares it.
     dose_key: tuple[str, float] | None = None
+    # Why the records merged into this one, one charted event by their shared identifier, disagree on its
+    # date, drug or dose (``merge_duplicates``): the dose is then one unknown part, never a dose.
+    disagreement: str = ""
 
 
 def administered_on(resource: Resource) -> date | None:
@@ -314,7 +352,8 @@ def counted_administrations(
         if agent is None:
             agent = agent_of(resource, pool)  # a Medication referenced, an R5 concept, a display
         if agent is None:
-            if unidentified is not None and (status in COUNTED_STATUSES or unread):
+            # (a stopped dose that records an amount counts: what was given before the stop)
+            if unidentified is not None and (status in COUNTED_STATUSES or unread or status == "stopped"):
                 unidentified.append(resource)
             continue
         if agent not in agents:
@@ -404,11 +443,18 @@ def merge_duplicates(
     for a patient of 1.8 m². The record kept is the first by reference, so the result does not depend
     on the order the records came in; ``merged`` names every record merged.
 
+    Records with the same business identifier (``identifier``, the same system and value: a MAR event's
+    id) are one charted event, its versions or copies, whatever else they say (``one_event``): one dose
+    when they agree, one unknown part (``disagreement``) when their dates, drugs or doses differ.
+
     Records with no time of day (a bare date) have no minute to compare: they are left apart here and
     ``same_day_undated`` says which could be one dose."""
     by_minute: dict[tuple[Any, ...], list[Administration]] = {}
     kept: list[Administration] = []
-    for administration in administrations:
+    for administration in one_event(administrations, per_m2):
+        if administration.disagreement:
+            kept.append(administration)  # one unknown part already: nothing to merge it with
+            continue
         if administration.moment is None or administration.amount is None:
             kept.append(administration)
             continue
@@ -432,9 +478,112 @@ def merge_duplicates(
             if len(group) > 1:
                 # The dose keeps the order link any of its records has: a dose given under that order.
                 request = first.request or next((a.request for a in group if a.request), None)
-                first = first._replace(merged=tuple(a.reference for a in group), request=request)
+                merged = tuple(sorted(ref for a in group for ref in (a.merged or (a.reference,))))
+                first = first._replace(merged=merged, request=request)
             kept.append(first)
     return kept
+
+
+def _identifiers(resource: Resource) -> list[tuple[str, str]]:
+    """``(system, value)`` of each business identifier a record carries with both (a value alone could be
+    any system's)."""
+    found = []
+    for identifier in dicts(resource.get("identifier")):
+        system, value = identifier.get("system"), identifier.get("value")
+        if isinstance(system, str) and isinstance(value, str) and system.strip() and value.strip():
+            found.append((system.strip(), value.strip()))
+    return found
+
+
+def _one_start(one: Administration, other: Administration) -> bool:
+    """Whether two records chart the same start: the same minute (on one clock) when both have a time,
+    else the same day."""
+    if one.moment is not None and other.moment is not None:
+        return one.moment.timestamp() // 60 == other.moment.timestamp() // 60
+    return one.when == other.when
+
+
+def one_event(
+    administrations: Iterable[Administration],
+    per_m2: Callable[[Administration], float | None] | None = None,
+) -> list[Administration]:
+    """Records that share a business identifier (the same system and value, directly or through a record
+    that carries both) are one charted event ("One dose is counted once", docs/facts.md "One dose, every
+    link"): its versions, or copies an interface sent again. When they agree (one drug, one dose as
+    ``_same_dose`` reads it, one start to the minute, or to the day when one has no time) they are one
+    dose, the first by reference of those charted with a time kept and ``merged`` naming every record.
+    When they disagree, the event is one unknown part of its totals (``disagreement`` says how, naming
+    every record), kept as its earliest record of an anthracycline (a dose that may count is never dropped
+    behind another drug's record). The usual record's identifier is its own: read once per record, into
+    one dict."""
+    every = list(administrations)
+    group_of: dict[tuple[str, str], int] = {}
+    parent = list(range(len(every)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    shared = False
+    for index, administration in enumerate(every):
+        for key in _identifiers(administration.resource):
+            other = group_of.setdefault(key, index)
+            if other != index:
+                parent[root(index)] = root(other)
+                shared = True
+    if not shared:
+        return every  # the usual history: every record its own event
+    groups: dict[int, list[Administration]] = {}
+    for index, administration in enumerate(every):
+        groups.setdefault(root(index), []).append(administration)
+    found: list[Administration] = []
+    for group in groups.values():
+        if len(group) == 1:
+            found.append(group[0])
+            continue
+        # The record kept says when to the minute if any does, then the first by reference
+        group.sort(key=lambda a: (a.moment is None, a.reference))
+        first = group[0]
+        references = tuple(ref for a in group for ref in (a.merged or (a.reference,)))
+        request = first.request or next((a.request for a in group if a.request), None)
+        differ = _how_they_differ(group, per_m2)
+        if not differ:
+            found.append(first._replace(merged=tuple(sorted(references)), request=request))
+            continue
+        kept = min(
+            group,
+            key=lambda a: (a.agent not in ANTHRACYCLINES, a.when is None, a.when or date.min, a.reference),
+        )
+        others = ", ".join(ref for ref in sorted(references) if ref != kept.reference)
+        found.append(
+            kept._replace(
+                merged=tuple(sorted(references)),
+                request=kept.request or request,
+                disagreement=(
+                    f"one charted event with {others} (the same identifier), but they chart {differ}: which "
+                    "is right is not known: not counted"
+                ),
+            )
+        )
+    return found
+
+
+def _how_they_differ(
+    group: list[Administration], per_m2: Callable[[Administration], float | None] | None
+) -> str:
+    """How the records of one event disagree (different drugs, starts or doses), or "" when they agree."""
+    first = group[0]
+    said = []
+    if any(a.agent is not first.agent for a in group):
+        said.append(f"different drugs ({', '.join(dict.fromkeys(a.agent.value for a in group))})")
+    if not all(_one_start(first, a) for a in group[1:]):
+        starts = dict.fromkeys(a.moment.isoformat() if a.moment else str(a.when) for a in group)
+        said.append(f"different dates ({', '.join(starts)})")
+    if not all(_same_dose(first, a, per_m2) for a in group[1:]):
+        said.append(f"different amounts ({', '.join(dict.fromkeys(_amount_said(a) for a in group))})")
+    return " and ".join(said)
 
 
 # Records of one drug whose starts are within this of each other are one infusion charted twice, never two

@@ -168,6 +168,13 @@ HCPCS_CODES: dict[str, Agent] = {
     "J9293": Agent.MITOXANTRONE,  # per 5 mg [V]
 }
 
+# Code systems in which a code names a drug (FHIR R4 "Using Codes in Resources": RxNorm, SNOMED CT medicinal
+# products, the FDA's National Drug Code http://hl7.org/fhir/sid/ndc, OID 2.16.840.1.113883.6.69; WHO ATC,
+# CMS HCPCS): a medication coded in one is a drug identified, even when the service does not list its code
+# (docs/facts.md "A dose under an order of another drug"). A local code is not.
+NDC = ("http://hl7.org/fhir/sid/ndc", "urn:oid:2.16.840.1.113883.6.69")
+DRUG_CODE_SYSTEMS = frozenset({RXNORM, ATC, SNOMED, *HCPCS, *NDC})
+
 # Name text, the last resort (docs/facts.md "Drugs"): every name a drug the policy reads goes by, one table,
 # lower case, matched where a medication's name starts (clinical.drugs). Sources: the generic names and
 # their synonyms of the NCI Thesaurus / NCI Drug Dictionary (doxorubicin: Adriamycin, hydroxydaunorubicin,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -24,6 +24,7 @@ from cds_service.clinical.codes import (
     ANTHRACYCLINES,
     ATC,
     ATC_CODES,
+    DRUG_CODE_SYSTEMS,
     HCPCS,
     HCPCS_CODES,
     LIPOSOMAL_MARKERS,
@@ -349,3 +350,51 @@ def named_in_words(text: str) -> list[Agent]:
     if not any(name in lowered for name in _EVERY_NAME):  # most words name no drug at all
         return []
     return [agent for agent, pattern in _NAMED_IN_WORDS if pattern.search(lowered)]
+
+
+class DrugNamed(NamedTuple):
+    """What a medication-bearing resource writes its drug as, read to tell whether it names a drug other
+    than a dose's (docs/facts.md "A dose under an order of another drug"): every agent its codes or words
+    name anywhere (doxorubicin for liposomal doxorubicin: one drug told more precisely), and whether it
+    identifies a drug at all, by a code in a drug code system (``codes.DRUG_CODE_SYSTEMS``, listed or not)
+    or by words. A local code alone, with no words, identifies nothing the service can read."""
+
+    agents: frozenset[Agent]
+    identified: bool
+    said: str  # the drug as written, for a reason: its words, else its first code
+
+    def names(self, agent: Agent) -> bool:
+        return _family(agent) in self.agents
+
+
+def drug_named(resource: Resource, pool: ResourcePool) -> DrugNamed:
+    """What ``resource`` (an order, an administration) writes its drug as: its concept (R4
+    ``medicationCodeableConcept``, R5 ``medication.concept``), else the Medication it names (its code and
+    its ingredients' concepts), else a reference's ``display`` as words."""
+    concept = resource.get("medicationCodeableConcept")
+    if concept is None and isinstance(resource.get("medication"), dict):
+        concept = resource["medication"].get("concept")  # R5 CodeableReference
+    concepts: list[Any] = [concept] if isinstance(concept, dict) else []
+    medication = medication_of(resource, pool) if not concepts else None
+    if medication is not None:
+        concepts = [medication.get("code")] + [
+            ingredient.get("itemCodeableConcept") for ingredient in dicts(medication.get("ingredient"))
+        ]
+    words = concept_text(concepts)
+    display = obj(resource.get("medicationReference")).get("display")
+    if not concepts and isinstance(display, str):
+        words = display.lower()
+    agents = {_family(agent) for _source, agent in _code_agents(concepts)}
+    agents |= {_family(agent) for agent in named_in_words(words)}
+    in_drug_systems = [
+        (system, code)
+        for system, code in codings(concepts)
+        if system in DRUG_CODE_SYSTEMS or system.lower() in DRUG_CODE_SYSTEMS
+    ]
+    # Said as written: its first text or display, else its first drug code
+    written = [c.get("text") for c in dicts(concepts)] + [
+        coding.get("display") for c in dicts(concepts) for coding in dicts(c.get("coding"))
+    ]
+    first = next((w for w in [*written, display] if isinstance(w, str) and w.strip()), "")
+    said = " ".join(first.split())[:60] or next((f"{s} {c}" for s, c in in_drug_systems), "")
+    return DrugNamed(frozenset(agents), bool(words.strip() or in_drug_systems), said)

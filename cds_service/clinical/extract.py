@@ -29,6 +29,7 @@ from cds_service.clinical.administrations import (
     period_contradiction,
     same_day_undated,
     words_say_not_given,
+    written_before_given,
 )
 from cds_service.clinical.body_measures_not_read import measures_not_read, nearer_not_read
 from cds_service.clinical.bsa import BodySurfaceArea
@@ -232,6 +233,10 @@ class _Given:
         # Not read is not absent: a dose charted as a bound ("<60 mg/m2") is no amount; nor is a dose dated
         # twice, by a dateTime outside its own period, dated (an unknown part each)
         for a in wholes:
+            if a.disagreement and a.reference not in self.contradicted:
+                # ... or is one charted event whose records (one identifier) disagree (merge_duplicates)
+                self.contradicted[a.reference] = a.disagreement
+                continue
             if (
                 a.status in {"completed", "in-progress"}
                 and a.reference not in self.contradicted
@@ -250,13 +255,14 @@ class _Given:
             elif a.reference not in self.contradicted and (twice_dated := dates_disagree(a.resource)):
                 self.contradicted[a.reference] = f"{twice_dated}: when it was given is not known: not counted"
         # ... or conflicts with the order or the Encounter it names (clinical.administration_conflicts), or
-        # is an infusion never closed: an unknown part, its reason saying why.
+        # is an infusion never closed, or was last written before it was given (a dose charted before it
+        # happened): an unknown part, its reason saying why.
         for a in wholes:
             if a.reference in self.contradicted:
                 continue
             why = next(
                 (conflicting[ref] for ref in (a.merged or (a.reference,)) if ref in conflicting),
-                open_too_long(a, cutoff),
+                open_too_long(a, cutoff) or written_before_given(a),
             )
             if why:
                 self.contradicted[a.reference] = why

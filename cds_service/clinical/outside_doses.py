@@ -13,7 +13,9 @@ that reaches the threshold still meets it.
 
 A record is not an outside dose when it is about a dose read here: it names (``partOf``, ``derivedFrom``)
 an administration in the data, or (a dispense, a procedure) an administration of the same drug is charted
-on its day or the day after. A statement of a drug not taken (``not-taken``, STU3/DSTU2 ``taken``/
+on its day or the day after. An administration whose own drug cannot be identified is an unknown part when
+its words could name an anthracycline, or when the order it names does (docs/facts.md "A dose whose drug only
+its order names"). A statement of a drug not taken (``not-taken``, STU3/DSTU2 ``taken``/
 ``wasNotTaken``), only intended, or entered in error is not one either, nor is anything dated after the
 order. A claim counts only as the record of a service rendered (``use`` claim, not a preauthorization or
 predetermination; not cancelled, draft or entered in error).
@@ -35,8 +37,8 @@ from cds_service.clinical.codes import ANTHRACYCLINES, Agent
 from cds_service.clinical.doses import Dose
 from cds_service.clinical.drugs import agent_of, agent_of_concept
 from cds_service.clinical.drugs import unidentified as unidentified_drug
-from cds_service.clinical.fhir_read import as_list, dicts, obj, parse_date, read_period, status_of
-from cds_service.fhir.pool import Resource, ResourcePool, reference_of
+from cds_service.clinical.fhir_read import as_list, codings, dicts, obj, parse_date, read_period, status_of
+from cds_service.fhir.pool import MEDICATION_ORDER_TYPES, Resource, ResourcePool, reference_of
 
 _NOT_A_DOSE = frozenset({"entered-in-error", "not-taken", "intended", "cancelled", "declined", "not-done"})
 _CLAIM_TYPES = ("ExplanationOfBenefit", "Claim")
@@ -199,17 +201,68 @@ def outside_doses(
             if status_of(a) in COUNTED_STATUSES and agent_of(a, pool) is None
         ]
     # One unknown part per dose: the same record charted twice at one minute is one dose, whatever its drug
+    orders = _OrderDrugs(pool)
     for administration, records in one_record_per_dose(unidentified, _drug_as_written):
         why = unidentified_drug(administration, pool)
+        agent = Agent.DOXORUBICIN
+        if not why:
+            # ... or whose words name no anthracycline ("Chemotherapy infusion"), charted under an order
+            # that names one: the link says it could be that drug
+            agent, why = orders.could_be(administration)
         on = _first_date(administration, "effectiveDateTime", "effectivePeriod")
         if why and (on is None or on <= cutoff):
             note = f"{why}: an unknown part of the total until its drug is sent"
             if len(records) > 1:
                 note += f" ({len(records)} records of one dose: {', '.join(records)})"
-            found.append(
-                Dose(reference_of(administration), Agent.DOXORUBICIN, on, None, note=note, merged=records)
-            )
+            found.append(Dose(reference_of(administration), agent, on, None, note=note, merged=records))
     return found
+
+
+class _OrderDrugs:
+    """The anthracycline the order an administration names (``request``; STU3/DSTU2 ``prescription``)
+    could be, each order read once (a course's doses name the same few orders)."""
+
+    def __init__(self, pool: ResourcePool) -> None:
+        self.pool = pool
+        self._read: dict[int, tuple[Agent, str]] = {}
+
+    def could_be(self, administration: Resource) -> tuple[Agent, str]:
+        """``(agent, why)`` when the administration's order names an anthracycline (identified, or a drug
+        not identified whose text names one or that has no text: ``drugs.unidentified``), else
+        ``(doxorubicin, "")``."""
+        named = administration.get("request") or administration.get("prescription")
+        order = self.pool.resolve(named, within=administration) if named else None
+        if order is None or order.get("resourceType") not in MEDICATION_ORDER_TYPES:
+            return Agent.DOXORUBICIN, ""
+        if id(order) not in self._read:
+            agent = agent_of(order, self.pool)
+            if agent in ANTHRACYCLINES:
+                said = f"an order of {agent.value}"
+            elif agent is None and (unread := unidentified_drug(order, self.pool)):
+                agent, said = Agent.DOXORUBICIN, f"an order whose drug could be an anthracycline ({unread})"
+            else:
+                agent, said = Agent.DOXORUBICIN, ""
+            self._read[id(order)] = (agent, said)
+        agent, said = self._read[id(order)]
+        if not said:
+            return agent, ""
+        return agent, (
+            f"its drug cannot be identified ({_drug_said(administration)}), but it is charted under "
+            f"{reference_of(order)}, {said}: it could be {agent.value}"
+        )
+
+
+def _drug_said(administration: Resource) -> str:
+    """An administration's drug as written, for a reason: its concept's text, else its first code."""
+    concept = obj(administration.get("medicationCodeableConcept"))
+    text = concept.get("text")
+    if isinstance(text, str) and text.strip():
+        return f"text {' '.join(text.split())[:60]!r}"
+    written = next(iter(codings(concept)), None)
+    if written is not None:
+        return f"{written[1]!r} in {written[0]}"
+    display = obj(administration.get("medicationReference")).get("display")
+    return f"{' '.join(display.split())[:60]!r}" if isinstance(display, str) else "no text"
 
 
 def _drug_as_written(resource: Resource) -> object:

@@ -78,6 +78,77 @@ def test_a_dose_under_an_order_of_another_drug_conflicts_doxorubicin_and_liposom
     assert _why(_order("active"), _dose()) == {}
 
 
+ONDANSETRON = {
+    "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "26225"}],
+    "text": "ondansetron 16 mg IV",
+}
+
+
+@pytest.mark.parametrize(
+    ("medication", "said"),
+    [
+        (ONDANSETRON, "'ondansetron 16 mg IV'"),
+        # a drug code the service does not list, no words: a drug identified all the same
+        ({"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "26225"}]}, "26225"),
+        ({"coding": [{"system": "http://hl7.org/fhir/sid/ndc", "code": "0173-0442-02"}]}, "0173-0442-02"),
+        # words alone, a local code beside them
+        ({"coding": [{"system": "urn:oid:1.2.3.4", "code": "77"}], "text": "Ondansetron"}, "'Ondansetron'"),
+    ],
+)
+def test_a_dose_under_an_order_of_a_drug_not_identified_but_named_otherwise_conflicts(
+    medication: dict[str, object], said: str
+) -> None:
+    why = _why(_order("completed", medication=medication), _dose()).get("MedicationAdministration/dose-5", "")
+    assert why.startswith("charted as doxorubicin under MedicationRequest/cycle-5, an order of ")
+    assert said in why
+    assert why.endswith("which names no doxorubicin: which drug was given is not known: not counted")
+
+
+@pytest.mark.parametrize(
+    "medication",
+    [
+        # a local code alone: the order's drug cannot be read at all
+        {"coding": [{"system": "urn:oid:1.2.840.114350.1.13.99", "code": "12345"}]},
+        # its words name the dose's drug, anywhere (a regimen), or its liposomal form
+        {
+            "coding": [{"system": "urn:oid:1.2.3.4", "code": "9"}],
+            "text": "AC: cyclophosphamide + doxorubicin",
+        },
+        {"text": "Premedication before Adriamycin"},
+        # a code it does not list beside a display naming the drug
+        {
+            "coding": [
+                {
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                    "code": "1790115",
+                    "display": "doxorubicin hydrochloride 50 MG per 25 ML",
+                }
+            ]
+        },
+    ],
+)
+def test_a_dose_under_an_order_not_read_or_naming_its_drug_somewhere_does_not_conflict(
+    medication: dict[str, object],
+) -> None:
+    assert _why(_order("active", medication=medication), _dose()) == {}
+
+
+def test_an_order_of_another_drug_named_by_a_medication_it_references_conflicts() -> None:
+    medication = {"resourceType": "Medication", "id": "ondansetron", "code": ONDANSETRON}
+    order = _order("active", medication=ONDANSETRON)
+    del order["medicationCodeableConcept"]
+    order["medicationReference"] = {"reference": "Medication/ondansetron"}
+    assert (
+        "an order of 'ondansetron 16 mg IV'"
+        in _why(medication, order, _dose())["MedicationAdministration/dose-5"]
+    )
+    # a Medication not in the data, named only by a display
+    order["medicationReference"] = {"reference": "Medication/elsewhere", "display": "Ondansetron 16 mg"}
+    assert "an order of 'Ondansetron 16 mg'" in _why(order, _dose())["MedicationAdministration/dose-5"]
+    order["medicationReference"] = {"reference": "Medication/elsewhere"}
+    assert _why(order, _dose()) == {}
+
+
 def test_the_order_is_found_contained_or_under_any_key_and_an_order_not_sent_raises_nothing() -> None:
     dose = _dose(request="#c5")
     dose["contained"] = [{**_order("cancelled"), "id": "c5"}]

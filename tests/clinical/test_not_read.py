@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cds_service.clinical import diagnoses as dx
+from cds_service.clinical.administrations import counted_administrations
 from cds_service.clinical.body_measures_not_read import measures_not_read
 from cds_service.clinical.codes import ICD10, ICD10CM, SNOMED, Agent
 from cds_service.clinical.drugs import unidentified
@@ -20,6 +21,7 @@ from cds_service.clinical.regimen import THERAPY_STATUSES
 from tests.clinical.builders import (
     DEXRAZOXANE,
     DOXORUBICIN,
+    EPIRUBICIN,
     administration,
     condition,
     medication_request,
@@ -399,3 +401,48 @@ def test_a_diagnosis_found_only_on_a_claim_is_unread_beside_what_it_would_meet()
     for age, unread in ((4, ("ExplanationOfBenefit/c3",)), (60, ())):
         found = dx.recorded_diagnoses(pool_of(bladder, drafts=[order]), order, ON, age)
         assert dx.soft_tissue_sarcoma(found, age).unread == unread, age
+
+
+def _unidentified_doses(*resources: dict[str, Any]) -> list[Any]:
+    pool = pool_of(*resources)
+    unidentified_: list[dict[str, Any]] = []
+    given = counted_administrations(pool, frozenset({Agent.DOXORUBICIN}), unidentified_)
+    return outside_doses(pool, given, cutoff=ON, unidentified=unidentified_)
+
+
+CHEMOTHERAPY = {"text": "Chemotherapy infusion (see order)"}
+
+
+def test_a_dose_whose_drug_is_not_identified_under_an_order_of_an_anthracycline_is_an_unknown_part() -> None:
+    order = medication_request("c3", EPIRUBICIN, (50, "mg/m2"), status="completed")
+    dose = administration("a3", CHEMOTHERAPY, "2026-08-17", (50, "mg/m2"), request="MedicationRequest/c3")
+    (found,) = _unidentified_doses(order, dose)
+    assert (found.reference, found.agent, found.mg_m2) == (
+        "MedicationAdministration/a3",
+        Agent.EPIRUBICIN,
+        None,
+    )
+    assert found.note == (
+        "its drug cannot be identified (text 'Chemotherapy infusion (see order)'), but it is charted under "
+        "MedicationRequest/c3, an order of epirubicin: it could be epirubicin: an unknown part of the total "
+        "until its drug is sent"
+    )
+    # an order whose own drug is not identified but could be an anthracycline (a code not read, no text)
+    ndc = medication_request("c3", {"coding": [{"system": "http://hl7.org/fhir/sid/ndc", "code": "1"}]}, None)
+    (found,) = _unidentified_doses(ndc, dose)
+    assert "an order whose drug could be an anthracycline" in found.note
+    # a stopped dose that records what was given before the stop is looked at too
+    stopped = {**dose, "status": "stopped"}
+    assert len(_unidentified_doses(order, stopped)) == 1
+
+
+def test_a_dose_whose_words_name_no_anthracycline_under_another_order_or_none_is_no_dose() -> None:
+    ondansetron = medication_request(
+        "premed", {"text": "Ondansetron 16 mg IV"}, (16, "mg"), status="completed"
+    )
+    under_premed = administration(
+        "a3", CHEMOTHERAPY, "2026-08-17", (50, "mg/m2"), request="MedicationRequest/premed"
+    )
+    alone = administration("a4", CHEMOTHERAPY, "2026-09-07", (50, "mg/m2"))
+    not_sent = administration("a5", CHEMOTHERAPY, "2026-09-28", (50, "mg/m2"), request="MedicationRequest/x")
+    assert _unidentified_doses(ondansetron, under_premed, alone, not_sent) == []

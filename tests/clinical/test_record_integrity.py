@@ -440,3 +440,138 @@ def test_notes_longer_than_the_service_reads_leave_the_dose_unknown() -> None:
     total = _facts(long).cumulative_doxorubicin
     assert (total.known_mg_m2, total.unknown_parts) == (0, 1)
     assert "longer than the service reads" in total.unknown_reasons[0]
+
+
+# --- a record last written before the dose it documents -----------------------------------------------
+
+
+def _written(rid: str, when: str, updated: str | None) -> Resource:
+    dose = administration(rid, DOXORUBICIN, when, (50, "mg/m2"))
+    if updated is not None:
+        dose["meta"] = {"versionId": "1", "lastUpdated": updated}
+    return dose
+
+
+def test_a_dose_whose_record_was_last_written_before_it_was_given_is_an_unknown_part_both_dates_said() -> (
+    None
+):
+    total = _facts(
+        _written("pre-charted", "2026-11-07T10:00:00-05:00", "2026-10-17T16:05:00-05:00"),
+        _written("given", "2026-10-17T10:00:00-05:00", "2026-10-17T11:20:00-05:00"),
+    ).cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (50, 1)
+    assert total.unknown_reasons == (
+        "MedicationAdministration/pre-charted: charted as given at 2026-11-07T10:00:00-05:00, but its record "
+        "was last written 2026-10-17T16:05:00-05:00, before the dose it documents: a dose charted before it "
+        "happened: not counted",
+    )
+
+
+@pytest.mark.parametrize(
+    ("when", "updated"),
+    [
+        ("2026-11-07T10:00:00-05:00", None),  # no update stamp: the usual record
+        ("2026-11-07T10:00:00-05:00", "2026-11-07T11:20:00-05:00"),  # written after it
+        # within a day: a server's clock, another zone
+        ("2026-11-07T10:00:00-05:00", "2026-11-06T16:00:00Z"),
+        ("2026-11-07T23:30:00+14:00", "2026-11-06T10:00:00Z"),
+        # a date only: its day may begin at 10:00Z the day before (UTC+14), a day's slack before that
+        ("2026-11-07", "2026-11-05T11:00:00Z"),
+        ("2026-11-07T10:00:00-05:00", "not a date"),  # a stamp not read says nothing against the dose
+    ],
+)
+def test_a_record_written_after_or_within_a_day_of_its_dose_counts(when: str, updated: str | None) -> None:
+    assert _facts(_written("given", when, updated)).cumulative_doxorubicin.value == 50
+
+
+def test_a_date_only_dose_written_more_than_a_day_before_its_day_can_begin_is_an_unknown_part() -> None:
+    total = _facts(_written("pre-charted", "2026-11-07", "2026-11-05T09:00:00Z")).cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (0, 1)
+
+
+# --- one business identifier, one charted event ------------------------------------------------------
+
+MAR = "urn:oid:1.2.840.114350.1.13.99.2.7.2.798268"
+
+
+def _event(rid: str, when: str, value: str, dose: float = 50, medication: Resource = DOXORUBICIN) -> Resource:
+    record = administration(rid, medication, when, (dose, "mg/m2"))
+    record["identifier"] = [{"system": MAR, "value": value}]
+    return record
+
+
+def test_records_of_one_identifier_that_agree_are_one_dose_every_record_named() -> None:
+    facts = _facts(
+        _event("copy", "2026-11-07T09:00:00Z", "MAR-1"),
+        # the same minute on another clock, the same dose in g/m2
+        {
+            **_event("version", "2026-11-07T04:00:00-05:00", "MAR-1", 0.05),
+            "dosage": {
+                "dose": {"value": 0.05, "unit": "g/m2", "system": "http://unitsofmeasure.org", "code": "g/m2"}
+            },
+        },
+        _event("other", "2026-10-17T09:00:00Z", "MAR-2"),
+    )
+    assert facts.cumulative_doxorubicin.value == 100
+    assert (
+        "2 records of one dose merged (MedicationAdministration/copy, MedicationAdministration/version)"
+        in (facts.cumulative_doxorubicin.merged)
+    )
+
+
+@pytest.mark.parametrize(
+    ("second", "differ"),
+    [
+        (_event("b", "2026-10-20T10:00:00Z", "MAR-5"), "different dates (2026-09-29T10:00:00+00:00, "),
+        (_event("b", "2026-09-29T10:00:00Z", "MAR-5", 60), "different amounts (50 mg/m2, 60 mg/m2)"),
+        (_event("b", "2026-09-29", "MAR-5", 60), "different amounts"),
+        (_event("b", "2026-09-29T10:00:00Z", "MAR-5", medication=EPIRUBICIN), "different drugs"),
+    ],
+)
+def test_records_of_one_identifier_that_disagree_are_one_unknown_part_naming_both(
+    second: Resource, differ: str
+) -> None:
+    total = _facts(
+        _event("a", "2026-09-29T10:00:00Z", "MAR-5"), second, _event("c", "2026-08-17T10:00:00Z", "MAR-4")
+    ).cumulative_anthracycline
+    assert (total.known_mg_m2, total.unknown_parts) == (50, 1)
+    (why,) = total.unknown_reasons
+    assert why.startswith(
+        "MedicationAdministration/a: one charted event with MedicationAdministration/b (the same "
+        "identifier), but they chart "
+    )
+    assert differ in why
+
+
+def test_one_identifier_is_read_as_one_event_through_a_record_that_carries_two_and_in_any_order() -> None:
+    both = _event("b", "2026-09-29T10:00:00Z", "MAR-5")
+    both["identifier"].append({"system": "urn:pump", "value": "P-9"})
+    pump = administration("c", DOXORUBICIN, "2026-10-20T10:00:00Z", (50, "mg/m2"))
+    pump["identifier"] = [{"system": "urn:pump", "value": "P-9"}]
+    first = _event("a", "2026-09-29T10:00:00Z", "MAR-5")
+    for records in ([first, both, pump], [pump, both, first]):
+        total = _facts(*records).cumulative_doxorubicin
+        assert (total.known_mg_m2, total.unknown_parts) == (0, 1)
+        assert "MedicationAdministration/b, MedicationAdministration/c" in total.unknown_reasons[0]
+
+
+def test_a_value_with_no_system_or_another_system_is_no_shared_identifier() -> None:
+    a = administration("a", DOXORUBICIN, "2026-09-29T10:00:00Z", (50, "mg/m2"))
+    b = administration("b", DOXORUBICIN, "2026-10-20T10:00:00Z", (50, "mg/m2"))
+    a["identifier"] = [{"value": "5"}]
+    b["identifier"] = [{"value": "5"}]
+    c = _event("c", "2026-08-17T10:00:00Z", "5")
+    d = {**_event("d", "2026-07-27T10:00:00Z", "5"), "identifier": [{"system": "urn:other", "value": "5"}]}
+    assert _facts(a, b, c, d).cumulative_doxorubicin.value == 200
+
+
+def test_of_records_of_one_event_that_agree_the_one_charted_with_a_time_is_kept() -> None:
+    found = merge_duplicates(
+        counted_administrations(
+            pool_of(_event("a", "2026-11-07", "MAR-1"), _event("b", "2026-11-07T09:00:00Z", "MAR-1")),
+            ANTHRACYCLINES,
+        )
+    )
+    assert [(a.reference, a.merged, a.disagreement) for a in found] == [
+        ("MedicationAdministration/b", ("MedicationAdministration/a", "MedicationAdministration/b"), "")
+    ]
