@@ -69,14 +69,14 @@ def _value(observation: Resource) -> tuple[float | None, str] | None:
         years = number(value)
         return years, f"{str(value)[:20]} (years)"
     if key == "valueQuantity":
-        found = quantity(value)
         amount = obj(value).get("value")
         unit = obj(value).get("code") or obj(value).get("unit")
-        said = f"{str(amount)[:20]} {str(unit)[:20]}" if unit is not None else f"{str(amount)[:20]} (years)"
+        if unit is None:
+            return number(amount), f"{str(amount)[:20]} (years)"
+        said = f"{str(amount)[:20]} {str(unit)[:20]}"
+        found = quantity(value)
         if found is None:
             return None, said
-        if unit is None:
-            return found[0], said
         per = _YEARS_PER_UNIT.get(found[1].strip().lower())
         return (found[0] * per if per is not None else None), said
     return None, f"a {key} {str(value)[:40]}"
