@@ -225,6 +225,11 @@ NAME_PATTERNS: tuple[tuple[Agent, tuple[str, ...]], ...] = (
 HEIGHT_LOINC = frozenset({"8302-2"})
 WEIGHT_LOINC = frozenset({"29463-7", "3141-9"})
 BSA_LOINC = frozenset({"8277-6", "3140-1", "3139-3"})
+# LOINC: the patient's age as an Observation records it (a lab interface's "age at collection", an age
+# reported or calculated on a form) [V] against HL7 Terminology's ValueSet
+# v3-LOINCObservationActContextAgeType: 30525-0 Age, 21612-7 Age - Reported, 29553-5 Age calculated.
+# 21611-9 (an estimated age) is left out: an estimate is not held to the birth date.
+AGE_LOINC = frozenset({"30525-0", "21612-7", "29553-5"})
 
 # Diagnoses. ICD-10-CM codes are compared without their dot, by prefix
 # ("C50" matches C50.911); all ICD-10-CM below are [V] against the CMS April 2026 tabular.

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -1095,11 +1095,16 @@ def _drug_verdict(diagnosis: Diagnosis, on: date, pool: ResourcePool) -> Fact[bo
     named = vesicants.named_by_record(record, diagnosis.text, diagnosis.reference, pool)
     window = f"({(on - vesicants.ONSET_WINDOW).isoformat()} or {on.isoformat()})"
     source = "named in the extravasation record"
+    at = vesicants.onset_moment(record)
     if not named.found:
-        named = vesicants.given_at_onset(pool, on)
+        named = vesicants.given_at_onset(pool, on, at)
         source = f"given at the onset {window}"
+        if at is not None and not named.anthracyclines and named.started_after:
+            return _started_after_onset(diagnosis, at, named)
     elif not vesicants.names_an_administration(record, pool):
-        given = vesicants.given_at_onset(pool, on)
+        given = vesicants.given_at_onset(pool, on, at)
+        if at is not None and named.anthracyclines and not given.anthracyclines and given.started_after:
+            return _started_after_onset(diagnosis, at, given)
         contradicted = (
             named.anthracyclines and not named.others and given.others and not given.anthracyclines
         ) or (named.others and not named.anthracyclines and given.anthracyclines and not given.others)
@@ -1147,6 +1152,24 @@ def _drug_verdict(diagnosis: Diagnosis, on: date, pool: ResourcePool) -> Fact[bo
         evidence,
         f"extravasation of a vesicant antineoplastic (T80.810) on {on.isoformat()}, but no drug is named and "
         "no anthracycline or other vesicant is recorded as given on the onset day or the day before",
+    )
+
+
+def _started_after_onset(diagnosis: Diagnosis, at: datetime, given: vesicants.Named) -> Fact[bool]:
+    """I.B.1 when every anthracycline dose of the onset's day window started after the onset: none could
+    have been running when the extravasation is charted, so the record contradicts itself (the onset's time
+    or the doses' is wrong, or a drug not recorded extravasated): unknown, the onset and the doses named."""
+    doses = ", ".join(
+        f"{reference} started {when}" for reference, when in sorted(given.started_after.items())
+    )
+    others = ", ".join(given.others)
+    beside = f" ({others} given before it)" if others else ""
+    return Fact(
+        None,
+        tuple(dict.fromkeys((diagnosis.reference, *sorted(given.started_after), *given.others.values()))),
+        f"extravasation (T80.810) with its onset at {at.isoformat()}, but every anthracycline dose of that "
+        f"day or the day before started after it ({doses}){beside}: the record contradicts itself, so which "
+        "drug extravasated is not known",
     )
 
 

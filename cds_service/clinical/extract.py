@@ -58,7 +58,7 @@ from cds_service.clinical.order_purpose import (
 )
 from cds_service.clinical.other_patients import OtherPatients, other_patients, patient_mismatch
 from cds_service.clinical.outside_doses import outside_doses, unidentified_orders
-from cds_service.clinical.plausibility import Plausibility, the_patient, vital_status
+from cds_service.clinical.plausibility import Plausibility, patient_copies, the_patient, vital_status
 from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
@@ -102,11 +102,12 @@ RESPONDING_POSITIVELY = "II.A.3"
 
 def patient_age(pool: ResourcePool, start: date, plausible: Plausibility | None = None) -> Fact[int]:
     """The age on ``start``; unknown when the birth date cannot give one the record can vouch for
-    (``Plausibility.age_on``: a partial date allowing two ages, a day before birth, no human's age)."""
+    (``Plausibility.age_on``: a partial date allowing two ages, a day before birth, no human's age, copies
+    of the Patient that disagree on it, an age an Observation records that it cannot give)."""
     patient = the_patient(pool)
     if patient is None:
         return Fact(None, (), "no Patient in the data")
-    age, reason = (plausible or Plausibility(patient.get("birthDate"))).age_on(start)
+    age, reason = (plausible or Plausibility.of(pool)).age_on(start)
     return Fact(age, (reference_of(patient),), reason)
 
 
@@ -849,7 +850,7 @@ def extract_facts(
         documented=documented,
         submitted_evidence=submitted_evidence(pool, reference_of(order), start),
         problems=problems,
-        deceased=vital_status(the_patient(pool), start),
+        deceased=vital_status(patient_copies(pool), start),
         set_aside=body.set_aside
         + before_birth
         + tuple(note for _, note in by_then.local_notes)

@@ -7,6 +7,9 @@ criterion or to size a dose. The rules live here, in one place, and the readers 
 
 * the patient's vital status (``vital_status``): recorded as deceased, with or without a date;
 * the age (``Plausibility.age_on``): an order dated before the birth date, or an age no human reached;
+  birth dates that disagree (the copies of the patient's Patient resource the request holds: its
+  versions, copies under several keys), or an age an Observation records that the birth date cannot
+  give (``clinical.stated_ages``), leave every age they disagree on unknown, both named;
 * body measurements (``Plausibility.screen``, asked by ``clinical.bsa``): a height, weight or BSA outside
   what is plausible for the age at the measurement (``BODY_RANGES``, one table naming its source),
   measured before birth, far from the patient's other measurements of the same kind, a lone weight no
@@ -48,6 +51,7 @@ from cds_service.clinical.dates import age_in_years, birth_date_bounds
 from cds_service.clinical.facts import DoseTotal, Fact
 from cds_service.clinical.fhir_read import parse_date
 from cds_service.clinical.limits import MEASUREMENTS_COMPARED
+from cds_service.clinical.stated_ages import StatedAge, stated_ages
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 from cds_service.thresholds import ADULT_AGE
 
@@ -68,6 +72,12 @@ FUTURE_AFTER = timedelta(days=1, hours=14)
 # The oldest verified human age (Jeanne Calment, 122 years; Guinness World Records): an age beyond it is a
 # birth date typed wrong, and "adult" or "pediatric" cannot be read from it.
 OLDEST_HUMAN_YEARS = 122
+
+# How far an age an Observation records may be from the age the birth date gives on the day it was
+# recorded (our choice): an age is written in whole years, rounded down or to the nearest, so a year apart
+# is one record's rounding; more is a wrong birth date or another patient's result.
+AGE_STATED_WITHIN_YEARS = 1.0
+_DAYS_A_YEAR = 365.25
 
 
 # Medians of height (cm) and weight (kg) for age, girls' and boys' (the lower and the higher of the two):
@@ -288,16 +298,30 @@ def written_doses_disagree(reference: str, written: Sequence[tuple[str, float | 
     return f"{reference} writes one dose as {said}, which disagree: which is meant is not known"
 
 
-def vital_status(patient: Resource | None, on: date) -> Fact[bool]:
+def vital_status(patient: Resource | Sequence[Resource] | None, on: date) -> Fact[bool]:
     """Whether the patient is recorded as deceased (``True``), with the reason the card states.
 
     ``deceasedBoolean`` true says the patient is dead as the record stands, so by the order date of any
     order signed now: no approval. A ``deceasedDateTime`` on or before the order date says so with a date;
     one after it (a death after the order was written, or a date in the future) still records the patient
     as deceased, and no order signed on such a record can be approved either. A deceased element that
-    cannot be read is read as deceased, never as alive."""
-    if patient is None:
+    cannot be read is read as deceased, never as alive. Given every copy of the Patient the request holds
+    (``patient_copies``), one that records a death is read whatever the others say, and the reason says
+    they disagree: the order of the copies decides nothing."""
+    copies = [patient] if isinstance(patient, dict) else list(patient or ())
+    if not copies:
         return Fact(False, (), "no Patient in the data")
+    found = sorted(
+        (_vital_status(copy, on) for copy in copies), key=lambda fact: (not fact.value, fact.reason)
+    )
+    dead = found[0]
+    if dead.value and not found[-1].value:
+        others = "another copy of it does not" if len(copies) == 2 else "other copies of it do not"
+        return Fact(True, dead.evidence, f"{dead.reason} ({others})")
+    return dead
+
+
+def _vital_status(patient: Resource, on: date) -> Fact[bool]:
     reference = reference_of(patient)
     flag = patient.get("deceasedBoolean")
     written = patient.get("deceasedDateTime")
@@ -330,29 +354,90 @@ def the_patient(pool: ResourcePool) -> Resource | None:
     return patients[0] if patients else None
 
 
+def patient_copies(pool: ResourcePool) -> list[Resource]:
+    """Every copy of the request's Patient it holds (its versions, the same Patient under several keys),
+    each distinct one once: what the patient's birth date and vital status are read from."""
+    patient = the_patient(pool)
+    if patient is None:
+        return []
+    return pool.copies("Patient", patient["id"]) if isinstance(patient.get("id"), str) else [patient]
+
+
+class _BirthDate(NamedTuple):
+    """The birth date the copies of the Patient give: the days it allows (``bounds``), as the reasons write
+    it, and why the copies disagree ("" when they agree)."""
+
+    bounds: tuple[date, date] | None
+    written: str
+    conflict: str = ""
+    unread: bool = False  # one of the copies' birth dates cannot be read: no day's age is known
+
+
+def _birth_date(birth_date: object, others: Sequence[object]) -> _BirthDate:
+    """One birth date from the copies' own: dates that overlap (``1972`` and ``1972-03-14``) are one date,
+    the narrowest; dates that do not, or one that cannot be read beside one that can, disagree: the days
+    any of them allows, and the conflict named."""
+    given: dict[str, object] = {}
+    for value in (birth_date, *others):
+        if value is not None:
+            given.setdefault(str(value).strip(), value)
+    if len(given) <= 1:
+        return _BirthDate(birth_date_bounds(birth_date), str(birth_date).strip())
+    read = sorted(
+        ((bounds, text) for text, value in given.items() if (bounds := birth_date_bounds(value)) is not None),
+        key=lambda found: (found[0], found[1]),
+    )
+    unread = sorted(text for text, value in given.items() if birth_date_bounds(value) is None)
+    shown = [text for _, text in read] + [repr(text[:40]) for text in unread]
+    if read and not unread and max(b[0] for b, _ in read) <= min(b[1] for b, _ in read):
+        narrowest = min(read, key=lambda found: (found[0][1] - found[0][0], found[1]))
+        return _BirthDate(narrowest[0], narrowest[1])
+    bounds = (read[0][0][0], max(b[1] for b, _ in read)) if read else None
+    conflict = f"the Patient's copies give {len(shown)} birth dates, {', '.join(shown[:-1])} and {shown[-1]}"
+    return _BirthDate(bounds, " or ".join(shown), conflict, bool(unread))
+
+
 class Plausibility:
     """What one patient's record can vouch for: asked by the readers (age, body measurements,
     administrations) so the same rules hold everywhere."""
 
     def __init__(
-        self, birth_date: object = None, amputated: tuple[Amputation, ...] = (), today: date | None = None
+        self,
+        birth_date: object = None,
+        amputated: tuple[Amputation, ...] = (),
+        today: date | None = None,
+        *,
+        other_birth_dates: Sequence[object] = (),
+        stated: Sequence[StatedAge] = (),
     ) -> None:
-        """``today``: the hook's date, past which nothing is measured yet (``after_today``); ``None``: not
-        known here (a reader asked alone, in a test), and no record is held to it."""
-        self._written = birth_date
-        self._bounds = birth_date_bounds(birth_date)
+        """``birth_date`` the Patient's; ``other_birth_dates`` those its other copies give (versions,
+        copies under other keys); ``stated`` the ages Observations record. ``today``: the hook's date, past
+        which nothing is measured yet (``after_today``); ``None``: not known here (a reader asked alone, in
+        a test), and no record is held to it."""
+        born = _birth_date(birth_date, other_birth_dates)
+        self._written, self._bounds, self._birth_conflict = born.written, born.bounds, born.conflict
+        self._birth_unread = born.unread
         self._amputated = amputated
         self._today = today
         self._latest = (
             None if today is None else datetime(today.year, today.month, today.day, tzinfo=UTC) + FUTURE_AFTER
         )
+        self._stated = tuple(stated)
+        self._stated_conflict = self._dated_stated_conflict()
         # age_on by day: asked for every BSA reading near every dose of a long history (growing_on)
         self._ages: dict[date, tuple[int | None, str]] = {}
 
     @classmethod
     def of(cls, pool: ResourcePool, today: date | None = None) -> Plausibility:
-        patient = the_patient(pool)
-        return cls(patient.get("birthDate") if patient is not None else None, amputations(pool), today)
+        copies = patient_copies(pool)
+        written = [copy.get("birthDate") for copy in copies]
+        return cls(
+            written[-1] if written else None,
+            amputations(pool),
+            today,
+            other_birth_dates=written[:-1],
+            stated=stated_ages(pool),
+        )
 
     def after_today(self, when: datetime) -> str:
         """ "after today (2026-11-28)" when a record of ``when`` cannot have happened yet, later than today's
@@ -381,18 +466,70 @@ class Plausibility:
 
     def _age_on(self, day: date) -> tuple[int | None, str]:
         if self._bounds is None:
+            if self._birth_conflict:
+                return None, f"{self._birth_conflict}, none readable: the age is not known"
             return None, "the Patient has no birth date"
         oldest, youngest = age_in_years(self._bounds[0], day), age_in_years(self._bounds[1], day)
-        written, on = str(self._written).strip(), day.isoformat()
+        written, on = self._written, day.isoformat()
         if day < self._bounds[0]:
             return None, f"{on} is before the birth date {written}: the record contradicts itself"
         if youngest < 0:
             return None, f"the birth date {written} may fall after {on}"
         if oldest > OLDEST_HUMAN_YEARS:
             return None, f"the birth date {written} makes the patient {oldest} on {on}: not plausible"
+        if self._birth_conflict and (oldest != youngest or self._birth_unread):
+            ages = f"age {youngest} or {oldest}" if oldest != youngest else f"age {oldest} or not known"
+            return None, f"{self._birth_conflict}: {ages} on {on}, which is right is not known"
         if oldest != youngest:
             return None, f"the birth date {written} allows age {youngest} or {oldest} on {on}"
+        if conflict := self._stated_conflict or self._undated_stated_conflict(day):
+            return None, conflict
+        if self._birth_conflict:
+            return oldest, f"age on {on} (the birth dates {written} agree on it)"
         return oldest, f"age on {on}"
+
+    def _stated_against_birth(self, stated: StatedAge, day: date, *, older_only: bool = False) -> str:
+        """Why the age ``stated`` (recorded for ``day``) cannot be the birth date's then, "" when it can."""
+        if self._bounds is None:
+            return ""
+        if stated.years is None:
+            return (
+                f"{stated.reference} records an age that cannot be read ({stated.said}) beside the birth "
+                f"date {self._written}: the age is not known"
+            )
+        youngest = (day - self._bounds[1]).days / _DAYS_A_YEAR
+        oldest = (day - self._bounds[0]).days / _DAYS_A_YEAR
+        older = stated.years > oldest + AGE_STATED_WITHIN_YEARS
+        if not older and (older_only or stated.years >= youngest - AGE_STATED_WITHIN_YEARS):
+            return ""
+        by_birth = age_in_years(self._bounds[0], day) if day >= self._bounds[0] else 0
+        when = f"on {stated.on.isoformat()}" if stated.on is not None else "undated"
+        return (
+            f"{stated.reference} records age {stated.said} ({when}), the birth date {self._written} gives "
+            f"{by_birth} on {day.isoformat()}: more than {AGE_STATED_WITHIN_YEARS:g} year apart, which is "
+            "right is not known"
+        )
+
+    def _dated_stated_conflict(self) -> str:
+        """The first dated age recorded that the birth date cannot give (oldest first), "" when none."""
+        for stated in self._stated:
+            if (stated.on is not None or stated.years is None) and (
+                why := self._stated_against_birth(stated, stated.on or date.max)
+            ):
+                return why
+        return ""
+
+    def _undated_stated_conflict(self, day: date) -> str:
+        """An undated age recorded that is older than the birth date allows on ``day`` (when it was
+        recorded is not known, but not after the day asked about)."""
+        for stated in self._stated:
+            if (
+                stated.on is None
+                and stated.years is not None
+                and (why := self._stated_against_birth(stated, day, older_only=True))
+            ):
+                return why
+        return ""
 
     def before_birth(self, day: date | None) -> bool:
         """Whether ``day`` is surely before the patient was born (before the earliest day a partial birth
@@ -411,7 +548,7 @@ class Plausibility:
         if day is None:
             return ""
         if self.before_birth(day):
-            return f"dated {day.isoformat()}, before the birth date {str(self._written).strip()}"
+            return f"dated {day.isoformat()}, before the birth date {self._written}"
         if after and day > on:
             return f"dated {day.isoformat()}, after the order of {on.isoformat()} that rests on it"
         # Whatever the order's own date (one written for a later day, or a diagnosis recorded after it): an

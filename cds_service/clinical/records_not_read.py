@@ -42,7 +42,7 @@ from typing import Any
 
 import orjson
 
-from cds_service.clinical import codes, diagnoses, disease_status, ph_status
+from cds_service.clinical import codes, diagnoses, disease_status, ph_status, stated_ages
 from cds_service.clinical.codes import ANTHRACYCLINES, Agent
 from cds_service.clinical.dates import add_months
 from cds_service.clinical.diagnoses import Diagnosis
@@ -76,7 +76,7 @@ READERS: dict[str, str] = {
     "QuestionnaireResponse": "documented answers (clinical.documentation)",
     "Claim": "doses and diagnoses billed (clinical.outside_doses, clinical.diagnoses)",
     "ExplanationOfBenefit": "doses and diagnoses billed (clinical.outside_doses, clinical.diagnoses)",
-    "Observation": "body measures, Ph status, response to therapy, each under its codes",
+    "Observation": "body measures, Ph status, response to therapy, ages recorded, each under its codes",
 }
 # Records about someone else, or that define, describe or carry rather than record the patient's care.
 NOT_THE_PATIENTS_RECORD = frozenset(
@@ -294,6 +294,7 @@ def _observation_read(observation: Resource) -> bool:
         any(s == codes.LOINC and c in _BODY_MEASURES for s, c in codings(observation.get("code")))
         or ph_status.is_read(observation)
         or disease_status.is_read(observation)
+        or stated_ages.is_read(observation)
     )
 
 

@@ -7,7 +7,9 @@ vesicant, so the code alone names no drug. What names it, first to last:
 1. the extravasation record itself: its code text or displays, its notes, its ``evidence`` (a coded
    finding or a reference to the administration);
 2. else the drugs given at the onset: administrations dated on the onset day or the day before (an
-   anthracycline extravasates during its infusion and is noticed then or within hours).
+   anthracycline extravasates during its infusion and is noticed then or within hours). When the onset
+   and a dose both carry a time (on comparable clocks: both with an offset, or neither), a dose started
+   after the onset cannot have extravasated at it and is not given at it (``Named.started_after``).
 
 Anthracyclines are doxorubicin (liposomal too), daunorubicin, epirubicin and idarubicin; mitoxantrone is
 an anthracenedione. Pure: no I/O, no clock.
@@ -18,13 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from cds_service.clinical import codes
 from cds_service.clinical.administrations import administered_on
 from cds_service.clinical.drugs import agent_of, medication_of
-from cds_service.clinical.fhir_read import codings, concept_text, dicts, status_of
+from cds_service.clinical.fhir_read import codings, concept_text, dicts, obj, read_datetime, status_of
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 # "the onset day or the day before" (docs/facts.md "Record integrity")
@@ -53,6 +55,9 @@ class Named:
 
     anthracyclines: dict[str, str] = field(default_factory=dict)  # name -> reference
     others: dict[str, str] = field(default_factory=dict)
+    # Anthracycline doses of the onset's day window started after the onset (its time and theirs known):
+    # reference -> when it started, as written. Not given at the onset, so not in ``anthracyclines``.
+    started_after: dict[str, str] = field(default_factory=dict)
 
     @staticmethod
     def _keep(found: dict[str, str], name: str, reference: str) -> None:
@@ -137,9 +142,43 @@ def names_an_administration(record: Resource | None, pool: ResourcePool) -> bool
     return False
 
 
-def given_at_onset(pool: ResourcePool, onset: date) -> Named:
+def onset_moment(record: Resource | None) -> datetime | None:
+    """The instant an extravasation record dates its onset to, when it writes a time (``onsetDateTime``,
+    else its ``onsetPeriod``'s start): as written, aware when it has an offset."""
+    record = record or {}
+    for written in (record.get("onsetDateTime"), obj(record.get("onsetPeriod")).get("start")):
+        if isinstance(written, str) and len(written.strip()) > 10:
+            return read_datetime(written.strip())
+    return None
+
+
+def _started(administration: Resource) -> tuple[datetime, str] | None:
+    """When an administration started, with a time, and as written; ``None`` when it writes a day only."""
+    for written in (
+        administration.get("effectiveDateTime"),
+        administration.get("effectiveTimeDateTime"),
+        obj(administration.get("effectivePeriod")).get("start"),
+        obj(administration.get("effectiveTimePeriod")).get("start"),
+    ):
+        if isinstance(written, str) and len(written.strip()) > 10:
+            moment = read_datetime(written.strip())
+            return (moment, written.strip()[:40]) if moment is not None else None
+    return None
+
+
+def _after(started: datetime, onset: datetime) -> bool:
+    """Whether a dose started after the onset: compared only on one clock (both with an offset, or both
+    without one: a time with no offset beside one with an offset could be hours either way)."""
+    if (started.tzinfo is None) != (onset.tzinfo is None):
+        return False
+    return started > onset
+
+
+def given_at_onset(pool: ResourcePool, onset: date, at: datetime | None = None) -> Named:
     """The anthracyclines and other vesicants administered on the onset day or the day before (any
-    status but not-done / entered-in-error: an infusion that extravasated is often charted as stopped)."""
+    status but not-done / entered-in-error: an infusion that extravasated is often charted as stopped).
+    With the onset's time ``at``, a dose started after it did not extravasate at it: left out, an
+    anthracycline one named in ``started_after``."""
     named = Named()
     for administration in pool.of_type("MedicationAdministration"):
         if administration.get("wasNotGiven") is True or administration.get("notGiven") is True:
@@ -147,6 +186,14 @@ def given_at_onset(pool: ResourcePool, onset: date) -> Named:
         if status_of(administration) in _NOT_GIVEN:
             continue
         when = administered_on(administration)
-        if when is not None and onset - ONSET_WINDOW <= when <= onset:
-            named.add_drug(administration, pool)
+        if when is None or not onset - ONSET_WINDOW <= when <= onset:
+            continue
+        started = _started(administration) if at is not None else None
+        if at is not None and started is not None and _after(started[0], at):
+            later = Named()
+            later.add_drug(administration, pool)
+            if later.anthracyclines:
+                named.started_after[reference_of(administration)] = started[1]
+            continue
+        named.add_drug(administration, pool)
     return named

@@ -38,9 +38,13 @@ def reference_of(resource: Resource) -> str:
 
 @dataclass
 class ResourcePool:
-    """Resources by type, deduplicated by ``Type/id``; the later copy of a resource wins."""
+    """Resources by type, deduplicated by ``Type/id``; the later copy of a resource wins where one copy is
+    read (``get``, ``of_type``), and every distinct copy sent is kept for the readers that must hear them all
+    (``copies``: a Patient's versions, or the same Patient under two prefetch keys, may disagree)."""
 
     _by_type: dict[str, dict[str, Resource]] = field(default_factory=dict)
+    # (Type, id) -> the distinct copies sent before the one indexed, in the order they came
+    _earlier: dict[tuple[str, str], list[Resource]] = field(default_factory=dict)
     _by_full_url: dict[str, Resource] = field(default_factory=dict)
     _anonymous: int = 0
     _draft_keys: set[tuple[str, str]] = field(default_factory=set)
@@ -129,6 +133,9 @@ class ResourcePool:
         by_id = self._by_type.get(rtype)
         if by_id is None:
             by_id = self._by_type[rtype] = {}
+        before = by_id.get(rid)
+        if before is not None and before is not item and before != item:
+            self._earlier.setdefault((rtype, rid), []).append(before)
         by_id[rid] = item
         added.append(item)
 
@@ -162,6 +169,14 @@ class ResourcePool:
 
     def get(self, rtype: str, rid: str) -> Resource | None:
         return self._by_type.get(rtype, {}).get(rid)
+
+    def copies(self, rtype: str, rid: str) -> list[Resource]:
+        """Every distinct copy of ``Type/id`` sent (versions of it, or copies under several keys), in the
+        order they came; the one ``get`` gives is the last."""
+        found = self.get(rtype, rid)
+        if found is None:
+            return []
+        return [*self._earlier.get((rtype, rid), ()), found]
 
     def types(self) -> Iterator[str]:
         return iter(self._by_type)

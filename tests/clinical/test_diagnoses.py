@@ -237,6 +237,50 @@ def test_a_condition_that_names_the_drug_decides() -> None:
     assert extravasation(by_evidence, vincristine, stopped).value is False
 
 
+def test_an_onset_before_every_anthracycline_dose_of_its_day_contradicts_the_record() -> None:
+    """docs/facts.md "An extravasation before its infusion": the onset and the doses both carry times; a dose
+    started after the onset cannot have extravasated at it, so when every anthracycline dose of the onset's
+    day window started after it, I.B.1 is unknown, the onset and the doses named."""
+    onset = condition("x", "T80.810A", onset="2026-10-03T08:30:00-05:00")
+    later = administration("dox", DOXORUBICIN, "2026-10-03T13:00:00-05:00", (60, "mg/m2"))
+    found = extravasation(onset, later)
+    assert found.value is None
+    assert found.evidence == ("Condition/x", "MedicationAdministration/dox")
+    assert found.reason == (
+        "extravasation (T80.810) with its onset at 2026-10-03T08:30:00-05:00, but every anthracycline dose "
+        "of that day or the day before started after it (MedicationAdministration/dox started "
+        "2026-10-03T13:00:00-05:00): the record contradicts itself, so which drug extravasated is not known"
+    )
+    # the record naming doxorubicin does not settle it either: the doxorubicin it names started after
+    assert (
+        extravasation(
+            named("x", "T80.810A", "Doxorubicin extravasation", onset=onset["onsetDateTime"]), later
+        ).value
+        is None
+    )
+    # a dose of the day before, or one started before the onset the same day, could have been running
+    day_before = administration("d1", DOXORUBICIN, "2026-10-02T13:00:00-05:00", (60, "mg/m2"))
+    assert extravasation(onset, later, day_before).value is True
+    earlier = administration("d0", DOXORUBICIN, "2026-10-03T07:45:00-05:00", (60, "mg/m2"))
+    assert extravasation(onset, earlier).value is True
+    # a vesicant started after the onset did not extravasate at it either: the doxorubicin before it did
+    vincristine = administration("v", VINCRISTINE, "2026-10-03T09:00:00-05:00", (2, "mg"))
+    assert extravasation(onset, earlier, vincristine).value is True
+
+
+def test_date_only_records_and_times_on_different_clocks_keep_the_day_window() -> None:
+    later = administration("dox", DOXORUBICIN, "2026-10-03T13:00:00-05:00", (60, "mg/m2"))
+    assert extravasation(condition("x", "T80.810A", onset="2026-10-03"), later).value is True
+    undated_dose = administration("dox", DOXORUBICIN, "2026-10-03", (60, "mg/m2"))
+    assert (
+        extravasation(condition("x", "T80.810A", onset="2026-10-03T08:30:00-05:00"), undated_dose).value
+        is True
+    )
+    # an onset with no offset beside a dose with one: which came first is not known, so not compared
+    local = condition("x", "T80.810A", onset="2026-10-03T08:30:00")
+    assert extravasation(local, later).value is True
+
+
 def test_a_condition_the_administrations_at_the_onset_contradict_is_unknown() -> None:
     """Not plausible is not a fact: the Condition says doxorubicin, but only vinorelbine was given at the
     onset (and no anthracycline for years): the record and the MAR conflict, never met on the words."""

@@ -413,3 +413,124 @@ def test_a_record_dated_after_today_conflicts_whatever_the_orders_date() -> None
     assert plausible.dated_conflict(date(2026, 11, 29), ahead) == ""
     assert "after the order of 2026-11-28" in plausible.dated_conflict(date(2026, 11, 29), ON)
     assert Plausibility("1972-03-15").dated_conflict(date(2026, 12, 5), ahead) == ""
+
+
+# Copies of the Patient and ages recorded (docs/facts.md "Copies of the Patient that disagree", "An age
+# recorded against the birth date")
+
+TODAY = date(2026, 12, 7)
+
+
+def _copy(birth: str | None, version: str, **more: object) -> dict[str, object]:
+    found = {**patient(birth), "meta": {"versionId": version}, **more}
+    return found
+
+
+@pytest.mark.parametrize("order", [0, 1])
+def test_copies_of_the_patient_with_birth_dates_that_disagree_leave_the_age_unknown(order: int) -> None:
+    copies = [_copy("1972-03-14", "3"), _copy("2012-03-14", "4")]
+    if order:
+        copies.reverse()
+    age, why = Plausibility.of(pool_of(*copies)).age_on(TODAY)
+    assert age is None
+    assert why == (
+        "the Patient's copies give 2 birth dates, 1972-03-14 and 2012-03-14: age 14 or 54 on 2026-12-07, "
+        "which is right is not known"
+    )
+    # an administration before the earliest of them is before birth, whichever copy is right
+    plausible = Plausibility.of(pool_of(*copies))
+    assert plausible.before_birth(date(1970, 1, 1)) and not plausible.before_birth(date(2000, 1, 1))
+
+
+def test_copies_of_the_patient_that_agree_give_its_age() -> None:
+    # the same date, and a year-only date the full one falls in, are one birth date: the narrowest read
+    same = Plausibility.of(pool_of(_copy("1972-03-14", "3"), _copy("1972-03-14", "4", gender="male")))
+    assert same.age_on(TODAY) == (54, "age on 2026-12-07")
+    partial = Plausibility.of(pool_of(_copy("1972-03-14", "3"), _copy("1972", "4")))
+    assert partial.age_on(TODAY) == (54, "age on 2026-12-07")
+    # two dates a day apart give one age far from either birthday: known there, and said to agree
+    close = Plausibility.of(pool_of(_copy("1972-03-14", "3"), _copy("1972-03-15", "4")))
+    assert close.age_on(TODAY) == (
+        54,
+        "age on 2026-12-07 (the birth dates 1972-03-14 or 1972-03-15 agree on it)",
+    )
+    assert close.age_on(date(2026, 3, 14))[0] is None  # 53 or 54 that day
+    # a copy with no birth date says nothing against the others
+    assert Plausibility.of(pool_of(_copy(None, "3"), _copy("1972-03-14", "4"))).age_on(TODAY)[0] == 54
+
+
+def test_a_birth_date_that_cannot_be_read_beside_one_that_can_leaves_the_age_unknown() -> None:
+    age, why = Plausibility.of(pool_of(_copy("1972-03-14", "3"), _copy("14/03/1972", "4"))).age_on(TODAY)
+    assert age is None
+    assert why.startswith("the Patient's copies give 2 birth dates, 1972-03-14 and '14/03/1972'")
+
+
+@pytest.mark.parametrize("order", [0, 1])
+def test_a_death_one_copy_records_is_read_whatever_the_others_say(order: int) -> None:
+    copies = [_copy("1972-03-14", "3", deceasedDateTime="2026-11-01"), _copy("1972-03-14", "4")]
+    if order:
+        copies.reverse()
+    found = vital_status(copies, TODAY)
+    assert found.value is True
+    assert found.reason == (
+        "the Patient is recorded as deceased on 2026-11-01, on or before the order date 2026-12-07 "
+        "(another copy of it does not)"
+    )
+    assert vital_status([_copy("1972-03-14", "3"), _copy("1972-03-14", "4")], TODAY).value is False
+    assert vital_status([], TODAY).value is False
+
+
+def _stated(rid: str, on: str | None, value: dict[str, object]) -> dict[str, object]:
+    found = {
+        "resourceType": "Observation",
+        "id": rid,
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "30525-0"}]},
+        "subject": {"reference": "Patient/p"},
+        **value,
+    }
+    if on is not None:
+        found["effectiveDateTime"] = on
+    return found
+
+
+def test_an_age_recorded_more_than_a_year_from_the_birth_dates_leaves_the_age_unknown() -> None:
+    fifteen = _stated("obs-age", "2026-11-20T08:00:00-05:00", {"valueQuantity": {"value": 15, "code": "a"}})
+    age, why = Plausibility.of(pool_of(patient("2007-10-01"), fifteen)).age_on(TODAY)
+    assert age is None
+    assert why == (
+        "Observation/obs-age records age 15 a (on 2026-11-20), the birth date 2007-10-01 gives 19 on "
+        "2026-11-20: more than 1 year apart, which is right is not known"
+    )
+    # every day's age, not only the order's: the birth date itself is in question
+    assert Plausibility.of(pool_of(patient("2007-10-01"), fifteen)).age_on(date(2026, 1, 1))[0] is None
+
+
+@pytest.mark.parametrize(
+    ("on", "value"),
+    [
+        ("2026-09-30", {"valueInteger": 18}),  # 18.99 written in whole years, rounded down
+        ("2026-09-30", {"valueInteger": 19}),  # ... or to the nearest
+        ("2020-11-20", {"valueInteger": 13}),  # an age recorded years ago, for then
+        ("2026-11-20", {"valueQuantity": {"value": 230, "code": "mo"}}),  # 19 years 2 months, in months
+        (None, {"valueInteger": 15}),  # undated: younger than now is any earlier day's age
+    ],
+)
+def test_an_age_recorded_that_the_birth_date_gives_is_no_conflict(
+    on: str | None, value: dict[str, object]
+) -> None:
+    found = Plausibility.of(pool_of(patient("2007-10-01"), _stated("a", on, value))).age_on(TODAY)
+    assert found == (19, "age on 2026-12-07")
+
+
+def test_an_undated_age_older_than_the_birth_date_allows_or_one_not_read_leaves_the_age_unknown() -> None:
+    older = _stated("a", None, {"valueInteger": 25})
+    age, why = Plausibility.of(pool_of(patient("2007-10-01"), older)).age_on(TODAY)
+    assert age is None and "records age 25 (years) (undated)" in why
+    unread = _stated("a", "2026-11-20", {"valueString": "fifteen"})
+    age, why = Plausibility.of(pool_of(patient("2007-10-01"), unread)).age_on(TODAY)
+    assert age is None
+    assert why == (
+        "Observation/a records an age that cannot be read (a valueString fifteen) beside the birth date "
+        "2007-10-01: the age is not known"
+    )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from cds_service.clinical import vesicants
 from tests.clinical.builders import DOXORUBICIN, administration, pool_of
@@ -47,3 +47,27 @@ def test_the_record_names_the_drug_in_text_notes_or_evidence() -> None:
     named = vesicants.named_by_record(record, "extravasation of vesicant", "Condition/x", pool_of(record))
     assert set(named.anthracyclines) == {"idarubicin", "adriamycin"}
     assert not named.others
+
+
+def test_with_the_onsets_time_a_dose_started_after_it_is_not_given_at_it() -> None:
+    at = datetime.fromisoformat("2026-10-03T08:30:00-05:00")
+    before = administration("a", DOXORUBICIN, "2026-10-03T07:00:00-05:00", (60, "mg/m2"))
+    after = administration("b", DOXORUBICIN, "2026-10-03T13:00:00-05:00", (60, "mg/m2"))
+    vinca = administration("v", drug("L01CA02", "Vincristine"), "2026-10-03T09:00:00-05:00", (1.4, "mg/m2"))
+    found = vesicants.given_at_onset(pool_of(before, after, vinca), ONSET, at)
+    assert found.anthracyclines == {"doxorubicin": "MedicationAdministration/a"}
+    assert not found.others
+    assert found.started_after == {"MedicationAdministration/b": "2026-10-03T13:00:00-05:00"}
+    # without the onset's time, the day window alone
+    assert set(vesicants.given_at_onset(pool_of(before, after, vinca), ONSET).others) == {"vincristine"}
+
+
+def test_the_onsets_time_is_read_from_its_date_time_or_period_start() -> None:
+    assert vesicants.onset_moment({"onsetDateTime": "2026-10-03T08:30:00Z"}) == datetime.fromisoformat(
+        "2026-10-03T08:30:00+00:00"
+    )
+    assert vesicants.onset_moment({"onsetPeriod": {"start": "2026-10-03T08:30:00"}}) == datetime(
+        2026, 10, 3, 8, 30
+    )
+    assert vesicants.onset_moment({"onsetDateTime": "2026-10-03"}) is None
+    assert vesicants.onset_moment(None) is None

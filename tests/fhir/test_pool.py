@@ -104,3 +104,17 @@ def test_the_same_draft_order_sent_twice_is_one_order() -> None:
     assert pool.draft_orders == [first]
     assert pool.get("MedicationRequest", "dex") is first
     assert pool.problems == ["context.draftOrders: MedicationRequest sent twice, the first copy used"]
+
+
+def test_every_distinct_copy_of_a_resource_is_kept_the_last_one_read() -> None:
+    pool = ResourcePool()
+    first = {"resourceType": "Patient", "id": "p", "birthDate": "1972-03-14", "meta": {"versionId": "3"}}
+    second = {"resourceType": "Patient", "id": "p", "birthDate": "2012-03-14", "meta": {"versionId": "4"}}
+    pool.add({"resourceType": "Bundle", "entry": [{"resource": first}, {"resource": second}]})
+    pool.add(dict(second))  # the same copy again, under another key: not another copy
+    assert pool.get("Patient", "p") == second
+    assert pool.copies("Patient", "p") == [first, second]
+    assert pool.copies("Patient", "q") == []
+    lone = ResourcePool()
+    lone.add(first)
+    assert lone.copies("Patient", "p") == [first]
