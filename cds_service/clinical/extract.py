@@ -441,6 +441,10 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
             for reference, why in _unknown_drug_orders(record)
         ]
         + named_but_not_read(pool, ANTHRACYCLINES, activities)
+        + [
+            Dose(ref, Agent.DOXORUBICIN, None, None, planned=True, note=f"{why}: its doses are unknown")
+            for ref, why in _records_not_read(record).orders()
+        ]
         + list(others.to_come)
         + [
             Dose(u.reference, u.agent, None, None, planned=True, note=f"it {u.why}: its doses are unknown")
@@ -638,6 +642,24 @@ def extract_facts(
                 "not known",
             )
         )
+    # Not read is not absent: a request no reader reads as a medication order that names doxorubicin (an
+    # infusion plan's ServiceRequest, a RequestGroup) leaves "no doxorubicin order" unread beside it
+    not_read_as_orders = _records_not_read(record).orders()
+    if doxorubicin.concurrent.value is False and not_read_as_orders:
+        concurrent = doxorubicin.concurrent
+        doxorubicin = doxorubicin._replace(
+            concurrent=Fact(
+                False,
+                concurrent.evidence,
+                concurrent.reason
+                + "".join(
+                    f"; {ref}: {why}, an order the service does not read as a medication order: whether "
+                    "doxorubicin goes on is unknown"
+                    for ref, why in not_read_as_orders
+                ),
+                tuple(dict.fromkeys((*concurrent.unread, *(ref for ref, _why in not_read_as_orders)))),
+            )
+        )
     unknown_drug_orders = _unknown_drug_orders(record)
     if doxorubicin.concurrent.value is False and unknown_drug_orders:
         concurrent = doxorubicin.concurrent
@@ -646,7 +668,7 @@ def extract_facts(
                 False,
                 concurrent.evidence,
                 concurrent.reason + "".join(f"; {ref}: {why}" for ref, why in unknown_drug_orders),
-                tuple(ref for ref, _why in unknown_drug_orders),
+                tuple(dict.fromkeys((*concurrent.unread, *(ref for ref, _why in unknown_drug_orders)))),
             )
         )
 
