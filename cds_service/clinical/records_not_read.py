@@ -17,6 +17,15 @@ record (``Fact.unread``, ``policy.not_read``); a fact they found ``True`` stays 
 - Oncology or hematology, by a specialty code or in words, in a record of the 12 months before the order
   (or one whose period covers it): named beside the consultation, which is unknown already when no
   referral is read (``Sweep.consultation``).
+- Doxorubicin (or the word "anthracycline") in a request still in force that no reader reads as a
+  medication order (a ServiceRequest for an infusion plan, a RequestGroup, a Task): an order not read, so
+  "no doxorubicin order" is unknown beside it (``Sweep.orders``; docs/facts.md "An order not read as one").
+
+A record of a type a reader reads is read by it for its own fact only: it is swept for the others
+(``PARTLY_READ``, docs/facts.md "Records read for other facts"): a Procedure for diagnoses (the biopsy
+whose reason and outcome are the Hodgkin lymphoma), a ServiceRequest for diagnoses and as an order, a
+Condition's ``evidence`` for diagnoses. An attachment's data is read as words when it is text (a
+DocumentReference's treatment summary: docs/facts.md "A document's own words").
 
 A reference to a Condition or a MedicationAdministration the record sent does not hold (from a swept record,
 or the ``reasonReference`` / ``addresses`` of a record that is read) is a sign the read of that type is
