@@ -289,8 +289,10 @@ def _attached_words(attachment: dict[str, Any], room: int) -> str:
     data, kind = attachment.get("data"), attachment.get("contentType")
     if not isinstance(data, str) or not isinstance(kind, str) or not _TEXT_CONTENT.match(kind) or room <= 0:
         return ""
-    # base64: 4 characters for 3 bytes; a UTF-8 character is at most 4 bytes (line breaks dropped)
-    cut = "".join(data[: 4 * (4 * (room + 1) // 3 + 1) * 2].split())[: 4 * (4 * (room + 1) // 3 + 1)]
+    # the base64 of ``room`` + 1 characters: 4 characters for 3 bytes, a UTF-8 character 4 bytes at most
+    # (line breaks, which base64 allows, dropped first)
+    most = 4 * (4 * (room + 1) // 3 + 1)
+    cut = "".join(data[: 2 * most].split())[:most]
     cut = cut[: len(cut) - len(cut) % 4]
     try:
         raw = base64.b64decode(cut, validate=False)
@@ -557,8 +559,9 @@ def sweep(pool: ResourcePool) -> Sweep:
 
 
 def _walked(resource: Resource, pool: ResourcePool) -> _Record:
+    """A record walked for what the sweep reads it for: a type a reader reads, for the rest alone."""
     kind = str(resource.get("resourceType"))
-    if kind in READERS and kind != "Observation":
+    if kind in PARTLY_READ:
         swept_for, elements = PARTLY_READ[kind]
         return _walk(resource, pool, elements, swept_for)
     return _walk(resource, pool)

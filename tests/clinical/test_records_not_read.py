@@ -553,3 +553,19 @@ def test_a_request_no_longer_in_force_or_naming_no_doxorubicin_leaves_concurrenc
 def test_a_doxorubicin_order_read_stays_concurrent_beside_a_request_not_read() -> None:
     facts = facts_of(INFUSION_PLAN)
     assert (facts.concurrent_doxorubicin.value, facts.concurrent_doxorubicin.unread) == (True, ())
+
+
+def test_a_record_read_for_other_facts_cut_short_bears_only_on_what_it_is_swept_for() -> None:
+    huge = {**BIOPSY, "extension": [{"url": "x", "valueString": "note"} for _ in range(ELEMENTS_SWEPT.value)]}
+    facts = facts_of(huge, birth="1970-01-01")
+    assert facts.hodgkin_lymphoma.unread == ("Procedure/biopsy",)
+    assert "more than 5000 elements" in facts.hodgkin_lymphoma.reason
+    # a Procedure is read for its doses: the sweep adds no unknown part, nor names it beside a consultation
+    assert facts.cumulative_doxorubicin.unknown_parts == 0
+    assert facts.consult_oncologist.unread == ()
+
+
+def test_a_text_attachment_in_any_utf_8_is_read() -> None:
+    summary = _document("Antécédents : DOXOrubicine… doxorubicin 60 mg/m² x 4 (2025)")
+    doses = swept.sweep(pool_of(summary)).doses(ORDER_DATE)
+    assert [(d.reference, d.agent) for d in doses] == [("DocumentReference/outside", Agent.DOXORUBICIN)]
