@@ -627,6 +627,7 @@ def extract_facts(
             set_aside=tuple(note for agent, note in read.set_aside if agent is Agent.DOXORUBICIN),
             unsettled=tuple((u.reference, u.why) for u in read.unsettled if u.agent is Agent.DOXORUBICIN),
             planned_only=_planned_in_care_plans(doses.to_come),
+            requests_not_read=tuple(_records_not_read(record).orders()),
         ),
     )
     past_ceiling = summed.planned_doxorubicin.past_ceiling
@@ -640,24 +641,6 @@ def extract_facts(
                 last.evidence,
                 f"{', '.join(past_ceiling)} plans doxorubicin past the lifetime ceiling: its last dose is "
                 "not known",
-            )
-        )
-    # Not read is not absent: a request no reader reads as a medication order that names doxorubicin (an
-    # infusion plan's ServiceRequest, a RequestGroup) leaves "no doxorubicin order" unread beside it
-    not_read_as_orders = _records_not_read(record).orders()
-    if doxorubicin.concurrent.value is False and not_read_as_orders:
-        concurrent = doxorubicin.concurrent
-        doxorubicin = doxorubicin._replace(
-            concurrent=Fact(
-                False,
-                concurrent.evidence,
-                concurrent.reason
-                + "".join(
-                    f"; {ref}: {why}, an order the service does not read as a medication order: whether "
-                    "doxorubicin goes on is unknown"
-                    for ref, why in not_read_as_orders
-                ),
-                tuple(dict.fromkeys((*concurrent.unread, *(ref for ref, _why in not_read_as_orders)))),
             )
         )
     unknown_drug_orders = _unknown_drug_orders(record)

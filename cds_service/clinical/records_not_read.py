@@ -485,14 +485,14 @@ class Sweep:
         RequestGroup, a Task): an order of it the service does not read, so whether doxorubicin goes on is
         unknown beside it, never "no order" (docs/facts.md "An order not read as one")."""
         found = [
-            (record.reference, f"{_a(record.kind)} in force ({record.status or 'no status'}) {said}")
+            (record.reference, f"({record.status or 'no status'}) {said}")
             for record in self._for(ORDERS)
             if record.kind in _REQUESTS
             and record.status not in _NOT_IN_FORCE
             and (said := _names_doxorubicin(record))
         ]
         found += [
-            (ref, f"{_a(kind)}, {why}: it could order doxorubicin")
+            (ref, f"({_a(kind)}, {why}) could order doxorubicin")
             for ref, kind, why in self._cut(ORDERS)
             if kind in _REQUESTS
         ]
@@ -504,23 +504,23 @@ def _names_doxorubicin(record: _Record) -> str:
     for concept in record.concepts:
         text = concept_text(concept)
         if agent_of_concept(concept) is Agent.DOXORUBICIN or Agent.DOXORUBICIN in named_in_words(text):
-            return f"names {_snippet(concept)}"
+            return f"names {_snippet(concept, 40)}"
     for words in record.words:
         if Agent.DOXORUBICIN in named_in_words(words):
-            return f"names {_around(words, Agent.DOXORUBICIN.value)!r}"
+            return f"names {_around(words, Agent.DOXORUBICIN.value, 40)!r}"
         if _ANTHRACYCLINE_WORD in words:
-            return f"names {_around(words, _ANTHRACYCLINE_WORD)!r}"
+            return f"names {_around(words, _ANTHRACYCLINE_WORD, 40)!r}"
     return ""
 
 
-def _around(words: str, name: str) -> str:
-    """The 80 characters of ``words`` that show ``name`` (their first 80 when they show it, or do not hold
-    it as written: a brand name), for a reason to quote."""
+def _around(words: str, name: str, width: int = 80) -> str:
+    """The ``width`` characters of ``words`` that show ``name`` (their first when they show it, or do not
+    hold it as written: a brand name), for a reason to quote."""
     at = words.find(name)
-    if at < 0 or at + len(name) <= 80:
-        return words[:80]
-    start = max(0, at - 30)
-    return f"...{words[start : start + 77]}"
+    if at < 0 or at + len(name) <= width:
+        return words[:width]
+    start = max(0, at - width // 3)
+    return f"...{words[start : start + width - 3]}"
 
 
 def _partly_swept(resource: Resource) -> bool:
@@ -567,9 +567,9 @@ def _walked(resource: Resource, pool: ResourcePool) -> _Record:
     return _walk(resource, pool)
 
 
-def _snippet(concept: dict[str, Any]) -> str:
+def _snippet(concept: dict[str, Any], width: int = 80) -> str:
     written = ", ".join(code for _system, code in codings(concept))
-    text = concept_text(concept)[:80]
+    text = concept_text(concept)[:width]
     return f"{written} {text!r}".strip() if written else repr(text)
 
 

@@ -263,9 +263,10 @@ def cases() -> list[RecordCase]:
             ),
             both(set_condition(HEPATOBLASTOMA, "Hepatoblastoma"), evidence("Hepatoblastoma, fetal type")),
         ),
-        # Continuation (II.A): doxorubicin goes on only on the infusion plan's active ServiceRequest, no
-        # medication order for it yet. Denied before on II.A.2 ("no draft doxorubicin order"): an order the
-        # service does not read as one, so whether doxorubicin goes on is unknown
+        # Continuation (II.A), the response documented: doxorubicin goes on only on the infusion plan's
+        # active ServiceRequest, no medication order for it yet. Denied before on II.A.2 ("no draft
+        # doxorubicin order"): an order the service does not read as one, so whether doxorubicin goes on is
+        # unknown
         RecordCase(
             Case(
                 "2.2-not-read-pend-continuation-doxorubicin-only-on-an-infusion-plan-request",
@@ -273,7 +274,12 @@ def cases() -> list[RecordCase]:
                     "pend",
                     "II.A",
                     criteria={"II.A.2": U, "II.A.3": M},
-                    reasons={"II.A.2": ["ServiceRequest/infusion-plan", "not read as a medication order"]},
+                    reasons={
+                        "II.A.2": [
+                            "ServiceRequest/infusion-plan (active) names 3639",
+                            "not read as a medication order",
+                        ]
+                    },
                 ),
                 prior_dexrazoxane=True,
                 documented={"II.A.3": True},

@@ -521,8 +521,8 @@ def test_a_request_naming_doxorubicin_not_read_as_an_order_leaves_concurrency_un
         None,
         ("ServiceRequest/plan",),
     )
-    assert "ServiceRequest/plan: a ServiceRequest in force (active) names 3639" in concurrent.reason
-    assert "an order the service does not read as a medication order" in concurrent.reason
+    assert "ServiceRequest/plan (active) names 3639" in concurrent.reason
+    assert "not read as a medication order; none is signed or active" in concurrent.reason
     # its doses to come are an unknown part of the planned total, none of the total given
     facts = concurrent_facts(INFUSION_PLAN)
     assert (facts.planned_doxorubicin.unknown_parts, facts.cumulative_doxorubicin.unknown_parts) == (1, 0)

@@ -5,6 +5,7 @@ from datetime import date
 from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.facts import ClinicalFacts
 from cds_service.clinical.orders import dexrazoxane_orders
+from cds_service.clinical.therapy import concurrent_doxorubicin
 from cds_service.fhir.pool import ResourcePool
 from tests.clinical.builders import (
     DEXRAZOXANE,
@@ -325,3 +326,24 @@ def test_a_plan_past_the_lifetime_ceiling_dates_no_last_dose() -> None:
     planned = facts_of(pool_of(patient(), drafts=[dex, ten]))
     assert planned.planned_doxorubicin.value == 500
     assert planned.last_planned_doxorubicin_date.value is not None
+
+
+def test_a_request_not_read_as_an_order_leaves_no_doxorubicin_order_unread_beside_it() -> None:
+    requests = (("ServiceRequest/plan", "(active) names 3639 'doxorubicin 50 mg/m2'"),)
+    found = concurrent_doxorubicin((), (), None, start=date(2026, 12, 10), requests_not_read=requests)
+    concurrent = found.concurrent
+    assert (concurrent.value, concurrent.settled, concurrent.unread) == (
+        False,
+        None,
+        ("ServiceRequest/plan",),
+    )
+    assert concurrent.reason.startswith(
+        "ServiceRequest/plan (active) names 3639 'doxorubicin 50 mg/m2': not read"
+    )
+    # a plan scheduled in a CarePlan keeps its own reading (unknown, the plan named)
+    planned = concurrent_doxorubicin(
+        (), (), None, start=date(2026, 12, 10), planned_only=("CarePlan/p",), requests_not_read=requests
+    ).concurrent
+    assert (planned.value, planned.evidence) == (None, ("CarePlan/p",))
+    # with none, no order is no concurrent doxorubicin
+    assert concurrent_doxorubicin((), (), None, start=date(2026, 12, 10)).concurrent.settled is False
