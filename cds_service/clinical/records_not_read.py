@@ -100,12 +100,21 @@ _EVERY_BEARING = frozenset({DIAGNOSES, DOSES, CONSULTATION, ORDERS})
 # reasonReference, outcome: the biopsy that made the diagnosis); a ServiceRequest for a referral or planned
 # radiation, never as an order of a drug (an infusion plan's orderDetail "doxorubicin") nor for its reasons;
 # a Condition for its code, never for the evidence it cites (a placeholder C80.1 whose evidence is the
-# tumour board's "neuroblastoma"). Only a current Condition with evidence is swept (``_partly_swept``).
+# tumour board's "neuroblastoma"). A CarePlan is read for the regimen it plans, never for the cancer it
+# treats. A medication order is read for its reasons only when it is signed in the hook; a statement of a
+# medication never: their reasons (the active doxorubicin order "for Hodgkin lymphoma") are swept. Only a
+# record holding what is swept is (``_partly_swept``): a current Condition with evidence, an order or a
+# statement with a reason, one not signed here.
+_REASONS = ("reasonCode", "reasonCodeableConcept", "reasonReference")
 PARTLY_READ: dict[str, tuple[frozenset[str], tuple[str, ...] | None]] = {
     "Procedure": (frozenset({DIAGNOSES}), None),
     "ServiceRequest": (frozenset({DIAGNOSES, ORDERS}), None),
     "ReferralRequest": (frozenset({DIAGNOSES}), None),
     "Condition": (frozenset({DIAGNOSES}), ("evidence",)),
+    "CarePlan": (frozenset({DIAGNOSES}), None),
+    "MedicationRequest": (frozenset({DIAGNOSES}), _REASONS),
+    "MedicationOrder": (frozenset({DIAGNOSES}), _REASONS),
+    "MedicationStatement": (frozenset({DIAGNOSES}), _REASONS),
 }
 # Records about someone else, or that define, describe or carry rather than record the patient's care.
 NOT_THE_PATIENTS_RECORD = frozenset(
@@ -315,7 +324,8 @@ def _walk(
     elements, characters, cut_short = ELEMENTS_SWEPT.value, 0, ""
     walked: Any = resource
     if elements_walked is not None:
-        walked = [resource[key] for key in elements_walked if key in resource]
+        elements_walked = tuple(key for key in elements_walked if key in resource)
+        walked = [resource[key] for key in elements_walked]
     stack: list[Any] = [walked]
     while stack:
         node = stack.pop()
@@ -523,18 +533,24 @@ def _around(words: str, name: str, width: int = 80) -> str:
     return f"...{words[start : start + width - 3]}"
 
 
-def _partly_swept(resource: Resource) -> bool:
+def _partly_swept(resource: Resource, signed: set[int]) -> bool:
     """Whether a record of a type ``PARTLY_READ`` holds anything the sweep reads it for: a Condition only
-    when it counts (current, not refuted) and cites evidence."""
-    if resource.get("resourceType") != "Condition":
+    when it counts (current, not refuted) and cites evidence; an order or a statement only when it gives a
+    reason and is not signed in the hook (``signed``: its reasons are read)."""
+    kind = resource.get("resourceType")
+    if kind == "Condition":
+        return bool(resource.get("evidence")) and diagnoses.condition_counts(resource)
+    _swept_for, elements = PARTLY_READ[str(kind)]
+    if elements is None:
         return True
-    return bool(resource.get("evidence")) and diagnoses.condition_counts(resource)
+    return id(resource) not in signed and any(resource.get(key) for key in elements)
 
 
 def sweep(pool: ResourcePool) -> Sweep:
     """The records of ``pool`` no reader reads, walked once (``RecordIndex`` keeps it for the request)."""
     candidates: list[Resource] = []
     referring: list[_Record] = []
+    signed = {id(order) for order in diagnoses.signed_orders(pool)}
     for kind in pool.types():
         if kind in NOT_THE_PATIENTS_RECORD:
             continue
@@ -544,7 +560,9 @@ def sweep(pool: ResourcePool) -> Sweep:
                 if status_of(resource) != "entered-in-error":
                     candidates.append(resource)
             elif (
-                kind in PARTLY_READ and status_of(resource) != "entered-in-error" and _partly_swept(resource)
+                kind in PARTLY_READ
+                and status_of(resource) != "entered-in-error"
+                and _partly_swept(resource, signed)
             ):
                 candidates.append(resource)
             elif ("reasonReference" in resource or "addresses" in resource) and (

@@ -1,6 +1,7 @@
 """Writes the eleventh set of "Not read is not absent" cases, for records a reader reads for other facts
 (docs/facts.md "Records read for other facts", "A document's own words", "An order not read as one"): a
-diagnosis only on the biopsy Procedure that made it, a histology only in a Condition's evidence, doxorubicin
+diagnosis only on the biopsy Procedure that made it or on an active order's reason, a histology only in a
+Condition's evidence, doxorubicin
 to come only on an infusion plan's ServiceRequest or in a RequestGroup, doxorubicin given elsewhere only in
 a text DocumentReference. `2.2-not-read-<decision>-<what>.json` plus `.expect.json`, each worked by hand from
 the rule and the policy; each pend has a control beside it that decides as before.
@@ -62,6 +63,13 @@ def biopsy(reason: tuple[str, str, str], outcome: str) -> Callable[[Json], None]
         )
 
     return tweak
+
+
+def active_order_reason(body: Json) -> None:
+    order = next(r for r in resources(body, "medicationRequests") if r["id"] == "doxorubicin-active")
+    order["reasonCode"] = [
+        {"coding": [{"system": ICD10, "code": "C81.12", "display": "Nodular sclerosis Hodgkin lymphoma"}]}
+    ]
 
 
 def evidence(histology: str) -> Callable[[Json], None]:
@@ -214,6 +222,20 @@ def cases() -> list[RecordCase]:
                     "Pathology: nodular sclerosis classical Hodgkin lymphoma, CD30+/CD15+",
                 ),
             ),
+        ),
+        # The same girl, the Hodgkin lymphoma only the reason of her active doxorubicin order (not signed in
+        # this hook, so its reasons are not read as diagnoses): denied before, unknown now, the order named
+        RecordCase(
+            Case(
+                "2.2-not-read-pend-pediatric-hodgkin-only-the-reason-of-the-active-doxorubicin-order",
+                expect(
+                    "pend",
+                    criteria={"I.A.3.b.iii": U},
+                    reasons={"I.A.3.b.iii": ["MedicationRequest/doxorubicin-active", "the reasonCode of"]},
+                ),
+                **{**HODGKIN_CHILD, "active": [Doses("doxorubicin", 2, 25, first=days(-21))]},
+            ),
+            both(set_condition(MEDIASTINAL_MASS, "Anterior mediastinal mass"), active_order_reason),
         ),
         # The same biopsy finding a reactive node: it names no cancer, the child is denied as before
         RecordCase(

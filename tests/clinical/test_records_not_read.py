@@ -569,3 +569,34 @@ def test_a_text_attachment_in_any_utf_8_is_read() -> None:
     summary = _document("Antécédents : DOXOrubicine… doxorubicin 60 mg/m² x 4 (2025)")
     doses = swept.sweep(pool_of(summary)).doses(ORDER_DATE)
     assert [(d.reference, d.agent) for d in doses] == [("DocumentReference/outside", Agent.DOXORUBICIN)]
+
+
+def test_the_reason_of_an_order_not_signed_here_is_unread_beside_what_it_names() -> None:
+    active = medication_request(
+        "dox-active", DOXORUBICIN, (25, "mg/m2"), status="active", reasonCode=HODGKIN_REASON
+    )
+    hodgkin = facts_of(condition("mass", "R22.2"), active).hodgkin_lymphoma
+    assert (hodgkin.settled, hodgkin.unread) == (None, ("MedicationRequest/dox-active",))
+    assert "the reasonCode of a MedicationRequest, not read for diagnoses, names C81.12" in hodgkin.reason
+    # an order signed here is read for its reasons: met on them, never swept
+    pool = pool_of(
+        patient(CHILD), drafts=[dexrazoxane(), {**doxorubicin_draft(), "reasonCode": HODGKIN_REASON}]
+    )
+    signed = extract_facts(pool, dexrazoxane_orders(pool)[0], today=ORDER_DATE, line_of_business_map={})
+    assert (signed.hodgkin_lymphoma.value, signed.hodgkin_lymphoma.unread) == (True, ())
+    assert swept.sweep(pool).records == []
+    # an order with no reason is not swept
+    assert swept.sweep(pool_of(medication_request("dox-active", DOXORUBICIN, (25, "mg/m2")))).records == []
+
+
+def test_the_cancer_a_care_plan_treats_is_unread_beside_its_indication() -> None:
+    plan = {
+        "resourceType": "CarePlan",
+        "id": "regimen",
+        "status": "active",
+        "intent": "plan",
+        "title": "EE-4A regimen for Wilms tumor (nephroblastoma)",
+    }
+    wilms = facts_of(condition("mass", "N28.89"), plan).wilms_tumor
+    assert (wilms.settled, wilms.unread) == (None, ("CarePlan/regimen",))
+    assert "CarePlan/regimen: a CarePlan, not read for diagnoses, names" in wilms.reason

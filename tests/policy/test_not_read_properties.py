@@ -10,8 +10,8 @@ read"):
 * a record no reader reads never decides: an Encounter, a pathology report, a flowsheet row or a care team
   naming a cancer the policy names, an anthracycline or oncology (or a Condition the record did not send),
   and what a reader does not read of a record it reads (a Procedure's reason, a Condition's evidence, a
-  text document, a request naming doxorubicin) may move a decision from approve or deny to pend, never
-  anything else (clinical.records_not_read).
+  care plan's words, a text document, a request naming doxorubicin) may move a decision from approve or
+  deny to pend, never anything else (clinical.records_not_read).
 
 Hypothesis draws which concepts lose what (derandomized through ``st.randoms``); a property that fails
 names the request and the edit.
@@ -183,7 +183,7 @@ _WORDS = [
 
 
 def _record(rng: random.Random, index: int, day: str) -> Json:
-    kind = rng.randrange(9)
+    kind = rng.randrange(10)
     base: Json = {"id": f"not-read-{index}", "subject": {"reference": "Patient/pat"}}
     if kind == 5:  # a Procedure, read for radiation and doses, not for what it was done for
         code, text = rng.choice(_REASONS)
@@ -219,6 +219,15 @@ def _record(rng: random.Random, index: int, day: str) -> Json:
                     }
                 }
             ],
+        }
+    if kind == 9:  # a CarePlan, read for the regimen it plans, not for the cancer it treats
+        return {
+            **base,
+            "resourceType": "CarePlan",
+            "status": "active",
+            "intent": "plan",
+            "period": {"start": day},
+            "title": rng.choice(_WORDS),
         }
     if kind == 8:  # a request in force naming doxorubicin, not read as a medication order
         return {
