@@ -61,7 +61,7 @@ from cds_service.clinical.doses import Dose
 from cds_service.clinical.drugs import agent_of_concept, named_in_words
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import codings, concept_text, dicts, parse_date, status_of
-from cds_service.clinical.limits import ELEMENTS_SWEPT, RECORDS_SWEPT, WORDS_SWEPT
+from cds_service.clinical.limits import ATTACHMENT_WORDS, ELEMENTS_SWEPT, RECORDS_SWEPT, WORDS_SWEPT
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
 # Every resource type a reader reads, and the reader (the registry the sweep is the complement of). An
@@ -165,8 +165,9 @@ _NOT_WALKED = frozenset(
     {"meta", "identifier", "subject", "patient", "beneficiary", "individual", "data", "url"}
 )
 # An attachment's own data is read as words when it is text (a DocumentReference's treatment summary, a
-# report's presentedForm as text/plain): a scan, a PDF or a document by URL is not read as words.
-_TEXT_CONTENT = re.compile(r"\s*text/")
+# report's presentedForm as text/plain, a C-CDA document as XML), within ``ATTACHMENT_WORDS``: a scan, a
+# PDF or a document by URL is not read as words.
+_TEXT_CONTENT = re.compile(r"\s*(?:text/|application/(?:[\w.-]+\+)?(?:xml|json)\b|application/xhtml)", re.I)
 # String elements read as words.
 _WORDS = frozenset(
     {
@@ -292,7 +293,7 @@ def _missing(reference: dict[str, Any], resource: Resource, pool: ResourcePool) 
 
 
 def _attached_words(attachment: dict[str, Any], room: int) -> str:
-    """The words of an attachment whose data is text (``contentType`` text/...), at most ``room``
+    """The words of an attachment whose data is text (``contentType`` text/..., XML, JSON), at most ``room``
     characters of them and one more when there are more (decoded only so far); "" for any other (a PDF, a
     scan) or data that is not base64."""
     data, kind = attachment.get("data"), attachment.get("contentType")
@@ -321,7 +322,7 @@ def _walk(
     concepts: list[dict[str, Any]] = []
     words: list[str] = []
     missing: list[tuple[str, str]] = []
-    elements, characters, cut_short = ELEMENTS_SWEPT.value, 0, ""
+    elements, characters, attached_characters, cut_short = ELEMENTS_SWEPT.value, 0, 0, ""
     walked: Any = resource
     if elements_walked is not None:
         elements_walked = tuple(key for key in elements_walked if key in resource)
@@ -354,9 +355,15 @@ def _walk(
                 said_elsewhere = ("display",)
             elif pool.resolve(node, within=resource) is not None:
                 said_elsewhere = ("display",)
-        if (attached := _attached_words(node, WORDS_SWEPT.value - characters)).strip():
-            words.append(attached[: WORDS_SWEPT.value - characters].lower())
-            characters += len(attached)
+        room = ATTACHMENT_WORDS.value - attached_characters
+        if (attached := _attached_words(node, room)).strip():
+            words.append(attached[:room].lower())
+            attached_characters += len(attached)
+            if attached_characters > ATTACHMENT_WORDS.value:
+                cut_short = (
+                    f"attachments of more than {ATTACHMENT_WORDS.value} characters: the rest is not read"
+                )
+                break
         for key, value in node.items():
             if key in _NOT_WALKED or key == "coding" or key in said_elsewhere:
                 continue

@@ -14,7 +14,7 @@ from cds_service.clinical import records_not_read as swept
 from cds_service.clinical.codes import ICD10CM, LOINC, SNOMED, Agent
 from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.facts import ClinicalFacts
-from cds_service.clinical.limits import ELEMENTS_SWEPT, RECORDS_SWEPT, WORDS_SWEPT
+from cds_service.clinical.limits import ATTACHMENT_WORDS, ELEMENTS_SWEPT, RECORDS_SWEPT, WORDS_SWEPT
 from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.fhir.pool import Resource, ResourcePool
 from tests.clinical.builders import (
@@ -475,6 +475,14 @@ def test_a_text_document_naming_an_anthracycline_is_an_unknown_part_of_the_total
     # a document dated after the order records no dose by then; a PDF or a scan is not read as words
     for unread in (_document(summary, when="2026-12-11"), _document(summary, "application/pdf")):
         assert facts_of(*given, unread, birth="1970-01-01").cumulative_doxorubicin.unknown_parts == 0
+    # a C-CDA document (XML), JSON
+    for kind in ("application/xml", "application/hl7-cda+xml", "application/json", "text/html"):
+        assert (
+            facts_of(
+                *given, _document(summary, kind), birth="1970-01-01"
+            ).cumulative_doxorubicin.unknown_parts
+            == 1
+        )
     # charset parameters, line breaks in the data
     wrapped = _document(summary, "text/plain; charset=utf-8")
     data = wrapped["content"][0]["attachment"]["data"]
@@ -483,9 +491,14 @@ def test_a_text_document_naming_an_anthracycline_is_an_unknown_part_of_the_total
 
 
 def test_a_text_attachment_is_read_within_the_words_cap_and_data_not_base64_is_not_read() -> None:
-    long = _document("x" * WORDS_SWEPT.value + " doxorubicin")
+    # a note of a few pages is read whole, past the words cap of the record's own elements
+    note = _document("Progress note. " * (WORDS_SWEPT.value // 10) + "Prior doxorubicin 240 mg/m2.")
+    (record,) = swept.sweep(pool_of(note)).records
+    assert record.cut_short == ""
+    assert [d.agent for d in swept.sweep(pool_of(note)).doses(ORDER_DATE)] == [Agent.DOXORUBICIN]
+    long = _document("x" * ATTACHMENT_WORDS.value + " doxorubicin")
     (record,) = swept.sweep(pool_of(long)).records
-    assert record.cut_short.startswith(f"more than {WORDS_SWEPT.value} characters")
+    assert record.cut_short.startswith(f"attachments of more than {ATTACHMENT_WORDS.value} characters")
     broken = _document("")
     broken["content"][0]["attachment"]["data"] = "not base64 at all!"
     (record,) = swept.sweep(pool_of(broken)).records
