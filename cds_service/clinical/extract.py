@@ -448,6 +448,10 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
             for reference, why in _unknown_drug_orders(record)
         ]
         + named_but_not_read(pool, ANTHRACYCLINES, activities)
+        + [
+            Dose(ref, Agent.DOXORUBICIN, None, None, planned=True, note=f"{why}: its doses are unknown")
+            for ref, why in _records_not_read(record).orders()
+        ]
         + list(others.to_come)
         + [
             Dose(u.reference, u.agent, None, None, planned=True, note=f"it {u.why}: its doses are unknown")
@@ -631,6 +635,7 @@ def extract_facts(
             set_aside=tuple(note for agent, note in read.set_aside if agent is Agent.DOXORUBICIN),
             unsettled=tuple((u.reference, u.why) for u in read.unsettled if u.agent is Agent.DOXORUBICIN),
             planned_only=_planned_in_care_plans(doses.to_come),
+            requests_not_read=tuple(_records_not_read(record).orders()),
         ),
     )
     past_ceiling = summed.planned_doxorubicin.past_ceiling
@@ -654,7 +659,7 @@ def extract_facts(
                 False,
                 concurrent.evidence,
                 concurrent.reason + "".join(f"; {ref}: {why}" for ref, why in unknown_drug_orders),
-                tuple(ref for ref, _why in unknown_drug_orders),
+                tuple(dict.fromkeys((*concurrent.unread, *(ref for ref, _why in unknown_drug_orders)))),
             )
         )
 

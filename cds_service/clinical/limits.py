@@ -87,6 +87,15 @@ WORDS_SWEPT = Cap(
     "every fact the sweep reads",
 )
 
+ATTACHMENT_WORDS = Cap(
+    200_000,
+    "characters of one swept record's attachments read as words when their data is text (a "
+    "DocumentReference's treatment summary, a C-CDA document, a report's presentedForm: docs/facts.md \"A "
+    "document's own words\"): a clinical note is a few thousand, a discharge summary or a C-CDA document "
+    "tens of thousands; beyond it the rest is not read, and the record could bear on every fact the sweep "
+    "reads",
+)
+
 ADMINISTRATION_WORDS = Cap(
     4_000,
     "characters of one administration's own words (its notes, its status reason's text) read for words that "

@@ -17,6 +17,15 @@ record (``Fact.unread``, ``policy.not_read``); a fact they found ``True`` stays 
 - Oncology or hematology, by a specialty code or in words, in a record of the 12 months before the order
   (or one whose period covers it): named beside the consultation, which is unknown already when no
   referral is read (``Sweep.consultation``).
+- Doxorubicin (or the word "anthracycline") in a request still in force that no reader reads as a
+  medication order (a ServiceRequest for an infusion plan, a RequestGroup, a Task): an order not read, so
+  "no doxorubicin order" is unknown beside it (``Sweep.orders``; docs/facts.md "An order not read as one").
+
+A record of a type a reader reads is read by it for its own fact only: it is swept for the others
+(``PARTLY_READ``, docs/facts.md "Records read for other facts"): a Procedure for diagnoses (the biopsy
+whose reason and outcome are the Hodgkin lymphoma), a ServiceRequest for diagnoses and as an order, a
+Condition's ``evidence`` for diagnoses. An attachment's data is read as words when it is text (a
+DocumentReference's treatment summary: docs/facts.md "A document's own words").
 
 A reference to a Condition or a MedicationAdministration the record sent does not hold (from a swept record,
 or the ``reasonReference`` / ``addresses`` of a record that is read) is a sign the read of that type is
@@ -34,6 +43,8 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,7 +61,7 @@ from cds_service.clinical.doses import Dose
 from cds_service.clinical.drugs import agent_of_concept, named_in_words
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import codings, concept_text, dicts, parse_date, status_of
-from cds_service.clinical.limits import ELEMENTS_SWEPT, RECORDS_SWEPT, WORDS_SWEPT
+from cds_service.clinical.limits import ATTACHMENT_WORDS, ELEMENTS_SWEPT, RECORDS_SWEPT, WORDS_SWEPT
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
 # Every resource type a reader reads, and the reader (the registry the sweep is the complement of). An
@@ -77,6 +88,33 @@ READERS: dict[str, str] = {
     "Claim": "doses and diagnoses billed (clinical.outside_doses, clinical.diagnoses)",
     "ExplanationOfBenefit": "doses and diagnoses billed (clinical.outside_doses, clinical.diagnoses)",
     "Observation": "body measures, Ph status, response to therapy, ages recorded, each under its codes",
+}
+# What the sweep reads a record for, each beside its facts: the diagnosis facts (a qualifying cancer, Ph
+# status, an extravasation), the dose totals, the consultation, and the orders in play (concurrent
+# doxorubicin). A record no reader reads is swept for all of them.
+DIAGNOSES, DOSES, CONSULTATION, ORDERS = "diagnoses", "doses", "consultation", "orders"
+_EVERY_BEARING = frozenset({DIAGNOSES, DOSES, CONSULTATION, ORDERS})
+# A record of a type a reader reads, but not for every fact it can name: swept for the facts its readers do
+# not read it for, over the elements they do not read (``None``: all of them). A Procedure is read for the
+# radiation and the chemotherapy it records, never for what it was done for or found (its reasonCode,
+# reasonReference, outcome: the biopsy that made the diagnosis); a ServiceRequest for a referral or planned
+# radiation, never as an order of a drug (an infusion plan's orderDetail "doxorubicin") nor for its reasons;
+# a Condition for its code, never for the evidence it cites (a placeholder C80.1 whose evidence is the
+# tumour board's "neuroblastoma"). A CarePlan is read for the regimen it plans, never for the cancer it
+# treats. A medication order is read for its reasons only when it is signed in the hook; a statement of a
+# medication never: their reasons (the active doxorubicin order "for Hodgkin lymphoma") are swept. Only a
+# record holding what is swept is (``_partly_swept``): a current Condition with evidence, an order or a
+# statement with a reason, one not signed here.
+_REASONS = ("reasonCode", "reasonCodeableConcept", "reasonReference")
+PARTLY_READ: dict[str, tuple[frozenset[str], tuple[str, ...] | None]] = {
+    "Procedure": (frozenset({DIAGNOSES}), None),
+    "ServiceRequest": (frozenset({DIAGNOSES, ORDERS}), None),
+    "ReferralRequest": (frozenset({DIAGNOSES}), None),
+    "Condition": (frozenset({DIAGNOSES}), ("evidence",)),
+    "CarePlan": (frozenset({DIAGNOSES}), None),
+    "MedicationRequest": (frozenset({DIAGNOSES}), _REASONS),
+    "MedicationOrder": (frozenset({DIAGNOSES}), _REASONS),
+    "MedicationStatement": (frozenset({DIAGNOSES}), _REASONS),
 }
 # Records about someone else, or that define, describe or carry rather than record the patient's care.
 NOT_THE_PATIENTS_RECORD = frozenset(
@@ -121,10 +159,15 @@ NOT_THE_PATIENTS_RECORD = frozenset(
 _DIAGNOSIS_SYSTEMS = frozenset({codes.ICD10CM, codes.ICD10, codes.SNOMED})
 _BODY_MEASURES = codes.HEIGHT_LOINC | codes.WEIGHT_LOINC | codes.BSA_LOINC
 # Elements never walked: who the record is about (the patient's own name is not a fact), its ids and
-# metadata, encoded attachments, and the narrative (generated from the elements walked).
+# metadata, an attachment's data but as text (``_attached_words``), and the narrative (generated from the
+# elements walked).
 _NOT_WALKED = frozenset(
-    {"meta", "identifier", "subject", "patient", "beneficiary", "individual", "presentedForm", "data", "url"}
+    {"meta", "identifier", "subject", "patient", "beneficiary", "individual", "data", "url"}
 )
+# An attachment's own data is read as words when it is text (a DocumentReference's treatment summary, a
+# report's presentedForm as text/plain, a C-CDA document as XML), within ``ATTACHMENT_WORDS``: a scan, a
+# PDF or a document by URL is not read as words.
+_TEXT_CONTENT = re.compile(r"\s*(?:text/|application/(?:[\w.-]+\+)?(?:xml|json)\b|application/xhtml)", re.I)
 # String elements read as words.
 _WORDS = frozenset(
     {
@@ -142,6 +185,24 @@ _WORDS = frozenset(
 # The elements of a record that is read where it may name a Condition or an administration.
 _REFERRING = ("reasonReference", "addresses")
 _MISSING_TYPES = ("Condition", "MedicationAdministration")
+# Requests (FHIR R4's request pattern, and its STU3 and R5 names) no reader reads as a medication order,
+# and the statuses that say one is no longer in force (R4 request-status, Task.status).
+_REQUESTS = frozenset(
+    {
+        "ServiceRequest",
+        "ProcedureRequest",
+        "ReferralRequest",
+        "DiagnosticOrder",
+        "RequestGroup",
+        "RequestOrchestration",
+        "Task",
+        "CommunicationRequest",
+        "DeviceRequest",
+    }
+)
+_NOT_IN_FORCE = frozenset(
+    {"completed", "revoked", "cancelled", "entered-in-error", "stopped", "ended", "failed", "rejected"}
+)
 # A record that is not (or no longer) the care it describes is named beside no consultation.
 _NOT_CURRENT = frozenset({"cancelled", "inactive", "revoked", "not-done", "noshow", "stopped"})
 # A record whose period still runs (a care team, an episode of care) is about now whenever it began.
@@ -194,6 +255,8 @@ class _Record:
     words: tuple[str, ...] = ()  # lower case
     missing: tuple[tuple[str, str], ...] = ()  # (Type/id, display) of references to what was not sent
     cut_short: str = ""  # why the record was not read in full ("" when it was)
+    swept_for: frozenset[str] = _EVERY_BEARING  # what it is read for here (``PARTLY_READ``)
+    elements: tuple[str, ...] = ()  # the elements walked, when not the whole record
 
 
 def _a(kind: str) -> str:
@@ -229,13 +292,42 @@ def _missing(reference: dict[str, Any], resource: Resource, pool: ResourcePool) 
     return relative, display.strip().lower()[:200] if isinstance(display, str) else ""
 
 
-def _walk(resource: Resource, pool: ResourcePool) -> _Record:
-    """Every code, word and unresolved reference of a record, within the caps."""
+def _attached_words(attachment: dict[str, Any], room: int) -> str:
+    """The words of an attachment whose data is text (``contentType`` text/..., XML, JSON), at most ``room``
+    characters of them and one more when there are more (decoded only so far); "" for any other (a PDF, a
+    scan) or data that is not base64."""
+    data, kind = attachment.get("data"), attachment.get("contentType")
+    if not isinstance(data, str) or not isinstance(kind, str) or not _TEXT_CONTENT.match(kind) or room <= 0:
+        return ""
+    # the base64 of ``room`` + 1 characters: 4 characters for 3 bytes, a UTF-8 character 4 bytes at most
+    # (line breaks, which base64 allows, dropped first)
+    most = 4 * (4 * (room + 1) // 3 + 1)
+    cut = "".join(data[: 2 * most].split())[:most]
+    cut = cut[: len(cut) - len(cut) % 4]
+    try:
+        raw = base64.b64decode(cut, validate=False)
+    except (binascii.Error, ValueError):
+        return ""
+    return raw.decode("utf-8", errors="replace")[: room + 1]
+
+
+def _walk(
+    resource: Resource,
+    pool: ResourcePool,
+    elements_walked: tuple[str, ...] | None = None,
+    swept_for: frozenset[str] = _EVERY_BEARING,
+) -> _Record:
+    """Every code, word and unresolved reference of a record (or of ``elements_walked`` of it), within the
+    caps."""
     concepts: list[dict[str, Any]] = []
     words: list[str] = []
     missing: list[tuple[str, str]] = []
-    elements, characters, cut_short = ELEMENTS_SWEPT.value, 0, ""
-    stack: list[Any] = [resource]
+    elements, characters, attached_characters, cut_short = ELEMENTS_SWEPT.value, 0, 0, ""
+    walked: Any = resource
+    if elements_walked is not None:
+        elements_walked = tuple(key for key in elements_walked if key in resource)
+        walked = [resource[key] for key in elements_walked]
+    stack: list[Any] = [walked]
     while stack:
         node = stack.pop()
         elements -= 1
@@ -263,6 +355,15 @@ def _walk(resource: Resource, pool: ResourcePool) -> _Record:
                 said_elsewhere = ("display",)
             elif pool.resolve(node, within=resource) is not None:
                 said_elsewhere = ("display",)
+        room = ATTACHMENT_WORDS.value - attached_characters
+        if (attached := _attached_words(node, room)).strip():
+            words.append(attached[:room].lower())
+            attached_characters += len(attached)
+            if attached_characters > ATTACHMENT_WORDS.value:
+                cut_short = (
+                    f"attachments of more than {ATTACHMENT_WORDS.value} characters: the rest is not read"
+                )
+                break
         for key, value in node.items():
             if key in _NOT_WALKED or key == "coding" or key in said_elsewhere:
                 continue
@@ -286,6 +387,8 @@ def _walk(resource: Resource, pool: ResourcePool) -> _Record:
         tuple(word for word in words if word.strip()),
         tuple(dict.fromkeys(missing)),
         cut_short,
+        swept_for,
+        elements_walked or (),
     )
 
 
@@ -324,9 +427,13 @@ class Sweep:
         self.beyond = beyond
         self._diagnoses: dict[int | None, list[Diagnosis]] = {}
 
-    def _cut(self) -> list[tuple[str, str, str]]:
-        """``(reference, kind, why)`` of each record a cap stopped: it could bear on every fact."""
-        cut = [(r.reference, r.kind, r.cut_short) for r in self.records if r.cut_short]
+    def _for(self, bearing: str) -> list[_Record]:
+        return [record for record in self.records if bearing in record.swept_for]
+
+    def _cut(self, bearing: str) -> list[tuple[str, str, str]]:
+        """``(reference, kind, why)`` of each record a cap stopped: it could bear on every fact it is swept
+        for."""
+        cut = [(r.reference, r.kind, r.cut_short) for r in self._for(bearing) if r.cut_short]
         if self.beyond:
             why = f"{len(self.beyond)} record(s) beyond the {RECORDS_SWEPT.value} swept, not read"
             cut.append((self.beyond[0], self.beyond[0].split("/")[0], why))
@@ -337,8 +444,16 @@ class Sweep:
         record that names a qualifying cancer, and one per Condition named but not sent."""
         if age not in self._diagnoses:
             seen: dict[bytes, frozenset[str]] = {}
-            found = [d for record in self.records for d in _diagnoses_named(record, age, seen)]
-            found += [_unread(ref, None, f"{_a(kind)}, {why}", _EVERY_FACT) for ref, kind, why in self._cut()]
+            # (a Condition a record names but the record did not send is unread, whatever it is swept for)
+            found = [
+                d
+                for record in self.records
+                for d in _diagnoses_named(record, age, seen, named=DIAGNOSES in record.swept_for)
+            ]
+            found += [
+                _unread(ref, None, f"{_a(kind)}, {why}", _EVERY_FACT)
+                for ref, kind, why in self._cut(DIAGNOSES)
+            ]
             self._diagnoses[age] = found
         return self._diagnoses[age]
 
@@ -349,8 +464,10 @@ class Sweep:
         for record in self.records:
             if record.when is not None and record.when > cutoff:
                 continue
-            found += _doses_named(record)
-        for ref, kind, why in self._cut():
+            # (an administration a record names but the record did not send is unread, whatever it is
+            # swept for)
+            found += _doses_named(record, named=DOSES in record.swept_for)
+        for ref, kind, why in self._cut(DOSES):
             note = f"{_a(kind)}, {why}: it could record doses given, an unknown part of the total"
             found.append(Dose(ref, Agent.DOXORUBICIN, None, None, note=note))
         return found
@@ -362,12 +479,12 @@ class Sweep:
             return fact
         named = [
             (record.reference, said)
-            for record in self.records
+            for record in self._for(CONSULTATION)
             if record.status not in _NOT_CURRENT
             and _about_now(record, on)
             and (said := _names_specialty(record, oncologist))
         ]
-        named += [(ref, f"{_a(kind)}, {why}") for ref, kind, why in self._cut()]
+        named += [(ref, f"{_a(kind)}, {why}") for ref, kind, why in self._cut(CONSULTATION)]
         if not named:
             return fact
         shown = "; ".join(f"{ref}: {said}" for ref, said in named[:_NAMED_AT_MOST])
@@ -380,11 +497,68 @@ class Sweep:
             tuple(dict.fromkeys((*fact.unread, *(ref for ref, _said in named)))),
         )
 
+    def orders(self) -> list[tuple[str, str]]:
+        """``(reference, why)`` of each request still in force that names doxorubicin (by code or by name)
+        and that no reader reads as a medication order (a ServiceRequest for an infusion plan, a
+        RequestGroup, a Task): an order of it the service does not read, so whether doxorubicin goes on is
+        unknown beside it, never "no order" (docs/facts.md "An order not read as one")."""
+        found = [
+            (record.reference, f"({record.status or 'no status'}) {said}")
+            for record in self._for(ORDERS)
+            if record.kind in _REQUESTS
+            and record.status not in _NOT_IN_FORCE
+            and (said := _names_doxorubicin(record))
+        ]
+        found += [
+            (ref, f"({_a(kind)}, {why}) could order doxorubicin")
+            for ref, kind, why in self._cut(ORDERS)
+            if kind in _REQUESTS
+        ]
+        return found
+
+
+def _names_doxorubicin(record: _Record) -> str:
+    """What in a record names doxorubicin (or the word "anthracycline", which it could be), or ""."""
+    for concept in record.concepts:
+        text = concept_text(concept)
+        if agent_of_concept(concept) is Agent.DOXORUBICIN or Agent.DOXORUBICIN in named_in_words(text):
+            return f"names {_snippet(concept, 40)}"
+    for words in record.words:
+        if Agent.DOXORUBICIN in named_in_words(words):
+            return f"names {_around(words, Agent.DOXORUBICIN.value, 40)!r}"
+        if _ANTHRACYCLINE_WORD in words:
+            return f"names {_around(words, _ANTHRACYCLINE_WORD, 40)!r}"
+    return ""
+
+
+def _around(words: str, name: str, width: int = 80) -> str:
+    """The ``width`` characters of ``words`` that show ``name`` (their first when they show it, or do not
+    hold it as written: a brand name), for a reason to quote."""
+    at = words.find(name)
+    if at < 0 or at + len(name) <= width:
+        return words[:width]
+    start = max(0, at - width // 3)
+    return f"...{words[start : start + width - 3]}"
+
+
+def _partly_swept(resource: Resource, signed: set[int]) -> bool:
+    """Whether a record of a type ``PARTLY_READ`` holds anything the sweep reads it for: a Condition only
+    when it counts (current, not refuted) and cites evidence; an order or a statement only when it gives a
+    reason and is not signed in the hook (``signed``: its reasons are read)."""
+    kind = resource.get("resourceType")
+    if kind == "Condition":
+        return bool(resource.get("evidence")) and diagnoses.condition_counts(resource)
+    _swept_for, elements = PARTLY_READ[str(kind)]
+    if elements is None:
+        return True
+    return id(resource) not in signed and any(resource.get(key) for key in elements)
+
 
 def sweep(pool: ResourcePool) -> Sweep:
     """The records of ``pool`` no reader reads, walked once (``RecordIndex`` keeps it for the request)."""
     candidates: list[Resource] = []
     referring: list[_Record] = []
+    signed = {id(order) for order in diagnoses.signed_orders(pool)}
     for kind in pool.types():
         if kind in NOT_THE_PATIENTS_RECORD:
             continue
@@ -393,20 +567,35 @@ def sweep(pool: ResourcePool) -> Sweep:
             if swept_kind or (kind == "Observation" and not _observation_read(resource)):
                 if status_of(resource) != "entered-in-error":
                     candidates.append(resource)
+            elif (
+                kind in PARTLY_READ
+                and status_of(resource) != "entered-in-error"
+                and _partly_swept(resource, signed)
+            ):
+                candidates.append(resource)
             elif ("reasonReference" in resource or "addresses" in resource) and (
                 refers := _references_not_sent(resource, pool)
             ) is not None:
                 referring.append(refers)
     candidates.sort(key=reference_of)
     cap = RECORDS_SWEPT.value
-    records = [_walk(resource, pool) for resource in candidates[:cap]]
+    records = [_walked(resource, pool) for resource in candidates[:cap]]
     referring.sort(key=lambda record: record.reference)
     return Sweep(records + referring, [reference_of(resource) for resource in candidates[cap:]])
 
 
-def _snippet(concept: dict[str, Any]) -> str:
+def _walked(resource: Resource, pool: ResourcePool) -> _Record:
+    """A record walked for what the sweep reads it for: a type a reader reads, for the rest alone."""
+    kind = str(resource.get("resourceType"))
+    if kind in PARTLY_READ:
+        swept_for, elements = PARTLY_READ[kind]
+        return _walk(resource, pool, elements, swept_for)
+    return _walk(resource, pool)
+
+
+def _snippet(concept: dict[str, Any], width: int = 80) -> str:
     written = ", ".join(code for _system, code in codings(concept))
-    text = concept_text(concept)[:80]
+    text = concept_text(concept)[:width]
     return f"{written} {text!r}".strip() if written else repr(text)
 
 
@@ -426,12 +615,15 @@ def _concept_names(concept: dict[str, Any], age: int | None) -> frozenset[str]:
     return names
 
 
-def _diagnoses_named(record: _Record, age: int | None, seen: dict[bytes, frozenset[str]]) -> list[Diagnosis]:
-    """``seen``: what each concept already read names (a record's visits share their reason codes), by its
-    JSON; bounded as ``drugs`` bounds its own (``_SEEN_MAX``, ``_SEEN_MAX_BYTES``)."""
+def _diagnoses_named(
+    record: _Record, age: int | None, seen: dict[bytes, frozenset[str]], *, named: bool = True
+) -> list[Diagnosis]:
+    """What a record names (``named``: when it is swept for diagnoses), and the Conditions it names that
+    were not sent. ``seen``: what each concept already read names (a record's visits share their reason
+    codes), by its JSON; bounded as ``drugs`` bounds its own (``_SEEN_MAX``, ``_SEEN_MAX_BYTES``)."""
     bears: set[str] = set()
     said: list[str] = []
-    for concept in record.concepts:
+    for concept in record.concepts if named else ():
         try:
             key = orjson.dumps(concept, option=orjson.OPT_SORT_KEYS)
         except TypeError:  # orjson.JSONEncodeError: not JSON (an integer past 64 bits): read, not kept
@@ -444,14 +636,20 @@ def _diagnoses_named(record: _Record, age: int | None, seen: dict[bytes, frozens
         if names:
             bears |= names
             said.append(_snippet(concept))
-    for words in record.words:
+    for words in record.words if named else ():
         if names := _named_in(words):
             bears |= names
             said.append(repr(words[:80]))
     found: list[Diagnosis] = []
     if bears:
         shown = "; ".join(dict.fromkeys(said[:_NAMED_AT_MOST]))
-        unread = f"{_a(record.kind)}, a record not read for diagnoses, names {shown}"
+        if record.elements:
+            where = f"the {', '.join(record.elements)} of {_a(record.kind)}, not read for diagnoses,"
+        elif record.swept_for != _EVERY_BEARING:
+            where = f"{_a(record.kind)}, not read for diagnoses,"
+        else:
+            where = f"{_a(record.kind)}, a record not read for diagnoses,"
+        unread = f"{where} names {shown}"
         found.append(_unread(record.reference, record.when, unread, frozenset(bears)))
     for ref, display in record.missing:
         missing = diagnoses.missing_condition({"reference": ref, "display": display})
@@ -494,35 +692,10 @@ def _anthracyclines(texts: Iterable[str]) -> list[Agent]:
     return [agent for text in texts for agent in named_in_words(text) if agent in ANTHRACYCLINES]
 
 
-def _doses_named(record: _Record) -> list[Dose]:
-    named: dict[Agent, str] = {}
-    for concept in record.concepts:
-        text = concept_text(concept)
-        coded = agent_of_concept(concept)
-        for agent in [coded, *_anthracyclines([text])]:
-            if agent in ANTHRACYCLINES:
-                named.setdefault(agent, _snippet(concept))
-    for words in record.words:
-        for agent in _anthracyclines([words]):
-            named.setdefault(agent, repr(words[:80]))
-    if not named:
-        texts = [*map(concept_text, record.concepts), *record.words]
-        generic = next((repr(text[:80]) for text in texts if _ANTHRACYCLINE_WORD in text), None)
-        if generic is not None:
-            named[Agent.DOXORUBICIN] = generic  # which anthracycline is not said: doxorubicin counts in both
-    found = [
-        Dose(
-            record.reference,
-            agent,
-            record.when,
-            None,
-            note=(
-                f"{agent.value} named in {_a(record.kind)} ({said}), a record the service does not read "
-                "doses from: an unknown part of the total until the doses are sent"
-            ),
-        )
-        for agent, said in named.items()
-    ]
+def _doses_named(record: _Record, *, named: bool = True) -> list[Dose]:
+    """The doses a record names (``named``: when it is swept for doses), and the administrations it names
+    that were not sent."""
+    found = _anthracyclines_named(record) if named else []
     for ref, display in record.missing:
         if not ref.startswith("MedicationAdministration/"):
             continue
@@ -535,6 +708,37 @@ def _doses_named(record: _Record) -> list[Dose]:
             )
             found.append(Dose(ref, agent, record.when, None, note=note))
     return found
+
+
+def _anthracyclines_named(record: _Record) -> list[Dose]:
+    named: dict[Agent, str] = {}
+    for concept in record.concepts:
+        text = concept_text(concept)
+        coded = agent_of_concept(concept)
+        for agent in [coded, *_anthracyclines([text])]:
+            if agent in ANTHRACYCLINES:
+                named.setdefault(agent, _snippet(concept))
+    for words in record.words:
+        for agent in _anthracyclines([words]):
+            named.setdefault(agent, repr(_around(words, agent.value)))
+    if not named:
+        texts = [*map(concept_text, record.concepts), *record.words]
+        generic = next((repr(text[:80]) for text in texts if _ANTHRACYCLINE_WORD in text), None)
+        if generic is not None:
+            named[Agent.DOXORUBICIN] = generic  # which anthracycline is not said: doxorubicin counts in both
+    return [
+        Dose(
+            record.reference,
+            agent,
+            record.when,
+            None,
+            note=(
+                f"{agent.value} named in {_a(record.kind)} ({said}), a record the service does not read "
+                "doses from: an unknown part of the total until the doses are sent"
+            ),
+        )
+        for agent, said in named.items()
+    ]
 
 
 def _about_now(record: _Record, on: date) -> bool:

@@ -168,6 +168,7 @@ def concurrent_doxorubicin(
     weight: Weight | None = None,
     unsettled: tuple[tuple[str, str], ...] = (),
     planned_only: tuple[str, ...] = (),
+    requests_not_read: tuple[tuple[str, str], ...] = (),
 ) -> ConcurrentDoxorubicin:
     """The concurrent conventional doxorubicin, its mg/m² per dose and its last planned dose date.
 
@@ -189,7 +190,12 @@ def concurrent_doxorubicin(
     it count in the planned total) with no order for it signed or active leaves concurrency unknown, never
     "none": the next cycles are often released as orders one at a time, so the plan bears on whether
     doxorubicin goes on; but a plan is not an order, so it alone never shows it does (docs/decisions.md
-    "A plan is not an order")."""
+    "A plan is not an order").
+
+    A request still in force that names doxorubicin but that no reader reads as a medication order
+    (``requests_not_read``, (reference, what it names): an infusion plan's ServiceRequest, a RequestGroup;
+    clinical.records_not_read) is an order not read: "no doxorubicin order" is unread beside it, never
+    not met (docs/facts.md "An order not read as one")."""
     remaining: dict[str, list[Dose]] = {}
     for dose in to_come:
         remaining.setdefault(dose.reference, []).append(dose)
@@ -215,6 +221,15 @@ def concurrent_doxorubicin(
                 f"doxorubicin is scheduled in {', '.join(planned_only)} but no order for it is signed or "
                 "active: a plan is not an order, whether doxorubicin goes on with the dexrazoxane is unknown"
                 + (f" ({aside})" if aside else ""),
+            )
+        elif requests_not_read:
+            concurrent = Fact(
+                False,
+                (),
+                "; ".join(f"{reference} {what}" for reference, what in requests_not_read)
+                + ": not read as a medication order; none is signed or active: whether doxorubicin goes on "
+                "is unknown" + (f" ({aside})" if aside else ""),
+                tuple(reference for reference, _what in requests_not_read),
             )
         else:
             concurrent = Fact(

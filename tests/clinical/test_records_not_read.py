@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 import re
 from datetime import date
@@ -13,7 +14,7 @@ from cds_service.clinical import records_not_read as swept
 from cds_service.clinical.codes import ICD10CM, LOINC, SNOMED, Agent
 from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.facts import ClinicalFacts
-from cds_service.clinical.limits import ELEMENTS_SWEPT, RECORDS_SWEPT
+from cds_service.clinical.limits import ATTACHMENT_WORDS, ELEMENTS_SWEPT, RECORDS_SWEPT, WORDS_SWEPT
 from cds_service.clinical.orders import dexrazoxane_orders
 from cds_service.fhir.pool import Resource, ResourcePool
 from tests.clinical.builders import (
@@ -133,6 +134,10 @@ PATHOLOGY = {
 }
 
 
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
 def test_a_histology_only_in_a_pathology_report_leaves_its_indication_unknown() -> None:
     renal_mass = condition("mass", "N28.89")
     by_words = facts_of(renal_mass, PATHOLOGY).wilms_tumor
@@ -147,7 +152,11 @@ def test_a_histology_only_in_a_pathology_report_leaves_its_indication_unknown() 
 
 
 def test_words_naming_another_cancer_or_none_and_records_of_other_people_bear_on_nothing() -> None:
-    other = {**PATHOLOGY, "conclusion": "Acute myeloid leukemia, FAB M2"}
+    other = {
+        **PATHOLOGY,
+        "conclusion": "Acute myeloid leukemia, FAB M2",
+        "presentedForm": [{"contentType": "text/plain", "data": _base64("Acute myeloid leukemia")}],
+    }
     family = {
         "resourceType": "FamilyMemberHistory",
         "id": "fmh",
@@ -368,3 +377,239 @@ def test_a_report_saying_a_ph_status_is_negative_does_not_open_a_ph_negative_rea
 def test_a_concept_that_is_not_json_is_read_all_the_same() -> None:
     odd = encounter(reasonCode=[{**HODGKIN_REASON[0], "extension": [{"url": "x", "valueInteger": 2**70}]}])
     assert facts_of(odd).hodgkin_lymphoma.unread == ("Encounter/enc",)
+
+
+# Records a reader reads for other facts, swept for the facts it does not read them for (PARTLY_READ)
+
+BIOPSY = {
+    "resourceType": "Procedure",
+    "id": "biopsy",
+    "status": "completed",
+    "code": {"coding": [{"system": SNOMED, "code": "178292004"}], "text": "Excisional biopsy, lymph node"},
+    "performedDateTime": "2026-10-09",
+}
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        {"reasonCode": HODGKIN_REASON},
+        {"outcome": {"text": "Pathology: nodular sclerosis classical Hodgkin lymphoma, CD30+/CD15+"}},
+        {"followUp": [{"text": "Staging PET for Hodgkin lymphoma"}]},
+    ],
+)
+def test_a_diagnosis_only_on_a_procedure_is_unread_naming_it(element: dict[str, Any]) -> None:
+    mass = condition("mass", "R22.2")
+    hodgkin = facts_of(mass, {**BIOPSY, **element}).hodgkin_lymphoma
+    assert (hodgkin.value, hodgkin.settled, hodgkin.unread) == (False, None, ("Procedure/biopsy",))
+    assert "Procedure/biopsy: a Procedure, not read for diagnoses, names" in hodgkin.reason
+    # a procedure naming no cancer bears on nothing; a Hodgkin lymphoma read still meets it
+    assert facts_of(mass, BIOPSY).hodgkin_lymphoma.unread == ()
+    read = facts_of(condition("hl", "C81.10"), {**BIOPSY, **element}).hodgkin_lymphoma
+    assert (read.value, read.unread) == (True, ())
+
+
+def test_a_procedure_is_still_read_for_its_doses_and_swept_only_for_diagnoses() -> None:
+    chemo = {
+        **BIOPSY,
+        "code": {"text": "DOXOrubicin infusion at an outside center"},
+        "reasonCode": HODGKIN_REASON,
+        "performedDateTime": "2026-09-01",
+    }
+    facts = facts_of(chemo, birth="1970-01-01")
+    total = facts.cumulative_doxorubicin
+    # one unknown part, from the reader of outside doses, not a second one from the sweep
+    assert (total.unknown_parts, total.unknown_evidence) == (1, ("Procedure/biopsy",))
+    (record,) = swept.sweep(pool_of(chemo)).records
+    assert record.swept_for == frozenset({swept.DIAGNOSES})
+
+
+def test_the_evidence_of_a_condition_is_unread_beside_what_it_names() -> None:
+    placeholder = {
+        **condition("c-nb", "C22.0"),
+        "evidence": [
+            {
+                "code": [{"coding": [{"system": SNOMED, "code": "432328008"}], "text": "Neuroblastoma"}],
+                "detail": [{"reference": "DiagnosticReport/path-nb", "display": "Surgical pathology"}],
+            }
+        ],
+    }
+    neuroblastoma = facts_of(placeholder).neuroblastoma
+    assert (neuroblastoma.settled, neuroblastoma.unread) == (None, ("Condition/c-nb",))
+    assert "the evidence of a Condition, not read for diagnoses, names 432328008" in neuroblastoma.reason
+    # in the words of the report it cites, too
+    by_display = {
+        **placeholder,
+        "evidence": [{"detail": [{"reference": "DiagnosticReport/x", "display": "NB"}]}],
+    }
+    assert facts_of(by_display).neuroblastoma.unread == ()
+    by_display["evidence"][0]["detail"][0]["display"] = "Pathology: poorly differentiated neuroblastoma"
+    assert facts_of(by_display).neuroblastoma.unread == ("Condition/c-nb",)
+    # a Condition resolved or refuted cites evidence of nothing current; one with none is not swept
+    resolved = {**placeholder, "clinicalStatus": {"coding": [{"code": "resolved"}]}}
+    refuted = {**placeholder, "verificationStatus": {"coding": [{"code": "refuted"}]}}
+    for other in (resolved, refuted, condition("c-nb", "C22.0")):
+        assert facts_of(other).neuroblastoma.unread == ()
+        assert swept.sweep(pool_of(other)).records == []
+
+
+def _document(text: str, content_type: str = "text/plain", when: str = "2026-09-01") -> Resource:
+    return {
+        "resourceType": "DocumentReference",
+        "id": "outside",
+        "status": "current",
+        "type": {"text": "Outside records - treatment summary"},
+        "date": when,
+        "content": [{"attachment": {"contentType": content_type, "data": _base64(text)}}],
+    }
+
+
+def test_a_text_document_naming_an_anthracycline_is_an_unknown_part_of_the_totals() -> None:
+    given = [administration(f"a{i}", DOXORUBICIN, f"2026-0{i}-01", (60, "mg/m2")) for i in range(1, 4)]
+    summary = "Treatment summary: AC x4 cycles in 2025, DOXOrubicin 60 mg/m2 per cycle, cumulative 240 mg/m2."
+    total = facts_of(*given, _document(summary), birth="1970-01-01").cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts, total.reaches(300)) == (180, 1, None)
+    assert total.unknown_evidence == ("DocumentReference/outside",)
+    assert any("doxorubicin named in a DocumentReference" in why for why in total.unknown_reasons)
+    assert any("doxorubicin 60 mg/m2" in why for why in total.unknown_reasons)  # the words that name it
+    # a document dated after the order records no dose by then; a PDF or a scan is not read as words
+    for unread in (_document(summary, when="2026-12-11"), _document(summary, "application/pdf")):
+        assert facts_of(*given, unread, birth="1970-01-01").cumulative_doxorubicin.unknown_parts == 0
+    # a C-CDA document (XML), JSON
+    for kind in ("application/xml", "application/hl7-cda+xml", "application/json", "text/html"):
+        assert (
+            facts_of(
+                *given, _document(summary, kind), birth="1970-01-01"
+            ).cumulative_doxorubicin.unknown_parts
+            == 1
+        )
+    # charset parameters, line breaks in the data
+    wrapped = _document(summary, "text/plain; charset=utf-8")
+    data = wrapped["content"][0]["attachment"]["data"]
+    wrapped["content"][0]["attachment"]["data"] = "\n".join(data[i : i + 76] for i in range(0, len(data), 76))
+    assert facts_of(*given, wrapped, birth="1970-01-01").cumulative_doxorubicin.unknown_parts == 1
+
+
+def test_a_text_attachment_is_read_within_the_words_cap_and_data_not_base64_is_not_read() -> None:
+    # a note of a few pages is read whole, past the words cap of the record's own elements
+    note = _document("Progress note. " * (WORDS_SWEPT.value // 10) + "Prior doxorubicin 240 mg/m2.")
+    (record,) = swept.sweep(pool_of(note)).records
+    assert record.cut_short == ""
+    assert [d.agent for d in swept.sweep(pool_of(note)).doses(ORDER_DATE)] == [Agent.DOXORUBICIN]
+    long = _document("x" * ATTACHMENT_WORDS.value + " doxorubicin")
+    (record,) = swept.sweep(pool_of(long)).records
+    assert record.cut_short.startswith(f"attachments of more than {ATTACHMENT_WORDS.value} characters")
+    broken = _document("")
+    broken["content"][0]["attachment"]["data"] = "not base64 at all!"
+    (record,) = swept.sweep(pool_of(broken)).records
+    assert (record.cut_short, swept.sweep(pool_of(broken)).doses(ORDER_DATE)) == ("", [])
+
+
+INFUSION_PLAN = {
+    "resourceType": "ServiceRequest",
+    "id": "plan",
+    "status": "active",
+    "intent": "order",
+    "code": {"coding": [{"system": SNOMED, "code": "367336001"}], "text": "Infusion therapy plan"},
+    "orderDetail": [
+        {
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "3639"}],
+            "text": "DOXOrubicin 50 mg/m2 IV day 1 q21 days x 4 more cycles",
+        }
+    ],
+    "authoredOn": "2026-11-30",
+}
+
+
+def concurrent_facts(*resources: Resource) -> ClinicalFacts:
+    """The facts with no doxorubicin order signed or in play: concurrency rests on what else is sent."""
+    pool = pool_of(patient("1970-01-01"), *resources, drafts=[dexrazoxane()])
+    return extract_facts(pool, dexrazoxane_orders(pool)[0], today=ORDER_DATE, line_of_business_map={})
+
+
+def test_a_request_naming_doxorubicin_not_read_as_an_order_leaves_concurrency_unknown() -> None:
+    concurrent = concurrent_facts(INFUSION_PLAN).concurrent_doxorubicin
+    assert (concurrent.value, concurrent.settled, concurrent.unread) == (
+        False,
+        None,
+        ("ServiceRequest/plan",),
+    )
+    assert "ServiceRequest/plan (active) names 3639" in concurrent.reason
+    assert "not read as a medication order; none is signed or active" in concurrent.reason
+    # its doses to come are an unknown part of the planned total, none of the total given
+    facts = concurrent_facts(INFUSION_PLAN)
+    assert (facts.planned_doxorubicin.unknown_parts, facts.cumulative_doxorubicin.unknown_parts) == (1, 0)
+    # a RequestGroup, a Task, by name alone
+    group = {
+        "resourceType": "RequestGroup",
+        "id": "rg",
+        "status": "draft",
+        "intent": "plan",
+        "action": [{"title": "Cycle 5: doxorubicin 50 mg/m2 IV"}],
+    }
+    assert concurrent_facts(group).concurrent_doxorubicin.unread == ("RequestGroup/rg",)
+
+
+@pytest.mark.parametrize("status", ["completed", "revoked", "cancelled", "entered-in-error"])
+def test_a_request_no_longer_in_force_or_naming_no_doxorubicin_leaves_concurrency_as_read(
+    status: str,
+) -> None:
+    concurrent = concurrent_facts({**INFUSION_PLAN, "status": status}).concurrent_doxorubicin
+    assert (concurrent.value, concurrent.unread) == (False, ())
+    referral = {**INFUSION_PLAN, "orderDetail": [], "code": {"text": "Referral to cardio-oncology"}}
+    assert concurrent_facts(referral).concurrent_doxorubicin.unread == ()
+    # an encounter naming doxorubicin is no request: a dose record at most, never an order
+    visit = encounter(reasonCode=[{"text": "Doxorubicin cycle 4"}])
+    assert concurrent_facts(visit).concurrent_doxorubicin.unread == ()
+
+
+def test_a_doxorubicin_order_read_stays_concurrent_beside_a_request_not_read() -> None:
+    facts = facts_of(INFUSION_PLAN)
+    assert (facts.concurrent_doxorubicin.value, facts.concurrent_doxorubicin.unread) == (True, ())
+
+
+def test_a_record_read_for_other_facts_cut_short_bears_only_on_what_it_is_swept_for() -> None:
+    huge = {**BIOPSY, "extension": [{"url": "x", "valueString": "note"} for _ in range(ELEMENTS_SWEPT.value)]}
+    facts = facts_of(huge, birth="1970-01-01")
+    assert facts.hodgkin_lymphoma.unread == ("Procedure/biopsy",)
+    assert "more than 5000 elements" in facts.hodgkin_lymphoma.reason
+    # a Procedure is read for its doses: the sweep adds no unknown part, nor names it beside a consultation
+    assert facts.cumulative_doxorubicin.unknown_parts == 0
+    assert facts.consult_oncologist.unread == ()
+
+
+def test_a_text_attachment_in_any_utf_8_is_read() -> None:
+    summary = _document("Antécédents : DOXOrubicine… doxorubicin 60 mg/m² x 4 (2025)")
+    doses = swept.sweep(pool_of(summary)).doses(ORDER_DATE)
+    assert [(d.reference, d.agent) for d in doses] == [("DocumentReference/outside", Agent.DOXORUBICIN)]
+
+
+def test_the_reason_of_an_order_not_signed_here_is_unread_beside_what_it_names() -> None:
+    active = medication_request(
+        "dox-active", DOXORUBICIN, (25, "mg/m2"), status="active", reasonCode=HODGKIN_REASON
+    )
+    hodgkin = facts_of(condition("mass", "R22.2"), active).hodgkin_lymphoma
+    assert (hodgkin.settled, hodgkin.unread) == (None, ("MedicationRequest/dox-active",))
+    assert "the reasonCode of a MedicationRequest, not read for diagnoses, names C81.12" in hodgkin.reason
+    # an order signed here is read for its reasons: met on them, never swept
+    pool = pool_of(
+        patient(CHILD), drafts=[dexrazoxane(), {**doxorubicin_draft(), "reasonCode": HODGKIN_REASON}]
+    )
+    signed = extract_facts(pool, dexrazoxane_orders(pool)[0], today=ORDER_DATE, line_of_business_map={})
+    assert (signed.hodgkin_lymphoma.value, signed.hodgkin_lymphoma.unread) == (True, ())
+    assert swept.sweep(pool).records == []
+    # an order with no reason is not swept
+    assert swept.sweep(pool_of(medication_request("dox-active", DOXORUBICIN, (25, "mg/m2")))).records == []
+
+
+def test_the_cancer_a_care_plan_treats_is_unread_beside_its_indication() -> None:
+    plan = {
+        "resourceType": "CarePlan",
+        "id": "regimen",
+        "status": "active",
+        "intent": "plan",
+        "title": "EE-4A regimen for Wilms tumor (nephroblastoma)",
+    }
+    wilms = facts_of(condition("mass", "N28.89"), plan).wilms_tumor
+    assert (wilms.settled, wilms.unread) == (None, ("CarePlan/regimen",))
+    assert "CarePlan/regimen: a CarePlan, not read for diagnoses, names" in wilms.reason

@@ -5,6 +5,7 @@ from datetime import date
 from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.facts import ClinicalFacts
 from cds_service.clinical.orders import dexrazoxane_orders
+from cds_service.clinical.therapy import concurrent_doxorubicin
 from cds_service.fhir.pool import Resource, ResourcePool
 from tests.clinical.builders import (
     DEXRAZOXANE,
@@ -364,3 +365,24 @@ def test_an_unread_dexrazoxane_dose_outside_the_window_or_beside_one_that_counts
     pool = pool_of(patient(), completed, _dexrazoxane_with_status("2026-11-07", "unknown"), drafts=[dex])
     prior = facts_of(pool).prior_dexrazoxane_cardioprotection
     assert (prior.value, prior.evidence, prior.unread) == (True, ("MedicationAdministration/dz-done",), ())
+
+
+def test_a_request_not_read_as_an_order_leaves_no_doxorubicin_order_unread_beside_it() -> None:
+    requests = (("ServiceRequest/plan", "(active) names 3639 'doxorubicin 50 mg/m2'"),)
+    found = concurrent_doxorubicin((), (), None, start=date(2026, 12, 10), requests_not_read=requests)
+    concurrent = found.concurrent
+    assert (concurrent.value, concurrent.settled, concurrent.unread) == (
+        False,
+        None,
+        ("ServiceRequest/plan",),
+    )
+    assert concurrent.reason.startswith(
+        "ServiceRequest/plan (active) names 3639 'doxorubicin 50 mg/m2': not read"
+    )
+    # a plan scheduled in a CarePlan keeps its own reading (unknown, the plan named)
+    planned = concurrent_doxorubicin(
+        (), (), None, start=date(2026, 12, 10), planned_only=("CarePlan/p",), requests_not_read=requests
+    ).concurrent
+    assert (planned.value, planned.evidence) == (None, ("CarePlan/p",))
+    # with none, no order is no concurrent doxorubicin
+    assert concurrent_doxorubicin((), (), None, start=date(2026, 12, 10)).concurrent.settled is False

@@ -9,8 +9,10 @@ read"):
 * aliases agree: every code system written by another of its published identifiers (its OID, with or
   without ``urn:oid:``, http for https and back) gives the same determination;
 * a record no reader reads never decides: an Encounter, a pathology report, a flowsheet row or a care team
-  naming a cancer the policy names, an anthracycline or oncology (or a Condition the record did not send)
-  may move a decision from approve or deny to pend, never anything else (clinical.records_not_read).
+  naming a cancer the policy names, an anthracycline or oncology (or a Condition the record did not send),
+  and what a reader does not read of a record it reads (a Procedure's reason, a Condition's evidence, a
+  care plan's words, a text document, a request naming doxorubicin) may move a decision from approve or
+  deny to pend, never anything else (clinical.records_not_read).
 
 Hypothesis draws which concepts lose what (derandomized through ``st.randoms``); a property that fails
 names the request and the edit.
@@ -19,6 +21,7 @@ names the request and the edit.
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import os
 import random
@@ -229,8 +232,63 @@ _WORDS = [
 
 
 def _record(rng: random.Random, index: int, day: str) -> Json:
-    kind = rng.randrange(5)
+    kind = rng.randrange(10)
     base: Json = {"id": f"not-read-{index}", "subject": {"reference": "Patient/pat"}}
+    if kind == 5:  # a Procedure, read for radiation and doses, not for what it was done for
+        code, text = rng.choice(_REASONS)
+        return {
+            **base,
+            "resourceType": "Procedure",
+            "status": "completed",
+            "code": {"text": "Excisional biopsy"},
+            "performedDateTime": day,
+            "reasonCode": [{"coding": [{"system": ICD10CM, "code": code}], "text": text}],
+            "outcome": {"text": rng.choice(_WORDS)},
+        }
+    if kind == 6:  # a Condition's evidence (the Condition itself names no cancer)
+        return {
+            **base,
+            "resourceType": "Condition",
+            "clinicalStatus": {"coding": [{"code": "active"}]},
+            "code": {"coding": [{"system": ICD10CM, "code": "R22.2"}], "text": "Mass"},
+            "recordedDate": day,
+            "evidence": [{"code": [{"text": rng.choice(_WORDS)}]}],
+        }
+    if kind == 7:  # a text document
+        return {
+            **base,
+            "resourceType": "DocumentReference",
+            "status": "current",
+            "date": day,
+            "content": [
+                {
+                    "attachment": {
+                        "contentType": "text/plain",
+                        "data": base64.b64encode(rng.choice(_WORDS).encode()).decode(),
+                    }
+                }
+            ],
+        }
+    if kind == 9:  # a CarePlan, read for the regimen it plans, not for the cancer it treats
+        return {
+            **base,
+            "resourceType": "CarePlan",
+            "status": "active",
+            "intent": "plan",
+            "period": {"start": day},
+            "title": rng.choice(_WORDS),
+        }
+    if kind == 8:  # a request in force naming doxorubicin, not read as a medication order
+        return {
+            **base,
+            "resourceType": rng.choice(["ServiceRequest", "RequestGroup", "Task"]),
+            "status": rng.choice(["active", "draft", "on-hold"]),
+            "intent": "order",
+            "authoredOn": day,
+            "code": {
+                "text": rng.choice(["DOXOrubicin infusion plan", "Anthracycline cycle 5", "Chemotherapy"])
+            },
+        }
     if kind == 0:
         code, text = rng.choice(_REASONS)
         return {
@@ -289,7 +347,9 @@ def with_records_not_read(body: Json, rng: random.Random, today: Any) -> tuple[J
         "entry": [{"resource": record} for record in records],
     }
     return edited, [
-        f"{r['resourceType']} {r.get('reasonCode') or r.get('conclusion') or r.get('code')}" for r in records
+        f"{r['resourceType']} {r.get('reasonCode') or r.get('conclusion') or r.get('code')} "
+        f"{r.get('evidence') or r.get('content') or ''}"
+        for r in records
     ]
 
 
