@@ -127,13 +127,13 @@ class QuickBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-class PinnedBackend(httpcore.AsyncNetworkBackend):
+class PinnedBackend(QuickBackend):
     """Resolve, refuse internal addresses, connect to the address checked (see the module docstring)."""
 
     def __init__(self, resolve: Resolver = system_resolver, refuse: Refusal = internal_address) -> None:
+        super().__init__()
         self._resolve = resolve
         self._refuse = refuse
-        self._inner = QuickBackend()
 
     async def connect_tcp(
         self,
@@ -159,24 +159,13 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         failure: Exception | None = None
         for address in addresses:
             try:
-                return await self._inner.connect_tcp(
+                return await super().connect_tcp(
                     address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
                 failure = error
         assert failure is not None
         raise failure
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("no unix sockets for a FHIR server")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
 
 
 class _HTTPTransport(httpx.AsyncHTTPTransport):
