@@ -885,11 +885,12 @@ def _responding_as_recorded(
     during = record.once(
         ("cardiac dysfunction", began, start), lambda: dysfunction_during(pool, began, start)
     )
-    if status.value is True and during.value:
+    if status.value is True and during.settled is not False:
         status = Fact(
             None,
-            status.evidence + during.evidence,
-            f"{status.reason}, but the record contradicts it: {during.reason}",
+            status.evidence + during.evidence + during.unread,
+            f"{status.reason}, but the record {'contradicts' if during.value else 'may contradict'} it: "
+            f"{during.reason}",
         )
     return status, unsettled(answers, RESPONDING_POSITIVELY, pool, therapy_began=began, contradicting=during)
 
