@@ -116,6 +116,71 @@ def test_information_loss_never_flips_a_decision(request_path: Path) -> None:
     never_flips()
 
 
+# Information losses the property's fixed seed never drew, found by a wider search (every single concept
+# losing a coding, its system or all its codings, over every fixture), each a false approval in waiting
+# on the code before the rule that answers it (docs/facts.md "Information loss never flips a decision"):
+# fixture, Observation, the LOINC code it loses.
+LOST_OBSERVATION_CODES = [
+    # a height not read beside a charted BSA it conflicts with: the conflict is gone, the BSA trusted
+    ("2.2-not-plausible-pend-charted-bsa-conflicts-with-height-and-weight", "height", "8302-2"),
+    # an adult's second height not read: the two no longer disagree
+    ("2.2-not-plausible-pend-two-adult-heights-that-disagree", "height-b", "8302-2"),
+    # an LVEF not read (the fall, or the reading it fell from): "responding positively" no longer contradicted
+    ("2.2-not-plausible-pend-response-attested-beside-a-falling-ejection-fraction", "lvef-now", "10230-1"),
+    (
+        "2.2-not-plausible-pend-response-attested-beside-a-falling-ejection-fraction",
+        "lvef-baseline",
+        "10230-1",
+    ),
+    # a karyotype not read beside a negative BCR-ABL1: read as Ph-negative
+    ("2.2-not-read-pend-a-karyotype-in-prose-is-not-a-ph-status", "karyotype", "62356-1"),
+]
+HOW_LOST = ("drop a coding", "unknown system", "text only")
+
+
+def lose_code(body: Json, observation_id: str, code: str, how: str) -> Json:
+    """``body`` with one Observation's coding of ``code`` lost ``how`` (as ``lose`` loses one)."""
+    edited = copy.deepcopy(body)
+    found = [
+        entry["resource"]
+        for bundle in edited["prefetch"].values()
+        if isinstance(bundle, dict) and bundle.get("resourceType") == "Bundle"
+        for entry in bundle.get("entry", [])
+        if entry["resource"].get("resourceType") == "Observation"
+        and entry["resource"].get("id") == observation_id
+    ]
+    assert len(found) == 1, observation_id
+    concept = found[0]["code"]
+    (index,) = [i for i, coding in enumerate(concept["coding"]) if coding.get("code") == code]
+    if how == "drop a coding":
+        dropped = concept["coding"].pop(index)
+        concept.setdefault("text", dropped.get("display") or "")
+    elif how == "unknown system":
+        concept["coding"][index]["system"] = UNKNOWN_SYSTEM
+    else:
+        concept["text"] = concept.get("text") or _displays(concept)
+        del concept["coding"]
+    return edited
+
+
+@pytest.mark.parametrize("how", HOW_LOST)
+@pytest.mark.parametrize(
+    ("fixture", "observation_id", "code"),
+    LOST_OBSERVATION_CODES,
+    ids=[f"{fixture}-{observation}" for fixture, observation, _ in LOST_OBSERVATION_CODES],
+)
+def test_an_observation_code_lost_never_flips_a_decision(
+    fixture: str, observation_id: str, code: str, how: str
+) -> None:
+    (request_path,) = [path for path in REQUESTS if path.name == f"{fixture}.json"]
+    body, today = case(request_path)
+    before = _decisions(body, today)
+    after = _decisions(lose_code(body, observation_id, code, how), today)
+    assert after.keys() == before.keys()
+    for order, decision in after.items():
+        assert decision in ALLOWED[before[order]], f"{before[order]} -> {decision} after {how} {code}"
+
+
 def alias(body: Json, rng: random.Random) -> Json:
     """``body`` with every coding's system written by another of its published identifiers."""
     edited = copy.deepcopy(body)
