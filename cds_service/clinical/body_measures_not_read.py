@@ -27,7 +27,15 @@ from datetime import date, timedelta
 from cds_service.clinical import codes
 from cds_service.clinical.bsa import Bsa
 from cds_service.clinical.code_systems import canonical
-from cds_service.clinical.fhir_read import codings, concept_text, dicts, obj, parse_date, quantity, status_of
+from cds_service.clinical.fhir_read import (
+    codings,
+    concept_text,
+    obj,
+    parse_date,
+    plain_codes,
+    quantity,
+    status_of,
+)
 from cds_service.clinical.units import is_disagreeing, to_cm, to_kg, to_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
@@ -52,11 +60,7 @@ def _names_nothing_else(observation: Resource) -> bool:
         return False
     if not concept_text(concept).strip():
         return True
-    return any(
-        code == _VITAL_SIGNS
-        for category in dicts(observation.get("category"))
-        for _s, code in codings(category)
-    )
+    return _VITAL_SIGNS in plain_codes(observation.get("category"))
 
 
 def _a_body_size(observation: Resource) -> bool:
