@@ -8,8 +8,9 @@ could be one but is not read as one could be a measure a BSA rests on, or the on
   weight or a body surface area;
 * nothing read says what it measured (no coding in a code system the service reads, and no words, or
   only the vital-signs category) and its value is a length, a mass or an area;
-* it is read as one, but its value's UCUM code and unit text name different units (not plausible is not
-  a fact: which unit is meant is not known).
+* it is read as one, but its value cannot be read (none, and no data-absent reason saying it was not
+  measured; a unit not read), its value's UCUM code and unit text name different units (not plausible is
+  not a fact: which unit is meant is not known), or its date cannot be read (it could be the nearest).
 
 Such a measure bears on a BSA used on a day when it is as near that day as a measure the BSA was
 computed from (it could be the nearer), or when the checks a BSA passes could have compared it with one
@@ -32,6 +33,7 @@ from cds_service.clinical.fhir_read import (
     concept_text,
     obj,
     parse_date,
+    parse_datetime,
     plain_codes,
     quantity,
     status_of,
@@ -50,6 +52,14 @@ def _when(observation: Resource) -> date | None:
     return parse_date(observation.get("effectiveDateTime")) or parse_date(
         obj(observation.get("effectivePeriod")).get("start")
     )
+
+
+def _dated(observation: Resource) -> bool:
+    """Whether ``clinical.bsa`` can read when a measure was taken (its effective time, else when issued)."""
+    return (
+        parse_datetime(observation.get("effectiveDateTime") or observation.get("issued"))
+        or parse_datetime(obj(observation.get("effectivePeriod")).get("start"))
+    ) is not None
 
 
 def _names_nothing_else(observation: Resource) -> bool:
@@ -75,13 +85,19 @@ def measures_not_read(pool: ResourcePool) -> list[tuple[str, date | None]]:
     read as one (module doc)."""
     found = []
     for observation in pool.of_type("Observation"):
-        if status_of(observation) in _NOT_A_RESULT or "valueQuantity" not in observation:
+        if status_of(observation) in _NOT_A_RESULT:
             continue
         concept = observation.get("code")
         if any(system == codes.LOINC and code in _READ for system, code in codings(concept)):
+            if "dataAbsentReason" in observation:
+                continue  # the record says it was not measured
             read = quantity(observation.get("valueQuantity"))
-            if read is not None and is_disagreeing(read[1]):
+            if read is None or is_disagreeing(read[1]) or not _a_body_size(observation):
                 found.append((reference_of(observation), _when(observation)))
+            elif not _dated(observation):
+                found.append((reference_of(observation), None))
+            continue
+        if "valueQuantity" not in observation:
             continue
         if any(word in concept_text(concept) for word in _WORDS) or (
             _names_nothing_else(observation) and _a_body_size(observation)

@@ -20,9 +20,10 @@ is meant to prevent. A clinician's attestation settles a leaf only when the reco
 
 Not read is not absent (docs/facts.md "Information loss never flips a decision"): an Observation nothing
 read names (no coding in a code system the service reads, no words) whose value is a percentage could be
-an LVEF. With none of the findings above, one dated up to the order date (or undated) that could be the
-latest reading since the therapy began, or the reading a fall to 40-49 % is measured from, leaves "no
-cardiac dysfunction" unknown (``Fact.unread``): the attestation it could contradict settles nothing.
+an LVEF, and an LVEF whose value or date cannot be read could be the one that fell. With none of the
+findings above, one dated up to the order date (or undated) that could be the latest reading since the
+therapy began, or the reading a fall to 40-49 % is measured from, leaves "no cardiac dysfunction" unknown
+(``Fact.unread``): the attestation it could contradict settles nothing.
 
 Pure: the pool and the dates given.
 """
@@ -106,28 +107,48 @@ def _conditions(pool: ResourcePool, since: date, until: date) -> list[str]:
     return sorted(found)
 
 
-def _lvef(observation: Resource) -> _Lvef | None:
-    if status_of(observation) in _NOT_A_RESULT:
-        return None
+def _named_lvef(observation: Resource) -> bool:
+    """Whether the Observation is read as an LVEF: a LOINC LVEF code, or words naming one with no LOINC
+    code."""
     coded = [code for system, code in codings(observation.get("code")) if system == codes.LOINC]
-    if not (set(coded) & codes.LVEF_LOINC) and not (
-        not coded and _LVEF_WORDS.search(concept_text(observation.get("code")))
-    ):
-        return None
+    return bool(set(coded) & codes.LVEF_LOINC) or (
+        not coded and bool(_LVEF_WORDS.search(concept_text(observation.get("code"))))
+    )
+
+
+def _percent(observation: Resource) -> float | None:
     read = quantity(observation.get("valueQuantity"))
-    on = parse_date(observation.get("effectiveDateTime")) or parse_date(
+    return read[0] if read is not None and read[1].strip() == "%" and 0 < read[0] <= 100 else None
+
+
+def _measured_on(observation: Resource) -> date | None:
+    return parse_date(observation.get("effectiveDateTime")) or parse_date(
         obj(observation.get("effectivePeriod")).get("start") or observation.get("issued")
     )
-    if read is None or on is None or read[1].strip() != "%" or not 0 < read[0] <= 100:
+
+
+def _lvef(observation: Resource) -> _Lvef | None:
+    if status_of(observation) in _NOT_A_RESULT or not _named_lvef(observation):
         return None
-    return _Lvef(on, read[0], reference_of(observation))
+    percent, on = _percent(observation), _measured_on(observation)
+    if percent is None or on is None:
+        return None
+    return _Lvef(on, percent, reference_of(observation))
 
 
 def _maybe_lvef(observation: Resource) -> tuple[date | None, str] | None:
-    """``(date, reference)`` of an Observation that could be an LVEF the service does not read: nothing
-    read names it (no coding in a code system the service reads, no words) and its value is a percentage
-    (0-100 %)."""
+    """``(date, reference)`` of an Observation that could be an LVEF the service does not read: an LVEF
+    whose value (none, and no data-absent reason; not a percentage) or date cannot be read (it could be the
+    latest, or the one it fell from), or one nothing read names (no coding in a code
+    system the service reads, no words) whose value is a percentage (0-100 %)."""
     if status_of(observation) in _NOT_A_RESULT:
+        return None
+    on = _measured_on(observation)
+    if _named_lvef(observation):
+        if "dataAbsentReason" in observation:
+            return None  # the record says it was not measured
+        return (on, reference_of(observation)) if on is None or _percent(observation) is None else None
+    if _percent(observation) is None:
         return None
     concept = observation.get("code")
     if (
@@ -135,12 +156,6 @@ def _maybe_lvef(observation: Resource) -> tuple[date | None, str] | None:
         or concept_text(concept).strip()
     ):
         return None
-    read = quantity(observation.get("valueQuantity"))
-    if read is None or read[1].strip() != "%" or not 0 < read[0] <= 100:
-        return None
-    on = parse_date(observation.get("effectiveDateTime")) or parse_date(
-        obj(observation.get("effectivePeriod")).get("start") or observation.get("issued")
-    )
     return on, reference_of(observation)
 
 

@@ -73,3 +73,18 @@ def test_a_measure_not_read_bears_on_a_bsa_its_checks_could_have_compared_it_wit
     assert "nearer to it" in nearer_not_read(bsa, date(2024, 10, 2), pool, far, YEAR)
     # without the reach of the checks (the rule before it): only a nearer one bears
     assert nearer_not_read(bsa, ON, pool, measures) == ""
+
+
+def test_a_measure_read_by_its_code_whose_value_or_date_cannot_be_read_is_one_not_read() -> None:
+    """It could be the nearest measure, or the one the BSA conflicts with; one the record says was not
+    measured (a data-absent reason) is no measure."""
+    undated = {**observation("undated", "8302-2", "2026-06-01", 165, "cm"), "effectiveDateTime": None}
+    valueless = observation("valueless", "29463-7", "2026-06-01", 68, "kg")
+    del valueless["valueQuantity"]
+    unit = observation("unit", "29463-7", "2026-06-02", 10, "stone-ish")
+    absent = {**valueless, "id": "absent", "dataAbsentReason": {"text": "refused"}}
+    assert measures_not_read(pool_of(undated, valueless, unit, absent)) == [
+        ("Observation/undated", None),
+        ("Observation/unit", date(2026, 6, 2)),
+        ("Observation/valueless", date(2026, 6, 1)),
+    ]

@@ -114,3 +114,15 @@ def test_a_percentage_before_therapy_could_be_the_reading_a_fall_is_measured_fro
     assert (fallen.value, fallen.unread) == (False, ("Observation/x",))
     normal = dysfunction_during(pool_of(maybe, lvef("now", "2026-11-30", 58)), BEGAN, ORDER)
     assert (normal.value, normal.unread) == (False, ())
+
+
+def test_an_lvef_whose_date_or_value_cannot_be_read_could_be_the_one_that_fell() -> None:
+    baseline = lvef("ef0", "2026-05-28", 62)
+    undated = {**lvef("x", "2026-11-30", 44), "effectiveDateTime": None}
+    valueless = lvef("x", "2026-11-30", 44)
+    del valueless["valueQuantity"]
+    for maybe in (undated, valueless):
+        found = dysfunction_during(pool_of(baseline, maybe), BEGAN, ORDER)
+        assert (found.value, found.unread) == (False, ("Observation/x",))
+    not_measured = {**valueless, "dataAbsentReason": {"text": "not performed"}}
+    assert dysfunction_during(pool_of(baseline, not_measured), BEGAN, ORDER).unread == ()

@@ -138,19 +138,23 @@ LOST_OBSERVATION_CODES = [
 HOW_LOST = ("drop a coding", "unknown system", "text only")
 
 
-def lose_code(body: Json, observation_id: str, code: str, how: str) -> Json:
-    """``body`` with one Observation's coding of ``code`` lost ``how`` (as ``lose`` loses one)."""
-    edited = copy.deepcopy(body)
+def _observation(body: Json, observation_id: str) -> Json:
     found = [
         entry["resource"]
-        for bundle in edited["prefetch"].values()
+        for bundle in body["prefetch"].values()
         if isinstance(bundle, dict) and bundle.get("resourceType") == "Bundle"
         for entry in bundle.get("entry", [])
         if entry["resource"].get("resourceType") == "Observation"
         and entry["resource"].get("id") == observation_id
     ]
     assert len(found) == 1, observation_id
-    concept = found[0]["code"]
+    return found[0]
+
+
+def lose_code(body: Json, observation_id: str, code: str, how: str) -> Json:
+    """``body`` with one Observation's coding of ``code`` lost ``how`` (as ``lose`` loses one)."""
+    edited = copy.deepcopy(body)
+    concept = _observation(edited, observation_id)["code"]
     (index,) = [i for i, coding in enumerate(concept["coding"]) if coding.get("code") == code]
     if how == "drop a coding":
         dropped = concept["coding"].pop(index)
@@ -179,6 +183,41 @@ def test_an_observation_code_lost_never_flips_a_decision(
     assert after.keys() == before.keys()
     for order, decision in after.items():
         assert decision in ALLOWED[before[order]], f"{before[order]} -> {decision} after {how} {code}"
+
+
+# The same search losing an Observation's date or its whole value (the measure, LVEF or result is there,
+# but what it measured, or when, cannot be read): each a flip on the code before, toward approval or away
+# from a deny, as the lost codes above.
+LOST_OBSERVATION_ELEMENTS = [
+    ("2.2-not-plausible-pend-charted-bsa-conflicts-with-height-and-weight", "height"),
+    ("2.2-not-plausible-pend-two-adult-heights-that-disagree", "height-b"),
+    ("2.2-not-plausible-pend-response-attested-beside-a-falling-ejection-fraction", "lvef-now"),
+    ("2.2-not-plausible-pend-response-attested-beside-a-falling-ejection-fraction", "lvef-baseline"),
+    ("2.1-nearest-in-time-approve-height-and-weight-nearer-than-the-charted-bsa", "height-recent"),
+    ("2.1-nearest-in-time-approve-height-and-weight-nearer-than-the-charted-bsa", "weight-recent"),
+    ("2.2-not-plausible-approve-bsa-charted-minutes-before-the-dose-is-nearest", "bsa-0"),
+    ("2.2-not-plausible-deny-weight-far-from-the-others-set-aside", "weight-3"),
+]
+
+
+@pytest.mark.parametrize("element", ["effectiveDateTime", "valueQuantity"])
+@pytest.mark.parametrize(
+    ("fixture", "observation_id"),
+    LOST_OBSERVATION_ELEMENTS,
+    ids=[f"{fixture}-{observation}" for fixture, observation in LOST_OBSERVATION_ELEMENTS],
+)
+def test_an_observation_date_or_value_lost_never_flips_a_decision(
+    fixture: str, observation_id: str, element: str
+) -> None:
+    (request_path,) = [path for path in REQUESTS if path.name == f"{fixture}.json"]
+    body, today = case(request_path)
+    before = _decisions(body, today)
+    edited = copy.deepcopy(body)
+    del _observation(edited, observation_id)[element]
+    after = _decisions(edited, today)
+    assert after.keys() == before.keys()
+    for order, decision in after.items():
+        assert decision in ALLOWED[before[order]], f"{before[order]} -> {decision} after losing {element}"
 
 
 def alias(body: Json, rng: random.Random) -> Json:
