@@ -17,8 +17,8 @@ computed from (it could be the nearer), or when the checks a BSA passes could ha
 of those measures (``clinical.plausibility``: a charted BSA against the height and weight measured with
 it, a height against the patient's other heights, an adult's at any time, a growing child's within a
 year): a dose sized through that BSA is not a known dose but an unknown part of its total, and the
-current BSA is unknown. What kind of measure it is cannot be known, so the widest reach, a height's, is
-taken.
+current BSA is unknown. Unless its code, words or unit say it is a weight or a BSA (compared within
+``plausibility.AGREEMENT_WINDOW``), it could be a height, and a height's reach is taken.
 """
 
 from __future__ import annotations
@@ -38,11 +38,13 @@ from cds_service.clinical.fhir_read import (
     quantity,
     status_of,
 )
+from cds_service.clinical.plausibility import AGREEMENT_WINDOW
 from cds_service.clinical.units import is_disagreeing, to_cm, to_kg, to_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 _READ = codes.HEIGHT_LOINC | codes.WEIGHT_LOINC | codes.BSA_LOINC
 _WORDS = ("height", "weight", "body surface", "bsa", "stature")
+_HEIGHT_WORDS = ("height", "stature")
 _NOT_A_RESULT = frozenset({"entered-in-error", "cancelled"})
 # FHIR R4 observation-category: heights, weights and BSAs are vital signs.
 _VITAL_SIGNS = "vital-signs"
@@ -116,7 +118,8 @@ def nearer_not_read(
     """Why a BSA used for ``on`` may not be the one the record gives: a body measure not read is as near
     to ``on`` as a measure it was computed from, or nearer (or is undated), or is within
     ``compared_within`` of one of them (how far apart the plausibility checks compare a height on
-    ``on``: ``BodySurfaceArea.height_window``); "" when none is."""
+    ``on``: ``BodySurfaceArea.height_window``; a weight's or a BSA's, ``AGREEMENT_WINDOW`` at most, when
+    its code, words or unit say it is one); "" when none is."""
     if bsa is None or not measures:
         return ""
     used = [_when(found) for ref in bsa.evidence if (found := pool.resolve(ref)) is not None]
@@ -132,7 +135,12 @@ def nearer_not_read(
                 f"{reference} names a body measure the service cannot read (its code or its unit), "
                 "nearer to it"
             )
-        if any(_within(when, other, compared_within) for other in dated):
+        window = (
+            compared_within
+            if _could_be_a_height(pool.resolve(reference))
+            else _weight_window(compared_within)
+        )
+        if any(abs(when - other) <= window for other in dated):
             return (
                 f"{reference} could be a body measure the service cannot read (its code or its unit), "
                 "one the measures it was sized by are checked against"
@@ -140,5 +148,26 @@ def nearer_not_read(
     return ""
 
 
-def _within(one: date, other: date, window: timedelta) -> bool:
-    return abs(one - other) <= window
+def _weight_window(compared_within: timedelta) -> timedelta:
+    """How far apart a weight or BSA is compared with the measures around it (``AGREEMENT_WINDOW``)."""
+    return min(compared_within, AGREEMENT_WINDOW)
+
+
+def _could_be_a_height(observation: Resource | None) -> bool:
+    """Whether a measure not read could be a height (compared with an adult's heights at any distance):
+    not when its LOINC code, its words or its value's unit say it is a weight or a BSA."""
+    if observation is None:
+        return True
+    concept = observation.get("code")
+    loinc = {code for system, code in codings(concept) if system == codes.LOINC}
+    if loinc & codes.HEIGHT_LOINC:
+        return True
+    if loinc & (codes.WEIGHT_LOINC | codes.BSA_LOINC):
+        return False
+    words = concept_text(concept)
+    if any(word in words for word in _HEIGHT_WORDS):
+        return True
+    if any(word in words for word in _WORDS):
+        return False
+    read = quantity(observation.get("valueQuantity"))
+    return read is None or to_cm(*read) is not None or (to_kg(*read) is None and to_m2(*read) is None)

@@ -88,3 +88,19 @@ def test_a_measure_read_by_its_code_whose_value_or_date_cannot_be_read_is_one_no
         ("Observation/unit", date(2026, 6, 2)),
         ("Observation/valueless", date(2026, 6, 1)),
     ]
+
+
+def test_a_measure_not_read_that_says_it_is_a_weight_is_compared_as_a_weight() -> None:
+    """A weight or a BSA is compared with the measures within 90 days of it, not at any distance as an
+    adult's height: one half a year before the charted BSA bears on nothing; one a month before does."""
+    charted = observation("bsa", "8277-6", "2026-11-25", 1.17, "m2")
+    bsa = Bsa(1.17, "observation", ("Observation/bsa",))
+    for weight, bears in (
+        (unnamed("w", "2026-06-01", 68, "kg"), False),  # a mass: no height
+        (unnamed("w", "2026-06-01", 68, "[lb_av]", text="Weight (flowsheet)"), False),
+        (unnamed("w", "2026-10-30", 68, "kg"), True),
+        (unnamed("w", "2026-06-01", 150, "[lb_av]", text="Stature"), True),  # words say a height
+    ):
+        pool = pool_of(charted, weight)
+        found = nearer_not_read(bsa, ON, pool, measures_not_read(pool), timedelta.max)
+        assert bool(found) is bears, weight
