@@ -82,6 +82,16 @@ def _a_body_size(observation: Resource) -> bool:
     return read is not None and any(convert(*read) is not None for convert in (to_cm, to_kg, to_m2))
 
 
+def _of_its_kind(loinc: set[str], read: tuple[float, str]) -> bool:
+    """Whether a value is in a unit of the measure its LOINC code names (as ``clinical.bsa`` converts it):
+    a length for a height, a mass for a weight, an area for a BSA."""
+    if loinc & codes.HEIGHT_LOINC:
+        return to_cm(*read) is not None
+    if loinc & codes.WEIGHT_LOINC:
+        return to_kg(*read) is not None
+    return to_m2(*read) is not None
+
+
 def measures_not_read(pool: ResourcePool) -> list[tuple[str, date | None]]:
     """``(reference, date)`` of each Observation with a value that could be a body measure but is not
     read as one (module doc)."""
@@ -90,11 +100,12 @@ def measures_not_read(pool: ResourcePool) -> list[tuple[str, date | None]]:
         if status_of(observation) in _NOT_A_RESULT:
             continue
         concept = observation.get("code")
-        if any(system == codes.LOINC and code in _READ for system, code in codings(concept)):
+        loinc = {code for system, code in codings(concept) if system == codes.LOINC} & _READ
+        if loinc:
             if "dataAbsentReason" in observation:
                 continue  # the record says it was not measured
             read = quantity(observation.get("valueQuantity"))
-            if read is None or is_disagreeing(read[1]) or not _a_body_size(observation):
+            if read is None or is_disagreeing(read[1]) or not _of_its_kind(loinc, read):
                 found.append((reference_of(observation), _when(observation)))
             elif not _dated(observation):
                 found.append((reference_of(observation), None))

@@ -138,9 +138,9 @@ def _lvef(observation: Resource) -> _Lvef | None:
 
 def _maybe_lvef(observation: Resource) -> tuple[date | None, str] | None:
     """``(date, reference)`` of an Observation that could be an LVEF the service does not read: an LVEF
-    whose value (none, and no data-absent reason; not a percentage) or date cannot be read (it could be the
-    latest, or the one it fell from), or one nothing read names (no coding in a code
-    system the service reads, no words) whose value is a percentage (0-100 %)."""
+    whose value (none, and no data-absent reason; not a percentage) or date cannot be read (it could be
+    the latest, or the one it fell from), or one nothing read names (no coding in a code system the
+    service reads, no words) whose value is a percentage (0-100 %)."""
     if status_of(observation) in _NOT_A_RESULT:
         return None
     on = _measured_on(observation)
@@ -218,8 +218,8 @@ def dysfunction_during(pool: ResourcePool, since: date, until: date) -> Fact[boo
         unread = _lvefs_not_read(pool, since, until, readings)
         if unread:
             why += (
-                f", but {', '.join(unread)} could be an LVEF the service cannot read (a percentage, nothing "
-                "read names it): it could show a fall"
+                f", but {', '.join(unread)} could be an LVEF the service cannot read (its code, its value or "
+                "its date): it could show a fall"
             )
         return Fact(False, (), why, unread=tuple(unread))
     evidence = tuple(dict.fromkeys(item.split(" ", 1)[0] for item in found))

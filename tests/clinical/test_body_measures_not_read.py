@@ -82,11 +82,13 @@ def test_a_measure_read_by_its_code_whose_value_or_date_cannot_be_read_is_one_no
     valueless = observation("valueless", "29463-7", "2026-06-01", 68, "kg")
     del valueless["valueQuantity"]
     unit = observation("unit", "29463-7", "2026-06-02", 10, "stone-ish")
+    wrong_kind = observation("wrong-kind", "8302-2", "2026-06-03", 68, "kg")  # a height in kilograms
     absent = {**valueless, "id": "absent", "dataAbsentReason": {"text": "refused"}}
-    assert measures_not_read(pool_of(undated, valueless, unit, absent)) == [
+    assert measures_not_read(pool_of(undated, valueless, unit, absent, wrong_kind)) == [
         ("Observation/undated", None),
         ("Observation/unit", date(2026, 6, 2)),
         ("Observation/valueless", date(2026, 6, 1)),
+        ("Observation/wrong-kind", date(2026, 6, 3)),
     ]
 
 
