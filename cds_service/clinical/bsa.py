@@ -258,6 +258,11 @@ class BodySurfaceArea:
             return f"no plausible {name} ({aside} set aside as implausible)"
         return series.too_far(name, moment, within)
 
+    def height_window(self, when: date | datetime) -> timedelta:
+        """How far from ``when`` a height sizes a dose there, and how far apart the heights compared with
+        it may be: a growing child's a year, an adult's any distance (``timedelta.max``)."""
+        return self._height_distance(_moment(when))
+
     def _height_distance(self, moment: datetime) -> timedelta:
         """How far from ``moment`` a height may be: a growing child's (under 18 on that day) within a
         year, an adult's at any distance (an adult's height does not change: one charted at diagnosis

@@ -18,6 +18,13 @@ is meant to prevent. A clinician's attestation settles a leaf only when the reco
   moderate, a fall of 10 percentage points or more to an LVEF of 40-49 % (from the highest reading before
   it).
 
+Not read is not absent (docs/facts.md "Information loss never flips a decision"): an Observation nothing
+read names (no coding in a code system the service reads, no words) whose value is a percentage could be
+an LVEF, and an LVEF whose value or date cannot be read could be the one that fell. With none of the
+findings above, one dated up to the order date (or undated) that could be the latest reading since the
+therapy began, or the reading a fall to 40-49 % is measured from, leaves "no cardiac dysfunction" unknown
+(``Fact.unread``): the attestation it could contradict settles nothing.
+
 Pure: the pool and the dates given.
 """
 
@@ -28,6 +35,7 @@ from datetime import date
 from typing import NamedTuple
 
 from cds_service.clinical import codes
+from cds_service.clinical.code_systems import canonical
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import (
     codings,
@@ -99,25 +107,77 @@ def _conditions(pool: ResourcePool, since: date, until: date) -> list[str]:
     return sorted(found)
 
 
-def _lvef(observation: Resource) -> _Lvef | None:
-    if status_of(observation) in _NOT_A_RESULT:
-        return None
+def _named_lvef(observation: Resource) -> bool:
+    """Whether the Observation is read as an LVEF: a LOINC LVEF code, or words naming one with no LOINC
+    code."""
     coded = [code for system, code in codings(observation.get("code")) if system == codes.LOINC]
-    if not (set(coded) & codes.LVEF_LOINC) and not (
-        not coded and _LVEF_WORDS.search(concept_text(observation.get("code")))
-    ):
-        return None
+    return bool(set(coded) & codes.LVEF_LOINC) or (
+        not coded and bool(_LVEF_WORDS.search(concept_text(observation.get("code"))))
+    )
+
+
+def _percent(observation: Resource) -> float | None:
     read = quantity(observation.get("valueQuantity"))
-    on = parse_date(observation.get("effectiveDateTime")) or parse_date(
+    return read[0] if read is not None and read[1].strip() == "%" and 0 < read[0] <= 100 else None
+
+
+def _measured_on(observation: Resource) -> date | None:
+    return parse_date(observation.get("effectiveDateTime")) or parse_date(
         obj(observation.get("effectivePeriod")).get("start") or observation.get("issued")
     )
-    if read is None or on is None or read[1].strip() != "%" or not 0 < read[0] <= 100:
+
+
+def _lvef(observation: Resource) -> _Lvef | None:
+    if status_of(observation) in _NOT_A_RESULT or not _named_lvef(observation):
         return None
-    return _Lvef(on, read[0], reference_of(observation))
+    percent, on = _percent(observation), _measured_on(observation)
+    if percent is None or on is None:
+        return None
+    return _Lvef(on, percent, reference_of(observation))
 
 
-def _lvef_fall(pool: ResourcePool, since: date, until: date) -> str:
-    readings = sorted(
+def _maybe_lvef(observation: Resource) -> tuple[date | None, str] | None:
+    """``(date, reference)`` of an Observation that could be an LVEF the service does not read: an LVEF
+    whose value (none, and no data-absent reason; not a percentage) or date cannot be read (it could be
+    the latest, or the one it fell from), or one nothing read names (no coding in a code system the
+    service reads, no words) whose value is a percentage (0-100 %)."""
+    if status_of(observation) in _NOT_A_RESULT:
+        return None
+    on = _measured_on(observation)
+    if _named_lvef(observation):
+        if "dataAbsentReason" in observation:
+            return None  # the record says it was not measured
+        return (on, reference_of(observation)) if on is None or _percent(observation) is None else None
+    if _percent(observation) is None:
+        return None
+    concept = observation.get("code")
+    if (
+        any(canonical(system) is not None for system, _code in codings(concept))
+        or concept_text(concept).strip()
+    ):
+        return None
+    return on, reference_of(observation)
+
+
+def _lvefs_not_read(pool: ResourcePool, since: date, until: date, read: list[_Lvef]) -> list[str]:
+    """The Observations that could be an LVEF, not read, that could show a fall the readings ``read`` do
+    not: dated from ``since`` to ``until`` or undated (it could be the latest reading), or dated before
+    ``since`` while the latest reading read since then is 40-49 % (it could be the reading it fell from)."""
+    latest = read[-1] if read and read[-1].on >= since else None
+    could_be_fallen_from = latest is not None and latest.percent < MODERATE_LVEF_BELOW
+    found: list[str] = []
+    for observation in pool.of_type("Observation"):
+        maybe = _maybe_lvef(observation)
+        if maybe is None:
+            continue
+        on, reference = maybe
+        if on is None or since <= on <= until or (on < since and could_be_fallen_from):
+            found.append(reference)
+    return sorted(found)
+
+
+def _lvef_readings(pool: ResourcePool, until: date) -> list[_Lvef]:
+    return sorted(
         (
             found
             for found in map(_lvef, pool.of_type("Observation"))
@@ -125,6 +185,9 @@ def _lvef_fall(pool: ResourcePool, since: date, until: date) -> str:
         ),
         key=lambda r: (r.on, r.reference),
     )
+
+
+def _lvef_fall(readings: list[_Lvef], since: date) -> str:
     if not readings or readings[-1].on < since:
         return ""
     latest, before = readings[-1], readings[:-1]
@@ -143,13 +206,22 @@ def _lvef_fall(pool: ResourcePool, since: date, until: date) -> str:
 
 def dysfunction_during(pool: ResourcePool, since: date, until: date) -> Fact[bool]:
     """Cardiac dysfunction recorded from ``since`` (the start of therapy) to ``until`` (the order date):
-    ``True`` with what shows it, else ``False``."""
+    ``True`` with what shows it, else ``False`` (with ``unread`` naming what could be an LVEF not read that
+    could show a fall)."""
     found = _conditions(pool, since, until)
-    fall = _lvef_fall(pool, since, until)
+    readings = _lvef_readings(pool, until)
+    fall = _lvef_fall(readings, since)
     if fall:
         found.append(fall)
     if not found:
-        return Fact(False, (), f"no cardiac dysfunction recorded since {since.isoformat()}")
+        why = f"no cardiac dysfunction recorded since {since.isoformat()}"
+        unread = _lvefs_not_read(pool, since, until, readings)
+        if unread:
+            why += (
+                f", but {', '.join(unread)} could be an LVEF the service cannot read (its code, its value or "
+                "its date): it could show a fall"
+            )
+        return Fact(False, (), why, unread=tuple(unread))
     evidence = tuple(dict.fromkeys(item.split(" ", 1)[0] for item in found))
     return Fact(
         True,

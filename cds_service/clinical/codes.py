@@ -670,6 +670,9 @@ LOINC_BCR_ABL1 = frozenset(
 # Terminology's ISCN naming system names for it): t(9;22) in it is the Philadelphia chromosome, read as
 # Ph-positive; a karyotype without it is no Ph status (a cryptic fusion escapes banding).
 LOINC_KARYOTYPE = frozenset({"62356-1"})
+# Words that name a karyotype or the test that gives one (a chromosome analysis, cytogenetics, an ISCN
+# expression): an Observation so named under a code not read could be one (not read is not absent).
+KARYOTYPE_WORDS = ("karyotyp", "chromosom", "cytogenetic", "iscn")
 # Answers meaning "found" / "not found": LOINC LA9633-4 Present [V]; LOINC answer
 # list LL360-9 "Pos|Neg": LA6576-8 Positive, LA6577-6 Negative (as its published expansions list them);
 # SNOMED CT qualifiers 10828004 Positive, 260373001 Detected, 260385009 Negative, 260415000 Not detected

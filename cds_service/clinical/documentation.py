@@ -169,7 +169,8 @@ def unsettled(
     """``answers`` with a "yes" to ``criterion`` that the record contradicts made one that settles nothing,
     its reason naming what contradicts it: authored before the therapy it attests to began
     (``therapy_began``), or beside findings that contradict it (``contradicting``, ``True`` with its
-    evidence). A "no", or a "yes" nothing contradicts, stays as it is."""
+    evidence) or may (``contradicting`` unknown, or ``False`` with records unread). A "no", or a "yes"
+    nothing contradicts, stays as it is."""
     answer = answers.get(criterion)
     if answer is None or answer.value is not True:
         return answers
@@ -183,9 +184,12 @@ def unsettled(
             f"to began on {therapy_began.isoformat()}"
         )
         return {**answers, criterion: Fact(None, answer.evidence, why)}
-    if contradicting is not None and contradicting.value:
-        why = f"{said} answers {criterion} yes, but the record contradicts it: {contradicting.reason}"
-        return {**answers, criterion: Fact(None, answer.evidence + contradicting.evidence, why)}
+    # A "no" with records unread (``Fact.unread``) is no proof nothing contradicts it: not read is not absent
+    if contradicting is not None and contradicting.settled is not False:
+        how = "contradicts" if contradicting.value else "may contradict"
+        why = f"{said} answers {criterion} yes, but the record {how} it: {contradicting.reason}"
+        evidence = answer.evidence + contradicting.evidence + contradicting.unread
+        return {**answers, criterion: Fact(None, evidence, why)}
     return answers
 
 

@@ -370,11 +370,16 @@ def _parts_of(administrations: list[Administration]) -> dict[str, str]:
 
 
 def _unsized(
-    doses: list[Dose], pool: ResourcePool, measures: list[tuple[str, date | None]], start: date
+    doses: list[Dose],
+    pool: ResourcePool,
+    measures: list[tuple[str, date | None]],
+    start: date,
+    body: BodySurfaceArea,
 ) -> list[Dose]:
     unsized = []
     for dose in doses:
-        why = nearer_not_read(dose.bsa, start if dose.planned else (dose.when or start), pool, measures)
+        on = start if dose.planned else (dose.when or start)
+        why = nearer_not_read(dose.bsa, on, pool, measures, body.height_window(on))
         unsized.append(dose._replace(mg_m2=None, note=f"{why}: not counted") if why else dose)
     return unsized
 
@@ -463,7 +468,8 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
     # the service cannot read is an unknown part (clinical.body_measures_not_read)
     measures = _measures_not_read(record)
     if measures:
-        given, to_come = _unsized(given, pool, measures, start), _unsized(to_come, pool, measures, start)
+        given = _unsized(given, pool, measures, start, body)
+        to_come = _unsized(to_come, pool, measures, start, body)
     given.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference))
     to_come.sort(key=lambda d: (d.when is None, d.when or date.min, d.reference, d.note))
     summed = totals(given, to_come)
@@ -597,7 +603,8 @@ def extract_facts(
     )
     current_bsa = body.on(start)
     measures = _measures_not_read(record)
-    if measures and nearer_not_read(current_bsa, start, pool, measures):
+    bsa_not_read = nearer_not_read(current_bsa, start, pool, measures, body.height_window(start))
+    if bsa_not_read:
         current_bsa = None
     current_weight = body.weight_on(start)  # for doses ordered in mg/kg (docs/facts.md "Administrations")
 
@@ -796,7 +803,15 @@ def extract_facts(
             "; ".join([f"BSA ({current_bsa.source}) nearest {start.isoformat()}", *body.set_aside]),
         )
         if current_bsa
-        else Fact(None, (), "; ".join(dict.fromkeys([body.missing_reason(start), *body.set_aside]))),
+        else Fact(
+            None,
+            (),
+            "; ".join(
+                dict.fromkeys(
+                    [*([bsa_not_read] if bsa_not_read else []), body.missing_reason(start), *body.set_aside]
+                )
+            ),
+        ),
         cumulative_doxorubicin=replace(
             summed.cumulative_doxorubicin, set_aside=measured_aside(given, DOXORUBICINS)
         ),
@@ -895,11 +910,12 @@ def _responding_as_recorded(
     during = record.once(
         ("cardiac dysfunction", began, start), lambda: dysfunction_during(pool, began, start)
     )
-    if status.value is True and during.value:
+    if status.value is True and during.settled is not False:
         status = Fact(
             None,
-            status.evidence + during.evidence,
-            f"{status.reason}, but the record contradicts it: {during.reason}",
+            status.evidence + during.evidence + during.unread,
+            f"{status.reason}, but the record {'contradicts' if during.value else 'may contradict'} it: "
+            f"{during.reason}",
         )
     return status, unsettled(answers, RESPONDING_POSITIVELY, pool, therapy_began=began, contradicting=during)
 

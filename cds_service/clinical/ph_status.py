@@ -13,7 +13,11 @@ only for t(9;22) written in ISCN: one without it is no Ph status (banding misses
 
 Not read is not absent: beside the status, a BCR-ABL1 result or a karyotype whose value cannot be read, an
 Observation or a diagnosis naming BCR-ABL1 or the Philadelphia chromosome under a code not read, make a
-Ph-negative reading unknown (``Fact.unread``).
+Ph-negative reading unknown (``Fact.unread``). So does an Observation that could be a karyotype not read
+(docs/facts.md "Information loss never flips a decision"): one whose code is not read as one but whose
+words name a karyotype, a chromosome analysis or cytogenetics (``codes.KARYOTYPE_WORDS``), or one that
+nothing read names (no coding in a code system the service reads, no words) whose value reads as ISCN or
+names a karyotype, cytogenetics, BCR-ABL1 or the Philadelphia chromosome.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dataclasses import replace
 from datetime import date
 
 from cds_service.clinical import codes
+from cds_service.clinical.code_systems import canonical
 from cds_service.clinical.diagnoses import Diagnosis, found_among, matching, not_read
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import (
@@ -136,6 +141,26 @@ def _karyotype(observation: Resource) -> str | None:
     return None
 
 
+def _maybe_karyotype(observation: Resource) -> bool:
+    """Whether an Observation not read as a karyotype could be one: its code's words name one, or nothing
+    read names it and its value reads as ISCN or names a karyotype or the Philadelphia chromosome."""
+    concept = observation.get("code")
+    words = concept_text(concept)
+    if any(word in words for word in codes.KARYOTYPE_WORDS):
+        return True
+    if words.strip() or any(canonical(system) is not None for system, _code in codings(concept)):
+        return False
+    if _karyotype(observation) is not None:
+        return True
+    value = observation.get("valueString")
+    said = (
+        (value[:2_000].lower() if isinstance(value, str) else "")
+        + " "
+        + concept_text(observation.get("valueCodeableConcept"))
+    )
+    return any(word in said for word in (*codes.KARYOTYPE_WORDS, *codes.HISTOLOGY_WORDS["ph_positive"]))
+
+
 def ph_positive(
     diagnoses: list[Diagnosis],
     observations: Iterable[Resource],
@@ -177,6 +202,8 @@ def ph_positive(
             word in concept_text(observation.get("code")) for word in codes.HISTOLOGY_WORDS["ph_positive"]
         ):
             lab.append(f"{reference}: a result naming BCR-ABL1 under a code the service does not read")
+        elif _maybe_karyotype(observation):
+            lab.append(f"{reference}: could be a karyotype under a code the service does not read")
     if not unread and not lab:
         return found
     found = not_read(found, unread, "ph_positive", "Ph-positive ALL")

@@ -75,3 +75,54 @@ def test_an_ejection_fraction_falling_as_the_esc_defines_dysfunction(
     assert found.value is contradicts
     if contradicts:
         assert "LVEF" in found.reason
+
+
+def percent(rid: str, day: str, value: float, **code: object) -> Resource:
+    """A percentage nothing read names (``code`` as given, none by default)."""
+    resource = lvef(rid, day, value)
+    resource["code"] = dict(code)
+    return resource
+
+
+def test_a_percentage_nothing_read_names_could_be_the_lvef_that_fell() -> None:
+    """docs/facts.md "Information loss never flips a decision": with no dysfunction read, a % value with no
+    code read and no words, dated since the therapy began (or undated), could be the latest LVEF: "no
+    dysfunction" is not settled."""
+    baseline = lvef("ef0", "2026-05-28", 62)
+    for maybe in (
+        percent("x", "2026-11-30", 44),
+        percent("x", "2026-11-30", 44, coding=[{"system": "urn:oid:2.999.1", "code": "10230-1"}]),
+        {**percent("x", "2026-11-30", 44), "effectiveDateTime": None},
+    ):
+        found = dysfunction_during(pool_of(baseline, maybe), BEGAN, ORDER)
+        assert (found.value, found.unread, found.settled) == (False, ("Observation/x",), None)
+        assert "Observation/x could be an LVEF the service cannot read" in found.reason
+    # dated after the order, named as something else, coded in LOINC as another test: no LVEF
+    for other in (
+        percent("x", "2026-12-20", 44),
+        percent("x", "2026-11-30", 97, text="O2 saturation"),
+        lvef("x", "2026-11-30", 44, code="59408-5"),
+    ):
+        found = dysfunction_during(pool_of(baseline, other), BEGAN, ORDER)
+        assert (found.value, found.unread) == (False, ())
+
+
+def test_a_percentage_before_therapy_could_be_the_reading_a_fall_is_measured_from() -> None:
+    """Before the therapy it is no latest reading: it bears only when the latest one read is 40-49 %."""
+    maybe = percent("x", "2026-05-28", 62)
+    fallen = dysfunction_during(pool_of(maybe, lvef("now", "2026-11-30", 44)), BEGAN, ORDER)
+    assert (fallen.value, fallen.unread) == (False, ("Observation/x",))
+    normal = dysfunction_during(pool_of(maybe, lvef("now", "2026-11-30", 58)), BEGAN, ORDER)
+    assert (normal.value, normal.unread) == (False, ())
+
+
+def test_an_lvef_whose_date_or_value_cannot_be_read_could_be_the_one_that_fell() -> None:
+    baseline = lvef("ef0", "2026-05-28", 62)
+    undated = {**lvef("x", "2026-11-30", 44), "effectiveDateTime": None}
+    valueless = lvef("x", "2026-11-30", 44)
+    del valueless["valueQuantity"]
+    for maybe in (undated, valueless):
+        found = dysfunction_during(pool_of(baseline, maybe), BEGAN, ORDER)
+        assert (found.value, found.unread) == (False, ("Observation/x",))
+    not_measured = {**valueless, "dataAbsentReason": {"text": "not performed"}}
+    assert dysfunction_during(pool_of(baseline, not_measured), BEGAN, ORDER).unread == ()

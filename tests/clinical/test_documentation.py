@@ -115,6 +115,15 @@ def test_an_attestation_the_record_contradicts_settles_nothing_and_says_why() ->
     assert unsettled(answers, "II.A.3", pool, therapy_began=date(2026, 9, 1)) == answers
     no = {"II.A.3": Fact(False, ("QuestionnaireResponse/qr",), "documented")}
     assert unsettled(no, "II.A.3", pool, therapy_began=date(2026, 10, 2), contradicting=finding) == no
+    # "no dysfunction" with a record unread that could show it (Fact.unread): the "yes" may be contradicted
+    maybe = Fact(
+        False, (), "no cardiac dysfunction recorded, but Observation/x could be an LVEF", ("Observation/x",)
+    )
+    may = unsettled(answers, "II.A.3", pool, therapy_began=date(2026, 9, 1), contradicting=maybe)["II.A.3"]
+    assert (may.value, may.evidence) == (None, ("QuestionnaireResponse/qr", "Observation/x"))
+    assert "but the record may contradict it: no cardiac dysfunction recorded" in may.reason
+    read = Fact(False, (), "no cardiac dysfunction recorded")
+    assert unsettled(answers, "II.A.3", pool, therapy_began=date(2026, 9, 1), contradicting=read) == answers
 
 
 def test_a_recent_answer_written_for_another_order_does_not_settle_this_one() -> None:

@@ -165,3 +165,44 @@ def test_a_result_dated_before_the_birth_or_after_the_order_decides_no_ph_status
         beside = ph_status.ph_positive([], [later, negative], on, plausible)
         assert (beside.value, beside.unread) == (False, ("Observation/p",)), when
     assert ph_status.ph_positive([], [bcr_abl1("p", **positive)], on, plausible).value is True
+
+
+@pytest.mark.parametrize(
+    "maybe",
+    [
+        # its words name a karyotype, a chromosome analysis or cytogenetics, under a code not read
+        {
+            **coded("k", "0000-0", valueString="see report"),
+            "code": {"text": "Chromosome analysis, bone marrow"},
+        },
+        {
+            **coded("k", "0000-0", valueString="see report"),
+            "code": {"coding": [{"system": "urn:oid:2.999.1", "code": "1", "display": "Karyotype"}]},
+        },
+        # nothing read names it: its value reads as ISCN, or names cytogenetics
+        {**coded("k", "0000-0", valueString="46,XX[20]"), "code": {}},
+        {**coded("k", "0000-0", valueString="See scanned cytogenetics report"), "code": {"text": ""}},
+        {
+            **coded("k", "0000-0", valueString="46,XX[20]"),
+            "code": {"coding": [{"system": "urn:oid:2.999.1", "code": "62356-1"}]},
+        },
+    ],
+)
+def test_an_observation_that_could_be_a_karyotype_not_read_leaves_ph_negative_unknown(
+    maybe: Resource,
+) -> None:
+    """docs/facts.md "Information loss never flips a decision": a karyotype losing its code is not absent."""
+    negative = coded("bcr", "21821-4", valueCodeableConcept=NEGATIVE)
+    fact = ph_status.ph_positive([], [negative, maybe])
+    assert (fact.value, fact.settled, fact.unread) == (False, None, ("Observation/k",))
+    assert "could be a karyotype under a code the service does not read" in fact.reason
+
+
+def test_what_names_another_test_or_nothing_karyotype_like_is_not_a_karyotype_not_read() -> None:
+    negative = coded("bcr", "21821-4", valueCodeableConcept=NEGATIVE)
+    for other in (
+        coded("k", "718-7", valueString="46,XX[20]"),  # a LOINC code read as another test
+        {**coded("k", "0000-0", valueString="see report"), "code": {}},  # nothing says what it is
+        {**coded("k", "0000-0", valueString="46,XX[20]"), "code": {"text": "Comment"}},  # named otherwise
+    ):
+        assert ph_status.ph_positive([], [negative, other]).unread == (), other

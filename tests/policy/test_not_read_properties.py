@@ -15,7 +15,9 @@ read"):
   deny to pend, never anything else (clinical.records_not_read).
 
 Hypothesis draws which concepts lose what (derandomized through ``st.randoms``); a property that fails
-names the request and the edit.
+names the request and the edit. Beside it, a wider search in a fixed budget (other seeds of the same losses;
+every single loss of what an Observation says: a coding, its system, its date, its value) and the
+failures it found, each an explicit example (docs/facts.md "Information loss never flips a decision").
 """
 
 from __future__ import annotations
@@ -166,6 +168,178 @@ def test_an_administration_status_not_read_never_flips_a_decision(request_path: 
                 assert decision in ALLOWED[before[order]], f"{before[order]} -> {decision} after {done}"
 
     never_flips()
+
+
+# Information losses the property's fixed seed never drew, found by a wider search (every single concept
+# losing a coding, its system or all its codings, over every fixture), each a false approval in waiting
+# on the code before the rule that answers it (docs/facts.md "Information loss never flips a decision"):
+# fixture, Observation, the LOINC code it loses.
+LOST_OBSERVATION_CODES = [
+    # a height not read beside a charted BSA it conflicts with: the conflict is gone, the BSA trusted
+    ("2.2-not-plausible-pend-charted-bsa-conflicts-with-height-and-weight", "height", "8302-2"),
+    # an adult's second height not read: the two no longer disagree
+    ("2.2-not-plausible-pend-two-adult-heights-that-disagree", "height-b", "8302-2"),
+    # an LVEF not read (the fall, or the reading it fell from): "responding positively" no longer contradicted
+    ("2.2-not-plausible-pend-response-attested-beside-a-falling-ejection-fraction", "lvef-now", "10230-1"),
+    (
+        "2.2-not-plausible-pend-response-attested-beside-a-falling-ejection-fraction",
+        "lvef-baseline",
+        "10230-1",
+    ),
+    # a karyotype not read beside a negative BCR-ABL1: read as Ph-negative
+    ("2.2-not-read-pend-a-karyotype-in-prose-is-not-a-ph-status", "karyotype", "62356-1"),
+]
+HOW_LOST = ("drop a coding", "unknown system", "text only")
+
+
+def _observation(body: Json, observation_id: str) -> Json:
+    found = [
+        entry["resource"]
+        for bundle in body["prefetch"].values()
+        if isinstance(bundle, dict) and bundle.get("resourceType") == "Bundle"
+        for entry in bundle.get("entry", [])
+        if entry["resource"].get("resourceType") == "Observation"
+        and entry["resource"].get("id") == observation_id
+    ]
+    assert len(found) == 1, observation_id
+    return found[0]
+
+
+def _lose_coding(concept: Json, index: int, how: str) -> None:
+    """The concept's coding at ``index`` lost ``how`` (as ``lose`` loses one), in place."""
+    if how == "drop a coding":
+        dropped = concept["coding"].pop(index)
+        concept.setdefault("text", dropped.get("display") or "")
+    elif how == "unknown system":
+        concept["coding"][index]["system"] = UNKNOWN_SYSTEM
+    else:
+        concept["text"] = concept.get("text") or _displays(concept)
+        del concept["coding"]
+
+
+def lose_code(body: Json, observation_id: str, code: str, how: str) -> Json:
+    """``body`` with one Observation's coding of ``code`` lost ``how``."""
+    edited = copy.deepcopy(body)
+    concept = _observation(edited, observation_id)["code"]
+    (index,) = [i for i, coding in enumerate(concept["coding"]) if coding.get("code") == code]
+    _lose_coding(concept, index, how)
+    return edited
+
+
+@pytest.mark.parametrize("how", HOW_LOST)
+@pytest.mark.parametrize(
+    ("fixture", "observation_id", "code"),
+    LOST_OBSERVATION_CODES,
+    ids=[f"{fixture}-{observation}" for fixture, observation, _ in LOST_OBSERVATION_CODES],
+)
+def test_an_observation_code_lost_never_flips_a_decision(
+    fixture: str, observation_id: str, code: str, how: str
+) -> None:
+    (request_path,) = [path for path in REQUESTS if path.name == f"{fixture}.json"]
+    body, today = case(request_path)
+    before = _decisions(body, today)
+    after = _decisions(lose_code(body, observation_id, code, how), today)
+    assert after.keys() == before.keys()
+    for order, decision in after.items():
+        assert decision in ALLOWED[before[order]], f"{before[order]} -> {decision} after {how} {code}"
+
+
+# The same search losing an Observation's date or its whole value (the measure, LVEF or result is there,
+# but what it measured, or when, cannot be read): each a flip on the code before, toward approval or away
+# from a deny, as the lost codes above.
+LOST_OBSERVATION_ELEMENTS = [
+    ("2.2-not-plausible-pend-charted-bsa-conflicts-with-height-and-weight", "height"),
+    ("2.2-not-plausible-pend-two-adult-heights-that-disagree", "height-b"),
+    ("2.2-not-plausible-pend-response-attested-beside-a-falling-ejection-fraction", "lvef-now"),
+    ("2.2-not-plausible-pend-response-attested-beside-a-falling-ejection-fraction", "lvef-baseline"),
+    ("2.1-nearest-in-time-approve-height-and-weight-nearer-than-the-charted-bsa", "height-recent"),
+    ("2.1-nearest-in-time-approve-height-and-weight-nearer-than-the-charted-bsa", "weight-recent"),
+    ("2.2-not-plausible-approve-bsa-charted-minutes-before-the-dose-is-nearest", "bsa-0"),
+    ("2.2-not-plausible-deny-weight-far-from-the-others-set-aside", "weight-3"),
+]
+
+
+@pytest.mark.parametrize("element", ["effectiveDateTime", "valueQuantity"])
+@pytest.mark.parametrize(
+    ("fixture", "observation_id"),
+    LOST_OBSERVATION_ELEMENTS,
+    ids=[f"{fixture}-{observation}" for fixture, observation in LOST_OBSERVATION_ELEMENTS],
+)
+def test_an_observation_date_or_value_lost_never_flips_a_decision(
+    fixture: str, observation_id: str, element: str
+) -> None:
+    (request_path,) = [path for path in REQUESTS if path.name == f"{fixture}.json"]
+    body, today = case(request_path)
+    before = _decisions(body, today)
+    edited = copy.deepcopy(body)
+    del _observation(edited, observation_id)[element]
+    after = _decisions(edited, today)
+    assert after.keys() == before.keys()
+    for order, decision in after.items():
+        assert decision in ALLOWED[before[order]], f"{before[order]} -> {decision} after losing {element}"
+
+
+# A wider search than the property's fixed seed, in a budget of its own: other seeds of the same losses
+# (``lose``), and every single loss of what an Observation says (each coding of its code dropped or in a
+# system not read, the text alone kept, its date, its value) over every fixture with Observations. Losing an
+# Observation's interpretation or a component, or the value of one whose code is not read (all it says),
+# deletes the fact itself, not how it was written: outside this property.
+WIDE_SEEDS = range(1000, 1000 + int(os.environ.get("NOT_READ_WIDE_SEEDS", "4")))
+
+
+@pytest.mark.parametrize("request_path", REQUESTS, ids=REQUEST_IDS)
+def test_information_loss_on_other_seeds_never_flips_a_decision(request_path: Path) -> None:
+    body, today = case(request_path)
+    before = _decisions(body, today)
+    for seed in WIDE_SEEDS:
+        edited, done = lose(body, random.Random(f"{request_path.name}-{seed}"))
+        for order, decision in _decisions(edited, today).items():
+            if order in before:
+                assert decision in ALLOWED[before[order]], f"{before[order]} -> {decision} after {done}"
+
+
+def _observations(body: Json) -> list[Json]:
+    return [
+        entry["resource"]
+        for bundle in body["prefetch"].values()
+        if isinstance(bundle, dict) and bundle.get("resourceType") == "Bundle"
+        for entry in bundle.get("entry", [])
+        if isinstance(entry.get("resource"), dict) and entry["resource"].get("resourceType") == "Observation"
+    ]
+
+
+def observation_losses(body: Json) -> Iterator[tuple[Json, str]]:
+    """``body`` with one Observation losing one thing it says, for every such loss, and what it lost."""
+    for index, observation in enumerate(_observations(body)):
+        name = f"Observation/{observation.get('id')}"
+        codings = (observation.get("code") or {}).get("coding") or []
+        for how in HOW_LOST:
+            for at in range(len(codings)) if how != "text only" else range(min(len(codings), 1)):
+                edited = copy.deepcopy(body)
+                _lose_coding(_observations(edited)[index]["code"], at, how)
+                yield edited, f"{name}: {how} {codings[at].get('system')}|{codings[at].get('code')}"
+        # the value of an Observation whose code is not read is all it says: losing it deletes the fact
+        read = any(code_systems.canonical(c.get("system") or "") is not None for c in codings)
+        for element in ("effectiveDateTime", "valueQuantity") if read else ("effectiveDateTime",):
+            if element in observation:
+                edited = copy.deepcopy(body)
+                del _observations(edited)[index][element]
+                yield edited, f"{name}: {element} lost"
+
+
+WITH_OBSERVATIONS = [path for path in REQUESTS if _observations(case(path)[0])]
+
+
+@pytest.mark.parametrize(
+    "request_path", WITH_OBSERVATIONS, ids=[p.name.removesuffix(".json") for p in WITH_OBSERVATIONS]
+)
+def test_every_single_loss_of_an_observation_never_flips_a_decision(request_path: Path) -> None:
+    body, today = case(request_path)
+    before = _decisions(body, today)
+    for edited, done in observation_losses(body):
+        for order, decision in _decisions(edited, today).items():
+            if order in before:
+                assert decision in ALLOWED[before[order]], f"{before[order]} -> {decision} after {done}"
 
 
 def alias(body: Json, rng: random.Random) -> Json:
