@@ -488,7 +488,7 @@ class Plausibility:
             return oldest, f"age on {on} (the birth dates {written} agree on it)"
         return oldest, f"age on {on}"
 
-    def _stated_against_birth(self, stated: StatedAge, day: date, *, older_only: bool = False) -> str:
+    def _stated_against_birth(self, stated: StatedAge, day: date) -> str:
         """Why the age ``stated`` (recorded for ``day``) cannot be the birth date's then, "" when it can."""
         if self._bounds is None:
             return ""
@@ -500,7 +500,7 @@ class Plausibility:
         youngest = (day - self._bounds[1]).days / _DAYS_A_YEAR
         oldest = (day - self._bounds[0]).days / _DAYS_A_YEAR
         older = stated.years > oldest + AGE_STATED_WITHIN_YEARS
-        if not older and (older_only or stated.years >= youngest - AGE_STATED_WITHIN_YEARS):
+        if not older and stated.years >= youngest - AGE_STATED_WITHIN_YEARS:
             return ""
         by_birth = age_in_years(self._bounds[0], day) if day >= self._bounds[0] else 0
         when = f"on {stated.on.isoformat()}" if stated.on is not None else "undated"
@@ -520,13 +520,15 @@ class Plausibility:
         return ""
 
     def _undated_stated_conflict(self, day: date) -> str:
-        """An undated age recorded that is older than the birth date allows on ``day`` (when it was
-        recorded is not known, but not after the day asked about)."""
+        """An undated age recorded that the birth date cannot give on ``day``: when it was recorded is not
+        read, and not read is not absent: it may be as recent as the day asked about, so an age younger
+        than the birth date's then conflicts as an older one does (a record that lost its date says no less
+        than the one that kept it: docs/facts.md "Information loss never flips a decision")."""
         for stated in self._stated:
             if (
                 stated.on is None
                 and stated.years is not None
-                and (why := self._stated_against_birth(stated, day, older_only=True))
+                and (why := self._stated_against_birth(stated, day))
             ):
                 return why
         return ""

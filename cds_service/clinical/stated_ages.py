@@ -7,17 +7,34 @@ cancelled. Its value: a Quantity in years, months, weeks or days (UCUM ``a``, ``
 spellings; a number with no unit is read in years, the unit LOINC gives these codes) or an integer (years).
 Its day: the effective date (a dateTime, a Period's start, an instant), else the day it was issued. An age
 Observation whose value cannot be read as a time is stated all the same, unread (``years`` ``None``): an
-age the record gives and the service cannot hold to the birth date; one with no value at all (a
-data-absent-reason) states nothing.
+age the record gives and the service cannot hold to the birth date, as is one with no value and no reason
+for it; one whose value a data-absent-reason replaces states nothing.
+
+Not read is not absent (docs/facts.md "Information loss never flips a decision"): an Observation whose code
+is not read (no coding in a code system the service reads) is an age all the same when its words (its
+code's text and displays, its notes) name an age that is the patient's (not a gestational or bone age, not
+an age at some past event), or when nothing names what it is and its value is a time: a record that lost
+its LOINC code says no less than one that kept it.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import NamedTuple
 
 from cds_service.clinical import codes
-from cds_service.clinical.fhir_read import codings, number, obj, parse_date, quantity, status_of
+from cds_service.clinical.code_systems import canonical
+from cds_service.clinical.fhir_read import (
+    codings,
+    concept_text,
+    dicts,
+    number,
+    obj,
+    parse_date,
+    quantity,
+    status_of,
+)
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 _NOT_RECORDED = frozenset({"entered-in-error", "cancelled"})
@@ -50,6 +67,30 @@ def is_read(observation: Resource) -> bool:
     )
 
 
+# Words naming an age, and the ages that are not the patient's age when recorded (a fetus's, a skeleton's,
+# the age at an earlier event).
+_AGE = re.compile(r"\bage\b", re.IGNORECASE)
+_OTHER_AGE = re.compile(
+    r"\b(?:gestational|gestation|bone|skeletal|menarche|menopause|onset|diagnosis|death|first|when)\b",
+    re.IGNORECASE,
+)
+
+
+def _could_be_an_age(observation: Resource) -> bool:
+    """Not coded as an age, but could be one (see the module docstring)."""
+    concept = observation.get("code")
+    if any(canonical(system) is not None for system, _code in codings(concept)):
+        return False
+    notes = (note["text"] for note in dicts(observation.get("note")) if isinstance(note.get("text"), str))
+    words = " ".join((concept_text(concept), *notes))
+    if _AGE.search(words):
+        return not _OTHER_AGE.search(words)
+    if words.strip():
+        return False  # it says what it is, and that is no age
+    value = _value(observation)
+    return value is not None and value[0] is not None and "valueQuantity" in observation
+
+
 def _day(observation: Resource) -> date | None:
     for key in ("effectiveDateTime", "effectiveInstant"):
         if (found := parse_date(observation.get(key))) is not None:
@@ -60,10 +101,12 @@ def _day(observation: Resource) -> date | None:
 
 
 def _value(observation: Resource) -> tuple[float | None, str] | None:
-    """The age in years and as written; ``None`` when the Observation holds no value at all."""
+    """The age in years and as written; ``None`` when the Observation says no age was recorded (a
+    data-absent-reason in its value's place). A value missing with no reason given is not read, not
+    nothing (an age not read: ``None`` years)."""
     written = next(((key, observation[key]) for key in _VALUES if key in observation), None)
     if written is None:
-        return None
+        return None if observation.get("dataAbsentReason") else (None, "no value")
     key, value = written
     if key == "valueInteger":
         years = number(value)
@@ -86,7 +129,9 @@ def stated_ages(pool: ResourcePool) -> tuple[StatedAge, ...]:
     """Every age an Observation of the record states, by reference."""
     found: list[StatedAge] = []
     for observation in pool.of_type("Observation"):
-        if not is_read(observation) or status_of(observation) in _NOT_RECORDED:
+        if status_of(observation) in _NOT_RECORDED or not (
+            is_read(observation) or _could_be_an_age(observation)
+        ):
             continue
         value = _value(observation)
         if value is None:

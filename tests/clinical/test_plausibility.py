@@ -513,7 +513,7 @@ def test_an_age_recorded_more_than_a_year_from_the_birth_dates_leaves_the_age_un
         ("2026-09-30", {"valueInteger": 19}),  # ... or to the nearest
         ("2020-11-20", {"valueInteger": 13}),  # an age recorded years ago, for then
         ("2026-11-20", {"valueQuantity": {"value": 230, "code": "mo"}}),  # 19 years 2 months, in months
-        (None, {"valueInteger": 15}),  # undated: younger than now is any earlier day's age
+        (None, {"valueInteger": 19}),  # undated, the age now
     ],
 )
 def test_an_age_recorded_that_the_birth_date_gives_is_no_conflict(
@@ -527,6 +527,16 @@ def test_an_undated_age_older_than_the_birth_date_allows_or_one_not_read_leaves_
     older = _stated("a", None, {"valueInteger": 25})
     age, why = Plausibility.of(pool_of(patient("2007-10-01"), older)).age_on(TODAY)
     assert age is None and "records age 25 (years) (undated)" in why
+    # ... or younger: when it was recorded is not read, and it may be recent (the same Observation dated
+    # 17 days ago conflicts: losing its date must not settle the age)
+    younger = _stated("a", None, {"valueInteger": 15})
+    age, why = Plausibility.of(pool_of(patient("2007-10-01"), younger)).age_on(TODAY)
+    assert age is None and "records age 15 (years) (undated)" in why
+    # a value missing with no reason given is not read; one a data-absent-reason replaces states nothing
+    missing = _stated("a", "2026-11-20", {})
+    assert Plausibility.of(pool_of(patient("2007-10-01"), missing)).age_on(TODAY)[0] is None
+    absent = _stated("a", "2026-11-20", {"dataAbsentReason": {"coding": [{"code": "unknown"}]}})
+    assert Plausibility.of(pool_of(patient("2007-10-01"), absent)).age_on(TODAY) == (19, "age on 2026-12-07")
     unread = _stated("a", "2026-11-20", {"valueString": "fifteen"})
     age, why = Plausibility.of(pool_of(patient("2007-10-01"), unread)).age_on(TODAY)
     assert age is None
@@ -534,3 +544,28 @@ def test_an_undated_age_older_than_the_birth_date_allows_or_one_not_read_leaves_
         "Observation/a records an age that cannot be read (a valueString fifteen) beside the birth date "
         "2007-10-01: the age is not known"
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "note", "conflicts"),
+    [
+        ({}, "Age at specimen collection (lab interface)", True),  # its LOINC code lost, its words kept
+        ({"text": "Patient age"}, None, True),
+        ({"coding": [{"system": "urn:local", "code": "AGE"}]}, None, True),  # nothing names it; a time
+        ({"text": "Gestational age"}, None, False),  # a fetus's age, not the patient's
+        ({"text": "Bone age"}, None, False),
+        ({"text": "Age at diagnosis"}, None, False),
+        ({"text": "Duration of symptoms"}, None, False),  # it says what it is, and that is no age
+    ],
+)
+def test_an_observation_whose_code_is_not_read_is_an_age_when_its_words_or_value_say_so(
+    code: dict[str, object], note: str | None, conflicts: bool
+) -> None:
+    """Not read is not absent: an age Observation that lost its LOINC code says no less (docs/facts.md
+    "An age recorded against the birth date")."""
+    observation = _stated("a", "2026-11-20", {"valueQuantity": {"value": 15, "code": "a"}})
+    observation["code"] = code
+    if note is not None:
+        observation["note"] = [{"text": note}]
+    age, _why = Plausibility.of(pool_of(patient("2007-10-01"), observation)).age_on(TODAY)
+    assert (age is None) is conflicts
