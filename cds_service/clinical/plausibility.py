@@ -176,6 +176,17 @@ ADULT_HEIGHT_FACTOR = 1.10
 # readings on each side are compared.
 AGREEMENT_WINDOW = timedelta(days=90)
 AGREEMENT_NEIGHBOURS = MEASUREMENTS_COMPARED.value
+# A reading that jumps away from the patient's readings on both sides of it and back (our choice): one
+# further than this factor from the reading just before it and the one just after it, on the same side of
+# both, and from most of the readings near it, is set aside (41 kg a week after 69 kg and a week before
+# 68.8 kg). Real change runs one way: a steady loss or a child's growth lies between its neighbours, never
+# beyond both. What comes and goes is fluid: overload of 20 % and more of body weight in critically ill
+# children (Sutherland SM et al., Am J Kidney Dis 2010;55(2):316-325), a paracentesis of 5 to 10 L. A weight
+# 30 % from both sides is beyond it; a BSA, the square root of the weight for one height, 20 % (beyond the
+# spread of the BSA formulas and a BSA capped at 2.0 m2 beside the actual, 15 %); a growing child's height,
+# which never shrinks and grows back, ``ADULT_HEIGHT_FACTOR``. Only a reading with a neighbour on each side
+# within its window is judged: a step at the end of a series may be the start of a real change.
+JUMP_FACTORS = MappingProxyType({"weight": 1.3, "bsa": 1.2, "height": ADULT_HEIGHT_FACTOR})
 # A charted BSA further than this factor from the BSA its height and weight give (Mosteller, both measured
 # within ``AGREEMENT_WINDOW`` of it) conflicts with them: BSA formulas differ by under 15% (Mosteller,
 # DuBois, Haycock, Gehan-George, Boyd), and a BSA capped at 2.0 m² stays within it up to an actual 3.0 m²; a
@@ -667,7 +678,8 @@ class Plausibility:
 
     def _outliers(self, readings: list[Reading]) -> list[tuple[str, str]]:
         """Readings half or double the median of the patient's other readings of their kind near them (an
-        adult's height: 10 % from the patient's other adult heights)."""
+        adult's height: 10 % from the patient's other adult heights), and readings that jump away from the
+        readings on both sides of them and back (``JUMP_FACTORS``)."""
         found: list[tuple[str, str]] = []
         times = [r.when for r in readings]
         # Whether each height was taken at an adult age, read once per reading (not once per neighbour)
@@ -684,15 +696,15 @@ class Plausibility:
             factor = ADULT_HEIGHT_FACTOR if adult_height else AGREEMENT_FACTOR
             first = max(low, index - AGREEMENT_NEIGHBOURS)
             near = [
-                *range(first, index),
-                *range(index + 1, min(len(readings), index + 1 + AGREEMENT_NEIGHBOURS)),
-            ]
-            neighbours = [
-                readings[other].value
-                for other in near
+                other
+                for other in (
+                    *range(first, index),
+                    *range(index + 1, min(len(readings), index + 1 + AGREEMENT_NEIGHBOURS)),
+                )
                 if abs(readings[other].when - reading.when) <= window
                 and not (adult_height and not grown[other])
             ]
+            neighbours = [readings[other].value for other in near]
             far = [value for value in neighbours if _far(reading.value, value, factor)]
             # Most of the readings near it disagree: one outlier among several agreeing readings cannot set
             # them aside, and of two readings that disagree neither can be trusted.
@@ -707,7 +719,38 @@ class Plausibility:
                     f"{len(neighbours)} near it, {middle})"
                 )
                 found.append((reading.reference, f"{reading.reference} set aside: {_shown(reading)} {said}"))
+                continue
+            jump = _jump(reading, [readings[other] for other in near])
+            if jump:
+                found.append((reading.reference, f"{reading.reference} set aside: {_shown(reading)} {jump}"))
         return found
+
+
+def _jump(reading: Reading, near: list[Reading]) -> str:
+    """Why ``reading`` jumps away from the patient's readings on both sides of it and back, or "": beyond
+    ``JUMP_FACTORS`` from the reading just before it and the one just after it (``near``: the readings near
+    it, in time order), on the same side of both, and from most of ``near``."""
+    factor = JUMP_FACTORS[reading.kind]
+    before = [r for r in near if (r.when, r.reference) < (reading.when, reading.reference)]
+    after = [r for r in near if (r.when, r.reference) > (reading.when, reading.reference)]
+    if not before or not after:
+        return ""
+    sides = (before[-1], after[0])
+    below = all(reading.value < side.value for side in sides)
+    above = all(reading.value > side.value for side in sides)
+    if not (below or above) or not all(_far(reading.value, side.value, factor) for side in sides):
+        return ""
+    far = [r for r in near if _far(reading.value, r.value, factor) and (r.value > reading.value) == below]
+    if len(far) * 2 <= len(near):
+        return ""
+    unit = _UNITS[reading.kind]
+    said = " and ".join(f"{_number(side.value)} {unit} on {side.when.date().isoformat()}" for side in sides)
+    lost, regained = ("loses", "regains") if below else ("gains", "loses")
+    return (
+        f"jumps {'down' if below else 'up'} from the readings either side of it ({said}) and back, by a "
+        f"factor of {_number(factor)} or more ({len(far)} of {len(near)} near it that far): a body "
+        f"{lost} no such share and {regained} it between two readings"
+    )
 
 
 _FIELDS = {"height": "height_cm", "weight": "weight_kg", "bsa": "bsa_m2"}
