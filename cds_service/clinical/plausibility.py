@@ -52,6 +52,7 @@ from cds_service.clinical.facts import DoseTotal, Fact
 from cds_service.clinical.fhir_read import parse_date
 from cds_service.clinical.limits import MEASUREMENTS_COMPARED
 from cds_service.clinical.stated_ages import StatedAge, stated_ages
+from cds_service.clinical.units import to_mg, to_mg_per_kg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 from cds_service.thresholds import ADULT_AGE
 
@@ -307,6 +308,55 @@ def written_doses_disagree(reference: str, written: Sequence[tuple[str, float | 
     if high <= 0 or (high - low) <= WRITTEN_DOSES_AGREE_WITHIN * high:
         return ""
     return f"{reference} writes one dose as {said}, which disagree: which is meant is not known"
+
+
+def words_disagree_with_dose(
+    charted: tuple[float, str],
+    stated: Sequence[tuple[float, str]],
+    per_m2: Callable[[tuple[float, str]], float | None],
+) -> str:
+    """Why a dose charted as ``charted`` is not what its own words state (``stated``: the amounts its
+    dosage text, or a note naming its drug, writes; ``administrations.stated_amounts``), or "". An amount
+    stated in the charted dose's own kind of unit (mg, mg/m², mg/kg) is compared as written; one in another
+    kind through ``per_m2`` (the dose's BSA, or the weight nearest it), when it can be had. When at least
+    one stated amount can be compared and none agrees within ``WRITTEN_DOSES_AGREE_WITHIN`` (one stating
+    the dose two ways, "60 mg/m2 x BSA 1.77 m2 = 106 mg", agrees when either does), the structured dose
+    contradicts its own words (the mg figure typed under the mg/m² unit): which was given is not known."""
+    if not stated:
+        return ""
+    compared: list[str] = []
+    charted_m2: float | None = None
+    charted_m2_read = False
+    for amount in stated:
+        same = _same_kind(charted, amount)
+        if same is not None:
+            one, other = same
+        else:
+            if not charted_m2_read:
+                charted_m2, charted_m2_read = per_m2(charted), True
+            converted = per_m2(amount)
+            if charted_m2 is None or converted is None:
+                continue
+            one, other = charted_m2, converted
+        if max(one, other) <= 0 or abs(one - other) <= WRITTEN_DOSES_AGREE_WITHIN * max(one, other):
+            return ""
+        shown = f"{amount[0]:g} {amount[1]}"
+        compared.append(shown if same is not None else f"{shown} ({other:.0f} mg/m2 with its BSA)")
+    if not compared:
+        return ""
+    return (
+        f"its dose is charted as {charted[0]:g} {charted[1]}, but its own words state {', '.join(compared)}: "
+        "the structured dose contradicts them, and which was given is not known: not counted"
+    )
+
+
+def _same_kind(one: tuple[float, str], other: tuple[float, str]) -> tuple[float, float] | None:
+    """Both amounts on one scale when they are of one kind of unit (mg, mg/m² or mg/kg), else ``None``."""
+    for convert in (to_mg, to_mg_per_m2, to_mg_per_kg):
+        first, second = convert(*one), convert(*other)
+        if first is not None and second is not None:
+            return first, second
+    return None
 
 
 def vital_status(patient: Resource | Sequence[Resource] | None, on: date) -> Fact[bool]:
