@@ -12,10 +12,11 @@ criterion or to size a dose. The rules live here, in one place, and the readers 
   give (``clinical.stated_ages``), leave every age they disagree on unknown, both named;
 * body measurements (``Plausibility.screen``, asked by ``clinical.bsa``): a height, weight or BSA outside
   what is plausible for the age at the measurement (``BODY_RANGES``, one table naming its source),
-  measured before birth, far from the patient's other measurements of the same kind, a lone weight no
-  height measured with it allows (``BMI_RANGE``), or a charted BSA far from the one the height and weight
-  measured with it give: two measures of body size that conflict, where the patient's other readings
-  corroborate neither side, size no dose (``BsaConflict``);
+  measured before birth, far from the patient's other measurements of the same kind or jumping from the
+  readings either side of it and back (``JUMP_FACTORS``), a lone weight no height measured with it allows
+  (``BMI_RANGE``), or a charted BSA far from the one the height and weight measured with it give: two
+  measures of body size that conflict, where the patient's other readings corroborate neither side, size
+  no dose (``BsaConflict``);
 * how far from a dose a height may be (``Plausibility.height_window``): a growing child's (under 18 at
   the dose) sizes only doses within a year of it; an adult's heights that disagree by more than
   ``ADULT_HEIGHT_FACTOR`` conflict (an adult's height does not change);
@@ -27,7 +28,8 @@ criterion or to size a dose. The rules live here, in one place, and the readers 
 * records dated after today (``Plausibility.after_today``, ``FUTURE_AFTER``): nothing measured in the
   future is a measurement, so a height, weight or BSA so dated is set aside (``screen``) and a dated record
   a criterion rests on conflicts (``dated_conflict``), whatever the order's own date;
-* a single dose no regimen gives (``dose_not_credible``, asked by ``clinical.doses`` and the ratio);
+* a single dose no regimen gives (``dose_not_credible``, asked by ``clinical.doses`` and the ratio); a
+  dose whose own words state an amount its structured dose contradicts (``words_disagree_with_dose``);
 * a planned cumulative dose no regimen plans (``plan_beyond_ceiling``, asked by ``clinical.doses``): past
   the lifetime ceiling, the doses to come are one unknown part of the planned total.
 
