@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from cds_service.clinical.codes import ANTHRACYCLINES, MOST_IN_ONE_DAY_MG_M2, NOT_GIVEN_WORDS, Agent
-from cds_service.clinical.drugs import agent_of, agent_of_concept
+from cds_service.clinical.drugs import agent_of, agent_of_concept, named_in_words
 from cds_service.clinical.fhir_read import (
     concept_text,
     dicts,
@@ -45,7 +45,7 @@ from cds_service.clinical.fhir_read import (
     status_of,
 )
 from cds_service.clinical.limits import ADMINISTRATION_WORDS, LARGEST_MAGNITUDE
-from cds_service.clinical.units import KNOWN_UNITS, to_mg, to_mg_per_m2
+from cds_service.clinical.units import KNOWN_UNITS, normalize, to_mg, to_mg_per_kg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of, relative_part
 
 COUNTED_STATUSES = frozenset({"completed", "in-progress"})
@@ -116,6 +116,45 @@ def words_say_not_given(resource: Resource) -> str:
             "it was not given is not known: not counted"
         )
     return ""
+
+
+# An amount of drug written in words: a number, then a unit of drug (mg, g, mcg...), alone or per m², per
+# kg or per anything else (a concentration, "2 mg/mL", is read as its unit and then not kept: no dose unit
+# reads it). "BSA 1.77 m2" is no amount of drug.
+_STATED_AMOUNT = re.compile(
+    r"(?<![\w.,])(\d{1,6}(?:\.\d{1,4})?)\s*"
+    r"((?:mg|g|mcg|ug|µg|μg|milligrams?|grams?|micrograms?)\b(?!-)"
+    r"(?:\s*(?:/|per)\s*(?:m\s*2|m²|m\^2|sq\.?\s*m\b|square\s+met(?:er|re)s?|kg|[a-z]+))?)",
+    re.IGNORECASE,
+)
+
+
+def stated_amounts(resource: Resource, agent: Agent) -> list[tuple[float, str]]:
+    """The amounts of drug an administration's own words state for its dose: every amount its
+    ``dosage.text`` writes (the dosage as words, "DOXOrubicin 60 mg/m2 x BSA 1.77 m2 = 106 mg IV push"),
+    and those of a note that names the dose's own drug (a note naming none may be about a premedication's
+    8 mg). Each as (value, UCUM code) in mg, mg/m² or mg/kg; the first ``limits.ADMINISTRATION_WORDS``
+    characters of each are read."""
+    dosage = obj(resource.get("dosage"))
+    note = resource.get("note")
+    if not (dosage.get("text") or note):
+        return []  # the usual dose says nothing of itself (hundreds per hook)
+    texts = [dosage["text"]] if isinstance(dosage.get("text"), str) else []
+    notes = [note] if isinstance(note, str) else []
+    notes += [item["text"] for item in dicts(note) if isinstance(item.get("text"), str)]
+    texts += [text for text in notes if agent in named_in_words(text[: ADMINISTRATION_WORDS.value])]
+    found: list[tuple[float, str]] = []
+    for text in texts:
+        for value, unit in _STATED_AMOUNT.findall(text[: ADMINISTRATION_WORDS.value]):
+            code = normalize(unit)
+            amount = float(value)
+            if code is not None and amount > 0 and _is_a_dose_unit(amount, code):
+                found.append((amount, code))
+    return list(dict.fromkeys(found))
+
+
+def _is_a_dose_unit(value: float, code: str) -> bool:
+    return any(convert(value, code) is not None for convert in (to_mg, to_mg_per_m2, to_mg_per_kg))
 
 
 # How far a record's last update may come before the start it charts before the two are read as a conflict

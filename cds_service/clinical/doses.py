@@ -18,7 +18,12 @@ from cds_service.clinical.bsa import BodySurfaceArea, Bsa, Weight
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, Agent
 from cds_service.clinical.facts import DoseLine, DoseTotal
 from cds_service.clinical.fhir_read import dicts
-from cds_service.clinical.plausibility import dose_not_credible, plan_beyond_ceiling, written_doses_disagree
+from cds_service.clinical.plausibility import (
+    dose_not_credible,
+    plan_beyond_ceiling,
+    words_disagree_with_dose,
+    written_doses_disagree,
+)
 from cds_service.clinical.schedule import dose_amounts
 from cds_service.clinical.units import is_disagreeing, to_mg, to_mg_per_kg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, reference_of
@@ -175,6 +180,26 @@ def dose_on(
         remarks.append(bsa.note)
     dose = Dose(reference, agent, when, mg_m2, bsa, planned, note, weight=weight, remark="; ".join(remarks))
     return _credible(dose)
+
+
+def against_its_words(
+    dose: Dose,
+    charted: tuple[float, str],
+    stated: list[tuple[float, str]],
+    body: BodySurfaceArea,
+    on: date | datetime,
+) -> Dose:
+    """``dose``, or an unknown part when the amount charted (``charted``) contradicts the amounts its own
+    words state (``stated``, ``administrations.stated_amounts``): an amount of another kind of unit is
+    put in mg/m² through the BSA (and, for mg/kg, the weight) nearest ``on``
+    (``plausibility.words_disagree_with_dose``)."""
+
+    def per_m2(amount: tuple[float, str]) -> float | None:
+        weight = body.weight_on(on) if to_mg_per_kg(*amount) is not None else None
+        return convert_dose(amount, body.on(on), weight)[0]
+
+    why = words_disagree_with_dose(charted, stated, per_m2)
+    return dose._replace(mg_m2=None, bsa=None, note=why, remark="") if why else dose
 
 
 def optional_dose(dose: Dose) -> Dose:

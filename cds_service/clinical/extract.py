@@ -28,6 +28,7 @@ from cds_service.clinical.administrations import (
     order_day_clock,
     period_contradiction,
     same_day_undated,
+    stated_amounts,
     words_say_not_given,
     written_before_given,
 )
@@ -44,7 +45,15 @@ from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KI
 from cds_service.clinical.coverage import line_of_business
 from cds_service.clinical.disease_status import responding_to_therapy
 from cds_service.clinical.documentation import documented_answers, submitted_evidence, unsettled
-from cds_service.clinical.doses import Dose, Totals, amounts_disagree, dose_on, merged_note, totals
+from cds_service.clinical.doses import (
+    Dose,
+    Totals,
+    against_its_words,
+    amounts_disagree,
+    dose_on,
+    merged_note,
+    totals,
+)
 from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import ClinicalFacts, Fact
 from cds_service.clinical.fhir_read import bound_written, dicts, obj
@@ -302,6 +311,14 @@ class _Given:
                 doses.append(Dose(a.reference, a.agent, a.when, None, note=twice + ": not counted"))
                 continue
             dose = dose_on(a.reference, a.agent, a.when, a.amount, body, fallback=start, at=a.moment)
+            # Not plausible is not a fact: a structured dose its own words contradict ("106 mg/m2" charted,
+            # "60 mg/m2 x BSA 1.77 m2 = 106 mg" written) is an unknown part (plausibility)
+            if (
+                dose.mg_m2 is not None
+                and a.amount is not None
+                and (stated := stated_amounts(a.resource, a.agent))
+            ):
+                dose = against_its_words(dose, a.amount, stated, body, a.moment or a.when or start)
             if a.merged:
                 note = merged_note(a.merged) + (f"; {dose.note}" if dose.note else "")
                 dose = dose._replace(merged=a.merged, note=note)

@@ -12,10 +12,11 @@ criterion or to size a dose. The rules live here, in one place, and the readers 
   give (``clinical.stated_ages``), leave every age they disagree on unknown, both named;
 * body measurements (``Plausibility.screen``, asked by ``clinical.bsa``): a height, weight or BSA outside
   what is plausible for the age at the measurement (``BODY_RANGES``, one table naming its source),
-  measured before birth, far from the patient's other measurements of the same kind, a lone weight no
-  height measured with it allows (``BMI_RANGE``), or a charted BSA far from the one the height and weight
-  measured with it give: two measures of body size that conflict, where the patient's other readings
-  corroborate neither side, size no dose (``BsaConflict``);
+  measured before birth, far from the patient's other measurements of the same kind or jumping from the
+  readings either side of it and back (``JUMP_FACTORS``), a lone weight no height measured with it allows
+  (``BMI_RANGE``), or a charted BSA far from the one the height and weight measured with it give: two
+  measures of body size that conflict, where the patient's other readings corroborate neither side, size
+  no dose (``BsaConflict``);
 * how far from a dose a height may be (``Plausibility.height_window``): a growing child's (under 18 at
   the dose) sizes only doses within a year of it; an adult's heights that disagree by more than
   ``ADULT_HEIGHT_FACTOR`` conflict (an adult's height does not change);
@@ -27,7 +28,8 @@ criterion or to size a dose. The rules live here, in one place, and the readers 
 * records dated after today (``Plausibility.after_today``, ``FUTURE_AFTER``): nothing measured in the
   future is a measurement, so a height, weight or BSA so dated is set aside (``screen``) and a dated record
   a criterion rests on conflicts (``dated_conflict``), whatever the order's own date;
-* a single dose no regimen gives (``dose_not_credible``, asked by ``clinical.doses`` and the ratio);
+* a single dose no regimen gives (``dose_not_credible``, asked by ``clinical.doses`` and the ratio); a
+  dose whose own words state an amount its structured dose contradicts (``words_disagree_with_dose``);
 * a planned cumulative dose no regimen plans (``plan_beyond_ceiling``, asked by ``clinical.doses``): past
   the lifetime ceiling, the doses to come are one unknown part of the planned total.
 
@@ -52,6 +54,7 @@ from cds_service.clinical.facts import DoseTotal, Fact
 from cds_service.clinical.fhir_read import parse_date
 from cds_service.clinical.limits import MEASUREMENTS_COMPARED
 from cds_service.clinical.stated_ages import StatedAge, stated_ages
+from cds_service.clinical.units import to_mg, to_mg_per_kg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 from cds_service.thresholds import ADULT_AGE
 
@@ -176,6 +179,17 @@ ADULT_HEIGHT_FACTOR = 1.10
 # readings on each side are compared.
 AGREEMENT_WINDOW = timedelta(days=90)
 AGREEMENT_NEIGHBOURS = MEASUREMENTS_COMPARED.value
+# A reading that jumps away from the patient's readings on both sides of it and back (our choice): one
+# further than this factor from the reading just before it and the one just after it, on the same side of
+# both, and from most of the readings near it, is set aside (41 kg a week after 69 kg and a week before
+# 68.8 kg). Real change runs one way: a steady loss or a child's growth lies between its neighbours, never
+# beyond both. What comes and goes is fluid: overload of 20 % and more of body weight in critically ill
+# children (Sutherland SM et al., Am J Kidney Dis 2010;55(2):316-325), a paracentesis of 5 to 10 L. A weight
+# 30 % from both sides is beyond it; a BSA, the square root of the weight for one height, 20 % (beyond the
+# spread of the BSA formulas and a BSA capped at 2.0 m2 beside the actual, 15 %); a growing child's height,
+# which never shrinks and grows back, ``ADULT_HEIGHT_FACTOR``. Only a reading with a neighbour on each side
+# within its window is judged: a step at the end of a series may be the start of a real change.
+JUMP_FACTORS = MappingProxyType({"weight": 1.3, "bsa": 1.2, "height": ADULT_HEIGHT_FACTOR})
 # A charted BSA further than this factor from the BSA its height and weight give (Mosteller, both measured
 # within ``AGREEMENT_WINDOW`` of it) conflicts with them: BSA formulas differ by under 15% (Mosteller,
 # DuBois, Haycock, Gehan-George, Boyd), and a BSA capped at 2.0 m² stays within it up to an actual 3.0 m²; a
@@ -296,6 +310,55 @@ def written_doses_disagree(reference: str, written: Sequence[tuple[str, float | 
     if high <= 0 or (high - low) <= WRITTEN_DOSES_AGREE_WITHIN * high:
         return ""
     return f"{reference} writes one dose as {said}, which disagree: which is meant is not known"
+
+
+def words_disagree_with_dose(
+    charted: tuple[float, str],
+    stated: Sequence[tuple[float, str]],
+    per_m2: Callable[[tuple[float, str]], float | None],
+) -> str:
+    """Why a dose charted as ``charted`` is not what its own words state (``stated``: the amounts its
+    dosage text, or a note naming its drug, writes; ``administrations.stated_amounts``), or "". An amount
+    stated in the charted dose's own kind of unit (mg, mg/m², mg/kg) is compared as written; one in another
+    kind through ``per_m2`` (the dose's BSA, or the weight nearest it), when it can be had. When at least
+    one stated amount can be compared and none agrees within ``WRITTEN_DOSES_AGREE_WITHIN`` (one stating
+    the dose two ways, "60 mg/m2 x BSA 1.77 m2 = 106 mg", agrees when either does), the structured dose
+    contradicts its own words (the mg figure typed under the mg/m² unit): which was given is not known."""
+    if not stated:
+        return ""
+    compared: list[str] = []
+    charted_m2: float | None = None
+    charted_m2_read = False
+    for amount in stated:
+        same = _same_kind(charted, amount)
+        if same is not None:
+            one, other = same
+        else:
+            if not charted_m2_read:
+                charted_m2, charted_m2_read = per_m2(charted), True
+            converted = per_m2(amount)
+            if charted_m2 is None or converted is None:
+                continue
+            one, other = charted_m2, converted
+        if max(one, other) <= 0 or abs(one - other) <= WRITTEN_DOSES_AGREE_WITHIN * max(one, other):
+            return ""
+        shown = f"{amount[0]:g} {amount[1]}"
+        compared.append(shown if same is not None else f"{shown} ({other:.0f} mg/m2 with its BSA)")
+    if not compared:
+        return ""
+    return (
+        f"its dose is charted as {charted[0]:g} {charted[1]}, but its own words state {', '.join(compared)}: "
+        "the structured dose contradicts them, and which was given is not known: not counted"
+    )
+
+
+def _same_kind(one: tuple[float, str], other: tuple[float, str]) -> tuple[float, float] | None:
+    """Both amounts on one scale when they are of one kind of unit (mg, mg/m² or mg/kg), else ``None``."""
+    for convert in (to_mg, to_mg_per_m2, to_mg_per_kg):
+        first, second = convert(*one), convert(*other)
+        if first is not None and second is not None:
+            return first, second
+    return None
 
 
 def vital_status(patient: Resource | Sequence[Resource] | None, on: date) -> Fact[bool]:
@@ -669,7 +732,8 @@ class Plausibility:
 
     def _outliers(self, readings: list[Reading]) -> list[tuple[str, str]]:
         """Readings half or double the median of the patient's other readings of their kind near them (an
-        adult's height: 10 % from the patient's other adult heights)."""
+        adult's height: 10 % from the patient's other adult heights), and readings that jump away from the
+        readings on both sides of them and back (``JUMP_FACTORS``)."""
         found: list[tuple[str, str]] = []
         times = [r.when for r in readings]
         # Whether each height was taken at an adult age, read once per reading (not once per neighbour)
@@ -686,15 +750,15 @@ class Plausibility:
             factor = ADULT_HEIGHT_FACTOR if adult_height else AGREEMENT_FACTOR
             first = max(low, index - AGREEMENT_NEIGHBOURS)
             near = [
-                *range(first, index),
-                *range(index + 1, min(len(readings), index + 1 + AGREEMENT_NEIGHBOURS)),
-            ]
-            neighbours = [
-                readings[other].value
-                for other in near
+                other
+                for other in (
+                    *range(first, index),
+                    *range(index + 1, min(len(readings), index + 1 + AGREEMENT_NEIGHBOURS)),
+                )
                 if abs(readings[other].when - reading.when) <= window
                 and not (adult_height and not grown[other])
             ]
+            neighbours = [readings[other].value for other in near]
             far = [value for value in neighbours if _far(reading.value, value, factor)]
             # Most of the readings near it disagree: one outlier among several agreeing readings cannot set
             # them aside, and of two readings that disagree neither can be trusted.
@@ -709,7 +773,38 @@ class Plausibility:
                     f"{len(neighbours)} near it, {middle})"
                 )
                 found.append((reading.reference, f"{reading.reference} set aside: {_shown(reading)} {said}"))
+                continue
+            jump = _jump(reading, [readings[other] for other in near])
+            if jump:
+                found.append((reading.reference, f"{reading.reference} set aside: {_shown(reading)} {jump}"))
         return found
+
+
+def _jump(reading: Reading, near: list[Reading]) -> str:
+    """Why ``reading`` jumps away from the patient's readings on both sides of it and back, or "": beyond
+    ``JUMP_FACTORS`` from the reading just before it and the one just after it (``near``: the readings near
+    it, in time order), on the same side of both, and from most of ``near``."""
+    factor = JUMP_FACTORS[reading.kind]
+    before = [r for r in near if (r.when, r.reference) < (reading.when, reading.reference)]
+    after = [r for r in near if (r.when, r.reference) > (reading.when, reading.reference)]
+    if not before or not after:
+        return ""
+    sides = (before[-1], after[0])
+    below = all(reading.value < side.value for side in sides)
+    above = all(reading.value > side.value for side in sides)
+    if not (below or above) or not all(_far(reading.value, side.value, factor) for side in sides):
+        return ""
+    far = [r for r in near if _far(reading.value, r.value, factor) and (r.value > reading.value) == below]
+    if len(far) * 2 <= len(near):
+        return ""
+    unit = _UNITS[reading.kind]
+    said = " and ".join(f"{_number(side.value)} {unit} on {side.when.date().isoformat()}" for side in sides)
+    lost, regained = ("loses", "regains") if below else ("gains", "loses")
+    return (
+        f"jumps {'down' if below else 'up'} from the readings either side of it ({said}) and back, by a "
+        f"factor of {_number(factor)} or more ({len(far)} of {len(near)} near it that far): a body "
+        f"{lost} no such share and {regained} it between two readings"
+    )
 
 
 _FIELDS = {"height": "height_cm", "weight": "weight_kg", "bsa": "bsa_m2"}
