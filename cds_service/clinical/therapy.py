@@ -298,19 +298,22 @@ def apart_from_doxorubicin(
 ) -> ConcurrentDoxorubicin:
     """``doxorubicin`` with its concurrency unknown when the dexrazoxane ``order``'s own dates (the days its
     schedule gives, ``days``; its ``dispenseRequest.validityPeriod``) and the doxorubicin's still to come
-    (the doses of the concurrent orders) can both be read and do not overlap: "used concurrently with
-    doxorubicin" (I.A.4, II.A.2) is not met on "ordered alongside" when the two orders, as written, are
-    never given together. Not plausible is not a fact: the orders contradict each other (one date may be
-    typed wrong), so it is unknown, both named, never met (docs/decisions.md "Dexrazoxane scheduled apart
-    from the doxorubicin")."""
+    (the dated doses of the concurrent orders, the last known) can both be read and do not overlap: "used
+    concurrently with doxorubicin" (I.A.4, II.A.2) is not met on "ordered alongside" when the two orders,
+    as written, are never given together. Not plausible is not a fact: the orders contradict each other
+    (one date may be typed wrong), so it is unknown, both named, never met (docs/decisions.md "Dexrazoxane
+    scheduled apart from the doxorubicin")."""
     concurrent = doxorubicin.concurrent
     if concurrent.value is not True:
         return doxorubicin
     references = frozenset(concurrent.evidence)
     dates = [d.when for d in to_come if d.reference in references]
-    if not dates or any(when is None for when in dates):
+    last = doxorubicin.last_planned.value
+    # (a last dose not known, a dose to come undated or its dates all passed, a delayed regimen: the
+    # doxorubicin's days cannot be read, so nothing is compared)
+    if last is None or not dates or any(when is None for when in dates):
         return doxorubicin
-    first, last = min(d for d in dates if d is not None), max(d for d in dates if d is not None)
+    first = min(d for d in dates if d is not None)
     validity = read_period(obj(order.get("dispenseRequest")).get("validityPeriod"))
     windows = [("schedules its doses", min(days), max(days))] if days and _dated_by_itself(order) else []
     if validity.begins or validity.ends:

@@ -445,3 +445,15 @@ def test_a_dexrazoxane_valid_only_before_the_doxorubicin_begins_leaves_concurren
 )
 def test_a_dexrazoxane_whose_dates_meet_the_doxorubicins_is_concurrent(extra: dict[str, object]) -> None:
     assert _facts_with(_dexrazoxane(**extra)).concurrent_doxorubicin.value is True
+
+
+def test_a_delayed_doxorubicin_is_not_held_against_the_dexrazoxane_schedule() -> None:
+    """Doses remaining under an active order whose scheduled dates have all passed (a delayed regimen) have
+    no days to compare: the dexrazoxane scheduled from today is concurrent, as before."""
+    dexrazoxane = _dexrazoxane(dosageInstruction=[{"timing": timing(count=2, period=21, start="2026-11-30")}])
+    pool = pool_of(
+        patient(), bsa("b", "2026-11-20", 1.8), active_doxorubicin(8), *given(5), drafts=[dexrazoxane]
+    )
+    facts = facts_of(pool)
+    assert facts.last_planned_doxorubicin_date.value is None
+    assert facts.concurrent_doxorubicin.value is True
