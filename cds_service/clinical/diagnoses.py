@@ -579,7 +579,7 @@ def recorded_diagnoses(
         if unread := status_not_read(condition):
             # whether it is current, or established, is not read: beside what it would meet, never meeting it
             current += _only_beside(condition.get("code"), reference_of(condition), f"({unread})", age)
-        elif why := _contradicts_itself(condition):
+        elif why := _contradicts_itself(condition) or _not_the_patients(condition, plausible):
             if (aside := _read_beside(_condition_diagnosis(condition), why, age)) is not None:
                 current.append(aside)
         elif condition_counts(condition, on):
@@ -663,6 +663,15 @@ def _contradicts_itself(condition: Resource) -> str:
     if start is not None and recorded is not None and recorded < start:
         return f"is recorded {recorded.isoformat()}, before its onset {start.isoformat()}"
     return ""
+
+
+def _not_the_patients(condition: Resource, plausible: Plausibility | None) -> str:
+    """Why a Condition's onset cannot be this patient's (``Plausibility.onset_not_the_patients``: an age at
+    onset older than the patient), "" when it can or nothing is known to hold it to. A refuted or
+    entered-in-error Condition is no diagnosis to set aside."""
+    if plausible is None or _status_code(condition.get("verificationStatus")) in _NOT_TRUE:
+        return ""
+    return plausible.onset_not_the_patients(condition)
 
 
 _CLAIM_TYPES = ("ExplanationOfBenefit", "Claim")
@@ -1252,7 +1261,9 @@ def _anthracycline_extravasation(
             return ""
         # a Condition whose own dates contradict each other dates nothing either (``_contradicts_itself``)
         condition = pool.resolve(diagnosis.reference)
-        if condition is not None and (why := _contradicts_itself(condition)):
+        if condition is not None and (
+            why := _contradicts_itself(condition) or _not_the_patients(condition, plausible)
+        ):
             return why
         return "" if plausible is None else plausible.dated_conflict(diagnosis.onset, start)
 

@@ -83,9 +83,9 @@ from cds_service.clinical.regimen import (
     read_orders,
 )
 from cds_service.clinical.routes import LOCAL, administration_route, why_not_counted
-from cds_service.clinical.schedule import order_date
 from cds_service.clinical.therapy import (
     accompanied_orders,
+    apart_from_doxorubicin,
     combined_dexrazoxane,
     concurrent_doxorubicin,
     dexrazoxane_dose,
@@ -600,18 +600,23 @@ def extract_facts(
     """The facts of one dexrazoxane ``order``. ``record``: the request's readings shared by all its
     orders (``RecordIndex``); a fresh one when not given."""
     record = record if record is not None else RecordIndex(pool)
-    dated = order_date(order)
+    # (today: nothing measured or recorded after it is a fact, docs/facts.md "Plausibility")
+    plausible = record.once(("plausibility", today), lambda: Plausibility.of(pool, today))
+    # The order's date is read once, here, and every date fact rests on ``start``: one written after today
+    # is set aside like one that cannot be read (docs/facts.md "An order written after today").
+    dated, date_set_aside = plausible.order_written(order)
     start = dated or today
     written = order.get("authoredOn") or order.get("dateWritten")
     # A date that is written but cannot be read ("+99:99") is taken as absent: the approval starts today,
     # as for an order with no date (docs/facts.md "Dates"), and the determination says so.
-    unreadable_date: tuple[str, ...] = ()
-    if written is not None and dated is None:
+    unreadable_date: tuple[str, ...] = (date_set_aside,) if date_set_aside else ()
+    if written is not None and dated is None and not date_set_aside:
         unreadable_date = (
             f"{reference_of(order)}: its date {str(written)[:40]!r} cannot be read: read as of today",
         )
-    # (today: nothing measured or recorded after it is a fact, docs/facts.md "Plausibility")
-    plausible = record.once(("plausibility", today), lambda: Plausibility.of(pool, today))
+    # Its schedule is read on the same date: a dose its Timing does not date falls on the order's date,
+    # today when that was set aside (the order itself is kept, for the links and lists it is found in).
+    scheduled = {**order, "authoredOn": today.isoformat()} if date_set_aside else order
     age = patient_age(pool, start, plausible)
     adult = (age.value or 0) >= ADULT_HEIGHT_AGE
     body = record.once(
@@ -662,6 +667,7 @@ def extract_facts(
             requests_not_read=tuple(_records_not_read(record).orders()),
         ),
     )
+    doxorubicin = apart_from_doxorubicin(doxorubicin, doses.to_come, order, dose_days(scheduled))
     past_ceiling = summed.planned_doxorubicin.past_ceiling
     last = doxorubicin.last_planned
     if past_ceiling and last.value is not None and set(last.evidence) & set(past_ceiling):
@@ -705,7 +711,7 @@ def extract_facts(
     written = () if amounts_disagree(order, current_bsa, current_weight) else order_amounts(order)
     ratio = dose_ratio(
         written,
-        combined_dexrazoxane(dexrazoxane_mg_m2, days_of(order), signed_together),
+        combined_dexrazoxane(dexrazoxane_mg_m2, days_of(scheduled), signed_together),
         doxorubicin,
     )
     if (ranges := ranges_written(order)) and ratio.value is not None:
@@ -761,7 +767,7 @@ def extract_facts(
     )
     dfci, cog = record.once(("protocols", start), lambda: protocol_facts(pool, start, plausible))
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)
-    first_course_day = course_first_day(order, start)
+    first_course_day = course_first_day(scheduled, start)
 
     statements = record.once(
         ("statements",), lambda: [(s, agent_of(s, pool)) for s in pool.of_type("MedicationStatement")]
@@ -807,6 +813,7 @@ def extract_facts(
     return ClinicalFacts(
         order=reference_of(order),
         approval_start=start,
+        date_set_aside=date_set_aside,
         age_years=age,
         line_of_business=lob,
         coverage=coverage,

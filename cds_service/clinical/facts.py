@@ -131,6 +131,9 @@ class ClinicalFacts:
 
     order: str
     approval_start: date
+    # Why the order's own date was set aside and the order read as of today ("" when it was not): one
+    # written after today (docs/facts.md "An order written after today"), said with every age read on it.
+    date_set_aside: str = ""
 
     age_years: Fact[int] = field(default_factory=lambda: Fact(None))
     line_of_business: Fact[str] = field(default_factory=lambda: Fact(None))

@@ -20,7 +20,7 @@ from cds_service.clinical.drugs import agent_of
 from cds_service.clinical.facts import Fact
 from cds_service.clinical.fhir_read import concept_text, dicts
 from cds_service.clinical.orders import prohibits
-from cds_service.clinical.schedule import order_date, planned_schedule
+from cds_service.clinical.schedule import planned_schedule
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 from cds_service.thresholds import EXTRAVASATION_COURSE_DAYS
 
@@ -171,4 +171,4 @@ def course_first_day(order: Resource, start: date) -> Fact[date]:
     days = [dose.when for dose in planned_schedule(order).every_dose if dose.when is not None]
     if days:
         return Fact(min(days), (reference_of(order),), "the order's first scheduled day")
-    return Fact(order_date(order) or start, (reference_of(order),), "the order's date")
+    return Fact(start, (reference_of(order),), "the order's date")

@@ -39,6 +39,7 @@ Pure: the pool's Patient and the dates given; no clock.
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -51,9 +52,9 @@ from cds_service.clinical.amputations import Amputation, amputations
 from cds_service.clinical.codes import MAX_SINGLE_DOSE_MG_M2, MOST_PLANNED_CUMULATIVE_MG_M2, Agent
 from cds_service.clinical.dates import age_in_years, birth_date_bounds
 from cds_service.clinical.facts import DoseTotal, Fact
-from cds_service.clinical.fhir_read import parse_date
+from cds_service.clinical.fhir_read import obj, parse_date, parse_datetime
 from cds_service.clinical.limits import MEASUREMENTS_COMPARED
-from cds_service.clinical.stated_ages import StatedAge, stated_ages
+from cds_service.clinical.stated_ages import StatedAge, quantity_years, stated_ages
 from cds_service.clinical.units import to_mg, to_mg_per_kg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 from cds_service.thresholds import ADULT_AGE
@@ -460,6 +461,11 @@ def _birth_date(birth_date: object, others: Sequence[object]) -> _BirthDate:
     return _BirthDate(bounds, " or ".join(shown), conflict, bool(unread))
 
 
+# An age written in words in an onset text ("52 years", "age 52", "52 y/o"): read only to find an onset
+# older than the patient could be, which no reading of the words (an age, a time ago, a duration) allows.
+_YEARS_WRITTEN = re.compile(r"\bage\s*(\d{1,3})\b|\b(\d{1,3})\s*(?:years?|yrs?|y/?o)\b", re.IGNORECASE)
+
+
 class Plausibility:
     """What one patient's record can vouch for: asked by the readers (age, body measurements,
     administrations) so the same rules hold everywhere."""
@@ -508,6 +514,22 @@ class Plausibility:
         if self._latest is None or self._today is None or when <= self._latest:
             return ""
         return f"after today ({self._today.isoformat()})"
+
+    def order_written(self, order: Resource) -> tuple[date | None, str]:
+        """The one reading of the day an order was written (``authoredOn``, DSTU2 ``dateWritten``) that
+        every date fact of the order rests on (approval start, age, windows), and why it was set aside
+        (``""`` when it was not): an order being signed now cannot have been written on a later day, so a
+        date after today (later than today's end in every time zone, ``after_today``) is not a fact and the
+        order is read as of today (docs/facts.md "An order written after today")."""
+        written = order.get("authoredOn") or order.get("dateWritten")
+        day = parse_date(written)
+        moment = parse_datetime(written)
+        if day is None or moment is None or not (future := self.after_today(moment)):
+            return day, ""
+        return (
+            None,
+            f"{reference_of(order)}: its date {day.isoformat()} is {future}: set aside, read as of today",
+        )
 
     def amputated_by(self, day: date) -> Amputation | None:
         """The limb amputation the record states by ``day`` (one with no date is taken as before it),
@@ -594,6 +616,43 @@ class Plausibility:
                 and (why := self._stated_against_birth(stated, day))
             ):
                 return why
+        return ""
+
+    def onset_not_the_patients(self, condition: Resource) -> str:
+        """Why the onset a Condition states cannot be this patient's (``""`` when it can): an age at onset
+        (``onsetAge``, the low end of ``onsetRange``, "52 years" in ``onsetString``) more than
+        ``AGE_STATED_WITHIN_YEARS`` older than the patient could be when it was recorded (``recordedDate``,
+        else today), or a date in ``onsetString`` before the birth (``onsetDateTime`` is held to the birth
+        by ``dated_conflict``). A parent's history filed in the child's chart: the Condition is not a fact
+        of this patient's, what it would meet unknown, named (docs/facts.md "An onset that cannot be the
+        patient's")."""
+        if self._bounds is None:
+            return ""
+        written = condition.get("onsetString")
+        text = written.strip()[:80] if isinstance(written, str) else ""
+        if text and (day := parse_date(text)) is not None and self.before_birth(day):
+            return f"states its onset {text!r}, before the birth date {self._written}"
+        stated: list[tuple[float | None, str]] = []
+        if condition.get("onsetAge") is not None:
+            stated.append(quantity_years(condition.get("onsetAge")))
+        if condition.get("onsetRange") is not None:
+            stated.append(quantity_years(obj(condition.get("onsetRange")).get("low")))
+        if text and (match := _YEARS_WRITTEN.search(text)):
+            stated.append((float(match.group(1) or match.group(2)), repr(text)))
+        recorded = parse_date(
+            condition.get("recordedDate") or condition.get("assertedDate") or condition.get("dateRecorded")
+        )
+        on = min(recorded, self._today) if recorded and self._today else (recorded or self._today)
+        if on is None:
+            return ""
+        oldest = (on - self._bounds[0]).days / _DAYS_A_YEAR
+        for years, said in stated:
+            if years is not None and years > oldest + AGE_STATED_WITHIN_YEARS:
+                by_birth = age_in_years(self._bounds[0], on) if on >= self._bounds[0] else 0
+                return (
+                    f"states its onset at age {said}, older than the patient ({by_birth} on "
+                    f"{on.isoformat()}, born {self._written}): not the patient's"
+                )
         return ""
 
     def before_birth(self, day: date | None) -> bool:

@@ -112,17 +112,23 @@ def _value(observation: Resource) -> tuple[float | None, str] | None:
         years = number(value)
         return years, f"{str(value)[:20]} (years)"
     if key == "valueQuantity":
-        amount = obj(value).get("value")
-        unit = obj(value).get("code") or obj(value).get("unit")
-        if unit is None:
-            return number(amount), f"{str(amount)[:20]} (years)"
-        said = f"{str(amount)[:20]} {str(unit)[:20]}"
-        found = quantity(value)
-        if found is None:
-            return None, said
-        per = _YEARS_PER_UNIT.get(found[1].strip().lower())
-        return (found[0] * per if per is not None else None), said
+        return quantity_years(value)
     return None, f"a {key} {str(value)[:40]}"
+
+
+def quantity_years(value: object) -> tuple[float | None, str]:
+    """An age written as a Quantity (FHIR Age: UCUM ``a``, ``mo``, ``wk``, ``d`` or their spellings; no
+    unit read in years) in years, ``None`` when it cannot be read as one, and as written."""
+    amount = obj(value).get("value")
+    unit = obj(value).get("code") or obj(value).get("unit")
+    if unit is None:
+        return number(amount), f"{str(amount)[:20]} (years)"
+    said = f"{str(amount)[:20]} {str(unit)[:20]}"
+    found = quantity(value)
+    if found is None:
+        return None, said
+    per = _YEARS_PER_UNIT.get(found[1].strip().lower())
+    return (found[0] * per if per is not None else None), said
 
 
 def stated_ages(pool: ResourcePool) -> tuple[StatedAge, ...]:

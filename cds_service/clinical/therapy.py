@@ -20,7 +20,7 @@ from cds_service.clinical.codes import (
 from cds_service.clinical.dates import add_months
 from cds_service.clinical.doses import Dose, amounts_disagree, convert_dose, mg_from_mg_m2
 from cds_service.clinical.facts import ExtravasationDay, Fact
-from cds_service.clinical.fhir_read import dicts, parse_datetime, read_period, status_of
+from cds_service.clinical.fhir_read import dicts, obj, parse_datetime, read_period, status_of
 from cds_service.clinical.plausibility import dose_not_credible
 from cds_service.clinical.regimen import OrderInPlay
 from cds_service.clinical.schedule import dose_amount, dose_amounts, dose_range, planned_schedule
@@ -288,6 +288,67 @@ def concurrent_doxorubicin(
     else:
         last = Fact(max(d for d in dates if d is not None), references, "last planned doxorubicin dose")
     return ConcurrentDoxorubicin(concurrent, per_dose, last, amounts)
+
+
+def apart_from_doxorubicin(
+    doxorubicin: ConcurrentDoxorubicin,
+    to_come: Iterable[Dose],
+    order: Resource,
+    days: frozenset[date] | None,
+) -> ConcurrentDoxorubicin:
+    """``doxorubicin`` with its concurrency unknown when the dexrazoxane ``order``'s own dates (the days its
+    schedule gives, ``days``; its ``dispenseRequest.validityPeriod``) and the doxorubicin's still to come
+    (the dated doses of the concurrent orders, the last known) can both be read and do not overlap: "used
+    concurrently with doxorubicin" (I.A.4, II.A.2) is not met on "ordered alongside" when the two orders,
+    as written, are never given together. Not plausible is not a fact: the orders contradict each other
+    (one date may be typed wrong), so it is unknown, both named, never met (docs/decisions.md "Dexrazoxane
+    scheduled apart from the doxorubicin")."""
+    concurrent = doxorubicin.concurrent
+    if concurrent.value is not True:
+        return doxorubicin
+    references = frozenset(concurrent.evidence)
+    dates = [d.when for d in to_come if d.reference in references]
+    last = doxorubicin.last_planned.value
+    # (a last dose not known, a dose to come undated or its dates all passed, a delayed regimen: the
+    # doxorubicin's days cannot be read, so nothing is compared)
+    if last is None or not dates or any(when is None for when in dates):
+        return doxorubicin
+    first = min(d for d in dates if d is not None)
+    validity = read_period(obj(order.get("dispenseRequest")).get("validityPeriod"))
+    windows = [("schedules its doses", min(days), max(days))] if days and _dated_by_itself(order) else []
+    if validity.begins or validity.ends:
+        windows.append(("is valid", validity.begins or date.min, validity.ends or date.max))
+    apart = next(((said, a, b) for said, a, b in windows if a > last or b < first), None)
+    if apart is None:
+        return doxorubicin
+    said, begins, ends = apart
+    span = " to ".join(dict.fromkeys(d.isoformat() for d in (begins, ends) if d not in (date.min, date.max)))
+    when = (
+        f"after the last doxorubicin dose to come ({last.isoformat()})"
+        if begins > last
+        else (f"before the first doxorubicin dose to come ({first.isoformat()})")
+    )
+    return doxorubicin._replace(
+        concurrent=Fact(
+            None,
+            (reference_of(order), *concurrent.evidence),
+            f"{reference_of(order)} {said} {span}, {when} of {', '.join(sorted(references))}: the orders "
+            "are never given together as written, whether the dexrazoxane is used concurrently with "
+            "doxorubicin is not known",
+        )
+    )
+
+
+def _dated_by_itself(order: Resource) -> bool:
+    """Whether every dosage line of ``order`` dates its doses by its own Timing (``event``, or
+    ``repeat.boundsPeriod.start``): a line without them is dated by the order's date, a fallback, not a
+    schedule that could contradict another order's."""
+    lines = dicts(order.get("dosageInstruction"))
+    return bool(lines) and all(
+        (timing := obj(line.get("timing"))).get("event")
+        or obj(obj(timing.get("repeat")).get("boundsPeriod")).get("start")
+        for line in lines
+    )
 
 
 def _unsettled(unsettled: tuple[tuple[str, str], ...], beside: tuple[str, ...] = ()) -> str:

@@ -101,7 +101,14 @@ def age_at_least(facts: ClinicalFacts, threshold: t.Threshold, age: Fact[int] | 
         )
     ok = age.value >= threshold.value
     sign = "≥" if ok else "<"
-    return Verdict(Outcome.of(ok), f"age {age.value} {sign} {_mg(threshold.value)}", age.evidence)
+    return Verdict(
+        Outcome.of(ok), f"age {age.value} {sign} {_mg(threshold.value)}{_as_of(facts)}", age.evidence
+    )
+
+
+def _as_of(facts: ClinicalFacts) -> str:
+    """The order's date set aside, said beside the age read as of today instead."""
+    return f" ({facts.date_set_aside})" if facts.date_set_aside else ""
 
 
 def pediatric(facts: ClinicalFacts) -> Verdict:
@@ -112,7 +119,7 @@ def pediatric(facts: ClinicalFacts) -> Verdict:
         )
     ok = age.value < t.PEDIATRIC_AGE_BELOW.value
     word = "pediatric" if ok else "not pediatric"
-    return Verdict(Outcome.of(ok), f"age {age.value}: {word}", age.evidence)
+    return Verdict(Outcome.of(ok), f"age {age.value}: {word}{_as_of(facts)}", age.evidence)
 
 
 def diagnosis(value: Fact[bool], name: str) -> Verdict:

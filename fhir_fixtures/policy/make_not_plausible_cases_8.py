@@ -225,14 +225,15 @@ def cases() -> list[RecordCase]:
             measured("bsa", TOMORROW_MORNING),
         ),
         # An internist's order written for ten days on, the oncology referral dated five days on: an event
-        # still to come, no consultation (approved before: the referral was before the order)
+        # still to come, no consultation (approved before: the referral was before the order). An order
+        # being signed today cannot be written ten days on: read as of today, the referral comes after it
         RecordCase(
             Case(
                 "2.2-not-plausible-pend-referral-dated-after-today-for-an-order-written-ahead",
                 expect(
                     "pend",
                     criteria={"I.A.2": U},
-                    reasons={"I.A.2": ["after today"]},
+                    reasons={"I.A.2": ["after the order of 2026-11-28"]},
                     documentation=["I.A.2"],
                 ),
                 specialty="internal medicine",
@@ -240,11 +241,13 @@ def cases() -> list[RecordCase]:
             ),
             both(written_on(AHEAD), referral_authored(days(5).isoformat())),
         ),
-        # The same order and referral authored today: a consultation, approved from the order's own date
+        # The same order and referral authored today: a consultation, approved from today (an order being
+        # signed today cannot be written ten days on: its date is set aside, docs/facts.md "An order
+        # written after today")
         RecordCase(
             Case(
                 "2.2-not-plausible-approve-referral-dated-today-for-an-order-written-ahead",
-                expect("approve", criteria={"I.A.2": M}, approval=(AHEAD, LAST_DOX)),
+                expect("approve", criteria={"I.A.2": M}, approval=(START, LAST_DOX)),
                 specialty="internal medicine",
                 oncology_referral=True,
             ),
@@ -378,7 +381,8 @@ def cases() -> list[RecordCase]:
             answered_on(f"{days(93).isoformat()}T10:00:00Z"),
         ),
         # The order written for ten days on, the cancer "improved" in a status dated five days on: approved on
-        # II.A before; a status dated after today cannot be
+        # II.A before; a status dated after today cannot be, and the order is read as of today, the status
+        # after it: none in the 90 days before the order
         RecordCase(
             Case(
                 "2.2-not-plausible-pend-disease-improved-dated-after-today-for-an-order-written-ahead",
@@ -386,17 +390,17 @@ def cases() -> list[RecordCase]:
                     "pend",
                     "II.A",
                     criteria={"II.A.3": U},
-                    reasons={"II.A.3": ["Observation/cancer-disease-status dated", "after today"]},
+                    reasons={"II.A.3": ["no cancer disease status recorded in the 90 days before the order"]},
                 ),
                 prior_dexrazoxane=True,
             ),
             both(written_on(AHEAD), improved_on(days(5).isoformat())),
         ),
-        # The same status dated yesterday: approved on II.A from the order's own date
+        # The same status dated yesterday: approved on II.A from today (the order's date set aside)
         RecordCase(
             Case(
                 "2.2-not-plausible-approve-disease-improved-yesterday-for-an-order-written-ahead",
-                expect("approve", "II.A", criteria={"II.A.3": M}, approval=(AHEAD, LAST_DOX)),
+                expect("approve", "II.A", criteria={"II.A.3": M}, approval=(START, LAST_DOX)),
                 prior_dexrazoxane=True,
             ),
             both(written_on(AHEAD), improved_on(days(-1).isoformat())),

@@ -703,3 +703,23 @@ def test_a_condition_whose_status_is_not_read_is_read_only_beside_what_it_would_
     plain = condition("hl", "C81.10")
     del plain["clinicalStatus"]
     assert dx.status_not_read(plain) == ""
+
+
+def test_a_diagnosis_whose_onset_age_is_older_than_the_patient_meets_nothing() -> None:
+    """Not plausible is not a fact: the only Hodgkin lymphoma of a 15-year-old gives its onset at 52 (a
+    parent's history filed in the child's chart): not the patient's, unknown and named, never met and never
+    absent; an onset age the patient could have is read."""
+
+    def with_onset(**written: object) -> Resource:
+        return {**condition("h", "C81.12"), "recordedDate": "2026-10-01", **written}
+
+    age = {"value": 52, "unit": "a", "system": "http://unitsofmeasure.org", "code": "a"}
+    for written in ({"onsetAge": age}, {"onsetString": "at age 52"}, {"onsetRange": {"low": age}}):
+        fact = dx.hodgkin_lymphoma(dated_diagnoses(with_onset(**written)))
+        assert (fact.value, fact.unread) == (False, ("Condition/h",)), written
+        assert "older than the patient (15 on 2026-10-01, born 2011-02-14)" in fact.reason, written
+    own = {**age, "value": 15}
+    assert dx.hodgkin_lymphoma(dated_diagnoses(with_onset(onsetAge=own))).value is True
+    refuted = {**with_onset(onsetAge=age), "verificationStatus": {"coding": [{"code": "refuted"}]}}
+    assert dx.hodgkin_lymphoma(dated_diagnoses(refuted)).value is False
+    assert dx.hodgkin_lymphoma(dated_diagnoses(refuted)).unread == ()

@@ -595,3 +595,24 @@ def test_a_dexrazoxane_dose_range_is_read_at_its_top(low: float, high: float, ra
     assert facts.dose_ratio.reason.endswith(
         f"the dose range {low:g}-{high:g} mg/m2 read at its top, the most allowed"
     )
+
+
+def test_an_order_dated_after_today_is_read_as_of_today_for_every_date_fact() -> None:
+    """Not plausible is not a fact: a draft being signed today dated a month ahead, past the patient's 18th
+    birthday, cannot have been written then. The approval start, the age and the course's first day are
+    read as of today, and the date set aside is said; a date today or before is read as written."""
+    ahead = dexrazoxane_order(authored="2026-12-28")
+    facts = facts_of(pool_of(patient("2008-12-20"), drafts=[ahead]))
+    assert facts.approval_start == TODAY
+    assert facts.age_years.value == 17
+    assert facts.course_first_day.value == TODAY
+    assert (
+        "its date 2026-12-28 is after today (2026-11-28): set aside, read as of today" in facts.date_set_aside
+    )
+    assert facts.date_set_aside in facts.problems
+    written = facts_of(pool_of(patient("2008-12-20"), drafts=[dexrazoxane_order(authored="2026-11-20")]))
+    assert (written.approval_start, written.age_years.value, written.date_set_aside) == (
+        date(2026, 11, 20),
+        17,
+        "",
+    )

@@ -569,3 +569,88 @@ def test_an_observation_whose_code_is_not_read_is_an_age_when_its_words_or_value
         observation["note"] = [{"text": note}]
     age, _why = Plausibility.of(pool_of(patient("2007-10-01"), observation)).age_on(TODAY)
     assert (age is None) is conflicts
+
+
+# The order's own date
+
+
+def _order(written: str | None) -> dict[str, object]:
+    order: dict[str, object] = {"resourceType": "MedicationRequest", "id": "dex"}
+    if written is not None:
+        order["authoredOn"] = written
+    return order
+
+
+def test_an_order_written_after_today_is_read_as_of_today() -> None:
+    plausible = Plausibility("2008-12-20", today=ON)
+    day, why = plausible.order_written(_order("2026-12-28"))
+    assert day is None
+    assert "MedicationRequest/dex: its date 2026-12-28 is after today (2026-11-28)" in why
+    assert "read as of today" in why
+    # a time and offset: the instant is held to today's end in every time zone (14:00 UTC tomorrow)
+    assert plausible.order_written(_order("2026-11-29T20:00:00Z"))[0] is None
+    assert plausible.order_written(_order("2026-11-29T08:00:00Z")) == (date(2026, 11, 29), "")
+
+
+def test_an_order_written_today_tomorrow_or_before_keeps_its_date() -> None:
+    plausible = Plausibility("2008-12-20", today=ON)
+    assert plausible.order_written(_order("2026-11-28")) == (ON, "")
+    assert plausible.order_written(_order("2026-11-29")) == (date(2026, 11, 29), "")  # today somewhere
+    assert plausible.order_written(_order("2026-10-05")) == (date(2026, 10, 5), "")
+    assert plausible.order_written(_order(None)) == (None, "")
+    assert plausible.order_written(_order("2026-13-45")) == (None, "")  # unreadable: said by the caller
+    # no today known (a reader asked alone): nothing is held to it
+    assert Plausibility("2008-12-20").order_written(_order("2030-01-01")) == (date(2030, 1, 1), "")
+
+
+# An onset that cannot be the patient's
+
+
+def _onset(**written: object) -> dict[str, object]:
+    return {"resourceType": "Condition", "id": "hl", "recordedDate": "2026-09-01", **written}
+
+
+def _age(value: float, code: str = "a") -> dict[str, object]:
+    return {"value": value, "unit": code, "system": "http://unitsofmeasure.org", "code": code}
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        {"onsetAge": _age(52)},
+        {"onsetAge": _age(17)},  # more than a year older than the 15-year-old
+        {"onsetRange": {"low": _age(40), "high": _age(50)}},
+        {"onsetString": "diagnosed at age 45"},
+        {"onsetString": "52 years"},
+        {"onsetString": "2005-03-01"},  # before the birth
+    ],
+)
+def test_an_onset_older_than_the_patient_is_not_the_patients(written: dict[str, object]) -> None:
+    why = Plausibility("2011-06-01", today=ON).onset_not_the_patients(_onset(**written))
+    assert why
+    assert "2011-06-01" in why
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        {"onsetAge": _age(15)},
+        {"onsetAge": _age(16)},  # within a year of 15 and 3 months: one record's rounding
+        {"onsetAge": _age(8, "mo")},
+        {"onsetRange": {"low": _age(10), "high": _age(14)}},
+        {"onsetString": "2 years ago"},
+        {"onsetString": "in the spring"},
+        {"onsetAge": {"value": "fifty"}},  # not read as an age: held to nothing
+        {"onsetDateTime": "2020-01-01"},
+    ],
+)
+def test_an_onset_the_patient_could_have_is_theirs(written: dict[str, object]) -> None:
+    assert Plausibility("2011-06-01", today=ON).onset_not_the_patients(_onset(**written)) == ""
+
+
+def test_an_onset_age_is_held_to_the_age_when_recorded_else_today() -> None:
+    # 52 is older than any age: conflicts whenever recorded; with no birth date nothing is known to hold
+    assert Plausibility(None, today=ON).onset_not_the_patients(_onset(onsetAge=_age(52))) == ""
+    undated = {"resourceType": "Condition", "id": "hl", "onsetAge": _age(17)}
+    assert Plausibility("2011-06-01", today=ON).onset_not_the_patients(undated)  # 15 today
+    assert Plausibility("2011-06-01", today=date(2029, 1, 1)).onset_not_the_patients(undated) == ""

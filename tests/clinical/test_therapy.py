@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from cds_service.clinical.extract import extract_facts
 from cds_service.clinical.facts import ClinicalFacts
 from cds_service.clinical.orders import dexrazoxane_orders
@@ -386,3 +388,72 @@ def test_a_request_not_read_as_an_order_leaves_no_doxorubicin_order_unread_besid
     assert (planned.value, planned.evidence) == (None, ("CarePlan/p",))
     # with none, no order is no concurrent doxorubicin
     assert concurrent_doxorubicin((), (), None, start=date(2026, 12, 10)).concurrent.settled is False
+
+
+# Dexrazoxane scheduled apart from the doxorubicin
+
+
+def _draft_doxorubicin() -> dict[str, object]:
+    # four doses every 21 days from 30 Nov: the last on 1 Feb
+    return medication_request(
+        "dox-draft",
+        DOXORUBICIN,
+        (60, "mg/m2"),
+        authored="2026-11-28",
+        timing_=timing(count=4, period=21, start="2026-11-30"),
+    )
+
+
+def _dexrazoxane(**extra: object) -> dict[str, object]:
+    return medication_request("dex", DEXRAZOXANE, (600, "mg/m2"), authored="2026-11-28", **extra)
+
+
+def _facts_with(dexrazoxane: dict[str, object]) -> ClinicalFacts:
+    pool = pool_of(
+        patient(), bsa("b", "2026-11-20", 1.8), *given(5), drafts=[dexrazoxane, _draft_doxorubicin()]
+    )
+    return facts_of(pool)
+
+
+def test_a_dexrazoxane_schedule_after_the_doxorubicin_ends_leaves_concurrency_unknown() -> None:
+    after = _dexrazoxane(dosageInstruction=[{"timing": timing(count=2, period=21, start="2027-03-01")}])
+    concurrent = _facts_with(after).concurrent_doxorubicin
+    assert concurrent.value is None
+    assert "MedicationRequest/dex schedules its doses 2027-03-01 to 2027-03-22" in concurrent.reason
+    assert (
+        "after the last doxorubicin dose to come (2027-02-01) of MedicationRequest/dox-draft"
+        in concurrent.reason
+    )
+    assert set(concurrent.evidence) >= {"MedicationRequest/dex", "MedicationRequest/dox-draft"}
+
+
+def test_a_dexrazoxane_valid_only_before_the_doxorubicin_begins_leaves_concurrency_unknown() -> None:
+    before = _dexrazoxane(dispenseRequest={"validityPeriod": {"start": "2026-10-01", "end": "2026-11-20"}})
+    concurrent = _facts_with(before).concurrent_doxorubicin
+    assert concurrent.value is None
+    assert "is valid 2026-10-01 to 2026-11-20, before the first doxorubicin dose to come" in concurrent.reason
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},  # no dates of its own
+        {"dosageInstruction": [{"timing": timing(count=3, period=21, start="2026-12-21")}]},  # overlapping
+        {"dispenseRequest": {"validityPeriod": {"start": "2026-11-28", "end": "2027-05-28"}}},
+        {"dosageInstruction": [{"timing": timing(count=1)}]},  # dated by the order: today
+    ],
+)
+def test_a_dexrazoxane_whose_dates_meet_the_doxorubicins_is_concurrent(extra: dict[str, object]) -> None:
+    assert _facts_with(_dexrazoxane(**extra)).concurrent_doxorubicin.value is True
+
+
+def test_a_delayed_doxorubicin_is_not_held_against_the_dexrazoxane_schedule() -> None:
+    """Doses remaining under an active order whose scheduled dates have all passed (a delayed regimen) have
+    no days to compare: the dexrazoxane scheduled from today is concurrent, as before."""
+    dexrazoxane = _dexrazoxane(dosageInstruction=[{"timing": timing(count=2, period=21, start="2026-11-30")}])
+    pool = pool_of(
+        patient(), bsa("b", "2026-11-20", 1.8), active_doxorubicin(8), *given(5), drafts=[dexrazoxane]
+    )
+    facts = facts_of(pool)
+    assert facts.last_planned_doxorubicin_date.value is None
+    assert facts.concurrent_doxorubicin.value is True
