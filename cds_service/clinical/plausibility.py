@@ -298,6 +298,21 @@ def written_doses_disagree(reference: str, written: Sequence[tuple[str, float | 
     return f"{reference} writes one dose as {said}, which disagree: which is meant is not known"
 
 
+def referral_against_its_performer(referral: str, performer_type: str, performers: Sequence[str]) -> str:
+    """Why a referral's ``performerType`` (``performer_type``: the codes it names) is no consultation with
+    that specialty, or "": each of ``performers`` (as said: "Practitioner/x, the prescriber, whose specialty
+    is read as 207R00000X") is a performer it names whom the record shows is not of that specialty. A
+    referral "to medical oncology" performed by the internist who prescribes names no oncologist: the record
+    contradicts itself, and whether an oncologist was consulted is not known (docs/facts.md "A consultation
+    performed by someone the record shows is not of its specialty")."""
+    if not performers:
+        return ""
+    return (
+        f"{referral} is a referral to {performer_type} but its performer is {'; '.join(performers)}: the "
+        "record contradicts itself and names no one of that specialty, so the consultation is not known"
+    )
+
+
 def vital_status(patient: Resource | Sequence[Resource] | None, on: date) -> Fact[bool]:
     """Whether the patient is recorded as deceased (``True``), with the reason the card states.
 

@@ -36,7 +36,7 @@ from cds_service.clinical.fhir_read import (
     status_of,
 )
 from cds_service.clinical.orders import not_going_ahead
-from cds_service.clinical.plausibility import Plausibility
+from cds_service.clinical.plausibility import Plausibility, referral_against_its_performer
 from cds_service.clinical.schedule import order_date
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
@@ -254,39 +254,120 @@ def _about_this_therapy(request: Resource, on: date | None, plausible: Plausibil
     return "referral has no date: whether it is about this therapy cannot be told"
 
 
+_NOT_CLINICIANS = ("Patient", "RelatedPerson", "Device")
+
+
+def _person(who: Resource | None, pool: ResourcePool) -> Resource | None:
+    """The Practitioner a PractitionerRole is of (the role itself when it names none that resolves)."""
+    if who is not None and who.get("resourceType") == "PractitionerRole":
+        return pool.resolve(who.get("practitioner"), within=who) or who
+    return who
+
+
+def _requester(request: Resource, pool: ResourcePool) -> Resource | None:
+    """A referral's requester: R4 ``requester``, STU3 ``requester.agent``."""
+    requester = request.get("requester")
+    if isinstance(requester, dict) and "agent" in requester:
+        requester = requester["agent"]
+    return pool.resolve(requester, within=request) if requester else None
+
+
+def _performers(
+    request: Resource, pool: ResourcePool, prescribing: Resource | None
+) -> list[tuple[_Specialties | None, str]]:
+    """Each performer (or STU3 recipient) of a referral that resolves to a person, with its specialties
+    (``None``: no clinician) and, when the record shows it is not of the referral's specialty whatever
+    that is, why: "" for a clinician whose specialties are recorded (read against each fact by the
+    caller), or whose specialty is not read."""
+    requesting = _person(_requester(request, pool), pool)
+    found: list[tuple[_Specialties | None, str]] = []
+    for performer in [*dicts(request.get("performer")), *dicts(request.get("recipient"))]:
+        who = pool.resolve(performer, within=request)
+        if who is None:
+            continue
+        kind = who.get("resourceType")
+        if kind in _NOT_CLINICIANS:
+            found.append((None, f"{reference_of(who)}, {_a_or_an(str(kind))}, no clinician"))
+            continue
+        if kind not in _PEOPLE:
+            continue  # an Organization, a CareTeam, a HealthcareService: its specialty is not read
+        specialties = _specialties(who, pool, order_date(request))
+        person = _person(who, pool)
+        if person is not None and person is prescribing:
+            said = f"{reference_of(who)}, the prescriber"
+        elif person is not None and person is requesting:
+            said = f"{reference_of(who)}, the referral's own requester"
+        elif specialties.recorded:
+            said = reference_of(who)
+        else:
+            said = ""
+        if said and specialties.recorded:
+            read = ", ".join(sorted(specialties.nucc | specialties.snomed))
+            said += f", whose specialty is read as {read}"
+        found.append((specialties, said))
+    return found
+
+
+def _specialty_said(concepts: Any, read: _Specialties) -> str:
+    """A specialty as a reason says it: its codes read, and its words when it has them."""
+    text = "; ".join(filter(None, (concept_text(concept) for concept in dicts(concepts))))
+    written = ", ".join(sorted(read.nucc | read.snomed))
+    return f"{written} {text[:60]!r}" if text else written
+
+
+def _a_or_an(kind: str) -> str:
+    return f"{'an' if kind[:1] in 'AEIOU' else 'a'} {kind}"
+
+
 def consultation_facts(
-    pool: ResourcePool, on: date | None = None, plausible: Plausibility | None = None
+    pool: ResourcePool,
+    on: date | None = None,
+    plausible: Plausibility | None = None,
+    prescriber: Resource | None = None,
 ) -> tuple[Fact[bool], Fact[bool]]:
     """``(consult with oncology or hematology, consult with oncology)`` from referrals about this therapy:
     authored within the 12 months before ``on`` (the order date) or with a period covering it. An older
-    one is named, but leaves the fact unknown (docs/facts.md "Record integrity")."""
+    one is named, but leaves the fact unknown (docs/facts.md "Record integrity").
+
+    A referral meets a fact by its performer's own specialty, or by its ``performerType`` unless a
+    performer it names is shown not to be of that specialty: read as another specialty, the
+    ``prescriber`` or the referral's own requester (a consultation is with someone else), or no clinician
+    (a Patient, a RelatedPerson, a Device). Such a referral is named, and leaves the fact unknown
+    (``plausibility.referral_against_its_performer``); a performer whose specialty is not read leaves the
+    ``performerType`` as it reads."""
     onc_or_hem: list[str] = []
     oncologist: list[str] = []
     stale_onc_or_hem: list[tuple[str, str]] = []
     stale_oncologist: list[tuple[str, str]] = []
+    prescribing = _person(prescriber, pool)
     for request in pool.of_type("ServiceRequest", "ReferralRequest"):
         if status_of(request) not in _CONSULT_STATUSES or not_going_ahead(request):
             continue
         nucc: set[str] = set()
         snomed: set[str] = set()
         _codes_of(request.get("performerType"), nucc, snomed)
+        by_type = _Specialties(frozenset(nucc), frozenset(snomed), ())
         evidence = [reference_of(request)]
-        for performer in [*dicts(request.get("performer")), *dicts(request.get("recipient"))]:
-            who = pool.resolve(performer, within=request)
-            if who is not None and who.get("resourceType") in ("Practitioner", "PractitionerRole"):
-                found = _specialties(who, pool, order_date(request))
-                nucc |= found.nucc
-                snomed |= found.snomed
+        performers = _performers(request, pool, prescribing)
+        for found, _said in performers:
+            if found is not None:
                 evidence.extend(found.evidence)
-        specialties = _Specialties(frozenset(nucc), frozenset(snomed), tuple(evidence))
         why_not = _about_this_therapy(request, on, plausible)
         for wanted, counted, stale in (
-            (specialties.onc_or_hem(), onc_or_hem, stale_onc_or_hem),
-            (specialties.oncologist(), oncologist, stale_oncologist),
+            (_Specialties.onc_or_hem, onc_or_hem, stale_onc_or_hem),
+            (_Specialties.oncologist, oncologist, stale_oncologist),
         ):
-            if wanted and why_not:
+            by_performer = any(found is not None and wanted(found) for found, _said in performers)
+            if not by_performer and not wanted(by_type):
+                continue
+            against = [] if by_performer else [said for found, said in performers if said]
+            if conflict := referral_against_its_performer(
+                reference_of(request), _specialty_said(request.get("performerType"), by_type), against
+            ):
+                stale.append((reference_of(request), conflict))
+            elif why_not:
                 stale.append((reference_of(request), why_not))
-            elif wanted:
+            else:
                 counted.extend(evidence)
 
     def fact(refs: list[str], stale: list[tuple[str, str]], what: str) -> Fact[bool]:
