@@ -375,7 +375,16 @@ CANCER_WORDS = (
     "lymphoma",
     "blastoma",
     "metasta",
-    "oncolog",
+    # "oncology" names a specialty or a service ("referral to medical oncology service", "oncology clinic"),
+    # no disease: only the words of a disease of it name an unspecified cancer
+    "oncologic disease",
+    "oncological disease",
+    "oncologic disorder",
+    "oncological disorder",
+    "oncologic condition",
+    "oncological condition",
+    "oncologic diagnosis",
+    "oncological diagnosis",
 )
 # Text naming a cancer the policy does not name, by its histology or its site (a pharmacist reads it as
 # another disease): such a record bears on no indication.

@@ -703,3 +703,20 @@ def test_a_condition_whose_status_is_not_read_is_read_only_beside_what_it_would_
     plain = condition("hl", "C81.10")
     del plain["clinicalStatus"]
     assert dx.status_not_read(plain) == ""
+
+
+def test_a_specialty_or_a_service_in_words_names_no_cancer() -> None:
+    """ "Oncology" names a specialty ("referral to medical oncology service", "oncology clinic"); the words of
+    a disease of it ("oncologic disease") name a cancer of no named kind, which could be any of them."""
+    from cds_service.clinical.codes import CANCER_INDICATIONS
+    from cds_service.clinical.diagnoses import could_be
+
+    for text in (
+        "referral to medical oncology service",
+        "oncology clinic",
+        "hematology/oncology",
+        "chemotherapy",
+    ):
+        assert could_be(text) == frozenset(), text
+    assert could_be("oncologic disease, not otherwise specified") == CANCER_INDICATIONS
+    assert could_be("malignant neoplasm, primary site unknown") == CANCER_INDICATIONS
