@@ -27,6 +27,8 @@ criterion or to size a dose. The rules live here, in one place, and the readers 
 * records dated after today (``Plausibility.after_today``, ``FUTURE_AFTER``): nothing measured in the
   future is a measurement, so a height, weight or BSA so dated is set aside (``screen``) and a dated record
   a criterion rests on conflicts (``dated_conflict``), whatever the order's own date;
+* a referral whose ``performerType`` names a specialty but whose performer the record shows is not of it
+  (``referral_against_its_performer``, asked by ``clinical.prescriber``): no consultation by its type;
 * a single dose no regimen gives (``dose_not_credible``, asked by ``clinical.doses`` and the ratio);
 * a planned cumulative dose no regimen plans (``plan_beyond_ceiling``, asked by ``clinical.doses``): past
   the lifetime ceiling, the doses to come are one unknown part of the planned total.

@@ -12,7 +12,9 @@ the prescriber, the referral date for a consultation). An expired or not-yet-sta
 absent: with nothing else recorded, the specialty is unknown, not "not an oncologist".
 
 Consultation: an active or completed ServiceRequest whose performer (resolved) or performerType has an
-oncology or hematology code, about this therapy (docs/facts.md "Record integrity"): authored within the 12
+oncology or hematology code (the performerType only when no performer it names is shown not of that
+specialty: docs/facts.md "A consultation performed by someone the record shows is not of its specialty"),
+about this therapy (docs/facts.md "Record integrity"): authored within the 12
 months before the order, or with a period covering the order date; an older or undated one is named but not
 counted. Consultations are seldom structured: none found is unknown, not "no".
 """

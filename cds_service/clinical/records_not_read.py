@@ -11,7 +11,9 @@ record (``Fact.unread``, ``policy.not_read``); a fact they found ``True`` stays 
 
 - A qualifying cancer (a code the indication would meet or leave open on its own, or words naming its
   histology), Ph status or an extravasation (dated in the 7 days before the order): an unread diagnosis
-  beside that fact (``Sweep.diagnoses``).
+  beside that fact (``Sweep.diagnoses``). A service, a specialty or a procedure names none: in the
+  elements saying what was asked or done (``_SERVICE_ELEMENTS``), a code not read names a cancer only by
+  its own words (docs/facts.md "A service names no diagnosis").
 - An anthracycline, by code or by name (or the word "anthracycline"): an unknown part of the cumulative
   totals, dated by the record; one dated after the order is not (``Sweep.doses``).
 - Oncology or hematology, by a specialty code or in words, in a record of the 12 months before the order
