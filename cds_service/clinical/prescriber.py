@@ -22,9 +22,10 @@ counted. Consultations are seldom structured: none found is unknown, not "no".
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from cds_service.clinical import codes
 from cds_service.clinical.dates import add_months
@@ -53,6 +54,9 @@ class _Specialties:
     # Specialties that could be oncology or hematology but could not be read (not read is not absent):
     # "<ref>: <what>" each.
     unread: tuple[str, ...] = ()
+    # The words of each specialty recorded with no code read (lower case): read against a referral's
+    # performerType only (``_against``)
+    words: tuple[str, ...] = ()
 
     @property
     def recorded(self) -> bool:
@@ -69,13 +73,25 @@ _NUCC_FORM = re.compile(codes.NUCC_CODE_FORM)
 
 
 def _codes_of(
-    concepts: Any, nucc: set[str], snomed: set[str], unread: list[str] | None = None, where: str = ""
+    concepts: Any,
+    nucc: set[str],
+    snomed: set[str],
+    unread: list[str] | None = None,
+    where: str = "",
+    words: list[str] | None = None,
 ) -> None:
     """NUCC and SNOMED CT specialty codes into ``nucc`` / ``snomed``; into ``unread``, each specialty
     that could be oncology or hematology but is not read: a code in a system not read, a SNOMED CT concept
-    not listed or a malformed NUCC code, whose text names oncology or hematology, or has no text at all."""
+    not listed or a malformed NUCC code, whose text names oncology or hematology, or has no text at all;
+    into ``words``, the words of each specialty with no code read."""
     for concept in dicts(concepts):
         text = concept_text(concept)
+        read = any(
+            (system == codes.NUCC and _NUCC_FORM.match(code.upper())) or system == codes.SNOMED
+            for system, code in codings(concept)
+        )
+        if words is not None and text.strip() and not read:
+            words.append(text)
         for system, code in codings(concept):
             if system == codes.NUCC and _NUCC_FORM.match(code.upper()):
                 nucc.add(code.upper())
@@ -128,8 +144,9 @@ def _specialties(who: Resource, pool: ResourcePool, on: date | None) -> _Special
             if _references_practitioner(r, who, pool) and role_in_force(r, on)
         )
     unread: list[str] = []
+    words: list[str] = []
     for role in roles:
-        _codes_of(role.get("specialty"), nucc, snomed, unread, reference_of(role))
+        _codes_of(role.get("specialty"), nucc, snomed, unread, reference_of(role), words)
         _codes_of(role.get("code"), nucc, snomed)
     for person in people:
         for qualification in dicts(person.get("qualification")):
@@ -141,11 +158,15 @@ def _specialties(who: Resource, pool: ResourcePool, on: date | None) -> _Special
         for inline in dicts(person.get("practitionerRole")):
             if not role_in_force(inline, on):
                 continue
-            _codes_of(inline.get("specialty"), nucc, snomed, unread, reference_of(person))
+            _codes_of(inline.get("specialty"), nucc, snomed, unread, reference_of(person), words)
             _codes_of(inline.get("role"), nucc, snomed)
     evidence.extend(reference_of(r) for r in roles + people)
     return _Specialties(
-        frozenset(nucc), frozenset(snomed), tuple(dict.fromkeys(evidence)), tuple(dict.fromkeys(unread))
+        frozenset(nucc),
+        frozenset(snomed),
+        tuple(dict.fromkeys(evidence)),
+        tuple(dict.fromkeys(unread)),
+        tuple(dict.fromkeys(words)),
     )
 
 
@@ -274,40 +295,60 @@ def _requester(request: Resource, pool: ResourcePool) -> Resource | None:
     return pool.resolve(requester, within=request) if requester else None
 
 
-def _performers(
-    request: Resource, pool: ResourcePool, prescribing: Resource | None
-) -> list[tuple[_Specialties | None, str]]:
-    """Each performer (or STU3 recipient) of a referral that resolves to a person, with its specialties
-    (``None``: no clinician) and, when the record shows it is not of the referral's specialty whatever
-    that is, why: "" for a clinician whose specialties are recorded (read against each fact by the
-    caller), or whose specialty is not read."""
+class _Performer(NamedTuple):
+    """A performer (or STU3 recipient) a referral names: its specialties (``None``: no clinician), as a
+    reason names it, and who it is beside the referral ("the prescriber", "the referral's own requester",
+    "" for anyone else)."""
+
+    specialties: _Specialties | None
+    said: str
+    itself: str
+
+
+def _performers(request: Resource, pool: ResourcePool, prescribing: Resource | None) -> list[_Performer]:
+    """Each performer (or STU3 recipient) of a referral that resolves to a person or to no clinician; an
+    Organization, a CareTeam, a HealthcareService is left out (its specialty is not read)."""
     requesting = _person(_requester(request, pool), pool)
-    found: list[tuple[_Specialties | None, str]] = []
+    found: list[_Performer] = []
     for performer in [*dicts(request.get("performer")), *dicts(request.get("recipient"))]:
         who = pool.resolve(performer, within=request)
         if who is None:
             continue
         kind = who.get("resourceType")
         if kind in _NOT_CLINICIANS:
-            found.append((None, f"{reference_of(who)}, {_a_or_an(str(kind))}, no clinician"))
+            found.append(_Performer(None, f"{reference_of(who)}, {_a_or_an(str(kind))}, no clinician", ""))
             continue
         if kind not in _PEOPLE:
-            continue  # an Organization, a CareTeam, a HealthcareService: its specialty is not read
-        specialties = _specialties(who, pool, order_date(request))
+            continue
         person = _person(who, pool)
+        itself = ""
         if person is not None and person is prescribing:
-            said = f"{reference_of(who)}, the prescriber"
+            itself = "the prescriber"
         elif person is not None and person is requesting:
-            said = f"{reference_of(who)}, the referral's own requester"
-        elif specialties.recorded:
-            said = reference_of(who)
-        else:
-            said = ""
-        if said and specialties.recorded:
-            read = ", ".join(sorted(specialties.nucc | specialties.snomed))
-            said += f", whose specialty is read as {read}"
-        found.append((specialties, said))
+            itself = "the referral's own requester"
+        found.append(_Performer(_specialties(who, pool, order_date(request)), reference_of(who), itself))
     return found
+
+
+def _against(performer: _Performer, wanted: Callable[[_Specialties], bool], words: tuple[str, ...]) -> str:
+    """How the record shows ``performer`` is not of the specialty ``wanted`` tests (and ``words`` name), or
+    "": no clinician, the prescriber or the referral's own requester, a specialty read as another by its
+    code, or recorded with no code read in words naming none of ``words`` (a performer whose specialty is
+    not recorded at all shows nothing)."""
+    found = performer.specialties
+    if found is None:
+        return performer.said
+    if found.recorded and wanted(found):
+        return ""
+    if found.recorded:
+        shown = f", whose specialty is read as {', '.join(sorted(found.nucc | found.snomed))}"
+    elif found.words and not any(word in text for text in found.words for word in words):
+        shown = f", whose specialty is recorded as {'; '.join(found.words)[:60]!r}"
+    else:
+        shown = ""
+    if performer.itself:
+        return f"{performer.said}, {performer.itself}{shown}"
+    return f"{performer.said}{shown}" if shown else ""
 
 
 def _specialty_said(concepts: Any, read: _Specialties) -> str:
@@ -351,18 +392,20 @@ def consultation_facts(
         by_type = _Specialties(frozenset(nucc), frozenset(snomed), ())
         evidence = [reference_of(request)]
         performers = _performers(request, pool, prescribing)
-        for found, _said in performers:
-            if found is not None:
-                evidence.extend(found.evidence)
+        for performer in performers:
+            if performer.specialties is not None:
+                evidence.extend(performer.specialties.evidence)
         why_not = _about_this_therapy(request, on, plausible)
-        for wanted, counted, stale in (
-            (_Specialties.onc_or_hem, onc_or_hem, stale_onc_or_hem),
-            (_Specialties.oncologist, oncologist, stale_oncologist),
+        for wanted, words, counted, stale in (
+            (_Specialties.onc_or_hem, codes.ONC_OR_HEM_WORDS, onc_or_hem, stale_onc_or_hem),
+            (_Specialties.oncologist, codes.ONCOLOGY_WORDS, oncologist, stale_oncologist),
         ):
-            by_performer = any(found is not None and wanted(found) for found, _said in performers)
+            by_performer = any(p.specialties is not None and wanted(p.specialties) for p in performers)
             if not by_performer and not wanted(by_type):
                 continue
-            against = [] if by_performer else [said for found, said in performers if said]
+            against = (
+                [] if by_performer else [said for p in performers if (said := _against(p, wanted, words))]
+            )
             if conflict := referral_against_its_performer(
                 reference_of(request), _specialty_said(request.get("performerType"), by_type), against
             ):

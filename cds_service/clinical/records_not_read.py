@@ -244,7 +244,7 @@ _POSITIVE_WORDS = ("detected", "positive", "present", "ph+")
 # The concepts read once per request and age (``_diagnoses_named``): entries, and bytes of each key.
 _SEEN_MAX = 4096
 _SEEN_MAX_BYTES = 2048
-_ONCOLOGY_WORDS = ("oncolog", "hem/onc", "hem-onc", "hemonc")
+_ONCOLOGY_WORDS = codes.ONCOLOGY_WORDS
 _ANTHRACYCLINE_WORD = "anthracycline"
 _CONSULTATION_MONTHS = 12  # as a referral counts (docs/facts.md "Prescriber specialty and consultation")
 _NAMED_AT_MOST = 3  # records named in one reason; the rest are counted

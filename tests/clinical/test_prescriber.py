@@ -300,3 +300,26 @@ def test_a_performer_whose_specialty_is_not_read_keeps_the_performer_type() -> N
     both["performer"].append({"reference": "PractitionerRole/im"})
     pool = pool_of(oncologist, INTERNIST, both)
     assert [f.value for f in consultation_facts(pool, date(2026, 10, 5))] == [True, True]
+
+
+def test_a_performers_specialty_in_words_alone_is_read_by_its_words() -> None:
+    """A specialty recorded with no code read, in words naming another specialty, shows the performer is
+    not of the referral's (as its code would: information lost never meets the consultation); words naming
+    oncology show nothing against it."""
+
+    def in_words(text: str) -> Resource:
+        return {
+            "resourceType": "PractitionerRole",
+            "id": "by-words",
+            "practitioner": {"reference": "Practitioner/other"},
+            "specialty": [{"text": text}],
+        }
+
+    cardiology = pool_of(in_words("Cardiovascular disease"), _referral("PractitionerRole/by-words"))
+    facts = consultation_facts(cardiology, date(2026, 10, 5))
+    assert [f.value for f in facts] == [None, None]
+    assert "recorded as 'cardiovascular disease'" in facts[0].reason
+    oncology = pool_of(in_words("Medical oncology"), _referral("PractitionerRole/by-words"))
+    assert [f.value for f in consultation_facts(oncology, date(2026, 10, 5))] == [True, True]
+    hematology = pool_of(in_words("Hematology"), _referral("PractitionerRole/by-words"))
+    assert [f.value for f in consultation_facts(hematology, date(2026, 10, 5))] == [True, None]
