@@ -375,7 +375,16 @@ CANCER_WORDS = (
     "lymphoma",
     "blastoma",
     "metasta",
-    "oncolog",
+    # "oncology" names a specialty or a service ("referral to medical oncology service", "oncology clinic"),
+    # no disease: only the words of a disease of it name an unspecified cancer
+    "oncologic disease",
+    "oncological disease",
+    "oncologic disorder",
+    "oncological disorder",
+    "oncologic condition",
+    "oncological condition",
+    "oncologic diagnosis",
+    "oncological diagnosis",
 )
 # Text naming a cancer the policy does not name, by its histology or its site (a pharmacist reads it as
 # another disease): such a record bears on no indication.
@@ -715,7 +724,9 @@ SCT_ONC_OR_HEM = SCT_ONCOLOGIST | frozenset({"394803006"})
 # that make a specialty written in a system not read (or an unlisted SNOMED CT concept) possibly oncology or
 # hematology.
 NUCC_CODE_FORM = r"^[0-9]{3}[0-9A-Z]{6}X$"
-ONC_OR_HEM_WORDS = ("oncolog", "hematolog", "haematolog", "hem/onc", "hem-onc", "hemonc")
+# Of those, the words of oncology alone (an oncologist, I.B.2).
+ONCOLOGY_WORDS = ("oncolog", "hem/onc", "hem-onc", "hemonc")
+ONC_OR_HEM_WORDS = (*ONCOLOGY_WORDS, "hematolog", "haematolog")
 
 # Protocols (ClinicalTrials.gov): DFCI ALL Consortium 11-001 and 16-001 (NCT03020030 [V]); COG AALL1331
 # (NCT02101853 [V]). The NCT number of DFCI 11-001 is unverified: it is matched by its name only.

@@ -68,7 +68,7 @@ from cds_service.clinical.order_purpose import (
 from cds_service.clinical.other_patients import OtherPatients, other_patients, patient_mismatch
 from cds_service.clinical.outside_doses import outside_doses, unidentified_orders
 from cds_service.clinical.plausibility import Plausibility, patient_copies, the_patient, vital_status
-from cds_service.clinical.prescriber import consultation_facts, prescriber_facts
+from cds_service.clinical.prescriber import consultation_facts, prescriber_facts, prescriber_of
 from cds_service.clinical.protocols import protocol_facts
 from cds_service.clinical.radiation import heart_radiation
 from cds_service.clinical.record_index import RecordIndex
@@ -522,9 +522,11 @@ def _records_not_read(record: RecordIndex) -> Sweep:
     return record.once(("records not read",), lambda: sweep(record.pool))
 
 
-def _consultation(record: RecordIndex, start: date, plausible: Plausibility) -> tuple[Fact[bool], Fact[bool]]:
+def _consultation(
+    record: RecordIndex, start: date, plausible: Plausibility, prescriber: Resource | None
+) -> tuple[Fact[bool], Fact[bool]]:
     """The referrals read, and beside them the records no reader reads that name oncology or hematology."""
-    onc_or_hem, oncologist = consultation_facts(record.pool, start, plausible)
+    onc_or_hem, oncologist = consultation_facts(record.pool, start, plausible, prescriber)
     swept = _records_not_read(record)
     return (
         swept.consultation(onc_or_hem, start, oncologist=False),
@@ -762,8 +764,10 @@ def extract_facts(
     ]
     onset = max(known_onsets) if on_extravasation_pathway and known_onsets else None
     onc_or_hem, oncologist = prescriber_facts(order, pool, on=start)
+    prescriber = prescriber_of(order, pool)
     consult_onc_or_hem, consult_oncologist = record.once(
-        ("consultation", start), lambda: _consultation(record, start, plausible)
+        ("consultation", start, reference_of(prescriber) if prescriber is not None else ""),
+        lambda: _consultation(record, start, plausible, prescriber),
     )
     dfci, cog = record.once(("protocols", start), lambda: protocol_facts(pool, start, plausible))
     lob, coverage = line_of_business(pool, order, line_of_business_map, start)

@@ -28,6 +28,8 @@ criterion or to size a dose. The rules live here, in one place, and the readers 
 * records dated after today (``Plausibility.after_today``, ``FUTURE_AFTER``): nothing measured in the
   future is a measurement, so a height, weight or BSA so dated is set aside (``screen``) and a dated record
   a criterion rests on conflicts (``dated_conflict``), whatever the order's own date;
+* a referral whose ``performerType`` names a specialty but whose performer the record shows is not of it
+  (``referral_against_its_performer``, asked by ``clinical.prescriber``): no consultation by its type;
 * a single dose no regimen gives (``dose_not_credible``, asked by ``clinical.doses`` and the ratio); a
   dose whose own words state an amount its structured dose contradicts (``words_disagree_with_dose``);
 * a planned cumulative dose no regimen plans (``plan_beyond_ceiling``, asked by ``clinical.doses``): past
@@ -360,6 +362,21 @@ def _same_kind(one: tuple[float, str], other: tuple[float, str]) -> tuple[float,
         if first is not None and second is not None:
             return first, second
     return None
+
+
+def referral_against_its_performer(referral: str, performer_type: str, performers: Sequence[str]) -> str:
+    """Why a referral's ``performerType`` (``performer_type``: the codes it names) is no consultation with
+    that specialty, or "": each of ``performers`` (as said: "Practitioner/x, the prescriber, whose specialty
+    is read as 207R00000X") is a performer it names whom the record shows is not of that specialty. A
+    referral "to medical oncology" performed by the internist who prescribes names no oncologist: the record
+    contradicts itself, and whether an oncologist was consulted is not known (docs/facts.md "A consultation
+    performed by someone the record shows is not of its specialty")."""
+    if not performers:
+        return ""
+    return (
+        f"{referral} is a referral to {performer_type} but its performer is {'; '.join(performers)}: the "
+        "record contradicts itself and names no one of that specialty, so the consultation is not known"
+    )
 
 
 def vital_status(patient: Resource | Sequence[Resource] | None, on: date) -> Fact[bool]:

@@ -12,7 +12,9 @@ the prescriber, the referral date for a consultation). An expired or not-yet-sta
 absent: with nothing else recorded, the specialty is unknown, not "not an oncologist".
 
 Consultation: an active or completed ServiceRequest whose performer (resolved) or performerType has an
-oncology or hematology code, about this therapy (docs/facts.md "Record integrity"): authored within the 12
+oncology or hematology code (the performerType only when no performer it names is shown not of that
+specialty: docs/facts.md "A consultation performed by someone the record shows is not of its specialty"),
+about this therapy (docs/facts.md "Record integrity"): authored within the 12
 months before the order, or with a period covering the order date; an older or undated one is named but not
 counted. Consultations are seldom structured: none found is unknown, not "no".
 """
@@ -20,9 +22,10 @@ counted. Consultations are seldom structured: none found is unknown, not "no".
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from cds_service.clinical import codes
 from cds_service.clinical.dates import add_months
@@ -36,7 +39,7 @@ from cds_service.clinical.fhir_read import (
     status_of,
 )
 from cds_service.clinical.orders import not_going_ahead
-from cds_service.clinical.plausibility import Plausibility
+from cds_service.clinical.plausibility import Plausibility, referral_against_its_performer
 from cds_service.clinical.schedule import order_date
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
@@ -51,6 +54,9 @@ class _Specialties:
     # Specialties that could be oncology or hematology but could not be read (not read is not absent):
     # "<ref>: <what>" each.
     unread: tuple[str, ...] = ()
+    # The words of each specialty recorded with no code read (lower case): read against a referral's
+    # performerType only (``_against``)
+    words: tuple[str, ...] = ()
 
     @property
     def recorded(self) -> bool:
@@ -67,13 +73,25 @@ _NUCC_FORM = re.compile(codes.NUCC_CODE_FORM)
 
 
 def _codes_of(
-    concepts: Any, nucc: set[str], snomed: set[str], unread: list[str] | None = None, where: str = ""
+    concepts: Any,
+    nucc: set[str],
+    snomed: set[str],
+    unread: list[str] | None = None,
+    where: str = "",
+    words: list[str] | None = None,
 ) -> None:
     """NUCC and SNOMED CT specialty codes into ``nucc`` / ``snomed``; into ``unread``, each specialty
     that could be oncology or hematology but is not read: a code in a system not read, a SNOMED CT concept
-    not listed or a malformed NUCC code, whose text names oncology or hematology, or has no text at all."""
+    not listed or a malformed NUCC code, whose text names oncology or hematology, or has no text at all;
+    into ``words``, the words of each specialty with no code read."""
     for concept in dicts(concepts):
         text = concept_text(concept)
+        read = any(
+            (system == codes.NUCC and _NUCC_FORM.match(code.upper())) or system == codes.SNOMED
+            for system, code in codings(concept)
+        )
+        if words is not None and text.strip() and not read:
+            words.append(text)
         for system, code in codings(concept):
             if system == codes.NUCC and _NUCC_FORM.match(code.upper()):
                 nucc.add(code.upper())
@@ -126,8 +144,9 @@ def _specialties(who: Resource, pool: ResourcePool, on: date | None) -> _Special
             if _references_practitioner(r, who, pool) and role_in_force(r, on)
         )
     unread: list[str] = []
+    words: list[str] = []
     for role in roles:
-        _codes_of(role.get("specialty"), nucc, snomed, unread, reference_of(role))
+        _codes_of(role.get("specialty"), nucc, snomed, unread, reference_of(role), words)
         _codes_of(role.get("code"), nucc, snomed)
     for person in people:
         for qualification in dicts(person.get("qualification")):
@@ -139,11 +158,15 @@ def _specialties(who: Resource, pool: ResourcePool, on: date | None) -> _Special
         for inline in dicts(person.get("practitionerRole")):
             if not role_in_force(inline, on):
                 continue
-            _codes_of(inline.get("specialty"), nucc, snomed, unread, reference_of(person))
+            _codes_of(inline.get("specialty"), nucc, snomed, unread, reference_of(person), words)
             _codes_of(inline.get("role"), nucc, snomed)
     evidence.extend(reference_of(r) for r in roles + people)
     return _Specialties(
-        frozenset(nucc), frozenset(snomed), tuple(dict.fromkeys(evidence)), tuple(dict.fromkeys(unread))
+        frozenset(nucc),
+        frozenset(snomed),
+        tuple(dict.fromkeys(evidence)),
+        tuple(dict.fromkeys(unread)),
+        tuple(dict.fromkeys(words)),
     )
 
 
@@ -254,39 +277,142 @@ def _about_this_therapy(request: Resource, on: date | None, plausible: Plausibil
     return "referral has no date: whether it is about this therapy cannot be told"
 
 
+_NOT_CLINICIANS = ("Patient", "RelatedPerson", "Device")
+
+
+def _person(who: Resource | None, pool: ResourcePool) -> Resource | None:
+    """The Practitioner a PractitionerRole is of (the role itself when it names none that resolves)."""
+    if who is not None and who.get("resourceType") == "PractitionerRole":
+        return pool.resolve(who.get("practitioner"), within=who) or who
+    return who
+
+
+def _requester(request: Resource, pool: ResourcePool) -> Resource | None:
+    """A referral's requester: R4 ``requester``, STU3 ``requester.agent``."""
+    requester = request.get("requester")
+    if isinstance(requester, dict) and "agent" in requester:
+        requester = requester["agent"]
+    return pool.resolve(requester, within=request) if requester else None
+
+
+class _Performer(NamedTuple):
+    """A performer (or STU3 recipient) a referral names: its specialties (``None``: no clinician), as a
+    reason names it, and who it is beside the referral ("the prescriber", "the referral's own requester",
+    "" for anyone else)."""
+
+    specialties: _Specialties | None
+    said: str
+    itself: str
+
+
+def _performers(request: Resource, pool: ResourcePool, prescribing: Resource | None) -> list[_Performer]:
+    """Each performer (or STU3 recipient) of a referral that resolves to a person or to no clinician; an
+    Organization, a CareTeam, a HealthcareService is left out (its specialty is not read)."""
+    requesting = _person(_requester(request, pool), pool)
+    found: list[_Performer] = []
+    for performer in [*dicts(request.get("performer")), *dicts(request.get("recipient"))]:
+        who = pool.resolve(performer, within=request)
+        if who is None:
+            continue
+        kind = who.get("resourceType")
+        if kind in _NOT_CLINICIANS:
+            found.append(_Performer(None, f"{reference_of(who)}, {_a_or_an(str(kind))}, no clinician", ""))
+            continue
+        if kind not in _PEOPLE:
+            continue
+        person = _person(who, pool)
+        itself = ""
+        if person is not None and person is prescribing:
+            itself = "the prescriber"
+        elif person is not None and person is requesting:
+            itself = "the referral's own requester"
+        found.append(_Performer(_specialties(who, pool, order_date(request)), reference_of(who), itself))
+    return found
+
+
+def _against(performer: _Performer, wanted: Callable[[_Specialties], bool], words: tuple[str, ...]) -> str:
+    """How the record shows ``performer`` is not of the specialty ``wanted`` tests (and ``words`` name), or
+    "": no clinician, the prescriber or the referral's own requester, a specialty read as another by its
+    code, or recorded with no code read in words naming none of ``words`` (a performer whose specialty is
+    not recorded at all shows nothing)."""
+    found = performer.specialties
+    if found is None:
+        return performer.said
+    if found.recorded and wanted(found):
+        return ""
+    if found.recorded:
+        shown = f", whose specialty is read as {', '.join(sorted(found.nucc | found.snomed))}"
+    elif found.words and not any(word in text for text in found.words for word in words):
+        shown = f", whose specialty is recorded as {'; '.join(found.words)[:60]!r}"
+    else:
+        shown = ""
+    if performer.itself:
+        return f"{performer.said}, {performer.itself}{shown}"
+    return f"{performer.said}{shown}" if shown else ""
+
+
+def _specialty_said(concepts: Any, read: _Specialties) -> str:
+    """A specialty as a reason says it: its codes read, and its words when it has them."""
+    text = "; ".join(filter(None, (concept_text(concept) for concept in dicts(concepts))))
+    written = ", ".join(sorted(read.nucc | read.snomed))
+    return f"{written} {text[:60]!r}" if text else written
+
+
+def _a_or_an(kind: str) -> str:
+    return f"{'an' if kind[:1] in 'AEIOU' else 'a'} {kind}"
+
+
 def consultation_facts(
-    pool: ResourcePool, on: date | None = None, plausible: Plausibility | None = None
+    pool: ResourcePool,
+    on: date | None = None,
+    plausible: Plausibility | None = None,
+    prescriber: Resource | None = None,
 ) -> tuple[Fact[bool], Fact[bool]]:
     """``(consult with oncology or hematology, consult with oncology)`` from referrals about this therapy:
     authored within the 12 months before ``on`` (the order date) or with a period covering it. An older
-    one is named, but leaves the fact unknown (docs/facts.md "Record integrity")."""
+    one is named, but leaves the fact unknown (docs/facts.md "Record integrity").
+
+    A referral meets a fact by its performer's own specialty, or by its ``performerType`` unless a
+    performer it names is shown not to be of that specialty: read as another specialty, the
+    ``prescriber`` or the referral's own requester (a consultation is with someone else), or no clinician
+    (a Patient, a RelatedPerson, a Device). Such a referral is named, and leaves the fact unknown
+    (``plausibility.referral_against_its_performer``); a performer whose specialty is not read leaves the
+    ``performerType`` as it reads."""
     onc_or_hem: list[str] = []
     oncologist: list[str] = []
     stale_onc_or_hem: list[tuple[str, str]] = []
     stale_oncologist: list[tuple[str, str]] = []
+    prescribing = _person(prescriber, pool)
     for request in pool.of_type("ServiceRequest", "ReferralRequest"):
         if status_of(request) not in _CONSULT_STATUSES or not_going_ahead(request):
             continue
         nucc: set[str] = set()
         snomed: set[str] = set()
         _codes_of(request.get("performerType"), nucc, snomed)
+        by_type = _Specialties(frozenset(nucc), frozenset(snomed), ())
         evidence = [reference_of(request)]
-        for performer in [*dicts(request.get("performer")), *dicts(request.get("recipient"))]:
-            who = pool.resolve(performer, within=request)
-            if who is not None and who.get("resourceType") in ("Practitioner", "PractitionerRole"):
-                found = _specialties(who, pool, order_date(request))
-                nucc |= found.nucc
-                snomed |= found.snomed
-                evidence.extend(found.evidence)
-        specialties = _Specialties(frozenset(nucc), frozenset(snomed), tuple(evidence))
+        performers = _performers(request, pool, prescribing)
+        for performer in performers:
+            if performer.specialties is not None:
+                evidence.extend(performer.specialties.evidence)
         why_not = _about_this_therapy(request, on, plausible)
-        for wanted, counted, stale in (
-            (specialties.onc_or_hem(), onc_or_hem, stale_onc_or_hem),
-            (specialties.oncologist(), oncologist, stale_oncologist),
+        for wanted, words, counted, stale in (
+            (_Specialties.onc_or_hem, codes.ONC_OR_HEM_WORDS, onc_or_hem, stale_onc_or_hem),
+            (_Specialties.oncologist, codes.ONCOLOGY_WORDS, oncologist, stale_oncologist),
         ):
-            if wanted and why_not:
+            by_performer = any(p.specialties is not None and wanted(p.specialties) for p in performers)
+            if not by_performer and not wanted(by_type):
+                continue
+            against = (
+                [] if by_performer else [said for p in performers if (said := _against(p, wanted, words))]
+            )
+            if conflict := referral_against_its_performer(
+                reference_of(request), _specialty_said(request.get("performerType"), by_type), against
+            ):
+                stale.append((reference_of(request), conflict))
+            elif why_not:
                 stale.append((reference_of(request), why_not))
-            elif wanted:
+            else:
                 counted.extend(evidence)
 
     def fact(refs: list[str], stale: list[tuple[str, str]], what: str) -> Fact[bool]:

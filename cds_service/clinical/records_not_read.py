@@ -11,7 +11,9 @@ record (``Fact.unread``, ``policy.not_read``); a fact they found ``True`` stays 
 
 - A qualifying cancer (a code the indication would meet or leave open on its own, or words naming its
   histology), Ph status or an extravasation (dated in the 7 days before the order): an unread diagnosis
-  beside that fact (``Sweep.diagnoses``).
+  beside that fact (``Sweep.diagnoses``). A service, a specialty or a procedure names none: in the
+  elements saying what was asked or done (``_SERVICE_ELEMENTS``), a code not read names a cancer only by
+  its own words (docs/facts.md "A service names no diagnosis").
 - An anthracycline, by code or by name (or the word "anthracycline"): an unknown part of the cumulative
   totals, dated by the record; one dated after the order is not (``Sweep.doses``).
 - Oncology or hematology, by a specialty code or in words, in a record of the 12 months before the order
@@ -182,6 +184,31 @@ _WORDS = frozenset(
         "summary",
     }
 )
+# Elements that name a service, a specialty, a procedure or the kind of record, never a diagnosis: the
+# requested service of a request, the procedure done, a care plan's activity ("referral to medical oncology
+# service", SNOMED CT 306241006), a category, a type, a performer's specialty. A code in them that the
+# diagnoses do not read names a diagnosis only by its own words (as a CPT or LOINC code is read): with none,
+# it names none; a code of a cancer the diagnoses read still names it (docs/facts.md "A service names no
+# diagnosis").
+_SERVICE_ELEMENTS = frozenset(
+    {"category", "type", "class", "performerType", "specialty", "serviceType", "serviceCategory", "priority"}
+)
+_SERVICE_CODED = frozenset(
+    {
+        "ServiceRequest",
+        "ProcedureRequest",
+        "ReferralRequest",
+        "DiagnosticOrder",
+        "RequestGroup",
+        "RequestOrchestration",
+        "Task",
+        "CommunicationRequest",
+        "DeviceRequest",
+        "Procedure",
+        "CarePlan",
+        "Appointment",
+    }
+)
 # The elements of a record that is read where it may name a Condition or an administration.
 _REFERRING = ("reasonReference", "addresses")
 _MISSING_TYPES = ("Condition", "MedicationAdministration")
@@ -217,7 +244,7 @@ _POSITIVE_WORDS = ("detected", "positive", "present", "ph+")
 # The concepts read once per request and age (``_diagnoses_named``): entries, and bytes of each key.
 _SEEN_MAX = 4096
 _SEEN_MAX_BYTES = 2048
-_ONCOLOGY_WORDS = ("oncolog", "hem/onc", "hem-onc", "hemonc")
+_ONCOLOGY_WORDS = codes.ONCOLOGY_WORDS
 _ANTHRACYCLINE_WORD = "anthracycline"
 _CONSULTATION_MONTHS = 12  # as a referral counts (docs/facts.md "Prescriber specialty and consultation")
 _NAMED_AT_MOST = 3  # records named in one reason; the rest are counted
@@ -257,6 +284,9 @@ class _Record:
     cut_short: str = ""  # why the record was not read in full ("" when it was)
     swept_for: frozenset[str] = _EVERY_BEARING  # what it is read for here (``PARTLY_READ``)
     elements: tuple[str, ...] = ()  # the elements walked, when not the whole record
+    services: frozenset[int] = (
+        frozenset()
+    )  # the concepts (by index) that name a service (``_SERVICE_ELEMENTS``)
 
 
 def _a(kind: str) -> str:
@@ -320,22 +350,24 @@ def _walk(
     """Every code, word and unresolved reference of a record (or of ``elements_walked`` of it), within the
     caps."""
     concepts: list[dict[str, Any]] = []
+    services: set[int] = set()
     words: list[str] = []
     missing: list[tuple[str, str]] = []
+    coded_service = resource.get("resourceType") in _SERVICE_CODED
     elements, characters, attached_characters, cut_short = ELEMENTS_SWEPT.value, 0, 0, ""
     walked: Any = resource
     if elements_walked is not None:
         elements_walked = tuple(key for key in elements_walked if key in resource)
         walked = [resource[key] for key in elements_walked]
-    stack: list[Any] = [walked]
+    stack: list[tuple[Any, bool]] = [(walked, False)]  # (node, whether it names a service)
     while stack:
-        node = stack.pop()
+        node, service = stack.pop()
         elements -= 1
         if elements < 0:
             cut_short = f"more than {ELEMENTS_SWEPT.value} elements: the rest is not read"
             break
         if isinstance(node, list):
-            stack.extend(node)
+            stack.extend((item, service) for item in node)
             continue
         if not isinstance(node, dict):
             continue
@@ -346,6 +378,8 @@ def _walk(
             isinstance(node.get("system"), str) and isinstance(node.get("code"), str)
         ):
             concept = node if "coding" in node else {"coding": [node]}
+            if service:
+                services.add(len(concepts))
             concepts.append(concept)
             characters += len(concept_text(concept))
             said_elsewhere = ("text", "display")
@@ -372,7 +406,8 @@ def _walk(
                     words.append(value[: max(0, WORDS_SWEPT.value - characters)].lower())
                     characters += len(value)
             elif isinstance(value, dict | list) and not (key == "text" and isinstance(value, dict)):
-                stack.append(value)
+                names_service = key in _SERVICE_ELEMENTS or (coded_service and key == "code")
+                stack.append((value, service or names_service))
         if characters > WORDS_SWEPT.value:
             cut_short = f"more than {WORDS_SWEPT.value} characters of words: the rest is not read"
             break
@@ -389,6 +424,7 @@ def _walk(
         cut_short,
         swept_for,
         elements_walked or (),
+        frozenset(services),
     )
 
 
@@ -599,14 +635,18 @@ def _snippet(concept: dict[str, Any], width: int = 80) -> str:
     return f"{written} {text!r}".strip() if written else repr(text)
 
 
-def _concept_names(concept: dict[str, Any], age: int | None) -> frozenset[str]:
+def _concept_names(concept: dict[str, Any], age: int | None, *, service: bool = False) -> frozenset[str]:
     """What one concept of a swept record names: by its ICD-10 or SNOMED CT code as an indication would
-    read it on its own (and its text where the code leaves the histology open), else by its words."""
+    read it on its own (and its text where the code leaves the histology open), else by its words. A
+    ``service`` (``_SERVICE_ELEMENTS``) whose SNOMED CT code the diagnoses do not read and which has no
+    words names no diagnosis: a referral's or a procedure's code is what was asked or done."""
     if not any(system in _DIAGNOSIS_SYSTEMS for system, _code in codings(concept)):
         return _named_in(concept_text(concept))
     read = diagnoses.diagnosis_of(concept, "")
     if not read.icd and not read.snomed:
         return diagnoses.names_histology(read.text)
+    if service and read.unread and not read.icd and not read.text.strip():
+        return frozenset()
     names = diagnoses.left_open(read, age) | read.bears_on
     if diagnoses.is_extravasation_diagnosis(read):
         names |= {"anthracycline_extravasation"}
@@ -623,14 +663,15 @@ def _diagnoses_named(
     codes), by its JSON; bounded as ``drugs`` bounds its own (``_SEEN_MAX``, ``_SEEN_MAX_BYTES``)."""
     bears: set[str] = set()
     said: list[str] = []
-    for concept in record.concepts if named else ():
+    for at, concept in enumerate(record.concepts) if named else ():
+        service = at in record.services
         try:
-            key = orjson.dumps(concept, option=orjson.OPT_SORT_KEYS)
+            key = (b"s" if service else b"") + orjson.dumps(concept, option=orjson.OPT_SORT_KEYS)
         except TypeError:  # orjson.JSONEncodeError: not JSON (an integer past 64 bits): read, not kept
             key = b"-" * (_SEEN_MAX_BYTES + 1)
         names = seen.get(key) if len(key) <= _SEEN_MAX_BYTES else None
         if names is None:
-            names = _concept_names(concept, age)
+            names = _concept_names(concept, age, service=service)
             if len(key) <= _SEEN_MAX_BYTES and len(seen) < _SEEN_MAX:
                 seen[key] = names
         if names:

@@ -723,3 +723,20 @@ def test_a_diagnosis_whose_onset_age_is_older_than_the_patient_meets_nothing() -
     refuted = {**with_onset(onsetAge=age), "verificationStatus": {"coding": [{"code": "refuted"}]}}
     assert dx.hodgkin_lymphoma(dated_diagnoses(refuted)).value is False
     assert dx.hodgkin_lymphoma(dated_diagnoses(refuted)).unread == ()
+
+
+def test_a_specialty_or_a_service_in_words_names_no_cancer() -> None:
+    """ "Oncology" names a specialty ("referral to medical oncology service", "oncology clinic"); the words of
+    a disease of it ("oncologic disease") name a cancer of no named kind, which could be any of them."""
+    from cds_service.clinical.codes import CANCER_INDICATIONS
+    from cds_service.clinical.diagnoses import could_be
+
+    for text in (
+        "referral to medical oncology service",
+        "oncology clinic",
+        "hematology/oncology",
+        "chemotherapy",
+    ):
+        assert could_be(text) == frozenset(), text
+    assert could_be("oncologic disease, not otherwise specified") == CANCER_INDICATIONS
+    assert could_be("malignant neoplasm, primary site unknown") == CANCER_INDICATIONS

@@ -224,3 +224,102 @@ def test_a_referral_dated_after_the_order_or_before_the_birth_is_no_consultation
         assert fact.value is None and said in fact.reason, authored
     same_day = {**referral, "authoredOn": "2026-12-06"}
     assert consultation_facts(pool_of(same_day), on)[0].value is True
+
+
+def _referral(performer: str, **extra: Any) -> Resource:
+    return {
+        "resourceType": "ServiceRequest",
+        "id": "ref",
+        "status": "completed",
+        "authoredOn": "2026-09-01",
+        "performerType": {"coding": [{"system": NUCC, "code": "207RX0202X", "display": "Medical Oncology"}]},
+        "performer": [{"reference": performer}],
+        **extra,
+    }
+
+
+INTERNIST = role("im", "Practitioner/doc", NUCC, "207R00000X")
+
+
+def test_a_referral_performed_by_the_prescribing_internist_is_no_oncology_consultation() -> None:
+    """Its performerType says medical oncology, its performer is the prescriber, an internist: the record
+    contradicts itself and names no oncologist, so the consultation is unknown, both named."""
+    dex = order(requester={"reference": "Practitioner/doc"})
+    pool = pool_of(PRACTITIONER, INTERNIST, _referral("Practitioner/doc"), dex)
+    prescriber = pool.resolve({"reference": "Practitioner/doc"})
+    for fact in consultation_facts(pool, date(2026, 10, 5), prescriber=prescriber):
+        assert fact.value is None
+        assert "ServiceRequest/ref" in fact.evidence
+        assert "Practitioner/doc, the prescriber" in fact.reason
+        assert "207R00000X" in fact.reason and "207RX0202X" in fact.reason
+    # the prescriber's specialty not read: a consultation with the prescriber is still no consultation
+    bare = pool_of(PRACTITIONER, _referral("Practitioner/doc"), dex)
+    prescriber = bare.resolve({"reference": "Practitioner/doc"})
+    assert [f.value for f in consultation_facts(bare, date(2026, 10, 5), prescriber=prescriber)] == [
+        None,
+        None,
+    ]
+
+
+def test_a_performer_read_as_another_specialty_or_no_clinician_contradicts_the_performer_type() -> None:
+    cardiologist = role("card", "Practitioner/other", NUCC, "207RC0000X")
+    pool = pool_of(cardiologist, _referral("PractitionerRole/card"))
+    facts = consultation_facts(pool, date(2026, 10, 5))
+    assert [f.value for f in facts] == [None, None]
+    assert "207RC0000X" in facts[0].reason
+    for kind in ("Patient", "RelatedPerson"):
+        who = {"resourceType": kind, "id": "someone"}
+        facts = consultation_facts(pool_of(who, _referral(f"{kind}/someone")), date(2026, 10, 5))
+        assert [f.value for f in facts] == [None, None], kind
+        assert "no clinician" in facts[0].reason
+    # a hematologist performing a referral to medical oncology: a hematology consultation, no oncology one
+    hematologist = role("hem", "Practitioner/other", NUCC, "207RH0000X")
+    facts = consultation_facts(pool_of(hematologist, _referral("PractitionerRole/hem")), date(2026, 10, 5))
+    assert [f.value for f in facts] == [True, None]
+
+
+def test_a_referral_to_its_own_requester_is_no_consultation_by_its_performer_type() -> None:
+    pool = pool_of(
+        {"resourceType": "Practitioner", "id": "x"},
+        _referral("Practitioner/x", requester={"reference": "Practitioner/x"}),
+    )
+    facts = consultation_facts(pool, date(2026, 10, 5))
+    assert [f.value for f in facts] == [None, None]
+    assert "the referral's own requester" in facts[0].reason
+
+
+def test_a_performer_whose_specialty_is_not_read_keeps_the_performer_type() -> None:
+    """Nothing shows the performer is not an oncologist: the performerType reads as before; a performer
+    read as an oncologist meets it whoever else the referral names."""
+    unread = pool_of({"resourceType": "Practitioner", "id": "x"}, _referral("Practitioner/x"))
+    assert [f.value for f in consultation_facts(unread, date(2026, 10, 5))] == [True, True]
+    organization = pool_of({"resourceType": "Organization", "id": "o"}, _referral("Organization/o"))
+    assert [f.value for f in consultation_facts(organization, date(2026, 10, 5))] == [True, True]
+    oncologist = role("onc", "Practitioner/y", NUCC, "207RX0202X")
+    both = _referral("PractitionerRole/onc")
+    both["performer"].append({"reference": "PractitionerRole/im"})
+    pool = pool_of(oncologist, INTERNIST, both)
+    assert [f.value for f in consultation_facts(pool, date(2026, 10, 5))] == [True, True]
+
+
+def test_a_performers_specialty_in_words_alone_is_read_by_its_words() -> None:
+    """A specialty recorded with no code read, in words naming another specialty, shows the performer is
+    not of the referral's (as its code would: information lost never meets the consultation); words naming
+    oncology show nothing against it."""
+
+    def in_words(text: str) -> Resource:
+        return {
+            "resourceType": "PractitionerRole",
+            "id": "by-words",
+            "practitioner": {"reference": "Practitioner/other"},
+            "specialty": [{"text": text}],
+        }
+
+    cardiology = pool_of(in_words("Cardiovascular disease"), _referral("PractitionerRole/by-words"))
+    facts = consultation_facts(cardiology, date(2026, 10, 5))
+    assert [f.value for f in facts] == [None, None]
+    assert "recorded as 'cardiovascular disease'" in facts[0].reason
+    oncology = pool_of(in_words("Medical oncology"), _referral("PractitionerRole/by-words"))
+    assert [f.value for f in consultation_facts(oncology, date(2026, 10, 5))] == [True, True]
+    hematology = pool_of(in_words("Hematology"), _referral("PractitionerRole/by-words"))
+    assert [f.value for f in consultation_facts(hematology, date(2026, 10, 5))] == [True, None]

@@ -613,3 +613,62 @@ def test_the_cancer_a_care_plan_treats_is_unread_beside_its_indication() -> None
     wilms = facts_of(condition("mass", "N28.89"), plan).wilms_tumor
     assert (wilms.settled, wilms.unread) == (None, ("CarePlan/regimen",))
     assert "CarePlan/regimen: a CarePlan, not read for diagnoses, names" in wilms.reason
+
+
+def referral(code: dict[str, Any], **extra: Any) -> Resource:
+    return {
+        "resourceType": "ServiceRequest",
+        "id": "ref",
+        "status": "completed",
+        "intent": "order",
+        "subject": {"reference": "Patient/p"},
+        "authoredOn": "2026-11-02",
+        "category": [{"coding": [{"system": SNOMED, "code": "3457005", "display": "Patient referral"}]}],
+        "code": code,
+        **extra,
+    }
+
+
+REFERRAL_TO_ONCOLOGY = {
+    "coding": [{"system": SNOMED, "code": "306241006", "display": "Referral to medical oncology service"}]
+}
+_CANCERS = ("neuroblastoma", "soft_tissue_sarcoma", "wilms_tumor", "hodgkin_lymphoma")
+
+
+def test_a_service_or_a_specialty_names_no_diagnosis() -> None:
+    """A referral to medical oncology, an oncology clinic visit, chemotherapy done: what was asked or done,
+    by a code the diagnoses do not read, with its words or none, names no cancer."""
+    chemotherapy = {
+        "resourceType": "Procedure",
+        "id": "chemo",
+        "status": "completed",
+        "subject": {"reference": "Patient/p"},
+        "performedDateTime": "2026-11-20",
+        "code": {"coding": [{"system": SNOMED, "code": "367336001", "display": "Chemotherapy"}]},
+    }
+    for record in (
+        referral(REFERRAL_TO_ONCOLOGY),
+        referral({"coding": [{"system": SNOMED, "code": "306241006"}]}),
+        chemotherapy,
+        {**chemotherapy, "code": {"coding": [{"system": SNOMED, "code": "367336001"}]}},
+        encounter(
+            type=[{"coding": [{"system": SNOMED, "code": "11429006"}], "text": "Oncology clinic visit"}]
+        ),
+        encounter(serviceType={"coding": [{"system": SNOMED, "code": "394593009"}]}),
+    ):
+        facts = facts_of(record)
+        assert all(getattr(facts, name).unread == () for name in _CANCERS), record
+
+
+def test_a_services_own_words_naming_a_cancer_and_a_reason_not_read_still_bear_on_it() -> None:
+    staging = referral(
+        {"coding": [{"system": SNOMED, "code": "306241006"}], "text": "Referral for neuroblastoma staging"}
+    )
+    assert facts_of(staging).neuroblastoma.unread == ("ServiceRequest/ref",)
+    assert facts_of(staging).wilms_tumor.unread == ()
+    # a reason is a diagnosis's element: a code not read there, with no words, could be any cancer
+    reason = referral(REFERRAL_TO_ONCOLOGY, reasonCode=[{"coding": [{"system": SNOMED, "code": "1234567"}]}])
+    assert all(getattr(facts_of(reason), name).unread == ("ServiceRequest/ref",) for name in _CANCERS)
+    # as on an Encounter, which names what it was for
+    visit = encounter(reasonCode=[{"coding": [{"system": SNOMED, "code": "1234567"}]}])
+    assert facts_of(visit).neuroblastoma.unread == ("Encounter/enc",)
