@@ -444,6 +444,9 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
         and a.reference not in by_then.folded
         and a.reference not in by_then.parts
     ]
+    # (an undated dose is an unknown part, but the order it names has been given all the same: it is
+    # being re-signed, not begun, docs/facts.md "An administration with no date")
+    anthracycline_given += [a for a in by_then.unreadable if a.agent in ANTHRACYCLINES]
     given = by_then.anthracycline_doses(body, start)
     # Not read is not absent: a dose whose status does not say whether it was given (none, only a
     # data-absent-reason, "unknown") is an unknown part, never dropped
