@@ -869,7 +869,7 @@ def extract_facts(
             body,
             start=start,
             onset=onset,
-            undated=by_then.unreadable,
+            uncertain=[*by_then.unreadable, *(a for a, _why in status_unread)],
             other_orders=[o for o in dexrazoxane_in_play if o.resource is not order],
         )
         if on_extravasation_pathway

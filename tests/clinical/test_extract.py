@@ -630,6 +630,21 @@ def test_an_undated_dexrazoxane_dose_could_fall_on_any_day_of_the_course() -> No
     assert "MedicationAdministration/dz-0" in facts.extravasation_course[0].evidence
 
 
+def test_a_dexrazoxane_dose_whose_status_is_not_read_holds_a_dose_of_unknown_mg_on_its_course_day() -> None:
+    """Given yesterday with its status "unknown": it may have been given, so that day of the course is not
+    known, never empty."""
+    order = dexrazoxane_order(
+        dose=(1000, "mg/m2"),
+        authored="2026-10-05",
+        timing_=timing(count=2, period=1, start="2026-10-05"),
+        reasonCode=EXTRAVASATION_REASON,
+    )
+    infusion = administration("dox", DOXORUBICIN, "2026-10-04", None, status="stopped")
+    unread = administration("dz-0", DEXRAZOXANE, "2026-10-04", (1000, "mg/m2"), status="unknown")
+    facts = facts_of(pool_of(patient(), bsa("b", "2026-10-01", 2.1), infusion, unread, drafts=[order]))
+    assert [(d.day, d.mg) for d in facts.extravasation_course] == [(1, None), (2, 2100.0), (3, 2100.0)]
+
+
 def test_an_undated_vesicant_of_the_other_kind_unsettles_the_drug_that_extravasated() -> None:
     """Doxorubicin given at the onset, vincristine charted with no date: it could have been given then
     too, so which drug extravasated is not known; with nothing undated, doxorubicin settles it."""
