@@ -14,7 +14,8 @@ docs/facts.md "Record integrity" then refines what counts:
   known doses: the same amount charted again is an unknown part, different amounts make the dose an
   unknown part (``charted_twice``);
 * "Given means given by then": one dated after the order date (or today) is a charting slip, an unknown
-  part of a total and never a dose (``given_by``).
+  part of a total and never a dose (``given_by``); so is one with no date, none written or one that cannot
+  be read (``date_unreadable``; docs/facts.md "An administration with no date").
 
 A dose charted as given whose own words say it was not ("Dose HELD - ANC 0.4, not given") contradicts
 itself: an unknown part (``words_say_not_given``, docs/facts.md "A dose its own words say was not given");
@@ -257,8 +258,9 @@ def dates_disagree(resource: Resource) -> str:
 
 def date_unreadable(resource: Resource) -> bool:
     """Whether the administration writes when it was given but that cannot be read (``+99:99``, year 1,
-    a number, a period that ends before it starts): not the same as no date at all. Whether it was given
-    by the order date is then unknown."""
+    a number, a period that ends before it starts): not the same as no date at all, though either leaves
+    whether it was given by the order date unknown, an unknown part of its totals (docs/facts.md "An
+    administration with no date"); only the reason said differs."""
     written = [resource.get(key) for key in ("effectiveDateTime", "effectiveTimeDateTime")]
     for key in ("effectivePeriod", "effectiveTimePeriod"):
         period = obj(resource.get(key))

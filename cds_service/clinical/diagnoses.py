@@ -1110,10 +1110,18 @@ def _drug_verdict(diagnosis: Diagnosis, on: date, pool: ResourcePool) -> Fact[bo
         source = f"given at the onset {window}"
         if at is not None and not named.anthracyclines and named.started_after:
             return _started_after_onset(diagnosis, at, named)
+        # A dose of the other kind with no date could have been given then too: both, not known which
+        if unsettling := _undated_of_the_other_kind(named, named):
+            return _undated_at_onset(diagnosis, named, unsettling, window)
     elif not vesicants.names_an_administration(record, pool):
         given = vesicants.given_at_onset(pool, on, at)
         if at is not None and named.anthracyclines and not given.anthracyclines and given.started_after:
             return _started_after_onset(diagnosis, at, given)
+        # Only a dose of the other kind with no date beside what the record names: it could have been the
+        # one given at the onset, and then the two conflict (below)
+        unsettling = _undated_of_the_other_kind(named, given)
+        if unsettling and not (given.others if named.others else given.anthracyclines):
+            return _undated_at_onset(diagnosis, named, unsettling, window)
         contradicted = (
             named.anthracyclines and not named.others and given.others and not given.anthracyclines
         ) or (named.others and not named.anthracyclines and given.anthracyclines and not given.others)
@@ -1161,6 +1169,37 @@ def _drug_verdict(diagnosis: Diagnosis, on: date, pool: ResourcePool) -> Fact[bo
         evidence,
         f"extravasation of a vesicant antineoplastic (T80.810) on {on.isoformat()}, but no drug is named and "
         "no anthracycline or other vesicant is recorded as given on the onset day or the day before",
+    )
+
+
+def _undated_of_the_other_kind(said: vesicants.Named, given: vesicants.Named) -> dict[str, str]:
+    """The doses with no date that can be read (``given.undated_*``) of the kind ``said`` does not name,
+    when it names one kind only: each could have been given at the onset (docs/facts.md "An administration
+    with no date")."""
+    if said.anthracyclines and not said.others:
+        return given.undated_others
+    if said.others and not said.anthracyclines:
+        return given.undated_anthracyclines
+    return {}
+
+
+def _undated_at_onset(
+    diagnosis: Diagnosis, said: vesicants.Named, undated: dict[str, str], window: str
+) -> Fact[bool]:
+    """I.B.1 unknown: a dose with no date could have been the drug given at the onset, against what the
+    rest of the record names (``_undated_of_the_other_kind``)."""
+    named = ", ".join([*said.anthracyclines, *said.others])
+    doses = ", ".join(f"{name} ({reference})" for name, reference in sorted(undated.items()))
+    evidence = tuple(
+        dict.fromkeys(
+            (diagnosis.reference, *said.anthracyclines.values(), *said.others.values(), *undated.values())
+        )
+    )
+    return Fact(
+        None,
+        evidence,
+        f"{named} named for the extravasation, but {doses} is charted with no date that can be read: it "
+        f"could have been given at the onset {window}, so which drug extravasated is not known",
     )
 
 

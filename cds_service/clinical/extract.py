@@ -43,6 +43,7 @@ from cds_service.clinical.care_plans import (
 )
 from cds_service.clinical.codes import ANTHRACYCLINES, DOXORUBICINS, TYROSINE_KINASE_INHIBITORS, Agent
 from cds_service.clinical.coverage import line_of_business
+from cds_service.clinical.dates import add_months
 from cds_service.clinical.disease_status import responding_to_therapy
 from cds_service.clinical.documentation import documented_answers, submitted_evidence, unsettled
 from cds_service.clinical.doses import (
@@ -84,6 +85,7 @@ from cds_service.clinical.regimen import (
 )
 from cds_service.clinical.routes import LOCAL, administration_route, why_not_counted
 from cds_service.clinical.therapy import (
+    PRIOR_DEXRAZOXANE_MONTHS,
     accompanied_orders,
     apart_from_doxorubicin,
     combined_dexrazoxane,
@@ -208,11 +210,15 @@ class _Given:
         self.before_birth_note = f"dated before the birth date {born}: not counted"
         self.counted: list[Administration] = []
         self.after: list[Administration] = []
-        self.unreadable: list[Administration] = []  # a date written that cannot be read
+        # Undated: a date written that cannot be read, or none at all (FHIR R4 requires effective[x]):
+        # when a dose was given is part of what the record must say, so either is an unknown part of its
+        # totals, never a known dose that could repeat a dated one (docs/facts.md "An administration with
+        # no date").
+        self.unreadable: list[Administration] = []
         self.on_the_day: set[str] = set()  # given on the order date itself: counted, and said so
         day_before, two_days_before = cutoff - timedelta(days=1), cutoff - timedelta(days=2)
         for administration in every:
-            if administration.when is None and date_unreadable(administration.resource):
+            if administration.when is None:
                 self.unreadable.append(administration)
                 continue
             if clock is not None and administration.moment is not None:
@@ -356,11 +362,13 @@ class _Given:
 
 
 def _undated_note(resource: Resource) -> str:
-    """Why a dose whose date is written but not read is an unknown part."""
+    """Why a dose whose date is written but not read, or not written at all, is an unknown part."""
     contradiction = period_contradiction(resource)
     if contradiction:
         return f"its {contradiction}: when it was given is not known: not counted"
-    return "its date cannot be read: not counted"
+    if date_unreadable(resource):
+        return "its date cannot be read: not counted"
+    return "it is undated (no effective[x]): when it was given is not known: not counted"
 
 
 def _parts_of(administrations: list[Administration]) -> dict[str, str]:
@@ -436,6 +444,9 @@ def _doses(record: RecordIndex, by_then: _Given, body: BodySurfaceArea, start: d
         and a.reference not in by_then.folded
         and a.reference not in by_then.parts
     ]
+    # (an undated dose is an unknown part, but the order it names has been given all the same: it is
+    # being re-signed, not begun, docs/facts.md "An administration with no date")
+    anthracycline_given += [a for a in by_then.unreadable if a.agent in ANTHRACYCLINES]
     given = by_then.anthracycline_doses(body, start)
     # Not read is not absent: a dose whose status does not say whether it was given (none, only a
     # data-absent-reason, "unknown") is an unknown part, never dropped
@@ -797,9 +808,11 @@ def extract_facts(
         return local + (body.set_aside if any(d.agent in agents and _body_sized(d) for d in doses) else ())
 
     every_dose = given + to_come
+    # An undated dose that counts could be the prior dexrazoxane, as one whose status is not read could
+    undated = [(a, _undated_note(a.resource).removesuffix(": not counted")) for a in by_then.unreadable]
     prior_dexrazoxane = record.once(
         ("prior dexrazoxane", context),
-        lambda: prior_dexrazoxane_cardioprotection(pool, administrations, start, status_unread),
+        lambda: prior_dexrazoxane_cardioprotection(pool, administrations, start, [*status_unread, *undated]),
     )
     # (a dose whose status cannot be read that could be the prior dexrazoxane could be when therapy began)
     responding, documented = _responding_as_recorded(
@@ -867,6 +880,7 @@ def extract_facts(
             body,
             start=start,
             onset=onset,
+            uncertain=[*by_then.unreadable, *(a for a, _why in status_unread)],
             other_orders=[o for o in dexrazoxane_in_play if o.resource is not order],
         )
         if on_extravasation_pathway
@@ -929,10 +943,16 @@ def _responding_as_recorded(
     prior = (*prior_dexrazoxane.evidence, *prior_dexrazoxane.unread)
     if not said_yes or not (prior_dexrazoxane.value or prior_dexrazoxane.unread):
         return status, answers
+    dated = {a.reference for a in administrations if a.reference in prior and a.when is not None}
     began = min(
-        (a.when for a in administrations if a.reference in prior and a.when is not None),
+        (a.when for a in administrations if a.reference in dated and a.when is not None),
         default=None,
     )
+    if any(reference not in dated for reference in prior):
+        # A prior dose with no date (none written, or one not read) could have begun the therapy any day
+        # of the months it is looked for in (docs/facts.md "An administration with no date")
+        earliest = add_months(start, -PRIOR_DEXRAZOXANE_MONTHS)
+        began = earliest if began is None else min(began, earliest)
     if began is None:
         return status, answers
     during = record.once(

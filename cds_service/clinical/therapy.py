@@ -447,12 +447,13 @@ def prior_dexrazoxane_cardioprotection(
     ``counted_administrations``) in the 12 months before the order, not for extravasation. The patient is
     then already receiving dexrazoxane: continued therapy (II.A), with its "responding positively".
 
-    Not read is not absent (docs/facts.md "A status not read"): with none that counts, a dexrazoxane
-    administration whose status does not say whether it was given (``status_unread``: no status, only a
-    data-absent-reason, "unknown", no FHIR code; with why), dated in those 12 months or undated, not for
-    extravasation, could be that dose: the ``False`` names it as unread, so the policy reads it as unknown
-    (``policy.not_read.settled``) and the reason says what could not be read. One that counts settles it
-    whatever the unread say."""
+    Not read is not absent (docs/facts.md "A status not read", "An administration with no date"): with
+    none that counts, a dexrazoxane administration whose status does not say whether it was given
+    (``status_unread``: no status, only a data-absent-reason, "unknown", no FHIR code; with why), dated in
+    those 12 months or undated, or one that counts but is undated (no date, or one that cannot be read: the
+    caller passes it there too, with why), not for extravasation, could be that dose: the ``False`` names it
+    as unread, so the policy reads it as unknown (``policy.not_read.settled``) and the reason says what
+    could not be read. One that counts, dated in the window, settles it whatever the unread say."""
     window_start = add_months(start, -PRIOR_DEXRAZOXANE_MONTHS)
     onsets = dx.extravasation_onsets(pool)
 
@@ -460,7 +461,7 @@ def prior_dexrazoxane_cardioprotection(
         if a.agent is not Agent.DEXRAZOXANE:
             return False
         if a.when is None:
-            if dated:  # (an undated dose that counts dates no prior therapy, as before)
+            if dated:  # (an undated dose settles nothing: ``status_unread`` holds it when it counts)
                 return False
         elif not window_start <= a.when < start:
             return False
@@ -540,11 +541,18 @@ def extravasation_course(
     start: date,
     onset: date | None,
     other_orders: Iterable[OrderInPlay] = (),
+    uncertain: Iterable[Administration] = (),
 ) -> tuple[ExtravasationDay, ...]:
     """mg of dexrazoxane per course day: doses already given since the extravasation (the order's own
     day included, unless given under this order), plus this order's and the other dexrazoxane orders'
     (draft or active) still to come, one per day from their timing (day 1 = the first dose of the
-    course). mg/m² go through the BSA. Every dose of the course counts toward its day's cap (I.B.4)."""
+    course). mg/m² go through the BSA. Every dose of the course counts toward its day's cap (I.B.4).
+
+    ``uncertain``: dexrazoxane doses whose amount on their day is not known: one whose status is not read
+    (it may have been given, docs/facts.md "A status not read") holds a dose of unknown mg on its day of
+    the course; one that counts but is undated (no date, or one that cannot be read) could fall on any
+    day of it, so the order's first day holds one (docs/facts.md "An administration with no date"), never
+    none."""
     since = onset if onset is not None else start - timedelta(days=EXTRAVASATION_COURSE_DAYS - 1)
     reference = reference_of(order)
     administrations = [a for a in administrations if a.agent is Agent.DEXRAZOXANE]
@@ -563,6 +571,15 @@ def extravasation_course(
         entries.append(
             (given_day, mg_from_mg_m2(a.amount, body.on(given_day), body.weight_on(given_day)), a.reference)
         )
+    for a in uncertain:
+        if a.agent is not Agent.DEXRAZOXANE:
+            continue
+        given_day = local(a) if a.when is not None else start
+        if given_day is None or not since <= given_day <= start:
+            continue
+        if a.when is not None and a.request == reference and given_day in own_days:
+            continue  # (this order's own dose of that day, counted there, as a dose that counts)
+        entries.append((given_day, None, a.reference))
     current, current_weight = body.on(start), body.weight_on(start)
     # A day on which a dose was recorded under an order is that dose, not one more to come.
     given_on = {(a.request, local(a)) for a in administrations if a.request}

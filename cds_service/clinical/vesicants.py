@@ -58,6 +58,11 @@ class Named:
     # Anthracycline doses of the onset's day window started after the onset (its time and theirs known):
     # reference -> when it started, as written. Not given at the onset, so not in ``anthracyclines``.
     started_after: dict[str, str] = field(default_factory=dict)
+    # Doses with no date that can be read (none written, or one that cannot be read): each could have been
+    # given at the onset, so it may unsettle what the dated doses say, never settle it (docs/facts.md "An
+    # administration with no date"). Name -> reference, by kind.
+    undated_anthracyclines: dict[str, str] = field(default_factory=dict)
+    undated_others: dict[str, str] = field(default_factory=dict)
 
     @staticmethod
     def _keep(found: dict[str, str], name: str, reference: str) -> None:
@@ -178,7 +183,8 @@ def given_at_onset(pool: ResourcePool, onset: date, at: datetime | None = None) 
     """The anthracyclines and other vesicants administered on the onset day or the day before (any
     status but not-done / entered-in-error: an infusion that extravasated is often charted as stopped).
     With the onset's time ``at``, a dose started after it did not extravasate at it: left out, an
-    anthracycline one named in ``started_after``."""
+    anthracycline one named in ``started_after``. A dose with no date that can be read is named apart
+    (``undated_anthracyclines``, ``undated_others``): it could have been given then."""
     named = Named()
     for administration in pool.of_type("MedicationAdministration"):
         if administration.get("wasNotGiven") is True or administration.get("notGiven") is True:
@@ -186,7 +192,15 @@ def given_at_onset(pool: ResourcePool, onset: date, at: datetime | None = None) 
         if status_of(administration) in _NOT_GIVEN:
             continue
         when = administered_on(administration)
-        if when is None or not onset - ONSET_WINDOW <= when <= onset:
+        if when is None:
+            undated = Named()
+            undated.add_drug(administration, pool)
+            for name, ref in undated.anthracyclines.items():
+                named._keep(named.undated_anthracyclines, name, ref)
+            for name, ref in undated.others.items():
+                named._keep(named.undated_others, name, ref)
+            continue
+        if not onset - ONSET_WINDOW <= when <= onset:
             continue
         started = _started(administration) if at is not None else None
         if at is not None and started is not None and _after(started[0], at):

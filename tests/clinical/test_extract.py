@@ -573,6 +573,96 @@ def test_a_dose_whose_date_cannot_be_read_is_an_unknown_part_not_a_dose() -> Non
     assert any("its date cannot be read" in reason for reason in total.unknown_reasons)
 
 
+def undated(resource: Resource) -> Resource:
+    """The administration with no effective[x] at all (FHIR R4 requires one)."""
+    del resource["effectiveDateTime"]
+    return resource
+
+
+def test_a_dose_with_no_date_is_an_unknown_part_never_a_second_known_dose() -> None:
+    """The last of six doses charted again with no date: it cannot be merged with its dated twin, nor
+    counted beside it (docs/facts.md "An administration with no date")."""
+    given = [
+        administration(f"a{i}", DOXORUBICIN, f"2026-0{i + 1}-01T09:00:00Z", (50, "mg/m2")) for i in range(6)
+    ]
+    given.append(undated(administration("copy", DOXORUBICIN, "", (50, "mg/m2"))))
+    total = facts_of(pool_of(patient(), *given, drafts=[dexrazoxane_order()])).cumulative_doxorubicin
+    assert (total.known_mg_m2, total.unknown_parts) == (300, 1)
+    assert any("it is undated (no effective[x])" in reason for reason in total.unknown_reasons)
+
+
+def test_an_undated_dexrazoxane_dose_leaves_the_prior_therapy_not_known() -> None:
+    """Undated, the dose could be in the 12 months before the order: II.A or I.A is not known, as for a
+    dose whose status is not read; one dated in the window settles it."""
+    dose = undated(administration("dex-1", DEXRAZOXANE, "", (500, "mg/m2")))
+    prior = facts_of(
+        pool_of(patient(), dose, drafts=[dexrazoxane_order()])
+    ).prior_dexrazoxane_cardioprotection
+    assert prior.value is False
+    assert prior.unread == ("MedicationAdministration/dex-1",)
+    assert "MedicationAdministration/dex-1 (undated) could be one: it is undated" in prior.reason
+
+    unreadable = administration("dex-1", DEXRAZOXANE, "2026-13-45", (500, "mg/m2"))
+    prior = facts_of(
+        pool_of(patient(), unreadable, drafts=[dexrazoxane_order()])
+    ).prior_dexrazoxane_cardioprotection
+    assert prior.unread == ("MedicationAdministration/dex-1",)
+    assert "its date cannot be read" in prior.reason
+
+    dated = administration("dex-0", DEXRAZOXANE, "2026-03-01", (500, "mg/m2"))
+    facts = facts_of(pool_of(patient(), dose, dated, drafts=[dexrazoxane_order()]))
+    assert facts.prior_dexrazoxane_cardioprotection.value is True
+
+
+def test_an_undated_dexrazoxane_dose_could_fall_on_any_day_of_the_course() -> None:
+    """Beside a course of 1,000 mg/m2 a day, a dose with no date: the order's first day holds a dose of
+    unknown mg, never none (I.B.4 cannot be met on it)."""
+    order = dexrazoxane_order(
+        dose=(1000, "mg/m2"),
+        authored="2026-10-05",
+        timing_=timing(count=2, period=1, start="2026-10-05"),
+        reasonCode=EXTRAVASATION_REASON,
+    )
+    infusion = administration("dox", DOXORUBICIN, "2026-10-05", None, status="stopped")
+    dose = undated(administration("dz-0", DEXRAZOXANE, "", (1000, "mg/m2")))
+    facts = facts_of(pool_of(patient(), bsa("b", "2026-10-01", 2.1), infusion, dose, drafts=[order]))
+    assert [(d.day, d.mg) for d in facts.extravasation_course] == [(1, None), (2, 2100.0)]
+    assert "MedicationAdministration/dz-0" in facts.extravasation_course[0].evidence
+
+
+def test_a_dexrazoxane_dose_whose_status_is_not_read_holds_a_dose_of_unknown_mg_on_its_course_day() -> None:
+    """Given yesterday with its status "unknown": it may have been given, so that day of the course is not
+    known, never empty."""
+    order = dexrazoxane_order(
+        dose=(1000, "mg/m2"),
+        authored="2026-10-05",
+        timing_=timing(count=2, period=1, start="2026-10-05"),
+        reasonCode=EXTRAVASATION_REASON,
+    )
+    infusion = administration("dox", DOXORUBICIN, "2026-10-04", None, status="stopped")
+    unread = administration("dz-0", DEXRAZOXANE, "2026-10-04", (1000, "mg/m2"), status="unknown")
+    facts = facts_of(pool_of(patient(), bsa("b", "2026-10-01", 2.1), infusion, unread, drafts=[order]))
+    assert [(d.day, d.mg) for d in facts.extravasation_course] == [(1, None), (2, 2100.0), (3, 2100.0)]
+
+
+def test_an_undated_vesicant_of_the_other_kind_unsettles_the_drug_that_extravasated() -> None:
+    """Doxorubicin given at the onset, vincristine charted with no date: it could have been given then
+    too, so which drug extravasated is not known; with nothing undated, doxorubicin settles it."""
+    order = dexrazoxane_order(authored="2026-10-05")
+    given = administration("dox", DOXORUBICIN, "2026-10-01", (60, "mg/m2"))
+    extravasation = condition("x", "T80.810A", onset="2026-10-01")
+    assert facts_of(
+        pool_of(patient(), given, extravasation, drafts=[order])
+    ).anthracycline_extravasation.value
+    vinca = {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01CA02"}], "text": "Vincristine"}
+    vincristine = undated(administration("vcr", vinca, "", (1.4, "mg/m2")))
+    fact = facts_of(
+        pool_of(patient(), given, vincristine, extravasation, drafts=[order])
+    ).anthracycline_extravasation
+    assert fact.value is None
+    assert "vincristine (MedicationAdministration/vcr) is charted with no date" in fact.reason
+
+
 def test_the_ratio_names_the_doxorubicin_dose_set_aside_as_not_credible() -> None:
     facts = with_doxorubicin((600, "mg/m2"), (600, "mg/m2"))  # 60 typed as 600
     assert facts.dose_ratio.value is None

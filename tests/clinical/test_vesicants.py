@@ -71,3 +71,17 @@ def test_the_onsets_time_is_read_from_its_date_time_or_period_start() -> None:
     )
     assert vesicants.onset_moment({"onsetDateTime": "2026-10-03"}) is None
     assert vesicants.onset_moment(None) is None
+
+
+def test_a_dose_with_no_date_is_named_apart_never_as_given_at_the_onset() -> None:
+    """No date (none written, or one that cannot be read): it could have been given at the onset, so it is
+    named apart (to unsettle what the dated doses say, never to settle it)."""
+    dated = administration("a", DOXORUBICIN, "2026-10-03T10:00:00Z", (60, "mg/m2"))
+    no_date = administration("b", drug("L01CA02", "Vincristine"), "", (1.4, "mg/m2"))
+    del no_date["effectiveDateTime"]
+    unreadable = administration("c", drug("L01DB03", "Epirubicin"), "2026-13-45", (90, "mg/m2"))
+    found = vesicants.given_at_onset(pool_of(dated, no_date, unreadable), ONSET)
+    assert found.anthracyclines == {"doxorubicin": "MedicationAdministration/a"}
+    assert not found.others
+    assert found.undated_others == {"vincristine": "MedicationAdministration/b"}
+    assert found.undated_anthracyclines == {"epirubicin": "MedicationAdministration/c"}

@@ -546,3 +546,59 @@ def test_a_record_no_reader_reads_never_decides(request_path: Path) -> None:
             assert decision in SWEEP_ALLOWED[before[order]], f"{before[order]} -> {decision} after {added}"
 
     only_pends()
+
+
+# When a dose was given is part of what the record must say (FHIR R4 requires effective[x]): each element
+# that dates an administration, in every version read.
+ADMINISTRATION_DATES = (
+    "effectiveDateTime",
+    "effectivePeriod",
+    "effectiveTimeDateTime",
+    "effectiveTimePeriod",
+    "_effectiveDateTime",
+)
+
+
+def _every_administration(body: Json) -> list[Json]:
+    return [
+        entry["resource"]
+        for bundle in body["prefetch"].values()
+        if isinstance(bundle, dict) and bundle.get("resourceType") == "Bundle"
+        for entry in bundle.get("entry", [])
+        if isinstance(entry.get("resource"), dict)
+        and entry["resource"].get("resourceType") == "MedicationAdministration"
+    ]
+
+
+def undated_administrations(body: Json) -> Iterator[tuple[Json, str]]:
+    """``body`` with one administration's effective[x] deleted, for every administration that has one."""
+    for index, administration in enumerate(_every_administration(body)):
+        if not any(key in administration for key in ADMINISTRATION_DATES):
+            continue
+        edited = copy.deepcopy(body)
+        undated = _every_administration(edited)[index]
+        for key in ADMINISTRATION_DATES:
+            undated.pop(key, None)
+        yield edited, f"MedicationAdministration/{administration.get('id')}: effective[x] deleted"
+
+
+WITH_DATED_ADMINISTRATIONS = [
+    path for path in REQUESTS if any(True for _ in undated_administrations(case(path)[0]))
+]
+
+
+@pytest.mark.parametrize(
+    "request_path",
+    WITH_DATED_ADMINISTRATIONS,
+    ids=[p.name.removesuffix(".json") for p in WITH_DATED_ADMINISTRATIONS],
+)
+def test_an_administration_date_deleted_never_flips_a_decision(request_path: Path) -> None:
+    """Every administration in turn undated (docs/facts.md "An administration with no date"): an unknown
+    part of its totals, never a known dose beside its dated twin, and a prior dexrazoxane not known: the
+    decision may only move to pend."""
+    body, today = case(request_path)
+    before = _decisions(body, today)
+    for edited, done in undated_administrations(body):
+        for order, decision in _decisions(edited, today).items():
+            if order in before:
+                assert decision in ALLOWED[before[order]], f"{before[order]} -> {decision} after {done}"
