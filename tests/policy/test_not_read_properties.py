@@ -16,8 +16,9 @@ read"):
 
 Hypothesis draws which concepts lose what (derandomized through ``st.randoms``); a property that fails
 names the request and the edit. Beside it, a wider search in a fixed budget (other seeds of the same losses;
-every single loss of what an Observation says: a coding, its system, its date, its value) and the
-failures it found, each an explicit example (docs/facts.md "Information loss never flips a decision").
+every single loss of what an Observation says: a coding, its system, its date, its value; every
+administration's date deleted in turn, docs/facts.md "An administration with no date") and the failures
+it found, each an explicit example (docs/facts.md "Information loss never flips a decision").
 """
 
 from __future__ import annotations
