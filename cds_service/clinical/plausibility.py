@@ -463,7 +463,9 @@ def _birth_date(birth_date: object, others: Sequence[object]) -> _BirthDate:
         if value is not None:
             given.setdefault(str(value).strip(), value)
     if len(given) <= 1:
-        return _BirthDate(birth_date_bounds(birth_date), str(birth_date).strip())
+        # one date among the copies (the last copy may lack what an earlier one gives)
+        only = next(iter(given.values()), birth_date)
+        return _BirthDate(birth_date_bounds(only), str(only).strip())
     read = sorted(
         ((bounds, text) for text, value in given.items() if (bounds := birth_date_bounds(value)) is not None),
         key=lambda found: (found[0], found[1]),

@@ -20,6 +20,10 @@ Resource = dict[str, Any]
 # The resource types a medication order comes as: R4/STU3 MedicationRequest; DSTU2 MedicationOrder (the
 # CDS Hooks sandbox still sends it).
 MEDICATION_ORDER_TYPES = ("MedicationRequest", "MedicationOrder")
+# Types whose earlier copies under one id (versions, the same resource under several keys) are kept beside
+# the last (``ResourcePool.copies``): the Patient's, whose copies that disagree leave its birth date and
+# vital status unknown (clinical.plausibility.patient_copies). Others are replaced by their last copy.
+KEEPS_COPIES = frozenset({"Patient"})
 
 
 def relative_part(reference: str) -> str | None:
@@ -134,8 +138,11 @@ class ResourcePool:
         if by_id is None:
             by_id = self._by_type[rtype] = {}
         before = by_id.get(rid)
-        if before is not None and before is not item and before != item:
-            self._earlier.setdefault((rtype, rid), []).append(before)
+        if rtype in KEEPS_COPIES and before is not None and before is not item and before != item:
+            # (compared only for the types whose copies are read: every other re-sent resource is replaced)
+            earlier = self._earlier.setdefault((rtype, rid), [])
+            if all(copy != before for copy in earlier):
+                earlier.append(before)
         by_id[rid] = item
         added.append(item)
 
@@ -171,12 +178,12 @@ class ResourcePool:
         return self._by_type.get(rtype, {}).get(rid)
 
     def copies(self, rtype: str, rid: str) -> list[Resource]:
-        """Every distinct copy of ``Type/id`` sent (versions of it, or copies under several keys), in the
-        order they came; the one ``get`` gives is the last."""
+        """Every distinct copy of ``Type/id`` sent (versions of it, or copies under several keys), each once,
+        in the order they came; the one ``get`` gives is the last. Kept for ``KEEPS_COPIES`` only."""
         found = self.get(rtype, rid)
         if found is None:
             return []
-        return [*self._earlier.get((rtype, rid), ()), found]
+        return [*(copy for copy in self._earlier.get((rtype, rid), ()) if copy != found), found]
 
     def types(self) -> Iterator[str]:
         return iter(self._by_type)

@@ -654,3 +654,9 @@ def test_an_onset_age_is_held_to_the_age_when_recorded_else_today() -> None:
     undated = {"resourceType": "Condition", "id": "hl", "onsetAge": _age(17)}
     assert Plausibility("2011-06-01", today=ON).onset_not_the_patients(undated)  # 15 today
     assert Plausibility("2011-06-01", today=date(2029, 1, 1)).onset_not_the_patients(undated) == ""
+
+
+def test_a_birth_date_only_an_earlier_copy_of_the_patient_gives_is_read() -> None:
+    """The last copy may lack the birth date an earlier version gives: that date is the patient's."""
+    age, why = Plausibility(None, other_birth_dates=["1970-05-01"]).age_on(date(2026, 12, 7))
+    assert (age, why) == (56, "age on 2026-12-07")

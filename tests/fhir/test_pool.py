@@ -118,3 +118,16 @@ def test_every_distinct_copy_of_a_resource_is_kept_the_last_one_read() -> None:
     lone = ResourcePool()
     lone.add(first)
     assert lone.copies("Patient", "p") == [first]
+
+
+def test_copies_of_the_patient_are_kept_once_each_and_others_are_replaced() -> None:
+    """Sent as A, B, A: two distinct copies, the last one last; a re-sent Condition keeps no copies."""
+    pool = ResourcePool()
+    first = {"resourceType": "Patient", "id": "p", "birthDate": "1970-05-01"}
+    second = {"resourceType": "Patient", "id": "p", "birthDate": "2010-05-01"}
+    for copy in (first, second, dict(first)):
+        pool.add(copy)
+    assert pool.copies("Patient", "p") == [second, first]
+    pool.add({"resourceType": "Condition", "id": "c", "code": {"text": "a"}})
+    pool.add({"resourceType": "Condition", "id": "c", "code": {"text": "b"}})
+    assert pool.copies("Condition", "c") == [{"resourceType": "Condition", "id": "c", "code": {"text": "b"}}]
