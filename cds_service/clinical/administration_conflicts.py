@@ -83,15 +83,16 @@ class _Order(NamedTuple):
 
 
 class _OrdersNamed:
-    """The orders a request's doses name, each resolved and read once (a ``#contained`` reference depends
-    on its administration, and is resolved for it alone)."""
+    """The orders a request's doses name, each resolved once (a ``#contained`` reference depends on its
+    administration, and is resolved for it alone) and read once, when a check asks what it says."""
 
     def __init__(self, pool: ResourcePool) -> None:
         self.pool = pool
-        self._by_reference: dict[str, _Order | None] = {}
+        self._by_reference: dict[str, Resource | None] = {}
         self._read: dict[int, _Order] = {}
 
-    def of(self, administration: Administration) -> _Order | None:
+    def resolved(self, administration: Administration) -> Resource | None:
+        """The medication order the dose names, when the request holds it."""
         resource = administration.resource
         named = resource.get("request") or resource.get("prescription")
         if not named:
@@ -103,13 +104,20 @@ class _OrdersNamed:
             self._by_reference[written] = self._resolve(named, resource)
         return self._by_reference[written]
 
-    def _resolve(self, named: object, within: Resource) -> _Order | None:
-        found = self.pool.resolve(named, within=within)
-        if found is None or found.get("resourceType") not in MEDICATION_ORDER_TYPES:
+    def of(self, administration: Administration) -> _Order | None:
+        """What the order the dose names says (its status, dates, drug), read once per order."""
+        found = self.resolved(administration)
+        if found is None:
             return None
         if id(found) not in self._read:
             self._read[id(found)] = self._order(found)
         return self._read[id(found)]
+
+    def _resolve(self, named: object, within: Resource) -> Resource | None:
+        found = self.pool.resolve(named, within=within)
+        if found is None or found.get("resourceType") not in MEDICATION_ORDER_TYPES:
+            return None
+        return found
 
     def _order(self, order: Resource) -> _Order:
         reference = reference_of(order)
@@ -246,9 +254,9 @@ def sooner_than_its_schedule(administrations: Iterable[Administration], pool: Re
     for administration in administrations:
         if administration.agent not in ANTHRACYCLINES or administration.when is None:
             continue
-        named = orders.of(administration)
-        if named is not None:
-            by_order.setdefault(id(named.resource), (named.resource, []))[1].append(administration)
+        order = orders.resolved(administration)
+        if order is not None:
+            by_order.setdefault(id(order), (order, []))[1].append(administration)
     found: dict[str, str] = {}
     for order, doses in by_order.values():
         if len(doses) < 2:

@@ -193,27 +193,7 @@ _WORDS = frozenset(
 _SERVICE_ELEMENTS = frozenset(
     {"category", "type", "class", "performerType", "specialty", "serviceType", "serviceCategory", "priority"}
 )
-_SERVICE_CODED = frozenset(
-    {
-        "ServiceRequest",
-        "ProcedureRequest",
-        "ReferralRequest",
-        "DiagnosticOrder",
-        "RequestGroup",
-        "RequestOrchestration",
-        "Task",
-        "CommunicationRequest",
-        "DeviceRequest",
-        "Procedure",
-        "CarePlan",
-        "Appointment",
-    }
-)
-# The elements of a record that is read where it may name a Condition or an administration.
-_REFERRING = ("reasonReference", "addresses")
-_MISSING_TYPES = ("Condition", "MedicationAdministration")
-# Requests (FHIR R4's request pattern, and its STU3 and R5 names) no reader reads as a medication order,
-# and the statuses that say one is no longer in force (R4 request-status, Task.status).
+# Requests (FHIR R4's request pattern, and its STU3 and R5 names) no reader reads as a medication order.
 _REQUESTS = frozenset(
     {
         "ServiceRequest",
@@ -227,6 +207,12 @@ _REQUESTS = frozenset(
         "DeviceRequest",
     }
 )
+# ... and the records whose own code names the service asked for or done, a procedure, an appointment
+_SERVICE_CODED = _REQUESTS | {"Procedure", "CarePlan", "Appointment"}
+# The elements of a record that is read where it may name a Condition or an administration.
+_REFERRING = ("reasonReference", "addresses")
+_MISSING_TYPES = ("Condition", "MedicationAdministration")
+# The statuses that say a request is no longer in force (R4 request-status, Task.status).
 _NOT_IN_FORCE = frozenset(
     {"completed", "revoked", "cancelled", "entered-in-error", "stopped", "ended", "failed", "rejected"}
 )
