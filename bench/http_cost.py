@@ -19,7 +19,9 @@ Per repetition (``--reps``, 3 by default; the order of service and floor swaps e
 
 HealthChain (``--healthchain-python PY --healthchain-app module:app --healthchain-path /path``): a
 HealthChain CDS Hooks app importable by that interpreter, answering order-sign at that path; it is loaded
-like the floor and its req/s at N=30 compared (the lead of this service over it). Left out when not given.
+like the floor and its req/s at N=30 compared (the lead of this service over it). The one the figures are
+taken against reads the record through HealthChain's models and sums the doses (bench/README.md "The
+HealthChain service"). Left out when not given.
 
 Every server started here is stopped by its own process handle; every load is bounded (a request count).
 Without ``hey`` on the PATH the requests are sent from this process (httpx, pinned to CPU 1), which adds
