@@ -299,14 +299,20 @@ def test_information_loss_on_other_seeds_never_flips_a_decision(request_path: Pa
                 assert decision in ALLOWED[before[order]], f"{before[order]} -> {decision} after {done}"
 
 
-def _observations(body: Json) -> list[Json]:
+def _prefetched(body: Json, resource_type: str) -> list[Json]:
+    """Every resource of ``resource_type`` in the prefetch's Bundles, in order (the edits address them by
+    index in a deep copy)."""
     return [
         entry["resource"]
         for bundle in body["prefetch"].values()
         if isinstance(bundle, dict) and bundle.get("resourceType") == "Bundle"
         for entry in bundle.get("entry", [])
-        if isinstance(entry.get("resource"), dict) and entry["resource"].get("resourceType") == "Observation"
+        if isinstance(entry.get("resource"), dict) and entry["resource"].get("resourceType") == resource_type
     ]
+
+
+def _observations(body: Json) -> list[Json]:
+    return _prefetched(body, "Observation")
 
 
 def observation_losses(body: Json) -> Iterator[tuple[Json, str]]:
@@ -561,14 +567,7 @@ ADMINISTRATION_DATES = (
 
 
 def _every_administration(body: Json) -> list[Json]:
-    return [
-        entry["resource"]
-        for bundle in body["prefetch"].values()
-        if isinstance(bundle, dict) and bundle.get("resourceType") == "Bundle"
-        for entry in bundle.get("entry", [])
-        if isinstance(entry.get("resource"), dict)
-        and entry["resource"].get("resourceType") == "MedicationAdministration"
-    ]
+    return _prefetched(body, "MedicationAdministration")
 
 
 def undated_administrations(body: Json) -> Iterator[tuple[Json, str]]:
