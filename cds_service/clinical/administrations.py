@@ -516,13 +516,16 @@ def merge_duplicates(
                 same.append(administration)
         for group in doses:
             first = group[0]
-            if len(group) > 1:
-                # The dose keeps the order link any of its records has: a dose given under that order.
-                request = first.request or next((a.request for a in group if a.request), None)
-                merged = tuple(sorted(ref for a in group for ref in (a.merged or (a.reference,))))
-                first = first._replace(merged=merged, request=request)
-            kept.append(first)
+            kept.append(_as_one(first, group) if len(group) > 1 else first)
     return kept
+
+
+def _as_one(kept: Administration, group: list[Administration]) -> Administration:
+    """``kept`` as the one dose ``group``'s records chart: ``merged`` names every record, and it keeps the
+    order link any of them has (a dose given under that order)."""
+    request = kept.request or next((a.request for a in group if a.request), None)
+    merged = tuple(sorted(ref for a in group for ref in (a.merged or (a.reference,))))
+    return kept._replace(merged=merged, request=request)
 
 
 def _identifiers(resource: Resource) -> list[tuple[str, str]]:
@@ -586,22 +589,25 @@ def one_event(
             continue
         # The record kept says when to the minute if any does, then the first by reference
         group.sort(key=lambda a: (a.moment is None, a.reference))
-        first = group[0]
-        references = tuple(ref for a in group for ref in (a.merged or (a.reference,)))
-        request = first.request or next((a.request for a in group if a.request), None)
         differ = _how_they_differ(group, per_m2)
         if not differ:
-            found.append(first._replace(merged=tuple(sorted(references)), request=request))
+            found.append(_as_one(group[0], group))
             continue
-        kept = min(
+        kept = _as_one(
+            min(
+                group,
+                key=lambda a: (
+                    a.agent not in ANTHRACYCLINES,
+                    a.when is None,
+                    a.when or date.min,
+                    a.reference,
+                ),
+            ),
             group,
-            key=lambda a: (a.agent not in ANTHRACYCLINES, a.when is None, a.when or date.min, a.reference),
         )
-        others = ", ".join(ref for ref in sorted(references) if ref != kept.reference)
+        others = ", ".join(ref for ref in kept.merged if ref != kept.reference)
         found.append(
             kept._replace(
-                merged=tuple(sorted(references)),
-                request=kept.request or request,
                 disagreement=(
                     f"one charted event with {others} (the same identifier), but they chart {differ}: which "
                     "is right is not known: not counted"
