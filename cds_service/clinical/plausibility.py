@@ -56,7 +56,7 @@ from cds_service.clinical.dates import age_in_years, birth_date_bounds
 from cds_service.clinical.facts import DoseTotal, Fact
 from cds_service.clinical.fhir_read import obj, parse_date, parse_datetime
 from cds_service.clinical.limits import MEASUREMENTS_COMPARED
-from cds_service.clinical.stated_ages import StatedAge, quantity_years, stated_ages
+from cds_service.clinical.stated_ages import DAYS_A_YEAR, StatedAge, quantity_years, stated_ages
 from cds_service.clinical.units import to_mg, to_mg_per_kg, to_mg_per_m2
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 from cds_service.thresholds import ADULT_AGE
@@ -83,7 +83,6 @@ OLDEST_HUMAN_YEARS = 122
 # recorded (our choice): an age is written in whole years, rounded down or to the nearest, so a year apart
 # is one record's rounding; more is a wrong birth date or another patient's result.
 AGE_STATED_WITHIN_YEARS = 1.0
-_DAYS_A_YEAR = 365.25
 
 
 # Medians of height (cm) and weight (kg) for age, girls' and boys' (the lower and the higher of the two):
@@ -601,8 +600,8 @@ class Plausibility:
                 f"{stated.reference} records an age that cannot be read ({stated.said}) beside the birth "
                 f"date {self._written}: the age is not known"
             )
-        youngest = (day - self._bounds[1]).days / _DAYS_A_YEAR
-        oldest = (day - self._bounds[0]).days / _DAYS_A_YEAR
+        youngest = (day - self._bounds[1]).days / DAYS_A_YEAR
+        oldest = (day - self._bounds[0]).days / DAYS_A_YEAR
         older = stated.years > oldest + AGE_STATED_WITHIN_YEARS
         if not older and stated.years >= youngest - AGE_STATED_WITHIN_YEARS:
             return ""
@@ -664,7 +663,7 @@ class Plausibility:
         on = min(recorded, self._today) if recorded and self._today else (recorded or self._today)
         if on is None:
             return ""
-        oldest = (on - self._bounds[0]).days / _DAYS_A_YEAR
+        oldest = (on - self._bounds[0]).days / DAYS_A_YEAR
         for years, said in stated:
             if years is not None and years > oldest + AGE_STATED_WITHIN_YEARS:
                 by_birth = age_in_years(self._bounds[0], on) if on >= self._bounds[0] else 0

@@ -38,17 +38,18 @@ from cds_service.clinical.fhir_read import (
 from cds_service.fhir.pool import Resource, ResourcePool, reference_of
 
 _NOT_RECORDED = frozenset({"entered-in-error", "cancelled"})
-_DAYS_A_YEAR = 365.25
+# The mean Julian year in days (UCUM's "a"): ages in days, weeks and months are read in years by it.
+DAYS_A_YEAR = 365.25
 # Years per unit of time: UCUM's codes, then the words written in their place.
 _YEARS_PER_UNIT: dict[str, float] = {
     "a": 1.0,
     "mo": 1 / 12,
-    "wk": 7 / _DAYS_A_YEAR,
-    "d": 1 / _DAYS_A_YEAR,
+    "wk": 7 / DAYS_A_YEAR,
+    "d": 1 / DAYS_A_YEAR,
     **dict.fromkeys(("y", "yr", "yrs", "year", "years"), 1.0),
     **dict.fromkeys(("month", "months"), 1 / 12),
-    **dict.fromkeys(("week", "weeks"), 7 / _DAYS_A_YEAR),
-    **dict.fromkeys(("day", "days"), 1 / _DAYS_A_YEAR),
+    **dict.fromkeys(("week", "weeks"), 7 / DAYS_A_YEAR),
+    **dict.fromkeys(("day", "days"), 1 / DAYS_A_YEAR),
 }
 _VALUES = ("valueQuantity", "valueInteger", "valueString", "valueCodeableConcept", "valueRange", "valueRatio")
 
